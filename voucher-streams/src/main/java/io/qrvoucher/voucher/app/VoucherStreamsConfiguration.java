@@ -1,0 +1,55 @@
+package io.qrvoucher.voucher.app;
+
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
+import io.qrvoucher.voucher.streams.VoucherTopology;
+import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+
+@Configuration(proxyBeanMethods = false)
+class VoucherStreamsConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(VoucherStreamsConfiguration.class);
+
+    @Bean
+    Topology voucherTopology(VoucherStreamsProperties properties) {
+        return VoucherTopology.build(properties.topics().toTopics(),
+                new VoucherLifecycle(properties.policy().toPolicy()),
+                new ExpirySettings(properties.expiry().punctuationInterval(), properties.expiry().maxPerPunctuation()));
+    }
+
+    @Bean(initMethod = "start", destroyMethod = "close")
+    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties) {
+        KafkaStreams streams = new KafkaStreams(voucherTopology, streamsConfig(properties));
+        // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
+        streams.setUncaughtExceptionHandler(error -> {
+            log.error("Stream thread failed; replacing it", error);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        return streams;
+    }
+
+    static Properties streamsConfig(VoucherStreamsProperties properties) {
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, properties.applicationId());
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
+        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        config.put(StreamsConfig.STATE_DIR_CONFIG, properties.stateDir());
+        config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, properties.streamThreads());
+        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, properties.commitInterval().toMillis());
+        config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, properties.replicationFactor());
+        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        config.putAll(properties.streams());
+        return config;
+    }
+}

@@ -1,0 +1,86 @@
+package io.qrvoucher.voucher.app;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import io.qrvoucher.voucher.domain.VoucherPolicy;
+import io.qrvoucher.voucher.streams.VoucherTopics;
+
+/**
+ * Configuration of the voucher-streams service, under {@code voucher.*}.
+ *
+ * @param applicationId   Kafka Streams application id: the consumer group and the prefix of internal topics
+ * @param bootstrapServers the Kafka cluster
+ * @param stateDir        where the RocksDB stores live; keep it on a persistent volume
+ * @param streamThreads   stream threads of this instance; tasks beyond one per partition stay idle
+ * @param commitInterval  how often an exactly-once transaction commits: the floor of end-to-end latency
+ * @param replicationFactor of the changelog topics the application creates
+ * @param topics          topic names
+ * @param policy          the bank's rules for new vouchers
+ * @param expiry          the expiry punctuation
+ * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
+ */
+@ConfigurationProperties("voucher")
+public record VoucherStreamsProperties(
+        @DefaultValue("voucher-streams") String applicationId,
+        @DefaultValue("localhost:9092") String bootstrapServers,
+        @DefaultValue("data/voucher-streams") String stateDir,
+        @DefaultValue("1") int streamThreads,
+        @DefaultValue("100ms") Duration commitInterval,
+        @DefaultValue("1") int replicationFactor,
+        @DefaultValue Topics topics,
+        @DefaultValue Policy policy,
+        @DefaultValue Expiry expiry,
+        Map<String, String> streams) {
+
+    public VoucherStreamsProperties {
+        streams = streams == null ? Map.of() : Map.copyOf(streams);
+    }
+
+    public record Topics(
+            @DefaultValue("voucher-requests") String requests,
+            @DefaultValue("ledger-commands") String ledgerCommands,
+            @DefaultValue("ledger-results") String ledgerResults,
+            @DefaultValue("voucher-events") String events,
+            @DefaultValue("voucher-state") String state,
+            @DefaultValue("voucher-dead-letters") String deadLetters) {
+
+        public VoucherTopics toTopics() {
+            return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, state, deadLetters);
+        }
+    }
+
+    /**
+     * @param bankZone            the time zone whose natural days bound a voucher's validity
+     * @param defaultValidityDays natural days a voucher is valid, the day of generation included
+     * @param maxValidityDays     the most a caller may ask for
+     * @param defaultCap          per-voucher cap in major units, for currencies without their own
+     * @param caps                per-voucher caps by ISO 4217 code, in major units
+     */
+    public record Policy(
+            @DefaultValue("Asia/Shanghai") ZoneId bankZone,
+            @DefaultValue("1") int defaultValidityDays,
+            @DefaultValue("1") int maxValidityDays,
+            @DefaultValue("1000.00") BigDecimal defaultCap,
+            Map<String, BigDecimal> caps) {
+
+        public VoucherPolicy toPolicy() {
+            return new VoucherPolicy(bankZone, defaultValidityDays, maxValidityDays, defaultCap,
+                    caps == null ? Map.of() : caps);
+        }
+    }
+
+    /**
+     * @param punctuationInterval how often due vouchers are looked for: the most an expiry is late
+     * @param maxPerPunctuation   bound on the vouchers one punctuation expires
+     */
+    public record Expiry(
+            @DefaultValue("1s") Duration punctuationInterval,
+            @DefaultValue("10000") int maxPerPunctuation) {
+    }
+}

@@ -1,0 +1,247 @@
+package io.qrvoucher.voucher.domain;
+
+import static io.qrvoucher.voucher.domain.HoldState.CAPTURED;
+import static io.qrvoucher.voucher.domain.HoldState.CAPTURING;
+import static io.qrvoucher.voucher.domain.HoldState.HELD;
+import static io.qrvoucher.voucher.domain.HoldState.REFUSED;
+import static io.qrvoucher.voucher.domain.HoldState.RELEASED;
+import static io.qrvoucher.voucher.domain.HoldState.RELEASING;
+import static io.qrvoucher.voucher.domain.HoldState.REQUESTED;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import io.qrvoucher.voucher.domain.VoucherEvent.Type;
+import io.qrvoucher.voucher.domain.VoucherRequest.Cancel;
+import io.qrvoucher.voucher.domain.VoucherRequest.Generate;
+import io.qrvoucher.voucher.domain.VoucherRequest.Redeem;
+
+/**
+ * The voucher state machine. Every input for one voucher is applied to its current state, one at
+ * a time, and yields a {@link Decision}. It is a pure function of its inputs: no clock, no I/O.
+ *
+ * <p>The money rules it keeps: a voucher accepts one redemption, ever, so at most one transfer is
+ * asked for; every hold that the ledger confirms is later captured or released exactly once, also
+ * when the confirmation arrives after the voucher was cancelled or expired; a final status never
+ * changes; a request that does not fit the state is refused and changes nothing.
+ */
+public final class VoucherLifecycle {
+
+    private final VoucherPolicy policy;
+
+    public VoucherLifecycle(VoucherPolicy policy) {
+        this.policy = policy;
+    }
+
+    public Decision apply(Optional<Voucher> current, VoucherRequest request, Instant now) {
+        if (request instanceof Generate generate) {
+            return generate(current, generate);
+        }
+        if (current.isEmpty()) {
+            Refusal refusal = request instanceof Redeem ? Refusal.INVALID_CODE : Refusal.VOUCHER_NOT_FOUND;
+            return Decision.refuse(request, null, refusal);
+        }
+        Voucher voucher = current.get();
+        if (request instanceof Redeem redeem) {
+            // The code is checked before anything else, so that a wrong code learns nothing of the voucher.
+            if (!sameHash(voucher.codeHash(), redeem.presentedCodeHash())) {
+                return Decision.refuse(request, null, Refusal.INVALID_CODE);
+            }
+            if (voucher.redemption() != null && voucher.redemption().requestId().equals(redeem.requestId())) {
+                return Decision.nothing();
+            }
+            return afterDueExpiry(voucher, now, state -> redeem(state, redeem, now));
+        }
+        Cancel cancel = (Cancel) request;
+        if (!voucher.payerCustomerId().equals(cancel.customerId())) {
+            return Decision.refuse(request, voucher, Refusal.NOT_OWNER);
+        }
+        if (cancel.requestId().equals(voucher.cancelRequestId())) {
+            return Decision.nothing();
+        }
+        return afterDueExpiry(voucher, now, state -> cancel(state, cancel, now));
+    }
+
+    public Decision apply(Optional<Voucher> current, LedgerResult result, Instant now) {
+        if (current.isEmpty()) {
+            return Decision.nothing();
+        }
+        Voucher voucher = current.get();
+        return switch (result.outcome()) {
+            case FROZEN -> frozen(voucher, now);
+            case FREEZE_REFUSED -> freezeRefused(voucher, result.reason(), now);
+            case TRANSFERRED -> transferred(voucher, now);
+            case TRANSFER_FAILED -> transferFailed(voucher, result.reason(), now);
+            case RELEASED -> voucher.hold() == RELEASING
+                    ? Decision.change(voucher.withHold(RELEASED, now), List.of(), null)
+                    : Decision.nothing();
+            // The ledger found no open hold to release: nothing was held, so nothing is owed.
+            case RELEASE_REFUSED -> voucher.hold() == RELEASING
+                    ? Decision.change(voucher.withHold(RELEASED, now).withReason(result.reason()), List.of(), null)
+                    : Decision.nothing();
+        };
+    }
+
+    /** Expires the voucher if its validity has ended and it is still waiting to be used. */
+    public Decision expireIfDue(Voucher voucher, Instant now) {
+        if (!voucher.isDueAt(now)) {
+            return Decision.nothing();
+        }
+        Voucher expired = expired(voucher, now);
+        return Decision.change(expired, releaseIfHeld(voucher), VoucherEvent.of(Type.EXPIRED, expired));
+    }
+
+    /**
+     * A request that arrives after the validity ended, before the punctuator got to the voucher,
+     * sees it expired: the expiry is applied first, then the request to what it leaves.
+     */
+    private Decision afterDueExpiry(Voucher voucher, Instant now, Function<Voucher, Decision> request) {
+        Decision expiry = expireIfDue(voucher, now);
+        return expiry.then(request.apply(expiry.stateAfter(Optional.of(voucher)).orElseThrow()));
+    }
+
+    private Decision generate(Optional<Voucher> current, Generate request) {
+        if (current.isPresent()) {
+            return current.get().generateRequestId().equals(request.requestId())
+                    ? Decision.nothing()
+                    : Decision.refuse(request, null, Refusal.DUPLICATE_VOUCHER_ID);
+        }
+        Instant now = request.requestedAt();
+        Instant expiresAt = request.expiresAt().orElse(policy.defaultExpiry(now));
+        Optional<Refusal> invalid = checkNewVoucher(request, expiresAt);
+        if (invalid.isPresent()) {
+            Voucher rejected = newVoucher(request, expiresAt, VoucherStatus.REJECTED, HoldState.NONE)
+                    .withReason(invalid.get().name());
+            return Decision.change(rejected, List.of(), VoucherEvent.causedBy(Type.REJECTED, rejected, request));
+        }
+        Voucher pending = newVoucher(request, expiresAt, VoucherStatus.PENDING, REQUESTED);
+        LedgerCommand freeze = new LedgerCommand.Freeze(pending.id(), pending.payerCustomerId(), pending.accountId(),
+                pending.faceValue());
+        return Decision.change(pending, List.of(freeze), VoucherEvent.causedBy(Type.REQUESTED, pending, request));
+    }
+
+    private Optional<Refusal> checkNewVoucher(Generate request, Instant expiresAt) {
+        Optional<Money> cap = policy.capFor(request.amount().currency());
+        if (cap.isEmpty()) {
+            return Optional.of(Refusal.UNSUPPORTED_CURRENCY);
+        }
+        if (!request.amount().isPositive()) {
+            return Optional.of(Refusal.INVALID_AMOUNT);
+        }
+        if (request.amount().exceeds(cap.get())) {
+            return Optional.of(Refusal.AMOUNT_EXCEEDS_VOUCHER_CAP);
+        }
+        if (!expiresAt.isAfter(request.requestedAt())) {
+            return Optional.of(Refusal.VALIDITY_IN_PAST);
+        }
+        if (expiresAt.isAfter(policy.latestExpiry(request.requestedAt()))) {
+            return Optional.of(Refusal.VALIDITY_TOO_LONG);
+        }
+        return Optional.empty();
+    }
+
+    private static Voucher newVoucher(Generate request, Instant expiresAt, VoucherStatus status, HoldState hold) {
+        return new Voucher(request.voucherId(), request.customerId(), request.accountId(), request.amount(),
+                request.codeHash(), status, hold, request.requestedAt(), expiresAt, request.requestedAt(), 1,
+                request.requestId(), null, null, null);
+    }
+
+    private Decision redeem(Voucher voucher, Redeem request, Instant now) {
+        if (voucher.status() != VoucherStatus.UNUSED) {
+            return Decision.refuse(request, voucher, refusalFor(voucher.status()));
+        }
+        Money amount = request.amountMinor()
+                .map(minor -> new Money(minor, voucher.faceValue().currency()))
+                .orElse(voucher.faceValue());
+        if (!amount.isPositive()) {
+            return Decision.refuse(request, voucher, Refusal.INVALID_AMOUNT);
+        }
+        if (amount.exceeds(voucher.faceValue())) {
+            return Decision.refuse(request, voucher, Refusal.AMOUNT_EXCEEDS_FACE_VALUE);
+        }
+        Redemption redemption = new Redemption(request.requestId(), request.customerId(), amount,
+                request.destination(), request.requestedAt());
+        Voucher redeeming = voucher.withRedemption(redemption).moveTo(VoucherStatus.REDEEMING, CAPTURING, now);
+        LedgerCommand transfer = new LedgerCommand.Transfer(voucher.id(), amount, request.customerId(),
+                request.destination());
+        return Decision.change(redeeming, List.of(transfer),
+                VoucherEvent.causedBy(Type.REDEMPTION_STARTED, redeeming, request));
+    }
+
+    private Decision cancel(Voucher voucher, Cancel request, Instant now) {
+        if (!voucher.status().canExpire()) {
+            return Decision.refuse(request, voucher, refusalFor(voucher.status()));
+        }
+        // Cancelling a pending voucher leaves the hold REQUESTED: its freeze result releases it.
+        Voucher cancelled = voucher.withCancelRequest(request.requestId())
+                .moveTo(VoucherStatus.CANCELLED, voucher.hold() == HELD ? RELEASING : voucher.hold(), now);
+        return Decision.change(cancelled, releaseIfHeld(voucher), VoucherEvent.causedBy(Type.CANCELLED, cancelled, request));
+    }
+
+    private Decision frozen(Voucher voucher, Instant now) {
+        if (voucher.hold() != REQUESTED) {
+            return Decision.nothing();
+        }
+        if (voucher.status() == VoucherStatus.PENDING) {
+            Voucher issued = voucher.moveTo(VoucherStatus.UNUSED, HELD, now);
+            return Decision.change(issued, List.of(), VoucherEvent.of(Type.ISSUED, issued));
+        }
+        // Cancelled or expired while the freeze was in flight: give the money back at once.
+        return Decision.change(voucher.withHold(RELEASING, now), List.of(new LedgerCommand.Release(voucher.id())), null);
+    }
+
+    private Decision freezeRefused(Voucher voucher, String reason, Instant now) {
+        if (voucher.hold() != REQUESTED) {
+            return Decision.nothing();
+        }
+        if (voucher.status() == VoucherStatus.PENDING) {
+            Voucher rejected = voucher.withReason(reason).moveTo(VoucherStatus.REJECTED, REFUSED, now);
+            return Decision.change(rejected, List.of(), VoucherEvent.of(Type.REJECTED, rejected));
+        }
+        return Decision.change(voucher.withHold(REFUSED, now), List.of(), null);
+    }
+
+    private Decision transferred(Voucher voucher, Instant now) {
+        if (voucher.hold() != CAPTURING) {
+            return Decision.nothing();
+        }
+        Voucher redeemed = voucher.moveTo(VoucherStatus.REDEEMED, CAPTURED, now);
+        return Decision.change(redeemed, List.of(), VoucherEvent.of(Type.REDEEMED, redeemed));
+    }
+
+    private Decision transferFailed(Voucher voucher, String reason, Instant now) {
+        if (voucher.hold() != CAPTURING) {
+            return Decision.nothing();
+        }
+        Voucher failed = voucher.withReason(reason).moveTo(VoucherStatus.REDEEM_FAILED, RELEASING, now);
+        return Decision.change(failed, List.of(new LedgerCommand.Release(voucher.id())),
+                VoucherEvent.of(Type.REDEEM_FAILED, failed));
+    }
+
+    private static Voucher expired(Voucher voucher, Instant now) {
+        return voucher.moveTo(VoucherStatus.EXPIRED, voucher.hold() == HELD ? RELEASING : voucher.hold(), now);
+    }
+
+    private static List<LedgerCommand> releaseIfHeld(Voucher voucher) {
+        return voucher.hold() == HELD ? List.of(new LedgerCommand.Release(voucher.id())) : List.of();
+    }
+
+    private static Refusal refusalFor(VoucherStatus status) {
+        return switch (status) {
+            case PENDING, REJECTED -> Refusal.VOUCHER_NOT_ISSUED;
+            case REDEEMING, REDEEMED, REDEEM_FAILED -> Refusal.ALREADY_REDEEMED;
+            case CANCELLED -> Refusal.CANCELLED;
+            case EXPIRED -> Refusal.EXPIRED;
+            case UNUSED -> throw new IllegalArgumentException("An unused voucher is not refused for its status");
+        };
+    }
+
+    private static boolean sameHash(String expected, String presented) {
+        return presented != null && MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
+    }
+}

@@ -1,0 +1,64 @@
+package io.qrvoucher.voucher.domain;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.Currency;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The bank's rules for new vouchers. A voucher is valid for whole natural days in the bank's time
+ * zone, the day of generation included: with {@code defaultValidityDays} 1 it expires at the end
+ * of the generation day. A caller may ask for an earlier end, never a later one than
+ * {@code maxValidityDays} allows. Each voucher's face value is capped per currency.
+ */
+public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxValidityDays,
+                            BigDecimal defaultCap, Map<String, BigDecimal> capByCurrency) {
+
+    public VoucherPolicy {
+        if (defaultValidityDays < 1 || maxValidityDays < defaultValidityDays) {
+            throw new IllegalArgumentException("Need 1 <= default validity days <= max validity days");
+        }
+        capByCurrency = Map.copyOf(capByCurrency);
+    }
+
+    public static VoucherPolicy standard(ZoneId bankZone) {
+        return new VoucherPolicy(bankZone, 1, 1, new BigDecimal("1000.00"), Map.of());
+    }
+
+    public Instant defaultExpiry(Instant generatedAt) {
+        return endOfDays(generatedAt, defaultValidityDays);
+    }
+
+    public Instant latestExpiry(Instant generatedAt) {
+        return endOfDays(generatedAt, maxValidityDays);
+    }
+
+    /** The cap in the currency's minor units, or empty for a code that is not an ISO 4217 currency. */
+    public Optional<Money> capFor(String currency) {
+        Optional<Currency> known = iso4217(currency);
+        if (known.isEmpty()) {
+            return Optional.empty();
+        }
+        BigDecimal cap = capByCurrency.getOrDefault(currency, defaultCap)
+                .setScale(known.get().getDefaultFractionDigits());
+        return Optional.of(new Money(cap.unscaledValue().longValueExact(), currency));
+    }
+
+    private Instant endOfDays(Instant generatedAt, int days) {
+        return generatedAt.atZone(bankZone).toLocalDate().plusDays(days).atStartOfDay(bankZone).toInstant();
+    }
+
+    private static Optional<Currency> iso4217(String code) {
+        if (code == null || !code.matches("[A-Z]{3}")) {
+            return Optional.empty();
+        }
+        try {
+            Currency currency = Currency.getInstance(code);
+            return currency.getDefaultFractionDigits() < 0 ? Optional.empty() : Optional.of(currency);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.qrvoucher.voucher.streams;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.qrvoucher.schemas.AvroSerde;
+
+/**
+ * Reads the raw bytes of an input topic. A record that decodes, and whose key is the voucher id it
+ * names, goes on to {@code next}; any other goes to the dead-letter sink with the reason, in the same
+ * transaction as the input's offset, so it is neither lost nor processed.
+ */
+final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord, V>
+        implements Processor<byte[], byte[], Object, Object> {
+
+    private static final Logger log = LoggerFactory.getLogger(DecodingProcessor.class);
+
+    private final AvroSerde<A> serde;
+    private final Function<A, String> voucherIdOf;
+    private final Function<A, V> toDomain;
+    private final String next;
+    private final String deadLetterSink;
+    private ProcessorContext<Object, Object> context;
+
+    DecodingProcessor(AvroSerde<A> serde, Function<A, String> voucherIdOf, Function<A, V> toDomain, String next,
+                      String deadLetterSink) {
+        this.serde = serde;
+        this.voucherIdOf = voucherIdOf;
+        this.toDomain = toDomain;
+        this.next = next;
+        this.deadLetterSink = deadLetterSink;
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        V decoded;
+        String key;
+        try {
+            A value = serde.decode(record.value());
+            key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            if (!voucherIdOf.apply(value).equals(key)) {
+                throw new SerializationException("Key " + key + " is not the voucher id "
+                        + voucherIdOf.apply(value) + " of the value");
+            }
+            decoded = toDomain.apply(value);
+        } catch (RuntimeException e) {
+            context.recordMetadata().ifPresent(source -> {
+                log.warn("Dead-lettering record {}-{}@{}: {}", source.topic(), source.partition(), source.offset(),
+                        e.getMessage());
+                context.forward(record.withHeaders(DeadLetters.headers(record.headers(), source, e)), deadLetterSink);
+            });
+            return;
+        }
+        context.forward(record.withKey((Object) key).withValue((Object) decoded), next);
+    }
+}

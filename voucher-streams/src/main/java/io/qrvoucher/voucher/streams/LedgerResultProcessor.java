@@ -1,0 +1,38 @@
+package io.qrvoucher.voucher.streams;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import io.qrvoucher.voucher.domain.LedgerResult;
+import io.qrvoucher.voucher.domain.Voucher;
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
+
+/** Applies the ledger's results to the vouchers they answer. */
+final class LedgerResultProcessor implements Processor<String, LedgerResult, String, SpecificRecord> {
+
+    private final VoucherLifecycle lifecycle;
+    private ProcessorContext<String, SpecificRecord> context;
+    private Vouchers vouchers;
+
+    LedgerResultProcessor(VoucherLifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.vouchers = new Vouchers(context);
+    }
+
+    @Override
+    public void process(Record<String, LedgerResult> record) {
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        Optional<Voucher> current = vouchers.find(record.key());
+        vouchers.carryOut(current, lifecycle.apply(current, record.value(), now), now);
+    }
+}

@@ -1,0 +1,52 @@
+package io.qrvoucher.voucher.streams;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+import io.qrvoucher.voucher.domain.Voucher;
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
+import io.qrvoucher.voucher.domain.VoucherRequest;
+import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+
+/** Applies customers' requests to the vouchers, and schedules the expiry of the task's vouchers. */
+final class VoucherRequestProcessor implements Processor<String, VoucherRequest, String, SpecificRecord> {
+
+    private final VoucherLifecycle lifecycle;
+    private final ExpirySettings expiry;
+    private ProcessorContext<String, SpecificRecord> context;
+    private Vouchers vouchers;
+    private ExpiryMetrics expiryMetrics;
+
+    VoucherRequestProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry) {
+        this.lifecycle = lifecycle;
+        this.expiry = expiry;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.vouchers = new Vouchers(context);
+        this.expiryMetrics = ExpiryMetrics.register(context);
+        ExpiryPunctuator punctuator = new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(),
+                expiryMetrics);
+        context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, punctuator);
+    }
+
+    @Override
+    public void process(Record<String, VoucherRequest> record) {
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        Optional<Voucher> current = vouchers.find(record.key());
+        vouchers.carryOut(current, lifecycle.apply(current, record.value(), now), now);
+    }
+
+    @Override
+    public void close() {
+        expiryMetrics.unregister(context.metrics());
+    }
+}

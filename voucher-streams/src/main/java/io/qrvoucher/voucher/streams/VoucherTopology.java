@@ -1,0 +1,95 @@
+package io.qrvoucher.voucher.streams;
+
+import java.time.Duration;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
+
+/**
+ * The voucher topology, in one place:
+ *
+ * <pre>
+ *  voucher-requests ─▶ decode-voucher-requests ─▶ apply-voucher-requests ─┬─▶ ledger-commands
+ *                              │                  (+ expiry punctuator)   ├─▶ voucher-events
+ *  ledger-results ──▶ decode-ledger-results ───▶ apply-ledger-results ───┴─▶ voucher-state
+ *                              │                          ▲
+ *                              └─▶ voucher-dead-letters   └── voucher-store, voucher-expiry-index
+ * </pre>
+ *
+ * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their
+ * stores form one sub-topology: every input of a voucher is handled by the same task, in order.
+ */
+public final class VoucherTopology {
+
+    public static final String VOUCHER_STORE = "voucher-store";
+    public static final String EXPIRY_INDEX_STORE = "voucher-expiry-index";
+
+    static final String REQUESTS_SOURCE = "voucher-requests-source";
+    static final String RESULTS_SOURCE = "ledger-results-source";
+    static final String DECODE_REQUESTS = "decode-voucher-requests";
+    static final String DECODE_RESULTS = "decode-ledger-results";
+    static final String APPLY_REQUESTS = "apply-voucher-requests";
+    static final String APPLY_RESULTS = "apply-ledger-results";
+    static final String LEDGER_COMMANDS_SINK = "ledger-commands-sink";
+    static final String EVENTS_SINK = "voucher-events-sink";
+    static final String STATE_SINK = "voucher-state-sink";
+    static final String DEAD_LETTER_SINK = "dead-letter-sink";
+
+    private VoucherTopology() {
+    }
+
+    /** How often the due vouchers are looked for, and how many one punctuation may expire. */
+    public record ExpirySettings(Duration punctuationInterval, int maxPerPunctuation) {
+    }
+
+    public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry) {
+        AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
+        AvroSerde<LedgerResult> results = AvroSerde.of(LedgerResult.class);
+        AvroSerde<VoucherState> states = AvroSerde.of(VoucherState.class);
+        Topology topology = new Topology();
+
+        topology.addSource(REQUESTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
+        topology.addProcessor(DECODE_REQUESTS,
+                () -> new DecodingProcessor<>(requests, VoucherRequest::getVoucherId, AvroMapping::toDomain,
+                        APPLY_REQUESTS, DEAD_LETTER_SINK),
+                REQUESTS_SOURCE);
+        topology.addProcessor(APPLY_REQUESTS, () -> new VoucherRequestProcessor(lifecycle, expiry), DECODE_REQUESTS);
+
+        topology.addSource(RESULTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.ledgerResults());
+        topology.addProcessor(DECODE_RESULTS,
+                () -> new DecodingProcessor<>(results, LedgerResult::getVoucherId, AvroMapping::toDomain,
+                        APPLY_RESULTS, DEAD_LETTER_SINK),
+                RESULTS_SOURCE);
+        topology.addProcessor(APPLY_RESULTS, () -> new LedgerResultProcessor(lifecycle), DECODE_RESULTS);
+
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(), states),
+                APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_INDEX_STORE), Serdes.Bytes(),
+                        Serdes.String()),
+                APPLY_REQUESTS, APPLY_RESULTS);
+
+        topology.addSink(LEDGER_COMMANDS_SINK, topics.ledgerCommands(), new StringSerializer(),
+                AvroSerde.of(LedgerCommand.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(),
+                AvroSerde.of(VoucherEvent.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addSink(STATE_SINK, topics.state(), new StringSerializer(), states.serializer(),
+                APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
+                DECODE_REQUESTS, DECODE_RESULTS);
+        return topology;
+    }
+}

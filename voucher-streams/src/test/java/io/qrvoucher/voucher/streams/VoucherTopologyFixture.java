@@ -1,0 +1,243 @@
+package io.qrvoucher.voucher.streams;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+import io.qrvoucher.avro.CancelVoucher;
+import io.qrvoucher.avro.ExternalAccount;
+import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.RedeemVoucher;
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
+import io.qrvoucher.voucher.domain.VoucherPolicy;
+import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+
+/**
+ * The voucher topology in a {@link TopologyTestDriver}, with helpers that speak the lifecycle:
+ * customers' requests and ledger answers in, commands, events and state out. Wall-clock time
+ * starts at {@link #START} and moves only when a test advances it.
+ */
+final class VoucherTopologyFixture implements AutoCloseable {
+
+    static final ZoneId BANK_ZONE = ZoneId.of("Asia/Shanghai");
+    /** 10:00 in Shanghai: the generation day ends 14 hours later. */
+    static final Instant START = Instant.parse("2026-11-26T02:00:00Z");
+    static final Instant END_OF_START_DAY = Instant.parse("2026-11-26T16:00:00Z");
+    static final Duration PUNCTUATION_INTERVAL = Duration.ofSeconds(1);
+
+    private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
+    private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
+
+    private final VoucherTopics topics = VoucherTopics.defaults();
+    private final Path stateDir;
+    private final TopologyTestDriver driver;
+    private final TestInputTopic<byte[], byte[]> requestTopic;
+    private final TestInputTopic<byte[], byte[]> resultTopic;
+    private final TestOutputTopic<String, LedgerCommand> commandTopic;
+    private final TestOutputTopic<String, VoucherEvent> eventTopic;
+    private final TestOutputTopic<String, VoucherState> stateTopic;
+    private final TestOutputTopic<byte[], byte[]> deadLetterTopic;
+    private Instant now = START;
+
+    VoucherTopologyFixture() {
+        this(10_000);
+    }
+
+    VoucherTopologyFixture(int maxExpiriesPerPunctuation) {
+        try {
+            stateDir = Files.createTempDirectory("voucher-topology-test");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "voucher-topology-test");
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        VoucherLifecycle lifecycle = new VoucherLifecycle(VoucherPolicy.standard(BANK_ZONE));
+        driver = new TopologyTestDriver(
+                VoucherTopology.build(topics, lifecycle, new ExpirySettings(PUNCTUATION_INTERVAL, maxExpiriesPerPunctuation)),
+                config, START);
+        ByteArraySerializer bytes = new ByteArraySerializer();
+        requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
+        resultTopic = driver.createInputTopic(topics.ledgerResults(), bytes, bytes, START, Duration.ZERO);
+        StringDeserializer keys = new StringDeserializer();
+        commandTopic = driver.createOutputTopic(topics.ledgerCommands(), keys, AvroSerde.of(LedgerCommand.class).deserializer());
+        eventTopic = driver.createOutputTopic(topics.events(), keys, AvroSerde.of(VoucherEvent.class).deserializer());
+        stateTopic = driver.createOutputTopic(topics.state(), keys, AvroSerde.of(VoucherState.class).deserializer());
+        ByteArrayDeserializer raw = new ByteArrayDeserializer();
+        deadLetterTopic = driver.createOutputTopic(topics.deadLetters(), raw, raw);
+    }
+
+    static String codeOf(String voucherId) {
+        return "code-of-" + voucherId;
+    }
+
+    static String hashOf(String code) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(code.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- customers' requests ----
+
+    String generate(String voucherId, String payer, long amountMinor) {
+        return generate(voucherId, payer, amountMinor, "CNY", null);
+    }
+
+    String generate(String voucherId, String payer, long amountMinor, String currency, Instant expiresAt) {
+        String requestId = UUID.randomUUID().toString();
+        send(new VoucherRequest(requestId, voucherId, payer, now,
+                new GenerateVoucher("acc-" + payer, amountMinor, currency, expiresAt, hashOf(codeOf(voucherId)))));
+        return requestId;
+    }
+
+    /** A voucher generated and frozen by the ledger: UNUSED. */
+    void issue(String voucherId, String payer, long amountMinor) {
+        generate(voucherId, payer, amountMinor);
+        ledgerAnswers(voucherId, "/freeze", LedgerOutcome.FROZEN, null);
+    }
+
+    String redeem(String voucherId, String payee, Long amountMinor) {
+        return redeemWithCode(voucherId, payee, codeOf(voucherId), amountMinor);
+    }
+
+    String redeemWithCode(String voucherId, String payee, String code, Long amountMinor) {
+        String requestId = UUID.randomUUID().toString();
+        send(new VoucherRequest(requestId, voucherId, payee, now,
+                new RedeemVoucher(hashOf(code), amountMinor, new OwnAccount("acc-" + payee))));
+        return requestId;
+    }
+
+    String redeemToOtherBank(String voucherId, String payee) {
+        String requestId = UUID.randomUUID().toString();
+        send(new VoucherRequest(requestId, voucherId, payee, now,
+                new RedeemVoucher(hashOf(codeOf(voucherId)), null, new ExternalAccount("ICBC", "Dan", "6222 0000"))));
+        return requestId;
+    }
+
+    String cancel(String voucherId, String customer) {
+        String requestId = UUID.randomUUID().toString();
+        send(new VoucherRequest(requestId, voucherId, customer, now, new CancelVoucher()));
+        return requestId;
+    }
+
+    void send(VoucherRequest request) {
+        requestTopic.pipeInput(new TestRecord<>(request.getVoucherId().getBytes(StandardCharsets.UTF_8),
+                REQUESTS.encode(request), now));
+    }
+
+    void sendRaw(byte[] key, byte[] value) {
+        requestTopic.pipeInput(new TestRecord<>(key, value, now));
+    }
+
+    void sendRawResult(byte[] key, byte[] value) {
+        resultTopic.pipeInput(new TestRecord<>(key, value, now));
+    }
+
+    // ---- the ledger ----
+
+    void ledgerAnswers(String voucherId, String commandSuffix, LedgerOutcome outcome, String reason) {
+        LedgerResult result = new LedgerResult(voucherId + commandSuffix, voucherId, now, outcome, reason, 0L, 0L);
+        resultTopic.pipeInput(new TestRecord<>(voucherId.getBytes(StandardCharsets.UTF_8), RESULTS.encode(result), now));
+    }
+
+    // ---- time ----
+
+    void advanceTo(Instant instant) {
+        driver.advanceWallClockTime(Duration.between(now, instant));
+        now = instant;
+    }
+
+    void advance(Duration duration) {
+        advanceTo(now.plus(duration));
+    }
+
+    Instant now() {
+        return now;
+    }
+
+    // ---- what came out ----
+
+    List<LedgerCommand> commands() {
+        return commandTopic.readValuesToList();
+    }
+
+    List<VoucherEvent> events() {
+        return eventTopic.readValuesToList();
+    }
+
+    List<VoucherState> states() {
+        return stateTopic.readValuesToList();
+    }
+
+    List<TestRecord<byte[], byte[]>> deadLetters() {
+        return deadLetterTopic.readRecordsToList();
+    }
+
+    VoucherState stored(String voucherId) {
+        KeyValueStore<String, VoucherState> store = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
+        return store.get(voucherId);
+    }
+
+    long expiryIndexSize() {
+        KeyValueStore<Object, Object> index = driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE);
+        long entries = 0;
+        try (var all = index.all()) {
+            for (; all.hasNext(); all.next()) {
+                entries++;
+            }
+        }
+        return entries;
+    }
+
+    double metric(String name) {
+        return driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals(ExpiryMetrics.GROUP) && e.getKey().name().equals(name))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
+                .sum();
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+        deleteRecursively(stateDir);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // a temporary directory left behind is harmless
+        }
+    }
+}

@@ -1,0 +1,682 @@
+package io.qrvoucher.voucher.streams;
+
+import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.END_OF_START_DAY;
+import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.PUNCTUATION_INTERVAL;
+import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.codeOf;
+import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.hashOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import io.qrvoucher.avro.ExternalAccount;
+import io.qrvoucher.avro.FreezeFunds;
+import io.qrvoucher.avro.HoldState;
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.ReleaseFunds;
+import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.avro.VoucherEventType;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
+
+class VoucherTopologyTest {
+
+    private final VoucherTopologyFixture topology = new VoucherTopologyFixture();
+
+    @AfterEach
+    void closeDriver() {
+        topology.close();
+    }
+
+    @Nested
+    class Generate {
+
+        @Test
+        void generateAsksTheLedgerToFreezeAndIssuesOnceFrozen() {
+            topology.generate("v1", "alice", 12_34);
+
+            LedgerCommand freeze = single(topology.commands());
+            assertThat(freeze.getCommandId()).isEqualTo("v1/freeze");
+            assertThat(freeze.getBody()).isEqualTo(new FreezeFunds("alice", "acc-alice", 12_34L, "CNY"));
+            assertThat(types(topology.events())).containsExactly(VoucherEventType.REQUESTED);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.PENDING);
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+
+            assertThat(types(topology.events())).containsExactly(VoucherEventType.ISSUED);
+            VoucherState issued = topology.stored("v1");
+            assertThat(issued.getStatus()).isEqualTo(VoucherStatus.UNUSED);
+            assertThat(issued.getHoldState()).isEqualTo(HoldState.HELD);
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void aVoucherIsValidUntilTheEndOfItsGenerationDayInTheBankZone() {
+            topology.generate("v1", "alice", 100);
+
+            assertThat(topology.stored("v1").getExpiresAt()).isEqualTo(END_OF_START_DAY);
+        }
+
+        @Test
+        void aCallerMayAskForAShorterValidity() {
+            Instant inOneHour = topology.now().plus(Duration.ofHours(1));
+            topology.generate("v1", "alice", 100, "CNY", inOneHour);
+
+            assertThat(topology.stored("v1").getExpiresAt()).isEqualTo(inOneHour);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.PENDING);
+        }
+
+        @Test
+        void aValidityBeyondTheEndOfTheDayIsRejectedAndNothingIsFrozen() {
+            topology.generate("v1", "alice", 100, "CNY", END_OF_START_DAY.plusMillis(1));
+
+            assertRejectedWithoutFreeze("v1", "VALIDITY_TOO_LONG");
+        }
+
+        @Test
+        void aValidityInThePastIsRejected() {
+            topology.generate("v1", "alice", 100, "CNY", topology.now());
+
+            assertRejectedWithoutFreeze("v1", "VALIDITY_IN_PAST");
+        }
+
+        @Test
+        void anAmountAboveTheVoucherCapIsRejected() {
+            topology.generate("v1", "alice", 1000_01);
+
+            assertRejectedWithoutFreeze("v1", "AMOUNT_EXCEEDS_VOUCHER_CAP");
+        }
+
+        @Test
+        void theCapItselfIsAllowed() {
+            topology.generate("v1", "alice", 1000_00);
+
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.PENDING);
+        }
+
+        @Test
+        void aNonPositiveAmountIsRejected() {
+            topology.generate("v1", "alice", 0);
+
+            assertRejectedWithoutFreeze("v1", "INVALID_AMOUNT");
+        }
+
+        @Test
+        void anUnknownCurrencyIsRejected() {
+            topology.generate("v1", "alice", 100, "XYZ", null);
+
+            assertRejectedWithoutFreeze("v1", "UNSUPPORTED_CURRENCY");
+        }
+
+        @Test
+        void aFreezeTheLedgerRefusesRejectsTheVoucherWithTheLedgersReason() {
+            topology.generate("v1", "bob", 600_00);
+            topology.commands();
+            topology.events();
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FREEZE_REFUSED, "INSUFFICIENT_FUNDS");
+
+            VoucherEvent rejected = single(topology.events());
+            assertThat(rejected.getType()).isEqualTo(VoucherEventType.REJECTED);
+            assertThat(rejected.getReason()).isEqualTo("INSUFFICIENT_FUNDS");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REJECTED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.REFUSED);
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void aRedeliveredGenerateRequestChangesNothing() {
+            String voucherId = "v1";
+            topology.generate(voucherId, "alice", 100);
+            VoucherState first = topology.stored(voucherId);
+            topology.commands();
+            topology.events();
+
+            topology.send(io.qrvoucher.avro.VoucherRequest.newBuilder()
+                    .setRequestId(first.getGenerateRequestId())
+                    .setVoucherId(voucherId)
+                    .setCustomerId("alice")
+                    .setRequestedAt(topology.now())
+                    .setBody(new io.qrvoucher.avro.GenerateVoucher("acc-alice", 100L, "CNY", null, hashOf(codeOf(voucherId))))
+                    .build());
+
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored(voucherId)).isEqualTo(first);
+        }
+
+        @Test
+        void anotherGenerateForAnExistingVoucherIdIsRefused() {
+            topology.issue("v1", "alice", 100);
+            VoucherState before = topology.stored("v1");
+            topology.commands();
+            topology.events();
+
+            topology.generate("v1", "mallory", 100);
+
+            assertRefused(single(topology.events()), "DUPLICATE_VOUCHER_ID");
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1")).isEqualTo(before);
+        }
+
+        private void assertRejectedWithoutFreeze(String voucherId, String reason) {
+            assertThat(topology.commands()).isEmpty();
+            VoucherEvent rejected = single(topology.events());
+            assertThat(rejected.getType()).isEqualTo(VoucherEventType.REJECTED);
+            assertThat(rejected.getReason()).isEqualTo(reason);
+            assertThat(topology.stored(voucherId).getStatus()).isEqualTo(VoucherStatus.REJECTED);
+            assertThat(topology.stored(voucherId).getHoldState()).isEqualTo(HoldState.NONE);
+        }
+    }
+
+    @Nested
+    class Redeem {
+
+        @Test
+        void redeemingInFullTransfersTheFaceValueAndEndsRedeemed() {
+            issued("v1", 500_00);
+
+            String redemption = topology.redeem("v1", "bob", null);
+
+            LedgerCommand transfer = single(topology.commands());
+            assertThat(transfer.getCommandId()).isEqualTo("v1/transfer");
+            assertThat(transfer.getBody()).isEqualTo(new TransferFunds(500_00L, "CNY", "bob", new OwnAccount("acc-bob")));
+            VoucherEvent started = single(topology.events());
+            assertThat(started.getType()).isEqualTo(VoucherEventType.REDEMPTION_STARTED);
+            assertThat(started.getRequestId()).isEqualTo(redemption);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMING);
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+
+            VoucherEvent redeemed = single(topology.events());
+            assertThat(redeemed.getType()).isEqualTo(VoucherEventType.REDEEMED);
+            assertThat(redeemed.getVoucher().getRedemption().getAmountMinor()).isEqualTo(500_00L);
+            assertThat(redeemed.getVoucher().getRedemption().getPayeeCustomerId()).isEqualTo("bob");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.CAPTURED);
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void aPartialRedemptionTransfersOnlyTheAmountAskedFor() {
+            issued("v1", 500_00);
+
+            topology.redeem("v1", "bob", 120_50L);
+
+            assertThat(((TransferFunds) single(topology.commands()).getBody()).getAmountMinor()).isEqualTo(120_50L);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            assertThat(topology.stored("v1").getRedemption().getAmountMinor()).isEqualTo(120_50L);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMED);
+        }
+
+        @Test
+        void aRedemptionToAnotherBankCarriesTheDestinationDetails() {
+            issued("v1", 500_00);
+
+            topology.redeemToOtherBank("v1", "carol");
+
+            TransferFunds transfer = (TransferFunds) single(topology.commands()).getBody();
+            assertThat(transfer.getDestination()).isEqualTo(new ExternalAccount("ICBC", "Dan", "6222 0000"));
+        }
+
+        @Test
+        void redeemTwiceTransfersOnce() {
+            issued("v1", 500_00);
+
+            topology.redeem("v1", "bob", null);
+            topology.redeem("v1", "carol", null);
+
+            assertThat(topology.commands()).hasSize(1);
+            List<VoucherEvent> events = topology.events();
+            assertThat(types(events)).containsExactly(VoucherEventType.REDEMPTION_STARTED, VoucherEventType.REQUEST_REFUSED);
+            assertRefused(events.get(1), "ALREADY_REDEEMED");
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            topology.redeem("v1", "carol", null);
+
+            assertThat(topology.commands()).isEmpty();
+            assertRefused(last(topology.events()), "ALREADY_REDEEMED");
+        }
+
+        @Test
+        void aRedeliveredRedeemRequestIsIgnored() {
+            issued("v1", 500_00);
+            topology.redeem("v1", "bob", null);
+            VoucherState redeeming = topology.stored("v1");
+            topology.commands();
+            topology.events();
+
+            topology.send(io.qrvoucher.avro.VoucherRequest.newBuilder()
+                    .setRequestId(redeeming.getRedemption().getRequestId())
+                    .setVoucherId("v1")
+                    .setCustomerId("bob")
+                    .setRequestedAt(topology.now())
+                    .setBody(new io.qrvoucher.avro.RedeemVoucher(hashOf(codeOf("v1")), null, new OwnAccount("acc-bob")))
+                    .build());
+
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored("v1")).isEqualTo(redeeming);
+        }
+
+        @Test
+        void aFailedTransferEndsRedeemFailedAndReleasesTheWholeHold() {
+            issued("v1", 500_00);
+            topology.redeem("v1", "bob", 100_00L);
+            topology.commands();
+            topology.events();
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFER_FAILED, "DESTINATION_CLOSED");
+
+            LedgerCommand release = single(topology.commands());
+            assertThat(release.getCommandId()).isEqualTo("v1/release");
+            assertThat(release.getBody()).isInstanceOf(ReleaseFunds.class);
+            VoucherEvent failed = single(topology.events());
+            assertThat(failed.getType()).isEqualTo(VoucherEventType.REDEEM_FAILED);
+            assertThat(failed.getReason()).isEqualTo("DESTINATION_CLOSED");
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.RELEASING);
+
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.RELEASED, null);
+
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEM_FAILED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.RELEASED);
+        }
+
+        @Test
+        void aFailedRedemptionCannotBeRetried() {
+            issued("v1", 500_00);
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFER_FAILED, "LEDGER_UNAVAILABLE");
+            topology.commands();
+
+            topology.redeem("v1", "bob", null);
+
+            assertThat(topology.commands()).isEmpty();
+            assertRefused(last(topology.events()), "ALREADY_REDEEMED");
+        }
+
+        @Test
+        void aLedgerResultDeliveredTwiceIsAppliedOnce() {
+            issued("v1", 500_00);
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            VoucherState redeemed = topology.stored("v1");
+            topology.commands();
+            topology.events();
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFER_FAILED, "LATE");
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored("v1")).isEqualTo(redeemed);
+        }
+
+        @Test
+        void aWrongCodeIsRefusedAsInvalidWithoutRevealingTheVoucher() {
+            issued("v1", 500_00);
+
+            topology.redeemWithCode("v1", "mallory", "guessed", null);
+
+            VoucherEvent refused = single(topology.events());
+            assertRefused(refused, "INVALID_CODE");
+            assertThat(refused.getVoucher()).isNull();
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+
+        @Test
+        void aCodeForNoVoucherIsRefusedAsInvalid() {
+            topology.redeem("nope", "mallory", null);
+
+            assertRefused(single(topology.events()), "INVALID_CODE");
+            assertThat(topology.stored("nope")).isNull();
+        }
+
+        @Test
+        void anAmountAboveTheFaceValueIsRefused() {
+            issued("v1", 500_00);
+
+            topology.redeem("v1", "bob", 500_01L);
+
+            assertRefused(single(topology.events()), "AMOUNT_EXCEEDS_FACE_VALUE");
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+
+        @Test
+        void aZeroAmountIsRefused() {
+            issued("v1", 500_00);
+
+            topology.redeem("v1", "bob", 0L);
+
+            assertRefused(single(topology.events()), "INVALID_AMOUNT");
+        }
+
+        @Test
+        void aVoucherWhoseFreezeIsPendingCannotBeRedeemed() {
+            topology.generate("v1", "alice", 100);
+            topology.commands();
+            topology.events();
+
+            topology.redeem("v1", "bob", null);
+
+            assertRefused(single(topology.events()), "VOUCHER_NOT_ISSUED");
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void aCancelledVoucherCannotBeRedeemed() {
+            issued("v1", 100);
+            topology.cancel("v1", "alice");
+            topology.commands();
+            topology.events();
+
+            topology.redeem("v1", "bob", null);
+
+            assertRefused(single(topology.events()), "CANCELLED");
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        private void issued(String voucherId, long amountMinor) {
+            topology.issue(voucherId, "alice", amountMinor);
+            topology.commands();
+            topology.events();
+        }
+    }
+
+    @Nested
+    class Cancel {
+
+        @Test
+        void thePayerCancelsAnUnusedVoucherAndTheHoldIsReleased() {
+            issued("v1");
+
+            String cancel = topology.cancel("v1", "alice");
+
+            LedgerCommand release = single(topology.commands());
+            assertThat(release.getCommandId()).isEqualTo("v1/release");
+            VoucherEvent cancelled = single(topology.events());
+            assertThat(cancelled.getType()).isEqualTo(VoucherEventType.CANCELLED);
+            assertThat(cancelled.getRequestId()).isEqualTo(cancel);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.CANCELLED);
+
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.RELEASED, null);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.RELEASED);
+        }
+
+        @Test
+        void onlyThePayerMayCancel() {
+            issued("v1");
+
+            topology.cancel("v1", "bob");
+
+            assertRefused(single(topology.events()), "NOT_OWNER");
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+
+        @Test
+        void cancellingAnUnknownVoucherIsRefused() {
+            topology.cancel("nope", "alice");
+
+            assertRefused(single(topology.events()), "VOUCHER_NOT_FOUND");
+        }
+
+        @Test
+        void aRedeemedVoucherCannotBeCancelled() {
+            issued("v1");
+            topology.redeem("v1", "bob", null);
+            topology.commands();
+            topology.events();
+
+            topology.cancel("v1", "alice");
+
+            assertRefused(single(topology.events()), "ALREADY_REDEEMED");
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMING);
+        }
+
+        @Test
+        void cancellingTwiceReleasesOnce() {
+            issued("v1");
+            topology.cancel("v1", "alice");
+            topology.commands();
+            topology.events();
+
+            topology.cancel("v1", "alice");
+
+            assertRefused(single(topology.events()), "CANCELLED");
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void anExpiredVoucherCannotBeCancelled() {
+            issued("v1");
+            topology.advanceTo(END_OF_START_DAY);
+            topology.commands();
+            topology.events();
+
+            topology.cancel("v1", "alice");
+
+            assertRefused(single(topology.events()), "EXPIRED");
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void aFreezeThatLandsAfterACancelIsReleasedAtOnce() {
+            topology.generate("v1", "alice", 100);
+            topology.cancel("v1", "alice");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.CANCELLED);
+            assertThat(topology.commands()).extracting(LedgerCommand::getCommandId).containsExactly("v1/freeze");
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+
+            assertThat(single(topology.commands()).getCommandId()).isEqualTo("v1/release");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.CANCELLED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.RELEASING);
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            assertThat(topology.commands()).as("a duplicate freeze result releases nothing more").isEmpty();
+        }
+
+        @Test
+        void aFreezeRefusedAfterACancelNeedsNoRelease() {
+            topology.generate("v1", "alice", 100);
+            topology.cancel("v1", "alice");
+            topology.commands();
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FREEZE_REFUSED, "INSUFFICIENT_FUNDS");
+
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.CANCELLED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.REFUSED);
+        }
+
+        private void issued(String voucherId) {
+            topology.issue(voucherId, "alice", 100_00);
+            topology.commands();
+            topology.events();
+        }
+    }
+
+    @Nested
+    class Expire {
+
+        @Test
+        void anUnusedVoucherExpiresWithinAPunctuationOfItsEndAndItsHoldIsReleased() {
+            topology.issue("v1", "alice", 100);
+            topology.commands();
+            topology.events();
+
+            topology.advanceTo(END_OF_START_DAY.minus(PUNCTUATION_INTERVAL));
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+
+            topology.advanceTo(END_OF_START_DAY.plus(PUNCTUATION_INTERVAL));
+
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.EXPIRED);
+            assertThat(single(topology.events()).getType()).isEqualTo(VoucherEventType.EXPIRED);
+            assertThat(single(topology.commands()).getCommandId()).isEqualTo("v1/release");
+            assertThat(topology.expiryIndexSize()).isZero();
+        }
+
+        @Test
+        void aVoucherBeingRedeemedIsNeverExpired() {
+            topology.issue("v1", "alice", 100);
+            topology.redeem("v1", "bob", null);
+            topology.commands();
+            topology.events();
+
+            topology.advanceTo(END_OF_START_DAY.plus(Duration.ofMinutes(5)));
+
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMING);
+            assertThat(topology.commands()).isEmpty();
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMED);
+        }
+
+        @Test
+        void aRedemptionArrivingAfterTheEndButBeforeThePunctuationFindsTheVoucherExpired() {
+            Instant halfwayBetweenPunctuations = topology.now().plus(Duration.ofMinutes(1)).plusMillis(500);
+            topology.generate("v1", "alice", 100, "CNY", halfwayBetweenPunctuations);
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            topology.commands();
+            topology.events();
+            topology.advanceTo(halfwayBetweenPunctuations.minusMillis(100));
+            topology.advanceTo(halfwayBetweenPunctuations.plusMillis(100));
+            assertThat(topology.stored("v1").getStatus()).as("no punctuation ran since the end").isEqualTo(VoucherStatus.UNUSED);
+
+            topology.redeem("v1", "bob", null);
+
+            List<VoucherEvent> events = topology.events();
+            assertThat(types(events)).containsExactly(VoucherEventType.EXPIRED, VoucherEventType.REQUEST_REFUSED);
+            assertRefused(events.get(1), "EXPIRED");
+            assertThat(topology.commands()).extracting(LedgerCommand::getCommandId).containsExactly("v1/release");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.EXPIRED);
+            assertThat(topology.expiryIndexSize()).isZero();
+        }
+
+        @Test
+        void aPendingVoucherExpiresAndItsLateFreezeIsReleasedAtOnce() {
+            topology.generate("v1", "alice", 100);
+            topology.commands();
+            topology.events();
+
+            topology.advanceTo(END_OF_START_DAY.plus(PUNCTUATION_INTERVAL));
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.EXPIRED);
+            assertThat(topology.commands()).as("nothing is held yet").isEmpty();
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+
+            assertThat(single(topology.commands()).getCommandId()).isEqualTo("v1/release");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.EXPIRED);
+        }
+
+        @Test
+        void onlyDueVouchersExpire() {
+            topology.issue("soon", "alice", 100);
+            topology.generate("later", "alice", 100, "CNY", END_OF_START_DAY);
+            topology.ledgerAnswers("later", "/freeze", LedgerOutcome.FROZEN, null);
+            topology.send(io.qrvoucher.avro.VoucherRequest.newBuilder()
+                    .setRequestId("r-short").setVoucherId("short").setCustomerId("alice").setRequestedAt(topology.now())
+                    .setBody(new io.qrvoucher.avro.GenerateVoucher("acc-alice", 100L, "CNY",
+                            topology.now().plus(Duration.ofMinutes(1)), hashOf(codeOf("short"))))
+                    .build());
+            topology.ledgerAnswers("short", "/freeze", LedgerOutcome.FROZEN, null);
+            topology.events();
+
+            topology.advance(Duration.ofMinutes(1).plus(PUNCTUATION_INTERVAL));
+
+            assertThat(topology.events()).extracting(VoucherEvent::getVoucherId).containsExactly("short");
+            assertThat(topology.stored("soon").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+    }
+
+    @Nested
+    class BadInput {
+
+        @Test
+        void anUnreadableRequestGoesToTheDeadLetterTopicWithTheReasonAndProcessingGoesOn() {
+            topology.sendRaw("v1".getBytes(StandardCharsets.UTF_8), "{\"not\":\"avro\"}".getBytes(StandardCharsets.UTF_8));
+            topology.generate("v2", "alice", 100);
+
+            TestRecord<byte[], byte[]> dead = single(topology.deadLetters());
+            assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("{\"not\":\"avro\"}");
+            assertThat(header(dead, DeadLetters.REASON)).contains("VoucherRequest");
+            assertThat(header(dead, DeadLetters.SOURCE_TOPIC)).isEqualTo("voucher-requests");
+            assertThat(header(dead, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+            assertThat(topology.stored("v2").getStatus()).isEqualTo(VoucherStatus.PENDING);
+        }
+
+        @Test
+        void aRequestKeyedByAnotherVoucherIsDeadLettered() {
+            byte[] value = io.qrvoucher.schemas.AvroSerde.of(io.qrvoucher.avro.VoucherRequest.class).encode(
+                    new io.qrvoucher.avro.VoucherRequest("r1", "v1", "alice", topology.now(),
+                            new io.qrvoucher.avro.CancelVoucher()));
+
+            topology.sendRaw("v2".getBytes(StandardCharsets.UTF_8), value);
+
+            assertThat(header(single(topology.deadLetters()), DeadLetters.REASON)).contains("not the voucher id");
+            assertThat(topology.events()).isEmpty();
+        }
+
+        @Test
+        void anUnreadableLedgerResultIsDeadLettered() {
+            topology.sendRawResult("v1".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 1, 2});
+
+            TestRecord<byte[], byte[]> dead = single(topology.deadLetters());
+            assertThat(header(dead, DeadLetters.SOURCE_TOPIC)).isEqualTo("ledger-results");
+            assertThat(header(dead, DeadLetters.EXCEPTION)).isEqualTo(
+                    org.apache.kafka.common.errors.SerializationException.class.getName());
+        }
+
+        @Test
+        void noTopicThatReadersSeeCarriesTheBearerCode() {
+            topology.issue("v1", "alice", 100);
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+
+            String code = codeOf("v1");
+            assertThat(topology.events()).allSatisfy(event -> assertThat(event.toString()).doesNotContain(code));
+            assertThat(topology.states()).allSatisfy(state -> assertThat(state.toString()).doesNotContain(code));
+            assertThat(topology.commands()).allSatisfy(command -> assertThat(command.toString()).doesNotContain(code));
+        }
+
+        private String header(TestRecord<byte[], byte[]> record, String name) {
+            Header header = record.headers().lastHeader(name);
+            return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static <T> T single(List<T> values) {
+        assertThat(values).hasSize(1);
+        return values.get(0);
+    }
+
+    static <T> T last(List<T> values) {
+        assertThat(values).isNotEmpty();
+        return values.get(values.size() - 1);
+    }
+
+    static List<VoucherEventType> types(List<VoucherEvent> events) {
+        return events.stream().map(VoucherEvent::getType).toList();
+    }
+
+    static void assertRefused(VoucherEvent event, String reason) {
+        assertThat(event.getType()).isEqualTo(VoucherEventType.REQUEST_REFUSED);
+        assertThat(event.getReason()).isEqualTo(reason);
+    }
+}
