@@ -64,6 +64,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TestOutputTopic<String, VoucherEvent> eventTopic;
     private final TestOutputTopic<String, VoucherState> stateTopic;
     private final TestOutputTopic<byte[], byte[]> deadLetterTopic;
+    private final List<VoucherRequest> sentRequests = new java.util.ArrayList<>();
     private Instant now = START;
 
     VoucherTopologyFixture() {
@@ -152,6 +153,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     void send(VoucherRequest request) {
+        sentRequests.add(request);
         requestTopic.pipeInput(new TestRecord<>(request.getVoucherId().getBytes(StandardCharsets.UTF_8),
                 REQUESTS.encode(request), now));
     }
@@ -162,6 +164,10 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     void sendRawResult(byte[] key, byte[] value) {
         resultTopic.pipeInput(new TestRecord<>(key, value, now));
+    }
+
+    List<VoucherRequest> sentRequests() {
+        return List.copyOf(sentRequests);
     }
 
     // ---- the ledger ----
@@ -207,6 +213,22 @@ final class VoucherTopologyFixture implements AutoCloseable {
     VoucherState stored(String voucherId) {
         KeyValueStore<String, VoucherState> store = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
         return store.get(voucherId);
+    }
+
+    /**
+     * Puts an issued voucher straight into the stores, as if it had been generated and frozen:
+     * for setting up many vouchers quickly.
+     */
+    void seedIssuedVoucher(String voucherId, Instant expiresAt) {
+        KeyValueStore<String, VoucherState> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
+        KeyValueStore<org.apache.kafka.common.utils.Bytes, String> index =
+                driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE);
+        io.qrvoucher.voucher.domain.Voucher voucher = new io.qrvoucher.voucher.domain.Voucher(voucherId, "alice",
+                "acc-alice", new io.qrvoucher.voucher.domain.Money(100, "CNY"), hashOf(codeOf(voucherId)),
+                io.qrvoucher.voucher.domain.VoucherStatus.UNUSED, io.qrvoucher.voucher.domain.HoldState.HELD,
+                now, expiresAt, now, 2, "r-" + voucherId, null, null, null);
+        vouchers.put(voucherId, AvroMapping.toAvro(voucher));
+        new ExpiryIndex(index).update(null, voucher);
     }
 
     long expiryIndexSize() {

@@ -1,0 +1,159 @@
+package io.qrvoucher.voucher.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.RedeemVoucher;
+import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.schemas.AvroSerde;
+
+/**
+ * The service as it runs in production, exactly-once on a real in-process KRaft broker: concurrent
+ * and redelivered redemptions of one voucher produce one transfer.
+ */
+@SpringBootTest(classes = VoucherStreamsApplication.class)
+@EmbeddedKafka(partitions = 3,
+        topics = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events", "voucher-state",
+                "voucher-dead-letters"},
+        brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
+                "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"})
+class VoucherStreamsBrokerTest {
+
+    @TempDir
+    static Path stateDir;
+
+    @DynamicPropertySource
+    static void kafka(DynamicPropertyRegistry registry) {
+        registry.add("voucher.bootstrap-servers", () -> System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
+        registry.add("voucher.state-dir", () -> stateDir.toString());
+    }
+
+    @Autowired
+    EmbeddedKafkaBroker broker;
+
+    @Autowired
+    KafkaStreams streams;
+
+    private KafkaProducer<String, byte[]> producer;
+    private KafkaConsumer<String, byte[]> consumer;
+    private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+
+    @BeforeEach
+    void connect() {
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of("ledger-commands", "voucher-state"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> streams.state() == KafkaStreams.State.RUNNING);
+    }
+
+    @AfterEach
+    void disconnect() {
+        producer.close();
+        consumer.close();
+    }
+
+    @Test
+    void concurrentAndRedeliveredRedemptionsOfOneVoucherTransferOnce() {
+        String voucherId = UUID.randomUUID().toString();
+        String codeHash = "ab".repeat(32);
+        send(new VoucherRequest("gen-1", voucherId, "alice", Instant.now(),
+                new GenerateVoucher("acc-alice", 250_00L, "CNY", null, codeHash)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> commandsFor(voucherId).size() == 1);
+
+        answer(voucherId, "/freeze", LedgerOutcome.FROZEN);
+        await().atMost(Duration.ofSeconds(30)).until(() -> latestState(voucherId) == VoucherStatus.UNUSED);
+
+        VoucherRequest bob = new VoucherRequest("redeem-bob", voucherId, "bob", Instant.now(),
+                new RedeemVoucher(codeHash, null, new OwnAccount("acc-bob")));
+        send(bob);
+        send(new VoucherRequest("redeem-carol", voucherId, "carol", Instant.now(),
+                new RedeemVoucher(codeHash, 10_00L, new OwnAccount("acc-carol"))));
+        send(bob);
+        await().atMost(Duration.ofSeconds(30)).until(() -> latestState(voucherId) == VoucherStatus.REDEEMING);
+
+        answer(voucherId, "/transfer", LedgerOutcome.TRANSFERRED);
+        answer(voucherId, "/transfer", LedgerOutcome.TRANSFERRED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> latestState(voucherId) == VoucherStatus.REDEEMED);
+
+        List<LedgerCommand> commands = commandsFor(voucherId);
+        assertThat(commands).extracting(LedgerCommand::getCommandId).containsExactly(voucherId + "/freeze", voucherId + "/transfer");
+        assertThat(((TransferFunds) commands.get(1).getBody()).getPayeeCustomerId()).isIn("bob", "carol");
+    }
+
+    private void send(VoucherRequest request) {
+        producer.send(new ProducerRecord<>("voucher-requests", request.getVoucherId(),
+                AvroSerde.of(VoucherRequest.class).encode(request)));
+        producer.flush();
+    }
+
+    private void answer(String voucherId, String suffix, LedgerOutcome outcome) {
+        LedgerResult result = new LedgerResult(voucherId + suffix, voucherId, Instant.now(), outcome, null, 0L, 0L);
+        producer.send(new ProducerRecord<>("ledger-results", voucherId, AvroSerde.of(LedgerResult.class).encode(result)));
+        producer.flush();
+    }
+
+    private List<LedgerCommand> commandsFor(String voucherId) {
+        poll();
+        return seen.stream()
+                .filter(r -> r.topic().equals("ledger-commands") && r.key().equals(voucherId))
+                .map(r -> AvroSerde.of(LedgerCommand.class).decode(r.value()))
+                .toList();
+    }
+
+    private VoucherStatus latestState(String voucherId) {
+        poll();
+        return seen.stream()
+                .filter(r -> r.topic().equals("voucher-state") && r.key().equals(voucherId))
+                .map(r -> AvroSerde.of(VoucherState.class).decode(r.value()))
+                .reduce((first, second) -> second)
+                .map(VoucherState::getStatus)
+                .orElse(null);
+    }
+
+    private void poll() {
+        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+    }
+
+}
