@@ -1,12 +1,36 @@
 package io.qrvoucher.ledger;
 
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ledger.core.Ledger;
 
 @SpringBootApplication
+@EnableConfigurationProperties(LedgerProperties.class)
 public class LedgerAdapterApplication {
 
     public static void main(String[] args) {
         SpringApplication.run(LedgerAdapterApplication.class, args);
+    }
+
+    @Bean
+    Ledger ledger(DataSource dataSource, PlatformTransactionManager transactionManager, LedgerProperties properties) {
+        return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(transactionManager),
+                properties.bankZone(), Clock.systemUTC());
+    }
+
+    @Bean
+    AccountOpening accountOpening(DataSource dataSource, PlatformTransactionManager transactionManager) {
+        return new AccountOpening(JdbcClient.create(dataSource), new TransactionTemplate(transactionManager));
     }
 }

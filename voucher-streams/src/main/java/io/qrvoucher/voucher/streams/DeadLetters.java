@@ -6,17 +6,14 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
-/**
- * The headers of a record sent to the dead-letter topic. The key and value are the original bytes,
- * so that the record can be replayed once whatever wrote it is fixed.
- */
-public final class DeadLetters {
+import static io.qrvoucher.schemas.DeadLetterHeaders.EXCEPTION;
+import static io.qrvoucher.schemas.DeadLetterHeaders.REASON;
+import static io.qrvoucher.schemas.DeadLetterHeaders.SOURCE_OFFSET;
+import static io.qrvoucher.schemas.DeadLetterHeaders.SOURCE_PARTITION;
+import static io.qrvoucher.schemas.DeadLetterHeaders.SOURCE_TOPIC;
 
-    public static final String REASON = "dlt.reason";
-    public static final String EXCEPTION = "dlt.exception";
-    public static final String SOURCE_TOPIC = "dlt.source.topic";
-    public static final String SOURCE_PARTITION = "dlt.source.partition";
-    public static final String SOURCE_OFFSET = "dlt.source.offset";
+/** Builds the {@link io.qrvoucher.schemas.DeadLetterHeaders} of a record the topology cannot read. */
+final class DeadLetters {
 
     private DeadLetters() {
     }

@@ -29,6 +29,7 @@ import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.schemas.DeadLetterHeaders;
 
 class VoucherTopologyTest {
 
@@ -615,9 +616,9 @@ class VoucherTopologyTest {
 
             TestRecord<byte[], byte[]> dead = single(topology.deadLetters());
             assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("{\"not\":\"avro\"}");
-            assertThat(header(dead, DeadLetters.REASON)).contains("VoucherRequest");
-            assertThat(header(dead, DeadLetters.SOURCE_TOPIC)).isEqualTo("voucher-requests");
-            assertThat(header(dead, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
+            assertThat(header(dead, DeadLetterHeaders.REASON)).contains("VoucherRequest");
+            assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("voucher-requests");
+            assertThat(header(dead, DeadLetterHeaders.SOURCE_OFFSET)).isEqualTo("0");
             assertThat(topology.stored("v2").getStatus()).isEqualTo(VoucherStatus.PENDING);
         }
 
@@ -629,7 +630,7 @@ class VoucherTopologyTest {
 
             topology.sendRaw("v2".getBytes(StandardCharsets.UTF_8), value);
 
-            assertThat(header(single(topology.deadLetters()), DeadLetters.REASON)).contains("not the voucher id");
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("not the voucher id");
             assertThat(topology.events()).isEmpty();
         }
 
@@ -638,8 +639,8 @@ class VoucherTopologyTest {
             topology.sendRawResult("v1".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 1, 2});
 
             TestRecord<byte[], byte[]> dead = single(topology.deadLetters());
-            assertThat(header(dead, DeadLetters.SOURCE_TOPIC)).isEqualTo("ledger-results");
-            assertThat(header(dead, DeadLetters.EXCEPTION)).isEqualTo(
+            assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("ledger-results");
+            assertThat(header(dead, DeadLetterHeaders.EXCEPTION)).isEqualTo(
                     org.apache.kafka.common.errors.SerializationException.class.getName());
         }
 

@@ -1,0 +1,33 @@
+package io.qrvoucher.ledger.core;
+
+/** A command for the hold of one voucher. Each {@code commandId} is applied at most once. */
+public sealed interface LedgerCommand {
+
+    String commandId();
+
+    String voucherId();
+
+    /** Hold {@code amountMinor} on the customer's account for the voucher. */
+    record Freeze(String commandId, String voucherId, String customerId, String accountId, long amountMinor,
+                  String currency) implements LedgerCommand {
+    }
+
+    /** Capture the voucher's hold: move {@code amountMinor} to the destination, release the rest. */
+    record Transfer(String commandId, String voucherId, long amountMinor, String currency, String payeeCustomerId,
+                    Destination destination) implements LedgerCommand {
+    }
+
+    /** Release the whole hold of the voucher. */
+    record Release(String commandId, String voucherId) implements LedgerCommand {
+    }
+
+    sealed interface Destination {
+    }
+
+    record OwnAccount(String accountId) implements Destination {
+    }
+
+    /** Paid through the bank's clearing account in the currency; the details go on the journal. */
+    record ExternalAccount(String bank, String holderName, String accountNumber) implements Destination {
+    }
+}

@@ -1,0 +1,24 @@
+package io.qrvoucher.ledger.core;
+
+/** Why the ledger refused a command; stable codes that reach the customer as the voucher's reason. */
+public enum LedgerRefusal {
+    INVALID_COMMAND,
+    ACCOUNT_NOT_FOUND,
+    NOT_ACCOUNT_OWNER,
+    ACCOUNT_NOT_ACTIVE,
+    OUTWARD_TRANSFERS_NOT_ALLOWED,
+    CURRENCY_MISMATCH,
+    DAILY_LIMIT_EXCEEDED,
+    INSUFFICIENT_FUNDS,
+    VOUCHER_ALREADY_HELD,
+    HOLD_NOT_FOUND,
+    HOLD_NOT_OPEN,
+    HOLD_ALREADY_CAPTURED,
+    HOLD_ALREADY_RELEASED,
+    AMOUNT_EXCEEDS_HOLD,
+    DESTINATION_NOT_FOUND,
+    DESTINATION_NOT_ACTIVE,
+    DESTINATION_NOT_OWNED,
+    CLEARING_ACCOUNT_MISSING,
+    LEDGER_UNAVAILABLE
+}

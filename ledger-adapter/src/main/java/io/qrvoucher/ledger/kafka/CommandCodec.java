@@ -1,0 +1,74 @@
+package io.qrvoucher.ledger.kafka;
+
+
+import io.qrvoucher.avro.ExternalAccount;
+import io.qrvoucher.avro.FreezeFunds;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.ReleaseFunds;
+import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.ledger.core.Account;
+import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.LedgerCommand;
+import io.qrvoucher.schemas.AvroSerde;
+
+/** Reads commands from and writes results to their Avro records. */
+final class CommandCodec {
+
+    private static final AvroSerde<io.qrvoucher.avro.LedgerCommand> COMMANDS = AvroSerde.of(io.qrvoucher.avro.LedgerCommand.class);
+    private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
+    private static final AvroSerde<io.qrvoucher.avro.AccountSnapshot> SNAPSHOTS =
+            AvroSerde.of(io.qrvoucher.avro.AccountSnapshot.class);
+
+    private CommandCodec() {
+    }
+
+    /** @throws org.apache.kafka.common.errors.SerializationException when the bytes are not a command */
+    static LedgerCommand decode(byte[] value) {
+        io.qrvoucher.avro.LedgerCommand command = COMMANDS.decode(value);
+        Object body = command.getBody();
+        if (body instanceof FreezeFunds freeze) {
+            return new LedgerCommand.Freeze(command.getCommandId(), command.getVoucherId(), freeze.getCustomerId(),
+                    freeze.getAccountId(), freeze.getAmountMinor(), freeze.getCurrency());
+        }
+        if (body instanceof TransferFunds transfer) {
+            LedgerCommand.Destination destination = transfer.getDestination() instanceof OwnAccount own
+                    ? new LedgerCommand.OwnAccount(own.getAccountId())
+                    : toExternal((ExternalAccount) transfer.getDestination());
+            return new LedgerCommand.Transfer(command.getCommandId(), command.getVoucherId(), transfer.getAmountMinor(),
+                    transfer.getCurrency(), transfer.getPayeeCustomerId(), destination);
+        }
+        if (body instanceof ReleaseFunds) {
+            return new LedgerCommand.Release(command.getCommandId(), command.getVoucherId());
+        }
+        throw new org.apache.kafka.common.errors.SerializationException("Unknown ledger command body " + body);
+    }
+
+    static byte[] encodeResult(Applied applied) {
+        return RESULTS.encode(new LedgerResult(applied.commandId(), applied.voucherId(), applied.processedAt(),
+                LedgerOutcome.valueOf(applied.outcome().name()), applied.reason(), applied.transferredMinor(),
+                applied.releasedMinor()));
+    }
+
+    static byte[] encodeSnapshot(Account account) {
+        return SNAPSHOTS.encode(io.qrvoucher.avro.AccountSnapshot.newBuilder()
+                .setAccountId(account.accountId())
+                .setOwnerCustomerId(account.ownerCustomerId())
+                .setCurrency(account.currency())
+                .setBalanceMinor(account.balanceMinor())
+                .setHeldMinor(account.heldMinor())
+                .setAvailableMinor(account.availableMinor())
+                .setStatus(account.status())
+                .setOutwardTransfersAllowed(account.outwardTransfersAllowed())
+                .setDailyOutwardLimitMinor(account.dailyOutwardLimitMinor())
+                .setVersion(account.version())
+                .setUpdatedAt(account.updatedAt())
+                .build());
+    }
+
+
+    private static LedgerCommand.ExternalAccount toExternal(ExternalAccount external) {
+        return new LedgerCommand.ExternalAccount(external.getBank(), external.getHolderName(), external.getAccountNumber());
+    }
+}

@@ -1,0 +1,39 @@
+package io.qrvoucher.ledger.kafka;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.dao.DataAccessException;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.transaction.TransactionException;
+
+import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.ledger.core.LedgerCommand;
+
+/**
+ * Applies each ledger command and publishes its result; the record's offset is committed only
+ * after both. A crash in between delivers the command again, and the ledger answers it from the
+ * result it stored with the change — the change itself is never applied twice.
+ */
+public class LedgerCommandListener {
+
+    private final Ledger ledger;
+    private final ResultPublisher publisher;
+
+    public LedgerCommandListener(Ledger ledger, ResultPublisher publisher) {
+        this.ledger = ledger;
+        this.publisher = publisher;
+    }
+
+    @KafkaListener(id = "ledger-commands", topics = "${ledger.topics.commands:ledger-commands}",
+            concurrency = "${ledger.listener-concurrency:1}")
+    public void onCommand(ConsumerRecord<String, byte[]> record) {
+        LedgerCommand command = CommandCodec.decode(record.value());
+        Applied applied;
+        try {
+            applied = ledger.apply(command);
+        } catch (DataAccessException | TransactionException e) {
+            throw new LedgerUnavailableException(command, e);
+        }
+        publisher.publish(applied);
+    }
+}

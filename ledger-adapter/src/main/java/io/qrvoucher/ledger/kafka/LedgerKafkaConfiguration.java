@@ -1,0 +1,128 @@
+package io.qrvoucher.ledger.kafka;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ConsumerRecordRecoverer;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.ledger.core.LedgerCommand;
+import io.qrvoucher.schemas.DeadLetterHeaders;
+
+/**
+ * The Kafka side of the adapter. Failures are handled by what they mean:
+ * <ul>
+ *   <li>a record that is not a ledger command goes to the dead-letter topic with the reason;</li>
+ *   <li>a result that did not reach the broker is retried without end — the change is committed and
+ *       its result must get out;</li>
+ *   <li>a database that cannot apply a transfer is retried for {@code ledger.retry.transfer-give-up-after},
+ *       then the transfer is answered TRANSFER_FAILED (nothing was changed; the voucher then releases
+ *       its hold);</li>
+ *   <li>a database that cannot apply a freeze or a release is retried without end: giving up could
+ *       leave money held that no voucher would ever release.</li>
+ * </ul>
+ */
+@Configuration(proxyBeanMethods = false)
+class LedgerKafkaConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(LedgerKafkaConfiguration.class);
+
+    @Bean
+    ResultPublisher resultPublisher(KafkaTemplate<String, byte[]> kafka, Ledger ledger, LedgerProperties properties) {
+        return new ResultPublisher(kafka, ledger, properties);
+    }
+
+    @Bean
+    LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher) {
+        return new LedgerCommandListener(ledger, publisher);
+    }
+
+    @Bean
+    DefaultErrorHandler ledgerErrorHandler(KafkaTemplate<String, byte[]> kafka, ResultPublisher publisher,
+                                           LedgerProperties properties) {
+        DeadLetterPublishingRecoverer deadLetters = new DeadLetterPublishingRecoverer(kafka,
+                (record, error) -> new TopicPartition(properties.topics().deadLetters(), -1));
+        deadLetters.setHeadersFunction((record, error) -> deadLetterHeaders(record, error));
+
+        ConsumerRecordRecoverer recoverer = (record, error) -> {
+            LedgerUnavailableException unavailable = causeOf(error, LedgerUnavailableException.class);
+            if (unavailable != null && unavailable.command() instanceof LedgerCommand.Transfer transfer) {
+                log.error("Giving up on {} after the ledger stayed unavailable; answering TRANSFER_FAILED",
+                        transfer.commandId(), error);
+                publisher.publish(Applied.transferAbandoned(transfer, Instant.now()));
+            } else {
+                log.error("Dead-lettering record {}-{}@{}", record.topic(), record.partition(), record.offset(), error);
+                deadLetters.accept(record, error);
+            }
+        };
+
+        Retry retry = new Retry(properties.retry());
+        DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, retry.forever());
+        handler.setBackOffFunction((record, error) -> {
+            LedgerUnavailableException unavailable = causeOf(error, LedgerUnavailableException.class);
+            boolean transferMayGiveUp = unavailable != null && unavailable.command() instanceof LedgerCommand.Transfer;
+            return transferMayGiveUp ? retry.untilTransferGivesUp() : retry.forever();
+        });
+        handler.addNotRetryableExceptions(SerializationException.class);
+        return handler;
+    }
+
+    @Bean
+    AccountSnapshotsAtStart accountSnapshotsAtStart(ResultPublisher publisher) {
+        return new AccountSnapshotsAtStart(publisher);
+    }
+
+    private static RecordHeaders deadLetterHeaders(ConsumerRecord<?, ?> record, Exception error) {
+        Throwable cause = error;
+        while (cause.getCause() != null && !(cause instanceof SerializationException)) {
+            cause = cause.getCause();
+        }
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(DeadLetterHeaders.REASON, String.valueOf(cause.getMessage()).getBytes(StandardCharsets.UTF_8));
+        headers.add(DeadLetterHeaders.EXCEPTION, cause.getClass().getName().getBytes(StandardCharsets.UTF_8));
+        headers.add(DeadLetterHeaders.SOURCE_TOPIC, record.topic().getBytes(StandardCharsets.UTF_8));
+        headers.add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
+        headers.add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
+        return headers;
+    }
+
+    private static <T extends Throwable> T causeOf(Throwable error, Class<T> type) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+
+    private record Retry(LedgerProperties.Retry settings) {
+
+        BackOff forever() {
+            ExponentialBackOff backOff = new ExponentialBackOff(settings.initialInterval().toMillis(), 2.0);
+            backOff.setMaxInterval(settings.maxInterval().toMillis());
+            return backOff;
+        }
+
+        BackOff untilTransferGivesUp() {
+            ExponentialBackOff backOff = new ExponentialBackOff(settings.initialInterval().toMillis(), 2.0);
+            backOff.setMaxInterval(settings.maxInterval().toMillis());
+            backOff.setMaxElapsedTime(settings.transferGiveUpAfter().toMillis());
+            return backOff;
+        }
+    }
+}

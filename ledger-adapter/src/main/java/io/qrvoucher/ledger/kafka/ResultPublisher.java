@@ -1,0 +1,65 @@
+package io.qrvoucher.ledger.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.springframework.kafka.core.KafkaTemplate;
+
+import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.core.Account;
+import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.Ledger;
+
+/**
+ * Publishes a command's result, keyed by voucher id, and fresh snapshots of the accounts it changed,
+ * and waits until the broker has them. Anything that stops it throws {@link ResultNotPublishedException}:
+ * the command is then delivered again and answered from its stored result.
+ */
+public class ResultPublisher {
+
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final Ledger ledger;
+    private final LedgerProperties properties;
+
+    public ResultPublisher(KafkaTemplate<String, byte[]> kafka, Ledger ledger, LedgerProperties properties) {
+        this.kafka = kafka;
+        this.ledger = ledger;
+        this.properties = properties;
+    }
+
+    public void publish(Applied applied) {
+        try {
+            List<CompletableFuture<?>> sends = new ArrayList<>();
+            sends.add(kafka.send(properties.topics().results(), applied.voucherId(), CommandCodec.encodeResult(applied)));
+            if (!applied.affectedAccounts().isEmpty()) {
+                ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account)));
+            }
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ResultNotPublishedException(applied, e);
+        } catch (Exception e) {
+            throw new ResultNotPublishedException(applied, e);
+        }
+    }
+
+    /** Publishes the snapshot of every account, so that the compacted topic has them all. */
+    public void publishAllAccounts() {
+        List<CompletableFuture<?>> sends = ledger.allAccounts().stream().<CompletableFuture<?>>map(this::sendSnapshot).toList();
+        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+    }
+
+    private CompletableFuture<?> sendSnapshot(Account account) {
+        return kafka.send(properties.topics().accountSnapshots(), account.accountId(), CommandCodec.encodeSnapshot(account));
+    }
+
+    /** The result of an applied command did not reach the broker; it must be published again. */
+    public static class ResultNotPublishedException extends RuntimeException {
+        ResultNotPublishedException(Applied applied, Throwable cause) {
+            super("Result of " + applied.commandId() + " not published: " + cause.getMessage(), cause);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+package io.qrvoucher.ledger.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.ledger.core.Applied.Outcome;
+import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
+import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
+import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
+import io.qrvoucher.ledger.core.LedgerCommand.Release;
+import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
+
+/** The ledger against a real PostgreSQL: every command, every refusal, concurrency and the books. */
+class LedgerTest {
+
+    private static final ZoneId BANK_ZONE = ZoneId.of("Asia/Shanghai");
+    private static final long DAILY_LIMIT = 5_000_00L;
+
+    private HikariDataSource dataSource;
+    private JdbcClient jdbc;
+    private Ledger ledger;
+    private AccountOpening opening;
+
+    @BeforeEach
+    void openBank() {
+        dataSource = TestDatabases.dataSource(TestDatabases.newLedgerDatabase());
+        jdbc = JdbcClient.create(dataSource);
+        TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        ledger = new Ledger(jdbc, transactions, BANK_ZONE,
+                Clock.fixed(Instant.parse("2026-11-26T02:00:00Z"), ZoneOffset.UTC));
+        opening = new AccountOpening(jdbc, transactions);
+        opening.openBankAccounts("CNY");
+        opening.openCustomerAccount("alice-cny", "alice", "CNY", 10_000_00L, DAILY_LIMIT);
+        opening.openCustomerAccount("bob-cny", "bob", "CNY", 500_00L, DAILY_LIMIT);
+        opening.openCustomerAccount("carol-cny", "carol", "CNY", 0L, DAILY_LIMIT);
+    }
+
+    @AfterEach
+    void closeBank() {
+        dataSource.close();
+    }
+
+    @Nested
+    class Freezing {
+
+        @Test
+        void aFreezeHoldsTheAmountAndLowersTheAvailableBalance() {
+            Applied applied = ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            assertThat(applied.outcome()).isEqualTo(Outcome.FROZEN);
+            assertThat(applied.affectedAccounts()).containsExactly("alice-cny");
+            Account alice = ledger.account("alice-cny").orElseThrow();
+            assertThat(alice.balanceMinor()).isEqualTo(10_000_00L);
+            assertThat(alice.heldMinor()).isEqualTo(300_00L);
+            assertThat(alice.availableMinor()).isEqualTo(9_700_00L);
+        }
+
+        @Test
+        void eachFailedCheckRefusesWithItsOwnReasonAndHoldsNothing() {
+            opening.openCustomerAccount("dora-cny", "dora", "CNY", 100_00L, DAILY_LIMIT);
+            opening.restrict("dora-cny", "BLOCKED", true);
+            opening.openCustomerAccount("erin-cny", "erin", "CNY", 100_00L, DAILY_LIMIT);
+            opening.restrict("erin-cny", "ACTIVE", false);
+            opening.openCustomerAccount("alice-usd", "alice", "USD", 100_00L, DAILY_LIMIT);
+
+            assertRefused(freeze("r1", "alice", "nobody-cny", 1), "ACCOUNT_NOT_FOUND");
+            assertRefused(freeze("r2", "mallory", "alice-cny", 1), "NOT_ACCOUNT_OWNER");
+            assertRefused(freeze("r3", "dora", "dora-cny", 1), "ACCOUNT_NOT_ACTIVE");
+            assertRefused(freeze("r4", "erin", "erin-cny", 1), "OUTWARD_TRANSFERS_NOT_ALLOWED");
+            assertRefused(new Freeze("r5/freeze", "r5", "alice", "alice-usd", 1, "CNY"), "CURRENCY_MISMATCH");
+            assertRefused(freeze("r6", "bob", "bob-cny", 500_01), "INSUFFICIENT_FUNDS");
+            assertRefused(freeze("r7", "alice", "alice-cny", DAILY_LIMIT + 1), "DAILY_LIMIT_EXCEEDED");
+            assertRefused(freeze("r8", "alice", "alice-cny", 0), "INVALID_COMMAND");
+            assertRefused(freeze("r9", "alice", "capital-cny", 1), "NOT_ACCOUNT_OWNER");
+
+            assertThat(jdbc.sql("SELECT count(*) FROM holds").query(Long.class).single()).isZero();
+            assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isZero();
+        }
+
+        @Test
+        void theDailyOutwardLimitCountsWhatIsHeldAndCapturedToday() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 3_000_00));
+            ledger.apply(transfer("v1", 1_000_00, "bob", new OwnAccount("bob-cny")));
+            ledger.apply(freeze("v2", "alice", "alice-cny", 1_000_00));
+            ledger.apply(freeze("v3", "alice", "alice-cny", 500_00));
+            ledger.apply(new Release("v3/release", "v3"));
+            // captured 1,000.00 + held 1,000.00 today; the released 500.00 does not count
+
+            assertThat(ledger.apply(freeze("v4", "alice", "alice-cny", 3_000_00)).outcome()).isEqualTo(Outcome.FROZEN);
+            assertRefused(freeze("v5", "alice", "alice-cny", 1), "DAILY_LIMIT_EXCEEDED");
+        }
+
+        @Test
+        void theBankAvailableBalanceIsExactlyEnough() {
+            assertThat(ledger.apply(freeze("v1", "bob", "bob-cny", 500_00)).outcome()).isEqualTo(Outcome.FROZEN);
+            assertRefused(freeze("v2", "bob", "bob-cny", 1), "INSUFFICIENT_FUNDS");
+        }
+    }
+
+    @Nested
+    class Transferring {
+
+        @Test
+        void aTransferCapturesTheHoldMovesTheAmountAndReleasesTheRest() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            Applied applied = ledger.apply(transfer("v1", 120_00, "carol", new OwnAccount("carol-cny")));
+
+            assertThat(applied.outcome()).isEqualTo(Outcome.TRANSFERRED);
+            assertThat(applied.transferredMinor()).isEqualTo(120_00L);
+            assertThat(applied.releasedMinor()).isEqualTo(180_00L);
+            assertThat(applied.affectedAccounts()).containsExactly("alice-cny", "carol-cny");
+            Account alice = ledger.account("alice-cny").orElseThrow();
+            assertThat(alice.balanceMinor()).isEqualTo(9_880_00L);
+            assertThat(alice.heldMinor()).isZero();
+            assertThat(ledger.account("carol-cny").orElseThrow().balanceMinor()).isEqualTo(120_00L);
+            assertThat(jdbc.sql("""
+                    SELECT e.account_id || ':' || e.amount_minor FROM journal_entries e
+                    JOIN journal_transactions t USING (transaction_id) WHERE t.command_id = 'v1/transfer'
+                    ORDER BY e.amount_minor""").query(String.class).list())
+                    .containsExactly("alice-cny:-12000", "carol-cny:12000");
+            assertThat(holdState("v1")).isEqualTo("CAPTURED");
+        }
+
+        @Test
+        void aTransferToAnotherBankGoesThroughClearingWithThePayeesDetailsRecorded() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            Applied applied = ledger.apply(transfer("v1", 300_00, "carol", new ExternalAccount("ICBC", "Dan Wu", "6222 0001")));
+
+            assertThat(applied.outcome()).isEqualTo(Outcome.TRANSFERRED);
+            assertThat(ledger.account("clearing-cny").orElseThrow().balanceMinor()).isEqualTo(300_00L);
+            assertThat(jdbc.sql("""
+                    SELECT external_bank || '/' || external_holder_name || '/' || external_account_number
+                    FROM journal_transactions WHERE command_id = 'v1/transfer'""").query(String.class).single())
+                    .isEqualTo("ICBC/Dan Wu/6222 0001");
+        }
+
+        @Test
+        void aTransferThatCannotBeAppliedFailsWithItsReasonAndLeavesTheHoldOpen() {
+            opening.openCustomerAccount("dora-cny", "dora", "CNY", 0, DAILY_LIMIT);
+            opening.restrict("dora-cny", "CLOSED", false);
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            // Each attempt is its own command: a command id once answered is answered the same way forever.
+            assertFailed(attempt(1, "nohold", 1, "bob", new OwnAccount("bob-cny")), "HOLD_NOT_FOUND");
+            assertFailed(attempt(2, "v1", 300_01, "bob", new OwnAccount("bob-cny")), "AMOUNT_EXCEEDS_HOLD");
+            assertFailed(attempt(3, "v1", 1, "bob", new OwnAccount("nobody-cny")), "DESTINATION_NOT_FOUND");
+            assertFailed(attempt(4, "v1", 1, "dora", new OwnAccount("dora-cny")), "DESTINATION_NOT_ACTIVE");
+            assertFailed(attempt(5, "v1", 1, "bob", new OwnAccount("carol-cny")), "DESTINATION_NOT_OWNED");
+            assertFailed(new Transfer("v1/transfer-6", "v1", 1, "USD", "bob", new ExternalAccount("B", "N", "1")),
+                    "CURRENCY_MISMATCH");
+
+            assertThat(holdState("v1")).isEqualTo("HELD");
+            assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isEqualTo(300_00L);
+        }
+
+        @Test
+        void aReleasedHoldCannotBeTransferred() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+            ledger.apply(new Release("v1/release", "v1"));
+
+            assertFailed(transfer("v1", 1, "bob", new OwnAccount("bob-cny")), "HOLD_NOT_OPEN");
+        }
+    }
+
+    @Nested
+    class Releasing {
+
+        @Test
+        void aReleaseFreesTheWholeHold() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            Applied applied = ledger.apply(new Release("v1/release", "v1"));
+
+            assertThat(applied.outcome()).isEqualTo(Outcome.RELEASED);
+            assertThat(applied.releasedMinor()).isEqualTo(300_00L);
+            assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isZero();
+            assertThat(holdState("v1")).isEqualTo("RELEASED");
+        }
+
+        @Test
+        void aReleaseWithoutAnOpenHoldIsRefused() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+            ledger.apply(transfer("v1", 300_00, "bob", new OwnAccount("bob-cny")));
+
+            assertThat(ledger.apply(new Release("v1/release", "v1")).reason()).isEqualTo("HOLD_ALREADY_CAPTURED");
+            assertThat(ledger.apply(new Release("v2/release", "v2")).reason()).isEqualTo("HOLD_NOT_FOUND");
+        }
+    }
+
+    @Nested
+    class Idempotency {
+
+        @Test
+        void theSameCommandDeliveredTwiceAppliesOnceAndAnswersTheSame() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+            Transfer transfer = transfer("v1", 100_00, "bob", new OwnAccount("bob-cny"));
+
+            Applied first = ledger.apply(transfer);
+            Applied again = ledger.apply(transfer);
+
+            assertThat(again.redelivered()).isTrue();
+            assertThat(again).usingRecursiveComparison().ignoringFields("redelivered").isEqualTo(first);
+            assertThat(ledger.account("bob-cny").orElseThrow().balanceMinor()).isEqualTo(600_00L);
+            assertThat(jdbc.sql("SELECT count(*) FROM journal_transactions WHERE command_id = 'v1/transfer'")
+                    .query(Long.class).single()).isEqualTo(1L);
+        }
+
+        @Test
+        void aRefusalIsRememberedToo() {
+            Freeze tooMuch = freeze("v1", "bob", "bob-cny", 600_00);
+            assertRefused(tooMuch, "INSUFFICIENT_FUNDS");
+            opening.openCustomerAccount("unused", "x", "CNY", 0, 0);
+
+            Applied again = ledger.apply(tooMuch);
+
+            assertThat(again.redelivered()).isTrue();
+            assertThat(again.reason()).isEqualTo("INSUFFICIENT_FUNDS");
+        }
+    }
+
+    @Nested
+    class Concurrency {
+
+        @Test
+        void eightThreadsFreezingAgainstOneAccountNeverOverdrawIt() throws Exception {
+            // bob has 500.00: at most fifty 10.00 freezes can succeed, whatever the interleaving.
+            ExecutorService threads = Executors.newFixedThreadPool(8);
+            List<Future<Applied>> results = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                Freeze freeze = freeze("c" + i, "bob", "bob-cny", 10_00);
+                results.add(threads.submit(() -> ledger.apply(freeze)));
+            }
+            long frozen = 0;
+            for (Future<Applied> result : results) {
+                Applied applied = result.get(60, TimeUnit.SECONDS);
+                if (applied.outcome() == Outcome.FROZEN) {
+                    frozen++;
+                } else {
+                    assertThat(applied.reason()).isEqualTo("INSUFFICIENT_FUNDS");
+                }
+            }
+            threads.shutdown();
+
+            Account bob = ledger.account("bob-cny").orElseThrow();
+            assertThat(frozen).isEqualTo(50);
+            assertThat(bob.heldMinor()).isEqualTo(500_00L);
+            assertThat(bob.availableMinor()).isZero();
+        }
+
+        @Test
+        void thousandsOfRandomCommandsKeepTheBooksBalancedAndCloseEveryHold() throws Exception {
+            String[] customers = {"alice", "bob", "carol"};
+            Random random = new Random(20261126);
+            long totalBefore = totalOfAllBalances();
+            Map<String, Long> faceValues = new ConcurrentHashMap<>();
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            List<Future<?>> work = new ArrayList<>();
+            for (int voucher = 0; voucher < 2_000; voucher++) {
+                String id = "m" + voucher;
+                String payer = customers[random.nextInt(3)];
+                String payee = customers[random.nextInt(3)];
+                long amount = 1 + random.nextInt(300_00);
+                long redeemed = 1 + (long) random.nextInt((int) amount);
+                int ending = random.nextInt(4);
+                boolean external = random.nextBoolean();
+                boolean duplicate = random.nextInt(5) == 0;
+                work.add(threads.submit(() -> {
+                    Applied frozen = ledger.apply(freeze(id, payer, payer + "-cny", amount));
+                    if (frozen.outcome() != Outcome.FROZEN) {
+                        return;
+                    }
+                    faceValues.put(id, amount);
+                    LedgerCommand end = switch (ending) {
+                        case 0 -> new Release(id + "/release", id);
+                        case 1 -> transfer(id, amount, payee, new OwnAccount(payee + "-cny"));
+                        default -> transfer(id, redeemed, payee,
+                                external ? new ExternalAccount("ICBC", "Dan", "1") : new OwnAccount(payee + "-cny"));
+                    };
+                    Applied ended = ledger.apply(end);
+                    if (duplicate) {
+                        ledger.apply(end);
+                    }
+                    if (ended.outcome() == Outcome.TRANSFER_FAILED) {
+                        ledger.apply(new Release(id + "/release", id));
+                    }
+                }));
+            }
+            for (Future<?> future : work) {
+                future.get(120, TimeUnit.SECONDS);
+            }
+            threads.shutdown();
+
+            assertThat(faceValues).hasSizeGreaterThan(100);
+            assertThat(totalOfAllBalances()).as("money is neither created nor destroyed").isEqualTo(totalBefore);
+            assertThat(jdbc.sql("SELECT count(*) FROM holds WHERE state = 'HELD'").query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT coalesce(sum(held_minor), 0) FROM accounts").query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE kind = 'CUSTOMER' AND balance_minor < 0")
+                    .query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("""
+                    SELECT count(*) FROM accounts a
+                    WHERE a.balance_minor <> (SELECT coalesce(sum(amount_minor), 0) FROM journal_entries e
+                                              WHERE e.account_id = a.account_id)""").query(Long.class).single())
+                    .as("every balance is the sum of its journal entries").isZero();
+        }
+    }
+
+    private long totalOfAllBalances() {
+        return jdbc.sql("SELECT sum(balance_minor) FROM accounts").query(Long.class).single();
+    }
+
+    private String holdState(String voucherId) {
+        return jdbc.sql("SELECT state FROM holds WHERE voucher_id = :v").param("v", voucherId).query(String.class).single();
+    }
+
+    private void assertRefused(Freeze freeze, String reason) {
+        Applied applied = ledger.apply(freeze);
+        assertThat(applied.outcome()).isEqualTo(Outcome.FREEZE_REFUSED);
+        assertThat(applied.reason()).isEqualTo(reason);
+    }
+
+    private void assertFailed(Transfer transfer, String reason) {
+        Applied applied = ledger.apply(transfer);
+        assertThat(applied.outcome()).isEqualTo(Outcome.TRANSFER_FAILED);
+        assertThat(applied.reason()).isEqualTo(reason);
+    }
+
+    private static Transfer attempt(int attempt, String voucherId, long amountMinor, String payee,
+                                    LedgerCommand.Destination destination) {
+        return new Transfer(voucherId + "/transfer-" + attempt, voucherId, amountMinor, "CNY", payee, destination);
+    }
+
+    private static Freeze freeze(String voucherId, String customer, String accountId, long amountMinor) {
+        return new Freeze(voucherId + "/freeze", voucherId, customer, accountId, amountMinor, "CNY");
+    }
+
+    private static Transfer transfer(String voucherId, long amountMinor, String payee, LedgerCommand.Destination destination) {
+        return new Transfer(voucherId + "/transfer", voucherId, amountMinor, "CNY", payee, destination);
+    }
+}
