@@ -1,0 +1,216 @@
+package io.qrvoucher.ledger.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.qrvoucher.avro.FreezeFunds;
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.schemas.AvroSerde;
+
+/** The adapter when its process dies or its database is unreachable, on a real broker and PostgreSQL. */
+class LedgerAdapterFailureTest {
+
+    private static EmbeddedKafkaKraftBroker broker;
+    private static String database;
+
+    @BeforeAll
+    static void start() {
+        broker = new EmbeddedKafkaKraftBroker(1, 3, "ledger-commands", "ledger-results", "account-snapshots",
+                "ledger-dead-letters");
+        broker.brokerProperties(Map.of("transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1", "offsets.topic.replication.factor", "1",
+                "group.initial.rebalance.delay.ms", "0"));
+        broker.afterPropertiesSet();
+        database = TestDatabases.newLedgerDatabase();
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.destroy();
+    }
+
+    /**
+     * The adapter dies after the database committed a transfer and before its result reached the
+     * broker. The restarted adapter gets the command again, publishes the stored result, and the
+     * journal still has one entry pair.
+     */
+    @Test
+    void aCrashBetweenTheCommitAndThePublishPublishesTheStoredResultAfterRestartAndAppliesOnce() {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.getBrokersAsString(), "ledger-results")) {
+            try (ConfigurableApplicationContext dying = adapter(DiesBeforePublishing.class)) {
+                send(producer, "c1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        jdbc.sql("SELECT count(*) FROM processed_commands WHERE command_id = 'c1/freeze'")
+                                .query(Long.class).single() == 1L);
+                send(producer, "c1", new TransferFunds(60_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        jdbc.sql("SELECT count(*) FROM processed_commands WHERE command_id = 'c1/transfer'")
+                                .query(Long.class).single() == 1L);
+            }
+            assertThat(results.values("ledger-results", "c1", AvroSerde.of(LedgerResult.class)::decode))
+                    .as("only the freeze's result got out before the crash")
+                    .extracting(LedgerResult::getCommandId).containsExactly("c1/freeze");
+
+            try (ConfigurableApplicationContext restarted = adapter()) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> results.values("ledger-results", "c1",
+                        AvroSerde.of(LedgerResult.class)::decode).size() >= 2);
+            }
+
+            assertThat(results.values("ledger-results", "c1", AvroSerde.of(LedgerResult.class)::decode))
+                    .extracting(LedgerResult::getCommandId, LedgerResult::getOutcome)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("c1/freeze", LedgerOutcome.FROZEN),
+                            org.assertj.core.groups.Tuple.tuple("c1/transfer", LedgerOutcome.TRANSFERRED));
+            assertThat(jdbc.sql("SELECT count(*) FROM journal_entries e JOIN journal_transactions t USING (transaction_id) "
+                    + "WHERE t.command_id = 'c1/transfer'").query(Long.class).single()).isEqualTo(2L);
+            assertThat(jdbc.sql("SELECT balance_minor FROM accounts WHERE account_id = 'bob-cny'")
+                    .query(Long.class).single()).isEqualTo(560_00L);
+        } finally {
+            dataSource.close();
+        }
+    }
+
+    /**
+     * While the database is unreachable a freeze waits for it, however long; a transfer gives up after
+     * its configured time and is answered TRANSFER_FAILED, having changed nothing.
+     */
+    @Test
+    void aTransferGivesUpOnAnUnreachableLedgerWhileAFreezeWaitsForIt() {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.getBrokersAsString(), "ledger-results");
+             ConfigurableApplicationContext adapter = adapter(UnreachableLedger.class)) {
+            send(producer, "u1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
+            await().atMost(Duration.ofSeconds(30)).until(() -> UnreachableLedger.failures.get() >= 3);
+            assertThat(results.records("ledger-results", "u1")).as("the freeze is still waiting").isEmpty();
+
+            UnreachableLedger.reachable.set(true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "u1").size() == 1);
+
+            UnreachableLedger.reachable.set(false);
+            send(producer, "u1", new TransferFunds(100_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "u1").size() == 2);
+
+            LedgerResult failed = results.values("ledger-results", "u1", AvroSerde.of(LedgerResult.class)::decode).get(1);
+            assertThat(failed.getOutcome()).isEqualTo(LedgerOutcome.TRANSFER_FAILED);
+            assertThat(failed.getReason()).isEqualTo("LEDGER_UNAVAILABLE");
+            assertThat(jdbc.sql("SELECT state FROM holds WHERE voucher_id = 'u1'").query(String.class).single())
+                    .as("the hold stays for the voucher to release").isEqualTo("HELD");
+        } finally {
+            UnreachableLedger.reachable.set(true);
+            dataSource.close();
+        }
+    }
+
+    private ConfigurableApplicationContext adapter(Class<?>... extra) {
+        Class<?>[] sources = new Class<?>[extra.length + 1];
+        sources[0] = LedgerAdapterApplication.class;
+        System.arraycopy(extra, 0, sources, 1, extra.length);
+        return new SpringApplicationBuilder(sources)
+                .profiles("demo")
+                .run("--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
+                        "--spring.datasource.password=postgres",
+                        "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                        "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s");
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String voucherId, Object body, String suffix) {
+        producer.send(new ProducerRecord<>("ledger-commands", voucherId, AvroSerde.of(LedgerCommand.class)
+                .encode(new LedgerCommand(voucherId + suffix, voucherId, Instant.now(), body))));
+        producer.flush();
+    }
+
+    /** An adapter whose process dies at the worst moment: a transfer's result is lost on its way out. */
+    @Configuration(proxyBeanMethods = false)
+    static class DiesBeforePublishing {
+
+        @Bean
+        @Primary
+        ResultPublisher diesBeforePublishing(KafkaTemplate<String, byte[]> kafka, Ledger ledger,
+                                             LedgerProperties properties) {
+            return new ResultPublisher(kafka, ledger, properties) {
+                @Override
+                public void publish(Applied applied) {
+                    if (applied.commandId().endsWith("/transfer")) {
+                        throw new IllegalStateException("process died before publishing " + applied.commandId());
+                    }
+                    super.publish(applied);
+                }
+            };
+        }
+    }
+
+    /** A ledger whose database connection fails until the test says it is back. */
+    @Configuration(proxyBeanMethods = false)
+    static class UnreachableLedger {
+
+        static final AtomicBoolean reachable = new AtomicBoolean(false);
+        static final AtomicInteger failures = new AtomicInteger();
+
+        @Bean
+        @Primary
+        Ledger unreachableLedger(DataSource dataSource, PlatformTransactionManager transactions,
+                                 LedgerProperties properties) {
+            return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(transactions),
+                    properties.bankZone(), Clock.systemUTC()) {
+                @Override
+                public Applied apply(io.qrvoucher.ledger.core.LedgerCommand command) {
+                    if (!reachable.get()) {
+                        failures.incrementAndGet();
+                        throw new CannotGetJdbcConnectionException("database unreachable (simulated)");
+                    }
+                    return super.apply(command);
+                }
+            };
+        }
+    }
+}

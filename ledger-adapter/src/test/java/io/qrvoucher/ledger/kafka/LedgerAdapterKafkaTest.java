@@ -1,0 +1,186 @@
+package io.qrvoucher.ledger.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.ExternalAccount;
+import io.qrvoucher.avro.FreezeFunds;
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.ReleaseFunds;
+import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.DeadLetterHeaders;
+
+/** The adapter as it runs: commands from a real broker, a real PostgreSQL, results back on the broker. */
+@SpringBootTest(classes = LedgerAdapterApplication.class)
+@ActiveProfiles("demo")
+@EmbeddedKafka(partitions = 3,
+        topics = {"ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters"},
+        brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
+                "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"})
+class LedgerAdapterKafkaTest {
+
+    private static final String DATABASE = TestDatabases.newLedgerDatabase();
+    private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
+    private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> DATABASE);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("spring.datasource.password", () -> "postgres");
+        registry.add("spring.kafka.bootstrap-servers",
+                () -> System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
+    }
+
+    @Autowired
+    EmbeddedKafkaBroker broker;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private KafkaProducer<String, byte[]> producer;
+    private TopicReader topics;
+
+    @BeforeEach
+    void connect() {
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
+                new StringSerializer(), new ByteArraySerializer());
+        topics = new TopicReader(broker.getBrokersAsString(), "ledger-results", "account-snapshots", "ledger-dead-letters");
+    }
+
+    @AfterEach
+    void disconnect() {
+        producer.close();
+        topics.close();
+    }
+
+    @Test
+    void theDemoCustomersAccountsArePublishedAtStart() {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(topics.values("account-snapshots", "alice-cny", SNAPSHOTS::decode))
+                        .anySatisfy(alice -> {
+                            assertThat(alice.getOwnerCustomerId()).isEqualTo("alice");
+                            assertThat(alice.getBalanceMinor()).isEqualTo(10_000_00L);
+                        }));
+        assertThat(topics.values("account-snapshots", "bob-cny", SNAPSHOTS::decode))
+                .extracting(AccountSnapshot::getBalanceMinor).contains(500_00L);
+        assertThat(topics.values("account-snapshots", "carol-cny", SNAPSHOTS::decode))
+                .extracting(AccountSnapshot::getBalanceMinor).contains(0L);
+    }
+
+    @Test
+    void freezeTransferAndReleaseAreAppliedAndAnswered() {
+        send("k1", new FreezeFunds("alice", "alice-cny", 200_00L, "CNY"), "/freeze");
+        assertThat(awaitResult("k1").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(topics.values("account-snapshots", "alice-cny", SNAPSHOTS::decode))
+                        .anySatisfy(alice -> assertThat(alice.getHeldMinor()).isEqualTo(200_00L)));
+
+        send("k1", new TransferFunds(50_00L, "CNY", "carol", new ExternalAccount("ICBC", "Dan", "6222")), "/transfer");
+        LedgerResult transferred = awaitResult("k1", 2);
+        assertThat(transferred.getOutcome()).isEqualTo(LedgerOutcome.TRANSFERRED);
+        assertThat(transferred.getTransferredMinor()).isEqualTo(50_00L);
+        assertThat(transferred.getReleasedMinor()).isEqualTo(150_00L);
+
+        send("k2", new FreezeFunds("bob", "bob-cny", 100_00L, "CNY"), "/freeze");
+        awaitResult("k2");
+        send("k2", new ReleaseFunds(), "/release");
+        assertThat(awaitResult("k2", 2).getOutcome()).isEqualTo(LedgerOutcome.RELEASED);
+    }
+
+    @Test
+    void aRefusedFreezeIsAnsweredWithItsReason() {
+        send("k3", new FreezeFunds("carol", "carol-cny", 1_00L, "CNY"), "/freeze");
+
+        LedgerResult refused = awaitResult("k3");
+        assertThat(refused.getOutcome()).isEqualTo(LedgerOutcome.FREEZE_REFUSED);
+        assertThat(refused.getReason()).isEqualTo("INSUFFICIENT_FUNDS");
+    }
+
+    @Test
+    void theSameCommandDeliveredTwiceAppliesOnceAndPublishesTheSameResult() {
+        send("k4", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
+        awaitResult("k4");
+        LedgerCommand transfer = command("k4", new TransferFunds(10_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+
+        send(transfer);
+        send(transfer);
+
+        LedgerResult first = awaitResult("k4", 2);
+        LedgerResult second = awaitResult("k4", 3);
+        assertThat(second).isEqualTo(first);
+        assertThat(jdbc.sql("SELECT count(*) FROM journal_transactions WHERE command_id = 'k4/transfer'")
+                .query(Long.class).single()).isEqualTo(1L);
+    }
+
+    @Test
+    void aRecordThatIsNotACommandIsDeadLetteredWithTheReasonAndTheNextOneIsApplied() {
+        producer.send(new ProducerRecord<>("ledger-commands", "k5", "not avro".getBytes(StandardCharsets.UTF_8)));
+        send("k5", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze");
+
+        assertThat(awaitResult("k5").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !topics.records("ledger-dead-letters", "k5").isEmpty());
+        ConsumerRecord<String, byte[]> dead = topics.records("ledger-dead-letters", "k5").get(0);
+        assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
+        assertThat(header(dead, DeadLetterHeaders.REASON)).contains("LedgerCommand");
+        assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("ledger-commands");
+    }
+
+    private LedgerResult awaitResult(String voucherId) {
+        return awaitResult(voucherId, 1);
+    }
+
+    private LedgerResult awaitResult(String voucherId, int nth) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.values("ledger-results", voucherId, RESULTS::decode).size() >= nth);
+        return topics.values("ledger-results", voucherId, RESULTS::decode).get(nth - 1);
+    }
+
+    private void send(String voucherId, Object body, String suffix) {
+        send(command(voucherId, body, suffix));
+    }
+
+    private void send(LedgerCommand command) {
+        producer.send(new ProducerRecord<>("ledger-commands", command.getVoucherId(),
+                AvroSerde.of(LedgerCommand.class).encode(command)));
+        producer.flush();
+    }
+
+    private static LedgerCommand command(String voucherId, Object body, String suffix) {
+        return new LedgerCommand(voucherId + suffix, voucherId, Instant.now(), body);
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+}

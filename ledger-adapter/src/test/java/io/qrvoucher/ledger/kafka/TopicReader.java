@@ -1,0 +1,46 @@
+package io.qrvoucher.ledger.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Reads everything written to some topics since the start, for assertions. */
+final class TopicReader implements AutoCloseable {
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+
+    TopicReader(String bootstrapServers, String... topics) {
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(topics));
+    }
+
+    /** Everything read so far from {@code topic} under {@code key}, decoded. */
+    <T> List<T> values(String topic, String key, Function<byte[], T> decoder) {
+        return records(topic, key).stream().map(r -> decoder.apply(r.value())).toList();
+    }
+
+    List<ConsumerRecord<String, byte[]>> records(String topic, String key) {
+        consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
+        return seen.stream().filter(r -> r.topic().equals(topic) && (key == null || key.equals(r.key()))).toList();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}
