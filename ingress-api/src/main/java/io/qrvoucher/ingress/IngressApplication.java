@@ -1,12 +1,57 @@
 package io.qrvoucher.ingress;
 
+import java.time.Clock;
+import java.util.Base64;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+import io.qrvoucher.ingress.codes.QrCodes;
+import io.qrvoucher.ingress.codes.VoucherCodes;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.view.PipelineView;
+import io.qrvoucher.ingress.view.ViewUpdater;
 
 @SpringBootApplication
+@EnableConfigurationProperties(IngressProperties.class)
 public class IngressApplication {
 
     public static void main(String[] args) {
         SpringApplication.run(IngressApplication.class, args);
+    }
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    VoucherCodes voucherCodes(IngressProperties properties) {
+        if (properties.codeSecret() == null) {
+            throw new IllegalStateException("Set ingress.code-secret: a base64 key of at least 256 bits, the same on every instance");
+        }
+        return new VoucherCodes(Base64.getDecoder().decode(properties.codeSecret()));
+    }
+
+    @Bean
+    QrCodes qrCodes() {
+        return new QrCodes();
+    }
+
+    @Bean
+    PipelineView pipelineView() {
+        return new PipelineView();
+    }
+
+    @Bean
+    ViewUpdater viewUpdater(PipelineView view, IngressProperties properties) {
+        return new ViewUpdater(view, properties);
+    }
+
+    @Bean(destroyMethod = "close")
+    RequestPublisher requestPublisher(IngressProperties properties) {
+        return new RequestPublisher(properties);
     }
 }

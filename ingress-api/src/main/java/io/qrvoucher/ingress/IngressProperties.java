@@ -1,0 +1,82 @@
+package io.qrvoucher.ingress;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration of the ingress, under {@code ingress.*}.
+ *
+ * @param bootstrapServers the Kafka cluster
+ * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable; the same on every
+ *                         instance, and kept secret (rotating it voids the codes of unused vouchers)
+ * @param topics           topic names
+ * @param limits           request limits
+ * @param security         token validation and the demo token issuer
+ * @param voucherCaps      per-voucher caps in major units by ISO 4217 code (the topology enforces them
+ *                         too; checked here to answer at once)
+ * @param defaultVoucherCap the cap of any other currency
+ */
+@ConfigurationProperties("ingress")
+public record IngressProperties(
+        @DefaultValue("localhost:9092") String bootstrapServers,
+        String codeSecret,
+        @DefaultValue Topics topics,
+        @DefaultValue Limits limits,
+        @DefaultValue Security security,
+        Map<String, BigDecimal> voucherCaps,
+        @DefaultValue("1000.00") BigDecimal defaultVoucherCap) {
+
+    public IngressProperties {
+        voucherCaps = voucherCaps == null ? Map.of() : Map.copyOf(voucherCaps);
+    }
+
+    public BigDecimal capFor(String currency) {
+        return voucherCaps.getOrDefault(currency, defaultVoucherCap);
+    }
+
+    public record Topics(
+            @DefaultValue("voucher-requests") String requests,
+            @DefaultValue("voucher-events") String events,
+            @DefaultValue("voucher-state") String state,
+            @DefaultValue("account-snapshots") String accountSnapshots,
+            @DefaultValue("customer-settings") String settings,
+            @DefaultValue("ingress-idempotency") String idempotency) {
+    }
+
+    /**
+     * @param maxWait            the longest {@code Prefer: wait=N} honoured
+     * @param publishTimeout     how long a request may wait for the broker's acknowledgement
+     * @param maxImageSize       largest QR picture accepted
+     * @param wrongCodesPerWindow wrong redemption codes a customer may present per window
+     * @param wrongCodeWindow    the window of that limit
+     * @param maxPageSize        largest page of a voucher list
+     */
+    public record Limits(
+            @DefaultValue("30s") Duration maxWait,
+            @DefaultValue("5s") Duration publishTimeout,
+            @DefaultValue("2MB") DataSize maxImageSize,
+            @DefaultValue("5") int wrongCodesPerWindow,
+            @DefaultValue("10m") Duration wrongCodeWindow,
+            @DefaultValue("100") int maxPageSize) {
+    }
+
+    /**
+     * @param issuer          the {@code iss} every token must carry
+     * @param demoTokenSecret base64 HMAC key of demo tokens; set only in the embedded demo run, where
+     *                        {@code POST /dev/token} issues them. A real deployment sets
+     *                        {@code spring.security.oauth2.resourceserver.jwt.jwk-set-uri} instead
+     * @param jwkSetUri       the bank's issuer's key set, for a real deployment
+     * @param stepUpMaxAge    how recent a sign-in ({@code auth_time}) counts as a step-up confirmation
+     */
+    public record Security(
+            @DefaultValue("https://auth.qrvoucher.local") String issuer,
+            String demoTokenSecret,
+            String jwkSetUri,
+            @DefaultValue("5m") Duration stepUpMaxAge) {
+    }
+}

@@ -1,0 +1,29 @@
+package io.qrvoucher.ingress.api;
+
+import java.util.List;
+
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.ingress.view.PipelineView;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+
+@RestController
+@Tag(name = "accounts")
+class AccountController {
+
+    private final PipelineView view;
+
+    AccountController(PipelineView view) {
+        this.view = view;
+    }
+
+    @GetMapping("/api/accounts")
+    @Operation(summary = "Your accounts: balance, held, available")
+    List<Dtos.Account> accounts(@AuthenticationPrincipal Jwt caller) {
+        return view.accountsOf(caller.getSubject()).stream().map(Representations::account).toList();
+    }
+}

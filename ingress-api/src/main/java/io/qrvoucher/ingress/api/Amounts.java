@@ -1,0 +1,53 @@
+package io.qrvoucher.ingress.api;
+
+import java.math.BigDecimal;
+import java.util.Currency;
+import java.util.regex.Pattern;
+
+/** Amounts on the wire are decimal strings at most at the currency's minor-unit scale: "12.34". */
+final class Amounts {
+
+    private static final Pattern DECIMAL = Pattern.compile("\\d{1,15}(\\.\\d{1,4})?");
+
+    private Amounts() {
+    }
+
+    static Currency currency(String code) {
+        if (code == null || !code.matches("[A-Z]{3}")) {
+            throw ApiException.unprocessable("UNSUPPORTED_CURRENCY", "currency must be an ISO 4217 code such as CNY");
+        }
+        try {
+            Currency currency = Currency.getInstance(code);
+            if (currency.getDefaultFractionDigits() < 0) {
+                throw new IllegalArgumentException(code);
+            }
+            return currency;
+        } catch (IllegalArgumentException e) {
+            throw ApiException.unprocessable("UNSUPPORTED_CURRENCY", code + " is not an ISO 4217 currency");
+        }
+    }
+
+    /** A positive amount in minor units. */
+    static long parse(String amount, Currency currency) {
+        if (amount == null || !DECIMAL.matcher(amount).matches()) {
+            throw ApiException.unprocessable("INVALID_AMOUNT", "amount must be a decimal string such as \"12.34\"");
+        }
+        BigDecimal value = new BigDecimal(amount);
+        if (value.scale() > currency.getDefaultFractionDigits()) {
+            throw ApiException.unprocessable("INVALID_AMOUNT", currency.getCurrencyCode() + " amounts have at most "
+                    + currency.getDefaultFractionDigits() + " decimals");
+        }
+        if (value.signum() <= 0) {
+            throw ApiException.unprocessable("INVALID_AMOUNT", "amount must be positive");
+        }
+        return value.movePointRight(currency.getDefaultFractionDigits()).longValueExact();
+    }
+
+    static long toMinor(BigDecimal major, Currency currency) {
+        return major.setScale(currency.getDefaultFractionDigits()).unscaledValue().longValueExact();
+    }
+
+    static String format(long minor, String currencyCode) {
+        return BigDecimal.valueOf(minor, Currency.getInstance(currencyCode).getDefaultFractionDigits()).toPlainString();
+    }
+}

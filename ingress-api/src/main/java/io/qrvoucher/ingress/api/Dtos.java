@@ -1,0 +1,80 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Instant;
+import java.util.List;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** The JSON shapes of the API. */
+final class Dtos {
+
+    private Dtos() {
+    }
+
+    @Schema(description = "Generate a voucher from one of your accounts")
+    record GenerateVoucher(
+            @Schema(example = "alice-cny") String accountId,
+            @Schema(example = "12.34", description = "decimal string at the currency's scale") String amount,
+            @Schema(example = "CNY") String currency,
+            @Schema(description = "optional earlier end of validity; default: end of today in the bank's time zone")
+            Instant expiresAt) {
+    }
+
+    @Schema(description = "Redeem a voucher by its code; amount defaults to the full face value")
+    record Redeem(String code, String amount, String accountId, ExternalAccount externalAccount) {
+    }
+
+    @Schema(description = "An account at another bank")
+    record ExternalAccount(String bank, String name, String number) {
+    }
+
+    record Destination(String type, String accountId, String bank, String name, String number) {
+        static Destination own(String accountId) {
+            return new Destination("OWN_ACCOUNT", accountId, null, null, null);
+        }
+
+        static Destination external(String bank, String name, String number) {
+            return new Destination("EXTERNAL_ACCOUNT", null, bank, name, number);
+        }
+    }
+
+    record Voucher(
+            String id,
+            String status,
+            String amount,
+            String currency,
+            String redeemedAmount,
+            Instant createdAt,
+            Instant expiresAt,
+            Instant updatedAt,
+            String reason,
+            @Schema(description = "the bearer code: only to the payer, only while UNUSED") String code,
+            @Schema(description = "payer or payee: how the caller relates to the voucher") String role,
+            @Schema(description = "the payer's account; only to the payer") String accountId,
+            Destination destination,
+            long version) {
+    }
+
+    record Redemption(String id, String voucherId, String status, String reason, String amount, String currency,
+                      Destination destination, Instant requestedAt) {
+    }
+
+    record Account(String accountId, String currency, String balance, String held, String available, String status) {
+    }
+
+    record Settings(String defaultGenerationAccountId, String defaultRedemptionAccountId,
+                    @Schema(allowableValues = {"REDEEM_ON_SCAN", "SCAN_THEN_CONFIRM"}) String redemptionMode,
+                    @Schema(allowableValues = {"EVERY_TIME", "FIRST_TIME_ONLY"}) String stepUpPolicy,
+                    @Schema(description = "the destination of your last successful redemption", accessMode = Schema.AccessMode.READ_ONLY)
+                    Destination lastUsedRedemptionDestination) {
+    }
+
+    record Page<T>(List<T> items, int page, int size, boolean hasMore) {
+    }
+
+    record TokenRequest(String customerId) {
+    }
+
+    record Token(String accessToken, String tokenType, long expiresIn) {
+    }
+}

@@ -1,0 +1,85 @@
+package io.qrvoucher.ingress.api;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.UUID;
+
+import io.qrvoucher.avro.IdempotencyClaim;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.view.PipelineView;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code Idempotency-Key}, correct across instances. An instance that meets a key for the first time
+ * publishes a claim carrying the request's hash and the ids the request will use, then reads the
+ * claims' partition up to its own: the first claim of the key in that partition wins, and every
+ * instance sees the same first claim. A request with the winner's hash proceeds with the winner's ids
+ * (so it publishes the same request, which the topology recognises as a redelivery and applies once);
+ * a request with another body is refused.
+ */
+final class IdempotencyKeys {
+
+    private static final int MAX_KEY_LENGTH = 200;
+    private static final Duration READ_BACK_TIMEOUT = Duration.ofSeconds(10);
+
+    private final PipelineView view;
+    private final RequestPublisher publisher;
+
+    IdempotencyKeys(PipelineView view, RequestPublisher publisher) {
+        this.view = view;
+        this.publisher = publisher;
+    }
+
+    /** The ids a request uses: its own new ones, or those of the first request with the same key. */
+    record Ids(String voucherId, String requestId) {
+        static Ids fresh(String voucherId) {
+            return new Ids(voucherId, UUID.randomUUID().toString());
+        }
+    }
+
+    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
+        if (key == null) {
+            return Mono.just(proposed);
+        }
+        if (key.isBlank() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            return Mono.error(ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters"));
+        }
+        return view.firstClaim(customerId, key)
+                .map(Mono::just)
+                .orElseGet(() -> claim(customerId, key, requestHash, proposed))
+                .map(first -> {
+                    if (!first.getRequestHash().equals(requestHash)) {
+                        throw ApiException.unprocessable("IDEMPOTENCY_KEY_REUSED",
+                                "This Idempotency-Key was used for a different request");
+                    }
+                    return new Ids(first.getVoucherId(), first.getRequestId());
+                });
+    }
+
+    private Mono<IdempotencyClaim> claim(String customerId, String key, String requestHash, Ids proposed) {
+        IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), customerId, key, requestHash,
+                proposed.requestId(), proposed.voucherId(), Instant.now());
+        return publisher.publish(claim)
+                .flatMap(written -> view.awaitClaimsRead(written.partition(), written.offset())
+                        .timeout(READ_BACK_TIMEOUT))
+                .then(Mono.fromSupplier(() -> view.firstClaim(customerId, key).orElseThrow()));
+    }
+
+    static String hash(String... parts) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (String part : parts) {
+                digest.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) 0);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.qrvoucher.ingress.api;
+
+import java.util.Optional;
+
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.multipart.FormFieldPart;
+import org.springframework.http.codec.multipart.Part;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.QrCodes;
+import io.qrvoucher.ingress.view.PipelineView;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+@RestController
+@RequestMapping("/api/redemptions")
+@Tag(name = "redemptions", description = "Redeem a voucher by its code or a picture of its QR code")
+class RedemptionController {
+
+    private final VoucherOperations operations;
+    private final PipelineView view;
+    private final QrCodes qrCodes;
+    private final IngressProperties properties;
+
+    RedemptionController(VoucherOperations operations, PipelineView view, QrCodes qrCodes, IngressProperties properties) {
+        this.operations = operations;
+        this.view = view;
+        this.qrCodes = qrCodes;
+        this.properties = properties;
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Redeem by code",
+            description = "202 with the PENDING redemption; with `Prefer: wait=N`, the settled one "
+                    + "(SUCCEEDED, FAILED or REJECTED with the reason).")
+    Mono<ResponseEntity<Dtos.Redemption>> redeem(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Redeem request,
+                                                 @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+                                                 @RequestHeader(name = "Prefer", required = false) String prefer) {
+        return Mono.defer(() -> operations.redeem(caller.getSubject(), request, idempotencyKey, prefer));
+    }
+
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @Operation(summary = "Redeem by a picture of the QR code",
+            description = "Parts: `image` (PNG or JPEG), and optionally `amount`, `accountId`, or "
+                    + "`externalAccount.bank`, `externalAccount.name`, `externalAccount.number`.")
+    Mono<ResponseEntity<Dtos.Redemption>> redeemPicture(@AuthenticationPrincipal Jwt caller,
+                                                        @RequestBody Mono<MultiValueMap<String, Part>> form,
+                                                        @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+                                                        @RequestHeader(name = "Prefer", required = false) String prefer) {
+        int maxImageBytes = (int) properties.limits().maxImageSize().toBytes();
+        return form.flatMap(parts -> {
+            Part image = parts.getFirst("image");
+            if (image == null) {
+                return Mono.error(ApiException.unprocessable("IMAGE_REQUIRED", "Send the QR picture as the part `image`"));
+            }
+            return DataBufferUtils.join(image.content(), maxImageBytes)
+                    .map(buffer -> {
+                        byte[] bytes = new byte[buffer.readableByteCount()];
+                        buffer.read(bytes);
+                        DataBufferUtils.release(buffer);
+                        return bytes;
+                    })
+                    .publishOn(Schedulers.parallel())
+                    .map(this::codeInPicture)
+                    .flatMap(code -> operations.redeem(caller.getSubject(), new Dtos.Redeem(code, field(parts, "amount"),
+                            field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer));
+        });
+    }
+
+    @GetMapping("/{id}")
+    @Operation(summary = "A redemption, to its payee: PENDING, SUCCEEDED, FAILED or REJECTED with the reason")
+    Dtos.Redemption redemption(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return view.redemption(id)
+                .filter(redemption -> redemption.payeeCustomerId().equals(caller.getSubject()))
+                .map(redemption -> Representations.redemption(redemption,
+                        view.voucher(redemption.voucherId()).map(v -> v.getCurrency()).orElse(null)))
+                .orElseThrow(() -> ApiException.notFound("Redemption " + id));
+    }
+
+    private String codeInPicture(byte[] picture) {
+        try {
+            return qrCodes.decode(picture).orElseThrow(() -> ApiException.unprocessable("QR_UNREADABLE",
+                    "No readable QR code in the picture; try a sharper, closer picture"));
+        } catch (QrCodes.UnreadableImageException e) {
+            throw ApiException.unprocessable("INVALID_IMAGE", "The picture must be a PNG or JPEG image");
+        }
+    }
+
+    private static Dtos.ExternalAccount externalAccount(MultiValueMap<String, Part> parts) {
+        String bank = field(parts, "externalAccount.bank");
+        String name = field(parts, "externalAccount.name");
+        String number = field(parts, "externalAccount.number");
+        return bank == null && name == null && number == null ? null : new Dtos.ExternalAccount(bank, name, number);
+    }
+
+    private static String field(MultiValueMap<String, Part> parts, String name) {
+        return Optional.ofNullable(parts.getFirst(name))
+                .filter(FormFieldPart.class::isInstance)
+                .map(part -> ((FormFieldPart) part).value())
+                .filter(value -> !value.isBlank())
+                .orElse(null);
+    }
+
+}

@@ -1,0 +1,77 @@
+package io.qrvoucher.ingress.api;
+
+import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.ExternalAccount;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.ingress.codes.VoucherCodes;
+import io.qrvoucher.ingress.view.RedemptionView;
+
+/** How the pipeline's records look to a caller: each shows only what that caller may see. */
+final class Representations {
+
+    private final VoucherCodes codes;
+
+    Representations(VoucherCodes codes) {
+        this.codes = codes;
+    }
+
+    /** Whether the caller may see the voucher at all: its payer, or the payee who redeemed it. */
+    static boolean isVisibleTo(VoucherState voucher, String customerId) {
+        return voucher.getPayerCustomerId().equals(customerId)
+                || (voucher.getRedemption() != null && voucher.getRedemption().getPayeeCustomerId().equals(customerId));
+    }
+
+    Dtos.Voucher voucher(VoucherState voucher, String customerId) {
+        boolean payer = voucher.getPayerCustomerId().equals(customerId);
+        io.qrvoucher.avro.Redemption redemption = voucher.getRedemption();
+        boolean redeemed = voucher.getStatus() == VoucherStatus.REDEEMED;
+        return new Dtos.Voucher(
+                voucher.getVoucherId(),
+                voucher.getStatus().name(),
+                Amounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
+                voucher.getCurrency(),
+                redeemed ? Amounts.format(redemption.getAmountMinor(), voucher.getCurrency()) : null,
+                voucher.getCreatedAt(),
+                voucher.getExpiresAt(),
+                voucher.getUpdatedAt(),
+                voucher.getReason(),
+                payer && voucher.getStatus() == VoucherStatus.UNUSED ? codes.codeOf(voucher.getVoucherId()) : null,
+                payer ? "payer" : "payee",
+                payer ? voucher.getAccountId() : null,
+                redeemed ? destination(redemption.getDestination()) : null,
+                voucher.getVersion());
+    }
+
+    /** A voucher just requested, before the pipeline has published anything about it. */
+    static Dtos.Voucher pending(String voucherId, Dtos.GenerateVoucher request, java.time.Instant at) {
+        return new Dtos.Voucher(voucherId, "PENDING", request.amount(), request.currency(), null, at,
+                request.expiresAt(), at, null, null, "payer", request.accountId(), null, 0);
+    }
+
+    static Dtos.Redemption redemption(RedemptionView redemption, String currency) {
+        return new Dtos.Redemption(redemption.id(), redemption.voucherId(), redemption.status().name(),
+                redemption.reason(),
+                redemption.amountMinor() == null || currency == null ? null : Amounts.format(redemption.amountMinor(), currency),
+                currency, destination(redemption.destination()), redemption.requestedAt());
+    }
+
+    static Dtos.Account account(AccountSnapshot account) {
+        return new Dtos.Account(account.getAccountId(), account.getCurrency(),
+                Amounts.format(account.getBalanceMinor(), account.getCurrency()),
+                Amounts.format(account.getHeldMinor(), account.getCurrency()),
+                Amounts.format(account.getAvailableMinor(), account.getCurrency()),
+                account.getStatus());
+    }
+
+    static Dtos.Destination destination(Object destination) {
+        if (destination instanceof OwnAccount own) {
+            return Dtos.Destination.own(own.getAccountId());
+        }
+        if (destination instanceof ExternalAccount external) {
+            return Dtos.Destination.external(external.getBank(), external.getHolderName(), external.getAccountNumber());
+        }
+        return null;
+    }
+}

@@ -1,0 +1,90 @@
+package io.qrvoucher.ingress.codes;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+
+import javax.imageio.ImageIO;
+
+import com.google.zxing.BarcodeFormat;
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.DecodeHintType;
+import com.google.zxing.EncodeHintType;
+import com.google.zxing.LuminanceSource;
+import com.google.zxing.ReaderException;
+import com.google.zxing.WriterException;
+import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
+import com.google.zxing.client.j2se.MatrixToImageWriter;
+import com.google.zxing.common.BitMatrix;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.qrcode.QRCodeReader;
+import com.google.zxing.qrcode.QRCodeWriter;
+import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
+
+/**
+ * QR pictures of bearer codes. Rendered at 480 px with error correction Q (25% of the symbol may be
+ * lost) and a four-module quiet zone, so that a phone photo of a screen still reads. Decoding tries
+ * the exact path for clean renders first, then the slower one for photos.
+ */
+public final class QrCodes {
+
+    private static final int SIZE = 480;
+
+    public byte[] render(String content) {
+        Map<EncodeHintType, Object> hints = new EnumMap<>(EncodeHintType.class);
+        hints.put(EncodeHintType.ERROR_CORRECTION, ErrorCorrectionLevel.Q);
+        hints.put(EncodeHintType.MARGIN, 4);
+        hints.put(EncodeHintType.CHARACTER_SET, "UTF-8");
+        try {
+            BitMatrix matrix = new QRCodeWriter().encode(content, BarcodeFormat.QR_CODE, SIZE, SIZE, hints);
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            MatrixToImageWriter.writeToStream(matrix, "PNG", png);
+            return png.toByteArray();
+        } catch (WriterException e) {
+            throw new IllegalArgumentException("Cannot render a QR code of " + content.length() + " characters", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The text of the QR code in a PNG or JPEG picture.
+     *
+     * @throws UnreadableImageException when the bytes are not a picture this server reads
+     * @return empty when the picture holds no readable QR code
+     */
+    public Optional<String> decode(byte[] picture) {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(new ByteArrayInputStream(picture));
+        } catch (IOException | RuntimeException e) {
+            throw new UnreadableImageException();
+        }
+        if (image == null) {
+            throw new UnreadableImageException();
+        }
+        LuminanceSource source = new BufferedImageLuminanceSource(image);
+        Optional<String> clean = read(source, Map.of(DecodeHintType.PURE_BARCODE, Boolean.TRUE));
+        return clean.isPresent() ? clean : read(source, Map.of(DecodeHintType.TRY_HARDER, Boolean.TRUE));
+    }
+
+    private static Optional<String> read(LuminanceSource source, Map<DecodeHintType, ?> hints) {
+        try {
+            return Optional.of(new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints).getText());
+        } catch (ReaderException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The upload is not a PNG or JPEG picture. */
+    public static final class UnreadableImageException extends RuntimeException {
+        UnreadableImageException() {
+            super("Not a PNG or JPEG picture");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.qrvoucher.ingress.codes;
+
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.UUID;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Bearer codes: {@code QRV1.<voucher id>.<tag>}, where the tag is 128 bits of an HMAC-SHA256 of the
+ * voucher id under the bank's secret key. A code cannot be guessed or forged without the key, yet the
+ * ingress can show the payer their code again at any time without storing it. Only a SHA-256 of the
+ * code ever goes on a topic.
+ */
+public final class VoucherCodes {
+
+    private static final String PREFIX = "QRV1.";
+    private static final int TAG_BYTES = 16;
+    private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
+
+    private final SecretKeySpec key;
+
+    public VoucherCodes(byte[] secret) {
+        if (secret.length < 32) {
+            throw new IllegalArgumentException("The code secret needs at least 256 bits");
+        }
+        this.key = new SecretKeySpec(secret, "HmacSHA256");
+    }
+
+    public String codeOf(String voucherId) {
+        return PREFIX + voucherId + "." + BASE64.encodeToString(tag(voucherId));
+    }
+
+    /** The voucher a genuine code names, or empty for anything else. */
+    public Optional<String> voucherIdOf(String code) {
+        if (code == null || code.length() > 200 || !code.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        String[] parts = code.substring(PREFIX.length()).split("\\.", -1);
+        if (parts.length != 2 || !isUuid(parts[0])) {
+            return Optional.empty();
+        }
+        byte[] presented;
+        try {
+            presented = Base64.getUrlDecoder().decode(parts[1]);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return MessageDigest.isEqual(presented, tag(parts[0])) ? Optional.of(parts[0]) : Optional.empty();
+    }
+
+    /** What the topology stores and compares: the hex SHA-256 of the code. */
+    public static String hashOf(String code) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(code.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private byte[] tag(String voucherId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return Arrays.copyOf(mac.doFinal(voucherId.getBytes(StandardCharsets.UTF_8)), TAG_BYTES);
+        } catch (NoSuchAlgorithmException | InvalidKeyException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static boolean isUuid(String value) {
+        try {
+            return UUID.fromString(value).toString().equals(value);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

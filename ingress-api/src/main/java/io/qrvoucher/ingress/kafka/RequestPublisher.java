@@ -1,0 +1,90 @@
+package io.qrvoucher.ingress.kafka;
+
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.IdempotencyClaim;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.schemas.AvroSerde;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Publishes what the ingress writes, with an idempotent producer that waits for all in-sync
+ * replicas. A publish completes only when the broker acknowledged it; otherwise it fails with
+ * {@link NotPublishedException}, which the API answers with a status the client may retry.
+ */
+public class RequestPublisher implements AutoCloseable {
+
+    private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
+    private static final AvroSerde<CustomerSettings> SETTINGS = AvroSerde.of(CustomerSettings.class);
+    private static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final IngressProperties properties;
+
+    public RequestPublisher(IngressProperties properties) {
+        this.properties = properties;
+        long timeout = properties.limits().publishTimeout().toMillis();
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** A voucher request, keyed by its voucher id. */
+    public Mono<RecordMetadata> publish(VoucherRequest request) {
+        return send(properties.topics().requests(), request.getVoucherId(), REQUESTS.encode(request));
+    }
+
+    public Mono<RecordMetadata> publish(CustomerSettings settings) {
+        return send(properties.topics().settings(), settings.getCustomerId(), SETTINGS.encode(settings));
+    }
+
+    /** A claim of an idempotency key, keyed by customer and key so that all claims of a key share a partition. */
+    public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
+        return send(properties.topics().idempotency(), claim.getCustomerId() + "/" + claim.getIdempotencyKey(),
+                CLAIMS.encode(claim));
+    }
+
+    private Mono<RecordMetadata> send(String topic, String key, byte[] value) {
+        return Mono.<RecordMetadata>create(sink -> {
+            try {
+                producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+                    if (error == null) {
+                        sink.success(metadata);
+                    } else {
+                        sink.error(new NotPublishedException(error));
+                    }
+                });
+            } catch (RuntimeException e) {
+                sink.error(new NotPublishedException(e));
+            }
+        }).subscribeOn(Schedulers.boundedElastic()); // send() may block while it fetches metadata
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+
+    /** The broker did not acknowledge a record: nothing was accepted, and the client may retry. */
+    public static class NotPublishedException extends RuntimeException {
+        NotPublishedException(Throwable cause) {
+            super("The request could not be recorded: " + cause.getMessage(), cause);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package io.qrvoucher.ingress.security;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.UUID;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+/**
+ * Signs the demo run's access tokens (HS256). A token says who the customer is ({@code sub}) and
+ * when they signed in ({@code auth_time}): a fresh sign-in is the step-up confirmation of a voucher.
+ */
+public final class DemoTokens {
+
+    public static final Duration LIFETIME = Duration.ofHours(1);
+
+    private final byte[] secret;
+    private final String issuer;
+    private final Clock clock;
+
+    public DemoTokens(byte[] secret, String issuer, Clock clock) {
+        this.secret = secret.clone();
+        this.issuer = issuer;
+        this.clock = clock;
+    }
+
+    public String issue(String customerId) {
+        Instant now = clock.instant();
+        return sign(customerId, now, now.plus(LIFETIME), issuer, secret);
+    }
+
+    /** Signs any token: for the demo issuer, and for tests that need expired or forged ones. */
+    public static String sign(String subject, Instant issuedAt, Instant expiresAt, String issuer, byte[] key) {
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .subject(subject)
+                .issuer(issuer)
+                .jwtID(UUID.randomUUID().toString())
+                .issueTime(Date.from(issuedAt))
+                .notBeforeTime(Date.from(issuedAt))
+                .expirationTime(Date.from(expiresAt))
+                .claim("auth_time", issuedAt.getEpochSecond())
+                .build();
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+            jwt.sign(new MACSigner(key));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("Cannot sign a demo token", e);
+        }
+    }
+}

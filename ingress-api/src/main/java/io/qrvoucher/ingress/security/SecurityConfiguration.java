@@ -1,0 +1,95 @@
+package io.qrvoucher.ingress.security;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import javax.crypto.spec.SecretKeySpec;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.web.server.ServerWebExchange;
+
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.api.ApiException;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Every {@code /api} call needs a bearer JWT whose signature, expiry and issuer check out; its
+ * {@code sub} is the customer. The embedded demo run checks tokens signed with its demo key; a real
+ * deployment checks the bank issuer's keys from {@code ingress.security.jwk-set-uri}. Failures are
+ * answered with problem details like every other refusal.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFluxSecurity
+public class SecurityConfiguration {
+
+    @Bean
+    SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, ObjectMapper json) {
+        return http
+                .csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .authorizeExchange(exchanges -> exchanges
+                        .pathMatchers("/api/**").authenticated()
+                        .anyExchange().permitAll())
+                .oauth2ResourceServer(server -> server
+                        .jwt(jwt -> { })
+                        .authenticationEntryPoint((exchange, error) -> problem(exchange, json, HttpStatus.UNAUTHORIZED,
+                                "UNAUTHENTICATED", "A valid bearer token is required: " + error.getMessage()))
+                        .accessDeniedHandler((exchange, error) -> problem(exchange, json, HttpStatus.FORBIDDEN,
+                                "FORBIDDEN", error.getMessage())))
+                .exceptionHandling(handling -> handling
+                        .authenticationEntryPoint((exchange, error) -> problem(exchange, json, HttpStatus.UNAUTHORIZED,
+                                "UNAUTHENTICATED", "A valid bearer token is required")))
+                .build();
+    }
+
+    @Bean
+    ReactiveJwtDecoder jwtDecoder(IngressProperties properties) {
+        IngressProperties.Security security = properties.security();
+        NimbusReactiveJwtDecoder decoder;
+        if (security.demoTokenSecret() != null) {
+            decoder = NimbusReactiveJwtDecoder
+                    .withSecretKey(new SecretKeySpec(demoKey(properties), "HmacSHA256"))
+                    .macAlgorithm(MacAlgorithm.HS256)
+                    .build();
+        } else if (security.jwkSetUri() != null) {
+            decoder = NimbusReactiveJwtDecoder.withJwkSetUri(security.jwkSetUri()).build();
+        } else {
+            throw new IllegalStateException("Set ingress.security.jwk-set-uri (or, for the demo run only, "
+                    + "ingress.security.demo-token-secret)");
+        }
+        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(security.issuer()));
+        return decoder;
+    }
+
+    public static byte[] demoKey(IngressProperties properties) {
+        return Base64.getDecoder().decode(properties.security().demoTokenSecret());
+    }
+
+    private static Mono<Void> problem(ServerWebExchange exchange, ObjectMapper json, HttpStatus status, String code,
+                                      String detail) {
+        ProblemDetail problem = ApiException.problem(status, code, detail);
+        problem.setInstance(exchange.getRequest().getURI());
+        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
+        exchange.getResponse().setStatusCode(status);
+        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (status == HttpStatus.UNAUTHORIZED) {
+            exchange.getResponse().getHeaders().set("WWW-Authenticate", "Bearer");
+        }
+        DataBuffer buffer = exchange.getResponse().bufferFactory().wrap(body);
+        return exchange.getResponse().writeWith(Mono.just(buffer));
+    }
+}
