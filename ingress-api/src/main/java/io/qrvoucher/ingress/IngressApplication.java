@@ -3,8 +3,9 @@ package io.qrvoucher.ingress;
 import java.time.Clock;
 import java.util.Base64;
 
-import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -19,7 +20,14 @@ import io.qrvoucher.ingress.view.ViewUpdater;
 public class IngressApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(IngressApplication.class, args);
+        builder().run(args);
+    }
+
+    /** The application with its own configuration file, {@code ingress-api.yml}, so that it can share a JVM. */
+    public static SpringApplicationBuilder builder() {
+        return new SpringApplicationBuilder(IngressApplication.class)
+                .web(WebApplicationType.REACTIVE)
+                .properties("spring.config.name=ingress-api");
     }
 
     @Bean

@@ -4,8 +4,9 @@ import java.time.Clock;
 
 import javax.sql.DataSource;
 
-import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -20,7 +21,14 @@ import io.qrvoucher.ledger.core.Ledger;
 public class LedgerAdapterApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(LedgerAdapterApplication.class, args);
+        builder().run(args);
+    }
+
+    /** The application with its own configuration file, {@code ledger-adapter.yml}, so that it can share a JVM. */
+    public static SpringApplicationBuilder builder() {
+        return new SpringApplicationBuilder(LedgerAdapterApplication.class)
+                .web(WebApplicationType.NONE)
+                .properties("spring.config.name=ledger-adapter");
     }
 
     @Bean

@@ -8,6 +8,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
@@ -61,7 +62,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
                     .body(ApiException.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage())));
         }
-        if (body instanceof ProblemDetail problem
+        Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
+        if (problemBody instanceof ProblemDetail problem
                 && (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
             String code = switch (status.value()) {
                 case 400 -> "MALFORMED_REQUEST";

@@ -20,7 +20,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -147,10 +146,8 @@ class LedgerAdapterFailureTest {
     }
 
     private ConfigurableApplicationContext adapter(Class<?>... extra) {
-        Class<?>[] sources = new Class<?>[extra.length + 1];
-        sources[0] = LedgerAdapterApplication.class;
-        System.arraycopy(extra, 0, sources, 1, extra.length);
-        return new SpringApplicationBuilder(sources)
+        return LedgerAdapterApplication.builder()
+                .sources(extra)
                 .profiles("demo")
                 .run("--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
                         "--spring.datasource.password=postgres",

@@ -41,7 +41,7 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 
 /** The adapter as it runs: commands from a real broker, a real PostgreSQL, results back on the broker. */
-@SpringBootTest(classes = LedgerAdapterApplication.class)
+@SpringBootTest(classes = LedgerAdapterApplication.class, properties = "spring.config.name=ledger-adapter")
 @ActiveProfiles("demo")
 @EmbeddedKafka(partitions = 3,
         topics = {"ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters"},

@@ -1,7 +1,7 @@
 package io.qrvoucher.voucher.app;
 
-import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 
 @SpringBootApplication
@@ -9,6 +9,12 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 public class VoucherStreamsApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(VoucherStreamsApplication.class, args);
+        builder().run(args);
+    }
+
+    /** The application with its own configuration file, {@code voucher-streams.yml}, so that it can share a JVM. */
+    public static SpringApplicationBuilder builder() {
+        return new SpringApplicationBuilder(VoucherStreamsApplication.class)
+                .properties("spring.config.name=voucher-streams");
     }
 }

@@ -49,7 +49,7 @@ import io.qrvoucher.schemas.AvroSerde;
  * The service as it runs in production, exactly-once on a real in-process KRaft broker: concurrent
  * and redelivered redemptions of one voucher produce one transfer.
  */
-@SpringBootTest(classes = VoucherStreamsApplication.class)
+@SpringBootTest(classes = VoucherStreamsApplication.class, properties = "spring.config.name=voucher-streams")
 @EmbeddedKafka(partitions = 3,
         topics = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events", "voucher-state",
                 "voucher-dead-letters"},

@@ -1,0 +1,69 @@
+package io.qrvoucher.ingress;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import io.qrvoucher.ingress.security.DemoTokens;
+
+/** The API as one customer of the tests calls it: signed in, with small helpers for the common calls. */
+final class ApiClient {
+
+    static final String ISSUER = "https://auth.test";
+    static final byte[] TOKEN_KEY = "test-token-key-of-at-least-256-bits!!".getBytes();
+
+    private final WebTestClient http;
+    private final String customerId;
+    private String token;
+
+    ApiClient(WebTestClient http, String customerId) {
+        this.http = http;
+        this.customerId = customerId;
+        signIn();
+    }
+
+    /** A fresh sign-in: the step-up confirmation of the next voucher. */
+    ApiClient signIn() {
+        // auth_time has a resolution of seconds: a sign-in must be later than the one it replaces.
+        Instant now = Instant.now();
+        token = DemoTokens.sign(customerId, now, now.plus(Duration.ofHours(1)), ISSUER, TOKEN_KEY);
+        return this;
+    }
+
+    String token() {
+        return token;
+    }
+
+    WebTestClient.RequestHeadersSpec<?> get(String uri) {
+        return http.get().uri(uri).headers(h -> h.setBearerAuth(token));
+    }
+
+    WebTestClient.RequestBodySpec post(String uri) {
+        return http.post().uri(uri).headers(h -> h.setBearerAuth(token)).contentType(MediaType.APPLICATION_JSON);
+    }
+
+    WebTestClient.RequestBodySpec put(String uri) {
+        return http.put().uri(uri).headers(h -> h.setBearerAuth(token)).contentType(MediaType.APPLICATION_JSON);
+    }
+
+    /** Generates a voucher and waits for it to be issued; returns it. */
+    @SuppressWarnings("unchecked")
+    Map<String, Object> issuedVoucher(String amount) {
+        Map<String, Object> voucher = post("/api/vouchers").header("Prefer", "wait=20")
+                .bodyValue(Map.of("accountId", customerId + "-cny", "amount", amount, "currency", "CNY"))
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        if (!"UNUSED".equals(voucher.get("status"))) {
+            throw new AssertionError("Voucher not issued: " + voucher);
+        }
+        return voucher;
+    }
+
+    String customerId() {
+        return customerId;
+    }
+}

@@ -1,0 +1,88 @@
+package io.qrvoucher.ingress;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+
+import io.qrvoucher.ingress.security.DemoTokens;
+
+class AuthenticationTest extends IngressTestBase {
+
+    @Test
+    void anApiCallWithoutATokenIsRefusedWithAProblem() {
+        http.get().uri("/api/accounts").exchange()
+                .expectStatus().isUnauthorized()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
+                .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:unauthenticated");
+    }
+
+    @Test
+    void anExpiredTokenIsRefused() {
+        Instant anHourAgo = Instant.now().minus(Duration.ofHours(2));
+        String expired = DemoTokens.sign("alice", anHourAgo, anHourAgo.plus(Duration.ofHours(1)), ApiClient.ISSUER,
+                ApiClient.TOKEN_KEY);
+
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(expired)).exchange()
+                .expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+    }
+
+    @Test
+    void aForgedTokenIsRefused() {
+        String forged = DemoTokens.sign("alice", Instant.now(), Instant.now().plusSeconds(600), ApiClient.ISSUER,
+                "someone-elses-key-of-at-least-256-bits!!".getBytes());
+
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(forged)).exchange()
+                .expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void aTokenFromAnotherIssuerIsRefused() {
+        String foreign = DemoTokens.sign("alice", Instant.now(), Instant.now().plusSeconds(600), "https://evil.example",
+                ApiClient.TOKEN_KEY);
+
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(foreign)).exchange()
+                .expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void aTruncatedTokenIsRefused() {
+        String truncated = alice.token().substring(0, alice.token().length() - 10);
+
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(truncated)).exchange()
+                .expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void theDemoRunSignsInItsDemoCustomers() {
+        String token = (String) body(http.post().uri("/dev/token").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("customerId", "bob")).exchange().expectStatus().isOk()).get("accessToken");
+
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(token)).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$[0].accountId").isEqualTo("bob-cny");
+    }
+
+    @Test
+    void thereIsNoDemoTokenForAStranger() {
+        http.post().uri("/dev/token").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("customerId", "mallory")).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("UNKNOWN_CUSTOMER");
+    }
+
+    @Test
+    void accountsShowBalanceHeldAndAvailableToTheirOwnerOnly() {
+        carol.get("/api/accounts").exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.length()").isEqualTo(1)
+                .jsonPath("$[0].accountId").isEqualTo("carol-cny")
+                .jsonPath("$[0].currency").isEqualTo("CNY")
+                .jsonPath("$[0].held").isEqualTo("0.00");
+    }
+}

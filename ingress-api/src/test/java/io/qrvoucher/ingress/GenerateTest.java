@@ -1,0 +1,188 @@
+package io.qrvoucher.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+class GenerateTest extends IngressTestBase {
+
+    @Test
+    void generatingWithPreferWaitReturnsTheIssuedVoucherWithItsCode() {
+        Map<String, Object> voucher = body(alice.post("/api/vouchers").header("Prefer", "wait=20")
+                .bodyValue(Map.of("accountId", "alice-cny", "amount", "12.34", "currency", "CNY"))
+                .exchange()
+                .expectStatus().isOk()
+                .expectHeader().value("Location", location -> assertThat(location).startsWith("/api/vouchers/")));
+
+        assertThat(voucher).containsEntry("status", "UNUSED").containsEntry("amount", "12.34")
+                .containsEntry("currency", "CNY").containsEntry("role", "payer");
+        assertThat((String) voucher.get("code")).startsWith("QRV1." + voucher.get("id") + ".");
+        assertThat(Instant.parse((String) voucher.get("expiresAt"))).isAfter(Instant.now());
+    }
+
+    @Test
+    void generatingWithoutWaitingAnswers202WithThePendingVoucherAndItsLocation() {
+        String location = alice.post("/api/vouchers")
+                .bodyValue(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY"))
+                .exchange()
+                .expectStatus().isAccepted()
+                .expectBody().jsonPath("$.status").isEqualTo("PENDING")
+                .returnResult().getResponseHeaders().getLocation().toString();
+
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                alice.get(location).exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("UNUSED"));
+    }
+
+    @Test
+    void anAmountThatTheBalanceDoesNotCoverEndsRejectedWithTheReason() {
+        bob.post("/api/vouchers").header("Prefer", "wait=20")
+                .bodyValue(Map.of("accountId", "bob-cny", "amount", "600.00", "currency", "CNY"))
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("REJECTED")
+                .jsonPath("$.reason").isEqualTo("INSUFFICIENT_FUNDS")
+                .jsonPath("$.code").doesNotExist();
+    }
+
+    @Test
+    void theAmountIsFrozenOnTheAccount() {
+        alice.issuedVoucher("100.00");
+
+        List<Map<String, Object>> accounts = alice.get("/api/accounts").exchange().expectStatus().isOk()
+                .expectBodyList(Map.class).returnResult().getResponseBody().stream()
+                .map(account -> (Map<String, Object>) account).toList();
+        assertThat(new java.math.BigDecimal((String) accounts.get(0).get("held"))).isGreaterThanOrEqualTo(new java.math.BigDecimal("100.00"));
+    }
+
+    @Test
+    void invalidRequestsAreRefusedWithTheirOwnProblemType() {
+        refused(Map.of("accountId", "alice-cny", "amount", "12.345", "currency", "CNY"), 422, "INVALID_AMOUNT");
+        refused(Map.of("accountId", "alice-cny", "amount", "-1.00", "currency", "CNY"), 422, "INVALID_AMOUNT");
+        refused(Map.of("accountId", "alice-cny", "amount", "0", "currency", "CNY"), 422, "INVALID_AMOUNT");
+        refused(Map.of("accountId", "alice-cny", "amount", "ten", "currency", "CNY"), 422, "INVALID_AMOUNT");
+        refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "cny"), 422, "UNSUPPORTED_CURRENCY");
+        refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "XYZ"), 422, "UNSUPPORTED_CURRENCY");
+        refused(Map.of("accountId", "alice-cny", "amount", "1000.01", "currency", "CNY"), 422, "AMOUNT_EXCEEDS_VOUCHER_CAP");
+        refused(Map.of("accountId", "bob-cny", "amount", "1.00", "currency", "CNY"), 422, "ACCOUNT_NOT_FOUND");
+        refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "USD"), 422, "CURRENCY_MISMATCH");
+        refused(Map.of("amount", "1.00", "currency", "CNY"), 422, "ACCOUNT_REQUIRED");
+        refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY", "expiresAt", "2020-01-01T00:00:00Z"),
+                422, "VALIDITY_IN_PAST");
+        refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY", "expiresAt", "tomorrow"),
+                400, "MALFORMED_REQUEST");
+    }
+
+    @Test
+    void malformedAndOversizedBodiesAreRefused() {
+        alice.post("/api/vouchers").bodyValue("{\"amount\": ").exchange()
+                .expectStatus().isBadRequest()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+        alice.post("/api/vouchers").bodyValue("[1, 2, 3]").exchange()
+                .expectStatus().isBadRequest();
+        alice.post("/api/vouchers").bodyValue("{\"amount\": {\"nested\": [1]}}").exchange()
+                .expectStatus().isBadRequest();
+        alice.post("/api/vouchers").bodyValue("{\"accountId\": \"" + "x".repeat(100_000) + "\"}").exchange()
+                .expectStatus().isEqualTo(413)
+                .expectBody().jsonPath("$.code").isEqualTo("PAYLOAD_TOO_LARGE");
+        alice.post("/api/vouchers").contentType(MediaType.TEXT_PLAIN).bodyValue("12.34 CNY").exchange()
+                .expectStatus().isEqualTo(415)
+                .expectBody().jsonPath("$.code").isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    @Test
+    void theSameIdempotencyKeyTwiceReturnsTheFirstVoucher() {
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> request = Map.of("accountId", "alice-cny", "amount", "2.00", "currency", "CNY");
+
+        Map<String, Object> first = body(alice.post("/api/vouchers").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+        Map<String, Object> again = body(alice.post("/api/vouchers").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+
+        assertThat(again.get("id")).isEqualTo(first.get("id"));
+        assertThat(again.get("status")).isEqualTo("UNUSED");
+    }
+
+    @Test
+    void theSameIdempotencyKeyWithAnotherBodyIsRefused() {
+        String key = UUID.randomUUID().toString();
+        alice.post("/api/vouchers").header("Idempotency-Key", key)
+                .bodyValue(Map.of("accountId", "alice-cny", "amount", "3.00", "currency", "CNY"))
+                .exchange().expectStatus().isAccepted();
+
+        alice.post("/api/vouchers").header("Idempotency-Key", key)
+                .bodyValue(Map.of("accountId", "alice-cny", "amount", "4.00", "currency", "CNY"))
+                .exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    }
+
+    @Test
+    void twoConcurrentPostsWithOneKeyCreateOneVoucher() {
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> request = Map.of("accountId", "alice-cny", "amount", "5.00", "currency", "CNY");
+        int before = alice.get("/api/vouchers?size=100&status=PENDING,UNUSED").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody().get("items") instanceof List<?> items ? items.size() : 0;
+
+        List<String> ids = Flux.range(0, 2)
+                .flatMap(i -> Mono.fromCallable(() -> (String) body(alice.post("/api/vouchers").header("Idempotency-Key", key)
+                                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk()).get("id"))
+                        .subscribeOn(Schedulers.boundedElastic()))
+                .collectList().block();
+
+        assertThat(ids).hasSize(2);
+        assertThat(ids.get(0)).isEqualTo(ids.get(1));
+        List<?> after = (List<?>) alice.get("/api/vouchers?size=100&status=PENDING,UNUSED").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody().get("items");
+        assertThat(after).hasSize(before + 1);
+    }
+
+    @Test
+    void underEveryTimeEachVoucherNeedsItsOwnFreshSignIn() {
+        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
+        Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
+
+        carol.post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.reason").isEqualTo("INSUFFICIENT_FUNDS");
+
+        carol.post("/api/vouchers").bodyValue(request).exchange()
+                .expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+    }
+
+    @Test
+    void aStaleSignInIsNoConfirmation() {
+        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
+        Instant longAgo = Instant.now().minusSeconds(3600);
+        String stale = io.qrvoucher.ingress.security.DemoTokens.sign("carol", longAgo, Instant.now().plusSeconds(600),
+                ApiClient.ISSUER, ApiClient.TOKEN_KEY);
+
+        http.post().uri("/api/vouchers").headers(h -> h.setBearerAuth(stale)).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY")).exchange()
+                .expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+    }
+
+    private void refused(Map<String, Object> request, int status, String code) {
+        alice.post("/api/vouchers").bodyValue(request).exchange()
+                .expectStatus().isEqualTo(status)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.code").isEqualTo(code)
+                .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:" + code.toLowerCase().replace('_', '-'));
+    }
+
+}

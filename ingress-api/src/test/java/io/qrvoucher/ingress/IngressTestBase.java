@@ -1,0 +1,80 @@
+package io.qrvoucher.ingress;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import io.qrvoucher.ingress.view.PipelineView;
+
+/**
+ * The ingress on a random port in front of the real pipeline ({@link RealPipeline}). All test classes
+ * share one application context, so the pipeline and the ingress start once.
+ */
+@SpringBootTest(classes = IngressApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+                "spring.config.name=ingress-api",
+                // The ledger's JDBC starters are on this test classpath; the ingress itself has no database.
+                "spring.autoconfigure.exclude=" + RealPipeline.NO_DATABASE,
+                "ingress.security.issuer=" + ApiClient.ISSUER,
+                "ingress.limits.wrong-codes-per-window=5"
+        })
+@AutoConfigureWebTestClient(timeout = "60s")
+abstract class IngressTestBase {
+
+    static final String CODE_SECRET = Base64.getEncoder().encodeToString("test-code-secret-of-at-least-256-bits!!".getBytes());
+
+    @DynamicPropertySource
+    static void pipeline(DynamicPropertyRegistry registry) {
+        RealPipeline pipeline = RealPipeline.start();
+        registry.add("ingress.bootstrap-servers", pipeline::bootstrapServers);
+        registry.add("ingress.code-secret", () -> CODE_SECRET);
+        registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));
+    }
+
+    @Autowired
+    WebTestClient http;
+
+    @Autowired
+    PipelineView view;
+
+    ApiClient alice;
+    ApiClient bob;
+    ApiClient carol;
+
+    @BeforeEach
+    void signIn() {
+        await().atMost(Duration.ofSeconds(60)).until(() -> view.account("alice-cny").isPresent()
+                && view.account("bob-cny").isPresent() && view.account("carol-cny").isPresent());
+        alice = new ApiClient(http, "alice");
+        bob = new ApiClient(http, "bob");
+        carol = new ApiClient(http, "carol");
+        // Most tests generate several vouchers in one sign-in; the step-up tests set their own policy.
+        confirmOnlyTheFirstTime(alice);
+        confirmOnlyTheFirstTime(bob);
+    }
+
+    private static void confirmOnlyTheFirstTime(ApiClient customer) {
+        customer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY"))
+                .exchange().expectStatus().isOk();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> body(WebTestClient.ResponseSpec response) {
+        return response.expectBody(Map.class).returnResult().getResponseBody();
+    }
+
+    static String balanceOf(ApiClient customer) {
+        return customer.get("/api/accounts").exchange().expectStatus().isOk()
+                .expectBody(String.class).returnResult().getResponseBody();
+    }
+}

@@ -1,0 +1,99 @@
+package io.qrvoucher.ingress;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.awaitility.Awaitility;
+
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.voucher.app.VoucherStreamsApplication;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The pipeline behind the ingress, started once for the test run: a real KRaft broker, a real
+ * PostgreSQL, the ledger adapter with the demo customers, and the voucher topology, each through
+ * its production entry point.
+ */
+public final class RealPipeline {
+
+    public static final String[] TOPICS = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
+            "voucher-state", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings",
+            "ingress-idempotency"};
+
+    /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
+    public static final String NO_DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
+            + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
+
+    private static RealPipeline running;
+
+    private final EmbeddedKafkaKraftBroker broker;
+    private final EmbeddedPostgres postgres;
+    private final ConfigurableApplicationContext ledger;
+    private final ConfigurableApplicationContext streams;
+
+    private RealPipeline() throws IOException, SQLException {
+        broker = new EmbeddedKafkaKraftBroker(1, 3, TOPICS);
+        broker.brokerProperties(Map.of("transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1", "offsets.topic.replication.factor", "1",
+                "group.initial.rebalance.delay.ms", "0"));
+        broker.afterPropertiesSet();
+        postgres = EmbeddedPostgres.builder().start();
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE ledger");
+        }
+        ledger = LedgerAdapterApplication.builder().profiles("demo").run(
+                "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
+                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString());
+        Path stateDir = Files.createTempDirectory("voucher-streams");
+        streams = VoucherStreamsApplication.builder().run(
+                "--voucher.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--voucher.state-dir=" + stateDir,
+                "--voucher.commit-interval=20ms",
+                // The ledger's JDBC starters share this classpath; the topology has no database.
+                "--spring.autoconfigure.exclude=" + NO_DATABASE);
+        KafkaStreams topology = streams.getBean(KafkaStreams.class);
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> topology.state() == KafkaStreams.State.RUNNING);
+    }
+
+    public static synchronized RealPipeline start() {
+        if (running == null) {
+            try {
+                running = new RealPipeline();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(running::stop));
+        }
+        return running;
+    }
+
+    public String bootstrapServers() {
+        return broker.getBrokersAsString();
+    }
+
+    private void stop() {
+        streams.close();
+        ledger.close();
+        try {
+            postgres.close();
+        } catch (IOException ignored) {
+            // the JVM is going away
+        }
+        broker.destroy();
+    }
+}
