@@ -1,0 +1,163 @@
+package io.qrvoucher.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+
+/** Cancel, lists, live status, settings and the API's own description. */
+class ManageTest extends IngressTestBase {
+
+    @Test
+    void thePayerCancelsAnUnusedVoucherAndTheHoldIsReleased() {
+        Map<String, Object> voucher = alice.issuedVoucher("15.00");
+
+        alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("CANCELLED").jsonPath("$.code").doesNotExist();
+
+        alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").exchange()
+                .expectStatus().isEqualTo(409)
+                .expectBody().jsonPath("$.code").isEqualTo("CANCELLED");
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("REJECTED").jsonPath("$.reason").isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void onlyThePayerMayCancel() {
+        Map<String, Object> voucher = alice.issuedVoucher("16.00");
+
+        bob.post("/api/vouchers/" + voucher.get("id") + "/cancel").exchange().expectStatus().isNotFound();
+        bob.get("/api/vouchers/" + voucher.get("id")).exchange().expectStatus().isNotFound();
+
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny")).exchange().expectStatus().isOk();
+        bob.post("/api/vouchers/" + voucher.get("id") + "/cancel").exchange()
+                .expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("NOT_OWNER");
+        alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").exchange()
+                .expectStatus().isEqualTo(409)
+                .expectBody().jsonPath("$.code").isEqualTo("ALREADY_REDEEMED");
+    }
+
+    @Test
+    void aCustomerListsVouchersByRoleStatusAndTimeNewestFirstInPages() {
+        Instant start = Instant.now();
+        Map<String, Object> first = alice.issuedVoucher("1.01");
+        Map<String, Object> second = alice.issuedVoucher("1.02");
+        Map<String, Object> third = alice.issuedVoucher("1.03");
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", second.get("code"), "accountId", "bob-cny")).exchange().expectStatus().isOk();
+
+        List<String> page0 = ids(alice, "/api/vouchers?role=payer&status=UNUSED&size=1&page=0&from=" + start);
+        List<String> page1 = ids(alice, "/api/vouchers?role=payer&status=UNUSED&size=1&page=1&from=" + start);
+        assertThat(page0).containsExactly((String) third.get("id"));
+        assertThat(page1).containsExactly((String) first.get("id"));
+        assertThat(ids(alice, "/api/vouchers?role=payer&status=REDEEMED&from=" + start)).containsExactly((String) second.get("id"));
+        assertThat(ids(bob, "/api/vouchers?role=payee&from=" + start)).containsExactly((String) second.get("id"));
+        assertThat(ids(alice, "/api/vouchers?role=payer&to=" + start)).doesNotContain((String) first.get("id"));
+
+        alice.get("/api/vouchers?role=payer&status=UNUSED&size=1&from=" + start).exchange()
+                .expectBody().jsonPath("$.hasMore").isEqualTo(true);
+    }
+
+    @Test
+    void aBadListQueryIsRefused() {
+        for (String query : List.of("role=owner", "status=SPENT", "from=yesterday", "size=0", "size=1000", "page=-1",
+                "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")) {
+            alice.get("/api/vouchers?" + query).exchange()
+                    .expectStatus().isBadRequest()
+                    .expectBody().jsonPath("$.code").isEqualTo("INVALID_QUERY");
+        }
+    }
+
+    @Test
+    void livestatusStreamsEveryChangeUntilTheVoucherIsFinal() {
+        Map<String, Object> voucher = alice.issuedVoucher("17.00");
+
+        Flux<ServerSentEvent<Map<String, Object>>> events = http.get().uri("/api/vouchers/" + voucher.get("id") + "/events")
+                .headers(h -> h.setBearerAuth(alice.token()))
+                .accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange()
+                .expectStatus().isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() { })
+                .getResponseBody()
+                .filter(event -> "voucher".equals(event.event()));
+
+        StepVerifier.create(events)
+                .assertNext(event -> assertThat(event.data()).containsEntry("status", "UNUSED"))
+                .then(() -> bob.post("/api/redemptions")
+                        .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                        .exchange().expectStatus().isAccepted())
+                .assertNext(event -> assertThat(event.data()).containsEntry("status", "REDEEMING"))
+                .assertNext(event -> assertThat(event.data()).containsEntry("status", "REDEEMED"))
+                .expectComplete()
+                .verify(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void settingsAreKeptAndReadBack() {
+        carol.put("/api/settings").bodyValue(Map.of("defaultGenerationAccountId", "carol-cny",
+                        "defaultRedemptionAccountId", "carol-cny", "redemptionMode", "SCAN_THEN_CONFIRM",
+                        "stepUpPolicy", "FIRST_TIME_ONLY"))
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.redemptionMode").isEqualTo("SCAN_THEN_CONFIRM");
+
+        carol.get("/api/settings").exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.defaultGenerationAccountId").isEqualTo("carol-cny")
+                .jsonPath("$.defaultRedemptionAccountId").isEqualTo("carol-cny")
+                .jsonPath("$.stepUpPolicy").isEqualTo("FIRST_TIME_ONLY");
+    }
+
+    @Test
+    void settingsNameOnlyTheCustomersOwnAccountsAndKnownModes() {
+        carol.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", "alice-cny")).exchange()
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_NOT_FOUND");
+        carol.put("/api/settings").bodyValue(Map.of("redemptionMode", "WHENEVER")).exchange()
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("INVALID_SETTINGS");
+    }
+
+    @Test
+    void aVoucherThatDoesNotExistIsNotFound() {
+        String nobody = UUID.randomUUID().toString();
+        alice.get("/api/vouchers/" + nobody).exchange()
+                .expectStatus().isNotFound()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        alice.get("/api/vouchers/" + nobody + "/qr.png").exchange().expectStatus().isNotFound();
+        alice.get("/api/vouchers/" + nobody + "/events").exchange().expectStatus().isNotFound();
+        alice.post("/api/vouchers/" + nobody + "/cancel").exchange().expectStatus().isNotFound();
+        alice.get("/api/redemptions/" + nobody).exchange().expectStatus().isNotFound();
+    }
+
+    @Test
+    void theApiDescribesItselfWithOpenApiAndSwaggerUi() {
+        http.get().uri("/v3/api-docs").exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.paths['/api/vouchers'].post").exists()
+                .jsonPath("$.paths['/api/redemptions'].post").exists()
+                .jsonPath("$.paths['/api/vouchers/{id}/events'].get").exists();
+        http.get().uri("/swagger-ui.html").exchange().expectStatus().is3xxRedirection();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> ids(ApiClient customer, String uri) {
+        Map<String, Object> page = customer.get(uri).exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        return ((List<Map<String, Object>>) page.get("items")).stream().map(item -> (String) item.get("id")).toList();
+    }
+}

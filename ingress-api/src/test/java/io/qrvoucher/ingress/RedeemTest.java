@@ -1,0 +1,276 @@
+package io.qrvoucher.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.web.reactive.function.BodyInserters;
+
+import com.google.zxing.BinaryBitmap;
+import com.google.zxing.DecodeHintType;
+import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
+import com.google.zxing.common.HybridBinarizer;
+import com.google.zxing.qrcode.QRCodeReader;
+
+class RedeemTest extends IngressTestBase {
+
+    @Test
+    void aPayeeRedeemsTheFullAmountByCodeAndThePayerSeesItRedeemed() {
+        Map<String, Object> voucher = alice.issuedVoucher("20.00");
+
+        Map<String, Object> redemption = body(bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                .exchange().expectStatus().isOk());
+
+        assertThat(redemption).containsEntry("status", "SUCCEEDED").containsEntry("amount", "20.00")
+                .containsEntry("voucherId", voucher.get("id"));
+        bob.get("/api/redemptions/" + redemption.get("id")).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
+        alice.get("/api/vouchers/" + voucher.get("id")).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("REDEEMED")
+                .jsonPath("$.redeemedAmount").isEqualTo("20.00")
+                .jsonPath("$.destination.accountId").isEqualTo("bob-cny")
+                .jsonPath("$.code").doesNotExist();
+        bob.get("/api/vouchers/" + voucher.get("id")).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.role").isEqualTo("payee").jsonPath("$.accountId").doesNotExist();
+    }
+
+    @Test
+    void aPartialRedemptionMovesOnlyWhatThePayeeAsksFor() {
+        Map<String, Object> voucher = alice.issuedVoucher("30.00");
+
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "amount", "7.50", "accountId", "bob-cny"))
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.amount").isEqualTo("7.50");
+
+        alice.get("/api/vouchers/" + voucher.get("id")).exchange()
+                .expectBody().jsonPath("$.redeemedAmount").isEqualTo("7.50");
+    }
+
+    @Test
+    void aPayeeMayHaveTheMoneySentToAnotherBank() {
+        Map<String, Object> voucher = alice.issuedVoucher("8.00");
+
+        carol.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"),
+                        "externalAccount", Map.of("bank", "ICBC", "name", "Carol Chen", "number", "6222 0202")))
+                .exchange().expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("SUCCEEDED")
+                .jsonPath("$.destination.type").isEqualTo("EXTERNAL_ACCOUNT")
+                .jsonPath("$.destination.bank").isEqualTo("ICBC");
+
+        carol.get("/api/settings").exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.lastUsedRedemptionDestination.number").isEqualTo("6222 0202");
+    }
+
+    @Test
+    void aVoucherIsRedeemedOnlyOnce() {
+        Map<String, Object> voucher = alice.issuedVoucher("9.00");
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                .exchange().expectStatus().isOk();
+
+        carol.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "carol-cny"))
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("REJECTED").jsonPath("$.reason").isEqualTo("ALREADY_REDEEMED");
+    }
+
+    @Test
+    void moreThanTheFaceValueIsRejected() {
+        Map<String, Object> voucher = alice.issuedVoucher("5.00");
+
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "amount", "5.01", "accountId", "bob-cny"))
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("REJECTED")
+                .jsonPath("$.reason").isEqualTo("AMOUNT_EXCEEDS_FACE_VALUE");
+    }
+
+    @Test
+    void withoutADestinationTheRedemptionModeDecides() {
+        Map<String, Object> voucher = alice.issuedVoucher("4.00");
+        carol.put("/api/settings").bodyValue(Map.of("redemptionMode", "SCAN_THEN_CONFIRM")).exchange().expectStatus().isOk();
+
+        carol.post("/api/redemptions").bodyValue(Map.of("code", voucher.get("code"))).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("DESTINATION_REQUIRED");
+
+        carol.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN", "defaultRedemptionAccountId", "carol-cny"))
+                .exchange().expectStatus().isOk();
+        carol.post("/api/redemptions").header("Prefer", "wait=20").bodyValue(Map.of("code", voucher.get("code"))).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED")
+                .jsonPath("$.amount").isEqualTo("4.00")
+                .jsonPath("$.destination.accountId").isEqualTo("carol-cny");
+    }
+
+    @Test
+    void aCodeThatIsNotGenuineIsRefusedAndGuessingIsRateLimited() {
+        Map<String, Object> voucher = alice.issuedVoucher("3.00");
+        String code = (String) voucher.get("code");
+        String forged = code.substring(0, code.length() - 4) + (code.endsWith("AAAA") ? "BBBB" : "AAAA");
+        ApiClient guesser = new ApiClient(http, "guesser-" + System.nanoTime());
+
+        for (String wrong : new String[] {forged, "QRV1.nonsense", code.substring(0, code.length() - 1), "hello", "QRV1."}) {
+            guesser.post("/api/redemptions").bodyValue(Map.of("code", wrong, "externalAccount",
+                            Map.of("bank", "B", "name", "N", "number", "1")))
+                    .exchange().expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("INVALID_CODE");
+        }
+        guesser.post("/api/redemptions").bodyValue(Map.of("code", code, "externalAccount",
+                        Map.of("bank", "B", "name", "N", "number", "1")))
+                .exchange().expectStatus().isEqualTo(429)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
+    }
+
+    @Test
+    void badDestinationsAreRefused() {
+        Map<String, Object> voucher = alice.issuedVoucher("2.50");
+
+        refused(Map.of("code", voucher.get("code"), "accountId", "alice-cny"), "ACCOUNT_NOT_FOUND");
+        refused(Map.of("code", voucher.get("code"), "accountId", "bob-cny",
+                "externalAccount", Map.of("bank", "B", "name", "N", "number", "1")), "AMBIGUOUS_DESTINATION");
+        refused(Map.of("code", voucher.get("code"), "externalAccount", Map.of("bank", "B")), "INVALID_EXTERNAL_ACCOUNT");
+        refused(Map.of("code", voucher.get("code"), "accountId", "bob-cny", "amount", "1.234"), "INVALID_AMOUNT");
+        refused(Map.of("accountId", "bob-cny"), "CODE_REQUIRED");
+    }
+
+    @Test
+    void theQrPictureIsForThePayerOnlyAndHoldsTheCode() throws Exception {
+        Map<String, Object> voucher = alice.issuedVoucher("6.00");
+
+        byte[] png = alice.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentType(MediaType.IMAGE_PNG)
+                .expectBody(byte[].class).returnResult().getResponseBody();
+
+        assertThat(decode(ImageIO.read(new ByteArrayInputStream(png)))).isEqualTo(voucher.get("code"));
+        bob.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange().expectStatus().isNotFound();
+    }
+
+    @Test
+    void aPhotoOfTheQrCodeStillRedeems() throws Exception {
+        Map<String, Object> voucher = alice.issuedVoucher("11.00");
+        byte[] png = alice.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange()
+                .expectBody(byte[].class).returnResult().getResponseBody();
+
+        byte[] photo = photoOf(ImageIO.read(new ByteArrayInputStream(png)));
+
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(picture(photo, "photo.jpg").build()))
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.amount").isEqualTo("11.00");
+    }
+
+    @Test
+    void picturesThatAreNotQrCodesAreRefused() throws Exception {
+        BufferedImage blank = new BufferedImage(200, 200, BufferedImage.TYPE_INT_RGB);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(blank, "png", png);
+
+        upload(picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("QR_UNREADABLE");
+        upload(picture("not a picture".getBytes(), "text.png")).expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("INVALID_IMAGE");
+        upload(picture(new byte[3 * 1024 * 1024], "huge.png")).expectStatus().isEqualTo(413);
+        MultipartBodyBuilder noImage = new MultipartBodyBuilder();
+        noImage.part("accountId", "bob-cny");
+        upload(noImage).expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("IMAGE_REQUIRED");
+    }
+
+    @Test
+    void aRedemptionIsVisibleToItsPayeeOnly() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.50");
+        String location = bob.post("/api/redemptions")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                .exchange().expectStatus().isAccepted()
+                .expectBody().jsonPath("$.status").isEqualTo("PENDING")
+                .returnResult().getResponseHeaders().getLocation().toString();
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                bob.get(location).exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED"));
+        carol.get(location).exchange().expectStatus().isNotFound();
+        alice.get(location).exchange().expectStatus().isNotFound();
+    }
+
+    private void refused(Map<String, Object> request, String code) {
+        bob.post("/api/redemptions").bodyValue(request).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo(code);
+    }
+
+    private org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec upload(MultipartBodyBuilder form) {
+        return http.post().uri("/api/redemptions").headers(h -> h.setBearerAuth(bob.token()))
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(form.build()))
+                .exchange();
+    }
+
+    private static MultipartBodyBuilder picture(byte[] bytes, String name) {
+        MultipartBodyBuilder form = new MultipartBodyBuilder();
+        form.part("image", new ByteArrayResource(bytes) {
+            @Override
+            public String getFilename() {
+                return name;
+            }
+        });
+        form.part("accountId", "bob-cny");
+        return form;
+    }
+
+    /** A phone photo of a screen: smaller, a few degrees askew, on a grey background, JPEG-compressed. */
+    private static byte[] photoOf(BufferedImage qr) throws IOException {
+        BufferedImage photo = new BufferedImage(420, 420, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = photo.createGraphics();
+        g.setColor(new Color(190, 190, 185));
+        g.fillRect(0, 0, 420, 420);
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.rotate(Math.toRadians(4), 210, 210);
+        g.drawImage(qr, 40, 40, 340, 340, null);
+        g.dispose();
+        ImageWriter jpeg = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam quality = jpeg.getDefaultWriteParam();
+        quality.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        quality.setCompressionQuality(0.5f);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+            jpeg.setOutput(out);
+            jpeg.write(null, new IIOImage(photo, null, null), quality);
+        }
+        jpeg.dispose();
+        return bytes.toByteArray();
+    }
+
+    private static String decode(BufferedImage image) throws Exception {
+        return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new BufferedImageLuminanceSource(image))),
+                Map.of(DecodeHintType.PURE_BARCODE, Boolean.TRUE)).getText();
+    }
+}

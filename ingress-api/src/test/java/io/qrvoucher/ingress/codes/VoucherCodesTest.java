@@ -1,0 +1,59 @@
+package io.qrvoucher.ingress.codes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+class VoucherCodesTest {
+
+    private final VoucherCodes codes = new VoucherCodes("a-secret-of-at-least-thirty-two-bytes!".getBytes());
+
+    @Test
+    void aCodeNamesItsVoucherAndIsTheSameEveryTime() {
+        String voucherId = UUID.randomUUID().toString();
+
+        String code = codes.codeOf(voucherId);
+
+        assertThat(code).isEqualTo(codes.codeOf(voucherId)).startsWith("QRV1." + voucherId + ".");
+        assertThat(codes.voucherIdOf(code)).contains(voucherId);
+    }
+
+    @Test
+    void aTagCarriesAtLeast128Bits() {
+        String code = codes.codeOf(UUID.randomUUID().toString());
+        String tag = code.substring(code.lastIndexOf('.') + 1);
+
+        assertThat(java.util.Base64.getUrlDecoder().decode(tag)).hasSizeGreaterThanOrEqualTo(16);
+    }
+
+    @Test
+    void aForgedOrAlteredCodeIsNotGenuine() {
+        String voucherId = UUID.randomUUID().toString();
+        String code = codes.codeOf(voucherId);
+        String otherVoucher = UUID.randomUUID().toString();
+        VoucherCodes otherBank = new VoucherCodes("another-secret-of-at-least-32-bytes!!".getBytes());
+
+        assertThat(codes.voucherIdOf(code.replace(voucherId, otherVoucher))).isEmpty();
+        assertThat(codes.voucherIdOf(code.substring(0, code.length() - 2))).isEmpty();
+        assertThat(codes.voucherIdOf(otherBank.codeOf(voucherId))).isEmpty();
+        assertThat(codes.voucherIdOf("QRV1." + voucherId + ".%%%")).isEmpty();
+        assertThat(codes.voucherIdOf("QRV1.not-a-uuid.AAAA")).isEmpty();
+        assertThat(codes.voucherIdOf(null)).isEmpty();
+        assertThat(codes.voucherIdOf("x".repeat(10_000))).isEmpty();
+    }
+
+    @Test
+    void theHashIsWhatTravelsNotTheCode() {
+        String code = codes.codeOf(UUID.randomUUID().toString());
+
+        assertThat(VoucherCodes.hashOf(code)).hasSize(64).doesNotContain(code);
+    }
+
+    @Test
+    void aShortSecretIsRefused() {
+        assertThatThrownBy(() -> new VoucherCodes("short".getBytes())).isInstanceOf(IllegalArgumentException.class);
+    }
+}
