@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.app;
 
+import java.time.Duration;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -9,6 +10,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -28,7 +30,7 @@ class VoucherStreamsConfiguration {
                 new ExpirySettings(properties.expiry().punctuationInterval(), properties.expiry().maxPerPunctuation()));
     }
 
-    @Bean(initMethod = "start", destroyMethod = "close")
+    @Bean(initMethod = "start", destroyMethod = "")
     KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties) {
         KafkaStreams streams = new KafkaStreams(voucherTopology, streamsConfig(properties));
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
@@ -37,6 +39,12 @@ class VoucherStreamsConfiguration {
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         return streams;
+    }
+
+    /** Closes the topology cleanly: its open transaction ends, and it leaves the group so that others take over at once. */
+    @Bean
+    DisposableBean voucherStreamsCloser(KafkaStreams voucherStreams) {
+        return () -> voucherStreams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
     }
 
     static Properties streamsConfig(VoucherStreamsProperties properties) {
@@ -49,6 +57,9 @@ class VoucherStreamsConfiguration {
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, properties.commitInterval().toMillis());
         config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, properties.replicationFactor());
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        if (properties.instanceId() != null && !properties.instanceId().isBlank()) {
+            config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), properties.instanceId());
+        }
         config.putAll(properties.streams());
         return config;
     }

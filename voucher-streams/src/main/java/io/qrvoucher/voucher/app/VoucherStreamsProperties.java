@@ -15,6 +15,9 @@ import io.qrvoucher.voucher.streams.VoucherTopics;
  * Configuration of the voucher-streams service, under {@code voucher.*}.
  *
  * @param applicationId   Kafka Streams application id: the consumer group and the prefix of internal topics
+ * @param instanceId      this instance's stable name, for static group membership: a restarted instance
+ *                        takes its tasks back at once instead of after a session timeout; leave empty
+ *                        for dynamic membership
  * @param bootstrapServers the Kafka cluster
  * @param stateDir        where the RocksDB stores live; keep it on a persistent volume
  * @param streamThreads   stream threads of this instance; tasks beyond one per partition stay idle
@@ -28,6 +31,7 @@ import io.qrvoucher.voucher.streams.VoucherTopics;
 @ConfigurationProperties("voucher")
 public record VoucherStreamsProperties(
         @DefaultValue("voucher-streams") String applicationId,
+        String instanceId,
         @DefaultValue("localhost:9092") String bootstrapServers,
         @DefaultValue("data/voucher-streams") String stateDir,
         @DefaultValue("1") int streamThreads,

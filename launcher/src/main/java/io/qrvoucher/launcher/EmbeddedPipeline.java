@@ -1,0 +1,222 @@
+package io.qrvoucher.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import io.qrvoucher.ingress.IngressApplication;
+import io.qrvoucher.ingress.view.ViewUpdater;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.voucher.app.VoucherStreamsApplication;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * The whole pipeline on one machine: a real single-node KRaft broker, a real PostgreSQL, the
+ * topics, and the three services through their production entry points, all under one data
+ * folder that survives restarts. Demo customers alice, bob and carol are seeded.
+ *
+ * <pre>
+ * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080]
+ *      [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329] [--partitions=3]
+ * </pre>
+ */
+public final class EmbeddedPipeline implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPipeline.class);
+
+    /** The services without a database share a classpath with the ledger's JDBC starters. */
+    private static final String NO_DATABASE = "--spring.autoconfigure.exclude="
+            + "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
+            + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
+    private static final String QUIET = "--spring.main.banner-mode=off";
+
+    private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private final Options options;
+    private String bootstrapServers;
+
+    private EmbeddedPipeline(Options options) {
+        this.options = options;
+    }
+
+    public record Options(Path dataDir, boolean reset, int httpPort, int kafkaPort, int controllerPort, int postgresPort,
+                          int partitions) {
+
+        public static Options parse(String... args) {
+            Options options = new Options(Path.of("data"), false, 8080, 9092, 9093, 54329, 3);
+            for (String arg : args) {
+                String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
+                options = switch (arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg) {
+                    case "--data-dir" -> new Options(Path.of(value), options.reset, options.httpPort, options.kafkaPort,
+                            options.controllerPort, options.postgresPort, options.partitions);
+                    case "--reset" -> new Options(options.dataDir, true, options.httpPort, options.kafkaPort,
+                            options.controllerPort, options.postgresPort, options.partitions);
+                    case "--http-port" -> new Options(options.dataDir, options.reset, Integer.parseInt(value),
+                            options.kafkaPort, options.controllerPort, options.postgresPort, options.partitions);
+                    case "--kafka-port" -> new Options(options.dataDir, options.reset, options.httpPort,
+                            Integer.parseInt(value), options.controllerPort, options.postgresPort, options.partitions);
+                    case "--controller-port" -> new Options(options.dataDir, options.reset, options.httpPort,
+                            options.kafkaPort, Integer.parseInt(value), options.postgresPort, options.partitions);
+                    case "--postgres-port" -> new Options(options.dataDir, options.reset, options.httpPort,
+                            options.kafkaPort, options.controllerPort, Integer.parseInt(value), options.partitions);
+                    case "--partitions" -> new Options(options.dataDir, options.reset, options.httpPort,
+                            options.kafkaPort, options.controllerPort, options.postgresPort, Integer.parseInt(value));
+                    default -> throw new IllegalArgumentException("Unknown option " + arg + "; see the README");
+                };
+            }
+            return options;
+        }
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        EmbeddedPipeline pipeline = start(Options.parse(args));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            pipeline.close();
+            stopped.countDown();
+        }, "pipeline-shutdown"));
+        pipeline.printWelcome();
+        stopped.await();
+    }
+
+    public static EmbeddedPipeline start(Options options) {
+        EmbeddedPipeline pipeline = new EmbeddedPipeline(options);
+        try {
+            pipeline.startAll();
+            return pipeline;
+        } catch (RuntimeException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        Path data = options.dataDir().toAbsolutePath();
+        if (options.reset()) {
+            deleteRecursively(data);
+        }
+        log.info("Starting the pipeline with its data under {}", data);
+        Secrets secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
+
+        KraftBroker broker = KraftBroker.start(data.resolve("kafka"), options.kafkaPort(), options.controllerPort());
+        running.push(broker);
+        bootstrapServers = broker.bootstrapServers();
+        PipelineTopics.create(bootstrapServers, options.partitions(), (short) 1);
+
+        String ledgerDatabase = startDatabase(data.resolve("postgres"));
+
+        running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
+                "--spring.datasource.url=" + ledgerDatabase,
+                "--spring.datasource.username=postgres",
+                "--spring.datasource.password=postgres",
+                "--spring.kafka.bootstrap-servers=" + bootstrapServers, QUIET)::close);
+        running.push(VoucherStreamsApplication.builder().registerShutdownHook(false).run(
+                "--voucher.bootstrap-servers=" + bootstrapServers,
+                "--voucher.state-dir=" + data.resolve("voucher-streams"),
+                "--voucher.instance-id=embedded",
+                NO_DATABASE, QUIET)::close);
+        ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
+                "--server.port=" + options.httpPort(),
+                "--ingress.bootstrap-servers=" + bootstrapServers,
+                "--ingress.code-secret=" + secrets.codeSecret(),
+                "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
+                NO_DATABASE, QUIET);
+        running.push(ingress::close);
+        awaitReady(ingress.getBean(ViewUpdater.class));
+    }
+
+    /** Ready when the ingress has read everything already published, the demo customers included. */
+    private static void awaitReady(ViewUpdater view) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!view.isCaughtUp()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The ingress did not catch up with the topics within 2 minutes");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+
+    /** PostgreSQL with its files under the data folder; returns the ledger database's JDBC URL. */
+    private String startDatabase(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(directory)
+                    .setCleanDataDirectory(false)
+                    .setPort(options.postgresPort())
+                    .start();
+            running.push(postgres);
+            try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                 Statement statement = connection.createStatement();
+                 ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'ledger'")) {
+                if (!exists.next()) {
+                    statement.execute("CREATE DATABASE ledger");
+                }
+            }
+            return postgres.getJdbcUrl("postgres", "ledger");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot prepare the ledger database", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String apiUrl() {
+        return "http://localhost:" + options.httpPort();
+    }
+
+    private void printWelcome() {
+        String api = apiUrl();
+        System.out.printf("""
+
+                QR e-voucher pipeline is running (data in %s; Ctrl-C stops it, --reset wipes it).
+                  API         %s/api
+                  OpenAPI UI  %s/swagger-ui.html
+                  Kafka       %s
+                Sign in as a demo customer (alice, bob or carol):
+                  curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
+                %n""", options.dataDir().toAbsolutePath(), api, api, bootstrapServers, api);
+    }
+
+    /** Stops everything that started, newest first. */
+    @Override
+    public synchronized void close() {
+        while (!running.isEmpty()) {
+            try {
+                running.pop().close();
+            } catch (Exception e) {
+                log.warn("Error while stopping", e);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path directory) {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.qrvoucher.launcher;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * The pipeline's topics with their partitions and cleanup policies: the state topics are compacted,
+ * idempotency claims are kept for a day and never compacted (the first claim of a key must stay).
+ * {@code voucher-requests} and {@code ledger-results} must have the same partition count.
+ */
+final class PipelineTopics {
+
+    static final Set<String> COMPACTED = Set.of("voucher-state", "account-snapshots", "customer-settings");
+    static final List<String> ALL = List.of("voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
+            "voucher-state", "account-snapshots", "customer-settings", "ingress-idempotency", "voucher-dead-letters",
+            "ledger-dead-letters");
+    private static final String ONE_DAY = Long.toString(24 * 60 * 60 * 1000L);
+
+    private PipelineTopics() {
+    }
+
+    /** Creates the topics that do not exist yet. */
+    static void create(String bootstrapServers, int partitions, short replicationFactor) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = ALL.stream()
+                    .filter(name -> !existing.contains(name))
+                    .map(name -> new NewTopic(name, partitions, replicationFactor).configs(configOf(name)))
+                    .toList();
+            admin.createTopics(missing).all().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot create the pipeline's topics", e.getCause());
+        }
+    }
+
+    static Map<String, String> configOf(String topic) {
+        if (COMPACTED.contains(topic)) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        }
+        if (topic.equals("ingress-idempotency")) {
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG, ONE_DAY);
+        }
+        return Map.of();
+    }
+}

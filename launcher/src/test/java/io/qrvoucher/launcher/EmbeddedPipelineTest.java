@@ -1,0 +1,94 @@
+package io.qrvoucher.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The README's demo, against the real launcher: alice generates a voucher, bob redeems it, both with
+ * the same HTTP calls as the README's curl lines; then the pipeline restarts from its data folder and
+ * still knows everything.
+ */
+class EmbeddedPipelineTest {
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    @Test
+    void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
+        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
+                "--http-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
+                "--postgres-port=" + freePort());
+        String voucherId;
+        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+            String api = pipeline.apiUrl();
+            String alice = token(api, "alice");
+            String bob = token(api, "bob");
+
+            Map<String, Object> voucher = call("POST", api + "/api/vouchers", alice, "wait=20",
+                    "{\"accountId\":\"alice-cny\",\"amount\":\"88.80\",\"currency\":\"CNY\"}");
+            assertThat(voucher).containsEntry("status", "UNUSED");
+            voucherId = (String) voucher.get("id");
+
+            Map<String, Object> redemption = call("POST", api + "/api/redemptions", bob, "wait=20",
+                    "{\"code\":\"" + voucher.get("code") + "\",\"accountId\":\"bob-cny\"}");
+            assertThat(redemption).containsEntry("status", "SUCCEEDED").containsEntry("amount", "88.80");
+        }
+
+        try (EmbeddedPipeline restarted = EmbeddedPipeline.start(options)) {
+            String api = restarted.apiUrl();
+            String alice = token(api, "alice");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(call("GET", api + "/api/vouchers/" + voucherId, alice, null, null))
+                            .containsEntry("status", "REDEEMED"));
+            List<?> accounts = json.readValue(send("GET", api + "/api/accounts", alice, null, null), List.class);
+            assertThat(((Map<?, ?>) accounts.get(0)).get("balance")).isEqualTo("9911.20");
+        }
+    }
+
+    private String token(String api, String customer) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(api + "/dev/token"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"customerId\":\"" + customer + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return (String) json.readValue(response.body(), Map.class).get("accessToken");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> call(String method, String uri, String token, String prefer, String body) throws Exception {
+        return json.readValue(send(method, uri, token, prefer, body), Map.class);
+    }
+
+    private String send(String method, String uri, String token, String prefer, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri))
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (prefer != null) {
+            request.header("Prefer", prefer);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
+        return response.body();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the whole pipeline on this machine: builds it if needed, then starts an embedded KRaft broker,
+# an embedded PostgreSQL and the three services, with the demo customers alice, bob and carol.
+# Data lives under ./data (or --data-dir=...); Ctrl-C stops everything; --reset wipes the data first.
+set -euo pipefail
+cd "$(dirname "$0")"
+jar=launcher/target/launcher-0.1.0-SNAPSHOT.jar
+if [[ ! -f "$jar" || -n "$(find . -path ./data -prune -o -name '*.java' -newer "$jar" -print -quit)" ]]; then
+  mvn -q -B -DskipTests install
+fi
+exec java -jar "$jar" "$@"
