@@ -9,11 +9,15 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.view.PipelineView;
 import io.qrvoucher.ingress.view.ViewUpdater;
+import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 
 @SpringBootApplication
 @EnableConfigurationProperties(IngressProperties.class)
@@ -61,5 +65,17 @@ public class IngressApplication {
     @Bean(destroyMethod = "close")
     RequestPublisher requestPublisher(IngressProperties properties) {
         return new RequestPublisher(properties);
+    }
+
+    @Bean
+    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(IngressProperties properties) {
+        return new KafkaBrokerHealthIndicator(properties.bootstrapServers());
+    }
+
+    /** Ready once the view holds what the topics held when the instance started. */
+    @Bean
+    HealthIndicator ingressViewHealthIndicator(ViewUpdater viewUpdater) {
+        return () -> (viewUpdater.isCaughtUp() ? Health.up() : Health.outOfService())
+                .withDetail("caughtUp", viewUpdater.isCaughtUp()).build();
     }
 }

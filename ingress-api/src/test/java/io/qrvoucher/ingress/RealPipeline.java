@@ -53,12 +53,12 @@ public final class RealPipeline {
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE ledger");
         }
-        ledger = LedgerAdapterApplication.builder().profiles("demo").run(
+        ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=0",
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString());
         Path stateDir = Files.createTempDirectory("voucher-streams");
-        streams = VoucherStreamsApplication.builder().run(
+        streams = VoucherStreamsApplication.builder().run("--server.port=0",
                 "--voucher.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",

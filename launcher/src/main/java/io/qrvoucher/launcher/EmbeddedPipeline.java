@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -32,8 +35,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * folder that survives restarts. Demo customers alice, bob and carol are seeded.
  *
  * <pre>
- * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080]
- *      [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329] [--partitions=3]
+ * java -jar launcher/target/launcher-*.jar [--data-dir=data] [--reset] [--http-port=8080] [--ledger-port=8081]
+ *      [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329] [--partitions=3]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -54,32 +57,36 @@ public final class EmbeddedPipeline implements AutoCloseable {
         this.options = options;
     }
 
-    public record Options(Path dataDir, boolean reset, int httpPort, int kafkaPort, int controllerPort, int postgresPort,
-                          int partitions) {
+    /** Where the data lives and the ports the pipeline listens on. */
+    public record Options(Path dataDir, boolean reset, int httpPort, int ledgerPort, int streamsPort, int kafkaPort,
+                          int controllerPort, int postgresPort, int partitions) {
+
+        private static final Map<String, String> DEFAULTS = Map.of("--data-dir", "data", "--http-port", "8080",
+                "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092", "--controller-port", "9093",
+                "--postgres-port", "54329", "--partitions", "3");
 
         public static Options parse(String... args) {
-            Options options = new Options(Path.of("data"), false, 8080, 9092, 9093, 54329, 3);
+            Map<String, String> given = new HashMap<>(DEFAULTS);
+            boolean reset = false;
             for (String arg : args) {
-                String value = arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : "";
-                options = switch (arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg) {
-                    case "--data-dir" -> new Options(Path.of(value), options.reset, options.httpPort, options.kafkaPort,
-                            options.controllerPort, options.postgresPort, options.partitions);
-                    case "--reset" -> new Options(options.dataDir, true, options.httpPort, options.kafkaPort,
-                            options.controllerPort, options.postgresPort, options.partitions);
-                    case "--http-port" -> new Options(options.dataDir, options.reset, Integer.parseInt(value),
-                            options.kafkaPort, options.controllerPort, options.postgresPort, options.partitions);
-                    case "--kafka-port" -> new Options(options.dataDir, options.reset, options.httpPort,
-                            Integer.parseInt(value), options.controllerPort, options.postgresPort, options.partitions);
-                    case "--controller-port" -> new Options(options.dataDir, options.reset, options.httpPort,
-                            options.kafkaPort, Integer.parseInt(value), options.postgresPort, options.partitions);
-                    case "--postgres-port" -> new Options(options.dataDir, options.reset, options.httpPort,
-                            options.kafkaPort, options.controllerPort, Integer.parseInt(value), options.partitions);
-                    case "--partitions" -> new Options(options.dataDir, options.reset, options.httpPort,
-                            options.kafkaPort, options.controllerPort, options.postgresPort, Integer.parseInt(value));
-                    default -> throw new IllegalArgumentException("Unknown option " + arg + "; see the README");
-                };
+                String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+                if (name.equals("--reset")) {
+                    reset = true;
+                } else if (DEFAULTS.containsKey(name) && arg.contains("=")) {
+                    given.put(name, arg.substring(arg.indexOf('=') + 1));
+                } else {
+                    throw new IllegalArgumentException("Unknown option " + arg + "; the options are --reset and "
+                            + new TreeSet<>(DEFAULTS.keySet()) + " with =value");
+                }
             }
-            return options;
+            return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
+                    port(given, "--ledger-port"), port(given, "--streams-port"), port(given, "--kafka-port"),
+                    port(given, "--controller-port"), port(given, "--postgres-port"),
+                    Integer.parseInt(given.get("--partitions")));
+        }
+
+        private static int port(Map<String, String> given, String name) {
+            return Integer.parseInt(given.get(name));
         }
     }
 
@@ -121,11 +128,13 @@ public final class EmbeddedPipeline implements AutoCloseable {
         String ledgerDatabase = startDatabase(data.resolve("postgres"));
 
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
+                "--server.port=" + options.ledgerPort(),
                 "--spring.datasource.url=" + ledgerDatabase,
                 "--spring.datasource.username=postgres",
                 "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + bootstrapServers, QUIET)::close);
         running.push(VoucherStreamsApplication.builder().registerShutdownHook(false).run(
+                "--server.port=" + options.streamsPort(),
                 "--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + data.resolve("voucher-streams"),
                 "--voucher.instance-id=embedded",
@@ -191,10 +200,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 QR e-voucher pipeline is running (data in %s; Ctrl-C stops it, --reset wipes it).
                   API         %s/api
                   OpenAPI UI  %s/swagger-ui.html
+                  Health      %s/actuator/health (ledger-adapter :%d, voucher-streams :%d; metrics at /actuator/prometheus)
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
-                %n""", options.dataDir().toAbsolutePath(), api, api, bootstrapServers, api);
+                %n""", options.dataDir().toAbsolutePath(), api, api, api, options.ledgerPort(), options.streamsPort(),
+                bootstrapServers, api);
     }
 
     /** Stops everything that started, newest first. */

@@ -30,7 +30,8 @@ class EmbeddedPipelineTest {
     @Test
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
+                "--http-port=" + freePort(), "--ledger-port=" + freePort(), "--streams-port=" + freePort(),
+                "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
                 "--postgres-port=" + freePort());
         String voucherId;
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {

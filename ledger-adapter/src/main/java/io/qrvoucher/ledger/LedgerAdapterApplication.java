@@ -27,7 +27,7 @@ public class LedgerAdapterApplication {
     /** The application with its own configuration file, {@code ledger-adapter.yml}, so that it can share a JVM. */
     public static SpringApplicationBuilder builder() {
         return new SpringApplicationBuilder(LedgerAdapterApplication.class)
-                .web(WebApplicationType.NONE)
+                .web(WebApplicationType.REACTIVE)
                 .properties("spring.config.name=ledger-adapter");
     }
 

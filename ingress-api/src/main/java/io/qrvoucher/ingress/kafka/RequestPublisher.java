@@ -14,6 +14,7 @@ import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.TraceContext;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -61,9 +62,12 @@ public class RequestPublisher implements AutoCloseable {
     }
 
     private Mono<RecordMetadata> send(String topic, String key, byte[] value) {
-        return Mono.<RecordMetadata>create(sink -> {
+        return Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
+            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+            context.<String>getOrEmpty(TraceContext.HEADER)
+                    .ifPresent(traceparent -> TraceContext.continueIn(record.headers(), traceparent));
             try {
-                producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+                producer.send(record, (metadata, error) -> {
                     if (error == null) {
                         sink.success(metadata);
                     } else {
@@ -73,7 +77,7 @@ public class RequestPublisher implements AutoCloseable {
             } catch (RuntimeException e) {
                 sink.error(new NotPublishedException(e));
             }
-        }).subscribeOn(Schedulers.boundedElastic()); // send() may block while it fetches metadata
+        })).subscribeOn(Schedulers.boundedElastic()); // send() may block while it fetches metadata
     }
 
     @Override

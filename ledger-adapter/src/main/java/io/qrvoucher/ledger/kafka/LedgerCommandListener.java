@@ -5,9 +5,12 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.transaction.TransactionException;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
+import io.qrvoucher.support.TraceContext;
 
 /**
  * Applies each ledger command and publishes its result; the record's offset is committed only
@@ -18,22 +21,27 @@ public class LedgerCommandListener {
 
     private final Ledger ledger;
     private final ResultPublisher publisher;
+    private final MeterRegistry meters;
 
-    public LedgerCommandListener(Ledger ledger, ResultPublisher publisher) {
+    public LedgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters) {
         this.ledger = ledger;
         this.publisher = publisher;
+        this.meters = meters;
     }
 
     @KafkaListener(id = "ledger-commands", topics = "${ledger.topics.commands:ledger-commands}",
             concurrency = "${ledger.listener-concurrency:1}")
     public void onCommand(ConsumerRecord<String, byte[]> record) {
         LedgerCommand command = CommandCodec.decode(record.value());
+        Timer.Sample sample = Timer.start(meters);
         Applied applied;
         try {
             applied = ledger.apply(command);
         } catch (DataAccessException | TransactionException e) {
             throw new LedgerUnavailableException(command, e);
         }
-        publisher.publish(applied);
+        sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
+                "outcome", applied.outcome().name(), "redelivered", Boolean.toString(applied.redelivered())));
+        publisher.publish(applied, TraceContext.of(record.headers()));
     }
 }

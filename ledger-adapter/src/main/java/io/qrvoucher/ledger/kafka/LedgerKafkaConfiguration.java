@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConsumerRecordRecoverer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
@@ -18,11 +20,14 @@ import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.schemas.DeadLetterHeaders;
+import io.qrvoucher.support.KafkaBrokerHealthIndicator;
+import io.qrvoucher.support.TraceContext;
 
 /**
  * The Kafka side of the adapter. Failures are handled by what they mean:
@@ -48,8 +53,18 @@ class LedgerKafkaConfiguration {
     }
 
     @Bean
-    LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher) {
-        return new LedgerCommandListener(ledger, publisher);
+    LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters) {
+        return new LedgerCommandListener(ledger, publisher, meters);
+    }
+
+    @Bean
+    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(KafkaProperties kafka) {
+        return new KafkaBrokerHealthIndicator(String.join(",", kafka.getBootstrapServers()));
+    }
+
+    @Bean
+    LedgerListenerHealthIndicator ledgerListenerHealthIndicator(KafkaListenerEndpointRegistry listeners) {
+        return new LedgerListenerHealthIndicator(listeners);
     }
 
     @Bean
@@ -64,7 +79,7 @@ class LedgerKafkaConfiguration {
             if (unavailable != null && unavailable.command() instanceof LedgerCommand.Transfer transfer) {
                 log.error("Giving up on {} after the ledger stayed unavailable; answering TRANSFER_FAILED",
                         transfer.commandId(), error);
-                publisher.publish(Applied.transferAbandoned(transfer, Instant.now()));
+                publisher.publish(Applied.transferAbandoned(transfer, Instant.now()), TraceContext.of(record.headers()));
             } else {
                 log.error("Dead-lettering record {}-{}@{}", record.topic(), record.partition(), record.offset(), error);
                 deadLetters.accept(record, error);

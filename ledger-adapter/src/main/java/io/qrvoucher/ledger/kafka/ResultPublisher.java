@@ -2,15 +2,18 @@ package io.qrvoucher.ledger.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.kafka.core.KafkaTemplate;
 
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.Account;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.support.TraceContext;
 
 /**
  * Publishes a command's result, keyed by voucher id, and fresh snapshots of the accounts it changed,
@@ -29,12 +32,14 @@ public class ResultPublisher {
         this.properties = properties;
     }
 
-    public void publish(Applied applied) {
+    /** @param trace the trace context of the command, carried on to its result and snapshots */
+    public void publish(Applied applied, Optional<String> trace) {
         try {
             List<CompletableFuture<?>> sends = new ArrayList<>();
-            sends.add(kafka.send(properties.topics().results(), applied.voucherId(), CommandCodec.encodeResult(applied)));
+            sends.add(kafka.send(record(properties.topics().results(), applied.voucherId(),
+                    CommandCodec.encodeResult(applied), trace)));
             if (!applied.affectedAccounts().isEmpty()) {
-                ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account)));
+                ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account, trace)));
             }
             CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
                     .get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -48,12 +53,20 @@ public class ResultPublisher {
 
     /** Publishes the snapshot of every account, so that the compacted topic has them all. */
     public void publishAllAccounts() {
-        List<CompletableFuture<?>> sends = ledger.allAccounts().stream().<CompletableFuture<?>>map(this::sendSnapshot).toList();
+        List<CompletableFuture<?>> sends = ledger.allAccounts().stream()
+                .<CompletableFuture<?>>map(account -> sendSnapshot(account, Optional.empty())).toList();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
     }
 
-    private CompletableFuture<?> sendSnapshot(Account account) {
-        return kafka.send(properties.topics().accountSnapshots(), account.accountId(), CommandCodec.encodeSnapshot(account));
+    private CompletableFuture<?> sendSnapshot(Account account, Optional<String> trace) {
+        return kafka.send(record(properties.topics().accountSnapshots(), account.accountId(),
+                CommandCodec.encodeSnapshot(account), trace));
+    }
+
+    private static ProducerRecord<String, byte[]> record(String topic, String key, byte[] value, Optional<String> trace) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+        trace.ifPresent(traceparent -> TraceContext.continueIn(record.headers(), traceparent));
+        return record;
     }
 
     /** The result of an applied command did not reach the broker; it must be published again. */

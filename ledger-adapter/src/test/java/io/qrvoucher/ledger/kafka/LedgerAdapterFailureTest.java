@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -149,7 +150,7 @@ class LedgerAdapterFailureTest {
         return LedgerAdapterApplication.builder()
                 .sources(extra)
                 .profiles("demo")
-                .run("--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
+                .run("--server.port=0", "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
                         "--spring.datasource.password=postgres",
                         "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                         "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s");
@@ -176,11 +177,11 @@ class LedgerAdapterFailureTest {
                                              LedgerProperties properties) {
             return new ResultPublisher(kafka, ledger, properties) {
                 @Override
-                public void publish(Applied applied) {
+                public void publish(Applied applied, Optional<String> trace) {
                     if (applied.commandId().endsWith("/transfer")) {
                         throw new IllegalStateException("process died before publishing " + applied.commandId());
                     }
-                    super.publish(applied);
+                    super.publish(applied, trace);
                 }
             };
         }

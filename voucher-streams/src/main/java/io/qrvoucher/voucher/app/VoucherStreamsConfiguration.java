@@ -14,6 +14,8 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.streams.VoucherTopology;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
@@ -45,6 +47,22 @@ class VoucherStreamsConfiguration {
     @Bean
     DisposableBean voucherStreamsCloser(KafkaStreams voucherStreams) {
         return () -> voucherStreams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    }
+
+    @Bean
+    VoucherStreamsHealthIndicator voucherStreamsHealthIndicator(KafkaStreams voucherStreams) {
+        return new VoucherStreamsHealthIndicator(voucherStreams);
+    }
+
+    @Bean
+    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(VoucherStreamsProperties properties) {
+        return new KafkaBrokerHealthIndicator(properties.bootstrapServers());
+    }
+
+    /** Every Kafka Streams metric, the expiry punctuation's and the lifecycle's own included, in Micrometer. */
+    @Bean
+    KafkaStreamsMetrics voucherStreamsMetrics(KafkaStreams voucherStreams) {
+        return new KafkaStreamsMetrics(voucherStreams);
     }
 
     static Properties streamsConfig(VoucherStreamsProperties properties) {

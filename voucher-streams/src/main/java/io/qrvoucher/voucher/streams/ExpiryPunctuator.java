@@ -21,9 +21,9 @@ final class ExpiryPunctuator implements Punctuator {
     private final VoucherLifecycle lifecycle;
     private final Vouchers vouchers;
     private final int maxPerPunctuation;
-    private final ExpiryMetrics metrics;
+    private final TopologyMetrics metrics;
 
-    ExpiryPunctuator(VoucherLifecycle lifecycle, Vouchers vouchers, int maxPerPunctuation, ExpiryMetrics metrics) {
+    ExpiryPunctuator(VoucherLifecycle lifecycle, Vouchers vouchers, int maxPerPunctuation, TopologyMetrics metrics) {
         this.lifecycle = lifecycle;
         this.vouchers = vouchers;
         this.maxPerPunctuation = maxPerPunctuation;
@@ -39,13 +39,13 @@ final class ExpiryPunctuator implements Punctuator {
         for (KeyValue<Bytes, String> entry : due) {
             Optional<Voucher> voucher = vouchers.find(entry.value);
             if (voucher.isPresent() && voucher.get().isDueAt(now)) {
-                vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now);
+                vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now, Optional.empty());
                 expired++;
             } else {
                 // A voucher that left PENDING/UNUSED already dropped its entry; this one is stale.
                 vouchers.expiryIndex().remove(entry.key);
             }
         }
-        metrics.record(due.size(), expired, System.nanoTime() - started);
+        metrics.expiryPunctuated(due.size(), expired, System.nanoTime() - started);
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
+import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.LedgerResult;
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
@@ -18,6 +19,7 @@ final class LedgerResultProcessor implements Processor<String, LedgerResult, Str
     private final VoucherLifecycle lifecycle;
     private ProcessorContext<String, SpecificRecord> context;
     private Vouchers vouchers;
+    private TopologyMetrics metrics;
 
     LedgerResultProcessor(VoucherLifecycle lifecycle) {
         this.lifecycle = lifecycle;
@@ -26,13 +28,19 @@ final class LedgerResultProcessor implements Processor<String, LedgerResult, Str
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.vouchers = new Vouchers(context);
+        this.metrics = new TopologyMetrics(context);
+        this.vouchers = new Vouchers(context, metrics);
     }
 
     @Override
     public void process(Record<String, LedgerResult> record) {
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         Optional<Voucher> current = vouchers.find(record.key());
-        vouchers.carryOut(current, lifecycle.apply(current, record.value(), now), now);
+        vouchers.carryOut(current, lifecycle.apply(current, record.value(), now), now, TraceContext.of(record.headers()));
+    }
+
+    @Override
+    public void close() {
+        metrics.unregister();
     }
 }

@@ -9,6 +9,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
+import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherRequest;
@@ -21,7 +22,7 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
     private final ExpirySettings expiry;
     private ProcessorContext<String, SpecificRecord> context;
     private Vouchers vouchers;
-    private ExpiryMetrics expiryMetrics;
+    private TopologyMetrics metrics;
 
     VoucherRequestProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry) {
         this.lifecycle = lifecycle;
@@ -31,10 +32,9 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
     @Override
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
-        this.vouchers = new Vouchers(context);
-        this.expiryMetrics = ExpiryMetrics.register(context);
-        ExpiryPunctuator punctuator = new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(),
-                expiryMetrics);
+        this.metrics = new TopologyMetrics(context);
+        this.vouchers = new Vouchers(context, metrics);
+        ExpiryPunctuator punctuator = new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics);
         context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, punctuator);
     }
 
@@ -42,11 +42,11 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
     public void process(Record<String, VoucherRequest> record) {
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         Optional<Voucher> current = vouchers.find(record.key());
-        vouchers.carryOut(current, lifecycle.apply(current, record.value(), now), now);
+        vouchers.carryOut(current, lifecycle.apply(current, record.value(), now), now, TraceContext.of(record.headers()));
     }
 
     @Override
     public void close() {
-        expiryMetrics.unregister(context.metrics());
+        metrics.unregister();
     }
 }

@@ -4,11 +4,13 @@ import java.time.Instant;
 import java.util.Optional;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.Decision;
 import io.qrvoucher.voucher.domain.LedgerCommand;
 import io.qrvoucher.voucher.domain.Voucher;
@@ -24,9 +26,11 @@ final class Vouchers {
     private final KeyValueStore<String, VoucherState> store;
     private final ExpiryIndex expiryIndex;
     private final ProcessorContext<String, SpecificRecord> context;
+    private final TopologyMetrics metrics;
 
-    Vouchers(ProcessorContext<String, SpecificRecord> context) {
+    Vouchers(ProcessorContext<String, SpecificRecord> context, TopologyMetrics metrics) {
         this.context = context;
+        this.metrics = metrics;
         this.store = context.getStateStore(VoucherTopology.VOUCHER_STORE);
         this.expiryIndex = new ExpiryIndex(context.getStateStore(VoucherTopology.EXPIRY_INDEX_STORE));
     }
@@ -39,21 +43,28 @@ final class Vouchers {
         return Optional.ofNullable(store.get(voucherId)).map(AvroMapping::toDomain);
     }
 
-    void carryOut(Optional<Voucher> before, Decision decision, Instant now) {
-        long timestamp = now.toEpochMilli();
+    /**
+     * @param trace the trace context of the input that led to the decision, carried on to every output
+     */
+    void carryOut(Optional<Voucher> before, Decision decision, Instant now, Optional<String> trace) {
         decision.newState().ifPresent(after -> {
             VoucherState state = AvroMapping.toAvro(after);
             store.put(after.id(), state);
             expiryIndex.update(before.orElse(null), after);
-            context.forward(new Record<>(after.id(), state, timestamp), VoucherTopology.STATE_SINK);
+            forward(after.id(), state, now, trace, VoucherTopology.STATE_SINK);
         });
         for (LedgerCommand command : decision.commands()) {
-            context.forward(new Record<>(command.voucherId(), AvroMapping.toAvro(command, now), timestamp),
-                    VoucherTopology.LEDGER_COMMANDS_SINK);
+            forward(command.voucherId(), AvroMapping.toAvro(command, now), now, trace, VoucherTopology.LEDGER_COMMANDS_SINK);
         }
         for (VoucherEvent event : decision.events()) {
-            context.forward(new Record<>(event.voucherId(), AvroMapping.toAvro(event, now), timestamp),
-                    VoucherTopology.EVENTS_SINK);
+            forward(event.voucherId(), AvroMapping.toAvro(event, now), now, trace, VoucherTopology.EVENTS_SINK);
+            metrics.published(event);
         }
+    }
+
+    private void forward(String key, SpecificRecord value, Instant now, Optional<String> trace, String sink) {
+        RecordHeaders headers = new RecordHeaders();
+        trace.ifPresent(traceparent -> TraceContext.continueIn(headers, traceparent));
+        context.forward(new Record<>(key, value, now.toEpochMilli(), headers), sink);
     }
 }

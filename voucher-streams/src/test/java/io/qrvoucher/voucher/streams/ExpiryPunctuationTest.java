@@ -27,15 +27,15 @@ class ExpiryPunctuationTest {
                 topology.seedIssuedVoucher("v" + i, due ? soon : VoucherTopologyFixture.END_OF_START_DAY);
             }
             assertThat(topology.expiryIndexSize()).isEqualTo(100_000);
-            double readBefore = topology.metric(ExpiryMetrics.ENTRIES_READ_TOTAL);
+            double readBefore = topology.metric(TopologyMetrics.ENTRIES_READ_TOTAL);
 
             topology.advanceTo(soon.plus(PUNCTUATION_INTERVAL));
 
             assertThat(topology.events()).hasSize(10).allSatisfy(event ->
                     assertThat(event.getType()).isEqualTo(VoucherEventType.EXPIRED));
             assertThat(topology.commands()).as("each expired hold is released").hasSize(10);
-            assertThat(topology.metric(ExpiryMetrics.ENTRIES_READ_TOTAL) - readBefore).isEqualTo(10.0);
-            assertThat(topology.metric(ExpiryMetrics.EXPIRED_TOTAL)).isEqualTo(10.0);
+            assertThat(topology.metric(TopologyMetrics.ENTRIES_READ_TOTAL) - readBefore).isEqualTo(10.0);
+            assertThat(topology.metric(TopologyMetrics.EXPIRED_TOTAL)).isEqualTo(10.0);
             assertThat(topology.expiryIndexSize()).isEqualTo(99_990);
         }
     }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -153,9 +154,13 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     void send(VoucherRequest request) {
+        send(request, new org.apache.kafka.common.header.internals.RecordHeaders());
+    }
+
+    void send(VoucherRequest request, org.apache.kafka.common.header.Headers headers) {
         sentRequests.add(request);
         requestTopic.pipeInput(new TestRecord<>(request.getVoucherId().getBytes(StandardCharsets.UTF_8),
-                REQUESTS.encode(request), now));
+                REQUESTS.encode(request), headers, now));
     }
 
     void sendRaw(byte[] key, byte[] value) {
@@ -196,6 +201,14 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     List<LedgerCommand> commands() {
         return commandTopic.readValuesToList();
+    }
+
+    List<TestRecord<String, LedgerCommand>> commandRecords() {
+        return commandTopic.readRecordsToList();
+    }
+
+    List<TestRecord<String, VoucherEvent>> eventRecords() {
+        return eventTopic.readRecordsToList();
     }
 
     List<VoucherEvent> events() {
@@ -243,8 +256,14 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     double metric(String name) {
+        return metric(name, Map.of());
+    }
+
+    /** The sum over the tasks of a topology metric whose tags include {@code tags}. */
+    double metric(String name, Map<String, String> tags) {
         return driver.metrics().entrySet().stream()
-                .filter(e -> e.getKey().group().equals(ExpiryMetrics.GROUP) && e.getKey().name().equals(name))
+                .filter(e -> e.getKey().group().equals(TopologyMetrics.GROUP) && e.getKey().name().equals(name))
+                .filter(e -> e.getKey().tags().entrySet().containsAll(tags.entrySet()))
                 .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
                 .sum();
     }

@@ -1,0 +1,44 @@
+package io.qrvoucher.support;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * Whether the Kafka cluster answers: DOWN as soon as no broker does. A client that is merely idle
+ * (a Kafka Streams instance stays RUNNING while the brokers are gone) would not say so itself.
+ */
+public class KafkaBrokerHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(3);
+
+    private final Admin admin;
+
+    public KafkaBrokerHealthIndicator(String bootstrapServers) {
+        super("Kafka cluster health check failed");
+        this.admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()));
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) throws Exception {
+        DescribeClusterOptions options = new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis());
+        int brokers = admin.describeCluster(options).nodes().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
+        builder.status(brokers > 0 ? org.springframework.boot.health.contributor.Status.UP
+                : org.springframework.boot.health.contributor.Status.DOWN).withDetail("brokers", brokers);
+    }
+
+    @Override
+    public void destroy() {
+        admin.close(Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,82 @@
+package io.qrvoucher.voucher.streams;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Avg;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Max;
+import org.apache.kafka.streams.StreamsMetrics;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+
+import io.qrvoucher.voucher.domain.VoucherEvent;
+
+/**
+ * The topology's own metrics, per task, in the group {@value #GROUP}: voucher events by type (so,
+ * vouchers by outcome), expiry index entries read, vouchers expired, and the duration of an expiry
+ * punctuation. They sit with Kafka Streams' metrics and reach Prometheus with them.
+ */
+final class TopologyMetrics {
+
+    static final String GROUP = "voucher-topology-metrics";
+    static final String ENTRIES_READ_TOTAL = "expiry-index-entries-read-total";
+    static final String EXPIRED_TOTAL = "vouchers-expired-total";
+    static final String EVENTS_TOTAL = "voucher-events-total";
+
+    private final StreamsMetrics metrics;
+    private final Map<String, String> tags;
+    private final String prefix;
+    private final Sensor entriesRead;
+    private final Sensor expired;
+    private final Sensor punctuation;
+    private final Map<VoucherEvent.Type, Sensor> events = new EnumMap<>(VoucherEvent.Type.class);
+
+    TopologyMetrics(ProcessorContext<?, ?> context) {
+        this.metrics = context.metrics();
+        this.tags = Map.of("task-id", context.taskId().toString());
+        this.prefix = "voucher-topology." + Thread.currentThread().getName() + "." + context.taskId() + ".";
+        this.entriesRead = total("entries-read", ENTRIES_READ_TOTAL, "Expiry index entries read", tags);
+        this.expired = total("expired", EXPIRED_TOTAL, "Vouchers expired by the punctuator", tags);
+        this.punctuation = metrics.addSensor(prefix + "punctuation", Sensor.RecordingLevel.INFO);
+        add(punctuation, new MetricName("expiry-punctuation-duration-ns-avg", GROUP, "Average expiry punctuation", tags), new Avg());
+        add(punctuation, new MetricName("expiry-punctuation-duration-ns-max", GROUP, "Longest expiry punctuation", tags), new Max());
+        for (VoucherEvent.Type type : VoucherEvent.Type.values()) {
+            Map<String, String> typeTags = new HashMap<>(tags);
+            typeTags.put("event-type", type.name()); // "type" is taken by JMX object names
+            events.put(type, total("events." + type, EVENTS_TOTAL, "Voucher events published, by type", typeTags));
+        }
+    }
+
+    void expiryPunctuated(int entriesReadCount, int expiredCount, long durationNanos) {
+        entriesRead.record(entriesReadCount);
+        expired.record(expiredCount);
+        punctuation.record(durationNanos);
+    }
+
+    void published(VoucherEvent event) {
+        events.get(event.type()).record(1);
+    }
+
+    void unregister() {
+        metrics.removeSensor(entriesRead);
+        metrics.removeSensor(expired);
+        metrics.removeSensor(punctuation);
+        events.values().forEach(metrics::removeSensor);
+    }
+
+    private Sensor total(String sensorName, String metricName, String description, Map<String, String> metricTags) {
+        Sensor sensor = metrics.addSensor(prefix + sensorName, Sensor.RecordingLevel.INFO);
+        add(sensor, new MetricName(metricName, GROUP, description, metricTags), new CumulativeSum());
+        return sensor;
+    }
+
+    /** Both processors of a task share its sensors: the second finds them there already. */
+    private void add(Sensor sensor, MetricName name, org.apache.kafka.common.metrics.MeasurableStat stat) {
+        if (!metrics.metrics().containsKey(name)) {
+            sensor.add(name, stat);
+        }
+    }
+}
