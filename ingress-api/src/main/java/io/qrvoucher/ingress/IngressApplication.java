@@ -8,6 +8,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.util.StringUtils;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -41,7 +42,7 @@ public class IngressApplication {
 
     @Bean
     VoucherCodes voucherCodes(IngressProperties properties) {
-        if (properties.codeSecret() == null) {
+        if (!StringUtils.hasText(properties.codeSecret())) {
             throw new IllegalStateException("Set ingress.code-secret: a base64 key of at least 256 bits, the same on every instance");
         }
         return new VoucherCodes(Base64.getDecoder().decode(properties.codeSecret()));

@@ -18,6 +18,7 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.IngressProperties;
@@ -60,12 +61,12 @@ public class SecurityConfiguration {
     ReactiveJwtDecoder jwtDecoder(IngressProperties properties) {
         IngressProperties.Security security = properties.security();
         NimbusReactiveJwtDecoder decoder;
-        if (security.demoTokenSecret() != null) {
+        if (StringUtils.hasText(security.demoTokenSecret())) {
             decoder = NimbusReactiveJwtDecoder
                     .withSecretKey(new SecretKeySpec(demoKey(properties), "HmacSHA256"))
                     .macAlgorithm(MacAlgorithm.HS256)
                     .build();
-        } else if (security.jwkSetUri() != null) {
+        } else if (StringUtils.hasText(security.jwkSetUri())) {
             decoder = NimbusReactiveJwtDecoder.withJwkSetUri(security.jwkSetUri()).build();
         } else {
             throw new IllegalStateException("Set ingress.security.jwk-set-uri (or, for the demo run only, "
