@@ -34,6 +34,10 @@ public final class RealPipeline {
     /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
     public static final String NO_DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
             + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
+    /** For the applications without an API, on a classpath that has the ingress's security starters. */
+    private static final String NO_API_SECURITY = "org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration,"
+            + "org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration,"
+            + "org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration";
 
     private static RealPipeline running;
 
@@ -56,14 +60,15 @@ public final class RealPipeline {
         ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=0",
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString());
+                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         Path stateDir = Files.createTempDirectory("voucher-streams");
         streams = VoucherStreamsApplication.builder().run("--server.port=0",
                 "--voucher.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
                 // The ledger's JDBC starters share this classpath; the topology has no database.
-                "--spring.autoconfigure.exclude=" + NO_DATABASE);
+                "--spring.autoconfigure.exclude=" + NO_DATABASE + "," + NO_API_SECURITY);
         KafkaStreams topology = streams.getBean(KafkaStreams.class);
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> topology.state() == KafkaStreams.State.RUNNING);
     }

@@ -43,10 +43,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPipeline.class);
 
-    /** The services without a database share a classpath with the ledger's JDBC starters. */
-    private static final String NO_DATABASE = "--spring.autoconfigure.exclude="
-            + "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
+    /*
+     * The three services share one classpath here: the ledger's JDBC starters and the ingress's
+     * security starters must not configure the services that have no database or no API.
+     */
+    private static final String DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
             + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
+    private static final String API_SECURITY = "org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration,"
+            + "org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration,"
+            + "org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration,"
+            + "org.springframework.boot.security.oauth2.server.resource.autoconfigure.reactive.ReactiveOAuth2ResourceServerAutoConfiguration";
+    private static final String EXCLUDE = "--spring.autoconfigure.exclude=";
     private static final String QUIET = "--spring.main.banner-mode=off";
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -132,19 +139,19 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 "--spring.datasource.url=" + ledgerDatabase,
                 "--spring.datasource.username=postgres",
                 "--spring.datasource.password=postgres",
-                "--spring.kafka.bootstrap-servers=" + bootstrapServers, QUIET)::close);
+                "--spring.kafka.bootstrap-servers=" + bootstrapServers, EXCLUDE + API_SECURITY, QUIET)::close);
         running.push(VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 "--server.port=" + options.streamsPort(),
                 "--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + data.resolve("voucher-streams"),
                 "--voucher.instance-id=embedded",
-                NO_DATABASE, QUIET)::close);
+                EXCLUDE + DATABASE + "," + API_SECURITY, QUIET)::close);
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
                 "--server.port=" + options.httpPort(),
                 "--ingress.bootstrap-servers=" + bootstrapServers,
                 "--ingress.code-secret=" + secrets.codeSecret(),
                 "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
-                NO_DATABASE, QUIET);
+                EXCLUDE + DATABASE, QUIET);
         running.push(ingress::close);
         awaitReady(ingress.getBean(ViewUpdater.class));
     }
