@@ -59,10 +59,15 @@ class VoucherStreamsConfiguration {
         return new KafkaBrokerHealthIndicator(properties.bootstrapServers());
     }
 
-    /** Every Kafka Streams metric, the expiry punctuation's and the lifecycle's own included, in Micrometer. */
+    /** Kafka Streams' own metrics (threads, clients, consumer lag) in Micrometer. */
     @Bean
     KafkaStreamsMetrics voucherStreamsMetrics(KafkaStreams voucherStreams) {
         return new KafkaStreamsMetrics(voucherStreams);
+    }
+
+    @Bean
+    TopologyMeters topologyMeters(KafkaStreams voucherStreams) {
+        return new TopologyMeters(voucherStreams);
     }
 
     static Properties streamsConfig(VoucherStreamsProperties properties) {

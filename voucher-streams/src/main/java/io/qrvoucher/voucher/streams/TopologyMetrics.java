@@ -15,16 +15,16 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import io.qrvoucher.voucher.domain.VoucherEvent;
 
 /**
- * The topology's own metrics, per task, in the group {@value #GROUP}: voucher events by type (so,
+ * The topology's own metrics, per task, in the group {@value TopologyMetricNames#GROUP}: voucher events by type (so,
  * vouchers by outcome), expiry index entries read, vouchers expired, and the duration of an expiry
  * punctuation. They sit with Kafka Streams' metrics and reach Prometheus with them.
  */
 final class TopologyMetrics {
 
-    static final String GROUP = "voucher-topology-metrics";
-    static final String ENTRIES_READ_TOTAL = "expiry-index-entries-read-total";
-    static final String EXPIRED_TOTAL = "vouchers-expired-total";
-    static final String EVENTS_TOTAL = "voucher-events-total";
+    static final String GROUP = TopologyMetricNames.GROUP;
+    static final String ENTRIES_READ_TOTAL = TopologyMetricNames.ENTRIES_READ_TOTAL;
+    static final String EXPIRED_TOTAL = TopologyMetricNames.EXPIRED_TOTAL;
+    static final String EVENTS_TOTAL = TopologyMetricNames.EVENTS_TOTAL;
 
     private final StreamsMetrics metrics;
     private final Map<String, String> tags;
@@ -42,7 +42,7 @@ final class TopologyMetrics {
         this.expired = total("expired", EXPIRED_TOTAL, "Vouchers expired by the punctuator", tags);
         this.punctuation = metrics.addSensor(prefix + "punctuation", Sensor.RecordingLevel.INFO);
         add(punctuation, new MetricName("expiry-punctuation-duration-ns-avg", GROUP, "Average expiry punctuation", tags), new Avg());
-        add(punctuation, new MetricName("expiry-punctuation-duration-ns-max", GROUP, "Longest expiry punctuation", tags), new Max());
+        add(punctuation, new MetricName(TopologyMetricNames.PUNCTUATION_MAX, GROUP, "Longest expiry punctuation", tags), new Max());
         for (VoucherEvent.Type type : VoucherEvent.Type.values()) {
             Map<String, String> typeTags = new HashMap<>(tags);
             typeTags.put("event-type", type.name()); // "type" is taken by JMX object names

@@ -72,6 +72,9 @@ class VoucherStreamsBrokerTest {
     @Autowired
     KafkaStreams streams;
 
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     private KafkaProducer<String, byte[]> producer;
     private KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
@@ -120,6 +123,8 @@ class VoucherStreamsBrokerTest {
         List<LedgerCommand> commands = commandsFor(voucherId);
         assertThat(commands).extracting(LedgerCommand::getCommandId).containsExactly(voucherId + "/freeze", voucherId + "/transfer");
         assertThat(((TransferFunds) commands.get(1).getBody()).getPayeeCustomerId()).isIn("bob", "carol");
+        assertThat(meters.get("vouchers.events").tag("event.type", "REDEEMED").functionCounter().count()).isGreaterThanOrEqualTo(1.0);
+        assertThat(meters.get("vouchers.events").tag("event.type", "REQUEST_REFUSED").functionCounter().count()).isGreaterThanOrEqualTo(1.0);
     }
 
     private void send(VoucherRequest request) {
