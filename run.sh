@@ -4,7 +4,7 @@
 # Data lives under ./data (or --data-dir=...); Ctrl-C stops everything; --reset wipes the data first.
 set -euo pipefail
 cd "$(dirname "$0")"
-jar=launcher/target/launcher-0.1.0-SNAPSHOT.jar
+jar=launcher/target/launcher-0.1.0-SNAPSHOT-exec.jar
 if [[ ! -f "$jar" || -n "$(find . -path ./data -prune -o -name '*.java' -newer "$jar" -print -quit)" ]]; then
   mvn -q -B -DskipTests install
 fi

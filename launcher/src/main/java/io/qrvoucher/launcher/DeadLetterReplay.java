@@ -26,7 +26,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
  * {@code --apply} it only lists what it would replay.
  *
  * <pre>
- * java -cp launcher/target/launcher-*.jar -Dloader.main=io.qrvoucher.launcher.DeadLetterReplay \
+ * java -cp launcher/target/launcher-*-exec.jar -Dloader.main=io.qrvoucher.launcher.DeadLetterReplay \
  *      org.springframework.boot.loader.launch.PropertiesLauncher \
  *      --bootstrap-servers=localhost:9092 --dead-letters=voucher-dead-letters [--source=voucher-requests] [--apply]
  * </pre>

@@ -35,7 +35,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * folder that survives restarts. Demo customers alice, bob and carol are seeded.
  *
  * <pre>
- * java -jar launcher/target/launcher-*.jar [--data-dir=data] [--reset] [--http-port=8080] [--ledger-port=8081]
+ * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--ledger-port=8081]
  *      [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329] [--partitions=3]
  * </pre>
  */
@@ -47,9 +47,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
      * The three services share one classpath here: the ledger's JDBC starters and the ingress's
      * security starters must not configure the services that have no database or no API.
      */
-    private static final String DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
+    public static final String DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
             + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
-    private static final String API_SECURITY = "org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration,"
+    public static final String API_SECURITY = "org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration,"
             + "org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration,"
             + "org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration,"
             + "org.springframework.boot.security.oauth2.server.resource.autoconfigure.reactive.ReactiveOAuth2ResourceServerAutoConfiguration";
@@ -127,7 +127,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         log.info("Starting the pipeline with its data under {}", data);
         Secrets secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
 
-        KraftBroker broker = KraftBroker.start(data.resolve("kafka"), options.kafkaPort(), options.controllerPort());
+        KraftBroker broker = KraftBroker.start(data.resolve("kafka"),
+                KraftBroker.Node.single(options.kafkaPort(), options.controllerPort()));
         running.push(broker);
         bootstrapServers = broker.bootstrapServers();
         PipelineTopics.create(bootstrapServers, options.partitions(), (short) 1);

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.common.Uuid;
@@ -18,76 +19,98 @@ import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
 
 /**
- * A real single-node Kafka broker in KRaft mode (broker and controller in one process), keeping its
- * log under a directory of its own, so that a restart finds every topic and record again. The log
- * directory is formatted only on first start.
+ * A real Kafka node in KRaft mode, broker and controller in one, keeping its log under a directory
+ * of its own so that a restart finds every topic and record again. The log directory is formatted
+ * only on first start. A cluster is several nodes that name the same controller quorum (a static
+ * voter set) and the same cluster id.
  */
-final class KraftBroker implements AutoCloseable {
+public final class KraftBroker implements AutoCloseable {
 
-    private final KafkaRaftServer server;
-    private final String bootstrapServers;
+    /** Where one node listens, and who votes for the controller. */
+    public record Node(int id, int port, int controllerPort, String voters, String clusterId, Map<String, String> config) {
 
-    private KraftBroker(KafkaRaftServer server, String bootstrapServers) {
-        this.server = server;
-        this.bootstrapServers = bootstrapServers;
+        /** A cluster of one. */
+        public static Node single(int port, int controllerPort) {
+            return new Node(1, port, controllerPort, "1@127.0.0.1:" + controllerPort, Uuid.randomUuid().toString(), Map.of(
+                    // One broker: internal topics and transactions (exactly-once) make do with one replica.
+                    "offsets.topic.replication.factor", "1",
+                    "transaction.state.log.replication.factor", "1",
+                    "transaction.state.log.min.isr", "1",
+                    // Alone, the broker has nobody to hand its partitions to: stop at once instead.
+                    "controlled.shutdown.enable", "false"));
+        }
     }
 
-    static KraftBroker start(Path directory, int port, int controllerPort) {
+    private final Node node;
+    private final KafkaConfig config;
+    private KafkaRaftServer server;
+
+    private KraftBroker(Node node, KafkaConfig config) {
+        this.node = node;
+        this.config = config;
+    }
+
+    public static KraftBroker start(Path directory, Node node) {
         try {
             Files.createDirectories(directory);
             Path logs = directory.resolve("logs");
             Properties config = new Properties();
             config.put("process.roles", "broker,controller");
-            config.put("node.id", "1");
-            config.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-            config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+            config.put("node.id", Integer.toString(node.id()));
+            config.put("controller.quorum.voters", node.voters());
+            config.put("listeners", "PLAINTEXT://127.0.0.1:" + node.port() + ",CONTROLLER://127.0.0.1:" + node.controllerPort());
+            config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + node.port());
             config.put("controller.listener.names", "CONTROLLER");
             config.put("inter.broker.listener.name", "PLAINTEXT");
             config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
             config.put("log.dirs", logs.toString());
-            // One broker: internal topics and transactions (exactly-once) must make do with one replica.
-            config.put("offsets.topic.replication.factor", "1");
-            config.put("transaction.state.log.replication.factor", "1");
-            config.put("transaction.state.log.min.isr", "1");
             config.put("group.initial.rebalance.delay.ms", "0");
             config.put("auto.create.topics.enable", "false");
-            // Alone, the broker has nobody to hand its partitions to: stop at once instead.
-            config.put("controlled.shutdown.enable", "false");
             // A restart waits for the previous run's registration to lapse: keep that short.
             config.put("broker.heartbeat.interval.ms", "500");
-            config.put("broker.session.timeout.ms", "1500");
+            config.put("broker.session.timeout.ms", "3000");
+            config.putAll(node.config());
             Path file = directory.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(file)) {
-                config.store(out, "Embedded single-node KRaft broker of the demo run");
+                config.store(out, "Embedded KRaft node " + node.id());
             }
             if (!Files.exists(logs.resolve("meta.properties"))) {
-                format(file);
+                format(file, node.clusterId());
             }
-            KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
-            server.startup();
-            return new KraftBroker(server, "127.0.0.1:" + port);
+            KraftBroker broker = new KraftBroker(node, new KafkaConfig(config, false));
+            broker.startup();
+            return broker;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static void format(Path configFile) {
+    private static void format(Path configFile, String clusterId) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        int exit = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()},
+        int exit = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", configFile.toString()},
                 new PrintStream(output, true, StandardCharsets.UTF_8));
         if (exit != 0) {
             throw new IllegalStateException("Cannot format the broker's log directory: " + output.toString(StandardCharsets.UTF_8));
         }
     }
 
-    String bootstrapServers() {
-        return bootstrapServers;
+    /** Starts the node again after {@link #shutdown()}, from its log directory. */
+    public synchronized void startup() {
+        server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+    }
+
+    public synchronized void shutdown() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + node.port();
     }
 
     @Override
     public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+        shutdown();
     }
 }

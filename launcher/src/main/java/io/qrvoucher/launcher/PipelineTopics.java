@@ -15,10 +15,10 @@ import org.apache.kafka.common.config.TopicConfig;
  * idempotency claims are kept for a day and never compacted (the first claim of a key must stay).
  * {@code voucher-requests} and {@code ledger-results} must have the same partition count.
  */
-final class PipelineTopics {
+public final class PipelineTopics {
 
-    static final Set<String> COMPACTED = Set.of("voucher-state", "account-snapshots", "customer-settings");
-    static final List<String> ALL = List.of("voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
+    public static final Set<String> COMPACTED = Set.of("voucher-state", "account-snapshots", "customer-settings");
+    public static final List<String> ALL = List.of("voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
             "voucher-state", "account-snapshots", "customer-settings", "ingress-idempotency", "voucher-dead-letters",
             "ledger-dead-letters");
     private static final String ONE_DAY = Long.toString(24 * 60 * 60 * 1000L);
@@ -26,13 +26,16 @@ final class PipelineTopics {
     private PipelineTopics() {
     }
 
-    /** Creates the topics that do not exist yet. */
-    static void create(String bootstrapServers, int partitions, short replicationFactor) {
+    /**
+     * Creates the topics that do not exist yet; with more than one replica, writes need two in sync
+     * ({@code min.insync.replicas=2}), so that an acknowledged record survives the loss of a broker.
+     */
+    public static void create(String bootstrapServers, int partitions, short replicationFactor) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = ALL.stream()
                     .filter(name -> !existing.contains(name))
-                    .map(name -> new NewTopic(name, partitions, replicationFactor).configs(configOf(name)))
+                    .map(name -> new NewTopic(name, partitions, replicationFactor).configs(configOf(name, replicationFactor)))
                     .toList();
             admin.createTopics(missing).all().get();
         } catch (InterruptedException e) {
@@ -41,6 +44,14 @@ final class PipelineTopics {
         } catch (ExecutionException e) {
             throw new IllegalStateException("Cannot create the pipeline's topics", e.getCause());
         }
+    }
+
+    static Map<String, String> configOf(String topic, short replicationFactor) {
+        Map<String, String> config = new java.util.HashMap<>(configOf(topic));
+        if (replicationFactor > 1) {
+            config.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2");
+        }
+        return config;
     }
 
     static Map<String, String> configOf(String topic) {

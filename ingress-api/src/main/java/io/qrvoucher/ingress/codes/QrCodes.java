@@ -6,10 +6,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.EnumMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 import com.google.zxing.BarcodeFormat;
 import com.google.zxing.BinaryBitmap;
@@ -34,6 +37,8 @@ import com.google.zxing.qrcode.decoder.ErrorCorrectionLevel;
 public final class QrCodes {
 
     private static final int SIZE = 480;
+    /** 16 megapixels: far more than any phone photo of a QR code needs. */
+    private static final long MAX_PIXELS = 16_000_000L;
 
     public byte[] render(String content) {
         Map<EncodeHintType, Object> hints = new EnumMap<>(EncodeHintType.class);
@@ -59,18 +64,37 @@ public final class QrCodes {
      * @return empty when the picture holds no readable QR code
      */
     public Optional<String> decode(byte[] picture) {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(new ByteArrayInputStream(picture));
-        } catch (IOException | RuntimeException e) {
-            throw new UnreadableImageException();
-        }
-        if (image == null) {
-            throw new UnreadableImageException();
-        }
+        BufferedImage image = read(picture);
         LuminanceSource source = new BufferedImageLuminanceSource(image);
         Optional<String> clean = read(source, Map.of(DecodeHintType.PURE_BARCODE, Boolean.TRUE));
         return clean.isPresent() ? clean : read(source, Map.of(DecodeHintType.TRY_HARDER, Boolean.TRUE));
+    }
+
+    /**
+     * Reads the picture, after checking from its header that its pixels fit in memory: a small file
+     * can claim to be a gigapixel image.
+     */
+    private static BufferedImage read(byte[] picture) {
+        try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(picture))) {
+            Iterator<ImageReader> readers = input == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(input);
+            if (!readers.hasNext()) {
+                throw new UnreadableImageException();
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(input, true, true);
+                if ((long) reader.getWidth(0) * reader.getHeight(0) > MAX_PIXELS) {
+                    throw new UnreadableImageException();
+                }
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (UnreadableImageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new UnreadableImageException();
+        }
     }
 
     private static Optional<String> read(LuminanceSource source, Map<DecodeHintType, ?> hints) {
@@ -81,7 +105,7 @@ public final class QrCodes {
         }
     }
 
-    /** The upload is not a PNG or JPEG picture. */
+    /** The upload is not a PNG or JPEG picture of a size this server decodes. */
     public static final class UnreadableImageException extends RuntimeException {
         UnreadableImageException() {
             super("Not a PNG or JPEG picture");

@@ -188,7 +188,18 @@ public class PipelineView {
 
     void apply(VoucherRequest request) {
         if (request.getBody() instanceof RedeemVoucher redeem) {
-            redemptions.putIfAbsent(request.getRequestId(), RedemptionView.requested(request, redeem));
+            // The topics are read in no particular order relative to each other: when the view is
+            // rebuilt, a redemption's outcome may have been read before the redemption itself.
+            RedemptionView requested = RedemptionView.requested(request, redeem);
+            VoucherEvent refusal = refusals.get(request.getRequestId());
+            VoucherState voucher = vouchers.get(request.getVoucherId());
+            if (refusal != null) {
+                requested = requested.refused(refusal.getReason());
+            } else if (voucher != null && voucher.getRedemption() != null
+                    && voucher.getRedemption().getRequestId().equals(request.getRequestId())) {
+                requested = RedemptionView.of(voucher, requested);
+            }
+            redemptions.putIfAbsent(request.getRequestId(), requested);
             voucherChanges.tryEmitNext(new Change(request.getVoucherId(), null, null));
         }
     }

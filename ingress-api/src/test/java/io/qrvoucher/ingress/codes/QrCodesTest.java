@@ -21,6 +21,20 @@ class QrCodesTest {
     }
 
     @Test
+    void aSmallFileClaimingAGigapixelImageIsRefusedBeforeItIsDecoded() throws Exception {
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", png);
+        byte[] bomb = png.toByteArray();
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(bomb);
+        header.putInt(16, 50_000).putInt(20, 50_000); // IHDR width and height
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(bomb, 12, 17);
+        header.putInt(29, (int) crc.getValue());
+
+        assertThatThrownBy(() -> qr.decode(bomb)).isInstanceOf(QrCodes.UnreadableImageException.class);
+    }
+
+    @Test
     void bytesThatAreNoPictureAreRefused() {
         assertThatThrownBy(() -> qr.decode(new byte[] {1, 2, 3})).isInstanceOf(QrCodes.UnreadableImageException.class);
     }

@@ -1,0 +1,47 @@
+package io.qrvoucher.ingress.view;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+
+import org.junit.jupiter.api.Test;
+
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.RedeemVoucher;
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.avro.VoucherEventType;
+import io.qrvoucher.avro.VoucherRequest;
+
+/** The view is rebuilt from several topics read in no order relative to each other. */
+class PipelineViewTest {
+
+    private final PipelineView view = new PipelineView();
+
+    @Test
+    void aRefusalReadBeforeItsRedemptionStillSettlesIt() {
+        view.apply(new VoucherEvent("r1/refused", "v1", VoucherEventType.REQUEST_REFUSED, Instant.now(), "r1", "bob",
+                "EXPIRED", null));
+
+        view.apply(new VoucherRequest("r1", "v1", "bob", Instant.now(),
+                new RedeemVoucher("hash", null, new OwnAccount("bob-cny"))));
+
+        assertThat(view.redemption("r1")).hasValueSatisfying(redemption -> {
+            assertThat(redemption.status()).isEqualTo(RedemptionView.Status.REJECTED);
+            assertThat(redemption.reason()).isEqualTo("EXPIRED");
+        });
+    }
+
+    @Test
+    void aRedemptionReadBeforeItsOutcomeIsPendingUntilThen() {
+        view.apply(new VoucherRequest("r2", "v2", "bob", Instant.now(),
+                new RedeemVoucher("hash", null, new OwnAccount("bob-cny"))));
+
+        assertThat(view.redemption("r2")).hasValueSatisfying(redemption ->
+                assertThat(redemption.status()).isEqualTo(RedemptionView.Status.PENDING));
+
+        view.apply(new VoucherEvent("r2/refused", "v2", VoucherEventType.REQUEST_REFUSED, Instant.now(), "r2", "bob",
+                "ALREADY_REDEEMED", null));
+
+        assertThat(view.redemption("r2").orElseThrow().status()).isEqualTo(RedemptionView.Status.REJECTED);
+    }
+}
