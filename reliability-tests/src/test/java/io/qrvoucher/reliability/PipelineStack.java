@@ -1,0 +1,143 @@
+package io.qrvoucher.reliability;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import io.qrvoucher.launcher.EmbeddedPipeline;
+import io.qrvoucher.launcher.PipelineTopics;
+
+/**
+ * The pipeline as it runs in production, on this machine: a three-broker cluster, PostgreSQL, two
+ * ledger-adapter and two voucher-streams instances and an ingress, each service a JVM of its own.
+ */
+final class PipelineStack implements AutoCloseable {
+
+    private final Path directory;
+    private final ThreeBrokerCluster kafka;
+    private final LedgerDatabase database;
+    private final List<ServiceProcess> ledgers = new ArrayList<>();
+    private final List<ServiceProcess> topologies = new ArrayList<>();
+    private final ServiceProcess ingress;
+
+    private PipelineStack(Path directory) {
+        this.directory = directory;
+        this.kafka = ThreeBrokerCluster.start(directory);
+        PipelineTopics.create(kafka.bootstrapServers(), 6, (short) 3);
+        this.database = new LedgerDatabase(directory.resolve("postgres"), freePort()).start();
+        String codeSecret = randomKey();
+        String tokenSecret = randomKey();
+        for (int i = 1; i <= 2; i++) {
+            ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
+                    freePort(), logs(), List.of(
+                    "--spring.profiles.active=demo",
+                    "--spring.datasource.url=" + database.jdbcUrl(),
+                    "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                    "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                    "--ledger.retry.max-interval=1s",
+                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY)));
+            topologies.add(new ServiceProcess("voucher-streams-" + i, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
+                    freePort(), logs(), List.of(
+                    "--voucher.bootstrap-servers=" + kafka.bootstrapServers(),
+                    "--voucher.state-dir=" + directory.resolve("voucher-streams-" + i),
+                    "--voucher.instance-id=voucher-streams-" + i,
+                    "--voucher.replication-factor=3",
+                    "--voucher.commit-interval=50ms",
+                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY)));
+        }
+        ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", freePort(), logs(), List.of(
+                "--ingress.bootstrap-servers=" + kafka.bootstrapServers(),
+                "--ingress.code-secret=" + codeSecret,
+                "--ingress.security.demo-token-secret=" + tokenSecret,
+                "--ingress.limits.wrong-codes-per-window=1000",
+                "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE));
+        startServices();
+    }
+
+    static PipelineStack start(Path directory) {
+        return new PipelineStack(directory);
+    }
+
+    /** One at a time: two cores do not start five JVMs at once gracefully. */
+    private void startServices() {
+        ledgers.forEach(ledger -> ledger.start().awaitReady());
+        topologies.forEach(topology -> topology.start().awaitReady());
+        ingress.start().awaitReady();
+    }
+
+    String apiUrl() {
+        return "http://localhost:" + ingress.port();
+    }
+
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    ThreeBrokerCluster kafka() {
+        return kafka;
+    }
+
+    LedgerDatabase database() {
+        return database;
+    }
+
+    ServiceProcess topology(int instance) {
+        return topologies.get(instance - 1);
+    }
+
+    ServiceProcess ledger(int instance) {
+        return ledgers.get(instance - 1);
+    }
+
+    /** Stops every service and the database and the brokers, then starts them all again from their data. */
+    void restartEverything() {
+        ingress.stop();
+        topologies.forEach(ServiceProcess::stop);
+        ledgers.forEach(ServiceProcess::stop);
+        database.stop();
+        kafka.restartAll();
+        database.start();
+        startServices();
+    }
+
+    @Override
+    public void close() {
+        ingress.stop();
+        topologies.forEach(ServiceProcess::stop);
+        ledgers.forEach(ServiceProcess::stop);
+        database.close();
+        kafka.close();
+    }
+
+    private Path logs() {
+        return directory.resolve("logs");
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return Base64.getEncoder().encodeToString(key);
+    }
+
+    static Path directoryFor(String name) {
+        try {
+            return Files.createDirectories(Path.of("target", "reliability", name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.qrvoucher.reliability;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.Uuid;
+
+import io.qrvoucher.launcher.KraftBroker;
+
+/**
+ * A real three-node KRaft cluster in this JVM, from the Kafka server artifacts (each node broker and
+ * controller, a static voter set): replication factor 3 and {@code min.insync.replicas} 2 everywhere,
+ * so that any one node can be stopped and started again under load.
+ */
+final class ThreeBrokerCluster implements AutoCloseable {
+
+    private final List<KraftBroker> nodes;
+
+    private ThreeBrokerCluster(List<KraftBroker> nodes) {
+        this.nodes = nodes;
+    }
+
+    static ThreeBrokerCluster start(Path directory) {
+        int[] ports = {PipelineStack.freePort(), PipelineStack.freePort(), PipelineStack.freePort()};
+        int[] controllerPorts = {PipelineStack.freePort(), PipelineStack.freePort(), PipelineStack.freePort()};
+        String voters = java.util.stream.IntStream.range(0, 3)
+                .mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts[i]).collect(Collectors.joining(","));
+        String clusterId = Uuid.randomUuid().toString();
+        Map<String, String> replicated = Map.of(
+                "default.replication.factor", "3",
+                "min.insync.replicas", "2",
+                "offsets.topic.replication.factor", "3",
+                "transaction.state.log.replication.factor", "3",
+                "transaction.state.log.min.isr", "2",
+                // A stopped node's leaderships move after its session times out (3 s): no controlled
+                // shutdown, which would wait for a controller quorum that a full restart takes away.
+                "controlled.shutdown.enable", "false");
+        List<Thread> starting = new ArrayList<>();
+        KraftBroker[] nodes = new KraftBroker[3];
+        for (int i = 0; i < 3; i++) {
+            int node = i;
+            // The nodes start together: each waits for a quorum of the others.
+            Thread thread = new Thread(() -> nodes[node] = KraftBroker.start(directory.resolve("kafka-" + (node + 1)),
+                    new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated)));
+            thread.start();
+            starting.add(thread);
+        }
+        for (Thread thread : starting) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return new ThreeBrokerCluster(List.of(nodes));
+    }
+
+    String bootstrapServers() {
+        return nodes.stream().map(KraftBroker::bootstrapServers).collect(Collectors.joining(","));
+    }
+
+    /** Stops one node (1 to 3), cleanly: its partitions' leadership moves to the others. */
+    void stopBroker(int node) {
+        nodes.get(node - 1).shutdown();
+    }
+
+    void startBroker(int node) {
+        nodes.get(node - 1).startup();
+    }
+
+    /** Stops every node, then starts them all again together (a quorum needs two of them up). */
+    void restartAll() {
+        nodes.forEach(KraftBroker::shutdown);
+        List<Thread> starting = nodes.stream().map(node -> new Thread(node::startup)).toList();
+        starting.forEach(Thread::start);
+        for (Thread thread : starting) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(KraftBroker::close);
+    }
+}
