@@ -106,11 +106,15 @@ final class PipelineStack implements AutoCloseable {
         startServices();
     }
 
+    /**
+     * Ends everything fast, as the test JVM exits: the service JVMs are killed (they must not outlive
+     * the tests), then the database and the brokers stop.
+     */
     @Override
     public void close() {
-        ingress.stop();
-        topologies.forEach(ServiceProcess::stop);
-        ledgers.forEach(ServiceProcess::stop);
+        ingress.kill();
+        topologies.forEach(ServiceProcess::kill);
+        ledgers.forEach(ServiceProcess::kill);
         database.close();
         kafka.close();
     }

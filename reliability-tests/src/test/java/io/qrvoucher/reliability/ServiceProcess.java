@@ -94,8 +94,10 @@ final class ServiceProcess {
 
     /** The machine dies: SIGKILL, nothing cleaned up. */
     void kill() {
-        process.destroyForcibly();
-        waitForExit();
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            waitForExit();
+        }
     }
 
     /** An orderly shutdown: SIGTERM. */

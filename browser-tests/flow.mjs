@@ -1,0 +1,95 @@
+// Clicks through the web app on phone-sized pages: alice generates a voucher; bob redeems it by
+// uploading the QR picture that alice's page offers for download; alice sees it REDEEMED live;
+// alice cancels another one; bob's second redemption of the first gets a refusal message.
+// Usage: node flow.mjs <base url> <screenshot directory>
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+
+const [base, shots] = process.argv.slice(2);
+mkdirSync(shots, { recursive: true });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true };
+const step = (name) => console.log(`step: ${name}`);
+const shot = (page, name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+
+async function expectText(page, selector, text, timeout = 20_000) {
+  await page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent.includes(t), [selector, text], { timeout });
+}
+
+async function signIn(page, customer) {
+  await page.goto(base);
+  await page.click(`[data-customer="${customer}"]`);
+  await page.waitForSelector('#app:not([hidden])');
+  await page.waitForFunction(() => document.querySelectorAll('#generate-account option').length > 0);
+}
+
+try {
+  const alice = await (await browser.newContext(phone)).newPage();
+  await alice.goto(base);
+  await shot(alice, '1-sign-in');
+
+  step('alice generates a voucher');
+  await signIn(alice, 'alice');
+  await alice.fill('#generate-amount', '12.34');
+  await shot(alice, '2-generate');
+  await alice.click('#generate-form button[type=submit]');
+  await alice.waitForSelector('#voucher-qr[src]');
+  await expectText(alice, '#voucher-status', 'Unused');
+  await shot(alice, '3-voucher-qr');
+  const [download] = await Promise.all([alice.waitForEvent('download'), alice.click('#voucher-download')]);
+  const qrPicture = `${shots}/downloaded-qr.png`;
+  await download.saveAs(qrPicture);
+
+  step('bob redeems it by uploading the downloaded picture');
+  const bob = await (await browser.newContext(phone)).newPage();
+  await signIn(bob, 'bob');
+  await bob.click('[data-tab="redeem"]');
+  await bob.setInputFiles('#redeem-picture', qrPicture);
+  await bob.waitForSelector('#redeem-form:not([hidden])');
+  await shot(bob, '4-redeem-confirm');
+  await bob.click('#redeem-form button[type=submit]');
+  await bob.waitForSelector('#redeem-result.ok', { timeout: 20_000 });
+  await expectText(bob, '#redeem-result', '12.34');
+  await shot(bob, '5-redeemed');
+
+  step('alice sees it redeemed, live');
+  await expectText(alice, '#voucher-status', 'Redeemed');
+  await shot(alice, '6-voucher-redeemed-live');
+
+  step('alice generates another and cancels it');
+  await alice.click('#voucher-new');
+  await alice.fill('#generate-amount', '5.00');
+  await alice.click('#generate-form button[type=submit]');
+  await alice.waitForSelector('#voucher-qr[src]', { timeout: 30_000 });
+  await alice.click('[data-tab="manage"]');
+  await alice.waitForSelector('#manage-list li button');
+  await shot(alice, '7-manage');
+  await alice.click('#manage-list li button');
+  await expectText(alice, '#manage-list li:first-child', 'Cancelled');
+  await shot(alice, '8-cancelled');
+
+  step('a second redemption of the first voucher is refused with a message');
+  await bob.setInputFiles('#redeem-picture', []);
+  await bob.setInputFiles('#redeem-picture', qrPicture);
+  await bob.waitForSelector('#redeem-form:not([hidden])');
+  await bob.click('#redeem-form button[type=submit]');
+  await bob.waitForSelector('#redeem-result.refused', { timeout: 20_000 });
+  await expectText(bob, '#redeem-result', 'already been redeemed');
+  await shot(bob, '9-refused');
+
+  step('settings, and the pages in Chinese');
+  await bob.click('[data-tab="settings"]');
+  await shot(bob, '10-settings');
+  await bob.click('#language');
+  await expectText(bob, 'nav', '兑付');
+  await shot(bob, '11-settings-zh');
+  await bob.click('[data-tab="redeem"]');
+  await shot(bob, '12-redeem-zh');
+  console.log('browser flow passed');
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,59 @@
+package io.qrvoucher.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web app in headless Chromium (Debian's chromium, driven by playwright-core from
+ * browser-tests/), against the real launcher: see browser-tests/flow.mjs for the clicks. The
+ * phone-sized screenshots it takes land in target/screenshots. .ci/run installs Chromium and the
+ * npm package; without them this test is skipped.
+ */
+class BrowserTest {
+
+    private static final Path BROWSER_TESTS = Path.of("..", "browser-tests");
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+
+    @Test
+    void aliceGeneratesBobRedeemsByPictureAliceSeesItLiveCancelsAnotherAndASecondRedemptionIsRefused(@TempDir Path data)
+            throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "Chromium is not installed");
+        assumeTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")), "playwright-core is not installed");
+        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
+                "--http-port=" + freePort(), "--ledger-port=" + freePort(), "--streams-port=" + freePort(),
+                "--kafka-port=" + freePort(), "--controller-port=" + freePort(), "--postgres-port=" + freePort());
+        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+            Path screenshots = Path.of("target", "screenshots").toAbsolutePath();
+            Path output = Files.createTempFile("browser-flow", ".log");
+            Process flow = new ProcessBuilder("node", "flow.mjs", pipeline.apiUrl(), screenshots.toString())
+                    .directory(BROWSER_TESTS.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
+            boolean finished = flow.waitFor(4, TimeUnit.MINUTES);
+            if (!finished) {
+                flow.destroyForcibly();
+            }
+            String log = Files.readString(output);
+            System.out.println(log);
+            assertThat(finished).as("the browser flow finished in time").isTrue();
+            assertThat(flow.exitValue()).as(log).isZero();
+            assertThat(log).contains("browser flow passed");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
