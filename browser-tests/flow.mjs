@@ -3,7 +3,7 @@
 // alice cancels another one; bob's second redemption of the first gets a refusal message.
 // Usage: node flow.mjs <base url> <screenshot directory>
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 
 const [base, shots] = process.argv.slice(2);
 mkdirSync(shots, { recursive: true });
@@ -80,6 +80,43 @@ try {
   await bob.waitForSelector('#redeem-result.refused', { timeout: 20_000 });
   await expectText(bob, '#redeem-result', 'already been redeemed');
   await shot(bob, '9-refused');
+
+  step('carol scans a voucher with the camera (jsQR reading a fake camera that films the QR)');
+  await alice.click('[data-tab="generate"]');
+  await alice.click('#voucher-new');
+  await alice.fill('#generate-amount', '2.00');
+  await alice.click('#generate-form button[type=submit]');
+  await alice.waitForSelector('#voucher-qr[src]', { timeout: 30_000 });
+  const frame = await alice.evaluate(async () => {
+    const qr = document.querySelector('#voucher-qr');
+    const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, 640, 480);
+    context.drawImage(qr, 140, 60, 360, 360);
+    return canvas.toDataURL('image/jpeg', 0.9).split(',')[1];
+  });
+  const film = `${shots}/camera.mjpeg`;
+  writeFileSync(film, Buffer.concat(Array.from({ length: 30 }, () => Buffer.from(frame, 'base64'))));
+  const cameraBrowser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${film}`],
+  });
+  try {
+    const carol = await (await cameraBrowser.newContext({ ...phone, permissions: ['camera'] })).newPage();
+    await signIn(carol, 'carol');
+    await carol.click('[data-tab="redeem"]');
+    await carol.click('#scan-start');
+    await carol.waitForSelector('#redeem-form:not([hidden])', { timeout: 30_000 });
+    await carol.click('#redeem-form button[type=submit]');
+    await carol.waitForSelector('#redeem-result.ok', { timeout: 20_000 });
+    await expectText(carol, '#redeem-result', '2.00');
+    await shot(carol, '13-scanned-with-camera');
+  } finally {
+    await cameraBrowser.close();
+  }
 
   step('settings, and the pages in Chinese');
   await bob.click('[data-tab="settings"]');

@@ -236,6 +236,7 @@ let picture = null;
 
 $('#redeem-picture').addEventListener('change', async () => {
   picture = $('#redeem-picture').files[0];
+  scannedCode = null;
   state.lastRedemption = null;
   $('#redeem-result').textContent = '';
   if (!picture) return;
@@ -257,7 +258,8 @@ $('#redeem-form').addEventListener('submit', async (event) => {
   const fields = external
     ? { 'externalAccount.bank': $('#redeem-bank').value, 'externalAccount.name': $('#redeem-name').value, 'externalAccount.number': $('#redeem-number').value }
     : { accountId: $('#redeem-account').value };
-  await redeemPicture({ ...fields, ...(amount ? { amount } : {}) });
+  const confirmed = { ...fields, ...(amount ? { amount } : {}) };
+  await (picture ? redeemPicture(confirmed) : redeemScanned(confirmed));
 });
 
 async function redeemPicture(fields) {
@@ -290,27 +292,76 @@ function showRedemption(redemption, refusal) {
   }
 }
 
-// Scanning with the camera, where the browser can read QR codes itself.
-if ('BarcodeDetector' in window && navigator.mediaDevices?.getUserMedia) {
+// Scanning with the camera: the browser's own QR reader where it has one, jsQR otherwise.
+let scannedCode = null;
+
+if (navigator.mediaDevices?.getUserMedia) {
   $('#scan').hidden = false;
-  $('#scan-start').addEventListener('click', async () => {
-    const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
-    const video = $('#camera');
+  $('#scan-start').addEventListener('click', scanWithCamera);
+}
+
+async function scanWithCamera() {
+  const video = $('#camera');
+  try {
     video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-    await video.play();
-    const look = async () => {
-      const [code] = await detector.detect(video);
-      if (!code) { requestAnimationFrame(look); return; }
-      video.srcObject.getTracks().forEach((track) => track.stop());
-      const account = state.settings?.defaultRedemptionAccountId ?? state.accounts[0]?.accountId;
-      try {
-        showRedemption(await api('POST', '/api/redemptions', { body: { code: code.rawValue, accountId: account }, prefer: 'wait=10' }));
-      } catch (error) {
-        showRedemption(null, error.code);
-      }
-    };
-    look();
-  });
+  } catch (error) {
+    showRedemption(null, 'CAMERA_UNAVAILABLE');
+    return;
+  }
+  video.hidden = false;
+  await video.play();
+  const read = 'BarcodeDetector' in window ? barcodeDetector() : await jsQrReader();
+  const look = async () => {
+    const code = video.readyState >= 2 ? await read(video) : null;
+    if (!code) { requestAnimationFrame(look); return; }
+    video.srcObject.getTracks().forEach((track) => track.stop());
+    video.hidden = true;
+    picture = null;
+    scannedCode = code;
+    if (state.settings?.redemptionMode === 'REDEEM_ON_SCAN') {
+      await redeemScanned({});
+    } else {
+      $('#redeem-form').hidden = false;
+    }
+  };
+  look();
+}
+
+function barcodeDetector() {
+  const detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+  return async (video) => (await detector.detect(video))[0]?.rawValue;
+}
+
+async function jsQrReader() {
+  if (!window.jsQR) {
+    await new Promise((resolve, reject) => {
+      const script = Object.assign(document.createElement('script'), { src: 'vendor/jsQR.js', onload: resolve, onerror: reject });
+      document.head.append(script);
+    });
+  }
+  const canvas = document.createElement('canvas');
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  return async (video) => {
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    context.drawImage(video, 0, 0);
+    return window.jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height)?.data;
+  };
+}
+
+async function redeemScanned(fields) {
+  const body = { code: scannedCode, ...(fields.amount ? { amount: fields.amount } : {}) };
+  if (fields.accountId || !fields['externalAccount.bank']) {
+    body.accountId = fields.accountId ?? state.settings?.defaultRedemptionAccountId ?? state.accounts[0]?.accountId;
+  } else {
+    body.externalAccount = { bank: fields['externalAccount.bank'], name: fields['externalAccount.name'], number: fields['externalAccount.number'] };
+  }
+  $('#redeem-result').textContent = t('working');
+  try {
+    showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10' }));
+  } catch (error) {
+    showRedemption(null, error.code);
+  }
 }
 
 // ---- manage ----
@@ -337,7 +388,13 @@ async function listVouchers() {
 function renderItem(item, voucher) {
   const when = new Date(voucher.createdAt).toLocaleString(state.language === 'zh' ? 'zh-CN' : 'en');
   const redeemed = voucher.redeemedAmount ? ` · ${t('redeemed')} ${voucher.redeemedAmount}` : '';
-  item.innerHTML = `<div><b>${voucher.amount} ${voucher.currency}</b>${redeemed}<small>${when}</small></div>
+  const until = new Date(voucher.expiresAt).toLocaleString(state.language === 'zh' ? 'zh-CN' : 'en');
+  const into = voucher.destination ? (voucher.destination.accountId ?? `${voucher.destination.bank} · ${voucher.destination.name} · ${voucher.destination.number}`) : '';
+  item.innerHTML = `<details><summary><b>${voucher.amount} ${voucher.currency}</b>${redeemed}<small>${when}</small></summary>
+      <small>${t('validUntilShort')} ${until}</small>
+      ${voucher.reason ? `<small>${reason(voucher.reason)}</small>` : ''}
+      ${into ? `<small>${t('destination')} ${into}</small>` : ''}
+      ${voucher.accountId ? `<small>${t('account')} ${voucher.accountId}</small>` : ''}</details>
     <div><span class="status" data-status="${voucher.status}">${statusText(voucher.status)}</span></div>`;
   if (voucher.status === 'UNUSED' && voucher.role === 'payer') {
     const cancel = document.createElement('button');

@@ -12,7 +12,7 @@ export const texts = {
     defaultRedemption: 'Default account to redeem into', redemptionMode: 'Redemption mode',
     scanThenConfirm: 'Scan, then confirm', redeemOnScan: 'Redeem right after scanning', stepUp: 'Confirm with my password',
     everyTime: 'Every time', firstTimeOnly: 'Only the first time', save: 'Save', saved: 'Saved',
-    available: 'available', none: 'None', nothing: 'No vouchers', expired: 'expired', confirmStepUp: 'Confirm this voucher with your password (demo: sign in again).',
+    available: 'available', validUntilShort: 'Valid until', none: 'None', nothing: 'No vouchers', expired: 'expired', confirmStepUp: 'Confirm this voucher with your password (demo: sign in again).',
     redeemedOk: 'Redeemed {amount} {currency}', pending: 'Processing…', working: 'Working…',
     statuses: { PENDING: 'Pending', UNUSED: 'Unused', REJECTED: 'Rejected', REDEEMING: 'Redeeming', REDEEMED: 'Redeemed',
       REDEEM_FAILED: 'Redemption failed', CANCELLED: 'Cancelled', EXPIRED: 'Expired' },
@@ -28,7 +28,7 @@ export const texts = {
       TOO_MANY_WRONG_CODES: 'Too many invalid codes. Try again later.', VALIDITY_IN_PAST: 'The validity must end in the future.',
       VALIDITY_TOO_LONG: 'A voucher is valid until the end of today at the latest.', DESTINATION_NOT_ACTIVE: 'The receiving account is not active.',
       INVALID_EXTERNAL_ACCOUNT: 'Give the bank, the holder name and the account number.', TEMPORARILY_UNAVAILABLE: 'The service is busy. Try again.',
-      UNKNOWN: 'The request was refused.'
+      CAMERA_UNAVAILABLE: 'The camera cannot be used here; open a picture instead.', UNKNOWN: 'The request was refused.'
     }
   },
   zh: {
@@ -40,7 +40,7 @@ export const texts = {
     generated: '我生成的', redeemed: '我兑付的', anyStatus: '全部状态', show: '查询', cancel: '撤销',
     defaultGeneration: '默认付款账户', defaultRedemption: '默认收款账户', redemptionMode: '兑付方式', scanThenConfirm: '扫码后确认',
     redeemOnScan: '扫码即兑付', stepUp: '密码确认', everyTime: '每次都需要', firstTimeOnly: '仅首次需要', save: '保存', saved: '已保存',
-    available: '可用', none: '无', nothing: '暂无电子券', expired: '已过期', confirmStepUp: '请输入账户密码确认（演示：重新登录）。',
+    available: '可用', validUntilShort: '有效期至', none: '无', nothing: '暂无电子券', expired: '已过期', confirmStepUp: '请输入账户密码确认（演示：重新登录）。',
     redeemedOk: '已兑付 {amount} {currency}', pending: '处理中…', working: '处理中…',
     statuses: { PENDING: '处理中', UNUSED: '未使用', REJECTED: '已拒绝', REDEEMING: '兑付中', REDEEMED: '已兑付',
       REDEEM_FAILED: '兑付失败', CANCELLED: '已撤销', EXPIRED: '已过期' },
@@ -52,7 +52,8 @@ export const texts = {
       ACCOUNT_NOT_FOUND: '请选择您本人的账户。', NOT_OWNER: '仅付款人可以操作。', VOUCHER_NOT_ISSUED: '该电子券尚未生效。',
       STEP_UP_REQUIRED: '请先进行密码确认。', TOO_MANY_WRONG_CODES: '无效券码次数过多，请稍后再试。', VALIDITY_IN_PAST: '有效期必须晚于现在。',
       VALIDITY_TOO_LONG: '电子券最长有效至今日结束。', DESTINATION_NOT_ACTIVE: '收款账户不可用。',
-      INVALID_EXTERNAL_ACCOUNT: '请填写银行、户名和账号。', TEMPORARILY_UNAVAILABLE: '服务繁忙，请重试。', UNKNOWN: '请求被拒绝。'
+      INVALID_EXTERNAL_ACCOUNT: '请填写银行、户名和账号。', TEMPORARILY_UNAVAILABLE: '服务繁忙，请重试。',
+      CAMERA_UNAVAILABLE: '无法使用摄像头，请改为打开图片。', UNKNOWN: '请求被拒绝。'
     }
   }
 };
