@@ -33,6 +33,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
  * Whatever a client sends, and whatever lands on an input topic, gets a 4xx or a dead letter with a
  * reason; the services keep serving and the money invariants still hold.
  */
+@org.junit.jupiter.api.Order(2)
 class BadInputTest {
 
     private final PipelineStack stack = SharedStack.get();

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Order(3)
 class FaultToleranceTest {
 
     private static final Duration LOAD = Duration.ofSeconds(25);

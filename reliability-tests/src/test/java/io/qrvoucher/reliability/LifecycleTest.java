@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Every path of the lifecycle through HTTP, on the three-broker stack with two instances of each service. */
+@org.junit.jupiter.api.Order(1)
 class LifecycleTest {
 
     private final PipelineStack stack = SharedStack.get();
