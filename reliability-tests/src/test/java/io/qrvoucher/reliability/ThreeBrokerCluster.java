@@ -1,7 +1,6 @@
 package io.qrvoucher.reliability;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -38,24 +37,11 @@ final class ThreeBrokerCluster implements AutoCloseable {
                 // A stopped node's leaderships move after its session times out (3 s): no controlled
                 // shutdown, which would wait for a controller quorum that a full restart takes away.
                 "controlled.shutdown.enable", "false");
-        List<Thread> starting = new ArrayList<>();
         KraftBroker[] nodes = new KraftBroker[3];
-        for (int i = 0; i < 3; i++) {
-            int node = i;
-            // The nodes start together: each waits for a quorum of the others.
-            Thread thread = new Thread(() -> nodes[node] = KraftBroker.start(directory.resolve("kafka-" + (node + 1)),
-                    new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated)));
-            thread.start();
-            starting.add(thread);
-        }
-        for (Thread thread : starting) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        // The nodes start together: each waits for a quorum of the others.
+        startTogether(java.util.stream.IntStream.range(0, 3).<Runnable>mapToObj(node -> () -> nodes[node] = KraftBroker.start(
+                directory.resolve("kafka-" + (node + 1)),
+                new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated))).toList());
         return new ThreeBrokerCluster(List.of(nodes));
     }
 
@@ -75,7 +61,11 @@ final class ThreeBrokerCluster implements AutoCloseable {
     /** Stops every node, then starts them all again together (a quorum needs two of them up). */
     void restartAll() {
         nodes.forEach(KraftBroker::shutdown);
-        List<Thread> starting = nodes.stream().map(node -> new Thread(node::startup)).toList();
+        startTogether(nodes.stream().<Runnable>map(node -> node::startup).toList());
+    }
+
+    private static void startTogether(List<Runnable> starts) {
+        List<Thread> starting = starts.stream().map(Thread::new).toList();
         starting.forEach(Thread::start);
         for (Thread thread : starting) {
             try {

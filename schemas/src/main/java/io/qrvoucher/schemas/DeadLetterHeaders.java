@@ -1,5 +1,10 @@
 package io.qrvoucher.schemas;
 
+import java.nio.charset.StandardCharsets;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
 /**
  * Headers of a record on a dead-letter topic, the same for every service. The record keeps its
  * original key and value bytes, so that it can be replayed to its source topic once whatever wrote
@@ -16,5 +21,24 @@ public final class DeadLetterHeaders {
     public static final String SOURCE_OFFSET = "dlt.source.offset";
 
     private DeadLetterHeaders() {
+    }
+
+    /**
+     * {@code original} with the dlt.* headers saying why the record at {@code topic}-{@code partition}@{@code offset}
+     * could not be processed.
+     */
+    public static Headers describe(Headers original, String topic, int partition, long offset, Throwable cause) {
+        Headers headers = new RecordHeaders(original.toArray());
+        set(headers, REASON, cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        set(headers, EXCEPTION, cause.getClass().getName());
+        set(headers, SOURCE_TOPIC, topic);
+        set(headers, SOURCE_PARTITION, Integer.toString(partition));
+        set(headers, SOURCE_OFFSET, Long.toString(offset));
+        return headers;
+    }
+
+    private static void set(Headers headers, String name, String value) {
+        headers.remove(name);
+        headers.add(name, value.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,5 +1,7 @@
 package io.qrvoucher.ingress.api;
 
+import java.util.Optional;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
@@ -15,6 +17,7 @@ import org.springframework.web.reactive.result.method.annotation.ResponseEntityE
 import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
+import io.qrvoucher.support.Causes;
 import reactor.core.publisher.Mono;
 
 /**
@@ -36,17 +39,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                         "The request was not recorded; nothing happened. Retry it (with the same Idempotency-Key)."));
     }
 
-    @ExceptionHandler(DataBufferLimitException.class)
-    ResponseEntity<ProblemDetail> tooLarge(DataBufferLimitException error) {
-        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
-                .body(ApiException.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", error.getMessage()));
-    }
-
     @ExceptionHandler(RuntimeException.class)
     ResponseEntity<ProblemDetail> unexpected(RuntimeException error) {
-        DataBufferLimitException limit = causeOf(error, DataBufferLimitException.class);
-        if (limit != null) {
-            return tooLarge(limit);
+        Optional<ResponseEntity<ProblemDetail>> tooLarge = tooLarge(error);
+        if (tooLarge.isPresent()) {
+            return tooLarge.get();
         }
         log.error("Unexpected failure", error);
         return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
@@ -57,10 +54,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected Mono<ResponseEntity<Object>> handleExceptionInternal(Exception error, Object body, HttpHeaders headers,
                                                                    HttpStatusCode status, ServerWebExchange exchange) {
-        DataBufferLimitException limit = causeOf(error, DataBufferLimitException.class);
-        if (limit != null) {
-            return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
-                    .body(ApiException.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage())));
+        Optional<ResponseEntity<ProblemDetail>> tooLarge = tooLarge(error);
+        if (tooLarge.isPresent()) {
+            return Mono.just(ResponseEntity.status(tooLarge.get().getStatusCode()).body(tooLarge.get().getBody()));
         }
         Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
         if (problemBody instanceof ProblemDetail problem
@@ -80,12 +76,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return super.handleExceptionInternal(error, body, headers, status, exchange);
     }
 
-    private static <T extends Throwable> T causeOf(Throwable error, Class<T> type) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return type.cast(cause);
-            }
-        }
-        return null;
+    /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
+    private static Optional<ResponseEntity<ProblemDetail>> tooLarge(Throwable error) {
+        return Causes.find(error, DataBufferLimitException.class).map(limit -> ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                .body(ApiException.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage())));
     }
 }

@@ -1,9 +1,8 @@
 package io.qrvoucher.ledger.kafka;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -11,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -26,6 +26,7 @@ import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.schemas.DeadLetterHeaders;
+import io.qrvoucher.support.Causes;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.TraceContext;
 
@@ -72,11 +73,14 @@ class LedgerKafkaConfiguration {
                                            LedgerProperties properties) {
         DeadLetterPublishingRecoverer deadLetters = new DeadLetterPublishingRecoverer(kafka,
                 (record, error) -> new TopicPartition(properties.topics().deadLetters(), -1));
-        deadLetters.setHeadersFunction((record, error) -> deadLetterHeaders(record, error));
+        deadLetters.setHeadersFunction((record, error) -> DeadLetterHeaders.describe(new RecordHeaders(), record.topic(),
+                record.partition(), record.offset(), Causes.find(error, SerializationException.class)
+                        .map(Throwable.class::cast).orElseGet(() -> NestedExceptionUtils.getMostSpecificCause(error))));
 
         ConsumerRecordRecoverer recoverer = (record, error) -> {
-            LedgerUnavailableException unavailable = causeOf(error, LedgerUnavailableException.class);
-            if (unavailable != null && unavailable.command() instanceof LedgerCommand.Transfer transfer) {
+            Optional<LedgerCommand> unavailable = Causes.find(error, LedgerUnavailableException.class)
+                    .map(LedgerUnavailableException::command);
+            if (unavailable.isPresent() && unavailable.get() instanceof LedgerCommand.Transfer transfer) {
                 log.error("Giving up on {} after the ledger stayed unavailable; answering TRANSFER_FAILED",
                         transfer.commandId(), error);
                 publisher.publish(Applied.transferAbandoned(transfer, Instant.now()), TraceContext.of(record.headers()));
@@ -89,8 +93,8 @@ class LedgerKafkaConfiguration {
         Retry retry = new Retry(properties.retry());
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, retry.forever());
         handler.setBackOffFunction((record, error) -> {
-            LedgerUnavailableException unavailable = causeOf(error, LedgerUnavailableException.class);
-            boolean transferMayGiveUp = unavailable != null && unavailable.command() instanceof LedgerCommand.Transfer;
+            boolean transferMayGiveUp = Causes.find(error, LedgerUnavailableException.class)
+                    .filter(unavailable -> unavailable.command() instanceof LedgerCommand.Transfer).isPresent();
             return transferMayGiveUp ? retry.untilTransferGivesUp() : retry.forever();
         });
         handler.addNotRetryableExceptions(SerializationException.class);
@@ -100,29 +104,6 @@ class LedgerKafkaConfiguration {
     @Bean
     AccountSnapshotsAtStart accountSnapshotsAtStart(ResultPublisher publisher) {
         return new AccountSnapshotsAtStart(publisher);
-    }
-
-    private static RecordHeaders deadLetterHeaders(ConsumerRecord<?, ?> record, Exception error) {
-        Throwable cause = error;
-        while (cause.getCause() != null && !(cause instanceof SerializationException)) {
-            cause = cause.getCause();
-        }
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(DeadLetterHeaders.REASON, String.valueOf(cause.getMessage()).getBytes(StandardCharsets.UTF_8));
-        headers.add(DeadLetterHeaders.EXCEPTION, cause.getClass().getName().getBytes(StandardCharsets.UTF_8));
-        headers.add(DeadLetterHeaders.SOURCE_TOPIC, record.topic().getBytes(StandardCharsets.UTF_8));
-        headers.add(DeadLetterHeaders.SOURCE_PARTITION, Integer.toString(record.partition()).getBytes(StandardCharsets.UTF_8));
-        headers.add(DeadLetterHeaders.SOURCE_OFFSET, Long.toString(record.offset()).getBytes(StandardCharsets.UTF_8));
-        return headers;
-    }
-
-    private static <T extends Throwable> T causeOf(Throwable error, Class<T> type) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (type.isInstance(cause)) {
-                return type.cast(cause);
-            }
-        }
-        return null;
     }
 
     private record Retry(LedgerProperties.Retry settings) {

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.DeadLetterHeaders;
 
 /**
  * Reads the raw bytes of an input topic. A record that decodes, and whose key is the voucher id it
@@ -59,7 +60,8 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
             context.recordMetadata().ifPresent(source -> {
                 log.warn("Dead-lettering record {}-{}@{}: {}", source.topic(), source.partition(), source.offset(),
                         e.getMessage());
-                context.forward(record.withHeaders(DeadLetters.headers(record.headers(), source, e)), deadLetterSink);
+                context.forward(record.withHeaders(DeadLetterHeaders.describe(record.headers(), source.topic(),
+                        source.partition(), source.offset(), e)), deadLetterSink);
             });
             return;
         }

@@ -1,0 +1,20 @@
+package io.qrvoucher.support;
+
+import java.util.Optional;
+
+/** Looks through an exception's chain of causes. */
+public final class Causes {
+
+    private Causes() {
+    }
+
+    /** The first exception of {@code type} in the chain starting at {@code error} itself. */
+    public static <T extends Throwable> Optional<T> find(Throwable error, Class<T> type) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return Optional.of(type.cast(cause));
+            }
+        }
+        return Optional.empty();
+    }
+}
