@@ -4,10 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Comparator;
@@ -27,7 +23,6 @@ import io.qrvoucher.ingress.IngressApplication;
 import io.qrvoucher.ingress.view.ViewUpdater;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The whole pipeline on one machine: a real single-node KRaft broker, a real PostgreSQL, the
@@ -133,11 +128,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
         bootstrapServers = broker.bootstrapServers();
         PipelineTopics.create(bootstrapServers, options.partitions(), (short) 1);
 
-        String ledgerDatabase = startDatabase(data.resolve("postgres"));
+        LedgerDatabase database = new LedgerDatabase(data.resolve("postgres"), options.postgresPort()).start();
+        running.push(database);
 
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 "--server.port=" + options.ledgerPort(),
-                "--spring.datasource.url=" + ledgerDatabase,
+                "--spring.datasource.url=" + database.jdbcUrl(),
                 "--spring.datasource.username=postgres",
                 "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + bootstrapServers, EXCLUDE + API_SECURITY, QUIET)::close);
@@ -165,31 +161,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 throw new IllegalStateException("The ingress did not catch up with the topics within 2 minutes");
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
-        }
-    }
-
-    /** PostgreSQL with its files under the data folder; returns the ledger database's JDBC URL. */
-    private String startDatabase(Path directory) {
-        try {
-            Files.createDirectories(directory);
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(directory)
-                    .setCleanDataDirectory(false)
-                    .setPort(options.postgresPort())
-                    .start();
-            running.push(postgres);
-            try (Connection connection = postgres.getPostgresDatabase().getConnection();
-                 Statement statement = connection.createStatement();
-                 ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'ledger'")) {
-                if (!exists.next()) {
-                    statement.execute("CREATE DATABASE ledger");
-                }
-            }
-            return postgres.getJdbcUrl("postgres", "ledger");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot prepare the ledger database", e);
         }
     }
 

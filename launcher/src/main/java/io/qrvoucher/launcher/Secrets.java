@@ -14,7 +14,12 @@ import java.util.Properties;
  * The demo run's keys: the bearer-code key and the demo token key, generated on first start and
  * kept in the data folder, so that codes and tokens stay valid across restarts.
  */
-record Secrets(String codeSecret, String demoTokenSecret) {
+public record Secrets(String codeSecret, String demoTokenSecret) {
+
+    /** A fresh pair, for a run that keeps nothing. */
+    public static Secrets random() {
+        return new Secrets(randomKey(), randomKey());
+    }
 
     static Secrets loadOrCreate(Path file) {
         try {
@@ -24,8 +29,8 @@ record Secrets(String codeSecret, String demoTokenSecret) {
                     secrets.load(in);
                 }
             } else {
-                secrets.setProperty("code-secret", random());
-                secrets.setProperty("demo-token-secret", random());
+                secrets.setProperty("code-secret", randomKey());
+                secrets.setProperty("demo-token-secret", randomKey());
                 Files.createDirectories(file.getParent());
                 try (OutputStream out = Files.newOutputStream(file)) {
                     secrets.store(out, "Keys of the embedded demo run; not for production");
@@ -37,7 +42,7 @@ record Secrets(String codeSecret, String demoTokenSecret) {
         }
     }
 
-    private static String random() {
+    private static String randomKey() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         return Base64.getEncoder().encodeToString(key);

@@ -2,16 +2,16 @@ package io.qrvoucher.reliability;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 import io.qrvoucher.launcher.EmbeddedPipeline;
+import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.PipelineTopics;
+import io.qrvoucher.launcher.Secrets;
+import io.qrvoucher.launcher.ServiceProcess;
 
 /**
  * The pipeline as it runs in production, on this machine: a three-broker cluster, PostgreSQL, two
@@ -30,12 +30,11 @@ final class PipelineStack implements AutoCloseable {
         this.directory = directory;
         this.kafka = ThreeBrokerCluster.start(directory);
         PipelineTopics.create(kafka.bootstrapServers(), 6, (short) 3);
-        this.database = new LedgerDatabase(directory.resolve("postgres"), freePort()).start();
-        String codeSecret = randomKey();
-        String tokenSecret = randomKey();
+        this.database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start();
+        Secrets secrets = Secrets.random();
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    freePort(), logs(), List.of(
+                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(
                     "--spring.profiles.active=demo",
                     "--spring.datasource.url=" + database.jdbcUrl(),
                     "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
@@ -43,7 +42,7 @@ final class PipelineStack implements AutoCloseable {
                     "--ledger.retry.max-interval=1s",
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY)));
             topologies.add(new ServiceProcess("voucher-streams-" + i, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    freePort(), logs(), List.of(
+                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(
                     "--voucher.bootstrap-servers=" + kafka.bootstrapServers(),
                     "--voucher.state-dir=" + directory.resolve("voucher-streams-" + i),
                     "--voucher.instance-id=voucher-streams-" + i,
@@ -51,10 +50,10 @@ final class PipelineStack implements AutoCloseable {
                     "--voucher.commit-interval=50ms",
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY)));
         }
-        ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", freePort(), logs(), List.of(
+        ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(
                 "--ingress.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--ingress.code-secret=" + codeSecret,
-                "--ingress.security.demo-token-secret=" + tokenSecret,
+                "--ingress.code-secret=" + secrets.codeSecret(),
+                "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
                 "--ingress.limits.wrong-codes-per-window=1000",
                 "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE));
         startServices();
@@ -121,20 +120,6 @@ final class PipelineStack implements AutoCloseable {
 
     private Path logs() {
         return directory.resolve("logs");
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
     }
 
     static Path directoryFor(String name) {

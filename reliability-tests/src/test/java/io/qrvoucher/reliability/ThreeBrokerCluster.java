@@ -8,6 +8,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.common.Uuid;
 
 import io.qrvoucher.launcher.KraftBroker;
+import io.qrvoucher.launcher.ServiceProcess;
 
 /**
  * A real three-node KRaft cluster in this JVM, from the Kafka server artifacts (each node broker and
@@ -23,8 +24,8 @@ final class ThreeBrokerCluster implements AutoCloseable {
     }
 
     static ThreeBrokerCluster start(Path directory) {
-        int[] ports = {PipelineStack.freePort(), PipelineStack.freePort(), PipelineStack.freePort()};
-        int[] controllerPorts = {PipelineStack.freePort(), PipelineStack.freePort(), PipelineStack.freePort()};
+        int[] ports = {ServiceProcess.freePort(), ServiceProcess.freePort(), ServiceProcess.freePort()};
+        int[] controllerPorts = {ServiceProcess.freePort(), ServiceProcess.freePort(), ServiceProcess.freePort()};
         String voters = java.util.stream.IntStream.range(0, 3)
                 .mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts[i]).collect(Collectors.joining(","));
         String clusterId = Uuid.randomUuid().toString();

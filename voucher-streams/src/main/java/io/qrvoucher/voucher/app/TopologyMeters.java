@@ -2,8 +2,6 @@ package io.qrvoucher.voucher.app;
 
 import java.util.Map;
 
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -46,27 +44,10 @@ class TopologyMeters implements MeterBinder {
     }
 
     private double sum(String name, Map<String, String> tags) {
-        return matching(name, tags).mapToDouble(TopologyMeters::value).sum();
+        return TopologyMetricNames.values(streams.metrics(), name, tags).sum();
     }
 
     private double max(String name) {
-        return matching(name, Map.of()).mapToDouble(TopologyMeters::value).max().orElse(0);
-    }
-
-    private java.util.stream.Stream<? extends Metric> matching(String name, Map<String, String> tags) {
-        return streams.metrics().entrySet().stream()
-                .filter(entry -> isTopologyMetric(entry.getKey(), name, tags))
-                .map(Map.Entry::getValue);
-    }
-
-    private static boolean isTopologyMetric(MetricName metric, String name, Map<String, String> tags) {
-        return metric.group().equals(TopologyMetricNames.GROUP) && metric.name().equals(name)
-                && metric.tags().entrySet().containsAll(tags.entrySet());
-    }
-
-    private static double value(Metric metric) {
-        Object value = metric.metricValue();
-        return value instanceof Number number && !Double.isNaN(number.doubleValue()) && !Double.isInfinite(number.doubleValue())
-                ? number.doubleValue() : 0;
+        return TopologyMetricNames.values(streams.metrics(), name, Map.of()).max().orElse(0);
     }
 }

@@ -1,11 +1,8 @@
 package io.qrvoucher.voucher.app;
 
 import java.time.Duration;
-import java.util.Properties;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -34,7 +31,7 @@ class VoucherStreamsConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "")
     KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties) {
-        KafkaStreams streams = new KafkaStreams(voucherTopology, streamsConfig(properties));
+        KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig());
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);
@@ -68,22 +65,5 @@ class VoucherStreamsConfiguration {
     @Bean
     TopologyMeters topologyMeters(KafkaStreams voucherStreams) {
         return new TopologyMeters(voucherStreams);
-    }
-
-    static Properties streamsConfig(VoucherStreamsProperties properties) {
-        Properties config = new Properties();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, properties.applicationId());
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers());
-        config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        config.put(StreamsConfig.STATE_DIR_CONFIG, properties.stateDir());
-        config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, properties.streamThreads());
-        config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, properties.commitInterval().toMillis());
-        config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, properties.replicationFactor());
-        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        if (properties.instanceId() != null && !properties.instanceId().isBlank()) {
-            config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), properties.instanceId());
-        }
-        config.putAll(properties.streams());
-        return config;
     }
 }

@@ -1,6 +1,12 @@
 package io.qrvoucher.voucher.streams;
 
-/** Names of the topology's own Kafka Streams metrics, for whoever reads them. */
+import java.util.Map;
+import java.util.stream.DoubleStream;
+
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+/** Names of the topology's own Kafka Streams metrics, and how whoever reads them finds them. */
 public final class TopologyMetricNames {
 
     public static final String GROUP = "voucher-topology-metrics";
@@ -10,5 +16,17 @@ public final class TopologyMetricNames {
     public static final String PUNCTUATION_MAX = "expiry-punctuation-duration-ns-max";
 
     private TopologyMetricNames() {
+    }
+
+    /**
+     * The values, one per task, of the topology metric {@code name} whose tags include {@code tags};
+     * a metric with no value yet (NaN, infinite) counts as zero.
+     */
+    public static DoubleStream values(Map<MetricName, ? extends Metric> metrics, String name, Map<String, String> tags) {
+        return metrics.entrySet().stream()
+                .filter(entry -> entry.getKey().group().equals(GROUP) && entry.getKey().name().equals(name)
+                        && entry.getKey().tags().entrySet().containsAll(tags.entrySet()))
+                .mapToDouble(entry -> entry.getValue().metricValue() instanceof Number number
+                        && Double.isFinite(number.doubleValue()) ? number.doubleValue() : 0);
     }
 }

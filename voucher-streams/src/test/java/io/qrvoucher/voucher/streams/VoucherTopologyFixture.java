@@ -261,11 +261,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     /** The sum over the tasks of a topology metric whose tags include {@code tags}. */
     double metric(String name, Map<String, String> tags) {
-        return driver.metrics().entrySet().stream()
-                .filter(e -> e.getKey().group().equals(TopologyMetrics.GROUP) && e.getKey().name().equals(name))
-                .filter(e -> e.getKey().tags().entrySet().containsAll(tags.entrySet()))
-                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue())
-                .sum();
+        return TopologyMetricNames.values(driver.metrics(), name, tags).sum();
     }
 
     @Override

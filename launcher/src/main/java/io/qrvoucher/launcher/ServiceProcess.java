@@ -1,7 +1,8 @@
-package io.qrvoucher.reliability;
+package io.qrvoucher.launcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,47 +13,62 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import org.awaitility.Awaitility;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * One service in a JVM of its own, started through its production main class, so that it can be
- * killed the way a machine dies: {@link #kill()} sends SIGKILL, no shutdown hook runs, nothing is
- * flushed or committed. {@link #stop()} is the orderly SIGTERM.
+ * One service in a JVM of its own, started through its production main class on this JVM's class
+ * path, so that it can be measured on its own or killed the way a machine dies: {@link #kill()} sends
+ * SIGKILL, no shutdown hook runs, nothing is flushed or committed. {@link #stop()} is the orderly
+ * SIGTERM.
  */
-final class ServiceProcess {
+public final class ServiceProcess {
+
+    /** Small and quick to start: for tests that run many services on two cores. */
+    public static final List<String> TEST_JVM = List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration READY_WITHIN = Duration.ofSeconds(120);
 
     private final String name;
     private final String mainClass;
+    private final List<String> jvmOptions;
     private final List<String> arguments;
     private final int port;
     private final Path log;
     private Process process;
 
-    ServiceProcess(String name, String mainClass, int port, Path logDirectory, List<String> arguments) {
+    /**
+     * @param port the service's HTTP port, where its readiness is asked; {@code --server.port} is set to it
+     */
+    public ServiceProcess(String name, String mainClass, int port, Path logDirectory, List<String> jvmOptions,
+                          List<String> arguments) {
         this.name = name;
         this.mainClass = mainClass;
         this.port = port;
+        this.jvmOptions = List.copyOf(jvmOptions);
         this.arguments = List.copyOf(arguments);
         this.log = logDirectory.resolve(name + ".log");
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    ServiceProcess start() {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                mainClass, "--server.port=" + port, "--spring.main.banner-mode=off"));
+    /** The running JVM's process, for measuring it. */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
+    public ServiceProcess start() {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass,
+                "--server.port=" + port, "--spring.main.banner-mode=off"));
         command.addAll(arguments);
         try {
             Files.createDirectories(log.getParent());
@@ -67,18 +83,21 @@ final class ServiceProcess {
     }
 
     /** Waits until the service says it is ready (its readiness health group is UP). */
-    ServiceProcess awaitReady() {
-        Awaitility.await(name + " ready").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException(name + " exited; see " + log);
-                    }
-                    return isReady();
-                });
+    public ServiceProcess awaitReady() {
+        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
+        while (!isReady()) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited; see " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " not ready within " + READY_WITHIN + "; see " + log);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+        }
         return this;
     }
 
-    boolean isReady() {
+    public boolean isReady() {
         try {
             HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(
                             URI.create("http://localhost:" + port + "/actuator/health/readiness"))
@@ -93,7 +112,7 @@ final class ServiceProcess {
     }
 
     /** The machine dies: SIGKILL, nothing cleaned up. */
-    void kill() {
+    public void kill() {
         if (process != null && process.isAlive()) {
             process.destroyForcibly();
             waitForExit();
@@ -101,7 +120,7 @@ final class ServiceProcess {
     }
 
     /** An orderly shutdown: SIGTERM. */
-    void stop() {
+    public void stop() {
         if (process != null && process.isAlive()) {
             process.destroy();
             waitForExit();
@@ -118,4 +137,12 @@ final class ServiceProcess {
         }
     }
 
+    /** A port nobody listens on now. */
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -1,7 +1,8 @@
-package io.qrvoucher.reliability;
+package io.qrvoucher.launcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,22 +14,24 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * A real PostgreSQL with its files in one directory and a fixed port, so that it can be taken away
- * ({@link #stop()}: the services' connections fail) and brought back with all its data ({@link #start()}).
+ * A real PostgreSQL holding the {@code ledger} database, with its files in one directory and a fixed
+ * port, so that it can be taken away ({@link #stop()}: the services' connections fail) and brought
+ * back with all its data ({@link #start()}). The server's superuser is {@code postgres/postgres}.
  */
-final class LedgerDatabase implements AutoCloseable {
+public final class LedgerDatabase implements AutoCloseable {
 
     private final Path directory;
     private final int port;
     private EmbeddedPostgres postgres;
 
-    LedgerDatabase(Path directory, int port) {
+    public LedgerDatabase(Path directory, int port) {
         this.directory = directory;
         this.port = port;
     }
 
-    LedgerDatabase start() {
+    public LedgerDatabase start() {
         try {
+            Files.createDirectories(directory);
             postgres = EmbeddedPostgres.builder().setDataDirectory(directory).setCleanDataDirectory(false)
                     .setPort(port).start();
             try (Connection connection = postgres.getPostgresDatabase().getConnection();
@@ -46,7 +49,7 @@ final class LedgerDatabase implements AutoCloseable {
         }
     }
 
-    void stop() {
+    public void stop() {
         try {
             postgres.close();
         } catch (IOException e) {
@@ -54,12 +57,12 @@ final class LedgerDatabase implements AutoCloseable {
         }
     }
 
-    String jdbcUrl() {
+    public String jdbcUrl() {
         return "jdbc:postgresql://localhost:" + port + "/ledger";
     }
 
-    /** A client for the invariants' queries. */
-    JdbcClient jdbc() {
+    /** A client of the ledger database, for checks and set-up. */
+    public JdbcClient jdbc() {
         return JdbcClient.create(postgres.getDatabase("postgres", "ledger"));
     }
 
