@@ -1,0 +1,186 @@
+package io.qrvoucher.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Makes the results part of {@code docs/benchmarks.md} and its chart {@code docs/benchmarks.svg}
+ * anew from the run files: for each benchmark, the latest run that has it. The rest of the
+ * document (method, tuning log) is written by people and left as it is.
+ */
+final class BenchmarksDocument {
+
+    static final String BEGIN = "<!-- results:begin (written by the benchmark harness) -->";
+    static final String END = "<!-- results:end -->";
+
+    private BenchmarksDocument() {
+    }
+
+    static void regenerate(Path docs) {
+        Map<String, JsonNode> latest = latestRuns(docs.resolve("benchmark-runs"));
+        try {
+            Path document = docs.resolve("benchmarks.md");
+            String text = Files.exists(document) ? Files.readString(document) : "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n";
+            int begin = text.indexOf(BEGIN);
+            int end = text.indexOf(END);
+            if (begin < 0 || end < begin) {
+                throw new IllegalStateException(document + " has lost its results markers " + BEGIN + " ... " + END);
+            }
+            String results = markdown(latest);
+            Files.writeString(document, text.substring(0, begin + BEGIN.length()) + "\n" + results + text.substring(end));
+            Files.writeString(docs.resolve("benchmarks.svg"), Chart.of(latest));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Benchmark name → {run: the run's JSON, result: its result of that benchmark}, newest run first. */
+    static Map<String, JsonNode> latestRuns(Path runs) {
+        Map<String, JsonNode> latest = new LinkedHashMap<>();
+        if (!Files.isDirectory(runs)) {
+            return latest;
+        }
+        try (Stream<Path> files = Files.list(runs)) {
+            List<Path> newestFirst = files.filter(file -> file.toString().endsWith(".json"))
+                    .sorted(java.util.Comparator.reverseOrder()).toList();
+            for (Path file : newestFirst) {
+                JsonNode run = RunReport.JSON.readTree(file.toFile());
+                for (String benchmark : Benchmarks.ALL) {
+                    if (!latest.containsKey(benchmark) && run.path("results").has(benchmark)) {
+                        latest.put(benchmark, run);
+                    }
+                }
+            }
+            return latest;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String markdown(Map<String, JsonNode> latest) {
+        StringBuilder md = new StringBuilder();
+        md.append("\n![Benchmark results](benchmarks.svg)\n\n");
+        for (String benchmark : Benchmarks.ALL) {
+            JsonNode run = latest.get(benchmark);
+            if (run == null) {
+                continue;
+            }
+            JsonNode result = run.path("results").path(benchmark);
+            switch (benchmark) {
+                case "topology" -> topology(md, result);
+                case "ledger" -> ledger(md, result);
+                case "expiry" -> expiry(md, result);
+                case "qr" -> qr(md, result);
+                case "e2e" -> endToEnd(md, result);
+                default -> throw new IllegalStateException(benchmark);
+            }
+            md.append("\n").append(provenance(run)).append("\n\n");
+        }
+        return md.toString();
+    }
+
+    private static void topology(StringBuilder md, JsonNode result) {
+        md.append("### Topology throughput, straight at Kafka\n\n");
+        md.append(String.format(Locale.ROOT, "%,d generate requests of %d bytes, %d partitions, exactly-once v2, "
+                        + "commit interval %d ms, %d stream thread(s); the input was produced at %,.0f records/s.%n%n",
+                result.path("records").asLong(), result.path("recordBytes").asInt(), result.path("partitions").asInt(),
+                result.path("commitIntervalMs").asLong(), result.path("streamThreads").asInt(),
+                result.path("producerRecordsPerSecond").asDouble()));
+        md.append("| application | round | seconds | records/s |\n|---|---|---|---|\n");
+        for (JsonNode run : result.path("runs")) {
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %,.0f |%n", run.path("application").asString(),
+                    run.path("round").asInt(), run.path("seconds").asDouble(), run.path("recordsPerSecond").asDouble()));
+        }
+        md.append(String.format(Locale.ROOT, "%n**Median: voucher topology %,.0f records/s, baseline %,.0f records/s, "
+                        + "ratio %.2f** (target ≥ 0.60).%n", result.path("voucherRecordsPerSecond").asDouble(),
+                result.path("baselineRecordsPerSecond").asDouble(), result.path("ratio").asDouble()));
+    }
+
+    private static void ledger(StringBuilder md, JsonNode result) {
+        md.append("### Ledger commands applied on PostgreSQL\n\n");
+        md.append(String.format(Locale.ROOT, "%s; %d payer and %d payee accounts; %d partitions.%n%n",
+                result.path("mix").asString(), result.path("accounts").asInt(), result.path("accounts").asInt(),
+                result.path("partitions").asInt()));
+        md.append("| instances | commands | seconds | commands/s | results published |\n|---|---|---|---|---|\n");
+        for (JsonNode run : result.path("runs")) {
+            md.append(String.format(Locale.ROOT, "| %d | %,d | %.2f | %,.0f | %,d |%n", run.path("instances").asInt(),
+                    run.path("commands").asInt(), run.path("seconds").asDouble(), run.path("commandsPerSecond").asDouble(),
+                    run.path("resultsPublished").asLong()));
+        }
+    }
+
+    private static void expiry(StringBuilder md, JsonNode result) {
+        md.append("### Expiry work\n\n");
+        md.append("| live vouchers | due | punctuations | expiry time | longest punctuation | expired | index entries read | entries read per expiry |\n");
+        md.append("|---|---|---|---|---|---|---|---|\n");
+        md.append(String.format(Locale.ROOT, "| %,d | %,d | %d (≤ %,d each) | %.2f s | %.0f ms | %,d | %,d | %.2f |%n",
+                result.path("live").asInt(), result.path("due").asInt(), result.path("punctuations").asInt(),
+                result.path("maxPerPunctuation").asInt(), result.path("expirySeconds").asDouble(),
+                result.path("longestPunctuationMs").asDouble(), result.path("expired").asLong(),
+                result.path("indexEntriesRead").asLong(), result.path("indexEntriesReadPerExpired").asDouble()));
+    }
+
+    private static void qr(StringBuilder md, JsonNode result) {
+        md.append("### QR codes (JMH, one thread)\n\n");
+        md.append(String.format(Locale.ROOT, "%s; %d fork, %d × %d s measured.%n%n", result.path("png").asString(),
+                result.path("forks").asInt(), result.path("iterations").asInt(), result.path("iterationSeconds").asInt()));
+        md.append("| operation | per second | ± (99.9%) |\n|---|---|---|\n");
+        for (JsonNode operation : result.path("operations")) {
+            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f |%n", operation.path("name").asString(),
+                    operation.path("perSecond").asDouble(), operation.path("error").asDouble()));
+        }
+    }
+
+    private static void endToEnd(StringBuilder md, JsonNode result) {
+        md.append("### End to end over HTTP\n\n");
+        md.append(String.format(Locale.ROOT, "Lifecycles: %s; %d partitions; voucher-streams settings %s.%n%n",
+                result.path("mix").asString(), result.path("partitions").asInt(),
+                result.path("voucherStreams").isEmpty() ? "as shipped" : result.path("voucherStreams").toString()));
+        md.append("| phase | vouchers/s | redemptions/s | requests/s | generate→UNUSED p50 / p95 / p99 / max (ms) "
+                + "| redeem→REDEEMED p50 / p95 / p99 / max (ms) | failures |\n|---|---|---|---|---|---|---|\n");
+        for (String phase : List.of("saturation", "offered")) {
+            JsonNode p = result.path(phase);
+            String name = phase.equals("saturation")
+                    ? "closed loop, " + result.path("saturationConcurrency").asInt() + " lifecycles in flight"
+                    : String.format(Locale.ROOT, "offered %,.0f redemptions/s", result.path("offeredRedemptionsPerSecond").asDouble());
+            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s | %s | %s |%n", name,
+                    p.path("vouchersPerSecond").asDouble(), p.path("redemptionsPerSecond").asDouble(),
+                    p.path("requestsPerSecond").asDouble(), latency(p.path("generateToUnused")),
+                    latency(p.path("redeemToRedeemed")), p.path("failures").isEmpty() ? "none" : p.path("failures").toString()));
+        }
+        md.append(String.format(Locale.ROOT, "%nVouchers left to expire and confirmed EXPIRED: %,d.%n%n",
+                result.path("expiredConfirmed").asLong()));
+        md.append("| process | CPU seconds | cores busy (of 2) | peak memory (PSS, MiB) |\n|---|---|---|---|\n");
+        for (JsonNode use : result.path("usage")) {
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %,d |%n", use.path("service").asString(),
+                    use.path("cpuSeconds").asDouble(), use.path("cores").asDouble(), use.path("peakMemoryMiB").asLong()));
+        }
+    }
+
+    private static String latency(JsonNode latency) {
+        return String.format(Locale.ROOT, "%.0f / %.0f / %.0f / %.0f", latency.path("p50Ms").asDouble(),
+                latency.path("p95Ms").asDouble(), latency.path("p99Ms").asDouble(), latency.path("maxMs").asDouble());
+    }
+
+    private static String provenance(JsonNode run) {
+        JsonNode machine = run.path("machine");
+        List<String> options = new ArrayList<>();
+        run.path("options").properties().forEach(entry -> options.add("--" + entry.getKey() + "=" + entry.getValue().asString()));
+        run.path("voucherStreams").properties().forEach(entry -> options.add("--" + entry.getKey() + "=" + entry.getValue().asString()));
+        return String.format(Locale.ROOT, "<sub>Run %s on %s, %d cores, %,d MiB; %s; commit `%s`%s; options: %s.</sub>",
+                run.path("startedAt").asString(), machine.path("cpu").asString(), machine.path("cores").asInt(),
+                machine.path("memoryMiB").asLong(), machine.path("java").asString(), machine.path("commit").asString(),
+                machine.path("uncommittedChanges").asBoolean() ? " with uncommitted changes" : "",
+                options.isEmpty() ? "defaults" : "`" + String.join(" ", options) + "`");
+    }
+}

@@ -1,0 +1,104 @@
+package io.qrvoucher.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import tools.jackson.databind.JsonNode;
+
+/** The benchmark results as horizontal bar charts, one panel a benchmark, in one SVG file. */
+final class Chart {
+
+    record Bar(String label, double value) {
+    }
+
+    record Panel(String title, String unit, List<Bar> bars) {
+    }
+
+    private static final int WIDTH = 760;
+    private static final int LABEL_WIDTH = 230;
+    private static final int BAR_HEIGHT = 22;
+    private static final int GAP = 6;
+    private static final String[] COLOURS = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"};
+
+    private Chart() {
+    }
+
+    static String of(Map<String, JsonNode> latest) {
+        List<Panel> panels = new ArrayList<>();
+        if (latest.containsKey("topology")) {
+            JsonNode topology = result(latest, "topology");
+            panels.add(new Panel("Topology throughput (median of rounds)", "records/s", List.of(
+                    new Bar("baseline: get + put + write", topology.path("baselineRecordsPerSecond").asDouble()),
+                    new Bar("voucher topology", topology.path("voucherRecordsPerSecond").asDouble()))));
+        }
+        if (latest.containsKey("ledger")) {
+            List<Bar> bars = new ArrayList<>();
+            result(latest, "ledger").path("runs").forEach(run -> bars.add(new Bar(
+                    run.path("instances").asInt() + " ledger-adapter instance(s)", run.path("commandsPerSecond").asDouble())));
+            panels.add(new Panel("Ledger commands applied", "commands/s", bars));
+        }
+        if (latest.containsKey("e2e")) {
+            JsonNode offered = result(latest, "e2e").path("offered");
+            List<Bar> bars = new ArrayList<>();
+            for (String percentile : List.of("p50", "p95", "p99")) {
+                bars.add(new Bar("generate→UNUSED " + percentile, offered.path("generateToUnused").path(percentile + "Ms").asDouble()));
+            }
+            for (String percentile : List.of("p50", "p95", "p99")) {
+                bars.add(new Bar("redeem→REDEEMED " + percentile, offered.path("redeemToRedeemed").path(percentile + "Ms").asDouble()));
+            }
+            panels.add(new Panel(String.format(Locale.ROOT, "End-to-end latency at %,.0f redemptions/s offered",
+                    result(latest, "e2e").path("offeredRedemptionsPerSecond").asDouble()), "ms", bars));
+        }
+        if (latest.containsKey("qr")) {
+            List<Bar> bars = new ArrayList<>();
+            result(latest, "qr").path("operations").forEach(operation -> bars.add(new Bar(
+                    "QR " + operation.path("name").asString(), operation.path("perSecond").asDouble())));
+            panels.add(new Panel("QR codes, one thread", "operations/s", bars));
+        }
+        return svg(panels);
+    }
+
+    private static JsonNode result(Map<String, JsonNode> latest, String benchmark) {
+        return latest.get(benchmark).path("results").path(benchmark);
+    }
+
+    static String svg(List<Panel> panels) {
+        StringBuilder body = new StringBuilder();
+        int y = 10;
+        for (Panel panel : panels) {
+            body.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" class=\"title\">%s</text>%n", y + 16,
+                    escape(panel.title())));
+            y += 28;
+            double max = panel.bars().stream().mapToDouble(Bar::value).max().orElse(1);
+            int plot = WIDTH - LABEL_WIDTH - 120;
+            for (int i = 0; i < panel.bars().size(); i++) {
+                Bar bar = panel.bars().get(i);
+                int length = max <= 0 ? 0 : (int) Math.round(bar.value() / max * plot);
+                body.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"label\">%s</text>%n",
+                        LABEL_WIDTH - 8, y + 15, escape(bar.label())));
+                body.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>%n",
+                        LABEL_WIDTH, y, Math.max(length, 1), BAR_HEIGHT, COLOURS[i % COLOURS.length]));
+                body.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"value\">%,.0f %s</text>%n",
+                        LABEL_WIDTH + length + 6, y + 15, bar.value(), escape(panel.unit())));
+                y += BAR_HEIGHT + GAP;
+            }
+            y += 14;
+        }
+        return String.format(Locale.ROOT, """
+                <svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d">
+                <style>
+                  text { font-family: sans-serif; font-size: 13px; fill: #222; }
+                  .title { font-weight: bold; font-size: 14px; }
+                  .label { text-anchor: end; }
+                </style>
+                <rect width="100%%" height="100%%" fill="white"/>
+                %s</svg>
+                """, WIDTH, y, WIDTH, y, body);
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

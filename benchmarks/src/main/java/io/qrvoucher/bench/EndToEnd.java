@@ -1,0 +1,150 @@
+package io.qrvoucher.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.qrvoucher.launcher.EmbeddedPipeline;
+import io.qrvoucher.launcher.LedgerDatabase;
+import io.qrvoucher.launcher.Secrets;
+import io.qrvoucher.launcher.ServiceProcess;
+
+/**
+ * The whole pipeline on this machine, driven over HTTP: a KRaft broker, PostgreSQL, and one
+ * instance each of ledger-adapter, voucher-streams and ingress-api, every one a process of its own
+ * so that its CPU and memory are measured on their own. The load generator runs in this JVM, on the
+ * same two cores, and is measured too.
+ *
+ * <p>Phases: a closed-loop warm-up (not measured); closed loop at saturation, for the most the
+ * pipeline completes; then the offered rate, for latency.
+ */
+final class EndToEnd {
+
+    record Result(int partitions, Map<String, String> voucherStreams, String mix, int saturationConcurrency,
+                  LifecycleLoad.Phase saturation, double offeredRedemptionsPerSecond, LifecycleLoad.Phase offered,
+                  long expiredConfirmed, List<ServiceMeter.Usage> usage) {
+    }
+
+    private static final int SATURATION_CONCURRENCY = 64;
+    private static final List<String> SERVICE_JVM = List.of("-Xms256m", "-Xmx512m");
+
+    private final Path directory;
+    private final int partitions;
+    private final Map<String, String> voucherOverrides;
+    private final PrintStream out;
+
+    EndToEnd(Path directory, int partitions, Map<String, String> voucherOverrides, PrintStream out) {
+        this.directory = directory;
+        this.partitions = partitions;
+        this.voucherOverrides = Map.copyOf(voucherOverrides);
+        this.out = out;
+    }
+
+    Result run(int redemptionsPerSecond, int durationSeconds, int warmUpSeconds) {
+        Path logs = directory.resolve("logs");
+        int kafkaPort = ServiceProcess.freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        List<ServiceProcess> services = new ArrayList<>();
+        ServiceProcess broker = new ServiceProcess("kafka", BrokerMain.class.getName(), kafkaPort, logs, SERVICE_JVM,
+                List.of("--controller-port=" + ServiceProcess.freePort(), "--data-dir=" + directory.resolve("kafka"),
+                        "--partitions=" + partitions));
+        services.add(broker);
+        try (LedgerDatabase database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start()) {
+            out.println("starting the broker, PostgreSQL and the services");
+            broker.start();
+            awaitLine(logs.resolve("kafka.log"), "Broker ready", broker);
+            Secrets secrets = Secrets.random();
+            ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
+                    ServiceProcess.freePort(), logs, SERVICE_JVM, List.of("--spring.profiles.active=demo",
+                    "--spring.datasource.url=" + database.jdbcUrl(),
+                    "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                    "--spring.kafka.bootstrap-servers=" + bootstrap,
+                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY));
+            List<String> streamsArguments = new ArrayList<>(List.of("--voucher.bootstrap-servers=" + bootstrap,
+                    "--voucher.state-dir=" + directory.resolve("voucher-streams"),
+                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY));
+            voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
+            ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
+                    ServiceProcess.freePort(), logs, SERVICE_JVM, streamsArguments);
+            ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
+                    ServiceProcess.freePort(), logs, SERVICE_JVM, List.of("--ingress.bootstrap-servers=" + bootstrap,
+                    "--ingress.code-secret=" + secrets.codeSecret(),
+                    "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
+                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE));
+            for (ServiceProcess service : List.of(ledger, streams, ingress)) {
+                services.add(service);
+                service.start().awaitReady();
+            }
+            String api = "http://localhost:" + ingress.port();
+            LifecycleLoad load = new LifecycleLoad(api, LifecycleLoad.signIn(api, List.of("alice", "bob", "carol")));
+
+            List<ServiceMeter> meters = new ArrayList<>();
+            services.forEach(service -> meters.add(new ServiceMeter(service.name(), () -> List.of(service.handle()))));
+            meters.add(new ServiceMeter("postgresql", () -> postgresProcesses(directory.resolve("postgres"))));
+            meters.add(new ServiceMeter("load generator", () -> List.of(ProcessHandle.current())));
+
+            load.closedLoop("warm-up", SATURATION_CONCURRENCY, Duration.ofSeconds(warmUpSeconds), false,
+                    new ProgressBar(out, "warm-up"));
+            meters.forEach(ServiceMeter::begin);
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> meters.forEach(ServiceMeter::sample), 1, 1, TimeUnit.SECONDS);
+            long measuredFrom = System.nanoTime();
+            LifecycleLoad.Phase saturation = load.closedLoop("saturation", SATURATION_CONCURRENCY,
+                    Duration.ofSeconds(durationSeconds / 2), true, new ProgressBar(out, "closed loop, " + SATURATION_CONCURRENCY));
+            LifecycleLoad.Phase offered = load.openLoop("offered", redemptionsPerSecond / LifecycleLoad.REDEEMING,
+                    Duration.ofSeconds(durationSeconds), true, new ProgressBar(out, redemptionsPerSecond + " redemptions/s"));
+            double wall = (System.nanoTime() - measuredFrom) / 1e9;
+            sampler.shutdownNow();
+            List<ServiceMeter.Usage> usage = meters.stream().map(meter -> meter.end(wall)).toList();
+            long expired = load.confirmExpired();
+            usage.forEach(use -> out.printf("  %-16s %6.1f CPU s  %4.2f cores  peak %,5d MiB%n", use.service(),
+                    use.cpuSeconds(), use.cores(), use.peakMemoryMiB()));
+            return new Result(partitions, new LinkedHashMap<>(voucherOverrides),
+                    String.format("%d%% full redemption, %d%% partial, %d%% cancel, %d%% expire (%d s validity)",
+                            LifecycleLoad.FULL_REDEEM, LifecycleLoad.PARTIAL_REDEEM, LifecycleLoad.CANCEL,
+                            LifecycleLoad.EXPIRE, LifecycleLoad.SHORT_VALIDITY.toSeconds()),
+                    SATURATION_CONCURRENCY, saturation, redemptionsPerSecond, offered, expired, usage);
+        } finally {
+            for (int i = services.size() - 1; i >= 0; i--) {
+                services.get(i).stop();
+            }
+        }
+    }
+
+    /** PostgreSQL's server process, found by its data directory, and its backends. */
+    private static List<ProcessHandle> postgresProcesses(Path dataDirectory) {
+        String data = dataDirectory.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.info().commandLine().map(line -> line.contains("postgres")
+                        && line.contains(data) && !line.contains("pg_ctl")).orElse(false))
+                .flatMap(server -> Stream.concat(Stream.of(server), server.descendants()))
+                .distinct()
+                .toList();
+    }
+
+    private static void awaitLine(Path log, String line, ServiceProcess process) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains(line)) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            if (!process.handle().isAlive()) {
+                throw new IllegalStateException(process.name() + " exited; see " + log);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+        throw new IllegalStateException(process.name() + " did not say '" + line + "' within 2 minutes; see " + log);
+    }
+}

@@ -1,0 +1,175 @@
+package io.qrvoucher.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import io.qrvoucher.avro.FreezeFunds;
+import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.ReleaseFunds;
+import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.launcher.EmbeddedPipeline;
+import io.qrvoucher.launcher.LedgerDatabase;
+import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.schemas.AvroSerde;
+
+/**
+ * Ledger commands applied per second, idempotently, on PostgreSQL, by one and by two ledger-adapter
+ * instances (each with its own fresh database and topics). Every voucher gets a freeze and then
+ * either a partial transfer to a payee (the rest released) or a release, as vouchers do; payers
+ * and payees are spread over a hundred accounts each. The clock starts when the instances are in
+ * their group and the commands are sent, and stops when the group has committed the last one —
+ * which the adapter does only after the command's result is published.
+ */
+final class LedgerThroughput {
+
+    record Run(int instances, int commands, double seconds, double commandsPerSecond, long resultsPublished) {
+    }
+
+    record Result(int partitions, int accounts, String mix, List<Run> runs) {
+    }
+
+    private static final int ACCOUNTS = 100;
+    private static final AvroSerde<LedgerCommand> COMMANDS = AvroSerde.of(LedgerCommand.class);
+
+    private final String bootstrapServers;
+    private final Path directory;
+    private final int partitions;
+    private final PrintStream out;
+
+    LedgerThroughput(String bootstrapServers, Path directory, int partitions, PrintStream out) {
+        this.bootstrapServers = bootstrapServers;
+        this.directory = directory;
+        this.partitions = partitions;
+        this.out = out;
+    }
+
+    Result run(int commands, List<Integer> instanceCounts) {
+        List<Run> runs = new ArrayList<>();
+        for (int instances : instanceCounts) {
+            runs.add(runWith(instances, commands));
+        }
+        return new Result(partitions, ACCOUNTS, "freeze, then a 60% transfer or a release", runs);
+    }
+
+    private Run runWith(int instances, int commands) {
+        String prefix = "bench-" + instances + "-";
+        String commandsTopic = prefix + "ledger-commands";
+        String resultsTopic = prefix + "ledger-results";
+        String group = prefix + "ledger-adapter";
+        List<ConfigurableApplicationContext> adapters = new ArrayList<>();
+        try (LedgerDatabase database = new LedgerDatabase(directory.resolve("postgres-" + instances),
+                ServiceProcess.freePort()).start();
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            admin.createTopics(List.of(prefix + "ledger-commands", resultsTopic, prefix + "account-snapshots",
+                    prefix + "ledger-dead-letters").stream().map(name -> new NewTopic(name, partitions, (short) 1)).toList())
+                    .all().get();
+            for (int i = 1; i <= instances; i++) {
+                adapters.add(LedgerAdapterApplication.builder().registerShutdownHook(false).run(
+                        "--server.port=0",
+                        "--spring.datasource.url=" + database.jdbcUrl(),
+                        "--spring.datasource.username=postgres",
+                        "--spring.datasource.password=postgres",
+                        "--spring.kafka.bootstrap-servers=" + bootstrapServers,
+                        "--spring.kafka.consumer.group-id=" + group,
+                        "--ledger.topics.commands=" + commandsTopic,
+                        "--ledger.topics.results=" + resultsTopic,
+                        "--ledger.topics.account-snapshots=" + prefix + "account-snapshots",
+                        "--ledger.topics.dead-letters=" + prefix + "ledger-dead-letters",
+                        "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY,
+                        "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
+            }
+            openAccounts(adapters.get(0).getBean(AccountOpening.class));
+            awaitMembers(admin, group, instances);
+
+            Completion completion = new Completion(admin);
+            long started = System.nanoTime();
+            send(commandsTopic, commands);
+            long done = completion.awaitCommitted(group, commandsTopic, commands, Duration.ofMinutes(15),
+                    new ProgressBar(out, instances + " ledger adapter(s)"));
+            double seconds = TopologyThroughput.seconds(started, done);
+            long results = completion.end(resultsTopic);
+            Run run = new Run(instances, commands, seconds, commands / seconds, results);
+            new ProgressBar(out, instances + " ledger adapter(s)").done(String.format(
+                    "%,d commands in %.2f s: %,.0f commands/s; %,d results", commands, seconds, run.commandsPerSecond(), results));
+            return run;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            adapters.forEach(ConfigurableApplicationContext::close);
+        }
+    }
+
+    private static void openAccounts(AccountOpening opening) {
+        opening.openBankAccounts("CNY");
+        for (int i = 0; i < ACCOUNTS; i++) {
+            opening.openCustomerAccount("payer-" + i, "payer-" + i, "CNY", 1_000_000_000_00L, Long.MAX_VALUE / 4);
+            opening.openCustomerAccount("payee-" + i, "payee-" + i, "CNY", 0L, Long.MAX_VALUE / 4);
+        }
+    }
+
+    /** The clock starts only when every instance has its partitions. */
+    private static void awaitMembers(Admin admin, String group, int instances) throws InterruptedException, ExecutionException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            if (description.groupState() == GroupState.STABLE && description.members().size() == instances) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(group + " did not settle with " + instances + " members");
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+
+    private void send(String topic, int commands) {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
+                new ByteArraySerializer())) {
+            Instant now = Instant.now();
+            for (int voucher = 0; voucher < commands / 2; voucher++) {
+                String voucherId = "voucher-" + voucher;
+                String payer = "payer-" + voucher % ACCOUNTS;
+                send(producer, topic, new LedgerCommand(voucherId + "/freeze", voucherId, now,
+                        new FreezeFunds(payer, payer, 100L, "CNY")));
+                Object settle = voucher % 2 == 0
+                        ? new TransferFunds(60L, "CNY", "payee-" + voucher % ACCOUNTS, new OwnAccount("payee-" + voucher % ACCOUNTS))
+                        : new ReleaseFunds();
+                send(producer, topic, new LedgerCommand(voucherId + (voucher % 2 == 0 ? "/transfer" : "/release"),
+                        voucherId, now, settle));
+            }
+        }
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String topic, LedgerCommand command) {
+        producer.send(new ProducerRecord<>(topic, command.getVoucherId(), COMMANDS.encode(command)));
+    }
+}

@@ -1,0 +1,88 @@
+package io.qrvoucher.bench;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import io.qrvoucher.voucher.app.VoucherStreamsProperties;
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
+import io.qrvoucher.voucher.streams.VoucherTopology;
+import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+
+/**
+ * The two Kafka Streams applications the topology benchmark compares, configured alike: the
+ * voucher topology with the service's own defaults, and the least any stateful exactly-once
+ * application does — read a record, one store get and put, write it on.
+ */
+final class StreamsApps {
+
+    static final String BASELINE_STORE = "baseline-store";
+
+    private StreamsApps() {
+    }
+
+    /** voucher-streams' properties as the service binds them, defaults and all, with {@code overrides}. */
+    static VoucherStreamsProperties voucherProperties(Map<String, String> overrides) {
+        return new Binder(new MapConfigurationPropertySource(overrides))
+                .bindOrCreate("voucher", VoucherStreamsProperties.class);
+    }
+
+    static Topology voucherTopology(VoucherStreamsProperties properties) {
+        return VoucherTopology.build(properties.topics().toTopics(),
+                new VoucherLifecycle(properties.policy().toPolicy()),
+                new ExpirySettings(properties.expiry().punctuationInterval(), properties.expiry().maxPerPunctuation()));
+    }
+
+    /** The voucher service's configuration under another application id and state directory. */
+    static Properties baselineConfig(VoucherStreamsProperties properties, String applicationId, Path stateDir) {
+        Properties config = properties.streamsConfig();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        return config;
+    }
+
+    static Topology baselineTopology(String input, String output) {
+        Topology topology = new Topology();
+        topology.addSource("baseline-source", new ByteArrayDeserializer(), new ByteArrayDeserializer(), input);
+        topology.addProcessor("get-and-put", GetAndPut::new, "baseline-source");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BASELINE_STORE),
+                Serdes.Bytes(), Serdes.ByteArray()), "get-and-put");
+        topology.addSink("baseline-sink", output, new ByteArraySerializer(), new ByteArraySerializer(), "get-and-put");
+        return topology;
+    }
+
+    /** Reads what the key held, keeps the new value, and passes the record on. */
+    private static final class GetAndPut implements Processor<byte[], byte[], byte[], byte[]> {
+
+        private ProcessorContext<byte[], byte[]> context;
+        private KeyValueStore<Bytes, byte[]> store;
+
+        @Override
+        public void init(ProcessorContext<byte[], byte[]> context) {
+            this.context = context;
+            this.store = context.getStateStore(BASELINE_STORE);
+        }
+
+        @Override
+        public void process(Record<byte[], byte[]> record) {
+            Bytes key = Bytes.wrap(record.key());
+            store.get(key);
+            store.put(key, record.value());
+            context.forward(record);
+        }
+    }
+}
