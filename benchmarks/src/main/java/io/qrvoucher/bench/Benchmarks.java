@@ -22,7 +22,8 @@ import io.qrvoucher.launcher.ServiceProcess;
  * ./bench.sh [all | topology ledger expiry qr e2e] [--records=400000] [--rounds=3] [--partitions=3]
  *            [--ledger-commands=20000] [--redemptions-per-second=500] [--duration=60] [--voucher.commit-interval=100ms ...]
  * </pre>
- * Options starting with {@code --voucher.} configure voucher-streams, in the benchmarks that run it.
+ * Options starting with {@code --voucher.} configure voucher-streams, and options starting with
+ * {@code --ledger.} or {@code --spring.} the ledger adapter, in the benchmarks that run them.
  */
 public final class Benchmarks {
 
@@ -35,8 +36,11 @@ public final class Benchmarks {
         List<String> chosen = new ArrayList<>();
         Map<String, String> options = new HashMap<>();
         Map<String, String> voucherOverrides = new LinkedHashMap<>();
+        Map<String, String> ledgerOverrides = new LinkedHashMap<>();
         for (String arg : args) {
-            if (arg.startsWith("--voucher.")) {
+            if (arg.startsWith("--ledger.") || arg.startsWith("--spring.")) {
+                ledgerOverrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+            } else if (arg.startsWith("--voucher.")) {
                 voucherOverrides.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
             } else if (arg.startsWith("--") && arg.contains("=")) {
                 options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
@@ -54,7 +58,7 @@ public final class Benchmarks {
         Path work = Path.of("target", "bench");
         Path docs = Path.of(options.getOrDefault("docs", "docs"));
         int partitions = Integer.parseInt(options.getOrDefault("partitions", "3"));
-        RunReport report = RunReport.start(Machine.describe(), options, voucherOverrides);
+        RunReport report = RunReport.start(Machine.describe(), options, voucherOverrides, ledgerOverrides);
 
         for (String benchmark : chosen) {
             System.out.printf("%n== %s ==%n", benchmark);
@@ -75,11 +79,11 @@ public final class Benchmarks {
                 case "ledger" -> {
                     try (KraftBroker broker = broker(directory)) {
                         report.put("ledger", new LedgerThroughput(broker.bootstrapServers(), directory, partitions,
-                                System.out).run(Integer.parseInt(options.getOrDefault("ledger-commands", "20000")),
+                                Integer.parseInt(options.getOrDefault("ledger-accounts", "100")), ledgerOverrides, System.out).run(Integer.parseInt(options.getOrDefault("ledger-commands", "20000")),
                                 List.of(1, 2)));
                     }
                 }
-                case "e2e" -> report.put("e2e", new EndToEnd(directory, partitions, voucherOverrides, System.out).run(
+                case "e2e" -> report.put("e2e", new EndToEnd(directory, partitions, voucherOverrides, ledgerOverrides, System.out).run(
                         Integer.parseInt(options.getOrDefault("redemptions-per-second", "500")),
                         Integer.parseInt(options.getOrDefault("duration", "60")),
                         Integer.parseInt(options.getOrDefault("warm-up", "15"))));

@@ -28,7 +28,7 @@ import io.qrvoucher.launcher.ServiceProcess;
  */
 final class EndToEnd {
 
-    record Result(int partitions, Map<String, String> voucherStreams, String mix, int saturationConcurrency,
+    record Result(int partitions, Map<String, String> voucherStreams, Map<String, String> ledgerAdapter, String mix, int saturationConcurrency,
                   LifecycleLoad.Phase saturation, double offeredRedemptionsPerSecond, LifecycleLoad.Phase offered,
                   long expiredConfirmed, List<ServiceMeter.Usage> usage) {
     }
@@ -39,12 +39,15 @@ final class EndToEnd {
     private final Path directory;
     private final int partitions;
     private final Map<String, String> voucherOverrides;
+    private final Map<String, String> ledgerOverrides;
     private final PrintStream out;
 
-    EndToEnd(Path directory, int partitions, Map<String, String> voucherOverrides, PrintStream out) {
+    EndToEnd(Path directory, int partitions, Map<String, String> voucherOverrides, Map<String, String> ledgerOverrides,
+             PrintStream out) {
         this.directory = directory;
         this.partitions = partitions;
         this.voucherOverrides = Map.copyOf(voucherOverrides);
+        this.ledgerOverrides = Map.copyOf(ledgerOverrides);
         this.out = out;
     }
 
@@ -62,12 +65,14 @@ final class EndToEnd {
             broker.start();
             awaitLine(logs.resolve("kafka.log"), "Broker ready", broker);
             Secrets secrets = Secrets.random();
-            ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), logs, SERVICE_JVM, List.of("--spring.profiles.active=demo",
+            List<String> ledgerArguments = new ArrayList<>(List.of("--spring.profiles.active=demo",
                     "--spring.datasource.url=" + database.jdbcUrl(),
                     "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                     "--spring.kafka.bootstrap-servers=" + bootstrap,
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY));
+            ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
+            ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
+                    ServiceProcess.freePort(), logs, SERVICE_JVM, ledgerArguments);
             List<String> streamsArguments = new ArrayList<>(List.of("--voucher.bootstrap-servers=" + bootstrap,
                     "--voucher.state-dir=" + directory.resolve("voucher-streams"),
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY));
@@ -107,7 +112,7 @@ final class EndToEnd {
             long expired = load.confirmExpired();
             usage.forEach(use -> out.printf("  %-16s %6.1f CPU s  %4.2f cores  peak %,5d MiB%n", use.service(),
                     use.cpuSeconds(), use.cores(), use.peakMemoryMiB()));
-            return new Result(partitions, new LinkedHashMap<>(voucherOverrides),
+            return new Result(partitions, new LinkedHashMap<>(voucherOverrides), new LinkedHashMap<>(ledgerOverrides),
                     String.format("%d%% full redemption, %d%% partial, %d%% cancel, %d%% expire (%d s validity)",
                             LifecycleLoad.FULL_REDEEM, LifecycleLoad.PARTIAL_REDEEM, LifecycleLoad.CANCEL,
                             LifecycleLoad.EXPIRE, LifecycleLoad.SHORT_VALIDITY.toSeconds()),

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -39,7 +40,8 @@ import io.qrvoucher.schemas.AvroSerde;
  * Ledger commands applied per second, idempotently, on PostgreSQL, by one and by two ledger-adapter
  * instances (each with its own fresh database and topics). Every voucher gets a freeze and then
  * either a partial transfer to a payee (the rest released) or a release, as vouchers do; payers
- * and payees are spread over a hundred accounts each. The clock starts when the instances are in
+ * and payees are spread over {@code accounts} accounts each (one: every command on the same hot
+ * accounts, as when one merchant pays out all vouchers). The clock starts when the instances are in
  * their group and the commands are sent, and stops when the group has committed the last one —
  * which the adapter does only after the command's result is published.
  */
@@ -51,18 +53,23 @@ final class LedgerThroughput {
     record Result(int partitions, int accounts, String mix, List<Run> runs) {
     }
 
-    private static final int ACCOUNTS = 100;
     private static final AvroSerde<LedgerCommand> COMMANDS = AvroSerde.of(LedgerCommand.class);
 
     private final String bootstrapServers;
     private final Path directory;
     private final int partitions;
+    private final int accounts;
+    private final Map<String, String> overrides;
     private final PrintStream out;
 
-    LedgerThroughput(String bootstrapServers, Path directory, int partitions, PrintStream out) {
+    /** @param overrides ledger-adapter properties ({@code ledger.*}, {@code spring.*}), as given to the service */
+    LedgerThroughput(String bootstrapServers, Path directory, int partitions, int accounts,
+                     Map<String, String> overrides, PrintStream out) {
         this.bootstrapServers = bootstrapServers;
         this.directory = directory;
         this.partitions = partitions;
+        this.accounts = accounts;
+        this.overrides = Map.copyOf(overrides);
         this.out = out;
     }
 
@@ -71,7 +78,7 @@ final class LedgerThroughput {
         for (int instances : instanceCounts) {
             runs.add(runWith(instances, commands));
         }
-        return new Result(partitions, ACCOUNTS, "freeze, then a 60% transfer or a release", runs);
+        return new Result(partitions, accounts, "freeze, then a 60% transfer or a release", runs);
     }
 
     private Run runWith(int instances, int commands) {
@@ -87,7 +94,7 @@ final class LedgerThroughput {
                     prefix + "ledger-dead-letters").stream().map(name -> new NewTopic(name, partitions, (short) 1)).toList())
                     .all().get();
             for (int i = 1; i <= instances; i++) {
-                adapters.add(LedgerAdapterApplication.builder().registerShutdownHook(false).run(
+                List<String> arguments = new ArrayList<>(List.of(
                         "--server.port=0",
                         "--spring.datasource.url=" + database.jdbcUrl(),
                         "--spring.datasource.username=postgres",
@@ -100,6 +107,8 @@ final class LedgerThroughput {
                         "--ledger.topics.dead-letters=" + prefix + "ledger-dead-letters",
                         "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY,
                         "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
+                overrides.forEach((name, value) -> arguments.add("--" + name + "=" + value));
+                adapters.add(LedgerAdapterApplication.builder().registerShutdownHook(false).run(arguments.toArray(String[]::new)));
             }
             openAccounts(adapters.get(0).getBean(AccountOpening.class));
             awaitMembers(admin, group, instances);
@@ -125,9 +134,9 @@ final class LedgerThroughput {
         }
     }
 
-    private static void openAccounts(AccountOpening opening) {
+    private void openAccounts(AccountOpening opening) {
         opening.openBankAccounts("CNY");
-        for (int i = 0; i < ACCOUNTS; i++) {
+        for (int i = 0; i < accounts; i++) {
             opening.openCustomerAccount("payer-" + i, "payer-" + i, "CNY", 1_000_000_000_00L, Long.MAX_VALUE / 4);
             opening.openCustomerAccount("payee-" + i, "payee-" + i, "CNY", 0L, Long.MAX_VALUE / 4);
         }
@@ -137,9 +146,15 @@ final class LedgerThroughput {
     private static void awaitMembers(Admin admin, String group, int instances) throws InterruptedException, ExecutionException {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
-            ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-            if (description.groupState() == GroupState.STABLE && description.members().size() == instances) {
-                return;
+            try {
+                ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                if (description.groupState() == GroupState.STABLE && description.members().size() == instances) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+                    throw e;
+                }
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(group + " did not settle with " + instances + " members");
@@ -157,11 +172,11 @@ final class LedgerThroughput {
             Instant now = Instant.now();
             for (int voucher = 0; voucher < commands / 2; voucher++) {
                 String voucherId = "voucher-" + voucher;
-                String payer = "payer-" + voucher % ACCOUNTS;
+                String payer = "payer-" + voucher % accounts;
                 send(producer, topic, new LedgerCommand(voucherId + "/freeze", voucherId, now,
                         new FreezeFunds(payer, payer, 100L, "CNY")));
                 Object settle = voucher % 2 == 0
-                        ? new TransferFunds(60L, "CNY", "payee-" + voucher % ACCOUNTS, new OwnAccount("payee-" + voucher % ACCOUNTS))
+                        ? new TransferFunds(60L, "CNY", "payee-" + voucher % accounts, new OwnAccount("payee-" + voucher % accounts))
                         : new ReleaseFunds();
                 send(producer, topic, new LedgerCommand(voucherId + (voucher % 2 == 0 ? "/transfer" : "/release"),
                         voucherId, now, settle));

@@ -21,17 +21,22 @@ final class RunReport {
     private final Machine machine;
     private final Map<String, String> options;
     private final Map<String, String> voucherOverrides;
+    private final Map<String, String> ledgerOverrides;
     private final Map<String, Object> results = new LinkedHashMap<>();
 
-    private RunReport(Instant startedAt, Machine machine, Map<String, String> options, Map<String, String> voucherOverrides) {
+    private RunReport(Instant startedAt, Machine machine, Map<String, String> options, Map<String, String> voucherOverrides,
+                      Map<String, String> ledgerOverrides) {
         this.startedAt = startedAt;
         this.machine = machine;
         this.options = Map.copyOf(options);
         this.voucherOverrides = Map.copyOf(voucherOverrides);
+        this.ledgerOverrides = Map.copyOf(ledgerOverrides);
     }
 
-    static RunReport start(Machine machine, Map<String, String> options, Map<String, String> voucherOverrides) {
-        return new RunReport(Instant.now().truncatedTo(ChronoUnit.SECONDS), machine, options, voucherOverrides);
+    static RunReport start(Machine machine, Map<String, String> options, Map<String, String> voucherOverrides,
+                           Map<String, String> ledgerOverrides) {
+        return new RunReport(Instant.now().truncatedTo(ChronoUnit.SECONDS), machine, options, voucherOverrides,
+                ledgerOverrides);
     }
 
     void put(String benchmark, Object result) {
@@ -45,6 +50,7 @@ final class RunReport {
         document.put("machine", machine);
         document.put("options", options);
         document.put("voucherStreams", voucherOverrides);
+        document.put("ledgerAdapter", ledgerOverrides);
         document.put("results", results);
         try {
             Files.createDirectories(directory);

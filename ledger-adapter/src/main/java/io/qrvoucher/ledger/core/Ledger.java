@@ -40,7 +40,8 @@ public class Ledger {
             rs.getLong("version"), rs.getTimestamp("updated_at").toInstant());
 
     private static final RowMapper<Hold> HOLD = (rs, row) -> new Hold(rs.getString("voucher_id"),
-            rs.getString("account_id"), rs.getLong("amount_minor"), rs.getString("currency"), rs.getString("state"));
+            rs.getString("account_id"), rs.getLong("amount_minor"), rs.getString("currency"), rs.getString("state"),
+            rs.getObject("business_date", LocalDate.class));
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -109,6 +110,7 @@ public class Ledger {
                 .param("amount", freeze.amountMinor()).param("currency", freeze.currency())
                 .param("day", today()).update();
         changeAccount(account.accountId(), 0, freeze.amountMinor());
+        changeOutwardUse(account.accountId(), today(), freeze.amountMinor());
         return applied(freeze, Outcome.FROZEN, 0, 0, List.of(account.accountId()));
     }
 
@@ -129,9 +131,8 @@ public class Ledger {
             return Optional.of(LedgerRefusal.VOUCHER_ALREADY_HELD);
         }
         long usedToday = jdbc.sql("""
-                SELECT coalesce(sum(CASE state WHEN 'HELD' THEN amount_minor
-                                               WHEN 'CAPTURED' THEN captured_minor ELSE 0 END), 0)
-                FROM holds WHERE account_id = :account AND business_date = :day""")
+                SELECT coalesce(max(used_minor), 0) FROM daily_outward_use
+                WHERE account_id = :account AND business_date = :day""")
                 .param("account", account.accountId()).param("day", today()).query(Long.class).single();
         if (usedToday + freeze.amountMinor() > account.dailyOutwardLimitMinor()) {
             return Optional.of(LedgerRefusal.DAILY_LIMIT_EXCEEDED);
@@ -179,6 +180,7 @@ public class Ledger {
         changeAccount(hold.accountId(), -transfer.amountMinor(), -hold.amountMinor());
         changeAccount(destination.accountId(), transfer.amountMinor(), 0);
         closeHold(hold, "CAPTURED", transfer.amountMinor(), released);
+        changeOutwardUse(hold.accountId(), hold.businessDate(), -released);
         journal(transfer, hold, destination);
         return applied(transfer, Outcome.TRANSFERRED, transfer.amountMinor(), released,
                 List.copyOf(new TreeSet<>(List.of(hold.accountId(), destination.accountId()))));
@@ -246,6 +248,7 @@ public class Ledger {
         lockAccount(hold.accountId());
         changeAccount(hold.accountId(), 0, -hold.amountMinor());
         closeHold(hold, "RELEASED", 0, hold.amountMinor());
+        changeOutwardUse(hold.accountId(), hold.businessDate(), -hold.amountMinor());
         return applied(release, Outcome.RELEASED, 0, hold.amountMinor(), List.of(hold.accountId()));
     }
 
@@ -270,6 +273,25 @@ public class Ledger {
                 WHERE account_id = :id""")
                 .param("balance", balanceDelta).param("held", heldDelta).param("now", timestamp())
                 .param("id", accountId).update();
+    }
+
+    /**
+     * Keeps the running total of the account's outward use on the hold's business day, under the
+     * account's row lock. The freeze that made a hold created its day's row, so a decrease finds it.
+     */
+    private void changeOutwardUse(String accountId, LocalDate businessDate, long deltaMinor) {
+        if (deltaMinor >= 0) {
+            jdbc.sql("""
+                    INSERT INTO daily_outward_use (account_id, business_date, used_minor) VALUES (:account, :day, :delta)
+                    ON CONFLICT (account_id, business_date)
+                    DO UPDATE SET used_minor = daily_outward_use.used_minor + excluded.used_minor""")
+                    .param("account", accountId).param("day", businessDate).param("delta", deltaMinor).update();
+        } else {
+            jdbc.sql("""
+                    UPDATE daily_outward_use SET used_minor = used_minor + :delta
+                    WHERE account_id = :account AND business_date = :day""")
+                    .param("account", accountId).param("day", businessDate).param("delta", deltaMinor).update();
+        }
     }
 
     private void closeHold(Hold hold, String state, long capturedMinor, long releasedMinor) {
@@ -330,7 +352,8 @@ public class Ledger {
         return java.sql.Timestamp.from(now());
     }
 
-    private record Hold(String voucherId, String accountId, long amountMinor, String currency, String state) {
+    private record Hold(String voucherId, String accountId, long amountMinor, String currency, String state,
+                        LocalDate businessDate) {
         boolean isHeld() {
             return "HELD".equals(state);
         }

@@ -29,7 +29,8 @@ public class LedgerCommandListener {
         this.meters = meters;
     }
 
-    @KafkaListener(id = "ledger-commands", topics = "${ledger.topics.commands:ledger-commands}",
+    /** The consumer group is {@code spring.kafka.consumer.group-id}, not the listener's id. */
+    @KafkaListener(id = "ledger-commands", idIsGroup = false, topics = "${ledger.topics.commands:ledger-commands}",
             concurrency = "${ledger.listener-concurrency:1}")
     public void onCommand(ConsumerRecord<String, byte[]> record) {
         LedgerCommand command = CommandCodec.decode(record.value());

@@ -115,6 +115,24 @@ class LedgerTest {
         }
 
         @Test
+        void aHoldFromYesterdaySettledTodayGivesBackYesterdaysLimitNotTodays() {
+            Ledger yesterday = new Ledger(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
+                    BANK_ZONE, Clock.fixed(Instant.parse("2026-11-25T02:00:00Z"), ZoneOffset.UTC));
+            yesterday.apply(freeze("v1", "alice", "alice-cny", 2_000_00));
+            yesterday.apply(freeze("v2", "alice", "alice-cny", 1_000_00));
+            ledger.apply(freeze("v3", "alice", "alice-cny", 4_000_00));
+
+            ledger.apply(new Release("v1/release", "v1"));
+            ledger.apply(transfer("v2", 400_00, "bob", new OwnAccount("bob-cny")));
+
+            assertThat(jdbc.sql("SELECT business_date::text, used_minor FROM daily_outward_use ORDER BY business_date")
+                    .query((rs, row) -> rs.getString(1) + "=" + rs.getLong(2)).list())
+                    .containsExactly("2026-11-25=40000", "2026-11-26=400000");
+            assertThat(ledger.apply(freeze("v4", "alice", "alice-cny", 1_000_00)).outcome()).isEqualTo(Outcome.FROZEN);
+            assertRefused(freeze("v5", "alice", "alice-cny", 1), "DAILY_LIMIT_EXCEEDED");
+        }
+
+        @Test
         void theBankAvailableBalanceIsExactlyEnough() {
             assertThat(ledger.apply(freeze("v1", "bob", "bob-cny", 500_00)).outcome()).isEqualTo(Outcome.FROZEN);
             assertRefused(freeze("v2", "bob", "bob-cny", 1), "INSUFFICIENT_FUNDS");
@@ -327,6 +345,12 @@ class LedgerTest {
                     WHERE a.balance_minor <> (SELECT coalesce(sum(amount_minor), 0) FROM journal_entries e
                                               WHERE e.account_id = a.account_id)""").query(Long.class).single())
                     .as("every balance is the sum of its journal entries").isZero();
+            assertThat(jdbc.sql("""
+                    SELECT count(*) FROM daily_outward_use u
+                    WHERE u.used_minor <> (SELECT coalesce(sum(captured_minor), 0) FROM holds h
+                                           WHERE h.account_id = u.account_id AND h.business_date = u.business_date)""")
+                    .query(Long.class).single())
+                    .as("each day's outward use is what its holds captured, all of them being closed").isZero();
         }
     }
 
