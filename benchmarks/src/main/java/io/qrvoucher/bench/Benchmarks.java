@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import io.qrvoucher.launcher.KraftBroker;
 import io.qrvoucher.launcher.ServiceProcess;
@@ -20,7 +21,8 @@ import io.qrvoucher.launcher.ServiceProcess;
  *
  * <pre>
  * ./bench.sh [all | topology ledger expiry qr e2e] [--records=400000] [--rounds=3] [--partitions=3]
- *            [--ledger-commands=20000] [--redemptions-per-second=500] [--duration=60] [--voucher.commit-interval=100ms ...]
+ *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,500] [--duration=60]
+ *            [--warm-up=60] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
  * </pre>
  * Options starting with {@code --voucher.} configure voucher-streams, and options starting with
  * {@code --ledger.} or {@code --spring.} the ledger adapter, in the benchmarks that run them.
@@ -83,10 +85,14 @@ public final class Benchmarks {
                                 List.of(1, 2)));
                     }
                 }
-                case "e2e" -> report.put("e2e", new EndToEnd(directory, partitions, voucherOverrides, ledgerOverrides, System.out).run(
-                        Integer.parseInt(options.getOrDefault("redemptions-per-second", "500")),
+                case "e2e" -> report.put("e2e", new EndToEnd(directory, partitions, voucherOverrides, ledgerOverrides,
+                        Stream.of(options.getOrDefault("service-jvm", "-XX:+UseSerialGC").split(" "))
+                                .filter(option -> !option.isBlank()).toList(),
+                        System.out).run(
+                        Stream.of(options.getOrDefault("redemptions-per-second", "50,500").split(","))
+                                .map(Integer::parseInt).toList(),
                         Integer.parseInt(options.getOrDefault("duration", "60")),
-                        Integer.parseInt(options.getOrDefault("warm-up", "15"))));
+                        Integer.parseInt(options.getOrDefault("warm-up", "60"))));
                 default -> throw new IllegalStateException(benchmark);
             }
         }

@@ -96,10 +96,12 @@ final class BenchmarksDocument {
                 result.path("records").asLong(), result.path("recordBytes").asInt(), result.path("partitions").asInt(),
                 result.path("commitIntervalMs").asLong(), result.path("streamThreads").asInt(),
                 result.path("producerRecordsPerSecond").asDouble()));
-        md.append("| application | round | seconds | records/s |\n|---|---|---|---|\n");
+        md.append("| application | round | seconds | records/s | CPU µs a record (whole JVM, broker included) |\n"
+                + "|---|---|---|---|---|\n");
         for (JsonNode run : result.path("runs")) {
-            md.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %,.0f |%n", run.path("application").asString(),
-                    run.path("round").asInt(), run.path("seconds").asDouble(), run.path("recordsPerSecond").asDouble()));
+            md.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %,.0f | %.1f |%n", run.path("application").asString(),
+                    run.path("round").asInt(), run.path("seconds").asDouble(), run.path("recordsPerSecond").asDouble(),
+                    run.path("cpuMicrosPerRecord").asDouble()));
         }
         md.append(String.format(Locale.ROOT, "%n**Median: voucher topology %,.0f records/s, baseline %,.0f records/s, "
                         + "ratio %.2f** (target ≥ 0.60).%n", result.path("voucherRecordsPerSecond").asDouble(),
@@ -143,16 +145,20 @@ final class BenchmarksDocument {
 
     private static void endToEnd(StringBuilder md, JsonNode result) {
         md.append("### End to end over HTTP\n\n");
-        md.append(String.format(Locale.ROOT, "Lifecycles: %s; %d partitions; voucher-streams settings %s.%n%n",
+        md.append(String.format(Locale.ROOT, "Lifecycles: %s; %d partitions; one instance of each service, each in "
+                        + "its own JVM (%s); voucher-streams %s; ledger-adapter %s.%n%n",
                 result.path("mix").asString(), result.path("partitions").asInt(),
-                result.path("voucherStreams").isEmpty() ? "as shipped" : result.path("voucherStreams").toString()));
+                String.join(" ", result.path("serviceJvm").valueStream().map(JsonNode::asString).toList()),
+                settings(result.path("voucherStreams")), settings(result.path("ledgerAdapter"))));
         md.append("| phase | vouchers/s | redemptions/s | requests/s | generate→UNUSED p50 / p95 / p99 / max (ms) "
                 + "| redeem→REDEEMED p50 / p95 / p99 / max (ms) | failures |\n|---|---|---|---|---|---|---|\n");
-        for (String phase : List.of("saturation", "offered")) {
-            JsonNode p = result.path(phase);
-            String name = phase.equals("saturation")
+        List<JsonNode> phases = new ArrayList<>();
+        phases.add(result.path("saturation"));
+        result.path("offered").forEach(phases::add);
+        for (JsonNode p : phases) {
+            String name = p.path("name").asString().equals("saturation")
                     ? "closed loop, " + result.path("saturationConcurrency").asInt() + " lifecycles in flight"
-                    : String.format(Locale.ROOT, "offered %,.0f redemptions/s", result.path("offeredRedemptionsPerSecond").asDouble());
+                    : p.path("name").asString();
             md.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %s | %s | %s |%n", name,
                     p.path("vouchersPerSecond").asDouble(), p.path("redemptionsPerSecond").asDouble(),
                     p.path("requestsPerSecond").asDouble(), latency(p.path("generateToUnused")),
@@ -165,6 +171,10 @@ final class BenchmarksDocument {
             md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %,d |%n", use.path("service").asString(),
                     use.path("cpuSeconds").asDouble(), use.path("cores").asDouble(), use.path("peakMemoryMiB").asLong()));
         }
+    }
+
+    private static String settings(JsonNode overrides) {
+        return overrides.isEmpty() ? "as shipped" : overrides.toString();
     }
 
     private static String latency(JsonNode latency) {

@@ -24,39 +24,45 @@ import io.qrvoucher.launcher.ServiceProcess;
  * same two cores, and is measured too.
  *
  * <p>Phases: a closed-loop warm-up (not measured); closed loop at saturation, for the most the
- * pipeline completes; then the offered rate, for latency.
+ * pipeline completes; then each offered rate in turn, for latency.
  */
 final class EndToEnd {
 
-    record Result(int partitions, Map<String, String> voucherStreams, Map<String, String> ledgerAdapter, String mix, int saturationConcurrency,
-                  LifecycleLoad.Phase saturation, double offeredRedemptionsPerSecond, LifecycleLoad.Phase offered,
+    record Result(int partitions, Map<String, String> voucherStreams, Map<String, String> ledgerAdapter,
+                  List<String> serviceJvm, String mix, int saturationConcurrency,
+                  LifecycleLoad.Phase saturation, List<LifecycleLoad.Phase> offered,
                   long expiredConfirmed, List<ServiceMeter.Usage> usage) {
     }
 
     private static final int SATURATION_CONCURRENCY = 64;
-    private static final List<String> SERVICE_JVM = List.of("-Xms256m", "-Xmx512m");
+    /** Heap of every service JVM; other options come from {@code --service-jvm}. */
+    private static final List<String> SERVICE_HEAP = List.of("-Xms256m", "-Xmx512m");
 
     private final Path directory;
     private final int partitions;
     private final Map<String, String> voucherOverrides;
     private final Map<String, String> ledgerOverrides;
+    private final List<String> serviceJvm;
     private final PrintStream out;
 
+    /** @param serviceJvmOptions JVM options of the services, after the heap settings */
     EndToEnd(Path directory, int partitions, Map<String, String> voucherOverrides, Map<String, String> ledgerOverrides,
-             PrintStream out) {
+             List<String> serviceJvmOptions, PrintStream out) {
         this.directory = directory;
         this.partitions = partitions;
         this.voucherOverrides = Map.copyOf(voucherOverrides);
         this.ledgerOverrides = Map.copyOf(ledgerOverrides);
+        this.serviceJvm = java.util.stream.Stream.concat(SERVICE_HEAP.stream(), serviceJvmOptions.stream()).toList();
         this.out = out;
     }
 
-    Result run(int redemptionsPerSecond, int durationSeconds, int warmUpSeconds) {
+    /** @param redemptionsPerSecond the offered rates, one open-loop phase each, in this order */
+    Result run(List<Integer> redemptionsPerSecond, int durationSeconds, int warmUpSeconds) {
         Path logs = directory.resolve("logs");
         int kafkaPort = ServiceProcess.freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
         List<ServiceProcess> services = new ArrayList<>();
-        ServiceProcess broker = new ServiceProcess("kafka", BrokerMain.class.getName(), kafkaPort, logs, SERVICE_JVM,
+        ServiceProcess broker = new ServiceProcess("kafka", BrokerMain.class.getName(), kafkaPort, logs, serviceJvm,
                 List.of("--controller-port=" + ServiceProcess.freePort(), "--data-dir=" + directory.resolve("kafka"),
                         "--partitions=" + partitions));
         services.add(broker);
@@ -72,15 +78,15 @@ final class EndToEnd {
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY));
             ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), logs, SERVICE_JVM, ledgerArguments);
+                    ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
             List<String> streamsArguments = new ArrayList<>(List.of("--voucher.bootstrap-servers=" + bootstrap,
                     "--voucher.state-dir=" + directory.resolve("voucher-streams"),
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    ServiceProcess.freePort(), logs, SERVICE_JVM, streamsArguments);
+                    ServiceProcess.freePort(), logs, serviceJvm, streamsArguments);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), logs, SERVICE_JVM, List.of("--ingress.bootstrap-servers=" + bootstrap,
+                    ServiceProcess.freePort(), logs, serviceJvm, List.of("--ingress.bootstrap-servers=" + bootstrap,
                     "--ingress.code-secret=" + secrets.codeSecret(),
                     "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE));
@@ -89,7 +95,7 @@ final class EndToEnd {
                 service.start().awaitReady();
             }
             String api = "http://localhost:" + ingress.port();
-            LifecycleLoad load = new LifecycleLoad(api, LifecycleLoad.signIn(api, List.of("alice", "bob", "carol")));
+            LifecycleLoad load = new LifecycleLoad(api, LifecycleLoad.signIn(api, List.of("alice", "bob", "carol"), "alice"));
 
             List<ServiceMeter> meters = new ArrayList<>();
             services.forEach(service -> meters.add(new ServiceMeter(service.name(), () -> List.of(service.handle()))));
@@ -104,19 +110,22 @@ final class EndToEnd {
             long measuredFrom = System.nanoTime();
             LifecycleLoad.Phase saturation = load.closedLoop("saturation", SATURATION_CONCURRENCY,
                     Duration.ofSeconds(durationSeconds / 2), true, new ProgressBar(out, "closed loop, " + SATURATION_CONCURRENCY));
-            LifecycleLoad.Phase offered = load.openLoop("offered", redemptionsPerSecond / LifecycleLoad.REDEEMING,
-                    Duration.ofSeconds(durationSeconds), true, new ProgressBar(out, redemptionsPerSecond + " redemptions/s"));
+            List<LifecycleLoad.Phase> offered = new ArrayList<>();
+            for (int rate : redemptionsPerSecond) {
+                offered.add(load.openLoop("offered " + rate + " redemptions/s", rate / LifecycleLoad.REDEEMING,
+                        Duration.ofSeconds(durationSeconds), true, new ProgressBar(out, rate + " redemptions/s")));
+            }
             double wall = (System.nanoTime() - measuredFrom) / 1e9;
             sampler.shutdownNow();
             List<ServiceMeter.Usage> usage = meters.stream().map(meter -> meter.end(wall)).toList();
             long expired = load.confirmExpired();
             usage.forEach(use -> out.printf("  %-16s %6.1f CPU s  %4.2f cores  peak %,5d MiB%n", use.service(),
                     use.cpuSeconds(), use.cores(), use.peakMemoryMiB()));
-            return new Result(partitions, new LinkedHashMap<>(voucherOverrides), new LinkedHashMap<>(ledgerOverrides),
+            return new Result(partitions, new LinkedHashMap<>(voucherOverrides), new LinkedHashMap<>(ledgerOverrides), serviceJvm,
                     String.format("%d%% full redemption, %d%% partial, %d%% cancel, %d%% expire (%d s validity)",
                             LifecycleLoad.FULL_REDEEM, LifecycleLoad.PARTIAL_REDEEM, LifecycleLoad.CANCEL,
                             LifecycleLoad.EXPIRE, LifecycleLoad.SHORT_VALIDITY.toSeconds()),
-                    SATURATION_CONCURRENCY, saturation, redemptionsPerSecond, offered, expired, usage);
+                    SATURATION_CONCURRENCY, saturation, offered, expired, usage);
         } finally {
             for (int i = services.size() - 1; i >= 0; i--) {
                 services.get(i).stop();
@@ -124,9 +133,9 @@ final class EndToEnd {
         }
     }
 
-    /** PostgreSQL's server process, found by its data directory, and its backends. */
+    /** PostgreSQL's server process, found by its data directory (as given to it), and its backends. */
     private static List<ProcessHandle> postgresProcesses(Path dataDirectory) {
-        String data = dataDirectory.toAbsolutePath().toString();
+        String data = dataDirectory.toString();
         return ProcessHandle.allProcesses()
                 .filter(process -> process.info().commandLine().map(line -> line.contains("postgres")
                         && line.contains(data) && !line.contains("pg_ctl")).orElse(false))

@@ -45,6 +45,8 @@ final class LifecycleLoad {
     static final double REDEEMING = (FULL_REDEEM + PARTIAL_REDEEM) / 100.0;
     static final Duration SHORT_VALIDITY = Duration.ofSeconds(5);
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** Beyond this many unfinished lifecycles an open loop stops starting new ones, and counts them as failed. */
+    static final int MAX_IN_FLIGHT = 2_000;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -95,7 +97,11 @@ final class LifecycleLoad {
                 if (wait > 0) {
                     LockSupport.parkNanos(wait);
                 }
-                lifecycle(due);
+                if (inFlight.get() < MAX_IN_FLIGHT) {
+                    lifecycle(due);
+                } else {
+                    fail("not started: " + MAX_IN_FLIGHT + " lifecycles in flight");
+                }
                 progress.show(System.nanoTime() - start, end - start, status());
             }
         });
@@ -285,24 +291,44 @@ final class LifecycleLoad {
         return value == null || value.isNull() ? null : value.asString();
     }
 
-    /** Signs the demo customers in. */
-    static Map<String, String> signIn(String baseUrl, List<String> customers) {
+    /**
+     * Signs the demo customers in, and sets the payer's step-up policy to "only the first time" (the
+     * default asks for a fresh sign-in for every voucher), waiting until the API applies it.
+     */
+    static Map<String, String> signIn(String baseUrl, List<String> customers, String payer) {
         HttpClient http = HttpClient.newHttpClient();
         Map<String, String> tokens = new java.util.HashMap<>();
         for (String customer : customers) {
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/dev/token"))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"customerId\":\"" + customer + "\"}")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                tokens.put(customer, JSON.readTree(response.body()).get("accessToken").asString());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
+            JsonNode token = exchange(http, HttpRequest.newBuilder(URI.create(baseUrl + "/dev/token"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"customerId\":\"" + customer + "\"}")).build());
+            tokens.put(customer, token.get("accessToken").asString());
+        }
+        HttpRequest.Builder settings = HttpRequest.newBuilder(URI.create(baseUrl + "/api/settings"))
+                .header("Authorization", "Bearer " + tokens.get(payer)).header("Content-Type", "application/json");
+        exchange(http, settings.PUT(HttpRequest.BodyPublishers.ofString("{\"stepUpPolicy\":\"FIRST_TIME_ONLY\"}")).build());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!"FIRST_TIME_ONLY".equals(text(exchange(http, settings.GET().build()), "stepUpPolicy"))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The API did not apply " + payer + "'s step-up policy within 30 s");
             }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }
         return tokens;
+    }
+
+    private static JsonNode exchange(HttpClient http, HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() >= 300) {
+                throw new IllegalStateException(request.method() + " " + request.uri() + ": " + response.body());
+            }
+            return JSON.readTree(response.body());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -36,7 +36,8 @@ import io.qrvoucher.voucher.app.VoucherStreamsProperties;
  * Requests per second the voucher topology sustains straight from Kafka, and in the same run, on the
  * same broker and the same input records, a baseline application that reads each record, gets and
  * puts it in a RocksDB store and writes it on. Both run with the voucher service's configuration
- * (exactly-once v2, its commit interval, one stream thread); the rounds alternate between the two.
+ * (exactly-once v2, its commit interval, one stream thread); the rounds alternate between the two,
+ * after a first round of each that warms the JIT up and is not counted.
  *
  * <p>The input is what the ingress publishes most: requests to generate a voucher, each for a new
  * voucher id. For each one the topology reads its voucher (absent), decides, writes the voucher and
@@ -44,7 +45,9 @@ import io.qrvoucher.voucher.app.VoucherStreamsProperties;
  */
 final class TopologyThroughput {
 
-    record Run(String application, int round, long records, double seconds, double recordsPerSecond) {
+    /** @param cpuMicrosPerRecord CPU time of this JVM (application, its clients and the broker) per record */
+    record Run(String application, int round, long records, double seconds, double recordsPerSecond,
+               double cpuMicrosPerRecord) {
     }
 
     record Result(int partitions, long records, int recordBytes, long commitIntervalMs, int streamThreads,
@@ -84,7 +87,8 @@ final class TopologyThroughput {
             long target = before + records;
 
             List<Run> runs = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
+            // Round 0 warms the JIT up for both applications and is not counted.
+            for (int round = 0; round <= rounds; round++) {
                 String baselineId = "bench-baseline-" + round;
                 VoucherStreamsProperties baseline = properties(baselineId);
                 runs.add(measure("baseline", round, completion, input, target,
@@ -94,6 +98,7 @@ final class TopologyThroughput {
                 runs.add(measure("voucher-topology", round, completion, input, target,
                         StreamsApps.voucherTopology(voucher), voucher.streamsConfig()));
             }
+            runs.removeIf(run -> run.round() == 0);
             double baselineRate = median(runs, "baseline");
             double voucherRate = median(runs, "voucher-topology");
             VoucherStreamsProperties configured = properties("unused");
@@ -128,16 +133,19 @@ final class TopologyThroughput {
                 }
             });
             streams.start();
+            long cpuAtStart = processCpuNanos();
             if (!running.await(2, TimeUnit.MINUTES)) {
                 throw new IllegalStateException(application + " did not start");
             }
             long done = completion.awaitCommitted(group, input, target, Duration.ofMinutes(15),
                     new ProgressBar(out, application + " round " + round));
             double seconds = seconds(runningSince.get(), done);
+            double cpuMicros = (processCpuNanos() - cpuAtStart) / 1e3 / target;
             // A new application reads the input from its start: everything in it, target records.
-            Run run = new Run(application, round, target, seconds, target / seconds);
-            new ProgressBar(out, application + " round " + round).done(String.format("%,d records in %.2f s: %,.0f records/s",
-                    target, seconds, run.recordsPerSecond()));
+            Run run = new Run(application, round, target, seconds, target / seconds, cpuMicros);
+            new ProgressBar(out, application + " round " + round).done(String.format(
+                    "%,d records in %.2f s: %,.0f records/s, %.1f µs CPU a record", target, seconds,
+                    run.recordsPerSecond(), cpuMicros));
             streams.close(Duration.ofSeconds(30));
             streams.cleanUp();
             return run;
@@ -181,6 +189,11 @@ final class TopologyThroughput {
                 .mapToDouble(Run::recordsPerSecond).sorted().toArray();
         int middle = rates.length / 2;
         return rates.length % 2 == 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     static double seconds(long fromNanos, long toNanos) {

@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import java.util.Currency;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The bank's rules for new vouchers. A voucher is valid for whole natural days in the bank's time
@@ -15,6 +16,8 @@ import java.util.Optional;
  */
 public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxValidityDays,
                             BigDecimal defaultCap, Map<String, BigDecimal> capByCurrency) {
+
+    private static final Pattern ISO_4217_CODE = Pattern.compile("[A-Z]{3}");
 
     public VoucherPolicy {
         if (defaultValidityDays < 1 || maxValidityDays < defaultValidityDays) {
@@ -51,7 +54,7 @@ public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxVal
     }
 
     private static Optional<Currency> iso4217(String code) {
-        if (code == null || !code.matches("[A-Z]{3}")) {
+        if (code == null || !ISO_4217_CODE.matcher(code).matches()) {
             return Optional.empty();
         }
         try {
