@@ -56,7 +56,17 @@ public class PipelineView {
     public record Change(String voucherId, VoucherState state, VoucherEvent event) {
     }
 
-    private final Sinks.Many<Change> voucherChanges = Sinks.many().multicast().directBestEffort();
+    /**
+     * Who waits for which voucher. A change is handed only to the watchers of its voucher, so its cost
+     * does not grow with the number of requests waiting for other vouchers.
+     */
+    private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+
+    /** The watchers of one voucher; {@code subscribers} is changed only inside {@code watches.compute}. */
+    private static final class Watch {
+        private final Sinks.Many<Change> changes = Sinks.many().multicast().directBestEffort();
+        private int subscribers;
+    }
 
     public record IndexKey(Instant at, String voucherId) {
     }
@@ -132,9 +142,7 @@ public class PipelineView {
 
     /** The first value {@code check} finds, re-checked on every change of the voucher, or empty after {@code max}. */
     public <T> Mono<T> await(String voucherId, Supplier<Optional<T>> check, Duration max) {
-        Flux<Object> triggers = Flux.merge(
-                voucherChanges.asFlux().filter(change -> change.voucherId().equals(voucherId)),
-                Mono.just(voucherId));
+        Flux<Object> triggers = Flux.merge(watch(voucherId), Mono.just(voucherId));
         return triggers.map(trigger -> check.get())
                 .filter(Optional::isPresent)
                 .map(Optional::get)
@@ -144,7 +152,31 @@ public class PipelineView {
 
     /** Every change of one voucher from now on: for live status. */
     public Flux<Change> changesOf(String voucherId) {
-        return voucherChanges.asFlux().filter(change -> change.voucherId().equals(voucherId)).onBackpressureBuffer(256);
+        return watch(voucherId).onBackpressureBuffer(256);
+    }
+
+    private Flux<Change> watch(String voucherId) {
+        return Flux.defer(() -> {
+            Watch watch = watches.compute(voucherId, (id, known) -> {
+                Watch joined = known == null ? new Watch() : known;
+                joined.subscribers++;
+                return joined;
+            });
+            return watch.changes.asFlux().doFinally(signal -> watches.computeIfPresent(voucherId,
+                    (id, known) -> --known.subscribers == 0 ? null : known));
+        });
+    }
+
+    private void changed(Change change) {
+        Watch watch = watches.get(change.voucherId());
+        if (watch != null) {
+            watch.changes.tryEmitNext(change);
+        }
+    }
+
+    /** Vouchers somebody waits for now: for tests, and to see that waits end. */
+    int watchedVouchers() {
+        return watches.size();
     }
 
     /** Completes once this instance has read the idempotency topic's partition past {@code offset}. */
@@ -175,14 +207,14 @@ public class PipelineView {
             redemptions.compute(state.getRedemption().getRequestId(),
                     (id, known) -> RedemptionView.of(state, known));
         }
-        voucherChanges.tryEmitNext(new Change(state.getVoucherId(), state, null));
+        changed(new Change(state.getVoucherId(), state, null));
     }
 
     void apply(VoucherEvent event) {
         if (event.getType() == VoucherEventType.REQUEST_REFUSED && event.getRequestId() != null) {
             refusals.put(event.getRequestId(), event);
             redemptions.computeIfPresent(event.getRequestId(), (id, known) -> known.refused(event.getReason()));
-            voucherChanges.tryEmitNext(new Change(event.getVoucherId(), null, event));
+            changed(new Change(event.getVoucherId(), null, event));
         }
     }
 
@@ -200,7 +232,7 @@ public class PipelineView {
                 requested = RedemptionView.of(voucher, requested);
             }
             redemptions.putIfAbsent(request.getRequestId(), requested);
-            voucherChanges.tryEmitNext(new Change(request.getVoucherId(), null, null));
+            changed(new Change(request.getVoucherId(), null, null));
         }
     }
 

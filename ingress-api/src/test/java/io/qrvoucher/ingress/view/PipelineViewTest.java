@@ -2,7 +2,11 @@ package io.qrvoucher.ingress.view;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -11,6 +15,7 @@ import io.qrvoucher.avro.RedeemVoucher;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherRequest;
+import reactor.core.publisher.Mono;
 
 /** The view is rebuilt from several topics read in no order relative to each other. */
 class PipelineViewTest {
@@ -43,5 +48,33 @@ class PipelineViewTest {
                 "ALREADY_REDEEMED", null));
 
         assertThat(view.redemption("r2").orElseThrow().status()).isEqualTo(RedemptionView.Status.REJECTED);
+    }
+
+    @Test
+    void aWaitForOneVoucherWakesOnItsChangesOnlyAndLeavesNoWatchBehind() {
+        AtomicInteger checks = new AtomicInteger();
+        Mono<String> settled = view.await("v3", () -> {
+            checks.incrementAndGet();
+            return view.refusal("r3").map(VoucherEvent::getReason);
+        }, Duration.ofSeconds(5));
+        CompletableFuture<String> outcome = settled.toFuture();
+        assertThat(view.watchedVouchers()).isEqualTo(1);
+        assertThat(checks).hasValue(1);
+
+        view.apply(new VoucherEvent("r4/refused", "v4", VoucherEventType.REQUEST_REFUSED, Instant.now(), "r4", "bob",
+                "EXPIRED", null));
+        assertThat(checks).as("another voucher's change is not this wait's business").hasValue(1);
+
+        view.apply(new VoucherEvent("r3/refused", "v3", VoucherEventType.REQUEST_REFUSED, Instant.now(), "r3", "bob",
+                "CANCELLED", null));
+        assertThat(outcome).isCompletedWithValue("CANCELLED");
+        assertThat(view.watchedVouchers()).isZero();
+    }
+
+    @Test
+    void aWaitThatTimesOutLeavesNoWatchBehind() {
+        assertThat(view.await("v5", Optional::empty, Duration.ofMillis(20)).blockOptional()).isEmpty();
+
+        assertThat(view.watchedVouchers()).isZero();
     }
 }
