@@ -21,7 +21,7 @@ import io.qrvoucher.launcher.ServiceProcess;
  *
  * <pre>
  * ./bench.sh [all | topology ledger expiry qr e2e] [--records=400000] [--rounds=3] [--partitions=3]
- *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,500] [--duration=60]
+ *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,100,500] [--duration=60]
  *            [--warm-up=60] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
  * </pre>
  * Options starting with {@code --voucher.} configure voucher-streams, and options starting with
@@ -89,7 +89,7 @@ public final class Benchmarks {
                         Stream.of(options.getOrDefault("service-jvm", "-XX:+UseSerialGC").split(" "))
                                 .filter(option -> !option.isBlank()).toList(),
                         System.out).run(
-                        Stream.of(options.getOrDefault("redemptions-per-second", "50,500").split(","))
+                        Stream.of(options.getOrDefault("redemptions-per-second", "50,100,500").split(","))
                                 .map(Integer::parseInt).toList(),
                         Integer.parseInt(options.getOrDefault("duration", "60")),
                         Integer.parseInt(options.getOrDefault("warm-up", "60"))));

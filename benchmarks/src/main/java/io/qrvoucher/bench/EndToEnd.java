@@ -31,10 +31,10 @@ final class EndToEnd {
     record Result(int partitions, Map<String, String> voucherStreams, Map<String, String> ledgerAdapter,
                   List<String> serviceJvm, String mix, int saturationConcurrency,
                   LifecycleLoad.Phase saturation, List<LifecycleLoad.Phase> offered,
-                  long expiredConfirmed, List<ServiceMeter.Usage> usage) {
+                  LifecycleLoad.Expiries expiries, List<ServiceMeter.Usage> usage) {
     }
 
-    private static final int SATURATION_CONCURRENCY = 64;
+    private static final int SATURATION_CONCURRENCY = 256;
     /** Heap of every service JVM; other options come from {@code --service-jvm}. */
     private static final List<String> SERVICE_HEAP = List.of("-Xms256m", "-Xmx512m");
 
@@ -118,14 +118,14 @@ final class EndToEnd {
             double wall = (System.nanoTime() - measuredFrom) / 1e9;
             sampler.shutdownNow();
             List<ServiceMeter.Usage> usage = meters.stream().map(meter -> meter.end(wall)).toList();
-            long expired = load.confirmExpired();
+            LifecycleLoad.Expiries expiries = load.confirmExpired();
             usage.forEach(use -> out.printf("  %-16s %6.1f CPU s  %4.2f cores  peak %,5d MiB%n", use.service(),
                     use.cpuSeconds(), use.cores(), use.peakMemoryMiB()));
             return new Result(partitions, new LinkedHashMap<>(voucherOverrides), new LinkedHashMap<>(ledgerOverrides), serviceJvm,
                     String.format("%d%% full redemption, %d%% partial, %d%% cancel, %d%% expire (%d s validity)",
                             LifecycleLoad.FULL_REDEEM, LifecycleLoad.PARTIAL_REDEEM, LifecycleLoad.CANCEL,
                             LifecycleLoad.EXPIRE, LifecycleLoad.SHORT_VALIDITY.toSeconds()),
-                    SATURATION_CONCURRENCY, saturation, offered, expired, usage);
+                    SATURATION_CONCURRENCY, saturation, offered, expiries, usage);
         } finally {
             for (int i = services.size() - 1; i >= 0; i--) {
                 services.get(i).stop();
