@@ -113,9 +113,11 @@ final class BenchmarksDocument {
         md.append(String.format(Locale.ROOT, "%s; %d payer and %d payee accounts; %d partitions.%n%n",
                 result.path("mix").asString(), result.path("accounts").asInt(), result.path("accounts").asInt(),
                 result.path("partitions").asInt()));
-        md.append("| instances | commands | seconds | commands/s | results published |\n|---|---|---|---|---|\n");
+        md.append("| instances | consumers | commands | seconds | commands/s | results published |\n"
+                + "|---|---|---|---|---|---|\n");
         for (JsonNode run : result.path("runs")) {
-            md.append(String.format(Locale.ROOT, "| %d | %,d | %.2f | %,.0f | %,d |%n", run.path("instances").asInt(),
+            md.append(String.format(Locale.ROOT, "| %d | %d | %,d | %.2f | %,.0f | %,d |%n", run.path("instances").asInt(),
+                    run.path("consumers").asInt(),
                     run.path("commands").asInt(), run.path("seconds").asDouble(), run.path("commandsPerSecond").asDouble(),
                     run.path("resultsPublished").asLong()));
         }

@@ -23,6 +23,8 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 
 import io.qrvoucher.avro.FreezeFunds;
 import io.qrvoucher.avro.LedgerCommand;
@@ -47,7 +49,8 @@ import io.qrvoucher.schemas.AvroSerde;
  */
 final class LedgerThroughput {
 
-    record Run(int instances, int commands, double seconds, double commandsPerSecond, long resultsPublished) {
+    record Run(int instances, int consumers, int commands, double seconds, double commandsPerSecond,
+               long resultsPublished) {
     }
 
     record Result(int partitions, int accounts, String mix, List<Run> runs) {
@@ -111,7 +114,8 @@ final class LedgerThroughput {
                 adapters.add(LedgerAdapterApplication.builder().registerShutdownHook(false).run(arguments.toArray(String[]::new)));
             }
             openAccounts(adapters.get(0).getBean(AccountOpening.class));
-            awaitMembers(admin, group, instances);
+            int consumers = adapters.stream().mapToInt(LedgerThroughput::consumers).sum();
+            awaitMembers(admin, group, consumers);
 
             Completion completion = new Completion(admin);
             long started = System.nanoTime();
@@ -120,7 +124,7 @@ final class LedgerThroughput {
                     new ProgressBar(out, instances + " ledger adapter(s)"));
             double seconds = TopologyThroughput.seconds(started, done);
             long results = completion.end(resultsTopic);
-            Run run = new Run(instances, commands, seconds, commands / seconds, results);
+            Run run = new Run(instances, consumers, commands, seconds, commands / seconds, results);
             new ProgressBar(out, instances + " ledger adapter(s)").done(String.format(
                     "%,d commands in %.2f s: %,.0f commands/s; %,d results", commands, seconds, run.commandsPerSecond(), results));
             return run;
@@ -142,13 +146,19 @@ final class LedgerThroughput {
         }
     }
 
-    /** The clock starts only when every instance has its partitions. */
-    private static void awaitMembers(Admin admin, String group, int instances) throws InterruptedException, ExecutionException {
+    /** The command listener's consumers in one adapter instance. */
+    private static int consumers(ConfigurableApplicationContext adapter) {
+        return ((ConcurrentMessageListenerContainer<?, ?>) adapter.getBean(KafkaListenerEndpointRegistry.class)
+                .getListenerContainer("ledger-commands")).getConcurrency();
+    }
+
+    /** The clock starts only when every consumer of every instance is in the group. */
+    private static void awaitMembers(Admin admin, String group, int consumers) throws InterruptedException, ExecutionException {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (true) {
             try {
                 ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-                if (description.groupState() == GroupState.STABLE && description.members().size() == instances) {
+                if (description.groupState() == GroupState.STABLE && description.members().size() == consumers) {
                     return;
                 }
             } catch (ExecutionException e) {
@@ -157,7 +167,7 @@ final class LedgerThroughput {
                 }
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(group + " did not settle with " + instances + " members");
+                throw new IllegalStateException(group + " did not settle with " + consumers + " members");
             }
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
         }

@@ -26,8 +26,8 @@ class BenchmarksDocumentTest {
         writeRun(runs, "2026-11-25T100000Z", Map.of(
                 "topology", topology(20_000, 80_000),
                 "ledger", new LedgerThroughput.Result(3, 100, "freeze", List.of(
-                        new LedgerThroughput.Run(1, 20_000, 50, 400, 20_000),
-                        new LedgerThroughput.Run(2, 20_000, 30, 666.7, 20_000)))));
+                        new LedgerThroughput.Run(1, 3, 20_000, 50, 400, 20_000),
+                        new LedgerThroughput.Run(2, 6, 20_000, 30, 666.7, 20_000)))));
         writeRun(runs, "2026-11-26T100000Z", Map.of("topology", topology(48_000, 80_000)));
 
         BenchmarksDocument.regenerate(docs);
@@ -37,7 +37,7 @@ class BenchmarksDocumentTest {
                 .endsWith(BenchmarksDocument.END + "\n\n## Tuning log\nkept\n")
                 .doesNotContain("stale figures")
                 .contains("ratio 0.60**", "voucher topology 48,000 records/s", "Run 2026-11-26T10:00:00Z")
-                .contains("| 2 | 20,000 | 30.00 | 667 | 20,000 |", "Run 2026-11-25T10:00:00Z")
+                .contains("| 2 | 6 | 20,000 | 30.00 | 667 | 20,000 |", "Run 2026-11-25T10:00:00Z")
                 .doesNotContain("ratio 0.25");
         String chart = Files.readString(docs.resolve("benchmarks.svg"));
         assertThat(chart).startsWith("<svg").contains("48,000 records/s", "80,000 records/s", "667 commands/s");

@@ -31,7 +31,7 @@ public class LedgerCommandListener {
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}, not the listener's id. */
     @KafkaListener(id = "ledger-commands", idIsGroup = false, topics = "${ledger.topics.commands:ledger-commands}",
-            concurrency = "${ledger.listener-concurrency:1}")
+            concurrency = "${ledger.listener-concurrency:3}")
     public void onCommand(ConsumerRecord<String, byte[]> record) {
         LedgerCommand command = CommandCodec.decode(record.value());
         Timer.Sample sample = Timer.start(meters);
