@@ -1,11 +1,9 @@
 package io.qrvoucher.bench;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.qrvoucher.launcher.Directories;
 import io.qrvoucher.launcher.KraftBroker;
 import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.voucher.streams.ExpiryWork;
@@ -40,7 +38,7 @@ public final class Benchmarks {
 
         for (String benchmark : command.benchmarks()) {
             System.out.printf("%n== %s ==%n", benchmark);
-            Path directory = fresh(work.resolve(benchmark));
+            Path directory = Directories.fresh(work.resolve(benchmark));
             report.put(benchmark, switch (benchmark) {
                 case "qr" -> QrThroughput.run(command.integer("qr-seconds", 2));
                 case "expiry" -> ExpiryWork.run(directory, command.integer("live", 1_000_000),
@@ -75,18 +73,5 @@ public final class Benchmarks {
     private static KraftBroker broker(Path directory) {
         return KraftBroker.start(directory.resolve("kafka"),
                 KraftBroker.Node.single(ServiceProcess.freePort(), ServiceProcess.freePort()));
-    }
-
-    private static Path fresh(Path directory) {
-        try {
-            if (Files.exists(directory)) {
-                try (var paths = Files.walk(directory)) {
-                    paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                }
-            }
-            return Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

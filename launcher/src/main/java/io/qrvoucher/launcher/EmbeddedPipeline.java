@@ -1,19 +1,14 @@
 package io.qrvoucher.launcher;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,7 +112,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private void startAll() {
         Path data = options.dataDir().toAbsolutePath();
         if (options.reset()) {
-            deleteRecursively(data);
+            Directories.fresh(data);
         }
         log.info("Starting the pipeline with its data under {}", data);
         Secrets secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
@@ -196,17 +191,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
             } catch (Exception e) {
                 log.warn("Error while stopping", e);
             }
-        }
-    }
-
-    private static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

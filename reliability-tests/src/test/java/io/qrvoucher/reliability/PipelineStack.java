@@ -1,12 +1,10 @@
 package io.qrvoucher.reliability;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.qrvoucher.launcher.Directories;
 import io.qrvoucher.launcher.EmbeddedPipeline;
 import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.PipelineTopics;
@@ -122,11 +120,8 @@ final class PipelineStack implements AutoCloseable {
         return directory.resolve("logs");
     }
 
+    /** A fresh folder for a stack: a run must not find the balances an earlier run left. */
     static Path directoryFor(String name) {
-        try {
-            return Files.createDirectories(Path.of("target", "reliability", name));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Directories.fresh(Path.of("target", "reliability", name));
     }
 }

@@ -1,0 +1,29 @@
+package io.qrvoucher.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** Folders of data that a run starts from, or starts afresh. */
+public final class Directories {
+
+    private Directories() {
+    }
+
+    /** {@code directory}, empty: whatever an earlier run left in it is deleted. */
+    public static Path fresh(Path directory) {
+        try {
+            if (Files.exists(directory)) {
+                try (Stream<Path> paths = Files.walk(directory)) {
+                    paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                }
+            }
+            return Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
