@@ -14,7 +14,8 @@ import io.qrvoucher.voucher.streams.ExpiryWork;
  * chart made anew from the latest result of each benchmark.
  *
  * <pre>
- * ./bench.sh [all | topology ledger expiry qr e2e] [--records=400000] [--rounds=3] [--partitions=3]
+ * ./bench.sh report    (only makes the document and chart anew from the stored runs)
+ * ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=3] [--partitions=3]
  *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,100,150,200,500] [--duration=60]
  *            [--warm-up=60] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
  * </pre>
@@ -29,6 +30,10 @@ public final class Benchmarks {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).equals(List.of("report"))) {
+            BenchmarksDocument.regenerate(Path.of("docs"));
+            return;
+        }
         CommandLine command = CommandLine.parse(ALL, args);
         Path work = Path.of("target", "bench");
         Path docs = Path.of(command.text("docs", "docs"));

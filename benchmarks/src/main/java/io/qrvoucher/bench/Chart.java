@@ -13,7 +13,21 @@ final class Chart {
     record Bar(String label, double value) {
     }
 
-    record Panel(String title, String unit, List<Bar> bars) {
+    /** @param logarithmic bars by the logarithm of their values, for values that span orders of magnitude */
+    record Panel(String title, String unit, List<Bar> bars, boolean logarithmic) {
+
+        Panel(String title, String unit, List<Bar> bars) {
+            this(title, unit, bars, false);
+        }
+
+        int length(double value, int plot) {
+            double max = bars.stream().mapToDouble(Bar::value).max().orElse(1);
+            if (max <= 0 || value <= 0) {
+                return 0;
+            }
+            double fraction = logarithmic ? Math.log1p(value) / Math.log1p(max) : value / max;
+            return (int) Math.round(fraction * plot);
+        }
     }
 
     private static final int WIDTH = 760;
@@ -49,7 +63,7 @@ final class Chart {
                 bars.add(new Bar(label(phase) + ": redeem p50", phase.path("redeemToRedeemed").path("p50Ms").asDouble()));
                 bars.add(new Bar(label(phase) + ": redeem p99", phase.path("redeemToRedeemed").path("p99Ms").asDouble()));
             }
-            panels.add(new Panel("End to end: redeem to REDEEMED", "ms", bars));
+            panels.add(new Panel("End to end: redeem to REDEEMED (logarithmic)", "ms", bars, true));
         }
         if (latest.containsKey("qr")) {
             List<Bar> bars = new ArrayList<>();
@@ -69,7 +83,7 @@ final class Chart {
 
     private static String label(JsonNode phase) {
         String name = phase.path("name").asString();
-        return name.equals("saturation") ? "closed loop (most it completes)" : name.replace("offered ", "");
+        return name.equals("saturation") ? "closed loop" : name.replace("offered ", "");
     }
 
     private static JsonNode result(Map<String, JsonNode> latest, String benchmark) {
@@ -83,11 +97,10 @@ final class Chart {
             body.append(String.format(Locale.ROOT, "<text x=\"10\" y=\"%d\" class=\"title\">%s</text>%n", y + 16,
                     escape(panel.title())));
             y += 28;
-            double max = panel.bars().stream().mapToDouble(Bar::value).max().orElse(1);
             int plot = WIDTH - LABEL_WIDTH - 120;
             for (int i = 0; i < panel.bars().size(); i++) {
                 Bar bar = panel.bars().get(i);
-                int length = max <= 0 ? 0 : (int) Math.round(bar.value() / max * plot);
+                int length = panel.length(bar.value(), plot);
                 body.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" class=\"label\">%s</text>%n",
                         LABEL_WIDTH - 8, y + 15, escape(bar.label())));
                 body.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>%n",

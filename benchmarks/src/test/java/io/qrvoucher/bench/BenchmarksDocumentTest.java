@@ -59,6 +59,14 @@ class BenchmarksDocumentTest {
         assertThat(svg).contains("width=\"410\"", "width=\"205\"");
     }
 
+    @Test
+    void onALogarithmicPanelATenfoldValueIsNotTenTimesLonger() {
+        Chart.Panel latency = new Chart.Panel("latency", "ms", List.of(new Chart.Bar("p50", 99), new Chart.Bar("max", 9_999)), true);
+
+        assertThat(latency.length(9_999, 400)).isEqualTo(400);
+        assertThat(latency.length(99, 400)).isEqualTo(200);
+    }
+
     private static TopologyThroughput.Result topology(double voucher, double baseline) {
         return new TopologyThroughput.Result(3, 400_000, 190, 100, 1, 150_000, List.of(
                 new TopologyThroughput.Run("baseline", 1, 400_000, 400_000 / baseline, baseline, 20),
