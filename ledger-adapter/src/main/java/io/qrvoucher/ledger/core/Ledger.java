@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -38,6 +39,8 @@ public class Ledger {
             rs.getLong("balance_minor"), rs.getLong("held_minor"), rs.getString("status"),
             rs.getBoolean("outward_transfers_allowed"), rs.getLong("daily_outward_limit_minor"),
             rs.getLong("version"), rs.getTimestamp("updated_at").toInstant());
+
+    private static final Pattern CURRENCY_CODE = Pattern.compile("[A-Z]{3}");
 
     private static final RowMapper<Hold> HOLD = (rs, row) -> new Hold(rs.getString("voucher_id"),
             rs.getString("account_id"), rs.getLong("amount_minor"), rs.getString("currency"), rs.getString("state"),
@@ -91,7 +94,7 @@ public class Ledger {
     }
 
     private Applied freeze(Freeze freeze) {
-        if (freeze.amountMinor() <= 0 || freeze.currency() == null || !freeze.currency().matches("[A-Z]{3}")) {
+        if (freeze.amountMinor() <= 0 || freeze.currency() == null || !CURRENCY_CODE.matcher(freeze.currency()).matches()) {
             return refused(freeze, Outcome.FREEZE_REFUSED, LedgerRefusal.INVALID_COMMAND);
         }
         Optional<Account> found = lockAccount(freeze.accountId());
@@ -99,7 +102,9 @@ public class Ledger {
             return refused(freeze, Outcome.FREEZE_REFUSED, LedgerRefusal.ACCOUNT_NOT_FOUND);
         }
         Account account = found.get();
-        Optional<LedgerRefusal> refusal = checkFreeze(freeze, account);
+        // One business day for the check, the hold and the running total, even across midnight.
+        LocalDate day = today();
+        Optional<LedgerRefusal> refusal = checkFreeze(freeze, account, day);
         if (refusal.isPresent()) {
             return refused(freeze, Outcome.FREEZE_REFUSED, refusal.get());
         }
@@ -108,13 +113,13 @@ public class Ledger {
                 VALUES (:voucher, :account, :amount, :currency, 'HELD', :day)""")
                 .param("voucher", freeze.voucherId()).param("account", account.accountId())
                 .param("amount", freeze.amountMinor()).param("currency", freeze.currency())
-                .param("day", today()).update();
+                .param("day", day).update();
         changeAccount(account.accountId(), 0, freeze.amountMinor());
-        changeOutwardUse(account.accountId(), today(), freeze.amountMinor());
+        changeOutwardUse(account.accountId(), day, freeze.amountMinor());
         return applied(freeze, Outcome.FROZEN, 0, 0, List.of(account.accountId()));
     }
 
-    private Optional<LedgerRefusal> checkFreeze(Freeze freeze, Account account) {
+    private Optional<LedgerRefusal> checkFreeze(Freeze freeze, Account account, LocalDate day) {
         if (!"CUSTOMER".equals(account.kind()) || !account.ownerCustomerId().equals(freeze.customerId())) {
             return Optional.of(LedgerRefusal.NOT_ACCOUNT_OWNER);
         }
@@ -133,7 +138,7 @@ public class Ledger {
         long usedToday = jdbc.sql("""
                 SELECT coalesce(max(used_minor), 0) FROM daily_outward_use
                 WHERE account_id = :account AND business_date = :day""")
-                .param("account", account.accountId()).param("day", today()).query(Long.class).single();
+                .param("account", account.accountId()).param("day", day).query(Long.class).single();
         if (usedToday + freeze.amountMinor() > account.dailyOutwardLimitMinor()) {
             return Optional.of(LedgerRefusal.DAILY_LIMIT_EXCEEDED);
         }
