@@ -1,14 +1,11 @@
 package io.qrvoucher.bench;
 
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.Properties;
 
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -19,14 +16,11 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
-import io.qrvoucher.voucher.domain.VoucherLifecycle;
-import io.qrvoucher.voucher.streams.VoucherTopology;
-import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 
 /**
- * The two Kafka Streams applications the topology benchmark compares, configured alike: the
- * voucher topology with the service's own defaults, and the least any stateful exactly-once
- * application does — read a record, one store get and put, write it on.
+ * What the topology benchmark runs beside the voucher topology, configured alike from voucher-streams'
+ * own properties: the least any stateful exactly-once application does — read a record, one store get
+ * and put, write it on.
  */
 final class StreamsApps {
 
@@ -39,20 +33,6 @@ final class StreamsApps {
     static VoucherStreamsProperties voucherProperties(Map<String, String> overrides) {
         return new Binder(new MapConfigurationPropertySource(overrides))
                 .bindOrCreate("voucher", VoucherStreamsProperties.class);
-    }
-
-    static Topology voucherTopology(VoucherStreamsProperties properties) {
-        return VoucherTopology.build(properties.topics().toTopics(),
-                new VoucherLifecycle(properties.policy().toPolicy()),
-                new ExpirySettings(properties.expiry().punctuationInterval(), properties.expiry().maxPerPunctuation()));
-    }
-
-    /** The voucher service's configuration under another application id and state directory. */
-    static Properties baselineConfig(VoucherStreamsProperties properties, String applicationId, Path stateDir) {
-        Properties config = properties.streamsConfig();
-        config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        return config;
     }
 
     static Topology baselineTopology(String input, String output) {

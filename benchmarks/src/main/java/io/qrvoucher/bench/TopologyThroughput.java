@@ -6,12 +6,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
 import io.qrvoucher.avro.GenerateVoucher;
@@ -78,52 +81,51 @@ final class TopologyThroughput {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             admin.createTopics(List.of(new NewTopic(BASELINE_OUTPUT, partitions, (short) 1))).all().get();
             Completion completion = new Completion(admin);
-            String input = properties("unused").topics().requests();
-            long before = completion.end(input);
+            VoucherStreamsProperties configured = properties("unused");
+            String input = configured.topics().requests();
             long started = System.nanoTime();
             int recordBytes = produceGenerateRequests(input, records);
             double producerRate = records / seconds(started, System.nanoTime());
             out.printf("produced %,d generate requests of %d bytes at %,.0f records/s%n", records, recordBytes, producerRate);
-            long target = before + records;
 
             List<Run> runs = new ArrayList<>();
             // Round 0 warms the JIT up for both applications and is not counted.
             for (int round = 0; round <= rounds; round++) {
-                String baselineId = "bench-baseline-" + round;
-                VoucherStreamsProperties baseline = properties(baselineId);
-                runs.add(measure("baseline", round, completion, input, target,
+                runs.add(measure("baseline", round, completion, input, records,
                         StreamsApps.baselineTopology(input, BASELINE_OUTPUT),
-                        StreamsApps.baselineConfig(baseline, baselineId, stateRoot.resolve(baselineId))));
+                        properties("bench-baseline-" + round).streamsConfig()));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
-                runs.add(measure("voucher-topology", round, completion, input, target,
-                        StreamsApps.voucherTopology(voucher), voucher.streamsConfig()));
+                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(),
+                        voucher.streamsConfig()));
             }
             runs.removeIf(run -> run.round() == 0);
             double baselineRate = median(runs, "baseline");
             double voucherRate = median(runs, "voucher-topology");
-            VoucherStreamsProperties configured = properties("unused");
             return new Result(partitions, records, recordBytes, configured.commitInterval().toMillis(),
                     configured.streamThreads(), producerRate, runs, baselineRate, voucherRate, voucherRate / baselineRate);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         }
     }
 
     private VoucherStreamsProperties properties(String applicationId) {
-        Map<String, String> given = new java.util.HashMap<>(voucherOverrides);
+        Map<String, String> given = new HashMap<>(voucherOverrides);
         given.put("voucher.application-id", applicationId);
         given.put("voucher.bootstrap-servers", bootstrapServers);
         given.put("voucher.state-dir", stateRoot.resolve(applicationId).toString());
         return StreamsApps.voucherProperties(given);
     }
 
-    /** Runs one application from the start of the input until it has committed all of it. */
-    private Run measure(String application, int round, Completion completion, String input, long target,
+    /**
+     * Runs one application from the start of the input, which holds {@code records} records (a fresh
+     * broker's topic), until it has committed all of them.
+     */
+    private Run measure(String application, int round, Completion completion, String input, long records,
                         Topology topology, Properties config) throws InterruptedException {
-        String group = config.getProperty(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG);
+        String group = config.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
         AtomicLong runningSince = new AtomicLong();
         CountDownLatch running = new CountDownLatch(1);
         try (KafkaStreams streams = new KafkaStreams(topology, config)) {
@@ -137,15 +139,13 @@ final class TopologyThroughput {
             if (!running.await(2, TimeUnit.MINUTES)) {
                 throw new IllegalStateException(application + " did not start");
             }
-            long done = completion.awaitCommitted(group, input, target, Duration.ofMinutes(15),
-                    new ProgressBar(out, application + " round " + round));
+            ProgressBar progress = new ProgressBar(out, application + " round " + round);
+            long done = completion.awaitCommitted(group, input, records, Duration.ofMinutes(15), progress);
             double seconds = seconds(runningSince.get(), done);
-            double cpuMicros = (processCpuNanos() - cpuAtStart) / 1e3 / target;
-            // A new application reads the input from its start: everything in it, target records.
-            Run run = new Run(application, round, target, seconds, target / seconds, cpuMicros);
-            new ProgressBar(out, application + " round " + round).done(String.format(
-                    "%,d records in %.2f s: %,.0f records/s, %.1f µs CPU a record", target, seconds,
-                    run.recordsPerSecond(), cpuMicros));
+            double cpuMicros = (processCpuNanos() - cpuAtStart) / 1e3 / records;
+            Run run = new Run(application, round, records, seconds, records / seconds, cpuMicros);
+            progress.done(String.format("%,d records in %.2f s: %,.0f records/s, %.1f µs CPU a record", records,
+                    seconds, run.recordsPerSecond(), cpuMicros));
             streams.close(Duration.ofSeconds(30));
             streams.cleanUp();
             return run;
@@ -167,7 +167,7 @@ final class TopologyThroughput {
                 byte[] value = serde.encode(request);
                 size = value.length;
                 producer.send(new ProducerRecord<>(topic, request.getVoucherId().getBytes(StandardCharsets.UTF_8), value));
-                progress.show(i + 1, records, "");
+                progress.show(i + 1, records);
             }
             producer.flush();
         }

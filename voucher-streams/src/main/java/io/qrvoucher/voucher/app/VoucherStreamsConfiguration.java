@@ -13,9 +13,6 @@ import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
-import io.qrvoucher.voucher.domain.VoucherLifecycle;
-import io.qrvoucher.voucher.streams.VoucherTopology;
-import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 
 @Configuration(proxyBeanMethods = false)
 class VoucherStreamsConfiguration {
@@ -24,9 +21,7 @@ class VoucherStreamsConfiguration {
 
     @Bean
     Topology voucherTopology(VoucherStreamsProperties properties) {
-        return VoucherTopology.build(properties.topics().toTopics(),
-                new VoucherLifecycle(properties.policy().toPolicy()),
-                new ExpirySettings(properties.expiry().punctuationInterval(), properties.expiry().maxPerPunctuation()));
+        return properties.topology();
     }
 
     @Bean(initMethod = "start", destroyMethod = "")

@@ -8,11 +8,15 @@ import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
 import io.qrvoucher.voucher.streams.VoucherTopics;
+import io.qrvoucher.voucher.streams.VoucherTopology;
+import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 
 /**
  * Configuration of the voucher-streams service, under {@code voucher.*}.
@@ -47,6 +51,12 @@ public record VoucherStreamsProperties(
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
+    }
+
+    /** The voucher topology with these topics, this policy and this expiry punctuation. */
+    public Topology topology() {
+        return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()),
+                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()));
     }
 
     /** The Kafka Streams configuration these properties make: exactly-once, always. */
