@@ -64,7 +64,8 @@ public final class Benchmarks {
                 }
                 case "e2e" -> new EndToEnd(directory, partitions, command.voucherStreams(), command.ledgerAdapter(),
                         command.list("service-jvm", "-XX:+UseSerialGC", " "), System.out)
-                        .run(command.list("redemptions-per-second", "50,100,150,200,500", ",").stream().map(Integer::parseInt).toList(),
+                        .run(command.list("redemptions-per-second", "50,100,150,200,500", ",").stream()
+                                        .map(Integer::parseInt).toList(),
                                 command.integer("duration", 60), command.integer("warm-up", 60));
                 default -> throw new IllegalStateException(benchmark);
             });

@@ -30,7 +30,8 @@ final class BenchmarksDocument {
         Map<String, JsonNode> latest = latestRuns(docs.resolve("benchmark-runs"));
         try {
             Path document = docs.resolve("benchmarks.md");
-            String text = Files.exists(document) ? Files.readString(document) : "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n";
+            String text = Files.exists(document) ? Files.readString(document)
+                    : "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n";
             int begin = text.indexOf(BEGIN);
             int end = text.indexOf(END);
             if (begin < 0 || end < begin) {
@@ -154,10 +155,7 @@ final class BenchmarksDocument {
                 settings(result.path("voucherStreams")), settings(result.path("ledgerAdapter"))));
         md.append("| phase | vouchers/s | redemptions/s | requests/s | generate→UNUSED p50 / p95 / p99 / max (ms) "
                 + "| redeem→REDEEMED p50 / p95 / p99 / max (ms) | failures |\n|---|---|---|---|---|---|---|\n");
-        List<JsonNode> phases = new ArrayList<>();
-        phases.add(result.path("saturation"));
-        result.path("offered").forEach(phases::add);
-        for (JsonNode p : phases) {
+        for (JsonNode p : endToEndPhases(result)) {
             String name = p.path("name").asString().equals("saturation")
                     ? "closed loop, " + result.path("saturationConcurrency").asInt() + " lifecycles in flight"
                     : p.path("name").asString();
@@ -176,6 +174,14 @@ final class BenchmarksDocument {
         }
     }
 
+    /** The end-to-end result's phases in the order they ran: the closed loop, then each offered rate. */
+    static List<JsonNode> endToEndPhases(JsonNode endToEnd) {
+        List<JsonNode> phases = new ArrayList<>();
+        phases.add(endToEnd.path("saturation"));
+        endToEnd.path("offered").forEach(phases::add);
+        return phases;
+    }
+
     private static String settings(JsonNode overrides) {
         return overrides.isEmpty() ? "as shipped" : overrides.toString();
     }
@@ -188,8 +194,10 @@ final class BenchmarksDocument {
     private static String provenance(JsonNode run) {
         JsonNode machine = run.path("machine");
         List<String> options = new ArrayList<>();
-        run.path("options").properties().forEach(entry -> options.add("--" + entry.getKey() + "=" + entry.getValue().asString()));
-        run.path("voucherStreams").properties().forEach(entry -> options.add("--" + entry.getKey() + "=" + entry.getValue().asString()));
+        // The command line as given: the harness's options, then the settings for each service.
+        for (String given : List.of("options", "voucherStreams", "ledgerAdapter")) {
+            run.path(given).properties().forEach(entry -> options.add("--" + entry.getKey() + "=" + entry.getValue().asString()));
+        }
         return String.format(Locale.ROOT, "<sub>Run %s on %s, %d cores, %,d MiB; %s; commit `%s`%s; options: %s.</sub>",
                 run.path("startedAt").asString(), machine.path("cpu").asString(), machine.path("cores").asInt(),
                 machine.path("memoryMiB").asLong(), machine.path("java").asString(), machine.path("commit").asString(),

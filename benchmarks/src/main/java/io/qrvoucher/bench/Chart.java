@@ -56,10 +56,10 @@ final class Chart {
         if (latest.containsKey("e2e")) {
             JsonNode endToEnd = result(latest, "e2e");
             panels.add(new Panel("End to end: vouchers completed a second", "vouchers/s",
-                    phases(endToEnd).stream().map(phase -> new Bar(label(phase), phase.path("vouchersPerSecond").asDouble()))
-                            .toList()));
+                    BenchmarksDocument.endToEndPhases(endToEnd).stream()
+                            .map(phase -> new Bar(label(phase), phase.path("vouchersPerSecond").asDouble())).toList()));
             List<Bar> bars = new ArrayList<>();
-            for (JsonNode phase : phases(endToEnd)) {
+            for (JsonNode phase : BenchmarksDocument.endToEndPhases(endToEnd)) {
                 bars.add(new Bar(label(phase) + ": redeem p50", phase.path("redeemToRedeemed").path("p50Ms").asDouble()));
                 bars.add(new Bar(label(phase) + ": redeem p99", phase.path("redeemToRedeemed").path("p99Ms").asDouble()));
             }
@@ -72,13 +72,6 @@ final class Chart {
             panels.add(new Panel("QR codes, one thread", "operations/s", bars));
         }
         return svg(panels);
-    }
-
-    private static List<JsonNode> phases(JsonNode endToEnd) {
-        List<JsonNode> phases = new ArrayList<>();
-        phases.add(endToEnd.path("saturation"));
-        endToEnd.path("offered").forEach(phases::add);
-        return phases;
     }
 
     private static String label(JsonNode phase) {

@@ -1,6 +1,7 @@
 package io.qrvoucher.bench;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
@@ -45,7 +46,7 @@ final class Completion {
     /** The end offsets of {@code topic}, summed over its partitions. */
     long end(String topic) {
         try {
-            var partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get().get(topic).partitions();
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions();
             Map<TopicPartition, OffsetSpec> latest = partitions.stream().collect(Collectors.toMap(
                     info -> new TopicPartition(topic, info.partition()), info -> OffsetSpec.latest()));
             return admin.listOffsets(latest).all().get().values().stream().mapToLong(ListOffsetsResultInfo::offset).sum();
@@ -65,7 +66,7 @@ final class Completion {
         long deadline = System.nanoTime() + atMost.toNanos();
         while (true) {
             long done = committed(group, topic);
-            progress.show(done, target, "");
+            progress.show(done, target);
             if (done >= target) {
                 return System.nanoTime();
             }

@@ -1,6 +1,9 @@
 package io.qrvoucher.bench;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import io.qrvoucher.launcher.EmbeddedPipeline;
@@ -52,7 +56,7 @@ final class EndToEnd {
         this.partitions = partitions;
         this.voucherOverrides = Map.copyOf(voucherOverrides);
         this.ledgerOverrides = Map.copyOf(ledgerOverrides);
-        this.serviceJvm = java.util.stream.Stream.concat(SERVICE_HEAP.stream(), serviceJvmOptions.stream()).toList();
+        this.serviceJvm = Stream.concat(SERVICE_HEAP.stream(), serviceJvmOptions.stream()).toList();
         this.out = out;
     }
 
@@ -99,7 +103,9 @@ final class EndToEnd {
 
             List<ServiceMeter> meters = new ArrayList<>();
             services.forEach(service -> meters.add(new ServiceMeter(service.name(), () -> List.of(service.handle()))));
-            meters.add(new ServiceMeter("postgresql", () -> postgresProcesses(directory.resolve("postgres"))));
+            List<ProcessHandle> postgres = postgresServer(directory.resolve("postgres"));
+            meters.add(new ServiceMeter("postgresql", () -> postgres.stream()
+                    .flatMap(server -> Stream.concat(Stream.of(server), server.descendants())).distinct().toList()));
             meters.add(new ServiceMeter("load generator", () -> List.of(ProcessHandle.current())));
 
             load.closedLoop("warm-up", SATURATION_CONCURRENCY, Duration.ofSeconds(warmUpSeconds), false,
@@ -133,14 +139,15 @@ final class EndToEnd {
         }
     }
 
-    /** PostgreSQL's server process, found by its data directory (as given to it), and its backends. */
-    private static List<ProcessHandle> postgresProcesses(Path dataDirectory) {
+    /**
+     * PostgreSQL's server process (and the wrapper it may run in), found once by the data directory
+     * given to it, not at every sample; its backends are its children.
+     */
+    private static List<ProcessHandle> postgresServer(Path dataDirectory) {
         String data = dataDirectory.toString();
         return ProcessHandle.allProcesses()
                 .filter(process -> process.info().commandLine().map(line -> line.contains("postgres")
                         && line.contains(data) && !line.contains("pg_ctl")).orElse(false))
-                .flatMap(server -> Stream.concat(Stream.of(server), server.descendants()))
-                .distinct()
                 .toList();
     }
 
@@ -148,16 +155,16 @@ final class EndToEnd {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                if (java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains(line)) {
+                if (Files.exists(log) && Files.readString(log).contains(line)) {
                     return;
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             if (!process.handle().isAlive()) {
                 throw new IllegalStateException(process.name() + " exited; see " + log);
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
         }
         throw new IllegalStateException(process.name() + " did not say '" + line + "' within 2 minutes; see " + log);
     }

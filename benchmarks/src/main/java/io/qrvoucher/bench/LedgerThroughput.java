@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -88,14 +89,15 @@ final class LedgerThroughput {
         String prefix = "bench-" + instances + "-";
         String commandsTopic = prefix + "ledger-commands";
         String resultsTopic = prefix + "ledger-results";
+        String snapshotsTopic = prefix + "account-snapshots";
+        String deadLettersTopic = prefix + "ledger-dead-letters";
         String group = prefix + "ledger-adapter";
         List<ConfigurableApplicationContext> adapters = new ArrayList<>();
         try (LedgerDatabase database = new LedgerDatabase(directory.resolve("postgres-" + instances),
                 ServiceProcess.freePort()).start();
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(prefix + "ledger-commands", resultsTopic, prefix + "account-snapshots",
-                    prefix + "ledger-dead-letters").stream().map(name -> new NewTopic(name, partitions, (short) 1)).toList())
-                    .all().get();
+            admin.createTopics(Stream.of(commandsTopic, resultsTopic, snapshotsTopic, deadLettersTopic)
+                    .map(name -> new NewTopic(name, partitions, (short) 1)).toList()).all().get();
             for (int i = 1; i <= instances; i++) {
                 List<String> arguments = new ArrayList<>(List.of(
                         "--server.port=0",
@@ -106,8 +108,8 @@ final class LedgerThroughput {
                         "--spring.kafka.consumer.group-id=" + group,
                         "--ledger.topics.commands=" + commandsTopic,
                         "--ledger.topics.results=" + resultsTopic,
-                        "--ledger.topics.account-snapshots=" + prefix + "account-snapshots",
-                        "--ledger.topics.dead-letters=" + prefix + "ledger-dead-letters",
+                        "--ledger.topics.account-snapshots=" + snapshotsTopic,
+                        "--ledger.topics.dead-letters=" + deadLettersTopic,
                         "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY,
                         "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
                 overrides.forEach((name, value) -> arguments.add("--" + name + "=" + value));
@@ -120,12 +122,12 @@ final class LedgerThroughput {
             Completion completion = new Completion(admin);
             long started = System.nanoTime();
             send(commandsTopic, commands);
-            long done = completion.awaitCommitted(group, commandsTopic, commands, Duration.ofMinutes(15),
-                    new ProgressBar(out, instances + " ledger adapter(s)"));
+            ProgressBar progress = new ProgressBar(out, instances + " ledger adapter(s)");
+            long done = completion.awaitCommitted(group, commandsTopic, commands, Duration.ofMinutes(15), progress);
             double seconds = TopologyThroughput.seconds(started, done);
             long results = completion.end(resultsTopic);
             Run run = new Run(instances, consumers, commands, seconds, commands / seconds, results);
-            new ProgressBar(out, instances + " ledger adapter(s)").done(String.format(
+            progress.done(String.format(
                     "%,d commands in %.2f s: %,.0f commands/s; %,d results", commands, seconds, run.commandsPerSecond(), results));
             return run;
         } catch (InterruptedException e) {

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
 
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -102,7 +103,7 @@ final class LifecycleLoad {
                 } else {
                     fail("not started: " + MAX_IN_FLIGHT + " lifecycles in flight", measured);
                 }
-                progress.show(System.nanoTime() - start, end - start, status());
+                progress.show(System.nanoTime() - start, end - start, this::status);
             }
         });
     }
@@ -121,7 +122,7 @@ final class LifecycleLoad {
                     return;
                 }
                 lifecycle(System.nanoTime()).whenComplete((ignored, error) -> slots.release());
-                progress.show(System.nanoTime() - start, end - start, status());
+                progress.show(System.nanoTime() - start, end - start, this::status);
             }
         });
     }
@@ -150,7 +151,7 @@ final class LifecycleLoad {
         Phase phase = new Phase(name, seconds, lifecyclesStarted.sum() - startedBefore, vouchers, vouchers / seconds,
                 redemptions, redemptions / seconds, sent, sent / seconds,
                 Latency.of(generateToUnused.getIntervalHistogram()), Latency.of(redeemToRedeemed.getIntervalHistogram()),
-                failures.entrySet().stream().collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().sum())));
+                failures.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().sum())));
         progress.done(String.format("%,.0f vouchers/s, %,.0f redemptions/s, %,.0f requests/s; redeem p99 %.0f ms",
                 phase.vouchersPerSecond(), phase.redemptionsPerSecond(), phase.requestsPerSecond(),
                 phase.redeemToRedeemed().p99Ms()));

@@ -23,12 +23,12 @@ class BenchmarksDocumentTest {
         Files.writeString(docs.resolve("benchmarks.md"), "# Benchmarks\n\nMethod, written by hand.\n\n"
                 + BenchmarksDocument.BEGIN + "\nstale figures\n" + BenchmarksDocument.END + "\n\n## Tuning log\nkept\n");
         Path runs = docs.resolve("benchmark-runs");
-        writeRun(runs, "2026-11-25T100000Z", Map.of(
+        writeRun(runs, "2026-11-25T100000Z", Map.of("ledger.listener-concurrency", "1"), Map.of(
                 "topology", topology(20_000, 80_000),
                 "ledger", new LedgerThroughput.Result(3, 100, "freeze", List.of(
                         new LedgerThroughput.Run(1, 3, 20_000, 50, 400, 20_000),
                         new LedgerThroughput.Run(2, 6, 20_000, 30, 666.7, 20_000)))));
-        writeRun(runs, "2026-11-26T100000Z", Map.of("topology", topology(48_000, 80_000)));
+        writeRun(runs, "2026-11-26T100000Z", Map.of(), Map.of("topology", topology(48_000, 80_000)));
 
         BenchmarksDocument.regenerate(docs);
 
@@ -38,6 +38,7 @@ class BenchmarksDocumentTest {
                 .doesNotContain("stale figures")
                 .contains("ratio 0.60**", "voucher topology 48,000 records/s", "Run 2026-11-26T10:00:00Z")
                 .contains("| 2 | 6 | 20,000 | 30.00 | 667 | 20,000 |", "Run 2026-11-25T10:00:00Z")
+                .contains("options: `--ledger.listener-concurrency=1`")
                 .doesNotContain("ratio 0.25");
         String chart = Files.readString(docs.resolve("benchmarks.svg"));
         assertThat(chart).startsWith("<svg").contains("48,000 records/s", "80,000 records/s", "667 commands/s");
@@ -74,12 +75,13 @@ class BenchmarksDocumentTest {
                 baseline, voucher, voucher / baseline);
     }
 
-    private static void writeRun(Path runs, String name, Map<String, Object> results) throws IOException {
+    private static void writeRun(Path runs, String name, Map<String, String> ledgerAdapter, Map<String, Object> results)
+            throws IOException {
         Files.createDirectories(runs);
         Files.writeString(runs.resolve(name + ".json"), RunReport.JSON.writeValueAsString(Map.of(
                 "startedAt", name.substring(0, 13) + ":" + name.substring(13, 15) + ":" + name.substring(15),
                 "machine", new Machine("test CPU", 2, 24_000, "Linux", "Java 17", "abc123", false),
-                "options", Map.of(), "voucherStreams", Map.of(), "ledgerAdapter", Map.of(),
+                "options", Map.of(), "voucherStreams", Map.of(), "ledgerAdapter", ledgerAdapter,
                 "results", results)));
     }
 }

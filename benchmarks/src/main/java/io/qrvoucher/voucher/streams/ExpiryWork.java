@@ -72,7 +72,7 @@ public final class ExpiryWork {
                 driver.advanceWallClockTime(INTERVAL);
                 busyNanos += System.nanoTime() - started;
                 punctuations++;
-                progress.show((long) total(driver, TopologyMetricNames.EXPIRED_TOTAL), due, "");
+                progress.show((long) total(driver, TopologyMetricNames.EXPIRED_TOTAL), due);
             }
             long expired = (long) total(driver, TopologyMetricNames.EXPIRED_TOTAL);
             long read = (long) (total(driver, TopologyMetricNames.ENTRIES_READ_TOTAL) - readBefore);
@@ -98,7 +98,7 @@ public final class ExpiryWork {
                     i % every == 0 ? dueAt : endOfDay, START, 2, "request-" + id, null, null, null);
             vouchers.put(id, AvroMapping.toAvro(voucher));
             index.update(null, voucher);
-            progress.show(i + 1, live, "");
+            progress.show(i + 1, live);
         }
         progress.done(String.format("%,d unused vouchers, %,d of them due", live, due));
     }
