@@ -48,7 +48,8 @@ final class PipelineStack implements AutoCloseable {
                     "--voucher.commit-interval=50ms",
                     "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY)));
         }
-        ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(
+        ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
+                logs(), ServiceProcess.TEST_JVM, List.of(
                 "--ingress.bootstrap-servers=" + kafka.bootstrapServers(),
                 "--ingress.code-secret=" + secrets.codeSecret(),
                 "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),

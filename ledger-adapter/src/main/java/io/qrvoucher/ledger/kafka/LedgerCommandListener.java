@@ -13,9 +13,9 @@ import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.support.TraceContext;
 
 /**
- * Applies each ledger command and publishes its result; the record's offset is committed, with
- * the rest of its poll, only after both. A crash in between delivers the command again, and the ledger answers it from the
- * result it stored with the change — the change itself is never applied twice.
+ * Applies each ledger command and publishes its result; the record's offset is committed, with the
+ * rest of its poll, only after both. A crash in between delivers the command again, and the ledger
+ * answers it from the result it stored with the change — the change itself is never applied twice.
  */
 public class LedgerCommandListener {
 
