@@ -13,7 +13,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.bench.ProgressBar;
 import io.qrvoucher.voucher.domain.HoldState;
 import io.qrvoucher.voucher.domain.Money;
@@ -87,7 +86,7 @@ public final class ExpiryWork {
 
     /** {@code live} unused vouchers, every {@code live / due}-th of them due at {@code dueAt}. */
     private static void seed(TopologyTestDriver driver, int live, int due, Instant dueAt, Instant endOfDay, PrintStream out) {
-        KeyValueStore<String, VoucherState> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
+        KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
         ExpiryIndex index = new ExpiryIndex(driver.<Bytes, String>getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE));
         int every = live / due;
         ProgressBar progress = new ProgressBar(out, "seeding vouchers");
@@ -96,7 +95,7 @@ public final class ExpiryWork {
             Voucher voucher = new Voucher(id, "customer-" + i % 1000, "account-" + i % 1000, new Money(100, "CNY"),
                     "hash-of-" + id, VoucherStatus.UNUSED, HoldState.HELD, START,
                     i % every == 0 ? dueAt : endOfDay, START, 2, "request-" + id, null, null, null);
-            vouchers.put(id, AvroMapping.toAvro(voucher));
+            vouchers.put(id, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
             index.update(null, voucher);
             progress.show(i + 1, live);
         }

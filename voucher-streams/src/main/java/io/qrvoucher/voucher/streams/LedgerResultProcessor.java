@@ -3,7 +3,6 @@ package io.qrvoucher.voucher.streams;
 import java.time.Instant;
 import java.util.Optional;
 
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -14,10 +13,10 @@ import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 
 /** Applies the ledger's results to the vouchers they answer. */
-final class LedgerResultProcessor implements Processor<String, LedgerResult, String, SpecificRecord> {
+final class LedgerResultProcessor implements Processor<String, LedgerResult, String, Object> {
 
     private final VoucherLifecycle lifecycle;
-    private ProcessorContext<String, SpecificRecord> context;
+    private ProcessorContext<String, Object> context;
     private Vouchers vouchers;
     private TopologyMetrics metrics;
 
@@ -26,7 +25,7 @@ final class LedgerResultProcessor implements Processor<String, LedgerResult, Str
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.metrics = new TopologyMetrics(context);
         this.vouchers = new Vouchers(context, metrics);

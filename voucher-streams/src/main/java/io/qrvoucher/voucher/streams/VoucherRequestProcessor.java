@@ -3,7 +3,6 @@ package io.qrvoucher.voucher.streams;
 import java.time.Instant;
 import java.util.Optional;
 
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -16,11 +15,11 @@ import io.qrvoucher.voucher.domain.VoucherRequest;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 
 /** Applies customers' requests to the vouchers, and schedules the expiry of the task's vouchers. */
-final class VoucherRequestProcessor implements Processor<String, VoucherRequest, String, SpecificRecord> {
+final class VoucherRequestProcessor implements Processor<String, VoucherRequest, String, Object> {
 
     private final VoucherLifecycle lifecycle;
     private final ExpirySettings expiry;
-    private ProcessorContext<String, SpecificRecord> context;
+    private ProcessorContext<String, Object> context;
     private Vouchers vouchers;
     private TopologyMetrics metrics;
 
@@ -30,10 +29,11 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
     }
 
     @Override
-    public void init(ProcessorContext<String, SpecificRecord> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.metrics = new TopologyMetrics(context);
         this.vouchers = new Vouchers(context, metrics);
+        vouchers.rebuildExpiryIndex();
         ExpiryPunctuator punctuator = new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics);
         context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, punctuator);
     }

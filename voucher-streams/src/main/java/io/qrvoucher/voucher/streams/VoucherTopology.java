@@ -13,7 +13,6 @@ import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
-import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 
@@ -27,6 +26,9 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  *                              │                          ▲
  *                              └─▶ voucher-dead-letters   └── voucher-store, voucher-expiry-index
  * </pre>
+ *
+ * {@code voucher-store} is RocksDB with a changelog; {@code voucher-expiry-index} is derived from it,
+ * in memory, and rebuilt when a task starts.
  *
  * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their
  * stores form one sub-topology: every input of a voucher is handled by the same task, in order.
@@ -57,7 +59,6 @@ public final class VoucherTopology {
     public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry) {
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
         AvroSerde<LedgerResult> results = AvroSerde.of(LedgerResult.class);
-        AvroSerde<VoucherState> states = AvroSerde.of(VoucherState.class);
         Topology topology = new Topology();
 
         topology.addSource(REQUESTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
@@ -75,18 +76,21 @@ public final class VoucherTopology {
         topology.addProcessor(APPLY_RESULTS, () -> new LedgerResultProcessor(lifecycle), DECODE_RESULTS);
 
         topology.addStateStore(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(), states),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(),
+                        Serdes.ByteArray()),
                 APPLY_REQUESTS, APPLY_RESULTS);
+        // Derived from voucher-store and rebuilt from it when a task starts, so it needs no changelog.
         topology.addStateStore(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EXPIRY_INDEX_STORE), Serdes.Bytes(),
-                        Serdes.String()),
+                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EXPIRY_INDEX_STORE), Serdes.Bytes(),
+                        Serdes.String()).withLoggingDisabled(),
                 APPLY_REQUESTS, APPLY_RESULTS);
 
         topology.addSink(LEDGER_COMMANDS_SINK, topics.ledgerCommands(), new StringSerializer(),
                 AvroSerde.of(LedgerCommand.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(),
                 AvroSerde.of(VoucherEvent.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
-        topology.addSink(STATE_SINK, topics.state(), new StringSerializer(), states.serializer(),
+        // The voucher's state arrives encoded: the bytes voucher-store holds (see Vouchers).
+        topology.addSink(STATE_SINK, topics.state(), new StringSerializer(), new ByteArraySerializer(),
                 APPLY_REQUESTS, APPLY_RESULTS);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
                 DECODE_REQUESTS, DECODE_RESULTS);

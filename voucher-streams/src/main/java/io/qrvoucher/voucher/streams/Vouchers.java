@@ -1,15 +1,19 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.Optional;
 
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.Decision;
 import io.qrvoucher.voucher.domain.LedgerCommand;
@@ -20,15 +24,23 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
  * The vouchers of one task: reads their state, and carries out a lifecycle {@link Decision} by
  * writing the new state and its expiry index entry and forwarding the commands, events and state to
  * their sinks. Under exactly-once all of it commits with the input's offset, or none of it does.
+ *
+ * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes are
+ * published on the state topic: a new state is encoded once, not once for the store and again for
+ * the sink.
  */
 final class Vouchers {
 
-    private final KeyValueStore<String, VoucherState> store;
+    static final AvroSerde<VoucherState> STATES = AvroSerde.of(VoucherState.class);
+
+    private static final Logger log = LoggerFactory.getLogger(Vouchers.class);
+
+    private final KeyValueStore<String, byte[]> store;
     private final ExpiryIndex expiryIndex;
-    private final ProcessorContext<String, SpecificRecord> context;
+    private final ProcessorContext<String, Object> context;
     private final TopologyMetrics metrics;
 
-    Vouchers(ProcessorContext<String, SpecificRecord> context, TopologyMetrics metrics) {
+    Vouchers(ProcessorContext<String, Object> context, TopologyMetrics metrics) {
         this.context = context;
         this.metrics = metrics;
         this.store = context.getStateStore(VoucherTopology.VOUCHER_STORE);
@@ -40,7 +52,31 @@ final class Vouchers {
     }
 
     Optional<Voucher> find(String voucherId) {
-        return Optional.ofNullable(store.get(voucherId)).map(AvroMapping::toDomain);
+        return Optional.ofNullable(store.get(voucherId)).map(Vouchers::decode);
+    }
+
+    /** Fills the expiry index from the task's vouchers; called when the task starts, before any input. */
+    void rebuildExpiryIndex() {
+        long started = System.nanoTime();
+        long indexed = rebuildExpiryIndex(store, expiryIndex);
+        log.info("Task {}: expiry index rebuilt in {} ms, {} vouchers can expire", context.taskId(),
+                (System.nanoTime() - started) / 1_000_000, indexed);
+    }
+
+    static long rebuildExpiryIndex(KeyValueStore<String, byte[]> store, ExpiryIndex expiryIndex) {
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            return expiryIndex.rebuild(new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return all.hasNext();
+                }
+
+                @Override
+                public Voucher next() {
+                    return decode(all.next().value);
+                }
+            });
+        }
     }
 
     /**
@@ -48,7 +84,7 @@ final class Vouchers {
      */
     void carryOut(Optional<Voucher> before, Decision decision, Instant now, Optional<String> trace) {
         decision.newState().ifPresent(after -> {
-            VoucherState state = AvroMapping.toAvro(after);
+            byte[] state = STATES.encode(AvroMapping.toAvro(after));
             store.put(after.id(), state);
             expiryIndex.update(before.orElse(null), after);
             forward(after.id(), state, now, trace, VoucherTopology.STATE_SINK);
@@ -62,7 +98,11 @@ final class Vouchers {
         }
     }
 
-    private void forward(String key, SpecificRecord value, Instant now, Optional<String> trace, String sink) {
+    private static Voucher decode(byte[] state) {
+        return AvroMapping.toDomain(STATES.decode(state));
+    }
+
+    private void forward(String key, Object value, Instant now, Optional<String> trace, String sink) {
         RecordHeaders headers = new RecordHeaders();
         trace.ifPresent(traceparent -> TraceContext.continueIn(headers, traceparent));
         context.forward(new Record<>(key, value, now.toEpochMilli(), headers), sink);

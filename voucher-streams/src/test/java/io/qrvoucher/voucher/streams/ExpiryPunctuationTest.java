@@ -14,6 +14,7 @@ import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.voucher.domain.VoucherStatus;
 
 /** The expiry punctuation does work in proportion to what is due, not to what is alive. */
 class ExpiryPunctuationTest {
@@ -58,6 +59,28 @@ class ExpiryPunctuationTest {
             topology.advance(PUNCTUATION_INTERVAL);
             assertThat(topology.events()).hasSize(2);
             assertThat(topology.expiryIndexSize()).isZero();
+        }
+    }
+
+    @Test
+    void aStartingTaskIndexesItsVouchersThatCanExpireAndTheyExpireOnTime() {
+        try (VoucherTopologyFixture topology = new VoucherTopologyFixture()) {
+            Instant soon = topology.now().plus(Duration.ofMinutes(5));
+            topology.seedVoucherOnly("due", VoucherStatus.UNUSED, soon);
+            topology.seedVoucherOnly("later", VoucherStatus.UNUSED, VoucherTopologyFixture.END_OF_START_DAY);
+            topology.seedVoucherOnly("redeemed", VoucherStatus.REDEEMED, soon);
+            assertThat(topology.expiryIndexSize()).isZero();
+
+            assertThat(topology.rebuildExpiryIndex()).isEqualTo(2);
+            assertThat(topology.expiryIndexSize()).isEqualTo(2);
+
+            topology.advanceTo(soon.plus(PUNCTUATION_INTERVAL));
+            assertThat(topology.events()).singleElement().satisfies(event -> {
+                assertThat(event.getVoucherId()).isEqualTo("due");
+                assertThat(event.getType()).isEqualTo(VoucherEventType.EXPIRED);
+            });
+            assertThat(topology.stored("redeemed").getStatus()).isEqualTo(io.qrvoucher.avro.VoucherStatus.REDEEMED);
+            assertThat(topology.expiryIndexSize()).isEqualTo(1);
         }
     }
 

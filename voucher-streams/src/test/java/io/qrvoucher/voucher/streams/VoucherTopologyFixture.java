@@ -224,8 +224,9 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     VoucherState stored(String voucherId) {
-        KeyValueStore<String, VoucherState> store = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
-        return store.get(voucherId);
+        KeyValueStore<String, byte[]> store = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
+        byte[] state = store.get(voucherId);
+        return state == null ? null : Vouchers.STATES.decode(state);
     }
 
     /**
@@ -233,15 +234,27 @@ final class VoucherTopologyFixture implements AutoCloseable {
      * for setting up many vouchers quickly.
      */
     void seedIssuedVoucher(String voucherId, Instant expiresAt) {
-        KeyValueStore<String, VoucherState> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
-        KeyValueStore<org.apache.kafka.common.utils.Bytes, String> index =
-                driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE);
+        io.qrvoucher.voucher.domain.Voucher voucher = seedVoucherOnly(voucherId,
+                io.qrvoucher.voucher.domain.VoucherStatus.UNUSED, expiresAt);
+        new ExpiryIndex(driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE)).update(null, voucher);
+    }
+
+    /** Puts a voucher into the voucher store only, leaving the expiry index as it is. */
+    io.qrvoucher.voucher.domain.Voucher seedVoucherOnly(String voucherId, io.qrvoucher.voucher.domain.VoucherStatus status,
+                                                        Instant expiresAt) {
+        KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
         io.qrvoucher.voucher.domain.Voucher voucher = new io.qrvoucher.voucher.domain.Voucher(voucherId, "alice",
                 "acc-alice", new io.qrvoucher.voucher.domain.Money(100, "CNY"), hashOf(codeOf(voucherId)),
-                io.qrvoucher.voucher.domain.VoucherStatus.UNUSED, io.qrvoucher.voucher.domain.HoldState.HELD,
-                now, expiresAt, now, 2, "r-" + voucherId, null, null, null);
-        vouchers.put(voucherId, AvroMapping.toAvro(voucher));
-        new ExpiryIndex(index).update(null, voucher);
+                status, io.qrvoucher.voucher.domain.HoldState.HELD, now, expiresAt, now, 2, "r-" + voucherId, null,
+                null, null);
+        vouchers.put(voucherId, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
+        return voucher;
+    }
+
+    /** What a task does when it starts: index the vouchers of the store. */
+    long rebuildExpiryIndex() {
+        return Vouchers.rebuildExpiryIndex(driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE),
+                new ExpiryIndex(driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE)));
     }
 
     long expiryIndexSize() {
