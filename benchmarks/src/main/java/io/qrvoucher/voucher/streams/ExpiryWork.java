@@ -8,7 +8,6 @@ import java.time.ZoneId;
 import java.util.Map;
 import java.util.Properties;
 
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -29,7 +28,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
  * because piping a million requests through an exactly-once driver would take hours; the
  * punctuations themselves run exactly as in service, each committed with its outputs.
  *
- * <p>It lives in the topology's package to fill the expiry index through {@link ExpiryIndex}.
+ * <p>It lives in the topology's package to fill the task's {@link VoucherIndexes}.
  */
 public final class ExpiryWork {
 
@@ -87,7 +86,7 @@ public final class ExpiryWork {
     /** {@code live} unused vouchers, every {@code live / due}-th of them due at {@code dueAt}. */
     private static void seed(TopologyTestDriver driver, int live, int due, Instant dueAt, Instant endOfDay, PrintStream out) {
         KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
-        ExpiryIndex index = new ExpiryIndex(driver.<Bytes, String>getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE));
+        VoucherIndexes indexes = (VoucherIndexes) driver.getStateStore(VoucherTopology.VOUCHER_INDEXES);
         int every = live / due;
         ProgressBar progress = new ProgressBar(out, "seeding vouchers");
         for (int i = 0; i < live; i++) {
@@ -96,7 +95,8 @@ public final class ExpiryWork {
                     "hash-of-" + id, VoucherStatus.UNUSED, HoldState.HELD, START,
                     i % every == 0 ? dueAt : endOfDay, START, 2, "request-" + id, null, null, null);
             vouchers.put(id, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
-            index.update(null, voucher);
+            indexes.knownIds().add(id);
+            indexes.expiryIndex().add(voucher);
             progress.show(i + 1, live);
         }
         progress.done(String.format("%,d unused vouchers, %,d of them due", live, due));

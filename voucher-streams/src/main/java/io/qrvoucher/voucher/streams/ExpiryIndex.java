@@ -1,84 +1,84 @@
 package io.qrvoucher.voucher.streams;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
-
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
 
 import io.qrvoucher.voucher.domain.Voucher;
 
 /**
- * The vouchers that can still expire, ordered by expiry time. A key is the expiry time as 8
- * big-endian bytes followed by the voucher id, so the store's byte order is time order and the due
- * entries are a prefix of it: finding them reads only them.
- *
- * <p>The index is derived from the voucher store, so it is kept in memory without a changelog and
- * {@linkplain #rebuild(Iterator) rebuilt} from the store whenever a task starts. Logging it cost a
- * RocksDB write and a changelog record for every voucher generated, which is most of what the
- * index would otherwise cost; a rebuild reads each of the task's vouchers once.
+ * The vouchers of a task that can still expire, by expiry time: a sorted map from expiry instant
+ * to the vouchers ending then. The due vouchers are its head, so finding them reads only them, and
+ * since most vouchers end at one of few instants (the end of a business day), adding or removing
+ * one is a hash-set operation in a small tree.
  */
 final class ExpiryIndex {
 
-    private final KeyValueStore<Bytes, String> store;
-
-    ExpiryIndex(KeyValueStore<Bytes, String> store) {
-        this.store = store;
+    /** A voucher that can expire, and when. */
+    record Entry(Instant expiresAt, String voucherId) {
     }
+
+    private final NavigableMap<Instant, Set<String>> byExpiry = new TreeMap<>();
+    private long size;
 
     /** Keeps the index in step with a voucher's change of state. */
     void update(Voucher before, Voucher after) {
         boolean indexedBefore = before != null && before.status().canExpire();
         boolean indexedAfter = after.status().canExpire();
         if (indexedAfter && !indexedBefore) {
-            store.put(key(after.expiresAt(), after.id()), after.id());
+            add(after);
         } else if (indexedBefore && !indexedAfter) {
-            store.delete(key(before.expiresAt(), before.id()));
+            remove(new Entry(before.expiresAt(), before.id()));
         }
     }
 
-    /**
-     * Indexes every voucher that can expire. Entries already there stay; stale ones are dropped by
-     * the punctuator when it finds them, so a rebuild over a partly filled index is harmless.
-     *
-     * @return how many vouchers the index holds an entry for after the rebuild
-     */
-    long rebuild(Iterator<Voucher> vouchers) {
-        long indexed = 0;
-        while (vouchers.hasNext()) {
-            Voucher voucher = vouchers.next();
-            if (voucher.status().canExpire()) {
-                store.put(key(voucher.expiresAt(), voucher.id()), voucher.id());
-                indexed++;
-            }
+    /** Indexes the voucher if it can expire; a voucher indexed already stays as it is. */
+    boolean add(Voucher voucher) {
+        if (!voucher.status().canExpire()) {
+            return false;
         }
-        return indexed;
+        boolean added = byExpiry.computeIfAbsent(voucher.expiresAt(), at -> new LinkedHashSet<>()).add(voucher.id());
+        if (added) {
+            size++;
+        }
+        return added;
     }
 
     /** Up to {@code limit} entries due at {@code now}, earliest first. */
-    List<KeyValue<Bytes, String>> due(Instant now, int limit) {
-        List<KeyValue<Bytes, String>> due = new ArrayList<>();
-        Bytes upperBound = Bytes.wrap(ByteBuffer.allocate(Long.BYTES).putLong(now.toEpochMilli() + 1).array());
-        try (KeyValueIterator<Bytes, String> entries = store.range(null, upperBound)) {
-            while (entries.hasNext() && due.size() < limit) {
-                due.add(entries.next());
+    List<Entry> due(Instant now, int limit) {
+        List<Entry> due = new ArrayList<>();
+        for (Map.Entry<Instant, Set<String>> sameTime : byExpiry.headMap(now, true).entrySet()) {
+            for (String voucherId : sameTime.getValue()) {
+                if (due.size() == limit) {
+                    return due;
+                }
+                due.add(new Entry(sameTime.getKey(), voucherId));
             }
         }
         return due;
     }
 
-    void remove(Bytes key) {
-        store.delete(key);
+    void remove(Entry entry) {
+        Set<String> sameTime = byExpiry.get(entry.expiresAt());
+        if (sameTime != null && sameTime.remove(entry.voucherId())) {
+            size--;
+            if (sameTime.isEmpty()) {
+                byExpiry.remove(entry.expiresAt());
+            }
+        }
     }
 
-    private static Bytes key(Instant expiresAt, String voucherId) {
-        byte[] id = voucherId.getBytes(StandardCharsets.UTF_8);
-        return Bytes.wrap(ByteBuffer.allocate(Long.BYTES + id.length).putLong(expiresAt.toEpochMilli()).put(id).array());
+    long size() {
+        return size;
+    }
+
+    void clear() {
+        byExpiry.clear();
+        size = 0;
     }
 }

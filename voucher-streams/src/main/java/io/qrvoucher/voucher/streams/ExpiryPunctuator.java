@@ -4,8 +4,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Punctuator;
 
 import io.qrvoucher.voucher.domain.Voucher;
@@ -34,16 +32,16 @@ final class ExpiryPunctuator implements Punctuator {
     public void punctuate(long wallClockMs) {
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(wallClockMs);
-        List<KeyValue<Bytes, String>> due = vouchers.expiryIndex().due(now, maxPerPunctuation);
+        List<ExpiryIndex.Entry> due = vouchers.expiryIndex().due(now, maxPerPunctuation);
         int expired = 0;
-        for (KeyValue<Bytes, String> entry : due) {
-            Optional<Voucher> voucher = vouchers.find(entry.value);
+        for (ExpiryIndex.Entry entry : due) {
+            Optional<Voucher> voucher = vouchers.find(entry.voucherId());
             if (voucher.isPresent() && voucher.get().isDueAt(now)) {
                 vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now, Optional.empty());
                 expired++;
             } else {
                 // A voucher that left PENDING/UNUSED already dropped its entry; this one is stale.
-                vouchers.expiryIndex().remove(entry.key);
+                vouchers.expiryIndex().remove(entry);
             }
         }
         metrics.expiryPunctuated(due.size(), expired, System.nanoTime() - started);

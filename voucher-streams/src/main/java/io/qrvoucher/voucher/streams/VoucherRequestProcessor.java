@@ -33,7 +33,7 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
         this.context = context;
         this.metrics = new TopologyMetrics(context);
         this.vouchers = new Vouchers(context, metrics);
-        vouchers.rebuildExpiryIndex();
+        vouchers.buildIndexes();
         ExpiryPunctuator punctuator = new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics);
         context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, punctuator);
     }

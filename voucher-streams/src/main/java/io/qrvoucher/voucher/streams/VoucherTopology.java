@@ -24,11 +24,11 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  *                              │                  (+ expiry punctuator)   ├─▶ voucher-events
  *  ledger-results ──▶ decode-ledger-results ───▶ apply-ledger-results ───┴─▶ voucher-state
  *                              │                          ▲
- *                              └─▶ voucher-dead-letters   └── voucher-store, voucher-expiry-index
+ *                              └─▶ voucher-dead-letters   └── voucher-store, voucher-indexes
  * </pre>
  *
- * {@code voucher-store} is RocksDB with a changelog; {@code voucher-expiry-index} is derived from it,
- * in memory, and rebuilt when a task starts.
+ * {@code voucher-store} is RocksDB with a changelog; {@code voucher-indexes} (expiry times, known ids)
+ * are derived from it, in memory, and built when a task starts.
  *
  * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their
  * stores form one sub-topology: every input of a voucher is handled by the same task, in order.
@@ -36,7 +36,7 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
 public final class VoucherTopology {
 
     public static final String VOUCHER_STORE = "voucher-store";
-    public static final String EXPIRY_INDEX_STORE = "voucher-expiry-index";
+    public static final String VOUCHER_INDEXES = "voucher-indexes";
 
     static final String REQUESTS_SOURCE = "voucher-requests-source";
     static final String RESULTS_SOURCE = "ledger-results-source";
@@ -79,11 +79,7 @@ public final class VoucherTopology {
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(),
                         Serdes.ByteArray()),
                 APPLY_REQUESTS, APPLY_RESULTS);
-        // Derived from voucher-store and rebuilt from it when a task starts, so it needs no changelog.
-        topology.addStateStore(
-                Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(EXPIRY_INDEX_STORE), Serdes.Bytes(),
-                        Serdes.String()).withLoggingDisabled(),
-                APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES), APPLY_REQUESTS, APPLY_RESULTS);
 
         topology.addSink(LEDGER_COMMANDS_SINK, topics.ledgerCommands(), new StringSerializer(),
                 AvroSerde.of(LedgerCommand.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);

@@ -1,7 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Optional;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -22,7 +21,7 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
 
 /**
  * The vouchers of one task: reads their state, and carries out a lifecycle {@link Decision} by
- * writing the new state and its expiry index entry and forwarding the commands, events and state to
+ * writing the new state, keeping the task's {@link VoucherIndexes} in step and forwarding the commands, events and state to
  * their sinks. Under exactly-once all of it commits with the input's offset, or none of it does.
  *
  * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes are
@@ -36,7 +35,7 @@ final class Vouchers {
     private static final Logger log = LoggerFactory.getLogger(Vouchers.class);
 
     private final KeyValueStore<String, byte[]> store;
-    private final ExpiryIndex expiryIndex;
+    private final VoucherIndexes indexes;
     private final ProcessorContext<String, Object> context;
     private final TopologyMetrics metrics;
 
@@ -44,39 +43,48 @@ final class Vouchers {
         this.context = context;
         this.metrics = metrics;
         this.store = context.getStateStore(VoucherTopology.VOUCHER_STORE);
-        this.expiryIndex = new ExpiryIndex(context.getStateStore(VoucherTopology.EXPIRY_INDEX_STORE));
+        this.indexes = context.getStateStore(VoucherTopology.VOUCHER_INDEXES);
     }
 
     ExpiryIndex expiryIndex() {
-        return expiryIndex;
+        return indexes.expiryIndex();
     }
 
     Optional<Voucher> find(String voucherId) {
+        if (!indexes.knownIds().mightContain(voucherId)) {
+            return Optional.empty();
+        }
         return Optional.ofNullable(store.get(voucherId)).map(Vouchers::decode);
     }
 
-    /** Fills the expiry index from the task's vouchers; called when the task starts, before any input. */
-    void rebuildExpiryIndex() {
+    /**
+     * Builds the task's indexes from its vouchers, unless they are built already; called when the
+     * task starts, after its store is restored and before any input or punctuation.
+     */
+    void buildIndexes() {
+        if (indexes.built()) {
+            return;
+        }
         long started = System.nanoTime();
-        long indexed = rebuildExpiryIndex(store, expiryIndex);
-        log.info("Task {}: expiry index rebuilt in {} ms, {} vouchers can expire", context.taskId(),
-                (System.nanoTime() - started) / 1_000_000, indexed);
+        long vouchers = buildIndexes(store, indexes);
+        log.info("Task {}: indexes built from {} vouchers in {} ms, {} of them can expire", context.taskId(), vouchers,
+                (System.nanoTime() - started) / 1_000_000, indexes.expiryIndex().size());
     }
 
-    static long rebuildExpiryIndex(KeyValueStore<String, byte[]> store, ExpiryIndex expiryIndex) {
+    /** Fills the indexes from every voucher in the store; returns how many there were. */
+    static long buildIndexes(KeyValueStore<String, byte[]> store, VoucherIndexes indexes) {
+        indexes.clear();
+        long vouchers = 0;
         try (KeyValueIterator<String, byte[]> all = store.all()) {
-            return expiryIndex.rebuild(new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return all.hasNext();
-                }
-
-                @Override
-                public Voucher next() {
-                    return decode(all.next().value);
-                }
-            });
+            while (all.hasNext()) {
+                Voucher voucher = decode(all.next().value);
+                indexes.knownIds().add(voucher.id());
+                indexes.expiryIndex().add(voucher);
+                vouchers++;
+            }
         }
+        indexes.markBuilt();
+        return vouchers;
     }
 
     /**
@@ -86,7 +94,8 @@ final class Vouchers {
         decision.newState().ifPresent(after -> {
             byte[] state = STATES.encode(AvroMapping.toAvro(after));
             store.put(after.id(), state);
-            expiryIndex.update(before.orElse(null), after);
+            indexes.knownIds().add(after.id());
+            indexes.expiryIndex().update(before.orElse(null), after);
             forward(after.id(), state, now, trace, VoucherTopology.STATE_SINK);
         });
         for (LedgerCommand command : decision.commands()) {

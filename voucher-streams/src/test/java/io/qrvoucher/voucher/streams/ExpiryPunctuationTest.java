@@ -71,7 +71,7 @@ class ExpiryPunctuationTest {
             topology.seedVoucherOnly("redeemed", VoucherStatus.REDEEMED, soon);
             assertThat(topology.expiryIndexSize()).isZero();
 
-            assertThat(topology.rebuildExpiryIndex()).isEqualTo(2);
+            assertThat(topology.buildIndexes()).isEqualTo(3);
             assertThat(topology.expiryIndexSize()).isEqualTo(2);
 
             topology.advanceTo(soon.plus(PUNCTUATION_INTERVAL));

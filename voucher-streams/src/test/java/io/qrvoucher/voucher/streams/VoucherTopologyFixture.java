@@ -236,10 +236,10 @@ final class VoucherTopologyFixture implements AutoCloseable {
     void seedIssuedVoucher(String voucherId, Instant expiresAt) {
         io.qrvoucher.voucher.domain.Voucher voucher = seedVoucherOnly(voucherId,
                 io.qrvoucher.voucher.domain.VoucherStatus.UNUSED, expiresAt);
-        new ExpiryIndex(driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE)).update(null, voucher);
+        indexes().expiryIndex().add(voucher);
     }
 
-    /** Puts a voucher into the voucher store only, leaving the expiry index as it is. */
+    /** Puts a voucher into the voucher store and the known ids, leaving the expiry index as it is. */
     io.qrvoucher.voucher.domain.Voucher seedVoucherOnly(String voucherId, io.qrvoucher.voucher.domain.VoucherStatus status,
                                                         Instant expiresAt) {
         KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
@@ -248,24 +248,21 @@ final class VoucherTopologyFixture implements AutoCloseable {
                 status, io.qrvoucher.voucher.domain.HoldState.HELD, now, expiresAt, now, 2, "r-" + voucherId, null,
                 null, null);
         vouchers.put(voucherId, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
+        indexes().knownIds().add(voucherId);
         return voucher;
     }
 
-    /** What a task does when it starts: index the vouchers of the store. */
-    long rebuildExpiryIndex() {
-        return Vouchers.rebuildExpiryIndex(driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE),
-                new ExpiryIndex(driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE)));
+    /** What a task does when it starts: index the vouchers of the store. Returns how many it read. */
+    long buildIndexes() {
+        return Vouchers.buildIndexes(driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE), indexes());
+    }
+
+    VoucherIndexes indexes() {
+        return (VoucherIndexes) driver.getStateStore(VoucherTopology.VOUCHER_INDEXES);
     }
 
     long expiryIndexSize() {
-        KeyValueStore<Object, Object> index = driver.getKeyValueStore(VoucherTopology.EXPIRY_INDEX_STORE);
-        long entries = 0;
-        try (var all = index.all()) {
-            for (; all.hasNext(); all.next()) {
-                entries++;
-            }
-        }
-        return entries;
+        return indexes().expiryIndex().size();
     }
 
     double metric(String name) {

@@ -1,0 +1,130 @@
+package io.qrvoucher.voucher.streams;
+
+import java.util.Map;
+
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.state.StoreBuilder;
+
+/**
+ * A task's in-memory indexes over its {@code voucher-store}: the {@link ExpiryIndex} and the
+ * {@link KnownVoucherIds}. They are derived from the store, so they have no changelog: a task
+ * builds them from its store when it starts (after restoring it), and Kafka Streams closes, and so
+ * empties, them whenever the task's state is dropped or wiped. Being a state store is what lets
+ * both apply processors of a task share them.
+ */
+final class VoucherIndexes implements StateStore {
+
+    private final String name;
+    private final ExpiryIndex expiryIndex = new ExpiryIndex();
+    private final KnownVoucherIds knownIds = new KnownVoucherIds();
+    private boolean built;
+    private boolean open;
+
+    VoucherIndexes(String name) {
+        this.name = name;
+    }
+
+    ExpiryIndex expiryIndex() {
+        return expiryIndex;
+    }
+
+    KnownVoucherIds knownIds() {
+        return knownIds;
+    }
+
+    /** Whether the indexes cover the task's store; false until {@link #markBuilt()}. */
+    boolean built() {
+        return built;
+    }
+
+    void markBuilt() {
+        built = true;
+    }
+
+    void clear() {
+        expiryIndex.clear();
+        knownIds.clear();
+        built = false;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void init(StateStoreContext context, StateStore root) {
+        clear();
+        context.register(root, (key, value) -> {
+            throw new IllegalStateException("The voucher indexes have no changelog to restore from");
+        });
+        open = true;
+    }
+
+    @Override
+    public void flush() {
+        // nothing to write: the indexes live only in memory
+    }
+
+    @Override
+    public void close() {
+        clear();
+        open = false;
+    }
+
+    @Override
+    public boolean persistent() {
+        return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Builds the task's indexes: in memory, never logged, never cached. */
+    static StoreBuilder<VoucherIndexes> builder(String name) {
+        return new StoreBuilder<>() {
+            @Override
+            public StoreBuilder<VoucherIndexes> withCachingEnabled() {
+                throw new UnsupportedOperationException("The voucher indexes are in memory already");
+            }
+
+            @Override
+            public StoreBuilder<VoucherIndexes> withCachingDisabled() {
+                return this;
+            }
+
+            @Override
+            public StoreBuilder<VoucherIndexes> withLoggingEnabled(Map<String, String> config) {
+                throw new UnsupportedOperationException("The voucher indexes are derived from voucher-store");
+            }
+
+            @Override
+            public StoreBuilder<VoucherIndexes> withLoggingDisabled() {
+                return this;
+            }
+
+            @Override
+            public VoucherIndexes build() {
+                return new VoucherIndexes(name);
+            }
+
+            @Override
+            public Map<String, String> logConfig() {
+                return Map.of();
+            }
+
+            @Override
+            public boolean loggingEnabled() {
+                return false;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+        };
+    }
+}
