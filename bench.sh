@@ -2,7 +2,7 @@
 # Runs the benchmarks (all of them by default, about 15 minutes on 2 cores) and writes the results:
 # a JSON file per run in docs/benchmark-runs/, the tables of docs/benchmarks.md and docs/benchmarks.svg.
 #   ./bench.sh report   (only remakes the document and chart from the stored runs)
-#   ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=3] [--partitions=3]
+#   ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
 #              [--ledger-commands=20000] [--redemptions-per-second=50,100,150,200,500] [--duration=60] [--warm-up=60]
 #              [--voucher.commit-interval=100ms] [--ledger.listener-concurrency=3]   (options: docs/benchmarks.md)
 set -euo pipefail

@@ -15,7 +15,7 @@ import io.qrvoucher.voucher.streams.ExpiryWork;
  *
  * <pre>
  * ./bench.sh report    (only makes the document and chart anew from the stored runs)
- * ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=3] [--partitions=3]
+ * ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
  *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,100,150,200,500] [--duration=60]
  *            [--warm-up=60] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
  * </pre>
@@ -52,7 +52,7 @@ public final class Benchmarks {
                     try (KraftBroker broker = broker(directory)) {
                         yield new TopologyThroughput(broker.bootstrapServers(), directory.resolve("state"), partitions,
                                 command.voucherStreams(), System.out)
-                                .run(command.integer("records", 400_000), command.integer("rounds", 3));
+                                .run(command.integer("records", 400_000), command.integer("rounds", 5));
                     }
                 }
                 case "ledger" -> {

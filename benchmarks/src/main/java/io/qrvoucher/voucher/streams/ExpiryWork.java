@@ -24,16 +24,17 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 /**
  * The work of expiry: how long the real topology's punctuator takes, and how many expiry index
  * entries it reads, to expire {@code due} vouchers among {@code live} unused ones in one task's
- * RocksDB stores. The stores are filled directly (through the driver, changelogged as in service),
- * because piping a million requests through an exactly-once driver would take hours; the
- * punctuations themselves run exactly as in service, each committed with its outputs.
+ * stores. The voucher store is filled directly (through the driver, changelogged as in service),
+ * because piping a million requests through an exactly-once driver would take hours; then the
+ * task's {@link VoucherIndexes} are built from it as a starting task builds them (timed), and the
+ * punctuations run exactly as in service, each committed with its outputs.
  *
- * <p>It lives in the topology's package to fill the task's {@link VoucherIndexes}.
+ * <p>It lives in the topology's package to build the indexes with {@link Vouchers}.
  */
 public final class ExpiryWork {
 
     public record Result(int live, int due, int maxPerPunctuation, long punctuationIntervalMs, double seedSeconds,
-                         int punctuations, double expirySeconds, double longestPunctuationMs, long expired,
+                         double indexBuildSeconds, int punctuations, double expirySeconds, double longestPunctuationMs, long expired,
                          long indexEntriesRead, double indexEntriesReadPerExpired) {
     }
 
@@ -58,6 +59,11 @@ public final class ExpiryWork {
             long seedStarted = System.nanoTime();
             seed(driver, live, due, dueAt, endOfDay, out);
             double seedSeconds = (System.nanoTime() - seedStarted) / 1e9;
+            long buildStarted = System.nanoTime();
+            Vouchers.buildIndexes(driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE),
+                    (VoucherIndexes) driver.getStateStore(VoucherTopology.VOUCHER_INDEXES));
+            double indexBuildSeconds = (System.nanoTime() - buildStarted) / 1e9;
+            out.printf("    indexes built from %,d vouchers in %.2f s%n", live, indexBuildSeconds);
 
             // Up to the second before the due time: punctuations that find nothing due.
             driver.advanceWallClockTime(Duration.between(START, dueAt).minus(INTERVAL));
@@ -78,7 +84,7 @@ public final class ExpiryWork {
                     .max().orElse(0) / 1e6;
             progress.done(String.format("%,d of %,d live vouchers expired in %d punctuations, %.2f s; %,d index entries read",
                     expired, live, punctuations, busyNanos / 1e9, read));
-            return new Result(live, due, MAX_PER_PUNCTUATION, INTERVAL.toMillis(), seedSeconds, punctuations,
+            return new Result(live, due, MAX_PER_PUNCTUATION, INTERVAL.toMillis(), seedSeconds, indexBuildSeconds, punctuations,
                     busyNanos / 1e9, longestMs, expired, read, expired == 0 ? 0 : (double) read / expired);
         }
     }
@@ -86,7 +92,6 @@ public final class ExpiryWork {
     /** {@code live} unused vouchers, every {@code live / due}-th of them due at {@code dueAt}. */
     private static void seed(TopologyTestDriver driver, int live, int due, Instant dueAt, Instant endOfDay, PrintStream out) {
         KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
-        VoucherIndexes indexes = (VoucherIndexes) driver.getStateStore(VoucherTopology.VOUCHER_INDEXES);
         int every = live / due;
         ProgressBar progress = new ProgressBar(out, "seeding vouchers");
         for (int i = 0; i < live; i++) {
@@ -95,8 +100,6 @@ public final class ExpiryWork {
                     "hash-of-" + id, VoucherStatus.UNUSED, HoldState.HELD, START,
                     i % every == 0 ? dueAt : endOfDay, START, 2, "request-" + id, null, null, null);
             vouchers.put(id, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
-            indexes.knownIds().add(id);
-            indexes.expiryIndex().add(voucher);
             progress.show(i + 1, live);
         }
         progress.done(String.format("%,d unused vouchers, %,d of them due", live, due));
