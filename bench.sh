@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (all of them by default, about 15 minutes on 2 cores) and writes the results:
+# Runs the benchmarks (all of them by default, about 17 minutes on 2 cores) and writes the results:
 # a JSON file per run in docs/benchmark-runs/, the tables of docs/benchmarks.md and docs/benchmarks.svg.
 #   ./bench.sh report   (only remakes the document and chart from the stored runs)
 #   ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
