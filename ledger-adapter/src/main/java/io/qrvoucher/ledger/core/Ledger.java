@@ -292,10 +292,15 @@ public class Ledger {
                     DO UPDATE SET used_minor = daily_outward_use.used_minor + excluded.used_minor""")
                     .param("account", accountId).param("day", businessDate).param("delta", deltaMinor).update();
         } else {
-            jdbc.sql("""
+            int changed = jdbc.sql("""
                     UPDATE daily_outward_use SET used_minor = used_minor + :delta
                     WHERE account_id = :account AND business_date = :day""")
                     .param("account", accountId).param("day", businessDate).param("delta", deltaMinor).update();
+            if (changed != 1) {
+                // The freeze that made the hold counted it on this day; without that row the books disagree.
+                throw new IllegalStateException("No outward use of " + accountId + " on " + businessDate
+                        + " to take " + -deltaMinor + " back from");
+            }
         }
     }
 
