@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (all of them by default, about 17 minutes on 2 cores) and writes the results:
+# Runs the benchmarks (all of them by default, about 19 minutes on 2 cores) and writes the results:
 # a JSON file per run in docs/benchmark-runs/, the tables of docs/benchmarks.md and docs/benchmarks.svg.
 #   ./bench.sh report   (only remakes the document and chart from the stored runs)
 #   ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
-#              [--ledger-commands=20000] [--redemptions-per-second=50,100,150,200,500] [--duration=60] [--warm-up=60]
+#              [--ledger-commands=20000] [--redemptions-per-second=50,100,150,200,500] [--duration=60] [--warm-up=180]
 #              [--voucher.commit-interval=100ms] [--ledger.listener-concurrency=3]   (options: docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -17,7 +17,7 @@ import io.qrvoucher.voucher.streams.ExpiryWork;
  * ./bench.sh report    (only makes the document and chart anew from the stored runs)
  * ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
  *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,100,150,200,500] [--duration=60]
- *            [--warm-up=60] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
+ *            [--warm-up=180] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
  * </pre>
  * Options starting with {@code --voucher.} configure voucher-streams, and options starting with
  * {@code --ledger.} or {@code --spring.} the ledger adapter, in the benchmarks that run them.
@@ -66,7 +66,7 @@ public final class Benchmarks {
                         command.list("service-jvm", "-XX:+UseSerialGC", " "), System.out)
                         .run(command.list("redemptions-per-second", "50,100,150,200,500", ",").stream()
                                         .map(Integer::parseInt).toList(),
-                                command.integer("duration", 60), command.integer("warm-up", 60));
+                                command.integer("duration", 60), command.integer("warm-up", 180));
                 default -> throw new IllegalStateException(benchmark);
             });
         }
