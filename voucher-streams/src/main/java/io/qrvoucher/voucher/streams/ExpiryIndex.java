@@ -24,29 +24,16 @@ final class ExpiryIndex {
     }
 
     private final NavigableMap<Instant, Set<String>> byExpiry = new TreeMap<>();
-    private long size;
 
     /** Keeps the index in step with a voucher's change of state. */
     void update(Voucher before, Voucher after) {
         boolean indexedBefore = before != null && before.status().canExpire();
         boolean indexedAfter = after.status().canExpire();
         if (indexedAfter && !indexedBefore) {
-            add(after);
+            byExpiry.computeIfAbsent(after.expiresAt(), at -> new LinkedHashSet<>()).add(after.id());
         } else if (indexedBefore && !indexedAfter) {
             remove(new Entry(before.expiresAt(), before.id()));
         }
-    }
-
-    /** Indexes the voucher if it can expire; a voucher indexed already stays as it is. */
-    boolean add(Voucher voucher) {
-        if (!voucher.status().canExpire()) {
-            return false;
-        }
-        boolean added = byExpiry.computeIfAbsent(voucher.expiresAt(), at -> new LinkedHashSet<>()).add(voucher.id());
-        if (added) {
-            size++;
-        }
-        return added;
     }
 
     /** Up to {@code limit} entries due at {@code now}, earliest first. */
@@ -65,20 +52,17 @@ final class ExpiryIndex {
 
     void remove(Entry entry) {
         Set<String> sameTime = byExpiry.get(entry.expiresAt());
-        if (sameTime != null && sameTime.remove(entry.voucherId())) {
-            size--;
-            if (sameTime.isEmpty()) {
-                byExpiry.remove(entry.expiresAt());
-            }
+        if (sameTime != null && sameTime.remove(entry.voucherId()) && sameTime.isEmpty()) {
+            byExpiry.remove(entry.expiresAt());
         }
     }
 
+    /** How many vouchers the index holds: a walk over its few expiry instants, not over the vouchers. */
     long size() {
-        return size;
+        return byExpiry.values().stream().mapToLong(Set::size).sum();
     }
 
     void clear() {
         byExpiry.clear();
-        size = 0;
     }
 }

@@ -1,10 +1,13 @@
 package io.qrvoucher.voucher.streams;
 
+import java.util.Iterator;
 import java.util.Map;
 
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.StoreBuilder;
+
+import io.qrvoucher.voucher.domain.Voucher;
 
 /**
  * A task's in-memory indexes over its {@code voucher-store}: the {@link ExpiryIndex} and the
@@ -33,16 +36,32 @@ final class VoucherIndexes implements StateStore {
         return knownIds;
     }
 
-    /** Whether the indexes cover the task's store; false until {@link #markBuilt()}. */
+    /** Whether the indexes cover the task's store: true once {@link #build} has run, until they are emptied. */
     boolean built() {
         return built;
     }
 
-    void markBuilt() {
+    /** Indexes every voucher of the store, afresh; returns how many there were. */
+    long build(Iterator<Voucher> vouchers) {
+        clear();
+        long count = 0;
+        while (vouchers.hasNext()) {
+            changed(null, vouchers.next());
+            count++;
+        }
         built = true;
+        return count;
     }
 
-    void clear() {
+    /** Keeps the indexes in step with a voucher's change of state; {@code before} is null for a new voucher. */
+    void changed(Voucher before, Voucher after) {
+        if (before == null) {
+            knownIds.add(after.id());
+        }
+        expiryIndex.update(before, after);
+    }
+
+    private void clear() {
         expiryIndex.clear();
         knownIds.clear();
         built = false;

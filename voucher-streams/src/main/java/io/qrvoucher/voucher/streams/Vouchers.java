@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.Optional;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -73,18 +74,19 @@ final class Vouchers {
 
     /** Fills the indexes from every voucher in the store; returns how many there were. */
     static long buildIndexes(KeyValueStore<String, byte[]> store, VoucherIndexes indexes) {
-        indexes.clear();
-        long vouchers = 0;
         try (KeyValueIterator<String, byte[]> all = store.all()) {
-            while (all.hasNext()) {
-                Voucher voucher = decode(all.next().value);
-                indexes.knownIds().add(voucher.id());
-                indexes.expiryIndex().add(voucher);
-                vouchers++;
-            }
+            return indexes.build(new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return all.hasNext();
+                }
+
+                @Override
+                public Voucher next() {
+                    return decode(all.next().value);
+                }
+            });
         }
-        indexes.markBuilt();
-        return vouchers;
     }
 
     /**
@@ -94,8 +96,7 @@ final class Vouchers {
         decision.newState().ifPresent(after -> {
             byte[] state = STATES.encode(AvroMapping.toAvro(after));
             store.put(after.id(), state);
-            indexes.knownIds().add(after.id());
-            indexes.expiryIndex().update(before.orElse(null), after);
+            indexes.changed(before.orElse(null), after);
             forward(after.id(), state, now, trace, VoucherTopology.STATE_SINK);
         });
         for (LedgerCommand command : decision.commands()) {

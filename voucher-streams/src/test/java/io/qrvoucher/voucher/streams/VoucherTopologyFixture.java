@@ -236,10 +236,10 @@ final class VoucherTopologyFixture implements AutoCloseable {
     void seedIssuedVoucher(String voucherId, Instant expiresAt) {
         io.qrvoucher.voucher.domain.Voucher voucher = seedVoucherOnly(voucherId,
                 io.qrvoucher.voucher.domain.VoucherStatus.UNUSED, expiresAt);
-        indexes().expiryIndex().add(voucher);
+        indexes().changed(null, voucher);
     }
 
-    /** Puts a voucher into the voucher store and the known ids, leaving the expiry index as it is. */
+    /** Puts a voucher into the voucher store only, as a restored store holds it before the task's indexes are built. */
     io.qrvoucher.voucher.domain.Voucher seedVoucherOnly(String voucherId, io.qrvoucher.voucher.domain.VoucherStatus status,
                                                         Instant expiresAt) {
         KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
@@ -248,7 +248,6 @@ final class VoucherTopologyFixture implements AutoCloseable {
                 status, io.qrvoucher.voucher.domain.HoldState.HELD, now, expiresAt, now, 2, "r-" + voucherId, null,
                 null, null);
         vouchers.put(voucherId, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
-        indexes().knownIds().add(voucherId);
         return voucher;
     }
 
