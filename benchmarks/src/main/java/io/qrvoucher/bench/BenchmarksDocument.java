@@ -82,7 +82,7 @@ final class BenchmarksDocument {
                 case "ledger" -> ledger(md, result);
                 case "expiry" -> expiry(md, result);
                 case "qr" -> qr(md, result);
-                case "e2e" -> endToEnd(md, result);
+                case "e2e" -> endToEnd(md, result, run.path("machine").path("cores").asInt());
                 default -> throw new IllegalStateException(benchmark);
             }
             md.append("\n").append(provenance(run)).append("\n\n");
@@ -149,7 +149,7 @@ final class BenchmarksDocument {
         }
     }
 
-    private static void endToEnd(StringBuilder md, JsonNode result) {
+    private static void endToEnd(StringBuilder md, JsonNode result, int cores) {
         md.append("### End to end over HTTP\n\n");
         md.append(String.format(Locale.ROOT, "Lifecycles: %s; %d partitions; one instance of each service, each in "
                         + "its own JVM (%s); voucher-streams %s; ledger-adapter %s.%n%n",
@@ -170,11 +170,19 @@ final class BenchmarksDocument {
         md.append(String.format(Locale.ROOT, "%nOf the %,d measured vouchers left to expire, %,d were EXPIRED when "
                         + "asked, at least 3 s after their validity ended.%n%n",
                 result.path("expiries").path("leftToExpire").asLong(), result.path("expiries").path("expired").asLong()));
-        md.append("| process | CPU seconds | cores busy (of 2) | peak memory (PSS, MiB) |\n|---|---|---|---|\n");
+        long vouchers = endToEndPhases(result).stream().mapToLong(p -> p.path("vouchersCompleted").asLong()).sum();
+        md.append(String.format(Locale.ROOT, "| process | CPU seconds | cores busy (of %d) | CPU ms a completed voucher "
+                + "| peak memory (PSS, MiB) |%n|---|---|---|---|---|%n", cores));
+        double cpuSeconds = 0;
         for (JsonNode use : result.path("usage")) {
-            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %,d |%n", use.path("service").asString(),
-                    use.path("cpuSeconds").asDouble(), use.path("cores").asDouble(), use.path("peakMemoryMiB").asLong()));
+            cpuSeconds += use.path("cpuSeconds").asDouble();
+            md.append(String.format(Locale.ROOT, "| %s | %.1f | %.2f | %.2f | %,d |%n", use.path("service").asString(),
+                    use.path("cpuSeconds").asDouble(), use.path("cores").asDouble(),
+                    1000 * use.path("cpuSeconds").asDouble() / vouchers, use.path("peakMemoryMiB").asLong()));
         }
+        md.append(String.format(Locale.ROOT, "| all | %.1f | | %.2f | |%n", cpuSeconds, 1000 * cpuSeconds / vouchers));
+        md.append(String.format(Locale.ROOT, "%nCPU a completed voucher: each process's CPU over the measured phases "
+                + "divided by the %,d vouchers completed in them.%n", vouchers));
     }
 
     /** The end-to-end result's phases in the order they ran: the closed loop, then each offered rate. */

@@ -45,6 +45,23 @@ class BenchmarksDocumentTest {
     }
 
     @Test
+    void endToEndCpuIsSharedOutOverTheVouchersCompletedInTheMeasuredPhases() throws IOException {
+        Files.writeString(docs.resolve("benchmarks.md"), BenchmarksDocument.BEGIN + "\n" + BenchmarksDocument.END + "\n");
+        writeRun(docs.resolve("benchmark-runs"), "2026-11-26T100000Z", Map.of(), Map.of("e2e", Map.of(
+                "saturation", Map.of("name", "saturation", "vouchersCompleted", 100),
+                "offered", List.of(Map.of("name", "offered 50 redemptions/s", "vouchersCompleted", 300)),
+                "usage", List.of(
+                        Map.of("service", "kafka", "cpuSeconds", 2.0, "cores", 0.5, "peakMemoryMiB", 500),
+                        Map.of("service", "ingress-api", "cpuSeconds", 1.0, "cores", 0.25, "peakMemoryMiB", 400)))));
+
+        BenchmarksDocument.regenerate(docs);
+
+        assertThat(Files.readString(docs.resolve("benchmarks.md")))
+                .contains("cores busy (of 2)", "| kafka | 2.0 | 0.50 | 5.00 | 500 |", "| ingress-api | 1.0 | 0.25 | 2.50 | 400 |",
+                        "| all | 3.0 | | 7.50 | |", "divided by the 400 vouchers");
+    }
+
+    @Test
     void aDocumentThatLostItsMarkersIsNotOverwritten() throws IOException {
         Files.writeString(docs.resolve("benchmarks.md"), "# Benchmarks\n\nNo markers here.\n");
 
