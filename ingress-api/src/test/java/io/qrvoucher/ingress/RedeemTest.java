@@ -3,21 +3,13 @@ package io.qrvoucher.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 
-import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
-import javax.imageio.ImageWriter;
-import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.core.io.ByteArrayResource;
@@ -30,6 +22,8 @@ import com.google.zxing.DecodeHintType;
 import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
 import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
+
+import io.qrvoucher.ingress.codes.PhonePhotos;
 
 class RedeemTest extends IngressTestBase {
 
@@ -180,7 +174,7 @@ class RedeemTest extends IngressTestBase {
         byte[] png = alice.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange()
                 .expectBody(byte[].class).returnResult().getResponseBody();
 
-        byte[] photo = photoOf(ImageIO.read(new ByteArrayInputStream(png)));
+        byte[] photo = PhonePhotos.of(png);
 
         bob.post("/api/redemptions").header("Prefer", "wait=20")
                 .contentType(MediaType.MULTIPART_FORM_DATA)
@@ -244,29 +238,6 @@ class RedeemTest extends IngressTestBase {
         });
         form.part("accountId", "bob-cny");
         return form;
-    }
-
-    /** A phone photo of a screen: smaller, a few degrees askew, on a grey background, JPEG-compressed. */
-    private static byte[] photoOf(BufferedImage qr) throws IOException {
-        BufferedImage photo = new BufferedImage(420, 420, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = photo.createGraphics();
-        g.setColor(new Color(190, 190, 185));
-        g.fillRect(0, 0, 420, 420);
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-        g.rotate(Math.toRadians(4), 210, 210);
-        g.drawImage(qr, 40, 40, 340, 340, null);
-        g.dispose();
-        ImageWriter jpeg = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam quality = jpeg.getDefaultWriteParam();
-        quality.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        quality.setCompressionQuality(0.5f);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-            jpeg.setOutput(out);
-            jpeg.write(null, new IIOImage(photo, null, null), quality);
-        }
-        jpeg.dispose();
-        return bytes.toByteArray();
     }
 
     private static String decode(BufferedImage image) throws Exception {
