@@ -1,8 +1,11 @@
 package io.qrvoucher.ingress;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -15,6 +18,8 @@ final class ApiClient {
     static final String ISSUER = "https://auth.test";
     static final byte[] TOKEN_KEY = "test-token-key-of-at-least-256-bits!!".getBytes();
 
+    private static final Map<String, Long> LAST_SIGN_IN = new ConcurrentHashMap<>();
+
     private final WebTestClient http;
     private final String customerId;
     private String token;
@@ -22,13 +27,23 @@ final class ApiClient {
     ApiClient(WebTestClient http, String customerId) {
         this.http = http;
         this.customerId = customerId;
-        signIn();
+        signInNow();
     }
 
-    /** A fresh sign-in: the step-up confirmation of the next voucher. */
+    /**
+     * A fresh sign-in: the step-up confirmation of one voucher. auth_time has a resolution of seconds
+     * and each sign-in confirms one voucher, so this one waits for a second no sign-in of the
+     * customer had.
+     */
     ApiClient signIn() {
-        // auth_time has a resolution of seconds: a sign-in must be later than the one it replaces.
+        long previous = LAST_SIGN_IN.getOrDefault(customerId, Long.MIN_VALUE);
+        await().atMost(Duration.ofSeconds(2)).until(() -> Instant.now().getEpochSecond() > previous);
+        return signInNow();
+    }
+
+    private ApiClient signInNow() {
         Instant now = Instant.now();
+        LAST_SIGN_IN.merge(customerId, now.getEpochSecond(), Math::max);
         token = DemoTokens.sign(customerId, now, now.plus(Duration.ofHours(1)), ISSUER, TOKEN_KEY);
         return this;
     }

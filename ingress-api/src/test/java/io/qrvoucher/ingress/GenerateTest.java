@@ -152,6 +152,7 @@ class GenerateTest extends IngressTestBase {
     @Test
     void underEveryTimeEachVoucherNeedsItsOwnFreshSignIn() {
         carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
+        carol.signIn();
         Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
 
         carol.post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange()
@@ -161,6 +162,22 @@ class GenerateTest extends IngressTestBase {
         carol.post("/api/vouchers").bodyValue(request).exchange()
                 .expectStatus().isForbidden()
                 .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+    }
+
+    @Test
+    void oneSignInConfirmsOneVoucherEvenWhenTwoAreSentAtOnce() {
+        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
+        carol.signIn();
+        Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
+
+        List<Integer> statuses = Flux.range(0, 4)
+                .flatMap(i -> Mono.fromCallable(() -> carol.post("/api/vouchers").bodyValue(request).exchange()
+                                .returnResult(String.class).getStatus().value())
+                        .subscribeOn(Schedulers.boundedElastic()))
+                .collectList().block();
+
+        assertThat(statuses).filteredOn(status -> status == 202).hasSize(1);
+        assertThat(statuses).filteredOn(status -> status == 403).hasSize(3);
     }
 
     @Test

@@ -20,6 +20,9 @@ import reactor.core.publisher.Mono;
  * instance sees the same first claim. A request with the winner's hash proceeds with the winner's ids
  * (so it publishes the same request, which the topology recognises as a redelivery and applies once);
  * a request with another body is refused.
+ *
+ * <p>The same first-claim-wins log makes each sign-in confirm one voucher only (step-up under
+ * EVERY_TIME): the sign-in is claimed under a key a client cannot send, see {@link #claimSignIn}.
  */
 final class IdempotencyKeys {
 
@@ -59,6 +62,20 @@ final class IdempotencyKeys {
                     }
                     return new Ids(first.getVoucherId(), first.getRequestId());
                 });
+    }
+
+    /**
+     * Claims a sign-in ({@code auth_time}) as the step-up confirmation of one voucher: true if this
+     * voucher holds the first claim, on this instance or any other, false if another voucher was
+     * confirmed with it. Concurrent generations with one sign-in thus confirm one voucher, not each.
+     */
+    Mono<Boolean> claimSignIn(String customerId, Instant signedInAt, Ids request) {
+        // A space cannot occur in an Idempotency-Key, so no client key can take a sign-in's place.
+        String key = "sign-in " + signedInAt;
+        return view.firstClaim(customerId, key)
+                .map(Mono::just)
+                .orElseGet(() -> claim(customerId, key, request.voucherId(), request))
+                .map(first -> first.getVoucherId().equals(request.voucherId()));
     }
 
     private Mono<IdempotencyClaim> claim(String customerId, String key, String requestHash, Ids proposed) {

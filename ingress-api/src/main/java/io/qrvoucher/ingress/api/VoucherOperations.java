@@ -100,18 +100,19 @@ final class VoucherOperations {
         String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor), currency.getCurrencyCode(),
                 String.valueOf(request.expiresAt()));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
-                .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
+                .flatMap(ids -> confirmStepUp(customerId, stepUp, ids)
+                        .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
                                 new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(), request.expiresAt(),
-                                        VoucherCodes.hashOf(codes.codeOf(ids.voucherId())))))
-                        .then(recordStepUp(settings, stepUp, now))
+                                        VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                        .then(recordFirstStepUp(settings, stepUp, now))
                         .then(settledVoucher(ids.voucherId(), customerId, Prefer.waitOf(prefer, properties.limits().maxWait())))
                         .map(settled -> respond(settled, customerId))
                         .defaultIfEmpty(accepted(ids.voucherId(), customerId, resolved, now)));
     }
 
     /**
-     * The step-up rule of SPEC "Generate": the token must carry a sign-in ({@code auth_time}) recent
-     * enough, and under EVERY_TIME each sign-in confirms one generation only.
+     * The step-up rule of SPEC "Generate": when the customer's policy asks for it, the token must carry
+     * a sign-in ({@code auth_time}) recent enough; it is then the sign-in that must confirm the voucher.
      */
     private Instant stepUpConfirmation(Jwt caller, CustomerSettings settings, Instant now) {
         boolean needed = settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME || !settings.getStepUpConfirmed();
@@ -119,17 +120,33 @@ final class VoucherOperations {
         if (!needed) {
             return null;
         }
-        boolean fresh = authTime != null && !authTime.isBefore(now.minus(properties.security().stepUpMaxAge()));
-        boolean unused = settings.getLastStepUpAt() == null || authTime == null || authTime.isAfter(settings.getLastStepUpAt());
-        if (!fresh || !unused) {
-            throw new ApiException(HttpStatus.FORBIDDEN, "STEP_UP_REQUIRED",
-                    "Confirm this voucher by signing in again with your account password");
+        if (authTime == null || authTime.isBefore(now.minus(properties.security().stepUpMaxAge()))) {
+            throw stepUpRequired();
         }
         return authTime;
     }
 
-    private Mono<Void> recordStepUp(CustomerSettings settings, Instant confirmedBy, Instant now) {
-        if (confirmedBy == null) {
+    /** Each sign-in confirms one voucher only, however many requests carry it at once, to whichever instances. */
+    private Mono<Void> confirmStepUp(String customerId, Instant signIn, IdempotencyKeys.Ids request) {
+        if (signIn == null) {
+            return Mono.empty();
+        }
+        return idempotencyKeys.claimSignIn(customerId, signIn, request)
+                .flatMap(confirmed -> confirmed ? Mono.<Void>empty() : Mono.error(stepUpRequired()));
+    }
+
+    private static ApiException stepUpRequired() {
+        return new ApiException(HttpStatus.FORBIDDEN, "STEP_UP_REQUIRED",
+                "Confirm this voucher by signing in again with your account password");
+    }
+
+    /**
+     * Records that the customer once confirmed a voucher (what FIRST_TIME_ONLY asks for). Written once:
+     * settings are read, changed and written whole, so a write on every generation could overwrite a
+     * change the customer made at the same moment.
+     */
+    private Mono<Void> recordFirstStepUp(CustomerSettings settings, Instant confirmedBy, Instant now) {
+        if (confirmedBy == null || settings.getStepUpConfirmed()) {
             return Mono.empty();
         }
         CustomerSettings updated = CustomerSettings.newBuilder(settings)
