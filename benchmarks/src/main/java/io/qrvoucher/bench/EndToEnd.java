@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
-import io.qrvoucher.launcher.EmbeddedPipeline;
 import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.Secrets;
+import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
 
 /**
@@ -74,26 +74,18 @@ final class EndToEnd {
             out.println("starting the broker, PostgreSQL and the services");
             broker.start();
             awaitLine(logs.resolve("kafka.log"), "Broker ready", broker);
-            Secrets secrets = Secrets.random();
-            List<String> ledgerArguments = new ArrayList<>(List.of("--spring.profiles.active=demo",
-                    "--spring.datasource.url=" + database.jdbcUrl(),
-                    "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
-                    "--spring.kafka.bootstrap-servers=" + bootstrap,
-                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY));
+            List<String> ledgerArguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrap, database));
+            ledgerArguments.add("--spring.profiles.active=demo");
             ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
-            List<String> streamsArguments = new ArrayList<>(List.of("--voucher.bootstrap-servers=" + bootstrap,
-                    "--voucher.state-dir=" + directory.resolve("voucher-streams"),
-                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY));
+            List<String> streamsArguments = new ArrayList<>(
+                    ServiceArguments.voucherStreams(bootstrap, directory.resolve("voucher-streams")));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                     ServiceProcess.freePort(), logs, serviceJvm, streamsArguments);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), logs, serviceJvm, List.of("--ingress.bootstrap-servers=" + bootstrap,
-                    "--ingress.code-secret=" + secrets.codeSecret(),
-                    "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
-                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE));
+                    ServiceProcess.freePort(), logs, serviceJvm, ServiceArguments.ingress(bootstrap, Secrets.random()));
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {
                 services.add(service);
                 service.start().awaitReady();

@@ -32,8 +32,8 @@ import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.TransferFunds;
-import io.qrvoucher.launcher.EmbeddedPipeline;
 import io.qrvoucher.launcher.LedgerDatabase;
+import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
@@ -99,18 +99,14 @@ final class LedgerThroughput {
             admin.createTopics(Stream.of(commandsTopic, resultsTopic, snapshotsTopic, deadLettersTopic)
                     .map(name -> new NewTopic(name, partitions, (short) 1)).toList()).all().get();
             for (int i = 1; i <= instances; i++) {
-                List<String> arguments = new ArrayList<>(List.of(
+                List<String> arguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrapServers, database));
+                arguments.addAll(List.of(
                         "--server.port=0",
-                        "--spring.datasource.url=" + database.jdbcUrl(),
-                        "--spring.datasource.username=postgres",
-                        "--spring.datasource.password=postgres",
-                        "--spring.kafka.bootstrap-servers=" + bootstrapServers,
                         "--spring.kafka.consumer.group-id=" + group,
                         "--ledger.topics.commands=" + commandsTopic,
                         "--ledger.topics.results=" + resultsTopic,
                         "--ledger.topics.account-snapshots=" + snapshotsTopic,
                         "--ledger.topics.dead-letters=" + deadLettersTopic,
-                        "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY,
                         "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
                 overrides.forEach((name, value) -> arguments.add("--" + name + "=" + value));
                 adapters.add(LedgerAdapterApplication.builder().registerShutdownHook(false).run(arguments.toArray(String[]::new)));

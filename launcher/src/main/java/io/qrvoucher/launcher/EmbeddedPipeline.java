@@ -33,17 +33,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPipeline.class);
 
-    /*
-     * The three services share one classpath here: the ledger's JDBC starters and the ingress's
-     * security starters must not configure the services that have no database or no API.
-     */
-    public static final String DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
-            + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
-    public static final String API_SECURITY = "org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration,"
-            + "org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration,"
-            + "org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration,"
-            + "org.springframework.boot.security.oauth2.server.resource.autoconfigure.reactive.ReactiveOAuth2ResourceServerAutoConfiguration";
-    private static final String EXCLUDE = "--spring.autoconfigure.exclude=";
     private static final String QUIET = "--spring.main.banner-mode=off";
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -127,23 +116,14 @@ public final class EmbeddedPipeline implements AutoCloseable {
         running.push(database);
 
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
-                "--server.port=" + options.ledgerPort(),
-                "--spring.datasource.url=" + database.jdbcUrl(),
-                "--spring.datasource.username=postgres",
-                "--spring.datasource.password=postgres",
-                "--spring.kafka.bootstrap-servers=" + bootstrapServers, EXCLUDE + API_SECURITY, QUIET)::close);
+                ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
+                        "--server.port=" + options.ledgerPort(), QUIET))::close);
         running.push(VoucherStreamsApplication.builder().registerShutdownHook(false).run(
-                "--server.port=" + options.streamsPort(),
-                "--voucher.bootstrap-servers=" + bootstrapServers,
-                "--voucher.state-dir=" + data.resolve("voucher-streams"),
-                "--voucher.instance-id=embedded",
-                EXCLUDE + DATABASE + "," + API_SECURITY, QUIET)::close);
+                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams")),
+                        "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded", QUIET))::close);
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
-                "--server.port=" + options.httpPort(),
-                "--ingress.bootstrap-servers=" + bootstrapServers,
-                "--ingress.code-secret=" + secrets.codeSecret(),
-                "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
-                EXCLUDE + DATABASE, QUIET);
+                ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets),
+                        "--server.port=" + options.httpPort(), QUIET));
         running.push(ingress::close);
         awaitReady(ingress.getBean(ViewUpdater.class));
     }

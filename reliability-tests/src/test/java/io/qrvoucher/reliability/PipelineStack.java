@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.qrvoucher.launcher.Directories;
-import io.qrvoucher.launcher.EmbeddedPipeline;
 import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
+import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
 
 /**
@@ -32,29 +32,18 @@ final class PipelineStack implements AutoCloseable {
         Secrets secrets = Secrets.random();
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(
-                    "--spring.profiles.active=demo",
-                    "--spring.datasource.url=" + database.jdbcUrl(),
-                    "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
-                    "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                    "--ledger.retry.max-interval=1s",
-                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.API_SECURITY)));
+                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database),
+                    "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
             topologies.add(new ServiceProcess("voucher-streams-" + i, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(
-                    "--voucher.bootstrap-servers=" + kafka.bootstrapServers(),
-                    "--voucher.state-dir=" + directory.resolve("voucher-streams-" + i),
-                    "--voucher.instance-id=voucher-streams-" + i,
-                    "--voucher.replication-factor=3",
-                    "--voucher.commit-interval=50ms",
-                    "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE + "," + EmbeddedPipeline.API_SECURITY)));
+                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    ServiceArguments.voucherStreams(kafka.bootstrapServers(), directory.resolve("voucher-streams-" + i)),
+                    "--voucher.instance-id=voucher-streams-" + i, "--voucher.replication-factor=3",
+                    "--voucher.commit-interval=50ms"))));
         }
         ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
-                logs(), ServiceProcess.TEST_JVM, List.of(
-                "--ingress.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--ingress.code-secret=" + secrets.codeSecret(),
-                "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
-                "--ingress.limits.wrong-codes-per-window=1000",
-                "--spring.autoconfigure.exclude=" + EmbeddedPipeline.DATABASE));
+                logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                ServiceArguments.ingress(kafka.bootstrapServers(), secrets), "--ingress.limits.wrong-codes-per-window=1000")));
         startServices();
     }
 

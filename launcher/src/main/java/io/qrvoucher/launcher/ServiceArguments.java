@@ -1,0 +1,55 @@
+package io.qrvoucher.launcher;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What each service needs on its command line to join a pipeline started on one machine: its broker,
+ * the ledger's database, the ingress's secrets. The one-machine run, the reliability tests and the
+ * benchmarks start the services with these and add only what is their own (ports, instance ids,
+ * settings under test).
+ */
+public final class ServiceArguments {
+
+    /*
+     * The services share one classpath when started from here: the ledger's JDBC starters and the
+     * ingress's security starters must not configure the services that have no database or no API.
+     */
+    private static final String DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"
+            + "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration";
+    private static final String API_SECURITY = "org.springframework.boot.security.autoconfigure.ReactiveUserDetailsServiceAutoConfiguration,"
+            + "org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration,"
+            + "org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration,"
+            + "org.springframework.boot.security.oauth2.server.resource.autoconfigure.reactive.ReactiveOAuth2ResourceServerAutoConfiguration";
+    private static final String EXCLUDE = "--spring.autoconfigure.exclude=";
+
+    private ServiceArguments() {
+    }
+
+    public static List<String> ledgerAdapter(String bootstrapServers, LedgerDatabase database) {
+        return List.of("--spring.datasource.url=" + database.jdbcUrl(),
+                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--spring.kafka.bootstrap-servers=" + bootstrapServers,
+                EXCLUDE + API_SECURITY);
+    }
+
+    public static List<String> voucherStreams(String bootstrapServers, Path stateDir) {
+        return List.of("--voucher.bootstrap-servers=" + bootstrapServers,
+                "--voucher.state-dir=" + stateDir,
+                EXCLUDE + DATABASE + "," + API_SECURITY);
+    }
+
+    public static List<String> ingress(String bootstrapServers, Secrets secrets) {
+        return List.of("--ingress.bootstrap-servers=" + bootstrapServers,
+                "--ingress.code-secret=" + secrets.codeSecret(),
+                "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
+                EXCLUDE + DATABASE);
+    }
+
+    /** The arguments and then some more, as one array for {@code SpringApplication.run}. */
+    public static String[] with(List<String> arguments, String... more) {
+        return Stream.concat(arguments.stream(), Arrays.stream(more)).toArray(String[]::new);
+    }
+}
