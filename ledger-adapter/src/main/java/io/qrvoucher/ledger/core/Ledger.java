@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import org.springframework.jdbc.core.RowMapper;
@@ -58,26 +59,45 @@ public class Ledger {
         this.clock = clock;
     }
 
-    /** Applies the command once; a command applied before returns its stored result. */
+    /**
+     * Applies the command once; a command applied before returns its stored result.
+     *
+     * @throws CommitOutcomeUnknownException when the change was made and its commit failed without
+     *         saying whether it happened
+     */
     public Applied apply(LedgerCommand command) {
-        return transactions.execute(status -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(:voucher, 0))")
-                    .param("voucher", command.voucherId()).query().listOfRows();
-            Optional<Applied> earlier = processed(command.commandId());
-            if (earlier.isPresent()) {
-                return earlier.get();
+        AtomicBoolean committing = new AtomicBoolean();
+        try {
+            return transactions.execute(status -> {
+                Applied applied = applyInTransaction(command);
+                committing.set(!applied.redelivered());
+                return applied;
+            });
+        } catch (RuntimeException e) {
+            if (committing.get()) {
+                throw new CommitOutcomeUnknownException(command.commandId(), e);
             }
-            Applied applied;
-            if (command instanceof Freeze freeze) {
-                applied = freeze(freeze);
-            } else if (command instanceof Transfer transfer) {
-                applied = transfer(transfer);
-            } else {
-                applied = release((Release) command);
-            }
-            record(applied);
-            return applied;
-        });
+            throw e;
+        }
+    }
+
+    private Applied applyInTransaction(LedgerCommand command) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(:voucher, 0))")
+                .param("voucher", command.voucherId()).query().listOfRows();
+        Optional<Applied> earlier = processed(command.commandId());
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        Applied applied;
+        if (command instanceof Freeze freeze) {
+            applied = freeze(freeze);
+        } else if (command instanceof Transfer transfer) {
+            applied = transfer(transfer);
+        } else {
+            applied = release((Release) command);
+        }
+        record(applied);
+        return applied;
     }
 
     public Optional<Account> account(String accountId) {

@@ -8,6 +8,7 @@ import org.springframework.transaction.TransactionException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.CommitOutcomeUnknownException;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.support.TraceContext;
@@ -22,11 +23,14 @@ public class LedgerCommandListener {
     private final Ledger ledger;
     private final ResultPublisher publisher;
     private final MeterRegistry meters;
+    private final UncertainCommits uncertainCommits;
 
-    public LedgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters) {
+    LedgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
+                          UncertainCommits uncertainCommits) {
         this.ledger = ledger;
         this.publisher = publisher;
         this.meters = meters;
+        this.uncertainCommits = uncertainCommits;
     }
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}, not the listener's id. */
@@ -38,9 +42,13 @@ public class LedgerCommandListener {
         Applied applied;
         try {
             applied = ledger.apply(command);
+        } catch (CommitOutcomeUnknownException e) {
+            uncertainCommits.uncertain(command.commandId());
+            throw new LedgerUnavailableException(command, e);
         } catch (DataAccessException | TransactionException e) {
             throw new LedgerUnavailableException(command, e);
         }
+        uncertainCommits.settled(command.commandId());
         sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
                 "outcome", applied.outcome().name(), "redelivered", Boolean.toString(applied.redelivered())));
         publisher.publish(applied, TraceContext.of(record.headers()));

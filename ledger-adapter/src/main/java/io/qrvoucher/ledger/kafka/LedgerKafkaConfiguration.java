@@ -38,7 +38,8 @@ import io.qrvoucher.support.TraceContext;
  *       its result must get out;</li>
  *   <li>a database that cannot apply a transfer is retried for {@code ledger.retry.transfer-give-up-after},
  *       then the transfer is answered TRANSFER_FAILED (nothing was changed; the voucher then releases
- *       its hold);</li>
+ *       its hold) — unless a commit of it may have happened ({@link UncertainCommits}): then it is
+ *       retried without end, like a freeze;</li>
  *   <li>a database that cannot apply a freeze or a release is retried without end: giving up could
  *       leave money held that no voucher would ever release.</li>
  * </ul>
@@ -54,8 +55,14 @@ class LedgerKafkaConfiguration {
     }
 
     @Bean
-    LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters) {
-        return new LedgerCommandListener(ledger, publisher, meters);
+    UncertainCommits uncertainCommits() {
+        return new UncertainCommits();
+    }
+
+    @Bean
+    LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
+                                                UncertainCommits uncertainCommits) {
+        return new LedgerCommandListener(ledger, publisher, meters, uncertainCommits);
     }
 
     @Bean
@@ -70,7 +77,7 @@ class LedgerKafkaConfiguration {
 
     @Bean
     DefaultErrorHandler ledgerErrorHandler(KafkaTemplate<String, byte[]> kafka, ResultPublisher publisher,
-                                           LedgerProperties properties) {
+                                           UncertainCommits uncertainCommits, LedgerProperties properties) {
         DeadLetterPublishingRecoverer deadLetters = new DeadLetterPublishingRecoverer(kafka,
                 (record, error) -> new TopicPartition(properties.topics().deadLetters(), -1));
         deadLetters.setHeadersFunction((record, error) -> DeadLetterHeaders.describe(new RecordHeaders(), record.topic(),
@@ -80,6 +87,11 @@ class LedgerKafkaConfiguration {
         ConsumerRecordRecoverer recoverer = (record, error) -> {
             Optional<LedgerCommand> unavailable = Causes.find(error, LedgerUnavailableException.class)
                     .map(LedgerUnavailableException::command);
+            if (unavailable.isPresent() && uncertainCommits.contains(unavailable.get().commandId())) {
+                // Thrown, the record is tried again with its back-off started anew: now without end.
+                throw new IllegalStateException("Not giving up on " + unavailable.get().commandId()
+                        + ": a commit of it may have happened", error);
+            }
             if (unavailable.isPresent() && unavailable.get() instanceof LedgerCommand.Transfer transfer) {
                 log.error("Giving up on {} after the ledger stayed unavailable; answering TRANSFER_FAILED",
                         transfer.commandId(), error);
@@ -94,7 +106,9 @@ class LedgerKafkaConfiguration {
         DefaultErrorHandler handler = new DefaultErrorHandler(recoverer, retry.forever());
         handler.setBackOffFunction((record, error) -> {
             boolean transferMayGiveUp = Causes.find(error, LedgerUnavailableException.class)
-                    .filter(unavailable -> unavailable.command() instanceof LedgerCommand.Transfer).isPresent();
+                    .filter(unavailable -> unavailable.command() instanceof LedgerCommand.Transfer
+                            && !uncertainCommits.contains(unavailable.command().commandId()))
+                    .isPresent();
             return transferMayGiveUp ? retry.untilTransferGivesUp() : retry.forever();
         });
         handler.addNotRetryableExceptions(SerializationException.class);

@@ -27,7 +27,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -146,6 +150,40 @@ class LedgerAdapterFailureTest {
         }
     }
 
+    /**
+     * The database commits a transfer and its answer is lost on the way back (the connection broke
+     * while committing); then it stays unreachable well past the transfer's give-up time. The transfer
+     * is not given up, for the money may have moved: once the database is back, the result it stored
+     * goes out, and the journal has the transfer once.
+     */
+    @Test
+    void aTransferWhoseCommitMayHaveHappenedIsNotGivenUp() {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.getBrokersAsString(), "ledger-results");
+             ConfigurableApplicationContext adapter = adapter(CommitAnswerLost.class)) {
+            send(producer, "l1", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "l1").size() == 1);
+
+            send(producer, "l1", new TransferFunds(10_00L, "CNY", "carol", new OwnAccount("carol-cny")), "/transfer");
+            // 200 ms apart, twenty attempts are twice the 2 s after which an unreachable transfer gives up.
+            await().atMost(Duration.ofSeconds(30)).until(() -> CommitAnswerLost.failures.get() >= 20);
+            assertThat(results.records("ledger-results", "l1")).as("no TRANSFER_FAILED while the money may have moved")
+                    .hasSize(1);
+
+            CommitAnswerLost.reachable.set(true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "l1").size() == 2);
+            assertThat(results.values("ledger-results", "l1", AvroSerde.of(LedgerResult.class)::decode).get(1).getOutcome())
+                    .isEqualTo(LedgerOutcome.TRANSFERRED);
+            assertThat(jdbc.sql("SELECT count(*) FROM journal_entries e JOIN journal_transactions t USING (transaction_id) "
+                    + "WHERE t.command_id = 'l1/transfer'").query(Long.class).single()).isEqualTo(2L);
+        } finally {
+            CommitAnswerLost.reachable.set(true);
+            dataSource.close();
+        }
+    }
+
     private ConfigurableApplicationContext adapter(Class<?>... extra) {
         return LedgerAdapterApplication.builder()
                 .sources(extra)
@@ -205,6 +243,59 @@ class LedgerAdapterFailureTest {
                     if (!reachable.get()) {
                         failures.incrementAndGet();
                         throw new CannotGetJdbcConnectionException("database unreachable (simulated)");
+                    }
+                    return super.apply(command);
+                }
+            };
+        }
+    }
+
+    /**
+     * A database that commits the first transfer and then cannot be reached: the commit's answer is
+     * lost on its way back, and every attempt after it fails until the test says the database is back.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class CommitAnswerLost {
+
+        static final AtomicBoolean reachable = new AtomicBoolean(true);
+        static final AtomicInteger failures = new AtomicInteger();
+        private static final AtomicBoolean answerLost = new AtomicBoolean();
+
+        @Bean
+        @Primary
+        Ledger ledgerThatLosesACommitAnswer(DataSource dataSource, PlatformTransactionManager transactions,
+                                            LedgerProperties properties) {
+            AtomicBoolean loseNextAnswer = new AtomicBoolean();
+            PlatformTransactionManager connectionBreaksAtCommit = new PlatformTransactionManager() {
+                @Override
+                public TransactionStatus getTransaction(TransactionDefinition definition) {
+                    if (!reachable.get()) {
+                        failures.incrementAndGet();
+                        throw new CannotCreateTransactionException("database unreachable (simulated)");
+                    }
+                    return transactions.getTransaction(definition);
+                }
+
+                @Override
+                public void commit(TransactionStatus status) {
+                    transactions.commit(status);
+                    if (loseNextAnswer.getAndSet(false)) {
+                        reachable.set(false);
+                        throw new TransactionSystemException("connection lost while committing (simulated)");
+                    }
+                }
+
+                @Override
+                public void rollback(TransactionStatus status) {
+                    transactions.rollback(status);
+                }
+            };
+            return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(connectionBreaksAtCommit),
+                    properties.bankZone(), Clock.systemUTC()) {
+                @Override
+                public Applied apply(io.qrvoucher.ledger.core.LedgerCommand command) {
+                    if (command.commandId().endsWith("/transfer") && answerLost.compareAndSet(false, true)) {
+                        loseNextAnswer.set(true);
                     }
                     return super.apply(command);
                 }
