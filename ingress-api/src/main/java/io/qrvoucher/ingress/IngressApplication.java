@@ -54,8 +54,8 @@ public class IngressApplication {
     }
 
     @Bean
-    PipelineView pipelineView() {
-        return new PipelineView();
+    PipelineView pipelineView(IngressProperties properties, Clock clock) {
+        return new PipelineView(properties.limits().claimWindow(), clock);
     }
 
     @Bean

@@ -55,6 +55,8 @@ public record IngressProperties(
      * @param wrongCodesPerWindow wrong redemption codes a customer may present per window
      * @param wrongCodeWindow    the window of that limit
      * @param maxPageSize        largest page of a voucher list
+     * @param claimWindow        how long an Idempotency-Key (and a sign-in's confirmation of a voucher)
+     *                           is remembered; at most the {@code ingress-idempotency} topic's retention
      */
     public record Limits(
             @DefaultValue("30s") Duration maxWait,
@@ -62,7 +64,8 @@ public record IngressProperties(
             @DefaultValue("2MB") DataSize maxImageSize,
             @DefaultValue("5") int wrongCodesPerWindow,
             @DefaultValue("10m") Duration wrongCodeWindow,
-            @DefaultValue("100") int maxPageSize) {
+            @DefaultValue("100") int maxPageSize,
+            @DefaultValue("24h") Duration claimWindow) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.view;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,6 +52,18 @@ public class PipelineView {
     private final Map<String, IdempotencyClaim> firstClaims = new ConcurrentHashMap<>();
     private final Map<Integer, Long> claimPositions = new ConcurrentHashMap<>();
     private final Sinks.Many<String> changes = Sinks.many().multicast().directBestEffort();
+    private final Duration claimWindow;
+    private final Clock clock;
+
+    /**
+     * @param claimWindow how long a claim of an Idempotency-Key or a sign-in holds: the claims topic
+     *                    keeps its records at least that long, and an instance that starts later must
+     *                    not know claims the others have forgotten
+     */
+    public PipelineView(Duration claimWindow, Clock clock) {
+        this.claimWindow = claimWindow;
+        this.clock = clock;
+    }
 
     /** A change of a voucher, its redemption, or a refusal of a request about it. */
     public record Change(String voucherId, VoucherState state, VoucherEvent event) {
@@ -101,8 +114,11 @@ public class PipelineView {
         return Optional.ofNullable(settings.get(customerId));
     }
 
+    /** The first claim of a key within the claim window, if any. */
     public Optional<IdempotencyClaim> firstClaim(String customerId, String idempotencyKey) {
-        return Optional.ofNullable(firstClaims.get(claimKey(customerId, idempotencyKey)));
+        Instant oldestHeld = clock.instant().minus(claimWindow);
+        return Optional.ofNullable(firstClaims.get(claimKey(customerId, idempotencyKey)))
+                .filter(claim -> !claim.getClaimedAt().isBefore(oldestHeld));
     }
 
     /**
@@ -253,8 +269,24 @@ public class PipelineView {
         changes.tryEmitNext(customerSettings.getCustomerId());
     }
 
+    /**
+     * The first claim of a key stays first for the claim window; a claim made after it has passed is
+     * the key's new first claim. Decided by the claims' own times, so every instance decides alike.
+     */
     void apply(IdempotencyClaim claim) {
-        firstClaims.putIfAbsent(claimKey(claim.getCustomerId(), claim.getIdempotencyKey()), claim);
+        firstClaims.merge(claimKey(claim.getCustomerId(), claim.getIdempotencyKey()), claim,
+                (first, later) -> later.getClaimedAt().isAfter(first.getClaimedAt().plus(claimWindow)) ? later : first);
+    }
+
+    /** Drops the claims older than the claim window, which no read returns any more. */
+    void forgetExpiredClaims() {
+        Instant oldestHeld = clock.instant().minus(claimWindow);
+        firstClaims.values().removeIf(claim -> claim.getClaimedAt().isBefore(oldestHeld));
+    }
+
+    /** Claims held in memory: for tests. */
+    int claimsHeld() {
+        return firstClaims.size();
     }
 
     void claimsReadUpTo(int partition, long nextOffset) {

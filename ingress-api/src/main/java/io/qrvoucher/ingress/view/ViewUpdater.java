@@ -35,6 +35,7 @@ import io.qrvoucher.schemas.AvroSerde;
 public class ViewUpdater implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(ViewUpdater.class);
+    private static final Duration CLAIM_PURGE_INTERVAL = Duration.ofMinutes(1);
 
     private final PipelineView view;
     private final IngressProperties properties;
@@ -84,7 +85,12 @@ public class ViewUpdater implements SmartLifecycle {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> startEnds = consumer.endOffsets(partitions);
+            long nextClaimPurge = System.nanoTime();
             while (running.get()) {
+                if (System.nanoTime() - nextClaimPurge >= 0) {
+                    view.forgetExpiredClaims();
+                    nextClaimPurge = System.nanoTime() + CLAIM_PURGE_INTERVAL.toNanos();
+                }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     apply(record);
                 }

@@ -27,7 +27,7 @@ class RequestPublisherTest {
                 new IngressProperties.Topics("voucher-requests", "voucher-events", "voucher-state", "account-snapshots",
                         "customer-settings", "ingress-idempotency"),
                 new IngressProperties.Limits(Duration.ofSeconds(30), Duration.ofSeconds(1), DataSize.ofMegabytes(2), 5,
-                        Duration.ofMinutes(10), 100),
+                        Duration.ofMinutes(10), 100, Duration.ofHours(24)),
                 new IngressProperties.Security("iss", null, null, Duration.ofMinutes(5)),
                 Map.of(), new BigDecimal("1000.00"));
 
