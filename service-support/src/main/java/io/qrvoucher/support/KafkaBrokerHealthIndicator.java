@@ -2,7 +2,9 @@ package io.qrvoucher.support;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -10,6 +12,7 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * Whether the Kafka cluster answers: DOWN as soon as no broker does. A client that is merely idle
@@ -29,12 +32,21 @@ public class KafkaBrokerHealthIndicator extends AbstractHealthIndicator implemen
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()));
     }
 
+    /**
+     * An unreachable cluster is an answer, not a failure of the check: it is reported DOWN with the
+     * reason, without the stack trace the base class would log at every probe while brokers are gone.
+     */
     @Override
-    protected void doHealthCheck(Health.Builder builder) throws Exception {
+    protected void doHealthCheck(Health.Builder builder) throws InterruptedException {
         DescribeClusterOptions options = new DescribeClusterOptions().timeoutMs((int) TIMEOUT.toMillis());
-        int brokers = admin.describeCluster(options).nodes().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
-        builder.status(brokers > 0 ? org.springframework.boot.health.contributor.Status.UP
-                : org.springframework.boot.health.contributor.Status.DOWN).withDetail("brokers", brokers);
+        try {
+            int brokers = admin.describeCluster(options).nodes().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).size();
+            builder.status(brokers > 0 ? Status.UP : Status.DOWN).withDetail("brokers", brokers);
+        } catch (ExecutionException e) {
+            builder.down().withDetail("error", String.valueOf(e.getCause()));
+        } catch (TimeoutException e) {
+            builder.down().withDetail("error", "no broker answered within " + TIMEOUT.toSeconds() + " s");
+        }
     }
 
     @Override
