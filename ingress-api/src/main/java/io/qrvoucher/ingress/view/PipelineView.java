@@ -289,9 +289,13 @@ public class PipelineView {
         return firstClaims.size();
     }
 
+    /** Called after every poll; wakes the waiters only when the claims partition was read further. */
     void claimsReadUpTo(int partition, long nextOffset) {
-        claimPositions.merge(partition, nextOffset, Math::max);
-        changes.tryEmitNext("");
+        Long before = claimPositions.get(partition);
+        if (before == null || nextOffset > before) {
+            claimPositions.put(partition, nextOffset);
+            changes.tryEmitNext("");
+        }
     }
 
     private static void index(Map<String, NavigableMap<IndexKey, String>> index, String customerId, Instant at,

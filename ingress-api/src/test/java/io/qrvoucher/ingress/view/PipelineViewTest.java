@@ -61,6 +61,21 @@ class PipelineViewTest {
         assertThat(view.firstClaim("alice", "recent")).isPresent();
     }
 
+    @Test
+    void aPollThatReadNoNewClaimWakesNoWaiter() {
+        AtomicInteger checks = new AtomicInteger();
+        view.claimsReadUpTo(0, 5);
+        view.awaitUntil(() -> checks.incrementAndGet() < 0).subscribe();
+        int afterSubscribing = checks.get();
+
+        view.claimsReadUpTo(0, 5);
+        view.claimsReadUpTo(0, 5);
+        assertThat(checks.get()).isEqualTo(afterSubscribing);
+
+        view.claimsReadUpTo(0, 6);
+        assertThat(checks.get()).isEqualTo(afterSubscribing + 1);
+    }
+
     private static IdempotencyClaim claim(String key, String claimId, Instant at) {
         return new IdempotencyClaim(claimId, "alice", key, "hash", "request-" + claimId, "voucher-" + claimId, at);
     }
