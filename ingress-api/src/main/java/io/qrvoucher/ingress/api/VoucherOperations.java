@@ -100,7 +100,7 @@ final class VoucherOperations {
         String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor), currency.getCurrencyCode(),
                 String.valueOf(request.expiresAt()));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
-                .flatMap(ids -> confirmStepUp(customerId, stepUp, ids)
+                .flatMap(ids -> confirmStepUp(customerId, settings, stepUp, ids)
                         .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
                                 new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(), request.expiresAt(),
                                         VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
@@ -126,9 +126,13 @@ final class VoucherOperations {
         return authTime;
     }
 
-    /** Each sign-in confirms one voucher only, however many requests carry it at once, to whichever instances. */
-    private Mono<Void> confirmStepUp(String customerId, Instant signIn, IdempotencyKeys.Ids request) {
-        if (signIn == null) {
+    /**
+     * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once,
+     * to whichever instances. Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
+     */
+    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Instant signIn,
+                                     IdempotencyKeys.Ids request) {
+        if (signIn == null || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
             return Mono.empty();
         }
         return idempotencyKeys.claimSignIn(customerId, signIn, request)
