@@ -25,6 +25,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
  * @param instanceId      this instance's stable name, for static group membership: a restarted instance
  *                        takes its tasks back at once instead of after a session timeout; leave empty
  *                        for dynamic membership
+ * @param sessionTimeout  how long an instance that stopped answering keeps its tasks before the others
+ *                        take them over; with static membership a restart within it moves no task
  * @param bootstrapServers the Kafka cluster
  * @param stateDir        where the RocksDB stores live; keep it on a persistent volume
  * @param streamThreads   stream threads of this instance; tasks beyond one per partition stay idle
@@ -39,6 +41,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 public record VoucherStreamsProperties(
         @DefaultValue("voucher-streams") String applicationId,
         String instanceId,
+        @DefaultValue("10s") Duration sessionTimeout,
         @DefaultValue("localhost:9092") String bootstrapServers,
         @DefaultValue("data/voucher-streams") String stateDir,
         @DefaultValue("1") int streamThreads,
@@ -70,6 +73,7 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
         config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        config.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) sessionTimeout.toMillis());
         if (instanceId != null && !instanceId.isBlank()) {
             config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
         }
