@@ -1,7 +1,9 @@
 package io.qrvoucher.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -178,6 +180,24 @@ class GenerateTest extends IngressTestBase {
 
         assertThat(statuses).filteredOn(status -> status == 202).hasSize(1);
         assertThat(statuses).filteredOn(status -> status == 403).hasSize(3);
+    }
+
+    @Test
+    void underFirstTimeOnlyOneFreshSignInConfirmsTheFirstVouchersEvenWhenSentAtOnce() {
+        String customer = "first-timer-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
+        await().atMost(Duration.ofSeconds(30)).until(() -> view.account(customer + "-cny").isPresent());
+        ApiClient firstTimer = new ApiClient(http, customer);
+        firstTimer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk();
+        Map<String, Object> request = Map.of("accountId", customer + "-cny", "amount", "1.00", "currency", "CNY");
+
+        List<Integer> statuses = Flux.range(0, 4)
+                .flatMap(i -> Mono.fromCallable(() -> firstTimer.post("/api/vouchers").bodyValue(request).exchange()
+                                .returnResult(String.class).getStatus().value())
+                        .subscribeOn(Schedulers.boundedElastic()))
+                .collectList().block();
+
+        assertThat(statuses).containsOnly(202);
     }
 
     @Test

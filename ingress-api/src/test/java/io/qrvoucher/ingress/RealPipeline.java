@@ -17,6 +17,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ledger.kafka.ResultPublisher;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -89,6 +91,13 @@ public final class RealPipeline {
 
     public String bootstrapServers() {
         return broker.getBrokersAsString();
+    }
+
+    /** Opens an account for a customer the demo data does not have, and publishes its snapshot. */
+    public void openAccount(String accountId, String customerId, long openingBalanceMinor) {
+        ledger.getBean(AccountOpening.class).openCustomerAccount(accountId, customerId, "CNY", openingBalanceMinor,
+                openingBalanceMinor);
+        ledger.getBean(ResultPublisher.class).publishAllAccounts();
     }
 
     private void stop() {
