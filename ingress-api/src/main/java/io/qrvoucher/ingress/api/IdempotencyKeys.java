@@ -8,6 +8,9 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.UUID;
 
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.view.PipelineView;
@@ -31,10 +34,17 @@ final class IdempotencyKeys {
 
     private final PipelineView view;
     private final RequestPublisher publisher;
+    private final Duration readBackTimeout;
 
     IdempotencyKeys(PipelineView view, RequestPublisher publisher) {
+        this(view, publisher, READ_BACK_TIMEOUT);
+    }
+
+    /** @param readBackTimeout how long to wait for this instance's view to read its own claim */
+    IdempotencyKeys(PipelineView view, RequestPublisher publisher, Duration readBackTimeout) {
         this.view = view;
         this.publisher = publisher;
+        this.readBackTimeout = readBackTimeout;
     }
 
     /** The ids a request uses: its own new ones, or those of the first request with the same key. */
@@ -83,8 +93,20 @@ final class IdempotencyKeys {
                 proposed.requestId(), proposed.voucherId(), Instant.now());
         return publisher.publish(claim)
                 .flatMap(written -> view.awaitClaimsRead(written.partition(), written.offset())
-                        .timeout(READ_BACK_TIMEOUT))
+                        .timeout(readBackTimeout, Mono.error(IdempotencyKeys::claimNotConfirmed)))
                 .then(Mono.fromSupplier(() -> view.firstClaim(customerId, key).orElseThrow()));
+    }
+
+    /**
+     * The claim is on the topic but this instance could not read it back in time, so it cannot tell
+     * whether it won. Nothing was published for the request itself: retrying is safe, and with the
+     * same Idempotency-Key the retry finds the first claim.
+     */
+    private static ApiException claimNotConfirmed() {
+        ApiException unavailable = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
+                "The request was not recorded; nothing happened. Retry it (with the same Idempotency-Key).");
+        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+        return unavailable;
     }
 
     static String hash(String... parts) {
