@@ -13,6 +13,8 @@ import org.springframework.util.StringUtils;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
@@ -56,6 +58,17 @@ public class IngressApplication {
     @Bean
     PipelineView pipelineView(IngressProperties properties, Clock clock) {
         return new PipelineView(properties.limits().claimWindow(), clock);
+    }
+
+    /** The view's size, to watch its memory: it keeps every voucher ever made (see docs/operations.md). */
+    @Bean
+    MeterBinder pipelineViewMetrics(PipelineView view) {
+        return registry -> {
+            Gauge.builder("ingress.view.vouchers", view, PipelineView::vouchersHeld)
+                    .description("Vouchers in this instance's in-memory view, finished ones included").register(registry);
+            Gauge.builder("ingress.view.claims", view, PipelineView::claimsHeld)
+                    .description("Idempotency-Key and sign-in claims in this instance's in-memory view").register(registry);
+        };
     }
 
     @Bean

@@ -70,9 +70,21 @@ class OperationsTest extends IngressTestBase {
     @Test
     void metricsAreExposedForPrometheus() {
         alice.get("/api/accounts").exchange().expectStatus().isOk();
+        alice.issuedVoucher("1.00");
 
         http.get().uri("/actuator/prometheus").exchange()
                 .expectStatus().isOk()
-                .expectBody(String.class).value(metrics -> assertThat(metrics).contains("http_server_requests_seconds"));
+                .expectBody(String.class).value(metrics -> {
+                    assertThat(metrics).contains("http_server_requests_seconds");
+                    // The view only grows, and other tests' vouchers may still be arriving.
+                    assertThat(gauge(metrics, "ingress_view_vouchers")).isPositive().isLessThanOrEqualTo(view.vouchersHeld());
+                    assertThat(metrics).contains("ingress_view_claims");
+                });
+    }
+
+    private static double gauge(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " not exposed"));
     }
 }

@@ -284,8 +284,13 @@ public class PipelineView {
         firstClaims.values().removeIf(claim -> claim.getClaimedAt().isBefore(oldestHeld));
     }
 
-    /** Claims held in memory: for tests. */
-    int claimsHeld() {
+    /** Vouchers held in memory, finished ones included: what this instance's heap grows with. */
+    public int vouchersHeld() {
+        return vouchers.size();
+    }
+
+    /** Claims of Idempotency-Keys and sign-ins held in memory, within the claim window or not yet purged. */
+    public int claimsHeld() {
         return firstClaims.size();
     }
 
