@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.api;
 import java.net.URI;
 import java.util.Locale;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
@@ -57,5 +58,13 @@ public class ApiException extends ErrorResponseException {
 
     public static ApiException conflict(String code, String detail) {
         return new ApiException(HttpStatus.CONFLICT, code, detail);
+    }
+
+    /** The request was not recorded, so nothing happened: the one 5xx a client sees, safe to retry. */
+    public static ApiException temporarilyUnavailable() {
+        ApiException unavailable = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
+                "The request was not recorded; nothing happened. Retry it (with the same Idempotency-Key).");
+        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+        return unavailable;
     }
 }

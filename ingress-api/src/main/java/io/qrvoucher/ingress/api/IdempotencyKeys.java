@@ -8,9 +8,6 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.UUID;
 
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.view.PipelineView;
@@ -62,9 +59,7 @@ final class IdempotencyKeys {
             return Mono.error(ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
                     "Idempotency-Key must be 1 to 200 visible ASCII characters"));
         }
-        return view.firstClaim(customerId, key)
-                .map(Mono::just)
-                .orElseGet(() -> claim(customerId, key, requestHash, proposed))
+        return firstClaim(customerId, key, requestHash, proposed)
                 .map(first -> {
                     if (!first.getRequestHash().equals(requestHash)) {
                         throw ApiException.unprocessable("IDEMPOTENCY_KEY_REUSED",
@@ -82,10 +77,15 @@ final class IdempotencyKeys {
     Mono<Boolean> claimSignIn(String customerId, Instant signedInAt, Ids request) {
         // A space cannot occur in an Idempotency-Key, so no client key can take a sign-in's place.
         String key = "sign-in " + signedInAt;
+        return firstClaim(customerId, key, request.voucherId(), request)
+                .map(first -> first.getVoucherId().equals(request.voucherId()));
+    }
+
+    /** The first claim of a key: the one this instance knows, or, if it knows none, whichever wins the claim it makes. */
+    private Mono<IdempotencyClaim> firstClaim(String customerId, String key, String requestHash, Ids proposed) {
         return view.firstClaim(customerId, key)
                 .map(Mono::just)
-                .orElseGet(() -> claim(customerId, key, request.voucherId(), request))
-                .map(first -> first.getVoucherId().equals(request.voucherId()));
+                .orElseGet(() -> claim(customerId, key, requestHash, proposed));
     }
 
     private Mono<IdempotencyClaim> claim(String customerId, String key, String requestHash, Ids proposed) {
@@ -93,20 +93,10 @@ final class IdempotencyKeys {
                 proposed.requestId(), proposed.voucherId(), Instant.now());
         return publisher.publish(claim)
                 .flatMap(written -> view.awaitClaimsRead(written.partition(), written.offset())
-                        .timeout(readBackTimeout, Mono.error(IdempotencyKeys::claimNotConfirmed)))
+                        // Not read back, the instance cannot tell whether its claim won; nothing was
+                        // published for the request itself, so a retry is safe and finds the first claim.
+                        .timeout(readBackTimeout, Mono.error(ApiException::temporarilyUnavailable)))
                 .then(Mono.fromSupplier(() -> view.firstClaim(customerId, key).orElseThrow()));
-    }
-
-    /**
-     * The claim is on the topic but this instance could not read it back in time, so it cannot tell
-     * whether it won. Nothing was published for the request itself: retrying is safe, and with the
-     * same Idempotency-Key the retry finds the first claim.
-     */
-    private static ApiException claimNotConfirmed() {
-        ApiException unavailable = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
-                "The request was not recorded; nothing happened. Retry it (with the same Idempotency-Key).");
-        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-        return unavailable;
     }
 
     static String hash(String... parts) {

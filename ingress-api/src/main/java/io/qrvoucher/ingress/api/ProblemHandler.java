@@ -33,10 +33,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
         log.warn("Request not published: {}", error.getMessage());
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaders.RETRY_AFTER, "1")
-                .body(ApiException.problem(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
-                        "The request was not recorded; nothing happened. Retry it (with the same Idempotency-Key)."));
+        ApiException unavailable = ApiException.temporarilyUnavailable();
+        return ResponseEntity.status(unavailable.getStatusCode()).headers(unavailable.getHeaders()).body(unavailable.getBody());
     }
 
     @ExceptionHandler(RuntimeException.class)

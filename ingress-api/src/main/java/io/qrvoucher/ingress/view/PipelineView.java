@@ -116,7 +116,7 @@ public class PipelineView {
 
     /** The first claim of a key within the claim window, if any. */
     public Optional<IdempotencyClaim> firstClaim(String customerId, String idempotencyKey) {
-        Instant oldestHeld = clock.instant().minus(claimWindow);
+        Instant oldestHeld = oldestClaimHeld();
         return Optional.ofNullable(firstClaims.get(claimKey(customerId, idempotencyKey)))
                 .filter(claim -> !claim.getClaimedAt().isBefore(oldestHeld));
     }
@@ -280,8 +280,12 @@ public class PipelineView {
 
     /** Drops the claims older than the claim window, which no read returns any more. */
     void forgetExpiredClaims() {
-        Instant oldestHeld = clock.instant().minus(claimWindow);
+        Instant oldestHeld = oldestClaimHeld();
         firstClaims.values().removeIf(claim -> claim.getClaimedAt().isBefore(oldestHeld));
+    }
+
+    private Instant oldestClaimHeld() {
+        return clock.instant().minus(claimWindow);
     }
 
     /** Vouchers held in memory, finished ones included: what this instance's heap grows with. */
