@@ -1,24 +1,21 @@
 package io.qrvoucher.ingress;
 
-import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.Map;
 
-import org.springframework.util.unit.DataSize;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
-/** The ingress's defaults, bound by hand for tests that build its parts without Spring. */
+/** The ingress's properties with their defaults, bound as Spring binds them, for tests that build its parts by hand. */
 public final class TestIngressProperties {
 
     private TestIngressProperties() {
     }
 
+    /** A broker that does not acknowledge fails a publish after a second, not the default five. */
     public static IngressProperties withBroker(String bootstrapServers) {
-        return new IngressProperties(bootstrapServers, null,
-                new IngressProperties.Topics("voucher-requests", "voucher-events", "voucher-state", "account-snapshots",
-                        "customer-settings", "ingress-idempotency"),
-                new IngressProperties.Limits(Duration.ofSeconds(30), Duration.ofSeconds(1), DataSize.ofMegabytes(2), 5,
-                        Duration.ofMinutes(10), 100, Duration.ofHours(24)),
-                new IngressProperties.Security("iss", null, null, Duration.ofMinutes(5)),
-                Map.of(), new BigDecimal("1000.00"));
+        return new Binder(new MapConfigurationPropertySource(Map.of(
+                "ingress.bootstrap-servers", bootstrapServers,
+                "ingress.limits.publish-timeout", "1s")))
+                .bindOrCreate("ingress", IngressProperties.class);
     }
 }
