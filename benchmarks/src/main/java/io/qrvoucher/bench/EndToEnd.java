@@ -79,13 +79,14 @@ final class EndToEnd {
             ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
+            int streamsPort = ServiceProcess.freePort();
             List<String> streamsArguments = new ArrayList<>(
-                    ServiceArguments.voucherStreams(bootstrap, directory.resolve("voucher-streams")));
+                    ServiceArguments.voucherStreams(bootstrap, directory.resolve("voucher-streams"), streamsPort));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    ServiceProcess.freePort(), logs, serviceJvm, streamsArguments);
+                    streamsPort, logs, serviceJvm, streamsArguments);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), logs, serviceJvm, ServiceArguments.ingress(bootstrap, Secrets.random()));
+                    ServiceProcess.freePort(), logs, serviceJvm, ServiceArguments.ingress(bootstrap, Secrets.random(), streamsPort));
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {
                 services.add(service);
                 service.start().awaitReady();

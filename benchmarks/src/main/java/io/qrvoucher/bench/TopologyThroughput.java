@@ -34,6 +34,7 @@ import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
+import io.qrvoucher.voucher.streams.VoucherChanges;
 
 /**
  * Requests per second the voucher topology sustains straight from Kafka, and in the same run, on the
@@ -95,7 +96,7 @@ final class TopologyThroughput {
                         StreamsApps.baselineTopology(input, BASELINE_OUTPUT),
                         properties("bench-baseline-" + round).streamsConfig()));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
-                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(),
+                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(VoucherChanges.NONE),
                         voucher.streamsConfig()));
             }
             runs.removeIf(run -> run.round() == 0);

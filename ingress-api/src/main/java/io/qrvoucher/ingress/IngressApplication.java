@@ -9,6 +9,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.function.client.WebClient;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -18,6 +19,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.StreamsRouting;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.ingress.view.PipelineView;
 import io.qrvoucher.ingress.view.ViewUpdater;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
@@ -60,15 +63,30 @@ public class IngressApplication {
         return new PipelineView(properties.limits().claimWindow(), clock);
     }
 
-    /** The view's size, to watch its memory: it keeps every voucher ever made (see docs/operations.md). */
+    /** The claims the view holds: they are the part of it that grows with traffic (for a claim window). */
     @Bean
     MeterBinder pipelineViewMetrics(PipelineView view) {
-        return registry -> {
-            Gauge.builder("ingress.view.vouchers", view, PipelineView::vouchersHeld)
-                    .description("Vouchers in this instance's in-memory view, finished ones included").register(registry);
-            Gauge.builder("ingress.view.claims", view, PipelineView::claimsHeld)
-                    .description("Idempotency-Key and sign-in claims in this instance's in-memory view").register(registry);
-        };
+        return registry -> Gauge.builder("ingress.view.claims", view, PipelineView::claimsHeld)
+                .description("Idempotency-Key and sign-in claims in this instance's in-memory view").register(registry);
+    }
+
+    /** The client of voucher-streams' internal read API: one connection pool for all reads. */
+    @Bean
+    WebClient voucherStreamsClient() {
+        return WebClient.create();
+    }
+
+    @Bean
+    StreamsRouting streamsRouting(WebClient voucherStreamsClient, IngressProperties properties) {
+        IngressProperties.VoucherStreams voucherStreams = properties.voucherStreams();
+        return new StreamsRouting(voucherStreamsClient, voucherStreams.urls(), voucherStreams.routingRefresh(),
+                voucherStreams.timeout());
+    }
+
+    @Bean
+    VoucherReads voucherReads(WebClient voucherStreamsClient, StreamsRouting routing, RequestPublisher publisher,
+                              IngressProperties properties) {
+        return new VoucherReads(voucherStreamsClient, routing, publisher::partitionCount, properties);
     }
 
     @Bean

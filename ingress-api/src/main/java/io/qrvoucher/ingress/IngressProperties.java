@@ -15,6 +15,7 @@ import org.springframework.util.unit.DataSize;
  * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable; the same on every
  *                         instance, and kept secret (rotating it voids the codes of unused vouchers)
  * @param topics           topic names
+ * @param voucherStreams   where the vouchers are read: the voucher-streams instances that own them
  * @param limits           request limits
  * @param security         token validation and the demo token issuer
  * @param voucherCaps      per-voucher caps in major units by ISO 4217 code (the topology enforces them
@@ -26,6 +27,7 @@ public record IngressProperties(
         @DefaultValue("localhost:9092") String bootstrapServers,
         String codeSecret,
         @DefaultValue Topics topics,
+        @DefaultValue VoucherStreams voucherStreams,
         @DefaultValue Limits limits,
         @DefaultValue Security security,
         Map<String, BigDecimal> voucherCaps,
@@ -39,13 +41,30 @@ public record IngressProperties(
         return voucherCaps.getOrDefault(currency, defaultVoucherCap);
     }
 
+    /**
+     * @param requests         what the ingress publishes; a voucher's reads go to the owner of its partition here
+     * @param customerVouchers the per-customer index of voucher-streams; a customer's lists go to the owner
+     *                         of the customer's partition here
+     */
     public record Topics(
             @DefaultValue("voucher-requests") String requests,
-            @DefaultValue("voucher-events") String events,
-            @DefaultValue("voucher-state") String state,
+            @DefaultValue("customer-vouchers") String customerVouchers,
             @DefaultValue("account-snapshots") String accountSnapshots,
             @DefaultValue("customer-settings") String settings,
             @DefaultValue("ingress-idempotency") String idempotency) {
+    }
+
+    /**
+     * @param urls           any voucher-streams instances (one is enough): they tell which instance holds
+     *                       which partitions, and the ingress then asks the holder of each key directly
+     * @param routingRefresh how often the routing is asked for again; it is also asked for at once when an
+     *                       instance answers that it no longer holds a partition
+     * @param timeout        how long one read may take, beyond the wait a long poll asks for
+     */
+    public record VoucherStreams(
+            @DefaultValue("http://localhost:8082") java.util.List<java.net.URI> urls,
+            @DefaultValue("10s") Duration routingRefresh,
+            @DefaultValue("5s") Duration timeout) {
     }
 
     /**

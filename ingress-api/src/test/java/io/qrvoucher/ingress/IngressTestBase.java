@@ -37,6 +37,7 @@ abstract class IngressTestBase {
     static void pipeline(DynamicPropertyRegistry registry) {
         RealPipeline pipeline = RealPipeline.start();
         registry.add("ingress.bootstrap-servers", pipeline::bootstrapServers);
+        registry.add("ingress.voucher-streams.urls", pipeline::voucherStreamsUrl);
         registry.add("ingress.code-secret", () -> CODE_SECRET);
         registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));
     }

@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -61,6 +62,9 @@ class ManageTest extends IngressTestBase {
         Map<String, Object> third = alice.issuedVoucher("1.03");
         bob.post("/api/redemptions").header("Prefer", "wait=20")
                 .bodyValue(Map.of("code", second.get("code"), "accountId", "bob-cny")).exchange().expectStatus().isOk();
+        // Lists are read from the per-customer index, which follows the vouchers within a commit or two.
+        await().atMost(Duration.ofSeconds(10)).until(() -> ids(bob, "/api/vouchers?role=payee&from=" + start)
+                .contains((String) second.get("id")));
 
         List<String> page0 = ids(alice, "/api/vouchers?role=payer&status=UNUSED&size=1&page=0&from=" + start);
         List<String> page1 = ids(alice, "/api/vouchers?role=payer&status=UNUSED&size=1&page=1&from=" + start);

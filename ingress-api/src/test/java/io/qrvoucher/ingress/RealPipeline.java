@@ -2,6 +2,7 @@ package io.qrvoucher.ingress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,7 +31,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class RealPipeline {
 
     public static final String[] TOPICS = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-            "voucher-state", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings",
+            "customer-vouchers", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings",
             "ingress-idempotency"};
 
     /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
@@ -47,6 +48,7 @@ public final class RealPipeline {
     private final EmbeddedPostgres postgres;
     private final ConfigurableApplicationContext ledger;
     private final ConfigurableApplicationContext streams;
+    private final String streamsUrl;
 
     private RealPipeline() throws IOException, SQLException {
         broker = new EmbeddedKafkaKraftBroker(1, 3, TOPICS);
@@ -65,7 +67,11 @@ public final class RealPipeline {
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         Path stateDir = Files.createTempDirectory("voucher-streams");
-        streams = VoucherStreamsApplication.builder().run("--server.port=0",
+        // Kafka Streams tells the other instances where this one answers queries before its server starts.
+        int streamsPort = freePort();
+        streamsUrl = "http://localhost:" + streamsPort;
+        streams = VoucherStreamsApplication.builder().run("--server.port=" + streamsPort,
+                "--voucher.advertised-url=" + streamsUrl,
                 "--voucher.bootstrap-servers=" + broker.getBrokersAsString(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
@@ -91,6 +97,17 @@ public final class RealPipeline {
 
     public String bootstrapServers() {
         return broker.getBrokersAsString();
+    }
+
+    /** Where voucher-streams answers the ingress's reads. */
+    public String voucherStreamsUrl() {
+        return streamsUrl;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     /** Opens an account for a customer the demo data does not have, and publishes its snapshot. */

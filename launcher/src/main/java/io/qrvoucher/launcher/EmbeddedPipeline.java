@@ -119,10 +119,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
                         "--server.port=" + options.ledgerPort(), QUIET))::close);
         running.push(VoucherStreamsApplication.builder().registerShutdownHook(false).run(
-                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams")),
-                        "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded", QUIET))::close);
+                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams"),
+                        options.streamsPort()), "--voucher.instance-id=embedded", QUIET))::close);
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
-                ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets),
+                ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets, options.streamsPort()),
                         "--server.port=" + options.httpPort(), QUIET));
         running.push(ingress::close);
         awaitReady(ingress.getBean(ViewUpdater.class));

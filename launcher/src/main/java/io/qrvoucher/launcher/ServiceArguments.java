@@ -35,17 +35,27 @@ public final class ServiceArguments {
                 EXCLUDE + API_SECURITY);
     }
 
-    public static List<String> voucherStreams(String bootstrapServers, Path stateDir) {
+    /** @param port the instance's HTTP port: where the other services reach its interactive queries */
+    public static List<String> voucherStreams(String bootstrapServers, Path stateDir, int port) {
         return List.of("--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + stateDir,
+                "--server.port=" + port,
+                "--voucher.advertised-url=" + localUrl(port),
                 EXCLUDE + DATABASE + "," + API_SECURITY);
     }
 
-    public static List<String> ingress(String bootstrapServers, Secrets secrets) {
+    /** @param voucherStreamsPorts HTTP ports of voucher-streams instances on this machine; one is enough */
+    public static List<String> ingress(String bootstrapServers, Secrets secrets, int... voucherStreamsPorts) {
         return List.of("--ingress.bootstrap-servers=" + bootstrapServers,
+                "--ingress.voucher-streams.urls=" + String.join(",",
+                        Arrays.stream(voucherStreamsPorts).mapToObj(ServiceArguments::localUrl).toList()),
                 "--ingress.code-secret=" + secrets.codeSecret(),
                 "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
                 EXCLUDE + DATABASE);
+    }
+
+    private static String localUrl(int port) {
+        return "http://localhost:" + port;
     }
 
     /** The arguments and then some more, as one array for {@code SpringApplication.run}. */

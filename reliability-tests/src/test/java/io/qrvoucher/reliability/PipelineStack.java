@@ -35,15 +35,19 @@ final class PipelineStack implements AutoCloseable {
                     ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
+            int streamsPort = ServiceProcess.freePort();
             topologies.add(new ServiceProcess("voucher-streams-" + i, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                    ServiceArguments.voucherStreams(kafka.bootstrapServers(), directory.resolve("voucher-streams-" + i)),
+                    streamsPort, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    ServiceArguments.voucherStreams(kafka.bootstrapServers(), directory.resolve("voucher-streams-" + i),
+                            streamsPort),
                     "--voucher.instance-id=voucher-streams-" + i, "--voucher.replication-factor=3",
-                    "--voucher.commit-interval=50ms"))));
+                    "--voucher.standby-replicas=1", "--voucher.commit-interval=50ms"))));
         }
+        int[] streamsPorts = topologies.stream().mapToInt(ServiceProcess::port).toArray();
         ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
                 logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                ServiceArguments.ingress(kafka.bootstrapServers(), secrets), "--ingress.limits.wrong-codes-per-window=1000")));
+                ServiceArguments.ingress(kafka.bootstrapServers(), secrets, streamsPorts),
+                "--ingress.limits.wrong-codes-per-window=1000")));
         startServices();
     }
 

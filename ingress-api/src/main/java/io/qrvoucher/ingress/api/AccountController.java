@@ -7,7 +7,6 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import io.qrvoucher.ingress.view.PipelineView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 
@@ -15,15 +14,15 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 @Tag(name = "accounts")
 class AccountController {
 
-    private final PipelineView view;
+    private final Customers customers;
 
-    AccountController(PipelineView view) {
-        this.view = view;
+    AccountController(Customers customers) {
+        this.customers = customers;
     }
 
     @GetMapping("/api/accounts")
     @Operation(summary = "Your accounts: balance, held, available")
     List<Dtos.Account> accounts(@AuthenticationPrincipal Jwt caller) {
-        return view.accountsOf(caller.getSubject()).stream().map(Representations::account).toList();
+        return customers.accountsOf(caller.getSubject()).stream().map(Representations::account).toList();
     }
 }

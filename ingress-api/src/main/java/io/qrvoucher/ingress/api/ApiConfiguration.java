@@ -8,14 +8,43 @@ import org.springframework.context.annotation.Configuration;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.ingress.view.PipelineView;
 
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
 
     @Bean
-    VoucherOperations voucherOperations(PipelineView view, RequestPublisher publisher, VoucherCodes codes,
-                                        IngressProperties properties, Clock clock) {
-        return new VoucherOperations(view, publisher, codes, properties, clock);
+    Customers customers(PipelineView view) {
+        return new Customers(view);
+    }
+
+    @Bean
+    IdempotencyKeys idempotencyKeys(PipelineView view, RequestPublisher publisher) {
+        return new IdempotencyKeys(view, publisher);
+    }
+
+    @Bean
+    Representations representations(VoucherCodes codes) {
+        return new Representations(codes);
+    }
+
+    @Bean
+    Generations generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
+                            IdempotencyKeys idempotencyKeys, Representations representations,
+                            IngressProperties properties, Clock clock) {
+        return new Generations(customers, reads, publisher, codes, idempotencyKeys, representations, properties, clock);
+    }
+
+    @Bean
+    Redemptions redemptions(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
+                            IdempotencyKeys idempotencyKeys, IngressProperties properties, Clock clock) {
+        return new Redemptions(customers, reads, publisher, codes, idempotencyKeys, properties, clock);
+    }
+
+    @Bean
+    Cancellations cancellations(VoucherReads reads, RequestPublisher publisher, IdempotencyKeys idempotencyKeys,
+                                Representations representations, IngressProperties properties, Clock clock) {
+        return new Cancellations(reads, publisher, idempotencyKeys, representations, properties, clock);
     }
 }

@@ -69,7 +69,8 @@ final class Dtos {
                     Destination lastUsedRedemptionDestination) {
     }
 
-    record Page<T>(List<T> items, int page, int size, boolean hasMore) {
+    record Page<T>(List<T> items, int page, int size, boolean hasMore,
+                   @Schema(description = "pass as `cursor` for the next page; null on the last page") String next) {
     }
 
     record TokenRequest(String customerId) {

@@ -51,6 +51,11 @@ final class IdempotencyKeys {
         }
     }
 
+    /** Whether the key was claimed already, by a request this one may be the retry of. */
+    boolean isClaimed(String customerId, String key) {
+        return view.firstClaim(customerId, key).isPresent();
+    }
+
     Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
         if (key == null) {
             return Mono.just(proposed);

@@ -17,13 +17,15 @@ import org.springframework.web.reactive.result.method.annotation.ResponseEntityE
 import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.Causes;
 import reactor.core.publisher.Mono;
 
 /**
  * Every refusal as RFC 9457 problem details with a stable type and code, including the framework's
  * own (malformed JSON, wrong media type, oversized bodies). Nothing a client sends ends in a 5xx;
- * the one 5xx a client sees is 503 when the broker did not take the request, which is safe to retry.
+ * the one 5xx a client sees is 503, when the broker did not take the request or no owner of the data
+ * could answer a read, which is safe to retry.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -33,6 +35,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
         log.warn("Request not published: {}", error.getMessage());
+        return temporarilyUnavailable();
+    }
+
+    @ExceptionHandler(VoucherReads.Unavailable.class)
+    ResponseEntity<ProblemDetail> notReadable(VoucherReads.Unavailable error) {
+        log.warn("Read not answered: {}", error.getMessage());
+        return temporarilyUnavailable();
+    }
+
+    private static ResponseEntity<ProblemDetail> temporarilyUnavailable() {
         ApiException unavailable = ApiException.temporarilyUnavailable();
         return ResponseEntity.status(unavailable.getStatusCode()).headers(unavailable.getHeaders()).body(unavailable.getBody());
     }

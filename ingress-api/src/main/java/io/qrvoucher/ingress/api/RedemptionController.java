@@ -20,7 +20,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.QrCodes;
-import io.qrvoucher.ingress.view.PipelineView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
@@ -31,14 +30,12 @@ import reactor.core.scheduler.Schedulers;
 @Tag(name = "redemptions", description = "Redeem a voucher by its code or a picture of its QR code")
 class RedemptionController {
 
-    private final VoucherOperations operations;
-    private final PipelineView view;
+    private final Redemptions redemptions;
     private final QrCodes qrCodes;
     private final IngressProperties properties;
 
-    RedemptionController(VoucherOperations operations, PipelineView view, QrCodes qrCodes, IngressProperties properties) {
-        this.operations = operations;
-        this.view = view;
+    RedemptionController(Redemptions redemptions, QrCodes qrCodes, IngressProperties properties) {
+        this.redemptions = redemptions;
         this.qrCodes = qrCodes;
         this.properties = properties;
     }
@@ -50,7 +47,7 @@ class RedemptionController {
     Mono<ResponseEntity<Dtos.Redemption>> redeem(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Redeem request,
                                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                  @RequestHeader(name = "Prefer", required = false) String prefer) {
-        return Mono.defer(() -> operations.redeem(caller.getSubject(), request, idempotencyKey, prefer));
+        return Mono.defer(() -> redemptions.redeem(caller.getSubject(), request, idempotencyKey, prefer));
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -76,19 +73,16 @@ class RedemptionController {
                     })
                     .publishOn(Schedulers.parallel())
                     .map(this::codeInPicture)
-                    .flatMap(code -> operations.redeem(caller.getSubject(), new Dtos.Redeem(code, field(parts, "amount"),
+                    .flatMap(code -> redemptions.redeem(caller.getSubject(), new Dtos.Redeem(code, field(parts, "amount"),
                             field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer));
         });
     }
 
     @GetMapping("/{id}")
     @Operation(summary = "A redemption, to its payee: PENDING, SUCCEEDED, FAILED or REJECTED with the reason")
-    Dtos.Redemption redemption(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
-        return view.redemption(id)
-                .filter(redemption -> redemption.payeeCustomerId().equals(caller.getSubject()))
-                .map(redemption -> Representations.redemption(redemption,
-                        view.voucher(redemption.voucherId()).map(v -> v.getCurrency()).orElse(null)))
-                .orElseThrow(() -> ApiException.notFound("Redemption " + id));
+    Mono<Dtos.Redemption> redemption(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return redemptions.redemption(caller.getSubject(), id)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Redemption " + id)));
     }
 
     private String codeInPicture(byte[] picture) {

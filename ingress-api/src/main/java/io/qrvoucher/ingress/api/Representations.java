@@ -6,7 +6,7 @@ import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.codes.VoucherCodes;
-import io.qrvoucher.ingress.view.RedemptionView;
+import io.qrvoucher.ingress.reads.RedemptionView;
 
 /** How the pipeline's records look to a caller: each shows only what that caller may see. */
 final class Representations {

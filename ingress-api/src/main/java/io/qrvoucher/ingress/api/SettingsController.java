@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.api;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Locale;
 
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -18,6 +19,7 @@ import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.ingress.view.PipelineView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -29,37 +31,40 @@ class SettingsController {
 
     private static final Duration READ_BACK = Duration.ofSeconds(5);
 
-    private final VoucherOperations operations;
+    private final Customers customers;
     private final PipelineView view;
+    private final VoucherReads reads;
     private final RequestPublisher publisher;
     private final Clock clock;
 
-    SettingsController(VoucherOperations operations, PipelineView view, RequestPublisher publisher, Clock clock) {
-        this.operations = operations;
+    SettingsController(Customers customers, PipelineView view, VoucherReads reads, RequestPublisher publisher,
+                       Clock clock) {
+        this.customers = customers;
         this.view = view;
+        this.reads = reads;
         this.publisher = publisher;
         this.clock = clock;
     }
 
     @GetMapping("/api/settings")
     @Operation(summary = "Your settings, and the destination of your last successful redemption")
-    Dtos.Settings settings(@AuthenticationPrincipal Jwt caller) {
-        return toDto(operations.settingsOf(caller.getSubject()), caller.getSubject());
+    Mono<Dtos.Settings> settings(@AuthenticationPrincipal Jwt caller) {
+        return toDto(customers.settingsOf(caller.getSubject()), caller.getSubject());
     }
 
     @PutMapping("/api/settings")
     @Operation(summary = "Change your settings; fields left out keep their value")
     Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request) {
         String customerId = caller.getSubject();
-        CustomerSettings current = operations.settingsOf(customerId);
+        CustomerSettings current = customers.settingsOf(customerId);
         CustomerSettings.Builder updated = CustomerSettings.newBuilder(current)
                 .setVersion(current.getVersion() + 1)
                 .setUpdatedAt(clock.instant());
         if (request.defaultGenerationAccountId() != null) {
-            updated.setDefaultGenerationAccountId(operations.ownAccount(customerId, request.defaultGenerationAccountId()).getAccountId());
+            updated.setDefaultGenerationAccountId(customers.ownAccount(customerId, request.defaultGenerationAccountId()).getAccountId());
         }
         if (request.defaultRedemptionAccountId() != null) {
-            updated.setDefaultRedemptionAccountId(operations.ownAccount(customerId, request.defaultRedemptionAccountId()).getAccountId());
+            updated.setDefaultRedemptionAccountId(customers.ownAccount(customerId, request.defaultRedemptionAccountId()).getAccountId());
         }
         if (request.redemptionMode() != null) {
             updated.setRedemptionMode(parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode"));
@@ -73,18 +78,19 @@ class SettingsController {
                 .then(view.awaitUntil(() -> view.settings(customerId)
                                 .map(known -> known.getVersion() >= settings.getVersion()).orElse(false))
                         .timeout(READ_BACK, Mono.empty()))
-                .then(Mono.fromSupplier(() -> toDto(operations.settingsOf(customerId), customerId)));
+                .then(Mono.defer(() -> toDto(customers.settingsOf(customerId), customerId)));
     }
 
-    private Dtos.Settings toDto(CustomerSettings settings, String customerId) {
-        Dtos.Destination lastUsed = view.list(customerId, false, voucher -> voucher.getStatus() == VoucherStatus.REDEEMED,
-                        Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"), 0, 1)
-                .items().stream().findFirst()
-                .map(VoucherState::getRedemption)
-                .map(redemption -> Representations.destination(redemption.getDestination()))
-                .orElse(null);
-        return new Dtos.Settings(settings.getDefaultGenerationAccountId(), settings.getDefaultRedemptionAccountId(),
-                settings.getRedemptionMode().name(), settings.getStepUpPolicy().name(), lastUsed);
+    /** The settings, with the destination of the customer's newest redemption that succeeded. */
+    private Mono<Dtos.Settings> toDto(CustomerSettings settings, String customerId) {
+        return reads.vouchersOf(customerId, VoucherReads.Role.PAYEE, Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"),
+                        EnumSet.of(VoucherStatus.REDEEMED), null, 0, 1)
+                .map(page -> page.getItems().stream().findFirst()
+                        .map(VoucherState::getRedemption)
+                        .map(redemption -> Representations.destination(redemption.getDestination())))
+                .map(lastUsed -> new Dtos.Settings(settings.getDefaultGenerationAccountId(),
+                        settings.getDefaultRedemptionAccountId(), settings.getRedemptionMode().name(),
+                        settings.getStepUpPolicy().name(), lastUsed.orElse(null)));
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, String value, String field) {

@@ -27,7 +27,8 @@ import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
-import io.qrvoucher.ingress.view.PipelineView;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
@@ -42,16 +43,23 @@ class VoucherController {
     private static final Instant LIST_START = Instant.EPOCH;
     private static final Instant LIST_END = Instant.parse("9999-01-01T00:00:00Z");
 
-    private final VoucherOperations operations;
-    private final PipelineView view;
+    /** How long one long poll of a live status stream waits on the voucher's owner before it asks again. */
+    private static final Duration LIVE_POLL = Duration.ofSeconds(25);
+
+    private final Generations generations;
+    private final Cancellations cancellations;
+    private final VoucherReads reads;
+    private final Representations representations;
     private final VoucherCodes codes;
     private final QrCodes qrCodes;
     private final IngressProperties properties;
 
-    VoucherController(VoucherOperations operations, PipelineView view, VoucherCodes codes, QrCodes qrCodes,
-                      IngressProperties properties) {
-        this.operations = operations;
-        this.view = view;
+    VoucherController(Generations generations, Cancellations cancellations, VoucherReads reads,
+                      Representations representations, VoucherCodes codes, QrCodes qrCodes, IngressProperties properties) {
+        this.generations = generations;
+        this.cancellations = cancellations;
+        this.reads = reads;
+        this.representations = representations;
         this.codes = codes;
         this.qrCodes = qrCodes;
         this.properties = properties;
@@ -65,27 +73,31 @@ class VoucherController {
                                                 @RequestBody Dtos.GenerateVoucher request,
                                                 @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                 @RequestHeader(name = "Prefer", required = false) String prefer) {
-        return Mono.defer(() -> operations.generate(caller, request, idempotencyKey, prefer));
+        return Mono.defer(() -> generations.generate(caller, request, idempotencyKey, prefer));
     }
 
     @GetMapping("/{id}")
     @Operation(summary = "A voucher, to its payer or to the payee who redeemed it")
-    Dtos.Voucher voucher(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
-        return operations.representations().voucher(visible(id, caller.getSubject()), caller.getSubject());
+    Mono<Dtos.Voucher> voucher(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return visible(id, caller.getSubject()).map(voucher -> representations.voucher(voucher, caller.getSubject()));
     }
 
     @GetMapping(value = "/{id}/qr.png", produces = MediaType.IMAGE_PNG_VALUE)
     @Operation(summary = "The QR picture of the voucher's code, to its payer only, while it is UNUSED")
     Mono<ResponseEntity<byte[]>> qr(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
-        VoucherState voucher = visible(id, caller.getSubject());
-        if (!voucher.getPayerCustomerId().equals(caller.getSubject())) {
-            throw ApiException.notFound("Voucher " + id);
-        }
-        if (voucher.getStatus() != VoucherStatus.UNUSED) {
-            throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + voucher.getStatus() + "; it has no usable code");
-        }
-        return Mono.fromSupplier(() -> qrCodes.render(codes.codeOf(id)))
-                .subscribeOn(Schedulers.parallel())
+        return visible(id, caller.getSubject())
+                .map(voucher -> {
+                    if (!voucher.getPayerCustomerId().equals(caller.getSubject())) {
+                        throw ApiException.notFound("Voucher " + id);
+                    }
+                    if (voucher.getStatus() != VoucherStatus.UNUSED) {
+                        throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + voucher.getStatus()
+                                + "; it has no usable code");
+                    }
+                    return codes.codeOf(id);
+                })
+                .publishOn(Schedulers.parallel())
+                .map(qrCodes::render)
                 .map(png -> ResponseEntity.ok().contentType(MediaType.IMAGE_PNG)
                         .cacheControl(CacheControl.noStore()).body(png));
     }
@@ -96,35 +108,39 @@ class VoucherController {
     Mono<ResponseEntity<Dtos.Voucher>> cancel(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
                                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                               @RequestHeader(name = "Prefer", required = false) String prefer) {
-        return Mono.defer(() -> operations.cancel(caller.getSubject(), id, idempotencyKey, prefer));
+        return Mono.defer(() -> cancellations.cancel(caller.getSubject(), id, idempotencyKey, prefer));
     }
 
     @GetMapping
-    @Operation(summary = "Your vouchers, newest first, by role (payer: generated; payee: redeemed), status and time range")
-    Dtos.Page<Dtos.Voucher> list(@AuthenticationPrincipal Jwt caller,
-                                 @RequestParam(defaultValue = "payer") String role,
-                                 @RequestParam(required = false) String status,
-                                 @RequestParam(required = false) String from,
-                                 @RequestParam(required = false) String to,
-                                 @RequestParam(defaultValue = "0") int page,
-                                 @RequestParam(defaultValue = "20") int size) {
-        boolean asPayer = switch (role.toLowerCase(Locale.ROOT)) {
-            case "payer" -> true;
-            case "payee" -> false;
+    @Operation(summary = "Your vouchers, newest first, by role (payer: generated; payee: redeemed), status and time range",
+            description = "Page on with `cursor` (the `next` of the page before: it holds its place however many "
+                    + "vouchers are made meanwhile), or with `page` numbers.")
+    Mono<Dtos.Page<Dtos.Voucher>> list(@AuthenticationPrincipal Jwt caller,
+                                       @RequestParam(defaultValue = "payer") String role,
+                                       @RequestParam(required = false) String status,
+                                       @RequestParam(required = false) String from,
+                                       @RequestParam(required = false) String to,
+                                       @RequestParam(defaultValue = "0") int page,
+                                       @RequestParam(defaultValue = "20") int size,
+                                       @RequestParam(required = false) String cursor) {
+        VoucherReads.Role asRole = switch (role.toLowerCase(Locale.ROOT)) {
+            case "payer" -> VoucherReads.Role.PAYER;
+            case "payee" -> VoucherReads.Role.PAYEE;
             default -> throw ApiException.badRequest("INVALID_QUERY", "role is payer or payee");
         };
         Set<VoucherStatus> statuses = statuses(status);
         Instant start = instant(from, LIST_START, "from");
         Instant end = instant(to, LIST_END, "to");
-        if (!start.isBefore(end) || page < 0 || size < 1 || size > properties.limits().maxPageSize()) {
-            throw ApiException.badRequest("INVALID_QUERY", "Need from < to, page >= 0 and 1 <= size <= "
-                    + properties.limits().maxPageSize());
+        if (!start.isBefore(end) || page < 0 || size < 1 || size > properties.limits().maxPageSize()
+                || (cursor != null && page != 0)) {
+            throw ApiException.badRequest("INVALID_QUERY", "Need from < to, page >= 0, 1 <= size <= "
+                    + properties.limits().maxPageSize() + ", and either a cursor or a page number");
         }
-        PipelineView.Page<VoucherState> found = view.list(caller.getSubject(), asPayer,
-                voucher -> statuses.contains(voucher.getStatus()), start, end, page, size);
-        return new Dtos.Page<>(found.items().stream()
-                .map(voucher -> operations.representations().voucher(voucher, caller.getSubject())).toList(),
-                page, size, found.hasMore());
+        return reads.vouchersOf(caller.getSubject(), asRole, start, end, statuses, Cursors.decode(cursor),
+                        page * size, size)
+                .map(found -> new Dtos.Page<>(found.getItems().stream()
+                        .map(voucher -> representations.voucher(voucher, caller.getSubject())).toList(),
+                        page, size, found.getNext() != null, Cursors.encode(found.getNext())));
     }
 
     @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -133,24 +149,19 @@ class VoucherController {
                     + "request about it (event `refused`); ends after a final status.")
     Flux<ServerSentEvent<Object>> events(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         String customerId = caller.getSubject();
-        VoucherState current = visible(id, customerId);
-        Flux<ServerSentEvent<Object>> changes = view.changesOf(id)
-                .filter(change -> change.state() != null || change.event() != null)
-                .map(change -> change.state() != null
-                        ? voucherEvent(change.state(), customerId)
-                        : ServerSentEvent.builder((Object) new Refusal(change.event().getRequestId(), change.event().getReason()))
-                                .event("refused").build());
-        Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(Duration.ofSeconds(15))
-                .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
-        return Flux.merge(Flux.concat(Flux.just(voucherEvent(current, customerId)), changes), heartbeats)
-                .takeUntil(event -> event.data() instanceof Dtos.Voucher voucher && isFinal(voucher.status()));
-    }
-
-    record Refusal(String requestId, String reason) {
+        return visible(id, customerId).flatMapMany(current -> {
+            Flux<ServerSentEvent<Object>> changes = reads.changes(id, current.getVersion(), LIVE_POLL)
+                    .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
+                    .map(voucher -> voucherEvent(voucher, customerId));
+            Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(Duration.ofSeconds(15))
+                    .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
+            return Flux.merge(Flux.concat(Flux.just(voucherEvent(current, customerId)), changes), heartbeats)
+                    .takeUntil(event -> event.data() instanceof Dtos.Voucher voucher && isFinal(voucher.status()));
+        });
     }
 
     private ServerSentEvent<Object> voucherEvent(VoucherState state, String customerId) {
-        Dtos.Voucher voucher = operations.representations().voucher(state, customerId);
+        Dtos.Voucher voucher = representations.voucher(state, customerId);
         return ServerSentEvent.builder((Object) voucher).event("voucher").id(Long.toString(voucher.version())).build();
     }
 
@@ -158,10 +169,11 @@ class VoucherController {
         return !Set.of("PENDING", "UNUSED", "REDEEMING").contains(status);
     }
 
-    private VoucherState visible(String id, String customerId) {
-        return view.voucher(id)
+    private Mono<VoucherState> visible(String id, String customerId) {
+        return reads.voucher(id, null)
+                .mapNotNull(VoucherAnswer::getVoucher)
                 .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
-                .orElseThrow(() -> ApiException.notFound("Voucher " + id));
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + id)));
     }
 
     private static Set<VoucherStatus> statuses(String status) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -23,6 +24,9 @@ public final class VoucherCodes {
 
     private static final String PREFIX = "QRV1.";
     private static final int TAG_BYTES = 16;
+    private static final int NONCE_BYTES = 12;
+    private static final int REDEMPTION_TAG_BYTES = 12;
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
     private final SecretKeySpec key;
@@ -56,6 +60,43 @@ public final class VoucherCodes {
         return MessageDigest.isEqual(presented, tag(parts[0])) ? Optional.of(parts[0]) : Optional.empty();
     }
 
+    /**
+     * A new id for a customer's redemption of a voucher: {@code <voucher id>.<nonce>.<tag>}. It names the
+     * voucher, so a read of the redemption goes to the voucher's owner, and it is tagged for the customer,
+     * so that the ingress can tell its requester a redemption is still pending before the owner has
+     * seen it, and tell anyone else it does not exist.
+     */
+    public String redemptionId(String customerId, String voucherId) {
+        byte[] nonce = new byte[NONCE_BYTES];
+        RANDOM.nextBytes(nonce);
+        String encodedNonce = BASE64.encodeToString(nonce);
+        return voucherId + "." + encodedNonce + "." + BASE64.encodeToString(redemptionTag(customerId, voucherId, encodedNonce));
+    }
+
+    /** The voucher of a redemption id made for this customer, or empty for any other string. */
+    public Optional<String> voucherOfRedemption(String redemptionId, String customerId) {
+        if (redemptionId == null || redemptionId.length() > 100) {
+            return Optional.empty();
+        }
+        String[] parts = redemptionId.split("\\.", -1);
+        if (parts.length != 3 || !isUuid(parts[0])) {
+            return Optional.empty();
+        }
+        byte[] presented;
+        try {
+            presented = Base64.getUrlDecoder().decode(parts[2]);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return MessageDigest.isEqual(presented, redemptionTag(customerId, parts[0], parts[1]))
+                ? Optional.of(parts[0]) : Optional.empty();
+    }
+
+    private byte[] redemptionTag(String customerId, String voucherId, String nonce) {
+        return Arrays.copyOf(mac("redemption\u0000" + customerId + "\u0000" + voucherId + "\u0000" + nonce),
+                REDEMPTION_TAG_BYTES);
+    }
+
     /** What the topology stores and compares: the hex SHA-256 of the code. */
     public static String hashOf(String code) {
         try {
@@ -66,10 +107,14 @@ public final class VoucherCodes {
     }
 
     private byte[] tag(String voucherId) {
+        return Arrays.copyOf(mac(voucherId), TAG_BYTES);
+    }
+
+    private byte[] mac(String message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            return Arrays.copyOf(mac.doFinal(voucherId.getBytes(StandardCharsets.UTF_8)), TAG_BYTES);
+            return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException(e);
         }

@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress.kafka;
 
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -31,6 +32,7 @@ public class RequestPublisher implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final IngressProperties properties;
+    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
 
     public RequestPublisher(IngressProperties properties) {
         this.properties = properties;
@@ -59,6 +61,16 @@ public class RequestPublisher implements AutoCloseable {
     public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
         return send(properties.topics().idempotency(), claim.getCustomerId() + "/" + claim.getIdempotencyKey(),
                 CLAIMS.encode(claim));
+    }
+
+    /** How many partitions a topic has: from the producer's metadata, fetched once and then kept current by it. */
+    public Mono<Integer> partitionCount(String topic) {
+        Integer known = partitionCounts.get(topic);
+        if (known != null) {
+            return Mono.just(known);
+        }
+        return Mono.fromCallable(() -> partitionCounts.computeIfAbsent(topic, name -> producer.partitionsFor(name).size()))
+                .subscribeOn(Schedulers.boundedElastic()); // partitionsFor() blocks until it has the metadata
     }
 
     private Mono<RecordMetadata> send(String topic, String key, byte[] value) {

@@ -20,15 +20,12 @@ import org.springframework.context.SmartLifecycle;
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.IdempotencyClaim;
-import io.qrvoucher.avro.VoucherEvent;
-import io.qrvoucher.avro.VoucherRequest;
-import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.schemas.AvroSerde;
 
 /**
  * Feeds the {@link PipelineView} of this instance: one consumer, no consumer group, assigned every
- * partition of the topics the ingress reads, from their beginning (the state topics are compacted),
+ * partition of the account, settings and claims topics, from their beginning (the first two are compacted),
  * reading only committed records. A record it cannot read is logged and skipped: the ingress is a
  * reader, and the writer's dead-letter topic is where such a record is dealt with.
  */
@@ -39,9 +36,6 @@ public class ViewUpdater implements SmartLifecycle {
 
     private final PipelineView view;
     private final IngressProperties properties;
-    private final AvroSerde<VoucherState> states = AvroSerde.of(VoucherState.class);
-    private final AvroSerde<VoucherEvent> events = AvroSerde.of(VoucherEvent.class);
-    private final AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
     private final AvroSerde<AccountSnapshot> accounts = AvroSerde.of(AccountSnapshot.class);
     private final AvroSerde<CustomerSettings> settings = AvroSerde.of(CustomerSettings.class);
     private final AvroSerde<IdempotencyClaim> claims = AvroSerde.of(IdempotencyClaim.class);
@@ -78,8 +72,7 @@ public class ViewUpdater implements SmartLifecycle {
         IngressProperties.Topics topics = properties.topics();
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(topics.state(), topics.events(), topics.requests(), topics.accountSnapshots(),
-                    topics.settings(), topics.idempotency())) {
+            for (String topic : List.of(topics.accountSnapshots(), topics.settings(), topics.idempotency())) {
                 awaitTopic(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
             }
             consumer.assign(partitions);
@@ -134,13 +127,7 @@ public class ViewUpdater implements SmartLifecycle {
         IngressProperties.Topics topics = properties.topics();
         String topic = record.topic();
         try {
-            if (topic.equals(topics.state())) {
-                view.apply(states.decode(record.value()));
-            } else if (topic.equals(topics.events())) {
-                view.apply(events.decode(record.value()));
-            } else if (topic.equals(topics.requests())) {
-                view.apply(requests.decode(record.value()));
-            } else if (topic.equals(topics.accountSnapshots())) {
+            if (topic.equals(topics.accountSnapshots())) {
                 view.apply(accounts.decode(record.value()));
             } else if (topic.equals(topics.settings())) {
                 view.apply(settings.decode(record.value()));

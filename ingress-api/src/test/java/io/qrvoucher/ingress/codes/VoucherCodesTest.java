@@ -46,6 +46,22 @@ class VoucherCodesTest {
     }
 
     @Test
+    void aRedemptionIdNamesItsVoucherToItsRequesterOnly() {
+        String voucherId = UUID.randomUUID().toString();
+        String first = codes.redemptionId("bob", voucherId);
+        String second = codes.redemptionId("bob", voucherId);
+
+        assertThat(first).startsWith(voucherId + ".").isNotEqualTo(second);
+        assertThat(codes.voucherOfRedemption(first, "bob")).contains(voucherId);
+        assertThat(codes.voucherOfRedemption(first, "carol")).isEmpty();
+        char last = first.charAt(first.length() - 1);
+        assertThat(codes.voucherOfRedemption(first.substring(0, first.length() - 1) + (last == 'A' ? 'B' : 'A'), "bob"))
+                .isEmpty();
+        assertThat(codes.voucherOfRedemption(UUID.randomUUID() + first.substring(voucherId.length()), "bob")).isEmpty();
+        assertThat(codes.voucherOfRedemption("not-an-id", "bob")).isEmpty();
+    }
+
+    @Test
     void theHashIsWhatTravelsNotTheCode() {
         String code = codes.codeOf(UUID.randomUUID().toString());
 

@@ -13,15 +13,26 @@ import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
+import io.qrvoucher.voucher.query.VoucherQueries;
+import io.qrvoucher.voucher.query.VoucherWatches;
+import io.qrvoucher.voucher.streams.VoucherChanges;
 
 @Configuration(proxyBeanMethods = false)
 class VoucherStreamsConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(VoucherStreamsConfiguration.class);
+    private static final Duration WATCH_TICK = Duration.ofMillis(20);
+    private static final Duration WATCH_IDLE_RECHECK = Duration.ofMillis(500);
+
+    /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
+    @Bean
+    ChangeRelay changeRelay() {
+        return new ChangeRelay();
+    }
 
     @Bean
-    Topology voucherTopology(VoucherStreamsProperties properties) {
-        return properties.topology();
+    Topology voucherTopology(VoucherStreamsProperties properties, ChangeRelay changeRelay) {
+        return properties.topology(changeRelay);
     }
 
     @Bean(initMethod = "start", destroyMethod = "")
@@ -39,6 +50,29 @@ class VoucherStreamsConfiguration {
     @Bean
     DisposableBean voucherStreamsCloser(KafkaStreams voucherStreams) {
         return () -> voucherStreams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+    }
+
+    @Bean
+    VoucherQueries voucherQueries(KafkaStreams voucherStreams) {
+        return new VoucherQueries(voucherStreams);
+    }
+
+    @Bean
+    VoucherWatches voucherWatches(VoucherQueries voucherQueries, VoucherStreamsProperties properties,
+                                  ChangeRelay changeRelay) {
+        VoucherWatches watches = new VoucherWatches(voucherQueries, WATCH_TICK, WATCH_IDLE_RECHECK,
+                properties.commitInterval().multipliedBy(5).plusMillis(200));
+        changeRelay.target = watches;
+        return watches;
+    }
+
+    static final class ChangeRelay implements VoucherChanges {
+        private volatile VoucherChanges target = VoucherChanges.NONE;
+
+        @Override
+        public void changed(String voucherId) {
+            target.changed(voucherId);
+        }
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.app;
 
 import java.math.BigDecimal;
+import java.net.URI;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
+import io.qrvoucher.voucher.streams.VoucherChanges;
 import io.qrvoucher.voucher.streams.VoucherTopics;
 import io.qrvoucher.voucher.streams.VoucherTopology;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
@@ -32,6 +34,10 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
  * @param streamThreads   stream threads of this instance; tasks beyond one per partition stay idle
  * @param commitInterval  how often an exactly-once transaction commits: the floor of end-to-end latency
  * @param replicationFactor of the changelog topics the application creates
+ * @param advertisedUrl   where the other services reach this instance's HTTP server (its interactive
+ *                        queries): Kafka Streams' {@code application.server}, told to every instance
+ * @param standbyReplicas warm copies of each task's stores on other instances, which answer reads while
+ *                        an active task is restored elsewhere; at least 1 wherever more than one instance runs
  * @param topics          topic names
  * @param policy          the bank's rules for new vouchers
  * @param expiry          the expiry punctuation
@@ -47,6 +53,8 @@ public record VoucherStreamsProperties(
         @DefaultValue("1") int streamThreads,
         @DefaultValue("100ms") Duration commitInterval,
         @DefaultValue("1") int replicationFactor,
+        @DefaultValue("http://localhost:8082") URI advertisedUrl,
+        @DefaultValue("0") int standbyReplicas,
         @DefaultValue Topics topics,
         @DefaultValue Policy policy,
         @DefaultValue Expiry expiry,
@@ -57,9 +65,9 @@ public record VoucherStreamsProperties(
     }
 
     /** The voucher topology with these topics, this policy and this expiry punctuation. */
-    public Topology topology() {
+    public Topology topology(VoucherChanges changes) {
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()),
-                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()));
+                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()), changes);
     }
 
     /** The Kafka Streams configuration these properties make: exactly-once, always. */
@@ -72,6 +80,8 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
         config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
+        config.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedUrl.getHost() + ":" + advertisedUrl.getPort());
+        config.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) sessionTimeout.toMillis());
         if (instanceId != null && !instanceId.isBlank()) {
@@ -86,11 +96,11 @@ public record VoucherStreamsProperties(
             @DefaultValue("ledger-commands") String ledgerCommands,
             @DefaultValue("ledger-results") String ledgerResults,
             @DefaultValue("voucher-events") String events,
-            @DefaultValue("voucher-state") String state,
+            @DefaultValue("customer-vouchers") String customerVouchers,
             @DefaultValue("voucher-dead-letters") String deadLetters) {
 
         public VoucherTopics toTopics() {
-            return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, state, deadLetters);
+            return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, customerVouchers, deadLetters);
         }
     }
 

@@ -8,6 +8,7 @@ import io.qrvoucher.avro.FreezeFunds;
 import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.RedeemVoucher;
 import io.qrvoucher.avro.ReleaseFunds;
+import io.qrvoucher.avro.RequestRefusal;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherState;
@@ -122,6 +123,15 @@ public final class AvroMapping {
                 .setReason(event.reason())
                 .setVoucher(event.voucher() == null ? null : toAvro(event.voucher()))
                 .build();
+    }
+
+    /** A refused request as its requester may read it back: for a redemption, what it asked for. */
+    public static RequestRefusal toRefusal(VoucherRequest request, String reason, Instant refusedAt) {
+        RedeemVoucher redemption = request instanceof VoucherRequest.Redeem redeem
+                ? new RedeemVoucher(redeem.presentedCodeHash(), redeem.amountMinor().orElse(null), toAvro(redeem.destination()))
+                : null;
+        return new RequestRefusal(request.requestId(), request.voucherId(), request.customerId(), request.requestedAt(),
+                refusedAt, reason, redemption);
     }
 
     private static Destination toDomain(Object destination) {

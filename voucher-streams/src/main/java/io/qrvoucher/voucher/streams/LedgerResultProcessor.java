@@ -16,19 +16,21 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
 final class LedgerResultProcessor implements Processor<String, LedgerResult, String, Object> {
 
     private final VoucherLifecycle lifecycle;
+    private final VoucherChanges changes;
     private ProcessorContext<String, Object> context;
     private Vouchers vouchers;
     private TopologyMetrics metrics;
 
-    LedgerResultProcessor(VoucherLifecycle lifecycle) {
+    LedgerResultProcessor(VoucherLifecycle lifecycle, VoucherChanges changes) {
         this.lifecycle = lifecycle;
+        this.changes = changes;
     }
 
     @Override
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.metrics = new TopologyMetrics(context);
-        this.vouchers = new Vouchers(context, metrics);
+        this.vouchers = new Vouchers(context, metrics, changes);
     }
 
     @Override

@@ -3,12 +3,14 @@ package io.qrvoucher.voucher.streams;
 /**
  * The topics the topology reads and writes. Requests and ledger results must have the same number
  * of partitions: both are keyed by voucher id, so that one task sees every input of a voucher.
+ * {@code customerVouchers} is the per-customer index (compacted, partitioned by customer), written and
+ * read by the topology itself.
  */
 public record VoucherTopics(String requests, String ledgerCommands, String ledgerResults, String events,
-                            String state, String deadLetters) {
+                            String customerVouchers, String deadLetters) {
 
     public static VoucherTopics defaults() {
         return new VoucherTopics("voucher-requests", "ledger-commands", "ledger-results", "voucher-events",
-                "voucher-state", "voucher-dead-letters");
+                "customer-vouchers", "voucher-dead-letters");
     }
 }

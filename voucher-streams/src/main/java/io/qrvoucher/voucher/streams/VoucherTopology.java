@@ -3,6 +3,7 @@ package io.qrvoucher.voucher.streams;
 import java.time.Duration;
 
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -22,21 +23,30 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * <pre>
  *  voucher-requests ─▶ decode-voucher-requests ─▶ apply-voucher-requests ─┬─▶ ledger-commands
  *                              │                  (+ expiry punctuator)   ├─▶ voucher-events
- *  ledger-results ──▶ decode-ledger-results ───▶ apply-ledger-results ───┴─▶ voucher-state
- *                              │                          ▲
- *                              └─▶ voucher-dead-letters   └── voucher-store, voucher-indexes
+ *  ledger-results ──▶ decode-ledger-results ───▶ apply-ledger-results ───┴─▶ customer-vouchers
+ *                              │                          ▲                        │
+ *                              └─▶ voucher-dead-letters   │                        ▼
+ *                          voucher-store, voucher-indexes, request-refusals   index-customer-vouchers
+ *                                                                            ▲
+ *                                                            customer-vouchers-store (read-only)
  * </pre>
  *
- * {@code voucher-store} is RocksDB with a changelog; {@code voucher-indexes} (expiry times, known ids)
- * are derived from it, in memory, and built when a task starts.
+ * {@code voucher-store} and {@code request-refusals} are RocksDB with changelogs; {@code voucher-indexes}
+ * (expiry times, known ids) are derived from the voucher store, in memory, and built when a task starts.
+ * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their stores
+ * form one sub-topology: every input of a voucher is handled by the same task, in order.
  *
- * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their
- * stores form one sub-topology: every input of a voucher is handled by the same task, in order.
+ * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
+ * apply processors write to {@code customer-vouchers}, partitioned by customer, are that topic's
+ * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
+ * stores are served to the ingress by interactive queries.
  */
 public final class VoucherTopology {
 
     public static final String VOUCHER_STORE = "voucher-store";
     public static final String VOUCHER_INDEXES = "voucher-indexes";
+    public static final String REQUEST_REFUSALS = "request-refusals";
+    public static final String CUSTOMER_VOUCHERS_STORE = "customer-vouchers-store";
 
     static final String REQUESTS_SOURCE = "voucher-requests-source";
     static final String RESULTS_SOURCE = "ledger-results-source";
@@ -46,7 +56,9 @@ public final class VoucherTopology {
     static final String APPLY_RESULTS = "apply-ledger-results";
     static final String LEDGER_COMMANDS_SINK = "ledger-commands-sink";
     static final String EVENTS_SINK = "voucher-events-sink";
-    static final String STATE_SINK = "voucher-state-sink";
+    static final String CUSTOMER_VOUCHERS_SINK = "customer-vouchers-sink";
+    static final String CUSTOMER_VOUCHERS_SOURCE = "customer-vouchers-source";
+    static final String INDEX_CUSTOMER_VOUCHERS = "index-customer-vouchers";
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
     private VoucherTopology() {
@@ -57,6 +69,12 @@ public final class VoucherTopology {
     }
 
     public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry) {
+        return build(topics, lifecycle, expiry, VoucherChanges.NONE);
+    }
+
+    /** @param changes told of every voucher a task changes, so that waiting readers look again soon */
+    public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry,
+                                 VoucherChanges changes) {
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
         AvroSerde<LedgerResult> results = AvroSerde.of(LedgerResult.class);
         Topology topology = new Topology();
@@ -66,30 +84,40 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(requests, VoucherRequest::getVoucherId, AvroMapping::toDomain,
                         APPLY_REQUESTS, DEAD_LETTER_SINK),
                 REQUESTS_SOURCE);
-        topology.addProcessor(APPLY_REQUESTS, () -> new VoucherRequestProcessor(lifecycle, expiry), DECODE_REQUESTS);
+        topology.addProcessor(APPLY_REQUESTS, () -> new VoucherRequestProcessor(lifecycle, expiry, changes), DECODE_REQUESTS);
 
         topology.addSource(RESULTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.ledgerResults());
         topology.addProcessor(DECODE_RESULTS,
                 () -> new DecodingProcessor<>(results, LedgerResult::getVoucherId, AvroMapping::toDomain,
                         APPLY_RESULTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
-        topology.addProcessor(APPLY_RESULTS, () -> new LedgerResultProcessor(lifecycle), DECODE_RESULTS);
+        topology.addProcessor(APPLY_RESULTS, () -> new LedgerResultProcessor(lifecycle, changes), DECODE_RESULTS);
 
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(),
                         Serdes.ByteArray()),
                 APPLY_REQUESTS, APPLY_RESULTS);
         topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES), APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_REFUSALS), Serdes.String(),
+                        Serdes.ByteArray()),
+                APPLY_REQUESTS);
 
         topology.addSink(LEDGER_COMMANDS_SINK, topics.ledgerCommands(), new StringSerializer(),
                 AvroSerde.of(LedgerCommand.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(),
                 AvroSerde.of(VoucherEvent.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
         // The voucher's state arrives encoded: the bytes voucher-store holds (see Vouchers).
-        topology.addSink(STATE_SINK, topics.state(), new StringSerializer(), new ByteArraySerializer(),
-                APPLY_REQUESTS, APPLY_RESULTS);
+        topology.addSink(CUSTOMER_VOUCHERS_SINK, topics.customerVouchers(), new StringSerializer(),
+                new ByteArraySerializer(), CustomerVoucherIndex.partitioner(), APPLY_REQUESTS, APPLY_RESULTS);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
                 DECODE_REQUESTS, DECODE_RESULTS);
+
+        topology.addReadOnlyStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_VOUCHERS_STORE), Serdes.String(),
+                        Serdes.ByteArray()).withLoggingDisabled(),
+                CUSTOMER_VOUCHERS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                topics.customerVouchers(), INDEX_CUSTOMER_VOUCHERS, CustomerVoucherIndexer::new);
         return topology;
     }
 }

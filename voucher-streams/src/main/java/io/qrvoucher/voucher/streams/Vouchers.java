@@ -25,9 +25,9 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
  * writing the new state, keeping the task's {@link VoucherIndexes} in step and forwarding the commands, events and state to
  * their sinks. Under exactly-once all of it commits with the input's offset, or none of it does.
  *
- * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes are
- * published on the state topic: a new state is encoded once, not once for the store and again for
- * the sink.
+ * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes go to
+ * the customer-vouchers index, under the payer and, once redeemed, under the payee: a new state is
+ * encoded once, not once for the store and again for each index entry.
  */
 final class Vouchers {
 
@@ -39,10 +39,12 @@ final class Vouchers {
     private final VoucherIndexes indexes;
     private final ProcessorContext<String, Object> context;
     private final TopologyMetrics metrics;
+    private final VoucherChanges changes;
 
-    Vouchers(ProcessorContext<String, Object> context, TopologyMetrics metrics) {
+    Vouchers(ProcessorContext<String, Object> context, TopologyMetrics metrics, VoucherChanges changes) {
         this.context = context;
         this.metrics = metrics;
+        this.changes = changes;
         this.store = context.getStateStore(VoucherTopology.VOUCHER_STORE);
         this.indexes = context.getStateStore(VoucherTopology.VOUCHER_INDEXES);
     }
@@ -94,10 +96,14 @@ final class Vouchers {
      */
     void carryOut(Optional<Voucher> before, Decision decision, Instant now, Optional<String> trace) {
         decision.newState().ifPresent(after -> {
-            byte[] state = STATES.encode(AvroMapping.toAvro(after));
+            VoucherState avro = AvroMapping.toAvro(after);
+            byte[] state = STATES.encode(avro);
             store.put(after.id(), state);
             indexes.changed(before.orElse(null), after);
-            forward(after.id(), state, now, trace, VoucherTopology.STATE_SINK);
+            forward(CustomerVoucherIndex.payerKey(avro), state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK);
+            CustomerVoucherIndex.payeeKey(avro).ifPresent(payeeKey ->
+                    forward(payeeKey, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
+            changes.changed(after.id());
         });
         for (LedgerCommand command : decision.commands()) {
             forward(command.voucherId(), AvroMapping.toAvro(command, now), now, trace, VoucherTopology.LEDGER_COMMANDS_SINK);

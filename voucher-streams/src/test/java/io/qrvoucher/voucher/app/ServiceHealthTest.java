@@ -19,7 +19,7 @@ class ServiceHealthTest {
     @Test
     void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir) {
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3, "voucher-requests", "ledger-results",
-                "ledger-commands", "voucher-events", "voucher-state", "voucher-dead-letters");
+                "ledger-commands", "voucher-events", "customer-vouchers", "voucher-dead-letters");
         broker.brokerProperties(Map.of("transaction.state.log.replication.factor", "1",
                 "transaction.state.log.min.isr", "1", "offsets.topic.replication.factor", "1",
                 "group.initial.rebalance.delay.ms", "0"));

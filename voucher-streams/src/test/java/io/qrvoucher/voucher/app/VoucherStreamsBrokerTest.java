@@ -51,7 +51,7 @@ import io.qrvoucher.schemas.AvroSerde;
  */
 @SpringBootTest(classes = VoucherStreamsApplication.class, properties = "spring.config.name=voucher-streams")
 @EmbeddedKafka(partitions = 3,
-        topics = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events", "voucher-state",
+        topics = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events", "customer-vouchers",
                 "voucher-dead-letters"},
         brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
                 "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"})
@@ -87,7 +87,7 @@ class VoucherStreamsBrokerTest {
                 ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of("ledger-commands", "voucher-state"));
+        consumer.subscribe(List.of("ledger-commands", "customer-vouchers"));
         await().atMost(Duration.ofSeconds(60)).until(() -> streams.state() == KafkaStreams.State.RUNNING);
     }
 
@@ -150,8 +150,9 @@ class VoucherStreamsBrokerTest {
     private VoucherStatus latestState(String voucherId) {
         poll();
         return seen.stream()
-                .filter(r -> r.topic().equals("voucher-state") && r.key().equals(voucherId))
+                .filter(r -> r.topic().equals("customer-vouchers"))
                 .map(r -> AvroSerde.of(VoucherState.class).decode(r.value()))
+                .filter(state -> state.getVoucherId().equals(voucherId))
                 .reduce((first, second) -> second)
                 .map(VoucherState::getStatus)
                 .orElse(null);

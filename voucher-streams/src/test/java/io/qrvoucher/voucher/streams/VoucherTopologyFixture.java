@@ -93,7 +93,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
         StringDeserializer keys = new StringDeserializer();
         commandTopic = driver.createOutputTopic(topics.ledgerCommands(), keys, AvroSerde.of(LedgerCommand.class).deserializer());
         eventTopic = driver.createOutputTopic(topics.events(), keys, AvroSerde.of(VoucherEvent.class).deserializer());
-        stateTopic = driver.createOutputTopic(topics.state(), keys, AvroSerde.of(VoucherState.class).deserializer());
+        stateTopic = driver.createOutputTopic(topics.customerVouchers(), keys, AvroSerde.of(VoucherState.class).deserializer());
         ByteArrayDeserializer raw = new ByteArrayDeserializer();
         deadLetterTopic = driver.createOutputTopic(topics.deadLetters(), raw, raw);
     }
@@ -215,8 +215,22 @@ final class VoucherTopologyFixture implements AutoCloseable {
         return eventTopic.readValuesToList();
     }
 
+    /** Each new state of a voucher, once: the entries of the customer-vouchers index under the payer. */
     List<VoucherState> states() {
-        return stateTopic.readValuesToList();
+        return stateTopic.readKeyValuesToList().stream()
+                .filter(entry -> entry.key.equals(CustomerVoucherIndex.payerKey(entry.value)))
+                .map(entry -> entry.value)
+                .toList();
+    }
+
+    /** The entries written to the customer-vouchers index, by key. */
+    List<org.apache.kafka.streams.KeyValue<String, VoucherState>> customerIndexEntries() {
+        return stateTopic.readKeyValuesToList();
+    }
+
+    /** One of the topology's key-value stores, as interactive queries read it. */
+    <K, V> org.apache.kafka.streams.state.KeyValueStore<K, V> keyValueStore(String name) {
+        return driver.getKeyValueStore(name);
     }
 
     List<TestRecord<byte[], byte[]>> deadLetters() {

@@ -607,6 +607,63 @@ class VoucherTopologyTest {
     }
 
     @Nested
+    class Reads {
+
+        @Test
+        void aRedeemedVoucherIsListedUnderItsPayerByCreationAndUnderItsPayeeByRedemption() {
+            topology.issue("v1", "alice", 100);
+            topology.advance(Duration.ofMinutes(5));
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+
+            VoucherState redeemed = topology.stored("v1");
+            Instant redeemedAt = redeemed.getRedemption().getRequestedAt();
+            assertThat(redeemedAt).isAfter(redeemed.getCreatedAt());
+            var index = topology.<String, byte[]>keyValueStore(VoucherTopology.CUSTOMER_VOUCHERS_STORE);
+            assertThat(Vouchers.STATES.decode(index.get(CustomerVoucherIndex.key("alice",
+                    CustomerVoucherIndex.Role.PAYER, redeemed.getCreatedAt(), "v1"))).getStatus())
+                    .isEqualTo(VoucherStatus.REDEEMED);
+            assertThat(Vouchers.STATES.decode(index.get(CustomerVoucherIndex.key("bob",
+                    CustomerVoucherIndex.Role.PAYEE, redeemedAt, "v1"))).getStatus())
+                    .isEqualTo(VoucherStatus.REDEEMED);
+            try (var all = index.all()) {
+                assertThat(all).toIterable().hasSize(2);
+            }
+        }
+
+        @Test
+        void aCustomersVouchersAreOneRangeOfTheIndexNewestFirst() {
+            topology.issue("old", "alice", 100);
+            topology.advance(Duration.ofMinutes(1));
+            topology.issue("new", "alice", 100);
+            topology.issue("other", "carol", 100);
+
+            var index = topology.<String, byte[]>keyValueStore(VoucherTopology.CUSTOMER_VOUCHERS_STORE);
+            List<String> listed = new java.util.ArrayList<>();
+            try (var range = index.range(
+                    CustomerVoucherIndex.lowerBound("alice", CustomerVoucherIndex.Role.PAYER,
+                            Instant.parse("9999-01-01T00:00:00Z")),
+                    CustomerVoucherIndex.upperBound("alice", CustomerVoucherIndex.Role.PAYER, Instant.EPOCH))) {
+                range.forEachRemaining(entry -> listed.add(Vouchers.STATES.decode(entry.value).getVoucherId()));
+            }
+            assertThat(listed).containsExactly("new", "old");
+        }
+
+        @Test
+        void aRefusedRequestIsKeptForItsRequesterToReadBack() {
+            topology.issue("v1", "alice", 100);
+            String refused = topology.redeem("v1", "bob", 200L);
+
+            var refusals = topology.<String, byte[]>keyValueStore(VoucherTopology.REQUEST_REFUSALS);
+            io.qrvoucher.avro.RequestRefusal refusal = RequestRefusals.REFUSALS.decode(refusals.get(refused));
+            assertThat(refusal.getReason()).isEqualTo("AMOUNT_EXCEEDS_FACE_VALUE");
+            assertThat(refusal.getCustomerId()).isEqualTo("bob");
+            assertThat(refusal.getRedemption().getAmountMinor()).isEqualTo(200L);
+            assertThat(refusal.getRedemption().getDestination()).isEqualTo(new OwnAccount("acc-bob"));
+        }
+    }
+
+    @Nested
     class BadInput {
 
         @Test

@@ -1,0 +1,79 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import io.qrvoucher.avro.CancelVoucher;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.VoucherReads;
+import reactor.core.publisher.Mono;
+
+/** Cancelling an unused voucher, by its payer; the call waits a little for the outcome by default. */
+final class Cancellations {
+
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
+
+    private final VoucherReads reads;
+    private final RequestPublisher publisher;
+    private final IdempotencyKeys idempotencyKeys;
+    private final Representations representations;
+    private final IngressProperties properties;
+    private final Clock clock;
+
+    Cancellations(VoucherReads reads, RequestPublisher publisher, IdempotencyKeys idempotencyKeys,
+                  Representations representations, IngressProperties properties, Clock clock) {
+        this.reads = reads;
+        this.publisher = publisher;
+        this.idempotencyKeys = idempotencyKeys;
+        this.representations = representations;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    Mono<ResponseEntity<Dtos.Voucher>> cancel(String customerId, String voucherId, String idempotencyKey, String prefer) {
+        Duration wait = prefer == null ? CANCEL_WAIT : Prefer.waitOf(prefer, properties.limits().maxWait());
+        return reads.voucher(voucherId, null)
+                .mapNotNull(VoucherAnswer::getVoucher)
+                .filter(found -> Representations.isVisibleTo(found, customerId))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + voucherId)))
+                .flatMap(voucher -> {
+                    if (!voucher.getPayerCustomerId().equals(customerId)) {
+                        return Mono.error(new ApiException(HttpStatus.FORBIDDEN, "NOT_OWNER",
+                                "Only the payer may cancel a voucher"));
+                    }
+                    return idempotencyKeys.resolve(customerId, idempotencyKey, IdempotencyKeys.hash("cancel", voucherId),
+                                    IdempotencyKeys.Ids.fresh(voucherId))
+                            .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId,
+                                            clock.instant(), new CancelVoucher()))
+                                    .then(outcome(voucherId, ids.requestId(), wait))
+                                    .map(answer -> {
+                                        if (answer.getRefusal() != null) {
+                                            String reason = answer.getRefusal().getReason();
+                                            throw ApiException.conflict(reason, "The voucher cannot be cancelled: " + reason);
+                                        }
+                                        return ResponseEntity.ok(representations.voucher(answer.getVoucher(), customerId));
+                                    })
+                                    .switchIfEmpty(Mono.fromSupplier(() -> ResponseEntity.status(HttpStatus.ACCEPTED)
+                                            .body(representations.voucher(voucher, customerId)))));
+                });
+    }
+
+    /** The cancel's outcome: the voucher it cancelled, or its refusal; empty if not known within the wait. */
+    private Mono<VoucherAnswer> outcome(String voucherId, String requestId, Duration wait) {
+        if (wait.isZero()) {
+            return Mono.empty();
+        }
+        return reads.awaitUntil(voucherId, requestId, answer -> answer.getVoucher() != null
+                && requestId.equals(answer.getVoucher().getCancelRequestId()), wait)
+                .filter(answer -> answer.getRefusal() != null
+                        || requestId.equals(answer.getVoucher().getCancelRequestId()))
+                // The request is published: whatever the read does, the answer is that it was accepted.
+                .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+    }
+}

@@ -1,0 +1,179 @@
+package io.qrvoucher.ingress.api;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Currency;
+import java.util.UUID;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.oauth2.jwt.Jwt;
+
+import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.StepUpPolicy;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.VoucherCodes;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.VoucherReads;
+import reactor.core.publisher.Mono;
+
+/**
+ * Generating a voucher: checks what the ingress can check at once (amount, cap, account, validity,
+ * step-up), publishes the request keyed by its new voucher, and, when the caller prefers to wait, waits
+ * for the voucher's owner to settle it.
+ */
+final class Generations {
+
+    private final Customers customers;
+    private final VoucherReads reads;
+    private final RequestPublisher publisher;
+    private final VoucherCodes codes;
+    private final IdempotencyKeys idempotencyKeys;
+    private final Representations representations;
+    private final IngressProperties properties;
+    private final Clock clock;
+
+    Generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
+                IdempotencyKeys idempotencyKeys, Representations representations, IngressProperties properties,
+                Clock clock) {
+        this.customers = customers;
+        this.reads = reads;
+        this.publisher = publisher;
+        this.codes = codes;
+        this.idempotencyKeys = idempotencyKeys;
+        this.representations = representations;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    Mono<ResponseEntity<Dtos.Voucher>> generate(Jwt caller, Dtos.GenerateVoucher request, String idempotencyKey,
+                                                 String prefer) {
+        String customerId = caller.getSubject();
+        Instant now = clock.instant();
+        Currency currency = Amounts.currency(request.currency());
+        long amountMinor = Amounts.parse(request.amount(), currency);
+        if (amountMinor > Amounts.toMinor(properties.capFor(currency.getCurrencyCode()), currency)) {
+            throw ApiException.unprocessable("AMOUNT_EXCEEDS_VOUCHER_CAP", "A voucher may hold at most "
+                    + properties.capFor(currency.getCurrencyCode()).toPlainString() + " " + currency.getCurrencyCode());
+        }
+        CustomerSettings settings = customers.settingsOf(customerId);
+        String accountId = request.accountId() != null ? request.accountId() : settings.getDefaultGenerationAccountId();
+        if (accountId == null) {
+            throw ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on");
+        }
+        AccountSnapshot account = customers.ownAccount(customerId, accountId);
+        if (!account.getCurrency().equals(currency.getCurrencyCode())) {
+            throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + account.getCurrency());
+        }
+        if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
+            throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");
+        }
+        // A retry of a key already claimed was confirmed when first sent; it must not need a new sign-in.
+        boolean retry = idempotencyKey != null && idempotencyKeys.isClaimed(customerId, idempotencyKey);
+        Instant stepUp = retry ? null : stepUpConfirmation(caller, settings, now);
+        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
+                request.expiresAt());
+
+        String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor), currency.getCurrencyCode(),
+                String.valueOf(request.expiresAt()));
+        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
+                .flatMap(ids -> confirmStepUp(customerId, settings, stepUp, ids)
+                        .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
+                                new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(), request.expiresAt(),
+                                        VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                        .then(recordFirstStepUp(settings, stepUp, now))
+                        .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
+                                idempotencyKey != null))
+                        .map(settled -> settled.getStatus() == VoucherStatus.PENDING
+                                ? accepted(representations.voucher(settled, customerId))
+                                : ResponseEntity.ok().location(location(settled.getVoucherId()))
+                                        .body(representations.voucher(settled, customerId)))
+                        .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
+    }
+
+    /**
+     * The step-up rule of SPEC "Generate": when the customer's policy asks for it, the token must carry
+     * a sign-in ({@code auth_time}) recent enough; it is then the sign-in that must confirm the voucher.
+     */
+    private Instant stepUpConfirmation(Jwt caller, CustomerSettings settings, Instant now) {
+        boolean needed = settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME || !settings.getStepUpConfirmed();
+        Instant authTime = caller.getClaimAsInstant("auth_time");
+        if (!needed) {
+            return null;
+        }
+        if (authTime == null || authTime.isBefore(now.minus(properties.security().stepUpMaxAge()))) {
+            throw stepUpRequired();
+        }
+        return authTime;
+    }
+
+    /**
+     * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once,
+     * to whichever instances. Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
+     */
+    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Instant signIn,
+                                     IdempotencyKeys.Ids request) {
+        if (signIn == null || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
+            return Mono.empty();
+        }
+        return idempotencyKeys.claimSignIn(customerId, signIn, request)
+                .flatMap(confirmed -> confirmed ? Mono.<Void>empty() : Mono.error(stepUpRequired()));
+    }
+
+    private static ApiException stepUpRequired() {
+        return new ApiException(HttpStatus.FORBIDDEN, "STEP_UP_REQUIRED",
+                "Confirm this voucher by signing in again with your account password");
+    }
+
+    /**
+     * Records that the customer once confirmed a voucher (what FIRST_TIME_ONLY asks for). Written once:
+     * settings are read, changed and written whole, so a write on every generation could overwrite a
+     * change the customer made at the same moment.
+     */
+    private Mono<Void> recordFirstStepUp(CustomerSettings settings, Instant confirmedBy, Instant now) {
+        if (confirmedBy == null || settings.getStepUpConfirmed()) {
+            return Mono.empty();
+        }
+        CustomerSettings updated = CustomerSettings.newBuilder(settings)
+                .setStepUpConfirmed(true)
+                .setLastStepUpAt(confirmedBy)
+                .setVersion(settings.getVersion() + 1)
+                .setUpdatedAt(now)
+                .build();
+        return publisher.publish(updated).then();
+    }
+
+    /**
+     * The voucher once its owner settled it, within the wait; without a wait, the voucher as it is when the
+     * request repeats an Idempotency-Key (its first outcome), or nothing for a new request.
+     */
+    private Mono<VoucherState> settledVoucher(IdempotencyKeys.Ids ids, String customerId, java.time.Duration wait,
+                                              boolean keyed) {
+        Mono<VoucherAnswer> answer;
+        if (wait.isZero()) {
+            answer = keyed ? reads.voucher(ids.voucherId(), null) : Mono.empty();
+        } else {
+            answer = reads.awaitUntil(ids.voucherId(), ids.requestId(), found -> found.getVoucher() != null
+                    && found.getVoucher().getStatus() != VoucherStatus.PENDING, wait);
+        }
+        return answer.mapNotNull(VoucherAnswer::getVoucher)
+                .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
+                // The request is published: whatever the read does, the answer is that it was accepted.
+                .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+    }
+
+    private static ResponseEntity<Dtos.Voucher> accepted(Dtos.Voucher voucher) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location(voucher.id())).body(voucher);
+    }
+
+    private static URI location(String voucherId) {
+        return URI.create("/api/vouchers/" + voucherId);
+    }
+}

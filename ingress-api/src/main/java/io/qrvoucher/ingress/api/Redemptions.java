@@ -1,0 +1,166 @@
+package io.qrvoucher.ingress.api;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Currency;
+import java.util.Optional;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.ExternalAccount;
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.RedeemVoucher;
+import io.qrvoucher.avro.RedemptionMode;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.VoucherCodes;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.RedemptionView;
+import io.qrvoucher.ingress.reads.VoucherReads;
+import reactor.core.publisher.Mono;
+
+/**
+ * Redeeming a voucher by its code, and reading a redemption back. A redemption's id names its voucher,
+ * so both the wait and a later read go to the voucher's owner.
+ */
+final class Redemptions {
+
+    private static final int MAX_TEXT = 100;
+
+    private final Customers customers;
+    private final VoucherReads reads;
+    private final RequestPublisher publisher;
+    private final VoucherCodes codes;
+    private final IdempotencyKeys idempotencyKeys;
+    private final WrongCodeLimiter wrongCodes;
+    private final IngressProperties properties;
+    private final Clock clock;
+
+    Redemptions(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
+                IdempotencyKeys idempotencyKeys, IngressProperties properties, Clock clock) {
+        this.customers = customers;
+        this.reads = reads;
+        this.publisher = publisher;
+        this.codes = codes;
+        this.idempotencyKeys = idempotencyKeys;
+        this.wrongCodes = new WrongCodeLimiter(properties.limits().wrongCodesPerWindow(),
+                properties.limits().wrongCodeWindow(), clock);
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
+                                                  String prefer) {
+        wrongCodes.checkAllowed(customerId);
+        if (request.code() == null || request.code().isBlank()) {
+            throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
+        }
+        String code = request.code().trim();
+        Optional<String> genuine = codes.voucherIdOf(code);
+        if (genuine.isEmpty()) {
+            return Mono.error(invalidCode(customerId));
+        }
+        return reads.voucher(genuine.get(), null)
+                .flatMap(answer -> answer.getVoucher() == null
+                        ? Mono.error(invalidCode(customerId))
+                        : redeem(customerId, answer.getVoucher(), code, request, idempotencyKey, prefer));
+    }
+
+    private ApiException invalidCode(String customerId) {
+        wrongCodes.recordFailure(customerId);
+        return ApiException.unprocessable("INVALID_CODE", "This is not the code of a voucher");
+    }
+
+    private Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, VoucherState voucher, String code,
+                                                          Dtos.Redeem request, String idempotencyKey, String prefer) {
+        Currency currency = Currency.getInstance(voucher.getCurrency());
+        Long amountMinor = request.amount() == null ? null : Amounts.parse(request.amount(), currency);
+        Object destination = destinationOf(customerId, request, voucher.getCurrency());
+        Instant now = clock.instant();
+        String voucherId = voucher.getVoucherId();
+
+        String hash = IdempotencyKeys.hash("redeem", code, String.valueOf(amountMinor), destination.toString());
+        IdempotencyKeys.Ids proposed = new IdempotencyKeys.Ids(voucherId, codes.redemptionId(customerId, voucherId));
+        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
+                .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId, now,
+                                new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor, destination)))
+                        .then(settled(ids.requestId(), voucherId, customerId,
+                                Prefer.waitOf(prefer, properties.limits().maxWait())))
+                        .map(settled -> ResponseEntity.ok().location(location(ids.requestId()))
+                                .body(Representations.redemption(settled, voucher.getCurrency())))
+                        .defaultIfEmpty(ResponseEntity.status(HttpStatus.ACCEPTED)
+                                .location(location(ids.requestId()))
+                                .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
+                                        amountMinor == null ? null : Amounts.format(amountMinor, voucher.getCurrency()),
+                                        voucher.getCurrency(), Representations.destination(destination), now))));
+    }
+
+    /** A redemption, to the customer who asked for it; empty for anyone else and for ids never issued. */
+    Mono<Dtos.Redemption> redemption(String customerId, String redemptionId) {
+        return Mono.justOrEmpty(codes.voucherOfRedemption(redemptionId, customerId))
+                .flatMap(voucherId -> reads.voucher(voucherId, redemptionId)
+                        .map(answer -> Representations.redemption(
+                                RedemptionView.of(redemptionId, voucherId, customerId, answer),
+                                answer.getVoucher() == null ? null : answer.getVoucher().getCurrency())));
+    }
+
+    private Mono<RedemptionView> settled(String redemptionId, String voucherId, String customerId, Duration wait) {
+        if (wait.isZero()) {
+            return Mono.empty();
+        }
+        return reads.awaitUntil(voucherId, redemptionId,
+                        answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer).isSettled(), wait)
+                .map(answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer))
+                .filter(RedemptionView::isSettled)
+                // The request is published: whatever the read does, the answer is that it was accepted.
+                .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+    }
+
+    /** The payee's own account, an account at another bank, or the default the payee's settings allow. */
+    private Object destinationOf(String customerId, Dtos.Redeem request, String currency) {
+        if (request.accountId() != null && request.externalAccount() != null) {
+            throw ApiException.unprocessable("AMBIGUOUS_DESTINATION", "Give accountId or externalAccount, not both");
+        }
+        if (request.externalAccount() != null) {
+            Dtos.ExternalAccount external = request.externalAccount();
+            if (!isText(external.bank()) || !isText(external.name()) || !isText(external.number())) {
+                throw ApiException.unprocessable("INVALID_EXTERNAL_ACCOUNT",
+                        "An account at another bank needs its bank, holder name and number (each up to " + MAX_TEXT + " characters)");
+            }
+            return new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim());
+        }
+        String accountId = request.accountId();
+        if (accountId == null) {
+            CustomerSettings settings = customers.settingsOf(customerId);
+            if (settings.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN) {
+                throw ApiException.unprocessable("DESTINATION_REQUIRED",
+                        "Choose the account to receive the money (your redemption mode is scan, then confirm)");
+            }
+            accountId = Optional.ofNullable(settings.getDefaultRedemptionAccountId())
+                    .or(() -> customers.accountsOf(customerId).stream()
+                            .filter(account -> account.getCurrency().equals(currency))
+                            .map(AccountSnapshot::getAccountId).findFirst())
+                    .orElseThrow(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
+                            "You have no account in " + currency + " to receive the money"));
+        }
+        AccountSnapshot account = customers.ownAccount(customerId, accountId);
+        if (!account.getCurrency().equals(currency)) {
+            throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + account.getCurrency());
+        }
+        return new OwnAccount(accountId);
+    }
+
+    private static URI location(String redemptionId) {
+        return URI.create("/api/redemptions/" + redemptionId);
+    }
+
+    private static boolean isText(String value) {
+        return value != null && !value.isBlank() && value.length() <= MAX_TEXT;
+    }
+}

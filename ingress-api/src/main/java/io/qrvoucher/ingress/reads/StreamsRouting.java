@@ -1,0 +1,96 @@
+package io.qrvoucher.ingress.reads;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.web.reactive.function.client.WebClient;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Which voucher-streams instance holds which partition, actively or as a standby, as the instances
+ * themselves report it. Asked for from any of the configured instances, kept for a while, and asked for
+ * again at once when an instance no longer holds what it was asked for.
+ */
+public class StreamsRouting {
+
+    /** The shape of voucher-streams' {@code GET /internal/routing}. */
+    record Routing(List<Instance> instances) {
+        static final Routing NONE = new Routing(List.of());
+    }
+
+    record Instance(URI url, Map<String, List<Integer>> active, Map<String, List<Integer>> standby) {
+    }
+
+    private final WebClient http;
+    private final List<URI> seeds;
+    private final Duration refreshEvery;
+    private final Duration timeout;
+    private volatile Routing current = Routing.NONE;
+    private volatile boolean fetched;
+    private volatile long fetchedAt;
+    private volatile Mono<Routing> fetching;
+
+    public StreamsRouting(WebClient http, List<URI> seeds, Duration refreshEvery, Duration timeout) {
+        this.http = http;
+        this.seeds = List.copyOf(seeds);
+        this.refreshEvery = refreshEvery;
+        this.timeout = timeout;
+    }
+
+    /** The instances that hold a partition: the active one first, then its standbys. */
+    public Mono<List<URI>> holdersOf(String topic, int partition) {
+        return Mono.defer(() -> fetched && System.nanoTime() - fetchedAt < refreshEvery.toNanos()
+                        ? Mono.just(current) : refresh())
+                .map(known -> holders(known, topic, partition));
+    }
+
+    /** Asks for the routing again; concurrent callers share one request. */
+    public Mono<Routing> refresh() {
+        Mono<Routing> inFlight = fetching;
+        if (inFlight != null) {
+            return inFlight;
+        }
+        synchronized (this) {
+            if (fetching == null) {
+                fetching = Flux.fromIterable(seedsThenKnown())
+                        .concatMap(url -> http.get().uri(url.resolve("/internal/routing")).retrieve()
+                                .bodyToMono(Routing.class)
+                                .timeout(timeout)
+                                .onErrorResume(e -> Mono.empty()))
+                        .next()
+                        .defaultIfEmpty(current)
+                        .doOnNext(routing -> {
+                            current = routing;
+                            fetchedAt = System.nanoTime();
+                            fetched = true;
+                        })
+                        .doFinally(signal -> fetching = null)
+                        .cache();
+            }
+            return fetching;
+        }
+    }
+
+    /** The configured instances first; then every instance the last routing named, should those be gone. */
+    private List<URI> seedsThenKnown() {
+        List<URI> urls = new ArrayList<>(seeds);
+        current.instances().stream().map(Instance::url).filter(url -> !urls.contains(url)).forEach(urls::add);
+        return urls;
+    }
+
+    private static List<URI> holders(Routing routing, String topic, int partition) {
+        List<URI> holders = new ArrayList<>();
+        routing.instances().stream()
+                .filter(instance -> instance.active().getOrDefault(topic, List.of()).contains(partition))
+                .forEach(instance -> holders.add(instance.url()));
+        routing.instances().stream()
+                .filter(instance -> instance.standby().getOrDefault(topic, List.of()).contains(partition))
+                .forEach(instance -> holders.add(instance.url()));
+        return holders;
+    }
+}

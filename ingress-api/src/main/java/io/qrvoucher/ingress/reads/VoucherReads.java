@@ -1,0 +1,220 @@
+package io.qrvoucher.ingress.reads;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
+import org.springframework.web.util.UriBuilder;
+
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.KeyPartitions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * Reads of vouchers, answered by the voucher-streams instance that owns each from its committed state:
+ * a voucher by the owner of its partition of the requests topic, a customer's list by the owner of the
+ * customer's partition of the customer-vouchers index. This instance keeps no copy of either. When the
+ * owner cannot answer (it is gone, or restoring, or the partition moved) a standby is asked, and the
+ * routing is refreshed; when nobody can, the read fails with {@link Unavailable}.
+ */
+public class VoucherReads {
+
+    private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
+    private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
+
+    /** How a voucher is listed: by the customer as payer (created) or as payee (redeemed). */
+    public enum Role {
+        PAYER, PAYEE
+    }
+
+    private static final int RETRIES = 4;
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+
+    private final WebClient http;
+    private final StreamsRouting routing;
+    private final Function<String, Mono<Integer>> partitionCounts;
+    private final IngressProperties.Topics topics;
+    private final Duration timeout;
+
+    /** @param partitionCounts the number of partitions of a topic */
+    public VoucherReads(WebClient http, StreamsRouting routing, Function<String, Mono<Integer>> partitionCounts,
+                        IngressProperties properties) {
+        this.http = http;
+        this.routing = routing;
+        this.partitionCounts = partitionCounts;
+        this.topics = properties.topics();
+        this.timeout = properties.voucherStreams().timeout();
+    }
+
+    /** The voucher (null inside if there is none) and, if {@code requestId} is given, its refusal. */
+    public Mono<VoucherAnswer> voucher(String voucherId, String requestId) {
+        return ask(topics.requests(), voucherId, timeout,
+                builder -> voucherUri(builder, voucherId, requestId), ANSWERS::decode);
+    }
+
+    /**
+     * A long poll on the voucher's owner: the voucher once its version is above {@code afterVersion} or
+     * the request was refused; after {@code wait}, as it is then.
+     */
+    public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration wait) {
+        return ask(topics.requests(), voucherId, wait.plus(timeout),
+                builder -> voucherUri(builder.queryParam("afterVersion", afterVersion).queryParam("wait", wait.toString()),
+                        voucherId, requestId),
+                ANSWERS::decode);
+    }
+
+    /**
+     * Long polls until the answer about the voucher and the request satisfies {@code settled}, or the
+     * request was refused; empty if neither happened within {@code wait}.
+     */
+    public Mono<VoucherAnswer> awaitUntil(String voucherId, String requestId, Predicate<VoucherAnswer> settled,
+                                          Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        return awaitUntil(voucherId, requestId, settled, -1, deadline);
+    }
+
+    private Mono<VoucherAnswer> awaitUntil(String voucherId, String requestId, Predicate<VoucherAnswer> settled,
+                                           long afterVersion, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return Mono.empty();
+        }
+        return awaitChange(voucherId, requestId, afterVersion, Duration.ofNanos(left))
+                .flatMap(answer -> answer.getRefusal() != null || settled.test(answer)
+                        ? Mono.just(answer)
+                        : awaitUntil(voucherId, requestId, settled, versionOf(answer, afterVersion), deadline));
+    }
+
+    /**
+     * Every new state of the voucher after {@code afterVersion}, as its owner commits it: one long poll
+     * after another, each at most {@code pollWait}. Ends with an error when no owner can answer.
+     */
+    public Flux<VoucherState> changes(String voucherId, long afterVersion, Duration pollWait) {
+        return awaitChange(voucherId, null, afterVersion, pollWait)
+                .expand(answer -> awaitChange(voucherId, null, versionOf(answer, afterVersion), pollWait))
+                .mapNotNull(VoucherAnswer::getVoucher)
+                .filter(voucher -> voucher.getVersion() > afterVersion)
+                .distinctUntilChanged(VoucherState::getVersion);
+    }
+
+    private static long versionOf(VoucherAnswer answer, long otherwise) {
+        return answer.getVoucher() == null ? otherwise : answer.getVoucher().getVersion();
+    }
+
+    /**
+     * A page of a customer's vouchers in a role, newest first, in {@code [from, to)}.
+     *
+     * @param after the {@code next} of the previous page, or null
+     * @param skip  matching vouchers to pass over first
+     */
+    public Mono<VoucherPage> vouchersOf(String customerId, Role role, Instant from, Instant to,
+                                        Set<VoucherStatus> statuses, String after, int skip, int size) {
+        return ask(topics.customerVouchers(), customerId, timeout,
+                builder -> {
+                    builder.path("/internal/customers/{customer}/vouchers")
+                            .queryParam("role", role.name())
+                            .queryParam("from", from.toString())
+                            .queryParam("to", to.toString())
+                            .queryParam("skip", skip)
+                            .queryParam("size", size);
+                    if (statuses.size() < VoucherStatus.values().length) {
+                        statuses.forEach(status -> builder.queryParam("status", status.name()));
+                    }
+                    Map<String, String> variables = new HashMap<>();
+                    variables.put("customer", customerId);
+                    if (after != null) {
+                        builder.queryParam("after", "{after}");
+                        variables.put("after", after);
+                    }
+                    return builder.build(variables);
+                },
+                PAGES::decode);
+    }
+
+    private static URI voucherUri(UriBuilder builder, String voucherId, String requestId) {
+        builder.path("/internal/vouchers/{voucher}");
+        if (requestId == null) {
+            return builder.build(Map.of("voucher", voucherId));
+        }
+        return builder.queryParam("requestId", "{request}").build(Map.of("voucher", voucherId, "request", requestId));
+    }
+
+    /**
+     * Asks the holders of the key's partition in turn (active first, then standbys). When none answers
+     * (the partition is moving, or its owner restoring or gone), the routing is asked for again and the
+     * holders it names are asked, a few times over about a second and a half, before the read gives up.
+     */
+    private <T> Mono<T> ask(String topic, String key, Duration timeout, Function<UriBuilder, URI> uri,
+                            Function<byte[], T> decode) {
+        return partitionCounts.apply(topic)
+                .onErrorMap(e -> new Unavailable("The partitions of " + topic + " are not known: " + e.getMessage()))
+                .map(count -> KeyPartitions.of(key, count))
+                .flatMap(partition -> routing.holdersOf(topic, partition)
+                        .flatMap(holders -> askEach(holders, timeout, uri, decode))
+                        .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF)
+                                .filter(NotAnswered.class::isInstance)
+                                .doBeforeRetryAsync(retry -> routing.refresh().then())
+                                .onRetryExhaustedThrow((spec, retry) -> new Unavailable("No voucher-streams instance "
+                                        + "answered for partition " + partition + " of " + topic + ": "
+                                        + retry.failure().getMessage()))));
+    }
+
+    private <T> Mono<T> askEach(List<URI> holders, Duration timeout, Function<UriBuilder, URI> uri,
+                                Function<byte[], T> decode) {
+        List<String> failures = new ArrayList<>();
+        return Flux.fromIterable(holders)
+                .concatMap(holder -> http.get()
+                        .uri(holder.toString(), builder -> uri.apply(builder))
+                        .retrieve()
+                        .bodyToMono(byte[].class)
+                        .timeout(timeout)
+                        .map(decode)
+                        .onErrorResume(VoucherReads::askAnother, e -> {
+                            failures.add(holder + ": " + e.getMessage());
+                            return Mono.empty();
+                        }))
+                .next()
+                .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
+    }
+
+    /** Errors after which another holder may answer: not held here (421), not ready (503), not reachable. */
+    private static boolean askAnother(Throwable error) {
+        if (error instanceof WebClientResponseException response) {
+            return response.getStatusCode().isSameCodeAs(HttpStatus.MISDIRECTED_REQUEST)
+                    || response.getStatusCode().is5xxServerError();
+        }
+        return error instanceof WebClientRequestException || error instanceof java.util.concurrent.TimeoutException;
+    }
+
+    /** None of the holders asked could answer: worth asking again after refreshing the routing. */
+    private static final class NotAnswered extends RuntimeException {
+        NotAnswered(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** No instance that holds the data could answer now; the caller may try again shortly. */
+    public static class Unavailable extends RuntimeException {
+        Unavailable(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.qrvoucher.voucher.app;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.query.Routing;
+import io.qrvoucher.voucher.query.VoucherQueries;
+import io.qrvoucher.voucher.query.VoucherQueries.NotHereException;
+import io.qrvoucher.voucher.query.VoucherWatches;
+import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The internal read API of voucher-streams, for the ingress: the committed state of this instance's
+ * stores, Avro-encoded ({@link VoucherAnswer}, {@link VoucherPage}). A key whose partition this instance
+ * does not hold is answered 421 (Misdirected Request): the caller refreshes its routing and asks again.
+ */
+@RestController
+@RequestMapping("/internal")
+class InternalQueryController {
+
+    static final MediaType AVRO = MediaType.parseMediaType("application/vnd.qrvoucher+avro");
+    private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
+    private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
+    private static final Duration MAX_WAIT = Duration.ofSeconds(60);
+
+    private final KafkaStreams streams;
+    private final VoucherQueries queries;
+    private final VoucherWatches watches;
+    private final VoucherStreamsProperties properties;
+
+    InternalQueryController(KafkaStreams streams, VoucherQueries queries, VoucherWatches watches,
+                            VoucherStreamsProperties properties) {
+        this.streams = streams;
+        this.queries = queries;
+        this.watches = watches;
+        this.properties = properties;
+    }
+
+    /**
+     * A voucher, and the refusal of one request about it. With {@code wait}, a long poll: answered when
+     * the voucher's version exceeds {@code afterVersion} or the request was refused, at the latest after
+     * {@code wait}.
+     */
+    @GetMapping("/vouchers/{voucherId}")
+    Mono<ResponseEntity<byte[]>> voucher(@PathVariable String voucherId,
+                                         @RequestParam(required = false) String requestId,
+                                         @RequestParam(defaultValue = "-1") long afterVersion,
+                                         @RequestParam(required = false) Duration wait) {
+        Mono<VoucherAnswer> answer = wait == null || wait.isZero() || wait.isNegative()
+                ? Mono.fromCallable(() -> queries.voucher(voucherId, requestId))
+                : watches.awaitChange(voucherId, requestId, afterVersion, min(wait, MAX_WAIT));
+        return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(ANSWERS.encode(found)));
+    }
+
+    /** A page of a customer's vouchers in a role, newest first. */
+    @GetMapping("/customers/{customerId}/vouchers")
+    Mono<ResponseEntity<byte[]>> vouchersOf(@PathVariable String customerId,
+                                            @RequestParam String role,
+                                            @RequestParam Instant from,
+                                            @RequestParam Instant to,
+                                            @RequestParam(required = false) Set<String> status,
+                                            @RequestParam(required = false) String after,
+                                            @RequestParam(defaultValue = "0") int skip,
+                                            @RequestParam int size) {
+        Role parsedRole = Role.valueOf(role.toUpperCase(Locale.ROOT));
+        Set<VoucherStatus> statuses = EnumSet.allOf(VoucherStatus.class);
+        if (status != null && !status.isEmpty()) {
+            statuses = EnumSet.noneOf(VoucherStatus.class);
+            for (String name : status) {
+                statuses.add(VoucherStatus.valueOf(name));
+            }
+        }
+        Set<VoucherStatus> wanted = statuses;
+        return Mono.fromCallable(() -> queries.vouchersOf(customerId, parsedRole, from, to, wanted, after, skip, size))
+                .subscribeOn(Schedulers.boundedElastic())
+                .map(page -> ResponseEntity.ok().contentType(AVRO).body(PAGES.encode(page)));
+    }
+
+    /** Which instance holds which partitions of the voucher and customer topics, actively or as a standby. */
+    @GetMapping("/routing")
+    Routing routing() {
+        VoucherStreamsProperties.Topics topics = properties.topics();
+        return Routing.of(streams.metadataForAllStreamsClients(), Set.of(topics.requests(), topics.customerVouchers()));
+    }
+
+    @ExceptionHandler(NotHereException.class)
+    ResponseEntity<ProblemDetail> notHere(NotHereException e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.MISDIRECTED_REQUEST, e.getMessage());
+        problem.setTitle("Not held by this instance");
+        return ResponseEntity.status(HttpStatus.MISDIRECTED_REQUEST).body(problem);
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    ResponseEntity<ProblemDetail> badQuery(IllegalArgumentException e) {
+        return ResponseEntity.badRequest().body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage()));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,140 @@
+package io.qrvoucher.voucher.query;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.query.KeyQuery;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.RangeQuery;
+import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.state.KeyValueIterator;
+
+import io.qrvoucher.avro.RequestRefusal;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.streams.CustomerVoucherIndex;
+import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
+import io.qrvoucher.voucher.streams.VoucherTopology;
+
+/**
+ * Reads this instance's stores with interactive queries (IQv2), one partition at a time: the partition
+ * that holds the key, whether this instance holds it as the active task or as a standby. A partition this
+ * instance does not hold is a {@link NotHereException}: the caller asks the instance that does.
+ */
+public final class VoucherQueries {
+
+    private static final AvroSerde<VoucherState> STATES = AvroSerde.of(VoucherState.class);
+    private static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
+
+    private final KafkaStreams streams;
+
+    public VoucherQueries(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** The voucher, and the refusal of {@code requestId} (may be null) if the voucher's task refused it. */
+    public VoucherAnswer voucher(String voucherId, String requestId) {
+        int partition = partitionOf(VoucherTopology.VOUCHER_STORE, voucherId, () ->
+                streams.queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer()));
+        byte[] state = get(VoucherTopology.VOUCHER_STORE, voucherId, partition);
+        byte[] refusal = requestId == null ? null : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition);
+        return new VoucherAnswer(state == null ? null : STATES.decode(state),
+                refusal == null ? null : REFUSALS.decode(refusal));
+    }
+
+    /**
+     * One page of a customer's vouchers in a role, newest first, created (payer) or redeemed (payee) in
+     * {@code [from, to)}, of the given statuses: a range scan of the customer's part of the index.
+     *
+     * @param after where the previous page ended (its {@code next}), or null for the first page
+     * @param skip  matching vouchers to pass over first (page numbers); 0 with a cursor
+     */
+    public VoucherPage vouchersOf(String customerId, Role role, Instant from, Instant to, Set<VoucherStatus> statuses,
+                                  String after, int skip, int size) {
+        String lower = CustomerVoucherIndex.lowerBound(customerId, role, to);
+        if (after != null) {
+            if (!CustomerVoucherIndex.belongsTo(after, customerId, role)) {
+                throw new IllegalArgumentException("The cursor is not one of this list's");
+            }
+            String next = CustomerVoucherIndex.after(after);
+            lower = next.compareTo(lower) > 0 ? next : lower;
+        }
+        String upper = CustomerVoucherIndex.upperBound(customerId, role, from);
+        int partition = partitionOf(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId, () ->
+                streams.queryMetadataForKey(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId,
+                        CustomerVoucherIndex.<Object>partitioner()));
+        QueryResult<KeyValueIterator<String, byte[]>> result = query(VoucherTopology.CUSTOMER_VOUCHERS_STORE,
+                RangeQuery.withRange(lower, upper), partition);
+        List<VoucherState> items = new ArrayList<>(size);
+        String lastKey = null;
+        boolean more = false;
+        int toSkip = skip;
+        try (KeyValueIterator<String, byte[]> entries = result.getResult()) {
+            while (entries.hasNext()) {
+                var entry = entries.next();
+                VoucherState voucher = STATES.decode(entry.value);
+                if (!statuses.contains(voucher.getStatus())) {
+                    continue;
+                }
+                if (toSkip > 0) {
+                    toSkip--;
+                } else if (items.size() < size) {
+                    items.add(voucher);
+                    lastKey = entry.key;
+                } else {
+                    more = true;
+                    break;
+                }
+            }
+        }
+        return new VoucherPage(items, more ? lastKey : null);
+    }
+
+    private static int partitionOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
+        KeyQueryMetadata metadata;
+        try {
+            metadata = lookup.get();
+        } catch (RuntimeException e) {
+            throw new NotHereException("The partitions of " + store + " are not known yet: " + e.getMessage());
+        }
+        if (metadata == null || metadata.partition() < 0) {
+            throw new NotHereException("No instance holds " + key + " of " + store + " yet");
+        }
+        return metadata.partition();
+    }
+
+    private byte[] get(String store, String key, int partition) {
+        return query(store, KeyQuery.<String, byte[]>withKey(key), partition).getResult();
+    }
+
+    private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition) {
+        QueryResult<R> result;
+        try {
+            result = streams.query(StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition)))
+                    .getPartitionResults().get(partition);
+        } catch (RuntimeException e) {
+            throw new NotHereException("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());
+        }
+        if (result == null || result.isFailure()) {
+            throw new NotHereException("Partition " + partition + " of " + store + " is not here: "
+                    + (result == null ? "no answer" : result.getFailureReason() + " " + result.getFailureMessage()));
+        }
+        return result;
+    }
+
+    /** This instance does not hold (or no longer holds, or does not yet hold) the partition asked for. */
+    public static final class NotHereException extends RuntimeException {
+        NotHereException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.qrvoucher.voucher.streams;
+
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+
+import org.apache.kafka.streams.processor.StreamPartitioner;
+
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.support.KeyPartitions;
+
+/**
+ * The keys of the customer-vouchers index: every voucher once under its payer (by creation time) and,
+ * once redeemed, once under its payee (by redemption time). A key is
+ * {@code <customer> NUL <role> NUL <inverted time> NUL <voucher id>}, so that one customer's vouchers in
+ * one role are one contiguous range of the store, newest first, and a time range is a sub-range: a list
+ * is a range scan, never a full one. Entries are partitioned by customer alone, so that all of one
+ * customer's vouchers are in one task.
+ */
+public final class CustomerVoucherIndex {
+
+    public enum Role {
+        PAYER('P'), PAYEE('R');
+
+        private final char tag;
+
+        Role(char tag) {
+            this.tag = tag;
+        }
+    }
+
+    private static final char SEPARATOR = '\u0000';
+    /** Sorts just after every key that starts with the same prefix followed by a separator. */
+    private static final char AFTER_SEPARATOR = '\u0001';
+
+    private CustomerVoucherIndex() {
+    }
+
+    static String payerKey(VoucherState voucher) {
+        return key(voucher.getPayerCustomerId(), Role.PAYER, voucher.getCreatedAt(), voucher.getVoucherId());
+    }
+
+    /** The payee's key, for a voucher that accepted a redemption. */
+    static Optional<String> payeeKey(VoucherState voucher) {
+        return Optional.ofNullable(voucher.getRedemption()).map(redemption -> key(redemption.getPayeeCustomerId(),
+                Role.PAYEE, redemption.getRequestedAt(), voucher.getVoucherId()));
+    }
+
+    static String key(String customerId, Role role, Instant at, String voucherId) {
+        return prefix(customerId, role) + inverted(at) + SEPARATOR + voucherId;
+    }
+
+    /** The customer an index key belongs to; a bare customer id is its own. */
+    static String customerOf(String key) {
+        int end = key.indexOf(SEPARATOR);
+        return end < 0 ? key : key.substring(0, end);
+    }
+
+    /**
+     * The smallest key of the customer's entries in {@code [from, to)}: the newest end of the range,
+     * since times are inverted.
+     */
+    public static String lowerBound(String customerId, Role role, Instant to) {
+        return prefix(customerId, role) + inverted(to.minusMillis(1));
+    }
+
+    /** The greatest key of the customer's entries in {@code [from, to)}: the oldest end of the range. */
+    public static String upperBound(String customerId, Role role, Instant from) {
+        return prefix(customerId, role) + inverted(from) + AFTER_SEPARATOR;
+    }
+
+    /** The smallest key after {@code key}: where a page that ended at {@code key} goes on. */
+    public static String after(String key) {
+        return key + SEPARATOR;
+    }
+
+    /** Whether {@code key} is one of the customer's keys in the role: a cursor must not lead elsewhere. */
+    public static boolean belongsTo(String key, String customerId, Role role) {
+        return key.startsWith(prefix(customerId, role));
+    }
+
+    private static String prefix(String customerId, Role role) {
+        return customerId + SEPARATOR + role.tag + SEPARATOR;
+    }
+
+    /** Fixed-width hex of {@code Long.MAX_VALUE - epoch millis}: byte order is newest first. */
+    private static String inverted(Instant at) {
+        return HexFormat.of().toHexDigits(Long.MAX_VALUE - Math.max(0, at.toEpochMilli()));
+    }
+
+    /** The partition of a customer's entries among {@code partitions}: the same as Kafka's default for the customer id. */
+    public static int partitionOf(String customerId, int partitions) {
+        return KeyPartitions.of(customerId, partitions);
+    }
+
+    /** Sends each entry, and a query for a customer's entries, to the customer's partition. */
+    public static <V> StreamPartitioner<String, V> partitioner() {
+        return new StreamPartitioner<>() {
+            @Override
+            public Optional<Set<Integer>> partitions(String topic, String key, V value, int partitions) {
+                return Optional.of(Set.of(partitionOf(customerOf(key), partitions)));
+            }
+        };
+    }
+}

@@ -1,0 +1,39 @@
+package io.qrvoucher.voucher.streams;
+
+import java.time.Instant;
+import java.util.Optional;
+
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import io.qrvoucher.avro.RequestRefusal;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.domain.Decision;
+import io.qrvoucher.voucher.domain.VoucherEvent;
+import io.qrvoucher.voucher.domain.VoucherRequest;
+
+/**
+ * The requests a task refused, by request id, in its {@code request-refusals} store: the outcome of a
+ * refused request is read from the voucher's owner like the voucher itself, and is committed with it.
+ */
+final class RequestRefusals {
+
+    static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
+
+    private final KeyValueStore<String, byte[]> store;
+
+    RequestRefusals(ProcessorContext<?, ?> context) {
+        this.store = context.getStateStore(VoucherTopology.REQUEST_REFUSALS);
+    }
+
+    /** Keeps the refusal of {@code request}, if the decision refused it; true if it did. */
+    boolean record(VoucherRequest request, Decision decision, Instant now) {
+        Optional<VoucherEvent> refusal = decision.events().stream()
+                .filter(event -> event.type() == VoucherEvent.Type.REQUEST_REFUSED)
+                .filter(event -> request.requestId().equals(event.requestId()))
+                .findFirst();
+        refusal.ifPresent(event -> store.put(request.requestId(),
+                REFUSALS.encode(AvroMapping.toRefusal(request, event.reason(), now))));
+        return refusal.isPresent();
+    }
+}
