@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.ingress.view.PipelineView;
@@ -70,23 +71,28 @@ public class IngressApplication {
                 .description("Idempotency-Key and sign-in claims in this instance's in-memory view").register(registry);
     }
 
-    /** The client of voucher-streams' internal read API: one connection pool for all reads. */
+    /** The client of the internal read APIs of voucher-streams and the ledger: one connection pool for all reads. */
     @Bean
-    WebClient voucherStreamsClient() {
+    WebClient internalReadsClient() {
         return WebClient.create();
     }
 
     @Bean
-    StreamsRouting streamsRouting(WebClient voucherStreamsClient, IngressProperties properties) {
+    StreamsRouting streamsRouting(WebClient internalReadsClient, IngressProperties properties) {
         IngressProperties.VoucherStreams voucherStreams = properties.voucherStreams();
-        return new StreamsRouting(voucherStreamsClient, voucherStreams.urls(), voucherStreams.routingRefresh(),
+        return new StreamsRouting(internalReadsClient, voucherStreams.urls(), voucherStreams.routingRefresh(),
                 voucherStreams.timeout());
     }
 
     @Bean
-    VoucherReads voucherReads(WebClient voucherStreamsClient, StreamsRouting routing, RequestPublisher publisher,
+    AccountReads accountReads(WebClient internalReadsClient, IngressProperties properties) {
+        return new AccountReads(internalReadsClient, properties.ledger().urls(), properties.ledger().timeout());
+    }
+
+    @Bean
+    VoucherReads voucherReads(WebClient internalReadsClient, StreamsRouting routing, RequestPublisher publisher,
                               IngressProperties properties) {
-        return new VoucherReads(voucherStreamsClient, routing, publisher::partitionCount, properties);
+        return new VoucherReads(internalReadsClient, routing, publisher::partitionCount, properties);
     }
 
     @Bean

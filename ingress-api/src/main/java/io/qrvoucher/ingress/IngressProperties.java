@@ -16,6 +16,7 @@ import org.springframework.util.unit.DataSize;
  *                         instance, and kept secret (rotating it voids the codes of unused vouchers)
  * @param topics           topic names
  * @param voucherStreams   where the vouchers are read: the voucher-streams instances that own them
+ * @param ledger           where accounts are read: the ledger adapters
  * @param limits           request limits
  * @param security         token validation and the demo token issuer
  * @param voucherCaps      per-voucher caps in major units by ISO 4217 code (the topology enforces them
@@ -28,6 +29,7 @@ public record IngressProperties(
         String codeSecret,
         @DefaultValue Topics topics,
         @DefaultValue VoucherStreams voucherStreams,
+        @DefaultValue Ledger ledger,
         @DefaultValue Limits limits,
         @DefaultValue Security security,
         Map<String, BigDecimal> voucherCaps,
@@ -45,12 +47,13 @@ public record IngressProperties(
      * @param requests         what the ingress publishes; a voucher's reads go to the owner of its partition here
      * @param customerVouchers the per-customer index of voucher-streams; a customer's lists go to the owner
      *                         of the customer's partition here
+     * @param settingsChanges  where changes of settings are published, keyed by customer; a customer's
+     *                         settings are read from the owner of the customer's partition here
      */
     public record Topics(
             @DefaultValue("voucher-requests") String requests,
             @DefaultValue("customer-vouchers") String customerVouchers,
-            @DefaultValue("account-snapshots") String accountSnapshots,
-            @DefaultValue("customer-settings") String settings,
+            @DefaultValue("settings-changes") String settingsChanges,
             @DefaultValue("ingress-idempotency") String idempotency) {
     }
 
@@ -64,6 +67,15 @@ public record IngressProperties(
     public record VoucherStreams(
             @DefaultValue("http://localhost:8082") java.util.List<java.net.URI> urls,
             @DefaultValue("10s") Duration routingRefresh,
+            @DefaultValue("5s") Duration timeout) {
+    }
+
+    /**
+     * @param urls    ledger adapter instances, asked in turn until one answers
+     * @param timeout how long one read may take
+     */
+    public record Ledger(
+            @DefaultValue("http://localhost:8081") java.util.List<java.net.URI> urls,
             @DefaultValue("5s") Duration timeout) {
     }
 

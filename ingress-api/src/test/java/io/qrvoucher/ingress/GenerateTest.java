@@ -191,7 +191,6 @@ class GenerateTest extends IngressTestBase {
     void underFirstTimeOnlyOneFreshSignInConfirmsTheFirstVouchersEvenWhenSentAtOnce() {
         String customer = "first-timer-" + UUID.randomUUID();
         RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
-        await().atMost(Duration.ofSeconds(30)).until(() -> view.account(customer + "-cny").isPresent());
         ApiClient firstTimer = new ApiClient(http, customer);
         firstTimer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk();
         Map<String, Object> request = Map.of("accountId", customer + "-cny", "amount", "1.00", "currency", "CNY");

@@ -1,8 +1,5 @@
 package io.qrvoucher.ingress;
 
-import static org.awaitility.Awaitility.await;
-
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 
@@ -14,7 +11,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-import io.qrvoucher.ingress.view.PipelineView;
 
 /**
  * The ingress on a random port in front of the real pipeline ({@link RealPipeline}). All test classes
@@ -38,6 +34,7 @@ abstract class IngressTestBase {
         RealPipeline pipeline = RealPipeline.start();
         registry.add("ingress.bootstrap-servers", pipeline::bootstrapServers);
         registry.add("ingress.voucher-streams.urls", pipeline::voucherStreamsUrl);
+        registry.add("ingress.ledger.urls", pipeline::ledgerUrl);
         registry.add("ingress.code-secret", () -> CODE_SECRET);
         registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));
     }
@@ -45,17 +42,12 @@ abstract class IngressTestBase {
     @Autowired
     WebTestClient http;
 
-    @Autowired
-    PipelineView view;
-
     ApiClient alice;
     ApiClient bob;
     ApiClient carol;
 
     @BeforeEach
     void signIn() {
-        await().atMost(Duration.ofSeconds(60)).until(() -> view.account("alice-cny").isPresent()
-                && view.account("bob-cny").isPresent() && view.account("carol-cny").isPresent());
         alice = new ApiClient(http, "alice");
         bob = new ApiClient(http, "bob");
         carol = new ApiClient(http, "carol");

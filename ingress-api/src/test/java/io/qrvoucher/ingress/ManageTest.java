@@ -79,6 +79,26 @@ class ManageTest extends IngressTestBase {
     }
 
     @Test
+    void twoSettingsChangesSentAtOnceBothTakeEffect() {
+        String customer = "settler-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, 10_00L);
+        ApiClient settler = new ApiClient(http, customer);
+
+        List<Integer> statuses = Flux.just(Map.of("redemptionMode", "REDEEM_ON_SCAN"),
+                        Map.of("defaultRedemptionAccountId", customer + "-cny"))
+                .flatMap(change -> reactor.core.publisher.Mono.fromCallable(() -> settler.put("/api/settings")
+                                .bodyValue(change).exchange().returnResult(String.class).getStatus().value())
+                        .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()))
+                .collectList().block();
+
+        assertThat(statuses).containsOnly(200);
+        settler.get("/api/settings").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.redemptionMode").isEqualTo("REDEEM_ON_SCAN")
+                .jsonPath("$.defaultRedemptionAccountId").isEqualTo(customer + "-cny")
+                .jsonPath("$.stepUpPolicy").isEqualTo("EVERY_TIME");
+    }
+
+    @Test
     void aBadListQueryIsRefused() {
         for (String query : List.of("role=owner", "status=SPENT", "from=yesterday", "size=0", "size=1000", "page=-1",
                 "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")) {

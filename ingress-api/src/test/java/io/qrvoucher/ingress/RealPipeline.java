@@ -19,7 +19,6 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
-import io.qrvoucher.ledger.kafka.ResultPublisher;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -31,7 +30,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 public final class RealPipeline {
 
     public static final String[] TOPICS = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-            "customer-vouchers", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings",
+            "customer-vouchers", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings", "settings-changes",
             "ingress-idempotency"};
 
     /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
@@ -49,6 +48,7 @@ public final class RealPipeline {
     private final ConfigurableApplicationContext ledger;
     private final ConfigurableApplicationContext streams;
     private final String streamsUrl;
+    private final String ledgerUrl;
 
     private RealPipeline() throws IOException, SQLException {
         broker = new EmbeddedKafkaKraftBroker(1, 3, TOPICS);
@@ -61,7 +61,9 @@ public final class RealPipeline {
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE ledger");
         }
-        ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=0",
+        int ledgerPort = freePort();
+        ledgerUrl = "http://localhost:" + ledgerPort;
+        ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=" + ledgerPort,
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
@@ -99,6 +101,11 @@ public final class RealPipeline {
         return broker.getBrokersAsString();
     }
 
+    /** Where the ledger adapter answers the ingress's reads of accounts. */
+    public String ledgerUrl() {
+        return ledgerUrl;
+    }
+
     /** Where voucher-streams answers the ingress's reads. */
     public String voucherStreamsUrl() {
         return streamsUrl;
@@ -110,11 +117,10 @@ public final class RealPipeline {
         }
     }
 
-    /** Opens an account for a customer the demo data does not have, and publishes its snapshot. */
+    /** Opens an account for a customer the demo data does not have. */
     public void openAccount(String accountId, String customerId, long openingBalanceMinor) {
         ledger.getBean(AccountOpening.class).openCustomerAccount(accountId, customerId, "CNY", openingBalanceMinor,
                 openingBalanceMinor);
-        ledger.getBean(ResultPublisher.class).publishAllAccounts();
     }
 
     private void stop() {

@@ -122,7 +122,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams"),
                         options.streamsPort()), "--voucher.instance-id=embedded", QUIET))::close);
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
-                ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets, options.streamsPort()),
+                ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,
+                        new int[] {options.ledgerPort()}, options.streamsPort()),
                         "--server.port=" + options.httpPort(), QUIET));
         running.push(ingress::close);
         awaitReady(ingress.getBean(ViewUpdater.class));

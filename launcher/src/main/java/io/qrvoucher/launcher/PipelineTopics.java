@@ -19,7 +19,7 @@ public final class PipelineTopics {
 
     public static final Set<String> COMPACTED = Set.of("customer-vouchers", "account-snapshots", "customer-settings");
     public static final List<String> ALL = List.of("voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-            "customer-vouchers", "account-snapshots", "customer-settings", "ingress-idempotency", "voucher-dead-letters",
+            "customer-vouchers", "account-snapshots", "customer-settings", "settings-changes", "ingress-idempotency", "voucher-dead-letters",
             "ledger-dead-letters");
     private static final String ONE_DAY = Long.toString(24 * 60 * 60 * 1000L);
 

@@ -44,14 +44,22 @@ public final class ServiceArguments {
                 EXCLUDE + DATABASE + "," + API_SECURITY);
     }
 
-    /** @param voucherStreamsPorts HTTP ports of voucher-streams instances on this machine; one is enough */
-    public static List<String> ingress(String bootstrapServers, Secrets secrets, int... voucherStreamsPorts) {
+    /**
+     * @param ledgerPorts         HTTP ports of ledger adapters on this machine, which answer reads of accounts
+     * @param voucherStreamsPorts HTTP ports of voucher-streams instances on this machine; one is enough
+     */
+    public static List<String> ingress(String bootstrapServers, Secrets secrets, int[] ledgerPorts,
+                                       int... voucherStreamsPorts) {
         return List.of("--ingress.bootstrap-servers=" + bootstrapServers,
-                "--ingress.voucher-streams.urls=" + String.join(",",
-                        Arrays.stream(voucherStreamsPorts).mapToObj(ServiceArguments::localUrl).toList()),
+                "--ingress.voucher-streams.urls=" + localUrls(voucherStreamsPorts),
+                "--ingress.ledger.urls=" + localUrls(ledgerPorts),
                 "--ingress.code-secret=" + secrets.codeSecret(),
                 "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
                 EXCLUDE + DATABASE);
+    }
+
+    private static String localUrls(int... ports) {
+        return String.join(",", Arrays.stream(ports).mapToObj(ServiceArguments::localUrl).toList());
     }
 
     private static String localUrl(int port) {

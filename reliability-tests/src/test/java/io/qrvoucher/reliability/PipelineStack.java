@@ -46,7 +46,8 @@ final class PipelineStack implements AutoCloseable {
         int[] streamsPorts = topologies.stream().mapToInt(ServiceProcess::port).toArray();
         ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
                 logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                ServiceArguments.ingress(kafka.bootstrapServers(), secrets, streamsPorts),
+                ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
+                        ledgers.stream().mapToInt(ServiceProcess::port).toArray(), streamsPorts),
                 "--ingress.limits.wrong-codes-per-window=1000")));
         startServices();
     }

@@ -9,6 +9,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Mono;
 
 @RestController
 @Tag(name = "accounts")
@@ -22,7 +23,8 @@ class AccountController {
 
     @GetMapping("/api/accounts")
     @Operation(summary = "Your accounts: balance, held, available")
-    List<Dtos.Account> accounts(@AuthenticationPrincipal Jwt caller) {
-        return customers.accountsOf(caller.getSubject()).stream().map(Representations::account).toList();
+    Mono<List<Dtos.Account>> accounts(@AuthenticationPrincipal Jwt caller) {
+        return customers.accountsOf(caller.getSubject())
+                .map(accounts -> accounts.stream().map(Representations::account).toList());
     }
 }

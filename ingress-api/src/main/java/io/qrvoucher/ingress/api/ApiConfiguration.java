@@ -8,6 +8,7 @@ import org.springframework.context.annotation.Configuration;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.ingress.view.PipelineView;
 
@@ -15,8 +16,8 @@ import io.qrvoucher.ingress.view.PipelineView;
 class ApiConfiguration {
 
     @Bean
-    Customers customers(PipelineView view) {
-        return new Customers(view);
+    Customers customers(VoucherReads reads, AccountReads accounts) {
+        return new Customers(reads, accounts);
     }
 
     @Bean

@@ -5,31 +5,46 @@ import java.util.List;
 
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
-import io.qrvoucher.ingress.view.PipelineView;
+import io.qrvoucher.avro.query.SettingsAnswer;
+import io.qrvoucher.ingress.reads.AccountReads;
+import io.qrvoucher.ingress.reads.VoucherReads;
+import reactor.core.publisher.Mono;
 
-/** A customer's settings and accounts, and the rule that a customer acts only on their own accounts. */
+/**
+ * A customer's settings and accounts, read from their owners, and the rule that a customer acts only on
+ * their own accounts.
+ */
 final class Customers {
 
-    private final PipelineView view;
+    private final VoucherReads reads;
+    private final AccountReads accounts;
 
-    Customers(PipelineView view) {
-        this.view = view;
+    Customers(VoucherReads reads, AccountReads accounts) {
+        this.reads = reads;
+        this.accounts = accounts;
     }
 
-    CustomerSettings settingsOf(String customerId) {
-        return view.settings(customerId).orElseGet(() -> CustomerSettings.newBuilder()
+    Mono<CustomerSettings> settingsOf(String customerId) {
+        return reads.settings(customerId).map(answer -> orDefaults(answer, customerId));
+    }
+
+    /** The settings, the defaults for a customer who never changed any. */
+    static CustomerSettings orDefaults(SettingsAnswer answer, String customerId) {
+        return answer.getSettings() != null ? answer.getSettings() : CustomerSettings.newBuilder()
                 .setCustomerId(customerId)
                 .setUpdatedAt(Instant.EPOCH)
-                .build());
+                .build();
     }
 
-    AccountSnapshot ownAccount(String customerId, String accountId) {
-        return view.account(accountId)
-                .filter(account -> account.getOwnerCustomerId().equals(customerId))
-                .orElseThrow(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND", "You have no account " + accountId));
+    Mono<AccountSnapshot> ownAccount(String customerId, String accountId) {
+        return accountsOf(customerId)
+                .flatMap(owned -> Mono.justOrEmpty(owned.stream()
+                        .filter(account -> account.getAccountId().equals(accountId)).findFirst()))
+                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND",
+                        "You have no account " + accountId)));
     }
 
-    List<AccountSnapshot> accountsOf(String customerId) {
-        return view.accountsOf(customerId);
+    Mono<List<AccountSnapshot>> accountsOf(String customerId) {
+        return accounts.accountsOf(customerId);
     }
 }

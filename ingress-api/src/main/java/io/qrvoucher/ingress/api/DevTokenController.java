@@ -10,9 +10,9 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.security.DemoTokens;
 import io.qrvoucher.ingress.security.SecurityConfiguration;
-import io.qrvoucher.ingress.view.PipelineView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Mono;
 
 /** Demo sign-in, in the embedded demo run only (where a demo token key is configured). */
 @RestController
@@ -21,19 +21,24 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 class DevTokenController {
 
     private final DemoTokens tokens;
-    private final PipelineView view;
+    private final Customers customers;
 
-    DevTokenController(IngressProperties properties, PipelineView view, Clock clock) {
+    DevTokenController(IngressProperties properties, Customers customers, Clock clock) {
         this.tokens = new DemoTokens(SecurityConfiguration.demoKey(properties), properties.security().issuer(), clock);
-        this.view = view;
+        this.customers = customers;
     }
 
     @PostMapping("/dev/token")
     @Operation(summary = "Sign in as a demo customer (alice, bob or carol): a token valid for an hour")
-    Dtos.Token token(@RequestBody Dtos.TokenRequest request) {
-        if (request.customerId() == null || view.accountsOf(request.customerId()).isEmpty()) {
-            throw ApiException.unprocessable("UNKNOWN_CUSTOMER", "No demo customer " + request.customerId());
+    Mono<Dtos.Token> token(@RequestBody Dtos.TokenRequest request) {
+        if (request.customerId() == null) {
+            throw ApiException.unprocessable("UNKNOWN_CUSTOMER", "Name the demo customer to sign in as");
         }
-        return new Dtos.Token(tokens.issue(request.customerId()), "Bearer", DemoTokens.LIFETIME.toSeconds());
+        return customers.accountsOf(request.customerId())
+                .filter(accounts -> !accounts.isEmpty())
+                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("UNKNOWN_CUSTOMER",
+                        "No demo customer " + request.customerId())))
+                .map(accounts -> new Dtos.Token(tokens.issue(request.customerId()), "Bearer",
+                        DemoTokens.LIFETIME.toSeconds()));
     }
 }

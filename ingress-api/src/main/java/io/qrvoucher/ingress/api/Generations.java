@@ -10,9 +10,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.jwt.Jwt;
 
-import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
@@ -63,39 +63,42 @@ final class Generations {
             throw ApiException.unprocessable("AMOUNT_EXCEEDS_VOUCHER_CAP", "A voucher may hold at most "
                     + properties.capFor(currency.getCurrencyCode()).toPlainString() + " " + currency.getCurrencyCode());
         }
-        CustomerSettings settings = customers.settingsOf(customerId);
-        String accountId = request.accountId() != null ? request.accountId() : settings.getDefaultGenerationAccountId();
-        if (accountId == null) {
-            throw ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on");
-        }
-        AccountSnapshot account = customers.ownAccount(customerId, accountId);
-        if (!account.getCurrency().equals(currency.getCurrencyCode())) {
-            throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + account.getCurrency());
-        }
         if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
             throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");
         }
-        // A retry of a key already claimed was confirmed when first sent; it must not need a new sign-in.
-        boolean retry = idempotencyKey != null && idempotencyKeys.isClaimed(customerId, idempotencyKey);
-        Instant stepUp = retry ? null : stepUpConfirmation(caller, settings, now);
-        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
-                request.expiresAt());
-
-        String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor), currency.getCurrencyCode(),
-                String.valueOf(request.expiresAt()));
-        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
-                .flatMap(ids -> confirmStepUp(customerId, settings, stepUp, ids)
-                        .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
-                                new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(), request.expiresAt(),
-                                        VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
-                        .then(recordFirstStepUp(settings, stepUp, now))
-                        .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
-                                idempotencyKey != null))
-                        .map(settled -> settled.getStatus() == VoucherStatus.PENDING
-                                ? accepted(representations.voucher(settled, customerId))
-                                : ResponseEntity.ok().location(location(settled.getVoucherId()))
-                                        .body(representations.voucher(settled, customerId)))
-                        .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
+        return customers.settingsOf(customerId).flatMap(settings -> {
+            String accountId = request.accountId() != null ? request.accountId() : settings.getDefaultGenerationAccountId();
+            if (accountId == null) {
+                return Mono.error(ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on"));
+            }
+            return customers.ownAccount(customerId, accountId).flatMap(account -> {
+                if (!account.getCurrency().equals(currency.getCurrencyCode())) {
+                    return Mono.error(ApiException.unprocessable("CURRENCY_MISMATCH",
+                            "Account " + accountId + " is in " + account.getCurrency()));
+                }
+                // A retry of a key already claimed was confirmed when first sent; it must not need a new sign-in.
+                boolean retry = idempotencyKey != null && idempotencyKeys.isClaimed(customerId, idempotencyKey);
+                Instant stepUp = retry ? null : stepUpConfirmation(caller, settings, now);
+                Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
+                        request.expiresAt());
+                String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor),
+                        currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
+                return idempotencyKeys.resolve(customerId, idempotencyKey, hash,
+                                IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
+                        .flatMap(ids -> confirmStepUp(customerId, settings, stepUp, ids)
+                                .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
+                                        new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(),
+                                                request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                                .then(recordFirstStepUp(customerId, settings, stepUp, now))
+                                .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
+                                        idempotencyKey != null))
+                                .map(settled -> settled.getStatus() == VoucherStatus.PENDING
+                                        ? accepted(representations.voucher(settled, customerId))
+                                        : ResponseEntity.ok().location(location(settled.getVoucherId()))
+                                                .body(representations.voucher(settled, customerId)))
+                                .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
+            });
+        });
     }
 
     /**
@@ -133,21 +136,20 @@ final class Generations {
     }
 
     /**
-     * Records that the customer once confirmed a voucher (what FIRST_TIME_ONLY asks for). Written once:
-     * settings are read, changed and written whole, so a write on every generation could overwrite a
-     * change the customer made at the same moment.
+     * Records that the customer once confirmed a voucher (what FIRST_TIME_ONLY asks for), as a change of
+     * that one setting: merged in order with the customer's other changes, it cannot undo them.
      */
-    private Mono<Void> recordFirstStepUp(CustomerSettings settings, Instant confirmedBy, Instant now) {
+    private Mono<Void> recordFirstStepUp(String customerId, CustomerSettings settings, Instant confirmedBy, Instant now) {
         if (confirmedBy == null || settings.getStepUpConfirmed()) {
             return Mono.empty();
         }
-        CustomerSettings updated = CustomerSettings.newBuilder(settings)
-                .setStepUpConfirmed(true)
-                .setLastStepUpAt(confirmedBy)
-                .setVersion(settings.getVersion() + 1)
-                .setUpdatedAt(now)
-                .build();
-        return publisher.publish(updated).then();
+        return publisher.publish(SettingsChange.newBuilder()
+                        .setChangeId(UUID.randomUUID().toString())
+                        .setCustomerId(customerId)
+                        .setRequestedAt(now)
+                        .setFirstStepUpAt(confirmedBy)
+                        .build())
+                .then();
     }
 
     /**

@@ -81,7 +81,14 @@ final class Redemptions {
                                                           Dtos.Redeem request, String idempotencyKey, String prefer) {
         Currency currency = Currency.getInstance(voucher.getCurrency());
         Long amountMinor = request.amount() == null ? null : Amounts.parse(request.amount(), currency);
-        Object destination = destinationOf(customerId, request, voucher.getCurrency());
+        return destinationOf(customerId, request, voucher.getCurrency()).flatMap(destination ->
+                publish(customerId, voucher, code, amountMinor, destination, idempotencyKey, prefer));
+    }
+
+    /** Publishes the redemption (the first one's ids for a repeated Idempotency-Key) and waits as asked. */
+    private Mono<ResponseEntity<Dtos.Redemption>> publish(String customerId, VoucherState voucher, String code,
+                                                           Long amountMinor, Object destination, String idempotencyKey,
+                                                           String prefer) {
         Instant now = clock.instant();
         String voucherId = voucher.getVoucherId();
 
@@ -123,7 +130,7 @@ final class Redemptions {
     }
 
     /** The payee's own account, an account at another bank, or the default the payee's settings allow. */
-    private Object destinationOf(String customerId, Dtos.Redeem request, String currency) {
+    private Mono<Object> destinationOf(String customerId, Dtos.Redeem request, String currency) {
         if (request.accountId() != null && request.externalAccount() != null) {
             throw ApiException.unprocessable("AMBIGUOUS_DESTINATION", "Give accountId or externalAccount, not both");
         }
@@ -133,27 +140,35 @@ final class Redemptions {
                 throw ApiException.unprocessable("INVALID_EXTERNAL_ACCOUNT",
                         "An account at another bank needs its bank, holder name and number (each up to " + MAX_TEXT + " characters)");
             }
-            return new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim());
+            return Mono.just(new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim()));
         }
-        String accountId = request.accountId();
-        if (accountId == null) {
-            CustomerSettings settings = customers.settingsOf(customerId);
-            if (settings.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN) {
-                throw ApiException.unprocessable("DESTINATION_REQUIRED",
-                        "Choose the account to receive the money (your redemption mode is scan, then confirm)");
-            }
-            accountId = Optional.ofNullable(settings.getDefaultRedemptionAccountId())
-                    .or(() -> customers.accountsOf(customerId).stream()
-                            .filter(account -> account.getCurrency().equals(currency))
-                            .map(AccountSnapshot::getAccountId).findFirst())
-                    .orElseThrow(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
-                            "You have no account in " + currency + " to receive the money"));
+        Mono<String> accountId = request.accountId() != null ? Mono.just(request.accountId())
+                : customers.settingsOf(customerId).flatMap(settings -> defaultDestination(customerId, settings, currency));
+        return accountId.flatMap(id -> customers.ownAccount(customerId, id))
+                .map(account -> {
+                    if (!account.getCurrency().equals(currency)) {
+                        throw ApiException.unprocessable("CURRENCY_MISMATCH",
+                                "Account " + account.getAccountId() + " is in " + account.getCurrency());
+                    }
+                    return new OwnAccount(account.getAccountId());
+                });
+    }
+
+    /** Under REDEEM_ON_SCAN: the default redemption account, else the first account in the currency. */
+    private Mono<String> defaultDestination(String customerId, CustomerSettings settings, String currency) {
+        if (settings.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN) {
+            return Mono.error(ApiException.unprocessable("DESTINATION_REQUIRED",
+                    "Choose the account to receive the money (your redemption mode is scan, then confirm)"));
         }
-        AccountSnapshot account = customers.ownAccount(customerId, accountId);
-        if (!account.getCurrency().equals(currency)) {
-            throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + account.getCurrency());
+        if (settings.getDefaultRedemptionAccountId() != null) {
+            return Mono.just(settings.getDefaultRedemptionAccountId());
         }
-        return new OwnAccount(accountId);
+        return customers.accountsOf(customerId)
+                .flatMap(accounts -> Mono.justOrEmpty(accounts.stream()
+                        .filter(account -> account.getCurrency().equals(currency))
+                        .map(AccountSnapshot::getAccountId).findFirst()))
+                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
+                        "You have no account in " + currency + " to receive the money")));
     }
 
     private static URI location(String redemptionId) {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -14,13 +16,13 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
-import io.qrvoucher.ingress.view.PipelineView;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
@@ -32,15 +34,12 @@ class SettingsController {
     private static final Duration READ_BACK = Duration.ofSeconds(5);
 
     private final Customers customers;
-    private final PipelineView view;
     private final VoucherReads reads;
     private final RequestPublisher publisher;
     private final Clock clock;
 
-    SettingsController(Customers customers, PipelineView view, VoucherReads reads, RequestPublisher publisher,
-                       Clock clock) {
+    SettingsController(Customers customers, VoucherReads reads, RequestPublisher publisher, Clock clock) {
         this.customers = customers;
-        this.view = view;
         this.reads = reads;
         this.publisher = publisher;
         this.clock = clock;
@@ -49,36 +48,41 @@ class SettingsController {
     @GetMapping("/api/settings")
     @Operation(summary = "Your settings, and the destination of your last successful redemption")
     Mono<Dtos.Settings> settings(@AuthenticationPrincipal Jwt caller) {
-        return toDto(customers.settingsOf(caller.getSubject()), caller.getSubject());
+        return customers.settingsOf(caller.getSubject()).flatMap(settings -> toDto(settings, caller.getSubject()));
     }
 
     @PutMapping("/api/settings")
     @Operation(summary = "Change your settings; fields left out keep their value")
     Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request) {
         String customerId = caller.getSubject();
-        CustomerSettings current = customers.settingsOf(customerId);
-        CustomerSettings.Builder updated = CustomerSettings.newBuilder(current)
-                .setVersion(current.getVersion() + 1)
-                .setUpdatedAt(clock.instant());
-        if (request.defaultGenerationAccountId() != null) {
-            updated.setDefaultGenerationAccountId(customers.ownAccount(customerId, request.defaultGenerationAccountId()).getAccountId());
-        }
-        if (request.defaultRedemptionAccountId() != null) {
-            updated.setDefaultRedemptionAccountId(customers.ownAccount(customerId, request.defaultRedemptionAccountId()).getAccountId());
-        }
+        SettingsChange.Builder change = SettingsChange.newBuilder()
+                .setChangeId(UUID.randomUUID().toString())
+                .setCustomerId(customerId)
+                .setRequestedAt(clock.instant());
         if (request.redemptionMode() != null) {
-            updated.setRedemptionMode(parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode"));
+            change.setRedemptionMode(parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode"));
         }
         if (request.stepUpPolicy() != null) {
-            updated.setStepUpPolicy(parse(StepUpPolicy.class, request.stepUpPolicy(), "stepUpPolicy"));
+            change.setStepUpPolicy(parse(StepUpPolicy.class, request.stepUpPolicy(), "stepUpPolicy"));
         }
-        CustomerSettings settings = updated.build();
-        // Read your write: answer once this instance's view has the new version.
-        return publisher.publish(settings)
-                .then(view.awaitUntil(() -> view.settings(customerId)
-                                .map(known -> known.getVersion() >= settings.getVersion()).orElse(false))
-                        .timeout(READ_BACK, Mono.empty()))
-                .then(Mono.defer(() -> toDto(customers.settingsOf(customerId), customerId)));
+        Mono<Void> accountsChecked = Mono.when(
+                ownAccount(customerId, request.defaultGenerationAccountId(), change::setDefaultGenerationAccountId),
+                ownAccount(customerId, request.defaultRedemptionAccountId(), change::setDefaultRedemptionAccountId));
+        // Only the fields sent are changed; voucher-streams merges changes in order, so none is lost. The
+        // answer waits for this change to be merged: the caller reads their own write.
+        return accountsChecked
+                .then(Mono.defer(() -> publisher.publish(change.build())))
+                .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK))
+                .map(answer -> Customers.orDefaults(answer, customerId))
+                .flatMap(settings -> toDto(settings, customerId));
+    }
+
+    /** Checks that a default account the customer names is their own, and takes it into the change. */
+    private Mono<Void> ownAccount(String customerId, String accountId, Consumer<String> into) {
+        if (accountId == null) {
+            return Mono.empty();
+        }
+        return customers.ownAccount(customerId, accountId).doOnNext(account -> into.accept(account.getAccountId())).then();
     }
 
     /** The settings, with the destination of the customer's newest redemption that succeeded. */

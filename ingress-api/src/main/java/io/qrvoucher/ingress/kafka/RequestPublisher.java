@@ -10,7 +10,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
@@ -27,7 +27,7 @@ import reactor.core.scheduler.Schedulers;
 public class RequestPublisher implements AutoCloseable {
 
     private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
-    private static final AvroSerde<CustomerSettings> SETTINGS = AvroSerde.of(CustomerSettings.class);
+    private static final AvroSerde<SettingsChange> SETTINGS_CHANGES = AvroSerde.of(SettingsChange.class);
     private static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
 
     private final KafkaProducer<String, byte[]> producer;
@@ -53,8 +53,9 @@ public class RequestPublisher implements AutoCloseable {
         return send(properties.topics().requests(), request.getVoucherId(), REQUESTS.encode(request));
     }
 
-    public Mono<RecordMetadata> publish(CustomerSettings settings) {
-        return send(properties.topics().settings(), settings.getCustomerId(), SETTINGS.encode(settings));
+    /** A change of a customer's settings, keyed by the customer: voucher-streams merges them in order. */
+    public Mono<RecordMetadata> publish(SettingsChange change) {
+        return send(properties.topics().settingsChanges(), change.getCustomerId(), SETTINGS_CHANGES.encode(change));
     }
 
     /** A claim of an idempotency key, keyed by customer and key so that all claims of a key share a partition. */

@@ -19,6 +19,7 @@ import org.springframework.web.util.UriBuilder;
 
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.ingress.IngressProperties;
@@ -29,9 +30,10 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * Reads of vouchers, answered by the voucher-streams instance that owns each from its committed state:
- * a voucher by the owner of its partition of the requests topic, a customer's list by the owner of the
- * customer's partition of the customer-vouchers index. This instance keeps no copy of either. When the
+ * Reads of vouchers and settings, answered by the voucher-streams instance that owns each from its
+ * committed state: a voucher by the owner of its partition of the requests topic, a customer's list by
+ * the owner of the customer's partition of the customer-vouchers index, a customer's settings by the
+ * owner of the customer's partition of settings-changes. This instance keeps no copy of any. When the
  * owner cannot answer (it is gone, or restoring, or the partition moved) a standby is asked, and the
  * routing is refreshed; when nobody can, the read fails with {@link Unavailable}.
  */
@@ -39,6 +41,7 @@ public class VoucherReads {
 
     private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
+    private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
 
     /** How a voucher is listed: by the customer as payer (created) or as payee (redeemed). */
     public enum Role {
@@ -149,6 +152,25 @@ public class VoucherReads {
                 PAGES::decode);
     }
 
+    /** The customer's settings, or null inside if the customer never changed any. */
+    public Mono<SettingsAnswer> settings(String customerId) {
+        return ask(topics.settingsChanges(), customerId, timeout,
+                builder -> builder.path("/internal/customers/{customer}/settings").build(customerId), SETTINGS::decode);
+    }
+
+    /**
+     * The customer's settings once the change published at {@code offset} of the customer's partition is
+     * merged in; after {@code wait}, as they are then.
+     */
+    public Mono<SettingsAnswer> settingsAfter(String customerId, long offset, Duration wait) {
+        return ask(topics.settingsChanges(), customerId, wait.plus(timeout),
+                builder -> builder.path("/internal/customers/{customer}/settings")
+                        .queryParam("afterOffset", offset)
+                        .queryParam("wait", wait.toString())
+                        .build(customerId),
+                SETTINGS::decode);
+    }
+
     private static URI voucherUri(UriBuilder builder, String voucherId, String requestId) {
         builder.path("/internal/vouchers/{voucher}");
         if (requestId == null) {
@@ -213,7 +235,7 @@ public class VoucherReads {
 
     /** No instance that holds the data could answer now; the caller may try again shortly. */
     public static class Unavailable extends RuntimeException {
-        Unavailable(String message) {
+        public Unavailable(String message) {
             super(message);
         }
     }

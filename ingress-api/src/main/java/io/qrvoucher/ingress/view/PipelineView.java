@@ -3,32 +3,24 @@ package io.qrvoucher.ingress.view;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
-import io.qrvoucher.avro.AccountSnapshot;
-import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.IdempotencyClaim;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * What this ingress instance still reads from topics: accounts, settings and the claims of
- * Idempotency-Keys and sign-ins. Vouchers are not here: they are read from their owners
- * ({@link io.qrvoucher.ingress.reads.VoucherReads}). One thread ({@link ViewUpdater}) writes; request
- * threads read and wait for changes without blocking.
+ * What this ingress instance still reads from a topic: the claims of Idempotency-Keys and sign-ins,
+ * for the claim window. Vouchers, settings and accounts are read from their owners
+ * ({@link io.qrvoucher.ingress.reads.VoucherReads}, {@link io.qrvoucher.ingress.reads.AccountReads}).
+ * One thread ({@link ViewUpdater}) writes; request threads read and wait for changes without blocking.
  */
 public class PipelineView {
 
-    private final Map<String, AccountSnapshot> accounts = new ConcurrentHashMap<>();
-    private final Map<String, Set<String>> accountsByOwner = new ConcurrentHashMap<>();
-    private final Map<String, CustomerSettings> settings = new ConcurrentHashMap<>();
     private final Map<String, IdempotencyClaim> firstClaims = new ConcurrentHashMap<>();
     private final Map<Integer, Long> claimPositions = new ConcurrentHashMap<>();
     private final Sinks.Many<String> changes = Sinks.many().multicast().directBestEffort();
@@ -47,21 +39,6 @@ public class PipelineView {
 
     // ---- reads ----
 
-    public Optional<AccountSnapshot> account(String accountId) {
-        return Optional.ofNullable(accounts.get(accountId));
-    }
-
-    public List<AccountSnapshot> accountsOf(String customerId) {
-        return accountsByOwner.getOrDefault(customerId, Set.of()).stream()
-                .map(accounts::get)
-                .sorted(Comparator.comparing(AccountSnapshot::getAccountId))
-                .toList();
-    }
-
-    public Optional<CustomerSettings> settings(String customerId) {
-        return Optional.ofNullable(settings.get(customerId));
-    }
-
     /** The first claim of a key within the claim window, if any. */
     public Optional<IdempotencyClaim> firstClaim(String customerId, String idempotencyKey) {
         Instant oldestHeld = oldestClaimHeld();
@@ -76,7 +53,7 @@ public class PipelineView {
         return awaitUntil(() -> claimPositions.getOrDefault(partition, 0L) > offset);
     }
 
-    /** Completes once a change to accounts, settings or claims makes {@code condition} true (or it already is). */
+    /** Completes once a change to the claims makes {@code condition} true (or it already is). */
     public Mono<Void> awaitUntil(BooleanSupplier condition) {
         return Flux.merge(changes.asFlux(), Mono.just(""))
                 .filter(ignored -> condition.getAsBoolean())
@@ -85,23 +62,6 @@ public class PipelineView {
     }
 
     // ---- writes, from the view updater's thread only ----
-
-    void apply(AccountSnapshot snapshot) {
-        AccountSnapshot previous = accounts.get(snapshot.getAccountId());
-        if (previous != null && previous.getVersion() > snapshot.getVersion()) {
-            return;
-        }
-        accounts.put(snapshot.getAccountId(), snapshot);
-        accountsByOwner.computeIfAbsent(snapshot.getOwnerCustomerId(), owner -> ConcurrentHashMap.newKeySet())
-                .add(snapshot.getAccountId());
-        changes.tryEmitNext(snapshot.getAccountId());
-    }
-
-    void apply(CustomerSettings customerSettings) {
-        settings.merge(customerSettings.getCustomerId(), customerSettings,
-                (known, incoming) -> incoming.getVersion() >= known.getVersion() ? incoming : known);
-        changes.tryEmitNext(customerSettings.getCustomerId());
-    }
 
     /**
      * The first claim of a key stays first for the claim window; a claim made after it has passed is

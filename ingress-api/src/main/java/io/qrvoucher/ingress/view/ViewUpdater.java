@@ -17,15 +17,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
-import io.qrvoucher.avro.AccountSnapshot;
-import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.schemas.AvroSerde;
 
 /**
  * Feeds the {@link PipelineView} of this instance: one consumer, no consumer group, assigned every
- * partition of the account, settings and claims topics, from their beginning (the first two are compacted),
+ * partition of the claims topic, from its beginning (it keeps a day of claims),
  * reading only committed records. A record it cannot read is logged and skipped: the ingress is a
  * reader, and the writer's dead-letter topic is where such a record is dealt with.
  */
@@ -36,8 +34,6 @@ public class ViewUpdater implements SmartLifecycle {
 
     private final PipelineView view;
     private final IngressProperties properties;
-    private final AvroSerde<AccountSnapshot> accounts = AvroSerde.of(AccountSnapshot.class);
-    private final AvroSerde<CustomerSettings> settings = AvroSerde.of(CustomerSettings.class);
     private final AvroSerde<IdempotencyClaim> claims = AvroSerde.of(IdempotencyClaim.class);
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean caughtUp = new AtomicBoolean();
@@ -72,7 +68,7 @@ public class ViewUpdater implements SmartLifecycle {
         IngressProperties.Topics topics = properties.topics();
         try {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(topics.accountSnapshots(), topics.settings(), topics.idempotency())) {
+            for (String topic : List.of(topics.idempotency())) {
                 awaitTopic(topic).forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
             }
             consumer.assign(partitions);
@@ -127,11 +123,7 @@ public class ViewUpdater implements SmartLifecycle {
         IngressProperties.Topics topics = properties.topics();
         String topic = record.topic();
         try {
-            if (topic.equals(topics.accountSnapshots())) {
-                view.apply(accounts.decode(record.value()));
-            } else if (topic.equals(topics.settings())) {
-                view.apply(settings.decode(record.value()));
-            } else if (topic.equals(topics.idempotency())) {
+            if (topic.equals(topics.idempotency())) {
                 view.apply(claims.decode(record.value()));
             }
         } catch (RuntimeException e) {

@@ -109,6 +109,12 @@ public class Ledger {
                 .param("ids", accountIds).query(ACCOUNT).list();
     }
 
+    /** A customer's own accounts, by id. */
+    public List<Account> accountsOf(String customerId) {
+        return jdbc.sql("SELECT * FROM accounts WHERE owner_customer_id = :owner AND kind = 'CUSTOMER' ORDER BY account_id")
+                .param("owner", customerId).query(ACCOUNT).list();
+    }
+
     public List<Account> allAccounts() {
         return jdbc.sql("SELECT * FROM accounts ORDER BY account_id").query(ACCOUNT).list();
     }

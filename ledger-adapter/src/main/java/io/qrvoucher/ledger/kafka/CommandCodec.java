@@ -13,8 +13,8 @@ import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.schemas.AvroSerde;
 
-/** Reads commands from and writes results to their Avro records. */
-final class CommandCodec {
+/** Reads commands from, and writes results and account snapshots to, their Avro records. */
+public final class CommandCodec {
 
     private static final AvroSerde<io.qrvoucher.avro.LedgerCommand> COMMANDS = AvroSerde.of(io.qrvoucher.avro.LedgerCommand.class);
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
@@ -52,7 +52,12 @@ final class CommandCodec {
     }
 
     static byte[] encodeSnapshot(Account account) {
-        return SNAPSHOTS.encode(io.qrvoucher.avro.AccountSnapshot.newBuilder()
+        return SNAPSHOTS.encode(snapshotOf(account));
+    }
+
+    /** What others may know of an account: its balances and limits, as one record. */
+    public static io.qrvoucher.avro.AccountSnapshot snapshotOf(Account account) {
+        return io.qrvoucher.avro.AccountSnapshot.newBuilder()
                 .setAccountId(account.accountId())
                 .setOwnerCustomerId(account.ownerCustomerId())
                 .setCurrency(account.currency())
@@ -64,7 +69,7 @@ final class CommandCodec {
                 .setDailyOutwardLimitMinor(account.dailyOutwardLimitMinor())
                 .setVersion(account.version())
                 .setUpdatedAt(account.updatedAt())
-                .build());
+                .build();
     }
 
 

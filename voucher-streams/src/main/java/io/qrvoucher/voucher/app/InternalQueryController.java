@@ -19,6 +19,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
@@ -27,12 +28,13 @@ import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherQueries.NotHereException;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * The internal read API of voucher-streams, for the ingress: the committed state of this instance's
- * stores, Avro-encoded ({@link VoucherAnswer}, {@link VoucherPage}). A key whose partition this instance
+ * stores, Avro-encoded ({@link VoucherAnswer}, {@link VoucherPage}, {@link SettingsAnswer}). A key whose partition this instance
  * does not hold is answered 421 (Misdirected Request): the caller refreshes its routing and asks again.
  */
 @RestController
@@ -42,6 +44,9 @@ class InternalQueryController {
     static final MediaType AVRO = MediaType.parseMediaType("application/vnd.qrvoucher+avro");
     private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
+    private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
+    /** Settings change seldom and nobody announces a merge: a writer waiting for its own looks this often. */
+    private static final Duration SETTINGS_RECHECK = Duration.ofMillis(20);
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
     private final KafkaStreams streams;
@@ -97,11 +102,32 @@ class InternalQueryController {
                 .map(page -> ResponseEntity.ok().contentType(AVRO).body(PAGES.encode(page)));
     }
 
+    /**
+     * A customer's settings. With {@code wait}, answered once a change at {@code afterOffset} of the
+     * customer's settings-changes partition (or a later one) is merged in, at the latest after {@code wait}:
+     * how a writer reads its own write.
+     */
+    @GetMapping("/customers/{customerId}/settings")
+    Mono<ResponseEntity<byte[]>> settings(@PathVariable String customerId,
+                                          @RequestParam(defaultValue = "-1") long afterOffset,
+                                          @RequestParam(required = false) Duration wait) {
+        Mono<SettingsAnswer> answer = Mono.fromCallable(() -> queries.settings(customerId));
+        if (wait != null && !wait.isZero() && !wait.isNegative()) {
+            answer = Flux.interval(Duration.ZERO, SETTINGS_RECHECK)
+                    .map(tick -> queries.settings(customerId))
+                    .filter(found -> found.getSettings() != null && found.getSettings().getChangeOffset() >= afterOffset)
+                    .next()
+                    .timeout(min(wait, MAX_WAIT), answer);
+        }
+        return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(SETTINGS.encode(found)));
+    }
+
     /** Which instance holds which partitions of the voucher and customer topics, actively or as a standby. */
     @GetMapping("/routing")
     Routing routing() {
         VoucherStreamsProperties.Topics topics = properties.topics();
-        return Routing.of(streams.metadataForAllStreamsClients(), Set.of(topics.requests(), topics.customerVouchers()));
+        return Routing.of(streams.metadataForAllStreamsClients(),
+                Set.of(topics.requests(), topics.customerVouchers(), topics.settingsChanges()));
     }
 
     @ExceptionHandler(NotHereException.class)

@@ -97,10 +97,13 @@ public record VoucherStreamsProperties(
             @DefaultValue("ledger-results") String ledgerResults,
             @DefaultValue("voucher-events") String events,
             @DefaultValue("customer-vouchers") String customerVouchers,
+            @DefaultValue("settings-changes") String settingsChanges,
+            @DefaultValue("customer-settings") String legacySettings,
             @DefaultValue("voucher-dead-letters") String deadLetters) {
 
         public VoucherTopics toTopics() {
-            return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, customerVouchers, deadLetters);
+            return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, customerVouchers, settingsChanges,
+                    legacySettings, deadLetters);
         }
     }
 

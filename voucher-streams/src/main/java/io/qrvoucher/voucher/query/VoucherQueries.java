@@ -15,9 +15,11 @@ import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
+import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.RequestRefusal;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
@@ -34,6 +36,7 @@ public final class VoucherQueries {
 
     private static final AvroSerde<VoucherState> STATES = AvroSerde.of(VoucherState.class);
     private static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
+    private static final AvroSerde<CustomerSettings> SETTINGS = AvroSerde.of(CustomerSettings.class);
 
     private final KafkaStreams streams;
 
@@ -97,6 +100,14 @@ public final class VoucherQueries {
             }
         }
         return new VoucherPage(items, more ? lastKey : null);
+    }
+
+    /** The customer's settings as merged so far, or null inside if the customer never changed any. */
+    public SettingsAnswer settings(String customerId) {
+        int partition = partitionOf(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, () ->
+                streams.queryMetadataForKey(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, Serdes.String().serializer()));
+        byte[] settings = get(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, partition);
+        return new SettingsAnswer(settings == null ? null : SETTINGS.decode(settings));
     }
 
     private static int partitionOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {

@@ -14,9 +14,9 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 
 /**
- * Reads the raw bytes of an input topic. A record that decodes, and whose key is the voucher id it
- * names, goes on to {@code next}; any other goes to the dead-letter sink with the reason, in the same
- * transaction as the input's offset, so it is neither lost nor processed.
+ * Reads the raw bytes of an input topic. A record that decodes, and whose key is the id it names (a
+ * voucher's, or a customer's), goes on to {@code next}; any other goes to the dead-letter sink with the
+ * reason, in the same transaction as the input's offset, so it is neither lost nor processed.
  */
 final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord, V>
         implements Processor<byte[], byte[], Object, Object> {
@@ -24,16 +24,16 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
     private static final Logger log = LoggerFactory.getLogger(DecodingProcessor.class);
 
     private final AvroSerde<A> serde;
-    private final Function<A, String> voucherIdOf;
+    private final Function<A, String> idOf;
     private final Function<A, V> toDomain;
     private final String next;
     private final String deadLetterSink;
     private ProcessorContext<Object, Object> context;
 
-    DecodingProcessor(AvroSerde<A> serde, Function<A, String> voucherIdOf, Function<A, V> toDomain, String next,
+    DecodingProcessor(AvroSerde<A> serde, Function<A, String> idOf, Function<A, V> toDomain, String next,
                       String deadLetterSink) {
         this.serde = serde;
-        this.voucherIdOf = voucherIdOf;
+        this.idOf = idOf;
         this.toDomain = toDomain;
         this.next = next;
         this.deadLetterSink = deadLetterSink;
@@ -51,9 +51,9 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
         try {
             A value = serde.decode(record.value());
             key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            if (!voucherIdOf.apply(value).equals(key)) {
-                throw new SerializationException("Key " + key + " is not the voucher id "
-                        + voucherIdOf.apply(value) + " of the value");
+            if (!idOf.apply(value).equals(key)) {
+                throw new SerializationException("Key " + key + " is not the id "
+                        + idOf.apply(value) + " of the value");
             }
             decoded = toDomain.apply(value);
         } catch (RuntimeException e) {

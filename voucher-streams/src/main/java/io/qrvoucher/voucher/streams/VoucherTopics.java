@@ -4,13 +4,16 @@ package io.qrvoucher.voucher.streams;
  * The topics the topology reads and writes. Requests and ledger results must have the same number
  * of partitions: both are keyed by voucher id, so that one task sees every input of a voucher.
  * {@code customerVouchers} is the per-customer index (compacted, partitioned by customer), written and
- * read by the topology itself.
+ * read by the topology itself. {@code settingsChanges} (the ingress's changes of settings) and
+ * {@code legacySettings} (settings as the ingress used to write them whole) are keyed by customer and
+ * must have the same number of partitions too.
  */
 public record VoucherTopics(String requests, String ledgerCommands, String ledgerResults, String events,
-                            String customerVouchers, String deadLetters) {
+                            String customerVouchers, String settingsChanges, String legacySettings,
+                            String deadLetters) {
 
     public static VoucherTopics defaults() {
         return new VoucherTopics("voucher-requests", "ledger-commands", "ledger-results", "voucher-events",
-                "customer-vouchers", "voucher-dead-letters");
+                "customer-vouchers", "settings-changes", "customer-settings", "voucher-dead-letters");
     }
 }

@@ -10,8 +10,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
+import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerResult;
+import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.schemas.AvroSerde;
@@ -36,6 +38,11 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their stores
  * form one sub-topology: every input of a voucher is handled by the same task, in order.
  *
+ * <p>Settings have one writer per customer: {@code apply-settings-changes} merges the changes on
+ * {@code settings-changes} (keyed by customer) into {@code customer-settings-store}, one at a time, so that
+ * concurrent changes never lose a field; {@code adopt-legacy-settings} takes a customer's settings from the
+ * compacted {@code customer-settings} topic the ingress used to write, while the store has none.
+ *
  * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
  * apply processors write to {@code customer-vouchers}, partitioned by customer, are that topic's
  * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
@@ -47,6 +54,7 @@ public final class VoucherTopology {
     public static final String VOUCHER_INDEXES = "voucher-indexes";
     public static final String REQUEST_REFUSALS = "request-refusals";
     public static final String CUSTOMER_VOUCHERS_STORE = "customer-vouchers-store";
+    public static final String CUSTOMER_SETTINGS_STORE = "customer-settings-store";
 
     static final String REQUESTS_SOURCE = "voucher-requests-source";
     static final String RESULTS_SOURCE = "ledger-results-source";
@@ -59,6 +67,12 @@ public final class VoucherTopology {
     static final String CUSTOMER_VOUCHERS_SINK = "customer-vouchers-sink";
     static final String CUSTOMER_VOUCHERS_SOURCE = "customer-vouchers-source";
     static final String INDEX_CUSTOMER_VOUCHERS = "index-customer-vouchers";
+    static final String SETTINGS_CHANGES_SOURCE = "settings-changes-source";
+    static final String DECODE_SETTINGS_CHANGES = "decode-settings-changes";
+    static final String APPLY_SETTINGS_CHANGES = "apply-settings-changes";
+    static final String LEGACY_SETTINGS_SOURCE = "legacy-settings-source";
+    static final String DECODE_LEGACY_SETTINGS = "decode-legacy-settings";
+    static final String ADOPT_LEGACY_SETTINGS = "adopt-legacy-settings";
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
     private VoucherTopology() {
@@ -110,8 +124,29 @@ public final class VoucherTopology {
         // The voucher's state arrives encoded: the bytes voucher-store holds (see Vouchers).
         topology.addSink(CUSTOMER_VOUCHERS_SINK, topics.customerVouchers(), new StringSerializer(),
                 new ByteArraySerializer(), CustomerVoucherIndex.partitioner(), APPLY_REQUESTS, APPLY_RESULTS);
+
+        // Settings: one writer per customer, merging changes in order; the legacy topic is adopted from.
+        topology.addSource(SETTINGS_CHANGES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                topics.settingsChanges());
+        topology.addProcessor(DECODE_SETTINGS_CHANGES,
+                () -> new DecodingProcessor<>(AvroSerde.of(SettingsChange.class), SettingsChange::getCustomerId,
+                        change -> change, APPLY_SETTINGS_CHANGES, DEAD_LETTER_SINK),
+                SETTINGS_CHANGES_SOURCE);
+        topology.addProcessor(APPLY_SETTINGS_CHANGES, CustomerSettingsProcessor::new, DECODE_SETTINGS_CHANGES);
+        topology.addSource(LEGACY_SETTINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                topics.legacySettings());
+        topology.addProcessor(DECODE_LEGACY_SETTINGS,
+                () -> new DecodingProcessor<>(AvroSerde.of(CustomerSettings.class), CustomerSettings::getCustomerId,
+                        settings -> settings, ADOPT_LEGACY_SETTINGS, DEAD_LETTER_SINK),
+                LEGACY_SETTINGS_SOURCE);
+        topology.addProcessor(ADOPT_LEGACY_SETTINGS, LegacySettingsAdopter::new, DECODE_LEGACY_SETTINGS);
+        topology.addStateStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_SETTINGS_STORE), Serdes.String(),
+                        Serdes.ByteArray()),
+                APPLY_SETTINGS_CHANGES, ADOPT_LEGACY_SETTINGS);
+
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
-                DECODE_REQUESTS, DECODE_RESULTS);
+                DECODE_REQUESTS, DECODE_RESULTS, DECODE_SETTINGS_CHANGES, DECODE_LEGACY_SETTINGS);
 
         topology.addReadOnlyStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_VOUCHERS_STORE), Serdes.String(),

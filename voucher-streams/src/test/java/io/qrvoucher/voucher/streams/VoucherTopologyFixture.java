@@ -17,6 +17,7 @@ import java.util.UUID;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -35,6 +36,8 @@ import io.qrvoucher.avro.RedeemVoucher;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
@@ -61,6 +64,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TopologyTestDriver driver;
     private final TestInputTopic<byte[], byte[]> requestTopic;
     private final TestInputTopic<byte[], byte[]> resultTopic;
+    private final TestInputTopic<String, SettingsChange> settingsChangeTopic;
+    private final TestInputTopic<String, CustomerSettings> legacySettingsTopic;
     private final TestOutputTopic<String, LedgerCommand> commandTopic;
     private final TestOutputTopic<String, VoucherEvent> eventTopic;
     private final TestOutputTopic<String, VoucherState> stateTopic;
@@ -90,6 +95,10 @@ final class VoucherTopologyFixture implements AutoCloseable {
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
         resultTopic = driver.createInputTopic(topics.ledgerResults(), bytes, bytes, START, Duration.ZERO);
+        settingsChangeTopic = driver.createInputTopic(topics.settingsChanges(), new StringSerializer(),
+                AvroSerde.of(SettingsChange.class).serializer());
+        legacySettingsTopic = driver.createInputTopic(topics.legacySettings(), new StringSerializer(),
+                AvroSerde.of(CustomerSettings.class).serializer());
         StringDeserializer keys = new StringDeserializer();
         commandTopic = driver.createOutputTopic(topics.ledgerCommands(), keys, AvroSerde.of(LedgerCommand.class).deserializer());
         eventTopic = driver.createOutputTopic(topics.events(), keys, AvroSerde.of(VoucherEvent.class).deserializer());
@@ -226,6 +235,21 @@ final class VoucherTopologyFixture implements AutoCloseable {
     /** The entries written to the customer-vouchers index, by key. */
     List<org.apache.kafka.streams.KeyValue<String, VoucherState>> customerIndexEntries() {
         return stateTopic.readKeyValuesToList();
+    }
+
+    // ---- settings ----
+
+    void changeSettings(SettingsChange change) {
+        settingsChangeTopic.pipeInput(change.getCustomerId(), change);
+    }
+
+    void legacySettings(CustomerSettings settings) {
+        legacySettingsTopic.pipeInput(settings.getCustomerId(), settings);
+    }
+
+    CustomerSettings settings(String customerId) {
+        byte[] settings = driver.<String, byte[]>getKeyValueStore(VoucherTopology.CUSTOMER_SETTINGS_STORE).get(customerId);
+        return settings == null ? null : CustomerSettingsProcessor.SETTINGS.decode(settings);
     }
 
     /** One of the topology's key-value stores, as interactive queries read it. */

@@ -17,13 +17,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.FreezeFunds;
 import io.qrvoucher.avro.HoldState;
 import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerOutcome;
 import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.ReleaseFunds;
+import io.qrvoucher.avro.SettingsChange;
+import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
@@ -664,6 +668,54 @@ class VoucherTopologyTest {
     }
 
     @Nested
+    class Settings {
+
+        @Test
+        void twoChangesSentAtOnceBothKeepTheirFields() {
+            topology.changeSettings(change("alice").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+            topology.changeSettings(change("alice").setDefaultGenerationAccountId("alice-cny").build());
+
+            CustomerSettings settings = topology.settings("alice");
+            assertThat(settings.getRedemptionMode()).isEqualTo(RedemptionMode.REDEEM_ON_SCAN);
+            assertThat(settings.getDefaultGenerationAccountId()).isEqualTo("alice-cny");
+            assertThat(settings.getStepUpPolicy()).as("untouched").isEqualTo(StepUpPolicy.EVERY_TIME);
+            assertThat(settings.getVersion()).isEqualTo(2);
+            assertThat(settings.getChangeOffset()).as("the offset of the change merged last").isEqualTo(1);
+        }
+
+        @Test
+        void theFirstStepUpIsRecordedOnceAndAPolicyChangeDoesNotUndoIt() {
+            Instant firstSignIn = topology.now().minusSeconds(30);
+            topology.changeSettings(change("alice").setFirstStepUpAt(firstSignIn).build());
+            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
+            topology.changeSettings(change("alice").setFirstStepUpAt(topology.now()).build());
+
+            CustomerSettings settings = topology.settings("alice");
+            assertThat(settings.getStepUpConfirmed()).isTrue();
+            assertThat(settings.getLastStepUpAt()).isEqualTo(firstSignIn);
+            assertThat(settings.getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
+        }
+
+        @Test
+        void settingsWrittenWholeBeforeAreAdoptedOnlyWhereNoneAreKnown() {
+            topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("bob")
+                    .setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).setVersion(7).setUpdatedAt(topology.now()).build());
+            topology.changeSettings(change("carol").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+            topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("carol")
+                    .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).setUpdatedAt(topology.now()).build());
+
+            assertThat(topology.settings("bob").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
+            assertThat(topology.settings("bob").getVersion()).isEqualTo(7);
+            assertThat(topology.settings("carol").getRedemptionMode()).isEqualTo(RedemptionMode.REDEEM_ON_SCAN);
+        }
+
+        private SettingsChange.Builder change(String customerId) {
+            return SettingsChange.newBuilder().setChangeId(java.util.UUID.randomUUID().toString())
+                    .setCustomerId(customerId).setRequestedAt(topology.now());
+        }
+    }
+
+    @Nested
     class BadInput {
 
         @Test
@@ -687,7 +739,7 @@ class VoucherTopologyTest {
 
             topology.sendRaw("v2".getBytes(StandardCharsets.UTF_8), value);
 
-            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("not the voucher id");
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("not the id");
             assertThat(topology.events()).isEmpty();
         }
 

@@ -1,0 +1,48 @@
+package io.qrvoucher.ingress.reads;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import org.springframework.web.reactive.function.client.WebClient;
+
+import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.query.AccountList;
+import io.qrvoucher.schemas.AvroSerde;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A customer's accounts, read from their owner: the ledger adapter answers from the ledger's database,
+ * so balances are the committed ones. Any ledger adapter instance answers; the next is asked when one
+ * cannot.
+ */
+public class AccountReads {
+
+    private static final AvroSerde<AccountList> ACCOUNT_LISTS = AvroSerde.of(AccountList.class);
+
+    private final WebClient http;
+    private final List<URI> ledgers;
+    private final Duration timeout;
+
+    public AccountReads(WebClient http, List<URI> ledgers, Duration timeout) {
+        this.http = http;
+        this.ledgers = List.copyOf(ledgers);
+        this.timeout = timeout;
+    }
+
+    /** The customer's own accounts, by id; empty for a customer the bank has no account of. */
+    public Mono<List<AccountSnapshot>> accountsOf(String customerId) {
+        return Flux.fromIterable(ledgers)
+                .concatMap(ledger -> http.get()
+                        .uri(ledger.toString(), builder -> builder.path("/internal/customers/{customer}/accounts")
+                                .build(customerId))
+                        .retrieve()
+                        .bodyToMono(byte[].class)
+                        .timeout(timeout)
+                        .map(bytes -> ACCOUNT_LISTS.decode(bytes).getItems())
+                        .onErrorResume(e -> Mono.empty()))
+                .next()
+                .switchIfEmpty(Mono.error(() -> new VoucherReads.Unavailable("No ledger adapter answered for the accounts")));
+    }
+}
