@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.ingress.IngressApplication;
 import io.qrvoucher.ingress.view.ViewUpdater;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
