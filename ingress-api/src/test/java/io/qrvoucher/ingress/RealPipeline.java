@@ -8,14 +8,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.awaitility.Awaitility;
 
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.kafka.ResultPublisher;
@@ -43,17 +42,13 @@ public final class RealPipeline {
 
     private static RealPipeline running;
 
-    private final EmbeddedKafkaKraftBroker broker;
+    private final TestBroker broker;
     private final EmbeddedPostgres postgres;
     private final ConfigurableApplicationContext ledger;
     private final ConfigurableApplicationContext streams;
 
     private RealPipeline() throws IOException, SQLException {
-        broker = new EmbeddedKafkaKraftBroker(1, 3, TOPICS);
-        broker.brokerProperties(Map.of("transaction.state.log.replication.factor", "1",
-                "transaction.state.log.min.isr", "1", "offsets.topic.replication.factor", "1",
-                "group.initial.rebalance.delay.ms", "0"));
-        broker.afterPropertiesSet();
+        broker = TestBroker.start(3, TOPICS);
         postgres = EmbeddedPostgres.builder().start();
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
@@ -62,11 +57,11 @@ public final class RealPipeline {
         ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=0",
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
                 "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         Path stateDir = Files.createTempDirectory("voucher-streams");
         streams = VoucherStreamsApplication.builder().run("--server.port=0",
-                "--voucher.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--voucher.bootstrap-servers=" + broker.bootstrapServers(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
                 // The ledger's JDBC starters share this classpath; the topology has no database.
@@ -90,7 +85,7 @@ public final class RealPipeline {
     }
 
     public String bootstrapServers() {
-        return broker.getBrokersAsString();
+        return broker.bootstrapServers();
     }
 
     /** Opens an account for a customer the demo data does not have, and publishes its snapshot. */
@@ -108,6 +103,6 @@ public final class RealPipeline {
         } catch (IOException ignored) {
             // the JVM is going away
         }
-        broker.destroy();
+        broker.close();
     }
 }

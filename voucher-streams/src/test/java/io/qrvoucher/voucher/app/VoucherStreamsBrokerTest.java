@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistrar;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -43,6 +44,7 @@ import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.AvroSerde;
 
 /**
@@ -50,24 +52,38 @@ import io.qrvoucher.schemas.AvroSerde;
  * and redelivered redemptions of one voucher produce one transfer.
  */
 @SpringBootTest(classes = VoucherStreamsApplication.class, properties = "spring.config.name=voucher-streams")
-@EmbeddedKafka(partitions = 3,
-        topics = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events", "voucher-state",
-                "voucher-dead-letters"},
-        brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-                "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"})
+@Import(VoucherStreamsBrokerTest.Broker.class)
 class VoucherStreamsBrokerTest {
+
+    /**
+     * A single-node KRaft broker with the service's topics, a bean of the test's context: it starts
+     * before the service and stops after it. (Not a {@code @Configuration}, so that the application's
+     * component scan never finds it.)
+     */
+    static class Broker {
+
+        @Bean(destroyMethod = "close")
+        TestBroker testBroker() {
+            return TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
+                    "voucher-state", "voucher-dead-letters");
+        }
+
+        @Bean
+        DynamicPropertyRegistrar brokerAddress(TestBroker broker) {
+            return registry -> registry.add("voucher.bootstrap-servers", broker::bootstrapServers);
+        }
+    }
 
     @TempDir
     static Path stateDir;
 
     @DynamicPropertySource
     static void kafka(DynamicPropertyRegistry registry) {
-        registry.add("voucher.bootstrap-servers", () -> System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
         registry.add("voucher.state-dir", () -> stateDir.toString());
     }
 
     @Autowired
-    EmbeddedKafkaBroker broker;
+    TestBroker broker;
 
     @Autowired
     KafkaStreams streams;
@@ -81,9 +97,9 @@ class VoucherStreamsBrokerTest {
 
     @BeforeEach
     void connect() {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
