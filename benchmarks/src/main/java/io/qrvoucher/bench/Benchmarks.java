@@ -3,8 +3,8 @@ package io.qrvoucher.bench;
 import java.nio.file.Path;
 import java.util.List;
 
+import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.launcher.Directories;
-import io.qrvoucher.launcher.KraftBroker;
 import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.voucher.streams.ExpiryWork;
 

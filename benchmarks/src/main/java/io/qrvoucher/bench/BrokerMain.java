@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-import io.qrvoucher.launcher.KraftBroker;
+import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.launcher.PipelineTopics;
 
 /**

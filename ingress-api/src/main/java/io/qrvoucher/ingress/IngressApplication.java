@@ -11,19 +11,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
-import org.springframework.boot.health.contributor.Health;
-import org.springframework.boot.health.contributor.HealthIndicator;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.MeterBinder;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
-import io.qrvoucher.ingress.view.PipelineView;
-import io.qrvoucher.ingress.view.ViewUpdater;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 
 @SpringBootApplication
@@ -59,18 +53,6 @@ public class IngressApplication {
         return new QrCodes();
     }
 
-    @Bean
-    PipelineView pipelineView(IngressProperties properties, Clock clock) {
-        return new PipelineView(properties.limits().claimWindow(), clock);
-    }
-
-    /** The claims the view holds: they are the part of it that grows with traffic (for a claim window). */
-    @Bean
-    MeterBinder pipelineViewMetrics(PipelineView view) {
-        return registry -> Gauge.builder("ingress.view.claims", view, PipelineView::claimsHeld)
-                .description("Idempotency-Key and sign-in claims in this instance's in-memory view").register(registry);
-    }
-
     /** The client of the internal read APIs of voucher-streams and the ledger: one connection pool for all reads. */
     @Bean
     WebClient internalReadsClient() {
@@ -95,11 +77,6 @@ public class IngressApplication {
         return new VoucherReads(internalReadsClient, routing, publisher::partitionCount, properties);
     }
 
-    @Bean
-    ViewUpdater viewUpdater(PipelineView view, IngressProperties properties) {
-        return new ViewUpdater(view, properties);
-    }
-
     @Bean(destroyMethod = "close")
     RequestPublisher requestPublisher(IngressProperties properties) {
         return new RequestPublisher(properties);
@@ -108,12 +85,5 @@ public class IngressApplication {
     @Bean
     KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(IngressProperties properties) {
         return new KafkaBrokerHealthIndicator(properties.bootstrapServers());
-    }
-
-    /** Ready once the view holds what the topics held when the instance started. */
-    @Bean
-    HealthIndicator ingressViewHealthIndicator(ViewUpdater viewUpdater) {
-        return () -> (viewUpdater.isCaughtUp() ? Health.up() : Health.outOfService())
-                .withDetail("caughtUp", viewUpdater.isCaughtUp()).build();
     }
 }

@@ -49,6 +49,8 @@ public record IngressProperties(
      *                         of the customer's partition here
      * @param settingsChanges  where changes of settings are published, keyed by customer; a customer's
      *                         settings are read from the owner of the customer's partition here
+     * @param idempotency      where claims of Idempotency-Keys and sign-ins are published; the first claim
+     *                         of a key is read from the owner of the key's partition here
      */
     public record Topics(
             @DefaultValue("voucher-requests") String requests,
@@ -86,8 +88,6 @@ public record IngressProperties(
      * @param wrongCodesPerWindow wrong redemption codes a customer may present per window
      * @param wrongCodeWindow    the window of that limit
      * @param maxPageSize        largest page of a voucher list
-     * @param claimWindow        how long an Idempotency-Key (and a sign-in's confirmation of a voucher)
-     *                           is remembered; at most the {@code ingress-idempotency} topic's retention
      */
     public record Limits(
             @DefaultValue("30s") Duration maxWait,
@@ -95,8 +95,7 @@ public record IngressProperties(
             @DefaultValue("2MB") DataSize maxImageSize,
             @DefaultValue("5") int wrongCodesPerWindow,
             @DefaultValue("10m") Duration wrongCodeWindow,
-            @DefaultValue("100") int maxPageSize,
-            @DefaultValue("24h") Duration claimWindow) {
+            @DefaultValue("100") int maxPageSize) {
     }
 
     /**

@@ -172,6 +172,25 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void aGenerationRefusedForStepUpStillNeedsAFreshSignInWhenSentAgainWithItsKey() {
+        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
+        carol.signIn();
+        Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
+        carol.post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk();
+        String key = UUID.randomUUID().toString();
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+            carol.post("/api/vouchers").header("Idempotency-Key", key).bodyValue(request).exchange()
+                    .expectStatus().isForbidden()
+                    .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+        }
+
+        carol.signIn();
+        carol.post("/api/vouchers").header("Idempotency-Key", key).header("Prefer", "wait=20").bodyValue(request)
+                .exchange().expectStatus().isOk();
+    }
+
+    @Test
     void oneSignInConfirmsOneVoucherEvenWhenTwoAreSentAtOnce() {
         carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
         carol.signIn();

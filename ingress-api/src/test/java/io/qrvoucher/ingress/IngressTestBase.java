@@ -25,7 +25,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
                 "ingress.limits.wrong-codes-per-window=5"
         })
 @AutoConfigureWebTestClient(timeout = "60s")
-abstract class IngressTestBase {
+public abstract class IngressTestBase {
 
     static final String CODE_SECRET = Base64.getEncoder().encodeToString("test-code-secret-of-at-least-256-bits!!".getBytes());
 

@@ -9,14 +9,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.awaitility.Awaitility;
 
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
@@ -43,7 +42,7 @@ public final class RealPipeline {
 
     private static RealPipeline running;
 
-    private final EmbeddedKafkaKraftBroker broker;
+    private final TestBroker broker;
     private final EmbeddedPostgres postgres;
     private final ConfigurableApplicationContext ledger;
     private final ConfigurableApplicationContext streams;
@@ -51,11 +50,7 @@ public final class RealPipeline {
     private final String ledgerUrl;
 
     private RealPipeline() throws IOException, SQLException {
-        broker = new EmbeddedKafkaKraftBroker(1, 3, TOPICS);
-        broker.brokerProperties(Map.of("transaction.state.log.replication.factor", "1",
-                "transaction.state.log.min.isr", "1", "offsets.topic.replication.factor", "1",
-                "group.initial.rebalance.delay.ms", "0"));
-        broker.afterPropertiesSet();
+        broker = TestBroker.start(3, TOPICS);
         postgres = EmbeddedPostgres.builder().start();
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
@@ -66,7 +61,7 @@ public final class RealPipeline {
         ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=" + ledgerPort,
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
-                "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
                 "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         Path stateDir = Files.createTempDirectory("voucher-streams");
         // Kafka Streams tells the other instances where this one answers queries before its server starts.
@@ -74,7 +69,7 @@ public final class RealPipeline {
         streamsUrl = "http://localhost:" + streamsPort;
         streams = VoucherStreamsApplication.builder().run("--server.port=" + streamsPort,
                 "--voucher.advertised-url=" + streamsUrl,
-                "--voucher.bootstrap-servers=" + broker.getBrokersAsString(),
+                "--voucher.bootstrap-servers=" + broker.bootstrapServers(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
                 // The ledger's JDBC starters share this classpath; the topology has no database.
@@ -98,7 +93,7 @@ public final class RealPipeline {
     }
 
     public String bootstrapServers() {
-        return broker.getBrokersAsString();
+        return broker.bootstrapServers();
     }
 
     /** Where the ledger adapter answers the ingress's reads of accounts. */
@@ -131,6 +126,6 @@ public final class RealPipeline {
         } catch (IOException ignored) {
             // the JVM is going away
         }
-        broker.destroy();
+        broker.close();
     }
 }

@@ -10,12 +10,13 @@ import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 
+import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.ingress.IngressApplication;
-import io.qrvoucher.ingress.view.ViewUpdater;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
 
@@ -118,23 +119,24 @@ public final class EmbeddedPipeline implements AutoCloseable {
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
                         "--server.port=" + options.ledgerPort(), QUIET))::close);
-        running.push(VoucherStreamsApplication.builder().registerShutdownHook(false).run(
+        ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams"),
-                        options.streamsPort()), "--voucher.instance-id=embedded", QUIET))::close);
+                        options.streamsPort()), "--voucher.instance-id=embedded", QUIET));
+        running.push(streams::close);
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,
                         new int[] {options.ledgerPort()}, options.streamsPort()),
                         "--server.port=" + options.httpPort(), QUIET));
         running.push(ingress::close);
-        awaitReady(ingress.getBean(ViewUpdater.class));
+        awaitRunning(streams.getBean(KafkaStreams.class));
     }
 
-    /** Ready when the ingress has read everything already published, the demo customers included. */
-    private static void awaitReady(ViewUpdater view) {
+    /** Ready when the topology runs: its stores, which answer the ingress's reads, are restored. */
+    private static void awaitRunning(KafkaStreams topology) {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!view.isCaughtUp()) {
+        while (topology.state() != KafkaStreams.State.RUNNING) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("The ingress did not catch up with the topics within 2 minutes");
+                throw new IllegalStateException("The voucher topology did not restore its stores within 2 minutes");
             }
             LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }

@@ -18,29 +18,27 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 
 class DeadLetterReplayTest {
 
     @Test
     void deadLettersGoBackToTheirSourceTopicOnlyWhenAsked() {
-        EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 1, "voucher-dead-letters", "voucher-requests",
-                "ledger-results");
-        broker.afterPropertiesSet();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()), new StringSerializer(), new StringSerializer())) {
+        try (TestBroker broker = TestBroker.start(1, "voucher-dead-letters", "voucher-requests", "ledger-results");
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
             producer.send(deadLetter("v1", "request bytes", "voucher-requests"));
             producer.send(deadLetter("v2", "result bytes", "ledger-results"));
             producer.flush();
 
-            DeadLetterReplay.Result dryRun = DeadLetterReplay.replay(broker.getBrokersAsString(), "voucher-dead-letters",
+            DeadLetterReplay.Result dryRun = DeadLetterReplay.replay(broker.bootstrapServers(), "voucher-dead-letters",
                     "voucher-requests", false);
             assertThat(dryRun).isEqualTo(new DeadLetterReplay.Result(2, 1));
             assertThat(read(broker, "voucher-requests", 0)).isEmpty();
 
-            DeadLetterReplay.Result applied = DeadLetterReplay.replay(broker.getBrokersAsString(), "voucher-dead-letters",
+            DeadLetterReplay.Result applied = DeadLetterReplay.replay(broker.bootstrapServers(), "voucher-dead-letters",
                     "voucher-requests", true);
 
             assertThat(applied).isEqualTo(new DeadLetterReplay.Result(2, 1));
@@ -49,8 +47,6 @@ class DeadLetterReplayTest {
                 assertThat(record.key()).isEqualTo("v1");
                 assertThat(record.value()).isEqualTo("request bytes");
             });
-        } finally {
-            broker.destroy();
         }
     }
 
@@ -61,9 +57,9 @@ class DeadLetterReplayTest {
         return record;
     }
 
-    private static List<ConsumerRecord<String, String>> read(EmbeddedKafkaKraftBroker broker, String topic, int expected) {
+    private static List<ConsumerRecord<String, String>> read(TestBroker broker, String topic, int expected) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));

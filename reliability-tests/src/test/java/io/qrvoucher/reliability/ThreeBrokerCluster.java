@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.common.Uuid;
 
-import io.qrvoucher.launcher.KraftBroker;
+import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.launcher.ServiceProcess;
 
 /**

@@ -10,7 +10,6 @@ import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.VoucherReads;
-import io.qrvoucher.ingress.view.PipelineView;
 
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
@@ -21,8 +20,8 @@ class ApiConfiguration {
     }
 
     @Bean
-    IdempotencyKeys idempotencyKeys(PipelineView view, RequestPublisher publisher) {
-        return new IdempotencyKeys(view, publisher);
+    IdempotencyKeys idempotencyKeys(VoucherReads reads, RequestPublisher publisher) {
+        return new IdempotencyKeys(reads, publisher);
     }
 
     @Bean

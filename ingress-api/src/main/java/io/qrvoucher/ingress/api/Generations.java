@@ -66,39 +66,75 @@ final class Generations {
         if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
             throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");
         }
-        return customers.settingsOf(customerId).flatMap(settings -> {
-            String accountId = request.accountId() != null ? request.accountId() : settings.getDefaultGenerationAccountId();
-            if (accountId == null) {
-                return Mono.error(ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on"));
+        // A retry of a request that was accepted was confirmed when first sent: it needs no new sign-in.
+        // One that was refused (for step-up, say) is checked again like a new one.
+        return customers.settingsOf(customerId)
+                .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)
+                        .zipWith(firstAttemptAccepted(customerId, idempotencyKey), (accountId, retry) ->
+                                new Checked(settings, accountId, retry ? null : stepUpConfirmation(caller, settings, now))))
+                .flatMap(checked -> publish(caller, checked, request, amountMinor, currency, idempotencyKey, prefer, now));
+    }
+
+    /** What the checks found: the customer's settings, the account to freeze on, the sign-in that confirms. */
+    private record Checked(CustomerSettings settings, String accountId, Instant stepUp) {
+    }
+
+    /** The account named, or the customer's default: their own, in the voucher's currency. */
+    private Mono<String> generationAccount(String customerId, String named, CustomerSettings settings, Currency currency) {
+        String accountId = named != null ? named : settings.getDefaultGenerationAccountId();
+        if (accountId == null) {
+            return Mono.error(ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on"));
+        }
+        return customers.ownAccount(customerId, accountId).map(account -> {
+            if (!account.getCurrency().equals(currency.getCurrencyCode())) {
+                throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + account.getCurrency());
             }
-            return customers.ownAccount(customerId, accountId).flatMap(account -> {
-                if (!account.getCurrency().equals(currency.getCurrencyCode())) {
-                    return Mono.error(ApiException.unprocessable("CURRENCY_MISMATCH",
-                            "Account " + accountId + " is in " + account.getCurrency()));
-                }
-                // A retry of a key already claimed was confirmed when first sent; it must not need a new sign-in.
-                boolean retry = idempotencyKey != null && idempotencyKeys.isClaimed(customerId, idempotencyKey);
-                Instant stepUp = retry ? null : stepUpConfirmation(caller, settings, now);
-                Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
-                        request.expiresAt());
-                String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor),
-                        currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
-                return idempotencyKeys.resolve(customerId, idempotencyKey, hash,
-                                IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
-                        .flatMap(ids -> confirmStepUp(customerId, settings, stepUp, ids)
-                                .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
-                                        new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(),
-                                                request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
-                                .then(recordFirstStepUp(customerId, settings, stepUp, now))
-                                .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
-                                        idempotencyKey != null))
-                                .map(settled -> settled.getStatus() == VoucherStatus.PENDING
-                                        ? accepted(representations.voucher(settled, customerId))
-                                        : ResponseEntity.ok().location(location(settled.getVoucherId()))
-                                                .body(representations.voucher(settled, customerId)))
-                                .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
-            });
+            return accountId;
         });
+    }
+
+    /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */
+    private Mono<ResponseEntity<Dtos.Voucher>> publish(Jwt caller, Checked checked, Dtos.GenerateVoucher request,
+                                                        long amountMinor, Currency currency, String idempotencyKey,
+                                                        String prefer, Instant now) {
+        String customerId = caller.getSubject();
+        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(checked.accountId(), request.amount(), request.currency(),
+                request.expiresAt());
+        String hash = IdempotencyKeys.hash("generate", checked.accountId(), Long.toString(amountMinor),
+                currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
+        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
+                .flatMap(ids -> confirmStepUp(customerId, checked.settings(), checked.stepUp(), signInOf(caller), ids)
+                        .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
+                                new GenerateVoucher(checked.accountId(), amountMinor, currency.getCurrencyCode(),
+                                        request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                        .then(recordFirstStepUp(customerId, checked.settings(), checked.stepUp(), now))
+                        .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
+                                idempotencyKey != null))
+                        .map(settled -> settled.getStatus() == VoucherStatus.PENDING
+                                ? accepted(representations.voucher(settled, customerId))
+                                : ResponseEntity.ok().location(location(settled.getVoucherId()))
+                                        .body(representations.voucher(settled, customerId)))
+                        .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
+    }
+
+    /** Whether a request with this Idempotency-Key was published before: the voucher of its first claim exists. */
+    private Mono<Boolean> firstAttemptAccepted(String customerId, String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return Mono.just(false);
+        }
+        return idempotencyKeys.knownClaim(customerId, idempotencyKey)
+                .flatMap(first -> reads.voucher(first.getVoucherId(), null))
+                .map(answer -> answer.getVoucher() != null)
+                .defaultIfEmpty(false);
+    }
+
+    /** The sign-in a token stands for: the token's own id, else its session's, else its sign-in time. */
+    private static String signInOf(Jwt caller) {
+        if (caller.getId() != null) {
+            return caller.getId();
+        }
+        String session = caller.getClaimAsString("sid");
+        return session != null ? "sid " + session : "auth_time " + caller.getClaimAsInstant("auth_time");
     }
 
     /**
@@ -121,9 +157,9 @@ final class Generations {
      * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once,
      * to whichever instances. Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
      */
-    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Instant signIn,
+    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Instant signedInAt, String signIn,
                                      IdempotencyKeys.Ids request) {
-        if (signIn == null || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
+        if (signedInAt == null || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
             return Mono.empty();
         }
         return idempotencyKeys.claimSignIn(customerId, signIn, request)

@@ -9,16 +9,17 @@ import java.util.HexFormat;
 import java.util.UUID;
 
 import io.qrvoucher.avro.IdempotencyClaim;
+import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
-import io.qrvoucher.ingress.view.PipelineView;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code Idempotency-Key}, correct across instances. An instance that meets a key for the first time
- * publishes a claim carrying the request's hash and the ids the request will use, then reads the
- * claims' partition up to its own: the first claim of the key in that partition wins, and every
- * instance sees the same first claim. A request with the winner's hash proceeds with the winner's ids
- * (so it publishes the same request, which the topology recognises as a redelivery and applies once);
+ * {@code Idempotency-Key}, correct across instances. An instance that meets a key voucher-streams has no
+ * claim of publishes a claim carrying the request's hash and the ids the request will use, then asks the
+ * owner of the key's partition for the key's first claim: the first claim of the key in that partition
+ * wins, and every instance is told the same. A request with the winner's hash proceeds with the winner's
+ * ids (so it publishes the same request, which the topology recognises as a redelivery and applies once);
  * a request with another body is refused.
  *
  * <p>The same first-claim-wins log makes each sign-in confirm one voucher only (step-up under
@@ -29,17 +30,17 @@ final class IdempotencyKeys {
     private static final int MAX_KEY_LENGTH = 200;
     private static final Duration READ_BACK_TIMEOUT = Duration.ofSeconds(10);
 
-    private final PipelineView view;
+    private final VoucherReads reads;
     private final RequestPublisher publisher;
     private final Duration readBackTimeout;
 
-    IdempotencyKeys(PipelineView view, RequestPublisher publisher) {
-        this(view, publisher, READ_BACK_TIMEOUT);
+    IdempotencyKeys(VoucherReads reads, RequestPublisher publisher) {
+        this(reads, publisher, READ_BACK_TIMEOUT);
     }
 
-    /** @param readBackTimeout how long to wait for this instance's view to read its own claim */
-    IdempotencyKeys(PipelineView view, RequestPublisher publisher, Duration readBackTimeout) {
-        this.view = view;
+    /** @param readBackTimeout how long to wait for the key's owner to have the claim just published */
+    IdempotencyKeys(VoucherReads reads, RequestPublisher publisher, Duration readBackTimeout) {
+        this.reads = reads;
         this.publisher = publisher;
         this.readBackTimeout = readBackTimeout;
     }
@@ -51,9 +52,9 @@ final class IdempotencyKeys {
         }
     }
 
-    /** Whether the key was claimed already, by a request this one may be the retry of. */
-    boolean isClaimed(String customerId, String key) {
-        return view.firstClaim(customerId, key).isPresent();
+    /** The first claim of a key, if it has one: the request this one may be the retry of. */
+    Mono<IdempotencyClaim> knownClaim(String customerId, String key) {
+        return reads.claim(claimKey(customerId, key), Duration.ZERO).mapNotNull(ClaimAnswer::getClaim);
     }
 
     Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
@@ -75,33 +76,37 @@ final class IdempotencyKeys {
     }
 
     /**
-     * Claims a sign-in ({@code auth_time}) as the step-up confirmation of one voucher: true if this
-     * voucher holds the first claim, on this instance or any other, false if another voucher was
+     * Claims a sign-in, named by its token's own id, as the step-up confirmation of one voucher: true if
+     * this voucher holds the first claim, from this instance or any other, false if another voucher was
      * confirmed with it. Concurrent generations with one sign-in thus confirm one voucher, not each.
      */
-    Mono<Boolean> claimSignIn(String customerId, Instant signedInAt, Ids request) {
+    Mono<Boolean> claimSignIn(String customerId, String signInId, Ids request) {
         // A space cannot occur in an Idempotency-Key, so no client key can take a sign-in's place.
-        String key = "sign-in " + signedInAt;
+        String key = "sign-in " + signInId;
         return firstClaim(customerId, key, request.voucherId(), request)
                 .map(first -> first.getVoucherId().equals(request.voucherId()));
     }
 
-    /** The first claim of a key: the one this instance knows, or, if it knows none, whichever wins the claim it makes. */
+    /** The first claim of a key: the one its owner has, or, if it has none, whichever wins the claim made here. */
     private Mono<IdempotencyClaim> firstClaim(String customerId, String key, String requestHash, Ids proposed) {
-        return view.firstClaim(customerId, key)
-                .map(Mono::just)
-                .orElseGet(() -> claim(customerId, key, requestHash, proposed));
+        return knownClaim(customerId, key)
+                .switchIfEmpty(Mono.defer(() -> claim(customerId, key, requestHash, proposed)));
     }
 
     private Mono<IdempotencyClaim> claim(String customerId, String key, String requestHash, Ids proposed) {
         IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), customerId, key, requestHash,
                 proposed.requestId(), proposed.voucherId(), Instant.now());
         return publisher.publish(claim)
-                .flatMap(written -> view.awaitClaimsRead(written.partition(), written.offset())
-                        // Not read back, the instance cannot tell whether its claim won; nothing was
-                        // published for the request itself, so a retry is safe and finds the first claim.
-                        .timeout(readBackTimeout, Mono.error(ApiException::temporarilyUnavailable)))
-                .then(Mono.fromSupplier(() -> view.firstClaim(customerId, key).orElseThrow()));
+                .then(reads.claim(claimKey(customerId, key), readBackTimeout))
+                .mapNotNull(ClaimAnswer::getClaim)
+                // Not known to the owner in time, the claim's fate is open; nothing was published for the
+                // request itself, so a retry is safe and finds the first claim.
+                .switchIfEmpty(Mono.error(ApiException::temporarilyUnavailable));
+    }
+
+    /** The key a claim is published and kept under: the customer's, then theirs. */
+    private static String claimKey(String customerId, String key) {
+        return customerId + "/" + key;
     }
 
     static String hash(String... parts) {

@@ -19,6 +19,7 @@ import org.springframework.web.util.UriBuilder;
 
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
@@ -30,10 +31,11 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * Reads of vouchers and settings, answered by the voucher-streams instance that owns each from its
- * committed state: a voucher by the owner of its partition of the requests topic, a customer's list by
- * the owner of the customer's partition of the customer-vouchers index, a customer's settings by the
- * owner of the customer's partition of settings-changes. This instance keeps no copy of any. When the
+ * Reads of vouchers, settings and claims, answered by the voucher-streams instance that owns each from
+ * its committed state: a voucher by the owner of its partition of the requests topic, a customer's list
+ * by the owner of the customer's partition of the customer-vouchers index, a customer's settings by the
+ * owner of the customer's partition of settings-changes, the first claim of an Idempotency-Key by the
+ * owner of its partition of the claims topic. This instance keeps no copy of any. When the
  * owner cannot answer (it is gone, or restoring, or the partition moved) a standby is asked, and the
  * routing is refreshed; when nobody can, the read fails with {@link Unavailable}.
  */
@@ -42,6 +44,7 @@ public class VoucherReads {
     private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
     private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
+    private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
 
     /** How a voucher is listed: by the customer as payer (created) or as payee (redeemed). */
     public enum Role {
@@ -169,6 +172,21 @@ public class VoucherReads {
                         .queryParam("wait", wait.toString())
                         .build(customerId),
                 SETTINGS::decode);
+    }
+
+    /**
+     * The first claim of an Idempotency-Key or sign-in within the claim window, null inside if it has none;
+     * with a positive {@code wait}, once there is one, or after the wait.
+     *
+     * @param claimKey customer, slash, key: the key the claim is published under
+     */
+    public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
+        return ask(topics.idempotency(), claimKey, wait.plus(timeout),
+                builder -> builder.path("/internal/claims")
+                        .queryParam("claimKey", "{key}")
+                        .queryParam("wait", wait.toString())
+                        .build(Map.of("key", claimKey)),
+                CLAIMS::decode);
     }
 
     private static URI voucherUri(UriBuilder builder, String voucherId, String requestId) {

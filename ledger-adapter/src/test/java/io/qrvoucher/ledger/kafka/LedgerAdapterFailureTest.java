@@ -34,7 +34,6 @@ import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -44,6 +43,7 @@ import io.qrvoucher.avro.LedgerOutcome;
 import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.TestDatabases;
@@ -54,23 +54,18 @@ import io.qrvoucher.schemas.AvroSerde;
 /** The adapter when its process dies or its database is unreachable, on a real broker and PostgreSQL. */
 class LedgerAdapterFailureTest {
 
-    private static EmbeddedKafkaKraftBroker broker;
+    private static TestBroker broker;
     private static String database;
 
     @BeforeAll
     static void start() {
-        broker = new EmbeddedKafkaKraftBroker(1, 3, "ledger-commands", "ledger-results", "account-snapshots",
-                "ledger-dead-letters");
-        broker.brokerProperties(Map.of("transaction.state.log.replication.factor", "1",
-                "transaction.state.log.min.isr", "1", "offsets.topic.replication.factor", "1",
-                "group.initial.rebalance.delay.ms", "0"));
-        broker.afterPropertiesSet();
+        broker = TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters");
         database = TestDatabases.newLedgerDatabase();
     }
 
     @AfterAll
     static void stop() {
-        broker.destroy();
+        broker.close();
     }
 
     /**
@@ -83,7 +78,7 @@ class LedgerAdapterFailureTest {
         HikariDataSource dataSource = TestDatabases.dataSource(database);
         JdbcClient jdbc = JdbcClient.create(dataSource);
         try (KafkaProducer<String, byte[]> producer = producer();
-             TopicReader results = new TopicReader(broker.getBrokersAsString(), "ledger-results")) {
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
             try (ConfigurableApplicationContext dying = adapter(DiesBeforePublishing.class)) {
                 send(producer, "c1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
                 await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -126,7 +121,7 @@ class LedgerAdapterFailureTest {
         HikariDataSource dataSource = TestDatabases.dataSource(database);
         JdbcClient jdbc = JdbcClient.create(dataSource);
         try (KafkaProducer<String, byte[]> producer = producer();
-             TopicReader results = new TopicReader(broker.getBrokersAsString(), "ledger-results");
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results");
              ConfigurableApplicationContext adapter = adapter(UnreachableLedger.class)) {
             send(producer, "u1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
             await().atMost(Duration.ofSeconds(30)).until(() -> UnreachableLedger.failures.get() >= 3);
@@ -161,7 +156,7 @@ class LedgerAdapterFailureTest {
         HikariDataSource dataSource = TestDatabases.dataSource(database);
         JdbcClient jdbc = JdbcClient.create(dataSource);
         try (KafkaProducer<String, byte[]> producer = producer();
-             TopicReader results = new TopicReader(broker.getBrokersAsString(), "ledger-results");
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results");
              ConfigurableApplicationContext adapter = adapter(CommitAnswerLost.class)) {
             send(producer, "l1", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
             await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "l1").size() == 1);
@@ -190,12 +185,12 @@ class LedgerAdapterFailureTest {
                 .profiles("demo")
                 .run("--server.port=0", "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
                         "--spring.datasource.password=postgres",
-                        "--spring.kafka.bootstrap-servers=" + broker.getBrokersAsString(),
+                        "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
                         "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s");
     }
 
     private KafkaProducer<String, byte[]> producer() {
-        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer());
     }
 

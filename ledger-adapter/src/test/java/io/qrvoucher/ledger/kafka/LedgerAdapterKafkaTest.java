@@ -19,10 +19,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
 import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistrar;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -35,6 +36,7 @@ import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.TransferFunds;
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.schemas.AvroSerde;
@@ -43,11 +45,26 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
 /** The adapter as it runs: commands from a real broker, a real PostgreSQL, results back on the broker. */
 @SpringBootTest(classes = LedgerAdapterApplication.class, properties = "spring.config.name=ledger-adapter")
 @ActiveProfiles("demo")
-@EmbeddedKafka(partitions = 3,
-        topics = {"ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters"},
-        brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-                "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"})
+@Import(LedgerAdapterKafkaTest.Broker.class)
 class LedgerAdapterKafkaTest {
+
+    /**
+     * A single-node KRaft broker with the adapter's topics, a bean of the test's context: it starts
+     * before the adapter and stops after it. (Not a {@code @Configuration}, so that the application's
+     * component scan never finds it.)
+     */
+    static class Broker {
+
+        @Bean(destroyMethod = "close")
+        TestBroker testBroker() {
+            return TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters");
+        }
+
+        @Bean
+        DynamicPropertyRegistrar brokerAddress(TestBroker broker) {
+            return registry -> registry.add("spring.kafka.bootstrap-servers", broker::bootstrapServers);
+        }
+    }
 
     private static final String DATABASE = TestDatabases.newLedgerDatabase();
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
@@ -58,12 +75,10 @@ class LedgerAdapterKafkaTest {
         registry.add("spring.datasource.url", () -> DATABASE);
         registry.add("spring.datasource.username", () -> "postgres");
         registry.add("spring.datasource.password", () -> "postgres");
-        registry.add("spring.kafka.bootstrap-servers",
-                () -> System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
     }
 
     @Autowired
-    EmbeddedKafkaBroker broker;
+    TestBroker broker;
 
     @Autowired
     JdbcClient jdbc;
@@ -73,9 +88,9 @@ class LedgerAdapterKafkaTest {
 
     @BeforeEach
     void connect() {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString()),
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer());
-        topics = new TopicReader(broker.getBrokersAsString(), "ledger-results", "account-snapshots", "ledger-dead-letters");
+        topics = new TopicReader(broker.bootstrapServers(), "ledger-results", "account-snapshots", "ledger-dead-letters");
     }
 
     @AfterEach

@@ -19,6 +19,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
@@ -34,7 +35,8 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * The internal read API of voucher-streams, for the ingress: the committed state of this instance's
- * stores, Avro-encoded ({@link VoucherAnswer}, {@link VoucherPage}, {@link SettingsAnswer}). A key whose partition this instance
+ * stores, Avro-encoded ({@link VoucherAnswer}, {@link VoucherPage}, {@link SettingsAnswer},
+ * {@link ClaimAnswer}). A key whose partition this instance
  * does not hold is answered 421 (Misdirected Request): the caller refreshes its routing and asks again.
  */
 @RestController
@@ -45,8 +47,9 @@ class InternalQueryController {
     private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
     private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
-    /** Settings change seldom and nobody announces a merge: a writer waiting for its own looks this often. */
-    private static final Duration SETTINGS_RECHECK = Duration.ofMillis(20);
+    private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
+    /** How often a writer waiting for its own settings change or claim looks: nobody announces those. */
+    private static final Duration RECHECK = Duration.ofMillis(20);
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
     private final KafkaStreams streams;
@@ -113,7 +116,7 @@ class InternalQueryController {
                                           @RequestParam(required = false) Duration wait) {
         Mono<SettingsAnswer> answer = Mono.fromCallable(() -> queries.settings(customerId));
         if (wait != null && !wait.isZero() && !wait.isNegative()) {
-            answer = Flux.interval(Duration.ZERO, SETTINGS_RECHECK)
+            answer = Flux.interval(Duration.ZERO, RECHECK)
                     .map(tick -> queries.settings(customerId))
                     .filter(found -> found.getSettings() != null && found.getSettings().getChangeOffset() >= afterOffset)
                     .next()
@@ -122,12 +125,34 @@ class InternalQueryController {
         return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(SETTINGS.encode(found)));
     }
 
+    /**
+     * The first claim of an Idempotency-Key or sign-in ({@code claimKey}: customer, slash, key) within the
+     * claim window. With {@code wait}, answered once there is one, at the latest after {@code wait}: how an
+     * ingress learns whether the claim it just published is the first.
+     */
+    @GetMapping("/claims")
+    Mono<ResponseEntity<byte[]>> claim(@RequestParam String claimKey, @RequestParam(required = false) Duration wait) {
+        Mono<ClaimAnswer> answer = Mono.fromCallable(() -> queries.claim(claimKey, oldestClaimHeld()));
+        if (wait != null && !wait.isZero() && !wait.isNegative()) {
+            answer = Flux.interval(Duration.ZERO, RECHECK)
+                    .map(tick -> queries.claim(claimKey, oldestClaimHeld()))
+                    .filter(found -> found.getClaim() != null)
+                    .next()
+                    .timeout(min(wait, MAX_WAIT), answer);
+        }
+        return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(CLAIMS.encode(found)));
+    }
+
+    private Instant oldestClaimHeld() {
+        return Instant.now().minus(properties.claimWindow());
+    }
+
     /** Which instance holds which partitions of the voucher and customer topics, actively or as a standby. */
     @GetMapping("/routing")
     Routing routing() {
         VoucherStreamsProperties.Topics topics = properties.topics();
         return Routing.of(streams.metadataForAllStreamsClients(),
-                Set.of(topics.requests(), topics.customerVouchers(), topics.settingsChanges()));
+                Set.of(topics.requests(), topics.customerVouchers(), topics.settingsChanges(), topics.idempotencyClaims()));
     }
 
     @ExceptionHandler(NotHereException.class)

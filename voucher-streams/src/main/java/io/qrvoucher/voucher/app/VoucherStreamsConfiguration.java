@@ -2,6 +2,7 @@ package io.qrvoucher.voucher.app;
 
 import java.time.Duration;
 
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -49,7 +50,8 @@ class VoucherStreamsConfiguration {
     /** Closes the topology cleanly: its open transaction ends, and it leaves the group so that others take over at once. */
     @Bean
     DisposableBean voucherStreamsCloser(KafkaStreams voucherStreams) {
-        return () -> voucherStreams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+        return () -> voucherStreams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 
     @Bean

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -41,6 +42,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
  * @param topics          topic names
  * @param policy          the bank's rules for new vouchers
  * @param expiry          the expiry punctuation
+ * @param claimWindow     how long the first claim of an Idempotency-Key (or a sign-in's confirmation of a
+ *                        voucher) holds; at most the retention of the claims topic
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -58,6 +61,7 @@ public record VoucherStreamsProperties(
         @DefaultValue Topics topics,
         @DefaultValue Policy policy,
         @DefaultValue Expiry expiry,
+        @DefaultValue("24h") Duration claimWindow,
         Map<String, String> streams) {
 
     public VoucherStreamsProperties {
@@ -67,15 +71,19 @@ public record VoucherStreamsProperties(
     /** The voucher topology with these topics, this policy and this expiry punctuation. */
     public Topology topology(VoucherChanges changes) {
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()),
-                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()), changes);
+                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()), claimWindow, changes);
     }
 
-    /** The Kafka Streams configuration these properties make: exactly-once, always. */
+    /** The Kafka Streams configuration these properties make: exactly-once with transactional stores, always. */
     public Properties streamsConfig() {
         Properties config = new Properties();
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // A task's store writes stay in a buffer until its transaction commits (KIP-892): a crash does not
+        // wipe the stores, and interactive queries can read committed state only.
+        config.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
+        config.put(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG, IsolationLevel.READ_COMMITTED.name());
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
@@ -99,11 +107,12 @@ public record VoucherStreamsProperties(
             @DefaultValue("customer-vouchers") String customerVouchers,
             @DefaultValue("settings-changes") String settingsChanges,
             @DefaultValue("customer-settings") String legacySettings,
+            @DefaultValue("ingress-idempotency") String idempotencyClaims,
             @DefaultValue("voucher-dead-letters") String deadLetters) {
 
         public VoucherTopics toTopics() {
             return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, customerVouchers, settingsChanges,
-                    legacySettings, deadLetters);
+                    legacySettings, idempotencyClaims, deadLetters);
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
@@ -16,9 +17,11 @@ import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
 import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.RequestRefusal;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
@@ -29,7 +32,9 @@ import io.qrvoucher.voucher.streams.VoucherTopology;
 
 /**
  * Reads this instance's stores with interactive queries (IQv2), one partition at a time: the partition
- * that holds the key, whether this instance holds it as the active task or as a standby. A partition this
+ * that holds the key, whether this instance holds it as the active task or as a standby. Reads are
+ * {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
+ * transaction that has not committed yet. A partition this
  * instance does not hold is a {@link NotHereException}: the caller asks the instance that does.
  */
 public final class VoucherQueries {
@@ -37,6 +42,7 @@ public final class VoucherQueries {
     private static final AvroSerde<VoucherState> STATES = AvroSerde.of(VoucherState.class);
     private static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
     private static final AvroSerde<CustomerSettings> SETTINGS = AvroSerde.of(CustomerSettings.class);
+    private static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
 
     private final KafkaStreams streams;
 
@@ -110,6 +116,20 @@ public final class VoucherQueries {
         return new SettingsAnswer(settings == null ? null : SETTINGS.decode(settings));
     }
 
+    /**
+     * The first claim of a customer's Idempotency-Key (or sign-in) that still holds at {@code now}, or
+     * null inside if there is none.
+     *
+     * @param claimKey the key the claim is published and kept under: customer, slash, key
+     */
+    public ClaimAnswer claim(String claimKey, Instant oldestHeld) {
+        int partition = partitionOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, () ->
+                streams.queryMetadataForKey(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, Serdes.String().serializer()));
+        byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition);
+        IdempotencyClaim first = claim == null ? null : CLAIMS.decode(claim);
+        return new ClaimAnswer(first == null || first.getClaimedAt().isBefore(oldestHeld) ? null : first);
+    }
+
     private static int partitionOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
         KeyQueryMetadata metadata;
         try {
@@ -130,7 +150,9 @@ public final class VoucherQueries {
     private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition) {
         QueryResult<R> result;
         try {
-            result = streams.query(StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition)))
+            // Committed state only: nothing a crash can take back is ever told to a client.
+            result = streams.query(StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition))
+                            .withIsolationLevel(IsolationLevel.READ_COMMITTED))
                     .getPartitionResults().get(partition);
         } catch (RuntimeException e) {
             throw new NotHereException("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());

@@ -82,11 +82,6 @@ final class VoucherIndexes implements StateStore {
     }
 
     @Override
-    public void flush() {
-        // nothing to write: the indexes live only in memory
-    }
-
-    @Override
     public void close() {
         clear();
         open = false;

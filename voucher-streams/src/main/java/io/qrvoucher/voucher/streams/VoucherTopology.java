@@ -43,6 +43,9 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * concurrent changes never lose a field; {@code adopt-legacy-settings} takes a customer's settings from the
  * compacted {@code customer-settings} topic the ingress used to write, while the store has none.
  *
+ * <p>{@code keep-first-claims} keeps the first claim of each Idempotency-Key and sign-in (from
+ * {@code ingress-idempotency}) for the claim window, so that every ingress instance reads the same one.
+ *
  * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
  * apply processors write to {@code customer-vouchers}, partitioned by customer, are that topic's
  * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
@@ -55,6 +58,8 @@ public final class VoucherTopology {
     public static final String REQUEST_REFUSALS = "request-refusals";
     public static final String CUSTOMER_VOUCHERS_STORE = "customer-vouchers-store";
     public static final String CUSTOMER_SETTINGS_STORE = "customer-settings-store";
+    public static final String IDEMPOTENCY_CLAIMS = "idempotency-claims";
+    public static final String IDEMPOTENCY_CLAIMS_BY_TIME = "idempotency-claims-by-time";
 
     static final String REQUESTS_SOURCE = "voucher-requests-source";
     static final String RESULTS_SOURCE = "ledger-results-source";
@@ -73,6 +78,11 @@ public final class VoucherTopology {
     static final String LEGACY_SETTINGS_SOURCE = "legacy-settings-source";
     static final String DECODE_LEGACY_SETTINGS = "decode-legacy-settings";
     static final String ADOPT_LEGACY_SETTINGS = "adopt-legacy-settings";
+    static final String CLAIMS_SOURCE = "idempotency-claims-source";
+    static final String DECODE_CLAIMS = "decode-idempotency-claims";
+    static final String KEEP_FIRST_CLAIMS = "keep-first-claims";
+    /** The claim window of tests and benchmarks that do not set one. */
+    static final Duration DEFAULT_CLAIM_WINDOW = Duration.ofHours(24);
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
     private VoucherTopology() {
@@ -83,12 +93,15 @@ public final class VoucherTopology {
     }
 
     public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry) {
-        return build(topics, lifecycle, expiry, VoucherChanges.NONE);
+        return build(topics, lifecycle, expiry, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE);
     }
 
-    /** @param changes told of every voucher a task changes, so that waiting readers look again soon */
+    /**
+     * @param claimWindow how long the first claim of an Idempotency-Key or a sign-in holds
+     * @param changes     told of every voucher a task changes, so that waiting readers look again soon
+     */
     public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry,
-                                 VoucherChanges changes) {
+                                 Duration claimWindow, VoucherChanges changes) {
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
         AvroSerde<LedgerResult> results = AvroSerde.of(LedgerResult.class);
         Topology topology = new Topology();
@@ -145,8 +158,21 @@ public final class VoucherTopology {
                         Serdes.ByteArray()),
                 APPLY_SETTINGS_CHANGES, ADOPT_LEGACY_SETTINGS);
 
+        // Idempotency-Keys and sign-ins: the first claim of a key holds for the claim window.
+        topology.addSource(CLAIMS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                topics.idempotencyClaims());
+        topology.addProcessor(DECODE_CLAIMS,
+                () -> new DecodingProcessor<>(IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf, claim -> claim,
+                        KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
+                CLAIMS_SOURCE);
+        topology.addProcessor(KEEP_FIRST_CLAIMS, () -> new IdempotencyClaims(claimWindow), DECODE_CLAIMS);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS),
+                Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS_BY_TIME),
+                Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
+
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
-                DECODE_REQUESTS, DECODE_RESULTS, DECODE_SETTINGS_CHANGES, DECODE_LEGACY_SETTINGS);
+                DECODE_REQUESTS, DECODE_RESULTS, DECODE_SETTINGS_CHANGES, DECODE_LEGACY_SETTINGS, DECODE_CLAIMS);
 
         topology.addReadOnlyStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_VOUCHERS_STORE), Serdes.String(),

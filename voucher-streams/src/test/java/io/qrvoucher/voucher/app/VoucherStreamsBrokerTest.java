@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,10 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.kafka.test.EmbeddedKafkaBroker;
-import org.springframework.kafka.test.context.EmbeddedKafka;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.DynamicPropertyRegistrar;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.LedgerCommand;
@@ -43,6 +47,9 @@ import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
+import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.AvroSerde;
 
 /**
@@ -50,27 +57,47 @@ import io.qrvoucher.schemas.AvroSerde;
  * and redelivered redemptions of one voucher produce one transfer.
  */
 @SpringBootTest(classes = VoucherStreamsApplication.class, properties = "spring.config.name=voucher-streams")
-@EmbeddedKafka(partitions = 3,
-        topics = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events", "customer-vouchers",
-                "voucher-dead-letters"},
-        brokerProperties = {"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-                "offsets.topic.replication.factor=1", "group.initial.rebalance.delay.ms=0"})
+@Import(VoucherStreamsBrokerTest.Broker.class)
 class VoucherStreamsBrokerTest {
+
+    /**
+     * A single-node KRaft broker with the service's topics, a bean of the test's context: it starts
+     * before the service and stops after it. (Not a {@code @Configuration}, so that the application's
+     * component scan never finds it.)
+     */
+    static class Broker {
+
+        @Bean(destroyMethod = "close")
+        TestBroker testBroker() {
+            return TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
+                    "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "voucher-dead-letters");
+        }
+
+        @Bean
+        DynamicPropertyRegistrar brokerAddress(TestBroker broker) {
+            return registry -> registry.add("voucher.bootstrap-servers", broker::bootstrapServers);
+        }
+    }
 
     @TempDir
     static Path stateDir;
 
     @DynamicPropertySource
     static void kafka(DynamicPropertyRegistry registry) {
-        registry.add("voucher.bootstrap-servers", () -> System.getProperty(EmbeddedKafkaBroker.SPRING_EMBEDDED_KAFKA_BROKERS));
         registry.add("voucher.state-dir", () -> stateDir.toString());
     }
 
     @Autowired
-    EmbeddedKafkaBroker broker;
+    TestBroker broker;
 
     @Autowired
     KafkaStreams streams;
+
+    @Autowired
+    ApplicationContext context;
+
+    private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
+    private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
 
     @Autowired
     io.micrometer.core.instrument.MeterRegistry meters;
@@ -81,9 +108,9 @@ class VoucherStreamsBrokerTest {
 
     @BeforeEach
     void connect() {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new StringSerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.getBrokersAsString(),
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer());
@@ -125,6 +152,45 @@ class VoucherStreamsBrokerTest {
         assertThat(((TransferFunds) commands.get(1).getBody()).getPayeeCustomerId()).isIn("bob", "carol");
         assertThat(meters.get("vouchers.events").tag("event.type", "REDEEMED").functionCounter().count()).isGreaterThanOrEqualTo(1.0);
         assertThat(meters.get("vouchers.events").tag("event.type", "REQUEST_REFUSED").functionCounter().count()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void theOwnerAnswersAWaitingReaderOnceTheChangeIsCommittedAndListsItsCustomersVouchers() {
+        String voucherId = UUID.randomUUID().toString();
+        String payer = "payer-" + UUID.randomUUID();
+        send(new VoucherRequest("gen-" + voucherId, voucherId, payer, Instant.now(),
+                new GenerateVoucher("acc-" + payer, 5_00L, "CNY", null, "cd".repeat(32))));
+        VoucherAnswer pending = awaitAnswer(voucherId, -1);
+        assertThat(pending.getVoucher().getStatus()).isEqualTo(VoucherStatus.PENDING);
+
+        // A long poll from the version the reader has, answered when the ledger's result is applied and committed.
+        CompletableFuture<VoucherAnswer> waiting = CompletableFuture.supplyAsync(() ->
+                awaitAnswer(voucherId, pending.getVoucher().getVersion()));
+        answer(voucherId, "/freeze", LedgerOutcome.FROZEN);
+        VoucherAnswer issued = waiting.join();
+        assertThat(issued.getVoucher().getStatus()).isEqualTo(VoucherStatus.UNUSED);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(PAGES.decode(http().get()
+                        .uri("/internal/customers/{customer}/vouchers?role=PAYER&from={from}&to={to}&size=10", payer,
+                                Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"))
+                        .exchange().expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody())
+                .getItems()).extracting(VoucherState::getVoucherId, VoucherState::getStatus)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(voucherId, VoucherStatus.UNUSED)));
+
+        http().get().uri("/internal/routing").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.instances[0].active['voucher-requests'].length()").isEqualTo(3)
+                .jsonPath("$.instances[0].active['customer-vouchers'].length()").isEqualTo(3);
+    }
+
+    private VoucherAnswer awaitAnswer(String voucherId, long afterVersion) {
+        return ANSWERS.decode(http().get().uri("/internal/vouchers/{id}?afterVersion={version}&wait=PT20S", voucherId,
+                        afterVersion)
+                .exchange().expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody());
+    }
+
+    private WebTestClient http() {
+        return WebTestClient.bindToApplicationContext(context).configureClient()
+                .responseTimeout(Duration.ofSeconds(30)).build();
     }
 
     private void send(VoucherRequest request) {

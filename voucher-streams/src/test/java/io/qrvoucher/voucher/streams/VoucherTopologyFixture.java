@@ -37,6 +37,7 @@ import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
@@ -66,6 +67,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TestInputTopic<byte[], byte[]> resultTopic;
     private final TestInputTopic<String, SettingsChange> settingsChangeTopic;
     private final TestInputTopic<String, CustomerSettings> legacySettingsTopic;
+    private final TestInputTopic<String, IdempotencyClaim> claimTopic;
     private final TestOutputTopic<String, LedgerCommand> commandTopic;
     private final TestOutputTopic<String, VoucherEvent> eventTopic;
     private final TestOutputTopic<String, VoucherState> stateTopic;
@@ -87,6 +89,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, "voucher-topology-test");
         config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        config.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         VoucherLifecycle lifecycle = new VoucherLifecycle(VoucherPolicy.standard(BANK_ZONE));
         driver = new TopologyTestDriver(
@@ -99,6 +102,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
                 AvroSerde.of(SettingsChange.class).serializer());
         legacySettingsTopic = driver.createInputTopic(topics.legacySettings(), new StringSerializer(),
                 AvroSerde.of(CustomerSettings.class).serializer());
+        claimTopic = driver.createInputTopic(topics.idempotencyClaims(), new StringSerializer(),
+                IdempotencyClaims.CLAIMS.serializer());
         StringDeserializer keys = new StringDeserializer();
         commandTopic = driver.createOutputTopic(topics.ledgerCommands(), keys, AvroSerde.of(LedgerCommand.class).deserializer());
         eventTopic = driver.createOutputTopic(topics.events(), keys, AvroSerde.of(VoucherEvent.class).deserializer());
@@ -250,6 +255,21 @@ final class VoucherTopologyFixture implements AutoCloseable {
     CustomerSettings settings(String customerId) {
         byte[] settings = driver.<String, byte[]>getKeyValueStore(VoucherTopology.CUSTOMER_SETTINGS_STORE).get(customerId);
         return settings == null ? null : CustomerSettingsProcessor.SETTINGS.decode(settings);
+    }
+
+    // ---- Idempotency-Keys ----
+
+    /** A claim of alice's key, made now, for the request {@code requestId}. */
+    void claim(String key, String requestId) {
+        IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), "alice", key, "hash-" + requestId,
+                requestId, "v-" + requestId, now);
+        claimTopic.pipeInput(IdempotencyClaims.keyOf(claim), claim);
+    }
+
+    /** The request of the first claim of alice's key that the topology keeps, or null. */
+    String firstClaimOf(String key) {
+        byte[] claim = driver.<String, byte[]>getKeyValueStore(VoucherTopology.IDEMPOTENCY_CLAIMS).get("alice/" + key);
+        return claim == null ? null : IdempotencyClaims.CLAIMS.decode(claim).getRequestId();
     }
 
     /** One of the topology's key-value stores, as interactive queries read it. */

@@ -716,6 +716,39 @@ class VoucherTopologyTest {
     }
 
     @Nested
+    class IdempotencyKeys {
+
+        @Test
+        void aKeyIsHeldByItsFirstClaimForTheClaimWindow() {
+            topology.claim("k", "first");
+            topology.advance(Duration.ofHours(23));
+            topology.claim("k", "second");
+
+            assertThat(topology.firstClaimOf("k")).isEqualTo("first");
+        }
+
+        @Test
+        void afterTheClaimWindowAKeysNextClaimIsItsFirst() {
+            topology.claim("k", "first");
+            topology.advance(Duration.ofHours(24).plusSeconds(1));
+            topology.claim("k", "second");
+
+            assertThat(topology.firstClaimOf("k")).isEqualTo("second");
+        }
+
+        @Test
+        void claimsLeaveTheStoreWhenTheirWindowEnds() {
+            topology.claim("old", "a");
+            topology.advance(Duration.ofHours(12));
+            topology.claim("recent", "b");
+            topology.advance(Duration.ofHours(12).plusMinutes(2));
+
+            assertThat(topology.firstClaimOf("old")).isNull();
+            assertThat(topology.firstClaimOf("recent")).isEqualTo("b");
+        }
+    }
+
+    @Nested
     class BadInput {
 
         @Test

@@ -1,4 +1,4 @@
-package io.qrvoucher.launcher;
+package io.qrvoucher.broker;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,0 +1,126 @@
+package io.qrvoucher.broker;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node {@link KraftBroker} for a test: free ports, a temporary directory, the given topics
+ * created with the given partitions (one replica each). {@link #close()} stops the broker and
+ * deletes the directory; it may be called more than once, so a test can stop the broker early.
+ */
+public final class TestBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TestBroker.class);
+
+    private final Path directory;
+    private final KraftBroker broker;
+    private boolean closed;
+
+    private TestBroker(Path directory, KraftBroker broker) {
+        this.directory = directory;
+        this.broker = broker;
+    }
+
+    /** A broker with the {@link KraftBroker.Node#single single-node} settings, and these topics. */
+    public static TestBroker start(int partitions, String... topics) {
+        return start(Map.of(), partitions, topics);
+    }
+
+    /** As {@link #start(int, String...)}, with extra broker settings on top of the single-node ones. */
+    public static TestBroker start(Map<String, String> brokerConfig, int partitions, String... topics) {
+        Path directory;
+        try {
+            directory = Files.createTempDirectory("test-broker");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        KraftBroker.Node single = KraftBroker.Node.single(freePort(), freePort());
+        Map<String, String> config = new HashMap<>(single.config());
+        config.putAll(brokerConfig);
+        KraftBroker broker;
+        try {
+            broker = KraftBroker.start(directory, new KraftBroker.Node(single.id(), single.port(), single.controllerPort(),
+                    single.voters(), Uuid.randomUuid().toString(), Map.copyOf(config)));
+        } catch (RuntimeException e) {
+            delete(directory);
+            throw e;
+        }
+        TestBroker started = new TestBroker(directory, broker);
+        try {
+            started.createTopics(partitions, topics);
+        } catch (RuntimeException e) {
+            started.close();
+            throw e;
+        }
+        return started;
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** Creates topics with this many partitions and one replica, and waits until they exist. */
+    public void createTopics(int partitions, String... topics) {
+        if (topics.length == 0) {
+            return;
+        }
+        List<NewTopic> newTopics = Arrays.stream(topics).map(topic -> new NewTopic(topic, partitions, (short) 1)).toList();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.createTopics(newTopics).all().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics " + Arrays.toString(topics), e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot create topics " + Arrays.toString(topics), e);
+        }
+    }
+
+    /** Stops the broker and deletes its directory. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            broker.close();
+        } finally {
+            delete(directory);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("Cannot delete the test broker's directory {}", directory, e);
+        }
+    }
+}

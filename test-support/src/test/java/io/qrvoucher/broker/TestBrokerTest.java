@@ -1,0 +1,67 @@
+package io.qrvoucher.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+class TestBrokerTest {
+
+    @Test
+    void createsTheTopicsWithTheirPartitionsRunsTransactionsAndCleansUp() throws Exception {
+        Path directory;
+        try (TestBroker broker = TestBroker.start(3, "in", "out")) {
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                Map<String, TopicDescription> topics = admin.describeTopics(List.of("in", "out")).allTopicNames().get();
+                assertThat(topics.values()).extracting(topic -> topic.partitions().size()).containsOnly(3);
+                directory = Path.of(admin.describeLogDirs(List.of(1)).allDescriptions().get().get(1).keySet().iterator().next())
+                        .getParent();
+            }
+            assertThat(directory).exists();
+
+            // Exactly-once on one node: the transaction state log makes do with one replica.
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-broker-test"), new StringSerializer(), new StringSerializer())) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("in", "k", "v"));
+                producer.commitTransaction();
+            }
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                    ConsumerConfig.GROUP_ID_CONFIG, "test-broker-test",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new StringDeserializer())) {
+                consumer.subscribe(List.of("in"));
+                List<ConsumerRecord<String, String>> records = new ArrayList<>();
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                    return !records.isEmpty();
+                });
+                assertThat(records).singleElement().satisfies(record -> assertThat(record.value()).isEqualTo("v"));
+            }
+
+            broker.close();
+            assertThat(Files.exists(directory)).as("the directory is deleted once the broker stops").isFalse();
+        }
+    }
+}
