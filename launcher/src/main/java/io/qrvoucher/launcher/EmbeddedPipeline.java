@@ -121,7 +121,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         "--server.port=" + options.ledgerPort(), QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams"),
-                        options.streamsPort()), "--voucher.instance-id=embedded", QUIET));
+                        options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
+                        QUIET));
         running.push(streams::close);
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,

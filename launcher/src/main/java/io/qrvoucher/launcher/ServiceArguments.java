@@ -35,11 +35,13 @@ public final class ServiceArguments {
                 EXCLUDE + API_SECURITY);
     }
 
-    /** @param port the instance's HTTP port: where the other services reach its interactive queries */
+    /**
+     * @param port the instance's HTTP port ({@code server.port}, which the caller sets): where the other
+     *             services reach its interactive queries
+     */
     public static List<String> voucherStreams(String bootstrapServers, Path stateDir, int port) {
         return List.of("--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + stateDir,
-                "--server.port=" + port,
                 "--voucher.advertised-url=" + localUrl(port),
                 EXCLUDE + DATABASE + "," + API_SECURITY);
     }

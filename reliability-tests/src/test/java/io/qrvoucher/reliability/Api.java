@@ -6,20 +6,29 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 import tools.jackson.databind.json.JsonMapper;
 
-/** The ingress's HTTP API, as the apps call it. */
+/**
+ * The ingress's HTTP API, as the apps call it: each request to one of the ingress instances, chosen at
+ * random, as a load balancer without sticky sessions would.
+ */
 final class Api {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    private final String baseUrl;
+    private final List<String> baseUrls;
 
     Api(String baseUrl) {
-        this.baseUrl = baseUrl;
+        this(List.of(baseUrl));
+    }
+
+    Api(List<String> baseUrls) {
+        this.baseUrls = List.copyOf(baseUrls);
     }
 
     record Response(int status, Map<String, Object> body, String raw) {
@@ -46,7 +55,7 @@ final class Api {
     }
 
     Response sendRaw(String method, String path, String token, String prefer, String contentType, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (contentType != null) {
@@ -73,8 +82,9 @@ final class Api {
         }
     }
 
+    /** One of the instances, at random. */
     String baseUrl() {
-        return baseUrl;
+        return baseUrls.get(ThreadLocalRandom.current().nextInt(baseUrls.size()));
     }
 
     @SuppressWarnings("unchecked")

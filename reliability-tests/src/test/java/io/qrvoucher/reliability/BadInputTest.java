@@ -38,7 +38,7 @@ class BadInputTest {
 
     private final PipelineStack stack = SharedStack.get();
     private final Map<String, String> tokens = SharedStack.tokens();
-    private final Api api = new Api(stack.apiUrl());
+    private final Api api = new Api(stack.apiUrls());
 
     @Test
     void aFuzzerOfTheHttpApiGetsOnly4xxAndTheApiKeepsServing() {

@@ -21,7 +21,7 @@ class LifecycleTest {
 
     private final PipelineStack stack = SharedStack.get();
     private final Map<String, String> tokens = SharedStack.tokens();
-    private final Api api = new Api(stack.apiUrl());
+    private final Api api = new Api(stack.apiUrls());
 
     @Test
     void fiftyConcurrentRedemptionsOfOneVoucherSucceedExactlyOnce() throws Exception {

@@ -13,7 +13,8 @@ import io.qrvoucher.launcher.ServiceProcess;
 
 /**
  * The pipeline as it runs in production, on this machine: a three-broker cluster, PostgreSQL, two
- * ledger-adapter and two voucher-streams instances and an ingress, each service a JVM of its own.
+ * instances each of the ledger adapter, voucher-streams (with a standby of every task) and the ingress,
+ * each service a JVM of its own.
  */
 final class PipelineStack implements AutoCloseable {
 
@@ -22,7 +23,7 @@ final class PipelineStack implements AutoCloseable {
     private final LedgerDatabase database;
     private final List<ServiceProcess> ledgers = new ArrayList<>();
     private final List<ServiceProcess> topologies = new ArrayList<>();
-    private final ServiceProcess ingress;
+    private final List<ServiceProcess> ingresses = new ArrayList<>();
 
     private PipelineStack(Path directory) {
         this.directory = directory;
@@ -35,21 +36,42 @@ final class PipelineStack implements AutoCloseable {
                     ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
-            int streamsPort = ServiceProcess.freePort();
-            topologies.add(new ServiceProcess("voucher-streams-" + i, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    streamsPort, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                    ServiceArguments.voucherStreams(kafka.bootstrapServers(), directory.resolve("voucher-streams-" + i),
-                            streamsPort),
-                    "--voucher.instance-id=voucher-streams-" + i, "--voucher.replication-factor=3",
-                    "--voucher.standby-replicas=1", "--voucher.commit-interval=50ms"))));
+            topologies.add(topology(i, ServiceProcess.freePort(), 1));
         }
-        int[] streamsPorts = topologies.stream().mapToInt(ServiceProcess::port).toArray();
-        ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
-                logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
-                        ledgers.stream().mapToInt(ServiceProcess::port).toArray(), streamsPorts),
-                "--ingress.limits.wrong-codes-per-window=1000")));
-        startServices();
+        for (int i = 1; i <= 2; i++) {
+            ingresses.add(new ServiceProcess("ingress-api-" + i, "io.qrvoucher.ingress.IngressApplication",
+                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
+                            ledgers.stream().mapToInt(ServiceProcess::port).toArray(),
+                            topologies.stream().mapToInt(ServiceProcess::port).toArray()),
+                    "--ingress.limits.wrong-codes-per-window=1000"))));
+        }
+        try {
+            startServices();
+        } catch (RuntimeException e) {
+            // Nothing may outlive a stack that did not start: a later attempt would start on top of it.
+            close();
+            throw e;
+        }
+    }
+
+    private ServiceProcess topology(int instance, int port, int standbyReplicas) {
+        return new ServiceProcess("voucher-streams-" + instance, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
+                port, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                ServiceArguments.voucherStreams(kafka.bootstrapServers(), directory.resolve("voucher-streams-" + instance), port),
+                "--voucher.instance-id=voucher-streams-" + instance, "--voucher.replication-factor=3",
+                "--voucher.standby-replicas=" + standbyReplicas, "--voucher.commit-interval=50ms")));
+    }
+
+    /** Restarts both voucher-streams instances, one at a time, with this many standbys of each task. */
+    void restartTopologiesWithStandbys(int standbyReplicas) {
+        for (int i = 0; i < topologies.size(); i++) {
+            ServiceProcess old = topologies.get(i);
+            old.stop();
+            ServiceProcess restarted = topology(i + 1, old.port(), standbyReplicas);
+            topologies.set(i, restarted);
+            restarted.start().awaitReady();
+        }
     }
 
     static PipelineStack start(Path directory) {
@@ -60,11 +82,12 @@ final class PipelineStack implements AutoCloseable {
     private void startServices() {
         ledgers.forEach(ledger -> ledger.start().awaitReady());
         topologies.forEach(topology -> topology.start().awaitReady());
-        ingress.start().awaitReady();
+        ingresses.forEach(ingress -> ingress.start().awaitReady());
     }
 
-    String apiUrl() {
-        return "http://localhost:" + ingress.port();
+    /** Where the ingress instances answer, to be called at random. */
+    List<String> apiUrls() {
+        return ingresses.stream().map(ingress -> "http://localhost:" + ingress.port()).toList();
     }
 
     String bootstrapServers() {
@@ -89,7 +112,7 @@ final class PipelineStack implements AutoCloseable {
 
     /** Stops every service and the database and the brokers, then starts them all again from their data. */
     void restartEverything() {
-        ingress.stop();
+        ingresses.forEach(ServiceProcess::stop);
         topologies.forEach(ServiceProcess::stop);
         ledgers.forEach(ServiceProcess::stop);
         database.stop();
@@ -104,7 +127,7 @@ final class PipelineStack implements AutoCloseable {
      */
     @Override
     public void close() {
-        ingress.kill();
+        ingresses.forEach(ServiceProcess::kill);
         topologies.forEach(ServiceProcess::kill);
         ledgers.forEach(ServiceProcess::kill);
         database.close();

@@ -25,7 +25,7 @@ final class SharedStack {
     /** Signed-in demo customers; alice confirms her first voucher with this sign-in and then generates freely. */
     static synchronized Map<String, String> tokens() {
         if (tokens == null) {
-            Api api = new Api(get().apiUrl());
+            Api api = new Api(get().apiUrls());
             tokens = Map.of("alice", api.token("alice"), "bob", api.token("bob"), "carol", api.token("carol"));
             Api.Response settings = api.send("PUT", "/api/settings", tokens.get("alice"), null,
                     Map.of("stepUpPolicy", "FIRST_TIME_ONLY"));

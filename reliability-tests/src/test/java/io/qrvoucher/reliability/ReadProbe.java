@@ -1,0 +1,102 @@
+package io.qrvoucher.reliability;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Reads a few vouchers over and over through the ingress instances while a fault happens, and keeps
+ * what it saw: how many reads were answered with the voucher, and the longest stretch of time during
+ * which reads were not. The vouchers are made first, so they lie in every partition.
+ */
+final class ReadProbe implements AutoCloseable {
+
+    private static final Duration PAUSE = Duration.ofMillis(50);
+
+    private final Api api;
+    private final String token;
+    private final List<String> voucherIds = new ArrayList<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread;
+    private int reads;
+    private int unanswered;
+    private long firstUnansweredAt = -1;
+    private long longestUnansweredNanos;
+
+    private ReadProbe(Api api, String token, int vouchers) {
+        this.api = api;
+        this.token = token;
+        for (int i = 0; i < vouchers; i++) {
+            Api.Response issued = api.send("POST", "/api/vouchers", token, "wait=10",
+                    Map.of("accountId", "alice-cny", "amount", "0.01", "currency", "CNY"));
+            if (issued.ok() && issued.string("id") != null) {
+                voucherIds.add(issued.string("id"));
+            }
+        }
+        if (voucherIds.isEmpty()) {
+            throw new IllegalStateException("The probe could not make its vouchers");
+        }
+        thread = new Thread(this::run, "read-probe");
+        thread.start();
+    }
+
+    /** Starts reading alice's vouchers, made now, until closed. */
+    static ReadProbe start(Api api, String aliceToken, int vouchers) {
+        return new ReadProbe(api, aliceToken, vouchers);
+    }
+
+    private void run() {
+        int next = 0;
+        while (running.get()) {
+            String id = voucherIds.get(next++ % voucherIds.size());
+            Api.Response read = api.send("GET", "/api/vouchers/" + id, token, null, null);
+            record(read.ok() && id.equals(read.string("id")));
+            LockSupport.parkNanos(PAUSE.toNanos()); // the probe's pace
+        }
+    }
+
+    private synchronized void record(boolean answered) {
+        reads++;
+        long now = System.nanoTime();
+        if (answered) {
+            firstUnansweredAt = -1;
+            return;
+        }
+        unanswered++;
+        if (firstUnansweredAt < 0) {
+            firstUnansweredAt = now;
+        }
+        longestUnansweredNanos = Math.max(longestUnansweredNanos, now - firstUnansweredAt);
+    }
+
+    synchronized int reads() {
+        return reads;
+    }
+
+    synchronized int unanswered() {
+        return unanswered;
+    }
+
+    /** The longest time from a read that was not answered to the next that was. */
+    synchronized Duration longestUnanswered() {
+        return Duration.ofNanos(longestUnansweredNanos);
+    }
+
+    synchronized String summary() {
+        return String.format("%d of %d reads unanswered, longest for %.1f s", unanswered, reads,
+                longestUnansweredNanos / 1e9);
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        try {
+            thread.join(Duration.ofSeconds(40).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
