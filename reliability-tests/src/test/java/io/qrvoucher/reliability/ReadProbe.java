@@ -2,6 +2,7 @@ package io.qrvoucher.reliability;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Reads a few vouchers over and over through the ingress instances while a fault happens, and keeps
- * what it saw: how many reads were answered with the voucher, and the longest stretch of time during
- * which reads were not. The vouchers are made first, so they lie in every partition.
+ * what it saw: how many reads were answered with the voucher, and, per voucher, the longest time from a
+ * read that was not answered to the next one that was. The vouchers are made first, so that they lie in
+ * every partition.
  */
 final class ReadProbe implements AutoCloseable {
 
@@ -21,9 +23,9 @@ final class ReadProbe implements AutoCloseable {
     private final List<String> voucherIds = new ArrayList<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
+    private final Map<String, Long> unansweredSince = new HashMap<>();
     private int reads;
     private int unanswered;
-    private long firstUnansweredAt = -1;
     private long longestUnansweredNanos;
 
     private ReadProbe(Api api, String token, int vouchers) {
@@ -53,23 +55,23 @@ final class ReadProbe implements AutoCloseable {
         while (running.get()) {
             String id = voucherIds.get(next++ % voucherIds.size());
             Api.Response read = api.send("GET", "/api/vouchers/" + id, token, null, null);
-            record(read.ok() && id.equals(read.string("id")));
+            record(id, read.ok() && id.equals(read.string("id")));
             LockSupport.parkNanos(PAUSE.toNanos()); // the probe's pace
         }
     }
 
-    private synchronized void record(boolean answered) {
+    private synchronized void record(String voucherId, boolean answered) {
         reads++;
         long now = System.nanoTime();
         if (answered) {
-            firstUnansweredAt = -1;
+            Long since = unansweredSince.remove(voucherId);
+            if (since != null) {
+                longestUnansweredNanos = Math.max(longestUnansweredNanos, now - since);
+            }
             return;
         }
         unanswered++;
-        if (firstUnansweredAt < 0) {
-            firstUnansweredAt = now;
-        }
-        longestUnansweredNanos = Math.max(longestUnansweredNanos, now - firstUnansweredAt);
+        unansweredSince.putIfAbsent(voucherId, now);
     }
 
     synchronized int reads() {
@@ -80,14 +82,16 @@ final class ReadProbe implements AutoCloseable {
         return unanswered;
     }
 
-    /** The longest time from a read that was not answered to the next that was. */
+    /** The longest time, over the vouchers, from a read that was not answered to the next one that was. */
     synchronized Duration longestUnanswered() {
-        return Duration.ofNanos(longestUnansweredNanos);
+        long now = System.nanoTime();
+        long stillOpen = unansweredSince.values().stream().mapToLong(since -> now - since).max().orElse(0);
+        return Duration.ofNanos(Math.max(longestUnansweredNanos, stillOpen));
     }
 
     synchronized String summary() {
-        return String.format("%d of %d reads unanswered, longest for %.1f s", unanswered, reads,
-                longestUnansweredNanos / 1e9);
+        return String.format("%d of %d reads unanswered; a voucher unreadable for %.1f s at most", unanswered, reads,
+                longestUnanswered().toMillis() / 1000.0);
     }
 
     @Override

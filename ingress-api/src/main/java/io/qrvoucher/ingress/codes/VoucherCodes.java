@@ -51,13 +51,9 @@ public final class VoucherCodes {
         if (parts.length != 2 || !isUuid(parts[0])) {
             return Optional.empty();
         }
-        byte[] presented;
-        try {
-            presented = Base64.getUrlDecoder().decode(parts[1]);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        return MessageDigest.isEqual(presented, tag(parts[0])) ? Optional.of(parts[0]) : Optional.empty();
+        return decoded(parts[1])
+                .filter(presented -> MessageDigest.isEqual(presented, tag(parts[0])))
+                .map(genuine -> parts[0]);
     }
 
     /**
@@ -82,14 +78,9 @@ public final class VoucherCodes {
         if (parts.length != 3 || !isUuid(parts[0])) {
             return Optional.empty();
         }
-        byte[] presented;
-        try {
-            presented = Base64.getUrlDecoder().decode(parts[2]);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-        return MessageDigest.isEqual(presented, redemptionTag(customerId, parts[0], parts[1]))
-                ? Optional.of(parts[0]) : Optional.empty();
+        return decoded(parts[2])
+                .filter(presented -> MessageDigest.isEqual(presented, redemptionTag(customerId, parts[0], parts[1])))
+                .map(genuine -> parts[0]);
     }
 
     private byte[] redemptionTag(String customerId, String voucherId, String nonce) {
@@ -117,6 +108,14 @@ public final class VoucherCodes {
             return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static Optional<byte[]> decoded(String base64) {
+        try {
+            return Optional.of(Base64.getUrlDecoder().decode(base64));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
