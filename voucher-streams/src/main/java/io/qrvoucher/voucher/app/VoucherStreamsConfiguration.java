@@ -23,7 +23,7 @@ class VoucherStreamsConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(VoucherStreamsConfiguration.class);
     private static final Duration WATCH_TICK = Duration.ofMillis(20);
-    private static final Duration WATCH_IDLE_RECHECK = Duration.ofMillis(500);
+    private static final Duration WATCH_IDLE_RECHECK = Duration.ofSeconds(1);
 
     /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
     @Bean
@@ -63,7 +63,7 @@ class VoucherStreamsConfiguration {
     VoucherWatches voucherWatches(VoucherQueries voucherQueries, VoucherStreamsProperties properties,
                                   ChangeRelay changeRelay) {
         VoucherWatches watches = new VoucherWatches(voucherQueries, WATCH_TICK, WATCH_IDLE_RECHECK,
-                properties.commitInterval().multipliedBy(5).plusMillis(200));
+                properties.commitInterval().multipliedBy(3).plusMillis(100));
         changeRelay.target = watches;
         return watches;
     }
@@ -72,8 +72,13 @@ class VoucherStreamsConfiguration {
         private volatile VoucherChanges target = VoucherChanges.NONE;
 
         @Override
-        public void changed(String voucherId) {
-            target.changed(voucherId);
+        public void changed(String voucherId, long version) {
+            target.changed(voucherId, version);
+        }
+
+        @Override
+        public void refused(String voucherId) {
+            target.refused(voucherId);
         }
     }
 

@@ -52,10 +52,22 @@ public final class VoucherQueries {
 
     /** The voucher, and the refusal of {@code requestId} (may be null) if the voucher's task refused it. */
     public VoucherAnswer voucher(String voucherId, String requestId) {
+        return voucher(voucherId, requestId, IsolationLevel.READ_COMMITTED);
+    }
+
+    /**
+     * The same, including what the owning task wrote in a transaction that has not committed yet: never an
+     * answer to a client, only a sign that a committed answer is coming.
+     */
+    VoucherAnswer uncommittedVoucher(String voucherId, String requestId) {
+        return voucher(voucherId, requestId, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    private VoucherAnswer voucher(String voucherId, String requestId, IsolationLevel isolation) {
         int partition = partitionOf(VoucherTopology.VOUCHER_STORE, voucherId, () ->
                 streams.queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer()));
-        byte[] state = get(VoucherTopology.VOUCHER_STORE, voucherId, partition);
-        byte[] refusal = requestId == null ? null : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition);
+        byte[] state = get(VoucherTopology.VOUCHER_STORE, voucherId, partition, isolation);
+        byte[] refusal = requestId == null ? null : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
         return new VoucherAnswer(state == null ? null : STATES.decode(state),
                 refusal == null ? null : REFUSALS.decode(refusal));
     }
@@ -144,15 +156,24 @@ public final class VoucherQueries {
     }
 
     private byte[] get(String store, String key, int partition) {
-        return query(store, KeyQuery.<String, byte[]>withKey(key), partition).getResult();
+        return get(store, key, partition, IsolationLevel.READ_COMMITTED);
+    }
+
+    private byte[] get(String store, String key, int partition, IsolationLevel isolation) {
+        return query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
     }
 
     private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition) {
+        return query(store, query, partition, IsolationLevel.READ_COMMITTED);
+    }
+
+    private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition,
+                                     IsolationLevel isolation) {
         QueryResult<R> result;
         try {
-            // Committed state only: nothing a crash can take back is ever told to a client.
+            // Committed state only, for anything told to a client: nothing a crash can take back.
             result = streams.query(StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition))
-                            .withIsolationLevel(IsolationLevel.READ_COMMITTED))
+                            .withIsolationLevel(isolation))
                     .getPartitionResults().get(partition);
         } catch (RuntimeException e) {
             throw new NotHereException("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());

@@ -3,6 +3,7 @@ package io.qrvoucher.voucher.query;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.voucher.streams.VoucherChanges;
@@ -13,39 +14,60 @@ import reactor.core.publisher.Mono;
  * Long-polls on the owner of a voucher: answers once the voucher's committed state is newer than the
  * caller's, or the request the caller asks about was refused, or the wait is over. Answers come only
  * from {@link VoucherQueries} (committed state); the topology's {@link VoucherChanges} only says when it
- * is worth looking: a voucher a task just changed is looked at every {@code tick} until its transaction
- * has had time to commit, any other watched voucher every {@code idleRecheck} (a standby, whose changes
- * nobody announces, is read that often).
+ * is worth looking. A waiter reads the voucher every {@code tick} while a version it knows is coming is
+ * not yet visible to it (its transaction has not committed) — a version a task announced since, or one
+ * already written but uncommitted when the waiter came — and within {@code refusalWindow} of a refusal
+ * (which may be another request's); otherwise every {@code idleRecheck} (a standby's vouchers, whose
+ * changes nobody announces, are read that often).
  */
 public final class VoucherWatches implements VoucherChanges {
 
     private final VoucherQueries queries;
     private final Duration tick;
     private final long idleRecheckTicks;
-    private final long changeWindowNanos;
+    private final long refusalWindowNanos;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
 
-    /**
-     * @param changeWindow how long after a change the voucher is looked at every tick: a few commit intervals
-     */
-    public VoucherWatches(VoucherQueries queries, Duration tick, Duration idleRecheck, Duration changeWindow) {
+    public VoucherWatches(VoucherQueries queries, Duration tick, Duration idleRecheck, Duration refusalWindow) {
         this.queries = queries;
         this.tick = tick;
         this.idleRecheckTicks = Math.max(1, idleRecheck.toNanos() / tick.toNanos());
-        this.changeWindowNanos = changeWindow.toNanos();
+        this.refusalWindowNanos = refusalWindow.toNanos();
     }
 
-    /** The watchers of one voucher; {@code subscribers} changes only inside {@code watches.compute}. */
+    /** What the tasks announced about one voucher; {@code subscribers} changes only inside {@code watches.compute}. */
     private static final class Watch {
-        private volatile long changedAt = System.nanoTime();
+        private final AtomicLong announcedVersion = new AtomicLong(-1);
+        private volatile long refusedAt = System.nanoTime() - Long.MAX_VALUE / 2;
         private int subscribers;
     }
 
+    /** What one waiter has read so far, and what it knew was coming when it came. */
+    private static final class Waiter {
+        private final long comingVersion;
+        private final boolean refusalComing;
+        private long seenVersion;
+
+        Waiter(long seenVersion, VoucherAnswer uncommitted) {
+            this.seenVersion = seenVersion;
+            this.comingVersion = uncommitted.getVoucher() == null ? -1 : uncommitted.getVoucher().getVersion();
+            this.refusalComing = uncommitted.getRefusal() != null;
+        }
+    }
+
     @Override
-    public void changed(String voucherId) {
+    public void changed(String voucherId, long version) {
         Watch watch = watches.get(voucherId);
         if (watch != null) {
-            watch.changedAt = System.nanoTime();
+            watch.announcedVersion.accumulateAndGet(version, Math::max);
+        }
+    }
+
+    @Override
+    public void refused(String voucherId) {
+        Watch watch = watches.get(voucherId);
+        if (watch != null) {
+            watch.refusedAt = System.nanoTime();
         }
     }
 
@@ -60,10 +82,18 @@ public final class VoucherWatches implements VoucherChanges {
                 joined.subscribers++;
                 return joined;
             });
+            Waiter waiter = new Waiter(afterVersion, queries.uncommittedVoucher(voucherId, requestId));
             return Flux.interval(Duration.ZERO, tick)
                     .filter(count -> count % idleRecheckTicks == 0
-                            || System.nanoTime() - watch.changedAt < changeWindowNanos)
+                            || Math.max(watch.announcedVersion.get(), waiter.comingVersion) > waiter.seenVersion
+                            || waiter.refusalComing
+                            || (requestId != null && System.nanoTime() - watch.refusedAt < refusalWindowNanos))
                     .map(count -> queries.voucher(voucherId, requestId))
+                    .doOnNext(answer -> {
+                        if (answer.getVoucher() != null) {
+                            waiter.seenVersion = Math.max(waiter.seenVersion, answer.getVoucher().getVersion());
+                        }
+                    })
                     .filter(answer -> answer.getRefusal() != null
                             || (answer.getVoucher() != null && answer.getVoucher().getVersion() > afterVersion))
                     .next()

@@ -5,11 +5,21 @@ package io.qrvoucher.voucher.streams;
  * transaction commits: a hint for readers waiting for the voucher to look again at its committed state
  * soon, never an answer in itself.
  */
-@FunctionalInterface
 public interface VoucherChanges {
 
-    VoucherChanges NONE = voucherId -> {
+    VoucherChanges NONE = new VoucherChanges() {
+        @Override
+        public void changed(String voucherId, long version) {
+        }
+
+        @Override
+        public void refused(String voucherId) {
+        }
     };
 
-    void changed(String voucherId);
+    /** The task wrote this version of the voucher. */
+    void changed(String voucherId, long version);
+
+    /** The task refused a request about the voucher. */
+    void refused(String voucherId);
 }

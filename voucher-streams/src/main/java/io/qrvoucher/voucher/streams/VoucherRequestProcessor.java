@@ -53,7 +53,7 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
         Decision decision = lifecycle.apply(current, record.value(), now);
         vouchers.carryOut(current, decision, now, TraceContext.of(record.headers()));
         if (refusals.record(record.value(), decision, now)) {
-            changes.changed(record.key());
+            changes.refused(record.key());
         }
     }
 

@@ -103,7 +103,7 @@ final class Vouchers {
             forward(CustomerVoucherIndex.payerKey(avro), state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK);
             CustomerVoucherIndex.payeeKey(avro).ifPresent(payeeKey ->
                     forward(payeeKey, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
-            changes.changed(after.id());
+            changes.changed(after.id(), after.version());
         });
         for (LedgerCommand command : decision.commands()) {
             forward(command.voucherId(), AvroMapping.toAvro(command, now), now, trace, VoucherTopology.LEDGER_COMMANDS_SINK);
