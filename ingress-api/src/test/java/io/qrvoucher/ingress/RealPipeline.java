@@ -51,7 +51,8 @@ public final class RealPipeline {
 
     private RealPipeline() throws IOException, SQLException {
         broker = TestBroker.start(3, TOPICS);
-        postgres = EmbeddedPostgres.builder().start();
+        postgres = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on")
+                .setServerConfig("fsync", "on").start();
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE ledger");

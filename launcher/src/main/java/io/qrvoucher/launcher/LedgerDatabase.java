@@ -32,7 +32,13 @@ public final class LedgerDatabase implements AutoCloseable {
     public LedgerDatabase start() {
         try {
             Files.createDirectories(directory);
+            // The embedded server turns durability off by default (synchronous_commit, fsync): a crash
+            // could then lose ledger commits whose results Kafka already has. Every ledger database
+            // commits durably.
             postgres = EmbeddedPostgres.builder().setDataDirectory(directory).setCleanDataDirectory(false)
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .setPort(port).start();
             try (Connection connection = postgres.getPostgresDatabase().getConnection();
                  Statement statement = connection.createStatement();

@@ -26,7 +26,8 @@ public final class TestDatabases {
     public static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
-                server = EmbeddedPostgres.builder().start();
+                server = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on")
+                        .setServerConfig("fsync", "on").start();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

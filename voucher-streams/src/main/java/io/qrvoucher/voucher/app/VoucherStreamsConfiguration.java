@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.app;
 
 import java.time.Duration;
+import java.util.List;
 
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -38,6 +39,10 @@ class VoucherStreamsConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "")
     KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties) {
+        VoucherStreamsProperties.Topics topics = properties.topics();
+        CoPartitioning.check(properties.bootstrapServers(), List.of(
+                List.of(topics.requests(), topics.ledgerResults()),
+                List.of(topics.settingsChanges(), topics.legacySettings())));
         KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig());
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {

@@ -19,7 +19,8 @@ class ServiceHealthTest {
     @Test
     void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir) {
         try (TestBroker broker = TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands",
-                "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "voucher-dead-letters");
+                "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
+                "voucher-dead-letters");
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
                      "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir)) {
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();
