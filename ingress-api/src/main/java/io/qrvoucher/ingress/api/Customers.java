@@ -44,6 +44,19 @@ final class Customers {
                         "You have no account " + accountId)));
     }
 
+    /** The customer's own account, which must be in the currency. */
+    Mono<AccountSnapshot> ownAccountIn(String customerId, String accountId, String currency) {
+        return ownAccount(customerId, accountId).map(account -> inCurrency(account, currency));
+    }
+
+    static AccountSnapshot inCurrency(AccountSnapshot account, String currency) {
+        if (!account.getCurrency().equals(currency)) {
+            throw ApiException.unprocessable("CURRENCY_MISMATCH",
+                    "Account " + account.getAccountId() + " is in " + account.getCurrency());
+        }
+        return account;
+    }
+
     Mono<List<AccountSnapshot>> accountsOf(String customerId) {
         return accounts.accountsOf(customerId);
     }

@@ -2,16 +2,20 @@ package io.qrvoucher.ingress.api;
 
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Currency;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.jwt.Jwt;
 
+import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherRequest;
@@ -68,15 +72,23 @@ final class Generations {
         }
         // A retry of a request that was accepted was confirmed when first sent: it needs no new sign-in.
         // One that was refused (for step-up, say) is checked again like a new one.
-        return customers.settingsOf(customerId)
-                .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)
-                        .zipWith(firstAttemptAccepted(customerId, idempotencyKey), (accountId, retry) ->
-                                new Checked(settings, accountId, retry ? null : stepUpConfirmation(caller, settings, now))))
+        return customers.settingsOf(customerId).zipWith(idempotencyKeys.firstClaimOf(customerId, idempotencyKey))
+                .flatMap(found -> {
+                    CustomerSettings settings = found.getT1();
+                    Optional<IdempotencyClaim> firstClaim = found.getT2();
+                    return generationAccount(customerId, request.accountId(), settings, currency)
+                            .zipWith(wasPublished(firstClaim), (accountId, retry) -> new Checked(settings, accountId,
+                                    firstClaim, retry ? null : stepUpConfirmation(caller, settings, now)));
+                })
                 .flatMap(checked -> publish(caller, checked, request, amountMinor, currency, idempotencyKey, prefer, now));
     }
 
-    /** What the checks found: the customer's settings, the account to freeze on, the sign-in that confirms. */
-    private record Checked(CustomerSettings settings, String accountId, Instant stepUp) {
+    /**
+     * What the checks found: the customer's settings, the account to freeze on, the first claim of the
+     * request's Idempotency-Key, the sign-in that confirms.
+     */
+    private record Checked(CustomerSettings settings, String accountId, Optional<IdempotencyClaim> firstClaim,
+                           Instant stepUp) {
     }
 
     /** The account named, or the customer's default: their own, in the voucher's currency. */
@@ -85,12 +97,7 @@ final class Generations {
         if (accountId == null) {
             return Mono.error(ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on"));
         }
-        return customers.ownAccount(customerId, accountId).map(account -> {
-            if (!account.getCurrency().equals(currency.getCurrencyCode())) {
-                throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + account.getCurrency());
-            }
-            return accountId;
-        });
+        return customers.ownAccountIn(customerId, accountId, currency.getCurrencyCode()).map(AccountSnapshot::getAccountId);
     }
 
     /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */
@@ -102,7 +109,8 @@ final class Generations {
                 request.expiresAt());
         String hash = IdempotencyKeys.hash("generate", checked.accountId(), Long.toString(amountMinor),
                 currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
-        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()))
+        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()),
+                        checked.firstClaim())
                 .flatMap(ids -> confirmStepUp(customerId, checked.settings(), checked.stepUp(), signInOf(caller), ids)
                         .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
                                 new GenerateVoucher(checked.accountId(), amountMinor, currency.getCurrencyCode(),
@@ -117,15 +125,10 @@ final class Generations {
                         .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
     }
 
-    /** Whether a request with this Idempotency-Key was published before: the voucher of its first claim exists. */
-    private Mono<Boolean> firstAttemptAccepted(String customerId, String idempotencyKey) {
-        if (idempotencyKey == null) {
-            return Mono.just(false);
-        }
-        return idempotencyKeys.knownClaim(customerId, idempotencyKey)
-                .flatMap(first -> reads.voucher(first.getVoucherId(), null))
-                .map(answer -> answer.getVoucher() != null)
-                .defaultIfEmpty(false);
+    /** Whether the request of a key's first claim was published: its voucher exists. */
+    private Mono<Boolean> wasPublished(Optional<IdempotencyClaim> firstClaim) {
+        return firstClaim.map(first -> reads.voucher(first.getVoucherId(), null).map(answer -> answer.getVoucher() != null))
+                .orElse(Mono.just(false));
     }
 
     /** The sign-in a token stands for: the token's own id, else its session's, else its sign-in time. */
@@ -192,7 +195,7 @@ final class Generations {
      * The voucher once its owner settled it, within the wait; without a wait, the voucher as it is when the
      * request repeats an Idempotency-Key (its first outcome), or nothing for a new request.
      */
-    private Mono<VoucherState> settledVoucher(IdempotencyKeys.Ids ids, String customerId, java.time.Duration wait,
+    private Mono<VoucherState> settledVoucher(IdempotencyKeys.Ids ids, String customerId, Duration wait,
                                               boolean keyed) {
         Mono<VoucherAnswer> answer;
         if (wait.isZero()) {

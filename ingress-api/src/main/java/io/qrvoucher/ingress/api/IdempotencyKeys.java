@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.qrvoucher.avro.IdempotencyClaim;
@@ -52,20 +53,35 @@ final class IdempotencyKeys {
         }
     }
 
-    /** The first claim of a key, if it has one: the request this one may be the retry of. */
-    Mono<IdempotencyClaim> knownClaim(String customerId, String key) {
-        return reads.claim(claimKey(customerId, key), Duration.ZERO).mapNotNull(ClaimAnswer::getClaim);
-    }
-
-    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
+    /**
+     * The first claim of a client's key, if it has one: the request this one may be the retry of. Empty
+     * without a key; refused for a string that is not a key.
+     */
+    Mono<Optional<IdempotencyClaim>> firstClaimOf(String customerId, String key) {
         if (key == null) {
-            return Mono.just(proposed);
+            return Mono.just(Optional.empty());
         }
         if (key.isBlank() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             return Mono.error(ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
                     "Idempotency-Key must be 1 to 200 visible ASCII characters"));
         }
-        return firstClaim(customerId, key, requestHash, proposed)
+        return knownClaim(customerId, key).map(Optional::of).defaultIfEmpty(Optional.empty());
+    }
+
+    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
+        return firstClaimOf(customerId, key).flatMap(first -> resolve(customerId, key, requestHash, proposed, first));
+    }
+
+    /**
+     * The ids the request uses: its own without a key, else those of the key's first claim, which is
+     * {@code known} (as {@link #firstClaimOf} found it) or, if the key had none, whichever wins the claim
+     * made now.
+     */
+    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed, Optional<IdempotencyClaim> known) {
+        if (key == null) {
+            return Mono.just(proposed);
+        }
+        return known.map(Mono::just).orElseGet(() -> claim(customerId, key, requestHash, proposed))
                 .map(first -> {
                     if (!first.getRequestHash().equals(requestHash)) {
                         throw ApiException.unprocessable("IDEMPOTENCY_KEY_REUSED",
@@ -91,6 +107,10 @@ final class IdempotencyKeys {
     private Mono<IdempotencyClaim> firstClaim(String customerId, String key, String requestHash, Ids proposed) {
         return knownClaim(customerId, key)
                 .switchIfEmpty(Mono.defer(() -> claim(customerId, key, requestHash, proposed)));
+    }
+
+    private Mono<IdempotencyClaim> knownClaim(String customerId, String key) {
+        return reads.claim(claimKey(customerId, key), Duration.ZERO).mapNotNull(ClaimAnswer::getClaim);
     }
 
     private Mono<IdempotencyClaim> claim(String customerId, String key, String requestHash, Ids proposed) {

@@ -124,7 +124,6 @@ final class Redemptions {
         return reads.awaitUntil(voucherId, redemptionId,
                         answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer).isSettled(), wait)
                 .map(answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer))
-                .filter(RedemptionView::isSettled)
                 // The request is published: whatever the read does, the answer is that it was accepted.
                 .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
     }
@@ -142,31 +141,24 @@ final class Redemptions {
             }
             return Mono.just(new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim()));
         }
-        Mono<String> accountId = request.accountId() != null ? Mono.just(request.accountId())
+        Mono<AccountSnapshot> account = request.accountId() != null ? customers.ownAccount(customerId, request.accountId())
                 : customers.settingsOf(customerId).flatMap(settings -> defaultDestination(customerId, settings, currency));
-        return accountId.flatMap(id -> customers.ownAccount(customerId, id))
-                .map(account -> {
-                    if (!account.getCurrency().equals(currency)) {
-                        throw ApiException.unprocessable("CURRENCY_MISMATCH",
-                                "Account " + account.getAccountId() + " is in " + account.getCurrency());
-                    }
-                    return new OwnAccount(account.getAccountId());
-                });
+        return account.map(own -> new OwnAccount(Customers.inCurrency(own, currency).getAccountId()));
     }
 
     /** Under REDEEM_ON_SCAN: the default redemption account, else the first account in the currency. */
-    private Mono<String> defaultDestination(String customerId, CustomerSettings settings, String currency) {
+    private Mono<AccountSnapshot> defaultDestination(String customerId, CustomerSettings settings, String currency) {
         if (settings.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN) {
             return Mono.error(ApiException.unprocessable("DESTINATION_REQUIRED",
                     "Choose the account to receive the money (your redemption mode is scan, then confirm)"));
         }
         if (settings.getDefaultRedemptionAccountId() != null) {
-            return Mono.just(settings.getDefaultRedemptionAccountId());
+            return customers.ownAccount(customerId, settings.getDefaultRedemptionAccountId());
         }
         return customers.accountsOf(customerId)
                 .flatMap(accounts -> Mono.justOrEmpty(accounts.stream()
                         .filter(account -> account.getCurrency().equals(currency))
-                        .map(AccountSnapshot::getAccountId).findFirst()))
+                        .findFirst()))
                 .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
                         "You have no account in " + currency + " to receive the money")));
     }

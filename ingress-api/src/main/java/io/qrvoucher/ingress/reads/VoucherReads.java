@@ -72,8 +72,7 @@ public class VoucherReads {
 
     /** The voucher (null inside if there is none) and, if {@code requestId} is given, its refusal. */
     public Mono<VoucherAnswer> voucher(String voucherId, String requestId) {
-        return ask(topics.requests(), voucherId, timeout,
-                builder -> voucherUri(builder, voucherId, requestId), ANSWERS::decode);
+        return awaitChange(voucherId, requestId, -1, Duration.ZERO);
     }
 
     /**
@@ -82,8 +81,16 @@ public class VoucherReads {
      */
     public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration wait) {
         return ask(topics.requests(), voucherId, wait.plus(timeout),
-                builder -> voucherUri(builder.queryParam("afterVersion", afterVersion).queryParam("wait", wait.toString()),
-                        voucherId, requestId),
+                builder -> {
+                    builder.path("/internal/vouchers/{voucher}")
+                            .queryParam("afterVersion", afterVersion)
+                            .queryParam("wait", wait.toString());
+                    if (requestId == null) {
+                        return builder.build(Map.of("voucher", voucherId));
+                    }
+                    return builder.queryParam("requestId", "{request}")
+                            .build(Map.of("voucher", voucherId, "request", requestId));
+                },
                 ANSWERS::decode);
     }
 
@@ -157,8 +164,7 @@ public class VoucherReads {
 
     /** The customer's settings, or null inside if the customer never changed any. */
     public Mono<SettingsAnswer> settings(String customerId) {
-        return ask(topics.settingsChanges(), customerId, timeout,
-                builder -> builder.path("/internal/customers/{customer}/settings").build(customerId), SETTINGS::decode);
+        return settingsAfter(customerId, -1, Duration.ZERO);
     }
 
     /**
@@ -187,14 +193,6 @@ public class VoucherReads {
                         .queryParam("wait", wait.toString())
                         .build(Map.of("key", claimKey)),
                 CLAIMS::decode);
-    }
-
-    private static URI voucherUri(UriBuilder builder, String voucherId, String requestId) {
-        builder.path("/internal/vouchers/{voucher}");
-        if (requestId == null) {
-            return builder.build(Map.of("voucher", voucherId));
-        }
-        return builder.queryParam("requestId", "{request}").build(Map.of("voucher", voucherId, "request", requestId));
     }
 
     /**

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.springframework.http.HttpStatus;
@@ -75,9 +77,9 @@ class InternalQueryController {
                                          @RequestParam(required = false) String requestId,
                                          @RequestParam(defaultValue = "-1") long afterVersion,
                                          @RequestParam(required = false) Duration wait) {
-        Mono<VoucherAnswer> answer = wait == null || wait.isZero() || wait.isNegative()
-                ? Mono.fromCallable(() -> queries.voucher(voucherId, requestId))
-                : watches.awaitChange(voucherId, requestId, afterVersion, min(wait, MAX_WAIT));
+        Mono<VoucherAnswer> answer = isWait(wait)
+                ? watches.awaitChange(voucherId, requestId, afterVersion, min(wait, MAX_WAIT))
+                : Mono.fromCallable(() -> queries.voucher(voucherId, requestId));
         return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(ANSWERS.encode(found)));
     }
 
@@ -114,15 +116,9 @@ class InternalQueryController {
     Mono<ResponseEntity<byte[]>> settings(@PathVariable String customerId,
                                           @RequestParam(defaultValue = "-1") long afterOffset,
                                           @RequestParam(required = false) Duration wait) {
-        Mono<SettingsAnswer> answer = Mono.fromCallable(() -> queries.settings(customerId));
-        if (wait != null && !wait.isZero() && !wait.isNegative()) {
-            answer = Flux.interval(Duration.ZERO, RECHECK)
-                    .map(tick -> queries.settings(customerId))
-                    .filter(found -> found.getSettings() != null && found.getSettings().getChangeOffset() >= afterOffset)
-                    .next()
-                    .timeout(min(wait, MAX_WAIT), answer);
-        }
-        return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(SETTINGS.encode(found)));
+        return readOrAwait(() -> queries.settings(customerId),
+                found -> found.getSettings() != null && found.getSettings().getChangeOffset() >= afterOffset, wait)
+                .map(found -> ResponseEntity.ok().contentType(AVRO).body(SETTINGS.encode(found)));
     }
 
     /**
@@ -132,15 +128,25 @@ class InternalQueryController {
      */
     @GetMapping("/claims")
     Mono<ResponseEntity<byte[]>> claim(@RequestParam String claimKey, @RequestParam(required = false) Duration wait) {
-        Mono<ClaimAnswer> answer = Mono.fromCallable(() -> queries.claim(claimKey, oldestClaimHeld()));
-        if (wait != null && !wait.isZero() && !wait.isNegative()) {
-            answer = Flux.interval(Duration.ZERO, RECHECK)
-                    .map(tick -> queries.claim(claimKey, oldestClaimHeld()))
-                    .filter(found -> found.getClaim() != null)
-                    .next()
-                    .timeout(min(wait, MAX_WAIT), answer);
+        return readOrAwait(() -> queries.claim(claimKey, oldestClaimHeld()), found -> found.getClaim() != null, wait)
+                .map(found -> ResponseEntity.ok().contentType(AVRO).body(CLAIMS.encode(found)));
+    }
+
+    /** A read now; with a wait, the first read that is {@code wanted}, at the latest the read after the wait. */
+    private static <T> Mono<T> readOrAwait(Supplier<T> read, Predicate<T> wanted, Duration wait) {
+        Mono<T> now = Mono.fromSupplier(read);
+        if (!isWait(wait)) {
+            return now;
         }
-        return answer.map(found -> ResponseEntity.ok().contentType(AVRO).body(CLAIMS.encode(found)));
+        return Flux.interval(Duration.ZERO, RECHECK)
+                .map(tick -> read.get())
+                .filter(wanted)
+                .next()
+                .timeout(min(wait, MAX_WAIT), now);
+    }
+
+    private static boolean isWait(Duration wait) {
+        return wait != null && !wait.isZero() && !wait.isNegative();
     }
 
     private Instant oldestClaimHeld() {

@@ -64,8 +64,7 @@ public final class VoucherQueries {
     }
 
     private VoucherAnswer voucher(String voucherId, String requestId, IsolationLevel isolation) {
-        int partition = partitionOf(VoucherTopology.VOUCHER_STORE, voucherId, () ->
-                streams.queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer()));
+        int partition = partitionOf(VoucherTopology.VOUCHER_STORE, voucherId);
         byte[] state = get(VoucherTopology.VOUCHER_STORE, voucherId, partition, isolation);
         byte[] refusal = requestId == null ? null : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
         return new VoucherAnswer(state == null ? null : STATES.decode(state),
@@ -122,8 +121,7 @@ public final class VoucherQueries {
 
     /** The customer's settings as merged so far, or null inside if the customer never changed any. */
     public SettingsAnswer settings(String customerId) {
-        int partition = partitionOf(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, () ->
-                streams.queryMetadataForKey(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, Serdes.String().serializer()));
+        int partition = partitionOf(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId);
         byte[] settings = get(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, partition);
         return new SettingsAnswer(settings == null ? null : SETTINGS.decode(settings));
     }
@@ -135,11 +133,15 @@ public final class VoucherQueries {
      * @param claimKey the key the claim is published and kept under: customer, slash, key
      */
     public ClaimAnswer claim(String claimKey, Instant oldestHeld) {
-        int partition = partitionOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, () ->
-                streams.queryMetadataForKey(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, Serdes.String().serializer()));
+        int partition = partitionOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);
         byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition);
         IdempotencyClaim first = claim == null ? null : CLAIMS.decode(claim);
         return new ClaimAnswer(first == null || first.getClaimedAt().isBefore(oldestHeld) ? null : first);
+    }
+
+    /** The partition of a store that holds a key the topology's inputs are keyed by. */
+    private int partitionOf(String store, String key) {
+        return partitionOf(store, key, () -> streams.queryMetadataForKey(store, key, Serdes.String().serializer()));
     }
 
     private static int partitionOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {

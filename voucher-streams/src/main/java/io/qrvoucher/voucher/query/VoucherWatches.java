@@ -102,9 +102,4 @@ public final class VoucherWatches implements VoucherChanges {
                             (id, known) -> --known.subscribers == 0 ? null : known));
         });
     }
-
-    /** Vouchers somebody waits for now. */
-    public int watched() {
-        return watches.size();
-    }
 }

@@ -89,17 +89,15 @@ public final class CustomerVoucherIndex {
         return HexFormat.of().toHexDigits(Long.MAX_VALUE - Math.max(0, at.toEpochMilli()));
     }
 
-    /** The partition of a customer's entries among {@code partitions}: the same as Kafka's default for the customer id. */
-    public static int partitionOf(String customerId, int partitions) {
-        return KeyPartitions.of(customerId, partitions);
-    }
-
-    /** Sends each entry, and a query for a customer's entries, to the customer's partition. */
+    /**
+     * Sends each entry, and a query for a customer's entries, to the customer's partition: the one Kafka's
+     * default partitioner gives the customer id, which is how readers find it.
+     */
     public static <V> StreamPartitioner<String, V> partitioner() {
         return new StreamPartitioner<>() {
             @Override
             public Optional<Set<Integer>> partitions(String topic, String key, V value, int partitions) {
-                return Optional.of(Set.of(partitionOf(customerOf(key), partitions)));
+                return Optional.of(Set.of(KeyPartitions.of(customerOf(key), partitions)));
             }
         };
     }
