@@ -33,8 +33,14 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    Topology voucherTopology(VoucherStreamsProperties properties, ChangeRelay changeRelay) {
-        return properties.topology(changeRelay);
+    StalledVoucherRegistry stalledVouchers() {
+        return new StalledVoucherRegistry();
+    }
+
+    @Bean
+    Topology voucherTopology(VoucherStreamsProperties properties, ChangeRelay changeRelay,
+                             StalledVoucherRegistry stalledVouchers) {
+        return properties.topology(changeRelay, stalledVouchers);
     }
 
     @Bean(initMethod = "start", destroyMethod = "")

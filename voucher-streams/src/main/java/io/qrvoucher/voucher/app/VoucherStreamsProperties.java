@@ -16,10 +16,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
+import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
 import io.qrvoucher.voucher.streams.VoucherTopics;
 import io.qrvoucher.voucher.streams.VoucherTopology;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 
 /**
  * Configuration of the voucher-streams service, under {@code voucher.*}.
@@ -42,6 +44,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
  * @param topics          topic names
  * @param policy          the bank's rules for new vouchers
  * @param expiry          the expiry punctuation
+ * @param watchdog        the watchdog over vouchers waiting on the ledger
  * @param claimWindow     how long the first claim of an Idempotency-Key (or a sign-in's confirmation of a
  *                        voucher) holds; at most the retention of the claims topic
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
@@ -61,6 +64,7 @@ public record VoucherStreamsProperties(
         @DefaultValue Topics topics,
         @DefaultValue Policy policy,
         @DefaultValue Expiry expiry,
+        @DefaultValue Watchdog watchdog,
         @DefaultValue("24h") Duration claimWindow,
         Map<String, String> streams) {
 
@@ -68,10 +72,11 @@ public record VoucherStreamsProperties(
         streams = streams == null ? Map.of() : Map.copyOf(streams);
     }
 
-    /** The voucher topology with these topics, this policy and this expiry punctuation. */
-    public Topology topology(VoucherChanges changes) {
+    /** The voucher topology with these topics, this policy, these timers, telling {@code changes} and {@code stalled}. */
+    public Topology topology(VoucherChanges changes, StalledVouchers stalled) {
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()),
-                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()), claimWindow, changes);
+                new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
+                new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes);
     }
 
     /** The Kafka Streams configuration these properties make: exactly-once with transactional stores, always. */
@@ -143,5 +148,16 @@ public record VoucherStreamsProperties(
     public record Expiry(
             @DefaultValue("1s") Duration punctuationInterval,
             @DefaultValue("10000") int maxPerPunctuation) {
+    }
+
+    /**
+     * @param stalledAfter  how long a voucher may wait on the ledger (a freeze, transfer or release without
+     *                      a result) before it is reported stalled: well above the ledger's usual answer time
+     *                      and its transfer give-up bound
+     * @param checkInterval how often the watchdog looks for stalled vouchers
+     */
+    public record Watchdog(
+            @DefaultValue("2m") Duration stalledAfter,
+            @DefaultValue("10s") Duration checkInterval) {
     }
 }

@@ -18,5 +18,10 @@ public enum HoldState {
     CAPTURED,
     /** A release is asked for and its result has not arrived. */
     RELEASING,
-    RELEASED
+    RELEASED;
+
+    /** Whether a command for the hold is out and its result has not arrived. */
+    public boolean awaitsLedger() {
+        return this == REQUESTED || this == CAPTURING || this == RELEASING;
+    }
 }

@@ -9,7 +9,11 @@ public record VoucherEvent(Type type, String voucherId, Voucher voucher, String 
                            String reason) {
 
     public enum Type {
-        REQUESTED, ISSUED, REJECTED, REDEMPTION_STARTED, REDEEMED, REDEEM_FAILED, CANCELLED, EXPIRED, REQUEST_REFUSED
+        REQUESTED, ISSUED, REJECTED, REDEMPTION_STARTED, REDEEMED, REDEEM_FAILED, CANCELLED, EXPIRED, REQUEST_REFUSED,
+        /** The voucher has waited on the ledger too long; its state is unchanged. */
+        STALLED,
+        /** The ledger did something the voucher cannot explain; reconciliation must look at it. */
+        LEDGER_MISMATCH
     }
 
     static VoucherEvent of(Type type, Voucher voucher) {

@@ -10,6 +10,7 @@ import static io.qrvoucher.voucher.domain.HoldState.REQUESTED;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -27,14 +28,28 @@ import io.qrvoucher.voucher.domain.VoucherRequest.Redeem;
  * <p>The money rules it keeps: a voucher accepts one redemption, ever, so at most one transfer is
  * asked for; every hold that the ledger confirms is later captured or released exactly once, also
  * when the confirmation arrives after the voucher was cancelled or expired; a final status never
- * changes; a request that does not fit the state is refused and changes nothing.
+ * changes, unless the ledger says it moved money the voucher had reported as given back (then the
+ * voucher says what the ledger did); a request that does not fit the state is refused and changes nothing.
  */
 public final class VoucherLifecycle {
+
+    /** The ledger's answer to a release of a hold it captured. */
+    public static final String HOLD_ALREADY_CAPTURED = "HOLD_ALREADY_CAPTURED";
+    /** The reason of a voucher corrected to REDEEMED after it had been told its redemption failed. */
+    public static final String CAPTURED_AFTER_REPORTED_FAILURE = "CAPTURED_AFTER_REPORTED_FAILURE";
+    /** The reason of a stall report: the ledger has not answered the voucher's last command. */
+    public static final String NO_LEDGER_RESULT = "NO_LEDGER_RESULT";
 
     private final VoucherPolicy policy;
 
     public VoucherLifecycle(VoucherPolicy policy) {
         this.policy = policy;
+    }
+
+    /** Applies a customer's request or a ledger result to the voucher it names ({@code current}, if it exists). */
+    public Decision apply(Optional<Voucher> current, VoucherInput input, Instant now) {
+        return input instanceof VoucherRequest request ? apply(current, request, now)
+                : apply(current, (LedgerResult) input, now);
     }
 
     public Decision apply(Optional<Voucher> current, VoucherRequest request, Instant now) {
@@ -79,11 +94,27 @@ public final class VoucherLifecycle {
             case RELEASED -> voucher.hold() == RELEASING
                     ? Decision.change(voucher.withHold(RELEASED, now), List.of(), null)
                     : Decision.nothing();
-            // The ledger found no open hold to release: nothing was held, so nothing is owed.
-            case RELEASE_REFUSED -> voucher.hold() == RELEASING
-                    ? Decision.change(voucher.withHold(RELEASED, now).withReason(result.reason()), List.of(), null)
-                    : Decision.nothing();
+            case RELEASE_REFUSED -> releaseRefused(voucher, result.reason(), now);
         };
+    }
+
+    /**
+     * Reports a voucher that has waited on the ledger (its freeze, transfer or release asked for and not
+     * answered) since {@code stalledAfter} or longer: the hold and whoever waits for the outcome are stuck
+     * until someone looks. Changes nothing; the report is an event for operators and subscribers.
+     */
+    public Decision reportIfStalled(Voucher voucher, Instant now, Duration stalledAfter) {
+        Optional<Instant> stalledAt = stalledAt(voucher, stalledAfter);
+        if (stalledAt.isEmpty() || now.isBefore(stalledAt.get())) {
+            return Decision.nothing();
+        }
+        return new Decision(Optional.empty(), List.of(), List.of(new VoucherEvent(Type.STALLED, voucher.id(), voucher,
+                null, null, NO_LEDGER_RESULT)));
+    }
+
+    /** When the voucher counts as stalled if it is still waiting on the ledger then; empty if it is not waiting. */
+    public static Optional<Instant> stalledAt(Voucher voucher, Duration stalledAfter) {
+        return voucher.hold().awaitsLedger() ? Optional.of(voucher.updatedAt().plus(stalledAfter)) : Optional.empty();
     }
 
     /** Expires the voucher if its validity has ended and it is still waiting to be used. */
@@ -220,6 +251,27 @@ public final class VoucherLifecycle {
         Voucher failed = voucher.withReason(reason).moveTo(VoucherStatus.REDEEM_FAILED, RELEASING, now);
         return Decision.change(failed, List.of(new LedgerCommand.Release(voucher.id())),
                 VoucherEvent.of(Type.REDEEM_FAILED, failed));
+    }
+
+    private Decision releaseRefused(Voucher voucher, String reason, Instant now) {
+        if (voucher.hold() != RELEASING) {
+            return Decision.nothing();
+        }
+        if (!HOLD_ALREADY_CAPTURED.equals(reason)) {
+            // The ledger found no open hold to release: nothing was held, so nothing is owed.
+            return Decision.change(voucher.withHold(RELEASED, now).withReason(reason), List.of(), null);
+        }
+        // The ledger moved the money although the voucher was told otherwise (a transfer answered
+        // failed, then applied on a redelivery). The ledger is the truth: a voucher whose redemption it
+        // captured is corrected to REDEEMED, publicly; one without a redemption cannot be explained and
+        // is flagged for reconciliation with the hold as the ledger has it. Never silently RELEASED.
+        if (voucher.redemption() != null) {
+            Voucher corrected = voucher.withReason(CAPTURED_AFTER_REPORTED_FAILURE)
+                    .moveTo(VoucherStatus.REDEEMED, CAPTURED, now);
+            return Decision.change(corrected, List.of(), VoucherEvent.of(Type.REDEEMED, corrected));
+        }
+        Voucher flagged = voucher.withReason(HOLD_ALREADY_CAPTURED).withHold(CAPTURED, now);
+        return Decision.change(flagged, List.of(), VoucherEvent.of(Type.LEDGER_MISMATCH, flagged));
     }
 
     private static Voucher expired(Voucher voucher, Instant now) {

@@ -4,11 +4,9 @@ import java.time.Instant;
 import java.util.Optional;
 
 /** What a customer asks of one voucher. {@code requestId} is the same on every redelivery. */
-public sealed interface VoucherRequest {
+public sealed interface VoucherRequest extends VoucherInput {
 
     String requestId();
-
-    String voucherId();
 
     String customerId();
 

@@ -110,9 +110,12 @@ public final class AvroMapping {
     }
 
     public static io.qrvoucher.avro.VoucherEvent toAvro(VoucherEvent event, Instant occurredAt) {
-        String eventId = event.type() == VoucherEvent.Type.REQUEST_REFUSED
-                ? event.requestId() + "/refused"
-                : event.voucherId() + "/v" + event.voucher().version();
+        String eventId = switch (event.type()) {
+            case REQUEST_REFUSED -> event.requestId() + "/refused";
+            // A report changes no state: it is named after the version it reports on.
+            case STALLED -> event.voucherId() + "/v" + event.voucher().version() + "/stalled";
+            default -> event.voucherId() + "/v" + event.voucher().version();
+        };
         return io.qrvoucher.avro.VoucherEvent.newBuilder()
                 .setEventId(eventId)
                 .setVoucherId(event.voucherId())

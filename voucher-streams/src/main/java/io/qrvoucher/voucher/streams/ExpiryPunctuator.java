@@ -32,9 +32,9 @@ final class ExpiryPunctuator implements Punctuator {
     public void punctuate(long wallClockMs) {
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(wallClockMs);
-        List<ExpiryIndex.Entry> due = vouchers.expiryIndex().due(now, maxPerPunctuation);
+        List<DueIndex.Entry> due = vouchers.expiryIndex().due(now, maxPerPunctuation);
         int expired = 0;
-        for (ExpiryIndex.Entry entry : due) {
+        for (DueIndex.Entry entry : due) {
             Optional<Voucher> voucher = vouchers.find(entry.voucherId());
             if (voucher.isPresent() && voucher.get().isDueAt(now)) {
                 vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now, Optional.empty());

@@ -17,7 +17,7 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
 /**
  * The topology's own metrics, per task, in the group {@value TopologyMetricNames#GROUP}: voucher events by type (so,
  * vouchers by outcome), expiry index entries read, vouchers expired, and the duration of an expiry
- * punctuation. They sit with Kafka Streams' metrics and reach Prometheus with them.
+ * punctuation, vouchers reported stalled. They sit with Kafka Streams' metrics and reach Prometheus with them.
  */
 final class TopologyMetrics {
 
@@ -31,6 +31,7 @@ final class TopologyMetrics {
     private final String prefix;
     private final Sensor entriesRead;
     private final Sensor expired;
+    private final Sensor stalled;
     private final Sensor punctuation;
     private final Map<VoucherEvent.Type, Sensor> events = new EnumMap<>(VoucherEvent.Type.class);
 
@@ -40,9 +41,10 @@ final class TopologyMetrics {
         this.prefix = "voucher-topology." + Thread.currentThread().getName() + "." + context.taskId() + ".";
         this.entriesRead = total("entries-read", ENTRIES_READ_TOTAL, "Expiry index entries read", tags);
         this.expired = total("expired", EXPIRED_TOTAL, "Vouchers expired by the punctuator", tags);
+        this.stalled = total("stalled", TopologyMetricNames.STALLED_TOTAL, "Vouchers reported stalled by the watchdog", tags);
         this.punctuation = metrics.addSensor(prefix + "punctuation", Sensor.RecordingLevel.INFO);
-        add(punctuation, new MetricName("expiry-punctuation-duration-ns-avg", GROUP, "Average expiry punctuation", tags), new Avg());
-        add(punctuation, new MetricName(TopologyMetricNames.PUNCTUATION_MAX, GROUP, "Longest expiry punctuation", tags), new Max());
+        punctuation.add(new MetricName("expiry-punctuation-duration-ns-avg", GROUP, "Average expiry punctuation", tags), new Avg());
+        punctuation.add(new MetricName(TopologyMetricNames.PUNCTUATION_MAX, GROUP, "Longest expiry punctuation", tags), new Max());
         for (VoucherEvent.Type type : VoucherEvent.Type.values()) {
             Map<String, String> typeTags = new HashMap<>(tags);
             typeTags.put("event-type", type.name()); // "type" is taken by JMX object names
@@ -56,6 +58,10 @@ final class TopologyMetrics {
         punctuation.record(durationNanos);
     }
 
+    void stalled() {
+        stalled.record(1);
+    }
+
     void published(VoucherEvent event) {
         events.get(event.type()).record(1);
     }
@@ -63,20 +69,14 @@ final class TopologyMetrics {
     void unregister() {
         metrics.removeSensor(entriesRead);
         metrics.removeSensor(expired);
+        metrics.removeSensor(stalled);
         metrics.removeSensor(punctuation);
         events.values().forEach(metrics::removeSensor);
     }
 
     private Sensor total(String sensorName, String metricName, String description, Map<String, String> metricTags) {
         Sensor sensor = metrics.addSensor(prefix + sensorName, Sensor.RecordingLevel.INFO);
-        add(sensor, new MetricName(metricName, GROUP, description, metricTags), new CumulativeSum());
+        sensor.add(new MetricName(metricName, GROUP, description, metricTags), new CumulativeSum());
         return sensor;
-    }
-
-    /** Both processors of a task share its sensors: the second finds them there already. */
-    private void add(Sensor sensor, MetricName name, org.apache.kafka.common.metrics.MeasurableStat stat) {
-        if (!metrics.metrics().containsKey(name)) {
-            sensor.add(name, stat);
-        }
     }
 }

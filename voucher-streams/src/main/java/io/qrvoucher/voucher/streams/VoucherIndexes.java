@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -8,28 +9,36 @@ import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.state.StoreBuilder;
 
 import io.qrvoucher.voucher.domain.Voucher;
+import io.qrvoucher.voucher.domain.VoucherLifecycle;
 
 /**
- * A task's in-memory indexes over its {@code voucher-store}: the {@link ExpiryIndex} and the
- * {@link KnownVoucherIds}. They are derived from the store, so they have no changelog: a task
+ * A task's in-memory indexes over its {@code voucher-store}: the expiry and stall {@link DueIndex}es and
+ * the {@link KnownVoucherIds}. They are derived from the store, so they have no changelog: a task
  * builds them from its store when it starts (after restoring it), and Kafka Streams closes, and so
- * empties, them whenever the task's state is dropped or wiped. Being a state store is what lets
- * both apply processors of a task share them.
+ * empties, them whenever the task's state is dropped or wiped. Being a state store ties their life to
+ * the task's stores, and lets tests and benchmarks fill a store and index it as a starting task does.
  */
 final class VoucherIndexes implements StateStore {
 
     private final String name;
-    private final ExpiryIndex expiryIndex = new ExpiryIndex();
+    private final DueIndex expiryIndex = DueIndex.expiry();
+    private final DueIndex stallIndex;
     private final KnownVoucherIds knownIds = new KnownVoucherIds();
     private boolean built;
     private boolean open;
 
-    VoucherIndexes(String name) {
+    /** @param stalledAfter how long a voucher may wait on the ledger before it counts as stalled */
+    VoucherIndexes(String name, Duration stalledAfter) {
         this.name = name;
+        this.stallIndex = new DueIndex(voucher -> VoucherLifecycle.stalledAt(voucher, stalledAfter));
     }
 
-    ExpiryIndex expiryIndex() {
+    DueIndex expiryIndex() {
         return expiryIndex;
+    }
+
+    DueIndex stallIndex() {
+        return stallIndex;
     }
 
     KnownVoucherIds knownIds() {
@@ -59,10 +68,12 @@ final class VoucherIndexes implements StateStore {
             knownIds.add(after.id());
         }
         expiryIndex.update(before, after);
+        stallIndex.update(before, after);
     }
 
     private void clear() {
         expiryIndex.clear();
+        stallIndex.clear();
         knownIds.clear();
         built = false;
     }
@@ -98,7 +109,7 @@ final class VoucherIndexes implements StateStore {
     }
 
     /** Builds the task's indexes: in memory, never logged, never cached. */
-    static StoreBuilder<VoucherIndexes> builder(String name) {
+    static StoreBuilder<VoucherIndexes> builder(String name, Duration stalledAfter) {
         return new StoreBuilder<>() {
             @Override
             public StoreBuilder<VoucherIndexes> withCachingEnabled() {
@@ -122,7 +133,7 @@ final class VoucherIndexes implements StateStore {
 
             @Override
             public VoucherIndexes build() {
-                return new VoucherIndexes(name);
+                return new VoucherIndexes(name, stalledAfter);
             }
 
             @Override

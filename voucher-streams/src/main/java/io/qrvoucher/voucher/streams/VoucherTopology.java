@@ -17,15 +17,16 @@ import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.domain.VoucherInput;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 
 /**
  * The voucher topology, in one place:
  *
  * <pre>
- *  voucher-requests ─▶ decode-voucher-requests ─▶ apply-voucher-requests ─┬─▶ ledger-commands
- *                              │                  (+ expiry punctuator)   ├─▶ voucher-events
- *  ledger-results ──▶ decode-ledger-results ───▶ apply-ledger-results ───┴─▶ customer-vouchers
+ *  voucher-requests ─▶ decode-voucher-requests ─┐                           ┌─▶ ledger-commands
+ *                              │                ├─▶ apply-voucher-inputs ──┼─▶ voucher-events
+ *  ledger-results ──▶ decode-ledger-results ───┘   (+ expiry, watchdog)   └─▶ customer-vouchers
  *                              │                          ▲                        │
  *                              └─▶ voucher-dead-letters   │                        ▼
  *                          voucher-store, voucher-indexes, request-refusals   index-customer-vouchers
@@ -34,9 +35,9 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * </pre>
  *
  * {@code voucher-store} and {@code request-refusals} are RocksDB with changelogs; {@code voucher-indexes}
- * (expiry times, known ids) are derived from the voucher store, in memory, and built when a task starts.
- * Both inputs are keyed by voucher id and co-partitioned, so the two apply processors and their stores
- * form one sub-topology: every input of a voucher is handled by the same task, in order.
+ * (expiry times, stall times, known ids) are derived from the voucher store, in memory, and built when a
+ * task starts. Both inputs are keyed by voucher id and co-partitioned, and both decode into one sealed
+ * {@link VoucherInput} for one processor: every input of a voucher is handled by the same task, in order.
  *
  * <p>Settings have one writer per customer: {@code apply-settings-changes} merges the changes on
  * {@code settings-changes} (keyed by customer) into {@code customer-settings-store}, one at a time, so that
@@ -47,7 +48,7 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * {@code ingress-idempotency}) for the claim window, so that every ingress instance reads the same one.
  *
  * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
- * apply processors write to {@code customer-vouchers}, partitioned by customer, are that topic's
+ * apply processor writes to {@code customer-vouchers}, partitioned by customer, are that topic's
  * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
  * stores are served to the ingress by interactive queries.
  */
@@ -65,8 +66,7 @@ public final class VoucherTopology {
     static final String RESULTS_SOURCE = "ledger-results-source";
     static final String DECODE_REQUESTS = "decode-voucher-requests";
     static final String DECODE_RESULTS = "decode-ledger-results";
-    static final String APPLY_REQUESTS = "apply-voucher-requests";
-    static final String APPLY_RESULTS = "apply-ledger-results";
+    static final String APPLY_INPUTS = "apply-voucher-inputs";
     static final String LEDGER_COMMANDS_SINK = "ledger-commands-sink";
     static final String EVENTS_SINK = "voucher-events-sink";
     static final String CUSTOMER_VOUCHERS_SINK = "customer-vouchers-sink";
@@ -88,12 +88,24 @@ public final class VoucherTopology {
     private VoucherTopology() {
     }
 
-    /** How often the due vouchers are looked for, and how many one punctuation may expire. */
+    /** How often the due vouchers are looked for, and how many one punctuation may expire (or report stalled). */
     public record ExpirySettings(Duration punctuationInterval, int maxPerPunctuation) {
     }
 
+    /**
+     * @param stalledAfter  how long a voucher may wait on the ledger before it is reported stalled
+     * @param checkInterval how often the watchdog looks for stalled vouchers
+     * @param listener      told of the stalled vouchers of this instance's tasks
+     */
+    public record WatchdogSettings(Duration stalledAfter, Duration checkInterval, StalledVouchers listener) {
+    }
+
+    /** The watchdog of tests and benchmarks that do not set one. */
+    static final WatchdogSettings DEFAULT_WATCHDOG = new WatchdogSettings(Duration.ofMinutes(2), Duration.ofSeconds(10),
+            StalledVouchers.NONE);
+
     public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry) {
-        return build(topics, lifecycle, expiry, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE);
+        return build(topics, lifecycle, expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE);
     }
 
     /**
@@ -101,7 +113,7 @@ public final class VoucherTopology {
      * @param changes     told of every voucher a task changes, so that waiting readers look again soon
      */
     public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry,
-                                 Duration claimWindow, VoucherChanges changes) {
+                                 WatchdogSettings watchdog, Duration claimWindow, VoucherChanges changes) {
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
         AvroSerde<LedgerResult> results = AvroSerde.of(LedgerResult.class);
         Topology topology = new Topology();
@@ -109,34 +121,32 @@ public final class VoucherTopology {
         topology.addSource(REQUESTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
         topology.addProcessor(DECODE_REQUESTS,
                 () -> new DecodingProcessor<>(requests, VoucherRequest::getVoucherId, AvroMapping::toDomain,
-                        APPLY_REQUESTS, DEAD_LETTER_SINK),
+                        APPLY_INPUTS, DEAD_LETTER_SINK),
                 REQUESTS_SOURCE);
-        topology.addProcessor(APPLY_REQUESTS, () -> new VoucherRequestProcessor(lifecycle, expiry, changes), DECODE_REQUESTS);
-
         topology.addSource(RESULTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.ledgerResults());
         topology.addProcessor(DECODE_RESULTS,
                 () -> new DecodingProcessor<>(results, LedgerResult::getVoucherId, AvroMapping::toDomain,
-                        APPLY_RESULTS, DEAD_LETTER_SINK),
+                        APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
-        topology.addProcessor(APPLY_RESULTS, () -> new LedgerResultProcessor(lifecycle, changes), DECODE_RESULTS);
-
+        topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog, changes),
+                DECODE_REQUESTS, DECODE_RESULTS);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(),
                         Serdes.ByteArray()),
-                APPLY_REQUESTS, APPLY_RESULTS);
-        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES), APPLY_REQUESTS, APPLY_RESULTS);
+                APPLY_INPUTS);
+        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES, watchdog.stalledAfter()), APPLY_INPUTS);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_REFUSALS), Serdes.String(),
                         Serdes.ByteArray()),
-                APPLY_REQUESTS);
+                APPLY_INPUTS);
 
         topology.addSink(LEDGER_COMMANDS_SINK, topics.ledgerCommands(), new StringSerializer(),
-                AvroSerde.of(LedgerCommand.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
+                AvroSerde.of(LedgerCommand.class).serializer(), APPLY_INPUTS);
         topology.addSink(EVENTS_SINK, topics.events(), new StringSerializer(),
-                AvroSerde.of(VoucherEvent.class).serializer(), APPLY_REQUESTS, APPLY_RESULTS);
+                AvroSerde.of(VoucherEvent.class).serializer(), APPLY_INPUTS);
         // The voucher's state arrives encoded: the bytes voucher-store holds (see Vouchers).
         topology.addSink(CUSTOMER_VOUCHERS_SINK, topics.customerVouchers(), new StringSerializer(),
-                new ByteArraySerializer(), CustomerVoucherIndex.partitioner(), APPLY_REQUESTS, APPLY_RESULTS);
+                new ByteArraySerializer(), CustomerVoucherIndex.partitioner(), APPLY_INPUTS);
 
         // Settings: one writer per customer, merging changes in order; the legacy topic is adopted from.
         topology.addSource(SETTINGS_CHANGES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),

@@ -1,8 +1,10 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -40,17 +42,38 @@ final class Vouchers {
     private final ProcessorContext<String, Object> context;
     private final TopologyMetrics metrics;
     private final VoucherChanges changes;
+    private final StalledVouchers stalledVouchers;
+    /** The task's vouchers reported stalled that have not moved on since. */
+    private final Set<String> stalled = new HashSet<>();
 
-    Vouchers(ProcessorContext<String, Object> context, TopologyMetrics metrics, VoucherChanges changes) {
+    Vouchers(ProcessorContext<String, Object> context, TopologyMetrics metrics, VoucherChanges changes,
+             StalledVouchers stalledVouchers) {
         this.context = context;
         this.metrics = metrics;
         this.changes = changes;
+        this.stalledVouchers = stalledVouchers;
         this.store = context.getStateStore(VoucherTopology.VOUCHER_STORE);
         this.indexes = context.getStateStore(VoucherTopology.VOUCHER_INDEXES);
     }
 
-    ExpiryIndex expiryIndex() {
+    DueIndex expiryIndex() {
         return indexes.expiryIndex();
+    }
+
+    DueIndex stallIndex() {
+        return indexes.stallIndex();
+    }
+
+    /** The voucher was reported stalled: it is listed until it moves on or the task leaves. */
+    void stalled(Voucher voucher) {
+        stalled.add(voucher.id());
+        stalledVouchers.stalled(voucher);
+    }
+
+    /** The task leaves this instance: its stalled vouchers are its next owner's to report. */
+    void clearStalled() {
+        stalled.forEach(stalledVouchers::cleared);
+        stalled.clear();
     }
 
     Optional<Voucher> find(String voucherId) {
@@ -104,6 +127,9 @@ final class Vouchers {
             CustomerVoucherIndex.payeeKey(avro).ifPresent(payeeKey ->
                     forward(payeeKey, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
             changes.changed(after.id(), after.version());
+            if (stalled.remove(after.id())) {
+                stalledVouchers.cleared(after.id());
+            }
         });
         for (LedgerCommand command : decision.commands()) {
             forward(command.voucherId(), AvroMapping.toAvro(command, now), now, trace, VoucherTopology.LEDGER_COMMANDS_SINK);

@@ -56,7 +56,8 @@ import io.qrvoucher.schemas.AvroSerde;
  * The service as it runs in production, exactly-once on a real in-process KRaft broker: concurrent
  * and redelivered redemptions of one voucher produce one transfer.
  */
-@SpringBootTest(classes = VoucherStreamsApplication.class, properties = "spring.config.name=voucher-streams")
+@SpringBootTest(classes = VoucherStreamsApplication.class, properties = {"spring.config.name=voucher-streams",
+        "voucher.watchdog.stalled-after=3s", "voucher.watchdog.check-interval=500ms"})
 @Import(VoucherStreamsBrokerTest.Broker.class)
 class VoucherStreamsBrokerTest {
 
@@ -180,6 +181,25 @@ class VoucherStreamsBrokerTest {
         http().get().uri("/internal/routing").exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$.instances[0].active['voucher-requests'].length()").isEqualTo(3)
                 .jsonPath("$.instances[0].active['customer-vouchers'].length()").isEqualTo(3);
+    }
+
+    @Test
+    void aVoucherTheLedgerNeverAnswersIsListedForOperatorsUntilItMovesOn() {
+        String voucherId = UUID.randomUUID().toString();
+        send(new VoucherRequest("gen-" + voucherId, voucherId, "dave", Instant.now(),
+                new GenerateVoucher("acc-dave", 7_00L, "CNY", null, "ef".repeat(32))));
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> http().get().uri("/internal/stalled-vouchers")
+                .exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$[?(@.voucherId == '%s')].hold".formatted(voucherId)).isEqualTo("REQUESTED")
+                .jsonPath("$[?(@.voucherId == '%s')].amountMinor".formatted(voucherId)).isEqualTo(700));
+        assertThat(meters.get("vouchers.stalled").gauge().value()).isGreaterThanOrEqualTo(1.0);
+
+        answer(voucherId, "/freeze", LedgerOutcome.FROZEN);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> http().get().uri("/internal/stalled-vouchers")
+                .exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$[?(@.voucherId == '%s')]".formatted(voucherId)).doesNotExist());
     }
 
     private VoucherAnswer awaitAnswer(String voucherId, long afterVersion) {

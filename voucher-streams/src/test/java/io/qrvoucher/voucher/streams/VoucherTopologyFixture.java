@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -43,6 +45,7 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 
 /**
  * The voucher topology in a {@link TopologyTestDriver}, with helpers that speak the lifecycle:
@@ -56,6 +59,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     static final Instant START = Instant.parse("2026-11-26T02:00:00Z");
     static final Instant END_OF_START_DAY = Instant.parse("2026-11-26T16:00:00Z");
     static final Duration PUNCTUATION_INTERVAL = Duration.ofSeconds(1);
+    static final Duration STALLED_AFTER = Duration.ofMinutes(2);
 
     private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
@@ -73,6 +77,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TestOutputTopic<String, VoucherState> stateTopic;
     private final TestOutputTopic<byte[], byte[]> deadLetterTopic;
     private final List<VoucherRequest> sentRequests = new java.util.ArrayList<>();
+    private final Map<String, io.qrvoucher.voucher.domain.Voucher> stalledVouchers = new LinkedHashMap<>();
     private Instant now = START;
 
     VoucherTopologyFixture() {
@@ -93,7 +98,19 @@ final class VoucherTopologyFixture implements AutoCloseable {
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         VoucherLifecycle lifecycle = new VoucherLifecycle(VoucherPolicy.standard(BANK_ZONE));
         driver = new TopologyTestDriver(
-                VoucherTopology.build(topics, lifecycle, new ExpirySettings(PUNCTUATION_INTERVAL, maxExpiriesPerPunctuation)),
+                VoucherTopology.build(topics, lifecycle, new ExpirySettings(PUNCTUATION_INTERVAL, maxExpiriesPerPunctuation),
+                        new WatchdogSettings(STALLED_AFTER, PUNCTUATION_INTERVAL, new StalledVouchers() {
+                            @Override
+                            public void stalled(io.qrvoucher.voucher.domain.Voucher voucher) {
+                                stalledVouchers.put(voucher.id(), voucher);
+                            }
+
+                            @Override
+                            public void cleared(String voucherId) {
+                                stalledVouchers.remove(voucherId);
+                            }
+                        }),
+                        VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
@@ -316,6 +333,11 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     VoucherIndexes indexes() {
         return (VoucherIndexes) driver.getStateStore(VoucherTopology.VOUCHER_INDEXES);
+    }
+
+    /** The vouchers the watchdog reported stalled that have not moved on since, as the listener was told. */
+    Set<String> stalledVouchers() {
+        return Set.copyOf(stalledVouchers.keySet());
     }
 
     long expiryIndexSize() {

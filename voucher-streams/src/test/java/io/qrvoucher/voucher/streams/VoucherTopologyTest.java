@@ -2,6 +2,7 @@ package io.qrvoucher.voucher.streams;
 
 import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.END_OF_START_DAY;
 import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.PUNCTUATION_INTERVAL;
+import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.STALLED_AFTER;
 import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.codeOf;
 import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.hashOf;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -607,6 +608,123 @@ class VoucherTopologyTest {
 
             assertThat(topology.events()).extracting(VoucherEvent::getVoucherId).containsExactly("short");
             assertThat(topology.stored("soon").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+    }
+
+    @Nested
+    class Watchdog {
+
+        @Test
+        void aVoucherWhoseFreezeIsNeverAnsweredIsReportedStalledOnceAndListedUntilItMovesOn() {
+            topology.generate("v1", "alice", 100_00);
+            topology.events();
+
+            topology.advance(STALLED_AFTER.minus(PUNCTUATION_INTERVAL));
+            assertThat(topology.events()).isEmpty();
+
+            topology.advance(PUNCTUATION_INTERVAL.multipliedBy(2));
+            VoucherEvent stalled = single(topology.events());
+            assertThat(stalled.getType()).isEqualTo(VoucherEventType.STALLED);
+            assertThat(stalled.getEventId()).isEqualTo("v1/v1/stalled");
+            assertThat(stalled.getVoucher().getStatus()).isEqualTo(VoucherStatus.PENDING);
+            assertThat(stalled.getVoucher().getHoldState()).isEqualTo(HoldState.REQUESTED);
+            assertThat(topology.stalledVouchers()).containsExactly("v1");
+            assertThat(topology.metric(TopologyMetricNames.STALLED_TOTAL)).isEqualTo(1.0);
+
+            topology.advance(STALLED_AFTER.multipliedBy(3));
+            assertThat(topology.events()).as("reported once per stall").isEmpty();
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            assertThat(single(topology.events()).getType()).isEqualTo(VoucherEventType.ISSUED);
+            assertThat(topology.stalledVouchers()).isEmpty();
+        }
+
+        @Test
+        void aRedemptionWhoseTransferIsNeverAnsweredIsReportedStalled() {
+            topology.issue("v1", "alice", 100_00);
+            topology.redeem("v1", "bob", null);
+            topology.commands();
+            topology.events();
+
+            topology.advance(STALLED_AFTER.plus(PUNCTUATION_INTERVAL));
+
+            VoucherEvent stalled = single(topology.events());
+            assertThat(stalled.getType()).isEqualTo(VoucherEventType.STALLED);
+            assertThat(stalled.getVoucher().getStatus()).isEqualTo(VoucherStatus.REDEEMING);
+            assertThat(topology.stored("v1").getStatus()).as("a report changes nothing").isEqualTo(VoucherStatus.REDEEMING);
+            assertThat(topology.commands()).isEmpty();
+        }
+
+        @Test
+        void aReleaseNeverAnsweredAfterACancelIsReportedStalled() {
+            topology.issue("v1", "alice", 100_00);
+            topology.cancel("v1", "alice");
+            topology.events();
+
+            topology.advance(STALLED_AFTER.plus(PUNCTUATION_INTERVAL));
+
+            VoucherEvent stalled = single(topology.events());
+            assertThat(stalled.getType()).isEqualTo(VoucherEventType.STALLED);
+            assertThat(stalled.getVoucher().getHoldState()).isEqualTo(HoldState.RELEASING);
+        }
+
+        @Test
+        void aVoucherWhoseHoldIsSettledIsNeverReported() {
+            topology.issue("v1", "alice", 100_00);
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            topology.events();
+
+            topology.advance(STALLED_AFTER.multipliedBy(2));
+
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stalledVouchers()).isEmpty();
+        }
+    }
+
+    @Nested
+    class LedgerDisagrees {
+
+        @Test
+        void aReleaseAnsweredAlreadyCapturedCorrectsAFailedRedemptionToRedeemed() {
+            topology.issue("v1", "alice", 500_00);
+            topology.redeem("v1", "bob", 100_00L);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFER_FAILED, "LEDGER_UNAVAILABLE");
+            topology.events();
+
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.RELEASE_REFUSED, "HOLD_ALREADY_CAPTURED");
+
+            VoucherEvent corrected = single(topology.events());
+            assertThat(corrected.getType()).isEqualTo(VoucherEventType.REDEEMED);
+            assertThat(corrected.getReason()).isEqualTo("CAPTURED_AFTER_REPORTED_FAILURE");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REDEEMED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.CAPTURED);
+        }
+
+        @Test
+        void aReleaseAnsweredAlreadyCapturedForAVoucherNeverRedeemedIsFlaggedNotReleased() {
+            topology.issue("v1", "alice", 500_00);
+            topology.cancel("v1", "alice");
+            topology.events();
+
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.RELEASE_REFUSED, "HOLD_ALREADY_CAPTURED");
+
+            VoucherEvent flagged = single(topology.events());
+            assertThat(flagged.getType()).isEqualTo(VoucherEventType.LEDGER_MISMATCH);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.CANCELLED);
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.CAPTURED);
+        }
+
+        @Test
+        void aReleaseOfAHoldTheLedgerNeverHadEndsReleasedQuietly() {
+            topology.issue("v1", "alice", 500_00);
+            topology.cancel("v1", "alice");
+            topology.events();
+
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.RELEASE_REFUSED, "HOLD_NOT_FOUND");
+
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.RELEASED);
         }
     }
 

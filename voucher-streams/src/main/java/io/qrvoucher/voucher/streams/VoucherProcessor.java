@@ -11,27 +11,32 @@ import org.apache.kafka.streams.processor.api.Record;
 import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.Decision;
 import io.qrvoucher.voucher.domain.Voucher;
+import io.qrvoucher.voucher.domain.VoucherInput;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherRequest;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 
 /**
- * Applies customers' requests to the vouchers, keeps the refusals for their requesters to read, and
- * schedules the expiry of the task's vouchers.
+ * Applies every input of the task's vouchers — customers' requests and ledger results, in the order
+ * the task reads them — keeps the refusals of requests for their requesters to read, and runs the
+ * task's timers: expiry, and the watchdog over vouchers waiting on the ledger.
  */
-final class VoucherRequestProcessor implements Processor<String, VoucherRequest, String, Object> {
+final class VoucherProcessor implements Processor<String, VoucherInput, String, Object> {
 
     private final VoucherLifecycle lifecycle;
     private final ExpirySettings expiry;
+    private final WatchdogSettings watchdog;
     private final VoucherChanges changes;
     private ProcessorContext<String, Object> context;
     private Vouchers vouchers;
     private RequestRefusals refusals;
     private TopologyMetrics metrics;
 
-    VoucherRequestProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, VoucherChanges changes) {
+    VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog, VoucherChanges changes) {
         this.lifecycle = lifecycle;
         this.expiry = expiry;
+        this.watchdog = watchdog;
         this.changes = changes;
     }
 
@@ -39,26 +44,29 @@ final class VoucherRequestProcessor implements Processor<String, VoucherRequest,
     public void init(ProcessorContext<String, Object> context) {
         this.context = context;
         this.metrics = new TopologyMetrics(context);
-        this.vouchers = new Vouchers(context, metrics, changes);
+        this.vouchers = new Vouchers(context, metrics, changes, watchdog.listener());
         this.refusals = new RequestRefusals(context);
         vouchers.buildIndexes();
-        ExpiryPunctuator punctuator = new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics);
-        context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME, punctuator);
+        context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
+                new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics));
+        context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
+                new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics));
     }
 
     @Override
-    public void process(Record<String, VoucherRequest> record) {
+    public void process(Record<String, VoucherInput> record) {
         Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
         Optional<Voucher> current = vouchers.find(record.key());
         Decision decision = lifecycle.apply(current, record.value(), now);
         vouchers.carryOut(current, decision, now, TraceContext.of(record.headers()));
-        if (refusals.record(record.value(), decision, now)) {
+        if (record.value() instanceof VoucherRequest request && refusals.record(request, decision, now)) {
             changes.refused(record.key());
         }
     }
 
     @Override
     public void close() {
+        vouchers.clearStalled();
         metrics.unregister();
     }
 }
