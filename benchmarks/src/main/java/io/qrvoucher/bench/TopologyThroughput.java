@@ -34,6 +34,7 @@ import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
+import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
 
 /**
@@ -96,7 +97,7 @@ final class TopologyThroughput {
                         StreamsApps.baselineTopology(input, BASELINE_OUTPUT),
                         properties("bench-baseline-" + round).streamsConfig()));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
-                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(VoucherChanges.NONE),
+                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(VoucherChanges.NONE, StalledVouchers.NONE),
                         voucher.streamsConfig()));
             }
             runs.removeIf(run -> run.round() == 0);

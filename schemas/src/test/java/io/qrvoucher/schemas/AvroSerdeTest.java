@@ -58,6 +58,83 @@ class AvroSerdeTest {
     }
 
     @Test
+    void readsAnEventWrittenBeforeThePublicViewWithoutItsCodeHash() throws IOException {
+        Schema v2 = historical("io.qrvoucher.avro.VoucherEvent-v2.avsc");
+        Schema state = v2.getField("voucher").schema().getTypes().get(1);
+        GenericRecord voucher = new GenericData.Record(state);
+        voucher.put("voucherId", "v-1");
+        voucher.put("payerCustomerId", "alice");
+        voucher.put("accountId", "alice-cny");
+        voucher.put("faceValueMinor", 100_00L);
+        voucher.put("currency", "CNY");
+        voucher.put("codeHash", "ab".repeat(32));
+        voucher.put("status", new GenericData.EnumSymbol(state.getField("status").schema(), "UNUSED"));
+        voucher.put("holdState", new GenericData.EnumSymbol(state.getField("holdState").schema(), "HELD"));
+        voucher.put("createdAt", 1_764_000_000_000L);
+        voucher.put("expiresAt", 1_764_000_000_000L);
+        voucher.put("updatedAt", 1_764_000_000_000L);
+        voucher.put("version", 2L);
+        voucher.put("generateRequestId", "g-1");
+        GenericRecord old = new GenericData.Record(v2);
+        old.put("eventId", "v-1/v2");
+        old.put("voucherId", "v-1");
+        old.put("type", new GenericData.EnumSymbol(v2.getField("type").schema(), "ISSUED"));
+        old.put("occurredAt", 1_764_000_000_000L);
+        old.put("voucher", voucher);
+        byte[] writtenByOldProducer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old).array();
+
+        VoucherEvent read = events.decode(writtenByOldProducer);
+
+        assertThat(read.getVoucher().getVoucherId()).isEqualTo("v-1");
+        assertThat(read.getVoucher().getFaceValueMinor()).isEqualTo(100_00L);
+        assertThat(read.getVoucher().getSchema().getField("codeHash")).isNull();
+    }
+
+    @Test
+    void noRecordOnThePublicTopicCarriesAnythingDerivedFromTheBearerCode() {
+        assertThat(fieldNames(VoucherEvent.getClassSchema(), new java.util.HashSet<>()))
+                .noneMatch(name -> name.toLowerCase(java.util.Locale.ROOT).contains("code"));
+    }
+
+    @Test
+    void anEventTypeNewerThanTheReadersSchemaIsReadAsUnknown() throws IOException {
+        Schema newer = new Schema.Parser().parse(VoucherEvent.getClassSchema().toString()
+                .replace("\"UNKNOWN\"]", "\"UNKNOWN\", \"FROM_THE_FUTURE\"]"));
+        GenericRecord future = new GenericData.Record(newer);
+        future.put("eventId", "v-1/v9");
+        future.put("voucherId", "v-1");
+        future.put("type", new GenericData.EnumSymbol(newer.getField("type").schema(), "FROM_THE_FUTURE"));
+        future.put("occurredAt", 1_764_000_000_000L);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(bytes, null);
+        new org.apache.avro.generic.GenericDatumWriter<GenericRecord>(newer).write(future, encoder);
+        encoder.flush();
+
+        VoucherEvent read = new org.apache.avro.specific.SpecificDatumReader<VoucherEvent>(newer, VoucherEvent.getClassSchema())
+                .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+
+        assertThat(read.getType()).isEqualTo(VoucherEventType.UNKNOWN);
+    }
+
+    private static java.util.Set<String> fieldNames(Schema schema, java.util.Set<Schema> seen) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        if (!seen.add(schema)) {
+            return names;
+        }
+        switch (schema.getType()) {
+            case RECORD -> schema.getFields().forEach(field -> {
+                names.add(field.name());
+                names.addAll(fieldNames(field.schema(), seen));
+            });
+            case UNION -> schema.getTypes().forEach(type -> names.addAll(fieldNames(type, seen)));
+            case ARRAY -> names.addAll(fieldNames(schema.getElementType(), seen));
+            case MAP -> names.addAll(fieldNames(schema.getValueType(), seen));
+            default -> { }
+        }
+        return names;
+    }
+
+    @Test
     void refusesAValueWrittenWithAnUnknownSchema() {
         Schema unknown = new Schema.Parser().parse("""
                 {"type": "record", "name": "Stranger", "fields": [{"name": "x", "type": "int"}]}""");

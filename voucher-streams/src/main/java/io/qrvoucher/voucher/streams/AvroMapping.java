@@ -12,6 +12,7 @@ import io.qrvoucher.avro.RequestRefusal;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherView;
 import io.qrvoucher.voucher.domain.Destination;
 import io.qrvoucher.voucher.domain.HoldState;
 import io.qrvoucher.voucher.domain.LedgerCommand;
@@ -68,7 +69,6 @@ public final class AvroMapping {
     }
 
     public static VoucherState toAvro(Voucher voucher) {
-        Redemption redemption = voucher.redemption();
         return VoucherState.newBuilder()
                 .setVoucherId(voucher.id())
                 .setPayerCustomerId(voucher.payerCustomerId())
@@ -84,14 +84,39 @@ public final class AvroMapping {
                 .setVersion(voucher.version())
                 .setGenerateRequestId(voucher.generateRequestId())
                 .setCancelRequestId(voucher.cancelRequestId())
-                .setRedemption(redemption == null ? null : io.qrvoucher.avro.Redemption.newBuilder()
-                        .setRequestId(redemption.requestId())
-                        .setPayeeCustomerId(redemption.payeeCustomerId())
-                        .setAmountMinor(redemption.amount().minorUnits())
-                        .setDestination(toAvro(redemption.destination()))
-                        .setRequestedAt(redemption.requestedAt())
-                        .build())
+                .setRedemption(toAvro(voucher.redemption()))
                 .setReason(voucher.reason())
+                .build();
+    }
+
+    /** The voucher as subscribers of the public events see it: without the hash of its bearer code. */
+    public static VoucherView toView(Voucher voucher) {
+        return VoucherView.newBuilder()
+                .setVoucherId(voucher.id())
+                .setPayerCustomerId(voucher.payerCustomerId())
+                .setAccountId(voucher.accountId())
+                .setFaceValueMinor(voucher.faceValue().minorUnits())
+                .setCurrency(voucher.faceValue().currency())
+                .setStatus(io.qrvoucher.avro.VoucherStatus.valueOf(voucher.status().name()))
+                .setHoldState(io.qrvoucher.avro.HoldState.valueOf(voucher.hold().name()))
+                .setCreatedAt(voucher.createdAt())
+                .setExpiresAt(voucher.expiresAt())
+                .setUpdatedAt(voucher.updatedAt())
+                .setVersion(voucher.version())
+                .setGenerateRequestId(voucher.generateRequestId())
+                .setCancelRequestId(voucher.cancelRequestId())
+                .setRedemption(toAvro(voucher.redemption()))
+                .setReason(voucher.reason())
+                .build();
+    }
+
+    private static io.qrvoucher.avro.Redemption toAvro(Redemption redemption) {
+        return redemption == null ? null : io.qrvoucher.avro.Redemption.newBuilder()
+                .setRequestId(redemption.requestId())
+                .setPayeeCustomerId(redemption.payeeCustomerId())
+                .setAmountMinor(redemption.amount().minorUnits())
+                .setDestination(toAvro(redemption.destination()))
+                .setRequestedAt(redemption.requestedAt())
                 .build();
     }
 
@@ -124,7 +149,7 @@ public final class AvroMapping {
                 .setRequestId(event.requestId())
                 .setCustomerId(event.customerId())
                 .setReason(event.reason())
-                .setVoucher(event.voucher() == null ? null : toAvro(event.voucher()))
+                .setVoucher(event.voucher() == null ? null : toView(event.voucher()))
                 .build();
     }
 
