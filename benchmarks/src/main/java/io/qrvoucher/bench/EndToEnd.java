@@ -80,13 +80,14 @@ final class EndToEnd {
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
             int streamsPort = ServiceProcess.freePort();
+            Secrets secrets = Secrets.random();
             List<String> streamsArguments = new ArrayList<>(
-                    ServiceArguments.voucherStreams(bootstrap, directory.resolve("voucher-streams"), streamsPort));
+                    ServiceArguments.voucherStreams(bootstrap, secrets, directory.resolve("voucher-streams"), streamsPort));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                     streamsPort, logs, serviceJvm, streamsArguments);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), logs, serviceJvm, ServiceArguments.ingress(bootstrap, Secrets.random(),
+                    ServiceProcess.freePort(), logs, serviceJvm, ServiceArguments.ingress(bootstrap, secrets,
                     new int[] {ledger.port()}, streamsPort));
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {
                 services.add(service);

@@ -19,6 +19,7 @@ import org.springframework.util.unit.DataSize;
  * @param ledger           where accounts are read: the ledger adapters
  * @param limits           request limits
  * @param security         token validation and the demo token issuer
+ * @param requestSigning   the key the ingress seals its requests with, which voucher-streams checks
  * @param voucherCaps      per-voucher caps in major units by ISO 4217 code (the topology enforces them
  *                         too; checked here to answer at once)
  * @param defaultVoucherCap the cap of any other currency
@@ -32,6 +33,7 @@ public record IngressProperties(
         @DefaultValue Ledger ledger,
         @DefaultValue Limits limits,
         @DefaultValue Security security,
+        @DefaultValue RequestSigning requestSigning,
         Map<String, BigDecimal> voucherCaps,
         @DefaultValue("1000.00") BigDecimal defaultVoucherCap) {
 
@@ -111,5 +113,16 @@ public record IngressProperties(
             String demoTokenSecret,
             String jwkSetUri,
             @DefaultValue("5m") Duration stepUpMaxAge) {
+    }
+
+    /**
+     * @param keyId the key new requests are sealed with
+     * @param keys  base64 keys (at least 256 bits) by id; the same as voucher-streams' {@code voucher.request-signing.keys}
+     */
+    public record RequestSigning(@DefaultValue("k1") String keyId, Map<String, String> keys) {
+
+        public RequestSigning {
+            keys = keys == null ? Map.of() : Map.copyOf(keys);
+        }
     }
 }

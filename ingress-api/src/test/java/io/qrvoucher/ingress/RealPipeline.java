@@ -28,6 +28,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 public final class RealPipeline {
 
+    /** The key of the ingress's seal on requests, which this pipeline's voucher-streams checks. */
+    public static final String REQUEST_SIGNING_KEY = java.util.Base64.getEncoder()
+            .encodeToString("request-signing-key-of-the-ingress-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     public static final String[] TOPICS = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
             "customer-vouchers", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings", "settings-changes",
             "ingress-idempotency"};
@@ -73,6 +76,7 @@ public final class RealPipeline {
                 "--voucher.bootstrap-servers=" + broker.bootstrapServers(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
+                "--voucher.request-signing.keys.k1=" + REQUEST_SIGNING_KEY,
                 // The ledger's JDBC starters share this classpath; the topology has no database.
                 "--spring.autoconfigure.exclude=" + NO_DATABASE + "," + NO_API_SECURITY);
         KafkaStreams topology = streams.getBean(KafkaStreams.class);

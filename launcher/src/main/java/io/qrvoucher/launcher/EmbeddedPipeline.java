@@ -120,7 +120,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
                         "--server.port=" + options.ledgerPort(), QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
-                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, data.resolve("voucher-streams"),
+                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
                         QUIET));
         running.push(streams::close);

@@ -8,17 +8,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Properties;
 
-/**
- * The demo run's keys: the bearer-code key and the demo token key, generated on first start and
- * kept in the data folder, so that codes and tokens stay valid across restarts.
- */
-public record Secrets(String codeSecret, String demoTokenSecret) {
+import io.qrvoucher.support.RequestSignatures;
 
-    /** A fresh pair, for a run that keeps nothing. */
+/**
+ * The demo run's keys: the bearer-code key, the demo token key and the key of the ingress's seal on
+ * requests, generated on first start and kept in the data folder, so that codes, tokens and requests in
+ * flight stay valid across restarts.
+ */
+public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey) {
+
+    /** The id of the one request signing key of a run. */
+    public static final String REQUEST_SIGNING_KEY_ID = "k1";
+
+    /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        return new Secrets(randomKey(), randomKey());
+        return new Secrets(randomKey(), randomKey(), randomKey());
+    }
+
+    /** The ingress's seal, for a test or benchmark that publishes requests as the ingress would. */
+    public RequestSignatures requestSignatures() {
+        return new RequestSignatures(REQUEST_SIGNING_KEY_ID, Map.of(REQUEST_SIGNING_KEY_ID, requestSigningKey));
     }
 
     static Secrets loadOrCreate(Path file) {
@@ -28,15 +40,23 @@ public record Secrets(String codeSecret, String demoTokenSecret) {
                 try (InputStream in = Files.newInputStream(file)) {
                     secrets.load(in);
                 }
-            } else {
-                secrets.setProperty("code-secret", randomKey());
-                secrets.setProperty("demo-token-secret", randomKey());
+            }
+            // A data folder of an earlier version lacks the keys added since: they are added to it.
+            boolean added = false;
+            for (String name : new String[] {"code-secret", "demo-token-secret", "request-signing-key"}) {
+                if (secrets.getProperty(name) == null) {
+                    secrets.setProperty(name, randomKey());
+                    added = true;
+                }
+            }
+            if (added) {
                 Files.createDirectories(file.getParent());
                 try (OutputStream out = Files.newOutputStream(file)) {
                     secrets.store(out, "Keys of the embedded demo run; not for production");
                 }
             }
-            return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"));
+            return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
+                    secrets.getProperty("request-signing-key"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

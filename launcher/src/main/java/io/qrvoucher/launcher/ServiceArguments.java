@@ -39,10 +39,11 @@ public final class ServiceArguments {
      * @param port the instance's HTTP port ({@code server.port}, which the caller sets): where the other
      *             services reach its interactive queries
      */
-    public static List<String> voucherStreams(String bootstrapServers, Path stateDir, int port) {
+    public static List<String> voucherStreams(String bootstrapServers, Secrets secrets, Path stateDir, int port) {
         return List.of("--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.advertised-url=" + localUrl(port),
+                "--voucher.request-signing.keys." + Secrets.REQUEST_SIGNING_KEY_ID + "=" + secrets.requestSigningKey(),
                 EXCLUDE + DATABASE + "," + API_SECURITY);
     }
 
@@ -57,6 +58,8 @@ public final class ServiceArguments {
                 "--ingress.ledger.urls=" + localUrls(ledgerPorts),
                 "--ingress.code-secret=" + secrets.codeSecret(),
                 "--ingress.security.demo-token-secret=" + secrets.demoTokenSecret(),
+                "--ingress.request-signing.key-id=" + Secrets.REQUEST_SIGNING_KEY_ID,
+                "--ingress.request-signing.keys." + Secrets.REQUEST_SIGNING_KEY_ID + "=" + secrets.requestSigningKey(),
                 EXCLUDE + DATABASE);
     }
 

@@ -37,6 +37,7 @@ import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ingress.security.DemoTokens;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
+import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.schemas.AvroSerde;
@@ -68,7 +69,7 @@ class IngressFootprintTest {
         int streamsPort = ServiceProcess.freePort();
         topology = new ServiceProcess("footprint-voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                 streamsPort, directory.resolve("logs"), ServiceProcess.TEST_JVM, ServiceArguments.voucherStreams(
-                broker.bootstrapServers(), directory.resolve("voucher-streams"), streamsPort)).start().awaitReady();
+                broker.bootstrapServers(), secrets, directory.resolve("voucher-streams"), streamsPort)).start().awaitReady();
         ingress = ingress("footprint-ingress-1").start().awaitReady();
     }
 
@@ -123,6 +124,7 @@ class IngressFootprintTest {
     /** Generations of 1,000 payers straight onto voucher-requests; returns some of the vouchers of payer 0. */
     private List<String> putVouchersOnTheTopic() throws ExecutionException, InterruptedException {
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
+        RequestSignatures seal = secrets.requestSignatures();
         List<String> sample = new java.util.ArrayList<>();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
@@ -135,9 +137,11 @@ class IngressFootprintTest {
                 if (i % PAYERS == 0 && sample.size() < 50) {
                     sample.add(voucherId);
                 }
-                producer.send(new ProducerRecord<>("voucher-requests", voucherId, requests.encode(new VoucherRequest(
-                        UUID.randomUUID().toString(), voucherId, payer, now,
-                        new GenerateVoucher(payer + "-cny", 1_00L, "CNY", null, "ab".repeat(32))))));
+                byte[] generate = requests.encode(new VoucherRequest(UUID.randomUUID().toString(), voucherId, payer, now,
+                        new GenerateVoucher(payer + "-cny", 1_00L, "CNY", null, "ab".repeat(32))));
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>("voucher-requests", voucherId, generate);
+                seal.sign(record.headers(), voucherId, generate);
+                producer.send(record);
             }
             producer.flush();
         }

@@ -24,13 +24,13 @@ final class PipelineStack implements AutoCloseable {
     private final List<ServiceProcess> ledgers = new ArrayList<>();
     private final List<ServiceProcess> topologies = new ArrayList<>();
     private final List<ServiceProcess> ingresses = new ArrayList<>();
+    private final Secrets secrets = Secrets.random();
 
     private PipelineStack(Path directory) {
         this.directory = directory;
         this.kafka = ThreeBrokerCluster.start(directory);
         PipelineTopics.create(kafka.bootstrapServers(), 6, (short) 3);
         this.database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start();
-        Secrets secrets = Secrets.random();
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
@@ -58,7 +58,7 @@ final class PipelineStack implements AutoCloseable {
     private ServiceProcess topology(int instance, int port, int standbyReplicas) {
         return new ServiceProcess("voucher-streams-" + instance, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                 port, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                ServiceArguments.voucherStreams(kafka.bootstrapServers(), directory.resolve("voucher-streams-" + instance), port),
+                ServiceArguments.voucherStreams(kafka.bootstrapServers(), secrets, directory.resolve("voucher-streams-" + instance), port),
                 "--voucher.instance-id=voucher-streams-" + instance, "--voucher.replication-factor=3",
                 "--voucher.standby-replicas=" + standbyReplicas, "--voucher.commit-interval=50ms")));
     }

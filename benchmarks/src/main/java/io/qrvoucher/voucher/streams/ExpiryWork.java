@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Properties;
 
@@ -17,6 +18,7 @@ import io.qrvoucher.voucher.domain.HoldState;
 import io.qrvoucher.voucher.domain.Money;
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
+import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
 import io.qrvoucher.voucher.domain.VoucherStatus;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
@@ -52,8 +54,10 @@ public final class ExpiryWork {
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         VoucherLifecycle lifecycle = new VoucherLifecycle(VoucherPolicy.standard(ZoneId.of("Asia/Shanghai")));
+        // No request is sent, so no request is sealed: any key will do.
+        RequestSignatures unused = new RequestSignatures(null, Map.of("unused", Base64.getEncoder().encodeToString(new byte[32])));
         try (TopologyTestDriver driver = new TopologyTestDriver(VoucherTopology.build(VoucherTopics.defaults(), lifecycle,
-                new ExpirySettings(INTERVAL, MAX_PER_PUNCTUATION)), config, START)) {
+                VoucherTopology.Settings.of(new ExpirySettings(INTERVAL, MAX_PER_PUNCTUATION), unused)), config, START)) {
             Instant dueAt = START.plus(Duration.ofMinutes(1));
             Instant endOfDay = START.plus(Duration.ofHours(14));
             long seedStarted = System.nanoTime();

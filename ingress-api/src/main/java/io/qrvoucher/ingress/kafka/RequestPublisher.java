@@ -2,11 +2,13 @@ package io.qrvoucher.ingress.kafka;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -15,6 +17,7 @@ import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.support.TraceContext;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -32,10 +35,12 @@ public class RequestPublisher implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
     private final IngressProperties properties;
+    private final RequestSignatures signatures;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
 
     public RequestPublisher(IngressProperties properties) {
         this.properties = properties;
+        this.signatures = new RequestSignatures(properties.requestSigning().keyId(), properties.requestSigning().keys());
         long timeout = properties.limits().publishTimeout().toMillis();
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
@@ -48,20 +53,23 @@ public class RequestPublisher implements AutoCloseable {
                 new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** A voucher request, keyed by its voucher id. */
+    /** A voucher request, keyed by its voucher id, sealed: voucher-streams acts only on requests the ingress sealed. */
     public Mono<RecordMetadata> publish(VoucherRequest request) {
-        return send(properties.topics().requests(), request.getVoucherId(), REQUESTS.encode(request));
+        byte[] value = REQUESTS.encode(request);
+        return send(properties.topics().requests(), request.getVoucherId(), value,
+                headers -> signatures.sign(headers, request.getVoucherId(), value));
     }
 
     /** A change of a customer's settings, keyed by the customer: voucher-streams merges them in order. */
     public Mono<RecordMetadata> publish(SettingsChange change) {
-        return send(properties.topics().settingsChanges(), change.getCustomerId(), SETTINGS_CHANGES.encode(change));
+        return send(properties.topics().settingsChanges(), change.getCustomerId(), SETTINGS_CHANGES.encode(change),
+                unsealed -> { });
     }
 
     /** A claim of an idempotency key, keyed by customer and key so that all claims of a key share a partition. */
     public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
         return send(properties.topics().idempotency(), claim.getCustomerId() + "/" + claim.getIdempotencyKey(),
-                CLAIMS.encode(claim));
+                CLAIMS.encode(claim), unsealed -> { });
     }
 
     /** How many partitions a topic has: from the producer's metadata, fetched once and then kept current by it. */
@@ -74,9 +82,10 @@ public class RequestPublisher implements AutoCloseable {
                 .subscribeOn(Schedulers.boundedElastic()); // partitionsFor() blocks until it has the metadata
     }
 
-    private Mono<RecordMetadata> send(String topic, String key, byte[] value) {
+    private Mono<RecordMetadata> send(String topic, String key, byte[] value, Consumer<Headers> seal) {
         return Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+            seal.accept(record.headers());
             context.<String>getOrEmpty(TraceContext.HEADER)
                     .ifPresent(traceparent -> TraceContext.continueIn(record.headers(), traceparent));
             try {

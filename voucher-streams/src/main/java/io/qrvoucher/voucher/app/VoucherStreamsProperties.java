@@ -14,6 +14,7 @@ import org.apache.kafka.streams.Topology;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
 import io.qrvoucher.voucher.streams.StalledVouchers;
@@ -21,6 +22,7 @@ import io.qrvoucher.voucher.streams.VoucherChanges;
 import io.qrvoucher.voucher.streams.VoucherTopics;
 import io.qrvoucher.voucher.streams.VoucherTopology;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+import io.qrvoucher.voucher.streams.VoucherTopology.Settings;
 import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 
 /**
@@ -45,6 +47,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
  * @param policy          the bank's rules for new vouchers
  * @param expiry          the expiry punctuation
  * @param watchdog        the watchdog over vouchers waiting on the ledger
+ * @param requestSigning  the keys of the ingress's seal on requests (the same as the ingress's)
  * @param claimWindow     how long the first claim of an Idempotency-Key (or a sign-in's confirmation of a
  *                        voucher) holds; at most the retention of the claims topic
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
@@ -65,6 +68,7 @@ public record VoucherStreamsProperties(
         @DefaultValue Policy policy,
         @DefaultValue Expiry expiry,
         @DefaultValue Watchdog watchdog,
+        @DefaultValue RequestSigning requestSigning,
         @DefaultValue("24h") Duration claimWindow,
         Map<String, String> streams) {
 
@@ -72,11 +76,12 @@ public record VoucherStreamsProperties(
         streams = streams == null ? Map.of() : Map.copyOf(streams);
     }
 
-    /** The voucher topology with these topics, this policy, these timers, telling {@code changes} and {@code stalled}. */
+    /** The voucher topology with these topics, this policy, these timers and keys, telling {@code changes} and {@code stalled}. */
     public Topology topology(VoucherChanges changes, StalledVouchers stalled) {
-        return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()),
+        return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()), new Settings(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
-                new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes);
+                new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
+                new RequestSignatures(null, requestSigning.keys())));
     }
 
     /** The Kafka Streams configuration these properties make: exactly-once with transactional stores, always. */
@@ -159,5 +164,17 @@ public record VoucherStreamsProperties(
     public record Watchdog(
             @DefaultValue("2m") Duration stalledAfter,
             @DefaultValue("10s") Duration checkInterval) {
+    }
+
+    /**
+     * @param keys base64 keys (at least 256 bits) of the ingress's seal on requests, by key id: a request is
+     *             applied only if sealed with one of them. Required; list the old and the new key while one
+     *             is rotated
+     */
+    public record RequestSigning(Map<String, String> keys) {
+
+        public RequestSigning {
+            keys = keys == null ? Map.of() : Map.copyOf(keys);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.streams;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.function.Function;
 
 import org.apache.kafka.common.errors.SerializationException;
@@ -14,15 +15,25 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 
 /**
- * Reads the raw bytes of an input topic. A record that decodes, and whose key is the id it names (a
- * voucher's, or a customer's), goes on to {@code next}; any other goes to the dead-letter sink with the
- * reason, in the same transaction as the input's offset, so it is neither lost nor processed.
+ * Reads the raw bytes of an input topic. A record that is admitted (for customers' requests: sealed by
+ * the ingress), decodes, and whose key is the id it names (a voucher's, or a customer's), goes on to
+ * {@code next}; any other goes to the dead-letter sink with the reason, in the same transaction as the
+ * input's offset, so it is neither lost nor processed.
  */
 final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord, V>
         implements Processor<byte[], byte[], Object, Object> {
 
     private static final Logger log = LoggerFactory.getLogger(DecodingProcessor.class);
 
+    /** Why a record, as it was read, must not be processed at all; empty if it may be. */
+    @FunctionalInterface
+    interface Admission {
+        Admission ANY = (record, key) -> Optional.empty();
+
+        Optional<String> refusal(Record<byte[], byte[]> record, String key);
+    }
+
+    private final Admission admission;
     private final AvroSerde<A> serde;
     private final Function<A, String> idOf;
     private final Function<A, V> toDomain;
@@ -32,6 +43,12 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
 
     DecodingProcessor(AvroSerde<A> serde, Function<A, String> idOf, Function<A, V> toDomain, String next,
                       String deadLetterSink) {
+        this(Admission.ANY, serde, idOf, toDomain, next, deadLetterSink);
+    }
+
+    DecodingProcessor(Admission admission, AvroSerde<A> serde, Function<A, String> idOf, Function<A, V> toDomain,
+                      String next, String deadLetterSink) {
+        this.admission = admission;
         this.serde = serde;
         this.idOf = idOf;
         this.toDomain = toDomain;
@@ -49,8 +66,11 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
         V decoded;
         String key;
         try {
-            A value = serde.decode(record.value());
             key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            admission.refusal(record, key).ifPresent(reason -> {
+                throw new SecurityException(reason);
+            });
+            A value = serde.decode(record.value());
             if (!idOf.apply(value).equals(key)) {
                 throw new SerializationException("Key " + key + " is not the id "
                         + idOf.apply(value) + " of the value");

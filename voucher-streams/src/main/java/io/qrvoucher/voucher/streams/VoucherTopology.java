@@ -17,6 +17,7 @@ import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.domain.VoucherInput;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 
@@ -104,24 +105,38 @@ public final class VoucherTopology {
     static final WatchdogSettings DEFAULT_WATCHDOG = new WatchdogSettings(Duration.ofMinutes(2), Duration.ofSeconds(10),
             StalledVouchers.NONE);
 
-    public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry) {
-        return build(topics, lifecycle, expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE);
-    }
-
     /**
+     * How the topology runs, beyond its topics and rules.
+     *
+     * @param expiry      the expiry punctuation
+     * @param watchdog    the watchdog over vouchers waiting on the ledger
      * @param claimWindow how long the first claim of an Idempotency-Key or a sign-in holds
      * @param changes     told of every voucher a task changes, so that waiting readers look again soon
+     * @param signatures  the keys of the ingress's seal: only sealed requests are applied
      */
-    public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, ExpirySettings expiry,
-                                 WatchdogSettings watchdog, Duration claimWindow, VoucherChanges changes) {
+    public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
+                           VoucherChanges changes, RequestSignatures signatures) {
+
+        /** The settings of tests and benchmarks: these timers and keys, the default watchdog and claim window. */
+        public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
+            return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures);
+        }
+    }
+
+    public static Topology build(VoucherTopics topics, VoucherLifecycle lifecycle, Settings settings) {
+        ExpirySettings expiry = settings.expiry();
+        WatchdogSettings watchdog = settings.watchdog();
+        VoucherChanges changes = settings.changes();
+        DecodingProcessor.Admission sealedByTheIngress = (record, key) ->
+                settings.signatures().problem(record.headers(), key, record.value());
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
         AvroSerde<LedgerResult> results = AvroSerde.of(LedgerResult.class);
         Topology topology = new Topology();
 
         topology.addSource(REQUESTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests());
         topology.addProcessor(DECODE_REQUESTS,
-                () -> new DecodingProcessor<>(requests, VoucherRequest::getVoucherId, AvroMapping::toDomain,
-                        APPLY_INPUTS, DEAD_LETTER_SINK),
+                () -> new DecodingProcessor<>(sealedByTheIngress, requests, VoucherRequest::getVoucherId,
+                        AvroMapping::toDomain, APPLY_INPUTS, DEAD_LETTER_SINK),
                 REQUESTS_SOURCE);
         topology.addSource(RESULTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.ledgerResults());
         topology.addProcessor(DECODE_RESULTS,
@@ -160,7 +175,7 @@ public final class VoucherTopology {
                 topics.legacySettings());
         topology.addProcessor(DECODE_LEGACY_SETTINGS,
                 () -> new DecodingProcessor<>(AvroSerde.of(CustomerSettings.class), CustomerSettings::getCustomerId,
-                        settings -> settings, ADOPT_LEGACY_SETTINGS, DEAD_LETTER_SINK),
+                        legacy -> legacy, ADOPT_LEGACY_SETTINGS, DEAD_LETTER_SINK),
                 LEGACY_SETTINGS_SOURCE);
         topology.addProcessor(ADOPT_LEGACY_SETTINGS, LegacySettingsAdopter::new, DECODE_LEGACY_SETTINGS);
         topology.addStateStore(
@@ -175,7 +190,7 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf, claim -> claim,
                         KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
                 CLAIMS_SOURCE);
-        topology.addProcessor(KEEP_FIRST_CLAIMS, () -> new IdempotencyClaims(claimWindow), DECODE_CLAIMS);
+        topology.addProcessor(KEEP_FIRST_CLAIMS, () -> new IdempotencyClaims(settings.claimWindow()), DECODE_CLAIMS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS),
                 Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS_BY_TIME),

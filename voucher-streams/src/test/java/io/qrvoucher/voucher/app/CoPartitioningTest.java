@@ -20,7 +20,7 @@ class CoPartitioningTest {
             broker.createTopics(2, "ledger-results");
 
             assertThatThrownBy(() -> VoucherStreamsApplication.builder().run("--server.port=0",
-                    "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir).close())
+                    "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY).close())
                     .hasStackTraceContaining("Topics [voucher-requests, ledger-results] must have the same number of partitions")
                     .hasStackTraceContaining("voucher-requests=3")
                     .hasStackTraceContaining("ledger-results=2");

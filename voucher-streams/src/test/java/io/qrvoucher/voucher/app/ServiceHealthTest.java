@@ -22,7 +22,7 @@ class ServiceHealthTest {
                 "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
                 "voucher-dead-letters");
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
-                     "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir)) {
+                     "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY)) {
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();
             WebTestClient http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
                     .responseTimeout(Duration.ofSeconds(10)).build();

@@ -51,13 +51,15 @@ import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.RequestSignatures;
 
 /**
  * The service as it runs in production, exactly-once on a real in-process KRaft broker: concurrent
  * and redelivered redemptions of one voucher produce one transfer.
  */
 @SpringBootTest(classes = VoucherStreamsApplication.class, properties = {"spring.config.name=voucher-streams",
-        "voucher.watchdog.stalled-after=3s", "voucher.watchdog.check-interval=500ms"})
+        "voucher.watchdog.stalled-after=3s", "voucher.watchdog.check-interval=500ms",
+        "voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY})
 @Import(VoucherStreamsBrokerTest.Broker.class)
 class VoucherStreamsBrokerTest {
 
@@ -97,6 +99,9 @@ class VoucherStreamsBrokerTest {
     @Autowired
     ApplicationContext context;
 
+    /** The key of the ingress's seal in the service tests of voucher-streams. */
+    static final String SIGNING_KEY = "cmVxdWVzdC1zaWduaW5nLWtleS1vZi10aGUtdGVzdHM=";
+    private static final RequestSignatures INGRESS = new RequestSignatures("k1", Map.of("k1", SIGNING_KEY));
     private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
 
@@ -213,9 +218,12 @@ class VoucherStreamsBrokerTest {
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 
+    /** Sends a request as the ingress does: sealed. */
     private void send(VoucherRequest request) {
-        producer.send(new ProducerRecord<>("voucher-requests", request.getVoucherId(),
-                AvroSerde.of(VoucherRequest.class).encode(request)));
+        byte[] value = AvroSerde.of(VoucherRequest.class).encode(request);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>("voucher-requests", request.getVoucherId(), value);
+        INGRESS.sign(record.headers(), request.getVoucherId(), value);
+        producer.send(record);
         producer.flush();
     }
 

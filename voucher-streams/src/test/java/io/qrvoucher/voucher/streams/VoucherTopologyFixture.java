@@ -44,7 +44,9 @@ import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
+import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
+import io.qrvoucher.voucher.streams.VoucherTopology.Settings;
 import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 
 /**
@@ -60,6 +62,10 @@ final class VoucherTopologyFixture implements AutoCloseable {
     static final Instant END_OF_START_DAY = Instant.parse("2026-11-26T16:00:00Z");
     static final Duration PUNCTUATION_INTERVAL = Duration.ofSeconds(1);
     static final Duration STALLED_AFTER = Duration.ofMinutes(2);
+    static final String SIGNING_KEY = java.util.Base64.getEncoder().encodeToString("request-signing-key-of-the-tests".getBytes(StandardCharsets.US_ASCII));
+    /** The ingress's seal, as the fixture's requests carry it, and voucher-streams' view of its keys. */
+    static final RequestSignatures INGRESS = new RequestSignatures("k1", Map.of("k1", SIGNING_KEY));
+    static final RequestSignatures STREAMS = new RequestSignatures(null, Map.of("k1", SIGNING_KEY));
 
     private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
@@ -98,7 +104,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         VoucherLifecycle lifecycle = new VoucherLifecycle(VoucherPolicy.standard(BANK_ZONE));
         driver = new TopologyTestDriver(
-                VoucherTopology.build(topics, lifecycle, new ExpirySettings(PUNCTUATION_INTERVAL, maxExpiriesPerPunctuation),
+                VoucherTopology.build(topics, lifecycle, new Settings(
+                        new ExpirySettings(PUNCTUATION_INTERVAL, maxExpiriesPerPunctuation),
                         new WatchdogSettings(STALLED_AFTER, PUNCTUATION_INTERVAL, new StalledVouchers() {
                             @Override
                             public void stalled(io.qrvoucher.voucher.domain.Voucher voucher) {
@@ -110,7 +117,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                                 stalledVouchers.remove(voucherId);
                             }
                         }),
-                        VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE),
+                        VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, STREAMS)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
@@ -188,14 +195,31 @@ final class VoucherTopologyFixture implements AutoCloseable {
         send(request, new org.apache.kafka.common.header.internals.RecordHeaders());
     }
 
+    /** Sends a request sealed as the ingress seals it. */
     void send(VoucherRequest request, org.apache.kafka.common.header.Headers headers) {
         sentRequests.add(request);
+        byte[] value = REQUESTS.encode(request);
+        INGRESS.sign(headers, request.getVoucherId(), value);
+        requestTopic.pipeInput(new TestRecord<>(request.getVoucherId().getBytes(StandardCharsets.UTF_8), value,
+                headers, now));
+    }
+
+    /** Sends a request as someone who can write the topic but is not the ingress: without a seal. */
+    void sendUnsealed(VoucherRequest request) {
+        sendAsIs(request, new org.apache.kafka.common.header.internals.RecordHeaders());
+    }
+
+    /** Sends a request with the headers given, sealed or not as they are. */
+    void sendAsIs(VoucherRequest request, org.apache.kafka.common.header.Headers headers) {
         requestTopic.pipeInput(new TestRecord<>(request.getVoucherId().getBytes(StandardCharsets.UTF_8),
                 REQUESTS.encode(request), headers, now));
     }
 
+    /** Sends raw bytes, sealed: they reach the decoder. */
     void sendRaw(byte[] key, byte[] value) {
-        requestTopic.pipeInput(new TestRecord<>(key, value, now));
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        INGRESS.sign(headers, key == null ? null : new String(key, StandardCharsets.UTF_8), value);
+        requestTopic.pipeInput(new TestRecord<>(key, value, headers, now));
     }
 
     void sendRawResult(byte[] key, byte[] value) {

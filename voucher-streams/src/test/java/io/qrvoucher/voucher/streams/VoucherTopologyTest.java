@@ -895,6 +895,39 @@ class VoucherTopologyTest {
         }
 
         @Test
+        void aRedemptionWithTheRightCodeHashButNoSealOfTheIngressIsDeadLetteredAndMovesNothing() {
+            topology.issue("v1", "alice", 500_00);
+            topology.commands();
+            topology.events();
+
+            topology.sendUnsealed(new io.qrvoucher.avro.VoucherRequest("r-forged", "v1", "mallory", topology.now(),
+                    new io.qrvoucher.avro.RedeemVoucher(hashOf(codeOf("v1")), null,
+                            new ExternalAccount("Mallory Bank", "Mallory", "666"))));
+
+            TestRecord<byte[], byte[]> dead = single(topology.deadLetters());
+            assertThat(header(dead, DeadLetterHeaders.REASON)).contains("qr-signature");
+            assertThat(header(dead, DeadLetterHeaders.EXCEPTION)).isEqualTo(SecurityException.class.getName());
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+
+        @Test
+        void aRequestSealedWithAKeyVoucherStreamsDoesNotHoldIsDeadLettered() {
+            io.qrvoucher.avro.VoucherRequest generate = new io.qrvoucher.avro.VoucherRequest("r1", "v1", "alice",
+                    topology.now(), new io.qrvoucher.avro.GenerateVoucher("acc-alice", 100L, "CNY", null, hashOf("x")));
+            org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+            new io.qrvoucher.support.RequestSignatures("k1", java.util.Map.of("k1",
+                    java.util.Base64.getEncoder().encodeToString(new byte[32])))
+                    .sign(headers, "v1", io.qrvoucher.schemas.AvroSerde.of(io.qrvoucher.avro.VoucherRequest.class).encode(generate));
+
+            topology.sendAsIs(generate, headers);
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("does not match");
+            assertThat(topology.stored("v1")).isNull();
+        }
+
+        @Test
         void anUnreadableLedgerResultIsDeadLettered() {
             topology.sendRawResult("v1".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01, 1, 2});
 
