@@ -30,9 +30,13 @@ public record LedgerProperties(
     /**
      * @param initialInterval        first pause after a failure; it doubles up to {@code maxInterval}
      * @param maxInterval            longest pause between two attempts
-     * @param transferGiveUpAfter    how long a transfer waits for an unreachable ledger before it is
-     *                               answered TRANSFER_FAILED (freezes and releases never give up:
-     *                               giving up could leave money held with no voucher to release it)
+     * @param transferGiveUpAfter    how long a transfer may fail against the database before it is
+     *                               given up: its next attempt that reaches the database stores a
+     *                               refusal (LEDGER_UNAVAILABLE) unless the transfer was applied
+     *                               before, and publishes what the database then holds. Nothing is
+     *                               answered while the database cannot be reached, however long.
+     *                               Freezes and releases never give up: giving up could leave money
+     *                               held with no voucher to release it
      * @param publishTimeout         how long a result may wait for the broker's acknowledgement
      */
     public record Retry(

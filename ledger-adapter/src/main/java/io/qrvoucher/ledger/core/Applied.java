@@ -17,10 +17,4 @@ public record Applied(String commandId, String voucherId, Outcome outcome, Strin
     public enum Outcome {
         FROZEN, FREEZE_REFUSED, TRANSFERRED, TRANSFER_FAILED, RELEASED, RELEASE_REFUSED
     }
-
-    /** A transfer that could not be applied because the ledger stayed unreachable: nothing changed. */
-    public static Applied transferAbandoned(LedgerCommand.Transfer transfer, Instant now) {
-        return new Applied(transfer.commandId(), transfer.voucherId(), Outcome.TRANSFER_FAILED,
-                LedgerRefusal.LEDGER_UNAVAILABLE.name(), 0, 0, List.of(), now, false);
-    }
 }

@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import org.springframework.jdbc.core.RowMapper;
@@ -59,31 +58,13 @@ public class Ledger {
         this.clock = clock;
     }
 
-    /**
-     * Applies the command once; a command applied before returns its stored result.
-     *
-     * @throws CommitOutcomeUnknownException when the change was made and its commit failed without
-     *         saying whether it happened
-     */
+    /** Applies the command once; a command applied before returns its stored result. */
     public Applied apply(LedgerCommand command) {
-        AtomicBoolean committing = new AtomicBoolean();
-        try {
-            return transactions.execute(status -> {
-                Applied applied = applyInTransaction(command);
-                committing.set(!applied.redelivered());
-                return applied;
-            });
-        } catch (RuntimeException e) {
-            if (committing.get()) {
-                throw new CommitOutcomeUnknownException(command.commandId(), e);
-            }
-            throw e;
-        }
+        return transactions.execute(status -> applyInTransaction(command));
     }
 
     private Applied applyInTransaction(LedgerCommand command) {
-        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(:voucher, 0))")
-                .param("voucher", command.voucherId()).query().listOfRows();
+        lockVoucher(command.voucherId());
         Optional<Applied> earlier = processed(command.commandId());
         if (earlier.isPresent()) {
             return earlier.get();
@@ -98,6 +79,31 @@ public class Ledger {
         }
         record(applied);
         return applied;
+    }
+
+    /**
+     * Settles a transfer the adapter gives up on without applying it: the stored result if the
+     * transfer was applied before (its commit may have happened although no answer came back), and
+     * otherwise a refusal for {@code reason}, stored like any result — so that a later delivery of
+     * the transfer is answered with the refusal and never moves the money. One transaction, under
+     * the voucher's lock like {@link #apply}.
+     */
+    public Applied refuseTransfer(Transfer transfer, LedgerRefusal reason) {
+        return transactions.execute(status -> {
+            lockVoucher(transfer.voucherId());
+            Optional<Applied> earlier = processed(transfer.commandId());
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            Applied refused = refused(transfer, Outcome.TRANSFER_FAILED, reason);
+            record(refused);
+            return refused;
+        });
+    }
+
+    private void lockVoucher(String voucherId) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(:voucher, 0))")
+                .param("voucher", voucherId).query().listOfRows();
     }
 
     public Optional<Account> account(String accountId) {

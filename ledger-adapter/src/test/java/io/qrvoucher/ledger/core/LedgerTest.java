@@ -263,6 +263,76 @@ class LedgerTest {
     }
 
     @Nested
+    class GivingUpATransfer {
+
+        @Test
+        void aGivenUpTransferIsRefusedOnceAndThatRefusalAnswersEveryLaterDelivery() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+            Transfer transfer = transfer("v1", 100_00, "bob", new OwnAccount("bob-cny"));
+
+            Applied refused = ledger.refuseTransfer(transfer, LedgerRefusal.LEDGER_UNAVAILABLE);
+            Applied refusedAgain = ledger.refuseTransfer(transfer, LedgerRefusal.LEDGER_UNAVAILABLE);
+            Applied deliveredAgain = ledger.apply(transfer);
+
+            assertThat(refused.outcome()).isEqualTo(Outcome.TRANSFER_FAILED);
+            assertThat(refused.reason()).isEqualTo("LEDGER_UNAVAILABLE");
+            assertThat(refused.redelivered()).isFalse();
+            assertThat(List.of(refusedAgain, deliveredAgain)).allSatisfy(answer -> {
+                assertThat(answer.redelivered()).isTrue();
+                assertThat(answer).usingRecursiveComparison().ignoringFields("redelivered").isEqualTo(refused);
+            });
+            assertThat(jdbc.sql("SELECT count(*) FROM processed_commands WHERE command_id = 'v1/transfer'")
+                    .query(Long.class).single()).isEqualTo(1L);
+            assertThat(holdState("v1")).isEqualTo("HELD");
+            assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isEqualTo(300_00L);
+            assertThat(ledger.account("bob-cny").orElseThrow().balanceMinor()).isEqualTo(500_00L);
+            assertThat(jdbc.sql("SELECT count(*) FROM journal_transactions WHERE command_id = 'v1/transfer'")
+                    .query(Long.class).single()).isZero();
+        }
+
+        @Test
+        void aTransferAppliedBeforeIsAnsweredWithItsStoredResultWhenGivenUp() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+            Transfer transfer = transfer("v1", 100_00, "bob", new OwnAccount("bob-cny"));
+            Applied transferred = ledger.apply(transfer);
+
+            Applied givenUp = ledger.refuseTransfer(transfer, LedgerRefusal.LEDGER_UNAVAILABLE);
+
+            assertThat(givenUp.outcome()).isEqualTo(Outcome.TRANSFERRED);
+            assertThat(givenUp.redelivered()).isTrue();
+            assertThat(givenUp).usingRecursiveComparison().ignoringFields("redelivered").isEqualTo(transferred);
+            assertThat(jdbc.sql("SELECT outcome FROM processed_commands WHERE command_id = 'v1/transfer'")
+                    .query(String.class).single()).isEqualTo("TRANSFERRED");
+            assertThat(ledger.account("bob-cny").orElseThrow().balanceMinor()).isEqualTo(600_00L);
+        }
+
+        @Test
+        void aGiveUpRacingTheSameTransferAgreesWithItOnOneOutcome() throws Exception {
+            // After a rebalance one instance may still be applying a transfer that another gives up.
+            ExecutorService threads = Executors.newFixedThreadPool(2);
+            long transferred = 0;
+            try {
+                for (int voucher = 0; voucher < 100; voucher++) {
+                    String id = "g" + voucher;
+                    ledger.apply(freeze(id, "alice", "alice-cny", 10_00));
+                    Transfer transfer = transfer(id, 10_00, "carol", new OwnAccount("carol-cny"));
+                    Future<Applied> applying = threads.submit(() -> ledger.apply(transfer));
+                    Future<Applied> givingUp = threads.submit(() -> ledger.refuseTransfer(transfer,
+                            LedgerRefusal.LEDGER_UNAVAILABLE));
+                    Outcome outcome = applying.get(10, TimeUnit.SECONDS).outcome();
+
+                    assertThat(givingUp.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(outcome);
+                    assertThat(holdState(id)).isEqualTo(outcome == Outcome.TRANSFERRED ? "CAPTURED" : "HELD");
+                    transferred += outcome == Outcome.TRANSFERRED ? 10_00 : 0;
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertThat(ledger.account("carol-cny").orElseThrow().balanceMinor()).isEqualTo(transferred);
+        }
+    }
+
+    @Nested
     class Concurrency {
 
         @Test

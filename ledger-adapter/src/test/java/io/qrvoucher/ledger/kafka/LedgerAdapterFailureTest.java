@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,12 +21,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
-import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -36,6 +37,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.kafka.core.KafkaTemplate;
 
 import com.zaxxer.hikari.HikariDataSource;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import io.qrvoucher.avro.FreezeFunds;
 import io.qrvoucher.avro.LedgerCommand;
@@ -61,6 +65,12 @@ class LedgerAdapterFailureTest {
     static void start() {
         broker = TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters");
         database = TestDatabases.newLedgerDatabase();
+    }
+
+    @BeforeEach
+    void databaseReachable() {
+        UnreachableDatabase.reachable.set(true);
+        UnreachableDatabase.failures.set(0);
     }
 
     @AfterAll
@@ -113,46 +123,107 @@ class LedgerAdapterFailureTest {
     }
 
     /**
-     * While the database is unreachable a freeze waits for it, however long; a transfer gives up after
-     * its configured time and is answered TRANSFER_FAILED, having changed nothing.
+     * While the database is unreachable nothing is answered, however long. Once it answers, a freeze
+     * that waited past a transfer's give-up time is applied — giving it up could leave money held —
+     * and a transfer that did is refused: the ledger stores TRANSFER_FAILED, having changed nothing,
+     * and only that stored refusal is published.
      */
     @Test
-    void aTransferGivesUpOnAnUnreachableLedgerWhileAFreezeWaitsForIt() {
+    void aFreezeWaitsForAnUnreachableLedgerWhileATransferPastItsGiveUpTimeIsRefusedOnceTheLedgerAnswers() {
         HikariDataSource dataSource = TestDatabases.dataSource(database);
         JdbcClient jdbc = JdbcClient.create(dataSource);
         try (KafkaProducer<String, byte[]> producer = producer();
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results");
-             ConfigurableApplicationContext adapter = adapter(UnreachableLedger.class)) {
+             ConfigurableApplicationContext adapter = adapter(UnreachableDatabase.class)) {
+            UnreachableDatabase.reachable.set(false);
             send(producer, "u1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
-            await().atMost(Duration.ofSeconds(30)).until(() -> UnreachableLedger.failures.get() >= 3);
+            // 200 ms apart, twenty attempts outlast the 2 s give-up time of a transfer.
+            await().atMost(Duration.ofSeconds(30)).until(() -> UnreachableDatabase.failures.get() >= 20);
             assertThat(results.records("ledger-results", "u1")).as("the freeze is still waiting").isEmpty();
 
-            UnreachableLedger.reachable.set(true);
-            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "u1").size() == 1);
+            UnreachableDatabase.reachable.set(true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "u1/freeze").isEmpty());
+            assertThat(published(results, "u1/freeze")).extracting(LedgerResult::getOutcome)
+                    .containsExactly(LedgerOutcome.FROZEN);
 
-            UnreachableLedger.reachable.set(false);
+            UnreachableDatabase.reachable.set(false);
             send(producer, "u1", new TransferFunds(100_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
-            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "u1").size() == 2);
+            awaitOverdueUnanswered(adapter, results, "u1/transfer");
 
-            LedgerResult failed = results.values("ledger-results", "u1", AvroSerde.of(LedgerResult.class)::decode).get(1);
-            assertThat(failed.getOutcome()).isEqualTo(LedgerOutcome.TRANSFER_FAILED);
-            assertThat(failed.getReason()).isEqualTo("LEDGER_UNAVAILABLE");
+            UnreachableDatabase.reachable.set(true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "u1/transfer").isEmpty());
+            assertThat(published(results, "u1/transfer")).singleElement().satisfies(failed -> {
+                assertThat(failed.getOutcome()).isEqualTo(LedgerOutcome.TRANSFER_FAILED);
+                assertThat(failed.getReason()).isEqualTo("LEDGER_UNAVAILABLE");
+            });
+            assertThat(storedOutcome(jdbc, "u1/transfer")).as("the refusal is in the ledger for any redelivery")
+                    .isEqualTo("TRANSFER_FAILED/LEDGER_UNAVAILABLE");
             assertThat(jdbc.sql("SELECT state FROM holds WHERE voucher_id = 'u1'").query(String.class).single())
                     .as("the hold stays for the voucher to release").isEqualTo("HELD");
+            assertThat(overdueTransfers(adapter)).isZero();
         } finally {
-            UnreachableLedger.reachable.set(true);
+            dataSource.close();
+        }
+    }
+
+    /**
+     * A transfer refused after its give-up time is delivered again — to an adapter that never saw the
+     * outage, with the database healthy, so that nothing but the stored refusal stops it. It is
+     * answered with that refusal, and the money stays where it was.
+     */
+    @Test
+    void aTransferRefusedAfterItsGiveUpTimeIsAnsweredFromTheStoredRefusalWhenDeliveredAgain() {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        TransferFunds transfer = new TransferFunds(30_00L, "CNY", "bob", new OwnAccount("bob-cny"));
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
+            long aliceBefore;
+            long bobBefore;
+            try (ConfigurableApplicationContext adapter = adapter(UnreachableDatabase.class)) {
+                send(producer, "r1", new FreezeFunds("alice", "alice-cny", 30_00L, "CNY"), "/freeze");
+                await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "r1/freeze").isEmpty());
+                aliceBefore = balance(jdbc, "alice-cny");
+                bobBefore = balance(jdbc, "bob-cny");
+
+                UnreachableDatabase.reachable.set(false);
+                send(producer, "r1", transfer, "/transfer");
+                awaitOverdueUnanswered(adapter, results, "r1/transfer");
+                UnreachableDatabase.reachable.set(true);
+                await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "r1/transfer").isEmpty());
+            }
+
+            try (ConfigurableApplicationContext fresh = adapter()) {
+                send(producer, "r1", transfer, "/transfer");
+                await().atMost(Duration.ofSeconds(60)).until(() -> published(results, "r1/transfer").size() >= 2);
+            }
+
+            List<LedgerResult> answers = published(results, "r1/transfer");
+            assertThat(answers).allSatisfy(answer -> {
+                assertThat(answer.getOutcome()).isEqualTo(LedgerOutcome.TRANSFER_FAILED);
+                assertThat(answer.getReason()).isEqualTo("LEDGER_UNAVAILABLE");
+                assertThat(answer.getProcessedAt()).as("the stored refusal, not a new decision")
+                        .isEqualTo(answers.get(0).getProcessedAt());
+            });
+            assertThat(jdbc.sql("SELECT state FROM holds WHERE voucher_id = 'r1'").query(String.class).single())
+                    .isEqualTo("HELD");
+            assertThat(journalEntries(jdbc, "r1/transfer")).isZero();
+            assertThat(balance(jdbc, "alice-cny")).isEqualTo(aliceBefore);
+            assertThat(balance(jdbc, "bob-cny")).isEqualTo(bobBefore);
+        } finally {
             dataSource.close();
         }
     }
 
     /**
      * The database commits a transfer and its answer is lost on the way back (the connection broke
-     * while committing); then it stays unreachable well past the transfer's give-up time. The transfer
-     * is not given up, for the money may have moved: once the database is back, the result it stored
-     * goes out, and the journal has the transfer once.
+     * while committing); then it stays unreachable past the transfer's give-up time. Nothing is said
+     * of the transfer while the database cannot be asked. Once it is back, the give-up finds the
+     * result the database stored and that goes out — TRANSFERRED, as the money moved — and the
+     * journal has the transfer once.
      */
     @Test
-    void aTransferWhoseCommitMayHaveHappenedIsNotGivenUp() {
+    void aTransferWhoseCommitMayHaveHappenedIsAnsweredWithTheStoredResultNotAFailure() {
         HikariDataSource dataSource = TestDatabases.dataSource(database);
         JdbcClient jdbc = JdbcClient.create(dataSource);
         try (KafkaProducer<String, byte[]> producer = producer();
@@ -162,19 +233,55 @@ class LedgerAdapterFailureTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "l1").size() == 1);
 
             send(producer, "l1", new TransferFunds(10_00L, "CNY", "carol", new OwnAccount("carol-cny")), "/transfer");
-            // 200 ms apart, twenty attempts are twice the 2 s after which an unreachable transfer gives up.
-            await().atMost(Duration.ofSeconds(30)).until(() -> CommitAnswerLost.failures.get() >= 20);
-            assertThat(results.records("ledger-results", "l1")).as("no TRANSFER_FAILED while the money may have moved")
-                    .hasSize(1);
+            awaitOverdueUnanswered(adapter, results, "l1/transfer");
 
-            CommitAnswerLost.reachable.set(true);
-            await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "l1").size() == 2);
-            assertThat(results.values("ledger-results", "l1", AvroSerde.of(LedgerResult.class)::decode).get(1).getOutcome())
-                    .isEqualTo(LedgerOutcome.TRANSFERRED);
-            assertThat(jdbc.sql("SELECT count(*) FROM journal_entries e JOIN journal_transactions t USING (transaction_id) "
-                    + "WHERE t.command_id = 'l1/transfer'").query(Long.class).single()).isEqualTo(2L);
+            UnreachableDatabase.reachable.set(true);
+            await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "l1/transfer").isEmpty());
+            assertThat(published(results, "l1/transfer")).extracting(LedgerResult::getOutcome)
+                    .containsExactly(LedgerOutcome.TRANSFERRED);
+            assertThat(journalEntries(jdbc, "l1/transfer")).isEqualTo(2L);
         } finally {
-            CommitAnswerLost.reachable.set(true);
+            dataSource.close();
+        }
+    }
+
+    /**
+     * Issue #16, path 1. The database is unreachable for longer than a transfer's give-up time, and
+     * the adapter dies before it commits the transfer's offset; the database comes back and another
+     * adapter gets the transfer again. Nothing may have been said of the transfer while the ledger
+     * could not be asked — a TRANSFER_FAILED then would be contradicted by the money the redelivery
+     * moves — and what is said afterwards is what the database holds.
+     */
+    @Test
+    void aTransferNeverReportsAFailureForMoneyThatMovedAfterItsAdapterDiedWaitingForTheLedger() {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
+            long bobBefore;
+            try (ConfigurableApplicationContext dying = adapter(UnreachableDatabase.class)) {
+                send(producer, "p1", new FreezeFunds("alice", "alice-cny", 40_00L, "CNY"), "/freeze");
+                await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "p1").size() == 1);
+                bobBefore = balance(jdbc, "bob-cny");
+
+                UnreachableDatabase.reachable.set(false);
+                send(producer, "p1", new TransferFunds(40_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+                awaitOverdueUnanswered(dying, results, "p1/transfer");
+            }
+            UnreachableDatabase.reachable.set(true);
+
+            try (ConfigurableApplicationContext restarted = adapter()) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> !published(results, "p1/transfer").isEmpty());
+            }
+
+            // The new adapter never saw the outage, so it applied the transfer: the one outcome says so.
+            assertThat(published(results, "p1/transfer")).extracting(LedgerResult::getOutcome)
+                    .containsExactly(LedgerOutcome.TRANSFERRED);
+            assertThat(jdbc.sql("SELECT state FROM holds WHERE voucher_id = 'p1'").query(String.class).single())
+                    .isEqualTo("CAPTURED");
+            assertThat(journalEntries(jdbc, "p1/transfer")).isEqualTo(2L);
+            assertThat(balance(jdbc, "bob-cny")).isEqualTo(bobBefore + 40_00L);
+        } finally {
             dataSource.close();
         }
     }
@@ -200,6 +307,46 @@ class LedgerAdapterFailureTest {
         producer.flush();
     }
 
+    /** The results published for one command, in order. */
+    private static List<LedgerResult> published(TopicReader results, String commandId) {
+        String voucherId = commandId.substring(0, commandId.indexOf('/'));
+        return results.values("ledger-results", voucherId, AvroSerde.of(LedgerResult.class)::decode).stream()
+                .filter(result -> result.getCommandId().equals(commandId)).toList();
+    }
+
+    /**
+     * Waits until the adapter counts the transfer as overdue — or until it answers it, so that a
+     * wrong answer fails here rather than as a timeout — and checks that nothing was answered.
+     */
+    private static void awaitOverdueUnanswered(ConfigurableApplicationContext adapter, TopicReader results,
+                                               String commandId) {
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                overdueTransfers(adapter) >= 1 || !published(results, commandId).isEmpty());
+        assertThat(published(results, commandId))
+                .as("no outcome while the ledger cannot be asked, past the give-up time").isEmpty();
+    }
+
+    /** What the adapter counts as transfers waiting on the ledger past their give-up time (none if not counted). */
+    private static double overdueTransfers(ConfigurableApplicationContext adapter) {
+        Gauge overdue = adapter.getBean(MeterRegistry.class).find("ledger.transfers.overdue").gauge();
+        return overdue == null ? 0 : overdue.value();
+    }
+
+    private static long journalEntries(JdbcClient jdbc, String commandId) {
+        return jdbc.sql("SELECT count(*) FROM journal_entries e JOIN journal_transactions t USING (transaction_id) "
+                + "WHERE t.command_id = :command").param("command", commandId).query(Long.class).single();
+    }
+
+    private static String storedOutcome(JdbcClient jdbc, String commandId) {
+        return jdbc.sql("SELECT outcome || '/' || coalesce(reason, '') FROM processed_commands WHERE command_id = :command")
+                .param("command", commandId).query(String.class).single();
+    }
+
+    private static long balance(JdbcClient jdbc, String accountId) {
+        return jdbc.sql("SELECT balance_minor FROM accounts WHERE account_id = :id").param("id", accountId)
+                .query(Long.class).single();
+    }
+
     /** An adapter whose process dies at the worst moment: a transfer's result is lost on its way out. */
     @Configuration(proxyBeanMethods = false)
     static class DiesBeforePublishing {
@@ -220,69 +367,82 @@ class LedgerAdapterFailureTest {
         }
     }
 
-    /** A ledger whose database connection fails until the test says it is back. */
+    /**
+     * A database that cannot be reached while the test says so: no transaction starts, as when no
+     * connection can be had. Reads outside a transaction (account snapshots, after a result) still work.
+     */
     @Configuration(proxyBeanMethods = false)
-    static class UnreachableLedger {
+    static class UnreachableDatabase {
 
-        static final AtomicBoolean reachable = new AtomicBoolean(false);
+        static final AtomicBoolean reachable = new AtomicBoolean(true);
         static final AtomicInteger failures = new AtomicInteger();
 
         @Bean
         @Primary
-        Ledger unreachableLedger(DataSource dataSource, PlatformTransactionManager transactions,
-                                 LedgerProperties properties) {
-            return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(transactions),
-                    properties.bankZone(), Clock.systemUTC()) {
-                @Override
-                public Applied apply(io.qrvoucher.ledger.core.LedgerCommand command) {
-                    if (!reachable.get()) {
-                        failures.incrementAndGet();
-                        throw new CannotGetJdbcConnectionException("database unreachable (simulated)");
-                    }
-                    return super.apply(command);
-                }
-            };
+        Ledger ledgerBehindASwitch(DataSource dataSource, PlatformTransactionManager transactions,
+                                   LedgerProperties properties) {
+            return new Ledger(JdbcClient.create(dataSource),
+                    new TransactionTemplate(new SwitchedTransactions(transactions, reachable, failures)),
+                    properties.bankZone(), Clock.systemUTC());
+        }
+    }
+
+    /** The real transaction manager, except that no transaction starts while {@code reachable} is false. */
+    static class SwitchedTransactions implements PlatformTransactionManager {
+
+        private final PlatformTransactionManager real;
+        private final AtomicBoolean reachable;
+        private final AtomicInteger failures;
+
+        SwitchedTransactions(PlatformTransactionManager real, AtomicBoolean reachable, AtomicInteger failures) {
+            this.real = real;
+            this.reachable = reachable;
+            this.failures = failures;
+        }
+
+        @Override
+        public TransactionStatus getTransaction(TransactionDefinition definition) {
+            if (!reachable.get()) {
+                failures.incrementAndGet();
+                throw new CannotCreateTransactionException("database unreachable (simulated)");
+            }
+            return real.getTransaction(definition);
+        }
+
+        @Override
+        public void commit(TransactionStatus status) {
+            real.commit(status);
+        }
+
+        @Override
+        public void rollback(TransactionStatus status) {
+            real.rollback(status);
         }
     }
 
     /**
      * A database that commits the first transfer and then cannot be reached: the commit's answer is
-     * lost on its way back, and every attempt after it fails until the test says the database is back.
+     * lost on its way back, and every attempt after it fails until the test sets
+     * {@link UnreachableDatabase#reachable} again.
      */
     @Configuration(proxyBeanMethods = false)
     static class CommitAnswerLost {
-
-        static final AtomicBoolean reachable = new AtomicBoolean(true);
-        static final AtomicInteger failures = new AtomicInteger();
-        private static final AtomicBoolean answerLost = new AtomicBoolean();
 
         @Bean
         @Primary
         Ledger ledgerThatLosesACommitAnswer(DataSource dataSource, PlatformTransactionManager transactions,
                                             LedgerProperties properties) {
+            AtomicBoolean answerLost = new AtomicBoolean();
             AtomicBoolean loseNextAnswer = new AtomicBoolean();
-            PlatformTransactionManager connectionBreaksAtCommit = new PlatformTransactionManager() {
-                @Override
-                public TransactionStatus getTransaction(TransactionDefinition definition) {
-                    if (!reachable.get()) {
-                        failures.incrementAndGet();
-                        throw new CannotCreateTransactionException("database unreachable (simulated)");
-                    }
-                    return transactions.getTransaction(definition);
-                }
-
+            PlatformTransactionManager connectionBreaksAtCommit = new SwitchedTransactions(transactions,
+                    UnreachableDatabase.reachable, UnreachableDatabase.failures) {
                 @Override
                 public void commit(TransactionStatus status) {
-                    transactions.commit(status);
+                    super.commit(status);
                     if (loseNextAnswer.getAndSet(false)) {
-                        reachable.set(false);
+                        UnreachableDatabase.reachable.set(false);
                         throw new TransactionSystemException("connection lost while committing (simulated)");
                     }
-                }
-
-                @Override
-                public void rollback(TransactionStatus status) {
-                    transactions.rollback(status);
                 }
             };
             return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(connectionBreaksAtCommit),
