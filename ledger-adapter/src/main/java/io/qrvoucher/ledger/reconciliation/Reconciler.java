@@ -8,7 +8,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -35,12 +34,6 @@ import io.qrvoucher.ledger.reconciliation.ReconciliationStore.Recorded;
 class Reconciler {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-
-    private static final Set<Check> VOUCHER_CHECKS = EnumSet.copyOf(VoucherChecks.AGAINST_VOUCHER);
-
-    static {
-        VOUCHER_CHECKS.addAll(VoucherChecks.WITHIN_LEDGER);
-    }
 
     private final ReconciliationStore store;
     private final TransactionTemplate transactions;
@@ -138,7 +131,7 @@ class Reconciler {
             store.checkAgainAfter(disagreeing, settings.interval());
         }
         vouchersChecked.increment(due.size());
-        return new VoucherBatch(due.size(), store.record(VOUCHER_CHECKS, voucherIds, findings));
+        return new VoucherBatch(due.size(), store.record(VoucherChecks.OF_FINAL_VOUCHER, voucherIds, findings));
     }
 
     private Recorded sweepJournal() {

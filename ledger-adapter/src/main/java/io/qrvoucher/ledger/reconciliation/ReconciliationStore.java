@@ -53,11 +53,6 @@ class ReconciliationStore {
                         e.currency(), e.faceValueMinor(), e.redeemedMinor(), Timestamp.from(e.dueAt())}).toList());
     }
 
-    Optional<Expectation> expectation(String voucherId) {
-        return jdbc.sql("SELECT * FROM reconciliation_expectations WHERE voucher_id = :id")
-                .param("id", voucherId).query(EXPECTATION).optional();
-    }
-
     /** The database's clock, which every due time is compared with. */
     Instant now() {
         return jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();

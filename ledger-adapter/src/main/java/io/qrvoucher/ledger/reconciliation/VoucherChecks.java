@@ -1,6 +1,7 @@
 package io.qrvoucher.ledger.reconciliation;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -9,9 +10,14 @@ import java.util.Set;
 final class VoucherChecks {
 
     /** The checks {@link #againstVoucher} makes. */
-    static final Set<Check> AGAINST_VOUCHER = EnumSet.of(Check.HOLD_ENDED, Check.VOUCHER_AGREES_WITH_LEDGER);
+    static final Set<Check> AGAINST_VOUCHER =
+            Collections.unmodifiableSet(EnumSet.of(Check.HOLD_ENDED, Check.VOUCHER_AGREES_WITH_LEDGER));
     /** The checks {@link #withinLedger} makes. */
-    static final Set<Check> WITHIN_LEDGER = EnumSet.of(Check.MONEY_MOVED_AT_MOST_ONCE, Check.CAPTURE_MATCHES_JOURNAL);
+    static final Set<Check> WITHIN_LEDGER =
+            Collections.unmodifiableSet(EnumSet.of(Check.MONEY_MOVED_AT_MOST_ONCE, Check.CAPTURE_MATCHES_JOURNAL));
+    /** Both: the checks of a voucher with a final status. */
+    static final Set<Check> OF_FINAL_VOUCHER = Collections.unmodifiableSet(EnumSet.of(Check.HOLD_ENDED,
+            Check.VOUCHER_AGREES_WITH_LEDGER, Check.MONEY_MOVED_AT_MOST_ONCE, Check.CAPTURE_MATCHES_JOURNAL));
 
     private VoucherChecks() {
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,7 +77,7 @@ class ReconciliationDatabaseTest {
 
         reconciler.runOnce();
 
-        assertThat(store.expectation("v1")).isEmpty();
+        assertThat(expectedVersion("v1")).isEmpty();
         assertThat(store.newestMismatches(10)).isEmpty();
     }
 
@@ -88,7 +89,7 @@ class ReconciliationDatabaseTest {
 
         reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
 
-        assertThat(store.expectation("v2")).isPresent();
+        assertThat(expectedVersion("v2")).isPresent();
         assertThat(store.newestMismatches(10)).isEmpty();
     }
 
@@ -107,14 +108,14 @@ class ReconciliationDatabaseTest {
             assertThat(mismatch.found()).isEqualTo("hold of 10000 CNY on alice-cny HELD; no redemption");
         });
         assertThat(mismatches(meters, Check.HOLD_ENDED)).isEqualTo(1.0);
-        assertThat(store.expectation("v3")).as("kept, to be checked again").isPresent();
+        assertThat(expectedVersion("v3")).as("kept, to be checked again").isPresent();
 
         ledger.apply(new LedgerCommand.Release("v3/release", "v3"));
         reconciler.runOnce();
 
         assertThat(store.newestMismatches(10)).isEmpty();
         assertThat(mismatches(meters, Check.HOLD_ENDED)).isZero();
-        assertThat(store.expectation("v3")).isEmpty();
+        assertThat(expectedVersion("v3")).isEmpty();
     }
 
     @Test
@@ -252,7 +253,13 @@ class ReconciliationDatabaseTest {
         store.expect(List.of(new Expectation("v6", "CANCELLED", 5, "alice-cny", "CNY", 100_00L, 0, now)));
         store.expect(List.of(new Expectation("v6", "CANCELLED", 4, "alice-cny", "CNY", 100_00L, 0, now)));
 
-        assertThat(store.expectation("v6")).map(Expectation::voucherVersion).contains(5L);
+        assertThat(expectedVersion("v6")).contains(5L);
+    }
+
+    /** The voucher version of the voucher's expectation, if it has one. */
+    private Optional<Long> expectedVersion(String voucherId) {
+        return jdbc.sql("SELECT voucher_version FROM reconciliation_expectations WHERE voucher_id = :id")
+                .param("id", voucherId).query(Long.class).optional();
     }
 
     private void redeem(String voucherId, long faceValueMinor, long amountMinor) {
