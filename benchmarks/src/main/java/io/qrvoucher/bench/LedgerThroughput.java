@@ -107,6 +107,8 @@ final class LedgerThroughput {
                         "--ledger.topics.results=" + resultsTopic,
                         "--ledger.topics.account-snapshots=" + snapshotsTopic,
                         "--ledger.topics.dead-letters=" + deadLettersTopic,
+                        // Measured: applying commands. The reconciliation reads voucher events, which this run has none of.
+                        "--ledger.reconciliation.enabled=false",
                         "--spring.main.banner-mode=off", "--logging.level.root=WARN"));
                 overrides.forEach((name, value) -> arguments.add("--" + name + "=" + value));
                 adapters.add(LedgerAdapterApplication.builder().registerShutdownHook(false).run(arguments.toArray(String[]::new)));

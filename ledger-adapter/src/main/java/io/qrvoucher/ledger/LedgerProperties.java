@@ -10,21 +10,25 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Configuration of the ledger adapter, under {@code ledger.*}. Kafka and the database are set with
  * the usual {@code spring.kafka.*} and {@code spring.datasource.*}.
  *
- * @param bankZone the time zone whose business days bound the daily outward limit
- * @param topics   topic names
- * @param retry    how failures of the database or the broker are retried
+ * @param bankZone       the time zone whose business days bound the daily outward limit
+ * @param topics         topic names
+ * @param retry          how failures of the database or the broker are retried
+ * @param reconciliation how the ledger is compared with the vouchers' final states
  */
 @ConfigurationProperties("ledger")
 public record LedgerProperties(
         @DefaultValue("Asia/Shanghai") ZoneId bankZone,
         @DefaultValue Topics topics,
-        @DefaultValue Retry retry) {
+        @DefaultValue Retry retry,
+        @DefaultValue Reconciliation reconciliation) {
 
+    /** @param voucherEvents the public topic the reconciliation reads the vouchers' final states from */
     public record Topics(
             @DefaultValue("ledger-commands") String commands,
             @DefaultValue("ledger-results") String results,
             @DefaultValue("account-snapshots") String accountSnapshots,
-            @DefaultValue("ledger-dead-letters") String deadLetters) {
+            @DefaultValue("ledger-dead-letters") String deadLetters,
+            @DefaultValue("voucher-events") String voucherEvents) {
     }
 
     /**
@@ -44,5 +48,31 @@ public record LedgerProperties(
             @DefaultValue("5s") Duration maxInterval,
             @DefaultValue("30s") Duration transferGiveUpAfter,
             @DefaultValue("10s") Duration publishTimeout) {
+    }
+
+    /**
+     * The reconciliation (package {@code reconciliation}); {@code ledger.reconciliation.enabled=false}
+     * leaves it out altogether.
+     *
+     * @param groupId             the consumer group in which the instances share the partitions of
+     *                            {@code voucher-events}
+     * @param listenerConcurrency consumer threads per instance on {@code voucher-events}
+     * @param gracePeriod         how long after a voucher's final event the ledger may still be
+     *                            catching up (its release in flight) before the voucher is checked
+     * @param interval            pause between two runs of the checks on one instance; a voucher that
+     *                            disagrees is checked again after this long
+     * @param batchSize           vouchers checked in one database transaction
+     * @param sweepBatchSize      journal transactions, holds and accounts each of the sweeps over the
+     *                            whole ledger checks in one run
+     * @param reportSize          how many of the newest mismatches the report lists
+     */
+    public record Reconciliation(
+            @DefaultValue("ledger-reconciliation") String groupId,
+            @DefaultValue("1") int listenerConcurrency,
+            @DefaultValue("2m") Duration gracePeriod,
+            @DefaultValue("30s") Duration interval,
+            @DefaultValue("1000") int batchSize,
+            @DefaultValue("5000") int sweepBatchSize,
+            @DefaultValue("50") int reportSize) {
     }
 }

@@ -63,7 +63,8 @@ class LedgerAdapterFailureTest {
 
     @BeforeAll
     static void start() {
-        broker = TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters");
+        broker = TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters",
+                "voucher-events");
         database = TestDatabases.newLedgerDatabase();
     }
 

@@ -49,7 +49,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
 class LedgerAdapterKafkaTest {
 
     /**
-     * A single-node KRaft broker with the adapter's topics, a bean of the test's context: it starts
+     * A single-node KRaft broker with the adapter's topics (voucher-events for its reconciliation), a bean of the test's context: it starts
      * before the adapter and stops after it. (Not a {@code @Configuration}, so that the application's
      * component scan never finds it.)
      */
@@ -57,7 +57,8 @@ class LedgerAdapterKafkaTest {
 
         @Bean(destroyMethod = "close")
         TestBroker testBroker() {
-            return TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters");
+            return TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters",
+                    "voucher-events");
         }
 
         @Bean

@@ -1,0 +1,45 @@
+package io.qrvoucher.ledger.reconciliation;
+
+import java.util.Arrays;
+
+/**
+ * The promises the reconciliation checks (SPEC, "Money invariants"). The id names a mismatch's row
+ * and its metric's {@code check} tag.
+ */
+public enum Check {
+
+    /** A final voucher's hold is no longer HELD. Can be a release that is late, not lost: see the log level. */
+    HOLD_ENDED("hold_ended", true),
+    /** The ledger shows what the voucher's final status says: REDEEMED exactly when its money moved, by that amount. */
+    VOUCHER_AGREES_WITH_LEDGER("voucher_agrees_with_ledger", false),
+    /** No voucher has more than one redemption journal transaction. */
+    MONEY_MOVED_AT_MOST_ONCE("money_moved_at_most_once", false),
+    /** A hold is CAPTURED exactly when its voucher has a redemption transaction, of the captured amount. */
+    CAPTURE_MATCHES_JOURNAL("capture_matches_journal", false),
+    /** Every journal transaction's entries sum to zero in each currency. */
+    JOURNAL_BALANCED("journal_balanced", false),
+    /** Every account's balance is the sum of its journal entries. */
+    BALANCE_MATCHES_JOURNAL("balance_matches_journal", false);
+
+    private final String id;
+    private final boolean mayBeLate;
+
+    Check(String id, boolean mayBeLate) {
+        this.id = id;
+        this.mayBeLate = mayBeLate;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    /** True when a mismatch can also mean the ledger is behind (a command waiting), not that money went wrong. */
+    boolean mayBeLate() {
+        return mayBeLate;
+    }
+
+    static Check ofId(String id) {
+        return Arrays.stream(values()).filter(check -> check.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("No check " + id));
+    }
+}

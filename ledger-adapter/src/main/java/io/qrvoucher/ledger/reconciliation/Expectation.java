@@ -1,0 +1,49 @@
+package io.qrvoucher.ledger.reconciliation;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.avro.VoucherView;
+import io.qrvoucher.avro.VoucherStatus;
+
+/**
+ * What the ledger must show for a voucher in a final status: for REDEEMED, its hold CAPTURED with the
+ * redemption's amount and one redemption transaction of that amount; for any other final status, no
+ * redemption transaction and its hold, if it has one, RELEASED.
+ *
+ * @param redeemedMinor the redemption's amount when REDEEMED, 0 otherwise
+ * @param dueAt         when the voucher is checked: its final event plus the grace period
+ */
+record Expectation(String voucherId, String status, long voucherVersion, String accountId, String currency,
+                          long faceValueMinor, long redeemedMinor, Instant dueAt) {
+
+    private static final Set<VoucherStatus> FINAL = Set.of(VoucherStatus.REJECTED, VoucherStatus.REDEEMED,
+            VoucherStatus.REDEEM_FAILED, VoucherStatus.CANCELLED, VoucherStatus.EXPIRED);
+
+    /**
+     * The expectation an event implies, if its voucher is final. The event's type does not matter —
+     * only the voucher it carries — so a type this reader does not know changes nothing.
+     *
+     * @throws IllegalArgumentException for a REDEEMED voucher without its redemption
+     */
+    static Optional<Expectation> of(VoucherEvent event, Duration gracePeriod) {
+        VoucherView voucher = event.getVoucher();
+        if (voucher == null || !FINAL.contains(voucher.getStatus())) {
+            return Optional.empty();
+        }
+        boolean redeemed = voucher.getStatus() == VoucherStatus.REDEEMED;
+        if (redeemed && voucher.getRedemption() == null) {
+            throw new IllegalArgumentException("Voucher " + voucher.getVoucherId() + " is REDEEMED without a redemption");
+        }
+        return Optional.of(new Expectation(voucher.getVoucherId(), voucher.getStatus().name(), voucher.getVersion(),
+                voucher.getAccountId(), voucher.getCurrency(), voucher.getFaceValueMinor(),
+                redeemed ? voucher.getRedemption().getAmountMinor() : 0, event.getOccurredAt().plus(gracePeriod)));
+    }
+
+    boolean redeemed() {
+        return VoucherStatus.REDEEMED.name().equals(status);
+    }
+}

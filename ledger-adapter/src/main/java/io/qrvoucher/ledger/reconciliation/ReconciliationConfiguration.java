@@ -1,0 +1,99 @@
+package io.qrvoucher.ledger.reconciliation;
+
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.backoff.ExponentialBackOff;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.ledger.LedgerProperties;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The reconciliation of the ledger with the vouchers' final states; on unless
+ * {@code ledger.reconciliation.enabled=false}. Every instance runs all of it: the listener shares
+ * {@code voucher-events}' partitions with the other instances, and the checks share the work through
+ * row locks in the database.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(name = "ledger.reconciliation.enabled", matchIfMissing = true)
+@EnableScheduling
+class ReconciliationConfiguration {
+
+    static final String LISTENER_CONTAINER_FACTORY = "reconciliationListenerContainerFactory";
+
+    @Bean
+    ReconciliationStore reconciliationStore(DataSource dataSource) {
+        return new ReconciliationStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
+    }
+
+    @Bean
+    Reconciler reconciler(ReconciliationStore store, PlatformTransactionManager transactionManager,
+                          LedgerProperties properties, MeterRegistry meters) {
+        return new Reconciler(store, new TransactionTemplate(transactionManager), properties.reconciliation(), meters,
+                Clock.systemUTC());
+    }
+
+    /** Every {@code ledger.reconciliation.interval} after the end of the previous run. */
+    @Bean
+    SchedulingConfigurer reconciliationSchedule(Reconciler reconciler, LedgerProperties properties) {
+        return registrar -> registrar.addFixedDelayTask(reconciler::run, properties.reconciliation().interval());
+    }
+
+    @Bean
+    VoucherEventListener voucherEventListener(ReconciliationStore store, PlatformTransactionManager transactionManager,
+                                              LedgerProperties properties, MeterRegistry meters) {
+        return new VoucherEventListener(store, new TransactionTemplate(transactionManager),
+                properties.reconciliation().gracePeriod(), meters);
+    }
+
+    /**
+     * The factory of the listener: batches, its own consumer group, and its own error handling — a poll
+     * whose expectations could not be recorded is retried without end (skipping it would leave vouchers
+     * unchecked), and nothing goes to the ledger's dead-letter topic.
+     */
+    @Bean(LISTENER_CONTAINER_FACTORY)
+    ConcurrentKafkaListenerContainerFactory<Object, Object> reconciliationListenerContainerFactory(
+            ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ConsumerFactory<Object, Object> consumers,
+            LedgerProperties properties) {
+        ConcurrentKafkaListenerContainerFactory<Object, Object> factory = new ConcurrentKafkaListenerContainerFactory<>();
+        configurer.configure(factory, consumers);
+        factory.setBatchListener(true);
+        factory.setConcurrency(properties.reconciliation().listenerConcurrency());
+        factory.getContainerProperties().setGroupId(properties.reconciliation().groupId());
+        ExponentialBackOff backOff = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
+        backOff.setMaxInterval(properties.retry().maxInterval().toMillis());
+        factory.setCommonErrorHandler(new DefaultErrorHandler(backOff));
+        return factory;
+    }
+
+    @Bean
+    RouterFunction<ServerResponse> reconciliationReportRoute(ReconciliationStore store, Reconciler reconciler,
+                                                             LedgerProperties properties) {
+        return RouterFunctions.route()
+                .GET("/internal/reconciliation", request -> Mono
+                        .fromCallable(() -> ReconciliationReport.now(store, reconciler, properties.reconciliation().reportSize()))
+                        .subscribeOn(Schedulers.boundedElastic()) // JDBC blocks
+                        .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report)))
+                .build();
+    }
+}

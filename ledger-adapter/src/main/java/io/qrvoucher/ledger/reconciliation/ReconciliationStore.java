@@ -1,0 +1,237 @@
+package io.qrvoucher.ledger.reconciliation;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** The reconciliation's tables, and the reads of the ledger's own tables that its checks make. */
+class ReconciliationStore {
+
+    private static final RowMapper<Expectation> EXPECTATION = (rs, row) -> new Expectation(rs.getString("voucher_id"),
+            rs.getString("status"), rs.getLong("voucher_version"), rs.getString("account_id"), rs.getString("currency"),
+            rs.getLong("face_value_minor"), rs.getLong("redeemed_minor"), rs.getTimestamp("due_at").toInstant());
+
+    private static final RowMapper<Mismatch> MISMATCH = (rs, row) -> new Mismatch(rs.getString("check_name"),
+            rs.getString("subject"), rs.getString("voucher_id"), rs.getString("expected"), rs.getString("found"),
+            rs.getTimestamp("first_seen").toInstant(), rs.getTimestamp("last_seen").toInstant());
+
+    private final JdbcClient jdbc;
+    private final JdbcTemplate batches;
+
+    ReconciliationStore(JdbcClient jdbc, JdbcTemplate batches) {
+        this.jdbc = jdbc;
+        this.batches = batches;
+    }
+
+    /** Records expectations; a voucher's expectation is replaced only by one of a newer voucher version. */
+    void expect(Collection<Expectation> expectations) {
+        batches.batchUpdate("""
+                INSERT INTO reconciliation_expectations (voucher_id, status, voucher_version, account_id, currency,
+                                                         face_value_minor, redeemed_minor, due_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (voucher_id) DO UPDATE
+                SET status = excluded.status, voucher_version = excluded.voucher_version,
+                    account_id = excluded.account_id, currency = excluded.currency,
+                    face_value_minor = excluded.face_value_minor, redeemed_minor = excluded.redeemed_minor,
+                    due_at = excluded.due_at
+                WHERE reconciliation_expectations.voucher_version < excluded.voucher_version""",
+                expectations.stream().map(e -> new Object[] {e.voucherId(), e.status(), e.voucherVersion(), e.accountId(),
+                        e.currency(), e.faceValueMinor(), e.redeemedMinor(), Timestamp.from(e.dueAt())}).toList());
+    }
+
+    /** The database's clock, which every due time is compared with. */
+    Instant now() {
+        return jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();
+    }
+
+    /**
+     * Takes up to {@code limit} expectations due at {@code at} for the current transaction. Rows another
+     * instance has taken are skipped, not waited for: the instances share the work.
+     */
+    List<Expectation> takeDue(Instant at, int limit) {
+        return jdbc.sql("""
+                SELECT * FROM reconciliation_expectations WHERE due_at <= :at
+                ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED""")
+                .param("at", Timestamp.from(at)).param("limit", limit).query(EXPECTATION).list();
+    }
+
+    void settled(Collection<String> voucherIds) {
+        jdbc.sql("DELETE FROM reconciliation_expectations WHERE voucher_id = ANY(:ids)")
+                .param("ids", voucherIds.toArray(String[]::new)).update();
+    }
+
+    void checkAgainAfter(Collection<String> voucherIds, Duration after) {
+        jdbc.sql("""
+                UPDATE reconciliation_expectations SET due_at = now() + CAST(:millis AS bigint) * interval '1 millisecond'
+                WHERE voucher_id = ANY(:ids)""")
+                .param("millis", after.toMillis())
+                .param("ids", voucherIds.toArray(String[]::new)).update();
+    }
+
+    /** Each voucher's hold and redemption transactions, in one statement so that they are one snapshot. */
+    List<LedgerFacts> facts(Collection<String> voucherIds) {
+        return jdbc.sql("""
+                SELECT v.voucher_id, h.account_id, h.amount_minor, h.currency, h.state, h.captured_minor,
+                       ARRAY(SELECT coalesce(sum(e.amount_minor) FILTER (WHERE e.amount_minor > 0), 0)::bigint
+                             FROM journal_transactions t LEFT JOIN journal_entries e ON e.transaction_id = t.transaction_id
+                             WHERE t.kind = 'VOUCHER_REDEMPTION' AND t.voucher_id = v.voucher_id
+                             GROUP BY t.transaction_id ORDER BY t.transaction_id) AS redemptions
+                FROM unnest(CAST(:ids AS text[])) AS v (voucher_id)
+                LEFT JOIN holds h ON h.voucher_id = v.voucher_id""")
+                .param("ids", voucherIds.toArray(String[]::new))
+                .query((rs, row) -> new LedgerFacts(rs.getString("voucher_id"), hold(rs),
+                        Arrays.asList((Long[]) rs.getArray("redemptions").getArray())))
+                .list();
+    }
+
+    private static Optional<LedgerFacts.Hold> hold(ResultSet rs) throws SQLException {
+        String state = rs.getString("state");
+        return state == null ? Optional.empty() : Optional.of(new LedgerFacts.Hold(rs.getString("account_id"),
+                rs.getLong("amount_minor"), rs.getString("currency"), state, rs.getLong("captured_minor")));
+    }
+
+    /**
+     * Takes a sweep's position for the current transaction, or nothing if another instance is moving
+     * that sweep right now.
+     */
+    Optional<String> takeSweep(String sweep) {
+        return jdbc.sql("SELECT position FROM reconciliation_sweeps WHERE sweep = :sweep FOR UPDATE SKIP LOCKED")
+                .param("sweep", sweep).query(String.class).optional();
+    }
+
+    void moveSweep(String sweep, String position) {
+        jdbc.sql("UPDATE reconciliation_sweeps SET position = :position, moved_at = now() WHERE sweep = :sweep")
+                .param("position", position).param("sweep", sweep).update();
+    }
+
+    /** The next journal transactions after {@code after}, in id order. */
+    List<JournalTransaction> journalAfter(long after, int limit) {
+        return jdbc.sql("""
+                SELECT transaction_id, kind, voucher_id FROM journal_transactions WHERE transaction_id > :after
+                ORDER BY transaction_id LIMIT :limit""")
+                .param("after", after).param("limit", limit)
+                .query((rs, row) -> new JournalTransaction(rs.getLong("transaction_id"),
+                        "VOUCHER_REDEMPTION".equals(rs.getString("kind")), rs.getString("voucher_id")))
+                .list();
+    }
+
+    /** Journal transactions from {@code after} (exclusive) to {@code last} whose entries do not sum to zero in a currency. */
+    List<Finding> unbalanced(long after, long last) {
+        return jdbc.sql("""
+                SELECT e.transaction_id, t.voucher_id, e.currency, sum(e.amount_minor)::bigint AS total
+                FROM journal_entries e JOIN journal_transactions t ON t.transaction_id = e.transaction_id
+                WHERE e.transaction_id > :after AND e.transaction_id <= :last
+                GROUP BY e.transaction_id, t.voucher_id, e.currency HAVING sum(e.amount_minor) <> 0
+                ORDER BY e.transaction_id, e.currency""")
+                .param("after", after).param("last", last)
+                .query((rs, row) -> new Finding(Check.JOURNAL_BALANCED, Long.toString(rs.getLong("transaction_id")),
+                        rs.getString("voucher_id"), "entries summing to 0 " + rs.getString("currency"),
+                        "entries summing to " + rs.getLong("total") + " " + rs.getString("currency")))
+                .list();
+    }
+
+    /** The voucher ids of the next holds after {@code after}, in id order. */
+    List<String> holdsAfter(String after, int limit) {
+        return jdbc.sql("SELECT voucher_id FROM holds WHERE voucher_id > :after ORDER BY voucher_id LIMIT :limit")
+                .param("after", after).param("limit", limit).query(String.class).list();
+    }
+
+    /** The next accounts after {@code after}, in id order, each with its balance and the sum of its journal entries. */
+    List<AccountTotals> accountsAfter(String after, int limit) {
+        // One statement: the balance and the entries are read in one snapshot, so a transfer committing
+        // in between cannot make them differ.
+        return jdbc.sql("""
+                SELECT a.account_id, a.currency, a.balance_minor,
+                       (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM journal_entries e
+                        WHERE e.account_id = a.account_id) AS journal_minor
+                FROM accounts a WHERE a.account_id > :after ORDER BY a.account_id LIMIT :limit""")
+                .param("after", after).param("limit", limit)
+                .query((rs, row) -> new AccountTotals(rs.getString("account_id"), rs.getString("currency"),
+                        rs.getLong("balance_minor"), rs.getLong("journal_minor")))
+                .list();
+    }
+
+    /**
+     * Records what {@code checks} found on {@code subjects}: a finding is added (or its row refreshed),
+     * and a mismatch of those checks and subjects without a finding now is removed.
+     *
+     * @return the findings that were not mismatches before, and the mismatches that went away
+     */
+    Recorded record(Collection<Check> checks, Collection<String> subjects, List<Finding> findings) {
+        List<Finding> added = findings.stream().filter(this::upsert).toList();
+        List<Mismatch> resolved = checks.stream().flatMap(check -> jdbc.sql("""
+                        DELETE FROM reconciliation_mismatches
+                        WHERE check_name = :check AND subject = ANY(:subjects) AND NOT subject = ANY(:found)
+                        RETURNING *""")
+                .param("check", check.id())
+                .param("subjects", subjects.toArray(String[]::new))
+                .param("found", findings.stream().filter(f -> f.check() == check).map(Finding::subject).toArray(String[]::new))
+                .query(MISMATCH).list().stream()).toList();
+        return new Recorded(added, resolved);
+    }
+
+    /** @return true if the mismatch is new */
+    private boolean upsert(Finding finding) {
+        // xmax is 0 on a row this statement inserted, and not 0 on one it updated.
+        return jdbc.sql("""
+                INSERT INTO reconciliation_mismatches (check_name, subject, voucher_id, expected, found)
+                VALUES (:check, :subject, :voucher, :expected, :found)
+                ON CONFLICT (check_name, subject) DO UPDATE
+                SET voucher_id = excluded.voucher_id, expected = excluded.expected, found = excluded.found,
+                    last_seen = now()
+                RETURNING xmax = 0 AS inserted""")
+                .param("check", finding.check().id()).param("subject", finding.subject())
+                .param("voucher", finding.voucherId()).param("expected", finding.expected())
+                .param("found", finding.found())
+                .query(Boolean.class).single();
+    }
+
+    /** The open mismatches per check, every check included: the same on every instance. */
+    Map<Check, Long> mismatchCounts() {
+        Map<Check, Long> counts = new EnumMap<>(Check.class);
+        Arrays.stream(Check.values()).forEach(check -> counts.put(check, 0L));
+        jdbc.sql("SELECT check_name, count(*) AS open FROM reconciliation_mismatches GROUP BY check_name")
+                .query((RowCallbackHandler) rs -> counts.put(Check.ofId(rs.getString("check_name")), rs.getLong("open")));
+        return counts;
+    }
+
+    List<Mismatch> newestMismatches(int limit) {
+        return jdbc.sql("SELECT * FROM reconciliation_mismatches ORDER BY first_seen DESC, check_name, subject LIMIT :limit")
+                .param("limit", limit).query(MISMATCH).list();
+    }
+
+    record JournalTransaction(long transactionId, boolean redemption, String voucherId) {
+    }
+
+    record AccountTotals(String accountId, String currency, long balanceMinor, long journalMinor) {
+    }
+
+    record Recorded(List<Finding> added, List<Mismatch> resolved) {
+
+        static final Recorded NOTHING = new Recorded(List.of(), List.of());
+
+        Recorded and(Recorded other) {
+            return new Recorded(Stream.concat(added.stream(), other.added.stream()).toList(),
+                    Stream.concat(resolved.stream(), other.resolved.stream()).toList());
+        }
+    }
+
+    /** A mismatch as the report shows it. */
+    record Mismatch(String check, String subject, String voucherId, String expected, String found, Instant firstSeen,
+                    Instant lastSeen) {
+    }
+}

@@ -1,0 +1,289 @@
+package io.qrvoucher.ledger.reconciliation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.JdbcTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.ledger.core.LedgerCommand;
+
+/**
+ * The reconciliation's checks on a real PostgreSQL ledger, changed through the real {@link Ledger}
+ * and then, to inject mismatches, behind its back. Each test has a database of its own.
+ */
+class ReconciliationDatabaseTest {
+
+    private HikariDataSource dataSource;
+    private JdbcClient jdbc;
+    private TransactionTemplate transactions;
+    private Ledger ledger;
+    private ReconciliationStore store;
+
+    @BeforeEach
+    void openLedger() {
+        dataSource = TestDatabases.dataSource(TestDatabases.newLedgerDatabase());
+        jdbc = JdbcClient.create(dataSource);
+        transactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
+        ledger = new Ledger(jdbc, transactions, ZoneId.of("Asia/Shanghai"), Clock.systemUTC());
+        store = new ReconciliationStore(jdbc, new JdbcTemplate(dataSource));
+        AccountOpening opening = new AccountOpening(jdbc, transactions);
+        opening.openBankAccounts("CNY");
+        opening.openCustomerAccount("alice-cny", "alice", "CNY", 10_000_00L, 50_000_00L);
+        opening.openCustomerAccount("bob-cny", "bob", "CNY", 500_00L, 50_000_00L);
+        opening.openCustomerAccount("carol-cny", "carol", "CNY", 0L, 50_000_00L);
+    }
+
+    @AfterEach
+    void closeLedger() {
+        dataSource.close();
+    }
+
+    @Test
+    void aRedeemedVoucherTheLedgerAgreesWithIsCheckedOnceAndForgotten() {
+        redeem("v1", 100_00L, 25_00L);
+        store.expect(List.of(expectation("v1", "REDEEMED", 100_00L, 25_00L, Instant.now())));
+        Reconciler reconciler = reconciler(new SimpleMeterRegistry(), 100, 100);
+
+        reconciler.runOnce();
+
+        assertThat(expectedVersion("v1")).isEmpty();
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
+    void aVoucherIsNotCheckedBeforeItsGracePeriodHasPassed() {
+        // Expired a moment ago: its release may still be on its way to the ledger.
+        ledger.apply(new LedgerCommand.Freeze("v2/freeze", "v2", "alice", "alice-cny", 100_00L, "CNY"));
+        store.expect(List.of(expectation("v2", "EXPIRED", 100_00L, 0, Instant.now().plusSeconds(3600))));
+
+        reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
+
+        assertThat(expectedVersion("v2")).isPresent();
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
+    void aHoldLeftOpenOnAFinalVoucherIsAMismatchUntilItIsReleased() {
+        ledger.apply(new LedgerCommand.Freeze("v3/freeze", "v3", "alice", "alice-cny", 100_00L, "CNY"));
+        store.expect(List.of(expectation("v3", "CANCELLED", 100_00L, 0, Instant.now())));
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Reconciler reconciler = reconciler(meters, 100, 100);
+
+        reconciler.runOnce();
+
+        assertThat(store.newestMismatches(10)).singleElement().satisfies(mismatch -> {
+            assertThat(mismatch.check()).isEqualTo("hold_ended");
+            assertThat(mismatch.voucherId()).isEqualTo("v3");
+            assertThat(mismatch.found()).isEqualTo("hold of 10000 CNY on alice-cny HELD; no redemption");
+        });
+        assertThat(mismatches(meters, Check.HOLD_ENDED)).isEqualTo(1.0);
+        assertThat(expectedVersion("v3")).as("kept, to be checked again").isPresent();
+
+        ledger.apply(new LedgerCommand.Release("v3/release", "v3"));
+        reconciler.runOnce();
+
+        assertThat(store.newestMismatches(10)).isEmpty();
+        assertThat(mismatches(meters, Check.HOLD_ENDED)).isZero();
+        assertThat(expectedVersion("v3")).isEmpty();
+    }
+
+    @Test
+    void aTamperedJournalEntryIsFoundByTheSweepsWithoutAnyVoucherEvent() {
+        redeem("v4", 100_00L, 40_00L);
+        reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
+        assertThat(store.newestMismatches(10)).as("the ledger agrees with itself").isEmpty();
+
+        // A redemption's credit raised by one fen, behind the ledger's back (the balance trigger checks inserts only).
+        jdbc.sql("""
+                UPDATE journal_entries SET amount_minor = amount_minor + 1
+                WHERE account_id = 'bob-cny' AND transaction_id =
+                      (SELECT transaction_id FROM journal_transactions WHERE voucher_id = 'v4')""").update();
+        long transactionId = jdbc.sql("SELECT transaction_id FROM journal_transactions WHERE voucher_id = 'v4'")
+                .query(Long.class).single();
+        reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
+
+        assertThat(store.newestMismatches(10))
+                .extracting(ReconciliationStore.Mismatch::check, ReconciliationStore.Mismatch::subject,
+                        ReconciliationStore.Mismatch::found)
+                .containsExactlyInAnyOrder(
+                        tuple("journal_balanced", Long.toString(transactionId), "entries summing to 1 CNY"),
+                        tuple("balance_matches_journal", "bob-cny", "balance 54000 CNY"),
+                        tuple("capture_matches_journal", "v4",
+                                "hold of 10000 CNY on alice-cny CAPTURED 4000; redemptions [4001]"));
+    }
+
+    @Test
+    void aHoldMarkedCapturedWithoutItsMoneyMovingIsFoundByTheHoldsSweep() {
+        ledger.apply(new LedgerCommand.Freeze("v5/freeze", "v5", "alice", "alice-cny", 100_00L, "CNY"));
+        ledger.apply(new LedgerCommand.Release("v5/release", "v5"));
+
+        jdbc.sql("UPDATE holds SET state = 'CAPTURED', captured_minor = amount_minor, released_minor = 0 WHERE voucher_id = 'v5'")
+                .update();
+        reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
+
+        assertThat(store.newestMismatches(10)).singleElement().satisfies(mismatch -> {
+            assertThat(mismatch.check()).isEqualTo("capture_matches_journal");
+            assertThat(mismatch.subject()).isEqualTo("v5");
+            assertThat(mismatch.expected()).isEqualTo("redemptions [10000] (hold of 10000 CNY on alice-cny CAPTURED 10000)");
+        });
+    }
+
+    @Test
+    void aSweepGoesRoundTheLedgerABatchPerRunAndClearsAMismatchWhenItComesBack() {
+        // Five accounts two at a time: alice, bob | capital, carol | clearing | alice, bob | ...
+        Reconciler reconciler = reconciler(new SimpleMeterRegistry(), 100, 2);
+        jdbc.sql("UPDATE accounts SET balance_minor = balance_minor + 7 WHERE account_id = 'carol-cny'").update();
+
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).as("carol's account is not in the first batch").isEmpty();
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).extracting(ReconciliationStore.Mismatch::subject).containsExactly("carol-cny");
+
+        jdbc.sql("UPDATE accounts SET balance_minor = balance_minor - 7 WHERE account_id = 'carol-cny'").update();
+        reconciler.runOnce();
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).as("until the sweep is back at carol's account").hasSize(1);
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
+    void twoInstancesShareTheDueVouchersAndCheckEachOnce() throws Exception {
+        Instant now = Instant.now();
+        store.expect(IntStream.range(0, 300)
+                .mapToObj(i -> expectation("rejected-" + i, "REJECTED", 100_00L, 0, now)).toList());
+        MeterRegistry first = new SimpleMeterRegistry();
+        MeterRegistry second = new SimpleMeterRegistry();
+        Reconciler one = reconciler(first, 20, 100);
+        Reconciler other = reconciler(second, 20, 100);
+        ExecutorService instances = Executors.newFixedThreadPool(2);
+        CountDownLatch start = new CountDownLatch(1);
+        try {
+            Future<?> oneRun = instances.submit(() -> {
+                start.await();
+                one.runOnce();
+                return null;
+            });
+            Future<?> otherRun = instances.submit(() -> {
+                start.await();
+                other.runOnce();
+                return null;
+            });
+            start.countDown();
+            oneRun.get(60, TimeUnit.SECONDS);
+            otherRun.get(60, TimeUnit.SECONDS);
+        } finally {
+            instances.shutdownNow();
+        }
+
+        assertThat(checkedVouchers(first) + checkedVouchers(second)).isEqualTo(300.0);
+        assertThat(jdbc.sql("SELECT count(*) FROM reconciliation_expectations").query(Long.class).single()).isZero();
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
+    void whatAnotherInstanceIsCheckingIsSkippedNotWaitedFor() throws SQLException {
+        Instant now = Instant.now();
+        store.expect(IntStream.range(0, 30).mapToObj(i -> expectation((i < 10 ? "taken-" : "free-") + i, "REJECTED",
+                100_00L, 0, now)).toList());
+        String accountsSweepBefore = jdbc.sql("SELECT position FROM reconciliation_sweeps WHERE sweep = 'accounts'")
+                .query(String.class).single();
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Reconciler reconciler = reconciler(meters, 20, 2);
+
+        try (Connection otherInstance = dataSource.getConnection()) {
+            otherInstance.setAutoCommit(false);
+            try (Statement statement = otherInstance.createStatement()) {
+                statement.executeQuery("SELECT * FROM reconciliation_expectations WHERE voucher_id LIKE 'taken-%' FOR UPDATE")
+                        .close();
+                statement.executeQuery("SELECT * FROM reconciliation_sweeps WHERE sweep = 'accounts' FOR UPDATE").close();
+            }
+
+            assertTimeoutPreemptively(Duration.ofSeconds(30), reconciler::runOnce);
+
+            assertThat(checkedVouchers(meters)).isEqualTo(20.0);
+            assertThat(jdbc.sql("SELECT voucher_id FROM reconciliation_expectations").query(String.class).list())
+                    .allMatch(voucherId -> voucherId.startsWith("taken-")).hasSize(10);
+            assertThat(jdbc.sql("SELECT position FROM reconciliation_sweeps WHERE sweep = 'accounts'")
+                    .query(String.class).single()).as("the accounts sweep is the other instance's now")
+                    .isEqualTo(accountsSweepBefore);
+            otherInstance.rollback();
+        }
+
+        reconciler.runOnce();
+        assertThat(checkedVouchers(meters)).isEqualTo(30.0);
+    }
+
+    @Test
+    void aNewerVersionOfAVoucherReplacesItsExpectationAndAnOlderOneDoesNot() {
+        Instant now = Instant.now();
+        store.expect(List.of(new Expectation("v6", "CANCELLED", 3, "alice-cny", "CNY", 100_00L, 0, now)));
+
+        store.expect(List.of(new Expectation("v6", "CANCELLED", 5, "alice-cny", "CNY", 100_00L, 0, now)));
+        store.expect(List.of(new Expectation("v6", "CANCELLED", 4, "alice-cny", "CNY", 100_00L, 0, now)));
+
+        assertThat(expectedVersion("v6")).contains(5L);
+    }
+
+    /** The voucher version of the voucher's expectation, if it has one. */
+    private Optional<Long> expectedVersion(String voucherId) {
+        return jdbc.sql("SELECT voucher_version FROM reconciliation_expectations WHERE voucher_id = :id")
+                .param("id", voucherId).query(Long.class).optional();
+    }
+
+    private void redeem(String voucherId, long faceValueMinor, long amountMinor) {
+        ledger.apply(new LedgerCommand.Freeze(voucherId + "/freeze", voucherId, "alice", "alice-cny", faceValueMinor, "CNY"));
+        ledger.apply(new LedgerCommand.Transfer(voucherId + "/transfer", voucherId, amountMinor, "CNY", "bob",
+                new LedgerCommand.OwnAccount("bob-cny")));
+    }
+
+    private Reconciler reconciler(MeterRegistry meters, int batchSize, int sweepBatchSize) {
+        // No grace and no pause: a voucher that disagrees is due again at once.
+        return new Reconciler(store, transactions, new LedgerProperties.Reconciliation("ledger-reconciliation", 1,
+                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, 50), meters, Clock.systemUTC());
+    }
+
+    private static Expectation expectation(String voucherId, String status, long faceValueMinor, long redeemedMinor,
+                                           Instant dueAt) {
+        return new Expectation(voucherId, status, 1, "alice-cny", "CNY", faceValueMinor, redeemedMinor, dueAt);
+    }
+
+    private static double mismatches(MeterRegistry meters, Check check) {
+        return meters.get("ledger.reconciliation.mismatches").tag("check", check.id()).gauge().value();
+    }
+
+    private static double checkedVouchers(MeterRegistry meters) {
+        return meters.get("ledger.reconciliation.checked").tag("subject", "voucher").counter().count();
+    }
+}
