@@ -33,6 +33,7 @@ import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
 import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
@@ -84,6 +85,7 @@ final class TopologyThroughput {
             admin.createTopics(List.of(new NewTopic(BASELINE_OUTPUT, partitions, (short) 1))).all().get();
             Completion completion = new Completion(admin);
             VoucherStreamsProperties configured = properties("unused");
+            KafkaConnection cluster = KafkaConnection.plaintext(bootstrapServers);
             String input = configured.topics().requests();
             long started = System.nanoTime();
             int recordBytes = produceGenerateRequests(input, records);
@@ -95,10 +97,10 @@ final class TopologyThroughput {
             for (int round = 0; round <= rounds; round++) {
                 runs.add(measure("baseline", round, completion, input, records,
                         StreamsApps.baselineTopology(input, BASELINE_OUTPUT),
-                        properties("bench-baseline-" + round).streamsConfig()));
+                        properties("bench-baseline-" + round).streamsConfig(cluster)));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
                 runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(VoucherChanges.NONE, StalledVouchers.NONE),
-                        voucher.streamsConfig()));
+                        voucher.streamsConfig(cluster)));
             }
             runs.removeIf(run -> run.round() == 0);
             double baselineRate = median(runs, "baseline");
@@ -116,7 +118,6 @@ final class TopologyThroughput {
     private VoucherStreamsProperties properties(String applicationId) {
         Map<String, String> given = new HashMap<>(voucherOverrides);
         given.put("voucher.application-id", applicationId);
-        given.put("voucher.bootstrap-servers", bootstrapServers);
         given.put("voucher.state-dir", stateRoot.resolve(applicationId).toString());
         return StreamsApps.voucherProperties(given);
     }

@@ -7,6 +7,8 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -19,9 +21,14 @@ import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
+import io.qrvoucher.support.KafkaConnection;
 
-@SpringBootApplication
-@EnableConfigurationProperties(IngressProperties.class)
+/**
+ * The ingress's Kafka clients are its own (no spring-kafka): it takes Boot's {@code spring.kafka.*} only for
+ * the cluster's connection and security settings, so spring-kafka's auto-configuration stays out.
+ */
+@SpringBootApplication(exclude = KafkaAutoConfiguration.class)
+@EnableConfigurationProperties({IngressProperties.class, KafkaProperties.class})
 public class IngressApplication {
 
     public static void main(String[] args) {
@@ -77,13 +84,19 @@ public class IngressApplication {
         return new VoucherReads(internalReadsClient, routing, publisher::partitionCount, properties);
     }
 
+    /** The cluster, as every Kafka client of the ingress reaches it: its producer and its health check. */
+    @Bean
+    KafkaConnection kafkaConnection(KafkaProperties kafka, IngressProperties properties) {
+        return KafkaConnection.of(kafka, properties.bootstrapServers());
+    }
+
     @Bean(destroyMethod = "close")
-    RequestPublisher requestPublisher(IngressProperties properties) {
-        return new RequestPublisher(properties);
+    RequestPublisher requestPublisher(IngressProperties properties, KafkaConnection kafkaConnection) {
+        return new RequestPublisher(properties, kafkaConnection);
     }
 
     @Bean
-    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(IngressProperties properties) {
-        return new KafkaBrokerHealthIndicator(properties.bootstrapServers());
+    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(KafkaConnection kafkaConnection) {
+        return new KafkaBrokerHealthIndicator(kafkaConnection);
     }
 }

@@ -11,7 +11,8 @@ import org.springframework.util.unit.DataSize;
 /**
  * Configuration of the ingress, under {@code ingress.*}.
  *
- * @param bootstrapServers the Kafka cluster
+ * @param bootstrapServers the Kafka cluster, when it is not {@code spring.kafka.bootstrap-servers}; the cluster's
+ *                         security settings are {@code spring.kafka.*} ({@link io.qrvoucher.support.KafkaConnection})
  * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable; the same on every
  *                         instance, and kept secret (rotating it voids the codes of unused vouchers)
  * @param topics           topic names
@@ -26,7 +27,7 @@ import org.springframework.util.unit.DataSize;
  */
 @ConfigurationProperties("ingress")
 public record IngressProperties(
-        @DefaultValue("localhost:9092") String bootstrapServers,
+        String bootstrapServers,
         String codeSecret,
         @DefaultValue Topics topics,
         @DefaultValue VoucherStreams voucherStreams,

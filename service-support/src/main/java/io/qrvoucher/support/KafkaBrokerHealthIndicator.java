@@ -24,12 +24,12 @@ public class KafkaBrokerHealthIndicator extends AbstractHealthIndicator implemen
 
     private final Admin admin;
 
-    public KafkaBrokerHealthIndicator(String bootstrapServers) {
+    /** @param connection the service's connection to the cluster, with its security settings: the check authenticates as the service */
+    public KafkaBrokerHealthIndicator(KafkaConnection connection) {
         super("Kafka cluster health check failed");
-        this.admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.admin = Admin.create(connection.with(Map.of(
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis(),
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis()));
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis())));
     }
 
     /**

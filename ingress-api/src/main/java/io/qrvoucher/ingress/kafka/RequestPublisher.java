@@ -17,6 +17,7 @@ import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.support.TraceContext;
 import reactor.core.publisher.Mono;
@@ -38,18 +39,18 @@ public class RequestPublisher implements AutoCloseable {
     private final RequestSignatures signatures;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
 
-    public RequestPublisher(IngressProperties properties) {
+    /** @param connection the cluster, with its security settings: the producer writes as the ingress's principal */
+    public RequestPublisher(IngressProperties properties, KafkaConnection connection) {
         this.properties = properties;
         this.signatures = new RequestSignatures(properties.requestSigning().keyId(), properties.requestSigning().keys());
         long timeout = properties.limits().publishTimeout().toMillis();
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.bootstrapServers(),
+        this.producer = new KafkaProducer<>(connection.with(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 1,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1)),
                 new StringSerializer(), new ByteArraySerializer());
     }
 

@@ -6,11 +6,13 @@ import java.time.Duration;
 import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
 import io.qrvoucher.avro.CancelVoucher;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.TestIngressProperties;
+import io.qrvoucher.support.KafkaConnection;
 import reactor.test.StepVerifier;
 
 class RequestPublisherTest {
@@ -23,7 +25,8 @@ class RequestPublisherTest {
         }
         IngressProperties properties = TestIngressProperties.withBroker("127.0.0.1:" + nobodyListens);
 
-        try (RequestPublisher publisher = new RequestPublisher(properties)) {
+        try (RequestPublisher publisher = new RequestPublisher(properties,
+                KafkaConnection.of(new KafkaProperties(), properties.bootstrapServers()))) {
             StepVerifier.create(publisher.publish(new VoucherRequest("r", "v", "alice", Instant.now(), new CancelVoucher())))
                     .expectError(RequestPublisher.NotPublishedException.class)
                     .verify(Duration.ofSeconds(20));

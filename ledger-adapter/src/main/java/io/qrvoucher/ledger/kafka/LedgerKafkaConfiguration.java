@@ -22,6 +22,7 @@ import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 import io.qrvoucher.support.Causes;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
+import io.qrvoucher.support.KafkaConnection;
 
 /**
  * The Kafka side of the adapter. Failures are handled by what they mean:
@@ -61,9 +62,10 @@ class LedgerKafkaConfiguration {
         return new LedgerCommandListener(ledger, publisher, meters, failingTransfers);
     }
 
+    /** Checks the cluster as the adapter's spring-kafka clients reach it: the same spring.kafka.* security settings. */
     @Bean
     KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(KafkaProperties kafka) {
-        return new KafkaBrokerHealthIndicator(String.join(",", kafka.getBootstrapServers()));
+        return new KafkaBrokerHealthIndicator(KafkaConnection.of(kafka, null));
     }
 
     @Bean

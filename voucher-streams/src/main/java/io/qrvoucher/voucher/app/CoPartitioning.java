@@ -8,10 +8,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.qrvoucher.support.KafkaConnection;
 
 /**
  * The topics the topology reads by the same key must have the same number of partitions: a voucher's
@@ -28,10 +29,10 @@ final class CoPartitioning {
     }
 
     /** @throws IllegalStateException when two topics of a group have different partition counts */
-    static void check(String bootstrapServers, List<List<String>> groups) {
+    static void check(KafkaConnection cluster, List<List<String>> groups) {
         List<String> topics = groups.stream().flatMap(List::stream).toList();
         Map<String, Integer> partitions;
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(cluster.config())) {
             partitions = admin.describeTopics(topics).allTopicNames().get(DESCRIBE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
                     .values().stream()
                     .collect(Collectors.toMap(TopicDescription::name, description -> description.partitions().size()));

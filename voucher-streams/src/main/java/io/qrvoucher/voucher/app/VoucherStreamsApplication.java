@@ -3,9 +3,16 @@ package io.qrvoucher.voucher.app;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
-@SpringBootApplication
-@EnableConfigurationProperties(VoucherStreamsProperties.class)
+/**
+ * The service's Kafka clients are Kafka Streams' and its own (no spring-kafka): it takes Boot's
+ * {@code spring.kafka.*} only for the cluster's connection and security settings, so spring-kafka's
+ * auto-configuration stays out.
+ */
+@SpringBootApplication(exclude = KafkaAutoConfiguration.class)
+@EnableConfigurationProperties({VoucherStreamsProperties.class, KafkaProperties.class})
 public class VoucherStreamsApplication {
 
     public static void main(String[] args) {

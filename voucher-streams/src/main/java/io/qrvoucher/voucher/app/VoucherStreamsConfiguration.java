@@ -10,11 +10,13 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
+import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.VoucherChanges;
@@ -43,13 +45,19 @@ class VoucherStreamsConfiguration {
         return properties.topology(changeRelay, stalledVouchers);
     }
 
+    /** The cluster, as every Kafka client of the service reaches it: Kafka Streams, the start-up check, the health check. */
+    @Bean
+    KafkaConnection kafkaConnection(KafkaProperties kafka, VoucherStreamsProperties properties) {
+        return KafkaConnection.of(kafka, properties.bootstrapServers());
+    }
+
     @Bean(initMethod = "start", destroyMethod = "")
-    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties) {
+    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection) {
         VoucherStreamsProperties.Topics topics = properties.topics();
-        CoPartitioning.check(properties.bootstrapServers(), List.of(
+        CoPartitioning.check(kafkaConnection, List.of(
                 List.of(topics.requests(), topics.ledgerResults()),
                 List.of(topics.settingsChanges(), topics.legacySettings())));
-        KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig());
+        KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig(kafkaConnection));
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);
@@ -99,8 +107,8 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(VoucherStreamsProperties properties) {
-        return new KafkaBrokerHealthIndicator(properties.bootstrapServers());
+    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(KafkaConnection kafkaConnection) {
+        return new KafkaBrokerHealthIndicator(kafkaConnection);
     }
 
     /** Kafka Streams' own metrics (threads, clients, consumer lag) in Micrometer. */

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.Topology;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
@@ -34,7 +35,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
  *                        for dynamic membership
  * @param sessionTimeout  how long an instance that stopped answering keeps its tasks before the others
  *                        take them over; with static membership a restart within it moves no task
- * @param bootstrapServers the Kafka cluster
+ * @param bootstrapServers the Kafka cluster, when it is not {@code spring.kafka.bootstrap-servers}; the cluster's
+ *                        security settings are {@code spring.kafka.*} ({@link KafkaConnection})
  * @param stateDir        where the RocksDB stores live; keep it on a persistent volume
  * @param streamThreads   stream threads of this instance; tasks beyond one per partition stay idle
  * @param commitInterval  how often an exactly-once transaction commits: the floor of end-to-end latency
@@ -57,7 +59,7 @@ public record VoucherStreamsProperties(
         @DefaultValue("voucher-streams") String applicationId,
         String instanceId,
         @DefaultValue("10s") Duration sessionTimeout,
-        @DefaultValue("localhost:9092") String bootstrapServers,
+        String bootstrapServers,
         @DefaultValue("data/voucher-streams") String stateDir,
         @DefaultValue("1") int streamThreads,
         @DefaultValue("100ms") Duration commitInterval,
@@ -84,11 +86,14 @@ public record VoucherStreamsProperties(
                 new RequestSignatures(null, requestSigning.keys())));
     }
 
-    /** The Kafka Streams configuration these properties make: exactly-once with transactional stores, always. */
-    public Properties streamsConfig() {
+    /**
+     * The Kafka Streams configuration these properties make on this cluster, whose security settings all of
+     * the application's clients (consumers, producers, admin) take: exactly-once with transactional stores, always.
+     */
+    public Properties streamsConfig(KafkaConnection cluster) {
         Properties config = new Properties();
+        config.putAll(cluster.config());
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // A task's store writes stay in a buffer until its transaction commits (KIP-892): a crash does not
         // wipe the stores, and interactive queries can read committed state only.
