@@ -8,6 +8,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -22,7 +24,8 @@ import kafka.tools.StorageTool;
  * A real Kafka node in KRaft mode, broker and controller in one, keeping its log under a directory
  * of its own so that a restart finds every topic and record again. The log directory is formatted
  * only on first start. A cluster is several nodes that name the same controller quorum (a static
- * voter set) and the same cluster id.
+ * voter set) and the same cluster id. Clients connect PLAINTEXT, or with {@link BrokerSecurity} SASL
+ * (SCRAM) under ACLs.
  */
 public final class KraftBroker implements AutoCloseable {
 
@@ -50,19 +53,30 @@ public final class KraftBroker implements AutoCloseable {
         this.config = config;
     }
 
+    /** A node whose clients connect PLAINTEXT, without authentication. */
     public static KraftBroker start(Path directory, Node node) {
+        return start(directory, node, null);
+    }
+
+    /** A node whose clients authenticate (SASL/SCRAM) and are authorized by ACLs; null for PLAINTEXT. */
+    public static KraftBroker start(Path directory, Node node, BrokerSecurity security) {
         try {
             Files.createDirectories(directory);
             Path logs = directory.resolve("logs");
+            String clientListener = security == null ? "PLAINTEXT" : BrokerSecurity.CLIENT_LISTENER;
             Properties config = new Properties();
             config.put("process.roles", "broker,controller");
             config.put("node.id", Integer.toString(node.id()));
             config.put("controller.quorum.voters", node.voters());
-            config.put("listeners", "PLAINTEXT://127.0.0.1:" + node.port() + ",CONTROLLER://127.0.0.1:" + node.controllerPort());
-            config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + node.port());
+            config.put("listeners", clientListener + "://127.0.0.1:" + node.port() + ",CONTROLLER://127.0.0.1:" + node.controllerPort());
+            config.put("advertised.listeners", clientListener + "://127.0.0.1:" + node.port());
             config.put("controller.listener.names", "CONTROLLER");
-            config.put("inter.broker.listener.name", "PLAINTEXT");
-            config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            if (security == null) {
+                config.put("inter.broker.listener.name", "PLAINTEXT");
+                config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            } else {
+                config.putAll(security.brokerConfig("CONTROLLER"));
+            }
             config.put("log.dirs", logs.toString());
             config.put("group.initial.rebalance.delay.ms", "0");
             config.put("auto.create.topics.enable", "false");
@@ -75,7 +89,7 @@ public final class KraftBroker implements AutoCloseable {
                 config.store(out, "Embedded KRaft node " + node.id());
             }
             if (!Files.exists(logs.resolve("meta.properties"))) {
-                format(file, node.clusterId());
+                format(file, node.clusterId(), security == null ? List.of() : security.formatArguments());
             }
             KraftBroker broker = new KraftBroker(node, new KafkaConfig(config, false));
             broker.startup();
@@ -85,10 +99,11 @@ public final class KraftBroker implements AutoCloseable {
         }
     }
 
-    private static void format(Path configFile, String clusterId) {
+    private static void format(Path configFile, String clusterId, List<String> moreArguments) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        int exit = StorageTool.execute(new String[] {"format", "-t", clusterId, "-c", configFile.toString()},
-                new PrintStream(output, true, StandardCharsets.UTF_8));
+        List<String> arguments = new ArrayList<>(List.of("format", "-t", clusterId, "-c", configFile.toString()));
+        arguments.addAll(moreArguments);
+        int exit = StorageTool.execute(arguments.toArray(String[]::new), new PrintStream(output, true, StandardCharsets.UTF_8));
         if (exit != 0) {
             throw new IllegalStateException("Cannot format the broker's log directory: " + output.toString(StandardCharsets.UTF_8));
         }

@@ -6,6 +6,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.acl.AclBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,7 @@ import org.slf4j.LoggerFactory;
  * A single-node {@link KraftBroker} for a test: free ports, a temporary directory, the given topics
  * created with the given partitions (one replica each). {@link #close()} stops the broker and
  * deletes the directory; it may be called more than once, so a test can stop the broker early.
+ * {@link #startSecured} starts one whose clients authenticate and are authorized by ACLs.
  */
 public final class TestBroker implements AutoCloseable {
 
@@ -33,11 +36,13 @@ public final class TestBroker implements AutoCloseable {
 
     private final Path directory;
     private final KraftBroker broker;
+    private final BrokerSecurity security;
     private boolean closed;
 
-    private TestBroker(Path directory, KraftBroker broker) {
+    private TestBroker(Path directory, KraftBroker broker, BrokerSecurity security) {
         this.directory = directory;
         this.broker = broker;
+        this.security = security;
     }
 
     /** A broker with the {@link KraftBroker.Node#single single-node} settings, and these topics. */
@@ -47,6 +52,19 @@ public final class TestBroker implements AutoCloseable {
 
     /** As {@link #start(int, String...)}, with extra broker settings on top of the single-node ones. */
     public static TestBroker start(Map<String, String> brokerConfig, int partitions, String... topics) {
+        return start(brokerConfig, null, partitions, topics);
+    }
+
+    /**
+     * A broker whose clients authenticate with SCRAM-SHA-512 over SASL_PLAINTEXT (no TLS) and may do only
+     * what ACLs allow them ({@link BrokerSecurity}); the topics are created by the super user. Give a
+     * client its user ({@link #createUsers}) and rights ({@link #addAcls}), then {@link #clientConfig}.
+     */
+    public static TestBroker startSecured(int partitions, String... topics) {
+        return start(Map.of(), BrokerSecurity.scram(), partitions, topics);
+    }
+
+    private static TestBroker start(Map<String, String> brokerConfig, BrokerSecurity security, int partitions, String... topics) {
         Path directory;
         try {
             directory = Files.createTempDirectory("test-broker");
@@ -59,12 +77,12 @@ public final class TestBroker implements AutoCloseable {
         KraftBroker broker;
         try {
             broker = KraftBroker.start(directory, new KraftBroker.Node(single.id(), single.port(), single.controllerPort(),
-                    single.voters(), Uuid.randomUuid().toString(), Map.copyOf(config)));
+                    single.voters(), Uuid.randomUuid().toString(), Map.copyOf(config)), security);
         } catch (RuntimeException e) {
             delete(directory);
             throw e;
         }
-        TestBroker started = new TestBroker(directory, broker);
+        TestBroker started = new TestBroker(directory, broker, security);
         try {
             started.createTopics(partitions, topics);
         } catch (RuntimeException e) {
@@ -78,13 +96,43 @@ public final class TestBroker implements AutoCloseable {
         return broker.bootstrapServers();
     }
 
+    /** A client that may do anything: the bootstrap servers, and on a secured broker the super user's login. */
+    public Map<String, Object> adminConfig() {
+        return security == null ? Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers())
+                : security.adminConfig(bootstrapServers());
+    }
+
+    /** A client of a secured broker authenticated as {@code user}. */
+    public Map<String, Object> clientConfig(String user, String password) {
+        requireSecured();
+        return BrokerSecurity.clientConfig(bootstrapServers(), user, password);
+    }
+
+    /** Creates these users (SCRAM credentials) on a secured broker. */
+    public void createUsers(Map<String, String> passwordsByUser) {
+        requireSecured();
+        BrokerSecurity.createUsers(adminConfig(), passwordsByUser);
+    }
+
+    /** Adds these ACLs on a secured broker. */
+    public void addAcls(Collection<AclBinding> acls) {
+        requireSecured();
+        BrokerSecurity.addAcls(adminConfig(), acls);
+    }
+
+    private void requireSecured() {
+        if (security == null) {
+            throw new IllegalStateException("This broker has no users and no ACLs: start it with startSecured");
+        }
+    }
+
     /** Creates topics with this many partitions and one replica, and waits until they exist. */
     public void createTopics(int partitions, String... topics) {
         if (topics.length == 0) {
             return;
         }
         List<NewTopic> newTopics = Arrays.stream(topics).map(topic -> new NewTopic(topic, partitions, (short) 1)).toList();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        try (Admin admin = Admin.create(adminConfig())) {
             admin.createTopics(newTopics).all().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,14 +1,17 @@
 package io.qrvoucher.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -19,6 +22,17 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -62,6 +76,44 @@ class TestBrokerTest {
 
             broker.close();
             assertThat(Files.exists(directory)).as("the directory is deleted once the broker stops").isFalse();
+        }
+    }
+
+    @Test
+    void aSecuredBrokerLetsInOnlyAuthenticatedClientsAndOnlyWhereAnAclAllows() {
+        try (TestBroker broker = TestBroker.startSecured(1, "in", "out")) {
+            String password = BrokerSecurity.randomPassword();
+            broker.createUsers(Map.of("alice", password));
+            broker.addAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "in", PatternType.LITERAL),
+                    new AccessControlEntry("User:alice", "*", AclOperation.WRITE, AclPermissionType.ALLOW))));
+
+            assertThat(send(broker.clientConfig("alice", password), "in")).as("allowed by the ACL").isNull();
+            assertThat(send(broker.clientConfig("alice", password), "out")).as("no ACL allows it")
+                    .isInstanceOf(TopicAuthorizationException.class);
+            assertThat(send(broker.clientConfig("alice", "wrong"), "in")).isInstanceOf(SaslAuthenticationException.class);
+            assertThatThrownBy(() -> {
+                try (Admin plaintext = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000))) {
+                    plaintext.listTopics().names().get();
+                }
+            }).as("a client without authentication gets nothing").hasCauseInstanceOf(TimeoutException.class);
+        }
+    }
+
+    /** Sends one record and waits for the answer: null when the broker took it, else why not. */
+    private static Throwable send(Map<String, Object> client, String topic) {
+        Map<String, Object> config = new HashMap<>(client);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (KafkaException e) {
+            return e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,0 +1,165 @@
+package io.qrvoucher.broker;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.config.SaslConfigs;
+
+/**
+ * Authentication and authorization of a test cluster, as production has them but without TLS:
+ * clients authenticate with SCRAM-SHA-512 over SASL_PLAINTEXT, and Kafka's {@code StandardAuthorizer}
+ * lets a principal do only what an ACL allows it. The nodes themselves are the super user {@code admin}:
+ * between brokers with SCRAM (its credential is written when the storage is formatted, so it is there
+ * before the first start), to the controllers with SASL/PLAIN and a login fixed in the configuration,
+ * which needs nothing from the metadata the controllers serve. One instance serves all nodes of a cluster.
+ */
+public final class BrokerSecurity {
+
+    public static final String MECHANISM = "SCRAM-SHA-512";
+    public static final String ADMIN = "admin";
+    static final String CLIENT_LISTENER = "CLIENT";
+
+    private static final ScramCredentialInfo CREDENTIAL = new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096);
+    private static final Duration PROPAGATION = Duration.ofSeconds(30);
+
+    private final String adminPassword;
+
+    private BrokerSecurity(String adminPassword) {
+        this.adminPassword = adminPassword;
+    }
+
+    /** SCRAM with a fresh random password of the super user. */
+    public static BrokerSecurity scram() {
+        return new BrokerSecurity(randomPassword());
+    }
+
+    /** A password fit for a JAAS configuration and the SCRAM tools: hex digits. */
+    public static String randomPassword() {
+        byte[] bytes = new byte[18];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** The JAAS login of a SCRAM client: the value of {@code sasl.jaas.config}. */
+    public static String scramLogin(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";";
+    }
+
+    /** What a client of {@code user} adds to the bootstrap servers: SASL_PLAINTEXT, SCRAM, the login. */
+    public static Map<String, Object> clientSecurity(String user, String password) {
+        return Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
+                SaslConfigs.SASL_MECHANISM, MECHANISM,
+                SaslConfigs.SASL_JAAS_CONFIG, scramLogin(user, password));
+    }
+
+    /** A client authenticated as {@code user}. */
+    public static Map<String, Object> clientConfig(String bootstrapServers, String user, String password) {
+        Map<String, Object> config = new HashMap<>(clientSecurity(user, password));
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return config;
+    }
+
+    /** A client authenticated as the super user, whom no ACL restricts. */
+    public Map<String, Object> adminConfig(String bootstrapServers) {
+        return clientConfig(bootstrapServers, ADMIN, adminPassword);
+    }
+
+    /**
+     * Creates (or changes) the SCRAM credentials of these users and waits until the cluster lists them.
+     *
+     * @param adminConfig a client with the right to change credentials ({@link #adminConfig})
+     */
+    public static void createUsers(Map<String, Object> adminConfig, Map<String, String> passwordsByUser) {
+        try (Admin admin = Admin.create(adminConfig)) {
+            get(admin.alterUserScramCredentials(passwordsByUser.entrySet().stream()
+                    .<UserScramCredentialAlteration>map(user ->
+                            new UserScramCredentialUpsertion(user.getKey(), CREDENTIAL, user.getValue()))
+                    .toList()).all());
+            awaitTrue("the SCRAM credentials of " + passwordsByUser.keySet(), () ->
+                    get(admin.describeUserScramCredentials().all()).keySet().containsAll(passwordsByUser.keySet()));
+        }
+    }
+
+    /**
+     * Adds these ACLs and waits until the cluster lists them all.
+     *
+     * @param adminConfig a client with the right to change ACLs ({@link #adminConfig})
+     */
+    public static void addAcls(Map<String, Object> adminConfig, Collection<AclBinding> acls) {
+        try (Admin admin = Admin.create(adminConfig)) {
+            get(admin.createAcls(acls).all());
+            awaitTrue(acls.size() + " ACLs", () -> Set.copyOf(get(admin.describeAcls(AclBindingFilter.ANY).values()))
+                    .containsAll(acls));
+        }
+    }
+
+    /** The node's settings for its listeners: CLIENT for clients and other brokers, CONTROLLER for the quorum. */
+    Map<String, String> brokerConfig(String controllerListener) {
+        String controller = controllerListener.toLowerCase(Locale.ROOT);
+        String client = CLIENT_LISTENER.toLowerCase(Locale.ROOT);
+        Map<String, String> config = new HashMap<>();
+        config.put("listener.security.protocol.map", CLIENT_LISTENER + ":SASL_PLAINTEXT," + controllerListener + ":SASL_PLAINTEXT");
+        config.put("inter.broker.listener.name", CLIENT_LISTENER);
+        config.put("listener.name." + client + ".sasl.enabled.mechanisms", MECHANISM);
+        config.put("sasl.mechanism.inter.broker.protocol", MECHANISM);
+        config.put("listener.name." + client + ".scram-sha-512.sasl.jaas.config", scramLogin(ADMIN, adminPassword));
+        config.put("listener.name." + controller + ".sasl.enabled.mechanisms", "PLAIN");
+        config.put("sasl.mechanism.controller.protocol", "PLAIN");
+        config.put("listener.name." + controller + ".plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + ADMIN
+                        + "\" password=\"" + adminPassword + "\" user_" + ADMIN + "=\"" + adminPassword + "\";");
+        config.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        config.put("super.users", "User:" + ADMIN);
+        // Kafka's default, stated: a resource without ACLs is closed to everyone but the super user.
+        config.put("allow.everyone.if.no.acl.found", "false");
+        return config;
+    }
+
+    /** Written with the storage, so that the nodes can authenticate to each other from their first start. */
+    List<String> formatArguments() {
+        return List.of("--add-scram", MECHANISM + "=[name=" + ADMIN + ",password=" + adminPassword + "]");
+    }
+
+    private static <T> T get(KafkaFuture<T> future) {
+        try {
+            return future.get(PROPAGATION.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("The cluster refused or did not answer", e);
+        }
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + PROPAGATION.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("The cluster does not list " + what + " after " + PROPAGATION);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+        }
+    }
+}
