@@ -2,12 +2,19 @@ package io.qrvoucher.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -18,6 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.DeadLetterHeaders;
@@ -33,12 +41,12 @@ class DeadLetterReplayTest {
             producer.send(deadLetter("v2", "result bytes", "ledger-results"));
             producer.flush();
 
-            DeadLetterReplay.Result dryRun = DeadLetterReplay.replay(broker.bootstrapServers(), "voucher-dead-letters",
+            DeadLetterReplay.Result dryRun = DeadLetterReplay.replay(broker.adminConfig(), "voucher-dead-letters",
                     "voucher-requests", false);
             assertThat(dryRun).isEqualTo(new DeadLetterReplay.Result(2, 1));
             assertThat(read(broker, "voucher-requests", 0)).isEmpty();
 
-            DeadLetterReplay.Result applied = DeadLetterReplay.replay(broker.bootstrapServers(), "voucher-dead-letters",
+            DeadLetterReplay.Result applied = DeadLetterReplay.replay(broker.adminConfig(), "voucher-dead-letters",
                     "voucher-requests", true);
 
             assertThat(applied).isEqualTo(new DeadLetterReplay.Result(2, 1));
@@ -50,6 +58,31 @@ class DeadLetterReplayTest {
         }
     }
 
+    @Test
+    void onASecuredClusterItLogsInWithTheClientPropertiesOfCommandConfig(@TempDir Path directory) throws IOException {
+        try (TestBroker broker = TestBroker.startSecured(1, "voucher-dead-letters", "voucher-requests");
+             KafkaProducer<String, String> producer = new KafkaProducer<>(broker.adminConfig(), new StringSerializer(),
+                     new StringSerializer())) {
+            producer.send(deadLetter("v1", "request bytes", "voucher-requests"));
+            producer.flush();
+            // An operator's login, as Kafka's own tools read it with --command-config.
+            Properties login = new Properties();
+            broker.adminConfig().forEach((name, value) -> login.setProperty(name, value.toString()));
+            login.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            Path commandConfig = directory.resolve("admin.properties");
+            try (OutputStream out = Files.newOutputStream(commandConfig)) {
+                login.store(out, null);
+            }
+
+            DeadLetterReplay.Result applied = DeadLetterReplay.run("--bootstrap-servers=" + broker.bootstrapServers(),
+                    "--command-config=" + commandConfig, "--dead-letters=voucher-dead-letters", "--apply");
+
+            assertThat(applied).isEqualTo(new DeadLetterReplay.Result(1, 1));
+            assertThat(read(broker, "voucher-requests", 1)).singleElement()
+                    .satisfies(record -> assertThat(record.value()).isEqualTo("request bytes"));
+        }
+    }
+
     private static ProducerRecord<String, String> deadLetter(String key, String value, String source) {
         ProducerRecord<String, String> record = new ProducerRecord<>("voucher-dead-letters", key, value);
         record.headers().add(DeadLetterHeaders.SOURCE_TOPIC, source.getBytes(StandardCharsets.UTF_8));
@@ -58,10 +91,10 @@ class DeadLetterReplayTest {
     }
 
     private static List<ConsumerRecord<String, String>> read(TestBroker broker, String topic, int expected) {
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> config = new HashMap<>(broker.adminConfig());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<ConsumerRecord<String, String>> records = new ArrayList<>();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> {
