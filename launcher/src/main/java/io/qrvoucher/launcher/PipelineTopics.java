@@ -31,7 +31,12 @@ public final class PipelineTopics {
      * ({@code min.insync.replicas=2}), so that an acknowledged record survives the loss of a broker.
      */
     public static void create(String bootstrapServers, int partitions, short replicationFactor) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), partitions, replicationFactor);
+    }
+
+    /** As {@link #create(String, int, short)}, by a client of this configuration: on a secured cluster, an operator's. */
+    public static void create(Map<String, Object> adminConfig, int partitions, short replicationFactor) {
+        try (Admin admin = Admin.create(adminConfig)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = ALL.stream()
                     .filter(name -> !existing.contains(name))

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -18,7 +19,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -91,8 +91,9 @@ class BadInputTest {
                 new VoucherRequest("r", "v-poison", "alice", Instant.now(), new CancelVoucher()));
         List<byte[]> poisons = List.of("not avro".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xC3, 0x01},
                 new byte[] {(byte) 0xC3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9}, new byte[0]);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+        // Written as an operator: only a client with the right to write these topics could get poison onto them.
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(stack.adminConfig(), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (String topic : List.of("voucher-requests", "ledger-results", "ledger-commands")) {
                 for (byte[] poison : poisons) {
                     producer.send(new ProducerRecord<>(topic, "poison".getBytes(StandardCharsets.UTF_8), poison));
@@ -137,11 +138,12 @@ class BadInputTest {
     }
 
     private List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int atLeast) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+        Map<String, Object> config = new HashMap<>(stack.adminConfig());
+        config.putAll(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "dead-letters-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             await(topic).atMost(Duration.ofSeconds(60)).until(() -> {

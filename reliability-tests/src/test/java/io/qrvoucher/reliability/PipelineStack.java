@@ -2,9 +2,15 @@ package io.qrvoucher.reliability;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
+import io.qrvoucher.broker.BrokerSecurity;
 import io.qrvoucher.launcher.Directories;
+import io.qrvoucher.launcher.KafkaAcls;
+import io.qrvoucher.launcher.KafkaAcls.Service;
 import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
@@ -14,7 +20,8 @@ import io.qrvoucher.launcher.ServiceProcess;
 /**
  * The pipeline as it runs in production, on this machine: a three-broker cluster, PostgreSQL, two
  * instances each of the ledger adapter, voucher-streams (with a standby of every task) and the ingress,
- * each service a JVM of its own.
+ * each service a JVM of its own. The cluster authenticates every client and authorizes it by the
+ * pipeline's ACLs ({@link KafkaAcls}): each service logs in as its own principal, as in production.
  */
 final class PipelineStack implements AutoCloseable {
 
@@ -25,25 +32,32 @@ final class PipelineStack implements AutoCloseable {
     private final List<ServiceProcess> topologies = new ArrayList<>();
     private final List<ServiceProcess> ingresses = new ArrayList<>();
     private final Secrets secrets = Secrets.random();
+    private final Map<Service, String> kafkaPasswords = new EnumMap<>(Service.class);
 
     private PipelineStack(Path directory) {
         this.directory = directory;
-        this.kafka = ThreeBrokerCluster.start(directory);
-        PipelineTopics.create(kafka.bootstrapServers(), 6, (short) 3);
+        this.kafka = ThreeBrokerCluster.start(directory, BrokerSecurity.scram());
+        PipelineTopics.create(kafka.adminConfig(), 6, (short) 3);
+        for (Service service : Service.values()) {
+            kafkaPasswords.put(service, BrokerSecurity.randomPassword());
+        }
+        BrokerSecurity.createUsers(kafka.adminConfig(), kafkaPasswords.entrySet().stream()
+                .collect(Collectors.toMap(entry -> entry.getKey().user(), Map.Entry::getValue)));
+        BrokerSecurity.addAcls(kafka.adminConfig(), KafkaAcls.all());
         this.database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start();
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                    ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database),
+                    loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database)),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
             topologies.add(topology(i, ServiceProcess.freePort(), 1));
         }
         for (int i = 1; i <= 2; i++) {
             ingresses.add(new ServiceProcess("ingress-api-" + i, "io.qrvoucher.ingress.IngressApplication",
                     ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                    ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
+                    loggedIn(Service.INGRESS, ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
                             ledgers.stream().mapToInt(ServiceProcess::port).toArray(),
-                            topologies.stream().mapToInt(ServiceProcess::port).toArray()),
+                            topologies.stream().mapToInt(ServiceProcess::port).toArray())),
                     "--ingress.limits.wrong-codes-per-window=1000"))));
         }
         try {
@@ -58,7 +72,8 @@ final class PipelineStack implements AutoCloseable {
     private ServiceProcess topology(int instance, int port, int standbyReplicas) {
         return new ServiceProcess("voucher-streams-" + instance, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                 port, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                ServiceArguments.voucherStreams(kafka.bootstrapServers(), secrets, directory.resolve("voucher-streams-" + instance), port),
+                loggedIn(Service.VOUCHER_STREAMS, ServiceArguments.voucherStreams(kafka.bootstrapServers(), secrets,
+                        directory.resolve("voucher-streams-" + instance), port)),
                 "--voucher.instance-id=voucher-streams-" + instance, "--voucher.replication-factor=3",
                 "--voucher.standby-replicas=" + standbyReplicas, "--voucher.commit-interval=50ms")));
     }
@@ -72,6 +87,15 @@ final class PipelineStack implements AutoCloseable {
             topologies.set(i, restarted);
             restarted.start().awaitReady();
         }
+    }
+
+    /** A service's arguments and its login to the cluster, the Spring Boot way, as its own principal. */
+    private List<String> loggedIn(Service service, List<String> arguments) {
+        List<String> loggedIn = new ArrayList<>(arguments);
+        loggedIn.addAll(List.of("--spring.kafka.security.protocol=SASL_PLAINTEXT",
+                "--spring.kafka.properties.sasl.mechanism=" + BrokerSecurity.MECHANISM,
+                "--spring.kafka.properties.sasl.jaas.config=" + BrokerSecurity.scramLogin(service.user(), kafkaPasswords.get(service))));
+        return loggedIn;
     }
 
     static PipelineStack start(Path directory) {
@@ -90,8 +114,9 @@ final class PipelineStack implements AutoCloseable {
         return ingresses.stream().map(ingress -> "http://localhost:" + ingress.port()).toList();
     }
 
-    String bootstrapServers() {
-        return kafka.bootstrapServers();
+    /** A client of the cluster logged in as an operator, whom no ACL restricts. */
+    Map<String, Object> adminConfig() {
+        return kafka.adminConfig();
     }
 
     ThreeBrokerCluster kafka() {

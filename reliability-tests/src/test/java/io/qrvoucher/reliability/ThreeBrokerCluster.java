@@ -7,23 +7,27 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.common.Uuid;
 
+import io.qrvoucher.broker.BrokerSecurity;
 import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.launcher.ServiceProcess;
 
 /**
  * A real three-node KRaft cluster in this JVM, from the Kafka server artifacts (each node broker and
  * controller, a static voter set): replication factor 3 and {@code min.insync.replicas} 2 everywhere,
- * so that any one node can be stopped and started again under load.
+ * so that any one node can be stopped and started again under load. Its clients authenticate (SCRAM)
+ * and are authorized by ACLs, as in production ({@link BrokerSecurity}; no TLS).
  */
 final class ThreeBrokerCluster implements AutoCloseable {
 
     private final List<KraftBroker> nodes;
+    private final BrokerSecurity security;
 
-    private ThreeBrokerCluster(List<KraftBroker> nodes) {
+    private ThreeBrokerCluster(List<KraftBroker> nodes, BrokerSecurity security) {
         this.nodes = nodes;
+        this.security = security;
     }
 
-    static ThreeBrokerCluster start(Path directory) {
+    static ThreeBrokerCluster start(Path directory, BrokerSecurity security) {
         int[] ports = {ServiceProcess.freePort(), ServiceProcess.freePort(), ServiceProcess.freePort()};
         int[] controllerPorts = {ServiceProcess.freePort(), ServiceProcess.freePort(), ServiceProcess.freePort()};
         String voters = java.util.stream.IntStream.range(0, 3)
@@ -42,12 +46,17 @@ final class ThreeBrokerCluster implements AutoCloseable {
         // The nodes start together: each waits for a quorum of the others.
         startTogether(java.util.stream.IntStream.range(0, 3).<Runnable>mapToObj(node -> () -> nodes[node] = KraftBroker.start(
                 directory.resolve("kafka-" + (node + 1)),
-                new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated))).toList());
-        return new ThreeBrokerCluster(List.of(nodes));
+                new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated), security)).toList());
+        return new ThreeBrokerCluster(List.of(nodes), security);
     }
 
     String bootstrapServers() {
         return nodes.stream().map(KraftBroker::bootstrapServers).collect(Collectors.joining(","));
+    }
+
+    /** A client logged in as the super user: an operator, whom no ACL restricts. */
+    Map<String, Object> adminConfig() {
+        return security.adminConfig(bootstrapServers());
     }
 
     /** Stops one node (1 to 3), cleanly: its partitions' leadership moves to the others. */
