@@ -15,7 +15,8 @@ public final class TestIngressProperties {
     public static IngressProperties withBroker(String bootstrapServers) {
         return new Binder(new MapConfigurationPropertySource(Map.of(
                 "ingress.bootstrap-servers", bootstrapServers,
-                "ingress.limits.publish-timeout", "1s")))
+                "ingress.limits.publish-timeout", "1s",
+                "ingress.request-signing.keys.k1", RealPipeline.REQUEST_SIGNING_KEY)))
                 .bindOrCreate("ingress", IngressProperties.class);
     }
 }

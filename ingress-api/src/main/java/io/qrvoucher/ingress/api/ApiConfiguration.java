@@ -30,10 +30,16 @@ class ApiConfiguration {
     }
 
     @Bean
+    SignIns signIns(IngressProperties properties) {
+        return new SignIns(properties.security().stepUpMaxAge());
+    }
+
+    @Bean
     Generations generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
                             IdempotencyKeys idempotencyKeys, Representations representations,
-                            IngressProperties properties, Clock clock) {
-        return new Generations(customers, reads, publisher, codes, idempotencyKeys, representations, properties, clock);
+                            IngressProperties properties, SignIns signIns, Clock clock) {
+        return new Generations(customers, reads, publisher, codes, idempotencyKeys, representations, properties,
+                signIns, clock);
     }
 
     @Bean
