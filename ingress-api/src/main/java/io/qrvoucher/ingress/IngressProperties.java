@@ -87,8 +87,15 @@ public record IngressProperties(
      * @param maxWait            the longest {@code Prefer: wait=N} honoured
      * @param publishTimeout     how long a request may wait for the broker's acknowledgement
      * @param maxImageSize       largest QR picture accepted
-     * @param wrongCodesPerWindow wrong redemption codes a customer may present per window
+     * @param wrongCodesPerWindow redemptions that cannot succeed a customer may attempt per window: wrong
+     *                           codes, unreadable pictures, new attempts on a used code
      * @param wrongCodeWindow    the window of that limit
+     * @param picturesPerWindow  QR pictures a customer may upload per window, readable or not
+     * @param pictureWindow      the window of that limit
+     * @param pictureDecoders    threads that decode pictures, apart from the threads that serve requests
+     *                           and run timers; 0 for one per processor
+     * @param pictureQueue       pictures that may wait for a decoder; beyond them an upload is refused
+     *                           at once with 503
      * @param maxPageSize        largest page of a voucher list
      */
     public record Limits(
@@ -97,6 +104,10 @@ public record IngressProperties(
             @DefaultValue("2MB") DataSize maxImageSize,
             @DefaultValue("5") int wrongCodesPerWindow,
             @DefaultValue("10m") Duration wrongCodeWindow,
+            @DefaultValue("30") int picturesPerWindow,
+            @DefaultValue("1m") Duration pictureWindow,
+            @DefaultValue("0") int pictureDecoders,
+            @DefaultValue("16") int pictureQueue,
             @DefaultValue("100") int maxPageSize) {
     }
 

@@ -6,6 +6,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
@@ -27,6 +28,11 @@ class ApiConfiguration {
     @Bean
     Representations representations(VoucherCodes codes) {
         return new Representations(codes);
+    }
+
+    @Bean
+    PictureDecoding pictureDecoding(QrCodes qrCodes, IngressProperties properties, Clock clock) {
+        return new PictureDecoding(qrCodes, properties.limits(), clock);
     }
 
     @Bean
