@@ -12,8 +12,10 @@ import org.springframework.util.unit.DataSize;
  * Configuration of the ingress, under {@code ingress.*}.
  *
  * @param bootstrapServers the Kafka cluster
- * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable; the same on every
- *                         instance, and kept secret (rotating it voids the codes of unused vouchers)
+ * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable (QRV1 codes); the same
+ *                         on every instance, and kept secret. To rotate, add {@code codeKeys} and keep this
+ *                         one while unused vouchers may have codes made with it
+ * @param codeKeys         keys of QRV2 codes, which carry their key's id
  * @param topics           topic names
  * @param voucherStreams   where the vouchers are read: the voucher-streams instances that own them
  * @param ledger           where accounts are read: the ledger adapters
@@ -28,6 +30,7 @@ import org.springframework.util.unit.DataSize;
 public record IngressProperties(
         @DefaultValue("localhost:9092") String bootstrapServers,
         String codeSecret,
+        @DefaultValue CodeKeys codeKeys,
         @DefaultValue Topics topics,
         @DefaultValue VoucherStreams voucherStreams,
         @DefaultValue Ledger ledger,
@@ -133,6 +136,18 @@ public record IngressProperties(
     public record RequestSigning(@DefaultValue("k1") String keyId, Map<String, String> keys) {
 
         public RequestSigning {
+            keys = keys == null ? Map.of() : Map.copyOf(keys);
+        }
+    }
+
+    /**
+     * @param keyId the key new codes are made with; empty to make QRV1 codes with {@code ingress.code-secret}
+     * @param keys  base64 keys (at least 256 bits) by id (letters and digits): a code made with any of them
+     *              stays genuine while the key is here
+     */
+    public record CodeKeys(String keyId, Map<String, String> keys) {
+
+        public CodeKeys {
             keys = keys == null ? Map.of() : Map.copyOf(keys);
         }
     }
