@@ -2,6 +2,8 @@ package io.qrvoucher.ingress;
 
 import java.time.Clock;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -49,10 +51,15 @@ public class IngressApplication {
 
     @Bean
     VoucherCodes voucherCodes(IngressProperties properties) {
-        if (!StringUtils.hasText(properties.codeSecret())) {
+        IngressProperties.CodeKeys codeKeys = properties.codeKeys();
+        if (!StringUtils.hasText(properties.codeSecret()) && codeKeys.keys().isEmpty()) {
             throw new IllegalStateException("Set ingress.code-secret: a base64 key of at least 256 bits, the same on every instance");
         }
-        return new VoucherCodes(Base64.getDecoder().decode(properties.codeSecret()));
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        codeKeys.keys().forEach((id, key) -> keys.put(id, Base64.getDecoder().decode(key)));
+        return new VoucherCodes(StringUtils.hasText(properties.codeSecret())
+                ? Base64.getDecoder().decode(properties.codeSecret()) : null,
+                keys, StringUtils.hasText(codeKeys.keyId()) ? codeKeys.keyId() : null);
     }
 
     @Bean

@@ -13,8 +13,10 @@ import org.springframework.util.unit.DataSize;
  *
  * @param bootstrapServers the Kafka cluster, when it is not {@code spring.kafka.bootstrap-servers}; the cluster's
  *                         security settings are {@code spring.kafka.*} ({@link io.qrvoucher.support.KafkaConnection})
- * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable; the same on every
- *                         instance, and kept secret (rotating it voids the codes of unused vouchers)
+ * @param codeSecret       base64 key of the HMAC that makes bearer codes unforgeable (QRV1 codes); the same
+ *                         on every instance, and kept secret. To rotate, add {@code codeKeys} and keep this
+ *                         one while unused vouchers may have codes made with it
+ * @param codeKeys         keys of QRV2 codes, which carry their key's id
  * @param topics           topic names
  * @param voucherStreams   where the vouchers are read: the voucher-streams instances that own them
  * @param ledger           where accounts are read: the ledger adapters
@@ -29,6 +31,7 @@ import org.springframework.util.unit.DataSize;
 public record IngressProperties(
         String bootstrapServers,
         String codeSecret,
+        @DefaultValue CodeKeys codeKeys,
         @DefaultValue Topics topics,
         @DefaultValue VoucherStreams voucherStreams,
         @DefaultValue Ledger ledger,
@@ -88,8 +91,15 @@ public record IngressProperties(
      * @param maxWait            the longest {@code Prefer: wait=N} honoured
      * @param publishTimeout     how long a request may wait for the broker's acknowledgement
      * @param maxImageSize       largest QR picture accepted
-     * @param wrongCodesPerWindow wrong redemption codes a customer may present per window
+     * @param wrongCodesPerWindow redemptions that cannot succeed a customer may attempt per window: wrong
+     *                           codes, unreadable pictures, new attempts on a used code
      * @param wrongCodeWindow    the window of that limit
+     * @param picturesPerWindow  QR pictures a customer may upload per window, readable or not
+     * @param pictureWindow      the window of that limit
+     * @param pictureDecoders    threads that decode pictures, apart from the threads that serve requests
+     *                           and run timers; 0 for one per processor
+     * @param pictureQueue       pictures that may wait for a decoder; beyond them an upload is refused
+     *                           at once with 503
      * @param maxPageSize        largest page of a voucher list
      */
     public record Limits(
@@ -98,6 +108,10 @@ public record IngressProperties(
             @DefaultValue("2MB") DataSize maxImageSize,
             @DefaultValue("5") int wrongCodesPerWindow,
             @DefaultValue("10m") Duration wrongCodeWindow,
+            @DefaultValue("30") int picturesPerWindow,
+            @DefaultValue("1m") Duration pictureWindow,
+            @DefaultValue("0") int pictureDecoders,
+            @DefaultValue("16") int pictureQueue,
             @DefaultValue("100") int maxPageSize) {
     }
 
@@ -123,6 +137,18 @@ public record IngressProperties(
     public record RequestSigning(@DefaultValue("k1") String keyId, Map<String, String> keys) {
 
         public RequestSigning {
+            keys = keys == null ? Map.of() : Map.copyOf(keys);
+        }
+    }
+
+    /**
+     * @param keyId the key new codes are made with; empty to make QRV1 codes with {@code ingress.code-secret}
+     * @param keys  base64 keys (at least 256 bits) by id (letters and digits): a code made with any of them
+     *              stays genuine while the key is here
+     */
+    public record CodeKeys(String keyId, Map<String, String> keys) {
+
+        public CodeKeys {
             keys = keys == null ? Map.of() : Map.copyOf(keys);
         }
     }

@@ -41,6 +41,13 @@ final class ApiClient {
         return signInNow();
     }
 
+    /** A token of a sign-in long past (still valid): what a thief has who took a token but not the password. */
+    ApiClient signedInAgo(Duration ago) {
+        Instant signedIn = Instant.now().minus(ago);
+        token = DemoTokens.sign(customerId, signedIn, Instant.now().plus(Duration.ofHours(1)), ISSUER, TOKEN_KEY);
+        return this;
+    }
+
     private ApiClient signInNow() {
         Instant now = Instant.now();
         LAST_SIGN_IN.merge(customerId, now.getEpochSecond(), Math::max);

@@ -207,6 +207,40 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void aStolenTokenWithoutAFreshSignInCannotWeakenStepUpOrRedeemOnScan() {
+        String customer = "victim-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
+        ApiClient thief = new ApiClient(http, customer).signedInAgo(Duration.ofHours(2));
+
+        for (Map<String, String> weaker : List.of(Map.of("stepUpPolicy", "FIRST_TIME_ONLY"),
+                Map.of("redemptionMode", "REDEEM_ON_SCAN"))) {
+            thief.put("/api/settings").bodyValue(weaker).exchange()
+                    .expectStatus().isForbidden()
+                    .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+        }
+        thief.get("/api/settings").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.stepUpPolicy").isEqualTo("EVERY_TIME")
+                .jsonPath("$.redemptionMode").isEqualTo("SCAN_THEN_CONFIRM");
+        thief.post("/api/vouchers").bodyValue(Map.of("accountId", customer + "-cny", "amount", "1.00", "currency", "CNY"))
+                .exchange().expectStatus().isForbidden();
+    }
+
+    @Test
+    void strengtheningASettingOrKeepingAWeakOneNeedsNoFreshSignIn() {
+        String customer = "careful-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
+        ApiClient owner = new ApiClient(http, customer);
+        owner.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk();
+        owner.signedInAgo(Duration.ofHours(2));
+
+        owner.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY", "redemptionMode", "SCAN_THEN_CONFIRM"))
+                .exchange().expectStatus().isOk();
+        owner.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.stepUpPolicy").isEqualTo("EVERY_TIME");
+    }
+
+    @Test
     void underFirstTimeOnlyOneFreshSignInConfirmsTheFirstVouchersEvenWhenSentAtOnce() {
         String customer = "first-timer-" + UUID.randomUUID();
         RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);

@@ -203,6 +203,39 @@ class RedeemTest extends IngressTestBase {
     }
 
     @Test
+    void aCustomerUploadingPicturesWithoutEndIsRefusedReadableOrNot() throws Exception {
+        ApiClient uploader = new ApiClient(http, "uploader-" + System.nanoTime());
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB), "png", png);
+
+        for (int i = 0; i < 30; i++) {
+            upload(uploader, picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422);
+        }
+        upload(uploader, picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(429)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_PICTURES");
+        // Another customer's uploads are counted apart.
+        upload(picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422);
+    }
+
+    @Test
+    void aClientLoopingOnAUsedCodeIsStoppedLikeAGuesser() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.25");
+        ApiClient looper = new ApiClient(http, "looper-" + System.nanoTime());
+        Map<String, Object> request = Map.of("code", voucher.get("code"), "externalAccount",
+                Map.of("bank", "B", "name", "N", "number", "1"));
+        looper.post("/api/redemptions").header("Prefer", "wait=20").bodyValue(request).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
+
+        for (int i = 0; i < 5; i++) {
+            looper.post("/api/redemptions").bodyValue(request).exchange().expectStatus().is2xxSuccessful();
+        }
+        looper.post("/api/redemptions").bodyValue(request).exchange()
+                .expectStatus().isEqualTo(429)
+                .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
+    }
+
+    @Test
     void aRedemptionIsVisibleToItsPayeeOnly() {
         Map<String, Object> voucher = alice.issuedVoucher("1.50");
         String location = bob.post("/api/redemptions")
@@ -224,7 +257,12 @@ class RedeemTest extends IngressTestBase {
     }
 
     private org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec upload(MultipartBodyBuilder form) {
-        return http.post().uri("/api/redemptions").headers(h -> h.setBearerAuth(bob.token()))
+        return upload(bob, form);
+    }
+
+    private org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec upload(ApiClient payee,
+                                                                                          MultipartBodyBuilder form) {
+        return http.post().uri("/api/redemptions").headers(h -> h.setBearerAuth(payee.token()))
                 .contentType(MediaType.MULTIPART_FORM_DATA)
                 .body(BodyInserters.fromMultipartData(form.build()))
                 .exchange();

@@ -16,12 +16,20 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 /**
  * A real PostgreSQL holding the {@code ledger} database, with its files in one directory and a fixed
  * port, so that it can be taken away ({@link #stop()}: the services' connections fail) and brought
- * back with all its data ({@link #start()}). The server's superuser is {@code postgres/postgres}.
+ * back with all its data ({@link #start()}). The database belongs to the role {@value #OWNER}, which
+ * runs the migrations; the ledger adapter connects as {@value #APPLICATION}, which may only read and
+ * write rows. Both get a new random password at every start. The server's superuser is
+ * {@code postgres/postgres}, for checks and set-up.
  */
 public final class LedgerDatabase implements AutoCloseable {
 
+    public static final String OWNER = "ledger_owner";
+    public static final String APPLICATION = "ledger_app";
+
     private final Path directory;
     private final int port;
+    private final String ownerPassword = randomPassword();
+    private final String applicationPassword = randomPassword();
     private EmbeddedPostgres postgres;
 
     public LedgerDatabase(Path directory, int port) {
@@ -41,12 +49,23 @@ public final class LedgerDatabase implements AutoCloseable {
                     .setServerConfig("full_page_writes", "on")
                     .setPort(port).start();
             try (Connection connection = postgres.getPostgresDatabase().getConnection();
-                 Statement statement = connection.createStatement();
-                 ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'ledger'")) {
-                if (!exists.next()) {
-                    statement.execute("CREATE DATABASE ledger");
+                 Statement statement = connection.createStatement()) {
+                for (String role : new String[] {OWNER, APPLICATION}) {
+                    try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'")) {
+                        if (!exists.next()) {
+                            statement.execute("CREATE ROLE " + role + " LOGIN");
+                        }
+                    }
+                }
+                statement.execute("ALTER ROLE " + OWNER + " PASSWORD '" + ownerPassword + "'");
+                statement.execute("ALTER ROLE " + APPLICATION + " PASSWORD '" + applicationPassword + "'");
+                try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'ledger'")) {
+                    if (!exists.next()) {
+                        statement.execute("CREATE DATABASE ledger OWNER " + OWNER);
+                    }
                 }
             }
+            handOverToOwner();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -61,6 +80,46 @@ public final class LedgerDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A data folder of a version whose migrations ran as the superuser has the ledger's objects owned by
+     * it: they are handed to the owner role, so that its migrations can grant on them.
+     */
+    private void handOverToOwner() throws SQLException {
+        try (Connection connection = postgres.getDatabase("postgres", "ledger").getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("ALTER DATABASE ledger OWNER TO " + OWNER);
+            statement.execute("ALTER SCHEMA public OWNER TO " + OWNER);
+            statement.execute("""
+                    DO $$
+                    DECLARE o record;
+                    BEGIN
+                        FOR o IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner <> '%1$s' LOOP
+                            EXECUTE format('ALTER TABLE public.%%I OWNER TO %1$s', o.tablename);
+                        END LOOP;
+                        FOR o IN SELECT p.oid::regprocedure AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                                 WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> '%1$s' LOOP
+                            EXECUTE format('ALTER FUNCTION %%s OWNER TO %1$s', o.signature);
+                        END LOOP;
+                    END $$""".formatted(OWNER));
+        }
+    }
+
+    /** The password of the owner role, which runs the migrations, for this run of the server. */
+    public String ownerPassword() {
+        return ownerPassword;
+    }
+
+    /** The password of the ledger adapter's role for this run of the server. */
+    public String applicationPassword() {
+        return applicationPassword;
+    }
+
+    private static String randomPassword() {
+        byte[] bytes = new byte[18];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     public String jdbcUrl() {

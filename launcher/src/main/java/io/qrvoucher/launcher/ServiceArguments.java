@@ -30,7 +30,9 @@ public final class ServiceArguments {
 
     public static List<String> ledgerAdapter(String bootstrapServers, LedgerDatabase database) {
         return List.of("--spring.datasource.url=" + database.jdbcUrl(),
-                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--spring.datasource.username=" + LedgerDatabase.APPLICATION,
+                "--spring.datasource.password=" + database.applicationPassword(),
+                "--spring.flyway.user=" + LedgerDatabase.OWNER, "--spring.flyway.password=" + database.ownerPassword(),
                 "--spring.kafka.bootstrap-servers=" + bootstrapServers,
                 EXCLUDE + API_SECURITY);
     }

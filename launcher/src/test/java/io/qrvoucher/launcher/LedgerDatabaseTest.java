@@ -1,8 +1,10 @@
 package io.qrvoucher.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +18,51 @@ class LedgerDatabaseTest {
             assertThat(database.jdbc().sql("SHOW synchronous_commit").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW fsync").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW full_page_writes").query(String.class).single()).isEqualTo("on");
+        }
+    }
+
+    /** The ledger adapter's role reads and writes rows; it cannot take away the balance trigger or a table. */
+    @Test
+    void theServicesRoleWritesRowsButCannotChangeTheSchema(@TempDir Path directory) {
+        try (LedgerDatabase database = new LedgerDatabase(directory, ServiceProcess.freePort()).start()) {
+            org.flywaydb.core.Flyway.configure()
+                    .dataSource(database.jdbcUrl(), LedgerDatabase.OWNER, database.ownerPassword())
+                    .placeholders(java.util.Map.of("application_role", LedgerDatabase.APPLICATION))
+                    .load().migrate();
+            org.springframework.jdbc.core.simple.JdbcClient service = org.springframework.jdbc.core.simple.JdbcClient.create(
+                    new org.springframework.jdbc.datasource.SingleConnectionDataSource(database.jdbcUrl(),
+                            LedgerDatabase.APPLICATION, database.applicationPassword(), true));
+
+            service.sql("INSERT INTO accounts (account_id, owner_customer_id, kind, currency, balance_minor, status) "
+                    + "VALUES ('a', 'alice', 'CUSTOMER', 'CNY', 100, 'ACTIVE')").update();
+            assertThat(service.sql("SELECT balance_minor FROM accounts WHERE account_id = 'a'").query(Long.class).single())
+                    .isEqualTo(100L);
+            for (String ddl : List.of("DROP TRIGGER journal_entries_balance ON journal_entries",
+                    "ALTER TABLE accounts DROP CONSTRAINT customer_available_not_negative",
+                    "DROP TABLE processed_commands", "DELETE FROM journal_entries", "TRUNCATE holds")) {
+                assertThatThrownBy(() -> service.sql(ddl).update()).as(ddl).satisfies(refused ->
+                        assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(refused).getMessage())
+                                .containsAnyOf("permission denied", "must be owner"));
+            }
+        }
+    }
+
+    /** A data folder whose migrations ran as the superuser is handed to the owner role on start. */
+    @Test
+    void aDataFolderMigratedByTheSuperuserIsHandedToTheOwner(@TempDir Path directory) {
+        int port = ServiceProcess.freePort();
+        try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
+            org.flywaydb.core.Flyway.configure().dataSource(database.jdbcUrl(), "postgres", "postgres")
+                    .placeholders(java.util.Map.of("application_role", "postgres")).target("3").load().migrate();
+        }
+        try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
+            org.flywaydb.core.Flyway.configure()
+                    .dataSource(database.jdbcUrl(), LedgerDatabase.OWNER, database.ownerPassword())
+                    .placeholders(java.util.Map.of("application_role", LedgerDatabase.APPLICATION))
+                    .load().migrate();
+
+            assertThat(database.jdbc().sql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+                    .query(String.class).list()).containsExactly(LedgerDatabase.OWNER);
         }
     }
 }

@@ -52,7 +52,8 @@ public final class TestDatabases {
             throw new IllegalStateException(e);
         }
         String url = server().getJdbcUrl("postgres", name);
-        Flyway.configure().dataSource(url, "postgres", "postgres").load().migrate();
+        Flyway.configure().dataSource(url, "postgres", "postgres")
+                .placeholders(java.util.Map.of("application_role", "postgres")).load().migrate();
         return url;
     }
 

@@ -36,7 +36,10 @@ public final class RequestSignatures {
      * @param keys         every key a request may be signed with, by id, base64-encoded, at least 256 bits each
      */
     public RequestSignatures(String signingKeyId, Map<String, String> keys) {
-        if (keys == null || keys.isEmpty()) {
+        // A key left empty (an unset variable in configuration) is no key.
+        keys = keys == null ? Map.of() : keys.entrySet().stream().filter(entry -> entry.getValue() != null
+                && !entry.getValue().isBlank()).collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        if (keys.isEmpty()) {
             throw new IllegalArgumentException("No request signing key is configured: the ingress and voucher-streams "
                     + "need the same one (see docs/security.md)");
         }

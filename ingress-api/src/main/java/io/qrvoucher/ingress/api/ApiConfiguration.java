@@ -6,6 +6,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
@@ -30,10 +31,21 @@ class ApiConfiguration {
     }
 
     @Bean
+    PictureDecoding pictureDecoding(QrCodes qrCodes, IngressProperties properties, Clock clock) {
+        return new PictureDecoding(qrCodes, properties.limits(), clock);
+    }
+
+    @Bean
+    SignIns signIns(IngressProperties properties) {
+        return new SignIns(properties.security().stepUpMaxAge());
+    }
+
+    @Bean
     Generations generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
                             IdempotencyKeys idempotencyKeys, Representations representations,
-                            IngressProperties properties, Clock clock) {
-        return new Generations(customers, reads, publisher, codes, idempotencyKeys, representations, properties, clock);
+                            IngressProperties properties, SignIns signIns, Clock clock) {
+        return new Generations(customers, reads, publisher, codes, idempotencyKeys, representations, properties,
+                signIns, clock);
     }
 
     @Bean

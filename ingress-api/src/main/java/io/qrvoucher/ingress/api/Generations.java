@@ -42,11 +42,12 @@ final class Generations {
     private final IdempotencyKeys idempotencyKeys;
     private final Representations representations;
     private final IngressProperties properties;
+    private final SignIns signIns;
     private final Clock clock;
 
     Generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
                 IdempotencyKeys idempotencyKeys, Representations representations, IngressProperties properties,
-                Clock clock) {
+                SignIns signIns, Clock clock) {
         this.customers = customers;
         this.reads = reads;
         this.publisher = publisher;
@@ -54,6 +55,7 @@ final class Generations {
         this.idempotencyKeys = idempotencyKeys;
         this.representations = representations;
         this.properties = properties;
+        this.signIns = signIns;
         this.clock = clock;
     }
 
@@ -111,7 +113,7 @@ final class Generations {
                 currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()),
                         checked.firstClaim())
-                .flatMap(ids -> confirmStepUp(customerId, checked.settings(), checked.stepUp(), signInOf(caller), ids)
+                .flatMap(ids -> confirmStepUp(customerId, checked.settings(), checked.stepUp(), SignIns.idOf(caller), ids)
                         .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
                                 new GenerateVoucher(checked.accountId(), amountMinor, currency.getCurrencyCode(),
                                         request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
@@ -131,29 +133,13 @@ final class Generations {
                 .orElse(Mono.just(false));
     }
 
-    /** The sign-in a token stands for: the token's own id, else its session's, else its sign-in time. */
-    private static String signInOf(Jwt caller) {
-        if (caller.getId() != null) {
-            return caller.getId();
-        }
-        String session = caller.getClaimAsString("sid");
-        return session != null ? "sid " + session : "auth_time " + caller.getClaimAsInstant("auth_time");
-    }
-
     /**
      * The step-up rule of SPEC "Generate": when the customer's policy asks for it, the token must carry
      * a sign-in ({@code auth_time}) recent enough; it is then the sign-in that must confirm the voucher.
      */
     private Instant stepUpConfirmation(Jwt caller, CustomerSettings settings, Instant now) {
         boolean needed = settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME || !settings.getStepUpConfirmed();
-        Instant authTime = caller.getClaimAsInstant("auth_time");
-        if (!needed) {
-            return null;
-        }
-        if (authTime == null || authTime.isBefore(now.minus(properties.security().stepUpMaxAge()))) {
-            throw stepUpRequired();
-        }
-        return authTime;
+        return needed ? signIns.fresh(caller, now).orElseThrow(Generations::stepUpRequired) : null;
     }
 
     /**
@@ -170,8 +156,7 @@ final class Generations {
     }
 
     private static ApiException stepUpRequired() {
-        return new ApiException(HttpStatus.FORBIDDEN, "STEP_UP_REQUIRED",
-                "Confirm this voucher by signing in again with your account password");
+        return SignIns.required("Confirm this voucher by signing in again with your account password");
     }
 
     /**

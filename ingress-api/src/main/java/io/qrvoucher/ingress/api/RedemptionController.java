@@ -19,11 +19,9 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ingress.IngressProperties;
-import io.qrvoucher.ingress.codes.QrCodes;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 @RestController
 @RequestMapping("/api/redemptions")
@@ -31,12 +29,12 @@ import reactor.core.scheduler.Schedulers;
 class RedemptionController {
 
     private final Redemptions redemptions;
-    private final QrCodes qrCodes;
+    private final PictureDecoding pictures;
     private final IngressProperties properties;
 
-    RedemptionController(Redemptions redemptions, QrCodes qrCodes, IngressProperties properties) {
+    RedemptionController(Redemptions redemptions, PictureDecoding pictures, IngressProperties properties) {
         this.redemptions = redemptions;
-        this.qrCodes = qrCodes;
+        this.pictures = pictures;
         this.properties = properties;
     }
 
@@ -59,6 +57,9 @@ class RedemptionController {
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
         int maxImageBytes = (int) properties.limits().maxImageSize().toBytes();
+        String customerId = caller.getSubject();
+        redemptions.checkAllowed(customerId);
+        pictures.admit(customerId);
         return form.flatMap(parts -> {
             Part image = parts.getFirst("image");
             if (image == null) {
@@ -71,9 +72,8 @@ class RedemptionController {
                         DataBufferUtils.release(buffer);
                         return bytes;
                     })
-                    .publishOn(Schedulers.parallel())
-                    .map(this::codeInPicture)
-                    .flatMap(code -> redemptions.redeem(caller.getSubject(), new Dtos.Redeem(code, field(parts, "amount"),
+                    .flatMap(pictures::codeIn)
+                    .flatMap(code -> redemptions.redeem(customerId, new Dtos.Redeem(code, field(parts, "amount"),
                             field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer));
         });
     }
@@ -83,15 +83,6 @@ class RedemptionController {
     Mono<Dtos.Redemption> redemption(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return redemptions.redemption(caller.getSubject(), id)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("Redemption " + id)));
-    }
-
-    private String codeInPicture(byte[] picture) {
-        try {
-            return qrCodes.decode(picture).orElseThrow(() -> ApiException.unprocessable("QR_UNREADABLE",
-                    "No readable QR code in the picture; try a sharper, closer picture"));
-        } catch (QrCodes.UnreadableImageException e) {
-            throw ApiException.unprocessable("INVALID_IMAGE", "The picture must be a PNG or JPEG image");
-        }
     }
 
     private static Dtos.ExternalAccount externalAccount(MultiValueMap<String, Part> parts) {

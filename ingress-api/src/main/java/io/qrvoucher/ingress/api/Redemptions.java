@@ -18,6 +18,7 @@ import io.qrvoucher.avro.RedeemVoucher;
 import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
@@ -38,7 +39,7 @@ final class Redemptions {
     private final RequestPublisher publisher;
     private final VoucherCodes codes;
     private final IdempotencyKeys idempotencyKeys;
-    private final WrongCodeLimiter wrongCodes;
+    private final AttemptLimiter failedAttempts;
     private final IngressProperties properties;
     private final Clock clock;
 
@@ -49,15 +50,16 @@ final class Redemptions {
         this.publisher = publisher;
         this.codes = codes;
         this.idempotencyKeys = idempotencyKeys;
-        this.wrongCodes = new WrongCodeLimiter(properties.limits().wrongCodesPerWindow(),
-                properties.limits().wrongCodeWindow(), clock);
+        this.failedAttempts = new AttemptLimiter(properties.limits().wrongCodesPerWindow(),
+                properties.limits().wrongCodeWindow(), clock, "TOO_MANY_WRONG_CODES",
+                "redemptions that could not succeed (wrong or used codes, unreadable pictures)");
         this.properties = properties;
         this.clock = clock;
     }
 
     Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                   String prefer) {
-        wrongCodes.checkAllowed(customerId);
+        failedAttempts.checkAllowed(customerId);
         if (request.code() == null || request.code().isBlank()) {
             throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
         }
@@ -67,13 +69,26 @@ final class Redemptions {
             return Mono.error(invalidCode(customerId));
         }
         return reads.voucher(genuine.get(), null)
-                .flatMap(answer -> answer.getVoucher() == null
-                        ? Mono.error(invalidCode(customerId))
-                        : redeem(customerId, answer.getVoucher(), code, request, idempotencyKey, prefer));
+                .flatMap(answer -> {
+                    if (answer.getVoucher() == null) {
+                        return Mono.error(invalidCode(customerId));
+                    }
+                    // A new attempt on a code already used cannot succeed: it still goes through (its outcome
+                    // is the voucher's to give), but a client looping on it is stopped like a guesser.
+                    if (answer.getVoucher().getStatus() != VoucherStatus.UNUSED && idempotencyKey == null) {
+                        failedAttempts.record(customerId);
+                    }
+                    return redeem(customerId, answer.getVoucher(), code, request, idempotencyKey, prefer);
+                });
+    }
+
+    /** Refuses a customer who has failed too often, before any work is done for them. */
+    void checkAllowed(String customerId) {
+        failedAttempts.checkAllowed(customerId);
     }
 
     private ApiException invalidCode(String customerId) {
-        wrongCodes.recordFailure(customerId);
+        failedAttempts.record(customerId);
         return ApiException.unprocessable("INVALID_CODE", "This is not the code of a voucher");
     }
 

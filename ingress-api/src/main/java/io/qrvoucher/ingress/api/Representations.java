@@ -37,7 +37,8 @@ final class Representations {
                 voucher.getExpiresAt(),
                 voucher.getUpdatedAt(),
                 voucher.getReason(),
-                payer && voucher.getStatus() == VoucherStatus.UNUSED ? codes.codeOf(voucher.getVoucherId()) : null,
+                payer && voucher.getStatus() == VoucherStatus.UNUSED
+                        ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash()).orElse(null) : null,
                 payer ? "payer" : "payee",
                 payer ? voucher.getAccountId() : null,
                 redeemed ? destination(redemption.getDestination()) : null,

@@ -36,12 +36,14 @@ class SettingsController {
     private final Customers customers;
     private final VoucherReads reads;
     private final RequestPublisher publisher;
+    private final SignIns signIns;
     private final Clock clock;
 
-    SettingsController(Customers customers, VoucherReads reads, RequestPublisher publisher, Clock clock) {
+    SettingsController(Customers customers, VoucherReads reads, RequestPublisher publisher, SignIns signIns, Clock clock) {
         this.customers = customers;
         this.reads = reads;
         this.publisher = publisher;
+        this.signIns = signIns;
         this.clock = clock;
     }
 
@@ -52,29 +54,47 @@ class SettingsController {
     }
 
     @PutMapping("/api/settings")
-    @Operation(summary = "Change your settings; fields left out keep their value")
+    @Operation(summary = "Change your settings; fields left out keep their value. Weakening a security setting "
+            + "(step-up to FIRST_TIME_ONLY, redemption to REDEEM_ON_SCAN) needs a fresh sign-in, else 403 STEP_UP_REQUIRED")
     Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request) {
         String customerId = caller.getSubject();
+        Instant now = clock.instant();
         SettingsChange.Builder change = SettingsChange.newBuilder()
                 .setChangeId(UUID.randomUUID().toString())
                 .setCustomerId(customerId)
-                .setRequestedAt(clock.instant());
-        if (request.redemptionMode() != null) {
-            change.setRedemptionMode(parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode"));
-        }
-        if (request.stepUpPolicy() != null) {
-            change.setStepUpPolicy(parse(StepUpPolicy.class, request.stepUpPolicy(), "stepUpPolicy"));
-        }
+                .setRequestedAt(now);
+        RedemptionMode redemptionMode = request.redemptionMode() == null ? null
+                : parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode");
+        StepUpPolicy stepUpPolicy = request.stepUpPolicy() == null ? null
+                : parse(StepUpPolicy.class, request.stepUpPolicy(), "stepUpPolicy");
+        change.setRedemptionMode(redemptionMode).setStepUpPolicy(stepUpPolicy);
+        Mono<Void> weakeningConfirmed = redemptionMode != RedemptionMode.REDEEM_ON_SCAN
+                && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY ? Mono.empty()
+                : customers.settingsOf(customerId).doOnNext(current -> {
+                    if (weakens(current, redemptionMode, stepUpPolicy) && signIns.fresh(caller, now).isEmpty()) {
+                        throw SignIns.required("Weakening a security setting needs a fresh sign-in: sign in again "
+                                + "with your account password");
+                    }
+                }).then();
         Mono<Void> accountsChecked = Mono.when(
                 ownAccount(customerId, request.defaultGenerationAccountId(), change::setDefaultGenerationAccountId),
                 ownAccount(customerId, request.defaultRedemptionAccountId(), change::setDefaultRedemptionAccountId));
         // Only the fields sent are changed; voucher-streams merges changes in order, so none is lost. The
         // answer waits for this change to be merged: the caller reads their own write.
-        return accountsChecked
+        return weakeningConfirmed.then(accountsChecked)
                 .then(Mono.defer(() -> publisher.publish(change.build())))
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK))
                 .map(answer -> Customers.orDefaults(answer, customerId))
                 .flatMap(settings -> toDto(settings, customerId));
+    }
+
+    /**
+     * Whether the change lowers a protection against a stolen token: confirming vouchers only the first
+     * time, or redeeming on scan without a confirmation.
+     */
+    private static boolean weakens(CustomerSettings current, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy) {
+        return stepUpPolicy == StepUpPolicy.FIRST_TIME_ONLY && current.getStepUpPolicy() != StepUpPolicy.FIRST_TIME_ONLY
+                || redemptionMode == RedemptionMode.REDEEM_ON_SCAN && current.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN;
     }
 
     /** Checks that a default account the customer names is their own, and takes it into the change. */

@@ -94,7 +94,8 @@ class VoucherController {
                         throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + voucher.getStatus()
                                 + "; it has no usable code");
                     }
-                    return codes.codeOf(id);
+                    return codes.codeOf(id, voucher.getCodeHash()).orElseThrow(() -> ApiException.conflict(
+                            "VOUCHER_NOT_USABLE", "The key this voucher's code was made with is retired; cancel it"));
                 })
                 .publishOn(Schedulers.parallel())
                 .map(qrCodes::render)

@@ -86,13 +86,15 @@ public final class QrCodes {
     }
 
     /**
-     * Reads the picture, after checking from its header that its pixels fit in memory: a small file
-     * can claim to be a gigapixel image.
+     * Reads the picture, after checking that it is a PNG or JPEG by its first bytes (the only decoders a
+     * picture reaches: not whatever format ImageIO would guess) and from its header that its pixels fit
+     * in memory: a small file can claim to be a gigapixel image.
      */
     private static BufferedImage read(byte[] picture) {
+        String format = formatOf(picture).orElseThrow(UnreadableImageException::new);
         try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(picture))) {
-            Iterator<ImageReader> readers = input == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(input);
-            if (!readers.hasNext()) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
+            if (input == null || !readers.hasNext()) {
                 throw new UnreadableImageException();
             }
             ImageReader reader = readers.next();
@@ -110,6 +112,22 @@ public final class QrCodes {
         } catch (IOException | RuntimeException e) {
             throw new UnreadableImageException();
         }
+    }
+
+    private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    private static final byte[] JPEG = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF};
+
+    /** "png" or "jpeg" by the picture's magic bytes; empty for anything else. */
+    static Optional<String> formatOf(byte[] picture) {
+        if (startsWith(picture, PNG)) {
+            return Optional.of("png");
+        }
+        return startsWith(picture, JPEG) ? Optional.of("jpeg") : Optional.empty();
+    }
+
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes != null && bytes.length >= prefix.length
+                && java.util.Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     private static Optional<String> read(LuminanceSource source, Map<DecodeHintType, ?> hints) {

@@ -8,52 +8,123 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Bearer codes: {@code QRV1.<voucher id>.<tag>}, where the tag is 128 bits of an HMAC-SHA256 of the
- * voucher id under the bank's secret key. A code cannot be guessed or forged without the key, yet the
- * ingress can show the payer their code again at any time without storing it. Only a SHA-256 of the
- * code ever goes on a topic.
+ * Bearer codes: {@code QRV2.<key id>.<voucher id>.<tag>}, where the tag is 128 bits of an HMAC-SHA256 of
+ * the voucher id under the bank's secret key of that id (or {@code QRV1.<voucher id>.<tag>} under the
+ * single key of a deployment that has not rotated, {@code ingress.code-secret}). A code cannot be
+ * guessed or forged without the key, yet the ingress can show the payer their code again at any time
+ * without storing it. Only a SHA-256 of the code ever goes on a topic.
+ *
+ * <p>Keys rotate without voiding unused vouchers: new codes are made with the current key, and a
+ * code made with any key still configured stays genuine. Drop a key only once no unused voucher can
+ * have a code made with it (after the longest validity).
  */
 public final class VoucherCodes {
 
-    private static final String PREFIX = "QRV1.";
+    private static final String LEGACY_PREFIX = "QRV1.";
+    private static final String PREFIX = "QRV2.";
     private static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 12;
     private static final int REDEMPTION_TAG_BYTES = 12;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
-    private final SecretKeySpec key;
+    private final SecretKeySpec legacyKey;
+    private final Map<String, SecretKeySpec> keys;
+    private final String currentKeyId;
 
+    /** One key, never rotated: QRV1 codes. */
     public VoucherCodes(byte[] secret) {
-        if (secret.length < 32) {
-            throw new IllegalArgumentException("The code secret needs at least 256 bits");
-        }
-        this.key = new SecretKeySpec(secret, "HmacSHA256");
+        this(secret, Map.of(), null);
     }
 
+    /**
+     * @param legacySecret the key of QRV1 codes, null if there are none
+     * @param secrets      the keys of QRV2 codes, by id (letters and digits)
+     * @param currentKeyId the key new codes are made with; null to make QRV1 codes with {@code legacySecret}
+     */
+    public VoucherCodes(byte[] legacySecret, Map<String, byte[]> secrets, String currentKeyId) {
+        this.legacyKey = legacySecret == null ? null : key("ingress.code-secret", legacySecret);
+        Map<String, SecretKeySpec> byId = new LinkedHashMap<>();
+        secrets.forEach((id, secret) -> {
+            if (!id.matches("[A-Za-z0-9]{1,16}")) {
+                throw new IllegalArgumentException("A code key id is 1 to 16 letters and digits, not " + id);
+            }
+            byId.put(id, key("code key " + id, secret));
+        });
+        this.keys = Map.copyOf(byId);
+        if (currentKeyId == null ? legacyKey == null : !keys.containsKey(currentKeyId)) {
+            throw new IllegalArgumentException(currentKeyId == null
+                    ? "No code key: set ingress.code-secret, or ingress.code-keys.keys.<id> and ingress.code-keys.key-id"
+                    : "The code key id " + currentKeyId + " names no configured key");
+        }
+        this.currentKeyId = currentKeyId;
+    }
+
+    private static SecretKeySpec key(String name, byte[] secret) {
+        if (secret.length < 32) {
+            throw new IllegalArgumentException("The " + name + " needs at least 256 bits");
+        }
+        return new SecretKeySpec(secret, "HmacSHA256");
+    }
+
+    /** The code of a new voucher, made with the current key. */
     public String codeOf(String voucherId) {
-        return PREFIX + voucherId + "." + BASE64.encodeToString(tag(voucherId));
+        return currentKeyId == null ? legacyCode(voucherId) : code(currentKeyId, voucherId);
+    }
+
+    /**
+     * The code a voucher was issued with, whose hash is {@code codeHash}, made again with the key it was
+     * made with; empty if that key is no longer configured (the code is void).
+     */
+    public Optional<String> codeOf(String voucherId, String codeHash) {
+        Stream<String> candidates = Stream.concat(
+                legacyKey == null ? Stream.empty() : Stream.of(legacyCode(voucherId)),
+                keys.keySet().stream().map(id -> code(id, voucherId)));
+        return candidates.filter(code -> hashOf(code).equals(codeHash)).findFirst();
+    }
+
+    private String legacyCode(String voucherId) {
+        return LEGACY_PREFIX + voucherId + "." + BASE64.encodeToString(tag(legacyKey, voucherId));
+    }
+
+    private String code(String keyId, String voucherId) {
+        return PREFIX + keyId + "." + voucherId + "." + BASE64.encodeToString(tag(keys.get(keyId), voucherId));
     }
 
     /** The voucher a genuine code names, or empty for anything else. */
     public Optional<String> voucherIdOf(String code) {
-        if (code == null || code.length() > 200 || !code.startsWith(PREFIX)) {
+        if (code == null || code.length() > 200) {
             return Optional.empty();
         }
-        String[] parts = code.substring(PREFIX.length()).split("\\.", -1);
-        if (parts.length != 2 || !isUuid(parts[0])) {
+        if (code.startsWith(LEGACY_PREFIX) && legacyKey != null) {
+            String[] parts = code.substring(LEGACY_PREFIX.length()).split("\\.", -1);
+            return parts.length == 2 ? genuine(legacyKey, parts[0], parts[1]) : Optional.empty();
+        }
+        if (code.startsWith(PREFIX)) {
+            String[] parts = code.substring(PREFIX.length()).split("\\.", -1);
+            return parts.length == 3 && keys.containsKey(parts[0]) ? genuine(keys.get(parts[0]), parts[1], parts[2])
+                    : Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> genuine(SecretKeySpec key, String voucherId, String tag) {
+        if (!isUuid(voucherId)) {
             return Optional.empty();
         }
-        return decoded(parts[1])
-                .filter(presented -> MessageDigest.isEqual(presented, tag(parts[0])))
-                .map(genuine -> parts[0]);
+        return decoded(tag)
+                .filter(presented -> MessageDigest.isEqual(presented, tag(key, voucherId)))
+                .map(matching -> voucherId);
     }
 
     /**
@@ -66,10 +137,11 @@ public final class VoucherCodes {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         String encodedNonce = BASE64.encodeToString(nonce);
-        return voucherId + "." + encodedNonce + "." + BASE64.encodeToString(redemptionTag(customerId, voucherId, encodedNonce));
+        return voucherId + "." + encodedNonce + "." + BASE64.encodeToString(
+                redemptionTag(currentKey(), customerId, voucherId, encodedNonce));
     }
 
-    /** The voucher of a redemption id made for this customer, or empty for any other string. */
+    /** The voucher of a redemption id made for this customer (with any configured key), or empty for any other string. */
     public Optional<String> voucherOfRedemption(String redemptionId, String customerId) {
         if (redemptionId == null || redemptionId.length() > 100) {
             return Optional.empty();
@@ -79,12 +151,21 @@ public final class VoucherCodes {
             return Optional.empty();
         }
         return decoded(parts[2])
-                .filter(presented -> MessageDigest.isEqual(presented, redemptionTag(customerId, parts[0], parts[1])))
+                .filter(presented -> allKeys().anyMatch(key ->
+                        MessageDigest.isEqual(presented, redemptionTag(key, customerId, parts[0], parts[1]))))
                 .map(genuine -> parts[0]);
     }
 
-    private byte[] redemptionTag(String customerId, String voucherId, String nonce) {
-        return Arrays.copyOf(mac("redemption\u0000" + customerId + "\u0000" + voucherId + "\u0000" + nonce),
+    private SecretKeySpec currentKey() {
+        return currentKeyId == null ? legacyKey : keys.get(currentKeyId);
+    }
+
+    private Stream<SecretKeySpec> allKeys() {
+        return Stream.concat(Stream.ofNullable(legacyKey), keys.values().stream());
+    }
+
+    private static byte[] redemptionTag(SecretKeySpec key, String customerId, String voucherId, String nonce) {
+        return Arrays.copyOf(mac(key, "redemption\u0000" + customerId + "\u0000" + voucherId + "\u0000" + nonce),
                 REDEMPTION_TAG_BYTES);
     }
 
@@ -97,11 +178,11 @@ public final class VoucherCodes {
         }
     }
 
-    private byte[] tag(String voucherId) {
-        return Arrays.copyOf(mac(voucherId), TAG_BYTES);
+    private static byte[] tag(SecretKeySpec key, String voucherId) {
+        return Arrays.copyOf(mac(key, voucherId), TAG_BYTES);
     }
 
-    private byte[] mac(String message) {
+    private static byte[] mac(SecretKeySpec key, String message) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);

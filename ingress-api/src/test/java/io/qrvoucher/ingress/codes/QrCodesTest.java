@@ -46,6 +46,18 @@ class QrCodesTest {
     }
 
     @Test
+    void aQrCodeInAPictureFormatOtherThanPngOrJpegIsRefused() throws Exception {
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(qr.render("QRV1.x")));
+        for (String format : new String[] {"bmp", "gif"}) {
+            java.io.ByteArrayOutputStream other = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(image, format, other);
+
+            assertThatThrownBy(() -> qr.decode(other.toByteArray())).as(format)
+                    .isInstanceOf(QrCodes.UnreadableImageException.class);
+        }
+    }
+
+    @Test
     void bytesThatAreNoPictureAreRefused() {
         assertThatThrownBy(() -> qr.decode(new byte[] {1, 2, 3})).isInstanceOf(QrCodes.UnreadableImageException.class);
     }

@@ -72,4 +72,41 @@ class VoucherCodesTest {
     void aShortSecretIsRefused() {
         assertThatThrownBy(() -> new VoucherCodes("short".getBytes())).isInstanceOf(IllegalArgumentException.class);
     }
+    @Test
+    void aRotatedKeyKeepsTheCodesOfUnusedVouchersGenuineAndShowsThemAgain() {
+        byte[] first = "the-first-code-key-of-at-least-32-bytes".getBytes();
+        byte[] second = "the-second-code-key-of-at-least-32-bytes".getBytes();
+        VoucherCodes beforeRotation = new VoucherCodes(first);
+        String voucherId = UUID.randomUUID().toString();
+        String issued = beforeRotation.codeOf(voucherId);
+
+        VoucherCodes afterRotation = new VoucherCodes(first, java.util.Map.of("k2", second), "k2");
+        String newVoucherId = UUID.randomUUID().toString();
+        String newCode = afterRotation.codeOf(newVoucherId);
+
+        assertThat(afterRotation.voucherIdOf(issued)).contains(voucherId);
+        assertThat(afterRotation.codeOf(voucherId, VoucherCodes.hashOf(issued))).contains(issued);
+        assertThat(newCode).startsWith("QRV2.k2." + newVoucherId + ".");
+        assertThat(afterRotation.voucherIdOf(newCode)).contains(newVoucherId);
+        assertThat(afterRotation.codeOf(newVoucherId, VoucherCodes.hashOf(newCode))).contains(newCode);
+
+        VoucherCodes oldKeyDropped = new VoucherCodes(null, java.util.Map.of("k2", second), "k2");
+        assertThat(oldKeyDropped.voucherIdOf(issued)).as("a dropped key voids its codes").isEmpty();
+        assertThat(oldKeyDropped.codeOf(voucherId, VoucherCodes.hashOf(issued))).isEmpty();
+        assertThat(oldKeyDropped.voucherIdOf(newCode)).contains(newVoucherId);
+        assertThat(oldKeyDropped.voucherIdOf(newCode.replace("QRV2.k2.", "QRV2.k3."))).isEmpty();
+    }
+
+    @Test
+    void aRedemptionIdStaysTheCustomersAcrossARotation() {
+        byte[] first = "the-first-code-key-of-at-least-32-bytes".getBytes();
+        String voucherId = UUID.randomUUID().toString();
+        String redemptionId = new VoucherCodes(first).redemptionId("bob", voucherId);
+
+        VoucherCodes afterRotation = new VoucherCodes(first,
+                java.util.Map.of("k2", "the-second-code-key-of-at-least-32-bytes".getBytes()), "k2");
+
+        assertThat(afterRotation.voucherOfRedemption(redemptionId, "bob")).contains(voucherId);
+        assertThat(afterRotation.voucherOfRedemption(redemptionId, "carol")).isEmpty();
+    }
 }

@@ -16,13 +16,15 @@ import io.qrvoucher.broker.TestBroker;
 /** Health says what is true: UP with a running topology and a broker, DOWN once the broker is gone. */
 class ServiceHealthTest {
 
+    /** Its key comes from a folder of secret files, as Docker and Kubernetes mount them (SECRETS_DIR). */
     @Test
-    void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir) {
+    void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir, @TempDir Path secrets) throws java.io.IOException {
+        java.nio.file.Files.writeString(secrets.resolve("voucher.request-signing.keys.k1"), VoucherStreamsBrokerTest.SIGNING_KEY);
         try (TestBroker broker = TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands",
                 "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
                 "voucher-dead-letters");
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
-                     "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY)) {
+                     "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--SECRETS_DIR=" + secrets + "/")) {
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();
             WebTestClient http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
                     .responseTimeout(Duration.ofSeconds(10)).build();

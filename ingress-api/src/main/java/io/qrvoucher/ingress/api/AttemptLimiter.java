@@ -11,26 +11,34 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.http.HttpStatus;
 
 /**
- * Slows down code guessing: a customer who presented {@code limit} codes that are not genuine within
- * {@code window} is refused further redemptions until the oldest of them leaves the window. Kept per
- * instance; with N instances behind a balancer a guesser gets at most N times the limit, which the
- * 128-bit codes make harmless.
+ * Bounds what one customer can make the ingress do: a customer who made {@code limit} attempts of a
+ * kind within {@code window} is refused further ones (429, {@code Retry-After}) until the oldest
+ * leaves the window. Kept per instance: with N instances behind a balancer a customer gets at most N
+ * times the limit, which bounds the work as well (the 128-bit codes make guessing harmless anyway).
  */
-final class WrongCodeLimiter {
+final class AttemptLimiter {
 
     private final int limit;
     private final Duration window;
     private final Clock clock;
-    private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
+    private final String code;
+    private final String what;
+    private final Map<String, Deque<Instant>> attempts = new ConcurrentHashMap<>();
 
-    WrongCodeLimiter(int limit, Duration window, Clock clock) {
+    /**
+     * @param code the problem code of a refusal
+     * @param what what is counted, for the refusal's detail ("Too many " + what)
+     */
+    AttemptLimiter(int limit, Duration window, Clock clock, String code, String what) {
         this.limit = limit;
         this.window = window;
         this.clock = clock;
+        this.code = code;
+        this.what = what;
     }
 
     void checkAllowed(String customerId) {
-        Deque<Instant> recent = failures.get(customerId);
+        Deque<Instant> recent = attempts.get(customerId);
         if (recent == null) {
             return;
         }
@@ -38,16 +46,16 @@ final class WrongCodeLimiter {
             prune(recent);
             if (recent.size() >= limit) {
                 long retryAfter = Math.max(1, Duration.between(clock.instant(), recent.peekFirst().plus(window)).toSeconds());
-                ApiException refused = new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_WRONG_CODES",
-                        "Too many codes that are not genuine; try again in " + retryAfter + " s");
+                ApiException refused = new ApiException(HttpStatus.TOO_MANY_REQUESTS, code,
+                        "Too many " + what + "; try again in " + retryAfter + " s");
                 refused.getHeaders().set("Retry-After", Long.toString(retryAfter));
                 throw refused;
             }
         }
     }
 
-    void recordFailure(String customerId) {
-        Deque<Instant> recent = failures.computeIfAbsent(customerId, c -> new ArrayDeque<>());
+    void record(String customerId) {
+        Deque<Instant> recent = attempts.computeIfAbsent(customerId, c -> new ArrayDeque<>());
         synchronized (recent) {
             prune(recent);
             recent.addLast(clock.instant());

@@ -1,0 +1,67 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Clock;
+import java.util.concurrent.RejectedExecutionException;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.QrCodes;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Reads the code in uploaded QR pictures, within bounds: each customer may upload
+ * {@code ingress.limits.pictures-per-window} pictures per window, readable or not, and the pictures are
+ * decoded on a pool of their own ({@code picture-decoders} threads, {@code picture-queue} waiting), so that
+ * a flood of pictures neither starves the threads that serve requests and run timers nor queues without
+ * end: beyond the queue an upload is refused at once (503, {@code Retry-After}).
+ */
+final class PictureDecoding implements DisposableBean {
+
+    private final QrCodes qrCodes;
+    private final AttemptLimiter uploads;
+    private final Scheduler decoders;
+
+    PictureDecoding(QrCodes qrCodes, IngressProperties.Limits limits, Clock clock) {
+        this.qrCodes = qrCodes;
+        this.uploads = new AttemptLimiter(limits.picturesPerWindow(), limits.pictureWindow(), clock, "TOO_MANY_PICTURES",
+                "QR pictures uploaded");
+        int threads = limits.pictureDecoders() > 0 ? limits.pictureDecoders() : Runtime.getRuntime().availableProcessors();
+        this.decoders = Schedulers.newBoundedElastic(threads, limits.pictureQueue(), "qr-picture-decoder");
+    }
+
+    /** Counts an upload of the customer's, or refuses it if they uploaded too many; before its body is read. */
+    void admit(String customerId) {
+        uploads.checkAllowed(customerId);
+        uploads.record(customerId);
+    }
+
+    /** The code in the picture, decoded on the picture pool. */
+    Mono<String> codeIn(byte[] picture) {
+        return Mono.fromCallable(() -> decode(picture))
+                .subscribeOn(decoders)
+                .onErrorMap(RejectedExecutionException.class, full -> {
+                    ApiException busy = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "BUSY",
+                            "Too many pictures are being read; send it again in a moment");
+                    busy.getHeaders().set("Retry-After", "1");
+                    return busy;
+                });
+    }
+
+    private String decode(byte[] picture) {
+        try {
+            return qrCodes.decode(picture).orElseThrow(() -> ApiException.unprocessable("QR_UNREADABLE",
+                    "No readable QR code in the picture; try a sharper, closer picture"));
+        } catch (QrCodes.UnreadableImageException e) {
+            throw ApiException.unprocessable("INVALID_IMAGE", "The picture must be a PNG or JPEG image");
+        }
+    }
+
+    @Override
+    public void destroy() {
+        decoders.dispose();
+    }
+}

@@ -1,0 +1,42 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.security.oauth2.jwt.Jwt;
+
+/**
+ * What a sign-in counts for. A sensitive action — confirming a voucher under step-up, weakening a
+ * security setting — needs a fresh one: a token whose {@code auth_time} is within
+ * {@code ingress.security.step-up-max-age}. A token stolen later than that, without the password,
+ * can do neither.
+ */
+final class SignIns {
+
+    private final Duration maxAge;
+
+    SignIns(Duration maxAge) {
+        this.maxAge = maxAge;
+    }
+
+    /** When the caller signed in, if that was recent enough for a sensitive action. */
+    Optional<Instant> fresh(Jwt caller, Instant now) {
+        Instant authTime = caller.getClaimAsInstant("auth_time");
+        return authTime == null || authTime.isBefore(now.minus(maxAge)) ? Optional.empty() : Optional.of(authTime);
+    }
+
+    /** The sign-in a token stands for: the token's own id, else its session's, else its sign-in time. */
+    static String idOf(Jwt caller) {
+        if (caller.getId() != null) {
+            return caller.getId();
+        }
+        String session = caller.getClaimAsString("sid");
+        return session != null ? "sid " + session : "auth_time " + caller.getClaimAsInstant("auth_time");
+    }
+
+    static ApiException required(String detail) {
+        return new ApiException(HttpStatus.FORBIDDEN, "STEP_UP_REQUIRED", detail);
+    }
+}
