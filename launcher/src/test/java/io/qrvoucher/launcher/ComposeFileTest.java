@@ -8,21 +8,41 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.yaml.snakeyaml.Yaml;
+
+import io.qrvoucher.launcher.KafkaAcls.Service;
+import io.qrvoucher.support.KafkaConnection;
 
 /**
  * No Docker engine runs here, so docker-compose.yml is checked as text: that it parses, and that it
  * agrees with the applications — the topics and their policies, the environment variables each
- * service reads, the ports its health checks and Dockerfile use.
+ * service reads, the ports its health checks and Dockerfile use — and with the pipeline's Kafka security:
+ * the brokers' listeners and authorizer, the ACLs kafka-init grants ({@link KafkaAcls}), each service's login.
  */
 class ComposeFileTest {
 
@@ -31,36 +51,64 @@ class ComposeFileTest {
             "ingress-api", "ingress-api/src/main/resources/ingress-api.yml",
             "ledger-adapter", "ledger-adapter/src/main/resources/ledger-adapter.yml",
             "voucher-streams", "voucher-streams/src/main/resources/voucher-streams.yml");
+    private static final Map<String, Service> PRINCIPAL_OF = Map.of(
+            "ingress-api", Service.INGRESS, "ledger-adapter", Service.LEDGER_ADAPTER, "voucher-streams", Service.VOUCHER_STREAMS);
+    private static final List<String> SERVICES = List.of("ingress-api", "ledger-adapter-1", "ledger-adapter-2",
+            "voucher-streams-1", "voucher-streams-2");
+    private static final List<String> PASSWORDS = List.of("KAFKA_ADMIN_PASSWORD", "KAFKA_INGRESS_PASSWORD",
+            "KAFKA_VOUCHER_STREAMS_PASSWORD", "KAFKA_LEDGER_ADAPTER_PASSWORD");
 
     private final Map<String, Object> compose = yaml(ROOT.resolve("docker-compose.yml"));
     private final Map<String, Map<String, Object>> services = map(compose.get("services"));
 
     @Test
-    void aThreeNodeKraftClusterOfTheOfficialImage() {
+    void aThreeNodeKraftClusterOfTheOfficialImage() throws IOException {
         List<String> nodes = services.keySet().stream().filter(name -> name.matches("kafka-\\d")).sorted().toList();
 
         assertThat(nodes).containsExactly("kafka-1", "kafka-2", "kafka-3");
         Set<Object> ids = new HashSet<>();
         for (String node : nodes) {
             Map<String, Object> service = services.get(node);
-            Map<String, Object> environment = map(service.get("environment"));
             assertThat(service.get("image").toString()).startsWith("apache/kafka:");
-            assertThat(environment.get("KAFKA_PROCESS_ROLES")).isEqualTo("broker,controller");
-            assertThat(environment.get("KAFKA_CONTROLLER_QUORUM_VOTERS")).isEqualTo("1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
-            assertThat(environment.get("KAFKA_MIN_INSYNC_REPLICAS")).isEqualTo(2);
-            assertThat(environment.get("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR")).isEqualTo(3);
-            assertThat(environment.get("KAFKA_ADVERTISED_LISTENERS")).isEqualTo("PLAINTEXT://" + node + ":9092");
+            assertThat(service.get("hostname")).isEqualTo("kafka-" + environment(node).get("KAFKA_NODE_ID"));
             assertThat(service).containsKey("healthcheck");
-            ids.add(environment.get("KAFKA_NODE_ID"));
+            assertThat(script(node)).isEqualTo(script("kafka-1"));
+            ids.add(environment(node).get("KAFKA_NODE_ID"));
         }
         assertThat(ids).hasSize(3);
+        Map<String, String> broker = properties(script("kafka-1"));
+        assertThat(broker).containsEntry("process.roles", "broker,controller")
+                .containsEntry("controller.quorum.voters", "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093")
+                .containsEntry("advertised.listeners", "CLIENT://$host:9092,INTERNAL://$host:9094")
+                .containsEntry("min.insync.replicas", "2")
+                .containsEntry("transaction.state.log.replication.factor", "3")
+                .containsEntry("auto.create.topics.enable", "false");
+        assertThat(script("kafka-1")).contains("host=kafka-$KAFKA_NODE_ID");
     }
 
     @Test
-    void theInitJobCreatesEveryTopicWithItsPolicyReplicatedThreeTimes() {
-        String script = String.join("\n", list(services.get("kafka-init").get("command")));
+    void theBrokersAuthenticateEveryConnectionOverTlsAndAuthorizeByAcls() throws IOException {
+        Map<String, String> broker = properties(script("kafka-1"));
+
+        assertThat(broker.get("listener.security.protocol.map").split(","))
+                .containsExactlyInAnyOrder("CLIENT:SASL_SSL", "CONTROLLER:SSL", "INTERNAL:SSL");
+        assertThat(broker).containsEntry("listener.name.client.sasl.enabled.mechanisms", "SCRAM-SHA-512")
+                // Between brokers and to the controllers: only a holder of the brokers' certificate.
+                .containsEntry("inter.broker.listener.name", "INTERNAL")
+                .containsEntry("listener.name.controller.ssl.client.auth", "required")
+                .containsEntry("listener.name.internal.ssl.client.auth", "required")
+                .containsEntry("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .containsEntry("super.users", "User:admin;User:kafka-broker")
+                .containsEntry("allow.everyone.if.no.acl.found", "false");
+        assertThat(script("kafka-certificates")).contains("-dname \"CN=kafka-broker\"")
+                .contains("SAN=dns:kafka-1,dns:kafka-2,dns:kafka-3");
+    }
+
+    @Test
+    void theInitJobCreatesEveryTopicWithItsPolicyReplicatedThreeTimes() throws IOException {
+        String script = script("kafka-init");
         Matcher creates = Pattern.compile("(?m)^\\s*create ([a-z-]+)(.*)$").matcher(script);
-        Map<String, String> topics = new java.util.TreeMap<>();
+        Map<String, String> topics = new TreeMap<>();
         while (creates.find()) {
             topics.put(creates.group(1), creates.group(2).trim());
         }
@@ -71,6 +119,70 @@ class ComposeFileTest {
             PipelineTopics.configOf(topic).forEach((key, value) -> assertThat(options).as(topic).contains(key + "=" + value));
         });
         assertThat(script).contains("--replication-factor 3").contains("min.insync.replicas=2");
+    }
+
+    @Test
+    void theInitJobGrantsExactlyTheAclsOfTheOneDefinitionToAUserPerService() throws IOException {
+        String script = script("kafka-init");
+        Set<AclBinding> granted = new HashSet<>();
+        Matcher allows = Pattern.compile("(?m)^allow(_prefixed)? (\\S+) (\\S+) (\\S+) (.+)$").matcher(script);
+        while (allows.find()) {
+            PatternType pattern = allows.group(1) == null ? PatternType.LITERAL : PatternType.PREFIXED;
+            ResourceType type = ResourceType.valueOf(allows.group(4).toUpperCase(Locale.ROOT).replace('-', '_'));
+            AclOperation operation = AclOperation.valueOf(allows.group(3).toUpperCase(Locale.ROOT));
+            for (String name : allows.group(5).trim().split("\\s+")) {
+                granted.add(new AclBinding(new ResourcePattern(type, name, pattern),
+                        new AccessControlEntry("User:" + allows.group(2), "*", operation, AclPermissionType.ALLOW)));
+            }
+        }
+        Matcher users = Pattern.compile("(?m)^user (\\S+) \"\\$(\\w+)\"$").matcher(script);
+        Map<String, String> passwordOf = new HashMap<>();
+        while (users.find()) {
+            passwordOf.put(users.group(1), users.group(2));
+        }
+
+        assertThat(granted).containsExactlyInAnyOrderElementsOf(KafkaAcls.all());
+        assertThat(passwordOf.keySet()).containsExactlyInAnyOrderElementsOf(Arrays.stream(Service.values()).map(Service::user).toList());
+        assertThat(environment("kafka-init")).containsOnlyKeys(PASSWORDS);
+    }
+
+    @Test
+    void eachServiceLogsInToKafkaOverTlsAsItsOwnPrincipalTheSpringBootWay() {
+        for (String service : SERVICES) {
+            Map<String, Object> spring = new HashMap<>();
+            environment(service).forEach((name, value) -> {
+                if (name.startsWith("SPRING_KAFKA_")) {
+                    spring.put(name, String.valueOf(value));
+                }
+            });
+            StandardEnvironment environment = new StandardEnvironment();
+            // Bound as Boot binds a container's environment: the name makes Boot map SPRING_KAFKA_X to spring.kafka.x.
+            environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource(
+                    "compose-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, spring));
+            KafkaProperties kafka = new Binder(ConfigurationPropertySources.get(environment))
+                    .bindOrCreate("spring.kafka", KafkaProperties.class);
+            Map<String, Object> client = KafkaConnection.of(kafka, null).config();
+
+            assertThat(client).as(service).containsEntry("security.protocol", "SASL_SSL")
+                    .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                    .containsEntry("ssl.truststore.type", "PEM")
+                    .containsEntry("ssl.truststore.location", "/etc/kafka-ca/ca.crt");
+            assertThat(client.get("sasl.jaas.config").toString()).as(service)
+                    .contains("ScramLoginModule required username=\"" + PRINCIPAL_OF.get(application(service)).user() + "\"");
+            // Every SPRING_KAFKA_ variable is one Boot binds: each made one client setting (besides the bootstrap servers).
+            assertThat(client).as(service).hasSize(spring.size() + 1);
+            assertThat(list(services.get(service).get("volumes"))).as(service)
+                    .contains("kafka-ca:/etc/kafka-ca:ro");
+        }
+    }
+
+    @Test
+    void theKafkaPasswordsHaveNoDefaults() throws IOException {
+        String file = Files.readString(ROOT.resolve("docker-compose.yml"));
+        for (String password : PASSWORDS) {
+            assertThat(file).contains("${" + password + ":?");
+            assertThat(file).doesNotContain("${" + password + ":-").doesNotContain("${" + password + "}");
+        }
     }
 
     @Test
@@ -85,10 +197,8 @@ class ComposeFileTest {
 
     @Test
     void everyVariableAServiceIsGivenIsOneItsApplicationReads() throws IOException {
-        for (String service : List.of("ingress-api", "ledger-adapter-1", "ledger-adapter-2", "voucher-streams-1",
-                "voucher-streams-2")) {
-            String application = service.replaceAll("-\\d$", "");
-            String config = Files.readString(ROOT.resolve(CONFIG_OF.get(application)));
+        for (String service : SERVICES) {
+            String config = Files.readString(ROOT.resolve(CONFIG_OF.get(application(service))));
             for (String variable : environment(service).keySet()) {
                 if (!variable.startsWith("SPRING_")) { // Spring Boot's own properties, bound by their names
                     assertThat(config).as(service + " reads " + variable).contains("${" + variable + ":");
@@ -108,7 +218,7 @@ class ComposeFileTest {
     @Test
     void healthChecksAndDockerfilesUseThePortEachApplicationListensOn() throws IOException {
         for (String service : List.of("ingress-api", "ledger-adapter-1", "voucher-streams-1")) {
-            String application = service.replaceAll("-\\d$", "");
+            String application = application(service);
             String config = Files.readString(ROOT.resolve(CONFIG_OF.get(application)));
             Matcher port = Pattern.compile("port: \\$\\{(\\w+):(\\d+)}").matcher(config);
             assertThat(port.find()).as(application + " has a server port").isTrue();
@@ -124,12 +234,48 @@ class ComposeFileTest {
     }
 
     @Test
-    void dockerComposeItselfAcceptsTheFile() throws Exception {
+    void dockerComposeItselfAcceptsTheFileOnlyWithTheKafkaPasswordsSet() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")), "docker-compose is not installed");
-        Process config = new ProcessBuilder("/usr/bin/docker-compose", "-f", "docker-compose.yml", "config", "-q")
-                .directory(ROOT.toFile()).redirectErrorStream(true).start();
+        Map<String, String> passwords = new HashMap<>();
+        PASSWORDS.forEach(password -> passwords.put(password, "not-a-secret"));
+
+        assertThat(dockerComposeConfig(passwords)).isEqualTo("");
+        passwords.remove("KAFKA_INGRESS_PASSWORD");
+        assertThat(dockerComposeConfig(passwords)).contains("Set KAFKA_INGRESS_PASSWORD");
+    }
+
+    /** What {@code docker-compose config -q} says with these variables: nothing when the file is valid. */
+    private static String dockerComposeConfig(Map<String, String> variables) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder("/usr/bin/docker-compose", "-f", "docker-compose.yml", "config", "-q")
+                .directory(ROOT.toFile()).redirectErrorStream(true);
+        PASSWORDS.forEach(builder.environment()::remove);
+        builder.environment().putAll(variables);
+        Process config = builder.start();
         assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(config.exitValue()).as(new String(config.getInputStream().readAllBytes())).isZero();
+        return new String(config.getInputStream().readAllBytes()).trim();
+    }
+
+    /** The script a service runs: its entrypoint's file, found where the service mounts it from. */
+    private String script(String service) throws IOException {
+        List<String> entrypoint = list(services.get(service).get("entrypoint"));
+        String inContainer = entrypoint.get(entrypoint.size() - 1);
+        String mount = list(services.get(service).get("volumes")).stream()
+                .filter(volume -> volume.contains(":" + inContainer + ":")).findFirst().orElseThrow();
+        return Files.readString(ROOT.resolve(mount.substring(0, mount.indexOf(':'))));
+    }
+
+    /** The {@code key=value} lines of a script: a configuration it writes. */
+    private static Map<String, String> properties(String script) {
+        Map<String, String> properties = new HashMap<>();
+        Matcher line = Pattern.compile("(?m)^([a-z][a-z0-9._-]*)=(.*)$").matcher(script);
+        while (line.find()) {
+            properties.put(line.group(1), line.group(2));
+        }
+        return properties;
+    }
+
+    private static String application(String service) {
+        return service.replaceAll("-\\d$", "");
     }
 
     private Map<String, Object> environment(String service) {
