@@ -2,6 +2,7 @@ package io.qrvoucher.support;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -52,6 +53,18 @@ public record KafkaConnection(Map<String, Object> config) {
     /** A connection without security settings, to the given servers. */
     public static KafkaConnection plaintext(String bootstrapServers) {
         return new KafkaConnection(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    }
+
+    /** The settings without their secrets (passwords, the SASL login), which must not reach a log. */
+    @Override
+    public String toString() {
+        return "KafkaConnection" + new TreeMap<>(config).entrySet().stream()
+                .map(setting -> setting.getKey() + "=" + (isSecret(setting.getKey()) ? "[hidden]" : setting.getValue()))
+                .toList();
+    }
+
+    private static boolean isSecret(String name) {
+        return name.contains("password") || name.contains("jaas") || name.endsWith(".key");
     }
 
     /** The configuration of one client: this connection, then the client's own settings. */

@@ -52,6 +52,16 @@ class KafkaConnectionTest {
     }
 
     @Test
+    void itsDescriptionLeavesTheLoginOut() {
+        Map<String, String> withKeyPassword = new HashMap<>(SECURED);
+        withKeyPassword.put("spring.kafka.ssl.trust-store-password", "store-secret");
+
+        assertThat(KafkaConnection.of(bind(withKeyPassword), null).toString())
+                .contains("security.protocol=SASL_SSL", "sasl.jaas.config=[hidden]", "ssl.truststore.password=[hidden]")
+                .doesNotContain("secret");
+    }
+
+    @Test
     void anSslBundleIsRefusedSinceTheServicesOwnClientsCouldNotUseIt() {
         Map<String, String> withBundle = new HashMap<>(SECURED);
         withBundle.put("spring.kafka.ssl.bundle", "kafka");
