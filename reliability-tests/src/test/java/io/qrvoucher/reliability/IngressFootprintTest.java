@@ -85,7 +85,7 @@ class IngressFootprintTest {
         String payer = "footprint-payer-0";
         Instant now = Instant.now();
         String token = DemoTokens.sign(payer, now, now.plus(Duration.ofHours(1)), "https://auth.qrvoucher.local",
-                Base64.getDecoder().decode(secrets.demoTokenSecret()));
+                "qrvoucher-api", Base64.getDecoder().decode(secrets.demoTokenSecret()));
         readSome(api, token, List.of());
         long heapBefore = heapAfterFullGc(ingress);
 

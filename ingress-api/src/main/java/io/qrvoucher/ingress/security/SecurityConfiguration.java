@@ -14,6 +14,8 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
@@ -27,10 +29,10 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Every {@code /api} call needs a bearer JWT whose signature, expiry and issuer check out; its
- * {@code sub} is the customer. The embedded demo run checks tokens signed with its demo key; a real
- * deployment checks the bank issuer's keys from {@code ingress.security.jwk-set-uri}. Failures are
- * answered with problem details like every other refusal.
+ * Every {@code /api} call needs a bearer JWT whose signature, expiry, issuer and audience check out;
+ * its {@code sub} is the customer. The embedded demo run checks tokens signed with its demo key; a real
+ * deployment checks the bank issuer's keys from {@code ingress.security.jwk-set-uri}, and refuses to
+ * start with both. Failures are answered with problem details like every other refusal.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
@@ -60,19 +62,27 @@ public class SecurityConfiguration {
     @Bean
     ReactiveJwtDecoder jwtDecoder(IngressProperties properties) {
         IngressProperties.Security security = properties.security();
+        boolean demo = StringUtils.hasText(security.demoTokenSecret());
+        boolean bank = StringUtils.hasText(security.jwkSetUri());
+        if (demo && bank) {
+            // Either would be believed: whoever holds the demo key could sign in as any of the bank's customers.
+            throw new IllegalStateException("Both ingress.security.demo-token-secret and ingress.security.jwk-set-uri "
+                    + "are set: a real deployment sets only jwk-set-uri; the demo key is for the embedded demo run alone");
+        }
         NimbusReactiveJwtDecoder decoder;
-        if (StringUtils.hasText(security.demoTokenSecret())) {
+        if (demo) {
             decoder = NimbusReactiveJwtDecoder
                     .withSecretKey(new SecretKeySpec(demoKey(properties), "HmacSHA256"))
                     .macAlgorithm(MacAlgorithm.HS256)
                     .build();
-        } else if (StringUtils.hasText(security.jwkSetUri())) {
+        } else if (bank) {
             decoder = NimbusReactiveJwtDecoder.withJwkSetUri(security.jwkSetUri()).build();
         } else {
             throw new IllegalStateException("Set ingress.security.jwk-set-uri (or, for the demo run only, "
                     + "ingress.security.demo-token-secret)");
         }
-        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(security.issuer()));
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(new JwtIssuerValidator(security.issuer()),
+                new JwtAudienceValidator(security.audience())));
         return decoder;
     }
 
