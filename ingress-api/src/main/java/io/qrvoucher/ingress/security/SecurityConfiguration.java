@@ -11,6 +11,7 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
@@ -20,6 +21,7 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -32,15 +34,29 @@ import tools.jackson.databind.ObjectMapper;
  * Every {@code /api} call needs a bearer JWT whose signature, expiry, issuer and audience check out;
  * its {@code sub} is the customer. The embedded demo run checks tokens signed with its demo key; a real
  * deployment checks the bank issuer's keys from {@code ingress.security.jwk-set-uri}, and refuses to
- * start with both. Failures are answered with problem details like every other refusal.
+ * start with both. Failures are answered with problem details like every other refusal. Every answer,
+ * page or API, carries a strict Content-Security-Policy, {@code X-Content-Type-Options: nosniff} and
+ * {@code Referrer-Policy: no-referrer}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
 public class SecurityConfiguration {
 
+    /**
+     * What a browser may load for any page of this origin: its own scripts only (no inline script, no
+     * eval), so that text from the API that slipped into markup still could not run; the QR pictures
+     * the app shows are blob: URLs, Swagger UI's icons data: URLs. No plugins, no base URL, no framing.
+     */
+    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
+            + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
+
     @Bean
     SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, ObjectMapper json) {
         return http
+                .headers(headers -> headers
+                        .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                        .contentTypeOptions(Customizer.withDefaults())
+                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)))
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
