@@ -71,8 +71,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 }
             }
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
-                    port(given, "--management-port"), port(given, "--ledger-port"), port(given, "--streams-port"), port(given, "--kafka-port"),
-                    port(given, "--controller-port"), port(given, "--postgres-port"),
+                    port(given, "--management-port"), port(given, "--ledger-port"), port(given, "--streams-port"),
+                    port(given, "--kafka-port"), port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")));
         }
 

@@ -47,7 +47,7 @@ public class SecurityConfiguration {
      * eval), so that text from the API that slipped into markup still could not run; the QR pictures
      * the app shows are blob: URLs, Swagger UI's icons data: URLs. No plugins, no base URL, no framing.
      */
-    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
             + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 
     @Bean
