@@ -26,8 +26,9 @@ import io.qrvoucher.voucher.app.VoucherStreamsApplication;
  * folder that survives restarts. Demo customers alice, bob and carol are seeded.
  *
  * <pre>
- * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--ledger-port=8081]
- *      [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329] [--partitions=3]
+ * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8090]
+ *      [--ledger-port=8081] [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
+ *      [--partitions=3]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -44,13 +45,16 @@ public final class EmbeddedPipeline implements AutoCloseable {
         this.options = options;
     }
 
-    /** Where the data lives and the ports the pipeline listens on. */
-    public record Options(Path dataDir, boolean reset, int httpPort, int ledgerPort, int streamsPort, int kafkaPort,
-                          int controllerPort, int postgresPort, int partitions) {
+    /**
+     * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
+     * actuator, apart from its API.
+     */
+    public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort, int streamsPort,
+                          int kafkaPort, int controllerPort, int postgresPort, int partitions) {
 
         private static final Map<String, String> DEFAULTS = Map.of("--data-dir", "data", "--http-port", "8080",
-                "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092", "--controller-port", "9093",
-                "--postgres-port", "54329", "--partitions", "3");
+                "--management-port", "8083", "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092",
+                "--controller-port", "9093", "--postgres-port", "54329", "--partitions", "3");
 
         public static Options parse(String... args) {
             Map<String, String> given = new HashMap<>(DEFAULTS);
@@ -67,8 +71,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 }
             }
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
-                    port(given, "--ledger-port"), port(given, "--streams-port"), port(given, "--kafka-port"),
-                    port(given, "--controller-port"), port(given, "--postgres-port"),
+                    port(given, "--management-port"), port(given, "--ledger-port"), port(given, "--streams-port"),
+                    port(given, "--kafka-port"), port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")));
         }
 
@@ -127,7 +131,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,
                         new int[] {options.ledgerPort()}, options.streamsPort()),
-                        "--server.port=" + options.httpPort(), QUIET));
+                        "--server.port=" + options.httpPort(), "--management.server.port=" + options.managementPort(),
+                        QUIET));
         running.push(ingress::close);
         awaitRunning(streams.getBean(KafkaStreams.class));
     }
@@ -151,6 +156,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return "http://localhost:" + options.httpPort();
     }
 
+    /** The ingress's actuator: health, metrics. */
+    public String managementUrl() {
+        return "http://localhost:" + options.managementPort();
+    }
+
     private void printWelcome() {
         String api = apiUrl();
         System.out.printf("""
@@ -162,8 +172,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
-                %n""", options.dataDir().toAbsolutePath(), api, api, api, options.ledgerPort(), options.streamsPort(),
-                bootstrapServers, api);
+                %n""", options.dataDir().toAbsolutePath(), api, api, managementUrl(), options.ledgerPort(),
+                options.streamsPort(), bootstrapServers, api);
     }
 
     /** Stops everything that started, newest first. */
