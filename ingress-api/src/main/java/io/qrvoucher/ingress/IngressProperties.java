@@ -99,6 +99,8 @@ public record IngressProperties(
      *                           and run timers; 0 for one per processor
      * @param pictureQueue       pictures that may wait for a decoder; beyond them an upload is refused
      *                           at once with 503
+     * @param maxInFlightWrites  requests that publish (generate, redeem, cancel) this instance handles at once;
+     *                           beyond them a request is refused at once with 503 OVERLOADED
      * @param maxPageSize        largest page of a voucher list
      */
     public record Limits(
@@ -111,6 +113,7 @@ public record IngressProperties(
             @DefaultValue("1m") Duration pictureWindow,
             @DefaultValue("0") int pictureDecoders,
             @DefaultValue("16") int pictureQueue,
+            @DefaultValue("256") int maxInFlightWrites,
             @DefaultValue("100") int maxPageSize) {
     }
 

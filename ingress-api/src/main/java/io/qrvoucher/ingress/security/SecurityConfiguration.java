@@ -1,16 +1,12 @@
 package io.qrvoucher.ingress.security;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import javax.crypto.spec.SecretKeySpec;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -27,6 +23,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.api.ApiException;
+import io.qrvoucher.ingress.api.ProblemResponses;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
@@ -108,15 +105,10 @@ public class SecurityConfiguration {
 
     private static Mono<Void> problem(ServerWebExchange exchange, ObjectMapper json, HttpStatus status, String code,
                                       String detail) {
-        ProblemDetail problem = ApiException.problem(status, code, detail);
-        problem.setInstance(exchange.getRequest().getURI());
-        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
-        exchange.getResponse().setStatusCode(status);
-        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        ApiException refusal = new ApiException(status, code, detail);
         if (status == HttpStatus.UNAUTHORIZED) {
-            exchange.getResponse().getHeaders().set("WWW-Authenticate", "Bearer");
+            refusal.getHeaders().set("WWW-Authenticate", "Bearer");
         }
-        DataBuffer buffer = exchange.getResponse().bufferFactory().wrap(body);
-        return exchange.getResponse().writeWith(Mono.just(buffer));
+        return ProblemResponses.write(exchange, json, refusal);
     }
 }
