@@ -26,9 +26,9 @@ import io.qrvoucher.voucher.app.VoucherStreamsApplication;
  * folder that survives restarts. Demo customers alice, bob and carol are seeded.
  *
  * <pre>
- * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8090]
+ * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8083]
  *      [--ledger-port=8081] [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
- *      [--partitions=3]
+ *      [--partitions=3] [--load-customers=0]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -47,14 +47,15 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /**
      * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
-     * actuator, apart from its API.
+     * actuator, apart from its API; {@code loadCustomers} the load-payer/load-payee customers seeded beside
+     * the demo's, for load tests.
      */
     public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort, int streamsPort,
-                          int kafkaPort, int controllerPort, int postgresPort, int partitions) {
+                          int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers) {
 
         private static final Map<String, String> DEFAULTS = Map.of("--data-dir", "data", "--http-port", "8080",
                 "--management-port", "8083", "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092",
-                "--controller-port", "9093", "--postgres-port", "54329", "--partitions", "3");
+                "--controller-port", "9093", "--postgres-port", "54329", "--partitions", "3", "--load-customers", "0");
 
         public static Options parse(String... args) {
             Map<String, String> given = new HashMap<>(DEFAULTS);
@@ -73,7 +74,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
                     port(given, "--management-port"), port(given, "--ledger-port"), port(given, "--streams-port"),
                     port(given, "--kafka-port"), port(given, "--controller-port"), port(given, "--postgres-port"),
-                    Integer.parseInt(given.get("--partitions")));
+                    Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")));
         }
 
         private static int port(Map<String, String> given, String name) {
@@ -122,7 +123,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
-                        "--server.port=" + options.ledgerPort(), QUIET))::close);
+                        "--server.port=" + options.ledgerPort(), "--ledger.demo.load-customers=" + options.loadCustomers(),
+                        QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
