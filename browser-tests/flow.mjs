@@ -1,6 +1,8 @@
 // Clicks through the web app on phone-sized pages: alice generates a voucher; bob redeems it by
-// uploading the QR picture that alice's page offers for download; alice sees it REDEEMED live;
-// alice cancels another one; bob's second redemption of the first gets a refusal message.
+// uploading the QR picture that alice's page offers for download, into an account at another bank
+// whose holder and bank names are markup with script in it; alice sees it REDEEMED live; her Manage
+// page shows those names as text and runs nothing; alice cancels another one; bob's second redemption
+// of the first gets a refusal message.
 // Usage: node flow.mjs <base url> <screenshot directory>
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,17 @@ const browser = await chromium.launch({
 const phone = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, acceptDownloads: true };
 const step = (name) => console.log(`step: ${name}`);
 const shot = (page, name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+// Names a payee may type for an account at another bank: were they ever parsed as HTML, they would set window.__xss.
+const HOLDER = '<img src=x onerror=window.__xss=1>';
+const BANK = '<b>Evil</b> Bank <svg onload=window.__xss=2>';
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function expectNothingRan(page) {
+  check(await page.evaluate(() => window.__xss) === undefined, 'script from the holder or bank name ran');
+}
 
 async function expectText(page, selector, text, timeout = 20_000) {
   await page.waitForFunction(([s, t]) => document.querySelector(s)?.textContent.includes(t), [selector, text], { timeout });
@@ -29,7 +42,10 @@ async function signIn(page, customer) {
 
 try {
   const alice = await (await browser.newContext(phone)).newPage();
-  await alice.goto(base);
+  const response = await alice.goto(base);
+  const policy = response.headers()['content-security-policy'] ?? '';
+  check(policy.includes("script-src 'self'") && !policy.includes('unsafe-inline'),
+    `the page has a strict Content-Security-Policy: ${policy}`);
   await shot(alice, '1-sign-in');
 
   step('alice generates a voucher');
@@ -44,12 +60,16 @@ try {
   const qrPicture = `${shots}/downloaded-qr.png`;
   await download.saveAs(qrPicture);
 
-  step('bob redeems it by uploading the downloaded picture');
+  step('bob redeems it by uploading the downloaded picture, into an account at another bank');
   const bob = await (await browser.newContext(phone)).newPage();
   await signIn(bob, 'bob');
   await bob.click('[data-tab="redeem"]');
   await bob.setInputFiles('#redeem-picture', qrPicture);
   await bob.waitForSelector('#redeem-form:not([hidden])');
+  await bob.check('input[name="destination"][value="external"]');
+  await bob.fill('#redeem-bank', BANK);
+  await bob.fill('#redeem-name', HOLDER);
+  await bob.fill('#redeem-number', '6222 0202 0000');
   await shot(bob, '4-redeem-confirm');
   await bob.click('#redeem-form button[type=submit]');
   await bob.waitForSelector('#redeem-result.ok', { timeout: 20_000 });
@@ -67,6 +87,16 @@ try {
   await alice.waitForSelector('#voucher-qr[src]', { timeout: 30_000 });
   await alice.click('[data-tab="manage"]');
   await alice.waitForSelector('#manage-list li button');
+
+  step("alice's Manage page shows the holder and bank names as text, and nothing in them runs");
+  await alice.waitForFunction(([holder, bank]) => [...document.querySelectorAll('#manage-list li')]
+    .some((item) => item.textContent.includes(holder) && item.textContent.includes(bank)), [HOLDER, BANK], { timeout: 20_000 });
+  check(await alice.evaluate(() => document.querySelectorAll('#manage-list img, #manage-list svg').length) === 0,
+    'the names became elements');
+  check(await alice.evaluate(() => [...document.querySelectorAll('#manage-list small')].every((line) => line.children.length === 0)),
+    'the names became markup');
+  await expectNothingRan(alice);
+  await alice.locator('#manage-list li', { hasText: HOLDER }).locator('summary').click();
   await shot(alice, '7-manage');
   await alice.click('#manage-list li button');
   await expectText(alice, '#manage-list li:first-child', 'Cancelled');
@@ -126,6 +156,7 @@ try {
   await shot(bob, '11-settings-zh');
   await bob.click('[data-tab="redeem"]');
   await shot(bob, '12-redeem-zh');
+  await expectNothingRan(alice);
   console.log('browser flow passed');
 } finally {
   await browser.close();

@@ -126,13 +126,11 @@ async function loadAccountsAndSettings() {
 }
 
 function renderAccounts() {
-  const options = (selected, withNone) => (withNone ? [`<option value="">${t('none')}</option>`] : []).concat(state.accounts.map((account) =>
-    `<option value="${account.accountId}" ${account.accountId === selected ? 'selected' : ''}>${account.accountId} · ${account.available} ${account.currency} ${t('available')}</option>`)).join('');
   const settings = state.settings ?? {};
-  $('#generate-account').innerHTML = options(settings.defaultGenerationAccountId);
-  $('#redeem-account').innerHTML = options(settings.defaultRedemptionAccountId);
-  $('#settings-generation').innerHTML = options(settings.defaultGenerationAccountId, true);
-  $('#settings-redemption').innerHTML = options(settings.defaultRedemptionAccountId, true);
+  accountOptions($('#generate-account'), settings.defaultGenerationAccountId);
+  accountOptions($('#redeem-account'), settings.defaultRedemptionAccountId);
+  accountOptions($('#settings-generation'), settings.defaultGenerationAccountId, true);
+  accountOptions($('#settings-redemption'), settings.defaultRedemptionAccountId, true);
   if (state.settings) {
     $('#settings-mode').value = settings.redemptionMode;
     $('#settings-stepup').value = settings.stepUpPolicy;
@@ -143,6 +141,26 @@ function renderAccounts() {
       $('#redeem-account').value = last.accountId;
     }
   }
+}
+
+function accountOptions(select, selected, withNone) {
+  const options = state.accounts.map((account) => {
+    const option = new Option(`${account.accountId} · ${account.available} ${account.currency} ${t('available')}`, account.accountId);
+    option.selected = account.accountId === selected;
+    return option;
+  });
+  if (withNone) options.unshift(new Option(t('none'), ''));
+  select.replaceChildren(...options);
+}
+
+/**
+ * A new element with the given properties and children. Strings become text nodes, never markup: what
+ * the API returns (a holder name, a bank, an account id) is shown as written, whatever it contains.
+ */
+function element(tag, properties, ...children) {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
 }
 
 // ---- generate ----
@@ -375,7 +393,7 @@ async function listVouchers() {
   if ($('#manage-to').value) query.set('to', new Date(new Date($('#manage-to').value).getTime() + 86_400_000).toISOString());
   const page = await api('GET', `/api/vouchers?${query}`);
   $('#manage-message').textContent = page.items.length ? '' : t('nothing');
-  $('#manage-list').innerHTML = '';
+  $('#manage-list').replaceChildren();
   for (const voucher of page.items) {
     const item = document.createElement('li');
     item.dataset.voucher = voucher.id;
@@ -386,16 +404,19 @@ async function listVouchers() {
 }
 
 function renderItem(item, voucher) {
-  const when = new Date(voucher.createdAt).toLocaleString(state.language === 'zh' ? 'zh-CN' : 'en');
-  const redeemed = voucher.redeemedAmount ? ` · ${t('redeemed')} ${voucher.redeemedAmount}` : '';
-  const until = new Date(voucher.expiresAt).toLocaleString(state.language === 'zh' ? 'zh-CN' : 'en');
+  const locale = state.language === 'zh' ? 'zh-CN' : 'en';
+  const summary = element('summary', {}, element('b', {}, `${voucher.amount} ${voucher.currency}`));
+  if (voucher.redeemedAmount) summary.append(` · ${t('redeemed')} ${voucher.redeemedAmount}`);
+  summary.append(element('small', {}, new Date(voucher.createdAt).toLocaleString(locale)));
+  const details = element('details', {}, summary,
+    element('small', {}, `${t('validUntilShort')} ${new Date(voucher.expiresAt).toLocaleString(locale)}`));
+  if (voucher.reason) details.append(element('small', {}, reason(voucher.reason)));
   const into = voucher.destination ? (voucher.destination.accountId ?? `${voucher.destination.bank} · ${voucher.destination.name} · ${voucher.destination.number}`) : '';
-  item.innerHTML = `<details><summary><b>${voucher.amount} ${voucher.currency}</b>${redeemed}<small>${when}</small></summary>
-      <small>${t('validUntilShort')} ${until}</small>
-      ${voucher.reason ? `<small>${reason(voucher.reason)}</small>` : ''}
-      ${into ? `<small>${t('destination')} ${into}</small>` : ''}
-      ${voucher.accountId ? `<small>${t('account')} ${voucher.accountId}</small>` : ''}</details>
-    <div><span class="status" data-status="${voucher.status}">${statusText(voucher.status)}</span></div>`;
+  if (into) details.append(element('small', {}, `${t('destination')} ${into}`));
+  if (voucher.accountId) details.append(element('small', {}, `${t('account')} ${voucher.accountId}`));
+  const status = element('span', { className: 'status' }, statusText(voucher.status));
+  status.dataset.status = voucher.status;
+  item.replaceChildren(details, element('div', {}, status));
   if (voucher.status === 'UNUSED' && voucher.role === 'payer') {
     const cancel = document.createElement('button');
     cancel.type = 'button';

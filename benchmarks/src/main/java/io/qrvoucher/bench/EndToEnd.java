@@ -87,8 +87,8 @@ final class EndToEnd {
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                     streamsPort, logs, serviceJvm, streamsArguments);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), logs, serviceJvm, ServiceArguments.ingress(bootstrap, secrets,
-                    new int[] {ledger.port()}, streamsPort));
+                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm,
+                    ServiceArguments.ingress(bootstrap, secrets, new int[] {ledger.port()}, streamsPort));
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {
                 services.add(service);
                 service.start().awaitReady();

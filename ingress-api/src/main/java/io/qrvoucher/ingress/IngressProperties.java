@@ -100,6 +100,8 @@ public record IngressProperties(
      *                           and run timers; 0 for one per processor
      * @param pictureQueue       pictures that may wait for a decoder; beyond them an upload is refused
      *                           at once with 503
+     * @param maxInFlightWrites  requests that publish (generate, redeem, cancel) this instance handles at once;
+     *                           beyond them a request is refused at once with 503 OVERLOADED
      * @param maxPageSize        largest page of a voucher list
      */
     public record Limits(
@@ -112,19 +114,23 @@ public record IngressProperties(
             @DefaultValue("1m") Duration pictureWindow,
             @DefaultValue("0") int pictureDecoders,
             @DefaultValue("16") int pictureQueue,
+            @DefaultValue("256") int maxInFlightWrites,
             @DefaultValue("100") int maxPageSize) {
     }
 
     /**
      * @param issuer          the {@code iss} every token must carry
+     * @param audience        a value every token's {@code aud} must contain: a token the issuer made for
+     *                        another of the bank's services is not accepted here
      * @param demoTokenSecret base64 HMAC key of demo tokens; set only in the embedded demo run, where
-     *                        {@code POST /dev/token} issues them. A real deployment sets
-     *                        {@code spring.security.oauth2.resourceserver.jwt.jwk-set-uri} instead
+     *                        {@code POST /dev/token} issues them. A real deployment sets {@code jwkSetUri}
+     *                        instead, never both
      * @param jwkSetUri       the bank's issuer's key set, for a real deployment
      * @param stepUpMaxAge    how recent a sign-in ({@code auth_time}) counts as a step-up confirmation
      */
     public record Security(
             @DefaultValue("https://auth.qrvoucher.local") String issuer,
+            @DefaultValue("qrvoucher-api") String audience,
             String demoTokenSecret,
             String jwkSetUri,
             @DefaultValue("5m") Duration stepUpMaxAge) {

@@ -16,6 +16,7 @@ import io.qrvoucher.ingress.security.DemoTokens;
 final class ApiClient {
 
     static final String ISSUER = "https://auth.test";
+    static final String AUDIENCE = "qrvoucher-api-test";
     static final byte[] TOKEN_KEY = "test-token-key-of-at-least-256-bits!!".getBytes();
 
     private static final Map<String, Long> LAST_SIGN_IN = new ConcurrentHashMap<>();
@@ -44,14 +45,14 @@ final class ApiClient {
     /** A token of a sign-in long past (still valid): what a thief has who took a token but not the password. */
     ApiClient signedInAgo(Duration ago) {
         Instant signedIn = Instant.now().minus(ago);
-        token = DemoTokens.sign(customerId, signedIn, Instant.now().plus(Duration.ofHours(1)), ISSUER, TOKEN_KEY);
+        token = DemoTokens.sign(customerId, signedIn, Instant.now().plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
         return this;
     }
 
     private ApiClient signInNow() {
         Instant now = Instant.now();
         LAST_SIGN_IN.merge(customerId, now.getEpochSecond(), Math::max);
-        token = DemoTokens.sign(customerId, now, now.plus(Duration.ofHours(1)), ISSUER, TOKEN_KEY);
+        token = DemoTokens.sign(customerId, now, now.plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
         return this;
     }
 

@@ -24,7 +24,7 @@ class AuthenticationTest extends IngressTestBase {
     void anExpiredTokenIsRefused() {
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(2));
         String expired = DemoTokens.sign("alice", anHourAgo, anHourAgo.plus(Duration.ofHours(1)), ApiClient.ISSUER,
-                ApiClient.TOKEN_KEY);
+                ApiClient.AUDIENCE, ApiClient.TOKEN_KEY);
 
         http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(expired)).exchange()
                 .expectStatus().isUnauthorized()
@@ -34,7 +34,7 @@ class AuthenticationTest extends IngressTestBase {
     @Test
     void aForgedTokenIsRefused() {
         String forged = DemoTokens.sign("alice", Instant.now(), Instant.now().plusSeconds(600), ApiClient.ISSUER,
-                "someone-elses-key-of-at-least-256-bits!!".getBytes());
+                ApiClient.AUDIENCE, "someone-elses-key-of-at-least-256-bits!!".getBytes());
 
         http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(forged)).exchange()
                 .expectStatus().isUnauthorized();
@@ -43,10 +43,25 @@ class AuthenticationTest extends IngressTestBase {
     @Test
     void aTokenFromAnotherIssuerIsRefused() {
         String foreign = DemoTokens.sign("alice", Instant.now(), Instant.now().plusSeconds(600), "https://evil.example",
-                ApiClient.TOKEN_KEY);
+                ApiClient.AUDIENCE, ApiClient.TOKEN_KEY);
 
         http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(foreign)).exchange()
                 .expectStatus().isUnauthorized();
+    }
+
+    @Test
+    void aTokenWithoutTheApiAudienceIsRefusedWithAProblem() {
+        String forAnyone = DemoTokens.sign("alice", Instant.now(), Instant.now().plusSeconds(600), ApiClient.ISSUER,
+                null, ApiClient.TOKEN_KEY);
+        String forAnotherService = DemoTokens.sign("alice", Instant.now(), Instant.now().plusSeconds(600),
+                ApiClient.ISSUER, "bank-statements", ApiClient.TOKEN_KEY);
+
+        for (String token : new String[] {forAnyone, forAnotherService}) {
+            http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(token)).exchange()
+                    .expectStatus().isUnauthorized()
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        }
     }
 
     @Test

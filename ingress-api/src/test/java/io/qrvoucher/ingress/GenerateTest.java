@@ -262,7 +262,7 @@ class GenerateTest extends IngressTestBase {
         carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
         Instant longAgo = Instant.now().minusSeconds(3600);
         String stale = io.qrvoucher.ingress.security.DemoTokens.sign("carol", longAgo, Instant.now().plusSeconds(600),
-                ApiClient.ISSUER, ApiClient.TOKEN_KEY);
+                ApiClient.ISSUER, ApiClient.AUDIENCE, ApiClient.TOKEN_KEY);
 
         http.post().uri("/api/vouchers").headers(h -> h.setBearerAuth(stale)).contentType(MediaType.APPLICATION_JSON)
                 .bodyValue(Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY")).exchange()

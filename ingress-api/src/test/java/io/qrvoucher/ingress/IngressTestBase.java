@@ -22,6 +22,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
                 // The ledger's JDBC starters are on this test classpath; the ingress itself has no database.
                 "spring.autoconfigure.exclude=" + RealPipeline.NO_DATABASE,
                 "ingress.security.issuer=" + ApiClient.ISSUER,
+                "ingress.security.audience=" + ApiClient.AUDIENCE,
                 "ingress.limits.wrong-codes-per-window=5"
         })
 @AutoConfigureWebTestClient(timeout = "60s")

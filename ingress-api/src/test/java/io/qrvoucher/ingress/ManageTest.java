@@ -174,7 +174,10 @@ class ManageTest extends IngressTestBase {
                 .expectBody()
                 .jsonPath("$.paths['/api/vouchers'].post").exists()
                 .jsonPath("$.paths['/api/redemptions'].post").exists()
-                .jsonPath("$.paths['/api/vouchers/{id}/events'].get").exists();
+                .jsonPath("$.paths['/api/vouchers/{id}/events'].get").exists()
+                // Swagger UI can send a token: the description names the scheme and asks for it.
+                .jsonPath("$.components.securitySchemes.bearer.scheme").isEqualTo("bearer")
+                .jsonPath("$.security[0].bearer").exists();
         http.get().uri("/swagger-ui.html").exchange().expectStatus().is3xxRedirection();
     }
 

@@ -14,14 +14,22 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.TraceContext;
 
-/** What operators see: the trace of a request through every hop, health, and metrics. */
+/**
+ * What operators see: the trace of a request through every hop, health, and metrics, these on the
+ * management port only.
+ */
 class OperationsTest extends IngressTestBase {
+
+    @LocalManagementPort
+    int managementPort;
 
     @Test
     void theTraceOfAnHttpRequestReachesTheEventsOfItsVoucherThroughTheTopologyAndTheLedger() {
@@ -57,26 +65,39 @@ class OperationsTest extends IngressTestBase {
     }
 
     @Test
-    void healthAndReadinessReflectTheBroker() {
-        http.get().uri("/actuator/health").exchange()
+    void theActuatorIsNotServedOnTheApiPort() {
+        for (String endpoint : List.of("/actuator", "/actuator/health", "/actuator/health/readiness", "/actuator/prometheus",
+                "/actuator/metrics/jvm.memory.used")) {
+            http.get().uri(endpoint).exchange().expectStatus().isNotFound();
+        }
+    }
+
+    @Test
+    void healthAndReadinessReflectTheBrokerOnTheManagementPortWithoutDetails() {
+        management().get().uri("/actuator/health").exchange()
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.status").isEqualTo("UP")
                 .jsonPath("$.components.kafkaBroker.status").isEqualTo("UP")
+                .jsonPath("$.components.kafkaBroker.details").doesNotExist()
                 .jsonPath("$.components.ingressView").doesNotExist();
-        http.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        management().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
     }
 
     @Test
-    void metricsAreExposedForPrometheus() {
+    void metricsAreExposedForPrometheusOnTheManagementPort() {
         alice.get("/api/accounts").exchange().expectStatus().isOk();
         alice.issuedVoucher("1.00");
 
-        http.get().uri("/actuator/prometheus").exchange()
+        management().get().uri("/actuator/prometheus").exchange()
                 .expectStatus().isOk()
                 .expectBody(String.class).value(metrics -> {
                     assertThat(metrics).contains("http_server_requests_seconds");
                     assertThat(metrics).as("the ingress keeps no view to size").doesNotContain("ingress_view");
                 });
+    }
+
+    private WebTestClient management() {
+        return WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort).build();
     }
 }

@@ -26,8 +26,9 @@ import io.qrvoucher.voucher.app.VoucherStreamsApplication;
  * folder that survives restarts. Demo customers alice, bob and carol are seeded.
  *
  * <pre>
- * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--ledger-port=8081]
- *      [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329] [--partitions=3]
+ * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8083]
+ *      [--ledger-port=8081] [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
+ *      [--partitions=3] [--load-customers=0]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -44,13 +45,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
         this.options = options;
     }
 
-    /** Where the data lives and the ports the pipeline listens on. */
-    public record Options(Path dataDir, boolean reset, int httpPort, int ledgerPort, int streamsPort, int kafkaPort,
-                          int controllerPort, int postgresPort, int partitions) {
+    /**
+     * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
+     * actuator, apart from its API; {@code loadCustomers} the load-payer/load-payee customers seeded beside
+     * the demo's, for load tests.
+     */
+    public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort, int streamsPort,
+                          int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers) {
 
         private static final Map<String, String> DEFAULTS = Map.of("--data-dir", "data", "--http-port", "8080",
-                "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092", "--controller-port", "9093",
-                "--postgres-port", "54329", "--partitions", "3");
+                "--management-port", "8083", "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092",
+                "--controller-port", "9093", "--postgres-port", "54329", "--partitions", "3", "--load-customers", "0");
 
         public static Options parse(String... args) {
             Map<String, String> given = new HashMap<>(DEFAULTS);
@@ -67,9 +72,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 }
             }
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
-                    port(given, "--ledger-port"), port(given, "--streams-port"), port(given, "--kafka-port"),
-                    port(given, "--controller-port"), port(given, "--postgres-port"),
-                    Integer.parseInt(given.get("--partitions")));
+                    port(given, "--management-port"), port(given, "--ledger-port"), port(given, "--streams-port"),
+                    port(given, "--kafka-port"), port(given, "--controller-port"), port(given, "--postgres-port"),
+                    Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")));
         }
 
         private static int port(Map<String, String> given, String name) {
@@ -118,7 +123,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
-                        "--server.port=" + options.ledgerPort(), QUIET))::close);
+                        "--server.port=" + options.ledgerPort(), "--ledger.demo.load-customers=" + options.loadCustomers(),
+                        QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
@@ -127,7 +133,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,
                         new int[] {options.ledgerPort()}, options.streamsPort()),
-                        "--server.port=" + options.httpPort(), QUIET));
+                        "--server.port=" + options.httpPort(), "--management.server.port=" + options.managementPort(),
+                        QUIET));
         running.push(ingress::close);
         awaitRunning(streams.getBean(KafkaStreams.class));
     }
@@ -151,6 +158,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return "http://localhost:" + options.httpPort();
     }
 
+    /** The ingress's actuator: health, metrics. */
+    public String managementUrl() {
+        return "http://localhost:" + options.managementPort();
+    }
+
     private void printWelcome() {
         String api = apiUrl();
         System.out.printf("""
@@ -162,8 +174,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
-                %n""", options.dataDir().toAbsolutePath(), api, api, api, options.ledgerPort(), options.streamsPort(),
-                bootstrapServers, api);
+                %n""", options.dataDir().toAbsolutePath(), api, api, managementUrl(), options.ledgerPort(),
+                options.streamsPort(), bootstrapServers, api);
     }
 
     /** Stops everything that started, newest first. */

@@ -34,17 +34,33 @@ public final class ServiceProcess {
     private final List<String> jvmOptions;
     private final List<String> arguments;
     private final int port;
+    private final int managementPort;
     private final Path log;
     private Process process;
 
     /**
+     * A service whose actuator answers on its HTTP port.
+     *
      * @param port the service's HTTP port, where its readiness is asked; {@code --server.port} is set to it
      */
     public ServiceProcess(String name, String mainClass, int port, Path logDirectory, List<String> jvmOptions,
                           List<String> arguments) {
+        this(name, mainClass, port, port, logDirectory, jvmOptions, arguments);
+    }
+
+    /**
+     * A service whose actuator answers on a port of its own (the ingress's).
+     *
+     * @param port           the service's HTTP port; {@code --server.port} is set to it
+     * @param managementPort where its actuator answers and its readiness is asked;
+     *                       {@code --management.server.port} is set to it
+     */
+    public ServiceProcess(String name, String mainClass, int port, int managementPort, Path logDirectory,
+                          List<String> jvmOptions, List<String> arguments) {
         this.name = name;
         this.mainClass = mainClass;
         this.port = port;
+        this.managementPort = managementPort;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.arguments = List.copyOf(arguments);
         this.log = logDirectory.resolve(name + ".log");
@@ -58,6 +74,11 @@ public final class ServiceProcess {
         return port;
     }
 
+    /** Where the actuator answers: readiness, metrics. */
+    public int managementPort() {
+        return managementPort;
+    }
+
     /** The running JVM's process, for measuring it. */
     public ProcessHandle handle() {
         return process.toHandle();
@@ -69,6 +90,9 @@ public final class ServiceProcess {
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass,
                 "--server.port=" + port, "--spring.main.banner-mode=off"));
+        if (managementPort != port) {
+            command.add("--management.server.port=" + managementPort);
+        }
         command.addAll(arguments);
         try {
             Files.createDirectories(log.getParent());
@@ -100,7 +124,7 @@ public final class ServiceProcess {
     public boolean isReady() {
         try {
             HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(
-                            URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+                            URI.create("http://localhost:" + managementPort + "/actuator/health/readiness"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {

@@ -216,21 +216,52 @@ class ComposeFileTest {
     }
 
     @Test
-    void healthChecksAndDockerfilesUseThePortEachApplicationListensOn() throws IOException {
+    void healthChecksAndDockerfilesUseThePortEachApplicationServesItsActuatorOn() throws IOException {
         for (String service : List.of("ingress-api", "ledger-adapter-1", "voucher-streams-1")) {
             String application = application(service);
-            String config = Files.readString(ROOT.resolve(CONFIG_OF.get(application)));
-            Matcher port = Pattern.compile("port: \\$\\{(\\w+):(\\d+)}").matcher(config);
-            assertThat(port.find()).as(application + " has a server port").isTrue();
-            String variable = port.group(1);
-            String number = port.group(2);
+            Map<String, Object> config = yaml(ROOT.resolve(CONFIG_OF.get(application)));
+            Port http = Port.of(at(config, "server", "port"));
+            Port actuator = at(config, "management", "server", "port") == null ? http
+                    : Port.of(at(config, "management", "server", "port"));
+            String dockerfile = Files.readString(ROOT.resolve(application).resolve("Dockerfile"));
 
-            assertThat(environment(service).get(variable).toString()).as(service).isEqualTo(number);
+            for (Port port : new HashSet<>(List.of(http, actuator))) {
+                assertThat(environment(service).get(port.variable()).toString()).as(service).isEqualTo(port.number());
+                assertThat(dockerfile).as(application).containsPattern("EXPOSE .*\\b" + port.number() + "\\b");
+            }
             assertThat(String.join(" ", list(map(services.get(service).get("healthcheck")).get("test"))))
-                    .contains("localhost:" + number + "/actuator/health/readiness");
-            assertThat(Files.readString(ROOT.resolve(application).resolve("Dockerfile"))).contains("EXPOSE " + number);
+                    .contains("localhost:" + actuator.number() + "/actuator/health/readiness");
+            assertThat(dockerfile).contains("localhost:" + actuator.number() + "/actuator/health/readiness");
         }
-        assertThat(list(services.get("ingress-api").get("ports"))).containsExactly("8080:8080");
+    }
+
+    @Test
+    void onlyTheIngressApiIsPublishedNotItsActuator() {
+        Map<String, Object> config = yaml(ROOT.resolve(CONFIG_OF.get("ingress-api")));
+        assertThat(at(config, "management", "server", "port")).as("the ingress's management port").isNotNull();
+        Port api = Port.of(at(config, "server", "port"));
+        Port actuator = Port.of(at(config, "management", "server", "port"));
+
+        assertThat(actuator.number()).isNotEqualTo(api.number());
+        assertThat(list(services.get("ingress-api").get("ports"))).containsExactly(api.number() + ":" + api.number());
+    }
+
+    /** A port as the application's configuration gives it: {@code ${VARIABLE:default}}. */
+    private record Port(String variable, String number) {
+        static Port of(Object placeholder) {
+            Matcher port = Pattern.compile("\\$\\{(\\w+):(\\d+)}").matcher(String.valueOf(placeholder));
+            assertThat(port.matches()).as(placeholder + " is ${VARIABLE:port}").isTrue();
+            return new Port(port.group(1), port.group(2));
+        }
+    }
+
+    /** The value at a path of nested YAML maps, or null. */
+    private static Object at(Map<String, Object> yaml, String... path) {
+        Object value = yaml;
+        for (String key : path) {
+            value = value instanceof Map<?, ?> map ? map.get(key) : null;
+        }
+        return value;
     }
 
     @Test

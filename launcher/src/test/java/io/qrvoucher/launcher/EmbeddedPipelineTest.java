@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The README's demo, against the real launcher: alice generates a voucher, bob redeems it, both with
  * the same HTTP calls as the README's curl lines; then the pipeline restarts from its data folder and
- * still knows everything.
+ * still knows everything. And where operators find the ingress's health.
  */
 class EmbeddedPipelineTest {
 
@@ -30,8 +30,8 @@ class EmbeddedPipelineTest {
     @Test
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--ledger-port=" + freePort(), "--streams-port=" + freePort(),
-                "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
+                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
+                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
                 "--postgres-port=" + freePort());
         String voucherId;
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
@@ -58,6 +58,22 @@ class EmbeddedPipelineTest {
             List<?> accounts = json.readValue(send("GET", api + "/api/accounts", alice, null, null), List.class);
             assertThat(((Map<?, ?>) accounts.get(0)).get("balance")).isEqualTo("9911.20");
         }
+    }
+
+    @Test
+    void theIngressAnswersHealthOnItsManagementPortAndNotWithTheApi(@TempDir Path data) throws Exception {
+        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
+                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
+                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
+                "--postgres-port=" + freePort());
+        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+            assertThat(status(pipeline.managementUrl() + "/actuator/health/readiness")).isEqualTo(200);
+            assertThat(status(pipeline.apiUrl() + "/actuator/health/readiness")).isEqualTo(404);
+        }
+    }
+
+    private int status(String uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private String token(String api, String customer) throws Exception {

@@ -14,13 +14,26 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param topics         topic names
  * @param retry          how failures of the database or the broker are retried
  * @param reconciliation how the ledger is compared with the vouchers' final states
+ * @param demo           the customers the {@code demo} profile opens accounts for
  */
 @ConfigurationProperties("ledger")
 public record LedgerProperties(
         @DefaultValue("Asia/Shanghai") ZoneId bankZone,
         @DefaultValue Topics topics,
         @DefaultValue Retry retry,
-        @DefaultValue Reconciliation reconciliation) {
+        @DefaultValue Reconciliation reconciliation,
+        @DefaultValue Demo demo) {
+
+    /**
+     * @param loadCustomers     beside alice, bob and carol: customers {@code load-payer-1..N}, each with a funded
+     *                          CNY account {@code load-payer-<i>-cny}, and {@code load-payee-1..N} with an empty one,
+     *                          for load tests (the peer's {@code --peer.load.customers=N})
+     * @param loadPayerBalance  what each load payer's account opens with, in minor units
+     */
+    public record Demo(
+            @DefaultValue("0") int loadCustomers,
+            @DefaultValue("100000000") long loadPayerBalance) {
+    }
 
     /** @param voucherEvents the public topic the reconciliation reads the vouchers' final states from */
     public record Topics(

@@ -86,7 +86,7 @@ class IngressFootprintTest {
         String payer = "footprint-payer-0";
         Instant now = Instant.now();
         String token = DemoTokens.sign(payer, now, now.plus(Duration.ofHours(1)), "https://auth.qrvoucher.local",
-                Base64.getDecoder().decode(secrets.demoTokenSecret()));
+                "qrvoucher-api", Base64.getDecoder().decode(secrets.demoTokenSecret()));
         readSome(api, token, List.of());
         long heapBefore = heapAfterFullGc(ingress);
 
@@ -116,9 +116,9 @@ class IngressFootprintTest {
 
     private ServiceProcess ingress(String name) {
         return new ServiceProcess(name, "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
-                directory.resolve("logs"), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                ServiceProcess.freePort(), directory.resolve("logs"), ServiceProcess.TEST_JVM,
                 ServiceArguments.ingress(broker.bootstrapServers(), secrets, new int[] {ServiceProcess.freePort()},
-                        topology.port()))));
+                        topology.port()));
     }
 
     /** Generations of 1,000 payers straight onto voucher-requests; returns some of the vouchers of payer 0. */
@@ -184,7 +184,7 @@ class IngressFootprintTest {
         Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                 Long.toString(service.handle().pid()), "GC.run").redirectErrorStream(true).start();
         assertThat(gc.waitFor()).as("jcmd GC.run").isZero();
-        Api api = new Api("http://localhost:" + service.port());
+        Api api = new Api("http://localhost:" + service.managementPort());
         Api.Response used = api.send("GET", "/actuator/metrics/jvm.memory.used?tag=area:heap", null, null, null);
         @SuppressWarnings("unchecked")
         Map<String, Object> measurement = ((List<Map<String, Object>>) used.body().get("measurements")).get(0);

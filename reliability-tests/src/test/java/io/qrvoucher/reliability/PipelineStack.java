@@ -54,7 +54,7 @@ final class PipelineStack implements AutoCloseable {
         }
         for (int i = 1; i <= 2; i++) {
             ingresses.add(new ServiceProcess("ingress-api-" + i, "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     loggedIn(Service.INGRESS, ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
                             ledgers.stream().mapToInt(ServiceProcess::port).toArray(),
                             topologies.stream().mapToInt(ServiceProcess::port).toArray())),

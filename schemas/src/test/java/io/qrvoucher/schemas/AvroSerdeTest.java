@@ -8,13 +8,18 @@ import java.io.InputStream;
 import java.time.Instant;
 
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.LedgerCommand;
+import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
@@ -37,30 +42,29 @@ class AvroSerdeTest {
     }
 
     @Test
-    void readsARecordWrittenWithAnOlderSchemaVersion() throws IOException {
-        Schema v1 = historical("io.qrvoucher.avro.VoucherEvent-v1.avsc");
+    void aFieldAddedSinceTheWritersVersionTakesItsDefault() throws IOException {
+        Schema v1 = SchemaHistory.versionsBefore("io.qrvoucher.avro.CustomerSettings").get(0);
         GenericRecord old = new GenericData.Record(v1);
-        old.put("eventId", "e-1");
-        old.put("voucherId", "v-1");
-        old.put("type", new GenericData.EnumSymbol(v1.getField("type").schema(), "ISSUED"));
-        old.put("occurredAt", 1_764_000_000_000L);
-        old.put("requestId", "r-1");
+        old.put("customerId", "alice");
+        old.put("redemptionMode", new GenericData.EnumSymbol(v1.getField("redemptionMode").schema(), "REDEEM_ON_SCAN"));
+        old.put("stepUpPolicy", new GenericData.EnumSymbol(v1.getField("stepUpPolicy").schema(), "EVERY_TIME"));
+        old.put("stepUpConfirmed", true);
+        old.put("version", 3L);
+        old.put("updatedAt", 1_764_000_000_000L);
         byte[] writtenByOldProducer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
 
-        VoucherEvent read = events.decode(writtenByOldProducer);
+        CustomerSettings read = AvroSerde.of(CustomerSettings.class).decode(writtenByOldProducer);
 
-        assertThat(read.getEventId()).isEqualTo("e-1");
-        assertThat(read.getType()).isEqualTo(VoucherEventType.ISSUED);
-        assertThat(read.getOccurredAt()).isEqualTo(Instant.ofEpochMilli(1_764_000_000_000L));
-        assertThat(read.getRequestId()).isEqualTo("r-1");
-        assertThat(read.getCustomerId()).as("field added after v1 takes its default").isNull();
-        assertThat(read.getVoucher()).isNull();
+        assertThat(read.getRedemptionMode()).isEqualTo(RedemptionMode.REDEEM_ON_SCAN);
+        assertThat(read.getVersion()).isEqualTo(3L);
+        assertThat(read.getChangeOffset()).as("changeOffset, added in v2, takes its default").isEqualTo(-1L);
     }
 
-    @Test
-    void readsAnEventWrittenBeforeThePublicViewWithoutItsCodeHash() throws IOException {
-        Schema v2 = historical("io.qrvoucher.avro.VoucherEvent-v2.avsc");
-        Schema state = v2.getField("voucher").schema().getTypes().get(1);
+    @ParameterizedTest(name = "v{0}")
+    @ValueSource(ints = {1, 2})
+    void readsAnEventWrittenBeforeThePublicViewWithoutItsCodeHash(int version) throws IOException {
+        Schema old = SchemaHistory.versionsBefore("io.qrvoucher.avro.VoucherEvent").get(version - 1);
+        Schema state = old.getField("voucher").schema().getTypes().get(1);
         GenericRecord voucher = new GenericData.Record(state);
         voucher.put("voucherId", "v-1");
         voucher.put("payerCustomerId", "alice");
@@ -75,19 +79,45 @@ class AvroSerdeTest {
         voucher.put("updatedAt", 1_764_000_000_000L);
         voucher.put("version", 2L);
         voucher.put("generateRequestId", "g-1");
-        GenericRecord old = new GenericData.Record(v2);
-        old.put("eventId", "v-1/v2");
-        old.put("voucherId", "v-1");
-        old.put("type", new GenericData.EnumSymbol(v2.getField("type").schema(), "ISSUED"));
-        old.put("occurredAt", 1_764_000_000_000L);
-        old.put("voucher", voucher);
-        byte[] writtenByOldProducer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old).array();
+        GenericRecord event = new GenericData.Record(old);
+        event.put("eventId", "v-1/v2");
+        event.put("voucherId", "v-1");
+        event.put("type", new GenericData.EnumSymbol(old.getField("type").schema(), "ISSUED"));
+        event.put("occurredAt", 1_764_000_000_000L);
+        event.put("requestId", "r-1");
+        event.put("voucher", voucher);
+        byte[] writtenByOldProducer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), old).encode(event).array();
 
         VoucherEvent read = events.decode(writtenByOldProducer);
 
+        assertThat(read.getType()).isEqualTo(VoucherEventType.ISSUED);
+        assertThat(read.getOccurredAt()).isEqualTo(Instant.ofEpochMilli(1_764_000_000_000L));
+        assertThat(read.getRequestId()).isEqualTo("r-1");
         assertThat(read.getVoucher().getVoucherId()).isEqualTo("v-1");
         assertThat(read.getVoucher().getFaceValueMinor()).isEqualTo(100_00L);
         assertThat(read.getVoucher().getSchema().getField("codeHash")).isNull();
+    }
+
+    @Test
+    void refusesAnEventItCouldResolveWhenItsSchemaIsNotInTheHistory() throws IOException {
+        Schema neverShipped;
+        try (InputStream in = getClass().getResourceAsStream("/schema-fixtures/VoucherEvent-never-shipped.avsc")) {
+            neverShipped = new Schema.Parser().parse(in);
+        }
+        GenericRecord event = new GenericData.Record(neverShipped);
+        event.put("eventId", "e-1");
+        event.put("voucherId", "v-1");
+        event.put("type", new GenericData.EnumSymbol(neverShipped.getField("type").schema(), "ISSUED"));
+        event.put("occurredAt", 1_764_000_000_000L);
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), neverShipped).encode(event).array();
+
+        // Compatibility alone does not make a value readable: only the writer's fingerprint travels
+        // with it, so a reader must have the writer's schema itself (current or in its history).
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(VoucherEvent.getClassSchema(), neverShipped).getType())
+                .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+        assertThatThrownBy(() -> events.decode(bytes))
+                .isInstanceOf(SerializationException.class)
+                .hasMessageContaining("VoucherEvent");
     }
 
     @Test
@@ -158,11 +188,5 @@ class AvroSerdeTest {
                 .isInstanceOf(SerializationException.class);
         assertThatThrownBy(() -> events.decode(null))
                 .isInstanceOf(SerializationException.class);
-    }
-
-    private static Schema historical(String name) throws IOException {
-        try (InputStream in = AvroSerdeTest.class.getClassLoader().getResourceAsStream("avro-history/" + name)) {
-            return new Schema.Parser().parse(in);
-        }
     }
 }

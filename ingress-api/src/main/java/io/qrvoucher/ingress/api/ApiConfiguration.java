@@ -5,12 +5,14 @@ import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import tools.jackson.databind.ObjectMapper;
 
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
@@ -28,6 +30,11 @@ class ApiConfiguration {
     @Bean
     Representations representations(VoucherCodes codes) {
         return new Representations(codes);
+    }
+
+    @Bean
+    AdmissionControl admissionControl(IngressProperties properties, ObjectMapper json, MeterRegistry meters) {
+        return new AdmissionControl(properties.limits().maxInFlightWrites(), json, meters);
     }
 
     @Bean

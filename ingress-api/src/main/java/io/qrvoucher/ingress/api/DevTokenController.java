@@ -24,7 +24,8 @@ class DevTokenController {
     private final Customers customers;
 
     DevTokenController(IngressProperties properties, Customers customers, Clock clock) {
-        this.tokens = new DemoTokens(SecurityConfiguration.demoKey(properties), properties.security().issuer(), clock);
+        this.tokens = new DemoTokens(SecurityConfiguration.demoKey(properties), properties.security().issuer(),
+                properties.security().audience(), clock);
         this.customers = customers;
     }
 

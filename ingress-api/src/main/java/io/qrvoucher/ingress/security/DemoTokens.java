@@ -14,8 +14,9 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
 /**
- * Signs the demo run's access tokens (HS256). A token says who the customer is ({@code sub}) and
- * when they signed in ({@code auth_time}): a fresh sign-in is the step-up confirmation of a voucher.
+ * Signs the demo run's access tokens (HS256). A token says who the customer is ({@code sub}), that it
+ * is meant for this API ({@code aud}) and when they signed in ({@code auth_time}): a fresh sign-in is
+ * the step-up confirmation of a voucher.
  */
 public final class DemoTokens {
 
@@ -23,24 +24,32 @@ public final class DemoTokens {
 
     private final byte[] secret;
     private final String issuer;
+    private final String audience;
     private final Clock clock;
 
-    public DemoTokens(byte[] secret, String issuer, Clock clock) {
+    public DemoTokens(byte[] secret, String issuer, String audience, Clock clock) {
         this.secret = secret.clone();
         this.issuer = issuer;
+        this.audience = audience;
         this.clock = clock;
     }
 
     public String issue(String customerId) {
         Instant now = clock.instant();
-        return sign(customerId, now, now.plus(LIFETIME), issuer, secret);
+        return sign(customerId, now, now.plus(LIFETIME), issuer, audience, secret);
     }
 
-    /** Signs any token: for the demo issuer, and for tests that need expired or forged ones. */
-    public static String sign(String subject, Instant issuedAt, Instant expiresAt, String issuer, byte[] key) {
+    /**
+     * Signs any token: for the demo issuer, and for tests that need expired, forged or misdirected ones.
+     *
+     * @param audience the {@code aud} claim; {@code null} leaves it out
+     */
+    public static String sign(String subject, Instant issuedAt, Instant expiresAt, String issuer, String audience,
+                              byte[] key) {
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .subject(subject)
                 .issuer(issuer)
+                .audience(audience)
                 .jwtID(UUID.randomUUID().toString())
                 .issueTime(Date.from(issuedAt))
                 .notBeforeTime(Date.from(issuedAt))

@@ -1,44 +1,59 @@
 package io.qrvoucher.ingress.security;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 import javax.crypto.spec.SecretKeySpec;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.api.ApiException;
+import io.qrvoucher.ingress.api.ProblemResponses;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Every {@code /api} call needs a bearer JWT whose signature, expiry and issuer check out; its
- * {@code sub} is the customer. The embedded demo run checks tokens signed with its demo key; a real
- * deployment checks the bank issuer's keys from {@code ingress.security.jwk-set-uri}. Failures are
- * answered with problem details like every other refusal.
+ * Every {@code /api} call needs a bearer JWT whose signature, expiry, issuer and audience check out;
+ * its {@code sub} is the customer. The embedded demo run checks tokens signed with its demo key; a real
+ * deployment checks the bank issuer's keys from {@code ingress.security.jwk-set-uri}, and refuses to
+ * start with both. Failures are answered with problem details like every other refusal. Every answer,
+ * page or API, carries a strict Content-Security-Policy, {@code X-Content-Type-Options: nosniff} and
+ * {@code Referrer-Policy: no-referrer}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
 public class SecurityConfiguration {
 
+    /**
+     * What a browser may load for any page of this origin: its own scripts only (no inline script, no
+     * eval), so that text from the API that slipped into markup still could not run; the QR pictures
+     * the app shows are blob: URLs, Swagger UI's icons data: URLs. No plugins, no base URL, no framing.
+     */
+    private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
+            + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
+
     @Bean
     SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, ObjectMapper json) {
         return http
+                .headers(headers -> headers
+                        .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
+                        .contentTypeOptions(Customizer.withDefaults())
+                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)))
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
@@ -60,19 +75,27 @@ public class SecurityConfiguration {
     @Bean
     ReactiveJwtDecoder jwtDecoder(IngressProperties properties) {
         IngressProperties.Security security = properties.security();
+        boolean demo = StringUtils.hasText(security.demoTokenSecret());
+        boolean bank = StringUtils.hasText(security.jwkSetUri());
+        if (demo && bank) {
+            // Either would be believed: whoever holds the demo key could sign in as any of the bank's customers.
+            throw new IllegalStateException("Both ingress.security.demo-token-secret and ingress.security.jwk-set-uri "
+                    + "are set: a real deployment sets only jwk-set-uri; the demo key is for the embedded demo run alone");
+        }
         NimbusReactiveJwtDecoder decoder;
-        if (StringUtils.hasText(security.demoTokenSecret())) {
+        if (demo) {
             decoder = NimbusReactiveJwtDecoder
                     .withSecretKey(new SecretKeySpec(demoKey(properties), "HmacSHA256"))
                     .macAlgorithm(MacAlgorithm.HS256)
                     .build();
-        } else if (StringUtils.hasText(security.jwkSetUri())) {
+        } else if (bank) {
             decoder = NimbusReactiveJwtDecoder.withJwkSetUri(security.jwkSetUri()).build();
         } else {
             throw new IllegalStateException("Set ingress.security.jwk-set-uri (or, for the demo run only, "
                     + "ingress.security.demo-token-secret)");
         }
-        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(security.issuer()));
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(new JwtIssuerValidator(security.issuer()),
+                new JwtAudienceValidator(security.audience())));
         return decoder;
     }
 
@@ -82,15 +105,10 @@ public class SecurityConfiguration {
 
     private static Mono<Void> problem(ServerWebExchange exchange, ObjectMapper json, HttpStatus status, String code,
                                       String detail) {
-        ProblemDetail problem = ApiException.problem(status, code, detail);
-        problem.setInstance(exchange.getRequest().getURI());
-        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
-        exchange.getResponse().setStatusCode(status);
-        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        ApiException refusal = new ApiException(status, code, detail);
         if (status == HttpStatus.UNAUTHORIZED) {
-            exchange.getResponse().getHeaders().set("WWW-Authenticate", "Bearer");
+            refusal.getHeaders().set("WWW-Authenticate", "Bearer");
         }
-        DataBuffer buffer = exchange.getResponse().bufferFactory().wrap(body);
-        return exchange.getResponse().writeWith(Mono.just(buffer));
+        return ProblemResponses.write(exchange, json, refusal);
     }
 }

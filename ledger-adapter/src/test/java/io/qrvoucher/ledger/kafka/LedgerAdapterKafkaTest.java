@@ -43,7 +43,8 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 
 /** The adapter as it runs: commands from a real broker, a real PostgreSQL, results back on the broker. */
-@SpringBootTest(classes = LedgerAdapterApplication.class, properties = "spring.config.name=ledger-adapter")
+@SpringBootTest(classes = LedgerAdapterApplication.class, properties = {"spring.config.name=ledger-adapter",
+        "ledger.demo.load-customers=3"})
 @ActiveProfiles("demo")
 @Import(LedgerAdapterKafkaTest.Broker.class)
 class LedgerAdapterKafkaTest {
@@ -112,6 +113,14 @@ class LedgerAdapterKafkaTest {
                 .extracting(AccountSnapshot::getBalanceMinor).contains(500_00L);
         assertThat(topics.values("account-snapshots", "carol-cny", SNAPSHOTS::decode))
                 .extracting(AccountSnapshot::getBalanceMinor).contains(0L);
+    }
+
+    @Test
+    void theDemoProfileOpensTheLoadCustomersItIsAskedFor() {
+        assertThat(jdbc.sql("SELECT owner_customer_id || ':' || balance_minor FROM accounts WHERE account_id LIKE 'load-%' "
+                + "ORDER BY account_id").query(String.class).list()).containsExactly(
+                "load-payee-1:0", "load-payee-2:0", "load-payee-3:0",
+                "load-payer-1:100000000", "load-payer-2:100000000", "load-payer-3:100000000");
     }
 
     @Test

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The race against the peer: the service a bank would build instead (../shared/bench/peer-pg, one Spring
+# service on PostgreSQL) and the pipeline (the one-machine run), one after the other on this machine,
+# driven by the same loadgen with the same settings: a closed loop at light load, a closed loop at 64
+# workers, and an open loop offered twice what that closed loop completed. 64 payers pay 64 payees.
+# Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl; a table is printed.
+#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+customers=64 workers=64 light=8 duration=30 warmup=10
+for arg in "$@"; do
+  case "$arg" in
+    --customers=*) customers="${arg#*=}" ;; --workers=*) workers="${arg#*=}" ;; --light=*) light="${arg#*=}" ;;
+    --duration=*) duration="${arg#*=}" ;; --warmup=*) warmup="${arg#*=}" ;;
+    *) echo "unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+work=$(mktemp -d)
+trap 'kill "${server:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+cp -r ../shared/bench "$work"
+echo "building the loadgen, the peer and the pipeline" >&2
+mvn -q -B -f "$work/bench/loadgen/pom.xml" -DskipTests package
+mvn -q -B -f "$work/bench/peer-pg/pom.xml" -DskipTests package
+mvn -q -B -DskipTests install
+launcher=launcher/target/launcher-0.1.0-SNAPSHOT-exec.jar
+out="docs/benchmark-runs/peer-race-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+mkdir -p docs/benchmark-runs
+
+await_ok() { # url [method] [body]
+  for _ in $(seq 1 240); do
+    if curl -fs -o /dev/null -X "${2:-GET}" -H 'Content-Type: application/json' ${3:+-d "$3"} "$1"; then return 0; fi
+    sleep 0.5
+  done
+  echo "not ready: $1" >&2; return 1
+}
+
+loadgen() { # system base-url label options...
+  local system="$1" base="$2" label="$3"; shift 3
+  echo "== $system $label" >&2
+  "$work/bench/loadgen/bin/loadgen" --base-url "$base" --payers "load-payer-1..$customers" \
+    --payees "load-payee-1..$customers" --warmup "$warmup" --duration "$duration" --quiet \
+    --cpu "$system=$server" --label "$system $label" "$@" | tee -a "$out"
+}
+
+race() { # system base-url
+  local system="$1" base="$2"
+  loadgen "$system" "$base" "closed-$light" --mode closed --workers "$light" >/dev/null
+  local most
+  most=$(loadgen "$system" "$base" "closed-$workers" --mode closed --workers "$workers" | jq -r '.cycles_per_s')
+  local offered
+  offered=$(printf '%.0f' "$(echo "$most * 2" | bc -l)")
+  loadgen "$system" "$base" "open-2x-$offered" --mode open --rate "$offered" --ramp 5 >/dev/null
+}
+
+echo "starting the peer" >&2
+java -jar "$work/bench/peer-pg/target/peer-pg.jar" --peer.load.customers="$customers" >"$work/peer.log" 2>&1 &
+server=$!
+await_ok http://127.0.0.1:8090/dev/token POST '{"customerId":"alice"}'
+race peer http://127.0.0.1:8090
+kill "$server"; wait "$server" 2>/dev/null || true
+
+echo "starting the pipeline" >&2
+java -jar "$launcher" --data-dir="$work/pipeline-data" --reset --load-customers="$customers" >"$work/pipeline.log" 2>&1 &
+server=$!
+await_ok http://127.0.0.1:8083/actuator/health/readiness
+race pipeline http://127.0.0.1:8080
+kill "$server"; wait "$server" 2>/dev/null || true
+server=
+
+echo "runs: $out" >&2
+jq -r '[.label, .cycles_per_s, .ok, .failed, (.errors | to_entries | map("\(.key)=\(.value)") | join(" ")),
+        .generate_ms.p50, .generate_ms.p99, .redeem_ms.p50, .redeem_ms.p99,
+        (.cpu_cores | to_entries | map("\(.key) \(.value)") | join(", "))] | @tsv' "$out" |
+  awk -F'\t' 'BEGIN { print "| run | cycles/s | ok | failed | errors | generate p50/p99 ms | redeem p50/p99 ms | CPU cores |"; print "|---|---|---|---|---|---|---|---|" }
+              { printf "| %s | %.1f | %s | %s | %s | %s / %s | %s / %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'

@@ -1,0 +1,69 @@
+package io.qrvoucher.ingress.api;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Takes at most {@code ingress.limits.max-in-flight-writes} requests that publish (generate, redeem,
+ * cancel) at once, and refuses the next at once — 503 {@code OVERLOADED} with {@code Retry-After},
+ * before anything is published — so that what the ingress accepts it can see through, instead of
+ * accepting more than the pipeline drains and letting every request time out. Reads and waits on
+ * vouchers already accepted are not limited here.
+ */
+final class AdmissionControl implements WebFilter, Ordered {
+
+    private final int maxInFlight;
+    private final ObjectMapper json;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Counter refused;
+
+    AdmissionControl(int maxInFlight, ObjectMapper json, MeterRegistry meters) {
+        this.maxInFlight = maxInFlight;
+        this.json = json;
+        Gauge.builder("ingress.writes.in.flight", inFlight, AtomicInteger::get)
+                .description("Requests that publish, being handled").register(meters);
+        this.refused = Counter.builder("ingress.writes.refused")
+                .description("Requests that publish, refused at once because too many were in flight").register(meters);
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        if (!publishes(exchange)) {
+            return chain.filter(exchange);
+        }
+        if (inFlight.incrementAndGet() > maxInFlight) {
+            inFlight.decrementAndGet();
+            refused.increment();
+            ApiException overloaded = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "OVERLOADED",
+                    "Too many requests are being handled; nothing was recorded. Retry it in a moment.");
+            overloaded.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+            return ProblemResponses.write(exchange, json, overloaded);
+        }
+        return chain.filter(exchange).doFinally(signal -> inFlight.decrementAndGet());
+    }
+
+    private static boolean publishes(ServerWebExchange exchange) {
+        String path = exchange.getRequest().getPath().value();
+        return exchange.getRequest().getMethod() == HttpMethod.POST
+                && (path.startsWith("/api/vouchers") || path.startsWith("/api/redemptions"));
+    }
+
+    /** Before security: an overloaded ingress does not even check tokens of what it will refuse. */
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE + 1;
+    }
+}

@@ -1,0 +1,69 @@
+package io.qrvoucher.ingress.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.WebFilterChain;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import tools.jackson.databind.json.JsonMapper;
+
+/** What the ingress cannot take it refuses at once, before anything is published; what it took it finishes. */
+class AdmissionControlTest {
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AdmissionControl admission = new AdmissionControl(2, JsonMapper.builder().build(), meters);
+
+    @Test
+    void aWriteBeyondTheBoundIsRefusedAtOnceWithRetryAfterAndNothingReachesTheApi() {
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain slowApi = exchange -> stillHandling.asMono();
+        Disposable first = admission.filter(post("/api/vouchers"), slowApi).subscribe();
+        Disposable second = admission.filter(post("/api/redemptions"), slowApi).subscribe();
+
+        MockServerWebExchange third = post("/api/vouchers/v1/cancel");
+        boolean[] reachedTheApi = {false};
+        admission.filter(third, exchange -> {
+            reachedTheApi[0] = true;
+            return Mono.empty();
+        }).block(Duration.ofSeconds(1));
+
+        assertThat(reachedTheApi[0]).isFalse();
+        assertThat(third.getResponse().getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(third.getResponse().getHeaders().getFirst("Retry-After")).isEqualTo("1");
+        assertThat(third.getResponse().getBodyAsString().block(Duration.ofSeconds(1))).contains("\"code\":\"OVERLOADED\"");
+        assertThat(meters.get("ingress.writes.refused").counter().count()).isEqualTo(1.0);
+
+        stillHandling.tryEmitEmpty();
+        first.dispose();
+        second.dispose();
+        MockServerWebExchange later = post("/api/vouchers");
+        admission.filter(later, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
+        assertThat(later.getResponse().getStatusCode()).as("admitted once the others finished").isNull();
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isZero();
+    }
+
+    @Test
+    void readsAreNeverRefusedHere() {
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
+        admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
+
+        MockServerWebExchange read = MockServerWebExchange.from(MockServerHttpRequest.get("/api/vouchers"));
+        admission.filter(read, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
+
+        assertThat(read.getResponse().getStatusCode()).isNull();
+    }
+
+    private static MockServerWebExchange post(String path) {
+        return MockServerWebExchange.from(MockServerHttpRequest.post(path));
+    }
+}
