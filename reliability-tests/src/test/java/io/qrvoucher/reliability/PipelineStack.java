@@ -1,16 +1,27 @@
 package io.qrvoucher.reliability;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
+
+import org.awaitility.Awaitility;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import io.qrvoucher.broker.BrokerSecurity;
 import io.qrvoucher.launcher.Directories;
-import io.qrvoucher.launcher.KafkaAcls;
 import io.qrvoucher.launcher.KafkaAcls.Service;
+import io.qrvoucher.launcher.KafkaAcls;
 import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
@@ -25,6 +36,9 @@ import io.qrvoucher.launcher.ServiceProcess;
  */
 final class PipelineStack implements AutoCloseable {
 
+    /** Partitions of every topic of the stack. */
+    static final int PARTITIONS = 6;
+
     private final Path directory;
     private final ThreeBrokerCluster kafka;
     private final LedgerDatabase database;
@@ -37,7 +51,7 @@ final class PipelineStack implements AutoCloseable {
     private PipelineStack(Path directory) {
         this.directory = directory;
         this.kafka = ThreeBrokerCluster.start(directory, BrokerSecurity.scram());
-        PipelineTopics.create(kafka.adminConfig(), 6, (short) 3);
+        PipelineTopics.create(kafka.adminConfig(), PARTITIONS, (short) 3);
         for (Service service : Service.values()) {
             kafkaPasswords.put(service, BrokerSecurity.randomPassword());
         }
@@ -129,6 +143,25 @@ final class PipelineStack implements AutoCloseable {
 
     ServiceProcess topology(int instance) {
         return topologies.get(instance - 1);
+    }
+
+    /**
+     * Waits (bounded) until every partition of voucher-requests has a standby on some voucher-streams
+     * instance, as the instances' routing says: a fault injected before that finds no warm copy to read from.
+     */
+    void awaitStandbyOfEveryPartition(int partitions) {
+        HttpClient http = HttpClient.newHttpClient();
+        Awaitility.await("a standby of every partition").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    HttpResponse<String> routing = http.send(HttpRequest.newBuilder(URI.create(
+                            "http://localhost:" + topologies.get(0).port() + "/internal/routing")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    Set<Integer> standbys = new HashSet<>();
+                    for (JsonNode instance : JsonMapper.shared().readTree(routing.body()).path("instances")) {
+                        instance.path("standby").path("voucher-requests").forEach(partition -> standbys.add(partition.asInt()));
+                    }
+                    return routing.statusCode() == 200 && standbys.size() == partitions;
+                });
     }
 
     ServiceProcess ledger(int instance) {
