@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -13,21 +12,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,7 +104,7 @@ class KafkaAclsTest {
         SoftAssertions softly = new SoftAssertions();
         for (Service service : Service.values()) {
             for (String topic : PipelineTopics.ALL) {
-                Throwable refusal = write(client(service), topic);
+                Throwable refusal = BrokerSecurity.refusalOfWrite(client(service), topic);
                 if (service == WRITER.get(topic)) {
                     softly.assertThat(refusal).as(service + " writes " + topic).isNull();
                 } else {
@@ -124,7 +117,7 @@ class KafkaAclsTest {
 
     @Test
     void eachTopicIsReadOnlyByTheServicesThatConsumeIt() {
-        PipelineTopics.ALL.forEach(topic -> assertThat(write(broker.adminConfig(), topic)).as(topic).isNull());
+        PipelineTopics.ALL.forEach(topic -> assertThat(BrokerSecurity.refusalOfWrite(broker.adminConfig(), topic)).as(topic).isNull());
         SoftAssertions softly = new SoftAssertions();
         for (Service service : Service.values()) {
             for (String topic : PipelineTopics.ALL) {
@@ -169,23 +162,6 @@ class KafkaAclsTest {
 
     private static VoucherRequest request() {
         return new VoucherRequest("r-" + System.nanoTime(), "v1", "alice", Instant.now(), new CancelVoucher());
-    }
-
-    /** Writes one record and waits for the answer: null when the broker took it, else why not. */
-    private static Throwable write(Map<String, Object> client, String topic) {
-        Map<String, Object> config = new HashMap<>(client);
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, "k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8))).get();
-            return null;
-        } catch (ExecutionException e) {
-            return e.getCause();
-        } catch (KafkaException e) {
-            return e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     /** True once the client has read the topic's first record; false when the broker refuses it the topic. */

@@ -57,6 +57,13 @@ public final class TestDatabases {
         return url;
     }
 
+    /** Points a test's adapter at this database (as the superuser, which owns it). */
+    public static void register(org.springframework.test.context.DynamicPropertyRegistry registry, String jdbcUrl) {
+        registry.add("spring.datasource.url", () -> jdbcUrl);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("spring.datasource.password", () -> "postgres");
+    }
+
     /** A small connection pool on the database; close it when done. */
     public static com.zaxxer.hikari.HikariDataSource dataSource(String jdbcUrl) {
         com.zaxxer.hikari.HikariDataSource dataSource = new com.zaxxer.hikari.HikariDataSource();

@@ -21,10 +21,15 @@ import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Authentication and authorization of a test cluster, as production has them but without TLS:
@@ -79,6 +84,26 @@ public final class BrokerSecurity {
         Map<String, Object> config = new HashMap<>(clientSecurity(user, password));
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return config;
+    }
+
+    /**
+     * Writes one record as {@code client} and waits for the broker's answer: null when it took the record,
+     * else why not (a refused login, a topic the ACLs deny). How a test shows what a principal may write.
+     */
+    public static Throwable refusalOfWrite(Map<String, Object> client, String topic) {
+        Map<String, Object> config = new HashMap<>(client);
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, "k", "v")).get();
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (KafkaException e) {
+            return e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A client authenticated as the super user, whom no ACL restricts. */

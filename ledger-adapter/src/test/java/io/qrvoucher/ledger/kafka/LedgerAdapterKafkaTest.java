@@ -19,11 +19,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistrar;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -38,6 +36,7 @@ import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
@@ -46,27 +45,8 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
 @SpringBootTest(classes = LedgerAdapterApplication.class, properties = {"spring.config.name=ledger-adapter",
         "ledger.demo.load-customers=3"})
 @ActiveProfiles("demo")
-@Import(LedgerAdapterKafkaTest.Broker.class)
+@Import(AdapterBroker.class)
 class LedgerAdapterKafkaTest {
-
-    /**
-     * A single-node KRaft broker with the adapter's topics (voucher-events for its reconciliation), a bean of the test's context: it starts
-     * before the adapter and stops after it. (Not a {@code @Configuration}, so that the application's
-     * component scan never finds it.)
-     */
-    static class Broker {
-
-        @Bean(destroyMethod = "close")
-        TestBroker testBroker() {
-            return TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters",
-                    "voucher-events");
-        }
-
-        @Bean
-        DynamicPropertyRegistrar brokerAddress(TestBroker broker) {
-            return registry -> registry.add("spring.kafka.bootstrap-servers", broker::bootstrapServers);
-        }
-    }
 
     private static final String DATABASE = TestDatabases.newLedgerDatabase();
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
@@ -74,9 +54,7 @@ class LedgerAdapterKafkaTest {
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("spring.datasource.password", () -> "postgres");
+        TestDatabases.register(registry, DATABASE);
     }
 
     @Autowired

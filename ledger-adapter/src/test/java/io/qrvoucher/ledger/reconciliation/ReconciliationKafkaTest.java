@@ -30,11 +30,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.DynamicPropertyRegistrar;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -48,6 +46,7 @@ import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
@@ -62,33 +61,16 @@ import io.qrvoucher.schemas.AvroSerde;
         properties = {"spring.config.name=ledger-adapter", "ledger.reconciliation.grace-period=100ms",
                 "ledger.reconciliation.interval=200ms"})
 @ActiveProfiles("demo")
-@Import(ReconciliationKafkaTest.Broker.class)
+@Import(AdapterBroker.class)
 @ExtendWith(OutputCaptureExtension.class)
 class ReconciliationKafkaTest {
-
-    /** A single-node KRaft broker with the adapter's topics, started before the adapter and stopped after it. */
-    static class Broker {
-
-        @Bean(destroyMethod = "close")
-        TestBroker testBroker() {
-            return TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters",
-                    "voucher-events");
-        }
-
-        @Bean
-        DynamicPropertyRegistrar brokerAddress(TestBroker broker) {
-            return registry -> registry.add("spring.kafka.bootstrap-servers", broker::bootstrapServers);
-        }
-    }
 
     private static final String DATABASE = TestDatabases.newLedgerDatabase();
     private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> DATABASE);
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("spring.datasource.password", () -> "postgres");
+        TestDatabases.register(registry, DATABASE);
     }
 
     @Autowired
