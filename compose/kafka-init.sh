@@ -33,6 +33,7 @@ create account-snapshots --config cleanup.policy=compact
 create customer-settings --config cleanup.policy=compact
 create settings-changes
 create ingress-idempotency --config cleanup.policy=delete --config retention.ms=86400000
+create customer-attempts --config cleanup.policy=delete --config retention.ms=3600000
 create voucher-dead-letters
 create ledger-dead-letters
 
@@ -58,9 +59,9 @@ allow_prefixed() {
   $bin/kafka-acls.sh --bootstrap-server $bootstrap --command-config $admin --add \
     --allow-principal "User:$1" --operation "$2" "--$3" "$4" --resource-pattern-type prefixed
 }
-allow ingress-api Write topic voucher-requests settings-changes ingress-idempotency
+allow ingress-api Write topic voucher-requests settings-changes ingress-idempotency customer-attempts
 allow ingress-api Describe topic customer-vouchers
-allow voucher-streams Read topic voucher-requests ledger-results settings-changes customer-settings ingress-idempotency customer-vouchers
+allow voucher-streams Read topic voucher-requests ledger-results settings-changes customer-settings ingress-idempotency customer-attempts customer-vouchers
 allow voucher-streams Write topic ledger-commands voucher-events customer-vouchers voucher-dead-letters
 allow_prefixed voucher-streams All topic voucher-streams-
 allow voucher-streams Read group voucher-streams

@@ -57,12 +57,15 @@ public record IngressProperties(
      *                         settings are read from the owner of the customer's partition here
      * @param idempotency      where claims of Idempotency-Keys and sign-ins are published; the first claim
      *                         of a key is read from the owner of the key's partition here
+     * @param customerAttempts where the attempts the abuse limits count are published, keyed by customer; a
+     *                         customer's count is read from the owner of the customer's partition here
      */
     public record Topics(
             @DefaultValue("voucher-requests") String requests,
             @DefaultValue("customer-vouchers") String customerVouchers,
             @DefaultValue("settings-changes") String settingsChanges,
-            @DefaultValue("ingress-idempotency") String idempotency) {
+            @DefaultValue("ingress-idempotency") String idempotency,
+            @DefaultValue("customer-attempts") String customerAttempts) {
     }
 
     /**

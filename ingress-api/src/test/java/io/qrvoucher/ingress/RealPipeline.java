@@ -33,7 +33,7 @@ public final class RealPipeline {
             .encodeToString("request-signing-key-of-the-ingress-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     public static final String[] TOPICS = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
             "customer-vouchers", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings", "settings-changes",
-            "ingress-idempotency"};
+            "ingress-idempotency", "customer-attempts"};
 
     /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
     public static final String NO_DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"

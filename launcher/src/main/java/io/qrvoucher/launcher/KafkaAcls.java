@@ -64,13 +64,14 @@ public final class KafkaAcls {
     public static List<AclBinding> of(Service service) {
         return switch (service) {
             case INGRESS -> Stream.of(
-                    topics(service, AclOperation.WRITE, "voucher-requests", "settings-changes", "ingress-idempotency"),
+                    topics(service, AclOperation.WRITE, "voucher-requests", "settings-changes", "ingress-idempotency",
+                            "customer-attempts"),
                     // A customer's list is read from the holder of the customer's partition: the ingress needs the count.
                     topics(service, AclOperation.DESCRIBE, "customer-vouchers"))
                     .flatMap(List::stream).toList();
             case VOUCHER_STREAMS -> Stream.of(
                     topics(service, AclOperation.READ, "voucher-requests", "ledger-results", "settings-changes",
-                            "customer-settings", "ingress-idempotency", "customer-vouchers"),
+                            "customer-settings", "ingress-idempotency", "customer-attempts", "customer-vouchers"),
                     topics(service, AclOperation.WRITE, "ledger-commands", "voucher-events", "customer-vouchers",
                             "voucher-dead-letters"),
                     // Its changelogs: Kafka Streams creates, reads, writes and checks the configuration of them.

@@ -12,16 +12,18 @@ import org.apache.kafka.common.config.TopicConfig;
 
 /**
  * The pipeline's topics with their partitions and cleanup policies: the state topics are compacted,
- * idempotency claims are kept for a day and never compacted (the first claim of a key must stay).
+ * idempotency claims are kept for a day and never compacted (the first claim of a key must stay), customers'
+ * attempts for an hour.
  * {@code voucher-requests} and {@code ledger-results} must have the same partition count.
  */
 public final class PipelineTopics {
 
     public static final Set<String> COMPACTED = Set.of("customer-vouchers", "account-snapshots", "customer-settings");
     public static final List<String> ALL = List.of("voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-            "customer-vouchers", "account-snapshots", "customer-settings", "settings-changes", "ingress-idempotency", "voucher-dead-letters",
-            "ledger-dead-letters");
+            "customer-vouchers", "account-snapshots", "customer-settings", "settings-changes", "ingress-idempotency", "customer-attempts",
+            "voucher-dead-letters", "ledger-dead-letters");
     private static final String ONE_DAY = Long.toString(24 * 60 * 60 * 1000L);
+    private static final String ONE_HOUR = Long.toString(60 * 60 * 1000L);
 
     private PipelineTopics() {
     }
@@ -66,6 +68,11 @@ public final class PipelineTopics {
         if (topic.equals("ingress-idempotency")) {
             return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
                     TopicConfig.RETENTION_MS_CONFIG, ONE_DAY);
+        }
+        if (topic.equals("customer-attempts")) {
+            // Kept by voucher-streams in a store with its own changelog; the topic only carries them there.
+            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                    TopicConfig.RETENTION_MS_CONFIG, ONE_HOUR);
         }
         return Map.of();
     }

@@ -49,6 +49,7 @@ class KafkaAclsTest {
             Map.entry("voucher-requests", Service.INGRESS),
             Map.entry("settings-changes", Service.INGRESS),
             Map.entry("ingress-idempotency", Service.INGRESS),
+            Map.entry("customer-attempts", Service.INGRESS),
             Map.entry("ledger-commands", Service.VOUCHER_STREAMS),
             Map.entry("voucher-events", Service.VOUCHER_STREAMS),
             Map.entry("customer-vouchers", Service.VOUCHER_STREAMS),
@@ -63,6 +64,7 @@ class KafkaAclsTest {
             "settings-changes", Set.of(Service.VOUCHER_STREAMS),
             "customer-settings", Set.of(Service.VOUCHER_STREAMS),
             "ingress-idempotency", Set.of(Service.VOUCHER_STREAMS),
+            "customer-attempts", Set.of(Service.VOUCHER_STREAMS),
             "customer-vouchers", Set.of(Service.VOUCHER_STREAMS),
             "ledger-commands", Set.of(Service.LEDGER_ADAPTER),
             "voucher-events", Set.of(Service.LEDGER_ADAPTER));

@@ -6,6 +6,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 
 import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.LedgerCommand;
@@ -39,6 +40,7 @@ final class TopicRecords {
             new Versions(LedgerResult.getClassSchema(), List.of("1ba3ec46fbf1769c")),
             new Versions(SettingsChange.getClassSchema(), List.of("82c2271b5aeae33f")),
             new Versions(IdempotencyClaim.getClassSchema(), List.of("4167bfd9a0c9fbde")),
+            new Versions(CustomerAttempt.getClassSchema(), List.of("83e0daf3f5b7095e")),
             // The schema of 8b47262, without version, was never written: the ledger adapter that
             // writes snapshots came with version (8371e24).
             new Versions(AccountSnapshot.getClassSchema(), List.of("758fcccb311c91ef")),

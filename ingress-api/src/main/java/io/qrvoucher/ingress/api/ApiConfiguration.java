@@ -6,6 +6,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
@@ -37,9 +38,28 @@ class ApiConfiguration {
         return new AdmissionControl(properties.limits().maxInFlightWrites(), json, meters);
     }
 
+    /** Wrong codes and new attempts on used codes, per customer, over all instances. */
     @Bean
-    PictureDecoding pictureDecoding(QrCodes qrCodes, IngressProperties properties, Clock clock) {
-        return new PictureDecoding(qrCodes, properties.limits(), clock);
+    AttemptLimiter failedRedemptions(IngressProperties properties, VoucherReads reads, RequestPublisher publisher,
+                                     Clock clock) {
+        IngressProperties.Limits limits = properties.limits();
+        return new AttemptLimiter(new AttemptLimiter.Rule(AttemptKind.FAILED_REDEMPTION, limits.wrongCodesPerWindow(),
+                limits.wrongCodeWindow(), "TOO_MANY_WRONG_CODES", "redemptions that could not succeed (wrong or used codes)"),
+                reads, publisher, clock);
+    }
+
+    /** QR pictures uploaded, readable or not, per customer, over all instances. */
+    @Bean
+    AttemptLimiter pictureUploads(IngressProperties properties, VoucherReads reads, RequestPublisher publisher,
+                                  Clock clock) {
+        IngressProperties.Limits limits = properties.limits();
+        return new AttemptLimiter(new AttemptLimiter.Rule(AttemptKind.PICTURE_UPLOAD, limits.picturesPerWindow(),
+                limits.pictureWindow(), "TOO_MANY_PICTURES", "QR pictures uploaded"), reads, publisher, clock);
+    }
+
+    @Bean
+    PictureDecoding pictureDecoding(QrCodes qrCodes, IngressProperties properties, AttemptLimiter pictureUploads) {
+        return new PictureDecoding(qrCodes, properties.limits(), pictureUploads);
     }
 
     @Bean
@@ -57,8 +77,10 @@ class ApiConfiguration {
 
     @Bean
     Redemptions redemptions(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
-                            IdempotencyKeys idempotencyKeys, IngressProperties properties, Clock clock) {
-        return new Redemptions(customers, reads, publisher, codes, idempotencyKeys, properties, clock);
+                            IdempotencyKeys idempotencyKeys, AttemptLimiter failedRedemptions,
+                            IngressProperties properties, Clock clock) {
+        return new Redemptions(customers, reads, publisher, codes, idempotencyKeys, failedRedemptions, properties,
+                clock);
     }
 
     @Bean

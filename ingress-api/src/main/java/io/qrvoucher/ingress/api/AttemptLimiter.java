@@ -5,65 +5,100 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.http.HttpStatus;
 
+import io.qrvoucher.avro.AttemptKind;
+import io.qrvoucher.avro.CustomerAttempt;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.VoucherReads;
+import reactor.core.publisher.Mono;
+
 /**
- * Bounds what one customer can make the ingress do: a customer who made {@code limit} attempts of a
- * kind within {@code window} is refused further ones (429, {@code Retry-After}) until the oldest
- * leaves the window. Kept per instance: with N instances behind a balancer a customer gets at most N
- * times the limit, which bounds the work as well (the 128-bit codes make guessing harmless anyway).
+ * Bounds what one customer can make the ingress do, across all its instances: a customer who made
+ * {@code limit} attempts of a kind within {@code window} is refused further ones (429, {@code Retry-After})
+ * until the oldest leaves the window. Each instance publishes the attempts it counts to
+ * {@code customer-attempts}; the count is read from the voucher-streams instance that keeps the customer's,
+ * so that N instances behind a balancer allow the limit once, not N times. What this instance counted itself
+ * holds at once, before the keeper has it, and on its own should the keeper not answer: then the limit is
+ * per instance, as a bound on the work, rather than no limit at all.
  */
 final class AttemptLimiter {
 
-    private final int limit;
-    private final Duration window;
+    /** What an attempt is counted as, and what a refusal says. */
+    record Rule(AttemptKind kind, int limit, Duration window, String code, String what) {
+    }
+
+    private final Rule rule;
+    private final VoucherReads reads;
+    private final RequestPublisher publisher;
     private final Clock clock;
-    private final String code;
-    private final String what;
-    private final Map<String, Deque<Instant>> attempts = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Instant>> countedHere = new ConcurrentHashMap<>();
 
-    /**
-     * @param code the problem code of a refusal
-     * @param what what is counted, for the refusal's detail ("Too many " + what)
-     */
-    AttemptLimiter(int limit, Duration window, Clock clock, String code, String what) {
-        this.limit = limit;
-        this.window = window;
+    AttemptLimiter(Rule rule, VoucherReads reads, RequestPublisher publisher, Clock clock) {
+        this.rule = rule;
+        this.reads = reads;
+        this.publisher = publisher;
         this.clock = clock;
-        this.code = code;
-        this.what = what;
     }
 
-    void checkAllowed(String customerId) {
-        Deque<Instant> recent = attempts.get(customerId);
-        if (recent == null) {
-            return;
+    /** Completes if the customer may make another attempt, else fails with the refusal. */
+    Mono<Void> checkAllowed(String customerId) {
+        Instant now = clock.instant();
+        Optional<Instant> refusedHere = allowedAgainHere(customerId, now);
+        if (refusedHere.isPresent()) {
+            return Mono.error(refusal(refusedHere.get(), now));
         }
-        synchronized (recent) {
-            prune(recent);
-            if (recent.size() >= limit) {
-                long retryAfter = Math.max(1, Duration.between(clock.instant(), recent.peekFirst().plus(window)).toSeconds());
-                ApiException refused = new ApiException(HttpStatus.TOO_MANY_REQUESTS, code,
-                        "Too many " + what + "; try again in " + retryAfter + " s");
-                refused.getHeaders().set("Retry-After", Long.toString(retryAfter));
-                throw refused;
+        return reads.attempts(customerId, rule.kind(), now.minus(rule.window()), rule.limit())
+                .onErrorResume(VoucherReads.Unavailable.class, unanswered -> Mono.empty())
+                .flatMap(answer -> {
+                    List<Instant> newest = answer.getAttemptedAt();
+                    return newest.size() >= rule.limit()
+                            ? Mono.error(refusal(newest.get(0).plus(rule.window()), now))
+                            : Mono.empty();
+                });
+    }
+
+    /** Counts an attempt of the customer's, here and for every instance; completes once it is published. */
+    Mono<Void> record(String customerId) {
+        Instant now = clock.instant();
+        countedHere.compute(customerId, (id, counted) -> {
+            Deque<Instant> recent = counted == null ? new ArrayDeque<>() : counted;
+            prune(recent, now);
+            recent.addLast(now);
+            return recent;
+        });
+        return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then();
+    }
+
+    /** When this instance's own count allows the customer again, if it does not now. */
+    private Optional<Instant> allowedAgainHere(String customerId, Instant now) {
+        Instant[] allowedAgain = {null};
+        // Atomic per customer, and a customer without recent attempts leaves the map.
+        countedHere.computeIfPresent(customerId, (id, recent) -> {
+            prune(recent, now);
+            if (recent.size() >= rule.limit()) {
+                allowedAgain[0] = recent.peekFirst().plus(rule.window());
             }
-        }
+            return recent.isEmpty() ? null : recent;
+        });
+        return Optional.ofNullable(allowedAgain[0]);
     }
 
-    void record(String customerId) {
-        Deque<Instant> recent = attempts.computeIfAbsent(customerId, c -> new ArrayDeque<>());
-        synchronized (recent) {
-            prune(recent);
-            recent.addLast(clock.instant());
-        }
+    private ApiException refusal(Instant allowedAgain, Instant now) {
+        long retryAfter = Math.max(1, Duration.between(now, allowedAgain).toSeconds());
+        ApiException refused = new ApiException(HttpStatus.TOO_MANY_REQUESTS, rule.code(),
+                "Too many " + rule.what() + "; try again in " + retryAfter + " s");
+        refused.getHeaders().set("Retry-After", Long.toString(retryAfter));
+        return refused;
     }
 
-    private void prune(Deque<Instant> recent) {
-        Instant cutoff = clock.instant().minus(window);
+    private void prune(Deque<Instant> recent, Instant now) {
+        Instant cutoff = now.minus(rule.window());
         while (!recent.isEmpty() && !recent.peekFirst().isAfter(cutoff)) {
             recent.removeFirst();
         }

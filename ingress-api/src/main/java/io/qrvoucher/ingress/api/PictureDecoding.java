@@ -1,6 +1,5 @@
 package io.qrvoucher.ingress.api;
 
-import java.time.Clock;
 import java.util.concurrent.RejectedExecutionException;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -14,7 +13,7 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Reads the code in uploaded QR pictures, within bounds: each customer may upload
- * {@code ingress.limits.pictures-per-window} pictures per window, readable or not, and the pictures are
+ * {@code ingress.limits.pictures-per-window} pictures per window, readable or not, over all instances, and the pictures are
  * decoded on a pool of their own ({@code picture-decoders} threads, {@code picture-queue} waiting), so that
  * a flood of pictures neither starves the threads that serve requests and run timers nor queues without
  * end: beyond the queue an upload is refused at once (503, {@code Retry-After}).
@@ -25,18 +24,16 @@ final class PictureDecoding implements DisposableBean {
     private final AttemptLimiter uploads;
     private final Scheduler decoders;
 
-    PictureDecoding(QrCodes qrCodes, IngressProperties.Limits limits, Clock clock) {
+    PictureDecoding(QrCodes qrCodes, IngressProperties.Limits limits, AttemptLimiter uploads) {
         this.qrCodes = qrCodes;
-        this.uploads = new AttemptLimiter(limits.picturesPerWindow(), limits.pictureWindow(), clock, "TOO_MANY_PICTURES",
-                "QR pictures uploaded");
+        this.uploads = uploads;
         int threads = limits.pictureDecoders() > 0 ? limits.pictureDecoders() : Runtime.getRuntime().availableProcessors();
         this.decoders = Schedulers.newBoundedElastic(threads, limits.pictureQueue(), "qr-picture-decoder");
     }
 
     /** Counts an upload of the customer's, or refuses it if they uploaded too many; before its body is read. */
-    void admit(String customerId) {
-        uploads.checkAllowed(customerId);
-        uploads.record(customerId);
+    Mono<Void> admit(String customerId) {
+        return uploads.checkAllowed(customerId).then(Mono.defer(() -> uploads.record(customerId)));
     }
 
     /** The code in the picture, decoded on the picture pool. */

@@ -58,9 +58,8 @@ class RedemptionController {
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
         int maxImageBytes = (int) properties.limits().maxImageSize().toBytes();
         String customerId = caller.getSubject();
-        redemptions.checkAllowed(customerId);
-        pictures.admit(customerId);
-        return form.flatMap(parts -> {
+        Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
+        return allowed.then(form.flatMap(parts -> {
             Part image = parts.getFirst("image");
             if (image == null) {
                 return Mono.error(ApiException.unprocessable("IMAGE_REQUIRED", "Send the QR picture as the part `image`"));
@@ -73,9 +72,9 @@ class RedemptionController {
                         return bytes;
                     })
                     .flatMap(pictures::codeIn)
-                    .flatMap(code -> redemptions.redeem(customerId, new Dtos.Redeem(code, field(parts, "amount"),
+                    .flatMap(code -> redemptions.redeemAllowed(customerId, new Dtos.Redeem(code, field(parts, "amount"),
                             field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer));
-        });
+        }));
     }
 
     @GetMapping("/{id}")

@@ -44,52 +44,57 @@ final class Redemptions {
     private final Clock clock;
 
     Redemptions(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
-                IdempotencyKeys idempotencyKeys, IngressProperties properties, Clock clock) {
+                IdempotencyKeys idempotencyKeys, AttemptLimiter failedAttempts, IngressProperties properties,
+                Clock clock) {
         this.customers = customers;
         this.reads = reads;
         this.publisher = publisher;
         this.codes = codes;
         this.idempotencyKeys = idempotencyKeys;
-        this.failedAttempts = new AttemptLimiter(properties.limits().wrongCodesPerWindow(),
-                properties.limits().wrongCodeWindow(), clock, "TOO_MANY_WRONG_CODES",
-                "redemptions that could not succeed (wrong or used codes, unreadable pictures)");
+        this.failedAttempts = failedAttempts;
         this.properties = properties;
         this.clock = clock;
     }
 
+    /** Redeems by code, unless the customer failed too often: checked before any work is done for them. */
     Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                   String prefer) {
-        failedAttempts.checkAllowed(customerId);
+        return checkAllowed(customerId).then(Mono.defer(() -> redeemAllowed(customerId, request, idempotencyKey, prefer)));
+    }
+
+    /** Completes if the customer may try to redeem, else fails with the refusal. */
+    Mono<Void> checkAllowed(String customerId) {
+        return failedAttempts.checkAllowed(customerId);
+    }
+
+    /** Redeems by code, for a customer already checked against the limit of failed attempts. */
+    Mono<ResponseEntity<Dtos.Redemption>> redeemAllowed(String customerId, Dtos.Redeem request, String idempotencyKey,
+                                                         String prefer) {
         if (request.code() == null || request.code().isBlank()) {
             throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
         }
         String code = request.code().trim();
         Optional<String> genuine = codes.voucherIdOf(code);
         if (genuine.isEmpty()) {
-            return Mono.error(invalidCode(customerId));
+            return invalidCode(customerId);
         }
         return reads.voucher(genuine.get(), null)
                 .flatMap(answer -> {
                     if (answer.getVoucher() == null) {
-                        return Mono.error(invalidCode(customerId));
+                        return invalidCode(customerId);
                     }
                     // A new attempt on a code already used cannot succeed: it still goes through (its outcome
                     // is the voucher's to give), but a client looping on it is stopped like a guesser.
-                    if (answer.getVoucher().getStatus() != VoucherStatus.UNUSED && idempotencyKey == null) {
-                        failedAttempts.record(customerId);
-                    }
-                    return redeem(customerId, answer.getVoucher(), code, request, idempotencyKey, prefer);
+                    Mono<Void> counted = answer.getVoucher().getStatus() != VoucherStatus.UNUSED && idempotencyKey == null
+                            ? failedAttempts.record(customerId) : Mono.empty();
+                    return counted.then(Mono.defer(() ->
+                            redeem(customerId, answer.getVoucher(), code, request, idempotencyKey, prefer)));
                 });
     }
 
-    /** Refuses a customer who has failed too often, before any work is done for them. */
-    void checkAllowed(String customerId) {
-        failedAttempts.checkAllowed(customerId);
-    }
-
-    private ApiException invalidCode(String customerId) {
-        failedAttempts.record(customerId);
-        return ApiException.unprocessable("INVALID_CODE", "This is not the code of a voucher");
+    private <T> Mono<T> invalidCode(String customerId) {
+        return failedAttempts.record(customerId)
+                .then(Mono.error(ApiException.unprocessable("INVALID_CODE", "This is not the code of a voucher")));
     }
 
     private Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, VoucherState voucher, String code,

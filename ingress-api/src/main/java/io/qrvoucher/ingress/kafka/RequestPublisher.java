@@ -12,6 +12,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.VoucherRequest;
@@ -33,6 +34,7 @@ public class RequestPublisher implements AutoCloseable {
     private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
     private static final AvroSerde<SettingsChange> SETTINGS_CHANGES = AvroSerde.of(SettingsChange.class);
     private static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
+    private static final AvroSerde<CustomerAttempt> ATTEMPTS = AvroSerde.of(CustomerAttempt.class);
 
     private final KafkaProducer<String, byte[]> producer;
     private final IngressProperties properties;
@@ -71,6 +73,12 @@ public class RequestPublisher implements AutoCloseable {
     public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
         return send(properties.topics().idempotency(), claim.getCustomerId() + "/" + claim.getIdempotencyKey(),
                 CLAIMS.encode(claim), unsealed -> { });
+    }
+
+    /** An attempt the abuse limits count, keyed by the customer: voucher-streams keeps the customer's recent ones. */
+    public Mono<RecordMetadata> publish(CustomerAttempt attempt) {
+        return send(properties.topics().customerAttempts(), attempt.getCustomerId(), ATTEMPTS.encode(attempt),
+                unsealed -> { });
     }
 
     /** How many partitions a topic has: from the producer's metadata, fetched once and then kept current by it. */

@@ -17,8 +17,10 @@ import org.springframework.web.reactive.function.client.WebClientRequestExceptio
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.util.UriBuilder;
 
+import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.AttemptsAnswer;
 import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
@@ -35,7 +37,8 @@ import reactor.util.retry.Retry;
  * its committed state: a voucher by the owner of its partition of the requests topic, a customer's list
  * by the owner of the customer's partition of the customer-vouchers index, a customer's settings by the
  * owner of the customer's partition of settings-changes, the first claim of an Idempotency-Key by the
- * owner of its partition of the claims topic. This instance keeps no copy of any. When the
+ * owner of its partition of the claims topic, a customer's recent attempts (for the abuse limits) by the
+ * owner of the customer's partition of customer-attempts. This instance keeps no copy of any. When the
  * owner cannot answer (it is gone, or restoring, or the partition moved) a standby is asked, and the
  * routing is refreshed; when nobody can, the read fails with {@link Unavailable}.
  */
@@ -45,6 +48,7 @@ public class VoucherReads {
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
     private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
     private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
+    private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
 
     /** How a voucher is listed: by the customer as payer (created) or as payee (redeemed). */
     public enum Role {
@@ -193,6 +197,20 @@ public class VoucherReads {
                         .queryParam("wait", wait.toString())
                         .build(Map.of("key", claimKey)),
                 CLAIMS::decode);
+    }
+
+    /**
+     * A customer's attempts of a kind made since {@code since}, oldest first: the newest {@code max}, as the
+     * voucher-streams instance that keeps the customer's counts them for every ingress instance.
+     */
+    public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
+        return ask(topics.customerAttempts(), customerId, timeout,
+                builder -> builder.path("/internal/customers/{customer}/attempts")
+                        .queryParam("kind", kind)
+                        .queryParam("since", since)
+                        .queryParam("max", max)
+                        .build(customerId),
+                ATTEMPTS::decode);
     }
 
     /**

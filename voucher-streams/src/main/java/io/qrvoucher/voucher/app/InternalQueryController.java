@@ -20,7 +20,9 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.AttemptsAnswer;
 import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
@@ -38,7 +40,7 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The internal read API of voucher-streams, for the ingress: the committed state of this instance's
  * stores, Avro-encoded ({@link VoucherAnswer}, {@link VoucherPage}, {@link SettingsAnswer},
- * {@link ClaimAnswer}). A key whose partition this instance
+ * {@link ClaimAnswer}, {@link AttemptsAnswer}). A key whose partition this instance
  * does not hold is answered 421 (Misdirected Request): the caller refreshes its routing and asks again.
  */
 @RestController
@@ -50,6 +52,9 @@ class InternalQueryController {
     private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
     private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
     private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
+    private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
+    /** The most attempts one read answers: far above any limit, so that a read stays small. */
+    private static final int MAX_ATTEMPTS = 1000;
     /** How often a writer waiting for its own settings change or claim looks: nobody announces those. */
     private static final Duration RECHECK = Duration.ofMillis(20);
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
@@ -132,6 +137,20 @@ class InternalQueryController {
                 .map(found -> ResponseEntity.ok().contentType(AVRO).body(CLAIMS.encode(found)));
     }
 
+    /**
+     * A customer's attempts of a kind since {@code since}, the newest {@code max}: what the abuse limits of
+     * every ingress instance count.
+     */
+    @GetMapping("/customers/{customerId}/attempts")
+    Mono<ResponseEntity<byte[]>> attempts(@PathVariable String customerId, @RequestParam AttemptKind kind,
+                                          @RequestParam Instant since, @RequestParam int max) {
+        if (max < 1 || max > MAX_ATTEMPTS) {
+            throw new IllegalArgumentException("max must be between 1 and " + MAX_ATTEMPTS);
+        }
+        return Mono.fromCallable(() -> queries.attempts(customerId, kind, since, max))
+                .map(found -> ResponseEntity.ok().contentType(AVRO).body(ATTEMPTS.encode(found)));
+    }
+
     /** A read now; with a wait, the first read that is {@code wanted}, at the latest the read after the wait. */
     private static <T> Mono<T> readOrAwait(Supplier<T> read, Predicate<T> wanted, Duration wait) {
         Mono<T> now = Mono.fromSupplier(read);
@@ -158,7 +177,8 @@ class InternalQueryController {
     Routing routing() {
         VoucherStreamsProperties.Topics topics = properties.topics();
         return Routing.of(streams.metadataForAllStreamsClients(),
-                Set.of(topics.requests(), topics.customerVouchers(), topics.settingsChanges(), topics.idempotencyClaims()));
+                Set.of(topics.requests(), topics.customerVouchers(), topics.settingsChanges(), topics.idempotencyClaims(),
+                        topics.customerAttempts()));
     }
 
     @ExceptionHandler(NotHereException.class)

@@ -52,6 +52,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
  * @param requestSigning  the keys of the ingress's seal on requests (the same as the ingress's)
  * @param claimWindow     how long the first claim of an Idempotency-Key (or a sign-in's confirmation of a
  *                        voucher) holds; at most the retention of the claims topic
+ * @param attemptRetention how long a customer's attempts are kept for the ingress's abuse limits: at least
+ *                        the longest of their windows ({@code ingress.limits.*-window})
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -72,6 +74,7 @@ public record VoucherStreamsProperties(
         @DefaultValue Watchdog watchdog,
         @DefaultValue RequestSigning requestSigning,
         @DefaultValue("24h") Duration claimWindow,
+        @DefaultValue("1h") Duration attemptRetention,
         Map<String, String> streams) {
 
     public VoucherStreamsProperties {
@@ -83,7 +86,7 @@ public record VoucherStreamsProperties(
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()), new Settings(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
-                new RequestSignatures(null, requestSigning.keys())));
+                new RequestSignatures(null, requestSigning.keys()), attemptRetention));
     }
 
     /**
@@ -123,11 +126,12 @@ public record VoucherStreamsProperties(
             @DefaultValue("settings-changes") String settingsChanges,
             @DefaultValue("customer-settings") String legacySettings,
             @DefaultValue("ingress-idempotency") String idempotencyClaims,
+            @DefaultValue("customer-attempts") String customerAttempts,
             @DefaultValue("voucher-dead-letters") String deadLetters) {
 
         public VoucherTopics toTopics() {
             return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, customerVouchers, settingsChanges,
-                    legacySettings, idempotencyClaims, deadLetters);
+                    legacySettings, idempotencyClaims, customerAttempts, deadLetters);
         }
     }
 

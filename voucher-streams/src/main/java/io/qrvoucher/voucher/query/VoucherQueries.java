@@ -1,7 +1,9 @@
 package io.qrvoucher.voucher.query;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -14,18 +16,23 @@ import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.query.WindowKeyQuery;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
+import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.RequestRefusal;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.AttemptsAnswer;
 import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.voucher.streams.CustomerAttempts;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
 import io.qrvoucher.voucher.streams.VoucherTopology;
@@ -43,6 +50,8 @@ public final class VoucherQueries {
     private static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
     private static final AvroSerde<CustomerSettings> SETTINGS = AvroSerde.of(CustomerSettings.class);
     private static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
+    /** The end of every range of attempts: an ingress's clock may run ahead of this instance's. */
+    private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final KafkaStreams streams;
 
@@ -137,6 +146,28 @@ public final class VoucherQueries {
         byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition);
         IdempotencyClaim first = claim == null ? null : CLAIMS.decode(claim);
         return new ClaimAnswer(first == null || first.getClaimedAt().isBefore(oldestHeld) ? null : first);
+    }
+
+    /**
+     * The times of a customer's attempts of a kind made since {@code since}, oldest first: the newest
+     * {@code max} of them. Read uncommitted, unlike anything else: a limit should see an attempt as soon as
+     * its task has, and an attempt a crash takes back is counted again when it is processed again.
+     */
+    public AttemptsAnswer attempts(String customerId, AttemptKind kind, Instant since, int max) {
+        int partition = partitionOf(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, customerId);
+        QueryResult<WindowStoreIterator<byte[]>> result = query(VoucherTopology.CUSTOMER_ATTEMPTS_STORE,
+                WindowKeyQuery.withKeyAndWindowStartRange(CustomerAttempts.storeKey(customerId, kind), since, LATEST),
+                partition, IsolationLevel.READ_UNCOMMITTED);
+        Deque<Instant> newest = new ArrayDeque<>(max + 1);
+        try (WindowStoreIterator<byte[]> attempts = result.getResult()) {
+            while (attempts.hasNext()) {
+                newest.addLast(Instant.ofEpochMilli(attempts.next().key));
+                if (newest.size() > max) {
+                    newest.removeFirst();
+                }
+            }
+        }
+        return new AttemptsAnswer(new ArrayList<>(newest));
     }
 
     /** The partition of a store that holds a key the topology's inputs are keyed by. */

@@ -7,15 +7,16 @@ package io.qrvoucher.voucher.streams;
  * read by the topology itself. {@code settingsChanges} (the ingress's changes of settings) and
  * {@code legacySettings} (settings as the ingress used to write them whole) are keyed by customer and
  * must have the same number of partitions too. {@code idempotencyClaims} holds the ingress's claims of
- * Idempotency-Keys and sign-ins, keyed by customer and key.
+ * Idempotency-Keys and sign-ins, keyed by customer and key. {@code customerAttempts} holds the attempts
+ * the abuse limits count, keyed by customer.
  */
 public record VoucherTopics(String requests, String ledgerCommands, String ledgerResults, String events,
                             String customerVouchers, String settingsChanges, String legacySettings,
-                            String idempotencyClaims, String deadLetters) {
+                            String idempotencyClaims, String customerAttempts, String deadLetters) {
 
     public static VoucherTopics defaults() {
         return new VoucherTopics("voucher-requests", "ledger-commands", "ledger-results", "voucher-events",
                 "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
-                "voucher-dead-letters");
+                "customer-attempts", "voucher-dead-letters");
     }
 }

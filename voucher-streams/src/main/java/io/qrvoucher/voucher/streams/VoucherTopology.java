@@ -10,6 +10,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
+import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerResult;
@@ -48,6 +49,10 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * <p>{@code keep-first-claims} keeps the first claim of each Idempotency-Key and sign-in (from
  * {@code ingress-idempotency}) for the claim window, so that every ingress instance reads the same one.
  *
+ * <p>{@code keep-customer-attempts} keeps each customer's recent attempts (from {@code customer-attempts}:
+ * failed redemptions, picture uploads) in {@code customer-attempts-store}, which the abuse limits of every
+ * ingress instance read.
+ *
  * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
  * apply processor writes to {@code customer-vouchers}, partitioned by customer, are that topic's
  * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
@@ -62,6 +67,7 @@ public final class VoucherTopology {
     public static final String CUSTOMER_SETTINGS_STORE = "customer-settings-store";
     public static final String IDEMPOTENCY_CLAIMS = "idempotency-claims";
     public static final String IDEMPOTENCY_CLAIMS_BY_TIME = "idempotency-claims-by-time";
+    public static final String CUSTOMER_ATTEMPTS_STORE = "customer-attempts-store";
 
     static final String REQUESTS_SOURCE = "voucher-requests-source";
     static final String RESULTS_SOURCE = "ledger-results-source";
@@ -82,8 +88,13 @@ public final class VoucherTopology {
     static final String CLAIMS_SOURCE = "idempotency-claims-source";
     static final String DECODE_CLAIMS = "decode-idempotency-claims";
     static final String KEEP_FIRST_CLAIMS = "keep-first-claims";
+    static final String ATTEMPTS_SOURCE = "customer-attempts-source";
+    static final String DECODE_ATTEMPTS = "decode-customer-attempts";
+    static final String KEEP_ATTEMPTS = "keep-customer-attempts";
     /** The claim window of tests and benchmarks that do not set one. */
     static final Duration DEFAULT_CLAIM_WINDOW = Duration.ofHours(24);
+    /** How long customers' attempts are kept, in tests and benchmarks that do not set it. */
+    static final Duration DEFAULT_ATTEMPT_RETENTION = Duration.ofHours(1);
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
 
     private VoucherTopology() {
@@ -113,13 +124,16 @@ public final class VoucherTopology {
      * @param claimWindow how long the first claim of an Idempotency-Key or a sign-in holds
      * @param changes     told of every voucher a task changes, so that waiting readers look again soon
      * @param signatures  the keys of the ingress's seal: only sealed requests are applied
+     * @param attemptRetention how long a customer's attempt is kept for the abuse limits: at least their
+     *                    longest window
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
-                           VoucherChanges changes, RequestSignatures signatures) {
+                           VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention) {
 
-        /** The settings of tests and benchmarks: these timers and keys, the default watchdog and claim window. */
+        /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window and retention. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
-            return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures);
+            return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
+                    DEFAULT_ATTEMPT_RETENTION);
         }
     }
 
@@ -196,8 +210,22 @@ public final class VoucherTopology {
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS_BY_TIME),
                 Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
 
+        // Abuse limits: each customer's recent attempts, counted once for every ingress instance.
+        topology.addSource(ATTEMPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                topics.customerAttempts());
+        topology.addProcessor(DECODE_ATTEMPTS,
+                () -> new DecodingProcessor<>(AvroSerde.of(CustomerAttempt.class), CustomerAttempt::getCustomerId,
+                        attempt -> attempt, KEEP_ATTEMPTS, DEAD_LETTER_SINK),
+                ATTEMPTS_SOURCE);
+        topology.addProcessor(KEEP_ATTEMPTS, CustomerAttempts::new, DECODE_ATTEMPTS);
+        // Duplicates retained: two attempts in the same millisecond are two attempts.
+        topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(CUSTOMER_ATTEMPTS_STORE,
+                        settings.attemptRetention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.ByteArray()),
+                KEEP_ATTEMPTS);
+
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetters(), new ByteArraySerializer(), new ByteArraySerializer(),
-                DECODE_REQUESTS, DECODE_RESULTS, DECODE_SETTINGS_CHANGES, DECODE_LEGACY_SETTINGS, DECODE_CLAIMS);
+                DECODE_REQUESTS, DECODE_RESULTS, DECODE_SETTINGS_CHANGES, DECODE_LEGACY_SETTINGS, DECODE_CLAIMS,
+                DECODE_ATTEMPTS);
 
         topology.addReadOnlyStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_VOUCHERS_STORE), Serdes.String(),

@@ -15,7 +15,7 @@ class CoPartitioningTest {
     @Test
     void theServiceRefusesToStartWhenRequestsAndLedgerResultsDifferInPartitions(@TempDir Path stateDir) {
         try (TestBroker broker = TestBroker.start(3, "voucher-requests", "ledger-commands", "voucher-events",
-                "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
+                "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "customer-attempts",
                 "voucher-dead-letters")) {
             broker.createTopics(2, "ledger-results");
 

@@ -21,7 +21,7 @@ class ServiceHealthTest {
     void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir, @TempDir Path secrets) throws java.io.IOException {
         java.nio.file.Files.writeString(secrets.resolve("voucher.request-signing.keys.k1"), VoucherStreamsBrokerTest.SIGNING_KEY);
         try (TestBroker broker = TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands",
-                "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
+                "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "customer-attempts",
                 "voucher-dead-letters");
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
                      "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--SECRETS_DIR=" + secrets + "/")) {

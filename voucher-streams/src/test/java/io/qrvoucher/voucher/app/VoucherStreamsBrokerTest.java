@@ -73,7 +73,7 @@ class VoucherStreamsBrokerTest {
         @Bean(destroyMethod = "close")
         TestBroker testBroker() {
             return TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-                    "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "voucher-dead-letters");
+                    "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "customer-attempts", "voucher-dead-letters");
         }
 
         @Bean

@@ -38,6 +38,8 @@ import io.qrvoucher.avro.RedeemVoucher;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.AttemptKind;
+import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.SettingsChange;
@@ -78,6 +80,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TestInputTopic<String, SettingsChange> settingsChangeTopic;
     private final TestInputTopic<String, CustomerSettings> legacySettingsTopic;
     private final TestInputTopic<String, IdempotencyClaim> claimTopic;
+    private final TestInputTopic<String, CustomerAttempt> attemptTopic;
     private final TestOutputTopic<String, LedgerCommand> commandTopic;
     private final TestOutputTopic<String, VoucherEvent> eventTopic;
     private final TestOutputTopic<String, VoucherState> stateTopic;
@@ -117,7 +120,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
                                 stalledVouchers.remove(voucherId);
                             }
                         }),
-                        VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, STREAMS)),
+                        VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, STREAMS,
+                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
@@ -128,6 +132,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
                 AvroSerde.of(CustomerSettings.class).serializer());
         claimTopic = driver.createInputTopic(topics.idempotencyClaims(), new StringSerializer(),
                 IdempotencyClaims.CLAIMS.serializer());
+        attemptTopic = driver.createInputTopic(topics.customerAttempts(), new StringSerializer(),
+                AvroSerde.of(CustomerAttempt.class).serializer());
         StringDeserializer keys = new StringDeserializer();
         commandTopic = driver.createOutputTopic(topics.ledgerCommands(), keys, AvroSerde.of(LedgerCommand.class).deserializer());
         eventTopic = driver.createOutputTopic(topics.events(), keys, AvroSerde.of(VoucherEvent.class).deserializer());
@@ -311,6 +317,28 @@ final class VoucherTopologyFixture implements AutoCloseable {
     String firstClaimOf(String key) {
         byte[] claim = driver.<String, byte[]>getKeyValueStore(VoucherTopology.IDEMPOTENCY_CLAIMS).get("alice/" + key);
         return claim == null ? null : IdempotencyClaims.CLAIMS.decode(claim).getRequestId();
+    }
+
+    // ---- abuse limits ----
+
+    /** An attempt of the customer's, made now, as an ingress instance publishes it. */
+    void attempt(String customerId, AttemptKind kind) {
+        attemptTopic.pipeInput(customerId, new CustomerAttempt(customerId, kind, now), now);
+    }
+
+    /** An attempt published under the key given, whichever customer it names. */
+    void sendAttempt(String key, CustomerAttempt attempt) {
+        attemptTopic.pipeInput(key, attempt, now);
+    }
+
+    /** The times of the customer's attempts of a kind that the store keeps, oldest first. */
+    List<Instant> attemptsOf(String customerId, AttemptKind kind) {
+        List<Instant> times = new java.util.ArrayList<>();
+        try (var attempts = driver.<String, byte[]>getWindowStore(VoucherTopology.CUSTOMER_ATTEMPTS_STORE)
+                .fetch(CustomerAttempts.storeKey(customerId, kind), Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
+            attempts.forEachRemaining(attempt -> times.add(Instant.ofEpochMilli(attempt.key)));
+        }
+        return times;
     }
 
     /** One of the topology's key-value stores, as interactive queries read it. */

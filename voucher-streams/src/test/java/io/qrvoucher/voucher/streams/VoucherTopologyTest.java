@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import io.qrvoucher.avro.AttemptKind;
+import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.FreezeFunds;
@@ -867,6 +869,42 @@ class VoucherTopologyTest {
     }
 
     @Nested
+    class AbuseLimits {
+
+        @Test
+        void everyAttemptIsKeptApartByCustomerAndKindEvenTwoInOneMillisecond() {
+            topology.attempt("mallory", AttemptKind.FAILED_REDEMPTION);
+            topology.attempt("mallory", AttemptKind.FAILED_REDEMPTION);
+            topology.advance(Duration.ofSeconds(5));
+            topology.attempt("mallory", AttemptKind.PICTURE_UPLOAD);
+            topology.attempt("alice", AttemptKind.FAILED_REDEMPTION);
+
+            assertThat(topology.attemptsOf("mallory", AttemptKind.FAILED_REDEMPTION))
+                    .containsExactly(VoucherTopologyFixture.START, VoucherTopologyFixture.START);
+            assertThat(topology.attemptsOf("mallory", AttemptKind.PICTURE_UPLOAD))
+                    .containsExactly(VoucherTopologyFixture.START.plusSeconds(5));
+            assertThat(topology.attemptsOf("alice", AttemptKind.FAILED_REDEMPTION)).hasSize(1);
+        }
+
+        @Test
+        void attemptsLeaveTheStoreOnceTheirRetentionHasPassed() {
+            topology.attempt("mallory", AttemptKind.FAILED_REDEMPTION);
+            topology.advance(VoucherTopology.DEFAULT_ATTEMPT_RETENTION.multipliedBy(3));
+            topology.attempt("mallory", AttemptKind.FAILED_REDEMPTION);
+
+            assertThat(topology.attemptsOf("mallory", AttemptKind.FAILED_REDEMPTION)).containsExactly(topology.now());
+        }
+
+        @Test
+        void anAttemptKeyedByAnotherCustomerIsDeadLettered() {
+            topology.sendAttempt("alice", new CustomerAttempt("mallory", AttemptKind.FAILED_REDEMPTION, topology.now()));
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("not the id");
+            assertThat(topology.attemptsOf("alice", AttemptKind.FAILED_REDEMPTION)).isEmpty();
+        }
+    }
+
+    @Nested
     class BadInput {
 
         @Test
@@ -948,11 +986,11 @@ class VoucherTopologyTest {
             assertThat(topology.states()).allSatisfy(state -> assertThat(state.toString()).doesNotContain(code));
             assertThat(topology.commands()).allSatisfy(command -> assertThat(command.toString()).doesNotContain(code));
         }
+    }
 
-        private String header(TestRecord<byte[], byte[]> record, String name) {
-            Header header = record.headers().lastHeader(name);
-            return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-        }
+    static String header(TestRecord<byte[], byte[]> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     static <T> T single(List<T> values) {
