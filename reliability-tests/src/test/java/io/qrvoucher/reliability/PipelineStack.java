@@ -31,8 +31,9 @@ import io.qrvoucher.launcher.ServiceProcess;
 /**
  * The pipeline as it runs in production, on this machine: a three-broker cluster, PostgreSQL, two
  * instances each of the ledger adapter, voucher-streams (with a standby of every task) and the ingress,
- * each service a JVM of its own. The cluster authenticates every client and authorizes it by the
- * pipeline's ACLs ({@link KafkaAcls}): each service logs in as its own principal, as in production.
+ * each service a JVM of its own. The cluster takes clients over TLS only, authenticates every client and
+ * authorizes it by the pipeline's ACLs ({@link KafkaAcls}): each service logs in as its own principal, over
+ * SASL_SSL, as in production.
  */
 final class PipelineStack implements AutoCloseable {
 
@@ -47,10 +48,12 @@ final class PipelineStack implements AutoCloseable {
     private final List<ServiceProcess> ingresses = new ArrayList<>();
     private final Secrets secrets = Secrets.random();
     private final Map<Service, String> kafkaPasswords = new EnumMap<>(Service.class);
+    private final BrokerSecurity security;
 
     private PipelineStack(Path directory) {
         this.directory = directory;
-        this.kafka = ThreeBrokerCluster.start(directory, BrokerSecurity.scram());
+        this.security = BrokerSecurity.scramOverTls(directory.resolve("tls"));
+        this.kafka = ThreeBrokerCluster.start(directory, security);
         PipelineTopics.create(kafka.adminConfig(), PARTITIONS, (short) 3);
         for (Service service : Service.values()) {
             kafkaPasswords.put(service, BrokerSecurity.randomPassword());
@@ -106,9 +109,7 @@ final class PipelineStack implements AutoCloseable {
     /** A service's arguments and its login to the cluster, the Spring Boot way, as its own principal. */
     private List<String> loggedIn(Service service, List<String> arguments) {
         List<String> loggedIn = new ArrayList<>(arguments);
-        loggedIn.addAll(List.of("--spring.kafka.security.protocol=SASL_PLAINTEXT",
-                "--spring.kafka.properties.sasl.mechanism=" + BrokerSecurity.MECHANISM,
-                "--spring.kafka.properties.sasl.jaas.config=" + BrokerSecurity.scramLogin(service.user(), kafkaPasswords.get(service))));
+        loggedIn.addAll(security.springArguments(service.user(), kafkaPasswords.get(service)));
         return loggedIn;
     }
 

@@ -15,7 +15,7 @@ import io.qrvoucher.launcher.ServiceProcess;
  * A real three-node KRaft cluster in this JVM, from the Kafka server artifacts (each node broker and
  * controller, a static voter set): replication factor 3 and {@code min.insync.replicas} 2 everywhere,
  * so that any one node can be stopped and started again under load. Its clients authenticate (SCRAM)
- * and are authorized by ACLs, as in production ({@link BrokerSecurity}; no TLS).
+ * and are authorized by ACLs, as in production ({@link BrokerSecurity}).
  */
 final class ThreeBrokerCluster implements AutoCloseable {
 

@@ -1,7 +1,9 @@
 package io.qrvoucher.broker;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -29,12 +31,15 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Authentication and authorization of a test cluster, as production has them but without TLS:
- * clients authenticate with SCRAM-SHA-512 over SASL_PLAINTEXT, and Kafka's {@code StandardAuthorizer}
- * lets a principal do only what an ACL allows it. The nodes themselves are the super user {@code admin}:
+ * Authentication and authorization of a test cluster, as production has them: clients authenticate with
+ * SCRAM-SHA-512 over TLS ({@link #scramOverTls}: SASL_SSL, the brokers' certificate made here and trusted
+ * by the clients) or, where only the logins and ACLs are under test, over SASL_PLAINTEXT ({@link #scram}),
+ * and Kafka's {@code StandardAuthorizer} lets a principal do only what an ACL allows it. The nodes
+ * themselves are the super user {@code admin}:
  * between brokers with SCRAM (its credential is written when the storage is formatted, so it is there
  * before the first start), to the controllers with SASL/PLAIN and a login fixed in the configuration,
  * which needs nothing from the metadata the controllers serve. One instance serves all nodes of a cluster.
@@ -49,14 +54,26 @@ public final class BrokerSecurity {
     private static final Duration PROPAGATION = Duration.ofSeconds(30);
 
     private final String adminPassword;
+    /** The brokers' TLS; null when clients connect without it. */
+    private final SelfSignedTls tls;
 
-    private BrokerSecurity(String adminPassword) {
+    private BrokerSecurity(String adminPassword, SelfSignedTls tls) {
         this.adminPassword = adminPassword;
+        this.tls = tls;
     }
 
-    /** SCRAM with a fresh random password of the super user. */
+    /** SCRAM over SASL_PLAINTEXT, with a fresh random password of the super user. */
     public static BrokerSecurity scram() {
-        return new BrokerSecurity(randomPassword());
+        return new BrokerSecurity(randomPassword(), null);
+    }
+
+    /**
+     * SCRAM over TLS (SASL_SSL), as production runs: the brokers present a certificate made in
+     * {@code directory}, which clients and the brokers themselves trust and check against the address
+     * they connect to.
+     */
+    public static BrokerSecurity scramOverTls(Path directory) {
+        return new BrokerSecurity(randomPassword(), SelfSignedTls.create(directory));
     }
 
     /** A password fit for a JAAS configuration and the SCRAM tools: hex digits. */
@@ -72,18 +89,42 @@ public final class BrokerSecurity {
                 + "\" password=\"" + password + "\";";
     }
 
-    /** What a client of {@code user} adds to the bootstrap servers: SASL_PLAINTEXT, SCRAM, the login. */
-    public static Map<String, Object> clientSecurity(String user, String password) {
-        return Map.of(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT",
-                SaslConfigs.SASL_MECHANISM, MECHANISM,
-                SaslConfigs.SASL_JAAS_CONFIG, scramLogin(user, password));
+    /** What a client of {@code user} adds to the bootstrap servers: the protocol, SCRAM, the login, the trusted certificate. */
+    public Map<String, Object> clientSecurity(String user, String password) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, protocol());
+        config.put(SaslConfigs.SASL_MECHANISM, MECHANISM);
+        config.put(SaslConfigs.SASL_JAAS_CONFIG, scramLogin(user, password));
+        if (tls != null) {
+            config.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, tls.trustStore().toString());
+            config.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, tls.password());
+            config.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, SelfSignedTls.STORE_TYPE);
+        }
+        return config;
     }
 
     /** A client authenticated as {@code user}. */
-    public static Map<String, Object> clientConfig(String bootstrapServers, String user, String password) {
+    public Map<String, Object> clientConfig(String bootstrapServers, String user, String password) {
         Map<String, Object> config = new HashMap<>(clientSecurity(user, password));
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return config;
+    }
+
+    /** The same login as a Spring Boot service takes it: {@code spring.kafka.*} arguments. */
+    public List<String> springArguments(String user, String password) {
+        List<String> arguments = new ArrayList<>(List.of("--spring.kafka.security.protocol=" + protocol(),
+                "--spring.kafka.properties.sasl.mechanism=" + MECHANISM,
+                "--spring.kafka.properties.sasl.jaas.config=" + scramLogin(user, password)));
+        if (tls != null) {
+            arguments.addAll(List.of("--spring.kafka.ssl.trust-store-location=" + tls.trustStore().toUri(),
+                    "--spring.kafka.ssl.trust-store-password=" + tls.password(),
+                    "--spring.kafka.ssl.trust-store-type=" + SelfSignedTls.STORE_TYPE));
+        }
+        return arguments;
+    }
+
+    private String protocol() {
+        return tls == null ? "SASL_PLAINTEXT" : "SASL_SSL";
     }
 
     /**
@@ -145,7 +186,18 @@ public final class BrokerSecurity {
         String controller = controllerListener.toLowerCase(Locale.ROOT);
         String client = CLIENT_LISTENER.toLowerCase(Locale.ROOT);
         Map<String, String> config = new HashMap<>();
-        config.put("listener.security.protocol.map", CLIENT_LISTENER + ":SASL_PLAINTEXT," + controllerListener + ":SASL_PLAINTEXT");
+        config.put("listener.security.protocol.map", CLIENT_LISTENER + ":" + protocol() + "," + controllerListener
+                + ":SASL_PLAINTEXT");
+        if (tls != null) {
+            // The brokers' key on the client listener; the trust store for their own connections to each other.
+            config.put("listener.name." + client + ".ssl.keystore.location", tls.keyStore().toString());
+            config.put("listener.name." + client + ".ssl.keystore.password", tls.password());
+            config.put("listener.name." + client + ".ssl.key.password", tls.password());
+            config.put("listener.name." + client + ".ssl.keystore.type", SelfSignedTls.STORE_TYPE);
+            config.put("ssl.truststore.location", tls.trustStore().toString());
+            config.put("ssl.truststore.password", tls.password());
+            config.put("ssl.truststore.type", SelfSignedTls.STORE_TYPE);
+        }
         config.put("inter.broker.listener.name", CLIENT_LISTENER);
         config.put("listener.name." + client + ".sasl.enabled.mechanisms", MECHANISM);
         config.put("sasl.mechanism.inter.broker.protocol", MECHANISM);

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -61,16 +62,23 @@ public final class TestBroker implements AutoCloseable {
      * client its user ({@link #createUsers}) and rights ({@link #addAcls}), then {@link #clientConfig}.
      */
     public static TestBroker startSecured(int partitions, String... topics) {
-        return start(Map.of(), BrokerSecurity.scram(), partitions, topics);
+        return start(Map.of(), directory -> BrokerSecurity.scram(), partitions, topics);
     }
 
-    private static TestBroker start(Map<String, String> brokerConfig, BrokerSecurity security, int partitions, String... topics) {
+    /** As {@link #startSecured}, with clients over TLS (SASL_SSL) as production has them. */
+    public static TestBroker startSecuredOverTls(int partitions, String... topics) {
+        return start(Map.of(), directory -> BrokerSecurity.scramOverTls(directory.resolve("tls")), partitions, topics);
+    }
+
+    private static TestBroker start(Map<String, String> brokerConfig, Function<Path, BrokerSecurity> securityIn,
+                                    int partitions, String... topics) {
         Path directory;
         try {
             directory = Files.createTempDirectory("test-broker");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        BrokerSecurity security = securityIn == null ? null : securityIn.apply(directory);
         KraftBroker.Node single = KraftBroker.Node.single(freePort(), freePort());
         Map<String, String> config = new HashMap<>(single.config());
         config.putAll(brokerConfig);
@@ -105,7 +113,7 @@ public final class TestBroker implements AutoCloseable {
     /** A client of a secured broker authenticated as {@code user}. */
     public Map<String, Object> clientConfig(String user, String password) {
         requireSecured();
-        return BrokerSecurity.clientConfig(bootstrapServers(), user, password);
+        return security.clientConfig(bootstrapServers(), user, password);
     }
 
     /** Creates these users (SCRAM credentials) on a secured broker. */

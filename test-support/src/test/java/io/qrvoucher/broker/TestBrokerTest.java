@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,7 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.resource.PatternType;
@@ -94,6 +96,24 @@ class TestBrokerTest {
                     plaintext.listTopics().names().get();
                 }
             }).as("a client without authentication gets nothing").hasCauseInstanceOf(TimeoutException.class);
+        }
+    }
+
+    @Test
+    void aBrokerOverTlsServesAnAuthenticatedClientThatTrustsItsCertificateAndNoOther() {
+        try (TestBroker broker = TestBroker.startSecuredOverTls(1, "in")) {
+            String password = BrokerSecurity.randomPassword();
+            broker.createUsers(Map.of("alice", password));
+            broker.addAcls(List.of(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "in", PatternType.LITERAL),
+                    new AccessControlEntry("User:alice", "*", AclOperation.WRITE, AclPermissionType.ALLOW))));
+            Map<String, Object> trusting = broker.clientConfig("alice", password);
+            Map<String, Object> untrusting = new HashMap<>(trusting);
+            untrusting.keySet().removeIf(setting -> setting.startsWith("ssl.truststore"));
+
+            assertThat(trusting).containsEntry("security.protocol", "SASL_SSL");
+            assertThat(BrokerSecurity.refusalOfWrite(trusting, "in")).as("over TLS, trusting the broker").isNull();
+            assertThat(BrokerSecurity.refusalOfWrite(untrusting, "in")).as("a certificate the client does not trust")
+                    .isInstanceOf(SslAuthenticationException.class);
         }
     }
 }
