@@ -7,12 +7,15 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -24,6 +27,7 @@ import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
 
 import io.qrvoucher.ingress.codes.PhonePhotos;
+import io.qrvoucher.ingress.codes.VoucherCodes;
 
 class RedeemTest extends IngressTestBase {
 
@@ -233,6 +237,47 @@ class RedeemTest extends IngressTestBase {
         looper.post("/api/redemptions").bodyValue(request).exchange()
                 .expectStatus().isEqualTo(429)
                 .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
+    }
+
+    @Test
+    void aCounterCodeFromTwoStepsAgoIsRefusedAndTheOneShownNowRedeemsOnce() {
+        Map<String, Object> voucher = alice.issuedVoucher("2.75");
+        String voucherId = (String) voucher.get("id");
+        Map<String, Object> shown = body(alice.get("/api/vouchers/" + voucherId + "/counter-code").exchange()
+                .expectStatus().isOk().expectHeader().cacheControl(CacheControl.noStore()));
+        // What a photo of the screen taken a minute ago holds: made with the bank's key, two steps back.
+        String photographed = new VoucherCodes(Base64.getDecoder().decode(CODE_SECRET))
+                .counterCodeOf(voucherId, Instant.now().minus(VoucherCodes.COUNTER_STEP.multipliedBy(2)));
+        ApiClient queue = new ApiClient(http, "someone-in-the-queue-" + System.nanoTime());
+        Map<String, Object> elsewhere = Map.of("bank", "B", "name", "N", "number", "1");
+
+        queue.post("/api/redemptions").bodyValue(Map.of("code", photographed, "externalAccount", elsewhere)).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("CODE_EXPIRED");
+        assertThat((String) shown.get("code")).startsWith("QRC1.").isNotEqualTo(voucher.get("code"));
+        assertThat(Instant.parse((String) shown.get("refreshAt"))).isAfter(Instant.now().minusSeconds(1));
+        bob.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", shown.get("code"), "accountId", "bob-cny")).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.amount").isEqualTo("2.75");
+        queue.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", shown.get("code"), "externalAccount", elsewhere)).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("REJECTED").jsonPath("$.reason").isEqualTo("ALREADY_REDEEMED");
+    }
+
+    @Test
+    void onlyThePayerGetsACounterCodeAndOnlyWhileTheVoucherIsUnused() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.10");
+        String counterCode = "/api/vouchers/" + voucher.get("id") + "/counter-code";
+
+        bob.get(counterCode).exchange().expectStatus().isNotFound();
+        alice.get("/api/vouchers/" + voucher.get("id") + "/counter-qr.png").exchange()
+                .expectStatus().isOk().expectHeader().contentType(MediaType.IMAGE_PNG);
+        alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").header("Prefer", "wait=20").exchange()
+                .expectStatus().isOk();
+        alice.get(counterCode).exchange().expectStatus().isEqualTo(409)
+                .expectBody().jsonPath("$.code").isEqualTo("VOUCHER_NOT_USABLE");
     }
 
     @Test

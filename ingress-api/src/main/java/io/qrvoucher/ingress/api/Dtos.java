@@ -24,6 +24,12 @@ final class Dtos {
     record Redeem(String code, String amount, String accountId, ExternalAccount externalAccount) {
     }
 
+    @Schema(description = "The code a payer shows at a counter: taken until the end of the next 30-second step")
+    record CounterCode(
+            @Schema(description = "what the QR code holds; a payee redeems it like the voucher's code") String code,
+            @Schema(description = "when the next code replaces it on the payer's screen") Instant refreshAt) {
+    }
+
     @Schema(description = "An account at another bank")
     record ExternalAccount(String bank, String name, String number) {
     }

@@ -27,7 +27,8 @@ import io.qrvoucher.ingress.reads.VoucherReads;
 import reactor.core.publisher.Mono;
 
 /**
- * Redeeming a voucher by its code, and reading a redemption back. A redemption's id names its voucher,
+ * Redeeming a voucher by its code (the bearer code, or a counter code from the payer's screen while it
+ * is current), and reading a redemption back. A redemption's id names its voucher,
  * so both the wait and a later read go to the voucher's owner.
  */
 final class Redemptions {
@@ -73,22 +74,32 @@ final class Redemptions {
         if (request.code() == null || request.code().isBlank()) {
             throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
         }
-        String code = request.code().trim();
-        Optional<String> genuine = codes.voucherIdOf(code);
+        String presented = request.code().trim();
+        Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
+        if (counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant())) {
+            return failedAttempts.record(customerId).then(Mono.error(ApiException.unprocessable("CODE_EXPIRED",
+                    "This code from the payer's screen has expired; scan the one shown now")));
+        }
+        Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
         if (genuine.isEmpty()) {
             return invalidCode(customerId);
         }
         return reads.voucher(genuine.get(), null)
                 .flatMap(answer -> {
-                    if (answer.getVoucher() == null) {
+                    VoucherState voucher = answer.getVoucher();
+                    // A counter code stands for the voucher's bearer code, which the ingress makes again.
+                    Optional<String> code = voucher == null ? Optional.empty()
+                            : counterCode.isPresent() ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
+                            : Optional.of(presented);
+                    if (code.isEmpty()) {
                         return invalidCode(customerId);
                     }
                     // A new attempt on a code already used cannot succeed: it still goes through (its outcome
                     // is the voucher's to give), but a client looping on it is stopped like a guesser.
-                    Mono<Void> counted = answer.getVoucher().getStatus() != VoucherStatus.UNUSED && idempotencyKey == null
+                    Mono<Void> counted = voucher.getStatus() != VoucherStatus.UNUSED && idempotencyKey == null
                             ? failedAttempts.record(customerId) : Mono.empty();
                     return counted.then(Mono.defer(() ->
-                            redeem(customerId, answer.getVoucher(), code, request, idempotencyKey, prefer)));
+                            redeem(customerId, voucher, code.get(), request, idempotencyKey, prefer)));
                 });
     }
 

@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.api;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -53,9 +54,12 @@ class VoucherController {
     private final VoucherCodes codes;
     private final QrCodes qrCodes;
     private final IngressProperties properties;
+    private final Clock clock;
 
     VoucherController(Generations generations, Cancellations cancellations, VoucherReads reads,
-                      Representations representations, VoucherCodes codes, QrCodes qrCodes, IngressProperties properties) {
+                      Representations representations, VoucherCodes codes, QrCodes qrCodes, IngressProperties properties,
+                      Clock clock) {
+        this.clock = clock;
         this.generations = generations;
         this.cancellations = cancellations;
         this.reads = reads;
@@ -85,18 +89,44 @@ class VoucherController {
     @GetMapping(value = "/{id}/qr.png", produces = MediaType.IMAGE_PNG_VALUE)
     @Operation(summary = "The QR picture of the voucher's code, to its payer only, while it is UNUSED")
     Mono<ResponseEntity<byte[]>> qr(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
-        return visible(id, caller.getSubject())
-                .map(voucher -> {
-                    if (!voucher.getPayerCustomerId().equals(caller.getSubject())) {
-                        throw ApiException.notFound("Voucher " + id);
-                    }
-                    if (voucher.getStatus() != VoucherStatus.UNUSED) {
-                        throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + voucher.getStatus()
-                                + "; it has no usable code");
-                    }
-                    return codes.codeOf(id, voucher.getCodeHash()).orElseThrow(() -> ApiException.conflict(
-                            "VOUCHER_NOT_USABLE", "The key this voucher's code was made with is retired; cancel it"));
-                })
+        return usableCode(id, caller.getSubject()).flatMap(this::png);
+    }
+
+    @GetMapping("/{id}/counter-code")
+    @Operation(summary = "The code to show at a shop counter, to the payer only, while the voucher is UNUSED",
+            description = "It changes every 30 s and is taken until the end of the next step, so a photo of the "
+                    + "screen is useless a minute later. Ask again at `refreshAt`.")
+    Mono<ResponseEntity<Dtos.CounterCode>> counterCode(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return usableCode(id, caller.getSubject()).map(usable -> {
+            Instant now = clock.instant();
+            return ResponseEntity.ok().cacheControl(CacheControl.noStore())
+                    .body(new Dtos.CounterCode(codes.counterCodeOf(id, now), VoucherCodes.nextCounterStepAt(now)));
+        });
+    }
+
+    @GetMapping(value = "/{id}/counter-qr.png", produces = MediaType.IMAGE_PNG_VALUE)
+    @Operation(summary = "The QR picture of the counter code shown now, to the payer only, while the voucher is UNUSED")
+    Mono<ResponseEntity<byte[]>> counterQr(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return usableCode(id, caller.getSubject()).flatMap(usable -> png(codes.counterCodeOf(id, clock.instant())));
+    }
+
+    /** The voucher's bearer code, to its payer while it is UNUSED; 404 to anyone else, 409 once it cannot be used. */
+    private Mono<String> usableCode(String id, String customerId) {
+        return visible(id, customerId).map(voucher -> {
+            if (!voucher.getPayerCustomerId().equals(customerId)) {
+                throw ApiException.notFound("Voucher " + id);
+            }
+            if (voucher.getStatus() != VoucherStatus.UNUSED) {
+                throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + voucher.getStatus()
+                        + "; it has no usable code");
+            }
+            return codes.codeOf(id, voucher.getCodeHash()).orElseThrow(() -> ApiException.conflict(
+                    "VOUCHER_NOT_USABLE", "The key this voucher's code was made with is retired; cancel it"));
+        });
+    }
+
+    private Mono<ResponseEntity<byte[]>> png(String code) {
+        return Mono.just(code)
                 .publishOn(Schedulers.parallel())
                 .map(qrCodes::render)
                 .map(png -> ResponseEntity.ok().contentType(MediaType.IMAGE_PNG)

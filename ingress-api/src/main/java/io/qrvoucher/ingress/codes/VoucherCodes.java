@@ -5,6 +5,8 @@ import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -24,6 +26,11 @@ import javax.crypto.spec.SecretKeySpec;
  * guessed or forged without the key, yet the ingress can show the payer their code again at any time
  * without storing it. Only a SHA-256 of the code ever goes on a topic.
  *
+ * <p>Counter codes, {@code QRC1.<voucher id>.<step>.<tag>}, are what a payer shows at a shop counter: the
+ * tag is an HMAC over the voucher id and a 30-second time step, so the code changes every step, and it is
+ * taken only in its own step and the next one. A photo of the screen is useless a minute later; the bearer
+ * code behind it never leaves the ingress.
+ *
  * <p>Keys rotate without voiding unused vouchers: new codes are made with the current key, and a
  * code made with any key still configured stays genuine. Drop a key only once no unused voucher can
  * have a code made with it (after the longest validity).
@@ -32,6 +39,9 @@ public final class VoucherCodes {
 
     private static final String LEGACY_PREFIX = "QRV1.";
     private static final String PREFIX = "QRV2.";
+    private static final String COUNTER_PREFIX = "QRC1.";
+    /** How long a counter code is shown before the next one. */
+    public static final Duration COUNTER_STEP = Duration.ofSeconds(30);
     private static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 12;
     private static final int REDEMPTION_TAG_BYTES = 12;
@@ -125,6 +135,50 @@ public final class VoucherCodes {
         return decoded(tag)
                 .filter(presented -> MessageDigest.isEqual(presented, tag(key, voucherId)))
                 .map(matching -> voucherId);
+    }
+
+    /** A voucher's counter code for the time step of {@code now}, made with the current key. */
+    public String counterCodeOf(String voucherId, Instant now) {
+        long step = stepOf(now);
+        return COUNTER_PREFIX + voucherId + "." + step + "." + BASE64.encodeToString(counterTag(currentKey(), voucherId, step));
+    }
+
+    /** When the counter code shown at {@code now} gives way to the next one. */
+    public static Instant nextCounterStepAt(Instant now) {
+        return Instant.ofEpochSecond((stepOf(now) + 1) * COUNTER_STEP.toSeconds());
+    }
+
+    /** The voucher and step a genuine counter code (made with any configured key) names, whatever its age; empty for anything else. */
+    public Optional<CounterCode> asCounterCode(String code) {
+        if (code == null || code.length() > 200 || !code.startsWith(COUNTER_PREFIX)) {
+            return Optional.empty();
+        }
+        String[] parts = code.substring(COUNTER_PREFIX.length()).split("\\.", -1);
+        if (parts.length != 3 || !isUuid(parts[0]) || !parts[1].matches("[0-9]{1,12}")) {
+            return Optional.empty();
+        }
+        long step = Long.parseLong(parts[1]);
+        return decoded(parts[2])
+                .filter(presented -> allKeys().anyMatch(key -> MessageDigest.isEqual(presented, counterTag(key, parts[0], step))))
+                .map(genuine -> new CounterCode(parts[0], step));
+    }
+
+    /** A genuine counter code: its voucher, and the time step it was shown in. */
+    public record CounterCode(String voucherId, long step) {
+
+        /** Taken in the step it was shown in and in the next one only. */
+        public boolean isCurrentAt(Instant now) {
+            long current = stepOf(now);
+            return step == current || step == current - 1;
+        }
+    }
+
+    private static long stepOf(Instant now) {
+        return Math.floorDiv(now.getEpochSecond(), COUNTER_STEP.toSeconds());
+    }
+
+    private static byte[] counterTag(SecretKeySpec key, String voucherId, long step) {
+        return Arrays.copyOf(mac(key, "counter\u0000" + voucherId + "\u0000" + step), TAG_BYTES);
     }
 
     /**

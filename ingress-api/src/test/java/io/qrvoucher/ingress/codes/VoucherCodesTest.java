@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.codes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Instant;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,42 @@ class VoucherCodesTest {
         assertThat(codes.voucherIdOf("QRV1.not-a-uuid.AAAA")).isEmpty();
         assertThat(codes.voucherIdOf(null)).isEmpty();
         assertThat(codes.voucherIdOf("x".repeat(10_000))).isEmpty();
+    }
+
+    @Test
+    void aCounterCodeIsTakenInItsStepAndTheNextButNotTwoStepsLater() {
+        String voucherId = UUID.randomUUID().toString();
+        Instant shown = Instant.parse("2026-11-30T10:00:05Z");
+
+        String code = codes.counterCodeOf(voucherId, shown);
+
+        assertThat(code).startsWith("QRC1." + voucherId + ".").isNotEqualTo(codes.codeOf(voucherId));
+        assertThat(codes.counterCodeOf(voucherId, shown.plusSeconds(20))).as("the same within its step").isEqualTo(code);
+        assertThat(codes.counterCodeOf(voucherId, shown.plusSeconds(30))).as("a new one each step").isNotEqualTo(code);
+        VoucherCodes.CounterCode read = codes.asCounterCode(code).orElseThrow();
+        assertThat(read.voucherId()).isEqualTo(voucherId);
+        assertThat(read.isCurrentAt(shown)).isTrue();
+        assertThat(read.isCurrentAt(shown.plusSeconds(54))).as("in the next step").isTrue();
+        assertThat(read.isCurrentAt(shown.plusSeconds(55))).as("two steps later").isFalse();
+        assertThat(read.isCurrentAt(shown.minusSeconds(30))).as("before it was shown").isFalse();
+        assertThat(VoucherCodes.nextCounterStepAt(shown)).isEqualTo(Instant.parse("2026-11-30T10:00:30Z"));
+    }
+
+    @Test
+    void aCounterCodeCannotBeForgedMovedToAnotherVoucherOrToAnotherStep() {
+        String voucherId = UUID.randomUUID().toString();
+        Instant now = Instant.parse("2026-11-30T10:00:05Z");
+        String code = codes.counterCodeOf(voucherId, now);
+        long step = now.getEpochSecond() / 30;
+        VoucherCodes otherBank = new VoucherCodes("another-secret-of-at-least-32-bytes!!".getBytes());
+
+        assertThat(codes.asCounterCode(code.replace(voucherId, UUID.randomUUID().toString()))).isEmpty();
+        assertThat(codes.asCounterCode(code.replace("." + step + ".", "." + (step + 10) + "."))).isEmpty();
+        assertThat(codes.asCounterCode(otherBank.counterCodeOf(voucherId, now))).isEmpty();
+        assertThat(codes.asCounterCode(codes.codeOf(voucherId))).as("a bearer code is not a counter code").isEmpty();
+        assertThat(codes.voucherIdOf(code)).as("nor a counter code a bearer code").isEmpty();
+        assertThat(codes.asCounterCode("QRC1." + voucherId + ".-1.AAAA")).isEmpty();
+        assertThat(codes.asCounterCode(null)).isEmpty();
     }
 
     @Test
