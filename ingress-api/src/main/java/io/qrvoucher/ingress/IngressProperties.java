@@ -1,5 +1,11 @@
 package io.qrvoucher.ingress;
 
+import static io.qrvoucher.schemas.Topics.CUSTOMER_ATTEMPTS;
+import static io.qrvoucher.schemas.Topics.CUSTOMER_VOUCHERS;
+import static io.qrvoucher.schemas.Topics.INGRESS_IDEMPOTENCY;
+import static io.qrvoucher.schemas.Topics.SETTINGS_CHANGES;
+import static io.qrvoucher.schemas.Topics.VOUCHER_REQUESTS;
+
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Map;
@@ -61,11 +67,11 @@ public record IngressProperties(
      *                         customer's count is read from the owner of the customer's partition here
      */
     public record Topics(
-            @DefaultValue("voucher-requests") String requests,
-            @DefaultValue("customer-vouchers") String customerVouchers,
-            @DefaultValue("settings-changes") String settingsChanges,
-            @DefaultValue("ingress-idempotency") String idempotency,
-            @DefaultValue("customer-attempts") String customerAttempts) {
+            @DefaultValue(VOUCHER_REQUESTS) String requests,
+            @DefaultValue(CUSTOMER_VOUCHERS) String customerVouchers,
+            @DefaultValue(SETTINGS_CHANGES) String settingsChanges,
+            @DefaultValue(INGRESS_IDEMPOTENCY) String idempotency,
+            @DefaultValue(CUSTOMER_ATTEMPTS) String customerAttempts) {
     }
 
     /**

@@ -18,6 +18,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
@@ -31,9 +32,7 @@ public final class RealPipeline {
     /** The key of the ingress's seal on requests, which this pipeline's voucher-streams checks. */
     public static final String REQUEST_SIGNING_KEY = java.util.Base64.getEncoder()
             .encodeToString("request-signing-key-of-the-ingress-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    public static final String[] TOPICS = {"voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-            "customer-vouchers", "voucher-dead-letters", "account-snapshots", "ledger-dead-letters", "customer-settings", "settings-changes",
-            "ingress-idempotency", "customer-attempts"};
+    public static final String[] TOPICS = Topics.names().toArray(String[]::new);
 
     /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
     public static final String NO_DATABASE = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration,"

@@ -4,26 +4,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 
+import io.qrvoucher.schemas.Topics;
+
 /**
- * The pipeline's topics with their partitions and cleanup policies: the state topics are compacted,
- * idempotency claims are kept for a day and never compacted (the first claim of a key must stay), customers'
- * attempts for an hour.
- * {@code voucher-requests} and {@code ledger-results} must have the same partition count.
+ * Creates the pipeline's topics as {@link Topics} defines them: their cleanup policies and retention, and
+ * one partition count for all, which keeps the co-partitioned ones co-partitioned.
  */
 public final class PipelineTopics {
 
-    public static final Set<String> COMPACTED = Set.of("customer-vouchers", "account-snapshots", "customer-settings");
-    public static final List<String> ALL = List.of("voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-            "customer-vouchers", "account-snapshots", "customer-settings", "settings-changes", "ingress-idempotency", "customer-attempts",
-            "voucher-dead-letters", "ledger-dead-letters");
-    private static final String ONE_DAY = Long.toString(24 * 60 * 60 * 1000L);
-    private static final String ONE_HOUR = Long.toString(60 * 60 * 1000L);
+    public static final Set<String> COMPACTED = Topics.ALL.stream().filter(topic -> topic.cleanup() == Topics.Cleanup.COMPACT)
+            .map(Topics.Topic::name).collect(Collectors.toUnmodifiableSet());
+    public static final List<String> ALL = Topics.names();
 
     private PipelineTopics() {
     }
@@ -61,19 +59,17 @@ public final class PipelineTopics {
         return config;
     }
 
-    static Map<String, String> configOf(String topic) {
-        if (COMPACTED.contains(topic)) {
-            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    /** The settings a topic is created with beyond the cluster's defaults: a compacted one's policy, a retention. */
+    static Map<String, String> configOf(String name) {
+        Topics.Topic topic = Topics.named(name);
+        Map<String, String> config = new java.util.HashMap<>();
+        if (topic.cleanup() == Topics.Cleanup.COMPACT) {
+            config.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
         }
-        if (topic.equals("ingress-idempotency")) {
-            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                    TopicConfig.RETENTION_MS_CONFIG, ONE_DAY);
-        }
-        if (topic.equals("customer-attempts")) {
-            // Kept by voucher-streams in a store with its own changelog; the topic only carries them there.
-            return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
-                    TopicConfig.RETENTION_MS_CONFIG, ONE_HOUR);
-        }
-        return Map.of();
+        topic.retention().ifPresent(retention -> {
+            config.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+            config.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retention.toMillis()));
+        });
+        return Map.copyOf(config);
     }
 }

@@ -1,5 +1,11 @@
 package io.qrvoucher.ledger;
 
+import static io.qrvoucher.schemas.Topics.ACCOUNT_SNAPSHOTS;
+import static io.qrvoucher.schemas.Topics.LEDGER_COMMANDS;
+import static io.qrvoucher.schemas.Topics.LEDGER_DEAD_LETTERS;
+import static io.qrvoucher.schemas.Topics.LEDGER_RESULTS;
+import static io.qrvoucher.schemas.Topics.VOUCHER_EVENTS;
+
 import java.time.Duration;
 import java.time.ZoneId;
 
@@ -37,11 +43,11 @@ public record LedgerProperties(
 
     /** @param voucherEvents the public topic the reconciliation reads the vouchers' final states from */
     public record Topics(
-            @DefaultValue("ledger-commands") String commands,
-            @DefaultValue("ledger-results") String results,
-            @DefaultValue("account-snapshots") String accountSnapshots,
-            @DefaultValue("ledger-dead-letters") String deadLetters,
-            @DefaultValue("voucher-events") String voucherEvents) {
+            @DefaultValue(LEDGER_COMMANDS) String commands,
+            @DefaultValue(LEDGER_RESULTS) String results,
+            @DefaultValue(ACCOUNT_SNAPSHOTS) String accountSnapshots,
+            @DefaultValue(LEDGER_DEAD_LETTERS) String deadLetters,
+            @DefaultValue(VOUCHER_EVENTS) String voucherEvents) {
     }
 
     /**

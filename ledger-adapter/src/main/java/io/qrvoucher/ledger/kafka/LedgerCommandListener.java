@@ -17,6 +17,7 @@ import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.ledger.core.LedgerRefusal;
+import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.support.TraceContext;
 
 /**
@@ -48,7 +49,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
     }
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}, not the listener's id. */
-    @KafkaListener(id = "ledger-commands", idIsGroup = false, topics = "${ledger.topics.commands:ledger-commands}",
+    @KafkaListener(id = "ledger-commands", idIsGroup = false, topics = "${ledger.topics.commands:" + Topics.LEDGER_COMMANDS + "}",
             concurrency = "${ledger.listener-concurrency:3}")
     public void onCommand(ConsumerRecord<String, byte[]> record) {
         LedgerCommand command = CommandCodec.decode(record.value());

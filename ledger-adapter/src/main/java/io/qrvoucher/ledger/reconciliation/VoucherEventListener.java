@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.Topics;
 
 /**
  * Reads {@code voucher-events} in its own consumer group, so that the instances share its partitions,
@@ -44,7 +45,7 @@ class VoucherEventListener {
 
     /** The consumer group is {@code ledger.reconciliation.group-id}, set on the container factory. */
     @KafkaListener(id = "ledger-reconciliation", idIsGroup = false,
-            topics = "${ledger.topics.voucher-events:voucher-events}",
+            topics = "${ledger.topics.voucher-events:" + Topics.VOUCHER_EVENTS + "}",
             containerFactory = ReconciliationConfiguration.LISTENER_CONTAINER_FACTORY)
     public void onEvents(List<ConsumerRecord<String, byte[]>> records) {
         // One row per voucher and statement: the newest version of the poll stands for the voucher.

@@ -1,7 +1,6 @@
 package io.qrvoucher.voucher.app;
 
 import java.time.Duration;
-import java.util.List;
 
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -53,10 +52,7 @@ class VoucherStreamsConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "")
     KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection) {
-        VoucherStreamsProperties.Topics topics = properties.topics();
-        CoPartitioning.check(kafkaConnection, List.of(
-                List.of(topics.requests(), topics.ledgerResults()),
-                List.of(topics.settingsChanges(), topics.legacySettings())));
+        CoPartitioning.check(kafkaConnection, properties.topics().coPartitioned());
         KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig(kafkaConnection));
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {

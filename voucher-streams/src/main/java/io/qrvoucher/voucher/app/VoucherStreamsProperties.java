@@ -1,9 +1,21 @@
 package io.qrvoucher.voucher.app;
 
+import static io.qrvoucher.schemas.Topics.CUSTOMER_ATTEMPTS;
+import static io.qrvoucher.schemas.Topics.CUSTOMER_SETTINGS;
+import static io.qrvoucher.schemas.Topics.CUSTOMER_VOUCHERS;
+import static io.qrvoucher.schemas.Topics.INGRESS_IDEMPOTENCY;
+import static io.qrvoucher.schemas.Topics.LEDGER_COMMANDS;
+import static io.qrvoucher.schemas.Topics.LEDGER_RESULTS;
+import static io.qrvoucher.schemas.Topics.SETTINGS_CHANGES;
+import static io.qrvoucher.schemas.Topics.VOUCHER_DEAD_LETTERS;
+import static io.qrvoucher.schemas.Topics.VOUCHER_EVENTS;
+import static io.qrvoucher.schemas.Topics.VOUCHER_REQUESTS;
+
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -118,16 +130,24 @@ public record VoucherStreamsProperties(
     }
 
     public record Topics(
-            @DefaultValue("voucher-requests") String requests,
-            @DefaultValue("ledger-commands") String ledgerCommands,
-            @DefaultValue("ledger-results") String ledgerResults,
-            @DefaultValue("voucher-events") String events,
-            @DefaultValue("customer-vouchers") String customerVouchers,
-            @DefaultValue("settings-changes") String settingsChanges,
-            @DefaultValue("customer-settings") String legacySettings,
-            @DefaultValue("ingress-idempotency") String idempotencyClaims,
-            @DefaultValue("customer-attempts") String customerAttempts,
-            @DefaultValue("voucher-dead-letters") String deadLetters) {
+            @DefaultValue(VOUCHER_REQUESTS) String requests,
+            @DefaultValue(LEDGER_COMMANDS) String ledgerCommands,
+            @DefaultValue(LEDGER_RESULTS) String ledgerResults,
+            @DefaultValue(VOUCHER_EVENTS) String events,
+            @DefaultValue(CUSTOMER_VOUCHERS) String customerVouchers,
+            @DefaultValue(SETTINGS_CHANGES) String settingsChanges,
+            @DefaultValue(CUSTOMER_SETTINGS) String legacySettings,
+            @DefaultValue(INGRESS_IDEMPOTENCY) String idempotencyClaims,
+            @DefaultValue(CUSTOMER_ATTEMPTS) String customerAttempts,
+            @DefaultValue(VOUCHER_DEAD_LETTERS) String deadLetters) {
+
+        /**
+         * The topics that must have the same partition count, as configured: a voucher's requests and ledger
+         * results, a customer's settings changes and legacy settings (the registry's groups, {@link io.qrvoucher.schemas.Topics#coPartitioned}).
+         */
+        public List<List<String>> coPartitioned() {
+            return List.of(List.of(requests, ledgerResults), List.of(legacySettings, settingsChanges));
+        }
 
         public VoucherTopics toTopics() {
             return new VoucherTopics(requests, ledgerCommands, ledgerResults, events, customerVouchers, settingsChanges,

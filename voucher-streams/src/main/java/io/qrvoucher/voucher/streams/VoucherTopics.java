@@ -1,5 +1,7 @@
 package io.qrvoucher.voucher.streams;
 
+import io.qrvoucher.schemas.Topics;
+
 /**
  * The topics the topology reads and writes. Requests and ledger results must have the same number
  * of partitions: both are keyed by voucher id, so that one task sees every input of a voucher.
@@ -15,8 +17,8 @@ public record VoucherTopics(String requests, String ledgerCommands, String ledge
                             String idempotencyClaims, String customerAttempts, String deadLetters) {
 
     public static VoucherTopics defaults() {
-        return new VoucherTopics("voucher-requests", "ledger-commands", "ledger-results", "voucher-events",
-                "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency",
-                "customer-attempts", "voucher-dead-letters");
+        return new VoucherTopics(Topics.VOUCHER_REQUESTS, Topics.LEDGER_COMMANDS, Topics.LEDGER_RESULTS,
+                Topics.VOUCHER_EVENTS, Topics.CUSTOMER_VOUCHERS, Topics.SETTINGS_CHANGES, Topics.CUSTOMER_SETTINGS,
+                Topics.INGRESS_IDEMPOTENCY, Topics.CUSTOMER_ATTEMPTS, Topics.VOUCHER_DEAD_LETTERS);
     }
 }

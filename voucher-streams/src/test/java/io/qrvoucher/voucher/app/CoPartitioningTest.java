@@ -8,15 +8,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.schemas.Topics;
 
 /** A voucher's ledger results must reach the task that holds the voucher: mismatched topics stop the start. */
 class CoPartitioningTest {
 
     @Test
     void theServiceRefusesToStartWhenRequestsAndLedgerResultsDifferInPartitions(@TempDir Path stateDir) {
-        try (TestBroker broker = TestBroker.start(3, "voucher-requests", "ledger-commands", "voucher-events",
-                "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "customer-attempts",
-                "voucher-dead-letters")) {
+        try (TestBroker broker = TestBroker.start(3, Topics.names().stream()
+                .filter(topic -> !topic.equals(Topics.LEDGER_RESULTS)).toArray(String[]::new))) {
             broker.createTopics(2, "ledger-results");
 
             assertThatThrownBy(() -> VoucherStreamsApplication.builder().run("--server.port=0",

@@ -12,6 +12,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.schemas.Topics;
 
 /** Health says what is true: UP with a running topology and a broker, DOWN once the broker is gone. */
 class ServiceHealthTest {
@@ -20,9 +21,7 @@ class ServiceHealthTest {
     @Test
     void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir, @TempDir Path secrets) throws java.io.IOException {
         java.nio.file.Files.writeString(secrets.resolve("voucher.request-signing.keys.k1"), VoucherStreamsBrokerTest.SIGNING_KEY);
-        try (TestBroker broker = TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands",
-                "voucher-events", "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "customer-attempts",
-                "voucher-dead-letters");
+        try (TestBroker broker = TestBroker.start(3, Topics.names().toArray(String[]::new));
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
                      "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--SECRETS_DIR=" + secrets + "/")) {
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();

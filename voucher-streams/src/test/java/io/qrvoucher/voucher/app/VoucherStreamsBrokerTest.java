@@ -51,6 +51,7 @@ import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.support.RequestSignatures;
 
 /**
@@ -72,8 +73,7 @@ class VoucherStreamsBrokerTest {
 
         @Bean(destroyMethod = "close")
         TestBroker testBroker() {
-            return TestBroker.start(3, "voucher-requests", "ledger-results", "ledger-commands", "voucher-events",
-                    "customer-vouchers", "settings-changes", "customer-settings", "ingress-idempotency", "customer-attempts", "voucher-dead-letters");
+            return TestBroker.start(3, Topics.names().toArray(String[]::new));
         }
 
         @Bean
