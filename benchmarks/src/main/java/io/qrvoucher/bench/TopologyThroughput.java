@@ -29,10 +29,14 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
 import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
 import io.qrvoucher.voucher.streams.StalledVouchers;
@@ -62,6 +66,9 @@ final class TopologyThroughput {
     }
 
     private static final String BASELINE_OUTPUT = "baseline-output";
+    /** The bank's rules as a deployment without its own sets them. */
+    private static final BankRules BANK_RULES = new Binder(new MapConfigurationPropertySource(Map.of()))
+            .bindOrCreate("bank", BankRules.class);
 
     private final String bootstrapServers;
     private final Path stateRoot;
@@ -99,7 +106,7 @@ final class TopologyThroughput {
                         StreamsApps.baselineTopology(input, BASELINE_OUTPUT),
                         properties("bench-baseline-" + round).streamsConfig(cluster)));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
-                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(VoucherChanges.NONE, StalledVouchers.NONE),
+                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(BANK_RULES, VoucherChanges.NONE, StalledVouchers.NONE),
                         voucher.streamsConfig(cluster)));
             }
             runs.removeIf(run -> run.round() == 0);

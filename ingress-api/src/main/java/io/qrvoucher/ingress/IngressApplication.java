@@ -22,6 +22,7 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 
@@ -30,7 +31,7 @@ import io.qrvoucher.support.KafkaConnection;
  * the cluster's connection and security settings, so spring-kafka's auto-configuration stays out.
  */
 @SpringBootApplication(exclude = KafkaAutoConfiguration.class)
-@EnableConfigurationProperties({IngressProperties.class, KafkaProperties.class})
+@EnableConfigurationProperties({IngressProperties.class, BankRules.class, KafkaProperties.class})
 public class IngressApplication {
 
     public static void main(String[] args) {

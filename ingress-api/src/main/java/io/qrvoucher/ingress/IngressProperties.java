@@ -6,7 +6,6 @@ import static io.qrvoucher.schemas.Topics.INGRESS_IDEMPOTENCY;
 import static io.qrvoucher.schemas.Topics.SETTINGS_CHANGES;
 import static io.qrvoucher.schemas.Topics.VOUCHER_REQUESTS;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Map;
 
@@ -29,9 +28,6 @@ import org.springframework.util.unit.DataSize;
  * @param limits           request limits
  * @param security         token validation and the demo token issuer
  * @param requestSigning   the key the ingress seals its requests with, which voucher-streams checks
- * @param voucherCaps      per-voucher caps in major units by ISO 4217 code (the topology enforces them
- *                         too; checked here to answer at once)
- * @param defaultVoucherCap the cap of any other currency
  */
 @ConfigurationProperties("ingress")
 public record IngressProperties(
@@ -43,17 +39,7 @@ public record IngressProperties(
         @DefaultValue Ledger ledger,
         @DefaultValue Limits limits,
         @DefaultValue Security security,
-        @DefaultValue RequestSigning requestSigning,
-        Map<String, BigDecimal> voucherCaps,
-        @DefaultValue("1000.00") BigDecimal defaultVoucherCap) {
-
-    public IngressProperties {
-        voucherCaps = voucherCaps == null ? Map.of() : Map.copyOf(voucherCaps);
-    }
-
-    public BigDecimal capFor(String currency) {
-        return voucherCaps.getOrDefault(currency, defaultVoucherCap);
-    }
+        @DefaultValue RequestSigning requestSigning) {
 
     /**
      * @param requests         what the ingress publishes; a voucher's reads go to the owner of its partition here

@@ -15,9 +15,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.support.BankRules;
 
 @SpringBootApplication
-@EnableConfigurationProperties(LedgerProperties.class)
+@EnableConfigurationProperties({LedgerProperties.class, BankRules.class})
 public class LedgerAdapterApplication {
 
     public static void main(String[] args) {
@@ -32,9 +33,9 @@ public class LedgerAdapterApplication {
     }
 
     @Bean
-    Ledger ledger(DataSource dataSource, PlatformTransactionManager transactionManager, LedgerProperties properties) {
+    Ledger ledger(DataSource dataSource, PlatformTransactionManager transactionManager, BankRules bankRules) {
         return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(transactionManager),
-                properties.bankZone(), Clock.systemUTC());
+                bankRules.zone(), Clock.systemUTC());
     }
 
     @Bean

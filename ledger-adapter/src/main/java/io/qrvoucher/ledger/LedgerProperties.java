@@ -7,16 +7,15 @@ import static io.qrvoucher.schemas.Topics.LEDGER_RESULTS;
 import static io.qrvoucher.schemas.Topics.VOUCHER_EVENTS;
 
 import java.time.Duration;
-import java.time.ZoneId;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Configuration of the ledger adapter, under {@code ledger.*}. Kafka and the database are set with
- * the usual {@code spring.kafka.*} and {@code spring.datasource.*}.
+ * the usual {@code spring.kafka.*} and {@code spring.datasource.*}; the bank's time zone, whose business
+ * days bound the daily outward limit, is the bank's rule {@code bank.zone} ({@link io.qrvoucher.support.BankRules}).
  *
- * @param bankZone       the time zone whose business days bound the daily outward limit
  * @param topics         topic names
  * @param retry          how failures of the database or the broker are retried
  * @param reconciliation how the ledger is compared with the vouchers' final states
@@ -24,7 +23,6 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("ledger")
 public record LedgerProperties(
-        @DefaultValue("Asia/Shanghai") ZoneId bankZone,
         @DefaultValue Topics topics,
         @DefaultValue Retry retry,
         @DefaultValue Reconciliation reconciliation,

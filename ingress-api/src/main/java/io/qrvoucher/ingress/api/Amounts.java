@@ -4,6 +4,8 @@ import java.math.BigDecimal;
 import java.util.Currency;
 import java.util.regex.Pattern;
 
+import io.qrvoucher.schemas.VoucherRules;
+
 /** Amounts on the wire are decimal strings at most at the currency's minor-unit scale: "12.34". */
 final class Amounts {
 
@@ -13,18 +15,8 @@ final class Amounts {
     }
 
     static Currency currency(String code) {
-        if (code == null || !code.matches("[A-Z]{3}")) {
-            throw ApiException.unprocessable("UNSUPPORTED_CURRENCY", "currency must be an ISO 4217 code such as CNY");
-        }
-        try {
-            Currency currency = Currency.getInstance(code);
-            if (currency.getDefaultFractionDigits() < 0) {
-                throw new IllegalArgumentException(code);
-            }
-            return currency;
-        } catch (IllegalArgumentException e) {
-            throw ApiException.unprocessable("UNSUPPORTED_CURRENCY", code + " is not an ISO 4217 currency");
-        }
+        return VoucherRules.iso4217(code).orElseThrow(() -> ApiException.unprocessable("UNSUPPORTED_CURRENCY",
+                code == null ? "currency must be an ISO 4217 code such as CNY" : code + " is not an ISO 4217 currency"));
     }
 
     /** A positive amount in minor units. */

@@ -13,6 +13,7 @@ import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.support.BankRules;
 import tools.jackson.databind.ObjectMapper;
 
 @Configuration(proxyBeanMethods = false)
@@ -70,9 +71,9 @@ class ApiConfiguration {
     @Bean
     Generations generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
                             IdempotencyKeys idempotencyKeys, Representations representations,
-                            IngressProperties properties, SignIns signIns, Clock clock) {
+                            IngressProperties properties, BankRules bankRules, SignIns signIns, Clock clock) {
         return new Generations(customers, reads, publisher, codes, idempotencyKeys, representations, properties,
-                signIns, clock);
+                bankRules, signIns, clock);
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress.api;
 
 import java.net.URI;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +27,7 @@ import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.support.BankRules;
 import reactor.core.publisher.Mono;
 
 /**
@@ -42,12 +44,14 @@ final class Generations {
     private final IdempotencyKeys idempotencyKeys;
     private final Representations representations;
     private final IngressProperties properties;
+    private final BankRules bankRules;
     private final SignIns signIns;
     private final Clock clock;
 
     Generations(Customers customers, VoucherReads reads, RequestPublisher publisher, VoucherCodes codes,
                 IdempotencyKeys idempotencyKeys, Representations representations, IngressProperties properties,
-                SignIns signIns, Clock clock) {
+                BankRules bankRules, SignIns signIns, Clock clock) {
+        this.bankRules = bankRules;
         this.customers = customers;
         this.reads = reads;
         this.publisher = publisher;
@@ -65,9 +69,10 @@ final class Generations {
         Instant now = clock.instant();
         Currency currency = Amounts.currency(request.currency());
         long amountMinor = Amounts.parse(request.amount(), currency);
-        if (amountMinor > Amounts.toMinor(properties.capFor(currency.getCurrencyCode()), currency)) {
+        BigDecimal cap = bankRules.voucherCapFor(currency.getCurrencyCode());
+        if (amountMinor > Amounts.toMinor(cap, currency)) {
             throw ApiException.unprocessable("AMOUNT_EXCEEDS_VOUCHER_CAP", "A voucher may hold at most "
-                    + properties.capFor(currency.getCurrencyCode()).toPlainString() + " " + currency.getCurrencyCode());
+                    + cap.toPlainString() + " " + currency.getCurrencyCode());
         }
         if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
             throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");

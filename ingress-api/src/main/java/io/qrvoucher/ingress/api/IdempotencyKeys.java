@@ -1,11 +1,7 @@
 package io.qrvoucher.ingress.api;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -13,6 +9,7 @@ import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.VoucherRules;
 import reactor.core.publisher.Mono;
 
 /**
@@ -129,16 +126,12 @@ final class IdempotencyKeys {
         return customerId + "/" + key;
     }
 
+    /** The hash of the parts, each ended by a NUL, so that no two lists of parts run together alike. */
     static String hash(String... parts) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            for (String part : parts) {
-                digest.update(String.valueOf(part).getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        StringBuilder joined = new StringBuilder();
+        for (String part : parts) {
+            joined.append(part).append('\u0000');
         }
+        return VoucherRules.sha256Hex(joined.toString());
     }
 }

@@ -30,6 +30,7 @@ import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.VoucherRules;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
@@ -187,17 +188,13 @@ class VoucherController {
             Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(Duration.ofSeconds(15))
                     .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
             return Flux.merge(Flux.concat(Flux.just(voucherEvent(current, customerId)), changes), heartbeats)
-                    .takeUntil(event -> event.data() instanceof Dtos.Voucher voucher && isFinal(voucher.status()));
+                    .takeUntil(event -> event.data() instanceof Dtos.Voucher voucher && VoucherRules.isFinal(voucher.status()));
         });
     }
 
     private ServerSentEvent<Object> voucherEvent(VoucherState state, String customerId) {
         Dtos.Voucher voucher = representations.voucher(state, customerId);
         return ServerSentEvent.builder((Object) voucher).event("voucher").id(Long.toString(voucher.version())).build();
-    }
-
-    private static boolean isFinal(String status) {
-        return !Set.of("PENDING", "UNUSED", "REDEEMING").contains(status);
     }
 
     private Mono<VoucherState> visible(String id, String customerId) {

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +17,8 @@ import java.util.stream.Stream;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * Bearer codes: {@code QRV2.<key id>.<voucher id>.<tag>}, where the tag is 128 bits of an HMAC-SHA256 of
@@ -225,11 +226,7 @@ public final class VoucherCodes {
 
     /** What the topology stores and compares: the hex SHA-256 of the code. */
     public static String hashOf(String code) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(code.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return VoucherRules.sha256Hex(code);
     }
 
     private static byte[] tag(SecretKeySpec key, String voucherId) {

@@ -3,11 +3,11 @@ package io.qrvoucher.ledger.reconciliation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
 
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherView;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * What the ledger must show for a voucher in a final status: for REDEEMED, its hold CAPTURED with the
@@ -20,9 +20,6 @@ import io.qrvoucher.avro.VoucherStatus;
 record Expectation(String voucherId, String status, long voucherVersion, String accountId, String currency,
                           long faceValueMinor, long redeemedMinor, Instant dueAt) {
 
-    private static final Set<VoucherStatus> FINAL = Set.of(VoucherStatus.REJECTED, VoucherStatus.REDEEMED,
-            VoucherStatus.REDEEM_FAILED, VoucherStatus.CANCELLED, VoucherStatus.EXPIRED);
-
     /**
      * The expectation an event implies, if its voucher is final. The event's type does not matter —
      * only the voucher it carries — so a type this reader does not know changes nothing.
@@ -31,7 +28,7 @@ record Expectation(String voucherId, String status, long voucherVersion, String 
      */
     static Optional<Expectation> of(VoucherEvent event, Duration gracePeriod) {
         VoucherView voucher = event.getVoucher();
-        if (voucher == null || !FINAL.contains(voucher.getStatus())) {
+        if (voucher == null || !VoucherRules.isFinal(voucher.getStatus().name())) {
             return Optional.empty();
         }
         boolean redeemed = voucher.getStatus() == VoucherStatus.REDEEMED;

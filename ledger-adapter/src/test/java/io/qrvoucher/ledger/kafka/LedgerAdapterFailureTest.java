@@ -54,6 +54,7 @@ import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.BankRules;
 
 /** The adapter when its process dies or its database is unreachable, on a real broker and PostgreSQL. */
 class LedgerAdapterFailureTest {
@@ -381,10 +382,10 @@ class LedgerAdapterFailureTest {
         @Bean
         @Primary
         Ledger ledgerBehindASwitch(DataSource dataSource, PlatformTransactionManager transactions,
-                                   LedgerProperties properties) {
+                                   BankRules bankRules) {
             return new Ledger(JdbcClient.create(dataSource),
                     new TransactionTemplate(new SwitchedTransactions(transactions, reachable, failures)),
-                    properties.bankZone(), Clock.systemUTC());
+                    bankRules.zone(), Clock.systemUTC());
         }
     }
 
@@ -432,7 +433,7 @@ class LedgerAdapterFailureTest {
         @Bean
         @Primary
         Ledger ledgerThatLosesACommitAnswer(DataSource dataSource, PlatformTransactionManager transactions,
-                                            LedgerProperties properties) {
+                                            BankRules bankRules) {
             AtomicBoolean answerLost = new AtomicBoolean();
             AtomicBoolean loseNextAnswer = new AtomicBoolean();
             PlatformTransactionManager connectionBreaksAtCommit = new SwitchedTransactions(transactions,
@@ -447,7 +448,7 @@ class LedgerAdapterFailureTest {
                 }
             };
             return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(connectionBreaksAtCommit),
-                    properties.bankZone(), Clock.systemUTC()) {
+                    bankRules.zone(), Clock.systemUTC()) {
                 @Override
                 public Applied apply(io.qrvoucher.ledger.core.LedgerCommand command) {
                     if (command.commandId().endsWith("/transfer") && answerLost.compareAndSet(false, true)) {

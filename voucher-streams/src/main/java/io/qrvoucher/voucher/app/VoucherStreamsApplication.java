@@ -6,13 +6,15 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 
+import io.qrvoucher.support.BankRules;
+
 /**
  * The service's Kafka clients are Kafka Streams' and its own (no spring-kafka): it takes Boot's
  * {@code spring.kafka.*} only for the cluster's connection and security settings, so spring-kafka's
  * auto-configuration stays out.
  */
 @SpringBootApplication(exclude = KafkaAutoConfiguration.class)
-@EnableConfigurationProperties({VoucherStreamsProperties.class, KafkaProperties.class})
+@EnableConfigurationProperties({VoucherStreamsProperties.class, BankRules.class, KafkaProperties.class})
 public class VoucherStreamsApplication {
 
     public static void main(String[] args) {

@@ -14,6 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.voucher.query.VoucherQueries;
@@ -39,9 +40,9 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    Topology voucherTopology(VoucherStreamsProperties properties, ChangeRelay changeRelay,
+    Topology voucherTopology(VoucherStreamsProperties properties, BankRules bankRules, ChangeRelay changeRelay,
                              StalledVoucherRegistry stalledVouchers) {
-        return properties.topology(changeRelay, stalledVouchers);
+        return properties.topology(bankRules, changeRelay, stalledVouchers);
     }
 
     /** The cluster, as every Kafka client of the service reaches it: Kafka Streams, the start-up check, the health check. */

@@ -26,6 +26,7 @@ import org.apache.kafka.streams.Topology;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
@@ -93,9 +94,12 @@ public record VoucherStreamsProperties(
         streams = streams == null ? Map.of() : Map.copyOf(streams);
     }
 
-    /** The voucher topology with these topics, this policy, these timers and keys, telling {@code changes} and {@code stalled}. */
-    public Topology topology(VoucherChanges changes, StalledVouchers stalled) {
-        return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy()), new Settings(
+    /**
+     * The voucher topology with these topics, this policy under the bank's rules, these timers and keys,
+     * telling {@code changes} and {@code stalled}.
+     */
+    public Topology topology(BankRules bank, VoucherChanges changes, StalledVouchers stalled) {
+        return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy(bank)), new Settings(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
                 new RequestSignatures(null, requestSigning.keys()), attemptRetention));
@@ -156,22 +160,19 @@ public record VoucherStreamsProperties(
     }
 
     /**
-     * @param bankZone            the time zone whose natural days bound a voucher's validity
+     * The validity of new vouchers; their caps and the bank's time zone are the bank's rules
+     * ({@link BankRules}, {@code bank.*}), shared with the other services.
+     *
      * @param defaultValidityDays natural days a voucher is valid, the day of generation included
      * @param maxValidityDays     the most a caller may ask for
-     * @param defaultCap          per-voucher cap in major units, for currencies without their own
-     * @param caps                per-voucher caps by ISO 4217 code, in major units
      */
     public record Policy(
-            @DefaultValue("Asia/Shanghai") ZoneId bankZone,
             @DefaultValue("1") int defaultValidityDays,
-            @DefaultValue("1") int maxValidityDays,
-            @DefaultValue("1000.00") BigDecimal defaultCap,
-            Map<String, BigDecimal> caps) {
+            @DefaultValue("1") int maxValidityDays) {
 
-        public VoucherPolicy toPolicy() {
-            return new VoucherPolicy(bankZone, defaultValidityDays, maxValidityDays, defaultCap,
-                    caps == null ? Map.of() : caps);
+        public VoucherPolicy toPolicy(BankRules bank) {
+            return new VoucherPolicy(bank.zone(), defaultValidityDays, maxValidityDays, bank.defaultVoucherCap(),
+                    bank.voucherCaps());
         }
     }
 

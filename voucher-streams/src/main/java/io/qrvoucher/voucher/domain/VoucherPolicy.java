@@ -6,7 +6,8 @@ import java.time.ZoneId;
 import java.util.Currency;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
+
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * The bank's rules for new vouchers. A voucher is valid for whole natural days in the bank's time
@@ -16,8 +17,6 @@ import java.util.regex.Pattern;
  */
 public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxValidityDays,
                             BigDecimal defaultCap, Map<String, BigDecimal> capByCurrency) {
-
-    private static final Pattern ISO_4217_CODE = Pattern.compile("[A-Z]{3}");
 
     public VoucherPolicy {
         if (defaultValidityDays < 1 || maxValidityDays < defaultValidityDays) {
@@ -40,7 +39,7 @@ public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxVal
 
     /** The cap in the currency's minor units, or empty for a code that is not an ISO 4217 currency. */
     public Optional<Money> capFor(String currency) {
-        Optional<Currency> known = iso4217(currency);
+        Optional<Currency> known = VoucherRules.iso4217(currency);
         if (known.isEmpty()) {
             return Optional.empty();
         }
@@ -51,17 +50,5 @@ public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxVal
 
     private Instant endOfDays(Instant generatedAt, int days) {
         return generatedAt.atZone(bankZone).toLocalDate().plusDays(days).atStartOfDay(bankZone).toInstant();
-    }
-
-    private static Optional<Currency> iso4217(String code) {
-        if (code == null || !ISO_4217_CODE.matcher(code).matches()) {
-            return Optional.empty();
-        }
-        try {
-            Currency currency = Currency.getInstance(code);
-            return currency.getDefaultFractionDigits() < 0 ? Optional.empty() : Optional.of(currency);
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 }

@@ -1,13 +1,12 @@
 package io.qrvoucher.voucher.domain;
 
+import io.qrvoucher.schemas.VoucherRules;
+
 public enum VoucherStatus {
     PENDING, UNUSED, REJECTED, REDEEMING, REDEEMED, REDEEM_FAILED, CANCELLED, EXPIRED;
 
     public boolean isFinal() {
-        return switch (this) {
-            case PENDING, UNUSED, REDEEMING -> false;
-            case REJECTED, REDEEMED, REDEEM_FAILED, CANCELLED, EXPIRED -> true;
-        };
+        return VoucherRules.isFinal(name());
     }
 
     /** Only these statuses end on their own when the validity runs out. */

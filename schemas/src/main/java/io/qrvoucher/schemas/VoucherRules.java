@@ -1,0 +1,55 @@
+package io.qrvoucher.schemas;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Currency;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What the records mean, where every service must read them the same way: which currencies an amount may
+ * be in (and so its minor unit), which statuses a voucher never leaves, and how a code or a request
+ * becomes the hash that travels instead of it.
+ */
+public final class VoucherRules {
+
+    /** The statuses a voucher never leaves, by name (the Avro enum's and the domain's alike). */
+    public static final Set<String> FINAL_STATUSES = Set.of("REJECTED", "REDEEMED", "REDEEM_FAILED", "CANCELLED", "EXPIRED");
+
+    private static final Pattern ISO_4217_CODE = Pattern.compile("[A-Z]{3}");
+
+    private VoucherRules() {
+    }
+
+    public static boolean isFinal(String status) {
+        return FINAL_STATUSES.contains(status);
+    }
+
+    /**
+     * The currency of an ISO 4217 code that has a minor unit (amounts are whole numbers of it); empty for
+     * anything else, funds and precious metals included.
+     */
+    public static Optional<Currency> iso4217(String code) {
+        if (code == null || !ISO_4217_CODE.matcher(code).matches()) {
+            return Optional.empty();
+        }
+        try {
+            Currency currency = Currency.getInstance(code);
+            return currency.getDefaultFractionDigits() < 0 ? Optional.empty() : Optional.of(currency);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The lowercase hex SHA-256 of the text's UTF-8 bytes: what a code hash and a request hash are. */
+    public static String sha256Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("Every Java has SHA-256", e);
+        }
+    }
+}

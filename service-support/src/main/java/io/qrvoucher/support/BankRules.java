@@ -1,0 +1,35 @@
+package io.qrvoucher.support;
+
+import java.math.BigDecimal;
+import java.time.ZoneId;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The bank's rules that more than one service applies, configured once under {@code bank.*} and bound
+ * alike by every service that needs them: give each service the same {@code bank.*} settings (compose and
+ * the launcher do) and they cannot disagree.
+ *
+ * @param zone              the time zone whose days bound a voucher's validity (voucher-streams) and a
+ *                          customer's daily outward limit (the ledger)
+ * @param defaultVoucherCap the most one voucher may hold, in major units, in a currency without a cap of its own
+ * @param voucherCaps       the most one voucher may hold by ISO 4217 code, in major units: checked at once by
+ *                          the ingress, enforced by voucher-streams
+ */
+@ConfigurationProperties("bank")
+public record BankRules(
+        @DefaultValue("Asia/Shanghai") ZoneId zone,
+        @DefaultValue("1000.00") BigDecimal defaultVoucherCap,
+        Map<String, BigDecimal> voucherCaps) {
+
+    public BankRules {
+        voucherCaps = voucherCaps == null ? Map.of() : Map.copyOf(voucherCaps);
+    }
+
+    /** The cap of one voucher in the currency, in major units. */
+    public BigDecimal voucherCapFor(String currency) {
+        return voucherCaps.getOrDefault(currency, defaultVoucherCap);
+    }
+}
