@@ -39,6 +39,7 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
+import io.qrvoucher.voucher.streams.RecordTracing;
 import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
 
@@ -106,7 +107,8 @@ final class TopologyThroughput {
                         StreamsApps.baselineTopology(input, BASELINE_OUTPUT),
                         properties("bench-baseline-" + round).streamsConfig(cluster)));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
-                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(BANK_RULES, VoucherChanges.NONE, StalledVouchers.NONE),
+                runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(BANK_RULES, VoucherChanges.NONE, StalledVouchers.NONE,
+                        RecordTracing.NONE),
                         voucher.streamsConfig(cluster)));
             }
             runs.removeIf(run -> run.round() == 0);

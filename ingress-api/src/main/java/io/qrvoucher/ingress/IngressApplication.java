@@ -16,6 +16,8 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
 
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
@@ -25,6 +27,7 @@ import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 
 /**
  * The ingress's Kafka clients are its own (no spring-kafka): it takes Boot's {@code spring.kafka.*} only for
@@ -99,8 +102,9 @@ public class IngressApplication {
     }
 
     @Bean(destroyMethod = "close")
-    RequestPublisher requestPublisher(IngressProperties properties, KafkaConnection kafkaConnection) {
-        return new RequestPublisher(properties, kafkaConnection);
+    RequestPublisher requestPublisher(IngressProperties properties, KafkaConnection kafkaConnection, Tracer tracer,
+                                      Propagator propagator) {
+        return new RequestPublisher(properties, kafkaConnection, new KafkaTracing(tracer, propagator));
     }
 
     @Bean

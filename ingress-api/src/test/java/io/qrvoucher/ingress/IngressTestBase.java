@@ -7,6 +7,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -23,8 +24,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
                 "spring.autoconfigure.exclude=" + RealPipeline.NO_DATABASE,
                 "ingress.security.issuer=" + ApiClient.ISSUER,
                 "ingress.security.audience=" + ApiClient.AUDIENCE,
-                "ingress.limits.wrong-codes-per-window=5"
+                "ingress.limits.wrong-codes-per-window=5",
+                "management.tracing.sampling.probability=1.0"
         })
+@Import(CapturedSpans.Export.class)
 @AutoConfigureWebTestClient(timeout = "60s")
 public abstract class IngressTestBase {
 

@@ -3,24 +3,29 @@ package io.qrvoucher.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.schemas.AvroSerde;
-import io.qrvoucher.support.TraceContext;
 
 /**
  * What operators see: the trace of a request through every hop, health, and metrics, these on the
@@ -28,20 +33,23 @@ import io.qrvoucher.support.TraceContext;
  */
 class OperationsTest extends IngressTestBase {
 
+    private static final String TRACEPARENT = "traceparent";
+    /** The span of the caller's own work that sent the request. */
+    private static final String CALLER_SPAN = "00f067aa0ba902b7";
+
     @LocalManagementPort
     int managementPort;
 
     @Test
     void theTraceOfAnHttpRequestReachesTheEventsOfItsVoucherThroughTheTopologyAndTheLedger() {
-        String trace = TraceContext.newTrace();
+        String traceId = newTraceId();
 
-        String voucherId = (String) body(alice.post("/api/vouchers").header(TraceContext.HEADER, trace)
+        String voucherId = (String) body(alice.post("/api/vouchers").header(TRACEPARENT, traceparent(traceId, CALLER_SPAN))
                 .header("Prefer", "wait=20")
                 .bodyValue(Map.of("accountId", "alice-cny", "amount", "1.11", "currency", "CNY"))
                 .exchange()
                 .expectStatus().isOk()
-                .expectHeader().value(TraceContext.HEADER, carried ->
-                        assertThat(TraceContext.traceIdOf(carried)).isEqualTo(TraceContext.traceIdOf(trace)))).get("id");
+                .expectHeader().value(TRACEPARENT, answered -> assertThat(traceIdOf(answered)).isEqualTo(traceId))).get("id");
 
         // ISSUED follows the ledger's result, which follows the topology's freeze command, which follows the request.
         try (KafkaConsumer<String, byte[]> events = new KafkaConsumer<>(Map.of(
@@ -60,8 +68,43 @@ class OperationsTest extends IngressTestBase {
                 }
                 return issued[0] != null;
             });
-            assertThat(TraceContext.of(issued[0].headers()).map(TraceContext::traceIdOf)).contains(TraceContext.traceIdOf(trace));
+            Header carried = issued[0].headers().lastHeader(TRACEPARENT);
+            assertThat(traceIdOf(new String(carried.value(), StandardCharsets.UTF_8))).isEqualTo(traceId);
         }
+    }
+
+    @Test
+    void aRedemptionIsOneTraceAcrossTheIngressVoucherStreamsAndTheLedger() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.20");
+        String traceId = newTraceId();
+
+        bob.post("/api/redemptions").header(TRACEPARENT, traceparent(traceId, CALLER_SPAN)).header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny")).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
+
+        AttributeKey<String> service = AttributeKey.stringKey("service.name");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(CapturedSpans.ofTrace(traceId))
+                .extracting(span -> span.getResource().getAttribute(service))
+                .contains("ingress-api", "voucher-streams", "ledger-adapter"));
+        List<SpanData> trace = CapturedSpans.ofTrace(traceId);
+        Set<String> spanIds = trace.stream().map(SpanData::getSpanId).collect(Collectors.toSet());
+        // One tree under the caller's span: no hop started a trace of its own or lost its parent.
+        assertThat(trace).allSatisfy(span -> assertThat(span.getParentSpanId()).as(span.getName())
+                .satisfiesAnyOf(parent -> assertThat(parent).isEqualTo(CALLER_SPAN),
+                        parent -> assertThat(spanIds).contains(parent)));
+        assertThat(trace).anySatisfy(span -> assertThat(span.getName()).isEqualTo("apply-voucher-inputs"));
+    }
+
+    private static String newTraceId() {
+        return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    private static String traceparent(String traceId, String parentSpanId) {
+        return "00-" + traceId + "-" + parentSpanId + "-01";
+    }
+
+    private static String traceIdOf(String traceparent) {
+        return traceparent.split("-")[1];
     }
 
     @Test

@@ -42,6 +42,9 @@ public final class RealPipeline {
             + "org.springframework.boot.security.autoconfigure.actuate.web.reactive.ReactiveManagementWebSecurityAutoConfiguration,"
             + "org.springframework.boot.security.autoconfigure.web.reactive.ReactiveWebSecurityAutoConfiguration";
 
+    /** Every request traced and its spans kept, in every service of the tests. */
+    static final String EVERY_TRACE = "--management.tracing.sampling.probability=1.0";
+
     private static RealPipeline running;
 
     private final TestBroker broker;
@@ -61,7 +64,8 @@ public final class RealPipeline {
         }
         int ledgerPort = freePort();
         ledgerUrl = "http://localhost:" + ledgerPort;
-        ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=" + ledgerPort,
+        ledger = LedgerAdapterApplication.builder().profiles("demo").sources(CapturedSpans.Export.class).run(
+                "--server.port=" + ledgerPort, EVERY_TRACE,
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
@@ -70,7 +74,8 @@ public final class RealPipeline {
         // Kafka Streams tells the other instances where this one answers queries before its server starts.
         int streamsPort = freePort();
         streamsUrl = "http://localhost:" + streamsPort;
-        streams = VoucherStreamsApplication.builder().run("--server.port=" + streamsPort,
+        streams = VoucherStreamsApplication.builder().sources(CapturedSpans.Export.class).run(
+                "--server.port=" + streamsPort, EVERY_TRACE,
                 "--voucher.advertised-url=" + streamsUrl,
                 "--voucher.bootstrap-servers=" + broker.bootstrapServers(),
                 "--voucher.state-dir=" + stateDir,

@@ -37,6 +37,7 @@ import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.launcher.KafkaAcls.Service;
 import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 
 /**
  * The ACLs of {@link KafkaAcls} on a real broker that authenticates every client and authorizes it by
@@ -159,7 +160,7 @@ class KafkaAclsTest {
                 "ingress.topics.requests", requestsTopic,
                 "ingress.request-signing.keys." + Secrets.REQUEST_SIGNING_KEY_ID, Secrets.random().requestSigningKey())))
                 .bindOrCreate("ingress", IngressProperties.class);
-        return new RequestPublisher(properties, KafkaConnection.of(kafka, null));
+        return new RequestPublisher(properties, KafkaConnection.of(kafka, null), KafkaTracing.untraced());
     }
 
     private static VoucherRequest request() {

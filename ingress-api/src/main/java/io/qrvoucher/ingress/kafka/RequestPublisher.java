@@ -12,15 +12,17 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.micrometer.tracing.Span;
 import io.qrvoucher.avro.CustomerAttempt;
-import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.IdempotencyClaim;
+import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.RequestTraces;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 import io.qrvoucher.support.RequestSignatures;
-import io.qrvoucher.support.TraceContext;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -39,11 +41,16 @@ public class RequestPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final IngressProperties properties;
     private final RequestSignatures signatures;
+    private final KafkaTracing tracing;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
 
-    /** @param connection the cluster, with its security settings: the producer writes as the ingress's principal */
-    public RequestPublisher(IngressProperties properties, KafkaConnection connection) {
+    /**
+     * @param connection the cluster, with its security settings: the producer writes as the ingress's principal
+     * @param tracing    how a record sent joins the trace of the request it serves
+     */
+    public RequestPublisher(IngressProperties properties, KafkaConnection connection, KafkaTracing tracing) {
         this.properties = properties;
+        this.tracing = tracing;
         this.signatures = new RequestSignatures(properties.requestSigning().keyId(), properties.requestSigning().keys());
         long timeout = properties.limits().publishTimeout().toMillis();
         this.producer = new KafkaProducer<>(connection.with(Map.of(
@@ -95,17 +102,19 @@ public class RequestPublisher implements AutoCloseable {
         return Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
             seal.accept(record.headers());
-            context.<String>getOrEmpty(TraceContext.HEADER)
-                    .ifPresent(traceparent -> TraceContext.continueIn(record.headers(), traceparent));
+            Span sending = RequestTraces.within(context, () -> tracing.sending(topic + " send", record.headers()));
             try {
                 producer.send(record, (metadata, error) -> {
                     if (error == null) {
+                        sending.end();
                         sink.success(metadata);
                     } else {
+                        sending.error(error).end();
                         sink.error(new NotPublishedException(error));
                     }
                 });
             } catch (RuntimeException e) {
+                sending.error(e).end();
                 sink.error(new NotPublishedException(e));
             }
         })).subscribeOn(Schedulers.boundedElastic()); // send() may block while it fetches metadata

@@ -13,6 +13,7 @@ import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.TestIngressProperties;
 import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 import reactor.test.StepVerifier;
 
 class RequestPublisherTest {
@@ -26,7 +27,7 @@ class RequestPublisherTest {
         IngressProperties properties = TestIngressProperties.withBroker("127.0.0.1:" + nobodyListens);
 
         try (RequestPublisher publisher = new RequestPublisher(properties,
-                KafkaConnection.of(new KafkaProperties(), properties.bootstrapServers()))) {
+                KafkaConnection.of(new KafkaProperties(), properties.bootstrapServers()), KafkaTracing.untraced())) {
             StepVerifier.create(publisher.publish(new VoucherRequest("r", "v", "alice", Instant.now(), new CancelVoucher())))
                     .expectError(RequestPublisher.NotPublishedException.class)
                     .verify(Duration.ofSeconds(20));

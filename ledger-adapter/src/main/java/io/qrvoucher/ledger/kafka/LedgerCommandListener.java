@@ -18,7 +18,6 @@ import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.ledger.core.LedgerRefusal;
 import io.qrvoucher.schemas.Topics;
-import io.qrvoucher.support.TraceContext;
 
 /**
  * Applies each ledger command and publishes its result; the record's offset is committed, with the
@@ -68,7 +67,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
         failingTransfers.answered(command.commandId());
         sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
                 "outcome", applied.outcome().name(), "redelivered", Boolean.toString(applied.redelivered())));
-        publisher.publish(applied, TraceContext.of(record.headers()));
+        publisher.publish(applied);
     }
 
     private Applied giveUp(LedgerCommand.Transfer transfer) {

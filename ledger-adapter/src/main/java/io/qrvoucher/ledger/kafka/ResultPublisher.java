@@ -2,7 +2,6 @@ package io.qrvoucher.ledger.kafka;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -13,7 +12,6 @@ import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.Account;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
-import io.qrvoucher.support.TraceContext;
 
 /**
  * Publishes a command's result, keyed by voucher id, and fresh snapshots of the accounts it changed,
@@ -32,14 +30,17 @@ public class ResultPublisher {
         this.properties = properties;
     }
 
-    /** @param trace the trace context of the command, carried on to its result and snapshots */
-    public void publish(Applied applied, Optional<String> trace) {
+    /**
+     * Publishes a command's result and its accounts' snapshots; each send is observed (spring-kafka), so it
+     * joins the trace of the command being handled.
+     */
+    public void publish(Applied applied) {
         try {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             sends.add(kafka.send(record(properties.topics().results(), applied.voucherId(),
-                    CommandCodec.encodeResult(applied), trace)));
+                    CommandCodec.encodeResult(applied))));
             if (!applied.affectedAccounts().isEmpty()) {
-                ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account, trace)));
+                ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account)));
             }
             CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
                     .get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -54,19 +55,17 @@ public class ResultPublisher {
     /** Publishes the snapshot of every account, so that the compacted topic has them all. */
     public void publishAllAccounts() {
         List<CompletableFuture<?>> sends = ledger.allAccounts().stream()
-                .<CompletableFuture<?>>map(account -> sendSnapshot(account, Optional.empty())).toList();
+                .<CompletableFuture<?>>map(this::sendSnapshot).toList();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
     }
 
-    private CompletableFuture<?> sendSnapshot(Account account, Optional<String> trace) {
+    private CompletableFuture<?> sendSnapshot(Account account) {
         return kafka.send(record(properties.topics().accountSnapshots(), account.accountId(),
-                CommandCodec.encodeSnapshot(account), trace));
+                CommandCodec.encodeSnapshot(account)));
     }
 
-    private static ProducerRecord<String, byte[]> record(String topic, String key, byte[] value, Optional<String> trace) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
-        trace.ifPresent(traceparent -> TraceContext.continueIn(record.headers(), traceparent));
-        return record;
+    private static ProducerRecord<String, byte[]> record(String topic, String key, byte[] value) {
+        return new ProducerRecord<>(topic, key, value);
     }
 
     /** The result of an applied command did not reach the broker; it must be published again. */

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -359,11 +358,11 @@ class LedgerAdapterFailureTest {
                                              LedgerProperties properties) {
             return new ResultPublisher(kafka, ledger, properties) {
                 @Override
-                public void publish(Applied applied, Optional<String> trace) {
+                public void publish(Applied applied) {
                     if (applied.commandId().endsWith("/transfer")) {
                         throw new IllegalStateException("process died before publishing " + applied.commandId());
                     }
-                    super.publish(applied, trace);
+                    super.publish(applied);
                 }
             };
         }

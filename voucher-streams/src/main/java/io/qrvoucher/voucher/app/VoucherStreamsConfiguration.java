@@ -14,9 +14,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.VoucherChanges;
@@ -41,8 +44,9 @@ class VoucherStreamsConfiguration {
 
     @Bean
     Topology voucherTopology(VoucherStreamsProperties properties, BankRules bankRules, ChangeRelay changeRelay,
-                             StalledVoucherRegistry stalledVouchers) {
-        return properties.topology(bankRules, changeRelay, stalledVouchers);
+                             StalledVoucherRegistry stalledVouchers, Tracer tracer, Propagator propagator) {
+        return properties.topology(bankRules, changeRelay, stalledVouchers,
+                new TracedRecords(new KafkaTracing(tracer, propagator)));
     }
 
     /** The cluster, as every Kafka client of the service reaches it: Kafka Streams, the start-up check, the health check. */

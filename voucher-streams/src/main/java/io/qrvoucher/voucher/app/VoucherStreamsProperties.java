@@ -31,13 +31,14 @@ import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 import io.qrvoucher.voucher.domain.VoucherPolicy;
+import io.qrvoucher.voucher.streams.RecordTracing;
 import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
 import io.qrvoucher.voucher.streams.VoucherTopics;
-import io.qrvoucher.voucher.streams.VoucherTopology;
 import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 import io.qrvoucher.voucher.streams.VoucherTopology.Settings;
 import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
+import io.qrvoucher.voucher.streams.VoucherTopology;
 
 /**
  * Configuration of the voucher-streams service, under {@code voucher.*}.
@@ -96,13 +97,13 @@ public record VoucherStreamsProperties(
 
     /**
      * The voucher topology with these topics, this policy under the bank's rules, these timers and keys,
-     * telling {@code changes} and {@code stalled}.
+     * telling {@code changes} and {@code stalled}, its work traced by {@code tracing}.
      */
-    public Topology topology(BankRules bank, VoucherChanges changes, StalledVouchers stalled) {
+    public Topology topology(BankRules bank, VoucherChanges changes, StalledVouchers stalled, RecordTracing tracing) {
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy(bank)), new Settings(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
-                new RequestSignatures(null, requestSigning.keys()), attemptRetention));
+                new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing));
     }
 
     /**

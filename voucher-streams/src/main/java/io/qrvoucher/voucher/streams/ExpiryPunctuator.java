@@ -37,7 +37,7 @@ final class ExpiryPunctuator implements Punctuator {
         for (DueIndex.Entry entry : due) {
             Optional<Voucher> voucher = vouchers.find(entry.voucherId());
             if (voucher.isPresent() && voucher.get().isDueAt(now)) {
-                vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now, Optional.empty());
+                vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now, RecordTracing.Handling.NONE);
                 expired++;
             } else {
                 // A voucher that left PENDING/UNUSED already dropped its entry; this one is stale.

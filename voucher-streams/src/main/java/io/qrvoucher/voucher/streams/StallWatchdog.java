@@ -54,7 +54,7 @@ final class StallWatchdog implements Punctuator {
             log.warn("Voucher {} is stalled: {} with its hold {} since {}, {} without a ledger result",
                     stalled.id(), stalled.status(), stalled.hold(), stalled.updatedAt(),
                     Duration.between(stalled.updatedAt(), now));
-            vouchers.carryOut(voucher, report, now, Optional.empty());
+            vouchers.carryOut(voucher, report, now, RecordTracing.Handling.NONE);
             vouchers.stalled(stalled);
             metrics.stalled();
         }

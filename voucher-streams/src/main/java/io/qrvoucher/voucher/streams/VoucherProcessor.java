@@ -8,7 +8,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
-import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.Decision;
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherInput;
@@ -28,16 +27,19 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     private final ExpirySettings expiry;
     private final WatchdogSettings watchdog;
     private final VoucherChanges changes;
+    private final RecordTracing tracing;
     private ProcessorContext<String, Object> context;
     private Vouchers vouchers;
     private RequestRefusals refusals;
     private TopologyMetrics metrics;
 
-    VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog, VoucherChanges changes) {
+    VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog, VoucherChanges changes,
+                     RecordTracing tracing) {
         this.lifecycle = lifecycle;
         this.expiry = expiry;
         this.watchdog = watchdog;
         this.changes = changes;
+        this.tracing = tracing;
     }
 
     @Override
@@ -55,12 +57,14 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
 
     @Override
     public void process(Record<String, VoucherInput> record) {
-        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
-        Optional<Voucher> current = vouchers.find(record.key());
-        Decision decision = lifecycle.apply(current, record.value(), now);
-        vouchers.carryOut(current, decision, now, TraceContext.of(record.headers()));
-        if (record.value() instanceof VoucherRequest request && refusals.record(request, decision, now)) {
-            changes.refused(record.key());
+        try (RecordTracing.Handling handling = tracing.handle(VoucherTopology.APPLY_INPUTS, record.headers())) {
+            Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+            Optional<Voucher> current = vouchers.find(record.key());
+            Decision decision = lifecycle.apply(current, record.value(), now);
+            vouchers.carryOut(current, decision, now, handling);
+            if (record.value() instanceof VoucherRequest request && refusals.record(request, decision, now)) {
+                changes.refused(record.key());
+            }
         }
     }
 

@@ -126,14 +126,16 @@ public final class VoucherTopology {
      * @param signatures  the keys of the ingress's seal: only sealed requests are applied
      * @param attemptRetention how long a customer's attempt is kept for the abuse limits: at least their
      *                    longest window
+     * @param tracing     how the handling of a request or result joins the request's trace
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
-                           VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention) {
+                           VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention,
+                           RecordTracing tracing) {
 
         /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window and retention. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
             return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
-                    DEFAULT_ATTEMPT_RETENTION);
+                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE);
         }
     }
 
@@ -157,7 +159,8 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(results, LedgerResult::getVoucherId, AvroMapping::toDomain,
                         APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
-        topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog, changes),
+        topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog, changes,
+                        settings.tracing()),
                 DECODE_REQUESTS, DECODE_RESULTS);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(),

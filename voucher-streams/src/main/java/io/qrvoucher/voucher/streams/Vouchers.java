@@ -16,7 +16,6 @@ import org.slf4j.LoggerFactory;
 
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.schemas.AvroSerde;
-import io.qrvoucher.support.TraceContext;
 import io.qrvoucher.voucher.domain.Decision;
 import io.qrvoucher.voucher.domain.LedgerCommand;
 import io.qrvoucher.voucher.domain.Voucher;
@@ -115,9 +114,9 @@ final class Vouchers {
     }
 
     /**
-     * @param trace the trace context of the input that led to the decision, carried on to every output
+     * @param trace the handling of the input that led to the decision, carried on to every output
      */
-    void carryOut(Optional<Voucher> before, Decision decision, Instant now, Optional<String> trace) {
+    void carryOut(Optional<Voucher> before, Decision decision, Instant now, RecordTracing.Handling trace) {
         decision.newState().ifPresent(after -> {
             VoucherState avro = AvroMapping.toAvro(after);
             byte[] state = STATES.encode(avro);
@@ -144,9 +143,9 @@ final class Vouchers {
         return AvroMapping.toDomain(STATES.decode(state));
     }
 
-    private void forward(String key, Object value, Instant now, Optional<String> trace, String sink) {
+    private void forward(String key, Object value, Instant now, RecordTracing.Handling trace, String sink) {
         RecordHeaders headers = new RecordHeaders();
-        trace.ifPresent(traceparent -> TraceContext.continueIn(headers, traceparent));
+        trace.carryOn(headers);
         context.forward(new Record<>(key, value, now.toEpochMilli(), headers), sink);
     }
 }

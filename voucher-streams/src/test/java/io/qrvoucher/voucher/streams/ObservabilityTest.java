@@ -4,36 +4,65 @@ import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.codeOf;
 import static io.qrvoucher.voucher.streams.VoucherTopologyFixture.hashOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
+import io.opentelemetry.sdk.trace.data.SpanData;
 import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.LedgerOutcome;
 import io.qrvoucher.avro.VoucherRequest;
-import io.qrvoucher.support.TraceContext;
+import io.qrvoucher.voucher.app.TracedRecords;
 
 /** What the topology tells operators: the trace of each request, and its outcomes counted. */
 class ObservabilityTest {
 
+    private static final String TRACEPARENT = "traceparent";
+    private static final String TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
+    private static final String CALLER_SPAN = "b7ad6b7169203331";
+
     @Test
-    void theTraceOfARequestIsCarriedToTheCommandsAndEventsItCauses() {
-        try (VoucherTopologyFixture topology = new VoucherTopologyFixture()) {
-            String trace = TraceContext.newTrace();
+    void handlingARequestContinuesItsTraceAndIsTheParentOfTheCommandsAndEventsItCauses() {
+        InMemoryTracing tracing = new InMemoryTracing();
+        try (VoucherTopologyFixture topology = new VoucherTopologyFixture(new TracedRecords(tracing.kafka()))) {
             RecordHeaders headers = new RecordHeaders();
-            headers.add(TraceContext.HEADER, trace.getBytes());
+            headers.add(TRACEPARENT, ("00-" + TRACE_ID + "-" + CALLER_SPAN + "-01").getBytes(StandardCharsets.UTF_8));
 
             topology.send(new VoucherRequest("r1", "v1", "alice", topology.now(),
                     new GenerateVoucher("acc-alice", 100L, "CNY", null, hashOf(codeOf("v1")))), headers);
 
-            assertThat(topology.commandRecords()).singleElement().satisfies(command ->
-                    assertThat(TraceContext.of(command.headers()).map(TraceContext::traceIdOf))
-                            .contains(TraceContext.traceIdOf(trace)));
-            assertThat(topology.eventRecords()).singleElement().satisfies(event ->
-                    assertThat(TraceContext.of(event.headers()).map(TraceContext::traceIdOf))
-                            .contains(TraceContext.traceIdOf(trace)));
+            SpanData handling = tracing.finishedSpans().get(0);
+            assertThat(tracing.finishedSpans()).hasSize(1);
+            assertThat(handling.getName()).isEqualTo(VoucherTopology.APPLY_INPUTS);
+            assertThat(handling.getTraceId()).isEqualTo(TRACE_ID);
+            assertThat(handling.getParentSpanId()).isEqualTo(CALLER_SPAN);
+            String carriedOn = "00-" + TRACE_ID + "-" + handling.getSpanId() + "-01";
+            assertThat(topology.commandRecords()).singleElement()
+                    .satisfies(command -> assertThat(traceparentOf(command.headers())).isEqualTo(carriedOn));
+            assertThat(topology.eventRecords()).singleElement()
+                    .satisfies(event -> assertThat(traceparentOf(event.headers())).isEqualTo(carriedOn));
         }
+    }
+
+    @Test
+    void aRequestWithoutATraceStartsOne() {
+        InMemoryTracing tracing = new InMemoryTracing();
+        try (VoucherTopologyFixture topology = new VoucherTopologyFixture(new TracedRecords(tracing.kafka()))) {
+            topology.generate("v1", "alice", 100);
+
+            SpanData handling = tracing.finishedSpans().get(0);
+            assertThat(handling.getParentSpanContext().isValid()).isFalse();
+            assertThat(traceparentOf(topology.commandRecords().get(0).headers())).contains(handling.getTraceId());
+        }
+    }
+
+    private static String traceparentOf(Headers headers) {
+        Header header = headers.lastHeader(TRACEPARENT);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     @Test

@@ -94,6 +94,15 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     VoucherTopologyFixture(int maxExpiriesPerPunctuation) {
+        this(maxExpiriesPerPunctuation, RecordTracing.NONE);
+    }
+
+    /** A topology whose work is traced by {@code tracing}. */
+    VoucherTopologyFixture(RecordTracing tracing) {
+        this(10_000, tracing);
+    }
+
+    private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing) {
         try {
             stateDir = Files.createTempDirectory("voucher-topology-test");
         } catch (java.io.IOException e) {
@@ -121,7 +130,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                             }
                         }),
                         VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, STREAMS,
-                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION)),
+                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
