@@ -63,6 +63,7 @@ public final class RealPipeline {
         int ledgerPort = freePort();
         ledgerUrl = "http://localhost:" + ledgerPort;
         ledger = LedgerAdapterApplication.builder().profiles("demo").run("--server.port=" + ledgerPort,
+                "--management.server.port=0",
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),

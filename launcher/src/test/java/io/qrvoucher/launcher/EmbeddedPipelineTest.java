@@ -31,8 +31,8 @@ class EmbeddedPipelineTest {
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
-                "--postgres-port=" + freePort());
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         String voucherId;
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             String api = pipeline.apiUrl();
@@ -64,8 +64,8 @@ class EmbeddedPipelineTest {
     void theIngressAnswersHealthOnItsManagementPortAndNotWithTheApi(@TempDir Path data) throws Exception {
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
-                "--postgres-port=" + freePort());
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             assertThat(status(pipeline.managementUrl() + "/actuator/health/readiness")).isEqualTo(200);
             assertThat(status(pipeline.apiUrl() + "/actuator/health/readiness")).isEqualTo(404);
