@@ -40,6 +40,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Options options;
     private String bootstrapServers;
+    private Secrets secrets;
 
     private EmbeddedPipeline(Options options) {
         this.options = options;
@@ -114,7 +115,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             Directories.fresh(data);
         }
         log.info("Starting the pipeline with its data under {}", data);
-        Secrets secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
+        secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
 
         KraftBroker broker = KraftBroker.start(data.resolve("kafka"),
                 KraftBroker.Node.single(options.kafkaPort(), options.controllerPort()));
@@ -128,6 +129,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
                         "--server.port=" + options.ledgerPort(), "--management.server.port=" + options.ledgerManagementPort(),
+                        "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
                         "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
@@ -167,6 +169,16 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return "http://localhost:" + options.managementPort();
     }
 
+    /** The ledger adapter's actuator and the operators' admin API ({@code /admin/accounts}). */
+    public String ledgerManagementUrl() {
+        return "http://localhost:" + options.ledgerManagementPort();
+    }
+
+    /** The run's keys and passwords, kept in its data folder. */
+    public Secrets secrets() {
+        return secrets;
+    }
+
     private void printWelcome() {
         String api = apiUrl();
         System.out.printf("""
@@ -178,8 +190,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
+                Open an account for a new customer as the ledger's operator (password in secrets.properties):
+                  curl -s -u operator:%s %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
                 %n""", options.dataDir().toAbsolutePath(), api, api, managementUrl(), options.ledgerManagementPort(),
-                options.streamsPort(), bootstrapServers, api);
+                options.streamsPort(), bootstrapServers, api, secrets.ledgerAdminPassword(), ledgerManagementUrl());
     }
 
     /** Stops everything that started, newest first. */
