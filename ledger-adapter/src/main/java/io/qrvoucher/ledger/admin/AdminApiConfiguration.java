@@ -26,7 +26,6 @@ import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.AccountOpening;
@@ -40,10 +39,11 @@ import tools.jackson.databind.json.JsonMapper;
  * to it; the application's component scan leaves this package out. With the management port set equal to
  * the API's there is no such context, and no admin API.
  * <p>
- * Every request needs HTTP Basic with the operator's credentials ({@code ledger.admin.username} and
- * {@code password}); there is no default password: without one every request is refused. No session is kept,
- * so each request carries its credentials. Requests without them, or with wrong ones, are answered 401
- * with problem details.
+ * On that port every request but the actuator's needs HTTP Basic with the operator's credentials
+ * ({@code ledger.admin.username} and {@code password}), whatever its path: no spelling of a path can reach
+ * the admin API around the check. There is no default password: without one every such request is refused.
+ * No session is kept, so each request carries its credentials. Requests without them, or with wrong ones,
+ * are answered 401 with problem details.
  */
 @ManagementContextConfiguration(value = ManagementContextType.CHILD, proxyBeanMethods = false)
 // The one-machine run starts every service from one classpath: only the ledger adapter's management server has it.
@@ -68,8 +68,9 @@ class AdminApiConfiguration {
             return exchange.getResponse().writeWith(Mono.just(body));
         };
         return http
-                .securityMatcher(ServerWebExchangeMatchers.pathMatchers("/admin/**"))
-                .authorizeExchange(exchanges -> exchanges.anyExchange().authenticated())
+                // Probes and Prometheus need no credentials; management.endpoints.web.base-path is the default.
+                .authorizeExchange(exchanges -> exchanges.pathMatchers("/actuator/**").permitAll()
+                        .anyExchange().authenticated())
                 .httpBasic(basic -> basic.authenticationManager(operator(properties.admin()))
                         .authenticationEntryPoint(unauthenticated))
                 .exceptionHandling(handling -> handling.authenticationEntryPoint(unauthenticated))
@@ -83,7 +84,10 @@ class AdminApiConfiguration {
                 .build();
     }
 
-    /** The one operator of the configuration, whose password is kept only as a BCrypt hash. */
+    /**
+     * The one operator of the configuration. A password is checked against a BCrypt hash of the configured one:
+     * in constant time, and each guess costs what BCrypt costs.
+     */
     private static ReactiveAuthenticationManager operator(LedgerProperties.Admin admin) {
         if (!admin.hasPassword()) {
             log.info("The admin API on the management port refuses every request: ledger.admin.password is not set");

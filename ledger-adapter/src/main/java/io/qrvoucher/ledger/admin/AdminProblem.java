@@ -21,11 +21,15 @@ class AdminProblem extends ErrorResponseException {
 
     static ProblemDetail problem(HttpStatusCode status, String code, String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create("urn:qrvoucher:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-')));
+        problem.setType(typeOf(code));
         String words = code.toLowerCase(Locale.ROOT).replace('_', ' ');
         problem.setTitle(Character.toUpperCase(words.charAt(0)) + words.substring(1));
         problem.setProperty("code", code);
         return problem;
+    }
+
+    static URI typeOf(String code) {
+        return URI.create("urn:qrvoucher:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'));
     }
 
     /** Well-formed, but not something the ledger can open. */

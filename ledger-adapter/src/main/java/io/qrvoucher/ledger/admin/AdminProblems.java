@@ -74,8 +74,7 @@ class AdminProblems extends ResponseEntityExceptionHandler {
                 case 415 -> "UNSUPPORTED_MEDIA_TYPE";
                 default -> "REQUEST_REFUSED";
             };
-            ProblemDetail coded = AdminProblem.problem(status, code, problem.getDetail());
-            problem.setType(coded.getType());
+            problem.setType(AdminProblem.typeOf(code));
             problem.setProperty("code", code);
         }
         return super.handleExceptionInternal(error, body, headers, status, exchange);

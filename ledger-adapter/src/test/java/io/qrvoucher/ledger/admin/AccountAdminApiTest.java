@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -197,6 +198,18 @@ class AccountAdminApiTest {
             stranger.get().uri("/admin/accounts?customerId=alice").exchange().expectStatus().isUnauthorized();
         }
         assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'ivan-cny'").query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void everyPathOnTheManagementPortButTheActuatorsNeedsTheOperatorHoweverItIsSpelt() {
+        for (String path : List.of("/admin/accounts/alice-cny", "/%61dmin/accounts/alice-cny", "/admin/accounts/",
+                "/ADMIN/accounts", "/anything")) {
+            management().get().uri(URI.create("http://localhost:" + managementPort + path)).exchange()
+                    .expectStatus().value(status -> assertThat(status).as(path).isEqualTo(401));
+        }
+        // Spring Security's firewall refuses a path with an empty segment before anything else looks at it.
+        management().get().uri(URI.create("http://localhost:" + managementPort + "/admin//accounts")).exchange()
+                .expectStatus().isBadRequest();
     }
 
     @Test
