@@ -78,7 +78,7 @@ final class EndToEnd {
             ledgerArguments.add("--spring.profiles.active=demo");
             ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
+                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
             int streamsPort = ServiceProcess.freePort();
             Secrets secrets = Secrets.random();
             List<String> streamsArguments = new ArrayList<>(

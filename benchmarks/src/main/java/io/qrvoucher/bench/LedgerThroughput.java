@@ -101,7 +101,7 @@ final class LedgerThroughput {
             for (int i = 1; i <= instances; i++) {
                 List<String> arguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrapServers, database));
                 arguments.addAll(List.of(
-                        "--server.port=0",
+                        "--server.port=0", "--management.server.port=0",
                         "--spring.kafka.consumer.group-id=" + group,
                         "--ledger.topics.commands=" + commandsTopic,
                         "--ledger.topics.results=" + resultsTopic,

@@ -65,7 +65,7 @@ public final class RealPipeline {
         int ledgerPort = freePort();
         ledgerUrl = "http://localhost:" + ledgerPort;
         ledger = LedgerAdapterApplication.builder().profiles("demo").sources(CapturedSpans.Export.class).run(
-                "--server.port=" + ledgerPort, EVERY_TRACE,
+                "--server.port=" + ledgerPort, "--management.server.port=0", EVERY_TRACE,
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),

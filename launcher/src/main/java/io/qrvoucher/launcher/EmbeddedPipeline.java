@@ -27,8 +27,8 @@ import io.qrvoucher.voucher.app.VoucherStreamsApplication;
  *
  * <pre>
  * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8083]
- *      [--ledger-port=8081] [--streams-port=8082] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
- *      [--partitions=3] [--load-customers=0]
+ *      [--ledger-port=8081] [--ledger-management-port=8084] [--streams-port=8082] [--kafka-port=9092]
+ *      [--controller-port=9093] [--postgres-port=54329] [--partitions=3] [--load-customers=0]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -40,6 +40,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Options options;
     private String bootstrapServers;
+    private Secrets secrets;
 
     private EmbeddedPipeline(Options options) {
         this.options = options;
@@ -47,15 +48,18 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /**
      * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
-     * actuator, apart from its API; {@code loadCustomers} the load-payer/load-payee customers seeded beside
-     * the demo's, for load tests.
+     * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's; {@code loadCustomers}
+     * the load-payer/load-payee customers seeded beside the demo's, for load tests.
      */
-    public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort, int streamsPort,
-                          int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers) {
+    public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort,
+                          int ledgerManagementPort, int streamsPort, int kafkaPort, int controllerPort, int postgresPort,
+                          int partitions, int loadCustomers) {
 
-        private static final Map<String, String> DEFAULTS = Map.of("--data-dir", "data", "--http-port", "8080",
-                "--management-port", "8083", "--ledger-port", "8081", "--streams-port", "8082", "--kafka-port", "9092",
-                "--controller-port", "9093", "--postgres-port", "54329", "--partitions", "3", "--load-customers", "0");
+        private static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("--data-dir", "data"),
+                Map.entry("--http-port", "8080"), Map.entry("--management-port", "8083"), Map.entry("--ledger-port", "8081"),
+                Map.entry("--ledger-management-port", "8084"), Map.entry("--streams-port", "8082"),
+                Map.entry("--kafka-port", "9092"), Map.entry("--controller-port", "9093"),
+                Map.entry("--postgres-port", "54329"), Map.entry("--partitions", "3"), Map.entry("--load-customers", "0"));
 
         public static Options parse(String... args) {
             Map<String, String> given = new HashMap<>(DEFAULTS);
@@ -72,8 +76,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 }
             }
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
-                    port(given, "--management-port"), port(given, "--ledger-port"), port(given, "--streams-port"),
-                    port(given, "--kafka-port"), port(given, "--controller-port"), port(given, "--postgres-port"),
+                    port(given, "--management-port"), port(given, "--ledger-port"),
+                    port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--kafka-port"),
+                    port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")));
         }
 
@@ -110,7 +115,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             Directories.fresh(data);
         }
         log.info("Starting the pipeline with its data under {}", data);
-        Secrets secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
+        secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
 
         KraftBroker broker = KraftBroker.start(data.resolve("kafka"),
                 KraftBroker.Node.single(options.kafkaPort(), options.controllerPort()));
@@ -123,8 +128,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
         running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
-                        "--server.port=" + options.ledgerPort(), "--ledger.demo.load-customers=" + options.loadCustomers(),
-                        QUIET))::close);
+                        "--server.port=" + options.ledgerPort(), "--management.server.port=" + options.ledgerManagementPort(),
+                        "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
+                        "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
@@ -163,6 +169,16 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return "http://localhost:" + options.managementPort();
     }
 
+    /** The ledger adapter's actuator and the operators' admin API ({@code /admin/accounts}). */
+    public String ledgerManagementUrl() {
+        return "http://localhost:" + options.ledgerManagementPort();
+    }
+
+    /** The run's keys and passwords, kept in its data folder. */
+    public Secrets secrets() {
+        return secrets;
+    }
+
     private void printWelcome() {
         String api = apiUrl();
         System.out.printf("""
@@ -174,8 +190,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
-                %n""", options.dataDir().toAbsolutePath(), api, api, managementUrl(), options.ledgerPort(),
-                options.streamsPort(), bootstrapServers, api);
+                Open an account for a new customer as the ledger's operator (password in secrets.properties):
+                  curl -s -u operator:%s %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
+                %n""", options.dataDir().toAbsolutePath(), api, api, managementUrl(), options.ledgerManagementPort(),
+                options.streamsPort(), bootstrapServers, api, secrets.ledgerAdminPassword(), ledgerManagementUrl());
     }
 
     /** Stops everything that started, newest first. */

@@ -8,24 +8,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Properties;
 
 import io.qrvoucher.support.RequestSignatures;
 
 /**
- * The demo run's keys: the bearer-code key, the demo token key and the key of the ingress's seal on
- * requests, generated on first start and kept in the data folder, so that codes, tokens and requests in
- * flight stay valid across restarts.
+ * The demo run's keys: the bearer-code key, the demo token key, the key of the ingress's seal on
+ * requests and the password of the ledger's admin API, generated on first start and kept in the data
+ * folder, so that codes, tokens and requests in flight stay valid across restarts.
  */
-public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey) {
+public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword) {
 
     /** The id of the one request signing key of a run. */
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        return new Secrets(randomKey(), randomKey(), randomKey());
+        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword());
     }
 
     /** The ingress's seal, for a test or benchmark that publishes requests as the ingress would. */
@@ -49,6 +50,10 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                     added = true;
                 }
             }
+            if (secrets.getProperty("ledger-admin-password") == null) {
+                secrets.setProperty("ledger-admin-password", randomPassword());
+                added = true;
+            }
             if (added) {
                 Files.createDirectories(file.getParent());
                 try (OutputStream out = Files.newOutputStream(file)) {
@@ -56,15 +61,24 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                 }
             }
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
-                    secrets.getProperty("request-signing-key"));
+                    secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private static String randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return Base64.getEncoder().encodeToString(key);
+        return Base64.getEncoder().encodeToString(randomBytes(32));
+    }
+
+    /** Hex, to be typed after {@code curl -u operator:} as it is. */
+    private static String randomPassword() {
+        return HexFormat.of().formatHex(randomBytes(16));
+    }
+
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 }

@@ -49,7 +49,7 @@ public final class ServiceProcess {
     }
 
     /**
-     * A service whose actuator answers on a port of its own (the ingress's).
+     * A service whose actuator answers on a port of its own (the ingress's, the ledger adapter's).
      *
      * @param port           the service's HTTP port; {@code --server.port} is set to it
      * @param managementPort where its actuator answers and its readiness is asked;

@@ -30,7 +30,8 @@ class BrowserTest {
         assumeTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")), "playwright-core is not installed");
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(), "--postgres-port=" + freePort());
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             Path screenshots = Path.of("target", "screenshots").toAbsolutePath();
             Path output = Files.createTempFile("browser-flow", ".log");

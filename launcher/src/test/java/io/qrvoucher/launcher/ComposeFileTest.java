@@ -207,7 +207,7 @@ class ComposeFileTest {
             assertThat(environment(service)).as(service).containsKey("KAFKA_BOOTSTRAP_SERVERS");
         }
         assertThat(environment("ledger-adapter-1")).containsKeys("LEDGER_DB_URL", "LEDGER_DB_USER", "LEDGER_DB_PASSWORD",
-                "SPRING_FLYWAY_USER", "SPRING_FLYWAY_PASSWORD");
+                "SPRING_FLYWAY_USER", "SPRING_FLYWAY_PASSWORD", "LEDGER_ADMIN_PASSWORD");
         assertThat(environment("ledger-adapter-1").get("LEDGER_DB_USER")).as("the service is not the schema's owner")
                 .isNotEqualTo(environment("ledger-adapter-1").get("SPRING_FLYWAY_USER"));
         assertThat(environment("voucher-streams-1")).containsKey("REQUEST_SIGNING_KEY");

@@ -8,7 +8,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +22,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The README's demo, against the real launcher: alice generates a voucher, bob redeems it, both with
  * the same HTTP calls as the README's curl lines; then the pipeline restarts from its data folder and
- * still knows everything. And where operators find the ingress's health.
+ * still knows everything. And what operators find: the ingress's health, the ledger's admin API.
  */
 class EmbeddedPipelineTest {
 
@@ -31,8 +33,8 @@ class EmbeddedPipelineTest {
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
-                "--postgres-port=" + freePort());
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         String voucherId;
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             String api = pipeline.apiUrl();
@@ -64,11 +66,38 @@ class EmbeddedPipelineTest {
     void theIngressAnswersHealthOnItsManagementPortAndNotWithTheApi(@TempDir Path data) throws Exception {
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(),
-                "--postgres-port=" + freePort());
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             assertThat(status(pipeline.managementUrl() + "/actuator/health/readiness")).isEqualTo(200);
             assertThat(status(pipeline.apiUrl() + "/actuator/health/readiness")).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void anOperatorOpensAnAccountWithTheRunsPasswordAndItsCustomerSeesItThroughTheApi(@TempDir Path data) throws Exception {
+        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
+                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
+        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+            String operator = "Basic " + Base64.getEncoder().encodeToString(
+                    ("operator:" + pipeline.secrets().ledgerAdminPassword()).getBytes(StandardCharsets.UTF_8));
+            HttpResponse<String> opened = http.send(HttpRequest.newBuilder(URI.create(pipeline.ledgerManagementUrl()
+                            + "/admin/accounts"))
+                    .header("Authorization", operator)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("""
+                            {"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}"""))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(opened.statusCode()).as(opened.body()).isEqualTo(201);
+
+            String api = pipeline.apiUrl();
+            List<?> accounts = json.readValue(send("GET", api + "/api/accounts", token(api, "dave"), null, null), List.class);
+            assertThat(accounts).hasSize(1);
+            assertThat(((Map<?, ?>) accounts.get(0)).get("accountId")).isEqualTo("dave-cny");
+            assertThat(((Map<?, ?>) accounts.get(0)).get("balance")).isEqualTo("100.00");
+            assertThat(status(pipeline.ledgerManagementUrl() + "/actuator/health/readiness")).isEqualTo(200);
         }
     }
 

@@ -20,13 +20,41 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retry          how failures of the database or the broker are retried
  * @param reconciliation how the ledger is compared with the vouchers' final states
  * @param demo           the customers the {@code demo} profile opens accounts for
+ * @param admin          the operators' admin API on the management port
  */
 @ConfigurationProperties("ledger")
 public record LedgerProperties(
         @DefaultValue Topics topics,
         @DefaultValue Retry retry,
         @DefaultValue Reconciliation reconciliation,
-        @DefaultValue Demo demo) {
+        @DefaultValue Demo demo,
+        @DefaultValue Admin admin) {
+
+    /**
+     * The operators' admin API ({@code /admin/accounts} on the management port), behind HTTP Basic.
+     *
+     * @param username                 the operator's user name
+     * @param password                 the operator's password; no default: unset or blank, the admin API refuses
+     *                                 every request. Best given as a secret file ({@code ledger.admin.password})
+     * @param defaultDailyOutwardLimit the daily outward limit of an account opened without one, in whole units of
+     *                                 its currency
+     */
+    public record Admin(
+            @DefaultValue("operator") String username,
+            String password,
+            @DefaultValue("50000") long defaultDailyOutwardLimit) {
+
+        public boolean hasPassword() {
+            return password != null && !password.isBlank();
+        }
+
+        /** Without the password, which a record would print. */
+        @Override
+        public String toString() {
+            return "Admin[username=" + username + ", password=" + (hasPassword() ? "(set)" : "(none)")
+                    + ", defaultDailyOutwardLimit=" + defaultDailyOutwardLimit + "]";
+        }
+    }
 
     /**
      * @param loadCustomers     beside alice, bob and carol: customers {@code load-payer-1..N}, each with a funded

@@ -64,7 +64,7 @@ final class PipelineStack implements AutoCloseable {
         this.database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start();
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database)),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
             topologies.add(topology(i, ServiceProcess.freePort(), 1));

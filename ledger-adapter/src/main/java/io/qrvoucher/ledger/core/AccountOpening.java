@@ -4,13 +4,17 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Opens accounts with an opening balance. The balance is a journal transaction from the bank's
+ * Opens accounts with an opening balance: the one way accounts come into the ledger, for the demo's
+ * seeder and the operators' admin API alike. The balance is a journal transaction from the bank's
  * capital account in that currency, so that the books balance from the first entry: the sum of all
  * balances in a currency is always zero. Opening an account that exists changes nothing.
  */
 public class AccountOpening {
 
     public static final String BANK = "bank";
+
+    private static final String CAPITAL_PREFIX = "capital-";
+    private static final String CLEARING_PREFIX = "clearing-";
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
@@ -21,34 +25,79 @@ public class AccountOpening {
     }
 
     public static String capitalAccount(String currency) {
-        return "capital-" + currency.toLowerCase();
+        return CAPITAL_PREFIX + currency.toLowerCase();
     }
 
     public static String clearingAccount(String currency) {
-        return "clearing-" + currency.toLowerCase();
+        return CLEARING_PREFIX + currency.toLowerCase();
+    }
+
+    /** Ids of the form the bank's own accounts take: a customer's account under one would be funded from itself. */
+    public static boolean isReservedForTheBank(String accountId) {
+        return accountId.startsWith(CAPITAL_PREFIX) || accountId.startsWith(CLEARING_PREFIX);
+    }
+
+    /**
+     * The terms an account is opened on, all of which a second opening of it must repeat.
+     *
+     * @param openingBalanceMinor what the opening credits it with, from the capital account; 0 for none
+     */
+    public record Terms(String accountId, String customerId, String currency, long openingBalanceMinor,
+                        long dailyOutwardLimitMinor) {
+    }
+
+    /**
+     * What an opening did.
+     *
+     * @param existing the terms the account was opened on: those asked for, unless it was open before
+     *                 on others
+     */
+    public record Opening(Outcome outcome, Terms existing) {
+    }
+
+    public enum Outcome {
+        OPENED,
+        /** It was open already, on the same terms: nothing changed. */
+        ALREADY_OPEN,
+        /** It was open already, on other terms: nothing changed. */
+        OPEN_ON_OTHER_TERMS
     }
 
     /** The capital account an opening balance comes from, and the clearing account for other banks. */
     public void openBankAccounts(String currency) {
-        transactions.executeWithoutResult(status -> {
-            insert(capitalAccount(currency), BANK, "CAPITAL", currency, 0);
-            insert(clearingAccount(currency), BANK, "CLEARING", currency, 0);
-        });
+        transactions.executeWithoutResult(status -> insertBankAccounts(currency));
     }
 
-    public void openCustomerAccount(String accountId, String customerId, String currency, long openingBalanceMinor,
-                                    long dailyOutwardLimitMinor) {
-        transactions.executeWithoutResult(status -> {
-            insert(capitalAccount(currency), BANK, "CAPITAL", currency, 0);
-            if (!insert(accountId, customerId, "CUSTOMER", currency, dailyOutwardLimitMinor) || openingBalanceMinor == 0) {
-                return;
+    /**
+     * Opens a customer's account, with the bank's accounts in its currency if they are missing, and
+     * credits its opening balance from the capital account, all in one database transaction.
+     */
+    public Opening openCustomerAccount(String accountId, String customerId, String currency, long openingBalanceMinor,
+                                       long dailyOutwardLimitMinor) {
+        if (isReservedForTheBank(accountId)) {
+            throw new IllegalArgumentException(accountId + " is an id of the bank's own accounts");
+        }
+        if (openingBalanceMinor < 0 || dailyOutwardLimitMinor < 0) {
+            throw new IllegalArgumentException("An opening balance and a daily limit are never negative");
+        }
+        Terms asked = new Terms(accountId, customerId, currency, openingBalanceMinor, dailyOutwardLimitMinor);
+        return transactions.execute(status -> {
+            // The customer's account first, so that a refused opening leaves no trace; a concurrent opening of
+            // the same id waits here until the first one commits, then reads its terms.
+            if (!insert(accountId, customerId, "CUSTOMER", currency, dailyOutwardLimitMinor)) {
+                Terms existing = termsOf(accountId);
+                return new Opening(asked.equals(existing) ? Outcome.ALREADY_OPEN : Outcome.OPEN_ON_OTHER_TERMS, existing);
             }
-            long transactionId = jdbc.sql("""
-                    INSERT INTO journal_transactions (kind, command_id) VALUES ('OPENING', :command)
-                    RETURNING transaction_id""")
-                    .param("command", "opening/" + accountId).query(Long.class).single();
-            post(transactionId, capitalAccount(currency), -openingBalanceMinor, currency);
-            post(transactionId, accountId, openingBalanceMinor, currency);
+            insertBankAccounts(currency);
+            if (openingBalanceMinor > 0) {
+                long transactionId = jdbc.sql("""
+                        INSERT INTO journal_transactions (kind, command_id) VALUES ('OPENING', :command)
+                        RETURNING transaction_id""")
+                        .param("command", openingCommand(accountId)).query(Long.class).single();
+                post(transactionId, capitalAccount(currency), -openingBalanceMinor, currency);
+                post(transactionId, accountId, openingBalanceMinor, currency);
+            }
+            return new Opening(Outcome.OPENED, asked);
         });
     }
 
@@ -61,6 +110,11 @@ public class AccountOpening {
                 .param("status", status).param("outward", outwardTransfersAllowed).param("id", accountId).update();
     }
 
+    private void insertBankAccounts(String currency) {
+        insert(capitalAccount(currency), BANK, "CAPITAL", currency, 0);
+        insert(clearingAccount(currency), BANK, "CLEARING", currency, 0);
+    }
+
     private boolean insert(String accountId, String owner, String kind, String currency, long dailyLimit) {
         return jdbc.sql("""
                 INSERT INTO accounts (account_id, owner_customer_id, kind, currency, balance_minor, status,
@@ -70,6 +124,24 @@ public class AccountOpening {
                 .param("id", accountId).param("owner", owner).param("kind", kind).param("currency", currency)
                 .param("outward", "CUSTOMER".equals(kind)).param("limit", dailyLimit)
                 .update() == 1;
+    }
+
+    /** The terms an existing account was opened on. */
+    private Terms termsOf(String accountId) {
+        return jdbc.sql("""
+                SELECT a.account_id, a.owner_customer_id, a.currency, a.daily_outward_limit_minor,
+                       coalesce((SELECT e.amount_minor FROM journal_entries e
+                                 JOIN journal_transactions t ON t.transaction_id = e.transaction_id
+                                 WHERE t.command_id = :command AND e.account_id = a.account_id), 0) AS opening_minor
+                FROM accounts a WHERE a.account_id = :id""")
+                .param("id", accountId).param("command", openingCommand(accountId))
+                .query((rs, row) -> new Terms(rs.getString("account_id"), rs.getString("owner_customer_id"),
+                        rs.getString("currency"), rs.getLong("opening_minor"), rs.getLong("daily_outward_limit_minor")))
+                .single();
+    }
+
+    private static String openingCommand(String accountId) {
+        return "opening/" + accountId;
     }
 
     private void post(long transactionId, String accountId, long amountMinor, String currency) {

@@ -11,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,6 +22,7 @@ import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
 import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Release;
 import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * The bank's ledger in PostgreSQL. Each command is applied in one database transaction that first
@@ -39,8 +39,6 @@ public class Ledger {
             rs.getLong("balance_minor"), rs.getLong("held_minor"), rs.getString("status"),
             rs.getBoolean("outward_transfers_allowed"), rs.getLong("daily_outward_limit_minor"),
             rs.getLong("version"), rs.getTimestamp("updated_at").toInstant());
-
-    private static final Pattern CURRENCY_CODE = Pattern.compile("[A-Z]{3}");
 
     private static final RowMapper<Hold> HOLD = (rs, row) -> new Hold(rs.getString("voucher_id"),
             rs.getString("account_id"), rs.getLong("amount_minor"), rs.getString("currency"), rs.getString("state"),
@@ -126,7 +124,7 @@ public class Ledger {
     }
 
     private Applied freeze(Freeze freeze) {
-        if (freeze.amountMinor() <= 0 || freeze.currency() == null || !CURRENCY_CODE.matcher(freeze.currency()).matches()) {
+        if (freeze.amountMinor() <= 0 || VoucherRules.iso4217(freeze.currency()).isEmpty()) {
             return refused(freeze, Outcome.FREEZE_REFUSED, LedgerRefusal.INVALID_COMMAND);
         }
         Optional<Account> found = lockAccount(freeze.accountId());

@@ -13,9 +13,9 @@ import io.qrvoucher.ledger.core.AccountOpening;
 
 /**
  * The demo customers of the embedded run: alice, bob and carol with one CNY account each, and as many
- * load customers as {@code ledger.demo.load-customers} asks for. Runs
- * only with the {@code demo} profile, so it never touches a production database, and opens only
- * accounts that do not exist yet, so a restart keeps the demo's balances.
+ * load customers as {@code ledger.demo.load-customers} asks for, opened and funded the way operators open
+ * accounts ({@link AccountOpening}). Runs only with the {@code demo} profile, so it never touches a
+ * production database, and opens only accounts that do not exist yet, so a restart keeps the demo's balances.
  */
 @Component
 @Profile("demo")
@@ -34,7 +34,6 @@ class DemoDataSeeder implements ApplicationRunner, Ordered {
 
     @Override
     public void run(ApplicationArguments args) {
-        opening.openBankAccounts("CNY");
         opening.openCustomerAccount("alice-cny", "alice", "CNY", 10_000_00L, DAILY_LIMIT);
         opening.openCustomerAccount("bob-cny", "bob", "CNY", 500_00L, DAILY_LIMIT);
         opening.openCustomerAccount("carol-cny", "carol", "CNY", 0L, DAILY_LIMIT);

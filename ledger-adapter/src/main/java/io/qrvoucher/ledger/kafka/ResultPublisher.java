@@ -52,6 +52,24 @@ public class ResultPublisher {
         }
     }
 
+    /**
+     * Publishes fresh snapshots of these accounts, as they are now, and waits until the broker has them;
+     * anything that stops it throws {@link SnapshotsNotPublishedException}.
+     */
+    public void publishSnapshots(List<String> accountIds) {
+        try {
+            List<CompletableFuture<?>> sends = ledger.accounts(accountIds).stream()
+                    .<CompletableFuture<?>>map(this::sendSnapshot).toList();
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SnapshotsNotPublishedException(accountIds, e);
+        } catch (Exception e) {
+            throw new SnapshotsNotPublishedException(accountIds, e);
+        }
+    }
+
     /** Publishes the snapshot of every account, so that the compacted topic has them all. */
     public void publishAllAccounts() {
         List<CompletableFuture<?>> sends = ledger.allAccounts().stream()
@@ -66,6 +84,13 @@ public class ResultPublisher {
 
     private static ProducerRecord<String, byte[]> record(String topic, String key, byte[] value) {
         return new ProducerRecord<>(topic, key, value);
+    }
+
+    /** Snapshots of accounts did not reach the broker; they must be published again. */
+    public static class SnapshotsNotPublishedException extends RuntimeException {
+        SnapshotsNotPublishedException(List<String> accountIds, Throwable cause) {
+            super("Snapshots of " + accountIds + " not published: " + cause.getMessage(), cause);
+        }
     }
 
     /** The result of an applied command did not reach the broker; it must be published again. */

@@ -1,6 +1,7 @@
 package io.qrvoucher.ledger.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -62,6 +63,49 @@ class LedgerTest {
     @AfterEach
     void closeBank() {
         dataSource.close();
+    }
+
+    @Nested
+    class Opening {
+
+        @Test
+        void anOpeningBalanceComesFromTheCapitalAccountInOneBalancedTransaction() {
+            AccountOpening.Opening opened = opening.openCustomerAccount("dora-eur", "dora", "EUR", 250_00L, DAILY_LIMIT);
+
+            assertThat(opened.outcome()).isEqualTo(AccountOpening.Outcome.OPENED);
+            assertThat(ledger.account("dora-eur").orElseThrow().balanceMinor()).isEqualTo(250_00L);
+            assertThat(ledger.account("capital-eur").orElseThrow().balanceMinor()).isEqualTo(-250_00L);
+            assertThat(ledger.account("clearing-eur")).as("other banks are reachable in the new currency").isPresent();
+            assertThat(jdbc.sql("""
+                    SELECT e.account_id || ' ' || e.amount_minor || ' ' || e.currency FROM journal_entries e
+                    JOIN journal_transactions t ON t.transaction_id = e.transaction_id
+                    WHERE t.command_id = 'opening/dora-eur' AND t.kind = 'OPENING' ORDER BY e.amount_minor""")
+                    .query(String.class).list()).containsExactly("capital-eur -25000 EUR", "dora-eur 25000 EUR");
+        }
+
+        @Test
+        void openingAnAccountAgainOnTheSameTermsChangesNothingAndOnOtherTermsIsRefused() {
+            long totalBefore = totalOfAllBalances();
+
+            assertThat(opening.openCustomerAccount("alice-cny", "alice", "CNY", 10_000_00L, DAILY_LIMIT).outcome())
+                    .isEqualTo(AccountOpening.Outcome.ALREADY_OPEN);
+            AccountOpening.Opening other = opening.openCustomerAccount("alice-cny", "mallory", "USD", 1_000_000_00L, 0);
+
+            assertThat(other.outcome()).isEqualTo(AccountOpening.Outcome.OPEN_ON_OTHER_TERMS);
+            assertThat(other.existing()).isEqualTo(new AccountOpening.Terms("alice-cny", "alice", "CNY", 10_000_00L, DAILY_LIMIT));
+            assertThat(ledger.account("alice-cny").orElseThrow().balanceMinor()).isEqualTo(10_000_00L);
+            assertThat(ledger.account("capital-usd")).as("a refused opening leaves no trace").isEmpty();
+            assertThat(totalOfAllBalances()).isEqualTo(totalBefore);
+            assertThat(jdbc.sql("SELECT count(*) FROM journal_transactions WHERE command_id = 'opening/alice-cny'")
+                    .query(Long.class).single()).isEqualTo(1L);
+        }
+
+        @Test
+        void aCustomersAccountCannotTakeTheIdOfTheBanksOwn() {
+            assertThatThrownBy(() -> opening.openCustomerAccount("capital-usd", "mallory", "EUR", 1_00L, 0))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThat(ledger.account("capital-usd")).isEmpty();
+        }
     }
 
     @Nested

@@ -14,12 +14,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads everything written to some topics since the start, for assertions. */
-final class TopicReader implements AutoCloseable {
+public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
 
-    TopicReader(String bootstrapServers, String... topics) {
+    public TopicReader(String bootstrapServers, String... topics) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "test-reader-" + UUID.randomUUID(),
@@ -30,11 +30,11 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** Everything read so far from {@code topic} under {@code key}, decoded. */
-    <T> List<T> values(String topic, String key, Function<byte[], T> decoder) {
+    public <T> List<T> values(String topic, String key, Function<byte[], T> decoder) {
         return records(topic, key).stream().map(r -> decoder.apply(r.value())).toList();
     }
 
-    List<ConsumerRecord<String, byte[]>> records(String topic, String key) {
+    public List<ConsumerRecord<String, byte[]>> records(String topic, String key) {
         consumer.poll(Duration.ofMillis(100)).forEach(seen::add);
         return seen.stream().filter(r -> r.topic().equals(topic) && (key == null || key.equals(r.key()))).toList();
     }

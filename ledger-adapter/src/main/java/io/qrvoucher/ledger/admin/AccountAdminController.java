@@ -1,0 +1,122 @@
+package io.qrvoucher.ledger.admin;
+
+import java.net.URI;
+import java.security.Principal;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ledger.core.AccountOpening.Opening;
+import io.qrvoucher.ledger.core.AccountOpening.Outcome;
+import io.qrvoucher.ledger.core.AccountOpening.Terms;
+import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.ledger.kafka.ResultPublisher;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Operators open and read customers' accounts. An opening goes the one way accounts are opened
+ * ({@link AccountOpening}: the opening balance from the capital account, one balanced journal
+ * transaction) and is idempotent: the same opening again answers the account, another one for the same
+ * id is refused. The snapshots of the account and of the bank's accounts it touched are then published
+ * to {@code account-snapshots}, as after every change of the ledger, on each such answer, so that an
+ * opening retried after a lost answer publishes them too.
+ */
+@RestController
+@RequestMapping("/admin/accounts")
+class AccountAdminController {
+
+    private static final Logger log = LoggerFactory.getLogger(AccountAdminController.class);
+
+    /** A misspelt field is refused, never skipped: "openingbalance" must not open an account without its money. */
+    private static final JsonMapper STRICT_JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    private final AccountOpening opening;
+    private final Ledger ledger;
+    private final ResultPublisher publisher;
+    private final LedgerProperties.Admin admin;
+
+    AccountAdminController(AccountOpening opening, Ledger ledger, ResultPublisher publisher, LedgerProperties properties) {
+        this.opening = opening;
+        this.ledger = ledger;
+        this.publisher = publisher;
+        this.admin = properties.admin();
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    Mono<ResponseEntity<AccountView>> open(@RequestBody String body, Principal operator) {
+        Terms asked = read(body).terms(admin.defaultDailyOutwardLimit());
+        return blocking(() -> {
+            Opening opened = opening.openCustomerAccount(asked.accountId(), asked.customerId(), asked.currency(),
+                    asked.openingBalanceMinor(), asked.dailyOutwardLimitMinor());
+            if (opened.outcome() == Outcome.OPEN_ON_OTHER_TERMS) {
+                log.info("Operator {} asked to open account {} on other terms than it has; refused", operator.getName(),
+                        asked.accountId());
+                throw AdminProblem.conflict("ACCOUNT_OPEN_ON_OTHER_TERMS", "Account " + asked.accountId()
+                        + " is open already, " + describe(opened.existing()) + "; this asked for one "
+                        + describe(asked) + ". Nothing changed");
+            }
+            publisher.publishSnapshots(List.of(asked.accountId(), AccountOpening.capitalAccount(asked.currency()),
+                    AccountOpening.clearingAccount(asked.currency())));
+            AccountView account = AccountView.of(ledger.account(asked.accountId()).orElseThrow());
+            if (opened.outcome() == Outcome.ALREADY_OPEN) {
+                return ResponseEntity.ok(account);
+            }
+            log.info("Operator {} opened account {} {}", operator.getName(), asked.accountId(), describe(asked));
+            return ResponseEntity.created(URI.create("/admin/accounts/" + asked.accountId())).body(account);
+        });
+    }
+
+    @GetMapping("/{accountId}")
+    Mono<AccountView> account(@PathVariable String accountId) {
+        return blocking(() -> ledger.account(accountId).map(AccountView::of)
+                .orElseThrow(() -> AdminProblem.notFound("No account " + accountId)));
+    }
+
+    /** A customer's accounts, by id. */
+    @GetMapping
+    Mono<List<AccountView>> accountsOf(@RequestParam String customerId) {
+        return blocking(() -> ledger.accountsOf(customerId).stream().map(AccountView::of).toList());
+    }
+
+    private static OpeningRequest read(String body) {
+        OpeningRequest request;
+        try {
+            request = STRICT_JSON.readValue(body, OpeningRequest.class);
+        } catch (JacksonException e) {
+            throw AdminProblem.malformed("The body is not an opening: " + e.getOriginalMessage());
+        }
+        if (request == null) {
+            throw AdminProblem.malformed("The body is not an opening: null");
+        }
+        return request;
+    }
+
+    private static String describe(Terms terms) {
+        return "for customer " + terms.customerId() + " in " + terms.currency() + " with opening balance "
+                + Amounts.format(terms.openingBalanceMinor(), terms.currency()) + " and daily outward limit "
+                + Amounts.format(terms.dailyOutwardLimitMinor(), terms.currency());
+    }
+
+    /** JDBC and the wait for the broker block: never on the server's event loop. */
+    private static <T> Mono<T> blocking(Callable<T> work) {
+        return Mono.fromCallable(work).subscribeOn(Schedulers.boundedElastic());
+    }
+}

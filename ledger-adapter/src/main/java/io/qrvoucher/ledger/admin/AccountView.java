@@ -1,0 +1,19 @@
+package io.qrvoucher.ledger.admin;
+
+import java.time.Instant;
+
+import io.qrvoucher.ledger.core.Account;
+
+/** An account as operators see it: amounts as decimal strings at the currency's scale. */
+record AccountView(String accountId, String customerId, String kind, String currency, String balance, String held,
+                   String available, String status, boolean outwardTransfersAllowed, String dailyOutwardLimit,
+                   long version, Instant updatedAt) {
+
+    static AccountView of(Account account) {
+        String currency = account.currency();
+        return new AccountView(account.accountId(), account.ownerCustomerId(), account.kind(), currency,
+                Amounts.format(account.balanceMinor(), currency), Amounts.format(account.heldMinor(), currency),
+                Amounts.format(account.availableMinor(), currency), account.status(), account.outwardTransfersAllowed(),
+                Amounts.format(account.dailyOutwardLimitMinor(), currency), account.version(), account.updatedAt());
+    }
+}

@@ -1,0 +1,377 @@
+package io.qrvoucher.ledger.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import io.qrvoucher.avro.AccountSnapshot;
+import io.qrvoucher.avro.query.AccountList;
+import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.ledger.AdapterBroker;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.ledger.kafka.TopicReader;
+import io.qrvoucher.schemas.AvroSerde;
+import reactor.core.publisher.Mono;
+
+/**
+ * The operators' admin API as it runs: on the management port of an adapter with a real broker and a
+ * real PostgreSQL, behind HTTP Basic. Each test opens accounts of its own.
+ */
+@SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=" + AccountAdminApiTest.PASSWORD,
+                // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
+                "ledger.reconciliation.enabled=false"})
+@Import(AdapterBroker.class)
+class AccountAdminApiTest {
+
+    static final String PASSWORD = "correct-horse-battery-staple";
+
+    private static final String DATABASE = TestDatabases.newLedgerDatabase();
+    private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        TestDatabases.register(registry, DATABASE);
+    }
+
+    @Autowired
+    TestBroker broker;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @LocalServerPort
+    int apiPort;
+
+    @LocalManagementPort
+    int managementPort;
+
+    private TopicReader topics;
+
+    @BeforeEach
+    void readSnapshots() {
+        topics = new TopicReader(broker.bootstrapServers(), "account-snapshots");
+    }
+
+    @AfterEach
+    void stopReading() {
+        topics.close();
+    }
+
+    @Test
+    void anOperatorOpensAnAccountAndItsSnapshotReachesTheIngressTopic() {
+        operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue("""
+                        {"customerId": "dave", "accountId": "dave-cny", "currency": "CNY", "openingBalance": "250.00",
+                         "dailyOutwardLimit": "3000.00"}""")
+                .exchange()
+                .expectStatus().isCreated()
+                .expectHeader().location("/admin/accounts/dave-cny")
+                .expectBody()
+                .jsonPath("$.accountId").isEqualTo("dave-cny")
+                .jsonPath("$.customerId").isEqualTo("dave")
+                .jsonPath("$.kind").isEqualTo("CUSTOMER")
+                .jsonPath("$.currency").isEqualTo("CNY")
+                .jsonPath("$.balance").isEqualTo("250.00")
+                .jsonPath("$.available").isEqualTo("250.00")
+                .jsonPath("$.dailyOutwardLimit").isEqualTo("3000.00")
+                .jsonPath("$.status").isEqualTo("ACTIVE");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(topics.values("account-snapshots", "dave-cny", SNAPSHOTS::decode)).anySatisfy(dave -> {
+                    assertThat(dave.getOwnerCustomerId()).isEqualTo("dave");
+                    assertThat(dave.getCurrency()).isEqualTo("CNY");
+                    assertThat(dave.getBalanceMinor()).isEqualTo(250_00L);
+                    assertThat(dave.getDailyOutwardLimitMinor()).isEqualTo(3000_00L);
+                }));
+        // What the ingress asks when dave lists his accounts.
+        byte[] daves = internalApi().get().uri("/internal/customers/dave/accounts").exchange()
+                .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
+        assertThat(AvroSerde.of(AccountList.class).decode(daves).getItems())
+                .extracting(AccountSnapshot::getAccountId, AccountSnapshot::getAvailableMinor)
+                .containsExactly(tuple("dave-cny", 250_00L));
+    }
+
+    @Test
+    void anOpeningBalanceIsABalancedJournalTransaction() {
+        long capitalBefore = balanceOf("capital-eur");
+
+        open("erin-eur", "erin", "EUR", "1234.56").expectStatus().isCreated();
+
+        assertThat(jdbc.sql("""
+                SELECT e.account_id || ' ' || e.amount_minor || ' ' || e.currency FROM journal_entries e
+                JOIN journal_transactions t ON t.transaction_id = e.transaction_id
+                WHERE t.kind = 'OPENING' AND t.command_id = 'opening/erin-eur' ORDER BY e.amount_minor""")
+                .query(String.class).list()).containsExactly("capital-eur -123456 EUR", "erin-eur 123456 EUR");
+        assertThat(balanceOf("capital-eur")).isEqualTo(capitalBefore - 1234_56L);
+        assertThat(balanceOf("erin-eur")).isEqualTo(1234_56L);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(topics.values("account-snapshots", "capital-eur", SNAPSHOTS::decode))
+                        .as("the capital account's new balance is published too")
+                        .anySatisfy(capital -> assertThat(capital.getBalanceMinor()).isEqualTo(capitalBefore - 1234_56L)));
+    }
+
+    @Test
+    void openingTheSameAccountTwiceIsIdempotent() {
+        String first = open("fay-cny", "fay", "CNY", "10.00").expectStatus().isCreated()
+                .expectBody(String.class).returnResult().getResponseBody();
+
+        String again = open("fay-cny", "fay", "CNY", "10.00").expectStatus().isOk()
+                .expectHeader().doesNotExist(HttpHeaders.LOCATION)
+                .expectBody(String.class).returnResult().getResponseBody();
+
+        assertThat(again).isEqualTo(first);
+        assertThat(balanceOf("fay-cny")).isEqualTo(10_00L);
+        assertThat(jdbc.sql("SELECT count(*) FROM journal_transactions WHERE command_id = 'opening/fay-cny'")
+                .query(Long.class).single()).isEqualTo(1L);
+    }
+
+    @Test
+    void openingAnOpenAccountOnOtherTermsIsAConflictThatChangesNothing() {
+        open("gus-cny", "gus", "CNY", "10.00").expectStatus().isCreated();
+
+        for (String other : List.of(
+                """
+                {"customerId": "gus", "accountId": "gus-cny", "currency": "CNY", "openingBalance": "10000.00"}""",
+                """
+                {"customerId": "mallory", "accountId": "gus-cny", "currency": "CNY", "openingBalance": "10.00"}""",
+                """
+                {"customerId": "gus", "accountId": "gus-cny", "currency": "USD", "openingBalance": "10.00"}""")) {
+            operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue(other).exchange()
+                    .expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody()
+                    .jsonPath("$.code").isEqualTo("ACCOUNT_OPEN_ON_OTHER_TERMS")
+                    .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:account-open-on-other-terms");
+        }
+        assertThat(balanceOf("gus-cny")).isEqualTo(10_00L);
+        assertThat(jdbc.sql("SELECT owner_customer_id FROM accounts WHERE account_id = 'gus-cny'").query(String.class).single())
+                .isEqualTo("gus");
+    }
+
+    @Test
+    void twoOperatorsOpeningTheSameAccountAtOnceOpenItOnce() {
+        WebClient client = WebClient.builder().baseUrl("http://localhost:" + managementPort)
+                .defaultHeaders(headers -> headers.setBasicAuth("operator", PASSWORD)).build();
+        Mono<HttpStatus> opening = client.post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("""
+                        {"customerId": "hal", "accountId": "hal-cny", "currency": "CNY", "openingBalance": "75.00"}""")
+                .exchangeToMono(response -> Mono.just(HttpStatus.valueOf(response.statusCode().value())));
+
+        List<HttpStatus> answers = Mono.zip(opening, opening, List::of).block(Duration.ofSeconds(30));
+
+        assertThat(answers).containsExactlyInAnyOrder(HttpStatus.CREATED, HttpStatus.OK);
+        assertThat(balanceOf("hal-cny")).isEqualTo(75_00L);
+    }
+
+    @Test
+    void openingWithoutCredentialsIsRefused() {
+        for (WebTestClient stranger : List.of(management(), asOperatorWith("wrong-password"))) {
+            stranger.post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue("""
+                            {"customerId": "ivan", "accountId": "ivan-cny", "currency": "CNY", "openingBalance": "1000000.00"}""")
+                    .exchange()
+                    .expectStatus().isUnauthorized()
+                    .expectHeader().valueEquals(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"ledger-admin\"")
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+            stranger.get().uri("/admin/accounts?customerId=alice").exchange().expectStatus().isUnauthorized();
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'ivan-cny'").query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void everyPathOnTheManagementPortButTheActuatorsNeedsTheOperatorHoweverItIsSpelt() {
+        for (String path : List.of("/admin/accounts/alice-cny", "/%61dmin/accounts/alice-cny", "/admin/accounts/",
+                "/ADMIN/accounts", "/anything")) {
+            management().get().uri(URI.create("http://localhost:" + managementPort + path)).exchange()
+                    .expectStatus().value(status -> assertThat(status).as(path).isEqualTo(401));
+        }
+        // Spring Security's firewall refuses a path with an empty segment before anything else looks at it.
+        management().get().uri(URI.create("http://localhost:" + managementPort + "/admin//accounts")).exchange()
+                .expectStatus().isBadRequest();
+    }
+
+    @Test
+    void theAdminApiIsNotServedOnTheApiPort() {
+        internalApi().post().uri("/admin/accounts").headers(headers -> headers.setBasicAuth("operator", PASSWORD))
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("""
+                        {"customerId": "judy", "accountId": "judy-cny", "currency": "CNY", "openingBalance": "1.00"}""")
+                .exchange().expectStatus().isNotFound();
+        open("judy-cny", "judy", "CNY", "1.00").expectStatus().isCreated();
+
+        internalApi().get().uri("/admin/accounts/judy-cny").headers(headers -> headers.setBasicAuth("operator", PASSWORD))
+                .exchange().expectStatus().isNotFound();
+    }
+
+    @Test
+    void theActuatorIsServedOnTheManagementPortWithoutCredentialsAndNotOnTheInternalApiPort() {
+        management().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        for (String endpoint : List.of("/actuator", "/actuator/health", "/actuator/prometheus")) {
+            internalApi().get().uri(endpoint).exchange().expectStatus().isNotFound();
+        }
+    }
+
+    @Test
+    void aCurrencyThatIsNotIso4217IsRefusedWithAProblem() {
+        for (String currency : List.of("ABC", "cny", "CNYX", "XAU", "XXX")) {
+            open("kim-" + currency.toLowerCase(), "kim", currency, "1.00")
+                    .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody()
+                    .jsonPath("$.code").isEqualTo("UNSUPPORTED_CURRENCY")
+                    .jsonPath("$.status").isEqualTo(422);
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE owner_customer_id = 'kim'").query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void amountsAreExactAtTheScaleOfEachCurrency() {
+        open("lea-jpy", "lea", "JPY", "1000").expectStatus().isCreated().expectBody().jsonPath("$.balance").isEqualTo("1000");
+        open("lea-bhd", "lea", "BHD", "0.123").expectStatus().isCreated().expectBody().jsonPath("$.balance").isEqualTo("0.123");
+        open("lea-cny", "lea", "CNY", "0.1").expectStatus().isCreated().expectBody().jsonPath("$.balance").isEqualTo("0.10");
+
+        assertThat(balanceOf("lea-jpy")).isEqualTo(1000L);
+        assertThat(balanceOf("lea-bhd")).isEqualTo(123L);
+        assertThat(balanceOf("lea-cny")).isEqualTo(10L);
+        open("lea-jpy-2", "lea", "JPY", "10.5").expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                .expectBody().jsonPath("$.code").isEqualTo("INVALID_AMOUNT");
+    }
+
+    @Test
+    void badInputIsRefusedWithAProblemAndNeverAServerError() {
+        record Refusal(String body, int status, String code) {
+        }
+        for (Refusal refusal : List.of(
+                new Refusal("{not json", 400, "MALFORMED_REQUEST"),
+                new Refusal("null", 400, "MALFORMED_REQUEST"),
+                new Refusal("[]", 400, "MALFORMED_REQUEST"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingbalance": "5.00"}""",
+                        400, "MALFORMED_REQUEST"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingBalance": {"amount": 5}}""",
+                        400, "MALFORMED_REQUEST"),
+                new Refusal("""
+                        {"accountId": "max-cny", "currency": "CNY"}""", 422, "INVALID_CUSTOMER_ID"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max cny", "currency": "CNY"}""", 422, "INVALID_ACCOUNT_ID"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "capital-cny", "currency": "CNY"}""", 422, "INVALID_ACCOUNT_ID"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny"}""", 422, "UNSUPPORTED_CURRENCY"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingBalance": "-5.00"}""",
+                        422, "INVALID_AMOUNT"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingBalance": "5.001"}""",
+                        422, "INVALID_AMOUNT"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingBalance": "1e3"}""",
+                        422, "INVALID_AMOUNT"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "dailyOutwardLimit": "lots"}""",
+                        422, "INVALID_AMOUNT"),
+                new Refusal("""
+                        {"customerId": "max", "accountId": "max-clf", "currency": "CLF", "openingBalance": "999999999999999.9999"}""",
+                        422, "INVALID_AMOUNT"))) {
+            operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON).bodyValue(refusal.body())
+                    .exchange()
+                    .expectStatus().isEqualTo(refusal.status())
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.code").isEqualTo(refusal.code());
+        }
+        operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_FORM_URLENCODED)
+                .bodyValue("customerId=max&accountId=max-cny&currency=CNY").exchange()
+                .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE)
+                .expectBody().jsonPath("$.code").isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+        assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE owner_customer_id = 'max'").query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void anOpeningBalanceTheBooksCannotHoldIsRefusedAndChangesNothing() {
+        open("nia-chf", "nia", "CHF", "1.00").expectStatus().isCreated();
+        // The capital account has funded as much as a bigint can count, all but a few centimes.
+        jdbc.sql("UPDATE accounts SET balance_minor = :edge WHERE account_id = 'capital-chf'")
+                .param("edge", Long.MIN_VALUE + 5).update();
+
+        open("oli-chf", "oli", "CHF", "1.00").expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                .expectBody().jsonPath("$.code").isEqualTo("AMOUNT_OUT_OF_RANGE");
+
+        assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'oli-chf'").query(Long.class).single()).isZero();
+        assertThat(balanceOf("capital-chf")).isEqualTo(Long.MIN_VALUE + 5);
+    }
+
+    @Test
+    void anOperatorReadsAnAccountAndACustomersAccounts() {
+        open("pia-cny", "pia", "CNY", "5.00").expectStatus().isCreated();
+        open("pia-usd", "pia", "USD", null).expectStatus().isCreated();
+
+        operator().get().uri("/admin/accounts/pia-cny").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.customerId").isEqualTo("pia").jsonPath("$.balance").isEqualTo("5.00")
+                .jsonPath("$.dailyOutwardLimit").isEqualTo("50000.00");
+        operator().get().uri("/admin/accounts?customerId=pia").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$[*].accountId").isEqualTo(List.of("pia-cny", "pia-usd"))
+                .jsonPath("$[1].balance").isEqualTo("0.00");
+        operator().get().uri("/admin/accounts/nobody-cny").exchange()
+                .expectStatus().isNotFound()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("NOT_FOUND");
+        operator().get().uri("/admin/accounts").exchange()
+                .expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+    }
+
+    private WebTestClient.ResponseSpec open(String accountId, String customerId, String currency, String openingBalance) {
+        String balance = openingBalance == null ? "" : ", \"openingBalance\": \"" + openingBalance + "\"";
+        return operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"customerId\": \"" + customerId + "\", \"accountId\": \"" + accountId
+                        + "\", \"currency\": \"" + currency + "\"" + balance + "}")
+                .exchange();
+    }
+
+    private long balanceOf(String accountId) {
+        return jdbc.sql("SELECT coalesce(max(balance_minor), 0) FROM accounts WHERE account_id = :id")
+                .param("id", accountId).query(Long.class).single();
+    }
+
+    private WebTestClient operator() {
+        return asOperatorWith(PASSWORD);
+    }
+
+    private WebTestClient asOperatorWith(String password) {
+        return management().mutate().defaultHeaders(headers -> headers.setBasicAuth("operator", password)).build();
+    }
+
+    private WebTestClient management() {
+        return WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort)
+                .responseTimeout(Duration.ofSeconds(30)).build();
+    }
+
+    private WebTestClient internalApi() {
+        return WebTestClient.bindToServer().baseUrl("http://localhost:" + apiPort)
+                .responseTimeout(Duration.ofSeconds(30)).build();
+    }
+}
