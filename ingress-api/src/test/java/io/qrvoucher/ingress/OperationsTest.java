@@ -136,6 +136,8 @@ class OperationsTest extends IngressTestBase {
                 .expectStatus().isOk()
                 .expectBody(String.class).value(metrics -> {
                     assertThat(metrics).contains("http_server_requests_seconds");
+                    assertThat(metrics).as("its Kafka clients' own metrics: the producer, the health check's admin client")
+                            .contains("kafka_producer_record_send_total", "kafka_admin_client_request_total");
                     assertThat(metrics).as("the ingress keeps no view to size").doesNotContain("ingress_view");
                 });
     }

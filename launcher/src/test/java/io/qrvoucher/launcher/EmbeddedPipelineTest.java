@@ -1,6 +1,7 @@
 package io.qrvoucher.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -10,11 +11,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import tools.jackson.databind.json.JsonMapper;
@@ -22,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The README's demo, against the real launcher: alice generates a voucher, bob redeems it, both with
  * the same HTTP calls as the README's curl lines; then the pipeline restarts from its data folder and
- * still knows everything. And what operators find: the ingress's health, the ledger's admin API.
+ * still knows everything. And what operators find: the ingress's health, the ledger's admin API, and every
+ * metric the alert rules and the dashboard of docs/monitoring name.
  */
 class EmbeddedPipelineTest {
 
@@ -31,10 +40,7 @@ class EmbeddedPipelineTest {
 
     @Test
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
-        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
-                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
+        EmbeddedPipeline.Options options = options(data);
         String voucherId;
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             String api = pipeline.apiUrl();
@@ -54,7 +60,7 @@ class EmbeddedPipelineTest {
         try (EmbeddedPipeline restarted = EmbeddedPipeline.start(options)) {
             String api = restarted.apiUrl();
             String alice = token(api, "alice");
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     assertThat(call("GET", api + "/api/vouchers/" + voucherId, alice, null, null))
                             .containsEntry("status", "REDEEMED"));
             List<?> accounts = json.readValue(send("GET", api + "/api/accounts", alice, null, null), List.class);
@@ -62,25 +68,33 @@ class EmbeddedPipelineTest {
         }
     }
 
-    @Test
-    void theIngressAnswersHealthOnItsManagementPortAndNotWithTheApi(@TempDir Path data) throws Exception {
-        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
-                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
-        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+    /** One pipeline for the checks that do not restart it. */
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class Running {
+
+        private EmbeddedPipeline.Options options;
+        private EmbeddedPipeline pipeline;
+
+        @BeforeAll
+        void start(@TempDir Path data) throws IOException {
+            options = options(data);
+            pipeline = EmbeddedPipeline.start(options);
+        }
+
+        @AfterAll
+        void stop() {
+            pipeline.close();
+        }
+
+        @Test
+        void theIngressAnswersHealthOnItsManagementPortAndNotWithTheApi() throws Exception {
             assertThat(status(pipeline.managementUrl() + "/actuator/health/readiness")).isEqualTo(200);
             assertThat(status(pipeline.apiUrl() + "/actuator/health/readiness")).isEqualTo(404);
         }
-    }
 
-    @Test
-    void anOperatorOpensAnAccountWithTheRunsPasswordAndItsCustomerSeesItThroughTheApi(@TempDir Path data) throws Exception {
-        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
-                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
-        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+        @Test
+        void anOperatorOpensAnAccountWithTheRunsPasswordAndItsCustomerSeesItThroughTheApi() throws Exception {
             String operator = "Basic " + Base64.getEncoder().encodeToString(
                     ("operator:" + pipeline.secrets().ledgerAdminPassword()).getBytes(StandardCharsets.UTF_8));
             HttpResponse<String> opened = http.send(HttpRequest.newBuilder(URI.create(pipeline.ledgerManagementUrl()
@@ -99,6 +113,42 @@ class EmbeddedPipelineTest {
             assertThat(((Map<?, ?>) accounts.get(0)).get("balance")).isEqualTo("100.00");
             assertThat(status(pipeline.ledgerManagementUrl() + "/actuator/health/readiness")).isEqualTo(200);
         }
+
+        @Test
+        void theAlertRulesAndTheDashboardNameOnlyMetricsTheServicesExpose() throws Exception {
+            // A voucher generated and redeemed, so that the meters made on first use (latencies, ledger commands) exist.
+            String api = pipeline.apiUrl();
+            Map<String, Object> voucher = call("POST", api + "/api/vouchers", token(api, "alice"), "wait=20",
+                    "{\"accountId\":\"alice-cny\",\"amount\":\"1.00\",\"currency\":\"CNY\"}");
+            assertThat(call("POST", api + "/api/redemptions", token(api, "bob"), "wait=20",
+                    "{\"code\":\"" + voucher.get("code") + "\",\"accountId\":\"bob-cny\"}"))
+                    .containsEntry("status", "SUCCEEDED");
+            Map<String, String> queries = MonitoringFiles.queries();
+
+            // Kafka clients' metrics of partitions and tasks reach Micrometer at its next look, within a minute.
+            await().atMost(Duration.ofSeconds(100)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
+                Set<String> exposed = new TreeSet<>();
+                for (String service : List.of(pipeline.managementUrl(), pipeline.ledgerManagementUrl(),
+                        "http://localhost:" + options.streamsPort())) {
+                    exposed.addAll(MonitoringFiles.seriesNames(get(service + "/actuator/prometheus")));
+                }
+                assertThat(MonitoringFiles.unknownMetrics(queries, exposed)).isEmpty();
+            });
+        }
+    }
+
+    private static EmbeddedPipeline.Options options(Path data) throws IOException {
+        return EmbeddedPipeline.Options.parse("--data-dir=" + data,
+                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
+    }
+
+    private String get(String uri) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(uri)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(uri).isEqualTo(200);
+        return response.body();
     }
 
     private int status(String uri) throws Exception {

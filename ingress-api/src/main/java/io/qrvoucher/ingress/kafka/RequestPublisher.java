@@ -12,6 +12,9 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.tracing.Span;
 import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.IdempotencyClaim;
@@ -29,9 +32,10 @@ import reactor.core.scheduler.Schedulers;
 /**
  * Publishes what the ingress writes, with an idempotent producer that waits for all in-sync
  * replicas. A publish completes only when the broker acknowledged it; otherwise it fails with
- * {@link NotPublishedException}, which the API answers with a status the client may retry.
+ * {@link NotPublishedException}, which the API answers with a status the client may retry. As a
+ * {@link MeterBinder} it puts the producer's own metrics ({@code kafka_producer_*}) in the service's.
  */
-public class RequestPublisher implements AutoCloseable {
+public class RequestPublisher implements MeterBinder, AutoCloseable {
 
     private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
     private static final AvroSerde<SettingsChange> SETTINGS_CHANGES = AvroSerde.of(SettingsChange.class);
@@ -39,6 +43,7 @@ public class RequestPublisher implements AutoCloseable {
     private static final AvroSerde<CustomerAttempt> ATTEMPTS = AvroSerde.of(CustomerAttempt.class);
 
     private final KafkaProducer<String, byte[]> producer;
+    private final KafkaClientMetrics producerMetrics;
     private final IngressProperties properties;
     private final RequestSignatures signatures;
     private final KafkaTracing tracing;
@@ -61,6 +66,12 @@ public class RequestPublisher implements AutoCloseable {
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1)),
                 new StringSerializer(), new ByteArraySerializer());
+        this.producerMetrics = new KafkaClientMetrics(producer);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        producerMetrics.bindTo(registry);
     }
 
     /** A voucher request, keyed by its voucher id, sealed: voucher-streams acts only on requests the ingress sealed. */
@@ -122,6 +133,7 @@ public class RequestPublisher implements AutoCloseable {
 
     @Override
     public void close() {
+        producerMetrics.close();
         producer.close();
     }
 

@@ -15,6 +15,7 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.ExponentialBackOff;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
@@ -73,20 +74,29 @@ class LedgerKafkaConfiguration {
         return new LedgerListenerHealthIndicator(listeners);
     }
 
+    /**
+     * Also counts the dead letters ({@code ledger.dead.letters}): a counter that exists from the start, so that an
+     * alert sees the first one (the producer's per-topic metrics appear only with it).
+     */
     @Bean
-    DefaultErrorHandler ledgerErrorHandler(KafkaTemplate<String, byte[]> kafka, LedgerProperties properties) {
+    DefaultErrorHandler ledgerErrorHandler(KafkaTemplate<String, byte[]> kafka, LedgerProperties properties,
+                                           MeterRegistry meters) {
         DeadLetterPublishingRecoverer deadLetters = new DeadLetterPublishingRecoverer(kafka,
                 (record, error) -> new TopicPartition(properties.topics().deadLetters(), -1));
         deadLetters.setHeadersFunction((record, error) -> DeadLetterHeaders.describe(new RecordHeaders(), record.topic(),
                 record.partition(), record.offset(), Causes.find(error, SerializationException.class)
                         .map(Throwable.class::cast).orElseGet(() -> NestedExceptionUtils.getMostSpecificCause(error))));
 
+        Counter deadLettered = Counter.builder("ledger.dead.letters")
+                .description("Records of ledger-commands that are not ledger commands, sent to the dead-letter topic")
+                .register(meters);
         // Only a record that is not retried reaches the recoverer: one that cannot be read as a command.
         ExponentialBackOff forever = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
         forever.setMaxInterval(properties.retry().maxInterval().toMillis());
         DefaultErrorHandler handler = new DefaultErrorHandler((record, error) -> {
             log.error("Dead-lettering record {}-{}@{}", record.topic(), record.partition(), record.offset(), error);
             deadLetters.accept(record, error);
+            deadLettered.increment();
         }, forever);
         handler.addNotRetryableExceptions(SerializationException.class);
         return handler;

@@ -25,6 +25,7 @@ import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.FreezeFunds;
@@ -62,6 +63,9 @@ class LedgerAdapterKafkaTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    MeterRegistry meters;
 
     private KafkaProducer<String, byte[]> producer;
     private TopicReader topics;
@@ -147,7 +151,8 @@ class LedgerAdapterKafkaTest {
     }
 
     @Test
-    void aRecordThatIsNotACommandIsDeadLetteredWithTheReasonAndTheNextOneIsApplied() {
+    void aRecordThatIsNotACommandIsDeadLetteredWithTheReasonAndCountedAndTheNextOneIsApplied() {
+        double deadLettersBefore = meters.get("ledger.dead.letters").counter().count();
         producer.send(new ProducerRecord<>("ledger-commands", "k5", "not avro".getBytes(StandardCharsets.UTF_8)));
         send("k5", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze");
 
@@ -157,6 +162,8 @@ class LedgerAdapterKafkaTest {
         assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
         assertThat(header(dead, DeadLetterHeaders.REASON)).contains("LedgerCommand");
         assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("ledger-commands");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(meters.get("ledger.dead.letters").counter().count()).isEqualTo(deadLettersBefore + 1));
     }
 
     private LedgerResult awaitResult(String voucherId) {

@@ -12,10 +12,11 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
 import io.qrvoucher.voucher.streams.TopologyMetricNames;
 
 /**
- * The topology's own metrics as Micrometer meters, summed over this instance's tasks at each scrape,
- * so that tasks that move in or out are counted from the moment they run here:
- * {@code vouchers.events{event.type}}, {@code vouchers.expired}, {@code vouchers.expiry.index.entries.read},
- * {@code vouchers.expiry.punctuation.max} (nanoseconds).
+ * The topology's own metrics as Micrometer meters, read at each scrape: the counters
+ * {@code vouchers.events{event.type}}, {@code vouchers.expired} and {@code vouchers.expiry.index.entries.read} sum
+ * the counts of this instance's stream threads, which outlive the tasks that move in or out, so they count what
+ * this instance did since it started and never go back; {@code vouchers.expiry.punctuation.max} (nanoseconds) is
+ * the longest punctuation of the tasks it holds now.
  */
 class TopologyMeters implements MeterBinder {
 

@@ -20,7 +20,8 @@ public final class TopologyMetricNames {
     }
 
     /**
-     * The values, one per task, of the topology metric {@code name} whose tags include {@code tags};
+     * The values of the topology metric {@code name} whose tags include {@code tags}, one per stream thread for a
+     * count and per task for the punctuation's duration;
      * a metric with no value yet (NaN, infinite) counts as zero.
      */
     public static DoubleStream values(Map<MetricName, ? extends Metric> metrics, String name, Map<String, String> tags) {

@@ -15,9 +15,14 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import io.qrvoucher.voucher.domain.VoucherEvent;
 
 /**
- * The topology's own metrics, per task, in the group {@value TopologyMetricNames#GROUP}: voucher events by type (so,
- * vouchers by outcome), expiry index entries read, vouchers expired, and the duration of an expiry
- * punctuation, vouchers reported stalled. They sit with Kafka Streams' metrics and reach Prometheus with them.
+ * The topology's own metrics, in the group {@value TopologyMetricNames#GROUP}: voucher events by type (so,
+ * vouchers by outcome), expiry index entries read, vouchers expired, vouchers reported stalled, and the duration
+ * of an expiry punctuation. They sit with Kafka Streams' metrics and reach Prometheus with them.
+ *
+ * <p>The counts are kept per stream thread (tag {@code thread-id}), shared by the thread's tasks, and stay when a
+ * task closes: a task that moves to another instance takes nothing away, so an instance's counts never go back
+ * (per-task counts did, and Prometheus took each drop for a reset). The punctuation's duration is per task
+ * ({@code task-id}) and goes with it.
  */
 final class TopologyMetrics {
 
@@ -27,8 +32,6 @@ final class TopologyMetrics {
     static final String EVENTS_TOTAL = TopologyMetricNames.EVENTS_TOTAL;
 
     private final StreamsMetrics metrics;
-    private final Map<String, String> tags;
-    private final String prefix;
     private final Sensor entriesRead;
     private final Sensor expired;
     private final Sensor stalled;
@@ -37,19 +40,26 @@ final class TopologyMetrics {
 
     TopologyMetrics(ProcessorContext<?, ?> context) {
         this.metrics = context.metrics();
-        this.tags = Map.of("task-id", context.taskId().toString());
-        this.prefix = "voucher-topology." + Thread.currentThread().getName() + "." + context.taskId() + ".";
-        this.entriesRead = total("entries-read", ENTRIES_READ_TOTAL, "Expiry index entries read", tags);
-        this.expired = total("expired", EXPIRED_TOTAL, "Vouchers expired by the punctuator", tags);
-        this.stalled = total("stalled", TopologyMetricNames.STALLED_TOTAL, "Vouchers reported stalled by the watchdog", tags);
-        this.punctuation = metrics.addSensor(prefix + "punctuation", Sensor.RecordingLevel.INFO);
-        punctuation.add(new MetricName("expiry-punctuation-duration-ns-avg", GROUP, "Average expiry punctuation", tags), new Avg());
-        punctuation.add(new MetricName(TopologyMetricNames.PUNCTUATION_MAX, GROUP, "Longest expiry punctuation", tags), new Max());
+        // Processors start on their stream thread: each thread's counts are its own sensors.
+        String thread = Thread.currentThread().getName();
+        String threadPrefix = "voucher-topology." + thread + ".";
+        Map<String, String> threadTags = Map.of("thread-id", thread);
+        this.entriesRead = count(threadPrefix + "entries-read", ENTRIES_READ_TOTAL, "Expiry index entries read", threadTags);
+        this.expired = count(threadPrefix + "expired", EXPIRED_TOTAL, "Vouchers expired by the punctuator", threadTags);
+        this.stalled = count(threadPrefix + "stalled", TopologyMetricNames.STALLED_TOTAL,
+                "Vouchers reported stalled by the watchdog", threadTags);
         for (VoucherEvent.Type type : VoucherEvent.Type.values()) {
-            Map<String, String> typeTags = new HashMap<>(tags);
+            Map<String, String> typeTags = new HashMap<>(threadTags);
             typeTags.put("event-type", type.name()); // "type" is taken by JMX object names
-            events.put(type, total("events." + type, EVENTS_TOTAL, "Voucher events published, by type", typeTags));
+            events.put(type, count(threadPrefix + "events." + type, EVENTS_TOTAL, "Voucher events published, by type",
+                    typeTags));
         }
+        Map<String, String> taskTags = Map.of("task-id", context.taskId().toString());
+        this.punctuation = metrics.addSensor(threadPrefix + context.taskId() + ".punctuation", Sensor.RecordingLevel.INFO);
+        punctuation.add(new MetricName("expiry-punctuation-duration-ns-avg", GROUP, "Average expiry punctuation", taskTags),
+                new Avg());
+        punctuation.add(new MetricName(TopologyMetricNames.PUNCTUATION_MAX, GROUP, "Longest expiry punctuation", taskTags),
+                new Max());
     }
 
     void expiryPunctuated(int entriesReadCount, int expiredCount, long durationNanos) {
@@ -66,16 +76,17 @@ final class TopologyMetrics {
         events.get(event.type()).record(1);
     }
 
+    /** The task closes: its punctuation's duration goes, the counts stay with the thread. */
     void unregister() {
-        metrics.removeSensor(entriesRead);
-        metrics.removeSensor(expired);
-        metrics.removeSensor(stalled);
         metrics.removeSensor(punctuation);
-        events.values().forEach(metrics::removeSensor);
     }
 
-    private Sensor total(String sensorName, String metricName, String description, Map<String, String> metricTags) {
-        Sensor sensor = metrics.addSensor(prefix + sensorName, Sensor.RecordingLevel.INFO);
+    /**
+     * The thread's sensor of a count, made by its first task; the thread's next tasks get the same sensor, and
+     * adding the metric it already has changes nothing.
+     */
+    private Sensor count(String sensorName, String metricName, String description, Map<String, String> metricTags) {
+        Sensor sensor = metrics.addSensor(sensorName, Sensor.RecordingLevel.INFO);
         sensor.add(new MetricName(metricName, GROUP, description, metricTags), new CumulativeSum());
         return sensor;
     }

@@ -77,4 +77,17 @@ class ObservabilityTest {
             assertThat(topology.metric(TopologyMetrics.EVENTS_TOTAL, Map.of("event-type", "REJECTED"))).isEqualTo(1.0);
         }
     }
+
+    @Test
+    void theCountsStayWhenTheTaskCloses() {
+        VoucherTopologyFixture topology = new VoucherTopologyFixture();
+        topology.issue("v1", "alice", 100);
+        topology.generate("v2", "bob", 100);
+        topology.ledgerAnswers("v2", "/freeze", LedgerOutcome.FREEZE_REFUSED, "INSUFFICIENT_FUNDS");
+
+        topology.close(); // the task closes, as when it moves to another instance; the thread goes on
+
+        assertThat(topology.metric(TopologyMetrics.EVENTS_TOTAL, Map.of("event-type", "ISSUED"))).isEqualTo(1.0);
+        assertThat(topology.metric(TopologyMetrics.EVENTS_TOTAL, Map.of("event-type", "REJECTED"))).isEqualTo(1.0);
+    }
 }

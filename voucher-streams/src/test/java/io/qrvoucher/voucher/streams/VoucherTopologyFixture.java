@@ -409,7 +409,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
         return metric(name, Map.of());
     }
 
-    /** The sum over the tasks of a topology metric whose tags include {@code tags}. */
+    /** The sum over the threads (counts) or tasks (durations) of a topology metric whose tags include {@code tags}. */
     double metric(String name, Map<String, String> tags) {
         return TopologyMetricNames.values(driver.metrics(), name, tags).sum();
     }
