@@ -62,4 +62,6 @@ PROPERTIES
 
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted --cluster-id "$CLUSTER_ID" --config "$config" \
   --add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]"
-exec /opt/kafka/bin/kafka-server-start.sh "$config"
+# The broker's heap (KAFKA_NODE_HEAP_OPTS) for the broker alone: the health check's tools, which inherit the
+# container's environment, keep the tools' small default.
+KAFKA_HEAP_OPTS=${KAFKA_NODE_HEAP_OPTS:--Xms1g -Xmx1g} exec /opt/kafka/bin/kafka-server-start.sh "$config"

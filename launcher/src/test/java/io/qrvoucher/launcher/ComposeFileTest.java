@@ -414,8 +414,11 @@ class ComposeFileTest {
                 if (target.equals("voucher-streams")) {
                     beside += ROCKSDB;
                 }
-            } else if (map(service.get("environment")).containsKey("KAFKA_HEAP_OPTS")) {
-                heap = DeploymentFiles.xmx(String.valueOf(map(service.get("environment")).get("KAFKA_HEAP_OPTS")));
+            } else if (map(service.get("environment")).containsKey("KAFKA_NODE_HEAP_OPTS")) {
+                heap = DeploymentFiles.xmx(String.valueOf(map(service.get("environment")).get("KAFKA_NODE_HEAP_OPTS")));
+                // The broker alone takes it: the health check's tools, which inherit the environment, keep theirs.
+                assertThat(script(name)).as(name).containsPattern("KAFKA_HEAP_OPTS=\\$\\{KAFKA_NODE_HEAP_OPTS[^}]*} exec \\S*kafka-server-start");
+                assertThat(map(service.get("environment"))).as(name).doesNotContainKey("KAFKA_HEAP_OPTS");
             } else {
                 return; // PostgreSQL, and the jobs' short-lived tools with their own default heaps
             }
