@@ -5,10 +5,12 @@
 #   clients          CLIENT   :9092  SASL_SSL, SCRAM-SHA-512: every service logs in as its own principal
 #   controllers      CONTROLLER :9093  mutual TLS: only a holder of the brokers' certificate gets in
 #   other brokers    INTERNAL :9094  mutual TLS, likewise
+#   operators' host  HOST     :$KAFKA_HOST_PORT  SASL_SSL, SCRAM-SHA-512, advertised as localhost:$KAFKA_HOST_PORT:
+#                    compose publishes it on the host's loopback only, for the operations guide's commands
 # Authorization is Kafka's StandardAuthorizer: a principal may do only what an ACL allows it (kafka-init
 # grants them); admin and the brokers themselves (User:kafka-broker) are super users.
 set -euo pipefail
-: "${KAFKA_NODE_ID:?}" "${CLUSTER_ID:?}" "${KAFKA_ADMIN_PASSWORD:?Set KAFKA_ADMIN_PASSWORD}"
+: "${KAFKA_NODE_ID:?}" "${CLUSTER_ID:?}" "${KAFKA_HOST_PORT:?}" "${KAFKA_ADMIN_PASSWORD:?Set KAFKA_ADMIN_PASSWORD}"
 
 host=kafka-$KAFKA_NODE_ID
 keystore_password=$(cat /etc/kafka-certs/broker.password)
@@ -20,12 +22,14 @@ process.roles=broker,controller
 node.id=$KAFKA_NODE_ID
 controller.quorum.voters=1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093
 controller.listener.names=CONTROLLER
-listeners=CLIENT://:9092,CONTROLLER://:9093,INTERNAL://:9094
-advertised.listeners=CLIENT://$host:9092,INTERNAL://$host:9094
+listeners=CLIENT://:9092,CONTROLLER://:9093,INTERNAL://:9094,HOST://:$KAFKA_HOST_PORT
+advertised.listeners=CLIENT://$host:9092,INTERNAL://$host:9094,HOST://localhost:$KAFKA_HOST_PORT
 inter.broker.listener.name=INTERNAL
-listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL,INTERNAL:SSL
+listener.security.protocol.map=CLIENT:SASL_SSL,CONTROLLER:SSL,INTERNAL:SSL,HOST:SASL_SSL
 listener.name.client.sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.client.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.host.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.host.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.controller.ssl.client.auth=required
 listener.name.internal.ssl.client.auth=required
 ssl.keystore.type=PKCS12
@@ -58,4 +62,6 @@ PROPERTIES
 
 /opt/kafka/bin/kafka-storage.sh format --ignore-formatted --cluster-id "$CLUSTER_ID" --config "$config" \
   --add-scram "SCRAM-SHA-512=[name=admin,password=$KAFKA_ADMIN_PASSWORD]"
-exec /opt/kafka/bin/kafka-server-start.sh "$config"
+# The broker's heap (KAFKA_NODE_HEAP_OPTS) for the broker alone: the health check's tools, which inherit the
+# container's environment, keep the tools' small default.
+KAFKA_HEAP_OPTS=${KAFKA_NODE_HEAP_OPTS:--Xms1g -Xmx1g} exec /opt/kafka/bin/kafka-server-start.sh "$config"

@@ -1,21 +1,33 @@
 package io.qrvoucher.launcher;
 
+import static io.qrvoucher.launcher.DeploymentFiles.BESIDE_THE_HEAP;
+import static io.qrvoucher.launcher.DeploymentFiles.CONFIG_OF;
+import static io.qrvoucher.launcher.DeploymentFiles.MIB;
+import static io.qrvoucher.launcher.DeploymentFiles.ROCKSDB;
+import static io.qrvoucher.launcher.DeploymentFiles.ROOT;
+import static io.qrvoucher.launcher.DeploymentFiles.at;
+import static io.qrvoucher.launcher.DeploymentFiles.bytes;
+import static io.qrvoucher.launcher.DeploymentFiles.list;
+import static io.qrvoucher.launcher.DeploymentFiles.map;
+import static io.qrvoucher.launcher.DeploymentFiles.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,44 +40,48 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Profile;
 import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
-import org.yaml.snakeyaml.Yaml;
 
+import io.qrvoucher.launcher.DeploymentFiles.Stage;
 import io.qrvoucher.launcher.KafkaAcls.Service;
 import io.qrvoucher.support.KafkaConnection;
 
 /**
- * No Docker engine runs here, so docker-compose.yml is checked as text: that it parses, and that it
- * agrees with the applications — the topics and their policies, the environment variables each
- * service reads, the ports its health checks and Dockerfile use — and with the pipeline's Kafka security:
- * the brokers' listeners and authorizer, the ACLs kafka-init grants ({@link KafkaAcls}), each service's login.
+ * No Docker engine runs here, so docker-compose.yml (production mode) and docker-compose.demo.yml over it
+ * (demo mode) are checked as text: that they parse, and that they agree with the applications — the topics and
+ * their policies, the environment variables each service reads, the ports its health checks and its Dockerfile
+ * stage use, the heap each JVM takes of its memory limit — with the pipeline's Kafka security (the brokers'
+ * listeners and authorizer, the ACLs kafka-init grants ({@link KafkaAcls}), each service's login), and with what
+ * an operator is told: every secret is required and listed in .env.example, the demo has what a first sign-in
+ * needs. Where docker-compose is installed it is asked too.
  */
 class ComposeFileTest {
 
-    private static final Path ROOT = Path.of("..");
-    private static final Map<String, String> CONFIG_OF = Map.of(
-            "ingress-api", "ingress-api/src/main/resources/ingress-api.yml",
-            "ledger-adapter", "ledger-adapter/src/main/resources/ledger-adapter.yml",
-            "voucher-streams", "voucher-streams/src/main/resources/voucher-streams.yml");
     private static final Map<String, Service> PRINCIPAL_OF = Map.of(
             "ingress-api", Service.INGRESS, "ledger-adapter", Service.LEDGER_ADAPTER, "voucher-streams", Service.VOUCHER_STREAMS);
     private static final List<String> SERVICES = List.of("ingress-api", "ledger-adapter-1", "ledger-adapter-2",
             "voucher-streams-1", "voucher-streams-2");
     private static final List<String> PASSWORDS = List.of("KAFKA_ADMIN_PASSWORD", "KAFKA_INGRESS_PASSWORD",
             "KAFKA_VOUCHER_STREAMS_PASSWORD", "KAFKA_LEDGER_ADAPTER_PASSWORD");
+    private static final List<String> NODES = List.of("kafka-1", "kafka-2", "kafka-3");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?:(:\\?|:-)([^}]*))?}");
 
     private final Map<String, Object> compose = yaml(ROOT.resolve("docker-compose.yml"));
     private final Map<String, Map<String, Object>> services = map(compose.get("services"));
+    private final Map<String, Map<String, Object>> demo = merge(services, map(yaml(ROOT.resolve("docker-compose.demo.yml")).get("services")));
 
     @Test
-    void aThreeNodeKraftClusterOfTheOfficialImage() throws IOException {
+    void aThreeNodeKraftClusterOfTheOfficialImage() {
         List<String> nodes = services.keySet().stream().filter(name -> name.matches("kafka-\\d")).sorted().toList();
 
-        assertThat(nodes).containsExactly("kafka-1", "kafka-2", "kafka-3");
+        assertThat(nodes).containsExactlyElementsOf(NODES);
         Set<Object> ids = new HashSet<>();
         for (String node : nodes) {
             Map<String, Object> service = services.get(node);
@@ -79,33 +95,61 @@ class ComposeFileTest {
         Map<String, String> broker = properties(script("kafka-1"));
         assertThat(broker).containsEntry("process.roles", "broker,controller")
                 .containsEntry("controller.quorum.voters", "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093")
-                .containsEntry("advertised.listeners", "CLIENT://$host:9092,INTERNAL://$host:9094")
                 .containsEntry("min.insync.replicas", "2")
                 .containsEntry("transaction.state.log.replication.factor", "3")
                 .containsEntry("auto.create.topics.enable", "false");
+        assertThat(broker.get("advertised.listeners").split(","))
+                .contains("CLIENT://$host:9092", "INTERNAL://$host:9094");
         assertThat(script("kafka-1")).contains("host=kafka-$KAFKA_NODE_ID");
     }
 
     @Test
-    void theBrokersAuthenticateEveryConnectionOverTlsAndAuthorizeByAcls() throws IOException {
+    void theBrokersAuthenticateEveryConnectionOverTlsAndAuthorizeByAcls() {
         Map<String, String> broker = properties(script("kafka-1"));
+        Map<String, String> protocolOf = listenerProtocols(broker);
 
-        assertThat(broker.get("listener.security.protocol.map").split(","))
-                .containsExactlyInAnyOrder("CLIENT:SASL_SSL", "CONTROLLER:SSL", "INTERNAL:SSL");
-        assertThat(broker).containsEntry("listener.name.client.sasl.enabled.mechanisms", "SCRAM-SHA-512")
-                // Between brokers and to the controllers: only a holder of the brokers' certificate.
-                .containsEntry("inter.broker.listener.name", "INTERNAL")
-                .containsEntry("listener.name.controller.ssl.client.auth", "required")
-                .containsEntry("listener.name.internal.ssl.client.auth", "required")
+        assertThat(protocolOf).containsEntry("CLIENT", "SASL_SSL").containsEntry("CONTROLLER", "SSL")
+                .containsEntry("INTERNAL", "SSL");
+        // Every listener but the brokers' own takes SCRAM over TLS, the operators' host listener too.
+        protocolOf.forEach((listener, protocol) -> {
+            if (!protocol.equals("SSL")) {
+                assertThat(protocol).as(listener).isEqualTo("SASL_SSL");
+                assertThat(broker).as(listener).containsEntry(
+                        "listener.name." + listener.toLowerCase(Locale.ROOT) + ".sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            } else {
+                assertThat(broker).as(listener).containsEntry(
+                        "listener.name." + listener.toLowerCase(Locale.ROOT) + ".ssl.client.auth", "required");
+            }
+        });
+        assertThat(broker).containsEntry("inter.broker.listener.name", "INTERNAL")
                 .containsEntry("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
                 .containsEntry("super.users", "User:admin;User:kafka-broker")
                 .containsEntry("allow.everyone.if.no.acl.found", "false");
         assertThat(script("kafka-certificates")).contains("-dname \"CN=kafka-broker\"")
-                .contains("SAN=dns:kafka-1,dns:kafka-2,dns:kafka-3");
+                .contains("SAN=dns:kafka-1,dns:kafka-2,dns:kafka-3,dns:localhost");
     }
 
     @Test
-    void theInitJobCreatesEveryTopicWithItsPolicyReplicatedThreeTimes() throws IOException {
+    void operatorsReachEveryBrokerFromTheHostsLoopbackAtTheAddressItAdvertises() {
+        Map<String, String> broker = properties(script("kafka-1"));
+        String advertised = Arrays.stream(broker.get("advertised.listeners").split(","))
+                .filter(listener -> listener.startsWith("HOST://")).findFirst().orElseThrow();
+        assertThat(advertised).isEqualTo("HOST://localhost:$KAFKA_HOST_PORT");
+        assertThat(broker.get("listeners")).contains("HOST://:$KAFKA_HOST_PORT");
+        assertThat(listenerProtocols(broker)).containsEntry("HOST", "SASL_SSL");
+
+        Set<String> hostPorts = new HashSet<>();
+        for (String node : NODES) {
+            String port = String.valueOf(environment(node).get("KAFKA_HOST_PORT"));
+            // Published where it is advertised (localhost), and on the loopback only.
+            assertThat(list(services.get(node).get("ports"))).as(node).containsExactly("127.0.0.1:" + port + ":" + port);
+            hostPorts.add(port);
+        }
+        assertThat(hostPorts).hasSize(NODES.size());
+    }
+
+    @Test
+    void theInitJobCreatesEveryTopicWithItsPolicyReplicatedThreeTimes() {
         String script = script("kafka-init");
         Matcher creates = Pattern.compile("(?m)^\\s*create ([a-z-]+)(.*)$").matcher(script);
         Map<String, String> topics = new TreeMap<>();
@@ -122,7 +166,7 @@ class ComposeFileTest {
     }
 
     @Test
-    void theInitJobGrantsExactlyTheAclsOfTheOneDefinitionToAUserPerService() throws IOException {
+    void theInitJobGrantsExactlyTheAclsOfTheOneDefinitionToAUserPerService() {
         String script = script("kafka-init");
         Set<AclBinding> granted = new HashSet<>();
         Matcher allows = Pattern.compile("(?m)^allow(_prefixed)? (\\S+) (\\S+) (\\S+) (.+)$").matcher(script);
@@ -155,12 +199,7 @@ class ComposeFileTest {
                     spring.put(name, String.valueOf(value));
                 }
             });
-            StandardEnvironment environment = new StandardEnvironment();
-            // Bound as Boot binds a container's environment: the name makes Boot map SPRING_KAFKA_X to spring.kafka.x.
-            environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource(
-                    "compose-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, spring));
-            KafkaProperties kafka = new Binder(ConfigurationPropertySources.get(environment))
-                    .bindOrCreate("spring.kafka", KafkaProperties.class);
+            KafkaProperties kafka = binder(spring).bindOrCreate("spring.kafka", KafkaProperties.class);
             Map<String, Object> client = KafkaConnection.of(kafka, null).config();
 
             assertThat(client).as(service).containsEntry("security.protocol", "SASL_SSL")
@@ -177,12 +216,33 @@ class ComposeFileTest {
     }
 
     @Test
-    void theKafkaPasswordsHaveNoDefaults() throws IOException {
-        String file = Files.readString(ROOT.resolve("docker-compose.yml"));
-        for (String password : PASSWORDS) {
-            assertThat(file).contains("${" + password + ":?");
-            assertThat(file).doesNotContain("${" + password + ":-").doesNotContain("${" + password + "}");
+    void everySecretIsRequiredWithAMessageAndEveryVariableIsListedInTheEnvExample() {
+        Map<String, String> required = new TreeMap<>();
+        Map<String, String> defaults = new TreeMap<>();
+        for (Matcher use = VARIABLE.matcher(DeploymentFiles.read(ROOT.resolve("docker-compose.yml"))); use.find(); ) {
+            assertThat(use.group(2)).as("${%s} is required (:?) or has a default (:-)", use.group(1)).isNotNull();
+            if (use.group(2).equals(":?")) {
+                assertThat(use.group(3)).as("the message when %s is missing names it", use.group(1)).contains(use.group(1));
+                required.put(use.group(1), use.group(3));
+            } else {
+                defaults.put(use.group(1), use.group(3));
+            }
         }
+        assertThat(required.keySet()).doesNotContainAnyElementsOf(defaults.keySet());
+        assertThat(required).containsKeys(PASSWORDS.toArray(String[]::new))
+                .containsKeys("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET",
+                        "INGRESS_JWK_SET_URI", "INGRESS_TOKEN_ISSUER");
+
+        // .env.example: a line "VAR=" to fill in for each required variable, "# VAR=<default>" for each optional one.
+        String example = DeploymentFiles.read(ROOT.resolve(".env.example"));
+        Map<String, String> toFill = new TreeMap<>();
+        Map<String, String> optional = new TreeMap<>();
+        for (Matcher line = Pattern.compile("(?m)^(# )?([A-Z][A-Z0-9_]*)=(.*)$").matcher(example); line.find(); ) {
+            (line.group(1) == null ? toFill : optional).put(line.group(2), line.group(3));
+        }
+        assertThat(toFill.keySet()).isEqualTo(required.keySet());
+        assertThat(toFill.values()).as("nothing is filled in for the operator").allMatch(String::isEmpty);
+        assertThat(optional).isEqualTo(defaults);
     }
 
     @Test
@@ -196,15 +256,19 @@ class ComposeFileTest {
     }
 
     @Test
-    void everyVariableAServiceIsGivenIsOneItsApplicationReads() throws IOException {
-        for (String service : SERVICES) {
-            String config = Files.readString(ROOT.resolve(CONFIG_OF.get(application(service))));
-            for (String variable : environment(service).keySet()) {
-                if (!variable.startsWith("SPRING_")) { // Spring Boot's own properties, bound by their names
-                    assertThat(config).as(service + " reads " + variable).contains("${" + variable + ":");
+    void everyVariableAServiceIsGivenIsOneItsApplicationReadsInBothModes() {
+        for (Map<String, Map<String, Object>> mode : List.of(services, demo)) {
+            for (String service : SERVICES) {
+                String config = DeploymentFiles.read(ROOT.resolve(CONFIG_OF.get(application(service))));
+                for (String variable : map(mode.get(service).get("environment")).keySet()) {
+                    if (!variable.startsWith("SPRING_")) { // Spring Boot's own properties, bound by their names
+                        // Read by a placeholder of the service's configuration file, or bound by Boot to a property it declares.
+                        assertThat(config.contains("${" + variable + ":") || DeploymentFiles.propertyOfVariable(variable) != null)
+                                .as(service + " reads " + variable).isTrue();
+                    }
                 }
+                assertThat(map(mode.get(service).get("environment"))).as(service).containsKey("KAFKA_BOOTSTRAP_SERVERS");
             }
-            assertThat(environment(service)).as(service).containsKey("KAFKA_BOOTSTRAP_SERVERS");
         }
         assertThat(environment("ledger-adapter-1")).containsKeys("LEDGER_DB_URL", "LEDGER_DB_USER", "LEDGER_DB_PASSWORD",
                 "SPRING_FLYWAY_USER", "SPRING_FLYWAY_PASSWORD", "LEDGER_ADMIN_PASSWORD");
@@ -216,23 +280,165 @@ class ComposeFileTest {
     }
 
     @Test
-    void healthChecksAndDockerfilesUseThePortEachApplicationServesItsActuatorOn() throws IOException {
+    void theDemoModeHasWhatAFirstSignInNeedsAndNeverBesideTheBanksIssuer() throws Exception {
+        // The ingress: the property that turns on POST /dev/token (the web app's sign-in) is set, the bank's key set is not.
+        String demoSwitch = Class.forName("io.qrvoucher.ingress.api.DevTokenController")
+                .getAnnotation(ConditionalOnProperty.class).value()[0];
+        Binder ingress = binder(map(demo.get("ingress-api").get("environment")));
+        assertThat(ingress.bind(demoSwitch, String.class).orElse("")).as(demoSwitch).isNotBlank();
+        assertThat(map(demo.get("ingress-api").get("environment")).get("INGRESS_JWK_SET_URI")).as("the bank's key set")
+                .isEqualTo("");
+        // Production mode has no demo key at all.
+        assertThat(binder(environment("ingress-api")).bind(demoSwitch, String.class).isBound()).isFalse();
+        // The ledger adapters open the demo customers: they run with the profile of the seeder.
+        String[] seederProfiles = Class.forName("io.qrvoucher.ledger.demo.DemoDataSeeder").getAnnotation(Profile.class).value();
+        for (String adapter : List.of("ledger-adapter-1", "ledger-adapter-2")) {
+            String profiles = String.valueOf(map(demo.get(adapter).get("environment")).get("SPRING_PROFILES_ACTIVE"));
+            assertThat(profiles.split(",")).as(adapter).contains(seederProfiles);
+            assertThat(environment(adapter)).as("production: " + adapter).doesNotContainKey("SPRING_PROFILES_ACTIVE");
+        }
+        // The web app and the API are reachable from the host.
+        assertThat(list(demo.get("ingress-api").get("ports"))).contains("8080:8080");
+    }
+
+    @Test
+    void theDemoEnvironmentScriptGivesEveryRequiredVariableAFreshValueOfItsKind(@TempDir Path dir) throws Exception {
+        Map<String, String> first = demoEnvironment(dir.resolve("first.env"));
+        Map<String, String> second = demoEnvironment(dir.resolve("second.env"));
+
+        Set<String> required = new TreeSet<>(requiredVariables("docker-compose.yml"));
+        required.addAll(requiredVariables("docker-compose.demo.yml"));
+        assertThat(first.keySet()).containsAll(required);
+        for (String variable : required) {
+            assertThat(first.get(variable)).as(variable).isNotBlank();
+        }
+        for (String password : List.of("KAFKA_ADMIN_PASSWORD", "KAFKA_INGRESS_PASSWORD", "KAFKA_VOUCHER_STREAMS_PASSWORD",
+                "KAFKA_LEDGER_ADAPTER_PASSWORD", "LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD")) {
+            assertThat(first.get(password)).as(password + ": letters and digits, for JAAS and SCRAM").matches("[a-zA-Z0-9]{32,}");
+            assertThat(first.get(password)).as(password + " is made anew").isNotEqualTo(second.get(password));
+        }
+        for (String key : List.of("REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET")) {
+            assertThat(Base64.getDecoder().decode(first.get(key))).as(key + ": base64 of 256 bits").hasSize(32);
+            assertThat(first.get(key)).as(key + " is made anew").isNotEqualTo(second.get(key));
+        }
+        assertThat(first.get("COMPOSE_FILE").split(":")).containsExactly("docker-compose.yml", "docker-compose.demo.yml");
+        // It never overwrites a file (the volumes keep the first passwords).
+        Process again = new ProcessBuilder("sh", ROOT.resolve("compose/demo-env.sh").toString(), dir.resolve("first.env").toString())
+                .redirectErrorStream(true).start();
+        assertThat(again.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(again.exitValue()).isNotZero();
+        assertThat(demoEnvironmentIn(dir.resolve("first.env"))).isEqualTo(first);
+    }
+
+    @Test
+    void everyImageIsBuiltByComposeFromItsStageOfTheOneDockerfile() {
+        Map<String, Stage> stages = DeploymentFiles.dockerfileStages();
+        String build = String.join(" ", stages.get("build").all("RUN"));
+        Matcher modules = Pattern.compile("-pl (\\S+)").matcher(build);
+        assertThat(modules.find()).as("the build stage builds named modules").isTrue();
+        List<String> built = List.of(modules.group(1).split(","));
+
+        Set<String> targets = new HashSet<>();
+        services.forEach((name, service) -> {
+            if (service.containsKey("build")) {
+                Map<String, Object> spec = map(service.get("build"));
+                assertThat(spec.get("context")).as(name).isEqualTo(".");
+                String target = String.valueOf(spec.get("target"));
+                assertThat(stages).as(name).containsKey(target);
+                // The stage copies the runnable jar of a module the build stage builds.
+                String copy = stages.get(target).all("COPY").stream().filter(line -> line.startsWith("--from=build"))
+                        .findFirst().orElseThrow();
+                Matcher jar = Pattern.compile("/build/([a-z-]+)/target/\\1-\\*-exec\\.jar").matcher(copy);
+                assertThat(jar.find()).as(copy).isTrue();
+                assertThat(built).as(name).contains(jar.group(1));
+                if (!target.equals("tools")) {
+                    assertThat(jar.group(1)).as(name).isEqualTo(application(name));
+                    assertThat(service.get("image").toString()).as(name).startsWith("qrvoucher/" + target + ":");
+                }
+                targets.add(target);
+            }
+        });
+        assertThat(targets).contains("ingress-api", "ledger-adapter", "voucher-streams", "tools");
+        // Nothing is built on the host first: no stage copies from a target directory of the build context.
+        stages.values().forEach(stage -> stage.all("COPY").forEach(copy ->
+                assertThat(copy.startsWith("--from=") || !copy.contains("target/")).as(stage.name() + ": " + copy).isTrue()));
+    }
+
+    @Test
+    void healthChecksAndDockerfileStagesUseThePortEachApplicationServesItsActuatorOn() {
+        Map<String, Stage> stages = DeploymentFiles.dockerfileStages();
         for (String service : List.of("ingress-api", "ledger-adapter-1", "voucher-streams-1")) {
             String application = application(service);
             Map<String, Object> config = yaml(ROOT.resolve(CONFIG_OF.get(application)));
             Port http = Port.of(at(config, "server", "port"));
             Port actuator = at(config, "management", "server", "port") == null ? http
                     : Port.of(at(config, "management", "server", "port"));
-            String dockerfile = Files.readString(ROOT.resolve(application).resolve("Dockerfile"));
+            Stage stage = stages.get(String.valueOf(map(services.get(service).get("build")).get("target")));
 
             for (Port port : new HashSet<>(List.of(http, actuator))) {
                 assertThat(environment(service).get(port.variable()).toString()).as(service).isEqualTo(port.number());
-                assertThat(dockerfile).as(application).containsPattern("EXPOSE .*\\b" + port.number() + "\\b");
+                assertThat(String.join(" ", stage.all("EXPOSE"))).as(application).containsPattern("\\b" + port.number() + "\\b");
             }
             assertThat(String.join(" ", list(map(services.get(service).get("healthcheck")).get("test"))))
                     .contains("localhost:" + actuator.number() + "/actuator/health/readiness");
-            assertThat(dockerfile).contains("localhost:" + actuator.number() + "/actuator/health/readiness");
+            assertThat(String.join(" ", stage.all("HEALTHCHECK"))).contains("localhost:" + actuator.number() + "/actuator/health/readiness");
         }
+    }
+
+    @Test
+    void everyLongRunningServiceHasAHealthCheckAndEveryOtherIsAJobOrATool() {
+        services.forEach((name, service) -> {
+            String restart = String.valueOf(service.getOrDefault("restart", "no"));
+            if (!restart.equals("no")) {
+                assertThat(service).as(name).containsKey("healthcheck");
+            } else if (!list(service.get("profiles")).contains("tools")) {
+                // A job: the services that need it wait for it to finish.
+                boolean awaited = services.values().stream().anyMatch(other -> "service_completed_successfully".equals(
+                        at(map(other.get("depends_on")), name, "condition")));
+                assertThat(awaited).as(name + " is a job the others wait for").isTrue();
+            }
+        });
+    }
+
+    @Test
+    void everyContainerHasAMemoryLimitThatLeavesRoomBesideItsHeap() {
+        Map<String, Stage> stages = DeploymentFiles.dockerfileStages();
+        services.forEach((name, service) -> {
+            assertThat(service).as(name).containsKey("mem_limit");
+            long limit = bytes(service.get("mem_limit"));
+            long heap;
+            long beside = BESIDE_THE_HEAP;
+            if (service.containsKey("build")) {
+                String target = String.valueOf(map(service.get("build")).get("target"));
+                heap = limit * stages.get(target).maxRamPercentage() / 100;
+                if (target.equals("voucher-streams")) {
+                    beside += ROCKSDB;
+                }
+            } else if (map(service.get("environment")).containsKey("KAFKA_NODE_HEAP_OPTS")) {
+                heap = DeploymentFiles.xmx(String.valueOf(map(service.get("environment")).get("KAFKA_NODE_HEAP_OPTS")));
+                // The broker alone takes it: the health check's tools, which inherit the environment, keep theirs.
+                assertThat(script(name)).as(name).containsPattern("KAFKA_HEAP_OPTS=\\$\\{KAFKA_NODE_HEAP_OPTS[^}]*} exec \\S*kafka-server-start");
+                assertThat(map(service.get("environment"))).as(name).doesNotContainKey("KAFKA_HEAP_OPTS");
+            } else {
+                return; // PostgreSQL, and the jobs' short-lived tools with their own default heaps
+            }
+            assertThat(limit - heap).as("%s: %d MiB beside a heap of %d MiB", name, (limit - heap) / MIB, heap / MIB)
+                    .isGreaterThanOrEqualTo(beside);
+        });
+    }
+
+    @Test
+    void theReplayToolLogsInAsTheOperatorWithVariablesItsScriptReads() {
+        Map<String, Object> tool = services.get("dead-letter-replay");
+        assertThat(list(tool.get("profiles"))).containsExactly("tools");
+        String script = DeploymentFiles.read(ROOT.resolve("compose/dead-letter-replay.sh"));
+        for (String variable : map(tool.get("environment")).keySet()) {
+            assertThat(script).as(variable).contains("${" + variable);
+        }
+        assertThat(String.valueOf(map(tool.get("environment")).get("KAFKA_PASSWORD"))).contains("${KAFKA_ADMIN_PASSWORD:?");
+        assertThat(map(tool.get("environment")).get("KAFKA_USERNAME")).isEqualTo("admin");
+        assertThat(list(tool.get("volumes"))).contains("kafka-ca:/etc/kafka-ca:ro");
+        assertThat(script).contains("-Dloader.main=" + DeadLetterReplay.class.getName()).contains("--command-config=");
     }
 
     @Test
@@ -244,6 +450,36 @@ class ComposeFileTest {
 
         assertThat(actuator.number()).isNotEqualTo(api.number());
         assertThat(list(services.get("ingress-api").get("ports"))).containsExactly(api.number() + ":" + api.number());
+        // Nothing else is published but the brokers' operator listeners on the loopback.
+        services.forEach((name, service) -> {
+            if (!name.equals("ingress-api")) {
+                assertThat(list(service.get("ports"))).as(name).allMatch(port -> port.startsWith("127.0.0.1:"));
+            }
+        });
+    }
+
+    @Test
+    void dockerComposeRefusesTheProductionModeNamingEachMissingSecret(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")), "docker-compose is not installed");
+        Map<String, String> all = demoEnvironment(dir.resolve("demo.env"));
+        all.remove("COMPOSE_FILE");
+
+        assertThat(dockerComposeConfig(dir, all, "docker-compose.yml")).isEqualTo("");
+        for (String variable : requiredVariables("docker-compose.yml")) {
+            Map<String, String> missing = new LinkedHashMap<>(all);
+            missing.remove(variable);
+            assertThat(dockerComposeConfig(dir, missing, "docker-compose.yml")).as("without " + variable)
+                    .contains("Set " + variable);
+        }
+    }
+
+    @Test
+    void dockerComposeAcceptsTheDemoModeWithTheDemoScriptsEnvironment(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")), "docker-compose is not installed");
+        Map<String, String> demoEnvironment = demoEnvironment(dir.resolve("demo.env"));
+        String[] files = demoEnvironment.remove("COMPOSE_FILE").split(":");
+
+        assertThat(dockerComposeConfig(dir, demoEnvironment, files)).isEqualTo("");
     }
 
     /** A port as the application's configuration gives it: {@code ${VARIABLE:default}}. */
@@ -255,44 +491,95 @@ class ComposeFileTest {
         }
     }
 
-    /** The value at a path of nested YAML maps, or null. */
-    private static Object at(Map<String, Object> yaml, String... path) {
-        Object value = yaml;
-        for (String key : path) {
-            value = value instanceof Map<?, ?> map ? map.get(key) : null;
+    /** What {@code docker-compose config -q} says with exactly these variables: nothing when the files are valid. */
+    private static String dockerComposeConfig(Path dir, Map<String, String> variables, String... files) throws Exception {
+        Path envFile = Files.createTempFile(dir, "compose", ".env");
+        StringBuilder env = new StringBuilder();
+        variables.forEach((name, value) -> env.append(name).append('=').append(value).append('\n'));
+        Files.writeString(envFile, env);
+        List<String> command = new ArrayList<>(List.of("/usr/bin/docker-compose", "--env-file", envFile.toAbsolutePath().toString()));
+        for (String file : files) {
+            command.addAll(List.of("-f", file));
         }
-        return value;
-    }
-
-    @Test
-    void dockerComposeItselfAcceptsTheFileOnlyWithTheKafkaPasswordsSet() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/docker-compose")), "docker-compose is not installed");
-        Map<String, String> passwords = new HashMap<>();
-        PASSWORDS.forEach(password -> passwords.put(password, "not-a-secret"));
-
-        assertThat(dockerComposeConfig(passwords)).isEqualTo("");
-        passwords.remove("KAFKA_INGRESS_PASSWORD");
-        assertThat(dockerComposeConfig(passwords)).contains("Set KAFKA_INGRESS_PASSWORD");
-    }
-
-    /** What {@code docker-compose config -q} says with these variables: nothing when the file is valid. */
-    private static String dockerComposeConfig(Map<String, String> variables) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder("/usr/bin/docker-compose", "-f", "docker-compose.yml", "config", "-q")
-                .directory(ROOT.toFile()).redirectErrorStream(true);
-        PASSWORDS.forEach(builder.environment()::remove);
-        builder.environment().putAll(variables);
+        command.addAll(List.of("config", "-q"));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+        // Only the file's variables: none of the compose files' variables from this process's environment.
+        Set<String> used = new HashSet<>(List.of("COMPOSE_FILE", "COMPOSE_PROJECT_NAME"));
+        for (String file : List.of("docker-compose.yml", "docker-compose.demo.yml")) {
+            for (Matcher use = VARIABLE.matcher(DeploymentFiles.read(ROOT.resolve(file))); use.find(); ) {
+                used.add(use.group(1));
+            }
+        }
+        builder.environment().keySet().removeAll(used);
         Process config = builder.start();
         assertThat(config.waitFor(60, TimeUnit.SECONDS)).isTrue();
         return new String(config.getInputStream().readAllBytes()).trim();
     }
 
+    /** Runs compose/demo-env.sh into this file and reads what it wrote. */
+    private static Map<String, String> demoEnvironment(Path file) throws Exception {
+        Process script = new ProcessBuilder("sh", ROOT.resolve("compose/demo-env.sh").toString(), file.toString())
+                .redirectErrorStream(true).start();
+        assertThat(script.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(script.exitValue()).as(new String(script.getInputStream().readAllBytes())).isZero();
+        return demoEnvironmentIn(file);
+    }
+
+    private static Map<String, String> demoEnvironmentIn(Path file) throws IOException {
+        Map<String, String> variables = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            if (!line.startsWith("#") && line.contains("=")) {
+                variables.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+            }
+        }
+        return variables;
+    }
+
+    /** The variables a compose file requires ({@code ${VAR:?message}}). */
+    private static Set<String> requiredVariables(String file) {
+        Set<String> required = new TreeSet<>();
+        for (Matcher use = VARIABLE.matcher(DeploymentFiles.read(ROOT.resolve(file))); use.find(); ) {
+            if (":?".equals(use.group(2))) {
+                required.add(use.group(1));
+            }
+        }
+        return required;
+    }
+
+    /** Binds these variables as Boot binds a container's environment (SPRING_KAFKA_X to spring.kafka.x, ...). */
+    private static Binder binder(Map<String, ?> variables) {
+        Map<String, Object> values = new HashMap<>();
+        variables.forEach((name, value) -> values.put(name, String.valueOf(value)));
+        StandardEnvironment environment = new StandardEnvironment();
+        // The name makes Boot map the variables with its relaxed rules for the system environment.
+        environment.getPropertySources().addFirst(new SystemEnvironmentPropertySource(
+                "compose-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, values));
+        return new Binder(ConfigurationPropertySources.get(environment));
+    }
+
+    /** Compose's merge of an override file: mappings merged key by key, the override's value winning. */
+    private static Map<String, Map<String, Object>> merge(Map<String, Map<String, Object>> base,
+                                                          Map<String, Map<String, Object>> override) {
+        Map<String, Map<String, Object>> merged = new LinkedHashMap<>();
+        base.forEach((name, service) -> merged.put(name, service));
+        override.forEach((name, service) -> merged.put(name, deepMerge(base.getOrDefault(name, Map.of()), service)));
+        return merged;
+    }
+
+    private static Map<String, Object> deepMerge(Map<String, Object> base, Map<String, Object> override) {
+        Map<String, Object> merged = new LinkedHashMap<>(base);
+        override.forEach((key, value) -> merged.merge(key, value, (left, right) ->
+                left instanceof Map<?, ?> && right instanceof Map<?, ?> ? deepMerge(map(left), map(right)) : right));
+        return merged;
+    }
+
     /** The script a service runs: its entrypoint's file, found where the service mounts it from. */
-    private String script(String service) throws IOException {
+    private String script(String service) {
         List<String> entrypoint = list(services.get(service).get("entrypoint"));
         String inContainer = entrypoint.get(entrypoint.size() - 1);
         String mount = list(services.get(service).get("volumes")).stream()
                 .filter(volume -> volume.contains(":" + inContainer + ":")).findFirst().orElseThrow();
-        return Files.readString(ROOT.resolve(mount.substring(0, mount.indexOf(':'))));
+        return DeploymentFiles.read(ROOT.resolve(mount.substring(0, mount.indexOf(':'))));
     }
 
     /** The {@code key=value} lines of a script: a configuration it writes. */
@@ -305,29 +592,25 @@ class ComposeFileTest {
         return properties;
     }
 
+    /** Listener name to security protocol, from {@code listener.security.protocol.map}. */
+    private static Map<String, String> listenerProtocols(Map<String, String> broker) {
+        Map<String, String> protocols = new TreeMap<>();
+        for (String entry : broker.get("listener.security.protocol.map").split(",")) {
+            protocols.put(entry.substring(0, entry.indexOf(':')), entry.substring(entry.indexOf(':') + 1));
+        }
+        Set<String> listeners = new TreeSet<>();
+        for (String listener : broker.get("listeners").split(",")) {
+            listeners.add(listener.substring(0, listener.indexOf(':')));
+        }
+        assertThat(protocols.keySet()).as("every listener has a protocol").isEqualTo(listeners);
+        return protocols;
+    }
+
     private static String application(String service) {
         return service.replaceAll("-\\d$", "");
     }
 
     private Map<String, Object> environment(String service) {
         return map(services.get(service).get("environment"));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <V> Map<String, V> map(Object value) {
-        return (Map<String, V>) value;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> list(Object value) {
-        return new ArrayList<>(((List<Object>) value).stream().map(String::valueOf).toList());
-    }
-
-    private static Map<String, Object> yaml(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return new Yaml().load(in);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }
