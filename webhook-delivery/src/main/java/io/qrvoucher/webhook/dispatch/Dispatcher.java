@@ -86,7 +86,8 @@ public final class Dispatcher implements SmartLifecycle {
             }
         } catch (RuntimeException e) {
             // The database failed: nothing was recorded, the endpoint's lock is gone, the delivery stays due.
-            log.warn("Webhook worker could not take or record a delivery: {}", e.getMessage());
+            log.warn("Webhook worker could not take or record a delivery: {}",
+                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).toString());
         }
     }
 

@@ -52,7 +52,8 @@ public class WebhookStore {
      * under the same key is refused. Registrations of one customer are serialised, so the limit holds.
      */
     public Registered register(String customerId, String url, List<String> eventTypes, String idempotencyKey,
-                             int maxPerCustomer, Duration secretRetryWindow, Instant now) {
+                             int maxPerCustomer, Duration secretRetryWindow, Instant at) {
+        Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS); // what the database keeps
         String requestHash = VoucherRules.sha256Hex(url + "\n" + String.join(",", eventTypes));
         jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-customer:' || :customer, 0))")
                 .param("customer", customerId).query().singleRow();
@@ -226,8 +227,8 @@ public class WebhookStore {
                         UPDATE webhook_deliveries SET attempts = attempts + 1, status = :status, next_attempt_at = :next,
                             finished_at = :finished WHERE delivery_id = :delivery""")
                 .param("status", status)
-                .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP_WITH_TIMEZONE)
-                .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP_WITH_TIMEZONE)
+                .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP)
+                .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP)
                 .param("delivery", due.deliveryId()).update();
     }
 
