@@ -19,6 +19,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 public final class TestDatabases {
 
+    /** Where the service's migrations are (spring.flyway.locations). */
+    public static final String MIGRATIONS = "classpath:db/webhooks";
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static EmbeddedPostgres server;
 
@@ -58,7 +60,7 @@ public final class TestDatabases {
     /** A new database with the webhook schema, migrated as the superuser. */
     public static String newMigratedDatabase() {
         String url = newDatabase();
-        Flyway.configure().dataSource(url, "postgres", "postgres")
+        Flyway.configure().dataSource(url, "postgres", "postgres").locations(MIGRATIONS)
                 .placeholders(Map.of("application_role", "postgres")).load().migrate();
         return url;
     }

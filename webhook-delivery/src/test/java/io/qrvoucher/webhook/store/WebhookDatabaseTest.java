@@ -34,7 +34,7 @@ class WebhookDatabaseTest {
              Statement statement = connection.createStatement()) {
             statement.execute("ALTER SCHEMA public OWNER TO webhook_owner");
         }
-        Flyway.configure().dataSource(url, "webhook_owner", "owner")
+        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations(TestDatabases.MIGRATIONS)
                 .placeholders(Map.of("application_role", "webhook_app")).load().migrate();
         JdbcClient service = JdbcClient.create(new SingleConnectionDataSource(url, "webhook_app", "app", true));
 
