@@ -5,6 +5,7 @@
 # definition; ComposeFileTest fails if they differ.
 set -euo pipefail
 : "${KAFKA_ADMIN_PASSWORD:?}" "${KAFKA_INGRESS_PASSWORD:?}" "${KAFKA_VOUCHER_STREAMS_PASSWORD:?}" "${KAFKA_LEDGER_ADAPTER_PASSWORD:?}"
+: "${KAFKA_WEBHOOK_DELIVERY_PASSWORD:?}"
 
 bin=/opt/kafka/bin
 bootstrap=kafka-1:9092,kafka-2:9092,kafka-3:9092
@@ -45,6 +46,7 @@ user() {
 user ingress-api "$KAFKA_INGRESS_PASSWORD"
 user voucher-streams "$KAFKA_VOUCHER_STREAMS_PASSWORD"
 user ledger-adapter "$KAFKA_LEDGER_ADAPTER_PASSWORD"
+user webhook-delivery "$KAFKA_WEBHOOK_DELIVERY_PASSWORD"
 
 # allow USER OPERATION TYPE NAME...: lets the user do this on these resources (topic, group, transactional-id).
 allow() {
@@ -69,3 +71,5 @@ allow_prefixed voucher-streams Write transactional-id voucher-streams-
 allow ledger-adapter Read topic ledger-commands voucher-events
 allow ledger-adapter Write topic ledger-results account-snapshots ledger-dead-letters
 allow ledger-adapter Read group ledger-adapter ledger-reconciliation
+allow webhook-delivery Read topic voucher-events
+allow webhook-delivery Read group webhook-delivery

@@ -24,6 +24,7 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.ingress.reads.WebhookEndpoints;
 import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
@@ -87,6 +88,11 @@ public class IngressApplication {
     @Bean
     AccountReads accountReads(WebClient internalReadsClient, IngressProperties properties) {
         return new AccountReads(internalReadsClient, properties.ledger().urls(), properties.ledger().timeout());
+    }
+
+    @Bean
+    WebhookEndpoints webhookEndpoints(WebClient internalReadsClient, IngressProperties properties) {
+        return new WebhookEndpoints(internalReadsClient, properties.webhooks().urls(), properties.webhooks().timeout());
     }
 
     @Bean

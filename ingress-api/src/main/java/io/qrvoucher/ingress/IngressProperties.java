@@ -28,6 +28,7 @@ import org.springframework.util.unit.DataSize;
  * @param limits           request limits
  * @param security         token validation and the demo token issuer
  * @param requestSigning   the key the ingress seals its requests with, which voucher-streams checks
+ * @param webhooks         where customers' webhook endpoints are kept: the webhook delivery service
  */
 @ConfigurationProperties("ingress")
 public record IngressProperties(
@@ -39,7 +40,17 @@ public record IngressProperties(
         @DefaultValue Ledger ledger,
         @DefaultValue Limits limits,
         @DefaultValue Security security,
-        @DefaultValue RequestSigning requestSigning) {
+        @DefaultValue RequestSigning requestSigning,
+        @DefaultValue Webhooks webhooks) {
+
+    /**
+     * @param urls    webhook delivery service instances, asked in turn until one answers
+     * @param timeout how long one request may take
+     */
+    public record Webhooks(
+            @DefaultValue("http://localhost:8084") java.util.List<java.net.URI> urls,
+            @DefaultValue("5s") Duration timeout) {
+    }
 
     /**
      * @param requests         what the ingress publishes; a voucher's reads go to the owner of its partition here

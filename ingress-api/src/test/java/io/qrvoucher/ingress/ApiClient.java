@@ -64,6 +64,10 @@ final class ApiClient {
         return http.get().uri(uri).headers(h -> h.setBearerAuth(token));
     }
 
+    WebTestClient.RequestHeadersSpec<?> delete(String uri) {
+        return http.delete().uri(uri).headers(h -> h.setBearerAuth(token));
+    }
+
     WebTestClient.RequestBodySpec post(String uri) {
         return http.post().uri(uri).headers(h -> h.setBearerAuth(token)).contentType(MediaType.APPLICATION_JSON);
     }

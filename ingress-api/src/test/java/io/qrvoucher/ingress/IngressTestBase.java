@@ -39,6 +39,7 @@ public abstract class IngressTestBase {
         registry.add("ingress.bootstrap-servers", pipeline::bootstrapServers);
         registry.add("ingress.voucher-streams.urls", pipeline::voucherStreamsUrl);
         registry.add("ingress.ledger.urls", pipeline::ledgerUrl);
+        registry.add("ingress.webhooks.urls", pipeline::webhooksUrl);
         registry.add("ingress.code-secret", () -> CODE_SECRET);
         registry.add("ingress.request-signing.keys.k1", () -> RealPipeline.REQUEST_SIGNING_KEY);
         registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));

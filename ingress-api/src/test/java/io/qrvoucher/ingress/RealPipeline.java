@@ -20,18 +20,22 @@ import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
+import io.qrvoucher.webhook.WebhookDeliveryApplication;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The pipeline behind the ingress, started once for the test run: a real KRaft broker, a real
- * PostgreSQL, the ledger adapter with the demo customers, and the voucher topology, each through
- * its production entry point.
+ * PostgreSQL, the ledger adapter with the demo customers, the voucher topology and the webhook delivery,
+ * each through its production entry point.
  */
 public final class RealPipeline {
 
     /** The key of the ingress's seal on requests, which this pipeline's voucher-streams checks. */
     public static final String REQUEST_SIGNING_KEY = java.util.Base64.getEncoder()
             .encodeToString("request-signing-key-of-the-ingress-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    /** The key the webhook delivery service encrypts endpoints' signing secrets with. */
+    static final String WEBHOOK_SECRET_KEY = java.util.Base64.getEncoder()
+            .encodeToString("webhook-secret-key-of-the-ingress-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     public static final String[] TOPICS = Topics.names().toArray(String[]::new);
 
     /** For the applications without a database, on a classpath that has the ledger's JDBC starters. */
@@ -53,6 +57,8 @@ public final class RealPipeline {
     private final ConfigurableApplicationContext streams;
     private final String streamsUrl;
     private final String ledgerUrl;
+    private final ConfigurableApplicationContext webhooks;
+    private final String webhooksUrl;
 
     private RealPipeline() throws IOException, SQLException {
         broker = TestBroker.start(3, TOPICS);
@@ -61,6 +67,7 @@ public final class RealPipeline {
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE ledger");
+            statement.execute("CREATE DATABASE webhooks");
         }
         int ledgerPort = freePort();
         ledgerUrl = "http://localhost:" + ledgerPort;
@@ -83,6 +90,17 @@ public final class RealPipeline {
                 "--voucher.request-signing.keys.k1=" + REQUEST_SIGNING_KEY,
                 // The ledger's JDBC starters share this classpath; the topology has no database.
                 "--spring.autoconfigure.exclude=" + NO_DATABASE + "," + NO_API_SECURITY);
+        int webhooksPort = freePort();
+        webhooksUrl = "http://localhost:" + webhooksPort;
+        webhooks = WebhookDeliveryApplication.builder().run("--server.port=" + webhooksPort,
+                "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "webhooks"),
+                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--webhook.secret-encryption.keys.k1=" + WEBHOOK_SECRET_KEY,
+                // Receivers of the tests listen on localhost; retries in milliseconds.
+                "--webhook.endpoints.allow-local-http=true", "--webhook.delivery.poll-interval=50ms",
+                "--webhook.delivery.initial-backoff=100ms",
+                "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         KafkaStreams topology = streams.getBean(KafkaStreams.class);
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> topology.state() == KafkaStreams.State.RUNNING);
     }
@@ -110,6 +128,11 @@ public final class RealPipeline {
         return ledgerUrl;
     }
 
+    /** Where the webhook delivery service keeps customers' endpoints. */
+    public String webhooksUrl() {
+        return webhooksUrl;
+    }
+
     /** Where voucher-streams answers the ingress's reads. */
     public String voucherStreamsUrl() {
         return streamsUrl;
@@ -128,6 +151,7 @@ public final class RealPipeline {
     }
 
     private void stop() {
+        webhooks.close();
         streams.close();
         ledger.close();
         try {

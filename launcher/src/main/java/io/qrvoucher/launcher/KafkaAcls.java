@@ -21,7 +21,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * clusters apply them. Operators (topics, users, ACLs, dead-letter replays) use the super user.
  * <p>
  * The group names and voucher-streams' application id are the services' defaults
- * ({@code ledger.reconciliation.group-id}, {@code spring.kafka.consumer.group-id}, {@code voucher.application-id}):
+ * ({@code ledger.reconciliation.group-id}, {@code spring.kafka.consumer.group-id} of the ledger adapter and of the
+ * webhook delivery, {@code voucher.application-id}):
  * whoever changes one changes it here too.
  */
 public final class KafkaAcls {
@@ -30,7 +31,8 @@ public final class KafkaAcls {
     public enum Service {
         INGRESS("ingress-api"),
         VOUCHER_STREAMS("voucher-streams"),
-        LEDGER_ADAPTER("ledger-adapter");
+        LEDGER_ADAPTER("ledger-adapter"),
+        WEBHOOK_DELIVERY("webhook-delivery");
 
         private final String user;
 
@@ -51,6 +53,7 @@ public final class KafkaAcls {
     public static final String STREAMS_APPLICATION_ID = "voucher-streams";
     public static final String LEDGER_GROUP = "ledger-adapter";
     public static final String RECONCILIATION_GROUP = "ledger-reconciliation";
+    public static final String WEBHOOK_GROUP = "webhook-delivery";
 
     private KafkaAcls() {
     }
@@ -85,6 +88,11 @@ public final class KafkaAcls {
                     topics(service, AclOperation.WRITE, "ledger-results", "account-snapshots", "ledger-dead-letters"),
                     List.of(literal(service, ResourceType.GROUP, LEDGER_GROUP, AclOperation.READ),
                             literal(service, ResourceType.GROUP, RECONCILIATION_GROUP, AclOperation.READ)))
+                    .flatMap(List::stream).toList();
+            // It only reads the public events; endpoints and deliveries live in its own database.
+            case WEBHOOK_DELIVERY -> Stream.of(
+                    topics(service, AclOperation.READ, "voucher-events"),
+                    List.of(literal(service, ResourceType.GROUP, WEBHOOK_GROUP, AclOperation.READ)))
                     .flatMap(List::stream).toList();
         };
     }

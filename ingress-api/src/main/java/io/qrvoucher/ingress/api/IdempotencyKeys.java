@@ -58,11 +58,19 @@ final class IdempotencyKeys {
         if (key == null) {
             return Mono.just(Optional.empty());
         }
-        if (key.isBlank() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            return Mono.error(ApiException.badRequest("INVALID_IDEMPOTENCY_KEY",
-                    "Idempotency-Key must be 1 to 200 visible ASCII characters"));
+        if (!isValid(key)) {
+            return Mono.error(invalidKey());
         }
         return knownClaim(customerId, key).map(Optional::of).defaultIfEmpty(Optional.empty());
+    }
+
+    /** A key a client may send: 1 to 200 visible ASCII characters. */
+    static boolean isValid(String key) {
+        return !key.isBlank() && key.length() <= MAX_KEY_LENGTH && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
+    }
+
+    static ApiException invalidKey() {
+        return ApiException.badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 visible ASCII characters");
     }
 
     Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {

@@ -1,0 +1,117 @@
+package io.qrvoucher.ingress.api;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.reads.WebhookEndpoints;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Mono;
+
+/**
+ * Webhooks: a customer registers endpoints that get their vouchers' events, signed (docs/architecture.md,
+ * "Webhooks"), lists their deliveries and resends one. The endpoints belong to the webhook delivery service,
+ * which checks and keeps them; the ingress authenticates the customer and passes the request on.
+ */
+@RestController
+@Tag(name = "webhooks", description = "Signed webhooks of your vouchers' events")
+class WebhookController {
+
+    private final WebhookEndpoints webhooks;
+    private final int maxPageSize;
+
+    WebhookController(WebhookEndpoints webhooks, IngressProperties properties) {
+        this.webhooks = webhooks;
+        this.maxPageSize = properties.limits().maxPageSize();
+    }
+
+    @PostMapping("/api/webhooks")
+    @Operation(summary = "Register an endpoint: 201 with its signing secret, shown this once. Only https URLs on public "
+            + "addresses. A retry with the same Idempotency-Key answers 200 with the same endpoint")
+    Mono<ResponseEntity<WebhookDtos.Endpoint>> register(@AuthenticationPrincipal Jwt caller,
+                                                        @RequestBody WebhookDtos.Registration registration,
+                                                        @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        return keyOrNew(idempotencyKey)
+                .flatMap(key -> webhooks.register(caller.getSubject(), registration.url(), registration.eventTypes(), key))
+                .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)
+                        .location(URI.create("/api/webhooks/" + answer.body().id()))
+                        .body(WebhookDtos.Endpoint.of(answer.body())))
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
+    @GetMapping("/api/webhooks")
+    @Operation(summary = "Your endpoints (without their secrets)")
+    Mono<List<WebhookDtos.Endpoint>> endpoints(@AuthenticationPrincipal Jwt caller) {
+        return webhooks.endpointsOf(caller.getSubject())
+                .map(endpoints -> endpoints.stream().map(WebhookDtos.Endpoint::of).toList());
+    }
+
+    @DeleteMapping("/api/webhooks/{id}")
+    @Operation(summary = "Remove an endpoint, with its deliveries; nothing more is sent to it")
+    Mono<ResponseEntity<Void>> remove(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return webhooks.remove(caller.getSubject(), id)
+                .then(Mono.just(ResponseEntity.noContent().<Void>build()))
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
+    @GetMapping("/api/webhooks/{id}/deliveries")
+    @Operation(summary = "The endpoint's deliveries, newest first, each with its attempts; the next page with "
+            + "before=<the last delivery's id>")
+    Mono<List<WebhookDtos.Delivery>> deliveries(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
+                                                @RequestParam(required = false) Long before,
+                                                @RequestParam(defaultValue = "20") int size) {
+        if (size < 1 || size > maxPageSize) {
+            throw ApiException.badRequest("INVALID_QUERY", "size must be 1 to " + maxPageSize);
+        }
+        return webhooks.deliveriesOf(caller.getSubject(), id, before, size)
+                .map(deliveries -> deliveries.stream().map(WebhookDtos.Delivery::of).toList())
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
+    @PostMapping("/api/webhooks/{id}/deliveries/{deliveryId}/resend")
+    @Operation(summary = "Send a delivery's event again: 202 with the new delivery, queued after the endpoint's others. "
+            + "It carries the same event id (QRVoucher-Event-Id) and a new delivery id")
+    Mono<ResponseEntity<WebhookDtos.Delivery>> resend(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
+                                                      @PathVariable String deliveryId,
+                                                      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        if (!deliveryId.matches("\\d{1,18}")) {
+            throw ApiException.notFound("Delivery");
+        }
+        return keyOrNew(idempotencyKey)
+                .flatMap(key -> webhooks.resend(caller.getSubject(), id, deliveryId, key))
+                .map(delivery -> ResponseEntity.accepted().body(WebhookDtos.Delivery.of(delivery)))
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
+    /**
+     * The client's key, or one of our own: the owner is always asked with a key, so that asking a second instance
+     * after the first did not answer never acts twice.
+     */
+    private static Mono<String> keyOrNew(String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return Mono.just("ingress-" + UUID.randomUUID());
+        }
+        return IdempotencyKeys.isValid(idempotencyKey) ? Mono.just(idempotencyKey)
+                : Mono.error(IdempotencyKeys.invalidKey());
+    }
+
+    private static ApiException problem(WebhookEndpoints.Refused refused) {
+        return refused.status().value() == 404 ? ApiException.notFound("Webhook endpoint or delivery")
+                : new ApiException(refused.status(), refused.code(), refused.getMessage());
+    }
+}

@@ -1,0 +1,62 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Instant;
+import java.util.List;
+
+import io.qrvoucher.ingress.reads.WebhookEndpoints;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** The JSON shapes of the webhook API. */
+final class WebhookDtos {
+
+    private WebhookDtos() {
+    }
+
+    @Schema(description = "An endpoint to register: where your vouchers' events are POSTed, and which types")
+    record Registration(
+            @Schema(example = "https://shop.example.com/hooks/qrvoucher", description = "an https URL on a public address")
+            String url,
+            @Schema(example = "[\"REDEEMED\", \"REDEEM_FAILED\"]", description = "event types of voucher-events (not UNKNOWN)")
+            List<String> eventTypes) {
+    }
+
+    @Schema(description = "A webhook endpoint")
+    record Endpoint(
+            String id,
+            String url,
+            List<String> eventTypes,
+            Instant createdAt,
+            @Schema(description = "the signing secret (whsec_…): only in the answer to the registration; keep it, it is "
+                    + "not shown again") String secret) {
+
+        static Endpoint of(WebhookEndpoints.Endpoint endpoint) {
+            return new Endpoint(endpoint.id(), endpoint.url(), endpoint.eventTypes(), endpoint.createdAt(), endpoint.secret());
+        }
+    }
+
+    @Schema(description = "One delivery of an event to an endpoint, with every attempt")
+    record Delivery(
+            String id,
+            @Schema(description = "the event's id, also in the QRVoucher-Event-Id header") String eventId,
+            String eventType,
+            String voucherId,
+            @Schema(description = "PENDING, DELIVERED or GIVEN_UP") String status,
+            Instant createdAt,
+            @Schema(description = "while PENDING: its next attempt (it also waits for the endpoint's earlier deliveries)")
+            Instant nextAttemptAt,
+            Instant finishedAt,
+            @Schema(description = "the delivery this one resends") String resendOf,
+            List<Attempt> attempts) {
+
+        static Delivery of(WebhookEndpoints.Delivery delivery) {
+            return new Delivery(delivery.id(), delivery.eventId(), delivery.eventType(), delivery.voucherId(),
+                    delivery.status(), delivery.createdAt(), delivery.nextAttemptAt(), delivery.finishedAt(),
+                    delivery.resendOf(), delivery.attempts().stream().map(attempt -> new Attempt(attempt.number(),
+                            attempt.at(), attempt.durationMs(), attempt.statusCode(), attempt.error())).toList());
+        }
+    }
+
+    @Schema(description = "An attempt: the endpoint's HTTP status, or why there was none")
+    record Attempt(int number, Instant at, long durationMs, Integer statusCode, String error) {
+    }
+}

@@ -1,0 +1,138 @@
+package io.qrvoucher.ingress.reads;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.util.UriBuilder;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A customer's webhook endpoints and their deliveries, at their owner: the webhook delivery service, whose
+ * database holds them (its internal API, {@code /internal/customers/{id}/webhooks…}). Reads and changes go
+ * there directly: any instance answers, the next is asked when one cannot (unreachable, 5xx). A change is
+ * sent with an Idempotency-Key, so that asking the next instance never registers or resends twice. What the
+ * owner refuses (4xx) is answered as it says, as {@link Refused}.
+ */
+public class WebhookEndpoints {
+
+    /** The owner refused the request: its status, and the problem's code and detail. */
+    public static class Refused extends RuntimeException {
+        private final HttpStatusCode status;
+        private final String code;
+
+        Refused(HttpStatusCode status, String code, String detail) {
+            super(detail);
+            this.status = status;
+            this.code = code;
+        }
+
+        public HttpStatusCode status() {
+            return status;
+        }
+
+        public String code() {
+            return code;
+        }
+    }
+
+    /** An endpoint as the owner answers it; {@code secret} only when it was just registered. */
+    public record Endpoint(String id, String url, List<String> eventTypes, java.time.Instant createdAt, String secret) {
+    }
+
+    /** A delivery with its attempts, as the owner answers it. */
+    public record Delivery(String id, String eventId, String eventType, String voucherId, String status,
+                           java.time.Instant createdAt, java.time.Instant nextAttemptAt, java.time.Instant finishedAt,
+                           String resendOf, List<Attempt> attempts) {
+    }
+
+    public record Attempt(int number, java.time.Instant at, long durationMs, Integer statusCode, String error) {
+    }
+
+    /** An answer and its status: a registration says 201 (made) or 200 (a retry's first answer). */
+    public record Answer<T>(HttpStatusCode status, T body) {
+    }
+
+    private static final ParameterizedTypeReference<Map<String, Object>> PROBLEM = new ParameterizedTypeReference<>() { };
+
+    private final WebClient http;
+    private final List<URI> owners;
+    private final Duration timeout;
+
+    public WebhookEndpoints(WebClient http, List<URI> owners, Duration timeout) {
+        this.http = http;
+        this.owners = List.copyOf(owners);
+        this.timeout = timeout;
+    }
+
+    public Mono<Answer<Endpoint>> register(String customerId, String url, List<String> eventTypes, String idempotencyKey) {
+        return ask(HttpMethod.POST, path -> path.path("/internal/customers/{c}/webhooks").build(customerId),
+                Map.of("url", url == null ? "" : url, "eventTypes", eventTypes == null ? List.of() : eventTypes),
+                idempotencyKey, new ParameterizedTypeReference<Endpoint>() { });
+    }
+
+    public Mono<List<Endpoint>> endpointsOf(String customerId) {
+        return ask(HttpMethod.GET, path -> path.path("/internal/customers/{c}/webhooks").build(customerId), null, null,
+                new ParameterizedTypeReference<List<Endpoint>>() { }).map(Answer::body);
+    }
+
+    public Mono<Void> remove(String customerId, String endpointId) {
+        return ask(HttpMethod.DELETE, path -> path.path("/internal/customers/{c}/webhooks/{e}").build(customerId, endpointId),
+                null, null, new ParameterizedTypeReference<Void>() { }).then();
+    }
+
+    public Mono<List<Delivery>> deliveriesOf(String customerId, String endpointId, Long before, int size) {
+        return ask(HttpMethod.GET, path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries")
+                        .queryParamIfPresent("before", java.util.Optional.ofNullable(before)).queryParam("size", size)
+                        .build(customerId, endpointId), null, null,
+                new ParameterizedTypeReference<List<Delivery>>() { }).map(Answer::body);
+    }
+
+    public Mono<Delivery> resend(String customerId, String endpointId, String deliveryId, String idempotencyKey) {
+        return ask(HttpMethod.POST, path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend")
+                        .build(customerId, endpointId, deliveryId), null, idempotencyKey,
+                new ParameterizedTypeReference<Delivery>() { }).map(Answer::body);
+    }
+
+    private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
+                                    ParameterizedTypeReference<T> type) {
+        return Flux.fromIterable(owners)
+                .concatMap(owner -> {
+                    WebClient.RequestBodySpec request = http.method(method).uri(owner.toString(), path);
+                    if (idempotencyKey != null) {
+                        request.header("Idempotency-Key", idempotencyKey);
+                    }
+                    WebClient.RequestHeadersSpec<?> sent = body == null ? request : request.bodyValue(body);
+                    return sent.exchangeToMono(response -> answer(response, type))
+                            .timeout(timeout)
+                            // Unreachable, too slow or failing: the next instance. A refusal is not retried.
+                            .onErrorResume(e -> !(e instanceof Refused), e -> Mono.empty());
+                })
+                .next()
+                .switchIfEmpty(Mono.error(() -> new VoucherReads.Unavailable("No webhook delivery service answered")));
+    }
+
+    private static <T> Mono<Answer<T>> answer(ClientResponse response, ParameterizedTypeReference<T> type) {
+        HttpStatusCode status = response.statusCode();
+        if (status.is2xxSuccessful()) {
+            return response.bodyToMono(type).map(body -> new Answer<>(status, body))
+                    .defaultIfEmpty(new Answer<>(status, null));
+        }
+        if (status.is4xxClientError()) {
+            return response.bodyToMono(PROBLEM).defaultIfEmpty(Map.of())
+                    .flatMap(problem -> Mono.error(new Refused(status,
+                            String.valueOf(problem.getOrDefault("code", status.value() == 404 ? "NOT_FOUND" : "REQUEST_REFUSED")),
+                            String.valueOf(problem.getOrDefault("detail", "Refused")))));
+        }
+        return response.releaseBody().then(Mono.error(new IllegalStateException("Webhook service answered " + status)));
+    }
+}

@@ -1,0 +1,165 @@
+package io.qrvoucher.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+
+import com.jayway.jsonpath.JsonPath;
+import com.sun.net.httpserver.HttpServer;
+
+import io.qrvoucher.webhook.core.WebhookSignature;
+
+/**
+ * Webhooks through the API, in front of the real pipeline and the webhook delivery service: customers register
+ * endpoints (real HTTP receivers on this machine), a voucher is generated and redeemed, and its events reach
+ * its payer's and its payee's endpoints, signed, and nobody else's.
+ */
+class WebhooksTest extends IngressTestBase {
+
+    /** A customer's receiver: records what it is POSTed and answers 200. */
+    static final class Receiver implements AutoCloseable {
+        record Request(String signature, String eventId, String deliveryId, String body) {
+        }
+
+        private final HttpServer server;
+        final List<Request> requests = new CopyOnWriteArrayList<>();
+
+        Receiver() {
+            try {
+                server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            server.createContext("/", exchange -> {
+                requests.add(new Request(exchange.getRequestHeaders().getFirst(WebhookSignature.HEADER),
+                        exchange.getRequestHeaders().getFirst(WebhookSignature.EVENT_ID_HEADER),
+                        exchange.getRequestHeaders().getFirst(WebhookSignature.DELIVERY_ID_HEADER),
+                        new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        String url() {
+            return "http://localhost:" + server.getAddress().getPort() + "/hooks";
+        }
+
+        List<Request> of(String voucherId) {
+            return requests.stream().filter(request -> JsonPath.<String>read(request.body(), "$.voucherId").equals(voucherId))
+                    .toList();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    @AfterEach
+    @SuppressWarnings("unchecked")
+    void removeEndpoints() {
+        for (ApiClient customer : List.of(alice, bob, carol)) {
+            List<Map<String, Object>> endpoints = customer.get("/api/webhooks").exchange().expectStatus().isOk()
+                    .expectBodyList(Map.class).returnResult().getResponseBody().stream()
+                    .map(endpoint -> (Map<String, Object>) endpoint).toList();
+            endpoints.forEach(endpoint -> customer.delete("/api/webhooks/" + endpoint.get("id")).exchange()
+                    .expectStatus().isNoContent());
+        }
+    }
+
+    @Test
+    void aRedemptionsEventsReachThePayersAndThePayeesEndpointsSignedAndNoOneElses() {
+        try (Receiver alices = new Receiver(); Receiver bobs = new Receiver(); Receiver carols = new Receiver()) {
+            Map<String, Object> aliceEndpoint = register(alice, alices.url(), "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            Map<String, Object> bobEndpoint = register(bob, bobs.url(), "REDEEMED");
+            Map<String, Object> carolEndpoint = register(carol, carols.url(), "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            assertThat((String) aliceEndpoint.get("secret")).startsWith("whsec_");
+
+            Map<String, Object> voucher = alice.issuedVoucher("12.00");
+            String voucherId = (String) voucher.get("id");
+            bob.post("/api/redemptions").header("Prefer", "wait=20")
+                    .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                    .exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> alices.of(voucherId).size() == 3 && bobs.of(voucherId).size() == 1);
+            assertThat(alices.of(voucherId)).extracting(request -> JsonPath.<String>read(request.body(), "$.type"))
+                    .containsExactly("ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            assertThat(alices.of(voucherId)).allMatch(request -> verifies(request, (String) aliceEndpoint.get("secret")));
+            Receiver.Request toBob = bobs.of(voucherId).get(0);
+            assertThat(verifies(toBob, (String) bobEndpoint.get("secret"))).isTrue();
+            assertThat(verifies(toBob, (String) aliceEndpoint.get("secret"))).isFalse();
+            assertThat(JsonPath.<String>read(toBob.body(), "$.voucher.redemption.amount")).isEqualTo("12.00");
+            assertThat(toBob.body()).doesNotContain((String) voucher.get("code")).doesNotContain("codeHash");
+            // Bob's REDEEMED came from the event whose deliveries were all recorded at once: carol had none.
+            assertThat(carols.of(voucherId)).isEmpty();
+            carol.get("/api/webhooks/" + carolEndpoint.get("id") + "/deliveries").exchange().expectStatus().isOk()
+                    .expectBody().jsonPath("$[?(@.voucherId == '" + voucherId + "')]").isEmpty();
+
+            // Alice sees the deliveries with their attempts, and has one sent again.
+            String deliveries = alice.get("/api/webhooks/" + aliceEndpoint.get("id") + "/deliveries").exchange()
+                    .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+            assertThat(JsonPath.<String>read(deliveries, "$[0].eventType")).isEqualTo("REDEEMED");
+            assertThat(JsonPath.<String>read(deliveries, "$[0].status")).isEqualTo("DELIVERED");
+            assertThat(JsonPath.<Integer>read(deliveries, "$[0].attempts[0].statusCode")).isEqualTo(200);
+            String delivery = JsonPath.read(deliveries, "$[0].id");
+            alice.post("/api/webhooks/" + aliceEndpoint.get("id") + "/deliveries/" + delivery + "/resend")
+                    .exchange().expectStatus().isAccepted().expectBody().jsonPath("$.resendOf").isEqualTo(delivery);
+            await().atMost(Duration.ofSeconds(30)).until(() -> alices.of(voucherId).size() == 4);
+            assertThat(alices.of(voucherId).get(3).eventId()).isEqualTo(alices.of(voucherId).get(2).eventId());
+        }
+    }
+
+    @Test
+    void aPrivateAddressAnUnknownEventTypeOrAForeignEndpointIsRefusedWithAProblem() {
+        problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "https://10.0.0.8/hooks", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "WEBHOOK_URL_NOT_ALLOWED");
+        problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "https://169.254.169.254/latest", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "WEBHOOK_URL_NOT_ALLOWED");
+        problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "not a url", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "INVALID_WEBHOOK_URL");
+        problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "http://localhost:1/", "eventTypes", List.of("PAID")))
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "UNKNOWN_EVENT_TYPE");
+        problem(alice.post("/api/webhooks").bodyValue("{\"url\": ").exchange().expectStatus().isBadRequest(),
+                "MALFORMED_REQUEST");
+        problem(alice.post("/api/webhooks").header("Idempotency-Key", "bad key")
+                .bodyValue(Map.of("url", "http://localhost:1/", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isBadRequest(), "INVALID_IDEMPOTENCY_KEY");
+
+        Map<String, Object> alices = register(alice, "http://localhost:1/hooks", "REDEEMED");
+        bob.get("/api/webhooks/" + alices.get("id") + "/deliveries").exchange().expectStatus().isNotFound();
+        bob.delete("/api/webhooks/" + alices.get("id")).exchange().expectStatus().isNotFound();
+        problem(bob.post("/api/webhooks/" + alices.get("id") + "/deliveries/1/resend").exchange().expectStatus().isNotFound(),
+                "NOT_FOUND");
+        assertThat(bob.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody()).isEmpty();
+        http.get().uri("/api/webhooks").exchange().expectStatus().isUnauthorized();
+    }
+
+    private static Map<String, Object> register(ApiClient customer, String url, String... eventTypes) {
+        return body(customer.post("/api/webhooks").bodyValue(Map.of("url", url, "eventTypes", List.of(eventTypes)))
+                .exchange().expectStatus().isCreated().expectHeader().exists("Location"));
+    }
+
+    private static void problem(org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec response, String code) {
+        response.expectHeader().contentType("application/problem+json").expectBody().jsonPath("$.code").isEqualTo(code);
+    }
+
+    private static boolean verifies(Receiver.Request request, String secret) {
+        return WebhookSignature.verify(secret, request.signature(), request.body().getBytes(StandardCharsets.UTF_8),
+                Instant.now(), Duration.ofMinutes(5));
+    }
+}

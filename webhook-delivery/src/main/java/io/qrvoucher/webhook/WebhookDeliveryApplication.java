@@ -1,0 +1,113 @@
+package io.qrvoucher.webhook;
+
+import java.net.InetAddress;
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.support.KafkaBrokerHealthIndicator;
+import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.webhook.core.EndpointUrls;
+import io.qrvoucher.webhook.core.RetrySchedule;
+import io.qrvoucher.webhook.core.SecretBox;
+import io.qrvoucher.webhook.dispatch.Dispatcher;
+import io.qrvoucher.webhook.dispatch.WebhookSender;
+import io.qrvoucher.webhook.kafka.VoucherEventListener;
+import io.qrvoucher.webhook.store.WebhookStore;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Customers' webhook endpoints and the delivery of their vouchers' events to them: a listener on
+ * {@code voucher-events} records deliveries, the {@link Dispatcher} sends them, and the internal API
+ * ({@code /internal/customers/{id}/webhooks…}) lets the ingress register, list and remove endpoints, list
+ * deliveries and resend one. Every instance does all of it; they share the work through the database.
+ */
+@SpringBootApplication
+@EnableConfigurationProperties(WebhookProperties.class)
+public class WebhookDeliveryApplication {
+
+    public static void main(String[] args) {
+        builder().run(args);
+    }
+
+    /** The application with its own configuration file, {@code webhook-delivery.yml}, so that it can share a JVM. */
+    public static SpringApplicationBuilder builder() {
+        return new SpringApplicationBuilder(WebhookDeliveryApplication.class)
+                .web(WebApplicationType.REACTIVE)
+                .properties("spring.config.name=webhook-delivery");
+    }
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    SecretBox secretBox(WebhookProperties properties) {
+        return new SecretBox(properties.secretEncryption().keys(), properties.secretEncryption().keyId());
+    }
+
+    @Bean
+    EndpointUrls endpointUrls(WebhookProperties properties) {
+        return new EndpointUrls(properties.endpoints().allowLocalHttp(), InetAddress::getAllByName);
+    }
+
+    @Bean
+    WebhookStore webhookStore(DataSource dataSource, SecretBox secretBox) {
+        return new WebhookStore(JdbcClient.create(dataSource), secretBox);
+    }
+
+    @Bean
+    TransactionTemplate transactionTemplate(PlatformTransactionManager transactionManager) {
+        return new TransactionTemplate(transactionManager);
+    }
+
+    @Bean
+    VoucherEventListener voucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json,
+                                              Clock clock) {
+        return new VoucherEventListener(store, transactions, json, clock);
+    }
+
+    /** A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. */
+    @Bean
+    DefaultErrorHandler webhookListenerErrorHandler() {
+        ExponentialBackOff backOff = new ExponentialBackOff(200, 2.0);
+        backOff.setMaxInterval(10_000);
+        return new DefaultErrorHandler(backOff);
+    }
+
+    @Bean(destroyMethod = "close")
+    WebhookSender webhookSender(WebhookProperties properties, EndpointUrls urls, Clock clock) {
+        WebhookProperties.Delivery delivery = properties.delivery();
+        return new WebhookSender(urls.addresses(), properties.endpoints().allowLocalHttp(), delivery.connectTimeout(),
+                delivery.responseTimeout(), delivery.workers() * 2, clock);
+    }
+
+    @Bean
+    Dispatcher dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender,
+                          WebhookProperties properties, Clock clock, MeterRegistry meters) {
+        WebhookProperties.Delivery delivery = properties.delivery();
+        return new Dispatcher(store, transactions, sender,
+                new RetrySchedule(delivery.initialBackoff(), delivery.maxBackoff(), delivery.giveUpAfter()),
+                delivery.workers(), delivery.pollInterval(), clock, meters);
+    }
+
+    /** Checks the cluster as the service's spring-kafka clients reach it: the same spring.kafka.* security settings. */
+    @Bean
+    KafkaBrokerHealthIndicator kafkaBrokerHealthIndicator(KafkaProperties kafka) {
+        return new KafkaBrokerHealthIndicator(KafkaConnection.of(kafka, null));
+    }
+}

@@ -1,0 +1,78 @@
+package io.qrvoucher.webhook;
+
+import static io.qrvoucher.schemas.Topics.VOUCHER_EVENTS;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Configuration of the webhook delivery service, under {@code webhook.*}. Kafka and the database are set with
+ * the usual {@code spring.kafka.*} and {@code spring.datasource.*}.
+ *
+ * @param topics              topic names
+ * @param listenerConcurrency consumer threads per instance on {@code voucher-events}
+ * @param endpoints           what customers may register
+ * @param secretEncryption    the keys the endpoints' signing secrets are encrypted with in the database
+ * @param delivery            how events are sent and retried
+ */
+@ConfigurationProperties("webhook")
+public record WebhookProperties(
+        @DefaultValue Topics topics,
+        @DefaultValue("1") int listenerConcurrency,
+        @DefaultValue Endpoints endpoints,
+        @DefaultValue SecretEncryption secretEncryption,
+        @DefaultValue Delivery delivery) {
+
+    /** @param voucherEvents the public topic whose events are delivered */
+    public record Topics(@DefaultValue(VOUCHER_EVENTS) String voucherEvents) {
+    }
+
+    /**
+     * @param maxPerCustomer how many endpoints one customer may have
+     * @param allowLocalHttp also take {@code http} URLs and loopback addresses (localhost): for tests and the
+     *                       demo only. Private and link-local addresses stay refused
+     * @param secretRetryWindow how long a registration retried with its Idempotency-Key is answered with the
+     *                       signing secret again (a client whose answer was lost); after that the retry gets the
+     *                       endpoint without it, so that a leaked key does not reveal a secret later
+     */
+    public record Endpoints(
+            @DefaultValue("10") int maxPerCustomer,
+            @DefaultValue("false") boolean allowLocalHttp,
+            @DefaultValue("1h") Duration secretRetryWindow) {
+    }
+
+    /**
+     * @param keyId the key new secrets are encrypted with
+     * @param keys  base64 keys (at least 256 bits) by id; keep a key while endpoints made under it exist
+     */
+    public record SecretEncryption(@DefaultValue("k1") String keyId, Map<String, String> keys) {
+
+        public SecretEncryption {
+            keys = keys == null ? Map.of() : Map.copyOf(keys);
+        }
+    }
+
+    /**
+     * @param workers         deliveries sent at once by this instance (each to a different endpoint: one
+     *                        endpoint's deliveries go one at a time, in order)
+     * @param pollInterval    how often an idle worker looks for due deliveries
+     * @param connectTimeout  how long a connection to an endpoint may take
+     * @param responseTimeout how long an endpoint may take to answer
+     * @param initialBackoff  the pause after a delivery's first failure; it doubles with each failure
+     * @param maxBackoff      the longest pause between two attempts
+     * @param giveUpAfter     a delivery is retried until its event is this old; an attempt failing after that
+     *                        gives it up (the endpoint's next delivery goes on)
+     */
+    public record Delivery(
+            @DefaultValue("4") int workers,
+            @DefaultValue("500ms") Duration pollInterval,
+            @DefaultValue("5s") Duration connectTimeout,
+            @DefaultValue("10s") Duration responseTimeout,
+            @DefaultValue("10s") Duration initialBackoff,
+            @DefaultValue("1h") Duration maxBackoff,
+            @DefaultValue("24h") Duration giveUpAfter) {
+    }
+}

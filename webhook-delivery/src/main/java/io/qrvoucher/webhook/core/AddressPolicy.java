@@ -1,0 +1,58 @@
+package io.qrvoucher.webhook.core;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+
+/**
+ * Which addresses the bank's servers may call for a customer (SSRF): public ones only. Refused are
+ * loopback (unless {@code allowLoopback}, for tests and the demo), the unspecified address, private
+ * (10/8, 172.16/12, 192.168/16, fc00::/7, fec0::/10), link-local (169.254/16 — the clouds' metadata
+ * service — and fe80::/10), carrier-grade NAT (100.64/10), multicast, the reserved and documentation
+ * ranges, and IPv6 forms that carry an IPv4 address (NAT64 64:ff9b::/96, 6to4 2002::/16; IPv4-mapped
+ * ::ffff:a.b.c.d is read as IPv4 by Java).
+ */
+public record AddressPolicy(boolean allowLoopback) {
+
+    public boolean permits(InetAddress address) {
+        if (address.isLoopbackAddress()) {
+            return allowLoopback;
+        }
+        if (address.isAnyLocalAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
+                || address.isMulticastAddress()) {
+            return false;
+        }
+        byte[] b = address.getAddress();
+        if (address instanceof Inet4Address) {
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            return !(first == 0 // "this network"
+                    || first == 100 && second >= 64 && second < 128 // carrier-grade NAT
+                    || first == 192 && second == 0 && (b[2] & 0xff) == 0 // IETF protocol assignments
+                    || first == 192 && second == 0 && (b[2] & 0xff) == 2 // documentation
+                    || first == 198 && (second == 18 || second == 19) // benchmarking
+                    || first == 198 && second == 51 && (b[2] & 0xff) == 100 // documentation
+                    || first == 203 && second == 0 && (b[2] & 0xff) == 113 // documentation
+                    || first >= 240); // reserved, broadcast
+        }
+        if (address instanceof Inet6Address) {
+            int first = b[0] & 0xff;
+            return !((first & 0xfe) == 0xfc // unique local fc00::/7
+                    || first == 0x20 && (b[1] & 0xff) == 0x02 // 6to4
+                    || first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8 // documentation
+                    || first == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b // NAT64
+                    || isIpv4Compatible(b));
+        }
+        return false;
+    }
+
+    /** ::a.b.c.d (deprecated, but some stacks still route it to the IPv4 address). */
+    private static boolean isIpv4Compatible(byte[] b) {
+        for (int i = 0; i < 12; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,77 @@
+package io.qrvoucher.webhook.core;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Which URLs a customer may register: absolute {@code https} URLs without credentials or fragment, whose
+ * host resolves only to addresses the {@link AddressPolicy} permits. {@code allowLocalHttp} (tests and the
+ * demo) also takes {@code http} and loopback addresses; private addresses stay refused. The check at
+ * registration answers the customer at once; the sender checks the addresses again on every connection,
+ * since what a name resolves to can change after it was registered (DNS rebinding).
+ */
+public final class EndpointUrls {
+
+    public static final int MAX_LENGTH = 2048;
+
+    /** Resolves a host name to all its addresses, as {@link InetAddress#getAllByName} does. */
+    public interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    private final boolean allowLocalHttp;
+    private final AddressPolicy addresses;
+    private final Resolver resolver;
+
+    public EndpointUrls(boolean allowLocalHttp, Resolver resolver) {
+        this.allowLocalHttp = allowLocalHttp;
+        this.addresses = new AddressPolicy(allowLocalHttp);
+        this.resolver = resolver;
+    }
+
+    public AddressPolicy addresses() {
+        return addresses;
+    }
+
+    /** The URL, normalised, or a {@link Refusal} saying what is wrong with it. */
+    public URI check(String url) {
+        if (url == null || url.isBlank()) {
+            throw invalid("url is required: the https URL the events are POSTed to");
+        }
+        if (url.length() > MAX_LENGTH) {
+            throw invalid("url is longer than " + MAX_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url.trim()).normalize();
+        } catch (URISyntaxException e) {
+            throw invalid("url is not a URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !(allowLocalHttp && scheme.equals("http"))) {
+            throw invalid("url must be an https URL");
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            throw invalid("url must name a host, without user name, password or fragment");
+        }
+        InetAddress[] resolved;
+        try {
+            resolved = resolver.resolve(uri.getHost());
+        } catch (UnknownHostException e) {
+            throw invalid("the host " + uri.getHost() + " of url does not resolve");
+        }
+        if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
+            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", "the host " + uri.getHost()
+                    + " resolves to a private, loopback, link-local or reserved address; webhooks go to public addresses only");
+        }
+        return uri;
+    }
+
+    private static Refusal invalid(String detail) {
+        return new Refusal("INVALID_WEBHOOK_URL", detail);
+    }
+}

@@ -1,0 +1,43 @@
+package io.qrvoucher.webhook.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * When a delivery that failed is tried again: after {@code initialBackoff}, doubling with each failure up to
+ * {@code maxBackoff}, for as long as its event is younger than {@code giveUpAfter}; an attempt that fails
+ * after that gives it up. The clock starts when the event reached the delivery, not at its first attempt: a
+ * delivery that waited behind an earlier one of its endpoint (the order is kept) has used its time waiting,
+ * and is tried once more and given up if it fails again, so a dead endpoint's queue drains instead of taking
+ * a day per event.
+ */
+public record RetrySchedule(Duration initialBackoff, Duration maxBackoff, Duration giveUpAfter) {
+
+    public RetrySchedule {
+        if (initialBackoff.isNegative() || initialBackoff.isZero() || maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("Backoff must be positive, the maximum at least the first: "
+                    + initialBackoff + ", " + maxBackoff);
+        }
+    }
+
+    /**
+     * The next attempt after the {@code failures}-th failed one (1 for the first) at {@code now}; empty to give
+     * the delivery up.
+     */
+    public Optional<Instant> afterFailure(Instant createdAt, int failures, Instant now) {
+        if (!now.isBefore(createdAt.plus(giveUpAfter))) {
+            return Optional.empty();
+        }
+        return Optional.of(now.plus(backoff(failures)));
+    }
+
+    /** The pause after the n-th failure: initial × 2^(n−1), at most the maximum. */
+    Duration backoff(int failures) {
+        Duration backoff = initialBackoff;
+        for (int i = 1; i < failures && backoff.compareTo(maxBackoff) < 0; i++) {
+            backoff = backoff.multipliedBy(2);
+        }
+        return backoff.compareTo(maxBackoff) > 0 ? maxBackoff : backoff;
+    }
+}

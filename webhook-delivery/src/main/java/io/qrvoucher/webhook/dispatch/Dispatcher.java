@@ -1,0 +1,142 @@
+package io.qrvoucher.webhook.dispatch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.webhook.core.RetrySchedule;
+import io.qrvoucher.webhook.store.WebhookStore;
+
+/**
+ * Sends due deliveries. Each worker takes an endpoint whose oldest pending delivery is due, locked in the
+ * database for the length of one attempt ({@link WebhookStore#lockNextDue}), sends that delivery and records
+ * the attempt in the same transaction: an endpoint's deliveries go one at a time, in order, over all the
+ * instances, and a delivery waits until the one before it was delivered or given up. Nothing is kept in
+ * memory: an instance that dies mid-attempt releases its lock with its connection, and the delivery is tried
+ * again (receivers de-duplicate by event id).
+ */
+public final class Dispatcher implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** Attempts one worker makes before it lets the others' turn come (and looks at its schedule again). */
+    private static final int ATTEMPTS_PER_ROUND = 100;
+
+    private final WebhookStore store;
+    private final TransactionTemplate transactions;
+    private final WebhookSender sender;
+    private final RetrySchedule schedule;
+    private final int workers;
+    private final Duration pollInterval;
+    private final Clock clock;
+    private final Counter delivered;
+    private final Counter failed;
+    private final Counter givenUp;
+    private ScheduledExecutorService executor;
+
+    public Dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender, RetrySchedule schedule,
+                      int workers, Duration pollInterval, Clock clock, MeterRegistry meters) {
+        this.store = store;
+        this.transactions = transactions;
+        this.sender = sender;
+        this.schedule = schedule;
+        this.workers = workers;
+        this.pollInterval = pollInterval;
+        this.clock = clock;
+        this.delivered = outcome(meters, "delivered");
+        this.failed = outcome(meters, "failed");
+        this.givenUp = outcome(meters, "given_up");
+    }
+
+    private static Counter outcome(MeterRegistry meters, String outcome) {
+        return Counter.builder("webhook.attempts").tag("outcome", outcome)
+                .description("Attempts to deliver a webhook: delivered, failed (tried again later) or failed and given up")
+                .register(meters);
+    }
+
+    @Override
+    public synchronized void start() {
+        AtomicInteger number = new AtomicInteger();
+        executor = Executors.newScheduledThreadPool(workers, task -> {
+            Thread thread = new Thread(task, "webhook-worker-" + number.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        for (int i = 0; i < workers; i++) {
+            executor.scheduleWithFixedDelay(this::sendDue, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Sends due deliveries until none is due (or a round is done); the schedule calls it again after the poll interval. */
+    void sendDue() {
+        try {
+            for (int i = 0; i < ATTEMPTS_PER_ROUND && attemptOne(); i++) {
+                // next
+            }
+        } catch (RuntimeException e) {
+            // The database failed: nothing was recorded, the endpoint's lock is gone, the delivery stays due.
+            log.warn("Webhook worker could not take or record a delivery: {}",
+                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).toString());
+        }
+    }
+
+    /** One attempt of one due delivery; false if none was due. */
+    boolean attemptOne() {
+        Boolean attempted = transactions.execute(status -> {
+            Instant now = clock.instant();
+            Optional<WebhookStore.Due> next = store.lockNextDue(now);
+            if (next.isEmpty()) {
+                return false;
+            }
+            WebhookStore.Due due = next.get();
+            WebhookSender.Outcome outcome = sender.send(due);
+            Instant after = clock.instant();
+            Optional<Instant> retry = outcome.delivered() ? Optional.empty()
+                    : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after);
+            store.recordAttempt(due, now, outcome.durationMs(), outcome.statusCode(), outcome.error(),
+                    outcome.delivered(), retry, after);
+            if (outcome.delivered()) {
+                delivered.increment();
+            } else if (retry.isPresent()) {
+                failed.increment();
+            } else {
+                givenUp.increment();
+                log.warn("Webhook delivery {} of event {} to endpoint {} given up after {} attempts: {}", due.deliveryId(),
+                        due.eventId(), due.endpointId(), due.attempts() + 1,
+                        outcome.statusCode() != null ? "HTTP " + outcome.statusCode() : outcome.error());
+            }
+            return true;
+        });
+        return Boolean.TRUE.equals(attempted);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                // An attempt in flight ends within the response timeout; one cut short is simply tried again.
+                executor.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            executor = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return executor != null;
+    }
+}

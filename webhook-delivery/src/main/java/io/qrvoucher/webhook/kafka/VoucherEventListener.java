@@ -1,0 +1,63 @@
+package io.qrvoucher.webhook.kafka;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.webhook.core.Recipients;
+import io.qrvoucher.webhook.core.WebhookPayload;
+import io.qrvoucher.webhook.store.WebhookStore;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Reads {@code voucher-events} in the group {@code webhook-delivery} (the instances share its partitions) and
+ * records, for each event, a delivery to every endpoint of the voucher's payer and payee that subscribes to the
+ * event's type. A poll's deliveries are committed in one transaction before its offsets: a crash in between
+ * reads the events again, and they are recorded once per endpoint. The body is rendered here, once, so that a
+ * retry and a resend send the same bytes.
+ * <p>
+ * An event that cannot be read is not skipped: the poll fails and is retried (with backoff, logged) until the
+ * service can read it — an upgrade, since the reader must know every schema the topology writes with. Skipping
+ * would lose the event for its customers; the partition waits instead, and the endpoints' order holds.
+ */
+public class VoucherEventListener {
+
+    private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
+
+    private final WebhookStore store;
+    private final TransactionTemplate transactions;
+    private final ObjectMapper json;
+    private final Clock clock;
+
+    public VoucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json, Clock clock) {
+        this.store = store;
+        this.transactions = transactions;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** The consumer group is {@code spring.kafka.consumer.group-id}. */
+    @KafkaListener(id = "webhook-delivery", idIsGroup = false, batch = "true",
+            topics = "${webhook.topics.voucher-events:" + io.qrvoucher.schemas.Topics.VOUCHER_EVENTS + "}",
+            concurrency = "${webhook.listener-concurrency:1}")
+    public void onEvents(List<ConsumerRecord<String, byte[]>> records) {
+        List<WebhookStore.NewDelivery> deliveries = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            VoucherEvent event = EVENTS.decode(record.value());
+            for (Recipients.Recipient recipient : Recipients.of(event)) {
+                deliveries.add(new WebhookStore.NewDelivery(recipient.customerId(), event.getEventId(),
+                        event.getType().name(), event.getVoucherId(),
+                        json.writeValueAsBytes(WebhookPayload.of(event, recipient))));
+            }
+        }
+        if (!deliveries.isEmpty()) {
+            transactions.executeWithoutResult(status -> store.record(deliveries, clock.instant()));
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package io.qrvoucher.webhook.store;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import io.qrvoucher.schemas.VoucherRules;
+import io.qrvoucher.webhook.core.Refusal;
+import io.qrvoucher.webhook.core.SecretBox;
+
+/**
+ * The service's tables: endpoints, deliveries, attempts. Every method runs in the caller's transaction; the
+ * callers open one per registration, per poll of events, per attempt.
+ */
+public class WebhookStore {
+
+    /** A delivery due now at the head of its endpoint's queue, with what sending it needs. */
+    public record Due(long deliveryId, String endpointId, String url, String secret, String eventId, byte[] payload,
+                      Instant createdAt, int attempts) {
+    }
+
+    /** The answer to a registration: the endpoint, and whether this request made it (false for a retry). */
+    public record Registered(Endpoint endpoint, boolean created) {
+    }
+
+    /** A delivery to record for an event: the endpoint is found by the customer's subscriptions. */
+    public record NewDelivery(String customerId, String eventId, String eventType, String voucherId, byte[] payload) {
+    }
+
+    private final JdbcClient jdbc;
+    private final SecretBox secrets;
+
+    public WebhookStore(JdbcClient jdbc, SecretBox secrets) {
+        this.jdbc = jdbc;
+        this.secrets = secrets;
+    }
+
+    /**
+     * Registers an endpoint, or answers a retry of a registration (same customer and Idempotency-Key) with the
+     * first answer: with the secret within {@code secretRetryWindow} of it, without after. Another request
+     * under the same key is refused. Registrations of one customer are serialised, so the limit holds.
+     */
+    public Registered register(String customerId, String url, List<String> eventTypes, String idempotencyKey,
+                             int maxPerCustomer, Duration secretRetryWindow, Instant at) {
+        Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS); // what the database keeps
+        String requestHash = VoucherRules.sha256Hex(url + "\n" + String.join(",", eventTypes));
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-customer:' || :customer, 0))")
+                .param("customer", customerId).query().singleRow();
+        Optional<Map<String, Object>> earlier = jdbc.sql("""
+                        SELECT endpoint_id, request_hash, secret_key_id, secret_ciphertext, created_at FROM webhook_endpoints
+                        WHERE customer_id = :customer AND idempotency_key = :key""")
+                .param("customer", customerId).param("key", idempotencyKey).query().listOfRows().stream().findFirst();
+        if (earlier.isPresent()) {
+            Map<String, Object> row = earlier.get();
+            if (!row.get("request_hash").equals(requestHash)) {
+                throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another registration");
+            }
+            String endpointId = (String) row.get("endpoint_id");
+            Endpoint endpoint = endpoint(customerId, endpointId).orElseThrow();
+            Instant createdAt = ((Timestamp) row.get("created_at")).toInstant();
+            return new Registered(now.isBefore(createdAt.plus(secretRetryWindow))
+                    ? endpoint.withSecret(secrets.open(endpointId, new SecretBox.Sealed((String) row.get("secret_key_id"),
+                    (byte[]) row.get("secret_ciphertext"))))
+                    : endpoint, false);
+        }
+        long existing = jdbc.sql("SELECT count(*) FROM webhook_endpoints WHERE customer_id = :customer")
+                .param("customer", customerId).query(Long.class).single();
+        if (existing >= maxPerCustomer) {
+            throw new Refusal("TOO_MANY_WEBHOOKS", "You have " + existing + " webhook endpoints, the most one customer "
+                    + "may have; remove one first");
+        }
+        String endpointId = UUID.randomUUID().toString();
+        String secret = SecretBox.newSecret();
+        SecretBox.Sealed sealed = secrets.seal(endpointId, secret);
+        jdbc.sql("""
+                        INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id,
+                            secret_ciphertext, idempotency_key, request_hash, created_at)
+                        VALUES (:id, :customer, :url, :types, :keyId, :ciphertext, :key, :hash, :now)""")
+                .param("id", endpointId).param("customer", customerId).param("url", url)
+                .param("types", eventTypes.toArray(String[]::new)).param("keyId", sealed.keyId())
+                .param("ciphertext", sealed.ciphertext()).param("key", idempotencyKey).param("hash", requestHash)
+                .param("now", Timestamp.from(now)).update();
+        return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, secret), true);
+    }
+
+    public List<Endpoint> endpointsOf(String customerId) {
+        return jdbc.sql("""
+                        SELECT endpoint_id, url, event_types, created_at FROM webhook_endpoints
+                        WHERE customer_id = :customer ORDER BY created_at, endpoint_id""")
+                .param("customer", customerId).query(WebhookStore::endpoint).list();
+    }
+
+    public Optional<Endpoint> endpoint(String customerId, String endpointId) {
+        return jdbc.sql("""
+                        SELECT endpoint_id, url, event_types, created_at FROM webhook_endpoints
+                        WHERE customer_id = :customer AND endpoint_id = :id""")
+                .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
+    }
+
+    /** Removes the customer's endpoint with its deliveries and their attempts; false if the customer has no such endpoint. */
+    public boolean remove(String customerId, String endpointId) {
+        return jdbc.sql("DELETE FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :id")
+                .param("customer", customerId).param("id", endpointId).update() > 0;
+    }
+
+    /**
+     * Records the deliveries of events to the endpoints of their customers that subscribe to their types, once
+     * per event and endpoint however often an event is read; returns how many are new.
+     */
+    public int record(List<NewDelivery> deliveries, Instant now) {
+        int recorded = 0;
+        for (NewDelivery delivery : deliveries) {
+            recorded += jdbc.sql("""
+                            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
+                                created_at, next_attempt_at)
+                            SELECT endpoint_id, :eventId, :type, :voucherId, :payload, 'PENDING', :now, :now
+                            FROM webhook_endpoints WHERE customer_id = :customer AND :type = ANY (event_types)
+                            ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
+                    .param("eventId", delivery.eventId()).param("type", delivery.eventType())
+                    .param("voucherId", delivery.voucherId()).param("payload", delivery.payload())
+                    .param("now", Timestamp.from(now)).param("customer", delivery.customerId()).update();
+        }
+        return recorded;
+    }
+
+    /** The customer's endpoint's deliveries, newest first, before the delivery {@code before} if given; empty if no such endpoint. */
+    public Optional<List<Delivery>> deliveriesOf(String customerId, String endpointId, Long before, int size) {
+        if (endpoint(customerId, endpointId).isEmpty()) {
+            return Optional.empty();
+        }
+        List<Delivery> deliveries = jdbc.sql("""
+                        SELECT * FROM webhook_deliveries WHERE endpoint_id = :endpoint AND delivery_id < :before
+                        ORDER BY delivery_id DESC LIMIT :size""")
+                .param("endpoint", endpointId).param("before", before == null ? Long.MAX_VALUE : before)
+                .param("size", size).query(WebhookStore::delivery).list();
+        return Optional.of(withAttempts(deliveries));
+    }
+
+    public Optional<Delivery> delivery(String customerId, String endpointId, long deliveryId) {
+        return jdbc.sql("""
+                        SELECT d.* FROM webhook_deliveries d JOIN webhook_endpoints e ON e.endpoint_id = d.endpoint_id
+                        WHERE e.customer_id = :customer AND d.endpoint_id = :endpoint AND d.delivery_id = :delivery""")
+                .param("customer", customerId).param("endpoint", endpointId).param("delivery", deliveryId)
+                .query(WebhookStore::delivery).optional()
+                .map(delivery -> withAttempts(List.of(delivery)).get(0));
+    }
+
+    /**
+     * Queues the delivery's event to its endpoint again, as a new delivery at the end of the endpoint's queue;
+     * a retry with the same Idempotency-Key gets the same new delivery. Empty if the customer has no such
+     * delivery.
+     */
+    public Optional<Delivery> resend(String customerId, String endpointId, long deliveryId, String idempotencyKey,
+                                     Instant now) {
+        if (delivery(customerId, endpointId, deliveryId).isEmpty()) {
+            return Optional.empty();
+        }
+        jdbc.sql("""
+                        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
+                            created_at, next_attempt_at, resend_of, idempotency_key)
+                        SELECT endpoint_id, event_id, event_type, voucher_id, payload, 'PENDING', :now, :now, delivery_id, :key
+                        FROM webhook_deliveries WHERE delivery_id = :delivery
+                        ON CONFLICT ON CONSTRAINT webhook_deliveries_resend_key_once DO NOTHING""")
+                .param("now", Timestamp.from(now)).param("delivery", deliveryId).param("key", idempotencyKey).update();
+        long resent = jdbc.sql("SELECT delivery_id FROM webhook_deliveries WHERE endpoint_id = :endpoint AND idempotency_key = :key")
+                .param("endpoint", endpointId).param("key", idempotencyKey).query(Long.class).single();
+        return delivery(customerId, endpointId, resent);
+    }
+
+    /**
+     * Locks one endpoint whose oldest pending delivery is due — one no other instance holds — and returns that
+     * delivery. The lock is the transaction's: it holds while the caller sends, so an endpoint's deliveries go
+     * one at a time over all instances, and it goes with the connection if the instance dies.
+     */
+    public Optional<Due> lockNextDue(Instant now) {
+        Optional<Map<String, Object>> endpoint = jdbc.sql("""
+                        SELECT e.endpoint_id, e.url, e.secret_key_id, e.secret_ciphertext FROM webhook_endpoints e
+                        WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
+                                                WHERE status = 'PENDING' AND next_attempt_at <= :now)
+                          AND (SELECT d.next_attempt_at FROM webhook_deliveries d
+                               WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
+                               ORDER BY d.delivery_id LIMIT 1) <= :now
+                        LIMIT 1 FOR UPDATE OF e SKIP LOCKED""")
+                .param("now", Timestamp.from(now)).query().listOfRows().stream().findFirst();
+        if (endpoint.isEmpty()) {
+            return Optional.empty();
+        }
+        String endpointId = (String) endpoint.get().get("endpoint_id");
+        // Read again under the lock, in a new snapshot: another instance may have sent the head just before.
+        return jdbc.sql("""
+                        SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at FROM webhook_deliveries
+                        WHERE endpoint_id = :endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1""")
+                .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
+                .filter(head -> !((Timestamp) head.get("next_attempt_at")).toInstant().isAfter(now))
+                .map(head -> new Due((Long) head.get("delivery_id"), endpointId, (String) endpoint.get().get("url"),
+                        secrets.open(endpointId, new SecretBox.Sealed((String) endpoint.get().get("secret_key_id"),
+                                (byte[]) endpoint.get().get("secret_ciphertext"))),
+                        (String) head.get("event_id"), (byte[]) head.get("payload"),
+                        ((Timestamp) head.get("created_at")).toInstant(), (Integer) head.get("attempts")));
+    }
+
+    /**
+     * Records an attempt and what follows: delivered, tried again at {@code nextAttempt}, or given up (when
+     * {@code nextAttempt} is empty after a failure).
+     */
+    public void recordAttempt(Due due, Instant at, long durationMs, Integer statusCode, String error, boolean delivered,
+                              Optional<Instant> nextAttempt, Instant now) {
+        jdbc.sql("""
+                        INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, duration_ms, status_code, error)
+                        VALUES (:delivery, :attempt, :at, :duration, :status, :error)""")
+                .param("delivery", due.deliveryId()).param("attempt", due.attempts() + 1).param("at", Timestamp.from(at))
+                .param("duration", durationMs).param("status", statusCode, java.sql.Types.INTEGER)
+                .param("error", error, java.sql.Types.VARCHAR).update();
+        String status = delivered ? "DELIVERED" : nextAttempt.isPresent() ? "PENDING" : "GIVEN_UP";
+        jdbc.sql("""
+                        UPDATE webhook_deliveries SET attempts = attempts + 1, status = :status, next_attempt_at = :next,
+                            finished_at = :finished WHERE delivery_id = :delivery""")
+                .param("status", status)
+                .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP)
+                .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP)
+                .param("delivery", due.deliveryId()).update();
+    }
+
+    private List<Delivery> withAttempts(List<Delivery> deliveries) {
+        if (deliveries.isEmpty()) {
+            return deliveries;
+        }
+        Map<String, List<Delivery.Attempt>> attempts = new LinkedHashMap<>();
+        deliveries.forEach(delivery -> attempts.put(delivery.id(), new ArrayList<>()));
+        jdbc.sql("SELECT * FROM webhook_attempts WHERE delivery_id IN (:ids) ORDER BY delivery_id, attempt")
+                .param("ids", deliveries.stream().map(delivery -> Long.parseLong(delivery.id())).toList())
+                .query((rs, n) -> {
+                    attempts.get(Long.toString(rs.getLong("delivery_id"))).add(new Delivery.Attempt(rs.getInt("attempt"),
+                            rs.getTimestamp("attempted_at").toInstant(), rs.getLong("duration_ms"),
+                            (Integer) rs.getObject("status_code"), rs.getString("error")));
+                    return null;
+                }).list();
+        return deliveries.stream().map(delivery -> delivery.withAttempts(attempts.get(delivery.id()))).toList();
+    }
+
+    private static Endpoint endpoint(ResultSet rs, int row) throws SQLException {
+        return new Endpoint(rs.getString("endpoint_id"), rs.getString("url"),
+                Arrays.asList((String[]) rs.getArray("event_types").getArray()), rs.getTimestamp("created_at").toInstant(),
+                null);
+    }
+
+    private static Delivery delivery(ResultSet rs, int row) throws SQLException {
+        Object resendOf = rs.getObject("resend_of");
+        return new Delivery(Long.toString(rs.getLong("delivery_id")), rs.getString("event_id"), rs.getString("event_type"),
+                rs.getString("voucher_id"), rs.getString("status"), rs.getTimestamp("created_at").toInstant(),
+                instant(rs.getTimestamp("next_attempt_at")), instant(rs.getTimestamp("finished_at")),
+                resendOf == null ? null : resendOf.toString(), List.of());
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+}

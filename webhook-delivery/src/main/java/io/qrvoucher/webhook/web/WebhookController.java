@@ -1,0 +1,122 @@
+package io.qrvoucher.webhook.web;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.webhook.WebhookProperties;
+import io.qrvoucher.webhook.core.EndpointUrls;
+import io.qrvoucher.webhook.core.EventTypes;
+import io.qrvoucher.webhook.core.Refusal;
+import io.qrvoucher.webhook.store.Delivery;
+import io.qrvoucher.webhook.store.Endpoint;
+import io.qrvoucher.webhook.store.WebhookStore;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The internal API of the webhook service, for the ingress, which authenticates the customer and names them
+ * in the path: a customer's endpoints and their deliveries, read and changed in the service's database. Any
+ * instance answers. Keep it off the public network, like the other services' {@code /internal/**}.
+ * Refusals are RFC 9457 problem details with a {@code code}, which the ingress passes on.
+ */
+@RestController
+class WebhookController {
+
+    static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final int MAX_PAGE = 100;
+
+    /** What a customer asks to register. */
+    record Registration(String url, List<String> eventTypes) {
+    }
+
+    private final WebhookStore store;
+    private final TransactionTemplate transactions;
+    private final EndpointUrls urls;
+    private final WebhookProperties.Endpoints limits;
+    private final Clock clock;
+
+    WebhookController(WebhookStore store, TransactionTemplate transactions, EndpointUrls urls,
+                      WebhookProperties properties, Clock clock) {
+        this.store = store;
+        this.transactions = transactions;
+        this.urls = urls;
+        this.limits = properties.endpoints();
+        this.clock = clock;
+    }
+
+    /** 201 with the endpoint and its secret; 200 with the first answer for a retry under the same Idempotency-Key. */
+    @PostMapping("/internal/customers/{customerId}/webhooks")
+    Mono<ResponseEntity<Endpoint>> register(@PathVariable String customerId, @RequestBody Registration registration,
+                                            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+        return blocking(() -> {
+            // Checked before the transaction: resolving the host may take a while.
+            String url = urls.check(registration.url()).toString();
+            List<String> types = EventTypes.check(registration.eventTypes());
+            String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
+            return transactions.execute(status -> store.register(customerId, url, types, key,
+                    limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
+        }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
+                .body(registered.endpoint()));
+    }
+
+    @GetMapping("/internal/customers/{customerId}/webhooks")
+    Mono<List<Endpoint>> endpoints(@PathVariable String customerId) {
+        return blocking(() -> store.endpointsOf(customerId));
+    }
+
+    @DeleteMapping("/internal/customers/{customerId}/webhooks/{endpointId}")
+    Mono<ResponseEntity<Void>> remove(@PathVariable String customerId, @PathVariable String endpointId) {
+        return blocking(() -> transactions.execute(status -> store.remove(customerId, endpointId)))
+                .map(removed -> removed ? ResponseEntity.noContent().<Void>build() : ResponseEntity.notFound().<Void>build());
+    }
+
+    /** Newest first; {@code before} is the id of the last delivery of the page before. */
+    @GetMapping("/internal/customers/{customerId}/webhooks/{endpointId}/deliveries")
+    Mono<ResponseEntity<List<Delivery>>> deliveries(@PathVariable String customerId, @PathVariable String endpointId,
+                                                    @RequestParam(required = false) Long before,
+                                                    @RequestParam(defaultValue = "20") int size) {
+        int page = Math.max(1, Math.min(size, MAX_PAGE));
+        return blocking(() -> store.deliveriesOf(customerId, endpointId, before, page))
+                .map(found -> found.map(ResponseEntity::ok).orElseGet(() -> ResponseEntity.notFound().build()));
+    }
+
+    /** 202 with the new delivery, queued after the endpoint's others. */
+    @PostMapping("/internal/customers/{customerId}/webhooks/{endpointId}/deliveries/{deliveryId}/resend")
+    Mono<ResponseEntity<Delivery>> resend(@PathVariable String customerId, @PathVariable String endpointId,
+                                          @PathVariable long deliveryId,
+                                          @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+        String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
+        return blocking(() -> transactions.execute(status ->
+                store.resend(customerId, endpointId, deliveryId, key, clock.instant())))
+                .map(resent -> resent.map(delivery -> ResponseEntity.accepted().body(delivery))
+                        .orElseGet(() -> ResponseEntity.notFound().build()));
+    }
+
+    @ExceptionHandler(Refusal.class)
+    ResponseEntity<ProblemDetail> refused(Refusal refusal) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, refusal.getMessage());
+        problem.setProperty("code", refusal.code());
+        return ResponseEntity.status(HttpStatus.UNPROCESSABLE_CONTENT).body(problem);
+    }
+
+    /** JDBC and name resolution block: off the event loop. */
+    private static <T> Mono<T> blocking(Callable<T> work) {
+        return Mono.fromCallable(work).subscribeOn(Schedulers.boundedElastic());
+    }
+}

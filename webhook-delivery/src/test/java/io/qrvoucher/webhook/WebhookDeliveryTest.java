@@ -1,0 +1,334 @@
+package io.qrvoucher.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpStatus;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.jayway.jsonpath.JsonPath;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.Topics;
+import io.qrvoucher.webhook.core.RetrySchedule;
+import io.qrvoucher.webhook.dispatch.Dispatcher;
+import io.qrvoucher.webhook.dispatch.WebhookSender;
+import io.qrvoucher.webhook.store.Delivery;
+import io.qrvoucher.webhook.store.Endpoint;
+import io.qrvoucher.webhook.store.WebhookStore;
+
+/**
+ * The service as it runs: voucher events from a real broker, endpoints and deliveries in a real PostgreSQL,
+ * webhooks POSTed to real HTTP receivers on this machine (the tests' switch lets http://localhost in). Retries
+ * are in milliseconds and a delivery is given up after 3 s. Every test has customers of its own.
+ */
+@SpringBootTest(classes = WebhookDeliveryApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"spring.config.name=webhook-delivery",
+                "webhook.endpoints.allow-local-http=true",
+                "webhook.endpoints.max-per-customer=3",
+                "webhook.delivery.poll-interval=50ms",
+                "webhook.delivery.initial-backoff=100ms",
+                "webhook.delivery.max-backoff=800ms",
+                "webhook.delivery.give-up-after=3s",
+                "webhook.delivery.connect-timeout=500ms",
+                "webhook.delivery.response-timeout=500ms"})
+@Import(DeliveryBroker.class)
+class WebhookDeliveryTest {
+
+    static final String SECRET_KEY = Base64.getEncoder().encodeToString("the-webhook-tests-secret-key-256-bits!".getBytes());
+    private static final String DATABASE = TestDatabases.newMigratedDatabase();
+    private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
+    private static final Duration BOUND = Duration.ofSeconds(30);
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        TestDatabases.register(registry, DATABASE);
+        registry.add("webhook.secret-encryption.keys.k1", () -> SECRET_KEY);
+    }
+
+    @Autowired
+    TestBroker broker;
+
+    @Autowired
+    WebhookStore store;
+
+    @Autowired
+    TransactionTemplate transactions;
+
+    @LocalServerPort
+    int port;
+
+    private WebTestClient http;
+    private KafkaProducer<String, byte[]> producer;
+    private final String alice = "alice-" + UUID.randomUUID();
+    private final String bob = "bob-" + UUID.randomUUID();
+    private final String carol = "carol-" + UUID.randomUUID();
+
+    @BeforeEach
+    void connect() {
+        http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(BOUND).build();
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterEach
+    void disconnect() {
+        producer.close();
+    }
+
+    @Test
+    void aRedemptionsEventsReachThePayersAndThePayeesEndpointsSignedAndAThirdCustomersGetsNothing() throws Exception {
+        try (Receiver alices = Receiver.answering(); Receiver bobs = Receiver.answering(); Receiver carols = Receiver.answering()) {
+            Endpoint aliceEndpoint = register(alice, alices.url(), "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            Endpoint bobEndpoint = register(bob, bobs.url(), "REDEEMED");
+            Endpoint carolEndpoint = register(carol, carols.url(), "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            String voucherId = "v-" + UUID.randomUUID();
+
+            publish(VoucherEvents.redemption(voucherId, alice, bob));
+
+            await().atMost(BOUND).until(() -> alices.accepted().size() == 3 && bobs.accepted().size() == 1);
+            assertThat(alices.accepted()).extracting(Receiver.Request::eventId)
+                    .containsExactly(voucherId + "/v2", voucherId + "/v3", voucherId + "/v4");
+            assertThat(alices.accepted()).allMatch(request -> request.verifies(aliceEndpoint.secret()));
+            assertThat(bobs.accepted()).allMatch(request -> request.verifies(bobEndpoint.secret()))
+                    .noneMatch(request -> request.verifies(aliceEndpoint.secret()));
+            Receiver.Request redeemed = bobs.accepted().get(0);
+            assertThat(JsonPath.<String>read(redeemed.bodyText(), "$.type")).isEqualTo("REDEEMED");
+            assertThat(JsonPath.<String>read(redeemed.bodyText(), "$.id")).isEqualTo(redeemed.eventId());
+            assertThat(JsonPath.<String>read(redeemed.bodyText(), "$.voucher.redemption.amount")).isEqualTo("88.80");
+            assertThat(JsonPath.<Object>read(redeemed.bodyText(), "$.voucher.accountId")).isNull();
+
+            // All four events were read (the group's offsets are committed after the deliveries): carol has none.
+            awaitAllEventsRead();
+            assertThat(deliveries(carol, carolEndpoint.id())).isEmpty();
+            assertThat(carols.requests()).isEmpty();
+        }
+    }
+
+    @Test
+    void aReceiverThatFailsThreeTimesGetsTheEventsLaterAndInOrderWithEveryAttemptRecorded() {
+        try (Receiver receiver = Receiver.failingFirst(3)) {
+            Endpoint endpoint = register(alice, receiver.url(), "REQUESTED", "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            String voucherId = "v-" + UUID.randomUUID();
+
+            publish(VoucherEvents.redemption(voucherId, alice, bob));
+
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 4);
+            // The first event was tried four times before any other was sent: the order holds.
+            assertThat(receiver.requests()).extracting(Receiver.Request::eventId).containsExactly(
+                    voucherId + "/v1", voucherId + "/v1", voucherId + "/v1", voucherId + "/v1",
+                    voucherId + "/v2", voucherId + "/v3", voucherId + "/v4");
+            await().atMost(BOUND).until(() -> deliveries(alice, endpoint.id()).stream().allMatch(delivered()));
+            Delivery first = deliveries(alice, endpoint.id()).get(3); // newest first
+            assertThat(first.eventId()).isEqualTo(voucherId + "/v1");
+            assertThat(first.attempts()).extracting(Delivery.Attempt::statusCode).containsExactly(503, 503, 503, 200);
+            assertThat(first.attempts()).extracting(Delivery.Attempt::at).isSorted();
+        }
+    }
+
+    @Test
+    void anEndpointThatNeverAnswersIsGivenUpAfterTheConfiguredPeriodWithEveryAttemptRecorded() throws IOException {
+        // Connections are taken (the backlog) but never answered.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Endpoint endpoint = register(alice, "http://localhost:" + silent.getLocalPort() + "/hooks", "ISSUED");
+
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+
+            await().atMost(BOUND).until(() -> deliveries(alice, endpoint.id()).stream().anyMatch(givenUp()));
+            Delivery delivery = deliveries(alice, endpoint.id()).get(0);
+            assertThat(delivery.attempts()).hasSizeGreaterThanOrEqualTo(3)
+                    .allSatisfy(attempt -> assertThat(attempt.error()).startsWith("timeout"))
+                    .allSatisfy(attempt -> assertThat(attempt.statusCode()).isNull());
+            Instant last = delivery.attempts().get(delivery.attempts().size() - 1).at();
+            assertThat(Duration.between(delivery.createdAt(), last)).isGreaterThanOrEqualTo(Duration.ofMillis(2_500));
+            assertThat(delivery.finishedAt()).isNotNull();
+            assertThat(delivery.nextAttemptAt()).isNull();
+        }
+    }
+
+    @Test
+    void aResentDeliveryIsSentAgainWithTheSameEventIdAsANewDelivery() {
+        try (Receiver receiver = Receiver.answering()) {
+            Endpoint endpoint = register(alice, receiver.url(), "ISSUED");
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 1);
+            Delivery original = deliveries(alice, endpoint.id()).get(0);
+
+            Delivery resent = http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", alice,
+                            endpoint.id(), original.id()).header("Idempotency-Key", "resend-1")
+                    .exchange().expectStatus().isAccepted().expectBody(Delivery.class).returnResult().getResponseBody();
+            // The same key again is the same resend, not a third delivery.
+            http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", alice, endpoint.id(), original.id())
+                    .header("Idempotency-Key", "resend-1").exchange().expectStatus().isAccepted()
+                    .expectBody().jsonPath("$.id").isEqualTo(resent.id());
+
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 2);
+            Receiver.Request again = receiver.accepted().get(1);
+            assertThat(again.eventId()).isEqualTo(original.eventId());
+            assertThat(again.deliveryId()).isEqualTo(resent.id()).isNotEqualTo(original.id());
+            assertThat(again.verifies(endpoint.secret())).isTrue();
+            assertThat(resent.resendOf()).isEqualTo(original.id());
+            assertThat(deliveries(alice, endpoint.id())).hasSize(2);
+            // Nobody else's delivery can be resent through this customer.
+            http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", carol, endpoint.id(), original.id())
+                    .exchange().expectStatus().isNotFound();
+        }
+    }
+
+    @Test
+    void aUrlOnAPrivateOrLinkLocalAddressIsRefusedWithAProblem() {
+        for (String url : List.of("https://10.0.0.1/hooks", "https://169.254.169.254/latest/meta-data",
+                "https://192.168.0.10/", "http://[fd12::1]/")) {
+            refused(alice, Map.of("url", url, "eventTypes", List.of("REDEEMED")), "WEBHOOK_URL_NOT_ALLOWED");
+        }
+        refused(alice, Map.of("url", "ftp://shop.example/", "eventTypes", List.of("REDEEMED")), "INVALID_WEBHOOK_URL");
+        refused(alice, Map.of("url", "http://localhost:1/", "eventTypes", List.of("PAID")), "UNKNOWN_EVENT_TYPE");
+        assertThat(endpoints(alice)).isEmpty();
+    }
+
+    @Test
+    void aCustomerHasAtMostTheConfiguredNumberOfEndpointsAndMayRemoveOne() {
+        List<Endpoint> made = List.of(register(alice, "http://localhost:1/a", "ISSUED"),
+                register(alice, "http://localhost:1/b", "ISSUED"), register(alice, "http://localhost:1/c", "ISSUED"));
+        refused(alice, Map.of("url", "http://localhost:1/d", "eventTypes", List.of("ISSUED")), "TOO_MANY_WEBHOOKS");
+
+        http.delete().uri("/internal/customers/{c}/webhooks/{e}", bob, made.get(0).id()).exchange().expectStatus().isNotFound();
+        http.delete().uri("/internal/customers/{c}/webhooks/{e}", alice, made.get(0).id()).exchange().expectStatus().isNoContent();
+
+        assertThat(endpoints(alice)).extracting(Endpoint::id).containsExactly(made.get(1).id(), made.get(2).id())
+                .allSatisfy(id -> assertThat(id).isNotNull());
+        assertThat(endpoints(alice)).extracting(Endpoint::secret).containsOnlyNulls();
+        register(alice, "http://localhost:1/d", "ISSUED");
+    }
+
+    @Test
+    void aRegistrationRetriedWithItsIdempotencyKeyGetsTheSameEndpointAndSecret() {
+        Map<String, Object> body = Map.of("url", "http://localhost:1/hooks", "eventTypes", List.of("REDEEMED"));
+        Endpoint first = http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-1")
+                .bodyValue(body).exchange().expectStatus().isCreated().expectBody(Endpoint.class).returnResult().getResponseBody();
+        Endpoint retried = http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-1")
+                .bodyValue(body).exchange().expectStatus().isOk().expectBody(Endpoint.class).returnResult().getResponseBody();
+
+        assertThat(retried).isEqualTo(first);
+        assertThat(endpoints(alice)).hasSize(1);
+        http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-1")
+                .bodyValue(Map.of("url", "http://localhost:1/other", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    }
+
+    @Test
+    void twoInstancesSendOneEndpointsDeliveriesOneAtATimeAndInOrder() throws IOException {
+        // A second instance's dispatcher on the same database, beside this one's: the endpoint's lock is shared.
+        try (Receiver receiver = Receiver.answeringAfter(Duration.ofMillis(30));
+             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.AddressPolicy(true), true,
+                     Duration.ofSeconds(1), Duration.ofSeconds(1), 8, Clock.systemUTC())) {
+            Dispatcher other = new Dispatcher(store, transactions, sender, new RetrySchedule(Duration.ofMillis(100),
+                    Duration.ofMillis(800), Duration.ofSeconds(3)), 4, Duration.ofMillis(10), Clock.systemUTC(),
+                    new SimpleMeterRegistry());
+            other.start();
+            try {
+                register(alice, receiver.url(), "REQUESTED", "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+                String[] vouchers = {"v-" + UUID.randomUUID(), "v-" + UUID.randomUUID(), "v-" + UUID.randomUUID()};
+                for (String voucherId : vouchers) {
+                    publish(VoucherEvents.redemption(voucherId, alice, bob));
+                }
+
+                await().atMost(BOUND).until(() -> receiver.accepted().size() == 12);
+                assertThat(receiver.mostInFlight()).isEqualTo(1);
+                for (String voucherId : vouchers) {
+                    assertThat(receiver.accepted()).extracting(Receiver.Request::eventId)
+                            .filteredOn(id -> id.startsWith(voucherId))
+                            .containsExactly(voucherId + "/v1", voucherId + "/v2", voucherId + "/v3", voucherId + "/v4");
+                }
+            } finally {
+                other.stop();
+            }
+        }
+    }
+
+    private Endpoint register(String customer, String url, String... eventTypes) {
+        return http.post().uri("/internal/customers/{c}/webhooks", customer)
+                .bodyValue(Map.of("url", url, "eventTypes", List.of(eventTypes)))
+                .exchange().expectStatus().isCreated().expectBody(Endpoint.class).returnResult().getResponseBody();
+    }
+
+    private void refused(String customer, Map<String, Object> body, String code) {
+        http.post().uri("/internal/customers/{c}/webhooks", customer).bodyValue(body).exchange()
+                .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                .expectHeader().contentType("application/problem+json")
+                .expectBody().jsonPath("$.code").isEqualTo(code);
+    }
+
+    private List<Endpoint> endpoints(String customer) {
+        return http.get().uri("/internal/customers/{c}/webhooks", customer).exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<List<Endpoint>>() { }).returnResult().getResponseBody();
+    }
+
+    private List<Delivery> deliveries(String customer, String endpointId) {
+        return http.get().uri("/internal/customers/{c}/webhooks/{e}/deliveries", customer, endpointId).exchange()
+                .expectStatus().isOk().expectBody(new ParameterizedTypeReference<List<Delivery>>() { })
+                .returnResult().getResponseBody();
+    }
+
+    private static Predicate<Delivery> delivered() {
+        return delivery -> delivery.status().equals("DELIVERED");
+    }
+
+    private static Predicate<Delivery> givenUp() {
+        return delivery -> delivery.status().equals("GIVEN_UP");
+    }
+
+    private void publish(VoucherEvent... events) {
+        for (VoucherEvent event : events) {
+            producer.send(new ProducerRecord<>(Topics.VOUCHER_EVENTS, event.getVoucherId(), EVENTS.encode(event)));
+        }
+        producer.flush();
+    }
+
+    /** Until the group webhook-delivery has committed every partition's end: every event is recorded. */
+    private void awaitAllEventsRead() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            await().atMost(BOUND).until(() -> {
+                var committed = admin.listConsumerGroupOffsets("webhook-delivery").partitionsToOffsetAndMetadata().get();
+                var partitions = committed.keySet().stream().collect(java.util.stream.Collectors.toMap(
+                        partition -> partition, partition -> org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                var ends = admin.listOffsets(partitions).all().get();
+                return committed.size() == 3 && committed.entrySet().stream()
+                        .allMatch(entry -> entry.getValue().offset() >= ends.get(entry.getKey()).offset());
+            });
+        }
+    }
+}

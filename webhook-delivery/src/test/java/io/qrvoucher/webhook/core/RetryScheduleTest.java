@@ -1,0 +1,52 @@
+package io.qrvoucher.webhook.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class RetryScheduleTest {
+
+    private static final RetrySchedule PRODUCTION = new RetrySchedule(Duration.ofSeconds(10), Duration.ofHours(1),
+            Duration.ofHours(24));
+    private static final Instant CREATED = Instant.parse("2026-03-01T00:00:00Z");
+
+    @Test
+    void thePauseDoublesAfterEachFailureUpToTheMaximum() {
+        assertThat(PRODUCTION.backoff(1)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(PRODUCTION.backoff(2)).isEqualTo(Duration.ofSeconds(20));
+        assertThat(PRODUCTION.backoff(3)).isEqualTo(Duration.ofSeconds(40));
+        assertThat(PRODUCTION.backoff(9)).isEqualTo(Duration.ofSeconds(2560));
+        assertThat(PRODUCTION.backoff(10)).isEqualTo(Duration.ofHours(1));
+        assertThat(PRODUCTION.backoff(1_000)).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
+    void anEndpointThatNeverAnswersIsTriedForAtLeastADayThenGivenUp() {
+        List<Instant> attempts = new ArrayList<>();
+        Instant at = CREATED;
+        Optional<Instant> next = Optional.of(at);
+        int failures = 0;
+        while (next.isPresent()) {
+            at = next.get();
+            attempts.add(at);
+            next = PRODUCTION.afterFailure(CREATED, ++failures, at);
+        }
+
+        assertThat(attempts.get(attempts.size() - 1)).isAfterOrEqualTo(CREATED.plus(Duration.ofHours(24)))
+                .isBefore(CREATED.plus(Duration.ofHours(25)));
+        assertThat(attempts).hasSizeBetween(30, 40); // a few quick ones, then hourly
+    }
+
+    @Test
+    void aDeliveryThatWaitedADayBehindAnotherIsTriedOnceAndGivenUpIfItFails() {
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(30)))).isEmpty();
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(23))))
+                .contains(CREATED.plus(Duration.ofHours(23)).plusSeconds(10));
+    }
+}
