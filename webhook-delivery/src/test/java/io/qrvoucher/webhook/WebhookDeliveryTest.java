@@ -39,6 +39,7 @@ import com.jayway.jsonpath.JsonPath;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.webhook.core.RetrySchedule;
@@ -67,7 +68,7 @@ import io.qrvoucher.webhook.store.WebhookStore;
 class WebhookDeliveryTest {
 
     static final String SECRET_KEY = Base64.getEncoder().encodeToString("the-webhook-tests-secret-key-256-bits!".getBytes());
-    private static final String DATABASE = TestDatabases.newMigratedDatabase();
+    private static final String DATABASE = TestDatabases.newMigratedDatabase("webhooks", "classpath:db/webhooks");
     private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
     private static final Duration BOUND = Duration.ofSeconds(30);
 

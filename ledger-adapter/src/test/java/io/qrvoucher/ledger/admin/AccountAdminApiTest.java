@@ -28,9 +28,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.query.AccountList;
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
-import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.ledger.kafka.TopicReader;
 import io.qrvoucher.schemas.AvroSerde;
 import reactor.core.publisher.Mono;
@@ -48,7 +48,7 @@ class AccountAdminApiTest {
 
     static final String PASSWORD = "correct-horse-battery-staple";
 
-    private static final String DATABASE = TestDatabases.newLedgerDatabase();
+    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
     private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
 
     @DynamicPropertySource

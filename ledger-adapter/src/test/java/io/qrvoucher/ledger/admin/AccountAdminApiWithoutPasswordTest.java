@@ -16,9 +16,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
-import io.qrvoucher.ledger.TestDatabases;
 
 /** A deployment that set no operator password: the admin API has no default one and refuses everyone. */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -26,7 +26,7 @@ import io.qrvoucher.ledger.TestDatabases;
 @Import(AdapterBroker.class)
 class AccountAdminApiWithoutPasswordTest {
 
-    private static final String DATABASE = TestDatabases.newLedgerDatabase();
+    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {

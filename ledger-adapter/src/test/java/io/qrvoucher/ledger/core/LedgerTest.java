@@ -27,7 +27,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import com.zaxxer.hikari.HikariDataSource;
 
-import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.core.Applied.Outcome;
 import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
@@ -48,7 +48,7 @@ class LedgerTest {
 
     @BeforeEach
     void openBank() {
-        dataSource = TestDatabases.dataSource(TestDatabases.newLedgerDatabase());
+        dataSource = TestDatabases.dataSource(TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration"));
         jdbc = JdbcClient.create(dataSource);
         TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         ledger = new Ledger(jdbc, transactions, BANK_ZONE,

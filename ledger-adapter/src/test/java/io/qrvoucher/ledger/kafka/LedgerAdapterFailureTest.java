@@ -3,9 +3,9 @@ package io.qrvoucher.ledger.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,13 +27,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.TransactionSystemException;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.kafka.core.KafkaTemplate;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -47,9 +47,9 @@ import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.LedgerProperties;
-import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.schemas.AvroSerde;
@@ -65,7 +65,7 @@ class LedgerAdapterFailureTest {
     static void start() {
         broker = TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters",
                 "voucher-events");
-        database = TestDatabases.newLedgerDatabase();
+        database = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
     }
 
     @BeforeEach

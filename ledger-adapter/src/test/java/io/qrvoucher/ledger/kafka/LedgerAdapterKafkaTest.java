@@ -36,9 +36,9 @@ import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.broker.TestBroker;
-import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
-import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
 
@@ -49,7 +49,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
 @Import(AdapterBroker.class)
 class LedgerAdapterKafkaTest {
 
-    private static final String DATABASE = TestDatabases.newLedgerDatabase();
+    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
     private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
 

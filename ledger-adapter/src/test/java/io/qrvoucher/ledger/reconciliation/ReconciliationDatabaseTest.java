@@ -32,8 +32,8 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.LedgerProperties;
-import io.qrvoucher.ledger.TestDatabases;
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
@@ -52,7 +52,7 @@ class ReconciliationDatabaseTest {
 
     @BeforeEach
     void openLedger() {
-        dataSource = TestDatabases.dataSource(TestDatabases.newLedgerDatabase());
+        dataSource = TestDatabases.dataSource(TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration"));
         jdbc = JdbcClient.create(dataSource);
         transactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
         ledger = new Ledger(jdbc, transactions, ZoneId.of("Asia/Shanghai"), Clock.systemUTC());

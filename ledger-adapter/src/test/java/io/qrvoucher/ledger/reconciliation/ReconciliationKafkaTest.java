@@ -45,9 +45,9 @@ import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.broker.TestBroker;
-import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
-import io.qrvoucher.ledger.TestDatabases;
+import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.schemas.AvroSerde;
@@ -65,7 +65,7 @@ import io.qrvoucher.schemas.AvroSerde;
 @ExtendWith(OutputCaptureExtension.class)
 class ReconciliationKafkaTest {
 
-    private static final String DATABASE = TestDatabases.newLedgerDatabase();
+    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
     private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
 
     @DynamicPropertySource

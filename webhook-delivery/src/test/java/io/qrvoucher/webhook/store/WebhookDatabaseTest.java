@@ -14,7 +14,7 @@ import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
-import io.qrvoucher.webhook.TestDatabases;
+import io.qrvoucher.database.TestDatabases;
 
 /** The service connects as a role that reads and writes rows and owns nothing; the schema's owner migrates. */
 class WebhookDatabaseTest {
@@ -22,7 +22,7 @@ class WebhookDatabaseTest {
     @Test
     void theServicesRoleWritesRowsAndRemovesEndpointsButCannotChangeTheSchema() throws Exception {
         // Without the embedded server's ?user=postgres, which would win over the roles given below.
-        String url = TestDatabases.newDatabase().replaceAll("\\?.*", "");
+        String url = TestDatabases.newDatabase("webhooks").replaceAll("\\?.*", "");
         String database = url.substring(url.lastIndexOf('/') + 1);
         try (Connection connection = TestDatabases.server().getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
@@ -34,7 +34,7 @@ class WebhookDatabaseTest {
              Statement statement = connection.createStatement()) {
             statement.execute("ALTER SCHEMA public OWNER TO webhook_owner");
         }
-        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations(TestDatabases.MIGRATIONS)
+        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations("classpath:db/webhooks")
                 .placeholders(Map.of("application_role", "webhook_app")).load().migrate();
         JdbcClient service = JdbcClient.create(new SingleConnectionDataSource(url, "webhook_app", "app", true));
 

@@ -1,4 +1,4 @@
-package io.qrvoucher.webhook;
+package io.qrvoucher.database;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,16 +11,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.flywaydb.core.Flyway;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
+import com.zaxxer.hikari.HikariDataSource;
+
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * One real PostgreSQL server for the test run, started on first use, and a fresh database with the webhook
- * schema for each test class that asks for one. (The ledger adapter's tests have their own, for its schema.)
+ * One real PostgreSQL server for the whole test run, started on first use and durable as production's
+ * ({@code synchronous_commit} and {@code fsync} on), and a fresh database for each test that asks for one.
  */
 public final class TestDatabases {
 
-    /** Where the service's migrations are (spring.flyway.locations). */
-    public static final String MIGRATIONS = "classpath:db/webhooks";
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static EmbeddedPostgres server;
 
@@ -30,7 +30,8 @@ public final class TestDatabases {
     public static synchronized EmbeddedPostgres server() {
         if (server == null) {
             try {
-                server = EmbeddedPostgres.builder().start();
+                server = EmbeddedPostgres.builder().setServerConfig("synchronous_commit", "on")
+                        .setServerConfig("fsync", "on").start();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -45,9 +46,9 @@ public final class TestDatabases {
         return server;
     }
 
-    /** A new, empty database; returns its JDBC URL (user and password: postgres). */
-    public static String newDatabase() {
-        String name = "webhooks_" + COUNTER.incrementAndGet();
+    /** A new, empty database named after {@code prefix}; returns its JDBC URL (user and password: postgres). */
+    public static String newDatabase(String prefix) {
+        String name = prefix + "_" + COUNTER.incrementAndGet();
         try (Connection connection = server().getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
             statement.execute("CREATE DATABASE " + name);
@@ -57,10 +58,14 @@ public final class TestDatabases {
         return server().getJdbcUrl("postgres", name);
     }
 
-    /** A new database with the webhook schema, migrated as the superuser. */
-    public static String newMigratedDatabase() {
-        String url = newDatabase();
-        Flyway.configure().dataSource(url, "postgres", "postgres").locations(MIGRATIONS)
+    /**
+     * A new database with a service's schema, migrated as the superuser, which also plays the service's role.
+     *
+     * @param migrations the service's {@code spring.flyway.locations}, e.g. {@code classpath:db/migration}
+     */
+    public static String newMigratedDatabase(String prefix, String migrations) {
+        String url = newDatabase(prefix);
+        Flyway.configure().dataSource(url, "postgres", "postgres").locations(migrations)
                 .placeholders(Map.of("application_role", "postgres")).load().migrate();
         return url;
     }
@@ -70,5 +75,15 @@ public final class TestDatabases {
         registry.add("spring.datasource.url", () -> jdbcUrl);
         registry.add("spring.datasource.username", () -> "postgres");
         registry.add("spring.datasource.password", () -> "postgres");
+    }
+
+    /** A small connection pool on the database; close it when done. */
+    public static HikariDataSource dataSource(String jdbcUrl) {
+        HikariDataSource dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl(jdbcUrl);
+        dataSource.setUsername("postgres");
+        dataSource.setPassword("postgres");
+        dataSource.setMaximumPoolSize(12);
+        return dataSource;
     }
 }
