@@ -30,6 +30,8 @@ import io.qrvoucher.webhook.store.WebhookStore;
 public final class Dispatcher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** How long stopping waits for the attempts in flight before it interrupts the workers. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** Attempts one worker makes before it lets the others' turn come (and looks at its schedule again). */
     private static final int ATTEMPTS_PER_ROUND = 100;
 
@@ -126,9 +128,15 @@ public final class Dispatcher implements SmartLifecycle {
         if (executor != null) {
             executor.shutdown();
             try {
-                // An attempt in flight ends within the response timeout; one cut short is simply tried again.
-                executor.awaitTermination(30, TimeUnit.SECONDS);
+                // Attempts in flight get a moment to be recorded; then workers still waiting (for a connection
+                // of a database that is going away, say) are interrupted. An attempt cut short holds no lock once
+                // its connection is gone, and is simply made again.
+                if (!executor.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    executor.shutdownNow();
+                    executor.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                }
             } catch (InterruptedException e) {
+                executor.shutdownNow();
                 Thread.currentThread().interrupt();
             }
             executor = null;
