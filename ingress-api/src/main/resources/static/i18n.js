@@ -2,8 +2,8 @@
 // {name} is filled in by the app: amounts come formatted for the language, limits as the server gives them.
 export const texts = {
   en: {
-    title: 'QR e-voucher', language: 'Language', signIn: 'Sign in', signInHint: 'Demo customers of the embedded run',
-    signInAs: 'Sign in as {customer}', signedInAs: 'Signed in as', signOut: 'Sign out', sections: 'Sections',
+    title: 'QR e-voucher', signIn: 'Sign in', signInHint: 'Demo customers of the embedded run',
+    signedInAs: 'Signed in as', signOut: 'Sign out', sections: 'Sections',
     generate: 'Generate', redeem: 'Redeem', manage: 'Manage', settings: 'Settings',
     account: 'Account', amount: 'Amount', validUntil: 'Valid until (optional)', generateVoucher: 'Generate voucher',
     accountName: '{currency} account {number}', availableBalance: 'Available: {amount}',
@@ -57,7 +57,7 @@ export const texts = {
     }
   },
   zh: {
-    title: '二维码电子券', language: '语言', signIn: '登录', signInHint: '演示客户', signInAs: '以 {customer} 登录',
+    title: '二维码电子券', signIn: '登录', signInHint: '演示客户',
     signedInAs: '当前用户', signOut: '退出', sections: '功能',
     generate: '生成', redeem: '兑付', manage: '管理', settings: '设置', account: '账户', amount: '金额',
     validUntil: '有效期至（可选）', generateVoucher: '生成电子券',
