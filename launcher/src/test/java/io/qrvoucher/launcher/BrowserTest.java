@@ -30,12 +30,12 @@ class BrowserTest {
             throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM), "Chromium is not installed");
         assumeTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")), "playwright-core is not installed");
-        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         // The ingress ends each live status stream after 4 s, as a proxy or a restarting instance may: the flow
         // shows the page resuming it from its last event id without missing a change.
         System.setProperty(STREAM_MAX_AGE, "4s");
+        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
+                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
+                "--streams-port=" + freePort(), "--kafka-port=" + freePort(), "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             Path screenshots = Path.of("target", "screenshots").toAbsolutePath();
             Path output = Files.createTempFile("browser-flow", ".log");
