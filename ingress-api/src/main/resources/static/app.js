@@ -1,29 +1,65 @@
-// The web app: plain ES modules, no build step. Every call goes to the HTTP API of SPEC section 3.
+// The web app: plain ES modules, no build step. Every call goes to the HTTP API (SPEC section 3 and its additions).
+// What the API returns becomes text nodes, never markup (docs/security.md).
 import { texts } from './i18n.js';
+import { LiveStatus } from './live.js';
+import { currencyName, dateTime, masked, money, parseAmount, toMinor, fractionDigits } from './format.js';
 
 const $ = (selector) => document.querySelector(selector);
-const state = { language: localStorage.getItem('language') || 'en', token: null, customer: null, accounts: [], settings: null, streams: new Map() };
+const state = {
+  language: localStorage.getItem('language') === 'zh' ? 'zh' : 'en',
+  token: null, customer: null, signedInAt: 0,
+  accounts: [], settings: null, limits: null,
+  shown: null, // the voucher on the Generate tab's voucher panel
+  lastRedemption: null,
+  manage: new Map(), // voucher id -> { item, voucher, stop }
+};
 
 // ---- language ----
 
-function t(key) {
-  return texts[state.language][key] ?? texts.en[key] ?? key;
+const locale = () => (state.language === 'zh' ? 'zh-CN' : 'en');
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (all, name) => (values[name] ?? all));
 }
 
-function reason(code) {
-  return texts[state.language].reasons[code] ?? texts.en.reasons[code] ?? `${texts[state.language].reasons.UNKNOWN} (${code})`;
+function t(key, values = {}) {
+  return fill(texts[state.language][key] ?? texts.en[key] ?? key, values);
+}
+
+function reason(code, values = {}) {
+  const known = texts[state.language].reasons[code] ?? texts.en.reasons[code];
+  return known ? fill(known, values) : `${texts[state.language].reasons.UNKNOWN} (${code})`;
 }
 
 function statusText(status) {
   return texts[state.language].statuses[status] ?? status;
 }
 
+const formatMoney = (amount, currency) => money(amount, currency, locale());
+
+// Messages on the page are kept as how to write them, so that they change language with the page.
+const messages = new Map();
+
+/** Shows the message (a function that writes it in the page's language) in the node; none clears it. */
+function say(node, message) {
+  if (message) messages.set(node, message);
+  else messages.delete(node);
+  node.textContent = message ? message() : '';
+}
+
 function applyLanguage() {
   document.documentElement.lang = state.language === 'zh' ? 'zh-CN' : 'en';
   document.querySelectorAll('[data-i18n]').forEach((node) => { node.textContent = t(node.dataset.i18n); });
-  document.querySelectorAll('[data-i18n-placeholder]').forEach((node) => { node.placeholder = t(node.dataset.i18nPlaceholder); });
-  $('#language').textContent = state.language === 'zh' ? 'English' : '中文';
+  document.querySelectorAll('[data-i18n-aria-label]').forEach((node) => node.setAttribute('aria-label', t(node.dataset.i18nAriaLabel)));
+  document.querySelectorAll('[data-status-option]').forEach((option) => { option.textContent = statusText(option.value); });
+  const language = $('#language');
+  language.textContent = state.language === 'zh' ? 'English' : '中文';
+  language.lang = state.language === 'zh' ? 'en' : 'zh-CN';
   renderAccounts();
+  renderLimits();
+  if (state.shown) renderShownVoucher();
+  state.manage.forEach(({ item, voucher }) => renderItem(item, voucher));
+  messages.forEach((message, node) => { node.textContent = message(); });
   if (state.lastRedemption) showRedemption(...state.lastRedemption);
 }
 
@@ -39,16 +75,38 @@ class Refusal extends Error {
   constructor(code, status) { super(code); this.code = code; this.status = status; }
 }
 
-async function api(method, path, { body, form, prefer, raw } = {}) {
-  const headers = { Authorization: `Bearer ${state.token}` };
-  if (prefer) headers.Prefer = prefer;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
-  if (!response.ok) {
-    const problem = await response.json().catch(() => ({}));
-    throw new Refusal(problem.code ?? 'UNKNOWN', response.status);
+/** A key that makes a POST safe to send again: the bank acts on it once. */
+function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Calls the API with the customer's token. When the bank says the session is over (401), the customer is asked
+ * to sign in again over the page as it is, and the call is then sent again: nothing on the page is lost.
+ */
+async function api(method, path, { body, form, prefer, raw, key } = {}) {
+  for (;;) {
+    const headers = { Authorization: `Bearer ${state.token}` };
+    if (prefer) headers.Prefer = prefer;
+    if (key) headers['Idempotency-Key'] = key;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+      response = await fetch(path, { method, headers, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    } catch {
+      throw new Refusal('NETWORK', 0);
+    }
+    if (response.status === 401 && state.customer) {
+      await sessionEnded();
+      continue;
+    }
+    if (!response.ok) {
+      const problem = await response.json().catch(() => ({}));
+      throw new Refusal(problem.code ?? 'UNKNOWN', response.status);
+    }
+    return raw ? response : response.status === 204 ? null : response.json();
   }
-  return raw ? response : response.status === 204 ? null : response.json();
 }
 
 async function signIn(customer) {
@@ -59,36 +117,49 @@ async function signIn(customer) {
   state.signedInAt = Date.now();
 }
 
-/** Live status: Server-Sent Events read with fetch, which, unlike EventSource, can send the token. */
-async function follow(voucherId, onVoucher) {
-  stopFollowing(voucherId);
-  const controller = new AbortController();
-  state.streams.set(voucherId, controller);
-  try {
-    const response = await fetch(`/api/vouchers/${voucherId}/events`, { headers: { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' }, signal: controller.signal });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event:(.*)$/m.exec(message)?.[1]?.trim();
-        const data = message.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5)).join('\n');
-        if (event === 'voucher' && data) onVoucher(JSON.parse(data));
-      }
-    }
-  } catch (error) {
-    if (error.name !== 'AbortError') console.warn('live status stopped', error);
-  }
-}
+const live = new LiveStatus({ token: () => state.token, sessionEnded: () => sessionEnded() });
 
-function stopFollowing(voucherId) {
-  state.streams.get(voucherId)?.abort();
-  state.streams.delete(voucherId);
+// ---- the session ----
+
+let signingInAgain = null;
+
+/** Resolves once the customer signed in again; rejects (SIGNED_OUT) if they sign out instead. */
+function sessionEnded() {
+  if (!signingInAgain) {
+    signingInAgain = new Promise((resolve, reject) => {
+      const dialog = $('#session-dialog');
+      const again = $('#session-again');
+      const out = $('#session-out');
+      const close = () => {
+        again.removeEventListener('click', onAgain);
+        out.removeEventListener('click', onOut);
+        dialog.removeEventListener('cancel', stay);
+        dialog.close();
+        signingInAgain = null;
+      };
+      const onAgain = async () => {
+        again.disabled = true;
+        try {
+          await signIn(state.customer);
+          close();
+          resolve();
+        } finally {
+          again.disabled = false;
+        }
+      };
+      const onOut = () => {
+        close();
+        reject(new Refusal('SIGNED_OUT', 401));
+        signOut();
+      };
+      const stay = (event) => event.preventDefault(); // Escape does not dismiss it: the page needs a choice
+      again.addEventListener('click', onAgain);
+      out.addEventListener('click', onOut);
+      dialog.addEventListener('cancel', stay);
+      dialog.showModal();
+    });
+  }
+  return signingInAgain;
 }
 
 // ---- sign-in and tabs ----
@@ -98,31 +169,54 @@ document.querySelectorAll('[data-customer]').forEach((button) => button.addEvent
   $('#customer').textContent = state.customer;
   $('#signin').hidden = true;
   $('#app').hidden = false;
-  await loadAccountsAndSettings();
-  showTab('generate');
+  await showTab('generate');
+  document.querySelector('[data-tab="generate"]').focus();
 }));
 
-$('#signout').addEventListener('click', () => {
-  state.streams.forEach((controller) => controller.abort());
-  state.streams.clear();
-  Object.assign(state, { token: null, customer: null });
+function signOut() {
+  live.stopAll();
+  stopQr();
+  state.manage.forEach(({ stop }) => stop());
+  state.manage.clear();
+  $('#manage-list').replaceChildren();
+  resetVoucherPanel();
+  Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null });
+  say($('#redeem-result'));
   $('#app').hidden = true;
   $('#signin').hidden = false;
-});
+  document.querySelector('[data-customer]').focus();
+}
+
+$('#signout').addEventListener('click', signOut);
 
 document.querySelectorAll('[data-tab]').forEach((button) => button.addEventListener('click', () => showTab(button.dataset.tab)));
 
-function showTab(name) {
+async function showTab(name) {
   document.querySelectorAll('.tab').forEach((section) => { section.hidden = section.id !== name; });
-  document.querySelectorAll('[data-tab]').forEach((button) => button.toggleAttribute('aria-current', button.dataset.tab === name));
-  document.querySelectorAll('[data-tab]').forEach((button) => { if (button.dataset.tab === name) button.setAttribute('aria-current', 'page'); });
-  if (name === 'manage') listVouchers();
-  if (name === 'settings' || name === 'redeem' || name === 'generate') loadAccountsAndSettings();
+  document.querySelectorAll('[data-tab]').forEach((button) => {
+    if (button.dataset.tab === name) button.setAttribute('aria-current', 'page');
+    else button.removeAttribute('aria-current');
+  });
+  if (name === 'manage') await listVouchers();
+  else await loadAccountsAndSettings();
 }
 
 async function loadAccountsAndSettings() {
-  [state.accounts, state.settings] = await Promise.all([api('GET', '/api/accounts'), api('GET', '/api/settings')]);
+  const limits = state.limits ? Promise.resolve(state.limits) : api('GET', '/api/limits');
+  [state.accounts, state.settings, state.limits] = await Promise.all([api('GET', '/api/accounts'), api('GET', '/api/settings'), limits]);
   renderAccounts();
+  renderLimits();
+}
+
+// ---- accounts and limits ----
+
+/** An account as the customer knows it: the currency's name and the masked number, never the raw id. */
+function accountName(account) {
+  return t('accountName', { currency: currencyName(account.currency, locale()), number: masked(account.accountId) });
+}
+
+function accountOf(accountId) {
+  return state.accounts.find((account) => account.accountId === accountId);
 }
 
 function renderAccounts() {
@@ -135,22 +229,47 @@ function renderAccounts() {
     $('#settings-mode').value = settings.redemptionMode;
     $('#settings-stepup').value = settings.stepUpPolicy;
     const last = settings.lastUsedRedemptionDestination;
-    if (last?.type === 'EXTERNAL_ACCOUNT') {
+    if (last?.type === 'EXTERNAL_ACCOUNT' && !$('#redeem-bank').value) {
       $('#redeem-bank').value = last.bank; $('#redeem-name').value = last.name; $('#redeem-number').value = last.number;
-    } else if (last?.accountId) {
+    } else if (last?.accountId && accountOf(last.accountId)) {
       $('#redeem-account').value = last.accountId;
     }
   }
+  renderAvailable();
 }
 
 function accountOptions(select, selected, withNone) {
-  const options = state.accounts.map((account) => {
-    const option = new Option(`${account.accountId} · ${account.available} ${account.currency} ${t('available')}`, account.accountId);
-    option.selected = account.accountId === selected;
-    return option;
-  });
+  const keep = select.value;
+  const options = state.accounts.map((account) => new Option(accountName(account), account.accountId));
   if (withNone) options.unshift(new Option(t('none'), ''));
   select.replaceChildren(...options);
+  // What the customer chose stays chosen when the list is drawn again (another language, fresh balances).
+  select.value = keep && options.some((option) => option.value === keep) ? keep : (selected ?? options[0]?.value ?? '');
+}
+
+function renderAvailable() {
+  const account = accountOf($('#generate-account').value);
+  $('#generate-available').textContent = account ? t('availableBalance', { amount: formatMoney(account.available, account.currency) }) : '';
+  renderLimits();
+}
+
+$('#generate-account').addEventListener('change', renderAvailable);
+$('#generate-amount').addEventListener('input', () => say($('#generate-error')));
+
+function capOf(currency) {
+  return state.limits?.voucherCaps?.[currency] ?? state.limits?.defaultVoucherCap;
+}
+
+function renderLimits() {
+  const seconds = state.limits?.counterCodeSeconds ?? 30;
+  $('#counter-label').textContent = t('counterMode', { seconds });
+  const account = accountOf($('#generate-account').value);
+  const cap = account && capOf(account.currency);
+  const daily = state.limits?.accounts?.find((limits) => limits.accountId === account?.accountId)?.dailyOutwardLimit;
+  const hints = [];
+  if (cap) hints.push(t('capHint', { cap: formatMoney(cap, account.currency) }));
+  if (daily) hints.push(t('dailyLimitHint', { limit: formatMoney(daily, account.currency) }));
+  $('#generate-cap').textContent = hints.join(' · ');
 }
 
 /**
@@ -165,27 +284,31 @@ function element(tag, properties, ...children) {
 
 // ---- generate ----
 
-const AMOUNT = /^\d{1,7}(\.\d{1,2})?$/;
-
 $('#generate-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const amount = $('#generate-amount').value.trim();
-  $('#generate-error').textContent = '';
-  if (!AMOUNT.test(amount) || Number(amount) <= 0) {
-    $('#generate-error').textContent = reason('INVALID_AMOUNT');
+  const error = $('#generate-error');
+  say(error);
+  const account = accountOf($('#generate-account').value);
+  if (!account) return;
+  const amount = parseAmount($('#generate-amount').value, account.currency);
+  if (!amount) {
+    say(error, () => reason('INVALID_AMOUNT'));
+    $('#generate-amount').focus();
     return;
   }
-  if (Number(amount) > 1000) {
-    $('#generate-error').textContent = reason('AMOUNT_EXCEEDS_VOUCHER_CAP');
+  const cap = capOf(account.currency);
+  const digits = fractionDigits(account.currency);
+  if (cap && toMinor(amount, digits) > toMinor(cap, digits)) {
+    say(error, () => reason('AMOUNT_EXCEEDS_VOUCHER_CAP', { cap: formatMoney(cap, account.currency) }));
+    $('#generate-amount').focus();
     return;
   }
-  const account = state.accounts.find((candidate) => candidate.accountId === $('#generate-account').value);
   const expires = $('#generate-expires').value;
   const body = { accountId: account.accountId, amount, currency: account.currency, ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}) };
   try {
     showVoucher(await generateConfirmed(body));
-  } catch (error) {
-    $('#generate-error').textContent = reason(error.code);
+  } catch (refusal) {
+    say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
   }
 });
 
@@ -193,41 +316,112 @@ $('#generate-form').addEventListener('submit', async (event) => {
 async function generateConfirmed(body) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await api('POST', '/api/vouchers', { body, prefer: 'wait=10' });
+      // A request refused for step-up stays refused under its key: a confirmed retry is a new request.
+      return await api('POST', '/api/vouchers', { body, prefer: 'wait=10', key: idempotencyKey() });
     } catch (error) {
       if (error.code !== 'STEP_UP_REQUIRED' || attempt >= 3) throw error;
-      $('#generate-error').textContent = t('confirmStepUp');
+      say($('#generate-error'), () => t('confirmStepUp'));
       // A sign-in counts once and is dated to the second: the next one must be a later second.
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1100 - (Date.now() - state.signedInAt))));
       await signIn(state.customer);
-      $('#generate-error').textContent = '';
+      say($('#generate-error'));
     }
   }
 }
 
-async function showVoucher(voucher) {
+let stopShownFollow = () => {};
+
+function showVoucher(voucher) {
+  stopShownFollow();
+  stopQr();
+  state.shown = voucher;
   $('#generate-form').hidden = true;
   $('#voucher').hidden = false;
-  $('#voucher-amount').textContent = `${voucher.amount} ${voucher.currency}`;
-  renderVoucherStatus(voucher);
+  $('#counter-mode').checked = false;
+  renderShownVoucher();
   if (voucher.status === 'UNUSED') {
-    const picture = await api('GET', `/api/vouchers/${voucher.id}/qr.png`, { raw: true }).then((response) => response.blob());
-    const url = URL.createObjectURL(picture);
-    $('#voucher-qr').src = url;
-    $('#voucher-download').href = url;
-    $('#voucher-download').download = `voucher-${voucher.id}.png`;
+    showQr(voucher.id, false);
   } else {
-    $('#voucher-qr').removeAttribute('src');
-    $('#generate-error').textContent = voucher.reason ? reason(voucher.reason) : '';
+    say($('#generate-error'), voucher.reason && (() => reason(voucher.reason)));
   }
   countdown(new Date(voucher.expiresAt));
-  follow(voucher.id, renderVoucherStatus);
+  stopShownFollow = live.follow(voucher, (changed) => {
+    state.shown = changed;
+    renderShownVoucher();
+  });
+  $('#voucher-title').focus();
 }
 
-function renderVoucherStatus(voucher) {
+function renderShownVoucher() {
+  const voucher = state.shown;
+  $('#voucher-amount').textContent = formatMoney(voucher.amount, voucher.currency);
   $('#voucher-status').textContent = statusText(voucher.status);
   $('#voucher-status').dataset.status = voucher.status;
+  const usable = voucher.status === 'UNUSED';
+  if (!usable) stopQr();
+  $('#voucher-qr').hidden = !usable;
+  $('#counter-switch').hidden = !usable;
+  $('#voucher-download').hidden = !usable || $('#counter-mode').checked;
+  $('#counter-hint').hidden = !usable || !$('#counter-mode').checked;
+  const seconds = state.limits?.counterCodeSeconds ?? 30;
+  $('#voucher-qr').alt = $('#counter-mode').checked ? t('counterAlt', { seconds }) : t('qrAlt');
 }
+
+// The QR on screen: the voucher's own code (a picture to save and send), or in counter mode a code that changes
+// every step and is taken for one more step only, so that a photo of the screen is useless a minute later.
+const qr = { generation: 0, timer: null, ticker: null, url: null };
+
+function stopQr() {
+  qr.generation++;
+  clearTimeout(qr.timer);
+  clearInterval(qr.ticker);
+  $('#counter-next').textContent = '';
+}
+
+function setPicture(blob) {
+  const url = URL.createObjectURL(blob);
+  $('#voucher-qr').src = url;
+  if (qr.url) URL.revokeObjectURL(qr.url);
+  qr.url = url;
+  return url;
+}
+
+async function showQr(voucherId, counter) {
+  stopQr();
+  const generation = qr.generation;
+  renderShownVoucher();
+  try {
+    if (!counter) {
+      const picture = await api('GET', `/api/vouchers/${voucherId}/qr.png`, { raw: true }).then((response) => response.blob());
+      if (generation !== qr.generation) return;
+      const url = setPicture(picture);
+      $('#voucher-download').href = url;
+      $('#voucher-download').download = `voucher-${voucherId}.png`;
+      return;
+    }
+    // The picture first, then when it gives way: the next code is fetched at or after the step the picture's ends.
+    const picture = await api('GET', `/api/vouchers/${voucherId}/counter-qr.png`, { raw: true }).then((response) => response.blob());
+    const { refreshAt } = await api('GET', `/api/vouchers/${voucherId}/counter-code`);
+    if (generation !== qr.generation) return;
+    setPicture(picture);
+    const at = new Date(refreshAt).getTime();
+    const tick = () => { $('#counter-next').textContent = t('nextCode', { seconds: Math.max(0, Math.ceil((at - Date.now()) / 1000)) }); };
+    tick();
+    qr.ticker = setInterval(tick, 1000);
+    qr.timer = setTimeout(() => showQr(voucherId, true), Math.max(1000, at - Date.now() + 150));
+  } catch (error) {
+    if (generation !== qr.generation) return;
+    if (error.code === 'VOUCHER_NOT_USABLE') {
+      $('#voucher-qr').hidden = true;
+    } else if (counter) {
+      qr.timer = setTimeout(() => showQr(voucherId, true), 2000);
+    }
+  }
+}
+
+$('#counter-mode').addEventListener('change', () => {
+  if (state.shown?.status === 'UNUSED') showQr(state.shown.id, $('#counter-mode').checked);
+});
 
 let ticking;
 function countdown(expiresAt) {
@@ -241,22 +435,41 @@ function countdown(expiresAt) {
   ticking = setInterval(tick, 1000);
 }
 
-$('#voucher-new').addEventListener('click', () => {
+function resetVoucherPanel() {
+  stopShownFollow();
+  stopShownFollow = () => {};
+  stopQr();
+  clearInterval(ticking);
+  state.shown = null;
   $('#voucher').hidden = true;
   $('#generate-form').hidden = false;
   $('#generate-amount').value = '';
-  $('#generate-error').textContent = '';
+  say($('#generate-error'));
+}
+
+$('#voucher-new').addEventListener('click', () => {
+  resetVoucherPanel();
+  $('#generate-amount').focus();
 });
 
 // ---- redeem ----
 
 let picture = null;
 
+function destinationChosen() {
+  const external = document.querySelector('input[name="destination"]:checked').value === 'external';
+  $('#redeem-account').disabled = external;
+  ['#redeem-bank', '#redeem-name', '#redeem-number'].forEach((selector) => { $(selector).disabled = !external; });
+  return external;
+}
+
+document.querySelectorAll('input[name="destination"]').forEach((radio) => radio.addEventListener('change', destinationChosen));
+
 $('#redeem-picture').addEventListener('change', async () => {
   picture = $('#redeem-picture').files[0];
   scannedCode = null;
   state.lastRedemption = null;
-  $('#redeem-result').textContent = '';
+  say($('#redeem-result'));
   if (!picture) return;
   if (state.settings?.redemptionMode === 'REDEEM_ON_SCAN') {
     await redeemPicture({});
@@ -267,13 +480,14 @@ $('#redeem-picture').addEventListener('change', async () => {
 
 $('#redeem-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const amount = $('#redeem-amount').value.trim();
-  if (amount && (!AMOUNT.test(amount) || Number(amount) <= 0)) {
+  const typed = $('#redeem-amount').value.trim();
+  const currency = accountOf($('#redeem-account').value)?.currency ?? 'CNY';
+  const amount = typed ? parseAmount(typed, currency) : null;
+  if (typed && !amount) {
     showRedemption(null, 'INVALID_AMOUNT');
     return;
   }
-  const external = document.querySelector('input[name="destination"]:checked').value === 'external';
-  const fields = external
+  const fields = destinationChosen()
     ? { 'externalAccount.bank': $('#redeem-bank').value, 'externalAccount.name': $('#redeem-name').value, 'externalAccount.number': $('#redeem-number').value }
     : { accountId: $('#redeem-account').value };
   const confirmed = { ...fields, ...(amount ? { amount } : {}) };
@@ -284,10 +498,10 @@ async function redeemPicture(fields) {
   const form = new FormData();
   form.append('image', picture);
   Object.entries(fields).forEach(([name, value]) => form.append(name, value));
-  $('#redeem-result').textContent = t('working');
+  say($('#redeem-result'), () => t('working'));
   $('#redeem-result').className = '';
   try {
-    showRedemption(await api('POST', '/api/redemptions', { form, prefer: 'wait=10' }));
+    showRedemption(await api('POST', '/api/redemptions', { form, prefer: 'wait=10', key: idempotencyKey() }));
   } catch (error) {
     showRedemption(null, error.code);
   }
@@ -296,8 +510,9 @@ async function redeemPicture(fields) {
 function showRedemption(redemption, refusal) {
   state.lastRedemption = [redemption, refusal];
   const result = $('#redeem-result');
+  messages.delete(result); // written from state.lastRedemption
   if (redemption?.status === 'SUCCEEDED') {
-    result.textContent = t('redeemedOk').replace('{amount}', redemption.amount).replace('{currency}', redemption.currency);
+    result.textContent = t('redeemedOk', { amount: formatMoney(redemption.amount, redemption.currency) });
     result.className = 'ok';
     $('#redeem-form').hidden = true;
     loadAccountsAndSettings();
@@ -312,34 +527,51 @@ function showRedemption(redemption, refusal) {
 
 // Scanning with the camera: the browser's own QR reader where it has one, jsQR otherwise.
 let scannedCode = null;
+let scanning = null;
 
 if (navigator.mediaDevices?.getUserMedia) {
   $('#scan').hidden = false;
   $('#scan-start').addEventListener('click', scanWithCamera);
+  $('#scan-stop').addEventListener('click', () => stopScanning(true));
+}
+
+function stopScanning(focusStart) {
+  scanning?.getTracks().forEach((track) => track.stop());
+  scanning = null;
+  $('#camera').hidden = true;
+  $('#scan-stop').hidden = true;
+  $('#scan-start').hidden = false;
+  if (focusStart) $('#scan-start').focus();
 }
 
 async function scanWithCamera() {
   const video = $('#camera');
   try {
-    video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
-  } catch (error) {
+    scanning = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  } catch {
     showRedemption(null, 'CAMERA_UNAVAILABLE');
     return;
   }
+  const stream = scanning;
+  video.srcObject = stream;
   video.hidden = false;
+  $('#scan-start').hidden = true;
+  $('#scan-stop').hidden = false;
+  $('#scan-stop').focus();
   await video.play();
   const read = 'BarcodeDetector' in window ? barcodeDetector() : await jsQrReader();
   const look = async () => {
+    if (scanning !== stream) return; // stopped
     const code = video.readyState >= 2 ? await read(video) : null;
     if (!code) { requestAnimationFrame(look); return; }
-    video.srcObject.getTracks().forEach((track) => track.stop());
-    video.hidden = true;
+    stopScanning(false);
     picture = null;
     scannedCode = code;
     if (state.settings?.redemptionMode === 'REDEEM_ON_SCAN') {
       await redeemScanned({});
     } else {
       $('#redeem-form').hidden = false;
+      $('#redeem-amount').focus();
     }
   };
   look();
@@ -374,9 +606,9 @@ async function redeemScanned(fields) {
   } else {
     body.externalAccount = { bank: fields['externalAccount.bank'], name: fields['externalAccount.name'], number: fields['externalAccount.number'] };
   }
-  $('#redeem-result').textContent = t('working');
+  say($('#redeem-result'), () => t('working'));
   try {
-    showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10' }));
+    showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10', key: idempotencyKey() }));
   } catch (error) {
     showRedemption(null, error.code);
   }
@@ -389,47 +621,114 @@ $('#manage-filter').addEventListener('submit', (event) => { event.preventDefault
 async function listVouchers() {
   const query = new URLSearchParams({ role: $('#manage-role').value, size: '50' });
   if ($('#manage-status').value) query.set('status', $('#manage-status').value);
-  if ($('#manage-from').value) query.set('from', new Date($('#manage-from').value).toISOString());
-  if ($('#manage-to').value) query.set('to', new Date(new Date($('#manage-to').value).getTime() + 86_400_000).toISOString());
-  const page = await api('GET', `/api/vouchers?${query}`);
-  $('#manage-message').textContent = page.items.length ? '' : t('nothing');
-  $('#manage-list').replaceChildren();
+  if ($('#manage-from').value) query.set('from', new Date(`${$('#manage-from').value}T00:00`).toISOString());
+  if ($('#manage-to').value) query.set('to', new Date(new Date(`${$('#manage-to').value}T00:00`).getTime() + 86_400_000).toISOString());
+  say($('#manage-message'), () => t('loading'));
+  let page;
+  try {
+    page = await api('GET', `/api/vouchers?${query}`);
+  } catch (error) {
+    say($('#manage-message'), () => reason(error.code));
+    return;
+  }
+  state.manage.forEach(({ stop }) => stop());
+  state.manage.clear();
+  say($('#manage-message'), !page.items.length && (() => t('nothing')));
+  const list = $('#manage-list');
+  list.replaceChildren();
   for (const voucher of page.items) {
-    const item = document.createElement('li');
+    const item = element('li');
     item.dataset.voucher = voucher.id;
-    $('#manage-list').append(item);
+    list.append(item);
+    const entry = { item, voucher, stop: () => {} };
+    state.manage.set(voucher.id, entry);
     renderItem(item, voucher);
-    if (['PENDING', 'UNUSED', 'REDEEMING'].includes(voucher.status)) follow(voucher.id, (changed) => renderItem(item, changed));
+    // One stream for all of them (live.js), however many are live.
+    entry.stop = live.follow(voucher, (changed) => {
+      entry.voucher = changed;
+      renderItem(item, changed);
+    });
   }
 }
 
+function destinationText(destination) {
+  if (!destination) return '';
+  if (destination.type === 'EXTERNAL_ACCOUNT') {
+    return t('externalAccount', { bank: destination.bank, name: destination.name, number: masked(destination.number) });
+  }
+  const own = accountOf(destination.accountId);
+  return own ? accountName(own) : t('payeeAccount', { number: masked(destination.accountId) });
+}
+
 function renderItem(item, voucher) {
-  const locale = state.language === 'zh' ? 'zh-CN' : 'en';
-  const summary = element('summary', {}, element('b', {}, `${voucher.amount} ${voucher.currency}`));
-  if (voucher.redeemedAmount) summary.append(` · ${t('redeemed')} ${voucher.redeemedAmount}`);
-  summary.append(element('small', {}, new Date(voucher.createdAt).toLocaleString(locale)));
-  const details = element('details', {}, summary,
-    element('small', {}, `${t('validUntilShort')} ${new Date(voucher.expiresAt).toLocaleString(locale)}`));
-  if (voucher.reason) details.append(element('small', {}, reason(voucher.reason)));
-  const into = voucher.destination ? (voucher.destination.accountId ?? `${voucher.destination.bank} · ${voucher.destination.name} · ${voucher.destination.number}`) : '';
-  if (into) details.append(element('small', {}, `${t('destination')} ${into}`));
-  if (voucher.accountId) details.append(element('small', {}, `${t('account')} ${voucher.accountId}`));
+  const open = item.querySelector('details')?.open ?? false;
+  const amount = element('b', {}, formatMoney(voucher.amount, voucher.currency));
   const status = element('span', { className: 'status' }, statusText(voucher.status));
   status.dataset.status = voucher.status;
-  item.replaceChildren(details, element('div', {}, status));
+  const summary = element('summary', {}, element('span', { className: 'line' }, amount, ' ', status),
+    element('small', {}, `${t('created')} ${dateTime(voucher.createdAt, locale())}`));
+  const details = element('details', { open }, summary,
+    element('small', {}, `${t('validUntilShort')} ${dateTime(voucher.expiresAt, locale())}`));
+  if (voucher.redeemedAmount) details.append(element('small', {}, t('redeemedPart', { amount: formatMoney(voucher.redeemedAmount, voucher.currency) })));
+  if (voucher.reason) details.append(element('small', {}, reason(voucher.reason)));
+  const into = destinationText(voucher.destination);
+  if (into) details.append(element('small', {}, `${t('destination')} ${into}`));
+  const account = voucher.accountId && accountOf(voucher.accountId);
+  if (voucher.accountId) details.append(element('small', {}, t('paidFrom', { account: account ? accountName(account) : masked(voucher.accountId) })));
+  const actions = element('div', { className: 'actions' });
   if (voucher.status === 'UNUSED' && voucher.role === 'payer') {
-    const cancel = document.createElement('button');
-    cancel.type = 'button';
-    cancel.textContent = t('cancel');
-    cancel.addEventListener('click', async () => {
-      try {
-        renderItem(item, await api('POST', `/api/vouchers/${voucher.id}/cancel`));
-      } catch (error) {
-        $('#manage-message').textContent = reason(error.code);
-      }
+    amount.id = `amount-${voucher.id}`;
+    const show = element('button', { type: 'button', className: 'show' }, t('showVoucher'));
+    show.setAttribute('aria-describedby', amount.id);
+    show.addEventListener('click', async () => {
+      await showTab('generate');
+      showVoucher(voucher);
     });
-    item.append(cancel);
+    const cancel = element('button', { type: 'button', className: 'cancel' }, t('cancel'));
+    cancel.setAttribute('aria-describedby', amount.id);
+    cancel.addEventListener('click', () => cancelVoucher(voucher));
+    actions.append(show, cancel);
   }
+  item.replaceChildren(details, actions);
+}
+
+/** Asks before cancelling; resolves whether the customer confirmed. */
+function confirmCancel(voucher) {
+  const dialog = $('#cancel-dialog');
+  $('#cancel-text').textContent = t('cancelQuestion', { amount: formatMoney(voucher.amount, voucher.currency) });
+  return new Promise((resolve) => {
+    const done = (confirmed) => () => {
+      $('#cancel-keep').removeEventListener('click', keep);
+      $('#cancel-confirm').removeEventListener('click', confirm);
+      dialog.removeEventListener('cancel', keep);
+      dialog.close();
+      resolve(confirmed);
+    };
+    const keep = done(false);
+    const confirm = done(true);
+    $('#cancel-keep').addEventListener('click', keep);
+    $('#cancel-confirm').addEventListener('click', confirm);
+    dialog.addEventListener('cancel', keep);
+    dialog.showModal();
+  });
+}
+
+async function cancelVoucher(voucher) {
+  if (!await confirmCancel(voucher)) return;
+  const message = $('#manage-message');
+  try {
+    const cancelled = await api('POST', `/api/vouchers/${voucher.id}/cancel`, { key: idempotencyKey() });
+    const entry = state.manage.get(voucher.id);
+    if (entry) {
+      entry.voucher = cancelled;
+      renderItem(entry.item, cancelled);
+    }
+    say(message, () => t('cancelledOk', { amount: formatMoney(cancelled.amount, cancelled.currency) }));
+  } catch (error) {
+    say(message, () => reason(error.code));
+  }
+  // The button is gone with the voucher's new state: the news is where the focus goes.
+  message.focus();
 }
 
 // ---- settings ----
@@ -439,12 +738,14 @@ $('#settings-form').addEventListener('submit', async (event) => {
   const body = { redemptionMode: $('#settings-mode').value, stepUpPolicy: $('#settings-stepup').value };
   if ($('#settings-generation').value) body.defaultGenerationAccountId = $('#settings-generation').value;
   if ($('#settings-redemption').value) body.defaultRedemptionAccountId = $('#settings-redemption').value;
+  say($('#settings-message'));
   try {
     state.settings = await api('PUT', '/api/settings', { body });
-    $('#settings-message').textContent = t('saved');
+    say($('#settings-message'), () => t('saved'));
   } catch (error) {
-    $('#settings-message').textContent = reason(error.code);
+    say($('#settings-message'), () => reason(error.code));
   }
 });
 
+destinationChosen();
 applyLanguage();

@@ -18,8 +18,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
 
@@ -43,7 +45,11 @@ class SharedLimitsTest extends IngressTestBase {
     @BeforeAll
     static void startASecondIngressInstance() {
         RealPipeline pipeline = RealPipeline.start();
-        secondInstance = IngressApplication.builder().run("--server.port=0", "--management.server.port=0",
+        // Its own Reactor Netty resources: closing a context that uses the JVM's global ones disposes them, and with
+        // them the servers of the tests' pipeline (voucher-streams, the tests' ingress) for every test class after.
+        secondInstance = IngressApplication.builder().initializers(context -> ((GenericApplicationContext) context)
+                        .registerBean(ReactorResourceFactory.class, SharedLimitsTest::ownResources))
+                .run("--server.port=0", "--management.server.port=0",
                 "--spring.autoconfigure.exclude=" + RealPipeline.NO_DATABASE,
                 "--ingress.security.issuer=" + ApiClient.ISSUER,
                 "--ingress.security.audience=" + ApiClient.AUDIENCE,
@@ -57,6 +63,12 @@ class SharedLimitsTest extends IngressTestBase {
         int port = ((WebServerApplicationContext) secondInstance).getWebServer().getPort();
         second = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60))
                 .build();
+    }
+
+    private static ReactorResourceFactory ownResources() {
+        ReactorResourceFactory resources = new ReactorResourceFactory();
+        resources.setUseGlobalResources(false);
+        return resources;
     }
 
     @AfterAll

@@ -1,0 +1,208 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.StreamsRouting;
+import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.VoucherRules;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * Live status of several of the caller's vouchers over one Server-Sent Events stream: a page follows all
+ * its live vouchers with one connection, where one stream per voucher would take the six connections a
+ * browser opens to a host over HTTP/1.1 and leave every later call of the page waiting.
+ *
+ * <p>Each event carries one voucher; its {@code id} is the stream's position: the version of every
+ * followed voucher, in the order of {@code ids}, joined by dots ({@code -1} for one not seen yet). A client
+ * that sends it back as {@code Last-Event-ID} (with the same {@code ids}) is sent only what changed since;
+ * one that follows a different set composes the header from the versions it knows. A stream ends when
+ * every voucher it follows is final, after {@code ingress.live-status.max-age}, when the caller's token
+ * expires (the resumed stream is refused with 401 and the page asks the customer to sign in again), or when
+ * no owner of a voucher can answer; the client resumes it from its last event id.
+ *
+ * <p>Vouchers are read from their owners by long polls, like the single-voucher stream's, but over a
+ * connection pool of their own ({@code ingress.live-status.connections}). An id the caller cannot see
+ * (another's voucher, or one not issued yet) is followed without a word: nothing about it is sent until it
+ * exists and is the caller's, so the stream tells nothing about others' vouchers.
+ */
+@RestController
+@Tag(name = "vouchers")
+@EnableConfigurationProperties(LiveStatusProperties.class)
+class LiveStatusController implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(LiveStatusController.class);
+    private static final int MAX_ID_LENGTH = 100;
+    private static final int FIRST_READS_AT_ONCE = 8;
+    /** Marks the end of the vouchers' changes in the merged stream; never sent. */
+    private static final ServerSentEvent<Object> END = ServerSentEvent.builder().comment("end").build();
+
+    private final LiveStatusProperties settings;
+    private final Representations representations;
+    private final Clock clock;
+    private final ConnectionProvider connections;
+    private final VoucherReads reads;
+
+    LiveStatusController(LiveStatusProperties settings, Representations representations, StreamsRouting routing,
+                         RequestPublisher publisher, IngressProperties properties, Clock clock) {
+        this.settings = settings;
+        this.representations = representations;
+        this.clock = clock;
+        this.connections = ConnectionProvider.builder("live-status").maxConnections(settings.connections()).build();
+        WebClient http = WebClient.builder()
+                .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+                .build();
+        this.reads = new VoucherReads(http, routing, publisher::partitionCount, properties);
+    }
+
+    @GetMapping(value = "/api/vouchers/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Operation(summary = "Live status of several of your vouchers over one stream (Server-Sent Events)",
+            description = "Sends each voucher now (unless `Last-Event-ID` shows it was seen at that version) and at "
+                    + "every change (event `voucher`). An event's id is the version of every followed voucher, in the "
+                    + "order of `ids`, joined by dots (-1: not seen); send the last one back as `Last-Event-ID` to "
+                    + "resume without repeats. Ids you cannot see send nothing. The stream ends when every voucher is "
+                    + "final, when your token expires, or after `ingress.live-status.max-age`: resume it then.")
+    Flux<ServerSentEvent<Object>> events(
+            @AuthenticationPrincipal Jwt caller,
+            @Parameter(description = "voucher ids, comma-separated or repeated; at most ingress.live-status.max-vouchers")
+            @RequestParam List<String> ids,
+            @Parameter(description = "the id of the last event received, or one composed from the versions known")
+            @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId) {
+        List<String> followed = followed(ids);
+        long[] seen = cursor(lastEventId, followed.size());
+        String customerId = caller.getSubject();
+        Instant now = clock.instant();
+        Instant expiry = caller.getExpiresAt();
+        if (expiry != null && !expiry.isAfter(now)) {
+            // Within the validators' clock skew an expired token still passes; a stream is not opened with it.
+            ApiException expired = new ApiException(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", "The token has expired");
+            expired.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+            throw expired;
+        }
+        Instant end = expiry != null && expiry.isBefore(now.plus(settings.maxAge())) ? expiry : now.plus(settings.maxAge());
+        return Flux.fromIterable(followed)
+                .flatMapSequential(id -> reads.voucher(id, null).map(answer -> Optional.ofNullable(answer.getVoucher())),
+                        FIRST_READS_AT_ONCE)
+                .collectList()
+                .flatMapMany(current -> stream(followed, current, seen, customerId))
+                .take(Duration.between(now, end).isNegative() ? Duration.ZERO : Duration.between(now, end));
+    }
+
+    private Flux<ServerSentEvent<Object>> stream(List<String> followed, List<Optional<VoucherState>> current,
+                                                 long[] seen, String customerId) {
+        List<Flux<Change>> perVoucher = new ArrayList<>();
+        for (int i = 0; i < followed.size(); i++) {
+            int position = i;
+            Optional<VoucherState> now = current.get(i);
+            long known = now.map(VoucherState::getVersion).orElse(-1L);
+            boolean visible = now.filter(voucher -> Representations.isVisibleTo(voucher, customerId)).isPresent();
+            Flux<VoucherState> first = visible && known > seen[i] ? Flux.just(now.get()) : Flux.empty();
+            Flux<VoucherState> later = now.filter(voucher -> VoucherRules.isFinal(voucher.getStatus().name())).isPresent()
+                    ? Flux.empty()
+                    : reads.changes(followed.get(i), Math.max(known, seen[i]), settings.pollWait())
+                            .takeUntil(voucher -> VoucherRules.isFinal(voucher.getStatus().name()));
+            perVoucher.add(Flux.concat(first, later).map(voucher -> new Change(position, voucher)));
+        }
+        long[] versions = seen.clone();
+        Flux<ServerSentEvent<Object>> changes = Flux.merge(perVoucher)
+                // After the merge, one change at a time: the versions are this stream's own.
+                .filter(change -> Representations.isVisibleTo(change.voucher(), customerId)
+                        && change.voucher().getVersion() > versions[change.position()])
+                .map(change -> {
+                    versions[change.position()] = change.voucher().getVersion();
+                    return ServerSentEvent.<Object>builder(representations.voucher(change.voucher(), customerId))
+                            .event("voucher")
+                            .id(Arrays.stream(versions).mapToObj(Long::toString).collect(Collectors.joining(".")))
+                            .build();
+                })
+                .onErrorResume(VoucherReads.Unavailable.class, unavailable -> {
+                    log.warn("Live status stream ended, to be resumed: {}", unavailable.getMessage());
+                    return Flux.empty();
+                });
+        Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(settings.heartbeat())
+                .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
+        return Flux.merge(changes.concatWith(Mono.just(END)), heartbeats)
+                .takeUntil(event -> event == END)
+                .filter(event -> event != END);
+    }
+
+    private List<String> followed(List<String> ids) {
+        Set<String> distinct = new LinkedHashSet<>();
+        for (String id : ids) {
+            String trimmed = id.trim();
+            if (trimmed.isEmpty() || trimmed.length() > MAX_ID_LENGTH) {
+                throw ApiException.badRequest("INVALID_QUERY", "ids are voucher ids, comma-separated");
+            }
+            distinct.add(trimmed);
+        }
+        if (distinct.isEmpty() || distinct.size() > settings.maxVouchers()) {
+            throw ApiException.badRequest("INVALID_QUERY", "Follow between 1 and " + settings.maxVouchers()
+                    + " vouchers in one stream");
+        }
+        return List.copyOf(distinct);
+    }
+
+    /** The versions a Last-Event-ID names, one per followed voucher; all unseen if it names something else. */
+    static long[] cursor(String lastEventId, int size) {
+        long[] versions = new long[size];
+        Arrays.fill(versions, -1);
+        if (lastEventId == null || lastEventId.isBlank()) {
+            return versions;
+        }
+        String[] parts = lastEventId.trim().split("\\.", -1);
+        if (parts.length != size) {
+            return versions;
+        }
+        long[] given = new long[size];
+        try {
+            for (int i = 0; i < size; i++) {
+                given[i] = Math.max(-1, Long.parseLong(parts[i]));
+            }
+        } catch (NumberFormatException e) {
+            return versions;
+        }
+        return given;
+    }
+
+    private record Change(int position, VoucherState voucher) {
+    }
+
+    @Override
+    public void destroy() {
+        connections.dispose();
+    }
+}

@@ -1,0 +1,27 @@
+package io.qrvoucher.ingress.api;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The customer-level live status stream ({@code GET /api/vouchers/events}), under {@code ingress.live-status.*}.
+ *
+ * @param maxVouchers how many vouchers one stream follows at most; a request for more is refused
+ * @param maxAge      how long one stream lasts: then it ends, and the client resumes it from its last event id
+ *                    (on any instance: streams spread again over the instances). A stream also ends when the
+ *                    caller's token expires, so that it never outlives the sign-in
+ * @param pollWait    how long one long poll on a voucher's owner waits before it asks again
+ * @param heartbeat   how often a comment is sent on a quiet stream, so that proxies keep it open
+ * @param connections connections to each voucher-streams instance that the streams' long polls may hold, in
+ *                    a pool of their own: a page following many vouchers never holds up other reads
+ */
+@ConfigurationProperties("ingress.live-status")
+public record LiveStatusProperties(
+        @DefaultValue("20") int maxVouchers,
+        @DefaultValue("5m") Duration maxAge,
+        @DefaultValue("25s") Duration pollWait,
+        @DefaultValue("15s") Duration heartbeat,
+        @DefaultValue("512") int connections) {
+}

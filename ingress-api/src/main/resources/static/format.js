@@ -1,0 +1,63 @@
+// How the web app writes money, accounts and times for the customer's language, with the browser's Intl.
+
+/** An amount (a decimal string of the API, "1234.5") as the locale writes it in the currency: "CN¥1,234.50", "¥1,234.50". */
+export function money(amount, currency, locale) {
+  if (amount === null || amount === undefined || amount === '') return '';
+  try {
+    // A string is formatted as the exact decimal it is, not through a binary float.
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(String(amount));
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+/** Digits after the decimal point of the currency's minor unit: 2 for CNY, 0 for JPY. */
+export function fractionDigits(currency) {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
+  } catch {
+    return 2;
+  }
+}
+
+/**
+ * What the customer typed as an amount, as the API's decimal string ("1,000.5" → "1000.5"), or null if it is
+ * not a positive amount with at most the currency's decimals.
+ */
+export function parseAmount(typed, currency) {
+  const plain = typed.trim().replace(/[\s,，]/g, '');
+  const digits = fractionDigits(currency);
+  const shape = digits > 0 ? new RegExp(`^\\d{1,13}(\\.\\d{1,${digits}})?$`) : /^\d{1,13}$/;
+  if (!shape.test(plain) || toMinor(plain, digits) <= 0n) return null;
+  return plain;
+}
+
+/** A decimal string in minor units, exactly: "12.3" at 2 digits → 1230n. */
+export function toMinor(decimal, digits) {
+  const [whole, fraction = ''] = String(decimal).split('.');
+  return BigInt(whole + fraction.padEnd(digits, '0').slice(0, digits));
+}
+
+/** The currency's name in the locale: "Chinese Yuan", "人民币". */
+export function currencyName(currency, locale) {
+  try {
+    return new Intl.DisplayNames([locale], { type: 'currency' }).of(currency) ?? currency;
+  } catch {
+    return currency;
+  }
+}
+
+/**
+ * An account number shown as a bank shows it: only its last four letters or digits ("•••• 1234"). The demo's
+ * account ids are not numbers ("alice-cny" shows as "•••• ECNY"); the rule is the same.
+ */
+export function masked(number) {
+  const tail = String(number ?? '').replace(/[^0-9a-z]/gi, '').slice(-4).toUpperCase();
+  return `•••• ${tail}`;
+}
+
+/** A date and time as the locale writes it, to the minute. */
+export function dateTime(instant, locale) {
+  if (!instant) return '';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant));
+}
