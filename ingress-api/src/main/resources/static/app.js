@@ -12,6 +12,7 @@ const state = {
   shown: null, // the voucher on the Generate tab's voucher panel
   lastRedemption: null,
   manage: new Map(), // voucher id -> { item, voucher, stop }
+  manageListing: 0, // the latest list asked for: an answer to an earlier one is dropped
 };
 
 // ---- language ----
@@ -624,13 +625,16 @@ async function listVouchers() {
   if ($('#manage-from').value) query.set('from', new Date(`${$('#manage-from').value}T00:00`).toISOString());
   if ($('#manage-to').value) query.set('to', new Date(new Date(`${$('#manage-to').value}T00:00`).getTime() + 86_400_000).toISOString());
   say($('#manage-message'), () => t('loading'));
+  // Opening the tab and changing the filter at once ask twice; the answers may come back in either order.
+  const listing = ++state.manageListing;
   let page;
   try {
     page = await api('GET', `/api/vouchers?${query}`);
   } catch (error) {
-    say($('#manage-message'), () => reason(error.code));
+    if (listing === state.manageListing) say($('#manage-message'), () => reason(error.code));
     return;
   }
+  if (listing !== state.manageListing) return;
   state.manage.forEach(({ stop }) => stop());
   state.manage.clear();
   say($('#manage-message'), !page.items.length && (() => t('nothing')));
