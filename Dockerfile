@@ -2,7 +2,8 @@
 # Every image of the pipeline, built from this repository with Maven inside Docker (nothing needs to be built
 # on the host first). One target per service, chosen by docker-compose.yml (build.target) or by hand:
 #   docker build --target ingress-api -t qrvoucher/ingress-api:0.1.0 .
-# Targets: ingress-api, ledger-adapter, voucher-streams, and tools (the dead-letter replay, docs/operations.md).
+# Targets: ingress-api, ledger-adapter, voucher-streams, webhook-delivery, and tools (the dead-letter replay,
+# docs/operations.md).
 # The build stage does not depend on the target, so BuildKit builds it once for all of them.
 
 FROM maven:3.9-eclipse-temurin-17 AS build
@@ -10,7 +11,7 @@ WORKDIR /build
 COPY . .
 # The local repository is a cache mount: a rebuild downloads nothing it has downloaded before.
 RUN --mount=type=cache,target=/root/.m2 \
-    mvn -B -q -DskipTests -pl ingress-api,ledger-adapter,voucher-streams,launcher -am package
+    mvn -B -q -DskipTests -pl ingress-api,ledger-adapter,voucher-streams,webhook-delivery,launcher -am package
 
 # What every service image shares: a JRE, curl for the health check, and a user of its own with a numeric id
 # (Kubernetes' runAsNonRoot can check a number, not a name).
@@ -50,6 +51,15 @@ USER 10001
 ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError"
 EXPOSE 8082
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fs http://localhost:8082/actuator/health/readiness || exit 1
+ENTRYPOINT ["java", "-jar", "/app/app.jar"]
+
+FROM runtime AS webhook-delivery
+COPY --from=build /build/webhook-delivery/target/webhook-delivery-*-exec.jar /app/app.jar
+USER 10001
+ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError"
+# 8085 the internal API (the ingress's calls); 8086 the actuator (health, metrics)
+EXPOSE 8085 8086
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fs http://localhost:8086/actuator/health/readiness || exit 1
 ENTRYPOINT ["java", "-jar", "/app/app.jar"]
 
 # Operators' tools: the launcher's jar, for the dead-letter replay (compose/dead-letter-replay.sh logs in).

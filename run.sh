@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole pipeline on this machine: builds it if needed, then starts an embedded KRaft broker,
-# an embedded PostgreSQL and the three services, with the demo customers alice, bob and carol.
+# an embedded PostgreSQL and the four services, with the demo customers alice, bob and carol.
 # Data lives under ./data (or --data-dir=...); Ctrl-C stops everything; --reset wipes the data first.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -48,7 +48,7 @@ public record IngressProperties(
      * @param timeout how long one request may take
      */
     public record Webhooks(
-            @DefaultValue("http://localhost:8084") java.util.List<java.net.URI> urls,
+            @DefaultValue("http://localhost:8085") java.util.List<java.net.URI> urls,
             @DefaultValue("5s") Duration timeout) {
     }
 

@@ -19,16 +19,19 @@ import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.ingress.IngressApplication;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
+import io.qrvoucher.webhook.WebhookDeliveryApplication;
 
 /**
- * The whole pipeline on one machine: a real single-node KRaft broker, a real PostgreSQL, the
- * topics, and the three services through their production entry points, all under one data
- * folder that survives restarts. Demo customers alice, bob and carol are seeded.
+ * The whole pipeline on one machine: a real single-node KRaft broker, a real PostgreSQL (the ledger's
+ * database and the webhook delivery's), the topics, and the four services through their production entry
+ * points, all under one data folder that survives restarts. Demo customers alice, bob and carol are seeded;
+ * webhook endpoints may be {@code http} and on this machine (a demo's receiver).
  *
  * <pre>
  * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8083]
- *      [--ledger-port=8081] [--ledger-management-port=8084] [--streams-port=8082] [--kafka-port=9092]
- *      [--controller-port=9093] [--postgres-port=54329] [--partitions=3] [--load-customers=0]
+ *      [--ledger-port=8081] [--ledger-management-port=8084] [--streams-port=8082] [--webhook-port=8085]
+ *      [--webhook-management-port=8086] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
+ *      [--partitions=3] [--load-customers=0]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -48,16 +51,18 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /**
      * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
-     * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's; {@code loadCustomers}
+     * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's, {@code webhookPort} the
+     * webhook delivery's internal API and {@code webhookManagementPort} its actuator; {@code loadCustomers}
      * the load-payer/load-payee customers seeded beside the demo's, for load tests.
      */
     public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort,
-                          int ledgerManagementPort, int streamsPort, int kafkaPort, int controllerPort, int postgresPort,
-                          int partitions, int loadCustomers) {
+                          int ledgerManagementPort, int streamsPort, int webhookPort, int webhookManagementPort,
+                          int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers) {
 
         private static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("--data-dir", "data"),
                 Map.entry("--http-port", "8080"), Map.entry("--management-port", "8083"), Map.entry("--ledger-port", "8081"),
                 Map.entry("--ledger-management-port", "8084"), Map.entry("--streams-port", "8082"),
+                Map.entry("--webhook-port", "8085"), Map.entry("--webhook-management-port", "8086"),
                 Map.entry("--kafka-port", "9092"), Map.entry("--controller-port", "9093"),
                 Map.entry("--postgres-port", "54329"), Map.entry("--partitions", "3"), Map.entry("--load-customers", "0"));
 
@@ -77,7 +82,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
             }
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
                     port(given, "--management-port"), port(given, "--ledger-port"),
-                    port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--kafka-port"),
+                    port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--webhook-port"),
+                    port(given, "--webhook-management-port"), port(given, "--kafka-port"),
                     port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")));
         }
@@ -131,6 +137,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         "--server.port=" + options.ledgerPort(), "--management.server.port=" + options.ledgerManagementPort(),
                         "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
                         "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET))::close);
+        WebhookDatabase webhooks = WebhookDatabase.in(database);
+        running.push(WebhookDeliveryApplication.builder().registerShutdownHook(false).run(
+                ServiceArguments.with(ServiceArguments.webhookDelivery(bootstrapServers, secrets, webhooks),
+                        "--server.port=" + options.webhookPort(), "--management.server.port=" + options.webhookManagementPort(),
+                        // A demo's receivers listen on this machine, without a certificate.
+                        "--webhook.endpoints.allow-local-http=true", QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
@@ -139,6 +151,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,
                         new int[] {options.ledgerPort()}, options.streamsPort()),
+                        ServiceArguments.ingressWebhooks(options.webhookPort()),
                         "--server.port=" + options.httpPort(), "--management.server.port=" + options.managementPort(),
                         QUIET));
         running.push(ingress::close);
@@ -174,6 +187,16 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return "http://localhost:" + options.ledgerManagementPort();
     }
 
+    /** The webhook delivery's actuator. */
+    public String webhookManagementUrl() {
+        return "http://localhost:" + options.webhookManagementPort();
+    }
+
+    /** The webhook delivery's internal API, which the ingress calls. */
+    public String webhookUrl() {
+        return "http://localhost:" + options.webhookPort();
+    }
+
     /** The run's keys and passwords, kept in its data folder. */
     public Secrets secrets() {
         return secrets;
@@ -186,14 +209,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 QR e-voucher pipeline is running (data in %s; Ctrl-C stops it, --reset wipes it).
                   API         %s/api
                   OpenAPI UI  %s/swagger-ui.html
-                  Health      %s/actuator/health (ledger-adapter :%d, voucher-streams :%d; metrics at /actuator/prometheus)
+                  Webhooks    %s/api/webhooks (endpoints may be http://localhost here, for a receiver of your own)
+                  Health      %s/actuator/health (ledger-adapter :%d, voucher-streams :%d, webhook-delivery :%d;
+                              metrics at /actuator/prometheus)
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
                 Open an account for a new customer as the ledger's operator (password in secrets.properties):
                   curl -s -u operator:%s %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
-                %n""", options.dataDir().toAbsolutePath(), api, api, managementUrl(), options.ledgerManagementPort(),
-                options.streamsPort(), bootstrapServers, api, secrets.ledgerAdminPassword(), ledgerManagementUrl());
+                %n""", options.dataDir().toAbsolutePath(), api, api, api, managementUrl(), options.ledgerManagementPort(),
+                options.streamsPort(), options.webhookManagementPort(), bootstrapServers, api, secrets.ledgerAdminPassword(),
+                ledgerManagementUrl());
     }
 
     /** Stops everything that started, newest first. */

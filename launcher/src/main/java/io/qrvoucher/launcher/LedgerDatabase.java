@@ -9,6 +9,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import javax.sql.DataSource;
+
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -19,7 +21,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * back with all its data ({@link #start()}). The database belongs to the role {@value #OWNER}, which
  * runs the migrations; the ledger adapter connects as {@value #APPLICATION}, which may only read and
  * write rows. Both get a new random password at every start. The server's superuser is
- * {@code postgres/postgres}, for checks and set-up.
+ * {@code postgres/postgres}, for checks and set-up. The same server can hold the webhook delivery's
+ * database beside the ledger, as compose's does ({@link WebhookDatabase}).
  */
 public final class LedgerDatabase implements AutoCloseable {
 
@@ -116,14 +119,24 @@ public final class LedgerDatabase implements AutoCloseable {
         return applicationPassword;
     }
 
-    private static String randomPassword() {
+    static String randomPassword() {
         byte[] bytes = new byte[18];
         new java.security.SecureRandom().nextBytes(bytes);
         return java.util.HexFormat.of().formatHex(bytes);
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://localhost:" + port + "/ledger";
+        return jdbcUrl("ledger");
+    }
+
+    /** The JDBC URL of one of the server's databases. */
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://localhost:" + port + "/" + database;
+    }
+
+    /** The superuser's connections to one of the server's databases, for set-up. */
+    DataSource administration(String database) {
+        return postgres.getDatabase("postgres", database);
     }
 
     /** A client of the ledger database, for checks and set-up. */

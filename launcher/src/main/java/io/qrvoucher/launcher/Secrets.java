@@ -16,17 +16,21 @@ import io.qrvoucher.support.RequestSignatures;
 
 /**
  * The demo run's keys: the bearer-code key, the demo token key, the key of the ingress's seal on
- * requests and the password of the ledger's admin API, generated on first start and kept in the data
- * folder, so that codes, tokens and requests in flight stay valid across restarts.
+ * requests, the password of the ledger's admin API and the key the webhook delivery encrypts endpoints'
+ * signing secrets with, generated on first start and kept in the data folder, so that codes, tokens,
+ * requests in flight and registered webhook endpoints stay valid across restarts.
  */
-public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword) {
+public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword,
+                      String webhookSecretKey) {
 
     /** The id of the one request signing key of a run. */
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
+    /** The id of the one key of a run that webhook endpoints' signing secrets are encrypted with. */
+    public static final String WEBHOOK_SECRET_KEY_ID = "k1";
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword());
+        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey());
     }
 
     /** The ingress's seal, for a test or benchmark that publishes requests as the ingress would. */
@@ -44,7 +48,7 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             }
             // A data folder of an earlier version lacks the keys added since: they are added to it.
             boolean added = false;
-            for (String name : new String[] {"code-secret", "demo-token-secret", "request-signing-key"}) {
+            for (String name : new String[] {"code-secret", "demo-token-secret", "request-signing-key", "webhook-secret-key"}) {
                 if (secrets.getProperty(name) == null) {
                     secrets.setProperty(name, randomKey());
                     added = true;
@@ -61,7 +65,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                 }
             }
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
-                    secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"));
+                    secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"),
+                    secrets.getProperty("webhook-secret-key"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -7,7 +7,7 @@ import java.util.stream.Stream;
 
 /**
  * What each service needs on its command line to join a pipeline started on one machine: its broker,
- * the ledger's database, the ingress's secrets. The one-machine run, the reliability tests and the
+ * the ledger's or the webhook delivery's database, the secrets. The one-machine run, the reliability tests and the
  * benchmarks start the services with these and add only what is their own (ports, instance ids,
  * settings under test).
  */
@@ -38,6 +38,21 @@ public final class ServiceArguments {
     }
 
     /**
+     * The webhook delivery, on its own database in the ledger's server. Endpoints are {@code https} on public
+     * addresses only unless the caller adds {@code --webhook.endpoints.allow-local-http=true} (a demo, a test).
+     */
+    public static List<String> webhookDelivery(String bootstrapServers, Secrets secrets, WebhookDatabase database) {
+        return List.of("--spring.datasource.url=" + database.jdbcUrl(),
+                "--spring.datasource.username=" + WebhookDatabase.APPLICATION,
+                "--spring.datasource.password=" + database.applicationPassword(),
+                "--spring.flyway.user=" + WebhookDatabase.OWNER, "--spring.flyway.password=" + database.ownerPassword(),
+                "--spring.kafka.bootstrap-servers=" + bootstrapServers,
+                "--webhook.secret-encryption.key-id=" + Secrets.WEBHOOK_SECRET_KEY_ID,
+                "--webhook.secret-encryption.keys." + Secrets.WEBHOOK_SECRET_KEY_ID + "=" + secrets.webhookSecretKey(),
+                EXCLUDE + API_SECURITY);
+    }
+
+    /**
      * @param port the instance's HTTP port ({@code server.port}, which the caller sets): where the other
      *             services reach its interactive queries
      */
@@ -63,6 +78,14 @@ public final class ServiceArguments {
                 "--ingress.request-signing.key-id=" + Secrets.REQUEST_SIGNING_KEY_ID,
                 "--ingress.request-signing.keys." + Secrets.REQUEST_SIGNING_KEY_ID + "=" + secrets.requestSigningKey(),
                 EXCLUDE + DATABASE);
+    }
+
+    /**
+     * The ingress's argument naming webhook delivery instances on this machine by their HTTP ports; without
+     * it the ingress asks its default address, where nothing may answer (its webhooks API is then 503).
+     */
+    public static String ingressWebhooks(int... webhookDeliveryPorts) {
+        return "--ingress.webhooks.urls=" + localUrls(webhookDeliveryPorts);
     }
 
     private static String localUrls(int... ports) {

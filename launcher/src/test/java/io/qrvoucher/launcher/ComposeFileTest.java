@@ -65,11 +65,19 @@ import io.qrvoucher.support.KafkaConnection;
 class ComposeFileTest {
 
     private static final Map<String, Service> PRINCIPAL_OF = Map.of(
-            "ingress-api", Service.INGRESS, "ledger-adapter", Service.LEDGER_ADAPTER, "voucher-streams", Service.VOUCHER_STREAMS);
+            "ingress-api", Service.INGRESS, "ledger-adapter", Service.LEDGER_ADAPTER, "voucher-streams", Service.VOUCHER_STREAMS,
+            "webhook-delivery", Service.WEBHOOK_DELIVERY);
     private static final List<String> SERVICES = List.of("ingress-api", "ledger-adapter-1", "ledger-adapter-2",
-            "voucher-streams-1", "voucher-streams-2");
+            "voucher-streams-1", "voucher-streams-2", "webhook-delivery-1", "webhook-delivery-2");
     private static final List<String> PASSWORDS = List.of("KAFKA_ADMIN_PASSWORD", "KAFKA_INGRESS_PASSWORD",
-            "KAFKA_VOUCHER_STREAMS_PASSWORD", "KAFKA_LEDGER_ADAPTER_PASSWORD");
+            "KAFKA_VOUCHER_STREAMS_PASSWORD", "KAFKA_LEDGER_ADAPTER_PASSWORD", "KAFKA_WEBHOOK_DELIVERY_PASSWORD");
+    /** The services with a database of their own: the variables of their connection (URL, role, password). */
+    private static final Map<String, List<String>> DATABASE_OF = Map.of(
+            "ledger-adapter-1", List.of("LEDGER_DB_URL", "LEDGER_DB_USER", "LEDGER_DB_PASSWORD"),
+            "webhook-delivery-1", List.of("WEBHOOK_DB_URL", "WEBHOOK_DB_USER", "WEBHOOK_DB_PASSWORD"));
+    /** The ingress's addresses of the services it calls, by the application that serves them. */
+    private static final Map<String, String> INGRESS_URLS_OF = Map.of("voucher-streams", "INGRESS_VOUCHER_STREAMS_URLS",
+            "ledger-adapter", "INGRESS_LEDGER_URLS", "webhook-delivery", "INGRESS_WEBHOOKS_URLS");
     private static final List<String> NODES = List.of("kafka-1", "kafka-2", "kafka-3");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?:(:\\?|:-)([^}]*))?}");
 
@@ -188,6 +196,13 @@ class ComposeFileTest {
         assertThat(granted).containsExactlyInAnyOrderElementsOf(KafkaAcls.all());
         assertThat(passwordOf.keySet()).containsExactlyInAnyOrderElementsOf(Arrays.stream(Service.values()).map(Service::user).toList());
         assertThat(environment("kafka-init")).containsOnlyKeys(PASSWORDS);
+        // What the script requires (: "${VAR:?}") it is given: else it stops before the first topic.
+        Set<String> required = new TreeSet<>();
+        for (Matcher use = Pattern.compile("\\$\\{(\\w+):\\?}").matcher(script); use.find(); ) {
+            required.add(use.group(1));
+        }
+        assertThat(required).containsAll(passwordOf.values());
+        assertThat(environment("kafka-init").keySet()).containsAll(required);
     }
 
     @Test
@@ -231,7 +246,8 @@ class ComposeFileTest {
         assertThat(required.keySet()).doesNotContainAnyElementsOf(defaults.keySet());
         assertThat(required).containsKeys(PASSWORDS.toArray(String[]::new))
                 .containsKeys("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET",
-                        "INGRESS_JWK_SET_URI", "INGRESS_TOKEN_ISSUER");
+                        "INGRESS_JWK_SET_URI", "INGRESS_TOKEN_ISSUER", "WEBHOOK_DB_OWNER_PASSWORD", "WEBHOOK_DB_PASSWORD",
+                        "WEBHOOK_SECRET_KEY");
 
         // .env.example: a line "VAR=" to fill in for each required variable, "# VAR=<default>" for each optional one.
         String example = DeploymentFiles.read(ROOT.resolve(".env.example"));
@@ -246,9 +262,9 @@ class ComposeFileTest {
     }
 
     @Test
-    void twoInstancesOfTheStreamsAndTheLedgerWithTheirOwnNames() {
+    void twoInstancesOfTheStreamsTheLedgerAndTheWebhookDeliveryWithTheirOwnNames() {
         assertThat(services).containsKeys("ledger-adapter-1", "ledger-adapter-2", "voucher-streams-1", "voucher-streams-2",
-                "ingress-api", "postgres");
+                "webhook-delivery-1", "webhook-delivery-2", "ingress-api", "postgres");
         assertThat(environment("voucher-streams-1").get("VOUCHER_INSTANCE_ID"))
                 .isNotEqualTo(environment("voucher-streams-2").get("VOUCHER_INSTANCE_ID"));
         assertThat(list(services.get("voucher-streams-1").get("volumes")))
@@ -276,7 +292,92 @@ class ComposeFileTest {
                 .isNotEqualTo(environment("ledger-adapter-1").get("SPRING_FLYWAY_USER"));
         assertThat(environment("voucher-streams-1")).containsKey("REQUEST_SIGNING_KEY");
         assertThat(environment("ingress-api")).containsKey("REQUEST_SIGNING_KEY");
-        assertThat(environment("ingress-api")).containsKeys("INGRESS_CODE_SECRET", "INGRESS_JWK_SET_URI");
+        assertThat(environment("ingress-api")).containsKeys("INGRESS_CODE_SECRET", "INGRESS_JWK_SET_URI", "INGRESS_WEBHOOKS_URLS");
+        for (String instance : List.of("webhook-delivery-1", "webhook-delivery-2")) {
+            assertThat(environment(instance)).as(instance).containsKeys("WEBHOOK_DB_URL", "WEBHOOK_DB_USER",
+                    "WEBHOOK_DB_PASSWORD", "SPRING_FLYWAY_USER", "SPRING_FLYWAY_PASSWORD", "WEBHOOK_SECRET_KEY");
+            assertThat(environment(instance).get("WEBHOOK_DB_USER")).as("the service is not the schema's owner")
+                    .isNotEqualTo(environment(instance).get("SPRING_FLYWAY_USER"));
+        }
+    }
+
+    @Test
+    void postgresMakesOnFirstStartTheDatabaseAndRolesEachServiceConnectsWith() {
+        Map<String, Object> postgres = environment("postgres");
+        List<String> scripts = new ArrayList<>();
+        for (String volume : list(services.get("postgres").get("volumes"))) {
+            String[] parts = volume.split(":");
+            if (parts.length > 1 && parts[1].startsWith("/docker-entrypoint-initdb.d/")) {
+                assertThat(parts[1]).as(volume).endsWith(".sh");
+                assertThat(volume).as(volume).endsWith(":ro");
+                scripts.add(DeploymentFiles.read(ROOT.resolve(parts[0])));
+            }
+        }
+        // Every variable a script reads is given to PostgreSQL (or is the image's own).
+        for (String script : scripts) {
+            for (Matcher use = Pattern.compile("\\$\\{?([A-Z]\\w*)").matcher(script); use.find(); ) {
+                assertThat(postgres).as("postgres is given " + use.group(1)).containsKey(use.group(1));
+            }
+        }
+        DATABASE_OF.forEach((service, connection) -> {
+            Map<String, Object> env = environment(service);
+            Matcher url = Pattern.compile("jdbc:postgresql://postgres:5432/(\\w+)").matcher(String.valueOf(env.get(connection.get(0))));
+            assertThat(url.matches()).as(service + ": " + env.get(connection.get(0))).isTrue();
+            String database = url.group(1);
+            String owner = String.valueOf(env.get("SPRING_FLYWAY_USER"));
+            String role = String.valueOf(env.get(connection.get(1)));
+
+            // The database and its owner: the image's own (POSTGRES_DB, POSTGRES_USER) or made by a script.
+            boolean imageOwn = database.equals(postgres.get("POSTGRES_DB")) && owner.equals(postgres.get("POSTGRES_USER"));
+            assertThat(imageOwn || scripts.stream().anyMatch(script -> script.contains("CREATE DATABASE " + database + " OWNER " + owner)))
+                    .as(service + ": database " + database + " owned by " + owner).isTrue();
+            // Each role logs in with the password the service is given.
+            assertThat(passwordVariable(postgres, scripts, owner)).as(service + ": " + owner)
+                    .isEqualTo(variableIn(env.get("SPRING_FLYWAY_PASSWORD")));
+            assertThat(passwordVariable(postgres, scripts, role)).as(service + ": " + role)
+                    .isEqualTo(variableIn(env.get(connection.get(2))));
+        });
+    }
+
+    /** The variable of compose's environment a role's password is set from, by the image or an init script. */
+    private static String passwordVariable(Map<String, Object> postgres, List<String> scripts, String role) {
+        if (role.equals(postgres.get("POSTGRES_USER"))) {
+            return variableIn(postgres.get("POSTGRES_PASSWORD"));
+        }
+        for (String script : scripts) {
+            Matcher create = Pattern.compile("CREATE ROLE " + role + " LOGIN PASSWORD :'(\\w+)'").matcher(script);
+            if (create.find()) {
+                Matcher given = Pattern.compile("-v " + create.group(1) + "=\"\\$(\\w+)\"").matcher(script);
+                assertThat(given.find()).as(role + "'s password variable").isTrue();
+                return variableIn(postgres.get(given.group(1)));
+            }
+        }
+        throw new AssertionError("no script makes the role " + role);
+    }
+
+    /** The compose variable a value is made of: {@code ${VAR:?message}} gives VAR. */
+    private static String variableIn(Object value) {
+        Matcher variable = VARIABLE.matcher(String.valueOf(value));
+        assertThat(variable.find()).as(value + " is a variable").isTrue();
+        return variable.group(1);
+    }
+
+    @Test
+    void theIngressCallsEveryInstanceOfEachServiceOnThePortItServesItsInternalApiOn() {
+        INGRESS_URLS_OF.forEach((application, variable) -> {
+            Port api = Port.of(at(yaml(ROOT.resolve(CONFIG_OF.get(application))), "server", "port"));
+            Set<String> instances = new TreeSet<>(services.keySet().stream().filter(name -> application(name).equals(application)
+                    && !name.equals(application)).toList());
+            Set<String> called = new TreeSet<>();
+            for (String url : String.valueOf(environment("ingress-api").get(variable)).split(",")) {
+                Matcher address = Pattern.compile("http://([a-z0-9-]+):(\\d+)").matcher(url);
+                assertThat(address.matches()).as(url).isTrue();
+                assertThat(instances).as(url).contains(address.group(1));
+                assertThat(String.valueOf(environment(address.group(1)).get(api.variable()))).as(url).isEqualTo(address.group(2));
+                called.add(address.group(1));
+            }
+            assertThat(called).as(variable).isEqualTo(instances);
+        });
     }
 
     @Test
@@ -299,6 +400,14 @@ class ComposeFileTest {
         }
         // The web app and the API are reachable from the host.
         assertThat(list(demo.get("ingress-api").get("ports"))).contains("8080:8080");
+        // The webhook delivery takes http endpoints with the switch meant for demos; production never.
+        String localHttp = "webhook.endpoints.allow-local-http";
+        assertThat(DeploymentFiles.declaredProperty(localHttp)).isTrue();
+        for (String instance : List.of("webhook-delivery-1", "webhook-delivery-2")) {
+            assertThat(binder(map(demo.get(instance).get("environment"))).bind(localHttp, Boolean.class).orElse(false))
+                    .as(instance).isTrue();
+            assertThat(binder(environment(instance)).bind(localHttp, Boolean.class).isBound()).as("production: " + instance).isFalse();
+        }
     }
 
     @Test
@@ -312,12 +421,14 @@ class ComposeFileTest {
         for (String variable : required) {
             assertThat(first.get(variable)).as(variable).isNotBlank();
         }
-        for (String password : List.of("KAFKA_ADMIN_PASSWORD", "KAFKA_INGRESS_PASSWORD", "KAFKA_VOUCHER_STREAMS_PASSWORD",
-                "KAFKA_LEDGER_ADAPTER_PASSWORD", "LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD")) {
+        List<String> passwords = new ArrayList<>(PASSWORDS);
+        passwords.addAll(List.of("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "LEDGER_ADMIN_PASSWORD",
+                "WEBHOOK_DB_OWNER_PASSWORD", "WEBHOOK_DB_PASSWORD"));
+        for (String password : passwords) {
             assertThat(first.get(password)).as(password + ": letters and digits, for JAAS and SCRAM").matches("[a-zA-Z0-9]{32,}");
             assertThat(first.get(password)).as(password + " is made anew").isNotEqualTo(second.get(password));
         }
-        for (String key : List.of("REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET")) {
+        for (String key : List.of("REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET", "WEBHOOK_SECRET_KEY")) {
             assertThat(Base64.getDecoder().decode(first.get(key))).as(key + ": base64 of 256 bits").hasSize(32);
             assertThat(first.get(key)).as(key + " is made anew").isNotEqualTo(second.get(key));
         }
@@ -358,7 +469,7 @@ class ComposeFileTest {
                 targets.add(target);
             }
         });
-        assertThat(targets).contains("ingress-api", "ledger-adapter", "voucher-streams", "tools");
+        assertThat(targets).contains("ingress-api", "ledger-adapter", "voucher-streams", "webhook-delivery", "tools");
         // Nothing is built on the host first: no stage copies from a target directory of the build context.
         stages.values().forEach(stage -> stage.all("COPY").forEach(copy ->
                 assertThat(copy.startsWith("--from=") || !copy.contains("target/")).as(stage.name() + ": " + copy).isTrue()));
@@ -367,7 +478,7 @@ class ComposeFileTest {
     @Test
     void healthChecksAndDockerfileStagesUseThePortEachApplicationServesItsActuatorOn() {
         Map<String, Stage> stages = DeploymentFiles.dockerfileStages();
-        for (String service : List.of("ingress-api", "ledger-adapter-1", "voucher-streams-1")) {
+        for (String service : List.of("ingress-api", "ledger-adapter-1", "voucher-streams-1", "webhook-delivery-1")) {
             String application = application(service);
             Map<String, Object> config = yaml(ROOT.resolve(CONFIG_OF.get(application)));
             Port http = Port.of(at(config, "server", "port"));

@@ -34,7 +34,8 @@ final class DeploymentFiles {
     static final Map<String, String> CONFIG_OF = Map.of(
             "ingress-api", "ingress-api/src/main/resources/ingress-api.yml",
             "ledger-adapter", "ledger-adapter/src/main/resources/ledger-adapter.yml",
-            "voucher-streams", "voucher-streams/src/main/resources/voucher-streams.yml");
+            "voucher-streams", "voucher-streams/src/main/resources/voucher-streams.yml",
+            "webhook-delivery", "webhook-delivery/src/main/resources/webhook-delivery.yml");
     static final long MIB = 1024L * 1024;
     /** What a JVM needs beside its heap: metaspace, code cache, thread stacks, direct buffers. */
     static final long BESIDE_THE_HEAP = 384 * MIB;

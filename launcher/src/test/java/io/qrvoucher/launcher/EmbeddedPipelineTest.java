@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,11 +14,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,13 +29,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.sun.net.httpserver.HttpServer;
+
+import io.qrvoucher.webhook.core.WebhookSignature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The README's demo, against the real launcher: alice generates a voucher, bob redeems it, both with
  * the same HTTP calls as the README's curl lines; then the pipeline restarts from its data folder and
- * still knows everything. And what operators find: the ingress's health, the ledger's admin API, and every
- * metric the alert rules and the dashboard of docs/monitoring name.
+ * still knows everything. A customer's webhook on this machine gets their events, signed. And what operators
+ * find: each service's health on its management port, the ledger's admin API, and every metric the alert rules
+ * and the dashboard of docs/monitoring name.
  */
 class EmbeddedPipelineTest {
 
@@ -55,6 +63,9 @@ class EmbeddedPipelineTest {
             Map<String, Object> redemption = call("POST", api + "/api/redemptions", bob, "wait=20",
                     "{\"code\":\"" + voucher.get("code") + "\",\"accountId\":\"bob-cny\"}");
             assertThat(redemption).containsEntry("status", "SUCCEEDED").containsEntry("amount", "88.80");
+            // An endpoint for an event that does not come here: it is kept in the webhooks database.
+            call("POST", api + "/api/webhooks", token(api, "carol"), null,
+                    "{\"url\":\"http://localhost:1/hooks\",\"eventTypes\":[\"EXPIRED\"]}");
         }
 
         try (EmbeddedPipeline restarted = EmbeddedPipeline.start(options)) {
@@ -65,6 +76,9 @@ class EmbeddedPipelineTest {
                             .containsEntry("status", "REDEEMED"));
             List<?> accounts = json.readValue(send("GET", api + "/api/accounts", alice, null, null), List.class);
             assertThat(((Map<?, ?>) accounts.get(0)).get("balance")).isEqualTo("9911.20");
+            List<?> endpoints = json.readValue(send("GET", api + "/api/webhooks", token(api, "carol"), null, null), List.class);
+            assertThat(endpoints).hasSize(1);
+            assertThat(((Map<?, ?>) endpoints.get(0)).get("url")).isEqualTo("http://localhost:1/hooks");
         }
     }
 
@@ -91,6 +105,46 @@ class EmbeddedPipelineTest {
         void theIngressAnswersHealthOnItsManagementPortAndNotWithTheApi() throws Exception {
             assertThat(status(pipeline.managementUrl() + "/actuator/health/readiness")).isEqualTo(200);
             assertThat(status(pipeline.apiUrl() + "/actuator/health/readiness")).isEqualTo(404);
+        }
+
+        @Test
+        void theWebhookDeliveryAnswersHealthOnItsManagementPortAndNotOnItsInternalApi() throws Exception {
+            assertThat(status(pipeline.webhookManagementUrl() + "/actuator/health/readiness")).isEqualTo(200);
+            assertThat(status(pipeline.webhookUrl() + "/actuator/health/readiness")).isEqualTo(404);
+        }
+
+        @Test
+        void aWebhookOnThisMachineGetsTheCustomersEventsSignedWithTheSecretTheIngressGaveThem() throws Exception {
+            record Received(String signature, byte[] body) {
+            }
+            List<Received> received = new CopyOnWriteArrayList<>();
+            HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+            receiver.createContext("/", exchange -> {
+                received.add(new Received(exchange.getRequestHeaders().getFirst(WebhookSignature.HEADER),
+                        exchange.getRequestBody().readAllBytes()));
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            });
+            receiver.start();
+            String api = pipeline.apiUrl();
+            Map<String, Object> endpoint = call("POST", api + "/api/webhooks", token(api, "alice"), null,
+                    "{\"url\":\"http://localhost:" + receiver.getAddress().getPort() + "/hooks\",\"eventTypes\":[\"ISSUED\"]}");
+            try {
+                Map<String, Object> voucher = call("POST", api + "/api/vouchers", token(api, "alice"), "wait=20",
+                        "{\"accountId\":\"alice-cny\",\"amount\":\"2.00\",\"currency\":\"CNY\"}");
+                String voucherId = (String) voucher.get("id");
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> received.stream()
+                        .anyMatch(request -> new String(request.body(), StandardCharsets.UTF_8).contains(voucherId)));
+                Received issued = received.stream()
+                        .filter(request -> new String(request.body(), StandardCharsets.UTF_8).contains(voucherId)).findFirst().orElseThrow();
+                assertThat(json.readValue(issued.body(), Map.class)).containsEntry("type", "ISSUED").containsEntry("voucherId", voucherId);
+                assertThat(WebhookSignature.verify((String) endpoint.get("secret"), issued.signature(), issued.body(),
+                        Instant.now(), Duration.ofMinutes(5))).isTrue();
+            } finally {
+                send("DELETE", api + "/api/webhooks/" + endpoint.get("id"), token(api, "alice"), null, null);
+                receiver.stop(0);
+            }
         }
 
         @Test
@@ -129,7 +183,7 @@ class EmbeddedPipelineTest {
             await().atMost(Duration.ofSeconds(100)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
                 Set<String> exposed = new TreeSet<>();
                 for (String service : List.of(pipeline.managementUrl(), pipeline.ledgerManagementUrl(),
-                        "http://localhost:" + options.streamsPort())) {
+                        "http://localhost:" + options.streamsPort(), pipeline.webhookManagementUrl())) {
                     exposed.addAll(MonitoringFiles.seriesNames(get(service + "/actuator/prometheus")));
                 }
                 assertThat(MonitoringFiles.unknownMetrics(queries, exposed)).isEmpty();
@@ -140,7 +194,8 @@ class EmbeddedPipelineTest {
     private static EmbeddedPipeline.Options options(Path data) throws IOException {
         return EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--webhook-port=" + freePort(),
+                "--webhook-management-port=" + freePort(), "--kafka-port=" + freePort(),
                 "--controller-port=" + freePort(), "--postgres-port=" + freePort());
     }
 

@@ -126,6 +126,15 @@ class KubernetesManifestsTest {
     private static final List<String> DURABILITY = List.of("default.replication.factor", "min.insync.replicas",
             "offsets.topic.replication.factor", "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
             "auto.create.topics.enable");
+    /** The services with a database of their own: the variables of their connection (URL, role, password), as compose's. */
+    private static final Map<String, List<String>> DATABASE_OF = Map.of(
+            "ledger-adapter", List.of("LEDGER_DB_URL", "LEDGER_DB_USER", "LEDGER_DB_PASSWORD"),
+            "webhook-delivery", List.of("WEBHOOK_DB_URL", "WEBHOOK_DB_USER", "WEBHOOK_DB_PASSWORD"));
+    /** The ingress's addresses of the services it calls, by the application that serves them. */
+    private static final Map<String, String> INGRESS_URLS_OF = Map.of("voucher-streams", "INGRESS_VOUCHER_STREAMS_URLS",
+            "ledger-adapter", "INGRESS_LEDGER_URLS", "webhook-delivery", "INGRESS_WEBHOOKS_URLS");
+    /** A variable a configuration file reads: {@code ${VARIABLE:default}}. */
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)(?::[^}]*)?}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<Manifest>> RENDERED = new ConcurrentHashMap<>();
 
@@ -437,37 +446,112 @@ class KubernetesManifestsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"base", "overlays/production", "overlays/demo"})
-    void theLedgerConnectsToItsPostgresClusterAsTheApplicationRoleAndMigratesAsTheOwnerAsInCompose(String source) {
+    void eachServiceConnectsToItsOwnPostgresClusterAsTheApplicationRoleAndMigratesAsTheOwnerAsInCompose(String source) {
         List<Manifest> manifests = manifests(source);
-        Manifest cluster = kind(manifests, "Cluster").stream().findFirst().orElseThrow();
-        Map<String, Object> spec = spec(cluster);
-        Workload ledger = workloads(manifests).stream().filter(w -> w.name().equals("ledger-adapter")).findFirst().orElseThrow();
-        Map<String, String> env = ledger.env();
-        Map<String, Object> compose = map(map(yaml(ROOT.resolve("docker-compose.yml")).get("services")).get("postgres"));
-        Map<String, Object> composeLedger = map(map(map(yaml(ROOT.resolve("docker-compose.yml")).get("services"))
-                .get("ledger-adapter-1")).get("environment"));
+        Map<String, Workload> workloads = workloadsByName(manifests);
+        Map<String, Object> composeServices = map(yaml(ROOT.resolve("docker-compose.yml")).get("services"));
+        Set<String> clustersUsed = new HashSet<>();
 
-        // Highly available, and a commit is on a standby before the ledger is told it happened.
-        assertThat((Integer) spec.get("instances")).isGreaterThanOrEqualTo(3);
-        assertThat(at(spec, "postgresql", "synchronous", "number")).isEqualTo(1);
-        assertThat(at(spec, "postgresql", "synchronous", "dataDurability")).isEqualTo("required");
-        // The database and its owner, as compose makes them.
-        String database = String.valueOf(at(spec, "bootstrap", "initdb", "database"));
-        String owner = String.valueOf(at(spec, "bootstrap", "initdb", "owner"));
-        assertThat(database).isEqualTo(map(compose.get("environment")).get("POSTGRES_DB"));
-        assertThat(owner).isEqualTo(map(compose.get("environment")).get("POSTGRES_USER"));
-        assertThat(env.get("LEDGER_DB_URL")).isEqualTo("jdbc:postgresql://" + cluster.name() + "-rw:5432/" + database);
-        // Migrations as the owner, with the owner's password from the secret the cluster was made with.
-        assertThat(env.get("SPRING_FLYWAY_USER")).isEqualTo(owner).isEqualTo(composeLedger.get("SPRING_FLYWAY_USER"));
-        assertThat(ledger.secretFiles().get("spring.flyway.password"))
-                .isEqualTo(at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
-        // Rows as the application role, a managed role that may log in and owns nothing, as compose's ledger_app.
-        Map<String, Object> role = ((List<?>) at(spec, "managed", "roles")).stream().map(DeploymentFiles::<Object>map)
-                .filter(candidate -> env.get("LEDGER_DB_USER").equals(candidate.get("name"))).findFirst().orElseThrow();
-        assertThat(env.get("LEDGER_DB_USER")).isEqualTo(composeLedger.get("LEDGER_DB_USER")).isNotEqualTo(owner);
-        assertThat(role).containsEntry("login", true).doesNotContainEntry("superuser", true).doesNotContainEntry("createrole", true);
-        assertThat(ledger.secretFiles().get("spring.datasource.password"))
-                .isEqualTo(at(role, "passwordSecret", "name") + "/password");
+        DATABASE_OF.forEach((service, connection) -> {
+            Map<String, String> env = workloads.get(service).env();
+            Map<String, Object> compose = map(map(composeServices.get(service + "-1")).get("environment"));
+            Matcher url = Pattern.compile("jdbc:postgresql://([a-z0-9-]+)-rw:5432/(\\w+)").matcher(env.get(connection.get(0)));
+            assertThat(url.matches()).as(service + ": " + env.get(connection.get(0))).isTrue();
+            Manifest cluster = kind(manifests, "Cluster").stream().filter(candidate -> candidate.name().equals(url.group(1)))
+                    .findFirst().orElseThrow(() -> new AssertionError(service + ": no Cluster " + url.group(1)));
+            assertThat(clustersUsed.add(cluster.name())).as(service + " has a cluster of its own").isTrue();
+            Map<String, Object> spec = spec(cluster);
+
+            // Highly available, and a commit is on a standby before the service is told it happened.
+            assertThat((Integer) spec.get("instances")).as(cluster.name()).isGreaterThanOrEqualTo(3);
+            assertThat(at(spec, "postgresql", "synchronous", "number")).as(cluster.name()).isEqualTo(1);
+            assertThat(at(spec, "postgresql", "synchronous", "dataDurability")).as(cluster.name()).isEqualTo("required");
+            // The database and its owner, as compose makes them.
+            String database = String.valueOf(at(spec, "bootstrap", "initdb", "database"));
+            String owner = String.valueOf(at(spec, "bootstrap", "initdb", "owner"));
+            assertThat(url.group(2)).as(service).isEqualTo(database);
+            assertThat(String.valueOf(compose.get(connection.get(0)))).as(service + " in compose").endsWith("/" + database);
+            // Migrations as the owner, with the owner's password from the secret the cluster was made with.
+            assertThat(env.get("SPRING_FLYWAY_USER")).as(service).isEqualTo(owner).isEqualTo(compose.get("SPRING_FLYWAY_USER"));
+            assertThat(workloads.get(service).secretFiles().get("spring.flyway.password")).as(service)
+                    .isEqualTo(at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
+            // Rows as the application role, a managed role that may log in and owns nothing, as compose's.
+            Map<String, Object> role = ((List<?>) at(spec, "managed", "roles")).stream().map(DeploymentFiles::<Object>map)
+                    .filter(candidate -> env.get(connection.get(1)).equals(candidate.get("name"))).findFirst()
+                    .orElseThrow(() -> new AssertionError(service + ": no managed role " + env.get(connection.get(1))));
+            assertThat(env.get(connection.get(1))).as(service).isEqualTo(compose.get(connection.get(1))).isNotEqualTo(owner);
+            assertThat(role).as(service).containsEntry("login", true).doesNotContainEntry("superuser", true)
+                    .doesNotContainEntry("createrole", true);
+            assertThat(workloads.get(service).secretFiles().get("spring.datasource.password")).as(service)
+                    .isEqualTo(at(role, "passwordSecret", "name") + "/password");
+            assertThat(at(spec, "resources", "limits", "memory")).as(cluster.name() + "'s limit").isNotNull();
+        });
+        assertThat(kind(manifests, "Cluster")).extracting(Manifest::name).containsExactlyInAnyOrderElementsOf(clustersUsed);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production"})
+    void everySecretComposeRequiresOfAServiceItsWorkloadIsGivenAsAVariableOrASecretFile(String source) {
+        Map<String, Object> composeServices = map(yaml(ROOT.resolve("docker-compose.yml")).get("services"));
+        for (Workload workload : workloads(manifests(source))) {
+            Map<String, Object> config = yaml(ROOT.resolve(CONFIG_OF.get(workload.name())));
+            String instance = composeServices.containsKey(workload.name()) ? workload.name() : workload.name() + "-1";
+            map(map(composeServices.get(instance)).get("environment")).forEach((variable, value) -> {
+                if (!String.valueOf(value).contains(":?")) {
+                    return;
+                }
+                String property = variable.startsWith("SPRING_") ? variable.toLowerCase(java.util.Locale.ROOT).replace('_', '.')
+                        : propertyReading(config, variable);
+                assertThat(workload.env().containsKey(variable) || workload.secretFiles().containsKey(property))
+                        .as("%s is given %s (%s) as in compose", workload.name(), variable, property).isTrue();
+            });
+        }
+    }
+
+    /** The property of a service's configuration file whose value reads the variable, or the one Boot binds it to. */
+    private static String propertyReading(Map<String, Object> config, String variable) {
+        Map<String, String> flat = new LinkedHashMap<>();
+        flatten("", config, flat);
+        return flat.entrySet().stream().filter(entry -> PLACEHOLDER.matcher(entry.getValue()).results()
+                        .anyMatch(use -> use.group(1).equals(variable)))
+                .map(Map.Entry::getKey).findFirst().orElseGet(() -> DeploymentFiles.propertyOfVariable(variable));
+    }
+
+    private static void flatten(String prefix, Object node, Map<String, String> flat) {
+        if (node instanceof Map<?, ?> entries) {
+            entries.forEach((key, value) -> flatten(prefix.isEmpty() ? String.valueOf(key) : prefix + "." + key, value, flat));
+        } else {
+            flat.put(prefix, String.valueOf(node));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production", "overlays/demo"})
+    void theIngressCallsEachServiceThroughAServiceOfItsPodsOnThePortItServesItsInternalApiOn(String source) {
+        List<Manifest> manifests = manifests(source);
+        Map<String, Workload> workloads = workloadsByName(manifests);
+        Map<String, String> ingress = workloads.get("ingress-api").env();
+        INGRESS_URLS_OF.forEach((application, variable) -> {
+            Workload target = workloads.get(application);
+            Port api = Port.of(at(yaml(ROOT.resolve(CONFIG_OF.get(application))), "server", "port"));
+            String port = target.env().getOrDefault(api.variable(), api.number());
+            assertThat(ingress).as(variable).containsKey(variable);
+            for (String url : ingress.get(variable).split(",")) {
+                Matcher address = Pattern.compile("http://([a-z0-9-]+):(\\d+)").matcher(url);
+                assertThat(address.matches()).as(url).isTrue();
+                Service service = service(manifests, address.group(1));
+                assertThat(target.template().getMetadata().getLabels()).as(url).containsAllEntriesOf(service.getSpec().getSelector());
+                ServicePort servicePort = service.getSpec().getPorts().stream()
+                        .filter(candidate -> candidate.getPort() == Integer.parseInt(address.group(2))).findFirst()
+                        .orElseThrow(() -> new AssertionError(url + ": the Service has no port " + address.group(2)));
+                var targetPort = servicePort.getTargetPort();
+                String reached = targetPort == null ? address.group(2) : targetPort.getIntVal() != null
+                        ? String.valueOf(targetPort.getIntVal())
+                        : target.container().getPorts().stream().filter(p -> targetPort.getStrVal().equals(p.getName()))
+                        .map(p -> String.valueOf(p.getContainerPort())).findFirst().orElse("?");
+                assertThat(reached).as(url + " reaches the API port of " + application).isEqualTo(port);
+            }
+        });
     }
 
     @ParameterizedTest
@@ -492,30 +576,44 @@ class KubernetesManifestsTest {
                 .getAnnotation(ConditionalOnProperty.class).value()[0];
         String[] seederProfiles = Class.forName("io.qrvoucher.ledger.demo.DemoDataSeeder").getAnnotation(Profile.class).value();
 
+        // The webhook delivery's switch for tests and demos, as compose's demo sets it.
+        String localHttp = "webhook.endpoints.allow-local-http";
+        String localHttpVariable = "WEBHOOK_ENDPOINTS_ALLOWLOCALHTTP";
+        assertThat(DeploymentFiles.propertyOfVariable(localHttpVariable)).isEqualTo(localHttp);
+
         Map<String, Workload> demo = workloadsByName(manifests("overlays/demo"));
         assertThat(demo.get("ingress-api").secretFiles()).containsKey(demoSwitch);
         assertThat(demo.get("ingress-api").env()).doesNotContainKey("INGRESS_JWK_SET_URI");
         assertThat(demo.get("ledger-adapter").env().getOrDefault("SPRING_PROFILES_ACTIVE", "").split(",")).contains(seederProfiles);
+        assertThat(demo.get("webhook-delivery").env()).containsEntry(localHttpVariable, "true");
 
         Map<String, Workload> production = workloadsByName(manifests("overlays/production"));
         assertThat(production.get("ingress-api").secretFiles()).doesNotContainKey(demoSwitch);
         assertThat(production.get("ingress-api").env()).containsKey("INGRESS_JWK_SET_URI");
         assertThat(production.get("ledger-adapter").env()).doesNotContainKey("SPRING_PROFILES_ACTIVE");
+        assertThat(production.get("webhook-delivery").env()).doesNotContainKey(localHttpVariable);
+        assertThat(production.get("webhook-delivery").secretFiles()).doesNotContainKey(localHttp);
     }
 
     @Test
-    void theProductionOverlayArchivesTheLedgersWalAndBacksItUpEveryNight() {
+    void theProductionOverlayArchivesTheWalOfEveryDatabaseAndBacksItUpEveryNight() {
         List<Manifest> manifests = manifests("overlays/production");
-        Manifest cluster = kind(manifests, "Cluster").stream().findFirst().orElseThrow();
-        Map<String, Object> archiver = ((List<?>) spec(cluster).get("plugins")).stream().map(DeploymentFiles::<Object>map)
-                .filter(plugin -> Boolean.TRUE.equals(plugin.get("isWALArchiver"))).findFirst().orElseThrow();
-        String store = String.valueOf(at(archiver, "parameters", "barmanObjectName"));
+        Set<String> stores = new HashSet<>();
+        assertThat(kind(manifests, "Cluster")).extracting(Manifest::name).contains("ledger", "webhooks");
+        for (Manifest cluster : kind(manifests, "Cluster")) {
+            Map<String, Object> archiver = ((List<?>) spec(cluster).getOrDefault("plugins", List.of())).stream()
+                    .map(DeploymentFiles::<Object>map).filter(plugin -> Boolean.TRUE.equals(plugin.get("isWALArchiver")))
+                    .findFirst().orElseThrow(() -> new AssertionError(cluster.name() + " archives no WAL"));
+            String store = String.valueOf(at(archiver, "parameters", "barmanObjectName"));
 
-        assertThat(kind(manifests, "ObjectStore")).extracting(Manifest::name).contains(store);
-        Manifest scheduled = kind(manifests, "ScheduledBackup").stream().findFirst().orElseThrow();
-        assertThat(at(spec(scheduled), "cluster", "name")).isEqualTo(cluster.name());
-        assertThat(at(spec(scheduled), "method")).isEqualTo("plugin");
-        assertThat(at(spec(scheduled), "pluginConfiguration", "name")).isEqualTo(archiver.get("name"));
+            assertThat(kind(manifests, "ObjectStore")).extracting(Manifest::name).as(cluster.name()).contains(store);
+            assertThat(stores.add(store)).as(cluster.name() + "'s backups have an object store of their own").isTrue();
+            Manifest scheduled = kind(manifests, "ScheduledBackup").stream()
+                    .filter(backup -> cluster.name().equals(at(spec(backup), "cluster", "name"))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no ScheduledBackup of " + cluster.name()));
+            assertThat(at(spec(scheduled), "method")).as(scheduled.name()).isEqualTo("plugin");
+            assertThat(at(spec(scheduled), "pluginConfiguration", "name")).as(scheduled.name()).isEqualTo(archiver.get("name"));
+        }
         assertThat(manifests).allSatisfy(manifest -> assertThat(manifest.model().getMetadata().getNamespace())
                 .as(manifest.source()).isEqualTo("qrvoucher"));
     }

@@ -47,6 +47,42 @@ class LedgerDatabaseTest {
         }
     }
 
+    /**
+     * The webhook delivery's database beside the ledger, as compose makes it: its owner migrates, its role writes
+     * rows and cannot change the schema; made again on the next start with new passwords, its rows kept.
+     */
+    @Test
+    void theWebhookDeliverysDatabaseIsBesideTheLedgersWithRolesOfItsOwn(@TempDir Path directory) {
+        int port = ServiceProcess.freePort();
+        try (LedgerDatabase server = new LedgerDatabase(directory, port).start()) {
+            WebhookDatabase webhooks = WebhookDatabase.in(server);
+            org.flywaydb.core.Flyway.configure().locations("classpath:db/webhooks")
+                    .dataSource(webhooks.jdbcUrl(), WebhookDatabase.OWNER, webhooks.ownerPassword())
+                    .placeholders(java.util.Map.of("application_role", WebhookDatabase.APPLICATION))
+                    .load().migrate();
+            org.springframework.jdbc.core.simple.JdbcClient service = org.springframework.jdbc.core.simple.JdbcClient.create(
+                    new org.springframework.jdbc.datasource.SingleConnectionDataSource(webhooks.jdbcUrl(),
+                            WebhookDatabase.APPLICATION, webhooks.applicationPassword(), true));
+
+            assertThat(service.sql("SELECT count(*) FROM webhook_endpoints").query(Long.class).single()).isZero();
+            for (String ddl : List.of("DROP TABLE webhook_attempts", "ALTER TABLE webhook_deliveries DROP COLUMN body",
+                    "TRUNCATE webhook_deliveries")) {
+                assertThatThrownBy(() -> service.sql(ddl).update()).as(ddl).satisfies(refused ->
+                        assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(refused).getMessage())
+                                .containsAnyOf("permission denied", "must be owner"));
+            }
+            assertThat(webhooks.jdbc().sql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
+                    .query(String.class).list()).containsExactly(WebhookDatabase.OWNER);
+        }
+        try (LedgerDatabase server = new LedgerDatabase(directory, port).start()) {
+            WebhookDatabase webhooks = WebhookDatabase.in(server);
+            org.springframework.jdbc.core.simple.JdbcClient service = org.springframework.jdbc.core.simple.JdbcClient.create(
+                    new org.springframework.jdbc.datasource.SingleConnectionDataSource(webhooks.jdbcUrl(),
+                            WebhookDatabase.APPLICATION, webhooks.applicationPassword(), true));
+            assertThat(service.sql("SELECT count(*) FROM webhook_endpoints").query(Long.class).single()).isZero();
+        }
+    }
+
     /** A data folder whose migrations ran as the superuser is handed to the owner role on start. */
     @Test
     void aDataFolderMigratedByTheSuperuserIsHandedToTheOwner(@TempDir Path directory) {

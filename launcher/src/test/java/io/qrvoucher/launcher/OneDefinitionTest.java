@@ -26,6 +26,7 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
 import io.qrvoucher.voucher.streams.VoucherTopics;
+import io.qrvoucher.webhook.WebhookProperties;
 
 /**
  * Topics and their co-partitioning are defined once, in {@link Topics}: whatever else names them — each
@@ -40,16 +41,28 @@ class OneDefinitionTest {
     private final IngressProperties ingress = NOTHING_CONFIGURED.bindOrCreate("ingress", IngressProperties.class);
     private final VoucherStreamsProperties voucherStreams = NOTHING_CONFIGURED.bindOrCreate("voucher", VoucherStreamsProperties.class);
     private final LedgerProperties ledger = NOTHING_CONFIGURED.bindOrCreate("ledger", LedgerProperties.class);
+    private final WebhookProperties webhooks = NOTHING_CONFIGURED.bindOrCreate("webhook", WebhookProperties.class);
 
     @Test
     void everyTopicAServiceUsesByDefaultIsARegisteredOneAndTogetherTheyUseThemAll() {
         Set<String> used = new HashSet<>();
-        for (Record topics : List.of(ingress.topics(), voucherStreams.topics(), ledger.topics())) {
+        for (Record topics : List.of(ingress.topics(), voucherStreams.topics(), ledger.topics(), webhooks.topics())) {
             assertThat(namesIn(topics)).as(topics.getClass().getName()).allMatch(Topics.names()::contains);
             used.addAll(namesIn(topics));
         }
 
         assertThat(used).containsExactlyInAnyOrderElementsOf(Topics.names());
+    }
+
+    /** The ACLs name the services' consumer groups: each is the service's default, so that the two change together. */
+    @Test
+    void theGroupsAndTheApplicationIdTheAclsNameAreTheServicesDefaults() {
+        assertThat(voucherStreams.applicationId()).isEqualTo(KafkaAcls.STREAMS_APPLICATION_ID);
+        assertThat(ledger.reconciliation().groupId()).isEqualTo(KafkaAcls.RECONCILIATION_GROUP);
+        assertThat(DeploymentFiles.at(DeploymentFiles.yaml(DeploymentFiles.ROOT.resolve(DeploymentFiles.CONFIG_OF.get("ledger-adapter"))),
+                "spring", "kafka", "consumer", "group-id")).isEqualTo(KafkaAcls.LEDGER_GROUP);
+        assertThat(DeploymentFiles.at(DeploymentFiles.yaml(DeploymentFiles.ROOT.resolve(DeploymentFiles.CONFIG_OF.get("webhook-delivery"))),
+                "spring", "kafka", "consumer", "group-id")).isEqualTo(KafkaAcls.WEBHOOK_GROUP);
     }
 
     @Test

@@ -32,6 +32,7 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -140,6 +141,13 @@ public final class BrokerSecurity {
         } catch (ExecutionException e) {
             return e.getCause();
         } catch (KafkaException e) {
+            // A producer refused its producer id before the send (a principal that may write nothing) fails the send
+            // at once with "an error state", whose cause is the refusal: the same refusal, reported sooner.
+            for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                if (cause instanceof AuthorizationException) {
+                    return cause;
+                }
+            }
             return e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

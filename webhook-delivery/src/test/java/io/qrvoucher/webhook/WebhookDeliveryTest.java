@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.ParameterizedTypeReference;
@@ -89,6 +90,9 @@ class WebhookDeliveryTest {
 
     @LocalServerPort
     int port;
+
+    @LocalManagementPort
+    int managementPort;
 
     private WebTestClient http;
     private KafkaProducer<String, byte[]> producer;
@@ -204,6 +208,21 @@ class WebhookDeliveryTest {
             // Nobody else's delivery can be resent through this customer.
             http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", carol, endpoint.id(), original.id())
                     .exchange().expectStatus().isNotFound();
+        }
+    }
+
+    @Test
+    void healthAndMetricsAreServedOnTheManagementPortAndNotOnTheInternalApisPort() {
+        assertThat(managementPort).isNotEqualTo(port);
+        WebTestClient management = WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort)
+                .responseTimeout(BOUND).build();
+        management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.components.db.status").isEqualTo("UP")
+                .jsonPath("$.components.kafkaBroker.status").isEqualTo("UP");
+        management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
+        management.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+        for (String endpoint : List.of("/actuator", "/actuator/health", "/actuator/health/readiness", "/actuator/prometheus")) {
+            http.get().uri(endpoint).exchange().expectStatus().isNotFound();
         }
     }
 
