@@ -35,7 +35,8 @@ class BrowserTest {
         System.setProperty(STREAM_MAX_AGE, "4s");
         EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
                 "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
+                "--ledger-management-port=" + freePort(), "--webhook-port=" + freePort(),
+                "--webhook-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
                 "--controller-port=" + freePort(), "--postgres-port=" + freePort());
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             Path screenshots = Path.of("target", "screenshots").toAbsolutePath();
