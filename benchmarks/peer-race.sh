@@ -4,14 +4,14 @@
 # driven by the same loadgen with the same settings: a closed loop at light load, a closed loop at 64
 # workers, and an open loop offered twice what that closed loop completed. 64 payers pay 64 payees.
 # Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl; a table is printed.
-#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10]
+#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers=64 workers=64 light=8 duration=30 warmup=10
+customers=64 workers=64 light=8 duration=30 warmup=10 warmup_run=60
 for arg in "$@"; do
   case "$arg" in
     --customers=*) customers="${arg#*=}" ;; --workers=*) workers="${arg#*=}" ;; --light=*) light="${arg#*=}" ;;
-    --duration=*) duration="${arg#*=}" ;; --warmup=*) warmup="${arg#*=}" ;;
+    --duration=*) duration="${arg#*=}" ;; --warmup=*) warmup="${arg#*=}" ;; --warmup-run=*) warmup_run="${arg#*=}" ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +45,12 @@ loadgen() { # system base-url label options...
 
 race() { # system base-url
   local system="$1" base="$2"
+  # Not measured, the same for both: a minute at full load, so that neither is measured while its JIT
+  # compiler still takes a third of the CPU (the pipeline's one JVM holds five services' code).
+  echo "== $system warm-up, ${warmup_run}s at $workers workers" >&2
+  "$work/bench/loadgen/bin/loadgen" --base-url "$base" --payers "load-payer-1..$customers" \
+    --payees "load-payee-1..$customers" --warmup 0 --duration "$warmup_run" --quiet --mode closed \
+    --workers "$workers" >/dev/null
   loadgen "$system" "$base" "closed-$light" --mode closed --workers "$light" >/dev/null
   local most
   most=$(loadgen "$system" "$base" "closed-$workers" --mode closed --workers "$workers" | jq -r '.cycles_per_s')

@@ -55,8 +55,12 @@ class InternalQueryController {
     private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
     /** The most attempts one read answers: far above any limit, so that a read stays small. */
     private static final int MAX_ATTEMPTS = 1000;
-    /** How often a writer waiting for its own settings change or claim looks: nobody announces those. */
-    private static final Duration RECHECK = Duration.ofMillis(20);
+    /**
+     * How often a writer waiting for its own settings change or claim looks: nobody announces those. A claim is
+     * there as soon as its task has processed it (it is read uncommitted), a few milliseconds after it was
+     * published, so the wait is short and this look cheap (one key of one store).
+     */
+    private static final Duration RECHECK = Duration.ofMillis(5);
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
     private final KafkaStreams streams;

@@ -28,7 +28,8 @@ import io.qrvoucher.voucher.streams.VoucherChanges;
 class VoucherStreamsConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(VoucherStreamsConfiguration.class);
-    private static final Duration WATCH_TICK = Duration.ofMillis(20);
+    /** How often a waiter looks while a version it knows is coming has not committed: a few reads a change. */
+    private static final Duration WATCH_TICK = Duration.ofMillis(5);
     private static final Duration WATCH_IDLE_RECHECK = Duration.ofSeconds(1);
 
     /** Forwards the topology's change hints to the watches, which exist only once the streams do. */

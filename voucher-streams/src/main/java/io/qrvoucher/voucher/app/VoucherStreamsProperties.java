@@ -53,7 +53,12 @@ import io.qrvoucher.voucher.streams.VoucherTopology;
  *                        security settings are {@code spring.kafka.*} ({@link KafkaConnection})
  * @param stateDir        where the RocksDB stores live; keep it on a persistent volume
  * @param streamThreads   stream threads of this instance; tasks beyond one per partition stay idle
- * @param commitInterval  how often an exactly-once transaction commits: the floor of end-to-end latency
+ * @param commitInterval  how often an exactly-once transaction commits: each step of a voucher waits for two
+ *                        commits, so this is the floor of its latency; shorter costs more transactions
+ * @param pollInterval    how long an idle stream thread waits for records before it looks whether a commit is
+ *                        due: a record processed while it waits is committed this much after the interval at
+ *                        most (Kafka Streams' {@code poll.ms}, 100 ms of its own, would add up to that to every
+ *                        commit at light load)
  * @param replicationFactor of the changelog topics the application creates
  * @param advertisedUrl   where the other services reach this instance's HTTP server (its interactive
  *                        queries): Kafka Streams' {@code application.server}, told to every instance
@@ -78,7 +83,8 @@ public record VoucherStreamsProperties(
         String bootstrapServers,
         @DefaultValue("data/voucher-streams") String stateDir,
         @DefaultValue("1") int streamThreads,
-        @DefaultValue("100ms") Duration commitInterval,
+        @DefaultValue("20ms") Duration commitInterval,
+        @DefaultValue("5ms") Duration pollInterval,
         @DefaultValue("1") int replicationFactor,
         @DefaultValue("http://localhost:8082") URI advertisedUrl,
         @DefaultValue("0") int standbyReplicas,
@@ -130,6 +136,7 @@ public record VoucherStreamsProperties(
         if (instanceId != null && !instanceId.isBlank()) {
             config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
         }
+        config.put(StreamsConfig.POLL_MS_CONFIG, pollInterval.toMillis());
         config.putAll(streams);
         return config;
     }

@@ -41,7 +41,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology;
  * Reads this instance's stores with interactive queries (IQv2), one partition at a time: the partition
  * that holds the key, whether this instance holds it as the active task or as a standby. Reads are
  * {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
- * transaction that has not committed yet. A partition this
+ * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further. A
+ * partition this
  * instance does not hold is a {@link NotHereException}: the caller asks the instance that does.
  */
 public final class VoucherQueries {
@@ -137,13 +138,17 @@ public final class VoucherQueries {
 
     /**
      * The first claim of a customer's Idempotency-Key (or sign-in) that still holds at {@code now}, or
-     * null inside if there is none.
+     * null inside if there is none. Read uncommitted, and still nothing a crash can take back: which claim
+     * is first is decided by the order of the claims in their partition of {@code ingress-idempotency}, which
+     * the ingress wrote before the task could read them, and the claims are that task's only input; a
+     * transaction that aborts is processed again over the same claims in the same order, to the same first
+     * claim. So the ingress learns the winner as soon as the task has processed the claims, not a commit later.
      *
      * @param claimKey the key the claim is published and kept under: customer, slash, key
      */
     public ClaimAnswer claim(String claimKey, Instant oldestHeld) {
         int partition = partitionOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);
-        byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition);
+        byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition, IsolationLevel.READ_UNCOMMITTED);
         IdempotencyClaim first = claim == null ? null : CLAIMS.decode(claim);
         return new ClaimAnswer(first == null || first.getClaimedAt().isBefore(oldestHeld) ? null : first);
     }
