@@ -53,20 +53,7 @@ public final class LedgerDatabase implements AutoCloseable {
                     .setPort(port).start();
             try (Connection connection = postgres.getPostgresDatabase().getConnection();
                  Statement statement = connection.createStatement()) {
-                for (String role : new String[] {OWNER, APPLICATION}) {
-                    try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'")) {
-                        if (!exists.next()) {
-                            statement.execute("CREATE ROLE " + role + " LOGIN");
-                        }
-                    }
-                }
-                statement.execute("ALTER ROLE " + OWNER + " PASSWORD '" + ownerPassword + "'");
-                statement.execute("ALTER ROLE " + APPLICATION + " PASSWORD '" + applicationPassword + "'");
-                try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'ledger'")) {
-                    if (!exists.next()) {
-                        statement.execute("CREATE DATABASE ledger OWNER " + OWNER);
-                    }
-                }
+                createIfMissing(statement, "ledger", OWNER, ownerPassword, APPLICATION, applicationPassword);
             }
             handOverToOwner();
             return this;
@@ -74,6 +61,28 @@ public final class LedgerDatabase implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Makes a database owned by {@code owner} and the two login roles, where they are missing, and sets the roles'
+     * passwords for this run: run on the server's {@code postgres} database, by its administrator.
+     */
+    static void createIfMissing(Statement statement, String database, String owner, String ownerPassword,
+                                String application, String applicationPassword) throws SQLException {
+        for (String role : new String[] {owner, application}) {
+            try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'")) {
+                if (!exists.next()) {
+                    statement.execute("CREATE ROLE " + role + " LOGIN");
+                }
+            }
+        }
+        statement.execute("ALTER ROLE " + owner + " PASSWORD '" + ownerPassword + "'");
+        statement.execute("ALTER ROLE " + application + " PASSWORD '" + applicationPassword + "'");
+        try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+            if (!exists.next()) {
+                statement.execute("CREATE DATABASE " + database + " OWNER " + owner);
+            }
         }
     }
 

@@ -1,7 +1,6 @@
 package io.qrvoucher.launcher;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -38,20 +37,7 @@ public final class WebhookDatabase {
     private void prepare() {
         try (Connection connection = server.administration("postgres").getConnection();
              Statement statement = connection.createStatement()) {
-            for (String role : new String[] {OWNER, APPLICATION}) {
-                try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_roles WHERE rolname = '" + role + "'")) {
-                    if (!exists.next()) {
-                        statement.execute("CREATE ROLE " + role + " LOGIN");
-                    }
-                }
-            }
-            statement.execute("ALTER ROLE " + OWNER + " PASSWORD '" + ownerPassword + "'");
-            statement.execute("ALTER ROLE " + APPLICATION + " PASSWORD '" + applicationPassword + "'");
-            try (ResultSet exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + NAME + "'")) {
-                if (!exists.next()) {
-                    statement.execute("CREATE DATABASE " + NAME + " OWNER " + OWNER);
-                }
-            }
+            LedgerDatabase.createIfMissing(statement, NAME, OWNER, ownerPassword, APPLICATION, applicationPassword);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
