@@ -35,12 +35,17 @@ await_ok() { # url [method] [body]
   echo "not ready: $1" >&2; return 1
 }
 
-loadgen() { # system base-url label options...
+drive() { # base-url options...: the loadgen on the load customers
+  local base="$1"; shift
+  "$work/bench/loadgen/bin/loadgen" --base-url "$base" --payers "load-payer-1..$customers" \
+    --payees "load-payee-1..$customers" --quiet "$@"
+}
+
+loadgen() { # system base-url label options...: a measured run, kept in $out
   local system="$1" base="$2" label="$3"; shift 3
   echo "== $system $label" >&2
-  "$work/bench/loadgen/bin/loadgen" --base-url "$base" --payers "load-payer-1..$customers" \
-    --payees "load-payee-1..$customers" --warmup "$warmup" --duration "$duration" --quiet \
-    --cpu "$system=$server" --label "$system $label" "$@" | tee -a "$out"
+  drive "$base" --warmup "$warmup" --duration "$duration" --cpu "$system=$server" --label "$system $label" "$@" |
+    tee -a "$out"
 }
 
 race() { # system base-url
@@ -48,9 +53,7 @@ race() { # system base-url
   # Not measured, the same for both: a minute at full load, so that neither is measured while its JIT
   # compiler still takes a third of the CPU (the pipeline's one JVM holds five services' code).
   echo "== $system warm-up, ${warmup_run}s at $workers workers" >&2
-  "$work/bench/loadgen/bin/loadgen" --base-url "$base" --payers "load-payer-1..$customers" \
-    --payees "load-payee-1..$customers" --warmup 0 --duration "$warmup_run" --quiet --mode closed \
-    --workers "$workers" >/dev/null
+  drive "$base" --warmup 0 --duration "$warmup_run" --mode closed --workers "$workers" >/dev/null
   loadgen "$system" "$base" "closed-$light" --mode closed --workers "$light" >/dev/null
   local most
   most=$(loadgen "$system" "$base" "closed-$workers" --mode closed --workers "$workers" | jq -r '.cycles_per_s')
