@@ -123,6 +123,11 @@ public final class RealPipeline {
         return broker.bootstrapServers();
     }
 
+    /** A topic of the pipeline's broker that no part of the pipeline reads. */
+    public void createUnreadTopic(String name) {
+        broker.createTopics(1, name);
+    }
+
     /** Where the ledger adapter answers the ingress's reads of accounts. */
     public String ledgerUrl() {
         return ledgerUrl;

@@ -3,15 +3,22 @@ package io.qrvoucher.ingress.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.http.HttpHeaders;
 
+import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.IngressTestBase;
+import io.qrvoucher.ingress.RealPipeline;
+import io.qrvoucher.ingress.TestIngressProperties;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 import reactor.test.StepVerifier;
 
 class IdempotencyKeysTest extends IngressTestBase {
@@ -19,20 +26,28 @@ class IdempotencyKeysTest extends IngressTestBase {
     @Autowired
     VoucherReads reads;
 
-    @Autowired
-    RequestPublisher publisher;
-
     /** Published, but not known to the key's owner in time: a 503 to retry, not a 500. */
     @Test
     void aClaimTheOwnerDoesNotKnowInTimeIsTemporarilyUnavailable() {
-        IdempotencyKeys keys = new IdempotencyKeys(reads, publisher, Duration.ZERO);
+        // The owner answers within milliseconds now, so "in time" cannot be left to a race: this claim goes
+        // where the owner never reads it, as a claim does whose owner is stalled.
+        String unread = "claims-nobody-reads-" + UUID.randomUUID();
+        RealPipeline pipeline = RealPipeline.start();
+        pipeline.createUnreadTopic(unread);
+        IngressProperties properties = TestIngressProperties.withBroker(pipeline.bootstrapServers(),
+                Map.of("ingress.topics.idempotency", unread));
 
-        StepVerifier.create(keys.resolve("alice", "key-" + UUID.randomUUID(), "hash", IdempotencyKeys.Ids.fresh("v1")))
-                .expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ApiException.class, refusal -> {
-                    assertThat(refusal.getStatusCode().value()).isEqualTo(503);
-                    assertThat(refusal.code()).isEqualTo("TEMPORARILY_UNAVAILABLE");
-                    assertThat(refusal.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
-                }))
-                .verify(Duration.ofSeconds(30));
+        try (RequestPublisher unheard = new RequestPublisher(properties,
+                KafkaConnection.of(new KafkaProperties(), properties.bootstrapServers()), KafkaTracing.untraced())) {
+            IdempotencyKeys keys = new IdempotencyKeys(reads, unheard, Duration.ofMillis(200));
+
+            StepVerifier.create(keys.resolve("alice", "key-" + UUID.randomUUID(), "hash", IdempotencyKeys.Ids.fresh("v1")))
+                    .expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ApiException.class, refusal -> {
+                        assertThat(refusal.getStatusCode().value()).isEqualTo(503);
+                        assertThat(refusal.code()).isEqualTo("TEMPORARILY_UNAVAILABLE");
+                        assertThat(refusal.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
+                    }))
+                    .verify(Duration.ofSeconds(30));
+        }
     }
 }
