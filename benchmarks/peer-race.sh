@@ -4,10 +4,10 @@
 # driven by the same loadgen with the same settings: a closed loop at light load, a closed loop at 64
 # workers, and an open loop offered twice what that closed loop completed. 64 payers pay 64 payees.
 # Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl; a table is printed.
-#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=60]
+#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=180]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers=64 workers=64 light=8 duration=30 warmup=10 warmup_run=60
+customers=64 workers=64 light=8 duration=30 warmup=10 warmup_run=180
 for arg in "$@"; do
   case "$arg" in
     --customers=*) customers="${arg#*=}" ;; --workers=*) workers="${arg#*=}" ;; --light=*) light="${arg#*=}" ;;
@@ -50,8 +50,9 @@ loadgen() { # system base-url label options...: a measured run, kept in $out
 
 race() { # system base-url
   local system="$1" base="$2"
-  # Not measured, the same for both: a minute at full load, so that neither is measured while its JIT
-  # compiler still takes a third of the CPU (the pipeline's one JVM holds five services' code).
+  # Not measured, the same for both: three minutes at full load, so that neither is measured while its JIT
+  # compiler still takes a large share of the CPU (the pipeline's one JVM holds five services' code; after
+  # one minute it still completed a third less than after three).
   echo "== $system warm-up, ${warmup_run}s at $workers workers" >&2
   drive "$base" --warmup 0 --duration "$warmup_run" --mode closed --workers "$workers" >/dev/null
   loadgen "$system" "$base" "closed-$light" --mode closed --workers "$light" >/dev/null

@@ -86,9 +86,13 @@ final class EndToEnd {
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                     streamsPort, logs, serviceJvm, streamsArguments);
-            ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm,
+            List<String> ingressArguments = new ArrayList<>(
                     ServiceArguments.ingress(bootstrap, secrets, new int[] {ledger.port()}, streamsPort));
+            // The closed loop measures what the pipeline completes with this many lifecycles in flight, not
+            // the ingress's admission limit; the race against the peer measures the limit as shipped.
+            ingressArguments.add("--ingress.limits.max-in-flight-writes=" + SATURATION_CONCURRENCY);
+            ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
+                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm, ingressArguments);
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {
                 services.add(service);
                 service.start().awaitReady();

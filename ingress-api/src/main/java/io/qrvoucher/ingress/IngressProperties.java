@@ -120,7 +120,7 @@ public record IngressProperties(
             @DefaultValue("1m") Duration pictureWindow,
             @DefaultValue("0") int pictureDecoders,
             @DefaultValue("16") int pictureQueue,
-            @DefaultValue("256") int maxInFlightWrites,
+            @DefaultValue("64") int maxInFlightWrites,
             @DefaultValue("100") int maxPageSize) {
     }
 

@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.api;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.springframework.core.Ordered;
@@ -52,7 +53,16 @@ final class AdmissionControl implements WebFilter, Ordered {
             overloaded.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
             return ProblemResponses.write(exchange, json, overloaded);
         }
-        return chain.filter(exchange).doFinally(signal -> inFlight.decrementAndGet());
+        // Released as the answer starts, not after it is written: a client that sends its next request as soon
+        // as it has the answer must find the place free, or a closed loop of exactly the limit is refused.
+        AtomicBoolean held = new AtomicBoolean(true);
+        Runnable release = () -> {
+            if (held.getAndSet(false)) {
+                inFlight.decrementAndGet();
+            }
+        };
+        exchange.getResponse().beforeCommit(() -> Mono.fromRunnable(release));
+        return chain.filter(exchange).doFinally(signal -> release.run());
     }
 
     private static boolean publishes(ServerWebExchange exchange) {

@@ -52,6 +52,23 @@ class AdmissionControlTest {
     }
 
     @Test
+    void aPlaceIsFreeAsSoonAsTheAnswerStartsSoAClosedLoopOfTheBoundIsNeverRefused() {
+        Sinks.Empty<Void> stillFinishing = Sinks.empty();
+        WebFilterChain answersThenFinishes = exchange -> exchange.getResponse().setComplete().then(stillFinishing.asMono());
+        Disposable first = admission.filter(post("/api/vouchers"), answersThenFinishes).subscribe();
+        Disposable second = admission.filter(post("/api/redemptions"), answersThenFinishes).subscribe();
+
+        MockServerWebExchange next = post("/api/vouchers");
+        admission.filter(next, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
+
+        assertThat(next.getResponse().getStatusCode()).as("admitted: the first two have answered").isNull();
+        stillFinishing.tryEmitEmpty();
+        first.dispose();
+        second.dispose();
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("each released once").isZero();
+    }
+
+    @Test
     void readsAreNeverRefusedHere() {
         Sinks.Empty<Void> stillHandling = Sinks.empty();
         admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
