@@ -29,11 +29,11 @@ import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.query.Routing;
+import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherQueries.NotHereException;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -55,24 +55,20 @@ class InternalQueryController {
     private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
     /** The most attempts one read answers: far above any limit, so that a read stays small. */
     private static final int MAX_ATTEMPTS = 1000;
-    /**
-     * How often a writer waiting for its own settings change or claim looks: nobody announces those. A claim is
-     * there as soon as its task has processed it (it is read uncommitted), a few milliseconds after it was
-     * published, so the wait is short and this look cheap (one key of one store).
-     */
-    private static final Duration RECHECK = Duration.ofMillis(5);
     private static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
     private final KafkaStreams streams;
     private final VoucherQueries queries;
     private final VoucherWatches watches;
+    private final Ticks ticks;
     private final VoucherStreamsProperties properties;
 
-    InternalQueryController(KafkaStreams streams, VoucherQueries queries, VoucherWatches watches,
+    InternalQueryController(KafkaStreams streams, VoucherQueries queries, VoucherWatches watches, Ticks ticks,
                             VoucherStreamsProperties properties) {
         this.streams = streams;
         this.queries = queries;
         this.watches = watches;
+        this.ticks = ticks;
         this.properties = properties;
     }
 
@@ -155,13 +151,18 @@ class InternalQueryController {
                 .map(found -> ResponseEntity.ok().contentType(AVRO).body(ATTEMPTS.encode(found)));
     }
 
-    /** A read now; with a wait, the first read that is {@code wanted}, at the latest the read after the wait. */
-    private static <T> Mono<T> readOrAwait(Supplier<T> read, Predicate<T> wanted, Duration wait) {
+    /**
+     * A read now; with a wait, the first read that is {@code wanted}, at the latest the read after the wait.
+     * A writer waiting for its own settings change or claim reads at every tick: nobody announces those. A
+     * claim is there as soon as its task has processed it (it is read uncommitted), a few milliseconds after
+     * it was published, so the wait is short and each look cheap (one key of one store).
+     */
+    private <T> Mono<T> readOrAwait(Supplier<T> read, Predicate<T> wanted, Duration wait) {
         Mono<T> now = Mono.fromSupplier(read);
         if (!isWait(wait)) {
             return now;
         }
-        return Flux.interval(Duration.ZERO, RECHECK)
+        return ticks.fromNow()
                 .map(tick -> read.get())
                 .filter(wanted)
                 .next()

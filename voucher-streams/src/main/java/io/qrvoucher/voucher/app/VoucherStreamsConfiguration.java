@@ -20,6 +20,7 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.VoucherChanges;
@@ -80,10 +81,16 @@ class VoucherStreamsConfiguration {
         return new VoucherQueries(voucherStreams);
     }
 
+    /** The clock of every long poll on this instance. */
     @Bean
-    VoucherWatches voucherWatches(VoucherQueries voucherQueries, VoucherStreamsProperties properties,
+    Ticks watchTicks() {
+        return new Ticks(WATCH_TICK);
+    }
+
+    @Bean
+    VoucherWatches voucherWatches(VoucherQueries voucherQueries, Ticks watchTicks, VoucherStreamsProperties properties,
                                   ChangeRelay changeRelay) {
-        VoucherWatches watches = new VoucherWatches(voucherQueries, WATCH_TICK, WATCH_IDLE_RECHECK,
+        VoucherWatches watches = new VoucherWatches(voucherQueries, watchTicks, WATCH_IDLE_RECHECK,
                 properties.commitInterval().multipliedBy(3).plusMillis(100));
         changeRelay.target = watches;
         return watches;

@@ -7,15 +7,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.voucher.streams.VoucherChanges;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Long-polls on the owner of a voucher: answers once the voucher's committed state is newer than the
  * caller's, or the request the caller asks about was refused, or the wait is over. Answers come only
  * from {@link VoucherQueries} (committed state); the topology's {@link VoucherChanges} only says when it
- * is worth looking. A waiter reads the voucher every {@code tick} while a version it knows is coming is
- * not yet visible to it (its transaction has not committed) — a version a task announced since, or one
+ * is worth looking. A waiter reads the voucher at each of the instance's {@link Ticks} while a version it
+ * knows is coming is not yet visible to it (its transaction has not committed) — a version a task announced since, or one
  * already written but uncommitted when the waiter came — and within {@code refusalWindow} of a refusal
  * (which may be another request's); otherwise every {@code idleRecheck} (a standby's vouchers, whose
  * changes nobody announces, are read that often).
@@ -23,15 +22,15 @@ import reactor.core.publisher.Mono;
 public final class VoucherWatches implements VoucherChanges {
 
     private final VoucherQueries queries;
-    private final Duration tick;
+    private final Ticks ticks;
     private final long idleRecheckTicks;
     private final long refusalWindowNanos;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
 
-    public VoucherWatches(VoucherQueries queries, Duration tick, Duration idleRecheck, Duration refusalWindow) {
+    public VoucherWatches(VoucherQueries queries, Ticks ticks, Duration idleRecheck, Duration refusalWindow) {
         this.queries = queries;
-        this.tick = tick;
-        this.idleRecheckTicks = Math.max(1, idleRecheck.toNanos() / tick.toNanos());
+        this.ticks = ticks;
+        this.idleRecheckTicks = Math.max(1, idleRecheck.toNanos() / ticks.period().toNanos());
         this.refusalWindowNanos = refusalWindow.toNanos();
     }
 
@@ -83,7 +82,7 @@ public final class VoucherWatches implements VoucherChanges {
                 return joined;
             });
             Waiter waiter = new Waiter(afterVersion, queries.uncommittedVoucher(voucherId, requestId));
-            return Flux.interval(Duration.ZERO, tick)
+            return ticks.fromNow()
                     .filter(count -> count % idleRecheckTicks == 0
                             || Math.max(watch.announcedVersion.get(), waiter.comingVersion) > waiter.seenVersion
                             || waiter.refusalComing
