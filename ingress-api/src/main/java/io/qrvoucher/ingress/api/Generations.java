@@ -16,7 +16,6 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.GenerateVoucher;
-import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherRequest;
@@ -77,25 +76,10 @@ final class Generations {
         if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
             throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");
         }
-        // A retry of a request that was accepted was confirmed when first sent: it needs no new sign-in.
-        // One that was refused (for step-up, say) is checked again like a new one.
-        return customers.settingsOf(customerId).zipWith(idempotencyKeys.firstClaimOf(customerId, idempotencyKey))
-                .flatMap(found -> {
-                    CustomerSettings settings = found.getT1();
-                    Optional<IdempotencyClaim> firstClaim = found.getT2();
-                    return generationAccount(customerId, request.accountId(), settings, currency)
-                            .zipWith(wasPublished(firstClaim), (accountId, retry) -> new Checked(settings, accountId,
-                                    firstClaim, retry ? null : stepUpConfirmation(caller, settings, now)));
-                })
-                .flatMap(checked -> publish(caller, checked, request, amountMinor, currency, idempotencyKey, prefer, now));
-    }
-
-    /**
-     * What the checks found: the customer's settings, the account to freeze on, the first claim of the
-     * request's Idempotency-Key, the sign-in that confirms.
-     */
-    private record Checked(CustomerSettings settings, String accountId, Optional<IdempotencyClaim> firstClaim,
-                           Instant stepUp) {
+        return customers.settingsOf(customerId)
+                .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)
+                        .flatMap(accountId -> publish(caller, settings, accountId, request, amountMinor, currency,
+                                idempotencyKey, prefer, now)));
     }
 
     /** The account named, or the customer's default: their own, in the voucher's currency. */
@@ -108,21 +92,22 @@ final class Generations {
     }
 
     /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */
-    private Mono<ResponseEntity<Dtos.Voucher>> publish(Jwt caller, Checked checked, Dtos.GenerateVoucher request,
-                                                        long amountMinor, Currency currency, String idempotencyKey,
-                                                        String prefer, Instant now) {
+    private Mono<ResponseEntity<Dtos.Voucher>> publish(Jwt caller, CustomerSettings settings, String accountId,
+                                                        Dtos.GenerateVoucher request, long amountMinor, Currency currency,
+                                                        String idempotencyKey, String prefer, Instant now) {
         String customerId = caller.getSubject();
-        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(checked.accountId(), request.amount(), request.currency(),
+        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
                 request.expiresAt());
-        String hash = IdempotencyKeys.hash("generate", checked.accountId(), Long.toString(amountMinor),
+        String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor),
                 currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
-        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString()),
-                        checked.firstClaim())
-                .flatMap(ids -> confirmStepUp(customerId, checked.settings(), checked.stepUp(), SignIns.idOf(caller), ids)
-                        .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
-                                new GenerateVoucher(checked.accountId(), amountMinor, currency.getCurrencyCode(),
-                                        request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
-                        .then(recordFirstStepUp(customerId, checked.settings(), checked.stepUp(), now))
+        IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString());
+        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
+                .flatMap(ids -> stepUpFor(caller, settings, ids, proposed, now)
+                        .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)
+                                .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
+                                        new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(),
+                                                request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                                .then(recordFirstStepUp(customerId, settings, stepUp, now)))
                         .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
                                 idempotencyKey != null))
                         .map(settled -> settled.getStatus() == VoucherStatus.PENDING
@@ -132,28 +117,38 @@ final class Generations {
                         .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
     }
 
-    /** Whether the request of a key's first claim was published: its voucher exists. */
-    private Mono<Boolean> wasPublished(Optional<IdempotencyClaim> firstClaim) {
-        return firstClaim.map(first -> reads.voucher(first.getVoucherId(), null).map(answer -> answer.getVoucher() != null))
-                .orElse(Mono.just(false));
+    /**
+     * The sign-in that confirms the request, if one must. A retry of a request that was accepted was
+     * confirmed when first sent: it needs no new sign-in. One that was refused (for step-up, say) is checked
+     * again like a new one.
+     */
+    private Mono<Optional<Instant>> stepUpFor(Jwt caller, CustomerSettings settings, IdempotencyKeys.Ids ids,
+                                              IdempotencyKeys.Ids proposed, Instant now) {
+        Mono<Boolean> retryOfAccepted = ids.equals(proposed) ? Mono.just(false) : wasPublished(ids.voucherId());
+        return retryOfAccepted.map(retry -> retry ? Optional.empty() : stepUpConfirmation(caller, settings, now));
+    }
+
+    /** Whether the request that first used these ids was published: its voucher exists. */
+    private Mono<Boolean> wasPublished(String voucherId) {
+        return reads.voucher(voucherId, null).map(answer -> answer.getVoucher() != null);
     }
 
     /**
      * The step-up rule of SPEC "Generate": when the customer's policy asks for it, the token must carry
      * a sign-in ({@code auth_time}) recent enough; it is then the sign-in that must confirm the voucher.
      */
-    private Instant stepUpConfirmation(Jwt caller, CustomerSettings settings, Instant now) {
+    private Optional<Instant> stepUpConfirmation(Jwt caller, CustomerSettings settings, Instant now) {
         boolean needed = settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME || !settings.getStepUpConfirmed();
-        return needed ? signIns.fresh(caller, now).orElseThrow(Generations::stepUpRequired) : null;
+        return needed ? Optional.of(signIns.fresh(caller, now).orElseThrow(Generations::stepUpRequired)) : Optional.empty();
     }
 
     /**
      * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once,
      * to whichever instances. Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
      */
-    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Instant signedInAt, String signIn,
-                                     IdempotencyKeys.Ids request) {
-        if (signedInAt == null || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
+    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Optional<Instant> signedInAt,
+                                     String signIn, IdempotencyKeys.Ids request) {
+        if (signedInAt.isEmpty() || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
             return Mono.empty();
         }
         return idempotencyKeys.claimSignIn(customerId, signIn, request)
@@ -168,15 +163,16 @@ final class Generations {
      * Records that the customer once confirmed a voucher (what FIRST_TIME_ONLY asks for), as a change of
      * that one setting: merged in order with the customer's other changes, it cannot undo them.
      */
-    private Mono<Void> recordFirstStepUp(String customerId, CustomerSettings settings, Instant confirmedBy, Instant now) {
-        if (confirmedBy == null || settings.getStepUpConfirmed()) {
+    private Mono<Void> recordFirstStepUp(String customerId, CustomerSettings settings, Optional<Instant> confirmedBy,
+                                         Instant now) {
+        if (confirmedBy.isEmpty() || settings.getStepUpConfirmed()) {
             return Mono.empty();
         }
         return publisher.publish(SettingsChange.newBuilder()
                         .setChangeId(UUID.randomUUID().toString())
                         .setCustomerId(customerId)
                         .setRequestedAt(now)
-                        .setFirstStepUpAt(confirmedBy)
+                        .setFirstStepUpAt(confirmedBy.get())
                         .build())
                 .then();
     }

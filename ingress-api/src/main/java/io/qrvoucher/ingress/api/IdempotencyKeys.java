@@ -2,7 +2,6 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.UUID;
 
 import io.qrvoucher.avro.IdempotencyClaim;
@@ -13,9 +12,9 @@ import io.qrvoucher.schemas.VoucherRules;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code Idempotency-Key}, correct across instances. An instance that meets a key voucher-streams has no
- * claim of publishes a claim carrying the request's hash and the ids the request will use, then asks the
- * owner of the key's partition for the key's first claim: the first claim of the key in that partition
+ * {@code Idempotency-Key}, correct across instances. An instance that meets a key publishes a claim
+ * carrying the request's hash and the ids the request will use, then asks the owner of the key's partition
+ * for the key's first claim: the first claim of the key in that partition
  * wins, and every instance is told the same. A request with the winner's hash proceeds with the winner's
  * ids (so it publishes the same request, which the topology recognises as a redelivery and applies once);
  * a request with another body is refused.
@@ -50,20 +49,6 @@ final class IdempotencyKeys {
         }
     }
 
-    /**
-     * The first claim of a client's key, if it has one: the request this one may be the retry of. Empty
-     * without a key; refused for a string that is not a key.
-     */
-    Mono<Optional<IdempotencyClaim>> firstClaimOf(String customerId, String key) {
-        if (key == null) {
-            return Mono.just(Optional.empty());
-        }
-        if (!isValid(key)) {
-            return Mono.error(invalidKey());
-        }
-        return knownClaim(customerId, key).map(Optional::of).defaultIfEmpty(Optional.empty());
-    }
-
     /** A key a client may send: 1 to 200 visible ASCII characters. */
     static boolean isValid(String key) {
         return !key.isBlank() && key.length() <= MAX_KEY_LENGTH && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
@@ -73,20 +58,19 @@ final class IdempotencyKeys {
         return ApiException.badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 visible ASCII characters");
     }
 
-    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
-        return firstClaimOf(customerId, key).flatMap(first -> resolve(customerId, key, requestHash, proposed, first));
-    }
-
     /**
-     * The ids the request uses: its own without a key, else those of the key's first claim, which is
-     * {@code known} (as {@link #firstClaimOf} found it) or, if the key had none, whichever wins the claim
-     * made now.
+     * The ids the request uses: its own without a key, else those of the key's first claim, which is the
+     * claim made now unless the key had one. The claim is made without first asking whether there is one:
+     * a retry is rare and its claim simply loses, while every first request saves a read.
      */
-    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed, Optional<IdempotencyClaim> known) {
+    Mono<Ids> resolve(String customerId, String key, String requestHash, Ids proposed) {
         if (key == null) {
             return Mono.just(proposed);
         }
-        return known.map(Mono::just).orElseGet(() -> claim(customerId, key, requestHash, proposed))
+        if (!isValid(key)) {
+            return Mono.error(invalidKey());
+        }
+        return claim(customerId, key, requestHash, proposed)
                 .map(first -> {
                     if (!first.getRequestHash().equals(requestHash)) {
                         throw ApiException.unprocessable("IDEMPOTENCY_KEY_REUSED",
@@ -104,20 +88,11 @@ final class IdempotencyKeys {
     Mono<Boolean> claimSignIn(String customerId, String signInId, Ids request) {
         // A space cannot occur in an Idempotency-Key, so no client key can take a sign-in's place.
         String key = "sign-in " + signInId;
-        return firstClaim(customerId, key, request.voucherId(), request)
+        return claim(customerId, key, request.voucherId(), request)
                 .map(first -> first.getVoucherId().equals(request.voucherId()));
     }
 
-    /** The first claim of a key: the one its owner has, or, if it has none, whichever wins the claim made here. */
-    private Mono<IdempotencyClaim> firstClaim(String customerId, String key, String requestHash, Ids proposed) {
-        return knownClaim(customerId, key)
-                .switchIfEmpty(Mono.defer(() -> claim(customerId, key, requestHash, proposed)));
-    }
-
-    private Mono<IdempotencyClaim> knownClaim(String customerId, String key) {
-        return reads.claim(claimKey(customerId, key), Duration.ZERO).mapNotNull(ClaimAnswer::getClaim);
-    }
-
+    /** The first claim of a key: the one made here, or the one its owner had before it. */
     private Mono<IdempotencyClaim> claim(String customerId, String key, String requestHash, Ids proposed) {
         IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), customerId, key, requestHash,
                 proposed.requestId(), proposed.voucherId(), Instant.now());
