@@ -191,6 +191,21 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void aGenerationRefusedForStepUpHoldsItsKeyForItsBody() {
+        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
+        String key = UUID.randomUUID().toString();
+        carol.signedInAgo(Duration.ofHours(2)).post("/api/vouchers").header("Idempotency-Key", key)
+                .bodyValue(Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY")).exchange()
+                .expectStatus().isForbidden();
+
+        carol.signIn();
+        carol.post("/api/vouchers").header("Idempotency-Key", key)
+                .bodyValue(Map.of("accountId", "carol-cny", "amount", "2.00", "currency", "CNY")).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    }
+
+    @Test
     void oneSignInConfirmsOneVoucherEvenWhenTwoAreSentAtOnce() {
         carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk();
         carol.signIn();
