@@ -335,6 +335,8 @@ let stopShownFollow = () => {};
 function showVoucher(voucher) {
   stopShownFollow();
   stopQr();
+  // Until this voucher's picture arrives, nothing: never the last voucher's code under this one's amount.
+  clearPicture();
   state.shown = voucher;
   $('#generate-form').hidden = true;
   $('#voucher').hidden = false;
@@ -377,6 +379,13 @@ function stopQr() {
   clearTimeout(qr.timer);
   clearInterval(qr.ticker);
   $('#counter-next').textContent = '';
+}
+
+function clearPicture() {
+  $('#voucher-qr').removeAttribute('src');
+  $('#voucher-download').removeAttribute('href');
+  if (qr.url) URL.revokeObjectURL(qr.url);
+  qr.url = null;
 }
 
 function setPicture(blob) {
