@@ -106,8 +106,9 @@ public record IngressProperties(
      *                           and run timers; 0 for one per processor
      * @param pictureQueue       pictures that may wait for a decoder; beyond them an upload is refused
      *                           at once with 503
-     * @param maxInFlightWrites  requests that publish (generate, redeem, cancel) this instance handles at once;
-     *                           beyond them a request is refused at once with 503 OVERLOADED
+     * @param maxInFlightWrites  generations this instance handles at once, and a quarter more with the
+     *                           redemptions and cancellations that finish vouchers already generated; beyond
+     *                           them a request is refused at once with 503 OVERLOADED
      * @param maxPageSize        largest page of a voucher list
      */
     public record Limits(

@@ -18,21 +18,26 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Takes at most {@code ingress.limits.max-in-flight-writes} requests that publish (generate, redeem,
- * cancel) at once, and refuses the next at once — 503 {@code OVERLOADED} with {@code Retry-After},
- * before anything is published — so that what the ingress accepts it can see through, instead of
- * accepting more than the pipeline drains and letting every request time out. Reads and waits on
+ * Takes at most {@code ingress.limits.max-in-flight-writes} generations at once, and a quarter more requests
+ * that finish vouchers already generated (redeem, cancel), and refuses the next at once — 503
+ * {@code OVERLOADED} with {@code Retry-After}, before anything is published — so that what the ingress
+ * accepts it can see through, instead of accepting more than the pipeline drains and letting every request
+ * time out. The quarter is kept for finishing: under overload a refused generation costs nothing, but a
+ * refused redemption wastes the generation before it and leaves the payer's money held. Reads and waits on
  * vouchers already accepted are not limited here.
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
+    private final int maxGenerations;
     private final int maxInFlight;
     private final ObjectMapper json;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Counter refused;
 
-    AdmissionControl(int maxInFlight, ObjectMapper json, MeterRegistry meters) {
-        this.maxInFlight = maxInFlight;
+    /** @param maxGenerations generations in flight at most; with redemptions and cancellations a quarter more */
+    AdmissionControl(int maxGenerations, ObjectMapper json, MeterRegistry meters) {
+        this.maxGenerations = maxGenerations;
+        this.maxInFlight = maxGenerations + Math.max(1, maxGenerations / 4);
         this.json = json;
         Gauge.builder("ingress.writes.in.flight", inFlight, AtomicInteger::get)
                 .description("Requests that publish, being handled").register(meters);
@@ -45,7 +50,7 @@ final class AdmissionControl implements WebFilter, Ordered {
         if (!publishes(exchange)) {
             return chain.filter(exchange);
         }
-        if (inFlight.incrementAndGet() > maxInFlight) {
+        if (inFlight.incrementAndGet() > (generates(exchange) ? maxGenerations : maxInFlight)) {
             inFlight.decrementAndGet();
             refused.increment();
             ApiException overloaded = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "OVERLOADED",
@@ -69,6 +74,12 @@ final class AdmissionControl implements WebFilter, Ordered {
         String path = exchange.getRequest().getPath().value();
         return exchange.getRequest().getMethod() == HttpMethod.POST
                 && (path.startsWith("/api/vouchers") || path.startsWith("/api/redemptions"));
+    }
+
+    /** A new voucher: work that may wait, where a redemption or a cancellation finishes work already done. */
+    private static boolean generates(ServerWebExchange exchange) {
+        String path = exchange.getRequest().getPath().value();
+        return path.equals("/api/vouchers") || path.equals("/api/vouchers/");
     }
 
     /** Before security: an overloaded ingress does not even check tokens of what it will refuse. */

@@ -23,13 +23,13 @@ class AdmissionControlTest {
     private final AdmissionControl admission = new AdmissionControl(2, JsonMapper.builder().build(), meters);
 
     @Test
-    void aWriteBeyondTheBoundIsRefusedAtOnceWithRetryAfterAndNothingReachesTheApi() {
+    void aGenerationBeyondTheBoundIsRefusedAtOnceWithRetryAfterAndNothingReachesTheApi() {
         Sinks.Empty<Void> stillHandling = Sinks.empty();
         WebFilterChain slowApi = exchange -> stillHandling.asMono();
         Disposable first = admission.filter(post("/api/vouchers"), slowApi).subscribe();
-        Disposable second = admission.filter(post("/api/redemptions"), slowApi).subscribe();
+        Disposable second = admission.filter(post("/api/vouchers"), slowApi).subscribe();
 
-        MockServerWebExchange third = post("/api/vouchers/v1/cancel");
+        MockServerWebExchange third = post("/api/vouchers");
         boolean[] reachedTheApi = {false};
         admission.filter(third, exchange -> {
             reachedTheApi[0] = true;
@@ -49,6 +49,29 @@ class AdmissionControlTest {
         admission.filter(later, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
         assertThat(later.getResponse().getStatusCode()).as("admitted once the others finished").isNull();
         assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isZero();
+    }
+
+    @Test
+    void redemptionsAndCancellationsHaveAQuarterMoreThanGenerationsSoThatWhatWasGeneratedCanFinish() {
+        AdmissionControl fourGenerations = new AdmissionControl(4, JsonMapper.builder().build(), new SimpleMeterRegistry());
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain slowApi = exchange -> stillHandling.asMono();
+        for (int i = 0; i < 4; i++) {
+            fourGenerations.filter(post("/api/vouchers"), slowApi).subscribe();
+        }
+
+        MockServerWebExchange generation = post("/api/vouchers");
+        fourGenerations.filter(generation, slowApi).subscribe();
+        MockServerWebExchange redemption = post("/api/redemptions");
+        fourGenerations.filter(redemption, slowApi).subscribe();
+        MockServerWebExchange cancellation = post("/api/vouchers/v1/cancel");
+        fourGenerations.filter(cancellation, slowApi).subscribe();
+
+        assertThat(generation.getResponse().getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(redemption.getResponse().getStatusCode()).as("admitted into the place kept for finishing").isNull();
+        assertThat(cancellation.getResponse().getStatusCode()).as("beyond the quarter more")
+                .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        stillHandling.tryEmitEmpty();
     }
 
     @Test
