@@ -3,7 +3,8 @@
 # service on PostgreSQL) and the pipeline (the one-machine run), one after the other on this machine,
 # driven by the same loadgen with the same settings: a closed loop at light load, a closed loop at 64
 # workers, and an open loop offered twice what that closed loop completed. 64 payers pay 64 payees.
-# Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl; a table is printed.
+# Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl; the side-by-side table and chart
+# are written into docs/benchmarks.md (between its peer-race markers) and docs/peer-race.svg, and printed.
 #   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=180]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,8 @@ kill "$server"; wait "$server" 2>/dev/null || true
 server=
 
 echo "runs: $out" >&2
+java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.qrvoucher.bench.Benchmarks peer-report
+echo "written into docs/benchmarks.md and docs/peer-race.svg" >&2
 jq -r '[.label, .cycles_per_s, .ok, .failed, (.errors | to_entries | map("\(.key)=\(.value)") | join(" ")),
         .generate_ms.p50, .generate_ms.p99, .redeem_ms.p50, .redeem_ms.p99,
         (.cpu_cores | to_entries | map("\(.key) \(.value)") | join(", "))] | @tsv' "$out" |

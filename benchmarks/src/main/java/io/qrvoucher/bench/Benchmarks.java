@@ -15,6 +15,7 @@ import io.qrvoucher.voucher.streams.ExpiryWork;
  *
  * <pre>
  * ./bench.sh report    (only makes the document and chart anew from the stored runs)
+ * ./bench.sh peer-report   (only makes the side-by-side with the peer anew from the latest race: PeerRaceDocument)
  * ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
  *            [--ledger-commands=20000] [--ledger-accounts=100] [--redemptions-per-second=50,100,150,200,500] [--duration=60]
  *            [--warm-up=180] [--service-jvm=-XX:+UseSerialGC] [--voucher.commit-interval=100ms ...]
@@ -32,6 +33,10 @@ public final class Benchmarks {
     public static void main(String[] args) throws Exception {
         if (List.of(args).equals(List.of("report"))) {
             BenchmarksDocument.regenerate(Path.of("docs"));
+            return;
+        }
+        if (List.of(args).equals(List.of("peer-report"))) {
+            PeerRaceDocument.regenerate(Path.of("docs"));
             return;
         }
         CommandLine command = CommandLine.parse(ALL, args);
