@@ -35,7 +35,7 @@ class PeerRaceDocumentTest {
         assertThat(document).startsWith("# Benchmarks\n\nWritten by hand.\n\n")
                 .endsWith(PeerRaceDocument.END + "\n\n## Tuning log\nkept\n")
                 .doesNotContain("stale race", "999")
-                .contains("| pipeline closed-64 | 100.0 | 2,000 / 0 | – | 40.0 / 90.0 | 45.0 / 95.0 | 1.60, 0.20, 0.10 | 16.0 |")
+                .contains("| pipeline closed-64 | 100.0 | 2,000 / 0 | – | 40.0 / 90.0 | 45.0 / 95.0 | 1.60, 0.20, 0.10 | 17.0 |")
                 .contains("| pipeline open-2x-200 | 95.0 | 1,900 / 0 | OVERLOADED 1,234 |")
                 .contains("the pipeline completes 0.20 × the peer's (100.0 against 500.0)")
                 .contains("completes 95 % of its most")
