@@ -30,19 +30,28 @@ final class BenchmarksDocument {
         Map<String, JsonNode> latest = latestRuns(docs.resolve("benchmark-runs"));
         try {
             Path document = docs.resolve("benchmarks.md");
-            String text = Files.exists(document) ? Files.readString(document)
-                    : "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n";
-            int begin = text.indexOf(BEGIN);
-            int end = text.indexOf(END);
-            if (begin < 0 || end < begin) {
-                throw new IllegalStateException(document + " has lost its results markers " + BEGIN + " ... " + END);
+            if (!Files.exists(document)) {
+                Files.writeString(document, "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n");
             }
-            String results = markdown(latest);
-            Files.writeString(document, text.substring(0, begin + BEGIN.length()) + "\n" + results + text.substring(end));
+            writeBetween(document, "results", BEGIN, END, markdown(latest));
             Files.writeString(docs.resolve("benchmarks.svg"), Chart.of(latest));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Replaces what stands between two markers of a document, leaving the markers and the rest as they are;
+     * a document that lost them is left alone. {@code part} names the part in that error.
+     */
+    static void writeBetween(Path document, String part, String begin, String end, String content) throws IOException {
+        String text = Files.readString(document);
+        int from = text.indexOf(begin);
+        int to = text.indexOf(end);
+        if (from < 0 || to < from) {
+            throw new IllegalStateException(document + " has lost its " + part + " markers " + begin + " ... " + end);
+        }
+        Files.writeString(document, text.substring(0, from + begin.length()) + "\n" + content + text.substring(to));
     }
 
     /** Benchmark name → {run: the run's JSON, result: its result of that benchmark}, newest run first. */

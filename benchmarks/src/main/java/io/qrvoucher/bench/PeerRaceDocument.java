@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -39,15 +40,8 @@ final class PeerRaceDocument {
                     runs.add(RunReport.JSON.readTree(line));
                 }
             }
-            Path document = docs.resolve("benchmarks.md");
-            String text = Files.readString(document);
-            int begin = text.indexOf(BEGIN);
-            int end = text.indexOf(END);
-            if (begin < 0 || end < begin) {
-                throw new IllegalStateException(document + " has lost its markers " + BEGIN + " ... " + END);
-            }
-            Files.writeString(document, text.substring(0, begin + BEGIN.length()) + "\n"
-                    + markdown(race.getFileName().toString(), runs) + text.substring(end));
+            BenchmarksDocument.writeBetween(docs.resolve("benchmarks.md"), "peer-race", BEGIN, END,
+                    markdown(race.getFileName().toString(), runs));
             Files.writeString(docs.resolve("peer-race.svg"), chart(runs));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -73,14 +67,14 @@ final class PeerRaceDocument {
                 + "| CPU cores: server, loadgen, other | CPU a cycle, ms (all but the loadgen) |\n");
         md.append("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
         for (JsonNode run : runs) {
-            double cyclesPerSecond = run.path("cycles_per_s").asDouble();
-            double serverCores = serverCores(run);
-            double otherCores = run.path("cpu_cores").path("other").asDouble();
+            JsonNode cores = run.path("cpu_cores");
+            OptionalDouble cpu = cpuMsPerCycle(run);
             md.append(String.format(Locale.ROOT, "| %s | %.1f | %,d / %,d | %s | %s | %s | %.2f, %.2f, %.2f | %s |%n",
-                    run.path("label").asString(), cyclesPerSecond, run.path("ok").asLong(), run.path("failed").asLong(),
-                    reasons(run.path("errors")), latency(run.path("generate_ms")), latency(run.path("redeem_ms")),
-                    serverCores, run.path("cpu_cores").path("loadgen").asDouble(), otherCores,
-                    cyclesPerSecond > 0 ? String.format(Locale.ROOT, "%.1f", (serverCores + otherCores) * 1000 / cyclesPerSecond) : "–"));
+                    run.path("label").asString(), run.path("cycles_per_s").asDouble(), run.path("ok").asLong(),
+                    run.path("failed").asLong(), reasons(run.path("errors")), latency(run.path("generate_ms")),
+                    latency(run.path("redeem_ms")), cores.path(system(run)).asDouble(), cores.path("loadgen").asDouble(),
+                    cores.path("other").asDouble(),
+                    cpu.isPresent() ? String.format(Locale.ROOT, "%.1f", cpu.getAsDouble()) : "–"));
         }
         md.append('\n');
         Optional<JsonNode> peerMost = run(runs, PEER, "closed-", true);
@@ -107,12 +101,8 @@ final class PeerRaceDocument {
         List<Chart.Bar> cpu = new ArrayList<>();
         for (JsonNode run : runs) {
             String label = run.path("label").asString();
-            double cyclesPerSecond = run.path("cycles_per_s").asDouble();
-            throughput.add(new Chart.Bar(label, cyclesPerSecond));
-            if (cyclesPerSecond > 0) {
-                cpu.add(new Chart.Bar(label, (serverCores(run) + run.path("cpu_cores").path("other").asDouble()) * 1000
-                        / cyclesPerSecond));
-            }
+            throughput.add(new Chart.Bar(label, run.path("cycles_per_s").asDouble()));
+            cpuMsPerCycle(run).ifPresent(ms -> cpu.add(new Chart.Bar(label, ms)));
             if (label.contains("closed-") && !isMost(runs, run)) {
                 latency.add(new Chart.Bar(label + ": generate p50", run.path("generate_ms").path("p50").asDouble()));
                 latency.add(new Chart.Bar(label + ": redeem p50", run.path("redeem_ms").path("p50").asDouble()));
@@ -132,15 +122,22 @@ final class PeerRaceDocument {
     }
 
     private static boolean isMost(List<JsonNode> runs, JsonNode run) {
-        String system = run.path("label").asString().split(" ")[0];
-        return run(runs, system, "closed-", true).filter(most -> most == run).isPresent();
+        return run(runs, system(run), "closed-", true).filter(most -> most == run).isPresent();
     }
 
-    /** The CPU of the server measured (the loadgen names it by system), apart from the loadgen and the rest. */
-    private static double serverCores(JsonNode run) {
+    /** Which system a run drove: the first word of its label, also the name the loadgen gives its server's CPU. */
+    private static String system(JsonNode run) {
+        return run.path("label").asString().split(" ")[0];
+    }
+
+    /** The CPU of the server and of the other processes (not the loadgen) a completed cycle; none if none completed. */
+    private static OptionalDouble cpuMsPerCycle(JsonNode run) {
+        double cyclesPerSecond = run.path("cycles_per_s").asDouble();
+        if (cyclesPerSecond <= 0) {
+            return OptionalDouble.empty();
+        }
         JsonNode cores = run.path("cpu_cores");
-        String system = run.path("label").asString().split(" ")[0];
-        return cores.path(system).asDouble();
+        return OptionalDouble.of((cores.path(system(run)).asDouble() + cores.path("other").asDouble()) * 1000 / cyclesPerSecond);
     }
 
     private static String reasons(JsonNode errors) {
