@@ -5,6 +5,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -29,6 +30,7 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import io.qrvoucher.support.reads.ColocatedOwners;
 
 /**
  * The ingress's Kafka clients are its own (no spring-kafka): it takes Boot's {@code spring.kafka.*} only for
@@ -85,9 +87,15 @@ public class IngressApplication {
                 voucherStreams.timeout());
     }
 
+    /**
+     * The ledger's reads; those of an owner in this process are method calls. {@link ColocatedOwners} exist
+     * only where whoever starts the services in one process (the one-machine run) registers them.
+     */
     @Bean
-    AccountReads accountReads(WebClient internalReadsClient, IngressProperties properties) {
-        return new AccountReads(internalReadsClient, properties.ledger().urls(), properties.ledger().timeout());
+    AccountReads accountReads(WebClient internalReadsClient, ObjectProvider<ColocatedOwners> colocatedOwners,
+                              IngressProperties properties) {
+        return new AccountReads(internalReadsClient, properties.ledger().urls(),
+                colocatedOwners.getIfAvailable(ColocatedOwners::none), properties.ledger().timeout());
     }
 
     @Bean
@@ -97,8 +105,9 @@ public class IngressApplication {
 
     @Bean
     VoucherReads voucherReads(WebClient internalReadsClient, StreamsRouting routing, RequestPublisher publisher,
-                              IngressProperties properties) {
-        return new VoucherReads(internalReadsClient, routing, publisher::partitionCount, properties);
+                              ObjectProvider<ColocatedOwners> colocatedOwners, IngressProperties properties) {
+        return new VoucherReads(internalReadsClient, routing, publisher::partitionCount,
+                colocatedOwners.getIfAvailable(ColocatedOwners::none), properties);
     }
 
     /** The cluster, as every Kafka client of the ingress reaches it: its producer and its health check. */

@@ -1,5 +1,6 @@
 package io.qrvoucher.launcher;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -18,6 +19,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.ingress.IngressApplication;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.support.reads.ColocatedOwners;
+import io.qrvoucher.support.reads.LedgerReads;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.qrvoucher.voucher.app.VoucherStreamsApplication;
 import io.qrvoucher.webhook.WebhookDeliveryApplication;
 
@@ -132,11 +136,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
         LedgerDatabase database = new LedgerDatabase(data.resolve("postgres"), options.postgresPort()).start();
         running.push(database);
 
-        running.push(LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
+        ConfigurableApplicationContext ledger = LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
                         "--server.port=" + options.ledgerPort(), "--management.server.port=" + options.ledgerManagementPort(),
                         "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
-                        "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET))::close);
+                        "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET));
+        running.push(ledger::close);
         WebhookDatabase webhooks = WebhookDatabase.in(database);
         running.push(WebhookDeliveryApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.webhookDelivery(bootstrapServers, secrets, webhooks),
@@ -148,7 +153,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
                         QUIET));
         running.push(streams::close);
-        ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false).run(
+        // In one process the ingress reads the stores and the ledger with method calls, not HTTP to itself.
+        ColocatedOwners colocated = new ColocatedOwners(
+                Map.of(URI.create(ServiceArguments.localUrl(options.streamsPort())), streams.getBean(VoucherStreamsReads.class)),
+                Map.of(URI.create(ServiceArguments.localUrl(options.ledgerPort())), ledger.getBean(LedgerReads.class)));
+        ConfigurableApplicationContext ingress = IngressApplication.builder().registerShutdownHook(false)
+                .initializers(context -> context.getBeanFactory().registerSingleton("colocatedOwners", colocated)).run(
                 ServiceArguments.with(ServiceArguments.ingress(bootstrapServers, secrets,
                         new int[] {options.ledgerPort()}, options.streamsPort()),
                         ServiceArguments.ingressWebhooks(options.webhookPort()),

@@ -92,7 +92,8 @@ public final class ServiceArguments {
         return String.join(",", Arrays.stream(ports).mapToObj(ServiceArguments::localUrl).toList());
     }
 
-    private static String localUrl(int port) {
+    /** Where a service on this machine listens, as the others are told. */
+    static String localUrl(int port) {
         return "http://localhost:" + port;
     }
 

@@ -169,6 +169,24 @@ class EmbeddedPipelineTest {
         }
 
         @Test
+        void theIngressReadsTheStoresAndTheLedgerInItsOwnProcessNotOverHttp() throws Exception {
+            String api = pipeline.apiUrl();
+            Map<String, Object> voucher = call("POST", api + "/api/vouchers", token(api, "alice"), "wait=20",
+                    "{\"accountId\":\"alice-cny\",\"amount\":\"3.00\",\"currency\":\"CNY\"}");
+            assertThat(voucher).containsEntry("status", "UNUSED");
+            assertThat(call("POST", api + "/api/redemptions", token(api, "bob"), "wait=20",
+                    "{\"code\":\"" + voucher.get("code") + "\",\"accountId\":\"bob-cny\"}"))
+                    .containsEntry("status", "SUCCEEDED");
+
+            // Settings, accounts and the voucher were read and awaited, yet neither owner served a read over
+            // HTTP; the routing, which tells the ingress who holds what, still is asked for over HTTP.
+            String streamsRequests = served(get("http://localhost:" + options.streamsPort() + "/actuator/prometheus"));
+            assertThat(streamsRequests).contains("uri=\"/internal/routing\"").doesNotContain("/internal/vouchers",
+                    "/internal/customers", "/internal/claims");
+            assertThat(served(get(pipeline.ledgerManagementUrl() + "/actuator/prometheus"))).doesNotContain("/internal/");
+        }
+
+        @Test
         void theAlertRulesAndTheDashboardNameOnlyMetricsTheServicesExpose() throws Exception {
             // A voucher generated and redeemed, so that the meters made on first use (latencies, ledger commands) exist.
             String api = pipeline.apiUrl();
@@ -204,6 +222,11 @@ class EmbeddedPipelineTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(uri).isEqualTo(200);
         return response.body();
+    }
+
+    /** The requests a service's HTTP server counted, from its Prometheus page. */
+    private static String served(String prometheus) {
+        return String.join("\n", prometheus.lines().filter(line -> line.startsWith("http_server_requests_seconds_count")).toList());
     }
 
     private int status(String uri) throws Exception {

@@ -20,6 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.ledger.web.AccountReads;
 import io.qrvoucher.support.BankRules;
 
 /*
@@ -50,6 +51,12 @@ public class LedgerAdapterApplication {
     Ledger ledger(DataSource dataSource, PlatformTransactionManager transactionManager, BankRules bankRules) {
         return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(transactionManager),
                 bankRules.zone(), Clock.systemUTC());
+    }
+
+    /** What the ingress reads from the ledger: over HTTP, or in its process. */
+    @Bean
+    AccountReads accountReads(Ledger ledger) {
+        return new AccountReads(ledger);
     }
 
     @Bean

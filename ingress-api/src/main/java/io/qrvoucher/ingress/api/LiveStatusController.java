@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -34,6 +35,7 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.VoucherRules;
+import io.qrvoucher.support.reads.ColocatedOwners;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -78,7 +80,8 @@ class LiveStatusController implements DisposableBean {
     private final VoucherReads reads;
 
     LiveStatusController(LiveStatusProperties settings, Representations representations, StreamsRouting routing,
-                         RequestPublisher publisher, IngressProperties properties, Clock clock) {
+                         RequestPublisher publisher, ObjectProvider<ColocatedOwners> colocatedOwners,
+                         IngressProperties properties, Clock clock) {
         this.settings = settings;
         this.representations = representations;
         this.clock = clock;
@@ -86,7 +89,8 @@ class LiveStatusController implements DisposableBean {
         WebClient http = WebClient.builder()
                 .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
                 .build();
-        this.reads = new VoucherReads(http, routing, publisher::partitionCount, properties);
+        this.reads = new VoucherReads(http, routing, publisher::partitionCount,
+                colocatedOwners.getIfAvailable(ColocatedOwners::none), properties);
     }
 
     @GetMapping(value = "/api/vouchers/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)

@@ -23,6 +23,7 @@ import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
@@ -107,7 +108,7 @@ class SettingsController {
 
     /** The settings, with the destination of the customer's newest redemption that succeeded. */
     private Mono<Dtos.Settings> toDto(CustomerSettings settings, String customerId) {
-        return reads.vouchersOf(customerId, VoucherReads.Role.PAYEE, Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"),
+        return reads.vouchersOf(customerId, VoucherStreamsReads.Role.PAYEE, Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"),
                         EnumSet.of(VoucherStatus.REDEEMED), null, 0, 1)
                 .map(page -> page.getItems().stream().findFirst()
                         .map(VoucherState::getRedemption)

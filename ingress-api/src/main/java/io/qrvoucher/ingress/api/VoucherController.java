@@ -31,6 +31,7 @@ import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.VoucherRules;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
@@ -155,9 +156,9 @@ class VoucherController {
                                        @RequestParam(defaultValue = "0") int page,
                                        @RequestParam(defaultValue = "20") int size,
                                        @RequestParam(required = false) String cursor) {
-        VoucherReads.Role asRole = switch (role.toLowerCase(Locale.ROOT)) {
-            case "payer" -> VoucherReads.Role.PAYER;
-            case "payee" -> VoucherReads.Role.PAYEE;
+        VoucherStreamsReads.Role asRole = switch (role.toLowerCase(Locale.ROOT)) {
+            case "payer" -> VoucherStreamsReads.Role.PAYER;
+            case "payee" -> VoucherStreamsReads.Role.PAYEE;
             default -> throw ApiException.badRequest("INVALID_QUERY", "role is payer or payee");
         };
         Set<VoucherStatus> statuses = statuses(status);

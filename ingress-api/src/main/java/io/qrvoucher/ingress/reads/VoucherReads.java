@@ -4,10 +4,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -15,7 +15,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
-import org.springframework.web.util.UriBuilder;
 
 import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.avro.VoucherState;
@@ -26,8 +25,10 @@ import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.ingress.IngressProperties;
-import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.KeyPartitions;
+import io.qrvoucher.support.reads.ColocatedOwners;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
+import io.qrvoucher.support.reads.VoucherStreamsReads.Role;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
@@ -44,32 +45,26 @@ import reactor.util.retry.Retry;
  */
 public class VoucherReads {
 
-    private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
-    private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
-    private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
-    private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
-    private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
-
-    /** How a voucher is listed: by the customer as payer (created) or as payee (redeemed). */
-    public enum Role {
-        PAYER, PAYEE
-    }
-
     private static final int RETRIES = 4;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
 
     private final WebClient http;
     private final StreamsRouting routing;
     private final Function<String, Mono<Integer>> partitionCounts;
+    private final Map<URI, VoucherStreamsReads> instances = new ConcurrentHashMap<>();
     private final IngressProperties.Topics topics;
     private final Duration timeout;
 
-    /** @param partitionCounts the number of partitions of a topic */
+    /**
+     * @param partitionCounts the number of partitions of a topic
+     * @param colocated       the instances in this process, asked directly instead of over {@code http}
+     */
     public VoucherReads(WebClient http, StreamsRouting routing, Function<String, Mono<Integer>> partitionCounts,
-                        IngressProperties properties) {
+                        ColocatedOwners colocated, IngressProperties properties) {
         this.http = http;
         this.routing = routing;
         this.partitionCounts = partitionCounts;
+        this.instances.putAll(colocated.voucherStreams());
         this.topics = properties.topics();
         this.timeout = properties.voucherStreams().timeout();
     }
@@ -85,17 +80,7 @@ public class VoucherReads {
      */
     public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration wait) {
         return ask(topics.requests(), voucherId, wait.plus(timeout),
-                builder -> {
-                    builder.path("/internal/vouchers/{voucher}")
-                            .queryParam("afterVersion", afterVersion)
-                            .queryParam("wait", wait.toString());
-                    if (requestId == null) {
-                        return builder.build(Map.of("voucher", voucherId));
-                    }
-                    return builder.queryParam("requestId", "{request}")
-                            .build(Map.of("voucher", voucherId, "request", requestId));
-                },
-                ANSWERS::decode);
+                instance -> instance.voucher(voucherId, requestId, afterVersion, wait));
     }
 
     /**
@@ -145,25 +130,7 @@ public class VoucherReads {
     public Mono<VoucherPage> vouchersOf(String customerId, Role role, Instant from, Instant to,
                                         Set<VoucherStatus> statuses, String after, int skip, int size) {
         return ask(topics.customerVouchers(), customerId, timeout,
-                builder -> {
-                    builder.path("/internal/customers/{customer}/vouchers")
-                            .queryParam("role", role.name())
-                            .queryParam("from", from.toString())
-                            .queryParam("to", to.toString())
-                            .queryParam("skip", skip)
-                            .queryParam("size", size);
-                    if (statuses.size() < VoucherStatus.values().length) {
-                        statuses.forEach(status -> builder.queryParam("status", status.name()));
-                    }
-                    Map<String, String> variables = new HashMap<>();
-                    variables.put("customer", customerId);
-                    if (after != null) {
-                        builder.queryParam("after", "{after}");
-                        variables.put("after", after);
-                    }
-                    return builder.build(variables);
-                },
-                PAGES::decode);
+                instance -> instance.vouchersOf(customerId, role, from, to, statuses, after, skip, size));
     }
 
     /** The customer's settings, or null inside if the customer never changed any. */
@@ -177,11 +144,7 @@ public class VoucherReads {
      */
     public Mono<SettingsAnswer> settingsAfter(String customerId, long offset, Duration wait) {
         return ask(topics.settingsChanges(), customerId, wait.plus(timeout),
-                builder -> builder.path("/internal/customers/{customer}/settings")
-                        .queryParam("afterOffset", offset)
-                        .queryParam("wait", wait.toString())
-                        .build(customerId),
-                SETTINGS::decode);
+                instance -> instance.settings(customerId, offset, wait));
     }
 
     /**
@@ -191,12 +154,7 @@ public class VoucherReads {
      * @param claimKey customer, slash, key: the key the claim is published under
      */
     public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
-        return ask(topics.idempotency(), claimKey, wait.plus(timeout),
-                builder -> builder.path("/internal/claims")
-                        .queryParam("claimKey", "{key}")
-                        .queryParam("wait", wait.toString())
-                        .build(Map.of("key", claimKey)),
-                CLAIMS::decode);
+        return ask(topics.idempotency(), claimKey, wait.plus(timeout), instance -> instance.claim(claimKey, wait));
     }
 
     /**
@@ -205,12 +163,7 @@ public class VoucherReads {
      */
     public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
         return ask(topics.customerAttempts(), customerId, timeout,
-                builder -> builder.path("/internal/customers/{customer}/attempts")
-                        .queryParam("kind", kind)
-                        .queryParam("since", since)
-                        .queryParam("max", max)
-                        .build(customerId),
-                ATTEMPTS::decode);
+                instance -> instance.attempts(customerId, kind, since, max));
     }
 
     /**
@@ -218,13 +171,12 @@ public class VoucherReads {
      * (the partition is moving, or its owner restoring or gone), the routing is asked for again and the
      * holders it names are asked, a few times over about a second and a half, before the read gives up.
      */
-    private <T> Mono<T> ask(String topic, String key, Duration timeout, Function<UriBuilder, URI> uri,
-                            Function<byte[], T> decode) {
+    private <T> Mono<T> ask(String topic, String key, Duration timeout, Function<VoucherStreamsReads, Mono<T>> read) {
         return partitionCounts.apply(topic)
                 .onErrorMap(e -> new Unavailable("The partitions of " + topic + " are not known: " + e.getMessage()))
                 .map(count -> KeyPartitions.of(key, count))
                 .flatMap(partition -> routing.holdersOf(topic, partition)
-                        .flatMap(holders -> askEach(holders, timeout, uri, decode))
+                        .flatMap(holders -> askEach(holders, timeout, read))
                         .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF)
                                 .filter(NotAnswered.class::isInstance)
                                 .doBeforeRetryAsync(retry -> routing.refresh().then())
@@ -233,16 +185,11 @@ public class VoucherReads {
                                         + retry.failure().getMessage()))));
     }
 
-    private <T> Mono<T> askEach(List<URI> holders, Duration timeout, Function<UriBuilder, URI> uri,
-                                Function<byte[], T> decode) {
+    private <T> Mono<T> askEach(List<URI> holders, Duration timeout, Function<VoucherStreamsReads, Mono<T>> read) {
         List<String> failures = new ArrayList<>();
         return Flux.fromIterable(holders)
-                .concatMap(holder -> http.get()
-                        .uri(holder.toString(), builder -> uri.apply(builder))
-                        .retrieve()
-                        .bodyToMono(byte[].class)
+                .concatMap(holder -> read.apply(instance(holder))
                         .timeout(timeout)
-                        .map(decode)
                         .onErrorResume(VoucherReads::askAnother, e -> {
                             failures.add(holder + ": " + e.getMessage());
                             return Mono.empty();
@@ -251,8 +198,16 @@ public class VoucherReads {
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
     }
 
-    /** Errors after which another holder may answer: not held here (421), not ready (503), not reachable. */
+    /** The instance at a URL: the one in this process, if it is, else its HTTP API. */
+    private VoucherStreamsReads instance(URI url) {
+        return instances.computeIfAbsent(url, at -> new HttpVoucherStreamsReads(http, at));
+    }
+
+    /** Errors after which another holder may answer: not held there (421), not ready (503), not reachable. */
     private static boolean askAnother(Throwable error) {
+        if (error instanceof VoucherStreamsReads.NotHeld) {
+            return true;
+        }
         if (error instanceof WebClientResponseException response) {
             return response.getStatusCode().isSameCodeAs(HttpStatus.MISDIRECTED_REQUEST)
                     || response.getStatusCode().is5xxServerError();

@@ -20,6 +20,7 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import io.qrvoucher.voucher.query.StoreReads;
 import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherWatches;
@@ -94,6 +95,13 @@ class VoucherStreamsConfiguration {
                 properties.commitInterval().multipliedBy(3).plusMillis(100));
         changeRelay.target = watches;
         return watches;
+    }
+
+    /** What the ingress reads from this instance: over HTTP ({@link InternalQueryController}), or in its process. */
+    @Bean
+    StoreReads storeReads(VoucherQueries voucherQueries, VoucherWatches voucherWatches, Ticks watchTicks,
+                          VoucherStreamsProperties properties) {
+        return new StoreReads(voucherQueries, voucherWatches, watchTicks, properties.claimWindow());
     }
 
     static final class ChangeRelay implements VoucherChanges {

@@ -32,6 +32,7 @@ import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
 import io.qrvoucher.voucher.streams.CustomerAttempts;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
@@ -43,7 +44,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology;
  * {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
  * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further. A
  * partition this
- * instance does not hold is a {@link NotHereException}: the caller asks the instance that does.
+ * instance does not hold is a {@link NotHeld}: the caller asks the instance that does.
  */
 public final class VoucherQueries {
 
@@ -185,10 +186,10 @@ public final class VoucherQueries {
         try {
             metadata = lookup.get();
         } catch (RuntimeException e) {
-            throw new NotHereException("The partitions of " + store + " are not known yet: " + e.getMessage());
+            throw new NotHeld("The partitions of " + store + " are not known yet: " + e.getMessage());
         }
         if (metadata == null || metadata.partition() < 0) {
-            throw new NotHereException("No instance holds " + key + " of " + store + " yet");
+            throw new NotHeld("No instance holds " + key + " of " + store + " yet");
         }
         return metadata.partition();
     }
@@ -214,19 +215,12 @@ public final class VoucherQueries {
                             .withIsolationLevel(isolation))
                     .getPartitionResults().get(partition);
         } catch (RuntimeException e) {
-            throw new NotHereException("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());
+            throw new NotHeld("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());
         }
         if (result == null || result.isFailure()) {
-            throw new NotHereException("Partition " + partition + " of " + store + " is not here: "
+            throw new NotHeld("Partition " + partition + " of " + store + " is not here: "
                     + (result == null ? "no answer" : result.getFailureReason() + " " + result.getFailureMessage()));
         }
         return result;
-    }
-
-    /** This instance does not hold (or no longer holds, or does not yet hold) the partition asked for. */
-    public static final class NotHereException extends RuntimeException {
-        NotHereException(String message) {
-            super(message);
-        }
     }
 }

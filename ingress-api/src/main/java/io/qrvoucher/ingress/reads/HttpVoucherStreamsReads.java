@@ -1,0 +1,112 @@
+package io.qrvoucher.ingress.reads;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.util.UriBuilder;
+
+import io.qrvoucher.avro.AttemptKind;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.AttemptsAnswer;
+import io.qrvoucher.avro.query.ClaimAnswer;
+import io.qrvoucher.avro.query.SettingsAnswer;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
+import reactor.core.publisher.Mono;
+
+/** One voucher-streams instance's internal read API, over HTTP. */
+final class HttpVoucherStreamsReads implements VoucherStreamsReads {
+
+    private static final AvroSerde<VoucherAnswer> ANSWERS = AvroSerde.of(VoucherAnswer.class);
+    private static final AvroSerde<VoucherPage> PAGES = AvroSerde.of(VoucherPage.class);
+    private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
+    private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
+    private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
+
+    private final WebClient http;
+    private final String instance;
+
+    HttpVoucherStreamsReads(WebClient http, URI instance) {
+        this.http = http;
+        this.instance = instance.toString();
+    }
+
+    @Override
+    public Mono<VoucherAnswer> voucher(String voucherId, String requestId, long afterVersion, Duration wait) {
+        return get(builder -> {
+            builder.path("/internal/vouchers/{voucher}")
+                    .queryParam("afterVersion", afterVersion)
+                    .queryParam("wait", wait.toString());
+            if (requestId == null) {
+                return builder.build(Map.of("voucher", voucherId));
+            }
+            return builder.queryParam("requestId", "{request}")
+                    .build(Map.of("voucher", voucherId, "request", requestId));
+        }, ANSWERS);
+    }
+
+    @Override
+    public Mono<VoucherPage> vouchersOf(String customerId, Role role, Instant from, Instant to,
+                                        Set<VoucherStatus> statuses, String after, int skip, int size) {
+        return get(builder -> {
+            builder.path("/internal/customers/{customer}/vouchers")
+                    .queryParam("role", role.name())
+                    .queryParam("from", from.toString())
+                    .queryParam("to", to.toString())
+                    .queryParam("skip", skip)
+                    .queryParam("size", size);
+            if (statuses.size() < VoucherStatus.values().length) {
+                statuses.forEach(status -> builder.queryParam("status", status.name()));
+            }
+            Map<String, String> variables = new HashMap<>();
+            variables.put("customer", customerId);
+            if (after != null) {
+                builder.queryParam("after", "{after}");
+                variables.put("after", after);
+            }
+            return builder.build(variables);
+        }, PAGES);
+    }
+
+    @Override
+    public Mono<SettingsAnswer> settings(String customerId, long afterOffset, Duration wait) {
+        return get(builder -> builder.path("/internal/customers/{customer}/settings")
+                .queryParam("afterOffset", afterOffset)
+                .queryParam("wait", wait.toString())
+                .build(customerId), SETTINGS);
+    }
+
+    @Override
+    public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
+        return get(builder -> builder.path("/internal/claims")
+                .queryParam("claimKey", "{key}")
+                .queryParam("wait", wait.toString())
+                .build(Map.of("key", claimKey)), CLAIMS);
+    }
+
+    @Override
+    public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
+        return get(builder -> builder.path("/internal/customers/{customer}/attempts")
+                .queryParam("kind", kind)
+                .queryParam("since", since)
+                .queryParam("max", max)
+                .build(customerId), ATTEMPTS);
+    }
+
+    private <T extends SpecificRecord> Mono<T> get(Function<UriBuilder, URI> uri, AvroSerde<T> answers) {
+        return http.get()
+                .uri(instance, uri)
+                .retrieve()
+                .bodyToMono(byte[].class)
+                .map(answers::decode);
+    }
+}
