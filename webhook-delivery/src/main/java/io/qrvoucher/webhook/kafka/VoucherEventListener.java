@@ -3,6 +3,9 @@ package io.qrvoucher.webhook.kafka;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -20,7 +23,9 @@ import tools.jackson.databind.ObjectMapper;
  * records, for each event, a delivery to every endpoint of the voucher's payer and payee that subscribes to the
  * event's type. A poll's deliveries are committed in one transaction before its offsets: a crash in between
  * reads the events again, and they are recorded once per endpoint. The body is rendered here, once, so that a
- * retry and a resend send the same bytes.
+ * retry and a resend send the same bytes, and only for an event some endpoint subscribes to: the subscriptions
+ * of a poll's parties are read first, in one query. An endpoint registered meanwhile gets the events of the
+ * polls after its registration.
  * <p>
  * An event that cannot be read is not skipped: the poll fails and is retried (with backoff, logged) until the
  * service can read it — an upgrade, since the reader must know every schema the topology writes with. Skipping
@@ -47,13 +52,21 @@ public class VoucherEventListener {
             topics = "${webhook.topics.voucher-events:" + io.qrvoucher.schemas.Topics.VOUCHER_EVENTS + "}",
             concurrency = "${webhook.listener-concurrency:1}")
     public void onEvents(List<ConsumerRecord<String, byte[]>> records) {
+        List<VoucherEvent> events = records.stream().map(record -> EVENTS.decode(record.value())).toList();
+        // Most customers have no endpoint: one read of the poll's parties' subscriptions spares a payload and a
+        // statement for every party of every event.
+        Map<String, Set<String>> subscribed = store.subscriptionsOf(events.stream()
+                .flatMap(event -> Recipients.of(event).stream())
+                .map(Recipients.Recipient::customerId)
+                .collect(Collectors.toSet()));
         List<WebhookStore.NewDelivery> deliveries = new ArrayList<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            VoucherEvent event = EVENTS.decode(record.value());
+        for (VoucherEvent event : events) {
             for (Recipients.Recipient recipient : Recipients.of(event)) {
-                deliveries.add(new WebhookStore.NewDelivery(recipient.customerId(), event.getEventId(),
-                        event.getType().name(), event.getVoucherId(),
-                        json.writeValueAsBytes(WebhookPayload.of(event, recipient))));
+                if (subscribed.getOrDefault(recipient.customerId(), Set.of()).contains(event.getType().name())) {
+                    deliveries.add(new WebhookStore.NewDelivery(recipient.customerId(), event.getEventId(),
+                            event.getType().name(), event.getVoucherId(),
+                            json.writeValueAsBytes(WebhookPayload.of(event, recipient))));
+                }
             }
         }
         if (!deliveries.isEmpty()) {

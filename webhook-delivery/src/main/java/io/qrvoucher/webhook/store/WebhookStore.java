@@ -7,10 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -112,6 +116,21 @@ public class WebhookStore {
     public boolean remove(String customerId, String endpointId) {
         return jdbc.sql("DELETE FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :id")
                 .param("customer", customerId).param("id", endpointId).update() > 0;
+    }
+
+    /** The event types the customers' endpoints subscribe to, by customer; a customer without endpoints is absent. */
+    public Map<String, Set<String>> subscriptionsOf(Collection<String> customerIds) {
+        Map<String, Set<String>> subscribed = new HashMap<>();
+        if (customerIds.isEmpty()) {
+            return subscribed;
+        }
+        jdbc.sql("SELECT customer_id, event_types FROM webhook_endpoints WHERE customer_id = ANY (:customers)")
+                .param("customers", customerIds.toArray(String[]::new))
+                .query(rows -> {
+                    subscribed.computeIfAbsent(rows.getString("customer_id"), customer -> new HashSet<>())
+                            .addAll(Arrays.asList((String[]) rows.getArray("event_types").getArray()));
+                });
+        return subscribed;
     }
 
     /**
