@@ -61,7 +61,10 @@ public final class VoucherQueries {
         this.streams = streams;
     }
 
-    /** The voucher, and the refusal of {@code requestId} (may be null) if the voucher's task refused it. */
+    /**
+     * The voucher, and the refusal of {@code requestId} (may be null) if the voucher's task refused it and did
+     * not accept it: a request the voucher shows as accepted is answered without a refusal.
+     */
     public VoucherAnswer voucher(String voucherId, String requestId) {
         return voucher(voucherId, requestId, IsolationLevel.READ_COMMITTED);
     }
@@ -77,9 +80,18 @@ public final class VoucherQueries {
     private VoucherAnswer voucher(String voucherId, String requestId, IsolationLevel isolation) {
         int partition = partitionOf(VoucherTopology.VOUCHER_STORE, voucherId);
         byte[] state = get(VoucherTopology.VOUCHER_STORE, voucherId, partition, isolation);
-        byte[] refusal = requestId == null ? null : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
-        return new VoucherAnswer(state == null ? null : STATES.decode(state),
-                refusal == null ? null : REFUSALS.decode(refusal));
+        VoucherState voucher = state == null ? null : STATES.decode(state);
+        // A request the voucher accepted has no refusal to look for: the look, nearly always a miss, is the
+        // dearer read (RocksDB's Java binding reports a miss with an exception), and long polls make it often.
+        byte[] refusal = requestId == null || accepted(voucher, requestId) ? null
+                : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
+        return new VoucherAnswer(voucher, refusal == null ? null : REFUSALS.decode(refusal));
+    }
+
+    private static boolean accepted(VoucherState voucher, String requestId) {
+        return voucher != null && (requestId.equals(voucher.getGenerateRequestId())
+                || requestId.equals(voucher.getCancelRequestId())
+                || (voucher.getRedemption() != null && requestId.equals(voucher.getRedemption().getRequestId())));
     }
 
     /**
