@@ -93,6 +93,9 @@ class OperationsTest extends IngressTestBase {
                 .satisfiesAnyOf(parent -> assertThat(parent).isEqualTo(CALLER_SPAN),
                         parent -> assertThat(spanIds).contains(parent)));
         assertThat(trace).anySatisfy(span -> assertThat(span.getName()).isEqualTo("apply-voucher-inputs"));
+        // The request's span, not one for each filter of Spring Security's chain.
+        assertThat(trace).extracting(SpanData::getName)
+                .noneMatch(name -> name.startsWith("security") || name.startsWith("authorize") || name.startsWith("authenticate"));
     }
 
     private static String newTraceId() {
