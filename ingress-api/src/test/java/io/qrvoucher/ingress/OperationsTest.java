@@ -95,7 +95,8 @@ class OperationsTest extends IngressTestBase {
         assertThat(trace).anySatisfy(span -> assertThat(span.getName()).isEqualTo("apply-voucher-inputs"));
         // The request's span, not one for each filter of Spring Security's chain.
         assertThat(trace).extracting(SpanData::getName)
-                .noneMatch(name -> name.startsWith("security") || name.startsWith("authorize") || name.startsWith("authenticate"));
+                .noneMatch(name -> name.startsWith("security") || name.startsWith("secured") || name.startsWith("authorize")
+                        || name.startsWith("authenticate"));
     }
 
     private static String newTraceId() {

@@ -217,7 +217,8 @@ class VoucherController {
                 throw ApiException.badRequest("INVALID_QUERY", "Unknown status " + name.trim());
             }
         }
-        return statuses;
+        // Only commas name no status: every status, as the filter left out would.
+        return statuses.isEmpty() ? EnumSet.allOf(VoucherStatus.class) : statuses;
     }
 
     private static Instant instant(String value, Instant absent, String name) {

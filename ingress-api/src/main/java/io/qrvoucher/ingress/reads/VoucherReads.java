@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -51,7 +50,7 @@ public class VoucherReads {
     private final WebClient http;
     private final StreamsRouting routing;
     private final Function<String, Mono<Integer>> partitionCounts;
-    private final Map<URI, VoucherStreamsReads> instances = new ConcurrentHashMap<>();
+    private final Map<URI, VoucherStreamsReads> colocated;
     private final IngressProperties.Topics topics;
     private final Duration timeout;
 
@@ -64,7 +63,7 @@ public class VoucherReads {
         this.http = http;
         this.routing = routing;
         this.partitionCounts = partitionCounts;
-        this.instances.putAll(colocated.voucherStreams());
+        this.colocated = colocated.voucherStreams();
         this.topics = properties.topics();
         this.timeout = properties.voucherStreams().timeout();
     }
@@ -198,9 +197,10 @@ public class VoucherReads {
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
     }
 
-    /** The instance at a URL: the one in this process, if it is, else its HTTP API. */
+    /** The instance at a URL: the one in this process, if it is, else its HTTP API (nothing to keep: a URL and the client). */
     private VoucherStreamsReads instance(URI url) {
-        return instances.computeIfAbsent(url, at -> new HttpVoucherStreamsReads(http, at));
+        VoucherStreamsReads inProcess = colocated.get(url);
+        return inProcess != null ? inProcess : new HttpVoucherStreamsReads(http, url);
     }
 
     /** Errors after which another holder may answer: not held there (421), not ready (503), not reachable. */

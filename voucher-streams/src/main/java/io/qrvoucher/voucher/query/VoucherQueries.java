@@ -12,6 +12,7 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
@@ -138,6 +139,8 @@ public final class VoucherQueries {
                     break;
                 }
             }
+        } catch (InvalidStateStoreException e) {
+            throw movedWhileRead(VoucherTopology.CUSTOMER_VOUCHERS_STORE, partition, e);
         }
         return new VoucherPage(items, more ? lastKey : null);
     }
@@ -184,8 +187,15 @@ public final class VoucherQueries {
                     newest.removeFirst();
                 }
             }
+        } catch (InvalidStateStoreException e) {
+            throw movedWhileRead(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, partition, e);
         }
         return new AttemptsAnswer(new ArrayList<>(newest));
+    }
+
+    /** A partition closed under a scan (it moved, or the instance is stopping): another holder may answer. */
+    private static NotHeld movedWhileRead(String store, int partition, InvalidStateStoreException e) {
+        return new NotHeld("Partition " + partition + " of " + store + " closed while it was read: " + e.getMessage());
     }
 
     /** The partition of a store that holds a key the topology's inputs are keyed by. */
