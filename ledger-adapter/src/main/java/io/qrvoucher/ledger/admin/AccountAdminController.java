@@ -34,9 +34,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Operators open and read customers' accounts. An opening goes the one way accounts are opened
  * ({@link AccountOpening}: the opening balance from the capital account, one balanced journal
  * transaction) and is idempotent: the same opening again answers the account, another one for the same
- * id is refused. The snapshots of the account and of the bank's accounts it touched are then published
- * to {@code account-snapshots}, as after every change of the ledger, on each such answer, so that an
- * opening retried after a lost answer publishes them too.
+ * id is refused. Where {@code account-snapshots} is published, the snapshots of the account and of the bank's
+ * accounts it touched are then published to it, as after every change of the ledger, on each such answer, so
+ * that an opening retried after a lost answer publishes them too.
  */
 @RestController
 @RequestMapping("/admin/accounts")

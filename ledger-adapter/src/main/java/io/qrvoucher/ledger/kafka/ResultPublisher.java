@@ -14,8 +14,8 @@ import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 
 /**
- * Publishes a command's result, keyed by voucher id, and fresh snapshots of the accounts it changed,
- * and waits until the broker has them. Anything that stops it throws {@link ResultNotPublishedException}:
+ * Publishes a command's result, keyed by voucher id, and, where {@code ledger.account-snapshots.publish} asks
+ * for them, fresh snapshots of the accounts it changed, and waits until the broker has them. Anything that stops it throws {@link ResultNotPublishedException}:
  * the command is then delivered again and answered from its stored result.
  */
 public class ResultPublisher {
@@ -31,15 +31,15 @@ public class ResultPublisher {
     }
 
     /**
-     * Publishes a command's result and its accounts' snapshots; each send is observed (spring-kafka), so it
-     * joins the trace of the command being handled.
+     * Publishes a command's result and, if snapshots are published, its accounts' snapshots; each send is observed
+     * (spring-kafka), so it joins the trace of the command being handled.
      */
     public void publish(Applied applied) {
         try {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             sends.add(kafka.send(record(properties.topics().results(), applied.voucherId(),
                     CommandCodec.encodeResult(applied))));
-            if (!applied.affectedAccounts().isEmpty()) {
+            if (publishesSnapshots() && !applied.affectedAccounts().isEmpty()) {
                 ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account)));
             }
             CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
@@ -53,10 +53,13 @@ public class ResultPublisher {
     }
 
     /**
-     * Publishes fresh snapshots of these accounts, as they are now, and waits until the broker has them;
-     * anything that stops it throws {@link SnapshotsNotPublishedException}.
+     * Publishes fresh snapshots of these accounts, as they are now, if snapshots are published, and waits until
+     * the broker has them; anything that stops it throws {@link SnapshotsNotPublishedException}.
      */
     public void publishSnapshots(List<String> accountIds) {
+        if (!publishesSnapshots()) {
+            return;
+        }
         try {
             List<CompletableFuture<?>> sends = ledger.accounts(accountIds).stream()
                     .<CompletableFuture<?>>map(this::sendSnapshot).toList();
@@ -75,6 +78,11 @@ public class ResultPublisher {
         List<CompletableFuture<?>> sends = ledger.allAccounts().stream()
                 .<CompletableFuture<?>>map(this::sendSnapshot).toList();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+    }
+
+    /** Whether {@code ledger.account-snapshots.publish} is on. */
+    private boolean publishesSnapshots() {
+        return properties.accountSnapshots().publish();
     }
 
     private CompletableFuture<?> sendSnapshot(Account account) {

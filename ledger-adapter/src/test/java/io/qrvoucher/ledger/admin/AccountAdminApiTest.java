@@ -41,6 +41,7 @@ import reactor.core.publisher.Mono;
  */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=" + AccountAdminApiTest.PASSWORD,
+                "ledger.account-snapshots.publish=true",
                 // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
                 "ledger.reconciliation.enabled=false"})
 @Import(AdapterBroker.class)

@@ -44,7 +44,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
 
 /** The adapter as it runs: commands from a real broker, a real PostgreSQL, results back on the broker. */
 @SpringBootTest(classes = LedgerAdapterApplication.class, properties = {"spring.config.name=ledger-adapter",
-        "ledger.demo.load-customers=3"})
+        "ledger.demo.load-customers=3", "ledger.account-snapshots.publish=true"})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
 class LedgerAdapterKafkaTest {
