@@ -138,14 +138,20 @@ public class Ledger {
         if (refusal.isPresent()) {
             return refused(freeze, Outcome.FREEZE_REFUSED, refusal.get());
         }
+        // The hold, the account's held amount and the day's outward use, in one statement.
         jdbc.sql("""
-                INSERT INTO holds (voucher_id, account_id, amount_minor, currency, state, business_date)
-                VALUES (:voucher, :account, :amount, :currency, 'HELD', :day)""")
+                WITH hold AS (
+                    INSERT INTO holds (voucher_id, account_id, amount_minor, currency, state, business_date)
+                    VALUES (:voucher, :account, :amount, :currency, 'HELD', :day)),
+                held AS (
+                    UPDATE accounts SET held_minor = held_minor + :amount, version = version + 1, updated_at = :now
+                    WHERE account_id = :account)
+                INSERT INTO daily_outward_use (account_id, business_date, used_minor) VALUES (:account, :day, :amount)
+                ON CONFLICT (account_id, business_date)
+                DO UPDATE SET used_minor = daily_outward_use.used_minor + excluded.used_minor""")
                 .param("voucher", freeze.voucherId()).param("account", account.accountId())
                 .param("amount", freeze.amountMinor()).param("currency", freeze.currency())
-                .param("day", day).update();
-        changeAccount(account.accountId(), 0, freeze.amountMinor());
-        changeOutwardUse(account.accountId(), day, freeze.amountMinor());
+                .param("day", day).param("now", timestamp()).update();
         return applied(freeze, Outcome.FROZEN, 0, 0, List.of(account.accountId()));
     }
 
@@ -162,14 +168,19 @@ public class Ledger {
         if (!account.currency().equals(freeze.currency())) {
             return Optional.of(LedgerRefusal.CURRENCY_MISMATCH);
         }
-        if (hold(freeze.voucherId()).isPresent()) {
+        // Read after the account's lock was taken (a statement of its own, so that it sees what the lock's
+        // previous holder committed); the voucher's hold cannot change under the voucher's lock.
+        FreezeContext context = jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM holds WHERE voucher_id = :voucher) AS voucher_held,
+                       (SELECT coalesce(max(used_minor), 0) FROM daily_outward_use
+                        WHERE account_id = :account AND business_date = :day) AS used_today""")
+                .param("voucher", freeze.voucherId()).param("account", account.accountId()).param("day", day)
+                .query((rs, row) -> new FreezeContext(rs.getBoolean("voucher_held"), rs.getLong("used_today")))
+                .single();
+        if (context.voucherHeld()) {
             return Optional.of(LedgerRefusal.VOUCHER_ALREADY_HELD);
         }
-        long usedToday = jdbc.sql("""
-                SELECT coalesce(max(used_minor), 0) FROM daily_outward_use
-                WHERE account_id = :account AND business_date = :day""")
-                .param("account", account.accountId()).param("day", day).query(Long.class).single();
-        if (usedToday + freeze.amountMinor() > account.dailyOutwardLimitMinor()) {
+        if (context.usedToday() + freeze.amountMinor() > account.dailyOutwardLimitMinor()) {
             return Optional.of(LedgerRefusal.DAILY_LIMIT_EXCEEDED);
         }
         if (account.availableMinor() < freeze.amountMinor()) {
@@ -196,40 +207,34 @@ public class Ledger {
         if (!hold.currency().equals(transfer.currency())) {
             return refused(transfer, Outcome.TRANSFER_FAILED, LedgerRefusal.CURRENCY_MISMATCH);
         }
-        Optional<String> destinationId = destinationAccountId(transfer);
+        Optional<String> destinationId = transfer.destination() instanceof OwnAccount own
+                ? Optional.of(own.accountId()) : clearingAccountId(transfer.currency());
         if (destinationId.isEmpty()) {
-            return refused(transfer, Outcome.TRANSFER_FAILED, transfer.destination() instanceof OwnAccount
-                    ? LedgerRefusal.DESTINATION_NOT_FOUND : LedgerRefusal.CLEARING_ACCOUNT_MISSING);
+            return refused(transfer, Outcome.TRANSFER_FAILED, LedgerRefusal.CLEARING_ACCOUNT_MISSING);
         }
-        // Lock both accounts in id order, so that two transfers between the same accounts cannot deadlock.
-        for (String accountId : new TreeSet<>(List.of(hold.accountId(), destinationId.get()))) {
-            lockAccount(accountId);
+        Optional<Account> lockedDestination = lockAccounts(hold.accountId(), destinationId.get()).stream()
+                .filter(account -> account.accountId().equals(destinationId.get())).findFirst();
+        if (lockedDestination.isEmpty()) {
+            return refused(transfer, Outcome.TRANSFER_FAILED, LedgerRefusal.DESTINATION_NOT_FOUND);
         }
-        Account destination = account(destinationId.get()).orElseThrow();
+        Account destination = lockedDestination.get();
         Optional<LedgerRefusal> refusal = checkDestination(transfer, destination);
         if (refusal.isPresent()) {
             return refused(transfer, Outcome.TRANSFER_FAILED, refusal.get());
         }
 
         long released = hold.amountMinor() - transfer.amountMinor();
-        changeAccount(hold.accountId(), -transfer.amountMinor(), -hold.amountMinor());
-        changeAccount(destination.accountId(), transfer.amountMinor(), 0);
-        closeHold(hold, "CAPTURED", transfer.amountMinor(), released);
-        changeOutwardUse(hold.accountId(), hold.businessDate(), -released);
-        journal(transfer, hold, destination);
+        capture(transfer, hold, destination.accountId(), released);
         return applied(transfer, Outcome.TRANSFERRED, transfer.amountMinor(), released,
                 List.copyOf(new TreeSet<>(List.of(hold.accountId(), destination.accountId()))));
     }
 
-    private Optional<String> destinationAccountId(Transfer transfer) {
-        if (transfer.destination() instanceof OwnAccount own) {
-            return account(own.accountId()).map(Account::accountId);
-        }
+    private Optional<String> clearingAccountId(String currency) {
         return jdbc.sql("""
                 SELECT account_id FROM accounts
                 WHERE kind = 'CLEARING' AND currency = :currency AND status = 'ACTIVE'
                 ORDER BY account_id LIMIT 1""")
-                .param("currency", transfer.currency()).query(String.class).optional();
+                .param("currency", currency).query(String.class).optional();
     }
 
     private static Optional<LedgerRefusal> checkDestination(Transfer transfer, Account destination) {
@@ -246,28 +251,46 @@ public class Ledger {
         return Optional.empty();
     }
 
-    private void journal(Transfer transfer, Hold hold, Account destination) {
+    /**
+     * Captures the hold in one statement: the payer's balance and held amount (the whole hold leaves it, the
+     * part not transferred back to available), the payee's balance, the hold closed, the balanced pair of
+     * journal entries, and the part released taken off the day's outward use. Payer and payee may be one
+     * account: its row is changed once, by both amounts.
+     */
+    private void capture(Transfer transfer, Hold hold, String destinationId, long released) {
         ExternalAccount external = transfer.destination() instanceof ExternalAccount e ? e : null;
-        long transactionId = jdbc.sql("""
-                INSERT INTO journal_transactions (kind, command_id, voucher_id,
-                                                  external_bank, external_holder_name, external_account_number)
-                VALUES ('VOUCHER_REDEMPTION', :command, :voucher, :bank, :holder, :number)
-                RETURNING transaction_id""")
-                .param("command", transfer.commandId()).param("voucher", transfer.voucherId())
+        int outwardUseRows = jdbc.sql("""
+                WITH moved AS (
+                    UPDATE accounts
+                    SET balance_minor = balance_minor + CASE WHEN account_id = :payer THEN -:amount ELSE 0 END
+                                                      + CASE WHEN account_id = :payee THEN :amount ELSE 0 END,
+                        held_minor = held_minor - CASE WHEN account_id = :payer THEN :held ELSE 0 END,
+                        version = version + 1, updated_at = :now
+                    WHERE account_id IN (:payer, :payee)),
+                closed AS (
+                    UPDATE holds SET state = 'CAPTURED', captured_minor = :amount, released_minor = :released,
+                                     closed_at = :now
+                    WHERE voucher_id = :voucher),
+                journal AS (
+                    INSERT INTO journal_transactions (kind, command_id, voucher_id,
+                                                      external_bank, external_holder_name, external_account_number)
+                    VALUES ('VOUCHER_REDEMPTION', :command, :voucher, :bank, :holder, :number)
+                    RETURNING transaction_id),
+                entries AS (
+                    INSERT INTO journal_entries (transaction_id, account_id, amount_minor, currency)
+                    SELECT journal.transaction_id, entry.account_id, entry.amount_minor, :currency
+                    FROM journal, (VALUES (:payer, -:amount), (:payee, :amount)) AS entry (account_id, amount_minor))
+                UPDATE daily_outward_use SET used_minor = used_minor - :released
+                WHERE account_id = :payer AND business_date = :day""")
+                .param("payer", hold.accountId()).param("payee", destinationId)
+                .param("amount", transfer.amountMinor()).param("held", hold.amountMinor())
+                .param("released", released).param("now", timestamp()).param("voucher", hold.voucherId())
+                .param("command", transfer.commandId()).param("currency", transfer.currency())
                 .param("bank", external == null ? null : external.bank())
                 .param("holder", external == null ? null : external.holderName())
                 .param("number", external == null ? null : external.accountNumber())
-                .query(Long.class).single();
-        entry(transactionId, hold.accountId(), -transfer.amountMinor(), transfer.currency());
-        entry(transactionId, destination.accountId(), transfer.amountMinor(), transfer.currency());
-    }
-
-    private void entry(long transactionId, String accountId, long amountMinor, String currency) {
-        jdbc.sql("""
-                INSERT INTO journal_entries (transaction_id, account_id, amount_minor, currency)
-                VALUES (:transaction, :account, :amount, :currency)""")
-                .param("transaction", transactionId).param("account", accountId)
-                .param("amount", amountMinor).param("currency", currency).update();
+                .param("day", hold.businessDate()).update();
+        requireOutwardUse(outwardUseRows, hold, released);
     }
 
     private Applied release(Release release) {
@@ -280,10 +303,22 @@ public class Ledger {
             return refused(release, Outcome.RELEASE_REFUSED, "CAPTURED".equals(hold.state())
                     ? LedgerRefusal.HOLD_ALREADY_CAPTURED : LedgerRefusal.HOLD_ALREADY_RELEASED);
         }
+        // The account's lock first, as every command takes it before the day's outward use: the parts of one
+        // statement below change their rows in no set order.
         lockAccount(hold.accountId());
-        changeAccount(hold.accountId(), 0, -hold.amountMinor());
-        closeHold(hold, "RELEASED", 0, hold.amountMinor());
-        changeOutwardUse(hold.accountId(), hold.businessDate(), -hold.amountMinor());
+        // The account's held amount, the hold closed and the day's outward use, in one statement.
+        int outwardUseRows = jdbc.sql("""
+                WITH freed AS (
+                    UPDATE accounts SET held_minor = held_minor - :held, version = version + 1, updated_at = :now
+                    WHERE account_id = :account),
+                closed AS (
+                    UPDATE holds SET state = 'RELEASED', captured_minor = 0, released_minor = :held, closed_at = :now
+                    WHERE voucher_id = :voucher)
+                UPDATE daily_outward_use SET used_minor = used_minor - :held
+                WHERE account_id = :account AND business_date = :day""")
+                .param("held", hold.amountMinor()).param("now", timestamp()).param("account", hold.accountId())
+                .param("voucher", hold.voucherId()).param("day", hold.businessDate()).update();
+        requireOutwardUse(outwardUseRows, hold, hold.amountMinor());
         return applied(release, Outcome.RELEASED, 0, hold.amountMinor(), List.of(hold.accountId()));
     }
 
@@ -292,54 +327,26 @@ public class Ledger {
                 .param("id", accountId).query(ACCOUNT).optional();
     }
 
-    private Optional<Hold> hold(String voucherId) {
-        return jdbc.sql("SELECT * FROM holds WHERE voucher_id = :voucher").param("voucher", voucherId).query(HOLD).optional();
-    }
-
     private Optional<Hold> lockHold(String voucherId) {
         return jdbc.sql("SELECT * FROM holds WHERE voucher_id = :voucher FOR UPDATE")
                 .param("voucher", voucherId).query(HOLD).optional();
     }
 
-    private void changeAccount(String accountId, long balanceDelta, long heldDelta) {
-        jdbc.sql("""
-                UPDATE accounts SET balance_minor = balance_minor + :balance, held_minor = held_minor + :held,
-                                    version = version + 1, updated_at = :now
-                WHERE account_id = :id""")
-                .param("balance", balanceDelta).param("held", heldDelta).param("now", timestamp())
-                .param("id", accountId).update();
+    /** Locks the accounts in id order, so that two transfers between the same accounts cannot deadlock. */
+    private List<Account> lockAccounts(String one, String other) {
+        return jdbc.sql("SELECT * FROM accounts WHERE account_id IN (:one, :other) ORDER BY account_id FOR UPDATE")
+                .param("one", one).param("other", other).query(ACCOUNT).list();
     }
 
     /**
-     * Keeps the running total of the account's outward use on the hold's business day, under the
-     * account's row lock. The freeze that made a hold created its day's row, so a decrease finds it.
+     * The freeze that made a hold counted it in its business day's outward use, so closing the hold finds that
+     * row to take the released part back from; without it the books disagree.
      */
-    private void changeOutwardUse(String accountId, LocalDate businessDate, long deltaMinor) {
-        if (deltaMinor >= 0) {
-            jdbc.sql("""
-                    INSERT INTO daily_outward_use (account_id, business_date, used_minor) VALUES (:account, :day, :delta)
-                    ON CONFLICT (account_id, business_date)
-                    DO UPDATE SET used_minor = daily_outward_use.used_minor + excluded.used_minor""")
-                    .param("account", accountId).param("day", businessDate).param("delta", deltaMinor).update();
-        } else {
-            int changed = jdbc.sql("""
-                    UPDATE daily_outward_use SET used_minor = used_minor + :delta
-                    WHERE account_id = :account AND business_date = :day""")
-                    .param("account", accountId).param("day", businessDate).param("delta", deltaMinor).update();
-            if (changed != 1) {
-                // The freeze that made the hold counted it on this day; without that row the books disagree.
-                throw new IllegalStateException("No outward use of " + accountId + " on " + businessDate
-                        + " to take " + -deltaMinor + " back from");
-            }
+    private static void requireOutwardUse(int rowsChanged, Hold hold, long releasedMinor) {
+        if (rowsChanged != 1) {
+            throw new IllegalStateException("No outward use of " + hold.accountId() + " on " + hold.businessDate()
+                    + " to take " + releasedMinor + " back from");
         }
-    }
-
-    private void closeHold(Hold hold, String state, long capturedMinor, long releasedMinor) {
-        jdbc.sql("""
-                UPDATE holds SET state = :state, captured_minor = :captured, released_minor = :released, closed_at = :now
-                WHERE voucher_id = :voucher""")
-                .param("state", state).param("captured", capturedMinor).param("released", releasedMinor)
-                .param("now", timestamp()).param("voucher", hold.voucherId()).update();
     }
 
     private Optional<Applied> processed(String commandId) {
@@ -390,6 +397,9 @@ public class Ledger {
 
     private java.sql.Timestamp timestamp() {
         return java.sql.Timestamp.from(now());
+    }
+
+    private record FreezeContext(boolean voucherHeld, long usedToday) {
     }
 
     private record Hold(String voucherId, String accountId, long amountMinor, String currency, String state,

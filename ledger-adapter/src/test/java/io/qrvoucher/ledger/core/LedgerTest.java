@@ -209,6 +209,25 @@ class LedgerTest {
         }
 
         @Test
+        void aPayerRedeemingIntoTheHoldsOwnAccountGetsTheHoldBackAndBalancedEntries() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            Applied applied = ledger.apply(transfer("v1", 120_00, "alice", new OwnAccount("alice-cny")));
+
+            assertThat(applied.outcome()).isEqualTo(Outcome.TRANSFERRED);
+            assertThat(applied.affectedAccounts()).containsExactly("alice-cny");
+            Account alice = ledger.account("alice-cny").orElseThrow();
+            assertThat(alice.balanceMinor()).as("paid to itself").isEqualTo(10_000_00L);
+            assertThat(alice.heldMinor()).isZero();
+            assertThat(jdbc.sql("""
+                    SELECT e.account_id || ':' || e.amount_minor FROM journal_entries e
+                    JOIN journal_transactions t USING (transaction_id) WHERE t.command_id = 'v1/transfer'
+                    ORDER BY e.amount_minor""").query(String.class).list())
+                    .containsExactly("alice-cny:-12000", "alice-cny:12000");
+            assertThat(holdState("v1")).isEqualTo("CAPTURED");
+        }
+
+        @Test
         void aTransferToAnotherBankGoesThroughClearingWithThePayeesDetailsRecorded() {
             ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
 
