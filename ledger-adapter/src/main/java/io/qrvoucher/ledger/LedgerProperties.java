@@ -124,6 +124,10 @@ public record LedgerProperties(
      * @param sweepBatchSize      journal transactions, holds and accounts each of the sweeps over the
      *                            whole ledger checks in one run
      * @param reportSize          how many of the newest mismatches the report lists
+     * @param fetchWait           how long the broker may hold the listener's fetch of {@code voucher-events}
+     *                            to gather 64 KiB ({@code fetch.max.wait.ms}): under load a poll, and its
+     *                            database transaction, once in that time instead of once per commit of the
+     *                            topology. Nothing here is urgent: a voucher is checked after {@code gracePeriod}
      */
     public record Reconciliation(
             @DefaultValue("ledger-reconciliation") String groupId,
@@ -132,6 +136,7 @@ public record LedgerProperties(
             @DefaultValue("30s") Duration interval,
             @DefaultValue("1000") int batchSize,
             @DefaultValue("5000") int sweepBatchSize,
-            @DefaultValue("50") int reportSize) {
+            @DefaultValue("50") int reportSize,
+            @DefaultValue("500ms") Duration fetchWait) {
     }
 }

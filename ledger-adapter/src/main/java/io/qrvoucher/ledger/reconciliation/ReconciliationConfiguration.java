@@ -1,9 +1,11 @@
 package io.qrvoucher.ledger.reconciliation;
 
 import java.time.Clock;
+import java.util.Properties;
 
 import javax.sql.DataSource;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
@@ -40,6 +42,7 @@ import reactor.core.scheduler.Schedulers;
 class ReconciliationConfiguration {
 
     static final String LISTENER_CONTAINER_FACTORY = "reconciliationListenerContainerFactory";
+    private static final int GATHERED_BYTES = 64 * 1024;
 
     @Bean
     ReconciliationStore reconciliationStore(DataSource dataSource) {
@@ -80,6 +83,12 @@ class ReconciliationConfiguration {
         factory.setBatchListener(true);
         factory.setConcurrency(properties.reconciliation().listenerConcurrency());
         factory.getContainerProperties().setGroupId(properties.reconciliation().groupId());
+        // Fewer, larger polls than the commands' listener, whose consumer settings these override.
+        Properties gathering = new Properties();
+        gathering.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(GATHERED_BYTES));
+        gathering.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                Long.toString(properties.reconciliation().fetchWait().toMillis()));
+        factory.getContainerProperties().setKafkaConsumerProperties(gathering);
         ExponentialBackOff backOff = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retry().maxInterval().toMillis());
         factory.setCommonErrorHandler(new DefaultErrorHandler(backOff));

@@ -271,7 +271,7 @@ class ReconciliationDatabaseTest {
     private Reconciler reconciler(MeterRegistry meters, int batchSize, int sweepBatchSize) {
         // No grace and no pause: a voucher that disagrees is due again at once.
         return new Reconciler(store, transactions, new LedgerProperties.Reconciliation("ledger-reconciliation", 1,
-                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, 50), meters, Clock.systemUTC());
+                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, 50, Duration.ZERO), meters, Clock.systemUTC());
     }
 
     private static Expectation expectation(String voucherId, String status, long faceValueMinor, long redeemedMinor,
