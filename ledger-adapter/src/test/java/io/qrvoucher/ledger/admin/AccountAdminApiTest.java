@@ -29,6 +29,7 @@ import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.query.AccountList;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.kafka.TopicReader;
@@ -49,7 +50,7 @@ class AccountAdminApiTest {
 
     static final String PASSWORD = "correct-horse-battery-staple";
 
-    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
+    private static final String DATABASE = LedgerDatabases.newLedger();
     private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
 
     @DynamicPropertySource

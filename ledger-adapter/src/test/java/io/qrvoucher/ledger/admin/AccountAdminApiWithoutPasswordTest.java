@@ -17,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 
@@ -26,7 +27,7 @@ import io.qrvoucher.ledger.LedgerAdapterApplication;
 @Import(AdapterBroker.class)
 class AccountAdminApiWithoutPasswordTest {
 
-    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
+    private static final String DATABASE = LedgerDatabases.newLedger();
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {

@@ -28,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.zaxxer.hikari.HikariDataSource;
 
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.core.Applied.Outcome;
 import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
@@ -48,7 +49,7 @@ class LedgerTest {
 
     @BeforeEach
     void openBank() {
-        dataSource = TestDatabases.dataSource(TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration"));
+        dataSource = TestDatabases.dataSource(LedgerDatabases.newLedger());
         jdbc = JdbcClient.create(dataSource);
         TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         ledger = new Ledger(jdbc, transactions, BANK_ZONE,
@@ -200,10 +201,7 @@ class LedgerTest {
             assertThat(alice.balanceMinor()).isEqualTo(9_880_00L);
             assertThat(alice.heldMinor()).isZero();
             assertThat(ledger.account("carol-cny").orElseThrow().balanceMinor()).isEqualTo(120_00L);
-            assertThat(jdbc.sql("""
-                    SELECT e.account_id || ':' || e.amount_minor FROM journal_entries e
-                    JOIN journal_transactions t USING (transaction_id) WHERE t.command_id = 'v1/transfer'
-                    ORDER BY e.amount_minor""").query(String.class).list())
+            assertThat(journalEntries("v1/transfer"))
                     .containsExactly("alice-cny:-12000", "carol-cny:12000");
             assertThat(holdState("v1")).isEqualTo("CAPTURED");
         }
@@ -219,10 +217,7 @@ class LedgerTest {
             Account alice = ledger.account("alice-cny").orElseThrow();
             assertThat(alice.balanceMinor()).as("paid to itself").isEqualTo(10_000_00L);
             assertThat(alice.heldMinor()).isZero();
-            assertThat(jdbc.sql("""
-                    SELECT e.account_id || ':' || e.amount_minor FROM journal_entries e
-                    JOIN journal_transactions t USING (transaction_id) WHERE t.command_id = 'v1/transfer'
-                    ORDER BY e.amount_minor""").query(String.class).list())
+            assertThat(journalEntries("v1/transfer"))
                     .containsExactly("alice-cny:-12000", "alice-cny:12000");
             assertThat(holdState("v1")).isEqualTo("CAPTURED");
         }
@@ -485,6 +480,14 @@ class LedgerTest {
                     .query(Long.class).single())
                     .as("each day's outward use is what its holds captured, all of them being closed").isZero();
         }
+    }
+
+    /** The journal entries of a command's transaction, as "account:amount", debits first. */
+    private List<String> journalEntries(String commandId) {
+        return jdbc.sql("""
+                SELECT e.account_id || ':' || e.amount_minor FROM journal_entries e
+                JOIN journal_transactions t USING (transaction_id) WHERE t.command_id = :command
+                ORDER BY e.amount_minor""").param("command", commandId).query(String.class).list();
     }
 
     private long totalOfAllBalances() {

@@ -26,7 +26,7 @@ import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.broker.TestBroker;
-import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.schemas.AvroSerde;
 
@@ -38,7 +38,7 @@ class AccountSnapshotsOffByDefaultTest {
 
     @Test
     void commandsAreAnsweredAndNoAccountSnapshotIsPublished() {
-        String database = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
+        String database = LedgerDatabases.newLedger();
         try (TestBroker broker = TestBroker.start(1, "ledger-commands", "ledger-results", "account-snapshots",
                      "ledger-dead-letters", "voucher-events");
              ConfigurableApplicationContext adapter = LedgerAdapterApplication.builder().profiles("demo")

@@ -48,6 +48,7 @@ import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.Applied;
@@ -65,7 +66,7 @@ class LedgerAdapterFailureTest {
     static void start() {
         broker = TestBroker.start(3, "ledger-commands", "ledger-results", "account-snapshots", "ledger-dead-letters",
                 "voucher-events");
-        database = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
+        database = LedgerDatabases.newLedger();
     }
 
     @BeforeEach

@@ -37,6 +37,7 @@ import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.schemas.AvroSerde;
@@ -49,7 +50,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
 @Import(AdapterBroker.class)
 class LedgerAdapterKafkaTest {
 
-    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
+    private static final String DATABASE = LedgerDatabases.newLedger();
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
     private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
 

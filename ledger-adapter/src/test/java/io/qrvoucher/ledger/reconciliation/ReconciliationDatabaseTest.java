@@ -33,6 +33,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.core.Ledger;
@@ -52,7 +53,7 @@ class ReconciliationDatabaseTest {
 
     @BeforeEach
     void openLedger() {
-        dataSource = TestDatabases.dataSource(TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration"));
+        dataSource = TestDatabases.dataSource(LedgerDatabases.newLedger());
         jdbc = JdbcClient.create(dataSource);
         transactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
         ledger = new Ledger(jdbc, transactions, ZoneId.of("Asia/Shanghai"), Clock.systemUTC());

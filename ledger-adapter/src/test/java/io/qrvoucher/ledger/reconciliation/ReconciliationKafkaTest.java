@@ -46,6 +46,7 @@ import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.Ledger;
@@ -65,7 +66,7 @@ import io.qrvoucher.schemas.AvroSerde;
 @ExtendWith(OutputCaptureExtension.class)
 class ReconciliationKafkaTest {
 
-    private static final String DATABASE = TestDatabases.newMigratedDatabase("ledger", "classpath:db/migration");
+    private static final String DATABASE = LedgerDatabases.newLedger();
     private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
 
     @DynamicPropertySource

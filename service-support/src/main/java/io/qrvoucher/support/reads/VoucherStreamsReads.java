@@ -18,6 +18,7 @@ import reactor.core.publisher.Mono;
  * (actively or as a standby): its internal read API, {@code GET /internal/...}. The ingress asks it over
  * HTTP, or directly where both run in one process (see {@link ColocatedOwners}); the answers are the same.
  * A key whose partition the instance does not hold fails with {@link NotHeld}: another instance may hold it.
+ * A {@code wait} is never null: {@link Duration#ZERO} reads once, at once.
  */
 public interface VoucherStreamsReads {
 

@@ -94,7 +94,7 @@ public final class StoreReads implements VoucherStreamsReads {
     }
 
     private static boolean isWait(Duration wait) {
-        return wait != null && !wait.isZero() && !wait.isNegative();
+        return !wait.isZero() && !wait.isNegative();
     }
 
     private static Duration min(Duration a, Duration b) {
