@@ -75,6 +75,9 @@ public class ResultPublisher {
 
     /** Publishes the snapshot of every account, so that the compacted topic has them all. */
     public void publishAllAccounts() {
+        if (!publishesSnapshots()) {
+            return;
+        }
         List<CompletableFuture<?>> sends = ledger.allAccounts().stream()
                 .<CompletableFuture<?>>map(this::sendSnapshot).toList();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();

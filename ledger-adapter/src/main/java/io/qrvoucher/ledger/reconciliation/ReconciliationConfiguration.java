@@ -1,6 +1,7 @@
 package io.qrvoucher.ledger.reconciliation;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Properties;
 
 import javax.sql.DataSource;
@@ -83,16 +84,21 @@ class ReconciliationConfiguration {
         factory.setBatchListener(true);
         factory.setConcurrency(properties.reconciliation().listenerConcurrency());
         factory.getContainerProperties().setGroupId(properties.reconciliation().groupId());
-        // Fewer, larger polls than the commands' listener, whose consumer settings these override.
-        Properties gathering = new Properties();
-        gathering.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(GATHERED_BYTES));
-        gathering.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
-                Long.toString(properties.reconciliation().fetchWait().toMillis()));
-        factory.getContainerProperties().setKafkaConsumerProperties(gathering);
+        // Fewer, larger polls than the commands' listener, whose consumer factory this one shares. A factory does
+        // not hand its containers consumer properties of its own; a customizer sets them on each container.
+        factory.setContainerCustomizer(container -> container.getContainerProperties()
+                .setKafkaConsumerProperties(gathering(properties.reconciliation().fetchWait())));
         ExponentialBackOff backOff = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retry().maxInterval().toMillis());
         factory.setCommonErrorHandler(new DefaultErrorHandler(backOff));
         return factory;
+    }
+
+    private static Properties gathering(Duration fetchWait) {
+        Properties gathering = new Properties();
+        gathering.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(GATHERED_BYTES));
+        gathering.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(fetchWait.toMillis()));
+        return gathering;
     }
 
     @Bean

@@ -371,7 +371,7 @@ class LedgerAdapterFailureTest {
 
     /**
      * A database that cannot be reached while the test says so: no transaction starts, as when no
-     * connection can be had. Reads outside a transaction (account snapshots, after a result) still work.
+     * connection can be had. Reads outside a transaction still work.
      */
     @Configuration(proxyBeanMethods = false)
     static class UnreachableDatabase {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +33,8 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -46,8 +49,8 @@ import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
-import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
+import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
@@ -75,6 +78,9 @@ class ReconciliationKafkaTest {
     }
 
     @Autowired
+    KafkaListenerEndpointRegistry listeners;
+
+    @Autowired
     TestBroker broker;
 
     @Autowired
@@ -100,6 +106,19 @@ class ReconciliationKafkaTest {
     @AfterEach
     void disconnect() {
         producer.close();
+    }
+
+    @Test
+    void theReconciliationsConsumerLetsTheBrokerGatherEventsAndTheCommandsConsumerDoesNot() {
+        assertThat(consumerOverrides("ledger-reconciliation"))
+                .containsEntry("fetch.max.wait.ms", "500").containsEntry("fetch.min.bytes", "65536");
+        assertThat(consumerOverrides("ledger-commands")).doesNotContainKeys("fetch.max.wait.ms", "fetch.min.bytes");
+    }
+
+    /** What a running consumer of the listener is given beyond the shared consumer factory's settings. */
+    private Properties consumerOverrides(String listenerId) {
+        var container = (ConcurrentMessageListenerContainer<?, ?>) listeners.getListenerContainer(listenerId);
+        return container.getContainers().get(0).getContainerProperties().getKafkaConsumerProperties();
     }
 
     @Test
