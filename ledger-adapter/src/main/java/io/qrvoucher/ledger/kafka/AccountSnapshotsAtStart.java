@@ -5,8 +5,9 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.core.Ordered;
 
 /**
- * Publishes every account's snapshot when the adapter starts, after any seeding, so that the
- * compacted snapshot topic holds every account even before its first change.
+ * Publishes every account's snapshot when the adapter starts, after any seeding, where snapshots are published
+ * ({@link ResultPublisher} decides), so that the compacted snapshot topic holds every account even before its
+ * first change.
  */
 class AccountSnapshotsAtStart implements ApplicationRunner, Ordered {
 

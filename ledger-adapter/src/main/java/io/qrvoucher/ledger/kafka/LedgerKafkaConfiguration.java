@@ -5,7 +5,6 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
@@ -104,7 +103,6 @@ class LedgerKafkaConfiguration {
     }
 
     @Bean
-    @ConditionalOnBooleanProperty("ledger.account-snapshots.publish")
     AccountSnapshotsAtStart accountSnapshotsAtStart(ResultPublisher publisher) {
         return new AccountSnapshotsAtStart(publisher);
     }

@@ -15,8 +15,9 @@ import io.qrvoucher.ledger.core.Ledger;
 
 /**
  * Publishes a command's result, keyed by voucher id, and, where {@code ledger.account-snapshots.publish} asks
- * for them, fresh snapshots of the accounts it changed, and waits until the broker has them. Anything that stops it throws {@link ResultNotPublishedException}:
- * the command is then delivered again and answered from its stored result.
+ * for them, fresh snapshots of the accounts it changed, and waits until the broker has them. Anything that
+ * stops it throws {@link ResultNotPublishedException}: the command is then delivered again and answered from
+ * its stored result. Whether snapshots are published is decided here only.
  */
 public class ResultPublisher {
 

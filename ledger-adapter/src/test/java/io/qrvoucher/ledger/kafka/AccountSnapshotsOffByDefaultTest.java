@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +12,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import io.qrvoucher.avro.FreezeFunds;
-import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.broker.TestBroker;
@@ -52,8 +49,8 @@ class AccountSnapshotsOffByDefaultTest {
              KafkaConsumer<byte[], byte[]> snapshots = new KafkaConsumer<>(
                      Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            send(producer, "v1", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
-            send(producer, "v1", new ReleaseFunds(), "/release");
+            LedgerCommands.send(producer, "v1", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
+            LedgerCommands.send(producer, "v1", new ReleaseFunds(), "/release");
 
             // One voucher's commands are applied in order, each published before the next is taken: once the
             // release is answered, whatever the freeze published is on the broker.
@@ -62,11 +59,5 @@ class AccountSnapshotsOffByDefaultTest {
             assertThat(snapshots.endOffsets(List.of(new TopicPartition("account-snapshots", 0))))
                     .as("records ever written to account-snapshots").containsOnly(entry(new TopicPartition("account-snapshots", 0), 0L));
         }
-    }
-
-    private static void send(KafkaProducer<String, byte[]> producer, String voucherId, Object body, String suffix) {
-        producer.send(new ProducerRecord<>("ledger-commands", voucherId, AvroSerde.of(LedgerCommand.class)
-                .encode(new LedgerCommand(voucherId + suffix, voucherId, Instant.now(), body))));
-        producer.flush();
     }
 }

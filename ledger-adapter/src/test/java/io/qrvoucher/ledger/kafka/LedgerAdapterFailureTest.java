@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,7 +14,6 @@ import javax.sql.DataSource;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -41,7 +39,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import io.qrvoucher.avro.FreezeFunds;
-import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerOutcome;
 import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.OwnAccount;
@@ -92,11 +89,11 @@ class LedgerAdapterFailureTest {
         try (KafkaProducer<String, byte[]> producer = producer();
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
             try (ConfigurableApplicationContext dying = adapter(DiesBeforePublishing.class)) {
-                send(producer, "c1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
+                LedgerCommands.send(producer, "c1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         jdbc.sql("SELECT count(*) FROM processed_commands WHERE command_id = 'c1/freeze'")
                                 .query(Long.class).single() == 1L);
-                send(producer, "c1", new TransferFunds(60_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+                LedgerCommands.send(producer, "c1", new TransferFunds(60_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         jdbc.sql("SELECT count(*) FROM processed_commands WHERE command_id = 'c1/transfer'")
                                 .query(Long.class).single() == 1L);
@@ -138,7 +135,7 @@ class LedgerAdapterFailureTest {
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results");
              ConfigurableApplicationContext adapter = adapter(UnreachableDatabase.class)) {
             UnreachableDatabase.reachable.set(false);
-            send(producer, "u1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
+            LedgerCommands.send(producer, "u1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
             // 200 ms apart, twenty attempts outlast the 2 s give-up time of a transfer.
             await().atMost(Duration.ofSeconds(30)).until(() -> UnreachableDatabase.failures.get() >= 20);
             assertThat(results.records("ledger-results", "u1")).as("the freeze is still waiting").isEmpty();
@@ -149,7 +146,7 @@ class LedgerAdapterFailureTest {
                     .containsExactly(LedgerOutcome.FROZEN);
 
             UnreachableDatabase.reachable.set(false);
-            send(producer, "u1", new TransferFunds(100_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+            LedgerCommands.send(producer, "u1", new TransferFunds(100_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
             awaitOverdueUnanswered(adapter, results, "u1/transfer");
 
             UnreachableDatabase.reachable.set(true);
@@ -183,20 +180,20 @@ class LedgerAdapterFailureTest {
             long aliceBefore;
             long bobBefore;
             try (ConfigurableApplicationContext adapter = adapter(UnreachableDatabase.class)) {
-                send(producer, "r1", new FreezeFunds("alice", "alice-cny", 30_00L, "CNY"), "/freeze");
+                LedgerCommands.send(producer, "r1", new FreezeFunds("alice", "alice-cny", 30_00L, "CNY"), "/freeze");
                 await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "r1/freeze").isEmpty());
                 aliceBefore = balance(jdbc, "alice-cny");
                 bobBefore = balance(jdbc, "bob-cny");
 
                 UnreachableDatabase.reachable.set(false);
-                send(producer, "r1", transfer, "/transfer");
+                LedgerCommands.send(producer, "r1", transfer, "/transfer");
                 awaitOverdueUnanswered(adapter, results, "r1/transfer");
                 UnreachableDatabase.reachable.set(true);
                 await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "r1/transfer").isEmpty());
             }
 
             try (ConfigurableApplicationContext fresh = adapter()) {
-                send(producer, "r1", transfer, "/transfer");
+                LedgerCommands.send(producer, "r1", transfer, "/transfer");
                 await().atMost(Duration.ofSeconds(60)).until(() -> published(results, "r1/transfer").size() >= 2);
             }
 
@@ -231,10 +228,10 @@ class LedgerAdapterFailureTest {
         try (KafkaProducer<String, byte[]> producer = producer();
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results");
              ConfigurableApplicationContext adapter = adapter(CommitAnswerLost.class)) {
-            send(producer, "l1", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
+            LedgerCommands.send(producer, "l1", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
             await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "l1").size() == 1);
 
-            send(producer, "l1", new TransferFunds(10_00L, "CNY", "carol", new OwnAccount("carol-cny")), "/transfer");
+            LedgerCommands.send(producer, "l1", new TransferFunds(10_00L, "CNY", "carol", new OwnAccount("carol-cny")), "/transfer");
             awaitOverdueUnanswered(adapter, results, "l1/transfer");
 
             UnreachableDatabase.reachable.set(true);
@@ -262,12 +259,12 @@ class LedgerAdapterFailureTest {
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
             long bobBefore;
             try (ConfigurableApplicationContext dying = adapter(UnreachableDatabase.class)) {
-                send(producer, "p1", new FreezeFunds("alice", "alice-cny", 40_00L, "CNY"), "/freeze");
+                LedgerCommands.send(producer, "p1", new FreezeFunds("alice", "alice-cny", 40_00L, "CNY"), "/freeze");
                 await().atMost(Duration.ofSeconds(30)).until(() -> results.records("ledger-results", "p1").size() == 1);
                 bobBefore = balance(jdbc, "bob-cny");
 
                 UnreachableDatabase.reachable.set(false);
-                send(producer, "p1", new TransferFunds(40_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+                LedgerCommands.send(producer, "p1", new TransferFunds(40_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
                 awaitOverdueUnanswered(dying, results, "p1/transfer");
             }
             UnreachableDatabase.reachable.set(true);
@@ -303,11 +300,6 @@ class LedgerAdapterFailureTest {
                 new StringSerializer(), new ByteArraySerializer());
     }
 
-    private static void send(KafkaProducer<String, byte[]> producer, String voucherId, Object body, String suffix) {
-        producer.send(new ProducerRecord<>("ledger-commands", voucherId, AvroSerde.of(LedgerCommand.class)
-                .encode(new LedgerCommand(voucherId + suffix, voucherId, Instant.now(), body))));
-        producer.flush();
-    }
 
     /** The results published for one command, in order. */
     private static List<LedgerResult> published(TopicReader results, String commandId) {
