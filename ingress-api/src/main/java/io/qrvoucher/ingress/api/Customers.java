@@ -3,6 +3,9 @@ package io.qrvoucher.ingress.api;
 import java.time.Instant;
 import java.util.List;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.query.SettingsAnswer;
@@ -16,12 +19,38 @@ import reactor.core.publisher.Mono;
  */
 final class Customers {
 
+    /** Accounts remembered at most: an entry is an id, an owner and a currency. */
+    private static final int KNOWN_ACCOUNTS = 100_000;
+
     private final VoucherReads reads;
     private final AccountReads accounts;
+    /**
+     * The accounts met in customers' lists, by id. Whose an account is and its currency never change, so the
+     * check that a customer acts on an own account asks the ledger only about an account not met before: a
+     * new one, or someone else's. Neither balances nor status are kept: the ledger checks those itself when it
+     * applies the command.
+     */
+    private final Cache<String, OwnedAccount> known = Caffeine.newBuilder().maximumSize(KNOWN_ACCOUNTS).build();
 
     Customers(VoucherReads reads, AccountReads accounts) {
         this.reads = reads;
         this.accounts = accounts;
+    }
+
+    /** An account of a customer's: what never changes about it. */
+    record OwnedAccount(String accountId, String ownerId, String currency) {
+
+        static OwnedAccount of(AccountSnapshot account) {
+            return new OwnedAccount(account.getAccountId(), account.getOwnerCustomerId(), account.getCurrency());
+        }
+
+        /** This account, which must be in the currency. */
+        OwnedAccount in(String wanted) {
+            if (!currency.equals(wanted)) {
+                throw ApiException.unprocessable("CURRENCY_MISMATCH", "Account " + accountId + " is in " + currency);
+            }
+            return this;
+        }
     }
 
     Mono<CustomerSettings> settingsOf(String customerId) {
@@ -36,28 +65,29 @@ final class Customers {
                 .build();
     }
 
-    Mono<AccountSnapshot> ownAccount(String customerId, String accountId) {
+    /** The customer's own account of this id; the ledger is asked unless the account is known to be theirs. */
+    Mono<OwnedAccount> ownAccount(String customerId, String accountId) {
+        OwnedAccount remembered = known.getIfPresent(accountId);
+        if (remembered != null && remembered.ownerId().equals(customerId)) {
+            return Mono.just(remembered);
+        }
         return accountsOf(customerId)
                 .flatMap(owned -> Mono.justOrEmpty(owned.stream()
-                        .filter(account -> account.getAccountId().equals(accountId)).findFirst()))
+                        .filter(account -> account.getAccountId().equals(accountId))
+                        .map(OwnedAccount::of)
+                        .findFirst()))
                 .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND",
                         "You have no account " + accountId)));
     }
 
     /** The customer's own account, which must be in the currency. */
-    Mono<AccountSnapshot> ownAccountIn(String customerId, String accountId, String currency) {
-        return ownAccount(customerId, accountId).map(account -> inCurrency(account, currency));
+    Mono<OwnedAccount> ownAccountIn(String customerId, String accountId, String currency) {
+        return ownAccount(customerId, accountId).map(account -> account.in(currency));
     }
 
-    static AccountSnapshot inCurrency(AccountSnapshot account, String currency) {
-        if (!account.getCurrency().equals(currency)) {
-            throw ApiException.unprocessable("CURRENCY_MISMATCH",
-                    "Account " + account.getAccountId() + " is in " + account.getCurrency());
-        }
-        return account;
-    }
-
+    /** The customer's accounts as the ledger has them now; what never changes about them is remembered. */
     Mono<List<AccountSnapshot>> accountsOf(String customerId) {
-        return accounts.accountsOf(customerId);
+        return accounts.accountsOf(customerId)
+                .doOnNext(owned -> owned.forEach(account -> known.put(account.getAccountId(), OwnedAccount.of(account))));
     }
 }

@@ -13,7 +13,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.jwt.Jwt;
 
-import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.SettingsChange;
@@ -88,7 +87,7 @@ final class Generations {
         if (accountId == null) {
             return Mono.error(ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on"));
         }
-        return customers.ownAccountIn(customerId, accountId, currency.getCurrencyCode()).map(AccountSnapshot::getAccountId);
+        return customers.ownAccountIn(customerId, accountId, currency.getCurrencyCode()).map(Customers.OwnedAccount::accountId);
     }
 
     /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */

@@ -10,7 +10,6 @@ import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
-import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.OwnAccount;
@@ -172,13 +171,14 @@ final class Redemptions {
             }
             return Mono.just(new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim()));
         }
-        Mono<AccountSnapshot> account = request.accountId() != null ? customers.ownAccount(customerId, request.accountId())
+        Mono<Customers.OwnedAccount> account = request.accountId() != null
+                ? customers.ownAccount(customerId, request.accountId())
                 : customers.settingsOf(customerId).flatMap(settings -> defaultDestination(customerId, settings, currency));
-        return account.map(own -> new OwnAccount(Customers.inCurrency(own, currency).getAccountId()));
+        return account.map(own -> new OwnAccount(own.in(currency).accountId()));
     }
 
     /** Under REDEEM_ON_SCAN: the default redemption account, else the first account in the currency. */
-    private Mono<AccountSnapshot> defaultDestination(String customerId, CustomerSettings settings, String currency) {
+    private Mono<Customers.OwnedAccount> defaultDestination(String customerId, CustomerSettings settings, String currency) {
         if (settings.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN) {
             return Mono.error(ApiException.unprocessable("DESTINATION_REQUIRED",
                     "Choose the account to receive the money (your redemption mode is scan, then confirm)"));
@@ -189,6 +189,7 @@ final class Redemptions {
         return customers.accountsOf(customerId)
                 .flatMap(accounts -> Mono.justOrEmpty(accounts.stream()
                         .filter(account -> account.getCurrency().equals(currency))
+                        .map(Customers.OwnedAccount::of)
                         .findFirst()))
                 .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
                         "You have no account in " + currency + " to receive the money")));

@@ -103,7 +103,7 @@ class SettingsController {
         if (accountId == null) {
             return Mono.empty();
         }
-        return customers.ownAccount(customerId, accountId).doOnNext(account -> into.accept(account.getAccountId())).then();
+        return customers.ownAccount(customerId, accountId).doOnNext(account -> into.accept(account.accountId())).then();
     }
 
     /** The settings, with the destination of the customer's newest redemption that succeeded. */
