@@ -116,6 +116,11 @@ class VoucherStreamsConfiguration {
         public void refused(String voucherId) {
             target.refused(voucherId);
         }
+
+        @Override
+        public void committed() {
+            target.committed();
+        }
     }
 
     @Bean

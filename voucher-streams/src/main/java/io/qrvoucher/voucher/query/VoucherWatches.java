@@ -13,11 +13,12 @@ import reactor.core.publisher.Mono;
  * Long-polls on the owner of a voucher: answers once the voucher's committed state is newer than the
  * caller's, or the request the caller asks about was refused, or the wait is over. Answers come only
  * from {@link VoucherQueries} (committed state); the topology's {@link VoucherChanges} only says when it
- * is worth looking. A waiter reads the voucher at each of the instance's {@link Ticks} while a version it
- * knows is coming is not yet visible to it (its transaction has not committed) — a version a task announced since, or one
- * already written but uncommitted when the waiter came — and within {@code refusalWindow} of a refusal
- * (which may be another request's); otherwise every {@code idleRecheck} (a standby's vouchers, whose
- * changes nobody announces, are read that often).
+ * is worth looking. A waiter reads the voucher at the first of the instance's {@link Ticks} after a store
+ * commit while a version it knows is coming is not yet visible to it — a version a task announced since,
+ * or one already written but uncommitted when the waiter came — and within {@code refusalWindow} of a
+ * refusal (which may be another request's); otherwise every {@code idleRecheck} (a standby's vouchers,
+ * whose changes nobody announces, are read that often). Reading only after a commit, rather than at
+ * every tick until the version shows, saves the reads that could only find the state unchanged.
  */
 public final class VoucherWatches implements VoucherChanges {
 
@@ -26,6 +27,8 @@ public final class VoucherWatches implements VoucherChanges {
     private final long idleRecheckTicks;
     private final long refusalWindowNanos;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+    /** How many store commits this instance has seen: a waiter reads again only once it has grown. */
+    private final AtomicLong commits = new AtomicLong();
 
     public VoucherWatches(VoucherQueries queries, Ticks ticks, Duration idleRecheck, Duration refusalWindow) {
         this.queries = queries;
@@ -46,6 +49,7 @@ public final class VoucherWatches implements VoucherChanges {
         private final long comingVersion;
         private final boolean refusalComing;
         private long seenVersion;
+        private long commitsAtLastRead = -1;
 
         Waiter(long seenVersion, VoucherAnswer uncommitted) {
             this.seenVersion = seenVersion;
@@ -70,6 +74,11 @@ public final class VoucherWatches implements VoucherChanges {
         }
     }
 
+    @Override
+    public void committed() {
+        commits.incrementAndGet();
+    }
+
     /**
      * The voucher once its version exceeds {@code afterVersion} or {@code requestId} (may be null) was
      * refused; after {@code max}, whatever it is then.
@@ -84,10 +93,15 @@ public final class VoucherWatches implements VoucherChanges {
             Waiter waiter = new Waiter(afterVersion, queries.uncommittedVoucher(voucherId, requestId));
             return ticks.fromNow()
                     .filter(count -> count % idleRecheckTicks == 0
-                            || Math.max(watch.announcedVersion.get(), waiter.comingVersion) > waiter.seenVersion
-                            || waiter.refusalComing
-                            || (requestId != null && System.nanoTime() - watch.refusedAt < refusalWindowNanos))
-                    .map(count -> queries.voucher(voucherId, requestId))
+                            || (commits.get() != waiter.commitsAtLastRead && (
+                                    Math.max(watch.announcedVersion.get(), waiter.comingVersion) > waiter.seenVersion
+                                    || waiter.refusalComing
+                                    || (requestId != null && System.nanoTime() - watch.refusedAt < refusalWindowNanos))))
+                    .map(count -> {
+                        // Counted before the read: a commit during it makes the next tick read again.
+                        waiter.commitsAtLastRead = commits.get();
+                        return queries.voucher(voucherId, requestId);
+                    })
                     .doOnNext(answer -> {
                         if (answer.getVoucher() != null) {
                             waiter.seenVersion = Math.max(waiter.seenVersion, answer.getVoucher().getVersion());

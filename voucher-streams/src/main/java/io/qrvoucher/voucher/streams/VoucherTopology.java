@@ -162,14 +162,15 @@ public final class VoucherTopology {
         topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog, changes,
                         settings.tracing()),
                 DECODE_REQUESTS, DECODE_RESULTS);
+        // Both stores say when they committed, so that waiting readers look then (VoucherChanges#committed).
         topology.addStateStore(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(VOUCHER_STORE), Serdes.String(),
-                        Serdes.ByteArray()),
+                Stores.keyValueStoreBuilder(CommitAnnouncingStore.announcing(
+                        Stores.persistentKeyValueStore(VOUCHER_STORE), changes), Serdes.String(), Serdes.ByteArray()),
                 APPLY_INPUTS);
         topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES, watchdog.stalledAfter()), APPLY_INPUTS);
         topology.addStateStore(
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(REQUEST_REFUSALS), Serdes.String(),
-                        Serdes.ByteArray()),
+                Stores.keyValueStoreBuilder(CommitAnnouncingStore.announcing(
+                        Stores.persistentKeyValueStore(REQUEST_REFUSALS), changes), Serdes.String(), Serdes.ByteArray()),
                 APPLY_INPUTS);
 
         topology.addSink(LEDGER_COMMANDS_SINK, topics.ledgerCommands(), new StringSerializer(),

@@ -94,15 +94,20 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     VoucherTopologyFixture(int maxExpiriesPerPunctuation) {
-        this(maxExpiriesPerPunctuation, RecordTracing.NONE);
+        this(maxExpiriesPerPunctuation, RecordTracing.NONE, VoucherChanges.NONE);
     }
 
     /** A topology whose work is traced by {@code tracing}. */
     VoucherTopologyFixture(RecordTracing tracing) {
-        this(10_000, tracing);
+        this(10_000, tracing, VoucherChanges.NONE);
     }
 
-    private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing) {
+    /** A topology that tells {@code changes} what its task changes and commits. */
+    VoucherTopologyFixture(VoucherChanges changes) {
+        this(10_000, RecordTracing.NONE, changes);
+    }
+
+    private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing, VoucherChanges changes) {
         try {
             stateDir = Files.createTempDirectory("voucher-topology-test");
         } catch (java.io.IOException e) {
@@ -129,7 +134,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                                 stalledVouchers.remove(voucherId);
                             }
                         }),
-                        VoucherTopology.DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, STREAMS,
+                        VoucherTopology.DEFAULT_CLAIM_WINDOW, changes, STREAMS,
                         VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
