@@ -40,7 +40,12 @@ public final class KraftBroker implements AutoCloseable {
                     "transaction.state.log.replication.factor", "1",
                     "transaction.state.log.min.isr", "1",
                     // Alone, the broker has nobody to hand its partitions to: stop at once instead.
-                    "controlled.shutdown.enable", "false"));
+                    "controlled.shutdown.enable", "false",
+                    // The one-machine run shares a few cores with everything else: the defaults (8 request handlers,
+                    // 3 network threads) are for a broker with cores of its own. With fewer, a request more often
+                    // finds a thread awake instead of waking one (docs/benchmarks.md, tuning log).
+                    "num.io.threads", "2",
+                    "num.network.threads", "1"));
         }
     }
 
