@@ -121,6 +121,11 @@ class VoucherStreamsConfiguration {
         public void committed() {
             target.committed();
         }
+
+        @Override
+        public void claimed(String claimKey) {
+            target.claimed(claimKey);
+        }
     }
 
     @Bean

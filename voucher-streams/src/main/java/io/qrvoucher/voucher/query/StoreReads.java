@@ -63,8 +63,8 @@ public final class StoreReads implements VoucherStreamsReads {
 
     @Override
     public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
-        return readOrAwait(() -> queries.claim(claimKey, Instant.now().minus(claimWindow)),
-                found -> found.getClaim() != null, wait);
+        Supplier<ClaimAnswer> read = () -> queries.claim(claimKey, Instant.now().minus(claimWindow));
+        return isWait(wait) ? watches.awaitClaim(claimKey, read, min(wait, MAX_WAIT)) : Mono.fromSupplier(read);
     }
 
     @Override
@@ -77,9 +77,8 @@ public final class StoreReads implements VoucherStreamsReads {
 
     /**
      * A read now; with a wait, the first read that is {@code wanted}, at the latest the read after the wait.
-     * A writer waiting for its own settings change or claim reads at every tick: nobody announces those. A
-     * claim is there as soon as its task has processed it (it is read uncommitted), a few milliseconds after
-     * it was published, so the wait is short and each look cheap (one key of one store).
+     * A customer waiting for their own settings change reads at every tick: nobody announces those, and such
+     * waits are rare and short.
      */
     private <T> Mono<T> readOrAwait(Supplier<T> read, Predicate<T> wanted, Duration wait) {
         Mono<T> now = Mono.fromSupplier(read);

@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
+import io.qrvoucher.avro.query.ClaimAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.voucher.streams.VoucherChanges;
 import reactor.core.publisher.Mono;
@@ -18,7 +20,8 @@ import reactor.core.publisher.Mono;
  * or one already written but uncommitted when the waiter came — and within {@code refusalWindow} of a
  * refusal (which may be another request's); otherwise every {@code idleRecheck} (a standby's vouchers,
  * whose changes nobody announces, are read that often). Reading only after a commit, rather than at
- * every tick until the version shows, saves the reads that could only find the state unchanged.
+ * every tick until the version shows, saves the reads that could only find the state unchanged. The
+ * ingress's wait for the first claim of an Idempotency-Key is kept here too ({@link #awaitClaim}).
  */
 public final class VoucherWatches implements VoucherChanges {
 
@@ -27,6 +30,7 @@ public final class VoucherWatches implements VoucherChanges {
     private final long idleRecheckTicks;
     private final long refusalWindowNanos;
     private final Map<String, Watch> watches = new ConcurrentHashMap<>();
+    private final Map<String, ClaimWatch> claimWatches = new ConcurrentHashMap<>();
     /** How many store commits this instance has seen: a waiter reads again only once it has grown. */
     private final AtomicLong commits = new AtomicLong();
 
@@ -37,11 +41,20 @@ public final class VoucherWatches implements VoucherChanges {
         this.refusalWindowNanos = refusalWindow.toNanos();
     }
 
-    /** What the tasks announced about one voucher; {@code subscribers} changes only inside {@code watches.compute}. */
-    private static final class Watch {
+    /** Watched while anyone waits: {@code subscribers} changes only inside {@link #join} and {@link #leave}. */
+    private abstract static class Joined {
+        int subscribers;
+    }
+
+    /** What the tasks announced about one voucher. */
+    private static final class Watch extends Joined {
         private final AtomicLong announcedVersion = new AtomicLong(-1);
         private volatile long refusedAt = System.nanoTime() - Long.MAX_VALUE / 2;
-        private int subscribers;
+    }
+
+    /** How many claims of one Idempotency-Key or sign-in were processed while anyone waited for it. */
+    private static final class ClaimWatch extends Joined {
+        private final AtomicLong processed = new AtomicLong();
     }
 
     /** What one waiter has read so far, and what it knew was coming when it came. */
@@ -79,17 +92,21 @@ public final class VoucherWatches implements VoucherChanges {
         commits.incrementAndGet();
     }
 
+    @Override
+    public void claimed(String claimKey) {
+        ClaimWatch watch = claimWatches.get(claimKey);
+        if (watch != null) {
+            watch.processed.incrementAndGet();
+        }
+    }
+
     /**
      * The voucher once its version exceeds {@code afterVersion} or {@code requestId} (may be null) was
      * refused; after {@code max}, whatever it is then.
      */
     public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration max) {
         return Mono.defer(() -> {
-            Watch watch = watches.compute(voucherId, (id, known) -> {
-                Watch joined = known == null ? new Watch() : known;
-                joined.subscribers++;
-                return joined;
-            });
+            Watch watch = join(watches, voucherId, Watch::new);
             Waiter waiter = new Waiter(afterVersion, queries.uncommittedVoucher(voucherId, requestId));
             return ticks.fromNow()
                     .filter(count -> count % idleRecheckTicks == 0
@@ -111,8 +128,43 @@ public final class VoucherWatches implements VoucherChanges {
                             || (answer.getVoucher() != null && answer.getVoucher().getVersion() > afterVersion))
                     .next()
                     .timeout(max, Mono.fromCallable(() -> queries.voucher(voucherId, requestId)))
-                    .doFinally(signal -> watches.computeIfPresent(voucherId,
-                            (id, known) -> --known.subscribers == 0 ? null : known));
+                    .doFinally(signal -> leave(watches, voucherId));
         });
+    }
+
+    /**
+     * The first claim of a key, once {@code read} finds one: read at once, then whenever a claim of the key was
+     * processed since the last read (claims are read uncommitted), and every {@code idleRecheck}; after
+     * {@code max}, as it is then. Reading at every tick instead, a claim not yet processed was looked for
+     * again and again, each look a miss (RocksDB's Java binding reports a miss by throwing).
+     */
+    public Mono<ClaimAnswer> awaitClaim(String claimKey, Supplier<ClaimAnswer> read, Duration max) {
+        return Mono.defer(() -> {
+            ClaimWatch watch = join(claimWatches, claimKey, ClaimWatch::new);
+            long[] processedAtLastRead = {-1};
+            return ticks.fromNow()
+                    .filter(count -> count % idleRecheckTicks == 0 || watch.processed.get() != processedAtLastRead[0])
+                    .map(count -> {
+                        // Counted before the read: a claim processed during it makes the next tick read again.
+                        processedAtLastRead[0] = watch.processed.get();
+                        return read.get();
+                    })
+                    .filter(answer -> answer.getClaim() != null)
+                    .next()
+                    .timeout(max, Mono.fromSupplier(read))
+                    .doFinally(signal -> leave(claimWatches, claimKey));
+        });
+    }
+
+    private static <W extends Joined> W join(Map<String, W> watched, String key, Supplier<W> fresh) {
+        return watched.compute(key, (id, known) -> {
+            W joined = known == null ? fresh.get() : known;
+            joined.subscribers++;
+            return joined;
+        });
+    }
+
+    private static <W extends Joined> void leave(Map<String, W> watched, String key) {
+        watched.computeIfPresent(key, (id, known) -> --known.subscribers == 0 ? null : known);
     }
 }

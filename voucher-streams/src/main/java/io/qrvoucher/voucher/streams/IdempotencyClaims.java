@@ -31,11 +31,14 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     private static final char SEPARATOR = '\u0000';
 
     private final Duration window;
+    private final VoucherChanges changes;
     private KeyValueStore<String, byte[]> claims;
     private KeyValueStore<String, byte[]> byTime;
 
-    IdempotencyClaims(Duration window) {
+    /** @param changes told of each key whose claim was processed, for the ingress waiting to read it */
+    IdempotencyClaims(Duration window, VoucherChanges changes) {
         this.window = window;
+        this.changes = changes;
     }
 
     @Override
@@ -50,14 +53,14 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     public void process(Record<String, IdempotencyClaim> record) {
         IdempotencyClaim claim = record.value();
         byte[] known = claims.get(record.key());
-        if (known != null && !isFirstAfter(CLAIMS.decode(known), claim, window)) {
-            return;
+        if (known == null || isFirstAfter(CLAIMS.decode(known), claim, window)) {
+            if (known != null) {
+                byTime.delete(timeKey(CLAIMS.decode(known).getClaimedAt(), record.key()));
+            }
+            claims.put(record.key(), CLAIMS.encode(claim));
+            byTime.put(timeKey(claim.getClaimedAt(), record.key()), new byte[0]);
         }
-        if (known != null) {
-            byTime.delete(timeKey(CLAIMS.decode(known).getClaimedAt(), record.key()));
-        }
-        claims.put(record.key(), CLAIMS.encode(claim));
-        byTime.put(timeKey(claim.getClaimedAt(), record.key()), new byte[0]);
+        changes.claimed(record.key());
     }
 
     /** Whether {@code later} starts the key anew: it was made after the window of the key's first claim. */

@@ -2,9 +2,9 @@ package io.qrvoucher.voucher.streams;
 
 /**
  * Told of every voucher a task changed or refused a request about, as it processes it, before its
- * transaction commits, and of each commit after which committed reads see what was written before it:
- * hints for readers waiting for a voucher to look again at its committed state, never an answer in
- * themselves.
+ * transaction commits, of each commit after which committed reads see what was written before it, and of
+ * each claim processed: hints for readers waiting for a voucher or a claim to look again, never an answer
+ * in themselves.
  */
 public interface VoucherChanges {
 
@@ -20,6 +20,10 @@ public interface VoucherChanges {
         @Override
         public void committed() {
         }
+
+        @Override
+        public void claimed(String claimKey) {
+        }
     };
 
     /** The task wrote this version of the voucher. */
@@ -33,4 +37,10 @@ public interface VoucherChanges {
      * reads. Called on the stream thread, so it must return at once.
      */
     void committed();
+
+    /**
+     * A claim of this Idempotency-Key or sign-in was processed: the key's first claim can be read now (claims
+     * are read uncommitted). Called on the stream thread, so it must return at once.
+     */
+    void claimed(String claimKey);
 }

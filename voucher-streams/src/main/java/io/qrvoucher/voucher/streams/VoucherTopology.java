@@ -208,7 +208,7 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf, claim -> claim,
                         KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
                 CLAIMS_SOURCE);
-        topology.addProcessor(KEEP_FIRST_CLAIMS, () -> new IdempotencyClaims(settings.claimWindow()), DECODE_CLAIMS);
+        topology.addProcessor(KEEP_FIRST_CLAIMS, () -> new IdempotencyClaims(settings.claimWindow(), changes), DECODE_CLAIMS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS),
                 Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS_BY_TIME),

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What waiting readers are told: each change and refusal as the task makes it, then the store commit after
- * which a committed read sees it (readers read only after such a commit).
+ * which a committed read sees it (readers read only after such a commit); and each claim of a key processed,
+ * the first one or a later one (claims are read uncommitted, so at once).
  */
 class ChangeAnnouncementsTest {
 
@@ -29,6 +30,11 @@ class ChangeAnnouncementsTest {
         @Override
         public void committed() {
             announced.add("committed");
+        }
+
+        @Override
+        public void claimed(String claimKey) {
+            announced.add("claimed " + claimKey);
         }
     });
 
@@ -55,5 +61,14 @@ class ChangeAnnouncementsTest {
         assertThat(announced).containsSubsequence("refused v1", "committed");
         assertThat(announced).doesNotContain("changed v1");
         assertThat(announced).last().isEqualTo("committed");
+    }
+
+    @Test
+    void everyClaimOfAKeyIsAnnouncedTheFirstAndTheLaterOnes() {
+        topology.claim("key-1", "r1");
+        topology.claim("key-1", "r2");
+
+        assertThat(announced).filteredOn(line -> line.startsWith("claimed"))
+                .containsExactly("claimed alice/key-1", "claimed alice/key-1");
     }
 }
