@@ -43,6 +43,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPipeline.class);
 
     private static final String QUIET = "--spring.main.banner-mode=off";
+    private static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Options options;
@@ -98,6 +99,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        // Four services share this process's cores, so its HTTP servers and clients share one event loop a core
+        // (Reactor Netty's default, at least four, is for a server with the machine to itself: docs/benchmarks.md,
+        // tuning log). Read once, when Reactor Netty first loads: set before anything starts.
+        if (System.getProperty(EVENT_LOOPS) == null) {
+            System.setProperty(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
+        }
         EmbeddedPipeline pipeline = start(Options.parse(args));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
