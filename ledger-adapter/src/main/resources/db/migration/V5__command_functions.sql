@@ -1,7 +1,7 @@
 -- Each ledger command in one call, so in one round trip: the database takes the voucher's lock, answers a
 -- command applied before from processed_commands, takes the rows' locks, checks the rules and makes the
--- change, and records the result. The adapter calls one of these per command, outside any transaction of
--- its own: the call is its own transaction (the journal's balance trigger runs at its end).
+-- change, and records the result. The adapter calls one of these per command, each in a transaction of its
+-- own (the journal's balance trigger runs at its commit).
 --
 -- Each statement of a function sees what committed before the statement started (READ COMMITTED takes a
 -- snapshot per statement), so a read that follows a lock sees the work of the lock's previous holder.
@@ -11,20 +11,26 @@
 -- Every function returns the command's result as processed_commands keeps it, and whether it was stored
 -- before (the command was delivered again).
 
--- The result of a command applied before, if it was.
-CREATE FUNCTION ledger_earlier(p_command text)
-RETURNS TABLE (outcome text, reason text, transferred_minor bigint, released_minor bigint,
-               affected_accounts text[], processed_at timestamptz, redelivered boolean)
-LANGUAGE sql STABLE AS $$
-    SELECT outcome, reason, transferred_minor, released_minor, affected_accounts, processed_at, true
-    FROM processed_commands WHERE command_id = p_command
+-- A command's result, as processed_commands keeps it, and whether it was stored before.
+CREATE TYPE ledger_result AS (outcome text, reason text, transferred_minor bigint, released_minor bigint,
+                              affected_accounts text[], processed_at timestamptz, redelivered boolean);
+
+-- Takes the voucher's lock (two instances given the same command apply it one after the other), then
+-- returns the command's stored result if it was applied before.
+CREATE FUNCTION ledger_applied_before(p_voucher text, p_command text)
+RETURNS SETOF ledger_result
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_voucher, 0));
+    RETURN QUERY SELECT outcome, reason, transferred_minor, released_minor, affected_accounts, processed_at, true
+                 FROM processed_commands WHERE command_id = p_command;
+END
 $$;
 
 -- Records a command's result and returns it.
 CREATE FUNCTION ledger_record(p_command text, p_voucher text, p_outcome text, p_reason text, p_transferred bigint,
                               p_released bigint, p_accounts text[], p_now timestamptz)
-RETURNS TABLE (outcome text, reason text, transferred_minor bigint, released_minor bigint,
-               affected_accounts text[], processed_at timestamptz, redelivered boolean)
+RETURNS SETOF ledger_result
 LANGUAGE sql AS $$
     INSERT INTO processed_commands (command_id, voucher_id, outcome, reason, transferred_minor, released_minor,
                                     affected_accounts, processed_at)
@@ -35,12 +41,10 @@ $$;
 -- Refuses a command for a reason, unless it was applied before: a command the adapter finds invalid, or
 -- a transfer it gives up on.
 CREATE FUNCTION ledger_refuse(p_command text, p_voucher text, p_outcome text, p_reason text, p_now timestamptz)
-RETURNS TABLE (outcome text, reason text, transferred_minor bigint, released_minor bigint,
-               affected_accounts text[], processed_at timestamptz, redelivered boolean)
+RETURNS SETOF ledger_result
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_voucher, 0));
-    RETURN QUERY SELECT * FROM ledger_earlier(p_command);
+    RETURN QUERY SELECT * FROM ledger_applied_before(p_voucher, p_command);
     IF NOT FOUND THEN
         RETURN QUERY SELECT * FROM ledger_record(p_command, p_voucher, p_outcome, p_reason, 0, 0, '{}', p_now);
     END IF;
@@ -50,15 +54,13 @@ $$;
 -- Freeze: hold the amount on the customer's own account for the voucher, within the day's outward limit.
 CREATE FUNCTION ledger_freeze(p_command text, p_voucher text, p_customer text, p_account text, p_amount bigint,
                               p_currency text, p_day date, p_now timestamptz)
-RETURNS TABLE (outcome text, reason text, transferred_minor bigint, released_minor bigint,
-               affected_accounts text[], processed_at timestamptz, redelivered boolean)
+RETURNS SETOF ledger_result
 LANGUAGE plpgsql AS $$
 DECLARE
     account accounts%ROWTYPE;
     refusal text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_voucher, 0));
-    RETURN QUERY SELECT * FROM ledger_earlier(p_command);
+    RETURN QUERY SELECT * FROM ledger_applied_before(p_voucher, p_command);
     IF FOUND THEN
         RETURN;
     END IF;
@@ -110,8 +112,7 @@ $$;
 -- release the rest. Payer and payee may be one account: its row is changed once, by both amounts.
 CREATE FUNCTION ledger_transfer(p_command text, p_voucher text, p_amount bigint, p_currency text, p_payee text,
                                 p_own_account text, p_bank text, p_holder text, p_number text, p_now timestamptz)
-RETURNS TABLE (outcome text, reason text, transferred_minor bigint, released_minor bigint,
-               affected_accounts text[], processed_at timestamptz, redelivered boolean)
+RETURNS SETOF ledger_result
 LANGUAGE plpgsql AS $$
 DECLARE
     hold holds%ROWTYPE;
@@ -121,8 +122,7 @@ DECLARE
     released bigint;
     journal bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_voucher, 0));
-    RETURN QUERY SELECT * FROM ledger_earlier(p_command);
+    RETURN QUERY SELECT * FROM ledger_applied_before(p_voucher, p_command);
     IF FOUND THEN
         RETURN;
     END IF;
@@ -186,14 +186,12 @@ $$;
 
 -- Release: free the whole hold of the voucher.
 CREATE FUNCTION ledger_release(p_command text, p_voucher text, p_now timestamptz)
-RETURNS TABLE (outcome text, reason text, transferred_minor bigint, released_minor bigint,
-               affected_accounts text[], processed_at timestamptz, redelivered boolean)
+RETURNS SETOF ledger_result
 LANGUAGE plpgsql AS $$
 DECLARE
     hold holds%ROWTYPE;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_voucher, 0));
-    RETURN QUERY SELECT * FROM ledger_earlier(p_command);
+    RETURN QUERY SELECT * FROM ledger_applied_before(p_voucher, p_command);
     IF FOUND THEN
         RETURN;
     END IF;
