@@ -89,9 +89,10 @@ final class PeerRaceDocument {
             md.append(String.format(Locale.ROOT, "Offered twice its most, the pipeline completes %.0f %% of its most.%n",
                     100 * pipelineOpen.get().path("cycles_per_s").asDouble() / pipelineMost.get().path("cycles_per_s").asDouble()));
         }
-        md.append("\nThe server's CPU is its process tree (the pipeline's broker and PostgreSQL run inside it; the peer's "
-                + "PostgreSQL does not, and shows as \"other\", with the kernel's work for both). The CPU a cycle counts the "
-                + "server and the other, not the loadgen. From `docs/benchmark-runs/").append(source).append("`.\n\n");
+        md.append("\nThe server's CPU is its process tree (the pipeline's broker runs inside it). Both PostgreSQLs run "
+                + "apart from it, as a daemon started for the server, and show as \"other\", with the kernel's work. The CPU a "
+                + "cycle counts the server and the other, not the loadgen. From `docs/benchmark-runs/").append(source)
+                .append("`.\n\n");
         return md.toString();
     }
 
