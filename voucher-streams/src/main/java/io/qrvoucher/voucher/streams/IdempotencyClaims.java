@@ -51,16 +51,22 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
 
     @Override
     public void process(Record<String, IdempotencyClaim> record) {
-        IdempotencyClaim claim = record.value();
-        byte[] known = claims.get(record.key());
-        if (known == null || isFirstAfter(CLAIMS.decode(known), claim, window)) {
-            if (known != null) {
-                byTime.delete(timeKey(CLAIMS.decode(known).getClaimedAt(), record.key()));
-            }
-            claims.put(record.key(), CLAIMS.encode(claim));
-            byTime.put(timeKey(claim.getClaimedAt(), record.key()), new byte[0]);
-        }
+        keepIfFirst(record.key(), record.value());
         changes.claimed(record.key());
+    }
+
+    /** Keeps the claim as its key's first, unless the key has a first claim whose window it falls in. */
+    private void keepIfFirst(String key, IdempotencyClaim claim) {
+        byte[] known = claims.get(key);
+        IdempotencyClaim first = known == null ? null : CLAIMS.decode(known);
+        if (first != null && !isFirstAfter(first, claim, window)) {
+            return;
+        }
+        if (first != null) {
+            byTime.delete(timeKey(first.getClaimedAt(), key));
+        }
+        claims.put(key, CLAIMS.encode(claim));
+        byTime.put(timeKey(claim.getClaimedAt(), key), new byte[0]);
     }
 
     /** Whether {@code later} starts the key anew: it was made after the window of the key's first claim. */
