@@ -1,5 +1,7 @@
 package io.qrvoucher.ingress;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -18,6 +20,16 @@ class AuthenticationTest extends IngressTestBase {
                 .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
                 .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:unauthenticated");
+    }
+
+    @Test
+    void anApiCallNeitherReadsNorMakesAWebSession() {
+        int before = CountedWebSessions.asked();
+
+        alice.get("/api/accounts").exchange().expectStatus().isOk();
+        alice.get("/api/vouchers").exchange().expectStatus().isOk();
+
+        assertThat(CountedWebSessions.asked()).as("web sessions asked for").isEqualTo(before);
     }
 
     @Test

@@ -27,7 +27,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
                 "ingress.limits.wrong-codes-per-window=5",
                 "management.tracing.sampling.probability=1.0"
         })
-@Import(CapturedSpans.Export.class)
+@Import({CapturedSpans.Export.class, CountedWebSessions.Manager.class})
 @AutoConfigureWebTestClient(timeout = "60s")
 public abstract class IngressTestBase {
 
