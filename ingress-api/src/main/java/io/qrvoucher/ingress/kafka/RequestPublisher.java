@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.kafka;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -42,6 +43,8 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
     private static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
     private static final AvroSerde<CustomerAttempt> ATTEMPTS = AvroSerde.of(CustomerAttempt.class);
 
+    private static final Duration METADATA_KEPT_UNUSED = Duration.ofDays(365);
+
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaClientMetrics producerMetrics;
     private final IngressProperties properties;
@@ -64,7 +67,10 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, 1,
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1)),
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1,
+                // A topic's metadata, once fetched, is kept through a year unused, so that send() does not block.
+                // (The producer adds this to the time now: Long.MAX_VALUE would overflow and drop it at once.)
+                ProducerConfig.METADATA_MAX_IDLE_CONFIG, METADATA_KEPT_UNUSED.toMillis())),
                 new StringSerializer(), new ByteArraySerializer());
         this.producerMetrics = new KafkaClientMetrics(producer);
     }
@@ -99,7 +105,10 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
                 unsealed -> { });
     }
 
-    /** How many partitions a topic has: from the producer's metadata, fetched once and then kept current by it. */
+    /**
+     * How many partitions a topic has: from the producer's metadata, fetched once (off the caller's thread, since
+     * fetching blocks) and then kept current by the producer, which never lets an idle topic's metadata go.
+     */
     public Mono<Integer> partitionCount(String topic) {
         Integer known = partitionCounts.get(topic);
         if (known != null) {
@@ -109,8 +118,14 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
                 .subscribeOn(Schedulers.boundedElastic()); // partitionsFor() blocks until it has the metadata
     }
 
+    /**
+     * Sends on the caller's thread, an event loop as a rule: {@code send()} blocks only while the topic's metadata is
+     * missing, and {@link #partitionCount} has fetched it before, elsewhere, once. A hop to another thread for every
+     * send would cost a thread wake-up a request.
+     */
     private Mono<RecordMetadata> send(String topic, String key, byte[] value, Consumer<Headers> seal) {
-        return Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
+        return partitionCount(topic).onErrorMap(NotPublishedException::new)
+                .then(Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
             seal.accept(record.headers());
             Span sending = RequestTraces.within(context, () -> tracing.sending(topic + " send", record.headers()));
@@ -128,7 +143,7 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
                 sending.error(e).end();
                 sink.error(new NotPublishedException(e));
             }
-        })).subscribeOn(Schedulers.boundedElastic()); // send() may block while it fetches metadata
+        })));
     }
 
     @Override
