@@ -1,6 +1,8 @@
 package io.qrvoucher.ledger.kafka;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -8,11 +10,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ConsumerSeekAware;
+import org.springframework.kafka.support.micrometer.KafkaListenerObservation;
+import org.springframework.kafka.support.micrometer.KafkaListenerObservation.DefaultKafkaListenerObservationConvention;
+import org.springframework.kafka.support.micrometer.KafkaRecordReceiverContext;
 import org.springframework.transaction.TransactionException;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.ObservationRegistry;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
@@ -20,37 +27,67 @@ import io.qrvoucher.ledger.core.LedgerRefusal;
 import io.qrvoucher.schemas.Topics;
 
 /**
- * Applies each ledger command and publishes its result; the record's offset is committed, with the
- * rest of its poll, only after both. A crash in between delivers the command again, and the ledger
- * answers it from the result it stored with the change — the change itself is never applied twice.
+ * Applies the ledger commands of a poll one by one, and sends their results together, in one request to the
+ * broker, at the poll's end; it returns once the broker has every result, and the offsets are committed only after
+ * that. A crash in between delivers the commands again, and the ledger answers each from the result it stored with
+ * the change — a change is never applied twice. One request and one wait for a poll's results, instead of each result's before the next
+ * command, saves the broker a request and the listener a round trip for all but one command of the poll.
  * <p>
- * A command the database fails is thrown back to the error handler, which retries it without end:
- * only the database can say what happened to it. A transfer that has been failing for longer than
- * {@code ledger.retry.transfer-give-up-after} is, on its next attempt, refused by the ledger instead
- * of applied ({@link Ledger#refuseTransfer}); what the ledger answers — the refusal it stored, or
- * the result of an earlier commit — is the only thing published.
+ * A command that fails stops the poll there ({@link BatchListenerFailedException}): the results of the commands
+ * before it are awaited and their offsets committed, and the error handler takes it from that command on. A
+ * command the database fails is retried without end: only the database can say what happened to it. A transfer
+ * that has been failing for longer than {@code ledger.retry.transfer-give-up-after} is, on its next attempt,
+ * refused by the ledger instead of applied ({@link Ledger#refuseTransfer}); what the ledger answers — the refusal
+ * it stored, or the result of an earlier commit — is the only thing published.
+ * <p>
+ * Each command is observed on its own, continuing the trace its record carries, as spring-kafka observes the
+ * records of a record listener (it does not for a batch).
  */
 public class LedgerCommandListener implements ConsumerSeekAware {
+
+    static final String ID = "ledger-commands";
 
     private static final Logger log = LoggerFactory.getLogger(LedgerCommandListener.class);
 
     private final Ledger ledger;
     private final ResultPublisher publisher;
     private final MeterRegistry meters;
+    private final ObservationRegistry observations;
     private final FailingTransfers failingTransfers;
 
     LedgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
-                          FailingTransfers failingTransfers) {
+                          ObservationRegistry observations, FailingTransfers failingTransfers) {
         this.ledger = ledger;
         this.publisher = publisher;
         this.meters = meters;
+        this.observations = observations;
         this.failingTransfers = failingTransfers;
     }
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}, not the listener's id. */
-    @KafkaListener(id = "ledger-commands", idIsGroup = false, topics = "${ledger.topics.commands:" + Topics.LEDGER_COMMANDS + "}",
-            concurrency = "${ledger.listener-concurrency:3}")
-    public void onCommand(ConsumerRecord<String, byte[]> record) {
+    @KafkaListener(id = ID, idIsGroup = false, topics = "${ledger.topics.commands:" + Topics.LEDGER_COMMANDS + "}",
+            concurrency = "${ledger.listener-concurrency:3}", batch = "true")
+    public void onCommands(List<ConsumerRecord<String, byte[]>> records) {
+        List<ResultPublisher.Sending> sending = new ArrayList<>(records.size());
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                sending.add(observed(record));
+            } catch (RuntimeException e) {
+                awaitAcknowledged(sending);
+                throw new BatchListenerFailedException("Ledger command not applied: " + e.getMessage(), e, sending.size());
+            }
+        }
+        awaitAcknowledged(sending);
+    }
+
+    private ResultPublisher.Sending observed(ConsumerRecord<String, byte[]> record) {
+        return KafkaListenerObservation.LISTENER_OBSERVATION.observation(null,
+                        DefaultKafkaListenerObservationConvention.INSTANCE,
+                        () -> new KafkaRecordReceiverContext(record, ID, () -> null), observations)
+                .observe(() -> publisher.send(apply(record)));
+    }
+
+    private Applied apply(ConsumerRecord<String, byte[]> record) {
         LedgerCommand command = CommandCodec.decode(record.value());
         Timer.Sample sample = Timer.start(meters);
         Applied applied;
@@ -67,7 +104,19 @@ public class LedgerCommandListener implements ConsumerSeekAware {
         failingTransfers.answered(command.commandId());
         sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
                 "outcome", applied.outcome().name(), "redelivered", Boolean.toString(applied.redelivered())));
-        publisher.publish(applied);
+        return applied;
+    }
+
+    /** Sends the results together and waits for them; the first one the broker did not take stops the poll there. */
+    private void awaitAcknowledged(List<ResultPublisher.Sending> sending) {
+        publisher.flush();
+        for (int index = 0; index < sending.size(); index++) {
+            try {
+                publisher.awaitAcknowledged(sending.get(index));
+            } catch (ResultPublisher.ResultNotPublishedException e) {
+                throw new BatchListenerFailedException(e.getMessage(), e, index);
+            }
+        }
     }
 
     private Applied giveUp(LedgerCommand.Transfer transfer) {

@@ -18,6 +18,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.schemas.DeadLetterHeaders;
@@ -59,8 +60,8 @@ class LedgerKafkaConfiguration {
 
     @Bean
     LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
-                                                FailingTransfers failingTransfers) {
-        return new LedgerCommandListener(ledger, publisher, meters, failingTransfers);
+                                                ObservationRegistry observations, FailingTransfers failingTransfers) {
+        return new LedgerCommandListener(ledger, publisher, meters, observations, failingTransfers);
     }
 
     /** Checks the cluster as the adapter's spring-kafka clients reach it: the same spring.kafka.* security settings. */

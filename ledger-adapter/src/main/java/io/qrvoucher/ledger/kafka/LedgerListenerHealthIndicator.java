@@ -22,7 +22,7 @@ class LedgerListenerHealthIndicator extends AbstractHealthIndicator {
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        MessageListenerContainer container = listeners.getListenerContainer("ledger-commands");
+        MessageListenerContainer container = listeners.getListenerContainer(LedgerCommandListener.ID);
         if (container == null || !container.isRunning()) {
             builder.down().withDetail("listener", "not running");
             return;

@@ -15,9 +15,10 @@ import io.qrvoucher.ledger.core.Ledger;
 
 /**
  * Publishes a command's result, keyed by voucher id, and, where {@code ledger.account-snapshots.publish} asks
- * for them, fresh snapshots of the accounts it changed, and waits until the broker has them. Anything that
- * stops it throws {@link ResultNotPublishedException}: the command is then delivered again and answered from
- * its stored result. Whether snapshots are published is decided here only.
+ * for them, fresh snapshots of the accounts it changed. Sending and waiting for the broker are apart, so that the
+ * results of a poll's commands travel together and are awaited once: whatever stops one makes
+ * {@link #awaitAcknowledged} throw {@link ResultNotPublishedException}, and the command is then delivered again and
+ * answered from its stored result. Whether snapshots are published is decided here only.
  */
 public class ResultPublisher {
 
@@ -31,11 +32,15 @@ public class ResultPublisher {
         this.properties = properties;
     }
 
+    /** A command's result on its way to the broker. */
+    public record Sending(Applied applied, CompletableFuture<Void> acknowledged) {
+    }
+
     /**
-     * Publishes a command's result and, if snapshots are published, its accounts' snapshots; each send is observed
-     * (spring-kafka), so it joins the trace of the command being handled.
+     * Starts publishing a command's result and, if snapshots are published, its accounts' snapshots; each send is
+     * observed (spring-kafka), so it joins the trace of the command being handled.
      */
-    public void publish(Applied applied) {
+    public Sending send(Applied applied) {
         try {
             List<CompletableFuture<?>> sends = new ArrayList<>();
             sends.add(kafka.send(record(properties.topics().results(), applied.voucherId(),
@@ -43,13 +48,29 @@ public class ResultPublisher {
             if (publishesSnapshots() && !applied.affectedAccounts().isEmpty()) {
                 ledger.accounts(applied.affectedAccounts()).forEach(account -> sends.add(sendSnapshot(account)));
             }
-            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
-                    .get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            return new Sending(applied, CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)));
+        } catch (RuntimeException e) {
+            return new Sending(applied, CompletableFuture.failedFuture(e));
+        }
+    }
+
+    /**
+     * Sends at once whatever is waiting in the producer: it lingers ({@code linger.ms}), so that the results of a
+     * poll's commands go to the broker in one request when the listener flushes them at the poll's end.
+     */
+    public void flush() {
+        kafka.flush();
+    }
+
+    /** Waits until the broker has what {@link #send} sent; anything that stops it throws {@link ResultNotPublishedException}. */
+    public void awaitAcknowledged(Sending sending) {
+        try {
+            sending.acknowledged().get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ResultNotPublishedException(applied, e);
+            throw new ResultNotPublishedException(sending.applied(), e);
         } catch (Exception e) {
-            throw new ResultNotPublishedException(applied, e);
+            throw new ResultNotPublishedException(sending.applied(), e);
         }
     }
 
@@ -64,6 +85,7 @@ public class ResultPublisher {
         try {
             List<CompletableFuture<?>> sends = ledger.accounts(accountIds).stream()
                     .<CompletableFuture<?>>map(this::sendSnapshot).toList();
+            flush();
             CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
                     .get(properties.retry().publishTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -81,6 +103,7 @@ public class ResultPublisher {
         }
         List<CompletableFuture<?>> sends = ledger.allAccounts().stream()
                 .<CompletableFuture<?>>map(this::sendSnapshot).toList();
+        flush();
         CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
     }
 

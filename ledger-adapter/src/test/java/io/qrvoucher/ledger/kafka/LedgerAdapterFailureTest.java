@@ -351,11 +351,11 @@ class LedgerAdapterFailureTest {
                                              LedgerProperties properties) {
             return new ResultPublisher(kafka, ledger, properties) {
                 @Override
-                public void publish(Applied applied) {
+                public Sending send(Applied applied) {
                     if (applied.commandId().endsWith("/transfer")) {
                         throw new IllegalStateException("process died before publishing " + applied.commandId());
                     }
-                    super.publish(applied);
+                    return super.send(applied);
                 }
             };
         }

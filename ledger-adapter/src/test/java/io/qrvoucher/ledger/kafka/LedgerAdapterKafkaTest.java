@@ -53,6 +53,7 @@ class LedgerAdapterKafkaTest {
     private static final String DATABASE = LedgerDatabases.newLedger();
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
     private static final AvroSerde<AccountSnapshot> SNAPSHOTS = AvroSerde.of(AccountSnapshot.class);
+    private static final AvroSerde<LedgerCommand> COMMANDS = AvroSerde.of(LedgerCommand.class);
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
@@ -167,6 +168,36 @@ class LedgerAdapterKafkaTest {
                 assertThat(meters.get("ledger.dead.letters").counter().count()).isEqualTo(deadLettersBefore + 1));
     }
 
+    @Test
+    void theCommandsOfAPollAroundOneThatIsNotACommandAreAnsweredAndOnlyThatOneIsDeadLettered() {
+        // One partition, sent together: the three records usually arrive in one poll.
+        producer.send(new ProducerRecord<>("ledger-commands", 0, "k6", COMMANDS.encode(
+                command("k6", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze"))));
+        producer.send(new ProducerRecord<>("ledger-commands", 0, "k6x", "not avro".getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>("ledger-commands", 0, "k7", COMMANDS.encode(
+                command("k7", new FreezeFunds("alice", "alice-cny", 2_00L, "CNY"), "/freeze"))));
+        producer.flush();
+
+        assertThat(awaitResult("k6").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+        assertThat(awaitResult("k7").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !topics.records("ledger-dead-letters", "k6x").isEmpty());
+        assertThat(topics.records("ledger-dead-letters", "k6")).isEmpty();
+        assertThat(topics.values("ledger-results", "k6", RESULTS::decode)).hasSize(1);
+    }
+
+    @Test
+    void aResultContinuesTheTraceItsCommandCarries() {
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        ProducerRecord<String, byte[]> freeze = new ProducerRecord<>("ledger-commands", "k8", COMMANDS.encode(
+                command("k8", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze")));
+        freeze.headers().add("traceparent", ("00-" + traceId + "-00f067aa0ba902b7-01").getBytes(StandardCharsets.UTF_8));
+        producer.send(freeze);
+        producer.flush();
+
+        awaitResult("k8");
+        assertThat(header(topics.records("ledger-results", "k8").get(0), "traceparent")).startsWith("00-" + traceId + "-");
+    }
+
     private LedgerResult awaitResult(String voucherId) {
         return awaitResult(voucherId, 1);
     }
@@ -182,7 +213,7 @@ class LedgerAdapterKafkaTest {
 
     private void send(LedgerCommand command) {
         producer.send(new ProducerRecord<>("ledger-commands", command.getVoucherId(),
-                AvroSerde.of(LedgerCommand.class).encode(command)));
+                COMMANDS.encode(command)));
         producer.flush();
     }
 
