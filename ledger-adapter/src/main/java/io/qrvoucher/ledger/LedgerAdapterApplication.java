@@ -48,9 +48,8 @@ public class LedgerAdapterApplication {
     }
 
     @Bean
-    Ledger ledger(DataSource dataSource, PlatformTransactionManager transactionManager, BankRules bankRules) {
-        return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(transactionManager),
-                bankRules.zone(), Clock.systemUTC());
+    Ledger ledger(DataSource dataSource, BankRules bankRules) {
+        return new Ledger(JdbcClient.create(dataSource), bankRules.zone(), Clock.systemUTC());
     }
 
     /** What the ingress reads from the ledger: over HTTP, or in its process. */

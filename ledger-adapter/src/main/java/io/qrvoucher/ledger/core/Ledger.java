@@ -13,7 +13,6 @@ import java.util.Optional;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qrvoucher.ledger.core.Applied.Outcome;
 import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
@@ -25,10 +24,11 @@ import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * The bank's ledger in PostgreSQL. Each command is applied by one database function (see the migration
- * {@code V5__command_functions.sql}), called in one transaction: it takes a lock on its voucher (so that two
- * instances given the same command apply it one after the other), answers a command applied before from
- * {@code processed_commands}, and otherwise checks the rules and changes accounts, holds and the journal under
- * row locks and records the result — all or nothing, in one round trip and its commit. Money is never
+ * {@code V5__command_functions.sql}), called as a statement of its own, which PostgreSQL runs in a transaction of
+ * its own and commits before it answers (autocommit): one round trip, where a transaction begun and committed by the
+ * client took two. The function takes a lock on its voucher (so that two instances given the same command apply it
+ * one after the other), answers a command applied before from {@code processed_commands}, and otherwise checks the
+ * rules and changes accounts, holds and the journal under row locks and records the result — all or nothing. Money is never
  * created or destroyed: a transfer is a balanced pair of journal entries, which the database itself checks
  * at commit.
  */
@@ -41,13 +41,12 @@ public class Ledger {
             rs.getLong("version"), rs.getTimestamp("updated_at").toInstant());
 
     private final JdbcClient jdbc;
-    private final TransactionTemplate transactions;
     private final ZoneId bankZone;
     private final Clock clock;
 
-    public Ledger(JdbcClient jdbc, TransactionTemplate transactions, ZoneId bankZone, Clock clock) {
+    /** @param jdbc on connections in autocommit mode, the pool's default: each command commits as it is answered */
+    public Ledger(JdbcClient jdbc, ZoneId bankZone, Clock clock) {
         this.jdbc = jdbc;
-        this.transactions = transactions;
         this.bankZone = bankZone;
         this.clock = clock;
     }
@@ -95,16 +94,16 @@ public class Ledger {
                 .param("outcome", outcome.name()).param("reason", reason.name()));
     }
 
-    /** Calls a command's function, in a transaction of its own, with the parameters every one of them takes. */
+    /** Calls a command's function, committed as it answers, with the parameters every one of them takes. */
     private Applied call(LedgerCommand command, JdbcClient.StatementSpec function) {
-        return transactions.execute(status -> function
+        return function
                 .param("command", command.commandId()).param("voucher", command.voucherId())
                 .param("now", java.sql.Timestamp.from(now()))
                 .query((rs, row) -> new Applied(command.commandId(), command.voucherId(),
                         Outcome.valueOf(rs.getString("outcome")), rs.getString("reason"),
                         rs.getLong("transferred_minor"), rs.getLong("released_minor"), affectedAccounts(rs),
                         rs.getTimestamp("processed_at").toInstant(), rs.getBoolean("redelivered")))
-                .single());
+                .single();
     }
 
     public Optional<Account> account(String accountId) {

@@ -52,7 +52,7 @@ class LedgerTest {
         dataSource = TestDatabases.dataSource(LedgerDatabases.newLedger());
         jdbc = JdbcClient.create(dataSource);
         TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-        ledger = new Ledger(jdbc, transactions, BANK_ZONE,
+        ledger = new Ledger(jdbc, BANK_ZONE,
                 Clock.fixed(Instant.parse("2026-11-26T02:00:00Z"), ZoneOffset.UTC));
         opening = new AccountOpening(jdbc, transactions);
         opening.openBankAccounts("CNY");
@@ -161,8 +161,7 @@ class LedgerTest {
 
         @Test
         void aHoldFromYesterdaySettledTodayGivesBackYesterdaysLimitNotTodays() {
-            Ledger yesterday = new Ledger(jdbc, new TransactionTemplate(new DataSourceTransactionManager(dataSource)),
-                    BANK_ZONE, Clock.fixed(Instant.parse("2026-11-25T02:00:00Z"), ZoneOffset.UTC));
+            Ledger yesterday = new Ledger(jdbc, BANK_ZONE, Clock.fixed(Instant.parse("2026-11-25T02:00:00Z"), ZoneOffset.UTC));
             yesterday.apply(freeze("v1", "alice", "alice-cny", 2_000_00));
             yesterday.apply(freeze("v2", "alice", "alice-cny", 1_000_00));
             ledger.apply(freeze("v3", "alice", "alice-cny", 4_000_00));

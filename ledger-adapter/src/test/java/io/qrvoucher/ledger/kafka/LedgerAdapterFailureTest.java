@@ -3,6 +3,14 @@ package io.qrvoucher.ledger.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -25,13 +33,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.transaction.CannotCreateTransactionException;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.TransactionStatus;
-import org.springframework.transaction.TransactionSystemException;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -362,8 +365,8 @@ class LedgerAdapterFailureTest {
     }
 
     /**
-     * A database that cannot be reached while the test says so: no transaction starts, as when no
-     * connection can be had. Reads outside a transaction still work.
+     * A database that cannot be reached while the test says so: the ledger gets no connection, as when the
+     * server is down or the network between. The test's own reads use a pool of their own.
      */
     @Configuration(proxyBeanMethods = false)
     static class UnreachableDatabase {
@@ -373,50 +376,31 @@ class LedgerAdapterFailureTest {
 
         @Bean
         @Primary
-        Ledger ledgerBehindASwitch(DataSource dataSource, PlatformTransactionManager transactions,
-                                   BankRules bankRules) {
-            return new Ledger(JdbcClient.create(dataSource),
-                    new TransactionTemplate(new SwitchedTransactions(transactions, reachable, failures)),
-                    bankRules.zone(), Clock.systemUTC());
+        Ledger ledgerBehindASwitch(DataSource dataSource, BankRules bankRules) {
+            return new Ledger(JdbcClient.create(new SwitchedDataSource(dataSource)), bankRules.zone(), Clock.systemUTC());
         }
     }
 
-    /** The real transaction manager, except that no transaction starts while {@code reachable} is false. */
-    static class SwitchedTransactions implements PlatformTransactionManager {
+    /** The real pool, except that no connection is had while {@link UnreachableDatabase#reachable} is false. */
+    static class SwitchedDataSource extends DelegatingDataSource {
 
-        private final PlatformTransactionManager real;
-        private final AtomicBoolean reachable;
-        private final AtomicInteger failures;
-
-        SwitchedTransactions(PlatformTransactionManager real, AtomicBoolean reachable, AtomicInteger failures) {
-            this.real = real;
-            this.reachable = reachable;
-            this.failures = failures;
+        SwitchedDataSource(DataSource real) {
+            super(real);
         }
 
         @Override
-        public TransactionStatus getTransaction(TransactionDefinition definition) {
-            if (!reachable.get()) {
-                failures.incrementAndGet();
-                throw new CannotCreateTransactionException("database unreachable (simulated)");
+        public Connection getConnection() throws SQLException {
+            if (!UnreachableDatabase.reachable.get()) {
+                UnreachableDatabase.failures.incrementAndGet();
+                throw new SQLTransientConnectionException("database unreachable (simulated)", "08001");
             }
-            return real.getTransaction(definition);
-        }
-
-        @Override
-        public void commit(TransactionStatus status) {
-            real.commit(status);
-        }
-
-        @Override
-        public void rollback(TransactionStatus status) {
-            real.rollback(status);
+            return super.getConnection();
         }
     }
 
     /**
-     * A database that commits the first transfer and then cannot be reached: the commit's answer is
-     * lost on its way back, and every attempt after it fails until the test sets
+     * A database that commits the first transfer and then cannot be reached: the answer to the call, sent
+     * after its commit, is lost on its way back, and every attempt after it fails until the test sets
      * {@link UnreachableDatabase#reachable} again.
      */
     @Configuration(proxyBeanMethods = false)
@@ -424,23 +408,16 @@ class LedgerAdapterFailureTest {
 
         @Bean
         @Primary
-        Ledger ledgerThatLosesACommitAnswer(DataSource dataSource, PlatformTransactionManager transactions,
-                                            BankRules bankRules) {
+        Ledger ledgerThatLosesACommitAnswer(DataSource dataSource, BankRules bankRules) {
             AtomicBoolean answerLost = new AtomicBoolean();
             AtomicBoolean loseNextAnswer = new AtomicBoolean();
-            PlatformTransactionManager connectionBreaksAtCommit = new SwitchedTransactions(transactions,
-                    UnreachableDatabase.reachable, UnreachableDatabase.failures) {
+            DataSource connectionBreaksAfterTheCall = new SwitchedDataSource(dataSource) {
                 @Override
-                public void commit(TransactionStatus status) {
-                    super.commit(status);
-                    if (loseNextAnswer.getAndSet(false)) {
-                        UnreachableDatabase.reachable.set(false);
-                        throw new TransactionSystemException("connection lost while committing (simulated)");
-                    }
+                public Connection getConnection() throws SQLException {
+                    return losingAnswers(super.getConnection(), loseNextAnswer);
                 }
             };
-            return new Ledger(JdbcClient.create(dataSource), new TransactionTemplate(connectionBreaksAtCommit),
-                    bankRules.zone(), Clock.systemUTC()) {
+            return new Ledger(JdbcClient.create(connectionBreaksAfterTheCall), bankRules.zone(), Clock.systemUTC()) {
                 @Override
                 public Applied apply(io.qrvoucher.ledger.core.LedgerCommand command) {
                     if (command.commandId().endsWith("/transfer") && answerLost.compareAndSet(false, true)) {
@@ -449,6 +426,38 @@ class LedgerAdapterFailureTest {
                     return super.apply(command);
                 }
             };
+        }
+
+        /** The connection, whose statements are run and committed, and whose next answer is then lost if asked. */
+        private static Connection losingAnswers(Connection real, AtomicBoolean loseNextAnswer) {
+            return proxy(Connection.class, real, (method, args) -> {
+                Object result = method.invoke(real, args);
+                return result instanceof PreparedStatement statement
+                        ? proxy(PreparedStatement.class, statement, (call, callArgs) -> {
+                            Object answer = call.invoke(statement, callArgs);
+                            if (call.getName().startsWith("execute") && loseNextAnswer.getAndSet(false)) {
+                                UnreachableDatabase.reachable.set(false);
+                                throw new SQLNonTransientConnectionException("connection lost after the commit (simulated)",
+                                        "08006");
+                            }
+                            return answer;
+                        })
+                        : result;
+            });
+        }
+
+        private interface Invocation {
+            Object proceed(Method method, Object[] args) throws Throwable;
+        }
+
+        private static <T> T proxy(Class<T> type, T real, Invocation invocation) {
+            return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, method, args) -> {
+                try {
+                    return invocation.proceed(method, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }));
         }
     }
 }

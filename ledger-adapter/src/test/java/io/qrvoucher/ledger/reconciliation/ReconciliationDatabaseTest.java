@@ -56,7 +56,7 @@ class ReconciliationDatabaseTest {
         dataSource = TestDatabases.dataSource(LedgerDatabases.newLedger());
         jdbc = JdbcClient.create(dataSource);
         transactions = new TransactionTemplate(new JdbcTransactionManager(dataSource));
-        ledger = new Ledger(jdbc, transactions, ZoneId.of("Asia/Shanghai"), Clock.systemUTC());
+        ledger = new Ledger(jdbc, ZoneId.of("Asia/Shanghai"), Clock.systemUTC());
         store = new ReconciliationStore(jdbc, new JdbcTemplate(dataSource));
         AccountOpening opening = new AccountOpening(jdbc, transactions);
         opening.openBankAccounts("CNY");
