@@ -13,6 +13,8 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
@@ -90,10 +92,13 @@ class VoucherStreamsConfiguration {
 
     @Bean
     VoucherWatches voucherWatches(VoucherQueries voucherQueries, Ticks watchTicks, VoucherStreamsProperties properties,
-                                  ChangeRelay changeRelay) {
+                                  ChangeRelay changeRelay, MeterRegistry meters) {
         VoucherWatches watches = new VoucherWatches(voucherQueries, watchTicks, WATCH_IDLE_RECHECK,
                 properties.commitInterval().multipliedBy(3).plusMillis(100));
         changeRelay.target = watches;
+        Gauge.builder("voucher.watches", watches, VoucherWatches::watched)
+                .description("Vouchers and Idempotency-Keys that long polls on this instance wait for now")
+                .register(meters);
         return watches;
     }
 

@@ -47,7 +47,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology;
  * partition this
  * instance does not hold is a {@link NotHeld}: the caller asks the instance that does.
  */
-public final class VoucherQueries {
+public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
     private static final AvroSerde<VoucherState> STATES = AvroSerde.of(VoucherState.class);
     private static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
@@ -66,6 +66,7 @@ public final class VoucherQueries {
      * The voucher, and the refusal of {@code requestId} (may be null) if the voucher's task refused it and did
      * not accept it: a request the voucher shows as accepted is answered without a refusal.
      */
+    @Override
     public VoucherAnswer voucher(String voucherId, String requestId) {
         return voucher(voucherId, requestId, IsolationLevel.READ_COMMITTED);
     }
@@ -74,7 +75,8 @@ public final class VoucherQueries {
      * The same, including what the owning task wrote in a transaction that has not committed yet: never an
      * answer to a client, only a sign that a committed answer is coming.
      */
-    VoucherAnswer uncommittedVoucher(String voucherId, String requestId) {
+    @Override
+    public VoucherAnswer uncommittedVoucher(String voucherId, String requestId) {
         return voucher(voucherId, requestId, IsolationLevel.READ_UNCOMMITTED);
     }
 

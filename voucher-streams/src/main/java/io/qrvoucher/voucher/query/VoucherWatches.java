@@ -25,7 +25,17 @@ import reactor.core.publisher.Mono;
  */
 public final class VoucherWatches implements VoucherChanges {
 
-    private final VoucherQueries queries;
+    /** Where a waiter reads its voucher: the owner's store ({@link VoucherQueries}), committed or not. */
+    public interface VoucherLookups {
+
+        /** The committed voucher, and the refusal of {@code requestId} (may be null) if it was refused. */
+        VoucherAnswer voucher(String voucherId, String requestId);
+
+        /** The same, with what its task wrote and has not committed yet: a sign that an answer is coming. */
+        VoucherAnswer uncommittedVoucher(String voucherId, String requestId);
+    }
+
+    private final VoucherLookups queries;
     private final Ticks ticks;
     private final long idleRecheckTicks;
     private final long refusalWindowNanos;
@@ -34,7 +44,7 @@ public final class VoucherWatches implements VoucherChanges {
     /** How many store commits this instance has seen: a waiter reads again only once it has grown. */
     private final AtomicLong commits = new AtomicLong();
 
-    public VoucherWatches(VoucherQueries queries, Ticks ticks, Duration idleRecheck, Duration refusalWindow) {
+    public VoucherWatches(VoucherLookups queries, Ticks ticks, Duration idleRecheck, Duration refusalWindow) {
         this.queries = queries;
         this.ticks = ticks;
         this.idleRecheckTicks = Math.max(1, idleRecheck.toNanos() / ticks.period().toNanos());
@@ -106,8 +116,15 @@ public final class VoucherWatches implements VoucherChanges {
      */
     public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration max) {
         return Mono.defer(() -> {
+            // Joined before the first read, so that no announcement falls between them; left if the read fails.
             Watch watch = join(watches, voucherId, Watch::new);
-            Waiter waiter = new Waiter(afterVersion, queries.uncommittedVoucher(voucherId, requestId));
+            Waiter waiter;
+            try {
+                waiter = new Waiter(afterVersion, queries.uncommittedVoucher(voucherId, requestId));
+            } catch (RuntimeException e) {
+                leave(watches, voucherId);
+                throw e;
+            }
             return ticks.fromNow()
                     .filter(count -> count % idleRecheckTicks == 0
                             || (commits.get() != waiter.commitsAtLastRead && (
@@ -154,6 +171,11 @@ public final class VoucherWatches implements VoucherChanges {
                     .timeout(max, Mono.fromSupplier(read))
                     .doFinally(signal -> leave(claimWatches, claimKey));
         });
+    }
+
+    /** How many vouchers and keys long polls on this instance wait for now. */
+    public int watched() {
+        return watches.size() + claimWatches.size();
     }
 
     private static <W extends Joined> W join(Map<String, W> watched, String key, Supplier<W> fresh) {
