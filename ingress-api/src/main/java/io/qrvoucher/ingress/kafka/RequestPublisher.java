@@ -107,7 +107,7 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
 
     /**
      * How many partitions a topic has: from the producer's metadata, fetched once (off the caller's thread, since
-     * fetching blocks) and then kept current by the producer, which never lets an idle topic's metadata go.
+     * fetching blocks) and then kept current by the producer, which keeps a topic's metadata through a year unused.
      */
     public Mono<Integer> partitionCount(String topic) {
         Integer known = partitionCounts.get(topic);
