@@ -126,24 +126,24 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
     private Mono<RecordMetadata> send(String topic, String key, byte[] value, Consumer<Headers> seal) {
         return partitionCount(topic).onErrorMap(NotPublishedException::new)
                 .then(Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
-            seal.accept(record.headers());
-            Span sending = RequestTraces.within(context, () -> tracing.sending(topic + " send", record.headers()));
-            try {
-                producer.send(record, (metadata, error) -> {
-                    if (error == null) {
-                        sending.end();
-                        sink.success(metadata);
-                    } else {
-                        sending.error(error).end();
-                        sink.error(new NotPublishedException(error));
+                    ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+                    seal.accept(record.headers());
+                    Span sending = RequestTraces.within(context, () -> tracing.sending(topic + " send", record.headers()));
+                    try {
+                        producer.send(record, (metadata, error) -> {
+                            if (error == null) {
+                                sending.end();
+                                sink.success(metadata);
+                            } else {
+                                sending.error(error).end();
+                                sink.error(new NotPublishedException(error));
+                            }
+                        });
+                    } catch (RuntimeException e) {
+                        sending.error(e).end();
+                        sink.error(new NotPublishedException(e));
                     }
-                });
-            } catch (RuntimeException e) {
-                sending.error(e).end();
-                sink.error(new NotPublishedException(e));
-            }
-        })));
+                })));
     }
 
     @Override

@@ -28,8 +28,8 @@ import io.qrvoucher.schemas.VoucherRules;
  * its own and commits before it answers (autocommit): one round trip, where a transaction begun and committed by the
  * client took two. The function takes a lock on its voucher (so that two instances given the same command apply it
  * one after the other), answers a command applied before from {@code processed_commands}, and otherwise checks the
- * rules and changes accounts, holds and the journal under row locks and records the result — all or nothing. Money is never
- * created or destroyed: a transfer is a balanced pair of journal entries, which the database itself checks
+ * rules and changes accounts, holds and the journal under row locks and records the result — all or nothing. Money
+ * is never created or destroyed: a transfer is a balanced pair of journal entries, which the database itself checks
  * at commit.
  */
 public class Ledger {

@@ -30,8 +30,9 @@ import io.qrvoucher.schemas.Topics;
  * Applies the ledger commands of a poll one by one, and sends their results together, in one request to the
  * broker, at the poll's end; it returns once the broker has every result, and the offsets are committed only after
  * that. A crash in between delivers the commands again, and the ledger answers each from the result it stored with
- * the change — a change is never applied twice. One request and one wait for a poll's results, instead of each result's before the next
- * command, saves the broker a request and the listener a round trip for all but one command of the poll.
+ * the change — a change is never applied twice. One request and one wait for a poll's results, instead of each
+ * result's before the next command, saves the broker a request and the listener a round trip for all but one
+ * command of the poll.
  * <p>
  * A command that fails stops the poll there ({@link BatchListenerFailedException}): the results of the commands
  * before it are awaited and their offsets committed, and the error handler takes it from that command on. A

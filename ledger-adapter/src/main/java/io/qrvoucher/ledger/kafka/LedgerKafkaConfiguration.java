@@ -1,5 +1,8 @@
 package io.qrvoucher.ledger.kafka;
 
+import java.util.Map;
+
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -8,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -46,6 +50,19 @@ class LedgerKafkaConfiguration {
     @Bean
     ResultPublisher resultPublisher(KafkaTemplate<String, byte[]> kafka, Ledger ledger, LedgerProperties properties) {
         return new ResultPublisher(kafka, ledger, properties);
+    }
+
+    /**
+     * The producer gives a record up once {@code ledger.retry.publish-timeout} has passed since it was sent, so that
+     * no wait for a result outlasts that: the listener's flush at the end of a poll, and the snapshots' flush, have
+     * no timeout of their own (Kafka's default delivery timeout is two minutes). A request to the broker may take
+     * half of it, which leaves the linger its room (delivery ≥ linger + request, as the producer requires).
+     */
+    @Bean
+    DefaultKafkaProducerFactoryCustomizer deliveryWithinThePublishTimeout(LedgerProperties properties) {
+        int timeout = (int) properties.retry().publishTimeout().toMillis();
+        return factory -> factory.updateConfigs(Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout / 2));
     }
 
     @Bean
