@@ -27,13 +27,14 @@ import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.VoucherChanges;
+import reactor.core.scheduler.Schedulers;
 
 @Configuration(proxyBeanMethods = false)
 class VoucherStreamsConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(VoucherStreamsConfiguration.class);
-    /** How often a waiter looks while a version it knows is coming has not committed: a few reads a change. */
-    private static final Duration WATCH_TICK = Duration.ofMillis(5);
+    /** How often a customer waiting for a change of their settings reads them (nobody announces those). */
+    private static final Duration SETTINGS_TICK = Duration.ofMillis(5);
     private static final Duration WATCH_IDLE_RECHECK = Duration.ofSeconds(1);
 
     /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
@@ -84,16 +85,10 @@ class VoucherStreamsConfiguration {
         return new VoucherQueries(voucherStreams);
     }
 
-    /** The clock of every long poll on this instance. */
     @Bean
-    Ticks watchTicks() {
-        return new Ticks(WATCH_TICK);
-    }
-
-    @Bean
-    VoucherWatches voucherWatches(VoucherQueries voucherQueries, Ticks watchTicks, VoucherStreamsProperties properties,
+    VoucherWatches voucherWatches(VoucherQueries voucherQueries, VoucherStreamsProperties properties,
                                   ChangeRelay changeRelay, MeterRegistry meters) {
-        VoucherWatches watches = new VoucherWatches(voucherQueries, watchTicks, WATCH_IDLE_RECHECK,
+        VoucherWatches watches = new VoucherWatches(voucherQueries, Schedulers.parallel(), WATCH_IDLE_RECHECK,
                 properties.commitInterval().multipliedBy(3).plusMillis(100));
         changeRelay.target = watches;
         Gauge.builder("voucher.watches", watches, VoucherWatches::watched)
@@ -104,9 +99,9 @@ class VoucherStreamsConfiguration {
 
     /** What the ingress reads from this instance: over HTTP ({@link InternalQueryController}), or in its process. */
     @Bean
-    StoreReads storeReads(VoucherQueries voucherQueries, VoucherWatches voucherWatches, Ticks watchTicks,
+    StoreReads storeReads(VoucherQueries voucherQueries, VoucherWatches voucherWatches,
                           VoucherStreamsProperties properties) {
-        return new StoreReads(voucherQueries, voucherWatches, watchTicks, properties.claimWindow());
+        return new StoreReads(voucherQueries, voucherWatches, new Ticks(SETTINGS_TICK), properties.claimWindow());
     }
 
     static final class ChangeRelay implements VoucherChanges {

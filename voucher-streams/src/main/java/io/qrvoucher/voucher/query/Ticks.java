@@ -5,9 +5,9 @@ import java.time.Duration;
 import reactor.core.publisher.Flux;
 
 /**
- * One clock for every long poll of an instance. Each waiter used to run a timer of its own, every 5 ms: with
- * a few dozen waiters that was thousands of scheduled wake-ups a second, most of them only to find nothing
- * changed. Waiters now look at the ticks of one timer, which runs while anyone waits.
+ * One clock for the waits nobody announces a change for (a customer waiting for their settings to change):
+ * each waiter looks at the ticks of one timer, which runs while anyone waits, rather than running a timer of
+ * its own. The waits for vouchers and claims are woken by the tasks instead ({@link VoucherWatches}).
  */
 public final class Ticks {
 
