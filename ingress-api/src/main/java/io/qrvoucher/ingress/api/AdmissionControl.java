@@ -28,6 +28,8 @@ import tools.jackson.databind.ObjectMapper;
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
+    private static final HttpHeaders RETRY_IN_A_SECOND = HttpHeaders.readOnlyHttpHeaders(retryAfterOneSecond());
+
     private final int maxGenerations;
     private final int maxInFlight;
     private final ObjectMapper json;
@@ -53,10 +55,9 @@ final class AdmissionControl implements WebFilter, Ordered {
         if (inFlight.incrementAndGet() > (generates(exchange) ? maxGenerations : maxInFlight)) {
             inFlight.decrementAndGet();
             refused.increment();
-            ApiException overloaded = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "OVERLOADED",
-                    "Too many requests are being handled; nothing was recorded. Retry it in a moment.");
-            overloaded.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-            return ProblemResponses.write(exchange, json, overloaded);
+            return ProblemResponses.write(exchange, json, ApiException.problem(HttpStatus.SERVICE_UNAVAILABLE,
+                    "OVERLOADED", "Too many requests are being handled; nothing was recorded. Retry it in a moment."),
+                    RETRY_IN_A_SECOND);
         }
         // Released as the answer starts, not after it is written: a client that sends its next request as soon
         // as it has the answer must find the place free, or a closed loop of exactly the limit is refused.
@@ -68,6 +69,12 @@ final class AdmissionControl implements WebFilter, Ordered {
         };
         exchange.getResponse().beforeCommit(() -> Mono.fromRunnable(release));
         return chain.filter(exchange).doFinally(signal -> release.run());
+    }
+
+    private static HttpHeaders retryAfterOneSecond() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, "1");
+        return headers;
     }
 
     private static boolean publishes(ServerWebExchange exchange) {
