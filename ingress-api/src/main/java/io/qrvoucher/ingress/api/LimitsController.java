@@ -15,6 +15,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.ingress.codes.VoucherCodes;
+import io.qrvoucher.schemas.DecimalAmounts;
 import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.BankRules;
 import io.swagger.v3.oas.annotations.Operation;
@@ -53,7 +54,7 @@ class LimitsController {
             List<AccountLimits> perAccount = accounts.stream()
                     .map(account -> new AccountLimits(account.getAccountId(), account.getCurrency(),
                             caps.get(account.getCurrency()),
-                            Amounts.format(account.getDailyOutwardLimitMinor(), account.getCurrency()),
+                            DecimalAmounts.format(account.getDailyOutwardLimitMinor(), account.getCurrency()),
                             account.getOutwardTransfersAllowed()))
                     .toList();
             return new Limits(caps, rules.defaultVoucherCap().toPlainString(), perAccount,

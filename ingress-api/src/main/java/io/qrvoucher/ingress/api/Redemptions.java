@@ -23,6 +23,7 @@ import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.RedemptionView;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.DecimalAmounts;
 import reactor.core.publisher.Mono;
 
 /**
@@ -134,7 +135,7 @@ final class Redemptions {
                         .defaultIfEmpty(ResponseEntity.status(HttpStatus.ACCEPTED)
                                 .location(location(ids.requestId()))
                                 .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
-                                        amountMinor == null ? null : Amounts.format(amountMinor, voucher.getCurrency()),
+                                        amountMinor == null ? null : DecimalAmounts.format(amountMinor, voucher.getCurrency()),
                                         voucher.getCurrency(), Representations.destination(destination), now))));
     }
 

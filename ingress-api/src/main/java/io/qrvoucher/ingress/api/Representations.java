@@ -7,6 +7,7 @@ import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.reads.RedemptionView;
+import io.qrvoucher.schemas.DecimalAmounts;
 
 /** How the pipeline's records look to a caller: each shows only what that caller may see. */
 final class Representations {
@@ -30,9 +31,9 @@ final class Representations {
         return new Dtos.Voucher(
                 voucher.getVoucherId(),
                 voucher.getStatus().name(),
-                Amounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
+                DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
                 voucher.getCurrency(),
-                redeemed ? Amounts.format(redemption.getAmountMinor(), voucher.getCurrency()) : null,
+                redeemed ? DecimalAmounts.format(redemption.getAmountMinor(), voucher.getCurrency()) : null,
                 voucher.getCreatedAt(),
                 voucher.getExpiresAt(),
                 voucher.getUpdatedAt(),
@@ -54,15 +55,16 @@ final class Representations {
     static Dtos.Redemption redemption(RedemptionView redemption, String currency) {
         return new Dtos.Redemption(redemption.id(), redemption.voucherId(), redemption.status().name(),
                 redemption.reason(),
-                redemption.amountMinor() == null || currency == null ? null : Amounts.format(redemption.amountMinor(), currency),
+                redemption.amountMinor() == null || currency == null ? null
+                        : DecimalAmounts.format(redemption.amountMinor(), currency),
                 currency, destination(redemption.destination()), redemption.requestedAt());
     }
 
     static Dtos.Account account(AccountSnapshot account) {
         return new Dtos.Account(account.getAccountId(), account.getCurrency(),
-                Amounts.format(account.getBalanceMinor(), account.getCurrency()),
-                Amounts.format(account.getHeldMinor(), account.getCurrency()),
-                Amounts.format(account.getAvailableMinor(), account.getCurrency()),
+                DecimalAmounts.format(account.getBalanceMinor(), account.getCurrency()),
+                DecimalAmounts.format(account.getHeldMinor(), account.getCurrency()),
+                DecimalAmounts.format(account.getAvailableMinor(), account.getCurrency()),
                 account.getStatus());
     }
 

@@ -24,6 +24,7 @@ import io.qrvoucher.ledger.core.AccountOpening.Outcome;
 import io.qrvoucher.ledger.core.AccountOpening.Terms;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.kafka.ResultPublisher;
+import io.qrvoucher.schemas.DecimalAmounts;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
@@ -111,8 +112,8 @@ class AccountAdminController {
 
     private static String describe(Terms terms) {
         return "for customer " + terms.customerId() + " in " + terms.currency() + " with opening balance "
-                + Amounts.format(terms.openingBalanceMinor(), terms.currency()) + " and daily outward limit "
-                + Amounts.format(terms.dailyOutwardLimitMinor(), terms.currency());
+                + DecimalAmounts.format(terms.openingBalanceMinor(), terms.currency()) + " and daily outward limit "
+                + DecimalAmounts.format(terms.dailyOutwardLimitMinor(), terms.currency());
     }
 
     /** JDBC and the wait for the broker block: never on the server's event loop. */

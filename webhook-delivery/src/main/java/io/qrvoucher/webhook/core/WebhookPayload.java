@@ -1,8 +1,6 @@
 package io.qrvoucher.webhook.core;
 
-import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Currency;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,6 +9,7 @@ import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.Redemption;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherView;
+import io.qrvoucher.schemas.DecimalAmounts;
 
 /**
  * The body of a webhook: one voucher event as JSON, for one of the voucher's two parties — the stable,
@@ -50,7 +49,7 @@ public final class WebhookPayload {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", voucher.getVoucherId());
         body.put("status", voucher.getStatus().name());
-        body.put("amount", amount(voucher.getFaceValueMinor(), voucher.getCurrency()));
+        body.put("amount", DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()));
         body.put("currency", voucher.getCurrency());
         body.put("payerCustomerId", voucher.getPayerCustomerId());
         body.put("accountId", toPayer ? voucher.getAccountId() : null);
@@ -69,7 +68,7 @@ public final class WebhookPayload {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("payeeCustomerId", redemption.getPayeeCustomerId());
-        body.put("amount", amount(redemption.getAmountMinor(), currency));
+        body.put("amount", DecimalAmounts.format(redemption.getAmountMinor(), currency));
         body.put("requestedAt", text(redemption.getRequestedAt()));
         Map<String, Object> destination = new LinkedHashMap<>();
         if (redemption.getDestination() instanceof OwnAccount own) {
@@ -83,12 +82,6 @@ public final class WebhookPayload {
         }
         body.put("destination", destination);
         return body;
-    }
-
-    /** Minor units as a decimal string at the currency's scale ("88.80"), as the API writes amounts. */
-    static String amount(long minor, String currency) {
-        int digits = io.qrvoucher.schemas.VoucherRules.iso4217(currency).map(Currency::getDefaultFractionDigits).orElse(0);
-        return BigDecimal.valueOf(minor, digits).toPlainString();
     }
 
     private static String text(Instant instant) {
