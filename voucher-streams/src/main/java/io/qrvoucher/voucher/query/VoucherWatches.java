@@ -159,10 +159,6 @@ public final class VoucherWatches implements VoucherChanges, AutoCloseable {
                     || (answer.getVoucher() != null && answer.getVoucher().getVersion() > afterVersion);
             return awaited ? answer : null;
         }
-
-        boolean missedACommit() {
-            return commits.get() != commitsAtLastRead;
-        }
     }
 
     /** One waiter for the first claim of a key. */
@@ -188,10 +184,6 @@ public final class VoucherWatches implements VoucherChanges, AutoCloseable {
             processedAtLastRead = watch.processed.get();
             ClaimAnswer answer = claim.get();
             return answer.getClaim() != null ? answer : null;
-        }
-
-        boolean missedAClaim() {
-            return watch.processed.get() != processedAtLastRead;
         }
     }
 
@@ -244,21 +236,8 @@ public final class VoucherWatches implements VoucherChanges, AutoCloseable {
                 sink.error(e);
                 return;
             }
-            ChangeWaiter waiter = new ChangeWaiter(watch, voucherId, requestId, afterVersion, uncommitted, sink);
-            sink.onDispose(() -> {
-                waiter.disposed = true;
-                watch.waiters.remove(waiter);
-                leave(watches, voucherId);
-            });
-            if (!waiter.look(true)) {
-                watch.waiters.add(waiter);
-                if (waiter.disposed) {
-                    watch.waiters.remove(waiter);
-                } else if (waiter.missedACommit()) {
-                    // A walk woken by a commit since the read may have run before the waiter was there to see.
-                    wake();
-                }
-            }
+            start(watch, new ChangeWaiter(watch, voucherId, requestId, afterVersion, uncommitted, sink),
+                    () -> leave(watches, voucherId));
         }).timeout(max, Mono.fromCallable(() -> queries.voucher(voucherId, requestId)));
     }
 
@@ -271,20 +250,7 @@ public final class VoucherWatches implements VoucherChanges, AutoCloseable {
     public Mono<ClaimAnswer> awaitClaim(String claimKey, Supplier<ClaimAnswer> read, Duration max) {
         return Mono.<ClaimAnswer>create(sink -> {
             ClaimWatch watch = join(claimWatches, claimKey, ClaimWatch::new);
-            ClaimWaiter waiter = new ClaimWaiter(watch, read, sink);
-            sink.onDispose(() -> {
-                waiter.disposed = true;
-                watch.waiters.remove(waiter);
-                leave(claimWatches, claimKey);
-            });
-            if (!waiter.look(true)) {
-                watch.waiters.add(waiter);
-                if (waiter.disposed) {
-                    watch.waiters.remove(waiter);
-                } else if (waiter.missedAClaim()) {
-                    wake();
-                }
-            }
+            start(watch, new ClaimWaiter(watch, read, sink), () -> leave(claimWatches, claimKey));
         }).timeout(max, Mono.fromSupplier(read));
     }
 
@@ -297,6 +263,26 @@ public final class VoucherWatches implements VoucherChanges, AutoCloseable {
     @Override
     public void close() {
         walker.dispose();
+    }
+
+    /**
+     * A waiter's first look, at once; unanswered, it joins its watch's walks, and wakes one if what it waits for
+     * may have come during that look (a walk woken then may have run before the waiter was there to see).
+     */
+    private <W extends Waiter<?>> void start(Joined<W> watch, W waiter, Runnable leave) {
+        waiter.sink.onDispose(() -> {
+            waiter.disposed = true;
+            watch.waiters.remove(waiter);
+            leave.run();
+        });
+        if (!waiter.look(true)) {
+            watch.waiters.add(waiter);
+            if (waiter.disposed) {
+                watch.waiters.remove(waiter);
+            } else if (waiter.worthReading(false)) {
+                wake();
+            }
+        }
     }
 
     private void wake() {
