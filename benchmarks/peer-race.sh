@@ -3,8 +3,10 @@
 # service on PostgreSQL) and the pipeline (the one-machine run), one after the other on this machine,
 # driven by the same loadgen with the same settings: a closed loop at light load, a closed loop at 64
 # workers, and an open loop offered twice what that closed loop completed. 64 payers pay 64 payees.
-# Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl; the side-by-side table and chart
-# are written into docs/benchmarks.md (between its peer-race markers) and docs/peer-race.svg, and printed.
+# Each run's loadgen JSON goes to docs/benchmark-runs/peer-race-<time>.jsonl, and every run's second-by-second
+# progress (the warm-ups' too) to peer-race-<time>.seconds.txt beside it, so that a run that came out low shows
+# whether it stalled or ran uniformly slower; the side-by-side table and chart are written into docs/benchmarks.md
+# (between its peer-race markers) and docs/peer-race.svg, and printed.
 #   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=180]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ mvn -q -B -f "$work/bench/peer-pg/pom.xml" -DskipTests package
 mvn -q -B -DskipTests install
 launcher=launcher/target/launcher-0.1.0-SNAPSHOT-exec.jar
 out="docs/benchmark-runs/peer-race-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+seconds="${out%.jsonl}.seconds.txt"
 mkdir -p docs/benchmark-runs
 
 await_ok() { # url [method] [body]
@@ -36,16 +39,18 @@ await_ok() { # url [method] [body]
   echo "not ready: $1" >&2; return 1
 }
 
-drive() { # base-url options...: the loadgen on the load customers
-  local base="$1"; shift
+drive() { # label base-url options...: the loadgen on the load customers, its progress kept in $seconds
+  local label="$1" base="$2"; shift 2
+  echo "== $label ($(date -u +%H:%M:%S) UTC)" >>"$seconds"
   "$work/bench/loadgen/bin/loadgen" --base-url "$base" --payers "load-payer-1..$customers" \
-    --payees "load-payee-1..$customers" --quiet "$@"
+    --payees "load-payee-1..$customers" "$@" 2>>"$seconds" || { tail -n 5 "$seconds" >&2; return 1; }
 }
 
 loadgen() { # system base-url label options...: a measured run, kept in $out
   local system="$1" base="$2" label="$3"; shift 3
   echo "== $system $label" >&2
-  drive "$base" --warmup "$warmup" --duration "$duration" --cpu "$system=$server" --label "$system $label" "$@" |
+  drive "$system $label" "$base" --warmup "$warmup" --duration "$duration" --cpu "$system=$server" \
+    --label "$system $label" "$@" |
     tee -a "$out"
 }
 
@@ -55,7 +60,7 @@ race() { # system base-url
   # compiler still takes a large share of the CPU (the pipeline's one JVM holds five services' code; after
   # one minute it still completed a third less than after three).
   echo "== $system warm-up, ${warmup_run}s at $workers workers" >&2
-  drive "$base" --warmup 0 --duration "$warmup_run" --mode closed --workers "$workers" >/dev/null
+  drive "$system warm-up" "$base" --warmup 0 --duration "$warmup_run" --mode closed --workers "$workers" >/dev/null
   loadgen "$system" "$base" "closed-$light" --mode closed --workers "$light" >/dev/null
   local most
   most=$(loadgen "$system" "$base" "closed-$workers" --mode closed --workers "$workers" | jq -r '.cycles_per_s')
