@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -19,13 +20,14 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 /**
  * Applies every input of the task's vouchers — customers' requests and ledger results, in the order
  * the task reads them — keeps the refusals of requests for their requesters to read, and runs the
- * task's timers: expiry, and the watchdog over vouchers waiting on the ledger.
+ * task's timers: expiry, the watchdog over vouchers waiting on the ledger, and the sweep of old refusals.
  */
 final class VoucherProcessor implements Processor<String, VoucherInput, String, Object> {
 
     private final VoucherLifecycle lifecycle;
     private final ExpirySettings expiry;
     private final WatchdogSettings watchdog;
+    private final Duration refusalRetention;
     private final VoucherChanges changes;
     private final RecordTracing tracing;
     private ProcessorContext<String, Object> context;
@@ -33,11 +35,13 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     private RequestRefusals refusals;
     private TopologyMetrics metrics;
 
-    VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog, VoucherChanges changes,
-                     RecordTracing tracing) {
+    /** @param refusalRetention how long a refused request's refusal is kept */
+    VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog,
+                     Duration refusalRetention, VoucherChanges changes, RecordTracing tracing) {
         this.lifecycle = lifecycle;
         this.expiry = expiry;
         this.watchdog = watchdog;
+        this.refusalRetention = refusalRetention;
         this.changes = changes;
         this.tracing = tracing;
     }
@@ -53,6 +57,8 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
                 new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics));
         context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
                 new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics));
+        context.schedule(RequestRefusals.SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> refusals
+                .forgetBefore(Instant.ofEpochMilli(wallClockMs).minus(refusalRetention), expiry.maxPerPunctuation()));
     }
 
     @Override

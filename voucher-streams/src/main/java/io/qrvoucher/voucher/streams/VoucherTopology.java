@@ -121,7 +121,8 @@ public final class VoucherTopology {
      *
      * @param expiry      the expiry punctuation
      * @param watchdog    the watchdog over vouchers waiting on the ledger
-     * @param claimWindow how long the first claim of an Idempotency-Key or a sign-in holds
+     * @param claimWindow how long the first claim of an Idempotency-Key or a sign-in holds, and a refused
+     *                    request's refusal is kept
      * @param changes     told of every voucher a task changes, so that waiting readers look again soon
      * @param signatures  the keys of the ingress's seal: only sealed requests are applied
      * @param attemptRetention how long a customer's attempt is kept for the abuse limits: at least their
@@ -159,8 +160,8 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(results, LedgerResult::getVoucherId, AvroMapping::toDomain,
                         APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
-        topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog, changes,
-                        settings.tracing()),
+        topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog,
+                        settings.claimWindow(), changes, settings.tracing()),
                 DECODE_REQUESTS, DECODE_RESULTS);
         // Both stores say when they committed, so that waiting readers look then (VoucherChanges#committed).
         topology.addStateStore(

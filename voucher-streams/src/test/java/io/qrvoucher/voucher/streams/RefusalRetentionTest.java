@@ -1,0 +1,76 @@
+package io.qrvoucher.voucher.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+
+import io.qrvoucher.avro.OwnAccount;
+import io.qrvoucher.avro.RedeemVoucher;
+import io.qrvoucher.avro.VoucherRequest;
+
+/** A refused request's refusal is kept as long as an Idempotency-Key's claim holds, and then forgotten. */
+class RefusalRetentionTest {
+
+    private static final Duration CLAIM_WINDOW = VoucherTopology.DEFAULT_CLAIM_WINDOW;
+
+    @Test
+    void aRefusalIsForgottenOnceTheClaimWindowHasPassedAndAYoungerOneIsKept() {
+        try (VoucherTopologyFixture topology = new VoucherTopologyFixture()) {
+            topology.issue("v1", "alice", 100);
+            String old = topology.redeem("v1", "bob", 200L);
+            topology.advance(CLAIM_WINDOW.minus(Duration.ofMinutes(5)));
+            assertThat(refusals(topology).get(old)).as("still within the window").isNotNull();
+
+            topology.issue("v2", "alice", 100);
+            String young = topology.redeem("v2", "bob", 200L);
+            topology.advance(Duration.ofMinutes(10));
+
+            assertThat(refusals(topology).get(old)).isNull();
+            assertThat(refusals(topology).get(young)).isNotNull();
+        }
+    }
+
+    @Test
+    void eachSweepReadsABoundedSliceFromWhereThePreviousStoppedSoYoungRefusalsInFrontDoNotHideOldOnes() {
+        try (VoucherTopologyFixture topology = new VoucherTopologyFixture(2)) {
+            topology.issue("v1", "alice", 100);
+            List.of("z-old-1", "z-old-2", "z-old-3").forEach(id -> refuseRedemption(topology, id, "v1"));
+            topology.advance(CLAIM_WINDOW.minus(Duration.ofHours(1)));
+            topology.issue("v2", "alice", 100);
+            // In request id order these come first: a sweep that always began at the first would only ever read them.
+            List.of("a-young-1", "a-young-2", "a-young-3").forEach(id -> refuseRedemption(topology, id, "v2"));
+            assertThat(requestIds(topology)).hasSize(6);
+
+            topology.advance(Duration.ofHours(2));
+            for (int sweep = 0; sweep < 3; sweep++) {
+                topology.advance(RequestRefusals.SWEEP_INTERVAL);
+            }
+
+            assertThat(requestIds(topology)).containsExactly("a-young-1", "a-young-2", "a-young-3");
+        }
+    }
+
+    /** A redemption of more than the voucher's face value, under the given request id: refused. */
+    private static void refuseRedemption(VoucherTopologyFixture topology, String requestId, String voucherId) {
+        topology.send(new VoucherRequest(requestId, voucherId, "bob", topology.now(),
+                new RedeemVoucher(VoucherTopologyFixture.hashOf(VoucherTopologyFixture.codeOf(voucherId)), 200L,
+                        new OwnAccount("acc-bob"))));
+    }
+
+    private static KeyValueStore<String, byte[]> refusals(VoucherTopologyFixture topology) {
+        return topology.keyValueStore(VoucherTopology.REQUEST_REFUSALS);
+    }
+
+    private static List<String> requestIds(VoucherTopologyFixture topology) {
+        List<String> ids = new ArrayList<>();
+        try (var all = refusals(topology).all()) {
+            all.forEachRemaining(entry -> ids.add(entry.key));
+        }
+        return ids;
+    }
+}
