@@ -5,7 +5,7 @@
 #   ./bench.sh [all | qr expiry topology ledger e2e] [--records=400000] [--rounds=5] [--partitions=3]
 #              [--ledger-commands=20000] [--redemptions-per-second=50,100,150,200,500] [--duration=60] [--warm-up=180]
 #              [--voucher.commit-interval=100ms] [--ledger.listener-concurrency=3]   (options: docs/benchmarks.md)
-#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=180]
+#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=20] [--warmup-run=180]
 #              (the race against ../shared/bench/peer-pg, same loadgen, one after the other: benchmarks/peer-race.sh;
 #              writes its table and docs/peer-race.svg into docs/benchmarks.md)
 #   ./bench.sh peer-report   (only remakes that table and chart from the latest race's runs)

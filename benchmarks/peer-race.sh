@@ -7,10 +7,10 @@
 # progress (the warm-ups' too) to peer-race-<time>.seconds.txt beside it, so that a run that came out low shows
 # whether it stalled or ran uniformly slower; the side-by-side table and chart are written into docs/benchmarks.md
 # (between its peer-race markers) and docs/peer-race.svg, and printed.
-#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=10] [--warmup-run=180]
+#   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=20] [--warmup-run=180]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers=64 workers=64 light=8 duration=30 warmup=10 warmup_run=180
+customers=64 workers=64 light=8 duration=30 warmup=20 warmup_run=180
 for arg in "$@"; do
   case "$arg" in
     --customers=*) customers="${arg#*=}" ;; --workers=*) workers="${arg#*=}" ;; --light=*) light="${arg#*=}" ;;
@@ -46,6 +46,9 @@ drive() { # label base-url options...: the loadgen on the load customers, its pr
     --payees "load-payee-1..$customers" "$@" 2>>"$seconds" || { tail -n 5 "$seconds" >&2; return 1; }
 }
 
+# Each measured run starts a fresh loadgen JVM: its first ten seconds or so its own JIT compiler holds back what it
+# sends (the eighteenth race's progress: closed 64 rose from 64 cycles/s to its level over 8-12 s, for both systems),
+# so a run is measured after --warmup seconds (20 by default; 10 until that race).
 loadgen() { # system base-url label options...: a measured run, kept in $out
   local system="$1" base="$2" label="$3"; shift 3
   echo "== $system $label" >&2
