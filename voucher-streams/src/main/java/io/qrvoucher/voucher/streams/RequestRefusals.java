@@ -53,10 +53,8 @@ final class RequestRefusals {
      * Forgets the refusals made before {@code oldestKept} among the next {@code maxPerSweep} in request id order,
      * from where the previous sweep stopped, and from the first again after the last: a sweep's work is bounded
      * whatever the store holds, and every refusal is looked at once a pass.
-     *
-     * @return how many were forgotten
      */
-    int forgetBefore(Instant oldestKept, int maxPerSweep) {
+    void forgetBefore(Instant oldestKept, int maxPerSweep) {
         List<String> past = new ArrayList<>();
         String lastRead = null;
         boolean more;
@@ -77,6 +75,5 @@ final class RequestRefusals {
         }
         sweptUpTo = more ? lastRead : null;
         past.forEach(store::delete);
-        return past.size();
     }
 }

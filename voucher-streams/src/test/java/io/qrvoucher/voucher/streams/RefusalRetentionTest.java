@@ -9,10 +9,6 @@ import java.util.List;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 
-import io.qrvoucher.avro.OwnAccount;
-import io.qrvoucher.avro.RedeemVoucher;
-import io.qrvoucher.avro.VoucherRequest;
-
 /** A refused request's refusal is kept as long as an Idempotency-Key's claim holds, and then forgotten. */
 class RefusalRetentionTest {
 
@@ -57,9 +53,7 @@ class RefusalRetentionTest {
 
     /** A redemption of more than the voucher's face value, under the given request id: refused. */
     private static void refuseRedemption(VoucherTopologyFixture topology, String requestId, String voucherId) {
-        topology.send(new VoucherRequest(requestId, voucherId, "bob", topology.now(),
-                new RedeemVoucher(VoucherTopologyFixture.hashOf(VoucherTopologyFixture.codeOf(voucherId)), 200L,
-                        new OwnAccount("acc-bob"))));
+        topology.redeemAs(requestId, voucherId, "bob", VoucherTopologyFixture.codeOf(voucherId), 200L);
     }
 
     private static KeyValueStore<String, byte[]> refusals(VoucherTopologyFixture topology) {

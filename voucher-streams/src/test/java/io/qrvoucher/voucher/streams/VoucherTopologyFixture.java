@@ -193,9 +193,14 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     String redeemWithCode(String voucherId, String payee, String code, Long amountMinor) {
         String requestId = UUID.randomUUID().toString();
+        redeemAs(requestId, voucherId, payee, code, amountMinor);
+        return requestId;
+    }
+
+    /** A redemption under the request id given (where a test needs the ids' order). */
+    void redeemAs(String requestId, String voucherId, String payee, String code, Long amountMinor) {
         send(new VoucherRequest(requestId, voucherId, payee, now,
                 new RedeemVoucher(hashOf(code), amountMinor, new OwnAccount("acc-" + payee))));
-        return requestId;
     }
 
     String redeemToOtherBank(String voucherId, String payee) {
