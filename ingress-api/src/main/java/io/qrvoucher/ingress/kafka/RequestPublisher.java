@@ -44,6 +44,10 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
     private static final AvroSerde<CustomerAttempt> ATTEMPTS = AvroSerde.of(CustomerAttempt.class);
 
     private static final Duration METADATA_KEPT_UNUSED = Duration.ofDays(365);
+    // A keyed step sends twice, one after the other (its claim, then its request): a longer linger delays both, and
+    // a step that then misses a commit of the topology waits the next (5 ms: light-load p50 58 -> 83 ms,
+    // docs/benchmarks.md, fifteenth race).
+    private static final Duration LINGER = Duration.ofMillis(1);
 
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaClientMetrics producerMetrics;
@@ -64,13 +68,11 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
         this.producer = new KafkaProducer<>(connection.with(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                // A keyed step sends twice, one after the other (its claim, then its request): a longer linger delays
-                // both, and a step that then misses a commit of the topology waits the next (5 ms: light-load p50
-                // 58 -> 83 ms, docs/benchmarks.md, fifteenth race).
-                ProducerConfig.LINGER_MS_CONFIG, 1,
+                ProducerConfig.LINGER_MS_CONFIG, (int) LINGER.toMillis(),
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout + 1,
+                // The least the producer takes (it insists on room for the linger and one request).
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) (timeout + LINGER.toMillis()),
                 // A topic's metadata, once fetched, is kept through a year unused, so that send() does not block.
                 // (The producer adds this to the time now: Long.MAX_VALUE would overflow and drop it at once.)
                 ProducerConfig.METADATA_MAX_IDLE_CONFIG, METADATA_KEPT_UNUSED.toMillis())),
