@@ -20,6 +20,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -46,6 +47,7 @@ import reactor.core.publisher.Mono;
                 // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
                 "ledger.reconciliation.enabled=false"})
 @Import(AdapterBroker.class)
+@DirtiesContext
 class AccountAdminApiTest {
 
     static final String PASSWORD = "correct-horse-battery-staple";

@@ -12,6 +12,7 @@ import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -25,6 +26,7 @@ import io.qrvoucher.ledger.LedgerAdapterApplication;
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=", "ledger.reconciliation.enabled=false"})
 @Import(AdapterBroker.class)
+@DirtiesContext
 class AccountAdminApiWithoutPasswordTest {
 
     private static final String DATABASE = LedgerDatabases.newLedger();

@@ -21,6 +21,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -48,6 +49,7 @@ import io.qrvoucher.schemas.DeadLetterHeaders;
         "ledger.demo.load-customers=3", "ledger.account-snapshots.publish=true"})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
+@DirtiesContext
 class LedgerAdapterKafkaTest {
 
     private static final String DATABASE = LedgerDatabases.newLedger();

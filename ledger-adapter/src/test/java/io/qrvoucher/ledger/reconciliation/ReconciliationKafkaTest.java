@@ -35,6 +35,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -66,6 +67,7 @@ import io.qrvoucher.schemas.AvroSerde;
                 "ledger.reconciliation.interval=200ms"})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
+@DirtiesContext
 @ExtendWith(OutputCaptureExtension.class)
 class ReconciliationKafkaTest {
 
