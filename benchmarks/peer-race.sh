@@ -8,13 +8,15 @@
 # whether it stalled or ran uniformly slower; the side-by-side table and chart are written into docs/benchmarks.md
 # (between its peer-race markers) and docs/peer-race.svg, and printed.
 #   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=20] [--warmup-run=180]
+#                   [--pipeline-first]   (the peer races first unless told; the order is in the progress file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-customers=64 workers=64 light=8 duration=30 warmup=20 warmup_run=180
+customers=64 workers=64 light=8 duration=30 warmup=20 warmup_run=180 order="peer pipeline"
 for arg in "$@"; do
   case "$arg" in
     --customers=*) customers="${arg#*=}" ;; --workers=*) workers="${arg#*=}" ;; --light=*) light="${arg#*=}" ;;
     --duration=*) duration="${arg#*=}" ;; --warmup=*) warmup="${arg#*=}" ;; --warmup-run=*) warmup_run="${arg#*=}" ;;
+    --pipeline-first) order="pipeline peer" ;;
     *) echo "unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -72,20 +74,29 @@ race() { # system base-url
   loadgen "$system" "$base" "open-2x-$offered" --mode open --rate "$offered" --ramp 5 >/dev/null
 }
 
-echo "starting the peer" >&2
-java -jar "$work/bench/peer-pg/target/peer-pg.jar" --peer.load.customers="$customers" >"$work/peer.log" 2>&1 &
-server=$!
-await_ok http://127.0.0.1:8090/dev/token POST '{"customerId":"alice"}'
-race peer http://127.0.0.1:8090
-kill "$server"; wait "$server" 2>/dev/null || true
+run_peer() {
+  echo "starting the peer" >&2
+  java -jar "$work/bench/peer-pg/target/peer-pg.jar" --peer.load.customers="$customers" >"$work/peer.log" 2>&1 &
+  server=$!
+  await_ok http://127.0.0.1:8090/dev/token POST '{"customerId":"alice"}'
+  race peer http://127.0.0.1:8090
+  kill "$server"; wait "$server" 2>/dev/null || true
+  server=
+}
 
-echo "starting the pipeline" >&2
-java -jar "$launcher" --data-dir="$work/pipeline-data" --reset --load-customers="$customers" >"$work/pipeline.log" 2>&1 &
-server=$!
-await_ok http://127.0.0.1:8083/actuator/health/readiness
-race pipeline http://127.0.0.1:8080
-kill "$server"; wait "$server" 2>/dev/null || true
-server=
+run_pipeline() {
+  echo "starting the pipeline" >&2
+  java -jar "$launcher" --data-dir="$work/pipeline-data" --reset --load-customers="$customers" >"$work/pipeline.log" 2>&1 &
+  server=$!
+  await_ok http://127.0.0.1:8083/actuator/health/readiness
+  race pipeline http://127.0.0.1:8080
+  kill "$server"; wait "$server" 2>/dev/null || true
+  server=
+}
+
+for system in $order; do
+  "run_$system"
+done
 
 echo "runs: $out" >&2
 java -cp "benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)" io.qrvoucher.bench.Benchmarks peer-report
