@@ -6,6 +6,7 @@
 #              [--ledger-commands=20000] [--redemptions-per-second=50,100,150,200,500] [--duration=60] [--warm-up=180]
 #              [--voucher.commit-interval=100ms] [--ledger.listener-concurrency=3]   (options: docs/benchmarks.md)
 #   ./bench.sh peer [--customers=64] [--workers=64] [--light=8] [--duration=30] [--warmup=20] [--warmup-run=180]
+#              [--pipeline-first]
 #              (the race against ../shared/bench/peer-pg, same loadgen, one after the other: benchmarks/peer-race.sh;
 #              writes its table and docs/peer-race.svg into docs/benchmarks.md)
 #   ./bench.sh peer-report   (only remakes that table and chart from the latest race's runs)
