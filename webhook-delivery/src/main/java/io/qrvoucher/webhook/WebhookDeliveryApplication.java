@@ -13,6 +13,8 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -26,18 +28,24 @@ import io.qrvoucher.webhook.core.SecretBox;
 import io.qrvoucher.webhook.dispatch.Dispatcher;
 import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.kafka.VoucherEventListener;
+import io.qrvoucher.webhook.store.DeliveryRetention;
 import io.qrvoucher.webhook.store.WebhookStore;
 import tools.jackson.databind.ObjectMapper;
 
 /**
  * Customers' webhook endpoints and the delivery of their vouchers' events to them: a listener on
- * {@code voucher-events} records deliveries, the {@link Dispatcher} sends them, and the internal API
+ * {@code voucher-events} records deliveries, the {@link Dispatcher} sends them, {@link DeliveryRetention} forgets
+ * them once finished and old, and the internal API
  * ({@code /internal/customers/{id}/webhooks…}) lets the ingress register, list and remove endpoints, list
  * deliveries and resend one. Every instance does all of it; they share the work through the database.
  */
 @SpringBootApplication
 @EnableConfigurationProperties(WebhookProperties.class)
+@EnableScheduling
 public class WebhookDeliveryApplication {
+
+    /** Events whose deliveries one transaction of the retention sweep forgets at most. */
+    private static final int RETENTION_BATCH = 1000;
 
     public static void main(String[] args) {
         builder().run(args);
@@ -103,6 +111,18 @@ public class WebhookDeliveryApplication {
         return new Dispatcher(store, transactions, sender,
                 new RetrySchedule(delivery.initialBackoff(), delivery.maxBackoff(), delivery.giveUpAfter()),
                 delivery.workers(), delivery.pollInterval(), clock, meters);
+    }
+
+    @Bean
+    DeliveryRetention deliveryRetention(WebhookStore store, TransactionTemplate transactions, WebhookProperties properties,
+                                        Clock clock, MeterRegistry meters) {
+        return new DeliveryRetention(store, transactions, properties.delivery().retention(), RETENTION_BATCH, clock, meters);
+    }
+
+    /** Every {@code webhook.delivery.retention-sweep-interval} after the end of the previous sweep. */
+    @Bean
+    SchedulingConfigurer deliveryRetentionSchedule(DeliveryRetention retention, WebhookProperties properties) {
+        return registrar -> registrar.addFixedDelayTask(retention::sweep, properties.delivery().retentionSweepInterval());
     }
 
     /** Checks the cluster as the service's spring-kafka clients reach it: the same spring.kafka.* security settings. */

@@ -65,6 +65,9 @@ public record WebhookProperties(
      * @param maxBackoff      the longest pause between two attempts
      * @param giveUpAfter     a delivery is retried until its event is this old; an attempt failing after that
      *                        gives it up (the endpoint's next delivery goes on)
+     * @param retention       how long a delivered or given-up delivery is kept (listed, resendable) before it is
+     *                        deleted with its attempts; an event's resends keep its deliveries until they are as old
+     * @param retentionSweepInterval how often the deliveries past the retention are looked for
      */
     public record Delivery(
             @DefaultValue("4") int workers,
@@ -73,6 +76,15 @@ public record WebhookProperties(
             @DefaultValue("10s") Duration responseTimeout,
             @DefaultValue("10s") Duration initialBackoff,
             @DefaultValue("1h") Duration maxBackoff,
-            @DefaultValue("24h") Duration giveUpAfter) {
+            @DefaultValue("24h") Duration giveUpAfter,
+            @DefaultValue("30d") Duration retention,
+            @DefaultValue("1h") Duration retentionSweepInterval) {
+
+        public Delivery {
+            // A retention of nothing, or less, would delete every finished delivery at once.
+            if (retention.isNegative() || retention.isZero()) {
+                throw new IllegalArgumentException("webhook.delivery.retention must be positive, not " + retention);
+            }
+        }
     }
 }

@@ -251,6 +251,23 @@ public class WebhookStore {
                 .param("delivery", due.deliveryId()).update();
     }
 
+    /**
+     * Forgets, with their attempts, the deliveries of up to {@code max} events whose deliveries to an endpoint (the
+     * first and every resend) all finished before {@code cutoff}, oldest first; returns how many deliveries went.
+     * A resend still pending or finished since keeps the deliveries it came from, which its row refers to.
+     */
+    public int forgetFinishedBefore(Instant cutoff, int max) {
+        return jdbc.sql("""
+                        DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (
+                            SELECT first.endpoint_id, first.event_id FROM webhook_deliveries first
+                            WHERE first.resend_of IS NULL AND first.status <> 'PENDING' AND first.finished_at < :cutoff
+                              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later
+                                              WHERE later.endpoint_id = first.endpoint_id AND later.event_id = first.event_id
+                                                AND (later.status = 'PENDING' OR later.finished_at >= :cutoff))
+                            ORDER BY first.finished_at LIMIT :max)""")
+                .param("cutoff", Timestamp.from(cutoff)).param("max", max).update();
+    }
+
     private List<Delivery> withAttempts(List<Delivery> deliveries) {
         if (deliveries.isEmpty()) {
             return deliveries;

@@ -3,40 +3,19 @@ package io.qrvoucher.webhook.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.List;
-import java.util.Map;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.SingleConnectionDataSource;
-
-import io.qrvoucher.database.TestDatabases;
 
 /** The service connects as a role that reads and writes rows and owns nothing; the schema's owner migrates. */
 class WebhookDatabaseTest {
 
     @Test
     void theServicesRoleWritesRowsAndRemovesEndpointsButCannotChangeTheSchema() throws Exception {
-        // Without the embedded server's ?user=postgres, which would win over the roles given below.
-        String url = TestDatabases.newDatabase("webhooks").replaceAll("\\?.*", "");
-        String database = url.substring(url.lastIndexOf('/') + 1);
-        try (Connection connection = TestDatabases.server().getPostgresDatabase().getConnection();
-             Statement statement = connection.createStatement()) {
-            statement.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'webhook_owner') THEN "
-                    + "CREATE ROLE webhook_owner LOGIN PASSWORD 'owner'; CREATE ROLE webhook_app LOGIN PASSWORD 'app'; END IF; END $$");
-            statement.execute("ALTER DATABASE " + database + " OWNER TO webhook_owner");
-        }
-        try (Connection connection = TestDatabases.server().getDatabase("postgres", database).getConnection();
-             Statement statement = connection.createStatement()) {
-            statement.execute("ALTER SCHEMA public OWNER TO webhook_owner");
-        }
-        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations("classpath:db/webhooks")
-                .placeholders(Map.of("application_role", "webhook_app")).load().migrate();
-        JdbcClient service = JdbcClient.create(new SingleConnectionDataSource(url, "webhook_app", "app", true));
+        String url = ServiceRoleDatabase.create();
+        JdbcClient service = JdbcClient.create(ServiceRoleDatabase.asService(url));
 
         service.sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id, "
                 + "secret_ciphertext, idempotency_key, request_hash, created_at) VALUES ('e', 'alice', 'https://x.example/', "

@@ -1,0 +1,60 @@
+package io.qrvoucher.webhook.store;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Keeps finished deliveries for {@code webhook.delivery.retention}, so that customers can look back at them and
+ * resend one, and then forgets them with their attempts ({@link WebhookStore#forgetFinishedBefore}): without it the
+ * deliveries of every event ever sent would stay. A sweep deletes a batch of events' deliveries at a time, each
+ * batch its own transaction, until nothing more is old enough. Every instance sweeps; two at once delete each row
+ * once, and one that stops early leaves the rest to the next sweep.
+ */
+public final class DeliveryRetention {
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryRetention.class);
+
+    private final WebhookStore store;
+    private final TransactionTemplate transactions;
+    private final Duration retention;
+    private final int batch;
+    private final Clock clock;
+    private final Counter forgotten;
+
+    /** @param batch events whose deliveries one transaction forgets at most */
+    public DeliveryRetention(WebhookStore store, TransactionTemplate transactions, Duration retention, int batch,
+                             Clock clock, MeterRegistry meters) {
+        this.store = store;
+        this.transactions = transactions;
+        this.retention = retention;
+        this.batch = batch;
+        this.clock = clock;
+        this.forgotten = Counter.builder("webhook.deliveries.forgotten")
+                .description("Finished webhook deliveries deleted, with their attempts, after the retention")
+                .register(meters);
+    }
+
+    /** Forgets every delivery older than the retention; a failure is logged and left to the next sweep. */
+    public void sweep() {
+        Instant cutoff = clock.instant().minus(retention);
+        try {
+            Integer deleted;
+            do {
+                deleted = transactions.execute(status -> store.forgetFinishedBefore(cutoff, batch));
+                forgotten.increment(deleted);
+            } while (deleted > 0);
+        } catch (RuntimeException e) {
+            log.warn("Webhook deliveries finished before {} could not be forgotten now; the next sweep tries again: {}",
+                    cutoff, NestedExceptionUtils.getMostSpecificCause(e).toString());
+        }
+    }
+}

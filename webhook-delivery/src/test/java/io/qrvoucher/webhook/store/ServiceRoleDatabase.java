@@ -1,0 +1,48 @@
+package io.qrvoucher.webhook.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import org.flywaydb.core.Flyway;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+
+import io.qrvoucher.database.TestDatabases;
+
+/**
+ * A new webhook database as production has it: owned and migrated by {@code webhook_owner}, used by the service
+ * as {@code webhook_app}, which reads and writes rows and owns nothing.
+ */
+final class ServiceRoleDatabase {
+
+    private ServiceRoleDatabase() {
+    }
+
+    /** A new migrated database; returns its JDBC URL, without a user. */
+    static String create() throws SQLException {
+        // Without the embedded server's ?user=postgres, which would win over the roles given below.
+        String url = TestDatabases.newDatabase("webhooks").replaceAll("\\?.*", "");
+        String database = url.substring(url.lastIndexOf('/') + 1);
+        try (Connection connection = TestDatabases.server().getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'webhook_owner') THEN "
+                    + "CREATE ROLE webhook_owner LOGIN PASSWORD 'owner'; CREATE ROLE webhook_app LOGIN PASSWORD 'app'; END IF; END $$");
+            statement.execute("ALTER DATABASE " + database + " OWNER TO webhook_owner");
+        }
+        try (Connection connection = TestDatabases.server().getDatabase("postgres", database).getConnection();
+             Statement statement = connection.createStatement()) {
+            statement.execute("ALTER SCHEMA public OWNER TO webhook_owner");
+        }
+        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations("classpath:db/webhooks")
+                .placeholders(Map.of("application_role", "webhook_app")).load().migrate();
+        return url;
+    }
+
+    /** One connection to the database as the service's role, kept open until the test ends. */
+    static DataSource asService(String url) {
+        return new SingleConnectionDataSource(url, "webhook_app", "app", true);
+    }
+}
