@@ -59,8 +59,11 @@ final class Cancellations {
                                         }
                                         return ResponseEntity.ok(representations.voucher(answer.getVoucher(), customerId));
                                     })
-                                    .switchIfEmpty(Mono.fromSupplier(() -> ResponseEntity.status(HttpStatus.ACCEPTED)
-                                            .body(representations.voucher(voucher, customerId)))));
+                                    // 202 before the cancel's outcome: the request keeps its admission place until then.
+                                    .switchIfEmpty(Mono.defer(() -> AdmissionControl.keepingPlaceUntil(
+                                            outcome(voucherId, ids.requestId(), properties.limits().maxWait()),
+                                            ResponseEntity.status(HttpStatus.ACCEPTED)
+                                                    .body(representations.voucher(voucher, customerId))))));
                 });
     }
 

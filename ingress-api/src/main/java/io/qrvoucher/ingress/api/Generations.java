@@ -109,11 +109,16 @@ final class Generations {
                                 .then(recordFirstStepUp(customerId, settings, stepUp, now)))
                         .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
                                 idempotencyKey != null))
-                        .map(settled -> settled.getStatus() == VoucherStatus.PENDING
-                                ? accepted(representations.voucher(settled, customerId))
-                                : ResponseEntity.ok().location(location(settled.getVoucherId()))
-                                        .body(representations.voucher(settled, customerId)))
-                        .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
+                        .flatMap(settled -> settled.getStatus() == VoucherStatus.PENDING
+                                ? accepted(ids, representations.voucher(settled, customerId))
+                                : Mono.just(ResponseEntity.ok().location(location(settled.getVoucherId()))
+                                        .body(representations.voucher(settled, customerId))))
+                        .switchIfEmpty(Mono.defer(() -> accepted(ids, Representations.pending(ids.voucherId(), resolved, now)))));
+    }
+
+    /** 202 for a voucher its owner has not settled yet: the request keeps its admission place until it has. */
+    private Mono<ResponseEntity<Dtos.Voucher>> accepted(IdempotencyKeys.Ids ids, Dtos.Voucher voucher) {
+        return AdmissionControl.keepingPlaceUntil(settlement(ids, properties.limits().maxWait()), accepted(voucher));
     }
 
     /**
@@ -186,13 +191,18 @@ final class Generations {
         if (wait.isZero()) {
             answer = keyed ? reads.voucher(ids.voucherId(), null) : Mono.empty();
         } else {
-            answer = reads.awaitUntil(ids.voucherId(), ids.requestId(), found -> found.getVoucher() != null
-                    && found.getVoucher().getStatus() != VoucherStatus.PENDING, wait);
+            answer = settlement(ids, wait);
         }
         return answer.mapNotNull(VoucherAnswer::getVoucher)
                 .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
                 // The request is published: whatever the read does, the answer is that it was accepted.
                 .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+    }
+
+    /** The voucher once its owner settled it or refused its request, within {@code wait}. */
+    private Mono<VoucherAnswer> settlement(IdempotencyKeys.Ids ids, Duration wait) {
+        return reads.awaitUntil(ids.voucherId(), ids.requestId(), found -> found.getVoucher() != null
+                && found.getVoucher().getStatus() != VoucherStatus.PENDING, wait);
     }
 
     private static ResponseEntity<Dtos.Voucher> accepted(Dtos.Voucher voucher) {

@@ -132,11 +132,15 @@ final class Redemptions {
                                 Prefer.waitOf(prefer, properties.limits().maxWait())))
                         .map(settled -> ResponseEntity.ok().location(location(ids.requestId()))
                                 .body(Representations.redemption(settled, voucher.getCurrency())))
-                        .defaultIfEmpty(ResponseEntity.status(HttpStatus.ACCEPTED)
-                                .location(location(ids.requestId()))
-                                .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
-                                        amountMinor == null ? null : DecimalAmounts.format(amountMinor, voucher.getCurrency()),
-                                        voucher.getCurrency(), Representations.destination(destination), now))));
+                        // 202 before the redemption settled: the request keeps its admission place until it has.
+                        .switchIfEmpty(Mono.defer(() -> AdmissionControl.keepingPlaceUntil(
+                                settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait()),
+                                ResponseEntity.status(HttpStatus.ACCEPTED)
+                                        .location(location(ids.requestId()))
+                                        .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
+                                                amountMinor == null ? null
+                                                        : DecimalAmounts.format(amountMinor, voucher.getCurrency()),
+                                                voucher.getCurrency(), Representations.destination(destination), now))))));
     }
 
     /** A redemption, to the customer who asked for it; empty for anyone else and for ids never issued. */

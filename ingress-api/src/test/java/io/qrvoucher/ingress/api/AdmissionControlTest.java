@@ -6,8 +6,12 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.WebFilterChain;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -89,6 +93,39 @@ class AdmissionControlTest {
         first.dispose();
         second.dispose();
         assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("each released once").isZero();
+    }
+
+    @Test
+    void aRequestAnsweredBeforeItsWorkIsDoneKeepsItsPlaceUntilTheWorkIsDone() {
+        Sinks.Empty<Void> settled = Sinks.empty();
+        WebTestClient api = WebTestClient.bindToController(new AnsweringBeforeSettled(settled.asMono()))
+                .webFilter(admission).build();
+
+        api.post().uri("/api/vouchers").exchange().expectStatus().isAccepted();
+        api.post().uri("/api/redemptions").exchange().expectStatus().isAccepted();
+        api.post().uri("/api/vouchers").exchange().expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("both answered, neither settled")
+                .isEqualTo(2.0);
+
+        settled.tryEmitEmpty();
+        api.post().uri("/api/vouchers").exchange().expectStatus().isAccepted();
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("every place freed once").isZero();
+    }
+
+    /** Answers 202 at once, as a handler does when the client's wait ends before the voucher settles. */
+    @RestController
+    static final class AnsweringBeforeSettled {
+
+        private final Mono<Void> settled;
+
+        AnsweringBeforeSettled(Mono<Void> settled) {
+            this.settled = settled;
+        }
+
+        @PostMapping({"/api/vouchers", "/api/redemptions"})
+        Mono<ResponseEntity<String>> accept() {
+            return AdmissionControl.keepingPlaceUntil(settled, ResponseEntity.accepted().body("PENDING"));
+        }
     }
 
     @Test
