@@ -44,7 +44,7 @@ import tools.jackson.databind.ObjectMapper;
 @EnableScheduling
 public class WebhookDeliveryApplication {
 
-    /** Events whose deliveries one transaction of the retention sweep forgets at most. */
+    /** Events (to one endpoint each) whose deliveries one transaction of the retention sweep forgets at most. */
     private static final int RETENTION_BATCH = 1000;
 
     public static void main(String[] args) {

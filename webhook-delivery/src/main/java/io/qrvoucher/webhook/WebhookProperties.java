@@ -85,6 +85,10 @@ public record WebhookProperties(
             if (retention.isNegative() || retention.isZero()) {
                 throw new IllegalArgumentException("webhook.delivery.retention must be positive, not " + retention);
             }
+            if (retentionSweepInterval.isNegative() || retentionSweepInterval.isZero()) {
+                throw new IllegalArgumentException("webhook.delivery.retention-sweep-interval must be positive, not "
+                        + retentionSweepInterval);
+            }
         }
     }
 }

@@ -182,7 +182,7 @@ public class WebhookStore {
      */
     public Optional<Delivery> resend(String customerId, String endpointId, long deliveryId, String idempotencyKey,
                                      Instant now) {
-        if (delivery(customerId, endpointId, deliveryId).isEmpty()) {
+        if (delivery(customerId, endpointId, deliveryId).isEmpty() || !lockFirstDeliveryOfEvent(deliveryId)) {
             return Optional.empty();
         }
         jdbc.sql("""
@@ -195,6 +195,18 @@ public class WebhookStore {
         long resent = jdbc.sql("SELECT delivery_id FROM webhook_deliveries WHERE endpoint_id = :endpoint AND idempotency_key = :key")
                 .param("endpoint", endpointId).param("key", idempotencyKey).query(Long.class).single();
         return delivery(customerId, endpointId, resent);
+    }
+
+    /**
+     * Holds the first delivery of the delivery's event to its endpoint against the retention sweep until the
+     * transaction ends, so that a resend is never recorded under rows being forgotten; false if they are gone.
+     */
+    private boolean lockFirstDeliveryOfEvent(long deliveryId) {
+        return jdbc.sql("""
+                        SELECT first.delivery_id FROM webhook_deliveries first JOIN webhook_deliveries d
+                            ON d.endpoint_id = first.endpoint_id AND d.event_id = first.event_id
+                        WHERE d.delivery_id = :delivery AND first.resend_of IS NULL FOR SHARE OF first""")
+                .param("delivery", deliveryId).query(Long.class).optional().isPresent();
     }
 
     /**
@@ -252,9 +264,11 @@ public class WebhookStore {
     }
 
     /**
-     * Forgets, with their attempts, the deliveries of up to {@code max} events whose deliveries to an endpoint (the
+     * Forgets, with their attempts, the deliveries of up to {@code max} events to endpoints whose deliveries (the
      * first and every resend) all finished before {@code cutoff}, oldest first; returns how many deliveries went.
-     * A resend still pending or finished since keeps the deliveries it came from, which its row refers to.
+     * A resend still pending or finished since keeps the deliveries it came from, which its row refers to. Each
+     * event's first delivery is locked, and one locked elsewhere skipped: by a resend being recorded (which locks
+     * it too), or by another instance sweeping the same rows.
      */
     public int forgetFinishedBefore(Instant cutoff, int max) {
         return jdbc.sql("""
@@ -264,7 +278,7 @@ public class WebhookStore {
                               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later
                                               WHERE later.endpoint_id = first.endpoint_id AND later.event_id = first.event_id
                                                 AND (later.status = 'PENDING' OR later.finished_at >= :cutoff))
-                            ORDER BY first.finished_at LIMIT :max)""")
+                            ORDER BY first.finished_at LIMIT :max FOR UPDATE OF first SKIP LOCKED)""")
                 .param("cutoff", Timestamp.from(cutoff)).param("max", max).update();
     }
 

@@ -10,15 +10,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
-import javax.sql.DataSource;
-
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -34,6 +41,10 @@ class DeliveryRetentionTest {
     private static final Instant RECENT = NOW.minus(Duration.ofDays(1));
     private static final String KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
+    private static final SecretBox SECRETS = new SecretBox(Map.of("k1", KEY), "k1");
+
+    private final List<SingleConnectionDataSource> connections = new ArrayList<>();
+    private String url;
     private JdbcClient service;
     private WebhookStore store;
     private TransactionTemplate transactions;
@@ -41,9 +52,10 @@ class DeliveryRetentionTest {
 
     @BeforeEach
     void database() throws SQLException {
-        DataSource dataSource = ServiceRoleDatabase.asService(ServiceRoleDatabase.create());
+        url = ServiceRoleDatabase.create();
+        SingleConnectionDataSource dataSource = connection();
         service = JdbcClient.create(dataSource);
-        store = new WebhookStore(service, new SecretBox(Map.of("k1", KEY), "k1"));
+        store = new WebhookStore(service, SECRETS);
         transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
         service.sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id, "
                 + "secret_ciphertext, idempotency_key, request_hash, created_at) VALUES ('e', 'alice', 'https://x.example/', "
@@ -83,6 +95,40 @@ class DeliveryRetentionTest {
         assertThat(meters.counter("webhook.deliveries.forgotten").count()).isEqualTo(3);
     }
 
+    @AfterEach
+    void closeConnections() {
+        connections.forEach(SingleConnectionDataSource::destroy);
+    }
+
+    @Test
+    void aResendBeingRecordedKeepsItsEventsDeliveriesFromASweepRunningMeanwhile() throws Exception {
+        long givenUp = finished("v1", "GIVEN_UP", OLD, null);
+        SingleConnectionDataSource secondConnection = connection();
+        WebhookStore secondStore = new WebhookStore(JdbcClient.create(secondConnection), SECRETS);
+        TransactionTemplate resending = new TransactionTemplate(new DataSourceTransactionManager(secondConnection));
+        CountDownLatch recorded = new CountDownLatch(1);
+        CountDownLatch swept = new CountDownLatch(1);
+        ExecutorService customer = Executors.newSingleThreadExecutor();
+        try {
+            Future<Optional<Delivery>> resend = customer.submit(() -> resending.execute(status -> {
+                Optional<Delivery> resent = secondStore.resend("alice", "e", givenUp, "resend-1", NOW);
+                recorded.countDown();
+                awaitQuietly(swept);
+                return resent;
+            }));
+            assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
+
+            int forgotten = transactions.execute(status -> store.forgetFinishedBefore(NOW.minus(RETENTION), 10));
+            swept.countDown();
+
+            assertThat(forgotten).as("the event's first delivery is held by the resend: skipped").isZero();
+            assertThat(resend.get(10, TimeUnit.SECONDS)).isPresent();
+            assertThat(deliveries()).hasSize(2).contains(givenUp);
+        } finally {
+            customer.shutdownNow();
+        }
+    }
+
     @Test
     void aBatchTakesTheEventsThatFinishedFirst() {
         long lastToFinish = finished("v1", "DELIVERED", OLD, null);
@@ -115,6 +161,21 @@ class DeliveryRetentionTest {
                     Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofHours(24), retention,
                     Duration.ofHours(1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("webhook.delivery.retention");
+        }
+    }
+
+    private SingleConnectionDataSource connection() {
+        SingleConnectionDataSource connection = ServiceRoleDatabase.asService(url);
+        connections.add(connection);
+        return connection;
+    }
+
+    /** Waits for the latch at most ten seconds: the test fails on its assertions, not by hanging. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -5,8 +5,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
@@ -41,8 +39,8 @@ final class ServiceRoleDatabase {
         return url;
     }
 
-    /** One connection to the database as the service's role, kept open until the test ends. */
-    static DataSource asService(String url) {
+    /** One connection to the database as the service's role, open until destroyed. */
+    static SingleConnectionDataSource asService(String url) {
         return new SingleConnectionDataSource(url, "webhook_app", "app", true);
     }
 }
