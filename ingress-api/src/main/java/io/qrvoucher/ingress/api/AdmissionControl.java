@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.util.context.Context;
 import tools.jackson.databind.ObjectMapper;
 
@@ -27,12 +28,13 @@ import tools.jackson.databind.ObjectMapper;
  * refused redemption wastes the generation before it and leaves the payer's money held. Reads and waits on
  * vouchers already accepted are not limited here.
  *
- * <p>A request holds its place until its work is done, not only until it is answered: one answered {@code 202}
- * before its voucher settled (the client's {@code Prefer: wait} ran out, or it asked for none) keeps its place
- * while the pipeline still works on it ({@link #keepingPlaceUntil}). Released at the answer, such places let in
- * new requests faster than the pipeline finished the old ones: under overload every step then took longer than
- * the clients' waits, each answered 202 freed its place at once, and the backlog — and the clients' polls on it
- * — grew without bound (measured: thousands of cycles in flight, 8 s a step, a fifth of the throughput).
+ * <p>A request that published holds its place until its work is done, not only until it is answered: answered
+ * {@code 202} before its voucher settled (the client's {@code Prefer: wait} ran out, or it asked for none), or gone
+ * with its client before any answer, it keeps the place while the pipeline still works on it
+ * ({@link #keepPlaceUntil}). Released at the answer, such places let in new requests faster than the pipeline
+ * finished the old ones: under overload every step then took longer than the clients' waits, each 202 freed its
+ * place at once, and the backlog — and the clients' polls on it — grew without bound (measured: thousands of
+ * cycles in flight, 8 s a step, a fifth of the throughput).
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
@@ -69,23 +71,27 @@ final class AdmissionControl implements WebFilter, Ordered {
                     RETRY_IN_A_SECOND);
         }
         Place place = new Place(inFlight);
-        // Released as the answer starts, not after it is written: a client that sends its next request as soon
-        // as it has the answer must find the place free, or a closed loop of exactly the limit is refused.
-        exchange.getResponse().beforeCommit(() -> Mono.fromRunnable(place::answered));
+        // Freed as the answer starts, not after it is written (a client that sends its next request as soon as it
+        // has the answer must find the place free, or a closed loop of exactly the limit is refused) — unless the
+        // answer is a 202, whose work goes on.
+        exchange.getResponse().beforeCommit(() -> Mono.fromRunnable(() ->
+                place.answered(exchange.getResponse().getStatusCode() == HttpStatus.ACCEPTED)));
         return chain.filter(exchange)
                 .contextWrite(Context.of(Place.class, place))
-                .doFinally(signal -> place.answered());
+                // Cancelled: the client went away before its answer, maybe after its request was published.
+                .doFinally(signal -> place.answered(signal == SignalType.CANCEL));
     }
 
     /**
-     * {@code answer}, and the request's place kept until {@code workDone} ends (empty, a value or an error), when
-     * the answer leaves before the request's work is done; outside admission control (a read), just the answer.
-     * {@code workDone} is subscribed only once the answer starts, so it should wait for the work with a bound.
+     * Tells admission control what the request's work is, once the request is published: should the request be
+     * answered 202, or its client go away before an answer, its place is kept until {@code workDone} ends (empty,
+     * a value or an error), which should wait for the voucher with a bound. Outside admission control (a read), or
+     * answered otherwise, it changes nothing.
      */
-    static <T> Mono<T> keepingPlaceUntil(Mono<?> workDone, T answer) {
+    static Mono<Void> keepPlaceUntil(Mono<?> workDone) {
         return Mono.deferContextual(context -> {
-            context.getOrEmpty(Place.class).ifPresent(place -> ((Place) place).keepUntil(workDone));
-            return Mono.just(answer);
+            context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(workDone));
+            return Mono.empty();
         });
     }
 
@@ -94,7 +100,6 @@ final class AdmissionControl implements WebFilter, Ordered {
 
         private final AtomicInteger inFlight;
         private final AtomicBoolean answered = new AtomicBoolean();
-        private final AtomicBoolean held = new AtomicBoolean(true);
         private volatile Mono<?> workLeft = Mono.empty();
 
         Place(AtomicInteger inFlight) {
@@ -105,15 +110,17 @@ final class AdmissionControl implements WebFilter, Ordered {
             workLeft = workDone;
         }
 
-        /** The answer starts, or the exchange ended without one: the place goes once the work kept for is done. */
-        void answered() {
-            if (answered.compareAndSet(false, true)) {
-                workLeft.onErrorComplete().doFinally(signal -> release()).subscribe();
+        /**
+         * The answer starts, or the exchange ended without one (the first of the two counts): the place is freed
+         * now, or once the work kept for is done if {@code workGoesOn}.
+         */
+        void answered(boolean workGoesOn) {
+            if (!answered.compareAndSet(false, true)) {
+                return;
             }
-        }
-
-        private void release() {
-            if (held.getAndSet(false)) {
+            if (workGoesOn) {
+                workLeft.onErrorComplete().doFinally(signal -> inFlight.decrementAndGet()).subscribe();
+            } else {
                 inFlight.decrementAndGet();
             }
         }

@@ -51,6 +51,9 @@ final class Cancellations {
                                     IdempotencyKeys.Ids.fresh(voucherId))
                             .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId,
                                             clock.instant(), new CancelVoucher()))
+                                    // Should it be answered before its outcome, it keeps its place until then.
+                                    .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
+                                            outcome(voucherId, ids.requestId(), properties.limits().maxWait()))))
                                     .then(outcome(voucherId, ids.requestId(), wait))
                                     .map(answer -> {
                                         if (answer.getRefusal() != null) {
@@ -59,11 +62,8 @@ final class Cancellations {
                                         }
                                         return ResponseEntity.ok(representations.voucher(answer.getVoucher(), customerId));
                                     })
-                                    // 202 before the cancel's outcome: the request keeps its admission place until then.
-                                    .switchIfEmpty(Mono.defer(() -> AdmissionControl.keepingPlaceUntil(
-                                            outcome(voucherId, ids.requestId(), properties.limits().maxWait()),
-                                            ResponseEntity.status(HttpStatus.ACCEPTED)
-                                                    .body(representations.voucher(voucher, customerId))))));
+                                    .switchIfEmpty(Mono.fromSupplier(() -> ResponseEntity.status(HttpStatus.ACCEPTED)
+                                            .body(representations.voucher(voucher, customerId)))));
                 });
     }
 

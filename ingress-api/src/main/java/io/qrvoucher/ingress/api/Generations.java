@@ -106,19 +106,17 @@ final class Generations {
                                 .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
                                         new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(),
                                                 request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                                // Should it be answered before its voucher settles, it keeps its place until then.
+                                .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
+                                        settlement(ids, properties.limits().maxWait()))))
                                 .then(recordFirstStepUp(customerId, settings, stepUp, now)))
                         .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
                                 idempotencyKey != null))
-                        .flatMap(settled -> settled.getStatus() == VoucherStatus.PENDING
-                                ? accepted(ids, representations.voucher(settled, customerId))
-                                : Mono.just(ResponseEntity.ok().location(location(settled.getVoucherId()))
-                                        .body(representations.voucher(settled, customerId))))
-                        .switchIfEmpty(Mono.defer(() -> accepted(ids, Representations.pending(ids.voucherId(), resolved, now)))));
-    }
-
-    /** 202 for a voucher its owner has not settled yet: the request keeps its admission place until it has. */
-    private Mono<ResponseEntity<Dtos.Voucher>> accepted(IdempotencyKeys.Ids ids, Dtos.Voucher voucher) {
-        return AdmissionControl.keepingPlaceUntil(settlement(ids, properties.limits().maxWait()), accepted(voucher));
+                        .map(settled -> settled.getStatus() == VoucherStatus.PENDING
+                                ? accepted(representations.voucher(settled, customerId))
+                                : ResponseEntity.ok().location(location(settled.getVoucherId()))
+                                        .body(representations.voucher(settled, customerId)))
+                        .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
     }
 
     /**

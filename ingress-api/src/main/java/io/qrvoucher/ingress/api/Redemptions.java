@@ -128,19 +128,18 @@ final class Redemptions {
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId, now,
                                 new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor, destination)))
+                        // Should it be answered before the redemption settles, it keeps its place until then.
+                        .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
+                                settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait()))))
                         .then(settled(ids.requestId(), voucherId, customerId,
                                 Prefer.waitOf(prefer, properties.limits().maxWait())))
                         .map(settled -> ResponseEntity.ok().location(location(ids.requestId()))
                                 .body(Representations.redemption(settled, voucher.getCurrency())))
-                        // 202 before the redemption settled: the request keeps its admission place until it has.
-                        .switchIfEmpty(Mono.defer(() -> AdmissionControl.keepingPlaceUntil(
-                                settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait()),
-                                ResponseEntity.status(HttpStatus.ACCEPTED)
-                                        .location(location(ids.requestId()))
-                                        .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
-                                                amountMinor == null ? null
-                                                        : DecimalAmounts.format(amountMinor, voucher.getCurrency()),
-                                                voucher.getCurrency(), Representations.destination(destination), now))))));
+                        .defaultIfEmpty(ResponseEntity.status(HttpStatus.ACCEPTED)
+                                .location(location(ids.requestId()))
+                                .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
+                                        amountMinor == null ? null : DecimalAmounts.format(amountMinor, voucher.getCurrency()),
+                                        voucher.getCurrency(), Representations.destination(destination), now))));
     }
 
     /** A redemption, to the customer who asked for it; empty for anyone else and for ids never issued. */

@@ -11,6 +11,7 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.WebFilterChain;
 
@@ -96,35 +97,49 @@ class AdmissionControlTest {
     }
 
     @Test
-    void aRequestAnsweredBeforeItsWorkIsDoneKeepsItsPlaceUntilTheWorkIsDone() {
+    void aRequestAnswered202KeepsItsPlaceUntilItsWorkIsDoneAndOneAnswered200DoesNot() {
         Sinks.Empty<Void> settled = Sinks.empty();
-        WebTestClient api = WebTestClient.bindToController(new AnsweringBeforeSettled(settled.asMono()))
+        WebTestClient api = WebTestClient.bindToController(new PublishingHandlers(settled.asMono()))
                 .webFilter(admission).build();
 
+        api.post().uri("/api/vouchers?settled=true").exchange().expectStatus().isOk();
         api.post().uri("/api/vouchers").exchange().expectStatus().isAccepted();
         api.post().uri("/api/redemptions").exchange().expectStatus().isAccepted();
         api.post().uri("/api/vouchers").exchange().expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("both answered, neither settled")
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("the two 202s, whose work goes on")
                 .isEqualTo(2.0);
 
         settled.tryEmitEmpty();
-        api.post().uri("/api/vouchers").exchange().expectStatus().isAccepted();
+        api.post().uri("/api/vouchers?settled=true").exchange().expectStatus().isOk();
         assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("every place freed once").isZero();
     }
 
-    /** Answers 202 at once, as a handler does when the client's wait ends before the voucher settles. */
+    @Test
+    void aRequestWhoseClientLeftAfterItWasPublishedKeepsItsPlaceUntilItsWorkIsDone() {
+        Sinks.Empty<Void> settled = Sinks.empty();
+        Disposable leftBeforeItsAnswer = admission.filter(post("/api/vouchers"),
+                exchange -> AdmissionControl.keepPlaceUntil(settled.asMono()).then(Mono.never())).subscribe();
+        leftBeforeItsAnswer.dispose();
+
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isEqualTo(1.0);
+        settled.tryEmitEmpty();
+        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isZero();
+    }
+
+    /** Publishes, then answers as the API does: 200 if the voucher settled within the wait, else 202. */
     @RestController
-    static final class AnsweringBeforeSettled {
+    static final class PublishingHandlers {
 
-        private final Mono<Void> settled;
+        private final Mono<Void> workDone;
 
-        AnsweringBeforeSettled(Mono<Void> settled) {
-            this.settled = settled;
+        PublishingHandlers(Mono<Void> workDone) {
+            this.workDone = workDone;
         }
 
         @PostMapping({"/api/vouchers", "/api/redemptions"})
-        Mono<ResponseEntity<String>> accept() {
-            return AdmissionControl.keepingPlaceUntil(settled, ResponseEntity.accepted().body("PENDING"));
+        Mono<ResponseEntity<String>> publish(@RequestParam(defaultValue = "false") boolean settled) {
+            return AdmissionControl.keepPlaceUntil(workDone)
+                    .thenReturn(settled ? ResponseEntity.ok("UNUSED") : ResponseEntity.accepted().body("PENDING"));
         }
     }
 
