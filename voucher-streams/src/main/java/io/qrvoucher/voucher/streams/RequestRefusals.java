@@ -2,13 +2,9 @@ package io.qrvoucher.voucher.streams;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import io.qrvoucher.avro.RequestRefusal;
@@ -27,15 +23,18 @@ final class RequestRefusals {
 
     static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
 
-    /** How often a slice of the store is looked through for refusals past their retention. */
-    static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
-
     private final KeyValueStore<String, byte[]> store;
-    /** The last request id the previous sweep read; null: the next one starts at the first. */
-    private String sweptUpTo;
 
-    RequestRefusals(ProcessorContext<?, ?> context) {
+    /**
+     * Swept every {@link RetentionSweep#INTERVAL} for refusals past their retention.
+     *
+     * @param retention   how long a refusal is kept
+     * @param minPerSweep how many refusals a sweep looks at, at least
+     */
+    RequestRefusals(ProcessorContext<?, ?> context, Duration retention, int minPerSweep) {
         this.store = context.getStateStore(VoucherTopology.REQUEST_REFUSALS);
+        new RetentionSweep(store, refusal -> REFUSALS.decode(refusal).getRefusedAt(), retention, minPerSweep)
+                .scheduleOn(context);
     }
 
     /** Keeps the refusal of {@code request}, if the decision refused it; true if it did. */
@@ -47,33 +46,5 @@ final class RequestRefusals {
         refusal.ifPresent(event -> store.put(request.requestId(),
                 REFUSALS.encode(AvroMapping.toRefusal(request, event.reason(), now))));
         return refusal.isPresent();
-    }
-
-    /**
-     * Forgets the refusals made before {@code oldestKept} among the next {@code maxPerSweep} in request id order,
-     * from where the previous sweep stopped, and from the first again after the last: a sweep's work is bounded
-     * whatever the store holds, and every refusal is looked at once a pass.
-     */
-    void forgetBefore(Instant oldestKept, int maxPerSweep) {
-        List<String> past = new ArrayList<>();
-        String lastRead = null;
-        boolean more;
-        try (KeyValueIterator<String, byte[]> entries = store.range(sweptUpTo, null)) {
-            int read = 0;
-            while (read < maxPerSweep && entries.hasNext()) {
-                KeyValue<String, byte[]> entry = entries.next();
-                if (entry.key.equals(sweptUpTo)) {
-                    continue;
-                }
-                read++;
-                lastRead = entry.key;
-                if (REFUSALS.decode(entry.value).getRefusedAt().isBefore(oldestKept)) {
-                    past.add(entry.key);
-                }
-            }
-            more = entries.hasNext();
-        }
-        sweptUpTo = more ? lastRead : null;
-        past.forEach(store::delete);
     }
 }

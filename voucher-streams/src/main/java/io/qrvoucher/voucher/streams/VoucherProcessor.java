@@ -51,14 +51,12 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         this.context = context;
         this.metrics = new TopologyMetrics(context);
         this.vouchers = new Vouchers(context, metrics, changes, watchdog.listener());
-        this.refusals = new RequestRefusals(context);
+        this.refusals = new RequestRefusals(context, refusalRetention, expiry.maxPerPunctuation());
         vouchers.buildIndexes();
         context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                 new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics));
         context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
                 new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics));
-        context.schedule(RequestRefusals.SWEEP_INTERVAL, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> refusals
-                .forgetBefore(Instant.ofEpochMilli(wallClockMs).minus(refusalRetention), expiry.maxPerPunctuation()));
     }
 
     @Override

@@ -66,7 +66,6 @@ public final class VoucherTopology {
     public static final String CUSTOMER_VOUCHERS_STORE = "customer-vouchers-store";
     public static final String CUSTOMER_SETTINGS_STORE = "customer-settings-store";
     public static final String IDEMPOTENCY_CLAIMS = "idempotency-claims";
-    public static final String IDEMPOTENCY_CLAIMS_BY_TIME = "idempotency-claims-by-time";
     public static final String CUSTOMER_ATTEMPTS_STORE = "customer-attempts-store";
 
     static final String REQUESTS_SOURCE = "voucher-requests-source";
@@ -209,10 +208,9 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf, claim -> claim,
                         KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
                 CLAIMS_SOURCE);
-        topology.addProcessor(KEEP_FIRST_CLAIMS, () -> new IdempotencyClaims(settings.claimWindow(), changes), DECODE_CLAIMS);
+        topology.addProcessor(KEEP_FIRST_CLAIMS,
+                () -> new IdempotencyClaims(settings.claimWindow(), expiry.maxPerPunctuation(), changes), DECODE_CLAIMS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS),
-                Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS_BY_TIME),
                 Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
 
         // Abuse limits: each customer's recent attempts, counted once for every ingress instance.

@@ -44,7 +44,7 @@ class RefusalRetentionTest {
 
             topology.advance(Duration.ofHours(2));
             for (int sweep = 0; sweep < 3; sweep++) {
-                topology.advance(RequestRefusals.SWEEP_INTERVAL);
+                topology.advance(RetentionSweep.INTERVAL);
             }
 
             assertThat(requestIds(topology)).containsExactly("a-young-1", "a-young-2", "a-young-3");

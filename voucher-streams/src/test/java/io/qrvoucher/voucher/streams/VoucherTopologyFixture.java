@@ -338,6 +338,17 @@ final class VoucherTopologyFixture implements AutoCloseable {
         return claim == null ? null : IdempotencyClaims.CLAIMS.decode(claim).getRequestId();
     }
 
+    /** How many keys' first claims the topology keeps. */
+    int claimCount() {
+        int count = 0;
+        try (var claims = driver.<String, byte[]>getKeyValueStore(VoucherTopology.IDEMPOTENCY_CLAIMS).all()) {
+            for (; claims.hasNext(); claims.next()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     // ---- abuse limits ----
 
     /** An attempt of the customer's, made now, as an ingress instance publishes it. */

@@ -866,6 +866,21 @@ class VoucherTopologyTest {
             assertThat(topology.firstClaimOf("old")).isNull();
             assertThat(topology.firstClaimOf("recent")).isEqualTo("b");
         }
+
+        @Test
+        void aSweepLooksAtMoreClaimsThanItsLeastWhenTheStoreHoldsMoreThanOneWindowOfSlicesCanCover() {
+            long slicesPerWindow = VoucherTopology.DEFAULT_CLAIM_WINDOW.dividedBy(RetentionSweep.INTERVAL);
+            int claims = (int) (3 * slicesPerWindow);
+            try (VoucherTopologyFixture leastOne = new VoucherTopologyFixture(1)) {
+                for (int i = 0; i < claims; i++) {
+                    leastOne.claim("k" + i, "r" + i);
+                }
+                leastOne.advance(VoucherTopology.DEFAULT_CLAIM_WINDOW.plus(RetentionSweep.INTERVAL));
+
+                // One sweep, every claim's window ended: a slice of the least, one claim, would leave claims - 1.
+                assertThat(leastOne.claimCount()).isBetween(claims - 6, claims - 2);
+            }
+        }
     }
 
     @Nested

@@ -1,0 +1,85 @@
+package io.qrvoucher.voucher.streams;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Forgets the entries of a key-value store that are past their retention, looking through the store in key order a
+ * slice at a time: each slice from where the previous one stopped, and from the first key again after the last, so
+ * that entries young and in front never hide old ones behind them. A slice is at least {@code minPerSweep} entries,
+ * and more as the store grows, so that a pass through the whole store takes at most about one retention: an entry is
+ * forgotten within about twice its retention however fast entries come, and no index by time is kept for it (whose
+ * changelog would double what is written for every entry).
+ */
+final class RetentionSweep {
+
+    /** How often a slice is looked through. */
+    static final Duration INTERVAL = Duration.ofMinutes(1);
+
+    private final KeyValueStore<String, byte[]> store;
+    private final Function<byte[], Instant> madeAt;
+    private final Duration retention;
+    private final int minPerSweep;
+    /** The last key the previous slice read; null: the next one starts at the first. */
+    private String sweptUpTo;
+
+    /**
+     * @param madeAt    when the entry (its stored value) was made; it is forgotten once that is a retention ago
+     * @param retention how long an entry is kept at least
+     */
+    RetentionSweep(KeyValueStore<String, byte[]> store, Function<byte[], Instant> madeAt, Duration retention,
+                   int minPerSweep) {
+        this.store = store;
+        this.madeAt = madeAt;
+        this.retention = retention;
+        this.minPerSweep = minPerSweep;
+    }
+
+    /** Sweeps a slice every {@link #INTERVAL} of wall-clock time of the task. */
+    void scheduleOn(ProcessorContext<?, ?> context) {
+        context.schedule(INTERVAL, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> sweep(Instant.ofEpochMilli(wallClockMs)));
+    }
+
+    /** Forgets the entries made before a retention ago among the next slice. */
+    void sweep(Instant now) {
+        Instant oldestKept = now.minus(retention);
+        int slice = sliceSize();
+        List<String> past = new ArrayList<>();
+        String lastRead = null;
+        boolean more;
+        try (KeyValueIterator<String, byte[]> entries = store.range(sweptUpTo, null)) {
+            int read = 0;
+            while (read < slice && entries.hasNext()) {
+                KeyValue<String, byte[]> entry = entries.next();
+                if (entry.key.equals(sweptUpTo)) {
+                    continue;
+                }
+                read++;
+                lastRead = entry.key;
+                if (madeAt.apply(entry.value).isBefore(oldestKept)) {
+                    past.add(entry.key);
+                }
+            }
+            more = entries.hasNext();
+        }
+        sweptUpTo = more ? lastRead : null;
+        past.forEach(store::delete);
+    }
+
+    /** Enough entries that the slices of one retention cover the store as it is now, and never fewer than the least. */
+    private int sliceSize() {
+        long slicesPerPass = Math.max(1, retention.toMillis() / INTERVAL.toMillis());
+        long entries = Math.max(0, store.approximateNumEntries());
+        long needed = (entries + slicesPerPass - 1) / slicesPerPass;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(minPerSweep, needed));
+    }
+}
