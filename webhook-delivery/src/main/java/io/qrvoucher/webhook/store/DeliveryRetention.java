@@ -15,9 +15,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Keeps finished deliveries for {@code webhook.delivery.retention}, so that customers can look back at them and
  * resend one, and then forgets them with their attempts ({@link WebhookStore#forgetFinishedBefore}): without it the
- * deliveries of every event ever sent would stay. A sweep deletes a batch of events' deliveries at a time, each
- * batch its own transaction, until nothing more is old enough. Every instance sweeps; two at once delete each row
- * once, and one that stops early leaves the rest to the next sweep.
+ * deliveries of every event ever sent would stay. A sweep deletes the deliveries of a batch of (event, endpoint)
+ * pairs at a time, each batch its own transaction, until nothing more is old enough. Every instance sweeps; two at
+ * once delete each row once, and one that stops early leaves the rest to the next sweep.
  */
 public final class DeliveryRetention {
 
@@ -30,7 +30,7 @@ public final class DeliveryRetention {
     private final Clock clock;
     private final Counter forgotten;
 
-    /** @param batch events whose deliveries one transaction forgets at most */
+    /** @param batch (event, endpoint) pairs whose deliveries one transaction forgets at most */
     public DeliveryRetention(WebhookStore store, TransactionTemplate transactions, Duration retention, int batch,
                              Clock clock, MeterRegistry meters) {
         this.store = store;
