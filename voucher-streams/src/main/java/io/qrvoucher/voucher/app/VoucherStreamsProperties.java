@@ -137,6 +137,8 @@ public record VoucherStreamsProperties(
             config.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instanceId);
         }
         config.put(StreamsConfig.POLL_MS_CONFIG, pollInterval.toMillis());
+        // No global store here; Kafka 5.0's default, which Kafka Streams warns about at every start until it is set.
+        config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         config.putAll(streams);
         return config;
     }

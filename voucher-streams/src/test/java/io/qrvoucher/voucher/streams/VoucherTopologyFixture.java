@@ -109,7 +109,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing, VoucherChanges changes) {
         try {
-            stateDir = Files.createTempDirectory("voucher-topology-test");
+            // Not in the OS's temporary directory, which Kafka Streams warns about (it may be cleared under it).
+            stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-topology-test");
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -119,6 +120,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
         config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         config.put(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
         config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         VoucherLifecycle lifecycle = new VoucherLifecycle(VoucherPolicy.standard(BANK_ZONE));
         driver = new TopologyTestDriver(
                 VoucherTopology.build(topics, lifecycle, new Settings(
