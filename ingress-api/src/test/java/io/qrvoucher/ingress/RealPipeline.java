@@ -143,6 +143,23 @@ public final class RealPipeline {
         return streamsUrl;
     }
 
+    /**
+     * Stops the voucher topology processing until the returned pause is closed: meanwhile every request published
+     * waits in Kafka, and reads of what was processed before are answered as usual.
+     */
+    public Pause pauseVoucherStreams() {
+        KafkaStreams topology = streams.getBean(KafkaStreams.class);
+        topology.pause();
+        return topology::resume;
+    }
+
+    /** A pause of part of the pipeline; closing it lets that part take up what waited. */
+    public interface Pause extends AutoCloseable {
+
+        @Override
+        void close();
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -1,0 +1,67 @@
+package io.qrvoucher.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.ingress.RealPipeline.Pause;
+
+/**
+ * A write answered {@code 202} while the pipeline still works on it keeps its admission place until its voucher
+ * settles, whichever of the three handlers that publish took it: each tells admission control what its work waits
+ * for. The voucher topology is paused to keep the work waiting. (How admission control keeps and frees a place is
+ * {@code AdmissionControlTest}'s.)
+ */
+class AdmissionHoldTest extends IngressTestBase {
+
+    /** Shorter than {@code ingress.limits.max-wait} (30 s), after which a kept place is freed anyway. */
+    private static final Duration SETTLES_WITHIN = Duration.ofSeconds(20);
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Test
+    void aGenerationAnswered202KeepsItsPlaceUntilItsVoucherIsIssued() {
+        keepsItsPlaceWhileThePipelineWorks(() -> alice.post("/api/vouchers").header("Prefer", "wait=1")
+                .bodyValue(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY"))
+                .exchange().expectStatus().isAccepted());
+    }
+
+    @Test
+    void aRedemptionAnswered202KeepsItsPlaceUntilItSucceeds() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.00");
+
+        keepsItsPlaceWhileThePipelineWorks(() -> bob.post("/api/redemptions").header("Prefer", "wait=1")
+                .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
+                .exchange().expectStatus().isAccepted());
+    }
+
+    @Test
+    void aCancellationAnswered202KeepsItsPlaceUntilTheVoucherIsCancelled() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.00");
+
+        keepsItsPlaceWhileThePipelineWorks(() -> alice.post("/api/vouchers/" + voucher.get("id") + "/cancel")
+                .header("Prefer", "wait=1").exchange().expectStatus().isAccepted());
+    }
+
+    private void keepsItsPlaceWhileThePipelineWorks(Runnable answered202) {
+        // Places other tests' 202s kept are freed within the max wait.
+        await().atMost(Duration.ofSeconds(40)).until(() -> writesInFlight() == 0);
+        try (Pause paused = RealPipeline.start().pauseVoucherStreams()) {
+            answered202.run();
+
+            assertThat(writesInFlight()).as("kept: the request still waits in Kafka").isEqualTo(1);
+        }
+        await().atMost(SETTLES_WITHIN).until(() -> writesInFlight() == 0);
+    }
+
+    private double writesInFlight() {
+        return meters.get("ingress.writes.in.flight").gauge().value();
+    }
+}
