@@ -16,14 +16,16 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Forgets the entries of a key-value store that are past their retention, looking through the store in key order a
  * slice at a time: each slice from where the previous one stopped, and from the first key again after the last, so
  * that entries young and in front never hide old ones behind them. A slice is at least {@code minPerSweep} entries,
- * and more as the store grows, so that a pass through the whole store takes at most about one retention: an entry is
- * forgotten within about twice its retention however fast entries come, and no index by time is kept for it (whose
+ * and more as the store grows (up to ten times that), so that a pass through the whole store takes about one
+ * retention: an entry is forgotten within about twice its retention, and no index by time is kept for it (whose
  * changelog would double what is written for every entry).
  */
 final class RetentionSweep {
 
     /** How often a slice is looked through. */
     static final Duration INTERVAL = Duration.ofMinutes(1);
+    /** A slice is at most this many times the least. */
+    static final int MOST_SLICES_OF_THE_LEAST = 10;
 
     private final KeyValueStore<String, byte[]> store;
     private final Function<byte[], Instant> madeAt;
@@ -75,11 +77,20 @@ final class RetentionSweep {
         past.forEach(store::delete);
     }
 
-    /** Enough entries that the slices of one retention cover the store as it is now, and never fewer than the least. */
+    /**
+     * Enough entries that the slices of one retention cover the store as it is now (as far as RocksDB's estimate
+     * of it goes), never fewer than the least, and never more than {@link #MOST_SLICES_OF_THE_LEAST} times it:
+     * the sweep runs on the stream thread, and a store that outgrows that goes round more slowly.
+     */
     private int sliceSize() {
         long slicesPerPass = Math.max(1, retention.toMillis() / INTERVAL.toMillis());
-        long entries = Math.max(0, store.approximateNumEntries());
-        long needed = (entries + slicesPerPass - 1) / slicesPerPass;
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(minPerSweep, needed));
+        long entries = store.approximateNumEntries();
+        if (entries <= 0 || entries == Long.MAX_VALUE) {
+            // Empty, or RocksDB could not estimate (Kafka Streams then answers Long.MAX_VALUE).
+            return minPerSweep;
+        }
+        long needed = entries / slicesPerPass + (entries % slicesPerPass == 0 ? 0 : 1);
+        long most = (long) minPerSweep * MOST_SLICES_OF_THE_LEAST;
+        return (int) Math.min(Integer.MAX_VALUE, Math.min(most, Math.max(minPerSweep, needed)));
     }
 }
