@@ -123,6 +123,13 @@ public record LedgerProperties(
      * @param batchSize           vouchers checked in one database transaction
      * @param sweepBatchSize      journal transactions, holds and accounts each of the sweeps over the
      *                            whole ledger checks in one run
+     * @param journalSettledAfter how long after it began a journal transaction has certainly committed or rolled
+     *                            back, and every transaction with a lower id too: at least twice as long as any
+     *                            ledger transaction stays open. The accounts sweep keeps
+     *                            each account's total up to the transactions this old, and sums only the
+     *                            entries after it on its next round
+     * @param fullSumEvery        how often the accounts sweep sums an account's whole journal again instead of
+     *                            adding to its kept total, so that a change to an entry behind the total is found
      * @param reportSize          how many of the newest mismatches the report lists
      * @param fetchWait           how long the broker may hold the listener's fetch of {@code voucher-events}
      *                            to gather 64 KiB ({@code fetch.max.wait.ms}): under load a poll, and its
@@ -136,6 +143,8 @@ public record LedgerProperties(
             @DefaultValue("30s") Duration interval,
             @DefaultValue("1000") int batchSize,
             @DefaultValue("5000") int sweepBatchSize,
+            @DefaultValue("5m") Duration journalSettledAfter,
+            @DefaultValue("1d") Duration fullSumEvery,
             @DefaultValue("50") int reportSize,
             @DefaultValue("500ms") Duration fetchWait) {
     }

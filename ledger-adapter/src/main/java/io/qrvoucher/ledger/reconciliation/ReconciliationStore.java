@@ -29,6 +29,29 @@ class ReconciliationStore {
             rs.getString("subject"), rs.getString("voucher_id"), rs.getString("expected"), rs.getString("found"),
             rs.getTimestamp("first_seen").toInstant(), rs.getTimestamp("last_seen").toInstant());
 
+    // One statement: the balance and the entries are read in one snapshot, so a transfer committing in between
+    // cannot make them differ. A kept total is used only while it is younger than :fullSumMillis.
+    private static final String ACCOUNT_TOTALS = """
+            SELECT a.account_id, a.currency, a.balance_minor,
+                   greatest(coalesce(t.through_transaction_id, 0), :settled) AS settled_through,
+                   coalesce(t.journal_minor, 0) + s.settled_minor AS settled_minor,
+                   coalesce(t.journal_minor, 0) + s.settled_minor + s.recent_minor AS journal_minor,
+                   coalesce(t.summed_in_full_at, now()) AS summed_in_full_at
+            FROM accounts a
+            LEFT JOIN reconciliation_account_totals t ON t.account_id = a.account_id
+                 AND t.summed_in_full_at > now() - CAST(:fullSumMillis AS bigint) * interval '1 millisecond'
+            CROSS JOIN LATERAL (
+                SELECT coalesce(sum(e.amount_minor) FILTER (WHERE e.transaction_id <= :settled), 0)::bigint AS settled_minor,
+                       coalesce(sum(e.amount_minor) FILTER (WHERE e.transaction_id > :settled), 0)::bigint AS recent_minor
+                FROM journal_entries e
+                WHERE e.account_id = a.account_id AND e.transaction_id > coalesce(t.through_transaction_id, 0)) s
+            """;
+
+    private static final RowMapper<AccountTotals> ACCOUNT_TOTALS_ROW = (rs, row) -> new AccountTotals(
+            rs.getString("account_id"), rs.getString("currency"), rs.getLong("balance_minor"),
+            rs.getLong("journal_minor"), new KeptTotal(rs.getLong("settled_through"), rs.getLong("settled_minor"),
+                    rs.getTimestamp("summed_in_full_at").toInstant()));
+
     private final JdbcClient jdbc;
     private final JdbcTemplate batches;
 
@@ -150,19 +173,53 @@ class ReconciliationStore {
                 .param("after", after).param("limit", limit).query(String.class).list();
     }
 
-    /** The next accounts after {@code after}, in id order, each with its balance and the sum of its journal entries. */
-    List<AccountTotals> accountsAfter(String after, int limit) {
-        // One statement: the balance and the entries are read in one snapshot, so a transfer committing
-        // in between cannot make them differ.
+    /**
+     * The newest journal transaction that began at least {@code settledAfter} ago (0 if none did): every
+     * transaction up to it has committed or rolled back, given that none stays open half that long (a lower id
+     * was taken before this one's, at most that long after it began). The scan back from the newest stops after
+     * about {@code settledAfter}'s worth of transactions, however old the journal.
+     */
+    long settledThrough(Duration settledAfter) {
         return jdbc.sql("""
-                SELECT a.account_id, a.currency, a.balance_minor,
-                       (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM journal_entries e
-                        WHERE e.account_id = a.account_id) AS journal_minor
-                FROM accounts a WHERE a.account_id > :after ORDER BY a.account_id LIMIT :limit""")
-                .param("after", after).param("limit", limit)
-                .query((rs, row) -> new AccountTotals(rs.getString("account_id"), rs.getString("currency"),
-                        rs.getLong("balance_minor"), rs.getLong("journal_minor")))
-                .list();
+                SELECT coalesce((SELECT transaction_id FROM journal_transactions
+                                 WHERE created_at <= now() - CAST(:millis AS bigint) * interval '1 millisecond'
+                                 ORDER BY transaction_id DESC LIMIT 1), 0)""")
+                .param("millis", settledAfter.toMillis()).query(Long.class).single();
+    }
+
+    /**
+     * The next accounts after {@code after}, in id order, each with its balance and the sum of its journal
+     * entries: its kept total plus the entries after it, or all its entries where the total was summed in full
+     * more than {@code fullSumEvery} ago (or never).
+     */
+    List<AccountTotals> accountsAfter(String after, int limit, long settledThrough, Duration fullSumEvery) {
+        return jdbc.sql(ACCOUNT_TOTALS + "WHERE a.account_id > :after ORDER BY a.account_id LIMIT :limit")
+                .param("after", after).param("limit", limit).param("settled", settledThrough)
+                .param("fullSumMillis", fullSumEvery.toMillis())
+                .query(ACCOUNT_TOTALS_ROW).list();
+    }
+
+    /** The accounts' balances, each with the sum of all its journal entries, kept totals aside. */
+    List<AccountTotals> accountsSummedInFull(Collection<String> accountIds, long settledThrough) {
+        return jdbc.sql(ACCOUNT_TOTALS + "WHERE a.account_id = ANY(:ids) ORDER BY a.account_id")
+                .param("ids", accountIds.toArray(String[]::new)).param("settled", settledThrough)
+                .param("fullSumMillis", 0L)
+                .query(ACCOUNT_TOTALS_ROW).list();
+    }
+
+    /** Keeps each account's total up to its settled transaction for the next round. */
+    void keep(Collection<AccountTotals> accounts) {
+        batches.batchUpdate("""
+                INSERT INTO reconciliation_account_totals (account_id, through_transaction_id, journal_minor,
+                                                           summed_in_full_at)
+                VALUES (?, ?, ?, ?)
+                ON CONFLICT (account_id) DO UPDATE
+                SET through_transaction_id = excluded.through_transaction_id, journal_minor = excluded.journal_minor,
+                    summed_in_full_at = excluded.summed_in_full_at
+                WHERE (reconciliation_account_totals.through_transaction_id, reconciliation_account_totals.summed_in_full_at)
+                      IS DISTINCT FROM (excluded.through_transaction_id, excluded.summed_in_full_at)""",
+                accounts.stream().map(account -> new Object[] {account.accountId(), account.kept().throughTransactionId(),
+                        account.kept().journalMinor(), Timestamp.from(account.kept().summedInFullAt())}).toList());
     }
 
     /**
@@ -217,7 +274,18 @@ class ReconciliationStore {
     record JournalTransaction(long transactionId, boolean redemption, String voucherId) {
     }
 
-    record AccountTotals(String accountId, String currency, long balanceMinor, long journalMinor) {
+    /**
+     * An account's balance and the sum of all its journal entries, read in one snapshot, and the total to keep:
+     * the sum up to the settled transaction, which no later round needs to add again.
+     */
+    record AccountTotals(String accountId, String currency, long balanceMinor, long journalMinor, KeptTotal kept) {
+
+        boolean agrees() {
+            return balanceMinor == journalMinor;
+        }
+    }
+
+    record KeptTotal(long throughTransactionId, long journalMinor, Instant summedInFullAt) {
     }
 
     record Recorded(List<Finding> added, List<Mismatch> resolved) {

@@ -126,12 +126,10 @@ class ReconciliationDatabaseTest {
         assertThat(store.newestMismatches(10)).as("the ledger agrees with itself").isEmpty();
 
         // A redemption's credit raised by one fen, behind the ledger's back (the balance trigger checks inserts only).
+        long transactionId = redemptionTransaction("v4");
         jdbc.sql("""
                 UPDATE journal_entries SET amount_minor = amount_minor + 1
-                WHERE account_id = 'bob-cny' AND transaction_id =
-                      (SELECT transaction_id FROM journal_transactions WHERE voucher_id = 'v4')""").update();
-        long transactionId = jdbc.sql("SELECT transaction_id FROM journal_transactions WHERE voucher_id = 'v4'")
-                .query(Long.class).single();
+                WHERE account_id = 'bob-cny' AND transaction_id = :id""").param("id", transactionId).update();
         reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
 
         assertThat(store.newestMismatches(10))
@@ -177,6 +175,47 @@ class ReconciliationDatabaseTest {
         assertThat(store.newestMismatches(10)).as("until the sweep is back at carol's account").hasSize(1);
         reconciler.runOnce();
         assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
+    void anAccountsSweepAddsOnlyTheEntriesAfterAnAccountsKeptTotal() {
+        Reconciler reconciler = reconciler(Duration.ZERO, Duration.ofDays(1));
+        redeem("v8", 100_00L, 30_00L);
+        reconciler.runOnce();
+        assertThat(keptTotal("bob-cny")).as("bob's total through v8's redemption")
+                .containsExactly(redemptionTransaction("v8"), 530_00L);
+
+        // Behind bob's kept total, a change to an entry is not summed again...
+        jdbc.sql("UPDATE journal_entries SET amount_minor = amount_minor + 1 WHERE account_id = 'bob-cny' "
+                + "AND transaction_id = :id").param("id", redemptionTransaction("v8")).update();
+        redeem("v9", 100_00L, 20_00L);
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).extracting(ReconciliationStore.Mismatch::check)
+                .doesNotContain("balance_matches_journal");
+        assertThat(keptTotal("bob-cny")).containsExactly(redemptionTransaction("v9"), 550_00L);
+
+        // ...until the total is a full-sum-every old: then bob's whole journal is summed again.
+        jdbc.sql("UPDATE reconciliation_account_totals SET summed_in_full_at = now() - interval '2 days'").update();
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10))
+                .filteredOn(mismatch -> mismatch.check().equals("balance_matches_journal"))
+                .extracting(ReconciliationStore.Mismatch::subject, ReconciliationStore.Mismatch::expected)
+                .containsExactly(tuple("bob-cny", "balance 55001 CNY (the sum of its journal entries)"));
+    }
+
+    @Test
+    void aKeptTotalThatMissedAnEntryIsSummedAgainInFullRatherThanReportedAsAMismatch() {
+        Reconciler reconciler = reconciler(Duration.ZERO, Duration.ofDays(1));
+        redeem("v10", 100_00L, 30_00L);
+        reconciler.runOnce();
+
+        // As if a transaction that began before the total was kept had committed after it.
+        jdbc.sql("UPDATE reconciliation_account_totals SET journal_minor = journal_minor - 30_00 "
+                + "WHERE account_id = 'bob-cny'").update();
+        reconciler.runOnce();
+
+        assertThat(store.newestMismatches(10)).isEmpty();
+        assertThat(keptTotal("bob-cny")).containsExactly(redemptionTransaction("v10"), 530_00L);
     }
 
     @Test
@@ -269,10 +308,34 @@ class ReconciliationDatabaseTest {
                 new LedgerCommand.OwnAccount("bob-cny")));
     }
 
+    /** Every entry of these tests is too new to be behind a kept total: an accounts sweep sums each journal in full. */
     private Reconciler reconciler(MeterRegistry meters, int batchSize, int sweepBatchSize) {
+        return reconciler(meters, batchSize, sweepBatchSize, Duration.ofHours(1), Duration.ofDays(1));
+    }
+
+    private Reconciler reconciler(Duration journalSettledAfter, Duration fullSumEvery) {
+        return reconciler(new SimpleMeterRegistry(), 100, 100, journalSettledAfter, fullSumEvery);
+    }
+
+    private Reconciler reconciler(MeterRegistry meters, int batchSize, int sweepBatchSize, Duration journalSettledAfter,
+                                  Duration fullSumEvery) {
         // No grace and no pause: a voucher that disagrees is due again at once.
         return new Reconciler(store, transactions, new LedgerProperties.Reconciliation("ledger-reconciliation", 1,
-                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, 50, Duration.ZERO), meters, Clock.systemUTC());
+                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, journalSettledAfter, fullSumEvery, 50,
+                Duration.ZERO), meters, Clock.systemUTC());
+    }
+
+    /** The account's kept total: through which journal transaction, and how much. */
+    private List<Long> keptTotal(String accountId) {
+        return jdbc.sql("SELECT through_transaction_id, journal_minor FROM reconciliation_account_totals WHERE account_id = :id")
+                .param("id", accountId)
+                .query((rs, row) -> List.of(rs.getLong("through_transaction_id"), rs.getLong("journal_minor")))
+                .single();
+    }
+
+    private long redemptionTransaction(String voucherId) {
+        return jdbc.sql("SELECT transaction_id FROM journal_transactions WHERE voucher_id = :id")
+                .param("id", voucherId).query(Long.class).single();
     }
 
     private static Expectation expectation(String voucherId, String status, long faceValueMinor, long redeemedMinor,
