@@ -4,7 +4,9 @@
 -- entries after it. A total is summed again from the first entry once it is `full-sum-every` old, so a
 -- change behind it is still found.
 CREATE TABLE reconciliation_account_totals (
-    account_id              text        PRIMARY KEY REFERENCES accounts (account_id),
+    -- no foreign key: its check would lock the account row against the ledger's transfers (accounts are
+    -- never deleted)
+    account_id              text        PRIMARY KEY,
     -- the entries of journal transactions up to this id are in journal_minor
     through_transaction_id  bigint      NOT NULL,
     journal_minor           bigint      NOT NULL,
@@ -19,5 +21,16 @@ GRANT SELECT, INSERT, UPDATE ON reconciliation_account_totals TO "${application_
 CREATE INDEX IF NOT EXISTS journal_entries_account_transaction
     ON journal_entries (account_id, transaction_id) INCLUDE (amount_minor);
 
--- It serves every lookup of an account's entries that this one did.
+-- A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name, which IF NOT EXISTS skips:
+-- without this check the old index would go with nothing usable in its place.
+DO $$
+BEGIN
+    IF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = 'journal_entries_account_transaction'::regclass) THEN
+        RAISE EXCEPTION 'index journal_entries_account_transaction is invalid (a failed CREATE INDEX CONCURRENTLY): '
+            'drop it and build it again';
+    END IF;
+END
+$$;
+
+-- The new index serves every lookup of an account's entries that this one did.
 DROP INDEX IF EXISTS journal_entries_account;

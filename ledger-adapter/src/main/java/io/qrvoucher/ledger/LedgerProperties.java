@@ -123,9 +123,9 @@ public record LedgerProperties(
      * @param batchSize           vouchers checked in one database transaction
      * @param sweepBatchSize      journal transactions, holds and accounts each of the sweeps over the
      *                            whole ledger checks in one run
-     * @param journalSettledAfter how long after it began a journal transaction has certainly committed or rolled
-     *                            back, and every transaction with a lower id too: at least twice as long as any
-     *                            ledger transaction stays open. The accounts sweep keeps
+     * @param journalSettledAfter how long after it began a journal transaction has committed or rolled back, and
+     *                            every transaction with a lower id too, if no ledger transaction stays open half
+     *                            as long (one that does costs a full sum of its accounts). The accounts sweep keeps
      *                            each account's total up to the transactions this old, and sums only the
      *                            entries after it on its next round
      * @param fullSumEvery        how often the accounts sweep sums an account's whole journal again instead of

@@ -30,7 +30,7 @@ class ReconciliationStore {
             rs.getTimestamp("first_seen").toInstant(), rs.getTimestamp("last_seen").toInstant());
 
     // One statement: the balance and the entries are read in one snapshot, so a transfer committing in between
-    // cannot make them differ. A kept total is used only while it is younger than :fullSumMillis.
+    // cannot make them differ. A kept total is used only if :useKept and while it is younger than :fullSumMillis.
     private static final String ACCOUNT_TOTALS = """
             SELECT a.account_id, a.currency, a.balance_minor,
                    greatest(coalesce(t.through_transaction_id, 0), :settled) AS settled_through,
@@ -38,7 +38,7 @@ class ReconciliationStore {
                    coalesce(t.journal_minor, 0) + s.settled_minor + s.recent_minor AS journal_minor,
                    coalesce(t.summed_in_full_at, now()) AS summed_in_full_at
             FROM accounts a
-            LEFT JOIN reconciliation_account_totals t ON t.account_id = a.account_id
+            LEFT JOIN reconciliation_account_totals t ON t.account_id = a.account_id AND :useKept
                  AND t.summed_in_full_at > now() - CAST(:fullSumMillis AS bigint) * interval '1 millisecond'
             CROSS JOIN LATERAL (
                 SELECT coalesce(sum(e.amount_minor) FILTER (WHERE e.transaction_id <= :settled), 0)::bigint AS settled_minor,
@@ -195,7 +195,7 @@ class ReconciliationStore {
     List<AccountTotals> accountsAfter(String after, int limit, long settledThrough, Duration fullSumEvery) {
         return jdbc.sql(ACCOUNT_TOTALS + "WHERE a.account_id > :after ORDER BY a.account_id LIMIT :limit")
                 .param("after", after).param("limit", limit).param("settled", settledThrough)
-                .param("fullSumMillis", fullSumEvery.toMillis())
+                .param("useKept", true).param("fullSumMillis", fullSumEvery.toMillis())
                 .query(ACCOUNT_TOTALS_ROW).list();
     }
 
@@ -203,7 +203,7 @@ class ReconciliationStore {
     List<AccountTotals> accountsSummedInFull(Collection<String> accountIds, long settledThrough) {
         return jdbc.sql(ACCOUNT_TOTALS + "WHERE a.account_id = ANY(:ids) ORDER BY a.account_id")
                 .param("ids", accountIds.toArray(String[]::new)).param("settled", settledThrough)
-                .param("fullSumMillis", 0L)
+                .param("useKept", false).param("fullSumMillis", 0L)
                 .query(ACCOUNT_TOTALS_ROW).list();
     }
 
@@ -216,10 +216,12 @@ class ReconciliationStore {
                 ON CONFLICT (account_id) DO UPDATE
                 SET through_transaction_id = excluded.through_transaction_id, journal_minor = excluded.journal_minor,
                     summed_in_full_at = excluded.summed_in_full_at
-                WHERE (reconciliation_account_totals.through_transaction_id, reconciliation_account_totals.summed_in_full_at)
-                      IS DISTINCT FROM (excluded.through_transaction_id, excluded.summed_in_full_at)""",
+                -- Not the id alone, which moves on every round under load: an account whose settled entries since
+                -- its total add up to nothing (most often: it has none) keeps its row unwritten.
+                WHERE (reconciliation_account_totals.journal_minor, reconciliation_account_totals.summed_in_full_at)
+                      IS DISTINCT FROM (excluded.journal_minor, excluded.summed_in_full_at)""",
                 accounts.stream().map(account -> new Object[] {account.accountId(), account.kept().throughTransactionId(),
-                        account.kept().journalMinor(), Timestamp.from(account.kept().summedInFullAt())}).toList());
+                        account.kept().settledMinor(), Timestamp.from(account.kept().summedInFullAt())}).toList());
     }
 
     /**
@@ -285,7 +287,8 @@ class ReconciliationStore {
         }
     }
 
-    record KeptTotal(long throughTransactionId, long journalMinor, Instant summedInFullAt) {
+    /** The sum of an account's entries of journal transactions up to {@code throughTransactionId}. */
+    record KeptTotal(long throughTransactionId, long settledMinor, Instant summedInFullAt) {
     }
 
     record Recorded(List<Finding> added, List<Mismatch> resolved) {

@@ -204,6 +204,20 @@ class ReconciliationDatabaseTest {
     }
 
     @Test
+    void anAccountsKeptTotalStopsAtTheNewestTransactionThatBeganAJournalSettledAfterAgo() {
+        redeem("v11", 100_00L, 30_00L);
+        jdbc.sql("UPDATE journal_transactions SET created_at = now() - interval '6 minutes' WHERE voucher_id = 'v11'")
+                .update();
+        redeem("v12", 100_00L, 20_00L);
+
+        reconciler(Duration.ofMinutes(5), Duration.ofDays(1)).runOnce();
+
+        assertThat(keptTotal("bob-cny")).as("through v11, whose transaction may no longer commit late; not v12")
+                .containsExactly(redemptionTransaction("v11"), 530_00L);
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
     void aKeptTotalThatMissedAnEntryIsSummedAgainInFullRatherThanReportedAsAMismatch() {
         Reconciler reconciler = reconciler(Duration.ZERO, Duration.ofDays(1));
         redeem("v10", 100_00L, 30_00L);
