@@ -53,7 +53,7 @@ class AdmissionControlTest {
         MockServerWebExchange later = post("/api/vouchers");
         admission.filter(later, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
         assertThat(later.getResponse().getStatusCode()).as("admitted once the others finished").isNull();
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isZero();
+        assertThat(writesInFlight()).isZero();
     }
 
     @Test
@@ -93,7 +93,7 @@ class AdmissionControlTest {
         stillFinishing.tryEmitEmpty();
         first.dispose();
         second.dispose();
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("each released once").isZero();
+        assertThat(writesInFlight()).as("each released once").isZero();
     }
 
     @Test
@@ -106,12 +106,12 @@ class AdmissionControlTest {
         api.post().uri("/api/vouchers").exchange().expectStatus().isAccepted();
         api.post().uri("/api/redemptions").exchange().expectStatus().isAccepted();
         api.post().uri("/api/vouchers").exchange().expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("the two 202s, whose work goes on")
+        assertThat(writesInFlight()).as("the two 202s, whose work goes on")
                 .isEqualTo(2.0);
 
         settled.tryEmitEmpty();
         api.post().uri("/api/vouchers?settled=true").exchange().expectStatus().isOk();
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).as("every place freed once").isZero();
+        assertThat(writesInFlight()).as("every place freed once").isZero();
     }
 
     @Test
@@ -121,9 +121,9 @@ class AdmissionControlTest {
                 exchange -> AdmissionControl.keepPlaceUntil(settled.asMono()).then(Mono.never())).subscribe();
         leftBeforeItsAnswer.dispose();
 
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isEqualTo(1.0);
+        assertThat(writesInFlight()).isEqualTo(1.0);
         settled.tryEmitEmpty();
-        assertThat(meters.get("ingress.writes.in.flight").gauge().value()).isZero();
+        assertThat(writesInFlight()).isZero();
     }
 
     /** Publishes, then answers as the API does: 200 if the voucher settled within the wait, else 202. */
@@ -153,6 +153,10 @@ class AdmissionControlTest {
         admission.filter(read, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
 
         assertThat(read.getResponse().getStatusCode()).isNull();
+    }
+
+    private double writesInFlight() {
+        return meters.get("ingress.writes.in.flight").gauge().value();
     }
 
     private static MockServerWebExchange post(String path) {

@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -85,7 +86,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TestOutputTopic<String, VoucherEvent> eventTopic;
     private final TestOutputTopic<String, VoucherState> stateTopic;
     private final TestOutputTopic<byte[], byte[]> deadLetterTopic;
-    private final List<VoucherRequest> sentRequests = new java.util.ArrayList<>();
+    private final List<VoucherRequest> sentRequests = new ArrayList<>();
     private final Map<String, io.qrvoucher.voucher.domain.Voucher> stalledVouchers = new LinkedHashMap<>();
     private Instant now = START;
 
@@ -340,17 +341,6 @@ final class VoucherTopologyFixture implements AutoCloseable {
         return claim == null ? null : IdempotencyClaims.CLAIMS.decode(claim).getRequestId();
     }
 
-    /** How many keys' first claims the topology keeps. */
-    int claimCount() {
-        int count = 0;
-        try (var claims = driver.<String, byte[]>getKeyValueStore(VoucherTopology.IDEMPOTENCY_CLAIMS).all()) {
-            for (; claims.hasNext(); claims.next()) {
-                count++;
-            }
-        }
-        return count;
-    }
-
     // ---- abuse limits ----
 
     /** An attempt of the customer's, made now, as an ingress instance publishes it. */
@@ -365,7 +355,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     /** The times of the customer's attempts of a kind that the store keeps, oldest first. */
     List<Instant> attemptsOf(String customerId, AttemptKind kind) {
-        List<Instant> times = new java.util.ArrayList<>();
+        List<Instant> times = new ArrayList<>();
         try (var attempts = driver.<String, byte[]>getWindowStore(VoucherTopology.CUSTOMER_ATTEMPTS_STORE)
                 .fetch(CustomerAttempts.storeKey(customerId, kind), Instant.EPOCH, Instant.ofEpochMilli(Long.MAX_VALUE))) {
             attempts.forEachRemaining(attempt -> times.add(Instant.ofEpochMilli(attempt.key)));
@@ -374,8 +364,17 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     /** One of the topology's key-value stores, as interactive queries read it. */
-    <K, V> org.apache.kafka.streams.state.KeyValueStore<K, V> keyValueStore(String name) {
+    <K, V> KeyValueStore<K, V> keyValueStore(String name) {
         return driver.getKeyValueStore(name);
+    }
+
+    /** The keys a store holds, in its order. */
+    List<String> keysOf(String storeName) {
+        List<String> keys = new ArrayList<>();
+        try (var all = driver.<String, Object>getKeyValueStore(storeName).all()) {
+            all.forEachRemaining(entry -> keys.add(entry.key));
+        }
+        return keys;
     }
 
     List<TestRecord<byte[], byte[]>> deadLetters() {
