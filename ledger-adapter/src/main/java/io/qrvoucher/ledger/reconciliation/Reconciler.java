@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.reconciliation.ReconciliationStore.AccountTotals;
 import io.qrvoucher.ledger.reconciliation.ReconciliationStore.JournalTransaction;
@@ -43,6 +44,8 @@ class Reconciler {
     private final Counter transactionsChecked;
     private final Counter holdsChecked;
     private final Counter accountsChecked;
+    private final Timer runsFinished;
+    private final Timer runsFailed;
     private volatile Map<Check, Long> mismatches = Map.of();
     private volatile Instant lastSuccess;
 
@@ -69,6 +72,14 @@ class Reconciler {
         transactionsChecked = checked(meters, "journal_transaction");
         holdsChecked = checked(meters, "hold");
         accountsChecked = checked(meters, "account");
+        runsFinished = runs(meters, "finished");
+        runsFailed = runs(meters, "failed");
+    }
+
+    /** A run's time grows with what was due and with the sweeps' batches: the first sign of a reconciliation falling behind. */
+    private static Timer runs(MeterRegistry meters, String outcome) {
+        return Timer.builder("ledger.reconciliation.runs").tag("outcome", outcome)
+                .description("Runs of the reconciliation on this instance, and how long each took").register(meters);
     }
 
     private static Counter checked(MeterRegistry meters, String subject) {
@@ -78,9 +89,12 @@ class Reconciler {
 
     /** Runs, and says in the log if the run failed; the next run starts from where the tables are. */
     void run() {
+        Timer.Sample run = Timer.start();
         try {
             runOnce();
+            run.stop(runsFinished);
         } catch (RuntimeException e) {
+            run.stop(runsFailed);
             log.warn("Reconciliation run failed; the next one is in {}", settings.interval(), e);
         }
     }

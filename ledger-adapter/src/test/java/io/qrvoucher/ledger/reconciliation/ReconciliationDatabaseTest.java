@@ -233,6 +233,19 @@ class ReconciliationDatabaseTest {
     }
 
     @Test
+    void eachRunIsTimedAndAFailedOneApart() {
+        MeterRegistry meters = new SimpleMeterRegistry();
+        Reconciler reconciler = reconciler(meters, 100, 100);
+
+        reconciler.run();
+        jdbc.sql("ALTER TABLE reconciliation_sweeps RENAME TO reconciliation_sweeps_gone").update();
+        reconciler.run();
+
+        assertThat(meters.get("ledger.reconciliation.runs").tag("outcome", "finished").timer().count()).isEqualTo(1);
+        assertThat(meters.get("ledger.reconciliation.runs").tag("outcome", "failed").timer().count()).isEqualTo(1);
+    }
+
+    @Test
     void twoInstancesShareTheDueVouchersAndCheckEachOnce() throws Exception {
         Instant now = Instant.now();
         store.expect(IntStream.range(0, 300)
