@@ -44,6 +44,7 @@ class Reconciler {
     private final Counter transactionsChecked;
     private final Counter holdsChecked;
     private final Counter accountsChecked;
+    private final MeterRegistry meters;
     private final Timer runsFinished;
     private final Timer runsFailed;
     private volatile Map<Check, Long> mismatches = Map.of();
@@ -55,6 +56,7 @@ class Reconciler {
         this.transactions = transactions;
         this.settings = settings;
         this.clock = clock;
+        this.meters = meters;
         for (Check check : Check.values()) {
             // Read from the shared table at the end of each run: every instance shows the same number.
             Gauge.builder("ledger.reconciliation.mismatches", this,
@@ -89,7 +91,7 @@ class Reconciler {
 
     /** Runs, and says in the log if the run failed; the next run starts from where the tables are. */
     void run() {
-        Timer.Sample run = Timer.start();
+        Timer.Sample run = Timer.start(meters);
         try {
             runOnce();
             run.stop(runsFinished);
