@@ -14,6 +14,7 @@ import org.springframework.web.server.WebFilterChain;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import reactor.util.context.Context;
@@ -66,7 +67,7 @@ final class AdmissionControl implements WebFilter, Ordered {
         if (inFlight.incrementAndGet() > (generates(exchange) ? maxGenerations : maxInFlight)) {
             inFlight.decrementAndGet();
             refused.increment();
-            return ProblemResponses.write(exchange, json, ApiException.problem(HttpStatus.SERVICE_UNAVAILABLE,
+            return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.SERVICE_UNAVAILABLE,
                     "OVERLOADED", "Too many requests are being handled; nothing was recorded. Retry it in a moment."),
                     RETRY_IN_A_SECOND);
         }

@@ -1,43 +1,22 @@
 package io.qrvoucher.ingress.api;
 
-import java.net.URI;
-import java.util.Locale;
-
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
 
+import io.qrvoucher.support.Problems;
+
 /**
- * A refusal the API answers with RFC 9457 problem details. The {@code type} is stable per code
- * ({@code urn:qrvoucher:problem:insufficient-funds}) and the code itself is in the {@code code}
- * member, for clients that switch on it.
+ * A refusal the API answers with RFC 9457 problem details, in the shape of {@link Problems}.
  */
 public class ApiException extends ErrorResponseException {
 
     private final String code;
 
     public ApiException(HttpStatusCode status, String code, String detail) {
-        super(status, problem(status, code, detail), null);
+        super(status, Problems.problem(status, code, detail), null);
         this.code = code;
-    }
-
-    public static ProblemDetail problem(HttpStatusCode status, String code, String detail) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(typeOf(code));
-        problem.setTitle(titleOf(code));
-        problem.setProperty("code", code);
-        return problem;
-    }
-
-    public static URI typeOf(String code) {
-        return URI.create("urn:qrvoucher:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'));
-    }
-
-    private static String titleOf(String code) {
-        String words = code.toLowerCase(Locale.ROOT).replace('_', ' ');
-        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
     }
 
     public String code() {

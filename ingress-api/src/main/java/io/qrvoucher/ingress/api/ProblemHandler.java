@@ -10,7 +10,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
@@ -19,6 +18,7 @@ import org.springframework.web.server.ServerWebExchange;
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.Causes;
+import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Mono;
 
 /**
@@ -57,7 +57,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         log.error("Unexpected failure", error);
         return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
-                .body(ApiException.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"));
+                .body(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"));
     }
 
     /** Gives the framework's own problems a stable type and code too. */
@@ -68,27 +68,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (tooLarge.isPresent()) {
             return Mono.just(ResponseEntity.status(tooLarge.get().getStatusCode()).body(tooLarge.get().getBody()));
         }
-        Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
-        if (problemBody instanceof ProblemDetail problem
-                && (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
-            String code = switch (status.value()) {
-                case 400 -> "MALFORMED_REQUEST";
-                case 404 -> "NOT_FOUND";
-                case 405 -> "METHOD_NOT_ALLOWED";
-                case 406 -> "NOT_ACCEPTABLE";
-                case 413 -> "PAYLOAD_TOO_LARGE";
-                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
-                default -> "REQUEST_REFUSED";
-            };
-            problem.setType(ApiException.typeOf(code));
-            problem.setProperty("code", code);
-        }
+        Problems.codeFrameworkProblem(error, body, status);
         return super.handleExceptionInternal(error, body, headers, status, exchange);
     }
 
     /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
     private static Optional<ResponseEntity<ProblemDetail>> tooLarge(Throwable error) {
         return Causes.find(error, DataBufferLimitException.class).map(limit -> ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
-                .body(ApiException.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage())));
+                .body(Problems.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage())));
     }
 }

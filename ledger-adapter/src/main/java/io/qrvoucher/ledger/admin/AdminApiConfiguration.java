@@ -29,6 +29,7 @@ import org.springframework.security.web.server.context.NoOpServerSecurityContext
 
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -57,7 +58,7 @@ class AdminApiConfiguration {
     @Bean
     SecurityWebFilterChain adminApiSecurity(ServerHttpSecurity http, LedgerProperties properties, JsonMapper json) {
         ServerAuthenticationEntryPoint unauthenticated = (exchange, error) -> {
-            ProblemDetail problem = AdminProblem.problem(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED",
+            ProblemDetail problem = Problems.problem(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED",
                     "The admin API needs the operator's credentials (HTTP Basic)");
             problem.setInstance(exchange.getRequest().getURI());
             exchange.getResponse().setStatusCode(HttpStatus.UNAUTHORIZED);

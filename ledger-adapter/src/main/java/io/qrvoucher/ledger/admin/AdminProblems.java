@@ -10,7 +10,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
@@ -18,6 +17,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ledger.kafka.ResultPublisher.SnapshotsNotPublishedException;
 import io.qrvoucher.support.Causes;
+import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Mono;
 
 /**
@@ -63,26 +63,13 @@ class AdminProblems extends ResponseEntityExceptionHandler {
     @Override
     protected Mono<ResponseEntity<Object>> handleExceptionInternal(Exception error, Object body, HttpHeaders headers,
                                                                    HttpStatusCode status, ServerWebExchange exchange) {
-        Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
-        if (problemBody instanceof ProblemDetail problem
-                && (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
-            String code = switch (status.value()) {
-                case 400 -> "MALFORMED_REQUEST";
-                case 404 -> "NOT_FOUND";
-                case 405 -> "METHOD_NOT_ALLOWED";
-                case 406 -> "NOT_ACCEPTABLE";
-                case 415 -> "UNSUPPORTED_MEDIA_TYPE";
-                default -> "REQUEST_REFUSED";
-            };
-            problem.setType(AdminProblem.typeOf(code));
-            problem.setProperty("code", code);
-        }
+        Problems.codeFrameworkProblem(error, body, status);
         return super.handleExceptionInternal(error, body, headers, status, exchange);
     }
 
     private static ResponseEntity<ProblemDetail> retryLater(String code, String detail) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                .body(AdminProblem.problem(HttpStatus.SERVICE_UNAVAILABLE, code, detail));
+                .body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, code, detail));
     }
 
     private static ResponseEntity<ProblemDetail> answer(AdminProblem problem) {
