@@ -74,7 +74,19 @@ class OperationsTest extends IngressTestBase {
     }
 
     @Test
-    void aRedemptionIsOneTraceAcrossTheIngressVoucherStreamsAndTheLedger() {
+    void aRedemptionIsOneTraceAcrossTheIngressVoucherStreamsTheLedgerAndTheWebhookDelivery() {
+        try (WebhooksTest.Receiver bobs = new WebhooksTest.Receiver()) {
+            Object endpoint = body(bob.post("/api/webhooks").bodyValue(Map.of("url", bobs.url(), "eventTypes", List.of("REDEEMED")))
+                    .exchange().expectStatus().isCreated()).get("id");
+            try {
+                assertRedemptionIsOneTrace();
+            } finally {
+                bob.delete("/api/webhooks/" + endpoint).exchange().expectStatus().isNoContent();
+            }
+        }
+    }
+
+    private void assertRedemptionIsOneTrace() {
         Map<String, Object> voucher = alice.issuedVoucher("1.20");
         String traceId = newTraceId();
 
@@ -82,10 +94,11 @@ class OperationsTest extends IngressTestBase {
                 .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny")).exchange()
                 .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
 
+        // The webhook delivery's span is the recording of bob's REDEEMED delivery.
         AttributeKey<String> service = AttributeKey.stringKey("service.name");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(CapturedSpans.ofTrace(traceId))
                 .extracting(span -> span.getResource().getAttribute(service))
-                .contains("ingress-api", "voucher-streams", "ledger-adapter"));
+                .contains("ingress-api", "voucher-streams", "ledger-adapter", "webhook-delivery"));
         List<SpanData> trace = CapturedSpans.ofTrace(traceId);
         Set<String> spanIds = trace.stream().map(SpanData::getSpanId).collect(Collectors.toSet());
         // One tree under the caller's span: no hop started a trace of its own or lost its parent.

@@ -92,7 +92,8 @@ public final class RealPipeline {
                 "--spring.autoconfigure.exclude=" + NO_DATABASE + "," + NO_API_SECURITY);
         int webhooksPort = freePort();
         webhooksUrl = "http://localhost:" + webhooksPort;
-        webhooks = WebhookDeliveryApplication.builder().run("--server.port=" + webhooksPort, "--management.server.port=0",
+        webhooks = WebhookDeliveryApplication.builder().sources(CapturedSpans.Export.class).run(
+                "--server.port=" + webhooksPort, "--management.server.port=0", EVERY_TRACE,
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "webhooks"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),

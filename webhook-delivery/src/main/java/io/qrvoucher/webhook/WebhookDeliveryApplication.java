@@ -20,6 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.webhook.core.EndpointUrls;
@@ -85,8 +86,8 @@ public class WebhookDeliveryApplication {
 
     @Bean
     VoucherEventListener voucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json,
-                                              Clock clock) {
-        return new VoucherEventListener(store, transactions, json, clock);
+                                              Clock clock, ObservationRegistry observations) {
+        return new VoucherEventListener(store, transactions, json, clock, observations);
     }
 
     /** A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. */

@@ -9,7 +9,13 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.support.micrometer.KafkaListenerObservation;
+import org.springframework.kafka.support.micrometer.KafkaListenerObservation.DefaultKafkaListenerObservationConvention;
+import org.springframework.kafka.support.micrometer.KafkaRecordReceiverContext;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.schemas.AvroSerde;
@@ -30,28 +36,49 @@ import tools.jackson.databind.ObjectMapper;
  * An event that cannot be read is not skipped: the poll fails and is retried (with backoff, logged) until the
  * service can read it — an upgrade, since the reader must know every schema the topology writes with. Skipping
  * would lose the event for its customers; the partition waits instead, and the endpoints' order holds.
+ * <p>
+ * Each event that some endpoint subscribes to is a span of the trace its record carries, ended when its deliveries
+ * are committed (the events of a poll share that transaction, so their spans overlap); the events nobody subscribes
+ * to are not traced.
  */
 public class VoucherEventListener {
 
+    private static final String ID = "webhook-delivery";
     private static final AvroSerde<VoucherEvent> EVENTS = AvroSerde.of(VoucherEvent.class);
 
     private final WebhookStore store;
     private final TransactionTemplate transactions;
     private final ObjectMapper json;
     private final Clock clock;
+    private final ObservationRegistry observations;
 
-    public VoucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json, Clock clock) {
+    public VoucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json, Clock clock,
+                                ObservationRegistry observations) {
         this.store = store;
         this.transactions = transactions;
         this.json = json;
         this.clock = clock;
+        this.observations = observations;
     }
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}. */
-    @KafkaListener(id = "webhook-delivery", idIsGroup = false, batch = "true",
+    @KafkaListener(id = ID, idIsGroup = false, batch = "true",
             topics = "${webhook.topics.voucher-events:" + io.qrvoucher.schemas.Topics.VOUCHER_EVENTS + "}",
             concurrency = "${webhook.listener-concurrency:1}")
     public void onEvents(List<ConsumerRecord<String, byte[]>> records) {
+        List<Observation> traced = new ArrayList<>();
+        try {
+            record(records, traced);
+        } catch (RuntimeException e) {
+            traced.forEach(observation -> observation.error(e));
+            throw e;
+        } finally {
+            traced.forEach(Observation::stop);
+        }
+    }
+
+    /** Records the poll's deliveries; {@code traced} gets a started observation for each event that has some. */
+    private void record(List<ConsumerRecord<String, byte[]>> records, List<Observation> traced) {
         List<VoucherEvent> events = records.stream().map(record -> EVENTS.decode(record.value())).toList();
         // Most customers have no endpoint: one read of the poll's parties' subscriptions spares a payload and a
         // statement for every party of every event.
@@ -60,7 +87,9 @@ public class VoucherEventListener {
                 .map(Recipients.Recipient::customerId)
                 .collect(Collectors.toSet()));
         List<WebhookStore.NewDelivery> deliveries = new ArrayList<>();
-        for (VoucherEvent event : events) {
+        for (int index = 0; index < events.size(); index++) {
+            VoucherEvent event = events.get(index);
+            int before = deliveries.size();
             for (Recipients.Recipient recipient : Recipients.of(event)) {
                 if (subscribed.getOrDefault(recipient.customerId(), Set.of()).contains(event.getType().name())) {
                     deliveries.add(new WebhookStore.NewDelivery(recipient.customerId(), event.getEventId(),
@@ -68,9 +97,18 @@ public class VoucherEventListener {
                             json.writeValueAsBytes(WebhookPayload.of(event, recipient))));
                 }
             }
+            if (deliveries.size() > before) {
+                traced.add(observed(records.get(index)));
+            }
         }
         if (!deliveries.isEmpty()) {
             transactions.executeWithoutResult(status -> store.record(deliveries, clock.instant()));
         }
+    }
+
+    private Observation observed(ConsumerRecord<String, byte[]> record) {
+        return KafkaListenerObservation.LISTENER_OBSERVATION.observation(null,
+                DefaultKafkaListenerObservationConvention.INSTANCE,
+                () -> new KafkaRecordReceiverContext(record, ID, () -> null), observations).start();
     }
 }
