@@ -14,7 +14,8 @@ import reactor.core.publisher.Mono;
 /**
  * Which voucher-streams instance holds which partition, actively or as a standby, as the instances
  * themselves report it. Asked for from any of the configured instances, kept for a while, and asked for
- * again at once when an instance no longer holds what it was asked for.
+ * again at once when an instance no longer holds what it was asked for. An instance that names no instance
+ * at all has not had its first assignment yet (it has just started): the next one is asked.
  */
 public class StreamsRouting {
 
@@ -60,6 +61,7 @@ public class StreamsRouting {
                 fetching = Flux.fromIterable(seedsThenKnown())
                         .concatMap(url -> http.get().uri(url.resolve("/internal/routing")).retrieve()
                                 .bodyToMono(Routing.class)
+                                .filter(routing -> !routing.instances().isEmpty())
                                 .timeout(timeout)
                                 .onErrorResume(e -> Mono.empty()))
                         .next()

@@ -44,8 +44,14 @@ import reactor.util.retry.Retry;
  */
 public class VoucherReads {
 
-    private static final int RETRIES = 4;
+    /**
+     * How long a read looks for a holder that answers, about 3 s in all: long enough to outlast a task's
+     * hand-over between instances (a standby becoming active, an active moving back to a restarted instance
+     * takes a second or two on a busy machine), after which the read fails as unavailable.
+     */
+    private static final int RETRIES = 8;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofMillis(500);
 
     private final WebClient http;
     private final StreamsRouting routing;
@@ -168,7 +174,7 @@ public class VoucherReads {
     /**
      * Asks the holders of the key's partition in turn (active first, then standbys). When none answers
      * (the partition is moving, or its owner restoring or gone), the routing is asked for again and the
-     * holders it names are asked, a few times over about a second and a half, before the read gives up.
+     * holders it names are asked, a few times over about three seconds, before the read gives up.
      */
     private <T> Mono<T> ask(String topic, String key, Duration timeout, Function<VoucherStreamsReads, Mono<T>> read) {
         return partitionCounts.apply(topic)
@@ -176,7 +182,7 @@ public class VoucherReads {
                 .map(count -> KeyPartitions.of(key, count))
                 .flatMap(partition -> routing.holdersOf(topic, partition)
                         .flatMap(holders -> askEach(holders, timeout, read))
-                        .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF)
+                        .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF).maxBackoff(MAX_BACKOFF)
                                 .filter(NotAnswered.class::isInstance)
                                 .doBeforeRetryAsync(retry -> routing.refresh().then())
                                 .onRetryExhaustedThrow((spec, retry) -> new Unavailable("No voucher-streams instance "
