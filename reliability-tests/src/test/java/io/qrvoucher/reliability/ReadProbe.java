@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
@@ -24,6 +25,8 @@ final class ReadProbe implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
     private final Map<String, Long> unansweredSince = new HashMap<>();
+    /** What the unanswered reads got: their status, with the problem's code where there was one (-1: no answer). */
+    private final Map<String, Integer> misses = new TreeMap<>();
     private int reads;
     private int unanswered;
     private long longestUnansweredNanos;
@@ -55,15 +58,21 @@ final class ReadProbe implements AutoCloseable {
         while (running.get()) {
             String id = voucherIds.get(next++ % voucherIds.size());
             Api.Response read = api.send("GET", "/api/vouchers/" + id, token, null, null);
-            record(id, read.ok() && id.equals(read.string("id")));
+            record(id, read.ok() && id.equals(read.string("id")) ? null : missOf(read));
             LockSupport.parkNanos(PAUSE.toNanos()); // the probe's pace
         }
     }
 
-    private synchronized void record(String voucherId, boolean answered) {
+    private static String missOf(Api.Response read) {
+        String code = read.string("code");
+        return code == null ? Integer.toString(read.status()) : read.status() + " " + code;
+    }
+
+    /** @param miss what an unanswered read got; {@code null} for a read answered with the voucher */
+    private synchronized void record(String voucherId, String miss) {
         reads++;
         long now = System.nanoTime();
-        if (answered) {
+        if (miss == null) {
             Long since = unansweredSince.remove(voucherId);
             if (since != null) {
                 longestUnansweredNanos = Math.max(longestUnansweredNanos, now - since);
@@ -71,6 +80,7 @@ final class ReadProbe implements AutoCloseable {
             return;
         }
         unanswered++;
+        misses.merge(miss, 1, Integer::sum);
         unansweredSince.putIfAbsent(voucherId, now);
     }
 
@@ -82,6 +92,12 @@ final class ReadProbe implements AutoCloseable {
         return unanswered;
     }
 
+    /** Reads answered 404: the voucher said not to exist, though it does. */
+    synchronized int notFound() {
+        return misses.entrySet().stream().filter(miss -> miss.getKey().startsWith("404"))
+                .mapToInt(Map.Entry::getValue).sum();
+    }
+
     /** The longest time, over the vouchers, from a read that was not answered to the next one that was. */
     synchronized Duration longestUnanswered() {
         long now = System.nanoTime();
@@ -90,8 +106,8 @@ final class ReadProbe implements AutoCloseable {
     }
 
     synchronized String summary() {
-        return String.format("%d of %d reads unanswered; a voucher unreadable for %.1f s at most", unanswered, reads,
-                longestUnanswered().toMillis() / 1000.0);
+        return String.format("%d of %d reads unanswered%s; a voucher unreadable for %.1f s at most", unanswered, reads,
+                misses.isEmpty() ? "" : " " + misses, longestUnanswered().toMillis() / 1000.0);
     }
 
     @Override
