@@ -45,9 +45,10 @@ import reactor.util.retry.Retry;
 public class VoucherReads {
 
     /**
-     * How long a read looks for a holder that answers, about 3 s in all: long enough to outlast a task's
-     * hand-over between instances (a standby becoming active, an active moving back to a restarted instance
-     * takes a second or two on a busy machine), after which the read fails as unavailable.
+     * How long a read looks for a holder that answers: about 3 s of backoff in all (besides the holders' own
+     * time to answer or time out), long enough to outlast a task's hand-over between instances (a standby
+     * becoming active, an active moving back to a restarted instance takes a second or two on a busy
+     * machine), after which the read fails as unavailable.
      */
     private static final int RETRIES = 8;
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
