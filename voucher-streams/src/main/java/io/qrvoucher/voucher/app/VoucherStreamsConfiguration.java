@@ -22,7 +22,6 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
-import io.qrvoucher.voucher.query.PartialPartitions;
 import io.qrvoucher.voucher.query.StoreReads;
 import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
@@ -62,19 +61,10 @@ class VoucherStreamsConfiguration {
         return KafkaConnection.of(kafka, properties.bootstrapServers());
     }
 
-    @Bean
-    PartialPartitions partialPartitions() {
-        return new PartialPartitions();
-    }
-
     @Bean(initMethod = "start", destroyMethod = "")
-    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection,
-                                PartialPartitions partialPartitions) {
+    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection) {
         CoPartitioning.check(kafkaConnection, properties.topics().coPartitioned());
         KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig(kafkaConnection));
-        // Which partitions are held only in part (restoring, standby): a key missing there may exist.
-        streams.setGlobalStateRestoreListener(partialPartitions);
-        streams.setStandbyUpdateListener(partialPartitions);
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);
@@ -91,8 +81,8 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    VoucherQueries voucherQueries(KafkaStreams voucherStreams, PartialPartitions partialPartitions) {
-        return new VoucherQueries(voucherStreams, partialPartitions);
+    VoucherQueries voucherQueries(KafkaStreams voucherStreams) {
+        return new VoucherQueries(voucherStreams);
     }
 
     @Bean

@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
@@ -42,10 +43,12 @@ import io.qrvoucher.voucher.streams.VoucherTopology;
 /**
  * Reads this instance's stores with interactive queries (IQv2), one partition at a time: the partition
  * that holds the key, whether this instance holds it as the active task or as a standby. A key that is
- * not there is an answer ("no such voucher") only where the partition is held whole: a standby, or an
- * active task still restoring, has the state up to some offset, and what it lacks may exist, so it answers
- * what it has and is {@link NotHeld} for the rest (the caller asks another holder, or again; see
- * {@link PartialPartitions}). Reads are
+ * not there is an answer ("no such voucher") only from an active task of a stream thread that is running: a
+ * standby, or an active task still restoring, has the state up to some offset, and what it lacks may exist, so
+ * it finds what it has and is {@link NotHeld} for the rest (the caller asks another holder, or again). Kafka
+ * Streams tells whether a task is active and its thread running (IQv2 {@code requireActive}), not whether one
+ * task has restored: while any task of a thread restores, the misses of all its tasks are {@link NotHeld}.
+ * Reads are
  * {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
  * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further. A
  * partition this instance does not hold is a {@link NotHeld}: the caller asks the instance that does. (Lists
@@ -61,11 +64,9 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final KafkaStreams streams;
-    private final PartialPartitions partialPartitions;
 
-    public VoucherQueries(KafkaStreams streams, PartialPartitions partialPartitions) {
+    public VoucherQueries(KafkaStreams streams) {
         this.streams = streams;
-        this.partialPartitions = partialPartitions;
     }
 
     /**
@@ -229,8 +230,16 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     }
 
     private byte[] get(String store, String key, int partition, IsolationLevel isolation) {
-        byte[] value = query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
-        if (value == null && partialPartitions.isPartial(store, partition)) {
+        KeyQuery<String, byte[]> query = KeyQuery.withKey(key);
+        QueryResult<byte[]> fromActive = tryQuery(store, query, partition, isolation, true);
+        if (fromActive.isSuccess()) {
+            return fromActive.getResult();
+        }
+        if (fromActive.getFailureReason() != FailureReason.NOT_ACTIVE) {
+            throw notHere(store, partition, fromActive);
+        }
+        byte[] value = query(store, query, partition, isolation).getResult();
+        if (value == null) {
             throw new NotHeld("Partition " + partition + " of " + store + " is held here by a standby or by a task "
                     + "still restoring, which does not have " + key + ": the active task may");
         }
@@ -241,21 +250,37 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return query(store, query, partition, IsolationLevel.READ_COMMITTED);
     }
 
+    /** The partition's answer from whichever task holds it here, active or standby. */
     private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition,
                                      IsolationLevel isolation) {
+        QueryResult<R> result = tryQuery(store, query, partition, isolation, false);
+        if (result.isFailure()) {
+            throw notHere(store, partition, result);
+        }
+        return result;
+    }
+
+    /**
+     * @param activeOnly whether only an active task of a running stream thread may answer: a standby or a
+     *                   restoring task then fails with {@link FailureReason#NOT_ACTIVE}
+     */
+    private <R> QueryResult<R> tryQuery(String store, org.apache.kafka.streams.query.Query<R> query, int partition,
+                                        IsolationLevel isolation, boolean activeOnly) {
+        // Committed state only, for anything told to a client: nothing a crash can take back.
+        StateQueryRequest<R> request = StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition))
+                .withIsolationLevel(isolation);
         QueryResult<R> result;
         try {
-            // Committed state only, for anything told to a client: nothing a crash can take back.
-            result = streams.query(StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition))
-                            .withIsolationLevel(isolation))
-                    .getPartitionResults().get(partition);
+            result = streams.query(activeOnly ? request.requireActive() : request).getPartitionResults().get(partition);
         } catch (RuntimeException e) {
             throw new NotHeld("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());
         }
-        if (result == null || result.isFailure()) {
-            throw new NotHeld("Partition " + partition + " of " + store + " is not here: "
-                    + (result == null ? "no answer" : result.getFailureReason() + " " + result.getFailureMessage()));
-        }
-        return result;
+        return result != null ? result
+                : QueryResult.forFailure(FailureReason.NOT_PRESENT, "The partition gave no answer.");
+    }
+
+    private static NotHeld notHere(String store, int partition, QueryResult<?> failure) {
+        return new NotHeld("Partition " + partition + " of " + store + " is not here: " + failure.getFailureReason()
+                + " " + failure.getFailureMessage());
     }
 }
