@@ -26,7 +26,7 @@ public final class Problems {
         return problem;
     }
 
-    public static URI typeOf(String code) {
+    private static URI typeOf(String code) {
         return URI.create("urn:qrvoucher:problem:" + code.toLowerCase(Locale.ROOT).replace('_', '-'));
     }
 
