@@ -42,6 +42,7 @@ import io.qrvoucher.voucher.app.VoucherStreamsProperties;
 import io.qrvoucher.voucher.streams.RecordTracing;
 import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
+import io.qrvoucher.voucher.streams.WholePartitions;
 
 /**
  * Requests per second the voucher topology sustains straight from Kafka, and in the same run, on the
@@ -108,7 +109,7 @@ final class TopologyThroughput {
                         properties("bench-baseline-" + round).streamsConfig(cluster)));
                 VoucherStreamsProperties voucher = properties("bench-voucher-" + round);
                 runs.add(measure("voucher-topology", round, completion, input, records, voucher.topology(BANK_RULES, VoucherChanges.NONE, StalledVouchers.NONE,
-                        RecordTracing.NONE),
+                        RecordTracing.NONE, new WholePartitions()),
                         voucher.streamsConfig(cluster)));
             }
             runs.removeIf(run -> run.round() == 0);

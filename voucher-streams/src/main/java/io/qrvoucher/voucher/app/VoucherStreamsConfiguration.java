@@ -27,6 +27,7 @@ import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
 import io.qrvoucher.voucher.query.VoucherWatches;
 import io.qrvoucher.voucher.streams.VoucherChanges;
+import io.qrvoucher.voucher.streams.WholePartitions;
 import reactor.core.scheduler.Schedulers;
 
 @Configuration(proxyBeanMethods = false)
@@ -48,11 +49,18 @@ class VoucherStreamsConfiguration {
         return new StalledVoucherRegistry();
     }
 
+    /** Which store partitions the topology's tasks hold whole here: where the queries may trust a miss. */
+    @Bean
+    WholePartitions wholePartitions() {
+        return new WholePartitions();
+    }
+
     @Bean
     Topology voucherTopology(VoucherStreamsProperties properties, BankRules bankRules, ChangeRelay changeRelay,
-                             StalledVoucherRegistry stalledVouchers, Tracer tracer, Propagator propagator) {
+                             StalledVoucherRegistry stalledVouchers, Tracer tracer, Propagator propagator,
+                             WholePartitions wholePartitions) {
         return properties.topology(bankRules, changeRelay, stalledVouchers,
-                new TracedRecords(new KafkaTracing(tracer, propagator)));
+                new TracedRecords(new KafkaTracing(tracer, propagator)), wholePartitions);
     }
 
     /** The cluster, as every Kafka client of the service reaches it: Kafka Streams, the start-up check, the health check. */
@@ -81,8 +89,8 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    VoucherQueries voucherQueries(KafkaStreams voucherStreams) {
-        return new VoucherQueries(voucherStreams);
+    VoucherQueries voucherQueries(KafkaStreams voucherStreams, WholePartitions wholePartitions) {
+        return new VoucherQueries(voucherStreams, wholePartitions);
     }
 
     @Bean

@@ -39,6 +39,7 @@ import io.qrvoucher.voucher.streams.VoucherTopology.ExpirySettings;
 import io.qrvoucher.voucher.streams.VoucherTopology.Settings;
 import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 import io.qrvoucher.voucher.streams.VoucherTopology;
+import io.qrvoucher.voucher.streams.WholePartitions;
 
 /**
  * Configuration of the voucher-streams service, under {@code voucher.*}.
@@ -103,13 +104,14 @@ public record VoucherStreamsProperties(
 
     /**
      * The voucher topology with these topics, this policy under the bank's rules, these timers and keys,
-     * telling {@code changes} and {@code stalled}, its work traced by {@code tracing}.
+     * telling {@code changes}, {@code stalled} and {@code whole}, its work traced by {@code tracing}.
      */
-    public Topology topology(BankRules bank, VoucherChanges changes, StalledVouchers stalled, RecordTracing tracing) {
+    public Topology topology(BankRules bank, VoucherChanges changes, StalledVouchers stalled, RecordTracing tracing,
+                             WholePartitions whole) {
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy(bank)), new Settings(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
-                new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing));
+                new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing, whole));
     }
 
     /**

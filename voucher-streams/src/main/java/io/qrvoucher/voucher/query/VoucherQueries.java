@@ -13,7 +13,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.query.FailureReason;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
@@ -39,16 +38,15 @@ import io.qrvoucher.voucher.streams.CustomerAttempts;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
 import io.qrvoucher.voucher.streams.VoucherTopology;
+import io.qrvoucher.voucher.streams.WholePartitions;
 
 /**
  * Reads this instance's stores with interactive queries (IQv2), one partition at a time: the partition
  * that holds the key, whether this instance holds it as the active task or as a standby. A key that is
- * not there is an answer ("no such voucher") only from an active task of a stream thread that is running: a
- * standby, or an active task still restoring, has the state up to some offset, and what it lacks may exist, so
- * it finds what it has and is {@link NotHeld} for the rest (the caller asks another holder, or again). Kafka
- * Streams tells whether a task is active and its thread running (IQv2 {@code requireActive}), not whether one
- * task has restored: while any task of a thread restores, the misses of all its tasks are {@link NotHeld}.
- * Reads are
+ * not there is an answer ("no such voucher") only where the partition is whole ({@link WholePartitions}: its
+ * active task has restored and runs): a standby, or an active task still restoring, has the state up to some
+ * offset, and what it lacks may exist, so it finds what it has and is {@link NotHeld} for the rest (the caller
+ * asks another holder, or again). Reads are
  * {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
  * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further. A
  * partition this instance does not hold is a {@link NotHeld}: the caller asks the instance that does. (Lists
@@ -64,9 +62,12 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final KafkaStreams streams;
+    private final WholePartitions whole;
 
-    public VoucherQueries(KafkaStreams streams) {
+    /** @param whole which partitions the topology of {@code streams} holds whole here */
+    public VoucherQueries(KafkaStreams streams, WholePartitions whole) {
         this.streams = streams;
+        this.whole = whole;
     }
 
     /**
@@ -230,16 +231,11 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     }
 
     private byte[] get(String store, String key, int partition, IsolationLevel isolation) {
-        KeyQuery<String, byte[]> query = KeyQuery.withKey(key);
-        QueryResult<byte[]> fromActive = tryQuery(store, query, partition, isolation, true);
-        if (fromActive.isSuccess()) {
-            return fromActive.getResult();
-        }
-        if (fromActive.getFailureReason() != FailureReason.NOT_ACTIVE) {
-            throw notHere(store, partition, fromActive);
-        }
-        byte[] value = query(store, query, partition, isolation).getResult();
-        if (value == null) {
+        // Whole before the read and still after it: the read was of the restored store, not of a task that
+        // restored it only afterwards (nor of one that closed meanwhile).
+        boolean wholeBefore = whole.isWhole(store, partition);
+        byte[] value = query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
+        if (value == null && !(wholeBefore && whole.isWhole(store, partition))) {
             throw new NotHeld("Partition " + partition + " of " + store + " is held here by a standby or by a task "
                     + "still restoring, which does not have " + key + ": the active task may");
         }
@@ -253,30 +249,22 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     /** The partition's answer from whichever task holds it here, active or standby. */
     private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition,
                                      IsolationLevel isolation) {
-        QueryResult<R> result = tryQuery(store, query, partition, isolation, false);
-        if (result.isFailure()) {
-            throw notHere(store, partition, result);
-        }
-        return result;
-    }
-
-    /**
-     * @param activeOnly whether only an active task of a running stream thread may answer: a standby or a
-     *                   restoring task then fails with {@link FailureReason#NOT_ACTIVE}
-     */
-    private <R> QueryResult<R> tryQuery(String store, org.apache.kafka.streams.query.Query<R> query, int partition,
-                                        IsolationLevel isolation, boolean activeOnly) {
-        // Committed state only, for anything told to a client: nothing a crash can take back.
+        // READ_COMMITTED for anything told to a client: nothing a crash can take back.
         StateQueryRequest<R> request = StateQueryRequest.inStore(store).withQuery(query).withPartitions(Set.of(partition))
                 .withIsolationLevel(isolation);
         QueryResult<R> result;
         try {
-            result = streams.query(activeOnly ? request.requireActive() : request).getPartitionResults().get(partition);
+            result = streams.query(request).getPartitionResults().get(partition);
         } catch (RuntimeException e) {
             throw new NotHeld("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());
         }
-        return result != null ? result
-                : QueryResult.forFailure(FailureReason.NOT_PRESENT, "The partition gave no answer.");
+        if (result == null) {
+            throw new NotHeld("Partition " + partition + " of " + store + " gave no answer here");
+        }
+        if (result.isFailure()) {
+            throw notHere(store, partition, result);
+        }
+        return result;
     }
 
     private static NotHeld notHere(String store, int partition, QueryResult<?> failure) {

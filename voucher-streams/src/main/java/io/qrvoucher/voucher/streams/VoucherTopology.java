@@ -56,7 +56,8 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
  * apply processor writes to {@code customer-vouchers}, partitioned by customer, are that topic's
  * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
- * stores are served to the ingress by interactive queries.
+ * stores are served to the ingress by interactive queries; the processors of the stores read by key say
+ * while their partition is whole here ({@link WholePartitions}), so that a miss there is an answer.
  */
 public final class VoucherTopology {
 
@@ -127,15 +128,16 @@ public final class VoucherTopology {
      * @param attemptRetention how long a customer's attempt is kept for the abuse limits: at least their
      *                    longest window
      * @param tracing     how the handling of a request or result joins the request's trace
+     * @param whole       told which partitions of the stores read by key this instance holds whole
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
                            VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention,
-                           RecordTracing tracing) {
+                           RecordTracing tracing, WholePartitions whole) {
 
         /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window and retention. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
             return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
-                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE);
+                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions());
         }
     }
 
@@ -143,6 +145,7 @@ public final class VoucherTopology {
         ExpirySettings expiry = settings.expiry();
         WatchdogSettings watchdog = settings.watchdog();
         VoucherChanges changes = settings.changes();
+        WholePartitions whole = settings.whole();
         DecodingProcessor.Admission sealedByTheIngress = (record, key) ->
                 settings.signatures().problem(record.headers(), key, record.value());
         AvroSerde<VoucherRequest> requests = AvroSerde.of(VoucherRequest.class);
@@ -159,8 +162,8 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(results, LedgerResult::getVoucherId, AvroMapping::toDomain,
                         APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
-        topology.addProcessor(APPLY_INPUTS, () -> new VoucherProcessor(lifecycle, expiry, watchdog,
-                        settings.claimWindow(), changes, settings.tracing()),
+        topology.addProcessor(APPLY_INPUTS, whole.whileOpen(() -> new VoucherProcessor(lifecycle, expiry, watchdog,
+                        settings.claimWindow(), changes, settings.tracing()), VOUCHER_STORE, REQUEST_REFUSALS),
                 DECODE_REQUESTS, DECODE_RESULTS);
         // Both stores say when they committed, so that waiting readers look then (VoucherChanges#committed).
         topology.addStateStore(
@@ -188,7 +191,8 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(AvroSerde.of(SettingsChange.class), SettingsChange::getCustomerId,
                         change -> change, APPLY_SETTINGS_CHANGES, DEAD_LETTER_SINK),
                 SETTINGS_CHANGES_SOURCE);
-        topology.addProcessor(APPLY_SETTINGS_CHANGES, CustomerSettingsProcessor::new, DECODE_SETTINGS_CHANGES);
+        topology.addProcessor(APPLY_SETTINGS_CHANGES,
+                whole.whileOpen(CustomerSettingsProcessor::new, CUSTOMER_SETTINGS_STORE), DECODE_SETTINGS_CHANGES);
         topology.addSource(LEGACY_SETTINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.legacySettings());
         topology.addProcessor(DECODE_LEGACY_SETTINGS,
@@ -208,8 +212,9 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf, claim -> claim,
                         KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
                 CLAIMS_SOURCE);
-        topology.addProcessor(KEEP_FIRST_CLAIMS,
-                () -> new IdempotencyClaims(settings.claimWindow(), expiry.maxPerPunctuation(), changes), DECODE_CLAIMS);
+        topology.addProcessor(KEEP_FIRST_CLAIMS, whole.whileOpen(
+                () -> new IdempotencyClaims(settings.claimWindow(), expiry.maxPerPunctuation(), changes),
+                IDEMPOTENCY_CLAIMS), DECODE_CLAIMS);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(IDEMPOTENCY_CLAIMS),
                 Serdes.String(), Serdes.ByteArray()), KEEP_FIRST_CLAIMS);
 

@@ -74,6 +74,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
 
     private final VoucherTopics topics = VoucherTopics.defaults();
+    private final WholePartitions wholePartitions = new WholePartitions();
     private final Path stateDir;
     private final TopologyTestDriver driver;
     private final TestInputTopic<byte[], byte[]> requestTopic;
@@ -138,7 +139,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                             }
                         }),
                         VoucherTopology.DEFAULT_CLAIM_WINDOW, changes, STREAMS,
-                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing)),
+                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
@@ -434,6 +435,11 @@ final class VoucherTopologyFixture implements AutoCloseable {
     /** The sum over the threads (counts) or tasks (durations) of a topology metric whose tags include {@code tags}. */
     double metric(String name, Map<String, String> tags) {
         return TopologyMetricNames.values(driver.metrics(), name, tags).sum();
+    }
+
+    /** Whether the store's one partition is held whole, as the topology says. */
+    boolean isWhole(String store) {
+        return wholePartitions.isWhole(store, 0);
     }
 
     @Override
