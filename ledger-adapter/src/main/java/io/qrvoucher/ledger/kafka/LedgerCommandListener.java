@@ -12,9 +12,6 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.ConsumerSeekAware;
-import org.springframework.kafka.support.micrometer.KafkaListenerObservation;
-import org.springframework.kafka.support.micrometer.KafkaListenerObservation.DefaultKafkaListenerObservationConvention;
-import org.springframework.kafka.support.micrometer.KafkaRecordReceiverContext;
 import org.springframework.transaction.TransactionException;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,6 +22,7 @@ import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.ledger.core.LedgerRefusal;
 import io.qrvoucher.schemas.Topics;
+import io.qrvoucher.support.RecordObservations;
 
 /**
  * Applies the ledger commands of a poll one by one, and sends their results together, in one request to the
@@ -82,10 +80,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
     }
 
     private ResultPublisher.Sending observed(ConsumerRecord<String, byte[]> record) {
-        return KafkaListenerObservation.LISTENER_OBSERVATION.observation(null,
-                        DefaultKafkaListenerObservationConvention.INSTANCE,
-                        () -> new KafkaRecordReceiverContext(record, ID, () -> null), observations)
-                .observe(() -> publisher.send(apply(record)));
+        return RecordObservations.handling(record, ID, observations).observe(() -> publisher.send(apply(record)));
     }
 
     private Applied apply(ConsumerRecord<String, byte[]> record) {

@@ -9,9 +9,6 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.support.micrometer.KafkaListenerObservation;
-import org.springframework.kafka.support.micrometer.KafkaListenerObservation.DefaultKafkaListenerObservationConvention;
-import org.springframework.kafka.support.micrometer.KafkaRecordReceiverContext;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.micrometer.observation.Observation;
@@ -19,6 +16,7 @@ import io.micrometer.observation.ObservationRegistry;
 
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.RecordObservations;
 import io.qrvoucher.webhook.core.Recipients;
 import io.qrvoucher.webhook.core.WebhookPayload;
 import io.qrvoucher.webhook.store.WebhookStore;
@@ -107,8 +105,6 @@ public class VoucherEventListener {
     }
 
     private Observation observed(ConsumerRecord<String, byte[]> record) {
-        return KafkaListenerObservation.LISTENER_OBSERVATION.observation(null,
-                DefaultKafkaListenerObservationConvention.INSTANCE,
-                () -> new KafkaRecordReceiverContext(record, ID, () -> null), observations).start();
+        return RecordObservations.handling(record, ID, observations).start();
     }
 }
