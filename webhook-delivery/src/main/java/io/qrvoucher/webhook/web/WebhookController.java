@@ -19,6 +19,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.qrvoucher.support.Problems;
 import io.qrvoucher.webhook.WebhookProperties;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.EventTypes;
@@ -110,9 +111,8 @@ class WebhookController {
 
     @ExceptionHandler(Refusal.class)
     ResponseEntity<ProblemDetail> refused(Refusal refusal) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, refusal.getMessage());
-        problem.setProperty("code", refusal.code());
-        return ResponseEntity.status(HttpStatus.UNPROCESSABLE_CONTENT).body(problem);
+        return ResponseEntity.status(HttpStatus.UNPROCESSABLE_CONTENT)
+                .body(Problems.problem(HttpStatus.UNPROCESSABLE_CONTENT, refusal.code(), refusal.getMessage()));
     }
 
     /** JDBC and name resolution block: off the event loop. */
