@@ -309,6 +309,12 @@ class AccountAdminApiTest {
                 .bodyValue("customerId=max&accountId=max-cny&currency=CNY").exchange()
                 .expectStatus().isEqualTo(HttpStatus.UNSUPPORTED_MEDIA_TYPE)
                 .expectBody().jsonPath("$.code").isEqualTo("UNSUPPORTED_MEDIA_TYPE");
+        // Past what the server reads of a body (256 KB by default).
+        operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"customerId\": \"max\", \"accountId\": \"max-cny\", \"currency\": \"CNY\", \"note\": \""
+                        + "x".repeat(300 * 1024) + "\"}").exchange()
+                .expectStatus().isEqualTo(413)
+                .expectBody().jsonPath("$.code").isEqualTo("PAYLOAD_TOO_LARGE");
         assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE owner_customer_id = 'max'").query(Long.class).single()).isZero();
     }
 
