@@ -1,0 +1,148 @@
+package io.qrvoucher.voucher.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.VoucherRequest;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.Topics;
+import io.qrvoucher.support.BankRules;
+import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.RequestSignatures;
+import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
+import io.qrvoucher.voucher.app.VoucherStreamsProperties;
+import io.qrvoucher.voucher.streams.RecordTracing;
+import io.qrvoucher.voucher.streams.StalledVouchers;
+import io.qrvoucher.voucher.streams.VoucherChanges;
+import io.qrvoucher.voucher.streams.VoucherTopology;
+import io.qrvoucher.voucher.streams.WholePartitions;
+
+/**
+ * What the owner of a voucher's partition and its standby answer, on a real broker: the active task, restored,
+ * says that a voucher does not exist; the standby finds what it has and, for what it lacks, sends the reader on.
+ */
+class VoucherQueriesTest {
+
+    private static final String SIGNING_KEY = "cmVxdWVzdC1zaWduaW5nLWtleS1vZi10aGUtdGVzdHM=";
+    private static final RequestSignatures INGRESS = new RequestSignatures("k1", Map.of("k1", SIGNING_KEY));
+
+    private static Path stateDir;
+
+    private static TestBroker broker;
+    private static Instance first;
+    private static Instance second;
+
+    /** One instance of the topology, with what it knows of its whole partitions, reached at {@code host}. */
+    private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host) {
+
+        static Instance start(String name, int port) {
+            Map<String, String> given = new HashMap<>();
+            given.put("voucher.application-id", "voucher-queries-test");
+            given.put("voucher.state-dir", stateDir.resolve(name).toString());
+            given.put("voucher.advertised-url", "http://" + name + ":" + port);
+            given.put("voucher.standby-replicas", "1");
+            given.put("voucher.request-signing.keys.k1", SIGNING_KEY);
+            VoucherStreamsProperties properties = new Binder(new MapConfigurationPropertySource(given))
+                    .bindOrCreate("voucher", VoucherStreamsProperties.class);
+            WholePartitions whole = new WholePartitions();
+            BankRules bank = new Binder(new MapConfigurationPropertySource(Map.of())).bindOrCreate("bank", BankRules.class);
+            KafkaStreams streams = new KafkaStreams(
+                    properties.topology(bank, VoucherChanges.NONE, StalledVouchers.NONE, RecordTracing.NONE, whole),
+                    properties.streamsConfig(KafkaConnection.plaintext(broker.bootstrapServers())));
+            streams.start();
+            return new Instance(streams, new VoucherQueries(streams, whole), new HostInfo(name, port));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws IOException {
+        // Not in the OS's temporary directory, which Kafka Streams warns about (it may be cleared under it).
+        stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-queries-test");
+        broker = TestBroker.start(1, Topics.names().toArray(String[]::new));
+        first = Instance.start("first", 1);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (Instance instance : new Instance[] {second, first}) {
+            if (instance != null) {
+                instance.streams().close(CloseOptions.timeout(Duration.ofSeconds(30)));
+            }
+        }
+        broker.close();
+    }
+
+    @Test
+    void onlyTheRestoredActiveTaskSaysAVoucherDoesNotExistAStandbySendsTheReaderOn() {
+        String voucherId = UUID.randomUUID().toString();
+        generate(voucherId);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                assertThat(first.queries().voucher(voucherId, null).getVoucher().getStatus())
+                        .isEqualTo(VoucherStatus.PENDING));
+
+        second = Instance.start("second", 2);
+        // Either may end up with the active task (both are within the acceptable lag): the other has the standby.
+        await().atMost(Duration.ofSeconds(60)).until(() -> first.streams().state() == KafkaStreams.State.RUNNING
+                && second.streams().state() == KafkaStreams.State.RUNNING && holders(voucherId).standbyHosts().size() == 1);
+        Instance active = holders(voucherId).activeHost().equals(first.host()) ? first : second;
+        Instance standby = active == first ? second : first;
+        assertThat(holders(voucherId).standbyHosts()).containsExactly(standby.host());
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                assertThat(standby.queries().voucher(voucherId, null).getVoucher().getVoucherId())
+                        .as("the standby finds what it has").isEqualTo(voucherId));
+
+        String missing = UUID.randomUUID().toString();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                assertThat(active.queries().voucher(missing, null).getVoucher())
+                        .as("the active task, restored: no such voucher").isNull());
+        assertThatThrownBy(() -> standby.queries().voucher(missing, null))
+                .as("the standby may lack it: the reader is sent on").isInstanceOf(NotHeld.class);
+    }
+
+    private static KeyQueryMetadata holders(String voucherId) {
+        return first.streams().queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer());
+    }
+
+    /** Sends a generation as the ingress does: sealed. */
+    private static void generate(String voucherId) {
+        VoucherRequest request = new VoucherRequest("gen-" + voucherId, voucherId, "alice", Instant.now(),
+                new GenerateVoucher("acc-alice", 5_00L, "CNY", null, "ab".repeat(32)));
+        byte[] value = AvroSerde.of(VoucherRequest.class).encode(request);
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.VOUCHER_REQUESTS, voucherId, value);
+        INGRESS.sign(record.headers(), voucherId, value);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(record);
+        }
+    }
+}
