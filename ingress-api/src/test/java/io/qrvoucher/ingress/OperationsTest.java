@@ -94,11 +94,16 @@ class OperationsTest extends IngressTestBase {
                 .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny")).exchange()
                 .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
 
-        // The webhook delivery's span is the recording of bob's REDEEMED delivery.
+        // The webhook delivery's spans: the recording of bob's REDEEMED delivery, and the attempt that sent it.
         AttributeKey<String> service = AttributeKey.stringKey("service.name");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(CapturedSpans.ofTrace(traceId))
                 .extracting(span -> span.getResource().getAttribute(service))
                 .contains("ingress-api", "voucher-streams", "ledger-adapter", "webhook-delivery"));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(CapturedSpans.ofTrace(traceId))
+                .anySatisfy(span -> {
+                    assertThat(span.getName()).isEqualTo("webhook delivery");
+                    assertThat(span.getAttributes().get(AttributeKey.booleanKey("webhook.delivered"))).isTrue();
+                }));
         List<SpanData> trace = CapturedSpans.ofTrace(traceId);
         Set<String> spanIds = trace.stream().map(SpanData::getSpanId).collect(Collectors.toSet());
         // One tree under the caller's span: no hop started a trace of its own or lost its parent.

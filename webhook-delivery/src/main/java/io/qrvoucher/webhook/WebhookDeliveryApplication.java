@@ -21,11 +21,14 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.core.SecretBox;
+import io.qrvoucher.webhook.dispatch.DeliveryTraces;
 import io.qrvoucher.webhook.dispatch.Dispatcher;
 import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.kafka.VoucherEventListener;
@@ -85,9 +88,14 @@ public class WebhookDeliveryApplication {
     }
 
     @Bean
+    DeliveryTraces deliveryTraces(Tracer tracer, Propagator propagator) {
+        return new DeliveryTraces(tracer, propagator);
+    }
+
+    @Bean
     VoucherEventListener voucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json,
-                                              Clock clock, ObservationRegistry observations) {
-        return new VoucherEventListener(store, transactions, json, clock, observations);
+                                              Clock clock, ObservationRegistry observations, DeliveryTraces traces) {
+        return new VoucherEventListener(store, transactions, json, clock, observations, traces);
     }
 
     /** A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. */
@@ -107,9 +115,9 @@ public class WebhookDeliveryApplication {
 
     @Bean
     Dispatcher dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender,
-                          WebhookProperties properties, Clock clock, MeterRegistry meters) {
+                          DeliveryTraces traces, WebhookProperties properties, Clock clock, MeterRegistry meters) {
         WebhookProperties.Delivery delivery = properties.delivery();
-        return new Dispatcher(store, transactions, sender,
+        return new Dispatcher(store, transactions, sender, traces,
                 new RetrySchedule(delivery.initialBackoff(), delivery.maxBackoff(), delivery.giveUpAfter()),
                 delivery.workers(), delivery.pollInterval(), clock, meters);
     }

@@ -44,6 +44,7 @@ import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.webhook.core.RetrySchedule;
+import io.qrvoucher.webhook.dispatch.DeliveryTraces;
 import io.qrvoucher.webhook.dispatch.Dispatcher;
 import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.store.Delivery;
@@ -274,7 +275,8 @@ class WebhookDeliveryTest {
         try (Receiver receiver = Receiver.answeringAfter(Duration.ofMillis(30));
              WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.AddressPolicy(true), true,
                      Duration.ofSeconds(1), Duration.ofSeconds(1), 8, Clock.systemUTC())) {
-            Dispatcher other = new Dispatcher(store, transactions, sender, new RetrySchedule(Duration.ofMillis(100),
+            Dispatcher other = new Dispatcher(store, transactions, sender, DeliveryTraces.untraced(),
+                    new RetrySchedule(Duration.ofMillis(100),
                     Duration.ofMillis(800), Duration.ofSeconds(3)), 4, Duration.ofMillis(10), Clock.systemUTC(),
                     new SimpleMeterRegistry());
             other.start();

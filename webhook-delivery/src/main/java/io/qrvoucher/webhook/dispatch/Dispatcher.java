@@ -16,6 +16,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.store.WebhookStore;
 
@@ -25,7 +26,8 @@ import io.qrvoucher.webhook.store.WebhookStore;
  * the attempt in the same transaction: an endpoint's deliveries go one at a time, in order, over all the
  * instances, and a delivery waits until the one before it was delivered or given up. Nothing is kept in
  * memory: an instance that dies mid-attempt releases its lock with its connection, and the delivery is tried
- * again (receivers de-duplicate by event id).
+ * again (receivers de-duplicate by event id). Each attempt is a span of the trace its event was recorded in
+ * ({@link DeliveryTraces}).
  */
 public final class Dispatcher implements SmartLifecycle {
 
@@ -38,6 +40,7 @@ public final class Dispatcher implements SmartLifecycle {
     private final WebhookStore store;
     private final TransactionTemplate transactions;
     private final WebhookSender sender;
+    private final DeliveryTraces traces;
     private final RetrySchedule schedule;
     private final int workers;
     private final Duration pollInterval;
@@ -47,11 +50,12 @@ public final class Dispatcher implements SmartLifecycle {
     private final Counter givenUp;
     private ScheduledExecutorService executor;
 
-    public Dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender, RetrySchedule schedule,
-                      int workers, Duration pollInterval, Clock clock, MeterRegistry meters) {
+    public Dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender, DeliveryTraces traces,
+                      RetrySchedule schedule, int workers, Duration pollInterval, Clock clock, MeterRegistry meters) {
         this.store = store;
         this.transactions = transactions;
         this.sender = sender;
+        this.traces = traces;
         this.schedule = schedule;
         this.workers = workers;
         this.pollInterval = pollInterval;
@@ -102,7 +106,7 @@ public final class Dispatcher implements SmartLifecycle {
                 return false;
             }
             WebhookStore.Due due = next.get();
-            WebhookSender.Outcome outcome = sender.send(due);
+            WebhookSender.Outcome outcome = send(due);
             Instant after = clock.instant();
             Optional<Instant> retry = outcome.delivered() ? Optional.empty()
                     : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after);
@@ -121,6 +125,26 @@ public final class Dispatcher implements SmartLifecycle {
             return true;
         });
         return Boolean.TRUE.equals(attempted);
+    }
+
+    private WebhookSender.Outcome send(WebhookStore.Due due) {
+        Span span = traces.attempt(due.traceContext())
+                .tag("webhook.event.id", due.eventId())
+                .tag("webhook.delivery.id", due.deliveryId())
+                .tag("webhook.attempt", due.attempts() + 1);
+        try {
+            WebhookSender.Outcome outcome = sender.send(due);
+            span.tag("webhook.delivered", outcome.delivered());
+            if (outcome.statusCode() != null) {
+                span.tag("http.response.status_code", outcome.statusCode());
+            }
+            if (outcome.error() != null) {
+                span.tag("error.type", outcome.error());
+            }
+            return outcome;
+        } finally {
+            span.end();
+        }
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.RecordObservations;
 import io.qrvoucher.webhook.core.Recipients;
+import io.qrvoucher.webhook.dispatch.DeliveryTraces;
 import io.qrvoucher.webhook.core.WebhookPayload;
 import io.qrvoucher.webhook.store.WebhookStore;
 import tools.jackson.databind.ObjectMapper;
@@ -37,7 +38,8 @@ import tools.jackson.databind.ObjectMapper;
  * <p>
  * Each event that some endpoint subscribes to is a span of the trace its record carries, ended when its deliveries
  * are committed (the events of a poll share that transaction, so their spans overlap); the events nobody subscribes
- * to are not traced.
+ * to are not traced. Its deliveries keep that span's context, so that their attempts are spans of the same trace
+ * ({@link DeliveryTraces}).
  */
 public class VoucherEventListener {
 
@@ -49,14 +51,16 @@ public class VoucherEventListener {
     private final ObjectMapper json;
     private final Clock clock;
     private final ObservationRegistry observations;
+    private final DeliveryTraces traces;
 
     public VoucherEventListener(WebhookStore store, TransactionTemplate transactions, ObjectMapper json, Clock clock,
-                                ObservationRegistry observations) {
+                                ObservationRegistry observations, DeliveryTraces traces) {
         this.store = store;
         this.transactions = transactions;
         this.json = json;
         this.clock = clock;
         this.observations = observations;
+        this.traces = traces;
     }
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}. */
@@ -87,24 +91,27 @@ public class VoucherEventListener {
         List<WebhookStore.NewDelivery> deliveries = new ArrayList<>();
         for (int index = 0; index < events.size(); index++) {
             VoucherEvent event = events.get(index);
-            int before = deliveries.size();
-            for (Recipients.Recipient recipient : Recipients.of(event)) {
-                if (subscribed.getOrDefault(recipient.customerId(), Set.of()).contains(event.getType().name())) {
-                    deliveries.add(new WebhookStore.NewDelivery(recipient.customerId(), event.getEventId(),
-                            event.getType().name(), event.getVoucherId(),
-                            json.writeValueAsBytes(WebhookPayload.of(event, recipient))));
-                }
+            List<Recipients.Recipient> recipients = Recipients.of(event).stream()
+                    .filter(recipient -> subscribed.getOrDefault(recipient.customerId(), Set.of())
+                            .contains(event.getType().name()))
+                    .toList();
+            if (recipients.isEmpty()) {
+                continue;
             }
-            if (deliveries.size() > before) {
-                traced.add(observed(records.get(index)));
+            Observation recording = RecordObservations.handling(records.get(index), ID, observations).start();
+            traced.add(recording);
+            String traceContext;
+            try (Observation.Scope scope = recording.openScope()) {
+                traceContext = traces.current();
+            }
+            for (Recipients.Recipient recipient : recipients) {
+                deliveries.add(new WebhookStore.NewDelivery(recipient.customerId(), event.getEventId(),
+                        event.getType().name(), event.getVoucherId(),
+                        json.writeValueAsBytes(WebhookPayload.of(event, recipient)), traceContext));
             }
         }
         if (!deliveries.isEmpty()) {
             transactions.executeWithoutResult(status -> store.record(deliveries, clock.instant()));
         }
-    }
-
-    private Observation observed(ConsumerRecord<String, byte[]> record) {
-        return RecordObservations.handling(record, ID, observations).start();
     }
 }

@@ -29,9 +29,12 @@ import io.qrvoucher.webhook.core.SecretBox;
  */
 public class WebhookStore {
 
-    /** A delivery due now at the head of its endpoint's queue, with what sending it needs. */
+    /**
+     * A delivery due now at the head of its endpoint's queue, with what sending it needs, and the trace its
+     * attempts continue ({@code traceContext}, null if none was kept).
+     */
     public record Due(long deliveryId, String endpointId, String url, String secret, String eventId, byte[] payload,
-                      Instant createdAt, int attempts) {
+                      Instant createdAt, int attempts, String traceContext) {
     }
 
     /** The answer to a registration: the endpoint, and whether this request made it (false for a retry). */
@@ -39,7 +42,8 @@ public class WebhookStore {
     }
 
     /** A delivery to record for an event: the endpoint is found by the customer's subscriptions. */
-    public record NewDelivery(String customerId, String eventId, String eventType, String voucherId, byte[] payload) {
+    public record NewDelivery(String customerId, String eventId, String eventType, String voucherId, byte[] payload,
+                              String traceContext) {
     }
 
     private final JdbcClient jdbc;
@@ -142,13 +146,14 @@ public class WebhookStore {
         for (NewDelivery delivery : deliveries) {
             recorded += jdbc.sql("""
                             INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
-                                created_at, next_attempt_at)
-                            SELECT endpoint_id, :eventId, :type, :voucherId, :payload, 'PENDING', :now, :now
+                                created_at, next_attempt_at, trace_context)
+                            SELECT endpoint_id, :eventId, :type, :voucherId, :payload, 'PENDING', :now, :now, :trace
                             FROM webhook_endpoints WHERE customer_id = :customer AND :type = ANY (event_types)
                             ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
                     .param("eventId", delivery.eventId()).param("type", delivery.eventType())
                     .param("voucherId", delivery.voucherId()).param("payload", delivery.payload())
-                    .param("now", Timestamp.from(now)).param("customer", delivery.customerId()).update();
+                    .param("now", Timestamp.from(now)).param("customer", delivery.customerId())
+                    .param("trace", delivery.traceContext(), java.sql.Types.VARCHAR).update();
         }
         return recorded;
     }
@@ -230,7 +235,8 @@ public class WebhookStore {
         String endpointId = (String) endpoint.get().get("endpoint_id");
         // Read again under the lock, in a new snapshot: another instance may have sent the head just before.
         return jdbc.sql("""
-                        SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at FROM webhook_deliveries
+                        SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at, trace_context
+                        FROM webhook_deliveries
                         WHERE endpoint_id = :endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1""")
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
                 .filter(head -> !((Timestamp) head.get("next_attempt_at")).toInstant().isAfter(now))
@@ -238,7 +244,8 @@ public class WebhookStore {
                         secrets.open(endpointId, new SecretBox.Sealed((String) endpoint.get().get("secret_key_id"),
                                 (byte[]) endpoint.get().get("secret_ciphertext"))),
                         (String) head.get("event_id"), (byte[]) head.get("payload"),
-                        ((Timestamp) head.get("created_at")).toInstant(), (Integer) head.get("attempts")));
+                        ((Timestamp) head.get("created_at")).toInstant(), (Integer) head.get("attempts"),
+                        (String) head.get("trace_context")));
     }
 
     /**

@@ -15,7 +15,7 @@ import io.qrvoucher.webhook.store.WebhookStore;
 class WebhookSenderTest {
 
     private static WebhookStore.Due due(String url) {
-        return new WebhookStore.Due(7, "e", url, "whsec_test", "v/v2", "{}".getBytes(), Instant.now(), 0);
+        return new WebhookStore.Due(7, "e", url, "whsec_test", "v/v2", "{}".getBytes(), Instant.now(), 0, null);
     }
 
     /** A name that resolved to a public address at registration may resolve to an internal one now (DNS rebinding). */
