@@ -70,9 +70,12 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean(initMethod = "start", destroyMethod = "")
-    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection) {
+    KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection,
+                                WholePartitions wholePartitions) {
         CoPartitioning.check(kafkaConnection, properties.topics().coPartitioned());
         KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig(kafkaConnection));
+        streams.setGlobalStateRestoreListener(wholePartitions.restoreListener());
+        streams.setStandbyUpdateListener(wholePartitions.standbyListener());
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);

@@ -231,11 +231,11 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     }
 
     private byte[] get(String store, String key, int partition, IsolationLevel isolation) {
-        // Whole before the read and still after it: the read was of the restored store, not of a task that
-        // restored it only afterwards (nor of one that closed meanwhile).
-        boolean wholeBefore = whole.isWhole(store, partition);
+        // Whole before the read and the same whole store after it: the read was of the restored store, not of a
+        // task that restored it only afterwards, nor of one that closed (and perhaps came back) meanwhile.
+        Long wholeBefore = whole.wholeSince(store, partition);
         byte[] value = query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
-        if (value == null && !(wholeBefore && whole.isWhole(store, partition))) {
+        if (value == null && (wholeBefore == null || !wholeBefore.equals(whole.wholeSince(store, partition)))) {
             throw new NotHeld("Partition " + partition + " of " + store + " is held here by a standby or by a task "
                     + "still restoring, which does not have " + key + ": the active task may");
         }

@@ -1,9 +1,14 @@
 package io.qrvoucher.voucher.streams;
 
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.processor.StandbyUpdateListener;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -19,18 +24,25 @@ import org.apache.kafka.streams.processor.api.Record;
  * <p>The sign comes from the tasks themselves: Kafka Streams initialises a task's processors only once its
  * stores have restored, and closes them before it suspends, moves or closes the task. So the processor that
  * owns a store holds the store's partition whole from its {@code init} to its {@code close}
- * ({@link #whileOpen}).
+ * ({@link #whileOpen}). Each time a partition becomes whole it gets a new {@link #wholeSince token}, so that a
+ * reader can tell the same whole store from one closed and made whole again meanwhile. A restoration or a
+ * standby's update of a partition ends its wholeness too ({@link #restoreListener}, {@link #standbyListener}):
+ * should a task ever go without closing its processors, its mark does not outlive it.
  */
 public final class WholePartitions {
 
-    private final Set<StorePartition> whole = ConcurrentHashMap.newKeySet();
+    private final Map<StorePartition, Long> whole = new ConcurrentHashMap<>();
+    private final AtomicLong tokens = new AtomicLong();
 
     private record StorePartition(String store, int partition) {
     }
 
-    /** Whether this partition of the store is held here by its active task, restored. */
-    public boolean isWhole(String store, int partition) {
-        return whole.contains(new StorePartition(store, partition));
+    /**
+     * A token of this partition's wholeness, the same for as long as it stays whole here and new each time it
+     * becomes whole again; null if it is not whole now.
+     */
+    public Long wholeSince(String store, int partition) {
+        return whole.get(new StorePartition(store, partition));
     }
 
     /** The processors of {@code supplier}, each holding its task's partition of {@code stores} whole while it is open. */
@@ -40,11 +52,50 @@ public final class WholePartitions {
         return () -> new Holding<>(supplier.get(), owned);
     }
 
+    /** For {@code KafkaStreams#setGlobalStateRestoreListener}: a partition being restored is not whole. */
+    public StateRestoreListener restoreListener() {
+        return new StateRestoreListener() {
+            @Override
+            public void onRestoreStart(TopicPartition changelog, String store, long startingOffset, long endingOffset) {
+                whole.remove(new StorePartition(store, changelog.partition()));
+            }
+
+            @Override
+            public void onBatchRestored(TopicPartition changelog, String store, long batchEndOffset, long restored) {
+            }
+
+            @Override
+            public void onRestoreEnd(TopicPartition changelog, String store, long totalRestored) {
+            }
+        };
+    }
+
+    /** For {@code KafkaStreams#setStandbyUpdateListener}: a partition a standby updates is not whole here. */
+    public StandbyUpdateListener standbyListener() {
+        return new StandbyUpdateListener() {
+            @Override
+            public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {
+                whole.remove(new StorePartition(store, changelog.partition()));
+            }
+
+            @Override
+            public void onBatchLoaded(TopicPartition changelog, String store, TaskId task,
+                                      long batchEndOffset, long batchSize, long currentEndOffset) {
+            }
+
+            @Override
+            public void onUpdateSuspended(TopicPartition changelog, String store, long storeOffset, long currentEndOffset,
+                                          SuspendReason reason) {
+            }
+        };
+    }
+
     private final class Holding<KIn, VIn, KOut, VOut> implements Processor<KIn, VIn, KOut, VOut> {
 
         private final Processor<KIn, VIn, KOut, VOut> processor;
         private final List<String> stores;
         private List<StorePartition> held = List.of();
+        private long token;
 
         Holding(Processor<KIn, VIn, KOut, VOut> processor, List<String> stores) {
             this.processor = processor;
@@ -56,7 +107,8 @@ public final class WholePartitions {
             processor.init(context);
             int partition = context.taskId().partition();
             held = stores.stream().map(store -> new StorePartition(store, partition)).toList();
-            whole.addAll(held);
+            token = tokens.incrementAndGet();
+            held.forEach(storePartition -> whole.put(storePartition, token));
         }
 
         @Override
@@ -67,7 +119,7 @@ public final class WholePartitions {
         @Override
         public void close() {
             // First: a read must stop trusting this partition's misses before anything of the task closes.
-            whole.removeAll(held);
+            held.forEach(storePartition -> whole.remove(storePartition, token));
             processor.close();
         }
     }

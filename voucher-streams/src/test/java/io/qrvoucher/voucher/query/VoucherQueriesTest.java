@@ -78,6 +78,8 @@ class VoucherQueriesTest {
             KafkaStreams streams = new KafkaStreams(
                     properties.topology(bank, VoucherChanges.NONE, StalledVouchers.NONE, RecordTracing.NONE, whole),
                     properties.streamsConfig(KafkaConnection.plaintext(broker.bootstrapServers())));
+            streams.setGlobalStateRestoreListener(whole.restoreListener());
+            streams.setStandbyUpdateListener(whole.standbyListener());
             streams.start();
             return new Instance(streams, new VoucherQueries(streams, whole), new HostInfo(name, port));
         }
@@ -98,7 +100,9 @@ class VoucherQueriesTest {
                 instance.streams().close(CloseOptions.timeout(Duration.ofSeconds(30)));
             }
         }
-        broker.close();
+        if (broker != null) {
+            broker.close();
+        }
     }
 
     @Test
@@ -125,7 +129,8 @@ class VoucherQueriesTest {
                 assertThat(active.queries().voucher(missing, null).getVoucher())
                         .as("the active task, restored: no such voucher").isNull());
         assertThatThrownBy(() -> standby.queries().voucher(missing, null))
-                .as("the standby may lack it: the reader is sent on").isInstanceOf(NotHeld.class);
+                .as("the standby may lack it: the reader is sent on").isInstanceOf(NotHeld.class)
+                .hasMessageContaining("held here by a standby or by a task still restoring");
     }
 
     private static KeyQueryMetadata holders(String voucherId) {

@@ -439,7 +439,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     /** Whether the store's one partition is held whole, as the topology says. */
     boolean isWhole(String store) {
-        return wholePartitions.isWhole(store, 0);
+        return wholePartitions.wholeSince(store, 0) != null;
     }
 
     @Override
