@@ -12,7 +12,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Each attempt to deliver an event is a span of the event's trace: the context of the span that recorded the
  * delivery is kept with it (the propagation's fields, as the configured propagation writes them, in JSON), and
- * each attempt, made later by any instance, continues it. A delivery kept without one starts a trace of its own.
+ * each attempt, made later by any instance, continues it, sampled or not as the event's trace was. A delivery
+ * kept without one (or with one that cannot be read) starts a trace of its own: tracing never holds a delivery up.
  */
 public final class DeliveryTraces {
 
@@ -35,8 +36,9 @@ public final class DeliveryTraces {
 
     /** The context of the current span, to keep with a delivery; null outside a trace. */
     public String current() {
+        // An unsampled span's context too: the attempts' spans then stay unsampled with it, in the same trace.
         Span span = tracer.currentSpan();
-        if (span == null || span.isNoop()) {
+        if (span == null) {
             return null;
         }
         Map<String, String> fields = new LinkedHashMap<>();
@@ -46,8 +48,22 @@ public final class DeliveryTraces {
 
     /** A started span of one attempt, a child of the kept context (or the root of a new trace if there is none). */
     Span attempt(String keptContext) {
-        Span.Builder builder = keptContext == null ? tracer.spanBuilder().setNoParent()
-                : propagator.extract(JSON.readValue(keptContext, FIELDS), Map::get);
-        return builder.name("webhook delivery").kind(Span.Kind.CLIENT).start();
+        return continuing(keptContext).name("webhook delivery").kind(Span.Kind.CLIENT).start();
+    }
+
+    /** The span in scope: the attempt's log lines carry its trace. */
+    Tracer.SpanInScope inScope(Span span) {
+        return tracer.withSpan(span);
+    }
+
+    private Span.Builder continuing(String keptContext) {
+        if (keptContext != null) {
+            try {
+                return propagator.extract(JSON.readValue(keptContext, FIELDS), Map::get);
+            } catch (RuntimeException unreadable) {
+                // Written by this service, so never expected; the delivery goes all the same, in a trace of its own.
+            }
+        }
+        return tracer.spanBuilder().setNoParent();
     }
 }

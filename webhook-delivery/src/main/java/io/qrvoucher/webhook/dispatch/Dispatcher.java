@@ -17,6 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.store.WebhookStore;
 
@@ -132,7 +133,7 @@ public final class Dispatcher implements SmartLifecycle {
                 .tag("webhook.event.id", due.eventId())
                 .tag("webhook.delivery.id", due.deliveryId())
                 .tag("webhook.attempt", due.attempts() + 1);
-        try {
+        try (Tracer.SpanInScope scope = traces.inScope(span)) {
             WebhookSender.Outcome outcome = sender.send(due);
             span.tag("webhook.delivered", outcome.delivered());
             if (outcome.statusCode() != null) {
@@ -142,6 +143,9 @@ public final class Dispatcher implements SmartLifecycle {
                 span.tag("error.type", outcome.error());
             }
             return outcome;
+        } catch (RuntimeException e) {
+            span.error(e);
+            throw e;
         } finally {
             span.end();
         }
