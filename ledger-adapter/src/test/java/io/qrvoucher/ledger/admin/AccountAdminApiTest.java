@@ -314,6 +314,7 @@ class AccountAdminApiTest {
                 .bodyValue("{\"customerId\": \"max\", \"accountId\": \"max-cny\", \"currency\": \"CNY\", \"note\": \""
                         + "x".repeat(300 * 1024) + "\"}").exchange()
                 .expectStatus().isEqualTo(413)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.code").isEqualTo("PAYLOAD_TOO_LARGE");
         assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE owner_customer_id = 'max'").query(Long.class).single()).isZero();
     }
