@@ -310,7 +310,8 @@ class WebhookDeliveryTest {
         http.post().uri("/internal/customers/{c}/webhooks", customer).bodyValue(body).exchange()
                 .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
                 .expectHeader().contentType("application/problem+json")
-                .expectBody().jsonPath("$.code").isEqualTo(code);
+                .expectBody().jsonPath("$.code").isEqualTo(code)
+                .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:" + code.toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
     }
 
     private List<Endpoint> endpoints(String customer) {
