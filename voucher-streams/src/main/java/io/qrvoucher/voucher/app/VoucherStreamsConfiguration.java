@@ -74,8 +74,7 @@ class VoucherStreamsConfiguration {
                                 WholePartitions wholePartitions) {
         CoPartitioning.check(kafkaConnection, properties.topics().coPartitioned());
         KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig(kafkaConnection));
-        streams.setGlobalStateRestoreListener(wholePartitions.restoreListener());
-        streams.setStandbyUpdateListener(wholePartitions.standbyListener());
+        wholePartitions.watch(streams);
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.processor.TaskId;
@@ -26,8 +27,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * owns a store holds the store's partition whole from its {@code init} to its {@code close}
  * ({@link #whileOpen}). Each time a partition becomes whole it gets a new {@link #wholeSince token}, so that a
  * reader can tell the same whole store from one closed and made whole again meanwhile. A restoration or a
- * standby's update of a partition ends its wholeness too ({@link #restoreListener}, {@link #standbyListener}):
- * should a task ever go without closing its processors, its mark does not outlive it.
+ * standby's update of a partition ends its wholeness too ({@link #watch}): should a task ever go without closing
+ * its processors, its mark does not outlive it.
  */
 public final class WholePartitions {
 
@@ -52,8 +53,14 @@ public final class WholePartitions {
         return () -> new Holding<>(supplier.get(), owned);
     }
 
-    /** For {@code KafkaStreams#setGlobalStateRestoreListener}: a partition being restored is not whole. */
-    public StateRestoreListener restoreListener() {
+    /** Has {@code streams}' restorations and standby updates end their partitions' wholeness; before it starts. */
+    public void watch(KafkaStreams streams) {
+        streams.setGlobalStateRestoreListener(restoreListener());
+        streams.setStandbyUpdateListener(standbyListener());
+    }
+
+    /** A partition being restored is not whole. */
+    StateRestoreListener restoreListener() {
         return new StateRestoreListener() {
             @Override
             public void onRestoreStart(TopicPartition changelog, String store, long startingOffset, long endingOffset) {
@@ -70,8 +77,8 @@ public final class WholePartitions {
         };
     }
 
-    /** For {@code KafkaStreams#setStandbyUpdateListener}: a partition a standby updates is not whole here. */
-    public StandbyUpdateListener standbyListener() {
+    /** A partition a standby updates is not whole here. */
+    StandbyUpdateListener standbyListener() {
         return new StandbyUpdateListener() {
             @Override
             public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {

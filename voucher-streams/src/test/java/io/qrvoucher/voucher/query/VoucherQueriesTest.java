@@ -78,8 +78,7 @@ class VoucherQueriesTest {
             KafkaStreams streams = new KafkaStreams(
                     properties.topology(bank, VoucherChanges.NONE, StalledVouchers.NONE, RecordTracing.NONE, whole),
                     properties.streamsConfig(KafkaConnection.plaintext(broker.bootstrapServers())));
-            streams.setGlobalStateRestoreListener(whole.restoreListener());
-            streams.setStandbyUpdateListener(whole.standbyListener());
+            whole.watch(streams);
             streams.start();
             return new Instance(streams, new VoucherQueries(streams, whole), new HostInfo(name, port));
         }
