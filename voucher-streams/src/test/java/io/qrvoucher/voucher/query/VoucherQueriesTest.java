@@ -12,16 +12,20 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +52,8 @@ import io.qrvoucher.voucher.streams.WholePartitions;
 
 /**
  * What the owner of a voucher's partition and its standby answer, on a real broker: the active task, restored,
- * says that a voucher does not exist; the standby finds what it has and, for what it lacks, sends the reader on.
+ * says that a voucher does not exist; the standby, or the active task while it restores, finds what it has and,
+ * for what it lacks, sends the reader on.
  */
 class VoucherQueriesTest {
 
@@ -65,8 +70,13 @@ class VoucherQueriesTest {
     private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host) {
 
         static Instance start(String name, int port) {
+            return start("voucher-queries-test", name, port, null);
+        }
+
+        /** @param restoring told of restorations in place of {@link WholePartitions}' own listener, if given */
+        static Instance start(String applicationId, String name, int port, StateRestoreListener restoring) {
             Map<String, String> given = new HashMap<>();
-            given.put("voucher.application-id", "voucher-queries-test");
+            given.put("voucher.application-id", applicationId);
             given.put("voucher.state-dir", stateDir.resolve(name).toString());
             given.put("voucher.advertised-url", "http://" + name + ":" + port);
             given.put("voucher.standby-replicas", "1");
@@ -79,6 +89,9 @@ class VoucherQueriesTest {
                     properties.topology(bank, VoucherChanges.NONE, StalledVouchers.NONE, RecordTracing.NONE, whole),
                     properties.streamsConfig(KafkaConnection.plaintext(broker.bootstrapServers())));
             whole.watch(streams);
+            if (restoring != null) {
+                streams.setGlobalStateRestoreListener(restoring);
+            }
             streams.start();
             return new Instance(streams, new VoucherQueries(streams, whole), new HostInfo(name, port));
         }
@@ -130,6 +143,81 @@ class VoucherQueriesTest {
         assertThatThrownBy(() -> standby.queries().voucher(missing, null))
                 .as("the standby may lack it: the reader is sent on").isInstanceOf(NotHeld.class)
                 .hasMessageContaining("held here by a standby or by a task still restoring");
+    }
+
+    /**
+     * The one active task of the partition, while it restores its store from the changelog: it has not got every
+     * voucher yet, so it finds none and sends the reader on; restored, it answers both.
+     */
+    @Test
+    void anActiveTaskStillRestoringSendsTheReaderOnRatherThanSayAVoucherDoesNotExist() throws Exception {
+        String applicationId = "voucher-queries-restoring-test";
+        Instance before = Instance.start(applicationId, "before-restart", 3, null);
+        String voucherId = UUID.randomUUID().toString();
+        String missing = UUID.randomUUID().toString();
+        Instance restarted = null;
+        HeldRestoration restoration = new HeldRestoration(VoucherTopology.VOUCHER_STORE);
+        try {
+            generate(voucherId);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(before.queries().voucher(voucherId, null).getVoucher().getVoucherId()).isEqualTo(voucherId));
+            before.streams().close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(Duration.ofSeconds(30)));
+
+            // A new instance with no state of its own restores the partition from its changelog: held open meanwhile.
+            restarted = Instance.start(applicationId, "restarted", 4, restoration);
+            assertThat(restoration.started.await(60, TimeUnit.SECONDS)).as("the restoration started").isTrue();
+            Instance restoring = restarted;
+            assertThatThrownBy(() -> restoring.queries().voucher(voucherId, null))
+                    .as("not restored yet: the reader is sent on").isInstanceOf(NotHeld.class);
+            assertThatThrownBy(() -> restoring.queries().voucher(missing, null))
+                    .as("a voucher it lacks may exist: the reader is sent on").isInstanceOf(NotHeld.class);
+
+            restoration.finish.countDown();
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertThat(restoring.queries().voucher(voucherId, null).getVoucher().getVoucherId()).isEqualTo(voucherId);
+                assertThat(restoring.queries().voucher(missing, null).getVoucher()).as("restored: no such voucher").isNull();
+            });
+        } finally {
+            restoration.finish.countDown();
+            for (Instance instance : new Instance[] {restarted, before}) {
+                if (instance != null) {
+                    instance.streams().close(CloseOptions.timeout(Duration.ofSeconds(30)));
+                }
+            }
+        }
+    }
+
+    /** Holds the restoration of a store open, from its start until {@code finish} (for a minute at most). */
+    private static final class HeldRestoration implements StateRestoreListener {
+
+        private final String store;
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch finish = new CountDownLatch(1);
+
+        HeldRestoration(String store) {
+            this.store = store;
+        }
+
+        @Override
+        public void onRestoreStart(TopicPartition changelog, String storeName, long startingOffset, long endingOffset) {
+            if (storeName.equals(store)) {
+                started.countDown();
+                try {
+                    finish.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void onBatchRestored(TopicPartition changelog, String storeName, long batchEndOffset, long restored) {
+        }
+
+        @Override
+        public void onRestoreEnd(TopicPartition changelog, String storeName, long totalRestored) {
+        }
     }
 
     private static KeyQueryMetadata holders(String voucherId) {
