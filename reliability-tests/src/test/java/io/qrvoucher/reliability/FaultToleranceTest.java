@@ -67,6 +67,7 @@ class FaultToleranceTest {
     @Test
     @Order(1)
     void killingOneOfTwoTopologyInstancesLosesNothingAndMovesNoMoneyTwice() {
+        stack.useStandbys(1);
         stack.awaitStandbyOfEveryPartition(PipelineStack.PARTITIONS);
         try (ReadProbe reads = ReadProbe.start(api, tokens.get("alice"), 12)) {
             underLoad("kill -9 one of two voucher-streams instances at 8 s, restart it at 18 s",
@@ -80,14 +81,42 @@ class FaultToleranceTest {
         }
     }
 
-    /**
-     * The same fault without standbys: reads of the killed instance's vouchers wait for their new owner, and are
-     * unavailable (503) meanwhile, never "not found".
-     */
     @Test
     @Order(2)
+    void killingALedgerAdapterInstanceAppliesEveryCommandOnce() {
+        underLoad("kill -9 one of two ledger-adapter instances at 8 s, restart it at 16 s",
+                Map.of(8, () -> stack.ledger(1).kill(), 16, () -> stack.ledger(1).start().awaitReady()));
+    }
+
+    @Test
+    @Order(3)
+    void stoppingABrokerAndStartingItAgainLosesNothing() {
+        underLoad("stop one of three brokers at 8 s, start it again at 16 s",
+                Map.of(8, () -> stack.kafka().stopBroker(2), 16, () -> stack.kafka().startBroker(2)));
+    }
+
+    @Test
+    @Order(4)
+    void anUnreachableDatabaseDelaysButLosesNothing() {
+        underLoad("stop PostgreSQL at 8 s, start it again at 16 s",
+                Map.of(8, () -> stack.database().stop(), 16, () -> stack.database().start()));
+    }
+
+    @Test
+    @Order(5)
+    void restartingTheWholeStackFromItsDataLosesNothing() {
+        underLoad("stop every service, PostgreSQL and all three brokers at 10 s, start them all again from their data",
+                Map.of(10, () -> stack.restartEverything()));
+    }
+
+    /**
+     * The same fault without standbys: reads of the killed instance's vouchers wait for their new owner, and are
+     * unavailable (503) meanwhile, never "not found". Last, as it restarts the topology without standbys.
+     */
+    @Test
+    @Order(6)
     void withoutStandbysReadsOfAKilledInstancesVouchersWaitForTheirNewOwner() {
-        stack.restartTopologiesWithStandbys(0);
+        stack.useStandbys(0);
         try (ReadProbe reads = ReadProbe.start(api, tokens.get("alice"), 12)) {
             underLoad("kill -9 one of two voucher-streams instances (no standbys) at 8 s, restart it at 18 s",
                     Map.of(8, () -> stack.topology(1).kill(), 18, () -> stack.topology(1).start().awaitReady()));
@@ -96,37 +125,7 @@ class FaultToleranceTest {
             // Unreadable while their new owner restores them, but never said not to exist (it answers what it has
             // restored, and a voucher it has not yet is not its answer to give).
             assertThat(reads.notFound()).as(reads.summary()).isZero();
-        } finally {
-            stack.restartTopologiesWithStandbys(1);
         }
-    }
-
-    @Test
-    @Order(3)
-    void killingALedgerAdapterInstanceAppliesEveryCommandOnce() {
-        underLoad("kill -9 one of two ledger-adapter instances at 8 s, restart it at 16 s",
-                Map.of(8, () -> stack.ledger(1).kill(), 16, () -> stack.ledger(1).start().awaitReady()));
-    }
-
-    @Test
-    @Order(4)
-    void stoppingABrokerAndStartingItAgainLosesNothing() {
-        underLoad("stop one of three brokers at 8 s, start it again at 16 s",
-                Map.of(8, () -> stack.kafka().stopBroker(2), 16, () -> stack.kafka().startBroker(2)));
-    }
-
-    @Test
-    @Order(5)
-    void anUnreachableDatabaseDelaysButLosesNothing() {
-        underLoad("stop PostgreSQL at 8 s, start it again at 16 s",
-                Map.of(8, () -> stack.database().stop(), 16, () -> stack.database().start()));
-    }
-
-    @Test
-    @Order(6)
-    void restartingTheWholeStackFromItsDataLosesNothing() {
-        underLoad("stop every service, PostgreSQL and all three brokers at 10 s, start them all again from their data",
-                Map.of(10, () -> stack.restartEverything()));
     }
 
     private void underLoad(String fault, Map<Integer, Runnable> faultsAtSeconds) {

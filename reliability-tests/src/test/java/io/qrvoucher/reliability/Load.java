@@ -15,14 +15,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Steady traffic of whole voucher lifecycles: alice generates short-lived vouchers (15 s), and each
+ * Steady traffic of whole voucher lifecycles: alice generates short-lived vouchers (10 s), and each
  * is then redeemed in full or in part by bob or carol (own account or another bank), redeemed by both
  * at once, cancelled, or left to expire. Every request the API accepted is remembered, so that its
  * outcome can be checked afterwards.
  */
 final class Load {
 
-    static final Duration VALIDITY = Duration.ofSeconds(15);
+    static final Duration VALIDITY = Duration.ofSeconds(10);
 
     private final Api api;
     private final Map<String, String> tokens;

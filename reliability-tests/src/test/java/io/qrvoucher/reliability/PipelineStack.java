@@ -49,6 +49,7 @@ final class PipelineStack implements AutoCloseable {
     private final Secrets secrets = Secrets.random();
     private final Map<Service, String> kafkaPasswords = new EnumMap<>(Service.class);
     private final BrokerSecurity security;
+    private int standbyReplicas = 1;
 
     private PipelineStack(Path directory) {
         this.directory = directory;
@@ -67,7 +68,7 @@ final class PipelineStack implements AutoCloseable {
                     ServiceProcess.freePort(), ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database)),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
-            topologies.add(topology(i, ServiceProcess.freePort(), 1));
+            topologies.add(topology(i, ServiceProcess.freePort(), standbyReplicas));
         }
         for (int i = 1; i <= 2; i++) {
             ingresses.add(new ServiceProcess("ingress-api-" + i, "io.qrvoucher.ingress.IngressApplication",
@@ -95,12 +96,19 @@ final class PipelineStack implements AutoCloseable {
                 "--voucher.standby-replicas=" + standbyReplicas, "--voucher.commit-interval=50ms")));
     }
 
-    /** Restarts both voucher-streams instances, one at a time, with this many standbys of each task. */
-    void restartTopologiesWithStandbys(int standbyReplicas) {
+    /**
+     * Gives every voucher-streams task this many standbys, restarting both instances one at a time if they have
+     * another number (a restart each costs most of a minute of a run, so it is done only when needed).
+     */
+    void useStandbys(int replicas) {
+        if (replicas == standbyReplicas) {
+            return;
+        }
+        standbyReplicas = replicas;
         for (int i = 0; i < topologies.size(); i++) {
             ServiceProcess old = topologies.get(i);
             old.stop();
-            ServiceProcess restarted = topology(i + 1, old.port(), standbyReplicas);
+            ServiceProcess restarted = topology(i + 1, old.port(), replicas);
             topologies.set(i, restarted);
             restarted.start().awaitReady();
         }
