@@ -83,6 +83,9 @@ class GenerateTest extends IngressTestBase {
                 422, "VALIDITY_IN_PAST");
         refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY", "expiresAt", "tomorrow"),
                 400, "MALFORMED_REQUEST");
+        // An instant ISO-8601 allows but no record's timestamp holds.
+        refused(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY",
+                "expiresAt", "+1000000000-01-01T00:00:00Z"), 422, "VALIDITY_TOO_LONG");
     }
 
     @Test

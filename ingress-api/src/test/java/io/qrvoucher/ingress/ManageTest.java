@@ -101,11 +101,38 @@ class ManageTest extends IngressTestBase {
     @Test
     void aBadListQueryIsRefused() {
         for (String query : List.of("role=owner", "status=SPENT", "from=yesterday", "size=0", "size=1000", "page=-1",
-                "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z")) {
+                "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "page=200000000&size=20", "cursor=AA",
+                "cursor=not-base64!")) {
             alice.get("/api/vouchers?" + query).exchange()
                     .expectStatus().isBadRequest()
                     .expectBody().jsonPath("$.code").isEqualTo("INVALID_QUERY");
         }
+    }
+
+    @Test
+    void aCursorServesOnlyTheListThatGaveItOut() {
+        alice.issuedVoucher("1.04");
+        alice.issuedVoucher("1.05");
+        Map<String, Object> first = alice.get("/api/vouchers?role=payer&size=1").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        String cursor = (String) first.get("next");
+        assertThat(cursor).isNotNull();
+        assertThat(ids(alice, "/api/vouchers?role=payer&size=1&cursor=" + cursor)).hasSize(1);
+
+        for (ApiClient customer : List.of(alice, bob)) {
+            String role = customer == alice ? "payee" : "payer";
+            customer.get("/api/vouchers?role=" + role + "&cursor=" + cursor).exchange()
+                    .expectStatus().isBadRequest()
+                    .expectBody().jsonPath("$.code").isEqualTo("INVALID_QUERY");
+        }
+    }
+
+    @Test
+    void aTimeRangeBeyondWhatAListCoversReadsAsTheWholeList() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.06");
+        await().atMost(Duration.ofSeconds(10)).until(() -> ids(alice,
+                "/api/vouchers?role=payer&size=100&from=-1000000000-01-01T00:00:00Z&to=9999-12-31T00:00:00Z")
+                .contains((String) voucher.get("id")));
     }
 
     @Test

@@ -35,6 +35,9 @@ import reactor.core.publisher.Mono;
  */
 final class Generations {
 
+    /** The latest instant a record's timestamp in milliseconds holds. */
+    private static final Instant LATEST_EXPIRY = Instant.ofEpochMilli(Long.MAX_VALUE);
+
     private final Customers customers;
     private final VoucherReads reads;
     private final RequestPublisher publisher;
@@ -74,6 +77,10 @@ final class Generations {
         }
         if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
             throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");
+        }
+        if (request.expiresAt() != null && request.expiresAt().isAfter(LATEST_EXPIRY)) {
+            // Far past any policy's longest validity (voucher-streams refuses those), and past what a record holds.
+            throw ApiException.unprocessable("VALIDITY_TOO_LONG", "expiresAt is too far in the future");
         }
         return customers.settingsOf(customerId)
                 .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)

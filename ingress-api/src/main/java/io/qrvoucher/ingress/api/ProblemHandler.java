@@ -19,6 +19,7 @@ import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.Causes;
 import io.qrvoucher.support.Problems;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
 import reactor.core.publisher.Mono;
 
 /**
@@ -42,6 +43,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> notReadable(VoucherReads.Unavailable error) {
         log.warn("Read not answered: {}", error.getMessage());
         return temporarilyUnavailable();
+    }
+
+    /** A query the owner of the data refused as asked (a cursor of another list): the client's to mend. */
+    @ExceptionHandler(VoucherStreamsReads.BadQuery.class)
+    ResponseEntity<ProblemDetail> badQuery(VoucherStreamsReads.BadQuery error) {
+        return ResponseEntity.badRequest().body(Problems.problem(HttpStatus.BAD_REQUEST, "INVALID_QUERY", error.getMessage()));
     }
 
     private static ResponseEntity<ProblemDetail> temporarilyUnavailable() {

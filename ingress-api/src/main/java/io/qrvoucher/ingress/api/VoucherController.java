@@ -165,9 +165,9 @@ class VoucherController {
         Instant start = instant(from, LIST_START, "from");
         Instant end = instant(to, LIST_END, "to");
         if (!start.isBefore(end) || page < 0 || size < 1 || size > properties.limits().maxPageSize()
-                || (cursor != null && page != 0)) {
+                || (long) page * size > Integer.MAX_VALUE || (cursor != null && page != 0)) {
             throw ApiException.badRequest("INVALID_QUERY", "Need from < to, page >= 0, 1 <= size <= "
-                    + properties.limits().maxPageSize() + ", and either a cursor or a page number");
+                    + properties.limits().maxPageSize() + ", page * size < 2^31, and either a cursor or a page number");
         }
         return reads.vouchersOf(caller.getSubject(), asRole, start, end, statuses, Cursors.decode(cursor),
                         page * size, size)
@@ -226,7 +226,10 @@ class VoucherController {
             return absent;
         }
         try {
-            return Instant.parse(value);
+            // A list covers LIST_START to LIST_END: an instant beyond them (ISO-8601 allows years of nine digits,
+            // which the index's milliseconds cannot hold) asks for the same vouchers as the bound.
+            Instant parsed = Instant.parse(value);
+            return parsed.isBefore(LIST_START) ? LIST_START : parsed.isAfter(LIST_END) ? LIST_END : parsed;
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest("INVALID_QUERY", name + " must be an ISO-8601 instant such as 2026-11-26T00:00:00Z");
         }

@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.springframework.http.ProblemDetail;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.util.UriBuilder;
 
 import io.qrvoucher.avro.AttemptKind;
@@ -21,6 +23,7 @@ import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
+import io.qrvoucher.support.reads.VoucherStreamsReads.BadQuery;
 import reactor.core.publisher.Mono;
 
 /** One voucher-streams instance's internal read API, over HTTP. */
@@ -60,8 +63,8 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
         return get(builder -> {
             builder.path("/internal/customers/{customer}/vouchers")
                     .queryParam("role", role.name())
-                    .queryParam("from", from.toString())
-                    .queryParam("to", to.toString())
+                    .queryParam("from", "{from}")
+                    .queryParam("to", "{to}")
                     .queryParam("skip", skip)
                     .queryParam("size", size);
             if (statuses.size() < VoucherStatus.values().length) {
@@ -69,6 +72,8 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
             }
             Map<String, String> variables = new HashMap<>();
             variables.put("customer", customerId);
+            variables.put("from", from.toString());
+            variables.put("to", to.toString());
             if (after != null) {
                 builder.queryParam("after", "{after}");
                 variables.put("after", after);
@@ -107,6 +112,20 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
                 .uri(instance, uri)
                 .retrieve()
                 .bodyToMono(byte[].class)
+                .onErrorMap(WebClientResponseException.BadRequest.class, HttpVoucherStreamsReads::badQuery)
                 .map(answers::decode);
+    }
+
+    /** The instance refused the query itself: no other instance would answer it either. */
+    private static BadQuery badQuery(WebClientResponseException.BadRequest refused) {
+        try {
+            ProblemDetail problem = refused.getResponseBodyAs(ProblemDetail.class);
+            if (problem != null && problem.getDetail() != null) {
+                return new BadQuery(problem.getDetail());
+            }
+        } catch (RuntimeException unreadable) {
+            // not a problem document: the status says enough
+        }
+        return new BadQuery(refused.getMessage());
     }
 }

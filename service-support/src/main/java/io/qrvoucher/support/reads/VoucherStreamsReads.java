@@ -61,6 +61,13 @@ public interface VoucherStreamsReads {
     /** A customer's attempts of a kind since {@code since}, oldest first: the newest {@code max}. */
     Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max);
 
+    /** The query cannot be answered as asked (a cursor of another list, say): no instance would answer it. */
+    final class BadQuery extends RuntimeException {
+        public BadQuery(String message) {
+            super(message);
+        }
+    }
+
     /** The instance does not hold the key's partition (no longer, or not yet): another instance may. */
     final class NotHeld extends RuntimeException {
         public NotHeld(String message) {

@@ -26,6 +26,7 @@ import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.reads.VoucherStreamsReads.BadQuery;
 import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
 import io.qrvoucher.support.reads.VoucherStreamsReads.Role;
 import io.qrvoucher.voucher.query.Routing;
@@ -121,8 +122,8 @@ class InternalQueryController {
         return ResponseEntity.status(HttpStatus.MISDIRECTED_REQUEST).body(problem);
     }
 
-    @ExceptionHandler(IllegalArgumentException.class)
-    ResponseEntity<ProblemDetail> badQuery(IllegalArgumentException e) {
+    @ExceptionHandler({BadQuery.class, IllegalArgumentException.class})
+    ResponseEntity<ProblemDetail> badQuery(RuntimeException e) {
         return ResponseEntity.badRequest().body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage()));
     }
 

@@ -33,6 +33,7 @@ import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.reads.VoucherStreamsReads.BadQuery;
 import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
 import io.qrvoucher.voucher.streams.CustomerAttempts;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex;
@@ -114,10 +115,13 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      */
     public VoucherPage vouchersOf(String customerId, Role role, Instant from, Instant to, Set<VoucherStatus> statuses,
                                   String after, int skip, int size) {
+        if (size < 1 || skip < 0) {
+            throw new BadQuery("A page has at least one voucher and skips none or more, not " + size + " and " + skip);
+        }
         String lower = CustomerVoucherIndex.lowerBound(customerId, role, to);
         if (after != null) {
             if (!CustomerVoucherIndex.belongsTo(after, customerId, role)) {
-                throw new IllegalArgumentException("The cursor is not one of this list's");
+                throw new BadQuery("The cursor is not one of this list's");
             }
             String next = CustomerVoucherIndex.after(after);
             lower = next.compareTo(lower) > 0 ? next : lower;
@@ -128,7 +132,8 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
                         CustomerVoucherIndex.<Object>partitioner()));
         QueryResult<KeyValueIterator<String, byte[]>> result = query(VoucherTopology.CUSTOMER_VOUCHERS_STORE,
                 RangeQuery.withRange(lower, upper), partition);
-        List<VoucherState> items = new ArrayList<>(size);
+        // Grown as vouchers are found, not sized on the asker's word.
+        List<VoucherState> items = new ArrayList<>(Math.min(size, 100));
         String lastKey = null;
         boolean more = false;
         int toSkip = skip;
