@@ -20,7 +20,10 @@ import io.qrvoucher.ingress.security.DemoTokens;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
-/** One live status stream for many vouchers ({@code GET /api/vouchers/events}): what the web app follows its vouchers with. */
+/**
+ * One live status stream for many vouchers ({@code GET /api/vouchers/events}): what the web app follows its vouchers
+ * with; and how long a single voucher's stream ({@code GET /api/vouchers/{id}/events}) lasts.
+ */
 class LiveStatusTest extends IngressTestBase {
 
     private static final ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>> EVENTS =
@@ -105,7 +108,12 @@ class LiveStatusTest extends IngressTestBase {
         String shortLived = DemoTokens.sign("alice", now, now.plusSeconds(3), ApiClient.ISSUER, ApiClient.AUDIENCE,
                 ApiClient.TOKEN_KEY);
 
-        StepVerifier.create(stream(shortLived, (String) voucher.get("id"), null))
+        List<String> streams = List.of("/api/vouchers/events?ids=" + voucher.get("id"),
+                "/api/vouchers/" + voucher.get("id") + "/events");
+
+        // The voucher stays UNUSED: only the token's expiry ends either stream.
+        StepVerifier.create(Flux.merge(events(shortLived, streams.get(0), null), events(shortLived, streams.get(1), null)))
+                .expectNextMatches(event -> "UNUSED".equals(event.data().get("status")))
                 .expectNextMatches(event -> "UNUSED".equals(event.data().get("status")))
                 .expectComplete()
                 .verify(Duration.ofSeconds(20));
@@ -113,11 +121,13 @@ class LiveStatusTest extends IngressTestBase {
         assertThat(Instant.now()).isAfterOrEqualTo(now.plusSeconds(3).truncatedTo(ChronoUnit.SECONDS));
 
         // Within the validators' clock skew the token still passes the filter, but no stream is opened with it.
-        http.get().uri("/api/vouchers/events?ids=" + voucher.get("id"))
-                .headers(h -> h.setBearerAuth(shortLived))
-                .accept(MediaType.TEXT_EVENT_STREAM)
-                .exchange()
-                .expectStatus().isUnauthorized();
+        for (String stream : streams) {
+            http.get().uri(stream)
+                    .headers(h -> h.setBearerAuth(shortLived))
+                    .accept(MediaType.TEXT_EVENT_STREAM)
+                    .exchange()
+                    .expectStatus().isUnauthorized();
+        }
     }
 
     @Test
@@ -135,7 +145,11 @@ class LiveStatusTest extends IngressTestBase {
     }
 
     private Flux<ServerSentEvent<Map<String, Object>>> stream(String token, String ids, String lastEventId) {
-        return http.get().uri("/api/vouchers/events?ids=" + ids)
+        return events(token, "/api/vouchers/events?ids=" + ids, lastEventId);
+    }
+
+    private Flux<ServerSentEvent<Map<String, Object>>> events(String token, String uri, String lastEventId) {
+        return http.get().uri(uri)
                 .headers(h -> {
                     h.setBearerAuth(token);
                     if (lastEventId != null) {

@@ -24,12 +24,14 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.StreamsRouting;
@@ -45,8 +47,8 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * Live status of several of the caller's vouchers over one Server-Sent Events stream: a page follows all
- * its live vouchers with one connection, where one stream per voucher would take the six connections a
+ * Live status of the caller's vouchers over Server-Sent Events: one voucher's, or several over one stream. With
+ * the latter a page follows all its live vouchers with one connection, where one stream per voucher would take the six connections a
  * browser opens to a host over HTTP/1.1 and leave every later call of the page waiting.
  *
  * <p>Each event carries one voucher; its {@code id} is the stream's position: the version of every
@@ -57,8 +59,11 @@ import reactor.netty.resources.ConnectionProvider;
  * expires (the resumed stream is refused with 401 and the page asks the customer to sign in again), or when
  * no owner of a voucher can answer; the client resumes it from its last event id.
  *
- * <p>Vouchers are read from their owners by long polls, like the single-voucher stream's, but over a
- * connection pool of their own ({@code ingress.live-status.connections}). An id the caller cannot see
+ * <p>A single voucher's stream ends likewise (its event ids are the voucher's versions), and is refused with 404 for
+ * a voucher the caller cannot see. Either stream lasts no longer than the caller's token: it never outlives the sign-in.
+ *
+ * <p>Vouchers are read from their owners by long polls over a connection pool of their own
+ * ({@code ingress.live-status.connections}), so that streams never hold up other reads. An id the caller cannot see
  * (another's voucher, or one not issued yet) is followed without a word: nothing about it is sent until it
  * exists and is the caller's, so the stream tells nothing about others' vouchers.
  */
@@ -109,6 +114,41 @@ class LiveStatusController implements DisposableBean {
         List<String> followed = followed(ids);
         long[] seen = cursor(lastEventId, followed.size());
         String customerId = caller.getSubject();
+        Duration lifetime = lifetime(caller);
+        return Flux.fromIterable(followed)
+                .flatMapSequential(id -> reads.voucher(id, null).map(answer -> Optional.ofNullable(answer.getVoucher())),
+                        FIRST_READS_AT_ONCE)
+                .collectList()
+                .flatMapMany(current -> stream(followed, current, seen, customerId))
+                .take(lifetime);
+    }
+
+    @GetMapping(value = "/api/vouchers/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Operation(summary = "Live status of a voucher as Server-Sent Events",
+            description = "Sends the voucher now and at every change (event `voucher`, whose id is the voucher's "
+                    + "version). The stream ends after a final status, when your token expires, or after "
+                    + "`ingress.live-status.max-age`: open it again then.")
+    Flux<ServerSentEvent<Object>> voucherEvents(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        String customerId = caller.getSubject();
+        Duration lifetime = lifetime(caller);
+        return reads.voucher(id, null)
+                .mapNotNull(VoucherAnswer::getVoucher)
+                .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + id)))
+                .flatMapMany(current -> withHeartbeats(Flux.concat(Flux.just(current),
+                                reads.changes(id, current.getVersion(), settings.pollWait()))
+                        .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
+                        .takeUntil(voucher -> VoucherRules.isFinal(voucher.getStatus().name()))
+                        .map(voucher -> ServerSentEvent.<Object>builder(representations.voucher(voucher, customerId))
+                                .event("voucher").id(Long.toString(voucher.getVersion())).build())))
+                .take(lifetime);
+    }
+
+    /**
+     * How long a stream opened now with the caller's token may last: until the token expires, at most
+     * {@code max-age}. An expired token opens none.
+     */
+    private Duration lifetime(Jwt caller) {
         Instant now = clock.instant();
         Instant expiry = caller.getExpiresAt();
         if (expiry != null && !expiry.isAfter(now)) {
@@ -117,13 +157,8 @@ class LiveStatusController implements DisposableBean {
             expired.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
             throw expired;
         }
-        Instant end = expiry != null && expiry.isBefore(now.plus(settings.maxAge())) ? expiry : now.plus(settings.maxAge());
-        return Flux.fromIterable(followed)
-                .flatMapSequential(id -> reads.voucher(id, null).map(answer -> Optional.ofNullable(answer.getVoucher())),
-                        FIRST_READS_AT_ONCE)
-                .collectList()
-                .flatMapMany(current -> stream(followed, current, seen, customerId))
-                .take(Duration.between(now, end).isNegative() ? Duration.ZERO : Duration.between(now, end));
+        Duration untilExpiry = expiry == null ? settings.maxAge() : Duration.between(now, expiry);
+        return untilExpiry.compareTo(settings.maxAge()) < 0 ? untilExpiry : settings.maxAge();
     }
 
     private Flux<ServerSentEvent<Object>> stream(List<String> followed, List<Optional<VoucherState>> current,
@@ -152,14 +187,22 @@ class LiveStatusController implements DisposableBean {
                             .event("voucher")
                             .id(Arrays.stream(versions).mapToObj(Long::toString).collect(Collectors.joining(".")))
                             .build();
-                })
-                .onErrorResume(VoucherReads.Unavailable.class, unavailable -> {
-                    log.warn("Live status stream ended, to be resumed: {}", unavailable.getMessage());
-                    return Flux.empty();
                 });
+        return withHeartbeats(changes);
+    }
+
+    /**
+     * The events, with a comment on a quiet stream every {@code heartbeat} so that proxies keep it open, ending
+     * with them; or once no owner of a voucher can answer, for the client to resume.
+     */
+    private Flux<ServerSentEvent<Object>> withHeartbeats(Flux<ServerSentEvent<Object>> events) {
+        Flux<ServerSentEvent<Object>> answered = events.onErrorResume(VoucherReads.Unavailable.class, unavailable -> {
+            log.warn("Live status stream ended, to be resumed: {}", unavailable.getMessage());
+            return Flux.empty();
+        });
         Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(settings.heartbeat())
                 .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
-        return Flux.merge(changes.concatWith(Mono.just(END)), heartbeats)
+        return Flux.merge(answered.concatWith(Mono.just(END)), heartbeats)
                 .takeUntil(event -> event == END)
                 .filter(event -> event != END);
     }

@@ -6,7 +6,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The customer-level live status stream ({@code GET /api/vouchers/events}), under {@code ingress.live-status.*}.
+ * The live status streams ({@code GET /api/vouchers/events}, several vouchers, and {@code GET /api/vouchers/{id}/events},
+ * one), under {@code ingress.live-status.*}.
  *
  * @param maxVouchers how many vouchers one stream follows at most; a request for more is refused
  * @param maxAge      how long one stream lasts: then it ends, and the client resumes it from its last event id

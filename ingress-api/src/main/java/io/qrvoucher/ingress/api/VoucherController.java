@@ -46,8 +46,6 @@ class VoucherController {
     private static final Instant LIST_START = Instant.EPOCH;
     private static final Instant LIST_END = Instant.parse("9999-01-01T00:00:00Z");
 
-    /** How long one long poll of a live status stream waits on the voucher's owner before it asks again. */
-    private static final Duration LIVE_POLL = Duration.ofSeconds(25);
 
     private final Generations generations;
     private final Cancellations cancellations;
@@ -174,28 +172,6 @@ class VoucherController {
                 .map(found -> new Dtos.Page<>(found.getItems().stream()
                         .map(voucher -> representations.voucher(voucher, caller.getSubject())).toList(),
                         page, size, found.getNext() != null, Cursors.encode(found.getNext())));
-    }
-
-    @GetMapping(value = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    @Operation(summary = "Live status of a voucher as Server-Sent Events",
-            description = "Sends the voucher now and at every change (event `voucher`), and each refusal of a "
-                    + "request about it (event `refused`); ends after a final status.")
-    Flux<ServerSentEvent<Object>> events(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
-        String customerId = caller.getSubject();
-        return visible(id, customerId).flatMapMany(current -> {
-            Flux<ServerSentEvent<Object>> changes = reads.changes(id, current.getVersion(), LIVE_POLL)
-                    .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
-                    .map(voucher -> voucherEvent(voucher, customerId));
-            Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(Duration.ofSeconds(15))
-                    .map(tick -> ServerSentEvent.builder().comment("keep-alive").build());
-            return Flux.merge(Flux.concat(Flux.just(voucherEvent(current, customerId)), changes), heartbeats)
-                    .takeUntil(event -> event.data() instanceof Dtos.Voucher voucher && VoucherRules.isFinal(voucher.status()));
-        });
-    }
-
-    private ServerSentEvent<Object> voucherEvent(VoucherState state, String customerId) {
-        Dtos.Voucher voucher = representations.voucher(state, customerId);
-        return ServerSentEvent.builder((Object) voucher).event("voucher").id(Long.toString(voucher.version())).build();
     }
 
     private Mono<VoucherState> visible(String id, String customerId) {
