@@ -1,6 +1,7 @@
 package io.qrvoucher.webhook.dispatch;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -8,6 +9,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -15,9 +19,10 @@ import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.util.Timeout;
 
 import io.qrvoucher.webhook.core.AddressPolicy;
@@ -29,10 +34,20 @@ import io.qrvoucher.webhook.store.WebhookStore;
  * — another status (redirects are not followed: they could lead anywhere), a timeout, a refused connection, an
  * address the policy refuses — is a failed attempt. No proxy is used: it would connect for us, past the
  * address check.
+ * <p>
+ * An attempt has a deadline, the connect timeout plus the response timeout: those timeouts bound each wait on
+ * the socket, not the attempt, and an endpoint that trickles its answer a byte at a time would otherwise hold
+ * the worker, its endpoint's lock and its database connection without end. At the deadline the request is
+ * cancelled (its connection closed at once); without a status by then, the attempt failed with a timeout. The
+ * status decides: a status received in time is the outcome, whatever the body does after it. The body is not
+ * kept; a short one is read to its end only so that the connection serves the next delivery, a longer one —
+ * or one still coming at the deadline — is cut off with its connection rather than drained.
  */
 public final class WebhookSender implements AutoCloseable {
 
     static final String USER_AGENT = "QRVoucher-Webhooks/1";
+    /** The most of an answer's body read (and thrown away) to keep its connection; past that it is closed. */
+    static final int BODY_READ_LIMIT = 4 * 1024;
 
     /** How an attempt went: delivered (2xx), or why not. */
     public record Outcome(boolean delivered, Integer statusCode, String error, long durationMs) {
@@ -41,11 +56,22 @@ public final class WebhookSender implements AutoCloseable {
     private final CloseableHttpClient http;
     private final boolean allowHttp;
     private final Clock clock;
+    private final Duration deadline;
+    /** Cancels the attempts past their deadline. */
+    private final ScheduledThreadPoolExecutor deadlines;
 
     public WebhookSender(AddressPolicy addresses, boolean allowHttp, Duration connectTimeout, Duration responseTimeout,
                          int connections, Clock clock) {
         this.allowHttp = allowHttp;
         this.clock = clock;
+        this.deadline = connectTimeout.plus(responseTimeout);
+        this.deadlines = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "webhook-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        // Nearly every attempt ends before its deadline: its timer leaves the queue then, not at the deadline.
+        this.deadlines.setRemoveOnCancelPolicy(true);
         this.http = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDnsResolver(new PolicyDnsResolver(addresses))
@@ -77,10 +103,7 @@ public final class WebhookSender implements AutoCloseable {
         post.setHeader(WebhookSignature.DELIVERY_ID_HEADER, Long.toString(due.deliveryId()));
         post.setEntity(new ByteArrayEntity(due.payload(), ContentType.APPLICATION_JSON));
         try {
-            int status = http.execute(post, response -> {
-                EntityUtils.consume(response.getEntity()); // the answer's body is not read, only drained
-                return response.getCode();
-            });
+            int status = statusOf(post);
             return new Outcome(status >= 200 && status < 300, status, null, millisSince(started));
         } catch (PolicyDnsResolver.RefusedAddressException e) {
             return new Outcome(false, null, "refused: " + e.getMessage(), millisSince(started));
@@ -93,12 +116,59 @@ public final class WebhookSender implements AutoCloseable {
         }
     }
 
+    /** Sends the request, before its deadline, and gives the answer's status (without one by then, a timeout). */
+    private int statusOf(HttpPost post) throws IOException {
+        // Cancelling closes the connection at once, under whatever the attempt waits for: connection, answer, body.
+        ScheduledFuture<?> timer = deadlines.schedule(post::cancel, deadline.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            ClassicHttpResponse response;
+            try {
+                response = http.executeOpen(null, post, null);
+            } catch (IOException | RuntimeException e) {
+                if (!post.isCancelled()) {
+                    throw e;
+                }
+                InterruptedIOException timeout = new InterruptedIOException("no answer within " + deadline.toMillis() + " ms");
+                timeout.initCause(e);
+                throw timeout;
+            }
+            boolean ended = false;
+            try {
+                ended = readToEnd(response.getEntity());
+            } catch (IOException | RuntimeException e) {
+                // The status is in, and decides: a body that fails, or is cut off by the deadline, changes nothing.
+            } finally {
+                if (!ended) {
+                    post.cancel(); // the connection goes now: closing the response would first drain the rest
+                }
+                try {
+                    response.close();
+                } catch (IOException e) {
+                    // its connection is closed already
+                }
+            }
+            return response.getCode();
+        } finally {
+            timer.cancel(false);
+        }
+    }
+
+    /** Whether the body ended within {@link #BODY_READ_LIMIT} bytes (its connection then went back to the pool). */
+    private static boolean readToEnd(HttpEntity entity) throws IOException {
+        if (entity == null) {
+            return true;
+        }
+        InputStream body = entity.getContent(); // not closed: that would read it to its end, which may never come
+        return body == null || body.readNBytes(BODY_READ_LIMIT + 1).length <= BODY_READ_LIMIT;
+    }
+
     private long millisSince(Instant started) {
         return Duration.between(started, clock.instant()).toMillis();
     }
 
     @Override
     public void close() throws IOException {
+        deadlines.shutdownNow();
         http.close();
     }
 }

@@ -1,10 +1,24 @@
 package io.qrvoucher.webhook.dispatch;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +27,9 @@ import io.qrvoucher.webhook.core.AddressPolicy;
 import io.qrvoucher.webhook.store.WebhookStore;
 
 class WebhookSenderTest {
+
+    /** Far more than an attempt's deadline here (500 ms to connect + 1 s to answer), far less than never. */
+    private static final Duration BOUND = Duration.ofSeconds(10);
 
     private static WebhookStore.Due due(String url) {
         return new WebhookStore.Due(7, "e", url, "whsec_test", "v/v2", "{}".getBytes(), Instant.now(), 0, null);
@@ -60,6 +77,108 @@ class WebhookSenderTest {
             assertThat(outcome.statusCode()).isEqualTo(307);
         } finally {
             redirecting.stop(0);
+        }
+    }
+
+    /** 200 and then a chunked body, a byte every 100 ms: each read is quick, the body never ends. */
+    @Test
+    void aBodyThatNeverEndsIsCutOffAtTheDeadlineAndTheStatusReceivedInTimeDecides() throws Exception {
+        try (Trickling endpoint = new Trickling("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "1\r\nx\r\n");
+             WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofMillis(500),
+                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+            WebhookSender.Outcome outcome = sendWithin(BOUND, sender, endpoint.url());
+
+            assertThat(outcome.delivered()).isTrue();
+            assertThat(outcome.statusCode()).isEqualTo(200);
+            assertThat(outcome.error()).isNull();
+            // The connection was closed, not left to trickle into a pool or a leak.
+            await().atMost(BOUND).until(() -> endpoint.cutOff() == 1);
+        }
+    }
+
+    /** The status line, then a header a byte every 100 ms: each read is quick, the answer never completes. */
+    @Test
+    void anAnswerTrickledSoSlowlyThatItsHeadIsNotInByTheDeadlineIsATimeout() throws Exception {
+        try (Trickling endpoint = new Trickling("HTTP/1.1 200 OK\r\nX-Trickle: ", "a");
+             WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofMillis(500),
+                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+            WebhookSender.Outcome outcome = sendWithin(BOUND, sender, endpoint.url());
+
+            assertThat(outcome.delivered()).isFalse();
+            assertThat(outcome.statusCode()).isNull();
+            assertThat(outcome.error()).isEqualTo("timeout: no answer within 1500 ms");
+            await().atMost(BOUND).until(() -> endpoint.cutOff() == 1);
+        }
+    }
+
+    /** The attempt on a thread of its own, waited for a bounded time: without its deadline it would never end. */
+    private static WebhookSender.Outcome sendWithin(Duration bound, WebhookSender sender, String url) throws Exception {
+        ExecutorService attempt = Executors.newSingleThreadExecutor();
+        try {
+            return attempt.submit(() -> sender.send(due(url))).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            attempt.shutdownNow();
+        }
+    }
+
+    /**
+     * An endpoint that, on each connection, writes {@code head} and then {@code drip} every 100 ms without end
+     * — well within the response timeout each time — until the other side closes the connection.
+     */
+    private static final class Trickling implements AutoCloseable {
+
+        private static final Duration DRIP_EVERY = Duration.ofMillis(100);
+
+        private final ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+        private final List<Socket> connections = new CopyOnWriteArrayList<>();
+        private final AtomicInteger cutOff = new AtomicInteger();
+
+        Trickling(String head, String drip) throws IOException {
+            threads.execute(() -> {
+                try {
+                    while (true) {
+                        Socket connection = server.accept();
+                        connections.add(connection);
+                        threads.execute(() -> trickle(connection, head.getBytes(US_ASCII), drip.getBytes(US_ASCII)));
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+        }
+
+        private void trickle(Socket connection, byte[] head, byte[] drip) {
+            // The request is left unread: it is small, and nothing here depends on it.
+            try (connection) {
+                OutputStream out = connection.getOutputStream();
+                out.write(head);
+                while (!Thread.currentThread().isInterrupted()) {
+                    out.write(drip);
+                    out.flush();
+                    LockSupport.parkNanos(DRIP_EVERY.toNanos());
+                }
+            } catch (IOException e) {
+                cutOff.incrementAndGet(); // the sender closed the connection
+            }
+        }
+
+        String url() {
+            return "http://localhost:" + server.getLocalPort() + "/hooks";
+        }
+
+        /** Connections the sender closed while they were trickling. */
+        int cutOff() {
+            return cutOff.get();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            threads.shutdownNow();
+            for (Socket connection : connections) {
+                connection.close();
+            }
         }
     }
 }
