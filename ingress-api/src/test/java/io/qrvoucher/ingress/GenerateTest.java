@@ -121,6 +121,31 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void aRetryWithItsKeyAfterTheValidityEndedReturnsTheFirstVoucherWhereANewRequestIsRefused() {
+        String key = UUID.randomUUID().toString();
+        Instant end = Instant.now().plusSeconds(3);
+        Map<String, Object> request = Map.of("accountId", "alice-cny", "amount", "2.07", "currency", "CNY",
+                "expiresAt", end.toString());
+        Map<String, Object> first = body(alice.post("/api/vouchers").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> Instant.now().isAfter(end));
+        Map<String, Object> again = body(alice.post("/api/vouchers").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+        assertThat(again.get("id")).isEqualTo(first.get("id"));
+
+        for (String otherKey : new String[] {UUID.randomUUID().toString(), null}) {
+            alice.post("/api/vouchers").headers(h -> {
+                        if (otherKey != null) {
+                            h.set("Idempotency-Key", otherKey);
+                        }
+                    }).bodyValue(request).exchange()
+                    .expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("VALIDITY_IN_PAST");
+        }
+    }
+
+    @Test
     void theSameIdempotencyKeyWithAnotherBodyIsRefused() {
         String key = UUID.randomUUID().toString();
         alice.post("/api/vouchers").header("Idempotency-Key", key)

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.UUID;
 
 import javax.imageio.ImageIO;
 
@@ -235,6 +236,31 @@ class RedeemTest extends IngressTestBase {
             looper.post("/api/redemptions").bodyValue(request).exchange().expectStatus().is2xxSuccessful();
         }
         looper.post("/api/redemptions").bodyValue(request).exchange()
+                .expectStatus().isEqualTo(429)
+                .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
+    }
+
+    @Test
+    void aClientLoopingOnAUsedCodeWithANewKeyEachTimeIsStoppedTooButRetriesOfItsFirstRequestAreNot() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.26");
+        ApiClient looper = new ApiClient(http, "key-looper-" + System.nanoTime());
+        Map<String, Object> request = Map.of("code", voucher.get("code"), "externalAccount",
+                Map.of("bank", "B", "name", "N", "number", "1"));
+        String firstKey = UUID.randomUUID().toString();
+        looper.post("/api/redemptions").header("Idempotency-Key", firstKey).header("Prefer", "wait=20")
+                .bodyValue(request).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
+
+        for (int i = 0; i < 6; i++) {
+            looper.post("/api/redemptions").header("Idempotency-Key", firstKey).bodyValue(request).exchange()
+                    .expectStatus().is2xxSuccessful();
+        }
+        for (int i = 0; i < 5; i++) {
+            looper.post("/api/redemptions").header("Idempotency-Key", UUID.randomUUID().toString()).bodyValue(request)
+                    .exchange().expectStatus().is2xxSuccessful();
+        }
+        looper.post("/api/redemptions").header("Idempotency-Key", UUID.randomUUID().toString()).bodyValue(request)
+                .exchange()
                 .expectStatus().isEqualTo(429)
                 .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
     }

@@ -75,17 +75,21 @@ final class Generations {
             throw ApiException.unprocessable("AMOUNT_EXCEEDS_VOUCHER_CAP", "A voucher may hold at most "
                     + cap.toPlainString() + " " + currency.getCurrencyCode());
         }
-        if (request.expiresAt() != null && !request.expiresAt().isAfter(now)) {
-            throw ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future");
-        }
         if (request.expiresAt() != null && request.expiresAt().isAfter(LATEST_EXPIRY)) {
             // Far past any policy's longest validity (voucher-streams refuses those), and past what a record holds.
             throw ApiException.unprocessable("VALIDITY_TOO_LONG", "expiresAt is too far in the future");
         }
-        return customers.settingsOf(customerId)
+        // The request as its client sent it: a default account stands as such, for settings may change between a
+        // request and its retry.
+        String hash = IdempotencyKeys.hash("generate", request.accountId() == null ? "default" : request.accountId(),
+                Long.toString(amountMinor), currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
+        Mono<Void> inTime = request.expiresAt() == null || request.expiresAt().isAfter(now) ? Mono.empty()
+                : idempotencyKeys.isRetry(customerId, idempotencyKey, hash).flatMap(retry -> retry ? Mono.<Void>empty()
+                        : Mono.error(ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future")));
+        return inTime.then(customers.settingsOf(customerId))
                 .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)
                         .flatMap(accountId -> publish(caller, settings, accountId, request, amountMinor, currency,
-                                idempotencyKey, prefer, now)));
+                                hash, idempotencyKey, prefer, now)));
     }
 
     /** The account named, or the customer's default: their own, in the voucher's currency. */
@@ -100,12 +104,10 @@ final class Generations {
     /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */
     private Mono<ResponseEntity<Dtos.Voucher>> publish(Jwt caller, CustomerSettings settings, String accountId,
                                                         Dtos.GenerateVoucher request, long amountMinor, Currency currency,
-                                                        String idempotencyKey, String prefer, Instant now) {
+                                                        String hash, String idempotencyKey, String prefer, Instant now) {
         String customerId = caller.getSubject();
         Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
                 request.expiresAt());
-        String hash = IdempotencyKeys.hash("generate", accountId, Long.toString(amountMinor),
-                currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
         IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString());
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> stepUpFor(caller, settings, ids, proposed, now)

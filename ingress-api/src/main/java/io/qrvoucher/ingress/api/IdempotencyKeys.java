@@ -81,6 +81,21 @@ final class IdempotencyKeys {
     }
 
     /**
+     * Whether the request is a retry: its key's first claim, within the claim window, is of the same request. A
+     * retry skips the checks that depend on when it is sent (a validity or a code that has run out since): they
+     * held when the request was first sent, and the answer is that request's. Asked only where such a check fails,
+     * so that a first request costs no read.
+     */
+    Mono<Boolean> isRetry(String customerId, String key, String requestHash) {
+        if (key == null || !isValid(key)) {
+            return Mono.just(false);
+        }
+        return reads.claim(claimKey(customerId, key), Duration.ZERO)
+                .map(answer -> answer.getClaim() != null && answer.getClaim().getRequestHash().equals(requestHash))
+                .defaultIfEmpty(false);
+    }
+
+    /**
      * Claims a sign-in, named by its token's own id, as the step-up confirmation of one voucher: true if
      * this voucher holds the first claim, from this instance or any other, false if another voucher was
      * confirmed with it. Concurrent generations with one sign-in thus confirm one voucher, not each.

@@ -76,9 +76,10 @@ final class Redemptions {
         }
         String presented = request.code().trim();
         Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
-        if (counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant())) {
-            return failedAttempts.record(customerId).then(Mono.error(ApiException.unprocessable("CODE_EXPIRED",
-                    "This code from the payer's screen has expired; scan the one shown now")));
+        // Expired now, the code may still be that of a request made in time and retried with its Idempotency-Key.
+        boolean expired = counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant());
+        if (expired && idempotencyKey == null) {
+            return codeExpired(customerId);
         }
         Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
         if (genuine.isEmpty()) {
@@ -94,13 +95,13 @@ final class Redemptions {
                     if (code.isEmpty()) {
                         return invalidCode(customerId);
                     }
-                    // A new attempt on a code already used cannot succeed: it still goes through (its outcome
-                    // is the voucher's to give), but a client looping on it is stopped like a guesser.
-                    Mono<Void> counted = voucher.getStatus() != VoucherStatus.UNUSED && idempotencyKey == null
-                            ? failedAttempts.record(customerId) : Mono.empty();
-                    return counted.then(Mono.defer(() ->
-                            redeem(customerId, voucher, code.get(), request, idempotencyKey, prefer)));
+                    return redeem(customerId, voucher, code.get(), expired, request, idempotencyKey, prefer);
                 });
+    }
+
+    private <T> Mono<T> codeExpired(String customerId) {
+        return failedAttempts.record(customerId).then(Mono.error(ApiException.unprocessable("CODE_EXPIRED",
+                "This code from the payer's screen has expired; scan the one shown now")));
     }
 
     private <T> Mono<T> invalidCode(String customerId) {
@@ -108,26 +109,36 @@ final class Redemptions {
                 .then(Mono.error(ApiException.unprocessable("INVALID_CODE", "This is not the code of a voucher")));
     }
 
+    /** @param expiredCode the code presented has expired: only a retry of a request made in time goes on */
     private Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, VoucherState voucher, String code,
-                                                          Dtos.Redeem request, String idempotencyKey, String prefer) {
+                                                          boolean expiredCode, Dtos.Redeem request,
+                                                          String idempotencyKey, String prefer) {
         Currency currency = Currency.getInstance(voucher.getCurrency());
         Long amountMinor = request.amount() == null ? null : Amounts.parse(request.amount(), currency);
-        return destinationOf(customerId, request, voucher.getCurrency()).flatMap(destination ->
-                publish(customerId, voucher, code, amountMinor, destination, idempotencyKey, prefer));
+        return destinationOf(customerId, request, voucher.getCurrency()).flatMap(destination -> {
+            // The request as its client sent it: a default destination stands as such, for the payee's settings
+            // may change between a request and its retry.
+            String hash = IdempotencyKeys.hash("redeem", code, String.valueOf(amountMinor),
+                    request.accountId() == null && request.externalAccount() == null ? "default" : destination.toString());
+            Mono<Void> inTime = expiredCode ? idempotencyKeys.isRetry(customerId, idempotencyKey, hash)
+                    .flatMap(retry -> retry ? Mono.<Void>empty() : codeExpired(customerId)) : Mono.empty();
+            return inTime.then(Mono.defer(() ->
+                    publish(customerId, voucher, code, amountMinor, destination, hash, idempotencyKey, prefer)));
+        });
     }
 
     /** Publishes the redemption (the first one's ids for a repeated Idempotency-Key) and waits as asked. */
     private Mono<ResponseEntity<Dtos.Redemption>> publish(String customerId, VoucherState voucher, String code,
-                                                           Long amountMinor, Object destination, String idempotencyKey,
-                                                           String prefer) {
+                                                           Long amountMinor, Object destination, String hash,
+                                                           String idempotencyKey, String prefer) {
         Instant now = clock.instant();
         String voucherId = voucher.getVoucherId();
 
-        String hash = IdempotencyKeys.hash("redeem", code, String.valueOf(amountMinor), destination.toString());
         IdempotencyKeys.Ids proposed = new IdempotencyKeys.Ids(voucherId, codes.redemptionId(customerId, voucherId));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
-                .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId, now,
-                                new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor, destination)))
+                .flatMap(ids -> usedCodeCounted(customerId, voucher, ids.equals(proposed))
+                        .then(publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId, now,
+                                new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor, destination))))
                         // Should it be answered before the redemption settles, it keeps its place until then.
                         .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
                                 settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait()))))
@@ -140,6 +151,15 @@ final class Redemptions {
                                 .body(new Dtos.Redemption(ids.requestId(), voucherId, "PENDING", null,
                                         amountMinor == null ? null : DecimalAmounts.format(amountMinor, voucher.getCurrency()),
                                         voucher.getCurrency(), Representations.destination(destination), now))));
+    }
+
+    /**
+     * A new attempt on a code already used cannot succeed: it still goes through (its outcome is the voucher's to
+     * give), but a client looping on it is stopped like a guesser, with or without a new Idempotency-Key each
+     * time. A retry with the key of an earlier attempt is not a new one.
+     */
+    private Mono<Void> usedCodeCounted(String customerId, VoucherState voucher, boolean newAttempt) {
+        return newAttempt && voucher.getStatus() != VoucherStatus.UNUSED ? failedAttempts.record(customerId) : Mono.empty();
     }
 
     /** A redemption, to the customer who asked for it; empty for anyone else and for ids never issued. */
