@@ -146,6 +146,14 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void anAcceptedVoucherShowsItsAmountAtTheCurrencysScaleAsWritten() {
+        alice.post("/api/vouchers").bodyValue(Map.of("accountId", "alice-cny", "amount", "0005.5", "currency", "CNY"))
+                .exchange()
+                .expectStatus().isAccepted()
+                .expectBody().jsonPath("$.status").isEqualTo("PENDING").jsonPath("$.amount").isEqualTo("5.50");
+    }
+
+    @Test
     void theSameIdempotencyKeyWithAnotherBodyIsRefused() {
         String key = UUID.randomUUID().toString();
         alice.post("/api/vouchers").header("Idempotency-Key", key)

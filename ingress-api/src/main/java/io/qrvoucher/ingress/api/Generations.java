@@ -25,6 +25,7 @@ import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.DecimalAmounts;
 import io.qrvoucher.support.BankRules;
 import reactor.core.publisher.Mono;
 
@@ -106,7 +107,9 @@ final class Generations {
                                                         Dtos.GenerateVoucher request, long amountMinor, Currency currency,
                                                         String hash, String idempotencyKey, String prefer, Instant now) {
         String customerId = caller.getSubject();
-        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId, request.amount(), request.currency(),
+        // As the pipeline will have it: the amount at the currency's scale, the account the settings named.
+        Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId,
+                DecimalAmounts.format(amountMinor, currency.getCurrencyCode()), currency.getCurrencyCode(),
                 request.expiresAt());
         IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString());
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
