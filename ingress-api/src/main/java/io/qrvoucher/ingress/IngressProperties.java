@@ -103,7 +103,7 @@ public record IngressProperties(
      * @param picturesPerWindow  QR pictures a customer may upload per window, readable or not
      * @param pictureWindow      the window of that limit
      * @param pictureDecoders    threads that decode pictures, apart from the threads that serve requests
-     *                           and run timers; 0 for one per processor
+     *                           and run timers; 0 for one per processor, at most 4
      * @param pictureQueue       pictures that may wait for a decoder; beyond them an upload is refused
      *                           at once with 503
      * @param maxInFlightWrites  generations this instance handles at once, and a quarter more with the

@@ -20,6 +20,8 @@ import reactor.core.scheduler.Schedulers;
  */
 final class PictureDecoding implements DisposableBean {
 
+    private static final int MAX_DEFAULT_DECODERS = 4;
+
     private final QrCodes qrCodes;
     private final AttemptLimiter uploads;
     private final Scheduler decoders;
@@ -27,7 +29,9 @@ final class PictureDecoding implements DisposableBean {
     PictureDecoding(QrCodes qrCodes, IngressProperties.Limits limits, AttemptLimiter uploads) {
         this.qrCodes = qrCodes;
         this.uploads = uploads;
-        int threads = limits.pictureDecoders() > 0 ? limits.pictureDecoders() : Runtime.getRuntime().availableProcessors();
+        // A decode may hold some 40 MB (QrCodes): on a large host, not one per processor.
+        int threads = limits.pictureDecoders() > 0 ? limits.pictureDecoders()
+                : Math.min(Runtime.getRuntime().availableProcessors(), MAX_DEFAULT_DECODERS);
         this.decoders = Schedulers.newBoundedElastic(threads, limits.pictureQueue(), "qr-picture-decoder");
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
@@ -41,6 +42,12 @@ public final class QrCodes {
     private static final int SIZE = 480;
     /** 16 megapixels: far more than any phone photo of a QR code needs. */
     private static final long MAX_PIXELS = 16_000_000L;
+    /**
+     * A larger picture is decoded with every second (third, …) pixel of every second row, to at most this many:
+     * a QR code reads as well, and memory does not follow the picture's pixel format (16-bit RGBA takes 8 bytes a
+     * pixel: 128 MB for 16 megapixels, from a file of a few hundred KB).
+     */
+    static final long MAX_DECODED_PIXELS = 4_000_000L;
 
     public byte[] render(String content) {
         Map<EncodeHintType, Object> hints = new EnumMap<>(EncodeHintType.class);
@@ -90,7 +97,7 @@ public final class QrCodes {
      * picture reaches: not whatever format ImageIO would guess) and from its header that its pixels fit
      * in memory: a small file can claim to be a gigapixel image.
      */
-    private static BufferedImage read(byte[] picture) {
+    static BufferedImage read(byte[] picture) {
         String format = formatOf(picture).orElseThrow(UnreadableImageException::new);
         try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(picture))) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
@@ -100,10 +107,16 @@ public final class QrCodes {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(input, true, true);
-                if ((long) reader.getWidth(0) * reader.getHeight(0) > MAX_PIXELS) {
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
                     throw new UnreadableImageException();
                 }
-                return reader.read(0);
+                ImageReadParam param = reader.getDefaultReadParam();
+                int step = (int) Math.ceil(Math.sqrt((double) pixels / MAX_DECODED_PIXELS));
+                if (step > 1) {
+                    param.setSourceSubsampling(step, step, 0, 0);
+                }
+                return reader.read(0, param);
             } finally {
                 reader.dispose();
             }

@@ -32,6 +32,22 @@ class QrCodesTest {
     }
 
     @Test
+    void aLargePictureIsDecodedAtAFewMegapixelsAndStillReads() throws Exception {
+        String code = "QRV1.large-picture.tag";
+        java.awt.image.BufferedImage rendered = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(qr.render(code)));
+        java.awt.image.BufferedImage large = new java.awt.image.BufferedImage(4000, 4000, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.Graphics2D g = large.createGraphics();
+        g.drawImage(rendered, 0, 0, 4000, 4000, null);
+        g.dispose();
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(large, "png", png);
+
+        java.awt.image.BufferedImage decoded = QrCodes.read(png.toByteArray());
+        assertThat((long) decoded.getWidth() * decoded.getHeight()).isLessThanOrEqualTo(QrCodes.MAX_DECODED_PIXELS);
+        assertThat(qr.decode(png.toByteArray())).contains(code);
+    }
+
+    @Test
     void aSmallFileClaimingAGigapixelImageIsRefusedBeforeItIsDecoded() throws Exception {
         java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB), "png", png);
