@@ -207,9 +207,7 @@ public final class VoucherLifecycle {
         if (!voucher.status().canExpire()) {
             return Decision.refuse(request, voucher, refusalFor(voucher.status()));
         }
-        // Cancelling a pending voucher leaves the hold REQUESTED: its freeze result releases it.
-        Voucher cancelled = voucher.withCancelRequest(request.requestId())
-                .moveTo(VoucherStatus.CANCELLED, voucher.hold() == HELD ? RELEASING : voucher.hold(), now);
+        Voucher cancelled = voucher.withCancelRequest(request.requestId()).moveTo(VoucherStatus.CANCELLED, RELEASING, now);
         return Decision.change(cancelled, releaseIfHeld(voucher), VoucherEvent.causedBy(Type.CANCELLED, cancelled, request));
     }
 
@@ -221,7 +219,8 @@ public final class VoucherLifecycle {
             Voucher issued = voucher.moveTo(VoucherStatus.UNUSED, HELD, now);
             return Decision.change(issued, List.of(), VoucherEvent.of(Type.ISSUED, issued));
         }
-        // Cancelled or expired while the freeze was in flight: give the money back at once.
+        // Cancelled or expired while the freeze was in flight (before session 22 a pending voucher could be: such
+        // vouchers may still be in a store): give the money back at once.
         return Decision.change(voucher.withHold(RELEASING, now), List.of(new LedgerCommand.Release(voucher.id())), null);
     }
 

@@ -9,8 +9,11 @@ public enum VoucherStatus {
         return VoucherRules.isFinal(name());
     }
 
-    /** Only these statuses end on their own when the validity runs out. */
+    /**
+     * Only an issued voucher not yet used ends on its own when its validity runs out, or is cancelled: a pending one
+     * is issued or rejected first (SPEC: PENDING leads to UNUSED or REJECTED only).
+     */
     public boolean canExpire() {
-        return this == PENDING || this == UNUSED;
+        return this == UNUSED;
     }
 }

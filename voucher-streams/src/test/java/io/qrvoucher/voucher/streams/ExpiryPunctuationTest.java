@@ -11,6 +11,7 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.LedgerOutcome;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherRequest;
@@ -47,6 +48,7 @@ class ExpiryPunctuationTest {
             Instant soon = topology.now().plus(Duration.ofMinutes(1));
             for (int i = 0; i < 10; i++) {
                 generate(topology, "v" + i, soon);
+                topology.ledgerAnswers("v" + i, "/freeze", LedgerOutcome.FROZEN, null);
             }
             topology.events();
 

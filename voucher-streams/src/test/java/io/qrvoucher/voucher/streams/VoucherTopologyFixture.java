@@ -401,11 +401,16 @@ final class VoucherTopologyFixture implements AutoCloseable {
     /** Puts a voucher into the voucher store only, as a restored store holds it before the task's indexes are built. */
     io.qrvoucher.voucher.domain.Voucher seedVoucherOnly(String voucherId, io.qrvoucher.voucher.domain.VoucherStatus status,
                                                         Instant expiresAt) {
+        return seedVoucherOnly(voucherId, status, io.qrvoucher.voucher.domain.HoldState.HELD, expiresAt);
+    }
+
+    /** As above, with its hold in the given state. */
+    io.qrvoucher.voucher.domain.Voucher seedVoucherOnly(String voucherId, io.qrvoucher.voucher.domain.VoucherStatus status,
+                                                        io.qrvoucher.voucher.domain.HoldState hold, Instant expiresAt) {
         KeyValueStore<String, byte[]> vouchers = driver.getKeyValueStore(VoucherTopology.VOUCHER_STORE);
         io.qrvoucher.voucher.domain.Voucher voucher = new io.qrvoucher.voucher.domain.Voucher(voucherId, "alice",
                 "acc-alice", new io.qrvoucher.voucher.domain.Money(100, "CNY"), hashOf(codeOf(voucherId)),
-                status, io.qrvoucher.voucher.domain.HoldState.HELD, now, expiresAt, now, 2, "r-" + voucherId, null,
-                null, null);
+                status, hold, now, expiresAt, now, 2, "r-" + voucherId, null, null, null);
         vouchers.put(voucherId, Vouchers.STATES.encode(AvroMapping.toAvro(voucher)));
         return voucher;
     }

@@ -458,6 +458,19 @@ class VoucherTopologyTest {
         }
 
         @Test
+        void aVoucherWhoseFreezeIsPendingCannotBeCancelledYet() {
+            topology.generate("v1", "alice", 100);
+            topology.commands();
+            topology.events();
+
+            topology.cancel("v1", "alice");
+
+            assertRefused(single(topology.events()), "VOUCHER_NOT_ISSUED");
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.PENDING);
+        }
+
+        @Test
         void cancellingTwiceReleasesOnce() {
             issued("v1");
             topology.cancel("v1", "alice");
@@ -483,12 +496,12 @@ class VoucherTopologyTest {
             assertThat(topology.commands()).isEmpty();
         }
 
+        /** Before session 22 a pending voucher could be cancelled: stores may still hold one whose freeze is in flight. */
         @Test
-        void aFreezeThatLandsAfterACancelIsReleasedAtOnce() {
-            topology.generate("v1", "alice", 100);
-            topology.cancel("v1", "alice");
-            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.CANCELLED);
-            assertThat(topology.commands()).extracting(LedgerCommand::getCommandId).containsExactly("v1/freeze");
+        void aFreezeThatLandsOnAVoucherCancelledWhilePendingIsReleasedAtOnce() {
+            topology.seedVoucherOnly("v1", io.qrvoucher.voucher.domain.VoucherStatus.CANCELLED,
+                    io.qrvoucher.voucher.domain.HoldState.REQUESTED, END_OF_START_DAY);
+            topology.buildIndexes();
 
             topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
 
@@ -501,10 +514,10 @@ class VoucherTopologyTest {
         }
 
         @Test
-        void aFreezeRefusedAfterACancelNeedsNoRelease() {
-            topology.generate("v1", "alice", 100);
-            topology.cancel("v1", "alice");
-            topology.commands();
+        void aFreezeRefusedForAVoucherCancelledWhilePendingNeedsNoRelease() {
+            topology.seedVoucherOnly("v1", io.qrvoucher.voucher.domain.VoucherStatus.CANCELLED,
+                    io.qrvoucher.voucher.domain.HoldState.REQUESTED, END_OF_START_DAY);
+            topology.buildIndexes();
 
             topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FREEZE_REFUSED, "INSUFFICIENT_FUNDS");
 
@@ -578,17 +591,20 @@ class VoucherTopologyTest {
         }
 
         @Test
-        void aPendingVoucherExpiresAndItsLateFreezeIsReleasedAtOnce() {
+        void aPendingVoucherPastItsValidityIsIssuedByItsLateFreezeAndThenExpires() {
             topology.generate("v1", "alice", 100);
             topology.commands();
             topology.events();
 
             topology.advanceTo(END_OF_START_DAY.plus(PUNCTUATION_INTERVAL));
-            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.EXPIRED);
-            assertThat(topology.commands()).as("nothing is held yet").isEmpty();
+            assertThat(topology.stored("v1").getStatus()).as("pending: issued or rejected first").isEqualTo(VoucherStatus.PENDING);
+            assertThat(topology.events()).extracting(event -> event.getType().name()).containsOnly("STALLED");
 
             topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+            topology.advance(PUNCTUATION_INTERVAL);
 
+            assertThat(topology.events()).extracting(event -> event.getType().name()).containsExactly("ISSUED", "EXPIRED");
             assertThat(single(topology.commands()).getCommandId()).isEqualTo("v1/release");
             assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.EXPIRED);
         }
