@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -18,7 +19,10 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.core.Account;
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ledger.core.AccountOpening.Closing;
+import io.qrvoucher.ledger.core.AccountOpening.ClosingOutcome;
 import io.qrvoucher.ledger.core.AccountOpening.Opening;
 import io.qrvoucher.ledger.core.AccountOpening.Outcome;
 import io.qrvoucher.ledger.core.AccountOpening.Terms;
@@ -32,12 +36,13 @@ import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Operators open and read customers' accounts. An opening goes the one way accounts are opened
+ * Operators open, read and close customers' accounts. An opening goes the one way accounts are opened
  * ({@link AccountOpening}: the opening balance from the capital account, one balanced journal
  * transaction) and is idempotent: the same opening again answers the account, another one for the same
- * id is refused. Where {@code account-snapshots} is published, the snapshots of the account and of the bank's
- * accounts it touched are then published to it, as after every change of the ledger, on each such answer, so
- * that an opening retried after a lost answer publishes them too.
+ * id is refused, and so is one of an account that was closed (ids are not reused). A closing closes an account
+ * that holds nothing, and is idempotent too. Where {@code account-snapshots} is published, the snapshots of the
+ * account and of the bank's accounts it touched are then published to it, as after every change of the ledger,
+ * on each such answer, so that a request retried after a lost answer publishes them too.
  */
 @RestController
 @RequestMapping("/admin/accounts")
@@ -74,6 +79,11 @@ class AccountAdminController {
                         + " is open already, " + describe(opened.existing()) + "; this asked for one "
                         + describe(asked) + ". Nothing changed");
             }
+            // The same terms as a closed account's: answered as open, the operator would take it for usable.
+            if (opened.outcome() == Outcome.ALREADY_OPEN && isClosed(asked.accountId())) {
+                throw AdminProblem.conflict("ACCOUNT_CLOSED", "Account " + asked.accountId()
+                        + " was closed; the id of a closed account is not used again. Nothing changed");
+            }
             publisher.publishSnapshots(List.of(asked.accountId(), AccountOpening.capitalAccount(asked.currency()),
                     AccountOpening.clearingAccount(asked.currency())));
             AccountView account = AccountView.of(ledger.account(asked.accountId()).orElseThrow());
@@ -89,6 +99,30 @@ class AccountAdminController {
     Mono<AccountView> account(@PathVariable String accountId) {
         return blocking(() -> ledger.account(accountId).map(AccountView::of)
                 .orElseThrow(() -> AdminProblem.notFound("No account " + accountId)));
+    }
+
+    /**
+     * Closes a customer's account: 200 with it, closed (also when it was closed before); 409 while it has money
+     * held for vouchers ({@code ACCOUNT_HAS_HOLDS}) or a balance ({@code ACCOUNT_HAS_BALANCE}), 422 for the
+     * bank's own accounts, 404 for none. A DELETE, with no body: a cross-site page cannot send one without a CORS
+     * preflight, which this API never answers. The account stays, with its journal, readable as {@code CLOSED}.
+     */
+    @DeleteMapping("/{accountId}")
+    Mono<AccountView> close(@PathVariable String accountId, Principal operator) {
+        return blocking(() -> {
+            Closing closing = opening.closeCustomerAccount(accountId);
+            AdminProblem refusal = refusal(closing, accountId);
+            if (refusal != null) {
+                log.info("Operator {} asked to close account {}; refused: {}", operator.getName(), accountId,
+                        closing.outcome());
+                throw refusal;
+            }
+            publisher.publishSnapshots(List.of(accountId));
+            if (closing.outcome() == ClosingOutcome.CLOSED) {
+                log.info("Operator {} closed account {}", operator.getName(), accountId);
+            }
+            return AccountView.of(closing.account());
+        });
     }
 
     /** A customer's accounts, by id. */
@@ -108,6 +142,27 @@ class AccountAdminController {
             throw AdminProblem.malformed("The body is not an opening: null");
         }
         return request;
+    }
+
+    private boolean isClosed(String accountId) {
+        return ledger.account(accountId).map(Account::status).filter("CLOSED"::equals).isPresent();
+    }
+
+    /** The problem a closing that changed nothing answers with; none when the account is closed. */
+    private static AdminProblem refusal(Closing closing, String accountId) {
+        Account account = closing.account();
+        return switch (closing.outcome()) {
+            case CLOSED, ALREADY_CLOSED -> null;
+            case NOT_FOUND -> AdminProblem.notFound("No account " + accountId);
+            case NOT_A_CUSTOMER_ACCOUNT -> AdminProblem.unprocessable("NOT_A_CUSTOMER_ACCOUNT", "Account " + accountId
+                    + " is one of the bank's own accounts, which are never closed. Nothing changed");
+            case FUNDS_HELD -> AdminProblem.conflict("ACCOUNT_HAS_HOLDS", "Account " + accountId + " has "
+                    + DecimalAmounts.format(account.heldMinor(), account.currency())
+                    + " held for vouchers not settled yet; close it once they are. Nothing changed");
+            case BALANCE_NOT_ZERO -> AdminProblem.conflict("ACCOUNT_HAS_BALANCE", "Account " + accountId
+                    + " has a balance of " + DecimalAmounts.format(account.balanceMinor(), account.currency())
+                    + "; pay it out before closing it. Nothing changed");
+        };
     }
 
     private static String describe(Terms terms) {

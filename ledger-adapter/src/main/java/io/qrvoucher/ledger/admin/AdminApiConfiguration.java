@@ -76,7 +76,7 @@ class AdminApiConfiguration {
                         .authenticationEntryPoint(unauthenticated))
                 .exceptionHandling(handling -> handling.authenticationEntryPoint(unauthenticated))
                 // Nothing here is for a browser: no form, no session, no cookie. A cross-site form cannot send the
-                // JSON an opening takes (415), and the API answers no CORS preflight.
+                // JSON an opening takes (415) nor a closing's DELETE, and the API answers no CORS preflight.
                 .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
                 .logout(ServerHttpSecurity.LogoutSpec::disable)

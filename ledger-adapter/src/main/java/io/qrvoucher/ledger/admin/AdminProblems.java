@@ -23,8 +23,8 @@ import reactor.core.publisher.Mono;
 /**
  * Every refusal of the admin API as problem details with a stable type and code, the framework's own
  * (malformed JSON, wrong media type) included. Nothing an operator sends ends in a 5xx; a 503 says the
- * database or the broker did not answer, and since openings are idempotent the same request may be sent
- * again. It lives in the management server's context with the admin API: refusals made before any
+ * database or the broker did not answer, and since openings and closings are idempotent the same request may
+ * be sent again. It lives in the management server's context with the admin API: refusals made before any
  * controller is chosen (415, 405) are the admin API's too.
  */
 @RestControllerAdvice
@@ -42,15 +42,15 @@ class AdminProblems extends ResponseEntityExceptionHandler {
                     "The books cannot hold this amount: a balance would pass what the ledger can count. Nothing changed"));
         }
         log.warn("The admin API could not reach the ledger's database", error);
-        return retryLater("LEDGER_UNAVAILABLE", "The ledger's database did not answer; the opening happened "
-                + "wholly or not at all. Send the same request again");
+        return retryLater("LEDGER_UNAVAILABLE", "The ledger's database did not answer; the opening or closing "
+                + "happened wholly or not at all. Send the same request again");
     }
 
     @ExceptionHandler(SnapshotsNotPublishedException.class)
     ResponseEntity<ProblemDetail> snapshotsNotPublished(SnapshotsNotPublishedException error) {
         log.warn("The admin API could not publish account snapshots: {}", error.getMessage());
-        return retryLater("SNAPSHOT_NOT_PUBLISHED", "The account is open, but its snapshot did not reach the broker. "
-                + "Send the same request again to publish it");
+        return retryLater("SNAPSHOT_NOT_PUBLISHED", "The account is opened or closed, but its snapshot did not reach "
+                + "the broker. Send the same request again to publish it");
     }
 
     @ExceptionHandler(RuntimeException.class)

@@ -1,5 +1,7 @@
 package io.qrvoucher.ledger.core;
 
+import java.util.Optional;
+
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -8,6 +10,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * seeder and the operators' admin API alike. The balance is a journal transaction from the bank's
  * capital account in that currency, so that the books balance from the first entry: the sum of all
  * balances in a currency is always zero. Opening an account that exists changes nothing.
+ * <p>
+ * It also closes a customer's account that holds nothing ({@link #closeCustomerAccount}): the row and its
+ * journal stay, with status {@code CLOSED}, which the ledger's functions already refuse to freeze on or to pay
+ * into.
  */
 public class AccountOpening {
 
@@ -63,6 +69,28 @@ public class AccountOpening {
         OPEN_ON_OTHER_TERMS
     }
 
+    /**
+     * What a closing did.
+     *
+     * @param account the account as the closing left it (closed), or as the refusal found it; none when
+     *                there is no such account
+     */
+    public record Closing(ClosingOutcome outcome, Account account) {
+    }
+
+    public enum ClosingOutcome {
+        CLOSED,
+        /** It was closed already: nothing changed. */
+        ALREADY_CLOSED,
+        NOT_FOUND,
+        /** One of the bank's own accounts, which openings and other banks' payees need: never closed. */
+        NOT_A_CUSTOMER_ACCOUNT,
+        /** Money is held on it for vouchers that are not settled yet: nothing changed. */
+        FUNDS_HELD,
+        /** Its balance is not zero: the money must be paid out first, or it would leave the books. Nothing changed. */
+        BALANCE_NOT_ZERO
+    }
+
     /** The capital account an opening balance comes from, and the clearing account for other banks. */
     public void openBankAccounts(String currency) {
         transactions.executeWithoutResult(status -> insertBankAccounts(currency));
@@ -99,6 +127,51 @@ public class AccountOpening {
             }
             return new Opening(Outcome.OPENED, asked);
         });
+    }
+
+    /**
+     * Closes a customer's account if it holds nothing: no balance and no money held. The check and the change
+     * are one database transaction under the account's row lock, the lock every freeze and every transfer into
+     * the account takes first: one that comes after waits for the commit and finds the account closed
+     * ({@code ACCOUNT_NOT_ACTIVE}, {@code DESTINATION_NOT_ACTIVE}); one that came before has committed its hold
+     * or its credit, which this then finds. Closing a closed account changes nothing.
+     */
+    public Closing closeCustomerAccount(String accountId) {
+        return transactions.execute(status -> {
+            Optional<Account> found = jdbc.sql("SELECT * FROM accounts WHERE account_id = :id FOR UPDATE")
+                    .param("id", accountId).query(Ledger.ACCOUNT).optional();
+            if (found.isEmpty()) {
+                return new Closing(ClosingOutcome.NOT_FOUND, null);
+            }
+            ClosingOutcome refusal = refusalToClose(found.get());
+            if (refusal != null) {
+                return new Closing(refusal, found.get());
+            }
+            Account closed = jdbc.sql("""
+                    UPDATE accounts SET status = 'CLOSED', version = version + 1, updated_at = now()
+                    WHERE account_id = :id
+                    RETURNING *""")
+                    .param("id", accountId).query(Ledger.ACCOUNT).single();
+            return new Closing(ClosingOutcome.CLOSED, closed);
+        });
+    }
+
+    /** Why a locked account is not to be closed now; none when it is. */
+    private static ClosingOutcome refusalToClose(Account account) {
+        if (!"CUSTOMER".equals(account.kind())) {
+            return ClosingOutcome.NOT_A_CUSTOMER_ACCOUNT;
+        }
+        if ("CLOSED".equals(account.status())) {
+            return ClosingOutcome.ALREADY_CLOSED;
+        }
+        // Held first: held money is part of the balance, and what the operator waits for is its vouchers settling.
+        if (account.heldMinor() != 0) {
+            return ClosingOutcome.FUNDS_HELD;
+        }
+        if (account.balanceMinor() != 0) {
+            return ClosingOutcome.BALANCE_NOT_ZERO;
+        }
+        return null;
     }
 
     /** Sets an account's status or outward permission, as the bank's back office would. */

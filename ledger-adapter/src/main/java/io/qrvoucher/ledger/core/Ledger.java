@@ -34,7 +34,8 @@ import io.qrvoucher.schemas.VoucherRules;
  */
 public class Ledger {
 
-    private static final RowMapper<Account> ACCOUNT = (rs, row) -> new Account(rs.getString("account_id"),
+    /** An account row; also read by {@link AccountOpening} for the closing it locks. */
+    static final RowMapper<Account> ACCOUNT = (rs, row) -> new Account(rs.getString("account_id"),
             rs.getString("owner_customer_id"), rs.getString("kind"), rs.getString("currency"),
             rs.getLong("balance_minor"), rs.getLong("held_minor"), rs.getString("status"),
             rs.getBoolean("outward_transfers_allowed"), rs.getLong("daily_outward_limit_minor"),

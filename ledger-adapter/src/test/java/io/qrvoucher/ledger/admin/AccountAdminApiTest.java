@@ -5,8 +5,17 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +42,11 @@ import io.qrvoucher.database.TestDatabases;
 import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.ledger.core.Applied;
+import io.qrvoucher.ledger.core.Ledger;
+import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
+import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
+import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
 import io.qrvoucher.ledger.kafka.TopicReader;
 import io.qrvoucher.schemas.AvroSerde;
 import reactor.core.publisher.Mono;
@@ -65,6 +79,12 @@ class AccountAdminApiTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    Ledger ledger;
 
     @LocalServerPort
     int apiPort;
@@ -353,6 +373,164 @@ class AccountAdminApiTest {
         operator().get().uri("/admin/accounts").exchange()
                 .expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+    }
+
+    @Test
+    void anOperatorClosesAnEmptyAccountWhichThenTakesNoFreezeNorTransfer() {
+        open("rae-cny", "rae", "CNY", null).expectStatus().isCreated();
+        open("sam-cny", "sam", "CNY", "20.00").expectStatus().isCreated();
+
+        close("rae-cny").expectStatus().isOk()
+                .expectBody().jsonPath("$.accountId").isEqualTo("rae-cny").jsonPath("$.status").isEqualTo("CLOSED");
+
+        assertThat(statusOf("rae-cny")).isEqualTo("CLOSED");
+        assertThat(ledger.apply(new Freeze("r1/freeze", "r1", "rae", "rae-cny", 1, "CNY")))
+                .extracting(Applied::outcome, Applied::reason)
+                .containsExactly(Applied.Outcome.FREEZE_REFUSED, "ACCOUNT_NOT_ACTIVE");
+        assertThat(ledger.apply(new Freeze("r2/freeze", "r2", "sam", "sam-cny", 5_00, "CNY")).outcome())
+                .isEqualTo(Applied.Outcome.FROZEN);
+        assertThat(ledger.apply(new Transfer("r2/transfer", "r2", 5_00, "CNY", "rae", new OwnAccount("rae-cny"))))
+                .extracting(Applied::outcome, Applied::reason)
+                .containsExactly(Applied.Outcome.TRANSFER_FAILED, "DESTINATION_NOT_ACTIVE");
+        assertThat(balanceOf("rae-cny")).isZero();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(topics.values("account-snapshots", "rae-cny", SNAPSHOTS::decode))
+                        .as("the closed account's snapshot is published")
+                        .anySatisfy(rae -> assertThat(rae.getStatus()).isEqualTo("CLOSED")));
+    }
+
+    @Test
+    void closingAClosedAccountAnswersItAgainAndItsIdIsNotOpenedAgain() {
+        open("tia-cny", "tia", "CNY", null).expectStatus().isCreated();
+        String first = close("tia-cny").expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        long version = versionOf("tia-cny");
+
+        String again = close("tia-cny").expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+
+        assertThat(again).isEqualTo(first);
+        assertThat(versionOf("tia-cny")).isEqualTo(version);
+        open("tia-cny", "tia", "CNY", null).expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_CLOSED");
+        assertThat(statusOf("tia-cny")).isEqualTo("CLOSED");
+    }
+
+    @Test
+    void closingAnAccountWithABalanceIsRefusedAndChangesNothing() {
+        open("uma-cny", "uma", "CNY", "0.01").expectStatus().isCreated();
+        long version = versionOf("uma-cny");
+
+        close("uma-cny").expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.code").isEqualTo("ACCOUNT_HAS_BALANCE")
+                .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:account-has-balance")
+                .jsonPath("$.status").isEqualTo(409);
+
+        assertThat(statusOf("uma-cny")).isEqualTo("ACTIVE");
+        assertThat(versionOf("uma-cny")).isEqualTo(version);
+        assertThat(balanceOf("uma-cny")).isEqualTo(1L);
+        assertThat(ledger.apply(new Freeze("u1/freeze", "u1", "uma", "uma-cny", 1, "CNY")).outcome())
+                .isEqualTo(Applied.Outcome.FROZEN);
+    }
+
+    @Test
+    void closingAnAccountWithMoneyHeldIsRefused() {
+        open("vic-cny", "vic", "CNY", "30.00").expectStatus().isCreated();
+        // All of it held: nothing is available, but the voucher may still pay it out.
+        assertThat(ledger.apply(new Freeze("v1/freeze", "v1", "vic", "vic-cny", 30_00, "CNY")).outcome())
+                .isEqualTo(Applied.Outcome.FROZEN);
+
+        close("vic-cny").expectStatus().isEqualTo(HttpStatus.CONFLICT)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_HAS_HOLDS");
+
+        assertThat(statusOf("vic-cny")).isEqualTo("ACTIVE");
+    }
+
+    @Test
+    void aClosingWaitsForATransferIntoTheAccountInProgressAndThenFindsItsMoney() throws Exception {
+        open("wes-cny", "wes", "CNY", "40.00").expectStatus().isCreated();
+        open("zoe-cny", "zoe", "CNY", null).expectStatus().isCreated();
+        assertThat(ledger.apply(new Freeze("w1/freeze", "w1", "wes", "wes-cny", 40_00, "CNY")).outcome())
+                .isEqualTo(Applied.Outcome.FROZEN);
+        // A transfer into the empty account that has locked it and credited it, not committed yet.
+        try (Connection paying = dataSource.getConnection()) {
+            paying.setAutoCommit(false);
+            try (PreparedStatement transfer = paying.prepareStatement("""
+                    SELECT outcome FROM ledger_transfer('w1/transfer', 'w1', 4000, 'CNY', 'zoe', 'zoe-cny',
+                                                        NULL, NULL, NULL, ?)""")) {
+                transfer.setTimestamp(1, Timestamp.from(Instant.now()));
+                try (ResultSet result = transfer.executeQuery()) {
+                    assertThat(result.next()).isTrue();
+                    assertThat(result.getString("outcome")).isEqualTo("TRANSFERRED");
+                }
+            }
+            CompletableFuture<String> closing = operatorClient().delete().uri("/admin/accounts/zoe-cny")
+                    .exchangeToMono(response -> response.bodyToMono(String.class)).toFuture();
+
+            // Read before the transfer commits, the account would look empty: the closing must wait for its lock.
+            Thread.sleep(1_000);
+            assertThat(closing).as("the closing waits for the transfer's lock").isNotDone();
+            paying.commit();
+
+            assertThat(closing.get(30, TimeUnit.SECONDS)).contains("\"code\":\"ACCOUNT_HAS_BALANCE\"");
+        }
+        assertThat(statusOf("zoe-cny")).isEqualTo("ACTIVE");
+        assertThat(balanceOf("zoe-cny")).isEqualTo(40_00L);
+    }
+
+    @Test
+    void closingAnUnknownAccountIsNotFoundAndTheBanksOwnAreNeverClosed() {
+        close("nobody-cny").expectStatus().isNotFound()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("NOT_FOUND");
+        // Opens the bank's accounts in CNY, whichever test runs first.
+        open("xia-cny", "xia", "CNY", null).expectStatus().isCreated();
+
+        for (String bank : List.of("capital-cny", "clearing-cny")) {
+            close(bank).expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .expectBody().jsonPath("$.code").isEqualTo("NOT_A_CUSTOMER_ACCOUNT");
+            assertThat(statusOf(bank)).isEqualTo("ACTIVE");
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'nobody-cny'").query(Long.class).single())
+                .isZero();
+    }
+
+    @Test
+    void closingWithoutCredentialsIsRefused() {
+        open("yan-cny", "yan", "CNY", null).expectStatus().isCreated();
+
+        for (WebTestClient stranger : List.of(management(), asOperatorWith("wrong-password"))) {
+            stranger.delete().uri("/admin/accounts/yan-cny").exchange()
+                    .expectStatus().isUnauthorized()
+                    .expectHeader().valueEquals(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"ledger-admin\"")
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        }
+        assertThat(statusOf("yan-cny")).isEqualTo("ACTIVE");
+        internalApi().delete().uri("/admin/accounts/yan-cny").headers(headers -> headers.setBasicAuth("operator", PASSWORD))
+                .exchange().expectStatus().isNotFound();
+        assertThat(statusOf("yan-cny")).isEqualTo("ACTIVE");
+    }
+
+    private WebTestClient.ResponseSpec close(String accountId) {
+        return operator().delete().uri("/admin/accounts/" + accountId).exchange();
+    }
+
+    private String statusOf(String accountId) {
+        return jdbc.sql("SELECT status FROM accounts WHERE account_id = :id").param("id", accountId)
+                .query(String.class).single();
+    }
+
+    private long versionOf(String accountId) {
+        return jdbc.sql("SELECT version FROM accounts WHERE account_id = :id").param("id", accountId)
+                .query(Long.class).single();
+    }
+
+    private WebClient operatorClient() {
+        return WebClient.builder().baseUrl("http://localhost:" + managementPort)
+                .defaultHeaders(headers -> headers.setBasicAuth("operator", PASSWORD)).build();
     }
 
     private WebTestClient.ResponseSpec open(String accountId, String customerId, String currency, String openingBalance) {
