@@ -29,6 +29,20 @@ public final class VoucherRules {
     }
 
     /**
+     * Why a request that does not fit a voucher in this status is refused, by name: for every status but
+     * {@code UNUSED}, the one a request is not refused for.
+     */
+    public static String refusalForStatus(String status) {
+        return switch (status) {
+            case "PENDING", "REJECTED" -> "VOUCHER_NOT_ISSUED";
+            case "REDEEMING", "REDEEMED", "REDEEM_FAILED" -> "ALREADY_REDEEMED";
+            case "CANCELLED" -> "CANCELLED";
+            case "EXPIRED" -> "EXPIRED";
+            default -> throw new IllegalArgumentException("A voucher " + status + " is not refused for its status");
+        };
+    }
+
+    /**
      * The currency of an ISO 4217 code that has a minor unit (amounts are whole numbers of it); empty for
      * anything else, funds and precious metals included.
      */

@@ -7,6 +7,7 @@ import io.qrvoucher.avro.RedeemVoucher;
 import io.qrvoucher.avro.RequestRefusal;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * A redemption as its payee sees it. {@code amountMinor} is null until known for a full redemption;
@@ -21,7 +22,8 @@ public record RedemptionView(String id, String voucherId, String payeeCustomerId
 
     /**
      * The redemption {@code redemptionId} as the voucher's owner answered about it: the voucher's accepted
-     * redemption, a refused request, or, if the owner knows neither, a redemption still pending.
+     * redemption, a refused request, one refused for the status of a final voucher, or, if the owner knows none of
+     * these, a redemption still pending.
      */
     public static RedemptionView of(String redemptionId, String voucherId, String payeeCustomerId, VoucherAnswer answer) {
         VoucherState voucher = answer.getVoucher();
@@ -35,6 +37,13 @@ public record RedemptionView(String id, String voucherId, String payeeCustomerId
             return new RedemptionView(redemptionId, voucherId, refusal.getCustomerId(), refusal.getRequestedAt(),
                     asked.map(RedeemVoucher::getAmountMinor).orElse(null),
                     asked.map(RedeemVoucher::getDestination).orElse(null), Status.REJECTED, refusal.getReason());
+        }
+        if (voucher != null && VoucherRules.isFinal(voucher.getStatus().name())) {
+            // Not the voucher's redemption, and the voucher will take none: the request is refused for its status.
+            // The answer once the owner has forgotten the refusal (it keeps them for the claim window), which it
+            // was, for that reason or another; or before the owner has read the request, which it will be.
+            return new RedemptionView(redemptionId, voucherId, payeeCustomerId, null, null, null, Status.REJECTED,
+                    VoucherRules.refusalForStatus(voucher.getStatus().name()));
         }
         return new RedemptionView(redemptionId, voucherId, payeeCustomerId, null, null, null, Status.PENDING, null);
     }

@@ -55,11 +55,24 @@ class RedemptionViewTest {
     }
 
     @Test
-    void anotherPayeesRedemptionIsNotThisOne() {
+    void anotherPayeesRedemptionIsNotThisOneWhichIsPendingUntilTheVoucherIsFinal() {
+        assertThat(RedemptionView.of("r1", "v1", "bob", new VoucherAnswer(voucher(VoucherStatus.REDEEMING, "r-carol"), null))
+                .status()).isEqualTo(RedemptionView.Status.PENDING);
+
         RedemptionView view = RedemptionView.of("r1", "v1", "bob",
                 new VoucherAnswer(voucher(VoucherStatus.REDEEMED, "r-carol"), null));
+        assertThat(view.status()).isEqualTo(RedemptionView.Status.REJECTED);
+        assertThat(view.reason()).isEqualTo("ALREADY_REDEEMED");
+    }
 
-        assertThat(view.status()).isEqualTo(RedemptionView.Status.PENDING);
+    /** Its refusal forgotten after the claim window, a redemption of a final voucher is not pending again. */
+    @Test
+    void aRedemptionOfAFinalVoucherWhoseRefusalIsGoneIsRejectedForTheVouchersStatus() {
+        RedemptionView view = RedemptionView.of("r1", "v1", "bob", new VoucherAnswer(voucher(VoucherStatus.EXPIRED, null), null));
+
+        assertThat(view.status()).isEqualTo(RedemptionView.Status.REJECTED);
+        assertThat(view.reason()).isEqualTo("EXPIRED");
+        assertThat(view.isSettled()).isTrue();
     }
 
     private static VoucherState voucher(VoucherStatus status, String redemptionId) {

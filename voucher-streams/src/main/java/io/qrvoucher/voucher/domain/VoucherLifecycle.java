@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.voucher.domain.VoucherEvent.Type;
 import io.qrvoucher.voucher.domain.VoucherRequest.Cancel;
 import io.qrvoucher.voucher.domain.VoucherRequest.Generate;
@@ -282,13 +283,7 @@ public final class VoucherLifecycle {
     }
 
     private static Refusal refusalFor(VoucherStatus status) {
-        return switch (status) {
-            case PENDING, REJECTED -> Refusal.VOUCHER_NOT_ISSUED;
-            case REDEEMING, REDEEMED, REDEEM_FAILED -> Refusal.ALREADY_REDEEMED;
-            case CANCELLED -> Refusal.CANCELLED;
-            case EXPIRED -> Refusal.EXPIRED;
-            case UNUSED -> throw new IllegalArgumentException("An unused voucher is not refused for its status");
-        };
+        return Refusal.valueOf(VoucherRules.refusalForStatus(status.name()));
     }
 
     private static boolean sameHash(String expected, String presented) {
