@@ -241,7 +241,9 @@ function renderAccounts() {
 
 function accountOptions(select, selected, withNone) {
   const keep = select.value;
-  const options = state.accounts.map((account) => new Option(accountName(account), account.accountId));
+  // A closed account neither freezes nor receives: it is not offered.
+  const options = state.accounts.filter((account) => account.status === 'ACTIVE')
+    .map((account) => new Option(accountName(account), account.accountId));
   if (withNone) options.unshift(new Option(t('none'), ''));
   select.replaceChildren(...options);
   // What the customer chose stays chosen when the list is drawn again (another language, fresh balances).

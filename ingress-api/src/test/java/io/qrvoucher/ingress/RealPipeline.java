@@ -173,6 +173,11 @@ public final class RealPipeline {
                 openingBalanceMinor);
     }
 
+    /** Closes an account that holds nothing, as an operator does. */
+    public void closeAccount(String accountId) {
+        ledger.getBean(AccountOpening.class).closeCustomerAccount(accountId);
+    }
+
     private void stop() {
         webhooks.close();
         streams.close();

@@ -131,6 +131,29 @@ class RedeemTest extends IngressTestBase {
     }
 
     @Test
+    void aClosedAccountIsNeverChosenToReceiveTheMoney() {
+        String payee = "mover-" + System.nanoTime();
+        RealPipeline pipeline = RealPipeline.start();
+        pipeline.openAccount(payee + "-a", payee, 0);
+        pipeline.openAccount(payee + "-b", payee, 0);
+        pipeline.closeAccount(payee + "-a");
+        ApiClient mover = new ApiClient(http, payee);
+        mover.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN")).exchange().expectStatus().isOk();
+
+        Map<String, Object> first = alice.issuedVoucher("1.11");
+        mover.post("/api/redemptions").header("Prefer", "wait=20").bodyValue(Map.of("code", first.get("code"))).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.destination.accountId").isEqualTo(payee + "-b");
+
+        mover.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", payee + "-a")).exchange().expectStatus().isOk();
+        Map<String, Object> second = alice.issuedVoucher("1.12");
+        mover.post("/api/redemptions").bodyValue(Map.of("code", second.get("code"))).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("DESTINATION_NOT_ACTIVE");
+        alice.get("/api/vouchers/" + second.get("id")).exchange().expectBody().jsonPath("$.status").isEqualTo("UNUSED");
+    }
+
+    @Test
     void aCodeThatIsNotGenuineIsRefusedAndGuessingIsRateLimited() {
         Map<String, Object> voucher = alice.issuedVoucher("3.00");
         String code = (String) voucher.get("code");

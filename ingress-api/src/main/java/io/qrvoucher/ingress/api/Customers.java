@@ -85,6 +85,11 @@ final class Customers {
         return ownAccount(customerId, accountId).map(account -> account.in(currency));
     }
 
+    /** Whether the ledger takes money into and out of the account: not when it is closed (or restricted). */
+    static boolean isActive(AccountSnapshot account) {
+        return "ACTIVE".equals(account.getStatus());
+    }
+
     /** The customer's accounts as the ledger has them now; what never changes about them is remembered. */
     Mono<List<AccountSnapshot>> accountsOf(String customerId) {
         return accounts.accountsOf(customerId)

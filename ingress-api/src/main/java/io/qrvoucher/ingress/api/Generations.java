@@ -82,11 +82,14 @@ final class Generations {
         }
         // The request as its client sent it: a default account stands as such, for settings may change between a
         // request and its retry.
-        String hash = IdempotencyKeys.hash("generate", request.accountId() == null ? "default" : request.accountId(),
+        String hash = IdempotencyKeys.hash("generate", request.accountId() == null ? IdempotencyKeys.DEFAULT : request.accountId(),
                 Long.toString(amountMinor), currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
         Mono<Void> inTime = request.expiresAt() == null || request.expiresAt().isAfter(now) ? Mono.empty()
-                : idempotencyKeys.isRetry(customerId, idempotencyKey, hash).flatMap(retry -> retry ? Mono.<Void>empty()
-                        : Mono.error(ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future")));
+                // Only a retry of a request that went on (a generation refused for step-up did not).
+                : idempotencyKeys.retried(customerId, idempotencyKey, hash)
+                        .flatMap(first -> first.isPresent() ? wasPublished(first.get().voucherId()) : Mono.just(false))
+                        .flatMap(retry -> retry ? Mono.<Void>empty()
+                                : Mono.error(ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future")));
         return inTime.then(customers.settingsOf(customerId))
                 .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)
                         .flatMap(accountId -> publish(caller, settings, accountId, request, amountMinor, currency,

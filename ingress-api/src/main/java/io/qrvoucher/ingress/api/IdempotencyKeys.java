@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.qrvoucher.avro.IdempotencyClaim;
@@ -25,6 +26,8 @@ import reactor.core.publisher.Mono;
 final class IdempotencyKeys {
 
     private static final int MAX_KEY_LENGTH = 200;
+    /** What a request hash holds for an account or destination left to the settings: no account id can spell it. */
+    static final String DEFAULT = "\u0000default";
     private static final Duration READ_BACK_TIMEOUT = Duration.ofSeconds(10);
 
     private final VoucherReads reads;
@@ -81,18 +84,20 @@ final class IdempotencyKeys {
     }
 
     /**
-     * Whether the request is a retry: its key's first claim, within the claim window, is of the same request. A
-     * retry skips the checks that depend on when it is sent (a validity or a code that has run out since): they
-     * held when the request was first sent, and the answer is that request's. Asked only where such a check fails,
-     * so that a first request costs no read.
+     * The ids of the request this one retries, if it is a retry: its key's first claim, within the claim window, is
+     * of the same request. A retry of a request that went on skips the checks that depend on when it is sent (a
+     * validity or a code that has run out since): they held when the request was first sent, and the answer is that
+     * request's. Asked only where such a check fails, so that a first request costs no read.
      */
-    Mono<Boolean> isRetry(String customerId, String key, String requestHash) {
+    Mono<Optional<Ids>> retried(String customerId, String key, String requestHash) {
         if (key == null || !isValid(key)) {
-            return Mono.just(false);
+            return Mono.just(Optional.empty());
         }
         return reads.claim(claimKey(customerId, key), Duration.ZERO)
-                .map(answer -> answer.getClaim() != null && answer.getClaim().getRequestHash().equals(requestHash))
-                .defaultIfEmpty(false);
+                .map(answer -> Optional.ofNullable(answer.getClaim())
+                        .filter(first -> first.getRequestHash().equals(requestHash))
+                        .map(first -> new Ids(first.getVoucherId(), first.getRequestId())))
+                .defaultIfEmpty(Optional.empty());
     }
 
     /**

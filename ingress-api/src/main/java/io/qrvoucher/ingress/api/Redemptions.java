@@ -119,9 +119,10 @@ final class Redemptions {
             // The request as its client sent it: a default destination stands as such, for the payee's settings
             // may change between a request and its retry.
             String hash = IdempotencyKeys.hash("redeem", code, String.valueOf(amountMinor),
-                    request.accountId() == null && request.externalAccount() == null ? "default" : destination.toString());
-            Mono<Void> inTime = expiredCode ? idempotencyKeys.isRetry(customerId, idempotencyKey, hash)
-                    .flatMap(retry -> retry ? Mono.<Void>empty() : codeExpired(customerId)) : Mono.empty();
+                    request.accountId() == null && request.externalAccount() == null ? IdempotencyKeys.DEFAULT
+                            : destination.toString());
+            Mono<Void> inTime = expiredCode ? idempotencyKeys.retried(customerId, idempotencyKey, hash)
+                    .flatMap(first -> first.isPresent() ? Mono.<Void>empty() : codeExpired(customerId)) : Mono.empty();
             return inTime.then(Mono.defer(() ->
                     publish(customerId, voucher, code, amountMinor, destination, hash, idempotencyKey, prefer)));
         });
@@ -207,16 +208,25 @@ final class Redemptions {
             return Mono.error(ApiException.unprocessable("DESTINATION_REQUIRED",
                     "Choose the account to receive the money (your redemption mode is scan, then confirm)"));
         }
-        if (settings.getDefaultRedemptionAccountId() != null) {
-            return customers.ownAccount(customerId, settings.getDefaultRedemptionAccountId());
-        }
+        // Read now, with their status: a closed account would fail the transfer, and a failed redemption uses the
+        // voucher up (REDEEM_FAILED), so no account is chosen for the payee that the ledger will refuse.
+        String named = settings.getDefaultRedemptionAccountId();
         return customers.accountsOf(customerId)
                 .flatMap(accounts -> Mono.justOrEmpty(accounts.stream()
-                        .filter(account -> account.getCurrency().equals(currency))
-                        .map(Customers.OwnedAccount::of)
+                        .filter(account -> named != null ? account.getAccountId().equals(named)
+                                : account.getCurrency().equals(currency) && Customers.isActive(account))
                         .findFirst()))
-                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
-                        "You have no account in " + currency + " to receive the money")));
+                .switchIfEmpty(Mono.error(() -> named != null
+                        ? ApiException.unprocessable("ACCOUNT_NOT_FOUND", "You have no account " + named)
+                        : ApiException.unprocessable("DESTINATION_REQUIRED",
+                                "You have no open account in " + currency + " to receive the money")))
+                .map(account -> {
+                    if (!Customers.isActive(account)) {
+                        throw ApiException.unprocessable("DESTINATION_NOT_ACTIVE", "Your default account "
+                                + account.getAccountId() + " is closed; choose where the money goes");
+                    }
+                    return Customers.OwnedAccount.of(account);
+                });
     }
 
     private static URI location(String redemptionId) {

@@ -107,12 +107,16 @@ public final class QrCodes {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(input, true, true);
-                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS) {
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if ((long) width * height > MAX_PIXELS) {
                     throw new UnreadableImageException();
                 }
                 ImageReadParam param = reader.getDefaultReadParam();
-                int step = (int) Math.ceil(Math.sqrt((double) pixels / MAX_DECODED_PIXELS));
+                int step = 1;
+                while (decoded(width, step) * decoded(height, step) > MAX_DECODED_PIXELS) {
+                    step++;
+                }
                 if (step > 1) {
                     param.setSourceSubsampling(step, step, 0, 0);
                 }
@@ -125,6 +129,11 @@ public final class QrCodes {
         } catch (IOException | RuntimeException e) {
             throw new UnreadableImageException();
         }
+    }
+
+    /** Pixels along a side decoded with every {@code step}-th one taken, the first included. */
+    private static long decoded(int length, int step) {
+        return (length + step - 1L) / step;
     }
 
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};

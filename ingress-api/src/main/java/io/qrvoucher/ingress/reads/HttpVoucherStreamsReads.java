@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
@@ -112,20 +113,26 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
                 .uri(instance, uri)
                 .retrieve()
                 .bodyToMono(byte[].class)
-                .onErrorMap(WebClientResponseException.BadRequest.class, HttpVoucherStreamsReads::badQuery)
+                .onErrorMap(HttpVoucherStreamsReads::refusedAsAsked, HttpVoucherStreamsReads::badQuery)
                 .map(answers::decode);
     }
 
-    /** The instance refused the query itself: no other instance would answer it either. */
-    private static BadQuery badQuery(WebClientResponseException.BadRequest refused) {
+    /** 422: the instance refused the query as the client asked it ({@link BadQuery}); a 400 is this service's mistake. */
+    private static boolean refusedAsAsked(Throwable error) {
+        return error instanceof WebClientResponseException refused
+                && refused.getStatusCode().isSameCodeAs(HttpStatus.UNPROCESSABLE_CONTENT);
+    }
+
+    /** No other instance would answer it either. */
+    private static BadQuery badQuery(Throwable refused) {
         try {
-            ProblemDetail problem = refused.getResponseBodyAs(ProblemDetail.class);
+            ProblemDetail problem = ((WebClientResponseException) refused).getResponseBodyAs(ProblemDetail.class);
             if (problem != null && problem.getDetail() != null) {
                 return new BadQuery(problem.getDetail());
             }
         } catch (RuntimeException unreadable) {
             // not a problem document: the status says enough
         }
-        return new BadQuery(refused.getMessage());
+        return new BadQuery("The query cannot be answered as asked");
     }
 }

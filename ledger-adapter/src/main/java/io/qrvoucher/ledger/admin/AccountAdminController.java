@@ -72,17 +72,17 @@ class AccountAdminController {
         return blocking(() -> {
             Opening opened = opening.openCustomerAccount(asked.accountId(), asked.customerId(), asked.currency(),
                     asked.openingBalanceMinor(), asked.dailyOutwardLimitMinor());
+            // A closed account's id, on its terms or others: answered as open, the operator would take it for usable.
+            if (opened.outcome() != Outcome.OPENED && isClosed(asked.accountId())) {
+                throw AdminProblem.conflict("ACCOUNT_CLOSED", "Account " + asked.accountId()
+                        + " was closed; the id of a closed account is not used again. Nothing changed");
+            }
             if (opened.outcome() == Outcome.OPEN_ON_OTHER_TERMS) {
                 log.info("Operator {} asked to open account {} on other terms than it has; refused", operator.getName(),
                         asked.accountId());
                 throw AdminProblem.conflict("ACCOUNT_OPEN_ON_OTHER_TERMS", "Account " + asked.accountId()
                         + " is open already, " + describe(opened.existing()) + "; this asked for one "
                         + describe(asked) + ". Nothing changed");
-            }
-            // The same terms as a closed account's: answered as open, the operator would take it for usable.
-            if (opened.outcome() == Outcome.ALREADY_OPEN && isClosed(asked.accountId())) {
-                throw AdminProblem.conflict("ACCOUNT_CLOSED", "Account " + asked.accountId()
-                        + " was closed; the id of a closed account is not used again. Nothing changed");
             }
             publisher.publishSnapshots(List.of(asked.accountId(), AccountOpening.capitalAccount(asked.currency()),
                     AccountOpening.clearingAccount(asked.currency())));

@@ -122,8 +122,18 @@ class InternalQueryController {
         return ResponseEntity.status(HttpStatus.MISDIRECTED_REQUEST).body(problem);
     }
 
-    @ExceptionHandler({BadQuery.class, IllegalArgumentException.class})
-    ResponseEntity<ProblemDetail> badQuery(RuntimeException e) {
+    /**
+     * A query refused as asked (a cursor of another list): 422, apart from the 400 of a malformed one, so that the
+     * ingress passes this one on as its client's and keeps the other as its own mistake.
+     */
+    @ExceptionHandler(BadQuery.class)
+    ResponseEntity<ProblemDetail> badQuery(BadQuery e) {
+        return ResponseEntity.unprocessableContent()
+                .body(ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage()));
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    ResponseEntity<ProblemDetail> badParameter(IllegalArgumentException e) {
         return ResponseEntity.badRequest().body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage()));
     }
 

@@ -40,7 +40,7 @@ final class ExpiryPunctuator implements Punctuator {
                 vouchers.carryOut(voucher, lifecycle.expireIfDue(voucher.get(), now), now, RecordTracing.Handling.NONE);
                 expired++;
             } else {
-                // A voucher that left PENDING/UNUSED already dropped its entry; this one is stale.
+                // A voucher that left UNUSED already dropped its entry; this one is stale.
                 vouchers.expiryIndex().remove(entry);
             }
         }
