@@ -145,11 +145,18 @@ class RedeemTest extends IngressTestBase {
                 .expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.destination.accountId").isEqualTo(payee + "-b");
 
-        mover.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", payee + "-a")).exchange().expectStatus().isOk();
+        mover.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", payee + "-a")).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_NOT_ACTIVE");
+
+        // A default account closed after it was chosen.
+        pipeline.openAccount(payee + "-c", payee, 0);
+        mover.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", payee + "-c")).exchange().expectStatus().isOk();
+        pipeline.closeAccount(payee + "-c");
         Map<String, Object> second = alice.issuedVoucher("1.12");
         mover.post("/api/redemptions").bodyValue(Map.of("code", second.get("code"))).exchange()
                 .expectStatus().isEqualTo(422)
-                .expectBody().jsonPath("$.code").isEqualTo("DESTINATION_NOT_ACTIVE");
+                .expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_NOT_ACTIVE");
         alice.get("/api/vouchers/" + second.get("id")).exchange().expectBody().jsonPath("$.status").isEqualTo("UNUSED");
     }
 

@@ -80,6 +80,25 @@ final class Customers {
                         "You have no account " + accountId)));
     }
 
+    /**
+     * The customer's own account read from the ledger now, which must be open: for what names an account to use
+     * later (a default), where the ledger would refuse a closed one only when the money moves.
+     */
+    Mono<AccountSnapshot> openOwnAccount(String customerId, String accountId) {
+        return accountsOf(customerId)
+                .flatMap(owned -> Mono.justOrEmpty(owned.stream()
+                        .filter(account -> account.getAccountId().equals(accountId))
+                        .findFirst()))
+                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND",
+                        "You have no account " + accountId)))
+                .map(account -> {
+                    if (!isActive(account)) {
+                        throw ApiException.unprocessable("ACCOUNT_NOT_ACTIVE", "Account " + accountId + " is closed");
+                    }
+                    return account;
+                });
+    }
+
     /** The customer's own account, which must be in the currency. */
     Mono<OwnedAccount> ownAccountIn(String customerId, String accountId, String currency) {
         return ownAccount(customerId, accountId).map(account -> account.in(currency));

@@ -210,23 +210,17 @@ final class Redemptions {
         }
         // Read now, with their status: a closed account would fail the transfer, and a failed redemption uses the
         // voucher up (REDEEM_FAILED), so no account is chosen for the payee that the ledger will refuse.
-        String named = settings.getDefaultRedemptionAccountId();
+        if (settings.getDefaultRedemptionAccountId() != null) {
+            return customers.openOwnAccount(customerId, settings.getDefaultRedemptionAccountId())
+                    .map(Customers.OwnedAccount::of);
+        }
         return customers.accountsOf(customerId)
                 .flatMap(accounts -> Mono.justOrEmpty(accounts.stream()
-                        .filter(account -> named != null ? account.getAccountId().equals(named)
-                                : account.getCurrency().equals(currency) && Customers.isActive(account))
+                        .filter(account -> account.getCurrency().equals(currency) && Customers.isActive(account))
+                        .map(Customers.OwnedAccount::of)
                         .findFirst()))
-                .switchIfEmpty(Mono.error(() -> named != null
-                        ? ApiException.unprocessable("ACCOUNT_NOT_FOUND", "You have no account " + named)
-                        : ApiException.unprocessable("DESTINATION_REQUIRED",
-                                "You have no open account in " + currency + " to receive the money")))
-                .map(account -> {
-                    if (!Customers.isActive(account)) {
-                        throw ApiException.unprocessable("DESTINATION_NOT_ACTIVE", "Your default account "
-                                + account.getAccountId() + " is closed; choose where the money goes");
-                    }
-                    return Customers.OwnedAccount.of(account);
-                });
+                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("DESTINATION_REQUIRED",
+                        "You have no open account in " + currency + " to receive the money")));
     }
 
     private static URI location(String redemptionId) {

@@ -98,12 +98,13 @@ class SettingsController {
                 || redemptionMode == RedemptionMode.REDEEM_ON_SCAN && current.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN;
     }
 
-    /** Checks that a default account the customer names is their own, and takes it into the change. */
+    /** Checks that a default account the customer names is their own and open, and takes it into the change. */
     private Mono<Void> ownAccount(String customerId, String accountId, Consumer<String> into) {
         if (accountId == null) {
             return Mono.empty();
         }
-        return customers.ownAccount(customerId, accountId).doOnNext(account -> into.accept(account.accountId())).then();
+        return customers.openOwnAccount(customerId, accountId)
+                .doOnNext(account -> into.accept(account.getAccountId())).then();
     }
 
     /** The settings, with the destination of the customer's newest redemption that succeeded. */
