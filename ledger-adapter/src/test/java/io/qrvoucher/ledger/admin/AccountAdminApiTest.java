@@ -470,7 +470,10 @@ class AccountAdminApiTest {
                     .exchangeToMono(response -> response.bodyToMono(String.class)).toFuture();
 
             // Read before the transfer commits, the account would look empty: the closing must wait for its lock.
-            Thread.sleep(1_000);
+            // A row lock held by another transaction is waited for on that transaction's id, a lock not yet granted.
+            await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'")
+                    .query(Long.class).single() > 0);
             assertThat(closing).as("the closing waits for the transfer's lock").isNotDone();
             paying.commit();
 
