@@ -71,13 +71,7 @@ final class Customers {
         if (remembered != null && remembered.ownerId().equals(customerId)) {
             return Mono.just(remembered);
         }
-        return accountsOf(customerId)
-                .flatMap(owned -> Mono.justOrEmpty(owned.stream()
-                        .filter(account -> account.getAccountId().equals(accountId))
-                        .map(OwnedAccount::of)
-                        .findFirst()))
-                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND",
-                        "You have no account " + accountId)));
+        return listed(customerId, accountId).map(OwnedAccount::of);
     }
 
     /**
@@ -85,18 +79,23 @@ final class Customers {
      * later (a default), where the ledger would refuse a closed one only when the money moves.
      */
     Mono<AccountSnapshot> openOwnAccount(String customerId, String accountId) {
-        return accountsOf(customerId)
-                .flatMap(owned -> Mono.justOrEmpty(owned.stream()
-                        .filter(account -> account.getAccountId().equals(accountId))
-                        .findFirst()))
-                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND",
-                        "You have no account " + accountId)))
+        return listed(customerId, accountId)
                 .map(account -> {
                     if (!isActive(account)) {
                         throw ApiException.unprocessable("ACCOUNT_NOT_ACTIVE", "Account " + accountId + " is closed");
                     }
                     return account;
                 });
+    }
+
+    /** The account as the ledger lists it among the customer's now; refused if it is not there. */
+    private Mono<AccountSnapshot> listed(String customerId, String accountId) {
+        return accountsOf(customerId)
+                .flatMap(owned -> Mono.justOrEmpty(owned.stream()
+                        .filter(account -> account.getAccountId().equals(accountId))
+                        .findFirst()))
+                .switchIfEmpty(Mono.error(() -> ApiException.unprocessable("ACCOUNT_NOT_FOUND",
+                        "You have no account " + accountId)));
     }
 
     /** The customer's own account, which must be in the currency. */

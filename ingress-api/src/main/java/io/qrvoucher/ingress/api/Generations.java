@@ -82,7 +82,8 @@ final class Generations {
         }
         // The request as its client sent it: a default account stands as such, for settings may change between a
         // request and its retry.
-        String hash = IdempotencyKeys.hash("generate", request.accountId() == null ? IdempotencyKeys.DEFAULT : request.accountId(),
+        String hash = IdempotencyKeys.hash("generate",
+                request.accountId() == null ? IdempotencyKeys.DEFAULT : request.accountId(),
                 Long.toString(amountMinor), currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
         Mono<Void> inTime = request.expiresAt() == null || request.expiresAt().isAfter(now) ? Mono.empty()
                 // Only a retry of a request that went on (a generation refused for step-up did not).

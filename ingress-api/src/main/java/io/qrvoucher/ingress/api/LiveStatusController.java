@@ -48,8 +48,8 @@ import reactor.netty.resources.ConnectionProvider;
 
 /**
  * Live status of the caller's vouchers over Server-Sent Events: one voucher's, or several over one stream. With
- * the latter a page follows all its live vouchers with one connection, where one stream per voucher would take the six connections a
- * browser opens to a host over HTTP/1.1 and leave every later call of the page waiting.
+ * the latter a page follows all its live vouchers with one connection, where one stream per voucher would take
+ * the six connections a browser opens to a host over HTTP/1.1 and leave every later call of the page waiting.
  *
  * <p>Each event carries one voucher; its {@code id} is the stream's position: the version of every
  * followed voucher, in the order of {@code ids}, joined by dots ({@code -1} for one not seen yet). A client
@@ -59,8 +59,9 @@ import reactor.netty.resources.ConnectionProvider;
  * expires (the resumed stream is refused with 401 and the page asks the customer to sign in again), or when
  * no owner of a voucher can answer; the client resumes it from its last event id.
  *
- * <p>A single voucher's stream ends likewise (its event ids are the voucher's versions), and is refused with 404 for
- * a voucher the caller cannot see. Either stream lasts no longer than the caller's token: it never outlives the sign-in.
+ * <p>A single voucher's stream ends likewise (its event ids are the voucher's versions), and is refused with 404
+ * for a voucher the caller cannot see. Either stream lasts no longer than the caller's token: it never outlives
+ * the sign-in.
  *
  * <p>Vouchers are read from their owners by long polls over a connection pool of their own
  * ({@code ingress.live-status.connections}), so that streams never hold up other reads. An id the caller cannot see

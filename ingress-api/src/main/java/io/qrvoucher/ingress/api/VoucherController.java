@@ -42,7 +42,6 @@ class VoucherController {
     private static final Instant LIST_START = Instant.EPOCH;
     private static final Instant LIST_END = Instant.parse("9999-01-01T00:00:00Z");
 
-
     private final Generations generations;
     private final Cancellations cancellations;
     private final VoucherReads reads;

@@ -84,8 +84,7 @@ class WebhookSenderTest {
     @Test
     void aBodyThatNeverEndsIsCutOffAtTheDeadlineAndTheStatusReceivedInTimeDecides() throws Exception {
         try (Trickling endpoint = new Trickling("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "1\r\nx\r\n");
-             WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofMillis(500),
-                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+             WebhookSender sender = withShortTimeouts()) {
             WebhookSender.Outcome outcome = sendWithin(BOUND, sender, endpoint.url());
 
             assertThat(outcome.delivered()).isTrue();
@@ -100,8 +99,7 @@ class WebhookSenderTest {
     @Test
     void anAnswerTrickledSoSlowlyThatItsHeadIsNotInByTheDeadlineIsATimeout() throws Exception {
         try (Trickling endpoint = new Trickling("HTTP/1.1 200 OK\r\nX-Trickle: ", "a");
-             WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofMillis(500),
-                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+             WebhookSender sender = withShortTimeouts()) {
             WebhookSender.Outcome outcome = sendWithin(BOUND, sender, endpoint.url());
 
             assertThat(outcome.delivered()).isFalse();
@@ -112,6 +110,12 @@ class WebhookSenderTest {
     }
 
     /** The attempt on a thread of its own, waited for a bounded time: without its deadline it would never end. */
+    /** Half a second to connect, a second to answer: an attempt's deadline is 1.5 s. */
+    private static WebhookSender withShortTimeouts() {
+        return new WebhookSender(new AddressPolicy(true), true, Duration.ofMillis(500), Duration.ofSeconds(1), 2,
+                Clock.systemUTC());
+    }
+
     private static WebhookSender.Outcome sendWithin(Duration bound, WebhookSender sender, String url) throws Exception {
         ExecutorService attempt = Executors.newSingleThreadExecutor();
         try {
