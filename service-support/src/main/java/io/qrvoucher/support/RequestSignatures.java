@@ -53,12 +53,8 @@ public final class RequestSignatures {
 
     /** Seals a record about to be published. */
     public void sign(Headers headers, String key, byte[] value) {
-        if (signingKeyId == null) {
-            throw new IllegalStateException("This instance verifies requests; it has no key to sign with");
-        }
         headers.remove(HEADER);
-        headers.add(HEADER, (signingKeyId + ":" + Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(mac(keys.get(signingKeyId), key, value))).getBytes(StandardCharsets.US_ASCII));
+        headers.add(HEADER, seal(key, value).getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Why a record's seal does not hold; empty if the ingress sealed exactly this key and value. */
@@ -67,20 +63,36 @@ public final class RequestSignatures {
         if (header == null) {
             return Optional.of("The request carries no " + HEADER + " header: it was not published by the ingress");
         }
-        String seal = new String(header.value(), StandardCharsets.US_ASCII);
+        return problem(HEADER, new String(header.value(), StandardCharsets.US_ASCII), key, value);
+    }
+
+    /** The seal of a key and value, {@code <key id>:<base64url mac>}, with the signing key. */
+    public String seal(String key, byte[] value) {
+        if (signingKeyId == null) {
+            throw new IllegalStateException("This instance verifies requests; it has no key to sign with");
+        }
+        return signingKeyId + ":" + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(mac(keys.get(signingKeyId), key, value));
+    }
+
+    /**
+     * Why a seal (found in {@code carrier}, named in the answer) does not hold for a key and value; empty if one
+     * of the known keys sealed exactly these.
+     */
+    public Optional<String> problem(String carrier, String seal, String key, byte[] value) {
         int colon = seal.indexOf(':');
         SecretKeySpec secret = colon < 0 ? null : keys.get(seal.substring(0, colon));
         if (secret == null) {
-            return Optional.of("The request's " + HEADER + " names no known key");
+            return Optional.of("The request's " + carrier + " names no known key");
         }
         byte[] presented;
         try {
             presented = Base64.getUrlDecoder().decode(seal.substring(colon + 1));
         } catch (IllegalArgumentException e) {
-            return Optional.of("The request's " + HEADER + " is not base64url");
+            return Optional.of("The request's " + carrier + " is not base64url");
         }
         return MessageDigest.isEqual(presented, mac(secret, key, value)) ? Optional.empty()
-                : Optional.of("The request's " + HEADER + " does not match its key and value");
+                : Optional.of("The request's " + carrier + " does not match what it seals");
     }
 
     private static byte[] mac(SecretKeySpec secret, String key, byte[] value) {
