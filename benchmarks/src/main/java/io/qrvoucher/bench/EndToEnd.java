@@ -74,13 +74,13 @@ final class EndToEnd {
             out.println("starting the broker, PostgreSQL and the services");
             broker.start();
             awaitLine(logs.resolve("kafka.log"), "Broker ready", broker);
-            List<String> ledgerArguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrap, database));
+            Secrets secrets = Secrets.random();
+            List<String> ledgerArguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrap, secrets, database));
             ledgerArguments.add("--spring.profiles.active=demo");
             ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
             int streamsPort = ServiceProcess.freePort();
-            Secrets secrets = Secrets.random();
             List<String> streamsArguments = new ArrayList<>(
                     ServiceArguments.voucherStreams(bootstrap, secrets, directory.resolve("voucher-streams"), streamsPort));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));

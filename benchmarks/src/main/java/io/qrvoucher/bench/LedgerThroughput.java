@@ -33,6 +33,7 @@ import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.ReleaseFunds;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.launcher.LedgerDatabase;
+import io.qrvoucher.launcher.Secrets;
 import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
@@ -99,7 +100,7 @@ final class LedgerThroughput {
             admin.createTopics(Stream.of(commandsTopic, resultsTopic, snapshotsTopic, deadLettersTopic)
                     .map(name -> new NewTopic(name, partitions, (short) 1)).toList()).all().get();
             for (int i = 1; i <= instances; i++) {
-                List<String> arguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrapServers, database));
+                List<String> arguments = new ArrayList<>(ServiceArguments.ledgerAdapter(bootstrapServers, Secrets.random(), database));
                 arguments.addAll(List.of(
                         "--server.port=0", "--management.server.port=0",
                         "--spring.kafka.consumer.group-id=" + group,

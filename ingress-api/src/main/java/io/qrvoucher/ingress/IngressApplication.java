@@ -30,6 +30,8 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import io.qrvoucher.support.internal.InternalApi;
+import io.qrvoucher.support.internal.SealedCalls;
 import io.qrvoucher.support.reads.ColocatedOwners;
 
 /**
@@ -37,7 +39,7 @@ import io.qrvoucher.support.reads.ColocatedOwners;
  * the cluster's connection and security settings, so spring-kafka's auto-configuration stays out.
  */
 @SpringBootApplication(exclude = KafkaAutoConfiguration.class)
-@EnableConfigurationProperties({IngressProperties.class, BankRules.class, KafkaProperties.class})
+@EnableConfigurationProperties({IngressProperties.class, BankRules.class, KafkaProperties.class, InternalApi.class})
 public class IngressApplication {
 
     public static void main(String[] args) {
@@ -74,10 +76,19 @@ public class IngressApplication {
         return new QrCodes();
     }
 
-    /** The client of the internal read APIs of voucher-streams and the ledger: one connection pool for all reads. */
+    /** Every call to another service's internal API is sealed with the internal API key. */
     @Bean
-    WebClient internalReadsClient() {
-        return WebClient.create();
+    SealedCalls sealedCalls(InternalApi internalApi) {
+        return internalApi.sealedCalls();
+    }
+
+    /**
+     * The client of the internal APIs of voucher-streams, the ledger and webhook-delivery: one connection pool
+     * for all reads.
+     */
+    @Bean
+    WebClient internalReadsClient(SealedCalls sealedCalls) {
+        return WebClient.builder().filter(sealedCalls).build();
     }
 
     @Bean

@@ -12,6 +12,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.qrvoucher.keys.TestKeys;
 
 /**
  * The ingress on a random port in front of the real pipeline ({@link RealPipeline}). All test classes
@@ -42,6 +43,7 @@ public abstract class IngressTestBase {
         registry.add("ingress.webhooks.urls", pipeline::webhooksUrl);
         registry.add("ingress.code-secret", () -> CODE_SECRET);
         registry.add("ingress.request-signing.keys.k1", () -> RealPipeline.REQUEST_SIGNING_KEY);
+        registry.add("internal-api.keys.k1", () -> TestKeys.INTERNAL_API_KEY);
         registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));
     }
 

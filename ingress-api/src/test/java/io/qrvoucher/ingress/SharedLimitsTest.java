@@ -27,7 +27,9 @@ import org.springframework.web.reactive.function.BodyInserters;
 
 import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.avro.query.AttemptsAnswer;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.internal.InternalApi;
 
 /**
  * The abuse limits hold for a customer whose requests a balancer spreads over several ingress instances:
@@ -59,7 +61,8 @@ class SharedLimitsTest extends IngressTestBase {
                 "--ingress.voucher-streams.urls=" + pipeline.voucherStreamsUrl(),
                 "--ingress.ledger.urls=" + pipeline.ledgerUrl(),
                 "--ingress.code-secret=" + CODE_SECRET,
-                "--ingress.request-signing.keys.k1=" + RealPipeline.REQUEST_SIGNING_KEY);
+                "--ingress.request-signing.keys.k1=" + RealPipeline.REQUEST_SIGNING_KEY,
+                "--internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY);
         int port = ((WebServerApplicationContext) secondInstance).getWebServer().getPort();
         second = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60))
                 .build();
@@ -128,7 +131,8 @@ class SharedLimitsTest extends IngressTestBase {
 
     /** Until voucher-streams, which keeps the customer's attempts for every instance, has all of them. */
     private static void awaitAttemptsKept(String customerId, AttemptKind kind, int expected) {
-        WebTestClient keeper = WebTestClient.bindToServer().baseUrl(RealPipeline.start().voucherStreamsUrl()).build();
+        WebTestClient keeper = WebTestClient.bindToServer().baseUrl(RealPipeline.start().voucherStreamsUrl())
+                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls()).build();
         String since = Instant.now().minus(Duration.ofMinutes(10)).toString();
         await().atMost(Duration.ofSeconds(20)).until(() -> ATTEMPTS.decode(keeper.get()
                         .uri(uri -> uri.path("/internal/customers/{customer}/attempts").queryParam("kind", kind)

@@ -144,7 +144,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         running.push(database);
 
         ConfigurableApplicationContext ledger = LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
-                ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, database),
+                ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, secrets, database),
                         "--server.port=" + options.ledgerPort(), "--management.server.port=" + options.ledgerManagementPort(),
                         "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
                         "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET));

@@ -13,15 +13,16 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.qrvoucher.support.RequestSignatures;
+import io.qrvoucher.support.internal.InternalApi;
 
 /**
  * The demo run's keys: the bearer-code key, the demo token key, the key of the ingress's seal on
- * requests, the password of the ledger's admin API and the key the webhook delivery encrypts endpoints'
- * signing secrets with, generated on first start and kept in the data folder, so that codes, tokens,
+ * requests, the password of the ledger's admin API, the key the webhook delivery encrypts endpoints'
+ * signing secrets with and the key of the services' internal APIs, generated on first start and kept in the data folder, so that codes, tokens,
  * requests in flight and registered webhook endpoints stay valid across restarts.
  */
 public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword,
-                      String webhookSecretKey) {
+                      String webhookSecretKey, String internalApiKey) {
 
     /** The id of the one request signing key of a run. */
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
@@ -30,12 +31,17 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey());
+        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey(), randomKey());
     }
 
     /** The ingress's seal, for a test or benchmark that publishes requests as the ingress would. */
     public RequestSignatures requestSignatures() {
         return new RequestSignatures(REQUEST_SIGNING_KEY_ID, Map.of(REQUEST_SIGNING_KEY_ID, requestSigningKey));
+    }
+
+    /** The services' internal APIs, for a test that calls one as the ingress would: sealed. */
+    public InternalApi internalApi() {
+        return InternalApi.withKey(internalApiKey);
     }
 
     static Secrets loadOrCreate(Path file) {
@@ -48,7 +54,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             }
             // A data folder of an earlier version lacks the keys added since: they are added to it.
             boolean added = false;
-            for (String name : new String[] {"code-secret", "demo-token-secret", "request-signing-key", "webhook-secret-key"}) {
+            for (String name : new String[] {"code-secret", "demo-token-secret", "request-signing-key", "webhook-secret-key",
+                    "internal-api-key"}) {
                 if (secrets.getProperty(name) == null) {
                     secrets.setProperty(name, randomKey());
                     added = true;
@@ -66,7 +73,7 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             }
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
                     secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"),
-                    secrets.getProperty("webhook-secret-key"));
+                    secrets.getProperty("webhook-secret-key"), secrets.getProperty("internal-api-key"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -28,8 +28,8 @@ public final class ServiceArguments {
     private ServiceArguments() {
     }
 
-    public static List<String> ledgerAdapter(String bootstrapServers, LedgerDatabase database) {
-        return List.of("--spring.datasource.url=" + database.jdbcUrl(),
+    public static List<String> ledgerAdapter(String bootstrapServers, Secrets secrets, LedgerDatabase database) {
+        return List.of(internalApiKey(secrets), "--spring.datasource.url=" + database.jdbcUrl(),
                 "--spring.datasource.username=" + LedgerDatabase.APPLICATION,
                 "--spring.datasource.password=" + database.applicationPassword(),
                 "--spring.flyway.user=" + LedgerDatabase.OWNER, "--spring.flyway.password=" + database.ownerPassword(),
@@ -42,7 +42,7 @@ public final class ServiceArguments {
      * addresses only unless the caller adds {@code --webhook.endpoints.allow-local-http=true} (a demo, a test).
      */
     public static List<String> webhookDelivery(String bootstrapServers, Secrets secrets, WebhookDatabase database) {
-        return List.of("--spring.datasource.url=" + database.jdbcUrl(),
+        return List.of(internalApiKey(secrets), "--spring.datasource.url=" + database.jdbcUrl(),
                 "--spring.datasource.username=" + WebhookDatabase.APPLICATION,
                 "--spring.datasource.password=" + database.applicationPassword(),
                 "--spring.flyway.user=" + WebhookDatabase.OWNER, "--spring.flyway.password=" + database.ownerPassword(),
@@ -57,7 +57,7 @@ public final class ServiceArguments {
      *             services reach its interactive queries
      */
     public static List<String> voucherStreams(String bootstrapServers, Secrets secrets, Path stateDir, int port) {
-        return List.of("--voucher.bootstrap-servers=" + bootstrapServers,
+        return List.of(internalApiKey(secrets), "--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.advertised-url=" + localUrl(port),
                 "--voucher.request-signing.keys." + Secrets.REQUEST_SIGNING_KEY_ID + "=" + secrets.requestSigningKey(),
@@ -70,7 +70,7 @@ public final class ServiceArguments {
      */
     public static List<String> ingress(String bootstrapServers, Secrets secrets, int[] ledgerPorts,
                                        int... voucherStreamsPorts) {
-        return List.of("--ingress.bootstrap-servers=" + bootstrapServers,
+        return List.of(internalApiKey(secrets), "--ingress.bootstrap-servers=" + bootstrapServers,
                 "--ingress.voucher-streams.urls=" + localUrls(voucherStreamsPorts),
                 "--ingress.ledger.urls=" + localUrls(ledgerPorts),
                 "--ingress.code-secret=" + secrets.codeSecret(),
@@ -86,6 +86,11 @@ public final class ServiceArguments {
      */
     public static String ingressWebhooks(int... webhookDeliveryPorts) {
         return "--ingress.webhooks.urls=" + localUrls(webhookDeliveryPorts);
+    }
+
+    /** The key the ingress seals its calls to the others' internal APIs with, and they check. */
+    private static String internalApiKey(Secrets secrets) {
+        return "--internal-api.keys.k1=" + secrets.internalApiKey();
     }
 
     private static String localUrls(int... ports) {

@@ -108,6 +108,18 @@ class EmbeddedPipelineTest {
         }
 
         @Test
+        void anOperatorReadsAnInternalApiWithTheRunsKeyAndNobodyWithoutIt() throws Exception {
+            URI stalled = URI.create("http://localhost:" + options.streamsPort() + "/internal/stalled-vouchers");
+            HttpResponse<String> sealed = InternalCall.get(stalled, pipeline.secrets().internalApi());
+            assertThat(sealed.statusCode()).isEqualTo(200);
+            assertThat(sealed.body()).startsWith("[");
+
+            assertThat(status(stalled.toString())).isEqualTo(401);
+            assertThat(status(pipeline.webhookUrl() + "/internal/customers/alice/webhooks")).isEqualTo(401);
+            assertThat(InternalCall.get(stalled, Secrets.random().internalApi()).statusCode()).isEqualTo(401);
+        }
+
+        @Test
         void theWebhookDeliveryAnswersHealthOnItsManagementPortAndNotOnItsInternalApi() throws Exception {
             assertThat(status(pipeline.webhookManagementUrl() + "/actuator/health/readiness")).isEqualTo(200);
             assertThat(status(pipeline.webhookUrl() + "/actuator/health/readiness")).isEqualTo(404);
@@ -181,7 +193,7 @@ class EmbeddedPipelineTest {
             // Settings, accounts and the voucher were read and awaited, yet neither owner served a read over
             // HTTP; the routing, which tells the ingress who holds what, still is asked for over HTTP.
             String streamsRequests = served(get("http://localhost:" + options.streamsPort() + "/actuator/prometheus"));
-            assertThat(streamsRequests).contains("uri=\"/internal/routing\"").doesNotContain("/internal/vouchers",
+            assertThat(streamsRequests).contains("status=\"200\",uri=\"/internal/routing\"").doesNotContain("/internal/vouchers",
                     "/internal/customers", "/internal/claims");
             assertThat(served(get(pipeline.ledgerManagementUrl() + "/actuator/prometheus"))).doesNotContain("/internal/");
         }

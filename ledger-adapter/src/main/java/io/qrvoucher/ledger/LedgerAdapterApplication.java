@@ -12,6 +12,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.TypeExcludeFilter;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.FilterType;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -22,6 +23,7 @@ import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.web.AccountReads;
 import io.qrvoucher.support.BankRules;
+import io.qrvoucher.support.internal.InternalApiServer;
 
 /*
  * @SpringBootApplication, but its scan leaves out the admin API: that belongs to the management server's own
@@ -34,6 +36,8 @@ import io.qrvoucher.support.BankRules;
         @ComponentScan.Filter(type = FilterType.CUSTOM, classes = AutoConfigurationExcludeFilter.class),
         @ComponentScan.Filter(type = FilterType.REGEX, pattern = "io\\.qrvoucher\\.ledger\\.admin\\..*")})
 @EnableConfigurationProperties({LedgerProperties.class, BankRules.class})
+// /internal/** answers only calls the ingress sealed.
+@Import(InternalApiServer.class)
 public class LedgerAdapterApplication {
 
     public static void main(String[] args) {

@@ -1,8 +1,6 @@
 package io.qrvoucher.reliability;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +18,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import io.qrvoucher.broker.BrokerSecurity;
 import io.qrvoucher.launcher.Directories;
+import io.qrvoucher.launcher.InternalCall;
 import io.qrvoucher.launcher.KafkaAcls.Service;
 import io.qrvoucher.launcher.KafkaAcls;
 import io.qrvoucher.launcher.LedgerDatabase;
@@ -66,7 +65,7 @@ final class PipelineStack implements AutoCloseable {
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
                     ServiceProcess.freePort(), ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
-                    loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), database)),
+                    loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), secrets, database)),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
             topologies.add(topology(i, ServiceProcess.freePort(), standbyReplicas));
         }
@@ -159,12 +158,10 @@ final class PipelineStack implements AutoCloseable {
      * instance, as the instances' routing says: a fault injected before that finds no warm copy to read from.
      */
     void awaitStandbyOfEveryPartition(int partitions) {
-        HttpClient http = HttpClient.newHttpClient();
         Awaitility.await("a standby of every partition").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {
-                    HttpResponse<String> routing = http.send(HttpRequest.newBuilder(URI.create(
-                            "http://localhost:" + topologies.get(0).port() + "/internal/routing")).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> routing = InternalCall.get(URI.create(
+                            "http://localhost:" + topologies.get(0).port() + "/internal/routing"), secrets.internalApi());
                     Set<Integer> standbys = new HashSet<>();
                     for (JsonNode instance : JsonMapper.shared().readTree(routing.body()).path("instances")) {
                         instance.path("standby").path("voucher-requests").forEach(partition -> standbys.add(partition.asInt()));

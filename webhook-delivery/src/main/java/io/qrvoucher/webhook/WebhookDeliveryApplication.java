@@ -11,6 +11,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.scheduling.annotation.EnableScheduling;
@@ -34,6 +35,7 @@ import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.kafka.VoucherEventListener;
 import io.qrvoucher.webhook.store.DeliveryRetention;
 import io.qrvoucher.webhook.store.WebhookStore;
+import io.qrvoucher.support.internal.InternalApiServer;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -45,6 +47,8 @@ import tools.jackson.databind.ObjectMapper;
  */
 @SpringBootApplication
 @EnableConfigurationProperties(WebhookProperties.class)
+// /internal/** answers only calls the ingress sealed.
+@Import(InternalApiServer.class)
 @EnableScheduling
 public class WebhookDeliveryApplication {
 

@@ -41,8 +41,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
+import io.qrvoucher.support.internal.InternalApi;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.dispatch.DeliveryTraces;
 import io.qrvoucher.webhook.dispatch.Dispatcher;
@@ -58,7 +60,7 @@ import io.qrvoucher.webhook.store.WebhookStore;
  */
 @SpringBootTest(classes = WebhookDeliveryApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=webhook-delivery",
-                "webhook.endpoints.allow-local-http=true",
+                "webhook.endpoints.allow-local-http=true", "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
                 "webhook.endpoints.max-per-customer=3",
                 "webhook.delivery.poll-interval=50ms",
                 "webhook.delivery.initial-backoff=100ms",
@@ -103,7 +105,8 @@ class WebhookDeliveryTest {
 
     @BeforeEach
     void connect() {
-        http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(BOUND).build();
+        http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls()).responseTimeout(BOUND).build();
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer());
     }
@@ -210,6 +213,17 @@ class WebhookDeliveryTest {
             http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", carol, endpoint.id(), original.id())
                     .exchange().expectStatus().isNotFound();
         }
+    }
+
+    @Test
+    void onlyACallTheIngressSealedRegistersAnEndpoint() {
+        String customer = "webhook-stranger-" + UUID.randomUUID();
+        WebTestClient unsealed = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+        unsealed.post().uri("/internal/customers/{c}/webhooks", customer)
+                .bodyValue(Map.of("url", "http://localhost:1/stolen", "eventTypes", List.of("ISSUED"))).exchange()
+                .expectStatus().isUnauthorized().expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+
+        assertThat(endpoints(customer)).isEmpty();
     }
 
     @Test

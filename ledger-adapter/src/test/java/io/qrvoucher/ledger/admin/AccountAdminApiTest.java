@@ -39,6 +39,7 @@ import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.query.AccountList;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
@@ -49,6 +50,7 @@ import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
 import io.qrvoucher.ledger.kafka.TopicReader;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.internal.InternalApi;
 import reactor.core.publisher.Mono;
 
 /**
@@ -57,7 +59,7 @@ import reactor.core.publisher.Mono;
  */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=" + AccountAdminApiTest.PASSWORD,
-                "ledger.account-snapshots.publish=true",
+                "ledger.account-snapshots.publish=true", "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
                 // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
                 "ledger.reconciliation.enabled=false"})
 @Import(AdapterBroker.class)
@@ -234,6 +236,15 @@ class AccountAdminApiTest {
         // Spring Security's firewall refuses a path with an empty segment before anything else looks at it.
         management().get().uri(URI.create("http://localhost:" + managementPort + "/admin//accounts")).exchange()
                 .expectStatus().isBadRequest();
+    }
+
+    @Test
+    void aCustomersAccountsAreReadOnlyByACallTheIngressSealed() {
+        open("quinn-cny", "quinn", "CNY", "1.00").expectStatus().isCreated();
+        WebTestClient unsealed = WebTestClient.bindToServer().baseUrl("http://localhost:" + apiPort).build();
+        unsealed.get().uri("/internal/customers/quinn/accounts").exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        internalApi().get().uri("/internal/customers/quinn/accounts").exchange().expectStatus().isOk();
     }
 
     @Test
@@ -564,6 +575,7 @@ class AccountAdminApiTest {
 
     private WebTestClient internalApi() {
         return WebTestClient.bindToServer().baseUrl("http://localhost:" + apiPort)
+                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls())
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 }

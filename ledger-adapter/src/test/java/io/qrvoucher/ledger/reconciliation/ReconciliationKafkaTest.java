@@ -50,12 +50,14 @@ import io.qrvoucher.avro.VoucherEventType;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.internal.InternalApi;
 
 /**
  * The reconciliation as it runs in the adapter: voucher events from a real broker, the ledger in a
@@ -64,7 +66,7 @@ import io.qrvoucher.schemas.AvroSerde;
  */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.reconciliation.grace-period=100ms",
-                "ledger.reconciliation.interval=200ms"})
+                "ledger.reconciliation.interval=200ms", "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
 @DirtiesContext
@@ -251,7 +253,8 @@ class ReconciliationKafkaTest {
     }
 
     private String report() {
-        return WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build()
+        return WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls()).build()
                 .get().uri("/internal/reconciliation").exchange()
                 .expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();

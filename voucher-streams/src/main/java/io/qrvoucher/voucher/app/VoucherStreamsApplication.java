@@ -5,8 +5,10 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Import;
 
 import io.qrvoucher.support.BankRules;
+import io.qrvoucher.support.internal.InternalApiServer;
 
 /**
  * The service's Kafka clients are Kafka Streams' and its own (no spring-kafka): it takes Boot's
@@ -15,6 +17,8 @@ import io.qrvoucher.support.BankRules;
  */
 @SpringBootApplication(exclude = KafkaAutoConfiguration.class)
 @EnableConfigurationProperties({VoucherStreamsProperties.class, BankRules.class, KafkaProperties.class})
+// /internal/** answers only calls the ingress sealed.
+@Import(InternalApiServer.class)
 public class VoucherStreamsApplication {
 
     public static void main(String[] args) {

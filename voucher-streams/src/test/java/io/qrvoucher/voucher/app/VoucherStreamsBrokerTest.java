@@ -50,9 +50,11 @@ import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.support.RequestSignatures;
+import io.qrvoucher.support.internal.InternalApi;
 
 /**
  * The service as it runs in production, exactly-once on a real in-process KRaft broker: concurrent
@@ -60,7 +62,8 @@ import io.qrvoucher.support.RequestSignatures;
  */
 @SpringBootTest(classes = VoucherStreamsApplication.class, properties = {"spring.config.name=voucher-streams",
         "voucher.watchdog.stalled-after=3s", "voucher.watchdog.check-interval=500ms",
-        "voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY})
+        "voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY,
+        "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY})
 @Import(VoucherStreamsBrokerTest.Broker.class)
 class VoucherStreamsBrokerTest {
 
@@ -189,6 +192,16 @@ class VoucherStreamsBrokerTest {
     }
 
     @Test
+    void theInternalApiAnswersOnlySealedCallsWhileMetricsNeedNone() {
+        WebTestClient unsealed = WebTestClient.bindToApplicationContext(context).build();
+        unsealed.get().uri("/internal/routing").exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        unsealed.get().uri("/internal/stalled-vouchers").exchange().expectStatus().isUnauthorized();
+        unsealed.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+        http().get().uri("/internal/routing").exchange().expectStatus().isOk();
+    }
+
+    @Test
     void aVoucherTheLedgerNeverAnswersIsListedForOperatorsUntilItMovesOn() {
         String voucherId = UUID.randomUUID().toString();
         send(new VoucherRequest("gen-" + voucherId, voucherId, "dave", Instant.now(),
@@ -215,6 +228,7 @@ class VoucherStreamsBrokerTest {
 
     private WebTestClient http() {
         return WebTestClient.bindToApplicationContext(context).configureClient()
+                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls())
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 
