@@ -245,7 +245,7 @@ class ComposeFileTest {
         }
         assertThat(required.keySet()).doesNotContainAnyElementsOf(defaults.keySet());
         assertThat(required).containsKeys(PASSWORDS.toArray(String[]::new))
-                .containsKeys("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET",
+                .containsKeys("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "REQUEST_SIGNING_KEY", "INTERNAL_API_KEY", "INGRESS_CODE_SECRET",
                         "INGRESS_JWK_SET_URI", "INGRESS_TOKEN_ISSUER", "WEBHOOK_DB_OWNER_PASSWORD", "WEBHOOK_DB_PASSWORD",
                         "WEBHOOK_SECRET_KEY");
 
@@ -292,6 +292,11 @@ class ComposeFileTest {
                 .isNotEqualTo(environment("ledger-adapter-1").get("SPRING_FLYWAY_USER"));
         assertThat(environment("voucher-streams-1")).containsKey("REQUEST_SIGNING_KEY");
         assertThat(environment("ingress-api")).containsKey("REQUEST_SIGNING_KEY");
+        // The internal APIs' seal: the ingress seals its calls, every instance it calls checks them, all with one key.
+        for (String service : SERVICES) {
+            assertThat(String.valueOf(environment(service).get("INTERNAL_API_KEY"))).as(service)
+                    .startsWith("${INTERNAL_API_KEY:?");
+        }
         assertThat(environment("ingress-api")).containsKeys("INGRESS_CODE_SECRET", "INGRESS_JWK_SET_URI", "INGRESS_WEBHOOKS_URLS");
         for (String instance : List.of("webhook-delivery-1", "webhook-delivery-2")) {
             assertThat(environment(instance)).as(instance).containsKeys("WEBHOOK_DB_URL", "WEBHOOK_DB_USER",
@@ -428,7 +433,8 @@ class ComposeFileTest {
             assertThat(first.get(password)).as(password + ": letters and digits, for JAAS and SCRAM").matches("[a-zA-Z0-9]{32,}");
             assertThat(first.get(password)).as(password + " is made anew").isNotEqualTo(second.get(password));
         }
-        for (String key : List.of("REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET", "WEBHOOK_SECRET_KEY")) {
+        for (String key : List.of("REQUEST_SIGNING_KEY", "INTERNAL_API_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET",
+                "WEBHOOK_SECRET_KEY")) {
             assertThat(Base64.getDecoder().decode(first.get(key))).as(key + ": base64 of 256 bits").hasSize(32);
             assertThat(first.get(key)).as(key + " is made anew").isNotEqualTo(second.get(key));
         }

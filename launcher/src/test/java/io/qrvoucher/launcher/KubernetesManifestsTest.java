@@ -59,6 +59,8 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -69,6 +71,10 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.qrvoucher.launcher.DeploymentFiles.Stage;
@@ -110,6 +116,7 @@ class KubernetesManifestsTest {
             Map.entry("apps/v1/StatefulSet", StatefulSet.class),
             Map.entry("policy/v1/PodDisruptionBudget", PodDisruptionBudget.class),
             Map.entry("batch/v1/Job", Job.class),
+            Map.entry("networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class),
             Map.entry(strimzi(Kafka.class), Kafka.class),
             Map.entry(strimzi(KafkaNodePool.class), KafkaNodePool.class),
             Map.entry(strimzi(KafkaTopic.class), KafkaTopic.class),
@@ -137,6 +144,9 @@ class KubernetesManifestsTest {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)(?::[^}]*)?}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<Manifest>> RENDERED = new ConcurrentHashMap<>();
+    /** The configtree file of the internal APIs' key (internal-api.keys.k1) and the secret it comes from. */
+    private static final String INTERNAL_API_KEY_FILE = "internal-api.keys.k1";
+    private static final String INTERNAL_API_KEY_SECRET = "internal-api-key/k1";
 
     /** One resource: where it came from, its YAML, and the model it was read into. */
     record Manifest(String source, Map<String, Object> yaml, HasMetadata model) {
@@ -162,7 +172,7 @@ class KubernetesManifestsTest {
             }
         }
         assertThat(all.stream().map(Manifest::kind)).contains("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "Cluster",
-                "Deployment", "StatefulSet", "PodDisruptionBudget", "Service", "Job");
+                "Deployment", "StatefulSet", "PodDisruptionBudget", "Service", "Job", "NetworkPolicy");
     }
 
     @Test
@@ -552,6 +562,149 @@ class KubernetesManifestsTest {
                 assertThat(reached).as(url + " reaches the API port of " + application).isEqualTo(port);
             }
         });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production", "overlays/demo"})
+    void everyServiceIsGivenTheInternalApisKeyAsAConfigtreeFileOfOneSecret(String source) {
+        List<Workload> workloads = workloads(manifests(source));
+        Set<String> secrets = new HashSet<>();
+        for (Workload workload : workloads) {
+            // The ingress seals its calls with it, the others check the seal: each is given it, from the same secret.
+            assertThat(workload.secretFiles()).as(workload.name()).containsEntry(INTERNAL_API_KEY_FILE, INTERNAL_API_KEY_SECRET);
+            assertThat(workload.mountedSecretFiles()).as(workload.name())
+                    .containsEntry("/run/secrets/" + INTERNAL_API_KEY_FILE, INTERNAL_API_KEY_SECRET);
+            secrets.add(workload.secretFiles().get(INTERNAL_API_KEY_FILE));
+        }
+        assertThat(workloads).hasSize(CONFIG_OF.size());
+        assertThat(secrets).as("one key for all").hasSize(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production", "overlays/demo"})
+    void theInternalPortsAdmitOnlyTheIngressAndPrometheusOnlyWhereTheMetricsAre(String source) {
+        List<Manifest> manifests = manifests(source);
+        Map<String, Workload> workloads = workloadsByName(manifests);
+        List<NetworkPolicy> policies = all(manifests, NetworkPolicy.class);
+        Workload ingress = workloads.get("ingress-api");
+        Set<LabelSelector> scrapers = new HashSet<>();
+
+        // No policy restricts egress: the services reach Kafka, PostgreSQL, the token issuer, customers' endpoints.
+        for (NetworkPolicy policy : policies) {
+            assertThat(policy.getSpec().getPolicyTypes() == null ? List.<String>of() : policy.getSpec().getPolicyTypes())
+                    .as(policy.getMetadata().getName()).doesNotContain("Egress");
+            assertThat(policy.getSpec().getEgress()).as(policy.getMetadata().getName()).isNullOrEmpty();
+        }
+        // The services the ingress calls: their internal API port (server.port) and where Prometheus scrapes them.
+        INGRESS_URLS_OF.keySet().forEach(application -> {
+            Workload server = workloads.get(application);
+            Map<String, Object> config = yaml(ROOT.resolve(CONFIG_OF.get(application)));
+            int api = portOf(server, at(config, "server", "port"));
+            Object management = at(config, "management", "server", "port");
+            int actuator = management == null ? api : portOf(server, management);
+            Map<String, String> annotations = server.template().getMetadata().getAnnotations();
+            assertThat(annotations).as(application).containsEntry("prometheus.io/scrape", "true")
+                    .containsEntry("prometheus.io/path", "/actuator/prometheus");
+            int scraped = Integer.parseInt(annotations.get("prometheus.io/port"));
+            assertThat(scraped).as(application + " is scraped on its actuator's port").isEqualTo(actuator);
+
+            List<NetworkPolicyIngressRule> rules = policies.stream()
+                    .filter(policy -> selects(policy.getSpec().getPodSelector(), server.template().getMetadata().getLabels()))
+                    .filter(policy -> policy.getSpec().getPolicyTypes() == null || policy.getSpec().getPolicyTypes().isEmpty()
+                            || policy.getSpec().getPolicyTypes().contains("Ingress"))
+                    .flatMap(policy -> policy.getSpec().getIngress() == null ? Stream.<NetworkPolicyIngressRule>empty()
+                            : policy.getSpec().getIngress().stream())
+                    .toList();
+            assertThat(policies.stream().anyMatch(policy -> selects(policy.getSpec().getPodSelector(),
+                    server.template().getMetadata().getLabels()))).as("a NetworkPolicy selects " + application).isTrue();
+
+            // The ingress's pods reach the internal API.
+            assertThat(rules.stream().anyMatch(rule -> admitsPort(rule, server, api)
+                    && rule.getFrom() != null && rule.getFrom().stream().anyMatch(peer -> isIngress(peer, ingress, workloads.values()))))
+                    .as(application + ": the ingress reaches port " + api).isTrue();
+            // Nobody else does, but Prometheus where the metrics share the port (the seal guards /internal/** from it).
+            for (NetworkPolicyIngressRule rule : rules) {
+                if (!admitsPort(rule, server, api)) {
+                    continue;
+                }
+                assertThat(rule.getFrom()).as(application + ": a rule on port " + api + " admits everyone").isNotEmpty();
+                for (NetworkPolicyPeer peer : rule.getFrom()) {
+                    boolean scraper = api == actuator && isScraper(peer);
+                    assertThat(isIngress(peer, ingress, workloads.values()) || scraper)
+                            .as("%s: port %d admits %s", application, api, peer).isTrue();
+                }
+            }
+            // Prometheus still scrapes it.
+            List<NetworkPolicyPeer> scraping = rules.stream().filter(rule -> admitsPort(rule, server, scraped))
+                    .flatMap(rule -> rule.getFrom() == null ? Stream.<NetworkPolicyPeer>empty() : rule.getFrom().stream())
+                    .filter(KubernetesManifestsTest::isScraper).toList();
+            assertThat(scraping).as(application + ": Prometheus reaches port " + scraped).isNotEmpty();
+            scraping.forEach(peer -> scrapers.add(peer.getNamespaceSelector()));
+        });
+        // One label marks Prometheus's namespace, and the operators are told to set it.
+        assertThat(scrapers).hasSize(1);
+        String operations = DeploymentFiles.read(ROOT.resolve("docs/operations.md"));
+        scrapers.iterator().next().getMatchLabels().forEach((key, value) ->
+                assertThat(operations).as("docs/operations.md tells how to label Prometheus's namespace")
+                        .contains("kubectl label namespace").contains(key + "=" + value));
+    }
+
+    /** The port a workload serves on, from its configuration's {@code ${VARIABLE:default}} and its environment. */
+    private static int portOf(Workload workload, Object placeholder) {
+        Port port = Port.of(placeholder);
+        return Integer.parseInt(workload.env().getOrDefault(port.variable(), port.number()));
+    }
+
+    /** Whether a selector (matchLabels only, as the manifests write them) selects pods with these labels. */
+    private static boolean selects(LabelSelector selector, Map<String, String> labels) {
+        if (selector == null) {
+            return true;
+        }
+        assertThat(selector.getMatchExpressions()).as("selectors are matchLabels").isNullOrEmpty();
+        Map<String, String> wanted = selector.getMatchLabels() == null ? Map.of() : selector.getMatchLabels();
+        return labels.entrySet().containsAll(wanted.entrySet());
+    }
+
+    /** Whether a rule admits TCP to this port of the workload's pods (no ports: every port). */
+    private static boolean admitsPort(NetworkPolicyIngressRule rule, Workload workload, int port) {
+        if (rule.getPorts() == null || rule.getPorts().isEmpty()) {
+            return true;
+        }
+        for (NetworkPolicyPort admitted : rule.getPorts()) {
+            if (admitted.getProtocol() != null && !admitted.getProtocol().equals("TCP")) {
+                continue;
+            }
+            IntOrString number = admitted.getPort();
+            if (number == null) {
+                return true;
+            }
+            int first = number.getIntVal() != null ? number.getIntVal()
+                    : workload.container().getPorts().stream().filter(p -> number.getStrVal().equals(p.getName()))
+                    .map(p -> p.getContainerPort()).findFirst().orElse(-1);
+            int last = admitted.getEndPort() == null ? first : admitted.getEndPort();
+            if (first <= port && port <= last) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A peer that is the ingress's pods of the policy's namespace, and no other service's. */
+    private static boolean isIngress(NetworkPolicyPeer peer, Workload ingress, Collection<Workload> workloads) {
+        if (peer.getIpBlock() != null || peer.getNamespaceSelector() != null || peer.getPodSelector() == null
+                || peer.getPodSelector().getMatchLabels() == null || peer.getPodSelector().getMatchLabels().isEmpty()) {
+            return false;
+        }
+        return selects(peer.getPodSelector(), ingress.template().getMetadata().getLabels()) && workloads.stream()
+                .filter(other -> other != ingress)
+                .noneMatch(other -> selects(peer.getPodSelector(), other.template().getMetadata().getLabels()));
+    }
+
+    /** A peer that is a namespace picked by a label (Prometheus's), not every namespace nor an address range. */
+    private static boolean isScraper(NetworkPolicyPeer peer) {
+        return peer.getIpBlock() == null && peer.getPodSelector() == null && peer.getNamespaceSelector() != null
+                && (peer.getNamespaceSelector().getMatchExpressions() == null || peer.getNamespaceSelector().getMatchExpressions().isEmpty())
+                && peer.getNamespaceSelector().getMatchLabels() != null && !peer.getNamespaceSelector().getMatchLabels().isEmpty();
     }
 
     @ParameterizedTest
