@@ -51,7 +51,7 @@ export const texts = {
       OUTWARD_TRANSFERS_NOT_ALLOWED: 'This account may not pay out.', CURRENCY_MISMATCH: 'The account is in another currency.',
       UNSUPPORTED_CURRENCY: 'This currency is not supported.',
       INVALID_EXTERNAL_ACCOUNT: 'Give the bank, the holder name and the account number.', TEMPORARILY_UNAVAILABLE: 'The service is busy. Try again.',
-      OVERLOADED: 'The service is busy. Try again.', BUSY: 'The service is busy. Try again.',
+      OVERLOADED: 'The service is busy. Try again.', TOO_MANY_REQUESTS_IN_FLIGHT: 'You have too many requests in progress. Try again in a moment.', BUSY: 'The service is busy. Try again.',
       NETWORK: 'No connection to the bank. Try again.', UNAUTHENTICATED: 'Please sign in again.',
       CAMERA_UNAVAILABLE: 'The camera cannot be used here; open a picture instead.', UNKNOWN: 'The request was refused.'
     }
@@ -99,7 +99,7 @@ export const texts = {
       ACCOUNT_NOT_ACTIVE: '该账户不可用。', OUTWARD_TRANSFERS_NOT_ALLOWED: '该账户不允许对外支付。', CURRENCY_MISMATCH: '账户币种不符。',
       UNSUPPORTED_CURRENCY: '不支持该币种。',
       INVALID_EXTERNAL_ACCOUNT: '请填写银行、户名和账号。', TEMPORARILY_UNAVAILABLE: '服务繁忙，请重试。',
-      OVERLOADED: '服务繁忙，请重试。', BUSY: '服务繁忙，请重试。', NETWORK: '无法连接银行，请重试。', UNAUTHENTICATED: '请重新登录。',
+      OVERLOADED: '服务繁忙，请重试。', TOO_MANY_REQUESTS_IN_FLIGHT: '您有过多请求正在处理，请稍后再试。', BUSY: '服务繁忙，请重试。', NETWORK: '无法连接银行，请重试。', UNAUTHENTICATED: '请重新登录。',
       CAMERA_UNAVAILABLE: '无法使用摄像头，请改为打开图片。', UNKNOWN: '请求被拒绝。'
     }
   }

@@ -89,8 +89,10 @@ final class EndToEnd {
             List<String> ingressArguments = new ArrayList<>(
                     ServiceArguments.ingress(bootstrap, secrets, new int[] {ledger.port()}, streamsPort));
             // The closed loop measures what the pipeline completes with this many lifecycles in flight, not
-            // the ingress's admission limit; the race against the peer measures the limit as shipped.
+            // the ingress's admission limits (all of them alice's); the race against the peer measures the limits
+            // as shipped, with a payer per worker.
             ingressArguments.add("--ingress.limits.max-in-flight-writes=" + SATURATION_CONCURRENCY);
+            ingressArguments.add("--ingress.limits.max-in-flight-writes-per-customer=" + SATURATION_CONCURRENCY);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
                     ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm, ingressArguments);
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {

@@ -109,6 +109,8 @@ public record IngressProperties(
      * @param maxInFlightWrites  generations this instance handles at once, and a quarter more with the
      *                           redemptions and cancellations that finish vouchers already generated; beyond
      *                           them a request is refused at once with 503 OVERLOADED
+     * @param maxInFlightWritesPerCustomer how many of those one customer may hold at once; beyond them their
+     *                           request is refused at once with 429 TOO_MANY_REQUESTS_IN_FLIGHT
      * @param maxPageSize        largest page of a voucher list
      */
     public record Limits(
@@ -122,6 +124,7 @@ public record IngressProperties(
             @DefaultValue("0") int pictureDecoders,
             @DefaultValue("16") int pictureQueue,
             @DefaultValue("64") int maxInFlightWrites,
+            @DefaultValue("32") int maxInFlightWritesPerCustomer,
             @DefaultValue("100") int maxPageSize) {
     }
 

@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpStatus;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ingress.RealPipeline.Pause;
@@ -16,12 +18,14 @@ import io.qrvoucher.ingress.RealPipeline.Pause;
  * A write answered {@code 202} while the pipeline still works on it keeps its admission place until its voucher
  * settles, whichever of the three handlers that publish took it: each tells admission control what its work waits
  * for. The voucher topology is paused to keep the work waiting. (How admission control keeps and frees a place is
- * {@code AdmissionControlTest}'s.)
+ * {@code AdmissionControlTest}'s.) So does a customer's share of the places.
  */
 class AdmissionHoldTest extends IngressTestBase {
 
     /** Shorter than {@code ingress.limits.max-wait} (30 s), after which a kept place is freed anyway. */
     private static final Duration SETTLES_WITHIN = Duration.ofSeconds(20);
+    /** {@code ingress.limits.max-in-flight-writes-per-customer}'s default. */
+    private static final int SHARE_PER_CUSTOMER = 32;
 
     @Autowired
     MeterRegistry meters;
@@ -48,6 +52,30 @@ class AdmissionHoldTest extends IngressTestBase {
 
         keepsItsPlaceWhileThePipelineWorks(() -> alice.post("/api/vouchers/" + voucher.get("id") + "/cancel")
                 .header("Prefer", "wait=1").exchange().expectStatus().isAccepted());
+    }
+
+    @Test
+    void aCustomerHoldingTheirShareOfThePlacesIsRefused429WhileAnotherCustomerIsStillAdmitted() {
+        await().atMost(Duration.ofSeconds(40)).until(() -> writesInFlight() == 0);
+        try (Pause paused = RealPipeline.start().pauseVoucherStreams()) {
+            // Answered 202 at once (no Prefer: wait), each keeps its place while its request waits in Kafka.
+            for (int i = 0; i < SHARE_PER_CUSTOMER; i++) {
+                generate(alice, "alice-cny").expectStatus().isAccepted();
+            }
+
+            generate(alice, "alice-cny").expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
+                    .expectHeader().valueEquals("Retry-After", "1")
+                    .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_REQUESTS_IN_FLIGHT");
+            generate(bob, "bob-cny").expectStatus().isAccepted();
+            assertThat(writesInFlight()).as("alice's share and bob's one").isEqualTo(SHARE_PER_CUSTOMER + 1);
+        }
+        await().atMost(SETTLES_WITHIN).until(() -> writesInFlight() == 0);
+        generate(alice, "alice-cny").expectStatus().isAccepted();
+    }
+
+    private static WebTestClient.ResponseSpec generate(ApiClient customer, String accountId) {
+        return customer.post("/api/vouchers").bodyValue(Map.of("accountId", accountId, "amount", "0.01", "currency", "CNY"))
+                .exchange();
     }
 
     private void keepsItsPlaceWhileThePipelineWorks(Runnable answered202) {

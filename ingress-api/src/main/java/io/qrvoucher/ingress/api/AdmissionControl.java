@@ -1,7 +1,11 @@
 package io.qrvoucher.ingress.api;
 
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -36,6 +40,11 @@ import tools.jackson.databind.ObjectMapper;
  * finished the old ones: under overload every step then took longer than the clients' waits, each 202 freed its
  * place at once, and the backlog — and the clients' polls on it — grew without bound (measured: thousands of
  * cycles in flight, 8 s a step, a fifth of the throughput).
+ *
+ * <p>One customer holds at most {@code ingress.limits.max-in-flight-writes-per-customer} of the places: their excess
+ * is refused 429 {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that
+ * one customer's burst (a script, a merchant's back office) cannot take every place from the others. The customer is
+ * known only once the token is checked, so that half runs after authentication, on the place taken here.
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
@@ -43,20 +52,30 @@ final class AdmissionControl implements WebFilter, Ordered {
 
     private final int maxGenerations;
     private final int maxInFlight;
+    private final int maxPerCustomer;
     private final ObjectMapper json;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, Integer> heldByCustomer = new ConcurrentHashMap<>();
     private final Counter refused;
+    private final Counter refusedForCustomer;
 
-    /** @param maxGenerations generations in flight at most; with redemptions and cancellations a quarter more */
-    AdmissionControl(int maxGenerations, ObjectMapper json, MeterRegistry meters) {
+    /**
+     * @param maxGenerations generations in flight at most; with redemptions and cancellations a quarter more
+     * @param maxPerCustomer places one customer may hold at once
+     */
+    AdmissionControl(int maxGenerations, int maxPerCustomer, ObjectMapper json, MeterRegistry meters) {
         this.maxGenerations = maxGenerations;
         this.maxInFlight = maxGenerations + Math.max(1, maxGenerations / 4);
+        this.maxPerCustomer = maxPerCustomer;
         this.json = json;
         Gauge.builder("ingress.writes.in.flight", inFlight, AtomicInteger::get)
                 .description("Requests that publish, being handled, or answered while the pipeline still works on them")
                 .register(meters);
         this.refused = Counter.builder("ingress.writes.refused")
                 .description("Requests that publish, refused at once because too many were in flight").register(meters);
+        this.refusedForCustomer = Counter.builder("ingress.writes.refused.customer")
+                .description("Requests that publish, refused at once because their customer had too many in flight")
+                .register(meters);
     }
 
     @Override
@@ -96,11 +115,75 @@ final class AdmissionControl implements WebFilter, Ordered {
         });
     }
 
-    /** One admitted request's place in {@code inFlight}, freed once. */
+    /**
+     * The customer's share of the places, after authentication: a request whose customer already holds
+     * {@code max-in-flight-writes-per-customer} places is refused 429 at once, and its place freed with its answer;
+     * otherwise the customer holds one more place until the request's place is freed.
+     */
+    WebFilter customerShares() {
+        return new CustomerShares();
+    }
+
+    private final class CustomerShares implements WebFilter, Ordered {
+
+        @Override
+        public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+            return Mono.deferContextual(context -> {
+                Place place = context.<Place>getOrEmpty(Place.class).orElse(null);
+                if (place == null) {
+                    return chain.filter(exchange);
+                }
+                // No principal: a path that needs none, refused or answered by what follows.
+                return exchange.getPrincipal().map(principal -> Optional.of(principal.getName()))
+                        .defaultIfEmpty(Optional.empty())
+                        .flatMap(customer -> customer.isEmpty() ? chain.filter(exchange)
+                                : admit(customer.get(), place, exchange, chain));
+            });
+        }
+
+        private Mono<Void> admit(String customer, Place place, ServerWebExchange exchange, WebFilterChain chain) {
+            if (!take(customer)) {
+                refusedForCustomer.increment();
+                return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.TOO_MANY_REQUESTS,
+                        "TOO_MANY_REQUESTS_IN_FLIGHT", "You have " + maxPerCustomer + " requests being handled; nothing "
+                                + "was recorded. Retry it once one of them is answered."), RETRY_IN_A_SECOND);
+            }
+            place.alsoFree(() -> give(customer));
+            return chain.filter(exchange);
+        }
+
+        /** After Spring Security's filters (order -100): the token is checked, the customer known. */
+        @Override
+        public int getOrder() {
+            return 0;
+        }
+    }
+
+    private boolean take(String customer) {
+        boolean[] taken = {false};
+        heldByCustomer.compute(customer, (id, held) -> {
+            int now = held == null ? 0 : held;
+            if (now >= maxPerCustomer) {
+                return held;
+            }
+            taken[0] = true;
+            return now + 1;
+        });
+        return taken[0];
+    }
+
+    private void give(String customer) {
+        heldByCustomer.computeIfPresent(customer, (id, held) -> held <= 1 ? null : held - 1);
+    }
+
+    /** One admitted request's place in {@code inFlight}, freed once, with its customer's share if it took one. */
     private static final class Place {
+
+        private static final Runnable FREED = () -> { };
 
         private final AtomicInteger inFlight;
         private final AtomicBoolean answered = new AtomicBoolean();
+        private final AtomicReference<Runnable> customerShare = new AtomicReference<>(() -> { });
         private volatile Mono<?> workLeft = Mono.empty();
 
         Place(AtomicInteger inFlight) {
@@ -109,6 +192,19 @@ final class AdmissionControl implements WebFilter, Ordered {
 
         void keepUntil(Mono<?> workDone) {
             workLeft = workDone;
+        }
+
+        /** Frees the customer's share with this place; at once if the place was freed already (its client left). */
+        void alsoFree(Runnable freeCustomerShare) {
+            Runnable before = customerShare.get();
+            if (before == FREED || !customerShare.compareAndSet(before, freeCustomerShare)) {
+                freeCustomerShare.run();
+            }
+        }
+
+        private void free() {
+            inFlight.decrementAndGet();
+            customerShare.getAndSet(FREED).run();
         }
 
         /**
@@ -120,9 +216,9 @@ final class AdmissionControl implements WebFilter, Ordered {
                 return;
             }
             if (workGoesOn) {
-                workLeft.onErrorComplete().doFinally(signal -> inFlight.decrementAndGet()).subscribe();
+                workLeft.onErrorComplete().doFinally(signal -> free()).subscribe();
             } else {
-                inFlight.decrementAndGet();
+                free();
             }
         }
     }

@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.server.WebFilter;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.avro.AttemptKind;
@@ -36,7 +37,14 @@ class ApiConfiguration {
 
     @Bean
     AdmissionControl admissionControl(IngressProperties properties, ObjectMapper json, MeterRegistry meters) {
-        return new AdmissionControl(properties.limits().maxInFlightWrites(), json, meters);
+        return new AdmissionControl(properties.limits().maxInFlightWrites(),
+                properties.limits().maxInFlightWritesPerCustomer(), json, meters);
+    }
+
+    /** Admission's second half, once the token is checked: one customer's share of the places. */
+    @Bean
+    WebFilter customerShares(AdmissionControl admissionControl) {
+        return admissionControl.customerShares();
     }
 
     /** Wrong codes and new attempts on used codes, per customer, over all instances. */

@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 class AdmissionControlTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final AdmissionControl admission = new AdmissionControl(2, JsonMapper.builder().build(), meters);
+    private final AdmissionControl admission = new AdmissionControl(2, 2, JsonMapper.builder().build(), meters);
 
     @Test
     void aGenerationBeyondTheBoundIsRefusedAtOnceWithRetryAfterAndNothingReachesTheApi() {
@@ -58,7 +58,7 @@ class AdmissionControlTest {
 
     @Test
     void redemptionsAndCancellationsHaveAQuarterMoreThanGenerationsSoThatWhatWasGeneratedCanFinish() {
-        AdmissionControl fourGenerations = new AdmissionControl(4, JsonMapper.builder().build(), new SimpleMeterRegistry());
+        AdmissionControl fourGenerations = new AdmissionControl(4, 4, JsonMapper.builder().build(), new SimpleMeterRegistry());
         Sinks.Empty<Void> stillHandling = Sinks.empty();
         WebFilterChain slowApi = exchange -> stillHandling.asMono();
         for (int i = 0; i < 4; i++) {
@@ -144,6 +144,58 @@ class AdmissionControlTest {
     }
 
     @Test
+    void oneCustomersExcessIsRefused429AtOnceWhileAnotherCustomerIsStillAdmitted() {
+        SimpleMeterRegistry twoEachMeters = new SimpleMeterRegistry();
+        AdmissionControl twoEach = new AdmissionControl(8, 2, JsonMapper.builder().build(), twoEachMeters);
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain slowApi = exchange -> stillHandling.asMono();
+        admitted(twoEach, as("alice"), slowApi).subscribe();
+        admitted(twoEach, as("alice"), slowApi).subscribe();
+
+        MockServerWebExchange third = as("alice");
+        boolean[] reachedTheApi = {false};
+        admitted(twoEach, third, exchange -> {
+            reachedTheApi[0] = true;
+            return Mono.empty();
+        }).block(Duration.ofSeconds(1));
+        MockServerWebExchange bobs = as("bob");
+        admitted(twoEach, bobs, slowApi).subscribe();
+
+        assertThat(reachedTheApi[0]).isFalse();
+        assertThat(third.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        assertThat(third.getResponse().getHeaders().getFirst("Retry-After")).isEqualTo("1");
+        assertThat(third.getResponse().getBodyAsString().block(Duration.ofSeconds(1)))
+                .contains("\"code\":\"TOO_MANY_REQUESTS_IN_FLIGHT\"");
+        assertThat(bobs.getResponse().getStatusCode()).as("another customer's request").isNull();
+        assertThat(twoEachMeters.get("ingress.writes.refused.customer").counter().count()).isEqualTo(1.0);
+        assertThat(twoEachMeters.get("ingress.writes.in.flight").gauge().value())
+                .as("alice's two and bob's; the refused one's place freed").isEqualTo(3.0);
+        stillHandling.tryEmitEmpty();
+        assertThat(twoEachMeters.get("ingress.writes.in.flight").gauge().value()).isZero();
+    }
+
+    @Test
+    void aCustomersShareIsFreedWithTheirRequestsPlaceAlsoWhenTheirClientLeft() {
+        AdmissionControl twoEach = new AdmissionControl(8, 2, JsonMapper.builder().build(), new SimpleMeterRegistry());
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain slowApi = exchange -> stillHandling.asMono();
+        admitted(twoEach, as("alice"), slowApi).subscribe();
+        admitted(twoEach, as("alice"), slowApi).subscribe().dispose();
+
+        MockServerWebExchange afterTheClientLeft = as("alice");
+        admitted(twoEach, afterTheClientLeft, slowApi).subscribe();
+        MockServerWebExchange beyondHerShare = as("alice");
+        admitted(twoEach, beyondHerShare, slowApi).subscribe();
+
+        assertThat(afterTheClientLeft.getResponse().getStatusCode()).isNull();
+        assertThat(beyondHerShare.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        stillHandling.tryEmitEmpty();
+        MockServerWebExchange onceAnswered = as("alice");
+        admitted(twoEach, onceAnswered, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
+        assertThat(onceAnswered.getResponse().getStatusCode()).isNull();
+    }
+
+    @Test
     void readsAreNeverRefusedHere() {
         Sinks.Empty<Void> stillHandling = Sinks.empty();
         admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
@@ -157,6 +209,16 @@ class AdmissionControlTest {
 
     private double writesInFlight() {
         return meters.get("ingress.writes.in.flight").gauge().value();
+    }
+
+    /** Through both halves of admission, as the application's filter chain runs them around authentication. */
+    private static Mono<Void> admitted(AdmissionControl admission, MockServerWebExchange exchange, WebFilterChain api) {
+        return admission.filter(exchange, checked -> admission.customerShares().filter(checked, api));
+    }
+
+    /** A generation by an authenticated customer. */
+    private static MockServerWebExchange as(String customer) {
+        return MockServerWebExchange.builder(MockServerHttpRequest.post("/api/vouchers")).principal(() -> customer).build();
     }
 
     private static MockServerWebExchange post(String path) {
