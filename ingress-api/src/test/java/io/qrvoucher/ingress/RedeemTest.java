@@ -133,7 +133,7 @@ class RedeemTest extends IngressTestBase {
     }
 
     @Test
-    void aClosedAccountIsNeverChosenToReceiveTheMoney() {
+    void aClosedAccountNeverReceivesTheMoneyAndTheVoucherStaysRedeemable() {
         String payee = "mover-" + System.nanoTime();
         RealPipeline pipeline = RealPipeline.start();
         pipeline.openAccount(payee + "-a", payee, 0);
@@ -160,6 +160,16 @@ class RedeemTest extends IngressTestBase {
                 .expectStatus().isEqualTo(422)
                 .expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_NOT_ACTIVE");
         alice.get("/api/vouchers/" + second.get("id")).exchange().expectBody().jsonPath("$.status").isEqualTo("UNUSED");
+
+        // Named by the payee: refused before anything is published, not failed by the ledger (which would use the
+        // voucher up), so the payee can take it into another account.
+        mover.post("/api/redemptions").bodyValue(Map.of("code", second.get("code"), "accountId", payee + "-a")).exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("ACCOUNT_NOT_ACTIVE");
+        mover.post("/api/redemptions").header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", second.get("code"), "accountId", payee + "-b")).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.destination.accountId").isEqualTo(payee + "-b");
     }
 
     @Test

@@ -196,8 +196,10 @@ final class Redemptions {
             }
             return Mono.just(new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim()));
         }
+        // Read now, with its status: a closed account would fail the transfer, and a failed redemption uses the
+        // voucher up (REDEEM_FAILED), so a redemption into an account the ledger will refuse is refused before.
         Mono<Customers.OwnedAccount> account = request.accountId() != null
-                ? customers.ownAccount(customerId, request.accountId())
+                ? customers.openOwnAccount(customerId, request.accountId()).map(Customers.OwnedAccount::of)
                 : customers.settingsOf(customerId).flatMap(settings -> defaultDestination(customerId, settings, currency));
         return account.map(own -> new OwnAccount(own.in(currency).accountId()));
     }
@@ -208,8 +210,7 @@ final class Redemptions {
             return Mono.error(ApiException.unprocessable("DESTINATION_REQUIRED",
                     "Choose the account to receive the money (your redemption mode is scan, then confirm)"));
         }
-        // Read now, with their status: a closed account would fail the transfer, and a failed redemption uses the
-        // voucher up (REDEEM_FAILED), so no account is chosen for the payee that the ledger will refuse.
+        // Read now, with their status, like a named one: no account is chosen for the payee that the ledger will refuse.
         if (settings.getDefaultRedemptionAccountId() != null) {
             return customers.openOwnAccount(customerId, settings.getDefaultRedemptionAccountId())
                     .map(Customers.OwnedAccount::of);
