@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 
-
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.ingress.codes.QrCodes;
@@ -33,6 +33,7 @@ import io.qrvoucher.support.KafkaTracing;
 import io.qrvoucher.support.internal.InternalApi;
 import io.qrvoucher.support.internal.SealedCalls;
 import io.qrvoucher.support.reads.ColocatedOwners;
+
 
 /**
  * The ingress's Kafka clients are its own (no spring-kafka): it takes Boot's {@code spring.kafka.*} only for
@@ -78,8 +79,8 @@ public class IngressApplication {
 
     /** Every call to another service's internal API is sealed with the internal API key. */
     @Bean
-    SealedCalls sealedCalls(InternalApi internalApi) {
-        return internalApi.sealedCalls();
+    SealedCalls sealedCalls(InternalApi internalApi, MeterRegistry meters) {
+        return internalApi.sealedCalls(meters);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.qrvoucher.support.internal.InternalApi;
+import io.qrvoucher.support.internal.InternalApi.Call;
 
 /**
  * An operator's read of a service's internal API (a voucher-streams instance's stalled vouchers, the ledger's
@@ -47,9 +48,9 @@ public final class InternalCall {
 
     /** A GET of an internal API, sealed with the configuration's key. */
     public static HttpResponse<String> get(URI url, InternalApi internalApi) throws IOException, InterruptedException {
-        String pathAndQuery = url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        Call call = new Call("GET", InternalApi.pathAndQuery(url), null, null);
         HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
-                .header(InternalApi.HEADER, internalApi.seals(Clock.systemUTC()).seal("GET", pathAndQuery)).build();
+                .header(InternalApi.HEADER, internalApi.seals(Clock.systemUTC()).seal(call)).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

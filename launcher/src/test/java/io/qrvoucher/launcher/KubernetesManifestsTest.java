@@ -700,11 +700,19 @@ class KubernetesManifestsTest {
                 .noneMatch(other -> selects(peer.getPodSelector(), other.template().getMetadata().getLabels()));
     }
 
-    /** A peer that is a namespace picked by a label (Prometheus's), not every namespace nor an address range. */
+    /**
+     * A peer that is Prometheus's pods in a namespace picked by a label: not every pod of that namespace, nor every
+     * namespace, nor an address range.
+     */
     private static boolean isScraper(NetworkPolicyPeer peer) {
-        return peer.getIpBlock() == null && peer.getPodSelector() == null && peer.getNamespaceSelector() != null
-                && (peer.getNamespaceSelector().getMatchExpressions() == null || peer.getNamespaceSelector().getMatchExpressions().isEmpty())
-                && peer.getNamespaceSelector().getMatchLabels() != null && !peer.getNamespaceSelector().getMatchLabels().isEmpty();
+        return peer.getIpBlock() == null && pickedByLabels(peer.getNamespaceSelector())
+                && pickedByLabels(peer.getPodSelector())
+                && "prometheus".equals(peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/name"));
+    }
+
+    private static boolean pickedByLabels(LabelSelector selector) {
+        return selector != null && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty())
+                && selector.getMatchLabels() != null && !selector.getMatchLabels().isEmpty();
     }
 
     @ParameterizedTest

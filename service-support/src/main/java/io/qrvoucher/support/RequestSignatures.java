@@ -36,17 +36,22 @@ public final class RequestSignatures {
      * @param keys         every key a request may be signed with, by id, base64-encoded, at least 256 bits each
      */
     public RequestSignatures(String signingKeyId, Map<String, String> keys) {
+        this("request signing", signingKeyId, keys);
+    }
+
+    /** @param label what the keys are, as a configuration mistake names them ("internal API") */
+    public RequestSignatures(String label, String signingKeyId, Map<String, String> keys) {
         // A key left empty (an unset variable in configuration) is no key.
         keys = keys == null ? Map.of() : keys.entrySet().stream().filter(entry -> entry.getValue() != null
                 && !entry.getValue().isBlank()).collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         if (keys.isEmpty()) {
-            throw new IllegalArgumentException("No request signing key is configured: the ingress and voucher-streams "
+            throw new IllegalArgumentException("No " + label + " key is configured: the services that seal and check "
                     + "need the same one (see docs/security.md)");
         }
         this.keys = keys.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey,
-                entry -> new SecretKeySpec(decode(entry.getKey(), entry.getValue()), ALGORITHM)));
+                entry -> new SecretKeySpec(decode(label, entry.getKey(), entry.getValue()), ALGORITHM)));
         if (signingKeyId != null && !this.keys.containsKey(signingKeyId)) {
-            throw new IllegalArgumentException("The request signing key id " + signingKeyId + " names no configured key");
+            throw new IllegalArgumentException("The " + label + " key id " + signingKeyId + " names no configured key");
         }
         this.signingKeyId = signingKeyId;
     }
@@ -109,15 +114,15 @@ public final class RequestSignatures {
         }
     }
 
-    private static byte[] decode(String id, String base64) {
+    private static byte[] decode(String label, String id, String base64) {
         byte[] key;
         try {
             key = Base64.getDecoder().decode(base64 == null ? "" : base64.trim());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Request signing key " + id + " is not base64", e);
+            throw new IllegalArgumentException("The " + label + " key " + id + " is not base64", e);
         }
         if (key.length < MIN_KEY_BYTES) {
-            throw new IllegalArgumentException("Request signing key " + id + " has " + key.length
+            throw new IllegalArgumentException("The " + label + " key " + id + " has " + key.length
                     + " bytes; it needs at least " + MIN_KEY_BYTES);
         }
         return key;

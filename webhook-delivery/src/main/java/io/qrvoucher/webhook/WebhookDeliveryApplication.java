@@ -26,6 +26,7 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.internal.InternalApiServer;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.core.SecretBox;
@@ -35,7 +36,6 @@ import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.kafka.VoucherEventListener;
 import io.qrvoucher.webhook.store.DeliveryRetention;
 import io.qrvoucher.webhook.store.WebhookStore;
-import io.qrvoucher.support.internal.InternalApiServer;
 import tools.jackson.databind.ObjectMapper;
 
 /**
@@ -47,7 +47,7 @@ import tools.jackson.databind.ObjectMapper;
  */
 @SpringBootApplication
 @EnableConfigurationProperties(WebhookProperties.class)
-// /internal/** answers only calls the ingress sealed.
+// /internal/** answers only calls sealed with the internal API key (the ingress's).
 @Import(InternalApiServer.class)
 @EnableScheduling
 public class WebhookDeliveryApplication {

@@ -1,28 +1,34 @@
 package io.qrvoucher.support.internal;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.qrvoucher.support.RequestSignatures;
 
 /**
- * The seal one service puts on its calls to another's internal API ({@code /internal/**}): an HMAC-SHA256,
- * with a key only the services hold, of the request's method, its path and query as sent, and the second it
- * was sent, in the header {@value #HEADER} as {@code <epoch second> <key id>:<base64url mac>}. Whoever reaches
- * an internal port without the key (another workload on the network, a scraper, a browser sent there) is
- * refused; a seal seen on the wire is good for the same method and path, and only for {@code max-clock-skew}
- * either side of its second. Keys are rotated like the request seal's: add the new key everywhere, sign with
- * it ({@code internal-api.key-id}), then drop the old one.
+ * The seal the ingress puts on its calls to the other services' internal APIs ({@code /internal/**}): an
+ * HMAC-SHA256, with a key only the services hold, of the call's method, its path and query as sent, its
+ * {@code Idempotency-Key}, the SHA-256 of its body ({@value #BODY_DIGEST_HEADER}) and the second it was sent, in the
+ * header {@value #HEADER} as {@code <epoch second> <key id>:<base64url mac>}. Whoever reaches an internal port
+ * without the key (another workload on the network, a scraper, a browser sent there) is refused; a seal seen on the
+ * wire is good for that very call only, and only for {@code max-clock-skew} either side of its second. Keys are
+ * rotated like the request seal's: add the new key everywhere, seal with it ({@code internal-api.key-id}), then drop
+ * the old one.
  *
- * <p>Bodies are not sealed (the only internal call with one is a webhook registration): the seal answers who
- * may call, not what crosses a network nobody should be able to write to; where that network is not trusted,
- * run the services' traffic under mutual TLS (docs/security.md).
+ * <p>The key is shared: it proves that one of the services holding it made the call, not which. Where the network
+ * between the services is not trusted, run their traffic under mutual TLS (docs/security.md).
  *
  * @param keyId         the key this service seals its calls with (the ingress)
  * @param keys          every key a call may be sealed with, by id, base64, at least 256 bits each; none: this
@@ -34,8 +40,15 @@ public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> 
                           @DefaultValue("PT1M") Duration maxClockSkew) {
 
     public static final String HEADER = "qr-internal-seal";
-    /** The paths the seal guards, on every service. */
-    public static final String PATHS = "/internal/";
+    /** The SHA-256 of a call's body, base64url: sealed, and checked against the body as it arrives. */
+    public static final String BODY_DIGEST_HEADER = "qr-body-sha256";
+    /** The header of a call's idempotency key, sealed with the call. */
+    public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+    /** The first path segment of every internal API, on every service. */
+    public static final String SEGMENT = "internal";
+    /** Kept apart from every other MAC made with these primitives (the request seal on Kafka). */
+    private static final String DOMAIN = "qr-internal-seal/v1";
+    private static final String LABEL = "internal API";
 
     public InternalApi {
         keys = keys == null ? Map.of() : Map.copyOf(keys);
@@ -57,17 +70,69 @@ public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> 
             throw new IllegalStateException("No internal API key is configured (internal-api.keys, INTERNAL_API_KEY): "
                     + "the ingress seals its calls to the other services' internal APIs with it (docs/security.md)");
         }
-        return new Seals(new RequestSignatures(keyId, keys), maxClockSkew, clock);
+        return new Seals(new RequestSignatures(LABEL, keyId, keys), maxClockSkew, clock);
     }
 
     /** Seals a WebClient's calls with {@code key-id}, at the second of the wall clock the receiver checks it against. */
+    public SealedCalls sealedCalls(MeterRegistry meters) {
+        return new SealedCalls(seals(Clock.systemUTC()), meters);
+    }
+
+    /** Seals a test's or a tool's calls. */
     public SealedCalls sealedCalls() {
-        return new SealedCalls(seals(Clock.systemUTC()));
+        return sealedCalls(new SimpleMeterRegistry());
     }
 
     /** Checks seals with every configured key (a service that is called, never calling). */
     public Seals verifier(Clock clock) {
-        return new Seals(new RequestSignatures(null, keys), maxClockSkew, clock);
+        return new Seals(new RequestSignatures(LABEL, null, keys), maxClockSkew, clock);
+    }
+
+    /** The path and query of a URL as they go on the wire, undecoded: what is sealed. */
+    public static String pathAndQuery(URI url) {
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        return url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
+    }
+
+    /** The {@value #BODY_DIGEST_HEADER} of a body. */
+    public static String bodyDigest(byte[] body) {
+        MessageDigest digest = sha256();
+        digest.update(body);
+        return bodyDigestOf(digest);
+    }
+
+    /** The {@value #BODY_DIGEST_HEADER} of what a digest has been given. */
+    static String bodyDigestOf(MessageDigest digest) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(digest.digest());
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /**
+     * What a seal covers of a call.
+     *
+     * @param idempotencyKey its {@code Idempotency-Key}; null without one
+     * @param bodyDigest     its {@value #BODY_DIGEST_HEADER}; null for a call without a body
+     */
+    public record Call(String method, String pathAndQuery, String idempotencyKey, String bodyDigest) {
+
+        private String sealed() {
+            return String.join("\n", DOMAIN, method, pathAndQuery, idempotencyKey == null ? "" : idempotencyKey,
+                    bodyDigest == null ? "" : bodyDigest);
+        }
+    }
+
+    /** Why calls are refused, as counted. */
+    public enum Refusal { NO_KEY, NO_SEAL, MALFORMED, OUT_OF_TIME, NOT_GENUINE }
+
+    /** A call refused, and why in words (never the seal itself). */
+    public record Problem(Refusal refusal, String detail) {
     }
 
     /** The sealing and checking of calls, with the keys of the configuration. */
@@ -83,37 +148,32 @@ public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> 
             this.clock = clock;
         }
 
-        /** The {@value #HEADER} of a call about to be sent: {@code pathAndQuery} exactly as it goes on the wire. */
-        public String seal(String method, String pathAndQuery) {
+        /** The {@value #HEADER} of a call about to be sent. */
+        public String seal(Call call) {
             long second = clock.instant().getEpochSecond();
-            return second + " " + signatures.seal(sealed(method, pathAndQuery), secondBytes(second));
+            return second + " " + signatures.seal(call.sealed(), secondBytes(second));
         }
 
-        /** Why a call's seal does not hold (null: it has none); empty if it holds. */
-        public Optional<String> problem(String method, String pathAndQuery, String seal) {
+        /** Why a call's seal (null: it has none) does not hold; empty if it holds. */
+        public Optional<Problem> problem(Call call, String seal) {
             if (seal == null) {
-                return Optional.of("The call carries no " + HEADER + " header: internal APIs answer the services only");
+                return Optional.of(new Problem(Refusal.NO_SEAL,
+                        "The call carries no " + HEADER + " header: internal APIs answer the services only"));
             }
             int space = seal.indexOf(' ');
-            long second;
-            try {
-                second = Long.parseLong(space < 0 ? seal : seal.substring(0, space));
-            } catch (NumberFormatException e) {
-                return Optional.of("The call's " + HEADER + " does not start with the second it was sealed");
+            String second = space < 0 ? seal : seal.substring(0, space);
+            if (space < 0 || second.isEmpty() || second.length() > 12 || !second.chars().allMatch(Character::isDigit)) {
+                return Optional.of(new Problem(Refusal.MALFORMED,
+                        "The call's " + HEADER + " is not <epoch second> <key id>:<mac>"));
             }
-            if (space < 0) {
-                return Optional.of("The call's " + HEADER + " has no seal after its second");
+            long sealedAt = Long.parseLong(second);
+            long now = clock.instant().getEpochSecond();
+            if (sealedAt < now - maxSkewSeconds || sealedAt > now + maxSkewSeconds) {
+                return Optional.of(new Problem(Refusal.OUT_OF_TIME, "The call's " + HEADER + " was sealed more than "
+                        + maxSkewSeconds + " s from this service's clock"));
             }
-            if (Math.abs(clock.instant().getEpochSecond() - second) > maxSkewSeconds) {
-                return Optional.of("The call's " + HEADER + " was sealed at a second more than " + maxSkewSeconds
-                        + " s from this service's clock");
-            }
-            return signatures.problem(HEADER, seal.substring(space + 1), sealed(method, pathAndQuery),
-                    secondBytes(second));
-        }
-
-        private static String sealed(String method, String pathAndQuery) {
-            return method + " " + pathAndQuery;
+            return signatures.problem(HEADER, seal.substring(space + 1), call.sealed(), secondBytes(sealedAt))
+                    .map(detail -> new Problem(Refusal.NOT_GENUINE, detail));
         }
 
         private static byte[] secondBytes(long second) {
