@@ -41,8 +41,8 @@ import tools.jackson.databind.ObjectMapper;
  * place at once, and the backlog — and the clients' polls on it — grew without bound (measured: thousands of
  * cycles in flight, 8 s a step, a fifth of the throughput).
  *
- * <p>One customer holds at most {@code ingress.limits.max-in-flight-writes-per-customer} of the places: their excess
- * is refused 429 {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that
+ * <p>One customer holds at most {@code ingress.limits.max-in-flight-writes-per-customer} of the places with their
+ * generations, and a quarter more with their redemptions and cancellations: their excess is refused 429 {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that
  * one customer's burst (a script, a merchant's back office) cannot take every place from the others. The customer is
  * known only once the token is checked, so that half runs after authentication, on the place taken here.
  */
@@ -53,6 +53,7 @@ final class AdmissionControl implements WebFilter, Ordered {
     private final int maxGenerations;
     private final int maxInFlight;
     private final int maxPerCustomer;
+    private final int maxPerCustomerFinishing;
     private final ObjectMapper json;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, Integer> heldByCustomer = new ConcurrentHashMap<>();
@@ -61,12 +62,18 @@ final class AdmissionControl implements WebFilter, Ordered {
 
     /**
      * @param maxGenerations generations in flight at most; with redemptions and cancellations a quarter more
-     * @param maxPerCustomer places one customer may hold at once
+     * @param maxPerCustomer places one customer may hold at once with generations; with redemptions and cancellations
+     *                       a quarter more
      */
     AdmissionControl(int maxGenerations, int maxPerCustomer, ObjectMapper json, MeterRegistry meters) {
         this.maxGenerations = maxGenerations;
         this.maxInFlight = maxGenerations + Math.max(1, maxGenerations / 4);
+        if (maxGenerations < 1 || maxPerCustomer < 1) {
+            throw new IllegalArgumentException("ingress.limits.max-in-flight-writes and max-in-flight-writes-per-customer "
+                    + "must be at least 1: with 0 every write is refused");
+        }
         this.maxPerCustomer = maxPerCustomer;
+        this.maxPerCustomerFinishing = maxPerCustomer + Math.max(1, maxPerCustomer / 4);
         this.json = json;
         Gauge.builder("ingress.writes.in.flight", inFlight, AtomicInteger::get)
                 .description("Requests that publish, being handled, or answered while the pipeline still works on them")
@@ -142,11 +149,11 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
 
         private Mono<Void> admit(String customer, Place place, ServerWebExchange exchange, WebFilterChain chain) {
-            if (!take(customer)) {
+            if (!take(customer, generates(exchange) ? maxPerCustomer : maxPerCustomerFinishing)) {
                 refusedForCustomer.increment();
                 return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.TOO_MANY_REQUESTS,
-                        "TOO_MANY_REQUESTS_IN_FLIGHT", "You have " + maxPerCustomer + " requests being handled; nothing "
-                                + "was recorded. Retry it once one of them is answered."), RETRY_IN_A_SECOND);
+                        "TOO_MANY_REQUESTS_IN_FLIGHT", "You have too many requests being handled; nothing was "
+                                + "recorded. Retry it once one of them is answered."), RETRY_IN_A_SECOND);
             }
             place.alsoFree(() -> give(customer));
             return chain.filter(exchange);
@@ -159,11 +166,11 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
     }
 
-    private boolean take(String customer) {
+    private boolean take(String customer, int most) {
         boolean[] taken = {false};
         heldByCustomer.compute(customer, (id, held) -> {
             int now = held == null ? 0 : held;
-            if (now >= maxPerCustomer) {
+            if (now >= most) {
                 return held;
             }
             taken[0] = true;

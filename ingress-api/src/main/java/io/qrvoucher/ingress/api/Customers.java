@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -75,14 +76,16 @@ final class Customers {
     }
 
     /**
-     * The customer's own account read from the ledger now, which must be open: for what names an account to use
-     * later (a default), where the ledger would refuse a closed one only when the money moves.
+     * The customer's own account read from the ledger now, which must be active: for a default to use later, and for
+     * a redemption's destination, where the ledger would refuse any other only when the money moves (and the voucher
+     * be used up).
      */
     Mono<AccountSnapshot> openOwnAccount(String customerId, String accountId) {
         return listed(customerId, accountId)
                 .map(account -> {
                     if (!isActive(account)) {
-                        throw ApiException.unprocessable("ACCOUNT_NOT_ACTIVE", "Account " + accountId + " is closed");
+                        throw ApiException.unprocessable("ACCOUNT_NOT_ACTIVE",
+                                "Account " + accountId + " is " + account.getStatus().toLowerCase(Locale.ROOT));
                     }
                     return account;
                 });

@@ -175,6 +175,24 @@ class AdmissionControlTest {
     }
 
     @Test
+    void aCustomerHoldingTheirShareWithGenerationsCanStillFinishAVoucher() {
+        AdmissionControl twoEach = new AdmissionControl(8, 2, JsonMapper.builder().build(), new SimpleMeterRegistry());
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain slowApi = exchange -> stillHandling.asMono();
+        admitted(twoEach, as("alice"), slowApi).subscribe();
+        admitted(twoEach, as("alice"), slowApi).subscribe();
+
+        MockServerWebExchange cancellation = as("alice", "/api/vouchers/v1/cancel");
+        admitted(twoEach, cancellation, slowApi).subscribe();
+        MockServerWebExchange beyondTheQuarterMore = as("alice", "/api/vouchers/v2/cancel");
+        admitted(twoEach, beyondTheQuarterMore, slowApi).subscribe();
+
+        assertThat(cancellation.getResponse().getStatusCode()).as("within the quarter more kept for finishing").isNull();
+        assertThat(beyondTheQuarterMore.getResponse().getStatusCode()).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        stillHandling.tryEmitEmpty();
+    }
+
+    @Test
     void aCustomersShareIsFreedWithTheirRequestsPlaceAlsoWhenTheirClientLeft() {
         AdmissionControl twoEach = new AdmissionControl(8, 2, JsonMapper.builder().build(), new SimpleMeterRegistry());
         Sinks.Empty<Void> stillHandling = Sinks.empty();
@@ -218,7 +236,11 @@ class AdmissionControlTest {
 
     /** A generation by an authenticated customer. */
     private static MockServerWebExchange as(String customer) {
-        return MockServerWebExchange.builder(MockServerHttpRequest.post("/api/vouchers")).principal(() -> customer).build();
+        return as(customer, "/api/vouchers");
+    }
+
+    private static MockServerWebExchange as(String customer, String path) {
+        return MockServerWebExchange.builder(MockServerHttpRequest.post(path)).principal(() -> customer).build();
     }
 
     private static MockServerWebExchange post(String path) {
