@@ -140,7 +140,8 @@ final class AdmissionControl implements WebFilter, Ordered {
                 if (place == null) {
                     return chain.filter(exchange);
                 }
-                // No principal: a path that needs none, refused or answered by what follows.
+                // The principal's name is the token's subject, the customer id the handlers act for. No principal: a
+                // path that needs none, refused or answered by what follows.
                 return exchange.getPrincipal().map(principal -> Optional.of(principal.getName()))
                         .defaultIfEmpty(Optional.empty())
                         .flatMap(customer -> customer.isEmpty() ? chain.filter(exchange)
