@@ -150,7 +150,12 @@ public final class LedgerDatabase implements AutoCloseable {
 
     /** A client of the ledger database, for checks and set-up. */
     public JdbcClient jdbc() {
-        return JdbcClient.create(postgres.getDatabase("postgres", "ledger"));
+        return JdbcClient.create(dataSource());
+    }
+
+    /** The superuser's connections to the ledger database, for a test that holds a transaction open. */
+    public DataSource dataSource() {
+        return postgres.getDatabase("postgres", "ledger");
     }
 
     @Override

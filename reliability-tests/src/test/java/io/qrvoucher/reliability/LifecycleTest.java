@@ -3,11 +3,13 @@ package io.qrvoucher.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -48,7 +50,7 @@ class LifecycleTest {
     }
 
     @Test
-    void everyPathEndsAsTheSpecSays() {
+    void everyPathEndsAsTheSpecSays() throws Exception {
         String full = generate("3.00", null).string("code");
         assertThat(redeem("bob", full, null, Map.of("accountId", "bob-cny")).string("status")).isEqualTo("SUCCEEDED");
 
@@ -75,11 +77,32 @@ class LifecycleTest {
         assertThat(tooMuch.string("status")).isEqualTo("REJECTED");
         assertThat(tooMuch.string("reason")).isEqualTo("INSUFFICIENT_FUNDS");
 
-        // The ledger refuses the transfer: the payee's account was closed after the payee chose it.
+        // A closed account named as the destination is refused before anything is published: the voucher stays.
         Api.Response failing = generate("2.00", null);
         setStatus("carol-cny", "CLOSED");
         try {
-            Api.Response failed = redeem("carol", failing.string("code"), null, Map.of("accountId", "carol-cny"));
+            Api.Response refused = redeem("carol", failing.string("code"), null, Map.of("accountId", "carol-cny"));
+            assertThat(refused.status()).isEqualTo(422);
+            assertThat(refused.string("code")).isEqualTo("ACCOUNT_NOT_ACTIVE");
+        } finally {
+            setStatus("carol-cny", "ACTIVE");
+        }
+
+        // The ledger refuses the transfer: the account is closed after the ingress found it open, while the ledger
+        // waits for its row (held here), so the redemption fails and the whole hold is released.
+        CompletableFuture<Api.Response> redemption;
+        try (Connection closing = stack.database().dataSource().getConnection()) {
+            closing.setAutoCommit(false);
+            closing.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'carol-cny' FOR UPDATE");
+            redemption = CompletableFuture.supplyAsync(() ->
+                    redeem("carol", failing.string("code"), null, Map.of("accountId", "carol-cny")));
+            await("the ledger waits for carol's account").atMost(Duration.ofSeconds(20)).until(() ->
+                    stack.database().jdbc().sql("SELECT count(*) FROM pg_locks WHERE NOT granted").query(Long.class).single() > 0);
+            closing.createStatement().executeUpdate("UPDATE accounts SET status = 'CLOSED' WHERE account_id = 'carol-cny'");
+            closing.commit();
+        }
+        try {
+            Api.Response failed = redemption.get(30, TimeUnit.SECONDS);
             assertThat(failed.string("status")).isEqualTo("FAILED");
             assertThat(failed.string("reason")).isEqualTo("DESTINATION_NOT_ACTIVE");
         } finally {
