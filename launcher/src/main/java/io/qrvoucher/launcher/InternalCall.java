@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 
 import io.qrvoucher.support.internal.InternalApi;
 import io.qrvoucher.support.internal.InternalApi.Call;
@@ -37,8 +36,7 @@ public final class InternalCall {
             System.exit(2);
         }
         String keyId = System.getenv().getOrDefault("INTERNAL_API_KEY_ID", "k1");
-        HttpResponse<String> answer = get(URI.create(args[0]),
-                new InternalApi(keyId, Map.of(keyId, key), Duration.ofMinutes(1)));
+        HttpResponse<String> answer = get(URI.create(args[0]), InternalApi.withKey(keyId, key));
         System.out.println(answer.body());
         if (answer.statusCode() / 100 != 2) {
             System.err.println("HTTP " + answer.statusCode());

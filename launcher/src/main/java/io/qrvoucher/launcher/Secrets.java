@@ -18,8 +18,9 @@ import io.qrvoucher.support.internal.InternalApi;
 /**
  * The demo run's keys: the bearer-code key, the demo token key, the key of the ingress's seal on
  * requests, the password of the ledger's admin API, the key the webhook delivery encrypts endpoints'
- * signing secrets with and the key of the services' internal APIs, generated on first start and kept in the data folder, so that codes, tokens,
- * requests in flight and registered webhook endpoints stay valid across restarts.
+ * signing secrets with and the key of the services' internal APIs, generated on first start and kept in the
+ * data folder, so that codes, tokens, requests in flight and registered webhook endpoints stay valid across
+ * restarts.
  */
 public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword,
                       String webhookSecretKey, String internalApiKey) {

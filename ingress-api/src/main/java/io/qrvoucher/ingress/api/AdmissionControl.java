@@ -42,9 +42,10 @@ import tools.jackson.databind.ObjectMapper;
  * cycles in flight, 8 s a step, a fifth of the throughput).
  *
  * <p>One customer holds at most {@code ingress.limits.max-in-flight-writes-per-customer} of the places with their
- * generations, and a quarter more with their redemptions and cancellations: their excess is refused 429 {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that
- * one customer's burst (a script, a merchant's back office) cannot take every place from the others. The customer is
- * known only once the token is checked, so that half runs after authentication, on the place taken here.
+ * generations, and a quarter more with their redemptions and cancellations: their excess is refused 429
+ * {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that one customer's
+ * burst (a script, a merchant's back office) cannot take every place from the others. The customer is known only
+ * once the token is checked, so that half runs after authentication, on the place taken here.
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
@@ -67,13 +68,13 @@ final class AdmissionControl implements WebFilter, Ordered {
      */
     AdmissionControl(int maxGenerations, int maxPerCustomer, ObjectMapper json, MeterRegistry meters) {
         this.maxGenerations = maxGenerations;
-        this.maxInFlight = maxGenerations + Math.max(1, maxGenerations / 4);
+        this.maxInFlight = withAQuarterMore(maxGenerations);
         if (maxGenerations < 1 || maxPerCustomer < 1) {
             throw new IllegalArgumentException("ingress.limits.max-in-flight-writes and max-in-flight-writes-per-customer "
                     + "must be at least 1: with 0 every write is refused");
         }
         this.maxPerCustomer = maxPerCustomer;
-        this.maxPerCustomerFinishing = maxPerCustomer + Math.max(1, maxPerCustomer / 4);
+        this.maxPerCustomerFinishing = withAQuarterMore(maxPerCustomer);
         this.json = json;
         Gauge.builder("ingress.writes.in.flight", inFlight, AtomicInteger::get)
                 .description("Requests that publish, being handled, or answered while the pipeline still works on them")
@@ -120,6 +121,11 @@ final class AdmissionControl implements WebFilter, Ordered {
             context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(workDone));
             return Mono.empty();
         });
+    }
+
+    /** The places that finish vouchers already generated: a quarter more than those of generations, at least one. */
+    private static int withAQuarterMore(int generations) {
+        return generations + Math.max(1, generations / 4);
     }
 
     /**

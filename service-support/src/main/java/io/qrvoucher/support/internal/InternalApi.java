@@ -12,6 +12,7 @@ import java.util.Optional;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.core.io.buffer.DataBuffer;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -56,7 +57,12 @@ public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> 
 
     /** One key, {@code k1}, sealed with, and the default clock skew. */
     public static InternalApi withKey(String key) {
-        return new InternalApi("k1", Map.of("k1", key), Duration.ofMinutes(1));
+        return withKey("k1", key);
+    }
+
+    /** One key, of this id, sealed with, and the default clock skew. */
+    public static InternalApi withKey(String keyId, String key) {
+        return new InternalApi(keyId, Map.of(keyId, key), Duration.ofMinutes(1));
     }
 
     /** Whether a key is configured: without one nothing is sealed and every sealed path is refused. */
@@ -104,6 +110,13 @@ public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> 
     /** The {@value #BODY_DIGEST_HEADER} of what a digest has been given. */
     static String bodyDigestOf(MessageDigest digest) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(digest.digest());
+    }
+
+    /** Adds a buffer's readable bytes to a digest, leaving the buffer as it was. */
+    static void update(MessageDigest digest, DataBuffer buffer) {
+        try (DataBuffer.ByteBufferIterator bytes = buffer.readableByteBuffers()) {
+            bytes.forEachRemaining(digest::update);
+        }
     }
 
     static MessageDigest sha256() {

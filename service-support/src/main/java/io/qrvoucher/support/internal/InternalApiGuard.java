@@ -5,8 +5,6 @@ import java.security.MessageDigest;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,13 +44,12 @@ import tools.jackson.databind.json.JsonMapper;
 public final class InternalApiGuard implements WebFilter, Ordered {
 
     private static final Logger log = LoggerFactory.getLogger(InternalApiGuard.class);
-    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final String EMPTY_BODY = InternalApi.bodyDigest(new byte[0]);
 
     private final InternalApi.Seals seals;
     private final JsonMapper json;
     private final Map<Refusal, Counter> refused = new EnumMap<>(Refusal.class);
-    private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+    private final LogThrottle logThrottle = new LogThrottle();
 
     /** @param seals the configuration's seals; null where no key is configured, so that every internal call is refused */
     public InternalApiGuard(InternalApi.Seals seals, JsonMapper json, MeterRegistry meters) {
@@ -98,9 +95,7 @@ public final class InternalApiGuard implements WebFilter, Ordered {
 
     private Mono<Void> refuse(ServerWebExchange exchange, Problem refusal) {
         refused.get(refusal.refusal()).increment();
-        long now = System.nanoTime();
-        long last = lastLogged.get();
-        if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
+        if (logThrottle.due()) {
             log.warn("Refused an internal call ({}) to {} {} from {}: {} (logged at most every 10 s; "
                             + "internal_api_calls_refused_total counts them all)", refusal.refusal(),
                     exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
@@ -130,11 +125,7 @@ public final class InternalApiGuard implements WebFilter, Ordered {
             return Flux.defer(() -> {
                 MessageDigest digest = InternalApi.sha256();
                 return super.getBody()
-                        .doOnNext(buffer -> {
-                            try (DataBuffer.ByteBufferIterator bytes = buffer.readableByteBuffers()) {
-                                bytes.forEachRemaining(digest::update);
-                            }
-                        })
+                        .doOnNext(buffer -> InternalApi.update(digest, buffer))
                         .concatWith(Mono.defer(() -> MessageDigest.isEqual(
                                 InternalApi.bodyDigestOf(digest).getBytes(StandardCharsets.US_ASCII),
                                 sealedDigest.getBytes(StandardCharsets.US_ASCII)) ? Mono.empty()

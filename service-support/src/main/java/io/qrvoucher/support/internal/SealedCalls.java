@@ -1,8 +1,6 @@
 package io.qrvoucher.support.internal;
 
 import java.security.MessageDigest;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import org.reactivestreams.Publisher;
@@ -37,11 +35,10 @@ import reactor.core.publisher.Mono;
 public final class SealedCalls implements ExchangeFilterFunction {
 
     private static final Logger log = LoggerFactory.getLogger(SealedCalls.class);
-    private static final long LOG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final InternalApi.Seals seals;
     private final Counter refused;
-    private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - LOG_EVERY_NANOS);
+    private final LogThrottle logThrottle = new LogThrottle();
 
     SealedCalls(InternalApi.Seals seals, MeterRegistry meters) {
         this.seals = seals;
@@ -61,9 +58,7 @@ public final class SealedCalls implements ExchangeFilterFunction {
 
     private ClientResponse refused(ClientRequest request, ClientResponse response) {
         refused.increment();
-        long now = System.nanoTime();
-        long last = lastLogged.get();
-        if (now - last >= LOG_EVERY_NANOS && lastLogged.compareAndSet(last, now)) {
+        if (logThrottle.due()) {
             log.error("{} {} refused this service's seal: the services' internal-api.keys or clocks disagree (logged at "
                     + "most every 10 s; internal_api_seal_refused_total counts them all)", request.method(), request.url());
         }
@@ -86,9 +81,7 @@ public final class SealedCalls implements ExchangeFilterFunction {
             return DataBufferUtils.join(body)
                     .flatMap(bytes -> {
                         MessageDigest digest = InternalApi.sha256();
-                        try (DataBuffer.ByteBufferIterator buffers = bytes.readableByteBuffers()) {
-                            buffers.forEachRemaining(digest::update);
-                        }
+                        InternalApi.update(digest, bytes);
                         seal(InternalApi.bodyDigestOf(digest));
                         return super.writeWith(Mono.just(bytes));
                     })
