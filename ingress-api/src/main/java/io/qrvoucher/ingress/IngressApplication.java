@@ -23,6 +23,7 @@ import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
+import io.qrvoucher.ingress.reads.InternalClients;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.ingress.reads.WebhookEndpoints;
@@ -31,7 +32,6 @@ import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
 import io.qrvoucher.support.internal.InternalApi;
-import io.qrvoucher.support.internal.SealedCalls;
 import io.qrvoucher.support.reads.ColocatedOwners;
 
 
@@ -77,26 +77,27 @@ public class IngressApplication {
         return new QrCodes();
     }
 
-    /** Every call to another service's internal API is sealed with the internal API key. */
-    @Bean
-    SealedCalls sealedCalls(InternalApi internalApi, MeterRegistry meters) {
-        return internalApi.sealedCalls(meters);
-    }
-
     /**
-     * The client of the internal APIs of voucher-streams, the ledger and webhook-delivery: one connection pool
-     * for all reads.
+     * The clients of the internal APIs of voucher-streams, the ledger and webhook-delivery, each sealing its calls
+     * with the key of the service it calls (the ingress does not start without the three). They share Reactor
+     * Netty's connection pool.
      */
     @Bean
-    WebClient internalReadsClient(SealedCalls sealedCalls) {
-        return WebClient.builder().filter(sealedCalls).build();
+    InternalClients internalClients(InternalApi internalApi, MeterRegistry meters) {
+        return new InternalClients(sealedFor(InternalApi.VOUCHER_STREAMS, internalApi, meters),
+                sealedFor(InternalApi.LEDGER_ADAPTER, internalApi, meters),
+                sealedFor(InternalApi.WEBHOOK_DELIVERY, internalApi, meters));
+    }
+
+    private static WebClient sealedFor(String service, InternalApi internalApi, MeterRegistry meters) {
+        return WebClient.builder().filter(internalApi.sealedCalls(service, meters)).build();
     }
 
     @Bean
-    StreamsRouting streamsRouting(WebClient internalReadsClient, IngressProperties properties) {
+    StreamsRouting streamsRouting(InternalClients internalClients, IngressProperties properties) {
         IngressProperties.VoucherStreams voucherStreams = properties.voucherStreams();
-        return new StreamsRouting(internalReadsClient, voucherStreams.urls(), voucherStreams.routingRefresh(),
-                voucherStreams.timeout());
+        return new StreamsRouting(internalClients.voucherStreams(), voucherStreams.urls(),
+                voucherStreams.routingRefresh(), voucherStreams.timeout());
     }
 
     /**
@@ -104,21 +105,22 @@ public class IngressApplication {
      * only where whoever starts the services in one process (the one-machine run) registers them.
      */
     @Bean
-    AccountReads accountReads(WebClient internalReadsClient, ObjectProvider<ColocatedOwners> colocatedOwners,
+    AccountReads accountReads(InternalClients internalClients, ObjectProvider<ColocatedOwners> colocatedOwners,
                               IngressProperties properties) {
-        return new AccountReads(internalReadsClient, properties.ledger().urls(),
+        return new AccountReads(internalClients.ledger(), properties.ledger().urls(),
                 colocatedOwners.getIfAvailable(ColocatedOwners::none), properties.ledger().timeout());
     }
 
     @Bean
-    WebhookEndpoints webhookEndpoints(WebClient internalReadsClient, IngressProperties properties) {
-        return new WebhookEndpoints(internalReadsClient, properties.webhooks().urls(), properties.webhooks().timeout());
+    WebhookEndpoints webhookEndpoints(InternalClients internalClients, IngressProperties properties) {
+        return new WebhookEndpoints(internalClients.webhookDelivery(), properties.webhooks().urls(),
+                properties.webhooks().timeout());
     }
 
     @Bean
-    VoucherReads voucherReads(WebClient internalReadsClient, StreamsRouting routing, RequestPublisher publisher,
+    VoucherReads voucherReads(InternalClients internalClients, StreamsRouting routing, RequestPublisher publisher,
                               ObjectProvider<ColocatedOwners> colocatedOwners, IngressProperties properties) {
-        return new VoucherReads(internalReadsClient, routing, publisher::partitionCount,
+        return new VoucherReads(internalClients.voucherStreams(), routing, publisher::partitionCount,
                 colocatedOwners.getIfAvailable(ColocatedOwners::none), properties);
     }
 

@@ -43,7 +43,9 @@ public abstract class IngressTestBase {
         registry.add("ingress.webhooks.urls", pipeline::webhooksUrl);
         registry.add("ingress.code-secret", () -> CODE_SECRET);
         registry.add("ingress.request-signing.keys.k1", () -> RealPipeline.REQUEST_SIGNING_KEY);
-        registry.add("internal-api.keys.k1", () -> TestKeys.INTERNAL_API_KEY);
+        registry.add("internal-api.callees.voucher-streams.key", () -> TestKeys.VOUCHER_STREAMS_INTERNAL_KEY);
+        registry.add("internal-api.callees.ledger-adapter.key", () -> TestKeys.LEDGER_ADAPTER_INTERNAL_KEY);
+        registry.add("internal-api.callees.webhook-delivery.key", () -> TestKeys.WEBHOOK_DELIVERY_INTERNAL_KEY);
         registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));
     }
 

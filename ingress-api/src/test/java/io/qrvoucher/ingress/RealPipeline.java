@@ -77,7 +77,7 @@ public final class RealPipeline {
                 "--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "ledger"),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
-                "--internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
+                "--internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
                 "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         Path stateDir = Files.createTempDirectory("voucher-streams");
         // Kafka Streams tells the other instances where this one answers queries before its server starts.
@@ -90,7 +90,7 @@ public final class RealPipeline {
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
                 "--voucher.request-signing.keys.k1=" + REQUEST_SIGNING_KEY,
-                "--internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
+                "--internal-api.keys.k1=" + TestKeys.VOUCHER_STREAMS_INTERNAL_KEY,
                 // The ledger's JDBC starters share this classpath; the topology has no database.
                 "--spring.autoconfigure.exclude=" + NO_DATABASE + "," + NO_API_SECURITY);
         int webhooksPort = freePort();
@@ -104,7 +104,7 @@ public final class RealPipeline {
                 // Receivers of the tests listen on localhost; retries in milliseconds.
                 "--webhook.endpoints.allow-local-http=true", "--webhook.delivery.poll-interval=50ms",
                 "--webhook.delivery.initial-backoff=100ms",
-                "--internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
+                "--internal-api.keys.k1=" + TestKeys.WEBHOOK_DELIVERY_INTERNAL_KEY,
                 "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
         KafkaStreams topology = streams.getBean(KafkaStreams.class);
         Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> topology.state() == KafkaStreams.State.RUNNING);

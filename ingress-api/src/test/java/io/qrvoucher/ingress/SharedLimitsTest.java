@@ -62,7 +62,9 @@ class SharedLimitsTest extends IngressTestBase {
                 "--ingress.ledger.urls=" + pipeline.ledgerUrl(),
                 "--ingress.code-secret=" + CODE_SECRET,
                 "--ingress.request-signing.keys.k1=" + RealPipeline.REQUEST_SIGNING_KEY,
-                "--internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY);
+                "--internal-api.callees.voucher-streams.key=" + TestKeys.VOUCHER_STREAMS_INTERNAL_KEY,
+                "--internal-api.callees.ledger-adapter.key=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
+                "--internal-api.callees.webhook-delivery.key=" + TestKeys.WEBHOOK_DELIVERY_INTERNAL_KEY);
         int port = ((WebServerApplicationContext) secondInstance).getWebServer().getPort();
         second = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(60))
                 .build();
@@ -132,7 +134,7 @@ class SharedLimitsTest extends IngressTestBase {
     /** Until voucher-streams, which keeps the customer's attempts for every instance, has all of them. */
     private static void awaitAttemptsKept(String customerId, AttemptKind kind, int expected) {
         WebTestClient keeper = WebTestClient.bindToServer().baseUrl(RealPipeline.start().voucherStreamsUrl())
-                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls()).build();
+                .filter(InternalApi.Callee.withKey(TestKeys.VOUCHER_STREAMS_INTERNAL_KEY).sealedCalls()).build();
         String since = Instant.now().minus(Duration.ofMinutes(10)).toString();
         await().atMost(Duration.ofSeconds(20)).until(() -> ATTEMPTS.decode(keeper.get()
                         .uri(uri -> uri.path("/internal/customers/{customer}/attempts").queryParam("kind", kind)

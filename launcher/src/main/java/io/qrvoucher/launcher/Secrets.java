@@ -7,10 +7,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.TreeMap;
 
 import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.support.internal.InternalApi;
@@ -18,12 +22,16 @@ import io.qrvoucher.support.internal.InternalApi;
 /**
  * The demo run's keys: the bearer-code key, the demo token key, the key of the ingress's seal on
  * requests, the password of the ledger's admin API, the key the webhook delivery encrypts endpoints'
- * signing secrets with and the key of the services' internal APIs, generated on first start and kept in the
- * data folder, so that codes, tokens, requests in flight and registered webhook endpoints stay valid across
+ * signing secrets with and the keys of the services' internal APIs (each service's own), generated on first start
+ * and kept in the data folder, so that codes, tokens, requests in flight and registered webhook endpoints stay valid across
  * restarts.
  */
 public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword,
-                      String webhookSecretKey, String internalApiKey) {
+                      String webhookSecretKey, Map<String, String> internalApiKeys) {
+
+    /** The services with an internal API, each with its own key. */
+    private static final List<String> CALLEES = List.of(InternalApi.VOUCHER_STREAMS, InternalApi.LEDGER_ADAPTER,
+            InternalApi.WEBHOOK_DELIVERY);
 
     /** The id of the one request signing key of a run. */
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
@@ -32,7 +40,9 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey(), randomKey());
+        Map<String, String> internalApiKeys = new TreeMap<>();
+        CALLEES.forEach(service -> internalApiKeys.put(service, randomKey()));
+        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey(), internalApiKeys);
     }
 
     /** The ingress's seal, for a test or benchmark that publishes requests as the ingress would. */
@@ -40,9 +50,14 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
         return new RequestSignatures(REQUEST_SIGNING_KEY_ID, Map.of(REQUEST_SIGNING_KEY_ID, requestSigningKey));
     }
 
-    /** The services' internal APIs, for a test that calls one as the ingress would: sealed. */
-    public InternalApi internalApi() {
-        return InternalApi.withKey(internalApiKey);
+    /** One service's own internal API key ({@link InternalApi#VOUCHER_STREAMS} …). */
+    public String internalApiKey(String service) {
+        return Objects.requireNonNull(internalApiKeys.get(service), service);
+    }
+
+    /** The key calls to one service's internal API are sealed with, for a test or a tool calling it as the ingress. */
+    public InternalApi.Callee internalCallee(String service) {
+        return InternalApi.Callee.withKey(internalApiKey(service));
     }
 
     static Secrets loadOrCreate(Path file) {
@@ -55,8 +70,10 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             }
             // A data folder of an earlier version lacks the keys added since: they are added to it.
             boolean added = false;
-            for (String name : new String[] {"code-secret", "demo-token-secret", "request-signing-key", "webhook-secret-key",
-                    "internal-api-key"}) {
+            List<String> keys = new ArrayList<>(List.of("code-secret", "demo-token-secret", "request-signing-key",
+                    "webhook-secret-key"));
+            CALLEES.forEach(service -> keys.add(internalApiKeyName(service)));
+            for (String name : keys) {
                 if (secrets.getProperty(name) == null) {
                     secrets.setProperty(name, randomKey());
                     added = true;
@@ -72,12 +89,18 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                     secrets.store(out, "Keys of the embedded demo run; not for production");
                 }
             }
+            Map<String, String> internalApiKeys = new TreeMap<>();
+            CALLEES.forEach(service -> internalApiKeys.put(service, secrets.getProperty(internalApiKeyName(service))));
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
                     secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"),
-                    secrets.getProperty("webhook-secret-key"), secrets.getProperty("internal-api-key"));
+                    secrets.getProperty("webhook-secret-key"), internalApiKeys);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String internalApiKeyName(String service) {
+        return "internal-api-key." + service;
     }
 
     private static String randomKey() {

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.qrvoucher.support.internal.InternalApi;
+
 /**
  * What each service needs on its command line to join a pipeline started on one machine: its broker,
  * the ledger's or the webhook delivery's database, the secrets. The one-machine run, the reliability tests and the
@@ -29,7 +31,7 @@ public final class ServiceArguments {
     }
 
     public static List<String> ledgerAdapter(String bootstrapServers, Secrets secrets, LedgerDatabase database) {
-        return List.of(internalApiKey(secrets), "--spring.datasource.url=" + database.jdbcUrl(),
+        return List.of(internalApiKey(secrets, InternalApi.LEDGER_ADAPTER), "--spring.datasource.url=" + database.jdbcUrl(),
                 "--spring.datasource.username=" + LedgerDatabase.APPLICATION,
                 "--spring.datasource.password=" + database.applicationPassword(),
                 "--spring.flyway.user=" + LedgerDatabase.OWNER, "--spring.flyway.password=" + database.ownerPassword(),
@@ -42,7 +44,7 @@ public final class ServiceArguments {
      * addresses only unless the caller adds {@code --webhook.endpoints.allow-local-http=true} (a demo, a test).
      */
     public static List<String> webhookDelivery(String bootstrapServers, Secrets secrets, WebhookDatabase database) {
-        return List.of(internalApiKey(secrets), "--spring.datasource.url=" + database.jdbcUrl(),
+        return List.of(internalApiKey(secrets, InternalApi.WEBHOOK_DELIVERY), "--spring.datasource.url=" + database.jdbcUrl(),
                 "--spring.datasource.username=" + WebhookDatabase.APPLICATION,
                 "--spring.datasource.password=" + database.applicationPassword(),
                 "--spring.flyway.user=" + WebhookDatabase.OWNER, "--spring.flyway.password=" + database.ownerPassword(),
@@ -57,7 +59,7 @@ public final class ServiceArguments {
      *             services reach its interactive queries
      */
     public static List<String> voucherStreams(String bootstrapServers, Secrets secrets, Path stateDir, int port) {
-        return List.of(internalApiKey(secrets), "--voucher.bootstrap-servers=" + bootstrapServers,
+        return List.of(internalApiKey(secrets, InternalApi.VOUCHER_STREAMS), "--voucher.bootstrap-servers=" + bootstrapServers,
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.advertised-url=" + localUrl(port),
                 "--voucher.request-signing.keys." + Secrets.REQUEST_SIGNING_KEY_ID + "=" + secrets.requestSigningKey(),
@@ -70,7 +72,8 @@ public final class ServiceArguments {
      */
     public static List<String> ingress(String bootstrapServers, Secrets secrets, int[] ledgerPorts,
                                        int... voucherStreamsPorts) {
-        return List.of(internalApiKey(secrets), "--ingress.bootstrap-servers=" + bootstrapServers,
+        return List.of(calleeKey(secrets, InternalApi.VOUCHER_STREAMS), calleeKey(secrets, InternalApi.LEDGER_ADAPTER),
+                calleeKey(secrets, InternalApi.WEBHOOK_DELIVERY), "--ingress.bootstrap-servers=" + bootstrapServers,
                 "--ingress.voucher-streams.urls=" + localUrls(voucherStreamsPorts),
                 "--ingress.ledger.urls=" + localUrls(ledgerPorts),
                 "--ingress.code-secret=" + secrets.codeSecret(),
@@ -88,9 +91,14 @@ public final class ServiceArguments {
         return "--ingress.webhooks.urls=" + localUrls(webhookDeliveryPorts);
     }
 
-    /** The key the ingress seals its calls to the others' internal APIs with, and they check. */
-    private static String internalApiKey(Secrets secrets) {
-        return "--internal-api.keys.k1=" + secrets.internalApiKey();
+    /** A service's own internal API key, which it checks the ingress's calls with. */
+    private static String internalApiKey(Secrets secrets, String service) {
+        return "--internal-api.keys.k1=" + secrets.internalApiKey(service);
+    }
+
+    /** The key the ingress seals its calls to one service's internal API with: that service's own. */
+    private static String calleeKey(Secrets secrets, String service) {
+        return "--internal-api.callees." + service + ".key=" + secrets.internalApiKey(service);
     }
 
     private static String localUrls(int... ports) {

@@ -78,6 +78,9 @@ class ComposeFileTest {
     /** The ingress's addresses of the services it calls, by the application that serves them. */
     private static final Map<String, String> INGRESS_URLS_OF = Map.of("voucher-streams", "INGRESS_VOUCHER_STREAMS_URLS",
             "ledger-adapter", "INGRESS_LEDGER_URLS", "webhook-delivery", "INGRESS_WEBHOOKS_URLS");
+    /** The .env variable of each called service's own internal API key, by the application that checks it. */
+    private static final Map<String, String> INTERNAL_API_KEY_OF = Map.of("voucher-streams", "INTERNAL_API_KEY_VOUCHER_STREAMS",
+            "ledger-adapter", "INTERNAL_API_KEY_LEDGER_ADAPTER", "webhook-delivery", "INTERNAL_API_KEY_WEBHOOK_DELIVERY");
     private static final List<String> NODES = List.of("kafka-1", "kafka-2", "kafka-3");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{(\\w+)(?:(:\\?|:-)([^}]*))?}");
 
@@ -245,9 +248,11 @@ class ComposeFileTest {
         }
         assertThat(required.keySet()).doesNotContainAnyElementsOf(defaults.keySet());
         assertThat(required).containsKeys(PASSWORDS.toArray(String[]::new))
-                .containsKeys("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "REQUEST_SIGNING_KEY", "INTERNAL_API_KEY", "INGRESS_CODE_SECRET",
+                .containsKeys("LEDGER_DB_OWNER_PASSWORD", "LEDGER_DB_PASSWORD", "REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET",
                         "INGRESS_JWK_SET_URI", "INGRESS_TOKEN_ISSUER", "WEBHOOK_DB_OWNER_PASSWORD", "WEBHOOK_DB_PASSWORD",
-                        "WEBHOOK_SECRET_KEY");
+                        "WEBHOOK_SECRET_KEY")
+                .containsKeys(INTERNAL_API_KEY_OF.values().toArray(String[]::new))
+                .as("no internal API key shared by every service").doesNotContainKey("INTERNAL_API_KEY");
 
         // .env.example: a line "VAR=" to fill in for each required variable, "# VAR=<default>" for each optional one.
         String example = DeploymentFiles.read(ROOT.resolve(".env.example"));
@@ -292,11 +297,6 @@ class ComposeFileTest {
                 .isNotEqualTo(environment("ledger-adapter-1").get("SPRING_FLYWAY_USER"));
         assertThat(environment("voucher-streams-1")).containsKey("REQUEST_SIGNING_KEY");
         assertThat(environment("ingress-api")).containsKey("REQUEST_SIGNING_KEY");
-        // The internal APIs' seal: the ingress seals its calls, every instance it calls checks them, all with one key.
-        for (String service : SERVICES) {
-            assertThat(String.valueOf(environment(service).get("INTERNAL_API_KEY"))).as(service)
-                    .startsWith("${INTERNAL_API_KEY:?");
-        }
         assertThat(environment("ingress-api")).containsKeys("INGRESS_CODE_SECRET", "INGRESS_JWK_SET_URI", "INGRESS_WEBHOOKS_URLS");
         for (String instance : List.of("webhook-delivery-1", "webhook-delivery-2")) {
             assertThat(environment(instance)).as(instance).containsKeys("WEBHOOK_DB_URL", "WEBHOOK_DB_USER",
@@ -304,6 +304,52 @@ class ComposeFileTest {
             assertThat(environment(instance).get("WEBHOOK_DB_USER")).as("the service is not the schema's owner")
                     .isNotEqualTo(environment(instance).get("SPRING_FLYWAY_USER"));
         }
+    }
+
+    @Test
+    void eachCalledServiceIsGivenItsOwnInternalApiKeyAndOnlyTheIngressHoldsAllThree() {
+        assertThat(new HashSet<>(INTERNAL_API_KEY_OF.values())).as("a variable of its own per called service")
+                .hasSize(INTERNAL_API_KEY_OF.size());
+        assertThat(INTERNAL_API_KEY_OF.keySet()).isEqualTo(INGRESS_URLS_OF.keySet());
+        for (Map<String, Map<String, Object>> mode : List.of(services, demo)) {
+            for (String service : SERVICES) {
+                Map<String, Object> env = map(mode.get(service).get("environment"));
+                // Every compose variable an internal API key of this service is made of.
+                Set<String> keysGiven = new TreeSet<>();
+                env.forEach((name, value) -> {
+                    for (Matcher use = VARIABLE.matcher(String.valueOf(value)); use.find(); ) {
+                        if (use.group(1).startsWith("INTERNAL_API_KEY") && !use.group(1).startsWith("INTERNAL_API_KEY_ID")) {
+                            keysGiven.add(use.group(1));
+                        }
+                    }
+                });
+                if (service.equals("ingress-api")) {
+                    // The ingress seals its calls to each service with that service's key: it is given the three, each
+                    // as the variable its configuration reads, and no key of its own to check (it is called by nobody).
+                    assertThat(env).as(service).doesNotContainKey("INTERNAL_API_KEY");
+                    assertThat(keysGiven).as(service).containsExactlyInAnyOrderElementsOf(INTERNAL_API_KEY_OF.values());
+                    INTERNAL_API_KEY_OF.values().forEach(variable -> assertThat(String.valueOf(env.get(variable)))
+                            .as(service + ": " + variable).startsWith("${" + variable + ":?"));
+                } else {
+                    // A called service checks seals with its own key alone: a service taken over (the webhook
+                    // delivery talks to the internet) holds nothing that opens the others' internal APIs.
+                    String own = INTERNAL_API_KEY_OF.get(application(service));
+                    assertThat(String.valueOf(env.get("INTERNAL_API_KEY"))).as(service).startsWith("${" + own + ":?");
+                    assertThat(keysGiven).as(service).containsExactly(own);
+                }
+            }
+        }
+        // Where each variable ends up: a called service's internal-api.keys.k1, the ingress's internal-api.callees.<service>.key.
+        INTERNAL_API_KEY_OF.forEach((application, variable) -> {
+            Map<String, Object> called = yaml(ROOT.resolve(CONFIG_OF.get(application)));
+            assertThat(String.valueOf(at(called, "internal-api", "keys", "k1"))).as(application)
+                    .startsWith("${INTERNAL_API_KEY:");
+            assertThat(at(called, "internal-api", "callees")).as(application + " calls no internal API").isNull();
+            Map<String, Object> ingress = yaml(ROOT.resolve(CONFIG_OF.get("ingress-api")));
+            assertThat(String.valueOf(at(ingress, "internal-api", "callees", application, "key"))).as("the ingress's key of " + application)
+                    .startsWith("${" + variable + ":");
+            assertThat(at(ingress, "internal-api", "keys")).as("the ingress checks no seal").isNull();
+        });
     }
 
     @Test
@@ -433,11 +479,15 @@ class ComposeFileTest {
             assertThat(first.get(password)).as(password + ": letters and digits, for JAAS and SCRAM").matches("[a-zA-Z0-9]{32,}");
             assertThat(first.get(password)).as(password + " is made anew").isNotEqualTo(second.get(password));
         }
-        for (String key : List.of("REQUEST_SIGNING_KEY", "INTERNAL_API_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET",
-                "WEBHOOK_SECRET_KEY")) {
+        List<String> keys = new ArrayList<>(List.of("REQUEST_SIGNING_KEY", "INGRESS_CODE_SECRET", "DEMO_TOKEN_SECRET",
+                "WEBHOOK_SECRET_KEY"));
+        keys.addAll(INTERNAL_API_KEY_OF.values());
+        for (String key : keys) {
             assertThat(Base64.getDecoder().decode(first.get(key))).as(key + ": base64 of 256 bits").hasSize(32);
             assertThat(first.get(key)).as(key + " is made anew").isNotEqualTo(second.get(key));
         }
+        // Every key is a different one: in particular each called service's internal API key is its own.
+        assertThat(keys.stream().map(first::get).distinct()).as("distinct keys").hasSize(keys.size());
         assertThat(first.get("COMPOSE_FILE").split(":")).containsExactly("docker-compose.yml", "docker-compose.demo.yml");
         // It never overwrites a file (the volumes keep the first passwords).
         Process again = new ProcessBuilder("sh", ROOT.resolve("compose/demo-env.sh").toString(), dir.resolve("first.env").toString())

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
+import io.qrvoucher.support.internal.InternalApi;
 import io.qrvoucher.webhook.core.WebhookSignature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -110,13 +111,20 @@ class EmbeddedPipelineTest {
         @Test
         void anOperatorReadsAnInternalApiWithTheRunsKeyAndNobodyWithoutIt() throws Exception {
             URI stalled = URI.create("http://localhost:" + options.streamsPort() + "/internal/stalled-vouchers");
-            HttpResponse<String> sealed = InternalCall.get(stalled, pipeline.secrets().internalApi());
+            HttpResponse<String> sealed = InternalCall.get(stalled,
+                    pipeline.secrets().internalCallee(InternalApi.VOUCHER_STREAMS));
             assertThat(sealed.statusCode()).isEqualTo(200);
             assertThat(sealed.body()).startsWith("[");
 
             assertThat(status(stalled.toString())).isEqualTo(401);
             assertThat(status(pipeline.webhookUrl() + "/internal/customers/alice/webhooks")).isEqualTo(401);
-            assertThat(InternalCall.get(stalled, Secrets.random().internalApi()).statusCode()).isEqualTo(401);
+            assertThat(InternalCall.get(stalled, Secrets.random().internalCallee(InternalApi.VOUCHER_STREAMS))
+                    .statusCode()).isEqualTo(401);
+            // Each service holds only its own key: webhook-delivery's (or the ledger's) does not open voucher-streams.
+            assertThat(InternalCall.get(stalled, pipeline.secrets().internalCallee(InternalApi.WEBHOOK_DELIVERY))
+                    .statusCode()).isEqualTo(401);
+            assertThat(InternalCall.get(URI.create(pipeline.webhookUrl() + "/internal/customers/alice/webhooks"),
+                    pipeline.secrets().internalCallee(InternalApi.WEBHOOK_DELIVERY)).statusCode()).isEqualTo(200);
         }
 
         @Test

@@ -78,6 +78,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.qrvoucher.launcher.DeploymentFiles.Stage;
+import io.qrvoucher.support.internal.InternalApi;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.KafkaAuthorizationSimple;
 import io.strimzi.api.kafka.model.kafka.PersistentClaimStorage;
@@ -144,9 +145,13 @@ class KubernetesManifestsTest {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(\\w+)(?::[^}]*)?}");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Map<String, List<Manifest>> RENDERED = new ConcurrentHashMap<>();
-    /** The configtree file of the internal APIs' key (internal-api.keys.k1) and the secret it comes from. */
+    /** The configtree file a called service checks the internal API's seals with: its own key, id k1. */
     private static final String INTERNAL_API_KEY_FILE = "internal-api.keys.k1";
-    private static final String INTERNAL_API_KEY_SECRET = "internal-api-key/k1";
+    /** The secret of the internal APIs' keys: one key per called service, named after it. */
+    private static final String INTERNAL_API_KEY_SECRET = "internal-api-key";
+    /** The services with an internal API, by the names the ingress knows their keys by ({@code internal-api.callees.<name>}). */
+    private static final Set<String> CALLED = Set.of(InternalApi.VOUCHER_STREAMS, InternalApi.LEDGER_ADAPTER,
+            InternalApi.WEBHOOK_DELIVERY);
 
     /** One resource: where it came from, its YAML, and the model it was read into. */
     record Manifest(String source, Map<String, Object> yaml, HasMetadata model) {
@@ -330,9 +335,52 @@ class KubernetesManifestsTest {
             // Secrets are files named after properties (Spring's configtree at /run/secrets).
             assertThat(workload.mountedSecretFiles().keySet()).as(workload.name()).anyMatch(path -> path.startsWith("/run/secrets/"));
             for (String property : workload.secretFiles().keySet()) {
-                assertThat(DeploymentFiles.declaredProperty(property)).as(workload.name() + " declares " + property).isTrue();
+                assertThat(bindsProperty(property)).as(workload.name() + " declares " + property).isTrue();
             }
         }
+    }
+
+    /**
+     * Whether a property is one an application binds: declared ({@link DeploymentFiles#declaredProperty}), and where
+     * it lies under a map, the part after the map's key is a property of the map's values. The metadata declares a
+     * map of objects only as the map ({@code internal-api.callees}, values {@code InternalApi$Callee}), so
+     * {@code internal-api.callees.<service>.key} must name a field of the value type, in Boot's kebab case; a map of
+     * plain values ({@code internal-api.keys}) takes any key.
+     */
+    private static boolean bindsProperty(String property) {
+        if (!DeploymentFiles.declaredProperty(property)) {
+            return false;
+        }
+        Map<String, String> declared = DeploymentFiles.declaredProperties();
+        if (declared.containsKey(property)) {
+            return true;
+        }
+        for (int dot = property.lastIndexOf('.'); dot > 0; dot = property.lastIndexOf('.', dot - 1)) {
+            String type = declared.get(property.substring(0, dot));
+            if (type == null || !type.startsWith("java.util.Map")) {
+                continue;
+            }
+            Matcher value = Pattern.compile("java\\.util\\.Map<[^,<>]+,([\\w.$]+)>").matcher(type);
+            if (!value.matches() || value.group(1).startsWith("java.")) {
+                return true; // a map of plain values (String, BigDecimal, ...): the rest is the key
+            }
+            Class<?> valueType;
+            try {
+                valueType = Class.forName(value.group(1), false, KubernetesManifestsTest.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError("the values of " + property.substring(0, dot) + ": " + e.getMessage(), e);
+            }
+            String rest = property.substring(dot + 1);
+            int afterKey = rest.indexOf('.');
+            if (afterKey < 0) {
+                return false; // the whole object as one file: Boot binds no object from a string
+            }
+            String field = rest.substring(afterKey + 1);
+            return Stream.of(valueType.getDeclaredFields()).filter(f -> !Modifier.isStatic(f.getModifiers()))
+                    .map(f -> f.getName().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT))
+                    .anyMatch(field::equals);
+        }
+        return true;
     }
 
     @ParameterizedTest
@@ -566,18 +614,45 @@ class KubernetesManifestsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"base", "overlays/production", "overlays/demo"})
-    void everyServiceIsGivenTheInternalApisKeyAsAConfigtreeFileOfOneSecret(String source) {
-        List<Workload> workloads = workloads(manifests(source));
-        Set<String> secrets = new HashSet<>();
-        for (Workload workload : workloads) {
-            // The ingress seals its calls with it, the others check the seal: each is given it, from the same secret.
-            assertThat(workload.secretFiles()).as(workload.name()).containsEntry(INTERNAL_API_KEY_FILE, INTERNAL_API_KEY_SECRET);
-            assertThat(workload.mountedSecretFiles()).as(workload.name())
-                    .containsEntry("/run/secrets/" + INTERNAL_API_KEY_FILE, INTERNAL_API_KEY_SECRET);
-            secrets.add(workload.secretFiles().get(INTERNAL_API_KEY_FILE));
+    void eachCalledServiceIsGivenItsOwnInternalApiKeyAndOnlyTheIngressHoldsAllThree(String source) {
+        Map<String, Workload> workloads = workloadsByName(manifests(source));
+        assertThat(CALLED).as("the services the ingress calls").isEqualTo(INGRESS_URLS_OF.keySet());
+        Map<String, String> calleeFiles = new LinkedHashMap<>();
+        for (String service : CALLED) {
+            // It checks the seal with its own key of the secret, as internal-api.keys.k1, and holds no other.
+            Workload called = workloads.get(service);
+            String own = INTERNAL_API_KEY_SECRET + "/" + service;
+            assertThat(called.secretFiles()).as(service).containsEntry(INTERNAL_API_KEY_FILE, own);
+            assertThat(called.mountedSecretFiles()).as(service).containsEntry("/run/secrets/" + INTERNAL_API_KEY_FILE, own);
+            assertThat(called.mountedSecretFiles().values().stream().filter(KubernetesManifestsTest::isInternalApiKey))
+                    .as(service + " is given its own key once, and no other service's").containsExactly(own);
+            assertThat(called.secretFiles().keySet().stream().filter(property -> property.startsWith("internal-api.")))
+                    .as(service + " seals no calls").containsExactly(INTERNAL_API_KEY_FILE);
+            calleeFiles.put("internal-api.callees." + service + ".key", own);
         }
-        assertThat(workloads).hasSize(CONFIG_OF.size());
-        assertThat(secrets).as("one key for all").hasSize(1);
+        // The ingress seals its calls to each service with that service's key (key id k1, the default): it holds the
+        // three, and no internal-api.keys (nobody calls it).
+        Workload ingress = workloads.get("ingress-api");
+        Map<String, String> ingressInternal = new LinkedHashMap<>();
+        ingress.secretFiles().forEach((property, secret) -> {
+            if (property.startsWith("internal-api.")) {
+                ingressInternal.put(property, secret);
+            }
+        });
+        assertThat(ingressInternal).as("ingress-api").isEqualTo(calleeFiles);
+        assertThat(ingress.mountedSecretFiles().values().stream().filter(KubernetesManifestsTest::isInternalApiKey))
+                .as("ingress-api is given each key once").containsExactlyInAnyOrderElementsOf(calleeFiles.values());
+        // The three are different keys of the secret, and nobody else is given any of them.
+        assertThat(new HashSet<>(calleeFiles.values())).hasSize(CALLED.size());
+        workloads.values().stream().filter(workload -> !workload.name().equals("ingress-api") && !CALLED.contains(workload.name()))
+                .forEach(other -> assertThat(other.mountedSecretFiles().values()).as(other.name())
+                        .noneMatch(KubernetesManifestsTest::isInternalApiKey));
+        // The files are properties the ingress binds: a Callee's key (the metadata declares only the map internal-api.callees).
+        calleeFiles.keySet().forEach(property -> assertThat(bindsProperty(property)).as(property).isTrue());
+    }
+
+    private static boolean isInternalApiKey(String secretKey) {
+        return secretKey.startsWith(INTERNAL_API_KEY_SECRET + "/");
     }
 
     @ParameterizedTest

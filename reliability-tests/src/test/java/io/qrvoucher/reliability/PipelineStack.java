@@ -26,6 +26,7 @@ import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
 import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.support.internal.InternalApi;
 
 /**
  * The pipeline as it runs in production, on this machine: a three-broker cluster, PostgreSQL, two
@@ -161,7 +162,8 @@ final class PipelineStack implements AutoCloseable {
         Awaitility.await("a standby of every partition").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {
                     HttpResponse<String> routing = InternalCall.get(URI.create(
-                            "http://localhost:" + topologies.get(0).port() + "/internal/routing"), secrets.internalApi());
+                            "http://localhost:" + topologies.get(0).port() + "/internal/routing"),
+                            secrets.internalCallee(InternalApi.VOUCHER_STREAMS));
                     Set<Integer> standbys = new HashSet<>();
                     for (JsonNode instance : JsonMapper.shared().readTree(routing.body()).path("instances")) {
                         instance.path("standby").path("voucher-requests").forEach(partition -> standbys.add(partition.asInt()));

@@ -60,7 +60,7 @@ import io.qrvoucher.webhook.store.WebhookStore;
  */
 @SpringBootTest(classes = WebhookDeliveryApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=webhook-delivery",
-                "webhook.endpoints.allow-local-http=true", "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
+                "webhook.endpoints.allow-local-http=true", "internal-api.keys.k1=" + TestKeys.WEBHOOK_DELIVERY_INTERNAL_KEY,
                 "webhook.endpoints.max-per-customer=3",
                 "webhook.delivery.poll-interval=50ms",
                 "webhook.delivery.initial-backoff=100ms",
@@ -106,7 +106,7 @@ class WebhookDeliveryTest {
     @BeforeEach
     void connect() {
         http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls()).responseTimeout(BOUND).build();
+                .filter(InternalApi.Callee.withKey(TestKeys.WEBHOOK_DELIVERY_INTERNAL_KEY).sealedCalls()).responseTimeout(BOUND).build();
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer());
     }
@@ -233,7 +233,8 @@ class WebhookDeliveryTest {
                 .responseTimeout(BOUND).build();
         management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.components.db.status").isEqualTo("UP")
-                .jsonPath("$.components.kafkaBroker.status").isEqualTo("UP");
+                .jsonPath("$.components.kafkaBroker.status").isEqualTo("UP")
+                .jsonPath("$.components.internalApi.status").isEqualTo("UP");
         management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
         management.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
         for (String endpoint : List.of("/actuator", "/actuator/health", "/actuator/health/readiness", "/actuator/prometheus")) {

@@ -34,10 +34,10 @@ import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
+import io.qrvoucher.ingress.reads.InternalClients;
 import io.qrvoucher.ingress.reads.StreamsRouting;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.VoucherRules;
-import io.qrvoucher.support.internal.SealedCalls;
 import io.qrvoucher.support.reads.ColocatedOwners;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -88,14 +88,13 @@ class LiveStatusController implements DisposableBean {
 
     LiveStatusController(LiveStatusProperties settings, Representations representations, StreamsRouting routing,
                          RequestPublisher publisher, ObjectProvider<ColocatedOwners> colocatedOwners,
-                         IngressProperties properties, SealedCalls sealedCalls, Clock clock) {
+                         IngressProperties properties, InternalClients internalClients, Clock clock) {
         this.settings = settings;
         this.representations = representations;
         this.clock = clock;
         this.connections = ConnectionProvider.builder("live-status").maxConnections(settings.connections()).build();
-        WebClient http = WebClient.builder()
+        WebClient http = internalClients.voucherStreams().mutate()
                 .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
-                .filter(sealedCalls)
                 .build();
         this.reads = new VoucherReads(http, routing, publisher::partitionCount,
                 colocatedOwners.getIfAvailable(ColocatedOwners::none), properties);

@@ -59,7 +59,7 @@ import reactor.core.publisher.Mono;
  */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=" + AccountAdminApiTest.PASSWORD,
-                "ledger.account-snapshots.publish=true", "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY,
+                "ledger.account-snapshots.publish=true", "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
                 // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
                 "ledger.reconciliation.enabled=false"})
 @Import(AdapterBroker.class)
@@ -261,7 +261,8 @@ class AccountAdminApiTest {
 
     @Test
     void theActuatorIsServedOnTheManagementPortWithoutCredentialsAndNotOnTheInternalApiPort() {
-        management().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk();
+        management().get().uri("/actuator/health/readiness").exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.components.internalApi.status").isEqualTo("UP");
         for (String endpoint : List.of("/actuator", "/actuator/health", "/actuator/prometheus")) {
             internalApi().get().uri(endpoint).exchange().expectStatus().isNotFound();
         }
@@ -575,7 +576,7 @@ class AccountAdminApiTest {
 
     private WebTestClient internalApi() {
         return WebTestClient.bindToServer().baseUrl("http://localhost:" + apiPort)
-                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls())
+                .filter(InternalApi.Callee.withKey(TestKeys.LEDGER_ADAPTER_INTERNAL_KEY).sealedCalls())
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 }

@@ -18,13 +18,15 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.database.TestDatabases;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.ledger.LedgerDatabases;
 import io.qrvoucher.ledger.AdapterBroker;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 
 /** A deployment that set no operator password: the admin API has no default one and refuses everyone. */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=", "ledger.reconciliation.enabled=false"})
+        properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=", "ledger.reconciliation.enabled=false",
+                "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY})
 @Import(AdapterBroker.class)
 @DirtiesContext
 class AccountAdminApiWithoutPasswordTest {

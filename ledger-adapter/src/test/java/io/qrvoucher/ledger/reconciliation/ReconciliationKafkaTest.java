@@ -66,7 +66,7 @@ import io.qrvoucher.support.internal.InternalApi;
  */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.reconciliation.grace-period=100ms",
-                "ledger.reconciliation.interval=200ms", "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY})
+                "ledger.reconciliation.interval=200ms", "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
 @DirtiesContext
@@ -254,7 +254,7 @@ class ReconciliationKafkaTest {
 
     private String report() {
         return WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
-                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls()).build()
+                .filter(InternalApi.Callee.withKey(TestKeys.LEDGER_ADAPTER_INTERNAL_KEY).sealedCalls()).build()
                 .get().uri("/internal/reconciliation").exchange()
                 .expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();

@@ -7,8 +7,12 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -20,24 +24,27 @@ import io.qrvoucher.support.RequestSignatures;
 
 /**
  * The seal the ingress puts on its calls to the other services' internal APIs ({@code /internal/**}): an
- * HMAC-SHA256, with a key only the services hold, of the call's method, its path and query as sent, its
- * {@code Idempotency-Key}, the SHA-256 of its body ({@value #BODY_DIGEST_HEADER}) and the second it was sent, in the
- * header {@value #HEADER} as {@code <epoch second> <key id>:<base64url mac>}. Whoever reaches an internal port
- * without the key (another workload on the network, a scraper, a browser sent there) is refused; a seal seen on the
- * wire is good for that very call only, and only for {@code max-clock-skew} either side of its second. Keys are
- * rotated like the request seal's: add the new key everywhere, seal with it ({@code internal-api.key-id}), then drop
- * the old one.
+ * HMAC-SHA256 of the call's method, its path and query as sent, its {@code Idempotency-Key}, the SHA-256 of its body
+ * ({@value #BODY_DIGEST_HEADER}) and the second it was sent, in the header {@value #HEADER} as
+ * {@code <epoch second> <key id>:<base64url mac>}, with the key of the service called. Each called service holds
+ * its own key ({@code keys}) and the ingress holds the three ({@code callees}), so that a service taken over (say
+ * webhook-delivery, which talks to the internet) cannot call the others: its key opens only its own door. Whoever
+ * reaches an internal port without that key (another workload on the network, a scraper, a browser sent there) is
+ * refused; a seal seen on the wire is good for that very call only, and only for {@code max-clock-skew} either side
+ * of its second. A service's key is rotated by giving it the new key as well, sealing with it (the ingress's
+ * {@code callees.<service>}), then dropping the old one.
  *
- * <p>The key is shared: it proves that one of the services holding it made the call, not which. Where the network
- * between the services is not trusted, run their traffic under mutual TLS (docs/security.md).
+ * <p>HMAC rather than a signature of the ingress alone (Ed25519): on Java 17 a signature and its check cost about
+ * 1 ms of CPU a call, a MAC a few microseconds, and per-service keys close the same door.
  *
- * @param keyId         the key this service seals its calls with (the ingress)
- * @param keys          every key a call may be sealed with, by id, base64, at least 256 bits each; none: this
- *                      service can neither call an internal API nor be called on its own
- * @param maxClockSkew  how far from the receiver's clock a seal's second may be
+ * @param keys         the keys calls to this service may be sealed with, by id, base64, at least 256 bits each
+ *                     (voucher-streams, the ledger adapter, webhook-delivery); none: every internal call is refused
+ * @param callees      the key of each service this one calls, by the service's name ({@link #VOUCHER_STREAMS},
+ *                     {@link #LEDGER_ADAPTER}, {@link #WEBHOOK_DELIVERY}; the ingress)
+ * @param maxClockSkew how far from the receiver's clock a seal's second may be
  */
 @ConfigurationProperties("internal-api")
-public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> keys,
+public record InternalApi(Map<String, String> keys, Map<String, Callee> callees,
                           @DefaultValue("PT1M") Duration maxClockSkew) {
 
     public static final String HEADER = "qr-internal-seal";
@@ -47,51 +54,85 @@ public record InternalApi(@DefaultValue("k1") String keyId, Map<String, String> 
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
     /** The first path segment of every internal API, on every service. */
     public static final String SEGMENT = "internal";
+    /** The services with an internal API, as {@code callees} names them. */
+    public static final String VOUCHER_STREAMS = "voucher-streams";
+    public static final String LEDGER_ADAPTER = "ledger-adapter";
+    public static final String WEBHOOK_DELIVERY = "webhook-delivery";
     /** Kept apart from every other MAC made with these primitives (the request seal on Kafka). */
     private static final String DOMAIN = "qr-internal-seal/v1";
     private static final String LABEL = "internal API";
+    private static final String DEFAULT_KEY_ID = "k1";
 
     public InternalApi {
         keys = keys == null ? Map.of() : Map.copyOf(keys);
+        callees = callees == null ? Map.of() : Map.copyOf(callees);
     }
 
-    /** One key, {@code k1}, sealed with, and the default clock skew. */
+    /** A called service's keys: one, {@code k1}, and the default clock skew. */
     public static InternalApi withKey(String key) {
-        return withKey("k1", key);
+        return new InternalApi(Map.of(DEFAULT_KEY_ID, key), Map.of(), Duration.ofMinutes(1));
     }
 
-    /** One key, of this id, sealed with, and the default clock skew. */
-    public static InternalApi withKey(String keyId, String key) {
-        return new InternalApi(keyId, Map.of(keyId, key), Duration.ofMinutes(1));
-    }
-
-    /** Whether a key is configured: without one nothing is sealed and every sealed path is refused. */
+    /** Whether a key to check calls with is configured: without one every call to this service is refused. */
     public boolean configured() {
-        return keys.values().stream().anyMatch(key -> key != null && !key.isBlank());
+        return !keyIds().isEmpty();
     }
 
-    /** Seals calls with {@code key-id} (the key must be configured) and checks seals with every key. */
-    public Seals seals(Clock clock) {
-        if (!configured()) {
-            throw new IllegalStateException("No internal API key is configured (internal-api.keys, INTERNAL_API_KEY): "
-                    + "the ingress seals its calls to the other services' internal APIs with it (docs/security.md)");
+    /** The ids of the keys calls to this service may be sealed with. */
+    public SortedSet<String> keyIds() {
+        return keys.entrySet().stream().filter(key -> present(key.getValue())).map(Map.Entry::getKey)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The key calls to this service are sealed with; the ingress does not start without one for each service. */
+    public Callee callee(String service) {
+        Callee callee = callees.get(service);
+        if (callee == null || !present(callee.key())) {
+            throw new IllegalStateException("No key for calls to " + service + "'s internal API is configured "
+                    + "(internal-api.callees." + service + ".key, INTERNAL_API_KEY_"
+                    + service.toUpperCase(Locale.ROOT).replace('-', '_') + "): the ingress seals its calls to "
+                    + service + " with it, and " + service + " checks them with its internal-api.keys "
+                    + "(docs/security.md)");
         }
-        return new Seals(new RequestSignatures(LABEL, keyId, keys), maxClockSkew, clock);
+        return callee;
     }
 
-    /** Seals a WebClient's calls with {@code key-id}, at the second of the wall clock the receiver checks it against. */
-    public SealedCalls sealedCalls(MeterRegistry meters) {
-        return new SealedCalls(seals(Clock.systemUTC()), meters);
+    /** Seals a WebClient's calls to one service with its key, at the second of the wall clock the receiver checks. */
+    public SealedCalls sealedCalls(String service, MeterRegistry meters) {
+        return new SealedCalls(service, callee(service).seals(Clock.systemUTC()), meters);
     }
 
-    /** Seals a test's or a tool's calls. */
-    public SealedCalls sealedCalls() {
-        return sealedCalls(new SimpleMeterRegistry());
-    }
-
-    /** Checks seals with every configured key (a service that is called, never calling). */
+    /** Checks seals with every configured key (a service that is called). */
     public Seals verifier(Clock clock) {
         return new Seals(new RequestSignatures(LABEL, null, keys), maxClockSkew, clock);
+    }
+
+    private static boolean present(String key) {
+        return key != null && !key.isBlank();
+    }
+
+    /**
+     * The key the calls to one service are sealed with.
+     *
+     * @param keyId the id the service knows the key by
+     * @param key   base64, at least 256 bits: one of the service's {@code internal-api.keys}
+     */
+    public record Callee(@DefaultValue(DEFAULT_KEY_ID) String keyId, String key) {
+
+        /** The key {@code k1} of a service. */
+        public static Callee withKey(String key) {
+            return new Callee(DEFAULT_KEY_ID, key);
+        }
+
+        /** Seals calls with this key. */
+        public Seals seals(Clock clock) {
+            return new Seals(new RequestSignatures(LABEL, keyId, Map.of(keyId, key)), Duration.ZERO, clock);
+        }
+
+        /** Seals a test's or a tool's calls to the service (counted as {@code service=tool}). */
+        public SealedCalls sealedCalls() {
+            return new SealedCalls("tool", seals(Clock.systemUTC()), new SimpleMeterRegistry());
+        }
     }
 
     /** The path and query of a URL as they go on the wire, undecoded: what is sealed. */

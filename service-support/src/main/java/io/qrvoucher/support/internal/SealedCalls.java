@@ -27,8 +27,8 @@ import reactor.core.publisher.Mono;
 /**
  * Seals each call to another service's internal API as it is sent ({@link InternalApi}): its method, its path and
  * query as they go on the wire, its {@code Idempotency-Key} and the digest of the body bytes as written, at the second
- * of sending, so a call retried later is sealed afresh. A call whose seal is refused (401: the keys or the clocks of
- * the services disagree) is the services' fault, never the customer's: it is logged as an error (at most every ten
+ * of sending, with the key of the one service it calls, so a call retried later is sealed afresh. A call whose seal is
+ * refused (401: the keys or the clocks of the services disagree) is the services' fault, never the customer's: it is logged as an error (at most every ten
  * seconds), counted ({@code internal.api.seal.refused}) and handed to the caller as 503, so that the caller asks
  * another instance or answers the customer {@code 503} as for any owner that cannot answer.
  */
@@ -36,14 +36,17 @@ public final class SealedCalls implements ExchangeFilterFunction {
 
     private static final Logger log = LoggerFactory.getLogger(SealedCalls.class);
 
+    private final String service;
     private final InternalApi.Seals seals;
     private final Counter refused;
     private final LogThrottle logThrottle = new LogThrottle();
 
-    SealedCalls(InternalApi.Seals seals, MeterRegistry meters) {
+    SealedCalls(String service, InternalApi.Seals seals, MeterRegistry meters) {
+        this.service = service;
         this.seals = seals;
         this.refused = Counter.builder("internal.api.seal.refused")
                 .description("Calls to another service's internal API whose seal it refused (keys or clocks disagree)")
+                .tag("service", service)
                 .register(meters);
     }
 
@@ -59,8 +62,9 @@ public final class SealedCalls implements ExchangeFilterFunction {
     private ClientResponse refused(ClientRequest request, ClientResponse response) {
         refused.increment();
         if (logThrottle.due()) {
-            log.error("{} {} refused this service's seal: the services' internal-api.keys or clocks disagree (logged at "
-                    + "most every 10 s; internal_api_seal_refused_total counts them all)", request.method(), request.url());
+            log.error("{} {} refused this service's seal: {}'s internal-api.keys and this service's "
+                    + "internal-api.callees.{}, or their clocks, disagree (logged at most every 10 s; "
+                    + "internal_api_seal_refused_total counts them all)", request.method(), request.url(), service, service);
         }
         return response.mutate().statusCode(HttpStatus.SERVICE_UNAVAILABLE).build();
     }

@@ -31,8 +31,9 @@ class InternalApiGuardTest {
     private static final Instant NOW = Instant.parse("2026-12-02T12:00:00Z");
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final InternalApi internalApi = new InternalApi("k1", Map.of("k1", KEY), Duration.ofMinutes(1));
-    private final InternalApi.Seals ingress = internalApi.seals(at(NOW));
+    private final InternalApi internalApi = InternalApi.withKey(KEY);
+    private final InternalApi.Callee callee = InternalApi.Callee.withKey(KEY);
+    private final InternalApi.Seals ingress = callee.seals(at(NOW));
     private final InternalApiGuard guard = new InternalApiGuard(internalApi.verifier(at(NOW)), JsonMapper.builder().build(), meters);
 
     @Test
@@ -68,9 +69,9 @@ class InternalApiGuardTest {
 
     @Test
     void aSealOutsideTheClockSkewIsRefused() {
-        String old = internalApi.seals(at(NOW.minusSeconds(61))).seal(call("GET", "/internal/routing"));
-        String recent = internalApi.seals(at(NOW.minusSeconds(59))).seal(call("GET", "/internal/routing"));
-        String ahead = internalApi.seals(at(NOW.plusSeconds(61))).seal(call("GET", "/internal/routing"));
+        String old = callee.seals(at(NOW.minusSeconds(61))).seal(call("GET", "/internal/routing"));
+        String recent = callee.seals(at(NOW.minusSeconds(59))).seal(call("GET", "/internal/routing"));
+        String ahead = callee.seals(at(NOW.plusSeconds(61))).seal(call("GET", "/internal/routing"));
 
         assertThat(passes(MockServerHttpRequest.get("/internal/routing").header(InternalApi.HEADER, old))).isFalse();
         assertThat(passes(MockServerHttpRequest.get("/internal/routing").header(InternalApi.HEADER, recent))).isTrue();
@@ -79,8 +80,7 @@ class InternalApiGuardTest {
 
     @Test
     void aSealMadeWithAnotherKeyOrMangledIsRefused() {
-        String foreign = new InternalApi("k1", Map.of("k1", OTHER_KEY), Duration.ofMinutes(1)).seals(at(NOW))
-                .seal(call("GET", "/internal/routing"));
+        String foreign = InternalApi.Callee.withKey(OTHER_KEY).seals(at(NOW)).seal(call("GET", "/internal/routing"));
         String genuine = ingress.seal(call("GET", "/internal/routing"));
         for (String seal : new String[] {foreign, genuine.replace(" k1:", " k2:"), genuine.substring(0, genuine.indexOf(' ')),
                 "soon " + genuine.substring(genuine.indexOf(' ') + 1), genuine.replace(":", ":%%")}) {
@@ -128,9 +128,9 @@ class InternalApiGuardTest {
 
     @Test
     void aRotatedKeyIsAcceptedBesideTheOldOne() {
-        InternalApi rotating = new InternalApi("k2", Map.of("k1", KEY, "k2", OTHER_KEY), Duration.ofMinutes(1));
+        InternalApi rotating = new InternalApi(Map.of("k1", KEY, "k2", OTHER_KEY), Map.of(), Duration.ofMinutes(1));
         InternalApiGuard both = new InternalApiGuard(rotating.verifier(at(NOW)), JsonMapper.builder().build(), new SimpleMeterRegistry());
-        String sealedWithTheNewKey = rotating.seals(at(NOW)).seal(call("GET", "/internal/routing"));
+        String sealedWithTheNewKey = new InternalApi.Callee("k2", OTHER_KEY).seals(at(NOW)).seal(call("GET", "/internal/routing"));
 
         assertThat(passes(both, MockServerHttpRequest.get("/internal/routing").header(InternalApi.HEADER, sealedWithTheNewKey)))
                 .isTrue();
@@ -161,7 +161,28 @@ class InternalApiGuardTest {
         InternalApiGuard unconfigured = new InternalApiGuard(null, JsonMapper.builder().build(), new SimpleMeterRegistry());
         assertThat(passes(unconfigured, MockServerHttpRequest.get("/internal/routing")
                 .header(InternalApi.HEADER, ingress.seal(call("GET", "/internal/routing"))))).isFalse();
-        assertThat(new InternalApi("k1", Map.of("k1", " "), Duration.ofMinutes(1)).configured()).isFalse();
+        assertThat(new InternalApi(Map.of("k1", " "), Map.of(), Duration.ofMinutes(1)).configured()).isFalse();
+    }
+
+    @Test
+    void aServiceRefusesCallsSealedWithAnotherServicesKey() {
+        // The ingress holds every service's key; a service holds only its own, so it cannot call the others.
+        InternalApi ingressConfiguration = new InternalApi(Map.of(), Map.of(
+                InternalApi.LEDGER_ADAPTER, InternalApi.Callee.withKey(KEY),
+                InternalApi.WEBHOOK_DELIVERY, InternalApi.Callee.withKey(OTHER_KEY)), Duration.ofMinutes(1));
+        String sealedForTheLedger = ingressConfiguration.callee(InternalApi.LEDGER_ADAPTER).seals(at(NOW))
+                .seal(call("GET", "/internal/customers/alice/accounts"));
+        String sealedByWebhookDelivery = InternalApi.Callee.withKey(OTHER_KEY).seals(at(NOW))
+                .seal(call("GET", "/internal/customers/alice/accounts"));
+
+        assertThat(passes(MockServerHttpRequest.get("/internal/customers/alice/accounts")
+                .header(InternalApi.HEADER, sealedForTheLedger))).isTrue();
+        assertThat(passes(MockServerHttpRequest.get("/internal/customers/alice/accounts")
+                .header(InternalApi.HEADER, sealedByWebhookDelivery))).isFalse();
+        assertThatThrownBy(() -> ingressConfiguration.callee(InternalApi.VOUCHER_STREAMS))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("internal-api.callees.voucher-streams.key")
+                .hasMessageContaining("INTERNAL_API_KEY_VOUCHER_STREAMS");
     }
 
     private boolean passes(MockServerHttpRequest.BaseBuilder<?> request) {

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ class SealedCallsTest {
     private static final String KEY = "aW50ZXJuYWwtYXBpLWtleS1vZi10aGUtc2VhbGVkLWNhbGxzLXRlc3Q=";
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final SealedCalls sealedCalls = InternalApi.withKey(KEY).sealedCalls(meters);
+    private final SealedCalls sealedCalls = new InternalApi(Map.of(), Map.of(InternalApi.WEBHOOK_DELIVERY,
+            InternalApi.Callee.withKey(KEY)), Duration.ofMinutes(1)).sealedCalls(InternalApi.WEBHOOK_DELIVERY, meters);
     private final InternalApiGuard guard = new InternalApiGuard(InternalApi.withKey(KEY).verifier(Clock.systemUTC()),
             JsonMapper.builder().build(), new SimpleMeterRegistry());
 
@@ -66,7 +68,7 @@ class SealedCallsTest {
                 URI.create("http://ledger:8081/internal/customers/alice/accounts")).build(), refusing).block();
 
         assertThat(answer.statusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-        assertThat(meters.get("internal.api.seal.refused").counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("internal.api.seal.refused").tag("service", InternalApi.WEBHOOK_DELIVERY).counter().count()).isEqualTo(1.0);
     }
 
     /** The request as the filter lets it go on the wire: its body written, its headers set. */

@@ -12,15 +12,17 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.broker.TestBroker;
+import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.schemas.Topics;
 
 /** Health says what is true: UP with a running topology and a broker, DOWN once the broker is gone. */
 class ServiceHealthTest {
 
-    /** Its key comes from a folder of secret files, as Docker and Kubernetes mount them (SECRETS_DIR). */
+    /** Its keys come from a folder of secret files, as Docker and Kubernetes mount them (SECRETS_DIR). */
     @Test
     void healthGoesDownWhenTheBrokerStops(@TempDir Path stateDir, @TempDir Path secrets) throws java.io.IOException {
         java.nio.file.Files.writeString(secrets.resolve("voucher.request-signing.keys.k1"), VoucherStreamsBrokerTest.SIGNING_KEY);
+        java.nio.file.Files.writeString(secrets.resolve("internal-api.keys.k1"), TestKeys.VOUCHER_STREAMS_INTERNAL_KEY);
         try (TestBroker broker = TestBroker.start(3, Topics.names().toArray(String[]::new));
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
                      "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--SECRETS_DIR=" + secrets + "/")) {
@@ -30,7 +32,8 @@ class ServiceHealthTest {
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> http.get().uri("/actuator/health/readiness")
                     .exchange().expectStatus().isOk()
-                    .expectBody().jsonPath("$.components.voucherStreams.details.state").isEqualTo("RUNNING"));
+                    .expectBody().jsonPath("$.components.voucherStreams.details.state").isEqualTo("RUNNING")
+                    .jsonPath("$.components.internalApi.details.keys[0]").isEqualTo("k1"));
 
             broker.close();
 

@@ -63,7 +63,7 @@ import io.qrvoucher.support.internal.InternalApi;
 @SpringBootTest(classes = VoucherStreamsApplication.class, properties = {"spring.config.name=voucher-streams",
         "voucher.watchdog.stalled-after=3s", "voucher.watchdog.check-interval=500ms",
         "voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY,
-        "internal-api.keys.k1=" + TestKeys.INTERNAL_API_KEY})
+        "internal-api.keys.k1=" + TestKeys.VOUCHER_STREAMS_INTERNAL_KEY})
 @Import(VoucherStreamsBrokerTest.Broker.class)
 class VoucherStreamsBrokerTest {
 
@@ -228,7 +228,7 @@ class VoucherStreamsBrokerTest {
 
     private WebTestClient http() {
         return WebTestClient.bindToApplicationContext(context).configureClient()
-                .filter(InternalApi.withKey(TestKeys.INTERNAL_API_KEY).sealedCalls())
+                .filter(InternalApi.Callee.withKey(TestKeys.VOUCHER_STREAMS_INTERNAL_KEY).sealedCalls())
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 
