@@ -29,14 +29,17 @@ import io.qrvoucher.support.internal.InternalApi;
 public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword,
                       String webhookSecretKey, Map<String, String> internalApiKeys) {
 
-    /** The services with an internal API, each with its own key. */
-    private static final List<String> CALLEES = List.of(InternalApi.VOUCHER_STREAMS, InternalApi.LEDGER_ADAPTER,
-            InternalApi.WEBHOOK_DELIVERY);
-
     /** The id of the one request signing key of a run. */
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
     /** The id of the one key of a run that webhook endpoints' signing secrets are encrypted with. */
     public static final String WEBHOOK_SECRET_KEY_ID = "k1";
+    /** The services with an internal API, each with its own key. */
+    private static final List<String> CALLEES = List.of(InternalApi.VOUCHER_STREAMS, InternalApi.LEDGER_ADAPTER,
+            InternalApi.WEBHOOK_DELIVERY);
+
+    public Secrets {
+        internalApiKeys = Map.copyOf(internalApiKeys);
+    }
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {

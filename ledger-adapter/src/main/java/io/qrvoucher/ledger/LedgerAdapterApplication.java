@@ -36,7 +36,7 @@ import io.qrvoucher.support.internal.InternalApiServer;
         @ComponentScan.Filter(type = FilterType.CUSTOM, classes = AutoConfigurationExcludeFilter.class),
         @ComponentScan.Filter(type = FilterType.REGEX, pattern = "io\\.qrvoucher\\.ledger\\.admin\\..*")})
 @EnableConfigurationProperties({LedgerProperties.class, BankRules.class})
-// /internal/** answers only calls sealed with the internal API key (the ingress's).
+// /internal/** answers only calls the ingress sealed with this service's own internal API key.
 @Import(InternalApiServer.class)
 public class LedgerAdapterApplication {
 

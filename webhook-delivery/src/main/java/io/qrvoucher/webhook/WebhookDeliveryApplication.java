@@ -47,7 +47,7 @@ import tools.jackson.databind.ObjectMapper;
  */
 @SpringBootApplication
 @EnableConfigurationProperties(WebhookProperties.class)
-// /internal/** answers only calls sealed with the internal API key (the ingress's).
+// /internal/** answers only calls the ingress sealed with this service's own internal API key.
 @Import(InternalApiServer.class)
 @EnableScheduling
 public class WebhookDeliveryApplication {

@@ -129,7 +129,7 @@ public record InternalApi(Map<String, String> keys, Map<String, Callee> callees,
             return new Seals(new RequestSignatures(LABEL, keyId, Map.of(keyId, key)), Duration.ZERO, clock);
         }
 
-        /** Seals a test's or a tool's calls to the service (counted as {@code service=tool}). */
+        /** Seals a test's or a tool's calls to the service (counted as {@code callee=tool}). */
         public SealedCalls sealedCalls() {
             return new SealedCalls("tool", seals(Clock.systemUTC()), new SimpleMeterRegistry());
         }

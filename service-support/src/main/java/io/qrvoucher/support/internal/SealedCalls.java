@@ -27,9 +27,10 @@ import reactor.core.publisher.Mono;
 /**
  * Seals each call to another service's internal API as it is sent ({@link InternalApi}): its method, its path and
  * query as they go on the wire, its {@code Idempotency-Key} and the digest of the body bytes as written, at the second
- * of sending, with the key of the one service it calls, so a call retried later is sealed afresh. A call whose seal is
- * refused (401: the keys or the clocks of the services disagree) is the services' fault, never the customer's: it is logged as an error (at most every ten
- * seconds), counted ({@code internal.api.seal.refused}) and handed to the caller as 503, so that the caller asks
+ * of sending, with the key of the one service it calls, so a call retried later is sealed afresh. A call whose seal
+ * is refused (401: the keys or the clocks of the services disagree) is the services' fault, never the customer's: it
+ * is logged as an error (at most every ten seconds), counted ({@code internal.api.seal.refused}, tagged with the
+ * {@code callee}) and handed to the caller as 503, so that the caller asks
  * another instance or answers the customer {@code 503} as for any owner that cannot answer.
  */
 public final class SealedCalls implements ExchangeFilterFunction {
@@ -46,7 +47,7 @@ public final class SealedCalls implements ExchangeFilterFunction {
         this.seals = seals;
         this.refused = Counter.builder("internal.api.seal.refused")
                 .description("Calls to another service's internal API whose seal it refused (keys or clocks disagree)")
-                .tag("service", service)
+                .tag("callee", service)
                 .register(meters);
     }
 

@@ -68,7 +68,7 @@ class SealedCallsTest {
                 URI.create("http://ledger:8081/internal/customers/alice/accounts")).build(), refusing).block();
 
         assertThat(answer.statusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
-        assertThat(meters.get("internal.api.seal.refused").tag("service", InternalApi.WEBHOOK_DELIVERY).counter().count()).isEqualTo(1.0);
+        assertThat(meters.get("internal.api.seal.refused").tag("callee", InternalApi.WEBHOOK_DELIVERY).counter().count()).isEqualTo(1.0);
     }
 
     /** The request as the filter lets it go on the wire: its body written, its headers set. */

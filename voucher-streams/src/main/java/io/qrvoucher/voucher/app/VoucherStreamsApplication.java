@@ -17,7 +17,7 @@ import io.qrvoucher.support.internal.InternalApiServer;
  */
 @SpringBootApplication(exclude = KafkaAutoConfiguration.class)
 @EnableConfigurationProperties({VoucherStreamsProperties.class, BankRules.class, KafkaProperties.class})
-// /internal/** answers only calls sealed with the internal API key (the ingress's).
+// /internal/** answers only calls the ingress sealed with this service's own internal API key.
 @Import(InternalApiServer.class)
 public class VoucherStreamsApplication {
 
