@@ -47,6 +47,11 @@ public final class VoucherLifecycle {
         this.policy = policy;
     }
 
+    /** The longest a voucher can stay open after it is asked for, unless the ledger keeps it waiting. */
+    public Duration longestValidity() {
+        return policy.longestValidity();
+    }
+
     /** Applies a customer's request or a ledger result to the voucher it names ({@code current}, if it exists). */
     public Decision apply(Optional<Voucher> current, VoucherInput input, Instant now) {
         return input instanceof VoucherRequest request ? apply(current, request, now)

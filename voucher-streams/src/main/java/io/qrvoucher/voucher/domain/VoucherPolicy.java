@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.domain;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.Currency;
@@ -35,6 +36,11 @@ public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxVal
 
     public Instant latestExpiry(Instant generatedAt) {
         return endOfDays(generatedAt, maxValidityDays);
+    }
+
+    /** The longest a voucher can stay valid after it is asked for: its days, one of them 25 h where clocks go back. */
+    public Duration longestValidity() {
+        return Duration.ofDays(maxValidityDays).plusHours(1);
     }
 
     /** The cap in the currency's minor units, or empty for a code that is not an ISO 4217 currency. */

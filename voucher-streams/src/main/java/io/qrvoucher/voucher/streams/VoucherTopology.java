@@ -122,7 +122,7 @@ public final class VoucherTopology {
      * @param expiry      the expiry punctuation
      * @param watchdog    the watchdog over vouchers waiting on the ledger
      * @param claimWindow how long the first claim of an Idempotency-Key or a sign-in holds, and a refused
-     *                    request's refusal is kept
+     *                    request's refusal is kept at least (see {@link #refusalRetention})
      * @param changes     told of every voucher a task changes, so that waiting readers look again soon
      * @param signatures  the keys of the ingress's seal: only sealed requests are applied
      * @param attemptRetention how long a customer's attempt is kept for the abuse limits: at least their
@@ -163,7 +163,8 @@ public final class VoucherTopology {
                         APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
         topology.addProcessor(APPLY_INPUTS, whole.whileOpen(() -> new VoucherProcessor(lifecycle, expiry, watchdog,
-                        settings.claimWindow(), changes, settings.tracing()), VOUCHER_STORE, REQUEST_REFUSALS),
+                        refusalRetention(settings.claimWindow(), lifecycle), changes, settings.tracing()),
+                        VOUCHER_STORE, REQUEST_REFUSALS),
                 DECODE_REQUESTS, DECODE_RESULTS);
         // Both stores say when they committed, so that waiting readers look then (VoucherChanges#committed).
         topology.addStateStore(
@@ -241,5 +242,15 @@ public final class VoucherTopology {
                 CUSTOMER_VOUCHERS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 topics.customerVouchers(), INDEX_CUSTOMER_VOUCHERS, CustomerVoucherIndexer::new);
         return topology;
+    }
+
+    /**
+     * How long a refused request's refusal is kept for its requester to read back: at least the claim window, and
+     * while its voucher may still be open, since a refusal forgotten before then reads as a request not yet seen
+     * ({@code PENDING}); once the voucher is final, its status answers.
+     */
+    static Duration refusalRetention(Duration claimWindow, VoucherLifecycle lifecycle) {
+        Duration open = lifecycle.longestValidity();
+        return open.compareTo(claimWindow) > 0 ? open : claimWindow;
     }
 }
