@@ -79,7 +79,8 @@ public final class RealPipeline {
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
                 "--internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
                 "--spring.autoconfigure.exclude=" + NO_API_SECURITY);
-        Path stateDir = Files.createTempDirectory("voucher-streams");
+        // Under target, not the OS's temp folder: the JVM stops with the pipeline running, so nothing deletes it.
+        Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-streams");
         // Kafka Streams tells the other instances where this one answers queries before its server starts.
         int streamsPort = freePort();
         streamsUrl = "http://localhost:" + streamsPort;
