@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.support.internal.InternalApi;
@@ -33,9 +34,6 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
     /** The id of the one key of a run that webhook endpoints' signing secrets are encrypted with. */
     public static final String WEBHOOK_SECRET_KEY_ID = "k1";
-    /** The services with an internal API, each with its own key. */
-    private static final List<String> CALLEES = List.of(InternalApi.VOUCHER_STREAMS, InternalApi.LEDGER_ADAPTER,
-            InternalApi.WEBHOOK_DELIVERY);
 
     public Secrets {
         internalApiKeys = Map.copyOf(internalApiKeys);
@@ -43,9 +41,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        Map<String, String> internalApiKeys = new TreeMap<>();
-        CALLEES.forEach(service -> internalApiKeys.put(service, randomKey()));
-        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey(), internalApiKeys);
+        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey(),
+                internalApiKeys(service -> randomKey()));
     }
 
     /** The ingress's seal, for a test or benchmark that publishes requests as the ingress would. */
@@ -75,7 +72,7 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             boolean added = false;
             List<String> keys = new ArrayList<>(List.of("code-secret", "demo-token-secret", "request-signing-key",
                     "webhook-secret-key"));
-            CALLEES.forEach(service -> keys.add(internalApiKeyName(service)));
+            InternalApi.SERVICES.forEach(service -> keys.add(internalApiKeyName(service)));
             for (String name : keys) {
                 if (secrets.getProperty(name) == null) {
                     secrets.setProperty(name, randomKey());
@@ -92,14 +89,18 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                     secrets.store(out, "Keys of the embedded demo run; not for production");
                 }
             }
-            Map<String, String> internalApiKeys = new TreeMap<>();
-            CALLEES.forEach(service -> internalApiKeys.put(service, secrets.getProperty(internalApiKeyName(service))));
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
                     secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"),
-                    secrets.getProperty("webhook-secret-key"), internalApiKeys);
+                    secrets.getProperty("webhook-secret-key"),
+                    internalApiKeys(service -> secrets.getProperty(internalApiKeyName(service))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Each service's own internal API key, as {@code keyOf} gives it. */
+    private static Map<String, String> internalApiKeys(Function<String, String> keyOf) {
+        return InternalApi.SERVICES.stream().collect(Collectors.toMap(Function.identity(), keyOf));
     }
 
     private static String internalApiKeyName(String service) {

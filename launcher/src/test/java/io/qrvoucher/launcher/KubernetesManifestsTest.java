@@ -150,8 +150,7 @@ class KubernetesManifestsTest {
     /** The secret of the internal APIs' keys: one key per called service, named after it. */
     private static final String INTERNAL_API_KEY_SECRET = "internal-api-key";
     /** The services with an internal API, by the names the ingress knows their keys by ({@code internal-api.callees.<name>}). */
-    private static final Set<String> CALLED = Set.of(InternalApi.VOUCHER_STREAMS, InternalApi.LEDGER_ADAPTER,
-            InternalApi.WEBHOOK_DELIVERY);
+    private static final Set<String> CALLED = Set.copyOf(InternalApi.SERVICES);
 
     /** One resource: where it came from, its YAML, and the model it was read into. */
     record Manifest(String source, Map<String, Object> yaml, HasMetadata model) {

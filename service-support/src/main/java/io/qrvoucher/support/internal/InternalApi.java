@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -58,6 +59,8 @@ public record InternalApi(Map<String, String> keys, Map<String, Callee> callees,
     public static final String VOUCHER_STREAMS = "voucher-streams";
     public static final String LEDGER_ADAPTER = "ledger-adapter";
     public static final String WEBHOOK_DELIVERY = "webhook-delivery";
+    /** Every service with an internal API: the ingress holds a key of each. */
+    public static final List<String> SERVICES = List.of(VOUCHER_STREAMS, LEDGER_ADAPTER, WEBHOOK_DELIVERY);
     /** Kept apart from every other MAC made with these primitives (the request seal on Kafka). */
     private static final String DOMAIN = "qr-internal-seal/v1";
     private static final String LABEL = "internal API";
