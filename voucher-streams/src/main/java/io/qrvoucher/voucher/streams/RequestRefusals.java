@@ -16,8 +16,9 @@ import io.qrvoucher.voucher.domain.VoucherRequest;
 /**
  * The requests a task refused, by request id, in its {@code request-refusals} store: the outcome of a
  * refused request is read from the voucher's owner like the voucher itself, and is committed with it.
- * A refusal is kept as long as the claim of an Idempotency-Key holds: after that a retry of the request is
- * a new request, and its requester has long read the outcome.
+ * A request that was refused stays refused: its retry with the same Idempotency-Key, which carries the same
+ * request id, is not applied again. A refusal is kept as long as the claim of an Idempotency-Key holds, and
+ * at least while its voucher may be open: after that a retry of the request is a new request.
  */
 final class RequestRefusals {
 
@@ -35,6 +36,11 @@ final class RequestRefusals {
         this.store = context.getStateStore(VoucherTopology.REQUEST_REFUSALS);
         new RetentionSweep(store, refusal -> REFUSALS.decode(refusal).getRefusedAt(), retention, minPerSweep)
                 .scheduleOn(context);
+    }
+
+    /** Whether the request was refused, within the retention. */
+    boolean refused(String requestId) {
+        return store.get(requestId) != null;
     }
 
     /** Keeps the refusal of {@code request}, if the decision refused it; true if it did. */

@@ -62,6 +62,11 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     @Override
     public void process(Record<String, VoucherInput> record) {
         try (RecordTracing.Handling handling = tracing.handle(VoucherTopology.APPLY_INPUTS, record.headers())) {
+            if (record.value() instanceof VoucherRequest request && refusals.refused(request.requestId())) {
+                // A retry with the Idempotency-Key of a request refused before: its answer stands, even where the
+                // voucher has moved on so that the request would now be taken (a cancel refused while pending).
+                return;
+            }
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             Optional<Voucher> current = vouchers.find(record.key());
             Decision decision = lifecycle.apply(current, record.value(), now);

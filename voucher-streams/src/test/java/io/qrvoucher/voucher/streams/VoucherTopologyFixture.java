@@ -216,8 +216,13 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     String cancel(String voucherId, String customer) {
         String requestId = UUID.randomUUID().toString();
-        send(new VoucherRequest(requestId, voucherId, customer, now, new CancelVoucher()));
+        cancelAs(requestId, voucherId, customer);
         return requestId;
+    }
+
+    /** A cancel under the request id given: a retry of an earlier one sent with its Idempotency-Key. */
+    void cancelAs(String requestId, String voucherId, String customer) {
+        send(new VoucherRequest(requestId, voucherId, customer, now, new CancelVoucher()));
     }
 
     void send(VoucherRequest request) {

@@ -279,6 +279,21 @@ class VoucherTopologyTest {
         }
 
         @Test
+        void aRedemptionRefusedWhilePendingAndRetriedWithItsKeyOnceIssuedMovesNothing() {
+            topology.generate("v1", "alice", 500_00);
+            String refused = topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            topology.commands();
+            topology.events();
+
+            topology.redeemAs(refused, "v1", "bob", codeOf("v1"), null);
+
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
+        }
+
+        @Test
         void aFailedTransferEndsRedeemFailedAndReleasesTheWholeHold() {
             issued("v1", 500_00);
             topology.redeem("v1", "bob", 100_00L);
@@ -468,6 +483,21 @@ class VoucherTopologyTest {
             assertRefused(single(topology.events()), "VOUCHER_NOT_ISSUED");
             assertThat(topology.commands()).isEmpty();
             assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.PENDING);
+        }
+
+        @Test
+        void aCancelRefusedWhilePendingAndRetriedWithItsKeyOnceIssuedStaysRefused() {
+            topology.generate("v1", "alice", 100);
+            String refused = topology.cancel("v1", "alice");
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            topology.commands();
+            topology.events();
+
+            topology.cancelAs(refused, "v1", "alice");
+
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.UNUSED);
         }
 
         @Test
