@@ -9,6 +9,8 @@ import java.util.Currency;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -35,6 +37,8 @@ import reactor.core.publisher.Mono;
  * for the voucher's owner to settle it.
  */
 final class Generations {
+
+    private static final Logger log = LoggerFactory.getLogger(Generations.class);
 
     /** The latest instant a record's timestamp in milliseconds holds. */
     private static final Instant LATEST_EXPIRY = Instant.ofEpochMilli(Long.MAX_VALUE);
@@ -179,7 +183,9 @@ final class Generations {
 
     /**
      * Records that the customer once confirmed a voucher (what FIRST_TIME_ONLY asks for), as a change of
-     * that one setting: merged in order with the customer's other changes, it cannot undo them.
+     * that one setting: merged in order with the customer's other changes, it cannot undo them. The voucher's
+     * request is published by then, so a failure here must not answer that nothing was recorded: the customer is
+     * only asked to confirm again next time.
      */
     private Mono<Void> recordFirstStepUp(String customerId, CustomerSettings settings, Optional<Instant> confirmedBy,
                                          Instant now) {
@@ -192,7 +198,12 @@ final class Generations {
                         .setRequestedAt(now)
                         .setFirstStepUpAt(confirmedBy.get())
                         .build())
-                .then();
+                .then()
+                .onErrorResume(failure -> {
+                    log.warn("The first step-up of {} was not recorded: the next voucher asks for one again", customerId,
+                            failure);
+                    return Mono.empty();
+                });
     }
 
     /**
