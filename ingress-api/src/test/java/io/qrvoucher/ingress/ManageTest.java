@@ -195,6 +195,21 @@ class ManageTest extends IngressTestBase {
     }
 
     @Test
+    void anIdThatCannotNameAVoucherIsNotFoundHoweverLong() {
+        // '!' may stand in a path as it is, but a strict encoding triples it; 'é' is sent as six characters.
+        for (String id : List.of("x".repeat(4_000), "!".repeat(4_000), "é".repeat(600), "not-a-voucher")) {
+            for (String path : List.of("/api/vouchers/{id}", "/api/vouchers/{id}/qr.png", "/api/vouchers/{id}/counter-code",
+                    "/api/vouchers/{id}/counter-qr.png", "/api/vouchers/{id}/events", "/api/redemptions/{id}")) {
+                alice.get(path.replace("{id}", id)).exchange().expectStatus().isNotFound();
+            }
+            alice.post("/api/vouchers/" + id + "/cancel").exchange().expectStatus().isNotFound();
+        }
+        alice.get("/api/vouchers?cursor=" + "A".repeat(4_000)).exchange()
+                .expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.code").isEqualTo("INVALID_QUERY");
+    }
+
+    @Test
     void theApiDescribesItselfWithOpenApiAndSwaggerUi() {
         http.get().uri("/v3/api-docs").exchange()
                 .expectStatus().isOk()

@@ -145,6 +145,11 @@ class WebhooksTest extends IngressTestBase {
         bob.delete("/api/webhooks/" + alices.get("id")).exchange().expectStatus().isNotFound();
         problem(bob.post("/api/webhooks/" + alices.get("id") + "/deliveries/1/resend").exchange().expectStatus().isNotFound(),
                 "NOT_FOUND");
+        for (String madeUp : List.of("!".repeat(4_000), "é".repeat(600), "not-an-endpoint")) {
+            bob.get("/api/webhooks/" + madeUp + "/deliveries").exchange().expectStatus().isNotFound();
+            bob.delete("/api/webhooks/" + madeUp).exchange().expectStatus().isNotFound();
+            bob.post("/api/webhooks/" + madeUp + "/deliveries/1/resend").exchange().expectStatus().isNotFound();
+        }
         assertThat(bob.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody()).isEmpty();
         http.get().uri("/api/webhooks").exchange().expectStatus().isUnauthorized();
     }

@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 import javax.crypto.Mac;
@@ -130,7 +129,7 @@ public final class VoucherCodes {
     }
 
     private Optional<String> genuine(SecretKeySpec key, String voucherId, String tag) {
-        if (!isUuid(voucherId)) {
+        if (!Uuids.isCanonical(voucherId)) {
             return Optional.empty();
         }
         return decoded(tag)
@@ -155,7 +154,7 @@ public final class VoucherCodes {
             return Optional.empty();
         }
         String[] parts = code.substring(COUNTER_PREFIX.length()).split("\\.", -1);
-        if (parts.length != 3 || !isUuid(parts[0]) || !parts[1].matches("[0-9]{1,12}")) {
+        if (parts.length != 3 || !Uuids.isCanonical(parts[0]) || !parts[1].matches("[0-9]{1,12}")) {
             return Optional.empty();
         }
         long step = Long.parseLong(parts[1]);
@@ -202,7 +201,7 @@ public final class VoucherCodes {
             return Optional.empty();
         }
         String[] parts = redemptionId.split("\\.", -1);
-        if (parts.length != 3 || !isUuid(parts[0])) {
+        if (parts.length != 3 || !Uuids.isCanonical(parts[0])) {
             return Optional.empty();
         }
         return decoded(parts[2])
@@ -248,14 +247,6 @@ public final class VoucherCodes {
             return Optional.of(Base64.getUrlDecoder().decode(base64));
         } catch (IllegalArgumentException e) {
             return Optional.empty();
-        }
-    }
-
-    private static boolean isUuid(String value) {
-        try {
-            return UUID.fromString(value).toString().equals(value);
-        } catch (IllegalArgumentException e) {
-            return false;
         }
     }
 }

@@ -24,6 +24,7 @@ import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.Uuids;
 import io.qrvoucher.support.KeyPartitions;
 import io.qrvoucher.support.reads.ColocatedOwners;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
@@ -85,6 +86,10 @@ public class VoucherReads {
      * the request was refused; after {@code wait}, as it is then.
      */
     public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration wait) {
+        if (!Uuids.isCanonical(voucherId)) {
+            // Answered here: no owner has such a voucher, and an id a client made up may not fit a request line.
+            return Mono.just(new VoucherAnswer(null, null));
+        }
         return ask(topics.requests(), voucherId, wait.plus(timeout),
                 instance -> instance.voucher(voucherId, requestId, afterVersion, wait));
     }

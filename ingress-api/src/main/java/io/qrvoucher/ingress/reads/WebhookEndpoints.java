@@ -8,11 +8,13 @@ import java.util.function.Function;
 
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.util.UriBuilder;
 
+import io.qrvoucher.ingress.codes.Uuids;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -86,21 +88,33 @@ public class WebhookEndpoints {
     }
 
     public Mono<Void> remove(String customerId, String endpointId) {
-        return ask(HttpMethod.DELETE, path -> path.path("/internal/customers/{c}/webhooks/{e}").build(customerId, endpointId),
-                null, null, new ParameterizedTypeReference<Void>() { }).then();
+        return known(endpointId).then(ask(HttpMethod.DELETE,
+                path -> path.path("/internal/customers/{c}/webhooks/{e}").build(customerId, endpointId), null, null,
+                new ParameterizedTypeReference<Void>() { })).then();
     }
 
     public Mono<List<Delivery>> deliveriesOf(String customerId, String endpointId, Long before, int size) {
-        return ask(HttpMethod.GET, path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries")
+        return known(endpointId).then(ask(HttpMethod.GET,
+                path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries")
                         .queryParamIfPresent("before", java.util.Optional.ofNullable(before)).queryParam("size", size)
                         .build(customerId, endpointId), null, null,
-                new ParameterizedTypeReference<List<Delivery>>() { }).map(Answer::body);
+                new ParameterizedTypeReference<List<Delivery>>() { })).map(Answer::body);
     }
 
     public Mono<Delivery> resend(String customerId, String endpointId, String deliveryId, String idempotencyKey) {
-        return ask(HttpMethod.POST, path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend")
+        return known(endpointId).then(ask(HttpMethod.POST,
+                path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend")
                         .build(customerId, endpointId, deliveryId), null, idempotencyKey,
-                new ParameterizedTypeReference<Delivery>() { }).map(Answer::body);
+                new ParameterizedTypeReference<Delivery>() { })).map(Answer::body);
+    }
+
+    /**
+     * Refuses an endpoint id the webhook service cannot have made, as the service would: not asked, since an id a
+     * client made up may not fit its request line.
+     */
+    private static Mono<Void> known(String endpointId) {
+        return Uuids.isCanonical(endpointId) ? Mono.empty()
+                : Mono.error(new Refused(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such webhook endpoint"));
     }
 
     private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
