@@ -1,6 +1,7 @@
 package io.qrvoucher.schemas;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Currency;
 import java.util.regex.Pattern;
 
@@ -42,6 +43,15 @@ public final class DecimalAmounts {
         } catch (ArithmeticException e) {
             throw new NotAnAmount("is larger than can be held");
         }
+    }
+
+    /**
+     * A limit in major units (a voucher cap, say) as the most minor units that stay within it: one finer than the
+     * currency's minor unit ("1000.50" JPY) is what can be reached (1000), and one past a long is no limit.
+     */
+    public static long minorUnitsWithin(BigDecimal limit, Currency currency) {
+        BigDecimal minorUnits = limit.movePointRight(currency.getDefaultFractionDigits()).setScale(0, RoundingMode.DOWN);
+        return minorUnits.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : minorUnits.longValueExact();
     }
 
     /** Minor units as a decimal string at the currency's scale ("88.80"); as they are for a code not in ISO 4217. */

@@ -3,6 +3,7 @@ package io.qrvoucher.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.util.Currency;
 
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,14 @@ class DecimalAmountsTest {
     void anAmountPastWhatALongHoldsIsRefused() {
         assertThatThrownBy(() -> DecimalAmounts.minorUnits("999999999999999.9999", Currency.getInstance("CLF")))
                 .isInstanceOf(DecimalAmounts.NotAnAmount.class).hasMessage("is larger than can be held");
+    }
+
+    @Test
+    void aLimitFinerThanTheMinorUnitIsTheMostMinorUnitsWithinIt() {
+        assertThat(DecimalAmounts.minorUnitsWithin(new BigDecimal("1000.50"), JPY)).isEqualTo(1000);
+        assertThat(DecimalAmounts.minorUnitsWithin(new BigDecimal("1000.999"), CNY)).isEqualTo(1000_99);
+        assertThat(DecimalAmounts.minorUnitsWithin(new BigDecimal("1000"), BHD)).isEqualTo(1_000_000);
+        assertThat(DecimalAmounts.minorUnitsWithin(new BigDecimal("1e30"), CNY)).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test

@@ -26,6 +26,9 @@ public record BankRules(
 
     public BankRules {
         voucherCaps = voucherCaps == null ? Map.of() : Map.copyOf(voucherCaps);
+        if (defaultVoucherCap.signum() <= 0 || voucherCaps.values().stream().anyMatch(cap -> cap.signum() <= 0)) {
+            throw new IllegalArgumentException("bank.default-voucher-cap and each of bank.voucher-caps must be positive");
+        }
     }
 
     /** The cap of one voucher in the currency, in major units. */

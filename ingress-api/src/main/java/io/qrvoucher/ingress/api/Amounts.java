@@ -1,6 +1,5 @@
 package io.qrvoucher.ingress.api;
 
-import java.math.BigDecimal;
 import java.util.Currency;
 
 import io.qrvoucher.schemas.DecimalAmounts;
@@ -29,9 +28,5 @@ final class Amounts {
             throw ApiException.unprocessable("INVALID_AMOUNT", "amount must be positive");
         }
         return minorUnits;
-    }
-
-    static long toMinor(BigDecimal major, Currency currency) {
-        return major.setScale(currency.getDefaultFractionDigits()).unscaledValue().longValueExact();
     }
 }

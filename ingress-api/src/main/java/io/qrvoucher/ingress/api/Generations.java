@@ -1,7 +1,6 @@
 package io.qrvoucher.ingress.api;
 
 import java.net.URI;
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,10 +74,10 @@ final class Generations {
         Instant now = clock.instant();
         Currency currency = Amounts.currency(request.currency());
         long amountMinor = Amounts.parse(request.amount(), currency);
-        BigDecimal cap = bankRules.voucherCapFor(currency.getCurrencyCode());
-        if (amountMinor > Amounts.toMinor(cap, currency)) {
+        long capMinor = DecimalAmounts.minorUnitsWithin(bankRules.voucherCapFor(currency.getCurrencyCode()), currency);
+        if (amountMinor > capMinor) {
             throw ApiException.unprocessable("AMOUNT_EXCEEDS_VOUCHER_CAP", "A voucher may hold at most "
-                    + cap.toPlainString() + " " + currency.getCurrencyCode());
+                    + DecimalAmounts.format(capMinor, currency.getCurrencyCode()) + " " + currency.getCurrencyCode());
         }
         if (request.expiresAt() != null && request.expiresAt().isAfter(LATEST_EXPIRY)) {
             // Far past any policy's longest validity (voucher-streams refuses those), and past what a record holds.

@@ -1,7 +1,6 @@
 package io.qrvoucher.ingress.api;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.Currency;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +63,7 @@ class LimitsController {
 
     /** A cap as the currency writes amounts: a cap finer than its minor unit is shown as what can be reached. */
     private static String atScale(BigDecimal major, Currency currency) {
-        return major.setScale(currency.getDefaultFractionDigits(), RoundingMode.DOWN).toPlainString();
+        return DecimalAmounts.format(DecimalAmounts.minorUnitsWithin(major, currency), currency.getCurrencyCode());
     }
 
     @Schema(description = "The limits that apply to your vouchers")

@@ -8,6 +8,7 @@ import java.util.Currency;
 import java.util.Map;
 import java.util.Optional;
 
+import io.qrvoucher.schemas.DecimalAmounts;
 import io.qrvoucher.schemas.VoucherRules;
 
 /**
@@ -43,15 +44,17 @@ public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxVal
         return Duration.ofDays(maxValidityDays).plusHours(1);
     }
 
-    /** The cap in the currency's minor units, or empty for a code that is not an ISO 4217 currency. */
+    /**
+     * The cap in the currency's minor units (the most within it, where it is finer than the minor unit), or empty for
+     * a code that is not an ISO 4217 currency.
+     */
     public Optional<Money> capFor(String currency) {
         Optional<Currency> known = VoucherRules.iso4217(currency);
         if (known.isEmpty()) {
             return Optional.empty();
         }
-        BigDecimal cap = capByCurrency.getOrDefault(currency, defaultCap)
-                .setScale(known.get().getDefaultFractionDigits());
-        return Optional.of(new Money(cap.unscaledValue().longValueExact(), currency));
+        BigDecimal cap = capByCurrency.getOrDefault(currency, defaultCap);
+        return Optional.of(new Money(DecimalAmounts.minorUnitsWithin(cap, known.get()), currency));
     }
 
     private Instant endOfDays(Instant generatedAt, int days) {
