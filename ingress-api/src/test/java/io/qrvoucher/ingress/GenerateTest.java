@@ -46,6 +46,32 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void theLocationOfA202ReadAtOnceIsTheVoucherToItsPayerNeverNotFound() {
+        for (int i = 0; i < 5; i++) {
+            String location = alice.post("/api/vouchers")
+                    .bodyValue(Map.of("accountId", "alice-cny", "amount", "1.01", "currency", "CNY"))
+                    .exchange()
+                    .expectStatus().isAccepted()
+                    .returnResult(Map.class).getResponseHeaders().getLocation().toString();
+
+            alice.get(location).exchange().expectStatus().isOk().expectBody().jsonPath("$.amount").isEqualTo("1.01");
+            bob.get(location).exchange().expectStatus().isNotFound();
+        }
+    }
+
+    @Test
+    void aVoucherIdIssuedToItsPayerThatIsNotRecordedInTimeIsUnavailableNotNotFound() {
+        String neverSent = new io.qrvoucher.ingress.codes.VoucherCodes(java.util.Base64.getDecoder().decode(CODE_SECRET))
+                .newVoucherId("alice");
+
+        alice.get("/api/vouchers/" + neverSent).exchange()
+                .expectStatus().isEqualTo(503)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.code").isEqualTo("TEMPORARILY_UNAVAILABLE");
+        bob.get("/api/vouchers/" + neverSent).exchange().expectStatus().isNotFound();
+    }
+
+    @Test
     void anAmountThatTheBalanceDoesNotCoverEndsRejectedWithTheReason() {
         bob.post("/api/vouchers").header("Prefer", "wait=20")
                 .bodyValue(Map.of("accountId", "bob-cny", "amount", "600.00", "currency", "CNY"))

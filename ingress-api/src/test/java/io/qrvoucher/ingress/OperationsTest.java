@@ -165,6 +165,8 @@ class OperationsTest extends IngressTestBase {
     }
 
     private WebTestClient management() {
-        return WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort).build();
+        // A scrape holds a histogram per URI and status the tests have touched: more than a client's 256 KB default.
+        return WebTestClient.bindToServer().codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(4 << 20))
+                .baseUrl("http://localhost:" + managementPort).build();
     }
 }

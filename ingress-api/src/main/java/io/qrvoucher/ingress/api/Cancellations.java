@@ -38,10 +38,7 @@ final class Cancellations {
 
     Mono<ResponseEntity<Dtos.Voucher>> cancel(String customerId, String voucherId, String idempotencyKey, String prefer) {
         Duration wait = prefer == null ? CANCEL_WAIT : Prefer.waitOf(prefer, properties.limits().maxWait());
-        return reads.voucher(voucherId, null)
-                .mapNotNull(VoucherAnswer::getVoucher)
-                .filter(found -> Representations.isVisibleTo(found, customerId))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + voucherId)))
+        return representations.visible(reads, voucherId, customerId)
                 .flatMap(voucher -> {
                     if (!voucher.getPayerCustomerId().equals(customerId)) {
                         return Mono.error(new ApiException(HttpStatus.FORBIDDEN, "NOT_OWNER",

@@ -118,7 +118,7 @@ final class Generations {
         Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId,
                 DecimalAmounts.format(amountMinor, currency.getCurrencyCode()), currency.getCurrencyCode(),
                 request.expiresAt());
-        IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(UUID.randomUUID().toString());
+        IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(codes.newVoucherId(customerId));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> stepUpFor(caller, settings, ids, proposed, now)
                         .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)

@@ -31,7 +31,6 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import io.qrvoucher.avro.VoucherState;
-import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.InternalClients;
@@ -133,10 +132,7 @@ class LiveStatusController implements DisposableBean {
     Flux<ServerSentEvent<Object>> voucherEvents(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         String customerId = caller.getSubject();
         Duration lifetime = lifetime(caller);
-        return reads.voucher(id, null)
-                .mapNotNull(VoucherAnswer::getVoucher)
-                .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + id)))
+        return representations.visible(reads, id, customerId)
                 .flatMapMany(current -> withHeartbeats(Flux.concat(Flux.just(current),
                                 reads.changes(id, current.getVersion(), settings.pollWait()))
                         .filter(voucher -> Representations.isVisibleTo(voucher, customerId))

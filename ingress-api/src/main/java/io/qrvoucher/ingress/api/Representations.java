@@ -1,16 +1,27 @@
 package io.qrvoucher.ingress.api;
 
+import java.time.Duration;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.reads.RedemptionView;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.DecimalAmounts;
+import reactor.core.publisher.Mono;
 
 /** How the pipeline's records look to a caller: each shows only what that caller may see. */
 final class Representations {
+
+    /** How long a read waits for a voucher issued to its reader to be recorded by its owner. */
+    static final Duration RECORDING_WAIT = Duration.ofSeconds(5);
 
     private final VoucherCodes codes;
 
@@ -22,6 +33,27 @@ final class Representations {
     static boolean isVisibleTo(VoucherState voucher, String customerId) {
         return voucher.getPayerCustomerId().equals(customerId)
                 || (voucher.getRedemption() != null && voucher.getRedemption().getPayeeCustomerId().equals(customerId));
+    }
+
+    /**
+     * The voucher, if the caller may see it; else 404. A voucher whose id was issued to the caller is waited for up
+     * to {@link #RECORDING_WAIT} if its owner has not recorded it yet (read at once from a 202's Location), and
+     * answered 503 should it still not be there: it is on its way, not missing.
+     */
+    Mono<VoucherState> visible(VoucherReads reads, String voucherId, String customerId) {
+        boolean issuedToCaller = codes.isIssuedTo(voucherId, customerId);
+        return reads.awaitChange(voucherId, null, -1, issuedToCaller ? RECORDING_WAIT : Duration.ZERO)
+                .mapNotNull(VoucherAnswer::getVoucher)
+                .filter(voucher -> isVisibleTo(voucher, customerId))
+                .switchIfEmpty(Mono.error(() -> issuedToCaller ? notRecordedYet()
+                        : ApiException.notFound("Voucher " + voucherId)));
+    }
+
+    private static ApiException notRecordedYet() {
+        ApiException unavailable = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
+                "The voucher is accepted and not recorded yet; read it again shortly.");
+        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
+        return unavailable;
     }
 
     Dtos.Voucher voucher(VoucherState voucher, String customerId) {

@@ -26,7 +26,6 @@ import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
-import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
@@ -170,10 +169,7 @@ class VoucherController {
     }
 
     private Mono<VoucherState> visible(String id, String customerId) {
-        return reads.voucher(id, null)
-                .mapNotNull(VoucherAnswer::getVoucher)
-                .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + id)));
+        return representations.visible(reads, id, customerId);
     }
 
     private static Set<VoucherStatus> statuses(String status) {

@@ -12,6 +12,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 import javax.crypto.Mac;
@@ -45,6 +46,12 @@ public final class VoucherCodes {
     private static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 12;
     private static final int REDEMPTION_TAG_BYTES = 12;
+    /** The low 48 bits of a voucher id: its tag. The other 74 bits not fixed by the UUID layout are random. */
+    private static final long VOUCHER_ID_TAG = 0xFFFF_FFFF_FFFFL;
+    private static final long UUID_VERSION = 0xF000L;
+    private static final long VERSION_8 = 0x8000L;
+    private static final long UUID_VARIANT = 0xC000_0000_0000_0000L;
+    private static final long VARIANT_RFC = 0x8000_0000_0000_0000L;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
@@ -109,6 +116,40 @@ public final class VoucherCodes {
 
     private String code(String keyId, String voucherId) {
         return PREFIX + keyId + "." + voucherId + "." + BASE64.encodeToString(tag(keys.get(keyId), voucherId));
+    }
+
+    /**
+     * The id of a new voucher of this payer: a UUID (version 8, RFC 9562) with 74 random bits and a 48-bit tag, an
+     * HMAC over the payer and those bits. The ingress can thus tell, without asking anyone, that a voucher id was
+     * made for its reader ({@link #isIssuedTo}): a payer who reads their voucher before its owner recorded it (the
+     * Location of a 202) is kept waiting for it, not told it does not exist.
+     */
+    public String newVoucherId(String customerId) {
+        long high = (RANDOM.nextLong() & ~UUID_VERSION) | VERSION_8;
+        long low = (RANDOM.nextLong() & ~UUID_VARIANT & ~VOUCHER_ID_TAG) | VARIANT_RFC;
+        return new UUID(high, low | voucherIdTag(currentKey(), customerId, high, low)).toString();
+    }
+
+    /** Whether the voucher id was made for this customer by {@link #newVoucherId}, with any key configured. */
+    public boolean isIssuedTo(String voucherId, String customerId) {
+        if (!Uuids.isCanonical(voucherId)) {
+            return false;
+        }
+        UUID id = UUID.fromString(voucherId);
+        long high = id.getMostSignificantBits();
+        long untagged = id.getLeastSignificantBits() & ~VOUCHER_ID_TAG;
+        long tag = id.getLeastSignificantBits() & VOUCHER_ID_TAG;
+        return id.version() == 8 && allKeys().anyMatch(key -> voucherIdTag(key, customerId, high, untagged) == tag);
+    }
+
+    private static long voucherIdTag(SecretKeySpec key, String customerId, long high, long untaggedLow) {
+        byte[] mac = mac(key, "voucher\u0000" + customerId + "\u0000" + Long.toHexString(high) + "."
+                + Long.toHexString(untaggedLow));
+        long tag = 0;
+        for (int i = 0; i < 6; i++) {
+            tag = (tag << 8) | (mac[i] & 0xFF);
+        }
+        return tag;
     }
 
     /** The voucher a genuine code names, or empty for anything else. */

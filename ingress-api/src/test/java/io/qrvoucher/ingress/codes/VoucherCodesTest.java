@@ -99,6 +99,35 @@ class VoucherCodesTest {
     }
 
     @Test
+    void aNewVoucherIdIsAUuidKnownAsIssuedToItsPayerOnly() {
+        String voucherId = codes.newVoucherId("alice");
+
+        assertThat(UUID.fromString(voucherId).toString()).isEqualTo(voucherId);
+        assertThat(UUID.fromString(voucherId).version()).isEqualTo(8);
+        assertThat(UUID.fromString(voucherId).variant()).isEqualTo(2);
+        assertThat(codes.newVoucherId("alice")).isNotEqualTo(voucherId);
+        assertThat(codes.isIssuedTo(voucherId, "alice")).isTrue();
+        assertThat(codes.isIssuedTo(voucherId, "bob")).isFalse();
+        assertThat(new VoucherCodes("another-secret-of-at-least-32-bytes!!".getBytes()).isIssuedTo(voucherId, "alice"))
+                .isFalse();
+        assertThat(codes.isIssuedTo(UUID.randomUUID().toString(), "alice")).isFalse();
+        char last = voucherId.charAt(35);
+        assertThat(codes.isIssuedTo(voucherId.substring(0, 35) + (last == '0' ? '1' : '0'), "alice")).isFalse();
+    }
+
+    @Test
+    void aVoucherIdStaysIssuedToItsPayerAcrossARotation() {
+        byte[] first = "a-secret-of-at-least-thirty-two-bytes!".getBytes();
+        String voucherId = new VoucherCodes(first).newVoucherId("alice");
+
+        VoucherCodes afterRotation = new VoucherCodes(first,
+                java.util.Map.of("k2", "a-second-secret-of-at-least-32-bytes!".getBytes()), "k2");
+
+        assertThat(afterRotation.isIssuedTo(voucherId, "alice")).isTrue();
+        assertThat(afterRotation.isIssuedTo(afterRotation.newVoucherId("alice"), "alice")).isTrue();
+    }
+
+    @Test
     void theHashIsWhatTravelsNotTheCode() {
         String code = codes.codeOf(UUID.randomUUID().toString());
 
