@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -200,6 +201,11 @@ class RedeemTest extends IngressTestBase {
         refused(Map.of("code", voucher.get("code"), "accountId", "bob-cny",
                 "externalAccount", Map.of("bank", "B", "name", "N", "number", "1")), "AMBIGUOUS_DESTINATION");
         refused(Map.of("code", voucher.get("code"), "externalAccount", Map.of("bank", "B")), "INVALID_EXTERNAL_ACCOUNT");
+        // A control character, which no bank's record holds and PostgreSQL refuses (NUL), is refused here, not by the ledger.
+        for (String name : List.of("A\u0000B", "A\nB", "A\u007fB")) {
+            refused(Map.of("code", voucher.get("code"), "externalAccount", Map.of("bank", "B", "name", name, "number", "1")),
+                    "INVALID_EXTERNAL_ACCOUNT");
+        }
         refused(Map.of("code", voucher.get("code"), "accountId", "bob-cny", "amount", "1.234"), "INVALID_AMOUNT");
         refused(Map.of("accountId", "bob-cny"), "CODE_REQUIRED");
     }

@@ -192,7 +192,8 @@ final class Redemptions {
             Dtos.ExternalAccount external = request.externalAccount();
             if (!isText(external.bank()) || !isText(external.name()) || !isText(external.number())) {
                 throw ApiException.unprocessable("INVALID_EXTERNAL_ACCOUNT",
-                        "An account at another bank needs its bank, holder name and number (each up to " + MAX_TEXT + " characters)");
+                        "An account at another bank needs its bank, holder name and number (each up to " + MAX_TEXT
+                                + " characters, without control characters)");
             }
             return Mono.just(new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim()));
         }
@@ -228,7 +229,9 @@ final class Redemptions {
         return URI.create("/api/redemptions/" + redemptionId);
     }
 
+    /** Text a bank's record can hold: not blank, not too long, and without control characters (NUL, line breaks). */
     private static boolean isText(String value) {
-        return value != null && !value.isBlank() && value.length() <= MAX_TEXT;
+        return value != null && !value.isBlank() && value.length() <= MAX_TEXT
+                && value.codePoints().noneMatch(Character::isISOControl);
     }
 }
