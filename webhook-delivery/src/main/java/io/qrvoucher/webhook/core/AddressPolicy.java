@@ -3,18 +3,24 @@ package io.qrvoucher.webhook.core;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 
 /**
  * Which addresses the bank's servers may call for a customer (SSRF): public ones only. Refused are
  * loopback (unless {@code allowLoopback}, for tests and the demo), the unspecified address, private
  * (10/8, 172.16/12, 192.168/16, fc00::/7, fec0::/10), link-local (169.254/16 — the clouds' metadata
  * service — and fe80::/10), carrier-grade NAT (100.64/10), multicast, the reserved and documentation
- * ranges, and IPv6 forms that carry an IPv4 address (NAT64 64:ff9b::/96, 6to4 2002::/16; IPv4-mapped
- * ::ffff:a.b.c.d is read as IPv4 by Java).
+ * ranges, and IPv6 forms that carry an IPv4 address (NAT64 64:ff9b::/96, 6to4 2002::/16). An IPv4-mapped
+ * address (::ffff:a.b.c.d) is judged as the IPv4 address it carries, which is where a dual-stack socket
+ * connects: Java reads such a literal as IPv4, but a name's AAAA record can still give one as IPv6.
  */
 public record AddressPolicy(boolean allowLoopback) {
 
     public boolean permits(InetAddress address) {
+        if (address instanceof Inet6Address && isIpv4Mapped(address.getAddress())) {
+            return permits(ipv4Within(address.getAddress()));
+        }
         if (address.isLoopbackAddress()) {
             return allowLoopback;
         }
@@ -46,9 +52,26 @@ public record AddressPolicy(boolean allowLoopback) {
         return false;
     }
 
+    /** ::ffff:a.b.c.d. */
+    private static boolean isIpv4Mapped(byte[] b) {
+        return isZero(b, 10) && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+
+    private static InetAddress ipv4Within(byte[] ipv6) {
+        try {
+            return InetAddress.getByAddress(Arrays.copyOfRange(ipv6, 12, 16));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("Four bytes are an IPv4 address", e);
+        }
+    }
+
     /** ::a.b.c.d (deprecated, but some stacks still route it to the IPv4 address). */
     private static boolean isIpv4Compatible(byte[] b) {
-        for (int i = 0; i < 12; i++) {
+        return isZero(b, 12);
+    }
+
+    private static boolean isZero(byte[] b, int length) {
+        for (int i = 0; i < length; i++) {
             if (b[i] != 0) {
                 return false;
             }

@@ -3,8 +3,10 @@ package io.qrvoucher.webhook.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,28 @@ class EndpointUrlsTest {
         assertThatThrownBy(() -> demo.check(url)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
         assertThatThrownBy(() -> production.check(url)).isInstanceOf(Refusal.class);
+    }
+
+    @Test
+    void aNameWhoseAddressIsIpv4MappedIpv6IsJudgedByTheIpv4AddressItCarries() {
+        Map<String, String> carried = Map.of("metadata.example.com", "169.254.169.254", "internal.example.com", "10.0.0.5",
+                "loopback.example.com", "127.0.0.1", "shop.example.com", "93.184.215.14");
+        EndpointUrls mapped = new EndpointUrls(false, host -> new InetAddress[] {mappedIpv6(carried.get(host))});
+
+        for (String host : List.of("metadata.example.com", "internal.example.com", "loopback.example.com")) {
+            assertThatThrownBy(() -> mapped.check("https://" + host + "/hook")).as(host).isInstanceOf(Refusal.class)
+                    .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
+        }
+        assertThat(mapped.check("https://shop.example.com/hook").getHost()).isEqualTo("shop.example.com");
+    }
+
+    /** ::ffff:a.b.c.d as an answer to an AAAA query gives it: an IPv6 address, not read as IPv4. */
+    private static InetAddress mappedIpv6(String ipv4) throws UnknownHostException {
+        byte[] address = new byte[16];
+        address[10] = (byte) 0xff;
+        address[11] = (byte) 0xff;
+        System.arraycopy(InetAddress.getByName(ipv4).getAddress(), 0, address, 12, 4);
+        return Inet6Address.getByAddress(null, address, -1);
     }
 
     @Test
