@@ -216,6 +216,26 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void aResendsIdempotencyKeyCannotResendAnotherDelivery() {
+        try (Receiver receiver = Receiver.answering()) {
+            Endpoint endpoint = register(alice, receiver.url(), "ISSUED");
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1],
+                    VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 2);
+            List<Delivery> delivered = deliveries(alice, endpoint.id());
+
+            http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", alice, endpoint.id(),
+                    delivered.get(0).id()).header("Idempotency-Key", "resend-1").exchange().expectStatus().isAccepted();
+            http.post().uri("/internal/customers/{c}/webhooks/{e}/deliveries/{d}/resend", alice, endpoint.id(),
+                            delivered.get(1).id()).header("Idempotency-Key", "resend-1").exchange()
+                    .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+
+            assertThat(deliveries(alice, endpoint.id())).hasSize(3);
+        }
+    }
+
+    @Test
     void onlyACallTheIngressSealedRegistersAnEndpoint() {
         String customer = "webhook-stranger-" + UUID.randomUUID();
         WebTestClient unsealed = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();

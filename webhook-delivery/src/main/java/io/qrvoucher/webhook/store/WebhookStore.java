@@ -182,8 +182,8 @@ public class WebhookStore {
 
     /**
      * Queues the delivery's event to its endpoint again, as a new delivery at the end of the endpoint's queue;
-     * a retry with the same Idempotency-Key gets the same new delivery. Empty if the customer has no such
-     * delivery.
+     * a retry with the same Idempotency-Key gets the same new delivery, and the key cannot resend another one.
+     * Empty if the customer has no such delivery.
      */
     public Optional<Delivery> resend(String customerId, String endpointId, long deliveryId, String idempotencyKey,
                                      Instant now) {
@@ -197,9 +197,14 @@ public class WebhookStore {
                         FROM webhook_deliveries WHERE delivery_id = :delivery
                         ON CONFLICT ON CONSTRAINT webhook_deliveries_resend_key_once DO NOTHING""")
                 .param("now", Timestamp.from(now)).param("delivery", deliveryId).param("key", idempotencyKey).update();
-        long resent = jdbc.sql("SELECT delivery_id FROM webhook_deliveries WHERE endpoint_id = :endpoint AND idempotency_key = :key")
-                .param("endpoint", endpointId).param("key", idempotencyKey).query(Long.class).single();
-        return delivery(customerId, endpointId, resent);
+        Map<String, Object> resent = jdbc.sql("""
+                        SELECT delivery_id, resend_of FROM webhook_deliveries
+                        WHERE endpoint_id = :endpoint AND idempotency_key = :key""")
+                .param("endpoint", endpointId).param("key", idempotencyKey).query().singleRow();
+        if (((Number) resent.get("resend_of")).longValue() != deliveryId) {
+            throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used to resend another delivery");
+        }
+        return delivery(customerId, endpointId, ((Number) resent.get("delivery_id")).longValue());
     }
 
     /**
@@ -217,7 +222,9 @@ public class WebhookStore {
     /**
      * Locks one endpoint whose oldest pending delivery is due — one no other instance holds — and returns that
      * delivery. The lock is the transaction's: it holds while the caller sends, so an endpoint's deliveries go
-     * one at a time over all instances, and it goes with the connection if the instance dies.
+     * one at a time over all instances, and it goes with the connection if the instance dies. It is the weaker
+     * row lock that leaves the endpoint's key alone: new deliveries to the endpoint, whose foreign key shares the
+     * key, are recorded meanwhile instead of waiting for the attempt (and holding up everyone's events behind it).
      */
     public Optional<Due> lockNextDue(Instant now) {
         Optional<Map<String, Object>> endpoint = jdbc.sql("""
@@ -227,7 +234,7 @@ public class WebhookStore {
                           AND (SELECT d.next_attempt_at FROM webhook_deliveries d
                                WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
                                ORDER BY d.delivery_id LIMIT 1) <= :now
-                        LIMIT 1 FOR UPDATE OF e SKIP LOCKED""")
+                        LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
                 .param("now", Timestamp.from(now)).query().listOfRows().stream().findFirst();
         if (endpoint.isEmpty()) {
             return Optional.empty();

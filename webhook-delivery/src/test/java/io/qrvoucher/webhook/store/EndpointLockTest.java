@@ -1,0 +1,98 @@
+package io.qrvoucher.webhook.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.qrvoucher.webhook.core.SecretBox;
+
+/**
+ * An endpoint is locked by the instance sending to it for as long as the attempt lasts (a slow endpoint: its whole
+ * response timeout). Its customer's new events must still be recorded meanwhile: the listener records every
+ * customer's events in one transaction, so waiting for that lock would hold up everyone's webhooks.
+ */
+class EndpointLockTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
+    private static final SecretBox SECRETS = new SecretBox(Map.of("k1", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), "k1");
+
+    private SingleConnectionDataSource sending;
+    private SingleConnectionDataSource listening;
+
+    @BeforeEach
+    void database() throws SQLException {
+        String url = ServiceRoleDatabase.create();
+        sending = ServiceRoleDatabase.asService(url);
+        listening = ServiceRoleDatabase.asService(url);
+        SecretBox.Sealed secret = SECRETS.seal("e", SecretBox.newSecret());
+        JdbcClient.create(sending).sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, "
+                + "secret_key_id, secret_ciphertext, idempotency_key, request_hash, created_at) VALUES ('e', 'alice', "
+                + "'https://x.example/', '{ISSUED}', :keyId, :secret, 'k', 'h', now())")
+                .param("keyId", secret.keyId()).param("secret", secret.ciphertext()).update();
+        JdbcClient.create(sending).sql("""
+                        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
+                            created_at, next_attempt_at)
+                        VALUES ('e', 'v1/ISSUED', 'ISSUED', 'v1', '\\x00', 'PENDING', :now, :now)""")
+                .param("now", Timestamp.from(NOW)).update();
+    }
+
+    @AfterEach
+    void closeConnections() {
+        sending.destroy();
+        listening.destroy();
+    }
+
+    @Test
+    void anEndpointBeingSentToStillTakesItsCustomersNewEvents() throws Exception {
+        WebhookStore sender = new WebhookStore(JdbcClient.create(sending), SECRETS);
+        WebhookStore listener = new WebhookStore(JdbcClient.create(listening), SECRETS);
+        TransactionTemplate recording = new TransactionTemplate(new DataSourceTransactionManager(listening));
+        ExecutorService listenerThread = Executors.newSingleThreadExecutor();
+        try {
+            AtomicInteger recorded = new AtomicInteger();
+            Optional<WebhookStore.Due> attempt = new TransactionTemplate(new DataSourceTransactionManager(sending))
+                    .execute(status -> {
+                        Optional<WebhookStore.Due> due = sender.lockNextDue(NOW);
+                        // While the attempt holds the endpoint: a lock wait fails the recording, it does not hang.
+                        Future<Integer> newEvent = listenerThread.submit(() -> recording.execute(inner -> {
+                            JdbcClient.create(listening).sql("SET LOCAL lock_timeout = '5s'").update();
+                            return listener.record(List.of(new WebhookStore.NewDelivery("alice", "v2/ISSUED", "ISSUED",
+                                    "v2", new byte[] {0}, null)), NOW);
+                        }));
+                        recorded.set(getWithin(newEvent));
+                        return due;
+                    });
+
+            assertThat(attempt).isPresent();
+            assertThat(recorded).hasValue(1);
+        } finally {
+            listenerThread.shutdownNow();
+        }
+    }
+
+    private static int getWithin(Future<Integer> result) {
+        try {
+            return result.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("The new event was not recorded while the endpoint was being sent to", e);
+        }
+    }
+}
