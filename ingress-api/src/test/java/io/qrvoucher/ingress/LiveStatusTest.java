@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -137,6 +138,11 @@ class LiveStatusTest extends IngressTestBase {
                 .expectStatus().isBadRequest();
         alice.get("/api/vouchers/events?ids=").accept(MediaType.TEXT_EVENT_STREAM).exchange()
                 .expectStatus().isBadRequest();
+        // No voucher has such an id: refused at once rather than followed for the stream's whole life.
+        for (String cannotBeAVoucher : List.of("x", UUID.randomUUID().toString().toUpperCase(Locale.ROOT))) {
+            alice.get("/api/vouchers/events?ids=" + cannotBeAVoucher).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                    .expectStatus().isBadRequest();
+        }
         http.get().uri("/api/vouchers/events?ids=" + UUID.randomUUID()).accept(MediaType.TEXT_EVENT_STREAM).exchange()
                 .expectStatus().isUnauthorized();
         http.get().uri("/v3/api-docs").exchange()

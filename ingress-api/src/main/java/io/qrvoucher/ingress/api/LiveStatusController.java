@@ -32,6 +32,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.ingress.IngressProperties;
+import io.qrvoucher.ingress.codes.Uuids;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.InternalClients;
 import io.qrvoucher.ingress.reads.StreamsRouting;
@@ -74,7 +75,6 @@ import reactor.netty.resources.ConnectionProvider;
 class LiveStatusController implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(LiveStatusController.class);
-    private static final int MAX_ID_LENGTH = 100;
     private static final int FIRST_READS_AT_ONCE = 8;
     /** Marks the end of the vouchers' changes in the merged stream; never sent. */
     private static final ServerSentEvent<Object> END = ServerSentEvent.builder().comment("end").build();
@@ -209,7 +209,7 @@ class LiveStatusController implements DisposableBean {
         Set<String> distinct = new LinkedHashSet<>();
         for (String id : ids) {
             String trimmed = id.trim();
-            if (trimmed.isEmpty() || trimmed.length() > MAX_ID_LENGTH) {
+            if (!Uuids.isCanonical(trimmed)) {
                 throw ApiException.badRequest("INVALID_QUERY", "ids are voucher ids, comma-separated");
             }
             distinct.add(trimmed);

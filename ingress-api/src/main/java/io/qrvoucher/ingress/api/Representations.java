@@ -42,7 +42,10 @@ final class Representations {
      */
     Mono<VoucherState> visible(VoucherReads reads, String voucherId, String customerId) {
         boolean issuedToCaller = codes.isIssuedTo(voucherId, customerId);
-        return reads.awaitChange(voucherId, null, -1, issuedToCaller ? RECORDING_WAIT : Duration.ZERO)
+        return reads.voucher(voucherId, null)
+                // A plain read first: a wait costs the owner a watch even when the voucher is there.
+                .flatMap(answer -> answer.getVoucher() == null && issuedToCaller
+                        ? reads.awaitChange(voucherId, null, -1, RECORDING_WAIT) : Mono.just(answer))
                 .mapNotNull(VoucherAnswer::getVoucher)
                 .filter(voucher -> isVisibleTo(voucher, customerId))
                 .switchIfEmpty(Mono.error(() -> issuedToCaller ? notRecordedYet()

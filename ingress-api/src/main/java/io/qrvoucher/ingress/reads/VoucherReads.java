@@ -87,8 +87,10 @@ public class VoucherReads {
      */
     public Mono<VoucherAnswer> awaitChange(String voucherId, String requestId, long afterVersion, Duration wait) {
         if (!Uuids.isCanonical(voucherId)) {
-            // Answered here: no owner has such a voucher, and an id a client made up may not fit a request line.
-            return Mono.just(new VoucherAnswer(null, null));
+            // Answered here: no owner has such a voucher, and an id a client made up may not fit a request line. Still
+            // after the wait, as the owner would answer: a caller that polls again (changes()) must not spin.
+            Mono<VoucherAnswer> none = Mono.just(new VoucherAnswer(null, null));
+            return wait.isZero() ? none : none.delayElement(wait);
         }
         return ask(topics.requests(), voucherId, wait.plus(timeout),
                 instance -> instance.voucher(voucherId, requestId, afterVersion, wait));
