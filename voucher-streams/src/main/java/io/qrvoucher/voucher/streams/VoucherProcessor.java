@@ -62,9 +62,12 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     @Override
     public void process(Record<String, VoucherInput> record) {
         try (RecordTracing.Handling handling = tracing.handle(VoucherTopology.APPLY_INPUTS, record.headers())) {
-            if (record.value() instanceof VoucherRequest request && refusals.refused(request.requestId())) {
+            if (record.value() instanceof VoucherRequest request && !(request instanceof VoucherRequest.Generate)
+                    && refusals.refused(request.requestId())) {
                 // A retry with the Idempotency-Key of a request refused before: its answer stands, even where the
-                // voucher has moved on so that the request would now be taken (a cancel refused while pending).
+                // voucher has moved on so that the request would now be taken (a cancel refused while pending). Not
+                // looked up for a generation, the most frequent request: its only refusal (the voucher id is
+                // another's) stands as long as that voucher does.
                 return;
             }
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
