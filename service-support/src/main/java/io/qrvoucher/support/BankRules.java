@@ -2,10 +2,14 @@ package io.qrvoucher.support;
 
 import java.math.BigDecimal;
 import java.time.ZoneId;
+import java.util.Currency;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import io.qrvoucher.schemas.DecimalAmounts;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * The bank's rules that more than one service applies, configured once under {@code bank.*} and bound
@@ -26,9 +30,19 @@ public record BankRules(
 
     public BankRules {
         voucherCaps = voucherCaps == null ? Map.of() : Map.copyOf(voucherCaps);
-        if (defaultVoucherCap.signum() <= 0 || voucherCaps.values().stream().anyMatch(cap -> cap.signum() <= 0)) {
-            throw new IllegalArgumentException("bank.default-voucher-cap and each of bank.voucher-caps must be positive");
+        // A cap that rounds down to no minor unit would refuse every voucher in its currency.
+        if (defaultVoucherCap.compareTo(BigDecimal.ONE) < 0) {
+            throw new IllegalArgumentException("bank.default-voucher-cap must be at least 1: it is the cap of "
+                    + "currencies without minor units too");
         }
+        voucherCaps.forEach((code, cap) -> {
+            Currency currency = VoucherRules.iso4217(code).orElseThrow(() -> new IllegalArgumentException(
+                    "bank.voucher-caps." + code + ": not an ISO 4217 currency"));
+            if (DecimalAmounts.minorUnitsWithin(cap, currency) < 1) {
+                throw new IllegalArgumentException("bank.voucher-caps." + code + " must be at least one minor unit of "
+                        + code);
+            }
+        });
     }
 
     /** The cap of one voucher in the currency, in major units. */

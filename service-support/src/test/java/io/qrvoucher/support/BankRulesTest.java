@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -23,9 +24,21 @@ class BankRulesTest {
 
     @Test
     void aCapThatAllowsNoVoucherIsRefusedAtStart() {
-        assertThatThrownBy(() -> new BankRules(SHANGHAI, BigDecimal.ZERO, Map.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bank.default-voucher-cap");
-        assertThatThrownBy(() -> new BankRules(SHANGHAI, BigDecimal.ONE, Map.of("CNY", new BigDecimal("-5"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bank.voucher-caps");
+        for (String tooSmall : new String[] {"0", "-5", "0.50"}) {
+            assertThatThrownBy(() -> new BankRules(SHANGHAI, new BigDecimal(tooSmall), Map.of())).as(tooSmall)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bank.default-voucher-cap");
+        }
+        for (Map<String, BigDecimal> caps : List.of(Map.of("CNY", new BigDecimal("-5")), Map.of("CNY", new BigDecimal("0.001")),
+                Map.of("JPY", new BigDecimal("0.5")), Map.of("XYZ", BigDecimal.TEN))) {
+            assertThatThrownBy(() -> new BankRules(SHANGHAI, BigDecimal.ONE, caps)).as(caps.toString())
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bank.voucher-caps.");
+        }
+    }
+
+    @Test
+    void theSmallestCapsThatAllowAVoucherAreTaken() {
+        BankRules rules = new BankRules(SHANGHAI, BigDecimal.ONE, Map.of("CNY", new BigDecimal("0.01"), "JPY", BigDecimal.ONE));
+
+        assertThat(rules.voucherCapFor("CNY")).isEqualByComparingTo("0.01");
     }
 }
