@@ -3,6 +3,7 @@ package io.qrvoucher.ledger.admin;
 import java.net.URI;
 import java.security.Principal;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import org.slf4j.Logger;
@@ -97,7 +98,8 @@ class AccountAdminController {
 
     @GetMapping("/{accountId}")
     Mono<AccountView> account(@PathVariable String accountId) {
-        return blocking(() -> ledger.account(accountId).map(AccountView::of)
+        return blocking(() -> Optional.of(accountId).filter(OpeningRequest::isId).flatMap(ledger::account)
+                .map(AccountView::of)
                 .orElseThrow(() -> AdminProblem.notFound("No account " + accountId)));
     }
 
@@ -110,6 +112,9 @@ class AccountAdminController {
     @DeleteMapping("/{accountId}")
     Mono<AccountView> close(@PathVariable String accountId, Principal operator) {
         return blocking(() -> {
+            if (!OpeningRequest.isId(accountId)) {
+                throw AdminProblem.notFound("No account " + accountId);
+            }
             Closing closing = opening.closeCustomerAccount(accountId);
             AdminProblem refusal = refusal(closing, accountId);
             if (refusal != null) {
@@ -128,7 +133,8 @@ class AccountAdminController {
     /** A customer's accounts, by id. */
     @GetMapping
     Mono<List<AccountView>> accountsOf(@RequestParam String customerId) {
-        return blocking(() -> ledger.accountsOf(customerId).stream().map(AccountView::of).toList());
+        return blocking(() -> OpeningRequest.isId(customerId)
+                ? ledger.accountsOf(customerId).stream().map(AccountView::of).toList() : List.of());
     }
 
     private static OpeningRequest read(String body) {

@@ -33,8 +33,13 @@ record OpeningRequest(String customerId, String accountId, String currency, Stri
         return new AccountOpening.Terms(account, customer, money.getCurrencyCode(), opening, limit);
     }
 
+    /** Whether the text has the form of an account or customer id: no other can name one. */
+    static boolean isId(String value) {
+        return value != null && ID.matcher(value).matches();
+    }
+
     private static String id(String field, String value, String code) {
-        if (value == null || !ID.matcher(value).matches()) {
+        if (!isId(value)) {
             throw AdminProblem.unprocessable(code, field + " must be 1 to 100 letters, digits or . _ : @ -, "
                     + "starting with a letter or digit");
         }

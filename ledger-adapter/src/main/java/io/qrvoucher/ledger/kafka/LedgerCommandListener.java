@@ -1,5 +1,6 @@
 package io.qrvoucher.ledger.kafka;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -35,6 +36,7 @@ import io.qrvoucher.support.RecordObservations;
  * A command that fails stops the poll there ({@link BatchListenerFailedException}): the results of the commands
  * before it are awaited and their offsets committed, and the error handler takes it from that command on. A
  * command the database fails is retried without end: only the database can say what happened to it. A transfer
+ * whose data the database refuses (SQLSTATE class 22) is refused at once with {@code INVALID_COMMAND}. A transfer
  * that has been failing for longer than {@code ledger.retry.transfer-give-up-after} is, on its next attempt,
  * refused by the ledger instead of applied ({@link Ledger#refuseTransfer}); what the ledger answers — the refusal
  * it stored, or the result of an earlier commit — is the only thing published.
@@ -91,7 +93,18 @@ public class LedgerCommandListener implements ConsumerSeekAware {
             applied = command instanceof LedgerCommand.Transfer transfer && failingTransfers.overdue(transfer.commandId())
                     ? giveUp(transfer)
                     : ledger.apply(command);
-        } catch (DataAccessException | TransactionException e) {
+        } catch (DataAccessException e) {
+            if (!(command instanceof LedgerCommand.Transfer transfer)) {
+                throw e;
+            }
+            if (!isDataException(e)) {
+                failingTransfers.failed(command.commandId(), new TopicPartition(record.topic(), record.partition()));
+                throw e;
+            }
+            applied = ledger.refuseTransfer(transfer, LedgerRefusal.INVALID_COMMAND);
+            log.warn("Refused {}: the database refuses its data ({}); the ledger answered {}", transfer.commandId(),
+                    e.getMostSpecificCause().getMessage(), applied.outcome());
+        } catch (TransactionException e) {
             if (command instanceof LedgerCommand.Transfer) {
                 failingTransfers.failed(command.commandId(), new TopicPartition(record.topic(), record.partition()));
             }
@@ -113,6 +126,15 @@ public class LedgerCommandListener implements ConsumerSeekAware {
                 throw new BatchListenerFailedException(e.getMessage(), e, index);
             }
         }
+    }
+
+    /**
+     * SQLSTATE class 22, a data exception (a NUL in a text, a value out of range): the command's data, refused alike
+     * on every attempt, so a transfer is refused at once rather than retried as if the database were down.
+     */
+    private static boolean isDataException(DataAccessException e) {
+        return e.getMostSpecificCause() instanceof SQLException sql && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("22");
     }
 
     private Applied giveUp(LedgerCommand.Transfer transfer) {

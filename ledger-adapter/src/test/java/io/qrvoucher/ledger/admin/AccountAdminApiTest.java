@@ -385,6 +385,16 @@ class AccountAdminApiTest {
         operator().get().uri("/admin/accounts").exchange()
                 .expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+        // Text no id can hold, a NUL the database would refuse among it, names nothing: it is not asked.
+        String accounts = "http://localhost:" + managementPort + "/admin/accounts";
+        for (String notAnId : List.of("%00", "pia%00-cny", "x".repeat(101))) {
+            // The server itself refuses a NUL in a path (400); what it passes on is not found.
+            operator().get().uri(URI.create(accounts + "/" + notAnId)).exchange().expectStatus().is4xxClientError();
+            operator().delete().uri(URI.create(accounts + "/" + notAnId)).exchange().expectStatus().is4xxClientError();
+            operator().get().uri(URI.create(accounts + "?customerId=" + notAnId)).exchange()
+                    .expectStatus().isOk().expectBody().json("[]");
+        }
+        operator().get().uri(URI.create(accounts + "/" + "x".repeat(101))).exchange().expectStatus().isNotFound();
     }
 
     @Test

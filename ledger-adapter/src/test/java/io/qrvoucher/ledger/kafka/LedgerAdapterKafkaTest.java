@@ -130,6 +130,21 @@ class LedgerAdapterKafkaTest {
     }
 
     @Test
+    void aTransferWhoseDataTheDatabaseRefusesIsRefusedAtOnceNotRetriedAsAnOutage() {
+        send("k-nul", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
+        awaitResult("k-nul");
+        send("k-nul", new TransferFunds(10_00L, "CNY", "carol", new ExternalAccount("ICBC", "Dan\u0000Eve", "6222")),
+                "/transfer");
+
+        LedgerResult refused = awaitResult("k-nul", 2);
+        assertThat(refused.getOutcome()).isEqualTo(LedgerOutcome.TRANSFER_FAILED);
+        assertThat(refused.getReason()).isEqualTo("INVALID_COMMAND");
+        // The voucher then gives the hold back, as it does after any failed transfer.
+        send("k-nul", new ReleaseFunds(), "/release");
+        assertThat(awaitResult("k-nul", 3).getOutcome()).isEqualTo(LedgerOutcome.RELEASED);
+    }
+
+    @Test
     void aRefusedFreezeIsAnsweredWithItsReason() {
         send("k3", new FreezeFunds("carol", "carol-cny", 1_00L, "CNY"), "/freeze");
 
