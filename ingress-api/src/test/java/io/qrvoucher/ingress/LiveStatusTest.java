@@ -103,6 +103,19 @@ class LiveStatusTest extends IngressTestBase {
     }
 
     @Test
+    void anotherCustomersFinalVoucherKeepsTheStreamOpenAsAnIdOfNoVoucherDoes() {
+        Map<String, Object> alices = alice.issuedVoucher("3.04");
+        alice.post("/api/vouchers/" + alices.get("id") + "/cancel").exchange().expectStatus().isOk();
+
+        // Were the stream to end, bob would learn that the voucher exists and is final.
+        StepVerifier.create(stream(bob.token(), (String) alices.get("id"), null).filter(event -> event.data() != null))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofSeconds(3))
+                .thenCancel()
+                .verify(Duration.ofSeconds(30));
+    }
+
+    @Test
     void aStreamEndsWhenTheTokenExpiresAndIsNotOpenedAgainWithIt() {
         Map<String, Object> voucher = alice.issuedVoucher("3.04");
         Instant now = Instant.now();

@@ -168,10 +168,12 @@ class LiveStatusController implements DisposableBean {
             long known = now.map(VoucherState::getVersion).orElse(-1L);
             boolean visible = now.filter(voucher -> Representations.isVisibleTo(voucher, customerId)).isPresent();
             Flux<VoucherState> first = visible && known > seen[i] ? Flux.just(now.get()) : Flux.empty();
-            Flux<VoucherState> later = now.filter(voucher -> VoucherRules.isFinal(voucher.getStatus().name())).isPresent()
+            // Followed to its end only if the caller may see it: another's voucher, final or not, keeps the stream
+            // open as an id of no voucher does, so that when the stream ends tells nothing about it.
+            Flux<VoucherState> later = now.filter(voucher -> isFinalTo(voucher, customerId)).isPresent()
                     ? Flux.empty()
                     : reads.changes(followed.get(i), Math.max(known, seen[i]), settings.pollWait())
-                            .takeUntil(voucher -> VoucherRules.isFinal(voucher.getStatus().name()));
+                            .takeUntil(voucher -> isFinalTo(voucher, customerId));
             perVoucher.add(Flux.concat(first, later).map(voucher -> new Change(position, voucher)));
         }
         long[] versions = seen.clone();
@@ -187,6 +189,10 @@ class LiveStatusController implements DisposableBean {
                             .build();
                 });
         return withHeartbeats(changes);
+    }
+
+    private static boolean isFinalTo(VoucherState voucher, String customerId) {
+        return VoucherRules.isFinal(voucher.getStatus().name()) && Representations.isVisibleTo(voucher, customerId);
     }
 
     /**
