@@ -6,11 +6,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 
 import org.springframework.http.HttpStatus;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.avro.CustomerAttempt;
@@ -37,13 +39,22 @@ final class AttemptLimiter {
     private final VoucherReads reads;
     private final RequestPublisher publisher;
     private final Clock clock;
-    private final Map<String, Deque<Instant>> countedHere = new ConcurrentHashMap<>();
+    /**
+     * The customer's attempts counted here, within the window. A customer leaves once a window has passed since
+     * their last attempt was counted or checked: every attempt is then out of it, however long the instance runs.
+     */
+    private final ConcurrentMap<String, Deque<Instant>> countedHere;
 
     AttemptLimiter(Rule rule, VoucherReads reads, RequestPublisher publisher, Clock clock) {
         this.rule = rule;
         this.reads = reads;
         this.publisher = publisher;
         this.clock = clock;
+        this.countedHere = Caffeine.newBuilder()
+                .expireAfterWrite(rule.window())
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .<String, Deque<Instant>>build()
+                .asMap();
     }
 
     /** Completes if the customer may make another attempt, else fails with the refusal. */
@@ -87,6 +98,11 @@ final class AttemptLimiter {
             return recent.isEmpty() ? null : recent;
         });
         return Optional.ofNullable(allowedAgain[0]);
+    }
+
+    /** How many customers this instance holds attempts of. */
+    int customersCountedHere() {
+        return (int) countedHere.keySet().stream().count();
     }
 
     private ApiException refusal(Instant allowedAgain, Instant now) {
