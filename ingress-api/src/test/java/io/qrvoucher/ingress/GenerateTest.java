@@ -72,6 +72,31 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void aGenerationRetriedWithItsKeyAfterItsDefaultAccountChangedIsAnsweredAsItWasTaken() {
+        String customer = "retrier-" + UUID.randomUUID();
+        RealPipeline pipeline = RealPipeline.start();
+        pipeline.openAccount(customer + "-cny", customer, 10_00L);
+        pipeline.openAccount(customer + "-usd", customer, "USD", 10_00L);
+        ApiClient retrier = new ApiClient(http, customer);
+        retrier.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY",
+                "defaultGenerationAccountId", customer + "-cny")).exchange().expectStatus().isOk();
+        Map<String, Object> request = Map.of("amount", "1.00", "currency", "CNY");
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> first = body(retrier.post("/api/vouchers").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+
+        retrier.put("/api/settings").bodyValue(Map.of("defaultGenerationAccountId", customer + "-usd")).exchange()
+                .expectStatus().isOk();
+
+        retrier.post("/api/vouchers").header("Idempotency-Key", key).header("Prefer", "wait=20").bodyValue(request)
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.id").isEqualTo(first.get("id")).jsonPath("$.status").isEqualTo("UNUSED");
+        retrier.post("/api/vouchers").bodyValue(request).exchange()
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("CURRENCY_MISMATCH");
+    }
+
+    @Test
     void anAmountThatTheBalanceDoesNotCoverEndsRejectedWithTheReason() {
         bob.post("/api/vouchers").header("Prefer", "wait=20")
                 .bodyValue(Map.of("accountId", "bob-cny", "amount", "600.00", "currency", "CNY"))

@@ -174,7 +174,11 @@ public final class RealPipeline {
 
     /** Opens an account for a customer the demo data does not have. */
     public void openAccount(String accountId, String customerId, long openingBalanceMinor) {
-        ledger.getBean(AccountOpening.class).openCustomerAccount(accountId, customerId, "CNY", openingBalanceMinor,
+        openAccount(accountId, customerId, "CNY", openingBalanceMinor);
+    }
+
+    public void openAccount(String accountId, String customerId, String currency, long openingBalanceMinor) {
+        ledger.getBean(AccountOpening.class).openCustomerAccount(accountId, customerId, currency, openingBalanceMinor,
                 openingBalanceMinor);
     }
 

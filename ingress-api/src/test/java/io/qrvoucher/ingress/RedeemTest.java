@@ -134,6 +134,28 @@ class RedeemTest extends IngressTestBase {
     }
 
     @Test
+    void aRedemptionRetriedWithItsKeyAfterItsDefaultDestinationWentAwayIsAnsweredAsItWasTaken() {
+        String payee = "retrier-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(payee + "-cny", payee, 0);
+        ApiClient retrier = new ApiClient(http, payee);
+        retrier.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN")).exchange().expectStatus().isOk();
+        Map<String, Object> voucher = alice.issuedVoucher("2.20");
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> first = body(retrier.post("/api/redemptions").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(Map.of("code", voucher.get("code"))).exchange()
+                .expectStatus().isOk());
+
+        retrier.put("/api/settings").bodyValue(Map.of("redemptionMode", "SCAN_THEN_CONFIRM")).exchange().expectStatus().isOk();
+
+        retrier.post("/api/redemptions").header("Idempotency-Key", key).header("Prefer", "wait=20")
+                .bodyValue(Map.of("code", voucher.get("code"))).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.id").isEqualTo(first.get("id")).jsonPath("$.status").isEqualTo("SUCCEEDED");
+        retrier.post("/api/redemptions").bodyValue(Map.of("code", voucher.get("code"))).exchange()
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("DESTINATION_REQUIRED");
+    }
+
+    @Test
     void aClosedAccountNeverReceivesTheMoneyAndTheVoucherStaysRedeemable() {
         String payee = "mover-" + System.nanoTime();
         RealPipeline pipeline = RealPipeline.start();

@@ -96,6 +96,8 @@ final class Generations {
                                 : Mono.error(ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future")));
         return inTime.then(customers.settingsOf(customerId))
                 .flatMap(settings -> generationAccount(customerId, request.accountId(), settings, currency)
+                        .onErrorResume(ApiException.class, refused -> accountOfRetried(customerId, idempotencyKey, hash)
+                                .switchIfEmpty(Mono.error(refused)))
                         .flatMap(accountId -> publish(caller, settings, accountId, request, amountMinor, currency,
                                 hash, idempotencyKey, prefer, now)));
     }
@@ -107,6 +109,19 @@ final class Generations {
             return Mono.error(ApiException.unprocessable("ACCOUNT_REQUIRED", "Name the account to freeze the amount on"));
         }
         return customers.ownAccountIn(customerId, accountId, currency.getCurrencyCode()).map(Customers.OwnedAccount::accountId);
+    }
+
+    /**
+     * The account a keyed retry's first request froze on, if that request went on (its voucher exists): its account
+     * was checked when it was first sent, and the settings or accounts it relied on may have changed since (a default
+     * account now in another currency). The retry is answered as the first was, not refused. Read only where the
+     * check fails.
+     */
+    private Mono<String> accountOfRetried(String customerId, String idempotencyKey, String hash) {
+        return idempotencyKeys.retried(customerId, idempotencyKey, hash)
+                .flatMap(Mono::justOrEmpty)
+                .flatMap(first -> reads.voucher(first.voucherId(), null))
+                .mapNotNull(answer -> answer.getVoucher() == null ? null : answer.getVoucher().getAccountId());
     }
 
     /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */

@@ -115,17 +115,45 @@ final class Redemptions {
                                                           String idempotencyKey, String prefer) {
         Currency currency = Currency.getInstance(voucher.getCurrency());
         Long amountMinor = request.amount() == null ? null : Amounts.parse(request.amount(), currency);
-        return destinationOf(customerId, request, voucher.getCurrency()).flatMap(destination -> {
-            // The request as its client sent it: a default destination stands as such, for the payee's settings
-            // may change between a request and its retry.
-            String hash = IdempotencyKeys.hash("redeem", code, String.valueOf(amountMinor),
-                    request.accountId() == null && request.externalAccount() == null ? IdempotencyKeys.DEFAULT
-                            : destination.toString());
-            Mono<Void> inTime = expiredCode ? idempotencyKeys.retried(customerId, idempotencyKey, hash)
-                    .flatMap(first -> first.isPresent() ? Mono.<Void>empty() : codeExpired(customerId)) : Mono.empty();
-            return inTime.then(Mono.defer(() ->
-                    publish(customerId, voucher, code, amountMinor, destination, hash, idempotencyKey, prefer)));
-        });
+        return destinationOf(customerId, request, voucher.getCurrency())
+                .onErrorResume(ApiException.class, refused -> destinationOfRetried(customerId, voucher, code, amountMinor,
+                        request, idempotencyKey).switchIfEmpty(Mono.error(refused)))
+                .flatMap(destination -> {
+                    String hash = hashOf(code, amountMinor, request, destination);
+                    Mono<Void> inTime = expiredCode ? idempotencyKeys.retried(customerId, idempotencyKey, hash)
+                            .flatMap(first -> first.isPresent() ? Mono.<Void>empty() : codeExpired(customerId))
+                            : Mono.empty();
+                    return inTime.then(Mono.defer(() ->
+                            publish(customerId, voucher, code, amountMinor, destination, hash, idempotencyKey, prefer)));
+                });
+    }
+
+    /**
+     * The request as its client sent it: a default destination stands as such, for the payee's settings may change
+     * between a request and its retry.
+     */
+    private static String hashOf(String code, Long amountMinor, Dtos.Redeem request, Object destination) {
+        return IdempotencyKeys.hash("redeem", code, String.valueOf(amountMinor),
+                request.accountId() == null && request.externalAccount() == null ? IdempotencyKeys.DEFAULT
+                        : destination.toString());
+    }
+
+    /**
+     * The destination of a keyed retry's first request, if that request was taken (it is the voucher's redemption):
+     * its account was checked when it was first sent, and the settings or account it relied on may have changed since
+     * (redeem-on-scan turned off, the account closed). The retry is answered as the first was, not refused. Read only
+     * where the check fails; an account at another bank is checked alike at any time.
+     */
+    private Mono<Object> destinationOfRetried(String customerId, VoucherState voucher, String code, Long amountMinor,
+                                              Dtos.Redeem request, String idempotencyKey) {
+        if (request.externalAccount() != null || voucher.getRedemption() == null) {
+            return Mono.empty();
+        }
+        Object named = request.accountId() == null ? null : new OwnAccount(request.accountId());
+        return idempotencyKeys.retried(customerId, idempotencyKey, hashOf(code, amountMinor, request, named))
+                .flatMap(Mono::justOrEmpty)
+                .filter(first -> first.requestId().equals(voucher.getRedemption().getRequestId()))
+                .map(first -> voucher.getRedemption().getDestination());
     }
 
     /** Publishes the redemption (the first one's ids for a repeated Idempotency-Key) and waits as asked. */
