@@ -1,10 +1,12 @@
 package io.qrvoucher.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,8 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.web.reactive.server.FluxExchangeResult;
 
 import io.qrvoucher.ingress.security.DemoTokens;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -113,6 +117,32 @@ class LiveStatusTest extends IngressTestBase {
                 .expectNoEvent(Duration.ofSeconds(3))
                 .thenCancel()
                 .verify(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aCustomerHasAtMostTheConfiguredNumberOfStreamsOpenAtOnce() {
+        String customer = "watcher-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, 10_00L);
+        ApiClient watcher = new ApiClient(http, customer);
+        String uri = "/api/vouchers/events?ids=" + watcher.issuedVoucher("1.00").get("id");
+        List<Disposable> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) { // ingress.live-status.max-streams-per-customer
+                open.add(watcher.get(uri).accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isOk()
+                        .returnResult(String.class).getResponseBody().subscribe());
+            }
+            watcher.get(uri).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                    .expectStatus().isEqualTo(429)
+                    .expectHeader().exists("Retry-After");
+        } finally {
+            open.forEach(Disposable::dispose);
+        }
+        // A stream closed by its client no longer counts.
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            FluxExchangeResult<String> again = watcher.get(uri).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                    .expectStatus().isOk().returnResult(String.class);
+            again.getResponseBody().subscribe().dispose();
+        });
     }
 
     @Test

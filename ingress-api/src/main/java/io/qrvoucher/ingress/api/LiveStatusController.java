@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
@@ -84,6 +86,8 @@ class LiveStatusController implements DisposableBean {
     private final Clock clock;
     private final ConnectionProvider connections;
     private final VoucherReads reads;
+    /** The streams open on this instance, by customer. */
+    private final Map<String, Integer> openStreams = new ConcurrentHashMap<>();
 
     LiveStatusController(LiveStatusProperties settings, Representations representations, StreamsRouting routing,
                          RequestPublisher publisher, ObjectProvider<ColocatedOwners> colocatedOwners,
@@ -116,12 +120,12 @@ class LiveStatusController implements DisposableBean {
         long[] seen = cursor(lastEventId, followed.size());
         String customerId = caller.getSubject();
         Duration lifetime = lifetime(caller);
-        return Flux.fromIterable(followed)
+        return counted(customerId, Flux.fromIterable(followed)
                 .flatMapSequential(id -> reads.voucher(id, null).map(answer -> Optional.ofNullable(answer.getVoucher())),
                         FIRST_READS_AT_ONCE)
                 .collectList()
                 .flatMapMany(current -> stream(followed, current, seen, customerId))
-                .take(lifetime);
+                .take(lifetime));
     }
 
     @GetMapping(value = "/api/vouchers/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -132,14 +136,35 @@ class LiveStatusController implements DisposableBean {
     Flux<ServerSentEvent<Object>> voucherEvents(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         String customerId = caller.getSubject();
         Duration lifetime = lifetime(caller);
-        return representations.visible(reads, id, customerId)
+        return counted(customerId, representations.visible(reads, id, customerId)
                 .flatMapMany(current -> withHeartbeats(Flux.concat(Flux.just(current),
                                 reads.changes(id, current.getVersion(), settings.pollWait()))
                         .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
                         .takeUntil(voucher -> VoucherRules.isFinal(voucher.getStatus().name()))
                         .map(voucher -> ServerSentEvent.<Object>builder(representations.voucher(voucher, customerId))
                                 .event("voucher").id(Long.toString(voucher.getVersion())).build())))
-                .take(lifetime);
+                .take(lifetime));
+    }
+
+    /**
+     * The stream, counted among the customer's open ones while it lasts; refused 429 if they have as many open on this
+     * instance as they may. Counted when it starts and until it ends however it ends, the client gone included.
+     */
+    private <T> Flux<T> counted(String customerId, Flux<T> stream) {
+        return Flux.defer(() -> {
+            if (openStreams.merge(customerId, 1, Integer::sum) > settings.maxStreamsPerCustomer()) {
+                ended(customerId);
+                ApiException tooMany = new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_STREAMS",
+                        "You have " + settings.maxStreamsPerCustomer() + " live status streams open; close one first");
+                tooMany.getHeaders().set(HttpHeaders.RETRY_AFTER, "5");
+                return Flux.error(tooMany);
+            }
+            return stream.doFinally(signal -> ended(customerId));
+        });
+    }
+
+    private void ended(String customerId) {
+        openStreams.computeIfPresent(customerId, (id, open) -> open > 1 ? open - 1 : null);
     }
 
     /**

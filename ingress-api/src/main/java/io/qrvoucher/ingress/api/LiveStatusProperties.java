@@ -17,6 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param heartbeat   how often a comment is sent on a quiet stream, so that proxies keep it open
  * @param connections connections to each voucher-streams instance that the streams' long polls may hold, in
  *                    a pool of their own: a page following many vouchers never holds up other reads
+ * @param maxStreamsPerCustomer streams one customer may have open at once on one instance (a page per device or
+ *                    tab); one more is refused 429, so that no customer can take the pool's connections
  */
 @ConfigurationProperties("ingress.live-status")
 public record LiveStatusProperties(
@@ -24,5 +26,6 @@ public record LiveStatusProperties(
         @DefaultValue("5m") Duration maxAge,
         @DefaultValue("25s") Duration pollWait,
         @DefaultValue("15s") Duration heartbeat,
-        @DefaultValue("512") int connections) {
+        @DefaultValue("512") int connections,
+        @DefaultValue("8") int maxStreamsPerCustomer) {
 }
