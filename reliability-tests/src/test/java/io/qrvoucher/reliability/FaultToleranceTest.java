@@ -43,6 +43,7 @@ class FaultToleranceTest {
     private Invariants invariants;
     private final List<String> results = new ArrayList<>();
     private final List<String> readResults = new ArrayList<>();
+    private final List<String> notAcceptedResults = new ArrayList<>();
 
     @BeforeAll
     void connect() {
@@ -57,7 +58,9 @@ class FaultToleranceTest {
         Path report = Path.of("target", "reliability", "results.md");
         Files.writeString(report, String.join("\n", results) + "\n\nReads of 12 vouchers in every partition, through "
                 + "both ingress instances at random, while one of two voucher-streams instances is killed:\n\n"
-                + "| standbys | reads |\n| --- | --- |\n" + String.join("\n", readResults) + "\n");
+                + "| standbys | reads |\n| --- | --- |\n" + String.join("\n", readResults) + "\n\n"
+                + "Requests not accepted, by request and answer:\n\n| fault | not accepted |\n| --- | --- |\n"
+                + String.join("\n", notAcceptedResults) + "\n");
     }
 
     /**
@@ -146,6 +149,9 @@ class FaultToleranceTest {
         injector.shutdown();
         Invariants.Report report = invariants.check(load, balancesBefore, Load.VALIDITY.plus(Duration.ofSeconds(120)));
 
+        if (load.requestsNotAccepted() > 0) {
+            notAcceptedResults.add("| " + fault + " | " + load.requestsNotAcceptedByAnswer() + " |");
+        }
         results.add("| " + fault + " | " + load.requestsSent() + " | " + load.acceptedVouchers().size() + " | "
                 + load.acceptedRedemptions().size() + " | " + load.requestsNotAccepted() + " | "
                 + report.voucherOutcomes() + " | " + report.redemptionOutcomes() + " | " + report.totalViolations() + " |");

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +30,8 @@ final class Load {
     private final Map<String, Boolean> acceptedVouchers = new ConcurrentHashMap<>();
     private final Map<String, String> acceptedRedemptions = new ConcurrentHashMap<>();
     private final AtomicInteger sent = new AtomicInteger();
-    private final AtomicInteger refusedOrFailed = new AtomicInteger();
+    /** The requests not accepted, by what was asked and what was answered. */
+    private final Map<String, AtomicInteger> notAccepted = new ConcurrentHashMap<>();
     private final AtomicInteger cancels = new AtomicInteger();
 
     Load(Api api, Map<String, String> tokens) {
@@ -111,7 +113,9 @@ final class Load {
         sent.incrementAndGet();
         Api.Response response = api.send(method, path, tokens.get(customer), prefer, body);
         if (!response.ok()) {
-            refusedOrFailed.incrementAndGet();
+            String asked = method + " " + path.replaceFirst("^/api/vouchers/[^/]+", "/api/vouchers/{id}");
+            String answered = response.status() < 0 ? "no answer" : response.status() + " " + response.string("code");
+            notAccepted.computeIfAbsent(asked + ": " + answered, reason -> new AtomicInteger()).incrementAndGet();
         }
         if (response.status() < 0) {
             // The API is down (a restart): a client backs off instead of hammering it.
@@ -134,6 +138,13 @@ final class Load {
     }
 
     int requestsNotAccepted() {
-        return refusedOrFailed.get();
+        return notAccepted.values().stream().mapToInt(AtomicInteger::get).sum();
+    }
+
+    /** The requests not accepted, counted by request and answer ("POST /api/redemptions: 503 TEMPORARILY_UNAVAILABLE"). */
+    Map<String, Integer> requestsNotAcceptedByAnswer() {
+        Map<String, Integer> counts = new TreeMap<>();
+        notAccepted.forEach((reason, count) -> counts.put(reason, count.get()));
+        return counts;
     }
 }
