@@ -41,9 +41,18 @@ public class ApiException extends ErrorResponseException {
 
     /** The request was not recorded, so nothing happened: the one 5xx a client sees, safe to retry. */
     public static ApiException temporarilyUnavailable() {
-        ApiException unavailable = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
-                "The request was not recorded; nothing happened. Retry it (with the same Idempotency-Key).");
-        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-        return unavailable;
+        return temporarilyUnavailable("The request was not recorded; nothing happened. Retry it (with the same "
+                + "Idempotency-Key).");
+    }
+
+    /** A 503 to send again in a second. */
+    public static ApiException temporarilyUnavailable(String detail) {
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", detail).retryAfter(1);
+    }
+
+    /** This refusal, telling the client how many seconds to wait before it tries again. */
+    public ApiException retryAfter(long seconds) {
+        getHeaders().set(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+        return this;
     }
 }

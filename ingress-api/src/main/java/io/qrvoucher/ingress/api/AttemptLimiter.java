@@ -107,10 +107,8 @@ final class AttemptLimiter {
 
     private ApiException refusal(Instant allowedAgain, Instant now) {
         long retryAfter = Math.max(1, Duration.between(now, allowedAgain).toSeconds());
-        ApiException refused = new ApiException(HttpStatus.TOO_MANY_REQUESTS, rule.code(),
-                "Too many " + rule.what() + "; try again in " + retryAfter + " s");
-        refused.getHeaders().set("Retry-After", Long.toString(retryAfter));
-        return refused;
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, rule.code(),
+                "Too many " + rule.what() + "; try again in " + retryAfter + " s").retryAfter(retryAfter);
     }
 
     private void prune(Deque<Instant> recent, Instant now) {

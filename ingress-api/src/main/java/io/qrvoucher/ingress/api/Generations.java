@@ -90,8 +90,7 @@ final class Generations {
                 Long.toString(amountMinor), currency.getCurrencyCode(), String.valueOf(request.expiresAt()));
         Mono<Void> inTime = request.expiresAt() == null || request.expiresAt().isAfter(now) ? Mono.empty()
                 // Only a retry of a request that went on (a generation refused for step-up did not).
-                : idempotencyKeys.retried(customerId, idempotencyKey, hash)
-                        .flatMap(first -> first.isPresent() ? wasPublished(first.get().voucherId()) : Mono.just(false))
+                : firstPublished(customerId, idempotencyKey, hash).hasElement()
                         .flatMap(retry -> retry ? Mono.<Void>empty()
                                 : Mono.error(ApiException.unprocessable("VALIDITY_IN_PAST", "expiresAt must be in the future")));
         return inTime.then(customers.settingsOf(customerId))
@@ -112,16 +111,23 @@ final class Generations {
     }
 
     /**
-     * The account a keyed retry's first request froze on, if that request went on (its voucher exists): its account
-     * was checked when it was first sent, and the settings or accounts it relied on may have changed since (a default
-     * account now in another currency). The retry is answered as the first was, not refused. Read only where the
-     * check fails.
+     * The account a keyed retry's first request froze on, if that request went on: its account was checked when it
+     * was first sent, and the settings or accounts it relied on may have changed since (a default account now in
+     * another currency). The retry is answered as the first was, not refused. Read only where the check fails.
      */
     private Mono<String> accountOfRetried(String customerId, String idempotencyKey, String hash) {
+        return firstPublished(customerId, idempotencyKey, hash).map(VoucherState::getAccountId);
+    }
+
+    /**
+     * The voucher of the request this keyed one retries, if that request was published (its voucher exists); empty
+     * for a first request, and for a retry of one that was refused before it was published (for step-up, say).
+     */
+    private Mono<VoucherState> firstPublished(String customerId, String idempotencyKey, String hash) {
         return idempotencyKeys.retried(customerId, idempotencyKey, hash)
                 .flatMap(Mono::justOrEmpty)
                 .flatMap(first -> reads.voucher(first.voucherId(), null))
-                .mapNotNull(answer -> answer.getVoucher() == null ? null : answer.getVoucher().getAccountId());
+                .mapNotNull(VoucherAnswer::getVoucher);
     }
 
     /** Claims the key and the sign-in, publishes the request, and waits for its outcome as the caller prefers. */

@@ -154,10 +154,8 @@ class LiveStatusController implements DisposableBean {
         return Flux.defer(() -> {
             if (openStreams.merge(customerId, 1, Integer::sum) > settings.maxStreamsPerCustomer()) {
                 ended(customerId);
-                ApiException tooMany = new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_STREAMS",
-                        "You have " + settings.maxStreamsPerCustomer() + " live status streams open; close one first");
-                tooMany.getHeaders().set(HttpHeaders.RETRY_AFTER, "5");
-                return Flux.error(tooMany);
+                return Flux.error(new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", "You have "
+                        + settings.maxStreamsPerCustomer() + " live status streams open; close one first").retryAfter(5));
             }
             return stream.doFinally(signal -> ended(customerId));
         });

@@ -44,12 +44,8 @@ final class PictureDecoding implements DisposableBean {
     Mono<String> codeIn(byte[] picture) {
         return Mono.fromCallable(() -> decode(picture))
                 .subscribeOn(decoders)
-                .onErrorMap(RejectedExecutionException.class, full -> {
-                    ApiException busy = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "BUSY",
-                            "Too many pictures are being read; send it again in a moment");
-                    busy.getHeaders().set("Retry-After", "1");
-                    return busy;
-                });
+                .onErrorMap(RejectedExecutionException.class, full -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                        "BUSY", "Too many pictures are being read; send it again in a moment").retryAfter(1));
     }
 
     private String decode(byte[] picture) {

@@ -2,9 +2,6 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Duration;
 
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.OwnAccount;
@@ -41,22 +38,16 @@ final class Representations {
      * answered 503 should it still not be there: it is on its way, not missing.
      */
     Mono<VoucherState> visible(VoucherReads reads, String voucherId, String customerId) {
-        boolean issuedToCaller = codes.isIssuedTo(voucherId, customerId);
+        // A plain read first, and the id's tag checked only on a miss: a wait costs the owner a watch, and the tag a MAC.
         return reads.voucher(voucherId, null)
-                // A plain read first: a wait costs the owner a watch even when the voucher is there.
-                .flatMap(answer -> answer.getVoucher() == null && issuedToCaller
-                        ? reads.awaitChange(voucherId, null, -1, RECORDING_WAIT) : Mono.just(answer))
-                .mapNotNull(VoucherAnswer::getVoucher)
+                .flatMap(answer -> answer.getVoucher() != null || !codes.isIssuedTo(voucherId, customerId)
+                        ? Mono.justOrEmpty(answer.getVoucher())
+                        : reads.awaitChange(voucherId, null, -1, RECORDING_WAIT)
+                                .mapNotNull(VoucherAnswer::getVoucher)
+                                .switchIfEmpty(Mono.error(() -> ApiException.temporarilyUnavailable(
+                                        "The voucher is accepted and not recorded yet; read it again shortly."))))
                 .filter(voucher -> isVisibleTo(voucher, customerId))
-                .switchIfEmpty(Mono.error(() -> issuedToCaller ? notRecordedYet()
-                        : ApiException.notFound("Voucher " + voucherId)));
-    }
-
-    private static ApiException notRecordedYet() {
-        ApiException unavailable = new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE",
-                "The voucher is accepted and not recorded yet; read it again shortly.");
-        unavailable.getHeaders().set(HttpHeaders.RETRY_AFTER, "1");
-        return unavailable;
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Voucher " + voucherId)));
     }
 
     Dtos.Voucher voucher(VoucherState voucher, String customerId) {

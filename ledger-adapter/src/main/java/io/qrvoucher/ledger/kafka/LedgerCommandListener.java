@@ -23,6 +23,7 @@ import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.ledger.core.LedgerRefusal;
 import io.qrvoucher.schemas.Topics;
+import io.qrvoucher.support.Causes;
 import io.qrvoucher.support.RecordObservations;
 
 /**
@@ -93,7 +94,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
             applied = command instanceof LedgerCommand.Transfer transfer && failingTransfers.overdue(transfer.commandId())
                     ? giveUp(transfer)
                     : ledger.apply(command);
-        } catch (DataAccessException e) {
+        } catch (DataAccessException | TransactionException e) {
             if (!(command instanceof LedgerCommand.Transfer transfer)) {
                 throw e;
             }
@@ -103,12 +104,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
             }
             applied = ledger.refuseTransfer(transfer, LedgerRefusal.INVALID_COMMAND);
             log.warn("Refused {}: the database refuses its data ({}); the ledger answered {}", transfer.commandId(),
-                    e.getMostSpecificCause().getMessage(), applied.outcome());
-        } catch (TransactionException e) {
-            if (command instanceof LedgerCommand.Transfer) {
-                failingTransfers.failed(command.commandId(), new TopicPartition(record.topic(), record.partition()));
-            }
-            throw e;
+                    e.getMessage(), applied.outcome());
         }
         failingTransfers.answered(command.commandId());
         sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
@@ -132,9 +128,9 @@ public class LedgerCommandListener implements ConsumerSeekAware {
      * SQLSTATE class 22, a data exception (a NUL in a text, a value out of range): the command's data, refused alike
      * on every attempt, so a transfer is refused at once rather than retried as if the database were down.
      */
-    private static boolean isDataException(DataAccessException e) {
-        return e.getMostSpecificCause() instanceof SQLException sql && sql.getSQLState() != null
-                && sql.getSQLState().startsWith("22");
+    private static boolean isDataException(RuntimeException e) {
+        return Causes.find(e, SQLException.class).map(SQLException::getSQLState)
+                .filter(state -> state.startsWith("22")).isPresent();
     }
 
     private Applied giveUp(LedgerCommand.Transfer transfer) {
