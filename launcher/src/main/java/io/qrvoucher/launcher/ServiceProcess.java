@@ -28,6 +28,7 @@ public final class ServiceProcess {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration READY_WITHIN = Duration.ofSeconds(120);
+    private static final int LOG_LINES_SHOWN = 30;
 
     private final String name;
     private final String mainClass;
@@ -111,14 +112,24 @@ public final class ServiceProcess {
         long deadline = System.nanoTime() + READY_WITHIN.toNanos();
         while (!isReady()) {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited; see " + log);
+                throw new IllegalStateException(name + " exited; see " + log + lastLinesOfLog());
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(name + " not ready within " + READY_WITHIN + "; see " + log);
+                throw new IllegalStateException(name + " not ready within " + READY_WITHIN + "; see " + log + lastLinesOfLog());
             }
             LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
         }
         return this;
+    }
+
+    /** The end of the log, for a failure's message: where a run on a machine that keeps no files shows why. */
+    private String lastLinesOfLog() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return ", which ends:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_LINES_SHOWN), lines.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
     }
 
     public boolean isReady() {

@@ -42,8 +42,14 @@ final class Api {
         }
     }
 
+    /** A demo sign-in; a clear failure, with the ingress's answer, when it issues none. */
     String token(String customerId) {
-        return send("POST", "/dev/token", null, null, Map.of("customerId", customerId)).string("accessToken");
+        Response response = send("POST", "/dev/token", null, null, Map.of("customerId", customerId));
+        String token = response.string("accessToken");
+        if (token == null) {
+            throw new IllegalStateException("No token for " + customerId + ": " + response.status() + " " + response.raw());
+        }
+        return token;
     }
 
     Response send(String method, String path, String token, String prefer, Object body) {
