@@ -19,6 +19,7 @@ import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.FluxExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.qrvoucher.ingress.security.DemoTokens;
 import reactor.core.Disposable;
@@ -131,9 +132,8 @@ class LiveStatusTest extends IngressTestBase {
                 open.add(watcher.get(uri).accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isOk()
                         .returnResult(String.class).getResponseBody().subscribe());
             }
-            watcher.get(uri).accept(MediaType.TEXT_EVENT_STREAM).exchange()
-                    .expectStatus().isEqualTo(429)
-                    .expectHeader().exists("Retry-After");
+            refusedAsProblem(watcher.get(uri).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                    .expectHeader().exists("Retry-After"), 429, "TOO_MANY_STREAMS");
         } finally {
             open.forEach(Disposable::dispose);
         }
@@ -166,31 +166,37 @@ class LiveStatusTest extends IngressTestBase {
 
         // Within the validators' clock skew the token still passes the filter, but no stream is opened with it.
         for (String stream : streams) {
-            http.get().uri(stream)
+            refusedAsProblem(http.get().uri(stream)
                     .headers(h -> h.setBearerAuth(shortLived))
                     .accept(MediaType.TEXT_EVENT_STREAM)
-                    .exchange()
-                    .expectStatus().isUnauthorized();
+                    .exchange(), 401, "UNAUTHENTICATED");
         }
     }
 
     @Test
     void aStreamFollowsABoundedNumberOfVouchers() {
         String tooMany = IntStream.range(0, 21).mapToObj(i -> UUID.randomUUID().toString()).collect(Collectors.joining(","));
-        alice.get("/api/vouchers/events?ids=" + tooMany).accept(MediaType.TEXT_EVENT_STREAM).exchange()
-                .expectStatus().isBadRequest();
-        alice.get("/api/vouchers/events?ids=").accept(MediaType.TEXT_EVENT_STREAM).exchange()
-                .expectStatus().isBadRequest();
+        refusedAsProblem(alice.get("/api/vouchers/events?ids=" + tooMany).accept(MediaType.TEXT_EVENT_STREAM).exchange(),
+                400, "INVALID_QUERY");
+        refusedAsProblem(alice.get("/api/vouchers/events?ids=").accept(MediaType.TEXT_EVENT_STREAM).exchange(),
+                400, "INVALID_QUERY");
         // No voucher has such an id: refused at once rather than followed for the stream's whole life.
         for (String cannotBeAVoucher : List.of("x", UUID.randomUUID().toString().toUpperCase(Locale.ROOT))) {
-            alice.get("/api/vouchers/events?ids=" + cannotBeAVoucher).accept(MediaType.TEXT_EVENT_STREAM).exchange()
-                    .expectStatus().isBadRequest();
+            refusedAsProblem(alice.get("/api/vouchers/events?ids=" + cannotBeAVoucher).accept(MediaType.TEXT_EVENT_STREAM)
+                    .exchange(), 400, "INVALID_QUERY");
         }
-        http.get().uri("/api/vouchers/events?ids=" + UUID.randomUUID()).accept(MediaType.TEXT_EVENT_STREAM).exchange()
-                .expectStatus().isUnauthorized();
+        refusedAsProblem(http.get().uri("/api/vouchers/events?ids=" + UUID.randomUUID()).accept(MediaType.TEXT_EVENT_STREAM)
+                .exchange(), 401, "UNAUTHENTICATED");
         http.get().uri("/v3/api-docs").exchange()
                 .expectStatus().isOk()
                 .expectBody().jsonPath("$.paths['/api/vouchers/events'].get.parameters[0].name").isEqualTo("ids");
+    }
+
+    /** A stream refused before it opens: problem details, not an event, though the client accepts only events. */
+    private static void refusedAsProblem(WebTestClient.ResponseSpec response, int status, String code) {
+        response.expectStatus().isEqualTo(status)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo(code);
     }
 
     private Flux<ServerSentEvent<Map<String, Object>>> stream(String token, String ids, String lastEventId) {

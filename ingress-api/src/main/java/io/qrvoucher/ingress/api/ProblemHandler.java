@@ -8,6 +8,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -26,7 +27,9 @@ import reactor.core.publisher.Mono;
  * Every refusal as RFC 9457 problem details with a stable type and code, including the framework's
  * own (malformed JSON, wrong media type, oversized bodies). Nothing a client sends ends in a 5xx;
  * the one 5xx a client sees is 503, when the broker did not take the request or no owner of the data
- * could answer a read, which is safe to retry.
+ * could answer a read, which is safe to retry. Always {@code application/problem+json}, whatever the
+ * request accepts: a live status stream's client accepts {@code text/event-stream}, which can carry any
+ * object, and its refusal was written as an event.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -48,40 +51,57 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     /** A query the owner of the data refused as asked (a cursor of another list): the client's to mend. */
     @ExceptionHandler(VoucherStreamsReads.BadQuery.class)
     ResponseEntity<ProblemDetail> badQuery(VoucherStreamsReads.BadQuery error) {
-        return ResponseEntity.badRequest().body(Problems.problem(HttpStatus.BAD_REQUEST, "INVALID_QUERY", error.getMessage()));
+        return problem(Problems.problem(HttpStatus.BAD_REQUEST, "INVALID_QUERY", error.getMessage()), HttpHeaders.EMPTY);
     }
 
     private static ResponseEntity<ProblemDetail> temporarilyUnavailable() {
         ApiException unavailable = ApiException.temporarilyUnavailable();
-        return ResponseEntity.status(unavailable.getStatusCode()).headers(unavailable.getHeaders()).body(unavailable.getBody());
+        return problem(unavailable.getBody(), unavailable.getHeaders());
     }
 
     @ExceptionHandler(RuntimeException.class)
     ResponseEntity<ProblemDetail> unexpected(RuntimeException error) {
-        Optional<ResponseEntity<ProblemDetail>> tooLarge = tooLarge(error);
+        Optional<ProblemDetail> tooLarge = tooLarge(error);
         if (tooLarge.isPresent()) {
-            return tooLarge.get();
+            return problem(tooLarge.get(), HttpHeaders.EMPTY);
         }
         log.error("Unexpected failure", error);
-        return ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR)
-                .body(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"));
+        return problem(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"),
+                HttpHeaders.EMPTY);
     }
 
     /** Gives the framework's own problems a stable type and code too. */
     @Override
     protected Mono<ResponseEntity<Object>> handleExceptionInternal(Exception error, Object body, HttpHeaders headers,
                                                                    HttpStatusCode status, ServerWebExchange exchange) {
-        Optional<ResponseEntity<ProblemDetail>> tooLarge = tooLarge(error);
+        Optional<ProblemDetail> tooLarge = tooLarge(error);
         if (tooLarge.isPresent()) {
-            return Mono.just(ResponseEntity.status(tooLarge.get().getStatusCode()).body(tooLarge.get().getBody()));
+            return createResponseEntity(tooLarge.get(), HttpHeaders.EMPTY, HttpStatus.CONTENT_TOO_LARGE, exchange);
         }
         Problems.codeFrameworkProblem(error, body, status);
         return super.handleExceptionInternal(error, body, headers, status, exchange);
     }
 
+    /** Every response the framework makes here, problem details as what they are. */
+    @Override
+    protected Mono<ResponseEntity<Object>> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
+                                                                ServerWebExchange exchange) {
+        HttpHeaders withType = new HttpHeaders();
+        withType.addAll(headers);
+        if (body instanceof ProblemDetail) {
+            withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        }
+        return super.createResponseEntity(body, withType, status, exchange);
+    }
+
+    private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem, HttpHeaders headers) {
+        return ResponseEntity.status(problem.getStatus()).headers(headers).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+
     /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
-    private static Optional<ResponseEntity<ProblemDetail>> tooLarge(Throwable error) {
-        return Causes.find(error, DataBufferLimitException.class).map(limit -> ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
-                .body(Problems.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage())));
+    private static Optional<ProblemDetail> tooLarge(Throwable error) {
+        return Causes.find(error, DataBufferLimitException.class)
+                .map(limit -> Problems.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage()));
     }
 }
