@@ -52,7 +52,7 @@ class GenerateTest extends IngressTestBase {
                     .bodyValue(Map.of("accountId", "alice-cny", "amount", "1.01", "currency", "CNY"))
                     .exchange()
                     .expectStatus().isAccepted()
-                    .returnResult(Map.class).getResponseHeaders().getLocation().toString();
+                    .expectBody().returnResult().getResponseHeaders().getLocation().toString();
 
             alice.get(location).exchange().expectStatus().isOk().expectBody().jsonPath("$.amount").isEqualTo("1.01");
             bob.get(location).exchange().expectStatus().isNotFound();
@@ -300,7 +300,7 @@ class GenerateTest extends IngressTestBase {
 
         List<Integer> statuses = Flux.range(0, 4)
                 .flatMap(i -> Mono.fromCallable(() -> carol.post("/api/vouchers").bodyValue(request).exchange()
-                                .returnResult(String.class).getStatus().value())
+                                .expectBody().returnResult().getStatus().value())
                         .subscribeOn(Schedulers.boundedElastic()))
                 .collectList().block();
 
@@ -352,7 +352,7 @@ class GenerateTest extends IngressTestBase {
 
         List<Integer> statuses = Flux.range(0, 4)
                 .flatMap(i -> Mono.fromCallable(() -> firstTimer.post("/api/vouchers").bodyValue(request).exchange()
-                                .returnResult(String.class).getStatus().value())
+                                .expectBody().returnResult().getStatus().value())
                         .subscribeOn(Schedulers.boundedElastic()))
                 .collectList().block();
 

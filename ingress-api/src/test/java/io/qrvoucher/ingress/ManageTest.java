@@ -87,7 +87,7 @@ class ManageTest extends IngressTestBase {
         List<Integer> statuses = Flux.just(Map.of("redemptionMode", "REDEEM_ON_SCAN"),
                         Map.of("defaultRedemptionAccountId", customer + "-cny"))
                 .flatMap(change -> reactor.core.publisher.Mono.fromCallable(() -> settler.put("/api/settings")
-                                .bodyValue(change).exchange().returnResult(String.class).getStatus().value())
+                                .bodyValue(change).exchange().expectBody().returnResult().getStatus().value())
                         .subscribeOn(reactor.core.scheduler.Schedulers.boundedElastic()))
                 .collectList().block();
 
