@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -98,13 +99,14 @@ public class LedgerCommandListener implements ConsumerSeekAware {
             if (!(command instanceof LedgerCommand.Transfer transfer)) {
                 throw e;
             }
-            if (!isDataException(e)) {
+            Optional<SQLException> refusedData = dataException(e);
+            if (refusedData.isEmpty()) {
                 failingTransfers.failed(command.commandId(), new TopicPartition(record.topic(), record.partition()));
                 throw e;
             }
             applied = ledger.refuseTransfer(transfer, LedgerRefusal.INVALID_COMMAND);
             log.warn("Refused {}: the database refuses its data ({}); the ledger answered {}", transfer.commandId(),
-                    e.getMessage(), applied.outcome());
+                    refusedData.get().getMessage(), applied.outcome());
         }
         failingTransfers.answered(command.commandId());
         sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
@@ -125,12 +127,12 @@ public class LedgerCommandListener implements ConsumerSeekAware {
     }
 
     /**
-     * SQLSTATE class 22, a data exception (a NUL in a text, a value out of range): the command's data, refused alike
-     * on every attempt, so a transfer is refused at once rather than retried as if the database were down.
+     * SQLSTATE class 22, a data exception (a NUL in a text, a value out of range), wherever in the chain, also under
+     * a failed commit: the command's data, refused alike on every attempt, so a transfer is refused at once rather
+     * than retried as if the database were down.
      */
-    private static boolean isDataException(RuntimeException e) {
-        return Causes.find(e, SQLException.class).map(SQLException::getSQLState)
-                .filter(state -> state.startsWith("22")).isPresent();
+    private static Optional<SQLException> dataException(RuntimeException e) {
+        return Causes.find(e, SQLException.class, sql -> sql.getSQLState() != null && sql.getSQLState().startsWith("22"));
     }
 
     private Applied giveUp(LedgerCommand.Transfer transfer) {
