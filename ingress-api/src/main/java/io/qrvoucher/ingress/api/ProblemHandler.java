@@ -76,7 +76,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                                                                    HttpStatusCode status, ServerWebExchange exchange) {
         Optional<ProblemDetail> tooLarge = tooLarge(error);
         if (tooLarge.isPresent()) {
-            return createResponseEntity(tooLarge.get(), HttpHeaders.EMPTY, HttpStatus.CONTENT_TOO_LARGE, exchange);
+            return createResponseEntity(tooLarge.get(), HttpHeaders.EMPTY, HttpStatusCode.valueOf(tooLarge.get().getStatus()),
+                    exchange);
         }
         Problems.codeFrameworkProblem(error, body, status);
         return super.handleExceptionInternal(error, body, headers, status, exchange);
@@ -84,19 +85,24 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     /** Every response the framework makes here, problem details as what they are. */
     @Override
-    protected Mono<ResponseEntity<Object>> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
-                                                                ServerWebExchange exchange) {
-        HttpHeaders withType = new HttpHeaders();
-        withType.addAll(headers);
-        if (body instanceof ProblemDetail) {
-            withType.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        }
-        return super.createResponseEntity(body, withType, status, exchange);
+    protected Mono<ResponseEntity<Object>> createResponseEntity(Object body, HttpHeaders headers,
+                                                                HttpStatusCode status, ServerWebExchange exchange) {
+        return super.createResponseEntity(body, body instanceof ProblemDetail ? problemHeaders(headers) : headers, status,
+                exchange);
     }
 
     private static ResponseEntity<ProblemDetail> problem(ProblemDetail problem, HttpHeaders headers) {
-        return ResponseEntity.status(problem.getStatus()).headers(headers).contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problem);
+        return ResponseEntity.status(problem.getStatus()).headers(problemHeaders(headers)).body(problem);
+    }
+
+    /** The headers (the framework may pass none), and the problem's own content type, whatever the request accepts. */
+    private static HttpHeaders problemHeaders(HttpHeaders headers) {
+        HttpHeaders problemHeaders = new HttpHeaders();
+        if (headers != null) {
+            problemHeaders.addAll(headers);
+        }
+        problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return problemHeaders;
     }
 
     /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
