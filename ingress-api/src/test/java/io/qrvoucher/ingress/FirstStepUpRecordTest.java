@@ -52,7 +52,7 @@ class FirstStepUpRecordTest extends IngressTestBase {
         RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
         ApiClient firstTimer = new ApiClient(http, customer);
         firstTimer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody(Void.class);
 
         Map<String, Object> voucher = firstTimer.issuedVoucher("2.50");
 

@@ -68,7 +68,7 @@ public abstract class IngressTestBase {
 
     private static void confirmOnlyTheFirstTime(ApiClient customer) {
         customer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY"))
-                .exchange().expectStatus().isOk();
+                .exchange().expectStatus().isOk().expectBody(Void.class);
     }
 
     @SuppressWarnings("unchecked")

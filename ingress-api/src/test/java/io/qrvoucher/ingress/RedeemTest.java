@@ -96,7 +96,7 @@ class RedeemTest extends IngressTestBase {
         Map<String, Object> voucher = alice.issuedVoucher("9.00");
         bob.post("/api/redemptions").header("Prefer", "wait=20")
                 .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
-                .exchange().expectStatus().isOk();
+                .exchange().expectStatus().isOk().expectBody(Void.class);
 
         carol.post("/api/redemptions").header("Prefer", "wait=20")
                 .bodyValue(Map.of("code", voucher.get("code"), "accountId", "carol-cny"))
@@ -118,14 +118,14 @@ class RedeemTest extends IngressTestBase {
     @Test
     void withoutADestinationTheRedemptionModeDecides() {
         Map<String, Object> voucher = alice.issuedVoucher("4.00");
-        carol.put("/api/settings").bodyValue(Map.of("redemptionMode", "SCAN_THEN_CONFIRM")).exchange().expectStatus().isOk();
+        carol.put("/api/settings").bodyValue(Map.of("redemptionMode", "SCAN_THEN_CONFIRM")).exchange().expectStatus().isOk().expectBody(Void.class);
 
         carol.post("/api/redemptions").bodyValue(Map.of("code", voucher.get("code"))).exchange()
                 .expectStatus().isEqualTo(422)
                 .expectBody().jsonPath("$.code").isEqualTo("DESTINATION_REQUIRED");
 
         carol.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN", "defaultRedemptionAccountId", "carol-cny"))
-                .exchange().expectStatus().isOk();
+                .exchange().expectStatus().isOk().expectBody(Void.class);
         carol.post("/api/redemptions").header("Prefer", "wait=20").bodyValue(Map.of("code", voucher.get("code"))).exchange()
                 .expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED")
@@ -138,14 +138,14 @@ class RedeemTest extends IngressTestBase {
         String payee = "retrier-" + UUID.randomUUID();
         RealPipeline.start().openAccount(payee + "-cny", payee, 0);
         ApiClient retrier = new ApiClient(http, payee);
-        retrier.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN")).exchange().expectStatus().isOk();
+        retrier.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN")).exchange().expectStatus().isOk().expectBody(Void.class);
         Map<String, Object> voucher = alice.issuedVoucher("2.20");
         String key = UUID.randomUUID().toString();
         Map<String, Object> first = body(retrier.post("/api/redemptions").header("Idempotency-Key", key)
                 .header("Prefer", "wait=20").bodyValue(Map.of("code", voucher.get("code"))).exchange()
                 .expectStatus().isOk());
 
-        retrier.put("/api/settings").bodyValue(Map.of("redemptionMode", "SCAN_THEN_CONFIRM")).exchange().expectStatus().isOk();
+        retrier.put("/api/settings").bodyValue(Map.of("redemptionMode", "SCAN_THEN_CONFIRM")).exchange().expectStatus().isOk().expectBody(Void.class);
 
         retrier.post("/api/redemptions").header("Idempotency-Key", key).header("Prefer", "wait=20")
                 .bodyValue(Map.of("code", voucher.get("code"))).exchange()
@@ -163,7 +163,7 @@ class RedeemTest extends IngressTestBase {
         pipeline.openAccount(payee + "-b", payee, 0);
         pipeline.closeAccount(payee + "-a");
         ApiClient mover = new ApiClient(http, payee);
-        mover.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN")).exchange().expectStatus().isOk();
+        mover.put("/api/settings").bodyValue(Map.of("redemptionMode", "REDEEM_ON_SCAN")).exchange().expectStatus().isOk().expectBody(Void.class);
 
         Map<String, Object> first = alice.issuedVoucher("1.11");
         mover.post("/api/redemptions").header("Prefer", "wait=20").bodyValue(Map.of("code", first.get("code"))).exchange()
@@ -176,7 +176,7 @@ class RedeemTest extends IngressTestBase {
 
         // A default account closed after it was chosen.
         pipeline.openAccount(payee + "-c", payee, 0);
-        mover.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", payee + "-c")).exchange().expectStatus().isOk();
+        mover.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", payee + "-c")).exchange().expectStatus().isOk().expectBody(Void.class);
         pipeline.closeAccount(payee + "-c");
         Map<String, Object> second = alice.issuedVoucher("1.12");
         mover.post("/api/redemptions").bodyValue(Map.of("code", second.get("code"))).exchange()
@@ -242,7 +242,7 @@ class RedeemTest extends IngressTestBase {
                 .expectBody(byte[].class).returnResult().getResponseBody();
 
         assertThat(decode(ImageIO.read(new ByteArrayInputStream(png)))).isEqualTo(voucher.get("code"));
-        bob.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange().expectStatus().isNotFound();
+        bob.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange().expectStatus().isNotFound().expectBody(Void.class);
     }
 
     @Test
@@ -280,7 +280,7 @@ class RedeemTest extends IngressTestBase {
                 .contentType(MediaType.MULTIPART_FORM_DATA)
                 .body(BodyInserters.fromMultipartData(picture(new byte[3 * 1024 * 1024], "huge.png").build()))
                 .exchange()
-                .expectStatus().isEqualTo(413);
+                .expectStatus().isEqualTo(413).expectBody(Void.class);
         MultipartBodyBuilder noImage = new MultipartBodyBuilder();
         noImage.part("accountId", "bob-cny");
         upload(noImage).expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("IMAGE_REQUIRED");
@@ -293,13 +293,13 @@ class RedeemTest extends IngressTestBase {
         ImageIO.write(new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB), "png", png);
 
         for (int i = 0; i < 30; i++) {
-            upload(uploader, picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422);
+            upload(uploader, picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422).expectBody(Void.class);
         }
         upload(uploader, picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(429)
                 .expectHeader().exists("Retry-After")
                 .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_PICTURES");
         // Another customer's uploads are counted apart.
-        upload(picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422);
+        upload(picture(png.toByteArray(), "blank.png")).expectStatus().isEqualTo(422).expectBody(Void.class);
     }
 
     @Test
@@ -391,11 +391,11 @@ class RedeemTest extends IngressTestBase {
         Map<String, Object> voucher = alice.issuedVoucher("1.10");
         String counterCode = "/api/vouchers/" + voucher.get("id") + "/counter-code";
 
-        bob.get(counterCode).exchange().expectStatus().isNotFound();
+        bob.get(counterCode).exchange().expectStatus().isNotFound().expectBody(Void.class);
         alice.get("/api/vouchers/" + voucher.get("id") + "/counter-qr.png").exchange()
                 .expectStatus().isOk().expectHeader().contentType(MediaType.IMAGE_PNG);
         alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").header("Prefer", "wait=20").exchange()
-                .expectStatus().isOk();
+                .expectStatus().isOk().expectBody(Void.class);
         alice.get(counterCode).exchange().expectStatus().isEqualTo(409)
                 .expectBody().jsonPath("$.code").isEqualTo("VOUCHER_NOT_USABLE");
     }
@@ -411,8 +411,8 @@ class RedeemTest extends IngressTestBase {
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 bob.get(location).exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED"));
-        carol.get(location).exchange().expectStatus().isNotFound();
-        alice.get(location).exchange().expectStatus().isNotFound();
+        carol.get(location).exchange().expectStatus().isNotFound().expectBody(Void.class);
+        alice.get(location).exchange().expectStatus().isNotFound().expectBody(Void.class);
     }
 
     private void refused(Map<String, Object> request, String code) {

@@ -29,7 +29,7 @@ class SecurityHeadersTest extends IngressTestBase {
     }
 
     private static void assertStrictHeaders(WebTestClient.ResponseSpec response) {
-        HttpHeaders headers = response.returnResult(byte[].class).getResponseHeaders();
+        HttpHeaders headers = response.expectBody().returnResult().getResponseHeaders();
         String policy = headers.getFirst("Content-Security-Policy");
         assertThat(policy).as("Content-Security-Policy").isNotNull().doesNotContain("unsafe-inline", "unsafe-eval");
         Map<String, String> directives = Arrays.stream(policy.split(";")).map(String::trim)
