@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -125,9 +126,10 @@ public final class ServiceProcess {
     /** The end of the log, for a failure's message: where a run on a machine that keeps no files shows why. */
     private String lastLinesOfLog() {
         try {
-            List<String> lines = Files.readAllLines(log);
+            // Any byte reads as a character: a log cut mid-character still shows its end.
+            List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
             return ", which ends:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_LINES_SHOWN), lines.size()));
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException e) {
             return "";
         }
     }

@@ -44,12 +44,17 @@ final class Api {
 
     /** A demo sign-in; a clear failure, with the ingress's answer, when it issues none. */
     String token(String customerId) {
-        Response response = send("POST", "/dev/token", null, null, Map.of("customerId", customerId));
+        Response response = signIn(customerId);
         String token = response.string("accessToken");
         if (token == null) {
             throw new IllegalStateException("No token for " + customerId + ": " + response.status() + " " + response.raw());
         }
         return token;
+    }
+
+    /** The ingress's answer to a demo sign-in, its token in {@code accessToken} when it issued one. */
+    Response signIn(String customerId) {
+        return send("POST", "/dev/token", null, null, Map.of("customerId", customerId));
     }
 
     Response send(String method, String path, String token, String prefer, Object body) {

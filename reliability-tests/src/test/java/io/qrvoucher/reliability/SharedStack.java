@@ -1,8 +1,9 @@
 package io.qrvoucher.reliability;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.awaitility.Awaitility;
@@ -43,23 +44,42 @@ final class SharedStack {
     }
 
     /**
-     * The demo sign-ins, retried for a bound: once in CI every sign-in failed just after the stack said it was
-     * ready (what the ingress answered was not recorded then; it is now, in the failure's message).
+     * The demo sign-ins, retried for a bound while the ingress does not answer or answers 5xx: once in CI every
+     * sign-in failed just after the stack said it was ready, and what the ingress answered was not recorded. Each
+     * such answer is now printed, and a refusal (4xx) fails at once with it.
      */
     private static Map<String, String> signIn(Api api) {
-        AtomicReference<RuntimeException> lastFailure = new AtomicReference<>();
+        Map<String, String> signedIn = new ConcurrentHashMap<>();
+        AtomicReference<String> lastAnswer = new AtomicReference<>();
         try {
-            return Awaitility.await("demo sign-ins").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+            Awaitility.await("demo sign-ins").atMost(Duration.ofSeconds(90)).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofSeconds(1))
                     .until(() -> {
-                        try {
-                            return Map.of("alice", api.token("alice"), "bob", api.token("bob"), "carol", api.token("carol"));
-                        } catch (IllegalStateException e) {
-                            lastFailure.set(e);
-                            return null;
+                        for (String customer : List.of("alice", "bob", "carol")) {
+                            if (!signedIn.containsKey(customer) && !signIn(api, customer, signedIn, lastAnswer)) {
+                                return false;
+                            }
                         }
-                    }, Objects::nonNull);
+                        return true;
+                    });
         } catch (ConditionTimeoutException e) {
-            throw new IllegalStateException("The stack signs nobody in; last: " + lastFailure.get(), e);
+            throw new IllegalStateException("The stack signs nobody in; its last answer: " + lastAnswer.get(), e);
         }
+        return Map.copyOf(signedIn);
+    }
+
+    private static boolean signIn(Api api, String customer, Map<String, String> signedIn, AtomicReference<String> lastAnswer) {
+        Api.Response answer = api.signIn(customer);
+        if (answer.ok()) {
+            signedIn.put(customer, answer.string("accessToken"));
+            return true;
+        }
+        String said = answer.status() + " " + answer.raw();
+        if (answer.status() != -1 && answer.status() < 500) {
+            throw new IllegalStateException("The stack refuses to sign " + customer + " in: " + said);
+        }
+        lastAnswer.set(said);
+        System.err.println("Sign-in of " + customer + " not answered yet: " + said);
+        return false;
     }
 }
