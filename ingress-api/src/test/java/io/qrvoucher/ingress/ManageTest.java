@@ -152,7 +152,7 @@ class ManageTest extends IngressTestBase {
                 .assertNext(event -> assertThat(event.data()).containsEntry("status", "UNUSED"))
                 .then(() -> bob.post("/api/redemptions")
                         .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
-                        .exchange().expectStatus().isAccepted())
+                        .exchange().expectStatus().isAccepted().expectBody(Void.class))
                 .assertNext(event -> assertThat(event.data()).containsEntry("status", "REDEEMING"))
                 .assertNext(event -> assertThat(event.data()).containsEntry("status", "REDEEMED"))
                 .expectComplete()
