@@ -84,10 +84,12 @@ function idempotencyKey() {
 
 /**
  * Calls the API with the customer's token. When the bank says the session is over (401), the customer is asked
- * to sign in again over the page as it is, and the call is then sent again: nothing on the page is lost.
+ * to sign in again over the page as it is, and the call is then sent again: nothing on the page is lost. A call
+ * with an Idempotency-Key that got no answer, or the answer that the bank is busy, is sent again with the same key
+ * (a new key could freeze or pay twice), after the wait the bank asks for.
  */
 async function api(method, path, { body, form, prefer, raw, key } = {}) {
-  for (;;) {
+  for (let resends = 0; ; resends++) {
     const headers = { Authorization: `Bearer ${state.token}` };
     if (prefer) headers.Prefer = prefer;
     if (key) headers['Idempotency-Key'] = key;
@@ -96,18 +98,44 @@ async function api(method, path, { body, form, prefer, raw, key } = {}) {
     try {
       response = await fetch(path, { method, headers, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
     } catch {
-      throw new Refusal('NETWORK', 0);
+      const wait = key && resendAfter(null, resends);
+      if (!wait) throw new Refusal('NETWORK', 0);
+      await pause(wait);
+      continue;
     }
     if (response.status === 401 && state.customer) {
       await sessionEnded();
       continue;
     }
     if (!response.ok) {
+      const wait = key && resendAfter(response, resends);
       const problem = await response.json().catch(() => ({}));
+      if (wait) {
+        await pause(wait);
+        continue;
+      }
       throw new Refusal(problem.code ?? 'UNKNOWN', response.status);
     }
     return raw ? response : response.status === 204 ? null : response.json();
   }
+}
+
+const MAX_RESENDS = 3;
+
+/**
+ * How long to wait before sending a keyed call again, or nothing: a call not answered (no response), or answered
+ * busy (429, 502–504) with a wait of at most a few seconds; a longer wait (too many wrong codes) is the customer's.
+ */
+function resendAfter(response, resends) {
+  if (resends >= MAX_RESENDS) return null;
+  if (!response) return 1000 * 2 ** resends;
+  if (![429, 502, 503, 504].includes(response.status)) return null;
+  const seconds = Number(response.headers.get('Retry-After') ?? '1');
+  return Number.isFinite(seconds) && seconds <= 5 ? Math.max(seconds, 1) * 1000 : null;
+}
+
+function pause(millis) {
+  return new Promise((resolve) => setTimeout(resolve, millis));
 }
 
 async function signIn(customer) {
@@ -325,7 +353,7 @@ async function generateConfirmed(body) {
       if (error.code !== 'STEP_UP_REQUIRED' || attempt >= 3) throw error;
       say($('#generate-error'), () => t('confirmStepUp'));
       // A sign-in counts once and is dated to the second: the next one must be a later second.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1100 - (Date.now() - state.signedInAt))));
+      await pause(Math.max(0, 1100 - (Date.now() - state.signedInAt)));
       await signIn(state.customer);
       say($('#generate-error'));
     }
@@ -351,9 +379,12 @@ function showVoucher(voucher) {
   }
   countdown(new Date(voucher.expiresAt));
   stopShownFollow = live.follow(voucher, (changed) => {
+    // Generated PENDING (the bank answered before the hold was placed): its code shows once it is issued.
+    const issuedNow = state.shown.status !== 'UNUSED' && changed.status === 'UNUSED';
     state.shown = changed;
     renderShownVoucher();
-  });
+    if (issuedNow) showQr(changed.id, $('#counter-mode').checked);
+  }, { first: true });
   $('#voucher-title').focus();
 }
 
@@ -531,9 +562,23 @@ function showRedemption(redemption, refusal) {
   } else if (redemption?.status === 'PENDING') {
     result.textContent = t('pending');
     result.className = '';
+    settleLater(redemption.id);
   } else {
     result.textContent = reason(refusal ?? redemption?.reason ?? 'UNKNOWN');
     result.className = 'refused';
+  }
+}
+
+/** A redemption answered before it settled (the bank waits 10 s at most) is read again until it has. */
+async function settleLater(redemptionId) {
+  for (let look = 0; look < 30; look++) {
+    await pause(2000);
+    if (state.lastRedemption[0]?.id !== redemptionId) return; // another redemption took its place on the page
+    const current = await api('GET', `/api/redemptions/${encodeURIComponent(redemptionId)}`).catch(() => null);
+    if (current && current.status !== 'PENDING' && state.lastRedemption[0]?.id === redemptionId) {
+      showRedemption(current);
+      return;
+    }
   }
 }
 
@@ -738,7 +783,10 @@ async function cancelVoucher(voucher) {
       entry.voucher = cancelled;
       renderItem(entry.item, cancelled);
     }
-    say(message, () => t('cancelledOk', { amount: formatMoney(cancelled.amount, cancelled.currency) }));
+    // Answered 202 when the pipeline took longer than the bank waits: the list shows it cancelled when it is.
+    say(message, () => cancelled.status === 'CANCELLED'
+      ? t('cancelledOk', { amount: formatMoney(cancelled.amount, cancelled.currency) })
+      : t('cancelPending'));
   } catch (error) {
     say(message, () => reason(error.code));
   }

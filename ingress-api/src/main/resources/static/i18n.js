@@ -20,6 +20,7 @@ export const texts = {
     from: 'From', to: 'To', show: 'Show', showVoucher: 'Show QR', cancel: 'Cancel', created: 'Created',
     cancelTitle: 'Cancel this voucher?', cancelQuestion: '{amount} goes back to your account and the QR code stops working.',
     keepIt: 'Keep it', cancelIt: 'Cancel voucher', cancelledOk: 'Voucher cancelled: {amount} is available again.',
+    cancelPending: 'Cancelling… the voucher shows as cancelled once it is done.',
     defaultGeneration: 'Default account to generate from',
     defaultRedemption: 'Default account to redeem into', redemptionMode: 'Redemption mode',
     scanThenConfirm: 'Scan, then confirm', redeemOnScan: 'Redeem right after scanning', stepUp: 'Confirm with my password',
@@ -53,7 +54,10 @@ export const texts = {
       INVALID_EXTERNAL_ACCOUNT: 'Give the bank, the holder name and the account number.', TEMPORARILY_UNAVAILABLE: 'The service is busy. Try again.',
       OVERLOADED: 'The service is busy. Try again.', TOO_MANY_REQUESTS_IN_FLIGHT: 'You have too many requests in progress. Try again in a moment.', BUSY: 'The service is busy. Try again.',
       NETWORK: 'No connection to the bank. Try again.', UNAUTHENTICATED: 'Please sign in again.',
-      CAMERA_UNAVAILABLE: 'The camera cannot be used here; open a picture instead.', UNKNOWN: 'The request was refused.'
+      CAMERA_UNAVAILABLE: 'The camera cannot be used here; open a picture instead.', UNKNOWN: 'The request was refused.',
+      PAYLOAD_TOO_LARGE: 'That picture is too large; send a smaller one.', INVALID_QUERY: 'The search is not valid; check the dates.',
+      CODE_REQUIRED: 'Scan a code or open a picture first.', INTERNAL_ERROR: 'Something went wrong at the bank. Try again.',
+      LEDGER_UNAVAILABLE: 'The bank could not complete the payment. Try again later.'
     }
   },
   zh: {
@@ -75,6 +79,7 @@ export const texts = {
     from: '开始日期', to: '结束日期', show: '查询', showVoucher: '出示二维码', cancel: '撤销', created: '生成时间',
     cancelTitle: '撤销这张电子券？', cancelQuestion: '{amount} 将退回您的账户，二维码随即失效。',
     keepIt: '保留', cancelIt: '撤销电子券', cancelledOk: '已撤销：{amount} 已恢复可用。',
+    cancelPending: '正在撤销…完成后将显示为已撤销。',
     defaultGeneration: '默认付款账户', defaultRedemption: '默认收款账户', redemptionMode: '兑付方式', scanThenConfirm: '扫码后确认',
     redeemOnScan: '扫码即兑付', stepUp: '密码确认', everyTime: '每次都需要', firstTimeOnly: '仅首次需要', save: '保存', saved: '已保存',
     validUntilShort: '有效期至', none: '无', nothing: '暂无电子券', expired: '已过期', confirmStepUp: '请输入账户密码确认（演示：重新登录）。',
@@ -100,7 +105,10 @@ export const texts = {
       UNSUPPORTED_CURRENCY: '不支持该币种。',
       INVALID_EXTERNAL_ACCOUNT: '请填写银行、户名和账号。', TEMPORARILY_UNAVAILABLE: '服务繁忙，请重试。',
       OVERLOADED: '服务繁忙，请重试。', TOO_MANY_REQUESTS_IN_FLIGHT: '您有过多请求正在处理，请稍后再试。', BUSY: '服务繁忙，请重试。', NETWORK: '无法连接银行，请重试。', UNAUTHENTICATED: '请重新登录。',
-      CAMERA_UNAVAILABLE: '无法使用摄像头，请改为打开图片。', UNKNOWN: '请求被拒绝。'
+      CAMERA_UNAVAILABLE: '无法使用摄像头，请改为打开图片。', UNKNOWN: '请求被拒绝。',
+      PAYLOAD_TOO_LARGE: '图片过大，请换一张较小的图片。', INVALID_QUERY: '查询条件无效，请检查日期。',
+      CODE_REQUIRED: '请先扫描券码或打开图片。', INTERNAL_ERROR: '银行系统出错，请重试。',
+      LEDGER_UNAVAILABLE: '银行暂时无法完成付款，请稍后再试。'
     }
   }
 };

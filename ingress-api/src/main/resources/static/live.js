@@ -29,8 +29,12 @@ export class LiveStatus {
     this.maxVouchers = maxVouchers;
   }
 
-  /** Calls onVoucher with each newer state of the voucher until it is final; returns a function that stops it. */
-  follow(voucher, onVoucher) {
+  /**
+   * Calls onVoucher with each newer state of the voucher until it is final; returns a function that stops it. A
+   * stream follows the first maxVouchers only: the voucher whose QR code is on screen is followed first, so that its
+   * code never stays there after the voucher is used, however many vouchers a list shows.
+   */
+  follow(voucher, onVoucher, { first = false } = {}) {
     if (FINAL.has(voucher.status)) return () => {};
     let entry = this.#followed.get(voucher.id);
     if (!entry) {
@@ -40,6 +44,7 @@ export class LiveStatus {
       entry.version = Math.max(entry.version, voucher.version ?? -1);
     }
     entry.listeners.add(onVoucher);
+    if (first) this.#followed = new Map([[voucher.id, entry], ...[...this.#followed].filter(([id]) => id !== voucher.id)]);
     this.#schedule();
     return () => {
       entry.listeners.delete(onVoucher);
