@@ -259,7 +259,7 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
-    void aGenerationRefusedForStepUpStillNeedsAFreshSignInWhenSentAgainWithItsKey() {
+    void aGenerationRefusedForStepUpStaysRefusedWithItsKeyEvenAfterAFreshSignIn() {
         carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk().expectBody(Void.class);
         carol.signIn();
         Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
@@ -274,7 +274,11 @@ class GenerateTest extends IngressTestBase {
 
         carol.signIn();
         carol.post("/api/vouchers").header("Idempotency-Key", key).header("Prefer", "wait=20").bodyValue(request)
-                .exchange().expectStatus().isOk().expectBody(Void.class);
+                .exchange().expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+        // The fresh sign-in confirms the request sent anew, under a new key: the refused retry did not use it up.
+        carol.post("/api/vouchers").header("Idempotency-Key", UUID.randomUUID().toString()).header("Prefer", "wait=20")
+                .bodyValue(request).exchange().expectStatus().isOk().expectBody(Void.class);
     }
 
     @Test

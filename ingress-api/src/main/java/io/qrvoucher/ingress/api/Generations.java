@@ -141,11 +141,11 @@ final class Generations {
                 request.expiresAt());
         IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(codes.newVoucherId(customerId));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
-                .flatMap(ids -> stepUpFor(caller, settings, ids, proposed, now)
-                        .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)
-                                .then(publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(), customerId, now,
-                                        new GenerateVoucher(accountId, amountMinor, currency.getCurrencyCode(),
-                                                request.expiresAt(), VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))))
+                .flatMap(ids -> stepUpFor(caller, settings, idempotencyKey, hash, ids, proposed, now)
+                        .flatMap(stepUp -> publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(),
+                                        customerId, now, new GenerateVoucher(accountId, amountMinor,
+                                                currency.getCurrencyCode(), request.expiresAt(),
+                                                VoucherCodes.hashOf(codes.codeOf(ids.voucherId())))))
                                 // Should it be answered before its voucher settles, it keeps its place until then.
                                 .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
                                         settlement(ids, properties.limits().maxWait()))))
@@ -160,14 +160,39 @@ final class Generations {
     }
 
     /**
-     * The sign-in that confirms the request, if one must. A retry of a request that was accepted was
-     * confirmed when first sent: it needs no new sign-in. One that was refused (for step-up, say) is checked
-     * again like a new one.
+     * The sign-in that confirms the request, if one must, claimed for it. A retry of a request that was accepted
+     * was confirmed when first sent: it needs no new sign-in. A retry of one refused for step-up stays refused, also
+     * signed in afresh (SPEC section 4). A retry of one that went no further for another reason (a 503) is checked
+     * like a new request.
      */
-    private Mono<Optional<Instant>> stepUpFor(Jwt caller, CustomerSettings settings, IdempotencyKeys.Ids ids,
-                                              IdempotencyKeys.Ids proposed, Instant now) {
-        Mono<Boolean> retryOfAccepted = ids.equals(proposed) ? Mono.just(false) : wasPublished(ids.voucherId());
-        return retryOfAccepted.map(retry -> retry ? Optional.empty() : stepUpConfirmation(caller, settings, now));
+    private Mono<Optional<Instant>> stepUpFor(Jwt caller, CustomerSettings settings, String idempotencyKey,
+                                              String hash, IdempotencyKeys.Ids ids, IdempotencyKeys.Ids proposed,
+                                              Instant now) {
+        if (ids.equals(proposed)) {
+            return stepUpNow(caller, settings, idempotencyKey, hash, ids, now);
+        }
+        String customerId = caller.getSubject();
+        return wasPublished(ids.voucherId()).flatMap(published -> published ? Mono.just(Optional.<Instant>empty())
+                : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, ids).flatMap(refused -> refused
+                        ? Mono.error(SignIns.required("This request was refused for step-up, and stays so: after "
+                                + "signing in again, send it with a new Idempotency-Key"))
+                        : stepUpNow(caller, settings, idempotencyKey, hash, ids, now)));
+    }
+
+    /**
+     * The step-up check of a request that was not sent before, or went no further: a refusal is recorded under its
+     * key before it is answered, so that the key answers so from then on. Should the record fail, the answer is its
+     * 503, not the refusal: a 403 not recorded would let the key through after a fresh sign-in.
+     */
+    private Mono<Optional<Instant>> stepUpNow(Jwt caller, CustomerSettings settings, String idempotencyKey,
+                                              String hash, IdempotencyKeys.Ids ids, Instant now) {
+        String customerId = caller.getSubject();
+        return Mono.fromCallable(() -> stepUpConfirmation(caller, settings, now))
+                .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)
+                        .thenReturn(stepUp))
+                .onErrorResume(SignIns::isStepUpRefusal, refusal -> idempotencyKeys
+                        .refuseForStepUp(customerId, idempotencyKey, hash, ids)
+                        .then(Mono.error(refusal)));
     }
 
     /** Whether the request that first used these ids was published: its voucher exists. */

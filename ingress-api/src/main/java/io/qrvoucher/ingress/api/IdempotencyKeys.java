@@ -21,7 +21,8 @@ import reactor.core.publisher.Mono;
  * a request with another body is refused.
  *
  * <p>The same first-claim-wins log makes each sign-in confirm one voucher only (step-up under
- * EVERY_TIME): the sign-in is claimed under a key a client cannot send, see {@link #claimSignIn}.
+ * EVERY_TIME): the sign-in is claimed under a key a client cannot send, see {@link #claimSignIn}; and it keeps a
+ * key's refusal for step-up, see {@link #refuseForStepUp}.
  */
 final class IdempotencyKeys {
 
@@ -110,6 +111,30 @@ final class IdempotencyKeys {
         String key = "sign-in " + signInId;
         return claim(customerId, key, request.voucherId(), request)
                 .map(first -> first.getVoucherId().equals(request.voucherId()));
+    }
+
+    /**
+     * Records, before the refusal is answered, that the request with these ids (its key's first claim's) was refused
+     * for step-up: the key answers so from then on (SPEC section 4), also to a caller signed in afresh, who confirms
+     * a new request with a new key. Nothing without a key.
+     */
+    Mono<Void> refuseForStepUp(String customerId, String key, String requestHash, Ids request) {
+        return key == null ? Mono.empty() : claim(customerId, stepUpRefusal(key), requestHash, request).then();
+    }
+
+    /**
+     * Whether the request with these ids was refused for step-up ({@link #refuseForStepUp}). A refusal of an earlier
+     * use of the key, whose claim window has passed, is another request's.
+     */
+    Mono<Boolean> refusedForStepUp(String customerId, String key, Ids request) {
+        return reads.claim(claimKey(customerId, stepUpRefusal(key)), Duration.ZERO)
+                .map(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(request.requestId()))
+                .defaultIfEmpty(false);
+    }
+
+    /** Where a key's step-up refusal is kept: a space cannot occur in an Idempotency-Key, as for sign-ins. */
+    private static String stepUpRefusal(String key) {
+        return "step-up-refused " + key;
     }
 
     /** The first claim of a key: the one made here, or the one its owner had before it. */

@@ -15,6 +15,8 @@ import org.springframework.security.oauth2.jwt.Jwt;
  */
 final class SignIns {
 
+    private static final String STEP_UP_REQUIRED = "STEP_UP_REQUIRED";
+
     private final Duration maxAge;
 
     SignIns(Duration maxAge) {
@@ -37,6 +39,11 @@ final class SignIns {
     }
 
     static ApiException required(String detail) {
-        return new ApiException(HttpStatus.FORBIDDEN, "STEP_UP_REQUIRED", detail);
+        return new ApiException(HttpStatus.FORBIDDEN, STEP_UP_REQUIRED, detail);
+    }
+
+    /** Whether the error is a refusal for step-up. */
+    static boolean isStepUpRefusal(Throwable error) {
+        return error instanceof ApiException refusal && STEP_UP_REQUIRED.equals(refusal.code());
     }
 }

@@ -66,7 +66,9 @@ class VoucherController {
     @PostMapping
     @Operation(summary = "Generate a voucher: the amount is frozen on your account",
             description = "202 with the PENDING voucher; with `Prefer: wait=N`, waits up to N seconds and returns "
-                    + "the settled voucher (UNUSED with its code, or REJECTED with the reason).")
+                    + "the settled voucher (UNUSED with its code, or REJECTED with the reason). 403 STEP_UP_REQUIRED "
+                    + "when the step-up policy asks for a fresh sign-in; that refusal stays with its Idempotency-Key: "
+                    + "after signing in again, send the request with a new key.")
     Mono<ResponseEntity<Dtos.Voucher>> generate(@AuthenticationPrincipal Jwt caller,
                                                 @RequestBody Dtos.GenerateVoucher request,
                                                 @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,

@@ -50,4 +50,20 @@ class IdempotencyKeysTest extends IngressTestBase {
                     .verify(Duration.ofSeconds(30));
         }
     }
+
+    @Test
+    void aStepUpRefusalAnswersOnlyForTheRequestItRefused(@Autowired RequestPublisher publisher) {
+        IdempotencyKeys keys = new IdempotencyKeys(reads, publisher);
+        String key = "key-" + UUID.randomUUID();
+        IdempotencyKeys.Ids refused = IdempotencyKeys.Ids.fresh("v-refused");
+
+        StepVerifier.create(keys.refusedForStepUp("alice", key, refused)).expectNext(false).verifyComplete();
+        StepVerifier.create(keys.refuseForStepUp("alice", key, "hash", refused)).verifyComplete();
+
+        StepVerifier.create(keys.refusedForStepUp("alice", key, refused)).expectNext(true).verifyComplete();
+        // The key used again once its window passed is another request; another customer's key is theirs.
+        StepVerifier.create(keys.refusedForStepUp("alice", key, IdempotencyKeys.Ids.fresh("v-later")))
+                .expectNext(false).verifyComplete();
+        StepVerifier.create(keys.refusedForStepUp("bob", key, refused)).expectNext(false).verifyComplete();
+    }
 }
