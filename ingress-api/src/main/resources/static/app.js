@@ -83,13 +83,35 @@ function idempotencyKey() {
 }
 
 /**
- * Calls the API with the customer's token. When the bank says the session is over (401), the customer is asked
- * to sign in again over the page as it is, and the call is then sent again: nothing on the page is lost. A call
- * with an Idempotency-Key that got no answer, or the answer that the bank is busy, is sent again with the same key
- * (a new key could freeze or pay twice), after the wait the bank asks for.
+ * The keys of calls whose outcome is not known (no answer, or busy through every resend), by what they asked: the
+ * customer's "try again" of the same call sends the same key, so that a call the bank did take is not taken twice.
  */
-async function api(method, path, { body, form, prefer, raw, key } = {}) {
-  for (let resends = 0; ; resends++) {
+const keysOfUnknownOutcome = new Map();
+
+/** What a keyed call asks, for keysOfUnknownOutcome: a picture by its file, the other fields by value. */
+function callOf(method, path, body, form) {
+  const fields = form ? [...form.entries()].map(([name, value]) =>
+    [name, value instanceof File ? `${value.name}/${value.size}/${value.lastModified}` : value]) : [];
+  return JSON.stringify([method, path, body ?? null, fields]);
+}
+
+/**
+ * Calls the API with the customer's token. When the bank says the session is over (401), the customer is asked
+ * to sign in again over the page as it is, and the call is then sent again: nothing on the page is lost. A keyed
+ * call (a POST that must happen once) carries an Idempotency-Key; when it got no answer, or the answer that the bank
+ * is busy, it is sent again with the same key (a new key could freeze or pay twice), after the wait the bank asks for.
+ */
+async function api(method, path, { body, form, prefer, raw, keyed } = {}) {
+  const call = keyed && callOf(method, path, body, form);
+  const key = keyed && (keysOfUnknownOutcome.get(call) ?? idempotencyKey());
+  // Kept for the customer's next try unless the bank answered what became of the call.
+  const settled = (known) => {
+    if (!keyed) return;
+    if (known) keysOfUnknownOutcome.delete(call);
+    else keysOfUnknownOutcome.set(call, key);
+  };
+  // Only the resends for no or a busy answer count: a call sent again after signing in again is not one.
+  for (let resends = 0; ;) {
     const headers = { Authorization: `Bearer ${state.token}` };
     if (prefer) headers.Prefer = prefer;
     if (key) headers['Idempotency-Key'] = key;
@@ -99,8 +121,12 @@ async function api(method, path, { body, form, prefer, raw, key } = {}) {
       response = await fetch(path, { method, headers, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
     } catch {
       const wait = key && resendAfter(null, resends);
-      if (!wait) throw new Refusal('NETWORK', 0);
+      if (!wait) {
+        settled(false);
+        throw new Refusal('NETWORK', 0);
+      }
       await pause(wait);
+      resends++;
       continue;
     }
     if (response.status === 401 && state.customer) {
@@ -112,10 +138,13 @@ async function api(method, path, { body, form, prefer, raw, key } = {}) {
       const problem = await response.json().catch(() => ({}));
       if (wait) {
         await pause(wait);
+        resends++;
         continue;
       }
+      settled(response.status < 500 && response.status !== 429);
       throw new Refusal(problem.code ?? 'UNKNOWN', response.status);
     }
+    settled(true);
     return raw ? response : response.status === 204 ? null : response.json();
   }
 }
@@ -209,6 +238,7 @@ function signOut() {
   state.manage.clear();
   $('#manage-list').replaceChildren();
   resetVoucherPanel();
+  keysOfUnknownOutcome.clear();
   Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null });
   say($('#redeem-result'));
   $('#app').hidden = true;
@@ -226,9 +256,20 @@ async function showTab(name) {
     if (button.dataset.tab === name) button.setAttribute('aria-current', 'page');
     else button.removeAttribute('aria-current');
   });
-  if (name === 'manage') await listVouchers();
-  else await loadAccountsAndSettings();
+  if (name === 'manage') {
+    await listVouchers();
+    return;
+  }
+  try {
+    await loadAccountsAndSettings();
+  } catch (error) {
+    // The tab stays usable with what it had; the customer sees why its figures may be old.
+    say($(TAB_MESSAGES[name]), () => reason(error.code));
+  }
 }
+
+/** Where each tab tells the customer what went wrong. */
+const TAB_MESSAGES = { generate: '#generate-error', redeem: '#redeem-result', settings: '#settings-message' };
 
 async function loadAccountsAndSettings() {
   const limits = state.limits ? Promise.resolve(state.limits) : api('GET', '/api/limits');
@@ -348,7 +389,7 @@ async function generateConfirmed(body) {
   for (let attempt = 0; ; attempt++) {
     try {
       // A request refused for step-up stays refused under its key: a confirmed retry is a new request.
-      return await api('POST', '/api/vouchers', { body, prefer: 'wait=10', key: idempotencyKey() });
+      return await api('POST', '/api/vouchers', { body, prefer: 'wait=10', keyed: true });
     } catch (error) {
       if (error.code !== 'STEP_UP_REQUIRED' || attempt >= 3) throw error;
       say($('#generate-error'), () => t('confirmStepUp'));
@@ -393,7 +434,7 @@ function renderShownVoucher() {
   $('#voucher-amount').textContent = formatMoney(voucher.amount, voucher.currency);
   $('#voucher-status').textContent = statusText(voucher.status);
   $('#voucher-status').dataset.status = voucher.status;
-  const usable = voucher.status === 'UNUSED';
+  const usable = voucher.status === 'UNUSED' && Date.parse(voucher.expiresAt) > Date.now();
   if (!usable) stopQr();
   $('#voucher-qr').hidden = !usable;
   $('#counter-switch').hidden = !usable;
@@ -473,6 +514,10 @@ function countdown(expiresAt) {
     const left = Math.max(0, expiresAt.getTime() - Date.now());
     const hours = Math.floor(left / 3_600_000), minutes = Math.floor(left / 60_000) % 60, seconds = Math.floor(left / 1000) % 60;
     $('#voucher-countdown').textContent = left === 0 ? t('expired') : `${hours}:${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}`;
+    if (left === 0) {
+      clearInterval(ticking);
+      if (state.shown) renderShownVoucher(); // the code goes when it runs out, not when the EXPIRED event comes
+    }
   };
   tick();
   ticking = setInterval(tick, 1000);
@@ -544,7 +589,7 @@ async function redeemPicture(fields) {
   say($('#redeem-result'), () => t('working'));
   $('#redeem-result').className = '';
   try {
-    showRedemption(await api('POST', '/api/redemptions', { form, prefer: 'wait=10', key: idempotencyKey() }));
+    showRedemption(await api('POST', '/api/redemptions', { form, prefer: 'wait=10', keyed: true }));
   } catch (error) {
     showRedemption(null, error.code);
   }
@@ -665,7 +710,7 @@ async function redeemScanned(fields) {
   }
   say($('#redeem-result'), () => t('working'));
   try {
-    showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10', key: idempotencyKey() }));
+    showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10', keyed: true }));
   } catch (error) {
     showRedemption(null, error.code);
   }
@@ -777,7 +822,7 @@ async function cancelVoucher(voucher) {
   if (!await confirmCancel(voucher)) return;
   const message = $('#manage-message');
   try {
-    const cancelled = await api('POST', `/api/vouchers/${voucher.id}/cancel`, { key: idempotencyKey() });
+    const cancelled = await api('POST', `/api/vouchers/${voucher.id}/cancel`, { keyed: true });
     const entry = state.manage.get(voucher.id);
     if (entry) {
       entry.voucher = cancelled;

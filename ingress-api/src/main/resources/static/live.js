@@ -92,6 +92,7 @@ export class LiveStatus {
         const openedAt = Date.now();
         let received = false;
         let ended = false;
+        let retryAfter = 0;
         try {
           const response = await fetch(`/api/vouchers/events?ids=${ids.map(encodeURIComponent).join(',')}`, {
             headers: { Authorization: `Bearer ${this.token()}`, Accept: 'text/event-stream', 'Last-Event-ID': lastEventId },
@@ -102,7 +103,12 @@ export class LiveStatus {
             await this.sessionEnded();
             continue;
           }
-          if (!response.ok) throw new Error(`live status refused with ${response.status}`);
+          if (!response.ok) {
+            // Too many streams open, say: not before the server says it may take one again.
+            const seconds = Number(response.headers.get('Retry-After'));
+            if (Number.isFinite(seconds) && seconds > 0) retryAfter = Math.min(seconds, 300) * 1000;
+            throw new Error(`live status refused with ${response.status}`);
+          }
           for await (const event of serverSentEvents(response.body)) {
             received = true;
             this.#deliver(ids, event);
@@ -118,7 +124,9 @@ export class LiveStatus {
         // The server ended the stream (its max age, every voucher final): resume what is left at once. It dropped,
         // or ended at once with nothing: resume after a pause that grows while that goes on.
         failures = ended && (received || Date.now() - openedAt > 1000) ? 0 : failures + 1;
-        if (failures > 0 && this.#followed.size) await this.#pause(Math.min(30_000, 500 * 2 ** failures));
+        if (failures > 0 && this.#followed.size) {
+          await this.#pause(Math.max(retryAfter, Math.min(30_000, 500 * 2 ** failures)));
+        }
       }
     } catch (error) {
       if (error?.code !== 'SIGNED_OUT') console.warn('live status stopped', error);
