@@ -176,6 +176,25 @@ class LedgerTest {
             assertRefused(freeze("v5", "alice", "alice-cny", 1), "DAILY_LIMIT_EXCEEDED");
         }
 
+        /** Frozen by an adapter from before the daily totals, beside a new one during a rolling upgrade. */
+        @Test
+        void aHoldTheDailyTotalNeverCountedStillEnds() {
+            ledger.apply(freeze("v1", "alice", "alice-cny", 1_000_00));
+            ledger.apply(freeze("v2", "alice", "alice-cny", 1_000_00));
+            jdbc.sql("DELETE FROM daily_outward_use").update();
+
+            assertThat(ledger.apply(new Release("v1/release", "v1")).outcome()).isEqualTo(Outcome.RELEASED);
+            assertThat(ledger.apply(transfer("v2", 400_00, "bob", new OwnAccount("bob-cny"))).outcome())
+                    .isEqualTo(Outcome.TRANSFERRED);
+
+            ledger.apply(freeze("v3", "alice", "alice-cny", 1_000_00));
+            jdbc.sql("UPDATE daily_outward_use SET used_minor = 10000").update();
+            assertThat(ledger.apply(new Release("v3/release", "v3")).outcome()).isEqualTo(Outcome.RELEASED);
+
+            assertThat(jdbc.sql("SELECT count(*) FROM holds WHERE state = 'HELD'").query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT used_minor FROM daily_outward_use").query(Long.class).single()).isZero();
+        }
+
         @Test
         void theBankAvailableBalanceIsExactlyEnough() {
             assertThat(ledger.apply(freeze("v1", "bob", "bob-cny", 500_00)).outcome()).isEqualTo(Outcome.FROZEN);
