@@ -24,6 +24,7 @@ final class ApiClient {
     private final WebTestClient http;
     private final String customerId;
     private String token;
+    private Instant signedInAt;
 
     ApiClient(WebTestClient http, String customerId) {
         this.http = http;
@@ -49,10 +50,16 @@ final class ApiClient {
         return this;
     }
 
+    /** A new token of the last sign-in, as an identity provider refreshes one: a new id, the same auth_time. */
+    ApiClient refreshed() {
+        token = DemoTokens.sign(customerId, signedInAt, Instant.now().plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
+        return this;
+    }
+
     private ApiClient signInNow() {
-        Instant now = Instant.now();
-        LAST_SIGN_IN.merge(customerId, now.getEpochSecond(), Math::max);
-        token = DemoTokens.sign(customerId, now, now.plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
+        signedInAt = Instant.now();
+        LAST_SIGN_IN.merge(customerId, signedInAt.getEpochSecond(), Math::max);
+        token = DemoTokens.sign(customerId, signedInAt, signedInAt.plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
         return this;
     }
 

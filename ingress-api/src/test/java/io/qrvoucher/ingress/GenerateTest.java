@@ -282,6 +282,44 @@ class GenerateTest extends IngressTestBase {
     }
 
     @Test
+    void aSettingsChangeRefusedForStepUpStaysRefusedWithItsKeyEvenAfterAFreshSignIn() {
+        ApiClient customer = new ApiClient(http, "settings-" + UUID.randomUUID());
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> weakening = Map.of("stepUpPolicy", "FIRST_TIME_ONLY");
+
+        customer.signedInAgo(Duration.ofHours(2)).put("/api/settings").header("Idempotency-Key", key)
+                .bodyValue(weakening).exchange()
+                .expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+        customer.signIn();
+        customer.put("/api/settings").header("Idempotency-Key", key).bodyValue(weakening).exchange()
+                .expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+        customer.put("/api/settings").header("Idempotency-Key", key).bodyValue(Map.of("stepUpPolicy", "EVERY_TIME"))
+                .exchange()
+                .expectStatus().isEqualTo(422)
+                .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+
+        customer.put("/api/settings").header("Idempotency-Key", UUID.randomUUID().toString()).bodyValue(weakening)
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.stepUpPolicy").isEqualTo("FIRST_TIME_ONLY");
+    }
+
+    @Test
+    void aRefreshedTokenConfirmsNoVoucherMoreThanItsSignIn() {
+        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk().expectBody(Void.class);
+        carol.signIn();
+        Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
+        carol.post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
+
+        carol.refreshed().post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange()
+                .expectStatus().isForbidden()
+                .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
+    }
+
+    @Test
     void aGenerationRefusedForStepUpHoldsItsKeyForItsBody() {
         carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk().expectBody(Void.class);
         String key = UUID.randomUUID().toString();

@@ -9,10 +9,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import io.qrvoucher.avro.CustomerSettings;
+import io.qrvoucher.avro.RedemptionMode;
+import io.qrvoucher.avro.StepUpPolicy;
+
 /**
  * What the records mean, where every service must read them the same way: which currencies an amount may
- * be in (and so its minor unit), which statuses a voucher never leaves, and how a code or a request
- * becomes the hash that travels instead of it.
+ * be in (and so its minor unit), which statuses a voucher never leaves, which change of settings weakens a
+ * protection, and how a code or a request becomes the hash that travels instead of it.
  */
 public final class VoucherRules {
 
@@ -26,6 +30,17 @@ public final class VoucherRules {
 
     public static boolean isFinal(String status) {
         return FINAL_STATUSES.contains(status);
+    }
+
+    /**
+     * Whether setting these fields (null: left as they are) lowers a protection of the settings against a stolen
+     * token: confirming vouchers only the first time, or redeeming on scan without a confirmation. Such a change
+     * needs a fresh sign-in.
+     */
+    public static boolean weakens(CustomerSettings current, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy) {
+        return stepUpPolicy == StepUpPolicy.FIRST_TIME_ONLY && current.getStepUpPolicy() != StepUpPolicy.FIRST_TIME_ONLY
+                || redemptionMode == RedemptionMode.REDEEM_ON_SCAN
+                        && current.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN;
     }
 
     /**

@@ -38,7 +38,7 @@ final class TopicRecords {
             new Versions(VoucherRequest.getClassSchema(), List.of("0c9a85ddd1b981f3")),
             new Versions(LedgerCommand.getClassSchema(), List.of("870e2c1312405590")),
             new Versions(LedgerResult.getClassSchema(), List.of("1ba3ec46fbf1769c")),
-            new Versions(SettingsChange.getClassSchema(), List.of("82c2271b5aeae33f")),
+            new Versions(SettingsChange.getClassSchema(), List.of("82c2271b5aeae33f", "98ac254113e1a343")),
             new Versions(IdempotencyClaim.getClassSchema(), List.of("4167bfd9a0c9fbde")),
             new Versions(CustomerAttempt.getClassSchema(), List.of("83e0daf3f5b7095e")),
             // The schema of 8b47262, without version, was never written: the ledger adapter that

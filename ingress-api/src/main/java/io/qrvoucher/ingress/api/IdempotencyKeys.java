@@ -102,7 +102,7 @@ final class IdempotencyKeys {
     }
 
     /**
-     * Claims a sign-in, named by its token's own id, as the step-up confirmation of one voucher: true if
+     * Claims a sign-in, named as {@link SignIns#idOf} names it, as the step-up confirmation of one voucher: true if
      * this voucher holds the first claim, from this instance or any other, false if another voucher was
      * confirmed with it. Concurrent generations with one sign-in thus confirm one voucher, not each.
      */

@@ -26,8 +26,8 @@ import reactor.core.publisher.Mono;
 /**
  * Every refusal as RFC 9457 problem details with a stable type and code, including the framework's
  * own (malformed JSON, wrong media type, oversized bodies). Nothing a client sends ends in a 5xx;
- * the one 5xx a client sees is 503, when the broker did not take the request or no owner of the data
- * could answer a read, which is safe to retry. Always {@code application/problem+json}, whatever the
+ * the one 5xx a client sees is 503, when the broker did not confirm the request or no owner of the data
+ * could answer a read, which is safe to retry (a write with its Idempotency-Key). Always {@code application/problem+json}, whatever the
  * request accepts: a live status stream's client accepts {@code text/event-stream}, which can carry any
  * object, and its refusal was written as an event.
  */
@@ -39,7 +39,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
         log.warn("Request not published: {}", error.getMessage());
-        return temporarilyUnavailable();
+        // Not "nothing happened": a send that timed out may have been written after all.
+        ApiException unconfirmed = ApiException.temporarilyUnavailable("The request could not be confirmed as "
+                + "recorded. Send it again with the same Idempotency-Key: it is acted on once.");
+        return problem(unconfirmed.getBody(), unconfirmed.getHeaders());
     }
 
     @ExceptionHandler(VoucherReads.Unavailable.class)

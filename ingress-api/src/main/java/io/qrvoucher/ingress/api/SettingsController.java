@@ -3,8 +3,10 @@ package io.qrvoucher.ingress.api;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -13,6 +15,7 @@ import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.avro.CustomerSettings;
@@ -23,6 +26,7 @@ import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -33,18 +37,23 @@ import reactor.core.publisher.Mono;
 class SettingsController {
 
     private static final Duration READ_BACK = Duration.ofSeconds(5);
+    /** How many of the newest successful redemptions the last used destination is chosen among. */
+    private static final int LAST_USED_AMONG = 10;
 
     private final Customers customers;
     private final VoucherReads reads;
     private final RequestPublisher publisher;
     private final SignIns signIns;
+    private final IdempotencyKeys idempotencyKeys;
     private final Clock clock;
 
-    SettingsController(Customers customers, VoucherReads reads, RequestPublisher publisher, SignIns signIns, Clock clock) {
+    SettingsController(Customers customers, VoucherReads reads, RequestPublisher publisher, SignIns signIns,
+                       IdempotencyKeys idempotencyKeys, Clock clock) {
         this.customers = customers;
         this.reads = reads;
         this.publisher = publisher;
         this.signIns = signIns;
+        this.idempotencyKeys = idempotencyKeys;
         this.clock = clock;
     }
 
@@ -56,46 +65,81 @@ class SettingsController {
 
     @PutMapping("/api/settings")
     @Operation(summary = "Change your settings; fields left out keep their value. Weakening a security setting "
-            + "(step-up to FIRST_TIME_ONLY, redemption to REDEEM_ON_SCAN) needs a fresh sign-in, else 403 STEP_UP_REQUIRED")
-    Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request) {
+            + "(step-up to FIRST_TIME_ONLY, redemption to REDEEM_ON_SCAN) needs a fresh sign-in, else 403 STEP_UP_REQUIRED; "
+            + "a change refused so and sent again with its Idempotency-Key stays refused, also after a fresh sign-in")
+    Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request,
+                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         String customerId = caller.getSubject();
         Instant now = clock.instant();
-        SettingsChange.Builder change = SettingsChange.newBuilder()
-                .setChangeId(UUID.randomUUID().toString())
-                .setCustomerId(customerId)
-                .setRequestedAt(now);
         RedemptionMode redemptionMode = request.redemptionMode() == null ? null
                 : parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode");
         StepUpPolicy stepUpPolicy = request.stepUpPolicy() == null ? null
                 : parse(StepUpPolicy.class, request.stepUpPolicy(), "stepUpPolicy");
-        change.setRedemptionMode(redemptionMode).setStepUpPolicy(stepUpPolicy);
-        Mono<Void> weakeningConfirmed = redemptionMode != RedemptionMode.REDEEM_ON_SCAN
-                && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY ? Mono.empty()
-                : customers.settingsOf(customerId).doOnNext(current -> {
-                    if (weakens(current, redemptionMode, stepUpPolicy) && signIns.fresh(caller, now).isEmpty()) {
-                        throw SignIns.required("Weakening a security setting needs a fresh sign-in: sign in again "
-                                + "with your account password");
-                    }
-                }).then();
+        String hash = IdempotencyKeys.hash("settings", orDefault(request.defaultGenerationAccountId()),
+                orDefault(request.defaultRedemptionAccountId()), String.valueOf(redemptionMode), String.valueOf(stepUpPolicy));
+        String changeId = UUID.randomUUID().toString();
+        IdempotencyKeys.Ids proposed = new IdempotencyKeys.Ids(changeId, changeId);
+        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
+                .flatMap(ids -> stillRefused(customerId, idempotencyKey, ids, proposed)
+                        .then(weakeningConfirmed(caller, redemptionMode, stepUpPolicy, now)
+                                .onErrorResume(SignIns::isStepUpRefusal, refusal -> idempotencyKeys
+                                        .refuseForStepUp(customerId, idempotencyKey, hash, ids)
+                                        .then(Mono.error(refusal))))
+                        .then(Mono.defer(() -> change(customerId, ids.requestId(), now, request, redemptionMode,
+                                stepUpPolicy, signIns.fresh(caller, now)))));
+    }
+
+    /** A retry of a change refused for step-up stays refused (SPEC section 4): a fresh sign-in sends it anew. */
+    private Mono<Void> stillRefused(String customerId, String idempotencyKey, IdempotencyKeys.Ids ids,
+                                    IdempotencyKeys.Ids proposed) {
+        return ids.equals(proposed) ? Mono.empty()
+                : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, ids).flatMap(refused -> refused
+                        ? Mono.error(SignIns.required("This change was refused for step-up, and stays so: after "
+                                + "signing in again, send it with a new Idempotency-Key"))
+                        : Mono.empty());
+    }
+
+    /** Weakening a security setting needs a fresh sign-in. */
+    private Mono<Void> weakeningConfirmed(Jwt caller, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
+                                          Instant now) {
+        if (redemptionMode != RedemptionMode.REDEEM_ON_SCAN && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY) {
+            return Mono.empty();
+        }
+        return customers.settingsOf(caller.getSubject()).doOnNext(current -> {
+            if (VoucherRules.weakens(current, redemptionMode, stepUpPolicy) && signIns.fresh(caller, now).isEmpty()) {
+                throw SignIns.required("Weakening a security setting needs a fresh sign-in: sign in again "
+                        + "with your account password");
+            }
+        }).then();
+    }
+
+    /** Publishes the change of the fields sent and answers the settings once it is merged. */
+    private Mono<Dtos.Settings> change(String customerId, String changeId, Instant now, Dtos.Settings request,
+                                       RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
+                                       Optional<Instant> freshSignIn) {
+        SettingsChange.Builder change = SettingsChange.newBuilder()
+                .setChangeId(changeId)
+                .setCustomerId(customerId)
+                .setRequestedAt(now)
+                .setRedemptionMode(redemptionMode)
+                .setStepUpPolicy(stepUpPolicy)
+                // The owner of the settings merges a weakening only with it: another change may have made them
+                // stronger since they were read here.
+                .setConfirmedBySignInAt(freshSignIn.orElse(null));
         Mono<Void> accountsChecked = Mono.when(
                 ownAccount(customerId, request.defaultGenerationAccountId(), change::setDefaultGenerationAccountId),
                 ownAccount(customerId, request.defaultRedemptionAccountId(), change::setDefaultRedemptionAccountId));
         // Only the fields sent are changed; voucher-streams merges changes in order, so none is lost. The
         // answer waits for this change to be merged: the caller reads their own write.
-        return weakeningConfirmed.then(accountsChecked)
+        return accountsChecked
                 .then(Mono.defer(() -> publisher.publish(change.build())))
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK))
                 .map(answer -> Customers.orDefaults(answer, customerId))
                 .flatMap(settings -> toDto(settings, customerId));
     }
 
-    /**
-     * Whether the change lowers a protection against a stolen token: confirming vouchers only the first
-     * time, or redeeming on scan without a confirmation.
-     */
-    private static boolean weakens(CustomerSettings current, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy) {
-        return stepUpPolicy == StepUpPolicy.FIRST_TIME_ONLY && current.getStepUpPolicy() != StepUpPolicy.FIRST_TIME_ONLY
-                || redemptionMode == RedemptionMode.REDEEM_ON_SCAN && current.getRedemptionMode() != RedemptionMode.REDEEM_ON_SCAN;
+    private static String orDefault(String accountId) {
+        return accountId == null ? IdempotencyKeys.DEFAULT : accountId;
     }
 
     /** Checks that a default account the customer names is their own and open, and takes it into the change. */
@@ -107,11 +151,15 @@ class SettingsController {
                 .doOnNext(account -> into.accept(account.getAccountId())).then();
     }
 
-    /** The settings, with the destination of the customer's newest redemption that succeeded. */
+    /**
+     * The settings, with the destination of the customer's redemption that succeeded last. The list is newest
+     * request first, and a redemption settles up to its transfer's give-up later than it was asked for: the newest
+     * few are read and the one that succeeded last taken.
+     */
     private Mono<Dtos.Settings> toDto(CustomerSettings settings, String customerId) {
         return reads.vouchersOf(customerId, VoucherStreamsReads.Role.PAYEE, Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"),
-                        EnumSet.of(VoucherStatus.REDEEMED), null, 0, 1)
-                .map(page -> page.getItems().stream().findFirst()
+                        EnumSet.of(VoucherStatus.REDEEMED), null, 0, LAST_USED_AMONG)
+                .map(page -> page.getItems().stream().max(Comparator.comparing(VoucherState::getUpdatedAt))
                         .map(VoucherState::getRedemption)
                         .map(redemption -> Representations.destination(redemption.getDestination())))
                 .map(lastUsed -> new Dtos.Settings(settings.getDefaultGenerationAccountId(),

@@ -29,13 +29,15 @@ final class SignIns {
         return authTime == null || authTime.isBefore(now.minus(maxAge)) ? Optional.empty() : Optional.of(authTime);
     }
 
-    /** The sign-in a token stands for: the token's own id, else its session's, else its sign-in time. */
+    /**
+     * The sign-in a token stands for: when the customer entered their password ({@code auth_time}), in their session
+     * ({@code sid}) where the token names one. Not the token's own id: an identity provider refreshes a token
+     * without a password, with a new {@code jti} and the same {@code auth_time}, and each refreshed token would
+     * confirm one voucher more.
+     */
     static String idOf(Jwt caller) {
-        if (caller.getId() != null) {
-            return caller.getId();
-        }
         String session = caller.getClaimAsString("sid");
-        return session != null ? "sid " + session : "auth_time " + caller.getClaimAsInstant("auth_time");
+        return (session != null ? "sid " + session + " " : "") + "auth_time " + caller.getClaimAsInstant("auth_time");
     }
 
     static ApiException required(String detail) {

@@ -157,7 +157,10 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
         producer.close();
     }
 
-    /** The broker did not acknowledge a record: nothing was accepted, and the client may retry. */
+    /**
+     * The broker did not acknowledge a record. As a rule nothing was written, but a send that timed out may have been
+     * appended all the same: the client retries with the same Idempotency-Key, which makes the retry the same request.
+     */
     public static class NotPublishedException extends RuntimeException {
         NotPublishedException(Throwable cause) {
             super("The request could not be recorded: " + cause.getMessage(), cause);

@@ -10,6 +10,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.SettingsChange;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * The one writer of a customer's settings: merges each change into the customer's settings, one at a
@@ -39,22 +40,30 @@ final class CustomerSettingsProcessor implements Processor<String, SettingsChang
                 Instant.ofEpochMilli(context.currentSystemTimeMs()))));
     }
 
-    /** The settings with the change's fields set; the first step-up is recorded once and stays. */
+    /**
+     * The settings with the change's fields set; the first step-up is recorded once and stays. A weakening of these
+     * settings sent without a fresh sign-in is not merged (its other fields are): the ingress let it through against
+     * the settings it read, and a change merged since made them stronger. Each field on its own: a strengthening
+     * sent with it is merged.
+     */
     static CustomerSettings merge(CustomerSettings current, SettingsChange change, long offset, Instant now) {
         CustomerSettings.Builder merged = CustomerSettings.newBuilder(current)
                 .setVersion(current.getVersion() + 1)
                 .setUpdatedAt(now)
                 .setChangeOffset(offset);
+        boolean confirmed = change.getConfirmedBySignInAt() != null;
         if (change.getDefaultGenerationAccountId() != null) {
             merged.setDefaultGenerationAccountId(change.getDefaultGenerationAccountId());
         }
         if (change.getDefaultRedemptionAccountId() != null) {
             merged.setDefaultRedemptionAccountId(change.getDefaultRedemptionAccountId());
         }
-        if (change.getRedemptionMode() != null) {
+        if (change.getRedemptionMode() != null
+                && (confirmed || !VoucherRules.weakens(current, change.getRedemptionMode(), null))) {
             merged.setRedemptionMode(change.getRedemptionMode());
         }
-        if (change.getStepUpPolicy() != null) {
+        if (change.getStepUpPolicy() != null
+                && (confirmed || !VoucherRules.weakens(current, null, change.getStepUpPolicy()))) {
             merged.setStepUpPolicy(change.getStepUpPolicy());
         }
         if (change.getFirstStepUpAt() != null && !current.getStepUpConfirmed()) {

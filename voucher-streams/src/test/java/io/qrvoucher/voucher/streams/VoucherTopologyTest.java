@@ -838,7 +838,7 @@ class VoucherTopologyTest {
 
         @Test
         void twoChangesSentAtOnceBothKeepTheirFields() {
-            topology.changeSettings(change("alice").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+            topology.changeSettings(confirmed("alice").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
             topology.changeSettings(change("alice").setDefaultGenerationAccountId("alice-cny").build());
 
             CustomerSettings settings = topology.settings("alice");
@@ -853,7 +853,7 @@ class VoucherTopologyTest {
         void theFirstStepUpIsRecordedOnceAndAPolicyChangeDoesNotUndoIt() {
             Instant firstSignIn = topology.now().minusSeconds(30);
             topology.changeSettings(change("alice").setFirstStepUpAt(firstSignIn).build());
-            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
+            topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
             topology.changeSettings(change("alice").setFirstStepUpAt(topology.now()).build());
 
             CustomerSettings settings = topology.settings("alice");
@@ -866,13 +866,39 @@ class VoucherTopologyTest {
         void settingsWrittenWholeBeforeAreAdoptedOnlyWhereNoneAreKnown() {
             topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("bob")
                     .setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).setVersion(7).setUpdatedAt(topology.now()).build());
-            topology.changeSettings(change("carol").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+            topology.changeSettings(confirmed("carol").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
             topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("carol")
                     .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).setUpdatedAt(topology.now()).build());
 
             assertThat(topology.settings("bob").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
             assertThat(topology.settings("bob").getVersion()).isEqualTo(7);
             assertThat(topology.settings("carol").getRedemptionMode()).isEqualTo(RedemptionMode.REDEEM_ON_SCAN);
+        }
+
+        /**
+         * The ingress let a weakening through against the settings it read (step-up already FIRST_TIME_ONLY) with no
+         * fresh sign-in; a change merged before it made them stronger again.
+         */
+        @Test
+        void aWeakeningSentWithoutAFreshSignInIsNotMergedIntoSettingsMadeStrongerMeanwhile() {
+            topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
+            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.EVERY_TIME).build());
+            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY)
+                    .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).setDefaultGenerationAccountId("alice-cny").build());
+            topology.changeSettings(change("alice").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+
+            CustomerSettings settings = topology.settings("alice");
+            assertThat(settings.getStepUpPolicy()).isEqualTo(StepUpPolicy.EVERY_TIME);
+            assertThat(settings.getRedemptionMode()).isEqualTo(RedemptionMode.SCAN_THEN_CONFIRM);
+            assertThat(settings.getDefaultGenerationAccountId()).as("the rest of the change").isEqualTo("alice-cny");
+
+            topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
+            assertThat(topology.settings("alice").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
+        }
+
+        /** A change sent with a fresh sign-in, as the ingress sends every weakening it lets through. */
+        private SettingsChange.Builder confirmed(String customerId) {
+            return change(customerId).setConfirmedBySignInAt(topology.now().minusSeconds(5));
         }
 
         private SettingsChange.Builder change(String customerId) {
