@@ -385,18 +385,23 @@ $('#generate-form').addEventListener('submit', async (event) => {
 });
 
 /** Generates; when the bank asks for the password (step-up), confirms by signing in again and retries. */
-async function generateConfirmed(body) {
+function generateConfirmed(body) {
+  // A request refused for step-up stays refused under its key: a confirmed retry is a new request.
+  return confirmed(() => api('POST', '/api/vouchers', { body, prefer: 'wait=10', keyed: true }), $('#generate-error'));
+}
+
+/** Makes the call; when the bank asks for the password (step-up), says so in the node, signs in again and calls again. */
+async function confirmed(call, messageNode) {
   for (let attempt = 0; ; attempt++) {
     try {
-      // A request refused for step-up stays refused under its key: a confirmed retry is a new request.
-      return await api('POST', '/api/vouchers', { body, prefer: 'wait=10', keyed: true });
+      return await call();
     } catch (error) {
       if (error.code !== 'STEP_UP_REQUIRED' || attempt >= 3) throw error;
-      say($('#generate-error'), () => t('confirmStepUp'));
+      say(messageNode, () => t('confirmStepUp'));
       // A sign-in counts once and is dated to the second: the next one must be a later second.
       await pause(Math.max(0, 1100 - (Date.now() - state.signedInAt)));
       await signIn(state.customer);
-      say($('#generate-error'));
+      say(messageNode);
     }
   }
 }
@@ -848,7 +853,8 @@ $('#settings-form').addEventListener('submit', async (event) => {
   if ($('#settings-redemption').value) body.defaultRedemptionAccountId = $('#settings-redemption').value;
   say($('#settings-message'));
   try {
-    state.settings = await api('PUT', '/api/settings', { body });
+    // Weakening a protection needs a fresh sign-in, as confirming a voucher does.
+    state.settings = await confirmed(() => api('PUT', '/api/settings', { body }), $('#settings-message'));
     say($('#settings-message'), () => t('saved'));
   } catch (error) {
     say($('#settings-message'), () => reason(error.code));

@@ -11,7 +11,7 @@ DECLARE
 BEGIN
     SELECT used_minor INTO used FROM daily_outward_use
     WHERE account_id = p_account AND business_date = p_day FOR UPDATE;
-    IF NOT FOUND OR used < p_released THEN
+    IF p_released > 0 AND (NOT FOUND OR used < p_released) THEN
         RAISE WARNING 'Outward use of % on % was % where % is given back: counted as none', p_account, p_day,
             coalesce(used, 0), p_released;
     END IF;
@@ -21,5 +21,7 @@ END
 $$;
 
 -- The journal and the record of applied commands are only ever added to: the service's role may no longer change
--- them (the balance trigger checks what is inserted, not what is updated).
+-- them (the balance trigger checks what is inserted, not what is updated). Where one role both owns the tables and
+-- runs the service, this takes UPDATE from the owner, who may grant it back: a later migration that must change
+-- these rows grants it first.
 REVOKE UPDATE ON journal_transactions, journal_entries, processed_commands FROM "${application_role}";

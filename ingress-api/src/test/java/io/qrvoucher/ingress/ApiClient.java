@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.springframework.http.MediaType;
@@ -25,6 +26,7 @@ final class ApiClient {
     private final String customerId;
     private String token;
     private Instant signedInAt;
+    private String session;
 
     ApiClient(WebTestClient http, String customerId) {
         this.http = http;
@@ -52,14 +54,17 @@ final class ApiClient {
 
     /** A new token of the last sign-in, as an identity provider refreshes one: a new id, the same auth_time. */
     ApiClient refreshed() {
-        token = DemoTokens.sign(customerId, signedInAt, Instant.now().plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
+        token = DemoTokens.sign(customerId, signedInAt, session, Instant.now().plus(Duration.ofHours(1)), ISSUER,
+                AUDIENCE, TOKEN_KEY);
         return this;
     }
 
     private ApiClient signInNow() {
         signedInAt = Instant.now();
+        session = UUID.randomUUID().toString();
         LAST_SIGN_IN.merge(customerId, signedInAt.getEpochSecond(), Math::max);
-        token = DemoTokens.sign(customerId, signedInAt, signedInAt.plus(Duration.ofHours(1)), ISSUER, AUDIENCE, TOKEN_KEY);
+        token = DemoTokens.sign(customerId, signedInAt, session, signedInAt.plus(Duration.ofHours(1)), ISSUER, AUDIENCE,
+                TOKEN_KEY);
         return this;
     }
 

@@ -21,7 +21,10 @@ class LedgerDatabaseTest {
         }
     }
 
-    /** The ledger adapter's role reads and writes rows; it cannot take away the balance trigger or a table. */
+    /**
+     * The ledger adapter's role reads and writes rows; it cannot take away the balance trigger or a table, nor change
+     * the journal or the record of applied commands, which are only ever added to.
+     */
     @Test
     void theServicesRoleWritesRowsButCannotChangeTheSchema(@TempDir Path directory) {
         try (LedgerDatabase database = new LedgerDatabase(directory, ServiceProcess.freePort()).start()) {
@@ -39,7 +42,9 @@ class LedgerDatabaseTest {
                     .isEqualTo(100L);
             for (String ddl : List.of("DROP TRIGGER journal_entries_balance ON journal_entries",
                     "ALTER TABLE accounts DROP CONSTRAINT customer_available_not_negative",
-                    "DROP TABLE processed_commands", "DELETE FROM journal_entries", "TRUNCATE holds")) {
+                    "DROP TABLE processed_commands", "DELETE FROM journal_entries", "TRUNCATE holds",
+                    "UPDATE journal_entries SET amount_minor = 0", "UPDATE journal_transactions SET voucher_id = 'x'",
+                    "UPDATE processed_commands SET command_id = 'x'")) {
                 assertThatThrownBy(() -> service.sql(ddl).update()).as(ddl).satisfies(refused ->
                         assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(refused).getMessage())
                                 .containsAnyOf("permission denied", "must be owner"));

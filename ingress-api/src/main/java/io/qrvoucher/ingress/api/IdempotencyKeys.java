@@ -123,12 +123,12 @@ final class IdempotencyKeys {
     }
 
     /**
-     * Whether the request with these ids was refused for step-up ({@link #refuseForStepUp}). A refusal of an earlier
-     * use of the key, whose claim window has passed, is another request's.
+     * Whether the request with this id was refused for step-up under this key ({@link #refuseForStepUp}). A refusal
+     * of an earlier use of the key, whose claim window has passed, is another request's.
      */
-    Mono<Boolean> refusedForStepUp(String customerId, String key, Ids request) {
+    Mono<Boolean> refusedForStepUp(String customerId, String key, String requestId) {
         return reads.claim(claimKey(customerId, stepUpRefusal(key)), Duration.ZERO)
-                .map(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(request.requestId()))
+                .map(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(requestId))
                 .defaultIfEmpty(false);
     }
 

@@ -69,56 +69,67 @@ class SettingsController {
             + "a change refused so and sent again with its Idempotency-Key stays refused, also after a fresh sign-in")
     Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request,
                                @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {
+            throw IdempotencyKeys.invalidKey();
+        }
         String customerId = caller.getSubject();
         Instant now = clock.instant();
         RedemptionMode redemptionMode = request.redemptionMode() == null ? null
                 : parse(RedemptionMode.class, request.redemptionMode(), "redemptionMode");
         StepUpPolicy stepUpPolicy = request.stepUpPolicy() == null ? null
                 : parse(StepUpPolicy.class, request.stepUpPolicy(), "stepUpPolicy");
-        String hash = IdempotencyKeys.hash("settings", orDefault(request.defaultGenerationAccountId()),
+        // A change is a PUT: sent again, the same fields are set again. Its key serves only to keep a refusal for
+        // step-up, and the same request is the same fields.
+        String sameRequest = IdempotencyKeys.hash("settings", orDefault(request.defaultGenerationAccountId()),
                 orDefault(request.defaultRedemptionAccountId()), String.valueOf(redemptionMode), String.valueOf(stepUpPolicy));
-        String changeId = UUID.randomUUID().toString();
-        IdempotencyKeys.Ids proposed = new IdempotencyKeys.Ids(changeId, changeId);
-        return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
-                .flatMap(ids -> stillRefused(customerId, idempotencyKey, ids, proposed)
-                        .then(weakeningConfirmed(caller, redemptionMode, stepUpPolicy, now)
-                                .onErrorResume(SignIns::isStepUpRefusal, refusal -> idempotencyKeys
-                                        .refuseForStepUp(customerId, idempotencyKey, hash, ids)
-                                        .then(Mono.error(refusal))))
-                        .then(Mono.defer(() -> change(customerId, ids.requestId(), now, request, redemptionMode,
-                                stepUpPolicy, signIns.fresh(caller, now)))));
+        Optional<Instant> freshSignIn = signIns.fresh(caller, now);
+        return stillRefused(customerId, idempotencyKey, sameRequest)
+                .then(weakeningConfirmed(customerId, redemptionMode, stepUpPolicy, freshSignIn)
+                        .then(Mono.defer(() -> change(customerId, now, request, redemptionMode, stepUpPolicy, freshSignIn)))
+                        .onErrorResume(SignIns::isStepUpRefusal, refusal -> idempotencyKeys
+                                .refuseForStepUp(customerId, idempotencyKey, sameRequest,
+                                        new IdempotencyKeys.Ids(customerId, sameRequest))
+                                .then(Mono.error(refusal))));
     }
 
-    /** A retry of a change refused for step-up stays refused (SPEC section 4): a fresh sign-in sends it anew. */
-    private Mono<Void> stillRefused(String customerId, String idempotencyKey, IdempotencyKeys.Ids ids,
-                                    IdempotencyKeys.Ids proposed) {
-        return ids.equals(proposed) ? Mono.empty()
-                : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, ids).flatMap(refused -> refused
+    /** A change refused for step-up and sent again with its key stays refused (SPEC section 4). */
+    private Mono<Void> stillRefused(String customerId, String idempotencyKey, String sameRequest) {
+        return idempotencyKey == null ? Mono.empty()
+                : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, sameRequest).flatMap(refused -> refused
                         ? Mono.error(SignIns.required("This change was refused for step-up, and stays so: after "
                                 + "signing in again, send it with a new Idempotency-Key"))
                         : Mono.empty());
     }
 
     /** Weakening a security setting needs a fresh sign-in. */
-    private Mono<Void> weakeningConfirmed(Jwt caller, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
-                                          Instant now) {
-        if (redemptionMode != RedemptionMode.REDEEM_ON_SCAN && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY) {
+    private Mono<Void> weakeningConfirmed(String customerId, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
+                                          Optional<Instant> freshSignIn) {
+        if (freshSignIn.isPresent()
+                || redemptionMode != RedemptionMode.REDEEM_ON_SCAN && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY) {
             return Mono.empty();
         }
-        return customers.settingsOf(caller.getSubject()).doOnNext(current -> {
-            if (VoucherRules.weakens(current, redemptionMode, stepUpPolicy) && signIns.fresh(caller, now).isEmpty()) {
-                throw SignIns.required("Weakening a security setting needs a fresh sign-in: sign in again "
-                        + "with your account password");
+        return customers.settingsOf(customerId).doOnNext(current -> {
+            if (VoucherRules.weakens(current, redemptionMode, stepUpPolicy)) {
+                throw weakeningRefused();
             }
         }).then();
     }
 
-    /** Publishes the change of the fields sent and answers the settings once it is merged. */
-    private Mono<Dtos.Settings> change(String customerId, String changeId, Instant now, Dtos.Settings request,
+    private static ApiException weakeningRefused() {
+        return SignIns.required("Weakening a security setting needs a fresh sign-in: sign in again with your account "
+                + "password");
+    }
+
+    /**
+     * Publishes the change of the fields sent and answers the settings once it is merged. A weakening sent without a
+     * fresh sign-in (the settings read here were weak already) is not merged where a change in between made them
+     * stronger: that is refused for step-up, though the change's other fields were merged.
+     */
+    private Mono<Dtos.Settings> change(String customerId, Instant now, Dtos.Settings request,
                                        RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
                                        Optional<Instant> freshSignIn) {
         SettingsChange.Builder change = SettingsChange.newBuilder()
-                .setChangeId(changeId)
+                .setChangeId(UUID.randomUUID().toString())
                 .setCustomerId(customerId)
                 .setRequestedAt(now)
                 .setRedemptionMode(redemptionMode)
@@ -135,6 +146,12 @@ class SettingsController {
                 .then(Mono.defer(() -> publisher.publish(change.build())))
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK))
                 .map(answer -> Customers.orDefaults(answer, customerId))
+                .doOnNext(merged -> {
+                    // Still a weakening of the settings as merged: the merge did not take it.
+                    if (freshSignIn.isEmpty() && VoucherRules.weakens(merged, redemptionMode, stepUpPolicy)) {
+                        throw weakeningRefused();
+                    }
+                })
                 .flatMap(settings -> toDto(settings, customerId));
     }
 

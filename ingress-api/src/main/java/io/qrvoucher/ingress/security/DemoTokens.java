@@ -15,8 +15,8 @@ import com.nimbusds.jwt.SignedJWT;
 
 /**
  * Signs the demo run's access tokens (HS256). A token says who the customer is ({@code sub}), that it
- * is meant for this API ({@code aud}) and when they signed in ({@code auth_time}): a fresh sign-in is
- * the step-up confirmation of a voucher.
+ * is meant for this API ({@code aud}), when they signed in ({@code auth_time}) and in which session
+ * ({@code sid}, one per sign-in): a fresh sign-in is the step-up confirmation of a voucher.
  */
 public final class DemoTokens {
 
@@ -46,15 +46,25 @@ public final class DemoTokens {
      */
     public static String sign(String subject, Instant issuedAt, Instant expiresAt, String issuer, String audience,
                               byte[] key) {
+        return sign(subject, issuedAt, UUID.randomUUID().toString(), expiresAt, issuer, audience, key);
+    }
+
+    /**
+     * Signs a token of the sign-in at {@code signedInAt} in session {@code session}: a new sign-in has a session of its
+     * own (two in one second are still two), a token refreshed in it keeps both.
+     */
+    public static String sign(String subject, Instant signedInAt, String session, Instant expiresAt, String issuer,
+                              String audience, byte[] key) {
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .subject(subject)
                 .issuer(issuer)
                 .audience(audience)
                 .jwtID(UUID.randomUUID().toString())
-                .issueTime(Date.from(issuedAt))
-                .notBeforeTime(Date.from(issuedAt))
+                .issueTime(Date.from(signedInAt))
+                .notBeforeTime(Date.from(signedInAt))
                 .expirationTime(Date.from(expiresAt))
-                .claim("auth_time", issuedAt.getEpochSecond())
+                .claim("auth_time", signedInAt.getEpochSecond())
+                .claim("sid", session)
                 .build();
         try {
             SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);

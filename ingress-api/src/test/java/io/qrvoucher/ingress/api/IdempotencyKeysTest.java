@@ -57,13 +57,13 @@ class IdempotencyKeysTest extends IngressTestBase {
         String key = "key-" + UUID.randomUUID();
         IdempotencyKeys.Ids refused = IdempotencyKeys.Ids.fresh("v-refused");
 
-        StepVerifier.create(keys.refusedForStepUp("alice", key, refused)).expectNext(false).verifyComplete();
+        StepVerifier.create(keys.refusedForStepUp("alice", key, refused.requestId())).expectNext(false).verifyComplete();
         StepVerifier.create(keys.refuseForStepUp("alice", key, "hash", refused)).verifyComplete();
 
-        StepVerifier.create(keys.refusedForStepUp("alice", key, refused)).expectNext(true).verifyComplete();
+        StepVerifier.create(keys.refusedForStepUp("alice", key, refused.requestId())).expectNext(true).verifyComplete();
         // The key used again once its window passed is another request; another customer's key is theirs.
-        StepVerifier.create(keys.refusedForStepUp("alice", key, IdempotencyKeys.Ids.fresh("v-later")))
+        StepVerifier.create(keys.refusedForStepUp("alice", key, IdempotencyKeys.Ids.fresh("v-later").requestId()))
                 .expectNext(false).verifyComplete();
-        StepVerifier.create(keys.refusedForStepUp("bob", key, refused)).expectNext(false).verifyComplete();
+        StepVerifier.create(keys.refusedForStepUp("bob", key, refused.requestId())).expectNext(false).verifyComplete();
     }
 }
