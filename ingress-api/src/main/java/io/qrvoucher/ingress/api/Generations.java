@@ -174,8 +174,7 @@ final class Generations {
         String customerId = caller.getSubject();
         return wasPublished(ids.voucherId()).flatMap(published -> published ? Mono.just(Optional.<Instant>empty())
                 : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, ids.requestId()).flatMap(refused -> refused
-                        ? Mono.error(SignIns.required("This request was refused for step-up, and stays so: after "
-                                + "signing in again, send it with a new Idempotency-Key"))
+                        ? Mono.error(SignIns.stillRequired())
                         : stepUpNow(caller, settings, idempotencyKey, hash, ids, now)));
     }
 

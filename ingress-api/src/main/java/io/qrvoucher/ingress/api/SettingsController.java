@@ -96,8 +96,7 @@ class SettingsController {
     private Mono<Void> stillRefused(String customerId, String idempotencyKey, String sameRequest) {
         return idempotencyKey == null ? Mono.empty()
                 : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, sameRequest).flatMap(refused -> refused
-                        ? Mono.error(SignIns.required("This change was refused for step-up, and stays so: after "
-                                + "signing in again, send it with a new Idempotency-Key"))
+                        ? Mono.error(SignIns.stillRequired())
                         : Mono.empty());
     }
 

@@ -44,6 +44,12 @@ final class SignIns {
         return new ApiException(HttpStatus.FORBIDDEN, STEP_UP_REQUIRED, detail);
     }
 
+    /** A request refused for step-up, sent again with its Idempotency-Key: it stays refused (SPEC section 4). */
+    static ApiException stillRequired() {
+        return required("This request was refused for step-up, and stays so: after signing in again, send it with a "
+                + "new Idempotency-Key");
+    }
+
     /** Whether the error is a refusal for step-up. */
     static boolean isStepUpRefusal(Throwable error) {
         return error instanceof ApiException refusal && STEP_UP_REQUIRED.equals(refusal.code());
