@@ -8,6 +8,7 @@ import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.OwnAccount;
 import io.qrvoucher.avro.Redemption;
 import io.qrvoucher.avro.VoucherEvent;
+import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.avro.VoucherView;
 import io.qrvoucher.schemas.DecimalAmounts;
 
@@ -16,7 +17,8 @@ import io.qrvoucher.schemas.DecimalAmounts;
  * documented shape (docs/architecture.md, "Webhooks"), not the Avro record. Amounts are decimal strings at
  * the currency's scale, as in the API. It carries the public view of the voucher and nothing that could
  * redeem it (no code, no code hash), nothing about a third party (the customer behind a refused request),
- * and the payer's account only to the payer, as the API shows it.
+ * the payer's account only to the payer, and the redemption (the payee's destination) to the payer only once
+ * it succeeded, as the API shows them.
  *
  * <pre>
  * {"id": "…/v4", "type": "REDEEMED", "occurredAt": "2026-…Z", "voucherId": "…", "reason": null, "role": "payee",
@@ -58,7 +60,8 @@ public final class WebhookPayload {
         body.put("updatedAt", text(voucher.getUpdatedAt()));
         body.put("version", voucher.getVersion());
         body.put("reason", voucher.getReason());
-        body.put("redemption", redemption(voucher.getRedemption(), voucher.getCurrency()));
+        boolean redeemed = voucher.getStatus() == VoucherStatus.REDEEMED;
+        body.put("redemption", toPayer && !redeemed ? null : redemption(voucher.getRedemption(), voucher.getCurrency()));
         return body;
     }
 

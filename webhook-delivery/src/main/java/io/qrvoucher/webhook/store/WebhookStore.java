@@ -29,6 +29,9 @@ import io.qrvoucher.webhook.core.SecretBox;
  */
 public class WebhookStore {
 
+    /** How many attempts one customer's endpoints make at once, over all instances. */
+    static final int ATTEMPTS_PER_CUSTOMER = 2;
+
     /**
      * A delivery due now at the head of its endpoint's queue, with what sending it needs, and the trace its
      * attempts continue ({@code traceContext}, null if none was kept).
@@ -225,21 +228,36 @@ public class WebhookStore {
      * one at a time over all instances, and it goes with the connection if the instance dies. It is the weaker
      * row lock that leaves the endpoint's key alone: new deliveries to the endpoint, whose foreign key shares the
      * key, are recorded meanwhile instead of waiting for the attempt (and holding up everyone's events behind it).
+     *
+     * <p>The endpoints take turns by how long their head has been due, and one customer's endpoints hold at most
+     * {@value #ATTEMPTS_PER_CUSTOMER} attempts at once over all instances (a transaction's advisory lock per place):
+     * a customer whose endpoints answer slowly, on purpose or not, cannot take every worker from everyone else.
      */
     public Optional<Due> lockNextDue(Instant now) {
-        Optional<Map<String, Object>> endpoint = jdbc.sql("""
-                        SELECT e.endpoint_id, e.url, e.secret_key_id, e.secret_ciphertext FROM webhook_endpoints e
-                        WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
-                                                WHERE status = 'PENDING' AND next_attempt_at <= :now)
-                          AND (SELECT d.next_attempt_at FROM webhook_deliveries d
-                               WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
-                               ORDER BY d.delivery_id LIMIT 1) <= :now
-                        LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
-                .param("now", Timestamp.from(now)).query().listOfRows().stream().findFirst();
+        Set<String> busyCustomers = new HashSet<>();
+        Optional<Map<String, Object>> endpoint;
+        do {
+            endpoint = jdbc.sql("""
+                            SELECT e.endpoint_id, e.customer_id, e.url, e.secret_key_id, e.secret_ciphertext
+                            FROM webhook_endpoints e
+                            CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
+                                                WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
+                                                ORDER BY d.delivery_id LIMIT 1) head
+                            WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
+                                                    WHERE status = 'PENDING' AND next_attempt_at <= :now)
+                              AND head.next_attempt_at <= :now
+                              AND NOT e.customer_id = ANY (:busy)
+                            ORDER BY head.next_attempt_at
+                            LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
+                    .param("now", Timestamp.from(now))
+                    .param("busy", busyCustomers.toArray(String[]::new))
+                    .query().listOfRows().stream().findFirst();
+        } while (endpoint.isPresent() && !placeTaken((String) endpoint.get().get("customer_id"), busyCustomers));
         if (endpoint.isEmpty()) {
             return Optional.empty();
         }
-        String endpointId = (String) endpoint.get().get("endpoint_id");
+        Map<String, Object> locked = endpoint.get();
+        String endpointId = (String) locked.get("endpoint_id");
         // Read again under the lock, in a new snapshot: another instance may have sent the head just before.
         return jdbc.sql("""
                         SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at, trace_context
@@ -247,12 +265,30 @@ public class WebhookStore {
                         WHERE endpoint_id = :endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1""")
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
                 .filter(head -> !((Timestamp) head.get("next_attempt_at")).toInstant().isAfter(now))
-                .map(head -> new Due((Long) head.get("delivery_id"), endpointId, (String) endpoint.get().get("url"),
-                        secrets.open(endpointId, new SecretBox.Sealed((String) endpoint.get().get("secret_key_id"),
-                                (byte[]) endpoint.get().get("secret_ciphertext"))),
+                .map(head -> new Due((Long) head.get("delivery_id"), endpointId, (String) locked.get("url"),
+                        secrets.open(endpointId, new SecretBox.Sealed((String) locked.get("secret_key_id"),
+                                (byte[]) locked.get("secret_ciphertext"))),
                         (String) head.get("event_id"), (byte[]) head.get("payload"),
                         ((Timestamp) head.get("created_at")).toInstant(), (Integer) head.get("attempts"),
                         (String) head.get("trace_context")));
+    }
+
+    /**
+     * Takes one of the customer's places for an attempt, until the transaction ends; false (and the customer counted
+     * busy) if every place is taken. The endpoint locked for it stays locked to this transaction: it is the busy
+     * customer's, whose turn has to wait anyway.
+     */
+    private boolean placeTaken(String customerId, Set<String> busyCustomers) {
+        for (int place = 1; place <= ATTEMPTS_PER_CUSTOMER; place++) {
+            boolean taken = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-attempt-place:' "
+                            + "|| :place || ':' || :customer, 0))")
+                    .param("place", place).param("customer", customerId).query(Boolean.class).single();
+            if (taken) {
+                return true;
+            }
+        }
+        busyCustomers.add(customerId);
+        return false;
     }
 
     /**

@@ -46,6 +46,21 @@ class WebhookPayloadTest {
         assertThat(toPayer).doesNotContainKeys("customerId", "requestId");
     }
 
+    /** As the API shows it: a payee's destination reaches the payer once the payment is made, not while it is tried. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void theRedemptionReachesThePayerOnlyOnceItSucceededAndThePayeeAtOnce() {
+        Map<String, Object> startedToPayer = WebhookPayload.of(events[2], new Recipients.Recipient("alice", Recipients.Role.PAYER));
+        Map<String, Object> startedToPayee = WebhookPayload.of(events[2], new Recipients.Recipient("bob", Recipients.Role.PAYEE));
+        Map<String, Object> redeemedToPayer = WebhookPayload.of(events[3], new Recipients.Recipient("alice", Recipients.Role.PAYER));
+
+        assertThat((Map<String, Object>) startedToPayer.get("voucher")).containsEntry("redemption", null);
+        assertThat((Map<String, Object>) ((Map<String, Object>) startedToPayee.get("voucher")).get("redemption"))
+                .containsEntry("payeeCustomerId", "bob");
+        assertThat((Map<String, Object>) ((Map<String, Object>) redeemedToPayer.get("voucher")).get("redemption"))
+                .containsEntry("destination", Map.of("type", "OWN_ACCOUNT", "accountId", "bob-cny"));
+    }
+
     @Test
     void onlyTheContractsKnownTypesCanBeSubscribed() {
         assertThat(EventTypes.check(List.of("REDEEMED", "ISSUED", "REDEEMED"))).containsExactly("REDEEMED", "ISSUED");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,24 +37,64 @@ class EndpointLockTest {
     private static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
     private static final SecretBox SECRETS = new SecretBox(Map.of("k1", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), "k1");
 
+    private String url;
     private SingleConnectionDataSource sending;
     private SingleConnectionDataSource listening;
 
     @BeforeEach
     void database() throws SQLException {
-        String url = ServiceRoleDatabase.create();
+        url = ServiceRoleDatabase.create();
         sending = ServiceRoleDatabase.asService(url);
         listening = ServiceRoleDatabase.asService(url);
-        SecretBox.Sealed secret = SECRETS.seal("e", SecretBox.newSecret());
+        endpointWithADeliveryDue("e", "alice", NOW);
+    }
+
+    private void endpointWithADeliveryDue(String endpointId, String customerId, Instant due) {
+        SecretBox.Sealed secret = SECRETS.seal(endpointId, SecretBox.newSecret());
         JdbcClient.create(sending).sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, "
-                + "secret_key_id, secret_ciphertext, idempotency_key, request_hash, created_at) VALUES ('e', 'alice', "
-                + "'https://x.example/', '{ISSUED}', :keyId, :secret, 'k', 'h', now())")
+                + "secret_key_id, secret_ciphertext, idempotency_key, request_hash, created_at) VALUES (:endpoint, "
+                + ":customer, 'https://x.example/', '{ISSUED}', :keyId, :secret, :endpoint, 'h', now())")
+                .param("endpoint", endpointId).param("customer", customerId)
                 .param("keyId", secret.keyId()).param("secret", secret.ciphertext()).update();
         JdbcClient.create(sending).sql("""
                         INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
                             created_at, next_attempt_at)
-                        VALUES ('e', 'v1/ISSUED', 'ISSUED', 'v1', '\\x00', 'PENDING', :now, :now)""")
-                .param("now", Timestamp.from(NOW)).update();
+                        VALUES (:endpoint, 'v1/ISSUED', 'ISSUED', 'v1', '\\x00', 'PENDING', :due, :due)""")
+                .param("endpoint", endpointId).param("due", Timestamp.from(due)).update();
+    }
+
+    /** A customer whose endpoints answer slowly (on purpose or not) holds two workers at most, whatever is due. */
+    @Test
+    void oneCustomersEndpointsTakeTwoAttemptsAtOnceAndTheNextWorkerAnotherCustomers() throws SQLException {
+        for (String endpoint : List.of("slow-1", "slow-2", "slow-3")) {
+            endpointWithADeliveryDue(endpoint, "mallory", NOW.minusSeconds(600));
+        }
+        List<SingleConnectionDataSource> workers = List.of(ServiceRoleDatabase.asService(url),
+                ServiceRoleDatabase.asService(url), ServiceRoleDatabase.asService(url));
+        try {
+            List<String> locked = new ArrayList<>();
+            lockOneEachHoldingTheOthers(workers, 0, locked);
+
+            assertThat(locked).hasSize(3);
+            assertThat(locked.subList(0, 2)).allMatch(endpoint -> endpoint.startsWith("slow-"));
+            assertThat(locked.get(2)).isEqualTo("e");
+        } finally {
+            workers.forEach(SingleConnectionDataSource::destroy);
+        }
+    }
+
+    /** Each worker locks its next due endpoint inside the transactions of the workers before it, all open at once. */
+    private static void lockOneEachHoldingTheOthers(List<SingleConnectionDataSource> workers, int worker,
+                                                    List<String> locked) {
+        if (worker == workers.size()) {
+            return;
+        }
+        DataSource connection = workers.get(worker);
+        new TransactionTemplate(new DataSourceTransactionManager(connection)).executeWithoutResult(status -> {
+            new WebhookStore(JdbcClient.create(connection), SECRETS).lockNextDue(NOW)
+                    .ifPresent(due -> locked.add(due.endpointId()));
+            lockOneEachHoldingTheOthers(workers, worker + 1, locked);
+        });
     }
 
     @AfterEach
