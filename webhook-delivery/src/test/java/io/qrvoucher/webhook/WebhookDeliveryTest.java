@@ -278,6 +278,9 @@ class WebhookDeliveryTest {
         List<Endpoint> made = List.of(register(alice, "http://localhost:1/a", "ISSUED"),
                 register(alice, "http://localhost:1/b", "ISSUED"), register(alice, "http://localhost:1/c", "ISSUED"));
         refused(alice, Map.of("url", "http://localhost:1/d", "eventTypes", List.of("ISSUED")), "TOO_MANY_WEBHOOKS");
+        // Before its host is looked up: at the limit, a name server's answer is not waited for.
+        refused(alice, Map.of("url", "https://does-not-resolve.invalid/d", "eventTypes", List.of("ISSUED")),
+                "TOO_MANY_WEBHOOKS");
 
         http.delete().uri("/internal/customers/{c}/webhooks/{e}", bob, made.get(0).id()).exchange().expectStatus().isNotFound();
         http.delete().uri("/internal/customers/{c}/webhooks/{e}", alice, made.get(0).id()).exchange().expectStatus().isNoContent();

@@ -88,8 +88,7 @@ public class WebhookStore {
         long existing = jdbc.sql("SELECT count(*) FROM webhook_endpoints WHERE customer_id = :customer")
                 .param("customer", customerId).query(Long.class).single();
         if (existing >= maxPerCustomer) {
-            throw new Refusal("TOO_MANY_WEBHOOKS", "You have " + existing + " webhook endpoints, the most one customer "
-                    + "may have; remove one first");
+            throw tooManyWebhooks(maxPerCustomer);
         }
         String endpointId = UUID.randomUUID().toString();
         String secret = SecretBox.newSecret();
@@ -103,6 +102,28 @@ public class WebhookStore {
                 .param("ciphertext", sealed.ciphertext()).param("key", idempotencyKey).param("hash", requestHash)
                 .param("now", Timestamp.from(now)).update();
         return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, secret), true);
+    }
+
+    /**
+     * Refuses a registration past the customer's limit before its URL's host is resolved, which may take as long as
+     * a slow name server wants: a customer at the limit cannot keep the service resolving names. A retry of a
+     * registration (its key known) is let through to be answered; {@link #register} checks again under the
+     * customer's lock.
+     */
+    public void checkRoomFor(String customerId, String idempotencyKey, int maxPerCustomer) {
+        boolean room = jdbc.sql("""
+                        SELECT count(*) < :max OR coalesce(bool_or(idempotency_key = :key), false)
+                        FROM webhook_endpoints WHERE customer_id = :customer""")
+                .param("max", maxPerCustomer).param("key", idempotencyKey).param("customer", customerId)
+                .query(Boolean.class).single();
+        if (!room) {
+            throw tooManyWebhooks(maxPerCustomer);
+        }
+    }
+
+    private static Refusal tooManyWebhooks(int maxPerCustomer) {
+        return new Refusal("TOO_MANY_WEBHOOKS", "You have " + maxPerCustomer + " webhook endpoints, the most one "
+                + "customer may have; remove one first");
     }
 
     public List<Endpoint> endpointsOf(String customerId) {

@@ -66,10 +66,11 @@ class WebhookController {
     Mono<ResponseEntity<Endpoint>> register(@PathVariable String customerId, @RequestBody Registration registration,
                                             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         return blocking(() -> {
+            String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
+            List<String> types = EventTypes.check(registration.eventTypes());
+            store.checkRoomFor(customerId, key, limits.maxPerCustomer());
             // Checked before the transaction: resolving the host may take a while.
             String url = urls.check(registration.url()).toString();
-            List<String> types = EventTypes.check(registration.eventTypes());
-            String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
             return transactions.execute(status -> store.register(customerId, url, types, key,
                     limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
         }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
