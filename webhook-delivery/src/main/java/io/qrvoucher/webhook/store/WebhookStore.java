@@ -257,6 +257,9 @@ public class WebhookStore {
     public Optional<Due> lockNextDue(Instant now) {
         Set<String> busyCustomers = new HashSet<>();
         Optional<Map<String, Object>> endpoint;
+        // An endpoint of a customer with no place left is let go again (its row lock, back to the savepoint): it must
+        // not stay locked, and its removal wait, through the attempt this transaction makes for another customer.
+        jdbc.sql("SAVEPOINT next_due").update();
         do {
             endpoint = jdbc.sql("""
                             SELECT e.endpoint_id, e.customer_id, e.url, e.secret_key_id, e.secret_ciphertext
@@ -268,12 +271,13 @@ public class WebhookStore {
                                                     WHERE status = 'PENDING' AND next_attempt_at <= :now)
                               AND head.next_attempt_at <= :now
                               AND NOT e.customer_id = ANY (:busy)
-                            ORDER BY head.next_attempt_at
+                            ORDER BY head.next_attempt_at, e.endpoint_id
                             LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
                     .param("now", Timestamp.from(now))
                     .param("busy", busyCustomers.toArray(String[]::new))
                     .query().listOfRows().stream().findFirst();
         } while (endpoint.isPresent() && !placeTaken((String) endpoint.get().get("customer_id"), busyCustomers));
+        jdbc.sql("RELEASE SAVEPOINT next_due").update();
         if (endpoint.isEmpty()) {
             return Optional.empty();
         }
@@ -295,9 +299,8 @@ public class WebhookStore {
     }
 
     /**
-     * Takes one of the customer's places for an attempt, until the transaction ends; false (and the customer counted
-     * busy) if every place is taken. The endpoint locked for it stays locked to this transaction: it is the busy
-     * customer's, whose turn has to wait anyway.
+     * Takes one of the customer's places for an attempt, until the transaction ends; false (the customer counted
+     * busy, and the endpoint locked for it let go) if every place is taken.
      */
     private boolean placeTaken(String customerId, Set<String> busyCustomers) {
         for (int place = 1; place <= ATTEMPTS_PER_CUSTOMER; place++) {
@@ -309,6 +312,7 @@ public class WebhookStore {
             }
         }
         busyCustomers.add(customerId);
+        jdbc.sql("ROLLBACK TO SAVEPOINT next_due").update();
         return false;
     }
 

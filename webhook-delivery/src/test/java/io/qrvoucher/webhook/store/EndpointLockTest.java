@@ -74,19 +74,30 @@ class EndpointLockTest {
         try {
             List<String> locked = new ArrayList<>();
             lockOneEachHoldingTheOthers(workers, 0, locked);
+            String stillLocked = lastLockable;
 
             assertThat(locked).hasSize(3);
             assertThat(locked.subList(0, 2)).allMatch(endpoint -> endpoint.startsWith("slow-"));
             assertThat(locked.get(2)).isEqualTo("e");
+            assertThat(stillLocked).as("the busy customer's third endpoint, let go again").isEqualTo("slow-3");
         } finally {
             workers.forEach(SingleConnectionDataSource::destroy);
         }
     }
 
-    /** Each worker locks its next due endpoint inside the transactions of the workers before it, all open at once. */
-    private static void lockOneEachHoldingTheOthers(List<SingleConnectionDataSource> workers, int worker,
-                                                    List<String> locked) {
+    /** The endpoint the innermost worker found free to lock while all three held theirs. */
+    private String lastLockable;
+
+    /**
+     * Each worker locks its next due endpoint inside the transactions of the workers before it, all open at once;
+     * innermost, another connection looks for a busy customer's endpoint no one holds.
+     */
+    private void lockOneEachHoldingTheOthers(List<SingleConnectionDataSource> workers, int worker, List<String> locked) {
         if (worker == workers.size()) {
+            lastLockable = JdbcClient.create(listening).sql("""
+                            SELECT endpoint_id FROM webhook_endpoints WHERE customer_id = 'mallory'
+                            ORDER BY endpoint_id FOR NO KEY UPDATE SKIP LOCKED""")
+                    .query(String.class).list().stream().filter(id -> !locked.contains(id)).findFirst().orElse(null);
             return;
         }
         DataSource connection = workers.get(worker);
