@@ -31,6 +31,8 @@ public class WebhookStore {
 
     /** How many attempts one customer's endpoints make at once, over all instances. */
     static final int ATTEMPTS_PER_CUSTOMER = 2;
+    /** How many resends an endpoint may have waiting to be sent. */
+    static final int MAX_PENDING_RESENDS = 100;
 
     /**
      * A delivery due now at the head of its endpoint's queue, with what sending it needs, and the trace its
@@ -214,6 +216,7 @@ public class WebhookStore {
         if (delivery(customerId, endpointId, deliveryId).isEmpty() || !lockFirstDeliveryOfEvent(deliveryId)) {
             return Optional.empty();
         }
+        checkRoomForResend(endpointId, idempotencyKey);
         jdbc.sql("""
                         INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
                             created_at, next_attempt_at, resend_of, idempotency_key)
@@ -229,6 +232,24 @@ public class WebhookStore {
             throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used to resend another delivery");
         }
         return delivery(customerId, endpointId, ((Number) resent.get("delivery_id")).longValue());
+    }
+
+    /**
+     * Refuses a new resend while the endpoint has {@value #MAX_PENDING_RESENDS} resends not yet sent: each is a
+     * delivery to make and a row that keeps its event's rows past the retention, and nothing else bounds how many a
+     * customer asks for. A retry of a resend (its key known) is answered as before.
+     */
+    private void checkRoomForResend(String endpointId, String idempotencyKey) {
+        boolean room = jdbc.sql("""
+                        SELECT count(*) FILTER (WHERE status = 'PENDING' AND resend_of IS NOT NULL) < :max
+                               OR coalesce(bool_or(idempotency_key = :key), false)
+                        FROM webhook_deliveries WHERE endpoint_id = :endpoint""")
+                .param("max", MAX_PENDING_RESENDS).param("key", idempotencyKey).param("endpoint", endpointId)
+                .query(Boolean.class).single();
+        if (!room) {
+            throw new Refusal("TOO_MANY_RESENDS", "This endpoint has " + MAX_PENDING_RESENDS + " resends waiting to "
+                    + "be sent; ask for more once they are");
+        }
     }
 
     /**

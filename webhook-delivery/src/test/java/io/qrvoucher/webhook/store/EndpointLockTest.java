@@ -85,6 +85,22 @@ class EndpointLockTest {
         }
     }
 
+    /** Resends waiting to be sent are bounded per endpoint; a resend retried with its key is still answered. */
+    @Test
+    void anEndpointTakesAHundredResendsWaitingAndNoMore() {
+        WebhookStore store = new WebhookStore(JdbcClient.create(sending), SECRETS);
+        long first = JdbcClient.create(sending).sql("SELECT delivery_id FROM webhook_deliveries WHERE endpoint_id = 'e'")
+                .query(Long.class).single();
+        for (int i = 0; i < WebhookStore.MAX_PENDING_RESENDS; i++) {
+            assertThat(store.resend("alice", "e", first, "resend-" + i, NOW)).isPresent();
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.resend("alice", "e", first, "one-more", NOW))
+                .isInstanceOfSatisfying(io.qrvoucher.webhook.core.Refusal.class,
+                        refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_RESENDS"));
+        assertThat(store.resend("alice", "e", first, "resend-0", NOW)).isPresent();
+    }
+
     /** The endpoint the innermost worker found free to lock while all three held theirs. */
     private String lastLockable;
 
