@@ -27,9 +27,9 @@ import reactor.core.publisher.Mono;
  * Every refusal as RFC 9457 problem details with a stable type and code, including the framework's
  * own (malformed JSON, wrong media type, oversized bodies). Nothing a client sends ends in a 5xx;
  * the one 5xx a client sees is 503, when the broker did not confirm the request or no owner of the data
- * could answer a read, which is safe to retry (a write with its Idempotency-Key). Always {@code application/problem+json}, whatever the
- * request accepts: a live status stream's client accepts {@code text/event-stream}, which can carry any
- * object, and its refusal was written as an event.
+ * could answer a read, which is safe to retry (a write with its Idempotency-Key). Always
+ * {@code application/problem+json}, whatever the request accepts: a live status stream's client accepts
+ * {@code text/event-stream}, which can carry any object, and its refusal was written as an event.
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
@@ -40,15 +40,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
         log.warn("Request not published: {}", error.getMessage());
         // Not "nothing happened": a send that timed out may have been written after all.
-        ApiException unconfirmed = ApiException.temporarilyUnavailable("The request could not be confirmed as "
-                + "recorded. Send it again with the same Idempotency-Key: it is acted on once.");
-        return problem(unconfirmed.getBody(), unconfirmed.getHeaders());
+        return problem(ApiException.temporarilyUnavailable("The request could not be confirmed as recorded. Send it "
+                + "again with the same Idempotency-Key: it is acted on once."));
     }
 
     @ExceptionHandler(VoucherReads.Unavailable.class)
     ResponseEntity<ProblemDetail> notReadable(VoucherReads.Unavailable error) {
         log.warn("Read not answered: {}", error.getMessage());
-        return temporarilyUnavailable();
+        return problem(ApiException.temporarilyUnavailable());
     }
 
     /** A query the owner of the data refused as asked (a cursor of another list): the client's to mend. */
@@ -57,9 +56,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(Problems.problem(HttpStatus.BAD_REQUEST, "INVALID_QUERY", error.getMessage()), HttpHeaders.EMPTY);
     }
 
-    private static ResponseEntity<ProblemDetail> temporarilyUnavailable() {
-        ApiException unavailable = ApiException.temporarilyUnavailable();
-        return problem(unavailable.getBody(), unavailable.getHeaders());
+    /** A refusal made here, not thrown: its problem details with its headers. */
+    private static ResponseEntity<ProblemDetail> problem(ApiException refusal) {
+        return problem(refusal.getBody(), refusal.getHeaders());
     }
 
     @ExceptionHandler(RuntimeException.class)

@@ -277,27 +277,15 @@ public class WebhookStore {
      */
     public Optional<Due> lockNextDue(Instant now) {
         Set<String> busyCustomers = new HashSet<>();
-        Optional<Map<String, Object>> endpoint;
         // An endpoint of a customer with no place left is let go again (its row lock, back to the savepoint): it must
         // not stay locked, and its removal wait, through the attempt this transaction makes for another customer.
         jdbc.sql("SAVEPOINT next_due").update();
-        do {
-            endpoint = jdbc.sql("""
-                            SELECT e.endpoint_id, e.customer_id, e.url, e.secret_key_id, e.secret_ciphertext
-                            FROM webhook_endpoints e
-                            CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
-                                                WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
-                                                ORDER BY d.delivery_id LIMIT 1) head
-                            WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
-                                                    WHERE status = 'PENDING' AND next_attempt_at <= :now)
-                              AND head.next_attempt_at <= :now
-                              AND NOT e.customer_id = ANY (:busy)
-                            ORDER BY head.next_attempt_at, e.endpoint_id
-                            LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
-                    .param("now", Timestamp.from(now))
-                    .param("busy", busyCustomers.toArray(String[]::new))
-                    .query().listOfRows().stream().findFirst();
-        } while (endpoint.isPresent() && !placeTaken((String) endpoint.get().get("customer_id"), busyCustomers));
+        Optional<Map<String, Object>> endpoint = nextDueEndpoint(now, busyCustomers);
+        while (endpoint.isPresent() && !placeTaken((String) endpoint.get().get("customer_id"))) {
+            busyCustomers.add((String) endpoint.get().get("customer_id"));
+            jdbc.sql("ROLLBACK TO SAVEPOINT next_due").update();
+            endpoint = nextDueEndpoint(now, busyCustomers);
+        }
         jdbc.sql("RELEASE SAVEPOINT next_due").update();
         if (endpoint.isEmpty()) {
             return Optional.empty();
@@ -320,10 +308,29 @@ public class WebhookStore {
     }
 
     /**
-     * Takes one of the customer's places for an attempt, until the transaction ends; false (the customer counted
-     * busy, and the endpoint locked for it let go) if every place is taken.
+     * Locks the endpoint, of a customer not busy, whose oldest pending delivery has been due the longest, if one is
+     * due and no other transaction holds it.
      */
-    private boolean placeTaken(String customerId, Set<String> busyCustomers) {
+    private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers) {
+        return jdbc.sql("""
+                        SELECT e.endpoint_id, e.customer_id, e.url, e.secret_key_id, e.secret_ciphertext
+                        FROM webhook_endpoints e
+                        CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
+                                            WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
+                                            ORDER BY d.delivery_id LIMIT 1) head
+                        WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
+                                                WHERE status = 'PENDING' AND next_attempt_at <= :now)
+                          AND head.next_attempt_at <= :now
+                          AND NOT e.customer_id = ANY (:busy)
+                        ORDER BY head.next_attempt_at, e.endpoint_id
+                        LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
+                .param("now", Timestamp.from(now))
+                .param("busy", busyCustomers.toArray(String[]::new))
+                .query().listOfRows().stream().findFirst();
+    }
+
+    /** Takes one of the customer's places for an attempt, until the transaction ends; false if every place is taken. */
+    private boolean placeTaken(String customerId) {
         for (int place = 1; place <= ATTEMPTS_PER_CUSTOMER; place++) {
             boolean taken = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-attempt-place:' "
                             + "|| :place || ':' || :customer, 0))")
@@ -332,8 +339,6 @@ public class WebhookStore {
                 return true;
             }
         }
-        busyCustomers.add(customerId);
-        jdbc.sql("ROLLBACK TO SAVEPOINT next_due").update();
         return false;
     }
 
