@@ -125,6 +125,29 @@ class WebhooksTest extends IngressTestBase {
     }
 
     @Test
+    void aRotatedSecretSignsBesideTheOldOneForADayAndARetryWithItsKeyGetsTheSameSecret() {
+        try (Receiver alices = new Receiver()) {
+            Map<String, Object> endpoint = register(alice, alices.url(), "ISSUED");
+            String rotations = "/api/webhooks/" + endpoint.get("id") + "/secret-rotations";
+            String rotated = alice.post(rotations).header("Idempotency-Key", "rotate-1").exchange()
+                    .expectStatus().isCreated().expectBody(String.class).returnResult().getResponseBody();
+            String retried = alice.post(rotations).header("Idempotency-Key", "rotate-1").exchange()
+                    .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+            String secret = JsonPath.read(rotated, "$.secret");
+            assertThat(secret).startsWith("whsec_").isNotEqualTo(endpoint.get("secret"));
+            assertThat(JsonPath.<String>read(retried, "$.secret")).isEqualTo(secret);
+            assertThat(Instant.parse(JsonPath.read(rotated, "$.previousSecretExpiresAt")))
+                    .isEqualTo(Instant.parse(JsonPath.<String>read(rotated, "$.rotatedAt")).plus(Duration.ofDays(1)));
+
+            String voucherId = (String) alice.issuedVoucher("3.00").get("id");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> alices.of(voucherId).size() == 1);
+            assertThat(verifies(alices.of(voucherId).get(0), secret)).isTrue();
+            assertThat(verifies(alices.of(voucherId).get(0), (String) endpoint.get("secret"))).isTrue();
+        }
+    }
+
+    @Test
     void aPrivateAddressAnUnknownEventTypeOrAForeignEndpointIsRefusedWithAProblem() {
         problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "https://10.0.0.8/hooks", "eventTypes", List.of("REDEEMED")))
                 .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "WEBHOOK_URL_NOT_ALLOWED");
@@ -145,10 +168,19 @@ class WebhooksTest extends IngressTestBase {
         bob.delete("/api/webhooks/" + alices.get("id")).exchange().expectStatus().isNotFound().expectBody(Void.class);
         problem(bob.post("/api/webhooks/" + alices.get("id") + "/deliveries/1/resend").exchange().expectStatus().isNotFound(),
                 "NOT_FOUND");
+        problem(bob.post("/api/webhooks/" + alices.get("id") + "/secret-rotations").exchange().expectStatus().isNotFound(),
+                "NOT_FOUND");
+        String rotations = "/api/webhooks/" + alices.get("id") + "/secret-rotations";
+        problem(alice.post(rotations).bodyValue(Map.of("previousSecretExpiresInSeconds", -1)).exchange()
+                .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "INVALID_SECRET_ROTATION");
+        problem(alice.post(rotations).header("Content-Type", "application/json")
+                .bodyValue("{\"previousSecretExpiresInSeconds\": \"soon\"}").exchange().expectStatus().isBadRequest(),
+                "MALFORMED_REQUEST");
         for (String madeUp : List.of("!".repeat(4_000), "é".repeat(600), "not-an-endpoint")) {
             bob.get("/api/webhooks/" + madeUp + "/deliveries").exchange().expectStatus().isNotFound().expectBody(Void.class);
             bob.delete("/api/webhooks/" + madeUp).exchange().expectStatus().isNotFound().expectBody(Void.class);
             bob.post("/api/webhooks/" + madeUp + "/deliveries/1/resend").exchange().expectStatus().isNotFound().expectBody(Void.class);
+            bob.post("/api/webhooks/" + madeUp + "/secret-rotations").exchange().expectStatus().isNotFound().expectBody(Void.class);
         }
         assertThat(bob.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody()).isEmpty();
         http.get().uri("/api/webhooks").exchange().expectStatus().isUnauthorized().expectBody(Void.class);

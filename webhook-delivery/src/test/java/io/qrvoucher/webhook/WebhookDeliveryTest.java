@@ -51,6 +51,7 @@ import io.qrvoucher.webhook.dispatch.Dispatcher;
 import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.store.Delivery;
 import io.qrvoucher.webhook.store.Endpoint;
+import io.qrvoucher.webhook.store.SecretRotation;
 import io.qrvoucher.webhook.store.WebhookStore;
 
 /**
@@ -236,6 +237,46 @@ class WebhookDeliveryTest {
     }
 
     @Test
+    void aRotatedSecretSignsBesideTheOneItReplacedUntilThatExpiresAndARetryGetsTheSameSecret() {
+        try (Receiver receiver = Receiver.answering()) {
+            Map<String, Object> registration = Map.of("url", receiver.url(), "eventTypes", List.of("ISSUED"));
+            Endpoint endpoint = http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "register-1")
+                    .bodyValue(registration).exchange().expectStatus().isCreated().expectBody(Endpoint.class)
+                    .returnResult().getResponseBody();
+            SecretRotation rotated = rotate(alice, endpoint.id(), "rotate-1", 3600, HttpStatus.CREATED);
+            assertThat(rotated.secret()).startsWith("whsec_").isNotEqualTo(endpoint.secret());
+            assertThat(rotated.previousSecretExpiresAt()).isEqualTo(rotated.rotatedAt().plusSeconds(3600));
+            assertThat(rotate(alice, endpoint.id(), "rotate-1", 3600, HttpStatus.OK)).isEqualTo(rotated);
+
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 1);
+            // Both secrets sign: a receiver still on the old one and one already on the new one both accept it.
+            assertThat(receiver.accepted().get(0).verifies(endpoint.secret())).isTrue();
+            assertThat(receiver.accepted().get(0).verifies(rotated.secret())).isTrue();
+
+            // Leaked: rotated again, the secrets before stop at once.
+            SecretRotation again = rotate(alice, endpoint.id(), "rotate-2", 0, HttpStatus.CREATED);
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 2);
+            Receiver.Request afterLeak = receiver.accepted().get(1);
+            assertThat(afterLeak.verifies(again.secret())).isTrue();
+            assertThat(afterLeak.verifies(rotated.secret())).isFalse();
+            assertThat(afterLeak.verifies(endpoint.secret())).isFalse();
+
+            // A replaced secret is not shown again, not even to a retry of what made it.
+            assertThat(rotate(alice, endpoint.id(), "rotate-1", 3600, HttpStatus.OK).secret()).isNull();
+            http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "register-1")
+                    .bodyValue(registration).exchange().expectStatus().isOk()
+                    .expectBody().jsonPath("$.id").isEqualTo(endpoint.id()).jsonPath("$.secret").doesNotExist();
+            rotation(alice, endpoint.id(), "rotate-1", 60).expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+            rotation(alice, endpoint.id(), "rotate-3", 86_401).expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .expectBody().jsonPath("$.code").isEqualTo("INVALID_SECRET_ROTATION");
+            rotation(carol, endpoint.id(), "rotate-4", 60).expectStatus().isNotFound();
+        }
+    }
+
+    @Test
     void onlyACallTheIngressSealedRegistersAnEndpoint() {
         String customer = "webhook-stranger-" + UUID.randomUUID();
         WebTestClient unsealed = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
@@ -342,6 +383,18 @@ class WebhookDeliveryTest {
         return http.post().uri("/internal/customers/{c}/webhooks", customer)
                 .bodyValue(Map.of("url", url, "eventTypes", List.of(eventTypes)))
                 .exchange().expectStatus().isCreated().expectBody(Endpoint.class).returnResult().getResponseBody();
+    }
+
+    private SecretRotation rotate(String customer, String endpointId, String key, long previousSecretExpiresIn,
+                                  HttpStatus answered) {
+        return rotation(customer, endpointId, key, previousSecretExpiresIn).expectStatus().isEqualTo(answered)
+                .expectBody(SecretRotation.class).returnResult().getResponseBody();
+    }
+
+    private WebTestClient.ResponseSpec rotation(String customer, String endpointId, String key, long previousSecretExpiresIn) {
+        return http.post().uri("/internal/customers/{c}/webhooks/{e}/secret-rotations", customer, endpointId)
+                .header("Idempotency-Key", key).bodyValue(Map.of("previousSecretExpiresInSeconds", previousSecretExpiresIn))
+                .exchange();
     }
 
     private void refused(String customer, Map<String, Object> body, String code) {

@@ -69,6 +69,23 @@ class WebhookController {
                 .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
     }
 
+    @PostMapping("/api/webhooks/{id}/secret-rotations")
+    @Operation(summary = "Replace the endpoint's signing secret: 201 with the new one, shown this once. Deliveries are "
+            + "signed with both secrets until previousSecretExpiresAt, so that the receiver can take the new one "
+            + "meanwhile; 0 stops the old one at once. A retry with the same Idempotency-Key answers 200 with the same "
+            + "rotation")
+    Mono<ResponseEntity<WebhookDtos.SecretRotation>> rotateSecret(@AuthenticationPrincipal Jwt caller,
+                                                                  @PathVariable String id,
+                                                                  @RequestBody(required = false) WebhookDtos.SecretRotationRequest rotation,
+                                                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        Long previousSecretExpiresIn = rotation == null ? null : rotation.previousSecretExpiresInSeconds();
+        return keyOrNew(idempotencyKey)
+                .flatMap(key -> webhooks.rotateSecret(caller.getSubject(), id, previousSecretExpiresIn, key))
+                .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)
+                        .body(WebhookDtos.SecretRotation.of(answer.body())))
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
     @GetMapping("/api/webhooks/{id}/deliveries")
     @Operation(summary = "The endpoint's deliveries, newest first, each with its attempts; the next page with "
             + "before=<the last delivery's id>")

@@ -34,6 +34,29 @@ final class WebhookDtos {
         }
     }
 
+    @Schema(description = "A rotation of an endpoint's signing secret; no body is the same as {}")
+    record SecretRotationRequest(
+            @Schema(example = "3600", description = "how long deliveries are still signed with the secret it replaces, "
+                    + "beside the new one (a second v1 in QRVoucher-Signature): 0 (at once, for a secret that leaked) to "
+                    + "86400; 86400 when absent. A shorter time given to an earlier rotation stays")
+            Long previousSecretExpiresInSeconds) {
+    }
+
+    @Schema(description = "An endpoint's new signing secret")
+    record SecretRotation(
+            String endpointId,
+            @Schema(description = "the new signing secret (whsec_…): only in the answer to the rotation; keep it, it is "
+                    + "not shown again") String secret,
+            Instant rotatedAt,
+            @Schema(description = "until when deliveries are also signed with the secret it replaced")
+            Instant previousSecretExpiresAt) {
+
+        static SecretRotation of(WebhookEndpoints.SecretRotation rotation) {
+            return new SecretRotation(rotation.endpointId(), rotation.secret(), rotation.rotatedAt(),
+                    rotation.previousSecretExpiresAt());
+        }
+    }
+
     @Schema(description = "One delivery of an event to an endpoint, with every attempt")
     record Delivery(
             String id,

@@ -51,6 +51,11 @@ public class WebhookEndpoints {
     public record Endpoint(String id, String url, List<String> eventTypes, java.time.Instant createdAt, String secret) {
     }
 
+    /** A rotation of an endpoint's signing secret, as the owner answers it; {@code secret} only when just made. */
+    public record SecretRotation(String endpointId, String secret, java.time.Instant rotatedAt,
+                                 java.time.Instant previousSecretExpiresAt) {
+    }
+
     /** A delivery with its attempts, as the owner answers it. */
     public record Delivery(String id, String eventId, String eventType, String voucherId, String status,
                            java.time.Instant createdAt, java.time.Instant nextAttemptAt, java.time.Instant finishedAt,
@@ -91,6 +96,16 @@ public class WebhookEndpoints {
         return known(endpointId).then(ask(HttpMethod.DELETE,
                 path -> path.path("/internal/customers/{c}/webhooks/{e}").build(customerId, endpointId), null, null,
                 new ParameterizedTypeReference<Void>() { })).then();
+    }
+
+    /** {@code previousSecretExpiresInSeconds} null for the owner's default. */
+    public Mono<Answer<SecretRotation>> rotateSecret(String customerId, String endpointId,
+                                                     Long previousSecretExpiresInSeconds, String idempotencyKey) {
+        Map<String, Object> body = new java.util.HashMap<>();
+        body.put("previousSecretExpiresInSeconds", previousSecretExpiresInSeconds);
+        return known(endpointId).then(ask(HttpMethod.POST,
+                path -> path.path("/internal/customers/{c}/webhooks/{e}/secret-rotations").build(customerId, endpointId),
+                body, idempotencyKey, new ParameterizedTypeReference<SecretRotation>() { }));
     }
 
     public Mono<List<Delivery>> deliveriesOf(String customerId, String endpointId, Long before, int size) {

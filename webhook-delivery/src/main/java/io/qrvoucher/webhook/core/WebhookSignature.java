@@ -6,7 +6,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,10 +31,17 @@ public final class WebhookSignature {
     private WebhookSignature() {
     }
 
-    /** The header's value for this body, sent at this time. */
-    public static String sign(String secret, Instant at, byte[] body) {
+    /**
+     * The header's value for this body, sent at this time: a {@code v1} per secret, in their order (while a
+     * rotated secret still signs, the new one and the one it replaced).
+     */
+    public static String sign(List<String> secrets, Instant at, byte[] body) {
         long t = at.getEpochSecond();
-        return "t=" + t + ",v1=" + HexFormat.of().formatHex(mac(secret, t, body));
+        StringBuilder header = new StringBuilder("t=").append(t);
+        for (String secret : secrets) {
+            header.append(",v1=").append(HexFormat.of().formatHex(mac(secret, t, body)));
+        }
+        return header.toString();
     }
 
     /**
@@ -45,7 +54,7 @@ public final class WebhookSignature {
             return false;
         }
         Long t = null;
-        java.util.List<String> signatures = new java.util.ArrayList<>();
+        List<String> signatures = new ArrayList<>();
         for (String part : header.split(",")) {
             int equals = part.indexOf('=');
             if (equals < 0) {

@@ -98,7 +98,7 @@ public final class WebhookSender implements AutoCloseable {
             return new Outcome(false, null, "refused: not an https URL", 0);
         }
         HttpPost post = new HttpPost(url);
-        post.setHeader(WebhookSignature.HEADER, WebhookSignature.sign(due.secret(), started, due.payload()));
+        post.setHeader(WebhookSignature.HEADER, WebhookSignature.sign(due.secrets(), started, due.payload()));
         post.setHeader(WebhookSignature.EVENT_ID_HEADER, due.eventId());
         post.setHeader(WebhookSignature.DELIVERY_ID_HEADER, Long.toString(due.deliveryId()));
         post.setEntity(new ByteArrayEntity(due.payload(), ContentType.APPLICATION_JSON));

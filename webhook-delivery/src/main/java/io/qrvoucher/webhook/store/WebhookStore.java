@@ -33,17 +33,30 @@ public class WebhookStore {
     static final int ATTEMPTS_PER_CUSTOMER = 2;
     /** How many resends an endpoint may have waiting to be sent. */
     static final int MAX_PENDING_RESENDS = 100;
+    /** How many times an endpoint's secret may be rotated in {@link #ROTATIONS_KEPT}. */
+    static final int MAX_ROTATIONS = 10;
+    /**
+     * How long a rotation is remembered after the secret it made was replaced: its Idempotency-Key holds that long,
+     * and the rotations made in that time count toward {@value #MAX_ROTATIONS}.
+     */
+    static final Duration ROTATIONS_KEPT = Duration.ofHours(24);
+    /** The longest time a replaced secret may still sign deliveries. */
+    public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofHours(24);
 
     /**
      * A delivery due now at the head of its endpoint's queue, with what sending it needs, and the trace its
      * attempts continue ({@code traceContext}, null if none was kept).
      */
-    public record Due(long deliveryId, String endpointId, String url, String secret, String eventId, byte[] payload,
-                      Instant createdAt, int attempts, String traceContext) {
+    public record Due(long deliveryId, String endpointId, String url, List<String> secrets, String eventId,
+                      byte[] payload, Instant createdAt, int attempts, String traceContext) {
     }
 
     /** The answer to a registration: the endpoint, and whether this request made it (false for a retry). */
     public record Registered(Endpoint endpoint, boolean created) {
+    }
+
+    /** The answer to a rotation of a secret: the rotation, and whether this request made it (false for a retry). */
+    public record Rotated(SecretRotation rotation, boolean created) {
     }
 
     /** A delivery to record for an event: the endpoint is found by the customer's subscriptions. */
@@ -82,10 +95,8 @@ public class WebhookStore {
             String endpointId = (String) row.get("endpoint_id");
             Endpoint endpoint = endpoint(customerId, endpointId).orElseThrow();
             Instant createdAt = ((Timestamp) row.get("created_at")).toInstant();
-            return new Registered(now.isBefore(createdAt.plus(secretRetryWindow))
-                    ? endpoint.withSecret(secrets.open(endpointId, new SecretBox.Sealed((String) row.get("secret_key_id"),
-                    (byte[]) row.get("secret_ciphertext"))))
-                    : endpoint, false);
+            return new Registered(now.isBefore(createdAt.plus(secretRetryWindow)) && !firstSecretRotated(endpointId)
+                    ? endpoint.withSecret(open(endpointId, row)) : endpoint, false);
         }
         long existing = jdbc.sql("SELECT count(*) FROM webhook_endpoints WHERE customer_id = :customer")
                 .param("customer", customerId).query(Long.class).single();
@@ -104,6 +115,93 @@ public class WebhookStore {
                 .param("ciphertext", sealed.ciphertext()).param("key", idempotencyKey).param("hash", requestHash)
                 .param("now", Timestamp.from(now)).update();
         return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, secret), true);
+    }
+
+    private boolean firstSecretRotated(String endpointId) {
+        return jdbc.sql("""
+                        SELECT EXISTS (SELECT 1 FROM webhook_signing_secrets
+                                       WHERE endpoint_id = :endpoint AND rotation_key IS NOT NULL)""")
+                .param("endpoint", endpointId).query(Boolean.class).single();
+    }
+
+    /**
+     * Replaces the customer's endpoint's signing secret with a new one, or answers a retry of a rotation (same
+     * endpoint and Idempotency-Key) with the first answer: with the secret within {@code secretRetryWindow} of it
+     * while it is still the current one, without after. The secrets it replaces go on signing deliveries (beside
+     * the new one) for {@code previousValidFor}, at most: a shorter time asked before stays. Empty if the customer
+     * has no such endpoint.
+     */
+    public Optional<Rotated> rotateSecret(String customerId, String endpointId, Duration previousValidFor,
+                                          String idempotencyKey, Duration secretRetryWindow, Instant at) {
+        Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        // The weakest row lock, held against the endpoint's removal: an attempt in flight (FOR NO KEY UPDATE for as
+        // long as its endpoint takes to answer) does not hold the rotation up, nor the rotation the attempt.
+        boolean owned = jdbc.sql("""
+                        SELECT 1 FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :endpoint
+                        FOR KEY SHARE""")
+                .param("customer", customerId).param("endpoint", endpointId).query().listOfRows().size() == 1;
+        if (!owned) {
+            return Optional.empty();
+        }
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-rotation:' || :endpoint, 0))")
+                .param("endpoint", endpointId).query().singleRow();
+        String requestHash = Long.toString(previousValidFor.toSeconds());
+        Optional<Map<String, Object>> earlier = jdbc.sql("""
+                        SELECT rotation_hash, secret_key_id, secret_ciphertext, created_at, retired_at,
+                               previous_secret_expires_at
+                        FROM webhook_signing_secrets WHERE endpoint_id = :endpoint AND rotation_key = :key""")
+                .param("endpoint", endpointId).param("key", idempotencyKey).query().listOfRows().stream().findFirst();
+        if (earlier.isPresent()) {
+            Map<String, Object> row = earlier.get();
+            if (!row.get("rotation_hash").equals(requestHash)) {
+                throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another rotation");
+            }
+            Instant rotatedAt = ((Timestamp) row.get("created_at")).toInstant();
+            boolean showSecret = row.get("retired_at") == null && now.isBefore(rotatedAt.plus(secretRetryWindow));
+            return Optional.of(new Rotated(new SecretRotation(endpointId, showSecret ? open(endpointId, row) : null,
+                    rotatedAt, ((Timestamp) row.get("previous_secret_expires_at")).toInstant()), false));
+        }
+        long recent = jdbc.sql("""
+                        SELECT count(*) FROM webhook_signing_secrets
+                        WHERE endpoint_id = :endpoint AND rotation_key IS NOT NULL AND created_at > :since""")
+                .param("endpoint", endpointId).param("since", Timestamp.from(now.minus(ROTATIONS_KEPT)))
+                .query(Long.class).single();
+        if (recent >= MAX_ROTATIONS) {
+            throw new Refusal("TOO_MANY_ROTATIONS", "This endpoint's secret was rotated " + MAX_ROTATIONS
+                    + " times in the last " + ROTATIONS_KEPT.toHours() + " hours, the most it may be");
+        }
+        jdbc.sql("DELETE FROM webhook_signing_secrets WHERE endpoint_id = :endpoint AND retired_at < :forgotten")
+                .param("endpoint", endpointId).param("forgotten", Timestamp.from(now.minus(ROTATIONS_KEPT))).update();
+        Instant previousExpiresAt = now.plus(previousValidFor);
+        jdbc.sql("""
+                        UPDATE webhook_signing_secrets SET retired_at = :expires
+                        WHERE endpoint_id = :endpoint AND (retired_at IS NULL OR retired_at > :expires)""")
+                .param("endpoint", endpointId).param("expires", Timestamp.from(previousExpiresAt)).update();
+        String secret = SecretBox.newSecret();
+        SecretBox.Sealed sealed = secrets.seal(endpointId, secret);
+        jdbc.sql("""
+                        INSERT INTO webhook_signing_secrets (endpoint_id, secret_key_id, secret_ciphertext, created_at,
+                            rotation_key, rotation_hash, previous_secret_expires_at)
+                        VALUES (:endpoint, :keyId, :ciphertext, :now, :key, :hash, :expires)""")
+                .param("endpoint", endpointId).param("keyId", sealed.keyId()).param("ciphertext", sealed.ciphertext())
+                .param("now", Timestamp.from(now)).param("key", idempotencyKey).param("hash", requestHash)
+                .param("expires", Timestamp.from(previousExpiresAt)).update();
+        return Optional.of(new Rotated(new SecretRotation(endpointId, secret, now, previousExpiresAt), true));
+    }
+
+    /** The secrets that sign the endpoint's deliveries at {@code now}: the current one first. */
+    private List<String> signingSecrets(String endpointId, Instant now) {
+        return jdbc.sql("""
+                        SELECT secret_key_id, secret_ciphertext FROM webhook_signing_secrets
+                        WHERE endpoint_id = :endpoint AND (retired_at IS NULL OR retired_at > :now)
+                        ORDER BY retired_at DESC NULLS FIRST, secret_id DESC""")
+                .param("endpoint", endpointId).param("now", Timestamp.from(now))
+                .query().listOfRows().stream().map(row -> open(endpointId, row)).toList();
+    }
+
+    private String open(String endpointId, Map<String, Object> row) {
+        return secrets.open(endpointId, new SecretBox.Sealed((String) row.get("secret_key_id"),
+                (byte[]) row.get("secret_ciphertext")));
     }
 
     /**
@@ -300,9 +398,7 @@ public class WebhookStore {
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
                 .filter(head -> !((Timestamp) head.get("next_attempt_at")).toInstant().isAfter(now))
                 .map(head -> new Due((Long) head.get("delivery_id"), endpointId, (String) locked.get("url"),
-                        secrets.open(endpointId, new SecretBox.Sealed((String) locked.get("secret_key_id"),
-                                (byte[]) locked.get("secret_ciphertext"))),
-                        (String) head.get("event_id"), (byte[]) head.get("payload"),
+                        signingSecrets(endpointId, now), (String) head.get("event_id"), (byte[]) head.get("payload"),
                         ((Timestamp) head.get("created_at")).toInstant(), (Integer) head.get("attempts"),
                         (String) head.get("trace_context")));
     }
@@ -313,8 +409,7 @@ public class WebhookStore {
      */
     private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers) {
         return jdbc.sql("""
-                        SELECT e.endpoint_id, e.customer_id, e.url, e.secret_key_id, e.secret_ciphertext
-                        FROM webhook_endpoints e
+                        SELECT e.endpoint_id, e.customer_id, e.url FROM webhook_endpoints e
                         CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
                                             WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
                                             ORDER BY d.delivery_id LIMIT 1) head

@@ -1,6 +1,7 @@
 package io.qrvoucher.webhook.web;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -26,6 +27,7 @@ import io.qrvoucher.webhook.core.EventTypes;
 import io.qrvoucher.webhook.core.Refusal;
 import io.qrvoucher.webhook.store.Delivery;
 import io.qrvoucher.webhook.store.Endpoint;
+import io.qrvoucher.webhook.store.SecretRotation;
 import io.qrvoucher.webhook.store.WebhookStore;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -44,6 +46,22 @@ class WebhookController {
 
     /** What a customer asks to register. */
     record Registration(String url, List<String> eventTypes) {
+    }
+
+    /** How long the secrets a rotation replaces still sign deliveries; null for the longest, 24 hours. */
+    record Rotation(Long previousSecretExpiresInSeconds) {
+
+        Duration previousValidFor() {
+            long longest = WebhookStore.MAX_PREVIOUS_SECRET_VALIDITY.toSeconds();
+            if (previousSecretExpiresInSeconds == null) {
+                return WebhookStore.MAX_PREVIOUS_SECRET_VALIDITY;
+            }
+            if (previousSecretExpiresInSeconds < 0 || previousSecretExpiresInSeconds > longest) {
+                throw new Refusal("INVALID_SECRET_ROTATION", "previousSecretExpiresInSeconds must be 0 (the secret "
+                        + "stops signing at once) to " + longest);
+            }
+            return Duration.ofSeconds(previousSecretExpiresInSeconds);
+        }
     }
 
     private final WebhookStore store;
@@ -86,6 +104,23 @@ class WebhookController {
     Mono<ResponseEntity<Void>> remove(@PathVariable String customerId, @PathVariable String endpointId) {
         return blocking(() -> transactions.execute(status -> store.remove(customerId, endpointId)))
                 .map(removed -> removed ? ResponseEntity.noContent().<Void>build() : ResponseEntity.notFound().<Void>build());
+    }
+
+    /**
+     * 201 with the endpoint's new signing secret; 200 with the first answer for a retry under the same
+     * Idempotency-Key.
+     */
+    @PostMapping("/internal/customers/{customerId}/webhooks/{endpointId}/secret-rotations")
+    Mono<ResponseEntity<SecretRotation>> rotateSecret(@PathVariable String customerId, @PathVariable String endpointId,
+                                                      @RequestBody(required = false) Rotation rotation,
+                                                      @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+        String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
+        return blocking(() -> {
+            Duration previousValidFor = (rotation == null ? new Rotation(null) : rotation).previousValidFor();
+            return transactions.execute(status -> store.rotateSecret(customerId, endpointId, previousValidFor, key,
+                    limits.secretRetryWindow(), clock.instant()));
+        }).map(rotated -> rotated.map(answer -> ResponseEntity.status(answer.created() ? HttpStatus.CREATED : HttpStatus.OK)
+                .body(answer.rotation())).orElseGet(() -> ResponseEntity.notFound().build()));
     }
 
     /** Newest first; {@code before} is the id of the last delivery of the page before. */

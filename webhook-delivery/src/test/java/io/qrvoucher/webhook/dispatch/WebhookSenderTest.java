@@ -32,7 +32,7 @@ class WebhookSenderTest {
     private static final Duration BOUND = Duration.ofSeconds(10);
 
     private static WebhookStore.Due due(String url) {
-        return new WebhookStore.Due(7, "e", url, "whsec_test", "v/v2", "{}".getBytes(), Instant.now(), 0, null);
+        return new WebhookStore.Due(7, "e", url, List.of("whsec_test"), "v/v2", "{}".getBytes(), Instant.now(), 0, null);
     }
 
     /** A name that resolved to a public address at registration may resolve to an internal one now (DNS rebinding). */

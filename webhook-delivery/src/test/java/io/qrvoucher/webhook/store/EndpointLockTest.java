@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,7 +148,7 @@ class EndpointLockTest {
                             return listener.record(List.of(new WebhookStore.NewDelivery("alice", "v2/ISSUED", "ISSUED",
                                     "v2", new byte[] {0}, null)), NOW);
                         }));
-                        recorded.set(getWithin(newEvent));
+                        recorded.set(getWithin(newEvent, "The new event was not recorded while the endpoint was being sent to"));
                         return due;
                     });
 
@@ -158,11 +159,67 @@ class EndpointLockTest {
         }
     }
 
-    private static int getWithin(Future<Integer> result) {
+    @Test
+    void anEndpointBeingSentToHasItsSecretRotatedMeanwhileAndItsNextAttemptSignsWithBoth() throws Exception {
+        WebhookStore sender = new WebhookStore(JdbcClient.create(sending), SECRETS);
+        WebhookStore api = new WebhookStore(JdbcClient.create(listening), SECRETS);
+        TransactionTemplate rotating = new TransactionTemplate(new DataSourceTransactionManager(listening));
+        TransactionTemplate attempting = new TransactionTemplate(new DataSourceTransactionManager(sending));
+        ExecutorService apiThread = Executors.newSingleThreadExecutor();
+        try {
+            Optional<WebhookStore.Due> attempt = attempting.execute(status -> {
+                Optional<WebhookStore.Due> due = sender.lockNextDue(NOW);
+                Future<Optional<WebhookStore.Rotated>> rotation = apiThread.submit(() -> rotating.execute(inner -> {
+                    JdbcClient.create(listening).sql("SET LOCAL lock_timeout = '5s'").update();
+                    return api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", Duration.ofHours(1), NOW);
+                }));
+                assertThat(getWithin(rotation, "The secret was not rotated while the endpoint was being sent to"))
+                        .hasValueSatisfying(rotated -> assertThat(rotated.created()).isTrue());
+                return due;
+            });
+            assertThat(attempt).hasValueSatisfying(due -> assertThat(due.secrets()).hasSize(1));
+
+            String rotated = attempting.execute(status -> api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1",
+                    Duration.ofHours(1), NOW)).orElseThrow().rotation().secret();
+            Optional<WebhookStore.Due> next = attempting.execute(status -> sender.lockNextDue(NOW));
+            assertThat(next).hasValueSatisfying(due -> assertThat(due.secrets())
+                    .containsExactly(rotated, attempt.get().secrets().get(0)));
+            Optional<WebhookStore.Due> anHourLater = attempting.execute(status -> sender.lockNextDue(NOW.plusSeconds(3600)));
+            assertThat(anHourLater).hasValueSatisfying(due -> assertThat(due.secrets()).containsExactly(rotated));
+        } finally {
+            apiThread.shutdownNow();
+        }
+    }
+
+    /** Rotations are bounded per endpoint and day; a rotation retried with its key is still answered. */
+    @Test
+    void anEndpointsSecretIsRotatedTenTimesADayAndNoMore() {
+        WebhookStore store = new WebhookStore(JdbcClient.create(sending), SECRETS);
+        for (int i = 0; i < WebhookStore.MAX_ROTATIONS; i++) {
+            assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-" + i, Duration.ofHours(1),
+                    NOW.plusSeconds(i))).isPresent();
+        }
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.rotateSecret("alice", "e", Duration.ZERO,
+                        "one-more", Duration.ofHours(1), NOW.plusSeconds(60)))
+                .isInstanceOfSatisfying(io.qrvoucher.webhook.core.Refusal.class,
+                        refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_ROTATIONS"));
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-9", Duration.ofHours(1), NOW.plusSeconds(60)))
+                .hasValueSatisfying(rotated -> assertThat(rotated.created()).isFalse());
+        // A day later there is room again, and the secrets replaced more than a day ago are forgotten: the one the
+        // tenth rotation made (replaced now) and the new one are left.
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "one-more", Duration.ofHours(1),
+                NOW.plus(Duration.ofHours(24)).plusSeconds(60))).isPresent();
+        assertThat(JdbcClient.create(sending).sql("SELECT count(*) FROM webhook_signing_secrets WHERE endpoint_id = 'e'")
+                .query(Long.class).single()).isEqualTo(2);
+        assertThat(store.rotateSecret("bob", "e", Duration.ZERO, "not-bobs", Duration.ofHours(1), NOW)).isEmpty();
+    }
+
+    private static <T> T getWithin(Future<T> result, String failure) {
         try {
             return result.get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            throw new AssertionError("The new event was not recorded while the endpoint was being sent to", e);
+            throw new AssertionError(failure, e);
         }
     }
 }

@@ -27,7 +27,7 @@ class WebhookDatabaseTest {
         assertThat(service.sql("DELETE FROM webhook_endpoints WHERE endpoint_id = 'e'").update()).isEqualTo(1);
         assertThat(service.sql("SELECT count(*) FROM webhook_attempts").query(Long.class).single()).isZero();
 
-        for (String ddl : List.of("DROP TABLE webhook_attempts", "ALTER TABLE webhook_deliveries DROP CONSTRAINT "
+        for (String ddl : List.of("DROP TABLE webhook_attempts", "DROP TABLE webhook_signing_secrets", "ALTER TABLE webhook_deliveries DROP CONSTRAINT "
                 + "webhook_deliveries_pending_are_due", "DELETE FROM webhook_attempts", "TRUNCATE webhook_deliveries")) {
             Throwable refused = catchThrowable(() -> service.sql(ddl).update());
             assertThat(refused).as(ddl).isNotNull();
