@@ -28,6 +28,7 @@ import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.internal.InternalApiServer;
 import io.qrvoucher.webhook.core.EndpointUrls;
+import io.qrvoucher.webhook.web.BoundedResolver;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.core.SecretBox;
 import io.qrvoucher.webhook.dispatch.DeliveryTraces;
@@ -76,9 +77,15 @@ public class WebhookDeliveryApplication {
         return new SecretBox(properties.secretEncryption().keys(), properties.secretEncryption().keyId());
     }
 
+    @Bean(destroyMethod = "close")
+    BoundedResolver registrationLookups(WebhookProperties properties) {
+        return new BoundedResolver(InetAddress::getAllByName, properties.endpoints().lookupsAtOnce(),
+                properties.endpoints().lookupTimeout());
+    }
+
     @Bean
-    EndpointUrls endpointUrls(WebhookProperties properties) {
-        return new EndpointUrls(properties.endpoints().allowLocalHttp(), InetAddress::getAllByName);
+    EndpointUrls endpointUrls(WebhookProperties properties, BoundedResolver registrationLookups) {
+        return new EndpointUrls(properties.endpoints().allowLocalHttp(), registrationLookups);
     }
 
     @Bean

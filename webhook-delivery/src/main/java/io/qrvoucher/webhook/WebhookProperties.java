@@ -37,11 +37,19 @@ public record WebhookProperties(
      * @param secretRetryWindow how long a registration retried with its Idempotency-Key is answered with the
      *                       signing secret again (a client whose answer was lost); after that the retry gets the
      *                       endpoint without it, so that a leaked key does not reveal a secret later
+     * @param lookupTimeout  how long the host of a URL being registered may take to resolve; then the registration is
+     *                       refused. Keep it well under the ingress's {@code ingress.webhooks.timeout} (5 s), after
+     *                       which the ingress asks another instance
+     * @param lookupsAtOnce  how many hosts of URLs being registered an instance resolves at once; a registration
+     *                       beyond that is answered 503 at once (a lookup past its time limit keeps its thread until
+     *                       the system's resolver gives up). One customer's registrations are checked one at a time
      */
     public record Endpoints(
             @DefaultValue("10") int maxPerCustomer,
             @DefaultValue("false") boolean allowLocalHttp,
-            @DefaultValue("1h") Duration secretRetryWindow) {
+            @DefaultValue("1h") Duration secretRetryWindow,
+            @DefaultValue("2s") Duration lookupTimeout,
+            @DefaultValue("4") int lookupsAtOnce) {
     }
 
     /**

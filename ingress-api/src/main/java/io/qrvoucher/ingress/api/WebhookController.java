@@ -128,7 +128,10 @@ class WebhookController {
     }
 
     private static ApiException problem(WebhookEndpoints.Refused refused) {
-        return refused.status().value() == 404 ? ApiException.notFound("Webhook endpoint or delivery")
-                : new ApiException(refused.status(), refused.code(), refused.getMessage());
+        if (refused.status().value() == 404) {
+            return ApiException.notFound("Webhook endpoint or delivery");
+        }
+        ApiException problem = new ApiException(refused.status(), refused.code(), refused.getMessage());
+        return refused.status().value() == 429 ? problem.retryAfter(1) : problem;
     }
 }

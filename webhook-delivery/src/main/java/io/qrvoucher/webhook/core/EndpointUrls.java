@@ -62,11 +62,14 @@ public final class EndpointUrls {
         try {
             resolved = resolver.resolve(uri.getHost());
         } catch (UnknownHostException e) {
-            throw invalid("the host " + uri.getHost() + " of url does not resolve");
+            resolved = new InetAddress[0];
         }
+        // One answer whether the host does not resolve or resolves to an internal address: two would tell a
+        // customer which names the bank's own network has.
         if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
-            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", "the host " + uri.getHost()
-                    + " resolves to a private, loopback, link-local or reserved address; webhooks go to public addresses only");
+            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", "the host " + uri.getHost() + " does not resolve, in time, to "
+                    + "public addresses only (not private, loopback, link-local or reserved ones); webhooks go to public "
+                    + "addresses only");
         }
         return uri;
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -69,6 +70,7 @@ class WebhookController {
     private final EndpointUrls urls;
     private final WebhookProperties.Endpoints limits;
     private final Clock clock;
+    private final OneAtATime registrationChecks = new OneAtATime();
 
     WebhookController(WebhookStore store, TransactionTemplate transactions, EndpointUrls urls,
                       WebhookProperties properties, Clock clock) {
@@ -88,7 +90,7 @@ class WebhookController {
             List<String> types = EventTypes.check(registration.eventTypes());
             store.checkRoomFor(customerId, key, limits.maxPerCustomer());
             // Checked before the transaction: resolving the host may take a while.
-            String url = urls.check(registration.url()).toString();
+            String url = checkedOneAtATime(customerId, registration.url());
             return transactions.execute(status -> store.register(customerId, url, types, key,
                     limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
         }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
@@ -143,6 +145,28 @@ class WebhookController {
                 store.resend(customerId, endpointId, deliveryId, key, clock.instant())))
                 .map(resent -> resent.map(delivery -> ResponseEntity.accepted().body(delivery))
                         .orElseGet(() -> ResponseEntity.notFound().build()));
+    }
+
+    /**
+     * The URL, checked while no other registration of the customer's is being checked on this instance: the lookups
+     * at once are few ({@link BoundedResolver}), and one customer's slow hosts must not take them all.
+     */
+    private String checkedOneAtATime(String customerId, String url) {
+        try (OneAtATime.Turn turn = registrationChecks.take(customerId)) {
+            return urls.check(url).toString();
+        }
+    }
+
+    @ExceptionHandler(OneAtATime.Busy.class)
+    ResponseEntity<ProblemDetail> inFlight(OneAtATime.Busy busy) {
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, "1")
+                .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS_IN_FLIGHT", busy.getMessage()));
+    }
+
+    @ExceptionHandler(BoundedResolver.Busy.class)
+    ResponseEntity<ProblemDetail> busy(BoundedResolver.Busy busy) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
+                .body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", busy.getMessage()));
     }
 
     @ExceptionHandler(Refusal.class)

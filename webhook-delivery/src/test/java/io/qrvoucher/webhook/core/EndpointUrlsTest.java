@@ -2,6 +2,7 @@ package io.qrvoucher.webhook.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -42,8 +43,9 @@ class EndpointUrlsTest {
     @ParameterizedTest
     @ValueSource(strings = {"https://10.0.0.5/hook", "https://192.168.1.1/", "https://172.16.0.1/", "https://169.254.169.254/latest",
             "https://rebound.example.com/", "https://metadata.example.com/", "https://[fd00::1]/", "https://[fe80::1]/",
-            "https://[::ffff:10.0.0.1]/", "https://100.64.0.1/", "https://0.0.0.0/", "https://[::]/", "https://224.0.0.1/"})
-    void aUrlWhoseHostIsPrivateLinkLocalOrReservedIsRefusedEvenInTheDemo(String url) {
+            "https://[::ffff:10.0.0.1]/", "https://100.64.0.1/", "https://0.0.0.0/", "https://[::]/", "https://224.0.0.1/",
+            "https://unknown.example.com/"})
+    void aUrlWhoseHostIsPrivateLinkLocalReservedOrUnknownIsRefusedEvenInTheDemo(String url) {
         assertThatThrownBy(() -> demo.check(url)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
         assertThatThrownBy(() -> production.check(url)).isInstanceOf(Refusal.class);
@@ -82,10 +84,20 @@ class EndpointUrlsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "shop.example.com/hook", "ftp://shop.example.com/", "https://user:pw@shop.example.com/",
-            "https://shop.example.com/#frag", "https:///nohost", "https://exa mple.com/", "https://unknown.example.com/"})
-    void somethingThatIsNotAnHttpsUrlOfAKnownHostIsInvalid(String url) {
+            "https://shop.example.com/#frag", "https:///nohost", "https://exa mple.com/"})
+    void somethingThatIsNotAnHttpsUrlIsInvalid(String url) {
         assertThatThrownBy(() -> production.check(url)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("INVALID_WEBHOOK_URL");
+    }
+
+    @Test
+    void aHostThatDoesNotResolveGetsTheSameAnswerAsOneThatResolvesToAnInternalAddress() {
+        Throwable unknown = catchThrowable(() -> production.check("https://unknown.example.com/"));
+        Throwable internal = catchThrowable(() -> production.check("https://rebound.example.com/"));
+
+        assertThat(((Refusal) unknown).code()).isEqualTo(((Refusal) internal).code());
+        assertThat(unknown.getMessage().replace("unknown.example.com", "<host>"))
+                .isEqualTo(internal.getMessage().replace("rebound.example.com", "<host>"));
     }
 
     @Test
