@@ -25,9 +25,9 @@ CREATE UNIQUE INDEX webhook_signing_secrets_one_current ON webhook_signing_secre
 INSERT INTO webhook_signing_secrets (endpoint_id, secret_key_id, secret_ciphertext, created_at)
 SELECT endpoint_id, secret_key_id, secret_ciphertext, created_at FROM webhook_endpoints;
 
-CREATE FUNCTION webhook_endpoint_first_secret() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION webhook_endpoint_first_secret() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
-    INSERT INTO webhook_signing_secrets (endpoint_id, secret_key_id, secret_ciphertext, created_at)
+    INSERT INTO public.webhook_signing_secrets (endpoint_id, secret_key_id, secret_ciphertext, created_at)
     VALUES (NEW.endpoint_id, NEW.secret_key_id, NEW.secret_ciphertext, NEW.created_at);
     RETURN NULL;
 END $$;
@@ -35,5 +35,5 @@ END $$;
 CREATE TRIGGER webhook_endpoints_first_secret AFTER INSERT ON webhook_endpoints
     FOR EACH ROW EXECUTE FUNCTION webhook_endpoint_first_secret();
 
+-- The service forgets the secrets replaced more than a day ago (WebhookStore.rotateSecret).
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_signing_secrets TO "${application_role}";
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "${application_role}";

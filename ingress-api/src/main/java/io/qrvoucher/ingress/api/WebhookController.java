@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
@@ -20,6 +21,8 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.reads.WebhookEndpoints;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
@@ -76,9 +79,11 @@ class WebhookController {
             + "rotation")
     Mono<ResponseEntity<WebhookDtos.SecretRotation>> rotateSecret(@AuthenticationPrincipal Jwt caller,
                                                                   @PathVariable String id,
-                                                                  @RequestBody(required = false) WebhookDtos.SecretRotationRequest rotation,
+                                                                  @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                                                                          schema = @Schema(implementation = WebhookDtos.SecretRotationRequest.class)))
+                                                                  @RequestBody(required = false) Map<String, Object> rotation,
                                                                   @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
-        Long previousSecretExpiresIn = rotation == null ? null : rotation.previousSecretExpiresInSeconds();
+        Long previousSecretExpiresIn = WebhookDtos.SecretRotationRequest.of(rotation).previousSecretExpiresInSeconds();
         return keyOrNew(idempotencyKey)
                 .flatMap(key -> webhooks.rotateSecret(caller.getSubject(), id, previousSecretExpiresIn, key))
                 .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)

@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import io.qrvoucher.ingress.reads.WebhookEndpoints;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -37,9 +38,39 @@ final class WebhookDtos {
     @Schema(description = "A rotation of an endpoint's signing secret; no body is the same as {}")
     record SecretRotationRequest(
             @Schema(example = "3600", description = "how long deliveries are still signed with the secret it replaces, "
-                    + "beside the new one (a second v1 in QRVoucher-Signature): 0 (at once, for a secret that leaked) to "
-                    + "86400; 86400 when absent. A shorter time given to an earlier rotation stays")
+                    + "beside the new one (a second v1 in QRVoucher-Signature): a whole number of seconds, 0 (at once, "
+                    + "for a secret that leaked) to 86400; 86400 when absent. A shorter time given to an earlier rotation "
+                    + "stays")
             Long previousSecretExpiresInSeconds) {
+
+        private static final String FIELD = "previousSecretExpiresInSeconds";
+
+        /**
+         * The request in a body read as JSON members. Read strictly, unlike the other bodies: a member misspelt, or
+         * 0.5 read as 0, would turn "stop the leaked secret now" into a day's overlap or the other way round.
+         */
+        static SecretRotationRequest of(Map<String, Object> body) {
+            if (body == null) {
+                return new SecretRotationRequest(null);
+            }
+            for (String member : body.keySet()) {
+                if (!member.equals(FIELD)) {
+                    throw invalid("Unknown member " + member + ": the body has only " + FIELD);
+                }
+            }
+            Object value = body.get(FIELD);
+            if (value == null) {
+                return new SecretRotationRequest(null);
+            }
+            if (!(value instanceof Integer || value instanceof Long)) {
+                throw invalid(FIELD + " must be a whole number of seconds, 0 to 86400");
+            }
+            return new SecretRotationRequest(((Number) value).longValue());
+        }
+
+        private static ApiException invalid(String detail) {
+            return ApiException.unprocessable("INVALID_SECRET_ROTATION", detail);
+        }
     }
 
     @Schema(description = "An endpoint's new signing secret")

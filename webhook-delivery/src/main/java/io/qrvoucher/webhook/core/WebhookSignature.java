@@ -36,6 +36,9 @@ public final class WebhookSignature {
      * rotated secret still signs, the new one and the one it replaced).
      */
     public static String sign(List<String> secrets, Instant at, byte[] body) {
+        if (secrets.isEmpty()) {
+            throw new IllegalArgumentException("A webhook is never sent unsigned: its endpoint has no secret");
+        }
         long t = at.getEpochSecond();
         StringBuilder header = new StringBuilder("t=").append(t);
         for (String secret : secrets) {

@@ -372,8 +372,14 @@ public class WebhookStore {
      * <p>The endpoints take turns by how long their head has been due, and one customer's endpoints hold at most
      * {@value #ATTEMPTS_PER_CUSTOMER} attempts at once over all instances (a transaction's advisory lock per place):
      * a customer whose endpoints answer slowly, on purpose or not, cannot take every worker from everyone else.
+     *
+     * <p>The database ends the transaction's session if it is left idle longer than {@code heldAtMost} (longer than
+     * an attempt may last): the locks of an instance cut off from the database mid-attempt go then, not when TCP
+     * notices a connection that died half-open, which can take hours.
      */
-    public Optional<Due> lockNextDue(Instant now) {
+    public Optional<Due> lockNextDue(Instant now, Duration heldAtMost) {
+        jdbc.sql("SELECT set_config('idle_in_transaction_session_timeout', :millis, true)")
+                .param("millis", Long.toString(heldAtMost.toMillis())).query().singleRow();
         Set<String> busyCustomers = new HashSet<>();
         // An endpoint of a customer with no place left is let go again (its row lock, back to the savepoint): it must
         // not stay locked, and its removal wait, through the attempt this transaction makes for another customer.

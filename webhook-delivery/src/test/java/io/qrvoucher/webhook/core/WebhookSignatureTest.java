@@ -44,6 +44,12 @@ class WebhookSignatureTest {
     }
 
     @Test
+    void nothingIsSignedWithoutASecret() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WebhookSignature.sign(List.of(), AT, BODY))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aCapturedRequestReplayedAfterTheToleranceIsRefused() {
         String header = WebhookSignature.sign(List.of(SECRET), AT, BODY);
 
