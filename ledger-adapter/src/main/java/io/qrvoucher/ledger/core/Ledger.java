@@ -90,6 +90,15 @@ public class Ledger {
         return refuse(transfer, Outcome.TRANSFER_FAILED, reason);
     }
 
+    /**
+     * Settles a freeze the database cannot take (its data: see {@code LedgerCommandListener}) without holding
+     * anything: the stored result if it was applied before, otherwise a refusal for {@code reason}, as
+     * {@link #refuseTransfer} does for a transfer.
+     */
+    public Applied refuseFreeze(Freeze freeze, LedgerRefusal reason) {
+        return refuse(freeze, Outcome.FREEZE_REFUSED, reason);
+    }
+
     private Applied refuse(LedgerCommand command, Outcome outcome, LedgerRefusal reason) {
         return call(command, jdbc.sql("SELECT * FROM ledger_refuse(:command, :voucher, :outcome, :reason, :now)")
                 .param("outcome", outcome.name()).param("reason", reason.name()));

@@ -37,8 +37,10 @@ import io.qrvoucher.support.RecordObservations;
  * <p>
  * A command that fails stops the poll there ({@link BatchListenerFailedException}): the results of the commands
  * before it are awaited and their offsets committed, and the error handler takes it from that command on. A
- * command the database fails is retried without end: only the database can say what happened to it. A transfer
- * whose data the database refuses (SQLSTATE class 22) is refused at once with {@code INVALID_COMMAND}. A transfer
+ * command the database fails is retried without end: only the database can say what happened to it. A freeze or a
+ * transfer whose data the database refuses (SQLSTATE class 22) is refused at once with {@code INVALID_COMMAND}: it
+ * would fail alike on every attempt, holding up its partition for ever (a release carries nothing but ids the
+ * freeze before it was applied with). A transfer
  * that has been failing for longer than {@code ledger.retry.transfer-give-up-after} is, on its next attempt,
  * refused by the ledger instead of applied ({@link Ledger#refuseTransfer}); what the ledger answers — the refusal
  * it stored, or the result of an earlier commit — is the only thing published.
@@ -96,16 +98,18 @@ public class LedgerCommandListener implements ConsumerSeekAware {
                     ? giveUp(transfer)
                     : ledger.apply(command);
         } catch (DataAccessException | TransactionException e) {
-            if (!(command instanceof LedgerCommand.Transfer transfer)) {
-                throw e;
-            }
             Optional<SQLException> refusedData = dataException(e);
-            if (refusedData.isEmpty()) {
-                failingTransfers.failed(command.commandId(), new TopicPartition(record.topic(), record.partition()));
+            if (refusedData.isPresent() && command instanceof LedgerCommand.Freeze freeze) {
+                applied = ledger.refuseFreeze(freeze, LedgerRefusal.INVALID_COMMAND);
+            } else if (refusedData.isPresent() && command instanceof LedgerCommand.Transfer transfer) {
+                applied = ledger.refuseTransfer(transfer, LedgerRefusal.INVALID_COMMAND);
+            } else {
+                if (command instanceof LedgerCommand.Transfer) {
+                    failingTransfers.failed(command.commandId(), new TopicPartition(record.topic(), record.partition()));
+                }
                 throw e;
             }
-            applied = ledger.refuseTransfer(transfer, LedgerRefusal.INVALID_COMMAND);
-            log.warn("Refused {}: the database refuses its data ({}); the ledger answered {}", transfer.commandId(),
+            log.warn("Refused {}: the database refuses its data ({}); the ledger answered {}", command.commandId(),
                     refusedData.get().getMessage(), applied.outcome());
         }
         failingTransfers.answered(command.commandId());

@@ -145,6 +145,17 @@ class LedgerAdapterKafkaTest {
     }
 
     @Test
+    void aFreezeWhoseDataTheDatabaseRefusesIsRefusedAtOnceAndTheNextCommandIsApplied() {
+        send("k-nul-freeze", new FreezeFunds("alice", "alice\u0000cny", 10_00L, "CNY"), "/freeze");
+
+        LedgerResult refused = awaitResult("k-nul-freeze");
+        assertThat(refused.getOutcome()).isEqualTo(LedgerOutcome.FREEZE_REFUSED);
+        assertThat(refused.getReason()).isEqualTo("INVALID_COMMAND");
+        send("k-nul-freeze", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze-again");
+        assertThat(awaitResult("k-nul-freeze", 2).getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+    }
+
+    @Test
     void aRefusedFreezeIsAnsweredWithItsReason() {
         send("k3", new FreezeFunds("carol", "carol-cny", 1_00L, "CNY"), "/freeze");
 
