@@ -338,10 +338,13 @@ public class WebhookStore {
      * customer asks for. A retry of a resend (its key known) is answered as before.
      */
     private void checkRoomForResend(String endpointId, String idempotencyKey) {
+        // Both through the endpoint's indexes, each read bounded: an endpoint's deliveries of a month are not counted.
         boolean room = jdbc.sql("""
-                        SELECT count(*) FILTER (WHERE status = 'PENDING' AND resend_of IS NOT NULL) < :max
-                               OR coalesce(bool_or(idempotency_key = :key), false)
-                        FROM webhook_deliveries WHERE endpoint_id = :endpoint""")
+                        SELECT (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
+                                                      WHERE endpoint_id = :endpoint AND status = 'PENDING'
+                                                        AND resend_of IS NOT NULL LIMIT :max) waiting) < :max
+                               OR EXISTS (SELECT 1 FROM webhook_deliveries
+                                          WHERE endpoint_id = :endpoint AND idempotency_key = :key)""")
                 .param("max", MAX_PENDING_RESENDS).param("key", idempotencyKey).param("endpoint", endpointId)
                 .query(Boolean.class).single();
         if (!room) {
