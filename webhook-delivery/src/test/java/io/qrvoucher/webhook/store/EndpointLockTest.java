@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -213,6 +214,39 @@ class EndpointLockTest {
                 }));
 
         assertThat(quietsEnd).as("the quiet transaction's session was ended: it cannot commit").isNotNull();
+    }
+
+    /** The same rotation asked of two instances at once (the ingress asked the next): one secret, answered to both. */
+    @Test
+    void aRotationRetriedOnAnotherInstanceWhileTheFirstIsUnderWayGetsTheSameSecret() throws Exception {
+        WebhookStore first = new WebhookStore(JdbcClient.create(sending), SECRETS);
+        WebhookStore second = new WebhookStore(JdbcClient.create(listening), SECRETS);
+        TransactionTemplate secondsTransaction = new TransactionTemplate(new DataSourceTransactionManager(listening));
+        ExecutorService secondInstance = Executors.newSingleThreadExecutor();
+        try {
+            AtomicReference<Future<Optional<WebhookStore.Rotated>>> retried = new AtomicReference<>();
+            Optional<WebhookStore.Rotated> rotated = new TransactionTemplate(new DataSourceTransactionManager(sending))
+                    .execute(status -> {
+                        Optional<WebhookStore.Rotated> made = first.rotateSecret("alice", "e", Duration.ofHours(1),
+                                "rotate-1", Duration.ofHours(1), NOW);
+                        retried.set(secondInstance.submit(() -> secondsTransaction.execute(inner ->
+                                second.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", Duration.ofHours(1), NOW))));
+                        // Until the second waits for this one's lock on the endpoint's rotations.
+                        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> JdbcClient.create(sending)
+                                .sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                                .query(Long.class).single() > 0);
+                        return made;
+                    });
+
+            Optional<WebhookStore.Rotated> answered = getWithin(retried.get(), "The retried rotation was not answered");
+            assertThat(rotated).hasValueSatisfying(made -> assertThat(made.created()).isTrue());
+            assertThat(answered).hasValueSatisfying(again -> {
+                assertThat(again.created()).isFalse();
+                assertThat(again.rotation()).isEqualTo(rotated.get().rotation());
+            });
+        } finally {
+            secondInstance.shutdownNow();
+        }
     }
 
     /** Rotations are bounded per endpoint and day; a rotation retried with its key is still answered. */
