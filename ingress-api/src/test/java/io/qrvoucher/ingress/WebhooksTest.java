@@ -174,12 +174,15 @@ class WebhooksTest extends IngressTestBase {
         problem(alice.post(rotations).bodyValue(Map.of("previousSecretExpiresInSeconds", -1)).exchange()
                 .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "INVALID_SECRET_ROTATION");
         for (String unclear : List.of("{\"previousSecretExpiresInSeconds\": \"soon\"}", "{\"previousSecretExpiresInSeconds\": 0.5}",
-                "{\"previousSecretExpiresIn\": 0}")) {
+                "{\"previousSecretExpiresIn\": 0}", "{\"previousSecretExpiresInSeconds\": null}")) {
             problem(alice.post(rotations).header("Content-Type", "application/json").bodyValue(unclear).exchange()
                     .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "INVALID_SECRET_ROTATION");
         }
-        problem(alice.post(rotations).header("Content-Type", "application/json").bodyValue("[0]").exchange()
-                .expectStatus().isBadRequest(), "MALFORMED_REQUEST");
+        for (String malformed : List.of("[0]", "{\"previousSecretExpiresInSeconds\": 0, \"previousSecretExpiresInSeconds\": 86400}",
+                "{\"previousSecretExpiresInSeconds\": ")) {
+            problem(alice.post(rotations).header("Content-Type", "application/json").bodyValue(malformed).exchange()
+                    .expectStatus().isBadRequest(), "MALFORMED_REQUEST");
+        }
         for (String madeUp : List.of("!".repeat(4_000), "é".repeat(600), "not-an-endpoint")) {
             bob.get("/api/webhooks/" + madeUp + "/deliveries").exchange().expectStatus().isNotFound().expectBody(Void.class);
             bob.delete("/api/webhooks/" + madeUp).exchange().expectStatus().isNotFound().expectBody(Void.class);

@@ -84,8 +84,8 @@ public class WebhookDeliveryApplication {
     }
 
     @Bean
-    EndpointUrls endpointUrls(WebhookProperties properties, BoundedResolver registrationLookups) {
-        return new EndpointUrls(properties.endpoints().allowLocalHttp(), registrationLookups);
+    EndpointUrls endpointUrls(WebhookProperties properties) {
+        return new EndpointUrls(properties.endpoints().allowLocalHttp());
     }
 
     @Bean

@@ -30,6 +30,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -91,6 +92,9 @@ class WebhookDeliveryTest {
 
     @Autowired
     TransactionTemplate transactions;
+
+    @Autowired
+    javax.sql.DataSource dataSource;
 
     @LocalServerPort
     int port;
@@ -274,6 +278,16 @@ class WebhookDeliveryTest {
                     .expectBody().jsonPath("$.code").isEqualTo("INVALID_SECRET_ROTATION");
             rotation(carol, endpoint.id(), "rotate-4", 60).expectStatus().isNotFound();
         }
+    }
+
+    /** A connection of an instance cut off mid-attempt is found dead by the server within about a minute. */
+    @Test
+    void theDatabaseProbesTheServicesIdleConnectionsWithinHalfAMinute() {
+        JdbcClient database = JdbcClient.create(dataSource);
+
+        assertThat(database.sql("SHOW tcp_keepalives_idle").query(String.class).single()).isEqualTo("30");
+        assertThat(database.sql("SHOW tcp_keepalives_interval").query(String.class).single()).isEqualTo("10");
+        assertThat(database.sql("SHOW tcp_keepalives_count").query(String.class).single()).isEqualTo("3");
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.qrvoucher.ingress.api;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.http.HttpStatus;
@@ -81,7 +80,7 @@ class WebhookController {
                                                                   @PathVariable String id,
                                                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
                                                                           schema = @Schema(implementation = WebhookDtos.SecretRotationRequest.class)))
-                                                                  @RequestBody(required = false) Map<String, Object> rotation,
+                                                                  @RequestBody(required = false) String rotation,
                                                                   @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         Long previousSecretExpiresIn = WebhookDtos.SecretRotationRequest.of(rotation).previousSecretExpiresInSeconds();
         return keyOrNew(idempotencyKey)

@@ -5,6 +5,10 @@ import java.util.List;
 import java.util.Map;
 
 import io.qrvoucher.ingress.reads.WebhookEndpoints;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** The JSON shapes of the webhook API. */
@@ -44,28 +48,41 @@ final class WebhookDtos {
             Long previousSecretExpiresInSeconds) {
 
         private static final String FIELD = "previousSecretExpiresInSeconds";
+        /** Two members of one name are malformed here, not "the last one wins". */
+        private static final JsonMapper STRICT_JSON = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
         /**
-         * The request in a body read as JSON members. Read strictly, unlike the other bodies: a member misspelt, or
-         * 0.5 read as 0, would turn "stop the leaked secret now" into a day's overlap or the other way round.
+         * The request in a body as sent (none is {}). Read strictly, unlike the other bodies: a member misspelt or
+         * given twice, a null, or 0.5 read as 0 would turn "stop the leaked secret now" into a day's overlap or the
+         * other way round.
          */
-        static SecretRotationRequest of(Map<String, Object> body) {
-            if (body == null) {
+        static SecretRotationRequest of(String body) {
+            if (body == null || body.isBlank()) {
                 return new SecretRotationRequest(null);
             }
-            for (String member : body.keySet()) {
+            Map<String, Object> members;
+            try {
+                members = STRICT_JSON.readValue(body, new TypeReference<Map<String, Object>>() { });
+            } catch (JacksonException e) {
+                throw ApiException.badRequest("MALFORMED_REQUEST", "The body is not a JSON object of one member, "
+                        + FIELD + ": " + e.getOriginalMessage());
+            }
+            if (members == null) {
+                throw ApiException.badRequest("MALFORMED_REQUEST", "The body is not a JSON object: null");
+            }
+            for (String member : members.keySet()) {
                 if (!member.equals(FIELD)) {
                     throw invalid("Unknown member " + member + ": the body has only " + FIELD);
                 }
             }
-            Object value = body.get(FIELD);
-            if (value == null) {
+            if (!members.containsKey(FIELD)) {
                 return new SecretRotationRequest(null);
             }
-            if (!(value instanceof Integer || value instanceof Long)) {
-                throw invalid(FIELD + " must be a whole number of seconds, 0 to 86400");
+            if (!(members.get(FIELD) instanceof Integer || members.get(FIELD) instanceof Long)) {
+                throw invalid(FIELD + " must be a whole number of seconds, 0 to 86400 (or left out for 86400)");
             }
-            return new SecretRotationRequest(((Number) value).longValue());
+            return new SecretRotationRequest(((Number) members.get(FIELD)).longValue());
         }
 
         private static ApiException invalid(String detail) {

@@ -25,20 +25,18 @@ public final class EndpointUrls {
 
     private final boolean allowLocalHttp;
     private final AddressPolicy addresses;
-    private final Resolver resolver;
 
-    public EndpointUrls(boolean allowLocalHttp, Resolver resolver) {
+    public EndpointUrls(boolean allowLocalHttp) {
         this.allowLocalHttp = allowLocalHttp;
         this.addresses = new AddressPolicy(allowLocalHttp);
-        this.resolver = resolver;
     }
 
     public AddressPolicy addresses() {
         return addresses;
     }
 
-    /** The URL, normalised, or a {@link Refusal} saying what is wrong with it. */
-    public URI check(String url) {
+    /** The URL, normalised, or a {@link Refusal} saying what is wrong with it; its host resolved by {@code resolver}. */
+    public URI check(String url, Resolver resolver) {
         if (url == null || url.isBlank()) {
             throw invalid("url is required: the https URL the events are POSTed to");
         }

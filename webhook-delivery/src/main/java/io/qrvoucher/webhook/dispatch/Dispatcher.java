@@ -37,11 +37,6 @@ public final class Dispatcher implements SmartLifecycle {
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** Attempts one worker makes before it lets the others' turn come (and looks at its schedule again). */
     private static final int ATTEMPTS_PER_ROUND = 100;
-    /**
-     * How much longer than an attempt's deadline its transaction may sit idle before the database ends it: the
-     * attempt is cut off at its deadline, so only an instance cut off from the database (or stuck) waits that long.
-     */
-    private static final Duration LOCK_MARGIN = Duration.ofSeconds(30);
 
     private final WebhookStore store;
     private final TransactionTemplate transactions;
@@ -107,7 +102,7 @@ public final class Dispatcher implements SmartLifecycle {
     boolean attemptOne() {
         Boolean attempted = transactions.execute(status -> {
             Instant now = clock.instant();
-            Optional<WebhookStore.Due> next = store.lockNextDue(now, sender.deadline().plus(LOCK_MARGIN));
+            Optional<WebhookStore.Due> next = store.lockNextDue(now);
             if (next.isEmpty()) {
                 return false;
             }

@@ -91,11 +91,6 @@ public final class WebhookSender implements AutoCloseable {
                 .build();
     }
 
-    /** How long an attempt may last: the connect timeout plus the response timeout. */
-    public Duration deadline() {
-        return deadline;
-    }
-
     public Outcome send(WebhookStore.Due due) {
         Instant started = clock.instant();
         URI url = URI.create(due.url());

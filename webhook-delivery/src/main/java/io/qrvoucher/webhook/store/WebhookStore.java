@@ -338,7 +338,8 @@ public class WebhookStore {
      * customer asks for. A retry of a resend (its key known) is answered as before.
      */
     private void checkRoomForResend(String endpointId, String idempotencyKey) {
-        // Both through the endpoint's indexes, each read bounded: an endpoint's deliveries of a month are not counted.
+        // Both through indexes of their own (V6, the key's unique one), neither reading more than 100 rows: the
+        // endpoint's deliveries of a month, or those queued behind a failing one, are not counted.
         boolean room = jdbc.sql("""
                         SELECT (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
                                                       WHERE endpoint_id = :endpoint AND status = 'PENDING'
@@ -375,14 +376,8 @@ public class WebhookStore {
      * <p>The endpoints take turns by how long their head has been due, and one customer's endpoints hold at most
      * {@value #ATTEMPTS_PER_CUSTOMER} attempts at once over all instances (a transaction's advisory lock per place):
      * a customer whose endpoints answer slowly, on purpose or not, cannot take every worker from everyone else.
-     *
-     * <p>The database ends the transaction's session if it is left idle longer than {@code heldAtMost} (longer than
-     * an attempt may last): the locks of an instance cut off from the database mid-attempt go then, not when TCP
-     * notices a connection that died half-open, which can take hours.
      */
-    public Optional<Due> lockNextDue(Instant now, Duration heldAtMost) {
-        jdbc.sql("SELECT set_config('idle_in_transaction_session_timeout', :millis, true)")
-                .param("millis", Long.toString(heldAtMost.toMillis())).query().singleRow();
+    public Optional<Due> lockNextDue(Instant now) {
         Set<String> busyCustomers = new HashSet<>();
         // An endpoint of a customer with no place left is let go again (its row lock, back to the savepoint): it must
         // not stay locked, and its removal wait, through the attempt this transaction makes for another customer.
@@ -414,28 +409,17 @@ public class WebhookStore {
 
     /**
      * Locks the endpoint, of a customer not busy, whose oldest pending delivery has been due the longest, if one is
-     * due and no other transaction holds it. The endpoints with anything pending are found by skipping through the
-     * pending deliveries' index one endpoint at a time (PostgreSQL has no skip scan of its own), so a call costs
-     * a few index lookups per such endpoint: neither every endpoint registered nor every delivery queued behind a
-     * failing head is read (a plain join had done one or the other: 0.14–0.23 s a call with 100,000 endpoints
-     * registered and 75,000 deliveries queued, where this takes about 2 ms; docs/benchmarks.md).
+     * due and no other transaction holds it.
      */
     private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers) {
         return jdbc.sql("""
-                        WITH RECURSIVE pending (endpoint_id) AS (
-                            (SELECT endpoint_id FROM webhook_deliveries WHERE status = 'PENDING'
-                             ORDER BY endpoint_id LIMIT 1)
-                            UNION ALL
-                            SELECT (SELECT d.endpoint_id FROM webhook_deliveries d
-                                    WHERE d.status = 'PENDING' AND d.endpoint_id > pending.endpoint_id
-                                    ORDER BY d.endpoint_id LIMIT 1)
-                            FROM pending WHERE pending.endpoint_id IS NOT NULL)
-                        SELECT e.endpoint_id, e.customer_id, e.url
-                        FROM pending JOIN webhook_endpoints e ON e.endpoint_id = pending.endpoint_id
+                        SELECT e.endpoint_id, e.customer_id, e.url FROM webhook_endpoints e
                         CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
                                             WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
                                             ORDER BY d.delivery_id LIMIT 1) head
-                        WHERE head.next_attempt_at <= :now
+                        WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
+                                                WHERE status = 'PENDING' AND next_attempt_at <= :now)
+                          AND head.next_attempt_at <= :now
                           AND NOT e.customer_id = ANY (:busy)
                         ORDER BY head.next_attempt_at, e.endpoint_id
                         LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")

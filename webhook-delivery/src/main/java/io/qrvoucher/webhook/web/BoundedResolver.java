@@ -3,11 +3,13 @@ package io.qrvoucher.webhook.web;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -16,46 +18,71 @@ import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import io.qrvoucher.webhook.core.EndpointUrls;
 
 /**
- * Resolves the hosts of the URLs customers register, each within a time limit and only so many at once. The
- * customer chooses the host, and so the name server that answers for it: one that answers slowly on purpose would
- * otherwise hold a thread of the service for as long as the system's resolver waits (it cannot be interrupted), one
- * for every registration sent. Here a lookup past the limit is given up (its thread stays on it until the system
- * gives up too), and while every lookup thread is taken a registration is refused at once ({@link Busy}).
+ * Resolves the hosts of the URLs customers register, each within a time limit, only so many at once, and one at a
+ * time per customer. The customer chooses the host, and so the name server that answers for it: one that answers
+ * slowly on purpose would otherwise hold a thread of the service for as long as the system's resolver waits (it
+ * cannot be interrupted), one for every registration sent. Here a lookup past the limit is given up by the caller,
+ * and its place — and its customer's turn — are freed only once the system has given up too: while every place is
+ * taken a registration is refused at once ({@link Busy}), and so is a customer's while one of theirs is still being
+ * looked up ({@link CustomerBusy}).
  */
-public final class BoundedResolver implements EndpointUrls.Resolver, AutoCloseable {
+public final class BoundedResolver implements AutoCloseable {
 
-    /** Every lookup thread is taken: try again shortly. */
+    /** Every lookup place is taken: try again shortly. */
     public static final class Busy extends RuntimeException {
         Busy() {
             super("Too many webhook URLs are being checked at once; try again in a second");
         }
     }
 
+    /** A lookup of this customer's is still under way. */
+    public static final class CustomerBusy extends RuntimeException {
+        CustomerBusy() {
+            super("A URL you registered is still being looked up; send this registration once it is answered");
+        }
+    }
+
     private final EndpointUrls.Resolver resolver;
     private final Duration timeout;
-    private final ThreadPoolExecutor lookups;
+    private final Semaphore places;
+    private final Set<String> customersLookingUp = ConcurrentHashMap.newKeySet();
+    private final ExecutorService lookups;
 
     public BoundedResolver(EndpointUrls.Resolver resolver, int atOnce, Duration timeout) {
         this.resolver = resolver;
         this.timeout = timeout;
+        this.places = new Semaphore(atOnce);
         CustomizableThreadFactory threads = new CustomizableThreadFactory("webhook-url-lookup-");
         threads.setDaemon(true);
-        this.lookups = new ThreadPoolExecutor(atOnce, atOnce, 0, TimeUnit.MILLISECONDS, new SynchronousQueue<>(), threads,
-                new ThreadPoolExecutor.AbortPolicy());
+        // As many threads as places are taken: the places bound them.
+        this.lookups = Executors.newCachedThreadPool(threads);
     }
 
-    @Override
-    public InetAddress[] resolve(String host) throws UnknownHostException {
-        Future<InetAddress[]> lookup;
-        try {
-            lookup = lookups.submit(() -> resolver.resolve(host));
-        } catch (RejectedExecutionException e) {
+    /** The customer's resolver. */
+    public EndpointUrls.Resolver of(String customerId) {
+        return host -> resolve(customerId, host);
+    }
+
+    private InetAddress[] resolve(String customerId, String host) throws UnknownHostException {
+        if (!customersLookingUp.add(customerId)) {
+            throw new CustomerBusy();
+        }
+        if (!places.tryAcquire()) {
+            customersLookingUp.remove(customerId);
             throw new Busy();
         }
+        Future<InetAddress[]> lookup = lookups.submit(() -> {
+            try {
+                return resolver.resolve(host);
+            } finally {
+                places.release();
+                customersLookingUp.remove(customerId);
+            }
+        });
         try {
             return lookup.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            lookup.cancel(true);
+            // Not cancelled: the lookup cannot be interrupted, and its task frees its place and turn when it ends.
             throw new UnknownHostException(host + " did not resolve within " + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof UnknownHostException unknown) {
@@ -63,7 +90,6 @@ public final class BoundedResolver implements EndpointUrls.Resolver, AutoCloseab
             }
             throw new IllegalStateException("Resolving " + host + " failed", e.getCause());
         } catch (InterruptedException e) {
-            lookup.cancel(true);
             Thread.currentThread().interrupt();
             throw new UnknownHostException(host + " was not resolved: interrupted");
         }

@@ -70,13 +70,14 @@ class WebhookController {
     private final EndpointUrls urls;
     private final WebhookProperties.Endpoints limits;
     private final Clock clock;
-    private final OneAtATime registrationChecks = new OneAtATime();
+    private final BoundedResolver lookups;
 
-    WebhookController(WebhookStore store, TransactionTemplate transactions, EndpointUrls urls,
+    WebhookController(WebhookStore store, TransactionTemplate transactions, EndpointUrls urls, BoundedResolver lookups,
                       WebhookProperties properties, Clock clock) {
         this.store = store;
         this.transactions = transactions;
         this.urls = urls;
+        this.lookups = lookups;
         this.limits = properties.endpoints();
         this.clock = clock;
     }
@@ -90,7 +91,7 @@ class WebhookController {
             List<String> types = EventTypes.check(registration.eventTypes());
             store.checkRoomFor(customerId, key, limits.maxPerCustomer());
             // Checked before the transaction: resolving the host may take a while.
-            String url = checkedOneAtATime(customerId, registration.url());
+            String url = urls.check(registration.url(), lookups.of(customerId)).toString();
             return transactions.execute(status -> store.register(customerId, url, types, key,
                     limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
         }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
@@ -147,18 +148,8 @@ class WebhookController {
                         .orElseGet(() -> ResponseEntity.notFound().build()));
     }
 
-    /**
-     * The URL, checked while no other registration of the customer's is being checked on this instance: the lookups
-     * at once are few ({@link BoundedResolver}), and one customer's slow hosts must not take them all.
-     */
-    private String checkedOneAtATime(String customerId, String url) {
-        try (OneAtATime.Turn turn = registrationChecks.take(customerId)) {
-            return urls.check(url).toString();
-        }
-    }
-
-    @ExceptionHandler(OneAtATime.Busy.class)
-    ResponseEntity<ProblemDetail> inFlight(OneAtATime.Busy busy) {
+    @ExceptionHandler(BoundedResolver.CustomerBusy.class)
+    ResponseEntity<ProblemDetail> customerBusy(BoundedResolver.CustomerBusy busy) {
         return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, "1")
                 .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS_IN_FLIGHT", busy.getMessage()));
     }

@@ -31,12 +31,13 @@ class EndpointUrlsTest {
         return InetAddress.getAllByName(address); // a literal: parsed, not looked up
     }
 
-    private final EndpointUrls production = new EndpointUrls(false, EndpointUrlsTest::resolve);
-    private final EndpointUrls demo = new EndpointUrls(true, EndpointUrlsTest::resolve);
+    private static final EndpointUrls.Resolver TABLE = EndpointUrlsTest::resolve;
+    private final EndpointUrls production = new EndpointUrls(false);
+    private final EndpointUrls demo = new EndpointUrls(true);
 
     @Test
     void aPublicHttpsUrlIsTaken() {
-        assertThat(production.check("https://shop.example.com/hooks/qr?x=1").toString())
+        assertThat(production.check("https://shop.example.com/hooks/qr?x=1", TABLE).toString())
                 .isEqualTo("https://shop.example.com/hooks/qr?x=1");
     }
 
@@ -46,22 +47,23 @@ class EndpointUrlsTest {
             "https://[::ffff:10.0.0.1]/", "https://100.64.0.1/", "https://0.0.0.0/", "https://[::]/", "https://224.0.0.1/",
             "https://unknown.example.com/"})
     void aUrlWhoseHostIsPrivateLinkLocalReservedOrUnknownIsRefusedEvenInTheDemo(String url) {
-        assertThatThrownBy(() -> demo.check(url)).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> demo.check(url, TABLE)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
-        assertThatThrownBy(() -> production.check(url)).isInstanceOf(Refusal.class);
+        assertThatThrownBy(() -> production.check(url, TABLE)).isInstanceOf(Refusal.class);
     }
 
     @Test
     void aNameWhoseAddressIsIpv4MappedIpv6IsJudgedByTheIpv4AddressItCarries() {
         Map<String, String> carried = Map.of("metadata.example.com", "169.254.169.254", "internal.example.com", "10.0.0.5",
                 "loopback.example.com", "127.0.0.1", "shop.example.com", "93.184.215.14");
-        EndpointUrls mapped = new EndpointUrls(false, host -> new InetAddress[] {mappedIpv6(carried.get(host))});
+        EndpointUrls mapped = new EndpointUrls(false);
+        EndpointUrls.Resolver carrying = host -> new InetAddress[] {mappedIpv6(carried.get(host))};
 
         for (String host : List.of("metadata.example.com", "internal.example.com", "loopback.example.com")) {
-            assertThatThrownBy(() -> mapped.check("https://" + host + "/hook")).as(host).isInstanceOf(Refusal.class)
+            assertThatThrownBy(() -> mapped.check("https://" + host + "/hook", carrying)).as(host).isInstanceOf(Refusal.class)
                     .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
         }
-        assertThat(mapped.check("https://shop.example.com/hook").getHost()).isEqualTo("shop.example.com");
+        assertThat(mapped.check("https://shop.example.com/hook", carrying).getHost()).isEqualTo("shop.example.com");
     }
 
     /** ::ffff:a.b.c.d as an answer to an AAAA query gives it: an IPv6 address, not read as IPv4. */
@@ -75,25 +77,25 @@ class EndpointUrlsTest {
 
     @Test
     void localhostAndHttpAreTakenOnlyWithTheDemoSwitch() {
-        assertThatThrownBy(() -> production.check("https://localhost:8443/hook")).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> production.check("https://localhost:8443/hook", TABLE)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
-        assertThatThrownBy(() -> production.check("http://shop.example.com/hook")).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> production.check("http://shop.example.com/hook", TABLE)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("INVALID_WEBHOOK_URL");
-        assertThat(demo.check("http://localhost:9999/hook").getPort()).isEqualTo(9999);
+        assertThat(demo.check("http://localhost:9999/hook", TABLE).getPort()).isEqualTo(9999);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"", "shop.example.com/hook", "ftp://shop.example.com/", "https://user:pw@shop.example.com/",
             "https://shop.example.com/#frag", "https:///nohost", "https://exa mple.com/"})
     void somethingThatIsNotAnHttpsUrlIsInvalid(String url) {
-        assertThatThrownBy(() -> production.check(url)).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> production.check(url, TABLE)).isInstanceOf(Refusal.class)
                 .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("INVALID_WEBHOOK_URL");
     }
 
     @Test
     void aHostThatDoesNotResolveGetsTheSameAnswerAsOneThatResolvesToAnInternalAddress() {
-        Throwable unknown = catchThrowable(() -> production.check("https://unknown.example.com/"));
-        Throwable internal = catchThrowable(() -> production.check("https://rebound.example.com/"));
+        Throwable unknown = catchThrowable(() -> production.check("https://unknown.example.com/", TABLE));
+        Throwable internal = catchThrowable(() -> production.check("https://rebound.example.com/", TABLE));
 
         assertThat(((Refusal) unknown).code()).isEqualTo(((Refusal) internal).code());
         assertThat(unknown.getMessage().replace("unknown.example.com", "<host>"))
@@ -102,7 +104,7 @@ class EndpointUrlsTest {
 
     @Test
     void aVeryLongUrlIsInvalid() {
-        assertThatThrownBy(() -> production.check("https://shop.example.com/" + "a".repeat(EndpointUrls.MAX_LENGTH)))
+        assertThatThrownBy(() -> production.check("https://shop.example.com/" + "a".repeat(EndpointUrls.MAX_LENGTH), TABLE))
                 .isInstanceOf(Refusal.class);
     }
 }

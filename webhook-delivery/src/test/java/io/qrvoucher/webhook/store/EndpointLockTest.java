@@ -37,8 +37,6 @@ import io.qrvoucher.webhook.core.SecretBox;
 class EndpointLockTest {
 
     private static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
-    /** How long an attempt's transaction may sit idle. */
-    private static final Duration HELD = Duration.ofMinutes(1);
     private static final SecretBox SECRETS = new SecretBox(Map.of("k1", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), "k1");
 
     private String url;
@@ -122,7 +120,7 @@ class EndpointLockTest {
         }
         DataSource connection = workers.get(worker);
         new TransactionTemplate(new DataSourceTransactionManager(connection)).executeWithoutResult(status -> {
-            new WebhookStore(JdbcClient.create(connection), SECRETS).lockNextDue(NOW, HELD)
+            new WebhookStore(JdbcClient.create(connection), SECRETS).lockNextDue(NOW)
                     .ifPresent(due -> locked.add(due.endpointId()));
             lockOneEachHoldingTheOthers(workers, worker + 1, locked);
         });
@@ -144,7 +142,7 @@ class EndpointLockTest {
             AtomicInteger recorded = new AtomicInteger();
             Optional<WebhookStore.Due> attempt = new TransactionTemplate(new DataSourceTransactionManager(sending))
                     .execute(status -> {
-                        Optional<WebhookStore.Due> due = sender.lockNextDue(NOW, HELD);
+                        Optional<WebhookStore.Due> due = sender.lockNextDue(NOW);
                         // While the attempt holds the endpoint: a lock wait fails the recording, it does not hang.
                         Future<Integer> newEvent = listenerThread.submit(() -> recording.execute(inner -> {
                             JdbcClient.create(listening).sql("SET LOCAL lock_timeout = '5s'").update();
@@ -171,7 +169,7 @@ class EndpointLockTest {
         ExecutorService apiThread = Executors.newSingleThreadExecutor();
         try {
             Optional<WebhookStore.Due> attempt = attempting.execute(status -> {
-                Optional<WebhookStore.Due> due = sender.lockNextDue(NOW, HELD);
+                Optional<WebhookStore.Due> due = sender.lockNextDue(NOW);
                 Future<Optional<WebhookStore.Rotated>> rotation = apiThread.submit(() -> rotating.execute(inner -> {
                     JdbcClient.create(listening).sql("SET LOCAL lock_timeout = '5s'").update();
                     return api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", Duration.ofHours(1), NOW);
@@ -184,36 +182,14 @@ class EndpointLockTest {
 
             String rotated = attempting.execute(status -> api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1",
                     Duration.ofHours(1), NOW)).orElseThrow().rotation().secret();
-            Optional<WebhookStore.Due> next = attempting.execute(status -> sender.lockNextDue(NOW, HELD));
+            Optional<WebhookStore.Due> next = attempting.execute(status -> sender.lockNextDue(NOW));
             assertThat(next).hasValueSatisfying(due -> assertThat(due.secrets())
                     .containsExactly(rotated, attempt.get().secrets().get(0)));
-            Optional<WebhookStore.Due> anHourLater = attempting.execute(status -> sender.lockNextDue(NOW.plusSeconds(3600), HELD));
+            Optional<WebhookStore.Due> anHourLater = attempting.execute(status -> sender.lockNextDue(NOW.plusSeconds(3600)));
             assertThat(anHourLater).hasValueSatisfying(due -> assertThat(due.secrets()).containsExactly(rotated));
         } finally {
             apiThread.shutdownNow();
         }
-    }
-
-    /**
-     * An instance cut off from the database mid-attempt (here: a transaction that goes quiet) loses its endpoint's
-     * lock once its transaction has been idle longer than an attempt may last, not when TCP notices.
-     */
-    @Test
-    void theLockOfAnAttemptWhoseInstanceWentQuietIsReleasedByTheDatabase() {
-        WebhookStore quiet = new WebhookStore(JdbcClient.create(sending), SECRETS);
-        WebhookStore other = new WebhookStore(JdbcClient.create(listening), SECRETS);
-        TransactionTemplate otherAttempt = new TransactionTemplate(new DataSourceTransactionManager(listening));
-
-        Throwable quietsEnd = org.assertj.core.api.Assertions.catchThrowable(() ->
-                new TransactionTemplate(new DataSourceTransactionManager(sending)).executeWithoutResult(status -> {
-                    assertThat(quiet.lockNextDue(NOW, Duration.ofMillis(500))).isPresent();
-                    Optional<WebhookStore.Due> whileHeld = otherAttempt.execute(inner -> other.lockNextDue(NOW, HELD));
-                    assertThat(whileHeld).isEmpty();
-                    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
-                            .until(() -> otherAttempt.execute(inner -> other.lockNextDue(NOW, HELD)).isPresent());
-                }));
-
-        assertThat(quietsEnd).as("the quiet transaction's session was ended: it cannot commit").isNotNull();
     }
 
     /** The same rotation asked of two instances at once (the ingress asked the next): one secret, answered to both. */

@@ -2,6 +2,7 @@ package io.qrvoucher.webhook.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -31,34 +32,47 @@ class BoundedResolverTest {
     }
 
     @Test
-    void aLookupPastItsTimeLimitIsGivenUpAndTheNextIsRefusedAtOnceWhileItsThreadIsStillTaken() throws Exception {
+    void aLookupPastItsTimeLimitIsGivenUpButKeepsItsPlaceAndItsCustomersTurnUntilTheSystemGivesUpToo() throws Exception {
         try (BoundedResolver resolver = new BoundedResolver(this::slowly, 1, Duration.ofMillis(200))) {
-            assertThatThrownBy(() -> resolver.resolve("slow.example.com")).isInstanceOf(UnknownHostException.class)
-                    .hasMessageContaining("did not resolve within 200 ms");
+            assertThatThrownBy(() -> resolver.of("mallory").resolve("slow.example.com"))
+                    .isInstanceOf(UnknownHostException.class).hasMessageContaining("did not resolve within 200 ms");
 
-            assertThatThrownBy(() -> resolver.resolve("shop.example.com")).isInstanceOf(BoundedResolver.Busy.class);
+            assertThatThrownBy(() -> resolver.of("mallory").resolve("slow2.example.com"))
+                    .isInstanceOf(BoundedResolver.CustomerBusy.class);
+            assertThatThrownBy(() -> resolver.of("alice").resolve("shop.example.com"))
+                    .isInstanceOf(BoundedResolver.Busy.class);
+
+            answer.countDown(); // the system's resolver answers at last: the place and the turn are free again
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(BoundedResolver.Busy.class)
+                    .until(() -> resolver.of("alice").resolve("shop.example.com").length == 1);
+            assertThat(resolver.of("mallory").resolve("shop.example.com")).hasSize(1);
         } finally {
             answer.countDown();
         }
     }
 
     @Test
-    void aLookupInTimeIsAnswered() throws Exception {
+    void lookupsOfDifferentCustomersRunSideBySideUpToThePlaces() throws Exception {
         answer.countDown();
-        try (BoundedResolver resolver = new BoundedResolver(this::slowly, 1, Duration.ofSeconds(10))) {
-            assertThat(resolver.resolve("shop.example.com")).extracting(InetAddress::getHostAddress)
+        try (BoundedResolver resolver = new BoundedResolver(this::slowly, 2, Duration.ofSeconds(10))) {
+            assertThat(resolver.of("alice").resolve("shop.example.com")).extracting(InetAddress::getHostAddress)
                     .containsExactly("93.184.215.14");
-            assertThat(resolver.resolve("shop.example.com")).hasSize(1);
+            assertThat(resolver.of("alice").resolve("shop.example.com")).hasSize(1);
+            assertThat(resolver.of("bob").resolve("shop.example.com")).hasSize(1);
         }
     }
 
     @Test
-    void aNameThatDoesNotExistIsUnknown() {
+    void aNameThatDoesNotExistIsUnknownAndFreesItsPlace() throws Exception {
         try (BoundedResolver resolver = new BoundedResolver(host -> {
             throw new UnknownHostException(host);
         }, 1, Duration.ofSeconds(10))) {
-            assertThatThrownBy(() -> resolver.resolve("nowhere.example.com")).isInstanceOf(UnknownHostException.class)
-                    .isNotInstanceOf(BoundedResolver.Busy.class);
+            assertThatThrownBy(() -> resolver.of("alice").resolve("nowhere.example.com"))
+                    .isInstanceOf(UnknownHostException.class);
+            await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(BoundedResolver.Busy.class)
+                    .ignoreExceptionsInstanceOf(BoundedResolver.CustomerBusy.class)
+                    .untilAsserted(() -> assertThatThrownBy(() -> resolver.of("alice").resolve("nowhere.example.com"))
+                            .isInstanceOf(UnknownHostException.class));
         }
     }
 }
