@@ -829,7 +829,8 @@ async function cancelVoucher(voucher) {
   try {
     const cancelled = await api('POST', `/api/vouchers/${voucher.id}/cancel`, { keyed: true });
     const entry = state.manage.get(voucher.id);
-    if (entry) {
+    // A 202 shows the voucher as it was, without its code: the list keeps it until the cancel is known.
+    if (entry && cancelled.status === 'CANCELLED') {
       entry.voucher = cancelled;
       renderItem(entry.item, cancelled);
     }

@@ -14,6 +14,8 @@ import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 
+import com.jayway.jsonpath.JsonPath;
+
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -35,6 +37,19 @@ class ManageTest extends IngressTestBase {
                 .bodyValue(Map.of("code", voucher.get("code"), "accountId", "bob-cny"))
                 .exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("REJECTED").jsonPath("$.reason").isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aCancelAnsweredBeforeItsOutcomeShowsNoCodeAndSaysWhereToReadIt() {
+        Map<String, Object> voucher = alice.issuedVoucher("15.50");
+
+        alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").header("Prefer", "wait=0").exchange()
+                .expectStatus().isAccepted()
+                .expectHeader().valueEquals("Location", "/api/vouchers/" + voucher.get("id"))
+                .expectBody().jsonPath("$.id").isEqualTo(voucher.get("id")).jsonPath("$.code").doesNotExist();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> "CANCELLED".equals(JsonPath.read(alice.get("/api/vouchers/"
+                + voucher.get("id")).exchange().expectBody(String.class).returnResult().getResponseBody(), "$.status")));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.api;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -59,8 +60,11 @@ final class Cancellations {
                                         }
                                         return ResponseEntity.ok(representations.voucher(answer.getVoucher(), customerId));
                                     })
+                                    // Accepted, its outcome not known yet: the voucher as it was, without the code
+                                    // its payer is cancelling, and where to read the outcome.
                                     .switchIfEmpty(Mono.fromSupplier(() -> ResponseEntity.status(HttpStatus.ACCEPTED)
-                                            .body(representations.voucher(voucher, customerId)))));
+                                            .location(URI.create("/api/vouchers/" + voucherId))
+                                            .body(representations.voucher(voucher, customerId).withoutCode()))));
                 });
     }
 

@@ -59,6 +59,12 @@ final class Dtos {
             @Schema(description = "the payer's account; only to the payer") String accountId,
             Destination destination,
             long version) {
+
+        /** The same voucher without its bearer code: what a cancel under way answers. */
+        Voucher withoutCode() {
+            return new Voucher(id, status, amount, currency, redeemedAmount, createdAt, expiresAt, updatedAt, reason,
+                    null, role, accountId, destination, version);
+        }
     }
 
     record Redemption(String id, String voucherId, String status, String reason, String amount, String currency,

@@ -131,7 +131,9 @@ class VoucherController {
 
     @PostMapping("/{id}/cancel")
     @Operation(summary = "Cancel an unused voucher; its amount is released",
-            description = "200 with the CANCELLED voucher, or 409 with the reason it cannot be cancelled.")
+            description = "200 with the CANCELLED voucher, or 409 with the reason it cannot be cancelled. 202 if the "
+                    + "outcome is not known within the wait (5 s by default, Prefer: wait=N): the voucher as it was, "
+                    + "without its code, and a Location to read the outcome from")
     Mono<ResponseEntity<Dtos.Voucher>> cancel(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
                                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                               @RequestHeader(name = "Prefer", required = false) String prefer) {
