@@ -65,8 +65,10 @@ class VoucherController {
 
     @PostMapping
     @Operation(summary = "Generate a voucher: the amount is frozen on your account",
-            description = "202 with the PENDING voucher; with `Prefer: wait=N`, waits up to N seconds and returns "
-                    + "the settled voucher (UNUSED with its code, or REJECTED with the reason). 403 STEP_UP_REQUIRED "
+            description = "202 with the PENDING voucher (its expiresAt as asked: null when none was, until the pipeline "
+                    + "sets the bank's default on recording it; read the voucher at its Location); with `Prefer: wait=N`, "
+                    + "waits up to N seconds and returns "
+                    + "the settled voucher (UNUSED with its code and expiresAt, or REJECTED with the reason). 403 STEP_UP_REQUIRED "
                     + "when the step-up policy asks for a fresh sign-in; that refusal stays with its Idempotency-Key: "
                     + "after signing in again, send the request with a new key.")
     Mono<ResponseEntity<Dtos.Voucher>> generate(@AuthenticationPrincipal Jwt caller,
