@@ -29,6 +29,7 @@ import com.google.zxing.DecodeHintType;
 import com.google.zxing.client.j2se.BufferedImageLuminanceSource;
 import com.google.zxing.common.HybridBinarizer;
 import com.google.zxing.qrcode.QRCodeReader;
+import com.jayway.jsonpath.JsonPath;
 
 import io.qrvoucher.ingress.codes.PhonePhotos;
 import io.qrvoucher.ingress.codes.VoucherCodes;
@@ -193,6 +194,58 @@ class RedeemTest extends IngressTestBase {
                 .bodyValue(Map.of("code", second.get("code"), "accountId", payee + "-b")).exchange()
                 .expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED").jsonPath("$.destination.accountId").isEqualTo(payee + "-b");
+    }
+
+    @Test
+    void aPayeeSeesWhatACodeStandsForBeforeConfirmingAndNothingIsRedeemed() throws Exception {
+        Map<String, Object> voucher = alice.issuedVoucher("88.80");
+        String code = (String) voucher.get("code");
+
+        String preview = bob.post("/api/redemptions/preview").bodyValue(Map.of("code", code)).exchange()
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        assertThat(JsonPath.<String>read(preview, "$.voucherId")).isEqualTo(voucher.get("id"));
+        assertThat(JsonPath.<String>read(preview, "$.status")).isEqualTo("UNUSED");
+        assertThat(JsonPath.<String>read(preview, "$.amount")).isEqualTo("88.80");
+        assertThat(JsonPath.<String>read(preview, "$.currency")).isEqualTo("CNY");
+        assertThat(JsonPath.<String>read(preview, "$.expiresAt")).isEqualTo(voucher.get("expiresAt"));
+        assertThat(preview).doesNotContain("alice");
+
+        // A picture's code comes back to redeem with; a counter code's does too, never the voucher's own code.
+        byte[] png = alice.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange()
+                .expectBody(byte[].class).returnResult().getResponseBody();
+        http.post().uri("/api/redemptions/preview").headers(h -> h.setBearerAuth(bob.token()))
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(picture(png, "qr.png").build())).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.code").isEqualTo(code).jsonPath("$.amount").isEqualTo("88.80");
+        String counterCode = (String) body(alice.get("/api/vouchers/" + voucher.get("id") + "/counter-code").exchange()
+                .expectStatus().isOk()).get("code");
+        bob.post("/api/redemptions/preview").bodyValue(Map.of("code", counterCode)).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.code").isEqualTo(counterCode).jsonPath("$.status").isEqualTo("UNUSED");
+
+        alice.get("/api/vouchers/" + voucher.get("id")).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("UNUSED");
+        bob.post("/api/redemptions").header("Prefer", "wait=20").bodyValue(Map.of("code", code, "accountId", "bob-cny"))
+                .exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("SUCCEEDED");
+        bob.post("/api/redemptions/preview").bodyValue(Map.of("code", code)).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("REDEEMED");
+    }
+
+    @Test
+    void aPreviewOfACodeThatIsNotGenuineIsRefusedAndCountsTowardTheWrongCodes() {
+        Map<String, Object> voucher = alice.issuedVoucher("3.10");
+        String code = (String) voucher.get("code");
+        String forged = code.substring(0, code.length() - 4) + (code.endsWith("AAAA") ? "BBBB" : "AAAA");
+        ApiClient guesser = new ApiClient(http, "preview-guesser-" + System.nanoTime());
+
+        for (String wrong : new String[] {forged, "QRV1.nonsense", "hello", forged + "x", "QRV1."}) {
+            guesser.post("/api/redemptions/preview").bodyValue(Map.of("code", wrong)).exchange()
+                    .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("INVALID_CODE");
+        }
+        guesser.post("/api/redemptions/preview").bodyValue(Map.of("code", code)).exchange()
+                .expectStatus().isEqualTo(429).expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
+        bob.post("/api/redemptions/preview").bodyValue(Map.of()).exchange()
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("CODE_REQUIRED");
     }
 
     @Test

@@ -24,6 +24,22 @@ final class Dtos {
     record Redeem(String code, String amount, String accountId, ExternalAccount externalAccount) {
     }
 
+    @Schema(description = "A voucher's code, to see what it stands for before redeeming it")
+    record CodePresented(@Schema(description = "the code as scanned: a voucher's or a counter code") String code) {
+    }
+
+    @Schema(description = "What a code stands for, to whoever holds it: enough to choose an amount and confirm")
+    record VoucherPreview(
+            @Schema(description = "the code as presented (read from the picture, if one was sent): redeem with it")
+            String code,
+            String voucherId,
+            @Schema(description = "UNUSED if it can be redeemed now (until expiresAt); else why not, e.g. REDEEMED")
+            String status,
+            @Schema(description = "the face value: the most a redemption may take") String amount,
+            String currency,
+            Instant expiresAt) {
+    }
+
     @Schema(description = "The code a payer shows at a counter: taken until the end of the next 30-second step")
     record CounterCode(
             @Schema(description = "what the QR code holds; a payee redeems it like the voucher's code") String code,

@@ -56,25 +56,51 @@ class RedemptionController {
                                                         @RequestBody Mono<MultiValueMap<String, Part>> form,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
-        int maxImageBytes = (int) properties.limits().maxImageSize().toBytes();
         String customerId = caller.getSubject();
         Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
-        return allowed.then(form.flatMap(parts -> {
-            Part image = parts.getFirst("image");
-            if (image == null) {
-                return Mono.error(ApiException.unprocessable("IMAGE_REQUIRED", "Send the QR picture as the part `image`"));
-            }
-            return DataBufferUtils.join(image.content(), maxImageBytes)
-                    .map(buffer -> {
-                        byte[] bytes = new byte[buffer.readableByteCount()];
-                        buffer.read(bytes);
-                        DataBufferUtils.release(buffer);
-                        return bytes;
-                    })
-                    .flatMap(pictures::codeIn)
-                    .flatMap(code -> redemptions.redeemAllowed(customerId, new Dtos.Redeem(code, field(parts, "amount"),
-                            field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer));
-        }));
+        return allowed.then(form.flatMap(parts -> imageOf(parts)
+                .flatMap(code -> redemptions.redeemAllowed(customerId, new Dtos.Redeem(code, field(parts, "amount"),
+                        field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer))));
+    }
+
+    /** The code in the form's {@code image} part. */
+    private Mono<String> imageOf(MultiValueMap<String, Part> parts) {
+        Part image = parts.getFirst("image");
+        if (image == null) {
+            return Mono.error(ApiException.unprocessable("IMAGE_REQUIRED", "Send the QR picture as the part `image`"));
+        }
+        return DataBufferUtils.join(image.content(), (int) properties.limits().maxImageSize().toBytes())
+                .map(buffer -> {
+                    byte[] bytes = new byte[buffer.readableByteCount()];
+                    buffer.read(bytes);
+                    DataBufferUtils.release(buffer);
+                    return bytes;
+                })
+                .flatMap(pictures::codeIn);
+    }
+
+    @PostMapping(path = "/preview", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "What a code stands for, before redeeming it",
+            description = "The voucher's face value, currency, status and validity, to show before the payee confirms "
+                    + "an amount (scan, then confirm): a redemption, partial or not, is the voucher's only one. Nothing "
+                    + "is redeemed. A code that is not genuine is 422 INVALID_CODE (an expired counter code CODE_EXPIRED), "
+                    + "counted toward the failed attempts as in a redemption.")
+    Mono<Dtos.VoucherPreview> preview(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.CodePresented request) {
+        String customerId = caller.getSubject();
+        return redemptions.checkAllowed(customerId).then(Mono.defer(() -> redemptions.previewAllowed(customerId,
+                request.code())));
+    }
+
+    @PostMapping(path = "/preview", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @Operation(summary = "What the code in a picture of a QR code stands for, before redeeming it",
+            description = "Part: `image` (PNG or JPEG). The answer's `code` is the one read from the picture: redeem with "
+                    + "it, without sending the picture again.")
+    Mono<Dtos.VoucherPreview> previewPicture(@AuthenticationPrincipal Jwt caller,
+                                             @RequestBody Mono<MultiValueMap<String, Part>> form) {
+        String customerId = caller.getSubject();
+        return Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId))
+                .then(form.flatMap(parts -> imageOf(parts)))
+                .flatMap(code -> redemptions.previewAllowed(customerId, code));
     }
 
     @GetMapping("/{id}")

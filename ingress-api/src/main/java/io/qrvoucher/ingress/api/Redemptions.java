@@ -1,6 +1,8 @@
 package io.qrvoucher.ingress.api;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,13 +70,50 @@ final class Redemptions {
         return failedAttempts.checkAllowed(customerId);
     }
 
+    /**
+     * What a code stands for — face value, currency, status, validity; never who the payer is — for a customer already
+     * checked against the limit of failed attempts: what a payee sees before confirming an amount, since a redemption,
+     * partial or not, is the voucher's only one. Nothing is asked of the voucher; a code that is not genuine, or not
+     * current, counts as a failed attempt as it would in a redemption.
+     */
+    Mono<Dtos.VoucherPreview> previewAllowed(String customerId, String code) {
+        String presented = presented(code);
+        Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
+        if (counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant())) {
+            return codeExpired(customerId);
+        }
+        Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
+        if (genuine.isEmpty()) {
+            return invalidCode(customerId);
+        }
+        return reads.voucher(genuine.get(), null)
+                .flatMap(answer -> {
+                    VoucherState voucher = answer.getVoucher();
+                    // A genuine tag names the voucher; its own code is the one whose hash it keeps (a counter code's
+                    // genuine tag is its own proof, made for this voucher alone).
+                    boolean itsCode = voucher != null && (counterCode.isPresent() || MessageDigest.isEqual(
+                            VoucherCodes.hashOf(presented).getBytes(StandardCharsets.US_ASCII),
+                            voucher.getCodeHash().getBytes(StandardCharsets.US_ASCII)));
+                    if (!itsCode) {
+                        return invalidCode(customerId);
+                    }
+                    return Mono.just(new Dtos.VoucherPreview(presented, voucher.getVoucherId(), voucher.getStatus().name(),
+                            DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
+                            voucher.getCurrency(), voucher.getExpiresAt()));
+                });
+    }
+
+    private static String presented(String code) {
+        if (code == null || code.isBlank()) {
+            throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
+        }
+        return code.trim();
+    }
+
     /** Redeems by code, for a customer already checked against the limit of failed attempts. */
     Mono<ResponseEntity<Dtos.Redemption>> redeemAllowed(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                          String prefer) {
-        if (request.code() == null || request.code().isBlank()) {
-            throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
-        }
-        String presented = request.code().trim();
+        String presented = presented(request.code());
         Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
         // Expired now, the code may still be that of a request made in time and retried with its Idempotency-Key.
         boolean expired = counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant());
