@@ -230,6 +230,7 @@ try {
     'stopping ends the camera');
   await chooseFileByKeyboard(bob, '#redeem-picture', qrPicture);
   await bob.waitForSelector('#redeem-form:not([hidden])');
+  await expectText(bob, '#redeem-preview', '¥12.34'); // the face value, before an amount is chosen
   await tabTo(bob, 'input[name="destination"][value="own"]');
   await bob.keyboard.press('ArrowDown');
   check(await bob.isChecked('input[name="destination"][value="external"]'), 'the arrow key chooses another bank');
@@ -358,12 +359,11 @@ try {
   await alice.waitForSelector('#session-dialog', { state: 'hidden' });
   await until(() => aliceStreams.opened.slice(before).some((stream) => stream.status === 200), 'the stream resumes after the sign-in');
 
-  step('a second redemption of the first voucher, by its saved picture, is refused with a message');
+  step('a second redemption of the first voucher, by its saved picture, is refused with a message, before any form');
   await bob.setInputFiles('#redeem-picture', []);
   await bob.setInputFiles('#redeem-picture', qrPicture);
-  await bob.waitForSelector('#redeem-form:not([hidden])');
-  await bob.click('#redeem-form button[type=submit]');
   await bob.waitForSelector('#redeem-result.refused', { timeout: 20_000 });
+  check(await bob.isHidden('#redeem-form'), 'no amount is asked for a voucher already redeemed');
   await expectText(bob, '#redeem-result', 'already been redeemed');
   await shot(bob, '9-refused');
 
@@ -421,9 +421,6 @@ try {
   await counter.waitForFunction((index) => window.shown.length - 1 >= index + 2, photographed, { timeout: 100_000, polling: 500 });
   await bob.click('[data-tab="redeem"]');
   await bob.setInputFiles('#redeem-picture', oldPhoto);
-  await bob.waitForSelector('#redeem-form:not([hidden])');
-  await bob.check('input[name="destination"][value="own"]');
-  await bob.click('#redeem-form button[type=submit]');
   await bob.waitForSelector('#redeem-result.refused', { timeout: 20_000 });
   await expectText(bob, '#redeem-result', 'counter code has changed');
   await shot(bob, '15-counter-code-expired');
@@ -432,6 +429,8 @@ try {
   await bob.setInputFiles('#redeem-picture', []);
   await bob.setInputFiles('#redeem-picture', nowPhoto);
   await bob.waitForSelector('#redeem-form:not([hidden])');
+  await expectText(bob, '#redeem-preview', '¥3.00');
+  await bob.check('input[name="destination"][value="own"]');
   await bob.click('#redeem-form button[type=submit]');
   await bob.waitForSelector('#redeem-result.ok', { timeout: 20_000 });
   await expectText(bob, '#redeem-result', '¥3.00');
@@ -439,8 +438,6 @@ try {
   check(await counter.isHidden('#voucher-qr'), 'the counter screen shows no code once the voucher is redeemed');
   await bob.setInputFiles('#redeem-picture', []);
   await bob.setInputFiles('#redeem-picture', nowPhoto);
-  await bob.waitForSelector('#redeem-form:not([hidden])');
-  await bob.click('#redeem-form button[type=submit]');
   await bob.waitForSelector('#redeem-result.refused', { timeout: 20_000 });
   await expectText(bob, '#redeem-result', 'already been redeemed');
 

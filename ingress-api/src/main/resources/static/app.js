@@ -11,6 +11,7 @@ const state = {
   accounts: [], settings: null, limits: null,
   shown: null, // the voucher on the Generate tab's voucher panel
   lastRedemption: null,
+  preview: null, // what the code being redeemed stands for, under scan, then confirm
   manage: new Map(), // voucher id -> { item, voucher, stop }
   manageListing: 0, // the latest list asked for: an answer to an earlier one is dropped
 };
@@ -239,8 +240,10 @@ function signOut() {
   $('#manage-list').replaceChildren();
   resetVoucherPanel();
   keysOfUnknownOutcome.clear();
-  Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null });
+  Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null,
+    preview: null });
   say($('#redeem-result'));
+  say($('#redeem-preview'));
   $('#app').hidden = true;
   $('#signin').hidden = false;
   document.querySelector('[data-customer]').focus();
@@ -567,14 +570,52 @@ $('#redeem-picture').addEventListener('change', async () => {
   if (state.settings?.redemptionMode === 'REDEEM_ON_SCAN') {
     await redeemPicture({});
   } else {
-    $('#redeem-form').hidden = false;
+    const form = new FormData();
+    form.append('image', picture);
+    await confirmAfterPreview({ form });
   }
 });
+
+/** What a voucher that is not redeemable says to its payee instead. */
+const REFUSAL_OF_STATUS = { REDEEMING: 'ALREADY_REDEEMED', REDEEMED: 'ALREADY_REDEEMED', REDEEM_FAILED: 'ALREADY_REDEEMED',
+  CANCELLED: 'CANCELLED', EXPIRED: 'EXPIRED' };
+
+/**
+ * Scan, then confirm: what the code stands for is shown before the payee chooses an amount, since a redemption,
+ * partial or not, is the voucher's only one. The code comes back from the bank (read from a picture, if one was
+ * sent), and the redemption is sent with it.
+ */
+async function confirmAfterPreview(request) {
+  state.preview = null;
+  $('#redeem-form').hidden = true;
+  say($('#redeem-preview'));
+  say($('#redeem-result'), () => t('working'));
+  let preview;
+  try {
+    preview = await api('POST', '/api/redemptions/preview', request);
+  } catch (error) {
+    showRedemption(null, error.code);
+    return;
+  }
+  if (preview.status !== 'UNUSED') {
+    showRedemption(null, REFUSAL_OF_STATUS[preview.status] ?? 'VOUCHER_NOT_ISSUED');
+    return;
+  }
+  say($('#redeem-result'));
+  state.preview = preview;
+  picture = null;
+  scannedCode = preview.code;
+  say($('#redeem-preview'), () => t('previewOf', { amount: formatMoney(preview.amount, preview.currency),
+    until: dateTime(preview.expiresAt, locale()) }));
+  $('#redeem-amount').placeholder = preview.amount;
+  $('#redeem-form').hidden = false;
+  $('#redeem-amount').focus();
+}
 
 $('#redeem-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const typed = $('#redeem-amount').value.trim();
-  const currency = accountOf($('#redeem-account').value)?.currency ?? 'CNY';
+  const currency = state.preview?.currency ?? accountOf($('#redeem-account').value)?.currency ?? 'CNY';
   const amount = typed ? parseAmount(typed, currency) : null;
   if (typed && !amount) {
     showRedemption(null, 'INVALID_AMOUNT');
@@ -677,8 +718,7 @@ async function scanWithCamera() {
     if (state.settings?.redemptionMode === 'REDEEM_ON_SCAN') {
       await redeemScanned({});
     } else {
-      $('#redeem-form').hidden = false;
-      $('#redeem-amount').focus();
+      await confirmAfterPreview({ body: { code } });
     }
   };
   look();
