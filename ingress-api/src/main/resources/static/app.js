@@ -240,10 +240,12 @@ function signOut() {
   $('#manage-list').replaceChildren();
   resetVoucherPanel();
   keysOfUnknownOutcome.clear();
-  Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null,
-    preview: null });
+  Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null });
+  previewing++;
+  stopScanning(false);
+  resetRedeemForm();
+  $('#redeem-picture').value = '';
   say($('#redeem-result'));
-  say($('#redeem-preview'));
   $('#app').hidden = true;
   $('#signin').hidden = false;
   document.querySelector('[data-customer]').focus();
@@ -580,30 +582,53 @@ $('#redeem-picture').addEventListener('change', async () => {
 const REFUSAL_OF_STATUS = { REDEEMING: 'ALREADY_REDEEMED', REDEEMED: 'ALREADY_REDEEMED', REDEEM_FAILED: 'ALREADY_REDEEMED',
   CANCELLED: 'CANCELLED', EXPIRED: 'EXPIRED' };
 
+/** The codes this bank makes (a voucher's, or a counter code): anything else a camera reads is not sent. */
+const VOUCHER_CODE = /^(QRV1|QRV2|QRC1)\./;
+
+/** Refusals after which the code read is of no more use: the form goes, and a new scan or picture is needed. */
+const CODE_SPENT = new Set(['INVALID_CODE', 'CODE_EXPIRED', 'ALREADY_REDEEMED', 'CANCELLED', 'EXPIRED',
+  'VOUCHER_NOT_ISSUED', 'TOO_MANY_WRONG_CODES']);
+
+let previewing = 0; // the latest preview asked for: an answer to an earlier one is dropped
+
+/** Forgets the code read and its form: after a refusal that spends it, a new picture, or a sign-out. */
+function resetRedeemForm() {
+  state.preview = null;
+  picture = null;
+  scannedCode = null;
+  $('#redeem-form').hidden = true;
+  $('#redeem-amount').value = '';
+  $('#redeem-amount').placeholder = '';
+  say($('#redeem-preview'));
+}
+
 /**
  * Scan, then confirm: what the code stands for is shown before the payee chooses an amount, since a redemption,
  * partial or not, is the voucher's only one. The code comes back from the bank (read from a picture, if one was
  * sent), and the redemption is sent with it.
  */
 async function confirmAfterPreview(request) {
-  state.preview = null;
-  $('#redeem-form').hidden = true;
-  say($('#redeem-preview'));
+  const asked = ++previewing;
+  resetRedeemForm();
   say($('#redeem-result'), () => t('working'));
   let preview;
   try {
     preview = await api('POST', '/api/redemptions/preview', request);
   } catch (error) {
+    if (asked !== previewing) return;
+    $('#redeem-picture').value = ''; // the same picture can be chosen again to try again
     showRedemption(null, error.code);
     return;
   }
+  if (asked !== previewing) return;
   if (preview.status !== 'UNUSED') {
+    $('#redeem-picture').value = '';
     showRedemption(null, REFUSAL_OF_STATUS[preview.status] ?? 'VOUCHER_NOT_ISSUED');
     return;
   }
+  state.lastRedemption = null;
   say($('#redeem-result'));
   state.preview = preview;
-  picture = null;
   scannedCode = preview.code;
   say($('#redeem-preview'), () => t('previewOf', { amount: formatMoney(preview.amount, preview.currency),
     until: dateTime(preview.expiresAt, locale()) }));
@@ -657,6 +682,7 @@ function showRedemption(redemption, refusal) {
   } else {
     result.textContent = reason(refusal ?? redemption?.reason ?? 'UNKNOWN');
     result.className = 'refused';
+    if (CODE_SPENT.has(refusal ?? redemption?.reason)) resetRedeemForm();
   }
 }
 
@@ -711,10 +737,12 @@ async function scanWithCamera() {
   const look = async () => {
     if (scanning !== stream) return; // stopped
     const code = video.readyState >= 2 ? await read(video) : null;
-    if (!code) { requestAnimationFrame(look); return; }
+    // Another QR code in view (a poster, a menu) is not a voucher's: it is neither sent nor counted as a wrong code.
+    if (!code || !VOUCHER_CODE.test(code)) { requestAnimationFrame(look); return; }
     stopScanning(false);
     picture = null;
     scannedCode = code;
+    state.lastRedemption = null;
     if (state.settings?.redemptionMode === 'REDEEM_ON_SCAN') {
       await redeemScanned({});
     } else {

@@ -249,6 +249,21 @@ class RedeemTest extends IngressTestBase {
     }
 
     @Test
+    void aPreviewOfAnOldCounterCodeIsRefusedAndOfACancelledVoucherSaysSo() {
+        Map<String, Object> voucher = alice.issuedVoucher("1.20");
+        String voucherId = (String) voucher.get("id");
+        String photographed = new VoucherCodes(Base64.getDecoder().decode(CODE_SECRET))
+                .counterCodeOf(voucherId, Instant.now().minus(VoucherCodes.COUNTER_STEP.multipliedBy(2)));
+
+        bob.post("/api/redemptions/preview").bodyValue(Map.of("code", photographed)).exchange()
+                .expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("CODE_EXPIRED");
+        alice.post("/api/vouchers/" + voucherId + "/cancel").header("Prefer", "wait=20").exchange()
+                .expectStatus().isOk().expectBody(Void.class);
+        bob.post("/api/redemptions/preview").bodyValue(Map.of("code", voucher.get("code"))).exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("CANCELLED");
+    }
+
+    @Test
     void aCodeThatIsNotGenuineIsRefusedAndGuessingIsRateLimited() {
         Map<String, Object> voucher = alice.issuedVoucher("3.00");
         String code = (String) voucher.get("code");

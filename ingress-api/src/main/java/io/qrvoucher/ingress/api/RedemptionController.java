@@ -83,8 +83,10 @@ class RedemptionController {
     @Operation(summary = "What a code stands for, before redeeming it",
             description = "The voucher's face value, currency, status and validity, to show before the payee confirms "
                     + "an amount (scan, then confirm): a redemption, partial or not, is the voucher's only one. Nothing "
-                    + "is redeemed. A code that is not genuine is 422 INVALID_CODE (an expired counter code CODE_EXPIRED), "
-                    + "counted toward the failed attempts as in a redemption.")
+                    + "is redeemed. 200 whatever the status: only UNUSED can be redeemed (a voucher past its end is "
+                    + "EXPIRED). A code that is not genuine is 422 INVALID_CODE (an expired counter code CODE_EXPIRED), "
+                    + "counted toward the failed attempts as in a redemption; 429 TOO_MANY_WRONG_CODES past their limit; "
+                    + "503 with Retry-After while the voucher's owner cannot be read.")
     Mono<Dtos.VoucherPreview> preview(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.CodePresented request) {
         String customerId = caller.getSubject();
         return redemptions.checkAllowed(customerId).then(Mono.defer(() -> redemptions.previewAllowed(customerId,
@@ -94,7 +96,8 @@ class RedemptionController {
     @PostMapping(path = "/preview", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @Operation(summary = "What the code in a picture of a QR code stands for, before redeeming it",
             description = "Part: `image` (PNG or JPEG). The answer's `code` is the one read from the picture: redeem with "
-                    + "it, without sending the picture again.")
+                    + "it, without sending the picture again. Refusals as for a code, and those of a picture "
+                    + "(IMAGE_REQUIRED, INVALID_IMAGE, QR_UNREADABLE; 429 TOO_MANY_PICTURES).")
     Mono<Dtos.VoucherPreview> previewPicture(@AuthenticationPrincipal Jwt caller,
                                              @RequestBody Mono<MultiValueMap<String, Part>> form) {
         String customerId = caller.getSubject();

@@ -89,15 +89,19 @@ final class Redemptions {
         return reads.voucher(genuine.get(), null)
                 .flatMap(answer -> {
                     VoucherState voucher = answer.getVoucher();
-                    // A genuine tag names the voucher; its own code is the one whose hash it keeps (a counter code's
-                    // genuine tag is its own proof, made for this voucher alone).
-                    boolean itsCode = voucher != null && (counterCode.isPresent() || MessageDigest.isEqual(
-                            VoucherCodes.hashOf(presented).getBytes(StandardCharsets.US_ASCII),
-                            voucher.getCodeHash().getBytes(StandardCharsets.US_ASCII)));
+                    // A genuine tag names the voucher; its own code is the one whose hash it keeps. A counter code stands
+                    // for that code, which must still be made (its key not retired), as a redemption makes it.
+                    boolean itsCode = voucher != null && (counterCode.isPresent()
+                            ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash()).isPresent()
+                            : MessageDigest.isEqual(VoucherCodes.hashOf(presented).getBytes(StandardCharsets.US_ASCII),
+                                    voucher.getCodeHash().getBytes(StandardCharsets.US_ASCII)));
                     if (!itsCode) {
                         return invalidCode(customerId);
                     }
-                    return Mono.just(new Dtos.VoucherPreview(presented, voucher.getVoucherId(), voucher.getStatus().name(),
+                    // Past its end it is expired, also in the instant before its owner marks it so.
+                    boolean ended = voucher.getStatus() == VoucherStatus.UNUSED && !clock.instant().isBefore(voucher.getExpiresAt());
+                    return Mono.just(new Dtos.VoucherPreview(presented, voucher.getVoucherId(),
+                            ended ? VoucherStatus.EXPIRED.name() : voucher.getStatus().name(),
                             DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
                             voucher.getCurrency(), voucher.getExpiresAt()));
                 });
