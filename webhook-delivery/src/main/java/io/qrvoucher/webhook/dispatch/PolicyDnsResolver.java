@@ -3,35 +3,57 @@ package io.qrvoucher.webhook.dispatch;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import io.qrvoucher.webhook.core.AddressPolicy;
+import io.qrvoucher.webhook.core.EndpointUrls;
+import io.qrvoucher.webhook.core.Lookups;
 
 /**
  * Resolves a host for the sender and refuses it when any of its addresses is one the bank's servers must not
  * call. The client connects only to addresses this resolver returned, so the check holds for the connection
  * itself: a name that resolved to a public address at registration and to an internal one now (DNS
  * rebinding) is refused now.
+ *
+ * <p>The customer chooses the name, and so its name server and its addresses, and an attempt holds a worker, its
+ * endpoint's lock and a database connection: a lookup is given up after {@code timeout} (the attempt's deadline does
+ * not cover it), and only the first {@value #MAX_ADDRESSES} addresses are tried, each of which may take the connect
+ * timeout (a name with many addresses that never answer would otherwise hold the attempt for each in turn).
  */
-final class PolicyDnsResolver implements DnsResolver {
+final class PolicyDnsResolver implements DnsResolver, AutoCloseable {
+
+    static final int MAX_ADDRESSES = 2;
 
     private final AddressPolicy policy;
+    private final EndpointUrls.Resolver system;
+    private final Duration timeout;
+    private final ExecutorService lookups;
 
-    PolicyDnsResolver(AddressPolicy policy) {
+    PolicyDnsResolver(AddressPolicy policy, EndpointUrls.Resolver system, Duration timeout) {
         this.policy = policy;
+        this.system = system;
+        this.timeout = timeout;
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("webhook-lookup-");
+        threads.setDaemon(true);
+        // One lookup a worker at a time; those given up end when the system's resolver does.
+        this.lookups = Executors.newCachedThreadPool(threads);
     }
 
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
-        InetAddress[] addresses = SystemDefaultDnsResolver.INSTANCE.resolve(host);
+        InetAddress[] addresses = Lookups.awaited(lookups.submit(() -> system.resolve(host)), host, timeout);
         if (addresses.length == 0 || !Arrays.stream(addresses).allMatch(policy::permits)) {
             throw new RefusedAddressException(host);
         }
-        return addresses;
+        return Arrays.copyOf(addresses, Math.min(addresses.length, MAX_ADDRESSES));
     }
 
     @Override
@@ -42,6 +64,11 @@ final class PolicyDnsResolver implements DnsResolver {
     @Override
     public String resolveCanonicalHostname(String host) throws UnknownHostException {
         return SystemDefaultDnsResolver.INSTANCE.resolveCanonicalHostname(host);
+    }
+
+    @Override
+    public void close() {
+        lookups.shutdownNow();
     }
 
     /** A host that resolves to an address webhooks may not go to. */

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +28,7 @@ import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.util.Timeout;
 
 import io.qrvoucher.webhook.core.AddressPolicy;
+import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.WebhookSignature;
 import io.qrvoucher.webhook.store.WebhookStore;
 
@@ -59,9 +62,16 @@ public final class WebhookSender implements AutoCloseable {
     private final Duration deadline;
     /** Cancels the attempts past their deadline. */
     private final ScheduledThreadPoolExecutor deadlines;
+    private final PolicyDnsResolver lookups;
 
     public WebhookSender(AddressPolicy addresses, boolean allowHttp, Duration connectTimeout, Duration responseTimeout,
                          int connections, Clock clock) {
+        this(addresses, InetAddress::getAllByName, allowHttp, connectTimeout, responseTimeout, connections, clock);
+    }
+
+    /** With the name lookups of {@code resolver}, given up after the connect timeout (DNS is part of connecting). */
+    WebhookSender(AddressPolicy addresses, EndpointUrls.Resolver resolver, boolean allowHttp, Duration connectTimeout,
+                  Duration responseTimeout, int connections, Clock clock) {
         this.allowHttp = allowHttp;
         this.clock = clock;
         this.deadline = connectTimeout.plus(responseTimeout);
@@ -72,9 +82,10 @@ public final class WebhookSender implements AutoCloseable {
         });
         // Nearly every attempt ends before its deadline: its timer leaves the queue then, not at the deadline.
         this.deadlines.setRemoveOnCancelPolicy(true);
+        this.lookups = new PolicyDnsResolver(addresses, resolver, connectTimeout);
         this.http = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDnsResolver(new PolicyDnsResolver(addresses))
+                        .setDnsResolver(lookups)
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(connectTimeout))
                                 .setSocketTimeout(Timeout.of(responseTimeout))
@@ -107,6 +118,8 @@ public final class WebhookSender implements AutoCloseable {
             return new Outcome(status >= 200 && status < 300, status, null, millisSince(started));
         } catch (PolicyDnsResolver.RefusedAddressException e) {
             return new Outcome(false, null, "refused: " + e.getMessage(), millisSince(started));
+        } catch (UnknownHostException e) {
+            return new Outcome(false, null, "not resolved: " + e.getMessage(), millisSince(started));
         } catch (InterruptedIOException e) {
             return new Outcome(false, null, "timeout: " + e.getMessage(), millisSince(started));
         } catch (ConnectException e) {
@@ -170,5 +183,6 @@ public final class WebhookSender implements AutoCloseable {
     public void close() throws IOException {
         deadlines.shutdownNow();
         http.close();
+        lookups.close();
     }
 }

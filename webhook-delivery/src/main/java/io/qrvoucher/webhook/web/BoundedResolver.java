@@ -5,17 +5,15 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import io.qrvoucher.webhook.core.EndpointUrls;
+import io.qrvoucher.webhook.core.Lookups;
 
 /**
  * Resolves the hosts of the URLs customers register, each within a time limit, only so many at once, and one at a
@@ -79,20 +77,8 @@ public final class BoundedResolver implements AutoCloseable {
                 customersLookingUp.remove(customerId);
             }
         });
-        try {
-            return lookup.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            // Not cancelled: the lookup cannot be interrupted, and its task frees its place and turn when it ends.
-            throw new UnknownHostException(host + " did not resolve within " + timeout.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof UnknownHostException unknown) {
-                throw unknown;
-            }
-            throw new IllegalStateException("Resolving " + host + " failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UnknownHostException(host + " was not resolved: interrupted");
-        }
+        // Not cancelled past its time: its task frees its place and turn when the system gives up too.
+        return Lookups.awaited(lookup, host, timeout);
     }
 
     @Override

@@ -49,6 +49,54 @@ class WebhookSenderTest {
         }
     }
 
+    /** The customer's name server may answer slowly on purpose: the lookup is given up, as a connection would be. */
+    @Test
+    void aNameThatDoesNotResolveInTimeIsAFailedAttemptWithinTheConnectTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        try (Receiver receiver = Receiver.answering();
+             WebhookSender sender = new WebhookSender(new AddressPolicy(true), host -> {
+                 awaitThroughInterrupts(never); // as the system's resolver
+                 return new InetAddress[0];
+             }, true, Duration.ofMillis(500), Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+            WebhookSender.Outcome outcome = sender.send(due(receiver.url()));
+
+            assertThat(outcome.delivered()).isFalse();
+            assertThat(outcome.error()).isEqualTo("not resolved: localhost did not resolve within 500 ms");
+            assertThat(receiver.requests()).isEmpty();
+        } finally {
+            never.countDown();
+        }
+    }
+
+    private static void awaitThroughInterrupts(java.util.concurrent.CountDownLatch latch) {
+        while (latch.getCount() > 0) {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                // not interruptible, as the system's resolver is not
+            }
+        }
+    }
+
+    /** Each address tried may take the connect timeout: a name's addresses beyond the first two are not tried. */
+    @Test
+    void onlyTheFirstTwoAddressesOfANameAreTried() throws Exception {
+        // Loopback addresses the receiver does not listen on refuse the connection, and the next address is tried.
+        InetAddress[] listening = InetAddress.getAllByName("127.0.0.1");
+        InetAddress[] closed = {InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.3")};
+        try (Receiver receiver = Receiver.answering();
+             WebhookSender secondIsTried = new WebhookSender(new AddressPolicy(true),
+                     host -> new InetAddress[] {closed[0], listening[0]}, true, Duration.ofSeconds(1), Duration.ofSeconds(1),
+                     2, Clock.systemUTC());
+             WebhookSender thirdIsNot = new WebhookSender(new AddressPolicy(true),
+                     host -> new InetAddress[] {closed[0], closed[1], listening[0]}, true, Duration.ofSeconds(1),
+                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+            assertThat(secondIsTried.send(due(receiver.url())).delivered()).isTrue();
+            assertThat(thirdIsNot.send(due(receiver.url())).delivered()).isFalse();
+            assertThat(receiver.requests()).hasSize(1);
+        }
+    }
+
     @Test
     void aPlainHttpUrlIsNotSentWithoutTheLocalSwitch() throws Exception {
         try (Receiver receiver = Receiver.answering();
