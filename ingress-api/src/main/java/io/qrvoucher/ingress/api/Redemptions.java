@@ -82,20 +82,13 @@ final class Redemptions {
         if (counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant())) {
             return codeExpired(customerId);
         }
-        Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
-        if (genuine.isEmpty()) {
-            return invalidCode(customerId);
-        }
-        return reads.voucher(genuine.get(), null)
-                .flatMap(answer -> {
-                    VoucherState voucher = answer.getVoucher();
-                    // A genuine tag names the voucher; its own code is the one whose hash it keeps. A counter code stands
-                    // for that code, which must still be made (its key not retired), as a redemption makes it.
-                    boolean itsCode = voucher != null && (counterCode.isPresent()
-                            ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash()).isPresent()
-                            : MessageDigest.isEqual(VoucherCodes.hashOf(presented).getBytes(StandardCharsets.US_ASCII),
-                                    voucher.getCodeHash().getBytes(StandardCharsets.US_ASCII)));
-                    if (!itsCode) {
+        return voucherCoded(customerId, presented, counterCode)
+                .flatMap(coded -> {
+                    VoucherState voucher = coded.voucher();
+                    // A genuine tag names the voucher; its own code is the one whose hash it keeps (a counter code's
+                    // is made again from that hash, so it is).
+                    if (!MessageDigest.isEqual(VoucherCodes.hashOf(coded.code()).getBytes(StandardCharsets.US_ASCII),
+                            voucher.getCodeHash().getBytes(StandardCharsets.US_ASCII))) {
                         return invalidCode(customerId);
                     }
                     // Past its end it is expired, also in the instant before its owner marks it so.
@@ -104,6 +97,30 @@ final class Redemptions {
                             ended ? VoucherStatus.EXPIRED.name() : voucher.getStatus().name(),
                             DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
                             voucher.getCurrency(), voucher.getExpiresAt()));
+                });
+    }
+
+    /** A voucher and the bearer code a presented code stands for: itself, or the one a counter code stands for. */
+    private record CodedVoucher(VoucherState voucher, String code) {
+    }
+
+    /**
+     * The voucher a genuine code names, with the bearer code it stands for (a counter code's made again from the
+     * voucher's code hash, with a key still configured); INVALID_CODE, counted, for any other code.
+     */
+    private Mono<CodedVoucher> voucherCoded(String customerId, String presented,
+                                            Optional<VoucherCodes.CounterCode> counterCode) {
+        Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
+        if (genuine.isEmpty()) {
+            return invalidCode(customerId);
+        }
+        return reads.voucher(genuine.get(), null)
+                .flatMap(answer -> {
+                    VoucherState voucher = answer.getVoucher();
+                    Optional<String> code = voucher == null ? Optional.empty()
+                            : counterCode.isPresent() ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
+                            : Optional.of(presented);
+                    return code.isEmpty() ? invalidCode(customerId) : Mono.just(new CodedVoucher(voucher, code.get()));
                 });
     }
 
@@ -124,22 +141,8 @@ final class Redemptions {
         if (expired && idempotencyKey == null) {
             return codeExpired(customerId);
         }
-        Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
-        if (genuine.isEmpty()) {
-            return invalidCode(customerId);
-        }
-        return reads.voucher(genuine.get(), null)
-                .flatMap(answer -> {
-                    VoucherState voucher = answer.getVoucher();
-                    // A counter code stands for the voucher's bearer code, which the ingress makes again.
-                    Optional<String> code = voucher == null ? Optional.empty()
-                            : counterCode.isPresent() ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
-                            : Optional.of(presented);
-                    if (code.isEmpty()) {
-                        return invalidCode(customerId);
-                    }
-                    return redeem(customerId, voucher, code.get(), expired, request, idempotencyKey, prefer);
-                });
+        return voucherCoded(customerId, presented, counterCode).flatMap(coded ->
+                redeem(customerId, coded.voucher(), coded.code(), expired, request, idempotencyKey, prefer));
     }
 
     private <T> Mono<T> codeExpired(String customerId) {
