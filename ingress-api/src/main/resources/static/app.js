@@ -582,7 +582,7 @@ $('#redeem-picture').addEventListener('change', async () => {
 const REFUSAL_OF_STATUS = { REDEEMING: 'ALREADY_REDEEMED', REDEEMED: 'ALREADY_REDEEMED', REDEEM_FAILED: 'ALREADY_REDEEMED',
   CANCELLED: 'CANCELLED', EXPIRED: 'EXPIRED' };
 
-/** The codes this bank makes (a voucher's, or a counter code): anything else a camera reads is not sent. */
+/** The codes this bank makes (a voucher's, or a counter code; the prefixes of VoucherCodes): anything else a camera reads is not sent. */
 const VOUCHER_CODE = /^(QRV1|QRV2|QRC1)\./;
 
 /** Refusals after which the code read is of no more use: the form goes, and a new scan or picture is needed. */

@@ -28,7 +28,6 @@ import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.internal.InternalApiServer;
 import io.qrvoucher.webhook.core.EndpointUrls;
-import io.qrvoucher.webhook.web.BoundedResolver;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.core.SecretBox;
 import io.qrvoucher.webhook.dispatch.DeliveryTraces;
@@ -37,6 +36,7 @@ import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.kafka.VoucherEventListener;
 import io.qrvoucher.webhook.store.DeliveryRetention;
 import io.qrvoucher.webhook.store.WebhookStore;
+import io.qrvoucher.webhook.web.BoundedResolver;
 import tools.jackson.databind.ObjectMapper;
 
 /**

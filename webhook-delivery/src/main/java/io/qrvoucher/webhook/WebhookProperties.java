@@ -42,7 +42,7 @@ public record WebhookProperties(
      *                       which the ingress asks another instance
      * @param lookupsAtOnce  how many hosts of URLs being registered an instance resolves at once; a registration
      *                       beyond that is answered 503 at once (a lookup past its time limit keeps its thread until
-     *                       the system's resolver gives up). One customer's registrations are checked one at a time
+     *                       the system's resolver gives up). One customer's lookups go one at a time on an instance
      */
     public record Endpoints(
             @DefaultValue("10") int maxPerCustomer,

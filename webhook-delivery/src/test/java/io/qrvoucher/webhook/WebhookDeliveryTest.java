@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 
+import javax.sql.DataSource;
+
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -94,7 +96,7 @@ class WebhookDeliveryTest {
     TransactionTemplate transactions;
 
     @Autowired
-    javax.sql.DataSource dataSource;
+    DataSource dataSource;
 
     @LocalServerPort
     int port;
@@ -282,7 +284,7 @@ class WebhookDeliveryTest {
 
     /** A connection of an instance cut off mid-attempt is found dead by the server within about a minute. */
     @Test
-    void theDatabaseProbesTheServicesIdleConnectionsWithinHalfAMinute() {
+    void theServicesConnectionsAskTheServerToProbeThemWhenIdle() {
         JdbcClient database = JdbcClient.create(dataSource);
 
         assertThat(database.sql("SHOW tcp_keepalives_idle").query(String.class).single()).isEqualTo("30");

@@ -58,13 +58,13 @@ class RedemptionController {
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
         String customerId = caller.getSubject();
         Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
-        return allowed.then(form.flatMap(parts -> imageOf(parts)
+        return allowed.then(form.flatMap(parts -> codeInPicture(parts)
                 .flatMap(code -> redemptions.redeemAllowed(customerId, new Dtos.Redeem(code, field(parts, "amount"),
                         field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer))));
     }
 
     /** The code in the form's {@code image} part. */
-    private Mono<String> imageOf(MultiValueMap<String, Part> parts) {
+    private Mono<String> codeInPicture(MultiValueMap<String, Part> parts) {
         Part image = parts.getFirst("image");
         if (image == null) {
             return Mono.error(ApiException.unprocessable("IMAGE_REQUIRED", "Send the QR picture as the part `image`"));
@@ -102,7 +102,7 @@ class RedemptionController {
                                              @RequestBody Mono<MultiValueMap<String, Part>> form) {
         String customerId = caller.getSubject();
         return Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId))
-                .then(form.flatMap(parts -> imageOf(parts)))
+                .then(form.flatMap(parts -> codeInPicture(parts)))
                 .flatMap(code -> redemptions.previewAllowed(customerId, code));
     }
 

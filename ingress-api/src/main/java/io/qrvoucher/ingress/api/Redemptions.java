@@ -77,12 +77,12 @@ final class Redemptions {
      * current, counts as a failed attempt as it would in a redemption.
      */
     Mono<Dtos.VoucherPreview> previewAllowed(String customerId, String code) {
-        String presented = presented(code);
+        String presented = trimmedCode(code);
         Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
         if (counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant())) {
             return codeExpired(customerId);
         }
-        return voucherCoded(customerId, presented, counterCode)
+        return genuineVoucher(customerId, presented, counterCode)
                 .flatMap(coded -> {
                     VoucherState voucher = coded.voucher();
                     // A genuine tag names the voucher; its own code is the one whose hash it keeps (a counter code's
@@ -101,14 +101,14 @@ final class Redemptions {
     }
 
     /** A voucher and the bearer code a presented code stands for: itself, or the one a counter code stands for. */
-    private record CodedVoucher(VoucherState voucher, String code) {
+    private record VoucherAndCode(VoucherState voucher, String code) {
     }
 
     /**
      * The voucher a genuine code names, with the bearer code it stands for (a counter code's made again from the
      * voucher's code hash, with a key still configured); INVALID_CODE, counted, for any other code.
      */
-    private Mono<CodedVoucher> voucherCoded(String customerId, String presented,
+    private Mono<VoucherAndCode> genuineVoucher(String customerId, String presented,
                                             Optional<VoucherCodes.CounterCode> counterCode) {
         Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
         if (genuine.isEmpty()) {
@@ -120,11 +120,11 @@ final class Redemptions {
                     Optional<String> code = voucher == null ? Optional.empty()
                             : counterCode.isPresent() ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
                             : Optional.of(presented);
-                    return code.isEmpty() ? invalidCode(customerId) : Mono.just(new CodedVoucher(voucher, code.get()));
+                    return code.isEmpty() ? invalidCode(customerId) : Mono.just(new VoucherAndCode(voucher, code.get()));
                 });
     }
 
-    private static String presented(String code) {
+    private static String trimmedCode(String code) {
         if (code == null || code.isBlank()) {
             throw ApiException.unprocessable("CODE_REQUIRED", "Give the voucher's code, or a picture of its QR code");
         }
@@ -134,14 +134,14 @@ final class Redemptions {
     /** Redeems by code, for a customer already checked against the limit of failed attempts. */
     Mono<ResponseEntity<Dtos.Redemption>> redeemAllowed(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                          String prefer) {
-        String presented = presented(request.code());
+        String presented = trimmedCode(request.code());
         Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
         // Expired now, the code may still be that of a request made in time and retried with its Idempotency-Key.
         boolean expired = counterCode.isPresent() && !counterCode.get().isCurrentAt(clock.instant());
         if (expired && idempotencyKey == null) {
             return codeExpired(customerId);
         }
-        return voucherCoded(customerId, presented, counterCode).flatMap(coded ->
+        return genuineVoucher(customerId, presented, counterCode).flatMap(coded ->
                 redeem(customerId, coded.voucher(), coded.code(), expired, request, idempotencyKey, prefer));
     }
 

@@ -136,6 +136,6 @@ class WebhookController {
             return ApiException.notFound("Webhook endpoint or delivery");
         }
         ApiException problem = new ApiException(refused.status(), refused.code(), refused.getMessage());
-        return refused.status().value() == 429 ? problem.retryAfter(1) : problem;
+        return refused.retryAfterSeconds().map(problem::retryAfter).orElse(problem);
     }
 }

@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.Map;
 
 import io.qrvoucher.ingress.reads.WebhookEndpoints;
+import io.swagger.v3.oas.annotations.media.Schema;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
-import io.swagger.v3.oas.annotations.media.Schema;
 
 /** The JSON shapes of the webhook API. */
 final class WebhookDtos {
@@ -80,7 +80,7 @@ final class WebhookDtos {
                 return new SecretRotationRequest(null);
             }
             if (!(members.get(FIELD) instanceof Integer || members.get(FIELD) instanceof Long)) {
-                throw invalid(FIELD + " must be a whole number of seconds, 0 to 86400 (or left out for 86400)");
+                throw invalid(FIELD + " must be a whole number of seconds (or left out)");
             }
             return new SecretRotationRequest(((Number) members.get(FIELD)).longValue());
         }

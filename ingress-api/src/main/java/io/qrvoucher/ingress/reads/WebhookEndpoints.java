@@ -2,11 +2,14 @@ package io.qrvoucher.ingress.reads;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -27,15 +30,21 @@ import reactor.core.publisher.Mono;
  */
 public class WebhookEndpoints {
 
-    /** The owner refused the request: its status, and the problem's code and detail. */
+    /** The owner refused the request: its status, the problem's code and detail, and when to try again if it said. */
     public static class Refused extends RuntimeException {
         private final HttpStatusCode status;
         private final String code;
+        private final Long retryAfterSeconds;
 
-        Refused(HttpStatusCode status, String code, String detail) {
+        Refused(HttpStatusCode status, String code, String detail, Long retryAfterSeconds) {
             super(detail);
             this.status = status;
             this.code = code;
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public Optional<Long> retryAfterSeconds() {
+            return Optional.ofNullable(retryAfterSeconds);
         }
 
         public HttpStatusCode status() {
@@ -101,7 +110,7 @@ public class WebhookEndpoints {
     /** {@code previousSecretExpiresInSeconds} null for the owner's default. */
     public Mono<Answer<SecretRotation>> rotateSecret(String customerId, String endpointId,
                                                      Long previousSecretExpiresInSeconds, String idempotencyKey) {
-        Map<String, Object> body = new java.util.HashMap<>();
+        Map<String, Object> body = new HashMap<>();
         body.put("previousSecretExpiresInSeconds", previousSecretExpiresInSeconds);
         return known(endpointId).then(ask(HttpMethod.POST,
                 path -> path.path("/internal/customers/{c}/webhooks/{e}/secret-rotations").build(customerId, endpointId),
@@ -111,7 +120,7 @@ public class WebhookEndpoints {
     public Mono<List<Delivery>> deliveriesOf(String customerId, String endpointId, Long before, int size) {
         return known(endpointId).then(ask(HttpMethod.GET,
                 path -> path.path("/internal/customers/{c}/webhooks/{e}/deliveries")
-                        .queryParamIfPresent("before", java.util.Optional.ofNullable(before)).queryParam("size", size)
+                        .queryParamIfPresent("before", Optional.ofNullable(before)).queryParam("size", size)
                         .build(customerId, endpointId), null, null,
                 new ParameterizedTypeReference<List<Delivery>>() { })).map(Answer::body);
     }
@@ -129,7 +138,7 @@ public class WebhookEndpoints {
      */
     private static Mono<Void> known(String endpointId) {
         return Uuids.isCanonical(endpointId) ? Mono.empty()
-                : Mono.error(new Refused(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such webhook endpoint"));
+                : Mono.error(new Refused(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such webhook endpoint", null));
     }
 
     private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
@@ -150,6 +159,11 @@ public class WebhookEndpoints {
                 .switchIfEmpty(Mono.error(() -> new VoucherReads.Unavailable("No webhook delivery service answered")));
     }
 
+    /** A Retry-After in seconds, as the owner sends it; null without one. */
+    private static Long secondsOf(String retryAfter) {
+        return retryAfter != null && retryAfter.matches("\\d{1,6}") ? Long.valueOf(retryAfter) : null;
+    }
+
     private static <T> Mono<Answer<T>> answer(ClientResponse response, ParameterizedTypeReference<T> type) {
         HttpStatusCode status = response.statusCode();
         if (status.is2xxSuccessful()) {
@@ -157,10 +171,11 @@ public class WebhookEndpoints {
                     .defaultIfEmpty(new Answer<>(status, null));
         }
         if (status.is4xxClientError()) {
+            Long retryAfter = secondsOf(response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER));
             return response.bodyToMono(PROBLEM).defaultIfEmpty(Map.of())
                     .flatMap(problem -> Mono.error(new Refused(status,
                             String.valueOf(problem.getOrDefault("code", status.value() == 404 ? "NOT_FOUND" : "REQUEST_REFUSED")),
-                            String.valueOf(problem.getOrDefault("detail", "Refused")))));
+                            String.valueOf(problem.getOrDefault("detail", "Refused")), retryAfter)));
         }
         return response.releaseBody().then(Mono.error(new IllegalStateException("Webhook service answered " + status)));
     }

@@ -18,7 +18,6 @@ import io.qrvoucher.ledger.core.Applied.Outcome;
 import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
 import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
-import io.qrvoucher.ledger.core.LedgerCommand.Release;
 import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
 import io.qrvoucher.schemas.VoucherRules;
 

@@ -40,10 +40,10 @@ import io.qrvoucher.support.RecordObservations;
  * command the database fails is retried without end: only the database can say what happened to it. A freeze or a
  * transfer whose data the database refuses (SQLSTATE class 22) is refused at once with {@code INVALID_COMMAND}: it
  * would fail alike on every attempt, holding up its partition for ever (a release carries nothing but ids the
- * freeze before it was applied with). A transfer
- * that has been failing for longer than {@code ledger.retry.transfer-give-up-after} is, on its next attempt,
- * refused by the ledger instead of applied ({@link Ledger#refuseTransfer}); what the ledger answers — the refusal
- * it stored, or the result of an earlier commit — is the only thing published.
+ * freeze before it was applied with). A transfer that has been failing for longer than
+ * {@code ledger.retry.transfer-give-up-after} is, on its next attempt, refused by the ledger instead of applied
+ * ({@link Ledger#refuseTransfer}); what the ledger answers — the refusal it stored, or the result of an earlier
+ * commit — is the only thing published.
  * <p>
  * Each command is observed on its own, continuing the trace its record carries, as spring-kafka observes the
  * records of a record listener (it does not for a batch).

@@ -65,9 +65,8 @@ public final class EndpointUrls {
         // One answer whether the host does not resolve or resolves to an internal address: two would tell a
         // customer which names the bank's own network has.
         if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
-            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", "the host " + uri.getHost() + " does not resolve, in time, to "
-                    + "public addresses only (not private, loopback, link-local or reserved ones); webhooks go to public "
-                    + "addresses only");
+            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", "the host " + uri.getHost() + " does not resolve within the "
+                    + "time limit to public addresses only (not private, loopback, link-local or reserved ones)");
         }
         return uri;
     }

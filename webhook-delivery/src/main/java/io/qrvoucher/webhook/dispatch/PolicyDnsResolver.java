@@ -43,7 +43,8 @@ final class PolicyDnsResolver implements DnsResolver, AutoCloseable {
         this.timeout = timeout;
         CustomizableThreadFactory threads = new CustomizableThreadFactory("webhook-lookup-");
         threads.setDaemon(true);
-        // One lookup a worker at a time; those given up end when the system's resolver does.
+        // Unbounded, yet bounded by the workers: each waits for one lookup at a time. Lookups given up keep their threads
+        // until the system's resolver gives up too, so a customer's slow name server adds a few threads for a while.
         this.lookups = Executors.newCachedThreadPool(threads);
     }
 

@@ -33,13 +33,15 @@ public class WebhookStore {
     static final int ATTEMPTS_PER_CUSTOMER = 2;
     /** How many resends an endpoint may have waiting to be sent. */
     static final int MAX_PENDING_RESENDS = 100;
-    /** How many times an endpoint's secret may be rotated in {@link #ROTATIONS_KEPT}. */
+    /** How many times an endpoint's secret may be rotated in {@link #ROTATION_LIMIT_WINDOW}. */
     static final int MAX_ROTATIONS = 10;
+    /** The time over which an endpoint's rotations count toward {@value #MAX_ROTATIONS}. */
+    static final Duration ROTATION_LIMIT_WINDOW = Duration.ofHours(24);
     /**
-     * How long a rotation is remembered after the secret it made was replaced: its Idempotency-Key holds that long,
-     * and the rotations made in that time count toward {@value #MAX_ROTATIONS}.
+     * How long a secret is kept after it was replaced (and stopped signing, at the latest then): the rotation that made
+     * it, and so its Idempotency-Key, is remembered that long.
      */
-    static final Duration ROTATIONS_KEPT = Duration.ofHours(24);
+    static final Duration REPLACED_SECRET_KEPT = Duration.ofHours(24);
     /** The longest time a replaced secret may still sign deliveries. */
     public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofHours(24);
 
@@ -164,14 +166,14 @@ public class WebhookStore {
         long recent = jdbc.sql("""
                         SELECT count(*) FROM webhook_signing_secrets
                         WHERE endpoint_id = :endpoint AND rotation_key IS NOT NULL AND created_at > :since""")
-                .param("endpoint", endpointId).param("since", Timestamp.from(now.minus(ROTATIONS_KEPT)))
+                .param("endpoint", endpointId).param("since", Timestamp.from(now.minus(ROTATION_LIMIT_WINDOW)))
                 .query(Long.class).single();
         if (recent >= MAX_ROTATIONS) {
             throw new Refusal("TOO_MANY_ROTATIONS", "This endpoint's secret was rotated " + MAX_ROTATIONS
-                    + " times in the last " + ROTATIONS_KEPT.toHours() + " hours, the most it may be");
+                    + " times in the last " + ROTATION_LIMIT_WINDOW.toHours() + " hours, the most it may be");
         }
         jdbc.sql("DELETE FROM webhook_signing_secrets WHERE endpoint_id = :endpoint AND retired_at < :forgotten")
-                .param("endpoint", endpointId).param("forgotten", Timestamp.from(now.minus(ROTATIONS_KEPT))).update();
+                .param("endpoint", endpointId).param("forgotten", Timestamp.from(now.minus(REPLACED_SECRET_KEPT))).update();
         Instant previousExpiresAt = now.plus(previousValidFor);
         jdbc.sql("""
                         UPDATE webhook_signing_secrets SET retired_at = :expires

@@ -68,9 +68,9 @@ class WebhookController {
     private final WebhookStore store;
     private final TransactionTemplate transactions;
     private final EndpointUrls urls;
+    private final BoundedResolver lookups;
     private final WebhookProperties.Endpoints limits;
     private final Clock clock;
-    private final BoundedResolver lookups;
 
     WebhookController(WebhookStore store, TransactionTemplate transactions, EndpointUrls urls, BoundedResolver lookups,
                       WebhookProperties properties, Clock clock) {
@@ -151,7 +151,7 @@ class WebhookController {
     @ExceptionHandler(BoundedResolver.CustomerBusy.class)
     ResponseEntity<ProblemDetail> customerBusy(BoundedResolver.CustomerBusy busy) {
         return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, "1")
-                .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS_IN_FLIGHT", busy.getMessage()));
+                .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, "WEBHOOK_URL_LOOKUP_IN_PROGRESS", busy.getMessage()));
     }
 
     @ExceptionHandler(BoundedResolver.Busy.class)

@@ -1,6 +1,7 @@
 package io.qrvoucher.webhook.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,7 +46,7 @@ class WebhookSignatureTest {
 
     @Test
     void nothingIsSignedWithoutASecret() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WebhookSignature.sign(List.of(), AT, BODY))
+        assertThatThrownBy(() -> WebhookSignature.sign(List.of(), AT, BODY))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

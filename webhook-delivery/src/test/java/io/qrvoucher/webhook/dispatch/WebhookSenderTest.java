@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 import io.qrvoucher.webhook.Receiver;
+import io.qrvoucher.webhook.SlowNameServer;
 import io.qrvoucher.webhook.core.AddressPolicy;
 import io.qrvoucher.webhook.store.WebhookStore;
 
@@ -52,29 +53,17 @@ class WebhookSenderTest {
     /** The customer's name server may answer slowly on purpose: the lookup is given up, as a connection would be. */
     @Test
     void aNameThatDoesNotResolveInTimeIsAFailedAttemptWithinTheConnectTimeout() throws Exception {
-        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        SlowNameServer nameServer = new SlowNameServer();
         try (Receiver receiver = Receiver.answering();
-             WebhookSender sender = new WebhookSender(new AddressPolicy(true), host -> {
-                 awaitThroughInterrupts(never); // as the system's resolver
-                 return new InetAddress[0];
-             }, true, Duration.ofMillis(500), Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+             WebhookSender sender = new WebhookSender(new AddressPolicy(true), nameServer, true, Duration.ofMillis(500),
+                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             WebhookSender.Outcome outcome = sender.send(due(receiver.url()));
 
             assertThat(outcome.delivered()).isFalse();
             assertThat(outcome.error()).isEqualTo("not resolved: localhost did not resolve within 500 ms");
             assertThat(receiver.requests()).isEmpty();
         } finally {
-            never.countDown();
-        }
-    }
-
-    private static void awaitThroughInterrupts(java.util.concurrent.CountDownLatch latch) {
-        while (latch.getCount() > 0) {
-            try {
-                latch.await();
-            } catch (InterruptedException e) {
-                // not interruptible, as the system's resolver is not
-            }
+            nameServer.answer();
         }
     }
 

@@ -1,6 +1,8 @@
 package io.qrvoucher.webhook.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -27,6 +29,7 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.qrvoucher.webhook.core.Refusal;
 import io.qrvoucher.webhook.core.SecretBox;
 
 /**
@@ -97,8 +100,8 @@ class EndpointLockTest {
             assertThat(store.resend("alice", "e", first, "resend-" + i, NOW)).isPresent();
         }
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.resend("alice", "e", first, "one-more", NOW))
-                .isInstanceOfSatisfying(io.qrvoucher.webhook.core.Refusal.class,
+        assertThatThrownBy(() -> store.resend("alice", "e", first, "one-more", NOW))
+                .isInstanceOfSatisfying(Refusal.class,
                         refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_RESENDS"));
         assertThat(store.resend("alice", "e", first, "resend-0", NOW)).isPresent();
     }
@@ -208,7 +211,7 @@ class EndpointLockTest {
                         retried.set(secondInstance.submit(() -> secondsTransaction.execute(inner ->
                                 second.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", Duration.ofHours(1), NOW))));
                         // Until the second waits for this one's lock on the endpoint's rotations.
-                        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> JdbcClient.create(sending)
+                        await().atMost(Duration.ofSeconds(10)).until(() -> JdbcClient.create(sending)
                                 .sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
                                 .query(Long.class).single() > 0);
                         return made;
@@ -234,9 +237,9 @@ class EndpointLockTest {
                     NOW.plusSeconds(i))).isPresent();
         }
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.rotateSecret("alice", "e", Duration.ZERO,
+        assertThatThrownBy(() -> store.rotateSecret("alice", "e", Duration.ZERO,
                         "one-more", Duration.ofHours(1), NOW.plusSeconds(60)))
-                .isInstanceOfSatisfying(io.qrvoucher.webhook.core.Refusal.class,
+                .isInstanceOfSatisfying(Refusal.class,
                         refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_ROTATIONS"));
         assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-9", Duration.ofHours(1), NOW.plusSeconds(60)))
                 .hasValueSatisfying(rotated -> assertThat(rotated.created()).isFalse());

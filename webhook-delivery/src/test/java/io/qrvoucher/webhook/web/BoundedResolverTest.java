@@ -7,33 +7,23 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
+
+import io.qrvoucher.webhook.SlowNameServer;
 
 /** A name server that answers slowly, as one a customer runs for the host of their URL may on purpose. */
 class BoundedResolverTest {
 
-    private final CountDownLatch answer = new CountDownLatch(1);
+    private final SlowNameServer nameServer;
 
-    private InetAddress[] slowly(String host) throws UnknownHostException {
-        boolean interrupted = false;
-        while (answer.getCount() > 0) { // as the system's resolver: an interrupt does not end the wait
-            try {
-                answer.await();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        return InetAddress.getAllByName("93.184.215.14"); // a literal: parsed, not looked up
+    BoundedResolverTest() throws Exception {
+        nameServer = new SlowNameServer(InetAddress.getAllByName("93.184.215.14")); // a literal: parsed, not looked up
     }
 
     @Test
     void aLookupPastItsTimeLimitIsGivenUpButKeepsItsPlaceAndItsCustomersTurnUntilTheSystemGivesUpToo() throws Exception {
-        try (BoundedResolver resolver = new BoundedResolver(this::slowly, 1, Duration.ofMillis(200))) {
+        try (BoundedResolver resolver = new BoundedResolver(nameServer, 1, Duration.ofMillis(200))) {
             assertThatThrownBy(() -> resolver.of("mallory").resolve("slow.example.com"))
                     .isInstanceOf(UnknownHostException.class).hasMessageContaining("did not resolve within 200 ms");
 
@@ -42,19 +32,19 @@ class BoundedResolverTest {
             assertThatThrownBy(() -> resolver.of("alice").resolve("shop.example.com"))
                     .isInstanceOf(BoundedResolver.Busy.class);
 
-            answer.countDown(); // the system's resolver answers at last: the place and the turn are free again
+            nameServer.answer(); // the system's resolver answers at last: the place and the turn are free again
             await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(BoundedResolver.Busy.class)
                     .until(() -> resolver.of("alice").resolve("shop.example.com").length == 1);
             assertThat(resolver.of("mallory").resolve("shop.example.com")).hasSize(1);
         } finally {
-            answer.countDown();
+            nameServer.answer();
         }
     }
 
     @Test
-    void lookupsOfDifferentCustomersRunSideBySideUpToThePlaces() throws Exception {
-        answer.countDown();
-        try (BoundedResolver resolver = new BoundedResolver(this::slowly, 2, Duration.ofSeconds(10))) {
+    void lookupsAnsweredInTimeFreeTheirPlaceAndTheirCustomersTurn() throws Exception {
+        nameServer.answer();
+        try (BoundedResolver resolver = new BoundedResolver(nameServer, 2, Duration.ofSeconds(10))) {
             assertThat(resolver.of("alice").resolve("shop.example.com")).extracting(InetAddress::getHostAddress)
                     .containsExactly("93.184.215.14");
             assertThat(resolver.of("alice").resolve("shop.example.com")).hasSize(1);
