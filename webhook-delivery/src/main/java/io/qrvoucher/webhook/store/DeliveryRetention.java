@@ -17,7 +17,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * resend one, and then forgets them with their attempts ({@link WebhookStore#forgetFinishedBefore}): without it the
  * deliveries of every event ever sent would stay. A sweep deletes the deliveries of a batch of (event, endpoint)
  * pairs at a time, each batch its own transaction, until nothing more is old enough. Every instance sweeps; two at
- * once delete each row once, and one that stops early leaves the rest to the next sweep.
+ * once delete each row once, and one that stops early leaves the rest to the next sweep. The sweep also forgets the
+ * signing secrets replaced more than a day ago ({@link WebhookStore#forgetReplacedSecrets}).
  */
 public final class DeliveryRetention {
 
@@ -43,18 +44,23 @@ public final class DeliveryRetention {
                 .register(meters);
     }
 
-    /** Forgets every delivery older than the retention; a failure is logged and left to the next sweep. */
+    /**
+     * Forgets every delivery older than the retention, and the signing secrets replaced more than a day ago; a failure
+     * is logged and left to the next sweep.
+     */
     public void sweep() {
-        Instant cutoff = clock.instant().minus(retention);
+        Instant now = clock.instant();
+        Instant cutoff = now.minus(retention);
         try {
+            transactions.execute(status -> store.forgetReplacedSecrets(now));
             Integer deleted;
             do {
                 deleted = transactions.execute(status -> store.forgetFinishedBefore(cutoff, batch));
                 forgotten.increment(deleted);
             } while (deleted > 0);
         } catch (RuntimeException e) {
-            log.warn("Webhook deliveries finished before {} could not be forgotten now; the next sweep tries again: {}",
-                    cutoff, NestedExceptionUtils.getMostSpecificCause(e).toString());
+            log.warn("Webhook deliveries finished before {}, or secrets replaced a day ago, could not be forgotten now; the "
+                    + "next sweep tries again: {}", cutoff, NestedExceptionUtils.getMostSpecificCause(e).toString());
         }
     }
 }

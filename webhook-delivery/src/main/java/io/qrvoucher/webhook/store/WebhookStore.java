@@ -172,8 +172,6 @@ public class WebhookStore {
             throw new Refusal("TOO_MANY_ROTATIONS", "This endpoint's secret was rotated " + MAX_ROTATIONS
                     + " times in the last " + ROTATION_LIMIT_WINDOW.toHours() + " hours, the most it may be");
         }
-        jdbc.sql("DELETE FROM webhook_signing_secrets WHERE endpoint_id = :endpoint AND retired_at < :forgotten")
-                .param("endpoint", endpointId).param("forgotten", Timestamp.from(now.minus(REPLACED_SECRET_KEPT))).update();
         Instant previousExpiresAt = now.plus(previousValidFor);
         jdbc.sql("""
                         UPDATE webhook_signing_secrets SET retired_at = :expires
@@ -189,6 +187,15 @@ public class WebhookStore {
                 .param("now", Timestamp.from(now)).param("key", idempotencyKey).param("hash", requestHash)
                 .param("expires", Timestamp.from(previousExpiresAt)).update();
         return Optional.of(new Rotated(new SecretRotation(endpointId, secret, now, previousExpiresAt), true));
+    }
+
+    /**
+     * Forgets the secrets replaced more than {@link #REPLACED_SECRET_KEPT} ago (their ciphertext, and the rotations
+     * that made them with their keys); returns how many went.
+     */
+    public int forgetReplacedSecrets(Instant now) {
+        return jdbc.sql("DELETE FROM webhook_signing_secrets WHERE retired_at < :forgotten")
+                .param("forgotten", Timestamp.from(now.minus(REPLACED_SECRET_KEPT))).update();
     }
 
     /** The secrets that sign the endpoint's deliveries at {@code now}: the current one first. */

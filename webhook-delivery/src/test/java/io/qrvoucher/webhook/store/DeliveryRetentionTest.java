@@ -130,6 +130,20 @@ class DeliveryRetentionTest {
     }
 
     @Test
+    void theSweepForgetsTheSecretsReplacedMoreThanADayAgoAndKeepsTheRest() {
+        // The registration's secret (made with the endpoint), replaced by rotations two days and an hour ago.
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-1", Duration.ofHours(1),
+                NOW.minus(Duration.ofDays(2)))).isPresent();
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-2", Duration.ofHours(1),
+                NOW.minus(Duration.ofHours(1)))).isPresent();
+
+        retention(10).sweep();
+
+        assertThat(service.sql("SELECT rotation_key FROM webhook_signing_secrets ORDER BY secret_id").query(String.class)
+                .list()).containsExactly("rotate-1", "rotate-2");
+    }
+
+    @Test
     void aBatchTakesTheEventsThatFinishedFirst() {
         long lastToFinish = finished("v1", "DELIVERED", OLD, null);
         finished("v2", "DELIVERED", OLD.minus(Duration.ofDays(2)), null);

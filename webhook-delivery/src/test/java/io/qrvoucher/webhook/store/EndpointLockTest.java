@@ -243,10 +243,11 @@ class EndpointLockTest {
                         refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_ROTATIONS"));
         assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-9", Duration.ofHours(1), NOW.plusSeconds(60)))
                 .hasValueSatisfying(rotated -> assertThat(rotated.created()).isFalse());
-        // A day later there is room again, and the secrets replaced more than a day ago are forgotten: the one the
+        // A day later there is room again, and the sweep forgets the secrets replaced more than a day ago: the one the
         // tenth rotation made (replaced now) and the new one are left.
-        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "one-more", Duration.ofHours(1),
-                NOW.plus(Duration.ofHours(24)).plusSeconds(60))).isPresent();
+        Instant aDayLater = NOW.plus(Duration.ofHours(24)).plusSeconds(60);
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "one-more", Duration.ofHours(1), aDayLater)).isPresent();
+        assertThat(store.forgetReplacedSecrets(aDayLater)).isEqualTo(10);
         assertThat(JdbcClient.create(sending).sql("SELECT count(*) FROM webhook_signing_secrets WHERE endpoint_id = 'e'")
                 .query(Long.class).single()).isEqualTo(2);
         assertThat(store.rotateSecret("bob", "e", Duration.ZERO, "not-bobs", Duration.ofHours(1), NOW)).isEmpty();
