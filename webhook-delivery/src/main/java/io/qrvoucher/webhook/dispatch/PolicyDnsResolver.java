@@ -6,12 +6,9 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import io.qrvoucher.webhook.core.AddressPolicy;
 import io.qrvoucher.webhook.core.EndpointUrls;
@@ -34,23 +31,21 @@ final class PolicyDnsResolver implements DnsResolver, AutoCloseable {
 
     private final AddressPolicy policy;
     private final EndpointUrls.Resolver system;
-    private final Duration timeout;
-    private final ExecutorService lookups;
+    /**
+     * Bounded by the workers: each waits for one lookup at a time. Lookups given up keep their threads until the
+     * system's resolver gives up too, so a customer's slow name server adds a few threads for a while.
+     */
+    private final Lookups lookups;
 
     PolicyDnsResolver(AddressPolicy policy, EndpointUrls.Resolver system, Duration timeout) {
         this.policy = policy;
         this.system = system;
-        this.timeout = timeout;
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("webhook-lookup-");
-        threads.setDaemon(true);
-        // Unbounded, yet bounded by the workers: each waits for one lookup at a time. Lookups given up keep their threads
-        // until the system's resolver gives up too, so a customer's slow name server adds a few threads for a while.
-        this.lookups = Executors.newCachedThreadPool(threads);
+        this.lookups = new Lookups("webhook-lookup", timeout);
     }
 
     @Override
     public InetAddress[] resolve(String host) throws UnknownHostException {
-        InetAddress[] addresses = Lookups.awaited(lookups.submit(() -> system.resolve(host)), host, timeout);
+        InetAddress[] addresses = lookups.within(host, () -> system.resolve(host));
         if (addresses.length == 0 || !Arrays.stream(addresses).allMatch(policy::permits)) {
             throw new RefusedAddressException(host);
         }
@@ -69,7 +64,7 @@ final class PolicyDnsResolver implements DnsResolver, AutoCloseable {
 
     @Override
     public void close() {
-        lookups.shutdownNow();
+        lookups.close();
     }
 
     /** A host that resolves to an address webhooks may not go to. */

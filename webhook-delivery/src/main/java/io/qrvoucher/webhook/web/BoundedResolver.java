@@ -5,12 +5,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.Lookups;
@@ -41,19 +36,15 @@ public final class BoundedResolver implements AutoCloseable {
     }
 
     private final EndpointUrls.Resolver resolver;
-    private final Duration timeout;
     private final Semaphore places;
     private final Set<String> customersLookingUp = ConcurrentHashMap.newKeySet();
-    private final ExecutorService lookups;
+    /** As many threads as places are taken: the places bound them. */
+    private final Lookups lookups;
 
     public BoundedResolver(EndpointUrls.Resolver resolver, int atOnce, Duration timeout) {
         this.resolver = resolver;
-        this.timeout = timeout;
         this.places = new Semaphore(atOnce);
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("webhook-url-lookup-");
-        threads.setDaemon(true);
-        // As many threads as places are taken: the places bound them.
-        this.lookups = Executors.newCachedThreadPool(threads);
+        this.lookups = new Lookups("webhook-url-lookup", timeout);
     }
 
     /** The customer's resolver. */
@@ -69,7 +60,8 @@ public final class BoundedResolver implements AutoCloseable {
             customersLookingUp.remove(customerId);
             throw new Busy();
         }
-        Future<InetAddress[]> lookup = lookups.submit(() -> {
+        // Given up past its time, the lookup still frees its place and turn only when the system gives up too.
+        return lookups.within(host, () -> {
             try {
                 return resolver.resolve(host);
             } finally {
@@ -77,12 +69,10 @@ public final class BoundedResolver implements AutoCloseable {
                 customersLookingUp.remove(customerId);
             }
         });
-        // Not cancelled past its time: its task frees its place and turn when the system gives up too.
-        return Lookups.awaited(lookup, host, timeout);
     }
 
     @Override
     public void close() {
-        lookups.shutdownNow();
+        lookups.close();
     }
 }
