@@ -86,7 +86,7 @@ public class WebhookStore {
         jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-customer:' || :customer, 0))")
                 .param("customer", customerId).query().singleRow();
         Optional<Map<String, Object>> earlier = jdbc.sql("""
-                        SELECT endpoint_id, request_hash, secret_key_id, secret_ciphertext, created_at FROM webhook_endpoints
+                        SELECT endpoint_id, request_hash, created_at FROM webhook_endpoints
                         WHERE customer_id = :customer AND idempotency_key = :key""")
                 .param("customer", customerId).param("key", idempotencyKey).query().listOfRows().stream().findFirst();
         if (earlier.isPresent()) {
@@ -97,8 +97,9 @@ public class WebhookStore {
             String endpointId = (String) row.get("endpoint_id");
             Endpoint endpoint = endpoint(customerId, endpointId).orElseThrow();
             Instant createdAt = ((Timestamp) row.get("created_at")).toInstant();
-            return new Registered(now.isBefore(createdAt.plus(secretRetryWindow)) && !firstSecretRotated(endpointId)
-                    ? endpoint.withSecret(open(endpointId, row)) : endpoint, false);
+            Optional<String> firstSecret = now.isBefore(createdAt.plus(secretRetryWindow))
+                    ? firstSecretIfCurrent(endpointId) : Optional.empty();
+            return new Registered(firstSecret.map(endpoint::withSecret).orElse(endpoint), false);
         }
         long existing = jdbc.sql("SELECT count(*) FROM webhook_endpoints WHERE customer_id = :customer")
                 .param("customer", customerId).query(Long.class).single();
@@ -119,11 +120,13 @@ public class WebhookStore {
         return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, secret), true);
     }
 
-    private boolean firstSecretRotated(String endpointId) {
+    /** The secret the endpoint was registered with, unless a rotation replaced it. */
+    private Optional<String> firstSecretIfCurrent(String endpointId) {
         return jdbc.sql("""
-                        SELECT EXISTS (SELECT 1 FROM webhook_signing_secrets
-                                       WHERE endpoint_id = :endpoint AND rotation_key IS NOT NULL)""")
-                .param("endpoint", endpointId).query(Boolean.class).single();
+                        SELECT secret_key_id, secret_ciphertext FROM webhook_signing_secrets
+                        WHERE endpoint_id = :endpoint AND rotation_key IS NULL AND retired_at IS NULL""")
+                .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
+                .map(row -> open(endpointId, row));
     }
 
     /**
