@@ -1,6 +1,5 @@
 package io.qrvoucher.ingress.api;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -62,9 +61,8 @@ final class Cancellations {
                                     })
                                     // Accepted, its outcome not known yet: the voucher as it was, without the code
                                     // its payer is cancelling, and where to read the outcome.
-                                    .switchIfEmpty(Mono.fromSupplier(() -> ResponseEntity.status(HttpStatus.ACCEPTED)
-                                            .location(URI.create("/api/vouchers/" + voucherId))
-                                            .body(representations.voucher(voucher, customerId).withoutCode()))));
+                                    .switchIfEmpty(Mono.fromSupplier(() -> Representations.accepted(
+                                            representations.voucher(voucher, customerId).withoutCode()))));
                 });
     }
 

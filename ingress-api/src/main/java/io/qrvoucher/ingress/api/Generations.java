@@ -1,6 +1,5 @@
 package io.qrvoucher.ingress.api;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,7 +9,6 @@ import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.oauth2.jwt.Jwt;
 
@@ -153,10 +151,10 @@ final class Generations {
                         .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
                                 idempotencyKey != null))
                         .map(settled -> settled.getStatus() == VoucherStatus.PENDING
-                                ? accepted(representations.voucher(settled, customerId))
-                                : ResponseEntity.ok().location(location(settled.getVoucherId()))
+                                ? Representations.accepted(representations.voucher(settled, customerId))
+                                : ResponseEntity.ok().location(Representations.location(settled.getVoucherId()))
                                         .body(representations.voucher(settled, customerId)))
-                        .defaultIfEmpty(accepted(Representations.pending(ids.voucherId(), resolved, now))));
+                        .defaultIfEmpty(Representations.accepted(Representations.pending(ids.voucherId(), resolved, now))));
     }
 
     /**
@@ -272,13 +270,5 @@ final class Generations {
     private Mono<VoucherAnswer> settlement(IdempotencyKeys.Ids ids, Duration wait) {
         return reads.awaitUntil(ids.voucherId(), ids.requestId(), found -> found.getVoucher() != null
                 && found.getVoucher().getStatus() != VoucherStatus.PENDING, wait);
-    }
-
-    private static ResponseEntity<Dtos.Voucher> accepted(Dtos.Voucher voucher) {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location(voucher.id())).body(voucher);
-    }
-
-    private static URI location(String voucherId) {
-        return URI.create("/api/vouchers/" + voucherId);
     }
 }

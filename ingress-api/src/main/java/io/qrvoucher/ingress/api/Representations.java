@@ -1,6 +1,10 @@
 package io.qrvoucher.ingress.api;
 
+import java.net.URI;
 import java.time.Duration;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 
 import io.qrvoucher.avro.AccountSnapshot;
 import io.qrvoucher.avro.ExternalAccount;
@@ -70,6 +74,15 @@ final class Representations {
                 payer ? voucher.getAccountId() : null,
                 redeemed ? destination(redemption.getDestination()) : null,
                 voucher.getVersion());
+    }
+
+    /** A voucher accepted and not settled yet: 202, and where to read it. */
+    static ResponseEntity<Dtos.Voucher> accepted(Dtos.Voucher voucher) {
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(location(voucher.id())).body(voucher);
+    }
+
+    static URI location(String voucherId) {
+        return URI.create("/api/vouchers/" + voucherId);
     }
 
     /** A voucher just requested, before the pipeline has published anything about it. */
