@@ -41,6 +41,11 @@ class ApiConfiguration {
                 properties.limits().maxInFlightWritesPerCustomer(), json, meters);
     }
 
+    @Bean
+    UploadLimit uploadLimit(IngressProperties properties, ObjectMapper json) {
+        return new UploadLimit(properties.limits().maxImageSize().toBytes(), json);
+    }
+
     /** Admission's second half, once the token is checked: one customer's share of the places. */
     @Bean
     WebFilter customerShares(AdmissionControl admissionControl) {

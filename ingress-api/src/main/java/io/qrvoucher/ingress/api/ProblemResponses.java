@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.api;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 
 import org.springframework.core.io.buffer.DataBuffer;
@@ -28,7 +29,8 @@ public final class ProblemResponses {
      */
     public static Mono<Void> write(ServerWebExchange exchange, ObjectMapper json, ProblemDetail problem,
                                    HttpHeaders headers) {
-        problem.setInstance(exchange.getRequest().getURI());
+        // The path, as the controllers' refusals give it: not the host a client named, nor the query.
+        problem.setInstance(URI.create(exchange.getRequest().getPath().value()));
         byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
         exchange.getResponse().setStatusCode(HttpStatusCode.valueOf(problem.getStatus()));
         exchange.getResponse().getHeaders().addAll(headers);

@@ -1,0 +1,97 @@
+package io.qrvoucher.ingress.api;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+import io.qrvoucher.support.Problems;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Bounds a multipart upload (a QR picture and its form) before the multipart parser sees it: a declared length over
+ * the bound is refused 413 at once, its body unread; a body without one fails with 413 as its bytes pass the bound.
+ * The parser's own per-part disk limit is not relied on: when it is crossed, the parser leaves network buffers
+ * unreleased (measured, once for every two uploads refused), which a client sending large pictures again and again
+ * would turn into direct memory never given back.
+ */
+final class UploadLimit implements WebFilter, Ordered {
+
+    /** Beside the picture: the form's other fields, part headers and boundaries. */
+    static final long FORM_ROOM = 64 * 1024;
+
+    private static final HttpHeaders CLOSE = HttpHeaders.readOnlyHttpHeaders(closing());
+
+    private final long maxBytes;
+    private final ObjectMapper json;
+
+    UploadLimit(long maxPictureBytes, ObjectMapper json) {
+        this.maxBytes = maxPictureBytes + FORM_ROOM;
+        this.json = json;
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        ServerHttpRequest request = exchange.getRequest();
+        if (!MediaType.MULTIPART_FORM_DATA.isCompatibleWith(request.getHeaders().getContentType())) {
+            return chain.filter(exchange);
+        }
+        if (request.getHeaders().getContentLength() > maxBytes) {
+            // The body is not read, so the connection cannot carry another request.
+            return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.CONTENT_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE", tooLarge()), CLOSE);
+        }
+        return chain.filter(exchange.mutate().request(new Bounded(request)).build());
+    }
+
+    @Override
+    public int getOrder() {
+        // Before admission control: an upload refused for its size takes no place.
+        return Ordered.HIGHEST_PRECEDENCE;
+    }
+
+    private String tooLarge() {
+        return "A picture upload may be at most " + maxBytes + " bytes, the form included";
+    }
+
+    private static HttpHeaders closing() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setConnection("close");
+        return headers;
+    }
+
+    /** The request whose body ends with {@link DataBufferLimitException} (a 413) once it passes the bound. */
+    private final class Bounded extends ServerHttpRequestDecorator {
+
+        Bounded(ServerHttpRequest delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public Flux<DataBuffer> getBody() {
+            return Flux.defer(() -> {
+                AtomicLong read = new AtomicLong();
+                return super.getBody().handle((buffer, sink) -> {
+                    if (read.addAndGet(buffer.readableByteCount()) > maxBytes) {
+                        DataBufferUtils.release(buffer);
+                        sink.error(new DataBufferLimitException(tooLarge()));
+                    } else {
+                        sink.next(buffer);
+                    }
+                });
+            });
+        }
+    }
+}
