@@ -15,11 +15,13 @@ class AuthenticationTest extends IngressTestBase {
 
     @Test
     void anApiCallWithoutATokenIsRefusedWithAProblem() {
-        http.get().uri("/api/accounts").exchange()
+        http.get().uri("/api/accounts?size=5").exchange()
                 .expectStatus().isUnauthorized()
                 .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
-                .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:unauthenticated");
+                .jsonPath("$.type").isEqualTo("urn:qrvoucher:problem:unauthenticated")
+                // The path, as a controller's refusal gives it: not the host the client named, nor the query.
+                .jsonPath("$.instance").isEqualTo("/api/accounts");
     }
 
     @Test

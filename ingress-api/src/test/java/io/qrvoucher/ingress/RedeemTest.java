@@ -378,7 +378,16 @@ class RedeemTest extends IngressTestBase {
             assertThat(answer.readLine()).startsWith("HTTP/1.1 413 ");
             List<String> headers = answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase).toList();
             assertThat(headers).contains("connection: close", "content-type: application/problem+json");
+            assertThat(answer.lines()).as("the answer's body, then the connection closed").isNotEmpty();
         }
+    }
+
+    @Test
+    void anUploadWhoseContentTypeCannotBeReadIsRefusedAsMalformed() {
+        bob.post("/api/redemptions").header("Content-Type", "multipart").bodyValue("image")
+                .exchange()
+                .expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
     }
 
     @Test
@@ -412,7 +421,7 @@ class RedeemTest extends IngressTestBase {
         Map<String, Object> request = redeemedToAnotherBank(looper, "1.26", firstKey);
 
         for (int i = 0; i < 6; i++) {
-            attempt(looper, request, firstKey).expectStatus().is2xxSuccessful();
+            attempt(looper, request, firstKey).expectStatus().is2xxSuccessful().expectBody(Void.class);
         }
         fiveMoreAttemptsThenRefused(looper, request, () -> UUID.randomUUID().toString());
     }
@@ -431,7 +440,7 @@ class RedeemTest extends IngressTestBase {
     private static void fiveMoreAttemptsThenRefused(ApiClient looper, Map<String, Object> request,
                                                     Supplier<String> keys) {
         for (int i = 0; i < 5; i++) {
-            attempt(looper, request, keys.get()).expectStatus().is2xxSuccessful();
+            attempt(looper, request, keys.get()).expectStatus().is2xxSuccessful().expectBody(Void.class);
         }
         attempt(looper, request, keys.get())
                 .expectStatus().isEqualTo(429)
@@ -488,7 +497,7 @@ class RedeemTest extends IngressTestBase {
 
         bob.get(counterCode).exchange().expectStatus().isNotFound().expectBody(Void.class);
         alice.get("/api/vouchers/" + voucher.get("id") + "/counter-qr.png").exchange()
-                .expectStatus().isOk().expectHeader().contentType(MediaType.IMAGE_PNG);
+                .expectStatus().isOk().expectHeader().contentType(MediaType.IMAGE_PNG).expectBody(Void.class);
         alice.post("/api/vouchers/" + voucher.get("id") + "/cancel").header("Prefer", "wait=20").exchange()
                 .expectStatus().isOk().expectBody(Void.class);
         alice.get(counterCode).exchange().expectStatus().isEqualTo(409)

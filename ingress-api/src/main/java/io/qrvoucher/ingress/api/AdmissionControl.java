@@ -255,9 +255,12 @@ final class AdmissionControl implements WebFilter, Ordered {
         return path.equals("/api/vouchers") || path.equals("/api/vouchers/");
     }
 
-    /** Before security: an overloaded ingress does not even check tokens of what it will refuse. */
+    /**
+     * Before security: an overloaded ingress does not even check tokens of what it will refuse. After the trace's
+     * filter and the upload bound ({@link UploadLimit}).
+     */
     @Override
     public int getOrder() {
-        return Ordered.HIGHEST_PRECEDENCE + 1;
+        return Ordered.HIGHEST_PRECEDENCE + 2;
     }
 }

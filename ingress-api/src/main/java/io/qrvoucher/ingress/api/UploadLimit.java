@@ -1,7 +1,5 @@
 package io.qrvoucher.ingress.api;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
@@ -11,6 +9,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -23,9 +22,14 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Bounds a multipart upload (a QR picture and its form) before the multipart parser sees it: a declared length over
  * the bound is refused 413 at once, its body unread; a body without one fails with 413 as its bytes pass the bound.
- * The parser's own per-part disk limit is not relied on: when it is crossed, the parser leaves network buffers
- * unreleased (measured, once for every two uploads refused), which a client sending large pictures again and again
- * would turn into direct memory never given back.
+ * Either way the connection is closed after the answer, the rest of the body unread. The parser's own per-part disk
+ * limit is not relied on: when it is crossed, the parser leaves network buffers unreleased (measured: five lost in
+ * ten such uploads), which a client sending large pictures again and again would turn into direct memory never given
+ * back.
+ *
+ * <p>The bound holds for the body as a controller's {@code @RequestBody} reads it, as the picture endpoints do;
+ * {@code ServerWebExchange.getMultipartData()} ({@code @RequestPart}, a form's CSRF token) would read the request
+ * unbounded.
  */
 final class UploadLimit implements WebFilter, Ordered {
 
@@ -49,17 +53,16 @@ final class UploadLimit implements WebFilter, Ordered {
             return chain.filter(exchange);
         }
         if (request.getHeaders().getContentLength() > maxBytes) {
-            // The body is not read, so the connection cannot carry another request.
             return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.CONTENT_TOO_LARGE,
                     "PAYLOAD_TOO_LARGE", tooLarge()), CLOSE);
         }
-        return chain.filter(exchange.mutate().request(new Bounded(request)).build());
+        return chain.filter(exchange.mutate().request(new Bounded(request, exchange.getResponse())).build());
     }
 
+    /** Before admission control (an upload refused for its size takes no place), after the trace's filter. */
     @Override
     public int getOrder() {
-        // Before admission control: an upload refused for its size takes no place.
-        return Ordered.HIGHEST_PRECEDENCE;
+        return Ordered.HIGHEST_PRECEDENCE + 1;
     }
 
     private String tooLarge() {
@@ -72,20 +75,30 @@ final class UploadLimit implements WebFilter, Ordered {
         return headers;
     }
 
-    /** The request whose body ends with {@link DataBufferLimitException} (a 413) once it passes the bound. */
+    /**
+     * The request whose body ends with {@link DataBufferLimitException} (a 413) once it passes the bound; its connection
+     * is then closed after the answer rather than kept to read the rest, which may not end.
+     */
     private final class Bounded extends ServerHttpRequestDecorator {
 
-        Bounded(ServerHttpRequest delegate) {
+        private final ServerHttpResponse response;
+
+        Bounded(ServerHttpRequest delegate, ServerHttpResponse response) {
             super(delegate);
+            this.response = response;
         }
 
         @Override
         public Flux<DataBuffer> getBody() {
             return Flux.defer(() -> {
-                AtomicLong read = new AtomicLong();
+                long[] read = {0};
                 return super.getBody().handle((buffer, sink) -> {
-                    if (read.addAndGet(buffer.readableByteCount()) > maxBytes) {
+                    read[0] += buffer.readableByteCount();
+                    if (read[0] > maxBytes) {
                         DataBufferUtils.release(buffer);
+                        if (!response.isCommitted()) {
+                            response.getHeaders().setConnection("close");
+                        }
                         sink.error(new DataBufferLimitException(tooLarge()));
                     } else {
                         sink.next(buffer);
