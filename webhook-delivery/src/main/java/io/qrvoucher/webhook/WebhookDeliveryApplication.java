@@ -35,6 +35,7 @@ import io.qrvoucher.webhook.dispatch.Dispatcher;
 import io.qrvoucher.webhook.dispatch.WebhookSender;
 import io.qrvoucher.webhook.kafka.VoucherEventListener;
 import io.qrvoucher.webhook.store.DeliveryRetention;
+import io.qrvoucher.webhook.store.HeadRepair;
 import io.qrvoucher.webhook.store.WebhookStore;
 import io.qrvoucher.webhook.web.BoundedResolver;
 import tools.jackson.databind.ObjectMapper;
@@ -55,6 +56,7 @@ public class WebhookDeliveryApplication {
 
     /** Events (to one endpoint each) whose deliveries one transaction of the retention sweep forgets at most. */
     private static final int RETENTION_BATCH = 1000;
+    private static final int HEAD_REPAIR_BATCH = 1000;
 
     public static void main(String[] args) {
         builder().run(args);
@@ -143,6 +145,17 @@ public class WebhookDeliveryApplication {
     @Bean
     SchedulingConfigurer deliveryRetentionSchedule(DeliveryRetention retention, WebhookProperties properties) {
         return registrar -> registrar.addFixedDelayTask(retention::sweep, properties.delivery().retentionSweepInterval());
+    }
+
+    @Bean
+    HeadRepair headRepair(WebhookStore store, TransactionTemplate transactions, MeterRegistry meters) {
+        return new HeadRepair(store, transactions, HEAD_REPAIR_BATCH, meters);
+    }
+
+    /** Every {@code webhook.delivery.head-repair-interval} after the end of the previous sweep. */
+    @Bean
+    SchedulingConfigurer headRepairSchedule(HeadRepair repair, WebhookProperties properties) {
+        return registrar -> registrar.addFixedDelayTask(repair::sweep, properties.delivery().headRepairInterval());
     }
 
     /** Checks the cluster as the service's spring-kafka clients reach it: the same spring.kafka.* security settings. */

@@ -76,6 +76,9 @@ public record WebhookProperties(
      * @param retention       how long a delivered or given-up delivery is kept (listed, resendable) before it is
      *                        deleted with its attempts; an event's resends keep its deliveries until they are as old
      * @param retentionSweepInterval how often the deliveries past the retention are looked for
+     * @param headRepairInterval how often the endpoints' head rows (when each endpoint's oldest pending delivery is
+     *                        due) are checked against the deliveries and mended: the longest an endpoint whose row
+     *                        went missing waits
      */
     public record Delivery(
             @DefaultValue("4") int workers,
@@ -86,7 +89,8 @@ public record WebhookProperties(
             @DefaultValue("1h") Duration maxBackoff,
             @DefaultValue("24h") Duration giveUpAfter,
             @DefaultValue("30d") Duration retention,
-            @DefaultValue("1h") Duration retentionSweepInterval) {
+            @DefaultValue("1h") Duration retentionSweepInterval,
+            @DefaultValue("1m") Duration headRepairInterval) {
 
         public Delivery {
             // A retention of nothing, or less, would delete every finished delivery at once.
@@ -96,6 +100,10 @@ public record WebhookProperties(
             if (retentionSweepInterval.isNegative() || retentionSweepInterval.isZero()) {
                 throw new IllegalArgumentException("webhook.delivery.retention-sweep-interval must be positive, not "
                         + retentionSweepInterval);
+            }
+            if (headRepairInterval.isNegative() || headRepairInterval.isZero()) {
+                throw new IllegalArgumentException("webhook.delivery.head-repair-interval must be positive, not "
+                        + headRepairInterval);
             }
         }
     }

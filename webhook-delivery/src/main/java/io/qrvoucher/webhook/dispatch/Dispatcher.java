@@ -22,8 +22,9 @@ import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.store.WebhookStore;
 
 /**
- * Sends due deliveries. Each worker takes an endpoint whose oldest pending delivery is due, locked in the
- * database for the length of one attempt ({@link WebhookStore#lockNextDue}), sends that delivery and records
+ * Sends due deliveries. Each worker takes an endpoint whose oldest pending delivery is due (found by the endpoints'
+ * head rows, one probe of an index), locked in the database for the length of one attempt
+ * ({@link WebhookStore#lockNextDue}), sends that delivery and records
  * the attempt in the same transaction: an endpoint's deliveries go one at a time, in order, over all the
  * instances, and a delivery waits until the one before it was delivered or given up. Nothing is kept in
  * memory: an instance that dies mid-attempt releases its lock with its connection, and the delivery is tried

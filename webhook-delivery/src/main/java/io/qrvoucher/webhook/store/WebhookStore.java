@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -279,12 +280,16 @@ public class WebhookStore {
      */
     public int record(List<NewDelivery> deliveries, Instant now) {
         int recorded = 0;
-        for (NewDelivery delivery : deliveries) {
+        // By customer, then endpoint (an event's order kept within each): two instances recording at once take the
+        // endpoints' head rows in one order, and cannot wait for each other in a circle.
+        List<NewDelivery> byCustomer = deliveries.stream().sorted(Comparator.comparing(NewDelivery::customerId)).toList();
+        for (NewDelivery delivery : byCustomer) {
             recorded += jdbc.sql("""
                             INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
                                 created_at, next_attempt_at, trace_context)
                             SELECT endpoint_id, :eventId, :type, :voucherId, :payload, 'PENDING', :now, :now, :trace
                             FROM webhook_endpoints WHERE customer_id = :customer AND :type = ANY (event_types)
+                            ORDER BY endpoint_id
                             ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
                     .param("eventId", delivery.eventId()).param("type", delivery.eventType())
                     .param("voucherId", delivery.voucherId()).param("payload", delivery.payload())
@@ -407,37 +412,73 @@ public class WebhookStore {
         Map<String, Object> locked = endpoint.get();
         String endpointId = (String) locked.get("endpoint_id");
         // Read again under the lock, in a new snapshot: another instance may have sent the head just before.
-        return jdbc.sql("""
+        Optional<Map<String, Object>> head = jdbc.sql("""
                         SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at, trace_context
                         FROM webhook_deliveries
                         WHERE endpoint_id = :endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1""")
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
-                .filter(head -> !((Timestamp) head.get("next_attempt_at")).toInstant().isAfter(now))
-                .map(head -> new Due((Long) head.get("delivery_id"), endpointId, (String) locked.get("url"),
-                        signingSecrets(endpointId, now), (String) head.get("event_id"), (byte[]) head.get("payload"),
-                        ((Timestamp) head.get("created_at")).toInstant(), (Integer) head.get("attempts"),
-                        (String) head.get("trace_context")));
+                .filter(pending -> !((Timestamp) pending.get("next_attempt_at")).toInstant().isAfter(now));
+        if (head.isEmpty()) {
+            // The endpoint's row said due and its queue does not: mended now, or every worker would take it first.
+            refreshHead(endpointId);
+        }
+        return head.map(pending -> new Due((Long) pending.get("delivery_id"), endpointId, (String) locked.get("url"),
+                signingSecrets(endpointId, now), (String) pending.get("event_id"), (byte[]) pending.get("payload"),
+                ((Timestamp) pending.get("created_at")).toInstant(), (Integer) pending.get("attempts"),
+                (String) pending.get("trace_context")));
     }
 
     /**
      * Locks the endpoint, of a customer not busy, whose oldest pending delivery has been due the longest, if one is
-     * due and no other transaction holds it.
+     * due and no other transaction holds it: the first of the endpoints' heads by due time ({@code V7}) that can be
+     * locked, without reading the deliveries queued behind them.
      */
     private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers) {
         return jdbc.sql("""
-                        SELECT e.endpoint_id, e.customer_id, e.url FROM webhook_endpoints e
-                        CROSS JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
-                                            WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
-                                            ORDER BY d.delivery_id LIMIT 1) head
-                        WHERE e.endpoint_id IN (SELECT endpoint_id FROM webhook_deliveries
-                                                WHERE status = 'PENDING' AND next_attempt_at <= :now)
-                          AND head.next_attempt_at <= :now
-                          AND NOT e.customer_id = ANY (:busy)
-                        ORDER BY head.next_attempt_at, e.endpoint_id
+                        SELECT e.endpoint_id, e.customer_id, e.url
+                        FROM webhook_endpoint_heads h JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
+                        WHERE h.due_at <= :now AND NOT e.customer_id = ANY (:busy)
+                        ORDER BY h.due_at, h.endpoint_id
                         LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
                 .param("now", Timestamp.from(now))
                 .param("busy", busyCustomers.toArray(String[]::new))
                 .query().listOfRows().stream().findFirst();
+    }
+
+    /** Sets the endpoint's head row from its queue as committed now ({@code V7}'s {@code webhook_endpoint_head_refresh}). */
+    private void refreshHead(String endpointId) {
+        jdbc.sql("SELECT webhook_endpoint_head_refresh(:endpoint)").param("endpoint", endpointId).query().listOfRows();
+    }
+
+    /**
+     * The endpoints, at most {@code max}, whose head row does not say when their head is due (missing, wrong, or left
+     * when nothing is pending). The database keeps the rows in the transactions that change the queues, so one found
+     * here is a bug's or a hand's; {@link #repairHead} mends it.
+     */
+    public List<String> endpointsWithWrongHeads(int max) {
+        return jdbc.sql("""
+                        SELECT e.endpoint_id FROM webhook_endpoints e
+                        LEFT JOIN webhook_endpoint_heads h ON h.endpoint_id = e.endpoint_id
+                        LEFT JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
+                                           WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
+                                           ORDER BY d.delivery_id LIMIT 1) head ON true
+                        WHERE h.due_at IS DISTINCT FROM head.next_attempt_at
+                        LIMIT :max""")
+                .param("max", max).query(String.class).list();
+    }
+
+    /**
+     * Sets the endpoint's head row from its queue, unless an attempt holds the endpoint (its end sets the row); false
+     * then, or if the endpoint is gone.
+     */
+    public boolean repairHead(String endpointId) {
+        boolean held = !jdbc.sql("""
+                        SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
+                .param("endpoint", endpointId).query().listOfRows().isEmpty();
+        if (held) {
+            refreshHead(endpointId);
+        }
+        return held;
     }
 
     /** Takes one of the customer's places for an attempt, until the transaction ends; false if every place is taken. */

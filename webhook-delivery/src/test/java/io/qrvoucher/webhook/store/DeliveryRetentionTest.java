@@ -173,7 +173,7 @@ class DeliveryRetentionTest {
         for (Duration retention : List.of(Duration.ZERO, Duration.ofDays(-1))) {
             assertThatThrownBy(() -> new WebhookProperties.Delivery(4, Duration.ofMillis(500), Duration.ofSeconds(5),
                     Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofHours(1), Duration.ofHours(24), retention,
-                    Duration.ofHours(1)))
+                    Duration.ofHours(1), Duration.ofMinutes(1)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("webhook.delivery.retention");
         }
     }

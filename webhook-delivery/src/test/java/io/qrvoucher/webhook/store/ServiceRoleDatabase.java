@@ -6,6 +6,7 @@ import java.sql.Statement;
 import java.util.Map;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 import io.qrvoucher.database.TestDatabases;
@@ -21,6 +22,15 @@ final class ServiceRoleDatabase {
 
     /** A new migrated database; returns its JDBC URL, without a user. */
     static String create() throws SQLException {
+        return create(MigrationVersion.LATEST);
+    }
+
+    /** A new database migrated as far as {@code version}, as the release that brought it left it. */
+    static String create(String version) throws SQLException {
+        return create(MigrationVersion.fromVersion(version));
+    }
+
+    private static String create(MigrationVersion version) throws SQLException {
         // Without the embedded server's ?user=postgres, which would win over the roles given below.
         String url = TestDatabases.newDatabase("webhooks").replaceAll("\\?.*", "");
         String database = url.substring(url.lastIndexOf('/') + 1);
@@ -34,9 +44,23 @@ final class ServiceRoleDatabase {
              Statement statement = connection.createStatement()) {
             statement.execute("ALTER SCHEMA public OWNER TO webhook_owner");
         }
-        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations("classpath:db/webhooks")
-                .placeholders(Map.of("application_role", "webhook_app")).load().migrate();
+        migrate(url, version);
         return url;
+    }
+
+    /** Migrates the database to the latest version, as an upgrade does. */
+    static void migrate(String url) {
+        migrate(url, MigrationVersion.LATEST);
+    }
+
+    private static void migrate(String url, MigrationVersion version) {
+        Flyway.configure().dataSource(url, "webhook_owner", "owner").locations("classpath:db/webhooks")
+                .placeholders(Map.of("application_role", "webhook_app")).target(version).load().migrate();
+    }
+
+    /** One connection to the database as the owner of the schema (what migrations run as). */
+    static SingleConnectionDataSource asOwner(String url) {
+        return new SingleConnectionDataSource(url, "webhook_owner", "owner", true);
     }
 
     /** One connection to the database as the service's role, open until destroyed. */

@@ -24,10 +24,12 @@ class WebhookDatabaseTest {
                 + "created_at, next_attempt_at) VALUES ('e', 'v/v2', 'ISSUED', 'v', '\\x00', 'PENDING', now(), now())").update();
         service.sql("INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, duration_ms, status_code) "
                 + "SELECT delivery_id, 1, now(), 5, 500 FROM webhook_deliveries").update();
+        assertThat(service.sql("SELECT count(*) FROM webhook_endpoint_heads").query(Long.class).single()).isEqualTo(1);
         assertThat(service.sql("DELETE FROM webhook_endpoints WHERE endpoint_id = 'e'").update()).isEqualTo(1);
         assertThat(service.sql("SELECT count(*) FROM webhook_attempts").query(Long.class).single()).isZero();
+        assertThat(service.sql("SELECT count(*) FROM webhook_endpoint_heads").query(Long.class).single()).isZero();
 
-        for (String ddl : List.of("DROP TABLE webhook_attempts", "DROP TABLE webhook_signing_secrets", "ALTER TABLE webhook_deliveries DROP CONSTRAINT "
+        for (String ddl : List.of("DROP TABLE webhook_attempts", "DROP TABLE webhook_signing_secrets", "DROP TABLE webhook_endpoint_heads", "ALTER TABLE webhook_deliveries DROP CONSTRAINT "
                 + "webhook_deliveries_pending_are_due", "DELETE FROM webhook_attempts", "TRUNCATE webhook_deliveries")) {
             Throwable refused = catchThrowable(() -> service.sql(ddl).update());
             assertThat(refused).as(ddl).isNotNull();

@@ -1,0 +1,267 @@
+package io.qrvoucher.webhook.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.qrvoucher.webhook.core.SecretBox;
+
+/**
+ * The endpoints' head rows the dispatcher finds its work by say when each endpoint's oldest pending delivery is due:
+ * through its attempts, when a head ends while a new delivery is being recorded (either first), and after a row went
+ * wrong.
+ */
+class EndpointHeadsTest {
+
+    private static final Instant NOW = Instant.parse("2026-12-03T12:00:00Z");
+    private static final SecretBox SECRETS = new SecretBox(Map.of("k1", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="), "k1");
+
+    private final List<SingleConnectionDataSource> connections = new ArrayList<>();
+    private final ExecutorService otherInstance = Executors.newSingleThreadExecutor();
+    private String url;
+    private JdbcClient sql;
+
+    @BeforeEach
+    void database() throws SQLException {
+        url = ServiceRoleDatabase.create();
+        sql = JdbcClient.create(connection());
+    }
+
+    @AfterEach
+    void close() {
+        otherInstance.shutdownNow();
+        connections.forEach(SingleConnectionDataSource::destroy);
+    }
+
+    @Test
+    void anEndpointsRowFollowsItsOldestPendingDeliveryThroughItsAttempts() {
+        endpoint("e", "alice");
+        Instance instance = new Instance();
+        instance.record("v1", NOW);
+        instance.record("v2", NOW.plusSeconds(1));
+        assertThat(dueAt("e")).contains(NOW);
+
+        instance.attempt(NOW, Optional.of(NOW.plusSeconds(60)));
+        assertThat(dueAt("e")).as("the head tried again in a minute, the next behind it").contains(NOW.plusSeconds(60));
+        assertThat(instance.lockNextDue(NOW.plusSeconds(30))).isEmpty();
+
+        instance.attempt(NOW.plusSeconds(60), Optional.empty());
+        assertThat(dueAt("e")).as("the next delivery's due time").contains(NOW.plusSeconds(1));
+        instance.attempt(NOW.plusSeconds(61), Optional.empty());
+        assertThat(dueAt("e")).as("nothing pending").isEmpty();
+    }
+
+    @Test
+    void aHeadFinishedWhileANewDeliveryIsBeingRecordedLeavesTheNewDeliveryDue() throws Exception {
+        endpoint("e", "alice");
+        Instance sender = new Instance();
+        Instance listener = new Instance();
+        sender.record("v1", NOW);
+        CountDownLatch recorded = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+
+        Future<?> recording = otherInstance.submit(() -> listener.transactions.executeWithoutResult(status -> {
+            listener.store.record(List.of(delivery("v2")), NOW.plusSeconds(5));
+            recorded.countDown();
+            awaitLatch(commit);
+        }));
+        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
+        ExecutorService attempt = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> finished = attempt.submit(() -> sender.attempt(NOW, Optional.empty()));
+            awaitSomeoneWaitingForALock();
+            commit.countDown();
+            recording.get(10, TimeUnit.SECONDS);
+            finished.get(10, TimeUnit.SECONDS);
+        } finally {
+            attempt.shutdownNow();
+        }
+
+        assertThat(dueAt("e")).as("the delivery recorded meanwhile, now the head").contains(NOW.plusSeconds(5));
+        assertThat(sender.lockNextDue(NOW.plusSeconds(5))).isPresent();
+    }
+
+    @Test
+    void aDeliveryRecordedWhileTheHeadIsBeingFinishedIsFoundNext() throws Exception {
+        endpoint("e", "alice");
+        Instance sender = new Instance();
+        Instance listener = new Instance();
+        sender.record("v1", NOW);
+        CountDownLatch finishing = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+
+        Future<?> attempt = otherInstance.submit(() -> sender.transactions.executeWithoutResult(status -> {
+            WebhookStore.Due due = sender.store.lockNextDue(NOW).orElseThrow();
+            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW);
+            finishing.countDown();
+            awaitLatch(commit);
+        }));
+        assertThat(finishing.await(10, TimeUnit.SECONDS)).isTrue();
+        ExecutorService recording = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> recorded = recording.submit(() -> listener.record("v2", NOW.plusSeconds(5)));
+            awaitSomeoneWaitingForALock();
+            commit.countDown();
+            attempt.get(10, TimeUnit.SECONDS);
+            recorded.get(10, TimeUnit.SECONDS);
+        } finally {
+            recording.shutdownNow();
+        }
+
+        assertThat(dueAt("e")).contains(NOW.plusSeconds(5));
+        assertThat(sender.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v2/ISSUED"));
+    }
+
+    @Test
+    void aRowSayingDueWhenNothingIsIsMendedByTheWorkerThatLocksItAndTheNextLookFindsTheEndpointDue() {
+        endpoint("stale", "carol");
+        endpoint("e", "alice");
+        Instance worker = new Instance();
+        worker.record("v1", NOW);
+        sql.sql("INSERT INTO webhook_endpoint_heads (endpoint_id, due_at) VALUES ('stale', :due)")
+                .param("due", Timestamp.from(NOW.minusSeconds(60))).update();
+
+        assertThat(worker.lockNextDue(NOW)).as("the stale row, locked and mended").isEmpty();
+        assertThat(dueAt("stale")).isEmpty();
+        assertThat(worker.lockNextDue(NOW)).hasValueSatisfying(due -> assertThat(due.endpointId()).isEqualTo("e"));
+    }
+
+    @Test
+    void theRepairMendsMissingWrongAndLeftoverRowsAndThenFindsNothing() {
+        for (String endpoint : List.of("missing", "wrong", "leftover", "right")) {
+            endpoint(endpoint, endpoint);
+        }
+        Instance instance = new Instance();
+        for (String customer : List.of("missing", "wrong", "right")) {
+            instance.store.record(List.of(new WebhookStore.NewDelivery(customer, "v1/ISSUED", "ISSUED", "v1",
+                    new byte[] {0}, null)), NOW);
+        }
+        sql.sql("DELETE FROM webhook_endpoint_heads WHERE endpoint_id = 'missing'").update();
+        sql.sql("UPDATE webhook_endpoint_heads SET due_at = :later WHERE endpoint_id = 'wrong'")
+                .param("later", Timestamp.from(NOW.plusSeconds(3600))).update();
+        sql.sql("INSERT INTO webhook_endpoint_heads (endpoint_id, due_at) VALUES ('leftover', :due)")
+                .param("due", Timestamp.from(NOW)).update();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        HeadRepair repair = new HeadRepair(instance.store, instance.transactions, 100, meters);
+
+        repair.sweep();
+
+        assertThat(dueAt("missing")).contains(NOW);
+        assertThat(dueAt("wrong")).contains(NOW);
+        assertThat(dueAt("leftover")).isEmpty();
+        assertThat(dueAt("right")).contains(NOW);
+        assertThat(meters.counter("webhook.endpoint.heads.repaired").count()).isEqualTo(3);
+        assertThat(instance.store.endpointsWithWrongHeads(100)).isEmpty();
+    }
+
+    @Test
+    void theMigrationGivesEveryEndpointWithADeliveryPendingItsRow() throws SQLException {
+        String before = ServiceRoleDatabase.create("6");
+        JdbcClient owner = JdbcClient.create(ServiceRoleDatabase.asOwner(before));
+        for (String endpoint : List.of("a", "b")) {
+            owner.sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id, "
+                    + "secret_ciphertext, idempotency_key, request_hash, created_at) VALUES (:e, :e, 'https://x.example/', "
+                    + "'{ISSUED}', 'k1', '\\x00', :e, 'h', now())").param("e", endpoint).update();
+        }
+        for (int event = 1; event <= 2; event++) {
+            owner.sql("INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status, "
+                    + "created_at, next_attempt_at) VALUES ('a', :event, 'ISSUED', 'v', '\\x00', 'PENDING', :due, :due)")
+                    .param("event", "v" + event).param("due", Timestamp.from(NOW.plusSeconds(event))).update();
+        }
+
+        ServiceRoleDatabase.migrate(before);
+
+        assertThat(owner.sql("SELECT endpoint_id, due_at FROM webhook_endpoint_heads").query().listOfRows())
+                .singleElement().satisfies(row -> {
+                    assertThat(row.get("endpoint_id")).isEqualTo("a");
+                    assertThat(((Timestamp) row.get("due_at")).toInstant()).isEqualTo(NOW.plusSeconds(1));
+                });
+    }
+
+    /** One instance of the service: a connection of its own, its store and its transactions. */
+    private final class Instance {
+
+        final SingleConnectionDataSource connection = connection();
+        final WebhookStore store = new WebhookStore(JdbcClient.create(connection), SECRETS);
+        final TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(connection));
+
+        void record(String voucherId, Instant now) {
+            transactions.executeWithoutResult(status -> store.record(List.of(delivery(voucherId)), now));
+        }
+
+        Optional<WebhookStore.Due> lockNextDue(Instant now) {
+            return transactions.execute(status -> store.lockNextDue(now));
+        }
+
+        /** Attempts the next due delivery at {@code now}: delivered, or failed and tried again at {@code retry}. */
+        void attempt(Instant now, Optional<Instant> retry) {
+            transactions.executeWithoutResult(status -> {
+                WebhookStore.Due due = store.lockNextDue(now).orElseThrow();
+                store.recordAttempt(due, now, 5, retry.isPresent() ? 500 : 200, null, retry.isEmpty(), retry, now);
+            });
+        }
+    }
+
+    private static WebhookStore.NewDelivery delivery(String voucherId) {
+        return new WebhookStore.NewDelivery("alice", voucherId + "/ISSUED", "ISSUED", voucherId, new byte[] {0}, null);
+    }
+
+    private void endpoint(String endpointId, String customerId) {
+        SecretBox.Sealed secret = SECRETS.seal(endpointId, SecretBox.newSecret());
+        sql.sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id, "
+                        + "secret_ciphertext, idempotency_key, request_hash, created_at) VALUES (:endpoint, :customer, "
+                        + "'https://x.example/', '{ISSUED}', :keyId, :secret, :endpoint, 'h', now())")
+                .param("endpoint", endpointId).param("customer", customerId)
+                .param("keyId", secret.keyId()).param("secret", secret.ciphertext()).update();
+    }
+
+    private Optional<Instant> dueAt(String endpointId) {
+        return sql.sql("SELECT due_at FROM webhook_endpoint_heads WHERE endpoint_id = :endpoint")
+                .param("endpoint", endpointId).query(Timestamp.class).optional().map(Timestamp::toInstant);
+    }
+
+    private void awaitSomeoneWaitingForALock() {
+        await().atMost(Duration.ofSeconds(10)).until(() -> sql.sql("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                .query(Long.class).single() > 0);
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        try {
+            if (!latch.await(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("Not let go within 20 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private SingleConnectionDataSource connection() {
+        SingleConnectionDataSource connection = ServiceRoleDatabase.asService(url);
+        connections.add(connection);
+        return connection;
+    }
+}
