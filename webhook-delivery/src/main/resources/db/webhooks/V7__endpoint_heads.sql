@@ -5,28 +5,38 @@
 -- Kept by the database, in the transactions that record, resend and attempt deliveries, so that the release before
 -- (which does not know the table) keeps it too while it runs beside during an upgrade, as V5's trigger does.
 --
--- Recording a delivery never waits for an attempt in flight, nor an attempt for another's recording, except at its
--- very end: an attempt that ends its endpoint's head re-reads the queue once the recordings under way for the
--- endpoint have committed (they hold a share lock on its row, which the refresh's FOR UPDATE waits for), so a
--- delivery recorded meanwhile is never left without its row.
-SET LOCAL lock_timeout = '30s';
+-- A row is never missing: recording a delivery share-locks its endpoint's row (or makes it) and never waits for an
+-- attempt in flight; an attempt that ends its endpoint's head re-reads the queue for the row, unless
+-- recordings for the endpoint are under way (they hold the row's share lock), and then leaves the row as it was:
+-- early (due when the ended head was), which the next worker to take the endpoint sends from or mends. An attempt
+-- never waits for recordings, which could follow each other without end on a busy endpoint.
+--
+-- Creating the triggers holds off writes to the deliveries (and the foreign key, to the endpoints) until this
+-- commits; should that wait, the migration gives up soon rather than hold off the service longer, and runs again at
+-- the next start.
+SET LOCAL lock_timeout = '5s';
 
 CREATE TABLE webhook_endpoint_heads (
     endpoint_id text        PRIMARY KEY REFERENCES webhook_endpoints (endpoint_id) ON DELETE CASCADE,
     -- next_attempt_at of the endpoint's lowest-id PENDING delivery
     due_at      timestamptz NOT NULL
+) WITH (
+    -- Every attempt rewrites or deletes a row, at the front of the index the workers read: vacuumed by the count of
+    -- dead rows, not by a fraction of a small table.
+    autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000
 );
 
 CREATE INDEX webhook_endpoint_heads_due ON webhook_endpoint_heads (due_at, endpoint_id);
 
--- Sets an endpoint's row from its queue as committed now. Its caller holds the endpoint (an attempt, a repair) or has
--- just changed its head.
+-- Sets an endpoint's row from its queue as committed now, after the recordings under way for it. Its caller holds the
+-- endpoint (a worker, the repair) or the row.
 CREATE FUNCTION webhook_endpoint_head_refresh(endpoint text) RETURNS void LANGUAGE plpgsql
     SET search_path = public, pg_temp AS $$
 DECLARE
     due timestamptz;
 BEGIN
-    -- Waits for the recordings under way for the endpoint; the statements below see what they committed.
+    -- Waits for the recordings under way for the endpoint (if its caller does not hold the row already); the statements
+    -- below see what they committed.
     PERFORM 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint FOR UPDATE;
     SELECT next_attempt_at INTO due FROM public.webhook_deliveries
      WHERE endpoint_id = endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1;
@@ -53,8 +63,9 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A head attempted: tried again later (and still the head), its row moves to then without waiting; delivered or
--- given up, the next head's due time, or no row.
+-- A head attempted: tried again later (and still the head), its row moves to then (an update, which recordings' share
+-- locks do not hold off); delivered or given up, the next head's due time, or no row — unless recordings for the
+-- endpoint are under way, when the row is left early (see above).
 CREATE FUNCTION webhook_delivery_attempted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.status = 'PENDING' THEN
@@ -65,6 +76,10 @@ BEGIN
         IF FOUND THEN
             RETURN NULL;
         END IF;
+    END IF;
+    PERFORM 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = NEW.endpoint_id FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND AND EXISTS (SELECT 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = NEW.endpoint_id) THEN
+        RETURN NULL;
     END IF;
     PERFORM public.webhook_endpoint_head_refresh(NEW.endpoint_id);
     RETURN NULL;
@@ -77,6 +92,8 @@ CREATE TRIGGER webhook_deliveries_attempted AFTER UPDATE OF status, next_attempt
     FOR EACH ROW WHEN (OLD.status = 'PENDING') EXECUTE FUNCTION webhook_delivery_attempted();
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_endpoint_heads TO "${application_role}";
+-- Called by the service too (a worker or the repair mending a row): granted, not left to PUBLIC's default.
+GRANT EXECUTE ON FUNCTION webhook_endpoint_head_refresh(text) TO "${application_role}";
 
 -- After the triggers: creating them holds off writes to the deliveries until this migration commits, so none is
 -- recorded between this and them.

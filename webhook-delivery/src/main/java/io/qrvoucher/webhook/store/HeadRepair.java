@@ -12,11 +12,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Mends the endpoints' head rows the dispatcher finds its work by ({@code webhook_endpoint_heads}), should one not say
- * when its endpoint's head is due. The database keeps them in the very transactions that change the queues, so a
- * row is wrong only by a bug or a hand — or by a moment, when two instances record the first deliveries to one
- * endpoint at once and the later-numbered commits first. A missing row would leave its endpoint's deliveries unsent:
- * this sweep bounds that to its interval. Each endpoint is mended in its own transaction, not while an attempt holds
- * it (the attempt's end sets the row).
+ * when its endpoint's head is due. The database keeps them in the very transactions that change the queues; a row
+ * differs from its queue when an attempt ended while deliveries to its endpoint were being recorded (left early, which
+ * the next worker sends from anyway), when a head tried again later and a delivery numbered before it but committed
+ * after it (late, by up to the backoff: this sweep bounds that to its interval), by a moment when two instances record
+ * the first deliveries to one endpoint at once and the later-numbered commits first — or by a bug or a hand, a missing
+ * row leaving its endpoint unsent until the sweep. One instance looks at a time; each endpoint is mended in its own
+ * transaction, not while an attempt holds it (the attempt's end sets the row).
  */
 public final class HeadRepair {
 

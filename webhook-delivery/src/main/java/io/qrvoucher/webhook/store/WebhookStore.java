@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -279,24 +278,29 @@ public class WebhookStore {
      * per event and endpoint however often an event is read; returns how many are new.
      */
     public int record(List<NewDelivery> deliveries, Instant now) {
-        int recorded = 0;
-        // By customer, then endpoint (an event's order kept within each): two instances recording at once take the
-        // endpoints' head rows in one order, and cannot wait for each other in a circle.
-        List<NewDelivery> byCustomer = deliveries.stream().sorted(Comparator.comparing(NewDelivery::customerId)).toList();
-        for (NewDelivery delivery : byCustomer) {
-            recorded += jdbc.sql("""
-                            INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
-                                created_at, next_attempt_at, trace_context)
-                            SELECT endpoint_id, :eventId, :type, :voucherId, :payload, 'PENDING', :now, :now, :trace
-                            FROM webhook_endpoints WHERE customer_id = :customer AND :type = ANY (event_types)
-                            ORDER BY endpoint_id
-                            ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
-                    .param("eventId", delivery.eventId()).param("type", delivery.eventType())
-                    .param("voucherId", delivery.voucherId()).param("payload", delivery.payload())
-                    .param("now", Timestamp.from(now)).param("customer", delivery.customerId())
-                    .param("trace", delivery.traceContext(), java.sql.Types.VARCHAR).update();
+        if (deliveries.isEmpty()) {
+            return 0;
         }
-        return recorded;
+        // One statement, in endpoint order (each endpoint's in the events' order): its rows' triggers take the
+        // endpoints' head rows in that order, so two instances recording at once cannot wait for each other in a circle.
+        return jdbc.sql("""
+                        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
+                            created_at, next_attempt_at, trace_context)
+                        SELECT e.endpoint_id, d.event_id, d.event_type, d.voucher_id, d.payload, 'PENDING', :now, :now,
+                            d.trace_context
+                        FROM unnest(:customers, :eventIds, :types, :voucherIds, :payloads, :traces) WITH ORDINALITY
+                            AS d (customer_id, event_id, event_type, voucher_id, payload, trace_context, event_order)
+                        JOIN webhook_endpoints e ON e.customer_id = d.customer_id AND d.event_type = ANY (e.event_types)
+                        ORDER BY e.endpoint_id, d.event_order
+                        ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
+                .param("customers", deliveries.stream().map(NewDelivery::customerId).toArray(String[]::new))
+                .param("eventIds", deliveries.stream().map(NewDelivery::eventId).toArray(String[]::new))
+                .param("types", deliveries.stream().map(NewDelivery::eventType).toArray(String[]::new))
+                .param("voucherIds", deliveries.stream().map(NewDelivery::voucherId).toArray(String[]::new))
+                .param("payloads", deliveries.stream().map(NewDelivery::payload).toArray(byte[][]::new))
+                .param("traces", deliveries.stream().map(NewDelivery::traceContext).toArray(String[]::new))
+                .param("now", Timestamp.from(now))
+                .update();
     }
 
     /** The customer's endpoint's deliveries, newest first, before the delivery {@code before} if given; empty if no such endpoint. */
@@ -451,11 +455,16 @@ public class WebhookStore {
     }
 
     /**
-     * The endpoints, at most {@code max}, whose head row does not say when their head is due (missing, wrong, or left
-     * when nothing is pending). The database keeps the rows in the transactions that change the queues, so one found
-     * here is a bug's or a hand's; {@link #repairHead} mends it.
+     * The endpoints, at most {@code max}, whose head row does not say when their head is due (missing, early, late,
+     * or left when nothing is pending), for {@link #repairHead} to mend; none if another instance is looking at once
+     * (one look reads every endpoint's head).
      */
     public List<String> endpointsWithWrongHeads(int max) {
+        boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
+                .query(Boolean.class).single();
+        if (!ourTurn) {
+            return List.of();
+        }
         return jdbc.sql("""
                         SELECT e.endpoint_id FROM webhook_endpoints e
                         LEFT JOIN webhook_endpoint_heads h ON h.endpoint_id = e.endpoint_id
@@ -472,13 +481,13 @@ public class WebhookStore {
      * then, or if the endpoint is gone.
      */
     public boolean repairHead(String endpointId) {
-        boolean held = !jdbc.sql("""
+        boolean locked = !jdbc.sql("""
                         SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
                 .param("endpoint", endpointId).query().listOfRows().isEmpty();
-        if (held) {
+        if (locked) {
             refreshHead(endpointId);
         }
-        return held;
+        return locked;
     }
 
     /** Takes one of the customer's places for an attempt, until the transaction ends; false if every place is taken. */
