@@ -5,11 +5,13 @@
 -- Kept by the database, in the transactions that record, resend and attempt deliveries, so that the release before
 -- (which does not know the table) keeps it too while it runs beside during an upgrade, as V5's trigger does.
 --
--- A row is never missing: recording a delivery share-locks its endpoint's row (or makes it) and never waits for an
--- attempt in flight; an attempt that ends its endpoint's head re-reads the queue for the row, unless
--- recordings for the endpoint are under way (they hold the row's share lock), and then leaves the row as it was:
--- early (due when the ended head was), which the next worker to take the endpoint sends from or mends. An attempt
--- never waits for recordings, which could follow each other without end on a busy endpoint.
+-- A row is never missing, and nothing that keeps the rows waits for a recording (recordings for a busy endpoint may
+-- follow each other without end): recording a delivery share-locks its endpoint's row (or makes it) and never waits for
+-- an attempt in flight; setting a row from its queue takes it whole only if no recording holds it, and otherwise
+-- updates it (an update of the time alone is not held off by their share locks) to the head it can see, or leaves it
+-- as it was (due when the ended head was) if it sees none — early rather than late: their deliveries are due once they
+-- commit. A row may so be early, or left when a recording was rolled back; the next worker to take the endpoint sends
+-- its head or mends the row.
 --
 -- Creating the triggers holds off writes to the deliveries (and the foreign key, to the endpoints) until this
 -- commits; should that wait, the migration gives up soon rather than hold off the service longer, and runs again at
@@ -18,7 +20,7 @@ SET LOCAL lock_timeout = '5s';
 
 CREATE TABLE webhook_endpoint_heads (
     endpoint_id text        PRIMARY KEY REFERENCES webhook_endpoints (endpoint_id) ON DELETE CASCADE,
-    -- next_attempt_at of the endpoint's lowest-id PENDING delivery
+    -- when the endpoint's lowest-id PENDING delivery is due (or earlier for a while: see above)
     due_at      timestamptz NOT NULL
 ) WITH (
     -- Every attempt rewrites or deletes a row, at the front of the index the workers read: vacuumed by the count of
@@ -28,28 +30,36 @@ CREATE TABLE webhook_endpoint_heads (
 
 CREATE INDEX webhook_endpoint_heads_due ON webhook_endpoint_heads (due_at, endpoint_id);
 
--- Sets an endpoint's row from its queue as committed now, after the recordings under way for it. Its caller holds the
--- endpoint (a worker, the repair) or the row.
+-- Sets an endpoint's row from its queue as committed now, without waiting for the recordings under way (see above).
+-- Its caller holds the endpoint (an attempt ending, a worker, the repair).
 CREATE FUNCTION webhook_endpoint_head_refresh(endpoint text) RETURNS void LANGUAGE plpgsql
     SET search_path = public, pg_temp AS $$
 DECLARE
     due timestamptz;
 BEGIN
-    -- Waits for the recordings under way for the endpoint (if its caller does not hold the row already); the statements
-    -- below see what they committed.
-    PERFORM 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint FOR UPDATE;
+    PERFORM 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint FOR UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        -- No recording under way: the queue seen is the queue.
+        SELECT next_attempt_at INTO due FROM public.webhook_deliveries
+         WHERE endpoint_id = endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1;
+        IF due IS NULL THEN
+            DELETE FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint;
+        ELSE
+            UPDATE public.webhook_endpoint_heads SET due_at = due WHERE endpoint_id = endpoint;
+        END IF;
+        RETURN;
+    END IF;
     SELECT next_attempt_at INTO due FROM public.webhook_deliveries
      WHERE endpoint_id = endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1;
-    IF due IS NULL THEN
-        DELETE FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint;
-    ELSE
+    -- Held by recordings, or no row (a recording making it makes it right): the head seen, if any.
+    IF due IS NOT NULL THEN
         INSERT INTO public.webhook_endpoint_heads (endpoint_id, due_at) VALUES (endpoint, due)
         ON CONFLICT (endpoint_id) DO UPDATE SET due_at = EXCLUDED.due_at;
     END IF;
 END $$;
 
 -- A delivery recorded: behind the endpoint's head if it has one (the row is share-locked until this transaction
--- ends, so that a head finished meanwhile re-reads the queue after it), else the head.
+-- ends, so that a head ended meanwhile leaves the row early instead of removing it), else the head.
 CREATE FUNCTION webhook_delivery_recorded() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     LOOP
@@ -63,9 +73,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- A head attempted: tried again later (and still the head), its row moves to then (an update, which recordings' share
--- locks do not hold off); delivered or given up, the next head's due time, or no row — unless recordings for the
--- endpoint are under way, when the row is left early (see above).
+-- A head attempted: tried again later (and still the head), its row moves to then; delivered or given up, the next
+-- head's due time, or no row.
 CREATE FUNCTION webhook_delivery_attempted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.status = 'PENDING' THEN
@@ -76,10 +85,6 @@ BEGIN
         IF FOUND THEN
             RETURN NULL;
         END IF;
-    END IF;
-    PERFORM 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = NEW.endpoint_id FOR UPDATE SKIP LOCKED;
-    IF NOT FOUND AND EXISTS (SELECT 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = NEW.endpoint_id) THEN
-        RETURN NULL;
     END IF;
     PERFORM public.webhook_endpoint_head_refresh(NEW.endpoint_id);
     RETURN NULL;

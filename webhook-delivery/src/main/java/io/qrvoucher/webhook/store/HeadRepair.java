@@ -11,14 +11,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Mends the endpoints' head rows the dispatcher finds its work by ({@code webhook_endpoint_heads}), should one not say
- * when its endpoint's head is due. The database keeps them in the very transactions that change the queues; a row
- * differs from its queue when an attempt ended while deliveries to its endpoint were being recorded (left early, which
- * the next worker sends from anyway), when a head tried again later and a delivery numbered before it but committed
- * after it (late, by up to the backoff: this sweep bounds that to its interval), by a moment when two instances record
- * the first deliveries to one endpoint at once and the later-numbered commits first — or by a bug or a hand, a missing
- * row leaving its endpoint unsent until the sweep. One instance looks at a time; each endpoint is mended in its own
- * transaction, not while an attempt holds it (the attempt's end sets the row).
+ * Mends the endpoints' head rows the dispatcher finds its work by ({@code webhook_endpoint_heads}) that are missing,
+ * late, or left when nothing is pending. The database keeps them in the very transactions that change the queues; a
+ * row is late when a head was tried again later and a delivery numbered before it committed after it (by up to the
+ * backoff: this sweep bounds that to its interval), or by a moment when two instances record the first deliveries to
+ * one endpoint at once and the later-numbered commits first; left when a recording was rolled back; missing only by a
+ * bug or a hand, which would leave its endpoint unsent until the sweep. (Early rows, left by an attempt that ended
+ * while deliveries to its endpoint were being recorded, are the workers' to mend.) One instance looks at a time; each
+ * endpoint is mended in its own transaction, not while an attempt holds it (the attempt's end sets the row).
  */
 public final class HeadRepair {
 

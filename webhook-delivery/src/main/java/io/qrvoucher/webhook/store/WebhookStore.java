@@ -423,7 +423,8 @@ public class WebhookStore {
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
                 .filter(pending -> !((Timestamp) pending.get("next_attempt_at")).toInstant().isAfter(now));
         if (head.isEmpty()) {
-            // The endpoint's row said due and its queue does not: mended now, or every worker would take it first.
+            // The endpoint's row said due and its queue does not (an early row): mended now, or every worker would take
+            // it first.
             refreshHead(endpointId);
         }
         return head.map(pending -> new Due((Long) pending.get("delivery_id"), endpointId, (String) locked.get("url"),
@@ -455,9 +456,9 @@ public class WebhookStore {
     }
 
     /**
-     * The endpoints, at most {@code max}, whose head row does not say when their head is due (missing, early, late,
-     * or left when nothing is pending), for {@link #repairHead} to mend; none if another instance is looking at once
-     * (one look reads every endpoint's head).
+     * The endpoints, at most {@code max}, whose head row is missing, late, or left when nothing is pending, for
+     * {@link #repairHead} to mend; none if another instance is looking at once (one look reads every endpoint's head).
+     * Early rows are not listed: the next worker to take the endpoint sends from them or mends them.
      */
     public List<String> endpointsWithWrongHeads(int max) {
         boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
@@ -471,7 +472,7 @@ public class WebhookStore {
                         LEFT JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
                                            WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
                                            ORDER BY d.delivery_id LIMIT 1) head ON true
-                        WHERE h.due_at IS DISTINCT FROM head.next_attempt_at
+                        WHERE (h.due_at IS NULL) <> (head.next_attempt_at IS NULL) OR h.due_at > head.next_attempt_at
                         LIMIT :max""")
                 .param("max", max).query(String.class).list();
     }
