@@ -6,12 +6,13 @@
 -- (which does not know the table) keeps it too while it runs beside during an upgrade, as V5's trigger does.
 --
 -- A row is never missing, and nothing that keeps the rows waits for a recording (recordings for a busy endpoint may
--- follow each other without end): recording a delivery share-locks its endpoint's row (or makes it) and never waits for
--- an attempt in flight; setting a row from its queue takes it whole only if no recording holds it, and otherwise
--- updates it (an update of the time alone is not held off by their share locks) to the head it can see, or leaves it
--- as it was (due when the ended head was) if it sees none — early rather than late: their deliveries are due once they
--- commit. A row may so be early, or left when a recording was rolled back; the next worker to take the endpoint sends
--- its head or mends the row.
+-- follow each other without end), but for setting a row found missing, which waits for a recording making it.
+-- Recording a delivery share-locks its endpoint's row (or makes it) and never waits for an attempt in flight. Setting
+-- a row from its queue takes it whole only if no recording holds it; otherwise it updates it (an update of the time
+-- alone is not held off by their share locks) to the head it can see, or leaves it as it was (due when the ended head
+-- was) if it sees none — early rather than late: their deliveries are due once they commit. A row may so be early,
+-- or left when a recording was rolled back; the next worker to take the endpoint sends its head, mends the row, or
+-- passes it over while deliveries to it are being recorded.
 --
 -- Creating the triggers holds off writes to the deliveries (and the foreign key, to the endpoints) until this
 -- commits; should that wait, the migration gives up soon rather than hold off the service longer, and runs again at
@@ -20,7 +21,7 @@ SET LOCAL lock_timeout = '5s';
 
 CREATE TABLE webhook_endpoint_heads (
     endpoint_id text        PRIMARY KEY REFERENCES webhook_endpoints (endpoint_id) ON DELETE CASCADE,
-    -- when the endpoint's lowest-id PENDING delivery is due (or earlier for a while: see above)
+    -- when the endpoint's lowest-id PENDING delivery is due (or earlier or later for a while: see above)
     due_at      timestamptz NOT NULL
 ) WITH (
     -- Every attempt rewrites or deletes a row, at the front of the index the workers read: vacuumed by the count of
@@ -30,9 +31,9 @@ CREATE TABLE webhook_endpoint_heads (
 
 CREATE INDEX webhook_endpoint_heads_due ON webhook_endpoint_heads (due_at, endpoint_id);
 
--- Sets an endpoint's row from its queue as committed now, without waiting for the recordings under way (see above).
--- Its caller holds the endpoint (an attempt ending, a worker, the repair).
-CREATE FUNCTION webhook_endpoint_head_refresh(endpoint text) RETURNS void LANGUAGE plpgsql
+-- Sets an endpoint's row from its queue as committed now, without waiting for the recordings under way (see above);
+-- false if it left the row as it was. Its caller holds the endpoint (an attempt ending, a worker, the repair).
+CREATE FUNCTION webhook_endpoint_head_refresh(endpoint text) RETURNS boolean LANGUAGE plpgsql
     SET search_path = public, pg_temp AS $$
 DECLARE
     due timestamptz;
@@ -47,15 +48,19 @@ BEGIN
         ELSE
             UPDATE public.webhook_endpoint_heads SET due_at = due WHERE endpoint_id = endpoint;
         END IF;
-        RETURN;
+        RETURN true;
     END IF;
     SELECT next_attempt_at INTO due FROM public.webhook_deliveries
      WHERE endpoint_id = endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1;
-    -- Held by recordings, or no row (a recording making it makes it right): the head seen, if any.
+    -- Held by recordings, or no row: the head seen, if any (a missing row, set so, waits for a recording making it).
     IF due IS NOT NULL THEN
         INSERT INTO public.webhook_endpoint_heads (endpoint_id, due_at) VALUES (endpoint, due)
         ON CONFLICT (endpoint_id) DO UPDATE SET due_at = EXCLUDED.due_at;
+        RETURN true;
     END IF;
+    -- None seen: a row held by recordings is left as it was (false: the caller may pass the endpoint over); no row is
+    -- right (a recording making one makes it right).
+    RETURN NOT EXISTS (SELECT 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint);
 END $$;
 
 -- A delivery recorded: behind the endpoint's head if it has one (the row is share-locked until this transaction
@@ -74,7 +79,7 @@ BEGIN
 END $$;
 
 -- A head attempted: tried again later (and still the head), its row moves to then; delivered or given up, the next
--- head's due time, or no row.
+-- head's due time, or no row, as the refresh sets them (left early while deliveries to it are being recorded).
 CREATE FUNCTION webhook_delivery_attempted() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
 BEGIN
     IF NEW.status = 'PENDING' THEN

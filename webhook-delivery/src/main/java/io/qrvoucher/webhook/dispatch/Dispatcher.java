@@ -89,8 +89,8 @@ public final class Dispatcher implements SmartLifecycle {
     /** Sends due deliveries until none is due (or a round is done); the schedule calls it again after the poll interval. */
     void sendDue() {
         try {
-            // A look that only mended an endpoint's early head row finds nothing; one more, in a transaction of its own,
-            // finds what is due after it.
+            // A look that only mended an endpoint's early head row (kept with its transaction) finds nothing; one more,
+            // in a transaction of its own, finds what is due after it.
             for (int i = 0; i < ATTEMPTS_PER_ROUND && (attemptOne() || attemptOne()); i++) {
                 // next
             }

@@ -17,8 +17,10 @@ import io.micrometer.core.instrument.MeterRegistry;
  * backoff: this sweep bounds that to its interval), or by a moment when two instances record the first deliveries to
  * one endpoint at once and the later-numbered commits first; left when a recording was rolled back; missing only by a
  * bug or a hand, which would leave its endpoint unsent until the sweep. (Early rows, left by an attempt that ended
- * while deliveries to its endpoint were being recorded, are the workers' to mend.) One instance looks at a time; each
- * endpoint is mended in its own transaction, not while an attempt holds it (the attempt's end sets the row).
+ * while deliveries to its endpoint were being recorded, are the workers' to mend; one whose queue shows nothing yet is
+ * listed as left over, and left as it is until the recordings commit.) One instance looks at a time; each endpoint is
+ * mended in its own transaction, not while an attempt holds it (the attempt's end sets the row); only rows changed are
+ * counted.
  */
 public final class HeadRepair {
 

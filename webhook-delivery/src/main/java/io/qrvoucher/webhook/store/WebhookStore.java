@@ -400,37 +400,54 @@ public class WebhookStore {
      */
     public Optional<Due> lockNextDue(Instant now) {
         Set<String> busyCustomers = new HashSet<>();
-        // An endpoint of a customer with no place left is let go again (its row lock, back to the savepoint): it must
-        // not stay locked, and its removal wait, through the attempt this transaction makes for another customer.
+        Set<String> passedOver = new HashSet<>();
+        // An endpoint let go again goes back to the savepoint (its row lock, its customer's place): it must not stay
+        // locked, and its removal wait, through the attempt this transaction makes for another endpoint.
         jdbc.sql("SAVEPOINT next_due").update();
-        Optional<Map<String, Object>> endpoint = nextDueEndpoint(now, busyCustomers);
-        while (endpoint.isPresent() && !placeTaken((String) endpoint.get().get("customer_id"))) {
-            busyCustomers.add((String) endpoint.get().get("customer_id"));
+        while (true) {
+            Optional<Map<String, Object>> endpoint = nextDueEndpoint(now, busyCustomers, passedOver);
+            if (endpoint.isEmpty()) {
+                jdbc.sql("RELEASE SAVEPOINT next_due").update();
+                return Optional.empty();
+            }
+            Map<String, Object> locked = endpoint.get();
+            String endpointId = (String) locked.get("endpoint_id");
+            if (!placeTaken((String) locked.get("customer_id"))) {
+                busyCustomers.add((String) locked.get("customer_id"));
+                jdbc.sql("ROLLBACK TO SAVEPOINT next_due").update();
+                continue;
+            }
+            Optional<Map<String, Object>> head = dueHead(endpointId, now);
+            if (head.isPresent()) {
+                jdbc.sql("RELEASE SAVEPOINT next_due").update();
+                return head.map(pending -> due(pending, endpointId, (String) locked.get("url"), now));
+            }
+            // An early row: its queue has nothing due. Mended, it is kept with this transaction, which ends without an
+            // attempt (the worker looks again); left as it was (deliveries to it are being recorded), it is passed over.
+            if (refreshHead(endpointId)) {
+                jdbc.sql("RELEASE SAVEPOINT next_due").update();
+                return Optional.empty();
+            }
+            passedOver.add(endpointId);
             jdbc.sql("ROLLBACK TO SAVEPOINT next_due").update();
-            endpoint = nextDueEndpoint(now, busyCustomers);
         }
-        jdbc.sql("RELEASE SAVEPOINT next_due").update();
-        if (endpoint.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, Object> locked = endpoint.get();
-        String endpointId = (String) locked.get("endpoint_id");
-        // Read again under the lock, in a new snapshot: another instance may have sent the head just before.
-        Optional<Map<String, Object>> head = jdbc.sql("""
+    }
+
+    /** The endpoint's head if due, read again under its lock in a new snapshot: another may have sent it just before. */
+    private Optional<Map<String, Object>> dueHead(String endpointId, Instant now) {
+        return jdbc.sql("""
                         SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at, trace_context
                         FROM webhook_deliveries
                         WHERE endpoint_id = :endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1""")
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
                 .filter(pending -> !((Timestamp) pending.get("next_attempt_at")).toInstant().isAfter(now));
-        if (head.isEmpty()) {
-            // The endpoint's row said due and its queue does not (an early row): mended now, or every worker would take
-            // it first.
-            refreshHead(endpointId);
-        }
-        return head.map(pending -> new Due((Long) pending.get("delivery_id"), endpointId, (String) locked.get("url"),
+    }
+
+    private Due due(Map<String, Object> pending, String endpointId, String url, Instant now) {
+        return new Due((Long) pending.get("delivery_id"), endpointId, url,
                 signingSecrets(endpointId, now), (String) pending.get("event_id"), (byte[]) pending.get("payload"),
                 ((Timestamp) pending.get("created_at")).toInstant(), (Integer) pending.get("attempts"),
-                (String) pending.get("trace_context")));
+                (String) pending.get("trace_context"));
     }
 
     /**
@@ -438,27 +455,34 @@ public class WebhookStore {
      * due and no other transaction holds it: the first of the endpoints' heads by due time ({@code V7}) that can be
      * locked, without reading the deliveries queued behind them.
      */
-    private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers) {
+    private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers,
+                                                          Set<String> passedOver) {
         return jdbc.sql("""
                         SELECT e.endpoint_id, e.customer_id, e.url
                         FROM webhook_endpoint_heads h JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
                         WHERE h.due_at <= :now AND NOT e.customer_id = ANY (:busy)
+                          AND NOT h.endpoint_id = ANY (:passedOver)
                         ORDER BY h.due_at, h.endpoint_id
                         LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
                 .param("now", Timestamp.from(now))
                 .param("busy", busyCustomers.toArray(String[]::new))
+                .param("passedOver", passedOver.toArray(String[]::new))
                 .query().listOfRows().stream().findFirst();
     }
 
-    /** Sets the endpoint's head row from its queue as committed now ({@code V7}'s {@code webhook_endpoint_head_refresh}). */
-    private void refreshHead(String endpointId) {
-        jdbc.sql("SELECT webhook_endpoint_head_refresh(:endpoint)").param("endpoint", endpointId).query().listOfRows();
+    /**
+     * Sets the endpoint's head row from its queue as committed now ({@code V7}'s {@code webhook_endpoint_head_refresh});
+     * false if it left the row as it was (deliveries to the endpoint being recorded, none visible).
+     */
+    private boolean refreshHead(String endpointId) {
+        return jdbc.sql("SELECT webhook_endpoint_head_refresh(:endpoint)").param("endpoint", endpointId)
+                .query(Boolean.class).single();
     }
 
     /**
-     * The endpoints, at most {@code max}, whose head row is missing, late, or left when nothing is pending, for
-     * {@link #repairHead} to mend; none if another instance is looking at once (one look reads every endpoint's head).
-     * Early rows are not listed: the next worker to take the endpoint sends from them or mends them.
+     * The endpoints, at most {@code max}, whose head row is missing, late, or left when nothing is pending (or nothing
+     * committed yet), for {@link #repairHead} to mend; none if another instance is looking at once (one look reads every
+     * endpoint's head). Early rows are not listed: the next worker to take the endpoint sends from them or mends them.
      */
     public List<String> endpointsWithWrongHeads(int max) {
         boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
@@ -479,16 +503,13 @@ public class WebhookStore {
 
     /**
      * Sets the endpoint's head row from its queue, unless an attempt holds the endpoint (its end sets the row); false
-     * then, or if the endpoint is gone.
+     * then, if the endpoint is gone, or if the row was left as it was (deliveries to it being recorded).
      */
     public boolean repairHead(String endpointId) {
         boolean locked = !jdbc.sql("""
                         SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
                 .param("endpoint", endpointId).query().listOfRows().isEmpty();
-        if (locked) {
-            refreshHead(endpointId);
-        }
-        return locked;
+        return locked && refreshHead(endpointId);
     }
 
     /** Takes one of the customer's places for an attempt, until the transaction ends; false if every place is taken. */

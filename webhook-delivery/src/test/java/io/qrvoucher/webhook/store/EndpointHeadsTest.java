@@ -121,11 +121,14 @@ class EndpointHeadsTest {
     }
 
     @Test
-    void mendingAnEarlyRowNeverWaitsForADeliveryBeingRecorded() throws Exception {
+    void anEarlyRowWhoseDeliveriesAreBeingRecordedIsPassedOverWithoutWaitingForThem() throws Exception {
         endpoint("e", "alice");
+        endpoint("f", "bob");
         sql.sql("INSERT INTO webhook_endpoint_heads (endpoint_id, due_at) VALUES ('e', :due)")
                 .param("due", Timestamp.from(NOW.minusSeconds(60))).update();
         Instance worker = new Instance();
+        worker.transactions.executeWithoutResult(status -> worker.store.record(List.of(
+                new WebhookStore.NewDelivery("bob", "v1/ISSUED", "ISSUED", "v1", new byte[] {0}, null)), NOW.minusSeconds(10)));
         Instance listener = new Instance();
         CountDownLatch recorded = new CountDownLatch(1);
         CountDownLatch commit = new CountDownLatch(1);
@@ -139,16 +142,49 @@ class EndpointHeadsTest {
         ExecutorService looking = Executors.newSingleThreadExecutor();
         try {
             assertThat(looking.submit(() -> worker.lockNextDue(NOW)).get(10, TimeUnit.SECONDS))
-                    .as("nothing due it can see, and no wait for the recording").isEmpty();
-            assertThat(looking.submit(() -> worker.store.repairHead("e")).get(10, TimeUnit.SECONDS)).isTrue();
+                    .as("the next endpoint due, the early one passed over without waiting")
+                    .hasValueSatisfying(due -> assertThat(due.endpointId()).isEqualTo("f"));
+            assertThat(looking.submit(() -> worker.store.repairHead("e")).get(10, TimeUnit.SECONDS))
+                    .as("left as it was").isFalse();
         } finally {
             looking.shutdownNow();
             commit.countDown();
         }
         recording.get(10, TimeUnit.SECONDS);
 
+        assertThat(dueAt("e")).contains(NOW.minusSeconds(60));
         assertThat(worker.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
                 .isEqualTo("v2/ISSUED"));
+    }
+
+    @Test
+    void anEarlyRowIsSetToTheHeadItsWorkerCanSeeWithoutWaitingForADeliveryBeingRecorded() throws Exception {
+        endpoint("e", "alice");
+        Instance worker = new Instance();
+        worker.record("v1", NOW);
+        worker.attempt(NOW, Optional.of(NOW.plusSeconds(60)));
+        sql.sql("UPDATE webhook_endpoint_heads SET due_at = :early WHERE endpoint_id = 'e'")
+                .param("early", Timestamp.from(NOW.minusSeconds(60))).update();
+        Instance listener = new Instance();
+        CountDownLatch recorded = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+
+        Future<?> recording = otherInstance.submit(() -> listener.transactions.executeWithoutResult(status -> {
+            listener.store.record(List.of(delivery("v2")), NOW.plusSeconds(5));
+            recorded.countDown();
+            awaitLatch(commit);
+        }));
+        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
+        ExecutorService looking = Executors.newSingleThreadExecutor();
+        try {
+            assertThat(looking.submit(() -> worker.lockNextDue(NOW)).get(10, TimeUnit.SECONDS)).isEmpty();
+        } finally {
+            looking.shutdownNow();
+            commit.countDown();
+        }
+        recording.get(10, TimeUnit.SECONDS);
+
+        assertThat(dueAt("e")).as("the head in its backoff").contains(NOW.plusSeconds(60));
     }
 
     @Test
