@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,25 +79,15 @@ class EndpointHeadsTest {
     void aHeadEndedWhileADeliveryIsBeingRecordedNeitherWaitsForItNorLeavesItWithoutARow() throws Exception {
         endpoint("e", "alice");
         Instance sender = new Instance();
-        Instance listener = new Instance();
         sender.record("v1", NOW);
-        CountDownLatch recorded = new CountDownLatch(1);
-        CountDownLatch commit = new CountDownLatch(1);
 
-        Future<?> recording = otherInstance.submit(() -> listener.transactions.executeWithoutResult(status -> {
-            listener.store.record(List.of(delivery("v2")), NOW.plusSeconds(5));
-            recorded.countDown();
-            awaitLatch(commit);
-        }));
-        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
-        ExecutorService attempt = Executors.newSingleThreadExecutor();
-        try {
-            attempt.submit(() -> sender.attempt(NOW, Optional.empty())).get(10, TimeUnit.SECONDS);
-        } finally {
-            attempt.shutdownNow();
-            commit.countDown();
+        try (RecordingUnderWay recording = new RecordingUnderWay("v2", NOW.plusSeconds(5))) {
+            withinTenSeconds(() -> {
+                sender.attempt(NOW, Optional.empty());
+                return null;
+            });
+            recording.commit();
         }
-        recording.get(10, TimeUnit.SECONDS);
 
         assertThat(dueAt("e")).as("left early, as the ended head was due").contains(NOW);
         assertThat(sender.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
@@ -129,28 +121,14 @@ class EndpointHeadsTest {
         Instance worker = new Instance();
         worker.transactions.executeWithoutResult(status -> worker.store.record(List.of(
                 new WebhookStore.NewDelivery("bob", "v1/ISSUED", "ISSUED", "v1", new byte[] {0}, null)), NOW.minusSeconds(10)));
-        Instance listener = new Instance();
-        CountDownLatch recorded = new CountDownLatch(1);
-        CountDownLatch commit = new CountDownLatch(1);
 
-        Future<?> recording = otherInstance.submit(() -> listener.transactions.executeWithoutResult(status -> {
-            listener.store.record(List.of(delivery("v2")), NOW.plusSeconds(5));
-            recorded.countDown();
-            awaitLatch(commit);
-        }));
-        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
-        ExecutorService looking = Executors.newSingleThreadExecutor();
-        try {
-            assertThat(looking.submit(() -> worker.lockNextDue(NOW)).get(10, TimeUnit.SECONDS))
+        try (RecordingUnderWay recording = new RecordingUnderWay("v2", NOW.plusSeconds(5))) {
+            assertThat(withinTenSeconds(() -> worker.lockNextDue(NOW)))
                     .as("the next endpoint due, the early one passed over without waiting")
                     .hasValueSatisfying(due -> assertThat(due.endpointId()).isEqualTo("f"));
-            assertThat(looking.submit(() -> worker.store.repairHead("e")).get(10, TimeUnit.SECONDS))
-                    .as("left as it was").isFalse();
-        } finally {
-            looking.shutdownNow();
-            commit.countDown();
+            assertThat(withinTenSeconds(() -> worker.store.repairHead("e"))).as("left as it was").isFalse();
+            recording.commit();
         }
-        recording.get(10, TimeUnit.SECONDS);
 
         assertThat(dueAt("e")).contains(NOW.minusSeconds(60));
         assertThat(worker.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
@@ -165,24 +143,11 @@ class EndpointHeadsTest {
         worker.attempt(NOW, Optional.of(NOW.plusSeconds(60)));
         sql.sql("UPDATE webhook_endpoint_heads SET due_at = :early WHERE endpoint_id = 'e'")
                 .param("early", Timestamp.from(NOW.minusSeconds(60))).update();
-        Instance listener = new Instance();
-        CountDownLatch recorded = new CountDownLatch(1);
-        CountDownLatch commit = new CountDownLatch(1);
 
-        Future<?> recording = otherInstance.submit(() -> listener.transactions.executeWithoutResult(status -> {
-            listener.store.record(List.of(delivery("v2")), NOW.plusSeconds(5));
-            recorded.countDown();
-            awaitLatch(commit);
-        }));
-        assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
-        ExecutorService looking = Executors.newSingleThreadExecutor();
-        try {
-            assertThat(looking.submit(() -> worker.lockNextDue(NOW)).get(10, TimeUnit.SECONDS)).isEmpty();
-        } finally {
-            looking.shutdownNow();
-            commit.countDown();
+        try (RecordingUnderWay recording = new RecordingUnderWay("v2", NOW.plusSeconds(5))) {
+            assertThat(withinTenSeconds(() -> worker.lockNextDue(NOW))).isEmpty();
+            recording.commit();
         }
-        recording.get(10, TimeUnit.SECONDS);
 
         assertThat(dueAt("e")).as("the head in its backoff").contains(NOW.plusSeconds(60));
     }
@@ -287,6 +252,49 @@ class EndpointHeadsTest {
                     assertThat(row.get("endpoint_id")).isEqualTo("a");
                     assertThat(((Timestamp) row.get("due_at")).toInstant()).isEqualTo(NOW.plusSeconds(30));
                 });
+    }
+
+    /**
+     * A recording of alice's delivery, by another instance, left uncommitted (its share lock on the endpoint's head row
+     * held) until committed; rolled back if not.
+     */
+    private final class RecordingUnderWay implements AutoCloseable {
+
+        private final CountDownLatch commit = new CountDownLatch(1);
+        private final Future<?> recording;
+
+        RecordingUnderWay(String voucherId, Instant now) throws InterruptedException {
+            Instance listener = new Instance();
+            CountDownLatch recorded = new CountDownLatch(1);
+            recording = otherInstance.submit(() -> listener.transactions.executeWithoutResult(status -> {
+                listener.store.record(List.of(delivery(voucherId)), now);
+                recorded.countDown();
+                awaitLatch(commit);
+            }));
+            assertThat(recorded.await(10, TimeUnit.SECONDS)).isTrue();
+        }
+
+        void commit() throws Exception {
+            commit.countDown();
+            recording.get(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            commit.countDown();
+        }
+    }
+
+    /** What {@code call} returns, made on a thread of its own: an AssertionError if it waits 10 s. */
+    private static <T> T withinTenSeconds(Callable<T> call) throws Exception {
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            return thread.submit(call).get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException waited) {
+            throw new AssertionError("Still waiting after 10 s", waited);
+        } finally {
+            thread.shutdownNow();
+        }
     }
 
     /** One instance of the service: a connection of its own, its store and its transactions. */
