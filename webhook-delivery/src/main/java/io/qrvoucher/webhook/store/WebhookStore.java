@@ -139,13 +139,7 @@ public class WebhookStore {
     public Optional<Rotated> rotateSecret(String customerId, String endpointId, Duration previousValidFor,
                                           String idempotencyKey, Duration secretRetryWindow, Instant at) {
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-        // The weakest row lock, held against the endpoint's removal: an attempt in flight (FOR NO KEY UPDATE for as
-        // long as its endpoint takes to answer) does not hold the rotation up, nor the rotation the attempt.
-        boolean owned = jdbc.sql("""
-                        SELECT 1 FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :endpoint
-                        FOR KEY SHARE""")
-                .param("customer", customerId).param("endpoint", endpointId).query().listOfRows().size() == 1;
-        if (!owned) {
+        if (!holdAgainstRemoval(customerId, endpointId)) {
             return Optional.empty();
         }
         jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-rotation:' || :endpoint, 0))")
@@ -332,7 +326,11 @@ public class WebhookStore {
      */
     public Optional<Delivery> resend(String customerId, String endpointId, long deliveryId, String idempotencyKey,
                                      Instant now) {
-        if (delivery(customerId, endpointId, deliveryId).isEmpty() || !lockFirstDeliveryOfEvent(deliveryId)) {
+        // The endpoint before any of its deliveries: a removal locks the endpoint and then deletes its deliveries, so
+        // a resend that held a delivery first and then, recording the new one, the endpoint's key, could deadlock
+        // with it. Held first, the removal waits for the resend, or the resend finds the endpoint gone.
+        if (!holdAgainstRemoval(customerId, endpointId) || delivery(customerId, endpointId, deliveryId).isEmpty()
+                || !lockFirstDeliveryOfEvent(deliveryId)) {
             return Optional.empty();
         }
         checkRoomForResend(endpointId, idempotencyKey);
@@ -373,6 +371,18 @@ public class WebhookStore {
             throw new Refusal("TOO_MANY_RESENDS", "This endpoint has " + MAX_PENDING_RESENDS + " resends waiting to "
                     + "be sent; ask for more once they are");
         }
+    }
+
+    /**
+     * Holds the customer's endpoint against its removal until the transaction ends; false if the customer has no
+     * such endpoint. The weakest row lock: an attempt in flight (FOR NO KEY UPDATE for as long as its endpoint takes
+     * to answer) does not hold the caller up, nor the caller the attempt.
+     */
+    private boolean holdAgainstRemoval(String customerId, String endpointId) {
+        return jdbc.sql("""
+                        SELECT 1 FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :endpoint
+                        FOR KEY SHARE""")
+                .param("customer", customerId).param("endpoint", endpointId).query().listOfRows().size() == 1;
     }
 
     /**

@@ -106,6 +106,58 @@ class EndpointLockTest {
         assertThat(store.resend("alice", "e", first, "resend-0", NOW)).isPresent();
     }
 
+    /**
+     * A resend and the endpoint's removal at once: the removal locks the endpoint, then deletes its deliveries. A
+     * resend that held the delivery first, and then needed the endpoint to record the new one, deadlocked with it
+     * (one of the two failed after PostgreSQL's deadlock timeout); it now finds the endpoint gone.
+     */
+    @Test
+    void aResendWhileItsEndpointIsRemovedFindsItGone() {
+        long first = JdbcClient.create(sending).sql("SELECT delivery_id FROM webhook_deliveries WHERE endpoint_id = 'e'")
+                .query(Long.class).single();
+        SingleConnectionDataSource resending = ServiceRoleDatabase.asService(url);
+        int removing = backendOf(listening);
+        int resendingBackend = backendOf(resending);
+        ExecutorService removalThread = Executors.newSingleThreadExecutor();
+        ExecutorService resendThread = Executors.newSingleThreadExecutor();
+        try {
+            AtomicReference<Future<Boolean>> removal = new AtomicReference<>();
+            AtomicReference<Future<Optional<Delivery>>> resend = new AtomicReference<>();
+            // Another transaction holds the delivery, so that the removal stops there with the endpoint locked.
+            new TransactionTemplate(new DataSourceTransactionManager(sending)).executeWithoutResult(status -> {
+                JdbcClient.create(sending).sql("SELECT 1 FROM webhook_deliveries WHERE delivery_id = :first FOR SHARE")
+                        .param("first", first).query().listOfRows();
+                removal.set(removalThread.submit(() -> new TransactionTemplate(new DataSourceTransactionManager(listening))
+                        .execute(inner -> new WebhookStore(JdbcClient.create(listening), SECRETS).remove("alice", "e"))));
+                awaitLockWait(removing);
+                resend.set(resendThread.submit(() -> new TransactionTemplate(new DataSourceTransactionManager(resending))
+                        .execute(inner -> new WebhookStore(JdbcClient.create(resending), SECRETS)
+                                .resend("alice", "e", first, "resend-1", NOW))));
+                awaitLockWait(resendingBackend);
+            });
+
+            assertThat(getWithin(removal.get(), "The endpoint was not removed")).isTrue();
+            assertThat(getWithin(resend.get(), "The resend was not answered")).isEmpty();
+            assertThat(JdbcClient.create(sending).sql("SELECT count(*) FROM webhook_deliveries").query(Long.class).single())
+                    .isZero();
+        } finally {
+            removalThread.shutdownNow();
+            resendThread.shutdownNow();
+            resending.destroy();
+        }
+    }
+
+    private static int backendOf(DataSource connection) {
+        return JdbcClient.create(connection).sql("SELECT pg_backend_pid()").query(Integer.class).single();
+    }
+
+    /** Until the backend's transaction waits for a lock another holds. */
+    private void awaitLockWait(int pid) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> JdbcClient.create(sending)
+                .sql("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND wait_event_type = 'Lock'")
+                .param("pid", pid).query(Long.class).single() > 0);
+    }
+
     /** The endpoint the innermost worker found free to lock while all three held theirs. */
     private String lastLockable;
 
