@@ -18,6 +18,7 @@ import org.springframework.web.server.WebFilterChain;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
@@ -49,7 +50,7 @@ import tools.jackson.databind.ObjectMapper;
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
-    private static final HttpHeaders RETRY_IN_A_SECOND = HttpHeaders.readOnlyHttpHeaders(retryAfterOneSecond());
+    private static final HttpHeaders RETRY_IN_A_SECOND = ProblemResponses.header(HttpHeaders.RETRY_AFTER, "1");
 
     private final int maxGenerations;
     private final int maxInFlight;
@@ -235,12 +236,6 @@ final class AdmissionControl implements WebFilter, Ordered {
                 free();
             }
         }
-    }
-
-    private static HttpHeaders retryAfterOneSecond() {
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, "1");
-        return headers;
     }
 
     private static boolean publishes(ServerWebExchange exchange) {

@@ -14,6 +14,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
+import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -36,7 +37,7 @@ final class UploadLimit implements WebFilter, Ordered {
     /** Beside the picture: the form's other fields, part headers and boundaries. */
     static final long FORM_ROOM = 64 * 1024;
 
-    private static final HttpHeaders CLOSE = HttpHeaders.readOnlyHttpHeaders(closing());
+    private static final HttpHeaders CLOSE = ProblemResponses.header(HttpHeaders.CONNECTION, "close");
 
     private final long maxBytes;
     private final ObjectMapper json;
@@ -67,12 +68,6 @@ final class UploadLimit implements WebFilter, Ordered {
 
     private String tooLarge() {
         return "A picture upload may be at most " + maxBytes + " bytes, the form included";
-    }
-
-    private static HttpHeaders closing() {
-        HttpHeaders headers = new HttpHeaders();
-        headers.setConnection("close");
-        return headers;
     }
 
     /**

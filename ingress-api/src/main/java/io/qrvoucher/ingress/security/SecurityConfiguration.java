@@ -25,7 +25,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.api.ApiException;
-import io.qrvoucher.ingress.api.ProblemResponses;
+import io.qrvoucher.support.ProblemResponses;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
 
@@ -115,6 +115,6 @@ public class SecurityConfiguration {
         if (status == HttpStatus.UNAUTHORIZED) {
             refusal.getHeaders().set("WWW-Authenticate", "Bearer");
         }
-        return ProblemResponses.write(exchange, json, refusal);
+        return ProblemResponses.write(exchange, json, refusal.getBody(), refusal.getHeaders());
     }
 }

@@ -1,7 +1,5 @@
 package io.qrvoucher.ledger.admin;
 
-import java.nio.charset.StandardCharsets;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.autoconfigure.web.ManagementContextConfiguration;
@@ -9,11 +7,8 @@ import org.springframework.boot.actuate.autoconfigure.web.ManagementContextType;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
 import org.springframework.security.authentication.UserDetailsRepositoryReactiveAuthenticationManager;
@@ -29,6 +24,7 @@ import org.springframework.security.web.server.context.NoOpServerSecurityContext
 
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
@@ -54,19 +50,14 @@ import tools.jackson.databind.json.JsonMapper;
 class AdminApiConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(AdminApiConfiguration.class);
+    private static final HttpHeaders BASIC_CHALLENGE = ProblemResponses.header(HttpHeaders.WWW_AUTHENTICATE,
+            "Basic realm=\"ledger-admin\"");
 
     @Bean
     SecurityWebFilterChain adminApiSecurity(ServerHttpSecurity http, LedgerProperties properties, JsonMapper json) {
         ServerAuthenticationEntryPoint unauthenticated = (exchange, error) -> {
-            ProblemDetail problem = Problems.problem(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED",
-                    "The admin API needs the operator's credentials (HTTP Basic)");
-            problem.setInstance(exchange.getRequest().getURI());
-            exchange.getResponse().setStatusCode(HttpStatus.UNAUTHORIZED);
-            exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"ledger-admin\"");
-            exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-            DataBuffer body = exchange.getResponse().bufferFactory()
-                    .wrap(json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8));
-            return exchange.getResponse().writeWith(Mono.just(body));
+            return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED",
+                    "The admin API needs the operator's credentials (HTTP Basic)"), BASIC_CHALLENGE);
         };
         return http
                 // Probes and Prometheus need no credentials; management.endpoints.web.base-path is the default.

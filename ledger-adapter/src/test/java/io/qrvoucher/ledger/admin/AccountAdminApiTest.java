@@ -220,7 +220,8 @@ class AccountAdminApiTest {
                     .expectStatus().isUnauthorized()
                     .expectHeader().valueEquals(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"ledger-admin\"")
                     .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
+                    .jsonPath("$.instance").isEqualTo("/admin/accounts");
             stranger.get().uri("/admin/accounts?customerId=alice").exchange().expectStatus().isUnauthorized().expectBody(Void.class);
         }
         assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'ivan-cny'").query(Long.class).single()).isZero();
@@ -242,8 +243,9 @@ class AccountAdminApiTest {
     void aCustomersAccountsAreReadOnlyByACallTheIngressSealed() {
         open("quinn-cny", "quinn", "CNY", "1.00").expectStatus().isCreated().expectBody(Void.class);
         WebTestClient unsealed = WebTestClient.bindToServer().baseUrl("http://localhost:" + apiPort).build();
-        unsealed.get().uri("/internal/customers/quinn/accounts").exchange().expectStatus().isUnauthorized()
-                .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        unsealed.get().uri("/internal/customers/quinn/accounts?page=1").exchange().expectStatus().isUnauthorized()
+                .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
+                .jsonPath("$.instance").isEqualTo("/internal/customers/quinn/accounts");
         internalApi().get().uri("/internal/customers/quinn/accounts").exchange().expectStatus().isOk().expectBody(Void.class);
     }
 

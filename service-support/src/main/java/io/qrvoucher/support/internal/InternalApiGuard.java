@@ -12,8 +12,6 @@ import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -24,6 +22,7 @@ import org.springframework.web.server.WebFilterChain;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
 import io.qrvoucher.support.internal.InternalApi.Call;
 import io.qrvoucher.support.internal.InternalApi.Problem;
@@ -45,6 +44,8 @@ public final class InternalApiGuard implements WebFilter, Ordered {
 
     private static final Logger log = LoggerFactory.getLogger(InternalApiGuard.class);
     private static final String EMPTY_BODY = InternalApi.bodyDigest(new byte[0]);
+    private static final HttpHeaders SEAL_CHALLENGE = ProblemResponses.header(HttpHeaders.WWW_AUTHENTICATE,
+            "QrInternalSeal");
 
     private final InternalApi.Seals seals;
     private final JsonMapper json;
@@ -101,13 +102,8 @@ public final class InternalApiGuard implements WebFilter, Ordered {
                     exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
                     exchange.getRequest().getRemoteAddress(), refusal.detail());
         }
-        ProblemDetail problem = Problems.problem(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", refusal.detail());
-        problem.setInstance(exchange.getRequest().getURI());
-        exchange.getResponse().setStatusCode(HttpStatus.UNAUTHORIZED);
-        exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, "QrInternalSeal");
-        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
-        return exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory().wrap(body)));
+        return ProblemResponses.write(exchange, json,
+                Problems.problem(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", refusal.detail()), SEAL_CHALLENGE);
     }
 
     /** The request, whose body fails its read at the end unless it is the one sealed. */

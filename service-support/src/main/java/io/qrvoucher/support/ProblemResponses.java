@@ -1,4 +1,4 @@
-package io.qrvoucher.ingress.api;
+package io.qrvoucher.support;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +19,16 @@ public final class ProblemResponses {
     private ProblemResponses() {
     }
 
-    public static Mono<Void> write(ServerWebExchange exchange, ObjectMapper json, ApiException refusal) {
-        return write(exchange, json, refusal.getBody(), refusal.getHeaders());
+    /** One header, read-only: for a refusal's headers kept in a constant and sent with every such refusal. */
+    public static HttpHeaders header(String name, String value) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(name, value);
+        return HttpHeaders.readOnlyHttpHeaders(headers);
     }
 
     /**
-     * The same without an exception, for a refusal made often (under overload, at every request refused): an
-     * exception's stack trace was half of what such a refusal cost.
+     * Writes the problem with the headers. No exception is made for it: a refusal can be made often (under overload,
+     * at every request refused), and an exception's stack trace was half of what such a refusal cost.
      */
     public static Mono<Void> write(ServerWebExchange exchange, ObjectMapper json, ProblemDetail problem,
                                    HttpHeaders headers) {
