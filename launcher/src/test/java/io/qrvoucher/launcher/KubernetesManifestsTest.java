@@ -17,6 +17,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,6 +31,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,6 +76,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
@@ -79,6 +84,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.qrvoucher.launcher.DeploymentFiles.Stage;
 import io.qrvoucher.support.internal.InternalApi;
+import io.qrvoucher.webhook.core.AddressPolicy;
 import io.strimzi.api.kafka.model.kafka.Kafka;
 import io.strimzi.api.kafka.model.kafka.KafkaAuthorizationSimple;
 import io.strimzi.api.kafka.model.kafka.PersistentClaimStorage;
@@ -663,11 +669,14 @@ class KubernetesManifestsTest {
         Workload ingress = workloads.get("ingress-api");
         Set<LabelSelector> scrapers = new HashSet<>();
 
-        // No policy restricts egress: the services reach Kafka, PostgreSQL, the token issuer, customers' endpoints.
+        // No policy but the webhook delivery's restricts egress (below): the services reach Kafka, PostgreSQL and
+        // the token issuer.
         for (NetworkPolicy policy : policies) {
-            assertThat(policy.getSpec().getPolicyTypes() == null ? List.<String>of() : policy.getSpec().getPolicyTypes())
-                    .as(policy.getMetadata().getName()).doesNotContain("Egress");
-            assertThat(policy.getSpec().getEgress()).as(policy.getMetadata().getName()).isNullOrEmpty();
+            if (!selects(policy.getSpec().getPodSelector(), workloads.get("webhook-delivery").template().getMetadata().getLabels())) {
+                assertThat(policy.getSpec().getPolicyTypes() == null ? List.<String>of() : policy.getSpec().getPolicyTypes())
+                        .as(policy.getMetadata().getName()).doesNotContain("Egress");
+                assertThat(policy.getSpec().getEgress()).as(policy.getMetadata().getName()).isNullOrEmpty();
+            }
         }
         // The services the ingress calls: their internal API port (server.port) and where Prometheus scrapes them.
         INGRESS_URLS_OF.keySet().forEach(application -> {
@@ -723,6 +732,113 @@ class KubernetesManifestsTest {
                         .contains("kubectl label namespace").contains(key + "=" + value));
     }
 
+    /**
+     * The webhook delivery calls the addresses its customers name. Beside its address policy, its egress admits its
+     * Kafka, its PostgreSQL, the cluster's DNS and, on any port, exactly the addresses that policy permits: each
+     * range left out is probed at both ends and just outside them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"base", "overlays/production", "overlays/demo"})
+    void theWebhookDeliveryReachesItsKafkaItsDatabaseTheDnsAndOnlyThePublicAddressesItsPolicyPermits(String source)
+            throws UnknownHostException {
+        List<Manifest> manifests = manifests(source);
+        Workload webhooks = workloadsByName(manifests).get("webhook-delivery");
+        List<NetworkPolicy> selecting = all(manifests, NetworkPolicy.class).stream()
+                .filter(policy -> selects(policy.getSpec().getPodSelector(), webhooks.template().getMetadata().getLabels()))
+                .toList();
+        assertThat(selecting).as("policies selecting the webhook delivery").hasSize(1);
+        assertThat(selecting.get(0).getSpec().getPolicyTypes()).contains("Egress");
+        List<NetworkPolicyEgressRule> egress = selecting.get(0).getSpec().getEgress();
+        Map<String, String> env = webhooks.env();
+
+        String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
+        String kafka = bootstrap.substring(0, bootstrap.indexOf("-kafka-bootstrap:"));
+        assertThat(reaches(egress, Map.of("strimzi.io/cluster", kafka, "strimzi.io/kind", "Kafka", "strimzi.io/broker-role",
+                "true"), "TCP", Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1))))
+                .as("its Kafka's brokers at " + bootstrap).isTrue();
+        Matcher database = Pattern.compile("jdbc:postgresql://([a-z0-9-]+)-rw:(\\d+)/\\w+").matcher(env.get("WEBHOOK_DB_URL"));
+        assertThat(database.matches()).isTrue();
+        assertThat(reaches(egress, Map.of("cnpg.io/cluster", database.group(1), "cnpg.io/instanceRole", "primary"), "TCP",
+                Integer.parseInt(database.group(2)))).as("its PostgreSQL's primary").isTrue();
+        for (String protocol : List.of("UDP", "TCP")) {
+            assertThat(reaches(egress, Map.of("k8s-app", "kube-dns"), protocol, 53)).as("the DNS over " + protocol).isTrue();
+        }
+        assertThat(reaches(egress, Map.of("app.kubernetes.io/name", "ledger-adapter"), "TCP", 8081))
+                .as("another pod of the cluster").isFalse();
+
+        AddressPolicy addresses = new AddressPolicy(false);
+        List<String> excepted = egress.stream().flatMap(rule -> rule.getTo().stream())
+                .filter(peer -> peer.getIpBlock() != null).flatMap(peer -> peer.getIpBlock().getExcept().stream()).toList();
+        assertThat(excepted).as("ranges left out").hasSizeGreaterThan(10);
+        List<InetAddress> probes = new ArrayList<>(List.of(InetAddress.getByName("8.8.8.8"),
+                InetAddress.getByName("2001:4860:4860::8888")));
+        for (String range : excepted) {
+            probes.addAll(endsAndNeighbours(range));
+        }
+        for (InetAddress probe : probes) {
+            assertThat(admitsAnywhere(egress, probe)).as(probe.getHostAddress()).isEqualTo(addresses.permits(probe));
+        }
+    }
+
+    /** Whether a rule admits the protocol and port to pods of the namespace with these labels. */
+    private static boolean reaches(List<NetworkPolicyEgressRule> egress, Map<String, String> labels, String protocol, int port) {
+        return egress.stream().anyMatch(rule -> admitsPort(rule.getPorts(), protocol, port, null) && rule.getTo().stream()
+                .anyMatch(peer -> peer.getIpBlock() == null && peer.getPodSelector() != null
+                        && selects(peer.getPodSelector(), labels)));
+    }
+
+    /** Whether an ipBlock of a rule admitting every port admits the address. */
+    private static boolean admitsAnywhere(List<NetworkPolicyEgressRule> egress, InetAddress address) {
+        return egress.stream().filter(rule -> rule.getPorts() == null || rule.getPorts().isEmpty())
+                .flatMap(rule -> rule.getTo().stream()).map(NetworkPolicyPeer::getIpBlock).filter(Objects::nonNull)
+                .anyMatch(block -> within(address, block.getCidr())
+                        && block.getExcept().stream().noneMatch(range -> within(address, range)));
+    }
+
+    private static boolean within(InetAddress address, String cidr) {
+        BigInteger[] range = rangeOf(cidr);
+        byte[] bytes = address.getAddress();
+        BigInteger value = new BigInteger(1, bytes);
+        return bytes.length == rangeBytes(cidr) && value.compareTo(range[0]) >= 0 && value.compareTo(range[1]) <= 0;
+    }
+
+    /** The first and last addresses of the range, and those just below and above it (where they exist). */
+    private static List<InetAddress> endsAndNeighbours(String cidr) throws UnknownHostException {
+        BigInteger[] range = rangeOf(cidr);
+        int bytes = rangeBytes(cidr);
+        BigInteger last = BigInteger.ONE.shiftLeft(bytes * 8).subtract(BigInteger.ONE);
+        List<InetAddress> probes = new ArrayList<>();
+        for (BigInteger value : List.of(range[0], range[1], range[0].subtract(BigInteger.ONE), range[1].add(BigInteger.ONE))) {
+            if (value.signum() >= 0 && value.compareTo(last) <= 0) {
+                byte[] raw = value.toByteArray();
+                byte[] address = new byte[bytes];
+                int length = Math.min(raw.length, bytes);
+                System.arraycopy(raw, raw.length - length, address, bytes - length, length);
+                probes.add(InetAddress.getByAddress(address));
+            }
+        }
+        return probes;
+    }
+
+    private static int rangeBytes(String cidr) {
+        return cidr.contains(":") ? 16 : 4;
+    }
+
+    private static BigInteger[] rangeOf(String cidr) {
+        String[] parts = cidr.split("/");
+        int bits = rangeBytes(cidr) * 8;
+        int prefix = Integer.parseInt(parts[1]);
+        BigInteger first;
+        try {
+            first = new BigInteger(1, InetAddress.getByName(parts[0]).getAddress());
+        } catch (UnknownHostException e) {
+            throw new AssertionError("Not an address: " + cidr, e);
+        }
+        BigInteger hostMask = BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE);
+        first = first.andNot(hostMask);
+        return new BigInteger[] {first, first.or(hostMask)};
+    }
+
     /** The port a workload serves on, from its configuration's {@code ${VARIABLE:default}} and its environment. */
     private static int portOf(Workload workload, Object placeholder) {
         Port port = Port.of(placeholder);
@@ -741,18 +857,23 @@ class KubernetesManifestsTest {
 
     /** Whether a rule admits TCP to this port of the workload's pods (no ports: every port). */
     private static boolean admitsPort(NetworkPolicyIngressRule rule, Workload workload, int port) {
-        if (rule.getPorts() == null || rule.getPorts().isEmpty()) {
+        return admitsPort(rule.getPorts(), "TCP", port, workload);
+    }
+
+    /** Whether the ports (none: every port) admit the protocol to this port; a named port is the workload's. */
+    private static boolean admitsPort(List<NetworkPolicyPort> ports, String protocol, int port, Workload workload) {
+        if (ports == null || ports.isEmpty()) {
             return true;
         }
-        for (NetworkPolicyPort admitted : rule.getPorts()) {
-            if (admitted.getProtocol() != null && !admitted.getProtocol().equals("TCP")) {
+        for (NetworkPolicyPort admitted : ports) {
+            if (!protocol.equals(admitted.getProtocol() == null ? "TCP" : admitted.getProtocol())) {
                 continue;
             }
             IntOrString number = admitted.getPort();
             if (number == null) {
                 return true;
             }
-            int first = number.getIntVal() != null ? number.getIntVal()
+            int first = number.getIntVal() != null ? number.getIntVal() : workload == null ? -1
                     : workload.container().getPorts().stream().filter(p -> number.getStrVal().equals(p.getName()))
                     .map(p -> p.getContainerPort()).findFirst().orElse(-1);
             int last = admitted.getEndPort() == null ? first : admitted.getEndPort();
