@@ -65,10 +65,18 @@ public final class EndpointUrls {
         // One answer whether the host does not resolve or resolves to an internal address: two would tell a
         // customer which names the bank's own network has.
         if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
-            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", "the host " + uri.getHost() + " does not resolve within the "
-                    + "time limit to public addresses only (not private, loopback, link-local or reserved ones)");
+            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", notPublic(uri.getHost()));
         }
         return uri;
+    }
+
+    /**
+     * The one answer, at registration and at every attempt, for a host that does not resolve in time or resolves to
+     * an address webhooks may not go to: two would tell a customer which names the bank's own network has.
+     */
+    public static String notPublic(String host) {
+        return "the host " + host + " does not resolve within the time limit to public addresses only (not private, "
+                + "loopback, link-local or reserved ones)";
     }
 
     private static Refusal invalid(String detail) {

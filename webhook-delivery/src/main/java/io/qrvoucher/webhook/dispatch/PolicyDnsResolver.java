@@ -47,7 +47,7 @@ final class PolicyDnsResolver implements DnsResolver, AutoCloseable {
     public InetAddress[] resolve(String host) throws UnknownHostException {
         InetAddress[] addresses = lookups.within(host, () -> system.resolve(host));
         if (addresses.length == 0 || !Arrays.stream(addresses).allMatch(policy::permits)) {
-            throw new RefusedAddressException(host);
+            throw new UnknownHostException(host + " resolves to an address webhooks may not go to");
         }
         return Arrays.copyOf(addresses, Math.min(addresses.length, MAX_ADDRESSES));
     }
@@ -65,12 +65,5 @@ final class PolicyDnsResolver implements DnsResolver, AutoCloseable {
     @Override
     public void close() {
         lookups.close();
-    }
-
-    /** A host that resolves to an address webhooks may not go to. */
-    static final class RefusedAddressException extends UnknownHostException {
-        RefusedAddressException(String host) {
-            super(host + " resolves to an address webhooks may not go to (private, loopback, link-local or reserved)");
-        }
     }
 }

@@ -26,6 +26,8 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.util.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.qrvoucher.webhook.core.AddressPolicy;
 import io.qrvoucher.webhook.core.EndpointUrls;
@@ -49,6 +51,8 @@ import io.qrvoucher.webhook.store.WebhookStore;
 public final class WebhookSender implements AutoCloseable {
 
     static final String USER_AGENT = "QRVoucher-Webhooks/1";
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
     /** The most of an answer's body read (and thrown away) to keep its connection; past that it is closed. */
     static final int BODY_READ_LIMIT = 4 * 1024;
 
@@ -116,16 +120,19 @@ public final class WebhookSender implements AutoCloseable {
         try {
             int status = statusOf(post);
             return new Outcome(status >= 200 && status < 300, status, null, millisSince(started));
-        } catch (PolicyDnsResolver.RefusedAddressException e) {
-            return new Outcome(false, null, "refused: " + e.getMessage(), millisSince(started));
         } catch (UnknownHostException e) {
-            return new Outcome(false, null, "not resolved: " + e.getMessage(), millisSince(started));
+            // Refused by the policy, not resolved, or not in time: the customer sees one answer for all three.
+            return new Outcome(false, null, "refused: " + EndpointUrls.notPublic(url.getHost()), millisSince(started));
         } catch (InterruptedIOException e) {
             return new Outcome(false, null, "timeout: " + e.getMessage(), millisSince(started));
         } catch (ConnectException e) {
             return new Outcome(false, null, "connection failed: " + e.getMessage(), millisSince(started));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             return new Outcome(false, null, e.getClass().getSimpleName() + ": " + e.getMessage(), millisSince(started));
+        } catch (RuntimeException e) {
+            // Not the endpoint's doing, and its text is ours: the operators get it, the customer the fact.
+            log.warn("Delivery {} to endpoint {} failed on this side", due.deliveryId(), due.endpointId(), e);
+            return new Outcome(false, null, "failed on the sending side; it is retried", millisSince(started));
         }
     }
 
