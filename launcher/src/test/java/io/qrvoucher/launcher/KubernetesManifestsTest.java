@@ -753,25 +753,33 @@ class KubernetesManifestsTest {
 
         String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
         String kafka = bootstrap.substring(0, bootstrap.indexOf("-kafka-bootstrap:"));
-        assertThat(reaches(egress, Map.of("strimzi.io/cluster", kafka, "strimzi.io/kind", "Kafka", "strimzi.io/broker-role",
-                "true"), "TCP", Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1))))
+        assertThat(reaches(egress, false, Map.of("strimzi.io/cluster", kafka, "strimzi.io/kind", "Kafka",
+                "strimzi.io/broker-role", "true"), "TCP", Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1))))
                 .as("its Kafka's brokers at " + bootstrap).isTrue();
         Matcher database = Pattern.compile("jdbc:postgresql://([a-z0-9-]+)-rw:(\\d+)/\\w+").matcher(env.get("WEBHOOK_DB_URL"));
         assertThat(database.matches()).isTrue();
-        assertThat(reaches(egress, Map.of("cnpg.io/cluster", database.group(1), "cnpg.io/instanceRole", "primary"), "TCP",
-                Integer.parseInt(database.group(2)))).as("its PostgreSQL's primary").isTrue();
+        assertThat(reaches(egress, false, Map.of("cnpg.io/cluster", database.group(1), "cnpg.io/instanceRole", "primary"),
+                "TCP", Integer.parseInt(database.group(2)))).as("its PostgreSQL's primary").isTrue();
         for (String protocol : List.of("UDP", "TCP")) {
-            assertThat(reaches(egress, Map.of("k8s-app", "kube-dns"), protocol, 53)).as("the DNS over " + protocol).isTrue();
+            assertThat(reaches(egress, true, Map.of("k8s-app", "kube-dns"), protocol, 53))
+                    .as("the DNS, in kube-system, over " + protocol).isTrue();
         }
-        assertThat(reaches(egress, Map.of("app.kubernetes.io/name", "ledger-adapter"), "TCP", 8081))
-                .as("another pod of the cluster").isFalse();
+        assertThat(reaches(egress, false, Map.of("app.kubernetes.io/name", "ledger-adapter"), "TCP", 8081))
+                .as("another pod of its namespace").isFalse();
 
         AddressPolicy addresses = new AddressPolicy(false);
         List<String> excepted = egress.stream().flatMap(rule -> rule.getTo().stream())
                 .filter(peer -> peer.getIpBlock() != null).flatMap(peer -> peer.getIpBlock().getExcept().stream()).toList();
         assertThat(excepted).as("ranges left out").hasSizeGreaterThan(10);
-        List<InetAddress> probes = new ArrayList<>(List.of(InetAddress.getByName("8.8.8.8"),
-                InetAddress.getByName("2001:4860:4860::8888")));
+        // Public addresses, and an address of each kind the policy refuses (whether or not the manifests name it)...
+        List<InetAddress> probes = new ArrayList<>();
+        for (String address : List.of("8.8.8.8", "2001:4860:4860::8888", "0.1.2.3", "10.1.2.3", "100.100.100.100",
+                "127.0.0.1", "169.254.169.254", "172.20.0.1", "192.0.0.9", "192.0.2.1", "192.168.1.1", "198.19.0.1",
+                "198.51.100.1", "203.0.113.1", "224.0.0.1", "255.255.255.255", "::", "::1", "::10.0.0.1",
+                "64:ff9b::a00:1", "64:ff9b:1::1", "2001:db8::1", "2002:a00:1::", "fd00::1", "fe80::1", "fec0::1", "ff02::1")) {
+            probes.add(InetAddress.getByName(address));
+        }
+        // ...and each range the manifests leave out at both ends and just outside them.
         for (String range : excepted) {
             probes.addAll(endsAndNeighbours(range));
         }
@@ -780,11 +788,17 @@ class KubernetesManifestsTest {
         }
     }
 
-    /** Whether a rule admits the protocol and port to pods of the namespace with these labels. */
-    private static boolean reaches(List<NetworkPolicyEgressRule> egress, Map<String, String> labels, String protocol, int port) {
+    /**
+     * Whether a rule admits the protocol and port to pods with these labels, in the policy's namespace or, with
+     * {@code anyNamespace}, in every namespace.
+     */
+    private static boolean reaches(List<NetworkPolicyEgressRule> egress, boolean anyNamespace, Map<String, String> labels,
+                                   String protocol, int port) {
         return egress.stream().anyMatch(rule -> admitsPort(rule.getPorts(), protocol, port, null) && rule.getTo().stream()
                 .anyMatch(peer -> peer.getIpBlock() == null && peer.getPodSelector() != null
-                        && selects(peer.getPodSelector(), labels)));
+                        && selects(peer.getPodSelector(), labels)
+                        && (anyNamespace ? peer.getNamespaceSelector() != null && selects(peer.getNamespaceSelector(), Map.of())
+                                : peer.getNamespaceSelector() == null)));
     }
 
     /** Whether an ipBlock of a rule admitting every port admits the address. */

@@ -151,11 +151,13 @@ class EndpointLockTest {
         return JdbcClient.create(connection).sql("SELECT pg_backend_pid()").query(Integer.class).single();
     }
 
-    /** Until the backend's transaction waits for a lock another holds. */
+    /**
+     * Until the backend waits for a lock another holds. Read from the lock manager, live: the asking transaction's
+     * view of {@code pg_stat_activity} would be the one it took at its first look.
+     */
     private void awaitLockWait(int pid) {
         await().atMost(Duration.ofSeconds(10)).until(() -> JdbcClient.create(sending)
-                .sql("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid AND wait_event_type = 'Lock'")
-                .param("pid", pid).query(Long.class).single() > 0);
+                .sql("SELECT cardinality(pg_blocking_pids(:pid)) > 0").param("pid", pid).query(Boolean.class).single());
     }
 
     /** The endpoint the innermost worker found free to lock while all three held theirs. */
