@@ -18,6 +18,8 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.IsolationLevel;
@@ -98,8 +100,21 @@ public record VoucherStreamsProperties(
         @DefaultValue("1h") Duration attemptRetention,
         Map<String, String> streams) {
 
+    /**
+     * What {@link #streamsConfig} always sets and {@code voucher.streams} may not: exactly-once processing with
+     * transactional stores is what keeps each redemption to one transfer through a crash, and reads to committed state.
+     */
+    static final Set<String> GUARANTEES = Set.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+            StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG);
+
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
+        Set<String> overridden = new TreeSet<>(streams.keySet());
+        overridden.retainAll(GUARANTEES);
+        if (!overridden.isEmpty()) {
+            throw new IllegalArgumentException("voucher.streams may not set " + overridden + ": voucher-streams always "
+                    + "runs exactly-once with transactional stores, which keep each redemption to one transfer");
+        }
     }
 
     /**
@@ -141,7 +156,7 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.POLL_MS_CONFIG, pollInterval.toMillis());
         // No global store here; Kafka 5.0's default, which Kafka Streams warns about at every start until it is set.
         config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        config.putAll(streams);
+        config.putAll(streams); // none of GUARANTEES: the constructor refuses them
         return config;
     }
 

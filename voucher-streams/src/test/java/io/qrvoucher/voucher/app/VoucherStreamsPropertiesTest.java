@@ -1,0 +1,41 @@
+package io.qrvoucher.voucher.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import io.qrvoucher.support.KafkaConnection;
+
+class VoucherStreamsPropertiesTest {
+
+    @Test
+    void exactlyOnceWithTransactionalStoresCannotBeConfiguredAway() {
+        for (String guarantee : VoucherStreamsProperties.GUARANTEES) {
+            assertThatThrownBy(() -> bind(Map.of("voucher.streams.[" + guarantee + "]", "anything")))
+                    .as(guarantee).isInstanceOf(BindException.class)
+                    .rootCause().hasMessageContaining("voucher.streams may not set [" + guarantee + "]");
+        }
+    }
+
+    @Test
+    void otherKafkaStreamsSettingsArePassedOnAsGiven() {
+        Properties config = bind(Map.of("voucher.streams.[producer.linger.ms]", "5"))
+                .streamsConfig(KafkaConnection.plaintext("localhost:9092"));
+
+        assertThat(config).containsEntry("producer.linger.ms", "5")
+                .containsEntry(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2)
+                .containsEntry(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
+    }
+
+    private static VoucherStreamsProperties bind(Map<String, String> given) {
+        return new Binder(new MapConfigurationPropertySource(given)).bindOrCreate("voucher", VoucherStreamsProperties.class);
+    }
+}
