@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import javax.imageio.ImageIO;
 
@@ -389,6 +390,69 @@ class RedeemTest extends IngressTestBase {
                 .exchange()
                 .expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+    }
+
+    /** A field sent as a file, or twice, used to be taken as not sent: an amount so lost redeemed the whole voucher. */
+    @Test
+    void aFormFieldSentAsAFileOrTwiceIsRefusedAndTheVoucherIsLeftAsItWas() {
+        Map<String, Object> voucher = alice.issuedVoucher("6.00");
+        byte[] png = alice.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange()
+                .expectBody(byte[].class).returnResult().getResponseBody();
+        MultipartBodyBuilder amountAsAFile = picture(png, "qr.png");
+        amountAsAFile.part("amount", new ByteArrayResource("2.00".getBytes(StandardCharsets.UTF_8)) {
+            @Override
+            public String getFilename() {
+                return "amount.txt";
+            }
+        });
+        MultipartBodyBuilder amountTwice = picture(png, "qr.png");
+        amountTwice.part("amount", "2.00");
+        amountTwice.part("amount", "3.00");
+
+        for (MultipartBodyBuilder form : List.of(amountAsAFile, amountTwice)) {
+            upload(form).expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("INVALID_FORM_FIELD");
+        }
+        alice.get("/api/vouchers/" + voucher.get("id")).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("UNUSED");
+    }
+
+    @Test
+    void aFormWhosePartHeadersCannotBeReadIsRefusedAsMalformed() throws Exception {
+        String form = "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"qr.png\"\r\n"
+                + "Content-Type: foo\r\n\r\nnot a picture\r\n--b--\r\n";
+        for (String path : List.of("/api/redemptions", "/api/redemptions/preview")) {
+            try (Socket socket = new Socket("localhost", port)) {
+                socket.setSoTimeout(20_000);
+                socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + bob.token() + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                        + "Content-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form)
+                        .getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+
+                BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(answer.readLine()).as(path).startsWith("HTTP/1.1 400 ");
+                assertThat(answer.lines().collect(Collectors.joining())).contains("\"code\":\"MALFORMED_REQUEST\"");
+            }
+        }
+    }
+
+    /** Before authentication too: the header is read by the first filter, which answered 500 when it could not. */
+    @Test
+    void aRequestWhoseContentTypeCannotBeReadIsRefusedWithAProblem() throws Exception {
+        for (String type : List.of("foo", "application/json; charset=bogus")) {
+            try (Socket socket = new Socket("localhost", port)) {
+                socket.setSoTimeout(20_000);
+                socket.getOutputStream().write(("GET /api/accounts HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + type
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+
+                BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+                assertThat(answer.readLine()).as(type).startsWith("HTTP/1.1 415 ");
+                assertThat(answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase))
+                        .contains("content-type: application/problem+json");
+                assertThat(answer.lines().collect(Collectors.joining())).contains("\"code\":\"UNSUPPORTED_MEDIA_TYPE\"");
+            }
+        }
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.qrvoucher.ingress.api;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -28,8 +31,12 @@ final class Cursors {
             throw notGivenOut();
         }
         try {
-            return new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
+            // Strictly: bytes that are not UTF-8 would each become U+FFFD, three bytes, nine characters once
+            // percent-encoded, and the cursor passed on would outgrow the owner's request line after all.
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(Base64.getUrlDecoder().decode(cursor))).toString();
+        } catch (IllegalArgumentException | CharacterCodingException e) {
             throw notGivenOut();
         }
     }

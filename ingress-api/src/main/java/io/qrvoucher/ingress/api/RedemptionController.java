@@ -1,6 +1,6 @@
 package io.qrvoucher.ingress.api;
 
-import java.util.Optional;
+import java.util.List;
 
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
@@ -50,17 +50,31 @@ class RedemptionController {
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @Operation(summary = "Redeem by a picture of the QR code",
-            description = "Parts: `image` (PNG or JPEG), and optionally `amount`, `accountId`, or "
-                    + "`externalAccount.bank`, `externalAccount.name`, `externalAccount.number`.")
+            description = "Parts: `image` (PNG or JPEG), and optionally the text fields `amount`, `accountId`, or "
+                    + "`externalAccount.bank`, `externalAccount.name`, `externalAccount.number`, each once (a blank one "
+                    + "counts as not sent; one sent twice or as a file is 422 INVALID_FORM_FIELD).")
     Mono<ResponseEntity<Dtos.Redemption>> redeemPicture(@AuthenticationPrincipal Jwt caller,
                                                         @RequestBody Mono<MultiValueMap<String, Part>> form,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
         String customerId = caller.getSubject();
         Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
-        return allowed.then(form.flatMap(parts -> codeInPicture(parts)
-                .flatMap(code -> redemptions.redeemAllowed(customerId, new Dtos.Redeem(code, field(parts, "amount"),
-                        field(parts, "accountId"), externalAccount(parts)), idempotencyKey, prefer))));
+        return allowed.then(readable(form).flatMap(parts -> {
+            String amount = field(parts, "amount");
+            String accountId = field(parts, "accountId");
+            Dtos.ExternalAccount externalAccount = externalAccount(parts);
+            return codeInPicture(parts).flatMap(code -> redemptions.redeemAllowed(customerId,
+                    new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer));
+        }));
+    }
+
+    /**
+     * The form, or 400 if its parts cannot be read: the multipart parser throws on a part's header it cannot parse (a
+     * Content-Type or Content-Disposition), which is the client's to mend, not a failure here.
+     */
+    private static Mono<MultiValueMap<String, Part>> readable(Mono<MultiValueMap<String, Part>> form) {
+        return form.onErrorMap(IllegalArgumentException.class, unreadable -> ApiException.badRequest("MALFORMED_REQUEST",
+                "The form cannot be read: " + unreadable.getMessage()));
     }
 
     /** The code in the form's {@code image} part. */
@@ -102,7 +116,7 @@ class RedemptionController {
                                              @RequestBody Mono<MultiValueMap<String, Part>> form) {
         String customerId = caller.getSubject();
         return Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId))
-                .then(form.flatMap(parts -> codeInPicture(parts)))
+                .then(readable(form).flatMap(parts -> codeInPicture(parts)))
                 .flatMap(code -> redemptions.previewAllowed(customerId, code));
     }
 
@@ -120,12 +134,20 @@ class RedemptionController {
         return bank == null && name == null && number == null ? null : new Dtos.ExternalAccount(bank, name, number);
     }
 
+    /**
+     * A text field of the form; null if it is not sent or left blank, as a form's empty input is. A field sent twice,
+     * or as a file, is refused rather than taken as not sent: an amount passed over would redeem the whole voucher.
+     */
     private static String field(MultiValueMap<String, Part> parts, String name) {
-        return Optional.ofNullable(parts.getFirst(name))
-                .filter(FormFieldPart.class::isInstance)
-                .map(part -> ((FormFieldPart) part).value())
-                .filter(value -> !value.isBlank())
-                .orElse(null);
+        List<Part> sent = parts.getOrDefault(name, List.of());
+        if (sent.isEmpty()) {
+            return null;
+        }
+        if (sent.size() > 1 || !(sent.get(0) instanceof FormFieldPart text)) {
+            throw ApiException.unprocessable("INVALID_FORM_FIELD", "Send `" + name + "` once, as a text field of the "
+                    + "form (no file name, no content type other than text/plain)");
+        }
+        return text.value().isBlank() ? null : text.value();
     }
 
 }

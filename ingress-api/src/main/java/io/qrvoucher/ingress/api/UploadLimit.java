@@ -6,6 +6,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -27,6 +28,8 @@ import tools.jackson.databind.ObjectMapper;
  * limit is not relied on: when it is crossed, the parser leaves network buffers unreleased (measured: five lost in
  * ten such uploads), which a client sending large pictures again and again would turn into direct memory never given
  * back.
+ *
+ * <p>A request whose Content-Type cannot be read is refused 415 here, the first filter to read it.
  *
  * <p>The bound holds for the body as a controller's {@code @RequestBody} reads it, as the picture endpoints do;
  * {@code ServerWebExchange.getMultipartData()} ({@code @RequestPart}, a form's CSRF token) would read the request
@@ -50,7 +53,16 @@ final class UploadLimit implements WebFilter, Ordered {
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
         ServerHttpRequest request = exchange.getRequest();
-        if (!MediaType.MULTIPART_FORM_DATA.isCompatibleWith(request.getHeaders().getContentType())) {
+        MediaType type;
+        try {
+            type = request.getHeaders().getContentType();
+        } catch (InvalidMediaTypeException unreadable) {
+            // Read here first, so refused here: past this filter it would fail whatever reads it, as a 500.
+            return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "UNSUPPORTED_MEDIA_TYPE", "The Content-Type header cannot be read: " + unreadable.getMessage()),
+                    HttpHeaders.EMPTY);
+        }
+        if (!MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)) {
             return chain.filter(exchange);
         }
         if (request.getHeaders().getContentLength() > maxBytes) {
