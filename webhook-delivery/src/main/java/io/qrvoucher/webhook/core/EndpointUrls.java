@@ -56,6 +56,9 @@ public final class EndpointUrls {
         if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
             throw invalid("url must name a host, without user name, password or fragment");
         }
+        if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+            throw invalid("url names port " + uri.getPort() + ": a port is 1 to 65535");
+        }
         InetAddress[] resolved;
         try {
             resolved = resolver.resolve(uri.getHost());

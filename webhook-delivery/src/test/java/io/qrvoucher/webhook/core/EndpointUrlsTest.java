@@ -103,6 +103,16 @@ class EndpointUrlsTest {
     }
 
     @Test
+    void aPortThatCannotBeIsInvalid() {
+        for (String url : new String[] {"https://shop.example.com:0/hooks", "https://shop.example.com:65536/hooks",
+                "https://shop.example.com:99999/hooks"}) {
+            assertThatThrownBy(() -> production.check(url, TABLE)).as(url)
+                    .isInstanceOfSatisfying(Refusal.class, refusal -> assertThat(refusal.code()).isEqualTo("INVALID_WEBHOOK_URL"));
+        }
+        assertThat(production.check("https://shop.example.com:8443/hooks", TABLE).getPort()).isEqualTo(8443);
+    }
+
+    @Test
     void aVeryLongUrlIsInvalid() {
         assertThatThrownBy(() -> production.check("https://shop.example.com/" + "a".repeat(EndpointUrls.MAX_LENGTH), TABLE))
                 .isInstanceOf(Refusal.class);
