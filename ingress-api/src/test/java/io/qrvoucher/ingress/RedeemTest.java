@@ -418,8 +418,14 @@ class RedeemTest extends IngressTestBase {
 
     @Test
     void aFormWhosePartHeadersCannotBeReadIsRefusedAsMalformed() throws Exception {
-        String form = "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"qr.png\"\r\n"
-                + "Content-Type: foo\r\n\r\nnot a picture\r\n--b--\r\n";
+        for (String headers : List.of("Content-Disposition: form-data; name=\"image\"; filename=\"qr.png\"\r\nContent-Type: foo",
+                "Content-Disposition: nonsense")) {
+            String form = "--b\r\n" + headers + "\r\n\r\nnot a picture\r\n--b--\r\n";
+            formRefusedAsMalformed(form);
+        }
+    }
+
+    private void formRefusedAsMalformed(String form) throws Exception {
         for (String path : List.of("/api/redemptions", "/api/redemptions/preview")) {
             try (Socket socket = new Socket("localhost", port)) {
                 socket.setSoTimeout(20_000);

@@ -75,6 +75,28 @@ class BadInputTest {
         for (String token : tokensToTry) {
             assertThat(api.sendRaw("GET", "/api/accounts", token, null, null, null).status()).isEqualTo(401);
         }
+        // Headers that cannot be parsed: the request's Content-Type, and those of a form's part.
+        List<String> contentTypes = List.of("foo", "/", "application/json; charset=bogus", "text/plain; ;", "multipart",
+                "multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary=\"unclosed");
+        for (String type : contentTypes) {
+            for (String path : paths) {
+                requests++;
+                assertThat(api.sendRaw("POST", path, tokens.get("bob"), null, type, valid).status())
+                        .as("%s with Content-Type %s", path, type).isBetween(200, 499);
+            }
+        }
+        for (String partHeaders : List.of("Content-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\nContent-Type: foo",
+                "Content-Disposition: form-data; name=\"image\"; x", "Content-Disposition: nonsense",
+                "Content-Disposition: form-data; name=\"amount\"; filename=\"a.txt\"", "Content-Disposition: form-data")) {
+            requests++;
+            assertThat(upload(partHeaders, new byte[] {(byte) 0x89, 'P', 'N', 'G'})).as(partHeaders).isBetween(400, 499);
+        }
+        for (String query : List.of("cursor=" + "_".repeat(1024), "cursor=" + "_".repeat(1023), "cursor=AAAA%00",
+                "role=payer&cursor=" + "8J-Yg".repeat(200), "size=1&size=2", "from=%FF")) {
+            requests++;
+            assertThat(api.sendRaw("GET", "/api/vouchers?" + query, tokens.get("bob"), null, null, null).status())
+                    .as(query).isBetween(200, 499);
+        }
         for (byte[] picture : List.of(new byte[0], new byte[] {(byte) 0x89, 'P', 'N', 'G'}, randomBytes(random, 5000),
                 randomBytes(random, 3 * 1024 * 1024))) {
             assertThat(uploadPicture(picture)).isBetween(400, 499);
@@ -123,14 +145,19 @@ class BadInputTest {
     }
 
     private int uploadPicture(byte[] picture) {
+        return upload("Content-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\nContent-Type: image/png",
+                picture);
+    }
+
+    /** A redemption form of one part with these headers and this content. */
+    private int upload(String partHeaders, byte[] content) {
         String boundary = "fuzz" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"x.png\"\r\n"
-                + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("--" + boundary + "\r\n" + partHeaders + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
         byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] body = new byte[head.length + picture.length + tail.length];
+        byte[] body = new byte[head.length + content.length + tail.length];
         System.arraycopy(head, 0, body, 0, head.length);
-        System.arraycopy(picture, 0, body, head.length, picture.length);
-        System.arraycopy(tail, 0, body, head.length + picture.length, tail.length);
+        System.arraycopy(content, 0, body, head.length, content.length);
+        System.arraycopy(tail, 0, body, head.length + content.length, tail.length);
         return api.exchange(HttpRequest.newBuilder(URI.create(api.baseUrl() + "/api/redemptions"))
                 .header("Authorization", "Bearer " + tokens.get("bob"))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)

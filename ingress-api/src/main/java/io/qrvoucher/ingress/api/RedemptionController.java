@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.util.List;
 
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -70,11 +71,13 @@ class RedemptionController {
 
     /**
      * The form, or 400 if its parts cannot be read: the multipart parser throws on a part's header it cannot parse (a
-     * Content-Type or Content-Disposition), which is the client's to mend, not a failure here.
+     * Content-Type), and on a part without a name, which are the client's to mend, not failures here. A form too large
+     * stays what it is (413).
      */
     private static Mono<MultiValueMap<String, Part>> readable(Mono<MultiValueMap<String, Part>> form) {
-        return form.onErrorMap(IllegalArgumentException.class, unreadable -> ApiException.badRequest("MALFORMED_REQUEST",
-                "The form cannot be read: " + unreadable.getMessage()));
+        return form.onErrorMap(error -> (error instanceof IllegalArgumentException || error instanceof IllegalStateException)
+                        && !(error instanceof DataBufferLimitException),
+                unreadable -> ApiException.badRequest("MALFORMED_REQUEST", "The form cannot be read: " + unreadable.getMessage()));
     }
 
     /** The code in the form's {@code image} part. */
