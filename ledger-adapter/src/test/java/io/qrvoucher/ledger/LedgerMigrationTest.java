@@ -40,6 +40,44 @@ class LedgerMigrationTest {
         assertThat(indexes(url)).contains(OLD_INDEX);
     }
 
+    /** V8 and V9 check what is already written: entries and holds of the release before, in their accounts' currency. */
+    @Test
+    void entriesAndHoldsWrittenBeforeTheUpgradeAreCheckedAgainstTheirAccountsCurrency() {
+        String url = TestDatabases.newDatabase("ledger");
+        migrate(url, "7");
+        update(url, "INSERT INTO accounts (account_id, owner_customer_id, kind, currency, balance_minor, status) VALUES "
+                + "('capital-cny', 'bank', 'CAPITAL', 'CNY', -100, 'ACTIVE'), ('alice-cny', 'alice', 'CUSTOMER', 'CNY', 100, 'ACTIVE')");
+        update(url, "INSERT INTO journal_transactions (transaction_id, kind, command_id) VALUES (1, 'OPENING', 'opening/alice-cny')");
+        update(url, "INSERT INTO journal_entries (transaction_id, account_id, amount_minor, currency) VALUES "
+                + "(1, 'capital-cny', -100, 'CNY'), (1, 'alice-cny', 100, 'CNY')");
+
+        migrate(url, "latest");
+
+        try (SingleConnectionDataSource connection = connect(url)) {
+            assertThat(JdbcClient.create(connection).sql("""
+                            SELECT conname || ' ' || convalidated FROM pg_constraint
+                            WHERE contype = 'f' AND conrelid IN ('journal_entries'::regclass, 'holds'::regclass)""")
+                    .query(String.class).list())
+                    .contains("journal_entries_in_account_currency true", "holds_in_account_currency true")
+                    .doesNotContain("journal_entries_account_id_fkey true", "holds_account_id_fkey true");
+        }
+    }
+
+    /** An entry written in another currency than its account's, before the upgrade, stops it: the operator mends it first. */
+    @Test
+    void anEntryInAnotherCurrencyThanItsAccountStopsTheUpgrade() {
+        String url = TestDatabases.newDatabase("ledger");
+        migrate(url, "7");
+        update(url, "INSERT INTO accounts (account_id, owner_customer_id, kind, currency, balance_minor, status) VALUES "
+                + "('capital-usd', 'bank', 'CAPITAL', 'USD', 0, 'ACTIVE'), ('alice-cny', 'alice', 'CUSTOMER', 'CNY', 0, 'ACTIVE')");
+        update(url, "INSERT INTO journal_transactions (transaction_id, kind, command_id) VALUES (1, 'OPENING', 'opening/alice-cny')");
+        update(url, "INSERT INTO journal_entries (transaction_id, account_id, amount_minor, currency) VALUES "
+                + "(1, 'capital-usd', -100, 'USD'), (1, 'alice-cny', 100, 'USD')");
+
+        assertThatThrownBy(() -> migrate(url, "latest")).isInstanceOf(FlywayException.class)
+                .hasMessageContaining("journal_entries_in_account_currency");
+    }
+
     /** V5, the release before, and the index the upgrade note says to build by hand on a large journal. */
     private static String ledgerOfTheReleaseBeforeWithTheNewIndexBuilt() {
         String url = TestDatabases.newDatabase("ledger");

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -506,6 +507,26 @@ class LedgerTest {
                 SELECT e.account_id || ':' || e.amount_minor FROM journal_entries e
                 JOIN journal_transactions t USING (transaction_id) WHERE t.command_id = :command
                 ORDER BY e.amount_minor""").param("command", commandId).query(String.class).list();
+    }
+
+    /** Not only the command functions: the database holds every writer of entries and holds to the account's currency. */
+    @Test
+    void anEntryOrAHoldInAnotherCurrencyThanItsAccountIsRefusedByTheDatabase() {
+        opening.openCustomerAccount("dora-eur", "dora", "EUR", 0L, DAILY_LIMIT);
+        long journal = jdbc.sql("INSERT INTO journal_transactions (kind, command_id) VALUES ('OPENING', 'test/usd') "
+                + "RETURNING transaction_id").query(Long.class).single();
+
+        // Balanced in USD, and both accounts exist: only their currencies are wrong.
+        assertThatThrownBy(() -> jdbc.sql("""
+                        INSERT INTO journal_entries (transaction_id, account_id, amount_minor, currency)
+                        VALUES (:journal, 'alice-cny', -100, 'USD'), (:journal, 'dora-eur', 100, 'USD')""")
+                .param("journal", journal).update())
+                .isInstanceOf(DataIntegrityViolationException.class).hasMessageContaining("journal_entries_in_account_currency");
+        assertThatThrownBy(() -> jdbc.sql("""
+                        INSERT INTO holds (voucher_id, account_id, amount_minor, currency, state, business_date)
+                        VALUES ('v-usd', 'alice-cny', 100, 'USD', 'HELD', DATE '2026-11-26')""").update())
+                .isInstanceOf(DataIntegrityViolationException.class).hasMessageContaining("holds_in_account_currency");
+        assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isZero();
     }
 
     private long totalOfAllBalances() {
