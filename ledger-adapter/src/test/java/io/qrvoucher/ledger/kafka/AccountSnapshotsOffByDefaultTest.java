@@ -39,7 +39,7 @@ class AccountSnapshotsOffByDefaultTest {
         try (TestBroker broker = TestBroker.start(1, "ledger-commands", "ledger-results", "account-snapshots",
                      "ledger-dead-letters", "voucher-events");
              ConfigurableApplicationContext adapter = LedgerAdapterApplication.builder().profiles("demo")
-                     .run("--server.port=0", "--spring.datasource.url=" + database,
+                     .run("--server.port=0", "--management.server.port=0", "--spring.datasource.url=" + database,
                              "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                              "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers());
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(

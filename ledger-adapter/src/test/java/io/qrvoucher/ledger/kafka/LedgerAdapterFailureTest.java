@@ -292,7 +292,7 @@ class LedgerAdapterFailureTest {
         return LedgerAdapterApplication.builder()
                 .sources(extra)
                 .profiles("demo")
-                .run("--server.port=0", "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
+                .run("--server.port=0", "--management.server.port=0", "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
                         "--spring.datasource.password=postgres",
                         "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
                         "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s");
