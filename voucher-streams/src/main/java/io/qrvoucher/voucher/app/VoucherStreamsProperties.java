@@ -157,7 +157,26 @@ public record VoucherStreamsProperties(
         // No global store here; Kafka 5.0's default, which Kafka Streams warns about at every start until it is set.
         config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         config.putAll(streams); // none of GUARANTEES: the constructor refuses them
+        refuseUncommittedReads(config);
         return config;
+    }
+
+    /**
+     * Kafka Streams holds its consumers to committed reads under exactly-once only for the plain and {@code consumer.}
+     * forms of {@code isolation.level}: a {@code restore.consumer.} or {@code main.consumer.} one, from
+     * {@code voucher.streams} or {@code spring.kafka.properties}, would be honoured, and a restored store could hold
+     * writes of transactions that were aborted.
+     */
+    private static void refuseUncommittedReads(Properties config) {
+        config.forEach((key, value) -> {
+            String name = key.toString();
+            if (name.endsWith(ConsumerConfig.ISOLATION_LEVEL_CONFIG)
+                    && !name.equals(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG)
+                    && !IsolationLevel.READ_COMMITTED.toString().equalsIgnoreCase(String.valueOf(value))) {
+                throw new IllegalArgumentException(name + "=" + value + ": voucher-streams reads committed records "
+                        + "only, which keeps each redemption to one transfer");
+            }
+        });
     }
 
     public record Topics(

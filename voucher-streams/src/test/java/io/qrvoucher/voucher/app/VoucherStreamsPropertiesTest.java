@@ -3,6 +3,7 @@ package io.qrvoucher.voucher.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -23,6 +24,21 @@ class VoucherStreamsPropertiesTest {
                     .as(guarantee).isInstanceOf(BindException.class)
                     .rootCause().hasMessageContaining("voucher.streams may not set [" + guarantee + "]");
         }
+    }
+
+    /** Kafka Streams itself holds only the plain and consumer. forms to committed reads under exactly-once. */
+    @Test
+    void noConsumerOfTheApplicationMayBeSetToReadUncommittedRecords() {
+        for (String key : List.of("restore.consumer.isolation.level", "main.consumer.isolation.level",
+                "global.consumer.isolation.level", "consumer.isolation.level", "isolation.level")) {
+            VoucherStreamsProperties properties = bind(Map.of("voucher.streams.[" + key + "]", "read_uncommitted"));
+
+            assertThatThrownBy(() -> properties.streamsConfig(KafkaConnection.plaintext("localhost:9092"))).as(key)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(key + "=read_uncommitted");
+        }
+        assertThat(bind(Map.of("voucher.streams.[restore.consumer.isolation.level]", "read_committed"))
+                .streamsConfig(KafkaConnection.plaintext("localhost:9092")))
+                .containsEntry("restore.consumer.isolation.level", "read_committed");
     }
 
     @Test
