@@ -7,17 +7,23 @@ import java.awt.image.BufferedImage;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
 
@@ -390,6 +396,45 @@ class RedeemTest extends IngressTestBase {
                 .exchange()
                 .expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+    }
+
+    /** A part beyond the parser's memory goes to a file on disk: it must go once the form is answered, read or not. */
+    @Test
+    void anUploadKeptOnDiskWhileItIsReadLeavesNoFileBehind() throws Exception {
+        byte[] large = new byte[600 * 1024];
+        new Random(7).nextBytes(large);
+        MultipartBodyBuilder twoLargeParts = picture(large, "large.png");
+        twoLargeParts.part("unasked", new ByteArrayResource(large) {
+            @Override
+            public String getFilename() {
+                return "unasked.bin";
+            }
+        });
+
+        List<Path> before = multipartFiles();
+
+        upload(picture(large, "large.png")).expectStatus().isEqualTo(422).expectBody(Void.class);
+        upload(twoLargeParts).expectStatus().isEqualTo(422).expectBody(Void.class);
+        http.post().uri("/api/redemptions/preview").headers(h -> h.setBearerAuth(bob.token()))
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(picture(large, "large.png").build())).exchange()
+                .expectStatus().isEqualTo(422).expectBody(Void.class);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(multipartFiles()).isSubsetOf(before));
+    }
+
+    /** The files in the multipart parsers' temporary directories (this machine's other runs' among them). */
+    private static List<Path> multipartFiles() throws IOException {
+        try (Stream<Path> directories = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            List<Path> files = new ArrayList<>();
+            for (Path directory : directories.filter(path -> path.getFileName().toString().startsWith("spring-multipart-"))
+                    .toList()) {
+                try (Stream<Path> inside = Files.list(directory)) {
+                    inside.forEach(files::add);
+                }
+            }
+            return files;
+        }
     }
 
     /** A field sent as a file, or twice, used to be taken as not sent: an amount so lost redeemed the whole voucher. */

@@ -1,12 +1,8 @@
 package io.qrvoucher.ingress.api;
 
-import java.util.List;
-
-import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.codec.multipart.FormFieldPart;
 import org.springframework.http.codec.multipart.Part;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -22,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qrvoucher.ingress.IngressProperties;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 @RestController
@@ -55,29 +52,18 @@ class RedemptionController {
                     + "`externalAccount.bank`, `externalAccount.name`, `externalAccount.number`, each once (a blank one "
                     + "counts as not sent; one sent twice or as a file is 422 INVALID_FORM_FIELD).")
     Mono<ResponseEntity<Dtos.Redemption>> redeemPicture(@AuthenticationPrincipal Jwt caller,
-                                                        @RequestBody Mono<MultiValueMap<String, Part>> form,
+                                                        @RequestBody Flux<Part> form,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
         String customerId = caller.getSubject();
         Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
-        return allowed.then(readable(form).flatMap(parts -> {
-            String amount = field(parts, "amount");
-            String accountId = field(parts, "accountId");
+        return allowed.then(Forms.read(form, parts -> {
+            String amount = Forms.field(parts, "amount");
+            String accountId = Forms.field(parts, "accountId");
             Dtos.ExternalAccount externalAccount = externalAccount(parts);
             return codeInPicture(parts).flatMap(code -> redemptions.redeemAllowed(customerId,
                     new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer));
         }));
-    }
-
-    /**
-     * The form, or 400 if its parts cannot be read: the multipart parser throws on a part's header it cannot parse (a
-     * Content-Type), and on a part without a name, which are the client's to mend, not failures here. A form too large
-     * stays what it is (413).
-     */
-    private static Mono<MultiValueMap<String, Part>> readable(Mono<MultiValueMap<String, Part>> form) {
-        return form.onErrorMap(error -> (error instanceof IllegalArgumentException || error instanceof IllegalStateException)
-                        && !(error instanceof DataBufferLimitException),
-                unreadable -> ApiException.badRequest("MALFORMED_REQUEST", "The form cannot be read: " + unreadable.getMessage()));
     }
 
     /** The code in the form's {@code image} part. */
@@ -116,10 +102,10 @@ class RedemptionController {
                     + "it, without sending the picture again. Refusals as for a code, and those of a picture "
                     + "(IMAGE_REQUIRED, INVALID_IMAGE, QR_UNREADABLE; 429 TOO_MANY_PICTURES).")
     Mono<Dtos.VoucherPreview> previewPicture(@AuthenticationPrincipal Jwt caller,
-                                             @RequestBody Mono<MultiValueMap<String, Part>> form) {
+                                             @RequestBody Flux<Part> form) {
         String customerId = caller.getSubject();
         return Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId))
-                .then(readable(form).flatMap(parts -> codeInPicture(parts)))
+                .then(Forms.read(form, this::codeInPicture))
                 .flatMap(code -> redemptions.previewAllowed(customerId, code));
     }
 
@@ -131,26 +117,10 @@ class RedemptionController {
     }
 
     private static Dtos.ExternalAccount externalAccount(MultiValueMap<String, Part> parts) {
-        String bank = field(parts, "externalAccount.bank");
-        String name = field(parts, "externalAccount.name");
-        String number = field(parts, "externalAccount.number");
+        String bank = Forms.field(parts, "externalAccount.bank");
+        String name = Forms.field(parts, "externalAccount.name");
+        String number = Forms.field(parts, "externalAccount.number");
         return bank == null && name == null && number == null ? null : new Dtos.ExternalAccount(bank, name, number);
-    }
-
-    /**
-     * A text field of the form; null if it is not sent or left blank, as a form's empty input is. A field sent twice,
-     * or as a file, is refused rather than taken as not sent: an amount passed over would redeem the whole voucher.
-     */
-    private static String field(MultiValueMap<String, Part> parts, String name) {
-        List<Part> sent = parts.getOrDefault(name, List.of());
-        if (sent.isEmpty()) {
-            return null;
-        }
-        if (sent.size() > 1 || !(sent.get(0) instanceof FormFieldPart text)) {
-            throw ApiException.unprocessable("INVALID_FORM_FIELD", "Send `" + name + "` once, as a text field of the "
-                    + "form (no file name, no content type other than text/plain)");
-        }
-        return text.value().isBlank() ? null : text.value();
     }
 
 }

@@ -1,0 +1,68 @@
+package io.qrvoucher.ingress.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import org.springframework.http.codec.multipart.FormFieldPart;
+import org.springframework.http.codec.multipart.Part;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Multipart forms as the picture endpoints read them: whole, by part name, and gone from disk once answered. */
+final class Forms {
+
+    private Forms() {
+    }
+
+    /**
+     * Reads the form's parts, hands them to {@code use} by name, and deletes them once {@code use} has answered, failed
+     * or been cancelled: a part beyond the parser's memory is a file on disk until it is deleted. A form that cannot
+     * be read — a part's header the parser cannot parse, a part without a name — is 400 MALFORMED_REQUEST.
+     */
+    static <T> Mono<T> read(Flux<Part> form, Function<MultiValueMap<String, Part>, Mono<T>> use) {
+        return Mono.usingWhen(Mono.fromSupplier(ArrayList<Part>::new),
+                received -> form.doOnNext(received::add)
+                        .then(Mono.fromCallable(() -> byName(received)))
+                        .onErrorMap(IllegalArgumentException.class, unreadable -> ApiException.badRequest(
+                                "MALFORMED_REQUEST", "The form cannot be read: " + unreadable.getMessage()))
+                        .flatMap(use),
+                Forms::delete, (received, error) -> delete(received), Forms::delete);
+    }
+
+    /**
+     * A text field of the form; null if it is not sent or left blank, as a form's empty input is. A field sent twice,
+     * or as a file, is refused rather than taken as not sent: an amount passed over would redeem the whole voucher.
+     */
+    static String field(MultiValueMap<String, Part> parts, String name) {
+        List<Part> sent = parts.getOrDefault(name, List.of());
+        if (sent.isEmpty()) {
+            return null;
+        }
+        if (sent.size() > 1 || !(sent.get(0) instanceof FormFieldPart text)) {
+            throw ApiException.unprocessable("INVALID_FORM_FIELD", "Send `" + name + "` once, as a text field of the "
+                    + "form (no file name, no content type other than text/plain)");
+        }
+        return text.value().isBlank() ? null : text.value();
+    }
+
+    private static MultiValueMap<String, Part> byName(List<Part> received) {
+        MultiValueMap<String, Part> parts = new LinkedMultiValueMap<>();
+        for (Part part : received) {
+            String name = part.headers().getContentDisposition().getName();
+            if (name == null) {
+                throw ApiException.badRequest("MALFORMED_REQUEST", "Each part of the form needs a name "
+                        + "(Content-Disposition: form-data; name=\"…\")");
+            }
+            parts.add(name, part);
+        }
+        return parts;
+    }
+
+    private static Mono<Void> delete(List<Part> received) {
+        return Flux.fromIterable(received).concatMap(part -> part.delete().onErrorComplete()).then();
+    }
+}
