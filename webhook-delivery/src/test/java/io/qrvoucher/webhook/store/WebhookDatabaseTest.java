@@ -3,11 +3,13 @@ package io.qrvoucher.webhook.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.sql.SQLException;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /** The service connects as a role that reads and writes rows and owns nothing; the schema's owner migrates. */
 class WebhookDatabaseTest {
@@ -35,6 +37,24 @@ class WebhookDatabaseTest {
             assertThat(refused).as(ddl).isNotNull();
             assertThat(NestedExceptionUtils.getMostSpecificCause(refused).getMessage()).as(ddl)
                     .containsAnyOf("permission denied", "must be owner");
+        }
+    }
+
+    /**
+     * Deleting a delivery (the retention sweep, an endpoint's removal) cascades to its resends by {@code resend_of}: an
+     * index finds them, where each deleted delivery was a scan of every customer's deliveries.
+     */
+    @Test
+    void aDeliverysResendsAreFoundThroughAnIndexWhenItIsDeleted() throws SQLException {
+        String url = ServiceRoleDatabase.create();
+        try (SingleConnectionDataSource connection = ServiceRoleDatabase.asService(url)) {
+            JdbcClient service = JdbcClient.create(connection);
+            service.sql("SET enable_seqscan = off").update();
+
+            String plan = String.join("\n", service.sql("EXPLAIN SELECT 1 FROM webhook_deliveries WHERE resend_of = 42")
+                    .query(String.class).list());
+
+            assertThat(plan).contains("webhook_deliveries_resend_of");
         }
     }
 }
