@@ -58,8 +58,7 @@ class LedgerMigrationTest {
                             SELECT conname || ' ' || convalidated FROM pg_constraint
                             WHERE contype = 'f' AND conrelid IN ('journal_entries'::regclass, 'holds'::regclass)""")
                     .query(String.class).list())
-                    .contains("journal_entries_in_account_currency true", "holds_in_account_currency true")
-                    .doesNotContain("journal_entries_account_id_fkey true", "holds_account_id_fkey true");
+                    .contains("journal_entries_in_account_currency true", "holds_in_account_currency true");
         }
     }
 
