@@ -1,5 +1,9 @@
 package io.qrvoucher.ingress;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 
@@ -33,6 +37,8 @@ import io.qrvoucher.keys.TestKeys;
 public abstract class IngressTestBase {
 
     static final String CODE_SECRET = Base64.getEncoder().encodeToString("test-code-secret-of-at-least-256-bits!!".getBytes());
+    /** Where the multipart parser keeps the parts beyond its memory, this test run's own. */
+    static final Path MULTIPART_FILES = newTemporaryDirectory("ingress-test-multipart-");
 
     @DynamicPropertySource
     static void pipeline(DynamicPropertyRegistry registry) {
@@ -47,6 +53,15 @@ public abstract class IngressTestBase {
         registry.add("internal-api.callees.ledger-adapter.key", () -> TestKeys.LEDGER_ADAPTER_INTERNAL_KEY);
         registry.add("internal-api.callees.webhook-delivery.key", () -> TestKeys.WEBHOOK_DELIVERY_INTERNAL_KEY);
         registry.add("ingress.security.demo-token-secret", () -> Base64.getEncoder().encodeToString(ApiClient.TOKEN_KEY));
+        registry.add("spring.webflux.multipart.file-storage-directory", MULTIPART_FILES::toString);
+    }
+
+    private static Path newTemporaryDirectory(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Autowired

@@ -24,13 +24,15 @@ final class Forms {
      * be read — a part's header the parser cannot parse, a part without a name — is 400 MALFORMED_REQUEST.
      */
     static <T> Mono<T> read(Flux<Part> form, Function<MultiValueMap<String, Part>, Mono<T>> use) {
-        return Mono.usingWhen(Mono.fromSupplier(ArrayList<Part>::new),
+        return Mono.usingWhen(Mono.fromSupplier(Received::new),
                 received -> form.doOnNext(received::add)
-                        .then(Mono.fromCallable(() -> byName(received)))
+                        // A part the parser hands over as the request is cancelled is dropped, not given to us.
+                        .doOnDiscard(Part.class, part -> part.delete().onErrorComplete().subscribe())
+                        .then(Mono.fromCallable(() -> byName(received.parts())))
                         .onErrorMap(IllegalArgumentException.class, unreadable -> ApiException.badRequest(
                                 "MALFORMED_REQUEST", "The form cannot be read: " + unreadable.getMessage()))
                         .flatMap(use),
-                Forms::delete, (received, error) -> delete(received), Forms::delete);
+                Received::delete, (received, error) -> received.delete(), Received::delete);
     }
 
     /**
@@ -62,7 +64,34 @@ final class Forms {
         return parts;
     }
 
-    private static Mono<Void> delete(List<Part> received) {
-        return Flux.fromIterable(received).concatMap(part -> part.delete().onErrorComplete()).then();
+    /**
+     * The parts received so far. Parts arrive on the parser's thread and are deleted on whichever ends the request;
+     * a part that arrives after its deletion began (a cancel racing the parser) is deleted as it arrives.
+     */
+    private static final class Received {
+
+        private final List<Part> parts = new ArrayList<>();
+        private boolean deleted;
+
+        synchronized void add(Part part) {
+            if (deleted) {
+                part.delete().onErrorComplete().subscribe();
+            } else {
+                parts.add(part);
+            }
+        }
+
+        synchronized List<Part> parts() {
+            return List.copyOf(parts);
+        }
+
+        Mono<Void> delete() {
+            List<Part> toDelete;
+            synchronized (this) {
+                deleted = true;
+                toDelete = List.copyOf(parts);
+            }
+            return Flux.fromIterable(toDelete).concatMap(part -> part.delete().onErrorComplete()).then();
+        }
     }
 }

@@ -101,11 +101,17 @@ public record VoucherStreamsProperties(
         Map<String, String> streams) {
 
     /**
-     * What {@link #streamsConfig} always sets and {@code voucher.streams} may not: exactly-once processing with
-     * transactional stores is what keeps each redemption to one transfer through a crash, and reads to committed state.
+     * What {@code voucher.streams} may not set: exactly-once processing with transactional stores, which
+     * {@link #streamsConfig} always sets, is what keeps each redemption to one transfer through a crash and reads to
+     * committed state; and Kafka Streams' failing exception handlers, its defaults, stop a task rather than commit a
+     * record processed in part (a store written, a ledger command not sent). Records that cannot be read go to the
+     * dead-letter topic by the topology itself. The handlers' names before Kafka 4.0 are still honoured.
      */
     static final Set<String> GUARANTEES = Set.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
-            StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG);
+            StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG,
+            StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+            StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, "default.deserialization.exception.handler",
+            StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, "default.production.exception.handler");
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
@@ -113,7 +119,8 @@ public record VoucherStreamsProperties(
         overridden.retainAll(GUARANTEES);
         if (!overridden.isEmpty()) {
             throw new IllegalArgumentException("voucher.streams may not set " + overridden + ": voucher-streams always "
-                    + "runs exactly-once with transactional stores, which keep each redemption to one transfer");
+                    + "runs exactly-once with transactional stores and stops at a record it cannot process, which keeps "
+                    + "each redemption to one transfer");
         }
     }
 
