@@ -114,7 +114,7 @@ public class IngressApplication {
     @Bean
     WebhookEndpoints webhookEndpoints(InternalClients internalClients, IngressProperties properties) {
         return new WebhookEndpoints(internalClients.webhookDelivery(), properties.webhooks().urls(),
-                properties.webhooks().timeout());
+                properties.webhooks().timeout(), properties.webhooks().removalTimeout());
     }
 
     @Bean

@@ -44,12 +44,15 @@ public record IngressProperties(
         @DefaultValue Webhooks webhooks) {
 
     /**
-     * @param urls    webhook delivery service instances, asked in turn until one answers
-     * @param timeout how long one request may take
+     * @param urls           webhook delivery service instances, asked in turn until one answers
+     * @param timeout        how long one request may take
+     * @param removalTimeout how long an endpoint's removal may take: it waits for an attempt under way to the endpoint,
+     *                       which may take the delivery's connect and response timeouts (5 s and 10 s by default)
      */
     public record Webhooks(
             @DefaultValue("http://localhost:8085") java.util.List<java.net.URI> urls,
-            @DefaultValue("5s") Duration timeout) {
+            @DefaultValue("5s") Duration timeout,
+            @DefaultValue("20s") Duration removalTimeout) {
     }
 
     /**

@@ -83,11 +83,17 @@ public class WebhookEndpoints {
     private final WebClient http;
     private final List<URI> owners;
     private final Duration timeout;
+    private final Duration removalTimeout;
 
-    public WebhookEndpoints(WebClient http, List<URI> owners, Duration timeout) {
+    /**
+     * @param removalTimeout a removal's, longer than others': it waits for an attempt under way to the endpoint, and
+     *                       one given up too soon would be asked of the next instance, which finds it gone (404)
+     */
+    public WebhookEndpoints(WebClient http, List<URI> owners, Duration timeout, Duration removalTimeout) {
         this.http = http;
         this.owners = List.copyOf(owners);
         this.timeout = timeout;
+        this.removalTimeout = removalTimeout;
     }
 
     public Mono<Answer<Endpoint>> register(String customerId, String url, List<String> eventTypes, String idempotencyKey) {
@@ -104,7 +110,7 @@ public class WebhookEndpoints {
     public Mono<Void> remove(String customerId, String endpointId) {
         return known(endpointId).then(ask(HttpMethod.DELETE,
                 path -> path.path("/internal/customers/{c}/webhooks/{e}").build(customerId, endpointId), null, null,
-                new ParameterizedTypeReference<Void>() { })).then();
+                new ParameterizedTypeReference<Void>() { }, removalTimeout)).then();
     }
 
     /** {@code previousSecretExpiresInSeconds} null for the owner's default. */
@@ -143,6 +149,11 @@ public class WebhookEndpoints {
 
     private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
                                     ParameterizedTypeReference<T> type) {
+        return ask(method, path, body, idempotencyKey, type, timeout);
+    }
+
+    private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
+                                    ParameterizedTypeReference<T> type, Duration timeout) {
         return Flux.fromIterable(owners)
                 .concatMap(owner -> {
                     WebClient.RequestBodySpec request = http.method(method).uri(owner.toString(), path);

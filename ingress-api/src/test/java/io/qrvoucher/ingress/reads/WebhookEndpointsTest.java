@@ -1,0 +1,72 @@
+package io.qrvoucher.ingress.reads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import com.sun.net.httpserver.HttpServer;
+
+/** The ingress's calls to the webhook delivery instances, against an instance that answers slowly. */
+class WebhookEndpointsTest {
+
+    private static final Duration BOUND = Duration.ofSeconds(10);
+    private static final String ENDPOINT = UUID.randomUUID().toString();
+
+    private final AtomicInteger asked = new AtomicInteger();
+    private final HttpServer owner = slowOwner(Duration.ofMillis(800));
+
+    @AfterEach
+    void stop() {
+        owner.stop(0);
+    }
+
+    /**
+     * A removal waits for an attempt under way to the endpoint: given up at the others' time limit, it would be asked of
+     * the next instance, which would find the endpoint removed by the first (404) — or answered 503.
+     */
+    @Test
+    void aRemovalIsGivenTheTimeAnAttemptUnderWayTakesWhereOtherCallsAreNot() {
+        WebhookEndpoints endpoints = new WebhookEndpoints(WebClient.create(), List.of(ownerUrl()), Duration.ofMillis(300),
+                Duration.ofSeconds(5));
+
+        endpoints.remove("alice", ENDPOINT).block(BOUND);
+        assertThatThrownBy(() -> endpoints.deliveriesOf("alice", ENDPOINT, null, 20).block(BOUND))
+                .isInstanceOf(VoucherReads.Unavailable.class);
+        assertThat(asked).hasValue(2);
+    }
+
+    private URI ownerUrl() {
+        return URI.create("http://localhost:" + owner.getAddress().getPort());
+    }
+
+    /** An instance that answers every call 204 after {@code delay}. */
+    private HttpServer slowOwner(Duration delay) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                asked.incrementAndGet();
+                LockSupport.parkNanos(delay.toNanos()); // the owner's own slowness, not a wait for an outcome
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            server.setExecutor(null);
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
