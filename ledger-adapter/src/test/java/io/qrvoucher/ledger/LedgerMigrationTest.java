@@ -62,6 +62,18 @@ class LedgerMigrationTest {
         }
     }
 
+    /** The accounts' index V8 needs, built by hand beforehand (CONCURRENTLY) and failed: the upgrade stops, naming it. */
+    @Test
+    void anInvalidAccountsCurrencyIndexBuiltBeforeTheUpgradeStopsIt() {
+        String url = TestDatabases.newDatabase("ledger");
+        migrate(url, "7");
+        update(url, "CREATE UNIQUE INDEX accounts_account_id_currency ON accounts (account_id, currency)");
+        update(url, "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'accounts_account_id_currency'::regclass");
+
+        assertThatThrownBy(() -> migrate(url, "latest")).isInstanceOf(FlywayException.class)
+                .hasMessageContaining("accounts_account_id_currency is invalid");
+    }
+
     /** An entry written in another currency than its account's, before the upgrade, stops it: the operator mends it first. */
     @Test
     void anEntryInAnotherCurrencyThanItsAccountStopsTheUpgrade() {

@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.reads;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -45,7 +46,7 @@ class WebhookEndpointsTest {
         endpoints.remove("alice", ENDPOINT).block(BOUND);
         assertThatThrownBy(() -> endpoints.deliveriesOf("alice", ENDPOINT, null, 20).block(BOUND))
                 .isInstanceOf(VoucherReads.Unavailable.class);
-        assertThat(asked).hasValue(2);
+        await().atMost(BOUND).untilAsserted(() -> assertThat(asked).as("both calls reached the owner").hasValue(2));
     }
 
     private URI ownerUrl() {

@@ -101,11 +101,12 @@ public record VoucherStreamsProperties(
         Map<String, String> streams) {
 
     /**
-     * What {@code voucher.streams} may not set: exactly-once processing with transactional stores, which
-     * {@link #streamsConfig} always sets, is what keeps each redemption to one transfer through a crash and reads to
-     * committed state; and Kafka Streams' failing exception handlers, its defaults, stop a task rather than commit a
-     * record processed in part (a store written, a ledger command not sent). Records that cannot be read go to the
-     * dead-letter topic by the topology itself. The handlers' names before Kafka 4.0 are still honoured.
+     * What neither {@code voucher.streams} nor {@code spring.kafka.properties} may set: exactly-once processing with
+     * transactional stores, which {@link #streamsConfig} always sets, is what keeps each redemption to one transfer
+     * through a crash and reads to committed state; and Kafka Streams' failing exception handlers, its defaults, stop
+     * a task rather than commit a record processed in part (a store written, a ledger command not sent). Records that
+     * cannot be read go to the dead-letter topic by the topology itself. The deserialization and production handlers'
+     * names before Kafka 4.0 are still honoured.
      */
     static final Set<String> GUARANTEES = Set.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
             StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG,
@@ -115,13 +116,6 @@ public record VoucherStreamsProperties(
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
-        Set<String> overridden = new TreeSet<>(streams.keySet());
-        overridden.retainAll(GUARANTEES);
-        if (!overridden.isEmpty()) {
-            throw new IllegalArgumentException("voucher.streams may not set " + overridden + ": voucher-streams always "
-                    + "runs exactly-once with transactional stores and stops at a record it cannot process, which keeps "
-                    + "each redemption to one transfer");
-        }
     }
 
     /**
@@ -141,6 +135,14 @@ public record VoucherStreamsProperties(
      * the application's clients (consumers, producers, admin) take: exactly-once with transactional stores, always.
      */
     public Properties streamsConfig(KafkaConnection cluster) {
+        Set<String> overridden = new TreeSet<>(streams.keySet());
+        overridden.addAll(cluster.config().keySet());
+        overridden.retainAll(GUARANTEES);
+        if (!overridden.isEmpty()) {
+            throw new IllegalArgumentException("Neither voucher.streams nor spring.kafka.properties may set " + overridden
+                    + ": voucher-streams always runs exactly-once with transactional stores and stops at a record it "
+                    + "cannot process, which keeps each redemption to one transfer");
+        }
         Properties config = new Properties();
         config.putAll(cluster.config());
         config.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -163,7 +165,7 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.POLL_MS_CONFIG, pollInterval.toMillis());
         // No global store here; Kafka 5.0's default, which Kafka Streams warns about at every start until it is set.
         config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        config.putAll(streams); // none of GUARANTEES: the constructor refuses them
+        config.putAll(streams);
         refuseUncommittedReads(config);
         return config;
     }

@@ -9,7 +9,6 @@ import java.util.Properties;
 
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
@@ -18,11 +17,17 @@ import io.qrvoucher.support.KafkaConnection;
 class VoucherStreamsPropertiesTest {
 
     @Test
-    void exactlyOnceWithTransactionalStoresCannotBeConfiguredAway() {
+    void exactlyOnceWithTransactionalStoresAndFailingHandlersCannotBeConfiguredAway() {
         for (String guarantee : VoucherStreamsProperties.GUARANTEES) {
-            assertThatThrownBy(() -> bind(Map.of("voucher.streams.[" + guarantee + "]", "anything")))
-                    .as(guarantee).isInstanceOf(BindException.class)
-                    .rootCause().hasMessageContaining("voucher.streams may not set [" + guarantee + "]");
+            VoucherStreamsProperties properties = bind(Map.of("voucher.streams.[" + guarantee + "]", "anything"));
+            KafkaConnection cluster = new KafkaConnection(Map.of("bootstrap.servers", "localhost:9092", guarantee, "anything"));
+
+            assertThatThrownBy(() -> properties.streamsConfig(KafkaConnection.plaintext("localhost:9092")))
+                    .as("voucher.streams: " + guarantee).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("may set [" + guarantee + "]");
+            assertThatThrownBy(() -> bind(Map.of()).streamsConfig(cluster))
+                    .as("spring.kafka.properties: " + guarantee).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("may set [" + guarantee + "]");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.qrvoucher.webhook.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.sql.SQLException;
@@ -56,5 +57,22 @@ class WebhookDatabaseTest {
 
             assertThat(plan).contains("webhook_deliveries_resend_of");
         }
+    }
+
+    /** The resends' index V8 needs, built by hand beforehand (CONCURRENTLY) and failed: the upgrade stops, naming it. */
+    @Test
+    void anInvalidResendsIndexBuiltBeforeTheUpgradeStopsIt() throws SQLException {
+        String url = ServiceRoleDatabase.create("7");
+        try (SingleConnectionDataSource owner = ServiceRoleDatabase.asOwner(url)) {
+            JdbcClient.create(owner).sql("CREATE INDEX webhook_deliveries_resend_of ON webhook_deliveries (resend_of) "
+                    + "WHERE resend_of IS NOT NULL").update();
+        }
+        try (SingleConnectionDataSource superuser = new SingleConnectionDataSource(url, "postgres", "postgres", true)) {
+            JdbcClient.create(superuser).sql("UPDATE pg_index SET indisvalid = false "
+                    + "WHERE indexrelid = 'webhook_deliveries_resend_of'::regclass").update();
+        }
+
+        assertThatThrownBy(() -> ServiceRoleDatabase.migrate(url))
+                .hasStackTraceContaining("webhook_deliveries_resend_of is invalid");
     }
 }
