@@ -26,7 +26,8 @@ final class Forms {
     static <T> Mono<T> read(Flux<Part> form, Function<MultiValueMap<String, Part>, Mono<T>> use) {
         return Mono.usingWhen(Mono.fromSupplier(Received::new),
                 received -> form.doOnNext(received::add)
-                        // A part the parser hands over as the request is cancelled is dropped, not given to us.
+                        // A part the parser hands over as the request is cancelled is dropped, not given to us. Above
+                        // then(), which discards every part it passes over: below it, this would delete them all.
                         .doOnDiscard(Part.class, part -> part.delete().onErrorComplete().subscribe())
                         .then(Mono.fromCallable(() -> byName(received.parts())))
                         .onErrorMap(IllegalArgumentException.class, unreadable -> ApiException.badRequest(
