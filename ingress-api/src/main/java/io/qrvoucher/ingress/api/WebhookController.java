@@ -64,7 +64,9 @@ class WebhookController {
     }
 
     @DeleteMapping("/api/webhooks/{id}")
-    @Operation(summary = "Remove an endpoint, with its deliveries; nothing more is sent to it")
+    @Operation(summary = "Remove an endpoint, with its deliveries; nothing more is sent to it",
+            description = "204. It waits for an attempt under way to the endpoint, which may take up to about 15 s: give "
+                    + "the call 20 s. A 404 to a retry of a removal means the endpoint is gone.")
     Mono<ResponseEntity<Void>> remove(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return webhooks.remove(caller.getSubject(), id)
                 .then(Mono.just(ResponseEntity.noContent().<Void>build()))

@@ -180,7 +180,6 @@ public record VoucherStreamsProperties(
         config.forEach((key, value) -> {
             String name = key.toString();
             if (name.endsWith(ConsumerConfig.ISOLATION_LEVEL_CONFIG)
-                    && !name.equals(StreamsConfig.DEFAULT_INTERACTIVE_QUERY_ISOLATION_LEVEL_CONFIG)
                     && !IsolationLevel.READ_COMMITTED.toString().equalsIgnoreCase(String.valueOf(value))) {
                 throw new IllegalArgumentException(name + "=" + value + ": voucher-streams reads committed records "
                         + "only, which keeps each redemption to one transfer");

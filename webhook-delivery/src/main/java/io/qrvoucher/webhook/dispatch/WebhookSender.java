@@ -132,7 +132,7 @@ public final class WebhookSender implements AutoCloseable {
         } catch (RuntimeException e) {
             // Not the endpoint's doing, and its text is ours: the operators get it, the customer the fact.
             log.warn("Delivery {} to endpoint {} failed on this side", due.deliveryId(), due.endpointId(), e);
-            return new Outcome(false, null, "failed on the sending side; it is retried", millisSince(started));
+            return new Outcome(false, null, "failed on the sending side", millisSince(started));
         }
     }
 
