@@ -373,20 +373,13 @@ class RedeemTest extends IngressTestBase {
 
     @Test
     void anUploadDeclaredLargerThanAPictureIsRefusedBeforeItsBodyIsSent() throws Exception {
-        try (Socket socket = new Socket("localhost", port)) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(("POST /api/redemptions HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Authorization: Bearer " + bob.token() + "\r\n"
-                    + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " + 10 * 1024 * 1024 + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
+        RawAnswer answer = overSocket("POST /api/redemptions HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + bob.token() + "\r\n"
+                + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " + 10 * 1024 * 1024 + "\r\n\r\n");
 
-            BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(answer.readLine()).startsWith("HTTP/1.1 413 ");
-            List<String> headers = answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase).toList();
-            assertThat(headers).contains("connection: close", "content-type: application/problem+json");
-            assertThat(answer.lines()).as("the answer's body, then the connection closed").isNotEmpty();
-        }
+        assertThat(answer.status()).startsWith("HTTP/1.1 413 ");
+        assertThat(answer.headers()).contains("connection: close", "content-type: application/problem+json");
+        assertThat(answer.body()).as("the answer's body, then the connection closed").isNotEmpty();
     }
 
     @Test
@@ -463,18 +456,12 @@ class RedeemTest extends IngressTestBase {
 
     private void formRefusedAsMalformed(String form) throws Exception {
         for (String path : List.of("/api/redemptions", "/api/redemptions/preview")) {
-            try (Socket socket = new Socket("localhost", port)) {
-                socket.setSoTimeout(20_000);
-                socket.getOutputStream().write(("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
-                        + "Authorization: Bearer " + bob.token() + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-                        + "Content-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form)
-                        .getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
+            RawAnswer answer = overSocket("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + bob.token() + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                    + "Content-Length: " + form.length() + "\r\nConnection: close\r\n\r\n" + form);
 
-                BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                assertThat(answer.readLine()).as(path).startsWith("HTTP/1.1 400 ");
-                assertThat(answer.lines().collect(Collectors.joining())).contains("\"code\":\"MALFORMED_REQUEST\"");
-            }
+            assertThat(answer.status()).as(path).startsWith("HTTP/1.1 400 ");
+            assertThat(answer.body()).contains("\"code\":\"MALFORMED_REQUEST\"");
         }
     }
 
@@ -482,19 +469,34 @@ class RedeemTest extends IngressTestBase {
     @Test
     void aRequestWhoseContentTypeCannotBeReadIsRefusedWithAProblem() throws Exception {
         for (String type : List.of("foo", "application/json; charset=bogus")) {
-            try (Socket socket = new Socket("localhost", port)) {
-                socket.setSoTimeout(20_000);
-                socket.getOutputStream().write(("GET /api/accounts HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + type
-                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
+            RawAnswer answer = overSocket("GET /api/accounts HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + type
+                    + "\r\nConnection: close\r\n\r\n");
 
-                BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-                assertThat(answer.readLine()).as(type).startsWith("HTTP/1.1 415 ");
-                assertThat(answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase))
-                        .contains("content-type: application/problem+json");
-                assertThat(answer.lines().collect(Collectors.joining())).contains("\"code\":\"UNSUPPORTED_MEDIA_TYPE\"");
-            }
+            assertThat(answer.status()).as(type).startsWith("HTTP/1.1 415 ");
+            assertThat(answer.headers()).contains("content-type: application/problem+json");
+            assertThat(answer.body()).contains("\"code\":\"UNSUPPORTED_MEDIA_TYPE\"");
         }
+    }
+
+    /**
+     * Sends a request exactly as written (WebTestClient would rewrite the headers these tests need unreadable) and
+     * reads its answer until the server closes the connection.
+     */
+    private RawAnswer overSocket(String request) throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+
+            BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            String status = answer.readLine();
+            List<String> headers = answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase).toList();
+            return new RawAnswer(status, headers, answer.lines().collect(Collectors.joining()));
+        }
+    }
+
+    /** An answer as it came over the wire; header lines in lower case. */
+    private record RawAnswer(String status, List<String> headers, String body) {
     }
 
     @Test
