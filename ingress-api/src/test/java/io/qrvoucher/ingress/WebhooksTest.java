@@ -147,6 +147,59 @@ class WebhooksTest extends IngressTestBase {
         }
     }
 
+    /**
+     * A thief with alice's token but not her password can neither send her events somewhere new nor get a secret
+     * her receiver trusts; a retry of what she made is still answered.
+     */
+    @Test
+    void aStolenTokenWithoutAFreshSignInCannotRegisterAnEndpointOrRotateItsSecret() {
+        Map<String, Object> registration = Map.of("url", "http://localhost:1/hooks", "eventTypes", List.of("REDEEMED"));
+        Map<String, Object> endpoint = body(alice.post("/api/webhooks").header("Idempotency-Key", "register-1")
+                .bodyValue(registration).exchange().expectStatus().isCreated());
+        String rotations = "/api/webhooks/" + endpoint.get("id") + "/secret-rotations";
+        ApiClient thief = new ApiClient(http, "alice").signedInAgo(Duration.ofHours(2));
+
+        problem(thief.post("/api/webhooks").bodyValue(Map.of("url", "http://localhost:2/thief", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        problem(thief.post("/api/webhooks").header("Idempotency-Key", "thief-1")
+                .bodyValue(Map.of("url", "http://localhost:2/thief", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        problem(thief.post(rotations).exchange().expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        problem(thief.post(rotations).header("Idempotency-Key", "thief-2").exchange().expectStatus().isForbidden(),
+                "STEP_UP_REQUIRED");
+
+        assertThat(alice.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody())
+                .extracting(found -> found.get("id")).containsExactly(endpoint.get("id"));
+        // Answered with the secret it was registered with: no rotation replaced it.
+        Map<String, Object> retried = body(thief.post("/api/webhooks").header("Idempotency-Key", "register-1")
+                .bodyValue(registration).exchange().expectStatus().isOk());
+        assertThat(retried).containsEntry("id", endpoint.get("id")).containsEntry("secret", endpoint.get("secret"));
+    }
+
+    @Test
+    void aRegistrationOrRotationRefusedForStepUpStaysRefusedWithItsKeyEvenAfterAFreshSignIn() {
+        Map<String, Object> endpoint = register(alice, "http://localhost:1/hooks", "REDEEMED");
+        String rotations = "/api/webhooks/" + endpoint.get("id") + "/secret-rotations";
+        Map<String, Object> registration = Map.of("url", "http://localhost:1/other", "eventTypes", List.of("REDEEMED"));
+        alice.signedInAgo(Duration.ofHours(2));
+        problem(alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange()
+                .expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        problem(alice.post(rotations).header("Idempotency-Key", "late-2").exchange().expectStatus().isForbidden(),
+                "STEP_UP_REQUIRED");
+
+        alice.signIn();
+        problem(alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange()
+                .expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        problem(alice.post(rotations).header("Idempotency-Key", "late-2").exchange().expectStatus().isForbidden(),
+                "STEP_UP_REQUIRED");
+        assertThat(alice.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody())
+                .extracting(found -> found.get("id")).containsExactly(endpoint.get("id"));
+
+        alice.post("/api/webhooks").header("Idempotency-Key", "signed-in-1").bodyValue(registration).exchange()
+                .expectStatus().isCreated();
+        alice.post(rotations).header("Idempotency-Key", "signed-in-2").exchange().expectStatus().isCreated();
+    }
+
     @Test
     void aPrivateAddressAnUnknownEventTypeOrAForeignEndpointIsRefusedWithAProblem() {
         problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "https://10.0.0.8/hooks", "eventTypes", List.of("REDEEMED")))

@@ -171,25 +171,21 @@ final class Generations {
         }
         String customerId = caller.getSubject();
         return wasPublished(ids.voucherId()).flatMap(published -> published ? Mono.just(Optional.<Instant>empty())
-                : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, ids.requestId()).flatMap(refused -> refused
-                        ? Mono.error(SignIns.stillRequired())
-                        : stepUpNow(caller, settings, idempotencyKey, hash, ids, now)));
+                : idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, ids.requestId())
+                        .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, hash, ids, now))));
     }
 
     /**
      * The step-up check of a request that was not sent before, or went no further: a refusal is recorded under its
-     * key before it is answered, so that the key answers so from then on. Should the record fail, the answer is its
-     * 503, not the refusal: a 403 not recorded would let the key through after a fresh sign-in.
+     * key before it is answered, so that the key answers so from then on.
      */
     private Mono<Optional<Instant>> stepUpNow(Jwt caller, CustomerSettings settings, String idempotencyKey,
                                               String hash, IdempotencyKeys.Ids ids, Instant now) {
         String customerId = caller.getSubject();
-        return Mono.fromCallable(() -> stepUpConfirmation(caller, settings, now))
-                .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)
-                        .thenReturn(stepUp))
-                .onErrorResume(SignIns::isStepUpRefusal, refusal -> idempotencyKeys
-                        .refuseForStepUp(customerId, idempotencyKey, hash, ids)
-                        .then(Mono.error(refusal)));
+        return idempotencyKeys.keepingStepUpRefusal(Mono.fromCallable(() -> stepUpConfirmation(caller, settings, now))
+                        .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)
+                                .thenReturn(stepUp)),
+                customerId, idempotencyKey, hash, ids);
     }
 
     /** Whether the request that first used these ids was published: its voucher exists. */

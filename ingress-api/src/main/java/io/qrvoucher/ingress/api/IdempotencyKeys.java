@@ -123,13 +123,27 @@ final class IdempotencyKeys {
     }
 
     /**
-     * Whether the request with this id was refused for step-up under this key ({@link #refuseForStepUp}). A refusal
-     * of an earlier use of the key, whose claim window has passed, is another request's.
+     * The request, its refusal for step-up recorded under its key before it is answered ({@link #refuseForStepUp}).
+     * Should the record fail, the answer is its 503, not the refusal: a 403 not recorded would let the key through
+     * after a fresh sign-in.
      */
-    Mono<Boolean> refusedForStepUp(String customerId, String key, String requestId) {
+    <T> Mono<T> keepingStepUpRefusal(Mono<T> request, String customerId, String key, String requestHash, Ids ids) {
+        return request.onErrorResume(SignIns::isStepUpRefusal,
+                refusal -> refuseForStepUp(customerId, key, requestHash, ids).then(Mono.error(refusal)));
+    }
+
+    /**
+     * Refuses again, 403, the request with this id if it was refused for step-up under this key (SPEC section 4),
+     * also when its caller signed in afresh since; nothing without a key. A refusal of an earlier use of the key,
+     * whose claim window has passed, is another request's.
+     */
+    Mono<Void> stillRefusedForStepUp(String customerId, String key, String requestId) {
+        if (key == null) {
+            return Mono.empty();
+        }
         return reads.claim(claimKey(customerId, stepUpRefusal(key)), Duration.ZERO)
-                .map(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(requestId))
-                .defaultIfEmpty(false);
+                .filter(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(requestId))
+                .flatMap(refused -> Mono.error(SignIns.stillRequired()));
     }
 
     /** Where a key's step-up refusal is kept: a space cannot occur in an Idempotency-Key, as for sign-ins. */

@@ -83,21 +83,11 @@ class SettingsController {
         String sameRequest = IdempotencyKeys.hash("settings", orDefault(request.defaultGenerationAccountId()),
                 orDefault(request.defaultRedemptionAccountId()), String.valueOf(redemptionMode), String.valueOf(stepUpPolicy));
         Optional<Instant> freshSignIn = signIns.fresh(caller, now);
-        return stillRefused(customerId, idempotencyKey, sameRequest)
-                .then(weakeningConfirmed(customerId, redemptionMode, stepUpPolicy, freshSignIn)
-                        .then(Mono.defer(() -> change(customerId, now, request, redemptionMode, stepUpPolicy, freshSignIn)))
-                        .onErrorResume(SignIns::isStepUpRefusal, refusal -> idempotencyKeys
-                                .refuseForStepUp(customerId, idempotencyKey, sameRequest,
-                                        new IdempotencyKeys.Ids(customerId, sameRequest))
-                                .then(Mono.error(refusal))));
-    }
-
-    /** A change refused for step-up and sent again with its key stays refused (SPEC section 4). */
-    private Mono<Void> stillRefused(String customerId, String idempotencyKey, String sameRequest) {
-        return idempotencyKey == null ? Mono.empty()
-                : idempotencyKeys.refusedForStepUp(customerId, idempotencyKey, sameRequest).flatMap(refused -> refused
-                        ? Mono.error(SignIns.stillRequired())
-                        : Mono.empty());
+        return idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, sameRequest)
+                .then(idempotencyKeys.keepingStepUpRefusal(
+                        weakeningConfirmed(customerId, redemptionMode, stepUpPolicy, freshSignIn)
+                                .then(Mono.defer(() -> change(customerId, now, request, redemptionMode, stepUpPolicy, freshSignIn))),
+                        customerId, idempotencyKey, sameRequest, new IdempotencyKeys.Ids(customerId, sameRequest)));
     }
 
     /** Weakening a security setting needs a fresh sign-in. */

@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress.api;
 
 import java.net.URI;
+import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 
@@ -35,25 +36,36 @@ import reactor.core.publisher.Mono;
 class WebhookController {
 
     private final WebhookEndpoints webhooks;
+    private final SignIns signIns;
+    private final IdempotencyKeys idempotencyKeys;
+    private final Clock clock;
     private final int maxPageSize;
 
-    WebhookController(WebhookEndpoints webhooks, IngressProperties properties) {
+    WebhookController(WebhookEndpoints webhooks, SignIns signIns, IdempotencyKeys idempotencyKeys, Clock clock,
+                      IngressProperties properties) {
         this.webhooks = webhooks;
+        this.signIns = signIns;
+        this.idempotencyKeys = idempotencyKeys;
+        this.clock = clock;
         this.maxPageSize = properties.limits().maxPageSize();
     }
 
     @PostMapping("/api/webhooks")
     @Operation(summary = "Register an endpoint: 201 with its signing secret, shown this once. Only https URLs on public "
-            + "addresses. A retry with the same Idempotency-Key answers 200 with the same endpoint")
+            + "addresses. A retry with the same Idempotency-Key answers 200 with the same endpoint. Needs a fresh "
+            + "sign-in, else 403 STEP_UP_REQUIRED (a retry of a registration made is answered without); a registration "
+            + "refused so and sent again with its Idempotency-Key stays refused, also after a fresh sign-in")
     Mono<ResponseEntity<WebhookDtos.Endpoint>> register(@AuthenticationPrincipal Jwt caller,
                                                         @RequestBody WebhookDtos.Registration registration,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
-        return keyOrNew(idempotencyKey)
-                .flatMap(key -> webhooks.register(caller.getSubject(), registration.url(), registration.eventTypes(), key))
+        String request = IdempotencyKeys.hash("webhook registration", String.valueOf(registration.url()),
+                String.valueOf(registration.eventTypes()));
+        return signedInAfresh(caller, idempotencyKey, request, "Registering a webhook endpoint",
+                (key, onlyARetry) -> webhooks.register(caller.getSubject(), registration.url(),
+                        registration.eventTypes(), key, onlyARetry))
                 .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)
                         .location(URI.create("/api/webhooks/" + answer.body().id()))
-                        .body(WebhookDtos.Endpoint.of(answer.body())))
-                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+                        .body(WebhookDtos.Endpoint.of(answer.body())));
     }
 
     @GetMapping("/api/webhooks")
@@ -77,7 +89,7 @@ class WebhookController {
     @Operation(summary = "Replace the endpoint's signing secret: 201 with the new one, shown this once. Deliveries are "
             + "signed with both secrets until previousSecretExpiresAt, so that the receiver can take the new one "
             + "meanwhile; 0 stops the old one at once. A retry with the same Idempotency-Key answers 200 with the same "
-            + "rotation")
+            + "rotation. Needs a fresh sign-in, as a registration does")
     Mono<ResponseEntity<WebhookDtos.SecretRotation>> rotateSecret(@AuthenticationPrincipal Jwt caller,
                                                                   @PathVariable String id,
                                                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
@@ -85,11 +97,11 @@ class WebhookController {
                                                                   @RequestBody(required = false) String rotation,
                                                                   @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         Long previousSecretExpiresIn = WebhookDtos.SecretRotationRequest.of(rotation).previousSecretExpiresInSeconds();
-        return keyOrNew(idempotencyKey)
-                .flatMap(key -> webhooks.rotateSecret(caller.getSubject(), id, previousSecretExpiresIn, key))
+        String request = IdempotencyKeys.hash("webhook secret rotation", id, String.valueOf(previousSecretExpiresIn));
+        return signedInAfresh(caller, idempotencyKey, request, "Rotating a webhook endpoint's secret",
+                (key, onlyARetry) -> webhooks.rotateSecret(caller.getSubject(), id, previousSecretExpiresIn, key, onlyARetry))
                 .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)
-                        .body(WebhookDtos.SecretRotation.of(answer.body())))
-                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+                        .body(WebhookDtos.SecretRotation.of(answer.body())));
     }
 
     @GetMapping("/api/webhooks/{id}/deliveries")
@@ -119,6 +131,37 @@ class WebhookController {
                 .flatMap(key -> webhooks.resend(caller.getSubject(), id, deliveryId, key))
                 .map(delivery -> ResponseEntity.accepted().body(WebhookDtos.Delivery.of(delivery)))
                 .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
+    /** Asks the webhook service, with the key to use and whether it may answer only a retry under it. */
+    private interface Ask<T> {
+        Mono<WebhookEndpoints.Answer<T>> with(String key, boolean onlyARetry);
+    }
+
+    /**
+     * A request that makes a signing secret or sends the customer's events somewhere new, asked of the webhook
+     * service with a fresh sign-in: what a token stolen without the password cannot do (SPEC section 4, like
+     * weakening a setting; a rotated secret would let its thief sign webhooks the customer's receiver trusts).
+     * Without a fresh sign-in only a retry of a request made under the client's key is answered; anything else is
+     * refused for step-up, and that refusal kept under the key.
+     */
+    private <T> Mono<WebhookEndpoints.Answer<T>> signedInAfresh(Jwt caller, String idempotencyKey, String request,
+                                                                String action, Ask<T> ask) {
+        if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {
+            throw IdempotencyKeys.invalidKey();
+        }
+        String customerId = caller.getSubject();
+        boolean freshSignIn = signIns.fresh(caller, clock.instant()).isPresent();
+        ApiException stepUpRequired = SignIns.required(action + " needs a fresh sign-in: sign in again with your "
+                + "account password");
+        Mono<WebhookEndpoints.Answer<T>> asked = freshSignIn ? keyOrNew(idempotencyKey).flatMap(key -> ask.with(key, false))
+                : idempotencyKey == null ? Mono.error(stepUpRequired)
+                : ask.with(idempotencyKey, true);
+        return idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, request)
+                .then(idempotencyKeys.keepingStepUpRefusal(
+                        asked.onErrorMap(WebhookEndpoints.Refused.class, refused ->
+                                WebhookEndpoints.NOT_A_RETRY.equals(refused.code()) ? stepUpRequired : problem(refused)),
+                        customerId, idempotencyKey, request, new IdempotencyKeys.Ids(customerId, request)));
     }
 
     /**

@@ -57,13 +57,16 @@ class IdempotencyKeysTest extends IngressTestBase {
         String key = "key-" + UUID.randomUUID();
         IdempotencyKeys.Ids refused = IdempotencyKeys.Ids.fresh("v-refused");
 
-        StepVerifier.create(keys.refusedForStepUp("alice", key, refused.requestId())).expectNext(false).verifyComplete();
+        StepVerifier.create(keys.stillRefusedForStepUp("alice", key, refused.requestId())).verifyComplete();
         StepVerifier.create(keys.refuseForStepUp("alice", key, "hash", refused)).verifyComplete();
 
-        StepVerifier.create(keys.refusedForStepUp("alice", key, refused.requestId())).expectNext(true).verifyComplete();
+        StepVerifier.create(keys.stillRefusedForStepUp("alice", key, refused.requestId()))
+                .expectErrorSatisfies(error -> assertThat(SignIns.isStepUpRefusal(error)).isTrue())
+                .verify(Duration.ofSeconds(30));
         // The key used again once its window passed is another request; another customer's key is theirs.
-        StepVerifier.create(keys.refusedForStepUp("alice", key, IdempotencyKeys.Ids.fresh("v-later").requestId()))
-                .expectNext(false).verifyComplete();
-        StepVerifier.create(keys.refusedForStepUp("bob", key, refused.requestId())).expectNext(false).verifyComplete();
+        StepVerifier.create(keys.stillRefusedForStepUp("alice", key, IdempotencyKeys.Ids.fresh("v-later").requestId()))
+                .verifyComplete();
+        StepVerifier.create(keys.stillRefusedForStepUp("bob", key, refused.requestId())).verifyComplete();
+        StepVerifier.create(keys.stillRefusedForStepUp("alice", null, refused.requestId())).verifyComplete();
     }
 }
