@@ -14,9 +14,11 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
 /**
  * A task's in-memory indexes over its {@code voucher-store}: the expiry and stall {@link DueIndex}es and
  * the {@link KnownVoucherIds}. They are derived from the store, so they have no changelog: a task
- * builds them from its store when it starts (after restoring it), and Kafka Streams closes, and so
- * empties, them whenever the task's state is dropped or wiped. Being a state store ties their life to
- * the task's stores, and lets tests and benchmarks fill a store and index it as a starting task does.
+ * builds them from its store whenever it is made active (after restoring it), and empties them when it
+ * stops being active — also when Kafka Streams makes it a standby over its open stores, whose store then
+ * takes vouchers the indexes never see — and Kafka Streams closes, and so empties, them whenever the
+ * task's state is dropped or wiped. Being a state store ties their life to the task's stores, and lets
+ * tests and benchmarks fill a store and index it as a starting task does.
  */
 final class VoucherIndexes implements StateStore {
 
@@ -24,7 +26,6 @@ final class VoucherIndexes implements StateStore {
     private final DueIndex expiryIndex = DueIndex.expiry();
     private final DueIndex stallIndex;
     private final KnownVoucherIds knownIds = new KnownVoucherIds();
-    private boolean built;
     private boolean open;
 
     /** @param stalledAfter how long a voucher may wait on the ledger before it counts as stalled */
@@ -45,11 +46,6 @@ final class VoucherIndexes implements StateStore {
         return knownIds;
     }
 
-    /** Whether the indexes cover the task's store: true once {@link #build} has run, until they are emptied. */
-    boolean built() {
-        return built;
-    }
-
     /** Indexes every voucher of the store, afresh; returns how many there were. */
     long build(Iterator<Voucher> vouchers) {
         clear();
@@ -58,7 +54,6 @@ final class VoucherIndexes implements StateStore {
             changed(null, vouchers.next());
             count++;
         }
-        built = true;
         return count;
     }
 
@@ -71,11 +66,10 @@ final class VoucherIndexes implements StateStore {
         stallIndex.update(before, after);
     }
 
-    private void clear() {
+    void clear() {
         expiryIndex.clear();
         stallIndex.clear();
         knownIds.clear();
-        built = false;
     }
 
     @Override

@@ -82,7 +82,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
 
     @Override
     public void close() {
-        vouchers.clearStalled();
+        vouchers.leave();
         metrics.unregister();
     }
 }

@@ -37,8 +37,8 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * </pre>
  *
  * {@code voucher-store} and {@code request-refusals} are RocksDB with changelogs; {@code voucher-indexes}
- * (expiry times, stall times, known ids) are derived from the voucher store, in memory, and built when a
- * task starts. Both inputs are keyed by voucher id and co-partitioned, and both decode into one sealed
+ * (expiry times, stall times, known ids) are derived from the voucher store, in memory, and built whenever a
+ * task is made active. Both inputs are keyed by voucher id and co-partitioned, and both decode into one sealed
  * {@link VoucherInput} for one processor: every input of a voucher is handled by the same task, in order.
  *
  * <p>Settings have one writer per customer: {@code apply-settings-changes} merges the changes on

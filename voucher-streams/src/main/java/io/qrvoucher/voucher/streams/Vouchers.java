@@ -69,10 +69,15 @@ final class Vouchers {
         stalledVouchers.stalled(voucher);
     }
 
-    /** The task leaves this instance: its stalled vouchers are its next owner's to report. */
-    void clearStalled() {
+    /**
+     * The task stops being active here: it is closed, or made a standby over its stores, which Kafka Streams keeps
+     * open for it. Its stalled vouchers are its next owner's to report, and its indexes go: a standby's store takes
+     * vouchers they would never see, so the task builds them afresh when it is made active again.
+     */
+    void leave() {
         stalled.forEach(stalledVouchers::cleared);
         stalled.clear();
+        indexes.clear();
     }
 
     Optional<Voucher> find(String voucherId) {
@@ -83,13 +88,10 @@ final class Vouchers {
     }
 
     /**
-     * Builds the task's indexes from its vouchers, unless they are built already; called when the
-     * task starts, after its store is restored and before any input or punctuation.
+     * Builds the task's indexes from its vouchers; called whenever the task is made active, after its store is
+     * restored and before any input or punctuation.
      */
     void buildIndexes() {
-        if (indexes.built()) {
-            return;
-        }
         long started = System.nanoTime();
         long vouchers = buildIndexes(store, indexes);
         log.info("Task {}: indexes built from {} vouchers in {} ms, {} of them can expire", context.taskId(), vouchers,
