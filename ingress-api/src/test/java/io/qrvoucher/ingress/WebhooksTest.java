@@ -147,10 +147,7 @@ class WebhooksTest extends IngressTestBase {
         }
     }
 
-    /**
-     * A thief with alice's token but not her password can neither send her events somewhere new nor get a secret
-     * her receiver trusts; a retry of what she made is still answered.
-     */
+    /** A thief with alice's token but not her password can neither send her events somewhere new nor get a secret her receiver trusts. */
     @Test
     void aStolenTokenWithoutAFreshSignInCannotRegisterAnEndpointOrRotateItsSecret() {
         Map<String, Object> registration = Map.of("url", "http://localhost:1/hooks", "eventTypes", List.of("REDEEMED"));
@@ -171,7 +168,7 @@ class WebhooksTest extends IngressTestBase {
         assertThat(alice.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody())
                 .extracting(found -> found.get("id")).containsExactly(endpoint.get("id"));
         // Answered with the secret it was registered with: no rotation replaced it.
-        Map<String, Object> retried = body(thief.post("/api/webhooks").header("Idempotency-Key", "register-1")
+        Map<String, Object> retried = body(alice.post("/api/webhooks").header("Idempotency-Key", "register-1")
                 .bodyValue(registration).exchange().expectStatus().isOk());
         assertThat(retried).containsEntry("id", endpoint.get("id")).containsEntry("secret", endpoint.get("secret"));
     }
@@ -181,15 +178,21 @@ class WebhooksTest extends IngressTestBase {
         Map<String, Object> endpoint = register(alice, "http://localhost:1/hooks", "REDEEMED");
         String rotations = "/api/webhooks/" + endpoint.get("id") + "/secret-rotations";
         Map<String, Object> registration = Map.of("url", "http://localhost:1/other", "eventTypes", List.of("REDEEMED"));
+        alice.post(rotations).header("Idempotency-Key", "made-1").exchange().expectStatus().isCreated();
         alice.signedInAgo(Duration.ofHours(2));
         problem(alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange()
                 .expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        // A retry too: its answer would carry the secret.
+        problem(alice.post(rotations).header("Idempotency-Key", "made-1").exchange().expectStatus().isForbidden(),
+                "STEP_UP_REQUIRED");
         problem(alice.post(rotations).header("Idempotency-Key", "late-2").exchange().expectStatus().isForbidden(),
                 "STEP_UP_REQUIRED");
 
         alice.signIn();
         problem(alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange()
                 .expectStatus().isForbidden(), "STEP_UP_REQUIRED");
+        problem(alice.post(rotations).header("Idempotency-Key", "made-1").exchange().expectStatus().isForbidden(),
+                "STEP_UP_REQUIRED");
         problem(alice.post(rotations).header("Idempotency-Key", "late-2").exchange().expectStatus().isForbidden(),
                 "STEP_UP_REQUIRED");
         assertThat(alice.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody())

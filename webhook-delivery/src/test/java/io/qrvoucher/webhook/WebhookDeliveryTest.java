@@ -366,34 +366,6 @@ class WebhookDeliveryTest {
                 .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
     }
 
-    /** What the ingress asks for a caller not signed in afresh: the first answer of a retry, and nothing new. */
-    @Test
-    void askedForOnlyARetryTheServiceAnswersARetryAndMakesNothingNew() {
-        Map<String, Object> body = Map.of("url", "http://localhost:1/hooks", "eventTypes", List.of("REDEEMED"));
-        Endpoint first = http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-1")
-                .bodyValue(body).exchange().expectStatus().isCreated().expectBody(Endpoint.class).returnResult().getResponseBody();
-        SecretRotation rotated = rotate(alice, first.id(), "rotate-1", 60, HttpStatus.CREATED);
-
-        Endpoint retried = http.post().uri("/internal/customers/{c}/webhooks?onlyARetry=true", alice)
-                .header("Idempotency-Key", "k-1").bodyValue(body).exchange().expectStatus().isOk()
-                .expectBody(Endpoint.class).returnResult().getResponseBody();
-        assertThat(retried.id()).isEqualTo(first.id());
-        http.post().uri("/internal/customers/{c}/webhooks/{e}/secret-rotations?onlyARetry=true", alice, first.id())
-                .header("Idempotency-Key", "rotate-1").bodyValue(Map.of("previousSecretExpiresInSeconds", 60))
-                .exchange().expectStatus().isOk().expectBody().jsonPath("$.secret").isEqualTo(rotated.secret());
-
-        http.post().uri("/internal/customers/{c}/webhooks?onlyARetry=true", alice).header("Idempotency-Key", "k-2")
-                .bodyValue(body).exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
-                .expectBody().jsonPath("$.code").isEqualTo("NOT_A_RETRY");
-        http.post().uri("/internal/customers/{c}/webhooks/{e}/secret-rotations?onlyARetry=true", alice, first.id())
-                .header("Idempotency-Key", "rotate-2").bodyValue(Map.of("previousSecretExpiresInSeconds", 60))
-                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
-                .expectBody().jsonPath("$.code").isEqualTo("NOT_A_RETRY");
-        assertThat(endpoints(alice)).extracting(Endpoint::id).containsExactly(first.id());
-        rotation(alice, first.id(), "rotate-1", 60).expectStatus().isOk()
-                .expectBody().jsonPath("$.secret").isEqualTo(rotated.secret()); // still the current secret
-    }
-
     @Test
     void twoInstancesSendOneEndpointsDeliveriesOneAtATimeAndInOrder() throws IOException {
         // A second instance's dispatcher on the same database, beside this one's: the endpoint's lock is shared.

@@ -77,8 +77,7 @@ final class IdempotencyKeys {
         return claim(customerId, key, requestHash, proposed)
                 .map(first -> {
                     if (!first.getRequestHash().equals(requestHash)) {
-                        throw ApiException.unprocessable("IDEMPOTENCY_KEY_REUSED",
-                                "This Idempotency-Key was used for a different request");
+                        throw keyReused();
                     }
                     return new Ids(first.getVoucherId(), first.getRequestId());
                 });
@@ -113,13 +112,24 @@ final class IdempotencyKeys {
                 .map(first -> first.getVoucherId().equals(request.voucherId()));
     }
 
+    private static ApiException keyReused() {
+        return ApiException.unprocessable("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for a different request");
+    }
+
     /**
      * Records, before the refusal is answered, that the request with these ids (its key's first claim's) was refused
      * for step-up: the key answers so from then on (SPEC section 4), also to a caller signed in afresh, who confirms
-     * a new request with a new key. Nothing without a key.
+     * a new request with a new key. Nothing without a key. A key has one such record: where it holds another
+     * request's refusal (one key sent with two requests, say a settings change and then a generation), this one
+     * cannot be kept and is answered as the key's reuse instead, which a fresh sign-in does not change.
      */
     Mono<Void> refuseForStepUp(String customerId, String key, String requestHash, Ids request) {
-        return key == null ? Mono.empty() : claim(customerId, stepUpRefusal(key), requestHash, request).then();
+        if (key == null) {
+            return Mono.empty();
+        }
+        return claim(customerId, stepUpRefusal(key), requestHash, request)
+                .flatMap(first -> first.getRequestId().equals(request.requestId()) ? Mono.<Void>empty()
+                        : Mono.error(keyReused()));
     }
 
     /**

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -53,16 +54,15 @@ class WebhookController {
     @PostMapping("/api/webhooks")
     @Operation(summary = "Register an endpoint: 201 with its signing secret, shown this once. Only https URLs on public "
             + "addresses. A retry with the same Idempotency-Key answers 200 with the same endpoint. Needs a fresh "
-            + "sign-in, else 403 STEP_UP_REQUIRED (a retry of a registration made is answered without); a registration "
-            + "refused so and sent again with its Idempotency-Key stays refused, also after a fresh sign-in")
+            + "sign-in, a retry too, else 403 STEP_UP_REQUIRED; a registration refused so and sent again with its "
+            + "Idempotency-Key stays refused, also after a fresh sign-in")
     Mono<ResponseEntity<WebhookDtos.Endpoint>> register(@AuthenticationPrincipal Jwt caller,
                                                         @RequestBody WebhookDtos.Registration registration,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         String request = IdempotencyKeys.hash("webhook registration", String.valueOf(registration.url()),
                 String.valueOf(registration.eventTypes()));
         return signedInAfresh(caller, idempotencyKey, request, "Registering a webhook endpoint",
-                (key, onlyARetry) -> webhooks.register(caller.getSubject(), registration.url(),
-                        registration.eventTypes(), key, onlyARetry))
+                key -> webhooks.register(caller.getSubject(), registration.url(), registration.eventTypes(), key))
                 .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)
                         .location(URI.create("/api/webhooks/" + answer.body().id()))
                         .body(WebhookDtos.Endpoint.of(answer.body())));
@@ -99,7 +99,7 @@ class WebhookController {
         Long previousSecretExpiresIn = WebhookDtos.SecretRotationRequest.of(rotation).previousSecretExpiresInSeconds();
         String request = IdempotencyKeys.hash("webhook secret rotation", id, String.valueOf(previousSecretExpiresIn));
         return signedInAfresh(caller, idempotencyKey, request, "Rotating a webhook endpoint's secret",
-                (key, onlyARetry) -> webhooks.rotateSecret(caller.getSubject(), id, previousSecretExpiresIn, key, onlyARetry))
+                key -> webhooks.rotateSecret(caller.getSubject(), id, previousSecretExpiresIn, key))
                 .map(answer -> ResponseEntity.status(answer.status().value() == 201 ? HttpStatus.CREATED : HttpStatus.OK)
                         .body(WebhookDtos.SecretRotation.of(answer.body())));
     }
@@ -133,35 +133,25 @@ class WebhookController {
                 .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
     }
 
-    /** Asks the webhook service, with the key to use and whether it may answer only a retry under it. */
-    private interface Ask<T> {
-        Mono<WebhookEndpoints.Answer<T>> with(String key, boolean onlyARetry);
-    }
-
     /**
-     * A request that makes a signing secret or sends the customer's events somewhere new, asked of the webhook
-     * service with a fresh sign-in: what a token stolen without the password cannot do (SPEC section 4, like
-     * weakening a setting; a rotated secret would let its thief sign webhooks the customer's receiver trusts).
-     * Without a fresh sign-in only a retry of a request made under the client's key is answered; anything else is
-     * refused for step-up, and that refusal kept under the key.
+     * Asks the webhook service for a request that makes a signing secret or sends the customer's events somewhere
+     * new, with a fresh sign-in only: what a token stolen without the password cannot do (SPEC section 4, like
+     * weakening a setting; a rotated secret would let its thief sign webhooks the customer's receiver trusts). A
+     * retry needs one too, since its answer may carry the secret. A refusal for step-up is kept under the client's
+     * key.
      */
-    private <T> Mono<WebhookEndpoints.Answer<T>> signedInAfresh(Jwt caller, String idempotencyKey, String request,
-                                                                String action, Ask<T> ask) {
+    private <T> Mono<T> signedInAfresh(Jwt caller, String idempotencyKey, String request, String action,
+                                       Function<String, Mono<T>> askWithKey) {
         if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {
             throw IdempotencyKeys.invalidKey();
         }
         String customerId = caller.getSubject();
-        boolean freshSignIn = signIns.fresh(caller, clock.instant()).isPresent();
-        ApiException stepUpRequired = SignIns.required(action + " needs a fresh sign-in: sign in again with your "
-                + "account password");
-        Mono<WebhookEndpoints.Answer<T>> asked = freshSignIn ? keyOrNew(idempotencyKey).flatMap(key -> ask.with(key, false))
-                : idempotencyKey == null ? Mono.error(stepUpRequired)
-                : ask.with(idempotencyKey, true);
+        Mono<T> asked = signIns.fresh(caller, clock.instant()).isPresent()
+                ? keyOrNew(idempotencyKey).flatMap(askWithKey).onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem)
+                : Mono.error(SignIns.required(action + " needs a fresh sign-in: sign in again with your account password"));
         return idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, request)
-                .then(idempotencyKeys.keepingStepUpRefusal(
-                        asked.onErrorMap(WebhookEndpoints.Refused.class, refused ->
-                                WebhookEndpoints.NOT_A_RETRY.equals(refused.code()) ? stepUpRequired : problem(refused)),
-                        customerId, idempotencyKey, request, new IdempotencyKeys.Ids(customerId, request)));
+                .then(idempotencyKeys.keepingStepUpRefusal(asked, customerId, idempotencyKey, request,
+                        new IdempotencyKeys.Ids(customerId, request)));
     }
 
     /**

@@ -78,9 +78,6 @@ public class WebhookEndpoints {
     public record Answer<T>(HttpStatusCode status, T body) {
     }
 
-    /** The code of a refusal of anything but a retry, when only a retry was asked to be answered. */
-    public static final String NOT_A_RETRY = "NOT_A_RETRY";
-    private static final String ONLY_A_RETRY = "onlyARetry";
     private static final ParameterizedTypeReference<Map<String, Object>> PROBLEM = new ParameterizedTypeReference<>() { };
 
     private final WebClient http;
@@ -99,14 +96,8 @@ public class WebhookEndpoints {
         this.removalTimeout = removalTimeout;
     }
 
-    /**
-     * @param onlyARetry answer only a retry of a registration made under the key; anything else is refused with
-     *                   {@link #NOT_A_RETRY}
-     */
-    public Mono<Answer<Endpoint>> register(String customerId, String url, List<String> eventTypes, String idempotencyKey,
-                                           boolean onlyARetry) {
-        return ask(HttpMethod.POST, path -> path.path("/internal/customers/{c}/webhooks")
-                        .queryParamIfPresent(ONLY_A_RETRY, onlyARetry ? Optional.of(true) : Optional.empty()).build(customerId),
+    public Mono<Answer<Endpoint>> register(String customerId, String url, List<String> eventTypes, String idempotencyKey) {
+        return ask(HttpMethod.POST, path -> path.path("/internal/customers/{c}/webhooks").build(customerId),
                 Map.of("url", url == null ? "" : url, "eventTypes", eventTypes == null ? List.of() : eventTypes),
                 idempotencyKey, new ParameterizedTypeReference<Endpoint>() { });
     }
@@ -122,16 +113,13 @@ public class WebhookEndpoints {
                 new ParameterizedTypeReference<Void>() { }, removalTimeout)).then();
     }
 
-    /** {@code previousSecretExpiresInSeconds} null for the owner's default; {@code onlyARetry} as for a registration. */
+    /** {@code previousSecretExpiresInSeconds} null for the owner's default. */
     public Mono<Answer<SecretRotation>> rotateSecret(String customerId, String endpointId,
-                                                     Long previousSecretExpiresInSeconds, String idempotencyKey,
-                                                     boolean onlyARetry) {
+                                                     Long previousSecretExpiresInSeconds, String idempotencyKey) {
         Map<String, Object> body = new HashMap<>();
         body.put("previousSecretExpiresInSeconds", previousSecretExpiresInSeconds);
         return known(endpointId).then(ask(HttpMethod.POST,
-                path -> path.path("/internal/customers/{c}/webhooks/{e}/secret-rotations")
-                        .queryParamIfPresent(ONLY_A_RETRY, onlyARetry ? Optional.of(true) : Optional.empty())
-                        .build(customerId, endpointId),
+                path -> path.path("/internal/customers/{c}/webhooks/{e}/secret-rotations").build(customerId, endpointId),
                 body, idempotencyKey, new ParameterizedTypeReference<SecretRotation>() { }));
     }
 

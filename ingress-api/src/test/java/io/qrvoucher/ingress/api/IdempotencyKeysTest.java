@@ -67,6 +67,10 @@ class IdempotencyKeysTest extends IngressTestBase {
         StepVerifier.create(keys.stillRefusedForStepUp("alice", key, IdempotencyKeys.Ids.fresh("v-later").requestId()))
                 .verifyComplete();
         StepVerifier.create(keys.stillRefusedForStepUp("bob", key, refused.requestId())).verifyComplete();
-        StepVerifier.create(keys.stillRefusedForStepUp("alice", null, refused.requestId())).verifyComplete();
+        // The key sent with another request: its refusal cannot be kept beside the first, and is answered as the reuse.
+        StepVerifier.create(keys.refuseForStepUp("alice", key, "another hash", IdempotencyKeys.Ids.fresh("v-another")))
+                .expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ApiException.class,
+                        reused -> assertThat(reused.code()).isEqualTo("IDEMPOTENCY_KEY_REUSED")))
+                .verify(Duration.ofSeconds(30));
     }
 }

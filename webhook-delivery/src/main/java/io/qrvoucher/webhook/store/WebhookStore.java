@@ -77,11 +77,10 @@ public class WebhookStore {
     /**
      * Registers an endpoint, or answers a retry of a registration (same customer and Idempotency-Key) with the
      * first answer: with the secret within {@code secretRetryWindow} of it, without after. Another request
-     * under the same key is refused, and so is any but a retry when {@code onlyARetry}. Registrations of one
-     * customer are serialised, so the limit holds.
+     * under the same key is refused. Registrations of one customer are serialised, so the limit holds.
      */
     public Registered register(String customerId, String url, List<String> eventTypes, String idempotencyKey,
-                             boolean onlyARetry, int maxPerCustomer, Duration secretRetryWindow, Instant at) {
+                             int maxPerCustomer, Duration secretRetryWindow, Instant at) {
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS); // what the database keeps
         String requestHash = VoucherRules.sha256Hex(url + "\n" + String.join(",", eventTypes));
         jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-customer:' || :customer, 0))")
@@ -101,9 +100,6 @@ public class WebhookStore {
             Optional<String> firstSecret = now.isBefore(createdAt.plus(secretRetryWindow))
                     ? firstSecretIfCurrent(endpointId) : Optional.empty();
             return new Registered(firstSecret.map(endpoint::withSecret).orElse(endpoint), false);
-        }
-        if (onlyARetry) {
-            throw notARetry();
         }
         long existing = jdbc.sql("SELECT count(*) FROM webhook_endpoints WHERE customer_id = :customer")
                 .param("customer", customerId).query(Long.class).single();
@@ -137,12 +133,11 @@ public class WebhookStore {
      * Replaces the customer's endpoint's signing secret with a new one, or answers a retry of a rotation (same
      * endpoint and Idempotency-Key) with the first answer: with the secret within {@code secretRetryWindow} of it
      * while it is still the current one, without after. The secrets it replaces go on signing deliveries (beside
-     * the new one) for {@code previousValidFor}, at most: a shorter time asked before stays. Any but a retry is
-     * refused when {@code onlyARetry}. Empty if the customer has no such endpoint.
+     * the new one) for {@code previousValidFor}, at most: a shorter time asked before stays. Empty if the customer
+     * has no such endpoint.
      */
     public Optional<Rotated> rotateSecret(String customerId, String endpointId, Duration previousValidFor,
-                                          String idempotencyKey, boolean onlyARetry, Duration secretRetryWindow,
-                                          Instant at) {
+                                          String idempotencyKey, Duration secretRetryWindow, Instant at) {
         Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         if (!holdAgainstRemoval(customerId, endpointId)) {
             return Optional.empty();
@@ -164,9 +159,6 @@ public class WebhookStore {
             boolean showSecret = row.get("retired_at") == null && now.isBefore(rotatedAt.plus(secretRetryWindow));
             return Optional.of(new Rotated(new SecretRotation(endpointId, showSecret ? open(endpointId, row) : null,
                     rotatedAt, ((Timestamp) row.get("previous_secret_expires_at")).toInstant()), false));
-        }
-        if (onlyARetry) {
-            throw notARetry();
         }
         long recent = jdbc.sql("""
                         SELECT count(*) FROM webhook_signing_secrets
@@ -233,12 +225,6 @@ public class WebhookStore {
         if (!room) {
             throw tooManyWebhooks(maxPerCustomer);
         }
-    }
-
-    /** Asked to answer only a retry, for a key that made nothing here (the ingress answers it as a refusal for step-up). */
-    private static Refusal notARetry() {
-        return new Refusal("NOT_A_RETRY", "Only a retry of a request made under this Idempotency-Key is answered here, "
-                + "and none was");
     }
 
     private static Refusal tooManyWebhooks(int maxPerCustomer) {

@@ -82,22 +82,17 @@ class WebhookController {
         this.clock = clock;
     }
 
-    /**
-     * 201 with the endpoint and its secret; 200 with the first answer for a retry under the same Idempotency-Key.
-     * {@code onlyARetry}: answer a retry, refuse anything else ({@code NOT_A_RETRY}) — what the ingress asks for a
-     * caller who may not register anew (not signed in afresh).
-     */
+    /** 201 with the endpoint and its secret; 200 with the first answer for a retry under the same Idempotency-Key. */
     @PostMapping("/internal/customers/{customerId}/webhooks")
     Mono<ResponseEntity<Endpoint>> register(@PathVariable String customerId, @RequestBody Registration registration,
-                                            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
-                                            @RequestParam(defaultValue = "false") boolean onlyARetry) {
+                                            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         return blocking(() -> {
             String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
             List<String> types = EventTypes.check(registration.eventTypes());
             store.checkRoomFor(customerId, key, limits.maxPerCustomer());
             // Checked before the transaction: resolving the host may take a while.
             String url = urls.check(registration.url(), lookups.of(customerId)).toString();
-            return transactions.execute(status -> store.register(customerId, url, types, key, onlyARetry,
+            return transactions.execute(status -> store.register(customerId, url, types, key,
                     limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
         }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(registered.endpoint()));
@@ -116,18 +111,17 @@ class WebhookController {
 
     /**
      * 201 with the endpoint's new signing secret; 200 with the first answer for a retry under the same
-     * Idempotency-Key; {@code onlyARetry} as for a registration.
+     * Idempotency-Key.
      */
     @PostMapping("/internal/customers/{customerId}/webhooks/{endpointId}/secret-rotations")
     Mono<ResponseEntity<SecretRotation>> rotateSecret(@PathVariable String customerId, @PathVariable String endpointId,
                                                       @RequestBody(required = false) Rotation rotation,
-                                                      @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey,
-                                                      @RequestParam(defaultValue = "false") boolean onlyARetry) {
+                                                      @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
         return blocking(() -> {
             Duration previousValidFor = (rotation == null ? new Rotation(null) : rotation).previousValidFor();
             return transactions.execute(status -> store.rotateSecret(customerId, endpointId, previousValidFor, key,
-                    onlyARetry, limits.secretRetryWindow(), clock.instant()));
+                    limits.secretRetryWindow(), clock.instant()));
         }).map(rotated -> rotated.map(answer -> ResponseEntity.status(answer.created() ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(answer.rotation())).orElseGet(() -> ResponseEntity.notFound().build()));
     }

@@ -132,9 +132,9 @@ class DeliveryRetentionTest {
     @Test
     void theSweepForgetsTheSecretsReplacedMoreThanADayAgoAndKeepsTheRest() {
         // The registration's secret (made with the endpoint), replaced by rotations two days and an hour ago.
-        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-1", false, Duration.ofHours(1),
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-1", Duration.ofHours(1),
                 NOW.minus(Duration.ofDays(2)))).isPresent();
-        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-2", false, Duration.ofHours(1),
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-2", Duration.ofHours(1),
                 NOW.minus(Duration.ofHours(1)))).isPresent();
 
         retention(10).sweep();

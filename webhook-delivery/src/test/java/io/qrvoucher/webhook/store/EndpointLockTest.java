@@ -229,7 +229,7 @@ class EndpointLockTest {
                 Optional<WebhookStore.Due> due = sender.lockNextDue(NOW);
                 Future<Optional<WebhookStore.Rotated>> rotation = apiThread.submit(() -> rotating.execute(inner -> {
                     JdbcClient.create(listening).sql("SET LOCAL lock_timeout = '5s'").update();
-                    return api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", false, Duration.ofHours(1), NOW);
+                    return api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", Duration.ofHours(1), NOW);
                 }));
                 assertThat(getWithin(rotation, "The secret was not rotated while the endpoint was being sent to"))
                         .hasValueSatisfying(rotated -> assertThat(rotated.created()).isTrue());
@@ -237,7 +237,7 @@ class EndpointLockTest {
             });
             assertThat(attempt).hasValueSatisfying(due -> assertThat(due.secrets()).hasSize(1));
 
-            String rotated = attempting.execute(status -> api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", false,
+            String rotated = attempting.execute(status -> api.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1",
                     Duration.ofHours(1), NOW)).orElseThrow().rotation().secret();
             Optional<WebhookStore.Due> next = attempting.execute(status -> sender.lockNextDue(NOW));
             assertThat(next).hasValueSatisfying(due -> assertThat(due.secrets())
@@ -261,9 +261,9 @@ class EndpointLockTest {
             Optional<WebhookStore.Rotated> rotated = new TransactionTemplate(new DataSourceTransactionManager(sending))
                     .execute(status -> {
                         Optional<WebhookStore.Rotated> made = first.rotateSecret("alice", "e", Duration.ofHours(1),
-                                "rotate-1", false, Duration.ofHours(1), NOW);
+                                "rotate-1", Duration.ofHours(1), NOW);
                         retried.set(secondInstance.submit(() -> secondsTransaction.execute(inner ->
-                                second.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", false, Duration.ofHours(1), NOW))));
+                                second.rotateSecret("alice", "e", Duration.ofHours(1), "rotate-1", Duration.ofHours(1), NOW))));
                         // Until the second waits for this one's lock on the endpoint's rotations.
                         await().atMost(Duration.ofSeconds(10)).until(() -> JdbcClient.create(sending)
                                 .sql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
@@ -287,24 +287,24 @@ class EndpointLockTest {
     void anEndpointsSecretIsRotatedTenTimesADayAndNoMore() {
         WebhookStore store = new WebhookStore(JdbcClient.create(sending), SECRETS);
         for (int i = 0; i < WebhookStore.MAX_ROTATIONS; i++) {
-            assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-" + i, false, Duration.ofHours(1),
+            assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-" + i, Duration.ofHours(1),
                     NOW.plusSeconds(i))).isPresent();
         }
 
         assertThatThrownBy(() -> store.rotateSecret("alice", "e", Duration.ZERO,
-                        "one-more", false, Duration.ofHours(1), NOW.plusSeconds(60)))
+                        "one-more", Duration.ofHours(1), NOW.plusSeconds(60)))
                 .isInstanceOfSatisfying(Refusal.class,
                         refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_ROTATIONS"));
-        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-9", false, Duration.ofHours(1), NOW.plusSeconds(60)))
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "rotate-9", Duration.ofHours(1), NOW.plusSeconds(60)))
                 .hasValueSatisfying(rotated -> assertThat(rotated.created()).isFalse());
         // A day later there is room again, and the sweep forgets the secrets replaced more than a day ago: the one the
         // tenth rotation made (replaced now) and the new one are left.
         Instant aDayLater = NOW.plus(Duration.ofHours(24)).plusSeconds(60);
-        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "one-more", false, Duration.ofHours(1), aDayLater)).isPresent();
+        assertThat(store.rotateSecret("alice", "e", Duration.ZERO, "one-more", Duration.ofHours(1), aDayLater)).isPresent();
         assertThat(store.forgetReplacedSecrets(aDayLater)).isEqualTo(10);
         assertThat(JdbcClient.create(sending).sql("SELECT count(*) FROM webhook_signing_secrets WHERE endpoint_id = 'e'")
                 .query(Long.class).single()).isEqualTo(2);
-        assertThat(store.rotateSecret("bob", "e", Duration.ZERO, "not-bobs", false, Duration.ofHours(1), NOW)).isEmpty();
+        assertThat(store.rotateSecret("bob", "e", Duration.ZERO, "not-bobs", Duration.ofHours(1), NOW)).isEmpty();
     }
 
     private static <T> T getWithin(Future<T> result, String failure) {
