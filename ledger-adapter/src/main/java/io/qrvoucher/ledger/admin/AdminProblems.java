@@ -4,12 +4,14 @@ import java.sql.SQLException;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedRuntimeException;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.TransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
@@ -35,8 +37,9 @@ class AdminProblems extends ResponseEntityExceptionHandler {
     /** PostgreSQL's "numeric value out of range": a balance past what a bigint holds. */
     private static final String OUT_OF_RANGE = "22003";
 
-    @ExceptionHandler(DataAccessException.class)
-    ResponseEntity<ProblemDetail> database(DataAccessException error) {
+    /** A statement that failed, or a transaction that could not begin (no connection: not a DataAccessException). */
+    @ExceptionHandler({DataAccessException.class, TransactionException.class})
+    ResponseEntity<ProblemDetail> database(NestedRuntimeException error) {
         if (Causes.find(error, SQLException.class).map(SQLException::getSQLState).filter(OUT_OF_RANGE::equals).isPresent()) {
             return answer(AdminProblem.unprocessable("AMOUNT_OUT_OF_RANGE",
                     "The books cannot hold this amount: a balance would pass what the ledger can count. Nothing changed"));

@@ -8,9 +8,11 @@ import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +63,9 @@ import reactor.core.publisher.Mono;
         properties = {"spring.config.name=ledger-adapter", "ledger.admin.password=" + AccountAdminApiTest.PASSWORD,
                 "ledger.account-snapshots.publish=true", "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
                 // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
-                "ledger.reconciliation.enabled=false"})
+                "ledger.reconciliation.enabled=false",
+                // One test takes every connection: a transaction that cannot have one fails after a second.
+                "spring.datasource.hikari.connection-timeout=1000"})
 @Import(AdapterBroker.class)
 @DirtiesContext
 class AccountAdminApiTest {
@@ -365,6 +369,33 @@ class AccountAdminApiTest {
 
         assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'oli-chf'").query(Long.class).single()).isZero();
         assertThat(balanceOf("capital-chf")).isEqualTo(Long.MIN_VALUE + 5);
+    }
+
+    /** A transaction that cannot begin for want of a connection is the database not answering, not a server error. */
+    @Test
+    void anOpeningOrClosingWhileTheDatabaseGivesNoConnectionIsRefusedForNowAndChangesNothing() throws Exception {
+        open("ida-cny", "ida", "CNY", null).expectStatus().isCreated().expectBody(Void.class);
+        List<Connection> taken = new ArrayList<>();
+        try {
+            try {
+                for (int i = 0; i < 100; i++) {
+                    taken.add(dataSource.getConnection());
+                }
+            } catch (SQLException poolExhausted) {
+                // every connection is taken
+            }
+            for (WebTestClient.ResponseSpec refused : List.of(open("jon-cny", "jon", "CNY", "1.00"), close("ida-cny"))) {
+                refused.expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                        .expectHeader().valueEquals(HttpHeaders.RETRY_AFTER, "1")
+                        .expectBody().jsonPath("$.code").isEqualTo("LEDGER_UNAVAILABLE");
+            }
+        } finally {
+            for (Connection connection : taken) {
+                connection.close();
+            }
+        }
+        assertThat(statusOf("ida-cny")).isEqualTo("ACTIVE");
+        assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'jon-cny'").query(Long.class).single()).isZero();
     }
 
     @Test
