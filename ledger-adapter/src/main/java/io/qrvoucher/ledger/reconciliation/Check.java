@@ -19,7 +19,12 @@ public enum Check {
     /** Every journal transaction's entries sum to zero in each currency. */
     JOURNAL_BALANCED("journal_balanced", false),
     /** Every account's balance is the sum of its journal entries. */
-    BALANCE_MATCHES_JOURNAL("balance_matches_journal", false);
+    BALANCE_MATCHES_JOURNAL("balance_matches_journal", false),
+    /**
+     * Every account's held amount is the sum of its open holds: too little would let frozen money be spent again,
+     * too much would keep money frozen for no voucher.
+     */
+    HELD_MATCHES_HOLDS("held_matches_holds", false);
 
     private final String id;
     private final boolean mayBeLate;

@@ -195,13 +195,20 @@ class Reconciler {
                 store.accountsAfter(position.get(), settings.sweepBatchSize(), settledThrough, settings.fullSumEvery()),
                 settledThrough);
         store.keep(accounts);
-        List<Finding> findings = accounts.stream()
-                .filter(account -> !account.agrees())
-                .map(account -> new Finding(Check.BALANCE_MATCHES_JOURNAL, account.accountId(), null,
+        List<Finding> findings = new ArrayList<>();
+        for (AccountTotals account : accounts) {
+            if (!account.agrees()) {
+                findings.add(new Finding(Check.BALANCE_MATCHES_JOURNAL, account.accountId(), null,
                         "balance " + account.journalMinor() + " " + account.currency() + " (the sum of its journal entries)",
-                        "balance " + account.balanceMinor() + " " + account.currency()))
-                .toList();
-        Recorded recorded = store.record(EnumSet.of(Check.BALANCE_MATCHES_JOURNAL),
+                        "balance " + account.balanceMinor() + " " + account.currency()));
+            }
+            if (!account.heldAgrees()) {
+                findings.add(new Finding(Check.HELD_MATCHES_HOLDS, account.accountId(), null,
+                        "held " + account.openHoldsMinor() + " " + account.currency() + " (the sum of its open holds)",
+                        "held " + account.heldMinor() + " " + account.currency()));
+            }
+        }
+        Recorded recorded = store.record(EnumSet.of(Check.BALANCE_MATCHES_JOURNAL, Check.HELD_MATCHES_HOLDS),
                 accounts.stream().map(AccountTotals::accountId).toList(), findings);
         store.moveSweep("accounts", nextPosition(accounts.size(),
                 accounts.isEmpty() ? "" : accounts.get(accounts.size() - 1).accountId(), ""));

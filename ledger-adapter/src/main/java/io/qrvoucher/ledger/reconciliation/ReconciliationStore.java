@@ -29,10 +29,11 @@ class ReconciliationStore {
             rs.getString("subject"), rs.getString("voucher_id"), rs.getString("expected"), rs.getString("found"),
             rs.getTimestamp("first_seen").toInstant(), rs.getTimestamp("last_seen").toInstant());
 
-    // One statement: the balance and the entries are read in one snapshot, so a transfer committing in between
-    // cannot make them differ. A kept total is used only if :useKept and while it is younger than :fullSumMillis.
+    // One statement: the balance and the entries, the held amount and the open holds, are read in one snapshot, so
+    // a transfer or a freeze committing in between cannot make them differ. A kept total is used only if :useKept and
+    // while it is younger than :fullSumMillis. The open holds are found through holds_open_by_account (V10).
     private static final String ACCOUNT_TOTALS = """
-            SELECT a.account_id, a.currency, a.balance_minor,
+            SELECT a.account_id, a.currency, a.balance_minor, a.held_minor, o.open_holds_minor,
                    greatest(coalesce(t.through_transaction_id, 0), :settled) AS settled_through,
                    coalesce(t.journal_minor, 0) + s.settled_minor AS settled_minor,
                    coalesce(t.journal_minor, 0) + s.settled_minor + s.recent_minor AS journal_minor,
@@ -45,11 +46,14 @@ class ReconciliationStore {
                        coalesce(sum(e.amount_minor) FILTER (WHERE e.transaction_id > :settled), 0)::bigint AS recent_minor
                 FROM journal_entries e
                 WHERE e.account_id = a.account_id AND e.transaction_id > coalesce(t.through_transaction_id, 0)) s
+            CROSS JOIN LATERAL (
+                SELECT coalesce(sum(h.amount_minor), 0)::bigint AS open_holds_minor
+                FROM holds h WHERE h.account_id = a.account_id AND h.state = 'HELD') o
             """;
 
     private static final RowMapper<AccountTotals> ACCOUNT_TOTALS_ROW = (rs, row) -> new AccountTotals(
             rs.getString("account_id"), rs.getString("currency"), rs.getLong("balance_minor"),
-            rs.getLong("journal_minor"), new KeptTotal(rs.getLong("settled_through"), rs.getLong("settled_minor"),
+            rs.getLong("journal_minor"), rs.getLong("held_minor"), rs.getLong("open_holds_minor"), new KeptTotal(rs.getLong("settled_through"), rs.getLong("settled_minor"),
                     rs.getTimestamp("summed_in_full_at").toInstant()));
 
     private final JdbcClient jdbc;
@@ -277,13 +281,19 @@ class ReconciliationStore {
     }
 
     /**
-     * An account's balance and the sum of all its journal entries, read in one snapshot, and the total to keep:
-     * the sum up to the settled transaction, which no later round needs to add again.
+     * An account's balance and the sum of all its journal entries, its held amount and the sum of its open holds,
+     * read in one snapshot, and the total to keep: the sum up to the settled transaction, which no later round needs
+     * to add again.
      */
-    record AccountTotals(String accountId, String currency, long balanceMinor, long journalMinor, KeptTotal kept) {
+    record AccountTotals(String accountId, String currency, long balanceMinor, long journalMinor, long heldMinor,
+                         long openHoldsMinor, KeptTotal kept) {
 
         boolean agrees() {
             return balanceMinor == journalMinor;
+        }
+
+        boolean heldAgrees() {
+            return heldMinor == openHoldsMinor;
         }
     }
 

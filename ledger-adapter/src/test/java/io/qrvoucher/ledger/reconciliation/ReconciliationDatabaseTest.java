@@ -159,6 +159,30 @@ class ReconciliationDatabaseTest {
     }
 
     @Test
+    void aHeldAmountChangedBehindTheLedgersBackIsFoundByTheAccountsSweep() {
+        ledger.apply(new LedgerCommand.Freeze("v13/freeze", "v13", "alice", "alice-cny", 40_00L, "CNY"));
+        Reconciler reconciler = reconciler(new SimpleMeterRegistry(), 100, 100);
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).as("alice's held amount is her open hold's").isEmpty();
+
+        // The hold's money made spendable again, behind the ledger's back.
+        jdbc.sql("UPDATE accounts SET held_minor = 0 WHERE account_id = 'alice-cny'").update();
+        reconciler.runOnce();
+
+        assertThat(store.newestMismatches(10)).singleElement().satisfies(mismatch -> {
+            assertThat(mismatch.check()).isEqualTo("held_matches_holds");
+            assertThat(mismatch.subject()).isEqualTo("alice-cny");
+            assertThat(mismatch.expected()).isEqualTo("held 4000 CNY (the sum of its open holds)");
+            assertThat(mismatch.found()).isEqualTo("held 0 CNY");
+        });
+
+        jdbc.sql("UPDATE accounts SET held_minor = 4000 WHERE account_id = 'alice-cny'").update();
+        ledger.apply(new LedgerCommand.Release("v13/release", "v13"));
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
+    @Test
     void aSweepGoesRoundTheLedgerABatchPerRunAndClearsAMismatchWhenItComesBack() {
         // Five accounts two at a time: alice, bob | capital, carol | clearing | alice, bob | ...
         Reconciler reconciler = reconciler(new SimpleMeterRegistry(), 100, 2);

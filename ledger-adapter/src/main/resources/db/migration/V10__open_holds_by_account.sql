@@ -1,0 +1,19 @@
+-- The holds still open, by account: the reconciliation's accounts sweep compares each account's held amount with
+-- their sum (check held_matches_holds). Partial, so that it holds the open holds only, a few an account at a time.
+--
+-- Building it keeps hold rows from being written (not read) for as long as it scans the holds, and waits 5 s at most
+-- for its lock (docs/operations.md, Upgrades); on a large ledger, create it by hand with CREATE INDEX CONCURRENTLY
+-- before the upgrade.
+SET LOCAL lock_timeout = '5s';
+
+CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id) INCLUDE (amount_minor) WHERE state = 'HELD';
+
+-- A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name, which IF NOT EXISTS skips.
+DO $$
+BEGIN
+    IF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = 'holds_open_by_account'::regclass) THEN
+        RAISE EXCEPTION 'index holds_open_by_account is invalid (a failed CREATE INDEX CONCURRENTLY): '
+            'drop it and build it again';
+    END IF;
+END
+$$;
