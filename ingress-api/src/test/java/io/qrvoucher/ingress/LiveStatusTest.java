@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -144,6 +145,30 @@ class LiveStatusTest extends IngressTestBase {
                     .expectStatus().isOk().returnResult(String.class);
             again.getResponseBody().subscribe().dispose();
         });
+    }
+
+    /** Each followed voucher holds a long poll on its owner: one customer cannot take the streams' pool by following many. */
+    @Test
+    void aCustomersStreamsFollowAtMostTheConfiguredNumberOfVouchersTogether() {
+        ApiClient watcher = new ApiClient(http, "watcher-" + UUID.randomUUID());
+        Supplier<String> twenty = () -> "/api/vouchers/events?ids=" + IntStream.range(0, 20)
+                .mapToObj(i -> UUID.randomUUID().toString()).collect(Collectors.joining(","));
+        List<Disposable> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) { // 40: ingress.live-status.max-followed-per-customer
+                open.add(watcher.get(twenty.get()).accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isOk()
+                        .returnResult(String.class).getResponseBody().subscribe());
+            }
+            refusedAsProblem(watcher.get("/api/vouchers/" + UUID.randomUUID() + "/events").accept(MediaType.TEXT_EVENT_STREAM)
+                    .exchange().expectStatus().isEqualTo(429).expectHeader().exists("Retry-After"), 429, "TOO_MANY_STREAMS");
+
+            open.remove(0).dispose();
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> open.add(watcher.get(twenty.get())
+                    .accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isOk()
+                    .returnResult(String.class).getResponseBody().subscribe()));
+        } finally {
+            open.forEach(Disposable::dispose);
+        }
     }
 
     @Test

@@ -86,8 +86,16 @@ class LiveStatusController implements DisposableBean {
     private final Clock clock;
     private final ConnectionProvider connections;
     private final VoucherReads reads;
-    /** The streams open on this instance, by customer. */
-    private final Map<String, Integer> openStreams = new ConcurrentHashMap<>();
+    /** The streams open on this instance, by customer, and the vouchers they follow. */
+    private final Map<String, Open> openStreams = new ConcurrentHashMap<>();
+
+    /** A customer's open streams on this instance, and how many vouchers they follow together. */
+    private record Open(int streams, int followed) {
+
+        Open plus(Open other) {
+            return new Open(streams + other.streams, followed + other.followed);
+        }
+    }
 
     LiveStatusController(LiveStatusProperties settings, Representations representations, StreamsRouting routing,
                          RequestPublisher publisher, ObjectProvider<ColocatedOwners> colocatedOwners,
@@ -120,7 +128,7 @@ class LiveStatusController implements DisposableBean {
         long[] seen = cursor(lastEventId, followed.size());
         String customerId = caller.getSubject();
         Duration lifetime = lifetime(caller);
-        return counted(customerId, Flux.fromIterable(followed)
+        return counted(customerId, followed.size(), Flux.fromIterable(followed)
                 .flatMapSequential(id -> reads.voucher(id, null).map(answer -> Optional.ofNullable(answer.getVoucher())),
                         FIRST_READS_AT_ONCE)
                 .collectList()
@@ -136,7 +144,7 @@ class LiveStatusController implements DisposableBean {
     Flux<ServerSentEvent<Object>> voucherEvents(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         String customerId = caller.getSubject();
         Duration lifetime = lifetime(caller);
-        return counted(customerId, representations.visible(reads, id, customerId)
+        return counted(customerId, 1, representations.visible(reads, id, customerId)
                 .flatMapMany(current -> withHeartbeats(Flux.concat(Flux.just(current),
                                 reads.changes(id, current.getVersion(), settings.pollWait()))
                         .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
@@ -147,22 +155,28 @@ class LiveStatusController implements DisposableBean {
     }
 
     /**
-     * The stream, counted among the customer's open ones while it lasts; refused 429 if they have as many open on this
-     * instance as they may. Counted when it starts and until it ends however it ends, the client gone included.
+     * The stream, following {@code vouchers}, counted among the customer's open ones while it lasts; refused 429 if
+     * they have as many open on this instance as they may, or would follow more vouchers than they may (each holds a
+     * long poll on its owner). Counted when it starts and until it ends however it ends, the client gone included.
      */
-    private <T> Flux<T> counted(String customerId, Flux<T> stream) {
+    private <T> Flux<T> counted(String customerId, int vouchers, Flux<T> stream) {
         return Flux.defer(() -> {
-            if (openStreams.merge(customerId, 1, Integer::sum) > settings.maxStreamsPerCustomer()) {
-                ended(customerId);
-                return Flux.error(new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", "You have "
-                        + settings.maxStreamsPerCustomer() + " live status streams open; close one first").retryAfter(5));
+            Open open = openStreams.merge(customerId, new Open(1, vouchers), Open::plus);
+            if (open.streams() > settings.maxStreamsPerCustomer() || open.followed() > settings.maxFollowedPerCustomer()) {
+                ended(customerId, vouchers);
+                String detail = open.streams() > settings.maxStreamsPerCustomer()
+                        ? "You have " + settings.maxStreamsPerCustomer() + " live status streams open; close one first"
+                        : "Your live status streams would follow more than " + settings.maxFollowedPerCustomer()
+                                + " vouchers; close one first, or follow fewer";
+                return Flux.error(new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_STREAMS", detail).retryAfter(5));
             }
-            return stream.doFinally(signal -> ended(customerId));
+            return stream.doFinally(signal -> ended(customerId, vouchers));
         });
     }
 
-    private void ended(String customerId) {
-        openStreams.computeIfPresent(customerId, (id, open) -> open > 1 ? open - 1 : null);
+    private void ended(String customerId, int vouchers) {
+        openStreams.computeIfPresent(customerId,
+                (id, open) -> open.streams() > 1 ? new Open(open.streams() - 1, open.followed() - vouchers) : null);
     }
 
     /**

@@ -19,6 +19,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    a pool of their own: a page following many vouchers never holds up other reads
  * @param maxStreamsPerCustomer streams one customer may have open at once on one instance (a page per device or
  *                    tab); one more is refused 429, so that no customer can take the pool's connections
+ * @param maxFollowedPerCustomer vouchers one customer's open streams follow at most, together, on one instance:
+ *                    each holds a long poll, so a stream that would follow more is refused 429 too. At least
+ *                    {@code maxVouchers}, so that one full stream opens
  */
 @ConfigurationProperties("ingress.live-status")
 public record LiveStatusProperties(
@@ -27,5 +30,13 @@ public record LiveStatusProperties(
         @DefaultValue("25s") Duration pollWait,
         @DefaultValue("15s") Duration heartbeat,
         @DefaultValue("512") int connections,
-        @DefaultValue("8") int maxStreamsPerCustomer) {
+        @DefaultValue("8") int maxStreamsPerCustomer,
+        @DefaultValue("40") int maxFollowedPerCustomer) {
+
+    public LiveStatusProperties {
+        if (maxFollowedPerCustomer < maxVouchers) {
+            throw new IllegalArgumentException("ingress.live-status.max-followed-per-customer (" + maxFollowedPerCustomer
+                    + ") must be at least max-vouchers (" + maxVouchers + "): a full stream would never open");
+        }
+    }
 }
