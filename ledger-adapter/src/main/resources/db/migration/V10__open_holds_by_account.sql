@@ -1,12 +1,13 @@
 -- The holds still open, by account: the reconciliation's accounts sweep compares each account's held amount with
--- their sum (check held_matches_holds). Partial, so that it holds the open holds only, a few an account at a time.
+-- their sum (check held_matches_holds), and finds those open too long (hold_open_too_long). Partial, so that it
+-- holds the open holds only, a few an account at a time.
 --
 -- Building it keeps hold rows from being written (not read) for as long as it scans the holds, and waits 5 s at most
 -- for its lock (docs/operations.md, Upgrades); on a large ledger, create it by hand with CREATE INDEX CONCURRENTLY
 -- before the upgrade.
 SET LOCAL lock_timeout = '5s';
 
-CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id) INCLUDE (amount_minor) WHERE state = 'HELD';
+CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id) INCLUDE (amount_minor, created_at) WHERE state = 'HELD';
 
 -- A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name, which IF NOT EXISTS skips.
 DO $$

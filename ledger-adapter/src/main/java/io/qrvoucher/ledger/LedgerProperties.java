@@ -130,6 +130,9 @@ public record LedgerProperties(
      *                            entries after it on its next round
      * @param fullSumEvery        how often the accounts sweep sums an account's whole journal again instead of
      *                            adding to its kept total, so that a change to an entry behind the total is found
+     * @param holdOpenAtMost      how long a hold may stay open before the accounts sweep reports it stuck: more than
+     *                            the longest validity a voucher may have (voucher-streams' {@code voucher.policy.max-validity-days},
+     *                            to the end of a day) by the time an operator should look at a voucher left frozen
      * @param reportSize          how many of the newest mismatches the report lists
      * @param fetchWait           how long the broker may hold the listener's fetch of {@code voucher-events}
      *                            to gather 64 KiB ({@code fetch.max.wait.ms}): under load a poll, and its
@@ -145,6 +148,7 @@ public record LedgerProperties(
             @DefaultValue("5000") int sweepBatchSize,
             @DefaultValue("5m") Duration journalSettledAfter,
             @DefaultValue("1d") Duration fullSumEvery,
+            @DefaultValue("26h") Duration holdOpenAtMost,
             @DefaultValue("50") int reportSize,
             @DefaultValue("500ms") Duration fetchWait) {
     }

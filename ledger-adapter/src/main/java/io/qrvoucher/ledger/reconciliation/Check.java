@@ -24,7 +24,12 @@ public enum Check {
      * Every account's held amount is the sum of its open holds: too little would let frozen money be spent again,
      * too much would keep money frozen for no voucher.
      */
-    HELD_MATCHES_HOLDS("held_matches_holds", false);
+    HELD_MATCHES_HOLDS("held_matches_holds", false),
+    /**
+     * No hold stays open longer than any voucher may live: one that does is a voucher stuck with its money frozen,
+     * whatever became of it in voucher-streams. Can be a release that is late, not lost.
+     */
+    HOLD_OPEN_TOO_LONG("hold_open_too_long", true);
 
     private final String id;
     private final boolean mayBeLate;

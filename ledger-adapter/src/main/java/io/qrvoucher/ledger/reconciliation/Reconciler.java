@@ -208,8 +208,13 @@ class Reconciler {
                         "held " + account.heldMinor() + " " + account.currency()));
             }
         }
-        Recorded recorded = store.record(EnumSet.of(Check.BALANCE_MATCHES_JOURNAL, Check.HELD_MATCHES_HOLDS),
-                accounts.stream().map(AccountTotals::accountId).toList(), findings);
+        List<String> accountIds = accounts.stream().map(AccountTotals::accountId).toList();
+        if (!accountIds.isEmpty()) {
+            findings.addAll(store.holdsOpenTooLong(accountIds, settings.holdOpenAtMost()));
+        }
+        Recorded recorded = store.record(
+                EnumSet.of(Check.BALANCE_MATCHES_JOURNAL, Check.HELD_MATCHES_HOLDS, Check.HOLD_OPEN_TOO_LONG),
+                accountIds, findings);
         store.moveSweep("accounts", nextPosition(accounts.size(),
                 accounts.isEmpty() ? "" : accounts.get(accounts.size() - 1).accountId(), ""));
         accountsChecked.increment(accounts.size());

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -209,6 +210,27 @@ class ReconciliationStore {
                 .param("ids", accountIds.toArray(String[]::new)).param("settled", settledThrough)
                 .param("useKept", false).param("fullSumMillis", 0L)
                 .query(ACCOUNT_TOTALS_ROW).list();
+    }
+
+    /**
+     * The accounts' holds opened more than {@code openAtMost} ago and still open, found through
+     * holds_open_by_account: per account, how many and the oldest.
+     */
+    List<Finding> holdsOpenTooLong(Collection<String> accountIds, Duration openAtMost) {
+        return jdbc.sql("""
+                SELECT account_id, count(*) AS open, min(created_at) AS oldest,
+                       (array_agg(voucher_id ORDER BY created_at, voucher_id))[1] AS oldest_voucher
+                FROM holds
+                WHERE account_id = ANY(:ids) AND state = 'HELD'
+                  AND created_at < now() - CAST(:millis AS bigint) * interval '1 millisecond'
+                GROUP BY account_id ORDER BY account_id""")
+                .param("ids", accountIds.toArray(String[]::new)).param("millis", openAtMost.toMillis())
+                .query((rs, row) -> new Finding(Check.HOLD_OPEN_TOO_LONG, rs.getString("account_id"),
+                        rs.getString("oldest_voucher"),
+                        "no hold open longer than " + openAtMost.toString().substring(2).toLowerCase(Locale.ROOT),
+                        rs.getLong("open") + " open, the oldest voucher " + rs.getString("oldest_voucher") + "'s since "
+                                + rs.getTimestamp("oldest").toInstant()))
+                .list();
     }
 
     /** Keeps each account's total up to its settled transaction for the next round. */

@@ -182,6 +182,30 @@ class ReconciliationDatabaseTest {
         assertThat(store.newestMismatches(10)).isEmpty();
     }
 
+    /** Whatever became of the voucher in voucher-streams: the ledger sees its money frozen longer than any voucher lives. */
+    @Test
+    void aHoldOpenLongerThanAnyVoucherLivesIsReportedStuckUntilItIsReleased() {
+        ledger.apply(new LedgerCommand.Freeze("v14/freeze", "v14", "alice", "alice-cny", 10_00L, "CNY"));
+        ledger.apply(new LedgerCommand.Freeze("v15/freeze", "v15", "alice", "alice-cny", 20_00L, "CNY"));
+        Reconciler reconciler = reconciler(new SimpleMeterRegistry(), 100, 100);
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).as("holds a day old may be vouchers still valid").isEmpty();
+
+        jdbc.sql("UPDATE holds SET created_at = now() - interval '27 hours' WHERE voucher_id = 'v14'").update();
+        reconciler.runOnce();
+
+        assertThat(store.newestMismatches(10)).singleElement().satisfies(mismatch -> {
+            assertThat(mismatch.check()).isEqualTo("hold_open_too_long");
+            assertThat(mismatch.subject()).isEqualTo("alice-cny");
+            assertThat(mismatch.voucherId()).isEqualTo("v14");
+            assertThat(mismatch.found()).startsWith("1 open, the oldest voucher v14's since ");
+        });
+
+        ledger.apply(new LedgerCommand.Release("v14/release", "v14"));
+        reconciler.runOnce();
+        assertThat(store.newestMismatches(10)).isEmpty();
+    }
+
     @Test
     void aSweepGoesRoundTheLedgerABatchPerRunAndClearsAMismatchWhenItComesBack() {
         // Five accounts two at a time: alice, bob | capital, carol | clearing | alice, bob | ...
@@ -372,8 +396,8 @@ class ReconciliationDatabaseTest {
                                   Duration fullSumEvery) {
         // No grace and no pause: a voucher that disagrees is due again at once.
         return new Reconciler(store, transactions, new LedgerProperties.Reconciliation("ledger-reconciliation", 1,
-                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, journalSettledAfter, fullSumEvery, 50,
-                Duration.ZERO), meters, Clock.systemUTC());
+                Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, journalSettledAfter, fullSumEvery,
+                Duration.ofHours(26), 50, Duration.ZERO), meters, Clock.systemUTC());
     }
 
     /** The account's kept total: through which journal transaction, and how much. */
