@@ -10,7 +10,10 @@ public enum Check {
 
     /** A final voucher's hold is no longer HELD. Can be a release that is late, not lost: see the log level. */
     HOLD_ENDED("hold_ended", true),
-    /** The ledger shows what the voucher's final status says: REDEEMED exactly when its money moved, by that amount. */
+    /**
+     * The ledger shows what the voucher's final status says: REDEEMED exactly when its money moved, by that amount,
+     * to the destination the voucher names.
+     */
     VOUCHER_AGREES_WITH_LEDGER("voucher_agrees_with_ledger", false),
     /** No voucher has more than one redemption journal transaction. */
     MONEY_MOVED_AT_MOST_ONCE("money_moved_at_most_once", false),

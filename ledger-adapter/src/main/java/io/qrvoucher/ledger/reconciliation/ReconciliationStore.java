@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,7 +25,8 @@ class ReconciliationStore {
 
     private static final RowMapper<Expectation> EXPECTATION = (rs, row) -> new Expectation(rs.getString("voucher_id"),
             rs.getString("status"), rs.getLong("voucher_version"), rs.getString("account_id"), rs.getString("currency"),
-            rs.getLong("face_value_minor"), rs.getLong("redeemed_minor"), rs.getTimestamp("due_at").toInstant());
+            rs.getLong("face_value_minor"), rs.getLong("redeemed_minor"), rs.getString("destination"),
+            rs.getTimestamp("due_at").toInstant());
 
     private static final RowMapper<Mismatch> MISMATCH = (rs, row) -> new Mismatch(rs.getString("check_name"),
             rs.getString("subject"), rs.getString("voucher_id"), rs.getString("expected"), rs.getString("found"),
@@ -69,16 +71,17 @@ class ReconciliationStore {
     void expect(Collection<Expectation> expectations) {
         batches.batchUpdate("""
                 INSERT INTO reconciliation_expectations (voucher_id, status, voucher_version, account_id, currency,
-                                                         face_value_minor, redeemed_minor, due_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                                                         face_value_minor, redeemed_minor, destination, due_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (voucher_id) DO UPDATE
                 SET status = excluded.status, voucher_version = excluded.voucher_version,
                     account_id = excluded.account_id, currency = excluded.currency,
                     face_value_minor = excluded.face_value_minor, redeemed_minor = excluded.redeemed_minor,
-                    due_at = excluded.due_at
+                    destination = excluded.destination, due_at = excluded.due_at
                 WHERE reconciliation_expectations.voucher_version < excluded.voucher_version""",
                 expectations.stream().map(e -> new Object[] {e.voucherId(), e.status(), e.voucherVersion(), e.accountId(),
-                        e.currency(), e.faceValueMinor(), e.redeemedMinor(), Timestamp.from(e.dueAt())}).toList());
+                        e.currency(), e.faceValueMinor(), e.redeemedMinor(), e.destination(), Timestamp.from(e.dueAt())})
+                        .toList());
     }
 
     /** The database's clock, which every due time is compared with. */
@@ -110,20 +113,54 @@ class ReconciliationStore {
                 .param("ids", voucherIds.toArray(String[]::new)).update();
     }
 
-    /** Each voucher's hold and redemption transactions, in one statement so that they are one snapshot. */
+    /**
+     * Each voucher's hold and redemption transactions — what each paid out, to which account (of which kind), with
+     * which details of another bank — in one statement so that they are one snapshot.
+     */
     List<LedgerFacts> facts(Collection<String> voucherIds) {
         return jdbc.sql("""
                 SELECT v.voucher_id, h.account_id, h.amount_minor, h.currency, h.state, h.captured_minor,
-                       ARRAY(SELECT coalesce(sum(e.amount_minor) FILTER (WHERE e.amount_minor > 0), 0)::bigint
-                             FROM journal_transactions t LEFT JOIN journal_entries e ON e.transaction_id = t.transaction_id
-                             WHERE t.kind = 'VOUCHER_REDEMPTION' AND t.voucher_id = v.voucher_id
-                             GROUP BY t.transaction_id ORDER BY t.transaction_id) AS redemptions
+                       coalesce(array_agg(r.paid ORDER BY r.transaction_id) FILTER (WHERE r.transaction_id IS NOT NULL),
+                                '{}') AS redemptions,
+                       array_agg(r.credited ORDER BY r.transaction_id) AS credited,
+                       array_agg(r.credited_kind ORDER BY r.transaction_id) AS credited_kinds,
+                       array_agg(r.external_bank ORDER BY r.transaction_id) AS banks,
+                       array_agg(r.external_holder_name ORDER BY r.transaction_id) AS holders,
+                       array_agg(r.external_account_number ORDER BY r.transaction_id) AS numbers
                 FROM unnest(CAST(:ids AS text[])) AS v (voucher_id)
-                LEFT JOIN holds h ON h.voucher_id = v.voucher_id""")
+                LEFT JOIN holds h ON h.voucher_id = v.voucher_id
+                LEFT JOIN LATERAL (
+                    SELECT t.transaction_id, t.external_bank, t.external_holder_name, t.external_account_number,
+                           coalesce(sum(e.amount_minor) FILTER (WHERE e.amount_minor > 0), 0)::bigint AS paid,
+                           string_agg(e.account_id, ', ' ORDER BY e.account_id) FILTER (WHERE e.amount_minor > 0) AS credited,
+                           string_agg(a.kind, ', ' ORDER BY e.account_id) FILTER (WHERE e.amount_minor > 0) AS credited_kind
+                    FROM journal_transactions t
+                    LEFT JOIN journal_entries e ON e.transaction_id = t.transaction_id
+                    LEFT JOIN accounts a ON a.account_id = e.account_id
+                    WHERE t.kind = 'VOUCHER_REDEMPTION' AND t.voucher_id = v.voucher_id
+                    GROUP BY t.transaction_id) r ON true
+                GROUP BY v.voucher_id, h.account_id, h.amount_minor, h.currency, h.state, h.captured_minor""")
                 .param("ids", voucherIds.toArray(String[]::new))
-                .query((rs, row) -> new LedgerFacts(rs.getString("voucher_id"), hold(rs),
-                        Arrays.asList((Long[]) rs.getArray("redemptions").getArray())))
+                .query((rs, row) -> {
+                    List<Long> paid = Arrays.asList((Long[]) rs.getArray("redemptions").getArray());
+                    return new LedgerFacts(rs.getString("voucher_id"), hold(rs), paid, destinations(rs, paid.size()));
+                })
                 .list();
+    }
+
+    /** Where each of a voucher's redemption transactions paid out to, in their order. */
+    private static List<String> destinations(ResultSet rs, int redemptions) throws SQLException {
+        if (redemptions == 0) {
+            return List.of();
+        }
+        String[] credited = (String[]) rs.getArray("credited").getArray();
+        String[] kinds = (String[]) rs.getArray("credited_kinds").getArray();
+        String[] banks = (String[]) rs.getArray("banks").getArray();
+        String[] holders = (String[]) rs.getArray("holders").getArray();
+        String[] numbers = (String[]) rs.getArray("numbers").getArray();
+        return IntStream.range(0, redemptions)
+                .mapToObj(i -> Destinations.ofJournal(credited[i], kinds[i], banks[i], holders[i], numbers[i]))
+                .toList();
     }
 
     private static Optional<LedgerFacts.Hold> hold(ResultSet rs) throws SQLException {

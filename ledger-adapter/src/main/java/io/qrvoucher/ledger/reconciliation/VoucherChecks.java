@@ -32,7 +32,7 @@ final class VoucherChecks {
         }
         if (!agree(expected, facts)) {
             findings.add(new Finding(Check.VOUCHER_AGREES_WITH_LEDGER, expected.voucherId(), expected.voucherId(),
-                    describe(expected), facts.describe()));
+                    describe(expected), expected.destination() == null ? facts.describe() : facts.describeWithDestinations()));
         }
         return findings;
     }
@@ -59,6 +59,9 @@ final class VoucherChecks {
         if (!facts.redemptionsMinor().equals(moved)) {
             return false;
         }
+        if (expected.destination() != null && !facts.redemptionDestinations().equals(List.of(expected.destination()))) {
+            return false;
+        }
         return facts.hold()
                 .map(hold -> hold.accountId().equals(expected.accountId())
                         && hold.currency().equals(expected.currency())
@@ -77,6 +80,7 @@ final class VoucherChecks {
         String hold = "hold of " + expected.faceValueMinor() + " " + expected.currency() + " on " + expected.accountId();
         return expected.redeemed()
                 ? hold + " CAPTURED " + expected.redeemedMinor() + "; " + LedgerFacts.describeRedemptions(List.of(expected.redeemedMinor()))
+                        + (expected.destination() == null ? "" : " to [" + expected.destination() + "]")
                 : "no hold, or " + hold + " RELEASED; no redemption";
     }
 }

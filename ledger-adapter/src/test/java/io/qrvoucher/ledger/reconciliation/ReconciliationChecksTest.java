@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -34,7 +35,7 @@ class ReconciliationChecksTest {
 
         assertThat(findings).singleElement().satisfies(finding -> {
             assertThat(finding.check()).isEqualTo(Check.VOUCHER_AGREES_WITH_LEDGER);
-            assertThat(finding.expected()).isEqualTo("hold of 10000 CNY on alice-cny CAPTURED 2500; redemptions [2500]");
+            assertThat(finding.expected()).isEqualTo("hold of 10000 CNY on alice-cny CAPTURED 2500; redemptions [2500] to [account bob-cny]");
             assertThat(finding.found()).isEqualTo("hold of 10000 CNY on alice-cny RELEASED; no redemption");
         });
     }
@@ -106,7 +107,7 @@ class ReconciliationChecksTest {
                 VoucherStatus.REDEEMED, HoldState.CAPTURED, 4, 10000, 2500, AT), Duration.ofMinutes(2));
 
         assertThat(expectation).contains(new Expectation("v1", "REDEEMED", 4, "alice-cny", "CNY", 10000, 2500,
-                AT.plusSeconds(120)));
+                "account bob-cny", AT.plusSeconds(120)));
     }
 
     @Test
@@ -135,7 +136,8 @@ class ReconciliationChecksTest {
     }
 
     private static Expectation expectation(String status, long redeemedMinor) {
-        return new Expectation("v1", status, 5, "alice-cny", "CNY", 10000, redeemedMinor, AT);
+        return new Expectation("v1", status, 5, "alice-cny", "CNY", 10000, redeemedMinor,
+                redeemedMinor > 0 ? "account bob-cny" : null, AT);
     }
 
     private static LedgerFacts.Hold hold(String state, long capturedMinor) {
@@ -143,6 +145,7 @@ class ReconciliationChecksTest {
     }
 
     private static LedgerFacts facts(LedgerFacts.Hold hold, Long... redemptionsMinor) {
-        return new LedgerFacts("v1", Optional.ofNullable(hold), List.of(redemptionsMinor));
+        return new LedgerFacts("v1", Optional.ofNullable(hold), List.of(redemptionsMinor),
+                Collections.nCopies(redemptionsMinor.length, "account bob-cny"));
     }
 }

@@ -83,6 +83,38 @@ class ReconciliationDatabaseTest {
     }
 
     @Test
+    void aRedemptionPaidElsewhereThanItsVoucherSaysIsAMismatch() {
+        ledger.apply(new LedgerCommand.Freeze("v16/freeze", "v16", "alice", "alice-cny", 100_00L, "CNY"));
+        ledger.apply(new LedgerCommand.Transfer("v16/transfer", "v16", 25_00L, "CNY", "carol",
+                new LedgerCommand.OwnAccount("carol-cny")));
+        ledger.apply(new LedgerCommand.Freeze("v17/freeze", "v17", "alice", "alice-cny", 100_00L, "CNY"));
+        ledger.apply(new LedgerCommand.Transfer("v17/transfer", "v17", 25_00L, "CNY", "carol",
+                new LedgerCommand.ExternalAccount("ICBC", "Carol Chen", "6222 0001")));
+        ledger.apply(new LedgerCommand.Freeze("v18/freeze", "v18", "alice", "alice-cny", 100_00L, "CNY"));
+        ledger.apply(new LedgerCommand.Transfer("v18/transfer", "v18", 25_00L, "CNY", "carol",
+                new LedgerCommand.ExternalAccount("ICBC", "Carol Chen", "6222 0002")));
+        Instant now = Instant.now();
+        store.expect(List.of(
+                new Expectation("v16", "REDEEMED", 4, "alice-cny", "CNY", 100_00L, 25_00L, "account bob-cny", now),
+                new Expectation("v17", "REDEEMED", 4, "alice-cny", "CNY", 100_00L, 25_00L,
+                        "another bank: ICBC, Carol Chen, 6222 0001", now),
+                new Expectation("v18", "REDEEMED", 4, "alice-cny", "CNY", 100_00L, 25_00L,
+                        "another bank: ICBC, Carol Chen, 6222 0001", now)));
+
+        reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
+
+        assertThat(store.newestMismatches(10))
+                .extracting(ReconciliationStore.Mismatch::check, ReconciliationStore.Mismatch::subject,
+                        ReconciliationStore.Mismatch::found)
+                .containsExactlyInAnyOrder(
+                        tuple("voucher_agrees_with_ledger", "v16",
+                                "hold of 10000 CNY on alice-cny CAPTURED 2500; redemptions [2500] to [account carol-cny]"),
+                        tuple("voucher_agrees_with_ledger", "v18", "hold of 10000 CNY on alice-cny CAPTURED 2500; "
+                                + "redemptions [2500] to [another bank: ICBC, Carol Chen, 6222 0002]"));
+        assertThat(expectedVersion("v17")).as("paid where its voucher says: checked and forgotten").isEmpty();
+    }
+
+    @Test
     void aVoucherIsNotCheckedBeforeItsGracePeriodHasPassed() {
         // Expired a moment ago: its release may still be on its way to the ledger.
         ledger.apply(new LedgerCommand.Freeze("v2/freeze", "v2", "alice", "alice-cny", 100_00L, "CNY"));
@@ -363,10 +395,10 @@ class ReconciliationDatabaseTest {
     @Test
     void aNewerVersionOfAVoucherReplacesItsExpectationAndAnOlderOneDoesNot() {
         Instant now = Instant.now();
-        store.expect(List.of(new Expectation("v6", "CANCELLED", 3, "alice-cny", "CNY", 100_00L, 0, now)));
+        store.expect(List.of(new Expectation("v6", "CANCELLED", 3, "alice-cny", "CNY", 100_00L, 0, null, now)));
 
-        store.expect(List.of(new Expectation("v6", "CANCELLED", 5, "alice-cny", "CNY", 100_00L, 0, now)));
-        store.expect(List.of(new Expectation("v6", "CANCELLED", 4, "alice-cny", "CNY", 100_00L, 0, now)));
+        store.expect(List.of(new Expectation("v6", "CANCELLED", 5, "alice-cny", "CNY", 100_00L, 0, null, now)));
+        store.expect(List.of(new Expectation("v6", "CANCELLED", 4, "alice-cny", "CNY", 100_00L, 0, null, now)));
 
         assertThat(expectedVersion("v6")).contains(5L);
     }
@@ -415,7 +447,8 @@ class ReconciliationDatabaseTest {
 
     private static Expectation expectation(String voucherId, String status, long faceValueMinor, long redeemedMinor,
                                            Instant dueAt) {
-        return new Expectation(voucherId, status, 1, "alice-cny", "CNY", faceValueMinor, redeemedMinor, dueAt);
+        return new Expectation(voucherId, status, 1, "alice-cny", "CNY", faceValueMinor, redeemedMinor,
+                redeemedMinor > 0 ? "account bob-cny" : null, dueAt);
     }
 
     private static double mismatches(MeterRegistry meters, Check check) {

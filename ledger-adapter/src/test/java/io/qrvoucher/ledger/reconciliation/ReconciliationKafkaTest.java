@@ -169,7 +169,7 @@ class ReconciliationKafkaTest {
                 .singleElement().satisfies(mismatch -> {
                     assertThat(mismatch).containsEntry("check", "voucher_agrees_with_ledger");
                     assertThat(mismatch).containsEntry("expected",
-                            "hold of 10000 CNY on alice-cny CAPTURED 10000; redemptions [10000]");
+                            "hold of 10000 CNY on alice-cny CAPTURED 10000; redemptions [10000] to [account bob-cny]");
                     assertThat(mismatch).containsEntry("found", "hold of 10000 CNY on alice-cny RELEASED; no redemption");
                 });
         assertThat(output).contains("ERROR").contains("Reconciliation mismatch voucher_agrees_with_ledger on " + voucherId);
