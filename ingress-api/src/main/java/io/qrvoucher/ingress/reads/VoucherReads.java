@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
 import org.springframework.http.HttpStatus;
@@ -123,11 +125,23 @@ public class VoucherReads {
      * after another, each at most {@code pollWait}. Ends with an error when no owner can answer.
      */
     public Flux<VoucherState> changes(String voucherId, long afterVersion, Duration pollWait) {
-        return awaitChange(voucherId, null, afterVersion, pollWait)
-                .expand(answer -> awaitChange(voucherId, null, versionOf(answer, afterVersion), pollWait))
-                .mapNotNull(VoucherAnswer::getVoucher)
-                .filter(voucher -> voucher.getVersion() > afterVersion)
-                .distinctUntilChanged(VoucherState::getVersion);
+        return changes(afterVersion, version -> awaitChange(voucherId, null, version, pollWait));
+    }
+
+    /**
+     * Every newer state of a voucher, from long polls each asked after the newest version seen so far. A holder that
+     * lags (a standby, a task restoring) may answer an older version than one already told: it is neither told nor
+     * polled from, so the states told never go back.
+     */
+    static Flux<VoucherState> changes(long afterVersion, LongFunction<Mono<VoucherAnswer>> pollAfter) {
+        return Flux.defer(() -> {
+            AtomicLong polledAfter = new AtomicLong(afterVersion);
+            AtomicLong told = new AtomicLong(afterVersion);
+            return pollAfter.apply(afterVersion)
+                    .expand(answer -> pollAfter.apply(polledAfter.accumulateAndGet(versionOf(answer, afterVersion), Math::max)))
+                    .mapNotNull(VoucherAnswer::getVoucher)
+                    .filter(voucher -> told.getAndAccumulate(voucher.getVersion(), Math::max) < voucher.getVersion());
+        });
     }
 
     private static long versionOf(VoucherAnswer answer, long otherwise) {
