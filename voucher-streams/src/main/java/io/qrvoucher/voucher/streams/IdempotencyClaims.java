@@ -2,6 +2,7 @@ package io.qrvoucher.voucher.streams;
 
 import java.time.Duration;
 
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,6 +27,7 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     private final int minPerSweep;
     private final VoucherChanges changes;
     private KeyValueStore<String, byte[]> claims;
+    private Cancellable sweep;
 
     /**
      * @param minPerSweep how many claims a sweep for ended windows looks at, at least
@@ -40,8 +42,14 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         claims = context.getStateStore(VoucherTopology.IDEMPOTENCY_CLAIMS);
-        new RetentionSweep(claims, claim -> CLAIMS.decode(claim).getClaimedAt(), window, minPerSweep)
+        sweep = new RetentionSweep(claims, claim -> CLAIMS.decode(claim).getClaimedAt(), window, minPerSweep)
                 .scheduleOn(context);
+    }
+
+    /** Kafka Streams keeps a task's schedules when it suspends and resumes it: the next init schedules its own. */
+    @Override
+    public void close() {
+        sweep.cancel();
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
 
@@ -25,6 +26,7 @@ final class RequestRefusals {
     static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
 
     private final KeyValueStore<String, byte[]> store;
+    private final Cancellable sweep;
 
     /**
      * Swept every {@link RetentionSweep#INTERVAL} for refusals past their retention.
@@ -34,8 +36,13 @@ final class RequestRefusals {
      */
     RequestRefusals(ProcessorContext<?, ?> context, Duration retention, int minPerSweep) {
         this.store = context.getStateStore(VoucherTopology.REQUEST_REFUSALS);
-        new RetentionSweep(store, refusal -> REFUSALS.decode(refusal).getRefusedAt(), retention, minPerSweep)
+        this.sweep = new RetentionSweep(store, refusal -> REFUSALS.decode(refusal).getRefusedAt(), retention, minPerSweep)
                 .scheduleOn(context);
+    }
+
+    /** The task stops being active here: the sweep stops with it. */
+    void stopSweeping() {
+        sweep.cancel();
     }
 
     /** Whether the request was refused, within the retention. */

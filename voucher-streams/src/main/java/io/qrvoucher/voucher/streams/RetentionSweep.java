@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.Function;
 
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -46,9 +47,10 @@ final class RetentionSweep {
         this.minPerSweep = minPerSweep;
     }
 
-    /** Sweeps a slice every {@link #INTERVAL} of wall-clock time of the task. */
-    void scheduleOn(ProcessorContext<?, ?> context) {
-        context.schedule(INTERVAL, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> sweep(Instant.ofEpochMilli(wallClockMs)));
+    /** Sweeps a slice every {@link #INTERVAL} of wall-clock time of the task, until cancelled. */
+    Cancellable scheduleOn(ProcessorContext<?, ?> context) {
+        return context.schedule(INTERVAL, PunctuationType.WALL_CLOCK_TIME,
+                wallClockMs -> sweep(Instant.ofEpochMilli(wallClockMs)));
     }
 
     /** Forgets the entries made before a retention ago among the next slice. */

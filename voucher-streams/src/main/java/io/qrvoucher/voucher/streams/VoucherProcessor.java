@@ -2,8 +2,10 @@ package io.qrvoucher.voucher.streams;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -34,6 +36,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     private Vouchers vouchers;
     private RequestRefusals refusals;
     private TopologyMetrics metrics;
+    private List<Cancellable> schedules = List.of();
 
     /** @param refusalRetention how long a refused request's refusal is kept */
     VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog,
@@ -53,10 +56,11 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         this.vouchers = new Vouchers(context, metrics, changes, watchdog.listener());
         this.refusals = new RequestRefusals(context, refusalRetention, expiry.maxPerPunctuation());
         vouchers.buildIndexes();
-        context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
-                new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics));
-        context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
-                new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics));
+        schedules = List.of(
+                context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
+                        new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
+                context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
+                        new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics)));
     }
 
     @Override
@@ -80,8 +84,15 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         }
     }
 
+    /**
+     * The task stops being active here. Kafka Streams keeps a task's schedules when it suspends and resumes it (or
+     * revives it), and calls init again: cancelled here, or each init would add another set, the old ones working on
+     * the old state.
+     */
     @Override
     public void close() {
+        schedules.forEach(Cancellable::cancel);
+        refusals.stopSweeping();
         vouchers.leave();
         metrics.unregister();
     }

@@ -27,8 +27,9 @@ import io.qrvoucher.voucher.domain.VoucherStatus;
 
 /**
  * Kafka Streams makes an active task a standby, and a standby active again, over the stores it keeps open: the
- * processor is closed and initialised again, its stores are not. Meanwhile the standby's store takes the vouchers its
- * new active owner made, which the task's indexes never saw.
+ * processor is closed, and a processor initialised again over the same stores. Meanwhile the standby's store takes
+ * the vouchers its new active owner made, which the task's indexes never saw. A task suspended and resumed keeps its
+ * schedules too.
  */
 class StandbyPromotionTest {
 
@@ -42,10 +43,7 @@ class StandbyPromotionTest {
         store(VoucherTopology.REQUEST_REFUSALS);
         VoucherIndexes indexes = VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build();
         opened(indexes);
-        VoucherProcessor processor = new VoucherProcessor(new VoucherLifecycle(VoucherPolicy.standard(ZoneId.of("UTC"))),
-                new VoucherTopology.ExpirySettings(Duration.ofSeconds(1), 10_000),
-                new VoucherTopology.WatchdogSettings(Duration.ofMinutes(5), Duration.ofSeconds(1), StalledVouchers.NONE),
-                Duration.ofHours(24), VoucherChanges.NONE, RecordTracing.NONE);
+        VoucherProcessor processor = processor();
         context.setCurrentSystemTimeMs(NOW.toEpochMilli());
         processor.init(context);
         processor.close();
@@ -68,6 +66,28 @@ class StandbyPromotionTest {
                 .map(forwarded -> forwarded.record().value()).toList();
         assertThat(commands).singleElement().satisfies(command ->
                 assertThat(((LedgerCommand) command).getBody()).isInstanceOf(ReleaseFunds.class));
+    }
+
+    /** A task suspended and resumed (or revived) keeps its schedules and has its processor initialised again. */
+    @Test
+    void aProcessorClosedCancelsItsSchedulesSoThatOnlyTheNextInitsRun() {
+        store(VoucherTopology.REQUEST_REFUSALS);
+        opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        VoucherProcessor processor = processor();
+        processor.init(context);
+        int scheduled = context.scheduledPunctuators().size();
+
+        processor.close();
+
+        assertThat(scheduled).as("expiry, watchdog and the refusals' sweep").isEqualTo(3);
+        assertThat(context.scheduledPunctuators()).allMatch(MockProcessorContext.CapturedPunctuator::cancelled);
+    }
+
+    private static VoucherProcessor processor() {
+        return new VoucherProcessor(new VoucherLifecycle(VoucherPolicy.standard(ZoneId.of("UTC"))),
+                new VoucherTopology.ExpirySettings(Duration.ofSeconds(1), 10_000),
+                new VoucherTopology.WatchdogSettings(Duration.ofMinutes(5), Duration.ofSeconds(1), StalledVouchers.NONE),
+                Duration.ofHours(24), VoucherChanges.NONE, RecordTracing.NONE);
     }
 
     private KeyValueStore<String, byte[]> store(String name) {
