@@ -9,12 +9,18 @@ SET LOCAL lock_timeout = '5s';
 
 CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id) INCLUDE (amount_minor, created_at) WHERE state = 'HELD';
 
--- A CREATE INDEX CONCURRENTLY that failed leaves an invalid index of that name, which IF NOT EXISTS skips.
+-- An index of that name made before (by hand, CONCURRENTLY) is kept by IF NOT EXISTS whatever it is: it must be this
+-- one, and valid (a concurrent build that failed, or is still running, leaves it invalid).
 DO $$
+DECLARE
+    made text := pg_get_indexdef('holds_open_by_account'::regclass);
 BEGIN
+    IF made NOT LIKE '% ON %holds USING btree (account_id) INCLUDE (amount_minor, created_at) WHERE (state = ''HELD''::text)' THEN
+        RAISE EXCEPTION 'index holds_open_by_account is not the one this migration makes: %; drop it', made;
+    END IF;
     IF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = 'holds_open_by_account'::regclass) THEN
-        RAISE EXCEPTION 'index holds_open_by_account is invalid (a failed CREATE INDEX CONCURRENTLY): '
-            'drop it and build it again';
+        RAISE EXCEPTION 'index holds_open_by_account is invalid: a CREATE INDEX CONCURRENTLY failed (drop it and build '
+            'it again) or is still running (wait for it)';
     END IF;
 END
 $$;

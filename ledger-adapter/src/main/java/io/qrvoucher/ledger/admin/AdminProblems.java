@@ -11,7 +11,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.transaction.TransactionException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
@@ -37,15 +38,18 @@ class AdminProblems extends ResponseEntityExceptionHandler {
     /** PostgreSQL's "numeric value out of range": a balance past what a bigint holds. */
     private static final String OUT_OF_RANGE = "22003";
 
-    /** A statement that failed, or a transaction that could not begin (no connection: not a DataAccessException). */
-    @ExceptionHandler({DataAccessException.class, TransactionException.class})
+    /**
+     * A statement that failed, or a transaction that could not begin (no connection) or whose commit failed: neither
+     * is a DataAccessException. Other transaction exceptions are this code's mistakes, not the database's silence.
+     */
+    @ExceptionHandler({DataAccessException.class, CannotCreateTransactionException.class, TransactionSystemException.class})
     ResponseEntity<ProblemDetail> database(NestedRuntimeException error) {
         if (Causes.find(error, SQLException.class).map(SQLException::getSQLState).filter(OUT_OF_RANGE::equals).isPresent()) {
             return answer(AdminProblem.unprocessable("AMOUNT_OUT_OF_RANGE",
                     "The books cannot hold this amount: a balance would pass what the ledger can count. Nothing changed"));
         }
         log.warn("The admin API could not reach the ledger's database", error);
-        return retryLater("LEDGER_UNAVAILABLE", "The ledger's database did not answer; the opening or closing "
+        return retryLater("LEDGER_UNAVAILABLE", "The ledger's database did not answer; an opening or closing "
                 + "happened wholly or not at all. Send the same request again");
     }
 
