@@ -62,12 +62,18 @@ public final class CustomerVoucherIndex {
      * since times are inverted.
      */
     public static String lowerBound(String customerId, Role role, Instant to) {
-        return prefix(customerId, role) + inverted(to.minusMillis(1));
+        return prefix(customerId, role) + inverted(firstMilliAtOrAfter(to) - 1);
     }
 
     /** The greatest key of the customer's entries in {@code [from, to)}: the oldest end of the range. */
     public static String upperBound(String customerId, Role role, Instant from) {
-        return prefix(customerId, role) + inverted(from) + AFTER_SEPARATOR;
+        return prefix(customerId, role) + inverted(firstMilliAtOrAfter(from)) + AFTER_SEPARATOR;
+    }
+
+    /** Entries are kept to the millisecond: a bound between two is the later one, for {@code from} and {@code to} alike. */
+    private static long firstMilliAtOrAfter(Instant at) {
+        long millis = at.toEpochMilli();
+        return at.getNano() % 1_000_000 == 0 ? millis : millis + 1;
     }
 
     /** The smallest key after {@code key}: where a page that ended at {@code key} goes on. */
@@ -86,7 +92,11 @@ public final class CustomerVoucherIndex {
 
     /** Fixed-width hex of {@code Long.MAX_VALUE - epoch millis}: byte order is newest first. */
     private static String inverted(Instant at) {
-        return HexFormat.of().toHexDigits(Long.MAX_VALUE - Math.max(0, at.toEpochMilli()));
+        return inverted(at.toEpochMilli());
+    }
+
+    private static String inverted(long epochMillis) {
+        return HexFormat.of().toHexDigits(Long.MAX_VALUE - Math.max(0, epochMillis));
     }
 
     /**
