@@ -13,10 +13,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import com.jayway.jsonpath.JsonPath;
 import com.sun.net.httpserver.HttpServer;
@@ -179,22 +181,16 @@ class WebhooksTest extends IngressTestBase {
         String rotations = "/api/webhooks/" + endpoint.get("id") + "/secret-rotations";
         Map<String, Object> registration = Map.of("url", "http://localhost:1/other", "eventTypes", List.of("REDEEMED"));
         alice.post(rotations).header("Idempotency-Key", "made-1").exchange().expectStatus().isCreated();
-        alice.signedInAgo(Duration.ofHours(2));
-        problem(alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange()
-                .expectStatus().isForbidden(), "STEP_UP_REQUIRED");
-        // A retry too: its answer would carry the secret.
-        problem(alice.post(rotations).header("Idempotency-Key", "made-1").exchange().expectStatus().isForbidden(),
-                "STEP_UP_REQUIRED");
-        problem(alice.post(rotations).header("Idempotency-Key", "late-2").exchange().expectStatus().isForbidden(),
-                "STEP_UP_REQUIRED");
+        List<Supplier<WebTestClient.ResponseSpec>> requests = List.of(
+                () -> alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange(),
+                // A retry too: its answer would carry the secret.
+                () -> alice.post(rotations).header("Idempotency-Key", "made-1").exchange(),
+                () -> alice.post(rotations).header("Idempotency-Key", "late-2").exchange());
 
+        alice.signedInAgo(Duration.ofHours(2));
+        requests.forEach(request -> problem(request.get().expectStatus().isForbidden(), "STEP_UP_REQUIRED"));
         alice.signIn();
-        problem(alice.post("/api/webhooks").header("Idempotency-Key", "late-1").bodyValue(registration).exchange()
-                .expectStatus().isForbidden(), "STEP_UP_REQUIRED");
-        problem(alice.post(rotations).header("Idempotency-Key", "made-1").exchange().expectStatus().isForbidden(),
-                "STEP_UP_REQUIRED");
-        problem(alice.post(rotations).header("Idempotency-Key", "late-2").exchange().expectStatus().isForbidden(),
-                "STEP_UP_REQUIRED");
+        requests.forEach(request -> problem(request.get().expectStatus().isForbidden(), "STEP_UP_REQUIRED"));
         assertThat(alice.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody())
                 .extracting(found -> found.get("id")).containsExactly(endpoint.get("id"));
 
@@ -254,7 +250,7 @@ class WebhooksTest extends IngressTestBase {
                 .exchange().expectStatus().isCreated().expectHeader().exists("Location"));
     }
 
-    private static void problem(org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec response, String code) {
+    private static void problem(WebTestClient.ResponseSpec response, String code) {
         response.expectHeader().contentType("application/problem+json").expectBody().jsonPath("$.code").isEqualTo(code);
     }
 
