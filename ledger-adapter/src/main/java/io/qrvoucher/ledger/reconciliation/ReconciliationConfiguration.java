@@ -11,6 +11,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -28,6 +30,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.core.DatabaseSilence;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -108,7 +111,10 @@ class ReconciliationConfiguration {
                 .GET("/internal/reconciliation", request -> Mono
                         .fromCallable(() -> ReconciliationReport.now(store, reconciler, properties.reconciliation().reportSize()))
                         .subscribeOn(Schedulers.boundedElastic()) // JDBC blocks
-                        .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report)))
+                        .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report))
+                        .onErrorResume(DatabaseSilence::is, silence -> ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE)
+                                .header(HttpHeaders.RETRY_AFTER, "1").contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                                .bodyValue(DatabaseSilence.problem())))
                 .build();
     }
 }

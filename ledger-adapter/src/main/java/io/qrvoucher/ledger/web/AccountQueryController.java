@@ -7,6 +7,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.avro.query.AccountList;
+import io.qrvoucher.ledger.core.DatabaseSilence;
 import io.qrvoucher.schemas.AvroSerde;
 import reactor.core.publisher.Mono;
 
@@ -27,8 +28,9 @@ class AccountQueryController {
     }
 
     @GetMapping("/internal/customers/{customerId}/accounts")
-    Mono<ResponseEntity<byte[]>> accountsOf(@PathVariable String customerId) {
+    Mono<ResponseEntity<?>> accountsOf(@PathVariable String customerId) {
         return reads.accountsOf(customerId)
-                .map(accounts -> ResponseEntity.ok().contentType(AVRO).body(ACCOUNT_LISTS.encode(accounts)));
+                .<ResponseEntity<?>>map(accounts -> ResponseEntity.ok().contentType(AVRO).body(ACCOUNT_LISTS.encode(accounts)))
+                .onErrorResume(DatabaseSilence::is, silence -> Mono.just(DatabaseSilence.answer()));
     }
 }

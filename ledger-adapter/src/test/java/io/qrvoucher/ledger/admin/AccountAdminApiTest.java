@@ -371,7 +371,10 @@ class AccountAdminApiTest {
         assertThat(balanceOf("capital-chf")).isEqualTo(Long.MIN_VALUE + 5);
     }
 
-    /** A transaction that cannot begin for want of a connection is the database not answering, not a server error. */
+    /**
+     * A transaction that cannot begin for want of a connection is the database not answering, not a server error:
+     * for the operator's calls and for the ingress's reads alike.
+     */
     @Test
     void anOpeningOrClosingWhileTheDatabaseGivesNoConnectionIsRefusedForNowAndChangesNothing() throws Exception {
         open("ida-cny", "ida", "CNY", null).expectStatus().isCreated().expectBody(Void.class);
@@ -384,7 +387,8 @@ class AccountAdminApiTest {
             } catch (SQLException poolExhausted) {
                 // every connection is taken
             }
-            for (WebTestClient.ResponseSpec refused : List.of(open("jon-cny", "jon", "CNY", "1.00"), close("ida-cny"))) {
+            for (WebTestClient.ResponseSpec refused : List.of(open("jon-cny", "jon", "CNY", "1.00"), close("ida-cny"),
+                    internalApi().get().uri("/internal/customers/ida/accounts").exchange())) {
                 refused.expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
                         .expectHeader().valueEquals(HttpHeaders.RETRY_AFTER, "1")
                         .expectBody().jsonPath("$.code").isEqualTo("LEDGER_UNAVAILABLE");
