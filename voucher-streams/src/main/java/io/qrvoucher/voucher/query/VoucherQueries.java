@@ -118,30 +118,18 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         if (size < 1 || skip < 0) {
             throw new BadQuery("A page has at least one voucher and skips none or more, not " + size + " and " + skip);
         }
-        String lower = startOf(customerId, role, to, after);
+        String lower = CustomerVoucherIndex.lowerBound(customerId, role, to);
+        if (after != null) {
+            if (!CustomerVoucherIndex.belongsTo(after, customerId, role)) {
+                throw new BadQuery("The cursor is not one of this list's");
+            }
+            String next = CustomerVoucherIndex.after(after);
+            lower = next.compareTo(lower) > 0 ? next : lower;
+        }
         String upper = CustomerVoucherIndex.upperBound(customerId, role, from);
         int partition = partitionOf(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId, () ->
                 streams.queryMetadataForKey(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId,
                         CustomerVoucherIndex.<Object>partitioner()));
-        // Only from the active task, restored: a page of a store still restoring could look like the last.
-        return whole(VoucherTopology.CUSTOMER_VOUCHERS_STORE, partition,
-                () -> page(lower, upper, partition, statuses, skip, size));
-    }
-
-    /** Where a page starts in the index: at {@code to}, or past the previous page's last voucher if that is later. */
-    private static String startOf(String customerId, Role role, Instant to, String after) {
-        String lower = CustomerVoucherIndex.lowerBound(customerId, role, to);
-        if (after == null) {
-            return lower;
-        }
-        if (!CustomerVoucherIndex.belongsTo(after, customerId, role)) {
-            throw new BadQuery("The cursor is not one of this list's");
-        }
-        String next = CustomerVoucherIndex.after(after);
-        return next.compareTo(lower) > 0 ? next : lower;
-    }
-
-    private VoucherPage page(String lower, String upper, int partition, Set<VoucherStatus> statuses, int skip, int size) {
         QueryResult<KeyValueIterator<String, byte[]>> result = query(VoucherTopology.CUSTOMER_VOUCHERS_STORE,
                 RangeQuery.withRange(lower, upper), partition);
         // Grown as vouchers are found, not sized on the asker's word.
@@ -172,16 +160,10 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return new VoucherPage(items, more ? lastKey : null);
     }
 
-    /**
-     * The customer's settings as merged so far, or null inside if the customer never changed any. Only from the
-     * active task, restored: settings decide checks (step-up), and a standby's may be older than the customer's last
-     * change.
-     */
+    /** The customer's settings as merged so far, or null inside if the customer never changed any. */
     public SettingsAnswer settings(String customerId) {
         int partition = partitionOf(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId);
-        byte[] settings = whole(VoucherTopology.CUSTOMER_SETTINGS_STORE, partition,
-                () -> query(VoucherTopology.CUSTOMER_SETTINGS_STORE, KeyQuery.<String, byte[]>withKey(customerId),
-                        partition).getResult());
+        byte[] settings = get(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, partition);
         return new SettingsAnswer(settings == null ? null : SETTINGS.decode(settings));
     }
 
@@ -209,12 +191,6 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      */
     public AttemptsAnswer attempts(String customerId, AttemptKind kind, Instant since, int max) {
         int partition = partitionOf(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, customerId);
-        // Only from the active task, restored: a standby's count may be short, and the limits with it.
-        return whole(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, partition,
-                () -> attempts(customerId, kind, since, max, partition));
-    }
-
-    private AttemptsAnswer attempts(String customerId, AttemptKind kind, Instant since, int max, int partition) {
         QueryResult<WindowStoreIterator<byte[]>> result = query(VoucherTopology.CUSTOMER_ATTEMPTS_STORE,
                 WindowKeyQuery.withKeyAndWindowStartRange(CustomerAttempts.storeKey(customerId, kind), since, LATEST),
                 partition, IsolationLevel.READ_UNCOMMITTED);
@@ -255,26 +231,8 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return metadata.partition();
     }
 
-    /**
-     * A read answered only from a partition held whole here from before it to after it: by the active task, restored,
-     * and the same one throughout. A standby or a task still restoring answers what it has, which may be older than
-     * what the active task holds: not for reads that decide checks, nor for lists that would look complete.
-     */
-    private <T> T whole(String store, int partition, Supplier<T> read) {
-        Long wholeBefore = whole.wholeSince(store, partition);
-        if (wholeBefore == null) {
-            throw notWhole(store, partition);
-        }
-        T answer = read.get();
-        if (!wholeBefore.equals(whole.wholeSince(store, partition))) {
-            throw notWhole(store, partition);
-        }
-        return answer;
-    }
-
-    private static NotHeld notWhole(String store, int partition) {
-        return new NotHeld("Partition " + partition + " of " + store + " is held here by a standby or by a task still "
-                + "restoring: the active task answers");
+    private byte[] get(String store, String key, int partition) {
+        return get(store, key, partition, IsolationLevel.READ_COMMITTED);
     }
 
     private byte[] get(String store, String key, int partition, IsolationLevel isolation) {

@@ -226,8 +226,7 @@ public final class VoucherTopology {
                 () -> new DecodingProcessor<>(AvroSerde.of(CustomerAttempt.class), CustomerAttempt::getCustomerId,
                         attempt -> attempt, KEEP_ATTEMPTS, DEAD_LETTER_SINK),
                 ATTEMPTS_SOURCE);
-        topology.addProcessor(KEEP_ATTEMPTS, whole.whileOpen(CustomerAttempts::new, CUSTOMER_ATTEMPTS_STORE),
-                DECODE_ATTEMPTS);
+        topology.addProcessor(KEEP_ATTEMPTS, CustomerAttempts::new, DECODE_ATTEMPTS);
         // Duplicates retained: two attempts in the same millisecond are two attempts.
         topology.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(CUSTOMER_ATTEMPTS_STORE,
                         settings.attemptRetention(), Duration.ofMillis(1), true), Serdes.String(), Serdes.ByteArray()),
@@ -241,8 +240,7 @@ public final class VoucherTopology {
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_VOUCHERS_STORE), Serdes.String(),
                         Serdes.ByteArray()).withLoggingDisabled(),
                 CUSTOMER_VOUCHERS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                topics.customerVouchers(), INDEX_CUSTOMER_VOUCHERS,
-                whole.whileOpen(CustomerVoucherIndexer::new, CUSTOMER_VOUCHERS_STORE));
+                topics.customerVouchers(), INDEX_CUSTOMER_VOUCHERS, CustomerVoucherIndexer::new);
         return topology;
     }
 
