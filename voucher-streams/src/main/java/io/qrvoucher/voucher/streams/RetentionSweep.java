@@ -1,6 +1,5 @@
 package io.qrvoucher.voucher.streams;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,9 +19,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * that entries young and in front never hide old ones behind them. A slice is at least {@code minPerSweep} entries,
  * and more as the store grows (up to ten times that), so that a pass through the whole store takes about one
  * retention: an entry is forgotten within about twice its retention, and no index by time is kept for it (whose
- * changelog would double what is written for every entry). Where the next slice starts is kept in the store itself
- * ({@link #POSITION}): a task set up again (a rebalance, a restart, a deployment) goes on from there, where a
- * position in memory started from the first key every time and, set up often enough, never reached the last.
+ * changelog would double what is written for every entry).
  */
 final class RetentionSweep {
 
@@ -30,13 +27,13 @@ final class RetentionSweep {
     static final Duration INTERVAL = Duration.ofMinutes(1);
     /** A slice is at most this many times the least. */
     static final int MOST_SLICES_OF_THE_LEAST = 10;
-    /** The key the position is kept under: NUL sorts it before the keys of entries, which never hold one. */
-    static final String POSITION = "\u0000retention-sweep";
 
     private final KeyValueStore<String, byte[]> store;
     private final Function<byte[], Instant> madeAt;
     private final Duration retention;
     private final int minPerSweep;
+    /** The last key the previous slice read; null: the next one starts at the first. */
+    private String sweptUpTo;
 
     /**
      * @param madeAt    when the entry (its stored value) was made; it is forgotten once that is a retention ago
@@ -61,16 +58,13 @@ final class RetentionSweep {
         Instant oldestKept = now.minus(retention);
         int slice = sliceSize();
         List<String> past = new ArrayList<>();
-        // The last key the previous slice read; none: this one starts at the first.
-        byte[] position = store.get(POSITION);
-        String sweptUpTo = position == null ? null : new String(position, StandardCharsets.UTF_8);
         String lastRead = null;
         boolean more;
         try (KeyValueIterator<String, byte[]> entries = store.range(sweptUpTo, null)) {
             int read = 0;
             while (read < slice && entries.hasNext()) {
                 KeyValue<String, byte[]> entry = entries.next();
-                if (entry.key.equals(sweptUpTo) || entry.key.equals(POSITION)) {
+                if (entry.key.equals(sweptUpTo)) {
                     continue;
                 }
                 read++;
@@ -81,11 +75,7 @@ final class RetentionSweep {
             }
             more = entries.hasNext();
         }
-        if (more) {
-            store.put(POSITION, lastRead.getBytes(StandardCharsets.UTF_8));
-        } else if (position != null) {
-            store.delete(POSITION);
-        }
+        sweptUpTo = more ? lastRead : null;
         past.forEach(store::delete);
     }
 

@@ -375,13 +375,11 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     /** The keys a store holds, in its order. */
-    /** The keys of the store's entries; a {@link RetentionSweep}'s position aside. */
     List<String> keysOf(String storeName) {
         List<String> keys = new ArrayList<>();
         try (var all = driver.<String, Object>getKeyValueStore(storeName).all()) {
             all.forEachRemaining(entry -> keys.add(entry.key));
         }
-        keys.remove(RetentionSweep.POSITION);
         return keys;
     }
 
