@@ -7,7 +7,7 @@
 -- before the upgrade.
 SET LOCAL lock_timeout = '5s';
 
-CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id) INCLUDE (amount_minor, created_at) WHERE state = 'HELD';
+CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id) INCLUDE (amount_minor) WHERE state = 'HELD';
 
 -- An index of that name made before (by hand, CONCURRENTLY) is kept by IF NOT EXISTS whatever it is: it must be this
 -- one, and valid (a concurrent build that failed, or is still running, leaves it invalid).
@@ -15,7 +15,7 @@ DO $$
 DECLARE
     made text := pg_get_indexdef('holds_open_by_account'::regclass);
 BEGIN
-    IF made NOT LIKE '% ON %holds USING btree (account_id) INCLUDE (amount_minor, created_at) WHERE (state = ''HELD''::text)' THEN
+    IF made NOT LIKE '% ON %holds USING btree (account_id) INCLUDE (amount_minor) WHERE (state = ''HELD''::text)' THEN
         RAISE EXCEPTION 'index holds_open_by_account is not the one this migration makes: %; drop it', made;
     END IF;
     IF NOT (SELECT indisvalid FROM pg_index WHERE indexrelid = 'holds_open_by_account'::regclass) THEN

@@ -421,7 +421,7 @@ class RedeemTest extends IngressTestBase {
     }
 
 
-    /** A field sent as a file, or twice, used to be taken as not sent: an amount so lost redeemed the whole voucher. */
+    /** A field sent as a file, twice or misspelt, used to be taken as not sent: an amount so lost redeemed the whole voucher. */
     @Test
     void aFormFieldSentAsAFileOrTwiceIsRefusedAndTheVoucherIsLeftAsItWas() {
         Map<String, Object> voucher = alice.issuedVoucher("6.00");
@@ -437,9 +437,27 @@ class RedeemTest extends IngressTestBase {
         MultipartBodyBuilder amountTwice = picture(png, "qr.png");
         amountTwice.part("amount", "2.00");
         amountTwice.part("amount", "3.00");
+        MultipartBodyBuilder amountMisspelt = picture(png, "qr.png");
+        amountMisspelt.part("Amount", "2.00");
 
-        for (MultipartBodyBuilder form : List.of(amountAsAFile, amountTwice)) {
+        for (MultipartBodyBuilder form : List.of(amountAsAFile, amountTwice, amountMisspelt)) {
             upload(form).expectStatus().isEqualTo(422).expectBody().jsonPath("$.code").isEqualTo("INVALID_FORM_FIELD");
+        }
+        alice.get("/api/vouchers/" + voucher.get("id")).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("UNUSED");
+    }
+
+    /** The same in JSON: a field the call does not take, or one sent twice (the last one was taken), is refused. */
+    @Test
+    void aRedemptionWithAFieldMisspeltOrSentTwiceIsRefusedAndTheVoucherIsLeftAsItWas() {
+        Map<String, Object> voucher = alice.issuedVoucher("6.00");
+        String code = (String) voucher.get("code");
+        for (String body : List.of(
+                "{\"code\": \"" + code + "\", \"amont\": \"2.00\", \"accountId\": \"bob-cny\"}",
+                "{\"code\": \"" + code + "\", \"amount\": \"2.00\", \"amount\": \"6.00\", \"accountId\": \"bob-cny\"}")) {
+            bob.post("/api/redemptions").bodyValue(body).exchange()
+                    .expectStatus().isBadRequest()
+                    .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
         }
         alice.get("/api/vouchers/" + voucher.get("id")).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("UNUSED");

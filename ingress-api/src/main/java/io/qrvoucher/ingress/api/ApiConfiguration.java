@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Clock;
 
+import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.WebFilter;
@@ -15,10 +16,23 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.AccountReads;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.BankRules;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectMapper;
 
 @Configuration(proxyBeanMethods = false)
 class ApiConfiguration {
+
+    /**
+     * Request bodies read as strictly as money needs: a field this API does not take (a misspelt {@code amount} would
+     * redeem the whole voucher), or one sent twice (which would be taken as its last value), is refused 400 rather
+     * than passed over.
+     */
+    @Bean
+    JsonMapperBuilderCustomizer strictRequestBodies() {
+        return builder -> builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    }
 
     @Bean
     Customers customers(VoucherReads reads, AccountReads accounts) {

@@ -2,6 +2,8 @@ package io.qrvoucher.ingress.api;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 import org.springframework.http.codec.multipart.FormFieldPart;
@@ -34,6 +36,17 @@ final class Forms {
                                 "MALFORMED_REQUEST", "The form cannot be read: " + unreadable.getMessage()))
                         .flatMap(use),
                 Received::delete, (received, error) -> received.delete(), Received::delete);
+    }
+
+    /**
+     * Refuses a form with a part this call does not take: a misspelt field ({@code Amount}) would otherwise be passed
+     * over as not sent, and an amount passed over redeems the whole voucher.
+     */
+    static void takesOnly(MultiValueMap<String, Part> parts, Set<String> names) {
+        parts.keySet().stream().filter(name -> !names.contains(name)).findFirst().ifPresent(unknown -> {
+            throw ApiException.unprocessable("INVALID_FORM_FIELD", "This form takes no part `" + unknown + "`; it takes "
+                    + String.join(", ", new TreeSet<>(names)));
+        });
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.qrvoucher.ingress.api;
 
+import java.util.Set;
+
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -26,6 +28,10 @@ import reactor.core.publisher.Mono;
 @Tag(name = "redemptions", description = "Redeem a voucher by its code or a picture of its QR code")
 class RedemptionController {
 
+    /** The parts a redemption's form takes; a preview takes the same form (and reads the picture only). */
+    private static final Set<String> REDEMPTION_FORM = Set.of("image", "amount", "accountId", "externalAccount.bank",
+            "externalAccount.name", "externalAccount.number");
+
     private final Redemptions redemptions;
     private final PictureDecoding pictures;
     private final IngressProperties properties;
@@ -50,7 +56,8 @@ class RedemptionController {
     @Operation(summary = "Redeem by a picture of the QR code",
             description = "Parts: `image` (PNG or JPEG), and optionally the text fields `amount`, `accountId`, or "
                     + "`externalAccount.bank`, `externalAccount.name`, `externalAccount.number`, each once (a blank one "
-                    + "counts as not sent; one sent twice or as a file is 422 INVALID_FORM_FIELD).")
+                    + "counts as not sent; one sent twice or as a file, or a part of another name, is 422 "
+                    + "INVALID_FORM_FIELD).")
     Mono<ResponseEntity<Dtos.Redemption>> redeemPicture(@AuthenticationPrincipal Jwt caller,
                                                         @RequestBody Flux<Part> form,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
@@ -58,6 +65,7 @@ class RedemptionController {
         String customerId = caller.getSubject();
         Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
         return allowed.then(Forms.read(form, parts -> {
+            Forms.takesOnly(parts, REDEMPTION_FORM);
             String amount = Forms.field(parts, "amount");
             String accountId = Forms.field(parts, "accountId");
             Dtos.ExternalAccount externalAccount = externalAccount(parts);
@@ -105,7 +113,10 @@ class RedemptionController {
                                              @RequestBody Flux<Part> form) {
         String customerId = caller.getSubject();
         return Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId))
-                .then(Forms.read(form, this::codeInPicture))
+                .then(Forms.read(form, parts -> {
+                    Forms.takesOnly(parts, REDEMPTION_FORM);
+                    return codeInPicture(parts);
+                }))
                 .flatMap(code -> redemptions.previewAllowed(customerId, code));
     }
 

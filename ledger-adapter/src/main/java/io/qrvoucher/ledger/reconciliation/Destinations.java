@@ -14,9 +14,16 @@ final class Destinations {
         return "account " + accountId;
     }
 
-    /** An account at another bank: the money goes to this bank's clearing account, the payee's details on the journal. */
+    /**
+     * An account at another bank: the money goes to this bank's clearing account, the payee's details on the journal.
+     * Each detail quoted, so that a comma in a holder's name cannot make two destinations read alike.
+     */
     static String anotherBank(String bank, String holderName, String accountNumber) {
-        return "another bank: " + bank + ", " + holderName + ", " + accountNumber;
+        return "another bank: " + quoted(bank) + ", " + quoted(holderName) + ", " + quoted(accountNumber);
+    }
+
+    private static String quoted(String detail) {
+        return detail == null ? "none" : '"' + detail.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     /**

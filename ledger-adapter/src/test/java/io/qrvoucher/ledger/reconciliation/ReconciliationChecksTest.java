@@ -110,6 +110,14 @@ class ReconciliationChecksTest {
                 "account bob-cny", AT.plusSeconds(120)));
     }
 
+    /** A comma in a holder's name cannot make two destinations at other banks read alike. */
+    @Test
+    void destinationsAtOtherBanksAreToldApartWhateverTheirDetailsHold() {
+        assertThat(Destinations.anotherBank("ICBC", "Chen, Carol", "6222"))
+                .isNotEqualTo(Destinations.anotherBank("ICBC\", \"Chen", "Carol", "6222"))
+                .isNotEqualTo(Destinations.anotherBank("ICBC, Chen", "Carol", "6222"));
+    }
+
     @Test
     void anEventOfAVoucherThatIsNotFinalExpectsNothing() {
         for (VoucherStatus status : List.of(VoucherStatus.PENDING, VoucherStatus.UNUSED, VoucherStatus.REDEEMING)) {

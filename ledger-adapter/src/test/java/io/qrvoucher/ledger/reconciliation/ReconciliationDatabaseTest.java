@@ -97,9 +97,9 @@ class ReconciliationDatabaseTest {
         store.expect(List.of(
                 new Expectation("v16", "REDEEMED", 4, "alice-cny", "CNY", 100_00L, 25_00L, "account bob-cny", now),
                 new Expectation("v17", "REDEEMED", 4, "alice-cny", "CNY", 100_00L, 25_00L,
-                        "another bank: ICBC, Carol Chen, 6222 0001", now),
+                        Destinations.anotherBank("ICBC", "Carol Chen", "6222 0001"), now),
                 new Expectation("v18", "REDEEMED", 4, "alice-cny", "CNY", 100_00L, 25_00L,
-                        "another bank: ICBC, Carol Chen, 6222 0001", now)));
+                        Destinations.anotherBank("ICBC", "Carol Chen", "6222 0001"), now)));
 
         reconciler(new SimpleMeterRegistry(), 100, 100).runOnce();
 
@@ -110,7 +110,7 @@ class ReconciliationDatabaseTest {
                         tuple("voucher_agrees_with_ledger", "v16",
                                 "hold of 10000 CNY on alice-cny CAPTURED 2500; redemptions [2500] to [account carol-cny]"),
                         tuple("voucher_agrees_with_ledger", "v18", "hold of 10000 CNY on alice-cny CAPTURED 2500; "
-                                + "redemptions [2500] to [another bank: ICBC, Carol Chen, 6222 0002]"));
+                                + "redemptions [2500] to [another bank: \"ICBC\", \"Carol Chen\", \"6222 0002\"]"));
         assertThat(expectedVersion("v17")).as("paid where its voucher says: checked and forgotten").isEmpty();
     }
 

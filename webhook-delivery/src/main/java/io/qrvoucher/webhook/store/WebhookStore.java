@@ -35,6 +35,8 @@ public class WebhookStore {
     static final int MAX_PENDING_RESENDS = 100;
     /** How many times an endpoint's secret may be rotated in {@link #ROTATION_LIMIT_WINDOW}. */
     static final int MAX_ROTATIONS = 10;
+    /** The most of an attempt's error kept, in UTF-16 units. */
+    static final int MAX_ERROR_LENGTH = 1_000;
     /** The time over which an endpoint's rotations count toward {@value #MAX_ROTATIONS}. */
     static final Duration ROTATION_LIMIT_WINDOW = Duration.ofHours(24);
     /**
@@ -546,7 +548,7 @@ public class WebhookStore {
                         VALUES (:delivery, :attempt, :at, :duration, :status, :error)""")
                 .param("delivery", due.deliveryId()).param("attempt", due.attempts() + 1).param("at", Timestamp.from(at))
                 .param("duration", durationMs).param("status", statusCode, java.sql.Types.INTEGER)
-                .param("error", error, java.sql.Types.VARCHAR).update();
+                .param("error", kept(error), java.sql.Types.VARCHAR).update();
         String status = delivered ? "DELIVERED" : nextAttempt.isPresent() ? "PENDING" : "GIVEN_UP";
         jdbc.sql("""
                         UPDATE webhook_deliveries SET attempts = attempts + 1, status = :status, next_attempt_at = :next,
@@ -555,6 +557,24 @@ public class WebhookStore {
                 .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP)
                 .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP)
                 .param("delivery", due.deliveryId()).update();
+    }
+
+    /**
+     * An attempt's error as kept: it may carry the endpoint's own bytes (a status line, a header), and one the
+     * database cannot keep as text (a NUL) would roll the attempt back, unrecorded, to be tried again at once and
+     * ahead of everyone's deliveries. Control characters become U+FFFD; the whole is cut to {@link #MAX_ERROR_LENGTH}.
+     */
+    static String kept(String error) {
+        if (error == null) {
+            return null;
+        }
+        String printable = error.codePoints().map(c -> Character.isISOControl(c) ? '\uFFFD' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        if (printable.length() <= MAX_ERROR_LENGTH) {
+            return printable;
+        }
+        int end = MAX_ERROR_LENGTH - 1;
+        return printable.substring(0, Character.isHighSurrogate(printable.charAt(end - 1)) ? end - 1 : end) + "\u2026";
     }
 
     /**

@@ -75,6 +75,27 @@ class EndpointHeadsTest {
         assertThat(dueAt("e")).as("nothing pending").isEmpty();
     }
 
+    /**
+     * An error carrying the endpoint's own bytes (a status line with a NUL, which PostgreSQL keeps in no text) is
+     * recorded, the delivery backed off: unrecorded, it was tried again at once, ahead of everyone's deliveries.
+     */
+    @Test
+    void anAttemptWhoseErrorCarriesBytesNoTextHoldsIsRecordedAndBackedOff() {
+        endpoint("e", "alice");
+        Instance instance = new Instance();
+        instance.record("v1", NOW);
+
+        instance.transactions.executeWithoutResult(status -> instance.store.recordAttempt(
+                instance.store.lockNextDue(NOW).orElseThrow(), NOW, 5, null,
+                "ClientProtocolException: Invalid status line: HTTP/1.1 200\u0000 OK" + "x".repeat(2_000), false,
+                Optional.of(NOW.plusSeconds(60)), NOW));
+
+        assertThat(dueAt("e")).contains(NOW.plusSeconds(60));
+        assertThat(sql.sql("SELECT error FROM webhook_attempts").query(String.class).single())
+                .startsWith("ClientProtocolException: Invalid status line: HTTP/1.1 200\uFFFD OK")
+                .hasSize(WebhookStore.MAX_ERROR_LENGTH).endsWith("\u2026");
+    }
+
     @Test
     void aHeadEndedWhileADeliveryIsBeingRecordedNeitherWaitsForItNorLeavesItWithoutARow() throws Exception {
         endpoint("e", "alice");
