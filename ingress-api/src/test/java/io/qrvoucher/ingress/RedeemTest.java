@@ -93,7 +93,8 @@ class RedeemTest extends IngressTestBase {
 
         carol.post("/api/redemptions").header("Prefer", "wait=20")
                 .bodyValue(Map.of("code", voucher.get("code"),
-                        "externalAccount", Map.of("bank", "ICBC", "name", "Carol Chen", "number", "6222 0202")))
+                        // Full-width digits, as a phone's keyboard may give them: the clearing gets digits.
+                        "externalAccount", Map.of("bank", "ICBC", "name", "Carol Chen", "number", "\uFF16\uFF12\uFF12\uFF12 0202 ")))
                 .exchange().expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.status").isEqualTo("SUCCEEDED")
@@ -305,9 +306,15 @@ class RedeemTest extends IngressTestBase {
         refused(Map.of("code", voucher.get("code"), "accountId", "bob-cny",
                 "externalAccount", Map.of("bank", "B", "name", "N", "number", "1")), "AMBIGUOUS_DESTINATION");
         refused(Map.of("code", voucher.get("code"), "externalAccount", Map.of("bank", "B")), "INVALID_EXTERNAL_ACCOUNT");
-        // A control character, which no bank's record holds and PostgreSQL refuses (NUL), is refused here, not by the ledger.
-        for (String name : List.of("A\u0000B", "A\nB", "A\u007fB")) {
+        // A control character, which no bank's record holds and PostgreSQL refuses (NUL), is refused here, not by the
+        // ledger; so is a formatting one, which makes a name read otherwise than it is (a right-to-left override, a
+        // zero-width space), and a number the clearing cannot route.
+        for (String name : List.of("A\u0000B", "A\nB", "A\u007fB", "Carol\u202Enehc", "Car\u200Bol")) {
             refused(Map.of("code", voucher.get("code"), "externalAccount", Map.of("bank", "B", "name", name, "number", "1")),
+                    "INVALID_EXTERNAL_ACCOUNT");
+        }
+        for (String number : List.of("6222#0202", "6222.0202", "\u0666\u0662\u0662\u0662", "   ")) {
+            refused(Map.of("code", voucher.get("code"), "externalAccount", Map.of("bank", "B", "name", "N", "number", number)),
                     "INVALID_EXTERNAL_ACCOUNT");
         }
         refused(Map.of("code", voucher.get("code"), "accountId", "bob-cny", "amount", "1.234"), "INVALID_AMOUNT");
@@ -452,13 +459,14 @@ class RedeemTest extends IngressTestBase {
     void aRedemptionWithAFieldMisspeltOrSentTwiceIsRefusedAndTheVoucherIsLeftAsItWas() {
         Map<String, Object> voucher = alice.issuedVoucher("6.00");
         String code = (String) voucher.get("code");
-        for (String body : List.of(
+        Map<String, String> refusedFor = Map.of(
                 "{\"code\": \"" + code + "\", \"amont\": \"2.00\", \"accountId\": \"bob-cny\"}",
-                "{\"code\": \"" + code + "\", \"amount\": \"2.00\", \"amount\": \"6.00\", \"accountId\": \"bob-cny\"}")) {
-            bob.post("/api/redemptions").bodyValue(body).exchange()
-                    .expectStatus().isBadRequest()
-                    .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
-        }
+                "`amont` is not a member this call takes; it takes accountId, amount, code, externalAccount",
+                "{\"code\": \"" + code + "\", \"amount\": \"2.00\", \"amount\": \"6.00\", \"accountId\": \"bob-cny\"}",
+                "`amount` is given twice");
+        refusedFor.forEach((body, detail) -> bob.post("/api/redemptions").bodyValue(body).exchange()
+                .expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST").jsonPath("$.detail").isEqualTo(detail));
         alice.get("/api/vouchers/" + voucher.get("id")).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.status").isEqualTo("UNUSED");
     }

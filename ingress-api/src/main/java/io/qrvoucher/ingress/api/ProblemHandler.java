@@ -1,6 +1,9 @@
 package io.qrvoucher.ingress.api;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
@@ -22,6 +26,8 @@ import io.qrvoucher.support.Causes;
 import io.qrvoucher.support.Problems;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * Every refusal as RFC 9457 problem details with a stable type and code, including the framework's
@@ -33,6 +39,9 @@ import reactor.core.publisher.Mono;
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    /** Jackson's words for a member given twice ({@code StreamReadFeature.STRICT_DUPLICATE_DETECTION}). */
+    private static final Pattern GIVEN_TWICE = Pattern.compile("^Duplicate Object property \"(.{1,100})\"");
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
@@ -82,7 +91,29 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                     exchange);
         }
         Problems.codeFrameworkProblem(error, body, status);
+        Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
+        if (problemBody instanceof ProblemDetail problem) {
+            unreadableBecause(error).ifPresent(problem::setDetail);
+        }
         return super.handleExceptionInternal(error, body, headers, status, exchange);
+    }
+
+    /**
+     * What a JSON body read strictly got wrong, where the reader says so: a member the call does not take, or one given
+     * twice (the framework says only that the body could not be read).
+     */
+    private static Optional<String> unreadableBecause(Throwable error) {
+        Optional<String> unknown = Causes.find(error, UnrecognizedPropertyException.class)
+                .map(member -> "`" + member.getPropertyName() + "` is not a member this call takes; it takes "
+                        + member.getKnownPropertyIds().stream().map(String::valueOf).sorted()
+                                .collect(Collectors.joining(", ")));
+        if (unknown.isPresent()) {
+            return unknown;
+        }
+        return Causes.find(error, StreamReadException.class, read -> read.getOriginalMessage() != null)
+                .map(read -> GIVEN_TWICE.matcher(read.getOriginalMessage()))
+                .filter(Matcher::find)
+                .map(twice -> "`" + twice.group(1) + "` is given twice");
     }
 
     /** Every response the framework makes here, problem details as what they are. */

@@ -35,7 +35,6 @@ import reactor.core.publisher.Mono;
  */
 final class Redemptions {
 
-    private static final int MAX_TEXT = 100;
 
     private final Customers customers;
     private final VoucherReads reads;
@@ -263,13 +262,7 @@ final class Redemptions {
             throw ApiException.unprocessable("AMBIGUOUS_DESTINATION", "Give accountId or externalAccount, not both");
         }
         if (request.externalAccount() != null) {
-            Dtos.ExternalAccount external = request.externalAccount();
-            if (!isText(external.bank()) || !isText(external.name()) || !isText(external.number())) {
-                throw ApiException.unprocessable("INVALID_EXTERNAL_ACCOUNT",
-                        "An account at another bank needs its bank, holder name and number (each up to " + MAX_TEXT
-                                + " characters, without control characters)");
-            }
-            return Mono.just(new ExternalAccount(external.bank().trim(), external.name().trim(), external.number().trim()));
+            return Mono.just(ExternalAccounts.checked(request.externalAccount()));
         }
         // Read now, with its status: a closed account would fail the transfer, and a failed redemption uses the
         // voucher up (REDEEM_FAILED), so a redemption into an account the ledger will refuse is refused before.
@@ -301,11 +294,5 @@ final class Redemptions {
 
     private static URI location(String redemptionId) {
         return URI.create("/api/redemptions/" + redemptionId);
-    }
-
-    /** Text a bank's record can hold: not blank, not too long, and without control characters (NUL, line breaks). */
-    private static boolean isText(String value) {
-        return value != null && !value.isBlank() && value.length() <= MAX_TEXT
-                && value.codePoints().noneMatch(Character::isISOControl);
     }
 }

@@ -53,9 +53,9 @@ final class WebhookDtos {
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
         /**
-         * The request in a body as sent (none is {}). Read strictly, unlike the other bodies: a member misspelt or
-         * given twice, a null, or 0.5 read as 0 would turn "stop the leaked secret now" into a day's overlap or the
-         * other way round.
+         * The request in a body as sent (none is {}), read by hand, as strictly as the other bodies and more: a
+         * member misspelt or given twice, a null, or 0.5 read as 0 would turn "stop the leaked secret now" into a
+         * day's overlap or the other way round (a misspelt one is 422 INVALID_SECRET_ROTATION here).
          */
         static SecretRotationRequest of(String body) {
             if (body == null || body.isBlank()) {
