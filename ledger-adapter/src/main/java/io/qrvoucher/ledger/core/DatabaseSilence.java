@@ -1,6 +1,10 @@
 package io.qrvoucher.ledger.core;
 
-import org.springframework.dao.DataAccessException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -12,18 +16,27 @@ import org.springframework.transaction.TransactionSystemException;
 import io.qrvoucher.support.Problems;
 
 /**
- * The ledger's database not answering a read: a statement that failed, or a transaction that could not begin or
- * commit (neither of which is a DataAccessException). Answered 503 with {@code Retry-After}, as problem details:
- * the reader may ask again, or another instance.
+ * The ledger's database not answering a read: it could not be reached or gave no connection, a statement timed out or
+ * was cancelled, a transaction could not begin or commit. Answered 503 with {@code Retry-After}, as problem details:
+ * the reader may ask again, or another instance. Not the failures a retry does not mend (bad SQL, a permission the
+ * service's role lacks): those stay errors.
  */
 public final class DatabaseSilence {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabaseSilence.class);
 
     private DatabaseSilence() {
     }
 
     public static boolean is(Throwable error) {
-        return error instanceof DataAccessException || error instanceof CannotCreateTransactionException
+        return error instanceof DataAccessResourceFailureException || error instanceof TransientDataAccessException
+                || error instanceof RecoverableDataAccessException || error instanceof CannotCreateTransactionException
                 || error instanceof TransactionSystemException;
+    }
+
+    /** Says in the log, for the operators, which read the database did not answer, and why. */
+    public static void logged(String read, Throwable error) {
+        log.warn("The ledger's database did not answer {}: {}", read, error.toString());
     }
 
     public static ProblemDetail problem() {

@@ -112,9 +112,11 @@ class ReconciliationConfiguration {
                         .fromCallable(() -> ReconciliationReport.now(store, reconciler, properties.reconciliation().reportSize()))
                         .subscribeOn(Schedulers.boundedElastic()) // JDBC blocks
                         .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report))
-                        .onErrorResume(DatabaseSilence::is, silence -> ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE)
-                                .header(HttpHeaders.RETRY_AFTER, "1").contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                                .bodyValue(DatabaseSilence.problem())))
+                        .onErrorResume(DatabaseSilence::is, silence -> {
+                            DatabaseSilence.logged("the reconciliation report", silence);
+                            return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
+                                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).bodyValue(DatabaseSilence.problem());
+                        }))
                 .build();
     }
 }
