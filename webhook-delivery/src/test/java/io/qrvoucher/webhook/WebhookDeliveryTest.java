@@ -366,6 +366,36 @@ class WebhookDeliveryTest {
                 .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
     }
 
+    /**
+     * An instance that stops takes no new delivery, and an attempt it cuts short is not the endpoint's failure: it is
+     * not recorded (no backoff, no step towards giving up), and the delivery stays due for another instance.
+     */
+    @Test
+    void anAttemptCutShortByItsInstanceStoppingIsNotRecordedAndStaysDue(@Autowired Dispatcher running) throws IOException {
+        running.stop();
+        try (Receiver slow = Receiver.answeringAfter(Duration.ofSeconds(60));
+             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.AddressPolicy(true), true,
+                     Duration.ofSeconds(1), Duration.ofSeconds(8), 8, Clock.systemUTC())) {
+            Dispatcher stopping = new Dispatcher(store, transactions, sender, DeliveryTraces.untraced(),
+                    new RetrySchedule(Duration.ofMillis(100), Duration.ofMillis(800), Duration.ofSeconds(3)), 1,
+                    Duration.ofMillis(10), Clock.systemUTC(), new SimpleMeterRegistry());
+            Endpoint endpoint = register(alice, slow.url(), "ISSUED");
+            stopping.start();
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            await().atMost(BOUND).until(() -> slow.mostInFlight() == 1);
+
+            // Past its grace the worker is interrupted; its attempt ends at the sender's deadline, within the stop.
+            stopping.stop();
+
+            assertThat(deliveries(alice, endpoint.id())).singleElement().satisfies(delivery -> {
+                assertThat(delivery.status()).isEqualTo("PENDING");
+                assertThat(delivery.attempts()).isEmpty();
+            });
+        } finally {
+            running.start();
+        }
+    }
+
     @Test
     void twoInstancesSendOneEndpointsDeliveriesOneAtATimeAndInOrder() throws IOException {
         // A second instance's dispatcher on the same database, beside this one's: the endpoint's lock is shared.

@@ -51,6 +51,8 @@ public final class Dispatcher implements SmartLifecycle {
     private final Counter failed;
     private final Counter givenUp;
     private ScheduledExecutorService executor;
+    /** Set as the instance stops: no attempt is begun after it, and one cut short by it is not recorded. */
+    private volatile boolean stopping;
 
     public Dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender, DeliveryTraces traces,
                       RetrySchedule schedule, int workers, Duration pollInterval, Clock clock, MeterRegistry meters) {
@@ -75,6 +77,7 @@ public final class Dispatcher implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        stopping = false;
         AtomicInteger number = new AtomicInteger();
         executor = Executors.newScheduledThreadPool(workers, task -> {
             Thread thread = new Thread(task, "webhook-worker-" + number.incrementAndGet());
@@ -103,6 +106,9 @@ public final class Dispatcher implements SmartLifecycle {
 
     /** One attempt of one due delivery; false if none was due. */
     boolean attemptOne() {
+        if (stopping) {
+            return false;
+        }
         Boolean attempted = transactions.execute(status -> {
             Instant now = clock.instant();
             Optional<WebhookStore.Due> next = store.lockNextDue(now);
@@ -111,6 +117,12 @@ public final class Dispatcher implements SmartLifecycle {
             }
             WebhookStore.Due due = next.get();
             WebhookSender.Outcome outcome = send(due);
+            if (stopping && Thread.currentThread().isInterrupted()) {
+                // Cut short by the instance stopping (its lookup or its wait interrupted): not the endpoint's failure,
+                // so nothing is recorded and the delivery stays due, for another instance or the next start.
+                status.setRollbackOnly();
+                return false;
+            }
             Instant after = clock.instant();
             Optional<Instant> retry = outcome.delivered() ? Optional.empty()
                     : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after);
@@ -124,7 +136,7 @@ public final class Dispatcher implements SmartLifecycle {
                 givenUp.increment();
                 log.warn("Webhook delivery {} of event {} to endpoint {} given up after {} attempts: {}", due.deliveryId(),
                         due.eventId(), due.endpointId(), due.attempts() + 1,
-                        outcome.statusCode() != null ? "HTTP " + outcome.statusCode() : outcome.error());
+                        outcome.statusCode() != null ? "HTTP " + outcome.statusCode() : WebhookStore.kept(outcome.error()));
             }
             return true;
         });
@@ -157,6 +169,7 @@ public final class Dispatcher implements SmartLifecycle {
     @Override
     public synchronized void stop() {
         if (executor != null) {
+            stopping = true;
             executor.shutdown();
             try {
                 // Attempts in flight get a moment to be recorded; then workers still waiting (for a connection

@@ -562,13 +562,15 @@ public class WebhookStore {
     /**
      * An attempt's error as kept: it may carry the endpoint's own bytes (a status line, a header), and one the
      * database cannot keep as text (a NUL) would roll the attempt back, unrecorded, to be tried again at once and
-     * ahead of everyone's deliveries. Control characters become U+FFFD; the whole is cut to {@link #MAX_ERROR_LENGTH}.
+     * ahead of everyone's deliveries; and one read back into a log line must not forge another. Line breaks and tabs
+     * become spaces, other control characters U+FFFD; the whole is cut to {@link #MAX_ERROR_LENGTH}.
      */
-    static String kept(String error) {
+    public static String kept(String error) {
         if (error == null) {
             return null;
         }
-        String printable = error.codePoints().map(c -> Character.isISOControl(c) ? '\uFFFD' : c)
+        String printable = error.codePoints()
+                .map(c -> Character.isWhitespace(c) ? ' ' : Character.isISOControl(c) ? '\uFFFD' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         if (printable.length() <= MAX_ERROR_LENGTH) {
             return printable;
