@@ -104,9 +104,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
      */
     private static Optional<String> unreadableBecause(Throwable error) {
         Optional<String> unknown = Causes.find(error, UnrecognizedPropertyException.class)
-                .map(member -> "`" + member.getPropertyName() + "` is not a member this call takes; it takes "
-                        + member.getKnownPropertyIds().stream().map(String::valueOf).sorted()
-                                .collect(Collectors.joining(", ")));
+                .map(member -> "`" + shortened(member.getPropertyName()) + "` is not a member this call takes"
+                        + (member.getKnownPropertyIds() == null ? "" : "; it takes " + member.getKnownPropertyIds()
+                                .stream().map(String::valueOf).sorted().collect(Collectors.joining(", "))));
         if (unknown.isPresent()) {
             return unknown;
         }
@@ -114,6 +114,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 .map(read -> GIVEN_TWICE.matcher(read.getOriginalMessage()))
                 .filter(Matcher::find)
                 .map(twice -> "`" + twice.group(1) + "` is given twice");
+    }
+
+    /** A member's name as a client sent it, not echoed at any length. */
+    private static String shortened(String name) {
+        return name == null || name.length() <= 100 ? name : name.substring(0, 100) + "\u2026";
     }
 
     /** Every response the framework makes here, problem details as what they are. */

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -51,8 +52,12 @@ public final class Dispatcher implements SmartLifecycle {
     private final Counter failed;
     private final Counter givenUp;
     private ScheduledExecutorService executor;
-    /** Set as the instance stops: no attempt is begun after it, and one cut short by it is not recorded. */
-    private volatile boolean stopping;
+    /**
+     * Set as this run of the workers stops: none begins an attempt after it, and one cut short by it is not recorded.
+     * One a run: a worker still finishing an attempt when {@link #stop} returns keeps seeing its run stopped, whatever
+     * {@link #start} does next.
+     */
+    private AtomicBoolean stopping = new AtomicBoolean();
 
     public Dispatcher(WebhookStore store, TransactionTemplate transactions, WebhookSender sender, DeliveryTraces traces,
                       RetrySchedule schedule, int workers, Duration pollInterval, Clock clock, MeterRegistry meters) {
@@ -77,7 +82,8 @@ public final class Dispatcher implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        stopping = false;
+        AtomicBoolean run = new AtomicBoolean();
+        stopping = run;
         AtomicInteger number = new AtomicInteger();
         executor = Executors.newScheduledThreadPool(workers, task -> {
             Thread thread = new Thread(task, "webhook-worker-" + number.incrementAndGet());
@@ -85,16 +91,16 @@ public final class Dispatcher implements SmartLifecycle {
             return thread;
         });
         for (int i = 0; i < workers; i++) {
-            executor.scheduleWithFixedDelay(this::sendDue, 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+            executor.scheduleWithFixedDelay(() -> sendDue(run), 0, pollInterval.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
     /** Sends due deliveries until none is due (or a round is done); the schedule calls it again after the poll interval. */
-    void sendDue() {
+    private void sendDue(AtomicBoolean stopped) {
         try {
             // A look that only mended an endpoint's early head row (kept with its transaction) finds nothing; one more,
             // in a transaction of its own, finds what is due after it.
-            for (int i = 0; i < ATTEMPTS_PER_ROUND && (attemptOne() || attemptOne()); i++) {
+            for (int i = 0; i < ATTEMPTS_PER_ROUND && (attemptOne(stopped) || attemptOne(stopped)); i++) {
                 // next
             }
         } catch (RuntimeException e) {
@@ -104,9 +110,9 @@ public final class Dispatcher implements SmartLifecycle {
         }
     }
 
-    /** One attempt of one due delivery; false if none was due. */
-    boolean attemptOne() {
-        if (stopping) {
+    /** One attempt of one due delivery; false if none was due, or the run is stopping. */
+    private boolean attemptOne(AtomicBoolean stopped) {
+        if (stopped.get()) {
             return false;
         }
         Boolean attempted = transactions.execute(status -> {
@@ -117,9 +123,10 @@ public final class Dispatcher implements SmartLifecycle {
             }
             WebhookStore.Due due = next.get();
             WebhookSender.Outcome outcome = send(due);
-            if (stopping && Thread.currentThread().isInterrupted()) {
+            if (!outcome.delivered() && stopped.get() && Thread.currentThread().isInterrupted()) {
                 // Cut short by the instance stopping (its lookup or its wait interrupted): not the endpoint's failure,
-                // so nothing is recorded and the delivery stays due, for another instance or the next start.
+                // so nothing is recorded and the delivery stays due, for another instance or the next start. A
+                // delivery the endpoint took is recorded as such, stopping or not.
                 status.setRollbackOnly();
                 return false;
             }
@@ -169,7 +176,7 @@ public final class Dispatcher implements SmartLifecycle {
     @Override
     public synchronized void stop() {
         if (executor != null) {
-            stopping = true;
+            stopping.set(true);
             executor.shutdown();
             try {
                 // Attempts in flight get a moment to be recorded; then workers still waiting (for a connection
