@@ -34,18 +34,11 @@ public final class DatabaseSilence {
                 || error instanceof TransactionSystemException;
     }
 
-    /** Says in the log, for the operators, which read the database did not answer, and why. */
-    public static void logged(String read, Throwable error) {
+    /** The answer to a read the database did not answer, said in the log for the operators too. */
+    public static ResponseEntity<ProblemDetail> answer(String read, Throwable error) {
         log.warn("The ledger's database did not answer {}: {}", read, error.toString());
-    }
-
-    public static ProblemDetail problem() {
-        return Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "LEDGER_UNAVAILABLE",
-                "The ledger's database did not answer; ask again");
-    }
-
-    public static ResponseEntity<ProblemDetail> answer() {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem());
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE,
+                        "LEDGER_UNAVAILABLE", "The ledger's database did not answer; ask again"));
     }
 }

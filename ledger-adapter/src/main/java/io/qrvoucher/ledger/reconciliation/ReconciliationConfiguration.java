@@ -11,9 +11,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
@@ -113,9 +113,9 @@ class ReconciliationConfiguration {
                         .subscribeOn(Schedulers.boundedElastic()) // JDBC blocks
                         .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report))
                         .onErrorResume(DatabaseSilence::is, silence -> {
-                            DatabaseSilence.logged("the reconciliation report", silence);
-                            return ServerResponse.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                                    .contentType(MediaType.APPLICATION_PROBLEM_JSON).bodyValue(DatabaseSilence.problem());
+                            ResponseEntity<ProblemDetail> answer = DatabaseSilence.answer("the reconciliation report", silence);
+                            return ServerResponse.status(answer.getStatusCode())
+                                    .headers(headers -> headers.addAll(answer.getHeaders())).bodyValue(answer.getBody());
                         }))
                 .build();
     }

@@ -31,9 +31,7 @@ class AccountQueryController {
     Mono<ResponseEntity<?>> accountsOf(@PathVariable String customerId) {
         return reads.accountsOf(customerId)
                 .<ResponseEntity<?>>map(accounts -> ResponseEntity.ok().contentType(AVRO).body(ACCOUNT_LISTS.encode(accounts)))
-                .onErrorResume(DatabaseSilence::is, silence -> {
-                    DatabaseSilence.logged("a read of a customer's accounts", silence);
-                    return Mono.just(DatabaseSilence.answer());
-                });
+                .onErrorResume(DatabaseSilence::is,
+                        silence -> Mono.just(DatabaseSilence.answer("a read of a customer's accounts", silence)));
     }
 }

@@ -40,9 +40,9 @@ final class RequestRefusals {
                 .scheduleOn(context);
     }
 
-    /** The task stops being active here: the sweep stops with it. */
-    void stopSweeping() {
-        sweep.cancel();
+    /** The sweep's schedule, for the task to cancel when it stops being active here. */
+    Cancellable sweeping() {
+        return sweep;
     }
 
     /** Whether the request was refused, within the retention. */

@@ -56,7 +56,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         this.vouchers = new Vouchers(context, metrics, changes, watchdog.listener());
         this.refusals = new RequestRefusals(context, refusalRetention, expiry.maxPerPunctuation());
         vouchers.buildIndexes();
-        schedules = List.of(
+        schedules = List.of(refusals.sweeping(),
                 context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                         new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
                 context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
@@ -92,7 +92,6 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     @Override
     public void close() {
         schedules.forEach(Cancellable::cancel);
-        refusals.stopSweeping();
         vouchers.leave();
         metrics.unregister();
     }
