@@ -22,6 +22,14 @@ import io.qrvoucher.schemas.AvroSerde;
 final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Void, Void> {
 
     static final AvroSerde<IdempotencyClaim> CLAIMS = AvroSerde.of(IdempotencyClaim.class);
+    /** The sweep's bookmark as a claim: of no customer, its key where the next slice starts. */
+    static final RetentionSweep.Bookmarks BOOKMARKS = new RetentionSweep.Bookmarks(
+            sweptUpTo -> CLAIMS.encode(IdempotencyClaim.newBuilder()
+                    .setClaimId("retention-sweep").setCustomerId("").setIdempotencyKey(sweptUpTo)
+                    .setRequestHash("").setRequestId("").setVoucherId("")
+                    .setClaimedAt(RetentionSweep.BOOKMARK_MADE_AT)
+                    .build()),
+            bookmark -> CLAIMS.decode(bookmark).getIdempotencyKey());
 
     private final Duration window;
     private final int minPerSweep;
@@ -42,7 +50,8 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         claims = context.getStateStore(VoucherTopology.IDEMPOTENCY_CLAIMS);
-        sweep = new RetentionSweep(claims, claim -> CLAIMS.decode(claim).getClaimedAt(), window, minPerSweep)
+        sweep = new RetentionSweep(claims, claim -> CLAIMS.decode(claim).getClaimedAt(), window, minPerSweep,
+                BOOKMARKS)
                 .scheduleOn(context);
     }
 

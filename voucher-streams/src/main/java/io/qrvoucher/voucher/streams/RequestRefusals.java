@@ -24,6 +24,14 @@ import io.qrvoucher.voucher.domain.VoucherRequest;
 final class RequestRefusals {
 
     static final AvroSerde<RequestRefusal> REFUSALS = AvroSerde.of(RequestRefusal.class);
+    /** The sweep's bookmark as a refusal: of no voucher, its request id where the next slice starts. */
+    static final RetentionSweep.Bookmarks BOOKMARKS = new RetentionSweep.Bookmarks(
+            sweptUpTo -> REFUSALS.encode(RequestRefusal.newBuilder()
+                    .setRequestId(sweptUpTo).setVoucherId("").setCustomerId("")
+                    .setRequestedAt(RetentionSweep.BOOKMARK_MADE_AT).setRefusedAt(RetentionSweep.BOOKMARK_MADE_AT)
+                    .setReason("RETENTION_SWEEP_BOOKMARK")
+                    .build()),
+            bookmark -> REFUSALS.decode(bookmark).getRequestId());
 
     private final KeyValueStore<String, byte[]> store;
     private final Cancellable sweep;
@@ -36,8 +44,8 @@ final class RequestRefusals {
      */
     RequestRefusals(ProcessorContext<?, ?> context, Duration retention, int minPerSweep) {
         this.store = context.getStateStore(VoucherTopology.REQUEST_REFUSALS);
-        this.sweep = new RetentionSweep(store, refusal -> REFUSALS.decode(refusal).getRefusedAt(), retention, minPerSweep)
-                .scheduleOn(context);
+        this.sweep = new RetentionSweep(store, refusal -> REFUSALS.decode(refusal).getRefusedAt(), retention, minPerSweep,
+                BOOKMARKS).scheduleOn(context);
     }
 
     /** The sweep's schedule, for the task to cancel when it stops being active here. */

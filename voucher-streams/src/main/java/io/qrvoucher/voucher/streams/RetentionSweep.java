@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
 
 import org.apache.kafka.streams.KeyValue;
@@ -20,6 +21,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * and more as the store grows (up to ten times that), so that a pass through the whole store takes about one
  * retention: an entry is forgotten within about twice its retention, and no index by time is kept for it (whose
  * changelog would double what is written for every entry).
+ * <p>
+ * Where the next slice starts is kept in the store itself, under {@link #BOOKMARK_KEY}: a task set up again (a
+ * rebalance, a restart, a deployment) goes on from there, where a position in memory started from the first key
+ * every time and, set up more often than a pass takes, never reached the last. The bookmark is written as a value of
+ * the store's own type made at {@link #BOOKMARK_MADE_AT}, so a release before this one, which decodes every entry it
+ * sweeps and keeps no bookmark, reads it as an entry too young to forget.
  */
 final class RetentionSweep {
 
@@ -27,24 +34,44 @@ final class RetentionSweep {
     static final Duration INTERVAL = Duration.ofMinutes(1);
     /** A slice is at most this many times the least. */
     static final int MOST_SLICES_OF_THE_LEAST = 10;
+    /** The key of the bookmark: NUL sorts it before the keys of entries, none of which starts with one. */
+    static final String BOOKMARK_KEY = "\u0000retention-sweep";
+    /** When a bookmark says it was made: far enough ahead that no sweep, of this release or the one before, forgets it. */
+    static final Instant BOOKMARK_MADE_AT = Instant.parse("9999-12-31T23:59:59Z");
+
+    /**
+     * A bookmark as a value of the swept store's own type, made at {@link #BOOKMARK_MADE_AT}.
+     *
+     * @param write the value keeping a key (the empty string: from the first key)
+     * @param read  the key a value of {@code write} keeps
+     */
+    record Bookmarks(Function<String, byte[]> write, Function<byte[], String> read) {
+    }
 
     private final KeyValueStore<String, byte[]> store;
     private final Function<byte[], Instant> madeAt;
     private final Duration retention;
     private final int minPerSweep;
-    /** The last key the previous slice read; null: the next one starts at the first. */
+    private final Bookmarks bookmarks;
+    /** The last key the previous slice read, as kept in the store; null: the next one starts at the first. */
     private String sweptUpTo;
 
     /**
+     * Goes on from the store's bookmark, if it has one.
+     *
      * @param madeAt    when the entry (its stored value) was made; it is forgotten once that is a retention ago
      * @param retention how long an entry is kept at least
      */
     RetentionSweep(KeyValueStore<String, byte[]> store, Function<byte[], Instant> madeAt, Duration retention,
-                   int minPerSweep) {
+                   int minPerSweep, Bookmarks bookmarks) {
         this.store = store;
         this.madeAt = madeAt;
         this.retention = retention;
         this.minPerSweep = minPerSweep;
+        this.bookmarks = bookmarks;
+        byte[] bookmark = store.get(BOOKMARK_KEY);
+        String kept = bookmark == null ? "" : bookmarks.read().apply(bookmark);
+        this.sweptUpTo = kept.isEmpty() ? null : kept;
     }
 
     /** Sweeps a slice every {@link #INTERVAL} of wall-clock time of the task, until cancelled. */
@@ -64,7 +91,7 @@ final class RetentionSweep {
             int read = 0;
             while (read < slice && entries.hasNext()) {
                 KeyValue<String, byte[]> entry = entries.next();
-                if (entry.key.equals(sweptUpTo)) {
+                if (entry.key.equals(sweptUpTo) || entry.key.equals(BOOKMARK_KEY)) {
                     continue;
                 }
                 read++;
@@ -75,8 +102,12 @@ final class RetentionSweep {
             }
             more = entries.hasNext();
         }
-        sweptUpTo = more ? lastRead : null;
         past.forEach(store::delete);
+        String next = more ? lastRead : null;
+        if (!Objects.equals(next, sweptUpTo)) {
+            store.put(BOOKMARK_KEY, bookmarks.write().apply(next == null ? "" : next));
+            sweptUpTo = next;
+        }
     }
 
     /**
