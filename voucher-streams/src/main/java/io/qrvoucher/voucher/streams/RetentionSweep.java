@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -69,9 +70,24 @@ final class RetentionSweep {
         this.retention = retention;
         this.minPerSweep = minPerSweep;
         this.bookmarks = bookmarks;
-        byte[] bookmark = store.get(BOOKMARK_KEY);
-        String kept = bookmark == null ? "" : bookmarks.read().apply(bookmark);
-        this.sweptUpTo = kept.isEmpty() ? null : kept;
+        this.sweptUpTo = bookmarkIn(store.get(BOOKMARK_KEY));
+    }
+
+    /**
+     * The key a bookmark keeps; null for none, for the first key, and for one that is no value of the store's type:
+     * a build of session 32 wrote the key in plain bytes here for a quarter of an hour, and the next slice's bookmark
+     * replaces it.
+     */
+    private String bookmarkIn(byte[] bookmark) {
+        if (bookmark == null) {
+            return null;
+        }
+        try {
+            String kept = bookmarks.read().apply(bookmark);
+            return kept.isEmpty() ? null : kept;
+        } catch (SerializationException notABookmark) {
+            return null;
+        }
     }
 
     /** Sweeps a slice every {@link #INTERVAL} of wall-clock time of the task, until cancelled. */

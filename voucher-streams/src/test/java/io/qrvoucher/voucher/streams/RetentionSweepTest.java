@@ -55,15 +55,33 @@ class RetentionSweepTest {
     /** After the last key the bookmark goes back to the first, so a pass ends and the next begins. */
     @Test
     void aPassThatReachedTheLastKeyStartsAgainFromTheFirst() {
-        claim("a", NOW);
-        claim("b", NOW);
+        for (int i = 0; i < 15; i++) {
+            claim(String.format("k-%02d", i), NOW);
+        }
         RetentionSweep sweep = sweepOfClaims();
         sweep.sweep(NOW);
+        assertThat(claims.get(RetentionSweep.BOOKMARK_KEY)).as("a pass of two slices, stopped after the first")
+                .isNotNull();
+        sweep.sweep(NOW);
 
-        claim("a", Instant.EPOCH);
+        claim("k-00", Instant.EPOCH);
         sweepOfClaims().sweep(NOW);
 
-        assertThat(keptClaims()).containsExactly("b");
+        assertThat(keptClaims()).hasSize(14).doesNotContain("k-00");
+    }
+
+    /** Bytes under the bookmark's key that are no claim (a build of session 32 wrote plain ones) are no bookmark. */
+    @Test
+    void aBookmarkThatIsNoClaimIsReadAsNoneAndReplaced() {
+        for (int i = 0; i < 15; i++) {
+            claim(String.format("k-%02d", i), i == 0 ? Instant.EPOCH : NOW);
+        }
+        claims.put(RetentionSweep.BOOKMARK_KEY, "k-07".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        sweepOfClaims().sweep(NOW);
+
+        assertThat(keptClaims()).hasSize(14).doesNotContain("k-00");
+        assertThat(IdempotencyClaims.BOOKMARKS.read().apply(claims.get(RetentionSweep.BOOKMARK_KEY))).isEqualTo("k-09");
     }
 
     /**
