@@ -218,6 +218,31 @@ class GenerateTest extends IngressTestBase {
                 .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
     }
 
+    /**
+     * An identity provider's subject may hold a slash: customer "x" with key "b/c" and customer "x/b" with key "c" are
+     * two customers' keys, whose claims were once kept under one key ("x/b/c"), the second refused as the first's.
+     */
+    @Test
+    void aSlashInACustomersIdNeverMakesTheirKeyAnotherCustomersKey() {
+        String customer = "slash-" + UUID.randomUUID();
+        ApiClient first = new ApiClient(http, customer);
+        ApiClient second = new ApiClient(http, customer + "/b");
+        RealPipeline.start().openAccount(customer + "-first", customer, 10_00L);
+        RealPipeline.start().openAccount(customer + "-second", customer + "/b", 10_00L);
+
+        Map<String, Object> firsts = body(first.post("/api/vouchers").header("Idempotency-Key", "b/c")
+                .header("Prefer", "wait=20")
+                .bodyValue(Map.of("accountId", customer + "-first", "amount", "1.00", "currency", "CNY"))
+                .exchange().expectStatus().isOk());
+        Map<String, Object> seconds = body(second.post("/api/vouchers").header("Idempotency-Key", "c")
+                .header("Prefer", "wait=20")
+                .bodyValue(Map.of("accountId", customer + "-second", "amount", "2.00", "currency", "CNY"))
+                .exchange().expectStatus().isOk());
+
+        assertThat(seconds.get("id")).isNotEqualTo(firsts.get("id"));
+        assertThat(seconds).containsEntry("amount", "2.00").containsEntry("status", "UNUSED");
+    }
+
     @Test
     void twoConcurrentPostsWithOneKeyCreateOneVoucher() {
         String key = UUID.randomUUID().toString();

@@ -81,4 +81,16 @@ public final class VoucherRules {
             throw new IllegalStateException("Every Java has SHA-256", e);
         }
     }
+
+    /**
+     * The key an Idempotency-Key's claim is published and kept under: the customer's, a slash, then the key. A slash
+     * or percent sign in the customer's id (an identity provider's subject may hold either) is percent-encoded, so
+     * that the first slash ends the customer and customer "a" with key "b/c" never shares the claims of customer
+     * "a/b" with key "c"; every other id is itself, as it was before this rule.
+     */
+    public static String claimKey(String customerId, String idempotencyKey) {
+        String customer = customerId.indexOf('/') < 0 && customerId.indexOf('%') < 0 ? customerId
+                : customerId.replace("%", "%25").replace("/", "%2F");
+        return customer + "/" + idempotencyKey;
+    }
 }

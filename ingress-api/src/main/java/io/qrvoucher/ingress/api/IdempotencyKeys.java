@@ -93,7 +93,7 @@ final class IdempotencyKeys {
         if (key == null || !isValid(key)) {
             return Mono.just(Optional.empty());
         }
-        return reads.claim(claimKey(customerId, key), Duration.ZERO)
+        return reads.claim(VoucherRules.claimKey(customerId, key), Duration.ZERO)
                 .map(answer -> Optional.ofNullable(answer.getClaim())
                         .filter(first -> first.getRequestHash().equals(requestHash))
                         .map(first -> new Ids(first.getVoucherId(), first.getRequestId())))
@@ -151,7 +151,7 @@ final class IdempotencyKeys {
         if (key == null) {
             return Mono.empty();
         }
-        return reads.claim(claimKey(customerId, stepUpRefusal(key)), Duration.ZERO)
+        return reads.claim(VoucherRules.claimKey(customerId, stepUpRefusal(key)), Duration.ZERO)
                 .filter(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(requestId))
                 .flatMap(refused -> Mono.error(SignIns.stillRequired()));
     }
@@ -166,16 +166,11 @@ final class IdempotencyKeys {
         IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), customerId, key, requestHash,
                 proposed.requestId(), proposed.voucherId(), Instant.now());
         return publisher.publish(claim)
-                .then(reads.claim(claimKey(customerId, key), readBackTimeout))
+                .then(reads.claim(VoucherRules.claimKey(customerId, key), readBackTimeout))
                 .mapNotNull(ClaimAnswer::getClaim)
                 // Not known to the owner in time, the claim's fate is open; nothing was published for the
                 // request itself, so a retry is safe and finds the first claim.
                 .switchIfEmpty(Mono.error(ApiException::temporarilyUnavailable));
-    }
-
-    /** The key a claim is published and kept under: the customer's, then theirs. */
-    private static String claimKey(String customerId, String key) {
-        return customerId + "/" + key;
     }
 
     /** The hash of the parts, each ended by a NUL, so that no two lists of parts run together alike. */

@@ -24,6 +24,7 @@ import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.RequestTraces;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
 import io.qrvoucher.support.RequestSignatures;
@@ -100,7 +101,7 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
 
     /** A claim of an idempotency key, keyed by customer and key so that all claims of a key share a partition. */
     public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
-        return send(properties.topics().idempotency(), claim.getCustomerId() + "/" + claim.getIdempotencyKey(),
+        return send(properties.topics().idempotency(), VoucherRules.claimKey(claim.getCustomerId(), claim.getIdempotencyKey()),
                 CLAIMS.encode(claim), unsealed -> { });
     }
 

@@ -10,6 +10,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * Decides Idempotency-Keys and sign-ins where their claims are ordered: the first claim of a key (on
@@ -82,8 +83,8 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
         return later.getClaimedAt().isAfter(first.getClaimedAt().plus(window));
     }
 
-    /** The key a claim is published under and kept by: the customer's, then theirs. */
+    /** The key a claim is published under and kept by ({@link VoucherRules#claimKey}). */
     static String keyOf(IdempotencyClaim claim) {
-        return claim.getCustomerId() + "/" + claim.getIdempotencyKey();
+        return VoucherRules.claimKey(claim.getCustomerId(), claim.getIdempotencyKey());
     }
 }
