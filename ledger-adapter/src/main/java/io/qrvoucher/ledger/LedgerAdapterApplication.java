@@ -53,7 +53,7 @@ public class LedgerAdapterApplication {
 
     @Bean
     Ledger ledger(DataSource dataSource, BankRules bankRules) {
-        return new Ledger(JdbcClient.create(dataSource), bankRules.zone(), Clock.systemUTC());
+        return Ledger.onAutocommit(dataSource, bankRules.zone(), Clock.systemUTC());
     }
 
     /** What the ingress reads from the ledger: over HTTP, or in its process. */

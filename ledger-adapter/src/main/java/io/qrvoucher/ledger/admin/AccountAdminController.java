@@ -33,6 +33,7 @@ import io.qrvoucher.schemas.DecimalAmounts;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,7 +54,9 @@ class AccountAdminController {
 
     /** A misspelt field is refused, never skipped: "openingbalance" must not open an account without its money. */
     private static final JsonMapper STRICT_JSON = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     private final AccountOpening opening;
     private final Ledger ledger;

@@ -1,5 +1,6 @@
 package io.qrvoucher.ledger.core;
 
+import java.util.Locale;
 import java.util.Optional;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,11 +32,11 @@ public class AccountOpening {
     }
 
     public static String capitalAccount(String currency) {
-        return CAPITAL_PREFIX + currency.toLowerCase();
+        return CAPITAL_PREFIX + currency.toLowerCase(Locale.ROOT);
     }
 
     public static String clearingAccount(String currency) {
-        return CLEARING_PREFIX + currency.toLowerCase();
+        return CLEARING_PREFIX + currency.toLowerCase(Locale.ROOT);
     }
 
     /** Ids of the form the bank's own accounts take: a customer's account under one would be funded from itself. */

@@ -1,6 +1,7 @@
 package io.qrvoucher.ledger.core;
 
 import java.sql.Array;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -10,6 +11,8 @@ import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+
+import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -49,6 +52,25 @@ public class Ledger {
         this.jdbc = jdbc;
         this.bankZone = bankZone;
         this.clock = clock;
+    }
+
+    /**
+     * The ledger on a pool whose connections commit each statement as it is answered, or none: a command's function
+     * is one statement that nothing else commits, so on a pool set not to (a tuning tip some pools' guides give) its
+     * result would be published and its work rolled back when the connection went back to the pool.
+     *
+     * @throws IllegalStateException if a connection of the pool is not in autocommit mode
+     */
+    public static Ledger onAutocommit(DataSource dataSource, ZoneId bankZone, Clock clock) {
+        try (Connection connection = dataSource.getConnection()) {
+            if (!connection.getAutoCommit()) {
+                throw new IllegalStateException("The ledger's connections must commit each statement (autocommit, the "
+                        + "pool's default): each ledger command is one statement that commits as it is answered");
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not ask the ledger's database whether it commits each statement", e);
+        }
+        return new Ledger(JdbcClient.create(dataSource), bankZone, clock);
     }
 
     /** Applies the command once; a command applied before returns its stored result. */

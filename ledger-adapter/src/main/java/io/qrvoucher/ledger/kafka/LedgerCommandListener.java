@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -113,7 +114,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
                     refusedData.get().getMessage(), applied.outcome());
         }
         failingTransfers.answered(command.commandId());
-        sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(),
+        sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(Locale.ROOT),
                 "outcome", applied.outcome().name(), "redelivered", Boolean.toString(applied.redelivered())));
         return applied;
     }

@@ -315,6 +315,9 @@ class AccountAdminApiTest {
                         {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingBalance": {"amount": 5}}""",
                         400, "MALFORMED_REQUEST"),
                 new Refusal("""
+                        {"customerId": "max", "accountId": "max-cny", "currency": "CNY", "openingBalance": "2.50",
+                         "openingBalance": "2500.00"}""", 400, "MALFORMED_REQUEST"),
+                new Refusal("""
                         {"accountId": "max-cny", "currency": "CNY"}""", 422, "INVALID_CUSTOMER_ID"),
                 new Refusal("""
                         {"customerId": "max", "accountId": "max cny", "currency": "CNY"}""", 422, "INVALID_ACCOUNT_ID"),

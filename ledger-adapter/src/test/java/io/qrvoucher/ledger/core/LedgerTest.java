@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,6 +66,35 @@ class LedgerTest {
     @AfterEach
     void closeBank() {
         dataSource.close();
+    }
+
+    /** A command's function is one statement: on a pool that does not commit it, its answer would outlive its work. */
+    @Test
+    void aPoolWhoseConnectionsDoNotCommitEachStatementIsRefusedForTheLedger() {
+        try (HikariDataSource noAutocommit = new HikariDataSource()) {
+            noAutocommit.setJdbcUrl(dataSource.getJdbcUrl());
+            noAutocommit.setUsername(dataSource.getUsername());
+            noAutocommit.setPassword(dataSource.getPassword());
+            noAutocommit.setAutoCommit(false);
+
+            assertThatThrownBy(() -> Ledger.onAutocommit(noAutocommit, BANK_ZONE, Clock.systemUTC()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("autocommit");
+        }
+        Ledger onThePoolsDefault = Ledger.onAutocommit(dataSource, BANK_ZONE, Clock.systemUTC());
+        assertThat(onThePoolsDefault.account("alice-cny")).isPresent();
+    }
+
+    /** Under a Turkish default locale "INR".toLowerCase() is "ınr": the bank's accounts would be named twice over. */
+    @Test
+    void theBanksAccountIdsDoNotDependOnTheDefaultLocale() {
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+        try {
+            assertThat(AccountOpening.capitalAccount("INR")).isEqualTo("capital-inr");
+            assertThat(AccountOpening.clearingAccount("INR")).endsWith("-inr");
+        } finally {
+            Locale.setDefault(before);
+        }
     }
 
     @Nested
