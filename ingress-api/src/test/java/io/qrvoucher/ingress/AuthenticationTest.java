@@ -4,10 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Date;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 
 import io.qrvoucher.ingress.security.DemoTokens;
 
@@ -43,6 +52,32 @@ class AuthenticationTest extends IngressTestBase {
         http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(expired)).exchange()
                 .expectStatus().isUnauthorized()
                 .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+    }
+
+    /** A token without an expiry would never expire; one without a subject names no customer. */
+    @Test
+    void aTokenWithoutAnExpiryOrASubjectIsRefused() throws JOSEException {
+        Instant now = Instant.now();
+        JWTClaimsSet.Builder valid = new JWTClaimsSet.Builder().issuer(ApiClient.ISSUER).audience(ApiClient.AUDIENCE)
+                .issueTime(Date.from(now)).claim("auth_time", now.getEpochSecond());
+        String withAll = signed(valid.subject("alice").expirationTime(Date.from(now.plusSeconds(600))).build());
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(withAll)).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
+
+        for (JWTClaimsSet claims : List.of(valid.subject("alice").expirationTime(null).build(),
+                valid.subject(null).expirationTime(Date.from(now.plusSeconds(600))).build(),
+                valid.subject(" ").build(), valid.subject("alice\u0000").build(), valid.subject("a".repeat(256)).build())) {
+            String token = signed(claims);
+            http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(token)).exchange()
+                    .expectStatus().isUnauthorized()
+                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        }
+    }
+
+    private static String signed(JWTClaimsSet claims) throws JOSEException {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(ApiClient.TOKEN_KEY));
+        return jwt.serialize();
     }
 
     @Test

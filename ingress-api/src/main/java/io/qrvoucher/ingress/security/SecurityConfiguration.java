@@ -12,7 +12,10 @@ import org.springframework.security.config.annotation.web.reactive.EnableWebFlux
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
@@ -100,9 +103,29 @@ public class SecurityConfiguration {
             throw new IllegalStateException("Set ingress.security.jwk-set-uri (or, for the demo run only, "
                     + "ingress.security.demo-token-secret)");
         }
-        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(new JwtIssuerValidator(security.issuer()),
-                new JwtAudienceValidator(security.audience())));
+        decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(expiring(),
+                new JwtIssuerValidator(security.issuer()), new JwtAudienceValidator(security.audience()),
+                new JwtClaimValidator<>(JwtClaimNames.SUB, SecurityConfiguration::isCustomerId)));
         return decoder;
+    }
+
+    /**
+     * Within its times, and with an expiry: Spring Security's default takes a token without one, which would then
+     * never expire (a long-lived token of a misconfigured client at the identity provider).
+     */
+    private static JwtTimestampValidator expiring() {
+        JwtTimestampValidator timestamps = new JwtTimestampValidator();
+        timestamps.setAllowEmptyExpiryClaim(false);
+        return timestamps;
+    }
+
+    /**
+     * A subject is the customer's id everywhere (keys, stores, logs): present, at most the 255 characters OpenID
+     * Connect allows, and without control characters.
+     */
+    private static boolean isCustomerId(Object subject) {
+        return subject instanceof String id && StringUtils.hasText(id) && id.length() <= 255
+                && id.codePoints().noneMatch(Character::isISOControl);
     }
 
     public static byte[] demoKey(IngressProperties properties) {
