@@ -3,13 +3,11 @@ package io.qrvoucher.ingress.kafka;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -86,29 +84,25 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
         producerMetrics.bindTo(registry);
     }
 
-    /** A voucher request, keyed by its voucher id, sealed: voucher-streams acts only on requests the ingress sealed. */
+    /** A voucher request, keyed by its voucher id. */
     public Mono<RecordMetadata> publish(VoucherRequest request) {
-        byte[] value = REQUESTS.encode(request);
-        return send(properties.topics().requests(), request.getVoucherId(), value,
-                headers -> signatures.sign(headers, request.getVoucherId(), value));
+        return send(properties.topics().requests(), request.getVoucherId(), REQUESTS.encode(request));
     }
 
     /** A change of a customer's settings, keyed by the customer: voucher-streams merges them in order. */
     public Mono<RecordMetadata> publish(SettingsChange change) {
-        return send(properties.topics().settingsChanges(), change.getCustomerId(), SETTINGS_CHANGES.encode(change),
-                unsealed -> { });
+        return send(properties.topics().settingsChanges(), change.getCustomerId(), SETTINGS_CHANGES.encode(change));
     }
 
     /** A claim of an idempotency key, keyed by customer and key so that all claims of a key share a partition. */
     public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
         return send(properties.topics().idempotency(), VoucherRules.claimKey(claim.getCustomerId(), claim.getIdempotencyKey()),
-                CLAIMS.encode(claim), unsealed -> { });
+                CLAIMS.encode(claim));
     }
 
     /** An attempt the abuse limits count, keyed by the customer: voucher-streams keeps the customer's recent ones. */
     public Mono<RecordMetadata> publish(CustomerAttempt attempt) {
-        return send(properties.topics().customerAttempts(), attempt.getCustomerId(), ATTEMPTS.encode(attempt),
-                unsealed -> { });
+        return send(properties.topics().customerAttempts(), attempt.getCustomerId(), ATTEMPTS.encode(attempt));
     }
 
     /**
@@ -125,15 +119,17 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
     }
 
     /**
-     * Sends on the caller's thread, an event loop as a rule: {@code send()} blocks only while the topic's metadata is
-     * missing, and {@link #partitionCount} has fetched it before, elsewhere, once. A hop to another thread for every
-     * send would cost a thread wake-up a request.
+     * Sends sealed, on the caller's thread, an event loop as a rule: {@code send()} blocks only while the topic's
+     * metadata is missing, and {@link #partitionCount} has fetched it before, elsewhere, once. A hop to another thread
+     * for every send would cost a thread wake-up a request. voucher-streams applies no record the ingress did not
+     * seal: a leaked credential that writes these topics can neither send requests nor weaken a customer's settings,
+     * take their Idempotency-Keys or lock them out with made-up failed attempts.
      */
-    private Mono<RecordMetadata> send(String topic, String key, byte[] value, Consumer<Headers> seal) {
+    private Mono<RecordMetadata> send(String topic, String key, byte[] value) {
         return partitionCount(topic).onErrorMap(NotPublishedException::new)
                 .then(Mono.deferContextual(context -> Mono.<RecordMetadata>create(sink -> {
                     ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
-                    seal.accept(record.headers());
+                    signatures.sign(record.headers(), key, value);
                     Span sending = RequestTraces.within(context, () -> tracing.sending(topic + " send", record.headers()));
                     try {
                         producer.send(record, (metadata, error) -> {

@@ -189,8 +189,8 @@ public final class VoucherTopology {
         topology.addSource(SETTINGS_CHANGES_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.settingsChanges());
         topology.addProcessor(DECODE_SETTINGS_CHANGES,
-                () -> new DecodingProcessor<>(AvroSerde.of(SettingsChange.class), SettingsChange::getCustomerId,
-                        change -> change, APPLY_SETTINGS_CHANGES, DEAD_LETTER_SINK),
+                () -> new DecodingProcessor<>(sealedByTheIngress, AvroSerde.of(SettingsChange.class),
+                        SettingsChange::getCustomerId, change -> change, APPLY_SETTINGS_CHANGES, DEAD_LETTER_SINK),
                 SETTINGS_CHANGES_SOURCE);
         topology.addProcessor(APPLY_SETTINGS_CHANGES,
                 whole.whileOpen(CustomerSettingsProcessor::new, CUSTOMER_SETTINGS_STORE), DECODE_SETTINGS_CHANGES);
@@ -210,8 +210,8 @@ public final class VoucherTopology {
         topology.addSource(CLAIMS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.idempotencyClaims());
         topology.addProcessor(DECODE_CLAIMS,
-                () -> new DecodingProcessor<>(IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf, claim -> claim,
-                        KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
+                () -> new DecodingProcessor<>(sealedByTheIngress, IdempotencyClaims.CLAIMS, IdempotencyClaims::keyOf,
+                        claim -> claim, KEEP_FIRST_CLAIMS, DEAD_LETTER_SINK),
                 CLAIMS_SOURCE);
         topology.addProcessor(KEEP_FIRST_CLAIMS, whole.whileOpen(
                 () -> new IdempotencyClaims(settings.claimWindow(), expiry.maxPerPunctuation(), changes),
@@ -223,8 +223,8 @@ public final class VoucherTopology {
         topology.addSource(ATTEMPTS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.customerAttempts());
         topology.addProcessor(DECODE_ATTEMPTS,
-                () -> new DecodingProcessor<>(AvroSerde.of(CustomerAttempt.class), CustomerAttempt::getCustomerId,
-                        attempt -> attempt, KEEP_ATTEMPTS, DEAD_LETTER_SINK),
+                () -> new DecodingProcessor<>(sealedByTheIngress, AvroSerde.of(CustomerAttempt.class),
+                        CustomerAttempt::getCustomerId, attempt -> attempt, KEEP_ATTEMPTS, DEAD_LETTER_SINK),
                 ATTEMPTS_SOURCE);
         topology.addProcessor(KEEP_ATTEMPTS, CustomerAttempts::new, DECODE_ATTEMPTS);
         // Duplicates retained: two attempts in the same millisecond are two attempts.

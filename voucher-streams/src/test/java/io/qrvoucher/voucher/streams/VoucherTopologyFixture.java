@@ -72,6 +72,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     private static final AvroSerde<VoucherRequest> REQUESTS = AvroSerde.of(VoucherRequest.class);
     private static final AvroSerde<LedgerResult> RESULTS = AvroSerde.of(LedgerResult.class);
+    private static final AvroSerde<SettingsChange> SETTINGS_CHANGES = AvroSerde.of(SettingsChange.class);
+    private static final AvroSerde<CustomerAttempt> ATTEMPTS = AvroSerde.of(CustomerAttempt.class);
 
     private final VoucherTopics topics = VoucherTopics.defaults();
     private final WholePartitions wholePartitions = new WholePartitions();
@@ -79,10 +81,10 @@ final class VoucherTopologyFixture implements AutoCloseable {
     private final TopologyTestDriver driver;
     private final TestInputTopic<byte[], byte[]> requestTopic;
     private final TestInputTopic<byte[], byte[]> resultTopic;
-    private final TestInputTopic<String, SettingsChange> settingsChangeTopic;
+    private final TestInputTopic<byte[], byte[]> settingsChangeTopic;
     private final TestInputTopic<String, CustomerSettings> legacySettingsTopic;
-    private final TestInputTopic<String, IdempotencyClaim> claimTopic;
-    private final TestInputTopic<String, CustomerAttempt> attemptTopic;
+    private final TestInputTopic<byte[], byte[]> claimTopic;
+    private final TestInputTopic<byte[], byte[]> attemptTopic;
     private final TestOutputTopic<String, LedgerCommand> commandTopic;
     private final TestOutputTopic<String, VoucherEvent> eventTopic;
     private final TestOutputTopic<String, VoucherState> stateTopic;
@@ -144,14 +146,11 @@ final class VoucherTopologyFixture implements AutoCloseable {
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
         resultTopic = driver.createInputTopic(topics.ledgerResults(), bytes, bytes, START, Duration.ZERO);
-        settingsChangeTopic = driver.createInputTopic(topics.settingsChanges(), new StringSerializer(),
-                AvroSerde.of(SettingsChange.class).serializer());
+        settingsChangeTopic = driver.createInputTopic(topics.settingsChanges(), bytes, bytes);
         legacySettingsTopic = driver.createInputTopic(topics.legacySettings(), new StringSerializer(),
                 AvroSerde.of(CustomerSettings.class).serializer());
-        claimTopic = driver.createInputTopic(topics.idempotencyClaims(), new StringSerializer(),
-                IdempotencyClaims.CLAIMS.serializer());
-        attemptTopic = driver.createInputTopic(topics.customerAttempts(), new StringSerializer(),
-                AvroSerde.of(CustomerAttempt.class).serializer());
+        claimTopic = driver.createInputTopic(topics.idempotencyClaims(), bytes, bytes);
+        attemptTopic = driver.createInputTopic(topics.customerAttempts(), bytes, bytes);
         StringDeserializer keys = new StringDeserializer();
         commandTopic = driver.createOutputTopic(topics.ledgerCommands(), keys, AvroSerde.of(LedgerCommand.class).deserializer());
         eventTopic = driver.createOutputTopic(topics.events(), keys, AvroSerde.of(VoucherEvent.class).deserializer());
@@ -319,8 +318,15 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     // ---- settings ----
 
+    /** A change of settings, sealed as the ingress seals it. */
     void changeSettings(SettingsChange change) {
-        settingsChangeTopic.pipeInput(change.getCustomerId(), change);
+        sendSealed(settingsChangeTopic, change.getCustomerId(), SETTINGS_CHANGES.encode(change));
+    }
+
+    /** A change of settings as someone who can write the topic but is not the ingress sends it: without a seal. */
+    void changeSettingsUnsealed(SettingsChange change) {
+        settingsChangeTopic.pipeInput(new TestRecord<>(change.getCustomerId().getBytes(StandardCharsets.UTF_8),
+                SETTINGS_CHANGES.encode(change), new org.apache.kafka.common.header.internals.RecordHeaders(), now));
     }
 
     void legacySettings(CustomerSettings settings) {
@@ -338,7 +344,15 @@ final class VoucherTopologyFixture implements AutoCloseable {
     void claim(String key, String requestId) {
         IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), "alice", key, "hash-" + requestId,
                 requestId, "v-" + requestId, now);
-        claimTopic.pipeInput(IdempotencyClaims.keyOf(claim), claim);
+        sendSealed(claimTopic, IdempotencyClaims.keyOf(claim), IdempotencyClaims.CLAIMS.encode(claim));
+    }
+
+    /** A claim of alice's key as someone who can write the topic but is not the ingress sends it: without a seal. */
+    void claimUnsealed(String key, String requestId) {
+        IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), "alice", key, "hash-" + requestId,
+                requestId, "v-" + requestId, now);
+        claimTopic.pipeInput(new TestRecord<>(IdempotencyClaims.keyOf(claim).getBytes(StandardCharsets.UTF_8),
+                IdempotencyClaims.CLAIMS.encode(claim), new org.apache.kafka.common.header.internals.RecordHeaders(), now));
     }
 
     /** The request of the first claim of alice's key that the topology keeps, or null. */
@@ -351,12 +365,24 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     /** An attempt of the customer's, made now, as an ingress instance publishes it. */
     void attempt(String customerId, AttemptKind kind) {
-        attemptTopic.pipeInput(customerId, new CustomerAttempt(customerId, kind, now), now);
+        sendAttempt(customerId, new CustomerAttempt(customerId, kind, now));
     }
 
-    /** An attempt published under the key given, whichever customer it names. */
+    /** An attempt published under the key given, whichever customer it names, sealed. */
     void sendAttempt(String key, CustomerAttempt attempt) {
-        attemptTopic.pipeInput(key, attempt, now);
+        sendSealed(attemptTopic, key, ATTEMPTS.encode(attempt));
+    }
+
+    /** An attempt as someone who can write the topic but is not the ingress sends it: without a seal. */
+    void sendAttemptUnsealed(CustomerAttempt attempt) {
+        attemptTopic.pipeInput(new TestRecord<>(attempt.getCustomerId().getBytes(StandardCharsets.UTF_8),
+                ATTEMPTS.encode(attempt), new org.apache.kafka.common.header.internals.RecordHeaders(), now));
+    }
+
+    private void sendSealed(TestInputTopic<byte[], byte[]> topic, String key, byte[] value) {
+        org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        INGRESS.sign(headers, key, value);
+        topic.pipeInput(new TestRecord<>(key.getBytes(StandardCharsets.UTF_8), value, headers, now));
     }
 
     /** The times of the customer's attempts of a kind that the store keeps, oldest first. */

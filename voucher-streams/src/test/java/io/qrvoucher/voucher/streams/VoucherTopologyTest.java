@@ -896,6 +896,22 @@ class VoucherTopologyTest {
             assertThat(topology.settings("alice").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
         }
 
+        /**
+         * Whoever can write the topic without being the ingress (a leaked credential, a too-wide ACL) could otherwise
+         * say a weakening was confirmed by a fresh sign-in, and a stolen token would then need none.
+         */
+        @Test
+        void aWeakeningWithoutTheIngressSealIsDeadLetteredAndWeakensNothing() {
+            topology.changeSettingsUnsealed(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY)
+                    .setFirstStepUpAt(topology.now()).setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("qr-signature");
+            assertThat(topology.settings("alice")).isNull();
+
+            topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
+            assertThat(topology.settings("alice").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
+        }
+
         /** A change sent with a fresh sign-in, as the ingress sends every weakening it lets through. */
         private SettingsChange.Builder confirmed(String customerId) {
             return change(customerId).setConfirmedBySignInAt(topology.now().minusSeconds(5));
@@ -926,6 +942,17 @@ class VoucherTopologyTest {
             topology.claim("k", "second");
 
             assertThat(topology.firstClaimOf("k")).isEqualTo("second");
+        }
+
+        /** Otherwise whoever can write the topic could take a customer's keys: their requests refused as reuses. */
+        @Test
+        void aClaimWithoutTheIngressSealIsDeadLetteredAndHoldsNoKey() {
+            topology.claimUnsealed("k", "mallorys");
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("qr-signature");
+            assertThat(topology.firstClaimOf("k")).isNull();
+            topology.claim("k", "alices");
+            assertThat(topology.firstClaimOf("k")).isEqualTo("alices");
         }
 
         @Test
@@ -980,6 +1007,15 @@ class VoucherTopologyTest {
             topology.attempt("mallory", AttemptKind.FAILED_REDEMPTION);
 
             assertThat(topology.attemptsOf("mallory", AttemptKind.FAILED_REDEMPTION)).containsExactly(topology.now());
+        }
+
+        /** Otherwise whoever can write the topic could lock any customer out of redeeming with made-up failures. */
+        @Test
+        void anAttemptWithoutTheIngressSealIsDeadLetteredAndCountsNothing() {
+            topology.sendAttemptUnsealed(new CustomerAttempt("alice", AttemptKind.FAILED_REDEMPTION, topology.now()));
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("qr-signature");
+            assertThat(topology.attemptsOf("alice", AttemptKind.FAILED_REDEMPTION)).isEmpty();
         }
 
         @Test
