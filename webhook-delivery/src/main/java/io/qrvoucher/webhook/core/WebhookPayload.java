@@ -17,12 +17,13 @@ import io.qrvoucher.schemas.DecimalAmounts;
  * documented shape (docs/architecture.md, "Webhooks"), not the Avro record. Amounts are decimal strings at
  * the currency's scale, as in the API. It carries the public view of the voucher and nothing that could
  * redeem it (no code, no code hash), nothing about a third party (the customer behind a refused request),
- * the payer's account only to the payer, and the redemption (the payee's destination) to the payer only once
- * it succeeded, as the API shows them.
+ * each party's customer id to that party only (a bearer voucher's payee may be a stranger to its payer, and the
+ * API shows neither the other's id), the payer's account only to the payer, and the redemption (the payee's
+ * destination) to the payer only once it succeeded, as the API shows them.
  *
  * <pre>
  * {"id": "…/v4", "type": "REDEEMED", "occurredAt": "2026-…Z", "voucherId": "…", "reason": null, "role": "payee",
- *  "voucher": {"id": "…", "status": "REDEEMED", "amount": "88.80", "currency": "CNY", "payerCustomerId": "alice",
+ *  "voucher": {"id": "…", "status": "REDEEMED", "amount": "88.80", "currency": "CNY", "payerCustomerId": null,
  *              "accountId": null, "createdAt": "…", "expiresAt": "…", "updatedAt": "…", "version": 4, "reason": null,
  *              "redemption": {"payeeCustomerId": "bob", "amount": "88.80", "requestedAt": "…",
  *                             "destination": {"type": "OWN_ACCOUNT", "accountId": "bob-cny"}}}}
@@ -53,7 +54,7 @@ public final class WebhookPayload {
         body.put("status", voucher.getStatus().name());
         body.put("amount", DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()));
         body.put("currency", voucher.getCurrency());
-        body.put("payerCustomerId", voucher.getPayerCustomerId());
+        body.put("payerCustomerId", toPayer ? voucher.getPayerCustomerId() : null);
         body.put("accountId", toPayer ? voucher.getAccountId() : null);
         body.put("createdAt", text(voucher.getCreatedAt()));
         body.put("expiresAt", text(voucher.getExpiresAt()));
@@ -61,16 +62,17 @@ public final class WebhookPayload {
         body.put("version", voucher.getVersion());
         body.put("reason", voucher.getReason());
         boolean redeemed = voucher.getStatus() == VoucherStatus.REDEEMED;
-        body.put("redemption", toPayer && !redeemed ? null : redemption(voucher.getRedemption(), voucher.getCurrency()));
+        body.put("redemption", toPayer && !redeemed ? null
+                : redemption(voucher.getRedemption(), voucher.getCurrency(), toPayer));
         return body;
     }
 
-    private static Map<String, Object> redemption(Redemption redemption, String currency) {
+    private static Map<String, Object> redemption(Redemption redemption, String currency, boolean toPayer) {
         if (redemption == null) {
             return null;
         }
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("payeeCustomerId", redemption.getPayeeCustomerId());
+        body.put("payeeCustomerId", toPayer ? null : redemption.getPayeeCustomerId());
         body.put("amount", DecimalAmounts.format(redemption.getAmountMinor(), currency));
         body.put("requestedAt", text(redemption.getRequestedAt()));
         Map<String, Object> destination = new LinkedHashMap<>();

@@ -29,7 +29,7 @@ class WebhookPayloadTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void theBodyIsThePublicViewWithAmountsAsDecimalsAndThePayersAccountOnlyToThePayer() {
+    void theBodyIsThePublicViewWithAmountsAsDecimalsAndThePayersAccountAndEachPartysIdOnlyToThatParty() {
         Map<String, Object> toPayee = WebhookPayload.of(events[3], new Recipients.Recipient("bob", Recipients.Role.PAYEE));
         Map<String, Object> toPayer = WebhookPayload.of(events[3], new Recipients.Recipient("alice", Recipients.Role.PAYER));
 
@@ -37,12 +37,15 @@ class WebhookPayloadTest {
         assertThat(toPayee).containsEntry("id", "v-1/v4").containsEntry("type", "REDEEMED").containsEntry("role", "payee");
         Map<String, Object> voucher = (Map<String, Object>) toPayee.get("voucher");
         assertThat(voucher).containsEntry("amount", "88.80").containsEntry("currency", "CNY")
-                .containsEntry("payerCustomerId", "alice").containsEntry("accountId", null)
+                .containsEntry("payerCustomerId", null).containsEntry("accountId", null)
                 .doesNotContainKeys("codeHash", "generateRequestId");
         assertThat((Map<String, Object>) voucher.get("redemption")).containsEntry("payeeCustomerId", "bob")
                 .containsEntry("amount", "88.80")
                 .containsEntry("destination", Map.of("type", "OWN_ACCOUNT", "accountId", "bob-cny"));
-        assertThat((Map<String, Object>) toPayer.get("voucher")).containsEntry("accountId", "alice-cny");
+        Map<String, Object> payers = (Map<String, Object>) toPayer.get("voucher");
+        assertThat(payers).containsEntry("accountId", "alice-cny").containsEntry("payerCustomerId", "alice");
+        assertThat((Map<String, Object>) payers.get("redemption")).containsEntry("payeeCustomerId", null)
+                .containsEntry("amount", "88.80");
         assertThat(toPayer).doesNotContainKeys("customerId", "requestId");
     }
 
