@@ -46,7 +46,10 @@ public final class Topics {
     public enum Key {
         VOUCHER_ID,
         CUSTOMER_ID,
-        /** customer id, slash, Idempotency-Key (or {@code sign-in <sign-in>}, or {@code step-up-refused <key>}) */
+        /**
+         * {@link VoucherRules#claimKey}: customer id, slash, Idempotency-Key (or {@code sign-in <sign-in>}, or
+         * {@code step-up-refused <key>})
+         */
         CUSTOMER_AND_IDEMPOTENCY_KEY,
         /** customer, role, time and voucher id, partitioned by the customer alone */
         CUSTOMER_INDEX_ENTRY,

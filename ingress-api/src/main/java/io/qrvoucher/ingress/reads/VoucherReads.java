@@ -178,7 +178,7 @@ public class VoucherReads {
      * The first claim of an Idempotency-Key or sign-in within the claim window, null inside if it has none;
      * with a positive {@code wait}, once there is one, or after the wait.
      *
-     * @param claimKey customer, slash, key: the key the claim is published under
+     * @param claimKey the key the claim is published under ({@code VoucherRules.claimKey})
      */
     public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
         return ask(topics.idempotency(), claimKey, wait.plus(timeout), instance -> instance.claim(claimKey, wait));

@@ -54,7 +54,7 @@ public interface VoucherStreamsReads {
      * The first claim of an Idempotency-Key or sign-in within the claim window (null inside if none); with a
      * positive {@code wait}, once there is one, at the latest after the wait.
      *
-     * @param claimKey customer, slash, key: the key the claim is published under
+     * @param claimKey the key the claim is published under ({@code VoucherRules.claimKey})
      */
     Mono<ClaimAnswer> claim(String claimKey, Duration wait);
 

@@ -76,6 +76,11 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        voucher) holds; at most the retention of the claims topic
  * @param attemptRetention how long a customer's attempts are kept for the ingress's abuse limits: at least
  *                        the longest of their windows ({@code ingress.limits.*-window})
+ * @param adoptLegacySettings take a customer's settings from the legacy {@code customer-settings} topic while
+ *                        none are known: only while upgrading from a release before voucher-streams merged
+ *                        settings (off, a record there is dead-lettered: nothing but such a release wrote it, and
+ *                        its records were never sealed, so anyone who could write it could weaken a customer's
+ *                        step-up)
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -98,6 +103,7 @@ public record VoucherStreamsProperties(
         @DefaultValue RequestSigning requestSigning,
         @DefaultValue("24h") Duration claimWindow,
         @DefaultValue("1h") Duration attemptRetention,
+        @DefaultValue("false") boolean adoptLegacySettings,
         Map<String, String> streams) {
 
     /**
@@ -127,7 +133,8 @@ public record VoucherStreamsProperties(
         return VoucherTopology.build(topics.toTopics(), new VoucherLifecycle(policy.toPolicy(bank)), new Settings(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
-                new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing, whole));
+                new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing, whole,
+                adoptLegacySettings));
     }
 
     /**

@@ -175,7 +175,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * transaction that aborts is processed again over the same claims in the same order, to the same first
      * claim. So the ingress learns the winner as soon as the task has processed the claims, not a commit later.
      *
-     * @param claimKey the key the claim is published and kept under: customer, slash, key
+     * @param claimKey the key the claim is published and kept under ({@code VoucherRules.claimKey})
      */
     public ClaimAnswer claim(String claimKey, Instant oldestHeld) {
         int partition = partitionOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);

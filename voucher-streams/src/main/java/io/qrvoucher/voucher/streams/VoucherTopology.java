@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Duration;
+import java.util.Optional;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -132,12 +133,12 @@ public final class VoucherTopology {
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
                            VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention,
-                           RecordTracing tracing, WholePartitions whole) {
+                           RecordTracing tracing, WholePartitions whole, boolean adoptLegacySettings) {
 
         /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window and retention. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
             return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
-                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions());
+                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false);
         }
     }
 
@@ -196,9 +197,12 @@ public final class VoucherTopology {
                 whole.whileOpen(CustomerSettingsProcessor::new, CUSTOMER_SETTINGS_STORE), DECODE_SETTINGS_CHANGES);
         topology.addSource(LEGACY_SETTINGS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.legacySettings());
+        DecodingProcessor.Admission adoptedOnlyWhileUpgrading = settings.adoptLegacySettings() ? DecodingProcessor.Admission.ANY
+                : (record, key) -> Optional.of("Settings are adopted from " + topics.legacySettings()
+                        + " only while upgrading from a release that wrote it (voucher.adopt-legacy-settings)");
         topology.addProcessor(DECODE_LEGACY_SETTINGS,
-                () -> new DecodingProcessor<>(AvroSerde.of(CustomerSettings.class), CustomerSettings::getCustomerId,
-                        legacy -> legacy, ADOPT_LEGACY_SETTINGS, DEAD_LETTER_SINK),
+                () -> new DecodingProcessor<>(adoptedOnlyWhileUpgrading, AvroSerde.of(CustomerSettings.class),
+                        CustomerSettings::getCustomerId, legacy -> legacy, ADOPT_LEGACY_SETTINGS, DEAD_LETTER_SINK),
                 LEGACY_SETTINGS_SOURCE);
         topology.addProcessor(ADOPT_LEGACY_SETTINGS, LegacySettingsAdopter::new, DECODE_LEGACY_SETTINGS);
         topology.addStateStore(

@@ -98,20 +98,26 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     VoucherTopologyFixture(int maxExpiriesPerPunctuation) {
-        this(maxExpiriesPerPunctuation, RecordTracing.NONE, VoucherChanges.NONE);
+        this(maxExpiriesPerPunctuation, RecordTracing.NONE, VoucherChanges.NONE, false);
     }
 
     /** A topology whose work is traced by {@code tracing}. */
     VoucherTopologyFixture(RecordTracing tracing) {
-        this(10_000, tracing, VoucherChanges.NONE);
+        this(10_000, tracing, VoucherChanges.NONE, false);
     }
 
     /** A topology that tells {@code changes} what its task changes and commits. */
     VoucherTopologyFixture(VoucherChanges changes) {
-        this(10_000, RecordTracing.NONE, changes);
+        this(10_000, RecordTracing.NONE, changes, false);
     }
 
-    private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing, VoucherChanges changes) {
+    /** A topology upgrading from a release that wrote settings whole to the legacy topic, which it adopts. */
+    static VoucherTopologyFixture adoptingLegacySettings() {
+        return new VoucherTopologyFixture(10_000, RecordTracing.NONE, VoucherChanges.NONE, true);
+    }
+
+    private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing, VoucherChanges changes,
+                                   boolean adoptLegacySettings) {
         try {
             // Not in the OS's temporary directory, which Kafka Streams warns about (it may be cleared under it).
             stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-topology-test");
@@ -141,7 +147,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                             }
                         }),
                         VoucherTopology.DEFAULT_CLAIM_WINDOW, changes, STREAMS,
-                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions)),
+                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions, adoptLegacySettings)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);

@@ -863,16 +863,35 @@ class VoucherTopologyTest {
         }
 
         @Test
-        void settingsWrittenWholeBeforeAreAdoptedOnlyWhereNoneAreKnown() {
-            topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("bob")
-                    .setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).setVersion(7).setUpdatedAt(topology.now()).build());
-            topology.changeSettings(confirmed("carol").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
-            topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("carol")
-                    .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).setUpdatedAt(topology.now()).build());
+        void settingsWrittenWholeBeforeAreAdoptedOnlyWhereNoneAreKnownWhileUpgrading() {
+            try (VoucherTopologyFixture upgrading = VoucherTopologyFixture.adoptingLegacySettings()) {
+                upgrading.legacySettings(CustomerSettings.newBuilder().setCustomerId("bob")
+                        .setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).setVersion(7).setUpdatedAt(upgrading.now()).build());
+                upgrading.changeSettings(SettingsChange.newBuilder().setChangeId("c1").setCustomerId("carol")
+                        .setRequestedAt(upgrading.now()).setConfirmedBySignInAt(upgrading.now().minusSeconds(5))
+                        .setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+                upgrading.legacySettings(CustomerSettings.newBuilder().setCustomerId("carol")
+                        .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).setUpdatedAt(upgrading.now()).build());
 
-            assertThat(topology.settings("bob").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
-            assertThat(topology.settings("bob").getVersion()).isEqualTo(7);
-            assertThat(topology.settings("carol").getRedemptionMode()).isEqualTo(RedemptionMode.REDEEM_ON_SCAN);
+                assertThat(upgrading.settings("bob").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
+                assertThat(upgrading.settings("bob").getVersion()).isEqualTo(7);
+                assertThat(upgrading.settings("carol").getRedemptionMode()).isEqualTo(RedemptionMode.REDEEM_ON_SCAN);
+            }
+        }
+
+        /**
+         * Nothing but a release before settings were merged wrote the legacy topic, and never sealed: whoever can write
+         * it now could otherwise weaken the step-up of any customer who never changed their settings.
+         */
+        @Test
+        void settingsOnTheLegacyTopicAreDeadLetteredAndAdoptedOnlyWhileUpgrading() {
+            topology.legacySettings(CustomerSettings.newBuilder().setCustomerId("bob")
+                    .setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN)
+                    .setUpdatedAt(topology.now()).build());
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON))
+                    .contains("voucher.adopt-legacy-settings");
+            assertThat(topology.settings("bob")).isNull();
         }
 
         /**
