@@ -101,7 +101,8 @@ public record IngressProperties(
      * @param publishTimeout     how long a request may wait for the broker's acknowledgement
      * @param maxImageSize       largest QR picture accepted
      * @param wrongCodesPerWindow redemptions that cannot succeed a customer may attempt per window: wrong
-     *                           codes, unreadable pictures, new attempts on a used code
+     *                           codes, expired counter-mode codes without an Idempotency-Key, new attempts on a
+     *                           used code (unreadable pictures count towards {@code picturesPerWindow} only)
      * @param wrongCodeWindow    the window of that limit
      * @param picturesPerWindow  QR pictures a customer may upload per window, readable or not
      * @param pictureWindow      the window of that limit
