@@ -3,6 +3,7 @@ package io.qrvoucher.schemas;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.Currency;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -12,6 +13,8 @@ import java.util.regex.Pattern;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.StepUpPolicy;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
 
 /**
  * What the records mean, where every service must read them the same way: which currencies an amount may
@@ -92,5 +95,15 @@ public final class VoucherRules {
         String customer = customerId.indexOf('/') < 0 && customerId.indexOf('%') < 0 ? customerId
                 : customerId.replace("%", "%25").replace("/", "%2F");
         return customer + "/" + idempotencyKey;
+    }
+
+    /**
+     * The status a reader is shown at {@code now}: an UNUSED voucher past its end is EXPIRED, also in the moment
+     * before its owner marks it so (within a second, longer where many end at once, as at midnight) — its code is
+     * no longer shown, and a redemption of it is refused EXPIRED by the owner all the same.
+     */
+    public static VoucherStatus statusAt(VoucherState voucher, Instant now) {
+        return voucher.getStatus() == VoucherStatus.UNUSED && !now.isBefore(voucher.getExpiresAt())
+                ? VoucherStatus.EXPIRED : voucher.getStatus();
     }
 }

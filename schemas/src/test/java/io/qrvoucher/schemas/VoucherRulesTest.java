@@ -2,7 +2,13 @@ package io.qrvoucher.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
+
 import org.junit.jupiter.api.Test;
+
+import io.qrvoucher.avro.HoldState;
+import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
 
 class VoucherRulesTest {
 
@@ -17,5 +23,24 @@ class VoucherRulesTest {
         assertThat(VoucherRules.claimKey("a", "b/c")).isNotEqualTo(VoucherRules.claimKey("a/b", "c"));
         assertThat(VoucherRules.claimKey("a%2Fb", "c")).isNotEqualTo(VoucherRules.claimKey("a/b", "c"));
         assertThat(VoucherRules.claimKey("a/b", "c")).isEqualTo("a%2Fb/c");
+    }
+
+    @Test
+    void anUnusedVoucherIsShownExpiredFromItsEndOnAndAnyOtherAsItIs() {
+        Instant end = Instant.parse("2026-12-04T16:00:00Z");
+
+        assertThat(VoucherRules.statusAt(voucher(VoucherStatus.UNUSED, end), end.minusMillis(1)))
+                .isEqualTo(VoucherStatus.UNUSED);
+        assertThat(VoucherRules.statusAt(voucher(VoucherStatus.UNUSED, end), end)).isEqualTo(VoucherStatus.EXPIRED);
+        assertThat(VoucherRules.statusAt(voucher(VoucherStatus.REDEEMING, end), end.plusSeconds(5)))
+                .isEqualTo(VoucherStatus.REDEEMING);
+    }
+
+    private static VoucherState voucher(VoucherStatus status, Instant end) {
+        return VoucherState.newBuilder()
+                .setVoucherId("v1").setPayerCustomerId("alice").setAccountId("alice-cny").setFaceValueMinor(100)
+                .setCurrency("CNY").setCodeHash("h").setStatus(status).setHoldState(HoldState.HELD)
+                .setCreatedAt(end.minusSeconds(60)).setExpiresAt(end).setUpdatedAt(end.minusSeconds(60)).setVersion(2)
+                .setGenerateRequestId("g1").build();
     }
 }

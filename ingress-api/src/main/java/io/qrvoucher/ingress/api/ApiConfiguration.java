@@ -45,8 +45,8 @@ class ApiConfiguration {
     }
 
     @Bean
-    Representations representations(VoucherCodes codes) {
-        return new Representations(codes);
+    Representations representations(VoucherCodes codes, Clock clock) {
+        return new Representations(codes, clock);
     }
 
     @Bean

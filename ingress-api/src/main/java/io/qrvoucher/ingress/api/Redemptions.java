@@ -26,6 +26,7 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.RedemptionView;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.DecimalAmounts;
+import io.qrvoucher.schemas.VoucherRules;
 import reactor.core.publisher.Mono;
 
 /**
@@ -90,10 +91,8 @@ final class Redemptions {
                             voucher.getCodeHash().getBytes(StandardCharsets.US_ASCII))) {
                         return invalidCode(customerId);
                     }
-                    // Past its end it is expired, also in the instant before its owner marks it so.
-                    boolean ended = voucher.getStatus() == VoucherStatus.UNUSED && !clock.instant().isBefore(voucher.getExpiresAt());
                     return Mono.just(new Dtos.VoucherPreview(presented, voucher.getVoucherId(),
-                            ended ? VoucherStatus.EXPIRED.name() : voucher.getStatus().name(),
+                            VoucherRules.statusAt(voucher, clock.instant()).name(),
                             DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
                             voucher.getCurrency(), voucher.getExpiresAt()));
                 });

@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress.api;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 
 import org.springframework.http.HttpStatus;
@@ -16,6 +17,7 @@ import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.reads.RedemptionView;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.DecimalAmounts;
+import io.qrvoucher.schemas.VoucherRules;
 import reactor.core.publisher.Mono;
 
 /** How the pipeline's records look to a caller: each shows only what that caller may see. */
@@ -25,9 +27,11 @@ final class Representations {
     static final Duration RECORDING_WAIT = Duration.ofSeconds(5);
 
     private final VoucherCodes codes;
+    private final Clock clock;
 
-    Representations(VoucherCodes codes) {
+    Representations(VoucherCodes codes, Clock clock) {
         this.codes = codes;
+        this.clock = clock;
     }
 
     /** Whether the caller may see the voucher at all: its payer, or the payee who redeemed it. */
@@ -58,9 +62,10 @@ final class Representations {
         boolean payer = voucher.getPayerCustomerId().equals(customerId);
         io.qrvoucher.avro.Redemption redemption = voucher.getRedemption();
         boolean redeemed = voucher.getStatus() == VoucherStatus.REDEEMED;
+        VoucherStatus status = VoucherRules.statusAt(voucher, clock.instant());
         return new Dtos.Voucher(
                 voucher.getVoucherId(),
-                voucher.getStatus().name(),
+                status.name(),
                 DecimalAmounts.format(voucher.getFaceValueMinor(), voucher.getCurrency()),
                 voucher.getCurrency(),
                 redeemed ? DecimalAmounts.format(redemption.getAmountMinor(), voucher.getCurrency()) : null,
@@ -68,7 +73,7 @@ final class Representations {
                 voucher.getExpiresAt(),
                 voucher.getUpdatedAt(),
                 voucher.getReason(),
-                payer && voucher.getStatus() == VoucherStatus.UNUSED
+                payer && status == VoucherStatus.UNUSED
                         ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash()).orElse(null) : null,
                 payer ? "payer" : "payee",
                 payer ? voucher.getAccountId() : null,

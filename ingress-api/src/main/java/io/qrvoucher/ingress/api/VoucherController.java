@@ -27,6 +27,7 @@ import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.QrCodes;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -114,9 +115,9 @@ class VoucherController {
             if (!voucher.getPayerCustomerId().equals(customerId)) {
                 throw ApiException.notFound("Voucher " + id);
             }
-            if (voucher.getStatus() != VoucherStatus.UNUSED) {
-                throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + voucher.getStatus()
-                        + "; it has no usable code");
+            VoucherStatus status = VoucherRules.statusAt(voucher, clock.instant());
+            if (status != VoucherStatus.UNUSED) {
+                throw ApiException.conflict("VOUCHER_NOT_USABLE", "The voucher is " + status + "; it has no usable code");
             }
             return codes.codeOf(id, voucher.getCodeHash()).orElseThrow(() -> ApiException.conflict(
                     "VOUCHER_NOT_USABLE", "The key this voucher's code was made with is retired; cancel it"));
