@@ -10,8 +10,9 @@ import io.qrvoucher.avro.CustomerSettings;
 /**
  * Carries settings over from before voucher-streams owned them, when the ingress wrote them whole to
  * the compacted {@code customer-settings} topic: a customer's settings from there are taken only while
- * the store has none, so a change merged since always wins. Nothing writes that topic any more; once
- * every deployment has read it, this source can go.
+ * the store has none, so a change merged since always wins. Nothing writes that topic any more, and it was never
+ * sealed: its records reach this processor only with {@code voucher.adopt-legacy-settings} (an upgrade from such
+ * a release). Once every deployment has read it, this source can go.
  */
 final class LegacySettingsAdopter implements Processor<String, CustomerSettings, Void, Void> {
 

@@ -45,7 +45,8 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * <p>Settings have one writer per customer: {@code apply-settings-changes} merges the changes on
  * {@code settings-changes} (keyed by customer) into {@code customer-settings-store}, one at a time, so that
  * concurrent changes never lose a field; {@code adopt-legacy-settings} takes a customer's settings from the
- * compacted {@code customer-settings} topic the ingress used to write, while the store has none.
+ * compacted {@code customer-settings} topic the ingress used to write, while the store has none, and only while
+ * upgrading from such a release ({@link Settings#adoptLegacySettings}): that topic was never sealed.
  *
  * <p>{@code keep-first-claims} keeps the first claim of each Idempotency-Key and sign-in (from
  * {@code ingress-idempotency}) for the claim window, so that every ingress instance reads the same one.
