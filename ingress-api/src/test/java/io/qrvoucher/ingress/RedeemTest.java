@@ -149,6 +149,37 @@ class RedeemTest extends IngressTestBase {
                 .jsonPath("$.destination.accountId").isEqualTo("carol-cny");
     }
 
+    /**
+     * A payee who lost the answer of a redemption that went through, and then mistyped codes up to the limit, still
+     * learns from its retry that the money moved; a new attempt is refused as before.
+     */
+    @Test
+    void aRedemptionThatWentThroughRetriedWithItsKeyPastTheWrongCodeLimitIsAnsweredAsItWasTaken() {
+        String payee = "unlucky-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(payee + "-cny", payee, 0);
+        ApiClient unlucky = new ApiClient(http, payee);
+        Map<String, Object> voucher = alice.issuedVoucher("2.40");
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> request = Map.of("code", voucher.get("code"), "accountId", payee + "-cny");
+        Map<String, Object> first = body(unlucky.post("/api/redemptions").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+        for (int i = 0; i < 5; i++) {
+            unlucky.post("/api/redemptions").bodyValue(Map.of("code", "QRV1.mistyped-" + i, "accountId", payee + "-cny"))
+                    .exchange().expectStatus().isEqualTo(422).expectBody(Void.class);
+        }
+
+        Map<String, Object> retried = body(unlucky.post("/api/redemptions").header("Idempotency-Key", key)
+                .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
+
+        assertThat(retried).containsEntry("id", first.get("id")).containsEntry("status", "SUCCEEDED");
+        for (String other : new String[] {UUID.randomUUID().toString(), key}) {
+            unlucky.post("/api/redemptions").header("Idempotency-Key", other)
+                    .bodyValue(Map.of("code", alice.issuedVoucher("2.50").get("code"), "accountId", payee + "-cny"))
+                    .exchange().expectStatus().isEqualTo(429)
+                    .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
+        }
+    }
+
     @Test
     void aRedemptionRetriedWithItsKeyAfterItsDefaultDestinationWentAwayIsAnsweredAsItWasTaken() {
         String payee = "retrier-" + UUID.randomUUID();

@@ -59,10 +59,42 @@ final class Redemptions {
         this.clock = clock;
     }
 
-    /** Redeems by code, unless the customer failed too often: checked before any work is done for them. */
+    /**
+     * Redeems by code, unless the customer failed too often: checked before any work is done for them. A retry of a
+     * redemption the voucher took, with its Idempotency-Key, is answered as the first was all the same: it is no new
+     * attempt, and the client that lost the answer must learn that the money moved.
+     */
     Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                   String prefer) {
-        return checkAllowed(customerId).then(Mono.defer(() -> redeemAllowed(customerId, request, idempotencyKey, prefer)));
+        return checkAllowed(customerId)
+                .onErrorResume(ApiException.class, refused -> refused.getStatusCode().value() != HttpStatus.TOO_MANY_REQUESTS.value()
+                        ? Mono.error(refused)
+                        : retriesATakenRedemption(customerId, request, idempotencyKey)
+                                .flatMap(retry -> retry ? Mono.<Void>empty() : Mono.error(refused)))
+                .then(Mono.defer(() -> redeemAllowed(customerId, request, idempotencyKey, prefer)));
+    }
+
+    /**
+     * Whether the request retries, with its key, the redemption a voucher took: the key's first claim is that
+     * redemption's request. Read without counting a failure or telling a genuine code from another: a customer
+     * over the limit learns nothing here about a code they did not redeem with this key.
+     */
+    private Mono<Boolean> retriesATakenRedemption(String customerId, Dtos.Redeem request, String idempotencyKey) {
+        if (idempotencyKey == null || request.code() == null || request.code().isBlank()) {
+            return Mono.just(false);
+        }
+        String presented = request.code().trim();
+        Optional<String> voucherId = codes.asCounterCode(presented).map(VoucherCodes.CounterCode::voucherId)
+                .or(() -> codes.voucherIdOf(presented));
+        if (voucherId.isEmpty()) {
+            return Mono.just(false);
+        }
+        return reads.voucher(voucherId.get(), null)
+                .mapNotNull(answer -> answer.getVoucher() == null ? null : answer.getVoucher().getRedemption())
+                .flatMap(taken -> idempotencyKeys.firstClaimOf(customerId, idempotencyKey)
+                        .map(first -> first.requestId().equals(taken.getRequestId())))
+                .defaultIfEmpty(false)
+                .onErrorReturn(false);
     }
 
     /** Completes if the customer may try to redeem, else fails with the refusal. */
