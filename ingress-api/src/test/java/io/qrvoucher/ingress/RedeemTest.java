@@ -159,6 +159,8 @@ class RedeemTest extends IngressTestBase {
         RealPipeline.start().openAccount(payee + "-cny", payee, 0);
         ApiClient unlucky = new ApiClient(http, payee);
         Map<String, Object> voucher = alice.issuedVoucher("2.40");
+        byte[] png = alice.get("/api/vouchers/" + voucher.get("id") + "/qr.png").exchange().expectStatus().isOk()
+                .expectBody(byte[].class).returnResult().getResponseBody();
         String key = UUID.randomUUID().toString();
         Map<String, Object> request = Map.of("code", voucher.get("code"), "accountId", payee + "-cny");
         Map<String, Object> first = body(unlucky.post("/api/redemptions").header("Idempotency-Key", key)
@@ -172,6 +174,19 @@ class RedeemTest extends IngressTestBase {
                 .header("Prefer", "wait=20").bodyValue(request).exchange().expectStatus().isOk());
 
         assertThat(retried).containsEntry("id", first.get("id")).containsEntry("status", "SUCCEEDED");
+        // The web app redeems by picture: its retry, keyed, likewise.
+        MultipartBodyBuilder pictured = new MultipartBodyBuilder();
+        pictured.part("image", new ByteArrayResource(png) {
+            @Override
+            public String getFilename() {
+                return "qr.png";
+            }
+        });
+        pictured.part("accountId", payee + "-cny");
+        unlucky.post("/api/redemptions").header("Idempotency-Key", key).header("Prefer", "wait=20")
+                .contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(pictured.build()))
+                .exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.id").isEqualTo(first.get("id")).jsonPath("$.status").isEqualTo("SUCCEEDED");
         for (String other : new String[] {UUID.randomUUID().toString(), key}) {
             unlucky.post("/api/redemptions").header("Idempotency-Key", other)
                     .bodyValue(Map.of("code", alice.issuedVoucher("2.50").get("code"), "accountId", payee + "-cny"))

@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.api;
 
+import java.util.Optional;
 import java.util.Set;
 
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -63,13 +64,16 @@ class RedemptionController {
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
         String customerId = caller.getSubject();
-        Mono<Void> allowed = Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId));
-        return allowed.then(Forms.read(form, parts -> {
+        // Past the limit of failed attempts only a keyed retry goes on, to read its picture (a pictures' place
+        // still) and see whether it retries the redemption a voucher took.
+        Mono<Optional<ApiException>> limit = redemptions.limitRefusal(customerId).flatMap(refusal ->
+                refusal.isPresent() && idempotencyKey == null ? Mono.error(refusal.get()) : Mono.just(refusal));
+        return Mono.zip(limit, pictures.admit(customerId).thenReturn(true)).flatMap(allowed -> Forms.read(form, parts -> {
             Forms.takesOnly(parts, REDEMPTION_FORM);
             String amount = Forms.field(parts, "amount");
             String accountId = Forms.field(parts, "accountId");
             Dtos.ExternalAccount externalAccount = externalAccount(parts);
-            return codeInPicture(parts).flatMap(code -> redemptions.redeemAllowed(customerId,
+            return codeInPicture(parts).flatMap(code -> redemptions.redeemWithin(allowed.getT1(), customerId,
                     new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer));
         }));
     }

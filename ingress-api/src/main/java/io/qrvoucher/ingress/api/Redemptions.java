@@ -66,12 +66,27 @@ final class Redemptions {
      */
     Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                   String prefer) {
-        return checkAllowed(customerId)
-                .onErrorResume(ApiException.class, refused -> refused.getStatusCode().value() != HttpStatus.TOO_MANY_REQUESTS.value()
-                        ? Mono.error(refused)
-                        : retriesATakenRedemption(customerId, request, idempotencyKey)
-                                .flatMap(retry -> retry ? Mono.<Void>empty() : Mono.error(refused)))
-                .then(Mono.defer(() -> redeemAllowed(customerId, request, idempotencyKey, prefer)));
+        return limitRefusal(customerId).flatMap(limit -> redeemWithin(limit, customerId, request, idempotencyKey, prefer));
+    }
+
+    /** The refusal of the limit of failed attempts if the customer is past it, else empty inside. */
+    Mono<Optional<ApiException>> limitRefusal(String customerId) {
+        return checkAllowed(customerId).then(Mono.just(Optional.<ApiException>empty()))
+                .onErrorResume(ApiException.class, refused ->
+                        refused.getStatusCode().value() == HttpStatus.TOO_MANY_REQUESTS.value()
+                                ? Mono.just(Optional.of(refused)) : Mono.error(refused));
+    }
+
+    /**
+     * Redeems; past the limit ({@code limit} holds its refusal) only as the keyed retry of the redemption a voucher
+     * took, for a request whose code was known only after the limit was checked (read from a picture).
+     */
+    Mono<ResponseEntity<Dtos.Redemption>> redeemWithin(Optional<ApiException> limit, String customerId,
+                                                       Dtos.Redeem request, String idempotencyKey, String prefer) {
+        Mono<Void> allowed = limit.isEmpty() ? Mono.empty()
+                : retriesATakenRedemption(customerId, request, idempotencyKey)
+                        .flatMap(retry -> retry ? Mono.<Void>empty() : Mono.error(limit.get()));
+        return allowed.then(Mono.defer(() -> redeemAllowed(customerId, request, idempotencyKey, prefer)));
     }
 
     /**
@@ -93,8 +108,8 @@ final class Redemptions {
                 .mapNotNull(answer -> answer.getVoucher() == null ? null : answer.getVoucher().getRedemption())
                 .flatMap(taken -> idempotencyKeys.firstClaimOf(customerId, idempotencyKey)
                         .map(first -> first.requestId().equals(taken.getRequestId())))
-                .defaultIfEmpty(false)
-                .onErrorReturn(false);
+                // A read that fails is answered as such (503, retry soon), not as the limit (429, minutes).
+                .defaultIfEmpty(false);
     }
 
     /** Completes if the customer may try to redeem, else fails with the refusal. */

@@ -171,7 +171,9 @@ class VoucherController {
         return reads.vouchersOf(caller.getSubject(), asRole, start, end, statuses, Cursors.decode(cursor),
                         page * size, size)
                 // The owner filters on the status it holds; a voucher shown EXPIRED before its owner marks it so
-                // (VoucherRules.statusAt) is left out of a list of other statuses: such a page may be a few short.
+                // (VoucherRules.statusAt) is left out of a list of other statuses, and is in a list of EXPIRED ones
+                // only once marked: for those seconds it is in unfiltered lists alone, and such a page may be short
+                // (even empty, with more to come).
                 .map(found -> new Dtos.Page<>(found.getItems().stream()
                         .map(voucher -> representations.voucher(voucher, caller.getSubject()))
                         .filter(shown -> statuses.contains(VoucherStatus.valueOf(shown.status()))).toList(),
