@@ -187,6 +187,11 @@ class RedeemTest extends IngressTestBase {
                 .contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(pictured.build()))
                 .exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.id").isEqualTo(first.get("id")).jsonPath("$.status").isEqualTo("SUCCEEDED");
+        // The same key and code asking for another amount is no retry: refused by the limit, with no more work.
+        unlucky.post("/api/redemptions").header("Idempotency-Key", key)
+                .bodyValue(Map.of("code", voucher.get("code"), "amount", "1.00", "accountId", payee + "-cny"))
+                .exchange().expectStatus().isEqualTo(429)
+                .expectBody().jsonPath("$.code").isEqualTo("TOO_MANY_WRONG_CODES");
         for (String other : new String[] {UUID.randomUUID().toString(), key}) {
             unlucky.post("/api/redemptions").header("Idempotency-Key", other)
                     .bodyValue(Map.of("code", alice.issuedVoucher("2.50").get("code"), "accountId", payee + "-cny"))

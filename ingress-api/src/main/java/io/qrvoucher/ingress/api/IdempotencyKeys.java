@@ -100,16 +100,6 @@ final class IdempotencyKeys {
                 .defaultIfEmpty(Optional.empty());
     }
 
-    /** The ids of the key's first claim within the claim window, whatever request it was; empty if none. */
-    Mono<Ids> firstClaimOf(String customerId, String key) {
-        if (!isValid(key)) {
-            return Mono.empty();
-        }
-        return reads.claim(VoucherRules.claimKey(customerId, key), Duration.ZERO)
-                .mapNotNull(ClaimAnswer::getClaim)
-                .map(first -> new Ids(first.getVoucherId(), first.getRequestId()));
-    }
-
     /**
      * Claims a sign-in, named as {@link SignIns#idOf} names it, as the step-up confirmation of one voucher: true if
      * this voucher holds the first claim, from this instance or any other, false if another voucher was

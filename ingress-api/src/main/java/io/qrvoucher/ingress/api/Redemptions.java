@@ -20,6 +20,7 @@ import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.codes.VoucherCodes;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
@@ -90,26 +91,47 @@ final class Redemptions {
     }
 
     /**
-     * Whether the request retries, with its key, the redemption a voucher took: the key's first claim is that
-     * redemption's request. Read without counting a failure or telling a genuine code from another: a customer
-     * over the limit learns nothing here about a code they did not redeem with this key.
+     * Whether the request retries, with its key, the redemption a voucher took: the key's first claim is of this same
+     * request (its code, amount and destination), and is that redemption's. Read without counting a failure or telling
+     * a genuine code from another: a customer over the limit learns nothing here about a code they did not redeem
+     * with this key, and a request that differs from the first is refused by the limit before any more work.
      */
     private Mono<Boolean> retriesATakenRedemption(String customerId, Dtos.Redeem request, String idempotencyKey) {
         if (idempotencyKey == null || request.code() == null || request.code().isBlank()) {
             return Mono.just(false);
         }
         String presented = request.code().trim();
-        Optional<String> voucherId = codes.asCounterCode(presented).map(VoucherCodes.CounterCode::voucherId)
+        Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
+        Optional<String> voucherId = counterCode.map(VoucherCodes.CounterCode::voucherId)
                 .or(() -> codes.voucherIdOf(presented));
         if (voucherId.isEmpty()) {
             return Mono.just(false);
         }
         return reads.voucher(voucherId.get(), null)
-                .mapNotNull(answer -> answer.getVoucher() == null ? null : answer.getVoucher().getRedemption())
-                .flatMap(taken -> idempotencyKeys.firstClaimOf(customerId, idempotencyKey)
-                        .map(first -> first.requestId().equals(taken.getRequestId())))
+                .mapNotNull(VoucherAnswer::getVoucher)
+                .filter(voucher -> voucher.getRedemption() != null)
+                .flatMap(voucher -> Mono.justOrEmpty(hashAsFirstSent(voucher, presented, counterCode.isPresent(), request))
+                        .flatMap(hash -> idempotencyKeys.retried(customerId, idempotencyKey, hash))
+                        .map(first -> first.filter(ids -> ids.requestId().equals(voucher.getRedemption().getRequestId()))
+                                .isPresent()))
                 // A read that fails is answered as such (503, retry soon), not as the limit (429, minutes).
                 .defaultIfEmpty(false);
+    }
+
+    /** The hash {@link #redeem} gives the request, if it can be made without refusing anything. */
+    private Optional<String> hashAsFirstSent(VoucherState voucher, String presented, boolean counterCode,
+                                             Dtos.Redeem request) {
+        try {
+            Optional<String> code = counterCode ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
+                    : Optional.of(presented);
+            Long amountMinor = request.amount() == null ? null
+                    : Amounts.parse(request.amount(), Currency.getInstance(voucher.getCurrency()));
+            Object destination = request.externalAccount() != null ? ExternalAccounts.checked(request.externalAccount())
+                    : request.accountId() == null ? null : new OwnAccount(request.accountId());
+            return code.map(bearer -> hashOf(bearer, amountMinor, request, destination));
+        } catch (ApiException notAsSent) {
+            return Optional.empty();
+        }
     }
 
     /** Completes if the customer may try to redeem, else fails with the refusal. */
