@@ -37,7 +37,6 @@ import reactor.core.publisher.Mono;
  */
 final class Redemptions {
 
-
     private final Customers customers;
     private final VoucherReads reads;
     private final RequestPublisher publisher;
@@ -101,34 +100,24 @@ final class Redemptions {
             return Mono.just(false);
         }
         String presented = request.code().trim();
-        Optional<VoucherCodes.CounterCode> counterCode = codes.asCounterCode(presented);
-        Optional<String> voucherId = counterCode.map(VoucherCodes.CounterCode::voucherId)
-                .or(() -> codes.voucherIdOf(presented));
-        if (voucherId.isEmpty()) {
-            return Mono.just(false);
-        }
-        return reads.voucher(voucherId.get(), null)
-                .mapNotNull(VoucherAnswer::getVoucher)
-                .filter(voucher -> voucher.getRedemption() != null)
-                .flatMap(voucher -> Mono.justOrEmpty(hashAsFirstSent(voucher, presented, counterCode.isPresent(), request))
+        return voucherOfCode(presented, codes.asCounterCode(presented))
+                .filter(coded -> coded.voucher().getRedemption() != null)
+                .flatMap(coded -> Mono.justOrEmpty(hashAsFirstSent(coded, request))
                         .flatMap(hash -> idempotencyKeys.retried(customerId, idempotencyKey, hash))
-                        .map(first -> first.filter(ids -> ids.requestId().equals(voucher.getRedemption().getRequestId()))
-                                .isPresent()))
+                        .map(first -> first.filter(ids -> ids.requestId()
+                                .equals(coded.voucher().getRedemption().getRequestId())).isPresent()))
                 // A read that fails is answered as such (503, retry soon), not as the limit (429, minutes).
                 .defaultIfEmpty(false);
     }
 
-    /** The hash {@link #redeem} gives the request, if it can be made without refusing anything. */
-    private Optional<String> hashAsFirstSent(VoucherState voucher, String presented, boolean counterCode,
-                                             Dtos.Redeem request) {
+    /** The hash {@link #redeem} gives the request for this voucher and code, if made without refusing anything. */
+    private Optional<String> hashAsFirstSent(VoucherAndCode coded, Dtos.Redeem request) {
         try {
-            Optional<String> code = counterCode ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
-                    : Optional.of(presented);
             Long amountMinor = request.amount() == null ? null
-                    : Amounts.parse(request.amount(), Currency.getInstance(voucher.getCurrency()));
+                    : Amounts.parse(request.amount(), Currency.getInstance(coded.voucher().getCurrency()));
             Object destination = request.externalAccount() != null ? ExternalAccounts.checked(request.externalAccount())
                     : request.accountId() == null ? null : new OwnAccount(request.accountId());
-            return code.map(bearer -> hashOf(bearer, amountMinor, request, destination));
+            return Optional.of(hashOf(coded.code(), amountMinor, request, destination));
         } catch (ApiException notAsSent) {
             return Optional.empty();
         }
@@ -177,18 +166,20 @@ final class Redemptions {
      */
     private Mono<VoucherAndCode> genuineVoucher(String customerId, String presented,
                                             Optional<VoucherCodes.CounterCode> counterCode) {
+        return voucherOfCode(presented, counterCode).switchIfEmpty(Mono.defer(() -> invalidCode(customerId)));
+    }
+
+    /** The voucher a genuine code names, with the bearer code it stands for; empty for any other code, uncounted. */
+    private Mono<VoucherAndCode> voucherOfCode(String presented, Optional<VoucherCodes.CounterCode> counterCode) {
         Optional<String> genuine = counterCode.map(VoucherCodes.CounterCode::voucherId).or(() -> codes.voucherIdOf(presented));
         if (genuine.isEmpty()) {
-            return invalidCode(customerId);
+            return Mono.empty();
         }
         return reads.voucher(genuine.get(), null)
-                .flatMap(answer -> {
-                    VoucherState voucher = answer.getVoucher();
-                    Optional<String> code = voucher == null ? Optional.empty()
-                            : counterCode.isPresent() ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash())
-                            : Optional.of(presented);
-                    return code.isEmpty() ? invalidCode(customerId) : Mono.just(new VoucherAndCode(voucher, code.get()));
-                });
+                .mapNotNull(VoucherAnswer::getVoucher)
+                .flatMap(voucher -> Mono.justOrEmpty(counterCode.isPresent()
+                                ? codes.codeOf(voucher.getVoucherId(), voucher.getCodeHash()) : Optional.of(presented))
+                        .map(code -> new VoucherAndCode(voucher, code)));
     }
 
     private static String trimmedCode(String code) {
