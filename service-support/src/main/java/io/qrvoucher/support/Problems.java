@@ -3,8 +3,11 @@ package io.qrvoucher.support;
 import java.net.URI;
 import java.util.Locale;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.ErrorResponse;
 
 /**
@@ -24,6 +27,15 @@ public final class Problems {
         problem.setTitle(Character.toUpperCase(words.charAt(0)) + words.substring(1));
         problem.setProperty("code", code);
         return problem;
+    }
+
+    /**
+     * A refusal that says nothing of the request: the server cannot take it now (503) or not now for this caller
+     * (429), and the same request may be sent again in a second.
+     */
+    public static ResponseEntity<ProblemDetail> askAgainSoon(HttpStatusCode status, String code, String detail) {
+        return ResponseEntity.status(status).header(HttpHeaders.RETRY_AFTER, "1")
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem(status, code, detail));
     }
 
     private static URI typeOf(String code) {

@@ -49,15 +49,17 @@ class AdminProblems extends ResponseEntityExceptionHandler {
                     "The books cannot hold this amount: a balance would pass what the ledger can count. Nothing changed"));
         }
         log.warn("The admin API could not reach the ledger's database", error);
-        return retryLater("LEDGER_UNAVAILABLE", "The ledger's database did not answer; an opening or closing "
-                + "happened wholly or not at all. Send the same request again");
+        return Problems.askAgainSoon(HttpStatus.SERVICE_UNAVAILABLE, "LEDGER_UNAVAILABLE",
+                "The ledger's database did not answer; an opening or closing happened wholly or not at all. "
+                        + "Send the same request again");
     }
 
     @ExceptionHandler(SnapshotsNotPublishedException.class)
     ResponseEntity<ProblemDetail> snapshotsNotPublished(SnapshotsNotPublishedException error) {
         log.warn("The admin API could not publish account snapshots: {}", error.getMessage());
-        return retryLater("SNAPSHOT_NOT_PUBLISHED", "The account is opened or closed, but its snapshot did not reach "
-                + "the broker. Send the same request again to publish it");
+        return Problems.askAgainSoon(HttpStatus.SERVICE_UNAVAILABLE, "SNAPSHOT_NOT_PUBLISHED",
+                "The account is opened or closed, but its snapshot did not reach the broker. "
+                        + "Send the same request again to publish it");
     }
 
     @ExceptionHandler(RuntimeException.class)
@@ -72,11 +74,6 @@ class AdminProblems extends ResponseEntityExceptionHandler {
                                                                    HttpStatusCode status, ServerWebExchange exchange) {
         Problems.codeFrameworkProblem(error, body, status);
         return super.handleExceptionInternal(error, body, headers, status, exchange);
-    }
-
-    private static ResponseEntity<ProblemDetail> retryLater(String code, String detail) {
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                .body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, code, detail));
     }
 
     private static ResponseEntity<ProblemDetail> answer(AdminProblem problem) {

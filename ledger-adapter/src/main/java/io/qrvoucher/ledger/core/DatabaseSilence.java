@@ -5,9 +5,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -37,8 +35,7 @@ public final class DatabaseSilence {
     /** The answer to a read the database did not answer, said in the log for the operators too. */
     public static ResponseEntity<ProblemDetail> answer(String read, Throwable error) {
         log.warn("The ledger's database did not answer {}: {}", read, error.toString());
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE,
-                        "LEDGER_UNAVAILABLE", "The ledger's database did not answer; ask again"));
+        return Problems.askAgainSoon(HttpStatus.SERVICE_UNAVAILABLE, "LEDGER_UNAVAILABLE",
+                "The ledger's database did not answer; ask again");
     }
 }

@@ -11,9 +11,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
-import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
@@ -24,15 +21,9 @@ import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.ExponentialBackOff;
-import org.springframework.web.reactive.function.server.RouterFunction;
-import org.springframework.web.reactive.function.server.RouterFunctions;
-import org.springframework.web.reactive.function.server.ServerResponse;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
-import io.qrvoucher.ledger.core.DatabaseSilence;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The reconciliation of the ledger with the vouchers' final states; on unless
@@ -102,21 +93,5 @@ class ReconciliationConfiguration {
         gathering.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.toString(GATHERED_BYTES));
         gathering.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Long.toString(fetchWait.toMillis()));
         return gathering;
-    }
-
-    @Bean
-    RouterFunction<ServerResponse> reconciliationReportRoute(ReconciliationStore store, Reconciler reconciler,
-                                                             LedgerProperties properties) {
-        return RouterFunctions.route()
-                .GET("/internal/reconciliation", request -> Mono
-                        .fromCallable(() -> ReconciliationReport.now(store, reconciler, properties.reconciliation().reportSize()))
-                        .subscribeOn(Schedulers.boundedElastic()) // JDBC blocks
-                        .flatMap(report -> ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(report))
-                        .onErrorResume(DatabaseSilence::is, silence -> {
-                            ResponseEntity<ProblemDetail> answer = DatabaseSilence.answer("the reconciliation report", silence);
-                            return ServerResponse.status(answer.getStatusCode())
-                                    .headers(headers -> headers.addAll(answer.getHeaders())).bodyValue(answer.getBody());
-                        }))
-                .build();
     }
 }

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -150,14 +149,12 @@ class WebhookController {
 
     @ExceptionHandler(BoundedResolver.CustomerBusy.class)
     ResponseEntity<ProblemDetail> customerBusy(BoundedResolver.CustomerBusy busy) {
-        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS).header(HttpHeaders.RETRY_AFTER, "1")
-                .body(Problems.problem(HttpStatus.TOO_MANY_REQUESTS, "WEBHOOK_URL_LOOKUP_IN_PROGRESS", busy.getMessage()));
+        return Problems.askAgainSoon(HttpStatus.TOO_MANY_REQUESTS, "WEBHOOK_URL_LOOKUP_IN_PROGRESS", busy.getMessage());
     }
 
     @ExceptionHandler(BoundedResolver.Busy.class)
     ResponseEntity<ProblemDetail> busy(BoundedResolver.Busy busy) {
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
-                .body(Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", busy.getMessage()));
+        return Problems.askAgainSoon(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", busy.getMessage());
     }
 
     @ExceptionHandler(Refusal.class)
