@@ -115,9 +115,7 @@ final class Redemptions {
         try {
             Long amountMinor = request.amount() == null ? null
                     : Amounts.parse(request.amount(), Currency.getInstance(coded.voucher().getCurrency()));
-            Object destination = request.externalAccount() != null ? ExternalAccounts.checked(request.externalAccount())
-                    : request.accountId() == null ? null : new OwnAccount(request.accountId());
-            return Optional.of(hashOf(coded.code(), amountMinor, request, destination));
+            return Optional.of(hashOf(coded.code(), amountMinor, request, destinationAsNamed(request)));
         } catch (ApiException notAsSent) {
             return Optional.empty();
         }
@@ -243,6 +241,15 @@ final class Redemptions {
     }
 
     /**
+     * The destination the request names, unchecked against the payee's accounts and settings (null for their
+     * default); an account at another bank is checked, for that needs nothing but the request.
+     */
+    private static Object destinationAsNamed(Dtos.Redeem request) {
+        return request.externalAccount() != null ? ExternalAccounts.checked(request.externalAccount())
+                : request.accountId() == null ? null : new OwnAccount(request.accountId());
+    }
+
+    /**
      * The destination of a keyed retry's first request, if that request was taken (it is the voucher's redemption):
      * its account was checked when it was first sent, and the settings or account it relied on may have changed since
      * (redeem-on-scan turned off, the account closed). The retry is answered as the first was, not refused. Read only
@@ -253,8 +260,8 @@ final class Redemptions {
         if (request.externalAccount() != null || voucher.getRedemption() == null) {
             return Mono.empty();
         }
-        Object named = request.accountId() == null ? null : new OwnAccount(request.accountId());
-        return idempotencyKeys.retried(customerId, idempotencyKey, hashOf(code, amountMinor, request, named))
+        String hash = hashOf(code, amountMinor, request, destinationAsNamed(request));
+        return idempotencyKeys.retried(customerId, idempotencyKey, hash)
                 .flatMap(Mono::justOrEmpty)
                 .filter(first -> first.requestId().equals(voucher.getRedemption().getRequestId()))
                 .map(first -> voucher.getRedemption().getDestination());
