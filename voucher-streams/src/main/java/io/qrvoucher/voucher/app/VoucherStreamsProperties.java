@@ -81,6 +81,10 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        settings (off, a record there is dead-lettered: nothing but such a release wrote it, and
  *                        its records were never sealed, so anyone who could write it could weaken a customer's
  *                        step-up)
+ * @param finalRetention  how long a voucher is kept once it is at rest (final, its money ended); then it is
+ *                        forgotten: no longer read by id nor listed, its code no longer known. At least the claim
+ *                        window, so that no Idempotency-Key leads to a voucher forgotten. Its history stays in
+ *                        {@code voucher-events} and the ledger
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -104,6 +108,7 @@ public record VoucherStreamsProperties(
         @DefaultValue("24h") Duration claimWindow,
         @DefaultValue("1h") Duration attemptRetention,
         @DefaultValue("false") boolean adoptLegacySettings,
+        @DefaultValue("400d") Duration finalRetention,
         Map<String, String> streams) {
 
     /**
@@ -122,6 +127,11 @@ public record VoucherStreamsProperties(
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
+        if (finalRetention.compareTo(claimWindow) < 0) {
+            throw new IllegalArgumentException("voucher.final-retention=" + finalRetention + " is shorter than "
+                    + "voucher.claim-window=" + claimWindow + ": a retry with an Idempotency-Key could lead to a voucher "
+                    + "forgotten");
+        }
     }
 
     /**
@@ -134,7 +144,7 @@ public record VoucherStreamsProperties(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
                 new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing, whole,
-                adoptLegacySettings));
+                adoptLegacySettings, finalRetention));
     }
 
     /**

@@ -23,6 +23,11 @@ public record Voucher(
         Redemption redemption,
         String reason) {
 
+    /** Nothing more can happen to it: its status is final and its money ended, no hold left and no command out. */
+    public boolean isAtRest() {
+        return status.isFinal() && hold != HoldState.HELD && !hold.awaitsLedger();
+    }
+
     public boolean isDueAt(Instant now) {
         return status.canExpire() && !now.isBefore(expiresAt);
     }

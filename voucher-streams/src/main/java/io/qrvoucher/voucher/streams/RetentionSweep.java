@@ -49,11 +49,20 @@ final class RetentionSweep {
     record Bookmarks(Function<String, byte[]> write, Function<byte[], String> read) {
     }
 
+    /** Told of each entry just before the sweep deletes it from the store, to forget what else keeps it. */
+    @FunctionalInterface
+    interface Forgetting {
+        Forgetting NOTHING_ELSE = (key, value) -> { };
+
+        void forgetting(String key, byte[] value);
+    }
+
     private final KeyValueStore<String, byte[]> store;
     private final Function<byte[], Instant> madeAt;
     private final Duration retention;
     private final int minPerSweep;
     private final Bookmarks bookmarks;
+    private final Forgetting forgetting;
     /** The last key the previous slice read, as kept in the store; null: the next one starts at the first. */
     private String sweptUpTo;
 
@@ -65,11 +74,18 @@ final class RetentionSweep {
      */
     RetentionSweep(KeyValueStore<String, byte[]> store, Function<byte[], Instant> madeAt, Duration retention,
                    int minPerSweep, Bookmarks bookmarks) {
+        this(store, madeAt, retention, minPerSweep, bookmarks, Forgetting.NOTHING_ELSE);
+    }
+
+    /** As above, telling {@code forgetting} of each entry it forgets. */
+    RetentionSweep(KeyValueStore<String, byte[]> store, Function<byte[], Instant> madeAt, Duration retention,
+                   int minPerSweep, Bookmarks bookmarks, Forgetting forgetting) {
         this.store = store;
         this.madeAt = madeAt;
         this.retention = retention;
         this.minPerSweep = minPerSweep;
         this.bookmarks = bookmarks;
+        this.forgetting = forgetting;
         this.sweptUpTo = bookmarkIn(store.get(BOOKMARK_KEY));
     }
 
@@ -100,7 +116,7 @@ final class RetentionSweep {
     void sweep(Instant now) {
         Instant oldestKept = now.minus(retention);
         int slice = sliceSize();
-        List<String> past = new ArrayList<>();
+        List<KeyValue<String, byte[]>> past = new ArrayList<>();
         String lastRead = null;
         boolean more;
         try (KeyValueIterator<String, byte[]> entries = store.range(sweptUpTo, null)) {
@@ -113,12 +129,15 @@ final class RetentionSweep {
                 read++;
                 lastRead = entry.key;
                 if (madeAt.apply(entry.value).isBefore(oldestKept)) {
-                    past.add(entry.key);
+                    past.add(entry);
                 }
             }
             more = entries.hasNext();
         }
-        past.forEach(store::delete);
+        for (KeyValue<String, byte[]> entry : past) {
+            forgetting.forgetting(entry.key, entry.value);
+            store.delete(entry.key);
+        }
         String next = more ? lastRead : null;
         if (!Objects.equals(next, sweptUpTo)) {
             store.put(BOOKMARK_KEY, bookmarks.write().apply(next == null ? "" : next));

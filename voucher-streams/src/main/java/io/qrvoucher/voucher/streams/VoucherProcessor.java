@@ -22,7 +22,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 /**
  * Applies every input of the task's vouchers — customers' requests and ledger results, in the order
  * the task reads them — keeps the refusals of requests for their requesters to read, and runs the
- * task's timers: expiry, the watchdog over vouchers waiting on the ledger, and the sweep of old refusals.
+ * task's timers: expiry, the watchdog over vouchers waiting on the ledger, and the sweeps of old refusals and of
+ * vouchers long at rest.
  */
 final class VoucherProcessor implements Processor<String, VoucherInput, String, Object> {
 
@@ -30,6 +31,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     private final ExpirySettings expiry;
     private final WatchdogSettings watchdog;
     private final Duration refusalRetention;
+    private final Duration finalRetention;
     private final VoucherChanges changes;
     private final RecordTracing tracing;
     private ProcessorContext<String, Object> context;
@@ -38,13 +40,17 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     private TopologyMetrics metrics;
     private List<Cancellable> schedules = List.of();
 
-    /** @param refusalRetention how long a refused request's refusal is kept */
+    /**
+     * @param refusalRetention how long a refused request's refusal is kept
+     * @param finalRetention   how long a voucher is kept once it is at rest (final, its money ended)
+     */
     VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog,
-                     Duration refusalRetention, VoucherChanges changes, RecordTracing tracing) {
+                     Duration refusalRetention, Duration finalRetention, VoucherChanges changes, RecordTracing tracing) {
         this.lifecycle = lifecycle;
         this.expiry = expiry;
         this.watchdog = watchdog;
         this.refusalRetention = refusalRetention;
+        this.finalRetention = finalRetention;
         this.changes = changes;
         this.tracing = tracing;
     }
@@ -56,7 +62,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         this.vouchers = new Vouchers(context, metrics, changes, watchdog.listener());
         this.refusals = new RequestRefusals(context, refusalRetention, expiry.maxPerPunctuation());
         vouchers.buildIndexes();
-        schedules = List.of(refusals.sweeping(),
+        schedules = List.of(refusals.sweeping(), vouchers.forgetAtRestAfter(finalRetention, expiry.maxPerPunctuation()),
                 context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                         new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
                 context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,

@@ -95,6 +95,8 @@ public final class VoucherTopology {
     static final String KEEP_ATTEMPTS = "keep-customer-attempts";
     /** The claim window of tests and benchmarks that do not set one. */
     static final Duration DEFAULT_CLAIM_WINDOW = Duration.ofHours(24);
+    /** How long a voucher at rest is kept, in tests and benchmarks that do not set it. */
+    static final Duration DEFAULT_FINAL_RETENTION = Duration.ofDays(400);
     /** How long customers' attempts are kept, in tests and benchmarks that do not set it. */
     static final Duration DEFAULT_ATTEMPT_RETENTION = Duration.ofHours(1);
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -131,15 +133,19 @@ public final class VoucherTopology {
      *                    longest window
      * @param tracing     how the handling of a request or result joins the request's trace
      * @param whole       told which partitions of the stores read by key this instance holds whole
+     * @param adoptLegacySettings take a customer's settings from the legacy topic while none are known
+     * @param finalRetention how long a voucher is kept once it is at rest (final, its money ended): then it is
+     *                    forgotten, from its task's store and from the customers' lists
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
                            VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention,
-                           RecordTracing tracing, WholePartitions whole, boolean adoptLegacySettings) {
+                           RecordTracing tracing, WholePartitions whole, boolean adoptLegacySettings,
+                           Duration finalRetention) {
 
         /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window and retention. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
             return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
-                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false);
+                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false, DEFAULT_FINAL_RETENTION);
         }
     }
 
@@ -165,7 +171,8 @@ public final class VoucherTopology {
                         APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
         topology.addProcessor(APPLY_INPUTS, whole.whileOpen(() -> new VoucherProcessor(lifecycle, expiry, watchdog,
-                        refusalRetention(settings.claimWindow(), lifecycle), changes, settings.tracing()),
+                        refusalRetention(settings.claimWindow(), lifecycle), settings.finalRetention(), changes,
+                        settings.tracing()),
                         VOUCHER_STORE, REQUEST_REFUSALS),
                 DECODE_REQUESTS, DECODE_RESULTS);
         // Both stores say when they committed, so that waiting readers look then (VoucherChanges#committed).

@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -7,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -14,7 +16,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.qrvoucher.avro.HoldState;
 import io.qrvoucher.avro.VoucherState;
+import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.voucher.domain.Decision;
 import io.qrvoucher.voucher.domain.LedgerCommand;
@@ -29,10 +33,29 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
  * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes go to
  * the customer-vouchers index, under the payer and, once redeemed, under the payee: a new state is
  * encoded once, not once for the store and again for each index entry.
+ *
+ * <p>A voucher at rest (final, its money ended) is forgotten a retention after it came to rest, from the store and
+ * from the index: the store of a task does not grow for ever with every voucher it ever held, nor its start, which
+ * reads them all. Its history stays where it is kept for good: the public events and the ledger.
  */
 final class Vouchers {
 
     static final AvroSerde<VoucherState> STATES = AvroSerde.of(VoucherState.class);
+    /**
+     * The sweep's bookmark as a voucher: one cancelled, its hold released, of no customer, made at the bookmark's
+     * time, whose id is the key where the next slice starts. A release before this one, which has no such sweep and
+     * reads every voucher of the store when a task starts, takes it for a voucher at rest: in none of its indexes.
+     */
+    static final RetentionSweep.Bookmarks BOOKMARKS = new RetentionSweep.Bookmarks(
+            sweptUpTo -> STATES.encode(VoucherState.newBuilder()
+                    .setVoucherId(sweptUpTo).setPayerCustomerId("").setAccountId("").setFaceValueMinor(0)
+                    .setCurrency("XXX").setCodeHash("")
+                    .setStatus(VoucherStatus.CANCELLED).setHoldState(HoldState.RELEASED)
+                    .setCreatedAt(RetentionSweep.BOOKMARK_MADE_AT).setExpiresAt(RetentionSweep.BOOKMARK_MADE_AT)
+                    .setUpdatedAt(RetentionSweep.BOOKMARK_MADE_AT).setVersion(0).setGenerateRequestId("")
+                    .setReason("RETENTION_SWEEP_BOOKMARK")
+                    .build()),
+            bookmark -> STATES.decode(bookmark).getVoucherId());
 
     private static final Logger log = LoggerFactory.getLogger(Vouchers.class);
 
@@ -104,6 +127,9 @@ final class Vouchers {
             return indexes.build(new Iterator<>() {
                 @Override
                 public boolean hasNext() {
+                    if (all.hasNext() && all.peekNextKey().equals(RetentionSweep.BOOKMARK_KEY)) {
+                        all.next();
+                    }
                     return all.hasNext();
                 }
 
@@ -113,6 +139,33 @@ final class Vouchers {
                 }
             });
         }
+    }
+
+    /**
+     * Forgets the task's vouchers a {@code retention} after they came to rest, with their entries in the
+     * customer-vouchers index, a slice of the store every {@link RetentionSweep#INTERVAL}.
+     *
+     * @param minPerSweep how many vouchers a slice looks at, at least
+     */
+    Cancellable forgetAtRestAfter(Duration retention, int minPerSweep) {
+        return new RetentionSweep(store, Vouchers::cameToRestAt, retention, minPerSweep, BOOKMARKS, this::unlist)
+                .scheduleOn(context);
+    }
+
+    /** When the voucher came to rest; an open one never: it is never forgotten. */
+    private static Instant cameToRestAt(byte[] state) {
+        Voucher voucher = decode(state);
+        return voucher.isAtRest() ? voucher.updatedAt() : Instant.MAX;
+    }
+
+    /** Removes a forgotten voucher's entries from the customer-vouchers index: a tombstone for each. */
+    private void unlist(String voucherId, byte[] state) {
+        VoucherState forgotten = STATES.decode(state);
+        long now = context.currentSystemTimeMs();
+        context.forward(new Record<>(CustomerVoucherIndex.payerKey(forgotten), null, now),
+                VoucherTopology.CUSTOMER_VOUCHERS_SINK);
+        CustomerVoucherIndex.payeeKey(forgotten).ifPresent(payeeKey ->
+                context.forward(new Record<>(payeeKey, null, now), VoucherTopology.CUSTOMER_VOUCHERS_SINK));
     }
 
     /**

@@ -56,6 +56,13 @@ class VoucherStreamsPropertiesTest {
                 .containsEntry(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG, true);
     }
 
+    @Test
+    void aVoucherAtRestIsKeptFourHundredDaysAndNeverForgottenWithinTheClaimWindow() {
+        assertThat(bind(Map.of()).finalRetention()).isEqualTo(java.time.Duration.ofDays(400));
+        assertThatThrownBy(() -> bind(Map.of("voucher.final-retention", "12h")))
+                .rootCause().hasMessageContaining("voucher.final-retention=PT12H is shorter than voucher.claim-window");
+    }
+
     private static VoucherStreamsProperties bind(Map<String, String> given) {
         return new Binder(new MapConfigurationPropertySource(given)).bindOrCreate("voucher", VoucherStreamsProperties.class);
     }

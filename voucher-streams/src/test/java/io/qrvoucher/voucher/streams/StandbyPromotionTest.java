@@ -79,7 +79,7 @@ class StandbyPromotionTest {
 
         processor.close();
 
-        assertThat(scheduled).as("expiry, watchdog and the refusals' sweep").isEqualTo(3);
+        assertThat(scheduled).as("expiry, watchdog and the sweeps of refusals and of vouchers at rest").isEqualTo(4);
         assertThat(context.scheduledPunctuators()).allMatch(MockProcessorContext.CapturedPunctuator::cancelled);
     }
 
@@ -87,7 +87,7 @@ class StandbyPromotionTest {
         return new VoucherProcessor(new VoucherLifecycle(VoucherPolicy.standard(ZoneId.of("UTC"))),
                 new VoucherTopology.ExpirySettings(Duration.ofSeconds(1), 10_000),
                 new VoucherTopology.WatchdogSettings(Duration.ofMinutes(5), Duration.ofSeconds(1), StalledVouchers.NONE),
-                Duration.ofHours(24), VoucherChanges.NONE, RecordTracing.NONE);
+                Duration.ofHours(24), VoucherTopology.DEFAULT_FINAL_RETENTION, VoucherChanges.NONE, RecordTracing.NONE);
     }
 
     private KeyValueStore<String, byte[]> store(String name) {

@@ -147,7 +147,8 @@ final class VoucherTopologyFixture implements AutoCloseable {
                             }
                         }),
                         VoucherTopology.DEFAULT_CLAIM_WINDOW, changes, STREAMS,
-                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions, adoptLegacySettings)),
+                        VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions, adoptLegacySettings,
+                        VoucherTopology.DEFAULT_FINAL_RETENTION)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
@@ -312,12 +313,12 @@ final class VoucherTopologyFixture implements AutoCloseable {
     /** Each new state of a voucher, once: the entries of the customer-vouchers index under the payer. */
     List<VoucherState> states() {
         return stateTopic.readKeyValuesToList().stream()
-                .filter(entry -> entry.key.equals(CustomerVoucherIndex.payerKey(entry.value)))
+                .filter(entry -> entry.value != null && entry.key.equals(CustomerVoucherIndex.payerKey(entry.value)))
                 .map(entry -> entry.value)
                 .toList();
     }
 
-    /** The entries written to the customer-vouchers index, by key. */
+    /** The entries written to the customer-vouchers index, by key; a null value removes the key's entry. */
     List<org.apache.kafka.streams.KeyValue<String, VoucherState>> customerIndexEntries() {
         return stateTopic.readKeyValuesToList();
     }

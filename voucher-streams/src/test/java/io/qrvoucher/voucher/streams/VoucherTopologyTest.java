@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.List;
 
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -830,6 +831,75 @@ class VoucherTopologyTest {
             assertThat(refusal.getCustomerId()).isEqualTo("bob");
             assertThat(refusal.getRedemption().getAmountMinor()).isEqualTo(200L);
             assertThat(refusal.getRedemption().getDestination()).isEqualTo(new OwnAccount("acc-bob"));
+        }
+    }
+
+    @Nested
+    class Retention {
+
+        private static final Duration RETENTION = VoucherTopology.DEFAULT_FINAL_RETENTION;
+
+        @Test
+        void aRedeemedVoucherIsForgottenAFinalRetentionAfterItCameToRestWithItsListEntries() {
+            topology.issue("v1", "alice", 100);
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            VoucherState redeemed = topology.stored("v1");
+            String payerKey = CustomerVoucherIndex.payerKey(redeemed);
+            String payeeKey = CustomerVoucherIndex.payeeKey(redeemed).orElseThrow();
+            topology.customerIndexEntries(); // read: only what follows is looked at
+
+            topology.advanceTo(redeemed.getUpdatedAt().plus(RETENTION).minusSeconds(60));
+            assertThat(topology.stored("v1")).as("kept for the whole retention").isNotNull();
+
+            topology.advance(Duration.ofMinutes(2));
+            assertThat(topology.stored("v1")).isNull();
+            assertThat(topology.customerIndexEntries()).containsExactlyInAnyOrder(
+                    new KeyValue<>(payerKey, null), new KeyValue<>(payeeKey, null));
+            assertThat(topology.keysOf(VoucherTopology.CUSTOMER_VOUCHERS_STORE)).isEmpty();
+        }
+
+        @Test
+        void aVoucherWhoseMoneyIsStillInFlightIsNeverForgotten() {
+            topology.generate("frozen-never-answered", "alice", 100);
+            topology.issue("cancelled-release-unanswered", "alice", 100);
+            topology.cancel("cancelled-release-unanswered", "alice");
+            topology.issue("unused", "alice", 100);
+
+            topology.advance(RETENTION.multipliedBy(3));
+
+            assertThat(topology.stored("frozen-never-answered").getStatus()).isEqualTo(VoucherStatus.PENDING);
+            assertThat(topology.stored("cancelled-release-unanswered").getHoldState())
+                    .isEqualTo(HoldState.RELEASING);
+            assertThat(topology.stored("unused").getStatus()).as("expired as the retention went by")
+                    .isEqualTo(VoucherStatus.EXPIRED);
+        }
+
+        /**
+         * A sweep goes on where it stopped from a bookmark kept in the store, written as a voucher at rest: a task
+         * that starts (this release or the one before) does not count it among its vouchers to index.
+         */
+        @Test
+        void theSweepsBookmarkIsNoVoucherToATaskThatStarts() {
+            try (VoucherTopologyFixture slicedByTwo = new VoucherTopologyFixture(2)) {
+                for (int i = 0; i < 5; i++) {
+                    slicedByTwo.issue("v" + i, "alice", 100);
+                    slicedByTwo.cancel("v" + i, "alice");
+                    slicedByTwo.ledgerAnswers("v" + i, "/release", LedgerOutcome.RELEASED, null);
+                }
+
+                slicedByTwo.advance(RETENTION.plusMinutes(1));
+
+                assertThat(slicedByTwo.keysOf(VoucherTopology.VOUCHER_STORE)).containsExactly("v2", "v3", "v4");
+                byte[] bookmark = slicedByTwo.<String, byte[]>keyValueStore(VoucherTopology.VOUCHER_STORE)
+                        .get(RetentionSweep.BOOKMARK_KEY);
+                assertThat(AvroMapping.toDomain(Vouchers.STATES.decode(bookmark)).isAtRest()).isTrue();
+                assertThat(slicedByTwo.buildIndexes()).isEqualTo(3);
+
+                slicedByTwo.advance(Duration.ofMinutes(1));
+                slicedByTwo.advance(Duration.ofMinutes(1));
+                assertThat(slicedByTwo.keysOf(VoucherTopology.VOUCHER_STORE)).isEmpty();
+            }
         }
     }
 
