@@ -31,6 +31,20 @@ public final class VoucherRules {
     private VoucherRules() {
     }
 
+    /** At most what OpenID Connect allows a subject. */
+    public static final int MAX_CUSTOMER_ID_LENGTH = 255;
+
+    /**
+     * Whether the text can name a customer: a token's subject as an identity provider issues it ({@code auth0|65f1…},
+     * an email address, a URL), present, at most {@link #MAX_CUSTOMER_ID_LENGTH} characters, without control
+     * characters (it goes into keys, stores and logs). The one rule for the ingress's tokens and the ledger's
+     * accounts alike: a customer who can sign in can be given an account.
+     */
+    public static boolean isCustomerId(String id) {
+        return id != null && !id.isBlank() && id.length() <= MAX_CUSTOMER_ID_LENGTH
+                && id.codePoints().noneMatch(Character::isISOControl);
+    }
+
     public static boolean isFinal(String status) {
         return FINAL_STATUSES.contains(status);
     }

@@ -3,6 +3,7 @@ package io.qrvoucher.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,14 @@ import io.qrvoucher.avro.VoucherStatus;
 class VoucherRulesTest {
 
     /** Claims in flight while a release rolls out are found again: an id without either sign keys them as before. */
+    @Test
+    void aCustomerIdIsASubjectAsIdentityProvidersMakeThemWithoutControlCharacters() {
+        assertThat(List.of("alice", "auth0|65f1c0ffee", "https://idp.example/u/1", "x".repeat(255)))
+                .allMatch(VoucherRules::isCustomerId);
+        assertThat(java.util.Arrays.asList(null, "", "   ", "x".repeat(256), "a\u0000b", "a\nb", "a\u0085b"))
+                .noneMatch(VoucherRules::isCustomerId);
+    }
+
     @Test
     void aClaimKeyOfAnIdWithoutSlashOrPercentIsTheIdSlashTheKey() {
         assertThat(VoucherRules.claimKey("alice", "b/c")).isEqualTo("alice/b/c");

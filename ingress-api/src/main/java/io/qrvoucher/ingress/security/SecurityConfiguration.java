@@ -28,6 +28,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.api.ApiException;
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.ProblemResponses;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.ObjectMapper;
@@ -119,13 +120,9 @@ public class SecurityConfiguration {
         return timestamps;
     }
 
-    /**
-     * A subject is the customer's id everywhere (keys, stores, logs): present, at most the 255 characters OpenID
-     * Connect allows, and without control characters.
-     */
+    /** A subject is the customer's id everywhere (keys, stores, logs): {@link VoucherRules#isCustomerId}. */
     private static boolean isCustomerId(Object subject) {
-        return subject instanceof String id && StringUtils.hasText(id) && id.length() <= 255
-                && id.codePoints().noneMatch(Character::isISOControl);
+        return subject instanceof String id && VoucherRules.isCustomerId(id);
     }
 
     public static byte[] demoKey(IngressProperties properties) {

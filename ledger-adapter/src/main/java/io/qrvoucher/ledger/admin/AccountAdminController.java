@@ -30,6 +30,7 @@ import io.qrvoucher.ledger.core.AccountOpening.Terms;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.kafka.ResultPublisher;
 import io.qrvoucher.schemas.DecimalAmounts;
+import io.qrvoucher.schemas.VoucherRules;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
@@ -101,7 +102,7 @@ class AccountAdminController {
 
     @GetMapping("/{accountId}")
     Mono<AccountView> account(@PathVariable String accountId) {
-        return blocking(() -> Optional.of(accountId).filter(OpeningRequest::isId).flatMap(ledger::account)
+        return blocking(() -> Optional.of(accountId).filter(OpeningRequest::isAccountId).flatMap(ledger::account)
                 .map(AccountView::of)
                 .orElseThrow(() -> AdminProblem.notFound("No account " + accountId)));
     }
@@ -115,7 +116,7 @@ class AccountAdminController {
     @DeleteMapping("/{accountId}")
     Mono<AccountView> close(@PathVariable String accountId, Principal operator) {
         return blocking(() -> {
-            if (!OpeningRequest.isId(accountId)) {
+            if (!OpeningRequest.isAccountId(accountId)) {
                 throw AdminProblem.notFound("No account " + accountId);
             }
             Closing closing = opening.closeCustomerAccount(accountId);
@@ -136,7 +137,7 @@ class AccountAdminController {
     /** A customer's accounts, by id. */
     @GetMapping
     Mono<List<AccountView>> accountsOf(@RequestParam String customerId) {
-        return blocking(() -> OpeningRequest.isId(customerId)
+        return blocking(() -> VoucherRules.isCustomerId(customerId)
                 ? ledger.accountsOf(customerId).stream().map(AccountView::of).toList() : List.of());
     }
 

@@ -4,6 +4,7 @@ import java.util.Currency;
 import java.util.regex.Pattern;
 
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.schemas.VoucherRules;
 
 /**
  * What an operator asks to open: {@code {"customerId": "dave", "accountId": "dave-cny", "currency": "CNY",
@@ -16,33 +17,32 @@ import io.qrvoucher.ledger.core.AccountOpening;
 record OpeningRequest(String customerId, String accountId, String currency, String openingBalance,
                       String dailyOutwardLimit) {
 
-    /** Ids go into URLs, record keys and logs: letters, digits and a few separators, as the ledger's own are. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}");
+    /** Account ids go into URLs, record keys and logs: letters, digits and a few separators, as the ledger's own are. */
+    private static final Pattern ACCOUNT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}");
 
     /** The terms this asks for, in minor units; a {@link AdminProblem} (422) names the first field that is wrong. */
     AccountOpening.Terms terms(long defaultDailyOutwardLimit) {
-        String account = id("accountId", accountId, "INVALID_ACCOUNT_ID");
-        if (AccountOpening.isReservedForTheBank(account)) {
-            throw AdminProblem.unprocessable("INVALID_ACCOUNT_ID", account + " has the form of the bank's own accounts");
+        if (!isAccountId(accountId)) {
+            throw AdminProblem.unprocessable("INVALID_ACCOUNT_ID", "accountId must be 1 to 100 letters, digits or "
+                    + ". _ : @ -, starting with a letter or digit");
         }
-        String customer = id("customerId", customerId, "INVALID_CUSTOMER_ID");
+        if (AccountOpening.isReservedForTheBank(accountId)) {
+            throw AdminProblem.unprocessable("INVALID_ACCOUNT_ID", accountId + " has the form of the bank's own accounts");
+        }
+        if (!VoucherRules.isCustomerId(customerId)) {
+            throw AdminProblem.unprocessable("INVALID_CUSTOMER_ID", "customerId must be the customer's id as their "
+                    + "sign-in names them: 1 to " + VoucherRules.MAX_CUSTOMER_ID_LENGTH
+                    + " characters, not all blank, no control characters");
+        }
         Currency money = Amounts.currency(currency);
         long opening = openingBalance == null ? 0 : Amounts.minorUnits("openingBalance", openingBalance, money);
         long limit = dailyOutwardLimit == null ? Amounts.minorUnits(defaultDailyOutwardLimit, money)
                 : Amounts.minorUnits("dailyOutwardLimit", dailyOutwardLimit, money);
-        return new AccountOpening.Terms(account, customer, money.getCurrencyCode(), opening, limit);
+        return new AccountOpening.Terms(accountId, customerId, money.getCurrencyCode(), opening, limit);
     }
 
-    /** Whether the text has the form of an account or customer id: no other can name one. */
-    static boolean isId(String value) {
-        return value != null && ID.matcher(value).matches();
-    }
-
-    private static String id(String field, String value, String code) {
-        if (!isId(value)) {
-            throw AdminProblem.unprocessable(code, field + " must be 1 to 100 letters, digits or . _ : @ -, "
-                    + "starting with a letter or digit");
-        }
-        return value;
+    /** Whether the text has the form of an account id: no other can name one. */
+    static boolean isAccountId(String value) {
+        return value != null && ACCOUNT_ID.matcher(value).matches();
     }
 }

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -320,6 +321,11 @@ class AccountAdminApiTest {
                 new Refusal("""
                         {"accountId": "max-cny", "currency": "CNY"}""", 422, "INVALID_CUSTOMER_ID"),
                 new Refusal("""
+                        {"customerId": "  ", "accountId": "max-cny", "currency": "CNY"}""", 422, "INVALID_CUSTOMER_ID"),
+                new Refusal("""
+                        {"customerId": "max\\u0007", "accountId": "max-cny", "currency": "CNY"}""", 422,
+                        "INVALID_CUSTOMER_ID"),
+                new Refusal("""
                         {"customerId": "max", "accountId": "max cny", "currency": "CNY"}""", 422, "INVALID_ACCOUNT_ID"),
                 new Refusal("""
                         {"customerId": "max", "accountId": "capital-cny", "currency": "CNY"}""", 422, "INVALID_ACCOUNT_ID"),
@@ -435,6 +441,21 @@ class AccountAdminApiTest {
                     .expectStatus().isOk().expectBody().json("[]");
         }
         operator().get().uri(URI.create(accounts + "/" + "x".repeat(101))).exchange().expectStatus().isNotFound().expectBody(Void.class);
+    }
+
+    /** The ingress takes a token's subject as the identity provider made it: such a customer can be given accounts. */
+    @Test
+    void aCustomerNamedAsTheirIdentityProviderNamesThemIsGivenAnAccount() {
+        String subject = "auth0|65f1c0ffee/team+one@example.com";
+        operator().post().uri("/admin/accounts").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Map.of("customerId", subject, "accountId", "idp-cny", "currency", "CNY")).exchange()
+                .expectStatus().isCreated()
+                .expectBody().jsonPath("$.customerId").isEqualTo(subject);
+
+        operator().get().uri(uri -> uri.path("/admin/accounts").queryParam("customerId", "{customer}").build(subject))
+                .exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$[*].accountId").isEqualTo(List.of("idp-cny"));
     }
 
     @Test
