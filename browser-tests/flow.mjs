@@ -413,6 +413,8 @@ try {
   await bob.keyboard.press('Enter');
   await expectText(bob, '#settings-message', 'Saved');
   check((await call('bob', 'GET', '/api/settings')).defaultRedemptionAccountId === 'bob-cny', 'the setting is saved');
+  check(await bob.$$eval('#settings-redemption option', (options) => options.every((option) => option.value)),
+    'a default once set offers no "None": a PUT keeps what it leaves out');
   await shot(bob, '10-settings');
   await accessible(bob, 'settings');
 

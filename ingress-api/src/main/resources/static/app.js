@@ -313,12 +313,13 @@ function renderAccounts() {
   renderAvailable();
 }
 
-function accountOptions(select, selected, withNone) {
+function accountOptions(select, selected, noneWhileUnset) {
   const keep = select.value;
   // A closed account neither freezes nor receives: it is not offered.
   const options = state.accounts.filter((account) => account.status === 'ACTIVE')
     .map((account) => new Option(accountName(account), account.accountId));
-  if (withNone) options.unshift(new Option(t('none'), ''));
+  // A default once set can be changed, not cleared (a PUT keeps the fields it leaves out): "None" is no choice then.
+  if (noneWhileUnset && !selected) options.unshift(new Option(t('none'), ''));
   select.replaceChildren(...options);
   // What the customer chose stays chosen when the list is drawn again (another language, fresh balances).
   select.value = keep && options.some((option) => option.value === keep) ? keep : (selected ?? options[0]?.value ?? '');
@@ -428,12 +429,15 @@ function showVoucher(voucher) {
   } else {
     say($('#generate-error'), voucher.reason && (() => reason(voucher.reason)));
   }
-  countdown(new Date(voucher.expiresAt));
+  countdown(voucher.expiresAt);
   stopShownFollow = live.follow(voucher, (changed) => {
-    // Generated PENDING (the bank answered before the hold was placed): its code shows once it is issued.
+    // Generated PENDING (the bank answered before the hold was placed): its code shows once it is issued, and
+    // its end (none until then) comes with it.
     const issuedNow = state.shown.status !== 'UNUSED' && changed.status === 'UNUSED';
+    const endChanged = changed.expiresAt !== state.shown.expiresAt;
     state.shown = changed;
     renderShownVoucher();
+    if (endChanged) countdown(changed.expiresAt);
     if (issuedNow) showQr(changed.id, $('#counter-mode').checked);
   }, { first: true });
   $('#voucher-title').focus();
@@ -518,10 +522,14 @@ $('#counter-mode').addEventListener('change', () => {
 });
 
 let ticking;
+/** Counts down to the voucher's end; nothing while it has none (PENDING, answered 202: expiresAt is null). */
 function countdown(expiresAt) {
   clearInterval(ticking);
+  $('#voucher-countdown').textContent = '';
+  if (!expiresAt) return;
+  const end = new Date(expiresAt).getTime();
   const tick = () => {
-    const left = Math.max(0, expiresAt.getTime() - Date.now());
+    const left = Math.max(0, end - Date.now());
     const hours = Math.floor(left / 3_600_000), minutes = Math.floor(left / 60_000) % 60, seconds = Math.floor(left / 1000) % 60;
     $('#voucher-countdown').textContent = left === 0 ? t('expired') : `${hours}:${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}`;
     if (left === 0) {
@@ -646,9 +654,16 @@ $('#redeem-form').addEventListener('submit', async (event) => {
     showRedemption(null, 'INVALID_AMOUNT');
     return;
   }
-  const fields = destinationChosen()
+  const external = destinationChosen();
+  const fields = external
     ? { 'externalAccount.bank': $('#redeem-bank').value, 'externalAccount.name': $('#redeem-name').value, 'externalAccount.number': $('#redeem-number').value }
     : { accountId: $('#redeem-account').value };
+  // Another bank needs all three: in a picture's form blank fields count as not sent, and none sent would leave the
+  // choice of account to the bank (under redeem on scan, the payee's own default).
+  if (external && Object.values(fields).some((value) => !value.trim())) {
+    showRedemption(null, 'INVALID_EXTERNAL_ACCOUNT');
+    return;
+  }
   const confirmed = { ...fields, ...(amount ? { amount } : {}) };
   await (picture ? redeemPicture(confirmed) : redeemScanned(confirmed));
 });
@@ -776,10 +791,12 @@ async function jsQrReader() {
 
 async function redeemScanned(fields) {
   const body = { code: scannedCode, ...(fields.amount ? { amount: fields.amount } : {}) };
-  if (fields.accountId || !fields['externalAccount.bank']) {
-    body.accountId = fields.accountId ?? state.settings?.defaultRedemptionAccountId ?? state.accounts[0]?.accountId;
-  } else {
+  // The destination the payee chose, as typed. None chosen (redeemed on scan) is named to the bank as none: it
+  // applies the payee's settings (their default account, else their first open one in the voucher's currency).
+  if ('externalAccount.bank' in fields) {
     body.externalAccount = { bank: fields['externalAccount.bank'], name: fields['externalAccount.name'], number: fields['externalAccount.number'] };
+  } else if (fields.accountId) {
+    body.accountId = fields.accountId;
   }
   say($('#redeem-result'), () => t('working'));
   try {
@@ -924,6 +941,9 @@ $('#settings-form').addEventListener('submit', async (event) => {
   try {
     // Weakening a protection needs a fresh sign-in, as confirming a voucher does.
     state.settings = await confirmed(() => api('PUT', '/api/settings', { body }), $('#settings-message'));
+    // Drawn again from the answer, not kept as chosen: what the form shows is what the bank holds.
+    ['#settings-generation', '#settings-redemption'].forEach((selector) => { $(selector).selectedIndex = -1; });
+    renderAccounts();
     say($('#settings-message'), () => t('saved'));
   } catch (error) {
     say($('#settings-message'), () => reason(error.code));
