@@ -11,9 +11,12 @@ import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.PathContainer;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -51,6 +54,9 @@ import tools.jackson.databind.ObjectMapper;
 final class AdmissionControl implements WebFilter, Ordered {
 
     private static final HttpHeaders RETRY_IN_A_SECOND = ProblemResponses.header(HttpHeaders.RETRY_AFTER, "1");
+    private static final PathPattern ANY_VOUCHER_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers/**");
+    private static final PathPattern ANY_REDEMPTION_PATH = PathPatternParser.defaultInstance.parse("/api/redemptions/**");
+    private static final PathPattern GENERATION_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers");
 
     private final int maxGenerations;
     private final int maxInFlight;
@@ -238,16 +244,19 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
     }
 
+    /**
+     * Matched on the path as the handlers match it, its segments decoded: {@code /api/%76ouchers} is a generation
+     * too, and must not pass as something else.
+     */
     private static boolean publishes(ServerWebExchange exchange) {
-        String path = exchange.getRequest().getPath().value();
+        PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
         return exchange.getRequest().getMethod() == HttpMethod.POST
-                && (path.startsWith("/api/vouchers") || path.startsWith("/api/redemptions"));
+                && (ANY_VOUCHER_PATH.matches(path) || ANY_REDEMPTION_PATH.matches(path));
     }
 
     /** A new voucher: work that may wait, where a redemption or a cancellation finishes work already done. */
     private static boolean generates(ServerWebExchange exchange) {
-        String path = exchange.getRequest().getPath().value();
-        return path.equals("/api/vouchers") || path.equals("/api/vouchers/");
+        return GENERATION_PATH.matches(exchange.getRequest().getPath().pathWithinApplication());
     }
 
     /**

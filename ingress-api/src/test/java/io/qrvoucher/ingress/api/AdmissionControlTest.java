@@ -2,9 +2,11 @@ package io.qrvoucher.ingress.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
@@ -54,6 +56,26 @@ class AdmissionControlTest {
         admission.filter(later, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
         assertThat(later.getResponse().getStatusCode()).as("admitted once the others finished").isNull();
         assertThat(writesInFlight()).isZero();
+    }
+
+    /** The handlers match decoded paths: a write spelt with percent-encoding is a write all the same. */
+    @Test
+    void aWriteWhosePathIsPercentEncodedTakesAPlaceAsTheSameWriteSpeltPlainly() {
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain slowApi = exchange -> stillHandling.asMono();
+        admission.filter(post("/api/%76ouchers"), slowApi).subscribe();
+        admission.filter(post("/api/vouchers"), slowApi).subscribe();
+
+        MockServerWebExchange encoded = post("/api/%76ouchers");
+        admission.filter(encoded, slowApi).subscribe();
+        MockServerWebExchange encodedRedemption = post("/api/%72edemptions");
+        admission.filter(encodedRedemption, slowApi).subscribe();
+
+        assertThat(encoded.getResponse().getStatusCode()).as("a generation beyond the bound")
+                .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(encodedRedemption.getResponse().getStatusCode()).as("a redemption, in the quarter more").isNull();
+        assertThat(writesInFlight()).isEqualTo(3.0);
+        stillHandling.tryEmitEmpty();
     }
 
     @Test
@@ -243,7 +265,8 @@ class AdmissionControlTest {
         return MockServerWebExchange.builder(MockServerHttpRequest.post(path)).principal(() -> customer).build();
     }
 
+    /** A POST to the path as given, percent-encoding and all. */
     private static MockServerWebExchange post(String path) {
-        return MockServerWebExchange.from(MockServerHttpRequest.post(path));
+        return MockServerWebExchange.from(MockServerHttpRequest.method(HttpMethod.POST, URI.create(path)));
     }
 }
