@@ -2,6 +2,7 @@ package io.qrvoucher.ingress;
 
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -74,6 +75,12 @@ final class ApiClient {
 
     WebTestClient.RequestHeadersSpec<?> get(String uri) {
         return http.get().uri(uri).headers(h -> h.setBearerAuth(token));
+    }
+
+    /** A GET of the path and query exactly as given, percent-encoding and all: no template, nothing encoded again. */
+    WebTestClient.RequestHeadersSpec<?> getRaw(String pathAndQuery) {
+        return http.get().uri(base -> URI.create(base.build().toString() + pathAndQuery))
+                .headers(h -> h.setBearerAuth(token));
     }
 
     WebTestClient.RequestHeadersSpec<?> delete(String uri) {

@@ -124,6 +124,18 @@ class ManageTest extends IngressTestBase {
         }
     }
 
+    /** What no request may hold (a control character, an encoded slash, a path parameter) is malformed, never a 500. */
+    @Test
+    void aQueryOrPathNoRequestMayHoldIsRefusedAsMalformed() {
+        for (String target : List.of("/api/vouchers?%01=x", "/api/vouchers?role=payer&%7F", "/api/vouchers/a%2Fb",
+                "/api/vouchers/x;y=1")) {
+            alice.getRaw(target).exchange()
+                    .expectStatus().isBadRequest()
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.code").isEqualTo("MALFORMED_REQUEST");
+        }
+    }
+
     @Test
     void aCursorServesOnlyTheListThatGaveItOut() {
         alice.issuedVoucher("1.04");

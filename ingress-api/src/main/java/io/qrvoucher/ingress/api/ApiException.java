@@ -27,6 +27,12 @@ public class ApiException extends ErrorResponseException {
         return new ApiException(HttpStatus.BAD_REQUEST, code, detail);
     }
 
+    /** A request no handler can read: its path, a header or a parameter holds what no request may. */
+    public static ApiException malformed() {
+        return badRequest("MALFORMED_REQUEST", "The request's path, headers or parameters hold what no request may "
+                + "(a control character, an encoded slash, a path parameter)");
+    }
+
     public static ApiException unprocessable(String code, String detail) {
         return new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, code, detail);
     }

@@ -14,6 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -68,6 +69,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     /** A refusal made here, not thrown: its problem details with its headers. */
     private static ResponseEntity<ProblemDetail> problem(ApiException refusal) {
         return problem(refusal.getBody(), refusal.getHeaders());
+    }
+
+    /**
+     * A name or value Spring Security's firewall refuses (a control character), found only when a handler reads it:
+     * what the request asks cannot be read. Its own words are not repeated, for they quote what was refused.
+     */
+    @ExceptionHandler(ServerExchangeRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(ServerExchangeRejectedException error) {
+        return problem(ApiException.malformed());
     }
 
     @ExceptionHandler(RuntimeException.class)

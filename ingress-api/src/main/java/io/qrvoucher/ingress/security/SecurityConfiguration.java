@@ -20,6 +20,7 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
@@ -80,6 +81,18 @@ public class SecurityConfiguration {
                         .authenticationEntryPoint((exchange, error) -> problem(exchange, json, HttpStatus.UNAUTHORIZED,
                                 "UNAUTHENTICATED", "A valid bearer token is required")))
                 .build();
+    }
+
+    /**
+     * A request Spring Security's firewall refuses before any filter (an encoded slash or a path parameter in the
+     * path): a problem like every other refusal, not a bare 400.
+     */
+    @Bean
+    ServerExchangeRejectedHandler malformedRequests(ObjectMapper json) {
+        return (exchange, rejected) -> {
+            ApiException malformed = ApiException.malformed();
+            return ProblemResponses.write(exchange, json, malformed.getBody(), malformed.getHeaders());
+        };
     }
 
     @Bean
