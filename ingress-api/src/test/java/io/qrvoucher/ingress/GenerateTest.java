@@ -61,14 +61,18 @@ class GenerateTest extends IngressTestBase {
 
     @Test
     void aVoucherIdIssuedToItsPayerThatIsNotRecordedInTimeIsUnavailableNotNotFound() {
-        String neverSent = new io.qrvoucher.ingress.codes.VoucherCodes(java.util.Base64.getDecoder().decode(CODE_SECRET))
-                .newVoucherId("alice");
+        io.qrvoucher.ingress.codes.VoucherCodes codes =
+                new io.qrvoucher.ingress.codes.VoucherCodes(java.util.Base64.getDecoder().decode(CODE_SECRET));
+        String neverSent = codes.newVoucherId("alice", Instant.now());
 
         alice.get("/api/vouchers/" + neverSent).exchange()
                 .expectStatus().isEqualTo(503)
                 .expectHeader().exists("Retry-After")
                 .expectBody().jsonPath("$.code").isEqualTo("TEMPORARILY_UNAVAILABLE");
         bob.get("/api/vouchers/" + neverSent).exchange().expectStatus().isNotFound().expectBody(Void.class);
+        // Made days ago and missing, it is not on its way: its owner forgot it (voucher.final-retention).
+        alice.get("/api/vouchers/" + codes.newVoucherId("alice", Instant.now().minus(Duration.ofDays(3))))
+                .exchange().expectStatus().isNotFound().expectBody(Void.class);
     }
 
     @Test

@@ -50,6 +50,20 @@ class RedeemTest extends IngressTestBase {
     @LocalServerPort
     int port;
 
+    /**
+     * A redemption id is issued only for a voucher its owner recorded: once the owner knows neither the voucher nor a
+     * refusal of the request, it forgot the voucher (voucher.final-retention), and the redemption is not found.
+     */
+    @Test
+    void aRedemptionOfAVoucherNoLongerKeptIsNotFound() {
+        io.qrvoucher.ingress.codes.VoucherCodes codes =
+                new io.qrvoucher.ingress.codes.VoucherCodes(Base64.getDecoder().decode(CODE_SECRET));
+        String forgotten = codes.newVoucherId("alice", Instant.now().minus(Duration.ofDays(500)));
+
+        bob.get("/api/redemptions/" + codes.redemptionId("bob", forgotten)).exchange()
+                .expectStatus().isNotFound().expectBody(Void.class);
+    }
+
     @Test
     void aPayeeRedeemsTheFullAmountByCodeAndThePayerSeesItRedeemed() {
         Map<String, Object> voucher = alice.issuedVoucher("20.00");

@@ -137,7 +137,7 @@ final class Generations {
         Dtos.GenerateVoucher resolved = new Dtos.GenerateVoucher(accountId,
                 DecimalAmounts.format(amountMinor, currency.getCurrencyCode()), currency.getCurrencyCode(),
                 request.expiresAt());
-        IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(codes.newVoucherId(customerId));
+        IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(codes.newVoucherId(customerId, now));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> stepUpFor(caller, settings, idempotencyKey, hash, ids, proposed, now)
                         .flatMap(stepUp -> publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(),

@@ -302,10 +302,15 @@ final class Redemptions {
         return newAttempt && voucher.getStatus() != VoucherStatus.UNUSED ? failedAttempts.record(customerId) : Mono.empty();
     }
 
-    /** A redemption, to the customer who asked for it; empty for anyone else and for ids never issued. */
+    /**
+     * A redemption, to the customer who asked for it; empty for anyone else, for ids never issued, and once the
+     * voucher's owner knows neither the voucher nor a refusal of the request: a redemption id is issued only for a
+     * voucher recorded, so the voucher was forgotten ({@code voucher.final-retention}), and its redemption with it.
+     */
     Mono<Dtos.Redemption> redemption(String customerId, String redemptionId) {
         return Mono.justOrEmpty(codes.voucherOfRedemption(redemptionId, customerId))
                 .flatMap(voucherId -> reads.voucher(voucherId, redemptionId)
+                        .filter(answer -> answer.getVoucher() != null || answer.getRefusal() != null)
                         .map(answer -> Representations.redemption(
                                 RedemptionView.of(redemptionId, voucherId, customerId, answer),
                                 answer.getVoucher() == null ? null : answer.getVoucher().getCurrency())));

@@ -46,8 +46,15 @@ public final class VoucherCodes {
     private static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 12;
     private static final int REDEMPTION_TAG_BYTES = 12;
-    /** The low 48 bits of a voucher id: its tag. The other 74 bits not fixed by the UUID layout are random. */
+    /** The low 48 bits of a voucher id: its tag. */
     private static final long VOUCHER_ID_TAG = 0xFFFF_FFFF_FFFFL;
+    /**
+     * The high 16 bits of a voucher id: the UTC day it was made on, counted from 1970 (to 2149). The other 58 bits
+     * not fixed by the UUID layout are random; two ids of one day and customer are alike with odds of 2^-58, and of
+     * two customers not at all, for their tags differ.
+     */
+    private static final long ISSUE_DAY = 0xFFFF_0000_0000_0000L;
+    private static final int ISSUE_DAY_SHIFT = 48;
     private static final long UUID_VERSION = 0xF000L;
     private static final long VERSION_8 = 0x8000L;
     private static final long UUID_VARIANT = 0xC000_0000_0000_0000L;
@@ -119,19 +126,24 @@ public final class VoucherCodes {
     }
 
     /**
-     * The id of a new voucher of this payer: a UUID (version 8, RFC 9562) with 74 random bits and a 48-bit tag, an
-     * HMAC over the payer and those bits. The ingress can thus tell, without asking anyone, that a voucher id was
-     * made for its reader ({@link #isIssuedTo}): a payer who reads their voucher before its owner recorded it (the
-     * Location of a 202) is kept waiting for it, not told it does not exist.
+     * The id of a new voucher of this payer, made {@code now}: a UUID (version 8, RFC 9562) of the day it was made,
+     * 58 random bits and a 48-bit tag, an HMAC over the payer and the rest. The ingress can thus tell, without asking
+     * anyone, that a voucher id was made for its reader lately ({@link #mayBeUnrecorded}): a payer who reads their
+     * voucher before its owner recorded it (the Location of a 202) is kept waiting for it, not told it does not exist.
      */
-    public String newVoucherId(String customerId) {
-        long high = (RANDOM.nextLong() & ~UUID_VERSION) | VERSION_8;
+    public String newVoucherId(String customerId, Instant now) {
+        long high = (issueDay(now) << ISSUE_DAY_SHIFT) | (RANDOM.nextLong() & ~ISSUE_DAY & ~UUID_VERSION) | VERSION_8;
         long low = (RANDOM.nextLong() & ~UUID_VARIANT & ~VOUCHER_ID_TAG) | VARIANT_RFC;
         return new UUID(high, low | voucherIdTag(currentKey(), customerId, high, low)).toString();
     }
 
-    /** Whether the voucher id was made for this customer by {@link #newVoucherId}, with any key configured. */
-    public boolean isIssuedTo(String voucherId, String customerId) {
+    /**
+     * Whether the voucher id was made for this customer by {@link #newVoucherId}, with any key configured, on the day
+     * of {@code now} or one next to it (UTC; the instances' clocks may differ a little): a voucher its owner may not
+     * have recorded yet. Any other, missing, is not on its way: it never was, or its owner has forgotten it
+     * ({@code voucher.final-retention}). An id made before session 34 carries no day (nor this tag) and is not.
+     */
+    public boolean mayBeUnrecorded(String voucherId, String customerId, Instant now) {
         if (!Uuids.isCanonical(voucherId)) {
             return false;
         }
@@ -139,11 +151,17 @@ public final class VoucherCodes {
         long high = id.getMostSignificantBits();
         long untagged = id.getLeastSignificantBits() & ~VOUCHER_ID_TAG;
         long tag = id.getLeastSignificantBits() & VOUCHER_ID_TAG;
-        return id.version() == 8 && allKeys().anyMatch(key -> voucherIdTag(key, customerId, high, untagged) == tag);
+        return id.version() == 8 && Math.abs((high >>> ISSUE_DAY_SHIFT) - issueDay(now)) <= 1
+                && allKeys().anyMatch(key -> voucherIdTag(key, customerId, high, untagged) == tag);
+    }
+
+    private static long issueDay(Instant now) {
+        return Math.floorDiv(now.getEpochSecond(), 86_400L) & (ISSUE_DAY >>> ISSUE_DAY_SHIFT);
     }
 
     private static long voucherIdTag(SecretKeySpec key, String customerId, long high, long untaggedLow) {
-        byte[] mac = mac(key, "voucher\u0000" + customerId + "\u0000" + Long.toHexString(high) + "."
+        // Not the MAC of the ids before session 34 ("voucher"), whose high bits held no day: none of those passes.
+        byte[] mac = mac(key, "dated-voucher\u0000" + customerId + "\u0000" + Long.toHexString(high) + "."
                 + Long.toHexString(untaggedLow));
         long tag = 0;
         for (int i = 0; i < 6; i++) {

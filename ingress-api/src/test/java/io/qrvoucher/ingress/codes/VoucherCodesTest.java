@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.codes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -99,32 +100,35 @@ class VoucherCodesTest {
     }
 
     @Test
-    void aNewVoucherIdIsAUuidKnownAsIssuedToItsPayerOnly() {
-        String voucherId = codes.newVoucherId("alice");
+    void aNewVoucherIdIsAUuidKnownAsIssuedToItsPayerOnlyAndOnlyAroundTheDayItWasMade() {
+        Instant madeAt = Instant.parse("2026-12-04T23:59:00Z");
+        String voucherId = codes.newVoucherId("alice", madeAt);
 
         assertThat(UUID.fromString(voucherId).toString()).isEqualTo(voucherId);
         assertThat(UUID.fromString(voucherId).version()).isEqualTo(8);
         assertThat(UUID.fromString(voucherId).variant()).isEqualTo(2);
-        assertThat(codes.newVoucherId("alice")).isNotEqualTo(voucherId);
-        assertThat(codes.isIssuedTo(voucherId, "alice")).isTrue();
-        assertThat(codes.isIssuedTo(voucherId, "bob")).isFalse();
-        assertThat(new VoucherCodes("another-secret-of-at-least-32-bytes!!".getBytes()).isIssuedTo(voucherId, "alice"))
-                .isFalse();
-        assertThat(codes.isIssuedTo(UUID.randomUUID().toString(), "alice")).isFalse();
+        assertThat(codes.newVoucherId("alice", madeAt)).isNotEqualTo(voucherId);
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt)).isTrue();
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofHours(23))))
+                .as("the next day").isTrue();
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.minus(Duration.ofHours(25))))
+                .as("the day before, on an instance whose clock is behind").isTrue();
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofHours(25))))
+                .as("two days on").isFalse();
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofDays(3))))
+                .as("days later: missing, it was forgotten").isFalse();
+        assertThat(codes.mayBeUnrecorded(voucherId, "bob", madeAt)).isFalse();
+        assertThat(new VoucherCodes("another-secret-of-at-least-32-bytes!!".getBytes())
+                .mayBeUnrecorded(voucherId, "alice", madeAt)).isFalse();
+        assertThat(codes.mayBeUnrecorded(UUID.randomUUID().toString(), "alice", madeAt)).isFalse();
         char last = voucherId.charAt(35);
-        assertThat(codes.isIssuedTo(voucherId.substring(0, 35) + (last == '0' ? '1' : '0'), "alice")).isFalse();
-    }
-
-    @Test
-    void aVoucherIdStaysIssuedToItsPayerAcrossARotation() {
-        byte[] first = "a-secret-of-at-least-thirty-two-bytes!".getBytes();
-        String voucherId = new VoucherCodes(first).newVoucherId("alice");
-
-        VoucherCodes afterRotation = new VoucherCodes(first,
-                java.util.Map.of("k2", "a-second-secret-of-at-least-32-bytes!".getBytes()), "k2");
-
-        assertThat(afterRotation.isIssuedTo(voucherId, "alice")).isTrue();
-        assertThat(afterRotation.isIssuedTo(afterRotation.newVoucherId("alice"), "alice")).isTrue();
+        assertThat(codes.mayBeUnrecorded(voucherId.substring(0, 35) + (last == '0' ? '1' : '0'), "alice", madeAt))
+                .isFalse();
+        UUID made = UUID.fromString(voucherId);
+        String madeThreeDaysLater = new UUID(made.getMostSignificantBits() + (3L << 48), made.getLeastSignificantBits())
+                .toString();
+        assertThat(codes.mayBeUnrecorded(madeThreeDaysLater, "alice", madeAt.plus(Duration.ofDays(3))))
+                .as("an old id whose day is moved on: its tag no longer matches").isFalse();
     }
 
     @Test

@@ -83,8 +83,9 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        step-up)
  * @param finalRetention  how long a voucher is kept once it is at rest (final, its money ended); then it is
  *                        forgotten: no longer read by id nor listed, its code no longer known. At least the claim
- *                        window, so that no Idempotency-Key leads to a voucher forgotten. Its history stays in
- *                        {@code voucher-events} and the ledger
+ *                        window and a day, so that no Idempotency-Key leads to a voucher forgotten. Its money stays
+ *                        in the ledger, and its events as long as {@code voucher-events} (or an archive of it) keeps
+ *                        them
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -125,12 +126,17 @@ public record VoucherStreamsProperties(
             StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, "default.deserialization.exception.handler",
             StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, "default.production.exception.handler");
 
+    /** How much longer than the claim window a voucher at rest is kept at least. */
+    static final Duration FINAL_RETENTION_BEYOND_CLAIMS = Duration.ofDays(1);
+
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
-        if (finalRetention.compareTo(claimWindow) < 0) {
+        // A day more than the claim window: a voucher refused at once comes to rest when its request was made, a
+        // little before its key was claimed, and on the ingress's clock, not this one's.
+        if (finalRetention.compareTo(claimWindow.plus(FINAL_RETENTION_BEYOND_CLAIMS)) < 0) {
             throw new IllegalArgumentException("voucher.final-retention=" + finalRetention + " is shorter than "
-                    + "voucher.claim-window=" + claimWindow + ": a retry with an Idempotency-Key could lead to a voucher "
-                    + "forgotten");
+                    + "voucher.claim-window=" + claimWindow + " and a day: a retry with an Idempotency-Key could lead "
+                    + "to a voucher forgotten, and make it anew");
         }
     }
 

@@ -36,7 +36,8 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
  *
  * <p>A voucher at rest (final, its money ended) is forgotten a retention after it came to rest, from the store and
  * from the index: the store of a task does not grow for ever with every voucher it ever held, nor its start, which
- * reads them all. Its history stays where it is kept for good: the public events and the ledger.
+ * reads them all. Its money stays in the ledger's journal; its events are the bank's to archive from
+ * {@code voucher-events}, which keeps them only for the topic's retention.
  */
 final class Vouchers {
 

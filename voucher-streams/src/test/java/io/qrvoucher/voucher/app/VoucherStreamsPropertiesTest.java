@@ -57,10 +57,11 @@ class VoucherStreamsPropertiesTest {
     }
 
     @Test
-    void aVoucherAtRestIsKeptFourHundredDaysAndNeverForgottenWithinTheClaimWindow() {
+    void aVoucherAtRestIsKeptFourHundredDaysAndNeverForgottenWithinTheClaimWindowAndADay() {
         assertThat(bind(Map.of()).finalRetention()).isEqualTo(java.time.Duration.ofDays(400));
-        assertThatThrownBy(() -> bind(Map.of("voucher.final-retention", "12h")))
-                .rootCause().hasMessageContaining("voucher.final-retention=PT12H is shorter than voucher.claim-window");
+        assertThatThrownBy(() -> bind(Map.of("voucher.final-retention", "36h")))
+                .rootCause().hasMessageContaining("voucher.final-retention=PT36H is shorter than voucher.claim-window");
+        assertThat(bind(Map.of("voucher.final-retention", "48h")).finalRetention()).isEqualTo(java.time.Duration.ofHours(48));
     }
 
     private static VoucherStreamsProperties bind(Map<String, String> given) {

@@ -860,6 +860,23 @@ class VoucherTopologyTest {
         }
 
         @Test
+        void aVoucherIsKeptARetentionFromWhenItCameToRestNotFromWhenItWasMade() {
+            topology.issue("v1", "alice", 100);
+            Instant madeAt = topology.now();
+            topology.cancel("v1", "alice");
+            topology.advance(Duration.ofDays(10));
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.RELEASED, null);
+            Instant cameToRestAt = topology.stored("v1").getUpdatedAt();
+            assertThat(cameToRestAt).isAfter(madeAt.plus(Duration.ofDays(9)));
+
+            topology.advanceTo(madeAt.plus(RETENTION).plus(Duration.ofMinutes(2)));
+            assertThat(topology.stored("v1")).isNotNull();
+
+            topology.advanceTo(cameToRestAt.plus(RETENTION).plus(Duration.ofMinutes(2)));
+            assertThat(topology.stored("v1")).isNull();
+        }
+
+        @Test
         void aVoucherWhoseMoneyIsStillInFlightIsNeverForgotten() {
             topology.generate("frozen-never-answered", "alice", 100);
             topology.issue("cancelled-release-unanswered", "alice", 100);
