@@ -37,7 +37,7 @@ final class Cancellations {
     }
 
     Mono<ResponseEntity<Dtos.Voucher>> cancel(String customerId, String voucherId, String idempotencyKey, String prefer) {
-        Duration wait = prefer == null ? CANCEL_WAIT : Prefer.waitOf(prefer, properties.limits().maxWait());
+        Duration wait = Prefer.waitOf(prefer, CANCEL_WAIT, properties.limits().maxWait());
         return representations.visible(reads, voucherId, customerId)
                 .flatMap(voucher -> {
                     if (!voucher.getPayerCustomerId().equals(customerId)) {

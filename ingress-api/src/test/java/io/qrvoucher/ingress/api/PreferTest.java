@@ -1,0 +1,32 @@
+package io.qrvoucher.ingress.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/** {@code Prefer: wait=N} (RFC 7240), as the writes read it. */
+class PreferTest {
+
+    private static final Duration MAX = Duration.ofSeconds(30);
+    private static final Duration UNASKED = Duration.ofSeconds(5);
+
+    @Test
+    void aWaitIsReadAmongOtherPreferencesAndCappedHoweverManyDigitsItHas() {
+        assertThat(Prefer.waitOf("wait=10", UNASKED, MAX)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(Prefer.waitOf("respond-async, wait=3", UNASKED, MAX)).isEqualTo(Duration.ofSeconds(3));
+        assertThat(Prefer.waitOf("wait = 0", UNASKED, MAX)).isZero();
+        assertThat(Prefer.waitOf("wait=999999", UNASKED, MAX)).isEqualTo(MAX);
+        assertThat(Prefer.waitOf("wait=1000000", UNASKED, MAX)).as("seven digits").isEqualTo(MAX);
+        assertThat(Prefer.waitOf("wait=" + "9".repeat(40), UNASKED, MAX)).isEqualTo(MAX);
+    }
+
+    @Test
+    void aHeaderThatAsksNoWaitLeavesTheWaitOfTheOperation() {
+        assertThat(Prefer.waitOf(null, UNASKED, MAX)).isEqualTo(UNASKED);
+        assertThat(Prefer.waitOf("respond-async", UNASKED, MAX)).isEqualTo(UNASKED);
+        assertThat(Prefer.waitOf("wait=soon", UNASKED, MAX)).isEqualTo(UNASKED);
+        assertThat(Prefer.waitOf("respond-async", MAX)).as("a write that waits for nothing unasked").isZero();
+    }
+}
