@@ -48,6 +48,12 @@ public final class QrCodes {
      * pixel: 128 MB for 16 megapixels, from a file of a few hundred KB).
      */
     static final long MAX_DECODED_PIXELS = 4_000_000L;
+    /**
+     * The most scans a JPEG may have. A progressive JPEG is decoded once over the whole picture for each of its scans,
+     * and a small file can hold tens of thousands of them (each a few bytes), keeping a decoder busy for minutes; a
+     * camera's or a phone's progressive JPEG has about ten, a baseline one one.
+     */
+    static final int MAX_JPEG_SCANS = 100;
 
     public byte[] render(String content) {
         Map<EncodeHintType, Object> hints = new EnumMap<>(EncodeHintType.class);
@@ -99,6 +105,9 @@ public final class QrCodes {
      */
     static BufferedImage read(byte[] picture) {
         String format = formatOf(picture).orElseThrow(UnreadableImageException::new);
+        if (format.equals("jpeg") && jpegScans(picture, MAX_JPEG_SCANS + 1) > MAX_JPEG_SCANS) {
+            throw new UnreadableImageException();
+        }
         try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(picture))) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
             if (input == null || !readers.hasNext()) {
@@ -145,6 +154,44 @@ public final class QrCodes {
             return Optional.of("png");
         }
         return startsWith(picture, JPEG) ? Optional.of("jpeg") : Optional.empty();
+    }
+
+    /**
+     * How many scans (start-of-scan markers) the JPEG holds, counted up to {@code enough}: its segments walked by
+     * their lengths, each scan's entropy-coded data skipped to the next marker (a 0xFF not followed by a stuffed 0x00
+     * or a restart marker). What does not parse is counted as far as it parses; the decoder refuses the rest.
+     */
+    static int jpegScans(byte[] jpeg, int enough) {
+        int scans = 0;
+        int at = 2; // after the start of image
+        while (scans < enough && at + 3 < jpeg.length) {
+            if ((jpeg[at] & 0xFF) != 0xFF) {
+                return scans;
+            }
+            int marker = jpeg[at + 1] & 0xFF;
+            if (marker == 0xFF) { // fill byte
+                at++;
+                continue;
+            }
+            if (marker == 0xD9) { // end of image
+                return scans;
+            }
+            int length = ((jpeg[at + 2] & 0xFF) << 8) | (jpeg[at + 3] & 0xFF);
+            at += 2 + length;
+            if (marker == 0xDA) { // start of scan: its header, then its data up to the next marker
+                scans++;
+                while (at + 1 < jpeg.length && !isMarker(jpeg[at], jpeg[at + 1])) {
+                    at++;
+                }
+            }
+        }
+        return scans;
+    }
+
+    /** Whether the two bytes are a marker, not a stuffed 0xFF or a restart marker within a scan's data. */
+    private static boolean isMarker(byte first, byte second) {
+        int code = second & 0xFF;
+        return (first & 0xFF) == 0xFF && code != 0x00 && (code < 0xD0 || code > 0xD7);
     }
 
     private static boolean startsWith(byte[] bytes, byte[] prefix) {

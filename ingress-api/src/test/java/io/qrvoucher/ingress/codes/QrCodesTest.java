@@ -74,6 +74,57 @@ class QrCodesTest {
     }
 
     @Test
+    void aProgressiveJpegReadsAndOneOfManyScansIsRefusedBeforeItIsDecoded() throws Exception {
+        String code = "QRV1.progressive.tag";
+        byte[] baseline = jpeg(code, false);
+        byte[] progressive = jpeg(code, true);
+        assertThat(QrCodes.jpegScans(baseline, 1_000)).isEqualTo(1);
+        assertThat(QrCodes.jpegScans(progressive, 1_000)).isBetween(2, QrCodes.MAX_JPEG_SCANS);
+        assertThat(qr.decode(progressive)).contains(code);
+
+        // Its last scan again and again: each one more pass of the decoder over the whole picture.
+        int lastScan = lastIndexOfScan(progressive);
+        java.io.ByteArrayOutputStream manyScans = new java.io.ByteArrayOutputStream();
+        manyScans.write(progressive, 0, progressive.length - 2);
+        for (int i = 0; i < QrCodes.MAX_JPEG_SCANS; i++) {
+            manyScans.write(progressive, lastScan, progressive.length - 2 - lastScan);
+        }
+        manyScans.write(new byte[] {(byte) 0xFF, (byte) 0xD9});
+
+        assertThat(QrCodes.jpegScans(manyScans.toByteArray(), 1_000)).isGreaterThan(QrCodes.MAX_JPEG_SCANS);
+        assertThatThrownBy(() -> qr.decode(manyScans.toByteArray())).isInstanceOf(QrCodes.UnreadableImageException.class);
+    }
+
+    private byte[] jpeg(String code, boolean progressive) throws Exception {
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(qr.render(code)));
+        java.awt.image.BufferedImage rgb = new java.awt.image.BufferedImage(image.getWidth(), image.getHeight(),
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        rgb.createGraphics().drawImage(image, 0, 0, null);
+        javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        if (progressive) {
+            param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream stream = javax.imageio.ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new javax.imageio.IIOImage(rgb, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    private static int lastIndexOfScan(byte[] jpeg) {
+        for (int at = jpeg.length - 2; at > 0; at--) {
+            if ((jpeg[at] & 0xFF) == 0xFF && (jpeg[at + 1] & 0xFF) == 0xDA) {
+                return at;
+            }
+        }
+        throw new IllegalArgumentException("no scan");
+    }
+
+    @Test
     void bytesThatAreNoPictureAreRefused() {
         assertThatThrownBy(() -> qr.decode(new byte[] {1, 2, 3})).isInstanceOf(QrCodes.UnreadableImageException.class);
     }
