@@ -87,6 +87,16 @@ class LedgerAdapterKafkaTest {
         topics.close();
     }
 
+    /**
+     * The server probes the adapter's connections: one cut off inside a transaction (its host gone) loses it, and the
+     * rows it locked, within about a minute, not after the system's two hours of TCP keepalive.
+     */
+    @Test
+    void theDatabaseProbesTheAdaptersConnectionsSoThatOneCutOffLetsGoOfItsLocksSoon() {
+        assertThat(jdbc.sql("SHOW tcp_keepalives_idle").query(String.class).single()).isEqualTo("30");
+        assertThat(jdbc.sql("SHOW tcp_keepalives_count").query(String.class).single()).isEqualTo("3");
+    }
+
     @Test
     void theDemoCustomersAccountsArePublishedAtStart() {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
