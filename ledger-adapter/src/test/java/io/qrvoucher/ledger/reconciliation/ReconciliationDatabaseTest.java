@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -68,6 +69,22 @@ class ReconciliationDatabaseTest {
     @AfterEach
     void closeLedger() {
         dataSource.close();
+    }
+
+    /** Rolled back from a release with a check this one does not know, the reconciliation goes on counting its own. */
+    @Test
+    void aMismatchOfACheckOfALaterReleaseIsLeftInTheReportNotCounted() {
+        jdbc.sql("""
+                INSERT INTO reconciliation_mismatches (check_name, subject, expected, found)
+                VALUES ('a_check_of_a_later_release', 'alice-cny', '1', '2'), (:known, 'bob-cny', '1', '2')""")
+                .param("known", Check.values()[0].id()).update();
+
+        Map<Check, Long> counts = store.mismatchCounts();
+
+        assertThat(counts).hasSize(Check.values().length).containsEntry(Check.values()[0], 1L);
+        assertThat(counts.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(1L);
+        assertThat(store.newestMismatches(10)).extracting(ReconciliationStore.Mismatch::check)
+                .contains("a_check_of_a_later_release");
     }
 
     @Test
