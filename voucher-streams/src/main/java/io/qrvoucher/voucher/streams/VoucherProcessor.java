@@ -10,8 +10,11 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.qrvoucher.voucher.domain.Decision;
+import io.qrvoucher.voucher.domain.LedgerResult;
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherInput;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
@@ -26,6 +29,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
  * vouchers long at rest.
  */
 final class VoucherProcessor implements Processor<String, VoucherInput, String, Object> {
+
+    private static final Logger log = LoggerFactory.getLogger(VoucherProcessor.class);
 
     private final VoucherLifecycle lifecycle;
     private final ExpirySettings expiry;
@@ -82,6 +87,12 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
             }
             Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
             Optional<Voucher> current = vouchers.find(record.key());
+            if (current.isEmpty() && record.value() instanceof LedgerResult result) {
+                // A command is sent only for a voucher held here, and its result comes back by the same key: unless
+                // ledger-results has another partition count than voucher-requests, or the voucher is long forgotten.
+                log.warn("Ledger result {} ({}) of voucher {}, which task {} does not hold: ignored", result.commandId(),
+                        result.outcome(), result.voucherId(), context.taskId());
+            }
             Decision decision = lifecycle.apply(current, record.value(), now);
             vouchers.carryOut(current, decision, now, handling);
             if (record.value() instanceof VoucherRequest request && refusals.record(request, decision, now)) {

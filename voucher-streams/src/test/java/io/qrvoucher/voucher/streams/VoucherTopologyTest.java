@@ -735,6 +735,16 @@ class VoucherTopologyTest {
     class LedgerDisagrees {
 
         @Test
+        void aLedgerResultOfAVoucherTheTaskDoesNotHoldChangesNothing() {
+            topology.ledgerAnswers("never-generated", "/freeze", LedgerOutcome.FROZEN, null);
+
+            assertThat(topology.stored("never-generated")).isNull();
+            assertThat(topology.events()).isEmpty();
+            assertThat(topology.commands()).isEmpty();
+            assertThat(topology.deadLetters()).isEmpty();
+        }
+
+        @Test
         void aReleaseAnsweredAlreadyCapturedCorrectsAFailedRedemptionToRedeemed() {
             topology.issue("v1", "alice", 500_00);
             topology.redeem("v1", "bob", 100_00L);
