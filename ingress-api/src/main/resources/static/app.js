@@ -1,7 +1,7 @@
 // The web app: plain ES modules, no build step. Every call goes to the HTTP API (SPEC section 3 and its additions).
 // What the API returns becomes text nodes, never markup (docs/security.md).
 import { texts } from './i18n.js';
-import { LiveStatus } from './live.js';
+import { FINAL, LiveStatus } from './live.js';
 import { currencyName, dateTime, masked, money, parseAmount, toMinor, fractionDigits } from './format.js';
 
 const $ = (selector) => document.querySelector(selector);
@@ -429,15 +429,15 @@ function showVoucher(voucher) {
   } else {
     say($('#generate-error'), voucher.reason && (() => reason(voucher.reason)));
   }
-  countdown(voucher.expiresAt);
+  countdown(endOf(voucher));
   stopShownFollow = live.follow(voucher, (changed) => {
     // Generated PENDING (the bank answered before the hold was placed): its code shows once it is issued, and
     // its end (none until then) comes with it.
     const issuedNow = state.shown.status !== 'UNUSED' && changed.status === 'UNUSED';
-    const endChanged = changed.expiresAt !== state.shown.expiresAt;
+    const endChanged = endOf(changed) !== endOf(state.shown);
     state.shown = changed;
     renderShownVoucher();
-    if (endChanged) countdown(changed.expiresAt);
+    if (endChanged) countdown(endOf(changed));
     if (issuedNow) showQr(changed.id, $('#counter-mode').checked);
   }, { first: true });
   $('#voucher-title').focus();
@@ -520,6 +520,11 @@ async function showQr(voucherId, counter) {
 $('#counter-mode').addEventListener('change', () => {
   if (state.shown?.status === 'UNUSED') showQr(state.shown.id, $('#counter-mode').checked);
 });
+
+/** The end to count down to: none once the voucher is final (redeemed, cancelled, rejected…), nor before it has one. */
+function endOf(voucher) {
+  return FINAL.has(voucher.status) ? null : voucher.expiresAt;
+}
 
 let ticking;
 /** Counts down to the voucher's end; nothing while it has none (PENDING, answered 202: expiresAt is null). */
@@ -677,8 +682,26 @@ async function redeemPicture(fields) {
   try {
     showRedemption(await api('POST', '/api/redemptions', { form, prefer: 'wait=10', keyed: true }));
   } catch (error) {
-    showRedemption(null, error.code);
+    if (!(await confirmInstead(error, fields, { form: pictureOnly() }))) showRedemption(null, error.code);
   }
+}
+
+function pictureOnly() {
+  const form = new FormData();
+  form.append('image', picture);
+  return form;
+}
+
+/**
+ * Sent with no account, as redeem on scan does, and refused for want of one: the redemption mode was changed to
+ * "scan, then confirm" elsewhere (another device). The settings are read again and the payee confirms, as that
+ * mode asks, instead of being refused at every scan. True if so.
+ */
+async function confirmInstead(error, fields, preview) {
+  if (error.code !== 'DESTINATION_REQUIRED' || Object.keys(fields).some((name) => name !== 'amount')) return false;
+  await loadAccountsAndSettings();
+  await confirmAfterPreview(preview);
+  return true;
 }
 
 function showRedemption(redemption, refusal) {
@@ -802,7 +825,7 @@ async function redeemScanned(fields) {
   try {
     showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10', keyed: true }));
   } catch (error) {
-    showRedemption(null, error.code);
+    if (!(await confirmInstead(error, fields, { body: { code: scannedCode } }))) showRedemption(null, error.code);
   }
 }
 

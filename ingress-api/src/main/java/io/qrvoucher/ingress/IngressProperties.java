@@ -80,11 +80,17 @@ public record IngressProperties(
      * @param routingRefresh how often the routing is asked for again; it is also asked for at once when an
      *                       instance answers that it no longer holds a partition
      * @param timeout        how long one read may take, beyond the wait a long poll asks for
+     * @param recordingWindow how long after its id was made (to the day) a voucher its owner does not hold is taken
+     *                       for one on its way, waited for and answered 503 "not recorded yet", rather than gone
+     *                       (404): longer than voucher-streams may be down with generations waiting for it, and than
+     *                       {@code voucher.claim-window} (a keyed retry sends the first claim's id again); shorter
+     *                       than {@code voucher.final-retention}, or a voucher forgotten reads 503 until it passes
      */
     public record VoucherStreams(
             @DefaultValue("http://localhost:8082") java.util.List<java.net.URI> urls,
             @DefaultValue("10s") Duration routingRefresh,
-            @DefaultValue("5s") Duration timeout) {
+            @DefaultValue("5s") Duration timeout,
+            @DefaultValue("7d") Duration recordingWindow) {
     }
 
     /**

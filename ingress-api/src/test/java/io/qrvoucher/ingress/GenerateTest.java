@@ -70,8 +70,8 @@ class GenerateTest extends IngressTestBase {
                 .expectHeader().exists("Retry-After")
                 .expectBody().jsonPath("$.code").isEqualTo("TEMPORARILY_UNAVAILABLE");
         bob.get("/api/vouchers/" + neverSent).exchange().expectStatus().isNotFound().expectBody(Void.class);
-        // Made days ago and missing, it is not on its way: its owner forgot it (voucher.final-retention).
-        alice.get("/api/vouchers/" + codes.newVoucherId("alice", Instant.now().minus(Duration.ofDays(3))))
+        // Made before the recording window (7 days) and missing, it is not on its way: its owner forgot it.
+        alice.get("/api/vouchers/" + codes.newVoucherId("alice", Instant.now().minus(Duration.ofDays(9))))
                 .exchange().expectStatus().isNotFound().expectBody(Void.class);
     }
 

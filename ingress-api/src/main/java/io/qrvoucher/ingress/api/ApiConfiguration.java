@@ -45,8 +45,8 @@ class ApiConfiguration {
     }
 
     @Bean
-    Representations representations(VoucherCodes codes, Clock clock) {
-        return new Representations(codes, clock);
+    Representations representations(VoucherCodes codes, Clock clock, IngressProperties properties) {
+        return new Representations(codes, clock, properties.voucherStreams().recordingWindow());
     }
 
     @Bean

@@ -28,10 +28,13 @@ final class Representations {
 
     private final VoucherCodes codes;
     private final Clock clock;
+    private final Duration recordingWindow;
 
-    Representations(VoucherCodes codes, Clock clock) {
+    /** @param recordingWindow how long after its id was made a missing voucher may still be on its way */
+    Representations(VoucherCodes codes, Clock clock, Duration recordingWindow) {
         this.codes = codes;
         this.clock = clock;
+        this.recordingWindow = recordingWindow;
     }
 
     /** Whether the caller may see the voucher at all: its payer, or the payee who redeemed it. */
@@ -41,15 +44,15 @@ final class Representations {
     }
 
     /**
-     * The voucher, if the caller may see it; else 404. A voucher whose id was issued to the caller lately is waited
-     * for up to {@link #RECORDING_WAIT} if its owner has not recorded it yet (read at once from a 202's Location), and
+     * The voucher, if the caller may see it; else 404. A voucher whose id was issued to the caller within the
+     * recording window is waited for up to {@link #RECORDING_WAIT} if its owner has not recorded it yet (read at once from a 202's Location), and
      * answered 503 should it still not be there: it is on its way, not missing. An older one missing was forgotten.
      */
     Mono<VoucherState> visible(VoucherReads reads, String voucherId, String customerId) {
         // A plain read first, and the id's tag checked only on a miss: a wait costs the owner a watch, and the tag a MAC.
         return reads.voucher(voucherId, null)
                 .flatMap(answer -> answer.getVoucher() != null
-                        || !codes.mayBeUnrecorded(voucherId, customerId, clock.instant())
+                        || !codes.mayBeUnrecorded(voucherId, customerId, clock.instant(), recordingWindow)
                         ? Mono.justOrEmpty(answer.getVoucher())
                         : reads.awaitChange(voucherId, null, -1, RECORDING_WAIT)
                                 .mapNotNull(VoucherAnswer::getVoucher)

@@ -55,6 +55,7 @@ public final class VoucherCodes {
      */
     private static final long ISSUE_DAY = 0xFFFF_0000_0000_0000L;
     private static final int ISSUE_DAY_SHIFT = 48;
+    private static final long SECONDS_A_DAY = 86_400L;
     private static final long UUID_VERSION = 0xF000L;
     private static final long VERSION_8 = 0x8000L;
     private static final long UUID_VARIANT = 0xC000_0000_0000_0000L;
@@ -138,12 +139,13 @@ public final class VoucherCodes {
     }
 
     /**
-     * Whether the voucher id was made for this customer by {@link #newVoucherId}, with any key configured, on the day
-     * of {@code now} or one next to it (UTC; the instances' clocks may differ a little): a voucher its owner may not
-     * have recorded yet. Any other, missing, is not on its way: it never was, or its owner has forgotten it
-     * ({@code voucher.final-retention}). An id made before session 34 carries no day (nor this tag) and is not.
+     * Whether the voucher id was made for this customer by {@link #newVoucherId}, with any key configured, within
+     * {@code window} before {@code now} (to the UTC day; a day ahead too, for the instances' clocks may differ): a
+     * voucher its owner may not have recorded yet. Any other, missing, is not on its way: it never was, or its owner
+     * has forgotten it ({@code voucher.final-retention}). An id made before session 34 carries no day (nor this tag)
+     * and is not.
      */
-    public boolean mayBeUnrecorded(String voucherId, String customerId, Instant now) {
+    public boolean mayBeUnrecorded(String voucherId, String customerId, Instant now, Duration window) {
         if (!Uuids.isCanonical(voucherId)) {
             return false;
         }
@@ -151,12 +153,14 @@ public final class VoucherCodes {
         long high = id.getMostSignificantBits();
         long untagged = id.getLeastSignificantBits() & ~VOUCHER_ID_TAG;
         long tag = id.getLeastSignificantBits() & VOUCHER_ID_TAG;
-        return id.version() == 8 && Math.abs((high >>> ISSUE_DAY_SHIFT) - issueDay(now)) <= 1
+        long daysAgo = issueDay(now) - (high >>> ISSUE_DAY_SHIFT);
+        long windowDays = (window.toSeconds() + SECONDS_A_DAY - 1) / SECONDS_A_DAY;
+        return id.version() == 8 && daysAgo >= -1 && daysAgo <= windowDays
                 && allKeys().anyMatch(key -> voucherIdTag(key, customerId, high, untagged) == tag);
     }
 
     private static long issueDay(Instant now) {
-        return Math.floorDiv(now.getEpochSecond(), 86_400L) & (ISSUE_DAY >>> ISSUE_DAY_SHIFT);
+        return Math.floorDiv(now.getEpochSecond(), SECONDS_A_DAY) & (ISSUE_DAY >>> ISSUE_DAY_SHIFT);
     }
 
     private static long voucherIdTag(SecretKeySpec key, String customerId, long high, long untaggedLow) {

@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 
@@ -28,9 +29,9 @@ class RepresentationsTest {
     void anUnusedVoucherPastItsEndIsShownExpiredAndWithoutItsCodeBeforeItsOwnerMarksIt() {
         VoucherState unused = unusedVoucherEndingAt(END);
 
-        Dtos.Voucher before = new Representations(codes, Clock.fixed(END.minusMillis(1), ZoneOffset.UTC))
+        Dtos.Voucher before = new Representations(codes, Clock.fixed(END.minusMillis(1), ZoneOffset.UTC), Duration.ofDays(7))
                 .voucher(unused, "alice");
-        Dtos.Voucher atTheEnd = new Representations(codes, Clock.fixed(END, ZoneOffset.UTC)).voucher(unused, "alice");
+        Dtos.Voucher atTheEnd = new Representations(codes, Clock.fixed(END, ZoneOffset.UTC), Duration.ofDays(7)).voucher(unused, "alice");
 
         assertThat(before.status()).isEqualTo("UNUSED");
         assertThat(before.code()).isNotNull();

@@ -99,6 +99,30 @@ class VoucherCodesTest {
         assertThat(codes.voucherOfRedemption("not-an-id", "bob")).isEmpty();
     }
 
+    private static final Duration A_DAY = Duration.ofDays(1);
+
+    @Test
+    void aVoucherIdIsWaitedForAsLongAsTheRecordingWindowSays() {
+        Instant madeAt = Instant.parse("2026-12-04T10:00:00Z");
+        String voucherId = codes.newVoucherId("alice", madeAt);
+
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofDays(6)), Duration.ofDays(7))).isTrue();
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofDays(8)), Duration.ofDays(7))).isFalse();
+    }
+
+    @Test
+    void aVoucherIdStaysIssuedToItsPayerAcrossARotation() {
+        byte[] first = "a-secret-of-at-least-thirty-two-bytes!".getBytes();
+        Instant now = Instant.now();
+        String voucherId = new VoucherCodes(first).newVoucherId("alice", now);
+
+        VoucherCodes afterRotation = new VoucherCodes(first,
+                java.util.Map.of("k2", "a-second-secret-of-at-least-32-bytes!".getBytes()), "k2");
+
+        assertThat(afterRotation.mayBeUnrecorded(voucherId, "alice", now, A_DAY)).isTrue();
+        assertThat(afterRotation.mayBeUnrecorded(afterRotation.newVoucherId("alice", now), "alice", now, A_DAY)).isTrue();
+    }
+
     @Test
     void aNewVoucherIdIsAUuidKnownAsIssuedToItsPayerOnlyAndOnlyAroundTheDayItWasMade() {
         Instant madeAt = Instant.parse("2026-12-04T23:59:00Z");
@@ -108,26 +132,26 @@ class VoucherCodesTest {
         assertThat(UUID.fromString(voucherId).version()).isEqualTo(8);
         assertThat(UUID.fromString(voucherId).variant()).isEqualTo(2);
         assertThat(codes.newVoucherId("alice", madeAt)).isNotEqualTo(voucherId);
-        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt)).isTrue();
-        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofHours(23))))
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt, A_DAY)).isTrue();
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofHours(23)), A_DAY))
                 .as("the next day").isTrue();
-        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.minus(Duration.ofHours(25))))
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.minus(Duration.ofHours(25)), A_DAY))
                 .as("the day before, on an instance whose clock is behind").isTrue();
-        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofHours(25))))
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofHours(25)), A_DAY))
                 .as("two days on").isFalse();
-        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofDays(3))))
+        assertThat(codes.mayBeUnrecorded(voucherId, "alice", madeAt.plus(Duration.ofDays(3)), A_DAY))
                 .as("days later: missing, it was forgotten").isFalse();
-        assertThat(codes.mayBeUnrecorded(voucherId, "bob", madeAt)).isFalse();
+        assertThat(codes.mayBeUnrecorded(voucherId, "bob", madeAt, A_DAY)).isFalse();
         assertThat(new VoucherCodes("another-secret-of-at-least-32-bytes!!".getBytes())
-                .mayBeUnrecorded(voucherId, "alice", madeAt)).isFalse();
-        assertThat(codes.mayBeUnrecorded(UUID.randomUUID().toString(), "alice", madeAt)).isFalse();
+                .mayBeUnrecorded(voucherId, "alice", madeAt, A_DAY)).isFalse();
+        assertThat(codes.mayBeUnrecorded(UUID.randomUUID().toString(), "alice", madeAt, A_DAY)).isFalse();
         char last = voucherId.charAt(35);
-        assertThat(codes.mayBeUnrecorded(voucherId.substring(0, 35) + (last == '0' ? '1' : '0'), "alice", madeAt))
-                .isFalse();
+        assertThat(codes.mayBeUnrecorded(voucherId.substring(0, 35) + (last == '0' ? '1' : '0'), "alice", madeAt,
+                A_DAY)).isFalse();
         UUID made = UUID.fromString(voucherId);
         String madeThreeDaysLater = new UUID(made.getMostSignificantBits() + (3L << 48), made.getLeastSignificantBits())
                 .toString();
-        assertThat(codes.mayBeUnrecorded(madeThreeDaysLater, "alice", madeAt.plus(Duration.ofDays(3))))
+        assertThat(codes.mayBeUnrecorded(madeThreeDaysLater, "alice", madeAt.plus(Duration.ofDays(3)), A_DAY))
                 .as("an old id whose day is moved on: its tag no longer matches").isFalse();
     }
 
@@ -142,6 +166,7 @@ class VoucherCodesTest {
     void aShortSecretIsRefused() {
         assertThatThrownBy(() -> new VoucherCodes("short".getBytes())).isInstanceOf(IllegalArgumentException.class);
     }
+
     @Test
     void aRotatedKeyKeepsTheCodesOfUnusedVouchersGenuineAndShowsThemAgain() {
         byte[] first = "the-first-code-key-of-at-least-32-bytes".getBytes();
