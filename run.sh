@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 jar=launcher/target/launcher-0.1.0-SNAPSHOT-exec.jar
-if [[ ! -f "$jar" || -n "$(find . -path ./data -prune -o -name '*.java' -newer "$jar" -print -quit)" ]]; then
+# Rebuilt when any source is newer than the jar: code, resources (configuration, migrations, the web app), schemas, poms.
+if [[ ! -f "$jar" || -n "$(find . \( -path ./data -o -path '*/target' -o -path ./.git -o -path '*/node_modules' \) -prune -o \
+    -type f \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit)" ]]; then
   mvn -q -B -DskipTests install
 fi
 exec java -jar "$jar" "$@"
