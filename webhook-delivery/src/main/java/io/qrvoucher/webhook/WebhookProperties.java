@@ -43,13 +43,18 @@ public record WebhookProperties(
      * @param lookupsAtOnce  how many hosts of URLs being registered an instance resolves at once; a registration
      *                       beyond that is answered 503 at once (a lookup past its time limit keeps its thread until
      *                       the system's resolver gives up). One customer's lookups go one at a time on an instance
+     * @param removalsAtOnce how many removals of endpoints an instance lets wait at once (each for an attempt under way
+     *                       to its endpoint, holding a database connection); one beyond is answered 503 at once. Keep
+     *                       it well under the pool ({@code spring.datasource.hikari.maximum-pool-size}) less the
+     *                       workers and the listener. One customer's removals go one at a time on an instance
      */
     public record Endpoints(
             @DefaultValue("10") int maxPerCustomer,
             @DefaultValue("false") boolean allowLocalHttp,
             @DefaultValue("1h") Duration secretRetryWindow,
             @DefaultValue("2s") Duration lookupTimeout,
-            @DefaultValue("4") int lookupsAtOnce) {
+            @DefaultValue("4") int lookupsAtOnce,
+            @DefaultValue("2") int removalsAtOnce) {
     }
 
     /**

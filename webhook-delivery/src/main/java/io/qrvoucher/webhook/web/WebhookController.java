@@ -69,6 +69,7 @@ class WebhookController {
     private final EndpointUrls urls;
     private final BoundedResolver lookups;
     private final WebhookProperties.Endpoints limits;
+    private final BoundedRemovals removals;
     private final Clock clock;
 
     WebhookController(WebhookStore store, TransactionTemplate transactions, EndpointUrls urls, BoundedResolver lookups,
@@ -78,6 +79,7 @@ class WebhookController {
         this.urls = urls;
         this.lookups = lookups;
         this.limits = properties.endpoints();
+        this.removals = new BoundedRemovals(limits.removalsAtOnce());
         this.clock = clock;
     }
 
@@ -104,7 +106,10 @@ class WebhookController {
 
     @DeleteMapping("/internal/customers/{customerId}/webhooks/{endpointId}")
     Mono<ResponseEntity<Void>> remove(@PathVariable String customerId, @PathVariable String endpointId) {
-        return blocking(() -> transactions.execute(status -> store.remove(customerId, endpointId)))
+        // Taken and given back on the thread that waits: a removal cancelled by its caller keeps its place as long as
+        // its statement does.
+        return blocking(() -> removals.remove(customerId,
+                        () -> transactions.execute(status -> store.remove(customerId, endpointId))))
                 .map(removed -> removed ? ResponseEntity.noContent().<Void>build() : ResponseEntity.notFound().<Void>build());
     }
 
@@ -152,8 +157,13 @@ class WebhookController {
         return Problems.askAgainSoon(HttpStatus.TOO_MANY_REQUESTS, "WEBHOOK_URL_LOOKUP_IN_PROGRESS", busy.getMessage());
     }
 
-    @ExceptionHandler(BoundedResolver.Busy.class)
-    ResponseEntity<ProblemDetail> busy(BoundedResolver.Busy busy) {
+    @ExceptionHandler(BoundedRemovals.CustomerBusy.class)
+    ResponseEntity<ProblemDetail> customerRemoving(BoundedRemovals.CustomerBusy busy) {
+        return Problems.askAgainSoon(HttpStatus.TOO_MANY_REQUESTS, "WEBHOOK_REMOVAL_IN_PROGRESS", busy.getMessage());
+    }
+
+    @ExceptionHandler({BoundedResolver.Busy.class, BoundedRemovals.Busy.class})
+    ResponseEntity<ProblemDetail> busy(RuntimeException busy) {
         return Problems.askAgainSoon(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", busy.getMessage());
     }
 
