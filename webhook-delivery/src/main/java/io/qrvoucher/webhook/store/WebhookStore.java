@@ -33,6 +33,8 @@ public class WebhookStore {
     static final int ATTEMPTS_PER_CUSTOMER = 2;
     /** How many resends an endpoint may have waiting to be sent. */
     static final int MAX_PENDING_RESENDS = 100;
+    /** Resends of one event to one endpoint, kept: each keeps its event's rows past the retention. */
+    static final int MAX_RESENDS_OF_AN_EVENT = 100;
     /** How many times an endpoint's secret may be rotated in {@link #ROTATION_LIMIT_WINDOW}. */
     static final int MAX_ROTATIONS = 10;
     /** The most of an attempt's error kept, in UTF-16 units. */
@@ -335,7 +337,7 @@ public class WebhookStore {
                 || !lockFirstDeliveryOfEvent(deliveryId)) {
             return Optional.empty();
         }
-        checkRoomForResend(endpointId, idempotencyKey);
+        checkRoomForResend(endpointId, deliveryId, idempotencyKey);
         jdbc.sql("""
                         INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
                             created_at, next_attempt_at, resend_of, idempotency_key)
@@ -354,24 +356,33 @@ public class WebhookStore {
     }
 
     /**
-     * Refuses a new resend while the endpoint has {@value #MAX_PENDING_RESENDS} resends not yet sent: each is a
-     * delivery to make and a row that keeps its event's rows past the retention, and nothing else bounds how many a
-     * customer asks for. A retry of a resend (its key known) is answered as before.
+     * Refuses a new resend while the endpoint has {@value #MAX_PENDING_RESENDS} resends not yet sent, or once the
+     * delivery's event has been resent {@value #MAX_RESENDS_OF_AN_EVENT} times to it: each is a delivery to make and a
+     * row that keeps its event's rows past the retention, and nothing else bounds how many a customer asks for (an
+     * endpoint that answers at once empties its queue as fast as it is filled). A retry of a resend (its key known) is
+     * answered as before.
      */
-    private void checkRoomForResend(String endpointId, String idempotencyKey) {
-        // Both through indexes of their own (V6, the key's unique one), neither reading more than 100 rows: the
+    private void checkRoomForResend(String endpointId, long deliveryId, String idempotencyKey) {
+        // Through indexes of their own (V6, V3's by event, the key's unique one), none reading more than 100 rows: the
         // endpoint's deliveries of a month, or those queued behind a failing one, are not counted.
         boolean room = jdbc.sql("""
-                        SELECT (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
-                                                      WHERE endpoint_id = :endpoint AND status = 'PENDING'
-                                                        AND resend_of IS NOT NULL LIMIT :max) waiting) < :max
+                        SELECT ((SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries
+                                                       WHERE endpoint_id = :endpoint AND status = 'PENDING'
+                                                         AND resend_of IS NOT NULL LIMIT :max) waiting) < :max
+                                AND (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries r
+                                                           JOIN webhook_deliveries d ON d.endpoint_id = r.endpoint_id
+                                                                                    AND d.event_id = r.event_id
+                                                           WHERE d.delivery_id = :delivery AND r.resend_of IS NOT NULL
+                                                           LIMIT :maxOfAnEvent) resent) < :maxOfAnEvent)
                                OR EXISTS (SELECT 1 FROM webhook_deliveries
                                           WHERE endpoint_id = :endpoint AND idempotency_key = :key)""")
-                .param("max", MAX_PENDING_RESENDS).param("key", idempotencyKey).param("endpoint", endpointId)
+                .param("max", MAX_PENDING_RESENDS).param("maxOfAnEvent", MAX_RESENDS_OF_AN_EVENT)
+                .param("delivery", deliveryId).param("key", idempotencyKey).param("endpoint", endpointId)
                 .query(Boolean.class).single();
         if (!room) {
             throw new Refusal("TOO_MANY_RESENDS", "This endpoint has " + MAX_PENDING_RESENDS + " resends waiting to "
-                    + "be sent; ask for more once they are");
+                    + "be sent, or this event was resent to it " + MAX_RESENDS_OF_AN_EVENT + " times; ask for more "
+                    + "once they are sent, or resend another event");
         }
     }
 

@@ -107,6 +107,28 @@ class EndpointLockTest {
     }
 
     /**
+     * An endpoint that answers at once empties its queue of resends as fast as it is filled: one event is resent to it
+     * a hundred times and no more, each resend a row that keeps the event's rows past the retention.
+     */
+    @Test
+    void anEventIsResentAHundredTimesAndNoMoreEvenOnceEachWasSent() {
+        WebhookStore store = new WebhookStore(JdbcClient.create(sending), SECRETS);
+        long first = JdbcClient.create(sending).sql("SELECT delivery_id FROM webhook_deliveries WHERE endpoint_id = 'e'")
+                .query(Long.class).single();
+        for (int i = 0; i < WebhookStore.MAX_RESENDS_OF_AN_EVENT; i++) {
+            assertThat(store.resend("alice", "e", first, "resend-" + i, NOW)).isPresent();
+            JdbcClient.create(sending).sql("UPDATE webhook_deliveries SET status = 'DELIVERED', finished_at = :now, "
+                            + "next_attempt_at = NULL WHERE resend_of IS NOT NULL")
+                    .param("now", java.sql.Timestamp.from(NOW)).update();
+        }
+
+        assertThatThrownBy(() -> store.resend("alice", "e", first, "one-more", NOW))
+                .isInstanceOfSatisfying(Refusal.class,
+                        refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_RESENDS"));
+        assertThat(store.resend("alice", "e", first, "resend-7", NOW)).as("a retry is answered as before").isPresent();
+    }
+
+    /**
      * A resend and the endpoint's removal at once: the removal locks the endpoint, then deletes its deliveries. A
      * resend that held the delivery first, and then needed the endpoint to record the new one, deadlocked with it
      * (one of the two failed after PostgreSQL's deadlock timeout); it now finds the endpoint gone.
