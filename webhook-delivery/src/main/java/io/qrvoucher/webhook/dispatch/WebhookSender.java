@@ -108,16 +108,22 @@ public final class WebhookSender implements AutoCloseable {
 
     public Outcome send(WebhookStore.Due due) {
         Instant started = clock.instant();
-        URI url = URI.create(due.url());
-        if (!url.getScheme().toLowerCase(Locale.ROOT).equals("https") && !allowHttp) {
-            return new Outcome(false, null, "refused: not an https URL", 0);
-        }
-        HttpPost post = new HttpPost(url);
-        post.setHeader(WebhookSignature.HEADER, WebhookSignature.sign(due.secrets(), started, due.payload()));
-        post.setHeader(WebhookSignature.EVENT_ID_HEADER, due.eventId());
-        post.setHeader(WebhookSignature.DELIVERY_ID_HEADER, Long.toString(due.deliveryId()));
-        post.setEntity(new ByteArrayEntity(due.payload(), ContentType.APPLICATION_JSON));
+        URI url = null;
         try {
+            // Within the try: whatever fails here is an attempt failed on this side, recorded, its endpoint backing
+            // off, not a delivery standing due in front of every worker.
+            url = URI.create(due.url());
+            if (!url.getScheme().toLowerCase(Locale.ROOT).equals("https") && !allowHttp) {
+                return new Outcome(false, null, "refused: not an https URL", 0);
+            }
+            if (due.secrets().isEmpty()) {
+                throw new IllegalStateException("no signing secret of the endpoint can be opened");
+            }
+            HttpPost post = new HttpPost(url);
+            post.setHeader(WebhookSignature.HEADER, WebhookSignature.sign(due.secrets(), started, due.payload()));
+            post.setHeader(WebhookSignature.EVENT_ID_HEADER, due.eventId());
+            post.setHeader(WebhookSignature.DELIVERY_ID_HEADER, Long.toString(due.deliveryId()));
+            post.setEntity(new ByteArrayEntity(due.payload(), ContentType.APPLICATION_JSON));
             int status = statusOf(post);
             return new Outcome(status >= 200 && status < 300, status, null, millisSince(started));
         } catch (UnknownHostException e) {

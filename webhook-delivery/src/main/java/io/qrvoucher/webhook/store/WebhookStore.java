@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.qrvoucher.schemas.VoucherRules;
@@ -28,6 +30,8 @@ import io.qrvoucher.webhook.core.SecretBox;
  * callers open one per registration, per poll of events, per attempt.
  */
 public class WebhookStore {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookStore.class);
 
     /** How many attempts one customer's endpoints make at once, over all instances. */
     static final int ATTEMPTS_PER_CUSTOMER = 2;
@@ -199,14 +203,28 @@ public class WebhookStore {
                 .param("forgotten", Timestamp.from(now.minus(REPLACED_SECRET_KEPT))).update();
     }
 
-    /** The secrets that sign the endpoint's deliveries at {@code now}: the current one first. */
+    /**
+     * The secrets that sign the endpoint's deliveries at {@code now}: the current one first. One that cannot be
+     * opened (its key dropped from {@code webhook.secret-encryption.keys} too soon) is left out and said in the log:
+     * the attempt goes on with the others, or fails on the sending side without any, and its endpoint waits its turn
+     * again instead of standing first in every worker's way.
+     */
     private List<String> signingSecrets(String endpointId, Instant now) {
         return jdbc.sql("""
                         SELECT secret_key_id, secret_ciphertext FROM webhook_signing_secrets
                         WHERE endpoint_id = :endpoint AND (retired_at IS NULL OR retired_at > :now)
                         ORDER BY retired_at DESC NULLS FIRST, secret_id DESC""")
                 .param("endpoint", endpointId).param("now", Timestamp.from(now))
-                .query().listOfRows().stream().map(row -> open(endpointId, row)).toList();
+                .query().listOfRows().stream().flatMap(row -> openable(endpointId, row).stream()).toList();
+    }
+
+    private Optional<String> openable(String endpointId, Map<String, Object> row) {
+        try {
+            return Optional.of(open(endpointId, row));
+        } catch (IllegalStateException unopenable) {
+            log.error("A signing secret of endpoint {} cannot be opened: {}", endpointId, unopenable.getMessage());
+            return Optional.empty();
+        }
     }
 
     private String open(String endpointId, Map<String, Object> row) {

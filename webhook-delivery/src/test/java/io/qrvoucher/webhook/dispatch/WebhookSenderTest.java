@@ -88,6 +88,25 @@ class WebhookSenderTest {
         }
     }
 
+    /**
+     * What fails before a request is sent (no signing secret can be opened: its key dropped too soon; a URL stored
+     * before its checks) is an attempt failed on this side, recorded and backed off, not an exception that left the
+     * delivery due in front of every worker.
+     */
+    @Test
+    void aDeliveryThatCannotBeSignedOrAddressedIsAnAttemptFailedOnThisSide() throws Exception {
+        try (Receiver receiver = Receiver.answering();
+             WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofSeconds(1),
+                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+            WebhookStore.Due unsigned = new WebhookStore.Due(7, "e", receiver.url(), List.of(), "v/v2", "{}".getBytes(),
+                    Instant.now(), 0, null);
+
+            assertThat(sender.send(unsigned).error()).isEqualTo("failed on the sending side");
+            assertThat(sender.send(due("https://exa mple.com/hook")).error()).isEqualTo("failed on the sending side");
+            assertThat(receiver.requests()).isEmpty();
+        }
+    }
+
     @Test
     void aPlainHttpUrlIsNotSentWithoutTheLocalSwitch() throws Exception {
         try (Receiver receiver = Receiver.answering();

@@ -205,6 +205,17 @@ class EndpointLockTest {
         });
     }
 
+    /** A secret whose key the operator dropped too soon leaves its delivery to be sent, and failed, not a worker stuck. */
+    @Test
+    void aDeliveryWhoseSecretCannotBeOpenedIsStillTakenWithTheSecretsThatCan() {
+        SecretBox keyDropped = new SecretBox(Map.of("k2", "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="), "k2");
+
+        Optional<WebhookStore.Due> due = new TransactionTemplate(new DataSourceTransactionManager(sending))
+                .execute(status -> new WebhookStore(JdbcClient.create(sending), keyDropped).lockNextDue(NOW));
+
+        assertThat(due).hasValueSatisfying(taken -> assertThat(taken.secrets()).isEmpty());
+    }
+
     @AfterEach
     void closeConnections() {
         sending.destroy();
