@@ -616,15 +616,28 @@ public class WebhookStore {
      * it too), or by another instance sweeping the same rows.
      */
     public int forgetFinishedBefore(Instant cutoff, int max) {
+        List<Long> firsts = jdbc.sql("""
+                        SELECT first.delivery_id FROM webhook_deliveries first
+                        WHERE first.resend_of IS NULL AND first.status <> 'PENDING' AND first.finished_at < :cutoff
+                          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later
+                                          WHERE later.endpoint_id = first.endpoint_id AND later.event_id = first.event_id
+                                            AND (later.status = 'PENDING' OR later.finished_at >= :cutoff))
+                        ORDER BY first.finished_at LIMIT :max FOR UPDATE OF first SKIP LOCKED""")
+                .param("cutoff", Timestamp.from(cutoff)).param("max", max).query(Long.class).list();
+        if (firsts.isEmpty()) {
+            return 0;
+        }
+        // Looked at again in a statement of its own, so on a snapshot taken after the locks: a resend recorded between
+        // the first statement's snapshot and its lock (whose own lock on the first delivery went with its commit) is
+        // seen now and keeps its event. One recorded after waits for this transaction, and then finds its rows gone.
         return jdbc.sql("""
-                        DELETE FROM webhook_deliveries WHERE (endpoint_id, event_id) IN (
-                            SELECT first.endpoint_id, first.event_id FROM webhook_deliveries first
-                            WHERE first.resend_of IS NULL AND first.status <> 'PENDING' AND first.finished_at < :cutoff
-                              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later
-                                              WHERE later.endpoint_id = first.endpoint_id AND later.event_id = first.event_id
-                                                AND (later.status = 'PENDING' OR later.finished_at >= :cutoff))
-                            ORDER BY first.finished_at LIMIT :max FOR UPDATE OF first SKIP LOCKED)""")
-                .param("cutoff", Timestamp.from(cutoff)).param("max", max).update();
+                        DELETE FROM webhook_deliveries d USING webhook_deliveries first
+                        WHERE first.delivery_id IN (:firsts)
+                          AND d.endpoint_id = first.endpoint_id AND d.event_id = first.event_id
+                          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries later
+                                          WHERE later.endpoint_id = first.endpoint_id AND later.event_id = first.event_id
+                                            AND (later.status = 'PENDING' OR later.finished_at >= :cutoff))""")
+                .param("firsts", firsts).param("cutoff", Timestamp.from(cutoff)).update();
     }
 
     private List<Delivery> withAttempts(List<Delivery> deliveries) {
