@@ -699,7 +699,11 @@ function pictureOnly() {
  */
 async function confirmInstead(error, fields, preview) {
   if (error.code !== 'DESTINATION_REQUIRED' || Object.keys(fields).some((name) => name !== 'amount')) return false;
-  await loadAccountsAndSettings();
+  try {
+    await loadAccountsAndSettings();
+  } catch {
+    return false; // the refusal is shown as it is
+  }
   await confirmAfterPreview(preview);
   return true;
 }

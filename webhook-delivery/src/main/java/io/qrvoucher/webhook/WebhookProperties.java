@@ -55,6 +55,13 @@ public record WebhookProperties(
             @DefaultValue("2s") Duration lookupTimeout,
             @DefaultValue("4") int lookupsAtOnce,
             @DefaultValue("2") int removalsAtOnce) {
+
+        public Endpoints {
+            if (lookupsAtOnce < 1 || removalsAtOnce < 1) {
+                throw new IllegalArgumentException("webhook.endpoints.lookups-at-once and removals-at-once must be at "
+                        + "least 1: with none, every registration or removal is refused");
+            }
+        }
     }
 
     /**

@@ -25,7 +25,7 @@ final class Prefer {
     static Duration waitOf(String header, Duration unasked, Duration max) {
         Matcher matcher = header == null ? null : WAIT.matcher(header);
         if (matcher == null || !matcher.find()) {
-            return unasked;
+            return unasked.compareTo(max) > 0 ? max : unasked;
         }
         // However many digits: a wait past the longest is the longest.
         BigInteger seconds = new BigInteger(matcher.group(1)).min(BigInteger.valueOf(max.toSeconds()));

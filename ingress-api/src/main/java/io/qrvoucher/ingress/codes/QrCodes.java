@@ -157,31 +157,30 @@ public final class QrCodes {
     }
 
     /**
-     * How many scans (start-of-scan markers) the JPEG holds, counted up to {@code enough}: its segments walked by
-     * their lengths, each scan's entropy-coded data skipped to the next marker (a 0xFF not followed by a stuffed 0x00
-     * or a restart marker). What does not parse is counted as far as it parses; the decoder refuses the rest.
+     * How many scans (start-of-scan markers) the JPEG holds, counted up to {@code enough}, walking its markers as the
+     * decoder does (libjpeg's {@code next_marker}): bytes between segments that are no marker, a stuffed 0xFF and
+     * fill bytes are stepped over, restart markers and TEM carry no length, other segments are skipped by theirs, and
+     * each scan's entropy-coded data up to the next marker. Counted otherwise, such bytes, which the decoder only
+     * warns of, would hide the scans after them.
      */
     static int jpegScans(byte[] jpeg, int enough) {
         int scans = 0;
         int at = 2; // after the start of image
-        while (scans < enough && at + 3 < jpeg.length) {
-            if ((jpeg[at] & 0xFF) != 0xFF) {
-                return scans;
-            }
+        while (scans < enough && at + 1 < jpeg.length) {
             int marker = jpeg[at + 1] & 0xFF;
-            if (marker == 0xFF) { // fill byte
+            if ((jpeg[at] & 0xFF) != 0xFF || marker == 0xFF) { // no marker here (extraneous data), or a fill byte
                 at++;
-                continue;
-            }
-            if (marker == 0xD9) { // end of image
+            } else if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { // without a length
+                at += 2;
+            } else if (marker == 0xD8 || marker == 0xD9 || at + 3 >= jpeg.length) { // a second start, the end
                 return scans;
-            }
-            int length = ((jpeg[at + 2] & 0xFF) << 8) | (jpeg[at + 3] & 0xFF);
-            at += 2 + length;
-            if (marker == 0xDA) { // start of scan: its header, then its data up to the next marker
-                scans++;
-                while (at + 1 < jpeg.length && !isMarker(jpeg[at], jpeg[at + 1])) {
-                    at++;
+            } else {
+                at += 2 + (((jpeg[at + 2] & 0xFF) << 8) | (jpeg[at + 3] & 0xFF));
+                if (marker == 0xDA) { // start of scan: its header, then its data up to the next marker
+                    scans++;
+                    while (at + 1 < jpeg.length && !isMarker(jpeg[at], jpeg[at + 1])) {
+                        at++;
+                    }
                 }
             }
         }

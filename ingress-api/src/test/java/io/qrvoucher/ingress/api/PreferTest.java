@@ -28,5 +28,6 @@ class PreferTest {
         assertThat(Prefer.waitOf("respond-async", UNASKED, MAX)).isEqualTo(UNASKED);
         assertThat(Prefer.waitOf("wait=soon", UNASKED, MAX)).isEqualTo(UNASKED);
         assertThat(Prefer.waitOf("respond-async", MAX)).as("a write that waits for nothing unasked").isZero();
+        assertThat(Prefer.waitOf(null, UNASKED, Duration.ofSeconds(2))).as("never past the longest").hasSeconds(2);
     }
 }

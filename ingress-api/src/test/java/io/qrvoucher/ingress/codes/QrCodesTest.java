@@ -93,6 +93,20 @@ class QrCodesTest {
 
         assertThat(QrCodes.jpegScans(manyScans.toByteArray(), 1_000)).isGreaterThan(QrCodes.MAX_JPEG_SCANS);
         assertThatThrownBy(() -> qr.decode(manyScans.toByteArray())).isInstanceOf(QrCodes.UnreadableImageException.class);
+        // Bytes the decoder steps over with a warning hide no scan from the count: stray data, a restart marker and
+        // fill bytes between segments.
+        for (byte[] strayBytes : new byte[][] {{0x00}, {(byte) 0xFF, (byte) 0xD0, (byte) 0xFF, (byte) 0xFF}}) {
+            byte[] hidden = inserted(manyScans.toByteArray(), lastScan, strayBytes);
+            assertThat(QrCodes.jpegScans(hidden, 1_000)).isGreaterThan(QrCodes.MAX_JPEG_SCANS);
+            assertThatThrownBy(() -> qr.decode(hidden)).isInstanceOf(QrCodes.UnreadableImageException.class);
+        }
+    }
+
+    private static byte[] inserted(byte[] bytes, int at, byte[] more) {
+        byte[] joined = java.util.Arrays.copyOf(bytes, bytes.length + more.length);
+        System.arraycopy(more, 0, joined, at, more.length);
+        System.arraycopy(bytes, at, joined, at + more.length, bytes.length - at);
+        return joined;
     }
 
     private byte[] jpeg(String code, boolean progressive) throws Exception {

@@ -221,7 +221,7 @@ public class WebhookStore {
     private Optional<String> openable(String endpointId, Map<String, Object> row) {
         try {
             return Optional.of(open(endpointId, row));
-        } catch (IllegalStateException unopenable) {
+        } catch (RuntimeException unopenable) { // its key gone, or a row not of this endpoint's or cut short
             log.error("A signing secret of endpoint {} cannot be opened: {}", endpointId, unopenable.getMessage());
             return Optional.empty();
         }
@@ -418,13 +418,15 @@ public class WebhookStore {
 
     /**
      * Holds the first delivery of the delivery's event to its endpoint against the retention sweep until the
-     * transaction ends, so that a resend is never recorded under rows being forgotten; false if they are gone.
+     * transaction ends, so that a resend is never recorded under rows being forgotten; false if they are gone. A lock
+     * that excludes itself: two resends of one event take turns, so each counts the other's ({@link #checkRoomForResend}).
+     * It does not exclude the key-share lock a resend's own row takes on it.
      */
     private boolean lockFirstDeliveryOfEvent(long deliveryId) {
         return jdbc.sql("""
                         SELECT first.delivery_id FROM webhook_deliveries first JOIN webhook_deliveries d
                             ON d.endpoint_id = first.endpoint_id AND d.event_id = first.event_id
-                        WHERE d.delivery_id = :delivery AND first.resend_of IS NULL FOR SHARE OF first""")
+                        WHERE d.delivery_id = :delivery AND first.resend_of IS NULL FOR NO KEY UPDATE OF first""")
                 .param("delivery", deliveryId).query(Long.class).optional().isPresent();
     }
 
