@@ -87,7 +87,7 @@ public class WebhookDeliveryApplication {
 
     @Bean
     EndpointUrls endpointUrls(WebhookProperties properties) {
-        return new EndpointUrls(properties.endpoints().allowLocalHttp());
+        return new EndpointUrls(properties.endpoints().allowLocalHttp(), properties.endpoints().ports());
     }
 
     @Bean

@@ -47,6 +47,8 @@ public record WebhookProperties(
      *                       to its endpoint, holding a database connection); one beyond is answered 503 at once. Keep
      *                       it well under the pool ({@code spring.datasource.hikari.maximum-pool-size}) less the
      *                       workers and the listener. One customer's removals go one at a time on an instance
+     * @param ports          the ports an endpoint's URL may name (without one, an https URL goes to 443); any with
+     *                       {@code allowLocalHttp}. Endpoints registered before a port was taken off keep it
      */
     public record Endpoints(
             @DefaultValue("10") int maxPerCustomer,
@@ -54,7 +56,8 @@ public record WebhookProperties(
             @DefaultValue("1h") Duration secretRetryWindow,
             @DefaultValue("2s") Duration lookupTimeout,
             @DefaultValue("4") int lookupsAtOnce,
-            @DefaultValue("2") int removalsAtOnce) {
+            @DefaultValue("2") int removalsAtOnce,
+            @DefaultValue({"443", "8443"}) java.util.Set<Integer> ports) {
 
         public Endpoints {
             if (lookupsAtOnce < 1 || removalsAtOnce < 1) {

@@ -6,11 +6,16 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
- * Which URLs a customer may register: absolute {@code https} URLs without credentials or fragment, whose
- * host resolves only to addresses the {@link AddressPolicy} permits. {@code allowLocalHttp} (tests and the
- * demo) also takes {@code http} and loopback addresses; private addresses stay refused. The check at
+ * Which URLs a customer may register: absolute {@code https} URLs without credentials or fragment, to one of the
+ * ports webhooks go to, whose host resolves only to addresses the {@link AddressPolicy} permits. {@code
+ * allowLocalHttp} (tests and the demo) also takes {@code http}, loopback addresses and any port; private addresses
+ * stay refused. The ports are few so that the bank's servers cannot be made to knock on any port of any host (and
+ * tell, by how an attempt failed, which are open). The check at
  * registration answers the customer at once; the sender checks the addresses again on every connection,
  * since what a name resolves to can change after it was registered (DNS rebinding).
  */
@@ -25,10 +30,13 @@ public final class EndpointUrls {
 
     private final boolean allowLocalHttp;
     private final AddressPolicy addresses;
+    private final Set<Integer> ports;
 
-    public EndpointUrls(boolean allowLocalHttp) {
+    /** @param ports the ports webhooks go to (an https URL without one goes to 443) */
+    public EndpointUrls(boolean allowLocalHttp, Set<Integer> ports) {
         this.allowLocalHttp = allowLocalHttp;
         this.addresses = new AddressPolicy(allowLocalHttp);
+        this.ports = Set.copyOf(ports);
     }
 
     public AddressPolicy addresses() {
@@ -58,6 +66,11 @@ public final class EndpointUrls {
         }
         if (uri.getPort() == 0 || uri.getPort() > 65_535) {
             throw invalid("url names port " + uri.getPort() + ": a port is 1 to 65535");
+        }
+        int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
+        if (!allowLocalHttp && !ports.contains(port)) {
+            throw invalid("url names port " + port + ": webhooks go to " + new TreeSet<>(ports).stream()
+                    .map(String::valueOf).collect(Collectors.joining(", ")) + " only");
         }
         InetAddress[] resolved;
         try {

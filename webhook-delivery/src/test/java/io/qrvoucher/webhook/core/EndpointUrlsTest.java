@@ -32,8 +32,21 @@ class EndpointUrlsTest {
     }
 
     private static final EndpointUrls.Resolver TABLE = EndpointUrlsTest::resolve;
-    private final EndpointUrls production = new EndpointUrls(false);
-    private final EndpointUrls demo = new EndpointUrls(true);
+    private static final java.util.Set<Integer> PORTS = java.util.Set.of(443, 8443);
+    private final EndpointUrls production = new EndpointUrls(false, PORTS);
+    private final EndpointUrls demo = new EndpointUrls(true, PORTS);
+
+    /** The bank's servers knock only on the ports webhooks go to: not on any port of any host a customer names. */
+    @Test
+    void aUrlToAPortWebhooksDoNotGoToIsRefusedButInTheDemo() {
+        for (String url : List.of("https://shop.example.com:22/", "https://shop.example.com:6379/hooks",
+                "https://shop.example.com:80/hooks")) {
+            assertThatThrownBy(() -> production.check(url, TABLE)).as(url).isInstanceOf(Refusal.class)
+                    .extracting(refusal -> ((Refusal) refusal).code()).isEqualTo("INVALID_WEBHOOK_URL");
+        }
+        assertThat(production.check("https://shop.example.com:443/hooks", TABLE).getPort()).isEqualTo(443);
+        assertThat(demo.check("https://shop.example.com:6379/hooks", TABLE).getPort()).isEqualTo(6379);
+    }
 
     @Test
     void aPublicHttpsUrlIsTaken() {
@@ -56,7 +69,7 @@ class EndpointUrlsTest {
     void aNameWhoseAddressIsIpv4MappedIpv6IsJudgedByTheIpv4AddressItCarries() {
         Map<String, String> carried = Map.of("metadata.example.com", "169.254.169.254", "internal.example.com", "10.0.0.5",
                 "loopback.example.com", "127.0.0.1", "shop.example.com", "93.184.215.14");
-        EndpointUrls mapped = new EndpointUrls(false);
+        EndpointUrls mapped = new EndpointUrls(false, PORTS);
         EndpointUrls.Resolver carrying = host -> new InetAddress[] {mappedIpv6(carried.get(host))};
 
         for (String host : List.of("metadata.example.com", "internal.example.com", "loopback.example.com")) {
