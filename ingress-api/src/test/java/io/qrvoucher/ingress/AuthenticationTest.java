@@ -141,12 +141,21 @@ class AuthenticationTest extends IngressTestBase {
 
     @Test
     void accountsShowBalanceHeldAndAvailableToTheirOwnerOnly() {
-        carol.get("/api/accounts").exchange()
+        // A customer of this test's own: the demo customers' balances move with the other classes' tests.
+        String owner = "owner-" + java.util.UUID.randomUUID();
+        RealPipeline.start().openAccount(owner + "-cny", owner, 12_34L);
+
+        new ApiClient(http, owner).get("/api/accounts").exchange()
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.length()").isEqualTo(1)
-                .jsonPath("$[0].accountId").isEqualTo("carol-cny")
+                .jsonPath("$[0].accountId").isEqualTo(owner + "-cny")
                 .jsonPath("$[0].currency").isEqualTo("CNY")
-                .jsonPath("$[0].held").isEqualTo("0.00");
+                .jsonPath("$[0].balance").isEqualTo("12.34")
+                .jsonPath("$[0].held").isEqualTo("0.00")
+                .jsonPath("$[0].available").isEqualTo("12.34");
+        carol.get("/api/accounts").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$[*].accountId").isEqualTo(List.of("carol-cny"));
     }
 }

@@ -102,8 +102,9 @@ class GenerateTest extends IngressTestBase {
 
     @Test
     void anAmountThatTheBalanceDoesNotCoverEndsRejectedWithTheReason() {
-        bob.post("/api/vouchers").header("Prefer", "wait=20")
-                .bodyValue(Map.of("accountId", "bob-cny", "amount", "600.00", "currency", "CNY"))
+        ApiClient payer = customerWith(500_00L); // the demo customers' balances move with the other classes' tests
+        payer.post("/api/vouchers").header("Prefer", "wait=20")
+                .bodyValue(Map.of("accountId", payer.customerId() + "-cny", "amount", "600.00", "currency", "CNY"))
                 .exchange()
                 .expectStatus().isOk()
                 .expectBody()
@@ -114,12 +115,27 @@ class GenerateTest extends IngressTestBase {
 
     @Test
     void theAmountIsFrozenOnTheAccount() {
-        alice.issuedVoucher("100.00");
+        ApiClient payer = customerWith(500_00L);
+        payer.issuedVoucher("100.00");
 
-        List<Map<String, Object>> accounts = alice.get("/api/accounts").exchange().expectStatus().isOk()
+        List<Map<String, Object>> accounts = payer.get("/api/accounts").exchange().expectStatus().isOk()
                 .expectBodyList(Map.class).returnResult().getResponseBody().stream()
                 .map(account -> (Map<String, Object>) account).toList();
-        assertThat(new java.math.BigDecimal((String) accounts.get(0).get("held"))).isGreaterThanOrEqualTo(new java.math.BigDecimal("100.00"));
+        assertThat(accounts).singleElement().satisfies(account -> {
+            assertThat(account.get("held")).isEqualTo("100.00");
+            assertThat(account.get("available")).isEqualTo("400.00");
+            assertThat(account.get("balance")).isEqualTo("500.00");
+        });
+    }
+
+    /**
+     * A customer of their own, with one CNY account of this balance (and the demo's daily limit, 50,000.00): what it
+     * holds moves with this test only.
+     */
+    private ApiClient customerWith(long balanceMinor) {
+        String customer = "payer-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, "CNY", balanceMinor, 50_000_00L);
+        return new ApiClient(http, customer);
     }
 
     @Test
@@ -274,15 +290,16 @@ class GenerateTest extends IngressTestBase {
 
     @Test
     void underEveryTimeEachVoucherNeedsItsOwnFreshSignIn() {
-        carol.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk().expectBody(Void.class);
-        carol.signIn();
-        Map<String, Object> request = Map.of("accountId", "carol-cny", "amount", "1.00", "currency", "CNY");
+        ApiClient payer = customerWith(0L);
+        payer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk().expectBody(Void.class);
+        payer.signIn();
+        Map<String, Object> request = Map.of("accountId", payer.customerId() + "-cny", "amount", "1.00", "currency", "CNY");
 
-        carol.post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange()
+        payer.post("/api/vouchers").header("Prefer", "wait=20").bodyValue(request).exchange()
                 .expectStatus().isOk()
                 .expectBody().jsonPath("$.reason").isEqualTo("INSUFFICIENT_FUNDS");
 
-        carol.post("/api/vouchers").bodyValue(request).exchange()
+        payer.post("/api/vouchers").bodyValue(request).exchange()
                 .expectStatus().isForbidden()
                 .expectBody().jsonPath("$.code").isEqualTo("STEP_UP_REQUIRED");
     }

@@ -90,6 +90,8 @@ public final class RealPipeline {
                 "--voucher.bootstrap-servers=" + broker.bootstrapServers(),
                 "--voucher.state-dir=" + stateDir,
                 "--voucher.commit-interval=20ms",
+                // Vouchers without an end of their own last past the bank's next midnight, which a run may cross.
+                "--voucher.policy.default-validity-days=2", "--voucher.policy.max-validity-days=2",
                 "--voucher.request-signing.keys.k1=" + REQUEST_SIGNING_KEY,
                 "--internal-api.keys.k1=" + TestKeys.VOUCHER_STREAMS_INTERNAL_KEY,
                 // The ledger's JDBC starters share this classpath; the topology has no database.
@@ -177,9 +179,15 @@ public final class RealPipeline {
         openAccount(accountId, customerId, "CNY", openingBalanceMinor);
     }
 
+    /** With a daily outward limit of its opening balance. */
     public void openAccount(String accountId, String customerId, String currency, long openingBalanceMinor) {
+        openAccount(accountId, customerId, currency, openingBalanceMinor, openingBalanceMinor);
+    }
+
+    public void openAccount(String accountId, String customerId, String currency, long openingBalanceMinor,
+                            long dailyOutwardLimitMinor) {
         ledger.getBean(AccountOpening.class).openCustomerAccount(accountId, customerId, currency, openingBalanceMinor,
-                openingBalanceMinor);
+                dailyOutwardLimitMinor);
     }
 
     /** Closes an account that holds nothing, as an operator does. */

@@ -80,8 +80,20 @@ class LedgerMigrationTest {
         String url = TestDatabases.newDatabase("ledger");
         migrate(url, "9");
         update(url, "CREATE INDEX holds_open_by_account ON holds (account_id) INCLUDE (amount_minor) WHERE state = 'HELD'");
+        long builtByHand = indexOid(url, "holds_open_by_account");
 
         migrate(url, "latest");
+
+        assertThat(indexOid(url, "holds_open_by_account")).as("the same index, not built again").isEqualTo(builtByHand);
+    }
+
+    private static long indexOid(String url, String index) {
+        try (SingleConnectionDataSource connection = connect(url)) {
+            return JdbcClient.create(connection).sql("""
+                            SELECT i.indexrelid::bigint FROM pg_index i
+                            WHERE i.indexrelid = to_regclass(:index) AND i.indisvalid""")
+                    .param("index", index).query(Long.class).single();
+        }
     }
 
     /** Built otherwise, or failed: the upgrade stops, naming it, rather than keep an index the checks cannot use. */

@@ -93,7 +93,9 @@ final class PipelineStack implements AutoCloseable {
                 loggedIn(Service.VOUCHER_STREAMS, ServiceArguments.voucherStreams(kafka.bootstrapServers(), secrets,
                         directory.resolve("voucher-streams-" + instance), port)),
                 "--voucher.instance-id=voucher-streams-" + instance, "--voucher.replication-factor=3",
-                "--voucher.standby-replicas=" + standbyReplicas, "--voucher.commit-interval=50ms")));
+                "--voucher.standby-replicas=" + standbyReplicas, "--voucher.commit-interval=50ms",
+                // Vouchers without an end of their own last past the bank's next midnight, which a run may cross.
+                "--voucher.policy.default-validity-days=2", "--voucher.policy.max-validity-days=2")));
     }
 
     /**

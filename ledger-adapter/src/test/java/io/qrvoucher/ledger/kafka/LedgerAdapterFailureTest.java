@@ -89,9 +89,13 @@ class LedgerAdapterFailureTest {
     void aCrashBetweenTheCommitAndThePublishPublishesTheStoredResultAfterRestartAndAppliesOnce() {
         HikariDataSource dataSource = TestDatabases.dataSource(database);
         JdbcClient jdbc = JdbcClient.create(dataSource);
+        long bobBefore;
         try (KafkaProducer<String, byte[]> producer = producer();
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
             try (ConfigurableApplicationContext dying = adapter(DiesBeforePublishing.class)) {
+                // Read once the adapter has opened the demo accounts; the other tests of this class may have moved it.
+                bobBefore = jdbc.sql("SELECT balance_minor FROM accounts WHERE account_id = 'bob-cny'")
+                        .query(Long.class).single();
                 LedgerCommands.send(producer, "c1", new FreezeFunds("alice", "alice-cny", 100_00L, "CNY"), "/freeze");
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         jdbc.sql("SELECT count(*) FROM processed_commands WHERE command_id = 'c1/freeze'")
@@ -118,7 +122,7 @@ class LedgerAdapterFailureTest {
             assertThat(jdbc.sql("SELECT count(*) FROM journal_entries e JOIN journal_transactions t USING (transaction_id) "
                     + "WHERE t.command_id = 'c1/transfer'").query(Long.class).single()).isEqualTo(2L);
             assertThat(jdbc.sql("SELECT balance_minor FROM accounts WHERE account_id = 'bob-cny'")
-                    .query(Long.class).single()).isEqualTo(560_00L);
+                    .query(Long.class).single()).as("credited once").isEqualTo(bobBefore + 60_00L);
         } finally {
             dataSource.close();
         }

@@ -58,7 +58,7 @@ class WebhookSenderTest {
         try (Receiver receiver = Receiver.answering();
              WebhookSender sender = new WebhookSender(new AddressPolicy(true), nameServer, true, Duration.ofMillis(500),
                      Duration.ofSeconds(1), 2, Clock.systemUTC())) {
-            WebhookSender.Outcome outcome = sender.send(due(receiver.url()));
+            WebhookSender.Outcome outcome = sendWithin(BOUND, sender, receiver.url());
 
             assertThat(outcome.delivered()).isFalse();
             assertThat(outcome.error()).as("the answer for a name refused or not resolved at all")
