@@ -94,8 +94,16 @@ public class VoucherReads {
             Mono<VoucherAnswer> none = Mono.just(new VoucherAnswer(null, null));
             return wait.isZero() ? none : none.delayElement(wait);
         }
+        // Each attempt asks for what is left of the wait: one sent again after the partition moved (421) must not
+        // start the whole wait over, or a Prefer: wait, and a place kept until its write settles, would run long.
+        long deadline = System.nanoTime() + wait.toNanos();
         return ask(topics.requests(), voucherId, wait.plus(timeout),
-                instance -> instance.voucher(voucherId, requestId, afterVersion, wait));
+                instance -> instance.voucher(voucherId, requestId, afterVersion, leftUntil(deadline)));
+    }
+
+    /** What is left until {@code deadline}, a {@link System#nanoTime} instant; none once it has passed. */
+    private static Duration leftUntil(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     /**
@@ -110,11 +118,11 @@ public class VoucherReads {
 
     private Mono<VoucherAnswer> awaitUntil(String voucherId, String requestId, Predicate<VoucherAnswer> settled,
                                            long afterVersion, long deadline) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+        Duration left = leftUntil(deadline);
+        if (left.isZero()) {
             return Mono.empty();
         }
-        return awaitChange(voucherId, requestId, afterVersion, Duration.ofNanos(left))
+        return awaitChange(voucherId, requestId, afterVersion, left)
                 .flatMap(answer -> answer.getRefusal() != null || settled.test(answer)
                         ? Mono.just(answer)
                         : awaitUntil(voucherId, requestId, settled, versionOf(answer, afterVersion), deadline));
