@@ -45,8 +45,9 @@ final class Representations {
 
     /**
      * The voucher, if the caller may see it; else 404. A voucher whose id was issued to the caller within the
-     * recording window is waited for up to {@link #RECORDING_WAIT} if its owner has not recorded it yet (read at once from a 202's Location), and
-     * answered 503 should it still not be there: it is on its way, not missing. An older one missing was forgotten.
+     * recording window is waited for up to {@link #RECORDING_WAIT} if its owner has not recorded it yet (read at once
+     * from a 202's Location), and answered 503 should it still not be there: it is on its way, not missing. An older
+     * one missing was forgotten.
      */
     Mono<VoucherState> visible(VoucherReads reads, String voucherId, String customerId) {
         // A plain read first, and the id's tag checked only on a miss: a wait costs the owner a watch, and the tag a MAC.

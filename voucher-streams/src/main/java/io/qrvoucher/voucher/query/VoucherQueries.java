@@ -172,7 +172,8 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * null inside if there is none. Read uncommitted, and still nothing a crash can take back: which claim
      * is first is decided by the order of the claims in their partition of {@code ingress-idempotency}, which
      * the ingress wrote before the task could read them, and only claims write the store; a transaction that
-     * aborts is processed again over the same claims in the same order, to the same first claim. So the ingress learns the winner as soon as the task has processed the claims, not a commit later.
+     * aborts is processed again over the same claims in the same order, to the same first claim. So the ingress
+     * learns the winner as soon as the task has processed the claims, not a commit later.
      *
      * @param claimKey the key the claim is published and kept under ({@code VoucherRules.claimKey})
      */

@@ -2,6 +2,7 @@ package io.qrvoucher.voucher.streams;
 
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -45,6 +46,12 @@ public final class CustomerVoucherIndex {
     static Optional<String> payeeKey(VoucherState voucher) {
         return Optional.ofNullable(voucher.getRedemption()).map(redemption -> key(redemption.getPayeeCustomerId(),
                 Role.PAYEE, redemption.getRequestedAt(), voucher.getVoucherId()));
+    }
+
+    /** Every key the voucher is listed under: its payer's, and its payee's once redeemed. */
+    static List<String> keysOf(VoucherState voucher) {
+        return payeeKey(voucher).map(payeeKey -> List.of(payerKey(voucher), payeeKey))
+                .orElseGet(() -> List.of(payerKey(voucher)));
     }
 
     static String key(String customerId, Role role, Instant at, String voucherId) {

@@ -163,10 +163,8 @@ final class Vouchers {
     private void unlist(String voucherId, byte[] state) {
         VoucherState forgotten = STATES.decode(state);
         long now = context.currentSystemTimeMs();
-        context.forward(new Record<>(CustomerVoucherIndex.payerKey(forgotten), null, now),
-                VoucherTopology.CUSTOMER_VOUCHERS_SINK);
-        CustomerVoucherIndex.payeeKey(forgotten).ifPresent(payeeKey ->
-                context.forward(new Record<>(payeeKey, null, now), VoucherTopology.CUSTOMER_VOUCHERS_SINK));
+        CustomerVoucherIndex.keysOf(forgotten).forEach(key ->
+                context.forward(new Record<>(key, null, now), VoucherTopology.CUSTOMER_VOUCHERS_SINK));
     }
 
     /**
@@ -178,9 +176,8 @@ final class Vouchers {
             byte[] state = STATES.encode(avro);
             store.put(after.id(), state);
             indexes.changed(before.orElse(null), after);
-            forward(CustomerVoucherIndex.payerKey(avro), state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK);
-            CustomerVoucherIndex.payeeKey(avro).ifPresent(payeeKey ->
-                    forward(payeeKey, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
+            CustomerVoucherIndex.keysOf(avro).forEach(key ->
+                    forward(key, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
             changes.changed(after.id(), after.version());
             if (stalled.remove(after.id())) {
                 stalledVouchers.cleared(after.id());
