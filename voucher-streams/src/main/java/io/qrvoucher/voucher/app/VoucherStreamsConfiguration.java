@@ -91,8 +91,9 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    VoucherQueries voucherQueries(KafkaStreams voucherStreams, WholePartitions wholePartitions) {
-        return new VoucherQueries(voucherStreams, wholePartitions);
+    VoucherQueries voucherQueries(KafkaStreams voucherStreams, WholePartitions wholePartitions,
+                                  VoucherStreamsProperties properties) {
+        return new VoucherQueries(voucherStreams, wholePartitions, properties.applicationServer());
     }
 
     @Bean

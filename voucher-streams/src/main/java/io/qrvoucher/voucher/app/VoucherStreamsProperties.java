@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.HostInfo;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -153,6 +154,11 @@ public record VoucherStreamsProperties(
                 adoptLegacySettings, finalRetention));
     }
 
+    /** This instance as Kafka Streams names it to every instance ({@code application.server}): its advertised URL's host and port. */
+    public HostInfo applicationServer() {
+        return new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
+    }
+
     /**
      * The Kafka Streams configuration these properties make on this cluster, whose security settings all of
      * the application's clients (consumers, producers, admin) take: exactly-once with transactional stores, always.
@@ -178,7 +184,8 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
         config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
-        config.put(StreamsConfig.APPLICATION_SERVER_CONFIG, advertisedUrl.getHost() + ":" + advertisedUrl.getPort());
+        HostInfo self = applicationServer();
+        config.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         config.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) sessionTimeout.toMillis());

@@ -18,6 +18,7 @@ import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
 import org.apache.kafka.streams.query.StateQueryRequest;
 import org.apache.kafka.streams.query.WindowKeyQuery;
+import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -43,15 +44,20 @@ import io.qrvoucher.voucher.streams.WholePartitions;
 
 /**
  * Reads this instance's stores with interactive queries (IQv2), one partition at a time: the partition
- * that holds the key, whether this instance holds it as the active task or as a standby. A key that is
- * not there is an answer ("no such voucher") only where the partition is whole ({@link WholePartitions}: its
- * active task has restored and runs): a standby, or an active task still restoring, has the state up to some
- * offset, and what it lacks may exist, so it finds what it has and is {@link NotHeld} for the rest (the caller
- * asks another holder, or again). Reads are
- * {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
- * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further. A
- * partition this instance does not hold is a {@link NotHeld}: the caller asks the instance that does. (Lists
- * and attempts are range reads, answered by whichever task holds the partition here.)
+ * that holds the key, whether this instance holds it as the active task or as a standby. Kafka Streams answers
+ * from a standby and from an active task still restoring alike; the two are not alike to a reader:
+ * <ul>
+ * <li>An active task answers only once its partition is whole ({@link WholePartitions}: restored and running).
+ * Restoring, it has the state up to some offset of its changelog, older than what a standby elsewhere has, so
+ * it answers nothing and is {@link NotHeld}: the caller asks the partition's standbys, or again. (A voucher
+ * redeemed since would read as UNUSED, with its code.) Only the customers' attempts are answered while
+ * restoring: a count of some of them is a truer limit than none, which is what the ingress falls back to.
+ * <li>A standby, at most a commit or so behind its active task, finds what it has. A key it lacks may exist:
+ * {@link NotHeld} for that, as for any partition this instance does not hold.
+ * </ul>
+ * Reads are {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
+ * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further.
+ * (Lists and attempts are range reads, answered by whichever task holds the partition here.)
  */
 public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
@@ -64,11 +70,16 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
     private final KafkaStreams streams;
     private final WholePartitions whole;
+    private final HostInfo self;
 
-    /** @param whole which partitions the topology of {@code streams} holds whole here */
-    public VoucherQueries(KafkaStreams streams, WholePartitions whole) {
+    /**
+     * @param whole which partitions the topology of {@code streams} holds whole here
+     * @param self  this instance as {@code streams} names it to the others ({@code application.server})
+     */
+    public VoucherQueries(KafkaStreams streams, WholePartitions whole, HostInfo self) {
         this.streams = streams;
         this.whole = whole;
+        this.self = self;
     }
 
     /**
@@ -90,13 +101,19 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     }
 
     private VoucherAnswer voucher(String voucherId, String requestId, IsolationLevel isolation) {
-        int partition = partitionOf(VoucherTopology.VOUCHER_STORE, voucherId);
-        byte[] state = get(VoucherTopology.VOUCHER_STORE, voucherId, partition, isolation);
+        int partition = readablePartition(VoucherTopology.VOUCHER_STORE, voucherId);
+        Long wholeBefore = whole.wholeSince(VoucherTopology.VOUCHER_STORE, partition);
+        byte[] state = read(VoucherTopology.VOUCHER_STORE, voucherId, partition, isolation);
         VoucherState voucher = state == null ? null : STATES.decode(state);
         // A request the voucher accepted has no refusal to look for: the look, nearly always a miss, is the
         // dearer read (RocksDB's Java binding reports a miss with an exception), and long polls make it often.
         byte[] refusal = requestId == null || accepted(voucher, requestId) ? null
-                : get(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
+                : read(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
+        // A request neither accepted nor refused is pending, which a standby may say too; only no voucher at all
+        // is an answer ("no such voucher") that a standby cannot give. (Both stores are whole together.)
+        if (voucher == null && refusal == null) {
+            requireWhole(VoucherTopology.VOUCHER_STORE, voucherId, partition, wholeBefore);
+        }
         return new VoucherAnswer(voucher, refusal == null ? null : REFUSALS.decode(refusal));
     }
 
@@ -127,7 +144,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
             lower = next.compareTo(lower) > 0 ? next : lower;
         }
         String upper = CustomerVoucherIndex.upperBound(customerId, role, from);
-        int partition = partitionOf(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId, () ->
+        int partition = readablePartition(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId, () ->
                 streams.queryMetadataForKey(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId,
                         CustomerVoucherIndex.<Object>partitioner()));
         QueryResult<KeyValueIterator<String, byte[]>> result = query(VoucherTopology.CUSTOMER_VOUCHERS_STORE,
@@ -162,7 +179,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
     /** The customer's settings as merged so far, or null inside if the customer never changed any. */
     public SettingsAnswer settings(String customerId) {
-        int partition = partitionOf(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId);
+        int partition = readablePartition(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId);
         byte[] settings = get(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, partition);
         return new SettingsAnswer(settings == null ? null : SETTINGS.decode(settings));
     }
@@ -178,7 +195,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * @param claimKey the key the claim is published and kept under ({@code VoucherRules.claimKey})
      */
     public ClaimAnswer claim(String claimKey, Instant oldestHeld) {
-        int partition = partitionOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);
+        int partition = readablePartition(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);
         byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition, IsolationLevel.READ_UNCOMMITTED);
         IdempotencyClaim first = claim == null ? null : CLAIMS.decode(claim);
         return new ClaimAnswer(first == null || first.getClaimedAt().isBefore(oldestHeld) ? null : first);
@@ -190,7 +207,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * its task has, and an attempt a crash takes back is counted again when it is processed again.
      */
     public AttemptsAnswer attempts(String customerId, AttemptKind kind, Instant since, int max) {
-        int partition = partitionOf(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, customerId);
+        int partition = holdersOf(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, customerId).partition();
         QueryResult<WindowStoreIterator<byte[]>> result = query(VoucherTopology.CUSTOMER_ATTEMPTS_STORE,
                 WindowKeyQuery.withKeyAndWindowStartRange(CustomerAttempts.storeKey(customerId, kind), since, LATEST),
                 partition, IsolationLevel.READ_UNCOMMITTED);
@@ -213,12 +230,27 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return new NotHeld("Partition " + partition + " of " + store + " closed while it was read: " + e.getMessage());
     }
 
-    /** The partition of a store that holds a key the topology's inputs are keyed by. */
-    private int partitionOf(String store, String key) {
-        return partitionOf(store, key, () -> streams.queryMetadataForKey(store, key, Serdes.String().serializer()));
+    /** The partition of a store that holds a key the topology's inputs are keyed by, if it may be read here. */
+    private int readablePartition(String store, String key) {
+        return readablePartition(store, key, () -> holdersOf(store, key));
     }
 
-    private static int partitionOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
+    /** The key's partition, unless this instance is its active task and has not restored it whole yet. */
+    private int readablePartition(String store, String key, Supplier<KeyQueryMetadata> lookup) {
+        KeyQueryMetadata holders = holdersOf(store, key, lookup);
+        if (self.equals(holders.activeHost()) && whole.wholeSince(store, holders.partition()) == null) {
+            throw new NotHeld("Partition " + holders.partition() + " of " + store + " is restoring here: its standbys "
+                    + "may have newer state");
+        }
+        return holders.partition();
+    }
+
+    /** Which partition of a store holds a key the topology's inputs are keyed by, and which instances hold it. */
+    private KeyQueryMetadata holdersOf(String store, String key) {
+        return holdersOf(store, key, () -> streams.queryMetadataForKey(store, key, Serdes.String().serializer()));
+    }
+
+    private static KeyQueryMetadata holdersOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
         KeyQueryMetadata metadata;
         try {
             metadata = lookup.get();
@@ -228,23 +260,37 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         if (metadata == null || metadata.partition() < 0) {
             throw new NotHeld("No instance holds " + key + " of " + store + " yet");
         }
-        return metadata.partition();
+        return metadata;
     }
 
     private byte[] get(String store, String key, int partition) {
         return get(store, key, partition, IsolationLevel.READ_COMMITTED);
     }
 
+    /** The key's value; its absence only where it is an answer, else {@link NotHeld}. */
     private byte[] get(String store, String key, int partition, IsolationLevel isolation) {
-        // Whole before the read and the same whole store after it: the read was of the restored store, not of a
-        // task that restored it only afterwards, nor of one that closed (and perhaps came back) meanwhile.
         Long wholeBefore = whole.wholeSince(store, partition);
-        byte[] value = query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
-        if (value == null && (wholeBefore == null || !wholeBefore.equals(whole.wholeSince(store, partition)))) {
+        byte[] value = read(store, key, partition, isolation);
+        if (value == null) {
+            requireWhole(store, key, partition, wholeBefore);
+        }
+        return value;
+    }
+
+    private byte[] read(String store, String key, int partition, IsolationLevel isolation) {
+        return query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
+    }
+
+    /**
+     * A miss is an answer only from a whole partition: whole before the read and the same whole store after it,
+     * so that the read was of the restored store, not of a task that restored it only afterwards, nor of one that
+     * closed (and perhaps came back) meanwhile.
+     */
+    private void requireWhole(String store, String key, int partition, Long wholeBefore) {
+        if (wholeBefore == null || !wholeBefore.equals(whole.wholeSince(store, partition))) {
             throw new NotHeld("Partition " + partition + " of " + store + " is held here by a standby or by a task "
                     + "still restoring, which does not have " + key + ": the active task may");
         }
-        return value;
     }
 
     private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition) {

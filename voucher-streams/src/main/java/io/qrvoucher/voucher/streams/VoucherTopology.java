@@ -58,8 +58,9 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * <p>The second sub-topology keeps the per-customer index that lists are read from: the entries the
  * apply processor writes to {@code customer-vouchers}, partitioned by customer, are that topic's
  * {@code customer-vouchers-store}, restored from the (compacted) topic itself. Both sub-topologies'
- * stores are served to the ingress by interactive queries; the processors of the stores read by key say
- * while their partition is whole here ({@link WholePartitions}), so that a miss there is an answer.
+ * stores are served to the ingress by interactive queries; the processors of the stores read by key or listed say
+ * while their partition is whole here ({@link WholePartitions}), so that a miss there is an answer and an active
+ * task still restoring answers nothing.
  */
 public final class VoucherTopology {
 
@@ -252,7 +253,8 @@ public final class VoucherTopology {
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CUSTOMER_VOUCHERS_STORE), Serdes.String(),
                         Serdes.ByteArray()).withLoggingDisabled(),
                 CUSTOMER_VOUCHERS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
-                topics.customerVouchers(), INDEX_CUSTOMER_VOUCHERS, CustomerVoucherIndexer::new);
+                topics.customerVouchers(), INDEX_CUSTOMER_VOUCHERS,
+                whole.whileOpen(CustomerVoucherIndexer::new, CUSTOMER_VOUCHERS_STORE));
         return topology;
     }
 
