@@ -154,9 +154,16 @@ public record VoucherStreamsProperties(
                 adoptLegacySettings, finalRetention));
     }
 
-    /** This instance as Kafka Streams names it to every instance ({@code application.server}): its advertised URL's host and port. */
+    /**
+     * This instance as Kafka Streams names it to every instance: its {@code application.server}, the advertised URL's
+     * host and port, parsed as Kafka Streams parses it (an IPv6 address loses its brackets).
+     */
     public HostInfo applicationServer() {
-        return new HostInfo(advertisedUrl.getHost(), advertisedUrl.getPort());
+        return HostInfo.buildFromEndpoint(applicationServerEndpoint());
+    }
+
+    private String applicationServerEndpoint() {
+        return advertisedUrl.getHost() + ":" + advertisedUrl.getPort();
     }
 
     /**
@@ -184,8 +191,7 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
         config.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
         config.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, replicationFactor);
-        HostInfo self = applicationServer();
-        config.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+        config.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServerEndpoint());
         config.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, standbyReplicas);
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         config.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), (int) sessionTimeout.toMillis());

@@ -101,19 +101,17 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     }
 
     private VoucherAnswer voucher(String voucherId, String requestId, IsolationLevel isolation) {
-        int partition = readablePartition(VoucherTopology.VOUCHER_STORE, voucherId);
-        Long wholeBefore = whole.wholeSince(VoucherTopology.VOUCHER_STORE, partition);
-        byte[] state = read(VoucherTopology.VOUCHER_STORE, voucherId, partition, isolation);
+        // Both stores are whole together: their processor marks them.
+        Place place = placeOf(VoucherTopology.VOUCHER_STORE, voucherId);
+        byte[] state = read(VoucherTopology.VOUCHER_STORE, voucherId, place.partition(), isolation);
         VoucherState voucher = state == null ? null : STATES.decode(state);
         // A request the voucher accepted has no refusal to look for: the look, nearly always a miss, is the
         // dearer read (RocksDB's Java binding reports a miss with an exception), and long polls make it often.
         byte[] refusal = requestId == null || accepted(voucher, requestId) ? null
-                : read(VoucherTopology.REQUEST_REFUSALS, requestId, partition, isolation);
+                : read(VoucherTopology.REQUEST_REFUSALS, requestId, place.partition(), isolation);
         // A request neither accepted nor refused is pending, which a standby may say too; only no voucher at all
-        // is an answer ("no such voucher") that a standby cannot give. (Both stores are whole together.)
-        if (voucher == null && refusal == null) {
-            requireWhole(VoucherTopology.VOUCHER_STORE, voucherId, partition, wholeBefore);
-        }
+        // is an answer ("no such voucher") that a standby cannot give.
+        confirm(place, voucherId, voucher != null || refusal != null);
         return new VoucherAnswer(voucher, refusal == null ? null : REFUSALS.decode(refusal));
     }
 
@@ -144,9 +142,10 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
             lower = next.compareTo(lower) > 0 ? next : lower;
         }
         String upper = CustomerVoucherIndex.upperBound(customerId, role, from);
-        int partition = readablePartition(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId, () ->
+        Place place = placeOf(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId, () ->
                 streams.queryMetadataForKey(VoucherTopology.CUSTOMER_VOUCHERS_STORE, customerId,
                         CustomerVoucherIndex.<Object>partitioner()));
+        int partition = place.partition();
         QueryResult<KeyValueIterator<String, byte[]>> result = query(VoucherTopology.CUSTOMER_VOUCHERS_STORE,
                 RangeQuery.withRange(lower, upper), partition);
         // Grown as vouchers are found, not sized on the asker's word.
@@ -174,13 +173,17 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         } catch (InvalidStateStoreException e) {
             throw movedWhileRead(VoucherTopology.CUSTOMER_VOUCHERS_STORE, partition, e);
         }
+        // A list is what the partition has: never "no such voucher", so found as far as a standby goes.
+        confirm(place, customerId, true);
         return new VoucherPage(items, more ? lastKey : null);
     }
 
     /** The customer's settings as merged so far, or null inside if the customer never changed any. */
     public SettingsAnswer settings(String customerId) {
-        int partition = readablePartition(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId);
-        byte[] settings = get(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, partition);
+        Place place = placeOf(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId);
+        byte[] settings = read(VoucherTopology.CUSTOMER_SETTINGS_STORE, customerId, place.partition(),
+                IsolationLevel.READ_COMMITTED);
+        confirm(place, customerId, settings != null);
         return new SettingsAnswer(settings == null ? null : SETTINGS.decode(settings));
     }
 
@@ -195,10 +198,13 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * @param claimKey the key the claim is published and kept under ({@code VoucherRules.claimKey})
      */
     public ClaimAnswer claim(String claimKey, Instant oldestHeld) {
-        int partition = readablePartition(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);
-        byte[] claim = get(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, partition, IsolationLevel.READ_UNCOMMITTED);
+        Place place = placeOf(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey);
+        byte[] claim = read(VoucherTopology.IDEMPOTENCY_CLAIMS, claimKey, place.partition(), IsolationLevel.READ_UNCOMMITTED);
         IdempotencyClaim first = claim == null ? null : CLAIMS.decode(claim);
-        return new ClaimAnswer(first == null || first.getClaimedAt().isBefore(oldestHeld) ? null : first);
+        // A claim past its window is as good as none: where one is kept, a later first claim may be missing.
+        boolean held = first != null && !first.getClaimedAt().isBefore(oldestHeld);
+        confirm(place, claimKey, held);
+        return new ClaimAnswer(held ? first : null);
     }
 
     /**
@@ -230,19 +236,49 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return new NotHeld("Partition " + partition + " of " + store + " closed while it was read: " + e.getMessage());
     }
 
-    /** The partition of a store that holds a key the topology's inputs are keyed by, if it may be read here. */
-    private int readablePartition(String store, String key) {
-        return readablePartition(store, key, () -> holdersOf(store, key));
+    /**
+     * A partition to read a key from here: its number, whether this instance is its active task, and the token of
+     * its wholeness when the reads began (null unless whole).
+     */
+    private record Place(String store, int partition, boolean activeHere, Long wholeBefore) {
+    }
+
+    /** Where to read a key of a store the topology's inputs are keyed by, if it may be read here. */
+    private Place placeOf(String store, String key) {
+        return placeOf(store, key, () -> holdersOf(store, key));
     }
 
     /** The key's partition, unless this instance is its active task and has not restored it whole yet. */
-    private int readablePartition(String store, String key, Supplier<KeyQueryMetadata> lookup) {
+    private Place placeOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
         KeyQueryMetadata holders = holdersOf(store, key, lookup);
-        if (self.equals(holders.activeHost()) && whole.wholeSince(store, holders.partition()) == null) {
-            throw new NotHeld("Partition " + holders.partition() + " of " + store + " is restoring here: its standbys "
+        Place place = new Place(store, holders.partition(), self.equals(holders.activeHost()),
+                whole.wholeSince(store, holders.partition()));
+        if (place.activeHere() && place.wholeBefore() == null) {
+            throw new NotHeld("Partition " + place.partition() + " of " + store + " is restoring here: its standbys "
                     + "may have newer state");
         }
-        return holders.partition();
+        return place;
+    }
+
+    /**
+     * Whether what the reads found is an answer. A miss is one only from a whole partition: whole before the reads
+     * and the same whole store after them, so that they were of the restored store, not of a task that restored it
+     * only afterwards, nor of one that closed (and perhaps came back, restoring) meanwhile. What a standby finds is
+     * an answer; what the active task finds, only if it stayed whole meanwhile too.
+     */
+    private void confirm(Place place, String key, boolean found) {
+        if (found && !place.activeHere()) {
+            return;
+        }
+        if (place.wholeBefore() != null && place.wholeBefore().equals(whole.wholeSince(place.store(), place.partition()))) {
+            return;
+        }
+        if (found) {
+            throw new NotHeld("Partition " + place.partition() + " of " + place.store() + " closed or began restoring "
+                    + "here while it was read");
+        }
+        throw new NotHeld("Partition " + place.partition() + " of " + place.store() + " is held here by a standby or "
+                + "by a task still restoring, which does not have " + key + ": the active task may");
     }
 
     /** Which partition of a store holds a key the topology's inputs are keyed by, and which instances hold it. */
@@ -263,34 +299,8 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return metadata;
     }
 
-    private byte[] get(String store, String key, int partition) {
-        return get(store, key, partition, IsolationLevel.READ_COMMITTED);
-    }
-
-    /** The key's value; its absence only where it is an answer, else {@link NotHeld}. */
-    private byte[] get(String store, String key, int partition, IsolationLevel isolation) {
-        Long wholeBefore = whole.wholeSince(store, partition);
-        byte[] value = read(store, key, partition, isolation);
-        if (value == null) {
-            requireWhole(store, key, partition, wholeBefore);
-        }
-        return value;
-    }
-
     private byte[] read(String store, String key, int partition, IsolationLevel isolation) {
         return query(store, KeyQuery.<String, byte[]>withKey(key), partition, isolation).getResult();
-    }
-
-    /**
-     * A miss is an answer only from a whole partition: whole before the read and the same whole store after it,
-     * so that the read was of the restored store, not of a task that restored it only afterwards, nor of one that
-     * closed (and perhaps came back) meanwhile.
-     */
-    private void requireWhole(String store, String key, int partition, Long wholeBefore) {
-        if (wholeBefore == null || !wholeBefore.equals(whole.wholeSince(store, partition))) {
-            throw new NotHeld("Partition " + partition + " of " + store + " is held here by a standby or by a task "
-                    + "still restoring, which does not have " + key + ": the active task may");
-        }
     }
 
     private <R> QueryResult<R> query(String store, org.apache.kafka.streams.query.Query<R> query, int partition) {

@@ -76,11 +76,10 @@ class VoucherQueriesTest {
 
         /** @param restoring told of restorations in place of {@link WholePartitions}' own listener, if given */
         static Instance start(String applicationId, String name, int port, StateRestoreListener restoring) {
-            HostInfo host = new HostInfo(name, port);
             Map<String, String> given = new HashMap<>();
             given.put("voucher.application-id", applicationId);
             given.put("voucher.state-dir", stateDir.resolve(name).toString());
-            given.put("voucher.advertised-url", "http://" + host.host() + ":" + host.port());
+            given.put("voucher.advertised-url", "http://" + name + ":" + port);
             given.put("voucher.standby-replicas", "1");
             given.put("voucher.request-signing.keys.k1", SIGNING_KEY);
             VoucherStreamsProperties properties = new Binder(new MapConfigurationPropertySource(given))
@@ -95,6 +94,7 @@ class VoucherQueriesTest {
                 streams.setGlobalStateRestoreListener(restoring);
             }
             streams.start();
+            HostInfo host = properties.applicationServer();
             return new Instance(streams, new VoucherQueries(streams, whole, host), host);
         }
     }
@@ -175,7 +175,8 @@ class VoucherQueriesTest {
             assertThat(restoration.started.await(60, TimeUnit.SECONDS)).as("the restoration started").isTrue();
             Instance restoring = restarted;
             assertThatThrownBy(() -> restoring.queries().voucher(voucherId, null))
-                    .as("restored in part, perhaps to an older version: the reader is sent on").isInstanceOf(NotHeld.class);
+                    .as("restored in part, perhaps to an older version: the reader is sent on").isInstanceOf(NotHeld.class)
+                    .hasMessageContaining("is restoring here");
             assertThatThrownBy(() -> restoring.queries().voucher(missing, null))
                     .as("a voucher it lacks may exist: the reader is sent on").isInstanceOf(NotHeld.class);
 
