@@ -9,9 +9,11 @@ import java.util.Arrays;
 /**
  * Which addresses the bank's servers may call for a customer (SSRF): public ones only. Refused are
  * loopback (unless {@code allowLoopback}, for tests and the demo), the unspecified address, private
- * (10/8, 172.16/12, 192.168/16, fc00::/7, fec0::/10), link-local (169.254/16 — the clouds' metadata
- * service — and fe80::/10), carrier-grade NAT (100.64/10), multicast, the reserved and documentation
- * ranges, and IPv6 forms that carry an IPv4 address (NAT64 64:ff9b::/96, 6to4 2002::/16). An IPv4-mapped
+ * (10/8, 172.16/12, 192.168/16), link-local (169.254/16 — the clouds' metadata service), carrier-grade NAT
+ * (100.64/10), multicast, and the reserved and documentation ranges. An IPv6 address is permitted only in global
+ * unicast (2000::/3), and not in the parts of it that carry an IPv4 address (Teredo in 2001::/23, 6to4 2002::/16)
+ * or are for documentation: so unique local, link-local, NAT64 (64:ff9b::/96 carries an IPv4 address) and ranges
+ * assigned later are refused without being listed. An IPv4-mapped
  * address (::ffff:a.b.c.d) is judged as the IPv4 address it carries, which is where a dual-stack socket
  * connects: Java reads such a literal as IPv4, but a name's AAAA record can still give one as IPv6.
  */
@@ -42,12 +44,17 @@ public record AddressPolicy(boolean allowLoopback) {
                     || first >= 240); // reserved, broadcast
         }
         if (address instanceof Inet6Address) {
+            // Allowed, not refused: global unicast (2000::/3) is the public internet, and every other range, new ones
+            // too, is not. Within it, refused are the IETF's protocol assignments (2001::/23: Teredo carries an IPv4
+            // address, benchmarking, ORCHID), 6to4 (which carries one), and documentation.
             int first = b[0] & 0xff;
-            return !((first & 0xfe) == 0xfc // unique local fc00::/7
-                    || first == 0x20 && (b[1] & 0xff) == 0x02 // 6to4
-                    || first == 0x20 && (b[1] & 0xff) == 0x01 && (b[2] & 0xff) == 0x0d && (b[3] & 0xff) == 0xb8 // documentation
-                    || first == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b // NAT64
-                    || isIpv4Compatible(b));
+            int second = b[1] & 0xff;
+            int third = b[2] & 0xff;
+            return (first & 0xe0) == 0x20
+                    && !(first == 0x20 && second == 0x01 && (third & 0xfe) == 0x00) // 2001::/23
+                    && !(first == 0x20 && second == 0x01 && third == 0x0d && (b[3] & 0xff) == 0xb8) // 2001:db8::/32
+                    && !(first == 0x20 && second == 0x02) // 6to4 2002::/16
+                    && !(first == 0x3f && second == 0xff && (third & 0xf0) == 0x00); // 3fff::/20
         }
         return false;
     }
@@ -63,11 +70,6 @@ public record AddressPolicy(boolean allowLoopback) {
         } catch (UnknownHostException e) {
             throw new IllegalStateException("Four bytes are an IPv4 address", e);
         }
-    }
-
-    /** ::a.b.c.d (deprecated, but some stacks still route it to the IPv4 address). */
-    private static boolean isIpv4Compatible(byte[] b) {
-        return isZero(b, 12);
     }
 
     private static boolean isZero(byte[] b, int length) {
