@@ -122,8 +122,8 @@ public class WebhookDeliveryApplication {
     @Bean(destroyMethod = "close")
     WebhookSender webhookSender(WebhookProperties properties, EndpointUrls urls, Clock clock) {
         WebhookProperties.Delivery delivery = properties.delivery();
-        return new WebhookSender(urls.addresses(), properties.endpoints().allowLocalHttp(), delivery.connectTimeout(),
-                delivery.responseTimeout(), delivery.workers() * 2, clock);
+        return new WebhookSender(urls, delivery.connectTimeout(), delivery.responseTimeout(), delivery.workers() * 2,
+                clock);
     }
 
     @Bean

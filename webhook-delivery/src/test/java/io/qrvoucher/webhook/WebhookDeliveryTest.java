@@ -374,7 +374,7 @@ class WebhookDeliveryTest {
     void anAttemptCutShortByItsInstanceStoppingIsNotRecordedAndStaysDue(@Autowired Dispatcher running) throws IOException {
         running.stop();
         try (Receiver slow = Receiver.answeringAfter(Duration.ofSeconds(60));
-             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.AddressPolicy(true), true,
+             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.EndpointUrls(true, java.util.Set.of(443)),
                      Duration.ofSeconds(1), Duration.ofSeconds(8), 8, Clock.systemUTC())) {
             Dispatcher stopping = new Dispatcher(store, transactions, sender, DeliveryTraces.untraced(),
                     new RetrySchedule(Duration.ofMillis(100), Duration.ofMillis(800), Duration.ofSeconds(3)), 1,
@@ -400,7 +400,7 @@ class WebhookDeliveryTest {
     void twoInstancesSendOneEndpointsDeliveriesOneAtATimeAndInOrder() throws IOException {
         // A second instance's dispatcher on the same database, beside this one's: the endpoint's lock is shared.
         try (Receiver receiver = Receiver.answeringAfter(Duration.ofMillis(30));
-             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.AddressPolicy(true), true,
+             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.EndpointUrls(true, java.util.Set.of(443)),
                      Duration.ofSeconds(1), Duration.ofSeconds(1), 8, Clock.systemUTC())) {
             Dispatcher other = new Dispatcher(store, transactions, sender, DeliveryTraces.untraced(),
                     new RetrySchedule(Duration.ofMillis(100),

@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -16,8 +17,9 @@ import java.util.stream.Collectors;
  * allowLocalHttp} (tests and the demo) also takes {@code http}, loopback addresses and any port; private addresses
  * stay refused. The ports are few so that the bank's servers cannot be made to knock on any port of any host (and
  * tell, by how an attempt failed, which are open). The check at
- * registration answers the customer at once; the sender checks the addresses again on every connection,
- * since what a name resolves to can change after it was registered (DNS rebinding).
+ * registration answers the customer at once; the sender checks the scheme and port again before every attempt
+ * (the list may have changed since), and the addresses on every connection, since what a name resolves to can
+ * change after it was registered (DNS rebinding).
  */
 public final class EndpointUrls {
 
@@ -57,20 +59,15 @@ public final class EndpointUrls {
         } catch (URISyntaxException e) {
             throw invalid("url is not a URL: " + e.getReason());
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("https") && !(allowLocalHttp && scheme.equals("http"))) {
-            throw invalid("url must be an https URL");
-        }
-        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
-            throw invalid("url must name a host, without user name, password or fragment");
-        }
         if (uri.getPort() == 0 || uri.getPort() > 65_535) {
             throw invalid("url names port " + uri.getPort() + ": a port is 1 to 65535");
         }
-        int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
-        if (!allowLocalHttp && !ports.contains(port)) {
-            throw invalid("url names port " + port + ": webhooks go to " + new TreeSet<>(ports).stream()
-                    .map(String::valueOf).collect(Collectors.joining(", ")) + " only");
+        Optional<String> wrong = wrongDestination(uri);
+        if (wrong.isPresent()) {
+            throw invalid(wrong.get());
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            throw invalid("url must name a host, without user name, password or fragment");
         }
         InetAddress[] resolved;
         try {
@@ -84,6 +81,24 @@ public final class EndpointUrls {
             throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", notPublic(uri.getHost()));
         }
         return uri;
+    }
+
+    /**
+     * What is wrong with where a URL goes by its scheme and port, if anything: asked at registration and again before
+     * every attempt, since a URL may have been registered before its port was dropped from the list (or before ports
+     * were listed at all).
+     */
+    public Optional<String> wrongDestination(URI uri) {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !(allowLocalHttp && scheme.equals("http"))) {
+            return Optional.of("url must be an https URL");
+        }
+        int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
+        if (!allowLocalHttp && !ports.contains(port)) {
+            return Optional.of("url names port " + port + ": webhooks go to " + new TreeSet<>(ports).stream()
+                    .map(String::valueOf).collect(Collectors.joining(", ")) + " only");
+        }
+        return Optional.empty();
     }
 
     /**

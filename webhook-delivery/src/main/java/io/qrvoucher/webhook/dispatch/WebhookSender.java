@@ -10,7 +10,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +29,6 @@ import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.qrvoucher.webhook.core.AddressPolicy;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.WebhookSignature;
 import io.qrvoucher.webhook.store.WebhookStore;
@@ -61,22 +60,23 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     private final CloseableHttpClient http;
-    private final boolean allowHttp;
+    private final EndpointUrls destinations;
     private final Clock clock;
     private final Duration deadline;
     /** Cancels the attempts past their deadline. */
     private final ScheduledThreadPoolExecutor deadlines;
     private final PolicyDnsResolver lookups;
 
-    public WebhookSender(AddressPolicy addresses, boolean allowHttp, Duration connectTimeout, Duration responseTimeout,
-                         int connections, Clock clock) {
-        this(addresses, InetAddress::getAllByName, allowHttp, connectTimeout, responseTimeout, connections, clock);
+    /** @param destinations where webhooks may go: the rules a URL was registered under, applied at every attempt */
+    public WebhookSender(EndpointUrls destinations, Duration connectTimeout, Duration responseTimeout, int connections,
+                         Clock clock) {
+        this(destinations, InetAddress::getAllByName, connectTimeout, responseTimeout, connections, clock);
     }
 
     /** With the name lookups of {@code resolver}, given up after the connect timeout (DNS is part of connecting). */
-    WebhookSender(AddressPolicy addresses, EndpointUrls.Resolver resolver, boolean allowHttp, Duration connectTimeout,
+    WebhookSender(EndpointUrls destinations, EndpointUrls.Resolver resolver, Duration connectTimeout,
                   Duration responseTimeout, int connections, Clock clock) {
-        this.allowHttp = allowHttp;
+        this.destinations = destinations;
         this.clock = clock;
         this.deadline = connectTimeout.plus(responseTimeout);
         this.deadlines = new ScheduledThreadPoolExecutor(1, task -> {
@@ -86,7 +86,7 @@ public final class WebhookSender implements AutoCloseable {
         });
         // Nearly every attempt ends before its deadline: its timer leaves the queue then, not at the deadline.
         this.deadlines.setRemoveOnCancelPolicy(true);
-        this.lookups = new PolicyDnsResolver(addresses, resolver, connectTimeout);
+        this.lookups = new PolicyDnsResolver(destinations.addresses(), resolver, connectTimeout);
         this.http = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDnsResolver(lookups)
@@ -113,8 +113,9 @@ public final class WebhookSender implements AutoCloseable {
             // Within the try: whatever fails here is an attempt failed on this side, recorded, its endpoint backing
             // off, not a delivery standing due in front of every worker.
             url = URI.create(due.url());
-            if (!url.getScheme().toLowerCase(Locale.ROOT).equals("https") && !allowHttp) {
-                return new Outcome(false, null, "refused: not an https URL", 0);
+            Optional<String> wrongDestination = destinations.wrongDestination(url);
+            if (wrongDestination.isPresent()) {
+                return new Outcome(false, null, "refused: " + wrongDestination.get(), 0);
             }
             if (due.secrets().isEmpty()) {
                 throw new IllegalStateException("no signing secret of the endpoint can be opened");

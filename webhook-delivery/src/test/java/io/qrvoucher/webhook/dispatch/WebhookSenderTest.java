@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,11 +25,14 @@ import org.junit.jupiter.api.Test;
 
 import io.qrvoucher.webhook.Receiver;
 import io.qrvoucher.webhook.SlowNameServer;
-import io.qrvoucher.webhook.core.AddressPolicy;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.store.WebhookStore;
 
 class WebhookSenderTest {
+
+    /** The demo's and the tests' rules: http and loopback too, any port; private addresses still refused. */
+    private static final EndpointUrls LOCAL = new EndpointUrls(true, Set.of(443));
+    private static final EndpointUrls PRODUCTION = new EndpointUrls(false, Set.of(443, 8443));
 
     /** Far more than an attempt's deadline here (500 ms to connect + 1 s to answer), far less than never. */
     private static final Duration BOUND = Duration.ofSeconds(10);
@@ -41,8 +45,8 @@ class WebhookSenderTest {
     @Test
     void anAddressThePolicyRefusesIsRefusedAtConnectTimeAndNothingIsSent() throws Exception {
         try (Receiver receiver = Receiver.answering();
-             WebhookSender production = new WebhookSender(new AddressPolicy(false), true, Duration.ofSeconds(1),
-                     Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+             WebhookSender production = new WebhookSender(LOCAL, host -> new InetAddress[] {InetAddress.getByName("10.0.0.1")},
+                     Duration.ofSeconds(1), Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             WebhookSender.Outcome outcome = production.send(due(receiver.url()));
 
             assertThat(outcome.delivered()).isFalse();
@@ -56,7 +60,7 @@ class WebhookSenderTest {
     void aNameThatDoesNotResolveInTimeIsAFailedAttemptWithinTheConnectTimeout() throws Exception {
         SlowNameServer nameServer = new SlowNameServer();
         try (Receiver receiver = Receiver.answering();
-             WebhookSender sender = new WebhookSender(new AddressPolicy(true), nameServer, true, Duration.ofMillis(500),
+             WebhookSender sender = new WebhookSender(LOCAL, nameServer, Duration.ofMillis(500),
                      Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             WebhookSender.Outcome outcome = sendWithin(BOUND, sender, receiver.url());
 
@@ -76,11 +80,11 @@ class WebhookSenderTest {
         InetAddress[] listening = InetAddress.getAllByName("127.0.0.1");
         InetAddress[] closed = {InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.3")};
         try (Receiver receiver = Receiver.answering();
-             WebhookSender secondIsTried = new WebhookSender(new AddressPolicy(true),
-                     host -> new InetAddress[] {closed[0], listening[0]}, true, Duration.ofSeconds(1), Duration.ofSeconds(1),
+             WebhookSender secondIsTried = new WebhookSender(LOCAL,
+                     host -> new InetAddress[] {closed[0], listening[0]}, Duration.ofSeconds(1), Duration.ofSeconds(1),
                      2, Clock.systemUTC());
-             WebhookSender thirdIsNot = new WebhookSender(new AddressPolicy(true),
-                     host -> new InetAddress[] {closed[0], closed[1], listening[0]}, true, Duration.ofSeconds(1),
+             WebhookSender thirdIsNot = new WebhookSender(LOCAL,
+                     host -> new InetAddress[] {closed[0], closed[1], listening[0]}, Duration.ofSeconds(1),
                      Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             assertThat(secondIsTried.send(due(receiver.url())).delivered()).isTrue();
             assertThat(thirdIsNot.send(due(receiver.url())).delivered()).isFalse();
@@ -96,7 +100,7 @@ class WebhookSenderTest {
     @Test
     void aDeliveryThatCannotBeSignedOrAddressedIsAnAttemptFailedOnThisSide() throws Exception {
         try (Receiver receiver = Receiver.answering();
-             WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofSeconds(1),
+             WebhookSender sender = new WebhookSender(LOCAL, Duration.ofSeconds(1),
                      Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             WebhookStore.Due unsigned = new WebhookStore.Due(7, "e", receiver.url(), List.of(), "v/v2", "{}".getBytes(),
                     Instant.now(), 0, null);
@@ -110,10 +114,24 @@ class WebhookSenderTest {
     @Test
     void aPlainHttpUrlIsNotSentWithoutTheLocalSwitch() throws Exception {
         try (Receiver receiver = Receiver.answering();
-             WebhookSender production = new WebhookSender(new AddressPolicy(true), false, Duration.ofSeconds(1),
+             WebhookSender production = new WebhookSender(PRODUCTION, Duration.ofSeconds(1),
                      Duration.ofSeconds(1), 2, Clock.systemUTC())) {
-            assertThat(production.send(due(receiver.url())).error()).isEqualTo("refused: not an https URL");
+            assertThat(production.send(due(receiver.url())).error()).isEqualTo("refused: url must be an https URL");
             assertThat(receiver.requests()).isEmpty();
+        }
+    }
+
+    /** An endpoint registered before its port left the list (or before ports were listed) is not knocked on. */
+    @Test
+    void aUrlToAPortWebhooksNoLongerGoToIsRefusedBeforeAnyLookupOrConnection() throws Exception {
+        AtomicInteger lookups = new AtomicInteger();
+        try (WebhookSender production = new WebhookSender(PRODUCTION, host -> {
+            lookups.incrementAndGet();
+            return new InetAddress[] {InetAddress.getByName("93.184.215.14")};
+        }, Duration.ofSeconds(1), Duration.ofSeconds(1), 2, Clock.systemUTC())) {
+            assertThat(production.send(due("https://shop.example.com:6379/hook")).error())
+                    .isEqualTo("refused: url names port 6379: webhooks go to 443, 8443 only");
+            assertThat(lookups).hasValue(0);
         }
     }
 
@@ -127,7 +145,7 @@ class WebhookSenderTest {
             exchange.close();
         });
         redirecting.start();
-        try (WebhookSender sender = new WebhookSender(new AddressPolicy(true), true, Duration.ofSeconds(1),
+        try (WebhookSender sender = new WebhookSender(LOCAL, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             WebhookSender.Outcome outcome = sender.send(due("http://localhost:" + redirecting.getAddress().getPort() + "/"));
 
@@ -170,7 +188,7 @@ class WebhookSenderTest {
     /** The attempt on a thread of its own, waited for a bounded time: without its deadline it would never end. */
     /** Half a second to connect, a second to answer: an attempt's deadline is 1.5 s. */
     private static WebhookSender withShortTimeouts() {
-        return new WebhookSender(new AddressPolicy(true), true, Duration.ofMillis(500), Duration.ofSeconds(1), 2,
+        return new WebhookSender(LOCAL, Duration.ofMillis(500), Duration.ofSeconds(1), 2,
                 Clock.systemUTC());
     }
 
