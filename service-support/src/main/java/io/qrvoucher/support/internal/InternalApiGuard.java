@@ -3,6 +3,7 @@ package io.qrvoucher.support.internal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -44,6 +45,9 @@ public final class InternalApiGuard implements WebFilter, Ordered {
 
     private static final Logger log = LoggerFactory.getLogger(InternalApiGuard.class);
     private static final String EMPTY_BODY = InternalApi.bodyDigest(new byte[0]);
+    /** The headers a call is sealed with, or whose value the seal covers. */
+    private static final List<String> SEALED_HEADERS = List.of(InternalApi.HEADER, InternalApi.BODY_DIGEST_HEADER,
+            InternalApi.IDEMPOTENCY_KEY_HEADER);
     private static final HttpHeaders SEAL_CHALLENGE = ProblemResponses.header(HttpHeaders.WWW_AUTHENTICATE,
             "QrInternalSeal");
 
@@ -69,6 +73,14 @@ public final class InternalApiGuard implements WebFilter, Ordered {
             return chain.filter(exchange);
         }
         HttpHeaders headers = request.getHeaders();
+        Optional<String> repeated = SEALED_HEADERS.stream().filter(name -> headers.getValuesAsList(name).size() > 1)
+                .findFirst();
+        if (repeated.isPresent()) {
+            // Only the first value is sealed, while a handler reads them all (joined by commas): a second one added
+            // to a call replayed within its time would make it another call.
+            return refuse(exchange, new Problem(Refusal.MALFORMED, "The call carries " + repeated.get()
+                    + " more than once: an internal call carries each header it is sealed with once"));
+        }
         Call call = new Call(request.getMethod().name(), InternalApi.pathAndQuery(request.getURI()),
                 headers.getFirst(InternalApi.IDEMPOTENCY_KEY_HEADER), headers.getFirst(InternalApi.BODY_DIGEST_HEADER));
         Optional<Problem> problem = seals == null

@@ -107,6 +107,28 @@ class InternalApiGuardTest {
                 .isInstanceOf(ResponseStatusException.class);
     }
 
+    /**
+     * Only the first value of a header is sealed, but a handler reads every value (joined by commas): a replay within
+     * the seal's time with a second Idempotency-Key added would be another call to the handler.
+     */
+    @Test
+    void aSealedHeaderSentTwiceIsRefused() {
+        String body = "{\"url\":\"https://shop.example/hooks\"}";
+        String digest = InternalApi.bodyDigest(body.getBytes(StandardCharsets.UTF_8));
+        String seal = ingress.seal(new InternalApi.Call("POST", "/internal/customers/alice/webhooks", "k-1", digest));
+
+        assertThat(passes(MockServerHttpRequest.post("/internal/customers/alice/webhooks").header(InternalApi.HEADER, seal)
+                .header(InternalApi.IDEMPOTENCY_KEY_HEADER, "k-1", "k-2").header(InternalApi.BODY_DIGEST_HEADER, digest)
+                .body(body))).as("a second Idempotency-Key").isFalse();
+        assertThat(passes(MockServerHttpRequest.post("/internal/customers/alice/webhooks").header(InternalApi.HEADER, seal)
+                .header(InternalApi.IDEMPOTENCY_KEY_HEADER, "k-1").header(InternalApi.BODY_DIGEST_HEADER, digest, digest)
+                .body(body))).as("a second digest").isFalse();
+        assertThat(passes(MockServerHttpRequest.post("/internal/customers/alice/webhooks").header(InternalApi.HEADER, seal, seal)
+                .header(InternalApi.IDEMPOTENCY_KEY_HEADER, "k-1").header(InternalApi.BODY_DIGEST_HEADER, digest)
+                .body(body))).as("a second seal").isFalse();
+        assertThat(meters.get("internal.api.calls.refused").tag("reason", "MALFORMED").counter().count()).isEqualTo(3.0);
+    }
+
     /** The body as the handler reads it, behind the guard. */
     private String bodyRead(String seal, String idempotencyKey, String digest, String body) {
         StringBuilder read = new StringBuilder();
