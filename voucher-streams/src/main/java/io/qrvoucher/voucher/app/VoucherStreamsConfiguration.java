@@ -22,6 +22,7 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import io.qrvoucher.voucher.query.StandbyLags;
 import io.qrvoucher.voucher.query.StoreReads;
 import io.qrvoucher.voucher.query.Ticks;
 import io.qrvoucher.voucher.query.VoucherQueries;
@@ -37,6 +38,7 @@ class VoucherStreamsConfiguration {
     /** How often a customer waiting for a change of their settings reads them (nobody announces those). */
     private static final Duration SETTINGS_TICK = Duration.ofMillis(5);
     private static final Duration WATCH_IDLE_RECHECK = Duration.ofSeconds(1);
+    private static final Duration STANDBY_LAG_LOOKS = Duration.ofSeconds(1);
 
     /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
     @Bean
@@ -91,9 +93,15 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    VoucherQueries voucherQueries(KafkaStreams voucherStreams, WholePartitions wholePartitions,
+    VoucherQueries voucherQueries(KafkaStreams voucherStreams, WholePartitions wholePartitions, StandbyLags standbyLags,
                                   VoucherStreamsProperties properties) {
-        return new VoucherQueries(voucherStreams, wholePartitions, properties.applicationServer());
+        return new VoucherQueries(voucherStreams, wholePartitions, standbyLags, properties.applicationServer());
+    }
+
+    /** How far behind the standbys here are: looked at every second (a request to the brokers each time). */
+    @Bean(destroyMethod = "close")
+    StandbyLags standbyLags(KafkaStreams voucherStreams, VoucherStreamsProperties properties) {
+        return new StandbyLags(properties.standbyMaxLag()).watching(voucherStreams, STANDBY_LAG_LOOKS);
     }
 
     @Bean

@@ -68,6 +68,9 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        queries): Kafka Streams' {@code application.server}, told to every instance
  * @param standbyReplicas warm copies of each task's stores on other instances, which answer reads while
  *                        an active task is restored elsewhere; at least 1 wherever more than one instance runs
+ * @param standbyMaxLag   how many records of its changelog a standby may lack and still answer reads: one that has
+ *                        caught up lacks a commit interval's or so; one further behind (still catching up) answers
+ *                        none, rather than a voucher as it was long ago
  * @param topics          topic names
  * @param policy          the bank's rules for new vouchers
  * @param expiry          the expiry punctuation
@@ -102,6 +105,7 @@ public record VoucherStreamsProperties(
         @DefaultValue("1") int replicationFactor,
         @DefaultValue("http://localhost:8082") URI advertisedUrl,
         @DefaultValue("0") int standbyReplicas,
+        @DefaultValue("1000") long standbyMaxLag,
         @DefaultValue Topics topics,
         @DefaultValue Policy policy,
         @DefaultValue Expiry expiry,

@@ -52,7 +52,8 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  * it answers nothing and is {@link NotHeld}: the caller asks the partition's standbys, or again. (A voucher
  * redeemed since would read as UNUSED, with its code.) Only the customers' attempts are answered while
  * restoring: a count of some of them is a truer limit than none, which is what the ingress falls back to.
- * <li>A standby, at most a commit or so behind its active task, finds what it has. A key it lacks may exist:
+ * <li>A standby finds what it has while it is caught up ({@link StandbyLags}: within a bound of its changelog's end,
+ * a commit or so behind its active task); one further behind answers nothing. A key it lacks may exist:
  * {@link NotHeld} for that, as for any partition this instance does not hold.
  * </ul>
  * Reads are {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
@@ -70,15 +71,18 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
     private final KafkaStreams streams;
     private final WholePartitions whole;
+    private final StandbyLags standbyLags;
     private final HostInfo self;
 
     /**
-     * @param whole which partitions the topology of {@code streams} holds whole here
-     * @param self  this instance as {@code streams} names it to the others ({@code application.server})
+     * @param whole       which partitions the topology of {@code streams} holds whole here
+     * @param standbyLags how far behind the copies of partitions held here are, for those not whole
+     * @param self        this instance as {@code streams} names it to the others ({@code application.server})
      */
-    public VoucherQueries(KafkaStreams streams, WholePartitions whole, HostInfo self) {
+    public VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, HostInfo self) {
         this.streams = streams;
         this.whole = whole;
+        this.standbyLags = standbyLags;
         this.self = self;
     }
 
@@ -248,14 +252,24 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         return placeOf(store, key, () -> holdersOf(store, key));
     }
 
-    /** The key's partition, unless this instance is its active task and has not restored it whole yet. */
+    /**
+     * The key's partition, unless this instance is its active task and has not restored it whole yet, or holds a
+     * copy of it that is further behind its changelog than a standby may answer from.
+     */
     private Place placeOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
         KeyQueryMetadata holders = holdersOf(store, key, lookup);
         Place place = new Place(store, holders.partition(), self.equals(holders.activeHost()),
                 whole.wholeSince(store, holders.partition()));
-        if (place.activeHere() && place.wholeBefore() == null) {
-            throw new NotHeld("Partition " + place.partition() + " of " + store + " is restoring here: its standbys "
-                    + "may have newer state");
+        if (place.wholeBefore() == null) {
+            if (place.activeHere()) {
+                throw new NotHeld("Partition " + place.partition() + " of " + store + " is restoring here: its "
+                        + "standbys may have newer state");
+            }
+            if (!standbyLags.caughtUp(store, place.partition())) {
+                throw new NotHeld("Partition " + place.partition() + " of " + store + " is held here, if at all, by a "
+                        + "standby " + standbyLags.lagOf(store, place.partition()) + " records behind its changelog "
+                        + "(it answers within " + standbyLags.maxLag() + ")");
+            }
         }
         return place;
     }

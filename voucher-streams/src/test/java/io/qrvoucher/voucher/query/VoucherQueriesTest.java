@@ -25,7 +25,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.state.HostInfo;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,6 +63,9 @@ class VoucherQueriesTest {
     private static final String SIGNING_KEY = "cmVxdWVzdC1zaWduaW5nLWtleS1vZi10aGUtdGVzdHM=";
     private static final RequestSignatures INGRESS = new RequestSignatures("k1", Map.of("k1", SIGNING_KEY));
 
+    /** Records of its changelog a standby may lack and still answer: a few, so that one held back soon lacks more. */
+    private static final long STANDBY_MAX_LAG = 3;
+
     private static Path stateDir;
 
     private static TestBroker broker;
@@ -68,19 +73,24 @@ class VoucherQueriesTest {
     private static Instance second;
 
     /** One instance of the topology, with what it knows of its whole partitions, reached at {@code host}. */
-    private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host) {
+    private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host, StandbyLags lags) {
 
         static Instance start(String name, int port) {
-            return start("voucher-queries-test", name, port, null);
+            return start("voucher-queries-test", name, port, null, null);
         }
 
-        /** @param restoring told of restorations in place of {@link WholePartitions}' own listener, if given */
-        static Instance start(String applicationId, String name, int port, StateRestoreListener restoring) {
+        /**
+         * @param restoring told of restorations in place of {@link WholePartitions}' own listener, if given
+         * @param updating  told of standbys' updates in place of {@link WholePartitions}' own listener, if given
+         */
+        static Instance start(String applicationId, String name, int port, StateRestoreListener restoring,
+                              StandbyUpdateListener updating) {
             Map<String, String> given = new HashMap<>();
             given.put("voucher.application-id", applicationId);
             given.put("voucher.state-dir", stateDir.resolve(name).toString());
             given.put("voucher.advertised-url", "http://" + name + ":" + port);
             given.put("voucher.standby-replicas", "1");
+            given.put("voucher.standby-max-lag", Long.toString(STANDBY_MAX_LAG));
             given.put("voucher.request-signing.keys.k1", SIGNING_KEY);
             VoucherStreamsProperties properties = new Binder(new MapConfigurationPropertySource(given))
                     .bindOrCreate("voucher", VoucherStreamsProperties.class);
@@ -93,9 +103,18 @@ class VoucherQueriesTest {
             if (restoring != null) {
                 streams.setGlobalStateRestoreListener(restoring);
             }
+            if (updating != null) {
+                streams.setStandbyUpdateListener(updating);
+            }
             streams.start();
             HostInfo host = properties.applicationServer();
-            return new Instance(streams, new VoucherQueries(streams, whole, host), host);
+            StandbyLags lags = new StandbyLags(properties.standbyMaxLag()).watching(streams, Duration.ofMillis(100));
+            return new Instance(streams, new VoucherQueries(streams, whole, lags, host), host, lags);
+        }
+
+        void close() {
+            lags.close();
+            streams.close(CloseOptions.timeout(Duration.ofSeconds(30)));
         }
     }
 
@@ -111,7 +130,7 @@ class VoucherQueriesTest {
     static void stop() {
         for (Instance instance : new Instance[] {second, first}) {
             if (instance != null) {
-                instance.streams().close(CloseOptions.timeout(Duration.ofSeconds(30)));
+                instance.close();
             }
         }
         if (broker != null) {
@@ -158,7 +177,7 @@ class VoucherQueriesTest {
     @Test
     void anActiveTaskStillRestoringSendsTheReaderOnRatherThanSayAVoucherDoesNotExist() throws Exception {
         String applicationId = "voucher-queries-restoring-test";
-        Instance before = Instance.start(applicationId, "before-restart", 3, null);
+        Instance before = Instance.start(applicationId, "before-restart", 3, null, null);
         String voucherId = UUID.randomUUID().toString();
         String missing = UUID.randomUUID().toString();
         Instance restarted = null;
@@ -171,7 +190,7 @@ class VoucherQueriesTest {
                     .withTimeout(Duration.ofSeconds(30)));
 
             // A new instance with no state of its own restores the partition from its changelog: held open meanwhile.
-            restarted = Instance.start(applicationId, "restarted", 4, restoration);
+            restarted = Instance.start(applicationId, "restarted", 4, restoration, null);
             assertThat(restoration.started.await(60, TimeUnit.SECONDS)).as("the restoration started").isTrue();
             Instance restoring = restarted;
             assertThatThrownBy(() -> restoring.queries().voucher(voucherId, null))
@@ -189,9 +208,92 @@ class VoucherQueriesTest {
             restoration.finish.countDown();
             for (Instance instance : new Instance[] {restarted, before}) {
                 if (instance != null) {
-                    instance.streams().close(CloseOptions.timeout(Duration.ofSeconds(30)));
+                    instance.close();
                 }
             }
+        }
+    }
+
+    /** A standby that falls behind its changelog (its updates held back here) answers nothing until it catches up. */
+    @Test
+    void aStandbyFarBehindItsChangelogSendsTheReaderOnUntilItCatchesUp() {
+        String applicationId = "voucher-queries-lagging-test";
+        HeldUpdates heldAtFirst = new HeldUpdates();
+        HeldUpdates heldAtSecond = new HeldUpdates();
+        Instance one = null;
+        Instance two = null;
+        try {
+            one = Instance.start(applicationId, "lagging-one", 5, null, heldAtFirst);
+            String voucherId = UUID.randomUUID().toString();
+            generate(voucherId);
+            Instance first = one;
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(first.queries().voucher(voucherId, null).getVoucher().getVoucherId()).isEqualTo(voucherId));
+            two = Instance.start(applicationId, "lagging-two", 6, null, heldAtSecond);
+            Instance second = two;
+            await().atMost(Duration.ofSeconds(60)).until(() -> first.streams().state() == KafkaStreams.State.RUNNING
+                    && second.streams().state() == KafkaStreams.State.RUNNING
+                    && holders(first, voucherId).standbyHosts().size() == 1);
+            Instance standby = holders(first, voucherId).activeHost().equals(first.host()) ? second : first;
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(standby.queries().voucher(voucherId, null).getVoucher().getVoucherId())
+                            .as("caught up, the standby answers").isEqualTo(voucherId));
+
+            HeldUpdates held = standby == first ? heldAtFirst : heldAtSecond;
+            held.hold();
+            for (int i = 0; i < 2 * STANDBY_MAX_LAG; i++) {
+                generate(UUID.randomUUID().toString());
+            }
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThatThrownBy(() -> standby.queries().voucher(voucherId, null))
+                            .as("held back, the standby lacks more than it may").isInstanceOf(NotHeld.class)
+                            .hasMessageContaining("records behind its changelog"));
+
+            held.release();
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(standby.queries().voucher(voucherId, null).getVoucher().getVoucherId())
+                            .as("caught up again").isEqualTo(voucherId));
+        } finally {
+            heldAtFirst.release();
+            heldAtSecond.release();
+            for (Instance instance : new Instance[] {two, one}) {
+                if (instance != null) {
+                    instance.close();
+                }
+            }
+        }
+    }
+
+    /** Holds a standby's updates, once told to, at its next batch until released (for a minute at most). */
+    private static final class HeldUpdates implements StandbyUpdateListener {
+
+        private volatile CountDownLatch held = new CountDownLatch(0);
+
+        void hold() {
+            held = new CountDownLatch(1);
+        }
+
+        void release() {
+            held.countDown();
+        }
+
+        @Override
+        public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {
+        }
+
+        @Override
+        public void onBatchLoaded(TopicPartition changelog, String store, TaskId task, long batchEndOffset,
+                                  long batchSize, long currentEndOffset) {
+            try {
+                held.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        @Override
+        public void onUpdateSuspended(TopicPartition changelog, String store, long storeOffset, long currentEndOffset,
+                                      SuspendReason reason) {
         }
     }
 
@@ -228,7 +330,11 @@ class VoucherQueriesTest {
     }
 
     private static KeyQueryMetadata holders(String voucherId) {
-        return first.streams().queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer());
+        return holders(first, voucherId);
+    }
+
+    private static KeyQueryMetadata holders(Instance asked, String voucherId) {
+        return asked.streams().queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer());
     }
 
     /** Sends a generation as the ingress does: sealed. */

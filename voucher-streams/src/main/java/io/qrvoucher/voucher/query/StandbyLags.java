@@ -1,0 +1,78 @@
+package io.qrvoucher.voucher.query;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.LagInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How far this instance's copies of each store partition are behind their changelogs, as of the last look: a
+ * standby answers reads only while it is within {@code maxLag} records of its changelog's end. One that has caught up
+ * is a commit or so behind its active task; one still catching up (a new instance's warm-up copy, or one restarted
+ * from an old checkpoint) would answer as far back as it is, a voucher redeemed since as UNUSED with its code.
+ *
+ * <p>Kafka Streams tells lags only when asked ({@link KafkaStreams#allLocalStorePartitionLags}, one request to the
+ * brokers for every changelog held here), so they are looked at every {@code every}, not at each read; until the
+ * first look no copy is known to have caught up.
+ */
+public final class StandbyLags implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StandbyLags.class);
+
+    private final long maxLag;
+    private volatile Map<String, Map<Integer, LagInfo>> lags = Map.of();
+    private final ScheduledExecutorService looks = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "standby-lags");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /** @param maxLag the most records a copy may lack of its changelog and still answer */
+    public StandbyLags(long maxLag) {
+        this.maxLag = maxLag;
+    }
+
+    /** Looks at the lags of {@code streams}' local stores every {@code every}, from now until closed. */
+    public StandbyLags watching(KafkaStreams streams, Duration every) {
+        looks.scheduleWithFixedDelay(() -> look(streams), 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void look(KafkaStreams streams) {
+        try {
+            lags = streams.allLocalStorePartitionLags();
+        } catch (RuntimeException e) {
+            // Not running yet, or stopping, or the brokers not answering: copies not known to be caught up answer no
+            // read meanwhile (a copy whose lag grew would otherwise keep answering on an old figure).
+            lags = Map.of();
+            log.debug("Could not look at the lags of the local stores: {}", e.getMessage());
+        }
+    }
+
+    /** The records this instance's copy of a store partition lacked at the last look, or null if not known. */
+    public Long lagOf(String store, int partition) {
+        LagInfo lag = lags.getOrDefault(store, Map.of()).get(partition);
+        return lag == null ? null : lag.offsetLag();
+    }
+
+    /** Whether this instance's copy of a store partition was within the bound at the last look. */
+    public boolean caughtUp(String store, int partition) {
+        Long lag = lagOf(store, partition);
+        return lag != null && lag <= maxLag;
+    }
+
+    public long maxLag() {
+        return maxLag;
+    }
+
+    @Override
+    public void close() {
+        looks.shutdownNow();
+    }
+}
