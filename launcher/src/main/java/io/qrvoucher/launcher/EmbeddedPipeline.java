@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
@@ -44,6 +45,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private static final String QUIET = "--spring.main.banner-mode=off";
     private static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
+    /** Where the services listen unless told otherwise: this machine only, since anyone may sign in here as anyone. */
+    private static final String LOOPBACK = "127.0.0.1";
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Options options;
@@ -58,13 +61,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
      * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
      * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's, {@code webhookPort} the
      * webhook delivery's internal API and {@code webhookManagementPort} its actuator; {@code loadCustomers}
-     * the load-payer/load-payee customers seeded beside the demo's, for load tests.
+     * the load-payer/load-payee customers seeded beside the demo's, for load tests; {@code bind} the address the
+     * services' HTTP servers listen on (this machine only by default: the demo's {@code /dev/token} signs anyone in
+     * as any customer). Kafka and PostgreSQL listen on this machine only, always.
      */
     public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort,
                           int ledgerManagementPort, int streamsPort, int webhookPort, int webhookManagementPort,
-                          int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers) {
+                          int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers,
+                          String bind) {
 
         private static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("--data-dir", "data"),
+                Map.entry("--bind", LOOPBACK),
                 Map.entry("--http-port", "8080"), Map.entry("--management-port", "8083"), Map.entry("--ledger-port", "8081"),
                 Map.entry("--ledger-management-port", "8084"), Map.entry("--streams-port", "8082"),
                 Map.entry("--webhook-port", "8085"), Map.entry("--webhook-management-port", "8086"),
@@ -90,7 +97,13 @@ public final class EmbeddedPipeline implements AutoCloseable {
                     port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--webhook-port"),
                     port(given, "--webhook-management-port"), port(given, "--kafka-port"),
                     port(given, "--controller-port"), port(given, "--postgres-port"),
-                    Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")));
+                    Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")),
+                    given.get("--bind"));
+        }
+
+        /** Whether the services listen for other machines too, where anyone can sign in as anyone (/dev/token). */
+        boolean reachableFromOtherMachines() {
+            return !Set.of(LOOPBACK, "localhost", "::1").contains(bind);
         }
 
         private static int port(Map<String, String> given, String name) {
@@ -146,6 +159,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         ConfigurableApplicationContext ledger = LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, secrets, database),
                         "--server.port=" + options.ledgerPort(), "--management.server.port=" + options.ledgerManagementPort(),
+                        "--server.address=" + options.bind(), "--management.server.address=" + options.bind(),
                         "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
                         "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET));
         running.push(ledger::close);
@@ -153,11 +167,13 @@ public final class EmbeddedPipeline implements AutoCloseable {
         running.push(WebhookDeliveryApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.webhookDelivery(bootstrapServers, secrets, webhooks),
                         "--server.port=" + options.webhookPort(), "--management.server.port=" + options.webhookManagementPort(),
+                        "--server.address=" + options.bind(), "--management.server.address=" + options.bind(),
                         // A demo's receivers listen on this machine, without a certificate.
                         "--webhook.endpoints.allow-local-http=true", QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
-                        options.streamsPort()), "--server.port=" + options.streamsPort(), "--voucher.instance-id=embedded",
+                        options.streamsPort()), "--server.port=" + options.streamsPort(), "--server.address=" + options.bind(),
+                        "--voucher.instance-id=embedded",
                         QUIET));
         running.push(streams::close);
         // In one process the ingress reads the stores and the ledger with method calls, not HTTP to itself.
@@ -170,6 +186,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         new int[] {options.ledgerPort()}, options.streamsPort()),
                         ServiceArguments.ingressWebhooks(options.webhookPort()),
                         "--server.port=" + options.httpPort(), "--management.server.port=" + options.managementPort(),
+                        "--server.address=" + options.bind(), "--management.server.address=" + options.bind(),
                         QUIET));
         running.push(ingress::close);
         awaitRunning(streams.getBean(KafkaStreams.class));
@@ -237,6 +254,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 %n""", options.dataDir().toAbsolutePath(), api, api, api, managementUrl(), options.ledgerManagementPort(),
                 options.streamsPort(), options.webhookManagementPort(), bootstrapServers, api, secrets.ledgerAdminPassword(),
                 ledgerManagementUrl());
+        if (options.reachableFromOtherMachines()) {
+            System.out.printf("""
+                    WARNING: the services listen on %s, for other machines too (--bind): anyone who reaches this one
+                    can sign in as any customer at /dev/token and read its actuators. A demo on a network you trust only.
+                    %n""", options.bind());
+        }
     }
 
     /** Stops everything that started, newest first. */

@@ -1,12 +1,19 @@
 package io.qrvoucher.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +25,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -127,6 +135,26 @@ class EmbeddedPipelineTest {
                     pipeline.secrets().internalCallee(InternalApi.WEBHOOK_DELIVERY)).statusCode()).isEqualTo(200);
         }
 
+        /** The demo signs anyone in as anyone: nothing of it answers another machine unless told to (--bind). */
+        @Test
+        void theServicesListenForThisMachineOnly() throws Exception {
+            Optional<InetAddress> outward = NetworkInterface.networkInterfaces()
+                    .filter(network -> !isLoopback(network))
+                    .flatMap(NetworkInterface::inetAddresses)
+                    .filter(address -> address instanceof Inet4Address)
+                    .findFirst();
+            assumeTrue(outward.isPresent(), "this machine has no address but loopback's");
+            for (int port : new int[] {options.httpPort(), options.managementPort(), options.ledgerPort(),
+                    options.ledgerManagementPort(), options.streamsPort(), options.webhookPort(),
+                    options.webhookManagementPort()}) {
+                try (Socket socket = new Socket()) {
+                    assertThatThrownBy(() -> socket.connect(new InetSocketAddress(outward.get(), port), 2000))
+                            .as("port %d on %s", port, outward.get()).isInstanceOf(ConnectException.class);
+                }
+            }
+            assertThat(status(pipeline.apiUrl() + "/api/vouchers")).as("on this machine").isEqualTo(401);
+        }
+
         @Test
         void theWebhookDeliveryAnswersHealthOnItsManagementPortAndNotOnItsInternalApi() throws Exception {
             assertThat(status(pipeline.webhookManagementUrl() + "/actuator/health/readiness")).isEqualTo(200);
@@ -226,6 +254,14 @@ class EmbeddedPipelineTest {
                 }
                 assertThat(MonitoringFiles.unknownMetrics(queries, exposed)).isEmpty();
             });
+        }
+    }
+
+    private static boolean isLoopback(NetworkInterface network) {
+        try {
+            return network.isLoopback();
+        } catch (SocketException e) {
+            return true;
         }
     }
 
