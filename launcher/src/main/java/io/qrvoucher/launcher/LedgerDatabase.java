@@ -8,9 +8,15 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import javax.sql.DataSource;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -25,6 +31,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * database beside the ledger, as compose's does ({@link WebhookDatabase}).
  */
 public final class LedgerDatabase implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LedgerDatabase.class);
 
     public static final String OWNER = "ledger_owner";
     public static final String APPLICATION = "ledger_app";
@@ -43,6 +51,7 @@ public final class LedgerDatabase implements AutoCloseable {
     public LedgerDatabase start() {
         try {
             Files.createDirectories(directory);
+            stopLeftOver(directory);
             // The embedded server turns durability off by default (synchronous_commit, fsync): a crash
             // could then lose ledger commits whose results Kafka already has. Every ledger database
             // commits durably.
@@ -61,6 +70,41 @@ public final class LedgerDatabase implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops the server a killed run left running on this data folder, if there is one: PostgreSQL outlives the JVM
+     * that started it (after {@code kill -9} or the out-of-memory killer) and holds the port and the folder; this
+     * start would take it for its own and leave it running at the end, for ever. It is asked to shut down as on
+     * {@code SIGTERM} (its clients went with that JVM).
+     */
+    static void stopLeftOver(Path directory) {
+        Path pidFile = directory.resolve("postmaster.pid");
+        long pid;
+        try {
+            if (!Files.exists(pidFile)) {
+                return;
+            }
+            pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return; // not a server's file, or one being written: the start says what is wrong
+        }
+        Optional<ProcessHandle> server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(process -> process.info().command().map(command -> command.contains("postgres")).orElse(false));
+        if (server.isEmpty()) {
+            return;
+        }
+        log.warn("Stopping the PostgreSQL server (pid {}) that an earlier run left running on {}", pid, directory);
+        server.get().destroy();
+        try {
+            server.get().onExit().get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("The PostgreSQL server (pid " + pid + ") an earlier run left running on "
+                    + directory + " did not stop within a minute: stop it, then start again", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while the server an earlier run left running stopped", e);
         }
     }
 

@@ -3,8 +3,14 @@ package io.qrvoucher.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +24,41 @@ class LedgerDatabaseTest {
             assertThat(database.jdbc().sql("SHOW synchronous_commit").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW fsync").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW full_page_writes").query(String.class).single()).isEqualTo("on");
+        }
+    }
+
+    /**
+     * The server outlives a run killed with {@code kill -9} (or by the out-of-memory killer), holding the port and the
+     * data folder: the next start stops it and starts its own on the same data, which it stops at its end (it used
+     * to take the one left for its own and leave it running for ever).
+     */
+    @Test
+    void aStartAfterAKilledRunStopsTheServerItLeftAndKeepsItsData(@TempDir Path directory) throws Exception {
+        int port = ServiceProcess.freePort();
+        Process killedRun = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), DatabaseOfAKilledRun.class.getName(),
+                directory.toString(), Integer.toString(port)).redirectErrorStream(true).start();
+        ProcessHandle leftOver = null;
+        try {
+            BufferedReader output = new BufferedReader(new InputStreamReader(killedRun.getInputStream(), StandardCharsets.UTF_8));
+            CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() ->
+                    output.lines().anyMatch(DatabaseOfAKilledRun.READY::equals));
+            assertThat(ready.get(120, TimeUnit.SECONDS)).as("the first run's database started").isTrue();
+            killedRun.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            leftOver = ProcessHandle.of(Long.parseLong(Files.readAllLines(directory.resolve("postmaster.pid")).get(0).trim()))
+                    .orElseThrow();
+            assertThat(leftOver.isAlive()).as("the killed run's server outlives it").isTrue();
+
+            try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
+                assertThat(database.jdbc().sql("SELECT count(*) FROM pg_roles WHERE rolname = :owner")
+                        .param("owner", LedgerDatabase.OWNER).query(Long.class).single()).isEqualTo(1L);
+            }
+            assertThat(leftOver.isAlive()).isFalse();
+        } finally {
+            killedRun.destroyForcibly();
+            if (leftOver != null) {
+                leftOver.destroyForcibly();
+            }
         }
     }
 
