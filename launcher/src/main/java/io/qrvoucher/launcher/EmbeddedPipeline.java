@@ -1,6 +1,9 @@
 package io.qrvoucher.launcher;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -11,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
@@ -47,6 +51,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
     /** Where the services listen unless told otherwise: this machine only, since anyone may sign in here as anyone. */
     private static final String LOOPBACK = "127.0.0.1";
+    /** The run's keys, in its data folder: also what marks a folder as a run's, for --reset. */
+    private static final String SECRETS = "secrets.properties";
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Options options;
@@ -83,7 +89,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             boolean reset = false;
             for (String arg : args) {
                 String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-                if (name.equals("--reset")) {
+                if (arg.equals("--reset")) {
                     reset = true;
                 } else if (DEFAULTS.containsKey(name) && arg.contains("=")) {
                     given.put(name, arg.substring(arg.indexOf('=') + 1));
@@ -142,10 +148,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private void startAll() {
         Path data = options.dataDir().toAbsolutePath();
         if (options.reset()) {
-            Directories.fresh(data);
+            wipe(data);
         }
         log.info("Starting the pipeline with its data under {}", data);
-        secrets = Secrets.loadOrCreate(data.resolve("secrets.properties"));
+        secrets = Secrets.loadOrCreate(data.resolve(SECRETS));
 
         KraftBroker broker = KraftBroker.start(data.resolve("kafka"),
                 KraftBroker.Node.single(options.kafkaPort(), options.controllerPort()));
@@ -190,6 +196,22 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         QUIET));
         running.push(ingress::close);
         awaitRunning(streams.getBean(KafkaStreams.class));
+    }
+
+    /**
+     * Empties the data folder of a run, and nothing else: a folder that has files but not a run's keys (a mistyped
+     * {@code --data-dir=.}, say) is left alone.
+     */
+    private static void wipe(Path data) {
+        try (Stream<Path> files = Files.exists(data) ? Files.list(data) : Stream.empty()) {
+            if (files.findAny().isPresent() && !Files.exists(data.resolve(SECRETS))) {
+                throw new IllegalArgumentException("--reset wipes a pipeline's data folder only, and " + data
+                        + " has no " + SECRETS + ": not wiped. Name the run's folder with --data-dir");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Directories.fresh(data);
     }
 
     /** Ready when the topology runs: its stores, which answer the ingress's reads, are restored. */

@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,6 +90,18 @@ class EmbeddedPipelineTest {
             assertThat(endpoints).hasSize(1);
             assertThat(((Map<?, ?>) endpoints.get(0)).get("url")).isEqualTo("http://localhost:1/hooks");
         }
+    }
+
+    /** --reset empties a run's folder only: a mistyped --data-dir (the project, the home folder) is not wiped. */
+    @Test
+    void resetWipesARunsDataFolderAndNothingElse(@TempDir Path folder) throws IOException {
+        Path precious = Files.writeString(folder.resolve("thesis.txt"), "years of work");
+
+        assertThatThrownBy(() -> EmbeddedPipeline.start(EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no secrets.properties");
+        assertThat(precious).hasContent("years of work");
+        assertThatThrownBy(() -> EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset=false"))
+                .as("a value is no way to say 'do not wipe'").isInstanceOf(IllegalArgumentException.class);
     }
 
     /** One pipeline for the checks that do not restart it. */
