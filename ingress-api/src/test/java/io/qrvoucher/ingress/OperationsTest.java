@@ -111,6 +111,11 @@ class OperationsTest extends IngressTestBase {
                 .satisfiesAnyOf(parent -> assertThat(parent).isEqualTo(CALLER_SPAN),
                         parent -> assertThat(spanIds).contains(parent)));
         assertThat(trace).anySatisfy(span -> assertThat(span.getName()).isEqualTo("apply-voucher-inputs"));
+        // The ingress's reads of the voucher's owner too: its internal API's side of each is in the caller's trace.
+        assertThat(trace).as("the owner's answer to the ingress's read").anySatisfy(span -> {
+            assertThat(span.getResource().getAttribute(service)).isEqualTo("voucher-streams");
+            assertThat(span.getName()).contains("/internal/vouchers");
+        });
         // The request's span, not one for each filter of Spring Security's chain.
         assertThat(trace).extracting(SpanData::getName)
                 .noneMatch(name -> name.startsWith("security") || name.startsWith("secured") || name.startsWith("authorize")
