@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -14,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -34,6 +40,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
     /** The id of the one key of a run that webhook endpoints' signing secrets are encrypted with. */
     public static final String WEBHOOK_SECRET_KEY_ID = "k1";
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     public Secrets {
         internalApiKeys = Map.copyOf(internalApiKeys);
@@ -58,6 +66,10 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
     /** The key calls to one service's internal API are sealed with, for a test or a tool calling it as the ingress. */
     public InternalApi.Callee internalCallee(String service) {
         return InternalApi.Callee.withKey(internalApiKey(service));
+    }
+
+    private static FileAttribute<?>[] ownerOnly() {
+        return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
     }
 
     static Secrets loadOrCreate(Path file) {
@@ -85,9 +97,15 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             }
             if (added) {
                 Files.createDirectories(file.getParent());
-                try (OutputStream out = Files.newOutputStream(file)) {
+                // Written whole or not at all (a run killed meanwhile keeps the keys it had), for its owner only.
+                Path written = Files.createTempFile(file.getParent(), "secrets", ".tmp", ownerOnly());
+                try (OutputStream out = Files.newOutputStream(written)) {
                     secrets.store(out, "Keys of the embedded demo run; not for production");
                 }
+                Files.move(written, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } else if (POSIX) {
+                // A file an earlier version wrote could be read by every user of the machine.
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
             }
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
                     secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"),
