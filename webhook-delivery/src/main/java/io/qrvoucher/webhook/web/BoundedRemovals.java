@@ -1,8 +1,5 @@
 package io.qrvoucher.webhook.web;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 
 /**
@@ -30,29 +27,19 @@ final class BoundedRemovals {
         }
     }
 
-    private final Semaphore places;
-    private final Set<String> customersRemoving = ConcurrentHashMap.newKeySet();
+    private final CustomerPlaces places;
 
     BoundedRemovals(int atOnce) {
-        this.places = new Semaphore(atOnce);
+        this.places = new CustomerPlaces(atOnce, Busy::new, CustomerBusy::new);
     }
 
     /** Runs the customer's removal, on the caller's thread, if there is room for it. */
     <T> T remove(String customerId, Supplier<T> removal) {
-        if (!customersRemoving.add(customerId)) {
-            throw new CustomerBusy();
-        }
+        Runnable release = places.take(customerId);
         try {
-            if (!places.tryAcquire()) {
-                throw new Busy();
-            }
-            try {
-                return removal.get();
-            } finally {
-                places.release();
-            }
+            return removal.get();
         } finally {
-            customersRemoving.remove(customerId);
+            release.run();
         }
     }
 }

@@ -3,9 +3,6 @@ package io.qrvoucher.webhook.web;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.Lookups;
@@ -36,14 +33,13 @@ public final class BoundedResolver implements AutoCloseable {
     }
 
     private final EndpointUrls.Resolver resolver;
-    private final Semaphore places;
-    private final Set<String> customersLookingUp = ConcurrentHashMap.newKeySet();
+    private final CustomerPlaces places;
     /** As many threads as places are taken: the places bound them. */
     private final Lookups lookups;
 
     public BoundedResolver(EndpointUrls.Resolver resolver, int atOnce, Duration timeout) {
         this.resolver = resolver;
-        this.places = new Semaphore(atOnce);
+        this.places = new CustomerPlaces(atOnce, Busy::new, CustomerBusy::new);
         this.lookups = new Lookups("webhook-url-lookup", timeout);
     }
 
@@ -53,20 +49,13 @@ public final class BoundedResolver implements AutoCloseable {
     }
 
     private InetAddress[] resolve(String customerId, String host) throws UnknownHostException {
-        if (!customersLookingUp.add(customerId)) {
-            throw new CustomerBusy();
-        }
-        if (!places.tryAcquire()) {
-            customersLookingUp.remove(customerId);
-            throw new Busy();
-        }
+        Runnable release = places.take(customerId);
         // Given up past its time, the lookup still frees its place and turn only when the system gives up too.
         return lookups.within(host, () -> {
             try {
                 return resolver.resolve(host);
             } finally {
-                places.release();
-                customersLookingUp.remove(customerId);
+                release.run();
             }
         });
     }
