@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -51,8 +52,15 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
     /** Where the services listen unless told otherwise: this machine only, since anyone may sign in here as anyone. */
     private static final String LOOPBACK = "127.0.0.1";
+    /** Where --bind may have the services listen: anywhere else, they would not reach one another at localhost. */
+    private static final Set<String> LISTENING_ADDRESSES = Set.of(LOOPBACK, "0.0.0.0");
     /** The run's keys, in its data folder: also what marks a folder as a run's, for --reset. */
     private static final String SECRETS = "secrets.properties";
+    private static final String KAFKA = "kafka";
+    private static final String POSTGRES = "postgres";
+    private static final String VOUCHER_STREAMS = "voucher-streams";
+    /** Everything a run keeps in its data folder. */
+    private static final Set<String> RUN_ENTRIES = Set.of(SECRETS, KAFKA, POSTGRES, VOUCHER_STREAMS);
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private final Options options;
@@ -98,18 +106,23 @@ public final class EmbeddedPipeline implements AutoCloseable {
                             + new TreeSet<>(DEFAULTS.keySet()) + " with =value");
                 }
             }
+            String bind = given.get("--bind");
+            if (!LISTENING_ADDRESSES.contains(bind)) {
+                throw new IllegalArgumentException("--bind is " + LOOPBACK + " (this machine only) or 0.0.0.0 (every "
+                        + "interface), not " + bind + ": the services call one another at localhost");
+            }
             return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
                     port(given, "--management-port"), port(given, "--ledger-port"),
                     port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--webhook-port"),
                     port(given, "--webhook-management-port"), port(given, "--kafka-port"),
                     port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")),
-                    given.get("--bind"));
+                    bind);
         }
 
         /** Whether the services listen for other machines too, where anyone can sign in as anyone (/dev/token). */
         boolean reachableFromOtherMachines() {
-            return !Set.of(LOOPBACK, "localhost", "::1").contains(bind);
+            return !bind.equals(LOOPBACK);
         }
 
         private static int port(Map<String, String> given, String name) {
@@ -153,13 +166,13 @@ public final class EmbeddedPipeline implements AutoCloseable {
         log.info("Starting the pipeline with its data under {}", data);
         secrets = Secrets.loadOrCreate(data.resolve(SECRETS));
 
-        KraftBroker broker = KraftBroker.start(data.resolve("kafka"),
+        KraftBroker broker = KraftBroker.start(data.resolve(KAFKA),
                 KraftBroker.Node.single(options.kafkaPort(), options.controllerPort()));
         running.push(broker);
         bootstrapServers = broker.bootstrapServers();
         PipelineTopics.create(bootstrapServers, options.partitions(), (short) 1);
 
-        LedgerDatabase database = new LedgerDatabase(data.resolve("postgres"), options.postgresPort()).start();
+        LedgerDatabase database = new LedgerDatabase(data.resolve(POSTGRES), options.postgresPort()).start();
         running.push(database);
 
         ConfigurableApplicationContext ledger = LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
@@ -177,7 +190,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         // A demo's receivers listen on this machine, without a certificate.
                         "--webhook.endpoints.allow-local-http=true", QUIET))::close);
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
-                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve("voucher-streams"),
+                ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve(VOUCHER_STREAMS),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--server.address=" + options.bind(),
                         "--voucher.instance-id=embedded",
                         QUIET));
@@ -199,18 +212,24 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     /**
-     * Empties the data folder of a run, and nothing else: a folder that has files but not a run's keys (a mistyped
-     * {@code --data-dir=.}, say) is left alone.
+     * Empties the data folder of a run, and nothing else: a folder holding anything a run does not keep there (a
+     * mistyped {@code --data-dir=.}, say, even one a run has already used) is left alone. A server a killed run left
+     * running on the folder's database is stopped first: wiped, the folder would no longer say which it is.
      */
     private static void wipe(Path data) {
-        try (Stream<Path> files = Files.exists(data) ? Files.list(data) : Stream.empty()) {
-            if (files.findAny().isPresent() && !Files.exists(data.resolve(SECRETS))) {
+        try (Stream<Path> entries = Files.exists(data) ? Files.list(data) : Stream.empty()) {
+            List<String> others = entries.map(entry -> entry.getFileName().toString())
+                    .filter(name -> !RUN_ENTRIES.contains(name)).sorted().toList();
+            if (!others.isEmpty()) {
                 throw new IllegalArgumentException("--reset wipes a pipeline's data folder only, and " + data
-                        + " has no " + SECRETS + ": not wiped. Name the run's folder with --data-dir");
+                        + " holds what no run keeps there (" + String.join(", ", others.subList(0, Math.min(3,
+                        others.size()))) + (others.size() > 3 ? ", …" : "") + "): not wiped. Name the run's folder "
+                        + "with --data-dir");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        LedgerDatabase.stopLeftOver(data.resolve(POSTGRES));
         Directories.fresh(data);
     }
 

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -90,8 +91,11 @@ public final class LedgerDatabase implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return; // not a server's file, or one being written: the start says what is wrong
         }
+        // The server of this folder, not whatever has the pid now (the file may be older than a reboot): a postgres
+        // whose arguments name this folder.
         Optional<ProcessHandle> server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().command().map(command -> command.contains("postgres")).orElse(false));
+                .filter(process -> process.info().command().map(command -> command.contains("postgres")).orElse(false))
+                .filter(process -> servesFolder(process, directory));
         if (server.isEmpty()) {
             return;
         }
@@ -106,6 +110,18 @@ public final class LedgerDatabase implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while the server an earlier run left running stopped", e);
         }
+    }
+
+    private static boolean servesFolder(ProcessHandle process, Path directory) {
+        Path folder = directory.toAbsolutePath().normalize();
+        return process.info().arguments().map(arguments -> Arrays.stream(arguments)
+                .anyMatch(argument -> {
+                    try {
+                        return Path.of(argument).toAbsolutePath().normalize().equals(folder);
+                    } catch (RuntimeException notAPath) {
+                        return false;
+                    }
+                })).orElse(false);
     }
 
     /**

@@ -98,10 +98,24 @@ class EmbeddedPipelineTest {
         Path precious = Files.writeString(folder.resolve("thesis.txt"), "years of work");
 
         assertThatThrownBy(() -> EmbeddedPipeline.start(EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no secrets.properties");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds what no run keeps there (thesis.txt)");
+        assertThat(precious).hasContent("years of work");
+        // A folder a run has already used, by mistake, beside what was there: still not wiped.
+        Secrets.loadOrCreate(folder.resolve("secrets.properties"));
+        assertThatThrownBy(() -> EmbeddedPipeline.start(EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset")))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThat(precious).hasContent("years of work");
         assertThatThrownBy(() -> EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset=false"))
                 .as("a value is no way to say 'do not wipe'").isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** The services call one another at localhost: they listen there, or everywhere, and nowhere else. */
+    @Test
+    void theServicesListenOnLoopbackOrEveryInterfaceOnly() {
+        assertThat(EmbeddedPipeline.Options.parse().bind()).isEqualTo("127.0.0.1");
+        assertThat(EmbeddedPipeline.Options.parse("--bind=0.0.0.0").bind()).isEqualTo("0.0.0.0");
+        assertThatThrownBy(() -> EmbeddedPipeline.Options.parse("--bind=192.0.2.2"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at localhost");
     }
 
     /** One pipeline for the checks that do not restart it. */
