@@ -73,8 +73,9 @@ public final class InternalApiGuard implements WebFilter, Ordered {
             return chain.filter(exchange);
         }
         HttpHeaders headers = request.getHeaders();
-        Optional<String> repeated = SEALED_HEADERS.stream().filter(name -> headers.getValuesAsList(name).size() > 1)
-                .findFirst();
+        // Header lines, not values split at commas: a customer's Idempotency-Key may hold a comma.
+        Optional<String> repeated = SEALED_HEADERS.stream()
+                .filter(name -> headers.get(name) != null && headers.get(name).size() > 1).findFirst();
         if (repeated.isPresent()) {
             // Only the first value is sealed, while a handler reads them all (joined by commas): a second one added
             // to a call replayed within its time would make it another call.

@@ -127,6 +127,11 @@ class InternalApiGuardTest {
                 .header(InternalApi.IDEMPOTENCY_KEY_HEADER, "k-1").header(InternalApi.BODY_DIGEST_HEADER, digest)
                 .body(body))).as("a second seal").isFalse();
         assertThat(meters.get("internal.api.calls.refused").tag("reason", "MALFORMED").counter().count()).isEqualTo(3.0);
+
+        String withAComma = ingress.seal(new InternalApi.Call("POST", "/internal/customers/alice/webhooks", "k,1", digest));
+        assertThat(passes(MockServerHttpRequest.post("/internal/customers/alice/webhooks").header(InternalApi.HEADER, withAComma)
+                .header(InternalApi.IDEMPOTENCY_KEY_HEADER, "k,1").header(InternalApi.BODY_DIGEST_HEADER, digest)
+                .body(body))).as("one key holding a comma").isTrue();
     }
 
     /** The body as the handler reads it, behind the guard. */
