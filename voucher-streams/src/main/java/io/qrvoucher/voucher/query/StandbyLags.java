@@ -1,6 +1,8 @@
 package io.qrvoucher.voucher.query;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,46 +20,59 @@ import org.slf4j.LoggerFactory;
  * from an old checkpoint) would answer as far back as it is, a voucher redeemed since as UNUSED with its code.
  *
  * <p>Kafka Streams tells lags only when asked ({@link KafkaStreams#allLocalStorePartitionLags}, one request to the
- * brokers for every changelog held here), so they are looked at every {@code every}, not at each read; until the
- * first look no copy is known to have caught up.
+ * brokers for every changelog held here), so they are looked at every {@code every}, not at each read: a copy is
+ * judged by the last look, up to a period old (a copy wiped and rebuilt since is vouched for until the next). Until
+ * the first look, and once looks have failed for three periods (the brokers not answering), no copy is known to have
+ * caught up. The lag is to the changelog's end, past what its active task has written and not yet committed, so a
+ * bound is at least what a partition's changelog takes in a commit interval at the busiest.
  */
 public final class StandbyLags implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StandbyLags.class);
 
     private final long maxLag;
-    private volatile Map<String, Map<Integer, LagInfo>> lags = Map.of();
+    private final Clock clock;
+    private volatile Look last = new Look(Map.of(), Instant.MIN);
+    private volatile Duration trustedFor = Duration.ZERO;
     private final ScheduledExecutorService looks = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "standby-lags");
         thread.setDaemon(true);
         return thread;
     });
 
+    /** What one look saw, and when. */
+    private record Look(Map<String, Map<Integer, LagInfo>> lags, Instant at) {
+    }
+
     /** @param maxLag the most records a copy may lack of its changelog and still answer */
-    public StandbyLags(long maxLag) {
+    public StandbyLags(long maxLag, Clock clock) {
         this.maxLag = maxLag;
+        this.clock = clock;
     }
 
     /** Looks at the lags of {@code streams}' local stores every {@code every}, from now until closed. */
     public StandbyLags watching(KafkaStreams streams, Duration every) {
+        trustedFor = every.multipliedBy(3);
         looks.scheduleWithFixedDelay(() -> look(streams), 0, every.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 
     private void look(KafkaStreams streams) {
         try {
-            lags = streams.allLocalStorePartitionLags();
+            last = new Look(streams.allLocalStorePartitionLags(), clock.instant());
         } catch (RuntimeException e) {
-            // Not running yet, or stopping, or the brokers not answering: copies not known to be caught up answer no
-            // read meanwhile (a copy whose lag grew would otherwise keep answering on an old figure).
-            lags = Map.of();
+            // Not running yet, or stopping, or the brokers not answering: the last look stands until it is too old.
             log.debug("Could not look at the lags of the local stores: {}", e.getMessage());
         }
     }
 
     /** The records this instance's copy of a store partition lacked at the last look, or null if not known. */
     public Long lagOf(String store, int partition) {
-        LagInfo lag = lags.getOrDefault(store, Map.of()).get(partition);
+        Look look = last;
+        if (look.at().plus(trustedFor).isBefore(clock.instant())) {
+            return null;
+        }
+        LagInfo lag = look.lags().getOrDefault(store, Map.of()).get(partition);
         return lag == null ? null : lag.offsetLag();
     }
 
