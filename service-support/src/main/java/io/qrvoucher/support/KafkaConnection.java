@@ -55,7 +55,7 @@ public record KafkaConnection(Map<String, Object> config) {
         return new KafkaConnection(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
     }
 
-    /** The settings without their secrets (passwords, the SASL login), which must not reach a log. */
+    /** The settings without their secrets (passwords, passphrases, client secrets, the SASL login), which must not reach a log. */
     @Override
     public String toString() {
         return "KafkaConnection" + new TreeMap<>(config).entrySet().stream()
@@ -64,7 +64,8 @@ public record KafkaConnection(Map<String, Object> config) {
     }
 
     private static boolean isSecret(String name) {
-        return name.contains("password") || name.contains("jaas") || name.endsWith(".key");
+        return name.contains("password") || name.contains("passphrase") || name.contains("secret")
+                || name.contains("jaas") || name.endsWith(".key");
     }
 
     /** The configuration of one client: this connection, then the client's own settings. */

@@ -55,10 +55,14 @@ class KafkaConnectionTest {
     void itsDescriptionLeavesTheLoginOut() {
         Map<String, String> withKeyPassword = new HashMap<>(SECURED);
         withKeyPassword.put("spring.kafka.ssl.trust-store-password", "store-secret");
+        // OAuth logins: a client secret and a private key's passphrase, under names without "password".
+        withKeyPassword.put("spring.kafka.properties[sasl.oauthbearer.client.credentials.client.secret]", "oauth-secret");
+        withKeyPassword.put("spring.kafka.properties[sasl.oauthbearer.assertion.private.key.passphrase]", "phrase-secret");
 
         assertThat(KafkaConnection.of(bind(withKeyPassword), null).toString())
-                .contains("security.protocol=SASL_SSL", "sasl.jaas.config=[hidden]", "ssl.truststore.password=[hidden]")
-                .doesNotContain("secret");
+                .contains("security.protocol=SASL_SSL", "sasl.jaas.config=[hidden]", "ssl.truststore.password=[hidden]",
+                        "sasl.oauthbearer.client.credentials.client.secret=[hidden]")
+                .doesNotContain("oauth-secret", "phrase-secret", "store-secret");
     }
 
     @Test
