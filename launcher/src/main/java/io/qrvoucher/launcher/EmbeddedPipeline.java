@@ -237,6 +237,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static void awaitRunning(KafkaStreams topology) {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (topology.state() != KafkaStreams.State.RUNNING) {
+            if (!topology.state().isRunningOrRebalancing() && topology.state() != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("The voucher topology stopped while it started (" + topology.state()
+                        + "): its log says why");
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("The voucher topology did not restore its stores within 2 minutes");
             }
