@@ -212,14 +212,19 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     /**
-     * Empties the data folder of a run, and nothing else: a folder holding anything a run does not keep there (a
-     * mistyped {@code --data-dir=.}, say, even one a run has already used) is left alone. A server a killed run left
-     * running on the folder's database is stopped first: wiped, the folder would no longer say which it is.
+     * Empties the data folder of a run, and nothing else: a folder that is not empty must hold a run's keys and
+     * nothing a run does not keep there (a mistyped {@code --data-dir=.}, say, even one a run has already used, or a
+     * folder of some other {@code postgres/}) is left alone. A server a killed run left running on the folder's
+     * database is stopped first: wiped, the folder would no longer say which it is.
      */
     private static void wipe(Path data) {
         try (Stream<Path> entries = Files.exists(data) ? Files.list(data) : Stream.empty()) {
-            List<String> others = entries.map(entry -> entry.getFileName().toString())
-                    .filter(name -> !RUN_ENTRIES.contains(name)).sorted().toList();
+            List<String> names = entries.map(entry -> entry.getFileName().toString()).sorted().toList();
+            List<String> others = names.stream().filter(name -> !RUN_ENTRIES.contains(name)).toList();
+            if (!names.isEmpty() && !names.contains(SECRETS)) {
+                throw new IllegalArgumentException("--reset wipes a pipeline's data folder only, and " + data
+                        + " has no " + SECRETS + ": not wiped. Name the run's folder with --data-dir");
+            }
             if (!others.isEmpty()) {
                 throw new IllegalArgumentException("--reset wipes a pipeline's data folder only, and " + data
                         + " holds what no run keeps there (" + String.join(", ", others.subList(0, Math.min(3,

@@ -98,13 +98,19 @@ class EmbeddedPipelineTest {
         Path precious = Files.writeString(folder.resolve("thesis.txt"), "years of work");
 
         assertThatThrownBy(() -> EmbeddedPipeline.start(EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds what no run keeps there (thesis.txt)");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no secrets.properties");
         assertThat(precious).hasContent("years of work");
         // A folder a run has already used, by mistake, beside what was there: still not wiped.
         Secrets.loadOrCreate(folder.resolve("secrets.properties"));
         assertThatThrownBy(() -> EmbeddedPipeline.start(EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset")))
-                .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("holds what no run keeps there (thesis.txt)");
         assertThat(precious).hasContent("years of work");
+        // A folder of another PostgreSQL's, named as a run's would be: no keys of a run, not wiped.
+        Path someonesDatabase = Files.createDirectories(folder.resolve("elsewhere").resolve("postgres"));
+        assertThatThrownBy(() -> EmbeddedPipeline.start(EmbeddedPipeline.Options.parse(
+                "--data-dir=" + someonesDatabase.getParent(), "--reset")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no secrets.properties");
+        assertThat(someonesDatabase).exists();
         assertThatThrownBy(() -> EmbeddedPipeline.Options.parse("--data-dir=" + folder, "--reset=false"))
                 .as("a value is no way to say 'do not wipe'").isInstanceOf(IllegalArgumentException.class);
     }

@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +65,10 @@ final class CoPartitioning {
                             .values().stream()
                             .collect(Collectors.toMap(TopicDescription::name, description -> description.partitions().size()));
                 } catch (ExecutionException | TimeoutException e) {
+                    if (e.getCause() instanceof AuthenticationException || e.getCause() instanceof AuthorizationException) {
+                        throw new IllegalStateException("Cannot check the partition counts of " + topics + ": "
+                                + e.getCause().getMessage() + " (its credentials or ACLs, which waiting does not mend)", e);
+                    }
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException("Could not check the partition counts of " + topics + " for "
                                 + checkFor.toSeconds() + " s (" + e.getMessage() + "): create the topics, with equal "

@@ -1,6 +1,5 @@
 package io.qrvoucher.voucher.app;
 
-import java.time.Clock;
 import java.time.Duration;
 
 import org.apache.kafka.streams.CloseOptions;
@@ -102,7 +101,7 @@ class VoucherStreamsConfiguration {
     /** How far behind the standbys here are: looked at every second (a request to the brokers each time). */
     @Bean(destroyMethod = "close")
     StandbyLags standbyLags(KafkaStreams voucherStreams, VoucherStreamsProperties properties) {
-        return new StandbyLags(properties.standbyMaxLag(), Clock.systemUTC()).watching(voucherStreams, STANDBY_LAG_LOOKS);
+        return new StandbyLags(properties.standbyMaxLag()).watching(voucherStreams, STANDBY_LAG_LOOKS);
     }
 
     @Bean

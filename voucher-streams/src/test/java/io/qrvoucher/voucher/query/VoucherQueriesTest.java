@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -109,8 +108,7 @@ class VoucherQueriesTest {
             }
             streams.start();
             HostInfo host = properties.applicationServer();
-            StandbyLags lags = new StandbyLags(properties.standbyMaxLag(), Clock.systemUTC())
-                    .watching(streams, Duration.ofMillis(100));
+            StandbyLags lags = new StandbyLags(properties.standbyMaxLag()).watching(streams, Duration.ofMillis(100));
             return new Instance(streams, new VoucherQueries(streams, whole, lags, host), host, lags);
         }
 
