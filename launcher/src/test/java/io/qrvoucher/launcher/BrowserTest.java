@@ -3,8 +3,6 @@ package io.qrvoucher.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -33,11 +31,7 @@ class BrowserTest {
         // The ingress ends each live status stream after 4 s, as a proxy or a restarting instance may: the flow
         // shows the page resuming it from its last event id without missing a change.
         System.setProperty(STREAM_MAX_AGE, "4s");
-        EmbeddedPipeline.Options options = EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--webhook-port=" + freePort(),
-                "--webhook-management-port=" + freePort(), "--streams-port=" + freePort(), "--kafka-port=" + freePort(),
-                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
+        EmbeddedPipeline.Options options = TestOptions.in(data);
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             Path screenshots = Path.of("target", "screenshots").toAbsolutePath();
             Path output = Files.createTempFile("browser-flow", ".log");
@@ -57,12 +51,6 @@ class BrowserTest {
             assertThat(log).contains("browser flow passed");
         } finally {
             System.clearProperty(STREAM_MAX_AGE);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -11,7 +11,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -58,7 +57,7 @@ class EmbeddedPipelineTest {
 
     @Test
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
-        EmbeddedPipeline.Options options = options(data);
+        EmbeddedPipeline.Options options = TestOptions.in(data);
         String voucherId;
         try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
             String api = pipeline.apiUrl();
@@ -134,7 +133,7 @@ class EmbeddedPipelineTest {
 
         @BeforeAll
         void start(@TempDir Path data) throws IOException {
-            options = options(data);
+            options = TestOptions.in(data);
             pipeline = EmbeddedPipeline.start(options);
         }
 
@@ -298,13 +297,6 @@ class EmbeddedPipelineTest {
         }
     }
 
-    private static EmbeddedPipeline.Options options(Path data) throws IOException {
-        return EmbeddedPipeline.Options.parse("--data-dir=" + data,
-                "--http-port=" + freePort(), "--management-port=" + freePort(), "--ledger-port=" + freePort(),
-                "--ledger-management-port=" + freePort(), "--streams-port=" + freePort(), "--webhook-port=" + freePort(),
-                "--webhook-management-port=" + freePort(), "--kafka-port=" + freePort(),
-                "--controller-port=" + freePort(), "--postgres-port=" + freePort());
-    }
 
     private String get(String uri) throws Exception {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(uri)).build(),
@@ -347,11 +339,5 @@ class EmbeddedPipelineTest {
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
         return response.body();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
