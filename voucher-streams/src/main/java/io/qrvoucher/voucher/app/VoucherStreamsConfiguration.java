@@ -15,7 +15,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetricsWithoutStores;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.support.BankRules;
@@ -157,10 +157,13 @@ class VoucherStreamsConfiguration {
         return new KafkaBrokerHealthIndicator(kafkaConnection);
     }
 
-    /** Kafka Streams' own metrics (threads, clients, consumer lag) in Micrometer. */
+    /**
+     * Kafka Streams' own metrics (threads, clients, consumer lag) in Micrometer; not its stores', whose read from
+     * another thread races their commits (see the binder).
+     */
     @Bean
-    KafkaStreamsMetrics voucherStreamsMetrics(KafkaStreams voucherStreams) {
-        return new KafkaStreamsMetrics(voucherStreams);
+    KafkaStreamsMetricsWithoutStores voucherStreamsMetrics(KafkaStreams voucherStreams) {
+        return new KafkaStreamsMetricsWithoutStores(voucherStreams, Duration.ofMinutes(1));
     }
 
     @Bean

@@ -205,6 +205,9 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.POLL_MS_CONFIG, pollInterval.toMillis());
         // No global store here; Kafka 5.0's default, which Kafka Streams warns about at every start until it is set.
         config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // No JMX reporter: a JMX client reading a store's uncommitted-bytes gauge races the store's commits and can
+        // bring the JVM down (KafkaStreamsMetricsWithoutStores). Kafka Streams' other metrics reach Prometheus.
+        config.put(StreamsConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
         config.putAll(streams);
         refuseUncommittedReads(config);
         return config;

@@ -3,6 +3,7 @@ package io.qrvoucher.voucher.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,6 +41,8 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetricsWithoutStores;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerOutcome;
@@ -202,6 +208,27 @@ class VoucherStreamsBrokerTest {
         unsealed.get().uri("/internal/stalled-vouchers").exchange().expectStatus().isUnauthorized();
         unsealed.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
         http().get().uri("/internal/routing").exchange().expectStatus().isOk().expectBody(Void.class);
+    }
+
+    /**
+     * Kafka Streams' thread and client metrics reach Micrometer; its stores' do not: a store's uncommitted-bytes gauge
+     * reads a write batch that each commit frees, and read from Micrometer's thread it brought a JVM down.
+     */
+    @Test
+    void kafkaStreamsMetricsAreBoundButNotTheStoresWhoseReadsRaceTheirCommits() throws MalformedObjectNameException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        await().atMost(Duration.ofSeconds(30)).until(() -> streams.metrics().keySet().stream()
+                .anyMatch(name -> name.group().equals(KafkaStreamsMetricsWithoutStores.STORE_GROUP)));
+        try (KafkaStreamsMetricsWithoutStores metrics = new KafkaStreamsMetricsWithoutStores(streams, Duration.ofMillis(100))) {
+            metrics.bindTo(registry);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(registry.find("kafka.stream.thread.process.total").functionCounters()).isNotEmpty());
+            // A store's metrics are tagged with its id by its kind: rocksdb-state-id, in-memory-state-id, ...
+            assertThat(registry.getMeters()).extracting(meter -> meter.getId())
+                    .noneMatch(id -> id.getTags().stream().anyMatch(tag -> tag.getKey().endsWith("state.id")));
+        }
+        // Nor can a JMX client read them.
+        assertThat(ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("kafka.streams:*"), null)).isEmpty();
     }
 
     @Test
