@@ -2,13 +2,17 @@ package io.qrvoucher.launcher;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +29,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.ingress.IngressApplication;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
+import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.support.reads.ColocatedOwners;
 import io.qrvoucher.support.reads.LedgerReads;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
@@ -41,7 +46,7 @@ import io.qrvoucher.webhook.WebhookDeliveryApplication;
  * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8083]
  *      [--ledger-port=8081] [--ledger-management-port=8084] [--streams-port=8082] [--webhook-port=8085]
  *      [--webhook-management-port=8086] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
- *      [--partitions=3] [--load-customers=0]
+ *      [--partitions=3 (a new data folder's; then the count its topics have)] [--load-customers=0]
  * </pre>
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -50,6 +55,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private static final String QUIET = "--spring.main.banner-mode=off";
     private static final String EVENT_LOOPS = "reactor.netty.ioWorkerCount";
+    private static final String LOGGING_HOOK = "logging.register-shutdown-hook";
     /** Where the services listen unless told otherwise: this machine only, since anyone may sign in here as anyone. */
     private static final String LOOPBACK = "127.0.0.1";
     /** Where --bind may have the services listen: anywhere else, they would not reach one another at localhost. */
@@ -61,8 +67,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final String VOUCHER_STREAMS = "voucher-streams";
     /** Everything a run keeps in its data folder. */
     private static final Set<String> RUN_ENTRIES = Set.of(SECRETS, KAFKA, POSTGRES, VOUCHER_STREAMS);
+    /** --partitions when not given: the count the data folder's topics have, {@value #NEW_FOLDER_PARTITIONS} for new ones. */
+    private static final String AS_THE_FOLDER_HAS = "0";
+    private static final int NEW_FOLDER_PARTITIONS = 3;
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
+    private boolean closed;
     private final Options options;
     private String bootstrapServers;
     private Secrets secrets;
@@ -75,7 +85,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
      * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
      * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's, {@code webhookPort} the
      * webhook delivery's internal API and {@code webhookManagementPort} its actuator; {@code loadCustomers}
-     * the load-payer/load-payee customers seeded beside the demo's, for load tests; {@code bind} the address the
+     * the load-payer/load-payee customers seeded beside the demo's, for load tests; {@code partitions} the topics'
+     * count, 0 for the count the folder's topics have ({@value #NEW_FOLDER_PARTITIONS} in a new folder); {@code bind} the address the
      * services' HTTP servers listen on (this machine only by default: the demo's {@code /dev/token} signs anyone in
      * as any customer). Kafka and PostgreSQL listen on this machine only, always.
      */
@@ -90,7 +101,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 Map.entry("--ledger-management-port", "8084"), Map.entry("--streams-port", "8082"),
                 Map.entry("--webhook-port", "8085"), Map.entry("--webhook-management-port", "8086"),
                 Map.entry("--kafka-port", "9092"), Map.entry("--controller-port", "9093"),
-                Map.entry("--postgres-port", "54329"), Map.entry("--partitions", "3"), Map.entry("--load-customers", "0"));
+                Map.entry("--postgres-port", "54329"), Map.entry("--partitions", AS_THE_FOLDER_HAS), Map.entry("--load-customers", "0"));
 
         public static Options parse(String... args) {
             Map<String, String> given = new HashMap<>(DEFAULTS);
@@ -120,6 +131,22 @@ public final class EmbeddedPipeline implements AutoCloseable {
                     bind);
         }
 
+        /** The ports the run listens on, by option. */
+        Map<String, Integer> ports() {
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            ports.put("--http-port", httpPort);
+            ports.put("--management-port", managementPort);
+            ports.put("--ledger-port", ledgerPort);
+            ports.put("--ledger-management-port", ledgerManagementPort);
+            ports.put("--streams-port", streamsPort);
+            ports.put("--webhook-port", webhookPort);
+            ports.put("--webhook-management-port", webhookManagementPort);
+            ports.put("--kafka-port", kafkaPort);
+            ports.put("--controller-port", controllerPort);
+            ports.put("--postgres-port", postgresPort);
+            return ports;
+        }
+
         /** Whether the services listen for other machines too, where anyone can sign in as anyone (/dev/token). */
         boolean reachableFromOtherMachines() {
             return !bind.equals(LOOPBACK);
@@ -137,25 +164,46 @@ public final class EmbeddedPipeline implements AutoCloseable {
         if (System.getProperty(EVENT_LOOPS) == null) {
             System.setProperty(EVENT_LOOPS, Integer.toString(Runtime.getRuntime().availableProcessors()));
         }
-        EmbeddedPipeline pipeline = start(Options.parse(args));
+        // The pipeline's own hook stops the services and logs it; Spring's hook for its logging would stop the logging
+        // at the same time, so that what the services say as they stop was lost.
+        if (System.getProperty(LOGGING_HOOK) == null) {
+            System.setProperty(LOGGING_HOOK, "false");
+        }
+        EmbeddedPipeline pipeline = new EmbeddedPipeline(Options.parse(args));
         CountDownLatch stopped = new CountDownLatch(1);
+        // Before anything starts: a Ctrl-C while the services start stops what has started, in order, instead of
+        // leaving the broker and the database to die with the process.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             pipeline.close();
             stopped.countDown();
         }, "pipeline-shutdown"));
-        pipeline.printWelcome();
+        pipeline.startOrClose();
+        System.out.print(pipeline.welcome());
         stopped.await();
     }
 
     public static EmbeddedPipeline start(Options options) {
         EmbeddedPipeline pipeline = new EmbeddedPipeline(options);
+        pipeline.startOrClose();
+        return pipeline;
+    }
+
+    private void startOrClose() {
         try {
-            pipeline.startAll();
-            return pipeline;
+            startAll();
         } catch (RuntimeException e) {
-            pipeline.close();
+            close();
             throw e;
         }
+    }
+
+    /** Keeps what started, to be stopped with the rest; if the pipeline was stopped meanwhile, stops it at once. */
+    private synchronized void keep(AutoCloseable started) {
+        if (closed) {
+            closeQuietly(started);
+            throw new IllegalStateException("The pipeline was stopped while it started");
+        }
+        running.push(started);
     }
 
     private void startAll() {
@@ -163,17 +211,20 @@ public final class EmbeddedPipeline implements AutoCloseable {
         if (options.reset()) {
             wipe(data);
         }
+        // A server a killed run left on the folder holds the database's port; it is this run's to stop, not a conflict.
+        LedgerDatabase.stopLeftOver(data.resolve(POSTGRES));
+        requirePortsFree();
         log.info("Starting the pipeline with its data under {}", data);
         secrets = Secrets.loadOrCreate(data.resolve(SECRETS));
 
         KraftBroker broker = KraftBroker.start(data.resolve(KAFKA),
                 KraftBroker.Node.single(options.kafkaPort(), options.controllerPort()));
-        running.push(broker);
+        keep(broker);
         bootstrapServers = broker.bootstrapServers();
-        PipelineTopics.create(bootstrapServers, options.partitions(), (short) 1);
+        PipelineTopics.create(bootstrapServers, partitions(), (short) 1);
 
         LedgerDatabase database = new LedgerDatabase(data.resolve(POSTGRES), options.postgresPort()).start();
-        running.push(database);
+        keep(database);
 
         ConfigurableApplicationContext ledger = LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.ledgerAdapter(bootstrapServers, secrets, database),
@@ -181,9 +232,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         "--server.address=" + options.bind(), "--management.server.address=" + options.bind(),
                         "--ledger.admin.password=" + secrets.ledgerAdminPassword(),
                         "--ledger.demo.load-customers=" + options.loadCustomers(), QUIET));
-        running.push(ledger::close);
+        keep(ledger::close);
         WebhookDatabase webhooks = WebhookDatabase.in(database);
-        running.push(WebhookDeliveryApplication.builder().registerShutdownHook(false).run(
+        keep(WebhookDeliveryApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.webhookDelivery(bootstrapServers, secrets, webhooks),
                         "--server.port=" + options.webhookPort(), "--management.server.port=" + options.webhookManagementPort(),
                         "--server.address=" + options.bind(), "--management.server.address=" + options.bind(),
@@ -194,7 +245,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--server.address=" + options.bind(),
                         "--voucher.instance-id=embedded",
                         QUIET));
-        running.push(streams::close);
+        keep(streams::close);
         // In one process the ingress reads the stores and the ledger with method calls, not HTTP to itself.
         ColocatedOwners colocated = new ColocatedOwners(
                 Map.of(URI.create(ServiceArguments.localUrl(options.streamsPort())), streams.getBean(VoucherStreamsReads.class)),
@@ -207,8 +258,43 @@ public final class EmbeddedPipeline implements AutoCloseable {
                         "--server.port=" + options.httpPort(), "--management.server.port=" + options.managementPort(),
                         "--server.address=" + options.bind(), "--management.server.address=" + options.bind(),
                         QUIET));
-        running.push(ingress::close);
+        keep(ingress::close);
         awaitRunning(streams.getBean(KafkaStreams.class));
+    }
+
+    /**
+     * Refuses to start, naming the option, when a port is taken or given twice: found out only as the service of that
+     * port started, it would fail the start half-way, after the broker and the database, with the server's own words.
+     */
+    private void requirePortsFree() {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            for (Map.Entry<String, Integer> port : options.ports().entrySet()) {
+                String address = port.getKey().equals("--kafka-port") || port.getKey().equals("--controller-port")
+                        || port.getKey().equals("--postgres-port") ? LOOPBACK : options.bind();
+                try {
+                    held.add(new ServerSocket(port.getValue(), 50, InetAddress.getByName(address)));
+                } catch (IOException e) {
+                    throw new IllegalStateException("Port " + port.getValue() + " (" + port.getKey() + ") is taken on "
+                            + address + " (" + e.getMessage() + "): stop what listens there, or give another with "
+                            + port.getKey(), e);
+                }
+            }
+        } finally {
+            held.forEach(EmbeddedPipeline::closeQuietly);
+        }
+    }
+
+    /**
+     * The partition count of the run's topics: as given, or as the folder's topics have (which a count given
+     * must match: {@link PipelineTopics#create}).
+     */
+    private int partitions() {
+        if (options.partitions() != Integer.parseInt(AS_THE_FOLDER_HAS)) {
+            return options.partitions();
+        }
+        return PipelineTopics.partitionCounts(bootstrapServers).getOrDefault(Topics.VOUCHER_REQUESTS,
+                NEW_FOLDER_PARTITIONS);
     }
 
     /**
@@ -286,9 +372,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return secrets;
     }
 
-    private void printWelcome() {
+    /** Says where everything is; keys and passwords stay in the data folder, out of terminals' scrollback and logs. */
+    String welcome() {
         String api = apiUrl();
-        System.out.printf("""
+        Path secretsFile = options.dataDir().toAbsolutePath().resolve(SECRETS);
+        String welcome = """
 
                 QR e-voucher pipeline is running (data in %s; Ctrl-C stops it, --reset wipes it).
                   API         %s/api
@@ -299,28 +387,34 @@ public final class EmbeddedPipeline implements AutoCloseable {
                   Kafka       %s
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
-                Open an account for a new customer as the ledger's operator (password in secrets.properties):
-                  curl -s -u operator:%s %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
-                %n""", options.dataDir().toAbsolutePath(), api, api, api, managementUrl(), options.ledgerManagementPort(),
-                options.streamsPort(), options.webhookManagementPort(), bootstrapServers, api, secrets.ledgerAdminPassword(),
-                ledgerManagementUrl());
+                Open an account for a new customer as the ledger's operator (its password is in %s):
+                  curl -s -u "operator:$(sed -n 's/^%s=//p' '%s')" %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
+                %n""".formatted(options.dataDir().toAbsolutePath(), api, api, api, managementUrl(),
+                options.ledgerManagementPort(), options.streamsPort(), options.webhookManagementPort(), bootstrapServers,
+                api, secretsFile, Secrets.LEDGER_ADMIN_PASSWORD, secretsFile, ledgerManagementUrl());
         if (options.reachableFromOtherMachines()) {
-            System.out.printf("""
+            welcome += """
                     WARNING: the services listen on %s, for other machines too (--bind): anyone who reaches this one
                     can sign in as any customer at /dev/token and read its actuators. A demo on a network you trust only.
-                    %n""", options.bind());
+                    %n""".formatted(options.bind());
+        }
+        return welcome;
+    }
+
+    /** Stops everything that started, newest first; whatever starts afterwards is stopped as it starts. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        while (!running.isEmpty()) {
+            closeQuietly(running.pop());
         }
     }
 
-    /** Stops everything that started, newest first. */
-    @Override
-    public synchronized void close() {
-        while (!running.isEmpty()) {
-            try {
-                running.pop().close();
-            } catch (Exception e) {
-                log.warn("Error while stopping", e);
-            }
+    private static void closeQuietly(AutoCloseable started) {
+        try {
+            started.close();
+        } catch (Exception e) {
+            log.warn("Error while stopping", e);
         }
     }
 }

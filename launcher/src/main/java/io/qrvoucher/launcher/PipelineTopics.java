@@ -3,12 +3,14 @@ package io.qrvoucher.launcher;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 
 import io.qrvoucher.schemas.Topics;
@@ -28,7 +30,9 @@ public final class PipelineTopics {
 
     /**
      * Creates the topics that do not exist yet; with more than one replica, writes need two in sync
-     * ({@code min.insync.replicas=2}), so that an acknowledged record survives the loss of a broker.
+     * ({@code min.insync.replicas=2}), so that an acknowledged record survives the loss of a broker. Topics that
+     * exist must have {@code partitions}: a topic's count cannot change under a running pipeline (a key would move to
+     * another partition, away from its voucher's state), so a difference is refused, naming the topics.
      */
     public static void create(String bootstrapServers, int partitions, short replicationFactor) {
         create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), partitions, replicationFactor);
@@ -38,6 +42,14 @@ public final class PipelineTopics {
     public static void create(Map<String, Object> adminConfig, int partitions, short replicationFactor) {
         try (Admin admin = Admin.create(adminConfig)) {
             Set<String> existing = admin.listTopics().names().get();
+            Map<String, Integer> otherCounts = partitionCounts(admin, existing).entrySet().stream()
+                    .filter(topic -> topic.getValue() != partitions)
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
+            if (!otherCounts.isEmpty()) {
+                throw new IllegalStateException("The pipeline's topics exist with other partition counts than "
+                        + partitions + ": " + otherCounts + ". A topic's count cannot change under a pipeline (its keys "
+                        + "would move away from their state): keep the count they have, or start anew");
+            }
             List<NewTopic> missing = ALL.stream()
                     .filter(name -> !existing.contains(name))
                     .map(name -> new NewTopic(name, partitions, replicationFactor).configs(configOf(name, replicationFactor)))
@@ -49,6 +61,25 @@ public final class PipelineTopics {
         } catch (ExecutionException e) {
             throw new IllegalStateException("Cannot create the pipeline's topics", e.getCause());
         }
+    }
+
+    /** The partition counts of the pipeline's topics that exist, by name. */
+    public static Map<String, Integer> partitionCounts(String bootstrapServers) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            return partitionCounts(admin, admin.listTopics().names().get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot read the pipeline's topics", e.getCause());
+        }
+    }
+
+    private static Map<String, Integer> partitionCounts(Admin admin, Set<String> existing)
+            throws InterruptedException, ExecutionException {
+        List<String> ours = ALL.stream().filter(existing::contains).toList();
+        return admin.describeTopics(ours).allTopicNames().get().values().stream()
+                .collect(Collectors.toMap(TopicDescription::name, topic -> topic.partitions().size()));
     }
 
     static Map<String, String> configOf(String topic, short replicationFactor) {

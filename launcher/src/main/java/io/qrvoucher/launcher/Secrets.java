@@ -40,6 +40,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
     /** The id of the one key of a run that webhook endpoints' signing secrets are encrypted with. */
     public static final String WEBHOOK_SECRET_KEY_ID = "k1";
+    /** The property of the secrets file that holds the ledger's admin password. */
+    static final String LEDGER_ADMIN_PASSWORD = "ledger-admin-password";
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
@@ -91,8 +93,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                     added = true;
                 }
             }
-            if (secrets.getProperty("ledger-admin-password") == null) {
-                secrets.setProperty("ledger-admin-password", randomPassword());
+            if (secrets.getProperty(LEDGER_ADMIN_PASSWORD) == null) {
+                secrets.setProperty(LEDGER_ADMIN_PASSWORD, randomPassword());
                 added = true;
             }
             if (added) {
@@ -108,7 +110,7 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                 Files.setPosixFilePermissions(file, OWNER_ONLY);
             }
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
-                    secrets.getProperty("request-signing-key"), secrets.getProperty("ledger-admin-password"),
+                    secrets.getProperty("request-signing-key"), secrets.getProperty(LEDGER_ADMIN_PASSWORD),
                     secrets.getProperty("webhook-secret-key"),
                     internalApiKeys(service -> secrets.getProperty(internalApiKeyName(service))));
         } catch (IOException e) {

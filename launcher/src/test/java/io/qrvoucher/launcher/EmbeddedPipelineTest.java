@@ -11,6 +11,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,9 +59,9 @@ class EmbeddedPipelineTest {
 
     @Test
     void theDemoFlowWorksAndSurvivesARestart(@TempDir Path data) throws Exception {
-        EmbeddedPipeline.Options options = TestOptions.in(data);
+        List<String> arguments = TestOptions.arguments(data);
         String voucherId;
-        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(options)) {
+        try (EmbeddedPipeline pipeline = EmbeddedPipeline.start(TestOptions.with(arguments, "--partitions=2"))) {
             String api = pipeline.apiUrl();
             String alice = token(api, "alice");
             String bob = token(api, "bob");
@@ -77,7 +79,10 @@ class EmbeddedPipelineTest {
                     "{\"url\":\"http://localhost:1/hooks\",\"eventTypes\":[\"EXPIRED\"]}");
         }
 
-        try (EmbeddedPipeline restarted = EmbeddedPipeline.start(options)) {
+        // Started again without --partitions: the topics keep the count they were made with.
+        try (EmbeddedPipeline restarted = EmbeddedPipeline.start(TestOptions.with(arguments))) {
+            assertThat(PipelineTopics.partitionCounts(restarted.bootstrapServers()))
+                    .containsOnlyKeys(PipelineTopics.ALL).allSatisfy((topic, count) -> assertThat(count).isEqualTo(2));
             String api = restarted.apiUrl();
             String alice = token(api, "alice");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -89,6 +94,27 @@ class EmbeddedPipelineTest {
             assertThat(endpoints).hasSize(1);
             assertThat(((Map<?, ?>) endpoints.get(0)).get("url")).isEqualTo("http://localhost:1/hooks");
         }
+
+        // Another count, given: refused, since a voucher's key would move to another partition, away from its state.
+        assertThatThrownBy(() -> EmbeddedPipeline.start(TestOptions.with(arguments, "--partitions=3")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("other partition counts than 3").hasMessageContaining("voucher-requests=2");
+    }
+
+    /** A port taken, or given twice, is named before anything starts: not found out half-way by the service of it. */
+    @Test
+    void aTakenPortIsNamedBeforeAnythingStarts(@TempDir Path data) throws IOException {
+        List<String> arguments = TestOptions.arguments(data);
+        EmbeddedPipeline.Options options = TestOptions.with(arguments);
+        try (ServerSocket taken = new ServerSocket(options.httpPort(), 50, InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> EmbeddedPipeline.start(options)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Port " + options.httpPort() + " (--http-port) is taken");
+        }
+        assertThatThrownBy(() -> EmbeddedPipeline.start(TestOptions.with(arguments,
+                "--webhook-port=" + options.ledgerPort()))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("Port " + options.ledgerPort() + " (--webhook-port) is taken");
+        assertThat(data.resolve("kafka")).doesNotExist();
+        assertThat(data.resolve("postgres")).doesNotExist();
     }
 
     /** --reset empties a run's folder only: a mistyped --data-dir (the project, the home folder) is not wiped. */
@@ -225,6 +251,18 @@ class EmbeddedPipelineTest {
                 send("DELETE", api + "/api/webhooks/" + endpoint.get("id"), token(api, "alice"), null, null);
                 receiver.stop(0);
             }
+        }
+
+        /** The password stays in the data folder, out of scrollback and captured logs; the command reads it there. */
+        @Test
+        void theWelcomeShowsHowToReadTheAdminPasswordWithoutShowingIt() throws Exception {
+            String welcome = pipeline.welcome();
+            assertThat(welcome).doesNotContain(pipeline.secrets().ledgerAdminPassword());
+            String readPassword = welcome.substring(welcome.indexOf("$(") + 2, welcome.indexOf(")\" "));
+            Process shell = new ProcessBuilder("sh", "-c", readPassword).start();
+            assertThat(shell.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip())
+                    .isEqualTo(pipeline.secrets().ledgerAdminPassword());
         }
 
         @Test
