@@ -143,6 +143,15 @@ public record VoucherStreamsProperties(
                     + "voucher.claim-window=" + claimWindow + " and a day: a retry with an Idempotency-Key could lead "
                     + "to a voucher forgotten, and make it anew");
         }
+        // Forgotten only once it can no longer be valid: a generation replayed after that is refused as past its
+        // validity, and cannot make the voucher anew and freeze its money again.
+        Duration longestValidity = VoucherPolicy.longestValidity(policy.maxValidityDays());
+        if (finalRetention.compareTo(longestValidity) < 0) {
+            throw new IllegalArgumentException("voucher.final-retention=" + finalRetention + " is shorter than the "
+                    + "longest validity of a voucher (voucher.policy.max-validity-days=" + policy.maxValidityDays()
+                    + ", " + longestValidity + "): a generation replayed after its voucher is forgotten could make it "
+                    + "anew, still valid, and freeze its money again");
+        }
     }
 
     /**

@@ -60,7 +60,7 @@ public final class VoucherLifecycle {
 
     public Decision apply(Optional<Voucher> current, VoucherRequest request, Instant now) {
         if (request instanceof Generate generate) {
-            return generate(current, generate);
+            return generate(current, generate, now);
         }
         if (current.isEmpty()) {
             Refusal refusal = request instanceof Redeem ? Refusal.INVALID_CODE : Refusal.VOUCHER_NOT_FOUND;
@@ -141,7 +141,13 @@ public final class VoucherLifecycle {
         return expiry.then(request.apply(expiry.stateAfter(Optional.of(voucher)).orElseThrow()));
     }
 
-    private Decision generate(Optional<Voucher> current, Generate request) {
+    /**
+     * A voucher is made as of its request, and only while it could still be used: a request handled after the end
+     * of the validity it asked for (held up that long, or a sealed request replayed onto the topic after its voucher
+     * was forgotten) is rejected without touching money; made, it would freeze only to expire at once, or, replayed
+     * for a voucher redeemed long ago, end in a false ledger mismatch.
+     */
+    private Decision generate(Optional<Voucher> current, Generate request, Instant handledAt) {
         if (current.isPresent()) {
             return current.get().generateRequestId().equals(request.requestId())
                     ? Decision.nothing()
@@ -149,7 +155,8 @@ public final class VoucherLifecycle {
         }
         Instant now = request.requestedAt();
         Instant expiresAt = request.expiresAt().orElse(policy.defaultExpiry(now));
-        Optional<Refusal> invalid = checkNewVoucher(request, expiresAt);
+        Optional<Refusal> invalid = checkNewVoucher(request, expiresAt)
+                .or(() -> expiresAt.isAfter(handledAt) ? Optional.empty() : Optional.of(Refusal.VALIDITY_IN_PAST));
         if (invalid.isPresent()) {
             Voucher rejected = newVoucher(request, expiresAt, VoucherStatus.REJECTED, HoldState.NONE)
                     .withReason(invalid.get().name());

@@ -41,6 +41,11 @@ public record VoucherPolicy(ZoneId bankZone, int defaultValidityDays, int maxVal
 
     /** The longest a voucher can stay valid after it is asked for: its days, one of them 25 h where clocks go back. */
     public Duration longestValidity() {
+        return longestValidity(maxValidityDays);
+    }
+
+    /** The longest a voucher can stay valid under a policy of at most {@code maxValidityDays}. */
+    public static Duration longestValidity(int maxValidityDays) {
         return Duration.ofDays(maxValidityDays).plusHours(1);
     }
 

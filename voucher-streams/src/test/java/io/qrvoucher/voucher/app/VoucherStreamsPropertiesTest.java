@@ -64,6 +64,15 @@ class VoucherStreamsPropertiesTest {
         assertThat(bind(Map.of("voucher.final-retention", "48h")).finalRetention()).isEqualTo(java.time.Duration.ofHours(48));
     }
 
+    /** Forgotten while it could still be valid, a voucher could be made anew by its generation replayed. */
+    @Test
+    void aVoucherIsNeverForgottenWhileItCouldStillBeValid() {
+        assertThatThrownBy(() -> bind(Map.of("voucher.final-retention", "48h", "voucher.policy.max-validity-days", "3")))
+                .rootCause().hasMessageContaining("voucher.final-retention=PT48H is shorter than the longest validity");
+        assertThat(bind(Map.of("voucher.final-retention", "73h", "voucher.policy.max-validity-days", "3")).finalRetention())
+                .isEqualTo(java.time.Duration.ofHours(73));
+    }
+
     private static VoucherStreamsProperties bind(Map<String, String> given) {
         return new Binder(new MapConfigurationPropertySource(given)).bindOrCreate("voucher", VoucherStreamsProperties.class);
     }

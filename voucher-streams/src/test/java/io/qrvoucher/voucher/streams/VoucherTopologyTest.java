@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.UUID;
 
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.KeyValue;
@@ -24,6 +25,7 @@ import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.FreezeFunds;
+import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.HoldState;
 import io.qrvoucher.avro.LedgerCommand;
 import io.qrvoucher.avro.LedgerOutcome;
@@ -35,6 +37,7 @@ import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.avro.VoucherEvent;
 import io.qrvoucher.avro.VoucherEventType;
+import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.schemas.DeadLetterHeaders;
@@ -867,6 +870,34 @@ class VoucherTopologyTest {
             assertThat(topology.customerIndexEntries()).containsExactlyInAnyOrder(
                     new KeyValue<>(payerKey, null), new KeyValue<>(payeeKey, null));
             assertThat(topology.keysOf(VoucherTopology.CUSTOMER_VOUCHERS_STORE)).isEmpty();
+        }
+
+        /**
+         * The seal says the ingress sent a request, not when: a generation replayed onto the topic once its voucher is
+         * forgotten made the voucher again, froze its money, and for one redeemed long ago ended in a false ledger
+         * mismatch.
+         */
+        @Test
+        void aGenerationReplayedAfterItsVoucherWasForgottenFreezesNothing() {
+            VoucherRequest generation = new VoucherRequest(UUID.randomUUID().toString(), "v1", "alice", topology.now(),
+                    new GenerateVoucher("acc-alice", 100L, "CNY", null,
+                            VoucherTopologyFixture.hashOf(VoucherTopologyFixture.codeOf("v1"))));
+            topology.send(generation);
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            topology.redeem("v1", "bob", null);
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            topology.advanceTo(topology.stored("v1").getUpdatedAt().plus(RETENTION).plus(Duration.ofMinutes(2)));
+            assertThat(topology.stored("v1")).as("forgotten").isNull();
+            topology.commands();
+            topology.events();
+
+            topology.send(generation);
+
+            assertThat(topology.commands()).as("no freeze").isEmpty();
+            VoucherEvent rejected = single(topology.events());
+            assertThat(rejected.getType()).isEqualTo(VoucherEventType.REJECTED);
+            assertThat(rejected.getReason()).isEqualTo("VALIDITY_IN_PAST");
+            assertThat(topology.stored("v1").getStatus()).isEqualTo(VoucherStatus.REJECTED);
         }
 
         @Test
