@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.streams.StreamsConfig;
@@ -214,9 +215,12 @@ public record VoucherStreamsProperties(
         config.put(StreamsConfig.POLL_MS_CONFIG, pollInterval.toMillis());
         // No global store here; Kafka 5.0's default, which Kafka Streams warns about at every start until it is set.
         config.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        // No JMX reporter: a JMX client reading a store's uncommitted-bytes gauge races the store's commits and can
-        // bring the JVM down (KafkaStreamsMetricsWithoutStores). Kafka Streams' other metrics reach Prometheus.
+        // Nothing reads a store's metrics from another thread: a read of its uncommitted-bytes gauge races the store's
+        // commits and can bring the JVM down (KafkaStreamsMetricsWithoutStores). So no JMX reporter, and no push of
+        // the clients' metrics to a broker that asks for them (KIP-714), whose reporter takes every thread's metrics,
+        // the stores' too. Kafka Streams' other metrics reach Prometheus through Micrometer.
         config.put(StreamsConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
+        config.put(CommonClientConfigs.ENABLE_METRICS_PUSH_CONFIG, false);
         config.putAll(streams);
         refuseUncommittedReads(config);
         return config;

@@ -3,7 +3,6 @@ package io.micrometer.core.instrument.binder.kafka;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.common.Metric;
@@ -27,31 +26,18 @@ public final class KafkaStreamsMetricsWithoutStores extends KafkaMetrics {
     /** The group of Kafka Streams' state store metrics. */
     public static final String STORE_GROUP = "stream-state-metrics";
 
-    private final ScheduledExecutorService refresher;
-
     /** Bound again every {@code refreshInterval}, as threads, clients and tasks come and go. */
     public KafkaStreamsMetricsWithoutStores(KafkaStreams streams, Duration refreshInterval) {
-        this(streams, Executors.newSingleThreadScheduledExecutor(runnable -> {
+        // Its own refresher, which Micrometer stops as it closes the binder (not externally managed).
+        super(() -> withoutStores(streams.metrics()), Tags.empty(), Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "micrometer-kafka-metrics");
             thread.setDaemon(true);
             return thread;
-        }), refreshInterval);
-    }
-
-    private KafkaStreamsMetricsWithoutStores(KafkaStreams streams, ScheduledExecutorService refresher,
-                                             Duration refreshInterval) {
-        super(() -> withoutStores(streams.metrics()), Tags.empty(), refresher, refreshInterval);
-        this.refresher = refresher;
+        }), false, refreshInterval);
     }
 
     static Map<MetricName, ? extends Metric> withoutStores(Map<MetricName, ? extends Metric> metrics) {
         return metrics.entrySet().stream().filter(metric -> !metric.getKey().group().equals(STORE_GROUP))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
-    }
-
-    @Override
-    public void close() {
-        super.close();
-        refresher.shutdownNow();
     }
 }
