@@ -16,12 +16,20 @@ public final class Directories {
     /** {@code directory}, empty: whatever an earlier run left in it is deleted. */
     public static Path fresh(Path directory) {
         try {
-            if (Files.exists(directory)) {
-                try (Stream<Path> paths = Files.walk(directory)) {
-                    paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                }
-            }
+            delete(directory);
             return Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes {@code path} and everything under it, if it exists. */
+    public static void delete(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(path)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(each -> each.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

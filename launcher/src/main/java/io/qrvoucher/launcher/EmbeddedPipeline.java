@@ -5,8 +5,12 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -66,6 +71,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final String POSTGRES = "postgres";
     private static final String VOUCHER_STREAMS = "voucher-streams";
     /** Everything a run keeps in its data folder. */
+    /** The file a run holds locked while it runs. */
+    private static final String LOCK = "run.lock";
     private static final Set<String> RUN_ENTRIES = Set.of(SECRETS, KAFKA, POSTGRES, VOUCHER_STREAMS);
     /** --partitions when not given: the count the data folder's topics have, {@value #NEW_FOLDER_PARTITIONS} for new ones. */
     private static final String AS_THE_FOLDER_HAS = "0";
@@ -73,6 +80,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private boolean closed;
+    private final CountDownLatch startEnded = new CountDownLatch(1);
     private final Options options;
     private String bootstrapServers;
     private Secrets secrets;
@@ -110,6 +118,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
                 if (arg.equals("--reset")) {
                     reset = true;
+                } else if (name.equals("--partitions") && arg.contains("=")
+                        && Integer.parseInt(arg.substring(arg.indexOf('=') + 1)) < 1) {
+                    throw new IllegalArgumentException("--partitions is at least 1, not " + arg.substring(arg.indexOf('=') + 1));
                 } else if (DEFAULTS.containsKey(name) && arg.contains("=")) {
                     given.put(name, arg.substring(arg.indexOf('=') + 1));
                 } else {
@@ -174,10 +185,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
         // Before anything starts: a Ctrl-C while the services start stops what has started, in order, instead of
         // leaving the broker and the database to die with the process.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            pipeline.close();
+            pipeline.stopWhileStarting();
             stopped.countDown();
         }, "pipeline-shutdown"));
-        pipeline.startOrClose();
+        try {
+            pipeline.startOrClose();
+        } catch (RuntimeException e) {
+            if (pipeline.isClosed()) {
+                return; // stopped (Ctrl-C) while it started: nothing went wrong
+            }
+            throw e;
+        }
         System.out.print(pipeline.welcome());
         stopped.await();
     }
@@ -194,7 +212,28 @@ public final class EmbeddedPipeline implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        } finally {
+            startEnded.countDown();
         }
+    }
+
+    /**
+     * Stops what has started and waits for a start under way to end, which stops what it starts from now on: the
+     * process must not end with a part still starting (a PostgreSQL server would outlive it).
+     */
+    private void stopWhileStarting() {
+        close();
+        try {
+            if (!startEnded.await(2, TimeUnit.MINUTES)) {
+                log.warn("The pipeline was still starting two minutes after it was asked to stop");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     /** Keeps what started, to be stopped with the rest; if the pipeline was stopped meanwhile, stops it at once. */
@@ -209,9 +248,14 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private void startAll() {
         Path data = options.dataDir().toAbsolutePath();
         if (options.reset()) {
+            requireARunsFolder(data);
+        }
+        keep(holdFolder(data));
+        if (options.reset()) {
             wipe(data);
         }
-        // A server a killed run left on the folder holds the database's port; it is this run's to stop, not a conflict.
+        // Held by this run, the folder has no other live run: a server on its database is a killed run's, whose port
+        // it holds, and this run's to stop.
         LedgerDatabase.stopLeftOver(data.resolve(POSTGRES));
         requirePortsFree();
         log.info("Starting the pipeline with its data under {}", data);
@@ -263,10 +307,18 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     /**
-     * Refuses to start, naming the option, when a port is taken or given twice: found out only as the service of that
+     * Refuses to start, naming the option, when a port is given twice or taken: found out only as the service of that
      * port started, it would fail the start half-way, after the broker and the database, with the server's own words.
      */
     private void requirePortsFree() {
+        Map<Integer, String> optionOfPort = new HashMap<>();
+        options.ports().forEach((option, port) -> {
+            String other = optionOfPort.putIfAbsent(port, option);
+            if (other != null) {
+                throw new IllegalStateException("Port " + port + " is given twice, to " + other + " and " + option
+                        + ": give each its own");
+            }
+        });
         List<ServerSocket> held = new ArrayList<>();
         try {
             for (Map.Entry<String, Integer> port : options.ports().entrySet()) {
@@ -298,14 +350,14 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     /**
-     * Empties the data folder of a run, and nothing else: a folder that is not empty must hold a run's keys and
-     * nothing a run does not keep there (a mistyped {@code --data-dir=.}, say, even one a run has already used, or a
-     * folder of some other {@code postgres/}) is left alone. A server a killed run left running on the folder's
-     * database is stopped first: wiped, the folder would no longer say which it is.
+     * Refuses to empty a folder that is not a run's: one that is not empty must hold a run's keys and nothing a run
+     * does not keep there (a mistyped {@code --data-dir=.}, say, even one a run has already used, or a folder of some
+     * other {@code postgres/}, is left alone).
      */
-    private static void wipe(Path data) {
+    private static void requireARunsFolder(Path data) {
         try (Stream<Path> entries = Files.exists(data) ? Files.list(data) : Stream.empty()) {
-            List<String> names = entries.map(entry -> entry.getFileName().toString()).sorted().toList();
+            List<String> names = entries.map(entry -> entry.getFileName().toString()).filter(name -> !name.equals(LOCK))
+                    .sorted().toList();
             List<String> others = names.stream().filter(name -> !RUN_ENTRIES.contains(name)).toList();
             if (!names.isEmpty() && !names.contains(SECRETS)) {
                 throw new IllegalArgumentException("--reset wipes a pipeline's data folder only, and " + data
@@ -320,8 +372,41 @@ public final class EmbeddedPipeline implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Holds the folder for the life of the run (released when it stops, or when its process dies however it dies): a
+     * second run on it is refused before it touches anything, the first run's database above all.
+     */
+    private static FileChannel holdFolder(Path data) {
+        try {
+            Files.createDirectories(data);
+            FileChannel channel = FileChannel.open(data.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldInThisProcess) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IllegalStateException("Another run is using " + data + ": stop it, or give this one another "
+                        + "--data-dir");
+            }
+            return channel;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Empties the run's folder, but for its lock: a server a killed run left running on its database is stopped first. */
+    private static void wipe(Path data) {
         LedgerDatabase.stopLeftOver(data.resolve(POSTGRES));
-        Directories.fresh(data);
+        try (Stream<Path> entries = Files.list(data)) {
+            entries.filter(entry -> !entry.getFileName().toString().equals(LOCK)).forEach(Directories::delete);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Ready when the topology runs: its stores, which answer the ingress's reads, are restored. */
@@ -376,6 +461,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     String welcome() {
         String api = apiUrl();
         Path secretsFile = options.dataDir().toAbsolutePath().resolve(SECRETS);
+        // In single quotes for the shell: a quote in the path closes them, is escaped, and opens them again.
+        String quotedSecretsFile = "'" + secretsFile.toString().replace("'", "'\\''") + "'";
         String welcome = """
 
                 QR e-voucher pipeline is running (data in %s; Ctrl-C stops it, --reset wipes it).
@@ -388,10 +475,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 Sign in as a demo customer (alice, bob or carol):
                   curl -s -X POST %s/dev/token -H 'Content-Type: application/json' -d '{"customerId":"alice"}'
                 Open an account for a new customer as the ledger's operator (its password is in %s):
-                  curl -s -u "operator:$(sed -n 's/^%s=//p' '%s')" %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
+                  curl -s -u "operator:$(sed -n 's/^%s=//p' %s)" %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
                 %n""".formatted(options.dataDir().toAbsolutePath(), api, api, api, managementUrl(),
                 options.ledgerManagementPort(), options.streamsPort(), options.webhookManagementPort(), bootstrapServers,
-                api, secretsFile, Secrets.LEDGER_ADMIN_PASSWORD, secretsFile, ledgerManagementUrl());
+                api, secretsFile, Secrets.LEDGER_ADMIN_PASSWORD, quotedSecretsFile, ledgerManagementUrl());
         if (options.reachableFromOtherMachines()) {
             welcome += """
                     WARNING: the services listen on %s, for other machines too (--bind): anyone who reaches this one

@@ -24,15 +24,18 @@ public final class PipelineTopics {
     public static final Set<String> COMPACTED = Topics.ALL.stream().filter(topic -> topic.cleanup() == Topics.Cleanup.COMPACT)
             .map(Topics.Topic::name).collect(Collectors.toUnmodifiableSet());
     public static final List<String> ALL = Topics.names();
+    /** The topics whose keys must stay on their partitions: those of the co-partitioned groups. */
+    private static final Set<String> CO_PARTITIONED = Topics.coPartitioned().stream().flatMap(List::stream)
+            .collect(Collectors.toUnmodifiableSet());
 
     private PipelineTopics() {
     }
 
     /**
      * Creates the topics that do not exist yet; with more than one replica, writes need two in sync
-     * ({@code min.insync.replicas=2}), so that an acknowledged record survives the loss of a broker. Topics that
-     * exist must have {@code partitions}: a topic's count cannot change under a running pipeline (a key would move to
-     * another partition, away from its voucher's state), so a difference is refused, naming the topics.
+     * ({@code min.insync.replicas=2}), so that an acknowledged record survives the loss of a broker. Co-partitioned
+     * topics that exist must have {@code partitions}: their count cannot change under a running pipeline (a key would
+     * move to another partition, away from its voucher's state), so a difference is refused, naming the topics.
      */
     public static void create(String bootstrapServers, int partitions, short replicationFactor) {
         create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), partitions, replicationFactor);
@@ -43,12 +46,12 @@ public final class PipelineTopics {
         try (Admin admin = Admin.create(adminConfig)) {
             Set<String> existing = admin.listTopics().names().get();
             Map<String, Integer> otherCounts = partitionCounts(admin, existing).entrySet().stream()
-                    .filter(topic -> topic.getValue() != partitions)
+                    .filter(topic -> CO_PARTITIONED.contains(topic.getKey()) && topic.getValue() != partitions)
                     .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue, (a, b) -> a, TreeMap::new));
             if (!otherCounts.isEmpty()) {
-                throw new IllegalStateException("The pipeline's topics exist with other partition counts than "
-                        + partitions + ": " + otherCounts + ". A topic's count cannot change under a pipeline (its keys "
-                        + "would move away from their state): keep the count they have, or start anew");
+                throw new IllegalStateException("The pipeline's co-partitioned topics exist with other partition "
+                        + "counts than " + partitions + ": " + otherCounts + ". Their count cannot change under a "
+                        + "pipeline (keys would move away from their state): keep the count they have, or start anew");
             }
             List<NewTopic> missing = ALL.stream()
                     .filter(name -> !existing.contains(name))

@@ -112,7 +112,7 @@ class EmbeddedPipelineTest {
         }
         assertThatThrownBy(() -> EmbeddedPipeline.start(TestOptions.with(arguments,
                 "--webhook-port=" + options.ledgerPort()))).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("Port " + options.ledgerPort() + " (--webhook-port) is taken");
+                .hasMessageContaining("Port " + options.ledgerPort() + " is given twice, to --ledger-port and --webhook-port");
         assertThat(data.resolve("kafka")).doesNotExist();
         assertThat(data.resolve("postgres")).doesNotExist();
     }
@@ -147,6 +147,8 @@ class EmbeddedPipelineTest {
         assertThat(EmbeddedPipeline.Options.parse("--bind=0.0.0.0").bind()).isEqualTo("0.0.0.0");
         assertThatThrownBy(() -> EmbeddedPipeline.Options.parse("--bind=192.0.2.2"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at localhost");
+        assertThatThrownBy(() -> EmbeddedPipeline.Options.parse("--partitions=0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--partitions is at least 1");
     }
 
     /** One pipeline for the checks that do not restart it. */
@@ -251,6 +253,18 @@ class EmbeddedPipelineTest {
                 send("DELETE", api + "/api/webhooks/" + endpoint.get("id"), token(api, "alice"), null, null);
                 receiver.stop(0);
             }
+        }
+
+        /** A second run on the folder is refused before it touches anything: above all, not the first run's database. */
+        @Test
+        void aSecondRunOnTheSameFolderIsRefusedAndTheFirstRunsOn() throws Exception {
+            assertThatThrownBy(() -> EmbeddedPipeline.start(TestOptions.in(options.dataDir())))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("Another run is using");
+
+            String api = pipeline.apiUrl();
+            Map<String, Object> voucher = call("POST", api + "/api/vouchers", token(api, "alice"), "wait=20",
+                    "{\"accountId\":\"alice-cny\",\"amount\":\"1.00\",\"currency\":\"CNY\"}");
+            assertThat(voucher).as("the ledger's database still answers").containsEntry("status", "UNUSED");
         }
 
         /** The password stays in the data folder, out of scrollback and captured logs; the command reads it there. */
