@@ -5,7 +5,7 @@ import java.util.List;
 
 import io.qrvoucher.broker.KraftBroker;
 import io.qrvoucher.launcher.Directories;
-import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.ports.FreePorts;
 import io.qrvoucher.voucher.streams.ExpiryWork;
 
 /**
@@ -83,6 +83,6 @@ public final class Benchmarks {
 
     private static KraftBroker broker(Path directory) {
         return KraftBroker.start(directory.resolve("kafka"),
-                KraftBroker.Node.single(ServiceProcess.freePort(), ServiceProcess.freePort()));
+                KraftBroker.Node.single(FreePorts.next(), FreePorts.next()));
     }
 }

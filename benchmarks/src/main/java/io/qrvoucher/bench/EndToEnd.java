@@ -20,6 +20,7 @@ import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.Secrets;
 import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.ports.FreePorts;
 
 /**
  * The whole pipeline on this machine, driven over HTTP: a KRaft broker, PostgreSQL, and one
@@ -63,14 +64,14 @@ final class EndToEnd {
     /** @param redemptionsPerSecond the offered rates, one open-loop phase each, in this order */
     Result run(List<Integer> redemptionsPerSecond, int durationSeconds, int warmUpSeconds) {
         Path logs = directory.resolve("logs");
-        int kafkaPort = ServiceProcess.freePort();
+        int kafkaPort = FreePorts.next();
         String bootstrap = "127.0.0.1:" + kafkaPort;
         List<ServiceProcess> services = new ArrayList<>();
         ServiceProcess broker = new ServiceProcess("kafka", BrokerMain.class.getName(), kafkaPort, logs, serviceJvm,
-                List.of("--controller-port=" + ServiceProcess.freePort(), "--data-dir=" + directory.resolve("kafka"),
+                List.of("--controller-port=" + FreePorts.next(), "--data-dir=" + directory.resolve("kafka"),
                         "--partitions=" + partitions));
         services.add(broker);
-        try (LedgerDatabase database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start()) {
+        try (LedgerDatabase database = new LedgerDatabase(directory.resolve("postgres"), FreePorts.next()).start()) {
             out.println("starting the broker, PostgreSQL and the services");
             broker.start();
             awaitLine(logs.resolve("kafka.log"), "Broker ready", broker);
@@ -79,8 +80,8 @@ final class EndToEnd {
             ledgerArguments.add("--spring.profiles.active=demo");
             ledgerOverrides.forEach((name, value) -> ledgerArguments.add("--" + name + "=" + value));
             ServiceProcess ledger = new ServiceProcess("ledger-adapter", "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm, ledgerArguments);
-            int streamsPort = ServiceProcess.freePort();
+                    FreePorts.next(), FreePorts.next(), logs, serviceJvm, ledgerArguments);
+            int streamsPort = FreePorts.next();
             List<String> streamsArguments = new ArrayList<>(
                     ServiceArguments.voucherStreams(bootstrap, secrets, directory.resolve("voucher-streams"), streamsPort));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
@@ -94,7 +95,7 @@ final class EndToEnd {
             ingressArguments.add("--ingress.limits.max-in-flight-writes=" + SATURATION_CONCURRENCY);
             ingressArguments.add("--ingress.limits.max-in-flight-writes-per-customer=" + SATURATION_CONCURRENCY);
             ServiceProcess ingress = new ServiceProcess("ingress-api", "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs, serviceJvm, ingressArguments);
+                    FreePorts.next(), FreePorts.next(), logs, serviceJvm, ingressArguments);
             for (ServiceProcess service : List.of(ledger, streams, ingress)) {
                 services.add(service);
                 service.start().awaitReady();

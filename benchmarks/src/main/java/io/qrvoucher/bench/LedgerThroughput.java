@@ -38,6 +38,7 @@ import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ports.FreePorts;
 import io.qrvoucher.schemas.AvroSerde;
 
 /**
@@ -95,7 +96,7 @@ final class LedgerThroughput {
         String group = prefix + "ledger-adapter";
         List<ConfigurableApplicationContext> adapters = new ArrayList<>();
         try (LedgerDatabase database = new LedgerDatabase(directory.resolve("postgres-" + instances),
-                ServiceProcess.freePort()).start();
+                FreePorts.next()).start();
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             admin.createTopics(Stream.of(commandsTopic, resultsTopic, snapshotsTopic, deadLettersTopic)
                     .map(name -> new NewTopic(name, partitions, (short) 1)).toList()).all().get();

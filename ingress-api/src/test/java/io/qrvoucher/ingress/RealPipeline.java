@@ -2,7 +2,6 @@ package io.qrvoucher.ingress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,6 +14,7 @@ import org.awaitility.Awaitility;
 
 import org.springframework.context.ConfigurableApplicationContext;
 
+import io.qrvoucher.ports.FreePorts;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
@@ -70,7 +70,7 @@ public final class RealPipeline {
             statement.execute("CREATE DATABASE ledger");
             statement.execute("CREATE DATABASE webhooks");
         }
-        int ledgerPort = freePort();
+        int ledgerPort = FreePorts.next();
         ledgerUrl = "http://localhost:" + ledgerPort;
         ledger = LedgerAdapterApplication.builder().profiles("demo").sources(CapturedSpans.Export.class).run(
                 "--server.port=" + ledgerPort, "--management.server.port=0", EVERY_TRACE,
@@ -82,7 +82,7 @@ public final class RealPipeline {
         // Under target, not the OS's temp folder: the JVM stops with the pipeline running, so nothing deletes it.
         Path stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-streams");
         // Kafka Streams tells the other instances where this one answers queries before its server starts.
-        int streamsPort = freePort();
+        int streamsPort = FreePorts.next();
         streamsUrl = "http://localhost:" + streamsPort;
         streams = VoucherStreamsApplication.builder().sources(CapturedSpans.Export.class).run(
                 "--server.port=" + streamsPort, EVERY_TRACE,
@@ -96,7 +96,7 @@ public final class RealPipeline {
                 "--internal-api.keys.k1=" + TestKeys.VOUCHER_STREAMS_INTERNAL_KEY,
                 // The ledger's JDBC starters share this classpath; the topology has no database.
                 "--spring.autoconfigure.exclude=" + NO_DATABASE + "," + NO_API_SECURITY);
-        int webhooksPort = freePort();
+        int webhooksPort = FreePorts.next();
         webhooksUrl = "http://localhost:" + webhooksPort;
         webhooks = WebhookDeliveryApplication.builder().sources(CapturedSpans.Export.class).run(
                 "--server.port=" + webhooksPort, "--management.server.port=0", EVERY_TRACE,
@@ -166,12 +166,6 @@ public final class RealPipeline {
 
         @Override
         void close();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Opens an account for a customer the demo data does not have. */

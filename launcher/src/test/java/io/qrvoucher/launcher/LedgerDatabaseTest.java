@@ -14,13 +14,14 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.qrvoucher.ports.FreePorts;
 
 class LedgerDatabaseTest {
 
     /** A crash must not lose a ledger commit whose result Kafka already has. */
     @Test
     void theLedgersDatabaseCommitsDurably(@TempDir Path directory) {
-        try (LedgerDatabase database = new LedgerDatabase(directory, ServiceProcess.freePort()).start()) {
+        try (LedgerDatabase database = new LedgerDatabase(directory, FreePorts.next()).start()) {
             assertThat(database.jdbc().sql("SHOW synchronous_commit").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW fsync").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW full_page_writes").query(String.class).single()).isEqualTo("on");
@@ -34,7 +35,7 @@ class LedgerDatabaseTest {
      */
     @Test
     void aStartAfterAKilledRunStopsTheServerItLeftAndKeepsItsData(@TempDir Path directory) throws Exception {
-        int port = ServiceProcess.freePort();
+        int port = FreePorts.next();
         Process killedRun = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), DatabaseOfAKilledRun.class.getName(),
                 directory.toString(), Integer.toString(port)).redirectErrorStream(true).start();
@@ -68,7 +69,7 @@ class LedgerDatabaseTest {
      */
     @Test
     void theServicesRoleWritesRowsButCannotChangeTheSchema(@TempDir Path directory) {
-        try (LedgerDatabase database = new LedgerDatabase(directory, ServiceProcess.freePort()).start()) {
+        try (LedgerDatabase database = new LedgerDatabase(directory, FreePorts.next()).start()) {
             org.flywaydb.core.Flyway.configure()
                     .dataSource(database.jdbcUrl(), LedgerDatabase.OWNER, database.ownerPassword())
                     .placeholders(java.util.Map.of("application_role", LedgerDatabase.APPLICATION))
@@ -99,7 +100,7 @@ class LedgerDatabaseTest {
      */
     @Test
     void theWebhookDeliverysDatabaseIsBesideTheLedgersWithRolesOfItsOwn(@TempDir Path directory) {
-        int port = ServiceProcess.freePort();
+        int port = FreePorts.next();
         try (LedgerDatabase server = new LedgerDatabase(directory, port).start()) {
             WebhookDatabase webhooks = WebhookDatabase.in(server);
             org.flywaydb.core.Flyway.configure().locations("classpath:db/webhooks")
@@ -132,7 +133,7 @@ class LedgerDatabaseTest {
     /** A data folder whose migrations ran as the superuser is handed to the owner role on start. */
     @Test
     void aDataFolderMigratedByTheSuperuserIsHandedToTheOwner(@TempDir Path directory) {
-        int port = ServiceProcess.freePort();
+        int port = FreePorts.next();
         try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
             org.flywaydb.core.Flyway.configure().dataSource(database.jdbcUrl(), "postgres", "postgres")
                     .placeholders(java.util.Map.of("application_role", "postgres")).target("3").load().migrate();

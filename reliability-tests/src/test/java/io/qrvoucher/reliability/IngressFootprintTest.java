@@ -37,10 +37,11 @@ import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.ingress.security.DemoTokens;
 import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
-import io.qrvoucher.support.RequestSignatures;
 import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.ports.FreePorts;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.support.RequestSignatures;
 
 /**
  * An ingress instance holds no copy of the vouchers: 200,000 vouchers put straight onto
@@ -66,7 +67,7 @@ class IngressFootprintTest {
     void start() {
         directory = PipelineStack.directoryFor("footprint");
         broker = TestBroker.start(6, PipelineTopics.ALL.toArray(String[]::new));
-        int streamsPort = ServiceProcess.freePort();
+        int streamsPort = FreePorts.next();
         topology = new ServiceProcess("footprint-voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
                 streamsPort, directory.resolve("logs"), ServiceProcess.TEST_JVM, ServiceArguments.voucherStreams(
                 broker.bootstrapServers(), secrets, directory.resolve("voucher-streams"), streamsPort)).start().awaitReady();
@@ -115,9 +116,9 @@ class IngressFootprintTest {
     }
 
     private ServiceProcess ingress(String name) {
-        return new ServiceProcess(name, "io.qrvoucher.ingress.IngressApplication", ServiceProcess.freePort(),
-                ServiceProcess.freePort(), directory.resolve("logs"), ServiceProcess.TEST_JVM,
-                ServiceArguments.ingress(broker.bootstrapServers(), secrets, new int[] {ServiceProcess.freePort()},
+        return new ServiceProcess(name, "io.qrvoucher.ingress.IngressApplication", FreePorts.next(),
+                FreePorts.next(), directory.resolve("logs"), ServiceProcess.TEST_JVM,
+                ServiceArguments.ingress(broker.bootstrapServers(), secrets, new int[] {FreePorts.next()},
                         topology.port()));
     }
 

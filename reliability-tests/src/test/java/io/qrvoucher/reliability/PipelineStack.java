@@ -26,6 +26,7 @@ import io.qrvoucher.launcher.PipelineTopics;
 import io.qrvoucher.launcher.Secrets;
 import io.qrvoucher.launcher.ServiceArguments;
 import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.ports.FreePorts;
 import io.qrvoucher.support.internal.InternalApi;
 
 /**
@@ -62,17 +63,17 @@ final class PipelineStack implements AutoCloseable {
         BrokerSecurity.createUsers(kafka.adminConfig(), kafkaPasswords.entrySet().stream()
                 .collect(Collectors.toMap(entry -> entry.getKey().user(), Map.Entry::getValue)));
         BrokerSecurity.addAcls(kafka.adminConfig(), KafkaAcls.all());
-        this.database = new LedgerDatabase(directory.resolve("postgres"), ServiceProcess.freePort()).start();
+        this.database = new LedgerDatabase(directory.resolve("postgres"), FreePorts.next()).start();
         for (int i = 1; i <= 2; i++) {
             ledgers.add(new ServiceProcess("ledger-adapter-" + i, "io.qrvoucher.ledger.LedgerAdapterApplication",
-                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    FreePorts.next(), FreePorts.next(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), secrets, database)),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
-            topologies.add(topology(i, ServiceProcess.freePort(), standbyReplicas));
+            topologies.add(topology(i, FreePorts.next(), standbyReplicas));
         }
         for (int i = 1; i <= 2; i++) {
             ingresses.add(new ServiceProcess("ingress-api-" + i, "io.qrvoucher.ingress.IngressApplication",
-                    ServiceProcess.freePort(), ServiceProcess.freePort(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                    FreePorts.next(), FreePorts.next(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     loggedIn(Service.INGRESS, ServiceArguments.ingress(kafka.bootstrapServers(), secrets,
                             ledgers.stream().mapToInt(ServiceProcess::port).toArray(),
                             topologies.stream().mapToInt(ServiceProcess::port).toArray())),

@@ -9,7 +9,7 @@ import org.apache.kafka.common.Uuid;
 
 import io.qrvoucher.broker.BrokerSecurity;
 import io.qrvoucher.broker.KraftBroker;
-import io.qrvoucher.launcher.ServiceProcess;
+import io.qrvoucher.ports.FreePorts;
 
 /**
  * A real three-node KRaft cluster in this JVM, from the Kafka server artifacts (each node broker and
@@ -28,8 +28,8 @@ final class ThreeBrokerCluster implements AutoCloseable {
     }
 
     static ThreeBrokerCluster start(Path directory, BrokerSecurity security) {
-        int[] ports = {ServiceProcess.freePort(), ServiceProcess.freePort(), ServiceProcess.freePort()};
-        int[] controllerPorts = {ServiceProcess.freePort(), ServiceProcess.freePort(), ServiceProcess.freePort()};
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next()};
+        int[] controllerPorts = {FreePorts.next(), FreePorts.next(), FreePorts.next()};
         String voters = java.util.stream.IntStream.range(0, 3)
                 .mapToObj(i -> (i + 1) + "@127.0.0.1:" + controllerPorts[i]).collect(Collectors.joining(","));
         String clusterId = Uuid.randomUuid().toString();

@@ -2,7 +2,6 @@ package io.qrvoucher.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,6 +23,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import io.qrvoucher.ports.FreePorts;
 
 /**
  * A single-node {@link KraftBroker} for a test: free ports, a temporary directory, the given topics
@@ -79,7 +80,7 @@ public final class TestBroker implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         BrokerSecurity security = securityIn == null ? null : securityIn.apply(directory);
-        KraftBroker.Node single = KraftBroker.Node.single(freePort(), freePort());
+        KraftBroker.Node single = KraftBroker.Node.single(FreePorts.next(), FreePorts.next());
         Map<String, String> config = new HashMap<>(single.config());
         config.putAll(brokerConfig);
         KraftBroker broker;
@@ -161,14 +162,6 @@ public final class TestBroker implements AutoCloseable {
             broker.close();
         } finally {
             delete(directory);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
