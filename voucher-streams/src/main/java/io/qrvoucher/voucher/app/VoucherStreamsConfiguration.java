@@ -1,9 +1,11 @@
 package io.qrvoucher.voucher.app;
 
 import java.time.Duration;
+import java.util.Properties;
 
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -73,10 +75,16 @@ class VoucherStreamsConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "")
     KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection,
-                                WholePartitions wholePartitions) {
+                                WholePartitions wholePartitions, StandbyLags standbyLags) {
         CoPartitioning.check(kafkaConnection, properties.topics().coPartitioned());
-        KafkaStreams streams = new KafkaStreams(voucherTopology, properties.streamsConfig(kafkaConnection));
-        wholePartitions.watch(streams);
+        Properties config = properties.streamsConfig(kafkaConnection);
+        KafkaStreams streams = new KafkaStreams(voucherTopology, config);
+        wholePartitions.watch(streams, standbyLags.updates());
+        // Without standby replicas no copy here answers as a standby (a warm-up copy is never vouched for), so the
+        // lags are not asked for: a request to the brokers a second saved.
+        if (Integer.parseInt(String.valueOf(config.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG))) > 0) {
+            standbyLags.watching(streams, STANDBY_LAG_LOOKS);
+        }
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);
@@ -100,8 +108,8 @@ class VoucherStreamsConfiguration {
 
     /** How far behind the standbys here are: looked at every second (a request to the brokers each time). */
     @Bean(destroyMethod = "close")
-    StandbyLags standbyLags(KafkaStreams voucherStreams, VoucherStreamsProperties properties) {
-        return new StandbyLags(properties.standbyMaxLag()).watching(voucherStreams, STANDBY_LAG_LOOKS);
+    StandbyLags standbyLags(VoucherStreamsProperties properties) {
+        return new StandbyLags(properties.standbyMaxLag());
     }
 
     @Bean

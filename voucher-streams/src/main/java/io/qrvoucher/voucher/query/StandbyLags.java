@@ -2,12 +2,18 @@ package io.qrvoucher.voucher.query;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.LagInfo;
+import org.apache.kafka.streams.processor.StandbyUpdateListener;
+import org.apache.kafka.streams.processor.TaskId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,26 +25,35 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Kafka Streams tells lags only when asked ({@link KafkaStreams#allLocalStorePartitionLags}, one request to the
  * brokers for every changelog held here), so they are looked at every {@code every}, not at each read: a copy is
- * judged by the last look, up to a period old (a copy wiped and rebuilt since is vouched for until the next). Until
- * the first look, after a look that failed (as some do in a rebalance, when copies may be rebuilt), and once a look
- * is three periods old (one hanging on brokers that do not answer), no copy is known to have caught up. The lag is to the changelog's end, past what its active task has written and not yet committed, so a
- * bound is at least what a partition's changelog takes in a commit interval at the busiest.
+ * judged by the last look, up to a period old. Until the first look, after a look that failed (as some do in a
+ * rebalance, when copies may be rebuilt), and once a look is three periods old (one hanging on brokers that do not
+ * answer), no copy is known to have caught up; nor is a copy whose update started or stopped since the last look
+ * began ({@link #updates}: one wiped and rebuilt, say). The lag is to the changelog's end, past what its active task
+ * has written and not yet committed, so a bound is at least what a partition's changelog takes in a commit interval
+ * at the busiest.
  */
 public final class StandbyLags implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(StandbyLags.class);
+    /** How long a look is trusted until {@link #watching} says how often they come. */
+    private static final Duration TRUSTED_FOR = Duration.ofSeconds(3);
 
     private final long maxLag;
     private volatile Look last = new Look(Map.of(), System.nanoTime());
-    private volatile long trustedForNanos;
+    private volatile long trustedForNanos = TRUSTED_FOR.toNanos();
+    /** The copies whose update (re)started or stopped since a look began, and when: no look vouches for them yet. */
+    private final Map<StorePartition, Long> changedSince = new ConcurrentHashMap<>();
     private final ScheduledExecutorService looks = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "standby-lags");
         thread.setDaemon(true);
         return thread;
     });
 
-    /** What one look saw, and when ({@link System#nanoTime}: the wall clock may step). */
-    private record Look(Map<String, Map<Integer, LagInfo>> lags, long atNanos) {
+    /** What one look saw, the records each copy lacked by store and partition, and when it began. */
+    private record Look(Map<String, Map<Integer, Long>> lags, long atNanos) {
+    }
+
+    private record StorePartition(String store, int partition) {
     }
 
     /** @param maxLag the most records a copy may lack of its changelog and still answer */
@@ -49,28 +64,63 @@ public final class StandbyLags implements AutoCloseable {
     /** Looks at the lags of {@code streams}' local stores every {@code every}, from now until closed. */
     public StandbyLags watching(KafkaStreams streams, Duration every) {
         trustedForNanos = every.multipliedBy(3).toNanos();
-        looks.scheduleWithFixedDelay(() -> look(streams), 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        looks.scheduleWithFixedDelay(() -> look(() -> offsetLags(streams.allLocalStorePartitionLags())), 0,
+                every.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 
-    private void look(KafkaStreams streams) {
+    private static Map<String, Map<Integer, Long>> offsetLags(Map<String, Map<Integer, LagInfo>> lags) {
+        return lags.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, store -> store.getValue()
+                .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, lag -> lag.getValue().offsetLag()))));
+    }
+
+    /** Takes one look at the lags; timed from when it began, since the copies may change while it asks. */
+    void look(Supplier<Map<String, Map<Integer, Long>>> lags) {
+        long began = System.nanoTime();
+        Map<String, Map<Integer, Long>> seen;
         try {
-            last = new Look(streams.allLocalStorePartitionLags(), System.nanoTime());
+            seen = lags.get();
         } catch (RuntimeException e) {
             // Not running yet, stopping, or a rebalance under way: no copy is vouched for until a look succeeds.
-            last = new Look(Map.of(), System.nanoTime());
+            seen = Map.of();
             log.debug("Could not look at the lags of the local stores: {}", e.getMessage());
         }
+        last = new Look(seen, began);
+        changedSince.values().removeIf(at -> at - began < 0);
+    }
+
+    /**
+     * Told when a standby's copy starts updating (anew after it was wiped, say, or on another instance's return) or
+     * stops (migrated, promoted): the last look no longer vouches for it, until the next look that begins after.
+     */
+    public StandbyUpdateListener updates() {
+        return new StandbyUpdateListener() {
+            @Override
+            public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {
+                changedSince.put(new StorePartition(store, changelog.partition()), System.nanoTime());
+            }
+
+            @Override
+            public void onBatchLoaded(TopicPartition changelog, String store, TaskId task, long batchEndOffset,
+                                      long batchSize, long currentEndOffset) {
+            }
+
+            @Override
+            public void onUpdateSuspended(TopicPartition changelog, String store, long storeOffset, long currentEndOffset,
+                                          SuspendReason reason) {
+                changedSince.put(new StorePartition(store, changelog.partition()), System.nanoTime());
+            }
+        };
     }
 
     /** The records this instance's copy of a store partition lacked at the last look, or null if not known. */
     public Long lagOf(String store, int partition) {
         Look look = last;
-        if (System.nanoTime() - look.atNanos() > trustedForNanos) {
+        if (System.nanoTime() - look.atNanos() > trustedForNanos
+                || changedSince.containsKey(new StorePartition(store, partition))) {
             return null;
         }
-        LagInfo lag = look.lags().getOrDefault(store, Map.of()).get(partition);
-        return lag == null ? null : lag.offsetLag();
+        return look.lags().getOrDefault(store, Map.of()).get(partition);
     }
 
     /** Whether this instance's copy of a store partition was within the bound at the last look. */

@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,10 +54,34 @@ public final class WholePartitions {
         return () -> new Holding<>(supplier.get(), owned);
     }
 
-    /** Has {@code streams}' restorations and standby updates end their partitions' wholeness; before it starts. */
-    public void watch(KafkaStreams streams) {
+    /**
+     * Has {@code streams}' restorations and standby updates end their partitions' wholeness, and tells {@code others}
+     * of the standby updates too (Kafka Streams takes one listener); before it starts.
+     */
+    public void watch(KafkaStreams streams, StandbyUpdateListener... others) {
         streams.setGlobalStateRestoreListener(restoreListener());
-        streams.setStandbyUpdateListener(standbyListener());
+        List<StandbyUpdateListener> told = new ArrayList<>(List.of(others));
+        told.add(0, standbyListener());
+        streams.setStandbyUpdateListener(new StandbyUpdateListener() {
+            @Override
+            public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {
+                told.forEach(listener -> listener.onUpdateStart(changelog, store, startingOffset));
+            }
+
+            @Override
+            public void onBatchLoaded(TopicPartition changelog, String store, TaskId task,
+                                      long batchEndOffset, long batchSize, long currentEndOffset) {
+                told.forEach(listener -> listener.onBatchLoaded(changelog, store, task, batchEndOffset, batchSize,
+                        currentEndOffset));
+            }
+
+            @Override
+            public void onUpdateSuspended(TopicPartition changelog, String store, long storeOffset, long currentEndOffset,
+                                          SuspendReason reason) {
+                told.forEach(listener -> listener.onUpdateSuspended(changelog, store, storeOffset, currentEndOffset,
+                        reason));
+            }
+        });
     }
 
     /** A partition being restored is not whole. */
