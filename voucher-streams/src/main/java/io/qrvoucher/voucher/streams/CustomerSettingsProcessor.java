@@ -44,10 +44,7 @@ final class CustomerSettingsProcessor implements Processor<String, SettingsChang
      * The settings with the change's fields set; the first step-up is recorded once and stays. A weakening of these
      * settings sent without a fresh sign-in is not merged (its other fields are): the ingress let it through against
      * the settings it read, and a change merged since made them stronger. Each field on its own: a strengthening
-     * sent with it is merged. The protections (redemption mode, step-up policy) go by request time: a change of them
-     * requested before the one that last set them is not merged, so that the later request wins whatever order
-     * they arrive in, and a sealed change replayed onto the topic (by whoever can write it) cannot bring back a
-     * weakening confirmed long ago.
+     * sent with it is merged.
      */
     static CustomerSettings merge(CustomerSettings current, SettingsChange change, long offset, Instant now) {
         CustomerSettings.Builder merged = CustomerSettings.newBuilder(current)
@@ -55,21 +52,19 @@ final class CustomerSettingsProcessor implements Processor<String, SettingsChang
                 .setUpdatedAt(now)
                 .setChangeOffset(offset);
         boolean confirmed = change.getConfirmedBySignInAt() != null;
-        boolean protectionsCurrent = current.getProtectionsRequestedAt() == null
-                || !change.getRequestedAt().isBefore(current.getProtectionsRequestedAt());
         if (change.getDefaultGenerationAccountId() != null) {
             merged.setDefaultGenerationAccountId(change.getDefaultGenerationAccountId());
         }
         if (change.getDefaultRedemptionAccountId() != null) {
             merged.setDefaultRedemptionAccountId(change.getDefaultRedemptionAccountId());
         }
-        if (protectionsCurrent && change.getRedemptionMode() != null
+        if (change.getRedemptionMode() != null
                 && (confirmed || !VoucherRules.weakens(current, change.getRedemptionMode(), null))) {
-            merged.setRedemptionMode(change.getRedemptionMode()).setProtectionsRequestedAt(change.getRequestedAt());
+            merged.setRedemptionMode(change.getRedemptionMode());
         }
-        if (protectionsCurrent && change.getStepUpPolicy() != null
+        if (change.getStepUpPolicy() != null
                 && (confirmed || !VoucherRules.weakens(current, null, change.getStepUpPolicy()))) {
-            merged.setStepUpPolicy(change.getStepUpPolicy()).setProtectionsRequestedAt(change.getRequestedAt());
+            merged.setStepUpPolicy(change.getStepUpPolicy());
         }
         if (change.getFirstStepUpAt() != null && !current.getStepUpConfirmed()) {
             merged.setStepUpConfirmed(true).setLastStepUpAt(change.getFirstStepUpAt());

@@ -1044,41 +1044,6 @@ class VoucherTopologyTest {
         }
 
         /**
-         * The seal says the ingress sent a change, not when: whoever can write the topic could send a weakening it
-         * once confirmed again, after the customer made the settings stronger.
-         */
-        @Test
-        void aReplayedConfirmedWeakeningDoesNotUndoAProtectionRequestedAfterIt() {
-            SettingsChange weakening = confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY)
-                    .setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build();
-            topology.changeSettings(weakening);
-            topology.advance(Duration.ofMinutes(10));
-            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.EVERY_TIME)
-                    .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).build());
-
-            topology.changeSettings(weakening);
-
-            CustomerSettings settings = topology.settings("alice");
-            assertThat(settings.getStepUpPolicy()).isEqualTo(StepUpPolicy.EVERY_TIME);
-            assertThat(settings.getRedemptionMode()).isEqualTo(RedemptionMode.SCAN_THEN_CONFIRM);
-            assertThat(settings.getVersion()).as("merged, with nothing of it taken").isEqualTo(3);
-        }
-
-        /** Two requests whose changes arrive out of order: the one requested later wins. */
-        @Test
-        void theProtectionRequestedLastWinsWhicheverArrivesFirst() {
-            Instant earlier = topology.now();
-            topology.advance(Duration.ofSeconds(1));
-            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.EVERY_TIME).build());
-            topology.changeSettings(confirmed("alice").setRequestedAt(earlier).setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY)
-                    .setDefaultGenerationAccountId("alice-cny").build());
-
-            CustomerSettings settings = topology.settings("alice");
-            assertThat(settings.getStepUpPolicy()).isEqualTo(StepUpPolicy.EVERY_TIME);
-            assertThat(settings.getDefaultGenerationAccountId()).as("its other fields").isEqualTo("alice-cny");
-        }
-
-        /**
          * Whoever can write the topic without being the ingress (a leaked credential, a too-wide ACL) could otherwise
          * say a weakening was confirmed by a fresh sign-in, and a stolen token would then need none.
          */
