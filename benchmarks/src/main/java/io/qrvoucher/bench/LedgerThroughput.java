@@ -35,7 +35,6 @@ import io.qrvoucher.avro.TransferFunds;
 import io.qrvoucher.launcher.LedgerDatabase;
 import io.qrvoucher.launcher.Secrets;
 import io.qrvoucher.launcher.ServiceArguments;
-import io.qrvoucher.launcher.ServiceProcess;
 import io.qrvoucher.ledger.LedgerAdapterApplication;
 import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ports.FreePorts;

@@ -6,8 +6,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -21,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -71,6 +70,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final String POSTGRES = "postgres";
     private static final String VOUCHER_STREAMS = "voucher-streams";
     /** Everything a run keeps in its data folder. */
+    /** The data folders runs of this process hold. */
+    private static final Set<Path> FOLDERS_HELD_HERE = ConcurrentHashMap.newKeySet();
     /** The file a run holds locked while it runs. */
     private static final String LOCK = "run.lock";
     private static final Set<String> RUN_ENTRIES = Set.of(SECRETS, KAFKA, POSTGRES, VOUCHER_STREAMS);
@@ -80,6 +81,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
     private boolean closed;
+    /** The run's hold on its data folder, released last. */
+    private AutoCloseable folder;
     private final CountDownLatch startEnded = new CountDownLatch(1);
     private final Options options;
     private String bootstrapServers;
@@ -133,13 +136,22 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 throw new IllegalArgumentException("--bind is " + LOOPBACK + " (this machine only) or 0.0.0.0 (every "
                         + "interface), not " + bind + ": the services call one another at localhost");
             }
-            return new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
+            Options options = new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
                     port(given, "--management-port"), port(given, "--ledger-port"),
                     port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--webhook-port"),
                     port(given, "--webhook-management-port"), port(given, "--kafka-port"),
                     port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")),
                     bind);
+            Map<Integer, String> optionOfPort = new HashMap<>();
+            options.ports().forEach((option, port) -> {
+                String other = optionOfPort.putIfAbsent(port, option);
+                if (other != null) {
+                    throw new IllegalArgumentException("Port " + port + " is given twice, to " + other + " and "
+                            + option + ": give each its own");
+                }
+            });
+            return options;
         }
 
         /** The ports the run listens on, by option. */
@@ -210,6 +222,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         try {
             startAll();
         } catch (RuntimeException e) {
+            startEnded.countDown();
             close();
             throw e;
         } finally {
@@ -230,6 +243,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        close(); // what the start kept meanwhile, and the folder
     }
 
     private synchronized boolean isClosed() {
@@ -246,11 +260,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     private void startAll() {
-        Path data = options.dataDir().toAbsolutePath();
+        Path data = options.dataDir().toAbsolutePath().normalize();
         if (options.reset()) {
             requireARunsFolder(data);
         }
-        keep(holdFolder(data));
+        holdFolder(data);
         if (options.reset()) {
             wipe(data);
         }
@@ -307,18 +321,10 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     /**
-     * Refuses to start, naming the option, when a port is given twice or taken: found out only as the service of that
+     * Refuses to start, naming the option, when a port is taken: found out only as the service of that
      * port started, it would fail the start half-way, after the broker and the database, with the server's own words.
      */
     private void requirePortsFree() {
-        Map<Integer, String> optionOfPort = new HashMap<>();
-        options.ports().forEach((option, port) -> {
-            String other = optionOfPort.putIfAbsent(port, option);
-            if (other != null) {
-                throw new IllegalStateException("Port " + port + " is given twice, to " + other + " and " + option
-                        + ": give each its own");
-            }
-        });
         List<ServerSocket> held = new ArrayList<>();
         try {
             for (Map.Entry<String, Integer> port : options.ports().entrySet()) {
@@ -376,27 +382,46 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /**
      * Holds the folder for the life of the run (released when it stops, or when its process dies however it dies): a
-     * second run on it is refused before it touches anything, the first run's database above all.
+     * second run on it is refused before it touches anything, the first run's database above all. Runs in this process
+     * are told apart before the file is opened: closing any channel of a file releases the process's lock on it.
      */
-    private static FileChannel holdFolder(Path data) {
+    private synchronized void holdFolder(Path data) {
+        if (closed) {
+            throw new IllegalStateException("The pipeline was stopped while it started");
+        }
+        if (!FOLDERS_HELD_HERE.add(data)) {
+            throw anotherRun(data);
+        }
         try {
             Files.createDirectories(data);
             FileChannel channel = FileChannel.open(data.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock;
             try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException heldInThisProcess) {
-                lock = null;
-            }
-            if (lock == null) {
+                if (channel.tryLock() == null) {
+                    throw anotherRun(data);
+                }
+            } catch (IOException | RuntimeException e) {
                 channel.close();
-                throw new IllegalStateException("Another run is using " + data + ": stop it, or give this one another "
-                        + "--data-dir");
+                throw e;
             }
-            return channel;
+            folder = () -> {
+                try {
+                    channel.close();
+                } finally {
+                    FOLDERS_HELD_HERE.remove(data);
+                }
+            };
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            FOLDERS_HELD_HERE.remove(data);
+            throw new UncheckedIOException("Cannot lock " + data.resolve(LOCK) + " (a folder whose file system locks no "
+                    + "files cannot hold a run's data)", e);
+        } catch (RuntimeException e) {
+            FOLDERS_HELD_HERE.remove(data);
+            throw e;
         }
+    }
+
+    private static IllegalStateException anotherRun(Path data) {
+        return new IllegalStateException("Another run is using " + data + ": stop it, or give this one another --data-dir");
     }
 
     /** Empties the run's folder, but for its lock: a server a killed run left running on its database is stopped first. */
@@ -494,6 +519,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         closed = true;
         while (!running.isEmpty()) {
             closeQuietly(running.pop());
+        }
+        // Last, and only once no part is still starting: until then the folder is still this run's.
+        if (folder != null && startEnded.getCount() == 0) {
+            closeQuietly(folder);
+            folder = null;
         }
     }
 

@@ -111,7 +111,7 @@ class EmbeddedPipelineTest {
                     .hasMessageContaining("Port " + options.httpPort() + " (--http-port) is taken");
         }
         assertThatThrownBy(() -> EmbeddedPipeline.start(TestOptions.with(arguments,
-                "--webhook-port=" + options.ledgerPort()))).isInstanceOf(IllegalStateException.class)
+                "--webhook-port=" + options.ledgerPort()))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("Port " + options.ledgerPort() + " is given twice, to --ledger-port and --webhook-port");
         assertThat(data.resolve("kafka")).doesNotExist();
         assertThat(data.resolve("postgres")).doesNotExist();
