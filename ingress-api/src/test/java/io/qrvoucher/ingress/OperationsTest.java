@@ -166,6 +166,8 @@ class OperationsTest extends IngressTestBase {
                     assertThat(metrics).as("its Kafka clients' own metrics: the producer, the health check's admin client")
                             .contains("kafka_producer_record_send_total", "kafka_admin_client_request_total");
                     assertThat(metrics).as("the ingress keeps no view to size").doesNotContain("ingress_view");
+                    assertThat(metrics).as("internal calls timed by what they ask, a long poll apart from a list")
+                            .contains("uri=\"/internal/vouchers/{voucher}\"", "uri=\"/internal/customers/{customer}/accounts\"");
                 });
     }
 

@@ -46,7 +46,7 @@ public class AccountReads {
 
     private static LedgerReads overHttp(WebClient http, URI ledger) {
         return customerId -> http.get()
-                .uri(ledger.toString(), builder -> builder.path("/internal/customers/{customer}/accounts").build(customerId))
+                .uri(ledger + "/internal/customers/{customer}/accounts", customerId)
                 .retrieve()
                 .bodyToMono(byte[].class)
                 .map(ACCOUNT_LISTS::decode);

@@ -46,9 +46,8 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
 
     @Override
     public Mono<VoucherAnswer> voucher(String voucherId, String requestId, long afterVersion, Duration wait) {
-        return get(builder -> {
-            builder.path("/internal/vouchers/{voucher}")
-                    .queryParam("afterVersion", afterVersion)
+        return get("/internal/vouchers/{voucher}", builder -> {
+            builder.queryParam("afterVersion", afterVersion)
                     .queryParam("wait", wait.toString());
             if (requestId == null) {
                 return builder.build(Map.of("voucher", voucherId));
@@ -61,9 +60,8 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
     @Override
     public Mono<VoucherPage> vouchersOf(String customerId, Role role, Instant from, Instant to,
                                         Set<VoucherStatus> statuses, String after, int skip, int size) {
-        return get(builder -> {
-            builder.path("/internal/customers/{customer}/vouchers")
-                    .queryParam("role", role.name())
+        return get("/internal/customers/{customer}/vouchers", builder -> {
+            builder.queryParam("role", role.name())
                     .queryParam("from", "{from}")
                     .queryParam("to", "{to}")
                     .queryParam("skip", skip)
@@ -85,7 +83,7 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
 
     @Override
     public Mono<SettingsAnswer> settings(String customerId, long afterOffset, Duration wait) {
-        return get(builder -> builder.path("/internal/customers/{customer}/settings")
+        return get("/internal/customers/{customer}/settings", builder -> builder
                 .queryParam("afterOffset", afterOffset)
                 .queryParam("wait", wait.toString())
                 .build(customerId), SETTINGS);
@@ -93,7 +91,7 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
 
     @Override
     public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
-        return get(builder -> builder.path("/internal/claims")
+        return get("/internal/claims", builder -> builder
                 .queryParam("claimKey", "{key}")
                 .queryParam("wait", wait.toString())
                 .build(Map.of("key", claimKey)), CLAIMS);
@@ -101,16 +99,20 @@ final class HttpVoucherStreamsReads implements VoucherStreamsReads {
 
     @Override
     public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
-        return get(builder -> builder.path("/internal/customers/{customer}/attempts")
+        return get("/internal/customers/{customer}/attempts", builder -> builder
                 .queryParam("kind", kind)
                 .queryParam("since", since)
                 .queryParam("max", max)
                 .build(customerId), ATTEMPTS);
     }
 
-    private <T extends SpecificRecord> Mono<T> get(Function<UriBuilder, URI> uri, AvroSerde<T> answers) {
+    /**
+     * Asks the instance at {@code path} (a template: it names the call in the client's metrics and spans, so that long
+     * polls and quick reads are timed apart), with the query and variables {@code query} adds.
+     */
+    private <T extends SpecificRecord> Mono<T> get(String path, Function<UriBuilder, URI> query, AvroSerde<T> answers) {
         return http.get()
-                .uri(instance, uri)
+                .uri(instance + path, query)
                 .retrieve()
                 .bodyToMono(byte[].class)
                 .onErrorMap(HttpVoucherStreamsReads::refusedAsAsked, HttpVoucherStreamsReads::badQuery)
