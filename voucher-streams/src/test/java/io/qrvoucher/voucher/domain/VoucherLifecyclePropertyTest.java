@@ -99,6 +99,37 @@ class VoucherLifecyclePropertyTest {
         }
     }
 
+    /**
+     * However late a generation is handled (held up, or replayed after its voucher was forgotten): past the validity it
+     * asked for it freezes nothing; before, it is decided as if handled at once.
+     */
+    @Property(tries = 300)
+    void aGenerationHandledLateFreezesOnlyWhileItsValidityLasts(@ForAll("delays") Duration delay,
+                                                                @ForAll("validities") Duration validity) {
+        Instant expiresAt = START.plus(validity);
+        VoucherRequest.Generate generation = new VoucherRequest.Generate("g", "v", "alice", START, "alice-cny",
+                new Money(FACE_VALUE, "CNY"), Optional.of(expiresAt), CODE_HASH);
+
+        Decision late = lifecycle.apply(Optional.empty(), generation, START.plus(delay));
+
+        if (START.plus(delay).isBefore(expiresAt)) {
+            assertThat(late).isEqualTo(lifecycle.apply(Optional.empty(), generation, START));
+        } else {
+            assertThat(late.commands()).as("no freeze").isEmpty();
+            assertThat(late.stateAfter(Optional.empty()).orElseThrow().status()).isEqualTo(VoucherStatus.REJECTED);
+        }
+    }
+
+    @Provide
+    Arbitrary<Duration> delays() {
+        return Arbitraries.longs().between(0, Duration.ofDays(500).toMinutes()).map(Duration::ofMinutes);
+    }
+
+    @Provide
+    Arbitrary<Duration> validities() {
+        return Arbitraries.longs().between(1, Duration.ofHours(20).toMinutes()).map(Duration::ofMinutes);
+    }
+
     @Provide
     Arbitrary<List<Step>> steps() {
         Arbitrary<String> customer = Arbitraries.of("alice", "bob", "carol");
