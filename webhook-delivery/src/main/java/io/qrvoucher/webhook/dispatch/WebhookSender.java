@@ -5,8 +5,8 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLException;
 
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -131,16 +133,31 @@ public final class WebhookSender implements AutoCloseable {
             // Refused by the policy, not resolved, or not in time: the customer sees one answer for all three.
             return new Outcome(false, null, "refused: " + EndpointUrls.notPublic(url.getHost()), millisSince(started));
         } catch (InterruptedIOException e) {
-            return new Outcome(false, null, "timeout: " + e.getMessage(), millisSince(started));
+            return new Outcome(false, null, "timeout: " + reason(e), millisSince(started));
         } catch (ConnectException e) {
-            return new Outcome(false, null, "connection failed: " + e.getMessage(), millisSince(started));
+            return new Outcome(false, null, "connection failed: " + reason(e), millisSince(started));
+        } catch (SSLException e) {
+            return new Outcome(false, null, "TLS failed: " + reason(e), millisSince(started));
         } catch (IOException e) {
-            return new Outcome(false, null, e.getClass().getSimpleName() + ": " + e.getMessage(), millisSince(started));
+            return new Outcome(false, null, "connection failed: " + reason(e), millisSince(started));
         } catch (RuntimeException e) {
             // Not the endpoint's doing, and its text is ours: the operators get it, the customer the fact.
             log.warn("Delivery {} to endpoint {} failed on this side", due.deliveryId(), due.endpointId(), e);
             return new Outcome(false, null, "failed on the sending side", millisSince(started));
         }
+    }
+
+    /**
+     * What went wrong, in the words of the exception nearest the cause that has any (some, a refused connection's among
+     * them, carry none of their own): the customer reads it in the endpoint's attempts.
+     */
+    private static String reason(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
+                return cause.getMessage();
+            }
+        }
+        return failure.getClass().getSimpleName();
     }
 
     /** Sends the request, before its deadline, and gives the answer's status (without one by then, a timeout). */

@@ -185,6 +185,24 @@ class WebhookSenderTest {
         }
     }
 
+    /** The customer reads why an attempt failed: the words of the failure, not a class name or "null". */
+    @Test
+    void aRefusedConnectionAndAFailedHandshakeSayWhatHappened() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        // Answers every connection in plain HTTP at once: a TLS client reads it as a broken handshake.
+        try (Trickling plainHttp = new Trickling("HTTP/1.1 400 Bad Request\r\n\r\n", "");
+             WebhookSender sender = withShortTimeouts()) {
+            String refused = sendWithin(BOUND, sender, "http://localhost:" + closedPort + "/hook").error();
+            assertThat(refused).startsWith("connection failed: ").contains("refused").doesNotContain("null");
+
+            String handshake = sendWithin(BOUND, sender, plainHttp.url().replace("http://", "https://")).error();
+            assertThat(handshake).startsWith("TLS failed: ").doesNotContain("Exception");
+        }
+    }
+
     /** The attempt on a thread of its own, waited for a bounded time: without its deadline it would never end. */
     /** Half a second to connect, a second to answer: an attempt's deadline is 1.5 s. */
     private static WebhookSender withShortTimeouts() {
