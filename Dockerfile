@@ -49,8 +49,8 @@ RUN mkdir -p /var/lib/voucher-streams && chown 10001 /var/lib/voucher-streams
 USER 10001
 # A smaller share for the heap: RocksDB's block caches and memtables live outside it.
 ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=40 -XX:+ExitOnOutOfMemoryError"
-EXPOSE 8082
-HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fs http://localhost:8082/actuator/health/readiness || exit 1
+EXPOSE 8082 8087
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s CMD curl -fs http://localhost:8087/actuator/health/readiness || exit 1
 ENTRYPOINT ["java", "-jar", "/app/app.jar"]
 
 FROM runtime AS webhook-delivery

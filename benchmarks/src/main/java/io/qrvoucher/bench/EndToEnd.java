@@ -86,7 +86,7 @@ final class EndToEnd {
                     ServiceArguments.voucherStreams(bootstrap, secrets, directory.resolve("voucher-streams"), streamsPort));
             voucherOverrides.forEach((name, value) -> streamsArguments.add("--" + name + "=" + value));
             ServiceProcess streams = new ServiceProcess("voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                    streamsPort, logs, serviceJvm, streamsArguments);
+                    streamsPort, FreePorts.next(), logs, serviceJvm, streamsArguments);
             List<String> ingressArguments = new ArrayList<>(
                     ServiceArguments.ingress(bootstrap, secrets, new int[] {ledger.port()}, streamsPort));
             // The closed loop measures what the pipeline completes with this many lifecycles in flight, not

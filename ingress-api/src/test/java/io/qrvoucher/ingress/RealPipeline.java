@@ -85,7 +85,7 @@ public final class RealPipeline {
         int streamsPort = FreePorts.next();
         streamsUrl = "http://localhost:" + streamsPort;
         streams = VoucherStreamsApplication.builder().sources(CapturedSpans.Export.class).run(
-                "--server.port=" + streamsPort, EVERY_TRACE,
+                "--server.port=" + streamsPort, "--management.server.port=0", EVERY_TRACE,
                 "--voucher.advertised-url=" + streamsUrl,
                 "--voucher.bootstrap-servers=" + broker.bootstrapServers(),
                 "--voucher.state-dir=" + stateDir,

@@ -48,7 +48,8 @@ import io.qrvoucher.webhook.WebhookDeliveryApplication;
  *
  * <pre>
  * java -jar launcher/target/launcher-*-exec.jar [--data-dir=data] [--reset] [--http-port=8080] [--management-port=8083]
- *      [--ledger-port=8081] [--ledger-management-port=8084] [--streams-port=8082] [--webhook-port=8085]
+ *      [--ledger-port=8081] [--ledger-management-port=8084] [--streams-port=8082] [--streams-management-port=8087]
+ *      [--webhook-port=8085]
  *      [--webhook-management-port=8086] [--kafka-port=9092] [--controller-port=9093] [--postgres-port=54329]
  *      [--partitions=3 (a new data folder's; then the count its topics have)] [--load-customers=0]
  * </pre>
@@ -94,7 +95,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
 
     /**
      * Where the data lives and the ports the pipeline listens on; {@code managementPort} is the ingress's
-     * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's, {@code webhookPort} the
+     * actuator, apart from its API, {@code ledgerManagementPort} the ledger adapter's, {@code streamsManagementPort}
+     * voucher-streams', {@code webhookPort} the
      * webhook delivery's internal API and {@code webhookManagementPort} its actuator; {@code loadCustomers}
      * the load-payer/load-payee customers seeded beside the demo's, for load tests; {@code partitions} the topics'
      * count, 0 for the count the folder's topics have ({@value #NEW_FOLDER_PARTITIONS} in a new folder); {@code bind} the address the
@@ -102,7 +104,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
      * as any customer). Kafka and PostgreSQL listen on this machine only, always.
      */
     public record Options(Path dataDir, boolean reset, int httpPort, int managementPort, int ledgerPort,
-                          int ledgerManagementPort, int streamsPort, int webhookPort, int webhookManagementPort,
+                          int ledgerManagementPort, int streamsPort, int streamsManagementPort, int webhookPort,
+                          int webhookManagementPort,
                           int kafkaPort, int controllerPort, int postgresPort, int partitions, int loadCustomers,
                           String bind) {
 
@@ -110,6 +113,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 Map.entry("--bind", LOOPBACK),
                 Map.entry("--http-port", "8080"), Map.entry("--management-port", "8083"), Map.entry("--ledger-port", "8081"),
                 Map.entry("--ledger-management-port", "8084"), Map.entry("--streams-port", "8082"),
+                Map.entry("--streams-management-port", "8087"),
                 Map.entry("--webhook-port", "8085"), Map.entry("--webhook-management-port", "8086"),
                 Map.entry("--kafka-port", "9092"), Map.entry("--controller-port", "9093"),
                 Map.entry("--postgres-port", "54329"), Map.entry("--partitions", AS_THE_FOLDER_HAS), Map.entry("--load-customers", "0"));
@@ -138,7 +142,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
             }
             Options options = new Options(Path.of(given.get("--data-dir")), reset, port(given, "--http-port"),
                     port(given, "--management-port"), port(given, "--ledger-port"),
-                    port(given, "--ledger-management-port"), port(given, "--streams-port"), port(given, "--webhook-port"),
+                    port(given, "--ledger-management-port"), port(given, "--streams-port"),
+                    port(given, "--streams-management-port"), port(given, "--webhook-port"),
                     port(given, "--webhook-management-port"), port(given, "--kafka-port"),
                     port(given, "--controller-port"), port(given, "--postgres-port"),
                     Integer.parseInt(given.get("--partitions")), Integer.parseInt(given.get("--load-customers")),
@@ -162,6 +167,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
             ports.put("--ledger-port", ledgerPort);
             ports.put("--ledger-management-port", ledgerManagementPort);
             ports.put("--streams-port", streamsPort);
+            ports.put("--streams-management-port", streamsManagementPort);
             ports.put("--webhook-port", webhookPort);
             ports.put("--webhook-management-port", webhookManagementPort);
             ports.put("--kafka-port", kafkaPort);
@@ -301,6 +307,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         ConfigurableApplicationContext streams = VoucherStreamsApplication.builder().registerShutdownHook(false).run(
                 ServiceArguments.with(ServiceArguments.voucherStreams(bootstrapServers, secrets, data.resolve(VOUCHER_STREAMS),
                         options.streamsPort()), "--server.port=" + options.streamsPort(), "--server.address=" + options.bind(),
+                        "--management.server.port=" + options.streamsManagementPort(),
+                        "--management.server.address=" + options.bind(),
                         "--voucher.instance-id=embedded",
                         QUIET));
         keep(streams::close);
@@ -467,6 +475,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return "http://localhost:" + options.ledgerManagementPort();
     }
 
+    /** voucher-streams' actuator. */
+    public String streamsManagementUrl() {
+        return "http://localhost:" + options.streamsManagementPort();
+    }
+
     /** The webhook delivery's actuator. */
     public String webhookManagementUrl() {
         return "http://localhost:" + options.webhookManagementPort();
@@ -502,7 +515,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 Open an account for a new customer as the ledger's operator (its password is in %s):
                   curl -s -u "operator:$(sed -n 's/^%s=//p' %s)" %s/admin/accounts -H 'Content-Type: application/json' -d '{"customerId":"dave","accountId":"dave-cny","currency":"CNY","openingBalance":"100.00"}'
                 %n""".formatted(options.dataDir().toAbsolutePath(), api, api, api, managementUrl(),
-                options.ledgerManagementPort(), options.streamsPort(), options.webhookManagementPort(), bootstrapServers,
+                options.ledgerManagementPort(), options.streamsManagementPort(), options.webhookManagementPort(), bootstrapServers,
                 api, secretsFile, Secrets.LEDGER_ADMIN_PASSWORD, quotedSecretsFile, ledgerManagementUrl());
         if (options.reachableFromOtherMachines()) {
             welcome += """

@@ -205,14 +205,24 @@ class EmbeddedPipelineTest {
                     .findFirst();
             assumeTrue(outward.isPresent(), "this machine has no address but loopback's");
             for (int port : new int[] {options.httpPort(), options.managementPort(), options.ledgerPort(),
-                    options.ledgerManagementPort(), options.streamsPort(), options.webhookPort(),
-                    options.webhookManagementPort()}) {
+                    options.ledgerManagementPort(), options.streamsPort(), options.streamsManagementPort(),
+                    options.webhookPort(), options.webhookManagementPort()}) {
                 try (Socket socket = new Socket()) {
                     assertThatThrownBy(() -> socket.connect(new InetSocketAddress(outward.get(), port), 2000))
                             .as("port %d on %s", port, outward.get()).isInstanceOf(ConnectException.class);
                 }
             }
             assertThat(status(pipeline.apiUrl() + "/api/vouchers")).as("on this machine").isEqualTo(401);
+        }
+
+        /** Health with its details, and metrics, for operators and Prometheus: not to whoever reaches the internal API. */
+        @Test
+        void voucherStreamsAnswersHealthOnItsManagementPortAndNotOnItsInternalApi() throws Exception {
+            assertThat(status(pipeline.streamsManagementUrl() + "/actuator/health/readiness")).isEqualTo(200);
+            for (String actuator : List.of("/actuator/health", "/actuator/health/readiness", "/actuator/prometheus",
+                    "/actuator/metrics")) {
+                assertThat(status("http://localhost:" + options.streamsPort() + actuator)).as(actuator).isEqualTo(404);
+            }
         }
 
         @Test
@@ -312,7 +322,7 @@ class EmbeddedPipelineTest {
 
             // Settings, accounts and the voucher were read and awaited, yet neither owner served a read over
             // HTTP; the routing, which tells the ingress who holds what, still is asked for over HTTP.
-            String streamsRequests = served(get("http://localhost:" + options.streamsPort() + "/actuator/prometheus"));
+            String streamsRequests = served(get(pipeline.streamsManagementUrl() + "/actuator/prometheus"));
             assertThat(streamsRequests).contains("status=\"200\",uri=\"/internal/routing\"").doesNotContain("/internal/vouchers",
                     "/internal/customers", "/internal/claims");
             assertThat(served(get(pipeline.ledgerManagementUrl() + "/actuator/prometheus"))).doesNotContain("/internal/");
@@ -333,7 +343,7 @@ class EmbeddedPipelineTest {
             await().atMost(Duration.ofSeconds(100)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
                 Set<String> exposed = new TreeSet<>();
                 for (String service : List.of(pipeline.managementUrl(), pipeline.ledgerManagementUrl(),
-                        "http://localhost:" + options.streamsPort(), pipeline.webhookManagementUrl())) {
+                        pipeline.streamsManagementUrl(), pipeline.webhookManagementUrl())) {
                     exposed.addAll(MonitoringFiles.seriesNames(get(service + "/actuator/prometheus")));
                 }
                 assertThat(MonitoringFiles.unknownMetrics(queries, exposed)).isEmpty();

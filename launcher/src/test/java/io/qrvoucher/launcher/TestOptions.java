@@ -19,12 +19,13 @@ final class TestOptions {
 
     /** The command line of such a run, for a test to add to. */
     static List<String> arguments(Path data) {
-        int[] ports = IntStream.generate(FreePorts::next).limit(10).toArray();
+        int[] ports = IntStream.generate(FreePorts::next).limit(11).toArray();
         return List.of("--data-dir=" + data,
                 "--http-port=" + ports[0], "--management-port=" + ports[1], "--ledger-port=" + ports[2],
                 "--ledger-management-port=" + ports[3], "--streams-port=" + ports[4], "--webhook-port=" + ports[5],
                 "--webhook-management-port=" + ports[6], "--kafka-port=" + ports[7],
-                "--controller-port=" + ports[8], "--postgres-port=" + ports[9]);
+                "--controller-port=" + ports[8], "--postgres-port=" + ports[9],
+                "--streams-management-port=" + ports[10]);
     }
 
     /** Those arguments and more: the later of two of one option wins. */

@@ -69,7 +69,7 @@ class IngressFootprintTest {
         broker = TestBroker.start(6, PipelineTopics.ALL.toArray(String[]::new));
         int streamsPort = FreePorts.next();
         topology = new ServiceProcess("footprint-voucher-streams", "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                streamsPort, directory.resolve("logs"), ServiceProcess.TEST_JVM, ServiceArguments.voucherStreams(
+                streamsPort, FreePorts.next(), directory.resolve("logs"), ServiceProcess.TEST_JVM, ServiceArguments.voucherStreams(
                 broker.bootstrapServers(), secrets, directory.resolve("voucher-streams"), streamsPort)).start().awaitReady();
         ingress = ingress("footprint-ingress-1").start().awaitReady();
     }

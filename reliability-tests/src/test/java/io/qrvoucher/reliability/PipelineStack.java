@@ -69,7 +69,7 @@ final class PipelineStack implements AutoCloseable {
                     FreePorts.next(), FreePorts.next(), logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                     loggedIn(Service.LEDGER_ADAPTER, ServiceArguments.ledgerAdapter(kafka.bootstrapServers(), secrets, database)),
                     "--spring.profiles.active=demo", "--ledger.retry.max-interval=1s"))));
-            topologies.add(topology(i, FreePorts.next(), standbyReplicas));
+            topologies.add(topology(i, FreePorts.next(), FreePorts.next(), standbyReplicas));
         }
         for (int i = 1; i <= 2; i++) {
             ingresses.add(new ServiceProcess("ingress-api-" + i, "io.qrvoucher.ingress.IngressApplication",
@@ -88,9 +88,9 @@ final class PipelineStack implements AutoCloseable {
         }
     }
 
-    private ServiceProcess topology(int instance, int port, int standbyReplicas) {
+    private ServiceProcess topology(int instance, int port, int managementPort, int standbyReplicas) {
         return new ServiceProcess("voucher-streams-" + instance, "io.qrvoucher.voucher.app.VoucherStreamsApplication",
-                port, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
+                port, managementPort, logs(), ServiceProcess.TEST_JVM, List.of(ServiceArguments.with(
                 loggedIn(Service.VOUCHER_STREAMS, ServiceArguments.voucherStreams(kafka.bootstrapServers(), secrets,
                         directory.resolve("voucher-streams-" + instance), port)),
                 "--voucher.instance-id=voucher-streams-" + instance, "--voucher.replication-factor=3",
@@ -111,7 +111,7 @@ final class PipelineStack implements AutoCloseable {
         for (int i = 0; i < topologies.size(); i++) {
             ServiceProcess old = topologies.get(i);
             old.stop();
-            ServiceProcess restarted = topology(i + 1, old.port(), replicas);
+            ServiceProcess restarted = topology(i + 1, old.port(), old.managementPort(), replicas);
             topologies.set(i, restarted);
             restarted.start().awaitReady();
         }

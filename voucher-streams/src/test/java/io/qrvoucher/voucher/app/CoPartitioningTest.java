@@ -23,7 +23,7 @@ class CoPartitioningTest {
                 .filter(topic -> !topic.equals(Topics.LEDGER_RESULTS)).toArray(String[]::new))) {
             broker.createTopics(2, "ledger-results");
 
-            assertThatThrownBy(() -> VoucherStreamsApplication.builder().run("--server.port=0",
+            assertThatThrownBy(() -> VoucherStreamsApplication.builder().run("--server.port=0", "--management.server.port=0",
                     "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--voucher.request-signing.keys.k1=" + VoucherStreamsBrokerTest.SIGNING_KEY).close())
                     .hasStackTraceContaining("Topics [voucher-requests, ledger-results] must have the same number of partitions")
                     .hasStackTraceContaining("voucher-requests=3")

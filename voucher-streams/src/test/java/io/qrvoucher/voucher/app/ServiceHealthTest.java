@@ -25,10 +25,14 @@ class ServiceHealthTest {
         java.nio.file.Files.writeString(secrets.resolve("internal-api.keys.k1"), TestKeys.VOUCHER_STREAMS_INTERNAL_KEY);
         try (TestBroker broker = TestBroker.start(3, Topics.names().toArray(String[]::new));
              ConfigurableApplicationContext service = VoucherStreamsApplication.builder().run("--server.port=0",
+                     "--management.server.port=0",
                      "--voucher.bootstrap-servers=" + broker.bootstrapServers(), "--voucher.state-dir=" + stateDir, "--SECRETS_DIR=" + secrets + "/")) {
             int port = ((WebServerApplicationContext) service).getWebServer().getPort();
-            WebTestClient http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port)
+            String managementPort = service.getEnvironment().getProperty("local.management.port");
+            WebTestClient http = WebTestClient.bindToServer().baseUrl("http://localhost:" + managementPort)
                     .responseTimeout(Duration.ofSeconds(10)).build();
+            WebTestClient.bindToServer().baseUrl("http://localhost:" + port).build().get().uri("/actuator/health")
+                    .exchange().expectStatus().isNotFound();
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> http.get().uri("/actuator/health/readiness")
                     .exchange().expectStatus().isOk()

@@ -200,13 +200,15 @@ class VoucherStreamsBrokerTest {
                 .jsonPath("$.instances[0].active['customer-vouchers'].length()").isEqualTo(3);
     }
 
+    /** Health with details and metrics are the management port's (ServiceHealthTest), not the internal API's. */
     @Test
-    void theInternalApiAnswersOnlySealedCallsWhileMetricsNeedNone() {
+    void theInternalApiAnswersOnlySealedCallsAndServesNoActuator() {
         WebTestClient unsealed = WebTestClient.bindToApplicationContext(context).build();
         unsealed.get().uri("/internal/routing").exchange().expectStatus().isUnauthorized()
                 .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
         unsealed.get().uri("/internal/stalled-vouchers").exchange().expectStatus().isUnauthorized();
-        unsealed.get().uri("/actuator/prometheus").exchange().expectStatus().isOk();
+        unsealed.get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
+        unsealed.get().uri("/actuator/health").exchange().expectStatus().isNotFound();
         http().get().uri("/internal/routing").exchange().expectStatus().isOk().expectBody(Void.class);
     }
 
