@@ -40,7 +40,8 @@ public final class ServiceProcess {
     private Process process;
 
     /**
-     * A service whose actuator answers on its HTTP port.
+     * A process whose readiness is asked on its one port (the benchmarks' broker; every service has a management
+     * port of its own).
      *
      * @param port the service's HTTP port, where its readiness is asked; {@code --server.port} is set to it
      */
@@ -50,7 +51,8 @@ public final class ServiceProcess {
     }
 
     /**
-     * A service whose actuator answers on a port of its own (the ingress's, the ledger adapter's).
+     * A service whose actuator answers on a port of its own (every service's: the ingress's, voucher-streams', the
+     * ledger adapter's, the webhook delivery's).
      *
      * @param port           the service's HTTP port; {@code --server.port} is set to it
      * @param managementPort where its actuator answers and its readiness is asked;

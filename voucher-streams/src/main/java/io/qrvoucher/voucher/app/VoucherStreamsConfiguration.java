@@ -80,9 +80,9 @@ class VoucherStreamsConfiguration {
         Properties config = properties.streamsConfig(kafkaConnection);
         KafkaStreams streams = new KafkaStreams(voucherTopology, config);
         wholePartitions.watch(streams, standbyLags.updates());
-        // Without standby replicas no copy here answers as a standby (a warm-up copy is never vouched for), so the
-        // lags are not asked for: a request to the brokers a second saved.
-        if (Integer.parseInt(String.valueOf(config.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG))) > 0) {
+        // Without standby replicas the lags are not asked for (a request to the brokers a second saved), so no copy
+        // here answers as a standby: a warm-up copy (a task moving in) sends its readers on to the active task.
+        if (new StreamsConfig(config).getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG) > 0) {
             standbyLags.watching(streams, STANDBY_LAG_LOOKS);
         }
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.

@@ -41,8 +41,11 @@ public final class StandbyLags implements AutoCloseable {
     private final long maxLag;
     private volatile Look last = new Look(Map.of(), System.nanoTime());
     private volatile long trustedForNanos = TRUSTED_FOR.toNanos();
-    /** The copies whose update (re)started or stopped since a look began, and when: no look vouches for them yet. */
-    private final Map<StorePartition, Long> changedSince = new ConcurrentHashMap<>();
+    /**
+     * When each copy's update last (re)started or stopped: no look that began before vouches for it. Kept (one entry
+     * a store partition held here at most), so that a reader holding an older look still sees it.
+     */
+    private final Map<StorePartition, Long> changedAt = new ConcurrentHashMap<>();
     private final ScheduledExecutorService looks = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "standby-lags");
         thread.setDaemon(true);
@@ -86,7 +89,6 @@ public final class StandbyLags implements AutoCloseable {
             log.debug("Could not look at the lags of the local stores: {}", e.getMessage());
         }
         last = new Look(seen, began);
-        changedSince.values().removeIf(at -> at - began < 0);
     }
 
     /**
@@ -97,7 +99,7 @@ public final class StandbyLags implements AutoCloseable {
         return new StandbyUpdateListener() {
             @Override
             public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {
-                changedSince.put(new StorePartition(store, changelog.partition()), System.nanoTime());
+                changedAt.put(new StorePartition(store, changelog.partition()), System.nanoTime());
             }
 
             @Override
@@ -108,7 +110,7 @@ public final class StandbyLags implements AutoCloseable {
             @Override
             public void onUpdateSuspended(TopicPartition changelog, String store, long storeOffset, long currentEndOffset,
                                           SuspendReason reason) {
-                changedSince.put(new StorePartition(store, changelog.partition()), System.nanoTime());
+                changedAt.put(new StorePartition(store, changelog.partition()), System.nanoTime());
             }
         };
     }
@@ -116,17 +118,31 @@ public final class StandbyLags implements AutoCloseable {
     /** The records this instance's copy of a store partition lacked at the last look, or null if not known. */
     public Long lagOf(String store, int partition) {
         Look look = last;
-        if (System.nanoTime() - look.atNanos() > trustedForNanos
-                || changedSince.containsKey(new StorePartition(store, partition))) {
+        if (System.nanoTime() - look.atNanos() > trustedForNanos || changedSince(store, partition, look.atNanos())) {
             return null;
         }
         return look.lags().getOrDefault(store, Map.of()).get(partition);
     }
 
+    /**
+     * When the look that vouches for this copy began, or null if none does now: a reader that finds something in
+     * the copy asks {@link #changedSince} that time once it has read, since the copy may start over meanwhile.
+     */
+    public Long vouchedSince(String store, int partition) {
+        Look look = last;
+        Long lag = lagOf(store, partition);
+        return lag != null && lag <= maxLag ? look.atNanos() : null;
+    }
+
+    /** Whether the copy's update (re)started or stopped at {@code sinceNanos} ({@link System#nanoTime}) or after. */
+    public boolean changedSince(String store, int partition, long sinceNanos) {
+        Long at = changedAt.get(new StorePartition(store, partition));
+        return at != null && at - sinceNanos >= 0;
+    }
+
     /** Whether this instance's copy of a store partition was within the bound at the last look. */
     public boolean caughtUp(String store, int partition) {
-        Long lag = lagOf(store, partition);
-        return lag != null && lag <= maxLag;
+        return vouchedSince(store, partition) != null;
     }
 
     public long maxLag() {

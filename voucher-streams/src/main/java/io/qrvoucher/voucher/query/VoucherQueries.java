@@ -241,10 +241,11 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     }
 
     /**
-     * A partition to read a key from here: its number, whether this instance is its active task, and the token of
-     * its wholeness when the reads began (null unless whole).
+     * A partition to read a key from here: its number, whether this instance is its active task, the token of its
+     * wholeness when the reads began (null unless whole), and else when the look that vouched for a standby's copy
+     * began.
      */
-    private record Place(String store, int partition, boolean activeHere, Long wholeBefore) {
+    private record Place(String store, int partition, boolean activeHere, Long wholeBefore, Long standbyVouchedSince) {
     }
 
     /** Where to read a key of a store the topology's inputs are keyed by, if it may be read here. */
@@ -258,14 +259,15 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      */
     private Place placeOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
         KeyQueryMetadata holders = holdersOf(store, key, lookup);
-        Place place = new Place(store, holders.partition(), self.equals(holders.activeHost()),
-                whole.wholeSince(store, holders.partition()));
+        Long wholeBefore = whole.wholeSince(store, holders.partition());
+        Place place = new Place(store, holders.partition(), self.equals(holders.activeHost()), wholeBefore,
+                wholeBefore == null ? standbyLags.vouchedSince(store, holders.partition()) : null);
         if (place.wholeBefore() == null) {
             if (place.activeHere()) {
                 throw new NotHeld("Partition " + place.partition() + " of " + store + " is restoring here: its "
                         + "standbys may have newer state");
             }
-            if (!standbyLags.caughtUp(store, place.partition())) {
+            if (place.standbyVouchedSince() == null) {
                 throw new NotHeld("Partition " + place.partition() + " of " + store + " is held here, if at all, by a "
                         + "standby " + standbyLags.lagOf(store, place.partition()) + " records behind its changelog "
                         + "(it answers within " + standbyLags.maxLag() + ")");
@@ -278,10 +280,16 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * Whether what the reads found is an answer. A miss is one only from a whole partition: whole before the reads
      * and the same whole store after them, so that they were of the restored store, not of a task that restored it
      * only afterwards, nor of one that closed (and perhaps came back, restoring) meanwhile. What a standby finds is
-     * an answer; what the active task finds, only if it stayed whole meanwhile too.
+     * an answer if its copy did not start over or stop meanwhile; what the active task finds, only if it stayed whole
+     * meanwhile too.
      */
     private void confirm(Place place, String key, boolean found) {
         if (found && !place.activeHere()) {
+            if (place.standbyVouchedSince() != null
+                    && standbyLags.changedSince(place.store(), place.partition(), place.standbyVouchedSince())) {
+                throw new NotHeld("Partition " + place.partition() + " of " + place.store() + " started over or "
+                        + "stopped here as a standby while it was read");
+            }
             return;
         }
         if (place.wholeBefore() != null && place.wholeBefore().equals(whole.wholeSince(place.store(), place.partition()))) {

@@ -55,6 +55,23 @@ class StandbyLagsTest {
         assertThat(lags.caughtUp(STORE, 2)).isTrue();
     }
 
+    /** A reader that found something in a copy asks, once it has read, whether the copy started over meanwhile. */
+    @Test
+    void aReaderSeesACopyStartOverWhileItReadEvenOnceALaterLookVouchesForItAgain() {
+        lags.look(() -> Map.of(STORE, Map.of(2, 0L)));
+        Long vouchedSince = lags.vouchedSince(STORE, 2);
+        assertThat(vouchedSince).isNotNull();
+        assertThat(lags.changedSince(STORE, 2, vouchedSince)).isFalse();
+
+        lags.updates().onUpdateStart(CHANGELOG, STORE, 0);
+        lags.look(() -> Map.of(STORE, Map.of(2, 0L)));
+
+        assertThat(lags.changedSince(STORE, 2, vouchedSince)).as("for the reader of the look before").isTrue();
+        Long vouchedAgain = lags.vouchedSince(STORE, 2);
+        assertThat(vouchedAgain).as("a look after the restart").isNotNull();
+        assertThat(lags.changedSince(STORE, 2, vouchedAgain)).isFalse();
+    }
+
     @Test
     void afterAFailedLookNoCopyIsVouchedFor() {
         lags.look(() -> Map.of(STORE, Map.of(2, 0L)));

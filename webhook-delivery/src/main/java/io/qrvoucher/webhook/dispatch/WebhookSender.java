@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
 
@@ -54,6 +55,8 @@ public final class WebhookSender implements AutoCloseable {
     static final String USER_AGENT = "QRVoucher-Webhooks/1";
 
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
+    /** A Java exception's class name and its colon, as messages quote the exceptions they wrap. */
+    private static final Pattern EXCEPTION_NAMES = Pattern.compile("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ");
     /** The most of an answer's body read (and thrown away) to keep its connection; past that it is closed. */
     static final int BODY_READ_LIMIT = 4 * 1024;
 
@@ -154,7 +157,8 @@ public final class WebhookSender implements AutoCloseable {
     private static String reason(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
-                return cause.getMessage();
+                // A message may quote the exception it wraps ("…: sun.security…Exception: unable to find…").
+                return EXCEPTION_NAMES.matcher(cause.getMessage()).replaceAll("");
             }
         }
         return failure.getClass().getSimpleName();
