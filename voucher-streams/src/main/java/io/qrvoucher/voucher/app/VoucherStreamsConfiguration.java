@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Properties;
 
 import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -82,7 +83,8 @@ class VoucherStreamsConfiguration {
         wholePartitions.watch(streams, standbyLags.updates());
         // Without standby replicas the lags are not asked for (a request to the brokers a second saved), so no copy
         // here answers as a standby: a warm-up copy (a task moving in) sends its readers on to the active task.
-        if (new StreamsConfig(config).getInt(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG) > 0) {
+        if ((Integer) ConfigDef.parseType(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG,
+                config.getOrDefault(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0), ConfigDef.Type.INT) > 0) {
             standbyLags.watching(streams, STANDBY_LAG_LOOKS);
         }
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.

@@ -99,7 +99,7 @@ public final class StandbyLags implements AutoCloseable {
         return new StandbyUpdateListener() {
             @Override
             public void onUpdateStart(TopicPartition changelog, String store, long startingOffset) {
-                changedAt.put(new StorePartition(store, changelog.partition()), System.nanoTime());
+                changed(store, changelog.partition());
             }
 
             @Override
@@ -110,14 +110,23 @@ public final class StandbyLags implements AutoCloseable {
             @Override
             public void onUpdateSuspended(TopicPartition changelog, String store, long storeOffset, long currentEndOffset,
                                           SuspendReason reason) {
-                changedAt.put(new StorePartition(store, changelog.partition()), System.nanoTime());
+                changed(store, changelog.partition());
             }
         };
     }
 
+    /** Keeps the latest change of a copy: two threads may tell of one copy (one suspends it, another starts it). */
+    private void changed(String store, int partition) {
+        changedAt.merge(new StorePartition(store, partition), System.nanoTime(),
+                (before, now) -> now - before >= 0 ? now : before);
+    }
+
     /** The records this instance's copy of a store partition lacked at the last look, or null if not known. */
     public Long lagOf(String store, int partition) {
-        Look look = last;
+        return lagOf(last, store, partition);
+    }
+
+    private Long lagOf(Look look, String store, int partition) {
         if (System.nanoTime() - look.atNanos() > trustedForNanos || changedSince(store, partition, look.atNanos())) {
             return null;
         }
@@ -130,7 +139,7 @@ public final class StandbyLags implements AutoCloseable {
      */
     public Long vouchedSince(String store, int partition) {
         Look look = last;
-        Long lag = lagOf(store, partition);
+        Long lag = lagOf(look, store, partition);
         return lag != null && lag <= maxLag ? look.atNanos() : null;
     }
 

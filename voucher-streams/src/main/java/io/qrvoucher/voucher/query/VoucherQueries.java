@@ -284,9 +284,10 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * meanwhile too.
      */
     private void confirm(Place place, String key, boolean found) {
-        if (found && !place.activeHere()) {
-            if (place.standbyVouchedSince() != null
-                    && standbyLags.changedSince(place.store(), place.partition(), place.standbyVouchedSince())) {
+        // Found in a copy not whole here: a standby's (whole here while another is named active, in a rebalance, it is
+        // held to its wholeness below like the active task's).
+        if (found && !place.activeHere() && place.wholeBefore() == null) {
+            if (standbyLags.changedSince(place.store(), place.partition(), place.standbyVouchedSince())) {
                 throw new NotHeld("Partition " + place.partition() + " of " + place.store() + " started over or "
                         + "stopped here as a standby while it was read");
             }

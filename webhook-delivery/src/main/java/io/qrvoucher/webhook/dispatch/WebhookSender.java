@@ -56,7 +56,7 @@ public final class WebhookSender implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
     /** A Java exception's class name and its colon, as messages quote the exceptions they wrap. */
-    private static final Pattern EXCEPTION_NAMES = Pattern.compile("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ");
+    private static final Pattern EXCEPTION_NAMES = Pattern.compile("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?:: |$)");
     /** The most of an answer's body read (and thrown away) to keep its connection; past that it is closed. */
     static final int BODY_READ_LIMIT = 4 * 1024;
 
@@ -156,9 +156,10 @@ public final class WebhookSender implements AutoCloseable {
      */
     private static String reason(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause.getMessage() != null && !cause.getMessage().isBlank()) {
-                // A message may quote the exception it wraps ("…: sun.security…Exception: unable to find…").
-                return EXCEPTION_NAMES.matcher(cause.getMessage()).replaceAll("");
+            // A message may quote the exception it wraps ("…: sun.security…Exception: unable to find…").
+            String message = cause.getMessage() == null ? "" : EXCEPTION_NAMES.matcher(cause.getMessage()).replaceAll("");
+            if (!message.isBlank()) {
+                return message.strip();
             }
         }
         return failure.getClass().getSimpleName();
