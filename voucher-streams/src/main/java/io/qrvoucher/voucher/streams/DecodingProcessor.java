@@ -1,6 +1,7 @@
 package io.qrvoucher.voucher.streams;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -67,6 +68,11 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
         String key;
         try {
             key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+            // Bytes that are not UTF-8 read as U+FFFD: two keys of different bytes (so partitions) would read, and be
+            // sealed, as one.
+            if (key != null && !Arrays.equals(key.getBytes(StandardCharsets.UTF_8), record.key())) {
+                throw new SerializationException("The key is not UTF-8: it does not read back as the bytes it is");
+            }
             admission.refusal(record, key).ifPresent(reason -> {
                 throw new SecurityException(reason);
             });

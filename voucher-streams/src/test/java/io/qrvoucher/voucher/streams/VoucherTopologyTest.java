@@ -1202,6 +1202,23 @@ class VoucherTopologyTest {
             assertThat(topology.events()).isEmpty();
         }
 
+        /**
+         * The seal covers the key as it reads, and bytes that are not UTF-8 read as U+FFFD: two keys of different bytes,
+         * on different partitions, would carry one seal. A key must be the UTF-8 of what it reads as.
+         */
+        @Test
+        void aKeyThatIsNotUtf8IsDeadLetteredEvenWithAValidSeal() {
+            String readAs = "v1\uFFFD";
+            byte[] value = io.qrvoucher.schemas.AvroSerde.of(io.qrvoucher.avro.VoucherRequest.class).encode(
+                    new io.qrvoucher.avro.VoucherRequest("r1", readAs, "alice", topology.now(),
+                            new io.qrvoucher.avro.CancelVoucher()));
+
+            topology.sendRaw(new byte[] {'v', '1', (byte) 0xFF}, value);
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON)).contains("not UTF-8");
+            assertThat(topology.events()).isEmpty();
+        }
+
         @Test
         void aRedemptionWithTheRightCodeHashButNoSealOfTheIngressIsDeadLetteredAndMovesNothing() {
             topology.issue("v1", "alice", 500_00);
