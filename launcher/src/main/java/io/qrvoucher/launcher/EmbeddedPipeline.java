@@ -70,14 +70,14 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private static final String KAFKA = "kafka";
     private static final String POSTGRES = "postgres";
     private static final String VOUCHER_STREAMS = "voucher-streams";
-    /** Everything a run keeps in its data folder. */
     /** The data folders runs of this process hold. */
     private static final Set<Path> FOLDERS_HELD_HERE = ConcurrentHashMap.newKeySet();
     /** The file a run holds locked while it runs. */
     private static final String LOCK = "run.lock";
+    /** Everything a run keeps in its data folder. */
     private static final Set<String> RUN_ENTRIES = Set.of(SECRETS, KAFKA, POSTGRES, VOUCHER_STREAMS);
     /** --partitions when not given: the count the data folder's topics have, {@value #NEW_FOLDER_PARTITIONS} for new ones. */
-    private static final String AS_THE_FOLDER_HAS = "0";
+    private static final int AS_THE_FOLDER_HAS = 0;
     private static final int NEW_FOLDER_PARTITIONS = 3;
 
     private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -116,7 +116,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 Map.entry("--streams-management-port", "8087"),
                 Map.entry("--webhook-port", "8085"), Map.entry("--webhook-management-port", "8086"),
                 Map.entry("--kafka-port", "9092"), Map.entry("--controller-port", "9093"),
-                Map.entry("--postgres-port", "54329"), Map.entry("--partitions", AS_THE_FOLDER_HAS), Map.entry("--load-customers", "0"));
+                Map.entry("--postgres-port", "54329"), Map.entry("--partitions", String.valueOf(AS_THE_FOLDER_HAS)), Map.entry("--load-customers", "0"));
 
         public static Options parse(String... args) {
             Map<String, String> given = new HashMap<>(DEFAULTS);
@@ -228,7 +228,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         try {
             startAll();
         } catch (RuntimeException e) {
-            startEnded.countDown();
+            startEnded.countDown(); // before close(), which releases the folder only once no part is starting
             close();
             throw e;
         } finally {
@@ -356,7 +356,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
      * must match: {@link PipelineTopics#create}).
      */
     private int partitions() {
-        if (options.partitions() != Integer.parseInt(AS_THE_FOLDER_HAS)) {
+        if (options.partitions() != AS_THE_FOLDER_HAS) {
             return options.partitions();
         }
         return PipelineTopics.partitionCounts(bootstrapServers).getOrDefault(Topics.VOUCHER_REQUESTS,

@@ -3,8 +3,8 @@ package io.qrvoucher.voucher.app;
 import java.time.Duration;
 import java.util.Properties;
 
-import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;

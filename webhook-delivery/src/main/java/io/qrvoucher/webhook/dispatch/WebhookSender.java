@@ -3,7 +3,6 @@ package io.qrvoucher.webhook.dispatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -137,11 +136,10 @@ public final class WebhookSender implements AutoCloseable {
             return new Outcome(false, null, "refused: " + EndpointUrls.notPublic(url.getHost()), millisSince(started));
         } catch (InterruptedIOException e) {
             return new Outcome(false, null, "timeout: " + reason(e), millisSince(started));
-        } catch (ConnectException e) {
-            return new Outcome(false, null, "connection failed: " + reason(e), millisSince(started));
         } catch (SSLException e) {
             return new Outcome(false, null, "TLS failed: " + reason(e), millisSince(started));
         } catch (IOException e) {
+            // Refused, reset, closed mid-answer: the connection, in the failure's own words.
             return new Outcome(false, null, "connection failed: " + reason(e), millisSince(started));
         } catch (RuntimeException e) {
             // Not the endpoint's doing, and its text is ours: the operators get it, the customer the fact.
