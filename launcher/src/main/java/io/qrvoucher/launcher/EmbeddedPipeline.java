@@ -287,7 +287,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
         bootstrapServers = broker.bootstrapServers();
         PipelineTopics.create(bootstrapServers, partitions(), (short) 1);
 
-        LedgerDatabase database = new LedgerDatabase(data.resolve(POSTGRES), options.postgresPort()).start();
+        LedgerDatabase database = new LedgerDatabase(data.resolve(POSTGRES), options.postgresPort(),
+                secrets.databaseSuperuserPassword()).start();
         keep(database);
 
         ConfigurableApplicationContext ledger = LedgerAdapterApplication.builder().profiles("demo").registerShutdownHook(false).run(

@@ -27,9 +27,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * port, so that it can be taken away ({@link #stop()}: the services' connections fail) and brought
  * back with all its data ({@link #start()}). The database belongs to the role {@value #OWNER}, which
  * runs the migrations; the ledger adapter connects as {@value #APPLICATION}, which may only read and
- * write rows. Both get a new random password at every start. The server's superuser is
- * {@code postgres/postgres}, for checks and set-up. The same server can hold the webhook delivery's
- * database beside the ledger, as compose's does ({@link WebhookDatabase}).
+ * write rows. Both get a new random password at every start. The server's superuser {@code postgres}, for checks
+ * and set-up, has the password this object is given, which a data folder keeps: every connection, over TCP or the
+ * local socket, proves its role's password (SCRAM), since any user of the machine can reach the port. The same server
+ * can hold the webhook delivery's database beside the ledger, as compose's does ({@link WebhookDatabase}).
  */
 public final class LedgerDatabase implements AutoCloseable {
 
@@ -38,31 +39,65 @@ public final class LedgerDatabase implements AutoCloseable {
     public static final String OWNER = "ledger_owner";
     public static final String APPLICATION = "ledger_app";
 
+    static final String SUPERUSER = "postgres";
+    /** Written at every start: a data folder made before session 37 let every local user in as any role. */
+    static final String CLIENT_AUTHENTICATION = """
+            # Written by the launcher at each start: every connection proves its role's password.
+            local all all scram-sha-256
+            host all all 127.0.0.1/32 scram-sha-256
+            host all all ::1/128 scram-sha-256
+            """;
+
     private final Path directory;
     private final int port;
+    private final String superuserPassword;
     private final String ownerPassword = randomPassword();
     private final String applicationPassword = randomPassword();
     private EmbeddedPostgres postgres;
 
+    /** A server whose superuser gets a new random password: for a data folder no other object opens. */
     public LedgerDatabase(Path directory, int port) {
+        this(directory, port, randomPassword());
+    }
+
+    /** A server whose superuser has the given password; a data folder made with another refuses to start. */
+    public LedgerDatabase(Path directory, int port, String superuserPassword) {
         this.directory = directory;
         this.port = port;
+        this.superuserPassword = superuserPassword;
     }
 
     public LedgerDatabase start() {
         try {
             Files.createDirectories(directory);
             stopLeftOver(directory);
-            // The embedded server turns durability off by default (synchronous_commit, fsync): a crash
-            // could then lose ledger commits whose results Kafka already has. Every ledger database
-            // commits durably.
-            postgres = EmbeddedPostgres.builder().setDataDirectory(directory).setCleanDataDirectory(false)
-                    .setServerConfig("synchronous_commit", "on")
-                    .setServerConfig("fsync", "on")
-                    .setServerConfig("full_page_writes", "on")
-                    .setPort(port).start();
+            Path passwordFile = Files.createTempFile("ledger-database", ".pw", Secrets.ownerOnly());
+            try {
+                Files.writeString(passwordFile, superuserPassword);
+                // The embedded server turns durability off by default (synchronous_commit, fsync): a crash
+                // could then lose ledger commits whose results Kafka already has. Every ledger database
+                // commits durably.
+                postgres = EmbeddedPostgres.builder().setDataDirectory(directory).setCleanDataDirectory(false)
+                        .setServerConfig("synchronous_commit", "on")
+                        .setServerConfig("fsync", "on")
+                        .setServerConfig("full_page_writes", "on")
+                        // initdb's options other than zonky's own come from its "locale" settings, as --key=value
+                        // after its "-A trust", so they win: a new folder asks for passwords from its first start.
+                        .setLocaleConfig("auth", "scram-sha-256")
+                        .setLocaleConfig("pwfile", passwordFile.toString())
+                        .setConnectConfig("password", superuserPassword)
+                        .setPort(port).start();
+            } catch (IOException e) {
+                stopLeftOver(directory); // a server that refused the password runs on until the JVM's end otherwise
+                throw new IllegalStateException("PostgreSQL did not start on " + directory + " (a folder kept from "
+                        + "an earlier run refuses a superuser password other than the one it was made with, kept in "
+                        + "secrets.properties beside it)", e);
+            } finally {
+                Files.deleteIfExists(passwordFile);
+            }
             try (Connection connection = postgres.getPostgresDatabase().getConnection();
                  Statement statement = connection.createStatement()) {
+                requirePasswords(statement);
                 createIfMissing(statement, "ledger", OWNER, ownerPassword, APPLICATION, applicationPassword);
             }
             handOverToOwner();
@@ -71,6 +106,19 @@ public final class LedgerDatabase implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Gives the superuser its password and makes the server ask every connection for its role's: a folder made
+     * before session 37 trusted every local connection, as any role (the superuser had no password).
+     */
+    private void requirePasswords(Statement statement) throws SQLException, IOException {
+        statement.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + superuserPassword.replace("'", "''") + "'");
+        Path clientAuthentication = directory.resolve("pg_hba.conf");
+        if (!Files.readString(clientAuthentication).equals(CLIENT_AUTHENTICATION)) {
+            Files.writeString(clientAuthentication, CLIENT_AUTHENTICATION);
+            statement.execute("SELECT pg_reload_conf()");
         }
     }
 
@@ -159,7 +207,7 @@ public final class LedgerDatabase implements AutoCloseable {
      * it: they are handed to the owner role, so that its migrations can grant on them.
      */
     private void handOverToOwner() throws SQLException {
-        try (Connection connection = postgres.getDatabase("postgres", "ledger").getConnection();
+        try (Connection connection = postgres.getDatabase(SUPERUSER, "ledger").getConnection();
              Statement statement = connection.createStatement()) {
             statement.execute("ALTER DATABASE ledger OWNER TO " + OWNER);
             statement.execute("ALTER SCHEMA public OWNER TO " + OWNER);
@@ -205,7 +253,7 @@ public final class LedgerDatabase implements AutoCloseable {
 
     /** The superuser's connections to one of the server's databases, for set-up. */
     DataSource administration(String database) {
-        return postgres.getDatabase("postgres", database);
+        return postgres.getDatabase(SUPERUSER, database);
     }
 
     /** A client of the ledger database, for checks and set-up. */
@@ -215,7 +263,7 @@ public final class LedgerDatabase implements AutoCloseable {
 
     /** The superuser's connections to the ledger database, for a test that holds a transaction open. */
     public DataSource dataSource() {
-        return postgres.getDatabase("postgres", "ledger");
+        return postgres.getDatabase(SUPERUSER, "ledger");
     }
 
     @Override

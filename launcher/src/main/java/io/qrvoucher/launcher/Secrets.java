@@ -28,13 +28,13 @@ import io.qrvoucher.support.internal.InternalApi;
 
 /**
  * The demo run's keys: the bearer-code key, the demo token key, the key of the ingress's seal on
- * requests, the password of the ledger's admin API, the key the webhook delivery encrypts endpoints'
+ * requests, the password of the ledger's admin API, the password of the database server's superuser, the key the webhook delivery encrypts endpoints'
  * signing secrets with and the keys of the services' internal APIs (each service's own), generated on first start
  * and kept in the data folder, so that codes, tokens, requests in flight and registered webhook endpoints stay valid across
  * restarts.
  */
 public record Secrets(String codeSecret, String demoTokenSecret, String requestSigningKey, String ledgerAdminPassword,
-                      String webhookSecretKey, Map<String, String> internalApiKeys) {
+                      String databaseSuperuserPassword, String webhookSecretKey, Map<String, String> internalApiKeys) {
 
     /** The id of the one request signing key of a run. */
     public static final String REQUEST_SIGNING_KEY_ID = "k1";
@@ -42,6 +42,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
     public static final String WEBHOOK_SECRET_KEY_ID = "k1";
     /** The property of the secrets file that holds the ledger's admin password. */
     static final String LEDGER_ADMIN_PASSWORD = "ledger-admin-password";
+    /** The property of the secrets file that holds the password of the embedded PostgreSQL's superuser. */
+    static final String DATABASE_SUPERUSER_PASSWORD = "postgres-superuser-password";
     private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
@@ -51,7 +53,7 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
 
     /** Fresh keys, for a run that keeps nothing. */
     public static Secrets random() {
-        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomKey(),
+        return new Secrets(randomKey(), randomKey(), randomKey(), randomPassword(), randomPassword(), randomKey(),
                 internalApiKeys(service -> randomKey()));
     }
 
@@ -70,7 +72,8 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
         return InternalApi.Callee.withKey(internalApiKey(service));
     }
 
-    private static FileAttribute<?>[] ownerOnly() {
+    /** A new file's permissions that let only its owner read it, where the file system has such permissions. */
+    static FileAttribute<?>[] ownerOnly() {
         return POSIX ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)} : new FileAttribute<?>[0];
     }
 
@@ -93,9 +96,11 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
                     added = true;
                 }
             }
-            if (secrets.getProperty(LEDGER_ADMIN_PASSWORD) == null) {
-                secrets.setProperty(LEDGER_ADMIN_PASSWORD, randomPassword());
-                added = true;
+            for (String name : List.of(LEDGER_ADMIN_PASSWORD, DATABASE_SUPERUSER_PASSWORD)) {
+                if (secrets.getProperty(name) == null) {
+                    secrets.setProperty(name, randomPassword());
+                    added = true;
+                }
             }
             if (added) {
                 Files.createDirectories(file.getParent());
@@ -111,7 +116,7 @@ public record Secrets(String codeSecret, String demoTokenSecret, String requestS
             }
             return new Secrets(secrets.getProperty("code-secret"), secrets.getProperty("demo-token-secret"),
                     secrets.getProperty("request-signing-key"), secrets.getProperty(LEDGER_ADMIN_PASSWORD),
-                    secrets.getProperty("webhook-secret-key"),
+                    secrets.getProperty(DATABASE_SUPERUSER_PASSWORD), secrets.getProperty("webhook-secret-key"),
                     internalApiKeys(service -> secrets.getProperty(internalApiKeyName(service))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

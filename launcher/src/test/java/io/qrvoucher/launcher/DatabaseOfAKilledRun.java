@@ -11,7 +11,7 @@ public final class DatabaseOfAKilledRun {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        new LedgerDatabase(Path.of(args[0]), Integer.parseInt(args[1])).start();
+        new LedgerDatabase(Path.of(args[0]), Integer.parseInt(args[1]), args[2]).start();
         System.out.println(READY);
         System.out.flush();
         Thread.currentThread().join();

@@ -8,6 +8,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +18,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import io.qrvoucher.ports.FreePorts;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 class LedgerDatabaseTest {
+
+    private static final String SUPERUSER_PASSWORD = "kept-in-secrets-properties";
 
     /** A crash must not lose a ledger commit whose result Kafka already has. */
     @Test
@@ -25,6 +31,57 @@ class LedgerDatabaseTest {
             assertThat(database.jdbc().sql("SHOW synchronous_commit").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW fsync").query(String.class).single()).isEqualTo("on");
             assertThat(database.jdbc().sql("SHOW full_page_writes").query(String.class).single()).isEqualTo("on");
+        }
+    }
+
+    /**
+     * Any user of the machine can reach the server's port and socket: no role, the superuser least, gets in without
+     * its password (a new folder used to trust every local connection as any role).
+     */
+    @Test
+    void noRoleConnectsWithoutItsPassword(@TempDir Path directory) {
+        try (LedgerDatabase database = new LedgerDatabase(directory, FreePorts.next(), SUPERUSER_PASSWORD).start()) {
+            assertRefusedWithout(database, LedgerDatabase.SUPERUSER, SUPERUSER_PASSWORD);
+            assertRefusedWithout(database, LedgerDatabase.APPLICATION, database.applicationPassword());
+        }
+    }
+
+    /** A data folder made before the server asked for passwords asks for them from its next start on. */
+    @Test
+    void aFolderThatTrustedLocalConnectionsAsksForPasswordsFromItsNextStart(@TempDir Path directory) throws Exception {
+        int port = FreePorts.next();
+        try (EmbeddedPostgres trusting = EmbeddedPostgres.builder().setDataDirectory(directory)
+                .setCleanDataDirectory(false).setPort(port).start()) {
+            assertThat(Files.readString(directory.resolve("pg_hba.conf"))).contains("trust");
+        }
+        try (LedgerDatabase database = new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start()) {
+            assertRefusedWithout(database, LedgerDatabase.SUPERUSER, SUPERUSER_PASSWORD);
+            assertRefusedWithout(database, LedgerDatabase.OWNER, database.ownerPassword());
+        }
+    }
+
+    /** A folder kept from a run whose superuser had another password refuses this start, and says where to look. */
+    @Test
+    void aFolderRefusesAStartWithAnotherSuperuserPassword(@TempDir Path directory) {
+        int port = FreePorts.next();
+        new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start().close();
+
+        assertThatThrownBy(() -> new LedgerDatabase(directory, port, "another").start())
+                .hasMessageContaining("secrets.properties");
+    }
+
+    private static void assertRefusedWithout(LedgerDatabase database, String role, String password) {
+        for (String name : List.of("postgres", "ledger")) {
+            String url = database.jdbcUrl(name);
+            assertThatThrownBy(() -> DriverManager.getConnection(url, role, "").close()).as(role + " without a password")
+                    .isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> DriverManager.getConnection(url, role, password + "x").close())
+                    .as(role + " with a wrong password").hasMessageContaining("password authentication failed");
+        }
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), role, password)) {
+            assertThat(connection.isValid(5)).as(role + " with its password").isTrue();
+        } catch (SQLException e) {
+            throw new AssertionError(role + " with its password was refused", e);
         }
     }
 
@@ -38,7 +95,7 @@ class LedgerDatabaseTest {
         int port = FreePorts.next();
         Process killedRun = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), DatabaseOfAKilledRun.class.getName(),
-                directory.toString(), Integer.toString(port)).redirectErrorStream(true).start();
+                directory.toString(), Integer.toString(port), SUPERUSER_PASSWORD).redirectErrorStream(true).start();
         ProcessHandle leftOver = null;
         try {
             BufferedReader output = new BufferedReader(new InputStreamReader(killedRun.getInputStream(), StandardCharsets.UTF_8));
@@ -50,7 +107,7 @@ class LedgerDatabaseTest {
                     .orElseThrow();
             assertThat(leftOver.isAlive()).as("the killed run's server outlives it").isTrue();
 
-            try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
+            try (LedgerDatabase database = new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start()) {
                 assertThat(database.jdbc().sql("SELECT count(*) FROM pg_roles WHERE rolname = :owner")
                         .param("owner", LedgerDatabase.OWNER).query(Long.class).single()).isEqualTo(1L);
             }
@@ -101,7 +158,7 @@ class LedgerDatabaseTest {
     @Test
     void theWebhookDeliverysDatabaseIsBesideTheLedgersWithRolesOfItsOwn(@TempDir Path directory) {
         int port = FreePorts.next();
-        try (LedgerDatabase server = new LedgerDatabase(directory, port).start()) {
+        try (LedgerDatabase server = new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start()) {
             WebhookDatabase webhooks = WebhookDatabase.in(server);
             org.flywaydb.core.Flyway.configure().locations("classpath:db/webhooks")
                     .dataSource(webhooks.jdbcUrl(), WebhookDatabase.OWNER, webhooks.ownerPassword())
@@ -121,7 +178,7 @@ class LedgerDatabaseTest {
             assertThat(webhooks.jdbc().sql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'")
                     .query(String.class).list()).containsExactly(WebhookDatabase.OWNER);
         }
-        try (LedgerDatabase server = new LedgerDatabase(directory, port).start()) {
+        try (LedgerDatabase server = new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start()) {
             WebhookDatabase webhooks = WebhookDatabase.in(server);
             org.springframework.jdbc.core.simple.JdbcClient service = org.springframework.jdbc.core.simple.JdbcClient.create(
                     new org.springframework.jdbc.datasource.SingleConnectionDataSource(webhooks.jdbcUrl(),
@@ -134,11 +191,11 @@ class LedgerDatabaseTest {
     @Test
     void aDataFolderMigratedByTheSuperuserIsHandedToTheOwner(@TempDir Path directory) {
         int port = FreePorts.next();
-        try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
-            org.flywaydb.core.Flyway.configure().dataSource(database.jdbcUrl(), "postgres", "postgres")
+        try (LedgerDatabase database = new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start()) {
+            org.flywaydb.core.Flyway.configure().dataSource(database.jdbcUrl(), LedgerDatabase.SUPERUSER, SUPERUSER_PASSWORD)
                     .placeholders(java.util.Map.of("application_role", "postgres")).target("3").load().migrate();
         }
-        try (LedgerDatabase database = new LedgerDatabase(directory, port).start()) {
+        try (LedgerDatabase database = new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start()) {
             org.flywaydb.core.Flyway.configure()
                     .dataSource(database.jdbcUrl(), LedgerDatabase.OWNER, database.ownerPassword())
                     .placeholders(java.util.Map.of("application_role", LedgerDatabase.APPLICATION))

@@ -27,7 +27,8 @@ class SecretsTest {
         Secrets first = Secrets.loadOrCreate(file);
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(Secrets.loadOrCreate(file).ledgerAdminPassword()).isEqualTo(first.ledgerAdminPassword());
+        assertThat(Secrets.loadOrCreate(file)).isEqualTo(first);
+        assertThat(first.databaseSuperuserPassword()).isNotBlank().isNotEqualTo(first.ledgerAdminPassword());
         try (var left = Files.list(data)) {
             assertThat(left).containsExactly(file);
         }
