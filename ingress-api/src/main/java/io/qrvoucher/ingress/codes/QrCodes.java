@@ -43,6 +43,12 @@ public final class QrCodes {
     /** 16 megapixels: far more than any phone photo of a QR code needs. */
     private static final long MAX_PIXELS = 16_000_000L;
     /**
+     * The longest side read: no phone camera's picture is wider or taller. The decoders hold whole source rows (the PNG
+     * reader two of them and a raster row, at up to 8 bytes a pixel, whatever the subsampling; the JPEG reader a band of
+     * rows), so a picture of few pixels but one long side, 16 million by 1, took hundreds of MB from a file of 100 bytes.
+     */
+    static final int MAX_SIDE = 16_384;
+    /**
      * A larger picture is decoded with every second (third, …) pixel of every second row, to at most this many:
      * a QR code reads as well, and memory does not follow the picture's pixel format (16-bit RGBA takes 8 bytes a
      * pixel: 128 MB for 16 megapixels, from a file of a few hundred KB).
@@ -101,7 +107,7 @@ public final class QrCodes {
     /**
      * Reads the picture, after checking that it is a PNG or JPEG by its first bytes (the only decoders a
      * picture reaches: not whatever format ImageIO would guess) and from its header that its pixels fit
-     * in memory: a small file can claim to be a gigapixel image.
+     * in memory: a small file can claim to be a gigapixel image, or one of a single row a million pixels long.
      */
     static BufferedImage read(byte[] picture) {
         String format = formatOf(picture).orElseThrow(UnreadableImageException::new);
@@ -118,7 +124,7 @@ public final class QrCodes {
                 reader.setInput(input, true, true);
                 int width = reader.getWidth(0);
                 int height = reader.getHeight(0);
-                if ((long) width * height > MAX_PIXELS) {
+                if (width > MAX_SIDE || height > MAX_SIDE || (long) width * height > MAX_PIXELS) {
                     throw new UnreadableImageException();
                 }
                 ImageReadParam param = reader.getDefaultReadParam();

@@ -61,6 +61,24 @@ class QrCodesTest {
         assertThatThrownBy(() -> qr.decode(bomb)).isInstanceOf(QrCodes.UnreadableImageException.class);
     }
 
+    /** A decoder holds whole source rows whatever the subsampling: 16 million by 1 took hundreds of MB from 100 bytes. */
+    @Test
+    void aPictureOfFewPixelsButASideLongerThanAnyCamerasIsRefusedBeforeItIsDecoded() throws Exception {
+        for (java.awt.Dimension size : java.util.List.of(new java.awt.Dimension(QrCodes.MAX_SIDE + 1, 1),
+                new java.awt.Dimension(1, QrCodes.MAX_SIDE + 1))) {
+            java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(size.width, size.height,
+                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", png);
+
+            assertThatThrownBy(() -> QrCodes.read(png.toByteArray())).as("%s", size)
+                    .isInstanceOf(QrCodes.UnreadableImageException.class);
+        }
+        java.io.ByteArrayOutputStream longest = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(QrCodes.MAX_SIDE, 1,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", longest);
+        assertThat(QrCodes.read(longest.toByteArray()).getWidth()).isEqualTo(QrCodes.MAX_SIDE);
+    }
+
     @Test
     void aQrCodeInAPictureFormatOtherThanPngOrJpegIsRefused() throws Exception {
         java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(qr.render("QRV1.x")));
