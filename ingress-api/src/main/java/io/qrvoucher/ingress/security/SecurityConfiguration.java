@@ -1,5 +1,6 @@
 package io.qrvoucher.ingress.security;
 
+import java.time.Clock;
 import java.util.Base64;
 
 import javax.crypto.spec.SecretKeySpec;
@@ -25,6 +26,7 @@ import org.springframework.security.web.server.context.NoOpServerSecurityContext
 import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.util.StringUtils;
+import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.server.ServerWebExchange;
 
 import io.qrvoucher.ingress.IngressProperties;
@@ -96,7 +98,7 @@ public class SecurityConfiguration {
     }
 
     @Bean
-    ReactiveJwtDecoder jwtDecoder(IngressProperties properties) {
+    ReactiveJwtDecoder jwtDecoder(IngressProperties properties, Clock clock) {
         IngressProperties.Security security = properties.security();
         boolean demo = StringUtils.hasText(security.demoTokenSecret());
         boolean bank = StringUtils.hasText(security.jwkSetUri());
@@ -112,7 +114,8 @@ public class SecurityConfiguration {
                     .macAlgorithm(MacAlgorithm.HS256)
                     .build();
         } else if (bank) {
-            decoder = NimbusReactiveJwtDecoder.withJwkSetUri(security.jwkSetUri()).build();
+            decoder = NimbusReactiveJwtDecoder.withJwkSource(
+                    new IdentityProviderKeys(WebClient.create(), security.jwkSetUri(), clock)).build();
         } else {
             throw new IllegalStateException("Set ingress.security.jwk-set-uri (or, for the demo run only, "
                     + "ingress.security.demo-token-secret)");

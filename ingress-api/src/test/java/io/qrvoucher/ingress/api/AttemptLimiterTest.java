@@ -2,11 +2,8 @@ package io.qrvoucher.ingress.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -15,6 +12,7 @@ import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.ingress.IngressTestBase;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.time.SteppedClock;
 
 class AttemptLimiterTest extends IngressTestBase {
 
@@ -40,33 +38,5 @@ class AttemptLimiterTest extends IngressTestBase {
         assertThat(limiter.customersCountedHere()).isEqualTo(51);
         clock.step(Duration.ofSeconds(2));
         assertThat(limiter.customersCountedHere()).isOne();
-    }
-
-    private static final class SteppedClock extends Clock {
-
-        private volatile Instant now;
-
-        SteppedClock(Instant start) {
-            this.now = start;
-        }
-
-        void step(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 }

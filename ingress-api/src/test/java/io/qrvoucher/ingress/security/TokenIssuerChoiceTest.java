@@ -2,6 +2,8 @@ package io.qrvoucher.ingress.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
+
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
@@ -19,7 +21,8 @@ class TokenIssuerChoiceTest {
 
     private final ReactiveWebApplicationContextRunner ingress = new ReactiveWebApplicationContextRunner()
             .withUserConfiguration(Properties.class, SecurityConfiguration.class)
-            .withBean(ObjectMapper.class, () -> JsonMapper.builder().build());
+            .withBean(ObjectMapper.class, () -> JsonMapper.builder().build())
+            .withBean(Clock.class, Clock::systemUTC);
 
     @Test
     void aDemoTokenKeyBesideTheBanksKeySetRefusesToStart() {
