@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -89,9 +90,12 @@ public final class LedgerDatabase implements AutoCloseable {
                         .setPort(port).start();
             } catch (IOException e) {
                 stopLeftOver(directory); // a server that refused the password runs on until the JVM's end otherwise
-                throw new IllegalStateException("PostgreSQL did not start on " + directory + " (a folder kept from "
-                        + "an earlier run refuses a superuser password other than the one it was made with, kept in "
-                        + "secrets.properties beside it)", e);
+                if (refusedPassword(e)) {
+                    throw new IllegalStateException("The PostgreSQL server on " + directory + " refuses the "
+                            + "superuser's password: the folder was made with another one (kept in secrets.properties "
+                            + "beside it)", e);
+                }
+                throw e;
             } finally {
                 Files.deleteIfExists(passwordFile);
             }
@@ -109,6 +113,16 @@ public final class LedgerDatabase implements AutoCloseable {
         }
     }
 
+    /** Whether the start failed because the server refused the superuser's password (SQLSTATE 28P01). */
+    private static boolean refusedPassword(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException refused && "28P01".equals(refused.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Gives the superuser its password and makes the server ask every connection for its role's: a folder made
      * before session 37 trusted every local connection, as any role (the superuser had no password).
@@ -117,7 +131,9 @@ public final class LedgerDatabase implements AutoCloseable {
         statement.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + superuserPassword.replace("'", "''") + "'");
         Path clientAuthentication = directory.resolve("pg_hba.conf");
         if (!Files.readString(clientAuthentication).equals(CLIENT_AUTHENTICATION)) {
-            Files.writeString(clientAuthentication, CLIENT_AUTHENTICATION);
+            // Whole or not at all: a server finds no half-written file at its next start.
+            Path written = Files.writeString(directory.resolve("pg_hba.conf.new"), CLIENT_AUTHENTICATION);
+            Files.move(written, clientAuthentication, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             statement.execute("SELECT pg_reload_conf()");
         }
     }

@@ -67,7 +67,7 @@ class LedgerDatabaseTest {
         new LedgerDatabase(directory, port, SUPERUSER_PASSWORD).start().close();
 
         assertThatThrownBy(() -> new LedgerDatabase(directory, port, "another").start())
-                .hasMessageContaining("secrets.properties");
+                .hasMessageContaining("refuses the superuser's password").hasMessageContaining("secrets.properties");
     }
 
     private static void assertRefusedWithout(LedgerDatabase database, String role, String password) {
