@@ -60,6 +60,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem(ApiException.temporarilyUnavailable());
     }
 
+    @ExceptionHandler(VoucherReads.Unconfirmed.class)
+    ResponseEntity<ProblemDetail> unconfirmed(VoucherReads.Unconfirmed error) {
+        log.warn("Write not confirmed: {}", error.getMessage());
+        return problem(ApiException.temporarilyUnavailable("The request was sent but could not be confirmed as done: "
+                + "it may have been. " + error.advice()));
+    }
+
     /** A query the owner of the data refused as asked (a cursor of another list): the client's to mend. */
     @ExceptionHandler(VoucherStreamsReads.BadQuery.class)
     ResponseEntity<ProblemDetail> badQuery(VoucherStreamsReads.BadQuery error) {

@@ -133,15 +133,19 @@ class SettingsController {
         // answer waits for this change to be merged: the caller reads their own write.
         return accountsChecked
                 .then(Mono.defer(() -> publisher.publish(change.build())))
-                .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK))
-                .map(answer -> Customers.orDefaults(answer, customerId))
-                .doOnNext(merged -> {
-                    // Still a weakening of the settings as merged: the merge did not take it.
-                    if (freshSignIn.isEmpty() && VoucherRules.weakens(merged, redemptionMode, stepUpPolicy)) {
-                        throw weakeningRefused();
-                    }
-                })
-                .flatMap(settings -> toDto(settings, customerId));
+                .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK)
+                        .map(answer -> Customers.orDefaults(answer, customerId))
+                        .doOnNext(merged -> {
+                            // Still a weakening of the settings as merged: the merge did not take it.
+                            if (freshSignIn.isEmpty() && VoucherRules.weakens(merged, redemptionMode, stepUpPolicy)) {
+                                throw weakeningRefused();
+                            }
+                        })
+                        .flatMap(settings -> toDto(settings, customerId))
+                        // Published: the change is merged whether or not it is read back in time.
+                        .onErrorMap(VoucherReads.Unavailable.class, unread -> unread instanceof VoucherReads.Unconfirmed
+                                ? unread : new VoucherReads.Unconfirmed(unread.getMessage(),
+                                        "Send it again: a PUT sets the same fields again.")));
     }
 
     private static String orDefault(String accountId) {

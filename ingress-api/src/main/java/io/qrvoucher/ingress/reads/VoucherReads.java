@@ -264,4 +264,23 @@ public class VoucherReads {
             super(message);
         }
     }
+
+    /**
+     * A write was sent, and no instance confirmed it in time: it may have been done, so the client is not told
+     * "nothing happened" but what to do instead ({@link #advice()}).
+     */
+    public static final class Unconfirmed extends Unavailable {
+
+        private final String advice;
+
+        public Unconfirmed(String message, String advice) {
+            super(message);
+            this.advice = advice;
+        }
+
+        /** What the client should do, in its words. */
+        public String advice() {
+            return advice;
+        }
+    }
 }

@@ -167,7 +167,12 @@ public class WebhookEndpoints {
                             .onErrorResume(e -> !(e instanceof Refused), e -> Mono.empty());
                 })
                 .next()
-                .switchIfEmpty(Mono.error(() -> new VoucherReads.Unavailable("No webhook delivery service answered")));
+                // A write may have been made by an instance that answered too late.
+                .switchIfEmpty(Mono.error(() -> method == HttpMethod.GET
+                        ? new VoucherReads.Unavailable("No webhook delivery service answered")
+                        : new VoucherReads.Unconfirmed("No webhook delivery service confirmed a " + method,
+                                "Look at your webhook endpoints before sending it again, or send it again with the "
+                                        + "same Idempotency-Key: it is acted on once.")));
     }
 
     /** A Retry-After in seconds, as the owner sends it; null without one. */

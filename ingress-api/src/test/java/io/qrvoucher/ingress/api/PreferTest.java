@@ -22,10 +22,27 @@ class PreferTest {
         assertThat(Prefer.waitOf("wait=" + "9".repeat(40), UNASKED, MAX)).isEqualTo(MAX);
     }
 
+    /** RFC 7240: preference names are case-insensitive and a value may be quoted. */
+    @Test
+    void aWaitIsReadInAnyCaseAndQuoted() {
+        assertThat(Prefer.waitOf("Wait=10", UNASKED, MAX)).hasSeconds(10);
+        assertThat(Prefer.waitOf("WAIT=7", UNASKED, MAX)).hasSeconds(7);
+        assertThat(Prefer.waitOf("wait=\"10\"", UNASKED, MAX)).hasSeconds(10);
+        assertThat(Prefer.waitOf("wait=\"10", UNASKED, MAX)).as("an unclosed quote").isEqualTo(UNASKED);
+    }
+
+    @Test
+    void respondAsyncAloneAsksForTheAnswerAtOnce() {
+        assertThat(Prefer.waitOf("respond-async", UNASKED, MAX)).isZero();
+        assertThat(Prefer.waitOf("Respond-Async", UNASKED, MAX)).isZero();
+        assertThat(Prefer.waitOf("respond-async, wait=3", UNASKED, MAX)).hasSeconds(3);
+        assertThat(Prefer.waitOf("respond-asynchronously", UNASKED, MAX)).as("another preference").isEqualTo(UNASKED);
+    }
+
     @Test
     void aHeaderThatAsksNoWaitLeavesTheWaitOfTheOperation() {
         assertThat(Prefer.waitOf(null, UNASKED, MAX)).isEqualTo(UNASKED);
-        assertThat(Prefer.waitOf("respond-async", UNASKED, MAX)).isEqualTo(UNASKED);
+        assertThat(Prefer.waitOf("return=minimal", UNASKED, MAX)).isEqualTo(UNASKED);
         assertThat(Prefer.waitOf("wait=soon", UNASKED, MAX)).isEqualTo(UNASKED);
         assertThat(Prefer.waitOf("respond-async", MAX)).as("a write that waits for nothing unasked").isZero();
         assertThat(Prefer.waitOf(null, UNASKED, Duration.ofSeconds(2))).as("never past the longest").hasSeconds(2);

@@ -49,6 +49,18 @@ class WebhookEndpointsTest {
         await().atMost(BOUND).untilAsserted(() -> assertThat(asked).as("both calls reached the owner").hasValue(2));
     }
 
+    /** A registration no instance confirmed in time may have been made by one answering late: not "nothing happened". */
+    @Test
+    void aWriteNoInstanceConfirmedInTimeIsUnconfirmedWhereAReadIsUnavailable() {
+        WebhookEndpoints endpoints = new WebhookEndpoints(WebClient.create(), List.of(ownerUrl()), Duration.ofMillis(300),
+                Duration.ofSeconds(5));
+
+        assertThatThrownBy(() -> endpoints.register("alice", "https://receiver.example/hooks", List.of("VOUCHER_REDEEMED"),
+                "key-1").block(BOUND)).isInstanceOf(VoucherReads.Unconfirmed.class);
+        assertThatThrownBy(() -> endpoints.deliveriesOf("alice", ENDPOINT, null, 20).block(BOUND))
+                .isInstanceOf(VoucherReads.Unavailable.class).isNotInstanceOf(VoucherReads.Unconfirmed.class);
+    }
+
     private URI ownerUrl() {
         return URI.create("http://localhost:" + owner.getAddress().getPort());
     }
