@@ -4,12 +4,14 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.reactive.function.client.WebClient;
 
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKMatcher;
 import com.nimbusds.jose.jwk.JWKSelector;
@@ -20,59 +22,99 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * The identity provider's signing keys (its JWK set at {@code ingress.security.jwk-set-uri}) for the tokens' signatures.
- * The set is fetched again every {@link #REFRESH} (a key the provider withdrew stops being believed), and when a token
- * names a key the set lacks (the provider rotated one in), but not sooner than {@link #MIN_REFETCH} after the fetch it
- * replaces: Spring Security's source fetched the set for every token naming a key it did not hold, so that made-up
- * tokens, without any credential, each had the ingress call the provider and wait for it. Requests that need a fetch
- * at once share it; a fetch that fails is tried again by a request at least {@link #RETRY_AFTER_FAILURE} later.
+ * The identity provider's signing keys (its JWK set at {@code ingress.security.jwk-set-uri}) for the tokens' RS256
+ * signatures. The last set fetched is kept and used while a newer one is fetched, or cannot be:
+ * <ul>
+ *   <li>a set older than {@link #REFRESH} is fetched again beside the token that finds it so (a key the provider
+ *       withdrew stops being believed), and a token naming a key the set lacks waits for a fetch (the provider
+ *       rotated one in); either at most once every {@link #MIN_REFETCH}. Spring Security's source fetched the set for
+ *       every token naming a key it did not hold, so that made-up tokens, without any credential, each had the ingress
+ *       call the provider and wait for it;</li>
+ *   <li>without a set, or with one older than {@link #MAX_AGE} (the provider out of reach that long: a key withdrawn
+ *       meanwhile would go on being believed), a token waits for a fetch, tried at most once every
+ *       {@link #RETRY_WITHOUT_KEYS}, and fails if there is none.</li>
+ * </ul>
+ * A fetch under way is shared by every token that waits for one.
  */
 final class IdentityProviderKeys implements Function<SignedJWT, Flux<JWK>> {
 
     static final Duration REFRESH = Duration.ofMinutes(5);
     static final Duration MIN_REFETCH = Duration.ofSeconds(30);
-    static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+    static final Duration MAX_AGE = Duration.ofHours(1);
+    static final Duration RETRY_WITHOUT_KEYS = Duration.ofSeconds(1);
     private static final Duration FETCH_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final Logger log = LoggerFactory.getLogger(IdentityProviderKeys.class);
 
     private final Mono<JWKSet> fetch;
     private final Clock clock;
-    private final AtomicReference<Fetch> latest = new AtomicReference<>();
+    private final AtomicReference<Keys> latest = new AtomicReference<>(new Keys(null, Instant.MIN, null, Instant.MIN));
 
-    /** A fetch of the set, shared by whoever needs it until it is refreshed, and when it was made. */
-    private record Fetch(Mono<JWKSet> keys, Instant madeAt) {
+    /**
+     * The last set fetched (null before the first) and when, the fetch under way (null if none), and when the last
+     * fetch began.
+     */
+    private record Keys(JWKSet set, Instant fetchedAt, Mono<JWKSet> underWay, Instant lastTriedAt) {
     }
 
     IdentityProviderKeys(WebClient web, String jwkSetUri, Clock clock) {
-        this.fetch = web.get().uri(jwkSetUri).retrieve().bodyToMono(String.class).timeout(FETCH_TIMEOUT)
+        this.fetch = web.get().uri(jwkSetUri).retrieve().bodyToMono(String.class)
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("The identity provider sent no key set")))
+                .timeout(FETCH_TIMEOUT)
                 .map(IdentityProviderKeys::parse);
         this.clock = clock;
     }
 
     @Override
     public Flux<JWK> apply(SignedJWT token) {
-        JWKMatcher matcher = JWKMatcher.forJWSHeader(token.getHeader());
-        if (matcher == null) {
-            return Flux.empty(); // an algorithm no key of a set is for: refused without a fetch
+        if (!JWSAlgorithm.RS256.equals(token.getHeader().getAlgorithm())) {
+            return Flux.empty(); // refused without a look at the keys, as Spring Security's own source did
         }
-        JWKSelector selector = new JWKSelector(matcher);
-        Fetch held = current(null);
-        return held.keys().flatMapMany(keys -> {
-            List<JWK> found = selector.select(keys);
-            if (!found.isEmpty()) {
-                return Flux.fromIterable(found);
+        JWKSelector selector = new JWKSelector(JWKMatcher.forJWSHeader(token.getHeader()));
+        Instant now = clock.instant();
+        Keys keys = latest.get();
+        if (keys.set() == null || !keys.fetchedAt().plus(MAX_AGE).isAfter(now)) {
+            return fetched(RETRY_WITHOUT_KEYS)
+                    .switchIfEmpty(Mono.error(() -> new IllegalStateException("The identity provider's keys could "
+                            + "not be obtained: tried less than " + RETRY_WITHOUT_KEYS + " ago")))
+                    .flatMapIterable(selector::select);
+        }
+        var found = selector.select(keys.set());
+        if (!found.isEmpty()) {
+            if (!keys.fetchedAt().plus(REFRESH).isAfter(now)) {
+                fetched(MIN_REFETCH).subscribe(fresh -> { }, failure -> { }); // the token need not wait for it
             }
-            Fetch next = current(held);
-            return next == held ? Flux.empty() : next.keys().flatMapIterable(selector::select);
-        });
+            return Flux.fromIterable(found);
+        }
+        return fetched(MIN_REFETCH).onErrorResume(failure -> Mono.empty()).flatMapIterable(selector::select);
     }
 
-    /** The latest fetch; a new one when there is none yet, or when {@code missing} is the latest and old enough. */
-    private Fetch current(Fetch missing) {
-        return latest.updateAndGet(now -> now == null
-                || (now == missing && !now.madeAt().plus(MIN_REFETCH).isAfter(clock.instant()))
-                ? new Fetch(fetch.cache(keys -> REFRESH, failure -> RETRY_AFTER_FAILURE, () -> RETRY_AFTER_FAILURE),
-                        clock.instant())
-                : now);
+    /**
+     * The fetch under way; else a new one, begun if the last began at least {@code since} ago; else nothing.
+     */
+    private Mono<JWKSet> fetched(Duration since) {
+        while (true) {
+            Keys keys = latest.get();
+            if (keys.underWay() != null) {
+                return keys.underWay();
+            }
+            Instant now = clock.instant();
+            if (keys.lastTriedAt().plus(since).isAfter(now)) {
+                return Mono.empty();
+            }
+            Mono<JWKSet> underWay = fetch
+                    .doOnNext(set -> latest.updateAndGet(was -> new Keys(set, clock.instant(), null, was.lastTriedAt())))
+                    .doOnError(failure -> {
+                        log.warn("The identity provider's keys could not be fetched (the last ones, if any, are kept): {}",
+                                failure.toString());
+                        latest.updateAndGet(was -> new Keys(was.set(), was.fetchedAt(), null, was.lastTriedAt()));
+                    })
+                    .cache();
+            if (latest.compareAndSet(keys, new Keys(keys.set(), keys.fetchedAt(), underWay, now))) {
+                underWay.subscribe(fresh -> { }, failure -> { }); // runs to its end whoever stops waiting for it
+                return underWay;
+            }
+        }
     }
 
     private static JWKSet parse(String body) {

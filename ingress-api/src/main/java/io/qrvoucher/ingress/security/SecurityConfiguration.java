@@ -8,6 +8,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
@@ -15,12 +16,14 @@ import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
@@ -58,6 +61,8 @@ public class SecurityConfiguration {
 
     @Bean
     SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, ObjectMapper json) {
+        ServerAuthenticationEntryPoint invalidToken = (exchange, error) -> problem(exchange, json,
+                HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", "A valid bearer token is required: " + error.getMessage());
         return http
                 .headers(headers -> headers
                         .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
@@ -75,8 +80,12 @@ public class SecurityConfiguration {
                         .anyExchange().permitAll())
                 .oauth2ResourceServer(server -> server
                         .jwt(jwt -> { })
-                        .authenticationEntryPoint((exchange, error) -> problem(exchange, json, HttpStatus.UNAUTHORIZED,
-                                "UNAUTHENTICATED", "A valid bearer token is required: " + error.getMessage()))
+                        .authenticationEntryPoint(invalidToken)
+                        // A token that could not be checked (the identity provider's keys out of reach) is not the
+                        // client's fault: 503 with Retry-After, where Spring Security would rethrow it as a 500.
+                        .authenticationFailureHandler((filterExchange, failure) -> failure instanceof AuthenticationServiceException
+                                ? unchecked(filterExchange.getExchange(), json)
+                                : invalidToken.commence(filterExchange.getExchange(), failure))
                         .accessDeniedHandler((exchange, error) -> problem(exchange, json, HttpStatus.FORBIDDEN,
                                 "FORBIDDEN", error.getMessage())))
                 .exceptionHandling(handling -> handling
@@ -123,7 +132,16 @@ public class SecurityConfiguration {
         decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(expiring(),
                 new JwtIssuerValidator(security.issuer()), new JwtAudienceValidator(security.audience()),
                 new JwtClaimValidator<>(JwtClaimNames.SUB, SecurityConfiguration::isCustomerId)));
-        return decoder;
+        // Keys the provider could not give are reported as an IllegalStateException, which passes every handler of
+        // Spring Security: as a JwtException it reaches the failure handler above as an AuthenticationServiceException.
+        return token -> decoder.decode(token).onErrorMap(IllegalStateException.class,
+                unobtained -> new JwtException("The identity provider's keys could not be obtained", unobtained));
+    }
+
+    private static Mono<Void> unchecked(ServerWebExchange exchange, ObjectMapper json) {
+        ApiException refusal = ApiException.temporarilyUnavailable("The bearer token could not be checked now (the "
+                + "identity provider did not answer); nothing happened. Retry it shortly.");
+        return ProblemResponses.write(exchange, json, refusal.getBody(), refusal.getHeaders());
     }
 
     /**
