@@ -3,6 +3,8 @@ package io.qrvoucher.support;
 import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.util.Currency;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -29,7 +31,7 @@ public record BankRules(
         Map<String, BigDecimal> voucherCaps) {
 
     public BankRules {
-        voucherCaps = voucherCaps == null ? Map.of() : Map.copyOf(voucherCaps);
+        voucherCaps = voucherCaps == null ? Map.of() : byUpperCaseCode(voucherCaps);
         // A cap that rounds down to no minor unit would refuse every voucher in its currency.
         if (defaultVoucherCap.compareTo(BigDecimal.ONE) < 0) {
             throw new IllegalArgumentException("bank.default-voucher-cap must be at least 1: it is the cap of "
@@ -43,6 +45,21 @@ public record BankRules(
                         + code);
             }
         });
+    }
+
+    /**
+     * The caps by their codes in upper case: Spring Boot binds an environment variable's map key in lower case
+     * ({@code BANK_VOUCHERCAPS_JPY} is {@code bank.voucher-caps.jpy}), so the variable the documentation names
+     * stopped the service at start, as a code that is not ISO 4217's.
+     */
+    private static Map<String, BigDecimal> byUpperCaseCode(Map<String, BigDecimal> caps) {
+        Map<String, BigDecimal> byCode = new HashMap<>();
+        caps.forEach((code, cap) -> {
+            if (byCode.put(code.toUpperCase(Locale.ROOT), cap) != null) {
+                throw new IllegalArgumentException("bank.voucher-caps." + code + " is set twice, in upper and lower case");
+            }
+        });
+        return Map.copyOf(byCode);
     }
 
     /** The cap of one voucher in the currency, in major units. */

@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 class BankRulesTest {
 
@@ -20,6 +24,19 @@ class BankRulesTest {
 
         assertThat(rules.voucherCapFor("JPY")).isEqualByComparingTo("100000");
         assertThat(rules.voucherCapFor("CNY")).isEqualByComparingTo("1000.00");
+    }
+
+    /** Spring Boot binds an environment variable's map key in lower case: the variable the documentation names. */
+    @Test
+    void aCurrencysCapIsTakenFromItsEnvironmentVariable() {
+        SystemEnvironmentPropertySource environment = new SystemEnvironmentPropertySource(
+                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                Map.of("BANK_VOUCHERCAPS_JPY", "100000", "BANK_DEFAULTVOUCHERCAP", "500"));
+
+        BankRules rules = new Binder(ConfigurationPropertySources.from(environment)).bindOrCreate("bank", BankRules.class);
+
+        assertThat(rules.voucherCapFor("JPY")).isEqualByComparingTo("100000");
+        assertThat(rules.voucherCapFor("CNY")).isEqualByComparingTo("500");
     }
 
     @Test
