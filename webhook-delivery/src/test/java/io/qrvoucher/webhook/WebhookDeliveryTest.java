@@ -193,6 +193,29 @@ class WebhookDeliveryTest {
         }
     }
 
+    /**
+     * A dead endpoint's queue drains as its head is given up: the deliveries behind it as old go with it, unattempted.
+     * Tried once each, at up to an attempt's time limit apiece, it drained slower than a busy customer's events came.
+     */
+    @Test
+    void deliveriesAsOldAsTheGivenUpHeadBehindItAreGivenUpWithoutAnAttempt() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Endpoint endpoint = register(alice, "http://localhost:" + silent.getLocalPort() + "/hooks", "ISSUED");
+
+            for (int i = 0; i < 4; i++) {
+                publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            }
+
+            await().atMost(BOUND).until(() -> deliveries(alice, endpoint.id()), all -> all.size() == 4
+                    && all.stream().allMatch(givenUp()));
+            List<Delivery> all = deliveries(alice, endpoint.id());
+            assertThat(all).filteredOn(delivery -> !delivery.attempts().isEmpty()).as("only the head was tried").hasSize(1)
+                    .allSatisfy(head -> assertThat(head.attempts()).hasSizeGreaterThanOrEqualTo(2));
+            assertThat(all).filteredOn(delivery -> delivery.attempts().isEmpty()).hasSize(3)
+                    .allSatisfy(behind -> assertThat(behind.finishedAt()).isNotNull());
+        }
+    }
+
     @Test
     void aResentDeliveryIsSentAgainWithTheSameEventIdAsANewDelivery() {
         try (Receiver receiver = Receiver.answering()) {

@@ -51,6 +51,7 @@ public final class Dispatcher implements SmartLifecycle {
     private final Counter delivered;
     private final Counter failed;
     private final Counter givenUp;
+    private final Counter givenUpBehind;
     private ScheduledExecutorService executor;
     /**
      * Set as this run of the workers stops: none begins an attempt after it, and one cut short by it is not recorded.
@@ -72,6 +73,9 @@ public final class Dispatcher implements SmartLifecycle {
         this.delivered = outcome(meters, "delivered");
         this.failed = outcome(meters, "failed");
         this.givenUp = outcome(meters, "given_up");
+        this.givenUpBehind = Counter.builder("webhook.deliveries.given.up.unattempted")
+                .description("Deliveries given up without an attempt: past the give-up age behind a head given up")
+                .register(meters);
     }
 
     private static Counter outcome(MeterRegistry meters, String outcome) {
@@ -141,9 +145,14 @@ public final class Dispatcher implements SmartLifecycle {
                 failed.increment();
             } else {
                 givenUp.increment();
-                log.warn("Webhook delivery {} of event {} to endpoint {} given up after {} attempts: {}", due.deliveryId(),
-                        due.eventId(), due.endpointId(), due.attempts() + 1,
-                        outcome.statusCode() != null ? "HTTP " + outcome.statusCode() : WebhookStore.kept(outcome.error()));
+                // The deliveries behind it as old are given up with it, unattempted: tried once each, at up to an
+                // attempt's time limit apiece, a dead endpoint's queue drained slower than a busy customer's events
+                // came, without end, and held a worker all the while.
+                int behind = store.giveUpPendingCreatedBefore(due.endpointId(), after.minus(schedule.giveUpAfter()), after);
+                givenUpBehind.increment(behind);
+                log.warn("Webhook delivery {} of event {} to endpoint {} given up after {} attempts, and {} as old behind "
+                                + "it unattempted: {}", due.deliveryId(), due.eventId(), due.endpointId(), due.attempts() + 1,
+                        behind, outcome.statusCode() != null ? "HTTP " + outcome.statusCode() : WebhookStore.kept(outcome.error()));
             }
             return true;
         });

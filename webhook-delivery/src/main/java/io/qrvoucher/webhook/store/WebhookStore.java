@@ -43,6 +43,8 @@ public class WebhookStore {
     static final int MAX_ROTATIONS = 10;
     /** The most of an attempt's error kept, in UTF-16 units. */
     static final int MAX_ERROR_LENGTH = 1_000;
+    /** The most deliveries one give-up takes with it: each moves the endpoint's head row, in one transaction. */
+    static final int MAX_GIVEN_UP_BEHIND = 1_000;
     /** The time over which an endpoint's rotations count toward {@value #MAX_ROTATIONS}. */
     static final Duration ROTATION_LIMIT_WINDOW = Duration.ofHours(24);
     /**
@@ -588,6 +590,21 @@ public class WebhookStore {
                 .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP)
                 .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP)
                 .param("delivery", due.deliveryId()).update();
+    }
+
+    /**
+     * Gives up, without an attempt, up to {@value #MAX_GIVEN_UP_BEHIND} of the endpoint's pending deliveries made
+     * before {@code cutoff}, first made first (the rest with the next head given up); returns how many. Its caller
+     * holds the endpoint.
+     */
+    public int giveUpPendingCreatedBefore(String endpointId, Instant cutoff, Instant now) {
+        return jdbc.sql("""
+                        UPDATE webhook_deliveries SET status = 'GIVEN_UP', next_attempt_at = NULL, finished_at = :now
+                        WHERE delivery_id IN (SELECT delivery_id FROM webhook_deliveries
+                                              WHERE endpoint_id = :endpoint AND status = 'PENDING' AND created_at < :cutoff
+                                              ORDER BY delivery_id LIMIT :max)""")
+                .param("now", Timestamp.from(now)).param("endpoint", endpointId).param("cutoff", Timestamp.from(cutoff))
+                .param("max", MAX_GIVEN_UP_BEHIND).update();
     }
 
     /**
