@@ -171,8 +171,9 @@ public class WebhookEndpoints {
                 .switchIfEmpty(Mono.error(() -> method == HttpMethod.GET
                         ? new VoucherReads.Unavailable("No webhook delivery service answered")
                         : new VoucherReads.Unconfirmed("No webhook delivery service confirmed a " + method,
-                                "Look at your webhook endpoints before sending it again, or send it again with the "
-                                        + "same Idempotency-Key: it is acted on once.")));
+                                "Look at your webhook endpoints (for a resend, the endpoint's deliveries) before "
+                                        + "sending it again; one sent with an Idempotency-Key may be sent again with the "
+                                        + "same key: it is acted on once.")));
     }
 
     /** A Retry-After in seconds, as the owner sends it; null without one. */

@@ -9,6 +9,7 @@ import java.util.function.Function;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.web.reactive.function.client.WebClient;
 
 import com.nimbusds.jose.JWSAlgorithm;
@@ -74,7 +75,7 @@ final class IdentityProviderKeys implements Function<SignedJWT, Flux<JWK>> {
         Instant now = clock.instant();
         Keys keys = latest.get();
         if (keys.set() == null || !keys.fetchedAt().plus(MAX_AGE).isAfter(now)) {
-            return fetched(RETRY_WITHOUT_KEYS)
+            return fetched(RETRY_WITHOUT_KEYS, keys.set())
                     .switchIfEmpty(Mono.error(() -> new IllegalStateException("The identity provider's keys could "
                             + "not be obtained: tried less than " + RETRY_WITHOUT_KEYS + " ago")))
                     .flatMapIterable(selector::select);
@@ -82,19 +83,23 @@ final class IdentityProviderKeys implements Function<SignedJWT, Flux<JWK>> {
         var found = selector.select(keys.set());
         if (!found.isEmpty()) {
             if (!keys.fetchedAt().plus(REFRESH).isAfter(now)) {
-                fetched(MIN_REFETCH).subscribe(fresh -> { }, failure -> { }); // the token need not wait for it
+                fetched(MIN_REFETCH, keys.set()); // under way whether or not anyone waits for it; this token need not
             }
             return Flux.fromIterable(found);
         }
-        return fetched(MIN_REFETCH).onErrorResume(failure -> Mono.empty()).flatMapIterable(selector::select);
+        return fetched(MIN_REFETCH, keys.set()).onErrorResume(failure -> Mono.empty()).flatMapIterable(selector::select);
     }
 
     /**
-     * The fetch under way; else a new one, begun if the last began at least {@code since} ago; else nothing.
+     * A set newer than {@code seen} if one came meanwhile; else the fetch under way; else a new one, begun if the last
+     * began at least {@code since} ago; else nothing.
      */
-    private Mono<JWKSet> fetched(Duration since) {
+    private Mono<JWKSet> fetched(Duration since, JWKSet seen) {
         while (true) {
             Keys keys = latest.get();
+            if (keys.set() != seen && keys.set() != null) {
+                return Mono.just(keys.set()); // a fetch ended between the caller's look and this one
+            }
             if (keys.underWay() != null) {
                 return keys.underWay();
             }
@@ -114,6 +119,13 @@ final class IdentityProviderKeys implements Function<SignedJWT, Flux<JWK>> {
                 underWay.subscribe(fresh -> { }, failure -> { }); // runs to its end whoever stops waiting for it
                 return underWay;
             }
+        }
+    }
+
+    /** The keys could not be had: no client's fault, answered 503 (a JwtException, so that Spring Security hands it on). */
+    static final class KeysNotObtained extends JwtException {
+        KeysNotObtained(Throwable cause) {
+            super("The identity provider's keys could not be obtained", cause);
         }
     }
 

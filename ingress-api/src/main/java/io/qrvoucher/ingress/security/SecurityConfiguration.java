@@ -16,7 +16,6 @@ import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
-import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
@@ -83,9 +82,14 @@ public class SecurityConfiguration {
                         .authenticationEntryPoint(invalidToken)
                         // A token that could not be checked (the identity provider's keys out of reach) is not the
                         // client's fault: 503 with Retry-After, where Spring Security would rethrow it as a 500.
-                        .authenticationFailureHandler((filterExchange, failure) -> failure instanceof AuthenticationServiceException
-                                ? unchecked(filterExchange.getExchange(), json)
-                                : invalidToken.commence(filterExchange.getExchange(), failure))
+                        .authenticationFailureHandler((filterExchange, failure) -> {
+                            if (failure.getCause() instanceof IdentityProviderKeys.KeysNotObtained) {
+                                return unchecked(filterExchange.getExchange(), json);
+                            }
+                            // Any other failure to check a token is this server's: a 500, as Spring Security has it.
+                            return failure instanceof AuthenticationServiceException ? Mono.error(failure)
+                                    : invalidToken.commence(filterExchange.getExchange(), failure);
+                        })
                         .accessDeniedHandler((exchange, error) -> problem(exchange, json, HttpStatus.FORBIDDEN,
                                 "FORBIDDEN", error.getMessage())))
                 .exceptionHandling(handling -> handling
@@ -132,10 +136,10 @@ public class SecurityConfiguration {
         decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(expiring(),
                 new JwtIssuerValidator(security.issuer()), new JwtAudienceValidator(security.audience()),
                 new JwtClaimValidator<>(JwtClaimNames.SUB, SecurityConfiguration::isCustomerId)));
-        // Keys the provider could not give are reported as an IllegalStateException, which passes every handler of
-        // Spring Security: as a JwtException it reaches the failure handler above as an AuthenticationServiceException.
-        return token -> decoder.decode(token).onErrorMap(IllegalStateException.class,
-                unobtained -> new JwtException("The identity provider's keys could not be obtained", unobtained));
+        // Keys the provider could not give are reported as an IllegalStateException (Spring Security's decoders raise
+        // no other after the token is read), which passes every handler of Spring Security: as a JwtException it
+        // reaches the failure handler above, inside an AuthenticationServiceException.
+        return token -> decoder.decode(token).onErrorMap(IllegalStateException.class, IdentityProviderKeys.KeysNotObtained::new);
     }
 
     private static Mono<Void> unchecked(ServerWebExchange exchange, ObjectMapper json) {

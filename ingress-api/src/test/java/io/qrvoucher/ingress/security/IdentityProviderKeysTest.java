@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -93,6 +94,18 @@ class IdentityProviderKeysTest {
         assertThatThrownBy(() -> subjectOf(tokenSignedBy(key, "k9"))).isInstanceOf(JwtException.class);
         assertThatThrownBy(() -> subjectOf(tokenSignedBy(key, "k10"))).isInstanceOf(JwtException.class);
         assertThat(fetches).as("one fetch for an unknown key once the interval passed").hasValue(2);
+    }
+
+    /** The first tokens all wait for one fetch, and each is believed, also one that looks as the fetch ends. */
+    @Test
+    void tokensArrivingTogetherBeforeAnyKeysShareOneFetch() throws Exception {
+        RSAKey key = publish("k1");
+
+        List<String> subjects = Flux.range(0, 40).flatMap(i -> decoder.decode(tokenSignedBy(key, "k1")).map(Jwt::getSubject))
+                .collectList().block(BOUND);
+
+        assertThat(subjects).hasSize(40).containsOnly("alice");
+        assertThat(fetches).hasValue(1);
     }
 
     @Test

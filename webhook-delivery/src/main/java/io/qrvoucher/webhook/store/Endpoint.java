@@ -14,4 +14,11 @@ public record Endpoint(String id, String url, List<String> eventTypes, Instant c
     Endpoint withSecret(String secret) {
         return new Endpoint(id, url, eventTypes, createdAt, secret);
     }
+
+    /** Without the secret, which a log line (an encoder's at DEBUG, say) would otherwise carry. */
+    @Override
+    public String toString() {
+        return "Endpoint[id=" + id + ", url=" + url + ", eventTypes=" + eventTypes + ", createdAt=" + createdAt
+                + ", secret=" + (secret == null ? null : "(hidden)") + "]";
+    }
 }

@@ -12,4 +12,11 @@ import java.time.Instant;
  *                                time, when they stopped at once)
  */
 public record SecretRotation(String endpointId, String secret, Instant rotatedAt, Instant previousSecretExpiresAt) {
+
+    /** Without the secret, which a log line (an encoder's at DEBUG, say) would otherwise carry. */
+    @Override
+    public String toString() {
+        return "SecretRotation[endpointId=" + endpointId + ", secret=" + (secret == null ? null : "(hidden)")
+                + ", rotatedAt=" + rotatedAt + ", previousSecretExpiresAt=" + previousSecretExpiresAt + "]";
+    }
 }
