@@ -99,7 +99,10 @@ public final class WebhookSender implements AutoCloseable {
                                 .setSocketTimeout(Timeout.of(responseTimeout))
                                 .build())
                         .setMaxConnTotal(connections)
-                        .setMaxConnPerRoute(2)
+                        // As many to one host as in all: an attempt never waits for a connection. With two a host,
+                        // two slow endpoints of a receiver that serves many customers made a third customer's attempt
+                        // wait, and time out, and be counted against that customer's endpoint.
+                        .setMaxConnPerRoute(connections)
                         .build())
                 .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(Timeout.of(responseTimeout)).build())
                 .disableRedirectHandling()

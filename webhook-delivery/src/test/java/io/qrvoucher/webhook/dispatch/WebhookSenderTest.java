@@ -135,6 +135,53 @@ class WebhookSenderTest {
         }
     }
 
+    /**
+     * A receiver host serving many customers: two of its endpoints that do not answer take no connection a third
+     * customer's attempt needs (with two connections a host, it waited until its deadline and counted as the third
+     * endpoint's timeout).
+     */
+    @Test
+    void slowEndpointsOfAHostDoNotHoldUpAnotherEndpointOfIt() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger hanging = new AtomicInteger();
+        com.sun.net.httpserver.HttpServer host = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        host.setExecutor(Executors.newCachedThreadPool());
+        host.createContext("/slow", exchange -> {
+            hanging.incrementAndGet();
+            try {
+                release.await(BOUND.toSeconds(), TimeUnit.SECONDS); // the endpoint's own slowness, not a wait for an outcome
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        host.createContext("/fast", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        host.start();
+        String base = "http://localhost:" + host.getAddress().getPort();
+        ExecutorService attempts = Executors.newFixedThreadPool(2);
+        try (WebhookSender sender = new WebhookSender(LOCAL, Duration.ofMillis(500), Duration.ofSeconds(5), 4,
+                Clock.systemUTC())) {
+            List<java.util.concurrent.Future<WebhookSender.Outcome>> slow = List.of(
+                    attempts.submit(() -> sender.send(due(base + "/slow"))),
+                    attempts.submit(() -> sender.send(due(base + "/slow"))));
+            await().atMost(BOUND).until(() -> hanging.get() == 2);
+
+            WebhookSender.Outcome fast = sender.send(due(base + "/fast"));
+
+            assertThat(fast.delivered()).as("%s", fast).isTrue();
+            assertThat(slow).as("delivered while the slow attempts still wait, not once their deadline freed a connection")
+                    .noneMatch(java.util.concurrent.Future::isDone);
+        } finally {
+            release.countDown();
+            attempts.shutdownNow();
+            host.stop(0);
+        }
+    }
+
     @Test
     void aRedirectIsNotFollowedButCountsAsAFailedAttempt() throws Exception {
         com.sun.net.httpserver.HttpServer redirecting = com.sun.net.httpserver.HttpServer.create(
