@@ -6,7 +6,8 @@ import java.util.Optional;
 
 /**
  * When a delivery that failed is tried again: after {@code initialBackoff}, doubling with each failure up to
- * {@code maxBackoff}, for as long as its event is younger than {@code giveUpAfter}; an attempt that fails
+ * {@code maxBackoff} (or after the endpoint's {@code Retry-After}, if longer, up to that too), for as long as its
+ * event is younger than {@code giveUpAfter}; an attempt that fails
  * after that gives it up. The clock starts when the event reached the delivery, not at its first attempt: a
  * delivery that waited behind an earlier one of its endpoint (the order is kept) has used its time waiting,
  * and is tried once more and given up if it fails again, so a dead endpoint's queue drains instead of taking
@@ -26,10 +27,22 @@ public record RetrySchedule(Duration initialBackoff, Duration maxBackoff, Durati
      * the delivery up.
      */
     public Optional<Instant> afterFailure(Instant createdAt, int failures, Instant now) {
+        return afterFailure(createdAt, failures, now, null);
+    }
+
+    /**
+     * As {@link #afterFailure(Instant, int, Instant)}, no sooner than the endpoint asked ({@code Retry-After}, null if
+     * it did not), up to the longest pause: the endpoint's wish is kept within the schedule's bounds.
+     */
+    public Optional<Instant> afterFailure(Instant createdAt, int failures, Instant now, Duration asked) {
         if (!now.isBefore(createdAt.plus(giveUpAfter))) {
             return Optional.empty();
         }
-        return Optional.of(now.plus(backoff(failures)));
+        Duration pause = backoff(failures);
+        if (asked != null && asked.compareTo(pause) > 0) {
+            pause = asked.compareTo(maxBackoff) > 0 ? maxBackoff : asked;
+        }
+        return Optional.of(now.plus(pause));
     }
 
     /** The pause after the n-th failure: initial × 2^(n−1), at most the maximum. */

@@ -136,7 +136,7 @@ public final class Dispatcher implements SmartLifecycle {
             }
             Instant after = clock.instant();
             Optional<Instant> retry = outcome.delivered() ? Optional.empty()
-                    : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after);
+                    : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after, outcome.retryAfter());
             store.recordAttempt(due, now, outcome.durationMs(), outcome.statusCode(), outcome.error(),
                     outcome.delivered(), retry, after);
             if (outcome.delivered()) {

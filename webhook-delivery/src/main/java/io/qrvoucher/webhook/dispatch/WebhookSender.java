@@ -25,6 +25,7 @@ import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.util.Timeout;
@@ -59,8 +60,21 @@ public final class WebhookSender implements AutoCloseable {
     /** The most of an answer's body read (and thrown away) to keep its connection; past that it is closed. */
     static final int BODY_READ_LIMIT = 4 * 1024;
 
-    /** How an attempt went: delivered (2xx), or why not. */
-    public record Outcome(boolean delivered, Integer statusCode, String error, long durationMs) {
+    /**
+     * How an attempt went: delivered (2xx), or why not.
+     *
+     * @param retryAfter how long the endpoint asked to be left alone ({@code Retry-After} of a 429 or 503); null if it
+     *                   did not
+     */
+    public record Outcome(boolean delivered, Integer statusCode, String error, long durationMs, Duration retryAfter) {
+
+        Outcome(boolean delivered, Integer statusCode, String error, long durationMs) {
+            this(delivered, statusCode, error, durationMs, null);
+        }
+    }
+
+    /** An answer's status, and its {@code Retry-After} where a 429 or 503 gave one. */
+    private record Answer(int status, Duration retryAfter) {
     }
 
     private final CloseableHttpClient http;
@@ -132,8 +146,9 @@ public final class WebhookSender implements AutoCloseable {
             post.setHeader(WebhookSignature.EVENT_ID_HEADER, due.eventId());
             post.setHeader(WebhookSignature.DELIVERY_ID_HEADER, Long.toString(due.deliveryId()));
             post.setEntity(new ByteArrayEntity(due.payload(), ContentType.APPLICATION_JSON));
-            int status = statusOf(post);
-            return new Outcome(status >= 200 && status < 300, status, null, millisSince(started));
+            Answer answer = answerTo(post);
+            int status = answer.status();
+            return new Outcome(status >= 200 && status < 300, status, null, millisSince(started), answer.retryAfter());
         } catch (UnknownHostException e) {
             // Refused by the policy, not resolved, or not in time: the customer sees one answer for all three.
             return new Outcome(false, null, "refused: " + EndpointUrls.notPublic(url.getHost()), millisSince(started));
@@ -167,7 +182,7 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     /** Sends the request, before its deadline, and gives the answer's status (without one by then, a timeout). */
-    private int statusOf(HttpPost post) throws IOException {
+    private Answer answerTo(HttpPost post) throws IOException {
         // Cancelling closes the connection at once, under whatever the attempt waits for: connection, answer, body.
         ScheduledFuture<?> timer = deadlines.schedule(post::cancel, deadline.toMillis(), TimeUnit.MILLISECONDS);
         try {
@@ -197,9 +212,32 @@ public final class WebhookSender implements AutoCloseable {
                     // its connection is closed already
                 }
             }
-            return response.getCode();
+            int status = response.getCode();
+            return new Answer(status, status == 429 || status == 503 ? retryAfter(response.getFirstHeader("Retry-After"),
+                    clock.instant()) : null);
         } finally {
             timer.cancel(false);
+        }
+    }
+
+    /**
+     * A {@code Retry-After} (RFC 9110: whole seconds, or an HTTP date) as a wait from {@code now}; null without one that
+     * reads, or for a date past.
+     */
+    static Duration retryAfter(Header header, Instant now) {
+        if (header == null || header.getValue() == null) {
+            return null;
+        }
+        String value = header.getValue().strip();
+        if (value.matches("\\d{1,9}")) {
+            return Duration.ofSeconds(Long.parseLong(value));
+        }
+        try {
+            Duration until = Duration.between(now,
+                    java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return until.isNegative() ? null : until;
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 

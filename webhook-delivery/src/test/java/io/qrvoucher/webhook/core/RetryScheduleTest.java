@@ -49,4 +49,18 @@ class RetryScheduleTest {
         assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(23))))
                 .contains(CREATED.plus(Duration.ofHours(23)).plusSeconds(10));
     }
+
+    /** An endpoint that asks to be left alone a while (429 or 503 with Retry-After) is, within the schedule's bounds. */
+    @Test
+    void aRetryAfterLongerThanThePauseIsKeptUpToTheLongestPause() {
+        Instant at = CREATED.plus(Duration.ofMinutes(5));
+
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, at, Duration.ofSeconds(120))).contains(at.plusSeconds(120));
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, at, Duration.ofSeconds(3))).as("sooner than the pause")
+                .contains(at.plusSeconds(10));
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, at, Duration.ofHours(3))).contains(at.plus(Duration.ofHours(1)));
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, at, null)).contains(at.plusSeconds(10));
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(24)), Duration.ofSeconds(120)))
+                .as("past the give-up age").isEmpty();
+    }
 }

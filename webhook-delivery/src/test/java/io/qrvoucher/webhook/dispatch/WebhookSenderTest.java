@@ -182,6 +182,38 @@ class WebhookSenderTest {
         }
     }
 
+    /** A 429 or 503 may ask for a pause (RFC 9110: seconds or an HTTP date); other statuses' Retry-After is not read. */
+    @Test
+    void theRetryAfterOfA429OrA503IsTakenWithTheOutcome() throws Exception {
+        AtomicInteger status = new AtomicInteger();
+        com.sun.net.httpserver.HttpServer busy = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        busy.createContext("/", exchange -> {
+            exchange.getResponseHeaders().add("Retry-After", "120");
+            exchange.sendResponseHeaders(status.get(), -1);
+            exchange.close();
+        });
+        busy.start();
+        try (WebhookSender sender = withShortTimeouts()) {
+            String url = "http://localhost:" + busy.getAddress().getPort() + "/";
+            for (int asking : new int[] {429, 503}) {
+                status.set(asking);
+                assertThat(sender.send(due(url)).retryAfter()).as("%d", asking).isEqualTo(Duration.ofSeconds(120));
+            }
+            status.set(500);
+            assertThat(sender.send(due(url)).retryAfter()).isNull();
+        } finally {
+            busy.stop(0);
+        }
+        Instant now = Instant.parse("2026-12-05T10:00:00Z");
+        assertThat(WebhookSender.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After",
+                "Sat, 05 Dec 2026 10:02:00 GMT"), now)).isEqualTo(Duration.ofMinutes(2));
+        for (String unread : new String[] {"Sat, 05 Dec 2026 09:00:00 GMT", "soon", "-5", "1e3"}) {
+            assertThat(WebhookSender.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", unread), now))
+                    .as(unread).isNull();
+        }
+    }
+
     @Test
     void aRedirectIsNotFollowedButCountsAsAFailedAttempt() throws Exception {
         com.sun.net.httpserver.HttpServer redirecting = com.sun.net.httpserver.HttpServer.create(
