@@ -37,6 +37,13 @@ final class WebhookDtos {
         static Endpoint of(WebhookEndpoints.Endpoint endpoint) {
             return new Endpoint(endpoint.id(), endpoint.url(), endpoint.eventTypes(), endpoint.createdAt(), endpoint.secret());
         }
+
+        /** Without the secret, which a log line (a codec's at DEBUG, say) would otherwise carry. */
+        @Override
+        public String toString() {
+            return "Endpoint[id=" + id + ", url=" + url + ", eventTypes=" + eventTypes + ", createdAt=" + createdAt
+                    + ", secret=" + (secret == null ? null : "(hidden)") + "]";
+        }
     }
 
     @Schema(description = "A rotation of an endpoint's signing secret; no body is the same as {}")
@@ -102,6 +109,13 @@ final class WebhookDtos {
         static SecretRotation of(WebhookEndpoints.SecretRotation rotation) {
             return new SecretRotation(rotation.endpointId(), rotation.secret(), rotation.rotatedAt(),
                     rotation.previousSecretExpiresAt());
+        }
+
+        /** Without the secret, which a log line (a codec's at DEBUG, say) would otherwise carry. */
+        @Override
+        public String toString() {
+            return "SecretRotation[endpointId=" + endpointId + ", secret=" + (secret == null ? null : "(hidden)")
+                    + ", rotatedAt=" + rotatedAt + ", previousSecretExpiresAt=" + previousSecretExpiresAt + "]";
         }
     }
 

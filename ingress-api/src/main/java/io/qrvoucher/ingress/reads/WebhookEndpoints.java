@@ -58,11 +58,25 @@ public class WebhookEndpoints {
 
     /** An endpoint as the owner answers it; {@code secret} only when it was just registered. */
     public record Endpoint(String id, String url, List<String> eventTypes, java.time.Instant createdAt, String secret) {
+
+        /** Without the secret, which a log line (a codec's at DEBUG, say) would otherwise carry. */
+        @Override
+        public String toString() {
+            return "Endpoint[id=" + id + ", url=" + url + ", eventTypes=" + eventTypes + ", createdAt=" + createdAt
+                    + ", secret=" + (secret == null ? null : "(hidden)") + "]";
+        }
     }
 
     /** A rotation of an endpoint's signing secret, as the owner answers it; {@code secret} only when just made. */
     public record SecretRotation(String endpointId, String secret, java.time.Instant rotatedAt,
                                  java.time.Instant previousSecretExpiresAt) {
+
+        /** Without the secret, which a log line (a codec's at DEBUG, say) would otherwise carry. */
+        @Override
+        public String toString() {
+            return "SecretRotation[endpointId=" + endpointId + ", secret=" + (secret == null ? null : "(hidden)")
+                    + ", rotatedAt=" + rotatedAt + ", previousSecretExpiresAt=" + previousSecretExpiresAt + "]";
+        }
     }
 
     /** A delivery with its attempts, as the owner answers it. */

@@ -20,6 +20,7 @@ import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.utils.DateUtils;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
@@ -229,16 +230,13 @@ public final class WebhookSender implements AutoCloseable {
             return null;
         }
         String value = header.getValue().strip();
-        if (value.matches("\\d{1,9}")) {
-            return Duration.ofSeconds(Long.parseLong(value));
+        if (value.matches("\\d+")) {
+            // However many digits: a pause past the schedule's longest is the longest.
+            return Duration.ofSeconds(new java.math.BigInteger(value).min(java.math.BigInteger.valueOf(Integer.MAX_VALUE))
+                    .longValueExact());
         }
-        try {
-            Duration until = Duration.between(now,
-                    java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return until.isNegative() ? null : until;
-        } catch (java.time.format.DateTimeParseException e) {
-            return null;
-        }
+        Instant until = DateUtils.parseStandardDate(value); // the dates HttpClient reads: IMF-fixdate, RFC 850
+        return until == null || until.isBefore(now) ? null : Duration.between(now, until);
     }
 
     /** Whether the body ended within {@link #BODY_READ_LIMIT} bytes (its connection then went back to the pool). */

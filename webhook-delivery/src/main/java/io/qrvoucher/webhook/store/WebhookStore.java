@@ -43,8 +43,11 @@ public class WebhookStore {
     static final int MAX_ROTATIONS = 10;
     /** The most of an attempt's error kept, in UTF-16 units. */
     static final int MAX_ERROR_LENGTH = 1_000;
-    /** The most deliveries one give-up takes with it: each moves the endpoint's head row, in one transaction. */
-    static final int MAX_GIVEN_UP_BEHIND = 1_000;
+    /**
+     * The most pending deliveries one give-up looks at: each taken moves the endpoint's head row, in one transaction that
+     * holds the row (recordings for the endpoint wait for it), and each move steps over those taken before it.
+     */
+    static final int MAX_GIVEN_UP_BEHIND = 100;
     /** The time over which an endpoint's rotations count toward {@value #MAX_ROTATIONS}. */
     static final Duration ROTATION_LIMIT_WINDOW = Duration.ofHours(24);
     /**
@@ -61,6 +64,13 @@ public class WebhookStore {
      */
     public record Due(long deliveryId, String endpointId, String url, List<String> secrets, String eventId,
                       byte[] payload, Instant createdAt, int attempts, String traceContext) {
+
+        /** Without the signing secrets, which a log line would otherwise carry. */
+        @Override
+        public String toString() {
+            return "Due[deliveryId=" + deliveryId + ", endpointId=" + endpointId + ", url=" + url + ", secrets="
+                    + secrets.size() + ", eventId=" + eventId + ", createdAt=" + createdAt + ", attempts=" + attempts + "]";
+        }
     }
 
     /** The answer to a registration: the endpoint, and whether this request made it (false for a retry). */
@@ -593,16 +603,22 @@ public class WebhookStore {
     }
 
     /**
-     * Gives up, without an attempt, up to {@value #MAX_GIVEN_UP_BEHIND} of the endpoint's pending deliveries made
-     * before {@code cutoff}, first made first (the rest with the next head given up); returns how many. Its caller
-     * holds the endpoint.
+     * Gives up, without an attempt, those of the endpoint's first {@value #MAX_GIVEN_UP_BEHIND} pending deliveries made
+     * before {@code cutoff} (the rest with the next head given up; ids rise with the time they were made); returns how
+     * many. Its caller holds the endpoint. A delivery a resend has locked (it locks its event's first delivery, and
+     * then waits for the endpoint's head row, which this transaction holds) is skipped: waited for, the two would wait
+     * for each other.
      */
     public int giveUpPendingCreatedBefore(String endpointId, Instant cutoff, Instant now) {
         return jdbc.sql("""
                         UPDATE webhook_deliveries SET status = 'GIVEN_UP', next_attempt_at = NULL, finished_at = :now
-                        WHERE delivery_id IN (SELECT delivery_id FROM webhook_deliveries
-                                              WHERE endpoint_id = :endpoint AND status = 'PENDING' AND created_at < :cutoff
-                                              ORDER BY delivery_id LIMIT :max)""")
+                        WHERE delivery_id IN (
+                            SELECT d.delivery_id FROM webhook_deliveries d
+                            WHERE d.delivery_id IN (SELECT delivery_id FROM webhook_deliveries
+                                                    WHERE endpoint_id = :endpoint AND status = 'PENDING'
+                                                    ORDER BY delivery_id LIMIT :max)
+                              AND d.created_at < :cutoff
+                            FOR NO KEY UPDATE SKIP LOCKED)""")
                 .param("now", Timestamp.from(now)).param("endpoint", endpointId).param("cutoff", Timestamp.from(cutoff))
                 .param("max", MAX_GIVEN_UP_BEHIND).update();
     }

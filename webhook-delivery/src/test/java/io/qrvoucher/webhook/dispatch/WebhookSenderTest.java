@@ -206,8 +206,13 @@ class WebhookSenderTest {
             busy.stop(0);
         }
         Instant now = Instant.parse("2026-12-05T10:00:00Z");
+        for (String twoMinutes : new String[] {"Sat, 05 Dec 2026 10:02:00 GMT", "Saturday, 05-Dec-26 10:02:00 GMT",
+                " 120 ", "0000000000120"}) {
+            assertThat(WebhookSender.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", twoMinutes),
+                    now)).as(twoMinutes).isEqualTo(Duration.ofMinutes(2));
+        }
         assertThat(WebhookSender.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After",
-                "Sat, 05 Dec 2026 10:02:00 GMT"), now)).isEqualTo(Duration.ofMinutes(2));
+                "9".repeat(30)), now)).as("however many digits").isEqualTo(Duration.ofSeconds(Integer.MAX_VALUE));
         for (String unread : new String[] {"Sat, 05 Dec 2026 09:00:00 GMT", "soon", "-5", "1e3"}) {
             assertThat(WebhookSender.retryAfter(new org.apache.hc.core5.http.message.BasicHeader("Retry-After", unread), now))
                     .as(unread).isNull();

@@ -68,6 +68,41 @@ class EndpointLockTest {
                 .param("endpoint", endpointId).param("due", Timestamp.from(due)).update();
     }
 
+    /**
+     * A give-up behind a failing head passes over a delivery that a resend holds (a resend locks its event's first
+     * delivery, then waits for the endpoint's head row, which the give-up's transaction holds): waited for, each would
+     * wait for the other.
+     */
+    @Test
+    void aGiveUpBehindAHeadPassesOverADeliveryAResendHolds() throws Exception {
+        JdbcClient.create(sending).sql("""
+                        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
+                            created_at, next_attempt_at)
+                        VALUES ('e', 'v2/ISSUED', 'ISSUED', 'v2', '\\x00', 'PENDING', :at, :at)""")
+                .param("at", Timestamp.from(NOW)).update();
+        ExecutorService giving = Executors.newSingleThreadExecutor();
+        try {
+            new TransactionTemplate(new DataSourceTransactionManager(listening)).executeWithoutResult(resend -> {
+                JdbcClient.create(listening).sql("SELECT 1 FROM webhook_deliveries WHERE event_id = 'v1/ISSUED' "
+                        + "FOR NO KEY UPDATE").query(Integer.class).single();
+
+                Future<Integer> givenUp = giving.submit(() -> new TransactionTemplate(new DataSourceTransactionManager(sending))
+                        .execute(status -> new WebhookStore(JdbcClient.create(sending), SECRETS)
+                                .giveUpPendingCreatedBefore("e", NOW.plusSeconds(1), NOW.plusSeconds(1))));
+
+                try {
+                    assertThat(givenUp.get(10, TimeUnit.SECONDS)).as("the one the resend does not hold").isOne();
+                } catch (Exception e) {
+                    throw new AssertionError("the give-up waited for the resend's lock", e);
+                }
+            });
+        } finally {
+            giving.shutdownNow();
+        }
+        assertThat(JdbcClient.create(sending).sql("SELECT event_id || ' ' || status FROM webhook_deliveries ORDER BY event_id")
+                .query(String.class).list()).containsExactly("v1/ISSUED PENDING", "v2/ISSUED GIVEN_UP");
+    }
+
     /** A customer whose endpoints answer slowly (on purpose or not) holds two workers at most, whatever is due. */
     @Test
     void oneCustomersEndpointsTakeTwoAttemptsAtOnceAndTheNextWorkerAnotherCustomers() throws SQLException {
