@@ -69,10 +69,18 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     /** The end of every range of attempts: an ingress's clock may run ahead of this instance's. */
     private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
 
+    /**
+     * The most index entries one page of a list reads (each decoded, a status filter's misses and the pages a page
+     * number skips included): a customer with years of vouchers, listed by a rare status or at page 50,000, had the
+     * owner read them all for one answer, on and on after the asker had given up.
+     */
+    public static final int LIST_SCAN_BUDGET = 10_000;
+
     private final KafkaStreams streams;
     private final WholePartitions whole;
     private final StandbyLags standbyLags;
     private final HostInfo self;
+    private final int listScanBudget;
 
     /**
      * @param whole       which partitions the topology of {@code streams} holds whole here
@@ -80,10 +88,16 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * @param self        this instance as {@code streams} names it to the others ({@code application.server})
      */
     public VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, HostInfo self) {
+        this(streams, whole, standbyLags, self, LIST_SCAN_BUDGET);
+    }
+
+    VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, HostInfo self,
+                   int listScanBudget) {
         this.streams = streams;
         this.whole = whole;
         this.standbyLags = standbyLags;
         this.self = self;
+        this.listScanBudget = listScanBudget;
     }
 
     /**
@@ -127,7 +141,10 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
     /**
      * One page of a customer's vouchers in a role, newest first, created (payer) or redeemed (payee) in
-     * {@code [from, to)}, of the given statuses: a range scan of the customer's part of the index.
+     * {@code [from, to)}, of the given statuses: a range scan of the customer's part of the index, of at most
+     * {@link #LIST_SCAN_BUDGET} entries. A page whose scan ends there before it is full is answered short (even empty),
+     * with a {@code next} where the scan stopped; a page number whose vouchers lie past it is refused: its list goes on
+     * by cursors.
      *
      * @param after where the previous page ended (its {@code next}), or null for the first page
      * @param skip  matching vouchers to pass over first (page numbers); 0 with a cursor
@@ -155,11 +172,23 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         // Grown as vouchers are found, not sized on the asker's word.
         List<VoucherState> items = new ArrayList<>(Math.min(size, 100));
         String lastKey = null;
+        String lastExamined = null;
         boolean more = false;
         int toSkip = skip;
+        int examined = 0;
         try (KeyValueIterator<String, byte[]> entries = result.getResult()) {
             while (entries.hasNext()) {
+                if (examined == listScanBudget) {
+                    if (toSkip > 0) {
+                        throw new BadQuery("Page numbers reach the first " + listScanBudget + " vouchers of a list "
+                                + "(of every status); further on it goes by cursors: follow next from an earlier page");
+                    }
+                    more = true; // on from where the scan stopped, whether a voucher of the page or not
+                    break;
+                }
                 var entry = entries.next();
+                examined++;
+                lastExamined = entry.key;
                 VoucherState voucher = STATES.decode(entry.value);
                 if (!statuses.contains(voucher.getStatus())) {
                     continue;
@@ -179,7 +208,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         }
         // A list is what the partition has: never "no such voucher", so found as far as a standby goes.
         confirm(place, customerId, true);
-        return new VoucherPage(items, more ? lastKey : null);
+        return new VoucherPage(items, !more ? null : items.size() < size ? lastExamined : lastKey);
     }
 
     /** The customer's settings as merged so far, or null inside if the customer never changed any. */

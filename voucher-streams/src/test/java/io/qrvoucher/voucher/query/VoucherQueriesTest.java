@@ -9,8 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,14 +43,17 @@ import io.qrvoucher.avro.GenerateVoucher;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.RequestSignatures;
+import io.qrvoucher.support.reads.VoucherStreamsReads.BadQuery;
 import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
 import io.qrvoucher.voucher.app.VoucherStreamsProperties;
+import io.qrvoucher.voucher.streams.CustomerVoucherIndex.Role;
 import io.qrvoucher.voucher.streams.RecordTracing;
 import io.qrvoucher.voucher.streams.StalledVouchers;
 import io.qrvoucher.voucher.streams.VoucherChanges;
@@ -73,7 +80,8 @@ class VoucherQueriesTest {
     private static Instance second;
 
     /** One instance of the topology, with what it knows of its whole partitions, reached at {@code host}. */
-    private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host, StandbyLags lags) {
+    private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host, StandbyLags lags,
+                            WholePartitions whole) {
 
         static Instance start(String name, int port) {
             return start("voucher-queries-test", name, port, null, null);
@@ -109,7 +117,7 @@ class VoucherQueriesTest {
             streams.start();
             HostInfo host = properties.applicationServer();
             StandbyLags lags = new StandbyLags(properties.standbyMaxLag()).watching(streams, Duration.ofMillis(100));
-            return new Instance(streams, new VoucherQueries(streams, whole, lags, host), host, lags);
+            return new Instance(streams, new VoucherQueries(streams, whole, lags, host), host, lags, whole);
         }
 
         void close() {
@@ -329,6 +337,45 @@ class VoucherQueriesTest {
         }
     }
 
+    /**
+     * A page reads at most its budget of the index: a list by a status none of the vouchers has goes on by cursors,
+     * page after empty page, and a page number past the budget is refused (its vouchers are reached by cursors).
+     */
+    @Test
+    void aListPageReadsAtMostItsBudgetOfTheIndexAndGoesOnByCursors() {
+        String payer = "lister-" + UUID.randomUUID();
+        for (int i = 0; i < 7; i++) {
+            generate(UUID.randomUUID().toString(), payer);
+        }
+        Instant from = Instant.now().minus(Duration.ofDays(1));
+        Instant to = Instant.now().plus(Duration.ofDays(1));
+        Set<VoucherStatus> every = EnumSet.allOf(VoucherStatus.class);
+        await().atMost(Duration.ofSeconds(60)).until(() -> first.queries()
+                .vouchersOf(payer, Role.PAYER, from, to, every, null, 0, 100).getItems().size() == 7);
+        VoucherQueries budgeted = new VoucherQueries(first.streams(), first.whole(), first.lags(), first.host(), 3);
+
+        List<Integer> pages = new ArrayList<>();
+        String next = null;
+        do {
+            VoucherPage page = budgeted.vouchersOf(payer, Role.PAYER, from, to, EnumSet.of(VoucherStatus.REDEEMED), next,
+                    0, 10);
+            pages.add(page.getItems().size());
+            next = page.getNext();
+        } while (next != null && pages.size() < 10);
+
+        assertThat(pages).as("3 entries read, 3, then the last").containsExactly(0, 0, 0);
+        List<String> listed = new ArrayList<>();
+        next = null;
+        do {
+            VoucherPage page = budgeted.vouchersOf(payer, Role.PAYER, from, to, every, next, 0, 2);
+            page.getItems().forEach(voucher -> listed.add(voucher.getVoucherId()));
+            next = page.getNext();
+        } while (next != null && listed.size() < 20);
+        assertThat(listed).as("every voucher once, by cursors").hasSize(7).doesNotHaveDuplicates();
+        assertThatThrownBy(() -> budgeted.vouchersOf(payer, Role.PAYER, from, to, every, null, 4, 2))
+                .isInstanceOf(BadQuery.class).hasMessageContaining("cursors");
+    }
+
     private static KeyQueryMetadata holders(String voucherId) {
         return holders(first, voucherId);
     }
@@ -339,8 +386,12 @@ class VoucherQueriesTest {
 
     /** Sends a generation as the ingress does: sealed. */
     private static void generate(String voucherId) {
-        VoucherRequest request = new VoucherRequest("gen-" + voucherId, voucherId, "alice", Instant.now(),
-                new GenerateVoucher("acc-alice", 5_00L, "CNY", null, "ab".repeat(32)));
+        generate(voucherId, "alice");
+    }
+
+    private static void generate(String voucherId, String payer) {
+        VoucherRequest request = new VoucherRequest("gen-" + voucherId, voucherId, payer, Instant.now(),
+                new GenerateVoucher("acc-" + payer, 5_00L, "CNY", null, "ab".repeat(32)));
         byte[] value = AvroSerde.of(VoucherRequest.class).encode(request);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.VOUCHER_REQUESTS, voucherId, value);
         INGRESS.sign(record.headers(), voucherId, value);
