@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -147,6 +148,41 @@ class LedgerDatabaseTest {
                 assertThatThrownBy(() -> service.sql(ddl).update()).as(ddl).satisfies(refused ->
                         assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(refused).getMessage())
                                 .containsAnyOf("permission denied", "must be owner"));
+            }
+        }
+    }
+
+    /**
+     * The check that a journal transaction balances reads the journal itself: a temporary table of the same name,
+     * read in its place, let an unbalanced transaction through. The service's role may make no temporary table, and
+     * one the owner makes is not read.
+     */
+    @Test
+    void noTemporaryTableStandsInForTheJournalWhenItsBalanceIsChecked(@TempDir Path directory) throws SQLException {
+        try (LedgerDatabase database = new LedgerDatabase(directory, FreePorts.next(), SUPERUSER_PASSWORD).start()) {
+            org.flywaydb.core.Flyway.configure()
+                    .dataSource(database.jdbcUrl(), LedgerDatabase.OWNER, database.ownerPassword())
+                    .placeholders(java.util.Map.of("application_role", LedgerDatabase.APPLICATION))
+                    .load().migrate();
+            try (Connection service = DriverManager.getConnection(database.jdbcUrl(), LedgerDatabase.APPLICATION,
+                    database.applicationPassword())) {
+                assertThatThrownBy(() -> service.createStatement().execute(
+                        "CREATE TEMP TABLE journal_entries (transaction_id bigint, currency text, amount_minor bigint)"))
+                        .hasMessageContaining("permission denied");
+            }
+            try (Connection owner = DriverManager.getConnection(database.jdbcUrl(), LedgerDatabase.OWNER,
+                    database.ownerPassword())) {
+                owner.setAutoCommit(false);
+                Statement statement = owner.createStatement();
+                statement.execute("CREATE TEMP TABLE journal_entries (transaction_id bigint, currency text, "
+                        + "amount_minor bigint)");
+                statement.execute("INSERT INTO public.accounts (account_id, owner_customer_id, kind, currency, "
+                        + "balance_minor, status) VALUES ('a', 'alice', 'CUSTOMER', 'CNY', 100, 'ACTIVE')");
+                statement.execute("INSERT INTO public.journal_transactions (transaction_id, kind) VALUES (1, 'OPENING')");
+                statement.execute("INSERT INTO public.journal_entries (transaction_id, account_id, amount_minor, currency) "
+                        + "VALUES (1, 'a', 100, 'CNY')");
+
+                assertThatThrownBy(owner::commit).hasMessageContaining("does not balance");
             }
         }
     }
