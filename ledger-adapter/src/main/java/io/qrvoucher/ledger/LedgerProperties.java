@@ -58,6 +58,17 @@ public record LedgerProperties(
             String password,
             @DefaultValue("50000") long defaultDailyOutwardLimit) {
 
+        /** The most whole units a default may be: in minor units of any currency (up to four decimals) it fits a long. */
+        static final long MAX_DEFAULT_DAILY_OUTWARD_LIMIT = Long.MAX_VALUE / 10_000;
+
+        public Admin {
+            // Checked at start: wrong, it would fail every opening that does not give a limit of its own, as a 500.
+            if (defaultDailyOutwardLimit < 0 || defaultDailyOutwardLimit > MAX_DEFAULT_DAILY_OUTWARD_LIMIT) {
+                throw new IllegalArgumentException("ledger.admin.default-daily-outward-limit must be 0 to "
+                        + MAX_DEFAULT_DAILY_OUTWARD_LIMIT + " whole units, not " + defaultDailyOutwardLimit);
+            }
+        }
+
         public boolean hasPassword() {
             return password != null && !password.isBlank();
         }

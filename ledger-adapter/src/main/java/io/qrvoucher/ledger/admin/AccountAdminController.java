@@ -89,13 +89,17 @@ class AccountAdminController {
                         + " is open already, " + describe(opened.existing()) + "; this asked for one "
                         + describe(asked) + ". Nothing changed");
             }
+            // Logged as soon as it is committed: the log is the opening's one record of its operator, and a publish or
+            // read that fails next would leave it unwritten (the retry finds the account open, and logs nothing).
+            if (opened.outcome() == Outcome.OPENED) {
+                log.info("Operator {} opened account {} {}", operator.getName(), asked.accountId(), describe(asked));
+            }
             publisher.publishSnapshots(List.of(asked.accountId(), AccountOpening.capitalAccount(asked.currency()),
                     AccountOpening.clearingAccount(asked.currency())));
             AccountView account = AccountView.of(ledger.account(asked.accountId()).orElseThrow());
             if (opened.outcome() == Outcome.ALREADY_OPEN) {
                 return ResponseEntity.ok(account);
             }
-            log.info("Operator {} opened account {} {}", operator.getName(), asked.accountId(), describe(asked));
             return ResponseEntity.created(URI.create("/admin/accounts/" + asked.accountId())).body(account);
         });
     }
@@ -126,10 +130,10 @@ class AccountAdminController {
                         closing.outcome());
                 throw refusal;
             }
-            publisher.publishSnapshots(List.of(accountId));
             if (closing.outcome() == ClosingOutcome.CLOSED) {
-                log.info("Operator {} closed account {}", operator.getName(), accountId);
+                log.info("Operator {} closed account {}", operator.getName(), accountId); // as committed (see open)
             }
+            publisher.publishSnapshots(List.of(accountId));
             return AccountView.of(closing.account());
         });
     }
