@@ -848,6 +848,11 @@ async function listVouchers() {
   let page;
   try {
     page = await api('GET', `/api/vouchers?${query}`);
+    // A page reads a bounded part of the list: filtered by a rare status, it may come back empty with more after it.
+    for (let more = 0; !page.items.length && page.next && more < 20; more++) {
+      query.set('cursor', page.next);
+      page = await api('GET', `/api/vouchers?${query}`);
+    }
   } catch (error) {
     if (listing === state.manageListing) say($('#manage-message'), () => reason(error.code));
     return;

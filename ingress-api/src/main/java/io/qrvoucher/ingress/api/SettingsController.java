@@ -164,7 +164,8 @@ class SettingsController {
     /**
      * The settings, with the destination of the customer's redemption that succeeded last. The list is newest
      * request first, and a redemption settles up to its transfer's give-up later than it was asked for: the newest
-     * few are read and the one that succeeded last taken.
+     * few are read and the one that succeeded last taken. Among the payee's newest 10,000 entries (a page's budget of
+     * the index) only: a payee whose last that many were not redeemed by them is shown none.
      */
     private Mono<Dtos.Settings> toDto(CustomerSettings settings, String customerId) {
         return reads.vouchersOf(customerId, VoucherStreamsReads.Role.PAYEE, Instant.EPOCH, Instant.parse("9999-01-01T00:00:00Z"),

@@ -180,6 +180,8 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
             while (entries.hasNext()) {
                 if (examined == listScanBudget) {
                     if (toSkip > 0) {
+                        // A copy that may not be whole sends the reader on rather than refuse for good.
+                        confirm(place, customerId, true);
                         throw new BadQuery("Page numbers reach the first " + listScanBudget + " vouchers of a list "
                                 + "(of every status); further on it goes by cursors: follow next from an earlier page");
                     }
