@@ -223,6 +223,36 @@ class LedgerDatabaseTest {
         }
     }
 
+    /**
+     * A deployment runs the migrations alone, as the schema's owner ({@code java -jar app.jar migrate}, a job), and the
+     * services as their own roles only: a service taken over then holds no password that could drop the ledger's
+     * balance trigger or rewrite the journal. Its Flyway, as its own role, reads the history and finds nothing pending.
+     */
+    @Test
+    void migrationsRunAloneAsTheOwnerAndTheServicesFlywayAsTheirOwnRoleFindsNothingPending(@TempDir Path directory) {
+        try (LedgerDatabase server = new LedgerDatabase(directory, FreePorts.next(), SUPERUSER_PASSWORD).start()) {
+            WebhookDatabase webhooks = WebhookDatabase.in(server);
+
+            io.qrvoucher.ledger.LedgerAdapterApplication.main(new String[] {"migrate",
+                    "--spring.datasource.url=" + server.jdbcUrl(), "--spring.datasource.username=" + LedgerDatabase.APPLICATION,
+                    "--spring.flyway.user=" + LedgerDatabase.OWNER, "--spring.flyway.password=" + server.ownerPassword()});
+            io.qrvoucher.webhook.WebhookDeliveryApplication.main(new String[] {"migrate",
+                    "--spring.datasource.url=" + webhooks.jdbcUrl(), "--spring.datasource.username=" + WebhookDatabase.APPLICATION,
+                    "--spring.flyway.user=" + WebhookDatabase.OWNER, "--spring.flyway.password=" + webhooks.ownerPassword()});
+
+            assertThat(server.jdbc().sql("SELECT count(*) FROM accounts").query(Long.class).single()).isZero();
+            assertThat(webhooks.jdbc().sql("SELECT count(*) FROM webhook_endpoints").query(Long.class).single()).isZero();
+            assertThat(org.flywaydb.core.Flyway.configure()
+                    .dataSource(server.jdbcUrl(), LedgerDatabase.APPLICATION, server.applicationPassword())
+                    .placeholders(java.util.Map.of("application_role", LedgerDatabase.APPLICATION))
+                    .load().migrate().migrationsExecuted).isZero();
+            assertThat(org.flywaydb.core.Flyway.configure().locations("classpath:db/webhooks")
+                    .dataSource(webhooks.jdbcUrl(), WebhookDatabase.APPLICATION, webhooks.applicationPassword())
+                    .placeholders(java.util.Map.of("application_role", WebhookDatabase.APPLICATION))
+                    .load().migrate().migrationsExecuted).isZero();
+        }
+    }
+
     /** A data folder whose migrations ran as the superuser is handed to the owner role on start. */
     @Test
     void aDataFolderMigratedByTheSuperuserIsHandedToTheOwner(@TempDir Path directory) {

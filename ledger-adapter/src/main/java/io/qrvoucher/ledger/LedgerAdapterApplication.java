@@ -23,6 +23,7 @@ import io.qrvoucher.ledger.core.AccountOpening;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.web.AccountReads;
 import io.qrvoucher.support.BankRules;
+import io.qrvoucher.support.migration.MigrationRun;
 import io.qrvoucher.support.internal.InternalApiServer;
 
 /*
@@ -40,7 +41,12 @@ import io.qrvoucher.support.internal.InternalApiServer;
 @Import(InternalApiServer.class)
 public class LedgerAdapterApplication {
 
+    /** Runs the service; {@code migrate} as the first argument, its database migrations alone ({@link MigrationRun}). */
     public static void main(String[] args) {
+        if (MigrationRun.asked(args)) {
+            MigrationRun.run("ledger-adapter", args);
+            return;
+        }
         builder().run(args);
     }
 

@@ -27,6 +27,7 @@ import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.internal.InternalApiServer;
+import io.qrvoucher.support.migration.MigrationRun;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.core.SecretBox;
@@ -58,7 +59,12 @@ public class WebhookDeliveryApplication {
     private static final int RETENTION_BATCH = 1000;
     private static final int HEAD_REPAIR_BATCH = 1000;
 
+    /** Runs the service; {@code migrate} as the first argument, its database migrations alone ({@link MigrationRun}). */
     public static void main(String[] args) {
+        if (MigrationRun.asked(args)) {
+            MigrationRun.run("webhook-delivery", args);
+            return;
+        }
         builder().run(args);
     }
 

@@ -54,12 +54,18 @@ final class IdempotencyKeys {
     }
 
     /** A key a client may send: 1 to 200 visible ASCII characters. */
+    /**
+     * Visible ASCII but the comma: a header sent twice reaches a handler as its values joined by commas, and was taken
+     * as one key made of both.
+     */
     static boolean isValid(String key) {
-        return !key.isBlank() && key.length() <= MAX_KEY_LENGTH && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e);
+        return !key.isBlank() && key.length() <= MAX_KEY_LENGTH
+                && key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e && c != ',');
     }
 
     static ApiException invalidKey() {
-        return ApiException.badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 200 visible ASCII characters");
+        return ApiException.badRequest("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be given once, 1 to 200 "
+                + "visible ASCII characters other than a comma");
     }
 
     /**
