@@ -292,18 +292,44 @@ class ComposeFileTest {
             }
         }
         assertThat(environment("ledger-adapter-1")).containsKeys("LEDGER_DB_URL", "LEDGER_DB_USER", "LEDGER_DB_PASSWORD",
-                "SPRING_FLYWAY_USER", "SPRING_FLYWAY_PASSWORD", "LEDGER_ADMIN_PASSWORD");
-        assertThat(environment("ledger-adapter-1").get("LEDGER_DB_USER")).as("the service is not the schema's owner")
-                .isNotEqualTo(environment("ledger-adapter-1").get("SPRING_FLYWAY_USER"));
+                "LEDGER_ADMIN_PASSWORD");
         assertThat(environment("voucher-streams-1")).containsKey("REQUEST_SIGNING_KEY");
         assertThat(environment("ingress-api")).containsKey("REQUEST_SIGNING_KEY");
         assertThat(environment("ingress-api")).containsKeys("INGRESS_CODE_SECRET", "INGRESS_JWK_SET_URI", "INGRESS_WEBHOOKS_URLS");
         for (String instance : List.of("webhook-delivery-1", "webhook-delivery-2")) {
             assertThat(environment(instance)).as(instance).containsKeys("WEBHOOK_DB_URL", "WEBHOOK_DB_USER",
-                    "WEBHOOK_DB_PASSWORD", "SPRING_FLYWAY_USER", "SPRING_FLYWAY_PASSWORD", "WEBHOOK_SECRET_KEY");
-            assertThat(environment(instance).get("WEBHOOK_DB_USER")).as("the service is not the schema's owner")
-                    .isNotEqualTo(environment(instance).get("SPRING_FLYWAY_USER"));
+                    "WEBHOOK_DB_PASSWORD", "WEBHOOK_SECRET_KEY");
         }
+    }
+
+    /**
+     * The migrations run alone, as the schema's owner, in a job the instances wait for: no instance holds the owner's
+     * password (taken over, it could drop the ledger's balance trigger or rewrite the journal). The job runs the
+     * service's image with {@code migrate}, against the service's database, granting the rows to the service's role.
+     */
+    @Test
+    void onlyAMigrationJobHoldsTheSchemaOwnersPasswordAndTheInstancesWaitForIt() {
+        DATABASE_OF.forEach((service, connection) -> {
+            String application = application(service);
+            Map<String, Object> job = services.get(application + "-migrate");
+            assertThat(job).as(application + "-migrate").isNotNull();
+            assertThat(list(job.get("command"))).as(application).containsExactly("migrate");
+            assertThat(map(job.get("build"))).isEqualTo(map(services.get(service).get("build")));
+            Map<String, Object> env = map(job.get("environment"));
+            assertThat(env).as(application).containsOnlyKeys(connection.get(0), connection.get(1), "SPRING_FLYWAY_USER",
+                    "SPRING_FLYWAY_PASSWORD");
+            assertThat(env.get(connection.get(0))).isEqualTo(environment(service).get(connection.get(0)));
+            assertThat(env.get(connection.get(1))).as("the rows are granted to the role the instances log in as")
+                    .isEqualTo(environment(service).get(connection.get(1))).isNotEqualTo(env.get("SPRING_FLYWAY_USER"));
+            services.forEach((name, other) -> {
+                if (application(name).equals(application) && !name.equals(application + "-migrate")) {
+                    assertThat(map(other.get("environment"))).as(name).doesNotContainKeys("SPRING_FLYWAY_USER",
+                            "SPRING_FLYWAY_PASSWORD");
+                    assertThat(at(map(other.get("depends_on")), application + "-migrate", "condition")).as(name)
+                            .isEqualTo("service_completed_successfully");
+                }
+            });
+        });
     }
 
     @Test
@@ -375,7 +401,8 @@ class ComposeFileTest {
             Matcher url = Pattern.compile("jdbc:postgresql://postgres:5432/(\\w+)").matcher(String.valueOf(env.get(connection.get(0))));
             assertThat(url.matches()).as(service + ": " + env.get(connection.get(0))).isTrue();
             String database = url.group(1);
-            String owner = String.valueOf(env.get("SPRING_FLYWAY_USER"));
+            Map<String, Object> migrations = environment(application(service) + "-migrate");
+            String owner = String.valueOf(migrations.get("SPRING_FLYWAY_USER"));
             String role = String.valueOf(env.get(connection.get(1)));
 
             // The database and its owner: the image's own (POSTGRES_DB, POSTGRES_USER) or made by a script.
@@ -384,7 +411,7 @@ class ComposeFileTest {
                     .as(service + ": database " + database + " owned by " + owner).isTrue();
             // Each role logs in with the password the service is given.
             assertThat(passwordVariable(postgres, scripts, owner)).as(service + ": " + owner)
-                    .isEqualTo(variableIn(env.get("SPRING_FLYWAY_PASSWORD")));
+                    .isEqualTo(variableIn(migrations.get("SPRING_FLYWAY_PASSWORD")));
             assertThat(passwordVariable(postgres, scripts, role)).as(service + ": " + role)
                     .isEqualTo(variableIn(env.get(connection.get(2))));
         });
@@ -418,7 +445,7 @@ class ComposeFileTest {
         INGRESS_URLS_OF.forEach((application, variable) -> {
             Port api = Port.of(at(yaml(ROOT.resolve(CONFIG_OF.get(application))), "server", "port"));
             Set<String> instances = new TreeSet<>(services.keySet().stream().filter(name -> application(name).equals(application)
-                    && !name.equals(application)).toList());
+                    && !name.equals(application) && !name.endsWith("-migrate")).toList());
             Set<String> called = new TreeSet<>();
             for (String url : String.valueOf(environment("ingress-api").get(variable)).split(",")) {
                 Matcher address = Pattern.compile("http://([a-z0-9-]+):(\\d+)").matcher(url);
@@ -773,8 +800,9 @@ class ComposeFileTest {
         return protocols;
     }
 
+    /** The application a service of compose runs: its instances are numbered, its migration job is {@code -migrate}. */
     private static String application(String service) {
-        return service.replaceAll("-\\d$", "");
+        return service.replaceAll("-(\\d|migrate)$", "");
     }
 
     private Map<String, Object> environment(String service) {

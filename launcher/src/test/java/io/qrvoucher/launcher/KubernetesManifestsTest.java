@@ -31,6 +31,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -330,17 +331,20 @@ class KubernetesManifestsTest {
     void everyVariableAndSecretFileIsAPropertyTheApplicationReads(String source) {
         for (Workload workload : workloads(manifests(source))) {
             String config = DeploymentFiles.read(ROOT.resolve(CONFIG_OF.get(workload.name())));
-            Map<String, String> env = workload.env();
-            for (String variable : env.keySet()) {
-                boolean expanded = env.values().stream().anyMatch(value -> value != null && value.contains("$(" + variable + ")"));
-                boolean read = variable.startsWith("SPRING_") || config.contains("${" + variable + ":")
-                        || DeploymentFiles.propertyOfVariable(variable) != null || expanded;
-                assertThat(read).as(workload.name() + " reads " + variable).isTrue();
-            }
-            // Secrets are files named after properties (Spring's configtree at /run/secrets).
-            assertThat(workload.mountedSecretFiles().keySet()).as(workload.name()).anyMatch(path -> path.startsWith("/run/secrets/"));
-            for (String property : workload.secretFiles().keySet()) {
-                assertThat(bindsProperty(property)).as(workload.name() + " declares " + property).isTrue();
+            for (Container container : workload.allContainers()) {
+                String name = workload.name() + "/" + container.getName();
+                Map<String, String> env = workload.env(container);
+                for (String variable : env.keySet()) {
+                    boolean expanded = env.values().stream().anyMatch(value -> value != null && value.contains("$(" + variable + ")"));
+                    boolean read = variable.startsWith("SPRING_") || config.contains("${" + variable + ":")
+                            || DeploymentFiles.propertyOfVariable(variable) != null || expanded;
+                    assertThat(read).as(name + " reads " + variable).isTrue();
+                }
+                // Secrets are files named after properties (Spring's configtree at /run/secrets).
+                assertThat(workload.mountedSecretFiles(container).keySet()).as(name).anyMatch(path -> path.startsWith("/run/secrets/"));
+                for (String property : workload.secretFiles(container).keySet()) {
+                    assertThat(bindsProperty(property)).as(name + " declares " + property).isTrue();
+                }
             }
         }
     }
@@ -534,10 +538,24 @@ class KubernetesManifestsTest {
             String owner = String.valueOf(at(spec, "bootstrap", "initdb", "owner"));
             assertThat(url.group(2)).as(service).isEqualTo(database);
             assertThat(String.valueOf(compose.get(connection.get(0)))).as(service + " in compose").endsWith("/" + database);
-            // Migrations as the owner, with the owner's password from the secret the cluster was made with.
-            assertThat(env.get("SPRING_FLYWAY_USER")).as(service).isEqualTo(owner).isEqualTo(compose.get("SPRING_FLYWAY_USER"));
-            assertThat(workloads.get(service).secretFiles().get("spring.flyway.password")).as(service)
-                    .isEqualTo(at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
+            // Migrations as the owner, with the owner's password from the secret the cluster was made with, in an init
+            // container of their own, as compose's job: the service's container holds neither.
+            Workload workload = workloads.get(service);
+            Container migrations = workload.migrations()
+                    .orElseThrow(() -> new AssertionError(service + ": no init container migrate"));
+            Map<String, Object> composeMigrations = map(map(composeServices.get(service + "-migrate")).get("environment"));
+            assertThat(migrations.getImage()).as(service).isEqualTo(workload.container().getImage());
+            assertThat(migrations.getArgs()).as(service).containsExactly("migrate");
+            Map<String, String> migrationEnv = workload.env(migrations);
+            assertThat(migrationEnv.get("SPRING_FLYWAY_USER")).as(service).isEqualTo(owner)
+                    .isEqualTo(composeMigrations.get("SPRING_FLYWAY_USER"));
+            assertThat(migrationEnv.get(connection.get(0))).as(service).isEqualTo(env.get(connection.get(0)));
+            assertThat(migrationEnv.get(connection.get(1))).as(service).isEqualTo(env.get(connection.get(1)));
+            assertThat(workload.secretFiles(migrations)).as(service).containsOnlyKeys("spring.flyway.password")
+                    .containsEntry("spring.flyway.password", at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
+            assertThat(env).as(service).doesNotContainKey("SPRING_FLYWAY_USER");
+            assertThat(workload.secretFiles()).as(service).doesNotContainKey("spring.flyway.password")
+                    .doesNotContainValue(at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
             // Rows as the application role, a managed role that may log in and owns nothing, as compose's.
             Map<String, Object> role = ((List<?>) at(spec, "managed", "roles")).stream().map(DeploymentFiles::<Object>map)
                     .filter(candidate -> env.get(connection.get(1)).equals(candidate.get("name"))).findFirst()
@@ -1166,10 +1184,26 @@ class KubernetesManifestsTest {
             return template.getSpec().getContainers().get(0);
         }
 
+        /** The init container that runs the service's migrations alone, if the workload has one. */
+        Optional<Container> migrations() {
+            return template.getSpec().getInitContainers().stream().filter(init -> init.getName().equals("migrate")).findFirst();
+        }
+
+        /** The service's container and its init containers. */
+        List<Container> allContainers() {
+            List<Container> all = new ArrayList<>(template.getSpec().getInitContainers());
+            all.add(container());
+            return all;
+        }
+
         /** Plain values, and the {@code <configmap>/<key>} of a value from a ConfigMap. */
         Map<String, String> env() {
+            return env(container());
+        }
+
+        Map<String, String> env(Container container) {
             Map<String, String> env = new LinkedHashMap<>();
-            for (EnvVar variable : container().getEnv()) {
+            for (EnvVar variable : container.getEnv()) {
                 String value = variable.getValue();
                 if (variable.getValueFrom() != null && variable.getValueFrom().getConfigMapKeyRef() != null) {
                     value = variable.getValueFrom().getConfigMapKeyRef().getName() + "/" + variable.getValueFrom().getConfigMapKeyRef().getKey();
@@ -1181,8 +1215,12 @@ class KubernetesManifestsTest {
 
         /** Every file mounted from a secret: its path in the container to {@code <secret>/<key>}. */
         Map<String, String> mountedSecretFiles() {
+            return mountedSecretFiles(container());
+        }
+
+        Map<String, String> mountedSecretFiles(Container container) {
             Map<String, String> files = new LinkedHashMap<>();
-            for (var mount : container().getVolumeMounts()) {
+            for (var mount : container.getVolumeMounts()) {
                 if (claims.contains(mount.getName())) {
                     continue; // a StatefulSet's own claim
                 }
@@ -1207,8 +1245,12 @@ class KubernetesManifestsTest {
 
         /** The properties given as files of Spring's configtree (/run/secrets/&lt;property&gt;), to {@code <secret>/<key>}. */
         Map<String, String> secretFiles() {
+            return secretFiles(container());
+        }
+
+        Map<String, String> secretFiles(Container container) {
             Map<String, String> properties = new LinkedHashMap<>();
-            mountedSecretFiles().forEach((path, secret) -> {
+            mountedSecretFiles(container).forEach((path, secret) -> {
                 if (path.startsWith("/run/secrets/")) {
                     properties.put(path.substring("/run/secrets/".length()), secret);
                 }
