@@ -316,8 +316,9 @@ class ComposeFileTest {
             assertThat(list(job.get("command"))).as(application).containsExactly("migrate");
             assertThat(map(job.get("build"))).isEqualTo(map(services.get(service).get("build")));
             Map<String, Object> env = map(job.get("environment"));
+            assertThat(job.get("image")).isEqualTo(services.get(service).get("image"));
             assertThat(env).as(application).containsOnlyKeys(connection.get(0), connection.get(1), "SPRING_FLYWAY_USER",
-                    "SPRING_FLYWAY_PASSWORD");
+                    "SPRING_FLYWAY_PASSWORD", "SPRING_FLYWAY_CONNECT_RETRIES");
             assertThat(env.get(connection.get(0))).isEqualTo(environment(service).get(connection.get(0)));
             assertThat(env.get(connection.get(1))).as("the rows are granted to the role the instances log in as")
                     .isEqualTo(environment(service).get(connection.get(1))).isNotEqualTo(env.get("SPRING_FLYWAY_USER"));

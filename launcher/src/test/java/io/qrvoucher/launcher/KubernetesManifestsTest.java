@@ -554,8 +554,13 @@ class KubernetesManifestsTest {
             assertThat(workload.secretFiles(migrations)).as(service).containsOnlyKeys("spring.flyway.password")
                     .containsEntry("spring.flyway.password", at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
             assertThat(env).as(service).doesNotContainKey("SPRING_FLYWAY_USER");
-            assertThat(workload.secretFiles()).as(service).doesNotContainKey("spring.flyway.password")
+            assertThat(workload.secretFiles()).as(service).doesNotContainKey("spring.flyway.password");
+            assertThat(workload.mountedSecretFiles()).as(service + ": anywhere in the service's container")
                     .doesNotContainValue(at(spec, "bootstrap", "initdb", "secret", "name") + "/password");
+            assertThat(migrations.getCommand()).as(service + ": the image's entrypoint, given migrate").isNullOrEmpty();
+            assertThat(migrations.getResources().getLimits()).as(service).containsKey("memory");
+            assertThat(migrations.getSecurityContext().getReadOnlyRootFilesystem()).as(service).isTrue();
+            assertThat(migrations.getSecurityContext().getAllowPrivilegeEscalation()).as(service).isFalse();
             // Rows as the application role, a managed role that may log in and owns nothing, as compose's.
             Map<String, Object> role = ((List<?>) at(spec, "managed", "roles")).stream().map(DeploymentFiles::<Object>map)
                     .filter(candidate -> env.get(connection.get(1)).equals(candidate.get("name"))).findFirst()

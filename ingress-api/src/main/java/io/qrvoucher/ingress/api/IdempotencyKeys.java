@@ -53,10 +53,9 @@ final class IdempotencyKeys {
         }
     }
 
-    /** A key a client may send: 1 to 200 visible ASCII characters. */
     /**
-     * Visible ASCII but the comma: a header sent twice reaches a handler as its values joined by commas, and was taken
-     * as one key made of both.
+     * A key a client may send: 1 to 200 visible ASCII characters but the comma (a header sent twice reaches a handler
+     * as its values joined by commas, and was taken as one key made of both).
      */
     static boolean isValid(String key) {
         return !key.isBlank() && key.length() <= MAX_KEY_LENGTH
