@@ -135,7 +135,8 @@ class VoucherController {
     @PostMapping("/{id}/cancel")
     @Operation(summary = "Cancel an unused voucher; its amount is released",
             description = "200 with the CANCELLED voucher, or 409 with the reason it cannot be cancelled. 202 if the "
-                    + "outcome is not known within the wait (5 s by default, Prefer: wait=N): the voucher as it was, "
+                    + "outcome is not known within the wait (5 s by default, Prefer: wait=N; none with Prefer: "
+                    + "respond-async alone): the voucher as it was, "
                     + "without its code, and a Location to read the outcome from")
     Mono<ResponseEntity<Dtos.Voucher>> cancel(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
                                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
@@ -146,7 +147,10 @@ class VoucherController {
     @GetMapping
     @Operation(summary = "Your vouchers, newest first, by role (payer: generated; payee: redeemed), status and time range",
             description = "Page on with `cursor` (the `next` of the page before: it holds its place however many "
-                    + "vouchers are made meanwhile), or with `page` numbers.")
+                    + "vouchers are made meanwhile), or with `page` numbers. A page reads a bounded part of the list "
+                    + "(10,000 vouchers of any status): filtered by a rare status it may be short, even empty, with "
+                    + "`next` to go on from; a page number whose vouchers lie past that is refused (400 "
+                    + "INVALID_QUERY): go on by cursors.")
     Mono<Dtos.Page<Dtos.Voucher>> list(@AuthenticationPrincipal Jwt caller,
                                        @RequestParam(defaultValue = "payer") String role,
                                        @RequestParam(required = false) String status,

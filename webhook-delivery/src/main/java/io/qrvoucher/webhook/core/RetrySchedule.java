@@ -23,16 +23,9 @@ public record RetrySchedule(Duration initialBackoff, Duration maxBackoff, Durati
     }
 
     /**
-     * The next attempt after the {@code failures}-th failed one (1 for the first) at {@code now}; empty to give
-     * the delivery up.
-     */
-    public Optional<Instant> afterFailure(Instant createdAt, int failures, Instant now) {
-        return afterFailure(createdAt, failures, now, null);
-    }
-
-    /**
-     * As {@link #afterFailure(Instant, int, Instant)}, no sooner than the endpoint asked ({@code Retry-After}, null if
-     * it did not), up to the longest pause: the endpoint's wish is kept within the schedule's bounds.
+     * The next attempt after the {@code failures}-th failed one (1 for the first) at {@code now}, no sooner than the
+     * endpoint asked ({@code Retry-After}, null if it did not) up to the longest pause, so that its wish is kept within
+     * the schedule's bounds; empty to give the delivery up.
      */
     public Optional<Instant> afterFailure(Instant createdAt, int failures, Instant now, Duration asked) {
         if (!now.isBefore(createdAt.plus(giveUpAfter))) {

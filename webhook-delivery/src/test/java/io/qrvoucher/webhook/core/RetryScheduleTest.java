@@ -35,7 +35,7 @@ class RetryScheduleTest {
         while (next.isPresent()) {
             at = next.get();
             attempts.add(at);
-            next = PRODUCTION.afterFailure(CREATED, ++failures, at);
+            next = PRODUCTION.afterFailure(CREATED, ++failures, at, null);
         }
 
         assertThat(attempts.get(attempts.size() - 1)).isAfterOrEqualTo(CREATED.plus(Duration.ofHours(24)))
@@ -45,8 +45,8 @@ class RetryScheduleTest {
 
     @Test
     void aDeliveryThatWaitedADayBehindAnotherIsTriedOnceAndGivenUpIfItFails() {
-        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(30)))).isEmpty();
-        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(23))))
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(30)), null)).isEmpty();
+        assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(23)), null))
                 .contains(CREATED.plus(Duration.ofHours(23)).plusSeconds(10));
     }
 
