@@ -860,7 +860,7 @@ async function listVouchers() {
   if (listing !== state.manageListing) return;
   state.manage.forEach(({ stop }) => stop());
   state.manage.clear();
-  say($('#manage-message'), !page.items.length && (() => t('nothing')));
+  say($('#manage-message'), !page.items.length && (() => t(page.next ? 'nothingYet' : 'nothing')));
   const list = $('#manage-list');
   list.replaceChildren();
   for (const voucher of page.items) {
