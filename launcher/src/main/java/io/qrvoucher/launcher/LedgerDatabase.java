@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import io.qrvoucher.support.Causes;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
@@ -90,7 +91,8 @@ public final class LedgerDatabase implements AutoCloseable {
                         .setPort(port).start();
             } catch (IOException e) {
                 stopLeftOver(directory); // a server that refused the password runs on until the JVM's end otherwise
-                if (refusedPassword(e)) {
+                // SQLSTATE 28P01: the password was refused.
+                if (Causes.find(e, SQLException.class, refused -> "28P01".equals(refused.getSQLState())).isPresent()) {
                     throw new IllegalStateException("The PostgreSQL server on " + directory + " refuses the "
                             + "superuser's password: the folder was made with another one (kept in secrets.properties "
                             + "beside it)", e);
@@ -111,16 +113,6 @@ public final class LedgerDatabase implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Whether the start failed because the server refused the superuser's password (SQLSTATE 28P01). */
-    private static boolean refusedPassword(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException refused && "28P01".equals(refused.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

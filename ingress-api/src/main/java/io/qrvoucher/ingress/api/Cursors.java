@@ -1,10 +1,9 @@
 package io.qrvoucher.ingress.api;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+
+import io.qrvoucher.support.StrictUtf8;
 
 /** List cursors as clients see them: opaque, URL-safe text around the index position they stand for. */
 final class Cursors {
@@ -30,15 +29,15 @@ final class Cursors {
         if (cursor.length() > MAX_LENGTH) {
             throw notGivenOut();
         }
+        byte[] position;
         try {
-            // Strictly: bytes that are not UTF-8 would each become U+FFFD, three bytes, nine characters once
-            // percent-encoded, and the cursor passed on would outgrow the owner's request line after all.
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Base64.getUrlDecoder().decode(cursor))).toString();
-        } catch (IllegalArgumentException | CharacterCodingException e) {
+            position = Base64.getUrlDecoder().decode(cursor);
+        } catch (IllegalArgumentException e) {
             throw notGivenOut();
         }
+        // Strictly: bytes that are not UTF-8 would each become U+FFFD, three bytes, nine characters once
+        // percent-encoded, and the cursor passed on would outgrow the owner's request line after all.
+        return StrictUtf8.decode(position).orElseThrow(Cursors::notGivenOut);
     }
 
     private static ApiException notGivenOut() {

@@ -1,7 +1,5 @@
 package io.qrvoucher.voucher.streams;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -14,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.DeadLetterHeaders;
+import io.qrvoucher.support.StrictUtf8;
 
 /**
  * Reads the raw bytes of an input topic. A record that is admitted (for customers' requests: sealed by
@@ -67,12 +66,10 @@ final class DecodingProcessor<A extends org.apache.avro.specific.SpecificRecord,
         V decoded;
         String key;
         try {
-            key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-            // Bytes that are not UTF-8 read as U+FFFD: two keys of different bytes (so partitions) would read, and be
-            // sealed, as one.
-            if (key != null && !Arrays.equals(key.getBytes(StandardCharsets.UTF_8), record.key())) {
-                throw new SerializationException("The key is not UTF-8: it does not read back as the bytes it is");
-            }
+            // Strictly: bytes that are not UTF-8 would read as U+FFFD, so two keys of different bytes (and partitions)
+            // would read, and be sealed, as one.
+            key = record.key() == null ? null : StrictUtf8.decode(record.key())
+                    .orElseThrow(() -> new SerializationException("The key is not UTF-8"));
             admission.refusal(record, key).ifPresent(reason -> {
                 throw new SecurityException(reason);
             });
