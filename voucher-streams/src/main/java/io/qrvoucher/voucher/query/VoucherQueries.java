@@ -13,6 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.query.KeyQuery;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.RangeQuery;
@@ -344,8 +345,10 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         KeyQueryMetadata metadata;
         try {
             metadata = lookup.get();
-        } catch (RuntimeException e) {
-            throw new NotHeld("The partitions of " + store + " are not known yet: " + e.getMessage());
+        } catch (StreamsException | IllegalStateException e) {
+            // Not started yet, or stopped: Kafka Streams says which by these two. Anything else is a fault of
+            // this instance, answered as one (500, logged), not as a routine "ask another holder".
+            throw new NotHeld("The partitions of " + store + " are not known here: " + e.getMessage());
         }
         if (metadata == null || metadata.partition() < 0) {
             throw new NotHeld("No instance holds " + key + " of " + store + " yet");
@@ -370,7 +373,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         QueryResult<R> result;
         try {
             result = streams.query(request).getPartitionResults().get(partition);
-        } catch (RuntimeException e) {
+        } catch (StreamsException e) {
             throw new NotHeld("Partition " + partition + " of " + store + " cannot be read here: " + e.getMessage());
         }
         if (result == null) {

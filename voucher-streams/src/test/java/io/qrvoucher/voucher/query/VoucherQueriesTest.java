@@ -14,6 +14,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -25,10 +26,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.StandbyUpdateListener;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.processor.TaskId;
@@ -382,6 +386,45 @@ class VoucherQueriesTest {
 
     private static KeyQueryMetadata holders(Instance asked, String voucherId) {
         return asked.streams().queryMetadataForKey(VoucherTopology.VOUCHER_STORE, voucherId, Serdes.String().serializer());
+    }
+
+    /**
+     * "Not held here" sends the reader to another instance: right for a Kafka Streams not running or a partition that
+     * moved, wrong for a fault of this instance, which would be answered 421 and never logged as the error it is.
+     */
+    @Test
+    void aFaultOfThisInstanceIsNotPassedOffAsAPartitionHeldElsewhere() {
+        String voucherId = UUID.randomUUID().toString();
+        try (KafkaStreams notStarted = unstarted(null)) {
+            assertThatThrownBy(() -> queriesOf(notStarted).voucher(voucherId, null)).isInstanceOf(NotHeld.class);
+        }
+        try (KafkaStreams faulty = unstarted(new IllegalArgumentException("a fault of this instance"))) {
+            assertThatThrownBy(() -> queriesOf(faulty).voucher(voucherId, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("a fault of this instance");
+        }
+    }
+
+    /** A Kafka Streams never started, whose reads fail with {@code fault} if given, else as Kafka Streams' own do. */
+    private static KafkaStreams unstarted(RuntimeException fault) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(Topics.VOUCHER_REQUESTS);
+        Properties config = new Properties();
+        config.put(StreamsConfig.APPLICATION_ID_CONFIG, "voucher-queries-test-unstarted");
+        config.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        config.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("unstarted").toString());
+        return new KafkaStreams(builder.build(), config) {
+            @Override
+            public <K> KeyQueryMetadata queryMetadataForKey(String store, K key, Serializer<K> serializer) {
+                if (fault != null) {
+                    throw fault;
+                }
+                return super.queryMetadataForKey(store, key, serializer);
+            }
+        };
+    }
+
+    private static VoucherQueries queriesOf(KafkaStreams streams) {
+        return new VoucherQueries(streams, first.whole(), first.lags(), first.host());
     }
 
     /** Sends a generation as the ingress does: sealed. */
