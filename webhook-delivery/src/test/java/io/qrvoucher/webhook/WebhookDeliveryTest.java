@@ -9,10 +9,13 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 
 import javax.sql.DataSource;
@@ -414,6 +417,58 @@ class WebhookDeliveryTest {
                 assertThat(delivery.status()).isEqualTo("PENDING");
                 assertThat(delivery.attempts()).isEmpty();
             });
+        } finally {
+            running.start();
+        }
+    }
+
+    @Test
+    void aWorkerThatFailedWithAnErrorGoesOnSendingAtItsNextPoll(@Autowired Dispatcher running) throws IOException {
+        running.stop();
+        // The worker's first look at the time fails as no exception would: with an Error.
+        AtomicBoolean failed = new AtomicBoolean();
+        Clock failingOnce = new Clock() {
+            @Override
+            public Instant instant() {
+                if (failed.compareAndSet(false, true)) {
+                    throw new StackOverflowError("the worker's first attempt, as the test makes it fail") {
+                        @Override
+                        public synchronized Throwable fillInStackTrace() {
+                            return this; // its log line without a page of frames
+                        }
+                    };
+                }
+                return Instant.now();
+            }
+
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        try (Receiver receiver = Receiver.answering();
+             WebhookSender sender = new WebhookSender(new io.qrvoucher.webhook.core.EndpointUrls(true, java.util.Set.of(443)),
+                     Duration.ofSeconds(1), Duration.ofSeconds(1), 8, Clock.systemUTC())) {
+            Dispatcher oneWorker = new Dispatcher(store, transactions, sender, DeliveryTraces.untraced(),
+                    new RetrySchedule(Duration.ofMillis(100), Duration.ofMillis(800), Duration.ofSeconds(3)), 1,
+                    Duration.ofMillis(10), failingOnce, new SimpleMeterRegistry());
+            register(alice, receiver.url(), "ISSUED");
+            oneWorker.start();
+            try {
+                await().atMost(BOUND).untilTrue(failed);
+                String voucherId = "v-" + UUID.randomUUID();
+                publish(VoucherEvents.redemption(voucherId, alice, bob)[1]);
+
+                await().atMost(BOUND).until(() -> receiver.accepted().size() == 1);
+                assertThat(receiver.accepted()).extracting(Receiver.Request::eventId).containsExactly(voucherId + "/v2");
+            } finally {
+                oneWorker.stop();
+            }
         } finally {
             running.start();
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.micrometer.core.instrument.Counter;
@@ -110,7 +111,12 @@ public final class Dispatcher implements SmartLifecycle {
         } catch (RuntimeException e) {
             // The database failed: nothing was recorded, the endpoint's lock is gone, the delivery stays due.
             log.warn("Webhook worker could not take or record a delivery: {}",
-                    org.springframework.core.NestedExceptionUtils.getMostSpecificCause(e).toString());
+                    NestedExceptionUtils.getMostSpecificCause(e).toString());
+        } catch (Error e) {
+            // Thrown out of a task of a scheduled executor, it would end this worker's schedule without a word: the
+            // instance would go on with a worker fewer, and with none after as many. Its transaction rolled back,
+            // so the delivery stays due. (Out of memory ends the JVM first: the images run with ExitOnOutOfMemoryError.)
+            log.error("Webhook worker failed; it looks for due deliveries again after its poll interval", e);
         }
     }
 
