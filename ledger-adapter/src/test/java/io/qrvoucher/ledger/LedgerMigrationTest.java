@@ -113,6 +113,24 @@ class LedgerMigrationTest {
                 .hasMessageContaining("holds_open_by_account is invalid");
     }
 
+    /** The clearing accounts' index V14 needs, built by hand as the upgrade note says: kept; built otherwise: refused. */
+    @Test
+    void anActiveClearingIndexBuiltBeforeTheUpgradeIsKeptAndOneBuiltOtherwiseStopsIt() {
+        String url = TestDatabases.newDatabase("ledger");
+        migrate(url, "13");
+        update(url, "CREATE INDEX accounts_active_clearing ON accounts (currency, account_id) "
+                + "WHERE kind = 'CLEARING' AND status = 'ACTIVE'");
+        long builtByHand = indexOid(url, "accounts_active_clearing");
+        migrate(url, "latest");
+        assertThat(indexOid(url, "accounts_active_clearing")).as("the same index, not built again").isEqualTo(builtByHand);
+
+        String other = TestDatabases.newDatabase("ledger");
+        migrate(other, "13");
+        update(other, "CREATE INDEX accounts_active_clearing ON accounts (currency) WHERE kind = 'CLEARING'");
+        assertThatThrownBy(() -> migrate(other, "latest")).isInstanceOf(FlywayException.class)
+                .hasMessageContaining("accounts_active_clearing is not the one this migration makes");
+    }
+
     /** An entry written in another currency than its account's, before the upgrade, stops it: the operator mends it first. */
     @Test
     void anEntryInAnotherCurrencyThanItsAccountStopsTheUpgrade() {

@@ -285,6 +285,33 @@ class LedgerTest {
                     .isEqualTo("ICBC/Dan Wu/6222 0001");
         }
 
+        /** A bank has millions of customers' accounts: the clearing account of a currency is found without them. */
+        @Test
+        void aTransferToAnotherBankFindsTheClearingAccountWithoutReadingTheCustomersAccounts() {
+            // Ids that sort before the bank's own, so that no walk of the accounts in id order finds it early.
+            jdbc.sql("""
+                    INSERT INTO accounts (account_id, owner_customer_id, kind, currency, balance_minor, status)
+                    SELECT 'a-' || n || '-cny', 'a-' || n, 'CUSTOMER', 'CNY', 0, 'ACTIVE' FROM generate_series(1, 20000) n""")
+                    .update();
+            jdbc.sql("ANALYZE accounts").update();
+            ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
+
+            TransactionTemplate inOneTransaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+            long accountRowsRead = inOneTransaction.execute(status -> {
+                String outcome = jdbc.sql("""
+                        SELECT outcome FROM ledger_transfer('v1/transfer', 'v1', 30000, 'CNY', 'carol', NULL, 'ICBC',
+                                                            'Dan Wu', '6222 0001', now())""").query(String.class).single();
+                assertThat(outcome).isEqualTo("TRANSFERRED");
+                // This transaction's reads so far, of the accounts table: by scans, and through its indexes.
+                return jdbc.sql("""
+                        SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables
+                        WHERE relname = 'accounts'""").query(Long.class).single();
+            });
+
+            assertThat(accountRowsRead).as("rows of accounts read by the transfer").isLessThan(100);
+            assertThat(ledger.account("clearing-cny").orElseThrow().balanceMinor()).isEqualTo(300_00L);
+        }
+
         @Test
         void aTransferThatCannotBeAppliedFailsWithItsReasonAndLeavesTheHoldOpen() {
             opening.openCustomerAccount("dora-cny", "dora", "CNY", 0, DAILY_LIMIT);
