@@ -132,11 +132,6 @@ class InternalQueryController {
                 .body(ProblemDetail.forStatusAndDetail(HttpStatus.UNPROCESSABLE_CONTENT, e.getMessage()));
     }
 
-    @ExceptionHandler(IllegalArgumentException.class)
-    ResponseEntity<ProblemDetail> badParameter(IllegalArgumentException e) {
-        return ResponseEntity.badRequest().body(ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, e.getMessage()));
-    }
-
     private static ResponseEntity<byte[]> avro(byte[] body) {
         return ResponseEntity.ok().contentType(AVRO).body(body);
     }

@@ -3,24 +3,17 @@ package io.qrvoucher.voucher.app;
 import java.util.List;
 
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import io.qrvoucher.voucher.domain.Voucher;
+import io.qrvoucher.voucher.app.StalledVoucherRegistry.StalledVoucher;
 
 /** For operators: the vouchers of this instance's tasks that wait on the ledger too long (see the watchdog). */
 @RestController
 class StalledVoucherController {
 
-    /** A stalled voucher as an operator needs it: whose money, how much, in which state, since when. */
-    record StalledVoucher(String voucherId, String payerCustomerId, String accountId, long amountMinor,
-                          String currency, String status, String hold, String waitingSince, long version) {
-
-        static StalledVoucher of(Voucher voucher) {
-            return new StalledVoucher(voucher.id(), voucher.payerCustomerId(), voucher.accountId(),
-                    voucher.faceValue().minorUnits(), voucher.faceValue().currency(), voucher.status().name(),
-                    voucher.hold().name(), voucher.updatedAt().toString(), voucher.version());
-        }
-    }
+    /** The most one answer lists: the gauge {@code vouchers.stalled} says how many there are. */
+    static final int MAX_LISTED = 10_000;
 
     private final StalledVoucherRegistry stalled;
 
@@ -29,7 +22,10 @@ class StalledVoucherController {
     }
 
     @GetMapping("/internal/stalled-vouchers")
-    List<StalledVoucher> stalledVouchers() {
-        return stalled.list().stream().map(StalledVoucher::of).toList();
+    List<StalledVoucher> stalledVouchers(@RequestParam(defaultValue = "1000") int limit) {
+        if (limit < 1 || limit > MAX_LISTED) {
+            throw new IllegalArgumentException("limit is 1 to " + MAX_LISTED + ", not " + limit);
+        }
+        return stalled.longestWaiting(limit);
     }
 }

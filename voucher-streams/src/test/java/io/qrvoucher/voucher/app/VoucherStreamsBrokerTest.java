@@ -242,8 +242,12 @@ class VoucherStreamsBrokerTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> http().get().uri("/internal/stalled-vouchers")
                 .exchange().expectStatus().isOk().expectBody()
                 .jsonPath("$[?(@.voucherId == '%s')].hold".formatted(voucherId)).isEqualTo("REQUESTED")
-                .jsonPath("$[?(@.voucherId == '%s')].amountMinor".formatted(voucherId)).isEqualTo(700));
+                .jsonPath("$[?(@.voucherId == '%s')].amountMinor".formatted(voucherId)).isEqualTo(700)
+                .jsonPath("$[?(@.voucherId == '%s')].waitingSince".formatted(voucherId)).value(since ->
+                        assertThat(Instant.parse(((List<?>) since).get(0).toString())).isBefore(Instant.now())));
         assertThat(meters.get("vouchers.stalled").gauge().value()).isGreaterThanOrEqualTo(1.0);
+        http().get().uri("/internal/stalled-vouchers?limit=0").exchange().expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.detail").isEqualTo("limit is 1 to 10000, not 0");
 
         answer(voucherId, "/freeze", LedgerOutcome.FROZEN);
 
