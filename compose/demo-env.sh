@@ -37,6 +37,9 @@ INTERNAL_API_KEY_WEBHOOK_DELIVERY=$(key)
 INGRESS_CODE_SECRET=$(key)
 WEBHOOK_SECRET_KEY=$(key)
 DEMO_TOKEN_SECRET=$(key)
+# The demo's POST /dev/token signs anyone in as any customer: the API is published on this host's loopback only.
+# Another address here lets every machine that reaches it do the same.
+INGRESS_PUBLISHED_ADDRESS=127.0.0.1
 # The demo signs its own tokens with DEMO_TOKEN_SECRET; docker-compose.demo.yml clears the bank's key set.
 INGRESS_JWK_SET_URI=cleared-by-docker-compose.demo.yml
 INGRESS_TOKEN_ISSUER=https://auth.qrvoucher.local

@@ -478,8 +478,9 @@ class ComposeFileTest {
             assertThat(profiles.split(",")).as(adapter).contains(seederProfiles);
             assertThat(environment(adapter)).as("production: " + adapter).doesNotContainKey("SPRING_PROFILES_ACTIVE");
         }
-        // The web app and the API are reachable from the host.
-        assertThat(list(demo.get("ingress-api").get("ports"))).contains("8080:8080");
+        // The web app and the API are reachable from the host, and from nowhere else with the demo's environment: its
+        // sign-in takes anyone's word.
+        assertThat(list(demo.get("ingress-api").get("ports"))).containsExactly("${INGRESS_PUBLISHED_ADDRESS:-0.0.0.0}:8080:8080");
         // The webhook delivery takes http endpoints with the switch meant for demos; production never.
         String localHttp = "webhook.endpoints.allow-local-http";
         assertThat(DeploymentFiles.declaredProperty(localHttp)).isTrue();
@@ -518,6 +519,7 @@ class ComposeFileTest {
         // Every key is a different one: in particular each called service's internal API key is its own.
         assertThat(keys.stream().map(first::get).distinct()).as("distinct keys").hasSize(keys.size());
         assertThat(first.get("COMPOSE_FILE").split(":")).containsExactly("docker-compose.yml", "docker-compose.demo.yml");
+        assertThat(first.get("INGRESS_PUBLISHED_ADDRESS")).as("the demo's API on the host's loopback only").isEqualTo("127.0.0.1");
         // It never overwrites a file (the volumes keep the first passwords).
         Process again = new ProcessBuilder("sh", ROOT.resolve("compose/demo-env.sh").toString(), dir.resolve("first.env").toString())
                 .redirectErrorStream(true).start();
@@ -645,7 +647,8 @@ class ComposeFileTest {
         Port actuator = Port.of(at(config, "management", "server", "port"));
 
         assertThat(actuator.number()).isNotEqualTo(api.number());
-        assertThat(list(services.get("ingress-api").get("ports"))).containsExactly(api.number() + ":" + api.number());
+        assertThat(list(services.get("ingress-api").get("ports")))
+                .containsExactly("${INGRESS_PUBLISHED_ADDRESS:-0.0.0.0}:" + api.number() + ":" + api.number());
         // Nothing else is published but the brokers' operator listeners on the loopback.
         services.forEach((name, service) -> {
             if (!name.equals("ingress-api")) {
