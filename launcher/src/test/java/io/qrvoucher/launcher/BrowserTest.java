@@ -3,6 +3,7 @@ package io.qrvoucher.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * browser-tests/), against the real launcher: see browser-tests/flow.mjs for the clicks. The
  * phone-sized screenshots it takes land in target/screenshots (docs/screenshots has copies). It checks every
  * page with axe (WCAG 2.2 AA) in both languages and uses generate, redeem by upload, manage and settings with
- * the keyboard alone. .ci/run installs Chromium and the npm packages; without them this test is skipped.
+ * the keyboard alone. .ci/run installs Chromium and Node.js; the test installs the npm packages (browser-tests'
+ * lock file) when they are missing, so that the README's test command alone runs it. Without Chromium, or
+ * without the packages and a way to install them, it is skipped.
  */
 class BrowserTest {
 
@@ -27,7 +30,7 @@ class BrowserTest {
     void theWebAppClickedAndTypedThroughInHeadlessChromiumInBothLanguages(@TempDir Path data)
             throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM), "Chromium is not installed");
-        assumeTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")), "playwright-core is not installed");
+        assumeTrue(playwrightInstalled(), "playwright-core is not installed and npm could not install it");
         // The ingress ends each live status stream after 4 s, as a proxy or a restarting instance may: the flow
         // shows the page resuming it from its last event id without missing a change.
         System.setProperty(STREAM_MAX_AGE, "4s");
@@ -52,5 +55,25 @@ class BrowserTest {
         } finally {
             System.clearProperty(STREAM_MAX_AGE);
         }
+    }
+
+    /** Whether playwright-core is there, after {@code npm ci} (bounded) if it was not and npm is. */
+    private static boolean playwrightInstalled() throws IOException, InterruptedException {
+        Path playwright = BROWSER_TESTS.resolve("node_modules/playwright-core");
+        if (Files.isDirectory(playwright)) {
+            return true;
+        }
+        Process install;
+        try {
+            install = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund").directory(BROWSER_TESTS.toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException noNpm) {
+            return false;
+        }
+        if (!install.waitFor(5, TimeUnit.MINUTES)) {
+            install.destroyForcibly();
+            return false;
+        }
+        return install.exitValue() == 0 && Files.isDirectory(playwright);
     }
 }
