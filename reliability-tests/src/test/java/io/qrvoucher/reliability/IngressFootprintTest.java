@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.clients.admin.Admin;
@@ -184,7 +185,8 @@ class IngressFootprintTest {
     private static long heapAfterFullGc(ServiceProcess service) throws IOException, InterruptedException {
         Process gc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
                 Long.toString(service.handle().pid()), "GC.run").redirectErrorStream(true).start();
-        assertThat(gc.waitFor()).as("jcmd GC.run").isZero();
+        assertThat(gc.waitFor(60, TimeUnit.SECONDS)).as("jcmd GC.run finished").isTrue();
+        assertThat(gc.exitValue()).as("jcmd GC.run").isZero();
         Api api = new Api("http://localhost:" + service.managementPort());
         Api.Response used = api.send("GET", "/actuator/metrics/jvm.memory.used?tag=area:heap", null, null, null);
         @SuppressWarnings("unchecked")

@@ -1,8 +1,15 @@
 package io.qrvoucher.reliability;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.common.Uuid;
@@ -74,16 +81,24 @@ final class ThreeBrokerCluster implements AutoCloseable {
         startTogether(nodes.stream().<Runnable>map(node -> node::startup).toList());
     }
 
+    /** The time a node is given to start, a quorum's election included: a node that never gets one fails the test. */
+    private static final Duration START_BOUND = Duration.ofMinutes(3);
+
+    /** Starts the nodes at once (each waits for a quorum of the others), and fails if one fails or is not up in time. */
     private static void startTogether(List<Runnable> starts) {
-        List<Thread> starting = starts.stream().map(Thread::new).toList();
-        starting.forEach(Thread::start);
-        for (Thread thread : starting) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+        ExecutorService starting = Executors.newFixedThreadPool(starts.size());
+        try {
+            CompletableFuture.allOf(starts.stream().map(start -> CompletableFuture.runAsync(start, starting))
+                    .toArray(CompletableFuture[]::new)).get(START_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("A broker of the cluster failed to start", e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("The brokers of the cluster were not all up within " + START_BOUND, e);
+        } finally {
+            starting.shutdownNow();
         }
     }
 
