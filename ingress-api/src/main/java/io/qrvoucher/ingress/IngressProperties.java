@@ -122,6 +122,11 @@ public record IngressProperties(
      * @param maxInFlightWritesPerCustomer how many of those one customer may hold at once; beyond them their
      *                           request is refused at once with 429 TOO_MANY_REQUESTS_IN_FLIGHT
      * @param maxPageSize        largest page of a voucher list
+     * @param requestIdleTimeout how long a request's body may stop arriving before the request is ended (the server
+     *                           answers 408 or closes the connection): a write holds its admission place while its
+     *                           body is read, and a body that never came held it for good
+     * @param requestTimeout     how long a request's body may take to arrive in all: a picture of 2 MB at 300 kbit/s
+     *                           takes about a minute, a body trickled a byte at a time would take for ever
      */
     public record Limits(
             @DefaultValue("30s") Duration maxWait,
@@ -135,7 +140,20 @@ public record IngressProperties(
             @DefaultValue("16") int pictureQueue,
             @DefaultValue("64") int maxInFlightWrites,
             @DefaultValue("32") int maxInFlightWritesPerCustomer,
-            @DefaultValue("100") int maxPageSize) {
+            @DefaultValue("100") int maxPageSize,
+            @DefaultValue("15s") Duration requestIdleTimeout,
+            @DefaultValue("90s") Duration requestTimeout) {
+
+        public Limits {
+            if (notPositive(requestIdleTimeout) || notPositive(requestTimeout)) {
+                throw new IllegalArgumentException("ingress.limits.request-idle-timeout and request-timeout must be "
+                        + "positive, not " + requestIdleTimeout + " and " + requestTimeout);
+            }
+        }
+
+        private static boolean notPositive(Duration duration) {
+            return duration.isZero() || duration.isNegative();
+        }
     }
 
     /**

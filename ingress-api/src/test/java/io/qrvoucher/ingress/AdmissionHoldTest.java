@@ -3,11 +3,17 @@ package io.qrvoucher.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -29,6 +35,9 @@ class AdmissionHoldTest extends IngressTestBase {
 
     @Autowired
     MeterRegistry meters;
+
+    @LocalServerPort
+    int port;
 
     @Test
     void aGenerationAnswered202KeepsItsPlaceUntilItsVoucherIsIssued() {
@@ -71,6 +80,27 @@ class AdmissionHoldTest extends IngressTestBase {
         }
         await().atMost(SETTLES_WITHIN).until(() -> writesInFlight() == 0);
         generate(alice, "alice-cny").expectStatus().isAccepted().expectBody(Void.class);
+    }
+
+    @Test
+    void aWriteWhoseBodyStopsArrivingIsEndedAndItsPlaceFreed() throws IOException {
+        await().atMost(Duration.ofSeconds(40)).until(() -> writesInFlight() == 0);
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(30_000);
+            // Its headers and the start of its body; the rest never comes.
+            socket.getOutputStream().write(("POST /api/vouchers HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Authorization: Bearer " + alice.token() + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 1000\r\n\r\n{\"accountId\":").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            await().atMost(Duration.ofSeconds(10)).until(() -> writesInFlight() == 1);
+
+            BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(answer.readLine()).startsWith("HTTP/1.1 408 ");
+            assertThat(answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase))
+                    .contains("connection: close", "content-type: application/problem+json");
+            assertThat(answer.readLine()).contains("\"code\":\"REQUEST_TIMEOUT\"");
+            await().atMost(Duration.ofSeconds(10)).until(() -> writesInFlight() == 0);
+        }
     }
 
     private static WebTestClient.ResponseSpec generate(ApiClient customer, String accountId) {

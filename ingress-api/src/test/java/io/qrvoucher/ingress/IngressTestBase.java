@@ -30,11 +30,15 @@ import io.qrvoucher.keys.TestKeys;
                 "ingress.security.issuer=" + ApiClient.ISSUER,
                 "ingress.security.audience=" + ApiClient.AUDIENCE,
                 "ingress.limits.wrong-codes-per-window=5",
+                "ingress.limits.request-idle-timeout=" + IngressTestBase.REQUEST_IDLE_TIMEOUT,
                 "management.tracing.sampling.probability=1.0"
         })
 @Import({CapturedSpans.Export.class, CountedWebSessions.Manager.class})
 @AutoConfigureWebTestClient(timeout = "60s")
 public abstract class IngressTestBase {
+
+    /** Short, so that a test of a body that stops arriving does not wait long; ample for a body sent on this host. */
+    static final String REQUEST_IDLE_TIMEOUT = "3s";
 
     static final String CODE_SECRET = Base64.getEncoder().encodeToString("test-code-secret-of-at-least-256-bits!!".getBytes());
     /** Where the multipart parser keeps the parts beyond its memory, this test run's own. */

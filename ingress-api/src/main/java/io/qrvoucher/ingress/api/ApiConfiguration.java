@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.api;
 import java.time.Clock;
 
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.WebFilter;
@@ -32,6 +33,17 @@ class ApiConfiguration {
     JsonMapperBuilderCustomizer strictRequestBodies() {
         return builder -> builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    /**
+     * A request whose body stops arriving, or takes longer than a slow phone's upload, is ended: a write takes its
+     * admission place before its body is read, and without these a body that never came (a phone that lost its signal
+     * mid-upload, or a client doing it on purpose) held the place until the process ended.
+     */
+    @Bean
+    NettyServerCustomizer requestBodyTimeouts(IngressProperties properties) {
+        return server -> server.readTimeout(properties.limits().requestIdleTimeout())
+                .requestTimeout(properties.limits().requestTimeout());
     }
 
     @Bean

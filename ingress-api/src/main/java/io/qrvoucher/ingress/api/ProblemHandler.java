@@ -21,9 +21,11 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.server.ServerWebExchange;
 
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.Causes;
+import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import reactor.core.publisher.Mono;
@@ -45,6 +47,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Pattern GIVEN_TWICE = Pattern.compile("^Duplicate Object property \"(.{1,100})\"");
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    private static final HttpHeaders CLOSE_CONNECTION = ProblemResponses.header(HttpHeaders.CONNECTION, "close");
 
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
@@ -92,6 +95,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         Optional<ProblemDetail> tooLarge = tooLarge(error);
         if (tooLarge.isPresent()) {
             return problem(tooLarge.get(), HttpHeaders.EMPTY);
+        }
+        if (Causes.find(error, ReadTimeoutException.class).isPresent()) {
+            // The body stopped arriving (ingress.limits.request-idle-timeout): the client's connection, not our fault.
+            return problem(Problems.problem(HttpStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The request's body stopped "
+                    + "arriving, or came too slowly; nothing was recorded. Send it again."), CLOSE_CONNECTION);
         }
         log.error("Unexpected failure", error);
         return problem(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"),
