@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -118,15 +119,21 @@ final class AdmissionControl implements WebFilter, Ordered {
     }
 
     /**
-     * Tells admission control what the request's work is, once the request is published: should the request be
-     * answered 202, or its client go away before an answer, its place is kept until {@code workDone} ends (empty,
-     * a value or an error), which should wait for the voucher with a bound. Outside admission control (a read), or
-     * answered otherwise, it changes nothing.
+     * Publishes the request with {@code send}, and tells admission control what its work is: should the request be
+     * answered 202, or its client go away before an answer, its place is kept until the send is acknowledged (or
+     * refused) and then until {@code workDone} ends (empty, a value or an error), which should wait for the voucher
+     * with a bound. The send is subscribed here, not by the exchange: a client that goes away while the broker has not
+     * acknowledged yet does not take it back (it cannot be), and its place is not freed for the next request while this
+     * one is still being written. Outside admission control (a read), or answered otherwise, the place is not kept.
      */
-    static Mono<Void> keepPlaceUntil(Mono<?> workDone) {
+    static Mono<Void> publish(Mono<?> send, Supplier<Mono<?>> workDone) {
         return Mono.deferContextual(context -> {
-            context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(workDone));
-            return Mono.empty();
+            Mono<?> sent = send.contextWrite(context).cache();
+            context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(workDone))));
+            sent.subscribe(null, error -> {
+                // The exchange's own subscription below answers it.
+            });
+            return sent.then();
         });
     }
 

@@ -46,11 +46,10 @@ final class Cancellations {
                     }
                     return idempotencyKeys.resolve(customerId, idempotencyKey, IdempotencyKeys.hash("cancel", voucherId),
                                     IdempotencyKeys.Ids.fresh(voucherId))
-                            .flatMap(ids -> publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId,
-                                            clock.instant(), new CancelVoucher()))
-                                    // Should it be answered before its outcome, it keeps its place until then.
-                                    .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
-                                            outcome(voucherId, ids.requestId(), properties.limits().maxWait()))))
+                            // Should it be answered before its outcome, it keeps its place until then.
+                            .flatMap(ids -> AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(),
+                                                    voucherId, customerId, clock.instant(), new CancelVoucher())),
+                                            () -> outcome(voucherId, ids.requestId(), properties.limits().maxWait()))
                                     .then(outcome(voucherId, ids.requestId(), wait))
                                     .map(answer -> {
                                         if (answer.getRefusal() != null) {

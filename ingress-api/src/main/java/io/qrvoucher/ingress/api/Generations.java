@@ -140,13 +140,12 @@ final class Generations {
         IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(codes.newVoucherId(customerId, now));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> stepUpFor(caller, settings, idempotencyKey, hash, ids, proposed, now)
-                        .flatMap(stepUp -> publisher.publish(new VoucherRequest(ids.requestId(), ids.voucherId(),
-                                        customerId, now, new GenerateVoucher(accountId, amountMinor,
-                                                currency.getCurrencyCode(), request.expiresAt(),
-                                                VoucherCodes.hashOf(codes.codeOf(ids.voucherId())))))
-                                // Should it be answered before its voucher settles, it keeps its place until then.
-                                .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
-                                        settlement(ids, properties.limits().maxWait()))))
+                        // Should it be answered before its voucher settles, it keeps its place until then.
+                        .flatMap(stepUp -> AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(),
+                                                ids.voucherId(), customerId, now, new GenerateVoucher(accountId,
+                                                amountMinor, currency.getCurrencyCode(), request.expiresAt(),
+                                                VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))),
+                                        () -> settlement(ids, properties.limits().maxWait()))
                                 .then(recordFirstStepUp(customerId, settings, stepUp, now)))
                         .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
                                 idempotencyKey != null))

@@ -277,11 +277,11 @@ final class Redemptions {
         IdempotencyKeys.Ids proposed = new IdempotencyKeys.Ids(voucherId, codes.redemptionId(customerId, voucherId));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> usedCodeCounted(customerId, voucher, ids.equals(proposed))
-                        .then(publisher.publish(new VoucherRequest(ids.requestId(), voucherId, customerId, now,
-                                new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor, destination))))
                         // Should it be answered before the redemption settles, it keeps its place until then.
-                        .then(Mono.defer(() -> AdmissionControl.keepPlaceUntil(
-                                settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait()))))
+                        .then(AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(), voucherId,
+                                        customerId, now, new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor,
+                                        destination))),
+                                () -> settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait())))
                         .then(settled(ids.requestId(), voucherId, customerId,
                                 Prefer.waitOf(prefer, properties.limits().maxWait())))
                         .map(settled -> ResponseEntity.ok().location(location(ids.requestId()))

@@ -140,10 +140,28 @@ class AdmissionControlTest {
     void aRequestWhoseClientLeftAfterItWasPublishedKeepsItsPlaceUntilItsWorkIsDone() {
         Sinks.Empty<Void> settled = Sinks.empty();
         Disposable leftBeforeItsAnswer = admission.filter(post("/api/vouchers"),
-                exchange -> AdmissionControl.keepPlaceUntil(settled.asMono()).then(Mono.never())).subscribe();
+                exchange -> AdmissionControl.publish(Mono.empty(), settled::asMono).then(Mono.never())).subscribe();
         leftBeforeItsAnswer.dispose();
 
         assertThat(writesInFlight()).isEqualTo(1.0);
+        settled.tryEmitEmpty();
+        assertThat(writesInFlight()).isZero();
+    }
+
+    @Test
+    void aRequestWhoseClientLeftWhileItWasBeingSentIsStillSentAndKeepsItsPlaceUntilItsWorkIsDone() {
+        Sinks.One<String> acknowledged = Sinks.one();
+        Sinks.Empty<Void> settled = Sinks.empty();
+        boolean[] sent = {false};
+        Mono<String> send = acknowledged.asMono().doOnNext(ack -> sent[0] = true);
+        Disposable leftWhileSending = admission.filter(post("/api/vouchers"),
+                exchange -> AdmissionControl.publish(send, settled::asMono).then(Mono.never())).subscribe();
+        leftWhileSending.dispose();
+
+        assertThat(writesInFlight()).as("its send not acknowledged yet").isEqualTo(1.0);
+        acknowledged.tryEmitValue("offset 7");
+        assertThat(sent[0]).as("the send went on without its client").isTrue();
+        assertThat(writesInFlight()).as("its voucher not settled yet").isEqualTo(1.0);
         settled.tryEmitEmpty();
         assertThat(writesInFlight()).isZero();
     }
@@ -160,7 +178,7 @@ class AdmissionControlTest {
 
         @PostMapping({"/api/vouchers", "/api/redemptions"})
         Mono<ResponseEntity<String>> publish(@RequestParam(defaultValue = "false") boolean settled) {
-            return AdmissionControl.keepPlaceUntil(workDone)
+            return AdmissionControl.publish(Mono.empty(), () -> workDone)
                     .thenReturn(settled ? ResponseEntity.ok("UNUSED") : ResponseEntity.accepted().body("PENDING"));
         }
     }
