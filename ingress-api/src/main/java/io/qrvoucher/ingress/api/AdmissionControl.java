@@ -41,7 +41,7 @@ import tools.jackson.databind.ObjectMapper;
  * <p>A request that published holds its place until its work is done, not only until it is answered: answered
  * {@code 202} before its voucher settled (the client's {@code Prefer: wait} ran out, or it asked for none), or gone
  * with its client before any answer, it keeps the place while the pipeline still works on it
- * ({@link #keepPlaceUntil}). Released at the answer, such places let in new requests faster than the pipeline
+ * ({@link #publish}). Released at the answer, such places let in new requests faster than the pipeline
  * finished the old ones: under overload every step then took longer than the clients' waits, each 202 freed its
  * place at once, and the backlog — and the clients' polls on it — grew without bound (measured: thousands of
  * cycles in flight, 8 s a step, a fifth of the throughput).
