@@ -158,11 +158,11 @@ public final class VoucherLifecycle {
         Optional<Refusal> invalid = checkNewVoucher(request, expiresAt)
                 .or(() -> expiresAt.isAfter(handledAt) ? Optional.empty() : Optional.of(Refusal.VALIDITY_IN_PAST));
         if (invalid.isPresent()) {
-            Voucher rejected = newVoucher(request, expiresAt, VoucherStatus.REJECTED, HoldState.NONE)
+            Voucher rejected = newVoucher(request, expiresAt, VoucherStatus.REJECTED, HoldState.NONE, handledAt)
                     .withReason(invalid.get().name());
             return Decision.change(rejected, List.of(), VoucherEvent.causedBy(Type.REJECTED, rejected, request));
         }
-        Voucher pending = newVoucher(request, expiresAt, VoucherStatus.PENDING, REQUESTED);
+        Voucher pending = newVoucher(request, expiresAt, VoucherStatus.PENDING, REQUESTED, handledAt);
         LedgerCommand freeze = new LedgerCommand.Freeze(pending.id(), pending.payerCustomerId(), pending.accountId(),
                 pending.faceValue());
         return Decision.change(pending, List.of(freeze), VoucherEvent.causedBy(Type.REQUESTED, pending, request));
@@ -188,9 +188,14 @@ public final class VoucherLifecycle {
         return Optional.empty();
     }
 
-    private static Voucher newVoucher(Generate request, Instant expiresAt, VoucherStatus status, HoldState hold) {
+    /**
+     * Created as of its request, changed as of now: the stall watchdog counts from the change, and a generation handled
+     * minutes late (a backlog after a restore) would otherwise read as a freeze stalled since it was asked for.
+     */
+    private static Voucher newVoucher(Generate request, Instant expiresAt, VoucherStatus status, HoldState hold,
+                                      Instant handledAt) {
         return new Voucher(request.voucherId(), request.customerId(), request.accountId(), request.amount(),
-                request.codeHash(), status, hold, request.requestedAt(), expiresAt, request.requestedAt(), 1,
+                request.codeHash(), status, hold, request.requestedAt(), expiresAt, handledAt, 1,
                 request.requestId(), null, null, null);
     }
 

@@ -691,6 +691,20 @@ class VoucherTopologyTest {
             assertThat(topology.stalledVouchers()).isEmpty();
         }
 
+        /** A backlog (a restore, a rebalance) hands generations over minutes late: their freezes have only just gone out. */
+        @Test
+        void aGenerationHandledLongAfterItWasAskedForIsNotReportedStalledAtOnce() {
+            topology.send(new VoucherRequest("gen-v1", "v1", "alice", topology.now().minus(STALLED_AFTER.multipliedBy(2)),
+                    new GenerateVoucher("acc-alice", 100_00L, "CNY", null, hashOf(codeOf("v1")))));
+            assertThat(single(topology.events()).getType()).isEqualTo(VoucherEventType.REQUESTED);
+
+            topology.advance(PUNCTUATION_INTERVAL.multipliedBy(2));
+            assertThat(topology.events()).as("its freeze was sent just now").isEmpty();
+
+            topology.advance(STALLED_AFTER);
+            assertThat(single(topology.events()).getType()).as("and counts from then").isEqualTo(VoucherEventType.STALLED);
+        }
+
         @Test
         void aRedemptionWhoseTransferIsNeverAnsweredIsReportedStalled() {
             topology.issue("v1", "alice", 100_00);
