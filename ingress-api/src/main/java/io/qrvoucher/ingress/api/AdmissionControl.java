@@ -31,7 +31,7 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Takes at most {@code ingress.limits.max-in-flight-writes} generations at once, and a quarter more requests
- * that finish vouchers already generated (redeem, cancel), and refuses the next at once — 503
+ * that finish vouchers already generated (redeem, cancel) or change a customer's settings, and refuses the next at once — 503
  * {@code OVERLOADED} with {@code Retry-After}, before anything is published — so that what the ingress
  * accepts it can see through, instead of accepting more than the pipeline drains and letting every request
  * time out. The quarter is kept for finishing: under overload a refused generation costs nothing, but a
@@ -58,6 +58,7 @@ final class AdmissionControl implements WebFilter, Ordered {
     private static final PathPattern ANY_VOUCHER_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers/**");
     private static final PathPattern ANY_REDEMPTION_PATH = PathPatternParser.defaultInstance.parse("/api/redemptions/**");
     private static final PathPattern GENERATION_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers");
+    private static final PathPattern SETTINGS_PATH = PathPatternParser.defaultInstance.parse("/api/settings");
 
     private final int maxGenerations;
     private final int maxInFlight;
@@ -257,8 +258,11 @@ final class AdmissionControl implements WebFilter, Ordered {
      */
     private static boolean publishes(ServerWebExchange exchange) {
         PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
-        return exchange.getRequest().getMethod() == HttpMethod.POST
-                && (ANY_VOUCHER_PATH.matches(path) || ANY_REDEMPTION_PATH.matches(path));
+        HttpMethod method = exchange.getRequest().getMethod();
+        return (method == HttpMethod.POST && (ANY_VOUCHER_PATH.matches(path) || ANY_REDEMPTION_PATH.matches(path)))
+                // A settings change is published and its owner waited for (up to 5 s): under overload it was taken,
+                // to be answered 503 "may have been done" seconds later, rather than refused at once.
+                || (method == HttpMethod.PUT && SETTINGS_PATH.matches(path));
     }
 
     /** A new voucher: work that may wait, where a redemption or a cancellation finishes work already done. */

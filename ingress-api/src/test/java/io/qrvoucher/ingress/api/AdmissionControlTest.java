@@ -98,6 +98,11 @@ class AdmissionControlTest {
         assertThat(redemption.getResponse().getStatusCode()).as("admitted into the place kept for finishing").isNull();
         assertThat(cancellation.getResponse().getStatusCode()).as("beyond the quarter more")
                 .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        MockServerWebExchange settingsChange = MockServerWebExchange.from(
+                MockServerHttpRequest.method(HttpMethod.PUT, URI.create("/api/settings")));
+        fourGenerations.filter(settingsChange, slowApi).subscribe();
+        assertThat(settingsChange.getResponse().getStatusCode()).as("a settings change, published too")
+                .isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
         stillHandling.tryEmitEmpty();
     }
 
