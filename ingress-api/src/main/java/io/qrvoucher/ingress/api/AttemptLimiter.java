@@ -74,6 +74,44 @@ final class AttemptLimiter {
                 });
     }
 
+    /**
+     * For attempts that count whether they succeed or not (uploads): counts one now if the customer may make it, and
+     * publishes it, else fails with the refusal. Counted here before the keeper is asked, so that attempts in flight
+     * together are each counted before the next is checked: checked first and counted after, as many passed as came
+     * at once. One the keeper refuses is not counted.
+     */
+    Mono<Void> take(String customerId) {
+        Instant now = clock.instant();
+        Instant[] allowedAgain = {null};
+        countedHere.compute(customerId, (id, counted) -> {
+            Deque<Instant> recent = counted == null ? new ArrayDeque<>() : counted;
+            prune(recent, now);
+            if (recent.size() >= rule.limit()) {
+                allowedAgain[0] = recent.peekFirst().plus(rule.window());
+            } else {
+                recent.addLast(now);
+            }
+            return recent.isEmpty() ? null : recent;
+        });
+        if (allowedAgain[0] != null) {
+            return Mono.error(refusal(allowedAgain[0], now));
+        }
+        return reads.attempts(customerId, rule.kind(), now.minus(rule.window()), rule.limit())
+                .onErrorResume(VoucherReads.Unavailable.class, unanswered -> Mono.empty())
+                .flatMap(answer -> {
+                    List<Instant> newest = answer.getAttemptedAt();
+                    if (newest.size() < rule.limit()) {
+                        return Mono.<Void>empty();
+                    }
+                    countedHere.computeIfPresent(customerId, (id, recent) -> {
+                        recent.removeLastOccurrence(now);
+                        return recent.isEmpty() ? null : recent;
+                    });
+                    return Mono.<Void>error(refusal(newest.get(0).plus(rule.window()), now));
+                })
+                .then(Mono.defer(() -> publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then()));
+    }
+
     /** Counts an attempt of the customer's, here and for every instance; completes once it is published. */
     Mono<Void> record(String customerId) {
         Instant now = clock.instant();

@@ -37,7 +37,7 @@ final class PictureDecoding implements DisposableBean {
 
     /** Counts an upload of the customer's, or refuses it if they uploaded too many; before its body is read. */
     Mono<Void> admit(String customerId) {
-        return uploads.checkAllowed(customerId).then(Mono.defer(() -> uploads.record(customerId)));
+        return uploads.take(customerId);
     }
 
     /** The code in the picture, decoded on the picture pool. */

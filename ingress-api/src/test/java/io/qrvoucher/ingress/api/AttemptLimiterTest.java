@@ -2,8 +2,11 @@ package io.qrvoucher.ingress.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -13,6 +16,8 @@ import io.qrvoucher.ingress.IngressTestBase;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.time.SteppedClock;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 class AttemptLimiterTest extends IngressTestBase {
 
@@ -38,5 +43,20 @@ class AttemptLimiterTest extends IngressTestBase {
         assertThat(limiter.customersCountedHere()).isEqualTo(51);
         clock.step(Duration.ofSeconds(2));
         assertThat(limiter.customersCountedHere()).isOne();
+    }
+
+    /** A burst of uploads sent at once: each counted before the next is checked, so no more pass than the limit. */
+    @Test
+    void uploadsSentAtOnceAreLetInNoMoreThanTheLimit() {
+        AttemptLimiter limiter = new AttemptLimiter(new AttemptLimiter.Rule(AttemptKind.PICTURE_UPLOAD, 3, WINDOW,
+                "TOO_MANY_PICTURES", "pictures"), reads, publisher, Clock.systemUTC());
+        String customer = "uploader-" + UUID.randomUUID();
+
+        List<Boolean> letIn = Flux.range(0, 12)
+                .flatMap(i -> limiter.take(customer).thenReturn(true)
+                        .onErrorResume(ApiException.class, refused -> Mono.just(false)), 12)
+                .collectList().block(Duration.ofSeconds(30));
+
+        assertThat(letIn).filteredOn(Boolean::booleanValue).hasSize(3);
     }
 }
