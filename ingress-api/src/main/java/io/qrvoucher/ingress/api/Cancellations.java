@@ -70,9 +70,7 @@ final class Cancellations {
         if (wait.isZero()) {
             return Mono.empty();
         }
-        return reads.awaitUntil(voucherId, requestId, answer -> answer.getVoucher() != null
-                        && requestId.equals(answer.getVoucher().getCancelRequestId()), wait)
-                // The request is published: whatever the read does, the answer is that it was accepted.
-                .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+        return VoucherReads.afterPublished(reads.awaitUntil(voucherId, requestId, answer -> answer.getVoucher() != null
+                && requestId.equals(answer.getVoucher().getCancelRequestId()), wait));
     }
 }

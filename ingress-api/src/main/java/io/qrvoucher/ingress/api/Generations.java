@@ -255,10 +255,8 @@ final class Generations {
         } else {
             answer = settlement(ids, wait);
         }
-        return answer.mapNotNull(VoucherAnswer::getVoucher)
-                .filter(voucher -> Representations.isVisibleTo(voucher, customerId))
-                // The request is published: whatever the read does, the answer is that it was accepted.
-                .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+        return VoucherReads.afterPublished(answer.mapNotNull(VoucherAnswer::getVoucher)
+                .filter(voucher -> Representations.isVisibleTo(voucher, customerId)));
     }
 
     /** The voucher once its owner settled it or refused its request, within {@code wait}. */

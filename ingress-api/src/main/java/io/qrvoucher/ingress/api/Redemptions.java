@@ -320,11 +320,9 @@ final class Redemptions {
         if (wait.isZero()) {
             return Mono.empty();
         }
-        return reads.awaitUntil(voucherId, redemptionId,
+        return VoucherReads.afterPublished(reads.awaitUntil(voucherId, redemptionId,
                         answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer).isSettled(), wait)
-                .map(answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer))
-                // The request is published: whatever the read does, the answer is that it was accepted.
-                .onErrorResume(VoucherReads.Unavailable.class, unread -> Mono.empty());
+                .map(answer -> RedemptionView.of(redemptionId, voucherId, customerId, answer)));
     }
 
     /** The payee's own account, an account at another bank, or the default the payee's settings allow. */

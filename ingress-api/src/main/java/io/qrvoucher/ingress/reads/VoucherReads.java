@@ -12,6 +12,8 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.function.Predicate;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
@@ -46,6 +48,8 @@ import reactor.util.retry.Retry;
  * routing is refreshed; when nobody can, the read fails with {@link Unavailable}.
  */
 public class VoucherReads {
+
+    private static final Logger log = LoggerFactory.getLogger(VoucherReads.class);
 
     /**
      * How long a read looks for a holder that answers: about 3 s of backoff in all (besides the holders' own
@@ -256,6 +260,20 @@ public class VoucherReads {
         NotAnswered(String message) {
             super(message, null, false, false);
         }
+    }
+
+    /**
+     * A read made after its request was published: whatever it does, the request was accepted, so a failure reads as
+     * nothing found (the caller answers 202). Answered 500 instead, a client without an Idempotency-Key would send the
+     * request again, and a second voucher would be frozen. One that is not the routine {@link Unavailable} is logged.
+     */
+    public static <T> Mono<T> afterPublished(Mono<T> read) {
+        return read.onErrorResume(failure -> {
+            if (!(failure instanceof Unavailable)) {
+                log.warn("A read after its request was published failed; the request is answered as accepted", failure);
+            }
+            return Mono.empty();
+        });
     }
 
     /** No instance that holds the data could answer now; the caller may try again shortly. */
