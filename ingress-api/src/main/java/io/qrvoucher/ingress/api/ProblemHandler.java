@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.server.ServerWebExchange;
 
+import io.netty.channel.ChannelException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
 import io.qrvoucher.ingress.reads.VoucherReads;
@@ -96,8 +97,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (tooLarge.isPresent()) {
             return problem(tooLarge.get(), HttpHeaders.EMPTY);
         }
-        if (Causes.find(error, ReadTimeoutException.class).isPresent()) {
-            // The body stopped arriving (ingress.limits.request-idle-timeout): the client's connection, not our fault.
+        if (bodyTimedOut(error)) {
+            // The body stopped arriving, or came too slowly (ingress.limits.request-idle-timeout and request-timeout):
+            // the client's connection, not our fault.
             return problem(Problems.problem(HttpStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The request's body stopped "
                     + "arriving, or came too slowly; nothing was recorded. Send it again."), CLOSE_CONNECTION);
         }
@@ -166,6 +168,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return problemHeaders;
+    }
+
+    /**
+     * Reactor Netty's read timeout (the body stopped arriving) or request timeout (it took too long in all; its
+     * exception is package-private, so known by name).
+     */
+    private static boolean bodyTimedOut(Throwable error) {
+        return Causes.find(error, ChannelException.class, timeout -> timeout instanceof ReadTimeoutException
+                || timeout.getClass().getName().equals("reactor.netty.http.server.RequestTimeoutException")).isPresent();
     }
 
     /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
