@@ -88,6 +88,12 @@ class ApiConfiguration {
                 reads, publisher, clock);
     }
 
+    /** Each request's attempts let in and not decided yet, counted against the limits until they are. */
+    @Bean
+    WebFilter undecidedAttempts() {
+        return AttemptLimiter.undecidedAttempts();
+    }
+
     /** QR pictures uploaded, readable or not, per customer, over all instances. */
     @Bean
     AttemptLimiter pictureUploads(IngressProperties properties, VoucherReads reads, RequestPublisher publisher,

@@ -5,12 +5,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
-import java.util.Optional;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.web.server.WebFilter;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 
@@ -19,6 +20,8 @@ import io.qrvoucher.avro.CustomerAttempt;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
+import reactor.util.retry.Retry;
 
 /**
  * Bounds what one customer can make the ingress do, across all its instances: a customer who made
@@ -28,6 +31,10 @@ import reactor.core.publisher.Mono;
  * so that N instances behind a balancer allow the limit once, not N times. What this instance counted itself
  * holds at once, before the keeper has it, and on its own should the keeper not answer: then the limit is
  * per instance, as a bound on the work, rather than no limit at all.
+ * <p>
+ * Attempts let in whose outcome is not known yet (a code not looked at yet) count against the limit here until it
+ * is, within the request ({@link #undecidedAttempts()}): checked first and counted only once they failed, a burst
+ * of wrong codes sent at once all passed the check before the first was counted.
  */
 final class AttemptLimiter {
 
@@ -35,15 +42,22 @@ final class AttemptLimiter {
     record Rule(AttemptKind kind, int limit, Duration window, String code, String what) {
     }
 
+    /** The longest an attempt waits for the keeper's count: well within a request's idle timeout. */
+    private static final Duration KEEPER_WAIT = Duration.ofSeconds(5);
+    /** The longest an attempt waits for the customer's other attempts in flight to be decided, and how often it looks. */
+    private static final Duration UNDECIDED_WAIT = Duration.ofSeconds(5);
+    private static final Duration UNDECIDED_RECHECK = Duration.ofMillis(20);
+
     private final Rule rule;
     private final VoucherReads reads;
     private final RequestPublisher publisher;
     private final Clock clock;
     /**
-     * The customer's attempts counted here, within the window. A customer leaves once a window has passed since
-     * their last attempt was counted or checked: every attempt is then out of it, however long the instance runs.
+     * The customer's attempts counted here, within the window, and those let in and not decided yet. A customer
+     * leaves once a window has passed since their last attempt was counted or checked: every attempt is then out of
+     * it, however long the instance runs.
      */
-    private final ConcurrentMap<String, Deque<Instant>> countedHere;
+    private final ConcurrentMap<String, Counted> countedHere;
 
     AttemptLimiter(Rule rule, VoucherReads reads, RequestPublisher publisher, Clock clock) {
         this.rule = rule;
@@ -53,89 +67,190 @@ final class AttemptLimiter {
         this.countedHere = Caffeine.newBuilder()
                 .expireAfterWrite(rule.window())
                 .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .<String, Deque<Instant>>build()
+                .<String, Counted>build()
                 .asMap();
     }
 
-    /** Completes if the customer may make another attempt, else fails with the refusal. */
-    Mono<Void> checkAllowed(String customerId) {
-        Instant now = clock.instant();
-        Optional<Instant> refusedHere = allowedAgainHere(customerId, now);
-        if (refusedHere.isPresent()) {
-            return Mono.error(refusal(refusedHere.get(), now));
+    /** One customer's attempts here: those counted within the window, and those let in whose outcome is not known. */
+    private static final class Counted {
+        final Deque<Instant> recent = new ArrayDeque<>();
+        int undecided;
+
+        boolean isEmpty() {
+            return recent.isEmpty() && undecided == 0;
         }
-        return reads.attempts(customerId, rule.kind(), now.minus(rule.window()), rule.limit())
-                .onErrorResume(VoucherReads.Unavailable.class, unanswered -> Mono.empty())
-                .flatMap(answer -> {
-                    List<Instant> newest = answer.getAttemptedAt();
-                    return newest.size() >= rule.limit()
-                            ? Mono.error(refusal(newest.get(0).plus(rule.window()), now))
-                            : Mono.empty();
-                });
     }
 
     /**
-     * For attempts that count whether they succeed or not (uploads): counts one now if the customer may make it, and
-     * publishes it, else fails with the refusal. Counted here before the keeper is asked, so that attempts in flight
-     * together are each counted before the next is checked: checked first and counted after, as many passed as came
-     * at once. One the keeper refuses is not counted.
+     * The attempts one request was let in with and has not decided yet, by limiter: released when the request ends,
+     * if not before. A request outside it (a test calling a limiter directly) reserves nothing.
      */
-    Mono<Void> take(String customerId) {
+    private static final class Undecided {
+        private final Map<AttemptLimiter, String> held = new ConcurrentHashMap<>();
+
+        void release(AttemptLimiter limiter) {
+            String customerId = held.remove(limiter);
+            if (customerId != null) {
+                limiter.undecided(customerId, -1);
+            }
+        }
+
+        void releaseAll() {
+            held.keySet().forEach(this::release);
+        }
+    }
+
+    /** Gives each request its own record of the attempts it was let in with, and releases those left at its end. */
+    static WebFilter undecidedAttempts() {
+        return (exchange, chain) -> {
+            Undecided undecided = new Undecided();
+            return chain.filter(exchange).contextWrite(Context.of(Undecided.class, undecided))
+                    .doFinally(signal -> undecided.releaseAll());
+        };
+    }
+
+    /**
+     * Completes if the customer may make another attempt, else fails with the refusal. Let in, the attempt counts
+     * against the limit here until the request {@linkplain #record records} it as failed, says it was
+     * {@linkplain #decided not}, or ends.
+     */
+    Mono<Void> checkAllowed(String customerId) {
+        return Mono.deferContextual(context -> letIn(customerId, context.getOrDefault(Undecided.class, null)))
+                // The customer's other attempts in flight may yet fail: this one waits for them to be decided (a
+                // lookup of a code, milliseconds), so that a burst of good codes is slowed, not refused.
+                .retryWhen(Retry.fixedDelay(UNDECIDED_WAIT.toMillis() / UNDECIDED_RECHECK.toMillis(), UNDECIDED_RECHECK)
+                        .filter(AllUndecided.class::isInstance)
+                        .onRetryExhaustedThrow((spec, signal) -> refusal(clock.instant(), clock.instant())));
+    }
+
+    /** Signals that the customer's budget is held by attempts not decided yet: asked again in a moment. */
+    private static final class AllUndecided extends RuntimeException {
+        AllUndecided() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Lets the attempt in if the customer's failures and undecided attempts leave room, reserving it for the request
+     * (if made within one); refuses it if their failures fill the budget; or signals {@link AllUndecided}.
+     */
+    private Mono<Void> letIn(String customerId, Undecided request) {
         Instant now = clock.instant();
         Instant[] allowedAgain = {null};
-        countedHere.compute(customerId, (id, counted) -> {
-            Deque<Instant> recent = counted == null ? new ArrayDeque<>() : counted;
-            prune(recent, now);
-            if (recent.size() >= rule.limit()) {
-                allowedAgain[0] = recent.peekFirst().plus(rule.window());
-            } else {
-                recent.addLast(now);
+        boolean[] waitForOthers = {false};
+        countedHere.compute(customerId, (id, known) -> {
+            Counted counted = known == null ? new Counted() : known;
+            prune(counted.recent, now);
+            if (counted.recent.size() >= rule.limit()) {
+                allowedAgain[0] = counted.recent.peekFirst().plus(rule.window());
+            } else if (counted.recent.size() + counted.undecided >= rule.limit()) {
+                waitForOthers[0] = true;
+            } else if (request != null && request.held.putIfAbsent(this, customerId) == null) {
+                counted.undecided++;
             }
-            return recent.isEmpty() ? null : recent;
+            return counted.isEmpty() ? null : counted;
         });
         if (allowedAgain[0] != null) {
             return Mono.error(refusal(allowedAgain[0], now));
         }
-        return reads.attempts(customerId, rule.kind(), now.minus(rule.window()), rule.limit())
-                .onErrorResume(VoucherReads.Unavailable.class, unanswered -> Mono.empty())
-                .flatMap(answer -> {
-                    List<Instant> newest = answer.getAttemptedAt();
-                    if (newest.size() < rule.limit()) {
-                        return Mono.<Void>empty();
-                    }
-                    countedHere.computeIfPresent(customerId, (id, recent) -> {
-                        recent.removeLastOccurrence(now);
-                        return recent.isEmpty() ? null : recent;
-                    });
-                    return Mono.<Void>error(refusal(newest.get(0).plus(rule.window()), now));
-                })
-                .then(Mono.defer(() -> publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then()));
-    }
-
-    /** Counts an attempt of the customer's, here and for every instance; completes once it is published. */
-    Mono<Void> record(String customerId) {
-        Instant now = clock.instant();
-        countedHere.compute(customerId, (id, counted) -> {
-            Deque<Instant> recent = counted == null ? new ArrayDeque<>() : counted;
-            prune(recent, now);
-            recent.addLast(now);
-            return recent;
-        });
-        return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then();
-    }
-
-    /** When this instance's own count allows the customer again, if it does not now. */
-    private Optional<Instant> allowedAgainHere(String customerId, Instant now) {
-        Instant[] allowedAgain = {null};
-        // Atomic per customer, and a customer without recent attempts leaves the map.
-        countedHere.computeIfPresent(customerId, (id, recent) -> {
-            prune(recent, now);
-            if (recent.size() >= rule.limit()) {
-                allowedAgain[0] = recent.peekFirst().plus(rule.window());
+        if (waitForOthers[0]) {
+            return Mono.error(new AllUndecided());
+        }
+        return keepersRefusal(customerId, now).flatMap(refused -> {
+            if (request != null) {
+                request.release(this);
             }
-            return recent.isEmpty() ? null : recent;
+            return Mono.<Void>error(refused);
         });
-        return Optional.ofNullable(allowedAgain[0]);
+    }
+
+    /**
+     * For attempts that count whether they succeed or not (uploads): counts one if the customer may make it, and
+     * publishes it, else fails with the refusal. Counted here before the keeper is asked, so that attempts in flight
+     * together are each counted before the next is checked. One the keeper refuses, or whose request is given up
+     * before it is published, is not counted.
+     */
+    Mono<Void> take(String customerId) {
+        return Mono.defer(() -> {
+            Instant now = clock.instant();
+            Instant[] allowedAgain = {null};
+            countedHere.compute(customerId, (id, known) -> {
+                Counted counted = known == null ? new Counted() : known;
+                prune(counted.recent, now);
+                if (counted.recent.size() >= rule.limit()) {
+                    allowedAgain[0] = counted.recent.peekFirst().plus(rule.window());
+                } else {
+                    counted.recent.addLast(now);
+                }
+                return counted.isEmpty() ? null : counted;
+            });
+            if (allowedAgain[0] != null) {
+                return Mono.error(refusal(allowedAgain[0], now));
+            }
+            Runnable uncount = () -> countedHere.computeIfPresent(customerId, (id, counted) -> {
+                counted.recent.removeLastOccurrence(now);
+                return counted.isEmpty() ? null : counted;
+            });
+            return keepersRefusal(customerId, now)
+                    .flatMap(refused -> {
+                        uncount.run();
+                        return Mono.<Void>error(refused);
+                    })
+                    .then(Mono.defer(() -> publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then()))
+                    .doOnCancel(uncount);
+        });
+    }
+
+    /**
+     * Counts a failed attempt of the customer's, here and for every instance (the request's attempt let in is decided
+     * with it); completes once it is published.
+     */
+    Mono<Void> record(String customerId) {
+        return Mono.deferContextual(context -> {
+            Instant now = clock.instant();
+            Undecided request = context.getOrDefault(Undecided.class, null);
+            if (request != null) {
+                request.release(this);
+            }
+            countedHere.compute(customerId, (id, known) -> {
+                Counted counted = known == null ? new Counted() : known;
+                prune(counted.recent, now);
+                counted.recent.addLast(now);
+                return counted;
+            });
+            return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then();
+        });
+    }
+
+    /** The request's attempt let in did not fail (its redemption is published): it no longer counts. */
+    Mono<Void> decided() {
+        return Mono.deferContextual(context -> {
+            Undecided request = context.getOrDefault(Undecided.class, null);
+            if (request != null) {
+                request.release(this);
+            }
+            return Mono.empty();
+        });
+    }
+
+    private void undecided(String customerId, int change) {
+        countedHere.computeIfPresent(customerId, (id, counted) -> {
+            counted.undecided = Math.max(0, counted.undecided + change);
+            return counted.isEmpty() ? null : counted;
+        });
+    }
+
+    /**
+     * The refusal, if the keeper of the customer's attempts counts the limit reached. Waited for {@link #KEEPER_WAIT}
+     * at most, and a keeper that cannot answer refuses nothing: this instance's own count then holds. (A picture's
+     * body is read only after this, and a request whose body is not read for {@code request-idle-timeout} is ended.)
+     */
+    private Mono<ApiException> keepersRefusal(String customerId, Instant now) {
+        return reads.attempts(customerId, rule.kind(), now.minus(rule.window()), rule.limit())
+                .timeout(KEEPER_WAIT, Mono.empty())
+                .onErrorResume(VoucherReads.Unavailable.class, unanswered -> Mono.empty())
+                .filter(answer -> answer.getAttemptedAt().size() >= rule.limit())
+                .map(answer -> refusal(answer.getAttemptedAt().get(0).plus(rule.window()), now));
     }
 
     /** How many customers this instance holds attempts of. */

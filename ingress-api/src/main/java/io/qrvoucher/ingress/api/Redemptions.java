@@ -277,6 +277,8 @@ final class Redemptions {
         IdempotencyKeys.Ids proposed = new IdempotencyKeys.Ids(voucherId, codes.redemptionId(customerId, voucherId));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
                 .flatMap(ids -> usedCodeCounted(customerId, voucher, ids.equals(proposed))
+                        // Not a failed attempt, or counted as one: the limit no longer holds it while it is waited for.
+                        .then(failedAttempts.decided())
                         // Should it be answered before the redemption settles, it keeps its place until then.
                         .then(AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(), voucherId,
                                         customerId, now, new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor,

@@ -10,6 +10,9 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
+import org.springframework.web.server.WebFilter;
 
 import io.qrvoucher.avro.AttemptKind;
 import io.qrvoucher.ingress.IngressTestBase;
@@ -35,14 +38,44 @@ class AttemptLimiterTest extends IngressTestBase {
         AttemptLimiter limiter = new AttemptLimiter(new AttemptLimiter.Rule(AttemptKind.PICTURE_UPLOAD, 3, WINDOW,
                 "TOO_MANY_PICTURES", "pictures"), reads, publisher, clock);
         for (int i = 0; i < 50; i++) {
-            limiter.record("once-" + i); // counted here at once; what it publishes is not needed here
+            limiter.record("once-" + i).block(Duration.ofSeconds(10));
         }
         clock.step(WINDOW.minusSeconds(1));
-        limiter.record("recent");
+        limiter.record("recent").block(Duration.ofSeconds(10));
 
         assertThat(limiter.customersCountedHere()).isEqualTo(51);
         clock.step(Duration.ofSeconds(2));
         assertThat(limiter.customersCountedHere()).isOne();
+    }
+
+    /** Wrong codes sent at once: each counts from the moment it is let in, so no more fail than the limit. */
+    @Test
+    void wrongCodesSentAtOnceAreLetInNoMoreThanTheLimitAndAttemptsThatDidNotFailNeverCount() {
+        AttemptLimiter limiter = new AttemptLimiter(new AttemptLimiter.Rule(AttemptKind.FAILED_REDEMPTION, 3, WINDOW,
+                "TOO_MANY_WRONG_CODES", "wrong codes"), reads, publisher, Clock.systemUTC());
+        WebFilter eachRequest = AttemptLimiter.undecidedAttempts();
+        String guesser = "guesser-" + UUID.randomUUID();
+        String payee = "payee-" + UUID.randomUUID();
+
+        List<Boolean> wrongCodesLetIn = Flux.range(0, 12)
+                .flatMap(i -> request(eachRequest, limiter.checkAllowed(guesser)
+                        .then(Mono.delay(Duration.ofMillis(50))).then(limiter.record(guesser))), 12)
+                .collectList().block(Duration.ofSeconds(30));
+        List<Boolean> redemptionsLetIn = Flux.range(0, 12)
+                .flatMap(i -> request(eachRequest, limiter.checkAllowed(payee)
+                        .then(limiter.decided()).then(Mono.delay(Duration.ofMillis(50)))), 12)
+                .collectList().block(Duration.ofSeconds(30));
+
+        assertThat(wrongCodesLetIn).filteredOn(Boolean::booleanValue).hasSize(3);
+        assertThat(redemptionsLetIn).as("none failed, none counted: beyond the limit at once, they waited their turn")
+                .containsOnly(true).hasSize(12);
+    }
+
+    /** Whether the request's work was let in, run as the API runs it: within a request. */
+    private static Mono<Boolean> request(WebFilter eachRequest, Mono<?> work) {
+        return eachRequest.filter(MockServerWebExchange.from(MockServerHttpRequest.post("/api/redemptions")),
+                        exchange -> work.then())
+                .thenReturn(true).onErrorResume(ApiException.class, refused -> Mono.just(false));
     }
 
     /** A burst of uploads sent at once: each counted before the next is checked, so no more pass than the limit. */
