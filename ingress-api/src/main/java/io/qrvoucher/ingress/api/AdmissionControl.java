@@ -47,7 +47,7 @@ import tools.jackson.databind.ObjectMapper;
  * cycles in flight, 8 s a step, a fifth of the throughput).
  *
  * <p>One customer holds at most {@code ingress.limits.max-in-flight-writes-per-customer} of the places with their
- * generations, and a quarter more with their redemptions and cancellations: their excess is refused 429
+ * generations, and a quarter more with their redemptions, cancellations and settings changes: their excess is refused 429
  * {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that one customer's
  * burst (a script, a merchant's back office) cannot take every place from the others. The customer is known only
  * once the token is checked, so that half runs after authentication, on the place taken here.
@@ -71,9 +71,10 @@ final class AdmissionControl implements WebFilter, Ordered {
     private final Counter refusedForCustomer;
 
     /**
-     * @param maxGenerations generations in flight at most; with redemptions and cancellations a quarter more
-     * @param maxPerCustomer places one customer may hold at once with generations; with redemptions and cancellations
-     *                       a quarter more
+     * @param maxGenerations generations in flight at most; with redemptions, cancellations and settings changes a
+     *                       quarter more
+     * @param maxPerCustomer places one customer may hold at once with generations; with redemptions, cancellations and
+     *                       settings changes a quarter more
      */
     AdmissionControl(int maxGenerations, int maxPerCustomer, ObjectMapper json, MeterRegistry meters) {
         this.maxGenerations = maxGenerations;
@@ -127,14 +128,14 @@ final class AdmissionControl implements WebFilter, Ordered {
      * acknowledged yet does not take it back (it cannot be), and its place is not freed for the next request while this
      * one is still being written. Outside admission control (a read), or answered otherwise, the place is not kept.
      */
-    static Mono<Void> publish(Mono<?> send, Supplier<Mono<?>> workDone) {
+    static <T> Mono<T> publish(Mono<T> send, Supplier<Mono<?>> workDone) {
         return Mono.deferContextual(context -> {
-            Mono<?> sent = send.contextWrite(context).cache();
+            Mono<T> sent = send.contextWrite(context).cache();
             context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(workDone))));
             sent.subscribe(null, error -> {
                 // The exchange's own subscription below answers it.
             });
-            return sent.then();
+            return sent;
         });
     }
 
