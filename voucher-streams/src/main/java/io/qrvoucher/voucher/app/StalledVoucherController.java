@@ -7,6 +7,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.voucher.app.StalledVoucherRegistry.StalledVoucher;
+import io.qrvoucher.voucher.query.BadParameter;
 
 /** For operators: the vouchers of this instance's tasks that wait on the ledger too long (see the watchdog). */
 @RestController
@@ -24,7 +25,7 @@ class StalledVoucherController {
     @GetMapping("/internal/stalled-vouchers")
     List<StalledVoucher> stalledVouchers(@RequestParam(defaultValue = "1000") int limit) {
         if (limit < 1 || limit > MAX_LISTED) {
-            throw new IllegalArgumentException("limit is 1 to " + MAX_LISTED + ", not " + limit);
+            throw new BadParameter("limit is 1 to " + MAX_LISTED + ", not " + limit);
         }
         return stalled.longestWaiting(limit);
     }

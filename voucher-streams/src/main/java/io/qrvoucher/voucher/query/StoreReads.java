@@ -70,7 +70,7 @@ public final class StoreReads implements VoucherStreamsReads {
     @Override
     public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
         if (max < 1 || max > MAX_ATTEMPTS) {
-            return Mono.error(new IllegalArgumentException("max must be between 1 and " + MAX_ATTEMPTS));
+            return Mono.error(new BadParameter("max must be between 1 and " + MAX_ATTEMPTS));
         }
         return Mono.fromCallable(() -> queries.attempts(customerId, kind, since, max));
     }
