@@ -57,10 +57,15 @@ class BrowserTest {
         }
     }
 
-    /** Whether playwright-core is there, after {@code npm ci} (bounded) if it was not and npm is. */
+    /**
+     * Whether playwright-core is there, as the lock file has it: after {@code npm ci} (bounded) if it was not, or is
+     * older than the lock file, and npm is.
+     */
     private static boolean playwrightInstalled() throws IOException, InterruptedException {
         Path playwright = BROWSER_TESTS.resolve("node_modules/playwright-core");
-        if (Files.isDirectory(playwright)) {
+        Path installed = BROWSER_TESTS.resolve("node_modules/.package-lock.json"); // npm's record of what it installed
+        if (Files.isDirectory(playwright) && Files.exists(installed) && Files.getLastModifiedTime(installed)
+                .compareTo(Files.getLastModifiedTime(BROWSER_TESTS.resolve("package-lock.json"))) >= 0) {
             return true;
         }
         Process install;

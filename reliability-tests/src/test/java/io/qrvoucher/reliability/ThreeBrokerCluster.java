@@ -51,9 +51,19 @@ final class ThreeBrokerCluster implements AutoCloseable {
                 "controlled.shutdown.enable", "false");
         KraftBroker[] nodes = new KraftBroker[3];
         // The nodes start together: each waits for a quorum of the others.
-        startTogether(java.util.stream.IntStream.range(0, 3).<Runnable>mapToObj(node -> () -> nodes[node] = KraftBroker.start(
-                directory.resolve("kafka-" + (node + 1)),
-                new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated), security)).toList());
+        try {
+            startTogether(java.util.stream.IntStream.range(0, 3).<Runnable>mapToObj(node -> () -> nodes[node] = KraftBroker.start(
+                    directory.resolve("kafka-" + (node + 1)),
+                    new KraftBroker.Node(node + 1, ports[node], controllerPorts[node], voters, clusterId, replicated), security)).toList());
+        } catch (RuntimeException failed) {
+            // Those that started would hold their ports and threads for the rest of the test JVM.
+            for (KraftBroker started : nodes) {
+                if (started != null) {
+                    started.close();
+                }
+            }
+            throw failed;
+        }
         return new ThreeBrokerCluster(List.of(nodes), security);
     }
 
