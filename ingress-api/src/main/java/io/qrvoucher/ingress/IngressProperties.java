@@ -122,9 +122,9 @@ public record IngressProperties(
      * @param maxInFlightWritesPerCustomer how many of those one customer may hold at once; beyond them their
      *                           request is refused at once with 429 TOO_MANY_REQUESTS_IN_FLIGHT
      * @param maxPageSize        largest page of a voucher list
-     * @param requestIdleTimeout how long a request's body may stop arriving before the request is ended (the server
-     *                           answers 408 or closes the connection): a write holds its admission place while its
-     *                           body is read, and a body that never came held it for good
+     * @param requestIdleTimeout how long a request's body may stop arriving, once it is read, before the request is
+     *                           ended (408): a write holds its admission place while its body is read, and a body
+     *                           that never came held it for good
      * @param requestTimeout     how long a request's body may take to arrive in all: a picture of 2 MB at 300 kbit/s
      *                           takes about a minute, a body trickled a byte at a time would take for ever
      */

@@ -3,7 +3,6 @@ package io.qrvoucher.ingress.api;
 import java.time.Clock;
 
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.WebFilter;
@@ -35,15 +34,9 @@ class ApiConfiguration {
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
     }
 
-    /**
-     * A request whose body stops arriving, or takes longer than a slow phone's upload, is ended: a write takes its
-     * admission place before its body is read, and without these a body that never came (a phone that lost its signal
-     * mid-upload, or a client doing it on purpose) held the place until the process ended.
-     */
     @Bean
-    NettyServerCustomizer requestBodyTimeouts(IngressProperties properties) {
-        return server -> server.readTimeout(properties.limits().requestIdleTimeout())
-                .requestTimeout(properties.limits().requestTimeout());
+    BodyTimeouts bodyTimeouts(IngressProperties properties) {
+        return new BodyTimeouts(properties.limits().requestIdleTimeout(), properties.limits().requestTimeout());
     }
 
     @Bean

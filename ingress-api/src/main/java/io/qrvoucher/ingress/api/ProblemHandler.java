@@ -21,8 +21,6 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.server.ServerWebExchange;
 
-import io.netty.channel.ChannelException;
-import io.netty.handler.timeout.ReadTimeoutException;
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.Causes;
@@ -97,11 +95,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (tooLarge.isPresent()) {
             return problem(tooLarge.get(), HttpHeaders.EMPTY);
         }
-        if (bodyTimedOut(error)) {
-            // The body stopped arriving, or came too slowly (ingress.limits.request-idle-timeout and request-timeout):
-            // the client's connection, not our fault.
-            return problem(Problems.problem(HttpStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT", "The request's body stopped "
-                    + "arriving, or came too slowly; nothing was recorded. Send it again."), CLOSE_CONNECTION);
+        Optional<ProblemDetail> timedOut = bodyTimedOut(error);
+        if (timedOut.isPresent()) {
+            return problem(timedOut.get(), CLOSE_CONNECTION);
         }
         log.error("Unexpected failure", error);
         return problem(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"),
@@ -116,6 +112,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (tooLarge.isPresent()) {
             return createResponseEntity(tooLarge.get(), HttpHeaders.EMPTY, HttpStatusCode.valueOf(tooLarge.get().getStatus()),
                     exchange);
+        }
+        Optional<ProblemDetail> timedOut = bodyTimedOut(error);
+        if (timedOut.isPresent()) {
+            return createResponseEntity(timedOut.get(), CLOSE_CONNECTION, HttpStatus.REQUEST_TIMEOUT, exchange);
         }
         Problems.codeFrameworkProblem(error, body, status);
         Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
@@ -170,13 +170,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problemHeaders;
     }
 
-    /**
-     * Reactor Netty's read timeout (the body stopped arriving) or request timeout (it took too long in all; its
-     * exception is package-private, so known by name).
-     */
-    private static boolean bodyTimedOut(Throwable error) {
-        return Causes.find(error, ChannelException.class, timeout -> timeout instanceof ReadTimeoutException
-                || timeout.getClass().getName().equals("reactor.netty.http.server.RequestTimeoutException")).isPresent();
+    /** The body stopped arriving, or came too slowly ({@link BodyTimeouts}): the client's connection, not our fault. */
+    private static Optional<ProblemDetail> bodyTimedOut(Throwable error) {
+        return Causes.find(error, BodyTimeouts.BodyTimedOut.class).map(timedOut -> Problems.problem(
+                HttpStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT", timedOut.getMessage() + "; nothing was recorded. Send it again."));
     }
 
     /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
