@@ -115,12 +115,29 @@ final class AttemptLimiter {
      * {@linkplain #decided not}, or ends.
      */
     Mono<Void> checkAllowed(String customerId) {
-        return Mono.deferContextual(context -> letIn(customerId, context.getOrDefault(Undecided.class, null)))
-                // The customer's other attempts in flight may yet fail: this one waits for them to be decided (a
-                // lookup of a code, milliseconds), so that a burst of good codes is slowed, not refused.
-                .retryWhen(Retry.fixedDelay(UNDECIDED_WAIT.toMillis() / UNDECIDED_RECHECK.toMillis(), UNDECIDED_RECHECK)
-                        .filter(AllUndecided.class::isInstance)
-                        .onRetryExhaustedThrow((spec, signal) -> refusal(clock.instant(), clock.instant())));
+        return checkAllowed(customerId, true);
+    }
+
+    /**
+     * The same; with {@code wait} false, an attempt the customer's undecided ones leave no room for is refused at once
+     * (429 {@code TOO_MANY_REQUESTS_IN_FLIGHT}) instead of waiting for them.
+     */
+    Mono<Void> checkAllowed(String customerId, boolean wait) {
+        Mono<Void> letIn = Mono.deferContextual(context -> letIn(customerId, context.getOrDefault(Undecided.class, null)));
+        if (!wait) {
+            return letIn.onErrorMap(AllUndecided.class, full -> tooManyInFlight());
+        }
+        // The customer's other attempts in flight may yet fail: this one waits for them to be decided (a look at a
+        // code, milliseconds), so that a burst of good codes is slowed, not refused.
+        return letIn.retryWhen(Retry.fixedDelay(UNDECIDED_WAIT.toMillis() / UNDECIDED_RECHECK.toMillis(), UNDECIDED_RECHECK)
+                .filter(AllUndecided.class::isInstance)
+                .onRetryExhaustedThrow((spec, signal) -> tooManyInFlight()));
+    }
+
+    /** Not the limit: the customer's attempts in flight, not decided yet, fill what it leaves. */
+    private static ApiException tooManyInFlight() {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_REQUESTS_IN_FLIGHT", "You have too many "
+                + "attempts being checked at once; nothing was recorded. Retry it in a moment.").retryAfter(1);
     }
 
     /** Signals that the customer's budget is held by attempts not decided yet: asked again in a moment. */
@@ -209,13 +226,15 @@ final class AttemptLimiter {
         return Mono.deferContextual(context -> {
             Instant now = clock.instant();
             Undecided request = context.getOrDefault(Undecided.class, null);
-            if (request != null) {
-                request.release(this);
-            }
+            boolean held = request != null && request.held.remove(this) != null;
+            // In one step: released and counted apart, a waiter could be let in between, one failure past the limit.
             countedHere.compute(customerId, (id, known) -> {
                 Counted counted = known == null ? new Counted() : known;
                 prune(counted.recent, now);
                 counted.recent.addLast(now);
+                if (held) {
+                    counted.undecided = Math.max(0, counted.undecided - 1);
+                }
                 return counted;
             });
             return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then();

@@ -66,14 +66,16 @@ class RedemptionController {
         String customerId = caller.getSubject();
         // Past the limit of failed attempts only a keyed retry goes on, to read its picture (a pictures' place
         // still) and see whether it retries the redemption a voucher took.
-        Mono<Optional<ApiException>> limit = redemptions.limitRefusal(customerId).flatMap(refusal ->
+        Mono<Optional<ApiException>> limit = redemptions.limitRefusal(customerId, idempotencyKey != null).flatMap(refusal ->
                 refusal.isPresent() && idempotencyKey == null ? Mono.error(refusal.get()) : Mono.just(refusal));
-        return Mono.zip(limit, pictures.admit(customerId).thenReturn(true)).flatMap(allowed -> Forms.read(form, parts -> {
+        // The upload counted once the limit let the request in, and the attempt not held undecided while it is read.
+        return limit.flatMap(refusal -> redemptions.decidedUntilThePictureIsRead().then(pictures.admit(customerId))
+                .thenReturn(refusal)).flatMap(limitRefusal -> Forms.read(form, parts -> {
             Forms.takesOnly(parts, REDEMPTION_FORM);
             String amount = Forms.field(parts, "amount");
             String accountId = Forms.field(parts, "accountId");
             Dtos.ExternalAccount externalAccount = externalAccount(parts);
-            return codeInPicture(parts).flatMap(code -> redemptions.redeemWithin(allowed.getT1(), customerId,
+            return codeInPicture(parts).flatMap(code -> redemptions.redeemWithin(limitRefusal, customerId,
                     new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer));
         }));
     }
@@ -116,7 +118,8 @@ class RedemptionController {
     Mono<Dtos.VoucherPreview> previewPicture(@AuthenticationPrincipal Jwt caller,
                                              @RequestBody Flux<Part> form) {
         String customerId = caller.getSubject();
-        return Mono.when(redemptions.checkAllowed(customerId), pictures.admit(customerId))
+        return redemptions.checkAllowed(customerId).then(redemptions.decidedUntilThePictureIsRead())
+                .then(pictures.admit(customerId))
                 .then(Forms.read(form, parts -> {
                     Forms.takesOnly(parts, REDEMPTION_FORM);
                     return codeInPicture(parts);

@@ -66,12 +66,17 @@ final class Redemptions {
      */
     Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                   String prefer) {
-        return limitRefusal(customerId).flatMap(limit -> redeemWithin(limit, customerId, request, idempotencyKey, prefer));
+        return limitRefusal(customerId, idempotencyKey != null)
+                .flatMap(limit -> redeemWithin(limit, customerId, request, idempotencyKey, prefer));
     }
 
-    /** The refusal of the limit of failed attempts if the customer is past it, else empty inside. */
-    Mono<Optional<ApiException>> limitRefusal(String customerId) {
-        return checkAllowed(customerId).then(Mono.just(Optional.<ApiException>empty()))
+    /**
+     * The refusal of the limit of failed attempts if the customer is past it (or their attempts in flight fill what it
+     * leaves), else empty inside. A keyed request does not wait for those in flight: it may be the retry of a
+     * redemption a voucher took, which goes on past the limit.
+     */
+    Mono<Optional<ApiException>> limitRefusal(String customerId, boolean keyed) {
+        return failedAttempts.checkAllowed(customerId, !keyed).then(Mono.just(Optional.<ApiException>empty()))
                 .onErrorResume(ApiException.class, refused ->
                         refused.getStatusCode().value() == HttpStatus.TOO_MANY_REQUESTS.value()
                                 ? Mono.just(Optional.of(refused)) : Mono.error(refused));
@@ -124,6 +129,14 @@ final class Redemptions {
     /** Completes if the customer may try to redeem, else fails with the refusal. */
     Mono<Void> checkAllowed(String customerId) {
         return failedAttempts.checkAllowed(customerId);
+    }
+
+    /**
+     * Before a picture is read: its upload and decoding take seconds, during which its attempt would hold the room
+     * the limit leaves the customer's others; it is checked but not kept undecided (pictures have their own limit).
+     */
+    Mono<Void> decidedUntilThePictureIsRead() {
+        return failedAttempts.decided();
     }
 
     /**
@@ -217,7 +230,11 @@ final class Redemptions {
                                                           String idempotencyKey, String prefer) {
         Currency currency = Currency.getInstance(voucher.getCurrency());
         Long amountMinor = request.amount() == null ? null : Amounts.parse(request.amount(), currency);
-        return destinationOf(customerId, request, voucher.getCurrency())
+        // A current code of a voucher still unused cannot be a failed attempt: it stops holding the limit's room now,
+        // not after the destination, the claim and the publish.
+        Mono<Void> cannotFail = voucher.getStatus() == VoucherStatus.UNUSED && !expiredCode
+                ? failedAttempts.decided() : Mono.empty();
+        return cannotFail.then(Mono.defer(() -> destinationOf(customerId, request, voucher.getCurrency())
                 .onErrorResume(ApiException.class, refused -> destinationOfRetried(customerId, voucher, code, amountMinor,
                         request, idempotencyKey).switchIfEmpty(Mono.error(refused)))
                 .flatMap(destination -> {
@@ -227,7 +244,7 @@ final class Redemptions {
                             : Mono.empty();
                     return inTime.then(Mono.defer(() ->
                             publish(customerId, voucher, code, amountMinor, destination, hash, idempotencyKey, prefer)));
-                });
+                })));
     }
 
     /**
