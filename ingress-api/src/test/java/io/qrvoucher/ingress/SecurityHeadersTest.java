@@ -42,5 +42,8 @@ class SecurityHeadersTest extends IngressTestBase {
                 .containsEntry("frame-ancestors", "'none'");
         assertThat(headers.getFirst("X-Content-Type-Options")).isEqualTo("nosniff");
         assertThat(headers.getFirst("Referrer-Policy")).isEqualTo("no-referrer");
+        assertThat(headers.getFirst("X-Frame-Options")).isEqualTo("DENY");
+        // Sent over http too: TLS ends before the ingress in a deployment, and a browser takes it only over https.
+        assertThat(headers.getFirst("Strict-Transport-Security")).isEqualTo("max-age=31536000; includeSubDomains");
     }
 }

@@ -26,6 +26,7 @@ import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
+import org.springframework.security.web.server.header.StaticServerHttpHeadersWriter;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -66,7 +67,14 @@ public class SecurityConfiguration {
                 .headers(headers -> headers
                         .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
                         .contentTypeOptions(Customizer.withDefaults())
-                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)))
+                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
+                        // On every answer, not only those the ingress sees come over https: TLS ends before it (a load
+                        // balancer, an Ingress), so Spring's own writer, which looks at the request's scheme, sent it on
+                        // none. Browsers take it only from an answer that came over https (RFC 6797), so over plain
+                        // http (the one-machine run) it changes nothing.
+                        .hsts(ServerHttpSecurity.HeaderSpec.HstsSpec::disable)
+                        .writer(StaticServerHttpHeadersWriter.builder()
+                                .header("Strict-Transport-Security", "max-age=31536000; includeSubDomains").build()))
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 // Stateless: every call carries its token. Kept in a web session, the security context and the
                 // request cache had each request make one (a hop to another thread for its random id, and back).
