@@ -235,6 +235,9 @@ document.querySelectorAll('[data-customer]').forEach((button) => button.addEvent
 function signOut() {
   live.stopAll();
   stopQr();
+  // Nothing of this customer's codes stays in the page for the next one: not the picture, nor the mode.
+  clearPicture();
+  $('#counter-mode').checked = false;
   state.manage.forEach(({ stop }) => stop());
   state.manage.clear();
   $('#manage-list').replaceChildren();
@@ -279,6 +282,8 @@ const TAB_MESSAGES = { generate: '#generate-error', redeem: '#redeem-result', se
 async function loadAccountsAndSettings() {
   const limits = state.limits ? Promise.resolve(state.limits) : api('GET', '/api/limits');
   [state.accounts, state.settings, state.limits] = await Promise.all([api('GET', '/api/accounts'), api('GET', '/api/settings'), limits]);
+  // The server's bound, which its operators may set lower than the page's default: a stream asking more is refused.
+  if (state.limits?.maxLiveVouchers) live.maxVouchers = state.limits.maxLiveVouchers;
   renderAccounts();
   renderLimits();
 }
@@ -383,10 +388,15 @@ $('#generate-form').addEventListener('submit', async (event) => {
   }
   const expires = $('#generate-expires').value;
   const body = { accountId: account.accountId, amount, currency: account.currency, ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}) };
+  // One generation at a time: a second tap while the bank answers would freeze a second voucher.
+  const submit = $('#generate-form button[type=submit]');
+  submit.disabled = true;
   try {
     showVoucher(await generateConfirmed(body));
   } catch (refusal) {
     say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
+  } finally {
+    submit.disabled = false;
   }
 });
 
@@ -422,10 +432,11 @@ function showVoucher(voucher) {
   state.shown = voucher;
   $('#generate-form').hidden = true;
   $('#voucher').hidden = false;
-  $('#counter-mode').checked = false;
+  // Counter mode stays as the payer left it for this sign-in: at a counter, the next voucher never shows its own
+  // code first (a photo of it would redeem it).
   renderShownVoucher();
   if (voucher.status === 'UNUSED') {
-    showQr(voucher.id, false);
+    showQr(voucher.id, $('#counter-mode').checked);
   } else {
     say($('#generate-error'), voucher.reason && (() => reason(voucher.reason)));
   }
@@ -460,7 +471,7 @@ function renderShownVoucher() {
 
 // The QR on screen: the voucher's own code (a picture to save and send), or in counter mode a code that changes
 // every step and is taken for one more step only, so that a photo of the screen is useless a minute later.
-const qr = { generation: 0, timer: null, ticker: null, url: null };
+const qr = { generation: 0, timer: null, ticker: null, url: null, counter: false };
 
 function stopQr() {
   qr.generation++;
@@ -474,13 +485,15 @@ function clearPicture() {
   $('#voucher-download').removeAttribute('href');
   if (qr.url) URL.revokeObjectURL(qr.url);
   qr.url = null;
+  qr.counter = false;
 }
 
-function setPicture(blob) {
+function setPicture(blob, counter) {
   const url = URL.createObjectURL(blob);
   $('#voucher-qr').src = url;
   if (qr.url) URL.revokeObjectURL(qr.url);
   qr.url = url;
+  qr.counter = counter;
   return url;
 }
 
@@ -492,16 +505,18 @@ async function showQr(voucherId, counter) {
     if (!counter) {
       const picture = await api('GET', `/api/vouchers/${voucherId}/qr.png`, { raw: true }).then((response) => response.blob());
       if (generation !== qr.generation) return;
-      const url = setPicture(picture);
+      const url = setPicture(picture, false);
       $('#voucher-download').href = url;
       $('#voucher-download').download = `voucher-${voucherId}.png`;
       return;
     }
+    // The voucher's own code goes at once, not when the counter code comes (nor never, if it does not).
+    if (!qr.counter) clearPicture();
     // The picture first, then when it gives way: the next code is fetched at or after the step the picture's ends.
     const picture = await api('GET', `/api/vouchers/${voucherId}/counter-qr.png`, { raw: true }).then((response) => response.blob());
     const { refreshAt } = await api('GET', `/api/vouchers/${voucherId}/counter-code`);
     if (generation !== qr.generation) return;
-    setPicture(picture);
+    setPicture(picture, true);
     const at = new Date(refreshAt).getTime();
     const tick = () => { $('#counter-next').textContent = t('nextCode', { seconds: Math.max(0, Math.ceil((at - Date.now()) / 1000)) }); };
     tick();

@@ -15,7 +15,8 @@ class LimitsTest extends IngressTestBase {
                 .jsonPath("$.accounts[0].accountId").isEqualTo("alice-cny")
                 .jsonPath("$.accounts[0].voucherCap").isEqualTo("1000.00")
                 .jsonPath("$.accounts[0].dailyOutwardLimit").exists()
-                .jsonPath("$.counterCodeSeconds").isEqualTo(30);
+                .jsonPath("$.counterCodeSeconds").isEqualTo(30)
+                .jsonPath("$.maxLiveVouchers").isEqualTo(20);
         http.get().uri("/api/limits").exchange().expectStatus().isUnauthorized().expectBody(Void.class);
         http.get().uri("/v3/api-docs").exchange()
                 .expectStatus().isOk()

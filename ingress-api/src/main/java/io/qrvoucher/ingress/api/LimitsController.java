@@ -33,14 +33,17 @@ class LimitsController {
 
     private final Customers customers;
     private final BankRules rules;
+    private final LiveStatusProperties liveStatus;
 
-    LimitsController(Customers customers, BankRules rules) {
+    LimitsController(Customers customers, BankRules rules, LiveStatusProperties liveStatus) {
         this.customers = customers;
         this.rules = rules;
+        this.liveStatus = liveStatus;
     }
 
     @GetMapping("/api/limits")
-    @Operation(summary = "The most one voucher may hold, your accounts' daily outward limits, how often a counter code changes",
+    @Operation(summary = "The most one voucher may hold, your accounts' daily outward limits, how often a counter code "
+            + "changes, how many vouchers a live status stream follows",
             description = "`voucherCaps` holds the cap of every currency the bank set one for and of every currency "
                     + "of your accounts; any other currency's cap is `defaultVoucherCap`. Amounts are decimal strings "
                     + "at the currency's scale (the default's as configured).")
@@ -57,7 +60,7 @@ class LimitsController {
                             account.getOutwardTransfersAllowed()))
                     .toList();
             return new Limits(caps, rules.defaultVoucherCap().toPlainString(), perAccount,
-                    VoucherCodes.COUNTER_STEP.toSeconds());
+                    VoucherCodes.COUNTER_STEP.toSeconds(), liveStatus.maxVouchers());
         });
     }
 
@@ -73,7 +76,9 @@ class LimitsController {
             @Schema(description = "the cap of a currency not in voucherCaps", example = "1000.00") String defaultVoucherCap,
             @Schema(description = "each of your accounts: its voucher cap and daily outward limit") List<AccountLimits> accounts,
             @Schema(description = "how often the code shown in counter mode changes, in seconds", example = "30")
-            long counterCodeSeconds) {
+            long counterCodeSeconds,
+            @Schema(description = "how many vouchers one live status stream may follow", example = "20")
+            int maxLiveVouchers) {
     }
 
     record AccountLimits(
