@@ -115,18 +115,7 @@ final class AttemptLimiter {
      * {@linkplain #decided not}, or ends.
      */
     Mono<Void> checkAllowed(String customerId) {
-        return checkAllowed(customerId, true);
-    }
-
-    /**
-     * The same; with {@code wait} false, an attempt the customer's undecided ones leave no room for is refused at once
-     * (429 {@code TOO_MANY_REQUESTS_IN_FLIGHT}) instead of waiting for them.
-     */
-    Mono<Void> checkAllowed(String customerId, boolean wait) {
         Mono<Void> letIn = Mono.deferContextual(context -> letIn(customerId, context.getOrDefault(Undecided.class, null)));
-        if (!wait) {
-            return letIn.onErrorMap(AllUndecided.class, full -> tooManyInFlight());
-        }
         // The customer's other attempts in flight may yet fail: this one waits for them to be decided (a look at a
         // code, milliseconds), so that a burst of good codes is slowed, not refused.
         return letIn.retryWhen(Retry.fixedDelay(UNDECIDED_WAIT.toMillis() / UNDECIDED_RECHECK.toMillis(), UNDECIDED_RECHECK)
@@ -261,8 +250,7 @@ final class AttemptLimiter {
 
     /**
      * The refusal, if the keeper of the customer's attempts counts the limit reached. Waited for {@link #KEEPER_WAIT}
-     * at most, and a keeper that cannot answer refuses nothing: this instance's own count then holds. (A picture's
-     * body is read only after this, and a request whose body is not read for {@code request-idle-timeout} is ended.)
+     * at most, and a keeper that cannot answer refuses nothing: this instance's own count then holds.
      */
     private Mono<ApiException> keepersRefusal(String customerId, Instant now) {
         return reads.attempts(customerId, rule.kind(), now.minus(rule.window()), rule.limit())

@@ -66,17 +66,20 @@ class RedemptionController {
         String customerId = caller.getSubject();
         // Past the limit of failed attempts only a keyed retry goes on, to read its picture (a pictures' place
         // still) and see whether it retries the redemption a voucher took.
-        Mono<Optional<ApiException>> limit = redemptions.limitRefusal(customerId, idempotencyKey != null).flatMap(refusal ->
+        Mono<Optional<ApiException>> limit = redemptions.limitRefusal(customerId).flatMap(refusal ->
                 refusal.isPresent() && idempotencyKey == null ? Mono.error(refusal.get()) : Mono.just(refusal));
-        // The upload counted once the limit let the request in, and the attempt not held undecided while it is read.
+        // The upload counted once the limit let the request in, and the attempt not held undecided while it is read;
+        // once its code is known, the limit is asked again and holds it (a burst of pictures of wrong codes passed it).
         return limit.flatMap(refusal -> redemptions.decidedUntilThePictureIsRead().then(pictures.admit(customerId))
-                .thenReturn(refusal)).flatMap(limitRefusal -> Forms.read(form, parts -> {
+                .thenReturn(refusal)).flatMap(beforeReading -> Forms.read(form, parts -> {
             Forms.takesOnly(parts, REDEMPTION_FORM);
             String amount = Forms.field(parts, "amount");
             String accountId = Forms.field(parts, "accountId");
             Dtos.ExternalAccount externalAccount = externalAccount(parts);
-            return codeInPicture(parts).flatMap(code -> redemptions.redeemWithin(limitRefusal, customerId,
-                    new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer));
+            return codeInPicture(parts).flatMap(code -> (beforeReading.isPresent() ? Mono.just(beforeReading)
+                            : redemptions.limitRefusal(customerId))
+                    .flatMap(limitRefusal -> redemptions.redeemWithin(limitRefusal, customerId,
+                            new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer)));
         }));
     }
 
@@ -124,7 +127,8 @@ class RedemptionController {
                     Forms.takesOnly(parts, REDEMPTION_FORM);
                     return codeInPicture(parts);
                 }))
-                .flatMap(code -> redemptions.previewAllowed(customerId, code));
+                // Asked again, and held, once the code is known, as for a code sent as text.
+                .flatMap(code -> redemptions.checkAllowed(customerId).then(redemptions.previewAllowed(customerId, code)));
     }
 
     @GetMapping("/{id}")

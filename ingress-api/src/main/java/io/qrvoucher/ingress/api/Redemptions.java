@@ -66,17 +66,15 @@ final class Redemptions {
      */
     Mono<ResponseEntity<Dtos.Redemption>> redeem(String customerId, Dtos.Redeem request, String idempotencyKey,
                                                   String prefer) {
-        return limitRefusal(customerId, idempotencyKey != null)
-                .flatMap(limit -> redeemWithin(limit, customerId, request, idempotencyKey, prefer));
+        return limitRefusal(customerId).flatMap(limit -> redeemWithin(limit, customerId, request, idempotencyKey, prefer));
     }
 
     /**
-     * The refusal of the limit of failed attempts if the customer is past it (or their attempts in flight fill what it
-     * leaves), else empty inside. A keyed request does not wait for those in flight: it may be the retry of a
-     * redemption a voucher took, which goes on past the limit.
+     * The refusal of the limit of failed attempts if the customer is past it (or their attempts in flight still fill
+     * what it leaves after a wait), else empty inside.
      */
-    Mono<Optional<ApiException>> limitRefusal(String customerId, boolean keyed) {
-        return failedAttempts.checkAllowed(customerId, !keyed).then(Mono.just(Optional.<ApiException>empty()))
+    Mono<Optional<ApiException>> limitRefusal(String customerId) {
+        return failedAttempts.checkAllowed(customerId).then(Mono.just(Optional.<ApiException>empty()))
                 .onErrorResume(ApiException.class, refused ->
                         refused.getStatusCode().value() == HttpStatus.TOO_MANY_REQUESTS.value()
                                 ? Mono.just(Optional.of(refused)) : Mono.error(refused));
