@@ -37,11 +37,8 @@ import io.qrvoucher.keys.TestKeys;
 @AutoConfigureWebTestClient(timeout = "60s")
 public abstract class IngressTestBase {
 
-    /**
-     * Shorter than the default, so that a test of a body that stops arriving does not wait long; ample for the checks a
-     * picture's request makes before its body is read, on a busy machine (the timer runs from the headers).
-     */
-    static final String REQUEST_IDLE_TIMEOUT = "10s";
+    /** Short, so that a test of a body that stops arriving does not wait long; ample for a body sent on this host. */
+    static final String REQUEST_IDLE_TIMEOUT = "3s";
 
     static final String CODE_SECRET = Base64.getEncoder().encodeToString("test-code-secret-of-at-least-256-bits!!".getBytes());
     /** Where the multipart parser keeps the parts beyond its memory, this test run's own. */

@@ -2,6 +2,7 @@ package io.qrvoucher.ingress.api;
 
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -69,6 +70,13 @@ final class BodyTimeouts implements WebFilter, Ordered {
                 long deadline = System.nanoTime() + total.toNanos();
                 return super.getBody()
                         .timeout(idle)
+                        // A chunk that comes as the timer fires is dropped by the timeout: given back, not leaked.
+                        .contextWrite(context -> context.put("reactor.onNextDropped.local",
+                                (Consumer<Object>) dropped -> {
+                                    if (dropped instanceof DataBuffer buffer) {
+                                        DataBufferUtils.release(buffer);
+                                    }
+                                }))
                         .<DataBuffer>handle((buffer, sink) -> {
                             if (System.nanoTime() - deadline > 0) {
                                 DataBufferUtils.release(buffer);
