@@ -232,7 +232,12 @@ document.querySelectorAll('[data-customer]').forEach((button) => button.addEvent
   document.querySelector('[data-tab="generate"]').focus();
 }));
 
+/** Counts sign-outs: an answer to a request made before the last one is not shown. */
+let signIns = 0;
+
 function signOut() {
+  signIns++;
+  $('#generate-form button[type=submit]').disabled = false;
   live.stopAll();
   stopQr();
   // Nothing of this customer's codes stays in the page for the next one: not the picture, nor the mode.
@@ -391,12 +396,14 @@ $('#generate-form').addEventListener('submit', async (event) => {
   // One generation at a time: a second tap while the bank answers would freeze a second voucher.
   const submit = $('#generate-form button[type=submit]');
   submit.disabled = true;
+  const session = signIns;
   try {
-    showVoucher(await generateConfirmed(body));
+    const voucher = await generateConfirmed(body);
+    if (session === signIns) showVoucher(voucher); // not into the session of whoever signed in since
   } catch (refusal) {
-    say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
+    if (session === signIns) say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
   } finally {
-    submit.disabled = false;
+    if (session === signIns) submit.disabled = false;
   }
 });
 
