@@ -2,17 +2,26 @@ package io.qrvoucher.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /** What a browser is told about every answer: run no script but the app's own, sniff nothing, leak no referrer. */
 class SecurityHeadersTest extends IngressTestBase {
+
+    @LocalServerPort
+    int port;
 
     @Test
     void theWebAppIsServedWithAStrictContentSecurityPolicy() {
@@ -26,6 +35,20 @@ class SecurityHeadersTest extends IngressTestBase {
     void apiAnswersCarryTheSameHeadersAcceptedOrRefused() {
         assertStrictHeaders(alice.get("/api/accounts").exchange().expectStatus().isOk());
         assertStrictHeaders(http.get().uri("/api/accounts").exchange().expectStatus().isUnauthorized());
+    }
+
+    /** A refusal written before the security filters (a Content-Type that cannot be read) is told too. */
+    @Test
+    void aRefusalMadeBeforeTheSecurityFiltersCarriesStrictTransportSecurity() throws IOException {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("GET /api/accounts HTTP/1.1\r\nHost: localhost\r\nContent-Type: foo\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(answer.readLine()).startsWith("HTTP/1.1 415 ");
+            assertThat(answer.lines().takeWhile(line -> !line.isEmpty()).map(String::toLowerCase))
+                    .contains("strict-transport-security: max-age=31536000; includesubdomains");
+        }
     }
 
     private static void assertStrictHeaders(WebTestClient.ResponseSpec response) {

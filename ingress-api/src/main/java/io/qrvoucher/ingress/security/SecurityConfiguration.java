@@ -7,6 +7,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.config.Customizer;
@@ -26,11 +27,12 @@ import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
-import org.springframework.security.web.server.header.StaticServerHttpHeadersWriter;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.api.ApiException;
@@ -59,6 +61,31 @@ public class SecurityConfiguration {
     private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
             + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 
+    /**
+     * {@code Strict-Transport-Security} on every answer, the refusals written before the security filters too (503
+     * OVERLOADED, an upload's 413): TLS ends in front of the ingress (a load balancer, an Ingress), so Spring's own
+     * writer, which looks at the request's scheme, sent it on none. Browsers take it only from an answer that came over
+     * https (RFC 6797), so over plain http (the one-machine run) it changes nothing.
+     */
+    @Bean
+    WebFilter strictTransportSecurity() {
+        return new OrderedStrictTransportSecurity();
+    }
+
+    private static final class OrderedStrictTransportSecurity implements WebFilter, Ordered {
+
+        @Override
+        public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+            exchange.getResponse().getHeaders().set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+            return chain.filter(exchange);
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.HIGHEST_PRECEDENCE;
+        }
+    }
+
     @Bean
     SecurityWebFilterChain apiSecurity(ServerHttpSecurity http, ObjectMapper json) {
         ServerAuthenticationEntryPoint invalidToken = (exchange, error) -> problem(exchange, json,
@@ -68,13 +95,8 @@ public class SecurityConfiguration {
                         .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
                         .contentTypeOptions(Customizer.withDefaults())
                         .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
-                        // On every answer, not only those the ingress sees come over https: TLS ends before it (a load
-                        // balancer, an Ingress), so Spring's own writer, which looks at the request's scheme, sent it on
-                        // none. Browsers take it only from an answer that came over https (RFC 6797), so over plain
-                        // http (the one-machine run) it changes nothing.
-                        .hsts(ServerHttpSecurity.HeaderSpec.HstsSpec::disable)
-                        .writer(StaticServerHttpHeadersWriter.builder()
-                                .header("Strict-Transport-Security", "max-age=31536000; includeSubDomains").build()))
+                        // Written on every answer by strictTransportSecurity() below instead.
+                        .hsts(ServerHttpSecurity.HeaderSpec.HstsSpec::disable))
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 // Stateless: every call carries its token. Kept in a web session, the security context and the
                 // request cache had each request make one (a hop to another thread for its random id, and back).
