@@ -84,13 +84,26 @@ class AdmissionHoldTest extends IngressTestBase {
 
     @Test
     void aWriteWhoseBodyStopsArrivingIsEndedAndItsPlaceFreed() throws IOException {
+        endedWhenItsBodyStopsArriving("POST /api/vouchers HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + alice.token() + "\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 1000\r\n\r\n{\"accountId\":");
+    }
+
+    /** A picture's request checks its limits before it reads the picture: the body's timer runs from the read. */
+    @Test
+    void aPictureWhoseUploadStopsIsEndedAndItsPlaceFreed() throws IOException {
+        endedWhenItsBodyStopsArriving("POST /api/redemptions HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + bob.token() + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                + "Content-Length: 5000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\nPNG");
+    }
+
+    /** Sends the request's headers and the start of its body; the rest never comes. */
+    private void endedWhenItsBodyStopsArriving(String headersAndStartOfBody) throws IOException {
         await().atMost(Duration.ofSeconds(40)).until(() -> writesInFlight() == 0);
         try (Socket socket = new Socket("localhost", port)) {
             socket.setSoTimeout(30_000);
-            // Its headers and the start of its body; the rest never comes.
-            socket.getOutputStream().write(("POST /api/vouchers HTTP/1.1\r\nHost: localhost\r\n"
-                    + "Authorization: Bearer " + alice.token() + "\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 1000\r\n\r\n{\"accountId\":").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(headersAndStartOfBody.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             await().atMost(Duration.ofSeconds(10)).until(() -> writesInFlight() == 1);
 
