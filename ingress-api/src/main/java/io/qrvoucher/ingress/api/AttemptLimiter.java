@@ -146,13 +146,13 @@ final class AttemptLimiter {
         boolean[] waitForOthers = {false};
         countedHere.compute(customerId, (id, known) -> {
             Counted counted = known == null ? new Counted() : known;
-            prune(counted.recent, now);
-            if (counted.recent.size() >= rule.limit()) {
-                allowedAgain[0] = counted.recent.peekFirst().plus(rule.window());
-            } else if (counted.recent.size() + counted.undecided >= rule.limit()) {
-                waitForOthers[0] = true;
-            } else if (request != null && request.held.putIfAbsent(this, customerId) == null) {
-                counted.undecided++;
+            allowedAgain[0] = fullUntil(counted, now);
+            if (allowedAgain[0] == null) {
+                if (counted.recent.size() + counted.undecided >= rule.limit()) {
+                    waitForOthers[0] = true;
+                } else if (request != null && request.held.putIfAbsent(this, customerId) == null) {
+                    counted.undecided++;
+                }
             }
             return counted.isEmpty() ? null : counted;
         });
@@ -182,10 +182,8 @@ final class AttemptLimiter {
             Instant[] allowedAgain = {null};
             countedHere.compute(customerId, (id, known) -> {
                 Counted counted = known == null ? new Counted() : known;
-                prune(counted.recent, now);
-                if (counted.recent.size() >= rule.limit()) {
-                    allowedAgain[0] = counted.recent.peekFirst().plus(rule.window());
-                } else {
+                allowedAgain[0] = fullUntil(counted, now);
+                if (allowedAgain[0] == null) {
                     counted.recent.addLast(now);
                 }
                 return counted.isEmpty() ? null : counted;
@@ -269,6 +267,12 @@ final class AttemptLimiter {
         long retryAfter = Math.max(1, Duration.between(now, allowedAgain).toSeconds());
         return new ApiException(HttpStatus.TOO_MANY_REQUESTS, rule.code(),
                 "Too many " + rule.what() + "; try again in " + retryAfter + " s").retryAfter(retryAfter);
+    }
+
+    /** Prunes the customer's counted attempts to the window: if they fill the limit, when it lets them in again. */
+    private Instant fullUntil(Counted counted, Instant now) {
+        prune(counted.recent, now);
+        return counted.recent.size() >= rule.limit() ? counted.recent.peekFirst().plus(rule.window()) : null;
     }
 
     private void prune(Deque<Instant> recent, Instant now) {
