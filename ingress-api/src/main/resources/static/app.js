@@ -224,7 +224,14 @@ function sessionEnded() {
 // ---- sign-in and tabs ----
 
 document.querySelectorAll('[data-customer]').forEach((button) => button.addEventListener('click', async () => {
-  await signIn(button.dataset.customer);
+  say($('#signin-error'));
+  try {
+    await signIn(button.dataset.customer);
+  } catch (refused) {
+    // The demo sign-in exists only where the ingress signs its own demo tokens; elsewhere, or down, it says so.
+    say($('#signin-error'), () => reason('SIGN_IN_UNAVAILABLE'));
+    return;
+  }
   $('#customer').textContent = state.customer;
   $('#signin').hidden = true;
   $('#app').hidden = false;
