@@ -24,7 +24,6 @@ import org.springframework.web.server.ServerWebExchange;
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.Causes;
-import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import reactor.core.publisher.Mono;
@@ -46,7 +45,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Pattern GIVEN_TWICE = Pattern.compile("^Duplicate Object property \"(.{1,100})\"");
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
-    private static final HttpHeaders CLOSE_CONNECTION = ProblemResponses.header(HttpHeaders.CONNECTION, "close");
 
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
@@ -91,13 +89,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(RuntimeException.class)
     ResponseEntity<ProblemDetail> unexpected(RuntimeException error) {
-        Optional<ProblemDetail> tooLarge = tooLarge(error);
-        if (tooLarge.isPresent()) {
-            return problem(tooLarge.get(), HttpHeaders.EMPTY);
-        }
-        Optional<ProblemDetail> timedOut = bodyTimedOut(error);
-        if (timedOut.isPresent()) {
-            return problem(timedOut.get(), CLOSE_CONNECTION);
+        Optional<ProblemDetail> bodyRefused = bodyRefused(error);
+        if (bodyRefused.isPresent()) {
+            return problem(bodyRefused.get(), HttpHeaders.EMPTY);
         }
         log.error("Unexpected failure", error);
         return problem(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Something went wrong on our side"),
@@ -108,14 +102,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected Mono<ResponseEntity<Object>> handleExceptionInternal(Exception error, Object body, HttpHeaders headers,
                                                                    HttpStatusCode status, ServerWebExchange exchange) {
-        Optional<ProblemDetail> tooLarge = tooLarge(error);
-        if (tooLarge.isPresent()) {
-            return createResponseEntity(tooLarge.get(), HttpHeaders.EMPTY, HttpStatusCode.valueOf(tooLarge.get().getStatus()),
-                    exchange);
-        }
-        Optional<ProblemDetail> timedOut = bodyTimedOut(error);
-        if (timedOut.isPresent()) {
-            return createResponseEntity(timedOut.get(), CLOSE_CONNECTION, HttpStatus.REQUEST_TIMEOUT, exchange);
+        Optional<ProblemDetail> bodyRefused = bodyRefused(error);
+        if (bodyRefused.isPresent()) {
+            return createResponseEntity(bodyRefused.get(), HttpHeaders.EMPTY,
+                    HttpStatusCode.valueOf(bodyRefused.get().getStatus()), exchange);
         }
         Problems.codeFrameworkProblem(error, body, status);
         Object problemBody = body == null && error instanceof ErrorResponse response ? response.getBody() : body;
@@ -170,15 +160,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return problemHeaders;
     }
 
-    /** The body stopped arriving, or came too slowly ({@link BodyTimeouts}): the client's connection, not our fault. */
-    private static Optional<ProblemDetail> bodyTimedOut(Throwable error) {
-        return Causes.find(error, BodyTimeouts.BodyTimedOut.class).map(timedOut -> Problems.problem(
-                HttpStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT", timedOut.getMessage() + "; nothing was recorded. Send it again."));
-    }
-
-    /** A body or a part over its size limit, wherever in the chain the codec's exception sits. */
-    private static Optional<ProblemDetail> tooLarge(Throwable error) {
+    /**
+     * The request's body refused as it was read, wherever in the chain the exception sits: a body or a part over its
+     * size limit ({@link UploadLimit}, the codecs), or a body that stopped arriving or came too slowly
+     * ({@link BodyTimeouts}). The client's doing, not our fault; the decorator that refused it closes the connection.
+     */
+    private static Optional<ProblemDetail> bodyRefused(Throwable error) {
         return Causes.find(error, DataBufferLimitException.class)
-                .map(limit -> Problems.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage()));
+                .map(limit -> Problems.problem(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", limit.getMessage()))
+                .or(() -> Causes.find(error, BodyTimeouts.BodyTimedOut.class).map(timedOut -> Problems.problem(
+                        HttpStatus.REQUEST_TIMEOUT, "REQUEST_TIMEOUT",
+                        timedOut.getMessage() + "; nothing was recorded. Send it again.")));
     }
 }
