@@ -240,10 +240,10 @@ document.querySelectorAll('[data-customer]').forEach((button) => button.addEvent
 }));
 
 /** Counts sign-outs: an answer to a request made before the last one is not shown. */
-let signIns = 0;
+let signOuts = 0;
 
 function signOut() {
-  signIns++;
+  signOuts++;
   $('#generate-form button[type=submit]').disabled = false;
   live.stopAll();
   stopQr();
@@ -403,14 +403,14 @@ $('#generate-form').addEventListener('submit', async (event) => {
   // One generation at a time: a second tap while the bank answers would freeze a second voucher.
   const submit = $('#generate-form button[type=submit]');
   submit.disabled = true;
-  const session = signIns;
+  const session = signOuts;
   try {
     const voucher = await generateConfirmed(body);
-    if (session === signIns) showVoucher(voucher); // not into the session of whoever signed in since
+    if (session === signOuts) showVoucher(voucher); // not into the session of whoever signed in since
   } catch (refusal) {
-    if (session === signIns) say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
+    if (session === signOuts) say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
   } finally {
-    if (session === signIns) submit.disabled = false;
+    if (session === signOuts) submit.disabled = false;
   }
 });
 

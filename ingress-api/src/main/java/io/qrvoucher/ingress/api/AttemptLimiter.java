@@ -91,7 +91,7 @@ final class AttemptLimiter {
         void release(AttemptLimiter limiter) {
             String customerId = held.remove(limiter);
             if (customerId != null) {
-                limiter.undecided(customerId, -1);
+                limiter.releaseUndecided(customerId);
             }
         }
 
@@ -239,9 +239,9 @@ final class AttemptLimiter {
         });
     }
 
-    private void undecided(String customerId, int change) {
+    private void releaseUndecided(String customerId) {
         countedHere.computeIfPresent(customerId, (id, counted) -> {
-            counted.undecided = Math.max(0, counted.undecided + change);
+            counted.undecided = Math.max(0, counted.undecided - 1);
             return counted.isEmpty() ? null : counted;
         });
     }

@@ -95,7 +95,7 @@ public class SecurityConfiguration {
                         .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
                         .contentTypeOptions(Customizer.withDefaults())
                         .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
-                        // Written on every answer by strictTransportSecurity() below instead.
+                        // Written on every answer by strictTransportSecurity() above instead.
                         .hsts(ServerHttpSecurity.HeaderSpec.HstsSpec::disable))
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 // Stateless: every call carries its token. Kept in a web session, the security context and the
