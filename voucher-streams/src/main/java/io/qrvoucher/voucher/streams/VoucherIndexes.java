@@ -1,7 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
 
 import org.apache.kafka.streams.processor.StateStore;
@@ -14,7 +13,8 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
 /**
  * A task's in-memory indexes over its {@code voucher-store}: the expiry and stall {@link DueIndex}es and
  * the {@link KnownVoucherIds}. They are derived from the store, so they have no changelog: a task
- * builds them from its store whenever it is made active (after restoring it), and empties them when it
+ * builds them from its store whenever it is made active (after restoring it), a slice of the store at a time (see
+ * {@link Vouchers#buildIndexes(int)}), and empties them when it
  * stops being active — also when Kafka Streams makes it a standby over its open stores, whose store then
  * takes vouchers the indexes never see — and Kafka Streams closes, and so empties, them whenever the
  * task's state is dropped or wiped. Being a state store ties their life to the task's stores, and lets
@@ -26,6 +26,10 @@ final class VoucherIndexes implements StateStore {
     private final DueIndex expiryIndex = DueIndex.expiry();
     private final DueIndex stallIndex;
     private final KnownVoucherIds knownIds = new KnownVoucherIds();
+    /** Whether every voucher of the store is indexed: until then the known ids may miss some. */
+    private boolean built;
+    /** The last key the build indexed; null: it starts from the first. */
+    private String builtUpTo;
     private boolean open;
 
     /** @param stalledAfter how long a voucher may wait on the ledger before it counts as stalled */
@@ -42,19 +46,36 @@ final class VoucherIndexes implements StateStore {
         return stallIndex;
     }
 
-    KnownVoucherIds knownIds() {
-        return knownIds;
+    /**
+     * Whether the store may hold the voucher: certainly not if the indexes are built and do not know its id. While
+     * they are being built, any voucher may be in the store.
+     */
+    boolean mayHold(String voucherId) {
+        return !built || knownIds.mightContain(voucherId);
     }
 
-    /** Indexes every voucher of the store, afresh; returns how many there were. */
-    long build(Iterator<Voucher> vouchers) {
-        clear();
-        long count = 0;
-        while (vouchers.hasNext()) {
-            changed(null, vouchers.next());
-            count++;
-        }
-        return count;
+    boolean isBuilt() {
+        return built;
+    }
+
+    /** The last key the build indexed; null before the first. */
+    String builtUpTo() {
+        return builtUpTo;
+    }
+
+    /**
+     * The build read a voucher of the store, as it is now. One changed since the build started may be indexed already
+     * (by {@link #changed}): reading it again changes nothing, as the indexes keep each id once.
+     */
+    void indexed(String key, Voucher voucher) {
+        changed(null, voucher);
+        builtUpTo = key;
+    }
+
+    /** The build read the store to its end. */
+    void builtAll() {
+        built = true;
+        builtUpTo = null;
     }
 
     /** Keeps the indexes in step with a voucher's change of state; {@code before} is null for a new voucher. */
@@ -66,10 +87,13 @@ final class VoucherIndexes implements StateStore {
         stallIndex.update(before, after);
     }
 
+    /** Empties the indexes: they are to be built afresh, from the store's first key. */
     void clear() {
         expiryIndex.clear();
         stallIndex.clear();
         knownIds.clear();
+        built = false;
+        builtUpTo = null;
     }
 
     @Override

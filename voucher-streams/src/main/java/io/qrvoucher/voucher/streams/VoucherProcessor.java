@@ -25,8 +25,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 /**
  * Applies every input of the task's vouchers — customers' requests and ledger results, in the order
  * the task reads them — keeps the refusals of requests for their requesters to read, and runs the
- * task's timers: expiry, the watchdog over vouchers waiting on the ledger, and the sweeps of old refusals and of
- * vouchers long at rest.
+ * task's timers: the build of its indexes as it starts, expiry, the watchdog over vouchers waiting on the ledger, and
+ * the sweeps of old refusals and of vouchers long at rest.
  */
 final class VoucherProcessor implements Processor<String, VoucherInput, String, Object> {
 
@@ -66,8 +66,8 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         this.metrics = new TopologyMetrics(context);
         this.vouchers = new Vouchers(context, metrics, changes, watchdog.listener());
         this.refusals = new RequestRefusals(context, refusalRetention, expiry.maxPerPunctuation());
-        vouchers.buildIndexes();
-        schedules = List.of(refusals.sweeping(), vouchers.forgetAtRestAfter(finalRetention, expiry.maxPerPunctuation()),
+        schedules = List.of(vouchers.buildIndexes(expiry.maxPerPunctuation()), refusals.sweeping(),
+                vouchers.forgetAtRestAfter(finalRetention, expiry.maxPerPunctuation()),
                 context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                         new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
                 context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,

@@ -105,7 +105,10 @@ public final class VoucherTopology {
     private VoucherTopology() {
     }
 
-    /** How often the due vouchers are looked for, and how many one punctuation may expire (or report stalled). */
+    /**
+     * How often the due vouchers are looked for, and how many one punctuation may expire (or report stalled); a task
+     * that starts reads as many of its vouchers to index each time the stream thread comes round.
+     */
     public record ExpirySettings(Duration punctuationInterval, int maxPerPunctuation) {
     }
 

@@ -3,12 +3,13 @@ package io.qrvoucher.voucher.streams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.Optional;
 import java.util.Set;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -68,6 +69,10 @@ final class Vouchers {
     private final StalledVouchers stalledVouchers;
     /** The task's vouchers reported stalled that have not moved on since. */
     private final Set<String> stalled = new HashSet<>();
+    /** When the build of the indexes started ({@link System#nanoTime}), how many vouchers it read so far, what reads the rest. */
+    private long buildStarted;
+    private long indexedSoFar;
+    private Cancellable remainingSlices;
 
     Vouchers(ProcessorContext<String, Object> context, TopologyMetrics metrics, VoucherChanges changes,
              StalledVouchers stalledVouchers) {
@@ -105,41 +110,76 @@ final class Vouchers {
     }
 
     Optional<Voucher> find(String voucherId) {
-        if (!indexes.knownIds().mightContain(voucherId)) {
+        if (!indexes.mayHold(voucherId)) {
             return Optional.empty();
         }
         return Optional.ofNullable(store.get(voucherId)).map(Vouchers::decode);
     }
 
     /**
-     * Builds the task's indexes from its vouchers; called whenever the task is made active, after its store is
-     * restored and before any input or punctuation.
+     * Builds the task's indexes from its vouchers, called whenever the task is made active (after its store is
+     * restored, before any input or punctuation): reads a first slice of {@code slice} vouchers now, and one more each
+     * time the stream thread comes round until it has read them all. Reading them all at once kept the thread from
+     * polling for as long as it took: a few tasks of ten million vouchers each took longer than Kafka's
+     * {@code max.poll.interval.ms}, and the instance was put out of its group, to start over elsewhere. Until the build
+     * is done, a voucher not read yet expires (or is reported stalled) late, and every lookup reads the store.
+     *
+     * @return the schedule of the slices still to read; cancelled once the build is done (a schedule that runs keeps
+     *         the task committing)
      */
-    void buildIndexes() {
-        long started = System.nanoTime();
-        long vouchers = buildIndexes(store, indexes);
-        log.info("Task {}: indexes built from {} vouchers in {} ms, {} of them can expire", context.taskId(), vouchers,
-                (System.nanoTime() - started) / 1_000_000, indexes.expiryIndex().size());
+    Cancellable buildIndexes(int slice) {
+        indexes.clear();
+        buildStarted = System.nanoTime();
+        indexedSoFar = 0;
+        indexNextSlice(slice);
+        if (indexes.isBuilt()) {
+            return () -> { };
+        }
+        remainingSlices = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
+            indexNextSlice(slice);
+            if (indexes.isBuilt()) {
+                remainingSlices.cancel();
+            }
+        });
+        return remainingSlices;
     }
 
-    /** Fills the indexes from every voucher in the store; returns how many there were. */
-    static long buildIndexes(KeyValueStore<String, byte[]> store, VoucherIndexes indexes) {
-        try (KeyValueIterator<String, byte[]> all = store.all()) {
-            return indexes.build(new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    if (all.hasNext() && all.peekNextKey().equals(RetentionSweep.BOOKMARK_KEY)) {
-                        all.next();
-                    }
-                    return all.hasNext();
-                }
-
-                @Override
-                public Voucher next() {
-                    return decode(all.next().value);
-                }
-            });
+    private void indexNextSlice(int slice) {
+        indexedSoFar += indexNextSlice(store, indexes, slice);
+        if (indexes.isBuilt()) {
+            log.info("Task {}: indexes built from {} vouchers in {} ms, {} of them can expire", context.taskId(),
+                    indexedSoFar, (System.nanoTime() - buildStarted) / 1_000_000, indexes.expiryIndex().size());
         }
+    }
+
+    /**
+     * Indexes the next {@code slice} vouchers of the store after the last one the build read, in key order, and marks
+     * the indexes built once it reaches the end; returns how many it read. The build reads each voucher as it is when
+     * read: one changed meanwhile is kept in step by {@link #carryOut} whether the build read it yet or not.
+     */
+    static long indexNextSlice(KeyValueStore<String, byte[]> store, VoucherIndexes indexes, int slice) {
+        String after = indexes.builtUpTo();
+        long read = 0;
+        try (KeyValueIterator<String, byte[]> vouchers = store.range(after, null)) {
+            while (read < slice && vouchers.hasNext()) {
+                KeyValue<String, byte[]> voucher = vouchers.next();
+                if (voucher.key.equals(after) || voucher.key.equals(RetentionSweep.BOOKMARK_KEY)) {
+                    continue;
+                }
+                indexes.indexed(voucher.key, decode(voucher.value));
+                read++;
+            }
+            if (!vouchers.hasNext()) {
+                indexes.builtAll();
+            }
+        }
+        return read;
+    }
+
+    /** Fills the indexes afresh from every voucher in the store at once, as tests and benchmarks do; returns how many there were. */
+    static long buildIndexes(KeyValueStore<String, byte[]> store, VoucherIndexes indexes) {
+        indexes.clear();
+        return indexNextSlice(store, indexes, Integer.MAX_VALUE);
     }
 
     /**
