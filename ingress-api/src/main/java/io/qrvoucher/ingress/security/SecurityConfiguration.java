@@ -8,9 +8,9 @@ import javax.crypto.spec.SecretKeySpec;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationServiceException;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
@@ -26,7 +26,6 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -62,21 +61,28 @@ public class SecurityConfiguration {
             + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 
     /**
-     * {@code Strict-Transport-Security} on every answer, the refusals written before the security filters too (503
-     * OVERLOADED, an upload's 413): TLS ends in front of the ingress (a load balancer, an Ingress), so Spring's own
-     * writer, which looks at the request's scheme, sent it on none. Browsers take it only from an answer that came over
-     * https (RFC 6797), so over plain http (the one-machine run) it changes nothing.
+     * The browser's security headers on every answer, written first of all so that the refusals written before the
+     * security filters carry them too (503 OVERLOADED, an upload's 413, a 415, the firewall's 400): Spring Security's
+     * writers reached only the answers that went through its filter chain. {@code Strict-Transport-Security} is sent
+     * over plain http as well: TLS ends in front of the ingress (a load balancer, an Ingress), so Spring's writer, which
+     * looks at the request's scheme, sent it on none; browsers take it only from an answer that came over https
+     * (RFC 6797), so over plain http (the one-machine run) it changes nothing.
      */
     @Bean
-    WebFilter strictTransportSecurity() {
-        return new OrderedStrictTransportSecurity();
+    WebFilter securityHeaders() {
+        return new SecurityHeaders();
     }
 
-    private static final class OrderedStrictTransportSecurity implements WebFilter, Ordered {
+    private static final class SecurityHeaders implements WebFilter, Ordered {
 
         @Override
         public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-            exchange.getResponse().getHeaders().set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+            HttpHeaders headers = exchange.getResponse().getHeaders();
+            headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+            headers.set("X-Content-Type-Options", "nosniff");
+            headers.set("X-Frame-Options", "DENY");
+            headers.set("Referrer-Policy", "no-referrer");
+            headers.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
             return chain.filter(exchange);
         }
 
@@ -91,11 +97,10 @@ public class SecurityConfiguration {
         ServerAuthenticationEntryPoint invalidToken = (exchange, error) -> problem(exchange, json,
                 HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", "A valid bearer token is required: " + error.getMessage());
         return http
+                // Written on every answer by securityHeaders() above instead; Spring's own writers add Cache-Control.
                 .headers(headers -> headers
-                        .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
-                        .contentTypeOptions(Customizer.withDefaults())
-                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER))
-                        // Written on every answer by strictTransportSecurity() above instead.
+                        .contentTypeOptions(ServerHttpSecurity.HeaderSpec.ContentTypeOptionsSpec::disable)
+                        .frameOptions(ServerHttpSecurity.HeaderSpec.FrameOptionsSpec::disable)
                         .hsts(ServerHttpSecurity.HeaderSpec.HstsSpec::disable))
                 .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 // Stateless: every call carries its token. Kept in a web session, the security context and the
