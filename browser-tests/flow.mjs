@@ -341,6 +341,11 @@ try {
   await alice.waitForSelector('#session-dialog[open]');
   await shot(alice, '17-session-expired');
   await accessible(alice, 'session ended');
+  await alice.route('**/dev/token', (route) => route.fulfill({ status: 503, contentType: 'application/problem+json',
+    body: JSON.stringify({ code: 'UNAVAILABLE', status: 503 }) }), { times: 1 });
+  await alice.click('#session-again');
+  await expectText(alice, '#session-error', 'Signing in did not work');
+  check(await alice.isVisible('#session-dialog'), 'a sign-in that failed says so and keeps the dialog for another try');
   await alice.click('#session-again');
   await alice.waitForSelector('#session-dialog', { state: 'hidden' });
   await alice.waitForFunction(() => [...document.querySelectorAll('#manage-list li .status')].length > 0

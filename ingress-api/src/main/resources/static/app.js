@@ -193,18 +193,24 @@ function sessionEnded() {
         again.removeEventListener('click', onAgain);
         out.removeEventListener('click', onOut);
         dialog.removeEventListener('cancel', stay);
+        say($('#session-error'));
         dialog.close();
         signingInAgain = null;
       };
       const onAgain = async () => {
         again.disabled = true;
+        say($('#session-error'));
         try {
           await signIn(state.customer);
-          close();
-          resolve();
+        } catch {
+          // Not signed in: the dialog stays, saying so, for another try or a sign-out.
+          say($('#session-error'), () => reason('SIGN_IN_AGAIN_FAILED'));
+          return;
         } finally {
           again.disabled = false;
         }
+        close();
+        resolve();
       };
       const onOut = () => {
         close();

@@ -58,6 +58,7 @@ export const texts = {
       NETWORK: 'No connection to the bank. Try again.', UNAUTHENTICATED: 'Please sign in again.',
       CAMERA_UNAVAILABLE: 'The camera cannot be used here; open a picture instead.', UNKNOWN: 'The request was refused.',
       SIGN_IN_UNAVAILABLE: 'Signing in here is not possible now: this page signs in the demo customers only.',
+      SIGN_IN_AGAIN_FAILED: 'Signing in did not work just now. Try again, or sign out.',
       PAYLOAD_TOO_LARGE: 'That picture is too large; send a smaller one.', INVALID_QUERY: 'The search is not valid; check the dates.',
       CODE_REQUIRED: 'Scan a code or open a picture first.', INTERNAL_ERROR: 'Something went wrong at the bank. Try again.',
       LEDGER_UNAVAILABLE: 'The bank could not complete the payment. Try again later.'
@@ -112,6 +113,7 @@ export const texts = {
       OVERLOADED: '服务繁忙，请重试。', TOO_MANY_REQUESTS_IN_FLIGHT: '您有过多请求正在处理，请稍后再试。', BUSY: '服务繁忙，请重试。', NETWORK: '无法连接银行，请重试。', UNAUTHENTICATED: '请重新登录。',
       CAMERA_UNAVAILABLE: '无法使用摄像头，请改为打开图片。', UNKNOWN: '请求被拒绝。',
       SIGN_IN_UNAVAILABLE: '目前无法在此登录：此页面只能登录演示客户。',
+      SIGN_IN_AGAIN_FAILED: '刚才登录未成功。请重试，或退出登录。',
       PAYLOAD_TOO_LARGE: '图片过大，请换一张较小的图片。', INVALID_QUERY: '查询条件无效，请检查日期。',
       CODE_REQUIRED: '请先扫描券码或打开图片。', INTERNAL_ERROR: '银行系统出错，请重试。',
       LEDGER_UNAVAILABLE: '银行暂时无法完成付款，请稍后再试。'
