@@ -40,6 +40,7 @@ import io.qrvoucher.voucher.domain.VoucherStatus;
 class TaskActivationTest {
 
     private static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
+    private static final Instant END = NOW.plusSeconds(30);
 
     private final MockProcessorContext<String, Object> context = new MockProcessorContext<>();
     private final KeyValueStore<String, byte[]> vouchers = store(VoucherTopology.VOUCHER_STORE);
@@ -92,16 +93,8 @@ class TaskActivationTest {
 
     @Test
     void aTaskStartingOverManyVouchersIndexesThemASliceAtATime() {
-        store(VoucherTopology.REQUEST_REFUSALS);
-        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
-        Instant end = NOW.plusSeconds(30);
-        for (int i = 0; i < 5; i++) {
-            kept(unused("v" + i, end));
-        }
-        VoucherProcessor processor = processor(2);
-        context.setCurrentSystemTimeMs(NOW.toEpochMilli());
-
-        processor.init(context);
+        Started task = startedOverFiveVouchersReadingTwoASlice();
+        VoucherIndexes indexes = task.indexes();
         assertThat(indexes.expiryIndex().size()).as("read as the task started").isEqualTo(2);
         punctuateAll(NOW);
         assertThat(indexes.expiryIndex().size()).isEqualTo(4);
@@ -113,21 +106,16 @@ class TaskActivationTest {
                 .as("the build's schedule is done with").hasSize(4);
 
         for (int round = 1; round <= 3; round++) {
-            punctuateAll(end.plusSeconds(round));
+            punctuateAll(END.plusSeconds(round));
         }
         assertThat(expired()).containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4");
     }
 
     @Test
     void whileItsIndexesAreBuiltATaskFindsTheVouchersTheyDoNotKnowYet() {
-        store(VoucherTopology.REQUEST_REFUSALS);
-        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
-        for (int i = 0; i < 5; i++) {
-            kept(unused("v" + i, NOW.plusSeconds(30)));
-        }
-        VoucherProcessor processor = processor(2);
-        context.setCurrentSystemTimeMs(NOW.toEpochMilli());
-        processor.init(context);
+        Started task = startedOverFiveVouchersReadingTwoASlice();
+        VoucherIndexes indexes = task.indexes();
+        VoucherProcessor processor = task.processor();
 
         processor.process(new Record<>("v4", new VoucherRequest.Cancel("cancel-v4", "v4", "alice", NOW), NOW.toEpochMilli()));
         processor.process(new Record<>("v3", new VoucherRequest.Generate("generate-again-v3", "v3", "alice", NOW,
@@ -143,18 +131,12 @@ class TaskActivationTest {
     /** A voucher made, and one changed, while the build is partway: both indexed as they are, once. */
     @Test
     void vouchersChangedWhileTheIndexesAreBuiltAreIndexedAsTheyAreOnceBuilt() {
-        store(VoucherTopology.REQUEST_REFUSALS);
-        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
-        Instant end = NOW.plusSeconds(30);
-        for (int i = 0; i < 5; i++) {
-            kept(unused("v" + i, end));
-        }
-        VoucherProcessor processor = processor(2);
-        context.setCurrentSystemTimeMs(NOW.toEpochMilli());
-        processor.init(context);
+        Started task = startedOverFiveVouchersReadingTwoASlice();
+        VoucherIndexes indexes = task.indexes();
+        VoucherProcessor processor = task.processor();
 
         processor.process(new Record<>("a-new", new VoucherRequest.Generate("generate-a-new", "a-new", "alice", NOW,
-                "acc-alice", new Money(500, "CNY"), Optional.of(end), hashOf(codeOf("a-new"))), NOW.toEpochMilli()));
+                "acc-alice", new Money(500, "CNY"), Optional.of(END), hashOf(codeOf("a-new"))), NOW.toEpochMilli()));
         processor.process(new Record<>("v3", new VoucherRequest.Cancel("cancel-v3", "v3", "alice", NOW), NOW.toEpochMilli()));
         punctuateAll(NOW);
         punctuateAll(NOW);
@@ -164,10 +146,26 @@ class TaskActivationTest {
         assertThat(indexes.expiryIndex().size()).as("v0, v1, v2, v4: not the cancelled v3, nor a-new, still pending")
                 .isEqualTo(4);
         for (int round = 1; round <= 2; round++) {
-            punctuateAll(end.plusSeconds(round));
+            punctuateAll(END.plusSeconds(round));
         }
         assertThat(expired()).containsExactlyInAnyOrder("v0", "v1", "v2", "v4");
         assertThat(status("v3")).isEqualTo(io.qrvoucher.avro.VoucherStatus.CANCELLED);
+    }
+
+    private record Started(VoucherProcessor processor, VoucherIndexes indexes) {
+    }
+
+    /** A task made active over a store of five unused vouchers, v0 to v4, ending at {@link #END}. */
+    private Started startedOverFiveVouchersReadingTwoASlice() {
+        store(VoucherTopology.REQUEST_REFUSALS);
+        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        for (int i = 0; i < 5; i++) {
+            kept(unused("v" + i, END));
+        }
+        VoucherProcessor processor = processor(2);
+        context.setCurrentSystemTimeMs(NOW.toEpochMilli());
+        processor.init(context);
+        return new Started(processor, indexes);
     }
 
     private static Voucher unused(String voucherId, Instant expiresAt) {
