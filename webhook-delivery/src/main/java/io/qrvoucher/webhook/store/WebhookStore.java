@@ -506,9 +506,10 @@ public class WebhookStore {
     }
 
     /**
-     * Locks the endpoint, of a customer not busy, whose oldest pending delivery has been due the longest, if one is
-     * due and no other transaction holds it: the first of the endpoints' heads by due time ({@code V7}) that can be
-     * locked, without reading the deliveries queued behind them.
+     * Locks the endpoint, of a customer not busy, whose turn came first, if its head is due and no other transaction
+     * holds it: the first of the endpoints' heads ({@code V7}) that can be locked, without reading the deliveries queued
+     * behind them. An endpoint's turn is when its head fell due, or when its last attempt ended if that was later
+     * ({@code V10}): one just attempted goes behind those due meanwhile, so that a backlog does not hold up the others.
      */
     private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers,
                                                           Set<String> passedOver) {
@@ -517,7 +518,7 @@ public class WebhookStore {
                         FROM webhook_endpoint_heads h JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
                         WHERE h.due_at <= :now AND NOT e.customer_id = ANY (:busy)
                           AND NOT h.endpoint_id = ANY (:passedOver)
-                        ORDER BY h.due_at, h.endpoint_id
+                        ORDER BY greatest(h.due_at, h.last_attempted_at), h.endpoint_id
                         LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
                 .param("now", Timestamp.from(now))
                 .param("busy", busyCustomers.toArray(String[]::new))
@@ -600,6 +601,10 @@ public class WebhookStore {
                 .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP)
                 .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP)
                 .param("delivery", due.deliveryId()).update();
+        // After the update's trigger set the endpoint's row from its queue (or removed it, nothing pending): its turn
+        // comes again behind the endpoints due by now. A column the recordings' share locks do not hold off.
+        jdbc.sql("UPDATE webhook_endpoint_heads SET last_attempted_at = :now WHERE endpoint_id = :endpoint")
+                .param("now", Timestamp.from(now)).param("endpoint", due.endpointId()).update();
     }
 
     /**

@@ -76,6 +76,30 @@ class EndpointHeadsTest {
     }
 
     /**
+     * An endpoint attempted goes behind the endpoints due before its attempt ended, however old its own queue: ordered
+     * by due time alone, a customer's backlog came first again after each of its attempts, and two customers with slow
+     * receivers held every worker while everyone else's deliveries waited.
+     */
+    @Test
+    void anEndpointAttemptedGoesBehindTheEndpointsDueMeanwhile() {
+        endpoint("a", "alice");
+        endpoint("c", "carol");
+        Instance instance = new Instance();
+        for (int i = 1; i <= 3; i++) {
+            instance.record("alice", "va" + i, NOW);
+        }
+        instance.record("carol", "vc", NOW.plusSeconds(1));
+
+        instance.attempt(NOW.plusSeconds(2), Optional.empty());
+
+        assertThat(instance.lockNextDue(NOW.plusSeconds(3))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .as("carol's, due before alice's attempt ended").isEqualTo("vc/ISSUED"));
+        instance.attempt(NOW.plusSeconds(3), Optional.empty());
+        assertThat(instance.lockNextDue(NOW.plusSeconds(4))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .as("then alice's again").isEqualTo("va2/ISSUED"));
+    }
+
+    /**
      * An error carrying the endpoint's own bytes (a status line with a NUL, which PostgreSQL keeps in no text) is
      * recorded, the delivery backed off: unrecorded, it was tried again at once, ahead of everyone's deliveries.
      */
@@ -326,7 +350,11 @@ class EndpointHeadsTest {
         final TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(connection));
 
         void record(String voucherId, Instant now) {
-            transactions.executeWithoutResult(status -> store.record(List.of(delivery(voucherId)), now));
+            record("alice", voucherId, now);
+        }
+
+        void record(String customerId, String voucherId, Instant now) {
+            transactions.executeWithoutResult(status -> store.record(List.of(delivery(customerId, voucherId)), now));
         }
 
         Optional<WebhookStore.Due> lockNextDue(Instant now) {
@@ -343,7 +371,11 @@ class EndpointHeadsTest {
     }
 
     private static WebhookStore.NewDelivery delivery(String voucherId) {
-        return new WebhookStore.NewDelivery("alice", voucherId + "/ISSUED", "ISSUED", voucherId, new byte[] {0}, null);
+        return delivery("alice", voucherId);
+    }
+
+    private static WebhookStore.NewDelivery delivery(String customerId, String voucherId) {
+        return new WebhookStore.NewDelivery(customerId, voucherId + "/ISSUED", "ISSUED", voucherId, new byte[] {0}, null);
     }
 
     private void endpoint(String endpointId, String customerId) {
