@@ -45,6 +45,16 @@ public final class VoucherRules {
                 && id.codePoints().noneMatch(Character::isISOControl);
     }
 
+    /**
+     * A ledger command's id: its voucher's id and its kind ({@code freeze}, {@code transfer}, {@code release}). A
+     * voucher has one hold, so each kind happens once a voucher, and the ledger knows a command sent again by its id;
+     * it answers an id it applied before with the stored result, so a command whose id is not so made (another
+     * voucher's, another kind's) must never reach it: it would be answered with what was done for another.
+     */
+    public static String ledgerCommandId(String voucherId, String kind) {
+        return voucherId + "/" + kind;
+    }
+
     public static boolean isFinal(String status) {
         return FINAL_STATUSES.contains(status);
     }

@@ -1,5 +1,6 @@
 package io.qrvoucher.ledger.kafka;
 
+import org.apache.kafka.common.errors.SerializationException;
 
 import io.qrvoucher.avro.ExternalAccount;
 import io.qrvoucher.avro.FreezeFunds;
@@ -12,6 +13,7 @@ import io.qrvoucher.ledger.core.Account;
 import io.qrvoucher.ledger.core.Applied;
 import io.qrvoucher.ledger.core.LedgerCommand;
 import io.qrvoucher.schemas.AvroSerde;
+import io.qrvoucher.schemas.VoucherRules;
 
 /** Reads commands from, and writes results and account snapshots to, their Avro records. */
 public final class CommandCodec {
@@ -24,10 +26,24 @@ public final class CommandCodec {
     private CommandCodec() {
     }
 
-    /** @throws org.apache.kafka.common.errors.SerializationException when the bytes are not a command */
+    /**
+     * @throws SerializationException when the bytes are not a command, or its id is not its voucher's command of its
+     *                                kind ({@link VoucherRules#ledgerCommandId}): answered from the stored result of
+     *                                the command that has that id, it would be told what was done for another voucher
+     */
     static LedgerCommand decode(byte[] value) {
         io.qrvoucher.avro.LedgerCommand command = COMMANDS.decode(value);
         Object body = command.getBody();
+        String kind = body instanceof FreezeFunds ? "freeze" : body instanceof TransferFunds ? "transfer"
+                : body instanceof ReleaseFunds ? "release" : null;
+        if (kind == null) {
+            throw new SerializationException("Unknown ledger command body " + body);
+        }
+        String expectedId = VoucherRules.ledgerCommandId(command.getVoucherId(), kind);
+        if (!expectedId.equals(command.getCommandId())) {
+            throw new SerializationException("Command id " + command.getCommandId() + " is not " + expectedId
+                    + ", the id of voucher " + command.getVoucherId() + "'s " + kind);
+        }
         if (body instanceof FreezeFunds freeze) {
             return new LedgerCommand.Freeze(command.getCommandId(), command.getVoucherId(), freeze.getCustomerId(),
                     freeze.getAccountId(), freeze.getAmountMinor(), freeze.getCurrency());
@@ -39,10 +55,7 @@ public final class CommandCodec {
             return new LedgerCommand.Transfer(command.getCommandId(), command.getVoucherId(), transfer.getAmountMinor(),
                     transfer.getCurrency(), transfer.getPayeeCustomerId(), destination);
         }
-        if (body instanceof ReleaseFunds) {
-            return new LedgerCommand.Release(command.getCommandId(), command.getVoucherId());
-        }
-        throw new org.apache.kafka.common.errors.SerializationException("Unknown ledger command body " + body);
+        return new LedgerCommand.Release(command.getCommandId(), command.getVoucherId());
     }
 
     static byte[] encodeResult(Applied applied) {

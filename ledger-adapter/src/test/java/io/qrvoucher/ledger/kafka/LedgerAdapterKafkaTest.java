@@ -161,8 +161,8 @@ class LedgerAdapterKafkaTest {
         LedgerResult refused = awaitResult("k-nul-freeze");
         assertThat(refused.getOutcome()).isEqualTo(LedgerOutcome.FREEZE_REFUSED);
         assertThat(refused.getReason()).isEqualTo("INVALID_COMMAND");
-        send("k-nul-freeze", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze-again");
-        assertThat(awaitResult("k-nul-freeze", 2).getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+        send("k-nul-freeze-next", new FreezeFunds("alice", "alice-cny", 10_00L, "CNY"), "/freeze");
+        assertThat(awaitResult("k-nul-freeze-next").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
     }
 
     @Test
@@ -204,6 +204,25 @@ class LedgerAdapterKafkaTest {
         assertThat(header(dead, DeadLetterHeaders.SOURCE_TOPIC)).isEqualTo("ledger-commands");
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                 assertThat(meters.get("ledger.dead.letters").counter().count()).isEqualTo(deadLettersBefore + 1));
+    }
+
+    /**
+     * The ledger answers a command id it applied before with its stored result: a command whose id is another
+     * voucher's (an edited dead letter replayed, say) would be told that voucher's outcome, as if done for its own.
+     */
+    @Test
+    void aCommandWhoseIdIsNotItsVouchersIsDeadLetteredNotAnsweredWithAnothersResult() {
+        send("k10", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze");
+        assertThat(awaitResult("k10").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+
+        send(new LedgerCommand("k10/freeze", "k11", Instant.now(), new FreezeFunds("alice", "alice-cny", 1_00L, "CNY")));
+        send(new LedgerCommand("k11/release", "k11", Instant.now(), new FreezeFunds("alice", "alice-cny", 1_00L, "CNY")));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> topics.records("ledger-dead-letters", "k11").size() == 2);
+        assertThat(topics.records("ledger-dead-letters", "k11")).extracting(dead -> header(dead, DeadLetterHeaders.REASON))
+                .containsExactly("Command id k10/freeze is not k11/freeze, the id of voucher k11's freeze",
+                        "Command id k11/release is not k11/freeze, the id of voucher k11's freeze");
+        assertThat(topics.records("ledger-results", "k11")).isEmpty();
     }
 
     @Test

@@ -1,9 +1,11 @@
 package io.qrvoucher.voucher.domain;
 
+import io.qrvoucher.schemas.VoucherRules;
+
 /**
  * What the lifecycle asks of the ledger. A voucher has one hold, so each kind of command happens
- * at most once per voucher and its id is derived from the voucher id: a command emitted again is
- * recognised by the ledger as the same command.
+ * at most once per voucher and its id is derived from the voucher id ({@link VoucherRules#ledgerCommandId}): a
+ * command emitted again is recognised by the ledger as the same command.
  */
 public sealed interface LedgerCommand {
 
@@ -14,7 +16,7 @@ public sealed interface LedgerCommand {
     record Freeze(String voucherId, String customerId, String accountId, Money amount) implements LedgerCommand {
         @Override
         public String commandId() {
-            return voucherId + "/freeze";
+            return VoucherRules.ledgerCommandId(voucherId, "freeze");
         }
     }
 
@@ -23,7 +25,7 @@ public sealed interface LedgerCommand {
             implements LedgerCommand {
         @Override
         public String commandId() {
-            return voucherId + "/transfer";
+            return VoucherRules.ledgerCommandId(voucherId, "transfer");
         }
     }
 
@@ -31,7 +33,7 @@ public sealed interface LedgerCommand {
     record Release(String voucherId) implements LedgerCommand {
         @Override
         public String commandId() {
-            return voucherId + "/release";
+            return VoucherRules.ledgerCommandId(voucherId, "release");
         }
     }
 }
