@@ -331,6 +331,28 @@ class LedgerTest {
             assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isEqualTo(300_00L);
         }
 
+        /** Blocked (fraud, a court order) or its outward transfers stopped after its voucher was frozen. */
+        @Test
+        void aTransferFromAPayerAccountRestrictedSinceTheFreezeFailsAndItsReleaseFreesTheHold() {
+            opening.openCustomerAccount("dora-cny", "dora", "CNY", 500_00L, DAILY_LIMIT);
+            opening.openCustomerAccount("erin-cny", "erin", "CNY", 500_00L, DAILY_LIMIT);
+            ledger.apply(freeze("vd", "dora", "dora-cny", 100_00));
+            ledger.apply(freeze("ve", "erin", "erin-cny", 100_00));
+            opening.restrict("dora-cny", "BLOCKED", true);
+            opening.restrict("erin-cny", "ACTIVE", false);
+            long bobBefore = ledger.account("bob-cny").orElseThrow().balanceMinor();
+
+            assertFailed(transfer("vd", 100_00, "bob", new OwnAccount("bob-cny")), "ACCOUNT_NOT_ACTIVE");
+            assertFailed(transfer("ve", 50_00, "bob", new ExternalAccount("ICBC", "Dan Wu", "6222")),
+                    "OUTWARD_TRANSFERS_NOT_ALLOWED");
+
+            assertThat(ledger.account("dora-cny").orElseThrow().balanceMinor()).isEqualTo(500_00L);
+            assertThat(ledger.account("erin-cny").orElseThrow().balanceMinor()).isEqualTo(500_00L);
+            assertThat(ledger.account("bob-cny").orElseThrow().balanceMinor()).isEqualTo(bobBefore);
+            assertThat(ledger.apply(new LedgerCommand.Release("vd/release", "vd")).outcome()).isEqualTo(Outcome.RELEASED);
+            assertThat(ledger.account("dora-cny").orElseThrow().heldMinor()).isZero();
+        }
+
         @Test
         void aReleasedHoldCannotBeTransferred() {
             ledger.apply(freeze("v1", "alice", "alice-cny", 300_00));
