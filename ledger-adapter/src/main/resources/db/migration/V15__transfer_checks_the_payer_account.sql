@@ -1,7 +1,7 @@
 -- A redemption's transfer checks the payer's account again, as it is when the money moves: one blocked since its
 -- voucher was frozen (fraud, a court order), or whose outward transfers were stopped, sends nothing; the transfer fails
--- with the same reason a freeze would give (ACCOUNT_NOT_ACTIVE, OUTWARD_TRANSFERS_NOT_ALLOWED), and the voucher's
--- release frees the hold. Before, only the freeze looked at the payer's account.
+-- with PAYER_ACCOUNT_RESTRICTED, which the payee reads too and so says no more of the payer's account than that, and
+-- the voucher's release frees the hold. Before, only the freeze looked at the payer's account.
 --
 -- The same function otherwise, under the same name and arguments: the release before calls it alike while it runs
 -- beside during an upgrade.
@@ -48,8 +48,7 @@ BEGIN
         refusal := CASE
             -- The payer's account as it is now, not as it was at the freeze: blocked since (fraud, a court order),
             -- or its outward transfers stopped, no money leaves it; the voucher's release then frees the hold.
-            WHEN payer.status <> 'ACTIVE' THEN 'ACCOUNT_NOT_ACTIVE'
-            WHEN NOT payer.outward_transfers_allowed THEN 'OUTWARD_TRANSFERS_NOT_ALLOWED'
+            WHEN payer.status <> 'ACTIVE' OR NOT payer.outward_transfers_allowed THEN 'PAYER_ACCOUNT_RESTRICTED'
             WHEN NOT FOUND THEN 'DESTINATION_NOT_FOUND'
             WHEN destination.status <> 'ACTIVE' THEN 'DESTINATION_NOT_ACTIVE'
             WHEN destination.currency <> p_currency THEN 'CURRENCY_MISMATCH'

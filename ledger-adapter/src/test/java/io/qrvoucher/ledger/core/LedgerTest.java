@@ -342,9 +342,10 @@ class LedgerTest {
             opening.restrict("erin-cny", "ACTIVE", false);
             long bobBefore = ledger.account("bob-cny").orElseThrow().balanceMinor();
 
-            assertFailed(transfer("vd", 100_00, "bob", new OwnAccount("bob-cny")), "ACCOUNT_NOT_ACTIVE");
+            // One reason for both, which the payee reads too: it says no more of the payer's account than that.
+            assertFailed(transfer("vd", 100_00, "bob", new OwnAccount("bob-cny")), "PAYER_ACCOUNT_RESTRICTED");
             assertFailed(transfer("ve", 50_00, "bob", new ExternalAccount("ICBC", "Dan Wu", "6222")),
-                    "OUTWARD_TRANSFERS_NOT_ALLOWED");
+                    "PAYER_ACCOUNT_RESTRICTED");
 
             assertThat(ledger.account("dora-cny").orElseThrow().balanceMinor()).isEqualTo(500_00L);
             assertThat(ledger.account("erin-cny").orElseThrow().balanceMinor()).isEqualTo(500_00L);
