@@ -199,6 +199,30 @@ class WebhooksTest extends IngressTestBase {
         alice.post(rotations).header("Idempotency-Key", "signed-in-2").exchange().expectStatus().isCreated();
     }
 
+    /** One key, one request (SPEC section 3), whichever endpoint or kind of request it was first sent with. */
+    @Test
+    void anIdempotencyKeySentWithAnotherRequestIsRefusedNotActedOnAgain() {
+        Map<String, Object> first = register(alice, "http://localhost:1/first", "REDEEMED");
+        Map<String, Object> second = register(alice, "http://localhost:1/second", "REDEEMED");
+        alice.post("/api/webhooks/" + first.get("id") + "/secret-rotations").header("Idempotency-Key", "rotate-once")
+                .exchange().expectStatus().isCreated();
+        alice.post("/api/vouchers").header("Idempotency-Key", "generate-once")
+                .bodyValue(Map.of("accountId", "alice-cny", "amount", "1.00", "currency", "CNY"))
+                .exchange().expectStatus().is2xxSuccessful().expectBody(Void.class);
+
+        problem(alice.post("/api/webhooks/" + second.get("id") + "/secret-rotations").header("Idempotency-Key", "rotate-once")
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "IDEMPOTENCY_KEY_REUSED");
+        problem(alice.post("/api/webhooks/" + second.get("id") + "/secret-rotations").header("Idempotency-Key", "generate-once")
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "IDEMPOTENCY_KEY_REUSED");
+        problem(alice.post("/api/webhooks").header("Idempotency-Key", "rotate-once")
+                .bodyValue(Map.of("url", "http://localhost:1/third", "eventTypes", List.of("REDEEMED")))
+                .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT), "IDEMPOTENCY_KEY_REUSED");
+        assertThat(alice.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody())
+                .extracting(found -> found.get("id")).containsExactlyInAnyOrder(first.get("id"), second.get("id"));
+        alice.post("/api/webhooks/" + first.get("id") + "/secret-rotations").header("Idempotency-Key", "rotate-once")
+                .exchange().expectStatus().isOk();
+    }
+
     @Test
     void aPrivateAddressAnUnknownEventTypeOrAForeignEndpointIsRefusedWithAProblem() {
         problem(alice.post("/api/webhooks").bodyValue(Map.of("url", "https://10.0.0.8/hooks", "eventTypes", List.of("REDEEMED")))

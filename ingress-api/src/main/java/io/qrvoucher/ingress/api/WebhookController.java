@@ -127,7 +127,8 @@ class WebhookController {
         if (!deliveryId.matches("\\d{1,18}")) {
             throw ApiException.notFound("Delivery");
         }
-        return keyOrNew(idempotencyKey)
+        String request = IdempotencyKeys.hash("webhook resend", id, deliveryId);
+        return claimed(caller.getSubject(), idempotencyKey, request).then(keyOrNew(idempotencyKey))
                 .flatMap(key -> webhooks.resend(caller.getSubject(), id, deliveryId, key))
                 .map(delivery -> ResponseEntity.accepted().body(WebhookDtos.Delivery.of(delivery)))
                 .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
@@ -147,11 +148,22 @@ class WebhookController {
         }
         String customerId = caller.getSubject();
         Mono<T> asked = signIns.fresh(caller, clock.instant()).isPresent()
-                ? keyOrNew(idempotencyKey).flatMap(askWithKey).onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem)
+                ? claimed(customerId, idempotencyKey, request).then(keyOrNew(idempotencyKey)).flatMap(askWithKey)
+                        .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem)
                 : Mono.error(SignIns.required(action + " needs a fresh sign-in: sign in again with your account password"));
         return idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, request)
                 .then(idempotencyKeys.keepingStepUpRefusal(asked, customerId, idempotencyKey, request,
                         new IdempotencyKeys.Ids(customerId, request)));
+    }
+
+    /**
+     * Claims the client's key for this request among all of the customer's (SPEC section 3): one sent before with
+     * another request — another endpoint's rotation, a voucher — is refused, 422 IDEMPOTENCY_KEY_REUSED. The webhook
+     * service knows a key per endpoint and per kind of request only, and acted on it again.
+     */
+    private Mono<Void> claimed(String customerId, String idempotencyKey, String request) {
+        return idempotencyKeys.resolve(customerId, idempotencyKey, request, new IdempotencyKeys.Ids(customerId, request))
+                .then();
     }
 
     /**
