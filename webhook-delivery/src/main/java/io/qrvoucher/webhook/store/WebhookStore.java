@@ -55,7 +55,9 @@ public class WebhookStore {
      * it, and so its Idempotency-Key, is remembered that long.
      */
     static final Duration REPLACED_SECRET_KEPT = Duration.ofHours(24);
-    /** The longest time a replaced secret may still sign deliveries. */
+    /** How far the instances' clocks may be apart, for the turns of endpoints ({@link #nextDueEndpoint}). */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+        /** The longest time a replaced secret may still sign deliveries. */
     public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofHours(24);
 
     /**
@@ -508,19 +510,23 @@ public class WebhookStore {
     /**
      * Locks the endpoint, of a customer not busy, whose turn came first, if its head is due and no other transaction
      * holds it: the first of the endpoints' heads ({@code V7}) that can be locked, without reading the deliveries queued
-     * behind them. An endpoint's turn is when its head fell due, or when its last attempt ended if that was later
-     * ({@code V10}): one just attempted goes behind those due meanwhile, so that a backlog does not hold up the others.
+     * behind them. An endpoint's turn is when its head fell due, or when an attempt to one of its customer's endpoints
+     * last ended if that was later ({@code V10}): a customer just served goes behind those due meanwhile, so that a
+     * backlog does not hold up the others. A due endpoint's turn is now at the latest, by the clock of the instance
+     * that attempted it last: looked for up to {@link #CLOCK_SKEW} later, the index is read no further than the due.
      */
     private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers,
                                                           Set<String> passedOver) {
         return jdbc.sql("""
                         SELECT e.endpoint_id, e.customer_id, e.url
                         FROM webhook_endpoint_heads h JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
-                        WHERE h.due_at <= :now AND NOT e.customer_id = ANY (:busy)
+                        WHERE greatest(h.due_at, h.last_attempted_at) <= :latestTurn AND h.due_at <= :now
+                          AND NOT e.customer_id = ANY (:busy)
                           AND NOT h.endpoint_id = ANY (:passedOver)
                         ORDER BY greatest(h.due_at, h.last_attempted_at), h.endpoint_id
                         LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
                 .param("now", Timestamp.from(now))
+                .param("latestTurn", Timestamp.from(now.plus(CLOCK_SKEW)))
                 .param("busy", busyCustomers.toArray(String[]::new))
                 .param("passedOver", passedOver.toArray(String[]::new))
                 .query().listOfRows().stream().findFirst();
@@ -601,9 +607,17 @@ public class WebhookStore {
                 .param("next", status.equals("PENDING") ? Timestamp.from(nextAttempt.get()) : null, java.sql.Types.TIMESTAMP)
                 .param("finished", status.equals("PENDING") ? null : Timestamp.from(now), java.sql.Types.TIMESTAMP)
                 .param("delivery", due.deliveryId()).update();
-        // After the update's trigger set the endpoint's row from its queue (or removed it, nothing pending): its turn
-        // comes again behind the endpoints due by now. A column the recordings' share locks do not hold off.
-        jdbc.sql("UPDATE webhook_endpoint_heads SET last_attempted_at = :now WHERE endpoint_id = :endpoint")
+        // After the update's trigger set the endpoint's row from its queue (or removed it, nothing pending): the turns
+        // of the customer's endpoints come again behind the endpoints due by now. A column the recordings' share locks
+        // do not hold off; a row another attempt of the customer's holds is passed over, not waited for (each would
+        // wait for the other's), and that attempt stamps it as it ends.
+        jdbc.sql("""
+                        UPDATE webhook_endpoint_heads SET last_attempted_at = :now
+                        WHERE endpoint_id IN (SELECT h.endpoint_id FROM webhook_endpoint_heads h
+                                              JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
+                                              WHERE e.customer_id = (SELECT customer_id FROM webhook_endpoints
+                                                                     WHERE endpoint_id = :endpoint)
+                                              FOR NO KEY UPDATE OF h SKIP LOCKED)""")
                 .param("now", Timestamp.from(now)).param("endpoint", due.endpointId()).update();
     }
 
