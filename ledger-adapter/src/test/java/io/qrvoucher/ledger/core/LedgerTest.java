@@ -326,6 +326,11 @@ class LedgerTest {
             assertFailed(attempt(5, "v1", 1, "bob", new OwnAccount("carol-cny")), "DESTINATION_NOT_OWNED");
             assertFailed(new Transfer("v1/transfer-6", "v1", 1, "USD", "bob", new ExternalAccount("B", "N", "1")),
                     "CURRENCY_MISMATCH");
+            assertFailed(attempt(7, "v1", 0, "bob", new OwnAccount("bob-cny")), "INVALID_COMMAND");
+            assertFailed(attempt(8, "v1", -1, "bob", new OwnAccount("bob-cny")), "INVALID_COMMAND");
+            opening.restrict("clearing-cny", "CLOSED", false);
+            assertFailed(attempt(9, "v1", 1, "bob", new ExternalAccount("ICBC", "Dan Wu", "6222")),
+                    "CLEARING_ACCOUNT_MISSING");
 
             assertThat(holdState("v1")).isEqualTo("HELD");
             assertThat(ledger.account("alice-cny").orElseThrow().heldMinor()).isEqualTo(300_00L);
