@@ -46,7 +46,6 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -67,7 +66,8 @@ import reactor.netty.resources.ConnectionProvider;
  * the sign-in.
  *
  * <p>Vouchers are read from their owners by long polls over a connection pool of their own
- * ({@code ingress.live-status.connections}), so that streams never hold up other reads. An id the caller cannot see
+ * ({@code ingress.live-status.connections}, each carrying many over HTTP/2: {@link LongPollConnections}), so that
+ * streams never hold up other reads. An id the caller cannot see
  * (another's voucher, or one not issued yet) is followed without a word: nothing about it is sent until it
  * exists and is the caller's, so the stream tells nothing about others' vouchers.
  */
@@ -103,9 +103,9 @@ class LiveStatusController implements DisposableBean {
         this.settings = settings;
         this.representations = representations;
         this.clock = clock;
-        this.connections = ConnectionProvider.builder("live-status").maxConnections(settings.connections()).build();
+        this.connections = LongPollConnections.pool("live-status", settings.connections());
         WebClient http = internalClients.voucherStreams().mutate()
-                .clientConnector(new ReactorClientHttpConnector(HttpClient.create(connections)))
+                .clientConnector(new ReactorClientHttpConnector(LongPollConnections.client(connections, settings.http2())))
                 .build();
         this.reads = new VoucherReads(http, routing, publisher::partitionCount,
                 colocatedOwners.getIfAvailable(ColocatedOwners::none), properties);

@@ -16,7 +16,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pollWait    how long one long poll on a voucher's owner waits before it asks again
  * @param heartbeat   how often a comment is sent on a quiet stream, so that proxies keep it open
  * @param connections connections to each voucher-streams instance that the streams' long polls may hold, in
- *                    a pool of their own: a page following many vouchers never holds up other reads
+ *                    a pool of their own: a page following many vouchers never holds up other reads. Over HTTP/2
+ *                    each carries up to {@value LongPollConnections#LONG_POLLS_PER_CONNECTION} long polls at once
+ * @param http2       whether the long polls speak HTTP/2 without TLS (h2c) to voucher-streams, many over a connection;
+ *                    else HTTP/1.1, one a connection (for a path that does not carry h2c, or instances of a release
+ *                    before session 39)
  * @param maxStreamsPerCustomer streams one customer may have open at once on one instance (a page per device or
  *                    tab); one more is refused 429, so that no customer can take the pool's connections
  * @param maxFollowedPerCustomer vouchers one customer's open streams follow at most, together, on one instance:
@@ -30,6 +34,7 @@ public record LiveStatusProperties(
         @DefaultValue("25s") Duration pollWait,
         @DefaultValue("15s") Duration heartbeat,
         @DefaultValue("512") int connections,
+        @DefaultValue("true") boolean http2,
         @DefaultValue("8") int maxStreamsPerCustomer,
         @DefaultValue("40") int maxFollowedPerCustomer) {
 
