@@ -16,7 +16,8 @@ import io.qrvoucher.voucher.streams.TopologyMetricNames;
  * {@code vouchers.events{event.type}}, {@code vouchers.expired} and {@code vouchers.expiry.index.entries.read} sum
  * the counts of this instance's stream threads, which outlive the tasks that move in or out, so they count what
  * this instance did since it started and never go back; {@code vouchers.expiry.punctuation.max} (nanoseconds) is
- * the longest punctuation of the tasks it holds now.
+ * the longest punctuation of the tasks it holds now, and {@code vouchers.indexes.being.built} how many of them are
+ * building their indexes.
  */
 class TopologyMeters implements MeterBinder {
 
@@ -42,6 +43,10 @@ class TopologyMeters implements MeterBinder {
                 .description("Expiry index entries read by the punctuator").register(registry);
         Gauge.builder("vouchers.expiry.punctuation.max", streams, s -> max(TopologyMetricNames.PUNCTUATION_MAX))
                 .description("Longest expiry punctuation in the current window, ns").register(registry);
+        Gauge.builder("vouchers.indexes.being.built", streams,
+                        s -> sum(TopologyMetricNames.INDEXES_BEING_BUILT, Map.of()))
+                .description("Tasks building their indexes from their stores now: their expiries and stall reports wait")
+                .register(registry);
     }
 
     private double sum(String name, Map<String, String> tags) {

@@ -15,6 +15,7 @@ public final class TopologyMetricNames {
     public static final String EVENTS_TOTAL = "voucher-events-total";
     public static final String STALLED_TOTAL = "vouchers-stalled-total";
     public static final String PUNCTUATION_MAX = "expiry-punctuation-duration-ns-max";
+    public static final String INDEXES_BEING_BUILT = "voucher-indexes-being-built";
 
     private TopologyMetricNames() {
     }

@@ -9,6 +9,7 @@ import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Avg;
 import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Max;
+import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 
@@ -36,6 +37,7 @@ final class TopologyMetrics {
     private final Sensor expired;
     private final Sensor stalled;
     private final Sensor punctuation;
+    private final Sensor indexBuild;
     private final Map<VoucherEvent.Type, Sensor> events = new EnumMap<>(VoucherEvent.Type.class);
 
     TopologyMetrics(ProcessorContext<?, ?> context) {
@@ -60,6 +62,15 @@ final class TopologyMetrics {
                 new Avg());
         punctuation.add(new MetricName(TopologyMetricNames.PUNCTUATION_MAX, GROUP, "Longest expiry punctuation", taskTags),
                 new Max());
+        this.indexBuild = metrics.addSensor(threadPrefix + context.taskId() + ".index-build", Sensor.RecordingLevel.INFO);
+        indexBuild.add(new MetricName(TopologyMetricNames.INDEXES_BEING_BUILT, GROUP,
+                "1 while the task builds its indexes from its store (its expiries and stall reports late), else 0",
+                taskTags), new Value());
+    }
+
+    /** Whether the task is building its indexes now. */
+    void indexesBeingBuilt(boolean building) {
+        indexBuild.record(building ? 1 : 0);
     }
 
     void expiryPunctuated(int entriesReadCount, int expiredCount, long durationNanos) {
@@ -76,9 +87,10 @@ final class TopologyMetrics {
         events.get(event.type()).record(1);
     }
 
-    /** The task closes: its punctuation's duration goes, the counts stay with the thread. */
+    /** The task closes: its punctuation's duration and its index build go, the counts stay with the thread. */
     void unregister() {
         metrics.removeSensor(punctuation);
+        metrics.removeSensor(indexBuild);
     }
 
     /**

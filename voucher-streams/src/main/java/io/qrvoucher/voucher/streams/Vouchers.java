@@ -132,12 +132,14 @@ final class Vouchers {
         buildStarted = System.nanoTime();
         indexedSoFar = 0;
         indexNextSlice(slice);
+        metrics.indexesBeingBuilt(!indexes.isBuilt());
         if (indexes.isBuilt()) {
             return () -> { };
         }
         remainingSlices = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
             indexNextSlice(slice);
             if (indexes.isBuilt()) {
+                metrics.indexesBeingBuilt(false);
                 remainingSlices.cancel();
             }
         });

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.apache.kafka.common.serialization.Serdes;
@@ -96,6 +97,7 @@ class TaskActivationTest {
         Started task = startedOverFiveVouchersReadingTwoASlice();
         VoucherIndexes indexes = task.indexes();
         assertThat(indexes.expiryIndex().size()).as("read as the task started").isEqualTo(2);
+        assertThat(indexesBeingBuilt()).isEqualTo(1);
         punctuateAll(NOW);
         assertThat(indexes.expiryIndex().size()).isEqualTo(4);
         assertThat(indexes.isBuilt()).isFalse();
@@ -104,6 +106,7 @@ class TaskActivationTest {
         assertThat(indexes.isBuilt()).isTrue();
         assertThat(context.scheduledPunctuators().stream().filter(schedule -> !schedule.cancelled()))
                 .as("the build's schedule is done with").hasSize(4);
+        assertThat(indexesBeingBuilt()).isZero();
 
         for (int round = 1; round <= 3; round++) {
             punctuateAll(END.plusSeconds(round));
@@ -166,6 +169,12 @@ class TaskActivationTest {
         context.setCurrentSystemTimeMs(NOW.toEpochMilli());
         processor.init(context);
         return new Started(processor, indexes);
+    }
+
+    /** What the task's gauge says: 1 while it builds its indexes. */
+    private double indexesBeingBuilt() {
+        return TopologyMetricNames.values(context.metrics().metrics(), TopologyMetricNames.INDEXES_BEING_BUILT, Map.of())
+                .sum();
     }
 
     private static Voucher unused(String voucherId, Instant expiresAt) {
