@@ -22,7 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                    else HTTP/1.1, one a connection (for a path that does not carry h2c, or instances of a release
  *                    before session 39)
  * @param maxStreamsPerCustomer streams one customer may have open at once on one instance (a page per device or
- *                    tab); one more is refused 429, so that no customer can take the pool's connections
+ *                    tab); one more is refused 429, so that no customer can take the pool's long polls
  * @param maxFollowedPerCustomer vouchers one customer's open streams follow at most, together, on one instance:
  *                    each holds a long poll, so a stream that would follow more is refused 429 too. At least
  *                    {@code maxVouchers}, so that one full stream opens

@@ -66,7 +66,7 @@ class LongPollConnectionsTest {
         Mono<List<String>> answers = Flux.range(0, 2).flatMap(poll -> poll(http11)).collectList().cache();
         answers.subscribe();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> waiting.get() == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> waiting.get() == 1);
         answer.tryEmitEmpty();
         assertThat(answers.block(Duration.ofSeconds(10))).containsOnly("changed").hasSize(2);
     }

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -44,6 +45,11 @@ class VoucherStreamsConfiguration {
     private static final Duration STANDBY_LAG_LOOKS = Duration.ofSeconds(1);
 
     /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
+    @Bean
+    NettyServerCustomizer http2LongPolls() {
+        return new Http2LongPolls();
+    }
+
     @Bean
     ChangeRelay changeRelay() {
         return new ChangeRelay();
