@@ -17,7 +17,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param heartbeat   how often a comment is sent on a quiet stream, so that proxies keep it open
  * @param connections connections to each voucher-streams instance that the streams' long polls may hold, in
  *                    a pool of their own: a page following many vouchers never holds up other reads. Over HTTP/2
- *                    each carries up to {@value LongPollConnections#LONG_POLLS_PER_CONNECTION} long polls at once
+ *                    each carries up to 100 long polls at once
  * @param http2       whether the long polls speak HTTP/2 without TLS (h2c) to voucher-streams, many over a connection;
  *                    else HTTP/1.1, one a connection (for a path that does not carry h2c, or instances of a release
  *                    before session 39)

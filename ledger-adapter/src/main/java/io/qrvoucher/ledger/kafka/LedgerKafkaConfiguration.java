@@ -106,9 +106,11 @@ class LedgerKafkaConfiguration {
                         .map(Throwable.class::cast).orElseGet(() -> NestedExceptionUtils.getMostSpecificCause(error))));
 
         Counter deadLettered = Counter.builder("ledger.dead.letters")
-                .description("Records of ledger-commands that are not ledger commands, sent to the dead-letter topic")
+                .description("Records of ledger-commands that are not ledger commands, or whose id is not their voucher's "
+                        + "command id, sent to the dead-letter topic")
                 .register(meters);
-        // Only a record that is not retried reaches the recoverer: one that cannot be read as a command.
+        // Only a record that is not retried reaches the recoverer: one that cannot be read as a command (or names
+        // another voucher's command id).
         ExponentialBackOff forever = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
         forever.setMaxInterval(properties.retry().maxInterval().toMillis());
         DefaultErrorHandler handler = new DefaultErrorHandler((record, error) -> {

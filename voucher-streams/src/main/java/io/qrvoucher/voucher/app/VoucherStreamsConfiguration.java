@@ -44,12 +44,13 @@ class VoucherStreamsConfiguration {
     private static final Duration WATCH_IDLE_RECHECK = Duration.ofSeconds(1);
     private static final Duration STANDBY_LAG_LOOKS = Duration.ofSeconds(1);
 
-    /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
+    /** The ingress's live status long polls over shared HTTP/2 connections: see {@link Http2LongPolls}. */
     @Bean
     NettyServerCustomizer http2LongPolls() {
         return new Http2LongPolls();
     }
 
+    /** Forwards the topology's change hints to the watches, which exist only once the streams do. */
     @Bean
     ChangeRelay changeRelay() {
         return new ChangeRelay();

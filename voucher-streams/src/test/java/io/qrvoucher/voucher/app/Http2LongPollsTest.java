@@ -40,7 +40,9 @@ class Http2LongPollsTest {
     @AfterEach
     void stop() {
         pool.dispose();
-        server.disposeNow();
+        if (server != null) {
+            server.disposeNow();
+        }
     }
 
     @Test

@@ -57,7 +57,7 @@ public class WebhookStore {
     static final Duration REPLACED_SECRET_KEPT = Duration.ofHours(24);
     /** How far the instances' clocks may be apart, for the turns of endpoints ({@link #nextDueEndpoint}). */
     static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
-        /** The longest time a replaced secret may still sign deliveries. */
+    /** The longest time a replaced secret may still sign deliveries. */
     public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofHours(24);
 
     /**
