@@ -58,8 +58,8 @@ public class LedgerAdapterApplication {
     }
 
     @Bean
-    Ledger ledger(DataSource dataSource, BankRules bankRules) {
-        return Ledger.onAutocommit(dataSource, bankRules.zone(), Clock.systemUTC());
+    Ledger ledger(DataSource dataSource, BankRules bankRules, LedgerProperties properties) {
+        return Ledger.onAutocommit(dataSource, bankRules.zone(), Clock.systemUTC(), properties.retry().statementTimeout());
     }
 
     /** What the ingress reads from the ledger: over HTTP, or in its process. */

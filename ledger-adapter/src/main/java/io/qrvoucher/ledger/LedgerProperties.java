@@ -112,12 +112,17 @@ public record LedgerProperties(
      *                               Freezes and releases never give up: giving up could leave money
      *                               held with no voucher to release it
      * @param publishTimeout         how long a result may wait for the broker's acknowledgement
+     * @param statementTimeout       how long a command's (or a read's) statement may run, a wait for a row lock
+     *                               included, before it is cancelled and fails like an unreachable database (whole
+     *                               seconds, at least one): a transfer's give-up time then runs. Keep a poll's
+     *                               commands times this well under {@code max.poll.interval.ms} (300 s)
      */
     public record Retry(
             @DefaultValue("200ms") Duration initialInterval,
             @DefaultValue("5s") Duration maxInterval,
             @DefaultValue("30s") Duration transferGiveUpAfter,
-            @DefaultValue("10s") Duration publishTimeout) {
+            @DefaultValue("10s") Duration publishTimeout,
+            @DefaultValue("30s") Duration statementTimeout) {
     }
 
     /**

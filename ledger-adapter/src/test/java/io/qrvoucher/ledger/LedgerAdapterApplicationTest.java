@@ -7,6 +7,8 @@ import java.time.ZoneId;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.StandardEnvironment;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -27,7 +29,8 @@ class LedgerAdapterApplicationTest {
             noAutocommit.setAutoCommit(false);
 
             assertThatThrownBy(() -> new LedgerAdapterApplication().ledger(noAutocommit,
-                    new BankRules(ZoneId.of("Asia/Shanghai"), new BigDecimal("1000.00"), Map.of())))
+                    new BankRules(ZoneId.of("Asia/Shanghai"), new BigDecimal("1000.00"), Map.of()),
+                    Binder.get(new StandardEnvironment()).bindOrCreate("ledger", LedgerProperties.class)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("autocommit");
         }
     }

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneId;
@@ -14,6 +15,7 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -57,11 +59,14 @@ public class Ledger {
     /**
      * The ledger on a pool whose connections commit each statement as it is answered, or none: a command's function
      * is one statement that nothing else commits, so on a pool set not to (a tuning tip some pools' guides give) its
-     * result would be published and its work rolled back when the connection went back to the pool.
+     * result would be published and its work rolled back when the connection went back to the pool. Its statements
+     * are cancelled after {@code statementTimeout}: one waiting on a row another transaction holds (an operator's, a
+     * stuck session's) kept the listener's thread past Kafka's {@code max.poll.interval.ms}, its partitions stalled
+     * and a transfer's give-up never started, since only a failure starts it.
      *
      * @throws IllegalStateException if a connection of the pool is not in autocommit mode
      */
-    public static Ledger onAutocommit(DataSource dataSource, ZoneId bankZone, Clock clock) {
+    public static Ledger onAutocommit(DataSource dataSource, ZoneId bankZone, Clock clock, Duration statementTimeout) {
         try (Connection connection = dataSource.getConnection()) {
             if (!connection.getAutoCommit()) {
                 throw new IllegalStateException("The ledger's connections must commit each statement (autocommit, the "
@@ -70,7 +75,9 @@ public class Ledger {
         } catch (SQLException e) {
             throw new IllegalStateException("Could not ask the ledger's database whether it commits each statement", e);
         }
-        return new Ledger(JdbcClient.create(dataSource), bankZone, clock);
+        JdbcTemplate cancelledAfterTheTimeout = new JdbcTemplate(dataSource);
+        cancelledAfterTheTimeout.setQueryTimeout((int) Math.max(1, statementTimeout.toSeconds()));
+        return new Ledger(JdbcClient.create(cancelledAfterTheTimeout), bankZone, clock);
     }
 
     /** Applies the command once; a command applied before returns its stored result. */

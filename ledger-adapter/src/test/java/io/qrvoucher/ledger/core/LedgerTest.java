@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -77,10 +78,10 @@ class LedgerTest {
             noAutocommit.setPassword(dataSource.getPassword());
             noAutocommit.setAutoCommit(false);
 
-            assertThatThrownBy(() -> Ledger.onAutocommit(noAutocommit, BANK_ZONE, Clock.systemUTC()))
+            assertThatThrownBy(() -> Ledger.onAutocommit(noAutocommit, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(30)))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("autocommit");
         }
-        Ledger onThePoolsDefault = Ledger.onAutocommit(dataSource, BANK_ZONE, Clock.systemUTC());
+        Ledger onThePoolsDefault = Ledger.onAutocommit(dataSource, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(30));
         assertThat(onThePoolsDefault.account("alice-cny")).isPresent();
     }
 

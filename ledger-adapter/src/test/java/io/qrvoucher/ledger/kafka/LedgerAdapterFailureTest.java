@@ -222,6 +222,41 @@ class LedgerAdapterFailureTest {
     }
 
     /**
+     * A transfer into an account whose row another transaction holds (an operator's, a stuck session's) waited for it
+     * as long as that lasted: the listener's thread past max.poll.interval.ms, and its give-up never started, since
+     * only a failure starts it. Its statement is cancelled after the statement timeout, and it is given up like one the
+     * database cannot take; the money stays where it was.
+     */
+    @Test
+    void aTransferWaitingOnARowHeldElsewhereIsCancelledAndGivenUpAfterItsGiveUpTime() throws SQLException {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results");
+             ConfigurableApplicationContext adapter = adapter();
+             Connection holder = dataSource.getConnection()) {
+            LedgerCommands.send(producer, "h1", new FreezeFunds("alice", "alice-cny", 5_00L, "CNY"), "/freeze");
+            await().atMost(Duration.ofSeconds(30)).until(() -> !published(results, "h1/freeze").isEmpty());
+            long bobBefore = balance(jdbc, "bob-cny");
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'bob-cny' FOR UPDATE");
+
+            LedgerCommands.send(producer, "h1", new TransferFunds(5_00L, "CNY", "bob", new OwnAccount("bob-cny")), "/transfer");
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> !published(results, "h1/transfer").isEmpty());
+            assertThat(published(results, "h1/transfer")).singleElement().satisfies(answer -> {
+                assertThat(answer.getOutcome()).isEqualTo(LedgerOutcome.TRANSFER_FAILED);
+                assertThat(answer.getReason()).isEqualTo("LEDGER_UNAVAILABLE");
+            });
+            holder.rollback();
+            assertThat(journalEntries(jdbc, "h1/transfer")).isZero();
+            assertThat(balance(jdbc, "bob-cny")).isEqualTo(bobBefore);
+        } finally {
+            dataSource.close();
+        }
+    }
+
+    /**
      * The database commits a transfer and its answer is lost on the way back (the connection broke
      * while committing); then it stays unreachable past the transfer's give-up time. Nothing is said
      * of the transfer while the database cannot be asked. Once it is back, the give-up finds the
@@ -299,7 +334,8 @@ class LedgerAdapterFailureTest {
                 .run("--server.port=0", "--management.server.port=0", "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
                         "--spring.datasource.password=postgres",
                         "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
-                        "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s");
+                        "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s",
+                        "--ledger.retry.statement-timeout=1s");
     }
 
     private KafkaProducer<String, byte[]> producer() {
