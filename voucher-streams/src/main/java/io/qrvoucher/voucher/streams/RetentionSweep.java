@@ -12,7 +12,6 @@ import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -117,28 +116,16 @@ final class RetentionSweep {
         Instant oldestKept = now.minus(retention);
         int slice = sliceSize();
         List<KeyValue<String, byte[]>> past = new ArrayList<>();
-        String lastRead = null;
-        boolean more;
-        try (KeyValueIterator<String, byte[]> entries = store.range(sweptUpTo, null)) {
-            int read = 0;
-            while (read < slice && entries.hasNext()) {
-                KeyValue<String, byte[]> entry = entries.next();
-                if (entry.key.equals(sweptUpTo) || entry.key.equals(BOOKMARK_KEY)) {
-                    continue;
-                }
-                read++;
-                lastRead = entry.key;
-                if (madeAt.apply(entry.value).isBefore(oldestKept)) {
-                    past.add(entry);
-                }
+        StoreSlices.Slice read = StoreSlices.next(store, sweptUpTo, slice, (key, value) -> {
+            if (madeAt.apply(value).isBefore(oldestKept)) {
+                past.add(KeyValue.pair(key, value));
             }
-            more = entries.hasNext();
-        }
+        });
         for (KeyValue<String, byte[]> entry : past) {
             forgetting.forgetting(entry.key, entry.value);
             store.delete(entry.key);
         }
-        String next = more ? lastRead : null;
+        String next = read.more() ? read.lastRead() : null;
         if (!Objects.equals(next, sweptUpTo)) {
             store.put(BOOKMARK_KEY, bookmarks.write().apply(next == null ? "" : next));
             sweptUpTo = next;

@@ -7,12 +7,10 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,22 +158,12 @@ final class Vouchers {
      * read: one changed meanwhile is kept in step by {@link #carryOut} whether the build read it yet or not.
      */
     static long indexNextSlice(KeyValueStore<String, byte[]> store, VoucherIndexes indexes, int slice) {
-        String after = indexes.builtUpTo();
-        long read = 0;
-        try (KeyValueIterator<String, byte[]> vouchers = store.range(after, null)) {
-            while (read < slice && vouchers.hasNext()) {
-                KeyValue<String, byte[]> voucher = vouchers.next();
-                if (voucher.key.equals(after) || voucher.key.equals(RetentionSweep.BOOKMARK_KEY)) {
-                    continue;
-                }
-                indexes.indexed(voucher.key, decode(voucher.value));
-                read++;
-            }
-            if (!vouchers.hasNext()) {
-                indexes.builtAll();
-            }
+        StoreSlices.Slice read = StoreSlices.next(store, indexes.builtUpTo(), slice,
+                (key, voucher) -> indexes.indexed(key, decode(voucher)));
+        if (!read.more()) {
+            indexes.builtAll();
         }
-        return read;
+        return read.read();
     }
 
     /** Fills the indexes afresh from every voucher in the store at once, as tests and benchmarks do; returns how many there were. */
