@@ -7,18 +7,36 @@ public sealed interface LedgerCommand {
 
     String voucherId();
 
+    /** {@code freeze}, {@code transfer} or {@code release}: what the command's id ends with, after its voucher's id. */
+    String kind();
+
     /** Hold {@code amountMinor} on the customer's account for the voucher. */
     record Freeze(String commandId, String voucherId, String customerId, String accountId, long amountMinor,
                   String currency) implements LedgerCommand {
+
+        @Override
+        public String kind() {
+            return "freeze";
+        }
     }
 
     /** Capture the voucher's hold: move {@code amountMinor} to the destination, release the rest. */
     record Transfer(String commandId, String voucherId, long amountMinor, String currency, String payeeCustomerId,
                     Destination destination) implements LedgerCommand {
+
+        @Override
+        public String kind() {
+            return "transfer";
+        }
     }
 
     /** Release the whole hold of the voucher. */
     record Release(String commandId, String voucherId) implements LedgerCommand {
+
+        @Override
+        public String kind() {
+            return "release";
+        }
     }
 
     sealed interface Destination {

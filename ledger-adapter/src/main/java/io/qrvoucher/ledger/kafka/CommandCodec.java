@@ -27,35 +27,45 @@ public final class CommandCodec {
     }
 
     /**
-     * @throws SerializationException when the bytes are not a command, or its id is not its voucher's command of its
+     * @throws SerializationException when the bytes are not a command; when its id is not its voucher's command of its
      *                                kind ({@link VoucherRules#ledgerCommandId}): answered from the stored result of
-     *                                the command that has that id, it would be told what was done for another voucher
+     *                                the command that has that id, it would be told what was done for another voucher;
+     *                                or when the record's key is not its voucher: a voucher's commands are applied in
+     *                                order only because they share its key's partition
      */
-    static LedgerCommand decode(byte[] value) {
-        io.qrvoucher.avro.LedgerCommand command = COMMANDS.decode(value);
+    static LedgerCommand decode(String key, byte[] value) {
+        LedgerCommand command = toCommand(COMMANDS.decode(value));
+        String expectedId = VoucherRules.ledgerCommandId(command.voucherId(), command.kind());
+        if (!expectedId.equals(command.commandId())) {
+            throw new SerializationException("Command id " + command.commandId() + " is not " + expectedId
+                    + ", the id of voucher " + command.voucherId() + "'s " + command.kind());
+        }
+        if (!command.voucherId().equals(key)) {
+            throw new SerializationException("Command " + command.commandId() + " came under the key " + key
+                    + ", not its voucher's: it could be applied out of its voucher's order");
+        }
+        return command;
+    }
+
+    private static LedgerCommand toCommand(io.qrvoucher.avro.LedgerCommand command) {
+        String id = command.getCommandId();
+        String voucherId = command.getVoucherId();
         Object body = command.getBody();
-        String kind = body instanceof FreezeFunds ? "freeze" : body instanceof TransferFunds ? "transfer"
-                : body instanceof ReleaseFunds ? "release" : null;
-        if (kind == null) {
-            throw new SerializationException("Unknown ledger command body " + body);
-        }
-        String expectedId = VoucherRules.ledgerCommandId(command.getVoucherId(), kind);
-        if (!expectedId.equals(command.getCommandId())) {
-            throw new SerializationException("Command id " + command.getCommandId() + " is not " + expectedId
-                    + ", the id of voucher " + command.getVoucherId() + "'s " + kind);
-        }
         if (body instanceof FreezeFunds freeze) {
-            return new LedgerCommand.Freeze(command.getCommandId(), command.getVoucherId(), freeze.getCustomerId(),
-                    freeze.getAccountId(), freeze.getAmountMinor(), freeze.getCurrency());
+            return new LedgerCommand.Freeze(id, voucherId, freeze.getCustomerId(), freeze.getAccountId(),
+                    freeze.getAmountMinor(), freeze.getCurrency());
         }
         if (body instanceof TransferFunds transfer) {
             LedgerCommand.Destination destination = transfer.getDestination() instanceof OwnAccount own
                     ? new LedgerCommand.OwnAccount(own.getAccountId())
                     : toExternal((ExternalAccount) transfer.getDestination());
-            return new LedgerCommand.Transfer(command.getCommandId(), command.getVoucherId(), transfer.getAmountMinor(),
-                    transfer.getCurrency(), transfer.getPayeeCustomerId(), destination);
+            return new LedgerCommand.Transfer(id, voucherId, transfer.getAmountMinor(), transfer.getCurrency(),
+                    transfer.getPayeeCustomerId(), destination);
         }
-        return new LedgerCommand.Release(command.getCommandId(), command.getVoucherId());
+        if (body instanceof ReleaseFunds) {
+            return new LedgerCommand.Release(id, voucherId);
+        }
+        throw new SerializationException("Unknown ledger command body " + body);
     }
 
     static byte[] encodeResult(Applied applied) {

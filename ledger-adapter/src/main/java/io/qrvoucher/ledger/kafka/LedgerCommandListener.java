@@ -4,7 +4,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -91,7 +90,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
     }
 
     private Applied apply(ConsumerRecord<String, byte[]> record) {
-        LedgerCommand command = CommandCodec.decode(record.value());
+        LedgerCommand command = CommandCodec.decode(record.key(), record.value());
         Timer.Sample sample = Timer.start(meters);
         Applied applied;
         try {
@@ -114,7 +113,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
                     refusedData.get().getMessage(), applied.outcome());
         }
         failingTransfers.answered(command.commandId());
-        sample.stop(meters.timer("ledger.commands", "command", command.getClass().getSimpleName().toLowerCase(Locale.ROOT),
+        sample.stop(meters.timer("ledger.commands", "command", command.kind(),
                 "outcome", applied.outcome().name(), "redelivered", Boolean.toString(applied.redelivered())));
         return applied;
     }

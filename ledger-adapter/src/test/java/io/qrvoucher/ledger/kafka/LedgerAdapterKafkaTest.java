@@ -225,6 +225,27 @@ class LedgerAdapterKafkaTest {
         assertThat(topics.records("ledger-results", "k11")).isEmpty();
     }
 
+    /**
+     * A voucher's commands are applied in order because they share its key's partition: one under another key (a
+     * dead letter replayed under the wrong key, say) could overtake its voucher's freeze, or be overtaken by its release.
+     */
+    @Test
+    void aCommandUnderAnotherKeyThanItsVouchersIsDeadLetteredNotApplied() {
+        producer.send(new ProducerRecord<>("ledger-commands", "k13",
+                COMMANDS.encode(command("k12", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze"))));
+        producer.flush();
+        send("k13", new FreezeFunds("alice", "alice-cny", 1_00L, "CNY"), "/freeze");
+
+        assertThat(awaitResult("k13").getOutcome()).isEqualTo(LedgerOutcome.FROZEN);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !topics.records("ledger-dead-letters", "k13").isEmpty());
+        assertThat(header(topics.records("ledger-dead-letters", "k13").get(0), DeadLetterHeaders.REASON))
+                .isEqualTo("Command k12/freeze came under the key k13, not its voucher's: it could be applied out of its "
+                        + "voucher's order");
+        assertThat(topics.records("ledger-results", "k12")).isEmpty();
+        assertThat(jdbc.sql("SELECT count(*) FROM holds WHERE voucher_id = 'k12'")
+                .query(Long.class).single()).isZero();
+    }
+
     @Test
     void theCommandsOfAPollAroundOneThatIsNotACommandAreAnsweredAndOnlyThatOneIsDeadLettered() {
         // One partition, sent together: the three records usually arrive in one poll.
