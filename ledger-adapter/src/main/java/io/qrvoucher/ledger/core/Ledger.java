@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 import io.qrvoucher.ledger.core.Applied.Outcome;
 import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
@@ -62,7 +63,11 @@ public class Ledger {
      * result would be published and its work rolled back when the connection went back to the pool. Its statements
      * are cancelled after {@code statementTimeout}: one waiting on a row another transaction holds (an operator's, a
      * stuck session's) kept the listener's thread past Kafka's {@code max.poll.interval.ms}, its partitions stalled
-     * and a transfer's give-up never started, since only a failure starts it.
+     * and a transfer's give-up never started, since only a failure starts it. A statement whose connection goes silent
+     * (the database's host gone, a firewall dropping the flow) cannot be cancelled, its cancel request lost the same
+     * way: its connection gives up waiting for an answer after twice {@code statementTimeout}
+     * ({@link Connection#setNetworkTimeout}), and it fails like an unreachable database too, where it waited for the
+     * system's TCP timeouts (minutes to hours).
      *
      * @throws IllegalStateException if a connection of the pool is not in autocommit mode
      */
@@ -75,8 +80,10 @@ public class Ledger {
         } catch (SQLException e) {
             throw new IllegalStateException("Could not ask the ledger's database whether it commits each statement", e);
         }
-        JdbcTemplate cancelledAfterTheTimeout = new JdbcTemplate(dataSource);
-        cancelledAfterTheTimeout.setQueryTimeout((int) Math.max(1, statementTimeout.toSeconds()));
+        int timeoutSeconds = (int) Math.max(1, statementTimeout.toSeconds());
+        JdbcTemplate cancelledAfterTheTimeout = new JdbcTemplate(new SilentConnectionsGivenUp(dataSource,
+                (int) Duration.ofSeconds(2L * timeoutSeconds).toMillis()));
+        cancelledAfterTheTimeout.setQueryTimeout(timeoutSeconds);
         return new Ledger(JdbcClient.create(cancelledAfterTheTimeout), bankZone, clock);
     }
 
@@ -175,5 +182,31 @@ public class Ledger {
     private Instant now() {
         // PostgreSQL keeps microseconds: truncate so that a stored result reads back equal.
         return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
+    /**
+     * Hands out connections that wait at most {@code networkTimeoutMillis} for the database's answer. Hikari restores
+     * the pool's own setting when a connection is given back, so the pool's other users keep theirs.
+     */
+    private static final class SilentConnectionsGivenUp extends DelegatingDataSource {
+
+        private final int networkTimeoutMillis;
+
+        SilentConnectionsGivenUp(DataSource pool, int networkTimeoutMillis) {
+            super(pool);
+            this.networkTimeoutMillis = networkTimeoutMillis;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection connection = super.getConnection();
+            try {
+                connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
+            } catch (SQLException | RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+            return connection;
+        }
     }
 }

@@ -2,7 +2,10 @@ package io.qrvoucher.ledger.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import java.net.SocketTimeoutException;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -83,6 +88,41 @@ class LedgerTest {
         }
         Ledger onThePoolsDefault = Ledger.onAutocommit(dataSource, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(30));
         assertThat(onThePoolsDefault.account("alice-cny")).isPresent();
+    }
+
+    /**
+     * A statement whose database goes silent (its host gone, a firewall dropping the flow) cannot be cancelled: the
+     * cancel is lost the same way. It waited for the system's TCP timeouts, minutes to hours, the listener's thread
+     * with it; its connection gives up after twice the statement timeout, and it fails like an unreachable database.
+     */
+    @Test
+    void aCommandWhoseDatabaseGoesSilentFailsInsteadOfWaitingForever() throws Exception {
+        int port = TestDatabases.server().getPort();
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        SilenceableProxy proxy = new SilenceableProxy("localhost", port);
+        HikariDataSource throughProxy = TestDatabases.dataSource(
+                dataSource.getJdbcUrl().replace("localhost:" + port, "localhost:" + proxy.port()));
+        try (Connection holder = dataSource.getConnection()) {
+            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(1));
+            // The freeze waits on alice's account, held here, so that it is in flight when the database goes silent.
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'alice-cny' FOR UPDATE");
+            Future<Applied> freeze = caller.submit(() -> silenced.apply(new Freeze("s1/freeze", "s1", "alice",
+                    "alice-cny", 1_00L, "CNY")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                    .query(Long.class).single() == 1L);
+            proxy.silence();
+
+            assertThatThrownBy(() -> freeze.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(DataAccessException.class).hasRootCauseInstanceOf(SocketTimeoutException.class);
+            holder.rollback();
+        } finally {
+            // The proxy first: the pool's connections would wait on it as they close.
+            proxy.close();
+            throughProxy.close();
+            caller.shutdownNow();
+        }
     }
 
     /** Under a Turkish default locale "INR".toLowerCase() is "ınr": the bank's accounts would be named twice over. */
