@@ -115,7 +115,8 @@ public record LedgerProperties(
      * @param statementTimeout       how long a command's (or a read's) statement may run, a wait for a row lock
      *                               included, before it is cancelled and fails like an unreachable database (whole
      *                               seconds, at least one): a transfer's give-up time then runs. Keep a poll's
-     *                               commands times this well under {@code max.poll.interval.ms} (300 s)
+     *                               commands times this well under {@code max.poll.interval.ms} (300 s). A
+     *                               statement whose database goes silent, its cancel lost too, fails after twice this
      */
     public record Retry(
             @DefaultValue("200ms") Duration initialInterval,

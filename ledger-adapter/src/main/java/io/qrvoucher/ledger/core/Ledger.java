@@ -82,7 +82,7 @@ public class Ledger {
         }
         int timeoutSeconds = (int) Math.max(1, statementTimeout.toSeconds());
         JdbcTemplate cancelledAfterTheTimeout = new JdbcTemplate(new SilentConnectionsGivenUp(dataSource,
-                (int) Duration.ofSeconds(2L * timeoutSeconds).toMillis()));
+                (int) Math.min(Integer.MAX_VALUE, 2_000L * timeoutSeconds)));
         cancelledAfterTheTimeout.setQueryTimeout(timeoutSeconds);
         return new Ledger(JdbcClient.create(cancelledAfterTheTimeout), bankZone, clock);
     }
@@ -185,8 +185,10 @@ public class Ledger {
     }
 
     /**
-     * Hands out connections that wait at most {@code networkTimeoutMillis} for the database's answer. Hikari restores
-     * the pool's own setting when a connection is given back, so the pool's other users keep theirs.
+     * Hands out connections that wait at most {@code networkTimeoutMillis} for the database's answer. Hikari, the
+     * service's pool, restores the pool's own setting when a connection is given back, so the pool's other users keep
+     * theirs. A transaction of the pool's transaction manager does not reach through this data source: the ledger's
+     * statements each commit on their own.
      */
     private static final class SilentConnectionsGivenUp extends DelegatingDataSource {
 
@@ -203,7 +205,11 @@ public class Ledger {
             try {
                 connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
             } catch (SQLException | RuntimeException e) {
-                connection.close();
+                try {
+                    connection.close();
+                } catch (SQLException closing) {
+                    e.addSuppressed(closing);
+                }
                 throw e;
             }
             return connection;

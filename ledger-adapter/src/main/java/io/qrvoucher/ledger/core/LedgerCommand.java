@@ -7,7 +7,7 @@ public sealed interface LedgerCommand {
 
     String voucherId();
 
-    /** {@code freeze}, {@code transfer} or {@code release}: what the command's id ends with, after its voucher's id. */
+    /** {@code freeze}, {@code transfer} or {@code release}: the command's id is {@code <voucher id>/<kind>}. */
     String kind();
 
     /** Hold {@code amountMinor} on the customer's account for the voucher. */

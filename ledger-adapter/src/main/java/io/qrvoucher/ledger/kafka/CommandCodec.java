@@ -30,7 +30,7 @@ public final class CommandCodec {
      * @throws SerializationException when the bytes are not a command; when its id is not its voucher's command of its
      *                                kind ({@link VoucherRules#ledgerCommandId}): answered from the stored result of
      *                                the command that has that id, it would be told what was done for another voucher;
-     *                                or when the record's key is not its voucher: a voucher's commands are applied in
+     *                                or when the record's key is not its voucher's id: a voucher's commands are applied in
      *                                order only because they share its key's partition
      */
     static LedgerCommand decode(String key, byte[] value) {

@@ -33,7 +33,8 @@ import io.qrvoucher.support.KafkaConnection;
 /**
  * The Kafka side of the adapter. Failures are handled by what they mean:
  * <ul>
- *   <li>a record that is not a ledger command goes to the dead-letter topic with the reason;</li>
+ *   <li>a record that is not a ledger command, or not one of its own voucher (its id or its record key another's),
+ *       goes to the dead-letter topic with the reason;</li>
  *   <li>anything else is retried without end: a result that did not reach the broker (the change is
  *       committed and its result must get out), and a command the database failed (only the
  *       database can say whether it was applied). A transfer failing past
@@ -106,11 +107,11 @@ class LedgerKafkaConfiguration {
                         .map(Throwable.class::cast).orElseGet(() -> NestedExceptionUtils.getMostSpecificCause(error))));
 
         Counter deadLettered = Counter.builder("ledger.dead.letters")
-                .description("Records of ledger-commands that are not ledger commands, or whose id is not their voucher's "
-                        + "command id, sent to the dead-letter topic")
+                .description("Records of ledger-commands that are not ledger commands, or whose id or record key is not "
+                        + "their voucher's, sent to the dead-letter topic")
                 .register(meters);
         // Only a record that is not retried reaches the recoverer: one that cannot be read as a command (or names
-        // another voucher's command id).
+        // another voucher's command id, or came under another key than its voucher's).
         ExponentialBackOff forever = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
         forever.setMaxInterval(properties.retry().maxInterval().toMillis());
         DefaultErrorHandler handler = new DefaultErrorHandler((record, error) -> {

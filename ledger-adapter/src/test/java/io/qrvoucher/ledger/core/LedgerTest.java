@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -93,7 +93,8 @@ class LedgerTest {
     /**
      * A statement whose database goes silent (its host gone, a firewall dropping the flow) cannot be cancelled: the
      * cancel is lost the same way. It waited for the system's TCP timeouts, minutes to hours, the listener's thread
-     * with it; its connection gives up after twice the statement timeout, and it fails like an unreachable database.
+     * with it; its connection gives up after twice the statement timeout, and it fails like an unreachable database
+     * (which the listener retries, and gives a transfer up after its give-up time).
      */
     @Test
     void aCommandWhoseDatabaseGoesSilentFailsInsteadOfWaitingForever() throws Exception {
@@ -102,20 +103,24 @@ class LedgerTest {
         SilenceableProxy proxy = new SilenceableProxy("localhost", port);
         HikariDataSource throughProxy = TestDatabases.dataSource(
                 dataSource.getJdbcUrl().replace("localhost:" + port, "localhost:" + proxy.port()));
+        throughProxy.setMinimumIdle(1);
+        throughProxy.setMaximumPoolSize(2);
         try (Connection holder = dataSource.getConnection()) {
-            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(1));
+            // Long enough that the freeze is not cancelled before the database goes silent: its cancel would get through.
+            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(3));
             // The freeze waits on alice's account, held here, so that it is in flight when the database goes silent.
             holder.setAutoCommit(false);
             holder.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'alice-cny' FOR UPDATE");
             Future<Applied> freeze = caller.submit(() -> silenced.apply(new Freeze("s1/freeze", "s1", "alice",
                     "alice-cny", 1_00L, "CNY")));
             await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
-                    .query(Long.class).single() == 1L);
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                            + "AND query LIKE '%ledger_freeze%'").query(Long.class).single() >= 1L);
             proxy.silence();
 
             assertThatThrownBy(() -> freeze.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                    .hasCauseInstanceOf(DataAccessException.class).hasRootCauseInstanceOf(SocketTimeoutException.class);
+                    .hasCauseInstanceOf(DataAccessResourceFailureException.class)
+                    .hasRootCauseInstanceOf(SocketTimeoutException.class);
             holder.rollback();
         } finally {
             // The proxy first: the pool's connections would wait on it as they close.

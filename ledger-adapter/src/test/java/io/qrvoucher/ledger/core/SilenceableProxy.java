@@ -36,17 +36,26 @@ final class SilenceableProxy implements AutoCloseable {
     }
 
     private void accept() {
-        try {
-            while (!server.isClosed()) {
-                Socket client = server.accept();
+        while (!server.isClosed()) {
+            Socket client;
+            try {
+                client = server.accept();
+            } catch (IOException closed) {
+                return;
+            }
+            sockets.add(client);
+            try {
                 Socket upstream = new Socket(target.getAddress(), target.getPort());
-                sockets.add(client);
                 sockets.add(upstream);
                 daemon("proxy-up", () -> pass(client, upstream));
                 daemon("proxy-down", () -> pass(upstream, client));
+            } catch (IOException unreachable) {
+                closeQuietly(client);
             }
-        } catch (IOException closed) {
-            // The proxy was closed.
+            if (server.isClosed()) {
+                // Taken while the proxy closed: closed here, as close() may have gone over the list before.
+                sockets.forEach(SilenceableProxy::closeQuietly);
+            }
         }
     }
 
@@ -74,8 +83,14 @@ final class SilenceableProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
-        for (Socket socket : sockets) {
+        sockets.forEach(SilenceableProxy::closeQuietly);
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
             socket.close();
+        } catch (IOException alreadyBroken) {
+            // Closed as far as this test goes.
         }
     }
 }
