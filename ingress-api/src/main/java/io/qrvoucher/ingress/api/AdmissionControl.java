@@ -1,12 +1,14 @@
 package io.qrvoucher.ingress.api;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -123,20 +125,30 @@ final class AdmissionControl implements WebFilter, Ordered {
     /**
      * Publishes the request with {@code send}, and tells admission control what its work is: should the request be
      * answered 202, or its client go away before an answer, its place is kept until the send is acknowledged (or
-     * refused) and then until {@code workDone} ends (empty, a value or an error), which should wait for the voucher
-     * with a bound. The send is subscribed here, not by the exchange: a client that goes away while the broker has not
-     * acknowledged yet does not take it back (it cannot be), and its place is not freed for the next request while this
-     * one is still being written. Outside admission control (a read), or answered otherwise, the place is not kept.
+     * refused) and then until the work ends (empty, a value or an error). The work is asked for with what is left of
+     * {@code bound} since the acknowledgement, and should wait for the voucher that long at most: a request answered
+     * 202 after waiting as its client preferred keeps its place about {@code bound} after it was published, not that
+     * wait and the whole bound again. The send is subscribed here, not by the exchange: a client that goes away while
+     * the broker has not acknowledged yet does not take it back (it cannot be), and its place is not freed for the next
+     * request while this one is still being written. Outside admission control (a read), or answered otherwise, the
+     * place is not kept.
      */
-    static <T> Mono<T> publish(Mono<T> send, Supplier<Mono<?>> workDone) {
+    static <T> Mono<T> publish(Mono<T> send, Duration bound, Function<Duration, Mono<?>> workDoneWithin) {
         return Mono.deferContextual(context -> {
-            Mono<T> sent = send.contextWrite(context).cache();
-            context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(workDone))));
+            AtomicLong acknowledgedAt = new AtomicLong();
+            Mono<T> sent = send.contextWrite(context).doOnSuccess(ack -> acknowledgedAt.set(System.nanoTime())).cache();
+            context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(() ->
+                    workDoneWithin.apply(leftOf(bound, acknowledgedAt.get()))))));
             sent.subscribe(null, error -> {
                 // The exchange's own subscription below answers it.
             });
             return sent;
         });
+    }
+
+    private static Duration leftOf(Duration bound, long sinceNanos) {
+        Duration left = bound.minusNanos(System.nanoTime() - sinceNanos);
+        return left.isNegative() ? Duration.ZERO : left;
     }
 
     /** The places that finish vouchers already generated: a quarter more than those of generations, at least one. */

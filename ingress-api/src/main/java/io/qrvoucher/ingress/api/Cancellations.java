@@ -49,7 +49,7 @@ final class Cancellations {
                             // Should it be answered before its outcome, it keeps its place until then.
                             .flatMap(ids -> AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(),
                                                     voucherId, customerId, clock.instant(), new CancelVoucher())),
-                                            () -> outcome(voucherId, ids.requestId(), properties.limits().maxWait()))
+                                            properties.limits().maxWait(), within -> outcome(voucherId, ids.requestId(), within))
                                     .then(outcome(voucherId, ids.requestId(), wait))
                                     .map(answer -> {
                                         if (answer.getRefusal() != null) {

@@ -145,7 +145,7 @@ final class Generations {
                                                 ids.voucherId(), customerId, now, new GenerateVoucher(accountId,
                                                 amountMinor, currency.getCurrencyCode(), request.expiresAt(),
                                                 VoucherCodes.hashOf(codes.codeOf(ids.voucherId()))))),
-                                        () -> settlement(ids, properties.limits().maxWait()))
+                                        properties.limits().maxWait(), within -> settlement(ids, within))
                                 .then(recordFirstStepUp(customerId, settings, stepUp, now)))
                         .then(settledVoucher(ids, customerId, Prefer.waitOf(prefer, properties.limits().maxWait()),
                                 idempotencyKey != null))

@@ -298,7 +298,7 @@ final class Redemptions {
                         .then(AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(), voucherId,
                                         customerId, now, new RedeemVoucher(VoucherCodes.hashOf(code), amountMinor,
                                         destination))),
-                                () -> settled(ids.requestId(), voucherId, customerId, properties.limits().maxWait())))
+                                properties.limits().maxWait(), within -> settled(ids.requestId(), voucherId, customerId, within)))
                         .then(settled(ids.requestId(), voucherId, customerId,
                                 Prefer.waitOf(prefer, properties.limits().maxWait())))
                         .map(settled -> ResponseEntity.ok().location(location(ids.requestId()))

@@ -132,7 +132,7 @@ class SettingsController {
         // Only the fields sent are changed; voucher-streams merges changes in order, so none is lost. The
         // answer waits for this change to be merged: the caller reads their own write.
         return accountsChecked
-                .then(Mono.defer(() -> AdmissionControl.publish(publisher.publish(change.build()), Mono::empty)))
+                .then(Mono.defer(() -> AdmissionControl.publish(publisher.publish(change.build()), Duration.ZERO, nothingLeft -> Mono.empty())))
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK)
                         .map(answer -> Customers.orDefaults(answer, customerId))
                         .doOnNext(merged -> {

@@ -26,6 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 /** What the ingress cannot take it refuses at once, before anything is published; what it took it finishes. */
 class AdmissionControlTest {
 
+    /** How long a write keeps its place for its voucher to settle, at most (ingress.limits.max-wait). */
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AdmissionControl admission = new AdmissionControl(2, 2, JsonMapper.builder().build(), meters);
 
@@ -145,7 +148,7 @@ class AdmissionControlTest {
     void aRequestWhoseClientLeftAfterItWasPublishedKeepsItsPlaceUntilItsWorkIsDone() {
         Sinks.Empty<Void> settled = Sinks.empty();
         Disposable leftBeforeItsAnswer = admission.filter(post("/api/vouchers"),
-                exchange -> AdmissionControl.publish(Mono.empty(), settled::asMono).then(Mono.never())).subscribe();
+                exchange -> AdmissionControl.publish(Mono.empty(), WAIT, within -> settled.asMono()).then(Mono.never())).subscribe();
         leftBeforeItsAnswer.dispose();
 
         assertThat(writesInFlight()).isEqualTo(1.0);
@@ -160,7 +163,7 @@ class AdmissionControlTest {
         boolean[] sent = {false};
         Mono<String> send = acknowledged.asMono().doOnNext(ack -> sent[0] = true);
         Disposable leftWhileSending = admission.filter(post("/api/vouchers"),
-                exchange -> AdmissionControl.publish(send, settled::asMono).then(Mono.never())).subscribe();
+                exchange -> AdmissionControl.publish(send, WAIT, within -> settled.asMono()).then(Mono.never())).subscribe();
         leftWhileSending.dispose();
 
         assertThat(writesInFlight()).as("its send not acknowledged yet").isEqualTo(1.0);
@@ -169,6 +172,37 @@ class AdmissionControlTest {
         assertThat(writesInFlight()).as("its voucher not settled yet").isEqualTo(1.0);
         settled.tryEmitEmpty();
         assertThat(writesInFlight()).isZero();
+    }
+
+    /**
+     * A request answered 202 after its client's wait kept its place for the whole bound again from its answer: twice the
+     * bound after it was published, under a stalled pipeline, while new requests were refused.
+     */
+    @Test
+    void aRequestAnswered202AfterItsWaitKeepsItsPlaceForWhatIsLeftOfTheBoundSinceItWasPublished() {
+        Sinks.One<String> acknowledged = Sinks.one();
+        Sinks.Empty<Void> clientsWaitOver = Sinks.empty();
+        Duration[] askedWithin = {null};
+        MockServerWebExchange request = post("/api/vouchers");
+        admission.filter(request, exchange -> AdmissionControl.publish(acknowledged.asMono(), WAIT, within -> {
+                    askedWithin[0] = within;
+                    return Mono.never();
+                })
+                .then(clientsWaitOver.asMono())
+                .then(Mono.defer(() -> {
+                    exchange.getResponse().setStatusCode(HttpStatus.ACCEPTED);
+                    return exchange.getResponse().setComplete();
+                }))).subscribe();
+        long publishedAt = System.nanoTime();
+        acknowledged.tryEmitValue("offset 7");
+
+        clientsWaitOver.tryEmitEmpty();
+        Duration sincePublished = Duration.ofNanos(System.nanoTime() - publishedAt);
+
+        assertThat(request.getResponse().getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(writesInFlight()).as("its voucher not settled yet").isEqualTo(1.0);
+        assertThat(askedWithin[0]).as("what is left of the bound since it was published")
+                .isLessThan(WAIT).isGreaterThanOrEqualTo(WAIT.minus(sincePublished));
     }
 
     /** Publishes, then answers as the API does: 200 if the voucher settled within the wait, else 202. */
@@ -183,7 +217,7 @@ class AdmissionControlTest {
 
         @PostMapping({"/api/vouchers", "/api/redemptions"})
         Mono<ResponseEntity<String>> publish(@RequestParam(defaultValue = "false") boolean settled) {
-            return AdmissionControl.publish(Mono.empty(), () -> workDone)
+            return AdmissionControl.publish(Mono.empty(), WAIT, within -> workDone)
                     .thenReturn(settled ? ResponseEntity.ok("UNUSED") : ResponseEntity.accepted().body("PENDING"));
         }
     }
