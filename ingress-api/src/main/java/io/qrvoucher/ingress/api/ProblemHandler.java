@@ -45,13 +45,19 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Pattern GIVEN_TWICE = Pattern.compile("^Duplicate Object property \"(.{1,100})\"");
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     @ExceptionHandler(NotPublishedException.class)
-    ResponseEntity<ProblemDetail> notPublished(NotPublishedException error) {
+    ResponseEntity<ProblemDetail> notPublished(NotPublishedException error, ServerWebExchange exchange) {
         log.warn("Request not published: {}", error.getMessage());
-        // Not "nothing happened": a send that timed out may have been written after all.
-        return problem(ApiException.temporarilyUnavailable("The request could not be confirmed as recorded. Send it "
-                + "again with the same Idempotency-Key: it is acted on once."));
+        // Not "nothing happened": a send that timed out may have been written after all. Only a keyed request is safe
+        // to send again as it was; without a key it would be another request, a second voucher.
+        return problem(ApiException.temporarilyUnavailable(exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null
+                ? "The request could not be confirmed as recorded. Send it again with the same Idempotency-Key: it is "
+                        + "acted on once."
+                : "The request could not be confirmed as recorded: it may have been. Look whether it was before sending "
+                        + "it again (sent again without an Idempotency-Key, it is a new request), or send it with an "
+                        + "Idempotency-Key, which is acted on once."));
     }
 
     @ExceptionHandler(VoucherReads.Unavailable.class)

@@ -159,7 +159,7 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
      * appended all the same: the client retries with the same Idempotency-Key, which makes the retry the same request.
      */
     public static class NotPublishedException extends RuntimeException {
-        NotPublishedException(Throwable cause) {
+        public NotPublishedException(Throwable cause) {
             super("The request could not be recorded: " + cause.getMessage(), cause);
         }
     }

@@ -1,0 +1,48 @@
+package io.qrvoucher.ingress.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
+import reactor.core.publisher.Mono;
+
+/** How a request the broker did not confirm is answered: whether it may be sent again depends on its key. */
+class ProblemHandlerTest {
+
+    private final WebTestClient api = WebTestClient.bindToController(new Unconfirmed())
+            .controllerAdvice(new ProblemHandler()).build();
+
+    @Test
+    void aKeyedRequestNotConfirmedAsRecordedIsToBeSentAgainWithItsKey() {
+        api.post().uri("/api/vouchers").header("Idempotency-Key", "k1").exchange()
+                .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.detail").value(detail -> assertThat(
+                        detail.toString()).contains("Send it again with the same Idempotency-Key"));
+    }
+
+    /** Told to send it again, a client without a key would make a second voucher if the first was written after all. */
+    @Test
+    void anUnkeyedRequestNotConfirmedAsRecordedIsNotToBeSentAgainBlindly() {
+        api.post().uri("/api/vouchers").exchange()
+                .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectBody().jsonPath("$.detail").value(detail -> assertThat(
+                        detail.toString()).contains("it may have been").doesNotContain("same Idempotency-Key"));
+    }
+
+    @RestController
+    static final class Unconfirmed {
+
+        @PostMapping("/api/vouchers")
+        Mono<String> generate() {
+            return Mono.error(new NotPublishedException(new IOException("no acknowledgement within 10 s")));
+        }
+    }
+}
