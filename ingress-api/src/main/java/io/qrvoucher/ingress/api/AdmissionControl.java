@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress.api;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -134,11 +136,17 @@ final class AdmissionControl implements WebFilter, Ordered {
      * place is not kept.
      */
     static <T> Mono<T> publish(Mono<T> send, Duration bound, Function<Duration, Mono<?>> workDoneWithin) {
+        return publish(send, bound, workDoneWithin, System::nanoTime);
+    }
+
+    /** As {@link #publish(Mono, Duration, Function)}, on this clock of nanoseconds. */
+    static <T> Mono<T> publish(Mono<T> send, Duration bound, Function<Duration, Mono<?>> workDoneWithin,
+                               LongSupplier nanoClock) {
         return Mono.deferContextual(context -> {
             AtomicLong acknowledgedAt = new AtomicLong();
-            Mono<T> sent = send.contextWrite(context).doOnSuccess(ack -> acknowledgedAt.set(System.nanoTime())).cache();
+            Mono<T> sent = send.contextWrite(context).doOnSuccess(ack -> acknowledgedAt.set(nanoClock.getAsLong())).cache();
             context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(() ->
-                    workDoneWithin.apply(leftOf(bound, acknowledgedAt.get()))))));
+                    workDoneWithin.apply(leftOf(bound, nanoClock.getAsLong() - acknowledgedAt.get()))))));
             sent.subscribe(null, error -> {
                 // The exchange's own subscription below answers it.
             });
@@ -146,8 +154,9 @@ final class AdmissionControl implements WebFilter, Ordered {
         });
     }
 
-    private static Duration leftOf(Duration bound, long sinceNanos) {
-        Duration left = bound.minusNanos(System.nanoTime() - sinceNanos);
+    /** What is left of {@code bound} after {@code elapsedNanos}, to the millisecond: none under one. */
+    private static Duration leftOf(Duration bound, long elapsedNanos) {
+        Duration left = bound.minusNanos(elapsedNanos).truncatedTo(ChronoUnit.MILLIS);
         return left.isNegative() ? Duration.ZERO : left;
     }
 

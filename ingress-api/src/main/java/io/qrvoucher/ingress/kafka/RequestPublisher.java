@@ -107,7 +107,8 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
 
     /**
      * How many partitions a topic has: from the producer's metadata, fetched once (off the caller's thread, since
-     * fetching blocks) and then kept current by the producer, which keeps a topic's metadata through a year unused.
+     * fetching blocks) and then kept for the life of the instance. The topics read by key keep their counts once in use
+     * (architecture.md): with more, what was written under a key would be looked for in another partition.
      */
     public Mono<Integer> partitionCount(String topic) {
         Integer known = partitionCounts.get(topic);

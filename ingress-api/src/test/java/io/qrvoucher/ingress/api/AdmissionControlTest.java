@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpMethod;
@@ -180,6 +181,7 @@ class AdmissionControlTest {
      */
     @Test
     void aRequestAnswered202AfterItsWaitKeepsItsPlaceForWhatIsLeftOfTheBoundSinceItWasPublished() {
+        AtomicLong nanoClock = new AtomicLong();
         Sinks.One<String> acknowledged = Sinks.one();
         Sinks.Empty<Void> clientsWaitOver = Sinks.empty();
         Duration[] askedWithin = {null};
@@ -187,22 +189,39 @@ class AdmissionControlTest {
         admission.filter(request, exchange -> AdmissionControl.publish(acknowledged.asMono(), WAIT, within -> {
                     askedWithin[0] = within;
                     return Mono.never();
-                })
+                }, nanoClock::get)
                 .then(clientsWaitOver.asMono())
                 .then(Mono.defer(() -> {
                     exchange.getResponse().setStatusCode(HttpStatus.ACCEPTED);
                     return exchange.getResponse().setComplete();
                 }))).subscribe();
-        long publishedAt = System.nanoTime();
+        nanoClock.addAndGet(Duration.ofSeconds(1).toNanos());
         acknowledged.tryEmitValue("offset 7");
 
+        nanoClock.addAndGet(Duration.ofSeconds(5).toNanos());
         clientsWaitOver.tryEmitEmpty();
-        Duration sincePublished = Duration.ofNanos(System.nanoTime() - publishedAt);
 
         assertThat(request.getResponse().getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
         assertThat(writesInFlight()).as("its voucher not settled yet").isEqualTo(1.0);
-        assertThat(askedWithin[0]).as("what is left of the bound since it was published")
-                .isLessThan(WAIT).isGreaterThanOrEqualTo(WAIT.minus(sincePublished));
+        assertThat(askedWithin[0]).as("what is left of the bound since it was published, not since it was sent")
+                .isEqualTo(WAIT.minusSeconds(5));
+    }
+
+    /** The client's wait took the whole bound: nothing is left to keep the place for. */
+    @Test
+    void aRequestAnswered202OnlyOnceTheBoundHasPassedFreesItsPlaceAtTheAnswer() {
+        AtomicLong nanoClock = new AtomicLong();
+        MockServerWebExchange request = post("/api/vouchers");
+        admission.filter(request, exchange -> AdmissionControl.publish(Mono.just("offset 8"), WAIT,
+                        within -> within.isZero() ? Mono.empty() : Mono.never(), nanoClock::get)
+                .then(Mono.fromRunnable(() -> nanoClock.addAndGet(WAIT.toNanos())))
+                .then(Mono.defer(() -> {
+                    exchange.getResponse().setStatusCode(HttpStatus.ACCEPTED);
+                    return exchange.getResponse().setComplete();
+                }))).subscribe();
+
+        assertThat(request.getResponse().getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        assertThat(writesInFlight()).isZero();
     }
 
     /** Publishes, then answers as the API does: 200 if the voucher settled within the wait, else 202. */
