@@ -2,15 +2,19 @@ package io.qrvoucher.ingress.reads;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +71,8 @@ public class VoucherReads {
     private final Map<URI, VoucherStreamsReads> colocated;
     private final IngressProperties.Topics topics;
     private final Duration timeout;
+    /** Where waits' deadlines are read from: {@link System#nanoTime}, but in tests. */
+    private final LongSupplier nanoClock;
 
     /**
      * @param partitionCounts the number of partitions of a topic
@@ -74,12 +80,18 @@ public class VoucherReads {
      */
     public VoucherReads(WebClient http, StreamsRouting routing, Function<String, Mono<Integer>> partitionCounts,
                         ColocatedOwners colocated, IngressProperties properties) {
+        this(http, routing, partitionCounts, colocated, properties, System::nanoTime);
+    }
+
+    VoucherReads(WebClient http, StreamsRouting routing, Function<String, Mono<Integer>> partitionCounts,
+                 ColocatedOwners colocated, IngressProperties properties, LongSupplier nanoClock) {
         this.http = http;
         this.routing = routing;
         this.partitionCounts = partitionCounts;
         this.colocated = colocated.voucherStreams();
         this.topics = properties.topics();
         this.timeout = properties.voucherStreams().timeout();
+        this.nanoClock = nanoClock;
     }
 
     /** The voucher (null inside if there is none) and, if {@code requestId} is given, its refusal. */
@@ -98,16 +110,13 @@ public class VoucherReads {
             Mono<VoucherAnswer> none = Mono.just(new VoucherAnswer(null, null));
             return wait.isZero() ? none : none.delayElement(wait);
         }
-        // Each attempt asks for what is left of the wait: one sent again after the partition moved (421) must not
-        // start the whole wait over, or a Prefer: wait, and a place kept until its write settles, would run long.
-        long deadline = System.nanoTime() + wait.toNanos();
-        return ask(topics.requests(), voucherId, wait.plus(timeout),
-                instance -> instance.voucher(voucherId, requestId, afterVersion, leftUntil(deadline)));
+        return askWaiting(topics.requests(), voucherId, wait,
+                (instance, left) -> instance.voucher(voucherId, requestId, afterVersion, left));
     }
 
-    /** What is left until {@code deadline}, a {@link System#nanoTime} instant; none once it has passed. */
-    private static Duration leftUntil(long deadline) {
-        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    /** What is left until {@code deadline}, an instant of {@link #nanoClock}, to the millisecond; none under one. */
+    private Duration leftUntil(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - nanoClock.getAsLong())).truncatedTo(ChronoUnit.MILLIS);
     }
 
     /**
@@ -116,7 +125,7 @@ public class VoucherReads {
      */
     public Mono<VoucherAnswer> awaitUntil(String voucherId, String requestId, Predicate<VoucherAnswer> settled,
                                           Duration wait) {
-        long deadline = System.nanoTime() + wait.toNanos();
+        long deadline = nanoClock.getAsLong() + wait.toNanos();
         return awaitUntil(voucherId, requestId, settled, -1, deadline);
     }
 
@@ -168,7 +177,7 @@ public class VoucherReads {
      */
     public Mono<VoucherPage> vouchersOf(String customerId, Role role, Instant from, Instant to,
                                         Set<VoucherStatus> statuses, String after, int skip, int size) {
-        return ask(topics.customerVouchers(), customerId, timeout,
+        return ask(topics.customerVouchers(), customerId, () -> timeout,
                 instance -> instance.vouchersOf(customerId, role, from, to, statuses, after, skip, size));
     }
 
@@ -182,8 +191,8 @@ public class VoucherReads {
      * merged in; after {@code wait}, as they are then.
      */
     public Mono<SettingsAnswer> settingsAfter(String customerId, long offset, Duration wait) {
-        return ask(topics.settingsChanges(), customerId, wait.plus(timeout),
-                instance -> instance.settings(customerId, offset, wait));
+        return askWaiting(topics.settingsChanges(), customerId, wait,
+                (instance, left) -> instance.settings(customerId, offset, left));
     }
 
     /**
@@ -193,7 +202,7 @@ public class VoucherReads {
      * @param claimKey the key the claim is published under ({@code VoucherRules.claimKey})
      */
     public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
-        return ask(topics.idempotency(), claimKey, wait.plus(timeout), instance -> instance.claim(claimKey, wait));
+        return askWaiting(topics.idempotency(), claimKey, wait, (instance, left) -> instance.claim(claimKey, left));
     }
 
     /**
@@ -201,8 +210,24 @@ public class VoucherReads {
      * voucher-streams instance that keeps the customer's counts them for every ingress instance.
      */
     public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
-        return ask(topics.customerAttempts(), customerId, timeout,
+        return ask(topics.customerAttempts(), customerId, () -> timeout,
                 instance -> instance.attempts(customerId, kind, since, max));
+    }
+
+    /**
+     * A long poll, asked as {@link #ask} asks: each holder, each time, for what is left of {@code wait}, its answer
+     * waited for that long and the read's timeout. One asked again after the partition moved (421), or after a holder
+     * that stopped answering, must not start the whole wait over, or a Prefer: wait, and a place kept until its write
+     * settles, would run many times as long. The wait counts from the subscription, not from when the read is made:
+     * a claim's read-back is made before the claim is published.
+     */
+    private <T> Mono<T> askWaiting(String topic, String key, Duration wait,
+                                   BiFunction<VoucherStreamsReads, Duration, Mono<T>> read) {
+        return Mono.defer(() -> {
+            long deadline = nanoClock.getAsLong() + wait.toNanos();
+            return ask(topic, key, () -> leftUntil(deadline).plus(timeout),
+                    instance -> read.apply(instance, leftUntil(deadline)));
+        });
     }
 
     /**
@@ -210,12 +235,13 @@ public class VoucherReads {
      * (the partition is moving, or its owner restoring or gone), the routing is asked for again and the
      * holders it names are asked, a few times over about three seconds, before the read gives up.
      */
-    private <T> Mono<T> ask(String topic, String key, Duration timeout, Function<VoucherStreamsReads, Mono<T>> read) {
+    private <T> Mono<T> ask(String topic, String key, Supplier<Duration> attemptTimeout,
+                            Function<VoucherStreamsReads, Mono<T>> read) {
         return partitionCounts.apply(topic)
                 .onErrorMap(e -> new Unavailable("The partitions of " + topic + " are not known: " + e.getMessage()))
                 .map(count -> KeyPartitions.of(key, count))
                 .flatMap(partition -> routing.holdersOf(topic, partition)
-                        .flatMap(holders -> askEach(holders, timeout, read))
+                        .flatMap(holders -> askEach(holders, attemptTimeout, read))
                         .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF).maxBackoff(MAX_BACKOFF)
                                 .filter(NotAnswered.class::isInstance)
                                 .doBeforeRetryAsync(retry -> routing.refresh().then())
@@ -224,11 +250,13 @@ public class VoucherReads {
                                         + retry.failure().getMessage()))));
     }
 
-    private <T> Mono<T> askEach(List<URI> holders, Duration timeout, Function<VoucherStreamsReads, Mono<T>> read) {
+    /** Asks each holder in turn until one answers, each for at most {@code attemptTimeout} as it is then. */
+    private <T> Mono<T> askEach(List<URI> holders, Supplier<Duration> attemptTimeout,
+                                Function<VoucherStreamsReads, Mono<T>> read) {
         List<String> failures = new ArrayList<>();
         return Flux.fromIterable(holders)
                 .concatMap(holder -> read.apply(instance(holder))
-                        .timeout(timeout)
+                        .timeout(attemptTimeout.get())
                         .onErrorResume(VoucherReads::askAnother, e -> {
                             failures.add(holder + ": " + e.getMessage());
                             return Mono.empty();

@@ -1,0 +1,150 @@
+package io.qrvoucher.ingress.reads;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.reactive.function.client.WebClient;
+
+import com.sun.net.httpserver.HttpServer;
+
+import io.qrvoucher.avro.AttemptKind;
+import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.AttemptsAnswer;
+import io.qrvoucher.avro.query.ClaimAnswer;
+import io.qrvoucher.avro.query.SettingsAnswer;
+import io.qrvoucher.avro.query.VoucherAnswer;
+import io.qrvoucher.avro.query.VoucherPage;
+import io.qrvoucher.ingress.TestIngressProperties;
+import io.qrvoucher.support.reads.ColocatedOwners;
+import io.qrvoucher.support.reads.VoucherStreamsReads;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+/**
+ * A write's wait for its voucher is a long poll on the voucher's owner, asked again when no holder answers: each time
+ * for what is left of the wait and the read's timeout. Before, each attempt waited the whole wait and the timeout
+ * again, so that an owner that stopped answering held the write (and its admission place) nine times as long.
+ */
+class VoucherReadsHungOwnerTest {
+
+    private static final URI OWNER = URI.create("http://streams-1:8082");
+
+    private final AtomicLong nanoClock = new AtomicLong();
+    private final HttpServer seed = routingSeed();
+
+    @AfterEach
+    void stop() {
+        seed.stop(0);
+    }
+
+    @Test
+    void aWaitWhoseOwnerStopsAnsweringAfterTheWaitPassedGivesUpWithinTheReadsTimeoutEachTime() {
+        List<Duration> asked = new CopyOnWriteArrayList<>();
+        VoucherReads reads = reads(new HangingOwner(wait -> {
+            asked.add(wait);
+            if (asked.size() == 1) {
+                // The partition moves as the wait runs out: the holder asked next hangs.
+                nanoClock.addAndGet(Duration.ofHours(1).toNanos());
+                return Mono.error(new VoucherStreamsReads.NotHeld("partition 0 moved"));
+            }
+            return Mono.never();
+        }));
+
+        StepVerifier.create(reads.awaitChange(UUID.randomUUID().toString(), null, -1, Duration.ofHours(1)))
+                .expectError(VoucherReads.Unavailable.class)
+                .verify(Duration.ofSeconds(60));
+        assertThat(asked).as("the first attempt and every retry, each for what was left of the wait").hasSize(9)
+                .startsWith(Duration.ofHours(1)).containsOnlyOnce(Duration.ofHours(1)).contains(Duration.ZERO);
+    }
+
+    /** A claim's read-back is made before the claim is published: its wait counts from when it is asked. */
+    @Test
+    void aReadsWaitCountsFromWhenItIsAskedNotFromWhenItIsMade() {
+        List<Duration> asked = new CopyOnWriteArrayList<>();
+        VoucherReads reads = reads(new HangingOwner(wait -> {
+            asked.add(wait);
+            return Mono.error(new VoucherStreamsReads.NotHeld("not yet"));
+        }));
+
+        Mono<ClaimAnswer> readBack = reads.claim("alice/k1", Duration.ofSeconds(10));
+        nanoClock.addAndGet(Duration.ofSeconds(10).toNanos());
+        StepVerifier.create(readBack).expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
+
+        assertThat(asked).first().isEqualTo(Duration.ofSeconds(10));
+    }
+
+    private VoucherReads reads(VoucherStreamsReads owner) {
+        return new VoucherReads(WebClient.create(),
+                new StreamsRouting(WebClient.create(), List.of(URI.create("http://localhost:" + seed.getAddress().getPort())),
+                        Duration.ofMinutes(1), Duration.ofSeconds(10)),
+                topic -> Mono.just(1), new ColocatedOwners(Map.of(OWNER, owner), Map.of()),
+                TestIngressProperties.withBroker("localhost:1", Map.of("ingress.voucher-streams.timeout", "50ms")),
+                nanoClock::get);
+    }
+
+    /** A voucher-streams instance naming {@link #OWNER} the holder of partition 0 of voucher-requests and of the claims. */
+    private static HttpServer routingSeed() {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+            byte[] routing = ("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0], \"ingress-idempotency\": [0]}, "
+                    + "\"standby\": {}}]}").getBytes(StandardCharsets.UTF_8);
+            server.createContext("/internal/routing", exchange -> {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, routing.length);
+                exchange.getResponseBody().write(routing);
+                exchange.close();
+            });
+            server.start();
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An owner whose long polls, of a voucher or a claim, end as {@code answer} says given their wait, with nothing. */
+    private record HangingOwner(Function<Duration, Mono<Void>> answer) implements VoucherStreamsReads {
+
+        @Override
+        public Mono<VoucherAnswer> voucher(String voucherId, String requestId, long afterVersion, Duration wait) {
+            return answer.apply(wait).cast(VoucherAnswer.class);
+        }
+
+        @Override
+        public Mono<VoucherPage> vouchersOf(String customerId, Role role, Instant from, Instant to,
+                                            Set<VoucherStatus> statuses, String after, int skip, int size) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<SettingsAnswer> settings(String customerId, long afterOffset, Duration wait) {
+            return Mono.never();
+        }
+
+        @Override
+        public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
+            return answer.apply(wait).cast(ClaimAnswer.class);
+        }
+
+        @Override
+        public Mono<AttemptsAnswer> attempts(String customerId, AttemptKind kind, Instant since, int max) {
+            return Mono.never();
+        }
+    }
+}
