@@ -201,6 +201,28 @@ class ManageTest extends IngressTestBase {
                 .jsonPath("$.stepUpPolicy").isEqualTo("FIRST_TIME_ONLY");
     }
 
+    /**
+     * An owner behind (here, paused) has not merged a change by the end of its read-back: the change was answered 200
+     * with the settings as they were, telling the caller it was not made, and it was made once the owner caught up.
+     */
+    @Test
+    void aSettingsChangeNotMergedWithinItsReadBackIsAnsweredMaybeDoneAndTakesEffectAfter() {
+        String customer = "behind-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, 10_00L);
+        ApiClient settler = new ApiClient(http, customer);
+
+        try (RealPipeline.Pause paused = RealPipeline.start().pauseVoucherStreams()) {
+            settler.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", customer + "-cny")).exchange()
+                    .expectStatus().isEqualTo(503)
+                    .expectHeader().exists("Retry-After")
+                    .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString())
+                            .contains("may have been").contains("Send it again"));
+        }
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> settler.get("/api/settings").exchange()
+                .expectStatus().isOk().expectBody().jsonPath("$.defaultRedemptionAccountId").isEqualTo(customer + "-cny"));
+    }
+
     @Test
     void settingsNameOnlyTheCustomersOwnAccountsAndKnownModes() {
         carol.put("/api/settings").bodyValue(Map.of("defaultRedemptionAccountId", "alice-cny")).exchange()

@@ -59,7 +59,7 @@ final class Customers {
     }
 
     /** The settings, the defaults for a customer who never changed any. */
-    static CustomerSettings orDefaults(SettingsAnswer answer, String customerId) {
+    private static CustomerSettings orDefaults(SettingsAnswer answer, String customerId) {
         return answer.getSettings() != null ? answer.getSettings() : CustomerSettings.newBuilder()
                 .setCustomerId(customerId)
                 .setUpdatedAt(Instant.EPOCH)

@@ -24,6 +24,7 @@ import io.qrvoucher.avro.RedemptionMode;
 import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
+import io.qrvoucher.avro.query.SettingsAnswer;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.VoucherRules;
@@ -37,6 +38,7 @@ import reactor.core.publisher.Mono;
 class SettingsController {
 
     private static final Duration READ_BACK = Duration.ofSeconds(5);
+    private static final String SEND_AGAIN = "Send it again: a PUT sets the same fields again.";
     /** How many of the newest successful redemptions the last used destination is chosen among. */
     private static final int LAST_USED_AMONG = 10;
 
@@ -132,9 +134,10 @@ class SettingsController {
         // Only the fields sent are changed; voucher-streams merges changes in order, so none is lost. The
         // answer waits for this change to be merged: the caller reads their own write.
         return accountsChecked
-                .then(Mono.defer(() -> AdmissionControl.publish(publisher.publish(change.build()), Duration.ZERO, nothingLeft -> Mono.empty())))
+                .then(Mono.defer(() -> AdmissionControl.publish(publisher.publish(change.build()), Duration.ZERO,
+                        nothingLeft -> Mono.empty())))
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK)
-                        .map(answer -> Customers.orDefaults(answer, customerId))
+                        .map(answer -> withChange(answer, published.offset()))
                         .doOnNext(merged -> {
                             // Still a weakening of the settings as merged: the merge did not take it.
                             if (freshSignIn.isEmpty() && VoucherRules.weakens(merged, redemptionMode, stepUpPolicy)) {
@@ -144,8 +147,20 @@ class SettingsController {
                         .flatMap(settings -> toDto(settings, customerId))
                         // Published: the change is merged whether or not it is read back in time.
                         .onErrorMap(VoucherReads.Unavailable.class, unread -> unread instanceof VoucherReads.Unconfirmed
-                                ? unread : new VoucherReads.Unconfirmed(unread.getMessage(),
-                                        "Send it again: a PUT sets the same fields again.")));
+                                ? unread : new VoucherReads.Unconfirmed(unread.getMessage(), SEND_AGAIN)));
+    }
+
+    /**
+     * The settings read back, merged with the change published at {@code offset}: the owner answers after the wait
+     * with the settings as they are then, which an owner behind (or a standby asked) has not merged the change into.
+     * Answered as they were, they would tell the caller their change was not made, and it still is.
+     */
+    private static CustomerSettings withChange(SettingsAnswer answer, long offset) {
+        if (answer.getSettings() == null || answer.getSettings().getChangeOffset() < offset) {
+            throw new VoucherReads.Unconfirmed("The settings change at offset " + offset + " was not merged within "
+                    + READ_BACK, SEND_AGAIN);
+        }
+        return answer.getSettings();
     }
 
     private static String orDefault(String accountId) {
