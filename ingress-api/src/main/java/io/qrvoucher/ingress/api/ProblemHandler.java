@@ -34,7 +34,7 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
  * Every refusal as RFC 9457 problem details with a stable type and code, including the framework's
  * own (malformed JSON, wrong media type, oversized bodies). Nothing a client sends ends in a 5xx;
  * the one 5xx a client sees is 503, when the broker did not confirm the request or no owner of the data
- * could answer a read, which is safe to retry (a write with its Idempotency-Key). Always
+ * could answer a read: a read is safe to retry, a write with its Idempotency-Key only. Always
  * {@code application/problem+json}, whatever the request accepts: a live status stream's client accepts
  * {@code text/event-stream}, which can carry any object, and its refusal was written as an event.
  */
@@ -51,13 +51,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error, ServerWebExchange exchange) {
         log.warn("Request not published: {}", error.getMessage());
         // Not "nothing happened": a send that timed out may have been written after all. Only a keyed request is safe
-        // to send again as it was; without a key it would be another request, a second voucher.
-        return problem(ApiException.temporarilyUnavailable(exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null
-                ? "The request could not be confirmed as recorded. Send it again with the same Idempotency-Key: it is "
-                        + "acted on once."
-                : "The request could not be confirmed as recorded: it may have been. Look whether it was before sending "
-                        + "it again (sent again without an Idempotency-Key, it is a new request), or send it with an "
-                        + "Idempotency-Key, which is acted on once."));
+        // to send again as it was; without a key it would be another request, a second voucher, so it is given no
+        // Retry-After, on which a generic client would send it again by itself.
+        if (exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null) {
+            return problem(ApiException.temporarilyUnavailable("The request could not be confirmed as recorded. Send it "
+                    + "again with the same Idempotency-Key: it is acted on once."));
+        }
+        return problem(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", "The request could "
+                + "not be confirmed as recorded: it may have been. Look whether it was before sending it again (sent again "
+                + "without an Idempotency-Key, it is a new request), or send it with an Idempotency-Key, which is acted on "
+                + "once."));
     }
 
     @ExceptionHandler(VoucherReads.Unavailable.class)

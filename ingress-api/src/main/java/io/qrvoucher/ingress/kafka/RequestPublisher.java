@@ -157,7 +157,8 @@ public class RequestPublisher implements MeterBinder, AutoCloseable {
 
     /**
      * The broker did not acknowledge a record. As a rule nothing was written, but a send that timed out may have been
-     * appended all the same: the client retries with the same Idempotency-Key, which makes the retry the same request.
+     * appended all the same: a client that sent an Idempotency-Key sends it again with that key, which makes it the same
+     * request; one that sent none is told to look before sending it again.
      */
     public static class NotPublishedException extends RuntimeException {
         public NotPublishedException(Throwable cause) {

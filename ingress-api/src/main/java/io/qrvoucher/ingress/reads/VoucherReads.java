@@ -2,8 +2,8 @@ package io.qrvoucher.ingress.reads;
 
 import java.net.URI;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -129,16 +129,22 @@ public class VoucherReads {
         return awaitUntil(voucherId, requestId, settled, -1, deadline);
     }
 
+    /**
+     * What is left is read as the poll starts, not as it is made: a write's wait is made before its request is
+     * published and counts from then, the publish included, as its client asked.
+     */
     private Mono<VoucherAnswer> awaitUntil(String voucherId, String requestId, Predicate<VoucherAnswer> settled,
                                            long afterVersion, long deadline) {
-        Duration left = leftUntil(deadline);
-        if (left.isZero()) {
-            return Mono.empty();
-        }
-        return awaitChange(voucherId, requestId, afterVersion, left)
-                .flatMap(answer -> answer.getRefusal() != null || settled.test(answer)
-                        ? Mono.just(answer)
-                        : awaitUntil(voucherId, requestId, settled, versionOf(answer, afterVersion), deadline));
+        return Mono.defer(() -> {
+            Duration left = leftUntil(deadline);
+            if (left.isZero()) {
+                return Mono.empty();
+            }
+            return awaitChange(voucherId, requestId, afterVersion, left)
+                    .flatMap(answer -> answer.getRefusal() != null || settled.test(answer)
+                            ? Mono.just(answer)
+                            : awaitUntil(voucherId, requestId, settled, versionOf(answer, afterVersion), deadline));
+        });
     }
 
     /**

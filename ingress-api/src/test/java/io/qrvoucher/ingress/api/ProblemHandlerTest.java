@@ -28,11 +28,15 @@ class ProblemHandlerTest {
                         detail.toString()).contains("Send it again with the same Idempotency-Key"));
     }
 
-    /** Told to send it again, a client without a key would make a second voucher if the first was written after all. */
+    /**
+     * Told to send it again — or given a Retry-After, on which a generic client sends it again by itself — a client
+     * without a key would make a second voucher if the first was written after all.
+     */
     @Test
     void anUnkeyedRequestNotConfirmedAsRecordedIsNotToBeSentAgainBlindly() {
         api.post().uri("/api/vouchers").exchange()
                 .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectHeader().doesNotExist("Retry-After")
                 .expectBody().jsonPath("$.detail").value(detail -> assertThat(
                         detail.toString()).contains("it may have been").doesNotContain("same Idempotency-Key"));
     }

@@ -90,6 +90,23 @@ class VoucherReadsHungOwnerTest {
         assertThat(asked).first().isEqualTo(Duration.ofSeconds(10));
     }
 
+    /** A write's wait is made before its request is published: the client's wait counts from then, the publish too. */
+    @Test
+    void aWritesWaitCountsFromWhenItIsMadeThePublishIncluded() {
+        List<Duration> asked = new CopyOnWriteArrayList<>();
+        VoucherReads reads = reads(new HangingOwner(wait -> {
+            asked.add(wait);
+            return Mono.error(new VoucherStreamsReads.NotHeld("not yet"));
+        }));
+
+        Mono<VoucherAnswer> settlement = reads.awaitUntil(UUID.randomUUID().toString(), null, answer -> true,
+                Duration.ofSeconds(10));
+        nanoClock.addAndGet(Duration.ofSeconds(4).toNanos());
+        StepVerifier.create(settlement).expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
+
+        assertThat(asked).first().as("what is left of the client's wait once published").isEqualTo(Duration.ofSeconds(6));
+    }
+
     private VoucherReads reads(VoucherStreamsReads owner) {
         return new VoucherReads(WebClient.create(),
                 new StreamsRouting(WebClient.create(), List.of(URI.create("http://localhost:" + seed.getAddress().getPort())),

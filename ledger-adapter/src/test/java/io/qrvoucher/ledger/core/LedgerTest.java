@@ -107,7 +107,7 @@ class LedgerTest {
         throughProxy.setMaximumPoolSize(2);
         try (Connection holder = dataSource.getConnection()) {
             // Long enough that the freeze is not cancelled before the database goes silent: its cancel would get through.
-            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(3));
+            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(5));
             // The freeze waits on alice's account, held here, so that it is in flight when the database goes silent.
             holder.setAutoCommit(false);
             holder.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'alice-cny' FOR UPDATE");
