@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -50,12 +51,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error, ServerWebExchange exchange) {
         log.warn("Request not published: {}", error.getMessage());
-        // Not "nothing happened": a send that timed out may have been written after all. Only a keyed request is safe
-        // to send again as it was; without a key it would be another request, a second voucher, so it is given no
-        // Retry-After, on which a generic client would send it again by itself.
-        if (exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null) {
+        // Not "nothing happened": a send that timed out may have been written after all. Only a keyed request, or a PUT
+        // or DELETE (which do the same again), is safe to send again as it was; a POST without a key would be another
+        // request, a second voucher, so it is given no Retry-After, on which a generic client would send it again.
+        if (exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null
+                || exchange.getRequest().getMethod() == HttpMethod.PUT
+                || exchange.getRequest().getMethod() == HttpMethod.DELETE) {
             return problem(ApiException.temporarilyUnavailable("The request could not be confirmed as recorded. Send it "
-                    + "again with the same Idempotency-Key: it is acted on once."));
+                    + "again as it was (with its Idempotency-Key, if it had one): it is acted on once."));
         }
         return problem(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", "The request could "
                 + "not be confirmed as recorded: it may have been. Look whether it was before sending it again (sent again "

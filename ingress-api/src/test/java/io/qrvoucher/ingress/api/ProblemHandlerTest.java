@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
@@ -25,7 +26,17 @@ class ProblemHandlerTest {
                 .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
                 .expectHeader().exists("Retry-After")
                 .expectBody().jsonPath("$.detail").value(detail -> assertThat(
-                        detail.toString()).contains("Send it again with the same Idempotency-Key"));
+                        detail.toString()).contains("Send it again as it was"));
+    }
+
+    /** A PUT sets the same fields again: safe to send again as it was, key or not. */
+    @Test
+    void anUnkeyedPutNotConfirmedAsRecordedIsToBeSentAgain() {
+        api.put().uri("/api/settings").exchange()
+                .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectHeader().exists("Retry-After")
+                .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString())
+                        .contains("Send it again as it was"));
     }
 
     /**
@@ -38,7 +49,7 @@ class ProblemHandlerTest {
                 .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
                 .expectHeader().doesNotExist("Retry-After")
                 .expectBody().jsonPath("$.detail").value(detail -> assertThat(
-                        detail.toString()).contains("it may have been").doesNotContain("same Idempotency-Key"));
+                        detail.toString()).contains("it may have been").doesNotContain("Send it again as it was"));
     }
 
     @RestController
@@ -46,6 +57,15 @@ class ProblemHandlerTest {
 
         @PostMapping("/api/vouchers")
         Mono<String> generate() {
+            return unconfirmed();
+        }
+
+        @PutMapping("/api/settings")
+        Mono<String> changeSettings() {
+            return unconfirmed();
+        }
+
+        private static Mono<String> unconfirmed() {
             return Mono.error(new NotPublishedException(new IOException("no acknowledgement within 10 s")));
         }
     }
