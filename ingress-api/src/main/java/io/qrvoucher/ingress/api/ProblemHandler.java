@@ -51,12 +51,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(NotPublishedException.class)
     ResponseEntity<ProblemDetail> notPublished(NotPublishedException error, ServerWebExchange exchange) {
         log.warn("Request not published: {}", error.getMessage());
-        // Not "nothing happened": a send that timed out may have been written after all. Only a keyed request, or a PUT
-        // or DELETE (which do the same again), is safe to send again as it was; a POST without a key would be another
-        // request, a second voucher, so it is given no Retry-After, on which a generic client would send it again.
-        if (exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null
-                || exchange.getRequest().getMethod() == HttpMethod.PUT
-                || exchange.getRequest().getMethod() == HttpMethod.DELETE) {
+        // Not "nothing happened": a send that timed out may have been written after all.
+        if (safeToSendAgain(exchange)) {
             return problem(ApiException.temporarilyUnavailable("The request could not be confirmed as recorded. Send it "
                     + "again as it was (with its Idempotency-Key, if it had one): it is acted on once."));
         }
@@ -73,10 +69,22 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(VoucherReads.Unconfirmed.class)
-    ResponseEntity<ProblemDetail> unconfirmed(VoucherReads.Unconfirmed error) {
+    ResponseEntity<ProblemDetail> unconfirmed(VoucherReads.Unconfirmed error, ServerWebExchange exchange) {
         log.warn("Write not confirmed: {}", error.getMessage());
-        return problem(ApiException.temporarilyUnavailable("The request was sent but could not be confirmed as done: "
-                + "it may have been. " + error.advice()));
+        String detail = "The request was sent but could not be confirmed as done: it may have been. " + error.advice();
+        return problem(safeToSendAgain(exchange) ? ApiException.temporarilyUnavailable(detail)
+                : new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", detail));
+    }
+
+    /**
+     * Whether a write that may have been done can be sent again as it was: one with an Idempotency-Key, or a PUT or
+     * DELETE, which do the same again. A POST without a key would be another request — a second voucher, a second
+     * webhook endpoint — so its answer carries no Retry-After, on which a generic client sends it again by itself.
+     */
+    private static boolean safeToSendAgain(ServerWebExchange exchange) {
+        HttpMethod method = exchange.getRequest().getMethod();
+        return exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_KEY) != null
+                || method == HttpMethod.PUT || method == HttpMethod.DELETE;
     }
 
     /** A query the owner of the data refused as asked (a cursor of another list): the client's to mend. */

@@ -12,9 +12,10 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ingress.kafka.RequestPublisher.NotPublishedException;
+import io.qrvoucher.ingress.reads.VoucherReads;
 import reactor.core.publisher.Mono;
 
-/** How a request the broker did not confirm is answered: whether it may be sent again depends on its key. */
+/** How a write not confirmed as done is answered: whether it may be sent again depends on its key and its method. */
 class ProblemHandlerTest {
 
     private final WebTestClient api = WebTestClient.bindToController(new Unconfirmed())
@@ -52,6 +53,19 @@ class ProblemHandlerTest {
                         detail.toString()).contains("it may have been").doesNotContain("Send it again as it was"));
     }
 
+    /** A webhook endpoint registered without a key, not confirmed: sent again by a generic client, it would be two. */
+    @Test
+    void anUnkeyedPostWhoseOwnerDidNotConfirmItIsGivenNoRetryAfterAndAKeyedOneIs() {
+        api.post().uri("/api/webhooks").exchange()
+                .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectHeader().doesNotExist("Retry-After")
+                .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString())
+                        .contains("Look at your webhook endpoints"));
+        api.post().uri("/api/webhooks").header("Idempotency-Key", "k2").exchange()
+                .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectHeader().exists("Retry-After");
+    }
+
     @RestController
     static final class Unconfirmed {
 
@@ -63,6 +77,12 @@ class ProblemHandlerTest {
         @PutMapping("/api/settings")
         Mono<String> changeSettings() {
             return unconfirmed();
+        }
+
+        @PostMapping("/api/webhooks")
+        Mono<String> register() {
+            return Mono.error(new VoucherReads.Unconfirmed("No webhook delivery service confirmed a POST",
+                    "Look at your webhook endpoints before sending it again."));
         }
 
         private static Mono<String> unconfirmed() {
