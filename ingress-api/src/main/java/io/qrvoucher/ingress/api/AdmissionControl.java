@@ -1,7 +1,6 @@
 package io.qrvoucher.ingress.api;
 
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -154,9 +153,12 @@ final class AdmissionControl implements WebFilter, Ordered {
         });
     }
 
-    /** What is left of {@code bound} after {@code elapsedNanos}, to the millisecond: none under one. */
+    /**
+     * What is left of {@code bound} after {@code elapsedNanos}. Each work waits through {@link
+     * io.qrvoucher.ingress.reads.VoucherReads#awaitUntil}, which finds nothing left under a millisecond.
+     */
     private static Duration leftOf(Duration bound, long elapsedNanos) {
-        Duration left = bound.minusNanos(elapsedNanos).truncatedTo(ChronoUnit.MILLIS);
+        Duration left = bound.minusNanos(elapsedNanos);
         return left.isNegative() ? Duration.ZERO : left;
     }
 
