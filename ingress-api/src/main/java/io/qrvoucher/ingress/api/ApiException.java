@@ -53,7 +53,12 @@ public class ApiException extends ErrorResponseException {
 
     /** A 503 to send again in a second. */
     public static ApiException temporarilyUnavailable(String detail) {
-        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", detail).retryAfter(1);
+        return unavailable(detail).retryAfter(1);
+    }
+
+    /** A 503 without a Retry-After: a write that may have been done, which its client must not send again blindly. */
+    public static ApiException unavailable(String detail) {
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", detail);
     }
 
     /** This refusal, telling the client how many seconds to wait before it tries again. */

@@ -56,10 +56,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             return problem(ApiException.temporarilyUnavailable("The request could not be confirmed as recorded. Send it "
                     + "again as it was (with its Idempotency-Key, if it had one): it is acted on once."));
         }
-        return problem(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", "The request could "
-                + "not be confirmed as recorded: it may have been. Look whether it was before sending it again (sent again "
-                + "without an Idempotency-Key, it is a new request), or send it with an Idempotency-Key, which is acted on "
-                + "once."));
+        return problem(ApiException.unavailable("The request could not be confirmed as recorded: it may have been. Look "
+                + "whether it was before sending it again (sent again without an Idempotency-Key, it is a new request), "
+                + "or send it with an Idempotency-Key, which is acted on once."));
     }
 
     @ExceptionHandler(VoucherReads.Unavailable.class)
@@ -73,7 +72,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         log.warn("Write not confirmed: {}", error.getMessage());
         String detail = "The request was sent but could not be confirmed as done: it may have been. " + error.advice();
         return problem(safeToSendAgain(exchange) ? ApiException.temporarilyUnavailable(detail)
-                : new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", detail));
+                : ApiException.unavailable(detail));
     }
 
     /**
