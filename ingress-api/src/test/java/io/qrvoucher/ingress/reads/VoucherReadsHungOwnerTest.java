@@ -78,10 +78,7 @@ class VoucherReadsHungOwnerTest {
     @Test
     void aReadsWaitCountsFromWhenItIsAskedNotFromWhenItIsMade() {
         List<Duration> asked = new CopyOnWriteArrayList<>();
-        VoucherReads reads = reads(new HangingOwner(wait -> {
-            asked.add(wait);
-            return Mono.error(new VoucherStreamsReads.NotHeld("not yet"));
-        }));
+        VoucherReads reads = reads(notHoldingYet(asked));
 
         Mono<ClaimAnswer> readBack = reads.claim("alice/k1", Duration.ofSeconds(10));
         nanoClock.addAndGet(Duration.ofSeconds(10).toNanos());
@@ -94,10 +91,7 @@ class VoucherReadsHungOwnerTest {
     @Test
     void aWritesWaitCountsFromWhenItIsMadeThePublishIncluded() {
         List<Duration> asked = new CopyOnWriteArrayList<>();
-        VoucherReads reads = reads(new HangingOwner(wait -> {
-            asked.add(wait);
-            return Mono.error(new VoucherStreamsReads.NotHeld("not yet"));
-        }));
+        VoucherReads reads = reads(notHoldingYet(asked));
 
         Mono<VoucherAnswer> settlement = reads.awaitUntil(UUID.randomUUID().toString(), null, answer -> true,
                 Duration.ofSeconds(10));
@@ -105,6 +99,14 @@ class VoucherReadsHungOwnerTest {
         StepVerifier.create(settlement).expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
 
         assertThat(asked).first().as("what is left of the client's wait once published").isEqualTo(Duration.ofSeconds(6));
+    }
+
+    /** An owner that does not hold the partition yet, each time it is asked; {@code asked} gets the waits asked for. */
+    private static VoucherStreamsReads notHoldingYet(List<Duration> asked) {
+        return new HangingOwner(wait -> {
+            asked.add(wait);
+            return Mono.error(new VoucherStreamsReads.NotHeld("not yet"));
+        });
     }
 
     private VoucherReads reads(VoucherStreamsReads owner) {
