@@ -139,7 +139,7 @@ final class Generations {
                 request.expiresAt());
         IdempotencyKeys.Ids proposed = IdempotencyKeys.Ids.fresh(codes.newVoucherId(customerId, now));
         return idempotencyKeys.resolve(customerId, idempotencyKey, hash, proposed)
-                .flatMap(ids -> stepUpFor(caller, settings, idempotencyKey, hash, ids, proposed, now)
+                .flatMap(ids -> stepUpFor(caller, settings, idempotencyKey, ids, proposed, now)
                         // Should it be answered before its voucher settles, it keeps its place until then.
                         .flatMap(stepUp -> AdmissionControl.publish(publisher.publish(new VoucherRequest(ids.requestId(),
                                                 ids.voucherId(), customerId, now, new GenerateVoucher(accountId,
@@ -157,34 +157,42 @@ final class Generations {
     }
 
     /**
-     * The sign-in that confirms the request, if one must, claimed for it. A retry of a request that was accepted
-     * was confirmed when first sent: it needs no new sign-in. A retry of one refused for step-up stays refused, also
-     * signed in afresh (SPEC section 4). A retry of one that went no further for another reason (a 503) is checked
-     * like a new request.
+     * The sign-in that confirms the request, if one must, claimed for it. A keyed request's step-up is decided once
+     * for its key ({@link IdempotencyKeys#decidingStepUp}): a retry follows the decision an attempt made before it,
+     * confirmed (it needs no new sign-in) or refused (it stays refused, also signed in afresh: SPEC section 4). Where
+     * none was made, a retry of a request that was published needed none; one of a request that went no further (a
+     * 503) is checked like a new request. Not covered: a retry whose first attempt needed no step-up, is not readable
+     * yet, and whose settings have come to need one since; it is checked like a new request.
      */
     private Mono<Optional<Instant>> stepUpFor(Jwt caller, CustomerSettings settings, String idempotencyKey,
-                                              String hash, IdempotencyKeys.Ids ids, IdempotencyKeys.Ids proposed,
-                                              Instant now) {
+                                              IdempotencyKeys.Ids ids, IdempotencyKeys.Ids proposed, Instant now) {
         if (ids.equals(proposed)) {
-            return stepUpNow(caller, settings, idempotencyKey, hash, ids, now);
+            return stepUpNow(caller, settings, idempotencyKey, ids, now);
         }
         String customerId = caller.getSubject();
-        return wasPublished(ids.voucherId()).flatMap(published -> published ? Mono.just(Optional.<Instant>empty())
-                : idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, ids.requestId())
-                        .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, hash, ids, now))));
+        return idempotencyKeys.stepUpConfirmedBefore(customerId, idempotencyKey, ids)
+                .flatMap(confirmed -> confirmed ? Mono.just(true) : wasPublished(ids.voucherId()))
+                .flatMap(goesOn -> goesOn ? Mono.just(Optional.<Instant>empty())
+                        // Where a refusal is kept by the release before, which decided no confirmation.
+                        : idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, ids.requestId())
+                                .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, ids, now))));
     }
 
     /**
-     * The step-up check of a request that was not sent before, or went no further: a refusal is recorded under its
-     * key before it is answered, so that the key answers so from then on.
+     * The step-up check of a request sent for the first time, or whose key holds no decision yet: when the
+     * customer's policy asks for it (SPEC "Generate"), the token must carry a sign-in ({@code auth_time}) recent
+     * enough, which then confirms the voucher; the outcome is decided for the key before it is answered.
      */
     private Mono<Optional<Instant>> stepUpNow(Jwt caller, CustomerSettings settings, String idempotencyKey,
-                                              String hash, IdempotencyKeys.Ids ids, Instant now) {
+                                              IdempotencyKeys.Ids ids, Instant now) {
+        if (settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME && settings.getStepUpConfirmed()) {
+            return Mono.just(Optional.empty());
+        }
         String customerId = caller.getSubject();
-        return idempotencyKeys.keepingStepUpRefusal(Mono.fromCallable(() -> stepUpConfirmation(caller, settings, now))
-                        .flatMap(stepUp -> confirmStepUp(customerId, settings, stepUp, SignIns.idOf(caller), ids)
-                                .thenReturn(stepUp)),
-                customerId, idempotencyKey, hash, ids);
+        Mono<Instant> confirmed = Mono.justOrEmpty(signIns.fresh(caller, now))
+                .switchIfEmpty(Mono.error(Generations::stepUpRequired))
+                .flatMap(signedInAt -> confirmStepUp(customerId, settings, SignIns.idOf(caller), ids).thenReturn(signedInAt));
+        return idempotencyKeys.decidingStepUp(confirmed, customerId, idempotencyKey, ids);
     }
 
     /** Whether the request that first used these ids was published: its voucher exists. */
@@ -193,21 +201,12 @@ final class Generations {
     }
 
     /**
-     * The step-up rule of SPEC "Generate": when the customer's policy asks for it, the token must carry
-     * a sign-in ({@code auth_time}) recent enough; it is then the sign-in that must confirm the voucher.
-     */
-    private Optional<Instant> stepUpConfirmation(Jwt caller, CustomerSettings settings, Instant now) {
-        boolean needed = settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME || !settings.getStepUpConfirmed();
-        return needed ? Optional.of(signIns.fresh(caller, now).orElseThrow(Generations::stepUpRequired)) : Optional.empty();
-    }
-
-    /**
      * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once,
      * to whichever instances. Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
      */
-    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, Optional<Instant> signedInAt,
-                                     String signIn, IdempotencyKeys.Ids request) {
-        if (signedInAt.isEmpty() || settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
+    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, String signIn,
+                                     IdempotencyKeys.Ids request) {
+        if (settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
             return Mono.empty();
         }
         return idempotencyKeys.claimSignIn(customerId, signIn, request)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 class IdempotencyKeysTest extends IngressTestBase {
@@ -72,5 +74,36 @@ class IdempotencyKeysTest extends IngressTestBase {
                 .expectErrorSatisfies(error -> assertThat(error).isInstanceOfSatisfying(ApiException.class,
                         reused -> assertThat(reused.code()).isEqualTo("IDEMPOTENCY_KEY_REUSED")))
                 .verify(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aKeysFirstStepUpOutcomeDecidesForEveryAttempt(@Autowired RequestPublisher publisher) {
+        IdempotencyKeys keys = new IdempotencyKeys(reads, publisher);
+        IdempotencyKeys.Ids request = IdempotencyKeys.Ids.fresh("v-" + UUID.randomUUID());
+        String refusedFirst = "key-" + UUID.randomUUID();
+        ApiException refusal = SignIns.required("sign in again");
+
+        StepVerifier.create(keys.stepUpConfirmedBefore("alice", refusedFirst, request)).expectNext(false).verifyComplete();
+        StepVerifier.create(keys.decidingStepUp(Mono.error(refusal), "alice", refusedFirst, request))
+                .expectErrorSatisfies(error -> assertThat(error).isSameAs(refusal))
+                .verify(Duration.ofSeconds(30));
+        // An attempt signed in afresh since: the request stays refused, and so does a retry that only asks.
+        StepVerifier.create(keys.decidingStepUp(Mono.just("signed in"), "alice", refusedFirst, request))
+                .expectErrorSatisfies(error -> assertThat(SignIns.isStepUpRefusal(error)).isTrue())
+                .verify(Duration.ofSeconds(30));
+        StepVerifier.create(keys.stepUpConfirmedBefore("alice", refusedFirst, request))
+                .expectErrorSatisfies(error -> assertThat(SignIns.isStepUpRefusal(error)).isTrue())
+                .verify(Duration.ofSeconds(30));
+
+        String confirmedFirst = "key-" + UUID.randomUUID();
+        StepVerifier.create(keys.decidingStepUp(Mono.just("signed in"), "alice", confirmedFirst, request))
+                .expectNext(Optional.of("signed in")).verifyComplete();
+        // An attempt whose sign-in is stale goes on with the request confirmed, with no confirmation of its own.
+        StepVerifier.create(keys.decidingStepUp(Mono.error(refusal), "alice", confirmedFirst, request))
+                .expectNext(Optional.empty()).verifyComplete();
+        StepVerifier.create(keys.stepUpConfirmedBefore("alice", confirmedFirst, request)).expectNext(true).verifyComplete();
+        // The decision is the request's: another request with the key (its window passed) decides afresh.
+        StepVerifier.create(keys.stepUpConfirmedBefore("alice", confirmedFirst, IdempotencyKeys.Ids.fresh("v-later")))
+                .expectNext(false).verifyComplete();
     }
 }
