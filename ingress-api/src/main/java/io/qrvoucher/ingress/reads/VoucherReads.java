@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -73,6 +75,14 @@ public class VoucherReads {
     private final Duration timeout;
     /** Where waits' deadlines are read from: {@link System#nanoTime}, but in tests. */
     private final LongSupplier nanoClock;
+    /**
+     * The holders that let a read run out its time, each until when (an instant of {@link #nanoClock}) reads pass it
+     * over: one that stopped answering (a long pause, a network dropping its packets) would otherwise cost every read
+     * of its partitions the whole timeout once per attempt, about nine times over, and hold the requests waiting on
+     * them and their admission places as long. Passed over, a read asks the partition's other holders (a standby) or
+     * gives up after its pauses; once the time is up, one read asks the holder again.
+     */
+    private final Map<URI, Long> unresponsive = new ConcurrentHashMap<>();
 
     /**
      * @param partitionCounts the number of partitions of a topic
@@ -261,14 +271,32 @@ public class VoucherReads {
                                 Function<VoucherStreamsReads, Mono<T>> read) {
         List<String> failures = new ArrayList<>();
         return Flux.fromIterable(holders)
-                .concatMap(holder -> read.apply(instance(holder))
-                        .timeout(attemptTimeout.get())
-                        .onErrorResume(VoucherReads::askAnother, e -> {
-                            failures.add(holder + ": " + e.getMessage());
-                            return Mono.empty();
-                        }))
+                .concatMap(holder -> passedOver(holder)
+                        ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer a read lately"))
+                        : read.apply(instance(holder))
+                                .timeout(attemptTimeout.get())
+                                .doOnError(TimeoutException.class, timedOut ->
+                                        unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos()))
+                                .doOnSuccess(answered -> unresponsive.remove(holder))
+                                .onErrorResume(VoucherReads::askAnother, e -> {
+                                    failures.add(holder + ": " + e.getMessage());
+                                    return Mono.empty();
+                                }))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
+    }
+
+    /**
+     * Whether a read passes the holder over, as one that let a read run out its time lately; the first read after
+     * that time is up asks it, and the others go on passing it over while that one does.
+     */
+    private boolean passedOver(URI holder) {
+        Long until = unresponsive.get(holder);
+        if (until == null) {
+            return false;
+        }
+        long now = nanoClock.getAsLong();
+        return now - until < 0 || !unresponsive.replace(holder, until, now + timeout.toNanos());
     }
 
     /** The instance at a URL: the one in this process, if it is, else its HTTP API (nothing to keep: a URL and the client). */
@@ -286,7 +314,7 @@ public class VoucherReads {
             return response.getStatusCode().isSameCodeAs(HttpStatus.MISDIRECTED_REQUEST)
                     || response.getStatusCode().is5xxServerError();
         }
-        return error instanceof WebClientRequestException || error instanceof java.util.concurrent.TimeoutException;
+        return error instanceof WebClientRequestException || error instanceof TimeoutException;
     }
 
     /** None of the holders asked could answer: worth asking again after refreshing the routing. */
