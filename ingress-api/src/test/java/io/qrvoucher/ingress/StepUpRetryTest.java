@@ -9,7 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
@@ -17,10 +17,12 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Primary;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.IdempotencyClaim;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.support.KafkaConnection;
@@ -29,72 +31,141 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
 /**
- * A generation's step-up is decided once for its Idempotency-Key, and a retry follows the decision: also while the
- * first attempt's voucher is on its way and not readable yet, as when the first attempt's answer was lost and the
- * app retries with a token whose sign-in has gone stale since.
+ * A generation's step-up is decided once for its Idempotency-Key, and every attempt with the key follows the decision:
+ * a retry whose sign-in has gone stale while its first attempt's voucher is on its way, not readable yet (the first
+ * attempt's answer lost, the app sending it again); and an attempt signed in afresh racing one that is refused.
  */
-@Import(StepUpRetryTest.FirstGenerationHeld.class)
+@Import(StepUpRetryTest.HeldPublishing.class)
 class StepUpRetryTest extends IngressTestBase {
 
-    private static final String HELD_CUSTOMERS = "held-";
-    private static final CountDownLatch HELD = new CountDownLatch(1);
-    private static final Sinks.Empty<Void> RELEASED = Sinks.empty();
+    /** What a test holds of one customer's: the first record it names, until the test releases it. */
+    private record Hold(String customerId, boolean stepUpConfirmation, CountDownLatch held, Sinks.Empty<Void> released) {
 
-    /** Holds the publishing of the first generation of a customer named "held-…" until the test releases it. */
+        Hold(String customerId, boolean stepUpConfirmation) {
+            this(customerId, stepUpConfirmation, new CountDownLatch(1), Sinks.empty());
+        }
+
+        void awaitHeld() throws InterruptedException {
+            assertThat(held.await(30, TimeUnit.SECONDS)).as("the held record sent").isTrue();
+        }
+
+        void release() {
+            released.tryEmitEmpty();
+        }
+    }
+
+    private static final AtomicReference<Hold> HOLD = new AtomicReference<>();
+
+    /** Holds the publishing of the record {@link #HOLD} names: a customer's generation, or its step-up confirmation. */
     @TestConfiguration
-    static class FirstGenerationHeld {
+    static class HeldPublishing {
 
         @Bean(destroyMethod = "close")
         @Primary
-        RequestPublisher holdingTheFirstGeneration(IngressProperties properties, KafkaConnection kafkaConnection,
-                                                   Tracer tracer, Propagator propagator) {
-            AtomicBoolean holding = new AtomicBoolean(true);
+        RequestPublisher holdingOneRecord(IngressProperties properties, KafkaConnection kafkaConnection, Tracer tracer,
+                                          Propagator propagator) {
             return new RequestPublisher(properties, kafkaConnection, new KafkaTracing(tracer, propagator)) {
                 @Override
                 public Mono<RecordMetadata> publish(VoucherRequest request) {
-                    if (request.getCustomerId().startsWith(HELD_CUSTOMERS) && request.getBody() instanceof GenerateVoucher
-                            && holding.compareAndSet(true, false)) {
-                        HELD.countDown();
-                        return RELEASED.asMono().then(super.publish(request));
-                    }
-                    return super.publish(request);
+                    Mono<Void> held = heldIf(request.getCustomerId(), false, request.getBody() instanceof GenerateVoucher);
+                    return held.then(super.publish(request));
+                }
+
+                @Override
+                public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
+                    Mono<Void> held = heldIf(claim.getCustomerId(), true, claim.getIdempotencyKey().startsWith("step-up ")
+                            && claim.getRequestHash().startsWith("confirmed"));
+                    return held.then(super.publish(claim));
                 }
             };
+        }
+
+        private static Mono<Void> heldIf(String customerId, boolean stepUpConfirmation, boolean matches) {
+            Hold hold = HOLD.get();
+            if (!matches || hold == null || !hold.customerId().equals(customerId)
+                    || hold.stepUpConfirmation() != stepUpConfirmation || !HOLD.compareAndSet(hold, null)) {
+                return Mono.empty();
+            }
+            hold.held().countDown();
+            return hold.released().asMono();
         }
     }
 
     @Test
     void aRetryWithAStaleSignInGoesOnWithTheVoucherItsFirstAttemptConfirmed() throws Exception {
-        String customer = HELD_CUSTOMERS + UUID.randomUUID();
+        ApiClient signedIn = everyTimeCustomer();
+        String key = UUID.randomUUID().toString();
+        Hold generation = hold(new Hold(signedIn.customerId(), false));
+
+        CompletableFuture<Map<?, ?>> first = CompletableFuture.supplyAsync(() -> generated(signedIn, key));
+        try {
+            generation.awaitHeld();
+            Map<?, ?> retried = generated(staleSignInOf(signedIn), key);
+
+            assertThat(retried.get("status")).isEqualTo("UNUSED");
+            generation.release();
+            assertThat(first.get(60, TimeUnit.SECONDS).get("id")).isEqualTo(retried.get("id"));
+        } finally {
+            generation.release();
+        }
+        assertThat(vouchersOf(signedIn)).hasSize(1);
+    }
+
+    @Test
+    void anAttemptSignedInAfreshThatLosesToARefusalStaysRefusedAndUsesUpNoSignIn() throws Exception {
+        ApiClient signedIn = everyTimeCustomer();
+        String key = UUID.randomUUID().toString();
+        Hold confirmation = hold(new Hold(signedIn.customerId(), true));
+
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> status(attempt(signedIn, key)));
+        try {
+            confirmation.awaitHeld();
+            assertThat(status(attempt(staleSignInOf(signedIn), key))).isEqualTo(403);
+            confirmation.release();
+            assertThat(first.get(60, TimeUnit.SECONDS)).as("refused as the key's decision is").isEqualTo(403);
+        } finally {
+            confirmation.release();
+        }
+        assertThat(vouchersOf(signedIn)).isEmpty();
+        // The sign-in confirms the request sent anew, under a new key.
+        assertThat(generated(signedIn, UUID.randomUUID().toString()).get("status")).isEqualTo("UNUSED");
+    }
+
+    private static Hold hold(Hold hold) {
+        HOLD.set(hold);
+        return hold;
+    }
+
+    private ApiClient everyTimeCustomer() {
+        String customer = "step-up-" + UUID.randomUUID();
         RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
         ApiClient signedIn = new ApiClient(http, customer);
         signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk()
                 .expectBody(Void.class);
-        Map<String, Object> request = Map.of("accountId", customer + "-cny", "amount", "1.00", "currency", "CNY");
-        String key = UUID.randomUUID().toString();
-
-        CompletableFuture<Map<?, ?>> first = CompletableFuture.supplyAsync(() -> generated(signedIn, key, request));
-        try {
-            assertThat(HELD.await(30, TimeUnit.SECONDS)).as("the first attempt confirmed and publishing").isTrue();
-            ApiClient staleSignIn = new ApiClient(http, customer).signedInAgo(Duration.ofHours(2));
-
-            Map<?, ?> retried = generated(staleSignIn, key, request);
-
-            assertThat(retried.get("status")).isEqualTo("UNUSED");
-            RELEASED.tryEmitEmpty();
-            assertThat(first.get(60, TimeUnit.SECONDS).get("id")).isEqualTo(retried.get("id"));
-        } finally {
-            RELEASED.tryEmitEmpty();
-        }
-        List<?> vouchers = (List<?>) signedIn.get("/api/vouchers").exchange().expectStatus().isOk()
-                .expectBody(Map.class).returnResult().getResponseBody().get("items");
-        assertThat(vouchers).hasSize(1);
+        return signedIn;
     }
 
-    private static Map<?, ?> generated(ApiClient client, String key, Map<String, Object> request) {
+    /** The customer's token of a sign-in long past: no confirmation of a voucher. */
+    private ApiClient staleSignInOf(ApiClient customer) {
+        return new ApiClient(http, customer.customerId()).signedInAgo(Duration.ofHours(2));
+    }
+
+    private static WebTestClient.ResponseSpec attempt(ApiClient client, String key) {
         return client.post("/api/vouchers").header("Idempotency-Key", key).header("Prefer", "wait=20")
-                .bodyValue(request).exchange()
-                .expectStatus().isOk()
-                .expectBody(Map.class).returnResult().getResponseBody();
+                .bodyValue(Map.of("accountId", client.customerId() + "-cny", "amount", "1.00", "currency", "CNY"))
+                .exchange();
+    }
+
+    private static Map<?, ?> generated(ApiClient client, String key) {
+        return attempt(client, key).expectStatus().isOk().expectBody(Map.class).returnResult().getResponseBody();
+    }
+
+    private static int status(WebTestClient.ResponseSpec response) {
+        return response.expectBody(Void.class).returnResult().getStatus().value();
+    }
+
+    private static List<?> vouchersOf(ApiClient customer) {
+        return (List<?>) customer.get("/api/vouchers").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody().get("items");
     }
 }

@@ -47,8 +47,8 @@ public final class Topics {
         VOUCHER_ID,
         CUSTOMER_ID,
         /**
-         * {@link VoucherRules#claimKey}: customer id, slash, Idempotency-Key (or {@code sign-in <sign-in>}, or
-         * {@code step-up-refused <key>})
+         * {@link VoucherRules#claimKey}: customer id, slash, Idempotency-Key (or {@code sign-in <sign-in>},
+         * {@code step-up <key>} or {@code step-up-refused <key>})
          */
         CUSTOMER_AND_IDEMPOTENCY_KEY,
         /** customer, role, time and voucher id, partitioned by the customer alone */

@@ -158,11 +158,12 @@ final class Generations {
 
     /**
      * The sign-in that confirms the request, if one must, claimed for it. A keyed request's step-up is decided once
-     * for its key ({@link IdempotencyKeys#decidingStepUp}): a retry follows the decision an attempt made before it,
-     * confirmed (it needs no new sign-in) or refused (it stays refused, also signed in afresh: SPEC section 4). Where
-     * none was made, a retry of a request that was published needed none; one of a request that went no further (a
-     * 503) is checked like a new request. Not covered: a retry whose first attempt needed no step-up, is not readable
-     * yet, and whose settings have come to need one since; it is checked like a new request.
+     * for its key ({@link IdempotencyKeys#decideStepUp}): a retry follows the decision an attempt made before it,
+     * confirmed (it needs no sign-in of its own) or refused (it stays refused, also signed in afresh: SPEC section
+     * 4), but for a request that was published: it was confirmed, or needed no confirmation, when it was sent. Where
+     * none was made, a retry of a request that was published goes on; one of a request that went no further (a 503)
+     * is checked like a new request. Not covered: a retry whose first attempt needed no step-up and is not readable
+     * yet, and whose settings have come to need one since, is checked like a new request.
      */
     private Mono<Optional<Instant>> stepUpFor(Jwt caller, CustomerSettings settings, String idempotencyKey,
                                               IdempotencyKeys.Ids ids, IdempotencyKeys.Ids proposed, Instant now) {
@@ -170,18 +171,22 @@ final class Generations {
             return stepUpNow(caller, settings, idempotencyKey, ids, now);
         }
         String customerId = caller.getSubject();
-        return idempotencyKeys.stepUpConfirmedBefore(customerId, idempotencyKey, ids)
-                .flatMap(confirmed -> confirmed ? Mono.just(true) : wasPublished(ids.voucherId()))
-                .flatMap(goesOn -> goesOn ? Mono.just(Optional.<Instant>empty())
-                        // Where a refusal is kept by the release before, which decided no confirmation.
-                        : idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, ids.requestId())
-                                .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, ids, now))));
+        Mono<Optional<Instant>> goesOn = Mono.just(Optional.empty());
+        return idempotencyKeys.stepUpDecided(customerId, idempotencyKey, ids)
+                .flatMap(decided -> decided.filter(IdempotencyKeys.StepUp::confirmed).isPresent()
+                        ? confirmedBy(customerId, decided.get(), ids).then(goesOn)
+                        : wasPublished(ids.voucherId()).flatMap(published -> published ? goesOn
+                                : decided.isPresent() ? Mono.error(SignIns.stillRequired())
+                                // Where a refusal is kept by the release before, which decided nothing.
+                                : idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, ids.requestId())
+                                        .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, ids, now)))));
     }
 
     /**
      * The step-up check of a request sent for the first time, or whose key holds no decision yet: when the
      * customer's policy asks for it (SPEC "Generate"), the token must carry a sign-in ({@code auth_time}) recent
-     * enough, which then confirms the voucher; the outcome is decided for the key before it is answered.
+     * enough, which then confirms the voucher. The outcome is decided for the key before it is answered, and before
+     * the sign-in is claimed for the voucher. This attempt's sign-in, if it decided the request's confirmation.
      */
     private Mono<Optional<Instant>> stepUpNow(Jwt caller, CustomerSettings settings, String idempotencyKey,
                                               IdempotencyKeys.Ids ids, Instant now) {
@@ -189,10 +194,15 @@ final class Generations {
             return Mono.just(Optional.empty());
         }
         String customerId = caller.getSubject();
-        Mono<Instant> confirmed = Mono.justOrEmpty(signIns.fresh(caller, now))
-                .switchIfEmpty(Mono.error(Generations::stepUpRequired))
-                .flatMap(signedInAt -> confirmStepUp(customerId, settings, SignIns.idOf(caller), ids).thenReturn(signedInAt));
-        return idempotencyKeys.decidingStepUp(confirmed, customerId, idempotencyKey, ids);
+        Optional<Instant> signedInAt = signIns.fresh(caller, now);
+        IdempotencyKeys.StepUp own = signedInAt.isEmpty() ? IdempotencyKeys.StepUp.REFUSED
+                // Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
+                : IdempotencyKeys.StepUp.confirmedBy(settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME
+                        ? SignIns.idOf(caller) : null);
+        return idempotencyKeys.decideStepUp(customerId, idempotencyKey, ids, own)
+                .flatMap(decided -> !decided.confirmed()
+                        ? Mono.error(own.confirmed() ? SignIns.stillRequired() : stepUpRequired())
+                        : confirmedBy(customerId, decided, ids).thenReturn(decided.equals(own) ? signedInAt : Optional.empty()));
     }
 
     /** Whether the request that first used these ids was published: its voucher exists. */
@@ -201,15 +211,14 @@ final class Generations {
     }
 
     /**
-     * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once,
-     * to whichever instances. Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
+     * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once, to whichever
+     * instances: the decision's sign-in is claimed for this voucher, first claim wins.
      */
-    private Mono<Void> confirmStepUp(String customerId, CustomerSettings settings, String signIn,
-                                     IdempotencyKeys.Ids request) {
-        if (settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME) {
+    private Mono<Void> confirmedBy(String customerId, IdempotencyKeys.StepUp decided, IdempotencyKeys.Ids request) {
+        if (decided.signIn() == null) {
             return Mono.empty();
         }
-        return idempotencyKeys.claimSignIn(customerId, signIn, request)
+        return idempotencyKeys.claimSignIn(customerId, decided.signIn(), request)
                 .flatMap(confirmed -> confirmed ? Mono.<Void>empty() : Mono.error(stepUpRequired()));
     }
 

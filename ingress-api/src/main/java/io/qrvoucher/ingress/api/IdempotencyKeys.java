@@ -22,7 +22,7 @@ import reactor.core.publisher.Mono;
  *
  * <p>The same first-claim-wins log makes each sign-in confirm one voucher only (step-up under
  * EVERY_TIME): the sign-in is claimed under a key a client cannot send, see {@link #claimSignIn}; it decides a
- * generation's step-up once for its key, see {@link #decidingStepUp}; and it keeps a key's refusal for step-up of
+ * generation's step-up once for its key, see {@link #decideStepUp}; and it keeps a key's refusal for step-up of
  * other requests, see {@link #refuseForStepUp}.
  */
 final class IdempotencyKeys {
@@ -31,9 +31,6 @@ final class IdempotencyKeys {
     /** What a request hash holds for an account or destination left to the settings: no account id can spell it. */
     static final String DEFAULT = "\u0000default";
     private static final Duration READ_BACK_TIMEOUT = Duration.ofSeconds(10);
-    /** A step-up decision, as its claim holds it in place of a request's hash. */
-    private static final String CONFIRMED = "confirmed";
-    private static final String REFUSED = "refused";
 
     private final VoucherReads reads;
     private final RequestPublisher publisher;
@@ -171,63 +168,64 @@ final class IdempotencyKeys {
     }
 
     /**
-     * The step-up check of a generation, decided once for its key: the outcome of {@code check} (its value, or a
-     * step-up refusal) is claimed under the key for the request its first claim holds, and the first outcome claimed,
-     * this attempt's or another's, is every attempt's. A retry sent with a sign-in gone stale thus goes on with the
-     * request another attempt confirmed, which may be published and only not readable yet, instead of being refused
-     * while the first goes through (the customer, told to confirm again, would make a second voucher); and a refused
-     * request stays refused (SPEC section 4), also where an attempt signed in afresh raced the refused one. The value
-     * is this attempt's own, empty where another attempt confirmed the request. Without a key, the check's outcome.
+     * A generation's step-up outcome: refused, or confirmed, under EVERY_TIME by the sign-in named (as
+     * {@link SignIns#idOf} names it), which must then confirm no other voucher.
      */
-    <T> Mono<Optional<T>> decidingStepUp(Mono<T> check, String customerId, String key, Ids request) {
-        if (key == null) {
-            return check.map(Optional::of);
+    record StepUp(boolean confirmed, String signIn) {
+
+        static final StepUp REFUSED = new StepUp(false, null);
+
+        static StepUp confirmedBy(String signIn) {
+            return new StepUp(true, signIn);
         }
-        return check.map(StepUpOutcome::confirmed)
-                .onErrorResume(SignIns::isStepUpRefusal, refusal -> Mono.just(StepUpOutcome.refused(refusal)))
-                .flatMap(own -> claim(customerId, stepUpDecision(key), own.decision(), request)
-                        .flatMap(first -> first.getRequestId().equals(request.requestId())
-                                ? Mono.just(first.getRequestHash())
-                                // The decision of the key's use before, whose window ends in the moment between
-                                // its two claims: this one's can be claimed when it has.
-                                : Mono.error(ApiException::temporarilyUnavailable))
-                        .flatMap(decision -> decision.equals(CONFIRMED) ? Mono.just(own.value())
-                                : Mono.error(own.refusal().orElseGet(SignIns::stillRequired))));
+
+        /** As a decision's claim holds it in place of a request's hash. */
+        String claimed() {
+            return !confirmed ? "refused" : signIn == null ? "confirmed" : "confirmed " + signIn;
+        }
+
+        /** A decision as claimed; one this release cannot read is taken as a refusal. */
+        static StepUp ofClaimed(String claimed) {
+            if (claimed.equals("confirmed")) {
+                return confirmedBy(null);
+            }
+            return claimed.startsWith("confirmed ") ? confirmedBy(claimed.substring("confirmed ".length())) : REFUSED;
+        }
     }
 
     /**
-     * Whether an attempt with this key confirmed its request's step-up ({@link #decidingStepUp}): true, and a retry
-     * goes on with no sign-in of its own; false where no attempt decided (none was needed, or none got that far);
-     * and if one was refused, the retry is refused again.
+     * Decides a generation's step-up once for its key: this attempt's outcome is claimed under the key for the
+     * request its first claim holds, and the first outcome claimed, this attempt's or another's, is every attempt's.
+     * It is claimed before a sign-in is claimed for the voucher, so that an attempt that loses to a refusal uses up no
+     * sign-in. A retry sent with a sign-in gone stale thus goes on with the request another attempt confirmed, which
+     * may be published and only not readable yet, instead of being refused while the first goes through (the
+     * customer, told to confirm again, would make a second voucher); and a refused request stays refused (SPEC
+     * section 4), also where an attempt signed in afresh raced the refused one. Without a key, this attempt's outcome.
      */
-    Mono<Boolean> stepUpConfirmedBefore(String customerId, String key, Ids request) {
-        return reads.claim(VoucherRules.claimKey(customerId, stepUpDecision(key)), Duration.ZERO)
-                .mapNotNull(ClaimAnswer::getClaim)
-                .filter(first -> first.getRequestId().equals(request.requestId()))
-                .flatMap(first -> first.getRequestHash().equals(CONFIRMED) ? Mono.just(true)
-                        : Mono.<Boolean>error(SignIns.stillRequired()))
-                .defaultIfEmpty(false);
+    Mono<StepUp> decideStepUp(String customerId, String key, Ids request, StepUp own) {
+        if (key == null) {
+            return Mono.just(own);
+        }
+        return claim(customerId, stepUpDecision(key), own.claimed(), request)
+                .flatMap(first -> first.getRequestId().equals(request.requestId())
+                        ? Mono.just(StepUp.ofClaimed(first.getRequestHash()))
+                        // The decision of the key's use before, whose window ends in the moment between its two
+                        // claims: this one's can be claimed when it has.
+                        : Mono.error(ApiException::temporarilyUnavailable));
     }
 
-    /** Where a generation's step-up decision is kept, as {@link #CONFIRMED} or {@link #REFUSED}. */
+    /** The step-up decision an attempt made for the request with this key ({@link #decideStepUp}), if one did. */
+    Mono<Optional<StepUp>> stepUpDecided(String customerId, String key, Ids request) {
+        return reads.claim(VoucherRules.claimKey(customerId, stepUpDecision(key)), Duration.ZERO)
+                .map(answer -> Optional.ofNullable(answer.getClaim())
+                        .filter(first -> first.getRequestId().equals(request.requestId()))
+                        .map(first -> StepUp.ofClaimed(first.getRequestHash())))
+                .defaultIfEmpty(Optional.empty());
+    }
+
+    /** Where a generation's step-up decision is kept. */
     private static String stepUpDecision(String key) {
         return "step-up " + key;
-    }
-
-    /** A step-up check's outcome: the check's value, or its refusal. */
-    private record StepUpOutcome<T>(Optional<T> value, Optional<Throwable> refusal) {
-
-        static <T> StepUpOutcome<T> confirmed(T value) {
-            return new StepUpOutcome<>(Optional.of(value), Optional.empty());
-        }
-
-        static <T> StepUpOutcome<T> refused(Throwable refusal) {
-            return new StepUpOutcome<>(Optional.empty(), Optional.of(refusal));
-        }
-
-        String decision() {
-            return refusal.isPresent() ? REFUSED : CONFIRMED;
-        }
     }
 
     /** The first claim of a key: the one made here, or the one its owner had before it. */

@@ -20,7 +20,6 @@ import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
-import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 class IdempotencyKeysTest extends IngressTestBase {
@@ -80,30 +79,28 @@ class IdempotencyKeysTest extends IngressTestBase {
     void aKeysFirstStepUpOutcomeDecidesForEveryAttempt(@Autowired RequestPublisher publisher) {
         IdempotencyKeys keys = new IdempotencyKeys(reads, publisher);
         IdempotencyKeys.Ids request = IdempotencyKeys.Ids.fresh("v-" + UUID.randomUUID());
+        IdempotencyKeys.StepUp confirmed = IdempotencyKeys.StepUp.confirmedBy("sid s1 auth_time 2026-12-05T10:00:00Z");
         String refusedFirst = "key-" + UUID.randomUUID();
-        ApiException refusal = SignIns.required("sign in again");
 
-        StepVerifier.create(keys.stepUpConfirmedBefore("alice", refusedFirst, request)).expectNext(false).verifyComplete();
-        StepVerifier.create(keys.decidingStepUp(Mono.error(refusal), "alice", refusedFirst, request))
-                .expectErrorSatisfies(error -> assertThat(error).isSameAs(refusal))
-                .verify(Duration.ofSeconds(30));
-        // An attempt signed in afresh since: the request stays refused, and so does a retry that only asks.
-        StepVerifier.create(keys.decidingStepUp(Mono.just("signed in"), "alice", refusedFirst, request))
-                .expectErrorSatisfies(error -> assertThat(SignIns.isStepUpRefusal(error)).isTrue())
-                .verify(Duration.ofSeconds(30));
-        StepVerifier.create(keys.stepUpConfirmedBefore("alice", refusedFirst, request))
-                .expectErrorSatisfies(error -> assertThat(SignIns.isStepUpRefusal(error)).isTrue())
-                .verify(Duration.ofSeconds(30));
+        StepVerifier.create(keys.stepUpDecided("alice", refusedFirst, request)).expectNext(Optional.empty()).verifyComplete();
+        StepVerifier.create(keys.decideStepUp("alice", refusedFirst, request, IdempotencyKeys.StepUp.REFUSED))
+                .expectNext(IdempotencyKeys.StepUp.REFUSED).verifyComplete();
+        // An attempt signed in afresh since: the request stays refused.
+        StepVerifier.create(keys.decideStepUp("alice", refusedFirst, request, confirmed))
+                .expectNext(IdempotencyKeys.StepUp.REFUSED).verifyComplete();
+        StepVerifier.create(keys.stepUpDecided("alice", refusedFirst, request))
+                .expectNext(Optional.of(IdempotencyKeys.StepUp.REFUSED)).verifyComplete();
 
         String confirmedFirst = "key-" + UUID.randomUUID();
-        StepVerifier.create(keys.decidingStepUp(Mono.just("signed in"), "alice", confirmedFirst, request))
-                .expectNext(Optional.of("signed in")).verifyComplete();
-        // An attempt whose sign-in is stale goes on with the request confirmed, with no confirmation of its own.
-        StepVerifier.create(keys.decidingStepUp(Mono.error(refusal), "alice", confirmedFirst, request))
-                .expectNext(Optional.empty()).verifyComplete();
-        StepVerifier.create(keys.stepUpConfirmedBefore("alice", confirmedFirst, request)).expectNext(true).verifyComplete();
+        StepVerifier.create(keys.decideStepUp("alice", confirmedFirst, request, confirmed)).expectNext(confirmed)
+                .verifyComplete();
+        // An attempt whose sign-in is stale goes on with the request confirmed by the sign-in that decided it.
+        StepVerifier.create(keys.decideStepUp("alice", confirmedFirst, request, IdempotencyKeys.StepUp.REFUSED))
+                .expectNext(confirmed).verifyComplete();
+        StepVerifier.create(keys.stepUpDecided("alice", confirmedFirst, request)).expectNext(Optional.of(confirmed))
+                .verifyComplete();
         // The decision is the request's: another request with the key (its window passed) decides afresh.
-        StepVerifier.create(keys.stepUpConfirmedBefore("alice", confirmedFirst, IdempotencyKeys.Ids.fresh("v-later")))
-                .expectNext(false).verifyComplete();
+        StepVerifier.create(keys.stepUpDecided("alice", confirmedFirst, IdempotencyKeys.Ids.fresh("v-later")))
+                .expectNext(Optional.empty()).verifyComplete();
     }
 }
