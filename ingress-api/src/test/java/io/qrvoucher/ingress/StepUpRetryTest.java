@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -129,6 +130,37 @@ class StepUpRetryTest extends IngressTestBase {
         assertThat(vouchersOf(signedIn)).isEmpty();
         // The sign-in confirms the request sent anew, under a new key.
         assertThat(generated(signedIn, UUID.randomUUID().toString()).get("status")).isEqualTo("UNUSED");
+    }
+
+    /**
+     * Known limit: a retry with a stale sign-in, whose first attempt needed none and is not readable yet, while the
+     * customer's settings came to need one, is refused. Once the first attempt's voucher is readable, retries get it.
+     */
+    @Test
+    void aRefusalDecidedWhileTheFirstAttemptWasNotReadableGivesWayToItsVoucher() throws Exception {
+        ApiClient signedIn = everyTimeCustomer();
+        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
+        generated(signedIn, UUID.randomUUID().toString());
+        ApiClient stale = staleSignInOf(signedIn);
+        // Once the first confirmation is recorded in the settings, a stale sign-in is enough.
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(attempt(stale, UUID.randomUUID().toString())) == 200);
+        String key = UUID.randomUUID().toString();
+        Hold generation = hold(new Hold(signedIn.customerId(), false));
+
+        CompletableFuture<Map<?, ?>> first = CompletableFuture.supplyAsync(() -> generated(stale, key));
+        try {
+            generation.awaitHeld();
+            signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus()
+                    .isOk().expectBody(Void.class);
+            assertThat(status(attempt(stale, key))).isEqualTo(403);
+            generation.release();
+            Map<?, ?> voucher = first.get(60, TimeUnit.SECONDS);
+
+            assertThat(generated(stale, key).get("id")).isEqualTo(voucher.get("id"));
+        } finally {
+            generation.release();
+        }
     }
 
     private static Hold hold(Hold hold) {
