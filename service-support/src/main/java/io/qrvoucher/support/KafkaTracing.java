@@ -55,7 +55,8 @@ public final class KafkaTracing {
 
     private static String header(Headers headers, String name) {
         Header header = headers.lastHeader(name);
-        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+        // Kafka lets a header have no value: such a header carries no context.
+        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private static void setHeader(Headers headers, String name, String value) {

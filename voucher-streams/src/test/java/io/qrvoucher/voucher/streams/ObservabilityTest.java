@@ -60,6 +60,24 @@ class ObservabilityTest {
         }
     }
 
+    /** Kafka lets a header have no value: such a trace header cannot stop the partition, as a record it cannot apply. */
+    @Test
+    void aRequestWhoseTraceHeadersCannotBeReadIsAppliedAndStartsATraceOfItsOwn() {
+        InMemoryTracing tracing = new InMemoryTracing();
+        try (VoucherTopologyFixture topology = new VoucherTopologyFixture(new TracedRecords(tracing.kafka()))) {
+            RecordHeaders headers = new RecordHeaders();
+            headers.add(TRACEPARENT, null);
+            headers.add("tracestate", null);
+
+            topology.send(new VoucherRequest("r1", "v1", "alice", topology.now(),
+                    new GenerateVoucher("acc-alice", 100L, "CNY", null, hashOf(codeOf("v1")))), headers);
+
+            assertThat(topology.commandRecords()).hasSize(1);
+            assertThat(tracing.finishedSpans()).singleElement()
+                    .satisfies(handling -> assertThat(handling.getParentSpanContext().isValid()).isFalse());
+        }
+    }
+
     private static String traceparentOf(Headers headers) {
         Header header = headers.lastHeader(TRACEPARENT);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
