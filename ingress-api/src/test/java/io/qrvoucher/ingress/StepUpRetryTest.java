@@ -40,10 +40,10 @@ import reactor.core.publisher.Sinks;
 class StepUpRetryTest extends IngressTestBase {
 
     /** What a test holds of one customer's: the first record it names, until the test releases it. */
-    private record Hold(String customerId, boolean stepUpConfirmation, CountDownLatch held, Sinks.Empty<Void> released) {
+    private record Hold(String customerId, boolean stepUpDecision, CountDownLatch held, Sinks.Empty<Void> released) {
 
-        Hold(String customerId, boolean stepUpConfirmation) {
-            this(customerId, stepUpConfirmation, new CountDownLatch(1), Sinks.empty());
+        Hold(String customerId, boolean stepUpDecision) {
+            this(customerId, stepUpDecision, new CountDownLatch(1), Sinks.empty());
         }
 
         void awaitHeld() throws InterruptedException {
@@ -57,7 +57,7 @@ class StepUpRetryTest extends IngressTestBase {
 
     private static final AtomicReference<Hold> HOLD = new AtomicReference<>();
 
-    /** Holds the publishing of the record {@link #HOLD} names: a customer's generation, or its step-up confirmation. */
+    /** Holds the publishing of the record {@link #HOLD} names: a customer's generation, or a step-up decision. */
     @TestConfiguration
     static class HeldPublishing {
 
@@ -74,17 +74,16 @@ class StepUpRetryTest extends IngressTestBase {
 
                 @Override
                 public Mono<RecordMetadata> publish(IdempotencyClaim claim) {
-                    Mono<Void> held = heldIf(claim.getCustomerId(), true, claim.getIdempotencyKey().startsWith("step-up ")
-                            && claim.getRequestHash().startsWith("confirmed"));
+                    Mono<Void> held = heldIf(claim.getCustomerId(), true, claim.getIdempotencyKey().startsWith("step-up "));
                     return held.then(super.publish(claim));
                 }
             };
         }
 
-        private static Mono<Void> heldIf(String customerId, boolean stepUpConfirmation, boolean matches) {
+        private static Mono<Void> heldIf(String customerId, boolean stepUpDecision, boolean matches) {
             Hold hold = HOLD.get();
             if (!matches || hold == null || !hold.customerId().equals(customerId)
-                    || hold.stepUpConfirmation() != stepUpConfirmation || !HOLD.compareAndSet(hold, null)) {
+                    || hold.stepUpDecision() != stepUpDecision || !HOLD.compareAndSet(hold, null)) {
                 return Mono.empty();
             }
             hold.held().countDown();
@@ -132,19 +131,66 @@ class StepUpRetryTest extends IngressTestBase {
         assertThat(generated(signedIn, UUID.randomUUID().toString()).get("status")).isEqualTo("UNUSED");
     }
 
+    @Test
+    void aKeyedRequestWhoseDecidedSignInConfirmedAnotherVoucherStaysRefusedUnderItsKey() throws Exception {
+        ApiClient signedIn = everyTimeCustomer();
+        String key = UUID.randomUUID().toString();
+        Hold confirmation = hold(new Hold(signedIn.customerId(), true));
+
+        CompletableFuture<WebTestClient.BodyContentSpec> first = CompletableFuture.supplyAsync(() ->
+                attempt(signedIn, key).expectStatus().isForbidden().expectBody());
+        try {
+            confirmation.awaitHeld();
+            // The same sign-in confirms another voucher first, sent without a key.
+            assertThat(generated(signedIn, null).get("status")).isEqualTo("UNUSED");
+            confirmation.release();
+            first.get(60, TimeUnit.SECONDS).jsonPath("$.detail").value(detail ->
+                    assertThat((String) detail).contains("new Idempotency-Key"));
+        } finally {
+            confirmation.release();
+        }
+        // Signed in afresh, the request sent again with its key cannot be confirmed: its key's decision names the first.
+        signedIn.signIn();
+        attempt(signedIn, key).expectStatus().isForbidden().expectBody().jsonPath("$.detail").value(detail ->
+                assertThat((String) detail).contains("new Idempotency-Key"));
+        assertThat(vouchersOf(signedIn)).hasSize(1);
+    }
+
+    /**
+     * An attempt refused for step-up, and a retry that reads the settings after a weakening, so that it needs none:
+     * the retry decides as well, and the refused attempt follows it, with its voucher.
+     */
+    @Test
+    void aRetryThatNeedsNoStepUpDecidesForTheAttemptThatNeededOne() throws Exception {
+        ApiClient signedIn = firstTimeOnlyCustomerWhoConfirmedOnce();
+        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
+        ApiClient stale = staleSignInOf(signedIn);
+        String key = UUID.randomUUID().toString();
+        Hold decision = hold(new Hold(signedIn.customerId(), true));
+
+        CompletableFuture<Map<?, ?>> first = CompletableFuture.supplyAsync(() -> generated(stale, key));
+        try {
+            decision.awaitHeld();
+            signedIn.signIn().put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange()
+                    .expectStatus().isOk().expectBody(Void.class);
+            Map<?, ?> retried = generated(stale, key);
+            decision.release();
+
+            assertThat(first.get(60, TimeUnit.SECONDS).get("id")).isEqualTo(retried.get("id"));
+        } finally {
+            decision.release();
+        }
+    }
+
     /**
      * Known limit: a retry with a stale sign-in, whose first attempt needed none and is not readable yet, while the
      * customer's settings came to need one, is refused. Once the first attempt's voucher is readable, retries get it.
      */
     @Test
     void aRefusalDecidedWhileTheFirstAttemptWasNotReadableGivesWayToItsVoucher() throws Exception {
-        ApiClient signedIn = everyTimeCustomer();
-        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk()
-                .expectBody(Void.class);
-        generated(signedIn, UUID.randomUUID().toString());
+        ApiClient signedIn = firstTimeOnlyCustomerWhoConfirmedOnce();
         ApiClient stale = staleSignInOf(signedIn);
-        // Once the first confirmation is recorded in the settings, a stale sign-in is enough.
-        await().atMost(Duration.ofSeconds(30)).until(() -> status(attempt(stale, UUID.randomUUID().toString())) == 200);
         String key = UUID.randomUUID().toString();
         Hold generation = hold(new Hold(signedIn.customerId(), false));
 
@@ -177,13 +223,30 @@ class StepUpRetryTest extends IngressTestBase {
         return signedIn;
     }
 
+    /** A customer under FIRST_TIME_ONLY whose first voucher is confirmed: a stale sign-in is enough now. */
+    private ApiClient firstTimeOnlyCustomerWhoConfirmedOnce() {
+        ApiClient signedIn = everyTimeCustomer();
+        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
+        generated(signedIn, UUID.randomUUID().toString());
+        ApiClient stale = staleSignInOf(signedIn);
+        // Once the first confirmation is recorded in the settings (each try that goes through makes a voucher).
+        await().atMost(Duration.ofSeconds(30)).until(() -> status(attempt(stale, UUID.randomUUID().toString())) == 200);
+        return signedIn;
+    }
+
     /** The customer's token of a sign-in long past: no confirmation of a voucher. */
     private ApiClient staleSignInOf(ApiClient customer) {
         return new ApiClient(http, customer.customerId()).signedInAgo(Duration.ofHours(2));
     }
 
+    /** A generation, with the Idempotency-Key given (none if null). */
     private static WebTestClient.ResponseSpec attempt(ApiClient client, String key) {
-        return client.post("/api/vouchers").header("Idempotency-Key", key).header("Prefer", "wait=20")
+        return client.post("/api/vouchers").headers(headers -> {
+                    if (key != null) {
+                        headers.set("Idempotency-Key", key);
+                    }
+                }).header("Prefer", "wait=20")
                 .bodyValue(Map.of("accountId", client.customerId() + "-cny", "amount", "1.00", "currency", "CNY"))
                 .exchange();
     }

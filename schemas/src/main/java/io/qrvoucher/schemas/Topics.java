@@ -48,7 +48,7 @@ public final class Topics {
         CUSTOMER_ID,
         /**
          * {@link VoucherRules#claimKey}: customer id, slash, Idempotency-Key (or {@code sign-in <sign-in>},
-         * {@code step-up <key>} or {@code step-up-refused <key>})
+         * {@code step-up <key> <request id>} or {@code step-up-refused <key>})
          */
         CUSTOMER_AND_IDEMPOTENCY_KEY,
         /** customer, role, time and voucher id, partitioned by the customer alone */

@@ -161,48 +161,54 @@ final class Generations {
      * for its key ({@link IdempotencyKeys#decideStepUp}): a retry follows the decision an attempt made before it,
      * confirmed (it needs no sign-in of its own) or refused (it stays refused, also signed in afresh: SPEC section
      * 4), but for a request that was published: it was confirmed, or needed no confirmation, when it was sent. Where
-     * none was made, a retry of a request that was published goes on; one of a request that went no further (a 503)
-     * is checked like a new request. Not covered: a retry whose first attempt needed no step-up and is not readable
-     * yet, and whose settings have come to need one since, is checked like a new request.
+     * none was made, a retry of a request that was published goes on; one of a request that went no further (a 503),
+     * or not readable yet, decides as a new request does, also where it needs no step-up. Not covered: a retry whose
+     * first attempt needed no step-up and is not readable yet, and whose settings have come to need one since, is
+     * checked like a new request.
      */
     private Mono<Optional<Instant>> stepUpFor(Jwt caller, CustomerSettings settings, String idempotencyKey,
                                               IdempotencyKeys.Ids ids, IdempotencyKeys.Ids proposed, Instant now) {
         if (ids.equals(proposed)) {
-            return stepUpNow(caller, settings, idempotencyKey, ids, now);
+            return stepUpNow(caller, settings, idempotencyKey, ids, now, false);
         }
         String customerId = caller.getSubject();
         Mono<Optional<Instant>> goesOn = Mono.just(Optional.empty());
         return idempotencyKeys.stepUpDecided(customerId, idempotencyKey, ids)
                 .flatMap(decided -> decided.filter(IdempotencyKeys.StepUp::confirmed).isPresent()
-                        ? confirmedBy(customerId, decided.get(), ids).then(goesOn)
+                        ? confirmedBy(customerId, decided.get(), idempotencyKey, ids).then(goesOn)
                         : wasPublished(ids.voucherId()).flatMap(published -> published ? goesOn
                                 : decided.isPresent() ? Mono.error(SignIns.stillRequired())
                                 // Where a refusal is kept by the release before, which decided nothing.
                                 : idempotencyKeys.stillRefusedForStepUp(customerId, idempotencyKey, ids.requestId())
-                                        .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, ids, now)))));
+                                        .then(Mono.defer(() -> stepUpNow(caller, settings, idempotencyKey, ids, now, true)))));
     }
 
     /**
      * The step-up check of a request sent for the first time, or whose key holds no decision yet: when the
      * customer's policy asks for it (SPEC "Generate"), the token must carry a sign-in ({@code auth_time}) recent
      * enough, which then confirms the voucher. The outcome is decided for the key before it is answered, and before
-     * the sign-in is claimed for the voucher. This attempt's sign-in, if it decided the request's confirmation.
+     * the sign-in is claimed for the voucher; a first request that needs no step-up decides nothing, and saves the
+     * claim, while a retry decides that too: another attempt with the key may have read the settings when they needed
+     * a sign-in, and be refused. This attempt's sign-in, if it decided the request's confirmation.
      */
     private Mono<Optional<Instant>> stepUpNow(Jwt caller, CustomerSettings settings, String idempotencyKey,
-                                              IdempotencyKeys.Ids ids, Instant now) {
-        if (settings.getStepUpPolicy() != StepUpPolicy.EVERY_TIME && settings.getStepUpConfirmed()) {
+                                              IdempotencyKeys.Ids ids, Instant now, boolean retry) {
+        boolean needed = settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME || !settings.getStepUpConfirmed();
+        if (!needed && !retry) {
             return Mono.just(Optional.empty());
         }
         String customerId = caller.getSubject();
-        Optional<Instant> signedInAt = signIns.fresh(caller, now);
-        IdempotencyKeys.StepUp own = signedInAt.isEmpty() ? IdempotencyKeys.StepUp.REFUSED
+        Optional<Instant> signedInAt = needed ? signIns.fresh(caller, now) : Optional.empty();
+        IdempotencyKeys.StepUp own = !needed ? IdempotencyKeys.StepUp.confirmedBy(null)
+                : signedInAt.isEmpty() ? IdempotencyKeys.StepUp.REFUSED
                 // Under FIRST_TIME_ONLY a fresh sign-in is all the first vouchers need.
                 : IdempotencyKeys.StepUp.confirmedBy(settings.getStepUpPolicy() == StepUpPolicy.EVERY_TIME
                         ? SignIns.idOf(caller) : null);
         return idempotencyKeys.decideStepUp(customerId, idempotencyKey, ids, own)
                 .flatMap(decided -> !decided.confirmed()
                         ? Mono.error(own.confirmed() ? SignIns.stillRequired() : stepUpRequired())
-                        : confirmedBy(customerId, decided, ids).thenReturn(decided.equals(own) ? signedInAt : Optional.empty()));
+                        : confirmedBy(customerId, decided, idempotencyKey, ids)
+                                .thenReturn(decided.equals(own) ? signedInAt : Optional.empty()));
     }
 
     /** Whether the request that first used these ids was published: its voucher exists. */
@@ -212,14 +218,17 @@ final class Generations {
 
     /**
      * Under EVERY_TIME each sign-in confirms one voucher only, however many requests carry it at once, to whichever
-     * instances: the decision's sign-in is claimed for this voucher, first claim wins.
+     * instances: the decision's sign-in is claimed for this voucher, first claim wins. Where another voucher has it, a
+     * keyed request stays refused, since its key's decision names that sign-in.
      */
-    private Mono<Void> confirmedBy(String customerId, IdempotencyKeys.StepUp decided, IdempotencyKeys.Ids request) {
+    private Mono<Void> confirmedBy(String customerId, IdempotencyKeys.StepUp decided, String idempotencyKey,
+                                   IdempotencyKeys.Ids request) {
         if (decided.signIn() == null) {
             return Mono.empty();
         }
         return idempotencyKeys.claimSignIn(customerId, decided.signIn(), request)
-                .flatMap(confirmed -> confirmed ? Mono.<Void>empty() : Mono.error(stepUpRequired()));
+                .flatMap(confirmed -> confirmed ? Mono.<Void>empty()
+                        : Mono.error(idempotencyKey == null ? stepUpRequired() : SignIns.stillRequired()));
     }
 
     private static ApiException stepUpRequired() {

@@ -206,26 +206,23 @@ final class IdempotencyKeys {
         if (key == null) {
             return Mono.just(own);
         }
-        return claim(customerId, stepUpDecision(key), own.claimed(), request)
-                .flatMap(first -> first.getRequestId().equals(request.requestId())
-                        ? Mono.just(StepUp.ofClaimed(first.getRequestHash()))
-                        // The decision of the key's use before, whose window ends in the moment between its two
-                        // claims: this one's can be claimed when it has.
-                        : Mono.error(ApiException::temporarilyUnavailable));
+        return claim(customerId, stepUpDecision(key, request), own.claimed(), request)
+                .map(first -> StepUp.ofClaimed(first.getRequestHash()));
     }
 
     /** The step-up decision an attempt made for the request with this key ({@link #decideStepUp}), if one did. */
     Mono<Optional<StepUp>> stepUpDecided(String customerId, String key, Ids request) {
-        return reads.claim(VoucherRules.claimKey(customerId, stepUpDecision(key)), Duration.ZERO)
-                .map(answer -> Optional.ofNullable(answer.getClaim())
-                        .filter(first -> first.getRequestId().equals(request.requestId()))
-                        .map(first -> StepUp.ofClaimed(first.getRequestHash())))
+        return reads.claim(VoucherRules.claimKey(customerId, stepUpDecision(key, request)), Duration.ZERO)
+                .map(answer -> Optional.ofNullable(answer.getClaim()).map(first -> StepUp.ofClaimed(first.getRequestHash())))
                 .defaultIfEmpty(Optional.empty());
     }
 
-    /** Where a generation's step-up decision is kept. */
-    private static String stepUpDecision(String key) {
-        return "step-up " + key;
+    /**
+     * Where the step-up decision of a generation with this key is kept: one of the key's request, so that a decision
+     * made late in the key's window does not stand for the key's next use.
+     */
+    private static String stepUpDecision(String key, Ids request) {
+        return "step-up " + key + " " + request.requestId();
     }
 
     /** The first claim of a key: the one made here, or the one its owner had before it. */

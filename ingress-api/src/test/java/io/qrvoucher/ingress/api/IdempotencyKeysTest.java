@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -102,5 +103,15 @@ class IdempotencyKeysTest extends IngressTestBase {
         // The decision is the request's: another request with the key (its window passed) decides afresh.
         StepVerifier.create(keys.stepUpDecided("alice", confirmedFirst, IdempotencyKeys.Ids.fresh("v-later")))
                 .expectNext(Optional.empty()).verifyComplete();
+    }
+
+    @Test
+    void aStepUpDecisionReadsBackAsItWasClaimedAndAnyOtherAsARefusal() {
+        for (IdempotencyKeys.StepUp decision : List.of(IdempotencyKeys.StepUp.REFUSED,
+                IdempotencyKeys.StepUp.confirmedBy(null), IdempotencyKeys.StepUp.confirmedBy("sid a b auth_time 2026-12-05T10:00:00Z"))) {
+            assertThat(IdempotencyKeys.StepUp.ofClaimed(decision.claimed())).isEqualTo(decision);
+        }
+        assertThat(IdempotencyKeys.StepUp.ofClaimed("confirmedly")).isEqualTo(IdempotencyKeys.StepUp.REFUSED);
+        assertThat(IdempotencyKeys.StepUp.ofClaimed("")).isEqualTo(IdempotencyKeys.StepUp.REFUSED);
     }
 }
