@@ -2,6 +2,7 @@ package io.qrvoucher.webhook;
 
 import java.net.InetAddress;
 import java.time.Clock;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
@@ -117,12 +118,18 @@ public class WebhookDeliveryApplication {
         return new VoucherEventListener(store, transactions, json, clock, observations, traces);
     }
 
-    /** A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. */
+    /**
+     * A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. Also
+     * for the failures Spring Kafka takes as fatal by default (a {@code ClassCastException} anywhere in the cause, a
+     * conversion's), which it would log and skip.
+     */
     @Bean
     DefaultErrorHandler webhookListenerErrorHandler() {
         ExponentialBackOff backOff = new ExponentialBackOff(200, 2.0);
         backOff.setMaxInterval(10_000);
-        return new DefaultErrorHandler(backOff);
+        DefaultErrorHandler handler = new DefaultErrorHandler(backOff);
+        handler.setClassifications(Map.of(), true);
+        return handler;
     }
 
     @Bean(destroyMethod = "close")

@@ -2,6 +2,7 @@ package io.qrvoucher.ledger.reconciliation;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
 
 import javax.sql.DataSource;
@@ -84,7 +85,10 @@ class ReconciliationConfiguration {
                 .setKafkaConsumerProperties(gathering(properties.reconciliation().fetchWait())));
         ExponentialBackOff backOff = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
         backOff.setMaxInterval(properties.retry().maxInterval().toMillis());
-        factory.setCommonErrorHandler(new DefaultErrorHandler(backOff));
+        DefaultErrorHandler retryingEveryFailure = new DefaultErrorHandler(backOff);
+        // Also the failures Spring Kafka takes as fatal by default (a ClassCastException in the cause), skipped else.
+        retryingEveryFailure.setClassifications(Map.of(), true);
+        factory.setCommonErrorHandler(retryingEveryFailure);
         return factory;
     }
 
