@@ -139,6 +139,17 @@ class AuthenticationTest extends IngressTestBase {
                 .expectBody().jsonPath("$.code").isEqualTo("UNKNOWN_CUSTOMER");
     }
 
+    /** Ids no customer can have are refused as such, not taken to the ledger, which refuses them as it cannot read them. */
+    @Test
+    void thereIsNoDemoTokenForAnIdNoCustomerCanHave() {
+        for (String impossible : List.of("a\u0000b", "a".repeat(5_000), " ")) {
+            http.post().uri("/dev/token").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("customerId", impossible)).exchange()
+                    .expectStatus().isEqualTo(422)
+                    .expectBody().jsonPath("$.code").isEqualTo("UNKNOWN_CUSTOMER");
+        }
+    }
+
     @Test
     void accountsShowBalanceHeldAndAvailableToTheirOwnerOnly() {
         // A customer of this test's own: the demo customers' balances move with the other classes' tests.

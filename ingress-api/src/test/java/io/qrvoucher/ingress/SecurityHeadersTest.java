@@ -8,6 +8,7 @@ import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -38,6 +39,17 @@ class SecurityHeadersTest extends IngressTestBase {
     void apiAnswersCarryTheSameHeadersAcceptedOrRefused() {
         assertStrictHeaders(alice.get("/api/accounts").exchange().expectStatus().isOk());
         assertStrictHeaders(http.get().uri("/api/accounts").exchange().expectStatus().isUnauthorized());
+    }
+
+    /** A payer's voucher, alone or in their list, carries its bearer code: no cache on the way may keep it. */
+    @Test
+    void answersThatCarryAVouchersCodeAreNeverStored() {
+        String voucherId = (String) alice.issuedVoucher("1.00").get("id");
+
+        for (String uri : List.of("/api/vouchers/" + voucherId, "/api/vouchers")) {
+            assertThat(alice.get(uri).exchange().expectStatus().isOk().expectBody().returnResult().getResponseHeaders()
+                    .getCacheControl()).as(uri).contains("no-store");
+        }
     }
 
     /** Refusals written before the security filters (a Content-Type that cannot be read, the firewall's) are told too. */
