@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -76,11 +77,10 @@ public class VoucherReads {
     /** Where waits' deadlines are read from: {@link System#nanoTime}, but in tests. */
     private final LongSupplier nanoClock;
     /**
-     * The holders that let a read run out its time, each until when (an instant of {@link #nanoClock}) reads pass it
-     * over: one that stopped answering (a long pause, a network dropping its packets) would otherwise cost every read
-     * of its partitions the whole timeout once per attempt, about nine times over, and hold the requests waiting on
-     * them and their admission places as long. Passed over, a read asks the partition's other holders (a standby) or
-     * gives up after its pauses; once the time is up, one read asks the holder again.
+     * The holders that let a read run out its time lately, each until when (an instant of {@link #nanoClock}) reads
+     * ask them after the partition's other holders: a standby answers at once where the active one stopped answering
+     * (a long pause, a network dropping its packets). Only an order: a holder alone is still asked, and any answer but
+     * another timeout clears the mark.
      */
     private final Map<URI, Long> unresponsive = new ConcurrentHashMap<>();
 
@@ -247,56 +247,59 @@ public class VoucherReads {
     }
 
     /**
-     * Asks the holders of the key's partition in turn (active first, then standbys). When none answers
-     * (the partition is moving, or its owner restoring or gone), the routing is asked for again and the
-     * holders it names are asked, a few times over about three seconds, before the read gives up.
+     * Asks the holders of the key's partition in turn (active first, then standbys; those that let a read run out its
+     * time lately last). When none answers (the partition is moving, or its owner restoring or gone), the routing is
+     * asked for again and the holders it names are asked, a few times over about three seconds, before the read gives
+     * up. A holder that let this read run out its time is not asked by it again: one that stopped answering would
+     * otherwise cost the read the whole timeout once per attempt, about nine times over, and the request waiting on it
+     * and its admission place as long.
      */
     private <T> Mono<T> ask(String topic, String key, Supplier<Duration> attemptTimeout,
                             Function<VoucherStreamsReads, Mono<T>> read) {
-        return partitionCounts.apply(topic)
-                .onErrorMap(e -> new Unavailable("The partitions of " + topic + " are not known: " + e.getMessage()))
-                .map(count -> KeyPartitions.of(key, count))
-                .flatMap(partition -> routing.holdersOf(topic, partition)
-                        .flatMap(holders -> askEach(holders, attemptTimeout, read))
-                        .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF).maxBackoff(MAX_BACKOFF)
-                                .filter(NotAnswered.class::isInstance)
-                                .doBeforeRetryAsync(retry -> routing.refresh().then())
-                                .onRetryExhaustedThrow((spec, retry) -> new Unavailable("No voucher-streams instance "
-                                        + "answered for partition " + partition + " of " + topic + ": "
-                                        + retry.failure().getMessage()))));
+        return Mono.defer(() -> {
+            Set<URI> timedOut = ConcurrentHashMap.newKeySet();
+            return partitionCounts.apply(topic)
+                    .onErrorMap(e -> new Unavailable("The partitions of " + topic + " are not known: " + e.getMessage()))
+                    .map(count -> KeyPartitions.of(key, count))
+                    .flatMap(partition -> routing.holdersOf(topic, partition)
+                            .flatMap(holders -> askEach(holders, timedOut, attemptTimeout, read))
+                            .retryWhen(Retry.backoff(RETRIES, FIRST_BACKOFF).maxBackoff(MAX_BACKOFF)
+                                    .filter(NotAnswered.class::isInstance)
+                                    .doBeforeRetryAsync(retry -> routing.refresh().then())
+                                    .onRetryExhaustedThrow((spec, retry) -> new Unavailable("No voucher-streams instance "
+                                            + "answered for partition " + partition + " of " + topic + ": "
+                                            + retry.failure().getMessage()))));
+        });
     }
 
-    /** Asks each holder in turn until one answers, each for at most {@code attemptTimeout} as it is then. */
-    private <T> Mono<T> askEach(List<URI> holders, Supplier<Duration> attemptTimeout,
+    /**
+     * Asks each holder in turn until one answers, each for at most {@code attemptTimeout} as it is then, but those
+     * that let this read run out its time before.
+     */
+    private <T> Mono<T> askEach(List<URI> holders, Set<URI> timedOut, Supplier<Duration> attemptTimeout,
                                 Function<VoucherStreamsReads, Mono<T>> read) {
         List<String> failures = new ArrayList<>();
+        long now = nanoClock.getAsLong();
         return Flux.fromIterable(holders)
-                .concatMap(holder -> passedOver(holder)
-                        ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer a read lately"))
+                .sort(Comparator.comparing((URI holder) -> unresponsive.getOrDefault(holder, now) - now > 0))
+                .concatMap(holder -> timedOut.contains(holder)
+                        ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer this read in time"))
                         : read.apply(instance(holder))
                                 .timeout(attemptTimeout.get())
-                                .doOnError(TimeoutException.class, timedOut ->
-                                        unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos()))
+                                .doOnError(TimeoutException.class, late -> {
+                                    timedOut.add(holder);
+                                    unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos());
+                                })
                                 .doOnSuccess(answered -> unresponsive.remove(holder))
                                 .onErrorResume(VoucherReads::askAnother, e -> {
+                                    if (!(e instanceof TimeoutException)) {
+                                        unresponsive.remove(holder); // it answered, if not with the data
+                                    }
                                     failures.add(holder + ": " + e.getMessage());
                                     return Mono.empty();
                                 }))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
-    }
-
-    /**
-     * Whether a read passes the holder over, as one that let a read run out its time lately; the first read after
-     * that time is up asks it, and the others go on passing it over while that one does.
-     */
-    private boolean passedOver(URI holder) {
-        Long until = unresponsive.get(holder);
-        if (until == null) {
-            return false;
-        }
-        long now = nanoClock.getAsLong();
-        return now - until < 0 || !unresponsive.replace(holder, until, now + timeout.toNanos());
     }
 
     /** The instance at a URL: the one in this process, if it is, else its HTTP API (nothing to keep: a URL and the client). */

@@ -45,10 +45,12 @@ import reactor.test.StepVerifier;
 class VoucherReadsHungOwnerTest {
 
     private static final URI OWNER = URI.create("http://streams-1:8082");
+    private static final URI STANDBY = URI.create("http://streams-2:8082");
     private static final Duration READ_TIMEOUT = Duration.ofMillis(50);
 
     private final AtomicLong nanoClock = new AtomicLong();
-    private final HttpServer seed = routingSeed();
+    private final HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": "
+            + "{\"voucher-requests\": [0], \"ingress-idempotency\": [0]}, \"standby\": {}}]}");
 
     @AfterEach
     void stop() {
@@ -56,7 +58,7 @@ class VoucherReadsHungOwnerTest {
     }
 
     @Test
-    void aWaitWhoseOwnerStopsAnsweringAfterTheWaitPassedGivesUpWithinTheReadsTimeoutEachTime() {
+    void aWaitWhoseOwnerStopsAnsweringAfterTheWaitPassedGivesUpWithinTheReadsTimeout() {
         List<Duration> asked = new CopyOnWriteArrayList<>();
         VoucherReads reads = reads(new HangingOwner(wait -> {
             asked.add(wait);
@@ -71,12 +73,13 @@ class VoucherReadsHungOwnerTest {
         StepVerifier.create(reads.awaitChange(UUID.randomUUID().toString(), null, -1, Duration.ofHours(1)))
                 .expectError(VoucherReads.Unavailable.class)
                 .verify(Duration.ofSeconds(60));
-        assertThat(asked).as("the first attempt, and the retry for what was left of the wait; then it is passed over")
+        assertThat(asked).as("the first attempt, and the retry for what was left of the wait; then not again")
                 .containsExactly(Duration.ofHours(1), Duration.ZERO);
     }
 
+    /** Asked again by each attempt, a holder that stopped answering held a read about nine timeouts. */
     @Test
-    void anOwnerThatLetAReadRunOutItsTimeIsPassedOverUntilOneReadAsksItAgain() {
+    void aHolderThatLetAReadRunOutItsTimeIsNotAskedAgainByThatRead() {
         List<Duration> asked = new CopyOnWriteArrayList<>();
         VoucherReads reads = reads(new HangingOwner(wait -> {
             asked.add(wait);
@@ -86,14 +89,36 @@ class VoucherReadsHungOwnerTest {
         StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
                 .expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
         assertThat(asked).as("asked once, not once per attempt").hasSize(1);
+        // Another read asks it: alone, it is the only one that may answer.
         StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
                 .expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
-        assertThat(asked).as("passed over for the read's timeout").hasSize(1);
+        assertThat(asked).hasSize(2);
+    }
 
-        nanoClock.addAndGet(READ_TIMEOUT.toNanos());
-        StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
-                .expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
-        assertThat(asked).as("asked again once that time is up").hasSize(2);
+    @Test
+    void whileTheActiveHolderLetsReadsRunOutTheirTimeItsStandbyIsAskedFirst() {
+        HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0]}, "
+                + "\"standby\": {}}, {\"url\": \"" + STANDBY + "\", \"active\": {}, \"standby\": {\"voucher-requests\": [0]}}]}");
+        try {
+            List<Duration> askedTheActive = new CopyOnWriteArrayList<>();
+            VoucherReads reads = reads(seed, Map.of(OWNER, new HangingOwner(wait -> {
+                askedTheActive.add(wait);
+                return Mono.never();
+            }), STANDBY, new HangingOwner(wait -> Mono.just(new VoucherAnswer(null, null)))));
+
+            for (int read = 0; read < 2; read++) {
+                StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                        .expectNext(new VoucherAnswer(null, null)).verifyComplete();
+            }
+            assertThat(askedTheActive).as("by the first read only").hasSize(1);
+
+            nanoClock.addAndGet(READ_TIMEOUT.toNanos());
+            StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                    .expectNext(new VoucherAnswer(null, null)).verifyComplete();
+            assertThat(askedTheActive).as("first again once the read's timeout has passed").hasSize(2);
+        } finally {
+            seed.stop(0);
+        }
     }
 
     /** A claim's read-back is made before the claim is published: its wait counts from when it is asked. */
@@ -132,20 +157,23 @@ class VoucherReadsHungOwnerTest {
     }
 
     private VoucherReads reads(VoucherStreamsReads owner) {
+        return reads(seed, Map.of(OWNER, owner));
+    }
+
+    private VoucherReads reads(HttpServer routingSeed, Map<URI, VoucherStreamsReads> instances) {
         return new VoucherReads(WebClient.create(),
-                new StreamsRouting(WebClient.create(), List.of(URI.create("http://localhost:" + seed.getAddress().getPort())),
+                new StreamsRouting(WebClient.create(), List.of(URI.create("http://localhost:" + routingSeed.getAddress().getPort())),
                         Duration.ofMinutes(1), Duration.ofSeconds(10)),
-                topic -> Mono.just(1), new ColocatedOwners(Map.of(OWNER, owner), Map.of()),
+                topic -> Mono.just(1), new ColocatedOwners(instances, Map.of()),
                 TestIngressProperties.withBroker("localhost:1", Map.of("ingress.voucher-streams.timeout", READ_TIMEOUT.toMillis() + "ms")),
                 nanoClock::get);
     }
 
-    /** A voucher-streams instance naming {@link #OWNER} the holder of partition 0 of voucher-requests and of the claims. */
-    private static HttpServer routingSeed() {
+    /** A voucher-streams instance answering the routing given. */
+    private static HttpServer routingSeed(String instances) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
-            byte[] routing = ("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0], \"ingress-idempotency\": [0]}, "
-                    + "\"standby\": {}}]}").getBytes(StandardCharsets.UTF_8);
+            byte[] routing = instances.getBytes(StandardCharsets.UTF_8);
             server.createContext("/internal/routing", exchange -> {
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, routing.length);
@@ -159,8 +187,8 @@ class VoucherReadsHungOwnerTest {
         }
     }
 
-    /** An owner whose long polls, of a voucher or a claim, end as {@code answer} says given their wait, with nothing. */
-    private record HangingOwner(Function<Duration, Mono<Void>> answer) implements VoucherStreamsReads {
+    /** An owner whose long polls, of a voucher or a claim, end as {@code answer} says given their wait. */
+    private record HangingOwner(Function<Duration, Mono<?>> answer) implements VoucherStreamsReads {
 
         @Override
         public Mono<VoucherAnswer> voucher(String voucherId, String requestId, long afterVersion, Duration wait) {
