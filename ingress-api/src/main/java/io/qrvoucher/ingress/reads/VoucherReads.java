@@ -279,9 +279,7 @@ public class VoucherReads {
     private <T> Mono<T> askEach(List<URI> holders, Set<URI> timedOut, Supplier<Duration> attemptTimeout,
                                 Function<VoucherStreamsReads, Mono<T>> read) {
         List<String> failures = new ArrayList<>();
-        long now = nanoClock.getAsLong();
-        return Flux.fromIterable(holders)
-                .sort(Comparator.comparing((URI holder) -> unresponsive.getOrDefault(holder, now) - now > 0))
+        return inTurn(holders)
                 .concatMap(holder -> timedOut.contains(holder)
                         ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer this read in time"))
                         : read.apply(instance(holder))
@@ -300,6 +298,15 @@ public class VoucherReads {
                                 }))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
+    }
+
+    /** The holders as they are to be asked: those that let a read run out its time lately last. */
+    private Flux<URI> inTurn(List<URI> holders) {
+        if (unresponsive.isEmpty()) {
+            return Flux.fromIterable(holders);
+        }
+        long now = nanoClock.getAsLong();
+        return Flux.fromIterable(holders).sort(Comparator.comparing(holder -> unresponsive.getOrDefault(holder, now) - now > 0));
     }
 
     /** The instance at a URL: the one in this process, if it is, else its HTTP API (nothing to keep: a URL and the client). */
