@@ -65,7 +65,7 @@ public final class RequestSignatures {
     /** Why a record's seal does not hold; empty if the ingress sealed exactly this key and value. */
     public Optional<String> problem(Headers headers, String key, byte[] value) {
         Header header = headers.lastHeader(HEADER);
-        if (header == null) {
+        if (header == null || header.value() == null) {
             return Optional.of("The request carries no " + HEADER + " header: it was not published by the ingress");
         }
         return problem(HEADER, new String(header.value(), StandardCharsets.US_ASCII), key, value);

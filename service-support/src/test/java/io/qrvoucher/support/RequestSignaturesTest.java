@@ -32,6 +32,9 @@ class RequestSignaturesTest {
         RecordHeaders headers = new RecordHeaders();
         assertThat(streams.problem(headers, "v1", VALUE)).hasValueSatisfying(reason -> assertThat(reason).contains("no qr-signature"));
 
+        headers.add("qr-signature", null); // Kafka lets a header have no value
+        assertThat(streams.problem(headers, "v1", VALUE)).hasValueSatisfying(reason -> assertThat(reason).contains("no qr-signature"));
+
         ingress.sign(headers, "v1", VALUE);
         assertThat(streams.problem(headers, "v2", VALUE)).as("another key").isPresent();
         assertThat(streams.problem(headers, "v1", "another value".getBytes(StandardCharsets.UTF_8))).isPresent();
