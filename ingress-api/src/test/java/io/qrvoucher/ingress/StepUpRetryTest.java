@@ -163,8 +163,7 @@ class StepUpRetryTest extends IngressTestBase {
     @Test
     void aRetryThatNeedsNoStepUpDecidesForTheAttemptThatNeededOne() throws Exception {
         ApiClient signedIn = firstTimeOnlyCustomerWhoConfirmedOnce();
-        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk()
-                .expectBody(Void.class);
+        setStepUpPolicy(signedIn, "EVERY_TIME");
         ApiClient stale = staleSignInOf(signedIn);
         String key = UUID.randomUUID().toString();
         Hold decision = hold(new Hold(signedIn.customerId(), true));
@@ -172,8 +171,7 @@ class StepUpRetryTest extends IngressTestBase {
         CompletableFuture<Map<?, ?>> first = CompletableFuture.supplyAsync(() -> generated(stale, key));
         try {
             decision.awaitHeld();
-            signedIn.signIn().put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange()
-                    .expectStatus().isOk().expectBody(Void.class);
+            setStepUpPolicy(signedIn.signIn(), "FIRST_TIME_ONLY");
             Map<?, ?> retried = generated(stale, key);
             decision.release();
 
@@ -197,8 +195,7 @@ class StepUpRetryTest extends IngressTestBase {
         CompletableFuture<Map<?, ?>> first = CompletableFuture.supplyAsync(() -> generated(stale, key));
         try {
             generation.awaitHeld();
-            signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus()
-                    .isOk().expectBody(Void.class);
+            setStepUpPolicy(signedIn, "EVERY_TIME");
             assertThat(status(attempt(stale, key))).isEqualTo(403);
             generation.release();
             Map<?, ?> voucher = first.get(60, TimeUnit.SECONDS);
@@ -218,21 +215,24 @@ class StepUpRetryTest extends IngressTestBase {
         String customer = "step-up-" + UUID.randomUUID();
         RealPipeline.start().openAccount(customer + "-cny", customer, 100_00L);
         ApiClient signedIn = new ApiClient(http, customer);
-        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "EVERY_TIME")).exchange().expectStatus().isOk()
-                .expectBody(Void.class);
+        setStepUpPolicy(signedIn, "EVERY_TIME");
         return signedIn;
     }
 
     /** A customer under FIRST_TIME_ONLY whose first voucher is confirmed: a stale sign-in is enough now. */
     private ApiClient firstTimeOnlyCustomerWhoConfirmedOnce() {
         ApiClient signedIn = everyTimeCustomer();
-        signedIn.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange().expectStatus().isOk()
-                .expectBody(Void.class);
+        setStepUpPolicy(signedIn, "FIRST_TIME_ONLY");
         generated(signedIn, UUID.randomUUID().toString());
         ApiClient stale = staleSignInOf(signedIn);
         // Once the first confirmation is recorded in the settings (each try that goes through makes a voucher).
         await().atMost(Duration.ofSeconds(30)).until(() -> status(attempt(stale, UUID.randomUUID().toString())) == 200);
         return signedIn;
+    }
+
+    private static void setStepUpPolicy(ApiClient customer, String policy) {
+        customer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", policy)).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
     }
 
     /** The customer's token of a sign-in long past: no confirmation of a voucher. */

@@ -10,9 +10,9 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.security.DemoTokens;
 import io.qrvoucher.ingress.security.SecurityConfiguration;
+import io.qrvoucher.schemas.VoucherRules;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import io.qrvoucher.schemas.VoucherRules;
 import reactor.core.publisher.Mono;
 
 /** Demo sign-in, in the embedded demo run only (where a demo token key is configured). */

@@ -99,10 +99,9 @@ final class IdempotencyKeys {
         if (key == null || !isValid(key)) {
             return Mono.just(Optional.empty());
         }
-        return reads.claim(VoucherRules.claimKey(customerId, key), Duration.ZERO)
-                .map(answer -> Optional.ofNullable(answer.getClaim())
-                        .filter(first -> first.getRequestHash().equals(requestHash))
-                        .map(first -> new Ids(first.getVoucherId(), first.getRequestId())))
+        return firstClaimKnown(customerId, key)
+                .filter(first -> first.getRequestHash().equals(requestHash))
+                .map(first -> Optional.of(new Ids(first.getVoucherId(), first.getRequestId())))
                 .defaultIfEmpty(Optional.empty());
     }
 
@@ -157,8 +156,8 @@ final class IdempotencyKeys {
         if (key == null) {
             return Mono.empty();
         }
-        return reads.claim(VoucherRules.claimKey(customerId, stepUpRefusal(key)), Duration.ZERO)
-                .filter(answer -> answer.getClaim() != null && answer.getClaim().getRequestId().equals(requestId))
+        return firstClaimKnown(customerId, stepUpRefusal(key))
+                .filter(refused -> refused.getRequestId().equals(requestId))
                 .flatMap(refused -> Mono.error(SignIns.stillRequired()));
     }
 
@@ -212,8 +211,8 @@ final class IdempotencyKeys {
 
     /** The step-up decision an attempt made for the request with this key ({@link #decideStepUp}), if one did. */
     Mono<Optional<StepUp>> stepUpDecided(String customerId, String key, Ids request) {
-        return reads.claim(VoucherRules.claimKey(customerId, stepUpDecision(key, request)), Duration.ZERO)
-                .map(answer -> Optional.ofNullable(answer.getClaim()).map(first -> StepUp.ofClaimed(first.getRequestHash())))
+        return firstClaimKnown(customerId, stepUpDecision(key, request))
+                .map(first -> Optional.of(StepUp.ofClaimed(first.getRequestHash())))
                 .defaultIfEmpty(Optional.empty());
     }
 
@@ -223,6 +222,11 @@ final class IdempotencyKeys {
      */
     private static String stepUpDecision(String key, Ids request) {
         return "step-up " + key + " " + request.requestId();
+    }
+
+    /** The key's first claim as its owner has it now, without waiting for one; empty if it has none. */
+    private Mono<IdempotencyClaim> firstClaimKnown(String customerId, String key) {
+        return reads.claim(VoucherRules.claimKey(customerId, key), Duration.ZERO).mapNotNull(ClaimAnswer::getClaim);
     }
 
     /** The first claim of a key: the one made here, or the one its owner had before it. */

@@ -284,13 +284,12 @@ public class VoucherReads {
                         ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer this read in time"))
                         : read.apply(instance(holder))
                                 .timeout(attemptTimeout.get())
-                                .doOnError(TimeoutException.class, late -> {
-                                    timedOut.add(holder);
-                                    unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos());
-                                })
                                 .doOnSuccess(answered -> unresponsive.remove(holder))
                                 .onErrorResume(VoucherReads::askAnother, e -> {
-                                    if (!(e instanceof TimeoutException)) {
+                                    if (e instanceof TimeoutException) {
+                                        timedOut.add(holder);
+                                        unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos());
+                                    } else {
                                         unresponsive.remove(holder); // it answered, if not with the data
                                     }
                                     failures.add(holder + ": " + e.getMessage());
