@@ -37,12 +37,15 @@ public final class VoucherRules {
     /**
      * Whether the text can name a customer: a token's subject as an identity provider issues it ({@code auth0|65f1…},
      * an email address, a URL), present, at most {@link #MAX_CUSTOMER_ID_LENGTH} characters, without control
-     * characters (it goes into keys, stores and logs). The one rule for the ingress's tokens and the ledger's
-     * accounts alike: a customer who can sign in can be given an account.
+     * characters (it goes into keys, stores and logs) and without a lone half of a surrogate pair: written as UTF-8,
+     * to a record's key or the database, one becomes {@code ?}, and two customers would share one id there. The one
+     * rule for the ingress's tokens and the ledger's accounts alike: a customer who can sign in can be given an
+     * account.
      */
     public static boolean isCustomerId(String id) {
         return id != null && !id.isBlank() && id.length() <= MAX_CUSTOMER_ID_LENGTH
-                && id.codePoints().noneMatch(Character::isISOControl);
+                && id.codePoints().noneMatch(point -> Character.isISOControl(point)
+                        || Character.getType(point) == Character.SURROGATE);
     }
 
     /**

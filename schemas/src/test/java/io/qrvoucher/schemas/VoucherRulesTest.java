@@ -16,10 +16,16 @@ class VoucherRulesTest {
     /** Claims in flight while a release rolls out are found again: an id without either sign keys them as before. */
     @Test
     void aCustomerIdIsASubjectAsIdentityProvidersMakeThemWithoutControlCharacters() {
-        assertThat(List.of("alice", "auth0|65f1c0ffee", "https://idp.example/u/1", "x".repeat(255)))
+        assertThat(List.of("alice", "auth0|65f1c0ffee", "https://idp.example/u/1", "x".repeat(255), "z\uD83D\uDE00"))
                 .allMatch(VoucherRules::isCustomerId);
         assertThat(java.util.Arrays.asList(null, "", "   ", "x".repeat(256), "a\u0000b", "a\nb", "a\u0085b"))
                 .noneMatch(VoucherRules::isCustomerId);
+    }
+
+    /** Written as UTF-8 (a record's key, a row) a lone surrogate becomes "?": "max" and U+D800 would be "max?" there. */
+    @Test
+    void aCustomerIdWithALoneHalfOfASurrogatePairIsNone() {
+        assertThat(List.of("max\uD800", "\uDC00max", "a\uDE00\uD83Db")).noneMatch(VoucherRules::isCustomerId);
     }
 
     @Test
