@@ -15,11 +15,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.FilterType;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 
 import io.qrvoucher.ledger.core.AccountOpening;
+import io.qrvoucher.ledger.core.BoundedStatements;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.web.AccountReads;
 import io.qrvoucher.support.BankRules;
@@ -68,8 +66,10 @@ public class LedgerAdapterApplication {
         return new AccountReads(ledger);
     }
 
+    /** Its statements end as the ledger's do: a hung opening or closing held its connection of the pool for good. */
     @Bean
-    AccountOpening accountOpening(DataSource dataSource, PlatformTransactionManager transactionManager) {
-        return new AccountOpening(JdbcClient.create(dataSource), new TransactionTemplate(transactionManager));
+    AccountOpening accountOpening(DataSource dataSource, LedgerProperties properties) {
+        BoundedStatements statements = BoundedStatements.on(dataSource, properties.retry().statementTimeout());
+        return new AccountOpening(statements.jdbcClient(), statements.transactions());
     }
 }

@@ -155,6 +155,10 @@ public record LedgerProperties(
      *                            to gather 64 KiB ({@code fetch.max.wait.ms}): under load a poll, and its
      *                            database transaction, once in that time instead of once per commit of the
      *                            topology. Nothing here is urgent: a voucher is checked after {@code gracePeriod}
+     * @param statementTimeout    how long one of its statements may run (whole seconds, at least one) before it is
+     *                            cancelled and the run or the poll fails, to be tried again: longer than the
+     *                            commands' own, since a full sum goes over a busy account's whole journal. One whose
+     *                            database goes silent fails after twice this
      */
     public record Reconciliation(
             @DefaultValue("ledger-reconciliation") String groupId,
@@ -167,6 +171,7 @@ public record LedgerProperties(
             @DefaultValue("1d") Duration fullSumEvery,
             @DefaultValue("26h") Duration holdOpenAtMost,
             @DefaultValue("50") int reportSize,
-            @DefaultValue("500ms") Duration fetchWait) {
+            @DefaultValue("500ms") Duration fetchWait,
+            @DefaultValue("5m") Duration statementTimeout) {
     }
 }

@@ -15,10 +15,8 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 import io.qrvoucher.ledger.core.Applied.Outcome;
 import io.qrvoucher.ledger.core.LedgerCommand.ExternalAccount;
@@ -63,11 +61,8 @@ public class Ledger {
      * result would be published and its work rolled back when the connection went back to the pool. Its statements
      * are cancelled after {@code statementTimeout}: one waiting on a row another transaction holds (an operator's, a
      * stuck session's) kept the listener's thread past Kafka's {@code max.poll.interval.ms}, its partitions stalled
-     * and a transfer's give-up never started, since only a failure starts it. A statement whose connection goes silent
-     * (the database's host gone, a firewall dropping the flow) cannot be cancelled, its cancel request lost the same
-     * way: its connection gives up waiting for an answer after twice {@code statementTimeout}
-     * ({@link Connection#setNetworkTimeout}), and it fails like an unreachable database too, where it waited for the
-     * system's TCP timeouts (minutes to hours).
+     * and a transfer's give-up never started, since only a failure starts it; one whose database goes silent fails
+     * after twice that ({@link BoundedStatements}).
      *
      * @throws IllegalStateException if a connection of the pool is not in autocommit mode
      */
@@ -80,11 +75,7 @@ public class Ledger {
         } catch (SQLException e) {
             throw new IllegalStateException("Could not ask the ledger's database whether it commits each statement", e);
         }
-        int timeoutSeconds = (int) Math.max(1, statementTimeout.toSeconds());
-        JdbcTemplate cancelledAfterTheTimeout = new JdbcTemplate(new SilentConnectionsGivenUp(dataSource,
-                (int) Math.min(Integer.MAX_VALUE, 2_000L * timeoutSeconds)));
-        cancelledAfterTheTimeout.setQueryTimeout(timeoutSeconds);
-        return new Ledger(JdbcClient.create(cancelledAfterTheTimeout), bankZone, clock);
+        return new Ledger(BoundedStatements.on(dataSource, statementTimeout).jdbcClient(), bankZone, clock);
     }
 
     /** Applies the command once; a command applied before returns its stored result. */
@@ -182,37 +173,5 @@ public class Ledger {
     private Instant now() {
         // PostgreSQL keeps microseconds: truncate so that a stored result reads back equal.
         return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
-    }
-
-    /**
-     * Hands out connections that wait at most {@code networkTimeoutMillis} for the database's answer. Hikari, the
-     * service's pool, restores the pool's own setting when a connection is given back, so the pool's other users keep
-     * theirs. A transaction of the pool's transaction manager does not reach through this data source: the ledger's
-     * statements each commit on their own.
-     */
-    private static final class SilentConnectionsGivenUp extends DelegatingDataSource {
-
-        private final int networkTimeoutMillis;
-
-        SilentConnectionsGivenUp(DataSource pool, int networkTimeoutMillis) {
-            super(pool);
-            this.networkTimeoutMillis = networkTimeoutMillis;
-        }
-
-        @Override
-        public Connection getConnection() throws SQLException {
-            Connection connection = super.getConnection();
-            try {
-                connection.setNetworkTimeout(Runnable::run, networkTimeoutMillis);
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.close();
-                } catch (SQLException closing) {
-                    e.addSuppressed(closing);
-                }
-                throw e;
-            }
-            return connection;
-        }
     }
 }

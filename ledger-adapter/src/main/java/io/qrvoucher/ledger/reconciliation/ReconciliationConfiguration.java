@@ -12,19 +12,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
+import io.qrvoucher.ledger.core.BoundedStatements;
 
 /**
  * The reconciliation of the ledger with the vouchers' final states; on unless
@@ -40,15 +37,21 @@ class ReconciliationConfiguration {
     static final String LISTENER_CONTAINER_FACTORY = "reconciliationListenerContainerFactory";
     private static final int GATHERED_BYTES = 64 * 1024;
 
+    /** The checks' and the listener's statements, and their transactions: each ends, also on a silent database. */
     @Bean
-    ReconciliationStore reconciliationStore(DataSource dataSource) {
-        return new ReconciliationStore(JdbcClient.create(dataSource), new JdbcTemplate(dataSource));
+    BoundedStatements reconciliationStatements(DataSource dataSource, LedgerProperties properties) {
+        return BoundedStatements.on(dataSource, properties.reconciliation().statementTimeout());
     }
 
     @Bean
-    Reconciler reconciler(ReconciliationStore store, PlatformTransactionManager transactionManager,
+    ReconciliationStore reconciliationStore(BoundedStatements reconciliationStatements) {
+        return new ReconciliationStore(reconciliationStatements.jdbcClient(), reconciliationStatements.jdbcTemplate());
+    }
+
+    @Bean
+    Reconciler reconciler(ReconciliationStore store, BoundedStatements reconciliationStatements,
                           LedgerProperties properties, MeterRegistry meters) {
-        return new Reconciler(store, new TransactionTemplate(transactionManager), properties.reconciliation(), meters,
+        return new Reconciler(store, reconciliationStatements.transactions(), properties.reconciliation(), meters,
                 Clock.systemUTC());
     }
 
@@ -59,9 +62,9 @@ class ReconciliationConfiguration {
     }
 
     @Bean
-    VoucherEventListener voucherEventListener(ReconciliationStore store, PlatformTransactionManager transactionManager,
+    VoucherEventListener voucherEventListener(ReconciliationStore store, BoundedStatements reconciliationStatements,
                                               LedgerProperties properties, MeterRegistry meters) {
-        return new VoucherEventListener(store, new TransactionTemplate(transactionManager),
+        return new VoucherEventListener(store, reconciliationStatements.transactions(),
                 properties.reconciliation().gracePeriod(), meters);
     }
 

@@ -1,8 +1,11 @@
 package io.qrvoucher.ledger.web;
 
+import java.util.List;
+
 import io.qrvoucher.avro.query.AccountList;
 import io.qrvoucher.ledger.core.Ledger;
 import io.qrvoucher.ledger.kafka.CommandCodec;
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.reads.LedgerReads;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -19,8 +22,12 @@ public final class AccountReads implements LedgerReads {
         this.ledger = ledger;
     }
 
+    /** None for an id no customer can have: one with a NUL, say, the database would refuse to compare. */
     @Override
     public Mono<AccountList> accountsOf(String customerId) {
+        if (!VoucherRules.isCustomerId(customerId)) {
+            return Mono.just(new AccountList(List.of()));
+        }
         return Mono.fromCallable(() -> new AccountList(ledger.accountsOf(customerId).stream()
                         .map(CommandCodec::snapshotOf).toList()))
                 .subscribeOn(Schedulers.boundedElastic()); // JDBC blocks

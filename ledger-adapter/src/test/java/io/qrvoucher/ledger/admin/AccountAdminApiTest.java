@@ -66,7 +66,9 @@ import reactor.core.publisher.Mono;
                 // One test pushes a capital account to the edge of what the books can count, which the sweeps would report.
                 "ledger.reconciliation.enabled=false",
                 // One test takes every connection: a transaction that cannot have one fails after a second.
-                "spring.datasource.hikari.connection-timeout=1000"})
+                "spring.datasource.hikari.connection-timeout=1000",
+                // One test holds an account a closing waits for.
+                "ledger.retry.statement-timeout=2s"})
 @Import(AdapterBroker.class)
 @DirtiesContext
 class AccountAdminApiTest {
@@ -254,6 +256,17 @@ class AccountAdminApiTest {
         internalApi().get().uri("/internal/customers/quinn/accounts").exchange().expectStatus().isOk().expectBody(Void.class);
     }
 
+    /** No customer has an id a token could not carry (a NUL the database refuses to compare): none of their accounts. */
+    @Test
+    void theAccountsOfAnIdNoCustomerCanHaveAreNone() {
+        for (String id : List.of("a%00b", "x".repeat(256))) {
+            byte[] none = internalApi().get().uri(URI.create("http://localhost:" + apiPort + "/internal/customers/" + id
+                            + "/accounts")).exchange()
+                    .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
+            assertThat(AvroSerde.of(AccountList.class).decode(none).getItems()).as(id).isEmpty();
+        }
+    }
+
     @Test
     void theAdminApiIsNotServedOnTheApiPort() {
         internalApi().post().uri("/admin/accounts").headers(headers -> headers.setBasicAuth("operator", PASSWORD))
@@ -409,6 +422,24 @@ class AccountAdminApiTest {
         }
         assertThat(statusOf("ida-cny")).isEqualTo("ACTIVE");
         assertThat(jdbc.sql("SELECT count(*) FROM accounts WHERE account_id = 'jon-cny'").query(Long.class).single()).isZero();
+    }
+
+    /**
+     * A closing waits for an account another transaction holds (a session left open, a stuck one) only as long as a
+     * command's statement may: then it is refused for now, and its connection goes back to the pool. It waited for
+     * as long as the account was held.
+     */
+    @Test
+    void aClosingOfAnAccountAnotherTransactionHoldsIsRefusedForNowAfterTheStatementTimeout() throws Exception {
+        open("lou-cny", "lou", "CNY", null).expectStatus().isCreated().expectBody(Void.class);
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'lou-cny' FOR UPDATE");
+            close("lou-cny").expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                    .expectBody().jsonPath("$.code").isEqualTo("LEDGER_UNAVAILABLE");
+            holder.rollback();
+        }
+        assertThat(statusOf("lou-cny")).isEqualTo("ACTIVE");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.qrvoucher.ledger.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import java.net.SocketTimeoutException;
@@ -17,11 +18,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,6 +103,35 @@ class LedgerTest {
      */
     @Test
     void aCommandWhoseDatabaseGoesSilentFailsInsteadOfWaitingForever() throws Exception {
+        Throwable failure = failureOnceTheDatabaseGoesSilent("ledger_freeze", throughProxy -> {
+            // Long enough that the freeze is not cancelled before the database goes silent: its cancel would get through.
+            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(5));
+            return () -> silenced.apply(new Freeze("s1/freeze", "s1", "alice", "alice-cny", 1_00L, "CNY"));
+        });
+        assertThat(failure).isInstanceOf(DataAccessResourceFailureException.class)
+                .hasRootCauseInstanceOf(SocketTimeoutException.class);
+    }
+
+    /**
+     * An operator's closing, a transaction of its own, waited as long as a command did: its request, its thread and
+     * its connection of the pool for good, and a few such left the commands no connection.
+     */
+    @Test
+    void aClosingWhoseDatabaseGoesSilentFailsInsteadOfWaitingForever() throws Exception {
+        failureOnceTheDatabaseGoesSilent("FOR UPDATE", throughProxy -> {
+            BoundedStatements statements = BoundedStatements.on(throughProxy, Duration.ofSeconds(5));
+            AccountOpening silenced = new AccountOpening(statements.jdbcClient(), statements.transactions());
+            return () -> silenced.closeCustomerAccount("alice-cny");
+        });
+    }
+
+    /**
+     * Runs the work, made on a pool whose database can go silent, while alice's account is held here, so that it is
+     * in flight (waiting on the account, its statement's text holding {@code waiting}) when the database goes silent:
+     * it fails as the database's silence does (answered 503, retried), after twice its statement timeout: how.
+     */
+    private Throwable failureOnceTheDatabaseGoesSilent(String waiting, Function<DataSource, Callable<?>> work)
+            throws Exception {
         int port = TestDatabases.server().getPort();
         ExecutorService caller = Executors.newSingleThreadExecutor();
         SilenceableProxy proxy = new SilenceableProxy("localhost", port);
@@ -106,22 +140,20 @@ class LedgerTest {
         throughProxy.setMinimumIdle(1);
         throughProxy.setMaximumPoolSize(2);
         try (Connection holder = dataSource.getConnection()) {
-            // Long enough that the freeze is not cancelled before the database goes silent: its cancel would get through.
-            Ledger silenced = Ledger.onAutocommit(throughProxy, BANK_ZONE, Clock.systemUTC(), Duration.ofSeconds(5));
-            // The freeze waits on alice's account, held here, so that it is in flight when the database goes silent.
+            Callable<?> silenced = work.apply(throughProxy);
             holder.setAutoCommit(false);
             holder.createStatement().execute("SELECT 1 FROM accounts WHERE account_id = 'alice-cny' FOR UPDATE");
-            Future<Applied> freeze = caller.submit(() -> silenced.apply(new Freeze("s1/freeze", "s1", "alice",
-                    "alice-cny", 1_00L, "CNY")));
+            Future<?> inFlight = caller.submit(silenced);
             await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
-                            + "AND query LIKE '%ledger_freeze%'").query(Long.class).single() >= 1L);
+                            + "AND query LIKE :waiting").param("waiting", "%" + waiting + "%").query(Long.class).single() >= 1L);
             proxy.silence();
 
-            assertThatThrownBy(() -> freeze.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                    .hasCauseInstanceOf(DataAccessResourceFailureException.class)
-                    .hasRootCauseInstanceOf(SocketTimeoutException.class);
+            Throwable failure = catchThrowable(() -> inFlight.get(60, TimeUnit.SECONDS));
+            assertThat(failure).isInstanceOf(ExecutionException.class);
+            assertThat(DatabaseSilence.is(failure.getCause())).as(failure.getCause().toString()).isTrue();
             holder.rollback();
+            return failure.getCause();
         } finally {
             // The proxy first: the pool's connections would wait on it as they close.
             proxy.close();

@@ -446,7 +446,7 @@ class ReconciliationDatabaseTest {
         // No grace and no pause: a voucher that disagrees is due again at once.
         return new Reconciler(store, transactions, new LedgerProperties.Reconciliation("ledger-reconciliation", 1,
                 Duration.ZERO, Duration.ZERO, batchSize, sweepBatchSize, journalSettledAfter, fullSumEvery,
-                Duration.ofHours(26), 50, Duration.ZERO), meters, Clock.systemUTC());
+                Duration.ofHours(26), 50, Duration.ZERO, Duration.ofMinutes(5)), meters, Clock.systemUTC());
     }
 
     /** The account's kept total: through which journal transaction, and how much. */

@@ -1,16 +1,26 @@
 package io.qrvoucher.ledger.reconciliation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -32,6 +42,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -66,7 +77,9 @@ import io.qrvoucher.support.internal.InternalApi;
  */
 @SpringBootTest(classes = LedgerAdapterApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"spring.config.name=ledger-adapter", "ledger.reconciliation.grace-period=100ms",
-                "ledger.reconciliation.interval=200ms", "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY})
+                "ledger.reconciliation.interval=200ms", "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
+                // One test holds a row the listener's statement waits for.
+                "ledger.reconciliation.statement-timeout=2s"})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
 @DirtiesContext
@@ -96,6 +109,12 @@ class ReconciliationKafkaTest {
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    ReconciliationStore store;
+
     @LocalServerPort
     int port;
 
@@ -123,6 +142,37 @@ class ReconciliationKafkaTest {
     private Properties consumerOverrides(String listenerId) {
         var container = (ConcurrentMessageListenerContainer<?, ?>) listeners.getListenerContainer(listenerId);
         return container.getContainers().get(0).getContainerProperties().getKafkaConsumerProperties();
+    }
+
+    /**
+     * The reconciliation's statements end: one waiting for a row another transaction holds (or for a database gone
+     * silent) fails after {@code ledger.reconciliation.statement-timeout}, its poll or run tried again, where it held
+     * its thread and a connection of the pool for as long as the row was held.
+     */
+    @Test
+    void anExpectationWaitingForARowAnotherTransactionHoldsFailsAfterTheStatementTimeout() throws Exception {
+        String voucherId = "held-" + UUID.randomUUID();
+        Instant due = Instant.now();
+        ExecutorService listener = Executors.newSingleThreadExecutor();
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement held = holder.prepareStatement("""
+                    INSERT INTO reconciliation_expectations (voucher_id, status, voucher_version, account_id, currency,
+                                                             face_value_minor, redeemed_minor, due_at)
+                    VALUES (?, 'EXPIRED', 3, 'alice-cny', 'CNY', 1000, 0, ?)""")) {
+                held.setString(1, voucherId);
+                held.setTimestamp(2, Timestamp.from(due));
+                held.executeUpdate();
+            }
+            Future<?> expecting = listener.submit(() -> store.expect(List.of(new Expectation(voucherId, "EXPIRED", 4,
+                    "alice-cny", "CNY", 10_00L, 0, null, due))));
+
+            assertThat(catchThrowable(() -> expecting.get(30, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(DataAccessException.class);
+            holder.rollback();
+        } finally {
+            listener.shutdownNow();
+        }
     }
 
     @Test
