@@ -112,7 +112,8 @@ public record LedgerProperties(
      *                               Freezes and releases never give up: giving up could leave money
      *                               held with no voucher to release it
      * @param publishTimeout         how long a result may wait for the broker's acknowledgement
-     * @param statementTimeout       how long a command's (or a read's) statement may run, a wait for a row lock
+     * @param statementTimeout       how long a command's (or a read's, an account opening's or closing's, the
+     *                               reconciliation listener's) statement may run, a wait for a row lock
      *                               included, before it is cancelled and fails like an unreachable database (whole
      *                               seconds, at least one): a transfer's give-up time then runs. Keep a poll's
      *                               commands times this well under {@code max.poll.interval.ms} (300 s). A
@@ -155,10 +156,11 @@ public record LedgerProperties(
      *                            to gather 64 KiB ({@code fetch.max.wait.ms}): under load a poll, and its
      *                            database transaction, once in that time instead of once per commit of the
      *                            topology. Nothing here is urgent: a voucher is checked after {@code gracePeriod}
-     * @param statementTimeout    how long one of its statements may run (whole seconds, at least one) before it is
-     *                            cancelled and the run or the poll fails, to be tried again: longer than the
-     *                            commands' own, since a full sum goes over a busy account's whole journal. One whose
-     *                            database goes silent fails after twice this
+     * @param statementTimeout    how long one statement of its checks and sweeps may run (whole seconds, at least
+     *                            one) before it is cancelled and the run fails, to be tried at the next: longer than
+     *                            the commands' own, since a full sum goes over a busy account's whole journal. One
+     *                            whose database goes silent fails after twice this. The listener's statements end as
+     *                            the commands' do ({@code ledger.retry.statement-timeout}), within the poll interval
      */
     public record Reconciliation(
             @DefaultValue("ledger-reconciliation") String groupId,

@@ -37,7 +37,7 @@ class ReconciliationConfiguration {
     static final String LISTENER_CONTAINER_FACTORY = "reconciliationListenerContainerFactory";
     private static final int GATHERED_BYTES = 64 * 1024;
 
-    /** The checks' and the listener's statements, and their transactions: each ends, also on a silent database. */
+    /** The checks' and the sweeps' statements, and their transactions: each ends, also on a silent database. */
     @Bean
     BoundedStatements reconciliationStatements(DataSource dataSource, LedgerProperties properties) {
         return BoundedStatements.on(dataSource, properties.reconciliation().statementTimeout());
@@ -62,9 +62,11 @@ class ReconciliationConfiguration {
     }
 
     @Bean
-    VoucherEventListener voucherEventListener(ReconciliationStore store, BoundedStatements reconciliationStatements,
-                                              LedgerProperties properties, MeterRegistry meters) {
-        return new VoucherEventListener(store, reconciliationStatements.transactions(),
+    VoucherEventListener voucherEventListener(DataSource dataSource, LedgerProperties properties, MeterRegistry meters) {
+        // A poll's transaction ends well within max.poll.interval.ms, as the commands' statements do: one that ran the
+        // checks' time out would cost the listener its partitions first.
+        BoundedStatements polls = BoundedStatements.on(dataSource, properties.retry().statementTimeout());
+        return new VoucherEventListener(new ReconciliationStore(polls.jdbcClient(), polls.jdbcTemplate()), polls.transactions(),
                 properties.reconciliation().gracePeriod(), meters);
     }
 

@@ -67,8 +67,9 @@ import reactor.core.publisher.Mono;
                 "ledger.reconciliation.enabled=false",
                 // One test takes every connection: a transaction that cannot have one fails after a second.
                 "spring.datasource.hikari.connection-timeout=1000",
-                // One test holds an account a closing waits for.
-                "ledger.retry.statement-timeout=2s"})
+                // One test holds an account a closing waits for (long enough that another's wait for a transfer in
+                // progress is not cut short).
+                "ledger.retry.statement-timeout=8s"})
 @Import(AdapterBroker.class)
 @DirtiesContext
 class AccountAdminApiTest {

@@ -24,6 +24,7 @@ import javax.sql.DataSource;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -42,7 +43,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.QueryTimeoutException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -79,7 +80,7 @@ import io.qrvoucher.support.internal.InternalApi;
         properties = {"spring.config.name=ledger-adapter", "ledger.reconciliation.grace-period=100ms",
                 "ledger.reconciliation.interval=200ms", "internal-api.keys.k1=" + TestKeys.LEDGER_ADAPTER_INTERNAL_KEY,
                 // One test holds a row the listener's statement waits for.
-                "ledger.reconciliation.statement-timeout=2s"})
+                "ledger.retry.statement-timeout=2s"})
 @ActiveProfiles("demo")
 @Import(AdapterBroker.class)
 @DirtiesContext
@@ -113,7 +114,7 @@ class ReconciliationKafkaTest {
     DataSource dataSource;
 
     @Autowired
-    ReconciliationStore store;
+    VoucherEventListener listener;
 
     @LocalServerPort
     int port;
@@ -145,33 +146,35 @@ class ReconciliationKafkaTest {
     }
 
     /**
-     * The reconciliation's statements end: one waiting for a row another transaction holds (or for a database gone
-     * silent) fails after {@code ledger.reconciliation.statement-timeout}, its poll or run tried again, where it held
-     * its thread and a connection of the pool for as long as the row was held.
+     * The listener's statements end as the commands' do: one waiting for a row another transaction holds (or for a
+     * database gone silent) fails after {@code ledger.retry.statement-timeout}, and its poll is tried again, where it
+     * held its thread and a connection of the pool for as long as the row was held, past the poll interval.
      */
     @Test
     void anExpectationWaitingForARowAnotherTransactionHoldsFailsAfterTheStatementTimeout() throws Exception {
         String voucherId = "held-" + UUID.randomUUID();
-        Instant due = Instant.now();
-        ExecutorService listener = Executors.newSingleThreadExecutor();
+        Instant at = Instant.now();
+        byte[] expired = EVENTS.encode(VoucherEvents.event(voucherId, VoucherEventType.EXPIRED, VoucherStatus.EXPIRED,
+                HoldState.RELEASING, 3, 10_00L, at));
+        ExecutorService polls = Executors.newSingleThreadExecutor();
         try (Connection holder = dataSource.getConnection()) {
             holder.setAutoCommit(false);
             try (PreparedStatement held = holder.prepareStatement("""
                     INSERT INTO reconciliation_expectations (voucher_id, status, voucher_version, account_id, currency,
                                                              face_value_minor, redeemed_minor, due_at)
-                    VALUES (?, 'EXPIRED', 3, 'alice-cny', 'CNY', 1000, 0, ?)""")) {
+                    VALUES (?, 'EXPIRED', 2, 'alice-cny', 'CNY', 1000, 0, ?)""")) {
                 held.setString(1, voucherId);
-                held.setTimestamp(2, Timestamp.from(due));
+                held.setTimestamp(2, Timestamp.from(at));
                 held.executeUpdate();
             }
-            Future<?> expecting = listener.submit(() -> store.expect(List.of(new Expectation(voucherId, "EXPIRED", 4,
-                    "alice-cny", "CNY", 10_00L, 0, null, due))));
+            Future<?> poll = polls.submit(() -> listener.onEvents(List.of(
+                    new ConsumerRecord<>("voucher-events", 0, 0L, voucherId, expired))));
 
-            assertThat(catchThrowable(() -> expecting.get(30, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class)
-                    .hasCauseInstanceOf(DataAccessException.class);
+            assertThat(catchThrowable(() -> poll.get(30, TimeUnit.SECONDS))).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(QueryTimeoutException.class);
             holder.rollback();
         } finally {
-            listener.shutdownNow();
+            polls.shutdownNow();
         }
     }
 
