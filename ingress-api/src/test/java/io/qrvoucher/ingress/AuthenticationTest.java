@@ -74,6 +74,28 @@ class AuthenticationTest extends IngressTestBase {
         }
     }
 
+    /**
+     * When the customer signed in is read as a time where a sign-in must be fresh: one that is none failed there, a
+     * 500, and one still to come was fresh for ever.
+     */
+    @Test
+    void aTokenWhoseSignInTimeIsNoTimeOrStillToComeIsRefused() throws JOSEException {
+        Instant now = Instant.now();
+        JWTClaimsSet.Builder valid = new JWTClaimsSet.Builder().issuer(ApiClient.ISSUER).audience(ApiClient.AUDIENCE)
+                .subject("alice").issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(600)));
+        for (Object authTime : List.of("yesterday", List.of(1, 2), Map.of("at", 1),
+                now.plus(Duration.ofDays(1)).getEpochSecond())) {
+            String token = signed(valid.claim("auth_time", authTime).build());
+            http.put().uri("/api/settings").headers(h -> h.setBearerAuth(token)).contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY")).exchange()
+                    .expectStatus().isUnauthorized()
+                    .expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+        }
+        String withoutOne = signed(valid.claim("auth_time", null).build());
+        http.get().uri("/api/accounts").headers(h -> h.setBearerAuth(withoutOne)).exchange().expectStatus().isOk()
+                .expectBody(Void.class);
+    }
+
     private static String signed(JWTClaimsSet claims) throws JOSEException {
         SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
         jwt.sign(new MACSigner(ApiClient.TOKEN_KEY));

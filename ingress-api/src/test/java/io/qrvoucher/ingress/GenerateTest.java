@@ -128,16 +128,6 @@ class GenerateTest extends IngressTestBase {
         });
     }
 
-    /**
-     * A customer of their own, with one CNY account of this balance (and the demo's daily limit, 50,000.00): what it
-     * holds moves with this test only.
-     */
-    private ApiClient customerWith(long balanceMinor) {
-        String customer = "payer-" + UUID.randomUUID();
-        RealPipeline.start().openAccount(customer + "-cny", customer, "CNY", balanceMinor, 50_000_00L);
-        return new ApiClient(http, customer);
-    }
-
     @Test
     void invalidRequestsAreRefusedWithTheirOwnProblemType() {
         refused(Map.of("accountId", "alice-cny", "amount", "12.345", "currency", "CNY"), 422, "INVALID_AMOUNT");

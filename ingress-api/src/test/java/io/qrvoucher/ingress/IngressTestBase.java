@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
+import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -88,6 +89,16 @@ public abstract class IngressTestBase {
     private static void confirmOnlyTheFirstTime(ApiClient customer) {
         customer.put("/api/settings").bodyValue(Map.of("stepUpPolicy", "FIRST_TIME_ONLY"))
                 .exchange().expectStatus().isOk().expectBody(Void.class);
+    }
+
+    /**
+     * A customer of their own, signed in, with one CNY account of this balance (and the demo's daily limit, 50,000.00):
+     * what it holds moves with the test that made it only.
+     */
+    ApiClient customerWith(long balanceMinor) {
+        String customer = "payer-" + UUID.randomUUID();
+        RealPipeline.start().openAccount(customer + "-cny", customer, "CNY", balanceMinor, 50_000_00L);
+        return new ApiClient(http, customer);
     }
 
     @SuppressWarnings("unchecked")

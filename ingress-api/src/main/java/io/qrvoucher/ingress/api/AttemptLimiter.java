@@ -200,7 +200,7 @@ final class AttemptLimiter {
                         uncount.run();
                         return Mono.<Void>error(refused);
                     })
-                    .then(Mono.defer(() -> publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then()))
+                    .then(Mono.defer(() -> published(customerId, now)))
                     .doOnCancel(uncount);
         });
     }
@@ -224,8 +224,18 @@ final class AttemptLimiter {
                 }
                 return counted;
             });
-            return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then();
+            return published(customerId, now);
         });
+    }
+
+    /**
+     * The attempt published for every instance to count. One the broker did not confirm fails the request with nothing
+     * else done — 503 to send again in a moment, at worst counted twice — not as a request that may have been recorded.
+     */
+    private Mono<Void> published(String customerId, Instant now) {
+        return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then()
+                .onErrorMap(RequestPublisher.NotPublishedException.class, notCounted -> ApiException.temporarilyUnavailable(
+                        "The attempt could not be counted; nothing was done. Send it again in a moment."));
     }
 
     /** The request's attempt let in did not fail (its redemption is published): it no longer counts. */

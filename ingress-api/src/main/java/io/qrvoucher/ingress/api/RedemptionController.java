@@ -25,7 +25,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 @RestController
-@RequestMapping("/api/redemptions")
+@RequestMapping(path = "/api/redemptions", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "redemptions", description = "Redeem a voucher by its code or a picture of its QR code")
 class RedemptionController {
 

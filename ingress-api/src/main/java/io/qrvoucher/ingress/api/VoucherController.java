@@ -35,7 +35,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 @RestController
-@RequestMapping("/api/vouchers")
+@RequestMapping(path = "/api/vouchers", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "vouchers", description = "Generate, read, cancel and follow vouchers")
 class VoucherController {
 

@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.function.Function;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -17,6 +18,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ingress.IngressProperties;
@@ -33,6 +35,7 @@ import reactor.core.publisher.Mono;
  * which checks and keeps them; the ingress authenticates the customer and passes the request on.
  */
 @RestController
+@RequestMapping(produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "webhooks", description = "Signed webhooks of your vouchers' events")
 class WebhookController {
 

@@ -1,6 +1,8 @@
 package io.qrvoucher.ingress.security;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 
 import javax.crypto.spec.SecretKeySpec;
@@ -13,7 +15,13 @@ import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2ErrorCodes;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.core.converter.ClaimConversionService;
+import org.springframework.security.oauth2.core.oidc.IdTokenClaimNames;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
@@ -57,6 +65,8 @@ public class SecurityConfiguration {
      * eval), so that text from the API that slipped into markup still could not run; the QR pictures
      * the app shows are blob: URLs, Swagger UI's icons data: URLs. No plugins, no base URL, no framing.
      */
+    /** How far the identity provider's clock and ours may be apart, for a token's times (Spring Security's default). */
+    private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
     private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
             + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 
@@ -170,7 +180,8 @@ public class SecurityConfiguration {
         }
         decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(expiring(),
                 new JwtIssuerValidator(security.issuer()), new JwtAudienceValidator(security.audience()),
-                new JwtClaimValidator<>(JwtClaimNames.SUB, SecurityConfiguration::isCustomerId)));
+                new JwtClaimValidator<>(JwtClaimNames.SUB, SecurityConfiguration::isCustomerId),
+                token -> signInTimeIsNoneOrPast(token, clock)));
         // Keys the provider could not give are reported as an IllegalStateException (Spring Security's decoders raise
         // no other after the token is read), which passes every handler of Spring Security: as a JwtException it
         // reaches the failure handler above, inside an AuthenticationServiceException.
@@ -188,9 +199,28 @@ public class SecurityConfiguration {
      * never expire (a long-lived token of a misconfigured client at the identity provider).
      */
     private static JwtTimestampValidator expiring() {
-        JwtTimestampValidator timestamps = new JwtTimestampValidator();
+        JwtTimestampValidator timestamps = new JwtTimestampValidator(CLOCK_SKEW);
         timestamps.setAllowEmptyExpiryClaim(false);
         return timestamps;
+    }
+
+    /**
+     * When the customer signed in, where a token says: read as a time when a sign-in must be fresh. One that is no time
+     * (a word, a list) failed there, a server error; one still to come (an identity provider's clock or bug) counted
+     * as fresh for ever. Allowed the clocks' skew that the token's own times are.
+     */
+    private static OAuth2TokenValidatorResult signInTimeIsNoneOrPast(Jwt token, Clock clock) {
+        Object authTime = token.getClaim(IdTokenClaimNames.AUTH_TIME);
+        try {
+            if (authTime == null || !ClaimConversionService.getSharedInstance().convert(authTime, Instant.class)
+                    .isAfter(clock.instant().plus(CLOCK_SKEW))) {
+                return OAuth2TokenValidatorResult.success();
+            }
+        } catch (RuntimeException notATime) {
+            // refused below
+        }
+        return OAuth2TokenValidatorResult.failure(new OAuth2Error(OAuth2ErrorCodes.INVALID_TOKEN,
+                "The auth_time claim is not a time past", null));
     }
 
     /** A subject is the customer's id everywhere (keys, stores, logs): {@link VoucherRules#isCustomerId}. */

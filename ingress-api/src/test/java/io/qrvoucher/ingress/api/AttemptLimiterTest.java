@@ -1,23 +1,33 @@
 package io.qrvoucher.ingress.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpHeaders;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.web.server.WebFilter;
 
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.avro.AttemptKind;
+import io.qrvoucher.avro.CustomerAttempt;
+import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.IngressTestBase;
 import io.qrvoucher.ingress.kafka.RequestPublisher;
 import io.qrvoucher.ingress.reads.VoucherReads;
+import io.qrvoucher.support.KafkaConnection;
+import io.qrvoucher.support.KafkaTracing;
 import io.qrvoucher.time.SteppedClock;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -31,6 +41,41 @@ class AttemptLimiterTest extends IngressTestBase {
 
     @Autowired
     RequestPublisher publisher;
+
+    @Autowired
+    IngressProperties properties;
+
+    @Autowired
+    KafkaConnection kafkaConnection;
+
+    @Autowired
+    Tracer tracer;
+
+    @Autowired
+    Propagator propagator;
+
+    /** The request failed with nothing done but the attempt's count: to be sent again, not looked into first. */
+    @Test
+    void anAttemptTheBrokerDidNotTakeIsRefusedForNowToBeSentAgain() {
+        try (RequestPublisher brokerAway = new RequestPublisher(properties, kafkaConnection,
+                new KafkaTracing(tracer, propagator)) {
+            @Override
+            public Mono<RecordMetadata> publish(CustomerAttempt attempt) {
+                return Mono.error(new NotPublishedException(new TimeoutException("no broker answered")));
+            }
+        }) {
+            AttemptLimiter limiter = new AttemptLimiter(new AttemptLimiter.Rule(AttemptKind.PICTURE_UPLOAD, 3, WINDOW,
+                    "TOO_MANY_PICTURES", "pictures"), reads, brokerAway, Clock.systemUTC());
+            String customer = "uncounted-" + UUID.randomUUID();
+            for (Mono<Void> attempt : List.of(limiter.take(customer), limiter.record(customer))) {
+                assertThatThrownBy(() -> attempt.block(Duration.ofSeconds(10)))
+                        .isInstanceOfSatisfying(ApiException.class, refusal -> {
+                            assertThat(refusal.getStatusCode().value()).isEqualTo(503);
+                            assertThat(refusal.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("1");
+                        });
+            }
+        }
+    }
 
     @Test
     void aCustomerLeavesTheInstancesCountOnceTheirAttemptsAreOutOfTheWindow() {
