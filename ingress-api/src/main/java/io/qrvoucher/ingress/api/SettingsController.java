@@ -117,7 +117,7 @@ class SettingsController {
     /**
      * Publishes the change of the fields sent and answers the settings once it is merged. A weakening sent without a
      * fresh sign-in (the settings read here were weak already) is not merged where a change in between made them
-     * stronger: that is refused for step-up, though the change's other fields were merged.
+     * stronger, nor anything sent with it: that is refused for step-up, nothing changed.
      */
     private Mono<Dtos.Settings> change(String customerId, Instant now, Dtos.Settings request,
                                        RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,

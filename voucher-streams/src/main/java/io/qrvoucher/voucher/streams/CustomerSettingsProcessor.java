@@ -41,29 +41,31 @@ final class CustomerSettingsProcessor implements Processor<String, SettingsChang
     }
 
     /**
-     * The settings with the change's fields set; the first step-up is recorded once and stays. A weakening of these
-     * settings sent without a fresh sign-in is not merged (its other fields are): the ingress let it through against
-     * the settings it read, and a change merged since made them stronger. Each field on its own: a strengthening
-     * sent with it is merged.
+     * The settings with the change's fields set; the first step-up is recorded once and stays. A change that would
+     * weaken these settings, sent without a fresh sign-in, is not merged, nor anything sent with it: the ingress let it
+     * through against the settings it read, a change merged since made them stronger, and the customer is told that
+     * nothing changed (refused for step-up). It is still recorded as merged ({@code changeOffset}), for the ingress
+     * waits for that.
      */
     static CustomerSettings merge(CustomerSettings current, SettingsChange change, long offset, Instant now) {
         CustomerSettings.Builder merged = CustomerSettings.newBuilder(current)
                 .setVersion(current.getVersion() + 1)
                 .setUpdatedAt(now)
                 .setChangeOffset(offset);
-        boolean confirmed = change.getConfirmedBySignInAt() != null;
+        if (change.getConfirmedBySignInAt() == null
+                && VoucherRules.weakens(current, change.getRedemptionMode(), change.getStepUpPolicy())) {
+            return merged.build();
+        }
         if (change.getDefaultGenerationAccountId() != null) {
             merged.setDefaultGenerationAccountId(change.getDefaultGenerationAccountId());
         }
         if (change.getDefaultRedemptionAccountId() != null) {
             merged.setDefaultRedemptionAccountId(change.getDefaultRedemptionAccountId());
         }
-        if (change.getRedemptionMode() != null
-                && (confirmed || !VoucherRules.weakens(current, change.getRedemptionMode(), null))) {
+        if (change.getRedemptionMode() != null) {
             merged.setRedemptionMode(change.getRedemptionMode());
         }
-        if (change.getStepUpPolicy() != null
-                && (confirmed || !VoucherRules.weakens(current, null, change.getStepUpPolicy()))) {
+        if (change.getStepUpPolicy() != null) {
             merged.setStepUpPolicy(change.getStepUpPolicy());
         }
         if (change.getFirstStepUpAt() != null && !current.getStepUpConfirmed()) {

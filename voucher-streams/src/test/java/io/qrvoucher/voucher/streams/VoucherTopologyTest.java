@@ -1041,17 +1041,22 @@ class VoucherTopologyTest {
          * fresh sign-in; a change merged before it made them stronger again.
          */
         @Test
-        void aWeakeningSentWithoutAFreshSignInIsNotMergedIntoSettingsMadeStrongerMeanwhile() {
+        void aWeakeningSentWithoutAFreshSignInIsNotMergedIntoSettingsMadeStrongerMeanwhileNorAnythingSentWithIt() {
             topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
-            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.EVERY_TIME).build());
+            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.EVERY_TIME)
+                    .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).build());
             topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY)
-                    .setRedemptionMode(RedemptionMode.SCAN_THEN_CONFIRM).setDefaultGenerationAccountId("alice-cny").build());
-            topology.changeSettings(change("alice").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN).build());
+                    .setDefaultGenerationAccountId("alice-cny").build());
+            topology.changeSettings(change("alice").setRedemptionMode(RedemptionMode.REDEEM_ON_SCAN)
+                    .setDefaultRedemptionAccountId("alice-cny").build());
 
             CustomerSettings settings = topology.settings("alice");
             assertThat(settings.getStepUpPolicy()).isEqualTo(StepUpPolicy.EVERY_TIME);
             assertThat(settings.getRedemptionMode()).isEqualTo(RedemptionMode.SCAN_THEN_CONFIRM);
-            assertThat(settings.getDefaultGenerationAccountId()).as("the rest of the change").isEqualTo("alice-cny");
+            // Refused for step-up, each is answered as having changed nothing, and so it did.
+            assertThat(settings.getDefaultGenerationAccountId()).isNull();
+            assertThat(settings.getDefaultRedemptionAccountId()).isNull();
+            assertThat(settings.getChangeOffset()).as("merged, so that the ingress need not wait").isEqualTo(3);
 
             topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
             assertThat(topology.settings("alice").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
