@@ -20,6 +20,13 @@ public final class DeadLetterHeaders {
     public static final String SOURCE_PARTITION = "dlt.source.partition";
     public static final String SOURCE_OFFSET = "dlt.source.offset";
 
+    /**
+     * The most of a reason kept, in UTF-16 units. A reason may quote what was refused (a key of hundreds of kilobytes
+     * that is not its record's id): kept whole, it made the dead letter twice its record, past what the producer sends,
+     * and the refused record stopped its partition instead of leaving it.
+     */
+    static final int MAX_REASON_LENGTH = 1_000;
+
     private DeadLetterHeaders() {
     }
 
@@ -29,12 +36,20 @@ public final class DeadLetterHeaders {
      */
     public static Headers describe(Headers original, String topic, int partition, long offset, Throwable cause) {
         Headers headers = new RecordHeaders(original.toArray());
-        set(headers, REASON, cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+        set(headers, REASON, shortened(cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()));
         set(headers, EXCEPTION, cause.getClass().getName());
         set(headers, SOURCE_TOPIC, topic);
         set(headers, SOURCE_PARTITION, Integer.toString(partition));
         set(headers, SOURCE_OFFSET, Long.toString(offset));
         return headers;
+    }
+
+    private static String shortened(String reason) {
+        if (reason.length() <= MAX_REASON_LENGTH) {
+            return reason;
+        }
+        int end = Character.isHighSurrogate(reason.charAt(MAX_REASON_LENGTH - 1)) ? MAX_REASON_LENGTH - 1 : MAX_REASON_LENGTH;
+        return reason.substring(0, end) + "… (" + reason.length() + " characters in all)";
     }
 
     private static void set(Headers headers, String name, String value) {

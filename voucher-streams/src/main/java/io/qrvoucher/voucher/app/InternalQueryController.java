@@ -29,6 +29,7 @@ import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.support.reads.VoucherStreamsReads.BadQuery;
 import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
 import io.qrvoucher.support.reads.VoucherStreamsReads.Role;
+import io.qrvoucher.voucher.query.BadParameter;
 import io.qrvoucher.voucher.query.Routing;
 import io.qrvoucher.voucher.query.StoreReads;
 import reactor.core.publisher.Mono;
@@ -49,6 +50,8 @@ class InternalQueryController {
     private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
     private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
     private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
+    private static final Instant EARLIEST = Instant.ofEpochMilli(Long.MIN_VALUE);
+    private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final KafkaStreams streams;
     private final StoreReads reads;
@@ -77,15 +80,15 @@ class InternalQueryController {
                                             @RequestParam(required = false) String after,
                                             @RequestParam(defaultValue = "0") int skip,
                                             @RequestParam int size) {
-        Role parsedRole = Role.valueOf(role.toUpperCase(Locale.ROOT));
+        Role parsedRole = named(Role.class, role.toUpperCase(Locale.ROOT), "role");
         Set<VoucherStatus> statuses = EnumSet.allOf(VoucherStatus.class);
         if (status != null && !status.isEmpty()) {
             statuses = EnumSet.noneOf(VoucherStatus.class);
             for (String name : status) {
-                statuses.add(VoucherStatus.valueOf(name));
+                statuses.add(named(VoucherStatus.class, name, "status"));
             }
         }
-        return reads.vouchersOf(customerId, parsedRole, from, to, statuses, after, skip, size)
+        return reads.vouchersOf(customerId, parsedRole, inMillis(from, "from"), inMillis(to, "to"), statuses, after, skip, size)
                 .map(page -> avro(PAGES.encode(page)));
     }
 
@@ -104,7 +107,24 @@ class InternalQueryController {
     @GetMapping("/customers/{customerId}/attempts")
     Mono<ResponseEntity<byte[]>> attempts(@PathVariable String customerId, @RequestParam AttemptKind kind,
                                           @RequestParam Instant since, @RequestParam int max) {
-        return reads.attempts(customerId, kind, since, max).map(found -> avro(ATTEMPTS.encode(found)));
+        return reads.attempts(customerId, kind, inMillis(since, "since"), max).map(found -> avro(ATTEMPTS.encode(found)));
+    }
+
+    /** The constant of that name, or a 400 (a 500 before: a caller's word, not this service's fault). */
+    private static <E extends Enum<E>> E named(Class<E> type, String name, String parameter) {
+        try {
+            return Enum.valueOf(type, name);
+        } catch (IllegalArgumentException unknown) {
+            throw new BadParameter(parameter + " is not one of " + EnumSet.allOf(type));
+        }
+    }
+
+    /** A time the stores can hold, in milliseconds since the epoch, or a 400. */
+    private static Instant inMillis(Instant time, String parameter) {
+        if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+            throw new BadParameter(parameter + " is not a time between " + EARLIEST + " and " + LATEST);
+        }
+        return time;
     }
 
     /** Which instance holds which partitions of the voucher and customer topics, actively or as a standby. */

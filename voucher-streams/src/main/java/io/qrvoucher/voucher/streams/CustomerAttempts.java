@@ -1,5 +1,7 @@
 package io.qrvoucher.voucher.streams;
 
+import java.time.Duration;
+
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,6 +21,14 @@ public final class CustomerAttempts implements Processor<String, CustomerAttempt
     /** An attempt is its time; the store needs a value all the same. */
     private static final byte[] ATTEMPT = new byte[0];
 
+    /**
+     * How far ahead of this instance's clock an ingress may date an attempt. One dated further (an ingress whose clock
+     * jumped) counts as made at that edge: at its own time it moved the store's time ahead with it, and the store then
+     * dropped everyone's attempts made at the right time, and the limits counted none, until the clocks met again.
+     */
+    static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
+
+    private ProcessorContext<Void, Void> context;
     private WindowStore<String, byte[]> store;
 
     CustomerAttempts() {
@@ -26,13 +36,15 @@ public final class CustomerAttempts implements Processor<String, CustomerAttempt
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
         this.store = context.getStateStore(VoucherTopology.CUSTOMER_ATTEMPTS_STORE);
     }
 
     @Override
     public void process(Record<String, CustomerAttempt> record) {
         CustomerAttempt attempt = record.value();
-        store.put(storeKey(attempt.getCustomerId(), attempt.getKind()), ATTEMPT, attempt.getAttemptedAt().toEpochMilli());
+        long madeAt = Math.min(attempt.getAttemptedAt().toEpochMilli(), context.currentSystemTimeMs() + CLOCK_SKEW.toMillis());
+        store.put(storeKey(attempt.getCustomerId(), attempt.getKind()), ATTEMPT, madeAt);
     }
 
     /** A customer's attempts of one kind are kept under this key, in the customer's partition. */

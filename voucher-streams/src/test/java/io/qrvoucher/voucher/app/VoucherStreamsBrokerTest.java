@@ -200,6 +200,19 @@ class VoucherStreamsBrokerTest {
                 .jsonPath("$.instances[0].active['customer-vouchers'].length()").isEqualTo(3);
     }
 
+    /** The ingress asks only what it may; a caller that asks otherwise is answered 400, never 500. */
+    @Test
+    void aListOrAttemptsAskedWithARoleStatusOrTimeNoneCanHaveIsABadRequest() {
+        String list = "/internal/customers/alice/vouchers?size=10&role={role}&status={status}&from={from}&to={to}";
+        for (Object[] asked : List.<Object[]>of(new Object[] {"NOBODY", "UNUSED", Instant.EPOCH, Instant.EPOCH},
+                new Object[] {"PAYER", "BOGUS", Instant.EPOCH, Instant.EPOCH},
+                new Object[] {"PAYER", "UNUSED", Instant.EPOCH, Instant.MAX})) {
+            http().get().uri(list, asked).exchange().expectStatus().isBadRequest().expectBody(Void.class);
+        }
+        http().get().uri("/internal/customers/alice/attempts?kind=FAILED_REDEMPTION&max=5&since={since}", Instant.MIN)
+                .exchange().expectStatus().isBadRequest().expectBody(Void.class);
+    }
+
     /** Health with details and metrics are the management port's (ServiceHealthTest), not the internal API's. */
     @Test
     void theInternalApiAnswersOnlySealedCallsAndServesNoActuator() {

@@ -1166,6 +1166,18 @@ class VoucherTopologyTest {
             assertThat(topology.attemptsOf("alice", AttemptKind.FAILED_REDEMPTION)).hasSize(1);
         }
 
+        /** Dated at its own time, it moved the store's time ahead: attempts made at the right time were dropped. */
+        @Test
+        void anAttemptDatedFurtherAheadThanTheClocksMayBeCountsAsMadeAtThatEdge() {
+            topology.sendAttempt("mallory", new CustomerAttempt("mallory", AttemptKind.FAILED_REDEMPTION,
+                    topology.now().plus(Duration.ofHours(2))));
+            topology.attempt("alice", AttemptKind.FAILED_REDEMPTION);
+
+            assertThat(topology.attemptsOf("mallory", AttemptKind.FAILED_REDEMPTION))
+                    .containsExactly(topology.now().plus(CustomerAttempts.CLOCK_SKEW));
+            assertThat(topology.attemptsOf("alice", AttemptKind.FAILED_REDEMPTION)).containsExactly(topology.now());
+        }
+
         @Test
         void attemptsLeaveTheStoreOnceTheirRetentionHasPassed() {
             topology.attempt("mallory", AttemptKind.FAILED_REDEMPTION);
