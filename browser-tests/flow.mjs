@@ -176,6 +176,10 @@ try {
   await alice.fill('#generate-amount', '1000.01');
   await alice.click('#generate-form button[type=submit]');
   await expectText(alice, '#generate-error', '¥1,000.00');
+  // A decimal comma, as many keypads type one, is no amount: read as 150 it froze a hundred times what was meant.
+  await alice.fill('#generate-amount', '1,50');
+  await alice.click('#generate-form button[type=submit]');
+  await expectText(alice, '#generate-error', 'Enter an amount such as 12.34.');
   await alice.fill('#generate-amount', '12.34');
   await shot(alice, '2-generate');
   await accessible(alice, 'generate');
@@ -242,9 +246,15 @@ try {
   await bob.keyboard.type('6222 0202 0000 4321');
   await shot(bob, '4-redeem-confirm');
   await accessible(bob, 'redeem');
+  const redemptionsSent = [];
+  bob.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/redemptions') redemptionsSent.push(request.url());
+  });
   await tabTo(bob, '#redeem-form button[type=submit]');
   await bob.keyboard.press('Enter');
+  await bob.keyboard.press('Enter'); // pressed again while the bank answers
   await bob.waitForSelector('#redeem-result.ok', { timeout: 20_000 });
+  check(redemptionsSent.length === 1, `one redemption sent for two presses, not ${redemptionsSent.length}`);
   await expectText(bob, '#redeem-result', '¥12.34');
   await shot(bob, '5-redeemed');
   await accessible(bob, 'redeemed');
@@ -299,9 +309,14 @@ try {
   }
   await tabTo(alice, '#generate-amount');
   await alice.keyboard.type('5.00');
+  // Its picture is not had the first time (the bank busy): the page says so and asks again.
+  await alice.route('**/qr.png', (route) => route.fulfill({ status: 503, contentType: 'application/problem+json',
+    headers: { 'Retry-After': '1' }, body: JSON.stringify({ status: 503, code: 'TEMPORARILY_UNAVAILABLE' }) }), { times: 1 });
   await tabTo(alice, '#generate-form button[type=submit]');
   await alice.keyboard.press('Enter');
+  await expectText(alice, '#generate-error', 'The service is busy');
   await alice.waitForSelector('#voucher-qr[src]', { timeout: 30_000 });
+  await alice.waitForFunction(() => document.querySelector('#generate-error').textContent === '');
   await expectText(alice, '#voucher-amount', '¥5.00');
 
   step('alice cancels it on the Manage page keyboard only, after a confirmation');
@@ -422,6 +437,16 @@ try {
     'a default once set offers no "None": a PUT keeps what it leaves out');
   await shot(bob, '10-settings');
   await accessible(bob, 'settings');
+
+  step("bob signs out and carol signs in on his phone: nothing of his redemptions stays in her page");
+  check(await bob.inputValue('#redeem-bank') === BANK, "bob's page offers the bank he was paid into last");
+  await bob.click('#signout');
+  await bob.click('[data-customer="carol"]');
+  await bob.waitForSelector('#app:not([hidden])');
+  for (const field of ['#redeem-bank', '#redeem-name', '#redeem-number']) {
+    check(await bob.inputValue(field) === '', `carol's form holds nothing of bob's in ${field}`);
+  }
+  check(await bob.isChecked('input[name="destination"][value="own"]'), "carol's redemption goes into her own account");
 
   step('the photo of the counter code, two steps old, is refused; the code on the screen now is taken, once');
   // The counter screen changes its code at each step: two changes after the photo, it is two steps old.

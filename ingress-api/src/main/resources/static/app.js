@@ -251,6 +251,7 @@ let signOuts = 0;
 function signOut() {
   signOuts++;
   $('#generate-form button[type=submit]').disabled = false;
+  $('#redeem-form button[type=submit]').disabled = false;
   live.stopAll();
   stopQr();
   // Nothing of this customer's codes stays in the page for the next one: not the picture, nor the mode.
@@ -266,6 +267,10 @@ function signOut() {
   stopScanning(false);
   resetRedeemForm();
   $('#redeem-picture').value = '';
+  // Nor the account at another bank the last one was paid into: the next one could send their money there.
+  ['#redeem-bank', '#redeem-name', '#redeem-number'].forEach((field) => { $(field).value = ''; });
+  document.querySelector('input[name="destination"][value="own"]').checked = true;
+  destinationChosen();
   say($('#redeem-result'));
   $('#app').hidden = true;
   $('#signin').hidden = false;
@@ -526,6 +531,7 @@ async function showQr(voucherId, counter) {
       const picture = await api('GET', `/api/vouchers/${voucherId}/qr.png`, { raw: true }).then((response) => response.blob());
       if (generation !== qr.generation) return;
       const url = setPicture(picture, false);
+      say($('#generate-error'));
       $('#voucher-download').href = url;
       $('#voucher-download').download = `voucher-${voucherId}.png`;
       return;
@@ -546,8 +552,13 @@ async function showQr(voucherId, counter) {
     if (generation !== qr.generation) return;
     if (error.code === 'VOUCHER_NOT_USABLE') {
       $('#voucher-qr').hidden = true;
-    } else if (counter) {
-      qr.timer = setTimeout(() => showQr(voucherId, true), 2000);
+    } else {
+      // A voucher's own code not had is said (its panel showed it unused, with no picture); one not had for now (the
+      // bank busy, no network) is asked for again, as a counter code is.
+      if (!counter) say($('#generate-error'), () => reason(error.code));
+      if (counter || error.status === 0 || error.status === 429 || error.status >= 500) {
+        qr.timer = setTimeout(() => showQr(voucherId, counter), 2000);
+      }
     }
   }
 }
@@ -705,7 +716,15 @@ $('#redeem-form').addEventListener('submit', async (event) => {
     return;
   }
   const confirmed = { ...fields, ...(amount ? { amount } : {}) };
-  await (picture ? redeemPicture(confirmed) : redeemScanned(confirmed));
+  // One redemption at a time: a second tap while the bank answers sent it again, under another key.
+  const submit = $('#redeem-form button[type=submit]');
+  submit.disabled = true;
+  const session = signOuts;
+  try {
+    await (picture ? redeemPicture(confirmed) : redeemScanned(confirmed));
+  } finally {
+    if (session === signOuts) submit.disabled = false;
+  }
 });
 
 async function redeemPicture(fields) {
