@@ -17,6 +17,7 @@ export class LiveStatus {
   #running = false;
   #scheduled = false;
   #wake = null;
+  #holdingOff = false; // pausing as the server asked (Retry-After): a voucher followed meanwhile does not cut it short
 
   /**
    * @param token        gives the bearer token to send
@@ -48,8 +49,10 @@ export class LiveStatus {
     this.#schedule();
     return () => {
       entry.listeners.delete(onVoucher);
-      // The stream may go on following it until it is opened again; nothing more is needed.
+      // The stream may go on following it until it is opened again; nothing more is needed, unless it was the last:
+      // a stream following nothing the page shows would hold one of the customer's streams until its max age.
       if (entry.listeners.size === 0 && this.#followed.get(voucher.id) === entry) this.#followed.delete(voucher.id);
+      if (this.#followed.size === 0) this.#controller?.abort();
     };
   }
 
@@ -68,7 +71,7 @@ export class LiveStatus {
       this.#scheduled = false;
       if (!this.#running) {
         this.#run();
-      } else if (this.#wanted().some((id) => !this.#connected.includes(id))) {
+      } else if (!this.#holdingOff && this.#wanted().some((id) => !this.#connected.includes(id))) {
         this.#controller?.abort();
         this.#wake?.();
       }
@@ -120,12 +123,19 @@ export class LiveStatus {
           console.warn('live status dropped; resuming', error);
         } finally {
           this.#connected = [];
+          // Ended by a listener's failure too: its response is not left open beside the next one.
+          controller.abort();
         }
         // The server ended the stream (its max age, every voucher final): resume what is left at once. It dropped,
         // or ended at once with nothing: resume after a pause that grows while that goes on.
         failures = ended && (received || Date.now() - openedAt > 1000) ? 0 : failures + 1;
         if (failures > 0 && this.#followed.size) {
-          await this.#pause(Math.max(retryAfter, Math.min(30_000, 500 * 2 ** failures)));
+          this.#holdingOff = retryAfter > 0;
+          try {
+            await this.#pause(Math.max(retryAfter, Math.min(30_000, 500 * 2 ** failures)));
+          } finally {
+            this.#holdingOff = false;
+          }
         }
       }
     } catch (error) {
