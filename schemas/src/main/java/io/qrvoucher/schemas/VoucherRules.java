@@ -74,6 +74,20 @@ public final class VoucherRules {
     }
 
     /**
+     * Whether the settings change published at {@code offset} was merged in none of its fields, read from the settings
+     * after it ({@code changeOffset} at least {@code offset}): recorded by the one writer of the settings, since later
+     * changes may since have made them weaker or stronger again. Where the writer recorded nothing (the release before),
+     * whether an unconfirmed change would still weaken them.
+     */
+    public static boolean notMerged(CustomerSettings after, long offset, boolean confirmed, RedemptionMode redemptionMode,
+                                    StepUpPolicy stepUpPolicy) {
+        if (after.getRefusedChangeOffsets() != null) {
+            return after.getRefusedChangeOffsets().contains(offset);
+        }
+        return !confirmed && weakens(after, redemptionMode, stepUpPolicy);
+    }
+
+    /**
      * Why a request that does not fit a voucher in this status is refused, by name: for every status but
      * {@code UNUSED}, the one a request is not refused for.
      */

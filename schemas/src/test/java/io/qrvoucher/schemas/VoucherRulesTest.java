@@ -7,7 +7,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import io.qrvoucher.avro.CustomerSettings;
 import io.qrvoucher.avro.HoldState;
+import io.qrvoucher.avro.StepUpPolicy;
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.avro.VoucherStatus;
 
@@ -26,6 +28,23 @@ class VoucherRulesTest {
     @Test
     void aCustomerIdWithALoneHalfOfASurrogatePairIsNone() {
         assertThat(List.of("max\uD800", "\uDC00max", "a\uDE00\uD83Db")).noneMatch(VoucherRules::isCustomerId);
+    }
+
+    /** Read after later changes, the settings may be weak again or strong again: the writer's record decides. */
+    @Test
+    void aSettingsChangeWasNotMergedWhereTheWriterRecordedItSoWhateverTheSettingsAreNow() {
+        TrustedPackages.ensureTrusted(); // as every service's first serde does: a copied record resolves its enums
+        CustomerSettings weakAgain = CustomerSettings.newBuilder().setCustomerId("alice").setUpdatedAt(Instant.EPOCH)
+                .setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).setChangeOffset(9).setRefusedChangeOffsets(List.of(7L)).build();
+        CustomerSettings strongAgain = CustomerSettings.newBuilder(weakAgain).setStepUpPolicy(StepUpPolicy.EVERY_TIME)
+                .setRefusedChangeOffsets(List.of()).build();
+
+        assertThat(VoucherRules.notMerged(weakAgain, 7, false, null, StepUpPolicy.FIRST_TIME_ONLY)).isTrue();
+        assertThat(VoucherRules.notMerged(strongAgain, 7, false, null, StepUpPolicy.FIRST_TIME_ONLY)).isFalse();
+        // Written by the release before, which recorded nothing: as it still would weaken them.
+        CustomerSettings unrecorded = CustomerSettings.newBuilder(strongAgain).setRefusedChangeOffsets(null).build();
+        assertThat(VoucherRules.notMerged(unrecorded, 7, false, null, StepUpPolicy.FIRST_TIME_ONLY)).isTrue();
+        assertThat(VoucherRules.notMerged(unrecorded, 7, true, null, StepUpPolicy.FIRST_TIME_ONLY)).isFalse();
     }
 
     @Test

@@ -141,9 +141,9 @@ class SettingsController {
                         nothingLeft -> Mono.empty())))
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK)
                         .map(answer -> withChange(answer, published.offset()))
-                        .doOnNext(merged -> {
-                            // Still a weakening of the settings as merged: the merge did not take it.
-                            if (freshSignIn.isEmpty() && VoucherRules.weakens(merged, redemptionMode, stepUpPolicy)) {
+                        .doOnNext(after -> {
+                            if (VoucherRules.notMerged(after, published.offset(), freshSignIn.isPresent(), redemptionMode,
+                                    stepUpPolicy)) {
                                 throw weakeningRefused();
                             }
                         })
