@@ -303,8 +303,12 @@ async function showTab(name) {
 const TAB_MESSAGES = { generate: '#generate-error', redeem: '#redeem-result', settings: '#settings-message' };
 
 async function loadAccountsAndSettings() {
+  const session = signOuts;
   const limits = state.limits ? Promise.resolve(state.limits) : api('GET', '/api/limits');
-  [state.accounts, state.settings, state.limits] = await Promise.all([api('GET', '/api/accounts'), api('GET', '/api/settings'), limits]);
+  const answers = await Promise.all([api('GET', '/api/accounts'), api('GET', '/api/settings'), limits]);
+  // Not into the page of whoever signed in since: their accounts, or the other bank's account last paid into.
+  if (session !== signOuts) return;
+  [state.accounts, state.settings, state.limits] = answers;
   // The server's bound, which its operators may set lower than the page's default: a stream asking more is refused.
   if (state.limits?.maxLiveVouchers) live.maxVouchers = state.limits.maxLiveVouchers;
   renderAccounts();
@@ -421,7 +425,7 @@ $('#generate-form').addEventListener('submit', async (event) => {
   } catch (refusal) {
     if (session === signOuts) say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
   } finally {
-    if (session === signOuts) submit.disabled = false;
+    if (session === signOuts) enableAgain(submit);
   }
 });
 
@@ -543,6 +547,7 @@ async function showQr(voucherId, counter) {
     const { refreshAt } = await api('GET', `/api/vouchers/${voucherId}/counter-code`);
     if (generation !== qr.generation) return;
     setPicture(picture, true);
+    say($('#generate-error'));
     const at = new Date(refreshAt).getTime();
     const tick = () => { $('#counter-next').textContent = t('nextCode', { seconds: Math.max(0, Math.ceil((at - Date.now()) / 1000)) }); };
     tick();
@@ -723,9 +728,15 @@ $('#redeem-form').addEventListener('submit', async (event) => {
   try {
     await (picture ? redeemPicture(confirmed) : redeemScanned(confirmed));
   } finally {
-    if (session === signOuts) submit.disabled = false;
+    if (session === signOuts) enableAgain(submit);
   }
 });
+
+/** A button disabled while its call ran, enabled again; the keyboard's focus, lost to the page meanwhile, given back. */
+function enableAgain(button) {
+  button.disabled = false;
+  if (document.activeElement === document.body) button.focus();
+}
 
 async function redeemPicture(fields) {
   const form = new FormData();

@@ -23,11 +23,11 @@ export function fractionDigits(currency) {
 /**
  * What the customer typed as an amount, as the API's decimal string ("1,000.5" → "1000.5"), or null if it is
  * not a positive amount with at most the currency's decimals. A comma or space only between groups of three digits:
- * "1,50", a decimal comma as many keypads type it, is no amount (read as 150, it froze a hundred times as much).
+ * "1,50" or "0,500", a decimal comma as many keypads type it, is no amount (read as 150, it froze a hundred times as much).
  */
 export function parseAmount(typed, currency) {
   const trimmed = typed.trim();
-  if (/[\s,，]/.test(trimmed) && !/^\d{1,3}([\s,，]\d{3})+(\.\d+)?$/.test(trimmed)) return null;
+  if (/[\s,，]/.test(trimmed) && !/^[1-9]\d{0,2}([\s,，]\d{3})+(\.\d+)?$/.test(trimmed)) return null;
   const plain = trimmed.replace(/[\s,，]/g, '');
   const digits = fractionDigits(currency);
   const shape = digits > 0 ? new RegExp(`^\\d{1,13}(\\.\\d{1,${digits}})?$`) : /^\d{1,13}$/;

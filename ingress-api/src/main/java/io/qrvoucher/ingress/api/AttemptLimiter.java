@@ -229,13 +229,14 @@ final class AttemptLimiter {
     }
 
     /**
-     * The attempt published for every instance to count. One the broker did not confirm fails the request with nothing
-     * else done — 503 to send again in a moment, at worst counted twice — not as a request that may have been recorded.
+     * The attempt published for every instance to count. One the broker did not confirm fails the request before it is
+     * acted on — 503 to send the same request again in a moment (its key claimed, if it had one; at worst counted
+     * twice) — not as a request that may have been recorded.
      */
     private Mono<Void> published(String customerId, Instant now) {
         return publisher.publish(new CustomerAttempt(customerId, rule.kind(), now)).then()
                 .onErrorMap(RequestPublisher.NotPublishedException.class, notCounted -> ApiException.temporarilyUnavailable(
-                        "The attempt could not be counted; nothing was done. Send it again in a moment."));
+                        "The attempt could not be counted, and the request was not acted on. Send it again as it was in a moment."));
     }
 
     /** The request's attempt let in did not fail (its redemption is published): it no longer counts. */

@@ -50,7 +50,8 @@ class InternalQueryController {
     private static final AvroSerde<SettingsAnswer> SETTINGS = AvroSerde.of(SettingsAnswer.class);
     private static final AvroSerde<ClaimAnswer> CLAIMS = AvroSerde.of(ClaimAnswer.class);
     private static final AvroSerde<AttemptsAnswer> ATTEMPTS = AvroSerde.of(AttemptsAnswer.class);
-    private static final Instant EARLIEST = Instant.ofEpochMilli(Long.MIN_VALUE);
+    /** A millisecond after the first: a list's bounds are taken a millisecond before what is asked. */
+    private static final Instant EARLIEST = Instant.ofEpochMilli(Long.MIN_VALUE + 1);
     private static final Instant LATEST = Instant.ofEpochMilli(Long.MAX_VALUE);
 
     private final KafkaStreams streams;

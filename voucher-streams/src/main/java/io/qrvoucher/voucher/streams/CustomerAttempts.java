@@ -24,7 +24,8 @@ public final class CustomerAttempts implements Processor<String, CustomerAttempt
     /**
      * How far ahead of this instance's clock an ingress may date an attempt. One dated further (an ingress whose clock
      * jumped) counts as made at that edge: at its own time it moved the store's time ahead with it, and the store then
-     * dropped everyone's attempts made at the right time, and the limits counted none, until the clocks met again.
+     * dropped everyone's attempts made at the right time, and the limits counted none, until the clocks met again. The
+     * skew the internal API's seals allow between the ingress and this service too ({@code internal-api.max-clock-skew}).
      */
     static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
