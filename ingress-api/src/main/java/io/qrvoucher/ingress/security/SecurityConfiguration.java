@@ -60,13 +60,13 @@ import tools.jackson.databind.ObjectMapper;
 @EnableWebFluxSecurity
 public class SecurityConfiguration {
 
+    /** How far the identity provider's clock and ours may be apart, for a token's times (Spring Security's default). */
+    private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
     /**
      * What a browser may load for any page of this origin: its own scripts only (no inline script, no
      * eval), so that text from the API that slipped into markup still could not run; the QR pictures
      * the app shows are blob: URLs, Swagger UI's icons data: URLs. No plugins, no base URL, no framing.
      */
-    /** How far the identity provider's clock and ours may be apart, for a token's times (Spring Security's default). */
-    private static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
     private static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; "
             + "base-uri 'none'; frame-ancestors 'none'; form-action 'self'; img-src 'self' data: blob:";
 

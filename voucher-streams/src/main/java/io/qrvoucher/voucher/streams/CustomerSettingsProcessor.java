@@ -62,8 +62,10 @@ final class CustomerSettingsProcessor implements Processor<String, SettingsChang
         if (change.getConfirmedBySignInAt() == null
                 && VoucherRules.weakens(current, change.getRedemptionMode(), change.getStepUpPolicy())) {
             refused.add(offset);
-            return merged.setRefusedChangeOffsets(new ArrayList<>(refused.subList(Math.max(0, refused.size() - REFUSALS_KEPT),
-                    refused.size()))).build();
+            if (refused.size() > REFUSALS_KEPT) {
+                refused.subList(0, refused.size() - REFUSALS_KEPT).clear();
+            }
+            return merged.setRefusedChangeOffsets(refused).build();
         }
         merged.setRefusedChangeOffsets(refused);
         if (change.getDefaultGenerationAccountId() != null) {
