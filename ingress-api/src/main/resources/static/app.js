@@ -764,11 +764,14 @@ function pictureOnly() {
  */
 async function confirmInstead(error, fields, preview) {
   if (error.code !== 'DESTINATION_REQUIRED' || Object.keys(fields).some((name) => name !== 'amount')) return false;
+  const session = signOuts;
   try {
     await loadAccountsAndSettings();
   } catch {
     return false; // the refusal is shown as it is
   }
+  // Signed out meanwhile: the code is not the next customer's to redeem.
+  if (session !== signOuts) return true;
   await confirmAfterPreview(preview);
   return true;
 }

@@ -74,17 +74,19 @@ public final class VoucherRules {
     }
 
     /**
-     * Whether the settings change published at {@code offset} was merged in none of its fields, read from the settings
-     * after it ({@code changeOffset} at least {@code offset}): recorded by the one writer of the settings, since later
-     * changes may since have made them weaker or stronger again. Where the writer recorded nothing (the release before),
-     * whether an unconfirmed change would still weaken them.
+     * Whether the settings change published at {@code offset} was merged in none of its fields (an unconfirmed
+     * weakening met by a change that made the settings stronger), told from the settings read after it: exactly where
+     * they are as that change left them ({@code changeOffset} its own), and never for a change that could weaken nothing
+     * or came with a fresh sign-in. Empty where later changes were merged too and it cannot be told: they may have made
+     * the settings weaker or stronger again since.
      */
-    public static boolean notMerged(CustomerSettings after, long offset, boolean confirmed, RedemptionMode redemptionMode,
-                                    StepUpPolicy stepUpPolicy) {
-        if (after.getRefusedChangeOffsets() != null) {
-            return after.getRefusedChangeOffsets().contains(offset);
+    public static Optional<Boolean> notMerged(CustomerSettings after, long offset, boolean confirmed,
+                                              RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy) {
+        if (confirmed || redemptionMode != RedemptionMode.REDEEM_ON_SCAN && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY) {
+            return Optional.of(false);
         }
-        return !confirmed && weakens(after, redemptionMode, stepUpPolicy);
+        return after.getChangeOffset() == offset ? Optional.of(weakens(after, redemptionMode, stepUpPolicy))
+                : Optional.empty();
     }
 
     /**

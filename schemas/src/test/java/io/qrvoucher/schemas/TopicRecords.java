@@ -45,7 +45,7 @@ final class TopicRecords {
             // writes snapshots came with version (8371e24).
             new Versions(AccountSnapshot.getClassSchema(), List.of("758fcccb311c91ef")),
             // v1: written whole by the ingress to customer-settings until changeOffset came (b130eed).
-            new Versions(CustomerSettings.getClassSchema(), List.of("05a85236a85e852e", "ac6ccf59fa04f71b", "3f856c927c89d864")),
+            new Versions(CustomerSettings.getClassSchema(), List.of("05a85236a85e852e", "ac6ccf59fa04f71b")),
             new Versions(RequestRefusal.getClassSchema(), List.of("4acbd58b60e1a8f0")),
             new Versions(VoucherState.getClassSchema(), List.of("faeda995878d6ee0")));
 

@@ -117,7 +117,9 @@ class SettingsController {
     /**
      * Publishes the change of the fields sent and answers the settings once it is merged. A weakening sent without a
      * fresh sign-in (the settings read here were weak already) is not merged where a change in between made them
-     * stronger, nor anything sent with it: that is refused for step-up, nothing changed.
+     * stronger, nor anything sent with it: that is refused for step-up, nothing changed. Told from the settings as
+     * that change left them ({@link VoucherRules#notMerged}); read back only after later changes of the customer's
+     * too, one that could weaken is answered "may have been done, send it again".
      */
     private Mono<Dtos.Settings> change(String customerId, Instant now, Dtos.Settings request,
                                        RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
@@ -142,8 +144,11 @@ class SettingsController {
                 .flatMap(published -> reads.settingsAfter(customerId, published.offset(), READ_BACK)
                         .map(answer -> withChange(answer, published.offset()))
                         .doOnNext(after -> {
-                            if (VoucherRules.notMerged(after, published.offset(), freshSignIn.isPresent(), redemptionMode,
-                                    stepUpPolicy)) {
+                            boolean notMerged = VoucherRules.notMerged(after, published.offset(), freshSignIn.isPresent(),
+                                    redemptionMode, stepUpPolicy).orElseThrow(() -> new VoucherReads.Unconfirmed(
+                                    "Settings changes merged after the one at offset " + published.offset()
+                                            + " hide whether it was", SEND_AGAIN));
+                            if (notMerged) {
                                 throw weakeningRefused();
                             }
                         })

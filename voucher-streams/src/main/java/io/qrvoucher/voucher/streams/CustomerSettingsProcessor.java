@@ -1,8 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -22,8 +20,6 @@ import io.qrvoucher.schemas.VoucherRules;
 final class CustomerSettingsProcessor implements Processor<String, SettingsChange, Void, Void> {
 
     static final AvroSerde<CustomerSettings> SETTINGS = AvroSerde.of(CustomerSettings.class);
-    /** Refused changes remembered: the ingress reads its change's outcome within seconds, a few changes later at most. */
-    static final int REFUSALS_KEPT = 16;
 
     private ProcessorContext<Void, Void> context;
     private KeyValueStore<String, byte[]> store;
@@ -49,25 +45,17 @@ final class CustomerSettingsProcessor implements Processor<String, SettingsChang
      * weaken these settings, sent without a fresh sign-in, is not merged, nor anything sent with it: the ingress let it
      * through against the settings it read, a change merged since made them stronger, and the customer is told that
      * nothing changed (refused for step-up). It is still recorded as merged ({@code changeOffset}), for the ingress
-     * waits for that, and as refused ({@code refusedChangeOffsets}, the newest {@value #REFUSALS_KEPT}), for the ingress
-     * reads the settings after it, which later changes may have made weaker or stronger again.
+     * waits for that.
      */
     static CustomerSettings merge(CustomerSettings current, SettingsChange change, long offset, Instant now) {
         CustomerSettings.Builder merged = CustomerSettings.newBuilder(current)
                 .setVersion(current.getVersion() + 1)
                 .setUpdatedAt(now)
                 .setChangeOffset(offset);
-        List<Long> refused = current.getRefusedChangeOffsets() == null ? new ArrayList<>()
-                : new ArrayList<>(current.getRefusedChangeOffsets());
         if (change.getConfirmedBySignInAt() == null
                 && VoucherRules.weakens(current, change.getRedemptionMode(), change.getStepUpPolicy())) {
-            refused.add(offset);
-            if (refused.size() > REFUSALS_KEPT) {
-                refused.subList(0, refused.size() - REFUSALS_KEPT).clear();
-            }
-            return merged.setRefusedChangeOffsets(refused).build();
+            return merged.build();
         }
-        merged.setRefusedChangeOffsets(refused);
         if (change.getDefaultGenerationAccountId() != null) {
             merged.setDefaultGenerationAccountId(change.getDefaultGenerationAccountId());
         }

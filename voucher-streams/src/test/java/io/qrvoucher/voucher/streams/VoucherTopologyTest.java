@@ -1057,21 +1057,9 @@ class VoucherTopologyTest {
             assertThat(settings.getDefaultGenerationAccountId()).isNull();
             assertThat(settings.getDefaultRedemptionAccountId()).isNull();
             assertThat(settings.getChangeOffset()).as("merged, so that the ingress need not wait").isEqualTo(3);
-            assertThat(settings.getRefusedChangeOffsets()).as("and refused, whatever changes after").containsExactly(2L, 3L);
 
             topology.changeSettings(confirmed("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
             assertThat(topology.settings("alice").getStepUpPolicy()).isEqualTo(StepUpPolicy.FIRST_TIME_ONLY);
-        }
-
-        @Test
-        void theNewestSixteenRefusedChangesAreRemembered() {
-            topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.EVERY_TIME).build());
-            for (int i = 0; i < 20; i++) {
-                topology.changeSettings(change("alice").setStepUpPolicy(StepUpPolicy.FIRST_TIME_ONLY).build());
-            }
-
-            assertThat(topology.settings("alice").getRefusedChangeOffsets())
-                    .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(5, 20).boxed().toList());
         }
 
         /**
