@@ -416,17 +416,14 @@ $('#generate-form').addEventListener('submit', async (event) => {
   const expires = $('#generate-expires').value;
   const body = { accountId: account.accountId, amount, currency: account.currency, ...(expires ? { expiresAt: new Date(expires).toISOString() } : {}) };
   // One generation at a time: a second tap while the bank answers would freeze a second voucher.
-  const submit = $('#generate-form button[type=submit]');
-  submit.disabled = true;
-  const session = signOuts;
-  try {
-    const voucher = await generateConfirmed(body);
-    if (session === signOuts) showVoucher(voucher); // not into the session of whoever signed in since
-  } catch (refusal) {
-    if (session === signOuts) say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
-  } finally {
-    if (session === signOuts) enableAgain(submit);
-  }
+  await whileDisabled($('#generate-form button[type=submit]'), async (session) => {
+    try {
+      const voucher = await generateConfirmed(body);
+      if (session === signOuts) showVoucher(voucher); // not into the session of whoever signed in since
+    } catch (refusal) {
+      if (session === signOuts) say(error, () => reason(refusal.code, { cap: formatMoney(cap, account.currency) }));
+    }
+  });
 });
 
 /** Generates; when the bank asks for the password (step-up), confirms by signing in again and retries. */
@@ -722,20 +719,24 @@ $('#redeem-form').addEventListener('submit', async (event) => {
   }
   const confirmed = { ...fields, ...(amount ? { amount } : {}) };
   // One redemption at a time: a second tap while the bank answers sent it again, under another key.
-  const submit = $('#redeem-form button[type=submit]');
-  submit.disabled = true;
-  const session = signOuts;
-  try {
-    await (picture ? redeemPicture(confirmed) : redeemScanned(confirmed));
-  } finally {
-    if (session === signOuts) enableAgain(submit);
-  }
+  await whileDisabled($('#redeem-form button[type=submit]'), () => (picture ? redeemPicture(confirmed) : redeemScanned(confirmed)));
 });
 
-/** A button disabled while its call ran, enabled again; the keyboard's focus, lost to the page meanwhile, given back. */
-function enableAgain(button) {
-  button.disabled = false;
-  if (document.activeElement === document.body) button.focus();
+/**
+ * Makes the call (given the session it is made in) with its button disabled; then enables the button, unless the
+ * customer signed out meanwhile (the sign-out did), and gives it back the keyboard's focus, lost to the page meanwhile.
+ */
+async function whileDisabled(button, call) {
+  button.disabled = true;
+  const session = signOuts;
+  try {
+    return await call(session);
+  } finally {
+    if (session === signOuts) {
+      button.disabled = false;
+      if (document.activeElement === document.body) button.focus();
+    }
+  }
 }
 
 async function redeemPicture(fields) {

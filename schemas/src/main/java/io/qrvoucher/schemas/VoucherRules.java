@@ -62,6 +62,11 @@ public final class VoucherRules {
         return FINAL_STATUSES.contains(status);
     }
 
+    /** Whether setting these fields (null: left as they are) could weaken some settings: {@link #weakens} for any. */
+    public static boolean mayWeaken(RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy) {
+        return redemptionMode == RedemptionMode.REDEEM_ON_SCAN || stepUpPolicy == StepUpPolicy.FIRST_TIME_ONLY;
+    }
+
     /**
      * Whether setting these fields (null: left as they are) lowers a protection of the settings against a stolen
      * token: confirming vouchers only the first time, or redeeming on scan without a confirmation. Such a change
@@ -82,7 +87,7 @@ public final class VoucherRules {
      */
     public static Optional<Boolean> notMerged(CustomerSettings after, long offset, boolean confirmed,
                                               RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy) {
-        if (confirmed || redemptionMode != RedemptionMode.REDEEM_ON_SCAN && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY) {
+        if (confirmed || !mayWeaken(redemptionMode, stepUpPolicy)) {
             return Optional.of(false);
         }
         return after.getChangeOffset() == offset ? Optional.of(weakens(after, redemptionMode, stepUpPolicy))

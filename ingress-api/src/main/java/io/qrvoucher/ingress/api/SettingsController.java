@@ -98,8 +98,7 @@ class SettingsController {
     /** Weakening a security setting needs a fresh sign-in. */
     private Mono<Void> weakeningConfirmed(String customerId, RedemptionMode redemptionMode, StepUpPolicy stepUpPolicy,
                                           Optional<Instant> freshSignIn) {
-        if (freshSignIn.isPresent()
-                || redemptionMode != RedemptionMode.REDEEM_ON_SCAN && stepUpPolicy != StepUpPolicy.FIRST_TIME_ONLY) {
+        if (freshSignIn.isPresent() || !VoucherRules.mayWeaken(redemptionMode, stepUpPolicy)) {
             return Mono.empty();
         }
         return customers.settingsOf(customerId).doOnNext(current -> {
