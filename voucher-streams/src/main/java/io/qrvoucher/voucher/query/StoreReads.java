@@ -15,6 +15,7 @@ import io.qrvoucher.avro.query.VoucherAnswer;
 import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.qrvoucher.voucher.streams.CustomerVoucherIndex;
+import io.qrvoucher.voucher.streams.VoucherTopology;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -31,13 +32,13 @@ public final class StoreReads implements VoucherStreamsReads {
     private final VoucherQueries queries;
     private final VoucherWatches watches;
     private final Ticks ticks;
-    private final Duration claimWindow;
+    private final Duration claimsHeld;
 
     public StoreReads(VoucherQueries queries, VoucherWatches watches, Ticks ticks, Duration claimWindow) {
         this.queries = queries;
         this.watches = watches;
         this.ticks = ticks;
-        this.claimWindow = claimWindow;
+        this.claimsHeld = VoucherTopology.claimsHeld(claimWindow);
     }
 
     @Override
@@ -63,7 +64,7 @@ public final class StoreReads implements VoucherStreamsReads {
 
     @Override
     public Mono<ClaimAnswer> claim(String claimKey, Duration wait) {
-        Supplier<ClaimAnswer> read = () -> queries.claim(claimKey, Instant.now().minus(claimWindow));
+        Supplier<ClaimAnswer> read = () -> queries.claim(claimKey, Instant.now().minus(claimsHeld));
         return isWait(wait) ? watches.awaitClaim(claimKey, read, min(wait, MAX_WAIT)) : Mono.fromSupplier(read);
     }
 

@@ -1,7 +1,5 @@
 package io.qrvoucher.voucher.streams;
 
-import java.time.Duration;
-
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -21,13 +19,6 @@ public final class CustomerAttempts implements Processor<String, CustomerAttempt
     /** An attempt is its time; the store needs a value all the same. */
     private static final byte[] ATTEMPT = new byte[0];
 
-    /**
-     * How far ahead of this instance's clock an ingress may date an attempt. One dated further (an ingress whose clock
-     * jumped) counts as made at that edge: at its own time it moved the store's time ahead with it, and the store then
-     * dropped everyone's attempts made at the right time, and the limits counted none, until the clocks met again. The
-     * skew the internal API's seals allow between the ingress and this service too ({@code internal-api.max-clock-skew}).
-     */
-    static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
 
     private ProcessorContext<Void, Void> context;
     private WindowStore<String, byte[]> store;
@@ -41,10 +32,15 @@ public final class CustomerAttempts implements Processor<String, CustomerAttempt
         this.store = context.getStateStore(VoucherTopology.CUSTOMER_ATTEMPTS_STORE);
     }
 
+    /**
+     * An attempt dated further ahead of this instance's clock than the clocks' skew (an ingress whose clock jumped)
+     * counts as made at that edge: at its own time it moved the store's time ahead with it, and the store then dropped
+     * everyone's attempts made at the right time, and the limits counted none, until the clocks met again.
+     */
     @Override
     public void process(Record<String, CustomerAttempt> record) {
         CustomerAttempt attempt = record.value();
-        long madeAt = Math.min(attempt.getAttemptedAt().toEpochMilli(), context.currentSystemTimeMs() + CLOCK_SKEW.toMillis());
+        long madeAt = Math.min(attempt.getAttemptedAt().toEpochMilli(), context.currentSystemTimeMs() + VoucherTopology.CLOCK_SKEW.toMillis());
         store.put(storeKey(attempt.getCustomerId(), attempt.getKind()), ATTEMPT, madeAt);
     }
 

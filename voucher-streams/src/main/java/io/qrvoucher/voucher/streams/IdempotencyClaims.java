@@ -16,7 +16,7 @@ import io.qrvoucher.schemas.VoucherRules;
  * Decides Idempotency-Keys and sign-ins where their claims are ordered: the first claim of a key (on
  * {@code ingress-idempotency}, keyed by customer and key) is kept in {@code idempotency-claims} for the
  * claim window, and every ingress instance reads the same first claim from here. A claim made after the
- * window of the first is the key's new first claim. Claims leave the store some time after their window
+ * window of the first, and the clocks' skew ({@link VoucherTopology#claimsHeld}), is the key's new first claim. Claims leave the store some time after their window
  * ends, found by a {@link RetentionSweep} of the store: a claim read after its window is no longer its key's
  * first, here as in the ingress's reads, so how soon it leaves bounds only what the store holds.
  */
@@ -32,7 +32,7 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
                     .build()),
             bookmark -> CLAIMS.decode(bookmark).getIdempotencyKey());
 
-    private final Duration window;
+    private final Duration held;
     private final int minPerSweep;
     private final VoucherChanges changes;
     private KeyValueStore<String, byte[]> claims;
@@ -43,7 +43,7 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
      * @param changes     told of each key whose claim was processed, for the ingress waiting to read it
      */
     IdempotencyClaims(Duration window, int minPerSweep, VoucherChanges changes) {
-        this.window = window;
+        this.held = VoucherTopology.claimsHeld(window);
         this.minPerSweep = minPerSweep;
         this.changes = changes;
     }
@@ -51,7 +51,7 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         claims = context.getStateStore(VoucherTopology.IDEMPOTENCY_CLAIMS);
-        sweep = new RetentionSweep(claims, claim -> CLAIMS.decode(claim).getClaimedAt(), window, minPerSweep,
+        sweep = new RetentionSweep(claims, claim -> CLAIMS.decode(claim).getClaimedAt(), held, minPerSweep,
                 BOOKMARKS)
                 .scheduleOn(context);
     }
@@ -72,15 +72,15 @@ final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Voi
     private void keepIfFirst(String key, IdempotencyClaim claim) {
         byte[] known = claims.get(key);
         IdempotencyClaim first = known == null ? null : CLAIMS.decode(known);
-        if (first != null && !isFirstAfter(first, claim, window)) {
+        if (first != null && !isFirstAfter(first, claim, held)) {
             return;
         }
         claims.put(key, CLAIMS.encode(claim));
     }
 
-    /** Whether {@code later} starts the key anew: it was made after the window of the key's first claim. */
-    static boolean isFirstAfter(IdempotencyClaim first, IdempotencyClaim later, Duration window) {
-        return later.getClaimedAt().isAfter(first.getClaimedAt().plus(window));
+    /** Whether {@code later} starts the key anew: it was made after the key's first claim stopped holding. */
+    private static boolean isFirstAfter(IdempotencyClaim first, IdempotencyClaim later, Duration held) {
+        return later.getClaimedAt().isAfter(first.getClaimedAt().plus(held));
     }
 
     /** The key a claim is published under and kept by ({@link VoucherRules#claimKey}). */

@@ -96,6 +96,11 @@ public final class VoucherTopology {
     static final String KEEP_ATTEMPTS = "keep-customer-attempts";
     /** The claim window of tests and benchmarks that do not set one. */
     static final Duration DEFAULT_CLAIM_WINDOW = Duration.ofHours(24);
+    /**
+     * How far apart the services' clocks may be, as the internal API's seals allow ({@code internal-api.max-clock-skew}):
+     * a time an ingress stamped is judged here, or against another ingress's stamp, no more precisely than this.
+     */
+    public static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
     /** How long a voucher at rest is kept, in tests and benchmarks that do not set it. */
     static final Duration DEFAULT_FINAL_RETENTION = Duration.ofDays(400);
     /** How long customers' attempts are kept, in tests and benchmarks that do not set it. */
@@ -262,12 +267,24 @@ public final class VoucherTopology {
     }
 
     /**
-     * How long a refused request's refusal is kept for its requester to read back: at least the claim window, and
-     * while its voucher may still be open, since a refusal forgotten before then reads as a request not yet seen
-     * ({@code PENDING}); once the voucher is final, its status answers.
+     * How long a key's first claim holds, judged by any clock of the deployment: its window and the clocks' skew. A
+     * retry sent within the window, stamped by an ingress whose clock runs ahead or judged by an instance whose clock
+     * does, still finds the first claim; with the window alone, one in its last minute could be taken for the key's
+     * next first claim and make a second voucher.
+     */
+    public static Duration claimsHeld(Duration claimWindow) {
+        return claimWindow.plus(CLOCK_SKEW);
+    }
+
+    /**
+     * How long a refused request's refusal is kept for its requester to read back: at least as long as a claim holds
+     * (a retry with its key sends the refused request again), and while its voucher may still be open, since a
+     * refusal forgotten before then reads as a request not yet seen ({@code PENDING}); once the voucher is final, its
+     * status answers.
      */
     static Duration refusalRetention(Duration claimWindow, VoucherLifecycle lifecycle) {
         Duration open = lifecycle.longestValidity();
-        return open.compareTo(claimWindow) > 0 ? open : claimWindow;
+        Duration claims = claimsHeld(claimWindow);
+        return open.compareTo(claims) > 0 ? open : claims;
     }
 }

@@ -25,14 +25,15 @@ class RefusalRetentionTest {
     private static final Duration RETENTION = Duration.ofHours(25);
 
     @Test
-    void aRefusalIsKeptWhileItsVoucherMayBeOpenAndAtLeastForTheClaimWindow() {
+    void aRefusalIsKeptWhileItsVoucherMayBeOpenAndAtLeastWhileItsKeysClaimHolds() {
         VoucherLifecycle upToThreeDays = new VoucherLifecycle(new VoucherPolicy(ZoneOffset.UTC, 1, 3,
                 new BigDecimal("1000.00"), Map.of()));
         VoucherLifecycle oneDay = new VoucherLifecycle(VoucherPolicy.standard(ZoneOffset.UTC));
 
         assertThat(VoucherTopology.refusalRetention(CLAIM_WINDOW, upToThreeDays)).isEqualTo(Duration.ofHours(73));
         assertThat(VoucherTopology.refusalRetention(CLAIM_WINDOW, oneDay)).isEqualTo(RETENTION);
-        assertThat(VoucherTopology.refusalRetention(Duration.ofDays(7), oneDay)).isEqualTo(Duration.ofDays(7));
+        assertThat(VoucherTopology.refusalRetention(Duration.ofDays(7), oneDay))
+                .isEqualTo(Duration.ofDays(7).plus(VoucherTopology.CLOCK_SKEW));
     }
 
     @Test

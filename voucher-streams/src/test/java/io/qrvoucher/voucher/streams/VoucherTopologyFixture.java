@@ -349,8 +349,13 @@ final class VoucherTopologyFixture implements AutoCloseable {
 
     /** A claim of alice's key, made now, for the request {@code requestId}. */
     void claim(String key, String requestId) {
+        claimDatedAt(key, requestId, now);
+    }
+
+    /** A claim of alice's key as an ingress whose clock reads {@code claimedAt} now makes it. */
+    void claimDatedAt(String key, String requestId, Instant claimedAt) {
         IdempotencyClaim claim = new IdempotencyClaim(UUID.randomUUID().toString(), "alice", key, "hash-" + requestId,
-                requestId, "v-" + requestId, now);
+                requestId, "v-" + requestId, claimedAt);
         sendSealed(claimTopic, IdempotencyClaims.keyOf(claim), IdempotencyClaims.CLAIMS.encode(claim));
     }
 

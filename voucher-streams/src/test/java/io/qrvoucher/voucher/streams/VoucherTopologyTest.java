@@ -1101,10 +1101,28 @@ class VoucherTopologyTest {
             assertThat(topology.firstClaimOf("k")).isEqualTo("first");
         }
 
+        /** Else the retry would be the key's next first claim, with ids of its own: a second voucher. */
         @Test
-        void afterTheClaimWindowAKeysNextClaimIsItsFirst() {
+        void aRetryInTheWindowsLastSecondsDatedByAClockAheadStillFindsTheFirstClaim() {
             topology.claim("k", "first");
-            topology.advance(Duration.ofHours(24).plusSeconds(1));
+            topology.advance(Duration.ofHours(24).minusSeconds(10));
+            topology.claimDatedAt("k", "retry", topology.now().plusSeconds(50));
+
+            assertThat(topology.firstClaimOf("k")).isEqualTo("first");
+        }
+
+        @Test
+        void aFirstClaimOutlivesItsWindowByTheClocksSkewInTheStore() {
+            topology.claim("k", "first");
+            topology.advance(Duration.ofHours(24).plusSeconds(50));
+
+            assertThat(topology.firstClaimOf("k")).isEqualTo("first");
+        }
+
+        @Test
+        void afterTheClaimWindowAndTheClocksSkewAKeysNextClaimIsItsFirst() {
+            topology.claim("k", "first");
+            topology.advance(VoucherTopology.claimsHeld(Duration.ofHours(24)).plusSeconds(1));
             topology.claim("k", "second");
 
             assertThat(topology.firstClaimOf("k")).isEqualTo("second");
@@ -1134,13 +1152,14 @@ class VoucherTopologyTest {
 
         @Test
         void aSweepLooksAtMoreClaimsThanItsLeastWhenTheStoreHoldsMoreThanOneWindowOfSlicesCanCover() {
-            long slicesPerWindow = VoucherTopology.DEFAULT_CLAIM_WINDOW.dividedBy(RetentionSweep.INTERVAL);
+            Duration held = VoucherTopology.claimsHeld(VoucherTopology.DEFAULT_CLAIM_WINDOW);
+            long slicesPerWindow = held.dividedBy(RetentionSweep.INTERVAL);
             int claims = (int) (3 * slicesPerWindow);
             try (VoucherTopologyFixture leastOne = new VoucherTopologyFixture(1)) {
                 for (int i = 0; i < claims; i++) {
                     leastOne.claim("k" + i, "r" + i);
                 }
-                leastOne.advance(VoucherTopology.DEFAULT_CLAIM_WINDOW.plus(RetentionSweep.INTERVAL));
+                leastOne.advance(held.plus(RetentionSweep.INTERVAL));
 
                 // One sweep, every claim's window ended: a slice of the least, one claim, would leave claims - 1.
                 assertThat(leastOne.keysOf(VoucherTopology.IDEMPOTENCY_CLAIMS)).hasSizeBetween(claims - 6, claims - 2);
@@ -1174,7 +1193,7 @@ class VoucherTopologyTest {
             topology.attempt("alice", AttemptKind.FAILED_REDEMPTION);
 
             assertThat(topology.attemptsOf("mallory", AttemptKind.FAILED_REDEMPTION))
-                    .containsExactly(topology.now().plus(CustomerAttempts.CLOCK_SKEW));
+                    .containsExactly(topology.now().plus(VoucherTopology.CLOCK_SKEW));
             assertThat(topology.attemptsOf("alice", AttemptKind.FAILED_REDEMPTION)).containsExactly(topology.now());
         }
 
