@@ -17,6 +17,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpStatus;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
+import io.micrometer.core.instrument.LongTaskTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ingress.RealPipeline.Pause;
 
@@ -24,7 +25,8 @@ import io.qrvoucher.ingress.RealPipeline.Pause;
  * A write answered {@code 202} while the pipeline still works on it keeps its admission place until its voucher
  * settles, whichever of the three handlers that publish took it: each tells admission control what its work waits
  * for. The voucher topology is paused to keep the work waiting. (How admission control keeps and frees a place is
- * {@code AdmissionControlTest}'s.) So does a customer's share of the places.
+ * {@code AdmissionControlTest}'s.) So does a customer's share of the places. A write whose body has not come holds
+ * none.
  */
 class AdmissionHoldTest extends IngressTestBase {
 
@@ -82,8 +84,9 @@ class AdmissionHoldTest extends IngressTestBase {
         generate(alice, "alice-cny").expectStatus().isAccepted().expectBody(Void.class);
     }
 
+    /** Its place is taken once its body has come: a body that never comes holds none, and is ended. */
     @Test
-    void aWriteWhoseBodyStopsArrivingIsEndedAndItsPlaceFreed() throws IOException {
+    void aWriteWhoseBodyStopsArrivingHoldsNoPlaceAndIsEnded() throws IOException {
         endedWhenItsBodyStopsArriving("POST /api/vouchers HTTP/1.1\r\nHost: localhost\r\n"
                 + "Authorization: Bearer " + alice.token() + "\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 1000\r\n\r\n{\"accountId\":");
@@ -91,7 +94,7 @@ class AdmissionHoldTest extends IngressTestBase {
 
     /** A picture's request checks its limits before it reads the picture: the body's timer runs from the read. */
     @Test
-    void aPictureWhoseUploadStopsIsEndedAndItsPlaceFreed() throws IOException {
+    void aPictureWhoseUploadStopsHoldsNoPlaceAndIsEnded() throws IOException {
         endedWhenItsBodyStopsArriving("POST /api/redemptions HTTP/1.1\r\nHost: localhost\r\n"
                 + "Authorization: Bearer " + bob.token() + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"
                 + "Content-Length: 5000\r\n\r\n--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.png\"\r\n"
@@ -101,11 +104,13 @@ class AdmissionHoldTest extends IngressTestBase {
     /** Sends the request's headers and the start of its body; the rest never comes. */
     private void endedWhenItsBodyStopsArriving(String headersAndStartOfBody) throws IOException {
         await().atMost(Duration.ofSeconds(40)).until(() -> writesInFlight() == 0);
+        int handledBefore = requestsBeingHandled();
         try (Socket socket = new Socket("localhost", port)) {
             socket.setSoTimeout(30_000);
             socket.getOutputStream().write(headersAndStartOfBody.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
-            await().atMost(Duration.ofSeconds(10)).until(() -> writesInFlight() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> requestsBeingHandled() > handledBefore);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> writesInFlight() == 0);
 
             BufferedReader answer = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             assertThat(answer.readLine()).startsWith("HTTP/1.1 408 ");
@@ -130,6 +135,11 @@ class AdmissionHoldTest extends IngressTestBase {
             assertThat(writesInFlight()).as("kept: the request still waits in Kafka").isEqualTo(1);
         }
         await().atMost(SETTLES_WITHIN).until(() -> writesInFlight() == 0);
+    }
+
+    private int requestsBeingHandled() {
+        return meters.find("http.server.requests.active").longTaskTimers().stream()
+                .mapToInt(LongTaskTimer::activeTasks).sum();
     }
 
     private double writesInFlight() {

@@ -4,18 +4,19 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -27,6 +28,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.support.ProblemResponses;
 import io.qrvoucher.support.Problems;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 import reactor.util.context.Context;
@@ -41,6 +43,13 @@ import tools.jackson.databind.ObjectMapper;
  * refused redemption wastes the generation before it and leaves the payer's money held. Reads and waits on
  * vouchers already accepted are not limited here.
  *
+ * <p>A write takes its place once its body has arrived whole (one without a body, as it comes; a handler that acts
+ * before, on a form's parts or by publishing, takes it then: {@link #admitted}), and is refused then if the places
+ * were taken meanwhile: a body that trickles in, from a client on a poor line or one doing it on purpose, holds no
+ * place while it does. Taken as the headers came, a few dozen slow bodies (two customers' shares) held every place
+ * until they timed out, a minute and a half, while the ingress refused everyone else. A write that comes while every
+ * place is taken is refused at once, before its token is checked or its body read.
+ *
  * <p>A request that published holds its place until its work is done, not only until it is answered: answered
  * {@code 202} before its voucher settled (the client's {@code Prefer: wait} ran out, or it asked for none), or gone
  * with its client before any answer, it keeps the place while the pipeline still works on it
@@ -53,11 +62,17 @@ import tools.jackson.databind.ObjectMapper;
  * generations, and a quarter more with their redemptions, cancellations and settings changes: their excess is refused 429
  * {@code TOO_MANY_REQUESTS_IN_FLIGHT} with {@code Retry-After} ({@link #customerShares()}), so that one customer's
  * burst (a script, a merchant's back office) cannot take every place from the others. The customer is known only
- * once the token is checked, so that half runs after authentication, on the place taken here.
+ * once the token is checked, so that half runs after authentication, and their share is taken with the place.
  */
 final class AdmissionControl implements WebFilter, Ordered {
 
     private static final HttpHeaders RETRY_IN_A_SECOND = ProblemResponses.header(HttpHeaders.RETRY_AFTER, "1");
+    private static final String OVERLOADED = "OVERLOADED";
+    private static final String OVERLOADED_DETAIL = "Too many requests are being handled; nothing was recorded. Retry it "
+            + "in a moment.";
+    private static final String TOO_MANY_IN_FLIGHT = "TOO_MANY_REQUESTS_IN_FLIGHT";
+    private static final String TOO_MANY_IN_FLIGHT_DETAIL = "You have too many requests being handled; nothing was "
+            + "recorded. Retry it once one of them is answered.";
     private static final PathPattern ANY_VOUCHER_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers/**");
     private static final PathPattern ANY_REDEMPTION_PATH = PathPatternParser.defaultInstance.parse("/api/redemptions/**");
     private static final PathPattern GENERATION_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers");
@@ -104,23 +119,43 @@ final class AdmissionControl implements WebFilter, Ordered {
         if (!publishes(exchange)) {
             return chain.filter(exchange);
         }
-        if (inFlight.incrementAndGet() > (generates(exchange) ? maxGenerations : maxInFlight)) {
-            inFlight.decrementAndGet();
+        int most = generates(exchange) ? maxGenerations : maxInFlight;
+        // Full already: refused before its token is checked or its body read, what an overloaded ingress does most.
+        if (inFlight.get() >= most) {
             refused.increment();
-            return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.SERVICE_UNAVAILABLE,
-                    "OVERLOADED", "Too many requests are being handled; nothing was recorded. Retry it in a moment."),
-                    RETRY_IN_A_SECOND);
+            return overloaded(exchange);
         }
-        Place place = new Place(inFlight);
+        Place place = new Place(most);
+        ServerWebExchange admitted = exchange;
+        if (declaresABody(exchange.getRequest())) {
+            admitted = exchange.mutate().request(new TakingItsPlace(exchange.getRequest(), place)).build();
+        } else if (place.take() != null) {
+            return overloaded(exchange);
+        }
         // Freed as the answer starts, not after it is written (a client that sends its next request as soon as it
         // has the answer must find the place free, or a closed loop of exactly the limit is refused) — unless the
         // answer is a 202, whose work goes on.
         exchange.getResponse().beforeCommit(() -> Mono.fromRunnable(() ->
                 place.answered(exchange.getResponse().getStatusCode() == HttpStatus.ACCEPTED)));
-        return chain.filter(exchange)
+        return chain.filter(admitted)
                 .contextWrite(Context.of(Place.class, place))
                 // Cancelled: the client went away before its answer, maybe after its request was published.
                 .doFinally(signal -> place.answered(signal == SignalType.CANCEL));
+    }
+
+    private Mono<Void> overloaded(ServerWebExchange exchange) {
+        return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, OVERLOADED,
+                OVERLOADED_DETAIL), RETRY_IN_A_SECOND);
+    }
+
+    /**
+     * Takes the request's place now if it has not taken it yet (a handler about to act on a request whose body it has
+     * not read to its end: a form's parts are complete before the body is), or refuses it as the place would have been.
+     * Nothing outside admission control.
+     */
+    static Mono<Void> admitted() {
+        return Mono.deferContextual(context -> context.<Place>getOrEmpty(Place.class).map(Place::take)
+                .<Mono<Void>>map(Mono::error).orElseGet(Mono::empty));
     }
 
     /**
@@ -142,6 +177,10 @@ final class AdmissionControl implements WebFilter, Ordered {
     static <T> Mono<T> publish(Mono<T> send, Duration bound, Function<Duration, Mono<?>> workDoneWithin,
                                LongSupplier nanoClock) {
         return Mono.deferContextual(context -> {
+            Optional<ApiException> refusal = context.<Place>getOrEmpty(Place.class).map(Place::take);
+            if (refusal.isPresent()) {
+                return Mono.error(refusal.get());
+            }
             AtomicLong acknowledgedAt = new AtomicLong();
             Mono<T> sent = send.contextWrite(context).doOnSuccess(ack -> acknowledgedAt.set(nanoClock.getAsLong())).cache();
             context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(() ->
@@ -168,9 +207,10 @@ final class AdmissionControl implements WebFilter, Ordered {
     }
 
     /**
-     * The customer's share of the places, after authentication: a request whose customer already holds
-     * {@code max-in-flight-writes-per-customer} places is refused 429 at once, and its place freed with its answer;
-     * otherwise the customer holds one more place until the request's place is freed.
+     * The customer's share of the places, after authentication, taken with the request's place: a request whose
+     * customer already holds {@code max-in-flight-writes-per-customer} places is refused 429 then (at once if it has no
+     * body), and its place freed with its answer; otherwise the customer holds one more place until the request's
+     * place is freed.
      */
     WebFilter customerShares() {
         return new CustomerShares();
@@ -195,13 +235,10 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
 
         private Mono<Void> admit(String customer, Place place, ServerWebExchange exchange, WebFilterChain chain) {
-            if (!take(customer, generates(exchange) ? maxPerCustomer : maxPerCustomerFinishing)) {
-                refusedForCustomer.increment();
+            if (!place.ofCustomer(customer, generates(exchange) ? maxPerCustomer : maxPerCustomerFinishing)) {
                 return ProblemResponses.write(exchange, json, Problems.problem(HttpStatus.TOO_MANY_REQUESTS,
-                        "TOO_MANY_REQUESTS_IN_FLIGHT", "You have too many requests being handled; nothing was "
-                                + "recorded. Retry it once one of them is answered."), RETRY_IN_A_SECOND);
+                        TOO_MANY_IN_FLIGHT, TOO_MANY_IN_FLIGHT_DETAIL), RETRY_IN_A_SECOND);
             }
-            place.alsoFree(() -> give(customer));
             return chain.filter(exchange);
         }
 
@@ -212,7 +249,7 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
     }
 
-    private boolean take(String customer, int most) {
+    private boolean takeShare(String customer, int most) {
         boolean[] taken = {false};
         heldByCustomer.compute(customer, (id, held) -> {
             int now = held == null ? 0 : held;
@@ -225,55 +262,143 @@ final class AdmissionControl implements WebFilter, Ordered {
         return taken[0];
     }
 
-    private void give(String customer) {
+    private void giveShare(String customer) {
         heldByCustomer.computeIfPresent(customer, (id, held) -> held <= 1 ? null : held - 1);
     }
 
-    /** One admitted request's place in {@code inFlight}, freed once, with its customer's share if it took one. */
-    private static final class Place {
+    /**
+     * One write's place in {@code inFlight} and its customer's share, taken once the request has arrived whole and
+     * freed once: a body that trickles in holds nothing meanwhile.
+     */
+    private final class Place {
 
-        private static final Runnable FREED = () -> { };
-
-        private final AtomicInteger inFlight;
-        private final AtomicBoolean answered = new AtomicBoolean();
-        private final AtomicReference<Runnable> customerShare = new AtomicReference<>(() -> { });
+        private final int most;
+        /** Guarded by this place, as are the customer and whether the share is held. */
+        private State state = State.WAITING;
+        private String customer;
+        private int customersMost;
+        private boolean holdsShare;
         private volatile Mono<?> workLeft = Mono.empty();
 
-        Place(AtomicInteger inFlight) {
-            this.inFlight = inFlight;
+        /** @param most places in flight at most, this one's included, for a request of its kind */
+        Place(int most) {
+            this.most = most;
+        }
+
+        /**
+         * Takes the place, and the customer's share if the customer is known: null once it holds them, else the
+         * refusal it is answered with. Taken once; a request answered or refused already takes none.
+         */
+        synchronized ApiException take() {
+            if (state == State.TAKEN) {
+                return null;
+            }
+            if (state == State.DONE) {
+                return overloadedRefusal();
+            }
+            if (inFlight.incrementAndGet() > most) {
+                inFlight.decrementAndGet();
+                state = State.DONE;
+                refused.increment();
+                return overloadedRefusal();
+            }
+            if (customer != null && !takeShare(customer, customersMost)) {
+                inFlight.decrementAndGet();
+                state = State.DONE;
+                refusedForCustomer.increment();
+                return new ApiException(HttpStatus.TOO_MANY_REQUESTS, TOO_MANY_IN_FLIGHT, TOO_MANY_IN_FLIGHT_DETAIL)
+                        .retryAfter(1);
+            }
+            holdsShare = customer != null;
+            state = State.TAKEN;
+            return null;
+        }
+
+        /**
+         * The request's customer, once its token is checked, and how many places they may hold with requests of its
+         * kind: their share is taken with the place, or now if the place was taken before (a request without a body).
+         * False if it cannot be.
+         */
+        synchronized boolean ofCustomer(String customerId, int mostOfTheirs) {
+            customer = customerId;
+            customersMost = mostOfTheirs;
+            if (state != State.TAKEN) {
+                return true;
+            }
+            holdsShare = takeShare(customerId, mostOfTheirs);
+            if (!holdsShare) {
+                refusedForCustomer.increment();
+            }
+            return holdsShare;
         }
 
         void keepUntil(Mono<?> workDone) {
             workLeft = workDone;
         }
 
-        /** Frees the customer's share with this place; at once if the place was freed already (its client left). */
-        void alsoFree(Runnable freeCustomerShare) {
-            Runnable before = customerShare.get();
-            if (before == FREED || !customerShare.compareAndSet(before, freeCustomerShare)) {
-                freeCustomerShare.run();
-            }
-        }
-
-        private void free() {
-            inFlight.decrementAndGet();
-            customerShare.getAndSet(FREED).run();
-        }
-
         /**
-         * The answer starts, or the exchange ended without one (the first of the two counts): the place is freed
+         * The answer starts, or the exchange ended without one (the first of the two counts): a place taken is freed
          * now, or once the work kept for is done if {@code workGoesOn}.
          */
         void answered(boolean workGoesOn) {
-            if (!answered.compareAndSet(false, true)) {
-                return;
+            String shareOf;
+            synchronized (this) {
+                boolean taken = state == State.TAKEN;
+                state = State.DONE;
+                if (!taken) {
+                    return;
+                }
+                shareOf = holdsShare ? customer : null;
             }
             if (workGoesOn) {
-                workLeft.onErrorComplete().doFinally(signal -> free()).subscribe();
+                workLeft.onErrorComplete().doFinally(signal -> free(shareOf)).subscribe();
             } else {
-                free();
+                free(shareOf);
             }
         }
+
+        /** Gives the place back, and the share of the customer named, if one is. */
+        private void free(String shareOf) {
+            inFlight.decrementAndGet();
+            if (shareOf != null) {
+                giveShare(shareOf);
+            }
+        }
+    }
+
+    private static ApiException overloadedRefusal() {
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, OVERLOADED, OVERLOADED_DETAIL).retryAfter(1);
+    }
+
+    /** Not taken yet; taken; answered, refused, or gone (freed if it was taken, or to be once its work is done). */
+    private enum State { WAITING, TAKEN, DONE }
+
+    /** The request, taking its place when its body has been read to its end. */
+    private static final class TakingItsPlace extends ServerHttpRequestDecorator {
+
+        private final Place place;
+
+        TakingItsPlace(ServerHttpRequest delegate, Place place) {
+            super(delegate);
+            this.place = place;
+        }
+
+        @Override
+        public Flux<DataBuffer> getBody() {
+            return super.getBody().concatWith(Mono.defer(() -> {
+                ApiException refusal = place.take();
+                return refusal == null ? Mono.empty() : Mono.error(refusal);
+            }));
+        }
+    }
+
+    /**
+     * Without a body to wait for, a request takes its place as it comes. (Netty gives an HTTP/2 request with a body and
+     * no length a {@code Transfer-Encoding}, so it waits for its body as HTTP/1.1's chunked ones do.)
+     */
+    private static boolean declaresABody(ServerHttpRequest request) {
+        HttpHeaders headers = request.getHeaders();
+        return headers.getContentLength() > 0 || headers.getFirst(HttpHeaders.TRANSFER_ENCODING) != null;
     }
 
     /**

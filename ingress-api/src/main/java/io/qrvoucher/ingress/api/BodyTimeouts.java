@@ -19,9 +19,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Ends a request whose body stops arriving ({@code ingress.limits.request-idle-timeout}) or takes too long in all
- * ({@code request-timeout}) once it is read: a write takes its admission place before its body is read, and a body
- * that never came — a phone that lost its signal mid-upload, or a client doing it on purpose — held the place until the
- * process ended. The body fails with {@link BodyTimedOut} (answered 408, the connection closed after the answer).
+ * ({@code request-timeout}) once it is read: a body that never comes — a phone that lost its signal mid-upload, or a
+ * client doing it on purpose — held its connection and, while a write took its admission place before its body was
+ * read, that place, until the process ended. The body fails with {@link BodyTimedOut} (answered 408, the connection
+ * closed after the answer).
  * <p>
  * Timed from when the handler reads the body, not from the headers: a picture's request makes its checks (the limits'
  * counts) before it reads the picture, and Netty's read timeout, counting that time too with nothing read meanwhile,

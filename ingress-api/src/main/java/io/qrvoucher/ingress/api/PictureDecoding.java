@@ -35,7 +35,10 @@ final class PictureDecoding implements DisposableBean {
         this.decoders = Schedulers.newBoundedElastic(threads, limits.pictureQueue(), "qr-picture-decoder");
     }
 
-    /** Counts an upload of the customer's, or refuses it if they uploaded too many; before its body is read. */
+    /**
+     * Counts an upload of the customer's, or refuses it if they uploaded too many; once it has come and holds its
+     * admission place, before it is decoded: an upload refused for overload as it came is not counted.
+     */
     Mono<Void> admit(String customerId) {
         return uploads.take(customerId);
     }

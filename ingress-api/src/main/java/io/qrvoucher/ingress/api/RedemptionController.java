@@ -68,15 +68,16 @@ class RedemptionController {
         // still) and see whether it retries the redemption a voucher took.
         Mono<Optional<ApiException>> limit = redemptions.limitRefusal(customerId).flatMap(refusal ->
                 refusal.isPresent() && idempotencyKey == null ? Mono.error(refusal.get()) : Mono.just(refusal));
-        // The upload counted once the limit let the request in, and the attempt not held undecided while it is read;
-        // once its code is known, the limit is asked again and holds it (a burst of pictures of wrong codes passed it).
-        return limit.flatMap(refusal -> redemptions.decidedUntilThePictureIsRead().then(pictures.admit(customerId))
+        // The attempt not held undecided while the picture is read; once its code is known, the limit is asked again
+        // and holds it (a burst of pictures of wrong codes passed it).
+        return limit.flatMap(refusal -> redemptions.decidedUntilThePictureIsRead()
                 .thenReturn(refusal)).flatMap(beforeReading -> Forms.read(form, parts -> {
             Forms.takesOnly(parts, REDEMPTION_FORM);
             String amount = Forms.field(parts, "amount");
             String accountId = Forms.field(parts, "accountId");
             Dtos.ExternalAccount externalAccount = externalAccount(parts);
-            return codeInPicture(parts).flatMap(code -> (beforeReading.isPresent() ? Mono.just(beforeReading)
+            return pictures.admit(customerId).then(codeInPicture(parts)).flatMap(code -> (beforeReading.isPresent()
+                            ? Mono.just(beforeReading)
                             : redemptions.limitRefusal(customerId))
                     .flatMap(limitRefusal -> redemptions.redeemWithin(limitRefusal, customerId,
                             new Dtos.Redeem(code, amount, accountId, externalAccount), idempotencyKey, prefer)));
@@ -122,10 +123,9 @@ class RedemptionController {
                                              @RequestBody Flux<Part> form) {
         String customerId = caller.getSubject();
         return redemptions.checkAllowed(customerId).then(redemptions.decidedUntilThePictureIsRead())
-                .then(pictures.admit(customerId))
                 .then(Forms.read(form, parts -> {
                     Forms.takesOnly(parts, REDEMPTION_FORM);
-                    return codeInPicture(parts);
+                    return pictures.admit(customerId).then(codeInPicture(parts));
                 }))
                 // Asked again, and held, once the code is known, as for a code sent as text.
                 .flatMap(code -> redemptions.checkAllowed(customerId).then(redemptions.previewAllowed(customerId, code)));

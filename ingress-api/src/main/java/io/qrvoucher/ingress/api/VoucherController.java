@@ -141,7 +141,9 @@ class VoucherController {
     Mono<ResponseEntity<Dtos.Voucher>> cancel(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
                                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                               @RequestHeader(name = "Prefer", required = false) String prefer) {
-        return Mono.defer(() -> cancellations.cancel(caller.getSubject(), id, idempotencyKey, prefer));
+        // Its place taken first: a body sent with it is never read, and would not take it.
+        return AdmissionControl.admitted().then(Mono.defer(() -> cancellations.cancel(caller.getSubject(), id,
+                idempotencyKey, prefer)));
     }
 
     @GetMapping

@@ -3,23 +3,36 @@ package io.qrvoucher.ingress.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.reactive.function.BodyInserters;
 import org.springframework.web.server.WebFilterChain;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import tools.jackson.databind.json.JsonMapper;
@@ -311,6 +324,151 @@ class AdmissionControlTest {
         assertThat(onceAnswered.getResponse().getStatusCode()).isNull();
     }
 
+    /** Else a few dozen bodies sent a byte at a time held every place, and everyone else was refused. */
+    @Test
+    void aWriteWhoseBodyIsStillArrivingHoldsNoPlaceAndTakesOneWhenItsBodyHasCome() {
+        Sinks.Many<DataBuffer> firstBody = Sinks.many().unicast().onBackpressureBuffer();
+        Sinks.Many<DataBuffer> secondBody = Sinks.many().unicast().onBackpressureBuffer();
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain readsTheBodyThenHandles = exchange -> exchange.getRequest().getBody()
+                .doOnNext(DataBufferUtils::release).then(stillHandling.asMono());
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        admission.filter(withBody("/api/vouchers", firstBody.asFlux()), readsTheBodyThenHandles)
+                .subscribe(null, failures::add);
+        admission.filter(withBody("/api/vouchers", secondBody.asFlux()), readsTheBodyThenHandles)
+                .subscribe(null, failures::add);
+        assertThat(writesInFlight()).as("two bodies still arriving").isZero();
+
+        MockServerWebExchange whole = post("/api/vouchers");
+        admission.filter(whole, readsTheBodyThenHandles).subscribe();
+        assertThat(whole.getResponse().getStatusCode()).as("admitted past the two").isNull();
+        assertThat(writesInFlight()).isEqualTo(1.0);
+
+        firstBody.tryEmitNext(DefaultDataBufferFactory.sharedInstance.wrap(new byte[] {'{'}));
+        firstBody.tryEmitComplete();
+        assertThat(writesInFlight()).as("the first body came: its place taken").isEqualTo(2.0);
+        secondBody.tryEmitComplete();
+        assertThat(failures).as("the second came with every place taken")
+                .singleElement(InstanceOfAssertFactories.type(ApiException.class))
+                .satisfies(refusal -> {
+                    assertThat(refusal.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+                    assertThat(refusal.code()).isEqualTo("OVERLOADED");
+                    assertThat(refusal.getHeaders().getFirst("Retry-After")).isEqualTo("1");
+                });
+        assertThat(meters.get("ingress.writes.refused").counter().count()).isEqualTo(1.0);
+
+        stillHandling.tryEmitEmpty();
+        assertThat(writesInFlight()).as("each taken place freed once, the refused one never taken").isZero();
+    }
+
+    /** As the API answers it: problem details, with the Retry-After the refusal at once carries too. */
+    @Test
+    void aWriteRefusedWhenItsBodyHasComeIsAnswered503WithRetryAfter() {
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
+        byte[] json = "{\"amount\":\"1.00\"}".getBytes(StandardCharsets.UTF_8);
+        // The body is read once the request is past the look at the places; meanwhile the last one is taken.
+        Flux<DataBuffer> body = Flux.defer(() -> {
+            admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
+            return Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(json));
+        });
+        WebTestClient api = WebTestClient.bindToController(new ReadingHandler()).controllerAdvice(new ProblemHandler())
+                .webFilter(admission).build();
+
+        api.post().uri("/api/vouchers").contentType(MediaType.APPLICATION_JSON).contentLength(json.length)
+                .body(BodyInserters.fromDataBuffers(body)).exchange()
+                .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                .expectHeader().valueEquals("Retry-After", "1")
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.code").isEqualTo("OVERLOADED");
+        assertThat(writesInFlight()).as("the two that hold their places").isEqualTo(2.0);
+        stillHandling.tryEmitEmpty();
+    }
+
+    /** Reads a JSON body, as the write handlers do. */
+    @RestController
+    static final class ReadingHandler {
+
+        @PostMapping("/api/vouchers")
+        Mono<String> generate(@RequestBody Map<String, String> request) {
+            return Mono.just("read " + request);
+        }
+    }
+
+    @Test
+    void aWriteWhoseBodyNeverCameWholeFreesNothingItDidNotTake() {
+        Sinks.Many<DataBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
+        admission.filter(withBody("/api/vouchers", body.asFlux()), exchange -> exchange.getRequest().getBody().then())
+                .subscribe(null, failure -> { });
+        body.tryEmitError(new IllegalStateException("the body stopped arriving"));
+
+        assertThat(writesInFlight()).isZero();
+        MockServerWebExchange next = post("/api/vouchers");
+        admission.filter(next, exchange -> Mono.never()).subscribe();
+        MockServerWebExchange andNext = post("/api/vouchers");
+        admission.filter(andNext, exchange -> Mono.never()).subscribe();
+        assertThat(next.getResponse().getStatusCode()).isNull();
+        assertThat(andNext.getResponse().getStatusCode()).as("both places free").isNull();
+        assertThat(writesInFlight()).isEqualTo(2.0);
+    }
+
+    /** A handler that acts before the body has ended (a form's parts, or a publish without reading it) takes it then. */
+    @Test
+    void aHandlerThatPublishesBeforeTheBodyEndedTakesThePlaceThenOrIsRefused() {
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        admission.filter(post("/api/vouchers"), exchange -> stillHandling.asMono()).subscribe();
+        boolean[] sent = {false};
+        Mono<String> send = Mono.fromCallable(() -> {
+            sent[0] = true;
+            return "offset 1";
+        });
+        WebFilterChain publishesUnread = exchange -> AdmissionControl.publish(send, WAIT, within -> Mono.never())
+                .then(stillHandling.asMono());
+        admission.filter(withBody("/api/vouchers/v1/cancel", Flux.never()), publishesUnread).subscribe();
+        assertThat(sent[0]).isTrue();
+        assertThat(writesInFlight()).as("taken as it published").isEqualTo(2.0);
+
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        // Both past the look at the places as they came (two of three taken), then their forms are read.
+        Sinks.Empty<Void> formsRead = Sinks.empty();
+        WebFilterChain actsOnAForm = exchange -> formsRead.asMono().then(AdmissionControl.admitted())
+                .then(stillHandling.asMono());
+        admission.filter(withBody("/api/redemptions", Flux.never()), actsOnAForm).subscribe(null, failures::add);
+        admission.filter(withBody("/api/redemptions", Flux.never()), actsOnAForm).subscribe(null, failures::add);
+        formsRead.tryEmitEmpty();
+
+        assertThat(failures).as("two generations' places and a quarter more: the second one refused").hasSize(1);
+        assertThat(writesInFlight()).isEqualTo(3.0);
+        stillHandling.tryEmitEmpty();
+    }
+
+    @Test
+    void aCustomersShareIsTakenWithThePlaceWhenTheirBodyHasCome() {
+        SimpleMeterRegistry twoEachMeters = new SimpleMeterRegistry();
+        AdmissionControl twoEach = new AdmissionControl(8, 2, JsonMapper.builder().build(), twoEachMeters);
+        Sinks.Empty<Void> stillHandling = Sinks.empty();
+        WebFilterChain readsTheBodyThenHandles = exchange -> exchange.getRequest().getBody().then(stillHandling.asMono());
+        List<Sinks.Many<DataBuffer>> bodies = new ArrayList<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Sinks.Many<DataBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
+            bodies.add(body);
+            admitted(twoEach, as("alice", body.asFlux()), readsTheBodyThenHandles).subscribe(null, failures::add);
+        }
+        assertThat(failures).as("three of alice's bodies arriving, none refused yet").isEmpty();
+
+        bodies.forEach(Sinks.Many::tryEmitComplete);
+
+        assertThat(failures).singleElement(InstanceOfAssertFactories.type(ApiException.class))
+                .satisfies(refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_REQUESTS_IN_FLIGHT"));
+        assertThat(twoEachMeters.get("ingress.writes.in.flight").gauge().value()).isEqualTo(2.0);
+        stillHandling.tryEmitEmpty();
+        assertThat(twoEachMeters.get("ingress.writes.in.flight").gauge().value()).isZero();
+        MockServerWebExchange onceAnswered = as("alice");
+        admitted(twoEach, onceAnswered, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
+        assertThat(onceAnswered.getResponse().getStatusCode()).as("her share given back").isNull();
+    }
+
     @Test
     void readsAreNeverRefusedHere() {
         Sinks.Empty<Void> stillHandling = Sinks.empty();
@@ -339,6 +497,17 @@ class AdmissionControlTest {
 
     private static MockServerWebExchange as(String customer, String path) {
         return MockServerWebExchange.builder(MockServerHttpRequest.post(path)).principal(() -> customer).build();
+    }
+
+    /** A POST that declares a body, which comes as {@code body} sends it. */
+    private static MockServerWebExchange withBody(String path, Flux<DataBuffer> body) {
+        return MockServerWebExchange.from(MockServerHttpRequest.post(path).contentLength(1).body(body));
+    }
+
+    /** A customer's generation, declaring a body, which comes as {@code body} sends it. */
+    private static MockServerWebExchange as(String customer, Flux<DataBuffer> body) {
+        return MockServerWebExchange.builder(MockServerHttpRequest.post("/api/vouchers").contentLength(1).body(body))
+                .principal(() -> customer).build();
     }
 
     /** A POST to the path as given, percent-encoding and all. */
