@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import com.jayway.jsonpath.JsonPath;
@@ -271,6 +272,23 @@ class WebhooksTest extends IngressTestBase {
         }
         assertThat(bob.get("/api/webhooks").exchange().expectBodyList(Map.class).returnResult().getResponseBody()).isEmpty();
         http.get().uri("/api/webhooks").exchange().expectStatus().isUnauthorized().expectBody(Void.class);
+    }
+
+    @Test
+    void aRegistrationsLocationReadsTheEndpointWithoutItsSecretToItsCustomerOnly() {
+        try (Receiver alices = new Receiver()) {
+            EntityExchangeResult<byte[]> registered = alice.post("/api/webhooks")
+                    .bodyValue(Map.of("url", alices.url(), "eventTypes", List.of("REDEEMED")))
+                    .exchange().expectStatus().isCreated().expectBody().returnResult();
+            String location = registered.getResponseHeaders().getLocation().toString();
+            String id = JsonPath.read(new String(registered.getResponseBody(), StandardCharsets.UTF_8), "$.id");
+
+            alice.get(location).exchange().expectStatus().isOk().expectBody()
+                    .jsonPath("$.id").isEqualTo(id)
+                    .jsonPath("$.url").isEqualTo(alices.url())
+                    .jsonPath("$.secret").doesNotExist();
+            problem(bob.get(location).exchange().expectStatus().isNotFound(), "NOT_FOUND");
+        }
     }
 
     private static Map<String, Object> register(ApiClient customer, String url, String... eventTypes) {

@@ -86,9 +86,15 @@ public class WebhookDeliveryApplication {
         return new SecretBox(properties.secretEncryption().keys(), properties.secretEncryption().keyId());
     }
 
+    /** The system's name service, which registrations look their URLs' hosts up with. */
+    @Bean
+    EndpointUrls.Resolver nameService() {
+        return InetAddress::getAllByName;
+    }
+
     @Bean(destroyMethod = "close")
-    BoundedResolver registrationLookups(WebhookProperties properties) {
-        return new BoundedResolver(InetAddress::getAllByName, properties.endpoints().lookupsAtOnce(),
+    BoundedResolver registrationLookups(EndpointUrls.Resolver nameService, WebhookProperties properties) {
+        return new BoundedResolver(nameService, properties.endpoints().lookupsAtOnce(),
                 properties.endpoints().lookupTimeout());
     }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,9 +31,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Primary;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -51,6 +55,7 @@ import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
 import io.qrvoucher.support.internal.InternalApi;
+import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.RetrySchedule;
 import io.qrvoucher.webhook.dispatch.DeliveryTraces;
 import io.qrvoucher.webhook.dispatch.Dispatcher;
@@ -75,8 +80,31 @@ import io.qrvoucher.webhook.store.WebhookStore;
                 "webhook.delivery.give-up-after=3s",
                 "webhook.delivery.connect-timeout=500ms",
                 "webhook.delivery.response-timeout=500ms"})
-@Import(DeliveryBroker.class)
+@Import({DeliveryBroker.class, WebhookDeliveryTest.NameService.class})
 class WebhookDeliveryTest {
+
+    /** The system's name service, which a test may take down: then no host resolves. */
+    static final class NameServiceThatCanGoDown implements EndpointUrls.Resolver {
+
+        volatile boolean down;
+
+        @Override
+        public InetAddress[] resolve(String host) throws UnknownHostException {
+            if (down) {
+                throw new UnknownHostException(host + ": the name service is down");
+            }
+            return InetAddress.getAllByName(host);
+        }
+    }
+
+    @TestConfiguration
+    static class NameService {
+        @Bean
+        @Primary
+        NameServiceThatCanGoDown nameServiceThatCanGoDown() {
+            return new NameServiceThatCanGoDown();
+        }
+    }
 
     static final String SECRET_KEY = Base64.getEncoder().encodeToString("the-webhook-tests-secret-key-256-bits!".getBytes());
     private static final String DATABASE = TestDatabases.newMigratedDatabase("webhooks", "classpath:db/webhooks");
@@ -393,6 +421,28 @@ class WebhookDeliveryTest {
                 .bodyValue(Map.of("url", "http://localhost:1/other", "eventTypes", List.of("REDEEMED")))
                 .exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
                 .expectBody().jsonPath("$.code").isEqualTo("IDEMPOTENCY_KEY_REUSED");
+    }
+
+    /** Its name server answered for the first: a retry, its answer lost, is not refused for a lookup gone wrong since. */
+    @Test
+    void aRegistrationRetriedWhileItsHostNoLongerResolvesGetsTheSameEndpointAndSecret(
+            @Autowired NameServiceThatCanGoDown nameService) {
+        Map<String, Object> body = Map.of("url", "http://localhost:1/hooks", "eventTypes", List.of("REDEEMED"));
+        Endpoint first = http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-1")
+                .bodyValue(body).exchange().expectStatus().isCreated().expectBody(Endpoint.class).returnResult().getResponseBody();
+        nameService.down = true;
+        try {
+            Endpoint retried = http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-1")
+                    .bodyValue(body).exchange().expectStatus().isOk().expectBody(Endpoint.class).returnResult()
+                    .getResponseBody();
+
+            assertThat(retried).isEqualTo(first);
+            http.post().uri("/internal/customers/{c}/webhooks", alice).header("Idempotency-Key", "k-2")
+                    .bodyValue(body).exchange().expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                    .expectBody().jsonPath("$.code").isEqualTo("WEBHOOK_URL_NOT_ALLOWED");
+        } finally {
+            nameService.down = false;
+        }
     }
 
     /**

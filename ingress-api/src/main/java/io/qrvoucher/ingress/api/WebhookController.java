@@ -78,6 +78,17 @@ class WebhookController {
                 .map(endpoints -> endpoints.stream().map(WebhookDtos.Endpoint::of).toList());
     }
 
+    /** Where a registration's {@code Location} points: it pointed at nothing a client could read (405). */
+    @GetMapping("/api/webhooks/{id}")
+    @Operation(summary = "One of your endpoints (without its secret); 404 if you have none with this id")
+    Mono<WebhookDtos.Endpoint> endpoint(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return webhooks.endpointsOf(caller.getSubject())
+                .flatMap(endpoints -> Mono.justOrEmpty(endpoints.stream().filter(endpoint -> endpoint.id().equals(id))
+                        .findFirst()))
+                .map(WebhookDtos.Endpoint::of)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Webhook endpoint")));
+    }
+
     @DeleteMapping("/api/webhooks/{id}")
     @Operation(summary = "Remove an endpoint, with its deliveries; nothing more is sent to it",
             description = "204. It waits for an attempt under way to the endpoint, which may take up to about 15 s: give "

@@ -47,6 +47,26 @@ public final class EndpointUrls {
 
     /** The URL, normalised, or a {@link Refusal} saying what is wrong with it; its host resolved by {@code resolver}. */
     public URI check(String url, Resolver resolver) {
+        URI uri = normalised(url);
+        InetAddress[] resolved;
+        try {
+            resolved = resolver.resolve(uri.getHost());
+        } catch (UnknownHostException e) {
+            resolved = new InetAddress[0];
+        }
+        // One answer whether the host does not resolve or resolves to an internal address: two would tell a
+        // customer which names the bank's own network has.
+        if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
+            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", notPublic(uri.getHost()));
+        }
+        return uri;
+    }
+
+    /**
+     * The URL, normalised as {@link #check} gives it, or a {@link Refusal} saying what is wrong with its form; its host
+     * not looked up.
+     */
+    public URI normalised(String url) {
         if (url == null || url.isBlank()) {
             throw invalid("url is required: the https URL the events are POSTed to");
         }
@@ -68,17 +88,6 @@ public final class EndpointUrls {
         }
         if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
             throw invalid("url must name a host, without user name, password or fragment");
-        }
-        InetAddress[] resolved;
-        try {
-            resolved = resolver.resolve(uri.getHost());
-        } catch (UnknownHostException e) {
-            resolved = new InetAddress[0];
-        }
-        // One answer whether the host does not resolve or resolves to an internal address: two would tell a
-        // customer which names the bank's own network has.
-        if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
-            throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", notPublic(uri.getHost()));
         }
         return uri;
     }

@@ -97,31 +97,48 @@ public class WebhookStore {
     }
 
     /**
-     * Registers an endpoint, or answers a retry of a registration (same customer and Idempotency-Key) with the
-     * first answer: with the secret within {@code secretRetryWindow} of it, without after. Another request
-     * under the same key is refused. Registrations of one customer are serialised, so the limit holds.
+     * The first answer to the registration a request with this customer's Idempotency-Key retries, if it retries one:
+     * with the secret within {@code secretRetryWindow} of it, without after. Another request under the same key is
+     * refused. Asked before the URL's host is looked up again, so that a retry is answered while its name server is
+     * slow or down (it answered for the first).
      */
-    public Registered register(String customerId, String url, List<String> eventTypes, String idempotencyKey,
-                             int maxPerCustomer, Duration secretRetryWindow, Instant at) {
-        Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS); // what the database keeps
-        String requestHash = VoucherRules.sha256Hex(url + "\n" + String.join(",", eventTypes));
-        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-customer:' || :customer, 0))")
-                .param("customer", customerId).query().singleRow();
+    public Optional<Registered> retried(String customerId, String url, List<String> eventTypes, String idempotencyKey,
+                                        Duration secretRetryWindow, Instant now) {
         Optional<Map<String, Object>> earlier = jdbc.sql("""
                         SELECT endpoint_id, request_hash, created_at FROM webhook_endpoints
                         WHERE customer_id = :customer AND idempotency_key = :key""")
                 .param("customer", customerId).param("key", idempotencyKey).query().listOfRows().stream().findFirst();
-        if (earlier.isPresent()) {
-            Map<String, Object> row = earlier.get();
-            if (!row.get("request_hash").equals(requestHash)) {
-                throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another registration");
-            }
-            String endpointId = (String) row.get("endpoint_id");
-            Endpoint endpoint = endpoint(customerId, endpointId).orElseThrow();
-            Instant createdAt = ((Timestamp) row.get("created_at")).toInstant();
-            Optional<String> firstSecret = now.isBefore(createdAt.plus(secretRetryWindow))
-                    ? firstSecretIfCurrent(endpointId) : Optional.empty();
-            return new Registered(firstSecret.map(endpoint::withSecret).orElse(endpoint), false);
+        if (earlier.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Object> row = earlier.get();
+        if (!row.get("request_hash").equals(registrationHash(url, eventTypes))) {
+            throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another registration");
+        }
+        String endpointId = (String) row.get("endpoint_id");
+        Endpoint endpoint = endpoint(customerId, endpointId).orElseThrow();
+        Instant createdAt = ((Timestamp) row.get("created_at")).toInstant();
+        Optional<String> firstSecret = now.isBefore(createdAt.plus(secretRetryWindow))
+                ? firstSecretIfCurrent(endpointId) : Optional.empty();
+        return Optional.of(new Registered(firstSecret.map(endpoint::withSecret).orElse(endpoint), false));
+    }
+
+    private static String registrationHash(String url, List<String> eventTypes) {
+        return VoucherRules.sha256Hex(url + "\n" + String.join(",", eventTypes));
+    }
+
+    /**
+     * Registers an endpoint, or answers a retry of a registration (same customer and Idempotency-Key) with the
+     * first answer ({@link #retried}). Registrations of one customer are serialised, so the limit holds.
+     */
+    public Registered register(String customerId, String url, List<String> eventTypes, String idempotencyKey,
+                             int maxPerCustomer, Duration secretRetryWindow, Instant at) {
+        Instant now = at.truncatedTo(java.time.temporal.ChronoUnit.MICROS); // what the database keeps
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('webhook-customer:' || :customer, 0))")
+                .param("customer", customerId).query().singleRow();
+        Optional<Registered> retried = retried(customerId, url, eventTypes, idempotencyKey, secretRetryWindow, now);
+        if (retried.isPresent()) {
+            return retried.get();
         }
         long existing = jdbc.sql("SELECT count(*) FROM webhook_endpoints WHERE customer_id = :customer")
                 .param("customer", customerId).query(Long.class).single();
@@ -137,7 +154,8 @@ public class WebhookStore {
                         VALUES (:id, :customer, :url, :types, :keyId, :ciphertext, :key, :hash, :now)""")
                 .param("id", endpointId).param("customer", customerId).param("url", url)
                 .param("types", eventTypes.toArray(String[]::new)).param("keyId", sealed.keyId())
-                .param("ciphertext", sealed.ciphertext()).param("key", idempotencyKey).param("hash", requestHash)
+                .param("ciphertext", sealed.ciphertext()).param("key", idempotencyKey)
+                .param("hash", registrationHash(url, eventTypes))
                 .param("now", Timestamp.from(now)).update();
         return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, secret), true);
     }

@@ -3,6 +3,7 @@ package io.qrvoucher.webhook.web;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
@@ -29,6 +30,7 @@ import io.qrvoucher.webhook.store.Delivery;
 import io.qrvoucher.webhook.store.Endpoint;
 import io.qrvoucher.webhook.store.SecretRotation;
 import io.qrvoucher.webhook.store.WebhookStore;
+import io.qrvoucher.webhook.store.WebhookStore.Registered;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
@@ -90,9 +92,15 @@ class WebhookController {
         return blocking(() -> {
             String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
             List<String> types = EventTypes.check(registration.eventTypes());
+            String url = urls.normalised(registration.url()).toString();
+            Optional<Registered> retried = transactions.execute(status -> store.retried(customerId, url, types, key,
+                    limits.secretRetryWindow(), clock.instant()));
+            if (retried.isPresent()) {
+                return retried.get();
+            }
             store.checkRoomFor(customerId, key, limits.maxPerCustomer());
-            // Checked before the transaction: resolving the host may take a while.
-            String url = urls.check(registration.url(), lookups.of(customerId)).toString();
+            // Looked up before the transaction: resolving the host may take a while.
+            urls.check(url, lookups.of(customerId));
             return transactions.execute(status -> store.register(customerId, url, types, key,
                     limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
         }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
