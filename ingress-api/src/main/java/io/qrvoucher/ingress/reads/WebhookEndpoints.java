@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -26,11 +27,31 @@ import reactor.core.publisher.Mono;
  * database holds them (its internal API, {@code /internal/customers/{id}/webhooks…}). Reads and changes go
  * there directly: any instance answers, the next is asked when one cannot (unreachable, 5xx). A change is
  * sent with an Idempotency-Key, so that asking the next instance never registers or resends twice. What the
- * owner refuses (4xx) is answered as it says, as {@link Refused}.
+ * owner refuses (4xx) is answered as it says, as {@link Refused}; so is a call every instance answered busy (503
+ * with a Retry-After, nothing done), which would otherwise read as a write that may have been done.
  */
 public class WebhookEndpoints {
 
     /** The owner refused the request: its status, the problem's code and detail, and when to try again if it said. */
+    /** What the webhook service answers for a call it did nothing with, its places full: 503 with a Retry-After. */
+    private static final String BUSY = "TEMPORARILY_UNAVAILABLE";
+
+    /** An instance whose places were full: it did nothing with the call, and another may have room. */
+    private static final class Busy extends RuntimeException {
+        private final long retryAfterSeconds;
+
+        Busy(String detail, long retryAfterSeconds) {
+            super(detail, null, false, false);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        /** As the client is answered when every instance was busy: not done, send it again after the Retry-After. */
+        Refused refusal() {
+            return new Refused(HttpStatus.SERVICE_UNAVAILABLE, BUSY, getMessage() + "; nothing was done. Send it again "
+                    + "in a moment.", retryAfterSeconds);
+        }
+    }
+
     public static class Refused extends RuntimeException {
         private final HttpStatusCode status;
         private final String code;
@@ -168,6 +189,7 @@ public class WebhookEndpoints {
 
     private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
                                     ParameterizedTypeReference<T> type, Duration timeout) {
+        List<Busy> busy = new CopyOnWriteArrayList<>();
         return Flux.fromIterable(owners)
                 .concatMap(owner -> {
                     WebClient.RequestBodySpec request = http.method(method).uri(owner.toString(), path);
@@ -177,10 +199,14 @@ public class WebhookEndpoints {
                     WebClient.RequestHeadersSpec<?> sent = body == null ? request : request.bodyValue(body);
                     return sent.exchangeToMono(response -> answer(response, type))
                             .timeout(timeout)
-                            // Unreachable, too slow or failing: the next instance. A refusal is not retried.
+                            .doOnError(Busy.class, busy::add)
+                            // Busy, unreachable, too slow or failing: the next instance. A refusal is not retried.
                             .onErrorResume(e -> !(e instanceof Refused), e -> Mono.empty());
                 })
                 .next()
+                // Every instance said it did nothing: nothing was done, and the client may send it again in a while.
+                .switchIfEmpty(Mono.defer(() -> busy.size() == owners.size()
+                        ? Mono.error(busy.get(busy.size() - 1).refusal()) : Mono.empty()))
                 // A write may have been made by an instance that answered too late.
                 .switchIfEmpty(Mono.error(() -> method == HttpMethod.GET
                         ? new VoucherReads.Unavailable("No webhook delivery service answered")
@@ -200,6 +226,13 @@ public class WebhookEndpoints {
         if (status.is2xxSuccessful()) {
             return response.bodyToMono(type).map(body -> new Answer<>(status, body))
                     .defaultIfEmpty(new Answer<>(status, null));
+        }
+        if (status.value() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
+            Long retryAfter = secondsOf(response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER));
+            return response.bodyToMono(PROBLEM).defaultIfEmpty(Map.of()).flatMap(problem -> Mono.error(
+                    BUSY.equals(problem.get("code")) && retryAfter != null
+                            ? new Busy(String.valueOf(problem.getOrDefault("detail", "Busy")), retryAfter)
+                            : new IllegalStateException("Webhook service answered " + status)));
         }
         if (status.is4xxClientError()) {
             Long retryAfter = secondsOf(response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER));

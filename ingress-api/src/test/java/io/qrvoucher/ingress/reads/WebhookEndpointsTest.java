@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -61,8 +62,54 @@ class WebhookEndpointsTest {
                 .isInstanceOf(VoucherReads.Unavailable.class).isNotInstanceOf(VoucherReads.Unconfirmed.class);
     }
 
+    /** Else the customer was told it may have been done, and a registration without a key was given no Retry-After. */
+    @Test
+    void aWriteEveryInstanceAnsweredBusyIsRefusedAsNotDoneWithItsRetryAfter() throws IOException {
+        HttpServer busy = busyOwner();
+        try {
+            URI busyUrl = URI.create("http://localhost:" + busy.getAddress().getPort());
+            WebhookEndpoints endpoints = new WebhookEndpoints(WebClient.create(), List.of(busyUrl, busyUrl),
+                    Duration.ofSeconds(5), Duration.ofSeconds(5));
+
+            assertThatThrownBy(() -> endpoints.register("alice", "https://receiver.example/hooks",
+                    List.of("VOUCHER_REDEEMED"), null).block(BOUND))
+                    .isInstanceOfSatisfying(WebhookEndpoints.Refused.class, refused -> {
+                        assertThat(refused.status().value()).isEqualTo(503);
+                        assertThat(refused.code()).isEqualTo("TEMPORARILY_UNAVAILABLE");
+                        assertThat(refused.retryAfterSeconds()).contains(2L);
+                        assertThat(refused.getMessage()).contains("nothing was done");
+                    });
+            assertThat(asked).as("each instance asked").hasValue(2);
+
+            WebhookEndpoints oneBusyOneSlow = new WebhookEndpoints(WebClient.create(), List.of(busyUrl, ownerUrl()),
+                    Duration.ofMillis(300), Duration.ofSeconds(5));
+            assertThatThrownBy(() -> oneBusyOneSlow.register("alice", "https://receiver.example/hooks",
+                    List.of("VOUCHER_REDEEMED"), "key-1").block(BOUND))
+                    .as("the slow one may have done it").isInstanceOf(VoucherReads.Unconfirmed.class);
+        } finally {
+            busy.stop(0);
+        }
+    }
+
     private URI ownerUrl() {
         return URI.create("http://localhost:" + owner.getAddress().getPort());
+    }
+
+    /** An instance whose places are full: every call 503, with a problem and a Retry-After, at once. */
+    private HttpServer busyOwner() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            asked.incrementAndGet();
+            byte[] problem = "{\"status\":503,\"code\":\"TEMPORARILY_UNAVAILABLE\",\"detail\":\"Too many lookups at once\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/problem+json");
+            exchange.getResponseHeaders().add("Retry-After", "2");
+            exchange.sendResponseHeaders(503, problem.length);
+            exchange.getResponseBody().write(problem);
+            exchange.close();
+        });
+        server.start();
+        return server;
     }
 
     /** An instance that answers every call 204 after {@code delay}. */
