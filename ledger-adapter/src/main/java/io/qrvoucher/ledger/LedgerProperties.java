@@ -115,16 +115,29 @@ public record LedgerProperties(
      * @param statementTimeout       how long a command's (or a read's, an account opening's or closing's, the
      *                               reconciliation listener's) statement may run, a wait for a row lock
      *                               included, before it is cancelled and fails like an unreachable database (whole
-     *                               seconds, at least one): a transfer's give-up time then runs. Keep a poll's
-     *                               commands times this well under {@code max.poll.interval.ms} (300 s). A
-     *                               statement whose database goes silent, its cancel lost too, fails after twice this
+     *                               seconds, at least one): a transfer's give-up time then runs. A statement whose
+     *                               database goes silent, its cancel lost too, fails after twice this
+     * @param pollBudget             how long the commands of one poll may take together: once it is spent, the
+     *                               commands applied are published and their offsets committed, and the rest of the
+     *                               poll is left to the next poll, at once. Commands each slow but succeeding (a
+     *                               database short of I/O) otherwise kept a poll of 100 past Kafka's
+     *                               {@code max.poll.interval.ms}: the instance was put out of its group, and its
+     *                               commands answered again by the next owner. This, twice the statement timeout (the
+     *                               command under way when it is spent) and the publish timeout must fit in
+     *                               {@code max.poll.interval.ms}, else the adapter does not start
      */
     public record Retry(
             @DefaultValue("200ms") Duration initialInterval,
             @DefaultValue("5s") Duration maxInterval,
             @DefaultValue("30s") Duration transferGiveUpAfter,
             @DefaultValue("10s") Duration publishTimeout,
-            @DefaultValue("30s") Duration statementTimeout) {
+            @DefaultValue("30s") Duration statementTimeout,
+            @DefaultValue("60s") Duration pollBudget) {
+
+        /** The longest a poll's handling may take: its budget, the command under way then, and its results' publish. */
+        public Duration longestPoll() {
+            return pollBudget.plus(statementTimeout.multipliedBy(2)).plus(publishTimeout);
+        }
     }
 
     /**

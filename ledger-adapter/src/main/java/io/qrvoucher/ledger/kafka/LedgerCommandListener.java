@@ -1,6 +1,7 @@
 package io.qrvoucher.ledger.kafka;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -36,7 +37,9 @@ import io.qrvoucher.support.RecordObservations;
  * command of the poll.
  * <p>
  * A command that fails stops the poll there ({@link BatchListenerFailedException}): the results of the commands
- * before it are awaited and their offsets committed, and the error handler takes it from that command on. A
+ * before it are awaited and their offsets committed, and the error handler takes it from that command on. So does a
+ * poll whose commands took its budget ({@code ledger.retry.poll-budget}, {@link PollBudgetSpent}), within Kafka's
+ * {@code max.poll.interval.ms}; the error handler then goes on at once. A
  * command the database fails is retried without end: only the database can say what happened to it. A freeze or a
  * transfer whose data the database refuses (SQLSTATE class 22) is refused at once with {@code INVALID_COMMAND}: it
  * would fail alike on every attempt, holding up its partition for ever (a release carries nothing but ids the
@@ -59,22 +62,39 @@ public class LedgerCommandListener implements ConsumerSeekAware {
     private final MeterRegistry meters;
     private final ObservationRegistry observations;
     private final FailingTransfers failingTransfers;
+    private final Duration pollBudget;
 
+    /** The commands of a poll took its budget: the rest are left to the next poll. Not a failure. */
+    static final class PollBudgetSpent extends RuntimeException {
+        PollBudgetSpent(Duration budget) {
+            super("The poll's commands took longer than ledger.retry.poll-budget (" + budget + "); the rest go on in the "
+                    + "next poll", null, false, false);
+        }
+    }
+
+    /** @param pollBudget how long a poll's commands may take together before the rest are left to the next poll */
     LedgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
-                          ObservationRegistry observations, FailingTransfers failingTransfers) {
+                          ObservationRegistry observations, FailingTransfers failingTransfers, Duration pollBudget) {
         this.ledger = ledger;
         this.publisher = publisher;
         this.meters = meters;
         this.observations = observations;
         this.failingTransfers = failingTransfers;
+        this.pollBudget = pollBudget;
     }
 
     /** The consumer group is {@code spring.kafka.consumer.group-id}, not the listener's id. */
     @KafkaListener(id = ID, idIsGroup = false, topics = "${ledger.topics.commands:" + Topics.LEDGER_COMMANDS + "}",
             concurrency = "${ledger.listener-concurrency:3}", batch = "true")
     public void onCommands(List<ConsumerRecord<String, byte[]>> records) {
+        long budgetEnds = System.nanoTime() + pollBudget.toNanos();
         List<ResultPublisher.Sending> sending = new ArrayList<>(records.size());
         for (ConsumerRecord<String, byte[]> record : records) {
+            if (!sending.isEmpty() && System.nanoTime() - budgetEnds > 0) {
+                awaitAcknowledged(sending);
+                throw new BatchListenerFailedException("Poll budget spent", new PollBudgetSpent(pollBudget),
+                        sending.size());
+            }
             try {
                 sending.add(observed(record));
             } catch (RuntimeException e) {

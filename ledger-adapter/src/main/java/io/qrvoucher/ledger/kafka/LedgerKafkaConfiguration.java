@@ -1,7 +1,9 @@
 package io.qrvoucher.ledger.kafka;
 
+import java.time.Duration;
 import java.util.Map;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
@@ -17,7 +19,9 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
+import org.springframework.util.backoff.FixedBackOff;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -47,6 +51,8 @@ import io.qrvoucher.support.KafkaConnection;
 class LedgerKafkaConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(LedgerKafkaConfiguration.class);
+    /** Kafka's default, where {@code spring.kafka.consumer.properties} does not set it. */
+    private static final String DEFAULT_MAX_POLL_INTERVAL_MS = "300000";
 
     @Bean
     ResultPublisher resultPublisher(KafkaTemplate<String, byte[]> kafka, Ledger ledger, LedgerProperties properties) {
@@ -78,8 +84,18 @@ class LedgerKafkaConfiguration {
 
     @Bean
     LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
-                                                ObservationRegistry observations, FailingTransfers failingTransfers) {
-        return new LedgerCommandListener(ledger, publisher, meters, observations, failingTransfers);
+                                                ObservationRegistry observations, FailingTransfers failingTransfers,
+                                                LedgerProperties properties, KafkaProperties kafka) {
+        Duration maxPollInterval = Duration.ofMillis(Long.parseLong(kafka.getConsumer().getProperties()
+                .getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, DEFAULT_MAX_POLL_INTERVAL_MS)));
+        if (properties.retry().longestPoll().compareTo(maxPollInterval) >= 0) {
+            throw new IllegalStateException("ledger.retry.poll-budget (" + properties.retry().pollBudget() + "), twice "
+                    + "ledger.retry.statement-timeout and ledger.retry.publish-timeout take " + properties.retry()
+                    .longestPoll() + ", not within the consumer's max.poll.interval.ms (" + maxPollInterval + "): a "
+                    + "poll that took them would put the instance out of its group");
+        }
+        return new LedgerCommandListener(ledger, publisher, meters, observations, failingTransfers,
+                properties.retry().pollBudget());
     }
 
     /** Checks the cluster as the adapter's spring-kafka clients reach it: the same spring.kafka.* security settings. */
@@ -120,6 +136,9 @@ class LedgerKafkaConfiguration {
             deadLettered.increment();
         }, forever);
         handler.addNotRetryableExceptions(SerializationException.class);
+        // A poll that spent its budget goes on from where it stopped, with no pause: nothing failed.
+        handler.setBackOffFunction((record, error) -> Causes.find(error, LedgerCommandListener.PollBudgetSpent.class)
+                .<BackOff>map(spent -> new FixedBackOff(0, FixedBackOff.UNLIMITED_ATTEMPTS)).orElse(null));
         return handler;
     }
 

@@ -1,6 +1,7 @@
 package io.qrvoucher.ledger.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.lang.reflect.InvocationTargetException;
@@ -328,14 +329,64 @@ class LedgerAdapterFailureTest {
     }
 
     private ConfigurableApplicationContext adapter(Class<?>... extra) {
-        return LedgerAdapterApplication.builder()
-                .sources(extra)
-                .profiles("demo")
-                .run("--server.port=0", "--management.server.port=0", "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
-                        "--spring.datasource.password=postgres",
-                        "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
-                        "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s",
-                        "--ledger.retry.statement-timeout=1s");
+        return adapter(extra, new String[0]);
+    }
+
+    private ConfigurableApplicationContext adapter(Class<?>[] extra, String... settings) {
+        List<String> args = new java.util.ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
+                "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
+                "--spring.datasource.password=postgres",
+                "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
+                "--ledger.retry.max-interval=200ms", "--ledger.retry.transfer-give-up-after=2s",
+                "--ledger.retry.statement-timeout=1s"));
+        args.addAll(List.of(settings));
+        return LedgerAdapterApplication.builder().sources(extra).profiles("demo").run(args.toArray(String[]::new));
+    }
+
+    /**
+     * Commands each slow but applied (a database short of I/O): a poll of them outlasted {@code max.poll.interval.ms},
+     * the instance was put out of its group, and every command of the poll was answered again. The poll stops once
+     * its budget is spent, and goes on in the next.
+     */
+    @Test
+    void slowCommandsStopAPollAtItsBudgetAndAreEachAnsweredOnce() {
+        HikariDataSource dataSource = TestDatabases.dataSource(database);
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        jdbc.sql("CREATE FUNCTION a_slow_disk() RETURNS trigger LANGUAGE plpgsql AS "
+                + "$$ BEGIN PERFORM pg_sleep(0.6); RETURN NEW; END $$").update();
+        jdbc.sql("CREATE TRIGGER commands_on_a_slow_disk BEFORE INSERT ON processed_commands FOR EACH ROW "
+                + "EXECUTE FUNCTION a_slow_disk()").update();
+        List<String> vouchers = java.util.stream.IntStream.range(0, 12).mapToObj(i -> "slow-" + i).toList();
+        try (KafkaProducer<String, byte[]> producer = producer();
+             TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
+            // Twelve commands of 0.6 s each: one poll of them takes 7 s, past the 5 s the consumer is given.
+            vouchers.forEach(voucher -> LedgerCommands.send(producer, voucher,
+                    new FreezeFunds("alice", "alice-cny", 1L, "CNY"), "/freeze"));
+            try (ConfigurableApplicationContext adapter = adapter(new Class<?>[0], "--ledger.listener-concurrency=1",
+                    "--ledger.retry.poll-budget=1s", "--ledger.retry.publish-timeout=1s",
+                    "--spring.kafka.consumer.properties.max.poll.interval.ms=5000")) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> vouchers.stream()
+                        .allMatch(voucher -> !published(results, voucher + "/freeze").isEmpty()));
+                // One more command on every partition, answered after anything the poll's commands were answered again with.
+                List<String> after = List.of("after-0", "after-1", "after-2", "after-3", "after-4", "after-5");
+                after.forEach(voucher -> LedgerCommands.send(producer, voucher,
+                        new FreezeFunds("alice", "alice-cny", 1L, "CNY"), "/freeze"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> after.stream()
+                        .allMatch(voucher -> !published(results, voucher + "/freeze").isEmpty()));
+            }
+            assertThat(vouchers).allSatisfy(voucher -> assertThat(published(results, voucher + "/freeze"))
+                    .as("answered once: the instance stayed in its group").hasSize(1));
+        } finally {
+            jdbc.sql("DROP TRIGGER commands_on_a_slow_disk ON processed_commands").update();
+            dataSource.close();
+        }
+    }
+
+    @Test
+    void anAdapterWhosePollCouldOutlastMaxPollIntervalDoesNotStart() {
+        assertThatThrownBy(() -> adapter(new Class<?>[0], "--ledger.retry.poll-budget=5m").close())
+                .rootCause().hasMessageContaining("ledger.retry.poll-budget (PT5M)")
+                .hasMessageContaining("max.poll.interval.ms (PT5M)");
     }
 
     private KafkaProducer<String, byte[]> producer() {
