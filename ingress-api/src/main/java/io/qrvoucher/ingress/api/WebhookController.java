@@ -75,7 +75,8 @@ class WebhookController {
     @Operation(summary = "Your endpoints (without their secrets)")
     Mono<List<WebhookDtos.Endpoint>> endpoints(@AuthenticationPrincipal Jwt caller) {
         return webhooks.endpointsOf(caller.getSubject())
-                .map(endpoints -> endpoints.stream().map(WebhookDtos.Endpoint::of).toList());
+                .map(endpoints -> endpoints.stream().map(WebhookDtos.Endpoint::of).toList())
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
     }
 
     /** Where a registration's {@code Location} points: it pointed at nothing a client could read (405). */
@@ -86,7 +87,8 @@ class WebhookController {
                 .flatMap(endpoints -> Mono.justOrEmpty(endpoints.stream().filter(endpoint -> endpoint.id().equals(id))
                         .findFirst()))
                 .map(WebhookDtos.Endpoint::of)
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Webhook endpoint")));
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("Webhook endpoint")))
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
     }
 
     @DeleteMapping("/api/webhooks/{id}")

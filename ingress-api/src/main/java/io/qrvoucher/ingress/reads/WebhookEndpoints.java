@@ -4,9 +4,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 import org.springframework.core.ParameterizedTypeReference;
@@ -32,7 +32,6 @@ import reactor.core.publisher.Mono;
  */
 public class WebhookEndpoints {
 
-    /** The owner refused the request: its status, the problem's code and detail, and when to try again if it said. */
     /** What the webhook service answers for a call it did nothing with, its places full: 503 with a Retry-After. */
     private static final String BUSY = "TEMPORARILY_UNAVAILABLE";
 
@@ -47,11 +46,12 @@ public class WebhookEndpoints {
 
         /** As the client is answered when every instance was busy: not done, send it again after the Retry-After. */
         Refused refusal() {
-            return new Refused(HttpStatus.SERVICE_UNAVAILABLE, BUSY, getMessage() + "; nothing was done. Send it again "
-                    + "in a moment.", retryAfterSeconds);
+            return new Refused(HttpStatus.SERVICE_UNAVAILABLE, BUSY, getMessage() + "; nothing was done",
+                    retryAfterSeconds);
         }
     }
 
+    /** The owner refused the request: its status, the problem's code and detail, and when to try again if it said. */
     public static class Refused extends RuntimeException {
         private final HttpStatusCode status;
         private final String code;
@@ -189,6 +189,12 @@ public class WebhookEndpoints {
 
     private <T> Mono<Answer<T>> ask(HttpMethod method, Function<UriBuilder, URI> path, Object body, String idempotencyKey,
                                     ParameterizedTypeReference<T> type, Duration timeout) {
+        return Mono.defer(() -> askEach(method, path, body, idempotencyKey, type, timeout));
+    }
+
+    /** Each instance in turn, until one answers; what every one of them said if none did. */
+    private <T> Mono<Answer<T>> askEach(HttpMethod method, Function<UriBuilder, URI> path, Object body,
+                                        String idempotencyKey, ParameterizedTypeReference<T> type, Duration timeout) {
         List<Busy> busy = new CopyOnWriteArrayList<>();
         return Flux.fromIterable(owners)
                 .concatMap(owner -> {
@@ -205,7 +211,7 @@ public class WebhookEndpoints {
                 })
                 .next()
                 // Every instance said it did nothing: nothing was done, and the client may send it again in a while.
-                .switchIfEmpty(Mono.defer(() -> busy.size() == owners.size()
+                .switchIfEmpty(Mono.defer(() -> !busy.isEmpty() && busy.size() == owners.size()
                         ? Mono.error(busy.get(busy.size() - 1).refusal()) : Mono.empty()))
                 // A write may have been made by an instance that answered too late.
                 .switchIfEmpty(Mono.error(() -> method == HttpMethod.GET

@@ -80,6 +80,9 @@ class WebhookEndpointsTest {
                         assertThat(refused.getMessage()).contains("nothing was done");
                     });
             assertThat(asked).as("each instance asked").hasValue(2);
+            assertThatThrownBy(() -> endpoints.endpointsOf("alice").block(BOUND)).as("a read too")
+                    .isInstanceOfSatisfying(WebhookEndpoints.Refused.class,
+                            refused -> assertThat(refused.status().value()).isEqualTo(503));
 
             WebhookEndpoints oneBusyOneSlow = new WebhookEndpoints(WebClient.create(), List.of(busyUrl, ownerUrl()),
                     Duration.ofMillis(300), Duration.ofSeconds(5));

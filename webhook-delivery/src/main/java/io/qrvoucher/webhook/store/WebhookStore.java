@@ -104,22 +104,21 @@ public class WebhookStore {
      */
     public Optional<Registered> retried(String customerId, String url, List<String> eventTypes, String idempotencyKey,
                                         Duration secretRetryWindow, Instant now) {
-        Optional<Map<String, Object>> earlier = jdbc.sql("""
-                        SELECT endpoint_id, request_hash, created_at FROM webhook_endpoints
+        // One read of the endpoint with its key: a removal between two reads failed the second (a 500).
+        Optional<Map.Entry<Endpoint, String>> earlier = jdbc.sql("""
+                        SELECT endpoint_id, url, event_types, created_at, request_hash FROM webhook_endpoints
                         WHERE customer_id = :customer AND idempotency_key = :key""")
-                .param("customer", customerId).param("key", idempotencyKey).query().listOfRows().stream().findFirst();
+                .param("customer", customerId).param("key", idempotencyKey)
+                .query((rs, row) -> Map.entry(endpoint(rs, row), rs.getString("request_hash"))).optional();
         if (earlier.isEmpty()) {
             return Optional.empty();
         }
-        Map<String, Object> row = earlier.get();
-        if (!row.get("request_hash").equals(registrationHash(url, eventTypes))) {
+        if (!earlier.get().getValue().equals(registrationHash(url, eventTypes))) {
             throw new Refusal("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another registration");
         }
-        String endpointId = (String) row.get("endpoint_id");
-        Endpoint endpoint = endpoint(customerId, endpointId).orElseThrow();
-        Instant createdAt = ((Timestamp) row.get("created_at")).toInstant();
-        Optional<String> firstSecret = now.isBefore(createdAt.plus(secretRetryWindow))
-                ? firstSecretIfCurrent(endpointId) : Optional.empty();
+        Endpoint endpoint = earlier.get().getKey();
+        Optional<String> firstSecret = now.isBefore(endpoint.createdAt().plus(secretRetryWindow))
+                ? firstSecretIfCurrent(endpoint.id()) : Optional.empty();
         return Optional.of(new Registered(firstSecret.map(endpoint::withSecret).orElse(endpoint), false));
     }
 

@@ -93,8 +93,8 @@ class WebhookController {
             String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
             List<String> types = EventTypes.check(registration.eventTypes());
             String url = urls.normalised(registration.url()).toString();
-            Optional<Registered> retried = transactions.execute(status -> store.retried(customerId, url, types, key,
-                    limits.secretRetryWindow(), clock.instant()));
+            Optional<Registered> retried = idempotencyKey == null ? Optional.empty()
+                    : store.retried(customerId, url, types, key, limits.secretRetryWindow(), clock.instant());
             if (retried.isPresent()) {
                 return retried.get();
             }
