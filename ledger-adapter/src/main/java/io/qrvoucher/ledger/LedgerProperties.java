@@ -123,8 +123,8 @@ public record LedgerProperties(
      *                               database short of I/O) otherwise kept a poll of 100 past Kafka's
      *                               {@code max.poll.interval.ms}: the instance was put out of its group, and its
      *                               commands answered again by the next owner. This, twice the statement timeout (the
-     *                               command under way when it is spent) and the publish timeout must fit in
-     *                               {@code max.poll.interval.ms}, else the adapter does not start
+     *                               command under way when it is spent), the publish timeout and the longest pause
+     *                               must fit in {@code max.poll.interval.ms}, else the adapter does not start
      */
     public record Retry(
             @DefaultValue("200ms") Duration initialInterval,
@@ -134,9 +134,19 @@ public record LedgerProperties(
             @DefaultValue("30s") Duration statementTimeout,
             @DefaultValue("60s") Duration pollBudget) {
 
-        /** The longest a poll's handling may take: its budget, the command under way then, and its results' publish. */
+        public Retry {
+            if (pollBudget.isNegative() || pollBudget.isZero()) {
+                throw new IllegalArgumentException("ledger.retry.poll-budget must be more than 0, not " + pollBudget);
+            }
+        }
+
+        /**
+         * The longest a poll's handling may take, to the next poll: its budget, the command under way then (its
+         * statement, cancelled on a silent database after twice the timeout), its results' publish, and the pause
+         * before the next poll after a failure.
+         */
         public Duration longestPoll() {
-            return pollBudget.plus(statementTimeout.multipliedBy(2)).plus(publishTimeout);
+            return pollBudget.plus(statementTimeout.multipliedBy(2)).plus(publishTimeout).plus(maxInterval);
         }
     }
 

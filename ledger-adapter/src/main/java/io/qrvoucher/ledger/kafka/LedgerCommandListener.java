@@ -36,7 +36,7 @@ import io.qrvoucher.support.RecordObservations;
  * result's before the next command, saves the broker a request and the listener a round trip for all but one
  * command of the poll.
  * <p>
- * A command that fails stops the poll there ({@link BatchListenerFailedException}): the results of the commands
+ * A command that fails stops the poll there ({@link CommandNotApplied}): the results of the commands
  * before it are awaited and their offsets committed, and the error handler takes it from that command on. So does a
  * poll whose commands took its budget ({@code ledger.retry.poll-budget}, {@link PollBudgetSpent}), within Kafka's
  * {@code max.poll.interval.ms}; the error handler then goes on at once. A
@@ -64,11 +64,22 @@ public class LedgerCommandListener implements ConsumerSeekAware {
     private final FailingTransfers failingTransfers;
     private final Duration pollBudget;
 
-    /** The commands of a poll took its budget: the rest are left to the next poll. Not a failure. */
-    static final class PollBudgetSpent extends RuntimeException {
-        PollBudgetSpent(Duration budget) {
+    /**
+     * The commands of a poll took its budget: the rest, from {@code index} on, are left to the next poll. Not a failure,
+     * and gone on from at once. A class apart from {@link CommandNotApplied}: the error handler keeps a record's pause
+     * between attempts while it fails with the same class, and a budget's no pause must not carry over to a failure.
+     */
+    static final class PollBudgetSpent extends BatchListenerFailedException {
+        PollBudgetSpent(Duration budget, int index) {
             super("The poll's commands took longer than ledger.retry.poll-budget (" + budget + "); the rest go on in the "
-                    + "next poll", null, false, false);
+                    + "next poll", index);
+        }
+    }
+
+    /** The command at {@code index} was not applied, or its result not published: it is tried again after a pause. */
+    static final class CommandNotApplied extends BatchListenerFailedException {
+        CommandNotApplied(String message, Throwable cause, int index) {
+            super(message, cause, index);
         }
     }
 
@@ -92,14 +103,13 @@ public class LedgerCommandListener implements ConsumerSeekAware {
         for (ConsumerRecord<String, byte[]> record : records) {
             if (!sending.isEmpty() && System.nanoTime() - budgetEnds > 0) {
                 awaitAcknowledged(sending);
-                throw new BatchListenerFailedException("Poll budget spent", new PollBudgetSpent(pollBudget),
-                        sending.size());
+                throw new PollBudgetSpent(pollBudget, sending.size());
             }
             try {
                 sending.add(observed(record));
             } catch (RuntimeException e) {
                 awaitAcknowledged(sending);
-                throw new BatchListenerFailedException("Ledger command not applied: " + e.getMessage(), e, sending.size());
+                throw new CommandNotApplied("Ledger command not applied: " + e.getMessage(), e, sending.size());
             }
         }
         awaitAcknowledged(sending);
@@ -145,7 +155,7 @@ public class LedgerCommandListener implements ConsumerSeekAware {
             try {
                 publisher.awaitAcknowledged(sending.get(index));
             } catch (ResultPublisher.ResultNotPublishedException e) {
-                throw new BatchListenerFailedException(e.getMessage(), e, index);
+                throw new CommandNotApplied(e.getMessage(), e, index);
             }
         }
     }

@@ -52,7 +52,7 @@ class LedgerKafkaConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(LedgerKafkaConfiguration.class);
     /** Kafka's default, where {@code spring.kafka.consumer.properties} does not set it. */
-    private static final String DEFAULT_MAX_POLL_INTERVAL_MS = "300000";
+    private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 
     @Bean
     ResultPublisher resultPublisher(KafkaTemplate<String, byte[]> kafka, Ledger ledger, LedgerProperties properties) {
@@ -86,13 +86,14 @@ class LedgerKafkaConfiguration {
     LedgerCommandListener ledgerCommandListener(Ledger ledger, ResultPublisher publisher, MeterRegistry meters,
                                                 ObservationRegistry observations, FailingTransfers failingTransfers,
                                                 LedgerProperties properties, KafkaProperties kafka) {
-        Duration maxPollInterval = Duration.ofMillis(Long.parseLong(kafka.getConsumer().getProperties()
-                .getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, DEFAULT_MAX_POLL_INTERVAL_MS)));
+        Object configured = kafka.buildConsumerProperties().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+        Duration maxPollInterval = Duration.ofMillis(configured == null ? DEFAULT_MAX_POLL_INTERVAL_MS
+                : Long.parseLong(configured.toString()));
         if (properties.retry().longestPoll().compareTo(maxPollInterval) >= 0) {
             throw new IllegalStateException("ledger.retry.poll-budget (" + properties.retry().pollBudget() + "), twice "
-                    + "ledger.retry.statement-timeout and ledger.retry.publish-timeout take " + properties.retry()
-                    .longestPoll() + ", not within the consumer's max.poll.interval.ms (" + maxPollInterval + "): a "
-                    + "poll that took them would put the instance out of its group");
+                    + "ledger.retry.statement-timeout, ledger.retry.publish-timeout and ledger.retry.max-interval take "
+                    + properties.retry().longestPoll() + ", not within the consumer's max.poll.interval.ms ("
+                    + maxPollInterval + "): a poll that took them would put the instance out of its group");
         }
         return new LedgerCommandListener(ledger, publisher, meters, observations, failingTransfers,
                 properties.retry().pollBudget());
@@ -139,6 +140,10 @@ class LedgerKafkaConfiguration {
         // A poll that spent its budget goes on from where it stopped, with no pause: nothing failed.
         handler.setBackOffFunction((record, error) -> Causes.find(error, LedgerCommandListener.PollBudgetSpent.class)
                 .<BackOff>map(spent -> new FixedBackOff(0, FixedBackOff.UNLIMITED_ATTEMPTS)).orElse(null));
+        // Its own line, not the handler's "Record in retry": a database too slow for its polls is an operator's to see.
+        handler.setRetryListeners((record, error, attempt) -> Causes.find(error, LedgerCommandListener.PollBudgetSpent.class)
+                .ifPresent(spent -> log.warn("{} at {}-{}@{}", spent.getMessage(), record.topic(), record.partition(),
+                        record.offset())));
         return handler;
     }
 

@@ -356,15 +356,15 @@ class LedgerAdapterFailureTest {
                 + "$$ BEGIN PERFORM pg_sleep(0.6); RETURN NEW; END $$").update();
         jdbc.sql("CREATE TRIGGER commands_on_a_slow_disk BEFORE INSERT ON processed_commands FOR EACH ROW "
                 + "EXECUTE FUNCTION a_slow_disk()").update();
-        List<String> vouchers = java.util.stream.IntStream.range(0, 12).mapToObj(i -> "slow-" + i).toList();
+        List<String> vouchers = java.util.stream.IntStream.range(0, 24).mapToObj(i -> "slow-" + i).toList();
         try (KafkaProducer<String, byte[]> producer = producer();
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
-            // Twelve commands of 0.6 s each: one poll of them takes 7 s, past the 5 s the consumer is given.
+            // Twenty-four commands of 0.6 s each: one poll of them takes 14 s, past the 10 s the consumer is given.
             vouchers.forEach(voucher -> LedgerCommands.send(producer, voucher,
                     new FreezeFunds("alice", "alice-cny", 1L, "CNY"), "/freeze"));
             try (ConfigurableApplicationContext adapter = adapter(new Class<?>[0], "--ledger.listener-concurrency=1",
                     "--ledger.retry.poll-budget=1s", "--ledger.retry.publish-timeout=1s",
-                    "--spring.kafka.consumer.properties.max.poll.interval.ms=5000")) {
+                    "--spring.kafka.consumer.max-poll-interval=10s")) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> vouchers.stream()
                         .allMatch(voucher -> !published(results, voucher + "/freeze").isEmpty()));
                 // One more command on every partition, answered after anything the poll's commands were answered again with.
@@ -384,9 +384,10 @@ class LedgerAdapterFailureTest {
 
     @Test
     void anAdapterWhosePollCouldOutlastMaxPollIntervalDoesNotStart() {
-        assertThatThrownBy(() -> adapter(new Class<?>[0], "--ledger.retry.poll-budget=5m").close())
-                .rootCause().hasMessageContaining("ledger.retry.poll-budget (PT5M)")
-                .hasMessageContaining("max.poll.interval.ms (PT5M)");
+        assertThatThrownBy(() -> adapter(new Class<?>[0], "--ledger.retry.poll-budget=5s",
+                "--spring.kafka.consumer.max-poll-interval=8s").close())
+                .rootCause().hasMessageContaining("ledger.retry.poll-budget (PT5S)")
+                .hasMessageContaining("max.poll.interval.ms (PT8S)");
     }
 
     private KafkaProducer<String, byte[]> producer() {
