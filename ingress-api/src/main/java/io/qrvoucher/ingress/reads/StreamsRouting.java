@@ -43,14 +43,29 @@ public class StreamsRouting {
         this.timeout = timeout;
     }
 
-    /** The instances that hold a partition: the active one first, then its standbys. */
+    /**
+     * The instances that hold a partition: the active one first, then its standbys. A routing older than its refresh
+     * interval is asked for again, and used meanwhile: a holder it names that no longer holds the partition says so,
+     * and the read asks for the routing again then ({@link VoucherReads}). Every read waited for the refresh, all of
+     * them as long as a seed that had stopped answering took to time out.
+     */
     public Mono<List<URI>> holdersOf(String topic, int partition) {
-        return Mono.defer(() -> fetched && System.nanoTime() - fetchedAt < refreshEvery.toNanos()
-                        ? Mono.just(current) : refresh())
-                .map(known -> holders(known, topic, partition));
+        return Mono.defer(() -> {
+            if (!fetched) {
+                return refresh();
+            }
+            if (System.nanoTime() - fetchedAt >= refreshEvery.toNanos()) {
+                refresh().subscribe(null, failed -> { });
+            }
+            return Mono.just(current);
+        }).map(known -> holders(known, topic, partition));
     }
 
-    /** Asks for the routing again; concurrent callers share one request. */
+    /**
+     * Asks for the routing again, of every seed and known instance at once, and takes the first that names any
+     * instance: one by one, a seed that had stopped answering held up the routing its whole timeout before the next was
+     * asked. Concurrent callers share one request.
+     */
     public Mono<Routing> refresh() {
         Mono<Routing> inFlight = fetching;
         if (inFlight != null) {
@@ -59,7 +74,7 @@ public class StreamsRouting {
         synchronized (this) {
             if (fetching == null) {
                 fetching = Flux.fromIterable(seedsThenKnown())
-                        .concatMap(url -> http.get().uri(url.resolve("/internal/routing")).retrieve()
+                        .flatMap(url -> http.get().uri(url.resolve("/internal/routing")).retrieve()
                                 .bodyToMono(Routing.class)
                                 .filter(routing -> !routing.instances().isEmpty())
                                 .timeout(timeout)
@@ -70,6 +85,8 @@ public class StreamsRouting {
                             current = routing;
                             fetchedAt = System.nanoTime();
                             fetched = true;
+                            // Before its callers have it: one that asks again at once must not be handed this one.
+                            fetching = null;
                         })
                         .doFinally(signal -> fetching = null)
                         .cache();
@@ -78,7 +95,7 @@ public class StreamsRouting {
         }
     }
 
-    /** The configured instances first; then every instance the last routing named, should those be gone. */
+    /** The configured instances; then every instance the last routing named, should those be gone. */
     private List<URI> seedsThenKnown() {
         List<URI> urls = new ArrayList<>(seeds);
         current.instances().stream().map(Instance::url).filter(url -> !urls.contains(url)).forEach(urls::add);
