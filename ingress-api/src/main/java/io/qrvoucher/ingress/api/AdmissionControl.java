@@ -44,11 +44,12 @@ import tools.jackson.databind.ObjectMapper;
  * vouchers already accepted are not limited here.
  *
  * <p>A write takes its place once its body has arrived whole (one without a body, as it comes; a handler that acts
- * before, on a form's parts or by publishing, takes it then: {@link #admitted}), and is refused then if the places
+ * before, on a form's parts or by publishing, takes it then: {@link #takePlace}), and is refused then if the places
  * were taken meanwhile: a body that trickles in, from a client on a poor line or one doing it on purpose, holds no
  * place while it does. Taken as the headers came, a few dozen slow bodies (two customers' shares) held every place
  * until they timed out, a minute and a half, while the ingress refused everyone else. A write that comes while every
- * place is taken is refused at once, before its token is checked or its body read.
+ * place is taken is refused at once, before its token is checked or its body read; so is one that comes while as many
+ * bodies are still arriving as may be (four a place; one customer's as many as their places).
  *
  * <p>A request that published holds its place until its work is done, not only until it is answered: answered
  * {@code 202} before its voucher settled (the client's {@code Prefer: wait} ran out, or it asked for none), or gone
@@ -71,6 +72,12 @@ final class AdmissionControl implements WebFilter, Ordered {
     private static final String OVERLOADED_DETAIL = "Too many requests are being handled; nothing was recorded. Retry it "
             + "in a moment.";
     private static final String TOO_MANY_IN_FLIGHT = "TOO_MANY_REQUESTS_IN_FLIGHT";
+    /**
+     * Writes whose bodies may be arriving at once, for each place: enough for clients on slow lines to send theirs
+     * while the places are busy, and a bound on what trickled bodies hold (connections, buffers, a picture's spooled
+     * parts). One customer's are bounded as their places are, {@code max-in-flight-writes-per-customer} and a quarter.
+     */
+    private static final int ARRIVING_PER_PLACE = 4;
     private static final String TOO_MANY_IN_FLIGHT_DETAIL = "You have too many requests being handled; nothing was "
             + "recorded. Retry it once one of them is answered.";
     private static final PathPattern ANY_VOUCHER_PATH = PathPatternParser.defaultInstance.parse("/api/vouchers/**");
@@ -83,8 +90,11 @@ final class AdmissionControl implements WebFilter, Ordered {
     private final int maxPerCustomer;
     private final int maxPerCustomerFinishing;
     private final ObjectMapper json;
+    private final int maxArriving;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger arriving = new AtomicInteger();
     private final Map<String, Integer> heldByCustomer = new ConcurrentHashMap<>();
+    private final Map<String, Integer> arrivingByCustomer = new ConcurrentHashMap<>();
     private final Counter refused;
     private final Counter refusedForCustomer;
 
@@ -103,14 +113,19 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
         this.maxPerCustomer = maxPerCustomer;
         this.maxPerCustomerFinishing = withAQuarterMore(maxPerCustomer);
+        this.maxArriving = ARRIVING_PER_PLACE * maxInFlight;
         this.json = json;
         Gauge.builder("ingress.writes.in.flight", inFlight, AtomicInteger::get)
-                .description("Requests that publish, being handled, or answered while the pipeline still works on them")
+                .description("Requests that publish, from when their body has come until they are answered, or until "
+                        + "the pipeline has done their work if that is later")
                 .register(meters);
+        Gauge.builder("ingress.writes.arriving", arriving, AtomicInteger::get)
+                .description("Requests that publish whose bodies are still arriving").register(meters);
         this.refused = Counter.builder("ingress.writes.refused")
-                .description("Requests that publish, refused at once because too many were in flight").register(meters);
+                .description("Requests that publish, refused because too many were in flight or arriving")
+                .register(meters);
         this.refusedForCustomer = Counter.builder("ingress.writes.refused.customer")
-                .description("Requests that publish, refused at once because their customer had too many in flight")
+                .description("Requests that publish, refused because their customer had too many in flight or arriving")
                 .register(meters);
     }
 
@@ -128,6 +143,9 @@ final class AdmissionControl implements WebFilter, Ordered {
         Place place = new Place(most);
         ServerWebExchange admitted = exchange;
         if (declaresABody(exchange.getRequest())) {
+            if (!place.startArriving()) {
+                return overloaded(exchange);
+            }
             admitted = exchange.mutate().request(new TakingItsPlace(exchange.getRequest(), place)).build();
         } else if (place.take() != null) {
             return overloaded(exchange);
@@ -153,9 +171,9 @@ final class AdmissionControl implements WebFilter, Ordered {
      * not read to its end: a form's parts are complete before the body is), or refuses it as the place would have been.
      * Nothing outside admission control.
      */
-    static Mono<Void> admitted() {
-        return Mono.deferContextual(context -> context.<Place>getOrEmpty(Place.class).map(Place::take)
-                .<Mono<Void>>map(Mono::error).orElseGet(Mono::empty));
+    static Mono<Void> takePlace() {
+        return Mono.deferContextual(context -> context.<Place>getOrEmpty(Place.class).map(Place::taken)
+                .orElseGet(Mono::empty));
     }
 
     /**
@@ -176,11 +194,7 @@ final class AdmissionControl implements WebFilter, Ordered {
     /** As {@link #publish(Mono, Duration, Function)}, on this clock of nanoseconds. */
     static <T> Mono<T> publish(Mono<T> send, Duration bound, Function<Duration, Mono<?>> workDoneWithin,
                                LongSupplier nanoClock) {
-        return Mono.deferContextual(context -> {
-            Optional<ApiException> refusal = context.<Place>getOrEmpty(Place.class).map(Place::take);
-            if (refusal.isPresent()) {
-                return Mono.error(refusal.get());
-            }
+        return takePlace().then(Mono.deferContextual(context -> {
             AtomicLong acknowledgedAt = new AtomicLong();
             Mono<T> sent = send.contextWrite(context).doOnSuccess(ack -> acknowledgedAt.set(nanoClock.getAsLong())).cache();
             context.<Place>getOrEmpty(Place.class).ifPresent(place -> place.keepUntil(sent.then(Mono.defer(() ->
@@ -189,7 +203,7 @@ final class AdmissionControl implements WebFilter, Ordered {
                 // The exchange's own subscription below answers it.
             });
             return sent;
-        });
+        }));
     }
 
     /**
@@ -210,7 +224,7 @@ final class AdmissionControl implements WebFilter, Ordered {
      * The customer's share of the places, after authentication, taken with the request's place: a request whose
      * customer already holds {@code max-in-flight-writes-per-customer} places is refused 429 then (at once if it has no
      * body), and its place freed with its answer; otherwise the customer holds one more place until the request's
-     * place is freed.
+     * place is freed. A customer with as many bodies still arriving is refused 429 at once.
      */
     WebFilter customerShares() {
         return new CustomerShares();
@@ -249,9 +263,10 @@ final class AdmissionControl implements WebFilter, Ordered {
         }
     }
 
-    private boolean takeShare(String customer, int most) {
+    /** One more of the customer's in {@code counts}, unless they have {@code most} there already. */
+    private static boolean takeOne(Map<String, Integer> counts, String customer, int most) {
         boolean[] taken = {false};
-        heldByCustomer.compute(customer, (id, held) -> {
+        counts.compute(customer, (id, held) -> {
             int now = held == null ? 0 : held;
             if (now >= most) {
                 return held;
@@ -262,22 +277,25 @@ final class AdmissionControl implements WebFilter, Ordered {
         return taken[0];
     }
 
-    private void giveShare(String customer) {
-        heldByCustomer.computeIfPresent(customer, (id, held) -> held <= 1 ? null : held - 1);
+    private static void giveOne(Map<String, Integer> counts, String customer) {
+        counts.computeIfPresent(customer, (id, held) -> held <= 1 ? null : held - 1);
     }
 
     /**
      * One write's place in {@code inFlight} and its customer's share, taken once the request has arrived whole and
-     * freed once: a body that trickles in holds nothing meanwhile.
+     * freed once: a body that trickles in holds only its room among those {@code arriving} (and its customer's).
      */
     private final class Place {
 
         private final int most;
-        /** Guarded by this place, as are the customer and whether the share is held. */
+        /** Guarded by this place, as are the fields below it. */
         private State state = State.WAITING;
+        private boolean countedArriving;
+        private boolean customerCountedArriving;
         private String customer;
         private int customersMost;
         private boolean holdsShare;
+        private ApiException refusal;
         private volatile Mono<?> workLeft = Mono.empty();
 
         /** @param most places in flight at most, this one's included, for a request of its kind */
@@ -294,24 +312,62 @@ final class AdmissionControl implements WebFilter, Ordered {
                 return null;
             }
             if (state == State.DONE) {
-                return overloadedRefusal();
+                return refusal != null ? refusal : overloadedRefusal();
             }
+            stopArriving();
             if (inFlight.incrementAndGet() > most) {
                 inFlight.decrementAndGet();
-                state = State.DONE;
                 refused.increment();
-                return overloadedRefusal();
+                return refused(overloadedRefusal());
             }
-            if (customer != null && !takeShare(customer, customersMost)) {
+            if (customer != null && !takeOne(heldByCustomer, customer, customersMost)) {
                 inFlight.decrementAndGet();
-                state = State.DONE;
                 refusedForCustomer.increment();
-                return new ApiException(HttpStatus.TOO_MANY_REQUESTS, TOO_MANY_IN_FLIGHT, TOO_MANY_IN_FLIGHT_DETAIL)
-                        .retryAfter(1);
+                return refused(new ApiException(HttpStatus.TOO_MANY_REQUESTS, TOO_MANY_IN_FLIGHT,
+                        TOO_MANY_IN_FLIGHT_DETAIL).retryAfter(1));
             }
             holdsShare = customer != null;
             state = State.TAKEN;
             return null;
+        }
+
+        /** {@link #take}, as what a request does next waits for it. */
+        Mono<Void> taken() {
+            return Mono.defer(() -> {
+                ApiException refused = take();
+                return refused == null ? Mono.empty() : Mono.error(refused);
+            });
+        }
+
+        /** The request is refused with this, and any later take with it too. */
+        private ApiException refused(ApiException refused) {
+            state = State.DONE;
+            refusal = refused;
+            return refused;
+        }
+
+        /** Counts the request's body among those arriving; false if as many are arriving as may. */
+        synchronized boolean startArriving() {
+            if (arriving.incrementAndGet() > maxArriving) {
+                arriving.decrementAndGet();
+                refused.increment();
+                state = State.DONE;
+                return false;
+            }
+            countedArriving = true;
+            return true;
+        }
+
+        /** Its body has come, or will not: it no longer counts among those arriving. */
+        private void stopArriving() {
+            if (countedArriving) {
+                arriving.decrementAndGet();
+                countedArriving = false;
+            }
+            if (customerCountedArriving) {
+                giveOne(arrivingByCustomer, customer);
+                customerCountedArriving = false;
+            }
         }
 
         /**
@@ -322,10 +378,18 @@ final class AdmissionControl implements WebFilter, Ordered {
         synchronized boolean ofCustomer(String customerId, int mostOfTheirs) {
             customer = customerId;
             customersMost = mostOfTheirs;
+            if (state == State.WAITING && countedArriving) {
+                // Its body still to come: counted among the customer's arriving, as many as their places at most.
+                customerCountedArriving = takeOne(arrivingByCustomer, customerId, mostOfTheirs);
+                if (!customerCountedArriving) {
+                    refusedForCustomer.increment();
+                }
+                return customerCountedArriving;
+            }
             if (state != State.TAKEN) {
                 return true;
             }
-            holdsShare = takeShare(customerId, mostOfTheirs);
+            holdsShare = takeOne(heldByCustomer, customerId, mostOfTheirs);
             if (!holdsShare) {
                 refusedForCustomer.increment();
             }
@@ -343,6 +407,7 @@ final class AdmissionControl implements WebFilter, Ordered {
         void answered(boolean workGoesOn) {
             String shareOf;
             synchronized (this) {
+                stopArriving();
                 boolean taken = state == State.TAKEN;
                 state = State.DONE;
                 if (!taken) {
@@ -361,7 +426,7 @@ final class AdmissionControl implements WebFilter, Ordered {
         private void free(String shareOf) {
             inFlight.decrementAndGet();
             if (shareOf != null) {
-                giveShare(shareOf);
+                giveOne(heldByCustomer, shareOf);
             }
         }
     }
@@ -385,10 +450,7 @@ final class AdmissionControl implements WebFilter, Ordered {
 
         @Override
         public Flux<DataBuffer> getBody() {
-            return super.getBody().concatWith(Mono.defer(() -> {
-                ApiException refusal = place.take();
-                return refusal == null ? Mono.empty() : Mono.error(refusal);
-            }));
+            return super.getBody().concatWith(place.taken().then(Mono.empty()));
         }
     }
 

@@ -24,7 +24,7 @@ final class Forms {
      * Reads the form's parts, hands them to {@code use} by name, and deletes them once {@code use} has answered, failed
      * or been cancelled: a part beyond the parser's memory is a file on disk until it is deleted. A form that cannot
      * be read — a part's header the parser cannot parse, a part without a name — is 400 MALFORMED_REQUEST. A write's
-     * admission place is taken before {@code use} ({@link AdmissionControl#admitted}).
+     * admission place is taken before {@code use} ({@link AdmissionControl#takePlace}).
      */
     static <T> Mono<T> read(Flux<Part> form, Function<MultiValueMap<String, Part>, Mono<T>> use) {
         return Mono.usingWhen(Mono.fromSupplier(Received::new),
@@ -36,7 +36,7 @@ final class Forms {
                         .onErrorMap(IllegalArgumentException.class, unreadable -> ApiException.badRequest(
                                 "MALFORMED_REQUEST", "The form cannot be read: " + unreadable.getMessage()))
                         // The parts end at the form's last boundary, maybe before the body does.
-                        .flatMap(parts -> AdmissionControl.admitted().thenReturn(parts))
+                        .flatMap(parts -> AdmissionControl.takePlace().thenReturn(parts))
                         .flatMap(use),
                 Received::delete, (received, error) -> received.delete(), Received::delete);
     }

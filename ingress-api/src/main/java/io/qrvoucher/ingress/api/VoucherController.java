@@ -142,7 +142,7 @@ class VoucherController {
                                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                               @RequestHeader(name = "Prefer", required = false) String prefer) {
         // Its place taken first: a body sent with it is never read, and would not take it.
-        return AdmissionControl.admitted().then(Mono.defer(() -> cancellations.cancel(caller.getSubject(), id,
+        return AdmissionControl.takePlace().then(Mono.defer(() -> cancellations.cancel(caller.getSubject(), id,
                 idempotencyKey, prefer)));
     }
 

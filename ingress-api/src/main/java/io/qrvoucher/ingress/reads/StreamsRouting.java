@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.springframework.web.reactive.function.client.WebClient;
 
@@ -34,7 +35,7 @@ public class StreamsRouting {
     private volatile Routing current = Routing.NONE;
     private volatile boolean fetched;
     private volatile long fetchedAt;
-    private volatile Mono<Routing> fetching;
+    private final AtomicReference<Mono<Routing>> fetching = new AtomicReference<>();
 
     public StreamsRouting(WebClient http, List<URI> seeds, Duration refreshEvery, Duration timeout) {
         this.http = http;
@@ -67,13 +68,17 @@ public class StreamsRouting {
      * asked. Concurrent callers share one request.
      */
     public Mono<Routing> refresh() {
-        Mono<Routing> inFlight = fetching;
+        Mono<Routing> inFlight = fetching.get();
         if (inFlight != null) {
             return inFlight;
         }
         synchronized (this) {
-            if (fetching == null) {
-                fetching = Flux.fromIterable(seedsThenKnown())
+            if (fetching.get() == null) {
+                AtomicReference<Mono<Routing>> thisFetch = new AtomicReference<>();
+                // Done before its callers have it, so that one that asks again at once is not handed it; and only if
+                // it is still the one in flight, so that its end does not drop a newer one.
+                Runnable done = () -> fetching.compareAndSet(thisFetch.get(), null);
+                thisFetch.set(Flux.fromIterable(seedsAndKnown())
                         .flatMap(url -> http.get().uri(url.resolve("/internal/routing")).retrieve()
                                 .bodyToMono(Routing.class)
                                 .filter(routing -> !routing.instances().isEmpty())
@@ -85,18 +90,18 @@ public class StreamsRouting {
                             current = routing;
                             fetchedAt = System.nanoTime();
                             fetched = true;
-                            // Before its callers have it: one that asks again at once must not be handed this one.
-                            fetching = null;
+                            done.run();
                         })
-                        .doFinally(signal -> fetching = null)
-                        .cache();
+                        .doFinally(signal -> done.run())
+                        .cache());
+                fetching.set(thisFetch.get());
             }
-            return fetching;
+            return fetching.get();
         }
     }
 
     /** The configured instances; then every instance the last routing named, should those be gone. */
-    private List<URI> seedsThenKnown() {
+    private List<URI> seedsAndKnown() {
         List<URI> urls = new ArrayList<>(seeds);
         current.instances().stream().map(Instance::url).filter(url -> !urls.contains(url)).forEach(urls::add);
         return urls;

@@ -211,7 +211,7 @@ public class WebhookEndpoints {
                 })
                 .next()
                 // Every instance said it did nothing: nothing was done, and the client may send it again in a while.
-                .switchIfEmpty(Mono.defer(() -> !busy.isEmpty() && busy.size() == owners.size()
+                .switchIfEmpty(Mono.defer(() -> !owners.isEmpty() && busy.size() == owners.size()
                         ? Mono.error(busy.get(busy.size() - 1).refusal()) : Mono.empty()))
                 // A write may have been made by an instance that answered too late.
                 .switchIfEmpty(Mono.error(() -> method == HttpMethod.GET

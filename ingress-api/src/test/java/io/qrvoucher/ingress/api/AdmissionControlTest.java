@@ -431,7 +431,7 @@ class AdmissionControlTest {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         // Both past the look at the places as they came (two of three taken), then their forms are read.
         Sinks.Empty<Void> formsRead = Sinks.empty();
-        WebFilterChain actsOnAForm = exchange -> formsRead.asMono().then(AdmissionControl.admitted())
+        WebFilterChain actsOnAForm = exchange -> formsRead.asMono().then(AdmissionControl.takePlace())
                 .then(stillHandling.asMono());
         admission.filter(withBody("/api/redemptions", Flux.never()), actsOnAForm).subscribe(null, failures::add);
         admission.filter(withBody("/api/redemptions", Flux.never()), actsOnAForm).subscribe(null, failures::add);
@@ -443,21 +443,24 @@ class AdmissionControlTest {
     }
 
     @Test
-    void aCustomersShareIsTakenWithThePlaceWhenTheirBodyHasCome() {
+    void aCustomersShareIsTakenWithThePlaceWhenTheirBodyHasComeAndItsRefusalHoldsForWhatTheHandlerDoesNext() {
         SimpleMeterRegistry twoEachMeters = new SimpleMeterRegistry();
         AdmissionControl twoEach = new AdmissionControl(8, 2, JsonMapper.builder().build(), twoEachMeters);
         Sinks.Empty<Void> stillHandling = Sinks.empty();
         WebFilterChain readsTheBodyThenHandles = exchange -> exchange.getRequest().getBody().then(stillHandling.asMono());
-        List<Sinks.Many<DataBuffer>> bodies = new ArrayList<>();
+        admitted(twoEach, as("alice", Flux.empty()), readsTheBodyThenHandles).subscribe();
+        Sinks.Many<DataBuffer> second = Sinks.many().unicast().onBackpressureBuffer();
+        Sinks.Many<DataBuffer> third = Sinks.many().unicast().onBackpressureBuffer();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            Sinks.Many<DataBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
-            bodies.add(body);
-            admitted(twoEach, as("alice", body.asFlux()), readsTheBodyThenHandles).subscribe(null, failures::add);
-        }
-        assertThat(failures).as("three of alice's bodies arriving, none refused yet").isEmpty();
+        admitted(twoEach, as("alice", second.asFlux()), readsTheBodyThenHandles).subscribe(null, failures::add);
+        // A handler that reads past a refused body (as the form parser may) and acts: refused alike.
+        admitted(twoEach, as("alice", third.asFlux()), exchange -> exchange.getRequest().getBody()
+                .onErrorResume(refused -> Flux.empty()).then(AdmissionControl.takePlace()))
+                .subscribe(null, failures::add);
+        assertThat(failures).as("two of alice's bodies arriving, one in her place, none refused yet").isEmpty();
 
-        bodies.forEach(Sinks.Many::tryEmitComplete);
+        second.tryEmitComplete();
+        third.tryEmitComplete();
 
         assertThat(failures).singleElement(InstanceOfAssertFactories.type(ApiException.class))
                 .satisfies(refusal -> assertThat(refusal.code()).isEqualTo("TOO_MANY_REQUESTS_IN_FLIGHT"));
@@ -467,6 +470,34 @@ class AdmissionControlTest {
         MockServerWebExchange onceAnswered = as("alice");
         admitted(twoEach, onceAnswered, exchange -> Mono.empty()).block(Duration.ofSeconds(1));
         assertThat(onceAnswered.getResponse().getStatusCode()).as("her share given back").isNull();
+    }
+
+    /** Else one token could keep thousands of bodies trickling in, each holding its connection and its buffers. */
+    @Test
+    void bodiesStillArrivingAreBoundedAndOneCustomersAsTheirPlacesAre() {
+        SimpleMeterRegistry twoPlacesMeters = new SimpleMeterRegistry();
+        AdmissionControl twoPlaces = new AdmissionControl(2, 2, JsonMapper.builder().build(), twoPlacesMeters);
+        WebFilterChain readsTheBody = exchange -> exchange.getRequest().getBody().then();
+        admitted(twoPlaces, as("alice", Flux.never()), readsTheBody).subscribe();
+        admitted(twoPlaces, as("alice", Flux.never()), readsTheBody).subscribe();
+        MockServerWebExchange alicesThird = as("alice", Flux.never());
+        admitted(twoPlaces, alicesThird, readsTheBody).subscribe();
+        assertThat(alicesThird.getResponse().getStatusCode()).as("as many of hers arriving as she may hold places")
+                .isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+
+        // Three places (two and a quarter more), four bodies arriving a place: twelve.
+        for (int i = 0; i < 10; i++) {
+            admitted(twoPlaces, as("customer-" + i, Flux.never()), readsTheBody).subscribe();
+        }
+        MockServerWebExchange thirteenth = as("bob", Flux.never());
+        admitted(twoPlaces, thirteenth, readsTheBody).subscribe();
+
+        assertThat(thirteenth.getResponse().getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+        assertThat(twoPlacesMeters.get("ingress.writes.arriving").gauge().value()).isEqualTo(12.0);
+        assertThat(twoPlacesMeters.get("ingress.writes.in.flight").gauge().value()).isZero();
+        MockServerWebExchange withoutABody = as("carol");
+        admitted(twoPlaces, withoutABody, exchange -> Mono.never()).subscribe();
+        assertThat(withoutABody.getResponse().getStatusCode()).as("the places themselves free").isNull();
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -92,7 +93,7 @@ class StreamsRoutingTest {
     /** A voucher-streams instance's routing endpoint, answering with a fixed routing. */
     private static final class Seed implements AutoCloseable {
         private final HttpServer server;
-        private final CountDownLatch answering = new CountDownLatch(1);
+        private final CountDownLatch closed = new CountDownLatch(1);
         private volatile boolean silent;
         private volatile Seed after;
         private final CountDownLatch answered = new CountDownLatch(1);
@@ -133,7 +134,7 @@ class StreamsRoutingTest {
 
         private void awaitAnswered() {
             try {
-                answered.await(BOUND.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+                answered.await(BOUND.toSeconds(), TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -146,7 +147,7 @@ class StreamsRoutingTest {
 
         private void awaitClose() {
             try {
-                answering.await();
+                closed.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -154,7 +155,7 @@ class StreamsRoutingTest {
 
         @Override
         public void close() {
-            answering.countDown();
+            closed.countDown();
             server.stop(0);
         }
     }

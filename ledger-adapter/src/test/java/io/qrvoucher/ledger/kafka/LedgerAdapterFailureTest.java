@@ -14,10 +14,12 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import javax.sql.DataSource;
 
@@ -333,7 +335,7 @@ class LedgerAdapterFailureTest {
     }
 
     private ConfigurableApplicationContext adapter(Class<?>[] extra, String... settings) {
-        List<String> args = new java.util.ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
+        List<String> args = new ArrayList<>(List.of("--server.port=0", "--management.server.port=0",
                 "--spring.datasource.url=" + database, "--spring.datasource.username=postgres",
                 "--spring.datasource.password=postgres",
                 "--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
@@ -356,7 +358,7 @@ class LedgerAdapterFailureTest {
                 + "$$ BEGIN PERFORM pg_sleep(0.6); RETURN NEW; END $$").update();
         jdbc.sql("CREATE TRIGGER commands_on_a_slow_disk BEFORE INSERT ON processed_commands FOR EACH ROW "
                 + "EXECUTE FUNCTION a_slow_disk()").update();
-        List<String> vouchers = java.util.stream.IntStream.range(0, 24).mapToObj(i -> "slow-" + i).toList();
+        List<String> vouchers = IntStream.range(0, 24).mapToObj(i -> "slow-" + i).toList();
         try (KafkaProducer<String, byte[]> producer = producer();
              TopicReader results = new TopicReader(broker.bootstrapServers(), "ledger-results")) {
             // Twenty-four commands of 0.6 s each: one poll of them takes 14 s, past the 10 s the consumer is given.
@@ -384,8 +386,9 @@ class LedgerAdapterFailureTest {
 
     @Test
     void anAdapterWhosePollCouldOutlastMaxPollIntervalDoesNotStart() {
+        // 5 s + 2 × 1 s + 1 s + 0.2 s: past 8 s only with the budget counted.
         assertThatThrownBy(() -> adapter(new Class<?>[0], "--ledger.retry.poll-budget=5s",
-                "--spring.kafka.consumer.max-poll-interval=8s").close())
+                "--ledger.retry.publish-timeout=1s", "--spring.kafka.consumer.max-poll-interval=8s").close())
                 .rootCause().hasMessageContaining("ledger.retry.poll-budget (PT5S)")
                 .hasMessageContaining("max.poll.interval.ms (PT8S)");
     }

@@ -40,7 +40,8 @@ public final class CustomerAttempts implements Processor<String, CustomerAttempt
     @Override
     public void process(Record<String, CustomerAttempt> record) {
         CustomerAttempt attempt = record.value();
-        long madeAt = Math.min(attempt.getAttemptedAt().toEpochMilli(), context.currentSystemTimeMs() + VoucherTopology.CLOCK_SKEW.toMillis());
+        long madeAt = Math.min(attempt.getAttemptedAt().toEpochMilli(),
+                context.currentSystemTimeMs() + VoucherTopology.CLOCK_SKEW.toMillis());
         store.put(storeKey(attempt.getCustomerId(), attempt.getKind()), ATTEMPT, madeAt);
     }
 

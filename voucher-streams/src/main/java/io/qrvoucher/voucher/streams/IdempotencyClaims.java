@@ -15,10 +15,10 @@ import io.qrvoucher.schemas.VoucherRules;
 /**
  * Decides Idempotency-Keys and sign-ins where their claims are ordered: the first claim of a key (on
  * {@code ingress-idempotency}, keyed by customer and key) is kept in {@code idempotency-claims} for the
- * claim window, and every ingress instance reads the same first claim from here. A claim made after the
- * window of the first, and the clocks' skew ({@link VoucherTopology#claimsHeld}), is the key's new first claim. Claims leave the store some time after their window
- * ends, found by a {@link RetentionSweep} of the store: a claim read after its window is no longer its key's
- * first, here as in the ingress's reads, so how soon it leaves bounds only what the store holds.
+ * claim window, and every ingress instance reads the same first claim from here. A claim made after the window of
+ * the first and the clocks' skew ({@link VoucherTopology#claimsHeld}) is the key's new first claim. Claims leave the
+ * store some time after that, found by a {@link RetentionSweep} of the store: a claim read after it is no longer its
+ * key's first, here as in the ingress's reads, so how soon it leaves bounds only what the store holds.
  */
 final class IdempotencyClaims implements Processor<String, IdempotencyClaim, Void, Void> {
 

@@ -97,8 +97,9 @@ public final class VoucherTopology {
     /** The claim window of tests and benchmarks that do not set one. */
     static final Duration DEFAULT_CLAIM_WINDOW = Duration.ofHours(24);
     /**
-     * How far apart the services' clocks may be, as the internal API's seals allow ({@code internal-api.max-clock-skew}):
-     * a time an ingress stamped is judged here, or against another ingress's stamp, no more precisely than this.
+     * How far apart the services' clocks are taken to be at most (NTP keeps them far closer): a time an ingress stamped
+     * is judged here, or against another ingress's stamp, no more precisely than this. Fixed, as the claims' and the
+     * attempts' rules depend on it; {@code internal-api.max-clock-skew}, a setting, defaults to the same minute.
      */
     public static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
     /** How long a voucher at rest is kept, in tests and benchmarks that do not set it. */
