@@ -102,7 +102,7 @@ class AdmissionHoldTest extends IngressTestBase {
 
     /** Sends the request's headers and the start of its body; the rest never comes. */
     private void endedWhenItsBodyStopsArriving(String headersAndStartOfBody) throws IOException {
-        await().atMost(Duration.ofSeconds(40)).until(() -> writesInFlight() == 0);
+        await().atMost(Duration.ofSeconds(40)).until(() -> writesArriving() == 0 && writesInFlight() == 0);
         try (Socket socket = new Socket("localhost", port)) {
             socket.setSoTimeout(30_000);
             socket.getOutputStream().write(headersAndStartOfBody.getBytes(StandardCharsets.US_ASCII));

@@ -323,8 +323,7 @@ final class AdmissionControl implements WebFilter, Ordered {
             if (customer != null && !takeOne(heldByCustomer, customer, customersMost)) {
                 inFlight.decrementAndGet();
                 refusedForCustomer.increment();
-                return refused(new ApiException(HttpStatus.TOO_MANY_REQUESTS, TOO_MANY_IN_FLIGHT,
-                        TOO_MANY_IN_FLIGHT_DETAIL).retryAfter(1));
+                return refused(tooManyInFlightRefusal());
             }
             holdsShare = customer != null;
             state = State.TAKEN;
@@ -376,6 +375,9 @@ final class AdmissionControl implements WebFilter, Ordered {
          * False if it cannot be.
          */
         synchronized boolean ofCustomer(String customerId, int mostOfTheirs) {
+            if (customer != null) {
+                return true; // told already: counted then
+            }
             customer = customerId;
             customersMost = mostOfTheirs;
             if (state == State.WAITING && countedArriving) {
@@ -383,6 +385,8 @@ final class AdmissionControl implements WebFilter, Ordered {
                 customerCountedArriving = takeOne(arrivingByCustomer, customerId, mostOfTheirs);
                 if (!customerCountedArriving) {
                     refusedForCustomer.increment();
+                    stopArriving();
+                    refused(tooManyInFlightRefusal());
                 }
                 return customerCountedArriving;
             }
@@ -433,6 +437,10 @@ final class AdmissionControl implements WebFilter, Ordered {
 
     private static ApiException overloadedRefusal() {
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, OVERLOADED, OVERLOADED_DETAIL).retryAfter(1);
+    }
+
+    private static ApiException tooManyInFlightRefusal() {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, TOO_MANY_IN_FLIGHT, TOO_MANY_IN_FLIGHT_DETAIL).retryAfter(1);
     }
 
     /** Not taken yet; taken; answered, refused, or gone (freed if it was taken, or to be once its work is done). */

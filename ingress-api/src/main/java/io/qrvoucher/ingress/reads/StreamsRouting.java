@@ -95,6 +95,7 @@ public class StreamsRouting {
                         .doFinally(signal -> done.run())
                         .cache());
                 fetching.set(thisFetch.get());
+                return thisFetch.get();
             }
             return fetching.get();
         }

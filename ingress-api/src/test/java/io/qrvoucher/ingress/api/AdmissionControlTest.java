@@ -478,16 +478,26 @@ class AdmissionControlTest {
         SimpleMeterRegistry twoPlacesMeters = new SimpleMeterRegistry();
         AdmissionControl twoPlaces = new AdmissionControl(2, 2, JsonMapper.builder().build(), twoPlacesMeters);
         WebFilterChain readsTheBody = exchange -> exchange.getRequest().getBody().then();
-        admitted(twoPlaces, as("alice", Flux.never()), readsTheBody).subscribe();
+        Disposable alicesFirst = admitted(twoPlaces, as("alice", Flux.never()), readsTheBody).subscribe();
         admitted(twoPlaces, as("alice", Flux.never()), readsTheBody).subscribe();
         MockServerWebExchange alicesThird = as("alice", Flux.never());
         admitted(twoPlaces, alicesThird, readsTheBody).subscribe();
         assertThat(alicesThird.getResponse().getStatusCode()).as("as many of hers arriving as she may hold places")
                 .isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        assertThat(twoPlacesMeters.get("ingress.writes.arriving").gauge().value()).as("the refused one not counted")
+                .isEqualTo(2.0);
+        // One of hers whose client leaves gives its room back.
+        alicesFirst.dispose();
+        MockServerWebExchange alicesNext = as("alice", Flux.never());
+        admitted(twoPlaces, alicesNext, readsTheBody).subscribe();
+        assertThat(alicesNext.getResponse().getStatusCode()).isNull();
+        assertThat(twoPlacesMeters.get("ingress.writes.arriving").gauge().value()).isEqualTo(2.0);
 
         // Three places (two and a quarter more), four bodies arriving a place: twelve.
         for (int i = 0; i < 10; i++) {
-            admitted(twoPlaces, as("customer-" + i, Flux.never()), readsTheBody).subscribe();
+            MockServerWebExchange others = as("customer-" + i, Flux.never());
+            admitted(twoPlaces, others, readsTheBody).subscribe();
+            assertThat(others.getResponse().getStatusCode()).isNull();
         }
         MockServerWebExchange thirteenth = as("bob", Flux.never());
         admitted(twoPlaces, thirteenth, readsTheBody).subscribe();
