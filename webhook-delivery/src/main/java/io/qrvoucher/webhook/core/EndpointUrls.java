@@ -48,6 +48,12 @@ public final class EndpointUrls {
     /** The URL, normalised, or a {@link Refusal} saying what is wrong with it; its host resolved by {@code resolver}. */
     public URI check(String url, Resolver resolver) {
         URI uri = normalised(url);
+        requirePublic(uri, resolver);
+        return uri;
+    }
+
+    /** Refuses a URL, {@link #normalised} already, whose host does not resolve to public addresses only. */
+    public void requirePublic(URI uri, Resolver resolver) {
         InetAddress[] resolved;
         try {
             resolved = resolver.resolve(uri.getHost());
@@ -59,7 +65,6 @@ public final class EndpointUrls {
         if (resolved.length == 0 || !Arrays.stream(resolved).allMatch(addresses::permits)) {
             throw new Refusal("WEBHOOK_URL_NOT_ALLOWED", notPublic(uri.getHost()));
         }
-        return uri;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.qrvoucher.webhook.web;
 
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -92,7 +93,8 @@ class WebhookController {
         return blocking(() -> {
             String key = idempotencyKey == null ? UUID.randomUUID().toString() : idempotencyKey;
             List<String> types = EventTypes.check(registration.eventTypes());
-            String url = urls.normalised(registration.url()).toString();
+            URI normalised = urls.normalised(registration.url());
+            String url = normalised.toString();
             Optional<Registered> retried = idempotencyKey == null ? Optional.empty()
                     : store.retried(customerId, url, types, key, limits.secretRetryWindow(), clock.instant());
             if (retried.isPresent()) {
@@ -100,7 +102,7 @@ class WebhookController {
             }
             store.checkRoomFor(customerId, key, limits.maxPerCustomer());
             // Looked up before the transaction: resolving the host may take a while.
-            urls.check(url, lookups.of(customerId));
+            urls.requirePublic(normalised, lookups.of(customerId));
             return transactions.execute(status -> store.register(customerId, url, types, key,
                     limits.maxPerCustomer(), limits.secretRetryWindow(), clock.instant()));
         }).map(registered -> ResponseEntity.status(registered.created() ? HttpStatus.CREATED : HttpStatus.OK)
