@@ -9,6 +9,11 @@ import io.qrvoucher.schemas.VoucherRules;
  */
 public sealed interface LedgerCommand {
 
+    /** The kinds of command, as their ids name them. */
+    String FREEZE = "freeze";
+    String TRANSFER = "transfer";
+    String RELEASE = "release";
+
     String voucherId();
 
     String commandId();
@@ -16,7 +21,7 @@ public sealed interface LedgerCommand {
     record Freeze(String voucherId, String customerId, String accountId, Money amount) implements LedgerCommand {
         @Override
         public String commandId() {
-            return VoucherRules.ledgerCommandId(voucherId, "freeze");
+            return VoucherRules.ledgerCommandId(voucherId, FREEZE);
         }
     }
 
@@ -25,7 +30,7 @@ public sealed interface LedgerCommand {
             implements LedgerCommand {
         @Override
         public String commandId() {
-            return VoucherRules.ledgerCommandId(voucherId, "transfer");
+            return VoucherRules.ledgerCommandId(voucherId, TRANSFER);
         }
     }
 
@@ -33,7 +38,7 @@ public sealed interface LedgerCommand {
     record Release(String voucherId) implements LedgerCommand {
         @Override
         public String commandId() {
-            return VoucherRules.ledgerCommandId(voucherId, "release");
+            return VoucherRules.ledgerCommandId(voucherId, RELEASE);
         }
     }
 }

@@ -1240,6 +1240,18 @@ class VoucherTopologyTest {
             assertThat(topology.stored("v2").getStatus()).isEqualTo(VoucherStatus.PENDING);
         }
 
+        /** The lifecycle goes by a result's outcome: one under another kind's command id is not the ledger's answer. */
+        @Test
+        void aLedgerResultWhoseOutcomeIsNotOfItsCommandsKindIsDeadLetteredAndAppliesNothing() {
+            topology.generate("v1", "alice", 100);
+
+            topology.ledgerAnswers("v1", "/release", LedgerOutcome.FROZEN, null);
+
+            assertThat(header(single(topology.deadLetters()), DeadLetterHeaders.REASON))
+                    .contains("v1/release").contains("FROZEN").contains("v1/freeze");
+            assertThat(topology.stored("v1").getStatus()).as("nothing was frozen").isEqualTo(VoucherStatus.PENDING);
+        }
+
         @Test
         void aRequestKeyedByAnotherVoucherIsDeadLettered() {
             byte[] value = io.qrvoucher.schemas.AvroSerde.of(io.qrvoucher.avro.VoucherRequest.class).encode(
