@@ -2,6 +2,7 @@ package io.qrvoucher.broker;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,13 +25,15 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.qrvoucher.network.TcpRelay;
 import io.qrvoucher.ports.FreePorts;
 
 /**
  * A single-node {@link KraftBroker} for a test: free ports, a temporary directory, the given topics
  * created with the given partitions (one replica each). {@link #close()} stops the broker and
  * deletes the directory; it may be called more than once, so a test can stop the broker early.
- * {@link #startSecured} starts one whose clients authenticate and are authorized by ACLs.
+ * {@link #startSecured} starts one whose clients authenticate and are authorized by ACLs; {@link #startRelayed} one
+ * that clients may also reach through a {@link TcpRelay}, to be cut off from it.
  */
 public final class TestBroker implements AutoCloseable {
 
@@ -39,12 +42,14 @@ public final class TestBroker implements AutoCloseable {
     private final Path directory;
     private final KraftBroker broker;
     private final BrokerSecurity security;
+    private final TcpRelay relay;
     private boolean closed;
 
-    private TestBroker(Path directory, KraftBroker broker, BrokerSecurity security) {
+    private TestBroker(Path directory, KraftBroker broker, BrokerSecurity security, TcpRelay relay) {
         this.directory = directory;
         this.broker = broker;
         this.security = security;
+        this.relay = relay;
     }
 
     /** A broker with the {@link KraftBroker.Node#single single-node} settings, and these topics. */
@@ -54,7 +59,16 @@ public final class TestBroker implements AutoCloseable {
 
     /** As {@link #start(int, String...)}, with extra broker settings on top of the single-node ones. */
     public static TestBroker start(Map<String, String> brokerConfig, int partitions, String... topics) {
-        return start(brokerConfig, null, partitions, topics);
+        return start(brokerConfig, null, false, partitions, topics);
+    }
+
+    /**
+     * As {@link #start(int, String...)}, and clients that bootstrap from {@link #relayedBootstrapServers()} reach the
+     * broker only through its {@link #relay()}: a second listener advertises the relay's port, so that the broker's
+     * metadata sends them back through it.
+     */
+    public static TestBroker startRelayed(int partitions, String... topics) {
+        return start(Map.of(), null, true, partitions, topics);
     }
 
     /**
@@ -63,16 +77,16 @@ public final class TestBroker implements AutoCloseable {
      * client its user ({@link #createUsers}) and rights ({@link #addAcls}), then {@link #clientConfig}.
      */
     public static TestBroker startSecured(int partitions, String... topics) {
-        return start(Map.of(), directory -> BrokerSecurity.scram(), partitions, topics);
+        return start(Map.of(), directory -> BrokerSecurity.scram(), false, partitions, topics);
     }
 
     /** As {@link #startSecured}, with clients over TLS (SASL_SSL) as production has them. */
     public static TestBroker startSecuredOverTls(int partitions, String... topics) {
-        return start(Map.of(), directory -> BrokerSecurity.scramOverTls(directory.resolve("tls")), partitions, topics);
+        return start(Map.of(), directory -> BrokerSecurity.scramOverTls(directory.resolve("tls")), false, partitions, topics);
     }
 
     private static TestBroker start(Map<String, String> brokerConfig, Function<Path, BrokerSecurity> securityIn,
-                                    int partitions, String... topics) {
+                                    boolean relayed, int partitions, String... topics) {
         Path directory;
         try {
             directory = Files.createTempDirectory("test-broker");
@@ -83,15 +97,28 @@ public final class TestBroker implements AutoCloseable {
         KraftBroker.Node single = KraftBroker.Node.single(FreePorts.next(), FreePorts.next());
         Map<String, String> config = new HashMap<>(single.config());
         config.putAll(brokerConfig);
+        TcpRelay relay = null;
         KraftBroker broker;
         try {
+            if (relayed) {
+                int relayedPort = FreePorts.next();
+                relay = TcpRelay.start(FreePorts.next(), new InetSocketAddress("127.0.0.1", relayedPort));
+                config.put("listeners", "PLAINTEXT://127.0.0.1:" + single.port() + ",RELAYED://127.0.0.1:" + relayedPort
+                        + ",CONTROLLER://127.0.0.1:" + single.controllerPort());
+                config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + single.port()
+                        + ",RELAYED://127.0.0.1:" + relay.port());
+                config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,RELAYED:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            }
             broker = KraftBroker.start(directory, new KraftBroker.Node(single.id(), single.port(), single.controllerPort(),
                     single.voters(), Uuid.randomUuid().toString(), Map.copyOf(config)), security);
         } catch (RuntimeException e) {
+            if (relay != null) {
+                relay.close();
+            }
             delete(directory);
             throw e;
         }
-        TestBroker started = new TestBroker(directory, broker, security);
+        TestBroker started = new TestBroker(directory, broker, security, relay);
         try {
             started.createTopics(partitions, topics);
         } catch (RuntimeException e) {
@@ -103,6 +130,19 @@ public final class TestBroker implements AutoCloseable {
 
     public String bootstrapServers() {
         return broker.bootstrapServers();
+    }
+
+    /** Where clients bootstrap to reach the broker only through {@link #relay()}. */
+    public String relayedBootstrapServers() {
+        return "127.0.0.1:" + relay().port();
+    }
+
+    /** The relay between the broker and the clients that bootstrap from {@link #relayedBootstrapServers()}. */
+    public TcpRelay relay() {
+        if (relay == null) {
+            throw new IllegalStateException("This broker has no relay: start it with startRelayed");
+        }
+        return relay;
     }
 
     /** A client that may do anything: the bootstrap servers, and on a secured broker the super user's login. */
@@ -158,6 +198,9 @@ public final class TestBroker implements AutoCloseable {
             return;
         }
         closed = true;
+        if (relay != null) {
+            relay.close();
+        }
         try {
             broker.close();
         } finally {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.time.Clock;
@@ -48,6 +49,8 @@ import io.qrvoucher.ledger.core.LedgerCommand.Freeze;
 import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Release;
 import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
+import io.qrvoucher.network.TcpRelay;
+import io.qrvoucher.ports.FreePorts;
 
 /** The ledger against a real PostgreSQL: every command, every refusal, concurrency and the books. */
 class LedgerTest {
@@ -134,9 +137,9 @@ class LedgerTest {
             throws Exception {
         int port = TestDatabases.server().getPort();
         ExecutorService caller = Executors.newSingleThreadExecutor();
-        SilenceableProxy proxy = new SilenceableProxy("localhost", port);
+        TcpRelay proxy = TcpRelay.start(FreePorts.next(), new InetSocketAddress("localhost", port));
         HikariDataSource throughProxy = TestDatabases.dataSource(
-                dataSource.getJdbcUrl().replace("localhost:" + port, "localhost:" + proxy.port()));
+                dataSource.getJdbcUrl().replace("localhost:" + port, "127.0.0.1:" + proxy.port()));
         throughProxy.setMinimumIdle(1);
         throughProxy.setMaximumPoolSize(2);
         try (Connection holder = dataSource.getConnection()) {
@@ -147,7 +150,7 @@ class LedgerTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
                             + "AND query LIKE :waiting").param("waiting", "%" + waiting + "%").query(Long.class).single() >= 1L);
-            proxy.silence();
+            proxy.cut();
 
             Throwable failure = catchThrowable(() -> inFlight.get(60, TimeUnit.SECONDS));
             assertThat(failure).isInstanceOf(ExecutionException.class);

@@ -30,6 +30,7 @@ import io.qrvoucher.support.reads.VoucherStreamsReads.BadQuery;
 import io.qrvoucher.support.reads.VoucherStreamsReads.NotHeld;
 import io.qrvoucher.support.reads.VoucherStreamsReads.Role;
 import io.qrvoucher.voucher.query.BadParameter;
+import io.qrvoucher.voucher.query.BrokerContact;
 import io.qrvoucher.voucher.query.Routing;
 import io.qrvoucher.voucher.query.StoreReads;
 import reactor.core.publisher.Mono;
@@ -56,11 +57,14 @@ class InternalQueryController {
 
     private final KafkaStreams streams;
     private final StoreReads reads;
+    private final BrokerContact contact;
     private final VoucherStreamsProperties.Topics topics;
 
-    InternalQueryController(KafkaStreams streams, StoreReads reads, VoucherStreamsProperties properties) {
+    InternalQueryController(KafkaStreams streams, StoreReads reads, BrokerContact contact,
+                            VoucherStreamsProperties properties) {
         this.streams = streams;
         this.reads = reads;
+        this.contact = contact;
         this.topics = properties.topics();
     }
 
@@ -128,9 +132,13 @@ class InternalQueryController {
         return time;
     }
 
-    /** Which instance holds which partitions of the voucher and customer topics, actively or as a standby. */
+    /**
+     * Which instance holds which partitions of the voucher and customer topics, actively or as a standby; not told by
+     * an instance out of contact with the brokers, whose view may be of partitions that have moved since.
+     */
     @GetMapping("/routing")
     Routing routing() {
+        contact.requireContact();
         return Routing.of(streams.metadataForAllStreamsClients(),
                 Set.of(topics.requests(), topics.customerVouchers(), topics.settingsChanges(), topics.idempotencyClaims(),
                         topics.customerAttempts()));

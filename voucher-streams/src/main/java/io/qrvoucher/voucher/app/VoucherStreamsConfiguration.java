@@ -26,6 +26,7 @@ import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.KafkaTracing;
+import io.qrvoucher.voucher.query.BrokerContact;
 import io.qrvoucher.voucher.query.StandbyLags;
 import io.qrvoucher.voucher.query.StoreReads;
 import io.qrvoucher.voucher.query.Ticks;
@@ -43,6 +44,8 @@ class VoucherStreamsConfiguration {
     private static final Duration SETTINGS_TICK = Duration.ofMillis(5);
     private static final Duration WATCH_IDLE_RECHECK = Duration.ofSeconds(1);
     private static final Duration STANDBY_LAG_LOOKS = Duration.ofSeconds(1);
+    /** Well inside the second that {@link BrokerContact#MARGIN} leaves for a look's period and a round trip. */
+    private static final Duration CONTACT_LOOKS = Duration.ofMillis(200);
 
     /** The ingress's live status long polls over shared HTTP/2 connections: see {@link Http2LongPolls}. */
     @Bean
@@ -83,7 +86,7 @@ class VoucherStreamsConfiguration {
 
     @Bean(initMethod = "start", destroyMethod = "")
     KafkaStreams voucherStreams(Topology voucherTopology, VoucherStreamsProperties properties, KafkaConnection kafkaConnection,
-                                WholePartitions wholePartitions, StandbyLags standbyLags) {
+                                WholePartitions wholePartitions, StandbyLags standbyLags, BrokerContact brokerContact) {
         CoPartitioning.check(kafkaConnection, properties.topics().coPartitioned());
         Properties config = properties.streamsConfig(kafkaConnection);
         KafkaStreams streams = new KafkaStreams(voucherTopology, config);
@@ -94,6 +97,7 @@ class VoucherStreamsConfiguration {
                 config.getOrDefault(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 0), ConfigDef.Type.INT) > 0) {
             standbyLags.watching(streams, STANDBY_LAG_LOOKS);
         }
+        brokerContact.watching(streams, CONTACT_LOOKS);
         // A thread that dies on an unexpected error is replaced; its tasks restart from the last commit.
         streams.setUncaughtExceptionHandler(error -> {
             log.error("Stream thread failed; replacing it", error);
@@ -111,8 +115,15 @@ class VoucherStreamsConfiguration {
 
     @Bean
     VoucherQueries voucherQueries(KafkaStreams voucherStreams, WholePartitions wholePartitions, StandbyLags standbyLags,
-                                  VoucherStreamsProperties properties) {
-        return new VoucherQueries(voucherStreams, wholePartitions, standbyLags, properties.applicationServer());
+                                  BrokerContact brokerContact, VoucherStreamsProperties properties) {
+        return new VoucherQueries(voucherStreams, wholePartitions, standbyLags, brokerContact,
+                properties.applicationServer());
+    }
+
+    /** Whether this instance has heard from the brokers within its session, less a heartbeat: else it answers no read. */
+    @Bean(destroyMethod = "close")
+    BrokerContact brokerContact(VoucherStreamsProperties properties, KafkaConnection kafkaConnection) {
+        return BrokerContact.of(properties.streamsConfig(kafkaConnection));
     }
 
     /** How far behind the standbys here are: looked at every second (a request to the brokers each time). */

@@ -59,7 +59,9 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  * </ul>
  * Reads are {@code READ_COMMITTED}: with transactional state stores they skip what a task has written in a
  * transaction that has not committed yet; the exceptions (claims, attempts) say why they may read further.
- * (Lists and attempts are range reads, answered by whichever task holds the partition here.)
+ * (Lists and attempts are range reads, answered by whichever task holds the partition here.) Nothing is answered,
+ * before or after the reads, while this instance is out of {@link BrokerContact contact} with the brokers: its
+ * partitions may have moved without its knowing.
  */
 public final class VoucherQueries implements VoucherWatches.VoucherLookups {
 
@@ -80,23 +82,27 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
     private final KafkaStreams streams;
     private final WholePartitions whole;
     private final StandbyLags standbyLags;
+    private final BrokerContact contact;
     private final HostInfo self;
     private final int listScanBudget;
 
     /**
      * @param whole       which partitions the topology of {@code streams} holds whole here
      * @param standbyLags how far behind the copies of partitions held here are, for those not whole
+     * @param contact     whether {@code streams} has heard from the brokers lately enough to answer at all
      * @param self        this instance as {@code streams} names it to the others ({@code application.server})
      */
-    public VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, HostInfo self) {
-        this(streams, whole, standbyLags, self, LIST_SCAN_BUDGET);
+    public VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, BrokerContact contact,
+                          HostInfo self) {
+        this(streams, whole, standbyLags, contact, self, LIST_SCAN_BUDGET);
     }
 
-    VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, HostInfo self,
-                   int listScanBudget) {
+    VoucherQueries(KafkaStreams streams, WholePartitions whole, StandbyLags standbyLags, BrokerContact contact,
+                   HostInfo self, int listScanBudget) {
         this.streams = streams;
         this.whole = whole;
         this.standbyLags = standbyLags;
+        this.contact = contact;
         this.self = self;
         this.listScanBudget = listScanBudget;
     }
@@ -249,6 +255,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * its task has, and an attempt a crash takes back is counted again when it is processed again.
      */
     public AttemptsAnswer attempts(String customerId, AttemptKind kind, Instant since, int max) {
+        contact.requireContact();
         int partition = holdersOf(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, customerId).partition();
         QueryResult<WindowStoreIterator<byte[]>> result = query(VoucherTopology.CUSTOMER_ATTEMPTS_STORE,
                 WindowKeyQuery.withKeyAndWindowStartRange(CustomerAttempts.storeKey(customerId, kind), since, LATEST),
@@ -264,6 +271,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
         } catch (InvalidStateStoreException e) {
             throw movedWhileRead(VoucherTopology.CUSTOMER_ATTEMPTS_STORE, partition, e);
         }
+        contact.requireContact();
         return new AttemptsAnswer(new ArrayList<>(newest));
     }
 
@@ -290,6 +298,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * copy of it that is further behind its changelog than a standby may answer from.
      */
     private Place placeOf(String store, String key, Supplier<KeyQueryMetadata> lookup) {
+        contact.requireContact();
         KeyQueryMetadata holders = holdersOf(store, key, lookup);
         Long wholeBefore = whole.wholeSince(store, holders.partition());
         Place place = new Place(store, holders.partition(), self.equals(holders.activeHost()), wholeBefore,
@@ -316,6 +325,7 @@ public final class VoucherQueries implements VoucherWatches.VoucherLookups {
      * meanwhile too.
      */
     private void confirm(Place place, String key, boolean found) {
+        contact.requireContact();
         // Found in a copy not whole here: a standby's (whole here while another is named active, in a rebalance, it is
         // held to its wholeness below like the active task's).
         if (found && !place.activeHere() && place.wholeBefore() == null) {

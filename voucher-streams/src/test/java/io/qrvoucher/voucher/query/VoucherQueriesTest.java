@@ -44,6 +44,8 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 import io.qrvoucher.avro.GenerateVoucher;
+import io.qrvoucher.avro.LedgerOutcome;
+import io.qrvoucher.avro.LedgerResult;
 import io.qrvoucher.avro.VoucherRequest;
 import io.qrvoucher.avro.VoucherStatus;
 import io.qrvoucher.avro.query.VoucherAnswer;
@@ -85,19 +87,25 @@ class VoucherQueriesTest {
 
     /** One instance of the topology, with what it knows of its whole partitions, reached at {@code host}. */
     private record Instance(KafkaStreams streams, VoucherQueries queries, HostInfo host, StandbyLags lags,
-                            WholePartitions whole) {
+                            WholePartitions whole, BrokerContact contact) {
 
         static Instance start(String name, int port) {
             return start("voucher-queries-test", name, port, null, null);
         }
 
+        static Instance start(String applicationId, String name, int port, StateRestoreListener restoring,
+                              StandbyUpdateListener updating) {
+            return start(applicationId, name, port, restoring, updating, broker.bootstrapServers(), Map.of());
+        }
+
         /**
          * @param restoring told of restorations in place of {@link WholePartitions}' own listener, if given
          * @param updating  told of standbys' updates in place of {@link WholePartitions}' own listener, if given
+         * @param settings  more {@code voucher.*} settings
          */
         static Instance start(String applicationId, String name, int port, StateRestoreListener restoring,
-                              StandbyUpdateListener updating) {
-            Map<String, String> given = new HashMap<>();
+                              StandbyUpdateListener updating, String bootstrapServers, Map<String, String> settings) {
+            Map<String, String> given = new HashMap<>(settings);
             given.put("voucher.application-id", applicationId);
             given.put("voucher.state-dir", stateDir.resolve(name).toString());
             given.put("voucher.advertised-url", "http://" + name + ":" + port);
@@ -108,9 +116,9 @@ class VoucherQueriesTest {
                     .bindOrCreate("voucher", VoucherStreamsProperties.class);
             WholePartitions whole = new WholePartitions();
             BankRules bank = new Binder(new MapConfigurationPropertySource(Map.of())).bindOrCreate("bank", BankRules.class);
+            Properties config = properties.streamsConfig(KafkaConnection.plaintext(bootstrapServers));
             KafkaStreams streams = new KafkaStreams(
-                    properties.topology(bank, VoucherChanges.NONE, StalledVouchers.NONE, RecordTracing.NONE, whole),
-                    properties.streamsConfig(KafkaConnection.plaintext(broker.bootstrapServers())));
+                    properties.topology(bank, VoucherChanges.NONE, StalledVouchers.NONE, RecordTracing.NONE, whole), config);
             whole.watch(streams);
             if (restoring != null) {
                 streams.setGlobalStateRestoreListener(restoring);
@@ -121,10 +129,13 @@ class VoucherQueriesTest {
             streams.start();
             HostInfo host = properties.applicationServer();
             StandbyLags lags = new StandbyLags(properties.standbyMaxLag()).watching(streams, Duration.ofMillis(100));
-            return new Instance(streams, new VoucherQueries(streams, whole, lags, host), host, lags, whole);
+            BrokerContact contact = BrokerContact.of(config).watching(streams, Duration.ofMillis(200));
+            return new Instance(streams, new VoucherQueries(streams, whole, lags, contact, host), host, lags, whole,
+                    contact);
         }
 
         void close() {
+            contact.close();
             lags.close();
             streams.close(CloseOptions.timeout(Duration.ofSeconds(30)));
         }
@@ -134,7 +145,7 @@ class VoucherQueriesTest {
     static void start() throws IOException {
         // Not in the OS's temporary directory, which Kafka Streams warns about (it may be cleared under it).
         stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-queries-test");
-        broker = TestBroker.start(1, Topics.names().toArray(String[]::new));
+        broker = TestBroker.startRelayed(1, Topics.names().toArray(String[]::new));
         first = Instance.start("first", 1);
     }
 
@@ -276,6 +287,69 @@ class VoucherQueriesTest {
         }
     }
 
+    /**
+     * An instance cut off from the brokers keeps its tasks as they were, and nothing tells it when its session times
+     * out and another instance takes them over: it stops answering before then, so that no moment comes when the
+     * other holds the partition whole and it still answers from a store that no longer changes.
+     */
+    @Test
+    void anInstanceCutOffFromTheBrokersStopsAnsweringBeforeAnotherCanHoldItsPartitions() {
+        String applicationId = "voucher-queries-cut-off-test";
+        // Only a copy with all of the changelog counts as caught up: the active task stays where the state is.
+        Map<String, String> settings = Map.of("voucher.streams.acceptable.recovery.lag", "0");
+        Instance isolated = null;
+        Instance reachable = null;
+        try {
+            isolated = Instance.start(applicationId, "cut-off", 7, null, null, broker.relayedBootstrapServers(), settings);
+            String voucherId = UUID.randomUUID().toString();
+            generate(voucherId);
+            Instance cutOff = isolated;
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(cutOff.queries().voucher(voucherId, null).getVoucher().getVoucherId()).isEqualTo(voucherId));
+            reachable = Instance.start(applicationId, "reachable", 8, null, null, broker.bootstrapServers(), settings);
+            Instance other = reachable;
+            await().atMost(Duration.ofSeconds(60)).until(() -> cutOff.streams().state() == KafkaStreams.State.RUNNING
+                    && other.streams().state() == KafkaStreams.State.RUNNING
+                    && holders(cutOff, voucherId).standbyHosts().contains(other.host()));
+            assertThat(holders(cutOff, voucherId).activeHost()).isEqualTo(cutOff.host());
+            int partition = holders(cutOff, voucherId).partition();
+
+            broker.relay().cut();
+            assertThat(cutOff.queries().voucher(voucherId, null).getVoucher().getVoucherId())
+                    .as("just cut off, it still answers").isEqualTo(voucherId);
+            await().atMost(Duration.ofSeconds(90)).until(() ->
+                    other.whole().wholeSince(VoucherTopology.VOUCHER_STORE, partition) != null);
+            assertThatThrownBy(() -> cutOff.queries().voucher(voucherId, null))
+                    .as("the other holds the partition whole: the cut-off one answers no more").isInstanceOf(NotHeld.class)
+                    .hasMessageContaining("heard too little from the brokers");
+            frozen(voucherId);
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(other.queries().voucher(voucherId, null).getVoucher().getStatus())
+                            .isEqualTo(VoucherStatus.UNUSED));
+
+            // Back in touch, its first responses are of requests held up meanwhile, before it learns it is no member.
+            broker.relay().mend();
+            await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).until(() ->
+                    answersNothingOlderThan(cutOff, voucherId, VoucherStatus.UNUSED));
+        } finally {
+            broker.relay().mend();
+            for (Instance instance : new Instance[] {reachable, isolated}) {
+                if (instance != null) {
+                    instance.close();
+                }
+            }
+        }
+    }
+
+    /** Whether the instance, asked for the voucher, answers nothing or at least its status now. */
+    private static boolean answersNothingOlderThan(Instance asked, String voucherId, VoucherStatus now) {
+        try {
+            return asked.queries().voucher(voucherId, null).getVoucher().getStatus() == now;
+        } catch (NotHeld notHeld) {
+            return true;
+        }
+    }
+
     /** Holds a standby's updates, once told to, at its next batch until released (for a minute at most). */
     private static final class HeldUpdates implements StandbyUpdateListener {
 
@@ -356,7 +430,8 @@ class VoucherQueriesTest {
         Set<VoucherStatus> every = EnumSet.allOf(VoucherStatus.class);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> first.queries()
                 .vouchersOf(payer, Role.PAYER, from, to, every, null, 0, 100).getItems().size() == 7);
-        VoucherQueries budgeted = new VoucherQueries(first.streams(), first.whole(), first.lags(), first.host(), 3);
+        VoucherQueries budgeted = new VoucherQueries(first.streams(), first.whole(), first.lags(), first.contact(),
+                first.host(), 3);
 
         List<Integer> pages = new ArrayList<>();
         String next = null;
@@ -424,7 +499,19 @@ class VoucherQueriesTest {
     }
 
     private static VoucherQueries queriesOf(KafkaStreams streams) {
-        return new VoucherQueries(streams, first.whole(), first.lags(), first.host());
+        return new VoucherQueries(streams, first.whole(), first.lags(), first.contact(), first.host());
+    }
+
+    /** Answers the voucher's freeze as the ledger does. */
+    private static void frozen(String voucherId) {
+        LedgerResult result = new LedgerResult(voucherId + "/freeze", voucherId, Instant.now(), LedgerOutcome.FROZEN, null,
+                0L, 0L);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.LEDGER_RESULTS, voucherId,
+                    AvroSerde.of(LedgerResult.class).encode(result)));
+        }
     }
 
     /** Sends a generation as the ingress does: sealed. */
