@@ -7,7 +7,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Reads a store a slice at a time, in key order, each slice going on after the last key the one before read, so that
+ * Reads a store a slice at a time, in key order or its reverse, each slice going on past the last key the one before
+ * read, so that
  * work over a whole store is spread over many turns of the stream thread: the sweep of entries past their retention
  * ({@link RetentionSweep}), and the build of a starting task's indexes ({@link Vouchers#buildIndexes(int)}). The
  * sweep's bookmark, kept in the store under {@link RetentionSweep#BOOKMARK_KEY}, is no entry of it and is passed over.
@@ -32,19 +33,39 @@ final class StoreSlices {
      * while the slice is read; the store is not to be written until it returns.
      */
     static Slice next(KeyValueStore<String, byte[]> store, String after, int max, BiConsumer<String, byte[]> each) {
-        int read = 0;
-        String lastRead = null;
         try (KeyValueIterator<String, byte[]> entries = store.range(after, null)) {
-            while (read < max && entries.hasNext()) {
-                KeyValue<String, byte[]> entry = entries.next();
-                if (entry.key.equals(after) || entry.key.equals(RetentionSweep.BOOKMARK_KEY)) {
-                    continue;
-                }
-                each.accept(entry.key, entry.value);
-                read++;
-                lastRead = entry.key;
+            return slice(entries, after, max, each);
+        }
+    }
+
+    /** As {@link #next}, the other way: up to {@code max} entries before {@code before} (from the last key if null). */
+    static Slice previous(KeyValueStore<String, byte[]> store, String before, int max, BiConsumer<String, byte[]> each) {
+        try (KeyValueIterator<String, byte[]> entries = store.reverseRange(null, before)) {
+            return slice(entries, before, max, each);
+        }
+    }
+
+    /**
+     * Hands up to {@code max} of {@code entries} to {@code each}, passing over the bookmarks (the last read, and the
+     * sweep's): also past the last entry read, so that a slice that ends at the sweep's bookmark, the first key, knows
+     * it read the last entry.
+     */
+    private static Slice slice(KeyValueIterator<String, byte[]> entries, String lastRead, int max,
+                               BiConsumer<String, byte[]> each) {
+        int read = 0;
+        String readUpTo = null;
+        while (true) {
+            while (entries.hasNext() && (entries.peekNextKey().equals(lastRead)
+                    || entries.peekNextKey().equals(RetentionSweep.BOOKMARK_KEY))) {
+                entries.next();
             }
-            return new Slice(read, lastRead, entries.hasNext());
+            if (read == max || !entries.hasNext()) {
+                return new Slice(read, readUpTo, entries.hasNext());
+            }
+            KeyValue<String, byte[]> entry = entries.next();
+            each.accept(entry.key, entry.value);
+            read++;
+            readUpTo = entry.key;
         }
     }
 }

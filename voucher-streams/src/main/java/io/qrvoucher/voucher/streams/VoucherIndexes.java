@@ -28,7 +28,7 @@ final class VoucherIndexes implements StateStore {
     private final KnownVoucherIds knownIds = new KnownVoucherIds();
     /** Whether every voucher of the store is indexed: until then the known ids may miss some. */
     private boolean built;
-    /** The last key the build indexed; null: it starts from the first. */
+    /** The last key the build indexed, going down; null: it starts from the store's last. */
     private String builtUpTo;
     private boolean open;
 
@@ -87,7 +87,7 @@ final class VoucherIndexes implements StateStore {
         stallIndex.update(before, after);
     }
 
-    /** Empties the indexes: they are to be built afresh, from the store's first key. */
+    /** Empties the indexes: they are to be built afresh, from the store's last key. */
     void clear() {
         expiryIndex.clear();
         stallIndex.clear();

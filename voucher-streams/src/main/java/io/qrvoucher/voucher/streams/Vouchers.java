@@ -153,12 +153,15 @@ final class Vouchers {
     }
 
     /**
-     * Indexes the next {@code slice} vouchers of the store after the last one the build read, in key order, and marks
-     * the indexes built once it reaches the end; returns how many it read. The build reads each voucher as it is when
-     * read: one changed meanwhile is kept in step by {@link #carryOut} whether the build read it yet or not.
+     * Indexes the next {@code slice} vouchers of the store before the last one the build read, newest first, and marks
+     * the indexes built once it reaches the first; returns how many it read. A voucher's id begins with the day it was
+     * made, so the vouchers that can still expire (made within the longest validity) are indexed before the months of
+     * vouchers at rest the store keeps: read oldest first, they waited behind all of those, their expiry and their
+     * holds' release with them. The build reads each voucher as it is when read: one changed meanwhile is kept in step
+     * by {@link #carryOut} whether the build read it yet or not.
      */
     static long indexNextSlice(KeyValueStore<String, byte[]> store, VoucherIndexes indexes, int slice) {
-        StoreSlices.Slice read = StoreSlices.next(store, indexes.builtUpTo(), slice,
+        StoreSlices.Slice read = StoreSlices.previous(store, indexes.builtUpTo(), slice,
                 (key, voucher) -> indexes.indexed(key, decode(voucher)));
         if (!read.more()) {
             indexes.builtAll();

@@ -114,6 +114,28 @@ class TaskActivationTest {
         assertThat(expired()).containsExactlyInAnyOrder("v0", "v1", "v2", "v3", "v4");
     }
 
+    /**
+     * A voucher's id begins with its day: the store keeps months of vouchers at rest before today's, and the build reads
+     * the newest first, so that those that can still expire do so on time while the rest is read.
+     */
+    @Test
+    void aTaskStartingOverMonthsOfVouchersAtRestIndexesTheNewestFirst() {
+        store(VoucherTopology.REQUEST_REFUSALS);
+        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        for (int i = 0; i < 20; i++) {
+            kept(cancelledLongAgo(String.format("4e%02d-made-months-ago", i)));
+        }
+        kept(unused("4fcb-made-today", END));
+        VoucherProcessor processor = processor(2);
+        context.setCurrentSystemTimeMs(NOW.toEpochMilli());
+        processor.init(context);
+
+        punctuateAll(END.plusSeconds(1));
+
+        assertThat(indexes.isBuilt()).isFalse();
+        assertThat(expired()).containsExactly("4fcb-made-today");
+    }
+
     @Test
     void whileItsIndexesAreBuiltATaskFindsTheVouchersTheyDoNotKnowYet() {
         Started task = startedOverFiveVouchersReadingTwoASlice();
@@ -180,6 +202,14 @@ class TaskActivationTest {
     private static Voucher unused(String voucherId, Instant expiresAt) {
         return new Voucher(voucherId, "alice", "acc-alice", new Money(100, "CNY"), hashOf(codeOf(voucherId)),
                 VoucherStatus.UNUSED, HoldState.HELD, NOW, expiresAt, NOW, 2, "r-" + voucherId, null, null, null);
+    }
+
+    /** At rest: cancelled, its hold released, months ago. */
+    private static Voucher cancelledLongAgo(String voucherId) {
+        Instant then = NOW.minus(Duration.ofDays(120));
+        return new Voucher(voucherId, "alice", "acc-alice", new Money(100, "CNY"), hashOf(codeOf(voucherId)),
+                VoucherStatus.CANCELLED, HoldState.RELEASED, then, then.plus(Duration.ofDays(1)), then, 3, "r-" + voucherId,
+                "c-" + voucherId, null, null);
     }
 
     private void kept(Voucher voucher) {
