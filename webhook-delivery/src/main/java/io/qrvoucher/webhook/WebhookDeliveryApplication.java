@@ -2,7 +2,7 @@ package io.qrvoucher.webhook;
 
 import java.net.InetAddress;
 import java.time.Clock;
-import java.util.Map;
+import java.time.Duration;
 
 import javax.sql.DataSource;
 
@@ -19,7 +19,6 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -28,6 +27,7 @@ import io.micrometer.tracing.propagation.Propagator;
 import io.qrvoucher.support.KafkaBrokerHealthIndicator;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.internal.InternalApiServer;
+import io.qrvoucher.support.kafka.ListenerErrorHandlers;
 import io.qrvoucher.support.migration.MigrationRun;
 import io.qrvoucher.webhook.core.EndpointUrls;
 import io.qrvoucher.webhook.core.RetrySchedule;
@@ -124,18 +124,10 @@ public class WebhookDeliveryApplication {
         return new VoucherEventListener(store, transactions, json, clock, observations, traces);
     }
 
-    /**
-     * A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. Also
-     * for the failures Spring Kafka takes as fatal by default (a {@code ClassCastException} anywhere in the cause, a
-     * conversion's), which it would log and skip.
-     */
+    /** A poll that fails (an unreadable event, the database) is retried without end: skipping would lose events. */
     @Bean
     DefaultErrorHandler webhookListenerErrorHandler() {
-        ExponentialBackOff backOff = new ExponentialBackOff(200, 2.0);
-        backOff.setMaxInterval(10_000);
-        DefaultErrorHandler handler = new DefaultErrorHandler(backOff);
-        handler.setClassifications(Map.of(), true);
-        return handler;
+        return ListenerErrorHandlers.retryingEveryFailure(Duration.ofMillis(200), Duration.ofSeconds(10));
     }
 
     @Bean(destroyMethod = "close")

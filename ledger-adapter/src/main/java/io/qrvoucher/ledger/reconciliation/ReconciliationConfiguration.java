@@ -2,7 +2,6 @@ package io.qrvoucher.ledger.reconciliation;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Properties;
 
 import javax.sql.DataSource;
@@ -14,14 +13,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.annotation.SchedulingConfigurer;
-import org.springframework.util.backoff.ExponentialBackOff;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.qrvoucher.ledger.LedgerProperties;
 import io.qrvoucher.ledger.core.BoundedStatements;
+import io.qrvoucher.support.kafka.ListenerErrorHandlers;
 
 /**
  * The reconciliation of the ledger with the vouchers' final states; on unless
@@ -88,12 +86,8 @@ class ReconciliationConfiguration {
         // not hand its containers consumer properties of its own; a customizer sets them on each container.
         factory.setContainerCustomizer(container -> container.getContainerProperties()
                 .setKafkaConsumerProperties(gathering(properties.reconciliation().fetchWait())));
-        ExponentialBackOff backOff = new ExponentialBackOff(properties.retry().initialInterval().toMillis(), 2.0);
-        backOff.setMaxInterval(properties.retry().maxInterval().toMillis());
-        DefaultErrorHandler retryingEveryFailure = new DefaultErrorHandler(backOff);
-        // Also the failures Spring Kafka takes as fatal by default (a ClassCastException in the cause), skipped else.
-        retryingEveryFailure.setClassifications(Map.of(), true);
-        factory.setCommonErrorHandler(retryingEveryFailure);
+        factory.setCommonErrorHandler(ListenerErrorHandlers.retryingEveryFailure(properties.retry().initialInterval(),
+                properties.retry().maxInterval()));
         return factory;
     }
 
