@@ -8,8 +8,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Reads a store a slice at a time, in key order or its reverse, each slice going on past the last key the one before
- * read, so that
- * work over a whole store is spread over many turns of the stream thread: the sweep of entries past their retention
+ * read, so that work over a whole store is spread over many turns of the stream thread: the sweep of entries past their retention
  * ({@link RetentionSweep}), and the build of a starting task's indexes ({@link Vouchers#buildIndexes(int)}). The
  * sweep's bookmark, kept in the store under {@link RetentionSweep#BOOKMARK_KEY}, is no entry of it and is passed over.
  */
@@ -20,7 +19,7 @@ final class StoreSlices {
      *
      * @param read     how many entries
      * @param lastRead the key of the last, null if none
-     * @param more     whether the store has entries after it
+     * @param more     whether the store has entries beyond it, in the slice's direction
      */
     record Slice(int read, String lastRead, boolean more) {
     }
@@ -38,7 +37,12 @@ final class StoreSlices {
         }
     }
 
-    /** As {@link #next}, the other way: up to {@code max} entries before {@code before} (from the last key if null). */
+    /**
+     * As {@link #next}, the other way: up to {@code max} entries before {@code before} (from the last key if null).
+     * Only these two shapes of range are used, open at the far end: a review of Kafka Streams 4.4's transactional store
+     * found its merge of uncommitted writes ignoring the bound given of {@code range(null, to)} and of
+     * {@code reverseRange(from, null)} (not checked by a test here).
+     */
     static Slice previous(KeyValueStore<String, byte[]> store, String before, int max, BiConsumer<String, byte[]> each) {
         try (KeyValueIterator<String, byte[]> entries = store.reverseRange(null, before)) {
             return slice(entries, before, max, each);

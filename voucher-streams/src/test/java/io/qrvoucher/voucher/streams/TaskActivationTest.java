@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,10 +124,12 @@ class TaskActivationTest {
     void aTaskStartingOverMonthsOfVouchersAtRestIndexesTheNewestFirst() {
         store(VoucherTopology.REQUEST_REFUSALS);
         VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        long today = LocalDate.ofInstant(NOW, ZoneOffset.UTC).toEpochDay();
         for (int i = 0; i < 20; i++) {
-            kept(cancelledLongAgo(String.format("4e%02d-made-months-ago", i)));
+            kept(cancelledLongAgo(String.format("%04x-made-months-ago-%02d", today - 120, i)));
         }
-        kept(unused("4fcb-made-today", END));
+        String madeToday = String.format("%04x-made-today", today);
+        kept(unused(madeToday, END));
         VoucherProcessor processor = processor(2);
         context.setCurrentSystemTimeMs(NOW.toEpochMilli());
         processor.init(context);
@@ -133,7 +137,7 @@ class TaskActivationTest {
         punctuateAll(END.plusSeconds(1));
 
         assertThat(indexes.isBuilt()).isFalse();
-        assertThat(expired()).containsExactly("4fcb-made-today");
+        assertThat(expired()).containsExactly(madeToday);
     }
 
     @Test
@@ -153,28 +157,31 @@ class TaskActivationTest {
                 assertThat(((LedgerCommand) command.record().value()).getBody()).isInstanceOf(ReleaseFunds.class));
     }
 
-    /** A voucher made, and one changed, while the build is partway: both indexed as they are, once. */
+    /**
+     * A voucher made, and one changed, while the build is partway: both indexed as they are, once. The build reads the
+     * newest first: one made above where it started is never read by it, one changed below is read as it is then.
+     */
     @Test
     void vouchersChangedWhileTheIndexesAreBuiltAreIndexedAsTheyAreOnceBuilt() {
         Started task = startedOverFiveVouchersReadingTwoASlice();
         VoucherIndexes indexes = task.indexes();
         VoucherProcessor processor = task.processor();
 
-        processor.process(new Record<>("a-new", new VoucherRequest.Generate("generate-a-new", "a-new", "alice", NOW,
-                "acc-alice", new Money(500, "CNY"), Optional.of(END), hashOf(codeOf("a-new"))), NOW.toEpochMilli()));
-        processor.process(new Record<>("v3", new VoucherRequest.Cancel("cancel-v3", "v3", "alice", NOW), NOW.toEpochMilli()));
+        processor.process(new Record<>("z-new", new VoucherRequest.Generate("generate-z-new", "z-new", "alice", NOW,
+                "acc-alice", new Money(500, "CNY"), Optional.of(END), hashOf(codeOf("z-new"))), NOW.toEpochMilli()));
+        processor.process(new Record<>("v0", new VoucherRequest.Cancel("cancel-v0", "v0", "alice", NOW), NOW.toEpochMilli()));
         punctuateAll(NOW);
         punctuateAll(NOW);
 
         assertThat(indexes.isBuilt()).isTrue();
-        assertThat(indexes.mayHold("a-new")).as("made behind the build, known").isTrue();
-        assertThat(indexes.expiryIndex().size()).as("v0, v1, v2, v4: not the cancelled v3, nor a-new, still pending")
+        assertThat(indexes.mayHold("z-new")).as("made above where the build started, known").isTrue();
+        assertThat(indexes.expiryIndex().size()).as("v1 to v4: not the cancelled v0, nor z-new, still pending")
                 .isEqualTo(4);
         for (int round = 1; round <= 2; round++) {
             punctuateAll(END.plusSeconds(round));
         }
-        assertThat(expired()).containsExactlyInAnyOrder("v0", "v1", "v2", "v4");
-        assertThat(status("v3")).isEqualTo(io.qrvoucher.avro.VoucherStatus.CANCELLED);
+        assertThat(expired()).containsExactlyInAnyOrder("v1", "v2", "v3", "v4");
+        assertThat(status("v0")).isEqualTo(io.qrvoucher.avro.VoucherStatus.CANCELLED);
     }
 
     private record Started(VoucherProcessor processor, VoucherIndexes indexes) {
