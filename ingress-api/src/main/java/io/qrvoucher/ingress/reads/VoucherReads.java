@@ -79,10 +79,13 @@ public class VoucherReads {
     /**
      * The holders that let a read run out its time lately, each until when (an instant of {@link #nanoClock}) reads
      * ask them after the partition's other holders: a standby answers at once where the active one stopped answering
-     * (a long pause, a network dropping its packets). Only an order: a holder alone is still asked, and any answer but
-     * another timeout clears the mark.
+     * (a long pause, a network dropping its packets). Meanwhile one read that does not wait at a time asks such a
+     * holder ({@link #probing}) and the other such reads pass it over, so that a holder alone that stopped answering
+     * costs one of them its time, not every one of its partitions'. Any answer but another timeout clears the mark.
      */
     private final Map<URI, Long> unresponsive = new ConcurrentHashMap<>();
+    /** The holders marked {@link #unresponsive} that a read is asking now (passed over by the others until it ends). */
+    private final Set<URI> probing = ConcurrentHashMap.newKeySet();
 
     /**
      * @param partitionCounts the number of partitions of a topic
@@ -252,7 +255,8 @@ public class VoucherReads {
      * asked for again and the holders it names are asked, a few times over about three seconds, before the read gives
      * up. A holder that let this read run out its time is not asked by it again: one that stopped answering would
      * otherwise cost the read the whole timeout once per attempt, about nine times over, and the request waiting on it
-     * and its admission place as long.
+     * and its admission place as long. One that let any read run out its time lately is asked by one read that does
+     * not wait at a time until it answers again; the other such reads pass it over.
      */
     private <T> Mono<T> ask(String topic, String key, Supplier<Duration> attemptTimeout,
                             Function<VoucherStreamsReads, Mono<T>> read) {
@@ -282,21 +286,44 @@ public class VoucherReads {
         return inTurn(holders)
                 .concatMap(holder -> timedOut.contains(holder)
                         ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer this read in time"))
-                        : read.apply(instance(holder))
-                                .timeout(attemptTimeout.get())
-                                .doOnSuccess(answered -> unresponsive.remove(holder))
-                                .onErrorResume(VoucherReads::askAnother, e -> {
-                                    if (e instanceof TimeoutException) {
-                                        timedOut.add(holder);
-                                        unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos());
-                                    } else {
-                                        unresponsive.remove(holder); // it answered, if not with the data
-                                    }
-                                    failures.add(holder + ": " + e.getMessage());
-                                    return Mono.empty();
-                                }))
+                        : Mono.defer(() -> askHolder(holder, timedOut, attemptTimeout, read, failures)))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
+    }
+
+    /**
+     * Asks one holder for at most {@code attemptTimeout}. A read that does not wait asks one that let a read run out its
+     * time lately only if no other read is asking it, which this one then does; a long poll, which a holder answers
+     * only at the end of its wait, asks it as ever, so that it never holds the others off a holder that answers again.
+     */
+    private <T> Mono<T> askHolder(URI holder, Set<URI> timedOut, Supplier<Duration> attemptTimeout,
+                                  Function<VoucherStreamsReads, Mono<T>> read, List<String> failures) {
+        Duration askedFor = attemptTimeout.get();
+        boolean probe = false;
+        if (askedFor.compareTo(timeout) <= 0) {
+            Long markedUntil = unresponsive.get(holder);
+            boolean marked = markedUntil != null && markedUntil - nanoClock.getAsLong() > 0;
+            if (probing.contains(holder) || (marked && !probing.add(holder))) {
+                failures.add(holder + ": stopped answering reads lately, and another read is asking it whether it "
+                        + "answers again");
+                return Mono.empty();
+            }
+            probe = marked;
+        }
+        Mono<T> asked = Mono.defer(() -> read.apply(instance(holder)))
+                .timeout(askedFor)
+                .doOnSuccess(answered -> unresponsive.remove(holder))
+                .onErrorResume(VoucherReads::askAnother, e -> {
+                    if (e instanceof TimeoutException) {
+                        timedOut.add(holder);
+                        unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos());
+                    } else {
+                        unresponsive.remove(holder); // it answered, if not with the data
+                    }
+                    failures.add(holder + ": " + e.getMessage());
+                    return Mono.empty();
+                });
+        return probe ? asked.doFinally(ended -> probing.remove(holder)) : asked;
     }
 
     /** The holders as they are to be asked: those that let a read run out its time lately last. */

@@ -1,6 +1,7 @@
 package io.qrvoucher.ingress.reads;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,7 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -35,6 +40,7 @@ import io.qrvoucher.ingress.TestIngressProperties;
 import io.qrvoucher.support.reads.ColocatedOwners;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 /**
@@ -93,6 +99,32 @@ class VoucherReadsHungOwnerTest {
         StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
                 .expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
         assertThat(asked).hasSize(2);
+    }
+
+    /**
+     * A holder alone that stopped answering cost every read of its partitions its time: one read at a time asks it
+     * whether it answers again, and the others pass it over meanwhile.
+     */
+    @Test
+    void whileOneReadAsksAHolderThatStoppedAnsweringTheOthersPassItOver() throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        Sinks.One<VoucherAnswer> answerAgain = Sinks.one();
+        VoucherReads reads = reads(seed, Map.of(OWNER, new HangingOwner(wait -> asked.incrementAndGet() == 1
+                ? Mono.error(new TimeoutException("ran out of time")) : answerAgain.asMono())), Duration.ofSeconds(20));
+        StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                .expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
+
+        CompletableFuture<VoucherAnswer> asking = reads.voucher(UUID.randomUUID().toString(), null).toFuture();
+        await().atMost(Duration.ofSeconds(10)).until(() -> asked.get() == 2);
+        StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                .expectError(VoucherReads.Unavailable.class).verify(Duration.ofSeconds(60));
+        assertThat(asked).as("passed over while another read asks it").hasValue(2);
+
+        answerAgain.tryEmitValue(new VoucherAnswer(null, null));
+        assertThat(asking.get(10, TimeUnit.SECONDS)).isEqualTo(new VoucherAnswer(null, null));
+        StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                .expectNext(new VoucherAnswer(null, null)).verifyComplete();
+        assertThat(asked).as("answering again, asked by every read").hasValue(3);
     }
 
     @Test
@@ -161,11 +193,15 @@ class VoucherReadsHungOwnerTest {
     }
 
     private VoucherReads reads(HttpServer routingSeed, Map<URI, VoucherStreamsReads> instances) {
+        return reads(routingSeed, instances, READ_TIMEOUT);
+    }
+
+    private VoucherReads reads(HttpServer routingSeed, Map<URI, VoucherStreamsReads> instances, Duration readTimeout) {
         return new VoucherReads(WebClient.create(),
                 new StreamsRouting(WebClient.create(), List.of(URI.create("http://localhost:" + routingSeed.getAddress().getPort())),
                         Duration.ofMinutes(1), Duration.ofSeconds(10)),
                 topic -> Mono.just(1), new ColocatedOwners(instances, Map.of()),
-                TestIngressProperties.withBroker("localhost:1", Map.of("ingress.voucher-streams.timeout", READ_TIMEOUT.toMillis() + "ms")),
+                TestIngressProperties.withBroker("localhost:1", Map.of("ingress.voucher-streams.timeout", readTimeout.toMillis() + "ms")),
                 nanoClock::get);
     }
 
