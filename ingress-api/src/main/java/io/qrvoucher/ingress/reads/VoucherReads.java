@@ -313,12 +313,17 @@ public class VoucherReads {
         Mono<T> asked = Mono.defer(() -> read.apply(instance(holder)))
                 .timeout(askedFor)
                 .doOnSuccess(answered -> unresponsive.remove(holder))
+                .doOnError(e -> {
+                    // Any end but a timeout: an answer, if not with the data (421, 503, a refusal of the query), or a
+                    // connection refused, which costs a read no time.
+                    if (!(e instanceof TimeoutException)) {
+                        unresponsive.remove(holder);
+                    }
+                })
                 .onErrorResume(VoucherReads::askAnother, e -> {
                     if (e instanceof TimeoutException) {
                         timedOut.add(holder);
                         unresponsive.put(holder, nanoClock.getAsLong() + timeout.toNanos());
-                    } else {
-                        unresponsive.remove(holder); // it answered, if not with the data
                     }
                     failures.add(holder + ": " + e.getMessage());
                     return Mono.empty();

@@ -127,6 +127,38 @@ class VoucherReadsHungOwnerTest {
         assertThat(asked).as("answering again, asked by every read").hasValue(3);
     }
 
+    /** Any end of a read but a timeout clears a holder's mark: a refusal of the query, which ends the read, too. */
+    @Test
+    void aHolderThatRefusedAQueryAfterItRanOutATimeIsAskedFirstAgain() {
+        HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0]}, "
+                + "\"standby\": {}}, {\"url\": \"" + STANDBY + "\", \"active\": {}, \"standby\": {\"voucher-requests\": [0]}}]}");
+        try {
+            List<URI> asked = new CopyOnWriteArrayList<>();
+            AtomicInteger askedTheStandby = new AtomicInteger();
+            VoucherReads reads = reads(seed, Map.of(OWNER, new HangingOwner(wait -> {
+                asked.add(OWNER);
+                return asked.size() == 1 ? Mono.error(new TimeoutException("ran out of time"))
+                        : Mono.error(new VoucherStreamsReads.BadQuery("not a cursor of this list"));
+            }), STANDBY, new HangingOwner(wait -> {
+                asked.add(STANDBY);
+                return askedTheStandby.incrementAndGet() == 2 ? Mono.error(new VoucherStreamsReads.NotHeld("lacks it"))
+                        : Mono.just(new VoucherAnswer(null, null));
+            })));
+
+            StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                    .expectNext(new VoucherAnswer(null, null)).verifyComplete();
+            StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                    .expectError(VoucherStreamsReads.BadQuery.class).verify(Duration.ofSeconds(60));
+            StepVerifier.create(reads.voucher(UUID.randomUUID().toString(), null))
+                    .expectError(VoucherStreamsReads.BadQuery.class).verify(Duration.ofSeconds(60));
+
+            assertThat(asked).as("timed out; the standby first, then the active that refused the query; it first again")
+                    .containsExactly(OWNER, STANDBY, STANDBY, OWNER, OWNER);
+        } finally {
+            seed.stop(0);
+        }
+    }
+
     @Test
     void whileTheActiveHolderLetsReadsRunOutTheirTimeItsStandbyIsAskedFirst() {
         HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0]}, "
