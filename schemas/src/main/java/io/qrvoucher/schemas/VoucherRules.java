@@ -48,8 +48,13 @@ public final class VoucherRules {
                         || Character.getType(point) == Character.SURROGATE);
     }
 
+    /** The kinds of ledger command, as their ids name them ({@link #ledgerCommandId}). */
+    public static final String FREEZE = "freeze";
+    public static final String TRANSFER = "transfer";
+    public static final String RELEASE = "release";
+
     /**
-     * A ledger command's id: its voucher's id and its kind ({@code freeze}, {@code transfer}, {@code release}). A
+     * A ledger command's id: its voucher's id and its kind ({@link #FREEZE}, {@link #TRANSFER}, {@link #RELEASE}). A
      * voucher has one hold, so each kind happens once a voucher, and the ledger knows a command sent again by its id;
      * it answers an id it applied before with the stored result, so a command whose id is not so made (another
      * voucher's, another kind's) must never reach it: it would be answered with what was done for another.

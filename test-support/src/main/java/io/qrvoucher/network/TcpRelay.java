@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A TCP relay on a port of its own to a server, that a test can {@link #cut} as a network that drops every packet
  * would: connections stay open and new ones are accepted, but nothing passes either way until it is {@link #mend}ed.
- * What was sent meanwhile then arrives, as TCP would deliver it once the packets get through, unless its sender gave
- * up on the connection before.
+ * What was sent meanwhile then arrives, as TCP would deliver it once the packets get through (what the relay had read
+ * of a connection its sender closed meanwhile too). Closed, it passes nothing more.
  */
 public final class TcpRelay implements AutoCloseable {
 
@@ -40,7 +40,7 @@ public final class TcpRelay implements AutoCloseable {
         this.target = target;
     }
 
-    /** Relays connections to {@code port} on 127.0.0.1 to {@code target}. */
+    /** Relays connections to {@code port} on 127.0.0.1 (0: any free one, see {@link #port()}) to {@code target}. */
     public static TcpRelay start(int port, InetSocketAddress target) {
         try {
             TcpRelay relay = new TcpRelay(new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1")), target);
@@ -154,8 +154,8 @@ public final class TcpRelay implements AutoCloseable {
         } catch (IOException ignored) {
             // Closing anyway.
         }
-        mend();
-        sockets.forEach(this::closeQuietly);
+        // Interrupted, a pump holding what it read while cut passes nothing on.
         threads.shutdownNow();
+        sockets.forEach(this::closeQuietly);
     }
 }

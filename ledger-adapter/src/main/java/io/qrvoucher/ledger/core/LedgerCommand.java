@@ -1,5 +1,7 @@
 package io.qrvoucher.ledger.core;
 
+import io.qrvoucher.schemas.VoucherRules;
+
 /** A command for the hold of one voucher. Each {@code commandId} is applied at most once. */
 public sealed interface LedgerCommand {
 
@@ -16,7 +18,7 @@ public sealed interface LedgerCommand {
 
         @Override
         public String kind() {
-            return "freeze";
+            return VoucherRules.FREEZE;
         }
     }
 
@@ -26,7 +28,7 @@ public sealed interface LedgerCommand {
 
         @Override
         public String kind() {
-            return "transfer";
+            return VoucherRules.TRANSFER;
         }
     }
 
@@ -35,7 +37,7 @@ public sealed interface LedgerCommand {
 
         @Override
         public String kind() {
-            return "release";
+            return VoucherRules.RELEASE;
         }
     }
 

@@ -50,7 +50,6 @@ import io.qrvoucher.ledger.core.LedgerCommand.OwnAccount;
 import io.qrvoucher.ledger.core.LedgerCommand.Release;
 import io.qrvoucher.ledger.core.LedgerCommand.Transfer;
 import io.qrvoucher.network.TcpRelay;
-import io.qrvoucher.ports.FreePorts;
 
 /** The ledger against a real PostgreSQL: every command, every refusal, concurrency and the books. */
 class LedgerTest {
@@ -137,9 +136,9 @@ class LedgerTest {
             throws Exception {
         int port = TestDatabases.server().getPort();
         ExecutorService caller = Executors.newSingleThreadExecutor();
-        TcpRelay proxy = TcpRelay.start(FreePorts.next(), new InetSocketAddress("localhost", port));
+        TcpRelay relay = TcpRelay.start(0, new InetSocketAddress("localhost", port));
         HikariDataSource throughProxy = TestDatabases.dataSource(
-                dataSource.getJdbcUrl().replace("localhost:" + port, "127.0.0.1:" + proxy.port()));
+                dataSource.getJdbcUrl().replace("localhost:" + port, "127.0.0.1:" + relay.port()));
         throughProxy.setMinimumIdle(1);
         throughProxy.setMaximumPoolSize(2);
         try (Connection holder = dataSource.getConnection()) {
@@ -150,7 +149,7 @@ class LedgerTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
                             + "AND query LIKE :waiting").param("waiting", "%" + waiting + "%").query(Long.class).single() >= 1L);
-            proxy.cut();
+            relay.cut();
 
             Throwable failure = catchThrowable(() -> inFlight.get(60, TimeUnit.SECONDS));
             assertThat(failure).isInstanceOf(ExecutionException.class);
@@ -158,8 +157,8 @@ class LedgerTest {
             holder.rollback();
             return failure.getCause();
         } finally {
-            // The proxy first: the pool's connections would wait on it as they close.
-            proxy.close();
+            // The relay first: the pool's connections would wait on it as they close.
+            relay.close();
             throughProxy.close();
             caller.shutdownNow();
         }

@@ -120,7 +120,10 @@ class VoucherStreamsConfiguration {
                 properties.applicationServer());
     }
 
-    /** Whether this instance has heard from the brokers within its session, less a heartbeat: else it answers no read. */
+    /**
+     * Whether this instance has heard from the brokers within its session less a heartbeat interval and a second:
+     * else it answers no read.
+     */
     @Bean(destroyMethod = "close")
     BrokerContact brokerContact(VoucherStreamsProperties properties, KafkaConnection kafkaConnection) {
         return BrokerContact.of(properties.streamsConfig(kafkaConnection));

@@ -9,11 +9,6 @@ import io.qrvoucher.schemas.VoucherRules;
  */
 public sealed interface LedgerCommand {
 
-    /** The kinds of command, as their ids name them. */
-    String FREEZE = "freeze";
-    String TRANSFER = "transfer";
-    String RELEASE = "release";
-
     String voucherId();
 
     String commandId();
@@ -21,7 +16,7 @@ public sealed interface LedgerCommand {
     record Freeze(String voucherId, String customerId, String accountId, Money amount) implements LedgerCommand {
         @Override
         public String commandId() {
-            return VoucherRules.ledgerCommandId(voucherId, FREEZE);
+            return VoucherRules.ledgerCommandId(voucherId, VoucherRules.FREEZE);
         }
     }
 
@@ -30,7 +25,7 @@ public sealed interface LedgerCommand {
             implements LedgerCommand {
         @Override
         public String commandId() {
-            return VoucherRules.ledgerCommandId(voucherId, TRANSFER);
+            return VoucherRules.ledgerCommandId(voucherId, VoucherRules.TRANSFER);
         }
     }
 
@@ -38,7 +33,7 @@ public sealed interface LedgerCommand {
     record Release(String voucherId) implements LedgerCommand {
         @Override
         public String commandId() {
-            return VoucherRules.ledgerCommandId(voucherId, RELEASE);
+            return VoucherRules.ledgerCommandId(voucherId, VoucherRules.RELEASE);
         }
     }
 }

@@ -11,9 +11,9 @@ import io.qrvoucher.schemas.VoucherRules;
 public record LedgerResult(String voucherId, String commandId, Outcome outcome, String reason) implements VoucherInput {
 
     public enum Outcome {
-        FROZEN(LedgerCommand.FREEZE), FREEZE_REFUSED(LedgerCommand.FREEZE),
-        TRANSFERRED(LedgerCommand.TRANSFER), TRANSFER_FAILED(LedgerCommand.TRANSFER),
-        RELEASED(LedgerCommand.RELEASE), RELEASE_REFUSED(LedgerCommand.RELEASE);
+        FROZEN(VoucherRules.FREEZE), FREEZE_REFUSED(VoucherRules.FREEZE),
+        TRANSFERRED(VoucherRules.TRANSFER), TRANSFER_FAILED(VoucherRules.TRANSFER),
+        RELEASED(VoucherRules.RELEASE), RELEASE_REFUSED(VoucherRules.RELEASE);
 
         private final String commandKind;
 

@@ -174,7 +174,7 @@ public final class BrokerContact implements AutoCloseable {
                 log.warn("A stream thread's consumer heard nothing from the brokers for more than {} ms: this instance "
                         + "answers no read until it is back in its group", Duration.ofNanos(silenceLimitNanos).toMillis());
             } else {
-                log.warn("Back in contact with the brokers: this instance answers reads again");
+                log.info("Back in contact with the brokers: this instance answers reads again");
             }
         }
         oldestHeardAt = oldest;
