@@ -102,7 +102,7 @@ public final class TestBroker implements AutoCloseable {
         try {
             if (relayed) {
                 int relayedPort = FreePorts.next();
-                relay = TcpRelay.start(0, new InetSocketAddress("127.0.0.1", relayedPort));
+                relay = TcpRelay.start(new InetSocketAddress("127.0.0.1", relayedPort));
                 config.put("listeners", "PLAINTEXT://127.0.0.1:" + single.port() + ",RELAYED://127.0.0.1:" + relayedPort
                         + ",CONTROLLER://127.0.0.1:" + single.controllerPort());
                 config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + single.port()

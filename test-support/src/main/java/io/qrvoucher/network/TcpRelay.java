@@ -40,10 +40,10 @@ public final class TcpRelay implements AutoCloseable {
         this.target = target;
     }
 
-    /** Relays connections to {@code port} on 127.0.0.1 (0: any free one, see {@link #port()}) to {@code target}. */
-    public static TcpRelay start(int port, InetSocketAddress target) {
+    /** Relays connections to a free port of 127.0.0.1 ({@link #port()}) to {@code target}. */
+    public static TcpRelay start(InetSocketAddress target) {
         try {
-            TcpRelay relay = new TcpRelay(new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1")), target);
+            TcpRelay relay = new TcpRelay(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")), target);
             relay.threads.execute(relay::accept);
             return relay;
         } catch (IOException e) {

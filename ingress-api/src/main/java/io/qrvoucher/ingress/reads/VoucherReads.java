@@ -284,20 +284,23 @@ public class VoucherReads {
                                 Function<VoucherStreamsReads, Mono<T>> read) {
         List<String> failures = new ArrayList<>();
         return inTurn(holders)
-                .concatMap(holder -> timedOut.contains(holder)
-                        ? Mono.<T>fromRunnable(() -> failures.add(holder + ": did not answer this read in time"))
-                        : Mono.defer(() -> askHolder(holder, timedOut, attemptTimeout, read, failures)))
+                .concatMap(holder -> Mono.defer(() -> askHolder(holder, timedOut, attemptTimeout, read, failures)))
                 .next()
                 .switchIfEmpty(Mono.error(() -> new NotAnswered(holders.isEmpty() ? "no instance holds it" : String.join("; ", failures))));
     }
 
     /**
-     * Asks one holder for at most {@code attemptTimeout}. A read that does not wait asks one that let a read run out its
-     * time lately only if no other read is asking it, which this one then does; a long poll, which a holder answers
-     * only at the end of its wait, asks it as ever, so that it never holds the others off a holder that answers again.
+     * Asks one holder for at most {@code attemptTimeout}, unless it let this read run out its time before. A read that
+     * does not wait asks one that let any read run out its time lately only if no other read is asking it, which this
+     * one then does; a long poll, which a holder answers only at the end of its wait, asks it as ever, so that it never
+     * holds the others off a holder that answers again.
      */
     private <T> Mono<T> askHolder(URI holder, Set<URI> timedOut, Supplier<Duration> attemptTimeout,
                                   Function<VoucherStreamsReads, Mono<T>> read, List<String> failures) {
+        if (timedOut.contains(holder)) {
+            failures.add(holder + ": did not answer this read in time");
+            return Mono.empty();
+        }
         Duration askedFor = attemptTimeout.get();
         boolean probe = false;
         if (askedFor.compareTo(timeout) <= 0) {

@@ -136,7 +136,7 @@ class LedgerTest {
             throws Exception {
         int port = TestDatabases.server().getPort();
         ExecutorService caller = Executors.newSingleThreadExecutor();
-        TcpRelay relay = TcpRelay.start(0, new InetSocketAddress("localhost", port));
+        TcpRelay relay = TcpRelay.start(new InetSocketAddress("localhost", port));
         HikariDataSource throughProxy = TestDatabases.dataSource(
                 dataSource.getJdbcUrl().replace("localhost:" + port, "127.0.0.1:" + relay.port()));
         throughProxy.setMinimumIdle(1);

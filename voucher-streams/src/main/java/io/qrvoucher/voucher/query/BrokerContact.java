@@ -2,11 +2,9 @@ package io.qrvoucher.voucher.query;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +55,6 @@ public final class BrokerContact implements AutoCloseable {
     static final Duration MIN_SILENCE_LIMIT = Duration.ofSeconds(1);
     /** Heartbeats answered after a silence before contact is back: the first may say the member is gone. */
     private static final int HEARTBEATS_TO_REGAIN = 2;
-    /** The consumers that belong to a group (the main consumers: the restore consumer and the admin do not). */
     private static final String GROUP_METRICS = "consumer-coordinator-metrics";
     private static final String CONSUMER_METRICS = "consumer-metrics";
     private static final String RESPONSES = "response-total";
@@ -145,27 +142,24 @@ public final class BrokerContact implements AutoCloseable {
     /** Counts each main consumer's responses in {@code metrics}: a consumer seen for the first time has just joined. */
     void look(Map<MetricName, ? extends Metric> metrics) {
         long now = nanoTime.getAsLong();
-        Set<String> members = new HashSet<>();
-        Map<String, Map<String, Double>> values = new HashMap<>();
+        Map<String, Map<String, Double>> counted = new HashMap<>();
         metrics.forEach((name, metric) -> {
-            String clientId = name.tags().get(CLIENT_ID);
-            if (GROUP_METRICS.equals(name.group())) {
-                members.add(clientId);
-            }
             if ((GROUP_METRICS.equals(name.group()) && (HEARTBEATS.equals(name.name()) || JOINS.equals(name.name())))
                     || (CONSUMER_METRICS.equals(name.group()) && RESPONSES.equals(name.name()))) {
-                values.computeIfAbsent(clientId, id -> new HashMap<>())
+                counted.computeIfAbsent(name.tags().get(CLIENT_ID), id -> new HashMap<>())
                         .put(name.name(), ((Number) metric.metricValue()).doubleValue());
             }
         });
-        consumers.keySet().retainAll(members);
+        // Only the consumers that heartbeat to a group: the main consumers, not the restore consumer nor the admin.
+        counted.values().removeIf(counts -> !counts.containsKey(HEARTBEATS));
+        consumers.keySet().retainAll(counted.keySet());
         long oldest = now;
         boolean anyLost = false;
-        for (String member : members) {
-            Map<String, Double> counts = values.getOrDefault(member, Map.of());
-            Heard heard = next(member, new Counts(counts.getOrDefault(RESPONSES, 0.0), counts.getOrDefault(HEARTBEATS, 0.0),
+        for (Map.Entry<String, Map<String, Double>> member : counted.entrySet()) {
+            Map<String, Double> counts = member.getValue();
+            Heard heard = next(member.getKey(), new Counts(counts.getOrDefault(RESPONSES, 0.0), counts.get(HEARTBEATS),
                     counts.getOrDefault(JOINS, 0.0)), now);
-            consumers.put(member, heard);
+            consumers.put(member.getKey(), heard);
             oldest = heard.atNanos() - oldest < 0 ? heard.atNanos() : oldest;
             anyLost |= heard.lostAt() != null;
         }

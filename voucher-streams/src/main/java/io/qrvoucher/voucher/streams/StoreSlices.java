@@ -8,9 +8,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Reads a store a slice at a time, in key order or its reverse, each slice going on past the last key the one before
- * read, so that work over a whole store is spread over many turns of the stream thread: the sweep of entries past their retention
- * ({@link RetentionSweep}), and the build of a starting task's indexes ({@link Vouchers#buildIndexes(int)}). The
- * sweep's bookmark, kept in the store under {@link RetentionSweep#BOOKMARK_KEY}, is no entry of it and is passed over.
+ * read, so that work over a whole store is spread over many turns of the stream thread: the sweep of entries past
+ * their retention ({@link RetentionSweep}), and the build of a starting task's indexes
+ * ({@link Vouchers#buildIndexes(int)}). The sweep's bookmark, kept in the store under
+ * {@link RetentionSweep#BOOKMARK_KEY}, is no entry of it and is passed over.
  */
 final class StoreSlices {
 
@@ -58,18 +59,21 @@ final class StoreSlices {
                                BiConsumer<String, byte[]> each) {
         int read = 0;
         String readUpTo = null;
-        while (true) {
-            while (entries.hasNext() && (entries.peekNextKey().equals(lastRead)
-                    || entries.peekNextKey().equals(RetentionSweep.BOOKMARK_KEY))) {
-                entries.next();
-            }
-            if (read == max || !entries.hasNext()) {
-                return new Slice(read, readUpTo, entries.hasNext());
-            }
+        passOverBookmarks(entries, lastRead);
+        while (read < max && entries.hasNext()) {
             KeyValue<String, byte[]> entry = entries.next();
             each.accept(entry.key, entry.value);
             read++;
             readUpTo = entry.key;
+            passOverBookmarks(entries, lastRead);
+        }
+        return new Slice(read, readUpTo, entries.hasNext());
+    }
+
+    private static void passOverBookmarks(KeyValueIterator<String, byte[]> entries, String lastRead) {
+        while (entries.hasNext() && (entries.peekNextKey().equals(lastRead)
+                || entries.peekNextKey().equals(RetentionSweep.BOOKMARK_KEY))) {
+            entries.next();
         }
     }
 }

@@ -53,6 +53,7 @@ import io.qrvoucher.avro.query.VoucherPage;
 import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.schemas.AvroSerde;
 import io.qrvoucher.schemas.Topics;
+import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.BankRules;
 import io.qrvoucher.support.KafkaConnection;
 import io.qrvoucher.support.RequestSignatures;
@@ -506,14 +507,9 @@ class VoucherQueriesTest {
 
     /** Answers the voucher's freeze as the ledger does. */
     private static void frozen(String voucherId) {
-        LedgerResult result = new LedgerResult(voucherId + "/freeze", voucherId, Instant.now(), LedgerOutcome.FROZEN, null,
-                0L, 0L);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(Topics.LEDGER_RESULTS, voucherId,
-                    AvroSerde.of(LedgerResult.class).encode(result)));
-        }
+        LedgerResult result = new LedgerResult(VoucherRules.ledgerCommandId(voucherId, VoucherRules.FREEZE), voucherId,
+                Instant.now(), LedgerOutcome.FROZEN, null, 0L, 0L);
+        send(new ProducerRecord<>(Topics.LEDGER_RESULTS, voucherId, AvroSerde.of(LedgerResult.class).encode(result)));
     }
 
     /** Sends a generation as the ingress does: sealed. */
@@ -527,6 +523,10 @@ class VoucherQueriesTest {
         byte[] value = AvroSerde.of(VoucherRequest.class).encode(request);
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.VOUCHER_REQUESTS, voucherId, value);
         INGRESS.sign(record.headers(), voucherId, value);
+        send(record);
+    }
+
+    private static void send(ProducerRecord<String, byte[]> record) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
