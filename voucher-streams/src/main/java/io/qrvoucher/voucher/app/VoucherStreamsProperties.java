@@ -91,6 +91,9 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        window and a day, so that no Idempotency-Key leads to a voucher forgotten. Its money stays
  *                        in the ledger, and its events as long as {@code voucher-events} (or an archive of it) keeps
  *                        them
+ * @param listingGrace    how long a voucher's state that waits on the ledger (pending its freeze, being redeemed, its
+ *                        hold being released) must last to be listed in its customers' lists; the state the ledger's
+ *                        answer leads to is listed at once in its place. Zero lists every state at once
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -116,6 +119,7 @@ public record VoucherStreamsProperties(
         @DefaultValue("1h") Duration attemptRetention,
         @DefaultValue("false") boolean adoptLegacySettings,
         @DefaultValue("400d") Duration finalRetention,
+        @DefaultValue("1s") Duration listingGrace,
         Map<String, String> streams) {
 
     /**
@@ -140,6 +144,9 @@ public record VoucherStreamsProperties(
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
+        if (listingGrace.isNegative()) {
+            throw new IllegalArgumentException("voucher.listing-grace=" + listingGrace + " is negative");
+        }
         // A day more than the claim window: a voucher refused at once comes to rest when its request was made, a
         // little before its key was claimed, and on the ingress's clock, not this one's.
         if (finalRetention.compareTo(claimWindow.plus(FINAL_RETENTION_BEYOND_CLAIMS)) < 0) {
@@ -168,7 +175,7 @@ public record VoucherStreamsProperties(
                 new ExpirySettings(expiry.punctuationInterval(), expiry.maxPerPunctuation()),
                 new WatchdogSettings(watchdog.stalledAfter(), watchdog.checkInterval(), stalled), claimWindow, changes,
                 new RequestSignatures(null, requestSigning.keys()), attemptRetention, tracing, whole,
-                adoptLegacySettings, finalRetention));
+                adoptLegacySettings, finalRetention, listingGrace));
     }
 
     /**

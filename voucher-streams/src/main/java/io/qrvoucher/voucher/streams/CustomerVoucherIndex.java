@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.streams;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -10,6 +11,7 @@ import org.apache.kafka.streams.processor.StreamPartitioner;
 
 import io.qrvoucher.avro.VoucherState;
 import io.qrvoucher.support.KeyPartitions;
+import io.qrvoucher.voucher.domain.Voucher;
 
 /**
  * The keys of the customer-vouchers index: every voucher once under its payer (by creation time) and,
@@ -18,6 +20,11 @@ import io.qrvoucher.support.KeyPartitions;
  * one role are one contiguous range of the store, newest first, and a time range is a sub-range: a list
  * is a range scan, never a full one. Entries are partitioned by customer alone, so that all of one
  * customer's vouchers are in one task.
+ *
+ * <p>An entry holds the voucher's state as it was listed. A state that waits on the ledger (a voucher pending its
+ * freeze, being redeemed, its hold being released) is listed only if it lasts a grace ({@link #listedAt}): the
+ * ledger answers most within milliseconds, and the state its answer leads to is listed at once in its place. Listed
+ * at once, those states were half of every voucher's entries.
  */
 public final class CustomerVoucherIndex {
 
@@ -52,6 +59,16 @@ public final class CustomerVoucherIndex {
     static List<String> keysOf(VoucherState voucher) {
         return payeeKey(voucher).map(payeeKey -> List.of(payerKey(voucher), payeeKey))
                 .orElseGet(() -> List.of(payerKey(voucher)));
+    }
+
+    /**
+     * When a voucher in this state is to be listed if it is still in it then: a {@code grace} after it came to wait on
+     * the ledger. Empty if it is listed at once: any state that does not wait on the ledger, and every state with no
+     * grace.
+     */
+    static Optional<Instant> listedAt(Voucher voucher, Duration grace) {
+        return grace.isZero() || !voucher.hold().awaitsLedger() ? Optional.empty()
+                : Optional.of(voucher.updatedAt().plus(grace));
     }
 
     static String key(String customerId, Role role, Instant at, String voucherId) {

@@ -16,7 +16,7 @@ import io.qrvoucher.voucher.domain.Voucher;
 /**
  * Vouchers of a task by the instant something is due for them: for the expiry index, when a voucher
  * that can still expire expires; for the stall index, when a voucher waiting on the ledger counts as
- * stalled. A sorted map from instant to the vouchers due then: the due vouchers are its head, so
+ * stalled; for the listing index, when a state waiting on the ledger is listed if it lasts. A sorted map from instant to the vouchers due then: the due vouchers are its head, so
  * finding them reads only them, and since most vouchers expire at one of few instants (the end of a
  * business day), adding or removing one is a hash-set operation in a small tree.
  */
@@ -37,6 +37,11 @@ final class DueIndex {
     /** Vouchers by expiry time, while they can expire. */
     static DueIndex expiry() {
         return new DueIndex(voucher -> voucher.status().canExpire() ? Optional.of(voucher.expiresAt()) : Optional.empty());
+    }
+
+    /** When something is due for a voucher in this state; empty if nothing is. */
+    Optional<Instant> dueAt(Voucher voucher) {
+        return dueAt.apply(voucher);
     }
 
     /** Keeps the index in step with a voucher's change of state; {@code before} is null for a new voucher. */

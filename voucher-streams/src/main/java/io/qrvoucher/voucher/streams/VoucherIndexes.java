@@ -11,7 +11,7 @@ import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
 
 /**
- * A task's in-memory indexes over its {@code voucher-store}: the expiry and stall {@link DueIndex}es and
+ * A task's in-memory indexes over its {@code voucher-store}: the expiry, stall and listing {@link DueIndex}es and
  * the {@link KnownVoucherIds}. They are derived from the store, so they have no changelog: a task
  * builds them from its store whenever it is made active (after restoring it), a slice of the store at a time (see
  * {@link Vouchers#buildIndexes(int)}), and empties them when it
@@ -25,6 +25,7 @@ final class VoucherIndexes implements StateStore {
     private final String name;
     private final DueIndex expiryIndex = DueIndex.expiry();
     private final DueIndex stallIndex;
+    private final DueIndex listingIndex;
     private final KnownVoucherIds knownIds = new KnownVoucherIds();
     /** Whether every voucher of the store is indexed: until then the known ids may miss some. */
     private boolean built;
@@ -32,10 +33,15 @@ final class VoucherIndexes implements StateStore {
     private String builtUpTo;
     private boolean open;
 
-    /** @param stalledAfter how long a voucher may wait on the ledger before it counts as stalled */
-    VoucherIndexes(String name, Duration stalledAfter) {
+    /**
+     * @param stalledAfter how long a voucher may wait on the ledger before it counts as stalled
+     * @param listingGrace how long a state that waits on the ledger must last to be listed (see
+     *                     {@link CustomerVoucherIndex#listedAt})
+     */
+    VoucherIndexes(String name, Duration stalledAfter, Duration listingGrace) {
         this.name = name;
         this.stallIndex = new DueIndex(voucher -> VoucherLifecycle.stalledAt(voucher, stalledAfter));
+        this.listingIndex = new DueIndex(voucher -> CustomerVoucherIndex.listedAt(voucher, listingGrace));
     }
 
     DueIndex expiryIndex() {
@@ -44,6 +50,14 @@ final class VoucherIndexes implements StateStore {
 
     DueIndex stallIndex() {
         return stallIndex;
+    }
+
+    /**
+     * The vouchers in a state not listed yet, by when it is listed if it lasts. A task made active lists those of its
+     * store again: its last owner may have listed them already, and an entry listed twice is the same entry.
+     */
+    DueIndex listingIndex() {
+        return listingIndex;
     }
 
     /**
@@ -85,12 +99,14 @@ final class VoucherIndexes implements StateStore {
         }
         expiryIndex.update(before, after);
         stallIndex.update(before, after);
+        listingIndex.update(before, after);
     }
 
     /** Empties the indexes: they are to be built afresh, from the store's last key. */
     void clear() {
         expiryIndex.clear();
         stallIndex.clear();
+        listingIndex.clear();
         knownIds.clear();
         built = false;
         builtUpTo = null;
@@ -127,7 +143,7 @@ final class VoucherIndexes implements StateStore {
     }
 
     /** Builds the task's indexes: in memory, never logged, never cached. */
-    static StoreBuilder<VoucherIndexes> builder(String name, Duration stalledAfter) {
+    static StoreBuilder<VoucherIndexes> builder(String name, Duration stalledAfter, Duration listingGrace) {
         return new StoreBuilder<>() {
             @Override
             public StoreBuilder<VoucherIndexes> withCachingEnabled() {
@@ -151,7 +167,7 @@ final class VoucherIndexes implements StateStore {
 
             @Override
             public VoucherIndexes build() {
-                return new VoucherIndexes(name, stalledAfter);
+                return new VoucherIndexes(name, stalledAfter, listingGrace);
             }
 
             @Override

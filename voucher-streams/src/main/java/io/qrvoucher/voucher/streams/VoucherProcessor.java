@@ -25,8 +25,8 @@ import io.qrvoucher.voucher.streams.VoucherTopology.WatchdogSettings;
 /**
  * Applies every input of the task's vouchers — customers' requests and ledger results, in the order
  * the task reads them — keeps the refusals of requests for their requesters to read, and runs the
- * task's timers: the build of its indexes as it starts, expiry, the watchdog over vouchers waiting on the ledger, and
- * the sweeps of old refusals and of vouchers long at rest.
+ * task's timers: the build of its indexes as it starts, expiry, the watchdog over vouchers waiting on the ledger, the
+ * listing of those that wait past a grace, and the sweeps of old refusals and of vouchers long at rest.
  */
 final class VoucherProcessor implements Processor<String, VoucherInput, String, Object> {
 
@@ -37,6 +37,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     private final WatchdogSettings watchdog;
     private final Duration refusalRetention;
     private final Duration finalRetention;
+    private final Duration listingGrace;
     private final VoucherChanges changes;
     private final RecordTracing tracing;
     private ProcessorContext<String, Object> context;
@@ -48,14 +49,17 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     /**
      * @param refusalRetention how long a refused request's refusal is kept
      * @param finalRetention   how long a voucher is kept once it is at rest (final, its money ended)
+     * @param listingGrace     how long a state that waits on the ledger must last to be listed
      */
     VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog,
-                     Duration refusalRetention, Duration finalRetention, VoucherChanges changes, RecordTracing tracing) {
+                     Duration refusalRetention, Duration finalRetention, Duration listingGrace, VoucherChanges changes,
+                     RecordTracing tracing) {
         this.lifecycle = lifecycle;
         this.expiry = expiry;
         this.watchdog = watchdog;
         this.refusalRetention = refusalRetention;
         this.finalRetention = finalRetention;
+        this.listingGrace = listingGrace;
         this.changes = changes;
         this.tracing = tracing;
     }
@@ -68,6 +72,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         this.refusals = new RequestRefusals(context, refusalRetention, expiry.maxPerPunctuation());
         schedules = List.of(vouchers.buildIndexes(expiry.maxPerPunctuation()), refusals.sweeping(),
                 vouchers.forgetAtRestAfter(finalRetention, expiry.maxPerPunctuation()),
+                vouchers.listWaitingOnTheLedgerAfter(listingGrace, expiry.maxPerPunctuation()),
                 context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                         new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
                 context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,

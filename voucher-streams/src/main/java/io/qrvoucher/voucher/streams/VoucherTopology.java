@@ -104,6 +104,8 @@ public final class VoucherTopology {
     public static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
     /** How long a voucher at rest is kept, in tests and benchmarks that do not set it. */
     static final Duration DEFAULT_FINAL_RETENTION = Duration.ofDays(400);
+    /** How long a state waiting on the ledger must last to be listed, in tests and benchmarks that do not set it. */
+    static final Duration DEFAULT_LISTING_GRACE = Duration.ofSeconds(1);
     /** How long customers' attempts are kept, in tests and benchmarks that do not set it. */
     static final Duration DEFAULT_ATTEMPT_RETENTION = Duration.ofHours(1);
     static final String DEAD_LETTER_SINK = "dead-letter-sink";
@@ -146,16 +148,19 @@ public final class VoucherTopology {
      * @param adoptLegacySettings take a customer's settings from the legacy topic while none are known
      * @param finalRetention how long a voucher is kept once it is at rest (final, its money ended): then it is
      *                    forgotten, from its task's store and from the customers' lists
+     * @param listingGrace how long a voucher's state that waits on the ledger must last to be listed in the customers'
+     *                    lists; zero lists every state at once
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,
                            VoucherChanges changes, RequestSignatures signatures, Duration attemptRetention,
                            RecordTracing tracing, WholePartitions whole, boolean adoptLegacySettings,
-                           Duration finalRetention) {
+                           Duration finalRetention, Duration listingGrace) {
 
-        /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window and retention. */
+        /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window, retention and grace. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
             return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
-                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false, DEFAULT_FINAL_RETENTION);
+                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false, DEFAULT_FINAL_RETENTION,
+                    DEFAULT_LISTING_GRACE);
         }
     }
 
@@ -181,8 +186,8 @@ public final class VoucherTopology {
                         APPLY_INPUTS, DEAD_LETTER_SINK),
                 RESULTS_SOURCE);
         topology.addProcessor(APPLY_INPUTS, whole.whileOpen(() -> new VoucherProcessor(lifecycle, expiry, watchdog,
-                        refusalRetention(settings.claimWindow(), lifecycle), settings.finalRetention(), changes,
-                        settings.tracing()),
+                        refusalRetention(settings.claimWindow(), lifecycle), settings.finalRetention(),
+                        settings.listingGrace(), changes, settings.tracing()),
                         VOUCHER_STORE, REQUEST_REFUSALS),
                 DECODE_REQUESTS, DECODE_RESULTS);
         // Both stores say when they committed, so that waiting readers look then (VoucherChanges#committed).
@@ -190,7 +195,8 @@ public final class VoucherTopology {
                 Stores.keyValueStoreBuilder(CommitAnnouncingStore.announcing(
                         Stores.persistentKeyValueStore(VOUCHER_STORE), changes), Serdes.String(), Serdes.ByteArray()),
                 APPLY_INPUTS);
-        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES, watchdog.stalledAfter()), APPLY_INPUTS);
+        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES, watchdog.stalledAfter(), settings.listingGrace()),
+                APPLY_INPUTS);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(CommitAnnouncingStore.announcing(
                         Stores.persistentKeyValueStore(REQUEST_REFUSALS), changes), Serdes.String(), Serdes.ByteArray()),

@@ -31,7 +31,8 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
  *
  * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes go to
  * the customer-vouchers index, under the payer and, once redeemed, under the payee: a new state is
- * encoded once, not once for the store and again for each index entry.
+ * encoded once, not once for the store and again for each index entry. A state that waits on the ledger goes there
+ * only if it lasts ({@link CustomerVoucherIndex#listedAt}).
  *
  * <p>A voucher at rest (final, its money ended) is forgotten a retention after it came to rest, from the store and
  * from the index: the store of a task does not grow for ever with every voucher it ever held, nor its start, which
@@ -186,6 +187,30 @@ final class Vouchers {
                 .scheduleOn(context);
     }
 
+    /**
+     * Lists the task's vouchers whose state has waited on the ledger for {@code grace} and is not listed yet, every
+     * {@code grace}: such a state is listed between one and two graces after the voucher came to it, if it lasts.
+     *
+     * @param maxPerPunctuation how many vouchers one punctuation lists at most; the rest, the next
+     */
+    Cancellable listWaitingOnTheLedgerAfter(Duration grace, int maxPerPunctuation) {
+        if (grace.isZero()) {
+            return () -> { };
+        }
+        return context.schedule(grace, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
+            DueIndex waiting = indexes.listingIndex();
+            Instant now = Instant.ofEpochMilli(wallClockMs);
+            for (DueIndex.Entry entry : waiting.due(now, maxPerPunctuation)) {
+                waiting.remove(entry);
+                // The index leaves a voucher once its state moves on: one still in it is in the state it was indexed in.
+                byte[] state = store.get(entry.voucherId());
+                if (state != null) {
+                    list(STATES.decode(state), state, now, RecordTracing.Handling.NONE);
+                }
+            }
+        });
+    }
+
     /** When the voucher came to rest; an open one never: it is never forgotten. */
     private static Instant cameToRestAt(byte[] state) {
         Voucher voucher = decode(state);
@@ -209,8 +234,9 @@ final class Vouchers {
             byte[] state = STATES.encode(avro);
             store.put(after.id(), state);
             indexes.changed(before.orElse(null), after);
-            CustomerVoucherIndex.keysOf(avro).forEach(key ->
-                    forward(key, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
+            if (indexes.listingIndex().dueAt(after).isEmpty()) {
+                list(avro, state, now, trace);
+            }
             changes.changed(after.id(), after.version());
             if (stalled.remove(after.id())) {
                 stalledVouchers.cleared(after.id());
@@ -223,6 +249,12 @@ final class Vouchers {
             forward(event.voucherId(), AvroMapping.toAvro(event, now), now, trace, VoucherTopology.EVENTS_SINK);
             metrics.published(event);
         }
+    }
+
+    /** Writes the voucher's entries in the customer-vouchers index: {@code state} is {@code voucher} encoded. */
+    private void list(VoucherState voucher, byte[] state, Instant now, RecordTracing.Handling trace) {
+        CustomerVoucherIndex.keysOf(voucher).forEach(key ->
+                forward(key, state, now, trace, VoucherTopology.CUSTOMER_VOUCHERS_SINK));
     }
 
     private static Voucher decode(byte[] state) {

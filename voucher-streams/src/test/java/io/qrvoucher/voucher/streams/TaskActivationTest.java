@@ -44,6 +44,7 @@ class TaskActivationTest {
 
     private static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
     private static final Instant END = NOW.plusSeconds(30);
+    private static final Duration LISTING_GRACE = Duration.ofSeconds(1);
 
     private final MockProcessorContext<String, Object> context = new MockProcessorContext<>();
     private final KeyValueStore<String, byte[]> vouchers = store(VoucherTopology.VOUCHER_STORE);
@@ -51,7 +52,7 @@ class TaskActivationTest {
     @Test
     void aTaskMadeActiveAgainExpiresTheVouchersItsStoreTookWhileItWasAStandby() {
         store(VoucherTopology.REQUEST_REFUSALS);
-        VoucherIndexes indexes = VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build();
+        VoucherIndexes indexes = indexes();
         opened(indexes);
         VoucherProcessor processor = processor();
         context.setCurrentSystemTimeMs(NOW.toEpochMilli());
@@ -82,15 +83,15 @@ class TaskActivationTest {
     @Test
     void aProcessorClosedCancelsItsSchedulesSoThatOnlyTheNextInitsRun() {
         store(VoucherTopology.REQUEST_REFUSALS);
-        opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        opened(indexes());
         VoucherProcessor processor = processor();
         processor.init(context);
         int scheduled = context.scheduledPunctuators().size();
 
         processor.close();
 
-        assertThat(scheduled).as("expiry, watchdog and the sweeps of refusals and of vouchers at rest (an empty store is "
-                + "indexed at once)").isEqualTo(4);
+        assertThat(scheduled).as("expiry, watchdog, listing and the sweeps of refusals and of vouchers at rest (an empty "
+                + "store is indexed at once)").isEqualTo(5);
         assertThat(context.scheduledPunctuators()).allMatch(MockProcessorContext.CapturedPunctuator::cancelled);
     }
 
@@ -107,7 +108,7 @@ class TaskActivationTest {
         assertThat(indexes.expiryIndex().size()).isEqualTo(5);
         assertThat(indexes.isBuilt()).isTrue();
         assertThat(context.scheduledPunctuators().stream().filter(schedule -> !schedule.cancelled()))
-                .as("the build's schedule is done with").hasSize(4);
+                .as("the build's schedule is done with").hasSize(5);
         assertThat(indexesBeingBuilt()).isZero();
 
         for (int round = 1; round <= 3; round++) {
@@ -123,7 +124,7 @@ class TaskActivationTest {
     @Test
     void aTaskStartingOverMonthsOfVouchersAtRestIndexesTheNewestFirst() {
         store(VoucherTopology.REQUEST_REFUSALS);
-        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        VoucherIndexes indexes = opened(indexes());
         long today = LocalDate.ofInstant(NOW, ZoneOffset.UTC).toEpochDay();
         for (int i = 0; i < 20; i++) {
             kept(cancelledLongAgo(String.format("%04x-made-months-ago-%02d", today - 120, i)));
@@ -184,13 +185,43 @@ class TaskActivationTest {
         assertThat(status("v0")).isEqualTo(io.qrvoucher.avro.VoucherStatus.CANCELLED);
     }
 
+    /**
+     * Its last owner listed the voucher, or not: it waited on the ledger for less than the grace when the task moved.
+     * Listed again, it is the same entry.
+     */
+    @Test
+    void aVoucherWaitingOnTheLedgerUnlistedWhenItsTaskMovesIsListedOnceItHasWaitedTheGrace() {
+        store(VoucherTopology.REQUEST_REFUSALS);
+        opened(indexes());
+        Voucher pending = new Voucher("v-pending", "alice", "acc-alice", new Money(100, "CNY"), hashOf(codeOf("v-pending")),
+                VoucherStatus.PENDING, HoldState.REQUESTED, NOW, END, NOW, 1, "r-v-pending", null, null, null);
+        kept(pending);
+        kept(unused("v-unused", END));
+        VoucherProcessor processor = processor();
+        context.setCurrentSystemTimeMs(NOW.toEpochMilli());
+        processor.init(context);
+
+        punctuateAll(NOW.plus(LISTING_GRACE).minusMillis(1));
+        assertThat(context.forwarded(VoucherTopology.CUSTOMER_VOUCHERS_SINK)).as("not waited the grace yet").isEmpty();
+
+        punctuateAll(NOW.plus(LISTING_GRACE));
+        assertThat(context.forwarded(VoucherTopology.CUSTOMER_VOUCHERS_SINK)).singleElement().satisfies(entry -> {
+            assertThat(entry.record().key()).isEqualTo(CustomerVoucherIndex.payerKey(AvroMapping.toAvro(pending)));
+            assertThat(Vouchers.STATES.decode((byte[]) entry.record().value()).getStatus())
+                    .isEqualTo(io.qrvoucher.avro.VoucherStatus.PENDING);
+        });
+
+        punctuateAll(NOW.plus(LISTING_GRACE.multipliedBy(2)));
+        assertThat(context.forwarded(VoucherTopology.CUSTOMER_VOUCHERS_SINK)).as("listed once").hasSize(1);
+    }
+
     private record Started(VoucherProcessor processor, VoucherIndexes indexes) {
     }
 
     /** A task made active over a store of five unused vouchers, v0 to v4, ending at {@link #END}. */
     private Started startedOverFiveVouchersReadingTwoASlice() {
         store(VoucherTopology.REQUEST_REFUSALS);
-        VoucherIndexes indexes = opened(VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5)).build());
+        VoucherIndexes indexes = opened(indexes());
         for (int i = 0; i < 5; i++) {
             kept(unused("v" + i, END));
         }
@@ -255,7 +286,12 @@ class TaskActivationTest {
         return new VoucherProcessor(new VoucherLifecycle(VoucherPolicy.standard(ZoneId.of("UTC"))),
                 new VoucherTopology.ExpirySettings(Duration.ofSeconds(1), slice),
                 new VoucherTopology.WatchdogSettings(Duration.ofMinutes(5), Duration.ofSeconds(1), StalledVouchers.NONE),
-                Duration.ofHours(24), VoucherTopology.DEFAULT_FINAL_RETENTION, VoucherChanges.NONE, RecordTracing.NONE);
+                Duration.ofHours(24), VoucherTopology.DEFAULT_FINAL_RETENTION, LISTING_GRACE, VoucherChanges.NONE,
+                RecordTracing.NONE);
+    }
+
+    private static VoucherIndexes indexes() {
+        return VoucherIndexes.builder(VoucherTopology.VOUCHER_INDEXES, Duration.ofMinutes(5), LISTING_GRACE).build();
     }
 
     private KeyValueStore<String, byte[]> store(String name) {

@@ -148,7 +148,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                         }),
                         VoucherTopology.DEFAULT_CLAIM_WINDOW, changes, STREAMS,
                         VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions, adoptLegacySettings,
-                        VoucherTopology.DEFAULT_FINAL_RETENTION)),
+                        VoucherTopology.DEFAULT_FINAL_RETENTION, VoucherTopology.DEFAULT_LISTING_GRACE)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);
@@ -310,7 +310,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
         return eventTopic.readValuesToList();
     }
 
-    /** Each new state of a voucher, once: the entries of the customer-vouchers index under the payer. */
+    /** Each state of a voucher as listed: the entries of the customer-vouchers index under the payer. */
     List<VoucherState> states() {
         return stateTopic.readKeyValuesToList().stream()
                 .filter(entry -> entry.value != null && entry.key.equals(CustomerVoucherIndex.payerKey(entry.value)))

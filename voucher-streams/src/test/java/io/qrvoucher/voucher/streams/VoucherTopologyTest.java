@@ -829,6 +829,42 @@ class VoucherTopologyTest {
             }
         }
 
+        /** The ledger answers most commands within milliseconds: the states that wait for it were half of all entries. */
+        @Test
+        void aVoucherTheLedgerAnswersWithinTheGraceIsListedOnlyInTheStatesItsAnswersLeaveIt() {
+            topology.generate("v1", "alice", 100);
+            assertThat(topology.customerIndexEntries()).as("pending its freeze").isEmpty();
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            assertThat(topology.customerIndexEntries()).extracting(entry -> entry.value.getStatus())
+                    .containsExactly(VoucherStatus.UNUSED);
+
+            topology.redeem("v1", "bob", null);
+            assertThat(topology.customerIndexEntries()).as("being redeemed").isEmpty();
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            VoucherState redeemed = topology.stored("v1");
+            assertThat(topology.customerIndexEntries()).containsExactly(
+                    new KeyValue<>(CustomerVoucherIndex.payerKey(redeemed), redeemed),
+                    new KeyValue<>(CustomerVoucherIndex.payeeKey(redeemed).orElseThrow(), redeemed));
+        }
+
+        @Test
+        void aStateLeftWaitingOnTheLedgerForTheGraceIsListedUntilTheAnswerMovesItOn() {
+            topology.generate("v1", "alice", 100);
+            topology.advance(VoucherTopology.DEFAULT_LISTING_GRACE.minusMillis(1));
+            assertThat(topology.customerIndexEntries()).isEmpty();
+
+            topology.advance(Duration.ofMillis(1));
+            assertThat(topology.states()).extracting(VoucherState::getStatus).containsExactly(VoucherStatus.PENDING);
+
+            topology.advance(VoucherTopology.DEFAULT_LISTING_GRACE.multipliedBy(3));
+            assertThat(topology.customerIndexEntries()).as("listed once").isEmpty();
+
+            topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
+            assertThat(topology.states()).extracting(VoucherState::getStatus).containsExactly(VoucherStatus.UNUSED);
+        }
+
         @Test
         void aCustomersVouchersAreOneRangeOfTheIndexNewestFirst() {
             topology.issue("old", "alice", 100);
