@@ -91,9 +91,9 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        window and a day, so that no Idempotency-Key leads to a voucher forgotten. Its money stays
  *                        in the ledger, and its events as long as {@code voucher-events} (or an archive of it) keeps
  *                        them
- * @param listingGrace    how long a voucher's state that waits on the ledger (pending its freeze, being redeemed, its
- *                        hold being released) must last to be listed in its customers' lists; the state the ledger's
- *                        answer leads to is listed at once in its place. Zero lists every state at once
+ * @param listingGrace    how long a voucher pending its freeze or being redeemed must stay so to be listed so in its
+ *                        customers' lists; the state the ledger's answer leads to is listed at once in its place. Zero
+ *                        lists every state at once; else at least a millisecond
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -144,8 +144,10 @@ public record VoucherStreamsProperties(
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
-        if (listingGrace.isNegative()) {
-            throw new IllegalArgumentException("voucher.listing-grace=" + listingGrace + " is negative");
+        // Kafka Streams schedules nothing more often than every millisecond.
+        if (!listingGrace.isZero() && listingGrace.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("voucher.listing-grace=" + listingGrace + " is neither 0 (list every "
+                    + "state at once) nor at least a millisecond");
         }
         // A day more than the claim window: a voucher refused at once comes to rest when its request was made, a
         // little before its key was claimed, and on the ingress's clock, not this one's.

@@ -21,10 +21,10 @@ import io.qrvoucher.voucher.domain.Voucher;
  * is a range scan, never a full one. Entries are partitioned by customer alone, so that all of one
  * customer's vouchers are in one task.
  *
- * <p>An entry holds the voucher's state as it was listed. A state that waits on the ledger (a voucher pending its
- * freeze, being redeemed, its hold being released) is listed only if it lasts a grace ({@link #listedAt}): the
- * ledger answers most within milliseconds, and the state its answer leads to is listed at once in its place. Listed
- * at once, those states were half of every voucher's entries.
+ * <p>An entry holds the voucher's state as it was listed. A voucher pending its freeze or being redeemed is listed so
+ * only if that lasts a grace ({@link #listedAt}): the ledger answers nearly all within milliseconds, and the state its
+ * answer leads to is listed at once in its place. Listed at once, those states were half of a redeemed voucher's
+ * entries.
  */
 public final class CustomerVoucherIndex {
 
@@ -63,12 +63,13 @@ public final class CustomerVoucherIndex {
 
     /**
      * When a voucher in this state is to be listed if it is still in it then: a {@code grace} after it came to wait on
-     * the ledger. Empty if it is listed at once: any state that does not wait on the ledger, and every state with no
-     * grace.
+     * the ledger's answer to become issued (or refused) or redeemed (or not). Empty if it is listed at once: every other
+     * state, and every state with no grace. A final status waiting only for its hold's release (cancelled, expired, a
+     * transfer failed) is listed at once: the customer sees what happened to the voucher, not its money's last step.
      */
     static Optional<Instant> listedAt(Voucher voucher, Duration grace) {
-        return grace.isZero() || !voucher.hold().awaitsLedger() ? Optional.empty()
-                : Optional.of(voucher.updatedAt().plus(grace));
+        boolean waitsToBeDecided = !voucher.status().isFinal() && voucher.hold().awaitsLedger();
+        return grace.isZero() || !waitsToBeDecided ? Optional.empty() : Optional.of(voucher.updatedAt().plus(grace));
     }
 
     static String key(String customerId, Role role, Instant at, String voucherId) {

@@ -16,9 +16,10 @@ import io.qrvoucher.voucher.domain.Voucher;
 /**
  * Vouchers of a task by the instant something is due for them: for the expiry index, when a voucher
  * that can still expire expires; for the stall index, when a voucher waiting on the ledger counts as
- * stalled; for the listing index, when a state waiting on the ledger is listed if it lasts. A sorted map from instant to the vouchers due then: the due vouchers are its head, so
- * finding them reads only them, and since most vouchers expire at one of few instants (the end of a
- * business day), adding or removing one is a hash-set operation in a small tree.
+ * stalled; for the listing index, when a voucher pending or being redeemed is listed so if it still is.
+ * A sorted map from instant to the vouchers due then: the due vouchers are its head, so finding them
+ * reads only them, and since most vouchers expire at one of few instants (the end of a business day),
+ * adding or removing one is a hash-set operation in a small tree.
  */
 final class DueIndex {
 

@@ -4,7 +4,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-import org.apache.kafka.streams.processor.Punctuator;
 
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
@@ -12,9 +11,9 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
 /**
  * Expires the task's due vouchers on wall-clock time. It reads only the due prefix of the expiry
  * index, at most {@code maxPerPunctuation} entries, so its work follows what is due, not how many
- * vouchers are alive; what is left over is taken by the next punctuation.
+ * vouchers are alive; what is left over is taken by the next run ({@link DrainingSchedule}).
  */
-final class ExpiryPunctuator implements Punctuator {
+final class ExpiryPunctuator implements DrainingSchedule.Work {
 
     private final VoucherLifecycle lifecycle;
     private final Vouchers vouchers;
@@ -29,7 +28,7 @@ final class ExpiryPunctuator implements Punctuator {
     }
 
     @Override
-    public void punctuate(long wallClockMs) {
+    public boolean doDue(long wallClockMs) {
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(wallClockMs);
         List<DueIndex.Entry> due = vouchers.expiryIndex().due(now, maxPerPunctuation);
@@ -45,5 +44,6 @@ final class ExpiryPunctuator implements Punctuator {
             }
         }
         metrics.expiryPunctuated(due.size(), expired, System.nanoTime() - started);
+        return due.size() == maxPerPunctuation;
     }
 }

@@ -35,7 +35,7 @@ final class VoucherIndexes implements StateStore {
 
     /**
      * @param stalledAfter how long a voucher may wait on the ledger before it counts as stalled
-     * @param listingGrace how long a state that waits on the ledger must last to be listed (see
+     * @param listingGrace how long a voucher pending or being redeemed must stay so to be listed so (see
      *                     {@link CustomerVoucherIndex#listedAt})
      */
     VoucherIndexes(String name, Duration stalledAfter, Duration listingGrace) {

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Optional;
 
 import org.apache.kafka.streams.processor.Cancellable;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -49,7 +48,7 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
     /**
      * @param refusalRetention how long a refused request's refusal is kept
      * @param finalRetention   how long a voucher is kept once it is at rest (final, its money ended)
-     * @param listingGrace     how long a state that waits on the ledger must last to be listed
+     * @param listingGrace     how long a voucher pending or being redeemed must stay so to be listed so
      */
     VoucherProcessor(VoucherLifecycle lifecycle, ExpirySettings expiry, WatchdogSettings watchdog,
                      Duration refusalRetention, Duration finalRetention, Duration listingGrace, VoucherChanges changes,
@@ -73,9 +72,9 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         schedules = List.of(vouchers.buildIndexes(expiry.maxPerPunctuation()), refusals.sweeping(),
                 vouchers.forgetAtRestAfter(finalRetention, expiry.maxPerPunctuation()),
                 vouchers.listWaitingOnTheLedgerAfter(listingGrace, expiry.maxPerPunctuation()),
-                context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
+                DrainingSchedule.every(context, expiry.punctuationInterval(),
                         new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
-                context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
+                DrainingSchedule.every(context, watchdog.checkInterval(),
                         new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics)));
     }
 

@@ -148,7 +148,7 @@ public final class VoucherTopology {
      * @param adoptLegacySettings take a customer's settings from the legacy topic while none are known
      * @param finalRetention how long a voucher is kept once it is at rest (final, its money ended): then it is
      *                    forgotten, from its task's store and from the customers' lists
-     * @param listingGrace how long a voucher's state that waits on the ledger must last to be listed in the customers'
+     * @param listingGrace how long a voucher pending or being redeemed must stay so to be listed so in the customers'
      *                    lists; zero lists every state at once
      */
     public record Settings(ExpirySettings expiry, WatchdogSettings watchdog, Duration claimWindow,

@@ -3,6 +3,7 @@ package io.qrvoucher.voucher.streams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,8 +32,8 @@ import io.qrvoucher.voucher.domain.VoucherEvent;
  *
  * <p>The store holds each voucher's {@link VoucherState} already encoded, and the same bytes go to
  * the customer-vouchers index, under the payer and, once redeemed, under the payee: a new state is
- * encoded once, not once for the store and again for each index entry. A state that waits on the ledger goes there
- * only if it lasts ({@link CustomerVoucherIndex#listedAt}).
+ * encoded once, not once for the store and again for each index entry. A voucher pending or being redeemed goes there
+ * so only if that lasts ({@link CustomerVoucherIndex#listedAt}).
  *
  * <p>A voucher at rest (final, its money ended) is forgotten a retention after it came to rest, from the store and
  * from the index: the store of a task does not grow for ever with every voucher it ever held, nor its start, which
@@ -135,7 +136,7 @@ final class Vouchers {
         if (indexes.isBuilt()) {
             return () -> { };
         }
-        remainingSlices = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
+        remainingSlices = context.schedule(DrainingSchedule.NEXT_ROUND, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
             indexNextSlice(slice);
             if (indexes.isBuilt()) {
                 metrics.indexesBeingBuilt(false);
@@ -191,16 +192,17 @@ final class Vouchers {
      * Lists the task's vouchers whose state has waited on the ledger for {@code grace} and is not listed yet, every
      * {@code grace}: such a state is listed between one and two graces after the voucher came to it, if it lasts.
      *
-     * @param maxPerPunctuation how many vouchers one punctuation lists at most; the rest, the next
+     * @param maxPerPunctuation how many vouchers one run lists at most; the rest, the next
      */
     Cancellable listWaitingOnTheLedgerAfter(Duration grace, int maxPerPunctuation) {
         if (grace.isZero()) {
             return () -> { };
         }
-        return context.schedule(grace, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
+        return DrainingSchedule.every(context, grace, wallClockMs -> {
             DueIndex waiting = indexes.listingIndex();
             Instant now = Instant.ofEpochMilli(wallClockMs);
-            for (DueIndex.Entry entry : waiting.due(now, maxPerPunctuation)) {
+            List<DueIndex.Entry> due = waiting.due(now, maxPerPunctuation);
+            for (DueIndex.Entry entry : due) {
                 waiting.remove(entry);
                 // The index leaves a voucher once its state moves on: one still in it is in the state it was indexed in.
                 byte[] state = store.get(entry.voucherId());
@@ -208,6 +210,7 @@ final class Vouchers {
                     list(STATES.decode(state), state, now, RecordTracing.Handling.NONE);
                 }
             }
+            return due.size() == maxPerPunctuation;
         });
     }
 

@@ -57,6 +57,16 @@ class VoucherStreamsPropertiesTest {
     }
 
     @Test
+    void aListingGraceIsZeroOrAtLeastAMillisecondAsKafkaStreamsSchedules() {
+        assertThat(bind(Map.of()).listingGrace()).isEqualTo(java.time.Duration.ofSeconds(1));
+        assertThat(bind(Map.of("voucher.listing-grace", "0")).listingGrace()).isZero();
+        assertThatThrownBy(() -> bind(Map.of("voucher.listing-grace", "500us")))
+                .rootCause().hasMessageContaining("voucher.listing-grace=PT0.0005S is neither 0");
+        assertThatThrownBy(() -> bind(Map.of("voucher.listing-grace", "-1s")))
+                .rootCause().hasMessageContaining("voucher.listing-grace=PT-1S is neither 0");
+    }
+
+    @Test
     void aVoucherAtRestIsKeptFourHundredDaysAndNeverForgottenWithinTheClaimWindowAndADay() {
         assertThat(bind(Map.of()).finalRetention()).isEqualTo(java.time.Duration.ofDays(400));
         assertThatThrownBy(() -> bind(Map.of("voucher.final-retention", "36h")))

@@ -98,26 +98,32 @@ final class VoucherTopologyFixture implements AutoCloseable {
     }
 
     VoucherTopologyFixture(int maxExpiriesPerPunctuation) {
-        this(maxExpiriesPerPunctuation, RecordTracing.NONE, VoucherChanges.NONE, false);
+        this(maxExpiriesPerPunctuation, RecordTracing.NONE, VoucherChanges.NONE, false, VoucherTopology.DEFAULT_LISTING_GRACE);
     }
 
     /** A topology whose work is traced by {@code tracing}. */
     VoucherTopologyFixture(RecordTracing tracing) {
-        this(10_000, tracing, VoucherChanges.NONE, false);
+        this(10_000, tracing, VoucherChanges.NONE, false, VoucherTopology.DEFAULT_LISTING_GRACE);
     }
 
     /** A topology that tells {@code changes} what its task changes and commits. */
     VoucherTopologyFixture(VoucherChanges changes) {
-        this(10_000, RecordTracing.NONE, changes, false);
+        this(10_000, RecordTracing.NONE, changes, false, VoucherTopology.DEFAULT_LISTING_GRACE);
     }
 
     /** A topology upgrading from a release that wrote settings whole to the legacy topic, which it adopts. */
     static VoucherTopologyFixture adoptingLegacySettings() {
-        return new VoucherTopologyFixture(10_000, RecordTracing.NONE, VoucherChanges.NONE, true);
+        return new VoucherTopologyFixture(10_000, RecordTracing.NONE, VoucherChanges.NONE, true,
+                VoucherTopology.DEFAULT_LISTING_GRACE);
+    }
+
+    /** A topology that lists every state of a voucher at once (no listing grace). */
+    static VoucherTopologyFixture listingEveryState() {
+        return new VoucherTopologyFixture(10_000, RecordTracing.NONE, VoucherChanges.NONE, false, Duration.ZERO);
     }
 
     private VoucherTopologyFixture(int maxExpiriesPerPunctuation, RecordTracing tracing, VoucherChanges changes,
-                                   boolean adoptLegacySettings) {
+                                   boolean adoptLegacySettings, Duration listingGrace) {
         try {
             // Not in the OS's temporary directory, which Kafka Streams warns about (it may be cleared under it).
             stateDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")), "voucher-topology-test");
@@ -148,7 +154,7 @@ final class VoucherTopologyFixture implements AutoCloseable {
                         }),
                         VoucherTopology.DEFAULT_CLAIM_WINDOW, changes, STREAMS,
                         VoucherTopology.DEFAULT_ATTEMPT_RETENTION, tracing, wholePartitions, adoptLegacySettings,
-                        VoucherTopology.DEFAULT_FINAL_RETENTION, VoucherTopology.DEFAULT_LISTING_GRACE)),
+                        VoucherTopology.DEFAULT_FINAL_RETENTION, listingGrace)),
                 config, START);
         ByteArraySerializer bytes = new ByteArraySerializer();
         requestTopic = driver.createInputTopic(topics.requests(), bytes, bytes, START, Duration.ZERO);

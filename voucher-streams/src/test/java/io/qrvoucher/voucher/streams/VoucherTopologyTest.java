@@ -847,22 +847,52 @@ class VoucherTopologyTest {
             assertThat(topology.customerIndexEntries()).containsExactly(
                     new KeyValue<>(CustomerVoucherIndex.payerKey(redeemed), redeemed),
                     new KeyValue<>(CustomerVoucherIndex.payeeKey(redeemed).orElseThrow(), redeemed));
+
+            topology.advance(VoucherTopology.DEFAULT_LISTING_GRACE.multipliedBy(3));
+            assertThat(topology.customerIndexEntries()).as("nothing left to list").isEmpty();
         }
 
+        /** Looked for every grace: a state is listed between one and two graces after it began, if it lasts. */
         @Test
         void aStateLeftWaitingOnTheLedgerForTheGraceIsListedUntilTheAnswerMovesItOn() {
+            Duration grace = VoucherTopology.DEFAULT_LISTING_GRACE;
+            Instant firstLook = topology.now().plus(grace);
+            topology.advance(grace.dividedBy(4));
             topology.generate("v1", "alice", 100);
-            topology.advance(VoucherTopology.DEFAULT_LISTING_GRACE.minusMillis(1));
-            assertThat(topology.customerIndexEntries()).isEmpty();
+            topology.advanceTo(firstLook);
+            topology.advanceTo(firstLook.plus(grace).minusMillis(1));
+            assertThat(topology.customerIndexEntries()).as("not waited the grace at the first look").isEmpty();
 
             topology.advance(Duration.ofMillis(1));
             assertThat(topology.states()).extracting(VoucherState::getStatus).containsExactly(VoucherStatus.PENDING);
 
-            topology.advance(VoucherTopology.DEFAULT_LISTING_GRACE.multipliedBy(3));
+            topology.advance(grace.multipliedBy(3));
             assertThat(topology.customerIndexEntries()).as("listed once").isEmpty();
 
             topology.ledgerAnswers("v1", "/freeze", LedgerOutcome.FROZEN, null);
-            assertThat(topology.states()).extracting(VoucherState::getStatus).containsExactly(VoucherStatus.UNUSED);
+            topology.redeem("v1", "bob", null);
+            topology.advance(grace.multipliedBy(2));
+            VoucherState redeeming = topology.stored("v1");
+            assertThat(topology.customerIndexEntries()).extracting(entry -> entry.value.getStatus()).as("payer, then payer and payee")
+                    .containsExactly(VoucherStatus.UNUSED, VoucherStatus.REDEEMING, VoucherStatus.REDEEMING);
+
+            topology.ledgerAnswers("v1", "/transfer", LedgerOutcome.TRANSFERRED, null);
+            VoucherState redeemed = topology.stored("v1");
+            assertThat(topology.customerIndexEntries()).containsExactly(
+                    new KeyValue<>(CustomerVoucherIndex.payerKey(redeeming), redeemed),
+                    new KeyValue<>(CustomerVoucherIndex.payeeKey(redeeming).orElseThrow(), redeemed));
+        }
+
+        /** The customer sees what happened to the voucher at once, not only once its money's last step is answered. */
+        @Test
+        void aVoucherCancelledIsListedCancelledWhileItsHoldIsReleased() {
+            topology.issue("v1", "alice", 100);
+            topology.customerIndexEntries();
+
+            topology.cancel("v1", "alice");
+
+            assertThat(topology.stored("v1").getHoldState()).isEqualTo(HoldState.RELEASING);
+            assertThat(topology.states()).extracting(VoucherState::getStatus).containsExactly(VoucherStatus.CANCELLED);
         }
 
         @Test
