@@ -179,8 +179,8 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    VoucherStreamsHealthIndicator voucherStreamsHealthIndicator(KafkaStreams voucherStreams) {
-        return new VoucherStreamsHealthIndicator(voucherStreams);
+    VoucherStreamsHealthIndicator voucherStreamsHealthIndicator(KafkaStreams voucherStreams, BrokerContact brokerContact) {
+        return new VoucherStreamsHealthIndicator(voucherStreams, brokerContact);
     }
 
     @Bean

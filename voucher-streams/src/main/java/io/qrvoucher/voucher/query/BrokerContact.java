@@ -196,11 +196,15 @@ public final class BrokerContact implements AutoCloseable {
         return now.heartbeats() >= lostAt.heartbeats() + HEARTBEATS_TO_REGAIN || now.joins() > lostAt.joins();
     }
 
+    /** Whether this instance has heard enough from the brokers lately to answer reads: it still holds its tasks. */
+    public boolean inContact() {
+        // From the last look: looks that stopped coming put the instance out of contact too.
+        return !lost && nanoTime.getAsLong() - oldestHeardAt <= silenceLimitNanos;
+    }
+
     /** Throws {@link NotHeld} if this instance may have lost its tasks without knowing it, else does nothing. */
     public void requireContact() {
-        // From the last look: looks that stopped coming put the instance out of contact too.
-        long silence = nanoTime.getAsLong() - oldestHeardAt;
-        if (lost || silence > silenceLimitNanos) {
+        if (!inContact()) {
             throw new NotHeld("This instance has heard too little from the brokers (nothing for more than "
                     + Duration.ofNanos(silenceLimitNanos).toMillis() + " ms, and not two heartbeats or a rejoin since): "
                     + "another instance may hold its partitions by now");

@@ -15,7 +15,10 @@ import io.qrvoucher.broker.TestBroker;
 import io.qrvoucher.keys.TestKeys;
 import io.qrvoucher.schemas.Topics;
 
-/** Health says what is true: UP with a running topology and a broker, DOWN once the broker is gone. */
+/**
+ * Health says what is true: UP with a running topology and a broker, DOWN once the broker is gone, and then that the
+ * instance refuses reads.
+ */
 class ServiceHealthTest {
 
     /** Its keys come from a folder of secret files, as Docker and Kubernetes mount them (SECRETS_DIR). */
@@ -37,13 +40,16 @@ class ServiceHealthTest {
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> http.get().uri("/actuator/health/readiness")
                     .exchange().expectStatus().isOk()
                     .expectBody().jsonPath("$.components.voucherStreams.details.state").isEqualTo("RUNNING")
+                    .jsonPath("$.components.voucherStreams.details.reads").isEqualTo("answered")
                     .jsonPath("$.components.internalApi.details.keys[0]").isEqualTo("k1"));
 
             broker.close();
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> http.get().uri("/actuator/health")
                     .exchange().expectStatus().isEqualTo(503)
-                    .expectBody().jsonPath("$.components.kafkaBroker.status").isEqualTo("DOWN"));
+                    .expectBody().jsonPath("$.components.kafkaBroker.status").isEqualTo("DOWN")
+                    .jsonPath("$.components.voucherStreams.details.reads").value(reads ->
+                            org.assertj.core.api.Assertions.assertThat((String) reads).startsWith("refused")));
         }
     }
 }
