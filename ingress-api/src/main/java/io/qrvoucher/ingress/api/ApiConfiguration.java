@@ -3,6 +3,7 @@ package io.qrvoucher.ingress.api;
 import java.time.Clock;
 
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.server.WebFilter;
@@ -32,6 +33,12 @@ class ApiConfiguration {
     JsonMapperBuilderCustomizer strictRequestBodies() {
         return builder -> builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    /** Requests Netty cannot read refused with problem details too: see {@link UnreadableRequestHeads}. */
+    @Bean
+    NettyServerCustomizer unreadableRequestHeads(ObjectMapper json) {
+        return new UnreadableRequestHeads(json);
     }
 
     @Bean
