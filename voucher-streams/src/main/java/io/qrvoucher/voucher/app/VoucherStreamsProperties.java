@@ -304,11 +304,18 @@ public record VoucherStreamsProperties(
 
     /**
      * @param punctuationInterval how often due vouchers are looked for: the most an expiry is late
-     * @param maxPerPunctuation   bound on the vouchers one punctuation expires
+     * @param maxPerPunctuation   bound on the vouchers one punctuation expires: at least one, or none ever would
      */
     public record Expiry(
             @DefaultValue("1s") Duration punctuationInterval,
             @DefaultValue("10000") int maxPerPunctuation) {
+
+        public Expiry {
+            if (maxPerPunctuation < 1) {
+                throw new IllegalArgumentException("voucher.expiry.max-per-punctuation=" + maxPerPunctuation
+                        + " is less than 1: no voucher would ever expire, nor be reported stalled or listed late");
+            }
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import org.apache.kafka.streams.processor.Punctuator;
 
 import io.qrvoucher.voucher.domain.Voucher;
 import io.qrvoucher.voucher.domain.VoucherLifecycle;
@@ -11,9 +12,9 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
 /**
  * Expires the task's due vouchers on wall-clock time. It reads only the due prefix of the expiry
  * index, at most {@code maxPerPunctuation} entries, so its work follows what is due, not how many
- * vouchers are alive; what is left over is taken by the next run ({@link DrainingSchedule}).
+ * vouchers are alive; what is left over is taken by the next punctuation.
  */
-final class ExpiryPunctuator implements DrainingSchedule.Work {
+final class ExpiryPunctuator implements Punctuator {
 
     private final VoucherLifecycle lifecycle;
     private final Vouchers vouchers;
@@ -28,7 +29,7 @@ final class ExpiryPunctuator implements DrainingSchedule.Work {
     }
 
     @Override
-    public boolean doDue(long wallClockMs) {
+    public void punctuate(long wallClockMs) {
         long started = System.nanoTime();
         Instant now = Instant.ofEpochMilli(wallClockMs);
         List<DueIndex.Entry> due = vouchers.expiryIndex().due(now, maxPerPunctuation);
@@ -44,6 +45,5 @@ final class ExpiryPunctuator implements DrainingSchedule.Work {
             }
         }
         metrics.expiryPunctuated(due.size(), expired, System.nanoTime() - started);
-        return due.size() == maxPerPunctuation;
     }
 }

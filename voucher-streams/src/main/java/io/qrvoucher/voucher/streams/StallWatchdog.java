@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import org.apache.kafka.streams.processor.Punctuator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,10 +17,10 @@ import io.qrvoucher.voucher.domain.VoucherLifecycle;
  * Reports the task's vouchers that have waited on the ledger longer than {@code stalledAfter} — a
  * freeze, transfer or release asked for and never answered, for example because the command was
  * dead-lettered — with a {@code STALLED} event, a log line and a metric. Like expiry it reads only the
- * due head of an index, a bound at a time, and each stall is reported once: the entry leaves the index when reported, and
+ * due head of an index, and each stall is reported once: the entry leaves the index when reported, and
  * comes back only when the voucher waits on the ledger again.
  */
-final class StallWatchdog implements DrainingSchedule.Work {
+final class StallWatchdog implements Punctuator {
 
     private static final Logger log = LoggerFactory.getLogger(StallWatchdog.class);
 
@@ -39,7 +40,7 @@ final class StallWatchdog implements DrainingSchedule.Work {
     }
 
     @Override
-    public boolean doDue(long wallClockMs) {
+    public void punctuate(long wallClockMs) {
         Instant now = Instant.ofEpochMilli(wallClockMs);
         List<DueIndex.Entry> due = vouchers.stallIndex().due(now, maxPerPunctuation);
         for (DueIndex.Entry entry : due) {
@@ -57,6 +58,5 @@ final class StallWatchdog implements DrainingSchedule.Work {
             vouchers.stalled(stalled);
             metrics.stalled();
         }
-        return due.size() == maxPerPunctuation;
     }
 }

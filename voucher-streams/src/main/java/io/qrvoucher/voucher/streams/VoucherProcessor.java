@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 
 import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -72,9 +73,9 @@ final class VoucherProcessor implements Processor<String, VoucherInput, String, 
         schedules = List.of(vouchers.buildIndexes(expiry.maxPerPunctuation()), refusals.sweeping(),
                 vouchers.forgetAtRestAfter(finalRetention, expiry.maxPerPunctuation()),
                 vouchers.listWaitingOnTheLedgerAfter(listingGrace, expiry.maxPerPunctuation()),
-                DrainingSchedule.every(context, expiry.punctuationInterval(),
+                context.schedule(expiry.punctuationInterval(), PunctuationType.WALL_CLOCK_TIME,
                         new ExpiryPunctuator(lifecycle, vouchers, expiry.maxPerPunctuation(), metrics)),
-                DrainingSchedule.every(context, watchdog.checkInterval(),
+                context.schedule(watchdog.checkInterval(), PunctuationType.WALL_CLOCK_TIME,
                         new StallWatchdog(lifecycle, vouchers, watchdog.stalledAfter(), expiry.maxPerPunctuation(), metrics)));
     }
 

@@ -3,7 +3,6 @@ package io.qrvoucher.voucher.streams;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -136,7 +135,7 @@ final class Vouchers {
         if (indexes.isBuilt()) {
             return () -> { };
         }
-        remainingSlices = context.schedule(DrainingSchedule.NEXT_ROUND, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
+        remainingSlices = context.schedule(Duration.ofMillis(1), PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
             indexNextSlice(slice);
             if (indexes.isBuilt()) {
                 metrics.indexesBeingBuilt(false);
@@ -192,17 +191,16 @@ final class Vouchers {
      * Lists the task's vouchers whose state has waited on the ledger for {@code grace} and is not listed yet, every
      * {@code grace}: such a state is listed between one and two graces after the voucher came to it, if it lasts.
      *
-     * @param maxPerPunctuation how many vouchers one run lists at most; the rest, the next
+     * @param maxPerPunctuation how many vouchers one punctuation lists at most; the rest, the next
      */
     Cancellable listWaitingOnTheLedgerAfter(Duration grace, int maxPerPunctuation) {
         if (grace.isZero()) {
             return () -> { };
         }
-        return DrainingSchedule.every(context, grace, wallClockMs -> {
+        return context.schedule(grace, PunctuationType.WALL_CLOCK_TIME, wallClockMs -> {
             DueIndex waiting = indexes.listingIndex();
             Instant now = Instant.ofEpochMilli(wallClockMs);
-            List<DueIndex.Entry> due = waiting.due(now, maxPerPunctuation);
-            for (DueIndex.Entry entry : due) {
+            for (DueIndex.Entry entry : waiting.due(now, maxPerPunctuation)) {
                 waiting.remove(entry);
                 // The index leaves a voucher once its state moves on: one still in it is in the state it was indexed in.
                 byte[] state = store.get(entry.voucherId());
@@ -210,7 +208,6 @@ final class Vouchers {
                     list(STATES.decode(state), state, now, RecordTracing.Handling.NONE);
                 }
             }
-            return due.size() == maxPerPunctuation;
         });
     }
 

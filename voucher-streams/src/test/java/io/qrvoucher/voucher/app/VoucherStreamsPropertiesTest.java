@@ -64,6 +64,14 @@ class VoucherStreamsPropertiesTest {
                 .rootCause().hasMessageContaining("voucher.listing-grace=PT0.0005S is neither 0");
         assertThatThrownBy(() -> bind(Map.of("voucher.listing-grace", "-1s")))
                 .rootCause().hasMessageContaining("voucher.listing-grace=PT-1S is neither 0");
+        assertThat(bind(Map.of("voucher.listing-grace", "1ms")).listingGrace()).isEqualTo(java.time.Duration.ofMillis(1));
+    }
+
+    @Test
+    void aPunctuationExpiresAtLeastOneVoucherOrNoneEverWould() {
+        assertThat(bind(Map.of("voucher.expiry.max-per-punctuation", "1")).expiry().maxPerPunctuation()).isEqualTo(1);
+        assertThatThrownBy(() -> bind(Map.of("voucher.expiry.max-per-punctuation", "0")))
+                .rootCause().hasMessageContaining("voucher.expiry.max-per-punctuation=0 is less than 1");
     }
 
     @Test

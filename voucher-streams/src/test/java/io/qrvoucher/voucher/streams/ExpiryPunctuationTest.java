@@ -42,12 +42,8 @@ class ExpiryPunctuationTest {
         }
     }
 
-    /**
-     * Every voucher of a day with the default validity expires at its end at once: a backlog is taken a bound at a time,
-     * each time the stream thread comes round, not a bound an interval.
-     */
     @Test
-    void onePunctuationExpiresAtMostItsBoundAndTheThreadsNextRoundsTakeTheRest() {
+    void onePunctuationExpiresAtMostItsBoundAndTheNextTakesTheRest() {
         try (VoucherTopologyFixture topology = new VoucherTopologyFixture(4)) {
             Instant soon = topology.now().plus(Duration.ofMinutes(1));
             for (int i = 0; i < 10; i++) {
@@ -59,10 +55,10 @@ class ExpiryPunctuationTest {
             topology.advanceTo(soon.plus(PUNCTUATION_INTERVAL));
             assertThat(topology.events()).extracting(VoucherEvent::getType).hasSize(4);
 
-            topology.advance(DrainingSchedule.NEXT_ROUND);
+            topology.advance(PUNCTUATION_INTERVAL);
             assertThat(topology.events()).hasSize(4);
 
-            topology.advance(DrainingSchedule.NEXT_ROUND);
+            topology.advance(PUNCTUATION_INTERVAL);
             assertThat(topology.events()).hasSize(2);
             assertThat(topology.expiryIndexSize()).isZero();
         }
