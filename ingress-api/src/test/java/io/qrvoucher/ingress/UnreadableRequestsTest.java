@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -35,6 +36,28 @@ class UnreadableRequestsTest extends IngressTestBase {
 
         assertThat(answer).startsWith("HTTP/1.1 431 ").containsIgnoringCase("content-type: application/problem+json")
                 .contains("\"code\":\"HEADERS_TOO_LARGE\"");
+    }
+
+    @Test
+    void aHeadThatIsNotHttpIsRefusedWithAProblem() throws IOException {
+        String answer = exchange("GET /api/accounts HTTP/x.y\r\nHost: localhost\r\n\r\n");
+
+        assertThat(answer).startsWith("HTTP/1.1 400 ").containsIgnoringCase("content-type: application/problem+json")
+                .contains("\"code\":\"MALFORMED_REQUEST\"");
+    }
+
+    /**
+     * A request before it on the connection that takes a while (a read from the voucher's owner) is answered first, as
+     * its own: a client reads the first answer as the first request's. Reactor Netty then closes the connection, the
+     * unreadable request unanswered.
+     */
+    @Test
+    void anUnreadableRequestPipelinedBehindAnotherLeavesItsAnswerFirst() throws IOException {
+        String answer = exchange("GET /api/vouchers/" + UUID.randomUUID() + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Authorization: Bearer " + alice.token() + "\r\n\r\n"
+                + "GET /api/vouchers?cursor=" + "A".repeat(10_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+        assertThat(answer).startsWith("HTTP/1.1 404 ").contains("\"code\":\"NOT_FOUND\"");
     }
 
     @Test

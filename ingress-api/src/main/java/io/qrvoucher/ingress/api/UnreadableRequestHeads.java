@@ -8,31 +8,27 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.ReferenceCountUtil;
 import io.qrvoucher.support.Problems;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServer;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Refuses the HTTP/1.1 requests Netty cannot read — a request line or headers past their limits
+ * Gives the requests Netty cannot read — a request line or headers past their limits
  * ({@code server.netty.max-initial-line-length}, {@code server.max-http-request-header-size}), or a head it cannot
- * parse — with problem details like every other refusal of this API. Reactor Netty answers them itself before any
- * handler runs (414, 431 or 400) with an empty body, which a client cannot tell from a proxy's; this handler, right
- * after the HTTP codec, answers first, with the same status, and closes the connection, as Reactor Netty does: the
- * rest of such a request is not read.
+ * parse — problem details like every other refusal of this API. Reactor Netty answers them itself before any handler
+ * runs (400, 414 or 431), in their turn behind the requests pipelined before them on the connection, and closes it,
+ * with an empty body a client cannot tell from a proxy's; this handler, right after the HTTP codec, fills that answer
+ * in as it is written. The answer itself, its order and the close stay Reactor Netty's. HTTP/1.1 only: the ingress
+ * serves no HTTP/2 (with h2c, or TLS and ALPN, the codec is set up elsewhere and these answers stay empty).
  */
 final class UnreadableRequestHeads implements NettyServerCustomizer {
 
@@ -48,39 +44,46 @@ final class UnreadableRequestHeads implements NettyServerCustomizer {
     public HttpServer apply(HttpServer server) {
         return server.doOnChannelInit((observer, channel, remoteAddress) -> {
             if (channel.pipeline().get(NettyPipeline.HttpCodec) != null) {
-                channel.pipeline().addAfter(NettyPipeline.HttpCodec, HANDLER, new Refusing());
+                channel.pipeline().addAfter(NettyPipeline.HttpCodec, HANDLER, new ProblemBodies());
             }
         });
     }
 
-    private final class Refusing extends ChannelInboundHandlerAdapter {
+    /** One a connection: the decoder reads nothing more on a connection once it failed, so there is one at most. */
+    private final class ProblemBodies extends ChannelDuplexHandler {
+
+        private ProblemDetail problem;
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {
-            if (!(message instanceof HttpRequest request) || !request.decoderResult().isFailure()) {
-                context.fireChannelRead(message);
-                return;
+            if (message instanceof HttpRequest request && request.decoderResult().isFailure()) {
+                problem = problemFor(request.decoderResult().cause());
             }
-            Throwable cause = request.decoderResult().cause();
-            ReferenceCountUtil.release(message);
-            context.writeAndFlush(refusal(problemFor(cause))).addListener(ChannelFutureListener.CLOSE);
+            context.fireChannelRead(message);
         }
 
-        private FullHttpResponse refusal(ProblemDetail problem) {
-            byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(problem.getStatus()), Unpooled.wrappedBuffer(body));
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            return response;
+        @Override
+        public void write(ChannelHandlerContext context, Object message, ChannelPromise promise) {
+            if (problem != null && message instanceof FullHttpResponse refusal
+                    && refusal.status().code() == problem.getStatus() && !refusal.content().isReadable()) {
+                byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
+                problem = null;
+                FullHttpResponse withProblem = refusal.replace(Unpooled.wrappedBuffer(body));
+                refusal.release();
+                withProblem.headers().set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+                context.write(withProblem, promise);
+                return;
+            }
+            context.write(message, promise);
         }
     }
 
+    /** The problem of a head the decoder failed on, with the status Reactor Netty answers it with. */
     static ProblemDetail problemFor(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
             return Problems.problem(HttpStatus.URI_TOO_LONG, "URI_TOO_LONG",
-                    "The request line is longer than this API reads: shorten the path or the query");
+                    "The request line is longer than this API reads");
         }
         if (cause instanceof TooLongHttpHeaderException) {
             return Problems.problem(HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "HEADERS_TOO_LARGE",
