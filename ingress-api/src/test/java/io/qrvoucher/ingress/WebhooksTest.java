@@ -42,6 +42,11 @@ class WebhooksTest extends IngressTestBase {
         final List<Request> requests = new CopyOnWriteArrayList<>();
 
         Receiver() {
+            this(200);
+        }
+
+        /** A receiver that answers every delivery {@code status}. */
+        Receiver(int status) {
             try {
                 server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
             } catch (IOException e) {
@@ -52,7 +57,7 @@ class WebhooksTest extends IngressTestBase {
                         exchange.getRequestHeaders().getFirst(WebhookSignature.EVENT_ID_HEADER),
                         exchange.getRequestHeaders().getFirst(WebhookSignature.DELIVERY_ID_HEADER),
                         new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
-                exchange.sendResponseHeaders(200, -1);
+                exchange.sendResponseHeaders(status, -1);
                 exchange.close();
             });
             server.start();
@@ -124,6 +129,26 @@ class WebhooksTest extends IngressTestBase {
                     .exchange().expectStatus().isAccepted().expectBody().jsonPath("$.resendOf").isEqualTo(delivery);
             await().atMost(Duration.ofSeconds(30)).until(() -> alices.of(voucherId).size() == 4);
             assertThat(alices.of(voucherId).get(3).eventId()).isEqualTo(alices.of(voucherId).get(2).eventId());
+        }
+    }
+
+    /** A receiver taken down for good says so with 410 Gone; its customer enables the endpoint again once it is back. */
+    @Test
+    void anEndpointWhoseReceiverAnswersGoneIsDisabledUntilItsCustomerEnablesIt() {
+        try (Receiver gone = new Receiver(410)) {
+            String id = (String) register(alice, gone.url(), "ISSUED").get("id");
+
+            alice.issuedVoucher("1.00");
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> "GONE".equals(JsonPath.read(alice.get("/api/webhooks/" + id)
+                    .exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody(),
+                    "$.disabledReason")));
+            alice.get("/api/webhooks/" + id).exchange().expectBody().jsonPath("$.disabledAt").isNotEmpty();
+            problem(bob.post("/api/webhooks/" + id + "/enable").exchange().expectStatus().isNotFound(), "NOT_FOUND");
+            alice.post("/api/webhooks/" + id + "/enable").exchange().expectStatus().isOk().expectBody()
+                    .jsonPath("$.id").isEqualTo(id)
+                    .jsonPath("$.disabledAt").doesNotExist()
+                    .jsonPath("$.disabledReason").doesNotExist();
         }
     }
 

@@ -41,6 +41,8 @@ public final class Receiver implements AutoCloseable {
     private final ExecutorService threads = Executors.newFixedThreadPool(4);
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger failuresLeft;
+    /** What it answers once its failures are spent. */
+    private final AtomicInteger answer = new AtomicInteger(200);
     private final Duration answerAfter;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
@@ -61,7 +63,7 @@ public final class Receiver implements AutoCloseable {
                 if (!answerAfter.isZero()) {
                     java.util.concurrent.locks.LockSupport.parkNanos(answerAfter.toNanos()); // a receiver that takes its time
                 }
-                int status = failuresLeft.getAndDecrement() > 0 ? 503 : 200;
+                int status = failuresLeft.getAndDecrement() > 0 ? 503 : answer.get();
                 Map<String, List<String>> headers = exchange.getRequestHeaders();
                 requests.add(new Request(Instant.now(), first(headers, WebhookSignature.HEADER),
                         first(headers, WebhookSignature.EVENT_ID_HEADER), first(headers, WebhookSignature.DELIVERY_ID_HEADER),
@@ -85,6 +87,18 @@ public final class Receiver implements AutoCloseable {
 
     public static Receiver answeringAfter(Duration delay) {
         return new Receiver(0, delay);
+    }
+
+    /** A receiver that answers 410 Gone, as one taken down for good says, until told {@link #answer} otherwise. */
+    public static Receiver gone() {
+        Receiver receiver = new Receiver(0, Duration.ZERO);
+        receiver.answer(410);
+        return receiver;
+    }
+
+    /** Answers {@code status} from now on. */
+    public void answer(int status) {
+        answer.set(status);
     }
 
     private static String first(Map<String, List<String>> headers, String name) {

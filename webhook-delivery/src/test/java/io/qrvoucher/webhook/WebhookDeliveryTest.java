@@ -225,6 +225,44 @@ class WebhookDeliveryTest {
     }
 
     /**
+     * A receiver that answers 410 Gone says it takes no more: its endpoint is disabled, nothing more is sent to it nor
+     * recorded for it, and what was queued waits, in order, until its customer enables it again.
+     */
+    @Test
+    void aReceiverThatAnswersGoneDisablesItsEndpointUntilItsCustomerEnablesIt() throws Exception {
+        try (Receiver receiver = Receiver.gone()) {
+            Endpoint endpoint = register(alice, receiver.url(), "ISSUED");
+            String first = "v-" + UUID.randomUUID();
+            publish(VoucherEvents.redemption(first, alice, bob)[1]);
+
+            await().atMost(BOUND).until(() -> endpoints(alice).get(0).disabledAt() != null);
+            assertThat(endpoints(alice).get(0).disabledReason()).isEqualTo(Endpoint.GONE);
+            String whileDisabled = "v-" + UUID.randomUUID();
+            publish(VoucherEvents.redemption(whileDisabled, alice, bob)[1]);
+            awaitAllEventsRead();
+            assertThat(deliveries(alice, endpoint.id())).as("none recorded while disabled").singleElement()
+                    .satisfies(queued -> {
+                        assertThat(queued.status()).isEqualTo("PENDING");
+                        assertThat(queued.attempts()).extracting(Delivery.Attempt::statusCode).containsExactly(410);
+                    });
+            assertThat(receiver.requests()).as("nothing sent while disabled").hasSize(1);
+
+            receiver.answer(200);
+            Endpoint enabled = http.post().uri("/internal/customers/{c}/webhooks/{e}/enable", alice, endpoint.id())
+                    .exchange().expectStatus().isOk().expectBody(Endpoint.class).returnResult().getResponseBody();
+            assertThat(enabled.disabledAt()).isNull();
+            String afterwards = "v-" + UUID.randomUUID();
+            publish(VoucherEvents.redemption(afterwards, alice, bob)[1]);
+
+            await().atMost(BOUND).until(() -> receiver.accepted().size() == 2);
+            assertThat(receiver.accepted()).extracting(Receiver.Request::eventId)
+                    .containsExactly(first + "/v2", afterwards + "/v2");
+            http.post().uri("/internal/customers/{c}/webhooks/{e}/enable", bob, endpoint.id())
+                    .exchange().expectStatus().isNotFound();
+        }
+    }
+
+    /**
      * A dead endpoint's queue drains as its head is given up: the deliveries behind it as old go with it, unattempted.
      * Tried once each, at up to an attempt's time limit apiece, it drained slower than a busy customer's events came.
      */

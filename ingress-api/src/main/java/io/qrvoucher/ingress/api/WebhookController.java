@@ -91,6 +91,16 @@ class WebhookController {
                 .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
     }
 
+    @PostMapping("/api/webhooks/{id}/enable")
+    @Operation(summary = "Enable an endpoint its receiver had disabled by answering 410 Gone: 200 with the endpoint. "
+            + "What was queued for it when it was disabled is sent on, in order (what is a day old by then is given up); "
+            + "events of the time between were not queued for it. Enabling one that is enabled changes nothing")
+    Mono<WebhookDtos.Endpoint> enable(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
+        return webhooks.enable(caller.getSubject(), id)
+                .map(WebhookDtos.Endpoint::of)
+                .onErrorMap(WebhookEndpoints.Refused.class, WebhookController::problem);
+    }
+
     @DeleteMapping("/api/webhooks/{id}")
     @Operation(summary = "Remove an endpoint, with its deliveries; nothing more is sent to it",
             description = "204. It waits for an attempt under way to the endpoint, which may take up to about 15 s: give "

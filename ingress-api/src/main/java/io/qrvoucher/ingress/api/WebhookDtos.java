@@ -31,17 +31,24 @@ final class WebhookDtos {
             String url,
             List<String> eventTypes,
             Instant createdAt,
+            @Schema(description = "when the endpoint was disabled, because its receiver answered 410 Gone: nothing is "
+                    + "sent to it nor queued for it until you enable it again; absent while it is enabled")
+            Instant disabledAt,
+            @Schema(description = "why it was disabled: GONE (its receiver answered 410); absent while it is enabled")
+            String disabledReason,
             @Schema(description = "the signing secret (whsec_…): only in the answer to the registration; keep it, it is "
                     + "not shown again") String secret) {
 
         static Endpoint of(WebhookEndpoints.Endpoint endpoint) {
-            return new Endpoint(endpoint.id(), endpoint.url(), endpoint.eventTypes(), endpoint.createdAt(), endpoint.secret());
+            return new Endpoint(endpoint.id(), endpoint.url(), endpoint.eventTypes(), endpoint.createdAt(),
+                    endpoint.disabledAt(), endpoint.disabledReason(), endpoint.secret());
         }
 
         /** Without the secret, which a log line (a codec's at DEBUG, say) would otherwise carry. */
         @Override
         public String toString() {
             return "Endpoint[id=" + id + ", url=" + url + ", eventTypes=" + eventTypes + ", createdAt=" + createdAt
+                    + ", disabledAt=" + disabledAt + ", disabledReason=" + disabledReason
                     + ", secret=" + (secret == null ? null : "(hidden)") + "]";
         }
     }

@@ -77,13 +77,18 @@ public class WebhookEndpoints {
         }
     }
 
-    /** An endpoint as the owner answers it; {@code secret} only when it was just registered. */
-    public record Endpoint(String id, String url, List<String> eventTypes, java.time.Instant createdAt, String secret) {
+    /**
+     * An endpoint as the owner answers it; {@code secret} only when it was just registered, {@code disabledAt} and
+     * {@code disabledReason} only while it is disabled.
+     */
+    public record Endpoint(String id, String url, List<String> eventTypes, java.time.Instant createdAt,
+                           java.time.Instant disabledAt, String disabledReason, String secret) {
 
         /** Without the secret, which a log line (a codec's at DEBUG, say) would otherwise carry. */
         @Override
         public String toString() {
             return "Endpoint[id=" + id + ", url=" + url + ", eventTypes=" + eventTypes + ", createdAt=" + createdAt
+                    + ", disabledAt=" + disabledAt + ", disabledReason=" + disabledReason
                     + ", secret=" + (secret == null ? null : "(hidden)") + "]";
         }
     }
@@ -140,6 +145,12 @@ public class WebhookEndpoints {
     public Mono<List<Endpoint>> endpointsOf(String customerId) {
         return ask(HttpMethod.GET, path -> path.path("/internal/customers/{c}/webhooks").build(customerId), null, null,
                 new ParameterizedTypeReference<List<Endpoint>>() { }).map(Answer::body);
+    }
+
+    public Mono<Endpoint> enable(String customerId, String endpointId) {
+        return known(endpointId).then(ask(HttpMethod.POST,
+                path -> path.path("/internal/customers/{c}/webhooks/{e}/enable").build(customerId, endpointId), null, null,
+                new ParameterizedTypeReference<Endpoint>() { })).map(Answer::body);
     }
 
     public Mono<Void> remove(String customerId, String endpointId) {

@@ -15,7 +15,7 @@ class WebhookSecretsInRecordsTest {
     @Test
     void anEndpointOrASecretRotationPrintsWithoutItsSecretAsTheOwnerAnswersItAndAsTheClientGetsIt() {
         WebhookEndpoints.Endpoint endpoint = new WebhookEndpoints.Endpoint("endpoint-1", "https://receiver.example/hooks",
-                List.of("REDEEMED"), Instant.EPOCH, "whsec-endpoint-secret");
+                List.of("REDEEMED"), Instant.EPOCH, null, null, "whsec-endpoint-secret");
         WebhookEndpoints.SecretRotation rotation = new WebhookEndpoints.SecretRotation("endpoint-1", "whsec-rotated-secret",
                 Instant.EPOCH, Instant.EPOCH);
 

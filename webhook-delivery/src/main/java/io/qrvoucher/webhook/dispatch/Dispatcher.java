@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.qrvoucher.webhook.core.RetrySchedule;
+import io.qrvoucher.webhook.store.Endpoint;
 import io.qrvoucher.webhook.store.WebhookStore;
 
 /**
@@ -53,6 +54,7 @@ public final class Dispatcher implements SmartLifecycle {
     private final Counter failed;
     private final Counter givenUp;
     private final Counter givenUpBehind;
+    private final Counter disabled;
     private ScheduledExecutorService executor;
     /**
      * Set as this run of the workers stops: none begins an attempt after it, and one cut short by it is not recorded.
@@ -76,6 +78,9 @@ public final class Dispatcher implements SmartLifecycle {
         this.givenUp = outcome(meters, "given_up");
         this.givenUpBehind = Counter.builder("webhook.deliveries.given.up.unattempted")
                 .description("Deliveries given up without an attempt: past the give-up age behind a head given up")
+                .register(meters);
+        this.disabled = Counter.builder("webhook.endpoints.disabled")
+                .description("Endpoints disabled because their receiver answered 410 Gone")
                 .register(meters);
     }
 
@@ -120,6 +125,9 @@ public final class Dispatcher implements SmartLifecycle {
         }
     }
 
+    /** The answer with which a receiver says it takes no more deliveries. */
+    private static final int GONE = 410;
+
     /** One attempt of one due delivery; false if none was due, or the run is stopping. */
     private boolean attemptOne(AtomicBoolean stopped) {
         if (stopped.get()) {
@@ -145,6 +153,14 @@ public final class Dispatcher implements SmartLifecycle {
                     : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after, outcome.retryAfter());
             store.recordAttempt(due, now, outcome.durationMs(), outcome.statusCode(), outcome.error(),
                     outcome.delivered(), retry, after);
+            if (Integer.valueOf(GONE).equals(outcome.statusCode())) {
+                // The receiver says it takes no more: sending on, every event for a day each, only wastes its
+                // customer's two places. Its queue waits, in order, for the customer to enable it again.
+                store.disable(due.endpointId(), Endpoint.GONE, after);
+                disabled.increment();
+                log.warn("Webhook endpoint {} disabled: its receiver answered 410 Gone to delivery {}; nothing more is "
+                        + "sent to it until its customer enables it again", due.endpointId(), due.deliveryId());
+            }
             if (outcome.delivered()) {
                 delivered.increment();
             } else if (retry.isPresent()) {

@@ -106,8 +106,8 @@ public class WebhookStore {
                                         Duration secretRetryWindow, Instant now) {
         // One read of the endpoint with its key: a removal between two reads failed the second (a 500).
         Optional<Map.Entry<Endpoint, String>> earlier = jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at, request_hash FROM webhook_endpoints
-                        WHERE customer_id = :customer AND idempotency_key = :key""")
+                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason, request_hash
+                        FROM webhook_endpoints WHERE customer_id = :customer AND idempotency_key = :key""")
                 .param("customer", customerId).param("key", idempotencyKey)
                 .query((rs, row) -> Map.entry(endpoint(rs, row), rs.getString("request_hash"))).optional();
         if (earlier.isEmpty()) {
@@ -156,7 +156,7 @@ public class WebhookStore {
                 .param("ciphertext", sealed.ciphertext()).param("key", idempotencyKey)
                 .param("hash", registrationHash(url, eventTypes))
                 .param("now", Timestamp.from(now)).update();
-        return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, secret), true);
+        return new Registered(new Endpoint(endpointId, url, List.copyOf(eventTypes), now, null, null, secret), true);
     }
 
     /** The secret the endpoint was registered with, unless a rotation replaced it. */
@@ -287,15 +287,39 @@ public class WebhookStore {
 
     public List<Endpoint> endpointsOf(String customerId) {
         return jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at FROM webhook_endpoints
+                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason FROM webhook_endpoints
                         WHERE customer_id = :customer ORDER BY created_at, endpoint_id""")
                 .param("customer", customerId).query(WebhookStore::endpoint).list();
     }
 
     public Optional<Endpoint> endpoint(String customerId, String endpointId) {
         return jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at FROM webhook_endpoints
+                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason FROM webhook_endpoints
                         WHERE customer_id = :customer AND endpoint_id = :id""")
+                .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
+    }
+
+    /**
+     * Disables the endpoint: nothing more is sent to it, nor recorded for it, until {@link #enable}; its queue stays
+     * as it is. Its caller holds the endpoint (an attempt's transaction). A second reason does not replace the first.
+     */
+    public void disable(String endpointId, String reason, Instant at) {
+        jdbc.sql("""
+                        UPDATE webhook_endpoints SET disabled_at = :at, disabled_reason = :reason
+                        WHERE endpoint_id = :id AND disabled_at IS NULL""")
+                .param("id", endpointId).param("reason", reason).param("at", Timestamp.from(at)).update();
+    }
+
+    /**
+     * Enables the customer's endpoint again, its queue sent on in order (what is past the give-up age by then is given
+     * up at its turn); the endpoint as it is now, or empty if the customer has no such endpoint. Enabling one that is
+     * enabled changes nothing.
+     */
+    public Optional<Endpoint> enable(String customerId, String endpointId) {
+        return jdbc.sql("""
+                        UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL
+                        WHERE customer_id = :customer AND endpoint_id = :id
+                        RETURNING endpoint_id, url, event_types, created_at, disabled_at, disabled_reason""")
                 .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
     }
 
@@ -305,13 +329,17 @@ public class WebhookStore {
                 .param("customer", customerId).param("id", endpointId).update() > 0;
     }
 
-    /** The event types the customers' endpoints subscribe to, by customer; a customer without endpoints is absent. */
+    /**
+     * The event types the customers' enabled endpoints subscribe to, by customer; a customer without any is absent.
+     */
     public Map<String, Set<String>> subscriptionsOf(Collection<String> customerIds) {
         Map<String, Set<String>> subscribed = new HashMap<>();
         if (customerIds.isEmpty()) {
             return subscribed;
         }
-        jdbc.sql("SELECT customer_id, event_types FROM webhook_endpoints WHERE customer_id = ANY (:customers)")
+        jdbc.sql("""
+                        SELECT customer_id, event_types FROM webhook_endpoints
+                        WHERE customer_id = ANY (:customers) AND disabled_at IS NULL""")
                 .param("customers", customerIds.toArray(String[]::new))
                 .query(rows -> {
                     subscribed.computeIfAbsent(rows.getString("customer_id"), customer -> new HashSet<>())
@@ -321,8 +349,9 @@ public class WebhookStore {
     }
 
     /**
-     * Records the deliveries of events to the endpoints of their customers that subscribe to their types, once
-     * per event and endpoint however often an event is read; returns how many are new.
+     * Records the deliveries of events to the enabled endpoints of their customers that subscribe to their types, once
+     * per event and endpoint however often an event is read; returns how many are new. A disabled endpoint gets none:
+     * its receiver said it takes no more, and what it would miss meanwhile would pile up for as long as it stays so.
      */
     public int record(List<NewDelivery> deliveries, Instant now) {
         if (deliveries.isEmpty()) {
@@ -338,6 +367,7 @@ public class WebhookStore {
                         FROM unnest(:customers, :eventIds, :types, :voucherIds, :payloads, :traces) WITH ORDINALITY
                             AS d (customer_id, event_id, event_type, voucher_id, payload, trace_context, event_order)
                         JOIN webhook_endpoints e ON e.customer_id = d.customer_id AND d.event_type = ANY (e.event_types)
+                            AND e.disabled_at IS NULL
                         ORDER BY e.endpoint_id, d.event_order
                         ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
                 .param("customers", deliveries.stream().map(NewDelivery::customerId).toArray(String[]::new))
@@ -538,6 +568,7 @@ public class WebhookStore {
                         SELECT e.endpoint_id, e.customer_id, e.url
                         FROM webhook_endpoint_heads h JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
                         WHERE greatest(h.due_at, h.last_attempted_at) <= :latestTurn AND h.due_at <= :now
+                          AND e.disabled_at IS NULL
                           AND NOT e.customer_id = ANY (:busy)
                           AND NOT h.endpoint_id = ANY (:passedOver)
                         ORDER BY greatest(h.due_at, h.last_attempted_at), h.endpoint_id
@@ -731,7 +762,7 @@ public class WebhookStore {
     private static Endpoint endpoint(ResultSet rs, int row) throws SQLException {
         return new Endpoint(rs.getString("endpoint_id"), rs.getString("url"),
                 Arrays.asList((String[]) rs.getArray("event_types").getArray()), rs.getTimestamp("created_at").toInstant(),
-                null);
+                instant(rs.getTimestamp("disabled_at")), rs.getString("disabled_reason"), null);
     }
 
     private static Delivery delivery(ResultSet rs, int row) throws SQLException {

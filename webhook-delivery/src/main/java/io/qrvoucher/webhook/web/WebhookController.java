@@ -114,6 +114,13 @@ class WebhookController {
         return blocking(() -> store.endpointsOf(customerId));
     }
 
+    /** 200 with the endpoint, enabled (again); 404 if the customer has no such endpoint. */
+    @PostMapping("/internal/customers/{customerId}/webhooks/{endpointId}/enable")
+    Mono<ResponseEntity<Endpoint>> enable(@PathVariable String customerId, @PathVariable String endpointId) {
+        return blocking(() -> transactions.execute(status -> store.enable(customerId, endpointId)))
+                .map(enabled -> enabled.map(ResponseEntity::ok).orElseGet(() -> ResponseEntity.notFound().build()));
+    }
+
     @DeleteMapping("/internal/customers/{customerId}/webhooks/{endpointId}")
     Mono<ResponseEntity<Void>> remove(@PathVariable String customerId, @PathVariable String endpointId) {
         // Taken and given back on the thread that waits: a removal cancelled by its caller keeps its place as long as

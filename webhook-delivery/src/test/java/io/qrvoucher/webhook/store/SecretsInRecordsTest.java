@@ -13,7 +13,7 @@ class SecretsInRecordsTest {
     @Test
     void anEndpointOrASecretRotationPrintsWithoutItsSecret() {
         Endpoint endpoint = new Endpoint("endpoint-1", "https://receiver.example/hooks", List.of("ISSUED"),
-                Instant.EPOCH, "whsec-endpoint-secret");
+                Instant.EPOCH, null, null, "whsec-endpoint-secret");
         SecretRotation rotation = new SecretRotation("endpoint-1", "whsec-rotated-secret", Instant.EPOCH, Instant.EPOCH);
 
         assertThat(endpoint.toString()).contains("endpoint-1", "https://receiver.example/hooks")
