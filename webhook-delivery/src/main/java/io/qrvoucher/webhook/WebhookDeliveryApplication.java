@@ -149,7 +149,8 @@ public class WebhookDeliveryApplication {
     @Bean
     DeliveryRetention deliveryRetention(WebhookStore store, TransactionTemplate transactions, WebhookProperties properties,
                                         Clock clock, MeterRegistry meters) {
-        return new DeliveryRetention(store, transactions, properties.delivery().retention(), RETENTION_BATCH, clock, meters);
+        return new DeliveryRetention(store, transactions, properties.delivery().retention(),
+                properties.delivery().giveUpAfter(), RETENTION_BATCH, clock, meters);
     }
 
     /** Every {@code webhook.delivery.retention-sweep-interval} after the end of the previous sweep. */

@@ -153,10 +153,9 @@ public final class Dispatcher implements SmartLifecycle {
                     : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after, outcome.retryAfter());
             store.recordAttempt(due, now, outcome.durationMs(), outcome.statusCode(), outcome.error(),
                     outcome.delivered(), retry, after);
-            if (Integer.valueOf(GONE).equals(outcome.statusCode())) {
-                // The receiver says it takes no more: sending on, every event for a day each, only wastes its
-                // customer's two places. Its queue waits, in order, for the customer to enable it again.
-                store.disable(due.endpointId(), Endpoint.GONE, after);
+            // The receiver says it takes no more: sending on, every event for a day each, only wastes its customer's two
+            // places. Its queue waits, in order, for the customer to enable it again.
+            if (Integer.valueOf(GONE).equals(outcome.statusCode()) && store.disable(due.endpointId(), Endpoint.GONE, after)) {
                 disabled.increment();
                 log.warn("Webhook endpoint {} disabled: its receiver answered 410 Gone to delivery {}; nothing more is "
                         + "sent to it until its customer enables it again", due.endpointId(), due.deliveryId());

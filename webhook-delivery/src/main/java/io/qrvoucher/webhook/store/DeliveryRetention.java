@@ -18,7 +18,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * deliveries of every event ever sent would stay. A sweep deletes the deliveries of a batch of (event, endpoint)
  * pairs at a time, each batch its own transaction, until nothing more is old enough. Every instance sweeps; two at
  * once delete each row once, and one that stops early leaves the rest to the next sweep. The sweep also forgets the
- * signing secrets replaced more than a day ago ({@link WebhookStore#forgetReplacedSecrets}).
+ * signing secrets replaced more than a day ago ({@link WebhookStore#forgetReplacedSecrets}), and gives up the queues of
+ * endpoints disabled for longer than the give-up age ({@link WebhookStore#giveUpQueueOfAnEndpointDisabledBefore}),
+ * which are then forgotten as any finished delivery.
  */
 public final class DeliveryRetention {
 
@@ -27,32 +29,48 @@ public final class DeliveryRetention {
     private final WebhookStore store;
     private final TransactionTemplate transactions;
     private final Duration retention;
+    private final Duration disabledQueuesKept;
     private final int batch;
     private final Clock clock;
     private final Counter forgotten;
+    private final Counter givenUpDisabled;
 
-    /** @param batch (event, endpoint) pairs whose deliveries one transaction forgets at most */
-    public DeliveryRetention(WebhookStore store, TransactionTemplate transactions, Duration retention, int batch,
-                             Clock clock, MeterRegistry meters) {
+    /**
+     * @param disabledQueuesKept how long a disabled endpoint's queue waits for its customer to enable it: the give-up
+     *                           age, beyond which the deliveries would be given up at their first attempt anyway
+     * @param batch              (event, endpoint) pairs whose deliveries one transaction forgets at most
+     */
+    public DeliveryRetention(WebhookStore store, TransactionTemplate transactions, Duration retention,
+                             Duration disabledQueuesKept, int batch, Clock clock, MeterRegistry meters) {
         this.store = store;
         this.transactions = transactions;
         this.retention = retention;
+        this.disabledQueuesKept = disabledQueuesKept;
         this.batch = batch;
         this.clock = clock;
         this.forgotten = Counter.builder("webhook.deliveries.forgotten")
                 .description("Finished webhook deliveries deleted, with their attempts, after the retention")
                 .register(meters);
+        this.givenUpDisabled = Counter.builder("webhook.deliveries.given.up.disabled")
+                .description("Deliveries given up unattempted: queued for an endpoint disabled longer than the give-up age")
+                .register(meters);
     }
 
     /**
-     * Forgets every delivery older than the retention, and the signing secrets replaced more than a day ago; a failure
-     * is logged and left to the next sweep.
+     * Forgets every delivery older than the retention, and the signing secrets replaced more than a day ago, and gives
+     * up the queues of endpoints disabled longer than the give-up age; a failure is logged and left to the next sweep.
      */
     public void sweep() {
         Instant now = clock.instant();
         Instant cutoff = now.minus(retention);
         try {
             transactions.execute(status -> store.forgetReplacedSecrets(now));
+            Integer givenUp;
+            do {
+                givenUp = transactions.execute(status ->
+                        store.giveUpQueueOfAnEndpointDisabledBefore(now.minus(disabledQueuesKept), now));
+                givenUpDisabled.increment(givenUp);
+            } while (givenUp > 0);
             Integer deleted;
             do {
                 deleted = transactions.execute(status -> store.forgetFinishedBefore(cutoff, batch));

@@ -301,26 +301,56 @@ public class WebhookStore {
 
     /**
      * Disables the endpoint: nothing more is sent to it, nor recorded for it, until {@link #enable}; its queue stays
-     * as it is. Its caller holds the endpoint (an attempt's transaction). A second reason does not replace the first.
+     * as it is. Its caller holds the endpoint (an attempt's transaction). False if it was disabled already: a second
+     * reason does not replace the first.
      */
-    public void disable(String endpointId, String reason, Instant at) {
-        jdbc.sql("""
+    public boolean disable(String endpointId, String reason, Instant at) {
+        return jdbc.sql("""
                         UPDATE webhook_endpoints SET disabled_at = :at, disabled_reason = :reason
                         WHERE endpoint_id = :id AND disabled_at IS NULL""")
-                .param("id", endpointId).param("reason", reason).param("at", Timestamp.from(at)).update();
+                .param("id", endpointId).param("reason", reason).param("at", Timestamp.from(at)).update() > 0;
     }
 
     /**
-     * Enables the customer's endpoint again, its queue sent on in order (what is past the give-up age by then is given
-     * up at its turn); the endpoint as it is now, or empty if the customer has no such endpoint. Enabling one that is
-     * enabled changes nothing.
+     * Enables the customer's endpoint again, the head of its queue due at once (it waited out its backoff meanwhile,
+     * up to an hour) and the rest behind it in order; the endpoint as it is now, or empty if the customer has no such
+     * endpoint. Enabling one that is enabled changes nothing, and does not wait for an attempt in flight to it.
      */
-    public Optional<Endpoint> enable(String customerId, String endpointId) {
-        return jdbc.sql("""
+    public Optional<Endpoint> enable(String customerId, String endpointId, Instant now) {
+        Optional<Endpoint> enabled = jdbc.sql("""
                         UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL
-                        WHERE customer_id = :customer AND endpoint_id = :id
+                        WHERE customer_id = :customer AND endpoint_id = :id AND disabled_at IS NOT NULL
                         RETURNING endpoint_id, url, event_types, created_at, disabled_at, disabled_reason""")
                 .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
+        if (enabled.isEmpty()) {
+            return endpoint(customerId, endpointId);
+        }
+        // Held now as an attempt holds it, then its head delivery, then (by the trigger) its head row: in an attempt's order.
+        jdbc.sql("""
+                        UPDATE webhook_deliveries SET next_attempt_at = :now
+                        WHERE delivery_id = (SELECT delivery_id FROM webhook_deliveries
+                                             WHERE endpoint_id = :id AND status = 'PENDING'
+                                             ORDER BY delivery_id LIMIT 1)
+                          AND next_attempt_at > :now""")
+                .param("id", endpointId).param("now", Timestamp.from(now)).update();
+        return enabled;
+    }
+
+    /**
+     * Gives up, without an attempt, the first pending deliveries (up to {@value #MAX_GIVEN_UP_BEHIND}) of one endpoint
+     * disabled before {@code disabledBefore}: its receiver said it is gone and stayed so past the give-up age, so its
+     * queue would otherwise stay for good, its head row passed over by every worker's every look. Returns how many; 0
+     * when no such endpoint has a pending delivery not held by another transaction.
+     */
+    public int giveUpQueueOfAnEndpointDisabledBefore(Instant disabledBefore, Instant now) {
+        return jdbc.sql("""
+                        SELECT e.endpoint_id FROM webhook_endpoints e
+                        WHERE e.disabled_at < :disabledBefore
+                          AND EXISTS (SELECT 1 FROM webhook_deliveries d
+                                      WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING')
+                        LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
+                .param("disabledBefore", Timestamp.from(disabledBefore)).query(String.class).optional()
+                .map(endpointId -> giveUpPendingCreatedBefore(endpointId, now, now)).orElse(0);
     }
 
     /** Removes the customer's endpoint with its deliveries and their attempts; false if the customer has no such endpoint. */

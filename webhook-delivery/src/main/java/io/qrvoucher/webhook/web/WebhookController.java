@@ -117,7 +117,7 @@ class WebhookController {
     /** 200 with the endpoint, enabled (again); 404 if the customer has no such endpoint. */
     @PostMapping("/internal/customers/{customerId}/webhooks/{endpointId}/enable")
     Mono<ResponseEntity<Endpoint>> enable(@PathVariable String customerId, @PathVariable String endpointId) {
-        return blocking(() -> transactions.execute(status -> store.enable(customerId, endpointId)))
+        return blocking(() -> transactions.execute(status -> store.enable(customerId, endpointId, clock.instant())))
                 .map(enabled -> enabled.map(ResponseEntity::ok).orElseGet(() -> ResponseEntity.notFound().build()));
     }
 

@@ -39,6 +39,7 @@ class DeliveryRetentionTest {
     private static final Duration RETENTION = Duration.ofDays(30);
     private static final Instant OLD = NOW.minus(RETENTION).minus(Duration.ofDays(1));
     private static final Instant RECENT = NOW.minus(Duration.ofDays(1));
+    private static final Duration GIVE_UP_AFTER = Duration.ofHours(24);
     private static final String KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
     private static final SecretBox SECRETS = new SecretBox(Map.of("k1", KEY), "k1");
@@ -75,6 +76,36 @@ class DeliveryRetentionTest {
         assertThat(deliveries()).containsExactlyInAnyOrder(recent, stillRetried);
         assertThat(service.sql("SELECT delivery_id FROM webhook_attempts").query(Long.class).list()).containsExactly(recent);
         assertThat(meters.counter("webhook.deliveries.forgotten").count()).isEqualTo(2);
+    }
+
+    /**
+     * A receiver that answered 410 Gone and whose customer left it so past the give-up age: its queue is given up (and
+     * forgotten a retention later), not kept for good; one disabled more lately keeps its queue for its customer.
+     */
+    @Test
+    void theQueueOfAnEndpointDisabledLongerThanTheGiveUpAgeIsGivenUp() {
+        long waiting = pending("v1", null);
+        long behind = pending("v2", null);
+        store.disable("e", Endpoint.GONE, NOW.minus(GIVE_UP_AFTER).minusSeconds(1));
+        service.sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id, "
+                + "secret_ciphertext, idempotency_key, request_hash, created_at) VALUES ('lately', 'alice', "
+                + "'https://y.example/', '{ISSUED}', 'k1', '\\x00', 'k2', 'h', now())").update();
+        long keptForItsCustomer = service.sql("""
+                        INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
+                            created_at, next_attempt_at)
+                        VALUES ('lately', 'v3/ISSUED', 'ISSUED', 'v3', '\\x00', 'PENDING', :now, :now)
+                        RETURNING delivery_id""").param("now", Timestamp.from(NOW)).query(Long.class).single();
+        store.disable("lately", Endpoint.GONE, NOW.minus(GIVE_UP_AFTER).plusSeconds(1));
+
+        retention(10).sweep();
+
+        assertThat(service.sql("SELECT delivery_id FROM webhook_deliveries WHERE status = 'GIVEN_UP' ORDER BY delivery_id")
+                .query(Long.class).list()).containsExactly(waiting, behind);
+        assertThat(service.sql("SELECT status FROM webhook_deliveries WHERE delivery_id = :id").param("id", keptForItsCustomer)
+                .query(String.class).single()).isEqualTo("PENDING");
+        assertThat(service.sql("SELECT endpoint_id FROM webhook_endpoint_heads").query(String.class).list())
+                .as("a given-up queue leaves no head row to pass over").containsExactly("lately");
+        assertThat(meters.counter("webhook.deliveries.given.up.disabled").count()).isEqualTo(2);
     }
 
     @Test
@@ -194,7 +225,8 @@ class DeliveryRetentionTest {
     }
 
     private DeliveryRetention retention(int batch) {
-        return new DeliveryRetention(store, transactions, RETENTION, batch, Clock.fixed(NOW, ZoneOffset.UTC), meters);
+        return new DeliveryRetention(store, transactions, RETENTION, GIVE_UP_AFTER, batch, Clock.fixed(NOW, ZoneOffset.UTC),
+                meters);
     }
 
     /** A delivery of the voucher's ISSUED event to endpoint e that finished at {@code finishedAt}; a resend if {@code resendOf}. */
