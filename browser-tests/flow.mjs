@@ -72,6 +72,15 @@ async function call(customer, method, path, body) {
   return response.json();
 }
 
+/** Until the customer's list, as the API answers it, satisfies {@code condition}. */
+async function listed(customer, condition, message, timeout = 20_000) {
+  const deadline = Date.now() + timeout;
+  while (!condition((await call(customer, 'GET', '/api/vouchers?size=50')).items)) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 // ---- accessibility: axe on the page as it is, in English and in Chinese ----
 
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -270,6 +279,9 @@ try {
 
   step('alice has eight live vouchers: her Manage page follows them over one connection, and its calls go through');
   for (let i = 1; i <= 7; i++) await call('alice', 'POST', '/api/vouchers', { accountId: 'alice-cny', amount: `1.0${i}`, currency: 'CNY' });
+  // The list follows the vouchers by a commit or two of its index: the page reads it once, as it opens.
+  await listed('alice', (items) => items.filter((item) => ['PENDING', 'UNUSED'].includes(item.status)).length >= 8,
+    'alice has eight live vouchers listed');
   await alice.click('[data-tab="manage"]');
   await alice.waitForFunction(() => document.querySelectorAll('#manage-list li .cancel').length >= 8, null, { timeout: 20_000 });
   const liveIds = await alice.$$eval('#manage-list li', (items) => items

@@ -25,9 +25,10 @@ import tools.jackson.databind.ObjectMapper;
  * Gives the requests Netty cannot read — a request line or headers past their limits
  * ({@code server.netty.max-initial-line-length}, {@code server.max-http-request-header-size}), or a head it cannot
  * parse — problem details like every other refusal of this API. Reactor Netty answers them itself before any handler
- * runs (400, 414 or 431), in their turn behind the requests pipelined before them on the connection, and closes it,
- * with an empty body a client cannot tell from a proxy's; this handler, right after the HTTP codec, fills that answer
- * in as it is written. The answer itself, its order and the close stay Reactor Netty's. HTTP/1.1 only: the ingress
+ * runs (400, 414 or 431) and closes the connection, with an empty body a client cannot tell from a proxy's; this
+ * handler, right after the HTTP codec, fills that answer in as it is written. Whether and when it is answered stays
+ * Reactor Netty's: one pipelined behind a request not answered yet goes unanswered, the connection closed after that
+ * request's answer. HTTP/1.1 only: the ingress
  * serves no HTTP/2 (with h2c, or TLS and ALPN, the codec is set up elsewhere and these answers stay empty).
  */
 final class UnreadableRequestHeads implements NettyServerCustomizer {

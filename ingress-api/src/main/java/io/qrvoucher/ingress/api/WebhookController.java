@@ -94,9 +94,9 @@ class WebhookController {
     @PostMapping("/api/webhooks/{id}/enable")
     @Operation(summary = "Enable an endpoint its receiver had disabled by answering 410 Gone: 200 with the endpoint. "
             + "What was queued for it when it was disabled is sent on, in order, its first at once (a queue left "
-            + "disabled for a day is given up); "
-            + "events of the time between were not queued for it. Enabling one that is enabled changes nothing. No fresh "
-            + "sign-in nor Idempotency-Key: it sends nowhere new, and is the same however often it is sent")
+            + "disabled for a day is given up); events of the time between were not queued for it. Enabling one that "
+            + "is enabled changes nothing. No fresh sign-in nor Idempotency-Key: it sends nowhere new, and is the same "
+            + "however often it is sent")
     Mono<WebhookDtos.Endpoint> enable(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return webhooks.enable(caller.getSubject(), id)
                 .map(WebhookDtos.Endpoint::of)

@@ -149,8 +149,8 @@ public class WebhookEndpoints {
 
     public Mono<Endpoint> enable(String customerId, String endpointId) {
         return known(endpointId).then(ask(HttpMethod.POST,
-                path -> path.path("/internal/customers/{c}/webhooks/{e}/enable").build(customerId, endpointId), null, null,
-                new ParameterizedTypeReference<Endpoint>() { })).map(Answer::body);
+                path -> path.path("/internal/customers/{c}/webhooks/{e}/enable").build(customerId, endpointId),
+                null, null, new ParameterizedTypeReference<Endpoint>() { })).map(Answer::body);
     }
 
     public Mono<Void> remove(String customerId, String endpointId) {

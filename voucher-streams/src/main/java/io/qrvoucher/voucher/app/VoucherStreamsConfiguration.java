@@ -179,7 +179,8 @@ class VoucherStreamsConfiguration {
     }
 
     @Bean
-    VoucherStreamsHealthIndicator voucherStreamsHealthIndicator(KafkaStreams voucherStreams, BrokerContact brokerContact) {
+    VoucherStreamsHealthIndicator voucherStreamsHealthIndicator(KafkaStreams voucherStreams,
+                                                                BrokerContact brokerContact) {
         return new VoucherStreamsHealthIndicator(voucherStreams, brokerContact);
     }
 

@@ -28,6 +28,6 @@ class VoucherStreamsHealthIndicator extends AbstractHealthIndicator {
         (up ? builder.up() : builder.down()).withDetail("state", state.name())
                 .withDetail("threads", streams.metadataForLocalThreads().size())
                 .withDetail("reads", brokerContact.inContact() ? "answered"
-                        : "refused: nothing heard from the brokers lately, another instance may hold its partitions");
+                        : "refused: out of contact with the brokers, another instance may hold its partitions");
     }
 }

@@ -93,7 +93,7 @@ import io.qrvoucher.voucher.streams.WholePartitions;
  *                        them
  * @param listingGrace    how long a voucher pending its freeze or being redeemed must stay so to be listed so in its
  *                        customers' lists; the state the ledger's answer leads to is listed at once in its place. Zero
- *                        lists every state at once; else at least a millisecond
+ *                        lists every state at once; else at least 100 ms
  * @param streams         any other Kafka Streams, producer or consumer setting, passed as given
  */
 @ConfigurationProperties("voucher")
@@ -139,15 +139,19 @@ public record VoucherStreamsProperties(
     /** The stream threads' consumers' heartbeat interval, unless {@code voucher.streams} sets another. */
     static final int HEARTBEAT_INTERVAL_MS = 1_000;
 
+    /** The shortest listing grace but none. */
+    static final Duration MIN_LISTING_GRACE = Duration.ofMillis(100);
+
     /** How much longer than the claim window a voucher at rest is kept at least. */
     static final Duration FINAL_RETENTION_BEYOND_CLAIMS = Duration.ofDays(1);
 
     public VoucherStreamsProperties {
         streams = streams == null ? Map.of() : Map.copyOf(streams);
-        // Kafka Streams schedules nothing more often than every millisecond.
-        if (!listingGrace.isZero() && listingGrace.compareTo(Duration.ofMillis(1)) < 0) {
+        // The listing runs every grace, on every task: a shorter one would have each stream thread punctuate, and so
+        // process fewer records between its rounds, all the time.
+        if (!listingGrace.isZero() && listingGrace.compareTo(MIN_LISTING_GRACE) < 0) {
             throw new IllegalArgumentException("voucher.listing-grace=" + listingGrace + " is neither 0 (list every "
-                    + "state at once) nor at least a millisecond");
+                    + "state at once) nor at least " + MIN_LISTING_GRACE.toMillis() + " ms");
         }
         // A day more than the claim window: a voucher refused at once comes to rest when its request was made, a
         // little before its key was claimed, and on the ingress's clock, not this one's.

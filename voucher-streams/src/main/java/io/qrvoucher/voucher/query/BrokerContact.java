@@ -196,7 +196,10 @@ public final class BrokerContact implements AutoCloseable {
         return now.heartbeats() >= lostAt.heartbeats() + HEARTBEATS_TO_REGAIN || now.joins() > lostAt.joins();
     }
 
-    /** Whether this instance has heard enough from the brokers lately to answer reads: it still holds its tasks. */
+    /**
+     * Whether this instance has heard enough from the brokers lately to answer reads: no other instance can have taken
+     * its tasks without its knowing.
+     */
     public boolean inContact() {
         // From the last look: looks that stopped coming put the instance out of contact too.
         return !lost && nanoTime.getAsLong() - oldestHeardAt <= silenceLimitNanos;

@@ -63,9 +63,10 @@ public final class CustomerVoucherIndex {
 
     /**
      * When a voucher in this state is to be listed if it is still in it then: a {@code grace} after it came to wait on
-     * the ledger's answer to become issued (or refused) or redeemed (or not). Empty if it is listed at once: every other
-     * state, and every state with no grace. A final status waiting only for its hold's release (cancelled, expired, a
-     * transfer failed) is listed at once: the customer sees what happened to the voucher, not its money's last step.
+     * the ledger's answer to become issued (or refused) or redeemed (or not). Empty if it is listed at once: every
+     * other state, and every state with no grace. A final status waiting only for its hold's release (cancelled,
+     * expired, a transfer failed) is listed at once: the customer sees what happened to the voucher, not its money's
+     * last step.
      */
     static Optional<Instant> listedAt(Voucher voucher, Duration grace) {
         boolean waitsToBeDecided = !voucher.status().isFinal() && voucher.hold().awaitsLedger();

@@ -156,11 +156,11 @@ public final class VoucherTopology {
                            RecordTracing tracing, WholePartitions whole, boolean adoptLegacySettings,
                            Duration finalRetention, Duration listingGrace) {
 
-        /** The settings of tests and benchmarks: these timers and keys, the default watchdog, claim window, retention and grace. */
+        /** The settings of tests and benchmarks: these timers and keys, and the defaults for the rest. */
         public static Settings of(ExpirySettings expiry, RequestSignatures signatures) {
             return new Settings(expiry, DEFAULT_WATCHDOG, DEFAULT_CLAIM_WINDOW, VoucherChanges.NONE, signatures,
-                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false, DEFAULT_FINAL_RETENTION,
-                    DEFAULT_LISTING_GRACE);
+                    DEFAULT_ATTEMPT_RETENTION, RecordTracing.NONE, new WholePartitions(), false,
+                    DEFAULT_FINAL_RETENTION, DEFAULT_LISTING_GRACE);
         }
     }
 
@@ -195,8 +195,8 @@ public final class VoucherTopology {
                 Stores.keyValueStoreBuilder(CommitAnnouncingStore.announcing(
                         Stores.persistentKeyValueStore(VOUCHER_STORE), changes), Serdes.String(), Serdes.ByteArray()),
                 APPLY_INPUTS);
-        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES, watchdog.stalledAfter(), settings.listingGrace()),
-                APPLY_INPUTS);
+        topology.addStateStore(VoucherIndexes.builder(VOUCHER_INDEXES, watchdog.stalledAfter(),
+                settings.listingGrace()), APPLY_INPUTS);
         topology.addStateStore(
                 Stores.keyValueStoreBuilder(CommitAnnouncingStore.announcing(
                         Stores.persistentKeyValueStore(REQUEST_REFUSALS), changes), Serdes.String(), Serdes.ByteArray()),

@@ -202,7 +202,7 @@ final class Vouchers {
             Instant now = Instant.ofEpochMilli(wallClockMs);
             for (DueIndex.Entry entry : waiting.due(now, maxPerPunctuation)) {
                 waiting.remove(entry);
-                // The index leaves a voucher once its state moves on: one still in it is in the state it was indexed in.
+                // A voucher leaves the index once its state moves on: one still in it is in the state indexed.
                 byte[] state = store.get(entry.voucherId());
                 if (state != null) {
                     list(STATES.decode(state), state, now, RecordTracing.Handling.NONE);

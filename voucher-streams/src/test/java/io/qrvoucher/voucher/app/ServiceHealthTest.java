@@ -1,5 +1,6 @@
 package io.qrvoucher.voucher.app;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class ServiceHealthTest {
                     .exchange().expectStatus().isEqualTo(503)
                     .expectBody().jsonPath("$.components.kafkaBroker.status").isEqualTo("DOWN")
                     .jsonPath("$.components.voucherStreams.details.reads").value(reads ->
-                            org.assertj.core.api.Assertions.assertThat((String) reads).startsWith("refused")));
+                            assertThat((String) reads).startsWith("refused")));
         }
     }
 }

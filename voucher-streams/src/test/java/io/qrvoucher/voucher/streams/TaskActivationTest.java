@@ -44,7 +44,7 @@ class TaskActivationTest {
 
     private static final Instant NOW = Instant.parse("2026-12-04T10:00:00Z");
     private static final Instant END = NOW.plusSeconds(30);
-    private static final Duration LISTING_GRACE = Duration.ofSeconds(1);
+    private static final Duration LISTING_GRACE = VoucherTopology.DEFAULT_LISTING_GRACE;
 
     private final MockProcessorContext<String, Object> context = new MockProcessorContext<>();
     private final KeyValueStore<String, byte[]> vouchers = store(VoucherTopology.VOUCHER_STORE);

@@ -41,6 +41,8 @@ public final class Dispatcher implements SmartLifecycle {
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
     /** Attempts one worker makes before it lets the others' turn come (and looks at its schedule again). */
     private static final int ATTEMPTS_PER_ROUND = 100;
+    /** The answer with which a receiver says it takes no more deliveries. */
+    private static final int GONE_STATUS = 410;
 
     private final WebhookStore store;
     private final TransactionTemplate transactions;
@@ -125,9 +127,6 @@ public final class Dispatcher implements SmartLifecycle {
         }
     }
 
-    /** The answer with which a receiver says it takes no more deliveries. */
-    private static final int GONE = 410;
-
     /** One attempt of one due delivery; false if none was due, or the run is stopping. */
     private boolean attemptOne(AtomicBoolean stopped) {
         if (stopped.get()) {
@@ -153,9 +152,10 @@ public final class Dispatcher implements SmartLifecycle {
                     : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after, outcome.retryAfter());
             store.recordAttempt(due, now, outcome.durationMs(), outcome.statusCode(), outcome.error(),
                     outcome.delivered(), retry, after);
-            // The receiver says it takes no more: sending on, every event for a day each, only wastes its customer's two
-            // places. Its queue waits, in order, for the customer to enable it again.
-            if (Integer.valueOf(GONE).equals(outcome.statusCode()) && store.disable(due.endpointId(), Endpoint.GONE, after)) {
+            // The receiver says it takes no more: sending on, every event for a day each, only wastes its customer's
+            // places (WebhookStore's attempts at once per customer). Its queue waits, in order, to be enabled again.
+            Integer answered = outcome.statusCode();
+            if (answered != null && answered == GONE_STATUS && store.disable(due.endpointId(), Endpoint.GONE, after)) {
                 disabled.increment();
                 log.warn("Webhook endpoint {} disabled: its receiver answered 410 Gone to delivery {}; nothing more is "
                         + "sent to it until its customer enables it again", due.endpointId(), due.deliveryId());

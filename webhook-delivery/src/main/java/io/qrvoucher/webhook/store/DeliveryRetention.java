@@ -3,6 +3,9 @@ package io.qrvoucher.webhook.store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +40,8 @@ public final class DeliveryRetention {
 
     /**
      * @param disabledQueuesKept how long a disabled endpoint's queue waits for its customer to enable it: the give-up
-     *                           age, beyond which the deliveries would be given up at their first attempt anyway
+     *                           age, past which its deliveries made before it was disabled would be given up at their
+     *                           first attempt anyway (a resend asked for meanwhile goes with them)
      * @param batch              (event, endpoint) pairs whose deliveries one transaction forgets at most
      */
     public DeliveryRetention(WebhookStore store, TransactionTemplate transactions, Duration retention,
@@ -52,7 +56,7 @@ public final class DeliveryRetention {
                 .description("Finished webhook deliveries deleted, with their attempts, after the retention")
                 .register(meters);
         this.givenUpDisabled = Counter.builder("webhook.deliveries.given.up.disabled")
-                .description("Deliveries given up unattempted: queued for an endpoint disabled longer than the give-up age")
+                .description("Deliveries given up unattempted: their endpoint was left disabled past the give-up age")
                 .register(meters);
     }
 
@@ -65,20 +69,35 @@ public final class DeliveryRetention {
         Instant cutoff = now.minus(retention);
         try {
             transactions.execute(status -> store.forgetReplacedSecrets(now));
-            Integer givenUp;
-            do {
-                givenUp = transactions.execute(status ->
-                        store.giveUpQueueOfAnEndpointDisabledBefore(now.minus(disabledQueuesKept), now));
-                givenUpDisabled.increment(givenUp);
-            } while (givenUp > 0);
+            giveUpQueuesLeftDisabled(now);
             Integer deleted;
             do {
                 deleted = transactions.execute(status -> store.forgetFinishedBefore(cutoff, batch));
                 forgotten.increment(deleted);
             } while (deleted > 0);
         } catch (RuntimeException e) {
-            log.warn("Webhook deliveries finished before {}, or secrets replaced a day ago, could not be forgotten now; the "
-                    + "next sweep tries again: {}", cutoff, NestedExceptionUtils.getMostSpecificCause(e).toString());
+            log.warn("Webhook deliveries finished before {}, secrets replaced a day ago, or queues of endpoints left "
+                    + "disabled could not be forgotten or given up now; the next sweep tries again: {}", cutoff,
+                    NestedExceptionUtils.getMostSpecificCause(e).toString());
+        }
+    }
+
+    /** A batch of one endpoint's queue at a time, each its own transaction, until none is left to give up. */
+    private void giveUpQueuesLeftDisabled(Instant now) {
+        Set<String> passedOver = new HashSet<>();
+        while (true) {
+            Optional<WebhookStore.DisabledQueueGivenUp> givenUp = transactions.execute(status ->
+                    store.giveUpQueueOfAnEndpointDisabledBefore(now.minus(disabledQueuesKept), passedOver, now));
+            if (givenUp == null || givenUp.isEmpty()) {
+                return;
+            }
+            if (givenUp.get().deliveries() == 0) {
+                passedOver.add(givenUp.get().endpointId());
+                continue;
+            }
+            givenUpDisabled.increment(givenUp.get().deliveries());
+            log.info("Gave up {} deliveries to webhook endpoint {}, disabled for longer than {} (its receiver answered "
+                    + "410 Gone)", givenUp.get().deliveries(), givenUp.get().endpointId(), disabledQueuesKept);
         }
     }
 }

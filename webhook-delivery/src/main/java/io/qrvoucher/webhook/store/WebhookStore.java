@@ -287,15 +287,15 @@ public class WebhookStore {
 
     public List<Endpoint> endpointsOf(String customerId) {
         return jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason FROM webhook_endpoints
-                        WHERE customer_id = :customer ORDER BY created_at, endpoint_id""")
+                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason
+                        FROM webhook_endpoints WHERE customer_id = :customer ORDER BY created_at, endpoint_id""")
                 .param("customer", customerId).query(WebhookStore::endpoint).list();
     }
 
     public Optional<Endpoint> endpoint(String customerId, String endpointId) {
         return jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason FROM webhook_endpoints
-                        WHERE customer_id = :customer AND endpoint_id = :id""")
+                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason
+                        FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :id""")
                 .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
     }
 
@@ -325,7 +325,7 @@ public class WebhookStore {
         if (enabled.isEmpty()) {
             return endpoint(customerId, endpointId);
         }
-        // Held now as an attempt holds it, then its head delivery, then (by the trigger) its head row: in an attempt's order.
+        // Held now as an attempt holds it; then its head delivery and (by the trigger) its head row, as in an attempt.
         jdbc.sql("""
                         UPDATE webhook_deliveries SET next_attempt_at = :now
                         WHERE delivery_id = (SELECT delivery_id FROM webhook_deliveries
@@ -336,21 +336,30 @@ public class WebhookStore {
         return enabled;
     }
 
+    /** Deliveries given up unattempted from the queue of an endpoint left disabled. */
+    public record DisabledQueueGivenUp(String endpointId, int deliveries) {
+    }
+
     /**
      * Gives up, without an attempt, the first pending deliveries (up to {@value #MAX_GIVEN_UP_BEHIND}) of one endpoint
-     * disabled before {@code disabledBefore}: its receiver said it is gone and stayed so past the give-up age, so its
-     * queue would otherwise stay for good, its head row passed over by every worker's every look. Returns how many; 0
-     * when no such endpoint has a pending delivery not held by another transaction.
+     * disabled before {@code disabledBefore} and not in {@code passedOver}: its receiver said it is gone and stayed so
+     * past the give-up age, so its queue would otherwise stay for good, its head row passed over by every worker's
+     * every look. Empty when no such endpoint has a pending delivery; none given up when another transaction holds
+     * them (a resend): pass that endpoint over for the rest of the sweep.
      */
-    public int giveUpQueueOfAnEndpointDisabledBefore(Instant disabledBefore, Instant now) {
+    public Optional<DisabledQueueGivenUp> giveUpQueueOfAnEndpointDisabledBefore(Instant disabledBefore,
+                                                                                Set<String> passedOver, Instant now) {
         return jdbc.sql("""
                         SELECT e.endpoint_id FROM webhook_endpoints e
-                        WHERE e.disabled_at < :disabledBefore
+                        WHERE e.disabled_at < :disabledBefore AND NOT e.endpoint_id = ANY (:passedOver)
                           AND EXISTS (SELECT 1 FROM webhook_deliveries d
                                       WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING')
+                        ORDER BY e.disabled_at, e.endpoint_id
                         LIMIT 1 FOR NO KEY UPDATE OF e SKIP LOCKED""")
-                .param("disabledBefore", Timestamp.from(disabledBefore)).query(String.class).optional()
-                .map(endpointId -> giveUpPendingCreatedBefore(endpointId, now, now)).orElse(0);
+                .param("disabledBefore", Timestamp.from(disabledBefore))
+                .param("passedOver", passedOver.toArray(String[]::new)).query(String.class).optional()
+                .map(endpointId -> new DisabledQueueGivenUp(endpointId,
+                        giveUpPendingCreatedBefore(endpointId, now, now)));
     }
 
     /** Removes the customer's endpoint with its deliveries and their attempts; false if the customer has no such endpoint. */
