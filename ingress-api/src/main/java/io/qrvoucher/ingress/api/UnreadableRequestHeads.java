@@ -28,8 +28,8 @@ import tools.jackson.databind.ObjectMapper;
  * runs (400, 414 or 431) and closes the connection, with an empty body a client cannot tell from a proxy's; this
  * handler, right after the HTTP codec, fills that answer in as it is written. Whether and when it is answered stays
  * Reactor Netty's: one pipelined behind a request not answered yet goes unanswered, the connection closed after that
- * request's answer. HTTP/1.1 only: the ingress
- * serves no HTTP/2 (with h2c, or TLS and ALPN, the codec is set up elsewhere and these answers stay empty).
+ * request's answer. HTTP/1.1 only: the ingress serves no HTTP/2 (with h2c, or TLS and ALPN, the codec is set up
+ * elsewhere and these answers stay empty).
  */
 final class UnreadableRequestHeads implements NettyServerCustomizer {
 
@@ -81,7 +81,7 @@ final class UnreadableRequestHeads implements NettyServerCustomizer {
     }
 
     /** The problem of a head the decoder failed on, with the status Reactor Netty answers it with. */
-    static ProblemDetail problemFor(Throwable cause) {
+    private static ProblemDetail problemFor(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
             return Problems.problem(HttpStatus.URI_TOO_LONG, "URI_TOO_LONG",
                     "The request line is longer than this API reads");

@@ -55,6 +55,11 @@ class VoucherReadsHungOwnerTest {
     private static final Duration READ_TIMEOUT = Duration.ofMillis(50);
 
     private final AtomicLong nanoClock = new AtomicLong();
+    /** The owner holds partition 0 active, the standby a copy of it. */
+    private static final String ACTIVE_AND_STANDBY = "{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": "
+            + "{\"voucher-requests\": [0]}, \"standby\": {}}, {\"url\": \"" + STANDBY + "\", \"active\": {}, "
+            + "\"standby\": {\"voucher-requests\": [0]}}]}";
+
     private final HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": "
             + "{\"voucher-requests\": [0], \"ingress-idempotency\": [0]}, \"standby\": {}}]}");
 
@@ -130,8 +135,7 @@ class VoucherReadsHungOwnerTest {
     /** Any end of a read but a timeout clears a holder's mark: a refusal of the query, which ends the read, too. */
     @Test
     void aHolderThatRefusedAQueryAfterItRanOutATimeIsAskedFirstAgain() {
-        HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0]}, "
-                + "\"standby\": {}}, {\"url\": \"" + STANDBY + "\", \"active\": {}, \"standby\": {\"voucher-requests\": [0]}}]}");
+        HttpServer seed = routingSeed(ACTIVE_AND_STANDBY);
         try {
             List<URI> asked = new CopyOnWriteArrayList<>();
             AtomicInteger askedTheStandby = new AtomicInteger();
@@ -161,8 +165,7 @@ class VoucherReadsHungOwnerTest {
 
     @Test
     void whileTheActiveHolderLetsReadsRunOutTheirTimeItsStandbyIsAskedFirst() {
-        HttpServer seed = routingSeed("{\"instances\": [{\"url\": \"" + OWNER + "\", \"active\": {\"voucher-requests\": [0]}, "
-                + "\"standby\": {}}, {\"url\": \"" + STANDBY + "\", \"active\": {}, \"standby\": {\"voucher-requests\": [0]}}]}");
+        HttpServer seed = routingSeed(ACTIVE_AND_STANDBY);
         try {
             List<Duration> askedTheActive = new CopyOnWriteArrayList<>();
             VoucherReads reads = reads(seed, Map.of(OWNER, new HangingOwner(wait -> {

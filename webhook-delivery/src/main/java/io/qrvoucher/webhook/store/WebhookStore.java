@@ -106,8 +106,9 @@ public class WebhookStore {
                                         Duration secretRetryWindow, Instant now) {
         // One read of the endpoint with its key: a removal between two reads failed the second (a 500).
         Optional<Map.Entry<Endpoint, String>> earlier = jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason, request_hash
-                        FROM webhook_endpoints WHERE customer_id = :customer AND idempotency_key = :key""")
+                        SELECT %s, request_hash
+                        FROM webhook_endpoints WHERE customer_id = :customer AND idempotency_key = :key"""
+                        .formatted(ENDPOINT_COLUMNS))
                 .param("customer", customerId).param("key", idempotencyKey)
                 .query((rs, row) -> Map.entry(endpoint(rs, row), rs.getString("request_hash"))).optional();
         if (earlier.isEmpty()) {
@@ -287,15 +288,17 @@ public class WebhookStore {
 
     public List<Endpoint> endpointsOf(String customerId) {
         return jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason
-                        FROM webhook_endpoints WHERE customer_id = :customer ORDER BY created_at, endpoint_id""")
+                        SELECT %s
+                        FROM webhook_endpoints WHERE customer_id = :customer ORDER BY created_at, endpoint_id"""
+                        .formatted(ENDPOINT_COLUMNS))
                 .param("customer", customerId).query(WebhookStore::endpoint).list();
     }
 
     public Optional<Endpoint> endpoint(String customerId, String endpointId) {
         return jdbc.sql("""
-                        SELECT endpoint_id, url, event_types, created_at, disabled_at, disabled_reason
-                        FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :id""")
+                        SELECT %s
+                        FROM webhook_endpoints WHERE customer_id = :customer AND endpoint_id = :id"""
+                        .formatted(ENDPOINT_COLUMNS))
                 .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
     }
 
@@ -320,7 +323,7 @@ public class WebhookStore {
         Optional<Endpoint> enabled = jdbc.sql("""
                         UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL
                         WHERE customer_id = :customer AND endpoint_id = :id AND disabled_at IS NOT NULL
-                        RETURNING endpoint_id, url, event_types, created_at, disabled_at, disabled_reason""")
+                        RETURNING %s""".formatted(ENDPOINT_COLUMNS))
                 .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
         if (enabled.isEmpty()) {
             return endpoint(customerId, endpointId);
@@ -797,6 +800,10 @@ public class WebhookStore {
                 }).list();
         return deliveries.stream().map(delivery -> delivery.withAttempts(attempts.get(delivery.id()))).toList();
     }
+
+    /** The columns of {@code webhook_endpoints} that {@link #endpoint(ResultSet, int)} reads. */
+    private static final String ENDPOINT_COLUMNS =
+            "endpoint_id, url, event_types, created_at, disabled_at, disabled_reason";
 
     private static Endpoint endpoint(ResultSet rs, int row) throws SQLException {
         return new Endpoint(rs.getString("endpoint_id"), rs.getString("url"),
