@@ -273,6 +273,33 @@ class ManageTest extends IngressTestBase {
         http.get().uri("/swagger-ui.html").exchange().expectStatus().is3xxRedirection().expectBody(Void.class);
     }
 
+    @Test
+    void theApiDescriptionSaysWhatEachCallAnswersAndHowItIsRefused() {
+        http.get().uri("/v3/api-docs").exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                // A generation is answered 202 by default, with where to read the voucher.
+                .jsonPath("$.paths['/api/vouchers'].post.responses['202'].headers.Location").exists()
+                // Its refusals, shared with other calls, are problem details; a 503 says when to send it again.
+                .jsonPath("$.paths['/api/vouchers'].post.responses['422']['$ref']")
+                .isEqualTo("#/components/responses/Unprocessable")
+                .jsonPath("$.paths['/api/vouchers'].post.responses['503']['$ref']")
+                .isEqualTo("#/components/responses/Unavailable")
+                .jsonPath("$.components.responses.Unprocessable.content['application/problem+json'].schema['$ref']")
+                .isEqualTo("#/components/schemas/Problem")
+                .jsonPath("$.components.responses.Unavailable.content['application/problem+json'].schema['$ref']")
+                .isEqualTo("#/components/schemas/Problem")
+                .jsonPath("$.components.responses.Unavailable.headers['Retry-After']").exists()
+                .jsonPath("$.components.schemas.Problem.properties.code").exists()
+                // A redemption by a picture says what its form holds.
+                .jsonPath("$.paths['/api/redemptions'].post.requestBody.content['multipart/form-data'].schema['$ref']")
+                .isEqualTo("#/components/schemas/RedemptionForm")
+                .jsonPath("$.components.schemas.RedemptionForm.properties.image.format").isEqualTo("binary")
+                // The demo sign-in needs no token.
+                .jsonPath("$.paths['/dev/token'].post.security").isArray()
+                .jsonPath("$.paths['/dev/token'].post.security").isEmpty();
+    }
+
     @SuppressWarnings("unchecked")
     private static List<String> ids(ApiClient customer, String uri) {
         Map<String, Object> page = customer.get(uri).exchange().expectStatus().isOk()

@@ -43,6 +43,7 @@ import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.reads.ColocatedOwners;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -80,6 +81,8 @@ class LiveStatusController implements DisposableBean {
     private static final int FIRST_READS_AT_ONCE = 8;
     /** Marks the end of the vouchers' changes in the merged stream; never sent. */
     private static final ServerSentEvent<Object> END = ServerSentEvent.builder().comment("end").build();
+    private static final String TOO_MANY_STREAMS = "TOO_MANY_STREAMS: you have as many live status streams open as you "
+            + "may, or they would follow more vouchers than you may; close one first";
 
     private final LiveStatusProperties settings;
     private final Representations representations;
@@ -118,6 +121,8 @@ class LiveStatusController implements DisposableBean {
                     + "order of `ids`, joined by dots (-1: not seen); send the last one back as `Last-Event-ID` to "
                     + "resume without repeats. Ids you cannot see send nothing. The stream ends when every voucher is "
                     + "final, when your token expires, or after `ingress.live-status.max-age`: resume it then.")
+    @ApiResponse(responseCode = "200", description = "The stream of the vouchers' events")
+    @ApiResponse(responseCode = "429", description = TOO_MANY_STREAMS)
     Flux<ServerSentEvent<Object>> events(
             @AuthenticationPrincipal Jwt caller,
             @Parameter(description = "voucher ids, comma-separated or repeated; at most ingress.live-status.max-vouchers")
@@ -141,6 +146,8 @@ class LiveStatusController implements DisposableBean {
             description = "Sends the voucher now and at every change (event `voucher`, whose id is the voucher's "
                     + "version). The stream ends after a final status, when your token expires, or after "
                     + "`ingress.live-status.max-age`: open it again then.")
+    @ApiResponse(responseCode = "200", description = "The stream of the voucher's events")
+    @ApiResponse(responseCode = "429", description = TOO_MANY_STREAMS)
     Flux<ServerSentEvent<Object>> voucherEvents(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         String customerId = caller.getSubject();
         Duration lifetime = lifetime(caller);

@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.multipart.Part;
@@ -20,6 +21,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 import io.qrvoucher.ingress.IngressProperties;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Encoding;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -29,9 +35,34 @@ import reactor.core.publisher.Mono;
 @Tag(name = "redemptions", description = "Redeem a voucher by its code or a picture of its QR code")
 class RedemptionController {
 
-    /** The parts a redemption's form takes; a preview takes the same form (and reads the picture only). */
+    /**
+     * The parts a redemption's form takes ({@link RedemptionForm} describes them); a preview takes the same form (and
+     * reads the picture only).
+     */
     private static final Set<String> REDEMPTION_FORM = Set.of("image", "amount", "accountId", "externalAccount.bank",
             "externalAccount.name", "externalAccount.number");
+
+    // springdoc describes the handlers of one path and method as one operation, with the id of whichever it reads
+    // first and the summary and description of whichever it reads last: the JSON and the form handler carry the same.
+    private static final String REDEEM_SUMMARY = "Redeem by code, or by a picture of the QR code";
+    private static final String REDEEM_DESCRIPTION = "202 with the PENDING redemption; with `Prefer: wait=N`, 200 with "
+            + "the settled one (SUCCEEDED, FAILED or REJECTED with the reason). By code: a JSON body. By picture: a "
+            + "multipart form of the part `image` (PNG or JPEG), and optionally the text fields `amount`, `accountId`, "
+            + "or `externalAccount.bank`, `externalAccount.name`, `externalAccount.number`, each once (a blank one "
+            + "counts as not sent; one sent twice or as a file, or a part of another name, is 422 INVALID_FORM_FIELD).";
+    private static final String PREVIEW_SUMMARY = "What a code, or the code in a picture of a QR code, stands for, "
+            + "before redeeming it";
+    private static final String PREVIEW_DESCRIPTION = "The voucher's face value, currency, status and validity, to "
+            + "show before the payee confirms an amount (scan, then confirm): a redemption, partial or not, is the "
+            + "voucher's only one. Nothing is redeemed. 200 whatever the status: only UNUSED can be redeemed (a voucher "
+            + "past its end is EXPIRED). A code that is not genuine is 422 INVALID_CODE (an expired counter code "
+            + "CODE_EXPIRED), counted toward the failed attempts as in a redemption; 429 TOO_MANY_WRONG_CODES past "
+            + "their limit; 503 with Retry-After while the voucher's owner cannot be read. By code: a JSON body. By "
+            + "picture: the redemption's form, of which only `image` (PNG or JPEG) is read; the answer's `code` is the "
+            + "one read from the picture: redeem with it, without sending the picture again. Refusals as for a code, "
+            + "and those of a picture (IMAGE_REQUIRED, INVALID_IMAGE, QR_UNREADABLE; 429 TOO_MANY_PICTURES).";
+    private static final String TOO_MANY_ATTEMPTS = "TOO_MANY_WRONG_CODES past the limit of failed attempts, "
+            + "TOO_MANY_PICTURES past that of pictures, or " + OpenApiConfiguration.TOO_MANY_IN_FLIGHT;
 
     private final Redemptions redemptions;
     private final PictureDecoding pictures;
@@ -44,9 +75,15 @@ class RedemptionController {
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Redeem by code",
-            description = "202 with the PENDING redemption; with `Prefer: wait=N`, the settled one "
-                    + "(SUCCEEDED, FAILED or REJECTED with the reason).")
+    @Operation(operationId = "redeem", summary = REDEEM_SUMMARY, description = REDEEM_DESCRIPTION)
+    @ApiResponse(responseCode = "202", description = "Accepted, not settled yet: the PENDING redemption",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the redemption, to read it once settled",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "200", description = "Settled within `Prefer: wait=N`: SUCCEEDED, FAILED or REJECTED "
+            + "with the reason",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the redemption",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "429", description = TOO_MANY_ATTEMPTS)
     Mono<ResponseEntity<Dtos.Redemption>> redeem(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Redeem request,
                                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                  @RequestHeader(name = "Prefer", required = false) String prefer) {
@@ -54,12 +91,20 @@ class RedemptionController {
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    @Operation(summary = "Redeem by a picture of the QR code",
-            description = "Parts: `image` (PNG or JPEG), and optionally the text fields `amount`, `accountId`, or "
-                    + "`externalAccount.bank`, `externalAccount.name`, `externalAccount.number`, each once (a blank one "
-                    + "counts as not sent; one sent twice or as a file, or a part of another name, is 422 "
-                    + "INVALID_FORM_FIELD).")
+    @Operation(operationId = "redeem", summary = REDEEM_SUMMARY, description = REDEEM_DESCRIPTION)
+    @ApiResponse(responseCode = "202", description = "Accepted, not settled yet: the PENDING redemption",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the redemption, to read it once settled",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "200", description = "Settled within `Prefer: wait=N`: SUCCEEDED, FAILED or REJECTED "
+            + "with the reason",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the redemption",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "429", description = TOO_MANY_ATTEMPTS)
     Mono<ResponseEntity<Dtos.Redemption>> redeemPicture(@AuthenticationPrincipal Jwt caller,
+                                                        @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                                                                mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+                                                                schema = @Schema(implementation = RedemptionForm.class),
+                                                                encoding = @Encoding(name = "image", contentType = "image/png, image/jpeg")))
                                                         @RequestBody Flux<Part> form,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                                         @RequestHeader(name = "Prefer", required = false) String prefer) {
@@ -101,13 +146,9 @@ class RedemptionController {
     }
 
     @PostMapping(path = "/preview", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "What a code stands for, before redeeming it",
-            description = "The voucher's face value, currency, status and validity, to show before the payee confirms "
-                    + "an amount (scan, then confirm): a redemption, partial or not, is the voucher's only one. Nothing "
-                    + "is redeemed. 200 whatever the status: only UNUSED can be redeemed (a voucher past its end is "
-                    + "EXPIRED). A code that is not genuine is 422 INVALID_CODE (an expired counter code CODE_EXPIRED), "
-                    + "counted toward the failed attempts as in a redemption; 429 TOO_MANY_WRONG_CODES past their limit; "
-                    + "503 with Retry-After while the voucher's owner cannot be read.")
+    @Operation(operationId = "preview", summary = PREVIEW_SUMMARY, description = PREVIEW_DESCRIPTION)
+    @ApiResponse(responseCode = "200", description = "What the code stands for")
+    @ApiResponse(responseCode = "429", description = TOO_MANY_ATTEMPTS)
     Mono<Dtos.VoucherPreview> preview(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.CodePresented request) {
         String customerId = caller.getSubject();
         return redemptions.checkAllowed(customerId).then(Mono.defer(() -> redemptions.previewAllowed(customerId,
@@ -115,11 +156,14 @@ class RedemptionController {
     }
 
     @PostMapping(path = "/preview", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    @Operation(summary = "What the code in a picture of a QR code stands for, before redeeming it",
-            description = "Part: `image` (PNG or JPEG). The answer's `code` is the one read from the picture: redeem with "
-                    + "it, without sending the picture again. Refusals as for a code, and those of a picture "
-                    + "(IMAGE_REQUIRED, INVALID_IMAGE, QR_UNREADABLE; 429 TOO_MANY_PICTURES).")
+    @Operation(operationId = "preview", summary = PREVIEW_SUMMARY, description = PREVIEW_DESCRIPTION)
+    @ApiResponse(responseCode = "200", description = "What the code stands for")
+    @ApiResponse(responseCode = "429", description = TOO_MANY_ATTEMPTS)
     Mono<Dtos.VoucherPreview> previewPicture(@AuthenticationPrincipal Jwt caller,
+                                             @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                                                     mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+                                                     schema = @Schema(implementation = RedemptionForm.class),
+                                                     encoding = @Encoding(name = "image", contentType = "image/png, image/jpeg")))
                                              @RequestBody Flux<Part> form) {
         String customerId = caller.getSubject();
         return redemptions.checkAllowed(customerId).then(redemptions.decidedUntilThePictureIsRead())
@@ -145,4 +189,25 @@ class RedemptionController {
         return bank == null && name == null && number == null ? null : new Dtos.ExternalAccount(bank, name, number);
     }
 
+    /**
+     * The redemption's form as the API's description shows it: a handler reads the parts one by one
+     * ({@link #REDEMPTION_FORM}), so none is bound to this, and springdoc would otherwise describe the body as a list of
+     * parts.
+     */
+    @Schema(description = "A picture of the QR code, and optionally the amount and where it goes: each field a text "
+            + "part, sent once")
+    record RedemptionForm(
+            @Schema(type = "string", format = "binary", requiredMode = Schema.RequiredMode.REQUIRED,
+                    description = "the QR picture, PNG or JPEG") byte[] image,
+            @Schema(example = "12.34", description = "a decimal string at the voucher's currency scale; default: the "
+                    + "full face value") String amount,
+            @Schema(example = "bob-cny", description = "your account to receive the money; default: as your settings "
+                    + "say") String accountId,
+            @Schema(name = "externalAccount.bank", description = "an account at another bank instead: its bank")
+            String externalAccountBank,
+            @Schema(name = "externalAccount.name", description = "an account at another bank: its holder's name")
+            String externalAccountName,
+            @Schema(name = "externalAccount.number", description = "an account at another bank: its number")
+            String externalAccountNumber) {
+    }
 }

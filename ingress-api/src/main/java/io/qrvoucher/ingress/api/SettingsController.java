@@ -32,6 +32,7 @@ import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
@@ -72,6 +73,10 @@ class SettingsController {
     @Operation(summary = "Change your settings; fields left out keep their value. Weakening a security setting "
             + "(step-up to FIRST_TIME_ONLY, redemption to REDEEM_ON_SCAN) needs a fresh sign-in, else 403 STEP_UP_REQUIRED; "
             + "a change refused so and sent again with its Idempotency-Key stays refused, also after a fresh sign-in")
+    @ApiResponse(responseCode = "200", description = "Your settings, with the change merged")
+    @ApiResponse(responseCode = "403", description = "STEP_UP_REQUIRED: weakening a security setting needs a fresh "
+            + "sign-in")
+    @ApiResponse(responseCode = "429", description = OpenApiConfiguration.TOO_MANY_IN_FLIGHT)
     Mono<Dtos.Settings> update(@AuthenticationPrincipal Jwt caller, @RequestBody Dtos.Settings request,
                                @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {

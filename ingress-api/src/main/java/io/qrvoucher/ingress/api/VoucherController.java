@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -30,6 +31,9 @@ import io.qrvoucher.ingress.reads.VoucherReads;
 import io.qrvoucher.schemas.VoucherRules;
 import io.qrvoucher.support.reads.VoucherStreamsReads;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -41,6 +45,8 @@ class VoucherController {
 
     private static final Instant LIST_START = Instant.EPOCH;
     private static final Instant LIST_END = Instant.parse("9999-01-01T00:00:00Z");
+    private static final String VOUCHER_NOT_USABLE = "VOUCHER_NOT_USABLE: the voucher is not UNUSED, or the key its "
+            + "code was made with is retired";
 
     private final Generations generations;
     private final Cancellations cancellations;
@@ -72,6 +78,15 @@ class VoucherController {
                     + "the settled voucher (UNUSED with its code and expiresAt, or REJECTED with the reason). 403 STEP_UP_REQUIRED "
                     + "when the step-up policy asks for a fresh sign-in; that refusal stays with its Idempotency-Key: "
                     + "after signing in again, send the request with a new key.")
+    @ApiResponse(responseCode = "202", description = "Accepted, not settled yet: the PENDING voucher",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the voucher, to read it once settled",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "200", description = "Settled within `Prefer: wait=N`, or already for a retry with the "
+            + "same Idempotency-Key: UNUSED with its code and expiresAt, or REJECTED with the reason",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the voucher",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "403", description = "STEP_UP_REQUIRED: your step-up policy asks for a fresh sign-in")
+    @ApiResponse(responseCode = "429", description = OpenApiConfiguration.TOO_MANY_IN_FLIGHT)
     Mono<ResponseEntity<Dtos.Voucher>> generate(@AuthenticationPrincipal Jwt caller,
                                                 @RequestBody Dtos.GenerateVoucher request,
                                                 @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
@@ -87,6 +102,8 @@ class VoucherController {
 
     @GetMapping(value = "/{id}/qr.png", produces = MediaType.IMAGE_PNG_VALUE)
     @Operation(summary = "The QR picture of the voucher's code, to its payer only, while it is UNUSED")
+    @ApiResponse(responseCode = "200", description = "The QR picture")
+    @ApiResponse(responseCode = "409", description = VOUCHER_NOT_USABLE)
     Mono<ResponseEntity<byte[]>> qr(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return usableCode(id, caller.getSubject()).flatMap(this::png);
     }
@@ -95,6 +112,8 @@ class VoucherController {
     @Operation(summary = "The code to show at a shop counter, to the payer only, while the voucher is UNUSED",
             description = "It changes every 30 s and is taken until the end of the next step, so a photo of the "
                     + "screen is useless a minute later. Ask again at `refreshAt`.")
+    @ApiResponse(responseCode = "200", description = "The counter code shown now")
+    @ApiResponse(responseCode = "409", description = VOUCHER_NOT_USABLE)
     Mono<ResponseEntity<Dtos.CounterCode>> counterCode(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return usableCode(id, caller.getSubject()).map(usable -> {
             Instant now = clock.instant();
@@ -105,6 +124,8 @@ class VoucherController {
 
     @GetMapping(value = "/{id}/counter-qr.png", produces = MediaType.IMAGE_PNG_VALUE)
     @Operation(summary = "The QR picture of the counter code shown now, to the payer only, while the voucher is UNUSED")
+    @ApiResponse(responseCode = "200", description = "The QR picture of the counter code")
+    @ApiResponse(responseCode = "409", description = VOUCHER_NOT_USABLE)
     Mono<ResponseEntity<byte[]>> counterQr(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return usableCode(id, caller.getSubject()).flatMap(usable -> png(codes.counterCodeOf(id, clock.instant())));
     }
@@ -138,6 +159,15 @@ class VoucherController {
                     + "outcome is not known within the wait (5 s by default, Prefer: wait=N; none with Prefer: "
                     + "respond-async alone): the voucher as it was, "
                     + "without its code, and a Location to read the outcome from")
+    @ApiResponse(responseCode = "200", description = "The CANCELLED voucher")
+    @ApiResponse(responseCode = "202", description = "The outcome is not known within the wait: the voucher as it was, "
+            + "without its code",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the voucher, to read the outcome",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "403", description = "NOT_OWNER: only the payer may cancel a voucher")
+    @ApiResponse(responseCode = "409", description = "The voucher cannot be cancelled; `code` says why: "
+            + "ALREADY_REDEEMED, CANCELLED, EXPIRED, VOUCHER_NOT_ISSUED")
+    @ApiResponse(responseCode = "429", description = OpenApiConfiguration.TOO_MANY_IN_FLIGHT)
     Mono<ResponseEntity<Dtos.Voucher>> cancel(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
                                               @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                               @RequestHeader(name = "Prefer", required = false) String prefer) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -24,8 +25,10 @@ import org.springframework.web.bind.annotation.RestController;
 import io.qrvoucher.ingress.IngressProperties;
 import io.qrvoucher.ingress.reads.WebhookEndpoints;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import reactor.core.publisher.Mono;
 
@@ -38,6 +41,8 @@ import reactor.core.publisher.Mono;
 @RequestMapping(produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "webhooks", description = "Signed webhooks of your vouchers' events")
 class WebhookController {
+
+    private static final String STEP_UP_REQUIRED = "STEP_UP_REQUIRED: this needs a fresh sign-in, a retry too";
 
     private final WebhookEndpoints webhooks;
     private final SignIns signIns;
@@ -59,6 +64,15 @@ class WebhookController {
             + "addresses. A retry with the same Idempotency-Key answers 200 with the same endpoint. Needs a fresh "
             + "sign-in, a retry too, else 403 STEP_UP_REQUIRED; a registration refused so and sent again with its "
             + "Idempotency-Key stays refused, also after a fresh sign-in")
+    @ApiResponse(responseCode = "201", description = "Registered: the endpoint with its signing secret, shown this once",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the endpoint",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the same endpoint",
+            headers = @Header(name = HttpHeaders.LOCATION, description = "the endpoint",
+                    schema = @Schema(type = "string", format = "uri-reference")))
+    @ApiResponse(responseCode = "403", description = STEP_UP_REQUIRED)
+    @ApiResponse(responseCode = "429", description = "WEBHOOK_URL_LOOKUP_IN_PROGRESS: a URL you registered is still "
+            + "being looked up; send this registration once it is answered")
     Mono<ResponseEntity<WebhookDtos.Endpoint>> register(@AuthenticationPrincipal Jwt caller,
                                                         @RequestBody WebhookDtos.Registration registration,
                                                         @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
@@ -107,6 +121,9 @@ class WebhookController {
     @Operation(summary = "Remove an endpoint, with its deliveries; nothing more is sent to it",
             description = "204. It waits for an attempt under way to the endpoint, which may take up to about 15 s: give "
                     + "the call 20 s. A 404 to a retry of a removal means the endpoint is gone.")
+    @ApiResponse(responseCode = "204", description = "Removed")
+    @ApiResponse(responseCode = "429", description = "WEBHOOK_REMOVAL_IN_PROGRESS: another removal of yours is under "
+            + "way; send this one once it is answered")
     Mono<ResponseEntity<Void>> remove(@AuthenticationPrincipal Jwt caller, @PathVariable String id) {
         return webhooks.remove(caller.getSubject(), id)
                 .then(Mono.just(ResponseEntity.noContent().<Void>build()))
@@ -118,6 +135,9 @@ class WebhookController {
             + "signed with both secrets until previousSecretExpiresAt, so that the receiver can take the new one "
             + "meanwhile; 0 stops the old one at once. A retry with the same Idempotency-Key answers 200 with the same "
             + "rotation. Needs a fresh sign-in, as a registration does")
+    @ApiResponse(responseCode = "201", description = "Rotated: the new signing secret, shown this once")
+    @ApiResponse(responseCode = "200", description = "A retry with the same Idempotency-Key: the same rotation")
+    @ApiResponse(responseCode = "403", description = STEP_UP_REQUIRED)
     Mono<ResponseEntity<WebhookDtos.SecretRotation>> rotateSecret(@AuthenticationPrincipal Jwt caller,
                                                                   @PathVariable String id,
                                                                   @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
@@ -149,6 +169,7 @@ class WebhookController {
     @PostMapping("/api/webhooks/{id}/deliveries/{deliveryId}/resend")
     @Operation(summary = "Send a delivery's event again: 202 with the new delivery, queued after the endpoint's others. "
             + "It carries the same event id (QRVoucher-Event-Id) and a new delivery id")
+    @ApiResponse(responseCode = "202", description = "Queued: the new delivery")
     Mono<ResponseEntity<WebhookDtos.Delivery>> resend(@AuthenticationPrincipal Jwt caller, @PathVariable String id,
                                                       @PathVariable String deliveryId,
                                                       @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
