@@ -46,6 +46,8 @@ public final class Receiver implements AutoCloseable {
     private final Duration answerAfter;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger mostInFlight = new AtomicInteger();
+    /** Events it answers 500 to, whatever else it answers: a receiver whose handling of one event keeps failing. */
+    private volatile String refusedEventPrefix;
 
     private Receiver(int failures, Duration answerAfter) {
         this.failuresLeft = new AtomicInteger(failures);
@@ -63,11 +65,13 @@ public final class Receiver implements AutoCloseable {
                 if (!answerAfter.isZero()) {
                     java.util.concurrent.locks.LockSupport.parkNanos(answerAfter.toNanos()); // a receiver that takes its time
                 }
-                int status = failuresLeft.getAndDecrement() > 0 ? 503 : answer.get();
                 Map<String, List<String>> headers = exchange.getRequestHeaders();
-                requests.add(new Request(Instant.now(), first(headers, WebhookSignature.HEADER),
-                        first(headers, WebhookSignature.EVENT_ID_HEADER), first(headers, WebhookSignature.DELIVERY_ID_HEADER),
-                        body, status));
+                String eventId = first(headers, WebhookSignature.EVENT_ID_HEADER);
+                String refused = refusedEventPrefix;
+                int status = refused != null && eventId != null && eventId.startsWith(refused) ? 500
+                        : failuresLeft.getAndDecrement() > 0 ? 503 : answer.get();
+                requests.add(new Request(Instant.now(), first(headers, WebhookSignature.HEADER), eventId,
+                        first(headers, WebhookSignature.DELIVERY_ID_HEADER), body, status));
                 exchange.sendResponseHeaders(status, -1);
             } finally {
                 inFlight.decrementAndGet();
@@ -94,6 +98,11 @@ public final class Receiver implements AutoCloseable {
         Receiver receiver = new Receiver(0, Duration.ZERO);
         receiver.answer(410);
         return receiver;
+    }
+
+    /** Answers 500 to the events whose ids start with {@code prefix} (a voucher's, say) from now on; null: to none. */
+    public void refuseEventsOf(String prefix) {
+        refusedEventPrefix = prefix;
     }
 
     /** Answers {@code status} from now on. */

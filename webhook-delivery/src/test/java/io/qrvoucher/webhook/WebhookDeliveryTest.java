@@ -274,11 +274,10 @@ class WebhookDeliveryTest {
     @Test
     void deliveriesAsOldAsTheGivenUpHeadBehindItAreGivenUpWithoutAnAttempt() throws IOException {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Endpoint endpoint = register(alice, "http://localhost:" + silent.getLocalPort() + "/hooks", "ISSUED");
+            Endpoint endpoint = register(alice, "http://localhost:" + silent.getLocalPort() + "/hooks",
+                    "REQUESTED", "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
 
-            for (int i = 0; i < 4; i++) {
-                publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
-            }
+            publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob));
 
             await().atMost(BOUND).until(() -> deliveries(alice, endpoint.id()), all -> all.size() == 4
                     && all.stream().allMatch(givenUp()));
@@ -287,6 +286,59 @@ class WebhookDeliveryTest {
                     .allSatisfy(head -> assertThat(head.attempts()).hasSizeGreaterThanOrEqualTo(2));
             assertThat(all).filteredOn(delivery -> delivery.attempts().isEmpty()).hasSize(3)
                     .allSatisfy(behind -> assertThat(behind.finishedAt()).isNotNull());
+        }
+    }
+
+    /**
+     * An event the receiver keeps failing holds the later events of its own voucher, which wait for it, and no other
+     * voucher's: before, it held every later event of the endpoint until it was delivered or given up, a day. (Here a
+     * delivery is given up after 3 s: then the failing voucher's later events go too, after the other's.)
+     */
+    @Test
+    void anEventTheReceiverKeepsFailingHoldsOnlyItsOwnVouchersLaterEvents() {
+        try (Receiver receiver = Receiver.answering()) {
+            register(alice, receiver.url(), "REQUESTED", "ISSUED", "REDEMPTION_STARTED", "REDEEMED");
+            String failing = "v-" + UUID.randomUUID();
+            String other = "v-" + UUID.randomUUID();
+            receiver.refuseEventsOf(failing + "/v2");
+
+            publish(VoucherEvents.redemption(failing, alice, bob));
+            // The other voucher's events recorded after the failing one: behind it in the endpoint's order.
+            await().atMost(BOUND).until(() -> receiver.requests().stream().anyMatch(request -> request.answered() == 500));
+            publish(VoucherEvents.redemption(other, alice, bob));
+
+            await().atMost(BOUND).until(() -> ofVoucher(receiver, other).size() == 4);
+            assertThat(ofVoucher(receiver, other)).extracting(Receiver.Request::eventId)
+                    .containsExactly(other + "/v1", other + "/v2", other + "/v3", other + "/v4");
+            List<String> sent = receiver.requests().stream().map(Receiver.Request::eventId).toList();
+            assertThat(sent.subList(0, sent.indexOf(other + "/v4"))).as("sent before the other's last")
+                    .doesNotContain(failing + "/v3", failing + "/v4");
+        }
+    }
+
+    /**
+     * A dead endpoint rests after its failed attempts, longer with each in a row: with many vouchers queued it is not
+     * tried once for each voucher's head, back to back, holding one of its customer's places all day.
+     */
+    @Test
+    void aDeadEndpointWithManyVouchersQueuedRestsBetweenItsAttempts() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Endpoint endpoint = register(alice, "http://localhost:" + silent.getLocalPort() + "/hooks", "ISSUED");
+            for (int i = 0; i < 8; i++) {
+                publish(VoucherEvents.redemption("v-" + UUID.randomUUID(), alice, bob)[1]);
+            }
+
+            await().atMost(BOUND).until(() -> deliveries(alice, endpoint.id()), all -> all.size() == 8
+                    && all.stream().allMatch(givenUp()));
+            List<Instant> attempts = deliveries(alice, endpoint.id()).stream()
+                    .flatMap(delivery -> delivery.attempts().stream()).map(Delivery.Attempt::at).sorted().toList();
+            // Each attempt times out after 0.5 s; the rests after the first failures are 0.1, 0.2, 0.4 and 0.8 s. Back
+            // to back, the eight vouchers' heads would each be tried within the 3 s before they are given up.
+            assertThat(attempts).as("attempts %s", attempts).hasSizeLessThan(8);
+            for (int i = 2; i < attempts.size(); i++) {
+                assertThat(Duration.between(attempts.get(i - 1), attempts.get(i)))
+                        .as("the rest before attempt %d of %s", i + 1, attempts).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+            }
         }
     }
 

@@ -25,14 +25,14 @@ import io.qrvoucher.webhook.store.Endpoint;
 import io.qrvoucher.webhook.store.WebhookStore;
 
 /**
- * Sends due deliveries. Each worker takes an endpoint whose oldest pending delivery is due (found by the endpoints'
- * head rows, one probe of an index), locked in the database for the length of one attempt
- * ({@link WebhookStore#lockNextDue}), sends that delivery and records
- * the attempt in the same transaction: an endpoint's deliveries go one at a time, in order, over all the
- * instances, and a delivery waits until the one before it was delivered or given up. Nothing is kept in
- * memory: an instance that dies mid-attempt releases its lock with its connection, and the delivery is tried
- * again (receivers de-duplicate by event id). Each attempt is a span of the trace its event was recorded in
- * ({@link DeliveryTraces}).
+ * Sends due deliveries. Each worker takes an endpoint with a delivery due (found by the endpoints' head rows, one
+ * probe of an index), locked in the database for the length of one attempt ({@link WebhookStore#lockNextDue}), sends
+ * the first due of its vouchers' heads and records the attempt in the same transaction: an endpoint's deliveries go one
+ * at a time over all the instances, each voucher's in order, and a delivery waits until the one before it of its
+ * voucher was delivered or given up. After a failed attempt the endpoint rests for the backoff its failures in a row
+ * have earned, so that a dead endpoint is not tried once for each voucher queued to it. Nothing is kept in memory: an
+ * instance that dies mid-attempt releases its lock with its connection, and the delivery is tried again (receivers
+ * de-duplicate by event id). Each attempt is a span of the trace its event was recorded in ({@link DeliveryTraces}).
  */
 public final class Dispatcher implements SmartLifecycle {
 
@@ -150,8 +150,10 @@ public final class Dispatcher implements SmartLifecycle {
             Instant after = clock.instant();
             Optional<Instant> retry = outcome.delivered() ? Optional.empty()
                     : schedule.afterFailure(due.createdAt(), due.attempts() + 1, after, outcome.retryAfter());
+            Instant restsUntil = schedule.endpointRestsUntil(due.endpointFailuresInARow() + 1, retry, after,
+                    outcome.retryAfter());
             store.recordAttempt(due, now, outcome.durationMs(), outcome.statusCode(), outcome.error(),
-                    outcome.delivered(), retry, after);
+                    outcome.delivered(), retry, restsUntil, after);
             // The receiver says it takes no more: sending on, every event for a day each, only wastes its customer's
             // places (WebhookStore's attempts at once per customer). Its queue waits, in order, to be enabled again.
             Integer answered = outcome.statusCode();

@@ -8,7 +8,8 @@ import java.util.List;
  *
  * @param status        {@code PENDING} (waiting for its turn or its next attempt), {@code DELIVERED} or
  *                      {@code GIVEN_UP}
- * @param nextAttemptAt when it is tried next, while pending (it also waits for the deliveries before it)
+ * @param nextAttemptAt when it is tried next, while pending (it also waits for its endpoint's turn and rest); null
+ *                      while it waits behind an earlier delivery of its voucher to the endpoint
  * @param resendOf      the delivery this one sends again, if it is a resend
  * @param attempts      every attempt, oldest first
  */

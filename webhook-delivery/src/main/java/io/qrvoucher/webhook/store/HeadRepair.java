@@ -20,7 +20,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * while deliveries to its endpoint were being recorded, are the workers' to mend; one whose queue shows nothing yet is
  * listed as left over, and left as it is until the recordings commit.) One instance looks at a time; each endpoint is
  * mended in its own transaction, not while an attempt holds it (the attempt's end sets the row); only rows changed are
- * counted.
+ * counted. It also wakes the deliveries left waiting behind one that is no longer pending ({@code V12}: a give-up of
+ * many at once passes over one a recording holds), of a batch of endpoints, each in its own transaction under the
+ * endpoint's lock, before it looks at the rows, which their wake sets.
  */
 public final class HeadRepair {
 
@@ -30,6 +32,7 @@ public final class HeadRepair {
     private final TransactionTemplate transactions;
     private final int batch;
     private final Counter repaired;
+    private final Counter woken;
 
     /** @param batch endpoints looked at and mended at most a sweep */
     public HeadRepair(WebhookStore store, TransactionTemplate transactions, int batch, MeterRegistry meters) {
@@ -39,11 +42,23 @@ public final class HeadRepair {
         this.repaired = Counter.builder("webhook.endpoint.heads.repaired")
                 .description("Endpoints whose head row did not say when their oldest pending delivery is due, mended")
                 .register(meters);
+        this.woken = Counter.builder("webhook.deliveries.woken")
+                .description("Deliveries found waiting behind one no longer pending, made their voucher's head")
+                .register(meters);
     }
 
     /** Mends the wrong head rows found (at most a batch); a failure is logged and left to the next sweep. */
     public void sweep() {
         try {
+            List<String> stranded = transactions.execute(status -> store.endpointsWithDeliveriesWaitingBehindNone(batch));
+            int wakes = 0;
+            for (String endpointId : stranded) {
+                wakes += transactions.execute(status -> store.wakeDeliveriesWaitingBehindNone(endpointId));
+            }
+            woken.increment(wakes);
+            if (wakes > 0) {
+                log.info("Woke {} webhook deliveries waiting behind one no longer pending", wakes);
+            }
             List<String> wrong = transactions.execute(status -> store.endpointsWithWrongHeads(batch));
             int mended = 0;
             for (String endpointId : wrong) {

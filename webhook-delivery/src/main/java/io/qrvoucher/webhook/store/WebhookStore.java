@@ -61,17 +61,19 @@ public class WebhookStore {
     public static final Duration MAX_PREVIOUS_SECRET_VALIDITY = Duration.ofHours(24);
 
     /**
-     * A delivery due now at the head of its endpoint's queue, with what sending it needs, and the trace its
-     * attempts continue ({@code traceContext}, null if none was kept).
+     * A delivery due now at the head of its voucher's queue to its endpoint, with what sending it needs, the trace its
+     * attempts continue ({@code traceContext}, null if none was kept), and the endpoint's attempts that failed since
+     * the last one delivered ({@code endpointFailuresInARow}), by which it rests after this one if it fails too.
      */
     public record Due(long deliveryId, String endpointId, String url, List<String> secrets, String eventId,
-                      byte[] payload, Instant createdAt, int attempts, String traceContext) {
+                      byte[] payload, Instant createdAt, int attempts, String traceContext, int endpointFailuresInARow) {
 
         /** Without the signing secrets, which a log line would otherwise carry. */
         @Override
         public String toString() {
             return "Due[deliveryId=" + deliveryId + ", endpointId=" + endpointId + ", url=" + url + ", secrets="
-                    + secrets.size() + ", eventId=" + eventId + ", createdAt=" + createdAt + ", attempts=" + attempts + "]";
+                    + secrets.size() + ", eventId=" + eventId + ", createdAt=" + createdAt + ", attempts=" + attempts
+                    + ", endpointFailuresInARow=" + endpointFailuresInARow + "]";
         }
     }
 
@@ -315,27 +317,32 @@ public class WebhookStore {
     }
 
     /**
-     * Enables the customer's endpoint again, the head of its queue due at once (it waited out its backoff meanwhile,
-     * up to an hour) and the rest behind it in order; the endpoint as it is now, or empty if the customer has no such
-     * endpoint. Enabling one that is enabled changes nothing, and does not wait for an attempt in flight to it.
+     * Enables the customer's endpoint again, no longer resting, the heads of its vouchers' queues due at once (they
+     * waited out their backoff meanwhile, up to an hour) and the rest behind them in order; the endpoint as it is now,
+     * or empty if the customer has no such endpoint. Enabling one that is enabled changes nothing, and does not wait
+     * for an attempt in flight to it.
      */
     public Optional<Endpoint> enable(String customerId, String endpointId, Instant now) {
         Optional<Endpoint> enabled = jdbc.sql("""
-                        UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL
+                        UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, failures_in_a_row = 0,
+                            resting_until = NULL
                         WHERE customer_id = :customer AND endpoint_id = :id AND disabled_at IS NOT NULL
                         RETURNING %s""".formatted(ENDPOINT_COLUMNS))
                 .param("customer", customerId).param("id", endpointId).query(WebhookStore::endpoint).optional();
         if (enabled.isEmpty()) {
             return endpoint(customerId, endpointId);
         }
-        // Held now as an attempt holds it; then its head delivery and (by the trigger) its head row, as in an attempt.
+        // Held now as an attempt holds it; then its heads and (by the trigger) its head row, as in an attempt. A head a
+        // recording holds (queuing behind it) keeps its time: waited for, the two could wait for each other.
         jdbc.sql("""
                         UPDATE webhook_deliveries SET next_attempt_at = :now
-                        WHERE delivery_id = (SELECT delivery_id FROM webhook_deliveries
-                                             WHERE endpoint_id = :id AND status = 'PENDING'
-                                             ORDER BY delivery_id LIMIT 1)
-                          AND next_attempt_at > :now""")
+                        WHERE delivery_id IN (SELECT delivery_id FROM webhook_deliveries
+                                              WHERE endpoint_id = :id AND status = 'PENDING' AND waiting_behind IS NULL
+                                                AND next_attempt_at > :now
+                                              FOR NO KEY UPDATE SKIP LOCKED)""")
                 .param("id", endpointId).param("now", Timestamp.from(now)).update();
+        // Its rest is over even where no head changed (all due already), which would have set the row.
+        refreshHead(endpointId);
         return enabled;
     }
 
@@ -401,6 +408,8 @@ public class WebhookStore {
         }
         // One statement, in endpoint order (each endpoint's in the events' order): its rows' triggers take the
         // endpoints' head rows in that order, so two instances recording at once cannot wait for each other in a circle.
+        // The endpoints are held against removal first, as a resend holds its endpoint: a removal's cascade would wait
+        // for a delivery this queues behind (V12) while this waits, checking its foreign key, for the removal.
         return jdbc.sql("""
                         INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status,
                             created_at, next_attempt_at, trace_context)
@@ -411,6 +420,7 @@ public class WebhookStore {
                         JOIN webhook_endpoints e ON e.customer_id = d.customer_id AND d.event_type = ANY (e.event_types)
                             AND e.disabled_at IS NULL
                         ORDER BY e.endpoint_id, d.event_order
+                        FOR KEY SHARE OF e
                         ON CONFLICT (endpoint_id, event_id) WHERE resend_of IS NULL DO NOTHING""")
                 .param("customers", deliveries.stream().map(NewDelivery::customerId).toArray(String[]::new))
                 .param("eventIds", deliveries.stream().map(NewDelivery::eventId).toArray(String[]::new))
@@ -534,9 +544,10 @@ public class WebhookStore {
     }
 
     /**
-     * Locks one endpoint whose oldest pending delivery is due — one no other instance holds — and returns that
-     * delivery. The lock is the transaction's: it holds while the caller sends, so an endpoint's deliveries go
-     * one at a time over all instances, and it goes with the connection if the instance dies. It is the weaker
+     * Locks one endpoint with a delivery due — one no other instance holds, not resting after a failed attempt — and
+     * returns the first due of its vouchers' heads (each voucher's first pending delivery to it: the later ones wait for
+     * it, so each voucher's events go in order). The lock is the transaction's: it holds while the caller sends, so an
+     * endpoint's deliveries go one at a time over all instances, and it goes with the connection if the instance dies. It is the weaker
      * row lock that leaves the endpoint's key alone: new deliveries to the endpoint, whose foreign key shares the
      * key, are recorded meanwhile instead of waiting for the attempt (and holding up everyone's events behind it).
      *
@@ -563,13 +574,15 @@ public class WebhookStore {
                 jdbc.sql("ROLLBACK TO SAVEPOINT next_due").update();
                 continue;
             }
-            Optional<Map<String, Object>> head = dueHead(endpointId, now);
+            Optional<Map<String, Object>> head = resting(locked, now) ? Optional.empty() : dueHead(endpointId, now);
             if (head.isPresent()) {
                 jdbc.sql("RELEASE SAVEPOINT next_due").update();
-                return head.map(pending -> due(pending, endpointId, (String) locked.get("url"), now));
+                return head.map(pending -> due(pending, endpointId, (String) locked.get("url"),
+                        (Integer) locked.get("failures_in_a_row"), now));
             }
-            // An early row: its queue has nothing due. Mended, it is kept with this transaction, which ends without an
-            // attempt (the worker looks again); left as it was (deliveries to it are being recorded), it is passed over.
+            // An early row: its queue has nothing due, or the endpoint rests. Mended, it is kept with this transaction,
+            // which ends without an attempt (the worker looks again); left as it was (deliveries to it are being
+            // recorded), it is passed over.
             if (refreshHead(endpointId)) {
                 jdbc.sql("RELEASE SAVEPOINT next_due").update();
                 return Optional.empty();
@@ -579,21 +592,31 @@ public class WebhookStore {
         }
     }
 
-    /** The endpoint's head if due, read again under its lock in a new snapshot: another may have sent it just before. */
+    /** Whether the endpoint locked rests after a failed attempt. */
+    private static boolean resting(Map<String, Object> endpoint, Instant now) {
+        Timestamp restingUntil = (Timestamp) endpoint.get("resting_until");
+        return restingUntil != null && restingUntil.toInstant().isAfter(now);
+    }
+
+    /**
+     * The endpoint's head if due: of its vouchers' heads (each voucher's first pending delivery to it) the one due
+     * first, read again under its lock in a new snapshot: another may have sent it just before.
+     */
     private Optional<Map<String, Object>> dueHead(String endpointId, Instant now) {
         return jdbc.sql("""
                         SELECT delivery_id, event_id, payload, created_at, attempts, next_attempt_at, trace_context
                         FROM webhook_deliveries
-                        WHERE endpoint_id = :endpoint AND status = 'PENDING' ORDER BY delivery_id LIMIT 1""")
+                        WHERE endpoint_id = :endpoint AND status = 'PENDING' AND waiting_behind IS NULL
+                        ORDER BY next_attempt_at, delivery_id LIMIT 1""")
                 .param("endpoint", endpointId).query().listOfRows().stream().findFirst()
                 .filter(pending -> !((Timestamp) pending.get("next_attempt_at")).toInstant().isAfter(now));
     }
 
-    private Due due(Map<String, Object> pending, String endpointId, String url, Instant now) {
+    private Due due(Map<String, Object> pending, String endpointId, String url, int endpointFailuresInARow, Instant now) {
         return new Due((Long) pending.get("delivery_id"), endpointId, url,
                 signingSecrets(endpointId, now), (String) pending.get("event_id"), (byte[]) pending.get("payload"),
                 ((Timestamp) pending.get("created_at")).toInstant(), (Integer) pending.get("attempts"),
-                (String) pending.get("trace_context"));
+                (String) pending.get("trace_context"), endpointFailuresInARow);
     }
 
     /**
@@ -607,7 +630,7 @@ public class WebhookStore {
     private Optional<Map<String, Object>> nextDueEndpoint(Instant now, Set<String> busyCustomers,
                                                           Set<String> passedOver) {
         return jdbc.sql("""
-                        SELECT e.endpoint_id, e.customer_id, e.url
+                        SELECT e.endpoint_id, e.customer_id, e.url, e.failures_in_a_row, e.resting_until
                         FROM webhook_endpoint_heads h JOIN webhook_endpoints e ON e.endpoint_id = h.endpoint_id
                         WHERE greatest(h.due_at, h.last_attempted_at) <= :latestTurn AND h.due_at <= :now
                           AND e.disabled_at IS NULL
@@ -635,6 +658,7 @@ public class WebhookStore {
      * The endpoints, at most {@code max}, whose head row is missing, late, or left when nothing is pending (or nothing
      * committed yet), for {@link #repairHead} to mend; none if another instance is looking at once (one look reads every
      * endpoint's head). Early rows are not listed: the next worker to take the endpoint sends from them or mends them.
+     * Due as {@code V12}'s {@code webhook_endpoint_due} says: the first of its vouchers' heads, not while it rests.
      */
     public List<String> endpointsWithWrongHeads(int max) {
         boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
@@ -645,10 +669,8 @@ public class WebhookStore {
         return jdbc.sql("""
                         SELECT e.endpoint_id FROM webhook_endpoints e
                         LEFT JOIN webhook_endpoint_heads h ON h.endpoint_id = e.endpoint_id
-                        LEFT JOIN LATERAL (SELECT d.next_attempt_at FROM webhook_deliveries d
-                                           WHERE d.endpoint_id = e.endpoint_id AND d.status = 'PENDING'
-                                           ORDER BY d.delivery_id LIMIT 1) head ON true
-                        WHERE (h.due_at IS NULL) <> (head.next_attempt_at IS NULL) OR h.due_at > head.next_attempt_at
+                        CROSS JOIN LATERAL (SELECT webhook_endpoint_due(e.endpoint_id) AS due_at) head
+                        WHERE (h.due_at IS NULL) <> (head.due_at IS NULL) OR h.due_at > head.due_at
                         LIMIT :max""")
                 .param("max", max).query(String.class).list();
     }
@@ -662,6 +684,52 @@ public class WebhookStore {
                         SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
                 .param("endpoint", endpointId).query().listOfRows().isEmpty();
         return locked && refreshHead(endpointId);
+    }
+
+    /**
+     * The endpoints, at most {@code max}, with a delivery waiting behind one that is no longer pending (a wake passed
+     * over by a give-up of many at once, which does not wait for a delivery a recording holds; or a bug), for
+     * {@link #wakeDeliveriesWaitingBehindNone} to wake; none if another instance is looking at once. Reads every waiting
+     * delivery: as many as the endpoints' queues hold behind their vouchers' heads.
+     */
+    public List<String> endpointsWithDeliveriesWaitingBehindNone(int max) {
+        boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
+                .query(Boolean.class).single();
+        if (!ourTurn) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                        SELECT DISTINCT w.endpoint_id FROM webhook_deliveries w
+                        WHERE w.status = 'PENDING' AND w.waiting_behind IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries before
+                                          WHERE before.delivery_id = w.waiting_behind AND before.status = 'PENDING')
+                        ORDER BY w.endpoint_id LIMIT :max""")
+                .param("max", max).query(String.class).list();
+    }
+
+    /**
+     * Makes the endpoint's deliveries waiting behind one no longer pending their vouchers' heads, due since they were
+     * recorded, under the endpoint's lock as an attempt holds it (their trigger sets its head row); returns how many.
+     * None while an attempt holds the endpoint (its end wakes what it can), and one a recording holds (queuing behind
+     * it) is left to the next sweep.
+     */
+    public int wakeDeliveriesWaitingBehindNone(String endpointId) {
+        boolean locked = !jdbc.sql("""
+                        SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
+                .param("endpoint", endpointId).query().listOfRows().isEmpty();
+        if (!locked) {
+            return 0;
+        }
+        return jdbc.sql("""
+                        UPDATE webhook_deliveries SET waiting_behind = NULL
+                        WHERE delivery_id IN (SELECT w.delivery_id FROM webhook_deliveries w
+                                              WHERE w.endpoint_id = :endpoint AND w.status = 'PENDING'
+                                                AND w.waiting_behind IS NOT NULL
+                                                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries before
+                                                                WHERE before.delivery_id = w.waiting_behind
+                                                                  AND before.status = 'PENDING')
+                                              FOR NO KEY UPDATE OF w SKIP LOCKED)""")
+                .param("endpoint", endpointId).update();
     }
 
     /** Takes one of the customer's places for an attempt, until the transaction ends; false if every place is taken. */
@@ -679,16 +747,25 @@ public class WebhookStore {
 
     /**
      * Records an attempt and what follows: delivered, tried again at {@code nextAttempt}, or given up (when
-     * {@code nextAttempt} is empty after a failure).
+     * {@code nextAttempt} is empty after a failure); and for the endpoint, after a failure, rest until
+     * {@code restsUntil} (nothing is sent to it before), after a delivery none.
      */
     public void recordAttempt(Due due, Instant at, long durationMs, Integer statusCode, String error, boolean delivered,
-                              Optional<Instant> nextAttempt, Instant now) {
+                              Optional<Instant> nextAttempt, Instant restsUntil, Instant now) {
         jdbc.sql("""
                         INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, duration_ms, status_code, error)
                         VALUES (:delivery, :attempt, :at, :duration, :status, :error)""")
                 .param("delivery", due.deliveryId()).param("attempt", due.attempts() + 1).param("at", Timestamp.from(at))
                 .param("duration", durationMs).param("status", statusCode, java.sql.Types.INTEGER)
                 .param("error", kept(error), java.sql.Types.VARCHAR).update();
+        // Before the delivery: its trigger sets the endpoint's head row, which waits out the rest.
+        jdbc.sql("""
+                        UPDATE webhook_endpoints SET failures_in_a_row = :failures, resting_until = :restsUntil
+                        WHERE endpoint_id = :endpoint
+                          AND (failures_in_a_row, resting_until) IS DISTINCT FROM (:failures, :restsUntil)""")
+                .param("failures", delivered ? 0 : due.endpointFailuresInARow() + 1)
+                .param("restsUntil", delivered ? null : Timestamp.from(restsUntil), java.sql.Types.TIMESTAMP)
+                .param("endpoint", due.endpointId()).update();
         String status = delivered ? "DELIVERED" : nextAttempt.isPresent() ? "PENDING" : "GIVEN_UP";
         jdbc.sql("""
                         UPDATE webhook_deliveries SET attempts = attempts + 1, status = :status, next_attempt_at = :next,
@@ -719,7 +796,10 @@ public class WebhookStore {
      * for each other.
      */
     public int giveUpPendingCreatedBefore(String endpointId, Instant cutoff, Instant now) {
-        return jdbc.sql("""
+        // Its triggers wake the deliveries waiting behind those given up, passing over one a recording holds (it may be
+        // waiting for the endpoint's head row this transaction holds): the head repair wakes that one (V12).
+        jdbc.sql("SELECT set_config('webhook.wake_skip_locked', 'on', true)").query().singleRow();
+        int givenUp = jdbc.sql("""
                         UPDATE webhook_deliveries SET status = 'GIVEN_UP', next_attempt_at = NULL, finished_at = :now
                         WHERE delivery_id IN (
                             SELECT d.delivery_id FROM webhook_deliveries d
@@ -730,6 +810,8 @@ public class WebhookStore {
                             FOR NO KEY UPDATE SKIP LOCKED)""")
                 .param("now", Timestamp.from(now)).param("endpoint", endpointId).param("cutoff", Timestamp.from(cutoff))
                 .param("max", MAX_GIVEN_UP_BEHIND).update();
+        jdbc.sql("SELECT set_config('webhook.wake_skip_locked', 'off', true)").query().singleRow();
+        return givenUp;
     }
 
     /**
@@ -815,7 +897,9 @@ public class WebhookStore {
         Object resendOf = rs.getObject("resend_of");
         return new Delivery(Long.toString(rs.getLong("delivery_id")), rs.getString("event_id"), rs.getString("event_type"),
                 rs.getString("voucher_id"), rs.getString("status"), rs.getTimestamp("created_at").toInstant(),
-                instant(rs.getTimestamp("next_attempt_at")), instant(rs.getTimestamp("finished_at")),
+                // Waiting behind an earlier delivery of its voucher, it has no time of its own yet.
+                rs.getObject("waiting_behind") == null ? instant(rs.getTimestamp("next_attempt_at")) : null,
+                instant(rs.getTimestamp("finished_at")),
                 resendOf == null ? null : resendOf.toString(), List.of());
     }
 

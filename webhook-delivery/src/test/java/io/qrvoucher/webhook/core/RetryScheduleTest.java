@@ -63,4 +63,21 @@ class RetryScheduleTest {
         assertThat(PRODUCTION.afterFailure(CREATED, 1, CREATED.plus(Duration.ofHours(24)), Duration.ofSeconds(120)))
                 .as("past the give-up age").isEmpty();
     }
+
+    /**
+     * An endpoint rests after a failed attempt for the pause its failures in a row have earned, at least as long as it
+     * asked; but not after one that gave its delivery up: the next, as old, is given up at once, as a dead endpoint's
+     * queue drained before endpoints rested, and did not wait an hour a give-up.
+     */
+    @Test
+    void anEndpointRestsAfterAFailureByItsFailuresInARowButNotAfterAGiveUp() {
+        Instant at = CREATED.plus(Duration.ofMinutes(5));
+        Optional<Instant> retried = Optional.of(at.plusSeconds(10));
+
+        assertThat(PRODUCTION.endpointRestsUntil(1, retried, at, null)).isEqualTo(at.plusSeconds(10));
+        assertThat(PRODUCTION.endpointRestsUntil(3, retried, at, null)).isEqualTo(at.plusSeconds(40));
+        assertThat(PRODUCTION.endpointRestsUntil(20, retried, at, null)).isEqualTo(at.plus(Duration.ofHours(1)));
+        assertThat(PRODUCTION.endpointRestsUntil(1, retried, at, Duration.ofSeconds(120))).isEqualTo(at.plusSeconds(120));
+        assertThat(PRODUCTION.endpointRestsUntil(20, Optional.empty(), at, null)).as("after a give-up").isEqualTo(at);
+    }
 }

@@ -38,7 +38,7 @@ class WebhookSenderTest {
     private static final Duration BOUND = Duration.ofSeconds(10);
 
     private static WebhookStore.Due due(String url) {
-        return new WebhookStore.Due(7, "e", url, List.of("whsec_test"), "v/v2", "{}".getBytes(), Instant.now(), 0, null);
+        return new WebhookStore.Due(7, "e", url, List.of("whsec_test"), "v/v2", "{}".getBytes(), Instant.now(), 0, null, 0);
     }
 
     /** A name that resolved to a public address at registration may resolve to an internal one now (DNS rebinding). */
@@ -103,7 +103,7 @@ class WebhookSenderTest {
              WebhookSender sender = new WebhookSender(LOCAL, Duration.ofSeconds(1),
                      Duration.ofSeconds(1), 2, Clock.systemUTC())) {
             WebhookStore.Due unsigned = new WebhookStore.Due(7, "e", receiver.url(), List.of(), "v/v2", "{}".getBytes(),
-                    Instant.now(), 0, null);
+                    Instant.now(), 0, null, 0);
 
             assertThat(sender.send(unsigned).error()).isEqualTo("failed on the sending side");
             assertThat(sender.send(due("https://exa mple.com/hook")).error()).isEqualTo("failed on the sending side");

@@ -31,9 +31,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.qrvoucher.webhook.core.SecretBox;
 
 /**
- * The endpoints' head rows the dispatcher finds its work by say when each endpoint's oldest pending delivery is due:
- * through its attempts, when a head ends while a new delivery is being recorded (either first), and after a row went
- * wrong.
+ * The endpoints' head rows the dispatcher finds its work by say when each endpoint's next delivery is due (the first of
+ * its vouchers' heads, not while the endpoint rests): through its attempts, when a head ends while a new delivery is
+ * being recorded (either first), and after a row went wrong.
  */
 class EndpointHeadsTest {
 
@@ -58,21 +58,174 @@ class EndpointHeadsTest {
     }
 
     @Test
-    void anEndpointsRowFollowsItsOldestPendingDeliveryThroughItsAttempts() {
+    void anEndpointsRowFollowsTheFirstDueOfItsVouchersHeadsThroughItsAttempts() {
         endpoint("e", "alice");
         Instance instance = new Instance();
-        instance.record("v1", NOW);
-        instance.record("v2", NOW.plusSeconds(1));
+        instance.recordEvent("v1", 1, NOW);
+        instance.recordEvent("v1", 2, NOW);
+        instance.recordEvent("v2", 1, NOW.plusSeconds(1));
         assertThat(dueAt("e")).contains(NOW);
 
         instance.attempt(NOW, Optional.of(NOW.plusSeconds(60)));
-        assertThat(dueAt("e")).as("the head tried again in a minute, the next behind it").contains(NOW.plusSeconds(60));
+        assertThat(dueAt("e")).as("v1's head tried again in a minute: v2's head, not v1's next event")
+                .contains(NOW.plusSeconds(1));
+        assertThat(instance.lockNextDue(NOW.plusSeconds(1))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v2/v1"));
+        instance.attempt(NOW.plusSeconds(1), Optional.empty());
+        assertThat(dueAt("e")).as("v1's head; its next event waits behind it").contains(NOW.plusSeconds(60));
         assertThat(instance.lockNextDue(NOW.plusSeconds(30))).isEmpty();
+        assertThat(instance.store.deliveriesOf("alice", "e", null, 10).orElseThrow())
+                .filteredOn(delivery -> delivery.eventId().equals("v1/v2")).singleElement()
+                .satisfies(waiting -> assertThat(waiting.nextAttemptAt()).as("no time of its own").isNull());
 
         instance.attempt(NOW.plusSeconds(60), Optional.empty());
-        assertThat(dueAt("e")).as("the next delivery's due time").contains(NOW.plusSeconds(1));
+        assertThat(dueAt("e")).as("v1's next event, due since it was recorded").contains(NOW);
+        assertThat(instance.lockNextDue(NOW.plusSeconds(60))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v1/v2"));
         instance.attempt(NOW.plusSeconds(61), Optional.empty());
         assertThat(dueAt("e")).as("nothing pending").isEmpty();
+    }
+
+    /** After a failed attempt nothing is sent to the endpoint until its rest ends; a delivered attempt ends it. */
+    @Test
+    void anEndpointRestsAfterAFailedAttemptUntilItsRestEndsWhateverIsDue() {
+        endpoint("e", "alice");
+        Instance instance = new Instance();
+        for (String voucher : List.of("v1", "v2", "v3")) {
+            instance.record(voucher, NOW);
+        }
+
+        instance.attempt(NOW, Optional.of(NOW.plusSeconds(60)), NOW.plusSeconds(10));
+        assertThat(dueAt("e")).as("v2's head, once the rest ends").contains(NOW.plusSeconds(10));
+        assertThat(instance.lockNextDue(NOW.plusSeconds(9))).isEmpty();
+        assertThat(instance.lockNextDue(NOW.plusSeconds(10))).hasValueSatisfying(due -> {
+            assertThat(due.eventId()).isEqualTo("v2/ISSUED");
+            assertThat(due.endpointFailuresInARow()).isOne();
+        });
+
+        instance.attempt(NOW.plusSeconds(10), Optional.empty(), NOW.plusSeconds(3600));
+        assertThat(dueAt("e")).as("v3's head, the rest over").contains(NOW);
+        assertThat(instance.lockNextDue(NOW.plusSeconds(10))).hasValueSatisfying(due ->
+                assertThat(due.endpointFailuresInARow()).isZero());
+    }
+
+    /**
+     * A voucher's first delivery recorded while the endpoint's head backs off brings the endpoint's row forward to it
+     * (not before the endpoint's rest ends): left at the head's retry, the new voucher's event would wait for it.
+     */
+    @Test
+    void aNewVouchersFirstDeliveryBringsItsEndpointsRowForwardFromAHeadBackingOff() {
+        endpoint("e", "alice");
+        Instance instance = new Instance();
+        instance.record("v1", NOW);
+        instance.attempt(NOW, Optional.of(NOW.plusSeconds(3600)), NOW.plusSeconds(10));
+        assertThat(dueAt("e")).contains(NOW.plusSeconds(3600));
+
+        instance.record("v2", NOW.plusSeconds(20));
+        assertThat(dueAt("e")).as("v2's head").contains(NOW.plusSeconds(20));
+        instance.record("v3", NOW.plusSeconds(5));
+        assertThat(dueAt("e")).as("v3's head, once the rest ends").contains(NOW.plusSeconds(10));
+        assertThat(instance.lockNextDue(NOW.plusSeconds(10))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v3/ISSUED"));
+    }
+
+    /**
+     * Two deliveries of one voucher recorded at once (a resend beside a new event) may each see the same last delivery
+     * and queue behind it: once it ends, the first recorded is the voucher's head and the other waits behind it.
+     */
+    @Test
+    void twoDeliveriesQueuedBehindOneAtOnceGoInTheOrderTheyWereRecorded() throws Exception {
+        endpoint("e", "alice");
+        Instance instance = new Instance();
+        instance.recordEvent("v1", 1, NOW);
+        try (RecordingUnderWay first = new RecordingUnderWay("v1", NOW)) {
+            new Instance().recordEvent("v1", 3, NOW);
+            first.commit();
+        }
+        assertThat(sql.sql("SELECT count(*) FROM webhook_deliveries WHERE waiting_behind = "
+                + "(SELECT delivery_id FROM webhook_deliveries WHERE event_id = 'v1/v1')").query(Long.class).single())
+                .as("both behind the first").isEqualTo(2);
+
+        instance.attempt(NOW, Optional.empty());
+
+        assertThat(instance.lockNextDue(NOW)).hasValueSatisfying(due -> assertThat(due.eventId()).isEqualTo("v1/ISSUED"));
+        instance.attempt(NOW, Optional.of(NOW.plusSeconds(60)));
+        assertThat(instance.lockNextDue(NOW.plusSeconds(1))).as("the other waits behind the one failing").isEmpty();
+        instance.attempt(NOW.plusSeconds(60), Optional.empty());
+        assertThat(instance.lockNextDue(NOW.plusSeconds(60))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v1/v3"));
+    }
+
+    /**
+     * A recording that queues a delivery behind its voucher's last one while that one's end is being committed waits
+     * for it, and finds it ended: it is the voucher's head, due. Read before the end committed, it would wait behind a
+     * delivery that no longer wakes anyone.
+     */
+    @Test
+    void aDeliveryQueuedBehindItsVouchersLastWhileThatOneEndsIsItsVouchersHeadNext() throws Exception {
+        endpoint("e", "alice");
+        Instance sender = new Instance();
+        Instance listener = new Instance();
+        sender.recordEvent("v1", 1, NOW);
+        CountDownLatch finishing = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+
+        Future<?> attempt = otherInstance.submit(() -> sender.transactions.executeWithoutResult(status -> {
+            WebhookStore.Due due = sender.store.lockNextDue(NOW).orElseThrow();
+            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW, NOW);
+            finishing.countDown();
+            awaitLatch(commit);
+        }));
+        assertThat(finishing.await(10, TimeUnit.SECONDS)).isTrue();
+        ExecutorService recording = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> recorded = recording.submit(() -> listener.recordEvent("v1", 2, NOW.plusSeconds(5)));
+            awaitSomeoneWaitingForALock();
+            commit.countDown();
+            attempt.get(10, TimeUnit.SECONDS);
+            recorded.get(10, TimeUnit.SECONDS);
+        } finally {
+            recording.shutdownNow();
+        }
+
+        assertThat(dueAt("e")).contains(NOW.plusSeconds(5));
+        assertThat(sender.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v1/v2"));
+    }
+
+    /**
+     * A give-up of many deliveries at once does not wait to wake one a recording holds (queuing behind it; the
+     * recording may be waiting for the endpoint's head row, which the give-up holds): the head repair wakes it, and the
+     * endpoint's row follows.
+     */
+    @Test
+    void aDeliveryAGiveUpCouldNotWakeIsWokenByTheHeadRepair() throws Exception {
+        endpoint("e", "alice");
+        Instance instance = new Instance();
+        instance.recordEvent("v1", 1, NOW);
+        instance.recordEvent("v1", 2, NOW.plusSeconds(1));
+        Instance listener = new Instance();
+
+        listener.transactions.executeWithoutResult(queuing -> {
+            JdbcClient.create(listener.connection).sql("SELECT 1 FROM webhook_deliveries WHERE event_id = 'v1/v2' FOR SHARE")
+                    .query(Integer.class).single();
+            Future<Integer> givenUp = otherInstance.submit(() -> instance.transactions.execute(status ->
+                    instance.store.giveUpPendingCreatedBefore("e", NOW.plusSeconds(1), NOW.plusSeconds(1))));
+            try {
+                assertThat(givenUp.get(10, TimeUnit.SECONDS)).as("v1's first, older than the cutoff").isOne();
+            } catch (Exception e) {
+                throw new AssertionError("the give-up waited for the recording's lock", e);
+            }
+        });
+        assertThat(instance.lockNextDue(NOW.plusSeconds(1))).as("waiting behind one that no longer wakes it").isEmpty();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+        new HeadRepair(instance.store, instance.transactions, 100, meters).sweep();
+
+        assertThat(meters.counter("webhook.deliveries.woken").count()).isOne();
+        assertThat(dueAt("e")).contains(NOW.plusSeconds(1));
+        assertThat(instance.lockNextDue(NOW.plusSeconds(1))).hasValueSatisfying(due -> assertThat(due.eventId())
+                .isEqualTo("v1/v2"));
     }
 
     /**
@@ -113,7 +266,7 @@ class EndpointHeadsTest {
         instance.transactions.executeWithoutResult(status -> instance.store.recordAttempt(
                 instance.store.lockNextDue(NOW).orElseThrow(), NOW, 5, null,
                 "ClientProtocolException: Invalid status line: HTTP/1.1 200\u0000 OK" + "x".repeat(2_000), false,
-                Optional.of(NOW.plusSeconds(60)), NOW));
+                Optional.of(NOW.plusSeconds(60)), NOW.plusSeconds(10), NOW));
 
         assertThat(dueAt("e")).contains(NOW.plusSeconds(60));
         assertThat(sql.sql("SELECT error FROM webhook_attempts").query(String.class).single())
@@ -209,7 +362,7 @@ class EndpointHeadsTest {
 
         Future<?> attempt = otherInstance.submit(() -> sender.transactions.executeWithoutResult(status -> {
             WebhookStore.Due due = sender.store.lockNextDue(NOW).orElseThrow();
-            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW);
+            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW, NOW);
             finishing.countDown();
             awaitLatch(commit);
         }));
@@ -300,6 +453,32 @@ class EndpointHeadsTest {
                 });
     }
 
+    @Test
+    void theMigrationQueuesEachVouchersLaterPendingDeliveriesBehindItsFirstAndDatesTheRowByTheFirstDueHead()
+            throws SQLException {
+        String before = ServiceRoleDatabase.create("11");
+        JdbcClient owner = JdbcClient.create(ServiceRoleDatabase.asOwner(before));
+        owner.sql("INSERT INTO webhook_endpoints (endpoint_id, customer_id, url, event_types, secret_key_id, "
+                + "secret_ciphertext, idempotency_key, request_hash, created_at) VALUES ('a', 'a', 'https://x.example/', "
+                + "'{ISSUED}', 'k1', '\\x00', 'a', 'h', now())").update();
+        // v's first tried again in a minute, its second behind it; w's first, recorded after both, due now.
+        for (String event : List.of("v/v1", "v/v2", "w/v1")) {
+            owner.sql("INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, voucher_id, payload, status, "
+                    + "created_at, next_attempt_at) VALUES ('a', :event, 'ISSUED', :voucher, '\\x00', 'PENDING', :at, :due)")
+                    .param("event", event).param("voucher", event.substring(0, 1)).param("at", Timestamp.from(NOW))
+                    .param("due", Timestamp.from(event.equals("v/v1") ? NOW.plusSeconds(60) : NOW)).update();
+        }
+
+        ServiceRoleDatabase.migrate(before);
+
+        assertThat(owner.sql("""
+                        SELECT d.event_id || ' behind ' || coalesce(b.event_id, 'none') FROM webhook_deliveries d
+                        LEFT JOIN webhook_deliveries b ON b.delivery_id = d.waiting_behind ORDER BY d.delivery_id""")
+                .query(String.class).list()).containsExactly("v/v1 behind none", "v/v2 behind v/v1", "w/v1 behind none");
+        assertThat(owner.sql("SELECT due_at FROM webhook_endpoint_heads WHERE endpoint_id = 'a'").query(Timestamp.class)
+                .single().toInstant()).as("w's head, not v's first").isEqualTo(NOW);
+    }
+
     /**
      * A recording of alice's delivery, by another instance, left uncommitted (its share lock on the endpoint's head row
      * held) until committed; rolled back if not.
@@ -358,15 +537,30 @@ class EndpointHeadsTest {
             transactions.executeWithoutResult(status -> store.record(List.of(delivery(customerId, voucherId)), now));
         }
 
+        /** Records alice's delivery of the voucher's {@code version}-th event ({@code <voucher>/v<version>}). */
+        void recordEvent(String voucherId, int version, Instant now) {
+            transactions.executeWithoutResult(status -> store.record(List.of(new WebhookStore.NewDelivery("alice",
+                    voucherId + "/v" + version, "ISSUED", voucherId, new byte[] {0}, null)), now));
+        }
+
         Optional<WebhookStore.Due> lockNextDue(Instant now) {
             return transactions.execute(status -> store.lockNextDue(now));
         }
 
-        /** Attempts the next due delivery at {@code now}: delivered, or failed and tried again at {@code retry}. */
+        /**
+         * Attempts the next due delivery at {@code now}: delivered, or failed and tried again at {@code retry}, the
+         * endpoint not resting.
+         */
         void attempt(Instant now, Optional<Instant> retry) {
+            attempt(now, retry, now);
+        }
+
+        /** As above, the endpoint resting until {@code restsUntil} if the attempt failed. */
+        void attempt(Instant now, Optional<Instant> retry, Instant restsUntil) {
             transactions.executeWithoutResult(status -> {
                 WebhookStore.Due due = store.lockNextDue(now).orElseThrow();
-                store.recordAttempt(due, now, 5, retry.isPresent() ? 500 : 200, null, retry.isEmpty(), retry, now);
+                store.recordAttempt(due, now, 5, retry.isPresent() ? 500 : 200, null, retry.isEmpty(), retry,
+                        restsUntil, now);
             });
         }
     }
