@@ -39,12 +39,24 @@ UPDATE webhook_deliveries d SET waiting_behind = queued.before
  WHERE d.delivery_id = queued.delivery_id AND queued.before IS NOT NULL;
 
 -- Before a pending delivery is recorded: behind its voucher's last pending delivery to the endpoint, share-locked
--- (see above); one whose end commits meanwhile is waited for and found no longer pending.
+-- (see above); one whose end commits meanwhile is waited for and found no longer pending. Read again until a fresh
+-- look agrees: a delivery committed after the locking read's snapshot (queued by another transaction, and woken by the
+-- end waited for) is the one to queue behind.
 CREATE FUNCTION webhook_delivery_queued() RETURNS trigger LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    behind bigint;
+    latest bigint;
 BEGIN
-    SELECT delivery_id INTO NEW.waiting_behind FROM public.webhook_deliveries
-     WHERE endpoint_id = NEW.endpoint_id AND voucher_id = NEW.voucher_id AND status = 'PENDING'
-     ORDER BY delivery_id DESC LIMIT 1 FOR SHARE;
+    LOOP
+        SELECT delivery_id INTO behind FROM public.webhook_deliveries
+         WHERE endpoint_id = NEW.endpoint_id AND voucher_id = NEW.voucher_id AND status = 'PENDING'
+         ORDER BY delivery_id DESC LIMIT 1 FOR SHARE;
+        SELECT delivery_id INTO latest FROM public.webhook_deliveries
+         WHERE endpoint_id = NEW.endpoint_id AND voucher_id = NEW.voucher_id AND status = 'PENDING'
+         ORDER BY delivery_id DESC LIMIT 1;
+        EXIT WHEN behind IS NOT DISTINCT FROM latest;
+    END LOOP;
+    NEW.waiting_behind := behind;
     RETURN NEW;
 END $$;
 
@@ -53,8 +65,9 @@ CREATE TRIGGER webhook_deliveries_queued BEFORE INSERT ON webhook_deliveries
 
 -- A delivery recorded: behind the endpoint's head row as V7's, and, the first of its voucher's, the row no later than
 -- it (nor than the endpoint's rest): a voucher's head may be due before the endpoint's head so far (one backing off).
--- Moved only if no other transaction holds the row (an attempt ending, another recording moving it): a row so left
--- late is mended by the next attempt's end or the head repair.
+-- Moved only if no other transaction holds the row: another recording moving it (to about the same time), or an
+-- attempt ending, whose refresh moves a row recordings hold earlier only (above). A row so left late (rarely: the
+-- attempt's refresh took the row whole just before) is mended by the next voucher's first delivery or the repair.
 CREATE OR REPLACE FUNCTION webhook_delivery_recorded() RETURNS trigger LANGUAGE plpgsql
     SET search_path = public, pg_temp AS $$
 DECLARE
@@ -79,11 +92,15 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- An endpoint's row due when the first of its vouchers' heads is, and not while the endpoint rests; otherwise as V7's.
+-- An endpoint's row due when the first of its vouchers' heads is, and not while the endpoint rests; otherwise as V7's,
+-- but for a row recordings hold: it is moved earlier only, never later. A recording under way may be making a voucher's
+-- head due before every head this transaction can see (in V7's order per endpoint it was always behind them), so a row
+-- moved later could be late; left early, it is passed over (false) until the recordings commit and a worker sets it.
 CREATE OR REPLACE FUNCTION webhook_endpoint_head_refresh(endpoint text) RETURNS boolean LANGUAGE plpgsql
     SET search_path = public, pg_temp AS $$
 DECLARE
     due timestamptz;
+    set_to timestamptz;
 BEGIN
     PERFORM 1 FROM public.webhook_endpoint_heads WHERE endpoint_id = endpoint FOR UPDATE SKIP LOCKED;
     IF FOUND THEN
@@ -97,11 +114,13 @@ BEGIN
         RETURN true;
     END IF;
     due := public.webhook_endpoint_due(endpoint);
-    -- Held by recordings, or no row: the head seen, if any (a missing row, set so, waits for a recording making it).
+    -- Held by recordings, or no row: the head seen, if any and no later than the row (a missing row, set so, waits
+    -- for a recording making it); true if the row now says it.
     IF due IS NOT NULL THEN
-        INSERT INTO public.webhook_endpoint_heads (endpoint_id, due_at) VALUES (endpoint, due)
-        ON CONFLICT (endpoint_id) DO UPDATE SET due_at = EXCLUDED.due_at;
-        RETURN true;
+        INSERT INTO public.webhook_endpoint_heads AS h (endpoint_id, due_at) VALUES (endpoint, due)
+        ON CONFLICT (endpoint_id) DO UPDATE SET due_at = least(h.due_at, EXCLUDED.due_at)
+        RETURNING h.due_at INTO set_to;
+        RETURN set_to = due;
     END IF;
     -- None seen: a row held by recordings is left as it was (false: the caller may pass the endpoint over); no row is
     -- right (a recording making one makes it right).
@@ -129,10 +148,13 @@ CREATE OR REPLACE FUNCTION webhook_delivery_attempted() RETURNS trigger LANGUAGE
 BEGIN
     IF NEW.status <> 'PENDING' THEN
         IF coalesce(current_setting('webhook.wake_skip_locked', true), '') = 'on' THEN
-            UPDATE public.webhook_deliveries SET waiting_behind = NULL
-             WHERE delivery_id IN (SELECT delivery_id FROM public.webhook_deliveries
-                                    WHERE waiting_behind = NEW.delivery_id AND status = 'PENDING'
-                                    FOR NO KEY UPDATE SKIP LOCKED);
+            UPDATE public.webhook_deliveries waiting
+               SET waiting_behind = nullif(first.delivery_id, waiting.delivery_id)
+              FROM (SELECT min(delivery_id) AS delivery_id FROM public.webhook_deliveries
+                     WHERE waiting_behind = NEW.delivery_id AND status = 'PENDING') first
+             WHERE waiting.delivery_id IN (SELECT delivery_id FROM public.webhook_deliveries
+                                            WHERE waiting_behind = NEW.delivery_id AND status = 'PENDING'
+                                            FOR NO KEY UPDATE SKIP LOCKED);
         ELSE
             UPDATE public.webhook_deliveries waiting
                SET waiting_behind = nullif(first.delivery_id, waiting.delivery_id)

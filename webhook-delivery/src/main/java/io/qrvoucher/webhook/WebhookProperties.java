@@ -91,9 +91,9 @@ public record WebhookProperties(
      * @param retention       how long a delivered or given-up delivery is kept (listed, resendable) before it is
      *                        deleted with its attempts; an event's resends keep its deliveries until they are as old
      * @param retentionSweepInterval how often the deliveries past the retention are looked for
-     * @param headRepairInterval how often the endpoints' head rows (when each endpoint's oldest pending delivery is
-     *                        due) are checked against the deliveries and mended: the longest an endpoint whose row
-     *                        went missing waits
+     * @param headRepairInterval how often deliveries left waiting behind one no longer pending are woken and the
+     *                        endpoints' head rows (when each endpoint's next delivery is due) are checked against the
+     *                        deliveries and mended: the longest an endpoint whose row went missing or late waits
      */
     public record Delivery(
             @DefaultValue("4") int workers,

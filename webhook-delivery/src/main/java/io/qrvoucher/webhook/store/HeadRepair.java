@@ -40,7 +40,7 @@ public final class HeadRepair {
         this.transactions = transactions;
         this.batch = batch;
         this.repaired = Counter.builder("webhook.endpoint.heads.repaired")
-                .description("Endpoints whose head row did not say when their oldest pending delivery is due, mended")
+                .description("Endpoints whose head row did not say when their next delivery is due, mended")
                 .register(meters);
         this.woken = Counter.builder("webhook.deliveries.woken")
                 .description("Deliveries found waiting behind one no longer pending, made their voucher's head")

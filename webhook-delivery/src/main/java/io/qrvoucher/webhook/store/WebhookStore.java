@@ -720,15 +720,21 @@ public class WebhookStore {
         if (!locked) {
             return 0;
         }
+        // Of those waiting behind one, the first becomes its voucher's head and the others wait behind it, as an
+        // attempt's end wakes them (V12).
         return jdbc.sql("""
-                        UPDATE webhook_deliveries SET waiting_behind = NULL
-                        WHERE delivery_id IN (SELECT w.delivery_id FROM webhook_deliveries w
-                                              WHERE w.endpoint_id = :endpoint AND w.status = 'PENDING'
-                                                AND w.waiting_behind IS NOT NULL
-                                                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries before
-                                                                WHERE before.delivery_id = w.waiting_behind
-                                                                  AND before.status = 'PENDING')
-                                              FOR NO KEY UPDATE OF w SKIP LOCKED)""")
+                        UPDATE webhook_deliveries waiting SET waiting_behind = nullif(first.delivery_id, waiting.delivery_id)
+                        FROM (SELECT w.waiting_behind AS ended, min(w.delivery_id) AS delivery_id
+                              FROM webhook_deliveries w
+                              WHERE w.endpoint_id = :endpoint AND w.status = 'PENDING' AND w.waiting_behind IS NOT NULL
+                                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries before
+                                                WHERE before.delivery_id = w.waiting_behind AND before.status = 'PENDING')
+                              GROUP BY w.waiting_behind) first
+                        WHERE waiting.waiting_behind = first.ended
+                          AND waiting.delivery_id IN (SELECT delivery_id FROM webhook_deliveries
+                                                      WHERE endpoint_id = :endpoint AND status = 'PENDING'
+                                                        AND waiting_behind IS NOT NULL
+                                                      FOR NO KEY UPDATE SKIP LOCKED)""")
                 .param("endpoint", endpointId).update();
     }
 
