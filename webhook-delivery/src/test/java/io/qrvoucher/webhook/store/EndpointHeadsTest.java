@@ -167,26 +167,7 @@ class EndpointHeadsTest {
         Instance sender = new Instance();
         Instance listener = new Instance();
         sender.recordEvent("v1", 1, NOW);
-        CountDownLatch finishing = new CountDownLatch(1);
-        CountDownLatch commit = new CountDownLatch(1);
-
-        Future<?> attempt = otherInstance.submit(() -> sender.transactions.executeWithoutResult(status -> {
-            WebhookStore.Due due = sender.store.lockNextDue(NOW).orElseThrow();
-            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW, NOW);
-            finishing.countDown();
-            awaitLatch(commit);
-        }));
-        assertThat(finishing.await(10, TimeUnit.SECONDS)).isTrue();
-        ExecutorService recording = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> recorded = recording.submit(() -> listener.recordEvent("v1", 2, NOW.plusSeconds(5)));
-            awaitSomeoneWaitingForALock();
-            commit.countDown();
-            attempt.get(10, TimeUnit.SECONDS);
-            recorded.get(10, TimeUnit.SECONDS);
-        } finally {
-            recording.shutdownNow();
-        }
+        recordWhileTheHeadIsBeingDelivered(sender, () -> listener.recordEvent("v1", 2, NOW.plusSeconds(5)));
 
         assertThat(dueAt("e")).contains(NOW.plusSeconds(5));
         assertThat(sender.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
@@ -366,26 +347,7 @@ class EndpointHeadsTest {
         Instance sender = new Instance();
         Instance listener = new Instance();
         sender.record("v1", NOW);
-        CountDownLatch finishing = new CountDownLatch(1);
-        CountDownLatch commit = new CountDownLatch(1);
-
-        Future<?> attempt = otherInstance.submit(() -> sender.transactions.executeWithoutResult(status -> {
-            WebhookStore.Due due = sender.store.lockNextDue(NOW).orElseThrow();
-            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW, NOW);
-            finishing.countDown();
-            awaitLatch(commit);
-        }));
-        assertThat(finishing.await(10, TimeUnit.SECONDS)).isTrue();
-        ExecutorService recording = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> recorded = recording.submit(() -> listener.record("v2", NOW.plusSeconds(5)));
-            awaitSomeoneWaitingForALock();
-            commit.countDown();
-            attempt.get(10, TimeUnit.SECONDS);
-            recorded.get(10, TimeUnit.SECONDS);
-        } finally {
-            recording.shutdownNow();
-        }
+        recordWhileTheHeadIsBeingDelivered(sender, () -> listener.record("v2", NOW.plusSeconds(5)));
 
         assertThat(dueAt("e")).contains(NOW.plusSeconds(5));
         assertThat(sender.lockNextDue(NOW.plusSeconds(5))).hasValueSatisfying(due -> assertThat(due.eventId())
@@ -516,6 +478,32 @@ class EndpointHeadsTest {
         @Override
         public void close() {
             commit.countDown();
+        }
+    }
+
+    /**
+     * Runs {@code recording} on a thread of its own while {@code sender} delivers its endpoint's head, between the
+     * attempt's record and its commit: the recording waits for a lock the attempt holds, and the attempt then commits.
+     */
+    private void recordWhileTheHeadIsBeingDelivered(Instance sender, Runnable recording) throws Exception {
+        CountDownLatch finishing = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+        Future<?> attempt = otherInstance.submit(() -> sender.transactions.executeWithoutResult(status -> {
+            WebhookStore.Due due = sender.store.lockNextDue(NOW).orElseThrow();
+            sender.store.recordAttempt(due, NOW, 5, 200, null, true, Optional.empty(), NOW, NOW);
+            finishing.countDown();
+            awaitLatch(commit);
+        }));
+        assertThat(finishing.await(10, TimeUnit.SECONDS)).isTrue();
+        ExecutorService recordingThread = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> recorded = recordingThread.submit(recording);
+            awaitSomeoneWaitingForALock();
+            commit.countDown();
+            attempt.get(10, TimeUnit.SECONDS);
+            recorded.get(10, TimeUnit.SECONDS);
+        } finally {
+            recordingThread.shutdownNow();
         }
     }
 
