@@ -291,6 +291,13 @@ class ManageTest extends IngressTestBase {
                 .isEqualTo("#/components/schemas/Problem")
                 .jsonPath("$.components.responses.Unavailable.headers['Retry-After']").exists()
                 .jsonPath("$.components.schemas.Problem.properties.code").exists()
+                // A call's own refusals are problem details too, not the picture or voucher its success returns.
+                .jsonPath("$.paths['/api/vouchers/{id}/qr.png'].get.responses['409'].content['application/problem+json']")
+                .exists()
+                .jsonPath("$.paths['/api/vouchers/{id}/qr.png'].get.responses['409'].content['image/png']").doesNotExist()
+                .jsonPath("$.paths['/api/vouchers'].post.responses['429'].headers['Retry-After']").exists()
+                // Only what a call can meet: a generation names no id, so no 404.
+                .jsonPath("$.paths['/api/vouchers'].post.responses['404']").doesNotExist()
                 // A redemption by a picture says what its form holds.
                 .jsonPath("$.paths['/api/redemptions'].post.requestBody.content['multipart/form-data'].schema['$ref']")
                 .isEqualTo("#/components/schemas/RedemptionForm")

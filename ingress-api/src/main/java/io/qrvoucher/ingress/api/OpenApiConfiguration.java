@@ -57,7 +57,7 @@ class OpenApiConfiguration {
 
     /**
      * The refusals calls share, by what they take: a body, an id in the path, an Idempotency-Key. Those of some calls
-     * only (403 for a step-up, 409, 429) are declared on their operations.
+     * only (403, 409, 429) are declared on their operations.
      */
     private static final List<Refusal> SHARED = List.of(
             new Refusal("400", "BadRequest", "MALFORMED_REQUEST: the request cannot be read as this call takes it (JSON "
@@ -76,9 +76,11 @@ class OpenApiConfiguration {
             new Refusal("422", "Unprocessable", "Understood, and refused: `code` says why (INVALID_AMOUNT, "
                     + "ACCOUNT_NOT_FOUND, IDEMPOTENCY_KEY_REUSED for a key sent before with another request, …)",
                     operation -> takesABody(operation) || takesAnIdempotencyKey(operation)),
-            new Refusal("503", "Unavailable", "TEMPORARILY_UNAVAILABLE, OVERLOADED or BUSY. With Retry-After nothing "
-                    + "was done: send it again after that many seconds. Without it a write may have been done: look "
-                    + "whether it was before sending it again, or send it with an Idempotency-Key", operation -> true));
+            new Refusal("503", "Unavailable", "TEMPORARILY_UNAVAILABLE, OVERLOADED or BUSY. With Retry-After the same "
+                    + "request may be sent again after that many seconds: either nothing was done, or it is acted on "
+                    + "once however often it is sent (it carried an Idempotency-Key, or it is a PUT or a DELETE). "
+                    + "Without it a write may have been done: look whether it was before sending it again, or send it "
+                    + "with an Idempotency-Key", operation -> true));
 
     /** The headers a refusal carries, by status; each described once among the document's headers. */
     private static final Map<String, String> HEADERS = Map.of(
@@ -128,7 +130,7 @@ class OpenApiConfiguration {
         response.content(new Content().addMediaType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE,
                 new MediaType().schema(new Schema<>().$ref(PROBLEM))));
         Optional.ofNullable(HEADERS.get(status)).ifPresent(header ->
-                response.addHeaderObject(header, new Header().$ref("#/components/headers/" + header)));
+                response.addHeaderObject(header, new Header().$ref(header)));
         return response;
     }
 
@@ -139,13 +141,14 @@ class OpenApiConfiguration {
                 .addProperty("type", new StringSchema().format("uri")
                         .description("urn:qrvoucher:problem: and the code in lower case with hyphens")
                         .example("urn:qrvoucher:problem:invalid-amount"))
-                .addProperty("title", new StringSchema().description("the code in words").example("Invalid amount"))
+                .addProperty("title", new StringSchema().description("a short summary, for a person (the code in words, "
+                        + "or the HTTP reason phrase)").example("Invalid amount"))
                 .addProperty("status", new IntegerSchema().description("the HTTP status").example(422))
                 .addProperty("detail", new StringSchema().description("what was refused and why, for a person"))
                 .addProperty("instance", new StringSchema().format("uri-reference").description("the request's path"))
                 .addProperty("code", new StringSchema().description("the stable code to act on")
                         .example("INVALID_AMOUNT"))
-                .required(List.of("type", "title", "status", "code"));
+                .required(List.of("type", "title", "status", "detail", "instance", "code"));
     }
 
     private static boolean takesABody(Operation operation) {
