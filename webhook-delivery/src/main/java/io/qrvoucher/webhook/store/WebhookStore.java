@@ -669,7 +669,7 @@ public class WebhookStore {
         return jdbc.sql("""
                         SELECT e.endpoint_id FROM webhook_endpoints e
                         LEFT JOIN webhook_endpoint_heads h ON h.endpoint_id = e.endpoint_id
-                        CROSS JOIN LATERAL (SELECT webhook_endpoint_due(e.endpoint_id) AS due_at) head
+                        LEFT JOIN LATERAL webhook_endpoint_due(e.endpoint_id) head ON true
                         WHERE (h.due_at IS NULL) <> (head.due_at IS NULL) OR h.due_at > head.due_at
                         LIMIT :max""")
                 .param("max", max).query(String.class).list();
