@@ -452,9 +452,21 @@ try {
 
   step("bob signs out and carol signs in on his phone: nothing of his redemptions stays in her page");
   check(await bob.inputValue('#redeem-bank') === BANK, "bob's page offers the bank he was paid into last");
+  // His list (of the vouchers he redeemed) is still on its way when he signs out: it must not land in carol's page.
+  await bob.evaluate(() => { document.querySelector('#manage-role').value = 'payee'; });
+  let releaseBobsList;
+  const bobsListHeld = new Promise((resolve) => { releaseBobsList = resolve; });
+  const isList = (url) => url.pathname === '/api/vouchers' && url.search !== '';
+  await bob.route(isList, async (route) => { await bobsListHeld; await route.continue(); }, { times: 1 });
+  const bobsList = bob.waitForResponse((response) => isList(new URL(response.url())));
+  await bob.click('[data-tab="manage"]');
   await bob.click('#signout');
   await bob.click('[data-customer="carol"]');
   await bob.waitForSelector('#app:not([hidden])');
+  releaseBobsList();
+  await bobsList;
+  check(await bob.waitForFunction(() => document.querySelectorAll('#manage-list li').length > 0, null, { timeout: 2_000 })
+    .then(() => false, () => true), "bob's list, answered after he signed out, is not drawn in carol's page");
   for (const field of ['#redeem-bank', '#redeem-name', '#redeem-number']) {
     check(await bob.inputValue(field) === '', `carol's form holds nothing of bob's in ${field}`);
   }

@@ -62,7 +62,7 @@ function applyLanguage() {
   if (state.shown) renderShownVoucher();
   state.manage.forEach(({ item, voucher }) => renderItem(item, voucher));
   messages.forEach((message, node) => { node.textContent = message(); });
-  if (state.lastRedemption) showRedemption(...state.lastRedemption);
+  if (state.lastRedemption) renderRedemption();
 }
 
 $('#language').addEventListener('click', () => {
@@ -103,6 +103,10 @@ function callOf(method, path, body, form) {
  * is busy, it is sent again with the same key (a new key could freeze or pay twice), after the wait the bank asks for.
  */
 async function api(method, path, { body, form, prefer, raw, keyed } = {}) {
+  // A call made before a sign-out neither goes on (a resend would carry the next customer's token with this one's
+  // body) nor answers into the next customer's page.
+  const session = signOuts;
+  const signedOutSince = () => session !== signOuts;
   const call = keyed && callOf(method, path, body, form);
   const key = keyed && (keysOfUnknownOutcome.get(call) ?? idempotencyKey());
   // Kept for the customer's next try unless the bank answered what became of the call.
@@ -113,6 +117,7 @@ async function api(method, path, { body, form, prefer, raw, keyed } = {}) {
   };
   // Only the resends for no or a busy answer count: a call sent again after signing in again is not one.
   for (let resends = 0; ;) {
+    if (signedOutSince()) throw new Refusal('SIGNED_OUT', 0);
     const headers = { Authorization: `Bearer ${state.token}` };
     if (prefer) headers.Prefer = prefer;
     if (key) headers['Idempotency-Key'] = key;
@@ -130,6 +135,7 @@ async function api(method, path, { body, form, prefer, raw, keyed } = {}) {
       resends++;
       continue;
     }
+    if (signedOutSince()) throw new Refusal('SIGNED_OUT', 0);
     if (response.status === 401 && state.customer) {
       await sessionEnded();
       continue;
@@ -182,8 +188,9 @@ const live = new LiveStatus({ token: () => state.token, sessionEnded: () => sess
 
 let signingInAgain = null;
 
-/** Resolves once the customer signed in again; rejects (SIGNED_OUT) if they sign out instead. */
+/** Resolves once the customer signed in again; rejects (SIGNED_OUT) if they sign out instead, or are signed out. */
 function sessionEnded() {
+  if (!state.customer) return Promise.reject(new Refusal('SIGNED_OUT', 401));
   if (!signingInAgain) {
     signingInAgain = new Promise((resolve, reject) => {
       const dialog = $('#session-dialog');
@@ -259,6 +266,7 @@ function signOut() {
   $('#counter-mode').checked = false;
   state.manage.forEach(({ stop }) => stop());
   state.manage.clear();
+  state.manageListing++; // a listing under way answers into nobody's page
   $('#manage-list').replaceChildren();
   resetVoucherPanel();
   keysOfUnknownOutcome.clear();
@@ -328,6 +336,8 @@ function accountOf(accountId) {
 
 function renderAccounts() {
   const settings = state.settings ?? {};
+  // The last used destination is offered when the form is first drawn, not over what the payee chose since.
+  const redeemAccountChosen = $('#redeem-account').value;
   accountOptions($('#generate-account'), settings.defaultGenerationAccountId);
   accountOptions($('#redeem-account'), settings.defaultRedemptionAccountId);
   accountOptions($('#settings-generation'), settings.defaultGenerationAccountId, true);
@@ -338,7 +348,7 @@ function renderAccounts() {
     const last = settings.lastUsedRedemptionDestination;
     if (last?.type === 'EXTERNAL_ACCOUNT' && !$('#redeem-bank').value) {
       $('#redeem-bank').value = last.bank; $('#redeem-name').value = last.name; $('#redeem-number').value = last.number;
-    } else if (last?.accountId && accountOf(last.accountId)) {
+    } else if (last?.accountId && !redeemAccountChosen && accountOf(last.accountId)?.status === 'ACTIVE') {
       $('#redeem-account').value = last.accountId;
     }
   }
@@ -745,10 +755,21 @@ async function redeemPicture(fields) {
   Object.entries(fields).forEach(([name, value]) => form.append(name, value));
   say($('#redeem-result'), () => t('working'));
   $('#redeem-result').className = '';
+  await redeemShowingAnswer(fields, { form, prefer: 'wait=10', keyed: true }, { form: pictureOnly() });
+}
+
+/**
+ * Sends a redemption and shows its answer, unless another code was read (or the customer signed out) meanwhile:
+ * the answer would replace that code's form and say its outcome for the other voucher's (the Manage tab says it).
+ */
+async function redeemShowingAnswer(fields, request, previewRequest) {
+  const asked = previewing;
   try {
-    showRedemption(await api('POST', '/api/redemptions', { form, prefer: 'wait=10', keyed: true }));
+    const redemption = await api('POST', '/api/redemptions', request);
+    if (asked === previewing) showRedemption(redemption);
   } catch (error) {
-    if (!(await confirmInstead(error, fields, { form: pictureOnly() }))) showRedemption(null, error.code);
+    if (asked !== previewing) return;
+    if (!(await confirmInstead(error, fields, previewRequest))) showRedemption(null, error.code);
   }
 }
 
@@ -777,23 +798,34 @@ async function confirmInstead(error, fields, preview) {
   return true;
 }
 
+/** Shows a redemption's outcome (or a refusal) and does what it calls for: once per answer. */
 function showRedemption(redemption, refusal) {
   state.lastRedemption = [redemption, refusal];
+  renderRedemption();
+  if (redemption?.status === 'SUCCEEDED') {
+    $('#redeem-form').hidden = true;
+    loadAccountsAndSettings();
+  } else if (redemption?.status === 'PENDING') {
+    settleLater(redemption.id);
+  } else if (CODE_SPENT.has(refusal ?? redemption?.reason)) {
+    resetRedeemForm();
+  }
+}
+
+/** Writes the last redemption's outcome in the page's language: again after a switch of language, nothing more. */
+function renderRedemption() {
+  const [redemption, refusal] = state.lastRedemption;
   const result = $('#redeem-result');
   messages.delete(result); // written from state.lastRedemption
   if (redemption?.status === 'SUCCEEDED') {
     result.textContent = t('redeemedOk', { amount: formatMoney(redemption.amount, redemption.currency) });
     result.className = 'ok';
-    $('#redeem-form').hidden = true;
-    loadAccountsAndSettings();
   } else if (redemption?.status === 'PENDING') {
     result.textContent = t('pending');
     result.className = '';
-    settleLater(redemption.id);
   } else {
     result.textContent = reason(refusal ?? redemption?.reason ?? 'UNKNOWN');
     result.className = 'refused';
-    if (CODE_SPENT.has(refusal ?? redemption?.reason)) resetRedeemForm();
   }
 }
 
@@ -801,9 +833,9 @@ function showRedemption(redemption, refusal) {
 async function settleLater(redemptionId) {
   for (let look = 0; look < 30; look++) {
     await pause(2000);
-    if (state.lastRedemption[0]?.id !== redemptionId) return; // another redemption took its place on the page
+    if (state.lastRedemption?.[0]?.id !== redemptionId) return; // another redemption took its place on the page
     const current = await api('GET', `/api/redemptions/${encodeURIComponent(redemptionId)}`).catch(() => null);
-    if (current && current.status !== 'PENDING' && state.lastRedemption[0]?.id === redemptionId) {
+    if (current && current.status !== 'PENDING' && state.lastRedemption?.[0]?.id === redemptionId) {
       showRedemption(current);
       return;
     }
@@ -895,11 +927,7 @@ async function redeemScanned(fields) {
     body.accountId = fields.accountId;
   }
   say($('#redeem-result'), () => t('working'));
-  try {
-    showRedemption(await api('POST', '/api/redemptions', { body, prefer: 'wait=10', keyed: true }));
-  } catch (error) {
-    if (!(await confirmInstead(error, fields, { body: { code: scannedCode } }))) showRedemption(null, error.code);
-  }
+  await redeemShowingAnswer(fields, { body, prefer: 'wait=10', keyed: true }, { body: { code: scannedCode } });
 }
 
 // ---- manage ----
