@@ -152,8 +152,15 @@ async function api(method, path, { body, form, prefer, raw, keyed } = {}) {
       throw new Refusal(problem.code ?? 'UNKNOWN', response.status);
     }
     settled(true);
-    return raw ? response : response.status === 204 ? null : response.json();
+    const answer = raw ? response : response.status === 204 ? null : await response.json();
+    if (signedOutSince()) throw new Refusal('SIGNED_OUT', 0);
+    return answer;
   }
+}
+
+/** Whether a call ended because the customer signed out meanwhile: nothing of it is said to whoever is signed in now. */
+function endedBySignOut(error) {
+  return error?.code === 'SIGNED_OUT';
 }
 
 const MAX_RESENDS = 3;
@@ -271,6 +278,7 @@ function signOut() {
   resetVoucherPanel();
   keysOfUnknownOutcome.clear();
   Object.assign(state, { token: null, customer: null, accounts: [], settings: null, limits: null, lastRedemption: null });
+  renderAccounts(); // no list keeps this customer's accounts, nor the choice in them, for the next one
   previewing++;
   stopScanning(false);
   resetRedeemForm();
@@ -303,7 +311,7 @@ async function showTab(name) {
     await loadAccountsAndSettings();
   } catch (error) {
     // The tab stays usable with what it had; the customer sees why its figures may be old.
-    say($(TAB_MESSAGES[name]), () => reason(error.code));
+    if (!endedBySignOut(error)) say($(TAB_MESSAGES[name]), () => reason(error.code));
   }
 }
 
@@ -444,6 +452,7 @@ function generateConfirmed(body) {
 
 /** Makes the call; when the bank asks for the password (step-up), says so in the node, signs in again and calls again. */
 async function confirmed(call, messageNode) {
+  const session = signOuts;
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();
@@ -452,6 +461,8 @@ async function confirmed(call, messageNode) {
       say(messageNode, () => t('confirmStepUp'));
       // A sign-in counts once and is dated to the second: the next one must be a later second.
       await pause(Math.max(0, 1100 - (Date.now() - state.signedInAt)));
+      // Signed out meanwhile: not signed in again for whoever is signed in now, nor their call made.
+      if (session !== signOuts) throw new Refusal('SIGNED_OUT', 0);
       await signIn(state.customer);
       say(messageNode);
     }
@@ -549,9 +560,10 @@ async function showQr(voucherId, counter) {
     }
     // The voucher's own code goes at once, not when the counter code comes (nor never, if it does not).
     if (!qr.counter) clearPicture();
-    // The picture first, then when it gives way: the next code is fetched at or after the step the picture's ends.
-    const picture = await api('GET', `/api/vouchers/${voucherId}/counter-qr.png`, { raw: true }).then((response) => response.blob());
+    // When the code now gives way first, then the picture: a step that ends between the two calls then gives a
+    // picture newer than its time, fetched again at once, where the other order kept the older code up a whole step.
     const { refreshAt } = await api('GET', `/api/vouchers/${voucherId}/counter-code`);
+    const picture = await api('GET', `/api/vouchers/${voucherId}/counter-qr.png`, { raw: true }).then((response) => response.blob());
     if (generation !== qr.generation) return;
     setPicture(picture, true);
     say($('#generate-error'));
@@ -790,7 +802,7 @@ async function confirmInstead(error, fields, preview) {
   try {
     await loadAccountsAndSettings();
   } catch {
-    return false; // the refusal is shown as it is
+    return session !== signOuts; // the refusal is shown as it is, unless the customer signed out
   }
   // Signed out meanwhile: the code is not the next customer's to redeem.
   if (session !== signOuts) return true;
@@ -804,7 +816,7 @@ function showRedemption(redemption, refusal) {
   renderRedemption();
   if (redemption?.status === 'SUCCEEDED') {
     $('#redeem-form').hidden = true;
-    loadAccountsAndSettings();
+    loadAccountsAndSettings().catch(() => {}); // fresh balances if they come; the outcome is said either way
   } else if (redemption?.status === 'PENDING') {
     settleLater(redemption.id);
   } else if (CODE_SPENT.has(refusal ?? redemption?.reason)) {
@@ -1005,8 +1017,9 @@ function renderItem(item, voucher) {
     const show = element('button', { type: 'button', className: 'show' }, t('showVoucher'));
     show.setAttribute('aria-describedby', amount.id);
     show.addEventListener('click', async () => {
+      const session = signOuts;
       await showTab('generate');
-      showVoucher(voucher);
+      if (session === signOuts) showVoucher(voucher);
     });
     const cancel = element('button', { type: 'button', className: 'cancel' }, t('cancel'));
     cancel.setAttribute('aria-describedby', amount.id);
@@ -1053,6 +1066,7 @@ async function cancelVoucher(voucher) {
       ? t('cancelledOk', { amount: formatMoney(cancelled.amount, cancelled.currency) })
       : t('cancelPending'));
   } catch (error) {
+    if (endedBySignOut(error)) return;
     say(message, () => reason(error.code));
   }
   // The button is gone with the voucher's new state: the news is where the focus goes.
@@ -1075,7 +1089,7 @@ $('#settings-form').addEventListener('submit', async (event) => {
     renderAccounts();
     say($('#settings-message'), () => t('saved'));
   } catch (error) {
-    say($('#settings-message'), () => reason(error.code));
+    if (!endedBySignOut(error)) say($('#settings-message'), () => reason(error.code));
   }
 });
 
