@@ -499,7 +499,13 @@ try {
 
   step('the pages in Chinese');
   await bob.click('[data-tab="settings"]');
+  await bob.waitForSelector('#settings:not([hidden])');
+  const savedMode = await bob.inputValue('#settings-mode');
+  const otherMode = savedMode === 'REDEEM_ON_SCAN' ? 'SCAN_THEN_CONFIRM' : 'REDEEM_ON_SCAN';
+  await bob.selectOption('#settings-mode', otherMode);
   await bob.click('#language');
+  check(await bob.inputValue('#settings-mode') === otherMode, 'a mode chosen and not saved yet stays chosen in the other language');
+  await bob.selectOption('#settings-mode', savedMode);
   await expectText(bob, 'nav', '兑付');
   await expectText(bob, '#settings-redemption', '人民币账户');
   await expectText(bob, '#settings-message', '已保存');

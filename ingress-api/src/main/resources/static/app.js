@@ -57,7 +57,7 @@ function applyLanguage() {
   const language = $('#language');
   language.textContent = state.language === 'zh' ? 'English' : '中文';
   language.lang = state.language === 'zh' ? 'en' : 'zh-CN';
-  renderAccounts();
+  renderAccounts({ redraw: true });
   renderLimits();
   if (state.shown) renderShownVoucher();
   state.manage.forEach(({ item, voucher }) => renderItem(item, voucher));
@@ -342,7 +342,11 @@ function accountOf(accountId) {
   return state.accounts.find((account) => account.accountId === accountId);
 }
 
-function renderAccounts() {
+/**
+ * Draws the account lists and the settings from what the bank said last. Only redrawn ({@code redraw}: another
+ * language), what the customer chose and has not saved stays chosen.
+ */
+function renderAccounts({ redraw = false } = {}) {
   const settings = state.settings ?? {};
   // The last used destination is offered when the form is first drawn, not over what the payee chose since.
   const redeemAccountChosen = $('#redeem-account').value;
@@ -351,8 +355,10 @@ function renderAccounts() {
   accountOptions($('#settings-generation'), settings.defaultGenerationAccountId, true);
   accountOptions($('#settings-redemption'), settings.defaultRedemptionAccountId, true);
   if (state.settings) {
-    $('#settings-mode').value = settings.redemptionMode;
-    $('#settings-stepup').value = settings.stepUpPolicy;
+    if (!redraw) {
+      $('#settings-mode').value = settings.redemptionMode;
+      $('#settings-stepup').value = settings.stepUpPolicy;
+    }
     const last = settings.lastUsedRedemptionDestination;
     if (last?.type === 'EXTERNAL_ACCOUNT' && !$('#redeem-bank').value) {
       $('#redeem-bank').value = last.bank; $('#redeem-name').value = last.name; $('#redeem-number').value = last.number;
@@ -418,14 +424,14 @@ $('#generate-form').addEventListener('submit', async (event) => {
   say(error);
   const account = accountOf($('#generate-account').value);
   if (!account) return;
-  const amount = parseAmount($('#generate-amount').value, account.currency);
+  const digits = fractionDigits(account.currency, account.available);
+  const amount = parseAmount($('#generate-amount').value, digits);
   if (!amount) {
     say(error, () => reason('INVALID_AMOUNT'));
     $('#generate-amount').focus();
     return;
   }
   const cap = capOf(account.currency);
-  const digits = fractionDigits(account.currency);
   if (cap && toMinor(amount, digits) > toMinor(cap, digits)) {
     say(error, () => reason('AMOUNT_EXCEEDS_VOUCHER_CAP', { cap: formatMoney(cap, account.currency) }));
     $('#generate-amount').focus();
@@ -723,8 +729,9 @@ async function confirmAfterPreview(request) {
 $('#redeem-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const typed = $('#redeem-amount').value.trim();
-  const currency = state.preview?.currency ?? accountOf($('#redeem-account').value)?.currency ?? 'CNY';
-  const amount = typed ? parseAmount(typed, currency) : null;
+  const account = accountOf($('#redeem-account').value);
+  const currency = state.preview?.currency ?? account?.currency ?? 'CNY';
+  const amount = typed ? parseAmount(typed, fractionDigits(currency, state.preview?.amount ?? account?.available)) : null;
   if (typed && !amount) {
     showRedemption(null, 'INVALID_AMOUNT');
     return;

@@ -11,8 +11,20 @@ export function money(amount, currency, locale) {
   }
 }
 
-/** Digits after the decimal point of the currency's minor unit: 2 for CNY, 0 for JPY. */
-export function fractionDigits(currency) {
+/**
+ * Digits after the decimal point of the currency's minor unit, as the bank writes its amounts: an amount of the API
+ * in that currency (a balance, a face value) is written at the currency's scale, and says it. Without one, the
+ * browser's guess (its Intl data, CLDR), which for a few currencies differs from the ISO 4217 scale the bank keeps.
+ */
+export function fractionDigits(currency, amountOfTheBank) {
+  if (typeof amountOfTheBank === 'string' && /^-?\d+(\.\d+)?$/.test(amountOfTheBank)) {
+    return amountOfTheBank.includes('.') ? amountOfTheBank.length - amountOfTheBank.indexOf('.') - 1 : 0;
+  }
+  return browserFractionDigits(currency);
+}
+
+/** Digits after the decimal point of the currency's minor unit by the browser's Intl data: 2 for CNY, 0 for JPY. */
+function browserFractionDigits(currency) {
   try {
     return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits;
   } catch {
@@ -22,14 +34,13 @@ export function fractionDigits(currency) {
 
 /**
  * What the customer typed as an amount, as the API's decimal string ("1,000.5" → "1000.5"), or null if it is
- * not a positive amount with at most the currency's decimals. A comma or space only between groups of three digits:
+ * not a positive amount with at most the currency's decimals ({@code digits}, from {@link fractionDigits}). A comma or space only between groups of three digits:
  * "1,50" or "0,500", a decimal comma as many keypads type it, is no amount (read as 150, it froze a hundred times as much).
  */
-export function parseAmount(typed, currency) {
+export function parseAmount(typed, digits) {
   const trimmed = typed.trim();
   if (/[\s,，]/.test(trimmed) && !/^[1-9]\d{0,2}([\s,，]\d{3})+(\.\d+)?$/.test(trimmed)) return null;
   const plain = trimmed.replace(/[\s,，]/g, '');
-  const digits = fractionDigits(currency);
   const shape = digits > 0 ? new RegExp(`^\\d{1,13}(\\.\\d{1,${digits}})?$`) : /^\d{1,13}$/;
   if (!shape.test(plain) || toMinor(plain, digits) <= 0n) return null;
   return plain;
