@@ -80,7 +80,7 @@ public record WebhookProperties(
 
     /**
      * @param workers         deliveries sent at once by this instance (each to a different endpoint: one
-     *                        endpoint's deliveries go one at a time, in order)
+     *                        endpoint's deliveries go one at a time, each voucher's in order)
      * @param pollInterval    how often an idle worker looks for due deliveries
      * @param connectTimeout  how long a connection to an endpoint may take
      * @param responseTimeout how long an endpoint may take to answer

@@ -107,7 +107,7 @@ class WebhookController {
 
     @PostMapping("/api/webhooks/{id}/enable")
     @Operation(summary = "Enable an endpoint its receiver had disabled by answering 410 Gone: 200 with the endpoint. "
-            + "What was queued for it when it was disabled is sent on, in order, its first at once (a queue left "
+            + "What was queued for it when it was disabled is sent on, in order per voucher, each voucher's first at once (a queue left "
             + "disabled for a day is given up); events of the time between were not queued for it. Enabling one that "
             + "is enabled changes nothing. No fresh sign-in nor Idempotency-Key: it sends nowhere new, and is the same "
             + "however often it is sent")
@@ -167,7 +167,7 @@ class WebhookController {
     }
 
     @PostMapping("/api/webhooks/{id}/deliveries/{deliveryId}/resend")
-    @Operation(summary = "Send a delivery's event again: 202 with the new delivery, queued after the endpoint's others. "
+    @Operation(summary = "Send a delivery's event again: 202 with the new delivery, queued after its voucher's pending deliveries to the endpoint. "
             + "It carries the same event id (QRVoucher-Event-Id) and a new delivery id")
     @ApiResponse(responseCode = "202", description = "Queued: the new delivery")
     Mono<ResponseEntity<WebhookDtos.Delivery>> resend(@AuthenticationPrincipal Jwt caller, @PathVariable String id,

@@ -134,7 +134,8 @@ final class WebhookDtos {
             String voucherId,
             @Schema(description = "PENDING, DELIVERED or GIVEN_UP") String status,
             Instant createdAt,
-            @Schema(description = "while PENDING: its next attempt (it also waits for the endpoint's earlier deliveries)")
+            @Schema(description = "while PENDING: its next attempt (absent while it waits behind an earlier delivery of "
+                    + "its voucher; it also waits for its endpoint's turn and rest)")
             Instant nextAttemptAt,
             Instant finishedAt,
             @Schema(description = "the delivery this one resends") String resendOf,

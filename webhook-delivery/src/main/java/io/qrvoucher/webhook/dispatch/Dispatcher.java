@@ -79,7 +79,7 @@ public final class Dispatcher implements SmartLifecycle {
         this.failed = outcome(meters, "failed");
         this.givenUp = outcome(meters, "given_up");
         this.givenUpBehind = Counter.builder("webhook.deliveries.given.up.unattempted")
-                .description("Deliveries given up without an attempt: past the give-up age behind a head given up")
+                .description("Deliveries given up without an attempt: past the give-up age, with a delivery of their endpoint given up")
                 .register(meters);
         this.disabled = Counter.builder("webhook.endpoints.disabled")
                 .description("Endpoints disabled because their receiver answered 410 Gone")
@@ -168,7 +168,7 @@ public final class Dispatcher implements SmartLifecycle {
                 failed.increment();
             } else {
                 givenUp.increment();
-                // The deliveries behind it as old are given up with it, unattempted: tried once each, at up to an
+                // The endpoint's other pending deliveries as old (up to 100) are given up with it, unattempted: tried once each, at up to an
                 // attempt's time limit apiece, a dead endpoint's queue drained slower than a busy customer's events
                 // came, without end, and held a worker all the while.
                 int behind = store.giveUpPendingCreatedBefore(due.endpointId(), after.minus(schedule.giveUpAfter()), after);

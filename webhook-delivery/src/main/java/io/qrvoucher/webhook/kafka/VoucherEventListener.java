@@ -35,7 +35,7 @@ import tools.jackson.databind.ObjectMapper;
  * An event that cannot be read is not skipped: the poll fails and is retried (with backoff, logged) until the
  * service can read it — an upgrade, since the reader must know every schema the topology writes with. Skipping
  * would lose the event for its customers; the consumer waits instead — all the partitions it holds, for a batch is
- * retried whole (with {@code webhook.listener-concurrency} 1, all of the instance's) — and the endpoints' order holds.
+ * retried whole (with {@code webhook.listener-concurrency} 1, all of the instance's) — and each voucher's order holds.
  * <p>
  * Each event that some endpoint subscribes to is a span of the trace its record carries, ended when its deliveries
  * are committed (the events of a poll share that transaction, so their spans overlap); the events nobody subscribes

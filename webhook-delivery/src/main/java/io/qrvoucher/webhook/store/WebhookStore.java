@@ -455,7 +455,7 @@ public class WebhookStore {
     }
 
     /**
-     * Queues the delivery's event to its endpoint again, as a new delivery at the end of the endpoint's queue;
+     * Queues the delivery's event to its endpoint again, as a new delivery at the end of its voucher's queue to it;
      * a retry with the same Idempotency-Key gets the same new delivery, and the key cannot resend another one.
      * Empty if the customer has no such delivery.
      */

@@ -157,7 +157,7 @@ class WebhookController {
                 .map(found -> found.map(ResponseEntity::ok).orElseGet(() -> ResponseEntity.notFound().build()));
     }
 
-    /** 202 with the new delivery, queued after the endpoint's others. */
+    /** 202 with the new delivery, queued after its voucher's pending deliveries to the endpoint. */
     @PostMapping("/internal/customers/{customerId}/webhooks/{endpointId}/deliveries/{deliveryId}/resend")
     Mono<ResponseEntity<Delivery>> resend(@PathVariable String customerId, @PathVariable String endpointId,
                                           @PathVariable long deliveryId,
