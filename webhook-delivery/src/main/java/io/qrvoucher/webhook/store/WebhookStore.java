@@ -661,9 +661,7 @@ public class WebhookStore {
      * Due as {@code V12}'s {@code webhook_endpoint_due} says: the first of its vouchers' heads, not while it rests.
      */
     public List<String> endpointsWithWrongHeads(int max) {
-        boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
-                .query(Boolean.class).single();
-        if (!ourTurn) {
+        if (!repairsOurTurn()) {
             return List.of();
         }
         return jdbc.sql("""
@@ -680,10 +678,20 @@ public class WebhookStore {
      * then, if the endpoint is gone, or if the row was left as it was (deliveries to it being recorded).
      */
     public boolean repairHead(String endpointId) {
-        boolean locked = !jdbc.sql("""
+        return heldUnlessAnAttemptHolds(endpointId) && refreshHead(endpointId);
+    }
+
+    /** Whether this transaction looks through every endpoint for the repair now: one instance at a time does. */
+    private boolean repairsOurTurn() {
+        return jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
+                .query(Boolean.class).single();
+    }
+
+    /** Holds the endpoint as an attempt does, unless one holds it (or it is gone); whether it is held now. */
+    private boolean heldUnlessAnAttemptHolds(String endpointId) {
+        return !jdbc.sql("""
                         SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
                 .param("endpoint", endpointId).query().listOfRows().isEmpty();
-        return locked && refreshHead(endpointId);
     }
 
     /**
@@ -693,9 +701,7 @@ public class WebhookStore {
      * delivery: as many as the endpoints' queues hold behind their vouchers' heads.
      */
     public List<String> endpointsWithDeliveriesWaitingBehindNone(int max) {
-        boolean ourTurn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended('webhook-head-repair', 0))")
-                .query(Boolean.class).single();
-        if (!ourTurn) {
+        if (!repairsOurTurn()) {
             return List.of();
         }
         return jdbc.sql("""
@@ -714,10 +720,7 @@ public class WebhookStore {
      * it) is left to the next sweep.
      */
     public int wakeDeliveriesWaitingBehindNone(String endpointId) {
-        boolean locked = !jdbc.sql("""
-                        SELECT 1 FROM webhook_endpoints WHERE endpoint_id = :endpoint FOR NO KEY UPDATE SKIP LOCKED""")
-                .param("endpoint", endpointId).query().listOfRows().isEmpty();
-        if (!locked) {
+        if (!heldUnlessAnAttemptHolds(endpointId)) {
             return 0;
         }
         // Of those waiting behind one, the first becomes its voucher's head and the others wait behind it, as an
